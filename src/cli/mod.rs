@@ -1,0 +1,90 @@
+//! The command line: one clap definition, one module per subcommand.
+
+mod generate;
+mod ingest;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, as documented in `--help`.
+pub mod exit {
+    /// Everything was read.
+    pub const OK: u8 = 0;
+    /// A file was refused or unreadable, or an error stopped the run.
+    pub const ERROR: u8 = 2;
+}
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 = all files read; 2 = a file was refused or could not be read, or the run failed.
+Bad lines inside a file are reported on stderr as FILE:LINE: … and skipped; good rows are kept.
+
+Examples:
+  msgtrack ingest sample-logs --stats
+  msgtrack ingest /copies/EX01 /copies/EX02/MSGTRK2026112010-1.LOG
+  msgtrack generate sample-logs --out sample-logs";
+
+/// Read Exchange message tracking logs (MSGTRK*.LOG) on any machine, fast.
+#[derive(Debug, Parser)]
+#[command(name = "msgtrack", version, about, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Opts {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read tracking logs and report what was read: rows, time range, events, bad lines.
+    Ingest(ingest::IngestArgs),
+    /// Write realistic tracking logs: the shipped sample day, or a large benchmark corpus.
+    Generate(generate::GenerateArgs),
+}
+
+/// Paths given on the command line, or the current folder.
+pub(crate) fn paths_or_current(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let opts = Opts::parse();
+    let result = match &opts.command {
+        Command::Ingest(args) => ingest::run(args),
+        Command::Generate(args) => generate::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::from(exit::OK);
+            }
+            eprintln!("msgtrack: error: {err:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Opts::command().debug_assert();
+    }
+}

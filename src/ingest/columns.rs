@@ -1,0 +1,233 @@
+//! Column builders: decoded field values go straight into typed polars buffers (no row
+//! structs in between), one builder per requested column.
+
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+
+use polars::chunked_array::builder::CategoricalChunkedBuilder;
+use polars::prelude::*;
+use polars_arrow::array::{Array, ListArray};
+use polars_arrow::offset::OffsetsBuffer;
+
+use crate::format::list::{parse_event_datum, split_members};
+use crate::frame::schema::{Column, ColumnKind, category_dtype, event_data_struct};
+
+/// The categorical dtype and its mapping, created once so every chunk shares them.
+pub(crate) fn shared_category() -> &'static (DataType, Arc<CategoricalMapping>) {
+    static SHARED: OnceLock<(DataType, Arc<CategoricalMapping>)> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let dtype = category_dtype();
+        let mapping = match &dtype {
+            DataType::Categorical(_, mapping) => mapping.clone(),
+            _ => unreachable!("category_dtype is categorical"),
+        };
+        (dtype, mapping)
+    })
+}
+
+/// Builds a categorical column from string values, remembering the last value so that runs
+/// of the same value (one server, one connector) skip the hash lookup.
+pub(crate) struct CategoryBuilder {
+    inner: CategoricalChunkedBuilder<Categorical32Type>,
+    last: Option<(String, CatSize)>,
+}
+
+impl CategoryBuilder {
+    pub(crate) fn new(name: &'static str, capacity: usize) -> Self {
+        let (dtype, _) = shared_category();
+        let mut inner = CategoricalChunkedBuilder::new(PlSmallStr::from_static(name), dtype.clone());
+        inner.reserve(capacity);
+        CategoryBuilder { inner, last: None }
+    }
+
+    pub(crate) fn push(&mut self, value: &str) {
+        if value.is_empty() {
+            self.inner.append_null();
+            return;
+        }
+        let (_, mapping) = shared_category();
+        let cat = match &self.last {
+            Some((last, cat)) if last == value => *cat,
+            _ => match mapping.insert_cat(value) {
+                Ok(cat) => {
+                    self.last = Some((value.to_string(), cat));
+                    cat
+                }
+                Err(_) => {
+                    // The global category space (2^32 values) is exhausted: keep the row, lose
+                    // only this value. Practically unreachable for the columns stored this way.
+                    self.inner.append_null();
+                    return;
+                }
+            },
+        };
+        // Same mapping, so this only pushes the id; it cannot fail.
+        let _ = self.inner.append_cat(cat, mapping);
+    }
+
+    pub(crate) fn push_repeated(&mut self, value: &str, count: usize) {
+        for _ in 0..count {
+            self.push(value);
+        }
+    }
+
+    pub(crate) fn finish(self) -> Series {
+        self.inner.finish().into_series()
+    }
+}
+
+/// One column under construction.
+pub(crate) enum ColumnBuilder {
+    Timestamp(Vec<i64>),
+    Text(StringChunkedBuilder),
+    Category(CategoryBuilder),
+    Integer(PrimitiveChunkedBuilder<Int64Type>),
+    TextList(ListStringChunkedBuilder),
+    KeyValueList {
+        keys: StringChunkedBuilder,
+        values: StringChunkedBuilder,
+        offsets: Vec<i64>,
+    },
+}
+
+/// What a number field held when it was not a number.
+pub(crate) struct NotANumber;
+
+impl ColumnBuilder {
+    pub(crate) fn new(column: Column, capacity: usize) -> ColumnBuilder {
+        let name = PlSmallStr::from_static(column.name());
+        match column.kind() {
+            ColumnKind::Timestamp => ColumnBuilder::Timestamp(Vec::with_capacity(capacity)),
+            ColumnKind::Text => ColumnBuilder::Text(StringChunkedBuilder::new(name, capacity)),
+            ColumnKind::Category => {
+                ColumnBuilder::Category(CategoryBuilder::new(column.name(), capacity))
+            }
+            ColumnKind::Integer => {
+                ColumnBuilder::Integer(PrimitiveChunkedBuilder::new(name, capacity))
+            }
+            ColumnKind::TextList => {
+                ColumnBuilder::TextList(ListStringChunkedBuilder::new(name, capacity, capacity))
+            }
+            ColumnKind::KeyValueList => {
+                let mut offsets = Vec::with_capacity(capacity + 1);
+                offsets.push(0);
+                ColumnBuilder::KeyValueList {
+                    keys: StringChunkedBuilder::new(PlSmallStr::from_static("Key"), capacity),
+                    values: StringChunkedBuilder::new(PlSmallStr::from_static("Value"), capacity),
+                    offsets,
+                }
+            }
+            ColumnKind::LineNumber => {
+                unreachable!("line numbers are collected by the decoder, not a column builder")
+            }
+        }
+    }
+
+    /// Appends one field's text (already CSV-unquoted). `scratch` is reused list storage.
+    /// Number fields that do not parse are stored as null and reported through the result.
+    pub(crate) fn push_text<'a>(
+        &mut self,
+        text: &'a str,
+        scratch: &mut Vec<Cow<'a, str>>,
+    ) -> Result<(), NotANumber> {
+        match self {
+            ColumnBuilder::Text(b) => {
+                if text.is_empty() {
+                    b.append_null()
+                } else {
+                    b.append_value(text)
+                }
+            }
+            ColumnBuilder::Category(b) => b.push(text),
+            ColumnBuilder::Integer(b) => {
+                if text.is_empty() {
+                    b.append_null();
+                } else if let Ok(n) = text.trim().parse::<i64>() {
+                    b.append_value(n);
+                } else {
+                    b.append_null();
+                    return Err(NotANumber);
+                }
+            }
+            ColumnBuilder::TextList(b) => {
+                split_members(text, scratch);
+                b.append_values_iter(scratch.iter().map(|m| m.as_ref()));
+            }
+            ColumnBuilder::KeyValueList {
+                keys,
+                values,
+                offsets,
+            } => {
+                split_members(text, scratch);
+                for member in scratch.iter() {
+                    let datum = parse_event_datum(member);
+                    keys.append_value(datum.key);
+                    values.append_value(datum.value);
+                }
+                let last = offsets.last().copied().unwrap_or(0);
+                offsets.push(last + scratch.len() as i64);
+            }
+            ColumnBuilder::Timestamp(_) => unreachable!("timestamps are pushed by value"),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn push_timestamp(&mut self, ms: i64) {
+        if let ColumnBuilder::Timestamp(v) = self {
+            v.push(ms);
+        }
+    }
+
+    /// Finishes the column.
+    pub(crate) fn finish(self, column: Column) -> PolarsResult<Series> {
+        let name = PlSmallStr::from_static(column.name());
+        Ok(match self {
+            ColumnBuilder::Timestamp(v) => Int64Chunked::from_vec(name, v)
+                .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+                .into_series(),
+            ColumnBuilder::Text(b) => b.finish().into_series(),
+            ColumnBuilder::Category(b) => b.finish(),
+            ColumnBuilder::Integer(b) => b.finish().into_series(),
+            ColumnBuilder::TextList(mut b) => b.finish().into_series(),
+            ColumnBuilder::KeyValueList {
+                keys,
+                values,
+                offsets,
+            } => finish_key_values(name, keys, values, offsets)?,
+        }
+        .with_name(PlSmallStr::from_static(column.name())))
+    }
+}
+
+/// Assembles `List<Struct{Key, Value}>` from flat keys, values and per-row offsets.
+fn finish_key_values(
+    name: PlSmallStr,
+    keys: StringChunkedBuilder,
+    values: StringChunkedBuilder,
+    offsets: Vec<i64>,
+) -> PolarsResult<Series> {
+    let keys = keys.finish().into_series();
+    let values = values.finish().into_series();
+    let fields = [keys, values];
+    let pairs = StructChunked::from_series(
+        PlSmallStr::from_static("EventData"),
+        fields[0].len(),
+        fields.iter(),
+    )?
+    .rechunk()
+    .into_owned();
+    let pair_array: Box<dyn Array> = pairs.chunks()[0].clone();
+    let inner_dtype = event_data_struct();
+    let arrow_dtype = ListArray::<i64>::default_datatype(inner_dtype.to_arrow(CompatLevel::newest()));
+    let offsets = OffsetsBuffer::try_from(offsets)?;
+    let list = ListArray::<i64>::try_new(arrow_dtype, offsets, pair_array, None)?;
+    // SAFETY: the array was built with exactly this dtype.
+    let ca = unsafe {
+        ListChunked::from_chunks_and_dtype(
+            name,
+            vec![Box::new(list) as Box<dyn Array>],
+            DataType::List(Box::new(inner_dtype)),
+        )
+    };
+    Ok(ca.into_series())
+}

@@ -1,0 +1,233 @@
+//! Finding tracking logs under the paths a user gives, in rotation order.
+//!
+//! Folders are searched recursively for `MSGTRK`, `MSGTRKMS`, `MSGTRKMD`, `MSGTRKMA` and
+//! 2010's `MSGTRKM` files, daily (`yyyyMMdd-N`) or hourly (`yyyyMMddHH-N`), in any case. A file
+//! named explicitly is read whatever its name. Files are ordered per folder and prefix by
+//! date, hour, then instance as a number (`-10` after `-9`).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// Which Exchange service wrote a log (from the file-name prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogPrefix {
+    /// `MSGTRK`: the Transport service (SMTP, routing, agents, HA, DSN).
+    Transport,
+    /// `MSGTRKMS`: Mailbox Transport Submission.
+    MailboxSubmission,
+    /// `MSGTRKMD`: Mailbox Transport Delivery.
+    MailboxDelivery,
+    /// `MSGTRKMA`: moderated transport approvals.
+    ModerationApproval,
+    /// `MSGTRKM`: the Exchange 2010 Mailbox role.
+    Mailbox2010,
+}
+
+impl LogPrefix {
+    /// The prefix as written in file names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogPrefix::Transport => "MSGTRK",
+            LogPrefix::MailboxSubmission => "MSGTRKMS",
+            LogPrefix::MailboxDelivery => "MSGTRKMD",
+            LogPrefix::ModerationApproval => "MSGTRKMA",
+            LogPrefix::Mailbox2010 => "MSGTRKM",
+        }
+    }
+
+    fn parse(text: &str) -> Option<LogPrefix> {
+        match text.to_ascii_uppercase().as_str() {
+            "MSGTRK" => Some(LogPrefix::Transport),
+            "MSGTRKMS" => Some(LogPrefix::MailboxSubmission),
+            "MSGTRKMD" => Some(LogPrefix::MailboxDelivery),
+            "MSGTRKMA" => Some(LogPrefix::ModerationApproval),
+            "MSGTRKM" => Some(LogPrefix::Mailbox2010),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for LogPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a tracking-log file name says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogName {
+    pub prefix: LogPrefix,
+    /// `yyyyMMdd` as a number (UTC creation date).
+    pub date: u32,
+    /// The hour for hourly names.
+    pub hour: Option<u8>,
+    /// The instance number (not zero-padded in real files).
+    pub instance: u64,
+}
+
+fn name_pattern() -> &'static Regex {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    PATTERN.get_or_init(|| {
+        Regex::new(r"(?i)^(MSGTRK(?:MA|MD|MS|M)?)(\d{8})(\d{2})?-(\d+)(.*)\.LOG$")
+            .expect("the file-name pattern is a valid regex")
+    })
+}
+
+impl LogName {
+    /// Parses a file name such as `MSGTRKMS2022091915-1.LOG`.
+    pub fn parse(file_name: &str) -> Option<LogName> {
+        let caps = name_pattern().captures(file_name)?;
+        let prefix = LogPrefix::parse(caps.get(1)?.as_str())?;
+        let date = caps.get(2)?.as_str().parse().ok()?;
+        let hour = match caps.get(3) {
+            Some(h) => Some(h.as_str().parse().ok()?),
+            None => None,
+        };
+        let instance = caps.get(4)?.as_str().parse().ok()?;
+        Some(LogName {
+            prefix,
+            date,
+            hour,
+            instance,
+        })
+    }
+}
+
+/// A file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogFile {
+    pub path: PathBuf,
+    /// The parsed name, when it follows Exchange's naming.
+    pub name: Option<LogName>,
+    /// The user named this file (rather than a folder holding it).
+    pub explicit: bool,
+}
+
+/// Why discovery failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("{path}: no such file or folder")]
+    NotFound { path: PathBuf },
+    #[error("{path}: cannot read this folder: {source}")]
+    Walk {
+        path: PathBuf,
+        #[source]
+        source: walkdir::Error,
+    },
+}
+
+/// Finds the tracking logs under `paths` (files and folders), in reading order.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<LogFile>, DiscoverError> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|_| DiscoverError::NotFound { path: path.clone() })?;
+        if meta.is_dir() {
+            for entry in walkdir::WalkDir::new(path).follow_links(true) {
+                let entry = entry.map_err(|source| DiscoverError::Walk {
+                    path: path.clone(),
+                    source,
+                })?;
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let name = entry.file_name().to_str().and_then(LogName::parse);
+                if name.is_some() {
+                    files.push(LogFile {
+                        path: entry.into_path(),
+                        name,
+                        explicit: false,
+                    });
+                }
+            }
+        } else {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(LogName::parse);
+            files.push(LogFile {
+                path: path.clone(),
+                name,
+                explicit: true,
+            });
+        }
+    }
+    let mut seen = HashSet::new();
+    files.retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    files.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+    Ok(files)
+}
+
+type OrderKey<'a> = (
+    Option<&'a Path>,
+    Option<LogPrefix>,
+    Option<(u32, Option<u8>, u64)>,
+    &'a Path,
+);
+
+fn order_key(file: &LogFile) -> OrderKey<'_> {
+    (
+        file.path.parent(),
+        file.name.map(|n| n.prefix),
+        file.name.map(|n| (n.date, n.hour, n.instance)),
+        &file.path,
+    )
+}
+
+/// Folder names that say nothing about the server (Exchange's own path components).
+const GENERIC_FOLDERS: [&str; 6] = [
+    "messagetracking",
+    "logs",
+    "transportroles",
+    "v15",
+    "v14",
+    "exchange server",
+];
+
+/// The server name a file's location suggests: the nearest folder that is not one of
+/// Exchange's own (`…\EX01\TransportRoles\Logs\MessageTracking\` gives `EX01`).
+pub fn server_from_folder(path: &Path) -> Option<String> {
+    path.parent()?
+        .ancestors()
+        .filter_map(|p| p.file_name()?.to_str())
+        .find(|name| !GENERIC_FOLDERS.contains(&name.to_ascii_lowercase().as_str()))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_daily_and_hourly_names_in_any_case() {
+        let daily = LogName::parse("MSGTRK20101201-1.LOG").unwrap();
+        assert_eq!(
+            (daily.prefix, daily.date, daily.hour, daily.instance),
+            (LogPrefix::Transport, 20101201, None, 1)
+        );
+        let hourly = LogName::parse("msgtrkms2022091915-12.log").unwrap();
+        assert_eq!(
+            (hourly.prefix, hourly.date, hourly.hour, hourly.instance),
+            (LogPrefix::MailboxSubmission, 20220919, Some(15), 12)
+        );
+        assert_eq!(LogName::parse("MSGTRKM20101201-3.LOG").unwrap().prefix, LogPrefix::Mailbox2010);
+        assert_eq!(LogName::parse("MSGTRKMA20261120-1.LOG").unwrap().prefix, LogPrefix::ModerationApproval);
+        assert_eq!(LogName::parse("MSGTRKMD20261120-1.LOG").unwrap().prefix, LogPrefix::MailboxDelivery);
+        assert_eq!(LogName::parse("SMTPRECV20261120-1.LOG"), None);
+        assert_eq!(LogName::parse("MSGTRK2026112-1.LOG"), None);
+        assert_eq!(LogName::parse("MSGTRK20261120-1.LOG.bak"), None);
+    }
+
+    #[test]
+    fn server_from_folder_skips_exchange_path_components() {
+        let p = Path::new("/copies/EX01/TransportRoles/Logs/MessageTracking/MSGTRK20261120-1.LOG");
+        assert_eq!(server_from_folder(p).as_deref(), Some("EX01"));
+        assert_eq!(
+            server_from_folder(Path::new("ex02/MSGTRK20261120-1.LOG")).as_deref(),
+            Some("ex02")
+        );
+    }
+}

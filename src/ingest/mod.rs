@@ -1,0 +1,30 @@
+//! The ingester: tracking-log files in, one typed polars frame out.
+//!
+//! Data flow: [`discover`] finds the files in rotation order → `plan` maps each file, checks
+//! it is a tracking log, finds its `#Fields` lines and cuts it into chunks → `decode` turns
+//! each chunk into column builders (in parallel) → [`read`] stacks the chunk frames in order
+//! and returns them with a [`FileReport`] per file and every [`Diagnostic`].
+//!
+//! ```no_run
+//! use msgtrack::ingest::{read_paths, ReadOptions};
+//! use msgtrack::frame::Column;
+//!
+//! let options = ReadOptions::default().with_columns([Column::Timestamp, Column::EventId]);
+//! let ingest = read_paths(&["sample-logs".into()], &options)?;
+//! println!("{} rows, {} bad lines", ingest.frame.height(), ingest.bad_lines());
+//! # Ok::<(), msgtrack::ingest::ReadError>(())
+//! ```
+
+mod columns;
+mod decode;
+pub mod diagnostics;
+pub mod discover;
+pub mod filter;
+mod plan;
+pub mod read;
+
+pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
+pub use discover::{LogFile, LogName, LogPrefix, discover};
+pub use filter::{FieldCondition, FieldTest, RowFilter};
+pub use plan::{HeaderInfo, ServerSource};
+pub use read::{FileReport, Ingest, Progress, ReadError, ReadOptions, read_file, read_files, read_paths};

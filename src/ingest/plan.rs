@@ -1,0 +1,455 @@
+//! Preparing one file for decoding: map it, check that it is a tracking log, find its header
+//! lines, name its server, and cut its body into chunks at line boundaries.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use memchr::{memchr, memmem};
+use memmap2::Mmap;
+
+use super::decode::layout_map;
+use super::diagnostics::{Diagnostic, DiagnosticKind, Severity};
+use super::discover::{LogFile, server_from_folder};
+use crate::format::header::{FieldMap, HeaderLine, parse_header_line};
+use crate::format::split::split_fields;
+use crate::format::time::parse_timestamp_ms;
+use crate::format::{Layout, LogField};
+
+/// How a file's server name was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerSource {
+    /// The host name most rows name as the local server.
+    Rows,
+    /// The folder the file sits in (no row named a host).
+    Folder,
+}
+
+/// The `#` header values of a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderInfo {
+    pub software: Option<String>,
+    pub version: Option<String>,
+    pub log_type: Option<String>,
+    pub date: Option<String>,
+    /// The first `#Fields` map (the file's layout).
+    pub fields: Option<FieldMap>,
+}
+
+/// Bytes of a file: memory-mapped, or empty for a zero-length file (which cannot be mapped).
+pub(crate) enum FileBytes {
+    Mapped(Mmap),
+    Empty,
+}
+
+impl FileBytes {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(m) => m,
+            FileBytes::Empty => &[],
+        }
+    }
+
+    /// Tells the kernel a decoded range will not be needed again, so the page cache behind it
+    /// does not count as this process's memory.
+    pub(crate) fn release(&self, range: Range<usize>) {
+        #[cfg(unix)]
+        if let FileBytes::Mapped(m) = self {
+            const PAGE: usize = 4096;
+            let start = range.start.div_ceil(PAGE) * PAGE;
+            let end = range.end / PAGE * PAGE;
+            if end > start {
+                // SAFETY: the mapping is read-only and private to this reader; dropping pages
+                // only makes the kernel re-read them from the file if they are touched again.
+                unsafe {
+                    let _ = m.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        start,
+                        end - start,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A file ready to decode.
+pub(crate) struct FilePlan {
+    pub file: LogFile,
+    pub path: Arc<Path>,
+    pub bytes: FileBytes,
+    pub headers: HeaderInfo,
+    /// `#Fields` maps, each in force from the given byte offset on.
+    pub field_maps: Vec<(usize, Arc<FieldMap>)>,
+    pub server: String,
+    pub server_source: ServerSource,
+    pub chunks: Vec<Range<usize>>,
+    pub notes: Vec<Diagnostic>,
+}
+
+impl FilePlan {
+    /// The `#Fields` map in force at byte `offset`.
+    pub(crate) fn map_at(&self, offset: usize) -> Option<Arc<FieldMap>> {
+        self.field_maps
+            .iter()
+            .take_while(|(from, _)| *from <= offset)
+            .last()
+            .map(|(_, map)| map.clone())
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// Lines read to decide whether a file is a tracking log and to name its server.
+const SNIFF_LINES: usize = 256;
+
+/// Maps and checks a file. A file that is not a tracking log gives an error diagnostic.
+pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Diagnostic> {
+    let path: Arc<Path> = Arc::from(file.path.as_path());
+    let refuse = |kind, message: String| Diagnostic {
+        file: path.clone(),
+        line: None,
+        severity: Severity::Error,
+        kind,
+        message,
+    };
+    let handle = std::fs::File::open(&file.path)
+        .map_err(|e| refuse(DiagnosticKind::Io, format!("cannot open: {e}")))?;
+    let len = handle
+        .metadata()
+        .map_err(|e| refuse(DiagnosticKind::Io, format!("cannot read its size: {e}")))?
+        .len();
+    let bytes = if len == 0 {
+        FileBytes::Empty
+    } else {
+        // SAFETY: the map is read-only. Exchange appends to live logs (never rewrites), which
+        // does not invalidate the mapped prefix; a file truncated under us is the user's copy
+        // being changed mid-read, which the OS reports as SIGBUS like any mmap reader.
+        let map = unsafe { Mmap::map(&handle) }
+            .map_err(|e| refuse(DiagnosticKind::Io, format!("cannot memory-map: {e}")))?;
+        FileBytes::Mapped(map)
+    };
+    let all = bytes.bytes();
+    let body_start = if all.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = &all[body_start..];
+
+    let sniff = sniff(body);
+    if let Some(reason) = sniff.refusal {
+        return Err(refuse(DiagnosticKind::NotATrackingLog, reason));
+    }
+
+    let mut notes = Vec::new();
+    let field_maps = find_field_maps(body, body_start);
+    if let Some((_, first)) = field_maps.first() {
+        if !first.unknown_names.is_empty() {
+            notes.push(Diagnostic {
+                file: path.clone(),
+                line: None,
+                severity: Severity::Warning,
+                kind: DiagnosticKind::UnknownFields,
+                message: format!(
+                    "#Fields names fields this reader does not know ({}); they are ignored",
+                    first.unknown_names.join(", ")
+                ),
+            });
+        }
+    }
+    let has_leading_rows = match field_maps.first() {
+        None => sniff.row_lines > 0,
+        Some((offset, _)) => first_row_offset(body).is_some_and(|o| o + body_start < *offset),
+    };
+    if has_leading_rows && !body.is_empty() {
+        let width = sniff
+            .first_row_width
+            .map(|w| {
+                Layout::from_field_count(w)
+                    .map(|l| format!("{w} fields = {}", l.describe()))
+                    .unwrap_or_else(|| format!("{w} fields"))
+            })
+            .unwrap_or_default();
+        notes.push(Diagnostic {
+            file: path.clone(),
+            line: None,
+            severity: Severity::Warning,
+            kind: DiagnosticKind::NoHeader,
+            message: format!(
+                "rows without a #Fields header line; columns mapped by each row's field count ({width})"
+            ),
+        });
+    }
+
+    let (server, server_source) = match sniff.server {
+        Some(server) => (server, ServerSource::Rows),
+        None => (
+            server_from_folder(&file.path).unwrap_or_else(|| "unknown".into()),
+            ServerSource::Folder,
+        ),
+    };
+    let chunks = cut_chunks(all, body_start, chunk_size);
+    let headers = sniff.headers;
+    Ok(FilePlan {
+        file,
+        path,
+        bytes,
+        headers,
+        field_maps,
+        server,
+        server_source,
+        chunks,
+        notes,
+    })
+}
+
+fn first_row_offset(body: &[u8]) -> Option<usize> {
+    let mut pos = 0;
+    while pos < body.len() {
+        let end = memchr(b'\n', &body[pos..]).map_or(body.len(), |i| pos + i);
+        let line = &body[pos..end];
+        if !line.is_empty() && line[0] != b'#' && line != b"\r" {
+            return Some(pos);
+        }
+        pos = end + 1;
+    }
+    None
+}
+
+/// Every `#Fields` line of the body, as (offset where it takes effect, map).
+fn find_field_maps(body: &[u8], body_start: usize) -> Vec<(usize, Arc<FieldMap>)> {
+    let mut starts: Vec<usize> = Vec::new();
+    if body.first() == Some(&b'#') {
+        starts.push(0);
+    }
+    starts.extend(memmem::find_iter(body, b"\n#").map(|i| i + 1));
+    starts
+        .into_iter()
+        .filter_map(|start| {
+            let end = memchr(b'\n', &body[start..]).map_or(body.len(), |i| start + i);
+            let line = String::from_utf8_lossy(&body[start..end]);
+            match parse_header_line(line.trim_end_matches('\r')) {
+                Some(HeaderLine::Fields(map)) if !map.knows_nothing() => {
+                    Some((body_start + end + 1, Arc::new(map)))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Cuts `[body_start, len)` into ranges of about `chunk_size` bytes ending at line ends.
+fn cut_chunks(all: &[u8], body_start: usize, chunk_size: usize) -> Vec<Range<usize>> {
+    let mut chunks = Vec::new();
+    let mut start = body_start;
+    while start < all.len() {
+        let target = start.saturating_add(chunk_size.max(1));
+        let end = if target >= all.len() {
+            all.len()
+        } else {
+            memchr(b'\n', &all[target..]).map_or(all.len(), |i| target + i + 1)
+        };
+        chunks.push(start..end);
+        start = end;
+    }
+    chunks
+}
+
+struct Sniff {
+    headers: HeaderInfo,
+    row_lines: usize,
+    first_row_width: Option<usize>,
+    server: Option<String>,
+    refusal: Option<String>,
+}
+
+/// Reads the first lines: header values, whether rows look like tracking-log rows, and the
+/// host name the rows name as the local server.
+fn sniff(body: &[u8]) -> Sniff {
+    let mut headers = HeaderInfo::default();
+    let mut row_lines = 0;
+    let mut other_lines: Vec<String> = Vec::new();
+    let mut first_row_width = None;
+    let mut votes: HashMap<String, (usize, HashMap<String, usize>)> = HashMap::new();
+    let mut spans = Vec::new();
+    let mut current_map: Option<FieldMap> = None;
+
+    for raw in body.split(|b| *b == b'\n').take(SNIFF_LINES) {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let line = String::from_utf8_lossy(raw);
+        if raw[0] == b'#' {
+            match parse_header_line(&line) {
+                Some(HeaderLine::Software(v)) => headers.software = Some(v),
+                Some(HeaderLine::Version(v)) => headers.version = Some(v),
+                Some(HeaderLine::LogType(v)) => headers.log_type = Some(v),
+                Some(HeaderLine::Date(v)) => headers.date = Some(v),
+                Some(HeaderLine::Fields(map)) => {
+                    if headers.fields.is_none() {
+                        headers.fields = Some(map.clone());
+                    }
+                    current_map = Some(map);
+                }
+                _ => other_lines.push(line.into_owned()),
+            }
+            continue;
+        }
+        if split_fields(line.as_bytes(), &mut spans).is_err() {
+            other_lines.push(line.into_owned());
+            continue;
+        }
+        let map = match &current_map {
+            Some(m) if m.width() == spans.len() => m,
+            Some(_) => {
+                other_lines.push(line.into_owned());
+                continue;
+            }
+            None => match Layout::from_field_count(spans.len()) {
+                Some(layout) => layout_map(layout),
+                None => {
+                    other_lines.push(line.into_owned());
+                    continue;
+                }
+            },
+        };
+        let text = |f: LogField| map.position(f).map(|p| spans[p].text(&line));
+        let Some(time) = text(LogField::DateTime) else {
+            other_lines.push(line.to_string());
+            continue;
+        };
+        if parse_timestamp_ms(time.as_bytes()).is_err() {
+            other_lines.push(line.to_string());
+            continue;
+        }
+        row_lines += 1;
+        first_row_width.get_or_insert(spans.len());
+        let event = text(LogField::EventId).unwrap_or_default().to_ascii_uppercase();
+        if let Some(host) = local_host_field(&event).and_then(text) {
+            if let Some(short) = short_host(&host) {
+                let entry = votes.entry(short.to_ascii_lowercase()).or_default();
+                entry.0 += 1;
+                *entry.1.entry(short.to_string()).or_default() += 1;
+            }
+        }
+    }
+
+    let server = votes
+        .into_iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then_with(|| b.0.cmp(&a.0)))
+        .and_then(|(_, (_, spellings))| {
+            spellings
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                .map(|(s, _)| s)
+        });
+
+    let refusal = refusal_reason(&headers, row_lines, &other_lines);
+    Sniff {
+        headers,
+        row_lines,
+        first_row_width,
+        server,
+        refusal,
+    }
+}
+
+/// The field that names the local server for an event (where Exchange puts its own name).
+fn local_host_field(event: &str) -> Option<LogField> {
+    match event {
+        "SEND" | "SENDEXTERNAL" | "FAIL" | "AGENTINFO" | "DEFER" | "SUBMIT" | "NOTIFYMAPI"
+        | "SUBMITDEFER" | "SUBMITFAIL" | "PROCESS" | "THROTTLE" | "DROP" => {
+            Some(LogField::ClientHostname)
+        }
+        "" => None,
+        _ => Some(LogField::ServerHostname),
+    }
+}
+
+/// The first label of a host name (`ex01.contoso.com` → `ex01`); `None` for IP addresses.
+fn short_host(host: &str) -> Option<&str> {
+    let host = host.trim();
+    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() || host.contains(':') {
+        return None;
+    }
+    let short = host.split('.').next()?;
+    (!short.is_empty() && !short.bytes().all(|b| b.is_ascii_digit())).then_some(short)
+}
+
+fn refusal_reason(headers: &HeaderInfo, row_lines: usize, other_lines: &[String]) -> Option<String> {
+    if let Some(log_type) = &headers.log_type {
+        if !log_type.eq_ignore_ascii_case("Message Tracking Log") {
+            return Some(format!(
+                "not a message tracking log: its header says '#Log-type: {log_type}' \
+                 (msgtrack reads MSGTRK*.LOG files from TransportRoles\\Logs\\MessageTracking)"
+            ));
+        }
+    }
+    if let Some(fields) = &headers.fields {
+        if fields.knows_nothing() {
+            return Some(
+                "not a message tracking log: its #Fields line names none of the tracking-log \
+                 fields (date-time, event-id, recipient-address, …)"
+                    .into(),
+            );
+        }
+        return None;
+    }
+    if row_lines > 0 || other_lines.is_empty() {
+        return None;
+    }
+    let first = other_lines[0].trim_start_matches('\u{feff}');
+    let hint = if first.starts_with("#TYPE") || first.starts_with("\"RunspaceId\"") || first.starts_with("\"Timestamp\"") {
+        "it looks like Export-Csv output of Get-MessageTrackingLog; copy the MSGTRK*.LOG files themselves"
+    } else if other_lines.iter().any(|l| is_format_list_line(l)) {
+        "it looks like PowerShell Format-List output; copy the MSGTRK*.LOG files themselves"
+    } else if other_lines.iter().any(|l| l.trim_start().starts_with("---")) {
+        "it looks like PowerShell Format-Table output; copy the MSGTRK*.LOG files themselves"
+    } else {
+        "no line starts with a '#Software'/'#Fields' header or with a yyyy-MM-ddTHH:mm:ss.fffZ time \
+         followed by 21, 26, 27 or 30 comma-separated fields"
+    };
+    Some(format!("not a message tracking log: {hint}"))
+}
+
+fn is_format_list_line(line: &str) -> bool {
+    match line.split_once(" : ").or_else(|| line.split_once(": ")) {
+        Some((name, _)) => {
+            let name = name.trim_end();
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_end_at_line_ends_and_cover_everything() {
+        let text = b"aaaa\nbbbb\ncccc\ndd";
+        let chunks = cut_chunks(text, 0, 6);
+        assert_eq!(chunks, vec![0..10, 10..15, 15..17]);
+        assert_eq!(cut_chunks(b"", 0, 6), Vec::<Range<usize>>::new());
+    }
+
+    #[test]
+    fn short_host_drops_domains_and_ip_addresses() {
+        assert_eq!(short_host("EX01.contoso.com"), Some("EX01"));
+        assert_eq!(short_host("10.0.0.1"), None);
+        assert_eq!(short_host("fe80::1%3"), None);
+        assert_eq!(short_host(""), None);
+    }
+
+    #[test]
+    fn powershell_list_output_is_refused_with_a_hint() {
+        let sniffed = sniff(b"Source                  : ROUTING\nEventId                 : FAIL\n");
+        let reason = sniffed.refusal.unwrap();
+        assert!(reason.contains("Format-List"), "{reason}");
+    }
+
+    #[test]
+    fn other_exchange_logs_are_refused_by_log_type() {
+        let sniffed = sniff(b"#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Receive Protocol Log\r\n");
+        assert!(sniffed.refusal.unwrap().contains("SMTP Receive Protocol Log"));
+    }
+}

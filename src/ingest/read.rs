@@ -1,0 +1,372 @@
+//! Reading many files in parallel into one frame.
+//!
+//! Files are planned in parallel (map, sniff, header scan, chunking), then every chunk of
+//! every file is decoded in parallel with rayon, and the chunk frames are stacked back in
+//! file and line order.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::columns::CategoryBuilder;
+use super::decode::{ChunkOutput, ChunkSpec, decode_chunk};
+use super::diagnostics::{Diagnostic, DiagnosticSink};
+use super::discover::{DiscoverError, LogFile, LogPrefix, discover};
+use super::filter::RowFilter;
+use super::plan::{FilePlan, HeaderInfo, ServerSource, plan_file};
+use crate::frame::schema::{Column, ColumnSet, schema_of};
+
+/// Receives progress while files are decoded (implemented by the CLI's progress bar).
+pub trait Progress: Send + Sync {
+    /// Called once, with the total number of bytes to decode.
+    fn start(&self, total_bytes: u64);
+    /// Called as chunks finish, with the bytes they held.
+    fn advance(&self, bytes: u64);
+    /// Called when decoding is over.
+    fn finish(&self);
+}
+
+/// What to read and how.
+#[derive(Clone)]
+pub struct ReadOptions {
+    /// The columns to decode (others are skipped without being decoded).
+    pub columns: ColumnSet,
+    /// Rows that fail this filter are dropped before their columns are decoded.
+    pub filter: RowFilter,
+    /// Target size of the pieces big files are cut into for parallel decoding.
+    pub chunk_size: usize,
+    /// Drop the page cache of decoded ranges from this process's memory (keeps the resident
+    /// size small on big inputs).
+    pub release_pages: bool,
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            columns: ColumnSet::all(),
+            filter: RowFilter::default(),
+            chunk_size: 4 << 20,
+            release_pages: true,
+            progress: None,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Decode only `columns`.
+    pub fn with_columns(mut self, columns: impl IntoIterator<Item = Column>) -> Self {
+        self.columns = ColumnSet::of(columns);
+        self
+    }
+
+    /// Keep only rows passing `filter`.
+    pub fn with_filter(mut self, filter: RowFilter) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// Cut big files into pieces of about `bytes`.
+    pub fn with_chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = bytes;
+        self
+    }
+
+    /// Report progress to `progress`.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+}
+
+/// What was learnt about one input file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: PathBuf,
+    /// The file-name prefix, when the name follows Exchange's naming.
+    pub prefix: Option<LogPrefix>,
+    pub server: String,
+    pub server_source: ServerSource,
+    pub headers: HeaderInfo,
+    pub bytes: u64,
+    /// Physical lines read (header, row and bad lines).
+    pub lines: u64,
+    /// Rows kept (after the row filter).
+    pub rows: u64,
+    /// Lines skipped because they could not be read.
+    pub bad_lines: u64,
+    /// Rows kept with a warning (invalid UTF-8, a non-numeric number).
+    pub warned_lines: u64,
+    /// The last line had no line end and was held back.
+    pub held_back: bool,
+    /// Why the file was not read, if it was refused.
+    pub refused: Option<String>,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+}
+
+/// The result of reading: one frame, a report per file, and every diagnostic.
+pub struct Ingest {
+    pub frame: DataFrame,
+    pub files: Vec<FileReport>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics counted but not kept in full (beyond the per-file cap).
+    pub suppressed_diagnostics: u64,
+}
+
+impl Ingest {
+    /// Total bad lines over all files.
+    pub fn bad_lines(&self) -> u64 {
+        self.files.iter().map(|f| f.bad_lines).sum()
+    }
+
+    /// Files that were refused.
+    pub fn refused(&self) -> impl Iterator<Item = &FileReport> {
+        self.files.iter().filter(|f| f.refused.is_some())
+    }
+}
+
+/// Why reading failed as a whole (problems with single files or lines are diagnostics).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    #[error("building the frame failed: {0}")]
+    Frame(#[from] PolarsError),
+}
+
+/// Finds the logs under `paths` and reads them.
+pub fn read_paths(paths: &[PathBuf], options: &ReadOptions) -> Result<Ingest, ReadError> {
+    let files = discover(paths)?;
+    read_files(files, options)
+}
+
+/// Reads already discovered files, in the order given.
+pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, ReadError> {
+    let chunk_size = options.chunk_size;
+    let plans: Vec<Result<FilePlan, Diagnostic>> = files
+        .into_par_iter()
+        .map(|f| plan_file(f, chunk_size))
+        .collect();
+
+    let decode_columns: Vec<Column> = options
+        .columns
+        .columns()
+        .into_iter()
+        .filter(|c| c.log_field().is_some())
+        .collect();
+    let want_lines = options.columns.contains(Column::Line);
+    let filter = options.filter.compile();
+
+    let total_bytes: u64 = plans
+        .iter()
+        .filter_map(|p| p.as_ref().ok())
+        .map(|p| p.bytes.bytes().len() as u64)
+        .sum();
+    if let Some(progress) = &options.progress {
+        progress.start(total_bytes);
+    }
+
+    // Every chunk of every readable file, decoded in parallel.
+    let tasks: Vec<(usize, usize)> = plans
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.as_ref().ok().map(|p| (i, p.chunks.len())))
+        .flat_map(|(i, n)| (0..n).map(move |c| (i, c)))
+        .collect();
+    let outputs: Vec<PolarsResult<ChunkOutput>> = tasks
+        .par_iter()
+        .map(|&(file_index, chunk_index)| {
+            let Ok(plan) = &plans[file_index] else {
+                unreachable!("tasks are made from readable files only")
+            };
+            let range = plan.chunks[chunk_index].clone();
+            let spec = ChunkSpec {
+                path: &plan.path,
+                columns: &decode_columns,
+                filter: &filter,
+                want_lines,
+            };
+            let at_end = range.end == plan.bytes.bytes().len();
+            let out = decode_chunk(
+                &plan.bytes.bytes()[range.clone()],
+                at_end,
+                plan.map_at(range.start),
+                &spec,
+            );
+            if options.release_pages {
+                plan.bytes.release(range.clone());
+            }
+            if let Some(progress) = &options.progress {
+                progress.advance(range.len() as u64);
+            }
+            out
+        })
+        .collect();
+    if let Some(progress) = &options.progress {
+        progress.finish();
+    }
+
+    let mut outputs = outputs.into_iter();
+    let mut frame: Option<DataFrame> = None;
+    let mut reports = Vec::with_capacity(plans.len());
+    let mut diagnostics = Vec::new();
+    let mut suppressed = 0;
+    for plan in plans {
+        let plan = match plan {
+            Ok(plan) => plan,
+            Err(refusal) => {
+                reports.push(refused_report(&refusal));
+                diagnostics.push(refusal);
+                continue;
+            }
+        };
+        let chunk_outputs: Vec<ChunkOutput> = outputs
+            .by_ref()
+            .take(plan.chunks.len())
+            .collect::<PolarsResult<_>>()?;
+        let (report, file_frames, sink) = assemble_file(&plan, chunk_outputs, options.columns)?;
+        for df in file_frames {
+            match &mut frame {
+                Some(all) => {
+                    all.vstack_mut_owned(df)?;
+                }
+                None => frame = Some(df),
+            }
+        }
+        diagnostics.extend(plan.notes.iter().cloned());
+        suppressed += sink.suppressed;
+        diagnostics.extend(sink.into_diagnostics());
+        reports.push(report);
+    }
+    let frame = match frame {
+        Some(frame) => frame,
+        None => DataFrame::empty_with_schema(&schema_of(&options.columns.columns())),
+    };
+    Ok(Ingest {
+        frame,
+        files: reports,
+        diagnostics,
+        suppressed_diagnostics: suppressed,
+    })
+}
+
+fn refused_report(refusal: &Diagnostic) -> FileReport {
+    FileReport {
+        path: refusal.file.to_path_buf(),
+        prefix: None,
+        server: String::new(),
+        server_source: ServerSource::Folder,
+        headers: HeaderInfo::default(),
+        bytes: std::fs::metadata(&refusal.file).map_or(0, |m| m.len()),
+        lines: 0,
+        rows: 0,
+        bad_lines: 0,
+        warned_lines: 0,
+        held_back: false,
+        refused: Some(refusal.message.clone()),
+        first_ms: None,
+        last_ms: None,
+    }
+}
+
+/// Turns a file's chunk outputs into frames with provenance columns and file line numbers.
+fn assemble_file(
+    plan: &FilePlan,
+    outputs: Vec<ChunkOutput>,
+    columns: ColumnSet,
+) -> PolarsResult<(FileReport, Vec<DataFrame>, DiagnosticSink)> {
+    let mut sink = DiagnosticSink::default();
+    let mut frames = Vec::with_capacity(outputs.len());
+    let mut line_offset: u64 = 0;
+    let mut rows = 0u64;
+    let mut held_back = false;
+    let (mut first_ms, mut last_ms) = (None::<i64>, None::<i64>);
+    let file_name = plan.path.display().to_string();
+    let order = columns.columns();
+
+    for out in outputs {
+        rows += out.rows as u64;
+        held_back |= out.held_back;
+        first_ms = min_opt(first_ms, out.first_ms);
+        last_ms = max_opt(last_ms, out.last_ms);
+        let mut by_column: Vec<Option<Series>> = vec![None; Column::COUNT];
+        let decoded: Vec<Column> = order
+            .iter()
+            .copied()
+            .filter(|c| c.log_field().is_some())
+            .collect();
+        for (column, series) in decoded.into_iter().zip(out.columns) {
+            by_column[column.index()] = Some(series);
+        }
+        if columns.contains(Column::Server) {
+            by_column[Column::Server.index()] =
+                Some(constant_category(Column::Server, &plan.server, out.rows));
+        }
+        if columns.contains(Column::File) {
+            by_column[Column::File.index()] =
+                Some(constant_category(Column::File, &file_name, out.rows));
+        }
+        if columns.contains(Column::Line) {
+            let offset = u32::try_from(line_offset).unwrap_or(u32::MAX);
+            let lines: Vec<u32> = out.line_numbers.iter().map(|l| l.saturating_add(offset)).collect();
+            by_column[Column::Line.index()] = Some(
+                UInt32Chunked::from_vec(PlSmallStr::from_static(Column::Line.name()), lines)
+                    .into_series(),
+            );
+        }
+        let series: Vec<polars::prelude::Column> = order
+            .iter()
+            .filter_map(|c| by_column[c.index()].take())
+            .map(Into::into)
+            .collect();
+        frames.push(DataFrame::new(out.rows, series)?);
+        sink.absorb(out.sink, line_offset);
+        line_offset += out.lines;
+    }
+
+    let report = FileReport {
+        path: plan.file.path.clone(),
+        prefix: plan.file.name.map(|n| n.prefix),
+        server: plan.server.clone(),
+        server_source: plan.server_source,
+        headers: plan.headers.clone(),
+        bytes: plan.bytes.bytes().len() as u64,
+        lines: line_offset + u64::from(held_back),
+        rows,
+        bad_lines: sink.bad_lines,
+        warned_lines: sink.warned_lines,
+        held_back,
+        refused: None,
+        first_ms,
+        last_ms,
+    };
+    Ok((report, frames, sink))
+}
+
+fn constant_category(column: Column, value: &str, rows: usize) -> Series {
+    let mut builder = CategoryBuilder::new(column.name(), rows);
+    builder.push_repeated(value, rows);
+    builder.finish()
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Reads one file named explicitly (any name), with default options.
+pub fn read_file(path: impl AsRef<Path>) -> Result<Ingest, ReadError> {
+    read_paths(&[path.as_ref().to_path_buf()], &ReadOptions::default())
+}

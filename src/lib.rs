@@ -1,0 +1,13 @@
+//! msgtrack: read Exchange message tracking logs (`MSGTRK*.LOG`) into polars frames and answer
+//! "what happened to this mail, and why".
+//!
+//! The modules follow the data: [`format`] (the file format itself) → [`ingest`] (files to
+//! frames) → [`frame`] (column names and types) → query, replay and reports (later) →
+//! the surfaces in the `msgtrack` binary. [`synth`] writes realistic logs for the shipped
+//! samples and the benchmarks; [`directory`] models the recipient directory snapshot.
+
+pub mod directory;
+pub mod format;
+pub mod frame;
+pub mod ingest;
+pub mod synth;
