@@ -85,7 +85,9 @@ fn event_counts(frame: &DataFrame) -> PolarsResult<EventCounts> {
     let ns = grouped.column("n")?.cast(&DataType::UInt64)?;
     let ns = ns.u64()?;
     for ((file, id), n) in files.iter().zip(ids.iter()).zip(ns.iter()) {
-        let entry = counts.entry(file.unwrap_or_default().to_string()).or_default();
+        let entry = counts
+            .entry(file.unwrap_or_default().to_string())
+            .or_default();
         *entry.entry(id.unwrap_or("(none)").to_string()).or_default() += n.unwrap_or(0);
     }
     Ok(counts)
@@ -116,8 +118,14 @@ fn print_diagnostics(ingest: &Ingest, verbose: bool) -> std::io::Result<()> {
 
 fn time_range(report: &FileReport) -> (String, String) {
     (
-        report.first_ms.map(format_timestamp_ms).unwrap_or_else(|| "-".into()),
-        report.last_ms.map(format_timestamp_ms).unwrap_or_else(|| "-".into()),
+        report
+            .first_ms
+            .map(format_timestamp_ms)
+            .unwrap_or_else(|| "-".into()),
+        report
+            .last_ms
+            .map(format_timestamp_ms)
+            .unwrap_or_else(|| "-".into()),
     )
 }
 
@@ -149,7 +157,11 @@ fn write_text_report(
     elapsed: f64,
     stats: bool,
 ) -> std::io::Result<()> {
-    let read: Vec<&FileReport> = ingest.files.iter().filter(|f| f.refused.is_none()).collect();
+    let read: Vec<&FileReport> = ingest
+        .files
+        .iter()
+        .filter(|f| f.refused.is_none())
+        .collect();
     let bytes: u64 = read.iter().map(|f| f.bytes).sum();
     let rows: u64 = read.iter().map(|f| f.rows).sum();
     let mut servers: BTreeMap<String, Vec<&FileReport>> = BTreeMap::new();
@@ -198,7 +210,11 @@ fn write_text_report(
                 layout_of(f),
                 f.rows,
                 f.bad_lines,
-                if f.held_back { ", last line held back" } else { "" },
+                if f.held_back {
+                    ", last line held back"
+                } else {
+                    ""
+                },
             )?;
             let file_events = events.get(&f.path.display().to_string());
             if let Some(e) = file_events {

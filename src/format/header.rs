@@ -15,7 +15,10 @@ pub enum HeaderLine {
     Date(String),
     Fields(FieldMap),
     /// A `#` line with a keyword this reader does not know (kept for the report).
-    Other { keyword: String, value: String },
+    Other {
+        keyword: String,
+        value: String,
+    },
 }
 
 /// The column order declared by a `#Fields` line (or assumed from a row's field count).
@@ -137,7 +140,8 @@ mod tests {
             parse_header_line("#Date: 2016-04-05T00:00:02.052Z"),
             Some(HeaderLine::Date("2016-04-05T00:00:02.052Z".into()))
         );
-        let Some(HeaderLine::Fields(map)) = parse_header_line(&Layout::Exchange2013.fields_header())
+        let Some(HeaderLine::Fields(map)) =
+            parse_header_line(&Layout::Exchange2013.fields_header())
         else {
             panic!("not a fields line")
         };

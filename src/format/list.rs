@@ -47,7 +47,10 @@ pub fn split_members<'a>(field: &'a str, out: &mut Vec<Cow<'a, str>>) {
 pub fn recycle<'b>(mut members: Vec<Cow<'_, str>>) -> Vec<Cow<'b, str>> {
     members.clear();
     // In-place collect: an empty vector of the same layout reuses its allocation.
-    members.into_iter().map(|_| unreachable!("the vector is empty")).collect()
+    members
+        .into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
 }
 
 /// Reads a single-quoted member starting at `start` (which holds `'`). Returns the member and
@@ -142,7 +145,10 @@ mod tests {
     #[test]
     fn event_data_splits_on_first_colon_and_equals() {
         let d = parse_event_datum("S:AMA=SUM|v=0|action=|error=|atch=0");
-        assert_eq!((d.kind, d.key, d.value), ("S", "AMA", "SUM|v=0|action=|error=|atch=0"));
+        assert_eq!(
+            (d.kind, d.key, d.value),
+            ("S", "AMA", "SUM|v=0|action=|error=|atch=0")
+        );
         let d = parse_event_datum("S:StoreObjectIds=AAAA==");
         assert_eq!(d.value, "AAAA==");
         let d = parse_event_datum(

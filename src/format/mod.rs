@@ -7,6 +7,7 @@
 pub mod encode;
 pub mod fields;
 pub mod header;
+pub mod imcea;
 pub mod list;
 pub mod split;
 pub mod time;

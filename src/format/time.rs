@@ -121,6 +121,9 @@ mod tests {
             parse_timestamp_ms(b"2023-04-02T25:45:54.400Z"),
             Err(TimeError::OutOfRange)
         );
-        assert_eq!(parse_timestamp_ms(b"Source : ROUTING"), Err(TimeError::Shape));
+        assert_eq!(
+            parse_timestamp_ms(b"Source : ROUTING"),
+            Err(TimeError::Shape)
+        );
     }
 }

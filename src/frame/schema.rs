@@ -321,8 +321,14 @@ mod tests {
         for field in LogField::ALL {
             assert_eq!(Column::from_log_field(field).log_field(), Some(field));
         }
-        assert_eq!(Column::from_log_field(LogField::SenderAddress), Column::Sender);
-        assert_eq!(Column::from_log_field(LogField::CustomData), Column::EventData);
+        assert_eq!(
+            Column::from_log_field(LogField::SenderAddress),
+            Column::Sender
+        );
+        assert_eq!(
+            Column::from_log_field(LogField::CustomData),
+            Column::EventData
+        );
         assert_eq!(Column::Server.log_field(), None);
     }
 
@@ -337,7 +343,10 @@ mod tests {
     #[test]
     fn column_set_keeps_frame_order() {
         let set = ColumnSet::of([Column::Sender, Column::Timestamp, Column::Line]);
-        assert_eq!(set.columns(), vec![Column::Timestamp, Column::Sender, Column::Line]);
+        assert_eq!(
+            set.columns(),
+            vec![Column::Timestamp, Column::Sender, Column::Line]
+        );
         assert_eq!(ColumnSet::all().len(), Column::COUNT);
     }
 }

@@ -35,7 +35,8 @@ pub(crate) struct CategoryBuilder {
 impl CategoryBuilder {
     pub(crate) fn new(name: &'static str, capacity: usize) -> Self {
         let (dtype, _) = shared_category();
-        let mut inner = CategoricalChunkedBuilder::new(PlSmallStr::from_static(name), dtype.clone());
+        let mut inner =
+            CategoricalChunkedBuilder::new(PlSmallStr::from_static(name), dtype.clone());
         inner.reserve(capacity);
         CategoryBuilder { inner, last: None }
     }
@@ -218,7 +219,8 @@ fn finish_key_values(
     .into_owned();
     let pair_array: Box<dyn Array> = pairs.chunks()[0].clone();
     let inner_dtype = event_data_struct();
-    let arrow_dtype = ListArray::<i64>::default_datatype(inner_dtype.to_arrow(CompatLevel::newest()));
+    let arrow_dtype =
+        ListArray::<i64>::default_datatype(inner_dtype.to_arrow(CompatLevel::newest()));
     let offsets = OffsetsBuffer::try_from(offsets)?;
     let list = ListArray::<i64>::try_new(arrow_dtype, offsets, pair_array, None)?;
     // SAFETY: the array was built with exactly this dtype.

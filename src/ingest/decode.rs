@@ -12,8 +12,8 @@ use polars::prelude::{PolarsResult, Series};
 use super::columns::ColumnBuilder;
 use super::diagnostics::{DiagnosticKind, DiagnosticSink};
 use super::filter::CompiledFilter;
-use crate::format::list::recycle;
 use crate::format::header::{FieldMap, HeaderLine, parse_header_line};
+use crate::format::list::recycle;
 use crate::format::split::{FieldSpan, split_fields};
 use crate::format::time::{TimeError, parse_timestamp_ms};
 use crate::format::{Layout, LogField};
@@ -22,7 +22,12 @@ use crate::frame::schema::Column;
 /// The field map of a standard layout, for rows that come before any `#Fields` line.
 pub(crate) fn layout_map(layout: Layout) -> &'static FieldMap {
     static MAPS: OnceLock<Vec<FieldMap>> = OnceLock::new();
-    let maps = MAPS.get_or_init(|| Layout::ALL.iter().map(|l| FieldMap::for_layout(*l)).collect());
+    let maps = MAPS.get_or_init(|| {
+        Layout::ALL
+            .iter()
+            .map(|l| FieldMap::for_layout(*l))
+            .collect()
+    });
     &maps[Layout::ALL.iter().position(|l| *l == layout).unwrap_or(3)]
 }
 
@@ -215,7 +220,8 @@ pub(crate) fn decode_chunk(
                     path,
                     line_for_report,
                     DiagnosticKind::Timestamp,
-                    "the #Fields header has no date-time field, so the row has no time; skipped".into(),
+                    "the #Fields header has no date-time field, so the row has no time; skipped"
+                        .into(),
                 );
                 continue;
             }
@@ -223,14 +229,19 @@ pub(crate) fn decode_chunk(
                 Ok(ms) => ms,
                 Err(err) => {
                     let why = match err {
-                        TimeError::Shape => "is not a UTC time of the form yyyy-MM-ddTHH:mm:ss.fffZ",
+                        TimeError::Shape => {
+                            "is not a UTC time of the form yyyy-MM-ddTHH:mm:ss.fffZ"
+                        }
                         TimeError::OutOfRange => "is not a real date and time",
                     };
                     sink.bad_line(
                         path,
                         line_for_report,
                         DiagnosticKind::Timestamp,
-                        format!("date-time '{}' {why}; the line was skipped", truncate(&t, 40)),
+                        format!(
+                            "date-time '{}' {why}; the line was skipped",
+                            truncate(&t, 40)
+                        ),
                     );
                     continue;
                 }

@@ -121,7 +121,13 @@ impl DiagnosticSink {
     }
 
     /// Records a line that was kept but has a problem.
-    pub fn warn_line(&mut self, file: &Arc<Path>, line: u64, kind: DiagnosticKind, message: String) {
+    pub fn warn_line(
+        &mut self,
+        file: &Arc<Path>,
+        line: u64,
+        kind: DiagnosticKind,
+        message: String,
+    ) {
         self.warned_lines += 1;
         self.push(Diagnostic {
             file: file.clone(),

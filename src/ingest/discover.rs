@@ -124,7 +124,8 @@ pub enum DiscoverError {
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<LogFile>, DiscoverError> {
     let mut files = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|_| DiscoverError::NotFound { path: path.clone() })?;
+        let meta =
+            std::fs::metadata(path).map_err(|_| DiscoverError::NotFound { path: path.clone() })?;
         if meta.is_dir() {
             for entry in walkdir::WalkDir::new(path).follow_links(true) {
                 let entry = entry.map_err(|source| DiscoverError::Walk {
@@ -156,7 +157,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<LogFile>, DiscoverError> {
         }
     }
     let mut seen = HashSet::new();
-    files.retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    files
+        .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
     files.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     Ok(files)
 }
@@ -213,9 +215,18 @@ mod tests {
             (hourly.prefix, hourly.date, hourly.hour, hourly.instance),
             (LogPrefix::MailboxSubmission, 20220919, Some(15), 12)
         );
-        assert_eq!(LogName::parse("MSGTRKM20101201-3.LOG").unwrap().prefix, LogPrefix::Mailbox2010);
-        assert_eq!(LogName::parse("MSGTRKMA20261120-1.LOG").unwrap().prefix, LogPrefix::ModerationApproval);
-        assert_eq!(LogName::parse("MSGTRKMD20261120-1.LOG").unwrap().prefix, LogPrefix::MailboxDelivery);
+        assert_eq!(
+            LogName::parse("MSGTRKM20101201-3.LOG").unwrap().prefix,
+            LogPrefix::Mailbox2010
+        );
+        assert_eq!(
+            LogName::parse("MSGTRKMA20261120-1.LOG").unwrap().prefix,
+            LogPrefix::ModerationApproval
+        );
+        assert_eq!(
+            LogName::parse("MSGTRKMD20261120-1.LOG").unwrap().prefix,
+            LogPrefix::MailboxDelivery
+        );
         assert_eq!(LogName::parse("SMTPRECV20261120-1.LOG"), None);
         assert_eq!(LogName::parse("MSGTRK2026112-1.LOG"), None);
         assert_eq!(LogName::parse("MSGTRK20261120-1.LOG.bak"), None);

@@ -27,4 +27,6 @@ pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use discover::{LogFile, LogName, LogPrefix, discover};
 pub use filter::{FieldCondition, FieldTest, RowFilter};
 pub use plan::{HeaderInfo, ServerSource};
-pub use read::{FileReport, Ingest, Progress, ReadError, ReadOptions, read_file, read_files, read_paths};
+pub use read::{
+    FileReport, Ingest, Progress, ReadError, ReadOptions, read_file, read_files, read_paths,
+};

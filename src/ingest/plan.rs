@@ -322,7 +322,9 @@ fn sniff(body: &[u8]) -> Sniff {
         }
         row_lines += 1;
         first_row_width.get_or_insert(spans.len());
-        let event = text(LogField::EventId).unwrap_or_default().to_ascii_uppercase();
+        let event = text(LogField::EventId)
+            .unwrap_or_default()
+            .to_ascii_uppercase();
         if let Some(host) = local_host_field(&event).and_then(text) {
             if let Some(short) = short_host(&host) {
                 let entry = votes.entry(short.to_ascii_lowercase()).or_default();
@@ -374,7 +376,11 @@ fn short_host(host: &str) -> Option<&str> {
     (!short.is_empty() && !short.bytes().all(|b| b.is_ascii_digit())).then_some(short)
 }
 
-fn refusal_reason(headers: &HeaderInfo, row_lines: usize, other_lines: &[String]) -> Option<String> {
+fn refusal_reason(
+    headers: &HeaderInfo,
+    row_lines: usize,
+    other_lines: &[String],
+) -> Option<String> {
     if let Some(log_type) = &headers.log_type {
         if !log_type.eq_ignore_ascii_case("Message Tracking Log") {
             return Some(format!(
@@ -397,11 +403,17 @@ fn refusal_reason(headers: &HeaderInfo, row_lines: usize, other_lines: &[String]
         return None;
     }
     let first = other_lines[0].trim_start_matches('\u{feff}');
-    let hint = if first.starts_with("#TYPE") || first.starts_with("\"RunspaceId\"") || first.starts_with("\"Timestamp\"") {
+    let hint = if first.starts_with("#TYPE")
+        || first.starts_with("\"RunspaceId\"")
+        || first.starts_with("\"Timestamp\"")
+    {
         "it looks like Export-Csv output of Get-MessageTrackingLog; copy the MSGTRK*.LOG files themselves"
     } else if other_lines.iter().any(|l| is_format_list_line(l)) {
         "it looks like PowerShell Format-List output; copy the MSGTRK*.LOG files themselves"
-    } else if other_lines.iter().any(|l| l.trim_start().starts_with("---")) {
+    } else if other_lines
+        .iter()
+        .any(|l| l.trim_start().starts_with("---"))
+    {
         "it looks like PowerShell Format-Table output; copy the MSGTRK*.LOG files themselves"
     } else {
         "no line starts with a '#Software'/'#Fields' header or with a yyyy-MM-ddTHH:mm:ss.fffZ time \
@@ -449,7 +461,14 @@ mod tests {
 
     #[test]
     fn other_exchange_logs_are_refused_by_log_type() {
-        let sniffed = sniff(b"#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Receive Protocol Log\r\n");
-        assert!(sniffed.refusal.unwrap().contains("SMTP Receive Protocol Log"));
+        let sniffed = sniff(
+            b"#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Receive Protocol Log\r\n",
+        );
+        assert!(
+            sniffed
+                .refusal
+                .unwrap()
+                .contains("SMTP Receive Protocol Log")
+        );
     }
 }

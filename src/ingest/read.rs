@@ -311,7 +311,11 @@ fn assemble_file(
         }
         if columns.contains(Column::Line) {
             let offset = u32::try_from(line_offset).unwrap_or(u32::MAX);
-            let lines: Vec<u32> = out.line_numbers.iter().map(|l| l.saturating_add(offset)).collect();
+            let lines: Vec<u32> = out
+                .line_numbers
+                .iter()
+                .map(|l| l.saturating_add(offset))
+                .collect();
             by_column[Column::Line.index()] = Some(
                 UInt32Chunked::from_vec(PlSmallStr::from_static(Column::Line.name()), lines)
                     .into_series(),
