@@ -1,5 +1,6 @@
-//! The frame: column names and types ([`schema`]) and helpers over ingested frames.
+//! The frame: column names and types ([`schema`]) and reading values back out ([`access`]).
 
+pub mod access;
 pub mod schema;
 
 pub use schema::{Column, ColumnKind, ColumnSet};

@@ -325,7 +325,17 @@ fn sniff(body: &[u8]) -> Sniff {
         let event = text(LogField::EventId)
             .unwrap_or_default()
             .to_ascii_uppercase();
-        if let Some(host) = local_host_field(&event).and_then(text) {
+        let host = local_host_field(&event).and_then(|primary| {
+            let other = if primary == LogField::ClientHostname {
+                LogField::ServerHostname
+            } else {
+                LogField::ClientHostname
+            };
+            text(primary)
+                .filter(|h| !h.is_empty())
+                .or_else(|| text(other))
+        });
+        if let Some(host) = host {
             if let Some(short) = short_host(&host) {
                 let entry = votes.entry(short.to_ascii_lowercase()).or_default();
                 entry.0 += 1;
@@ -403,7 +413,13 @@ fn refusal_reason(
         return None;
     }
     let first = other_lines[0].trim_start_matches('\u{feff}');
-    let hint = if first.starts_with("#TYPE")
+    let exo = other_lines
+        .iter()
+        .any(|l| l.contains("date_time_utc") || l.contains("origin_timestamp_utc"));
+    let hint = if exo {
+        "it looks like an Exchange Online message trace (historical search) record; msgtrack reads \
+         the on-premises MSGTRK*.LOG files"
+    } else if first.starts_with("#TYPE")
         || first.starts_with("\"RunspaceId\"")
         || first.starts_with("\"Timestamp\"")
     {
@@ -425,7 +441,7 @@ fn refusal_reason(
 fn is_format_list_line(line: &str) -> bool {
     match line.split_once(" : ").or_else(|| line.split_once(": ")) {
         Some((name, _)) => {
-            let name = name.trim_end();
+            let name = name.trim();
             !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         }
         None => false,
@@ -439,8 +455,9 @@ mod tests {
     #[test]
     fn chunks_end_at_line_ends_and_cover_everything() {
         let text = b"aaaa\nbbbb\ncccc\ndd";
-        let chunks = cut_chunks(text, 0, 6);
-        assert_eq!(chunks, vec![0..10, 10..15, 15..17]);
+        assert_eq!(cut_chunks(text, 0, 6), vec![0..10, 10..17]);
+        assert_eq!(cut_chunks(text, 0, 3), vec![0..5, 5..10, 10..15, 15..17]);
+        assert_eq!(cut_chunks(text, 3, 100), vec![3..17]);
         assert_eq!(cut_chunks(b"", 0, 6), Vec::<Range<usize>>::new());
     }
 

@@ -1,0 +1,105 @@
+//! The `msgtrack` binary as a user runs it.
+
+use std::process::Command;
+
+use crate::util::{real_logs_dir, sample_logs_dir};
+
+fn msgtrack(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn ingest_stats_on_sample_logs() {
+    let out = msgtrack(&["ingest", sample_logs_dir().to_str().unwrap(), "--stats"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Read 157 files from 3 servers:"), "{text}");
+    assert!(text.contains(" 0 bad lines, 0 refused files"));
+    for server in [
+        "Server EDGE01 (named in its rows)",
+        "Server EX01",
+        "Server EX02",
+    ] {
+        assert!(text.contains(server), "{server}");
+    }
+    assert!(text.contains("events: "));
+    assert!(text.contains("DUPLICATEEXPAND 1"));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn ingest_json_reports_every_real_log_and_refuses_the_rest() {
+    let Some(dir) = real_logs_dir() else { return };
+    let mut args = vec!["ingest".to_string(), "--json".to_string()];
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "log" || e == "txt"))
+    {
+        args.push(p.display().to_string());
+    }
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = msgtrack(&arg_refs);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "refused files make the exit code 2"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = report["files"].as_array().unwrap();
+    let rows_of = |suffix: &str| {
+        files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(suffix))
+            .map(|f| f["rows"].as_u64().unwrap())
+            .unwrap()
+    };
+    assert_eq!(rows_of("leweafan-beats-exchange-example.log"), 15);
+    assert_eq!(rows_of("kinesistap-exchange2013-msgtrk.log"), 2);
+    assert_eq!(report["rows"].as_u64(), Some(52));
+    let refused = files.iter().filter(|f| !f["refused"].is_null()).count();
+    assert_eq!(refused, 6);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("damianflynn-exchange2010-get-messagetrackinglog-formatlist-snippet.txt: error: not a message tracking log"));
+}
+
+#[test]
+fn help_has_examples_on_every_subcommand() {
+    for sub in [
+        vec!["--help"],
+        vec!["ingest", "--help"],
+        vec!["generate", "--help"],
+    ] {
+        let out = msgtrack(&sub);
+        assert!(out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Examples:"),
+            "{sub:?}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_path_exits_2_with_the_path_named() {
+    let out = msgtrack(&["ingest", "/no/such/logs"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "msgtrack: error: /no/such/logs: no such file or folder"
+    );
+}

@@ -1,0 +1,126 @@
+//! Finding logs under folders, in rotation order, and naming each file's server.
+
+use std::path::PathBuf;
+
+use msgtrack::ingest::{LogPrefix, ServerSource, discover};
+
+use crate::util::{Dir, header_2016, read, row30};
+
+fn names(files: &[msgtrack::ingest::LogFile]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn folders_are_searched_recursively_and_sorted_by_date_hour_and_numeric_instance() {
+    let dir = Dir::new();
+    for name in [
+        "EX01/MSGTRK2026112010-10.LOG",
+        "EX01/MSGTRK2026112010-9.LOG",
+        "EX01/MSGTRK2026112009-1.LOG",
+        "EX01/msgtrk2026111923-2.log",
+        "EX01/MSGTRKMD2026112010-1.LOG",
+        "EX01/MSGTRKMS2026112010-1.LOG",
+        "EX01/MSGTRKMA2026112010-1.LOG",
+        "EX01/MSGTRK20261118-3.LOG",
+        "EX01/SMTPRECV2026112010-1.LOG",
+        "EX01/notes.txt",
+    ] {
+        dir.write(name, "");
+    }
+    let files = discover(&[dir.path().to_path_buf()]).unwrap();
+    assert_eq!(
+        names(&files),
+        vec![
+            "MSGTRK20261118-3.LOG",
+            "msgtrk2026111923-2.log",
+            "MSGTRK2026112009-1.LOG",
+            "MSGTRK2026112010-9.LOG",
+            "MSGTRK2026112010-10.LOG",
+            "MSGTRKMS2026112010-1.LOG",
+            "MSGTRKMD2026112010-1.LOG",
+            "MSGTRKMA2026112010-1.LOG",
+        ]
+    );
+    assert_eq!(files[5].name.unwrap().prefix, LogPrefix::MailboxSubmission);
+    assert!(files.iter().all(|f| !f.explicit));
+}
+
+#[test]
+fn a_file_named_explicitly_is_read_whatever_its_name_and_only_once() {
+    let dir = Dir::new();
+    let path = dir.write(
+        "copy of log.txt",
+        format!("{}{}\r\n", header_2016(), row30(&[(8, "SEND")])),
+    );
+    let log = dir.write(
+        "MSGTRK2026112010-1.LOG",
+        format!("{}{}\r\n", header_2016(), row30(&[(8, "RECEIVE")])),
+    );
+    let files = discover(&[path.clone(), dir.path().to_path_buf(), log.clone()]).unwrap();
+    assert_eq!(files.len(), 2, "the log named twice is read once");
+    assert!(files.iter().any(|f| f.explicit && f.path == path));
+    let ingest = read(&[path, dir.path().to_path_buf()]);
+    assert_eq!(ingest.frame.height(), 2);
+}
+
+#[test]
+fn server_comes_from_rows_else_from_the_folder() {
+    let dir = Dir::new();
+    let with_host = format!(
+        "{}{}\r\n{}\r\n",
+        header_2016(),
+        row30(&[(8, "RECEIVE"), (4, "ex01"), (2, "client.contoso.com")]),
+        row30(&[(8, "SEND"), (2, "EX01"), (4, "ex02.contoso.com")])
+    );
+    dir.write(
+        "copies/EX01/TransportRoles/Logs/MessageTracking/MSGTRK2026112010-1.LOG",
+        with_host,
+    );
+    let no_host = format!("{}{}\r\n", header_2016(), row30(&[(8, "NOTIFYMAPI")]));
+    dir.write(
+        "copies/MBX7/TransportRoles/Logs/MessageTracking/MSGTRKMS2026112010-1.LOG",
+        no_host,
+    );
+    let ingest = read(&[dir.path().join("copies")]);
+    let servers: Vec<(String, ServerSource)> = ingest
+        .files
+        .iter()
+        .map(|f| (f.server.clone(), f.server_source))
+        .collect();
+    assert_eq!(
+        servers,
+        vec![
+            ("EX01".to_string(), ServerSource::Rows),
+            ("MBX7".to_string(), ServerSource::Folder)
+        ]
+    );
+    let column = crate::util::strings(&ingest, msgtrack::frame::Column::Server);
+    assert_eq!(
+        column,
+        vec![
+            Some("EX01".into()),
+            Some("EX01".into()),
+            Some("MBX7".into())
+        ]
+    );
+}
+
+#[test]
+fn sample_logs_have_three_servers_named_from_their_rows() {
+    let ingest = read(&[crate::util::sample_logs_dir()]);
+    let mut servers: Vec<String> = ingest.files.iter().map(|f| f.server.clone()).collect();
+    servers.dedup();
+    servers.sort();
+    servers.dedup();
+    assert_eq!(servers, vec!["EDGE01", "EX01", "EX02"]);
+    assert!(
+        ingest
+            .files
+            .iter()
+            .all(|f| f.server_source == ServerSource::Rows)
+    );
+    let _ = PathBuf::new();
+}

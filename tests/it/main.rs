@@ -1,0 +1,12 @@
+//! The integration tests: one binary, one module per area.
+
+mod util;
+
+mod cli;
+mod discovery;
+mod edge_cases;
+mod malformed;
+mod projection;
+mod real_logs;
+mod roundtrip;
+mod sample_logs;
