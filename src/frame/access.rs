@@ -45,7 +45,8 @@ pub fn event_data(df: &DataFrame) -> PolarsResult<Vec<Vec<(String, String)>>> {
         let mut pairs = Vec::new();
         if let Some(series) = item {
             let fields = series.as_ref().struct_()?.fields_as_series();
-            let keys = fields[0].str()?;
+            let keys = fields[0].cast(&DataType::String)?;
+            let keys = keys.str()?;
             let values = fields[1].str()?;
             for (k, v) in keys.iter().zip(values.iter()) {
                 pairs.push((

@@ -183,6 +183,10 @@ impl Column {
             | C::TenantId
             | C::TransportTrafficType
             | C::SchemaVersion
+            | C::ClientIp
+            | C::ServerIp
+            | C::OriginalClientIp
+            | C::OriginalServerIp
             | C::Server
             | C::File => ColumnKind::Category,
             C::TotalBytes | C::RecipientCount => ColumnKind::Integer,
@@ -242,10 +246,10 @@ pub fn category_dtype() -> DataType {
     DataType::from_categories(Categories::global())
 }
 
-/// `Struct{Key: String, Value: String}`, one custom-data member.
+/// `Struct{Key: Categorical, Value: String}`, one custom-data member.
 pub fn event_data_struct() -> DataType {
     DataType::Struct(vec![
-        Field::new(PlSmallStr::from_static("Key"), DataType::String),
+        Field::new(PlSmallStr::from_static("Key"), category_dtype()),
         Field::new(PlSmallStr::from_static("Value"), DataType::String),
     ])
 }

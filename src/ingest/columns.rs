@@ -6,9 +6,9 @@ use std::sync::{Arc, OnceLock};
 
 use polars::chunked_array::builder::CategoricalChunkedBuilder;
 use polars::prelude::*;
-use polars_arrow::array::{Array, ListArray};
-use polars_arrow::offset::OffsetsBuffer;
+use polars_arrow::array::Array;
 
+use super::text::{TextBuilder, TextListBuilder, list_series};
 use crate::format::list::{parse_event_datum, split_members};
 use crate::frame::schema::{Column, ColumnKind, category_dtype, event_data_struct};
 
@@ -80,13 +80,13 @@ impl CategoryBuilder {
 /// One column under construction.
 pub(crate) enum ColumnBuilder {
     Timestamp(Vec<i64>),
-    Text(StringChunkedBuilder),
+    Text(TextBuilder),
     Category(CategoryBuilder),
     Integer(PrimitiveChunkedBuilder<Int64Type>),
-    TextList(ListStringChunkedBuilder),
+    TextList(TextListBuilder),
     KeyValueList {
-        keys: StringChunkedBuilder,
-        values: StringChunkedBuilder,
+        keys: CategoryBuilder,
+        values: TextBuilder,
         offsets: Vec<i64>,
     },
 }
@@ -99,22 +99,24 @@ impl ColumnBuilder {
         let name = PlSmallStr::from_static(column.name());
         match column.kind() {
             ColumnKind::Timestamp => ColumnBuilder::Timestamp(Vec::with_capacity(capacity)),
-            ColumnKind::Text => ColumnBuilder::Text(StringChunkedBuilder::new(name, capacity)),
+            ColumnKind::Text => {
+                // Values unique to each row are not worth looking up.
+                let dedupe = !matches!(column, Column::LogId | Column::MessageInfo);
+                ColumnBuilder::Text(TextBuilder::new(capacity, dedupe))
+            }
             ColumnKind::Category => {
                 ColumnBuilder::Category(CategoryBuilder::new(column.name(), capacity))
             }
             ColumnKind::Integer => {
                 ColumnBuilder::Integer(PrimitiveChunkedBuilder::new(name, capacity))
             }
-            ColumnKind::TextList => {
-                ColumnBuilder::TextList(ListStringChunkedBuilder::new(name, capacity, capacity))
-            }
+            ColumnKind::TextList => ColumnBuilder::TextList(TextListBuilder::new(capacity)),
             ColumnKind::KeyValueList => {
                 let mut offsets = Vec::with_capacity(capacity + 1);
                 offsets.push(0);
                 ColumnBuilder::KeyValueList {
-                    keys: StringChunkedBuilder::new(PlSmallStr::from_static("Key"), capacity),
-                    values: StringChunkedBuilder::new(PlSmallStr::from_static("Value"), capacity),
+                    keys: CategoryBuilder::new("Key", capacity * 6),
+                    values: TextBuilder::new(capacity * 6, true),
                     offsets,
                 }
             }
@@ -132,13 +134,7 @@ impl ColumnBuilder {
         scratch: &mut Vec<Cow<'a, str>>,
     ) -> Result<(), NotANumber> {
         match self {
-            ColumnBuilder::Text(b) => {
-                if text.is_empty() {
-                    b.append_null()
-                } else {
-                    b.append_value(text)
-                }
-            }
+            ColumnBuilder::Text(b) => b.push_or_null(text),
             ColumnBuilder::Category(b) => b.push(text),
             ColumnBuilder::Integer(b) => {
                 if text.is_empty() {
@@ -152,7 +148,7 @@ impl ColumnBuilder {
             }
             ColumnBuilder::TextList(b) => {
                 split_members(text, scratch);
-                b.append_values_iter(scratch.iter().map(|m| m.as_ref()));
+                b.push(scratch.iter().map(|m| m.as_ref()));
             }
             ColumnBuilder::KeyValueList {
                 keys,
@@ -162,8 +158,8 @@ impl ColumnBuilder {
                 split_members(text, scratch);
                 for member in scratch.iter() {
                     let datum = parse_event_datum(member);
-                    keys.append_value(datum.key);
-                    values.append_value(datum.value);
+                    keys.push(datum.key);
+                    values.push(datum.value);
                 }
                 let last = offsets.last().copied().unwrap_or(0);
                 offsets.push(last + scratch.len() as i64);
@@ -186,10 +182,10 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(v) => Int64Chunked::from_vec(name, v)
                 .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
                 .into_series(),
-            ColumnBuilder::Text(b) => b.finish().into_series(),
+            ColumnBuilder::Text(b) => b.finish(name),
             ColumnBuilder::Category(b) => b.finish(),
             ColumnBuilder::Integer(b) => b.finish().into_series(),
-            ColumnBuilder::TextList(mut b) => b.finish().into_series(),
+            ColumnBuilder::TextList(b) => b.finish(name)?,
             ColumnBuilder::KeyValueList {
                 keys,
                 values,
@@ -203,13 +199,14 @@ impl ColumnBuilder {
 /// Assembles `List<Struct{Key, Value}>` from flat keys, values and per-row offsets.
 fn finish_key_values(
     name: PlSmallStr,
-    keys: StringChunkedBuilder,
-    values: StringChunkedBuilder,
+    keys: CategoryBuilder,
+    values: TextBuilder,
     offsets: Vec<i64>,
 ) -> PolarsResult<Series> {
-    let keys = keys.finish().into_series();
-    let values = values.finish().into_series();
-    let fields = [keys, values];
+    let fields = [
+        keys.finish().with_name(PlSmallStr::from_static("Key")),
+        values.finish(PlSmallStr::from_static("Value")),
+    ];
     let pairs = StructChunked::from_series(
         PlSmallStr::from_static("EventData"),
         fields[0].len(),
@@ -218,18 +215,5 @@ fn finish_key_values(
     .rechunk()
     .into_owned();
     let pair_array: Box<dyn Array> = pairs.chunks()[0].clone();
-    let inner_dtype = event_data_struct();
-    let arrow_dtype =
-        ListArray::<i64>::default_datatype(inner_dtype.to_arrow(CompatLevel::newest()));
-    let offsets = OffsetsBuffer::try_from(offsets)?;
-    let list = ListArray::<i64>::try_new(arrow_dtype, offsets, pair_array, None)?;
-    // SAFETY: the array was built with exactly this dtype.
-    let ca = unsafe {
-        ListChunked::from_chunks_and_dtype(
-            name,
-            vec![Box::new(list) as Box<dyn Array>],
-            DataType::List(Box::new(inner_dtype)),
-        )
-    };
-    Ok(ca.into_series())
+    list_series(name, offsets, pair_array, event_data_struct())
 }

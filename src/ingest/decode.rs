@@ -54,6 +54,9 @@ pub(crate) struct ChunkOutput {
     pub held_back: bool,
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
+    /// The `#Fields` map in force at the end of the chunk (differs from the initial one only
+    /// when the chunk held a `#Fields` line).
+    pub final_map: Option<Arc<FieldMap>>,
 }
 
 /// Decodes `bytes`. `at_file_end` says whether the chunk ends the file (only then can the
@@ -303,6 +306,7 @@ pub(crate) fn decode_chunk(
         held_back,
         first_ms,
         last_ms,
+        final_map: current_map,
     })
 }
 

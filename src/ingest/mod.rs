@@ -22,6 +22,7 @@ pub mod discover;
 pub mod filter;
 mod plan;
 pub mod read;
+mod text;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use discover::{LogFile, LogName, LogPrefix, discover};

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use memchr::{memchr, memmem};
+use memchr::memchr;
 use memmap2::Mmap;
 
 use super::decode::layout_map;
@@ -101,7 +101,7 @@ impl FilePlan {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Lines read to decide whether a file is a tracking log and to name its server.
-const SNIFF_LINES: usize = 256;
+const SNIFF_LINES: usize = 64;
 
 /// Maps and checks a file. A file that is not a tracking log gives an error diagnostic.
 pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Diagnostic> {
@@ -139,7 +139,9 @@ pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Di
     }
 
     let mut notes = Vec::new();
-    let field_maps = find_field_maps(body, body_start);
+    // Only the header at the top is read here: Exchange writes one per file. A `#Fields` line
+    // further down is handled by the decoder (see `read::decode_file`).
+    let field_maps = find_leading_field_maps(body, body_start);
     if let Some((_, first)) = field_maps.first() {
         if !first.unknown_names.is_empty() {
             notes.push(Diagnostic {
@@ -186,6 +188,8 @@ pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Di
         ),
     };
     let chunks = cut_chunks(all, body_start, chunk_size);
+    // The sniffed prefix is read again when its chunk is decoded.
+    bytes.release(0..all.len().min(1 << 20));
     let headers = sniff.headers;
     Ok(FilePlan {
         file,
@@ -213,13 +217,15 @@ fn first_row_offset(body: &[u8]) -> Option<usize> {
     None
 }
 
-/// Every `#Fields` line of the body, as (offset where it takes effect, map).
-fn find_field_maps(body: &[u8], body_start: usize) -> Vec<(usize, Arc<FieldMap>)> {
+/// The `#Fields` lines of the header block at the top of the body (the `#` lines before the
+/// first row), as (offset where each takes effect, map).
+fn find_leading_field_maps(body: &[u8], body_start: usize) -> Vec<(usize, Arc<FieldMap>)> {
     let mut starts: Vec<usize> = Vec::new();
-    if body.first() == Some(&b'#') {
-        starts.push(0);
+    let mut pos = 0;
+    while body.get(pos) == Some(&b'#') {
+        starts.push(pos);
+        pos = memchr(b'\n', &body[pos..]).map_or(body.len(), |i| pos + i + 1);
     }
-    starts.extend(memmem::find_iter(body, b"\n#").map(|i| i + 1));
     starts
         .into_iter()
         .filter_map(|start| {

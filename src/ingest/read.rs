@@ -144,102 +144,66 @@ pub fn read_paths(paths: &[PathBuf], options: &ReadOptions) -> Result<Ingest, Re
 }
 
 /// Reads already discovered files, in the order given.
+///
+/// Each file is one parallel task: map it, plan it, decode its chunks (in parallel too),
+/// assemble its frames and release its pages. Memory held at once is bounded by the files in
+/// flight, not by the input size.
 pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, ReadError> {
-    let chunk_size = options.chunk_size;
-    let plans: Vec<Result<FilePlan, Diagnostic>> = files
-        .into_par_iter()
-        .map(|f| plan_file(f, chunk_size))
-        .collect();
-
     let decode_columns: Vec<Column> = options
         .columns
         .columns()
         .into_iter()
         .filter(|c| c.log_field().is_some())
         .collect();
-    let want_lines = options.columns.contains(Column::Line);
     let filter = options.filter.compile();
-
-    let total_bytes: u64 = plans
-        .iter()
-        .filter_map(|p| p.as_ref().ok())
-        .map(|p| p.bytes.bytes().len() as u64)
-        .sum();
+    let job = FileJob {
+        decode_columns: &decode_columns,
+        filter: &filter,
+        options,
+    };
     if let Some(progress) = &options.progress {
-        progress.start(total_bytes);
+        let total = files
+            .iter()
+            .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+            .sum();
+        progress.start(total);
     }
-
-    // Every chunk of every readable file, decoded in parallel.
-    let tasks: Vec<(usize, usize)> = plans
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.as_ref().ok().map(|p| (i, p.chunks.len())))
-        .flat_map(|(i, n)| (0..n).map(move |c| (i, c)))
-        .collect();
-    let outputs: Vec<PolarsResult<ChunkOutput>> = tasks
-        .par_iter()
-        .map(|&(file_index, chunk_index)| {
-            let Ok(plan) = &plans[file_index] else {
-                unreachable!("tasks are made from readable files only")
-            };
-            let range = plan.chunks[chunk_index].clone();
-            let spec = ChunkSpec {
-                path: &plan.path,
-                columns: &decode_columns,
-                filter: &filter,
-                want_lines,
-            };
-            let at_end = range.end == plan.bytes.bytes().len();
-            let out = decode_chunk(
-                &plan.bytes.bytes()[range.clone()],
-                at_end,
-                plan.map_at(range.start),
-                &spec,
-            );
-            if options.release_pages {
-                plan.bytes.release(range.clone());
-            }
-            if let Some(progress) = &options.progress {
-                progress.advance(range.len() as u64);
-            }
-            out
-        })
-        .collect();
+    let results: Vec<PolarsResult<FileResult>> =
+        files.into_par_iter().map(|file| job.run(file)).collect();
     if let Some(progress) = &options.progress {
         progress.finish();
     }
 
-    let mut outputs = outputs.into_iter();
     let mut frame: Option<DataFrame> = None;
-    let mut reports = Vec::with_capacity(plans.len());
+    let mut reports = Vec::with_capacity(results.len());
     let mut diagnostics = Vec::new();
     let mut suppressed = 0;
-    for plan in plans {
-        let plan = match plan {
-            Ok(plan) => plan,
-            Err(refusal) => {
+    for result in results {
+        match result? {
+            FileResult::Refused(refusal) => {
                 reports.push(refused_report(&refusal));
                 diagnostics.push(refusal);
-                continue;
             }
-        };
-        let chunk_outputs: Vec<ChunkOutput> = outputs
-            .by_ref()
-            .take(plan.chunks.len())
-            .collect::<PolarsResult<_>>()?;
-        let (report, file_frames, sink) = assemble_file(&plan, chunk_outputs, options.columns)?;
-        for df in file_frames {
-            match &mut frame {
-                Some(all) => {
-                    all.vstack_mut_owned(df)?;
+            FileResult::Read {
+                report,
+                frames,
+                notes,
+                sink,
+            } => {
+                for df in frames {
+                    match &mut frame {
+                        Some(all) => {
+                            all.vstack_mut_owned(df)?;
+                        }
+                        None => frame = Some(df),
+                    }
                 }
-                None => frame = Some(df),
+                diagnostics.extend(notes);
+                suppressed += sink.suppressed;
+                diagnostics.extend(sink.into_diagnostics());
+                reports.push(report);
             }
         }
-        diagnostics.extend(plan.notes.iter().cloned());
-        suppressed += sink.suppressed;
-        diagnostics.extend(sink.into_diagnostics());
-        reports.push(report);
     }
     let frame = match frame {
         Some(frame) => frame,
@@ -251,6 +215,99 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
         diagnostics,
         suppressed_diagnostics: suppressed,
     })
+}
+
+/// One file's outcome.
+enum FileResult {
+    Refused(Diagnostic),
+    Read {
+        report: FileReport,
+        frames: Vec<DataFrame>,
+        notes: Vec<Diagnostic>,
+        sink: DiagnosticSink,
+    },
+}
+
+/// What every file task shares.
+struct FileJob<'a> {
+    decode_columns: &'a [Column],
+    filter: &'a super::filter::CompiledFilter,
+    options: &'a ReadOptions,
+}
+
+impl FileJob<'_> {
+    fn run(&self, file: LogFile) -> PolarsResult<FileResult> {
+        let plan = match plan_file(file, self.options.chunk_size) {
+            Ok(plan) => plan,
+            Err(refusal) => return Ok(FileResult::Refused(refusal)),
+        };
+        let outputs = self.decode_file(&plan)?;
+        let (report, frames, sink) = assemble_file(&plan, outputs, self.options.columns)?;
+        Ok(FileResult::Read {
+            report,
+            frames,
+            notes: plan.notes.clone(),
+            sink,
+        })
+    }
+
+    /// Decodes the file's chunks in parallel. A `#Fields` line in the middle of the file (a
+    /// rare restart with a different layout) means the chunks after it were decoded with the
+    /// wrong map; the file is then decoded again as one chunk, in order.
+    fn decode_file(&self, plan: &FilePlan) -> PolarsResult<Vec<ChunkOutput>> {
+        let spec = ChunkSpec {
+            path: &plan.path,
+            columns: self.decode_columns,
+            filter: self.filter,
+            want_lines: self.options.columns.contains(Column::Line),
+        };
+        let all = plan.bytes.bytes();
+        let decode = |range: std::ops::Range<usize>| {
+            let out = decode_chunk(
+                &all[range.clone()],
+                range.end == all.len(),
+                plan.map_at(range.start),
+                &spec,
+            );
+            if self.options.release_pages {
+                plan.bytes.release(range.clone());
+            }
+            out
+        };
+        let outputs: Vec<ChunkOutput> = plan
+            .chunks
+            .par_iter()
+            .map(|range| {
+                let out = decode(range.clone());
+                if let Some(progress) = &self.options.progress {
+                    progress.advance(range.len() as u64);
+                }
+                out
+            })
+            .collect::<PolarsResult<_>>()?;
+        let consistent = outputs
+            .windows(2)
+            .zip(plan.chunks.iter().skip(1))
+            .all(|(pair, next)| maps_equal(&pair[0].final_map, &plan.map_at(next.start)));
+        if consistent {
+            return Ok(outputs);
+        }
+        match (plan.chunks.first(), plan.chunks.last()) {
+            (Some(first), Some(last)) => Ok(vec![decode(first.start..last.end)?]),
+            _ => Ok(outputs),
+        }
+    }
+}
+
+fn maps_equal(
+    a: &Option<Arc<crate::format::FieldMap>>,
+    b: &Option<Arc<crate::format::FieldMap>>,
+) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a.positions == b.positions,
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 fn refused_report(refusal: &Diagnostic) -> FileReport {

@@ -79,14 +79,29 @@ fn r2_a_second_fields_line_remaps_later_rows() {
         Layout::Exchange2016.fields_header(),
         row30(&[(8, "DELIVER"), (11, "netid-30"), (29, "15.02.1544.004")])
     );
-    let ingest = read_one(&dir.write("mixed.log", text));
+    let path = dir.write(
+        "mixed.log",
+        format!("{text}{}\n", row30(&[(8, "SEND"), (11, "netid-30b")])),
+    );
+    let ingest = read_one(&path);
+    // Cut into many chunks, the rows after the new #Fields line still use it.
+    let chunked = read_paths(&[path], &ReadOptions::default().with_chunk_size(40)).unwrap();
+    assert!(ingest.frame.equals_missing(&chunked.frame));
     assert_eq!(
         strings(&ingest, Column::EventId),
-        vec![Some("SUBMIT".into()), Some("DELIVER".into())]
+        vec![
+            Some("SUBMIT".into()),
+            Some("DELIVER".into()),
+            Some("SEND".into())
+        ]
     );
     assert_eq!(
         strings(&ingest, Column::NetworkMessageId),
-        vec![Some("netid-27".into()), Some("netid-30".into())]
+        vec![
+            Some("netid-27".into()),
+            Some("netid-30".into()),
+            Some("netid-30b".into())
+        ]
     );
     assert_eq!(
         strings(&ingest, Column::SchemaVersion)[1].as_deref(),
