@@ -201,8 +201,9 @@ fn finish_key_values(
     name: PlSmallStr,
     keys: CategoryBuilder,
     values: TextBuilder,
-    offsets: Vec<i64>,
+    mut offsets: Vec<i64>,
 ) -> PolarsResult<Series> {
+    offsets.shrink_to_fit();
     let fields = [
         keys.finish().with_name(PlSmallStr::from_static("Key")),
         values.finish(PlSmallStr::from_static("Value")),

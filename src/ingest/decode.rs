@@ -83,7 +83,7 @@ pub(crate) fn decode_chunk(
     let mut pos = 0usize;
     let mut held_back = false;
     let (mut first_ms, mut last_ms): (Option<i64>, Option<i64>) = (None, None);
-    let whole_chunk_is_utf8 = std::str::from_utf8(bytes).is_ok();
+    let whole_chunk_is_utf8 = simdutf8::basic::from_utf8(bytes).is_ok();
     let path = spec.path;
 
     while pos < bytes.len() {

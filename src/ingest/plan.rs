@@ -101,7 +101,7 @@ impl FilePlan {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Lines read to decide whether a file is a tracking log and to name its server.
-const SNIFF_LINES: usize = 64;
+const SNIFF_LINES: usize = 32;
 
 /// Maps and checks a file. A file that is not a tracking log gives an error diagnostic.
 pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Diagnostic> {
@@ -188,8 +188,6 @@ pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Di
         ),
     };
     let chunks = cut_chunks(all, body_start, chunk_size);
-    // The sniffed prefix is read again when its chunk is decoded.
-    bytes.release(0..all.len().min(1 << 20));
     let headers = sniff.headers;
     Ok(FilePlan {
         file,
@@ -282,7 +280,9 @@ fn sniff(body: &[u8]) -> Sniff {
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let line = String::from_utf8_lossy(raw);
+        let line = std::str::from_utf8(raw)
+            .map(std::borrow::Cow::Borrowed)
+            .unwrap_or_else(|_| String::from_utf8_lossy(raw));
         if raw[0] == b'#' {
             match parse_header_line(&line) {
                 Some(HeaderLine::Software(v)) => headers.software = Some(v),

@@ -119,6 +119,7 @@ impl TextBuilder {
             buffers.push(Buffer::from(std::mem::take(&mut self.current)));
         }
         let total_buffer_len = buffers.iter().map(|b| b.len()).sum();
+        self.views.shrink_to_fit();
         let validity = (self.nulls > 0).then(|| self.validity.into());
         // SAFETY: every view is inline, or points inside the buffer it names at a valid UTF-8
         // value (it was copied from a &str); lengths and totals were counted as views were made.
@@ -164,7 +165,8 @@ impl TextListBuilder {
         self.offsets.push(self.values.len() as i64);
     }
 
-    pub(crate) fn finish(self, name: PlSmallStr) -> PolarsResult<Series> {
+    pub(crate) fn finish(mut self, name: PlSmallStr) -> PolarsResult<Series> {
+        self.offsets.shrink_to_fit();
         let values: Box<dyn Array> = Box::new(self.values.finish_array());
         list_series(name, self.offsets, values, DataType::String)
     }

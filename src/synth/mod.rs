@@ -28,12 +28,12 @@ pub fn write_sample(out: &Path) -> std::io::Result<Written> {
     Ok(written)
 }
 
-/// Writes busy days (ten times the sample's traffic) under `out` until at least
+/// Writes busy days (a hundred times the sample's traffic) under `out` until at least
 /// `target_bytes` are written. Files rotate at 10 MB as on a real server.
 pub fn write_corpus(out: &Path, target_bytes: u64) -> std::io::Result<Written> {
     let mut total = Written::default();
     let mut plan = DayPlan {
-        messages: 4_000,
+        messages: 40_000,
         probes_per_server: 288,
         ..DayPlan::sample()
     };
