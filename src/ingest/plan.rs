@@ -142,19 +142,19 @@ pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Di
     // Only the header at the top is read here: Exchange writes one per file. A `#Fields` line
     // further down is handled by the decoder (see `read::decode_file`).
     let field_maps = find_leading_field_maps(body, body_start);
-    if let Some((_, first)) = field_maps.first() {
-        if !first.unknown_names.is_empty() {
-            notes.push(Diagnostic {
-                file: path.clone(),
-                line: None,
-                severity: Severity::Warning,
-                kind: DiagnosticKind::UnknownFields,
-                message: format!(
-                    "#Fields names fields this reader does not know ({}); they are ignored",
-                    first.unknown_names.join(", ")
-                ),
-            });
-        }
+    if let Some((_, first)) = field_maps.first()
+        && !first.unknown_names.is_empty()
+    {
+        notes.push(Diagnostic {
+            file: path.clone(),
+            line: None,
+            severity: Severity::Warning,
+            kind: DiagnosticKind::UnknownFields,
+            message: format!(
+                "#Fields names fields this reader does not know ({}); they are ignored",
+                first.unknown_names.join(", ")
+            ),
+        });
     }
     let has_leading_rows = match field_maps.first() {
         None => sniff.row_lines > 0,
@@ -341,12 +341,12 @@ fn sniff(body: &[u8]) -> Sniff {
                 .filter(|h| !h.is_empty())
                 .or_else(|| text(other))
         });
-        if let Some(host) = host {
-            if let Some(short) = short_host(&host) {
-                let entry = votes.entry(short.to_ascii_lowercase()).or_default();
-                entry.0 += 1;
-                *entry.1.entry(short.to_string()).or_default() += 1;
-            }
+        if let Some(host) = host
+            && let Some(short) = short_host(&host)
+        {
+            let entry = votes.entry(short.to_ascii_lowercase()).or_default();
+            entry.0 += 1;
+            *entry.1.entry(short.to_string()).or_default() += 1;
         }
     }
 
@@ -397,13 +397,13 @@ fn refusal_reason(
     row_lines: usize,
     other_lines: &[String],
 ) -> Option<String> {
-    if let Some(log_type) = &headers.log_type {
-        if !log_type.eq_ignore_ascii_case("Message Tracking Log") {
-            return Some(format!(
-                "not a message tracking log: its header says '#Log-type: {log_type}' \
+    if let Some(log_type) = &headers.log_type
+        && !log_type.eq_ignore_ascii_case("Message Tracking Log")
+    {
+        return Some(format!(
+            "not a message tracking log: its header says '#Log-type: {log_type}' \
                  (msgtrack reads MSGTRK*.LOG files from TransportRoles\\Logs\\MessageTracking)"
-            ));
-        }
+        ));
     }
     if let Some(fields) = &headers.fields {
         if fields.knows_nothing() {

@@ -185,12 +185,13 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
                 reports.push(refused_report(&refusal));
                 diagnostics.push(refusal);
             }
-            FileResult::Read {
-                report,
-                frames,
-                notes,
-                sink,
-            } => {
+            FileResult::Read(file) => {
+                let ReadFile {
+                    report,
+                    frames,
+                    notes,
+                    sink,
+                } = *file;
                 for df in frames {
                     match &mut frame {
                         Some(all) => {
@@ -221,12 +222,15 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
 /// One file's outcome.
 enum FileResult {
     Refused(Diagnostic),
-    Read {
-        report: FileReport,
-        frames: Vec<DataFrame>,
-        notes: Vec<Diagnostic>,
-        sink: DiagnosticSink,
-    },
+    Read(Box<ReadFile>),
+}
+
+/// A file that was read: its report, frames and diagnostics.
+struct ReadFile {
+    report: FileReport,
+    frames: Vec<DataFrame>,
+    notes: Vec<Diagnostic>,
+    sink: DiagnosticSink,
 }
 
 /// What every file task shares.
@@ -244,12 +248,12 @@ impl FileJob<'_> {
         };
         let outputs = self.decode_file(&plan)?;
         let (report, frames, sink) = assemble_file(&plan, outputs, self.options.columns)?;
-        Ok(FileResult::Read {
+        Ok(FileResult::Read(Box::new(ReadFile {
             report,
             frames,
             notes: plan.notes.clone(),
             sink,
-        })
+        })))
     }
 
     /// Decodes the file's chunks in parallel. A `#Fields` line in the middle of the file (a

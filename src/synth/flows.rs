@@ -529,7 +529,7 @@ impl Gen {
                 continue;
             }
             if let Some(group) = self.org.group(local_part).cloned() {
-                if expanded.contains(&group.alias.to_string()) {
+                if expanded.contains(group.alias) {
                     continue;
                 }
                 if group.require_sender_authentication && !env.authenticated {

@@ -387,7 +387,7 @@ fn r13_damaged_values_are_not_fixed() {
 fn tiny_chunks_decode_exactly_like_one_chunk() {
     let sample = crate::util::sample_logs_dir().join("EX01");
     let whole = read_paths(
-        &[sample.clone()],
+        std::slice::from_ref(&sample),
         &ReadOptions::default().with_chunk_size(1 << 30),
     )
     .unwrap();
