@@ -136,3 +136,28 @@ fn quoted_members_are_not_lost_by_the_raw_line_check() {
     let got = read_paths(&[path], &ReadOptions::default().with_filter(filter)).unwrap();
     assert_eq!(got.frame.height(), 1);
 }
+
+#[test]
+fn lazy_scan_decodes_only_what_the_plan_uses() {
+    use polars::prelude::{DataType, col, lit};
+    let (lazy, source) =
+        msgtrack::frame::scan(&[sample_logs_dir()], ReadOptions::default()).unwrap();
+    let fails = lazy
+        .filter(col("EventId").cast(DataType::String).eq(lit("FAIL")))
+        .select([col("Timestamp"), col("Recipients")])
+        .collect()
+        .unwrap();
+    let outcome = source.outcome().unwrap();
+    assert_eq!(
+        outcome.columns,
+        vec![Column::Timestamp, Column::EventId, Column::Recipients]
+    );
+    let all = full();
+    let expected = strings(&all, Column::EventId)
+        .iter()
+        .filter(|e| e.as_deref() == Some("FAIL"))
+        .count();
+    assert_eq!(fails.height(), expected);
+    assert_eq!(fails.width(), 2);
+    assert_eq!(outcome.files.len(), all.files.len());
+}
