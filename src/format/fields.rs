@@ -168,30 +168,8 @@ pub enum Layout {
     Exchange2016,
 }
 
-const LAYOUT_2007: [LogField; 21] = [
-    LogField::DateTime,
-    LogField::ClientIp,
-    LogField::ClientHostname,
-    LogField::ServerIp,
-    LogField::ServerHostname,
-    LogField::SourceContext,
-    LogField::ConnectorId,
-    LogField::Source,
-    LogField::EventId,
-    LogField::InternalMessageId,
-    LogField::MessageId,
-    LogField::RecipientAddress,
-    LogField::RecipientStatus,
-    LogField::TotalBytes,
-    LogField::RecipientCount,
-    LogField::RelatedRecipientAddress,
-    LogField::Reference,
-    LogField::MessageSubject,
-    LogField::SenderAddress,
-    LogField::ReturnPath,
-    LogField::MessageInfo,
-];
-
+/// The 2010 layout; 2007's is its first 21 fields. (2013's is the first 27 fields of
+/// [`LogField::ALL`], and 2016's is all of it.)
 const LAYOUT_2010: [LogField; 26] = [
     LogField::DateTime,
     LogField::ClientIp,
@@ -221,36 +199,6 @@ const LAYOUT_2010: [LogField; 26] = [
     LogField::CustomData,
 ];
 
-const LAYOUT_2013: [LogField; 27] = [
-    LogField::DateTime,
-    LogField::ClientIp,
-    LogField::ClientHostname,
-    LogField::ServerIp,
-    LogField::ServerHostname,
-    LogField::SourceContext,
-    LogField::ConnectorId,
-    LogField::Source,
-    LogField::EventId,
-    LogField::InternalMessageId,
-    LogField::MessageId,
-    LogField::NetworkMessageId,
-    LogField::RecipientAddress,
-    LogField::RecipientStatus,
-    LogField::TotalBytes,
-    LogField::RecipientCount,
-    LogField::RelatedRecipientAddress,
-    LogField::Reference,
-    LogField::MessageSubject,
-    LogField::SenderAddress,
-    LogField::ReturnPath,
-    LogField::MessageInfo,
-    LogField::Directionality,
-    LogField::TenantId,
-    LogField::OriginalClientIp,
-    LogField::OriginalServerIp,
-    LogField::CustomData,
-];
-
 impl Layout {
     /// All layouts, oldest first.
     pub const ALL: [Layout; 4] = [
@@ -263,9 +211,9 @@ impl Layout {
     /// The fields of this layout, in file order.
     pub fn fields(self) -> &'static [LogField] {
         match self {
-            Layout::Exchange2007 => &LAYOUT_2007,
+            Layout::Exchange2007 => &LAYOUT_2010[..21],
             Layout::Exchange2010 => &LAYOUT_2010,
-            Layout::Exchange2013 => &LAYOUT_2013,
+            Layout::Exchange2013 => &LogField::ALL[..27],
             Layout::Exchange2016 => &LogField::ALL,
         }
     }

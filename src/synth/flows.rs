@@ -10,6 +10,7 @@ use crate::ingest::LogPrefix;
 
 use super::org::{
     ARBITRATION, DOMAIN, DOMAIN_CONTROLLER, EDGE01, EX01, EX02, MICROSOFT_EXCHANGE, Org, SERVERS,
+    Server,
 };
 use super::rows::{Event, Message, last_error, latency_info, mapi_context, message_row, server};
 
@@ -85,17 +86,8 @@ impl Gen {
     }
 
     pub fn guid(&mut self) -> String {
-        let a = self.rng.u64(..);
-        let b = self.rng.u64(..);
-        let hex = format!("{a:016x}{b:016x}");
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        let (high, low) = (self.rng.u64(..), self.rng.u64(..));
+        super::rows::guid_text(high, low)
     }
 
     fn internal_id(&mut self, server: usize) -> String {
@@ -421,37 +413,17 @@ impl Gen {
         let hub = if self.rng.bool() { EX01 } else { EX02 };
         let ms = self.tick(t, 20, 150);
         let hub_id_preview = self.next_internal[hub] + 1;
-        let mut send = self.row(ms, msg, &id);
-        send.client_ip = edge.ip.into();
-        send.client_hostname = edge.name.into();
-        send.server_ip = server(hub).ip.into();
-        send.server_hostname = server(hub).fqdn();
-        send.source_context = format!(
-            ";250 2.6.0 {} [InternalId={hub_id_preview}, Hostname={}] {} bytes in 0.{:03}, {:.3} KB/sec Queued mail for delivery;ClientSubmitTime:",
-            msg.message_id,
-            server(hub).fqdn(),
-            msg.size,
-            self.rng.u32(20..400),
-            20.0 + self.rng.f64() * 500.0
+        let context = self.queued_context(msg, server(hub), hub_id_preview, None);
+        self.send_row(
+            ms,
+            msg,
+            &id,
+            EDGE01,
+            server(hub),
+            context,
+            "EdgeSync - Inbound to Default-First-Site-Name",
+            rcpts,
         );
-        send.connector_id = "EdgeSync - Inbound to Default-First-Site-Name".into();
-        send.source = "SMTP".into();
-        send.event_id = "SEND".into();
-        send.recipients = rcpts.to_vec();
-        send.recipient_status = rcpts
-            .iter()
-            .map(|_| "250 2.1.5 Recipient OK".to_string())
-            .collect();
-        send.recipient_count = Some(rcpts.len() as i64);
-        send.reference = vec![String::new(); rcpts.len()];
-        send.message_info = latency_info(
-            msg.arrived_ms,
-            edge,
-            "HUB",
-            (ms - msg.arrived_ms) as f64 / 1000.0,
-            true,
-        );
-        self.emit(EDGE01, LogPrefix::Transport, send);
 
         let id = self.smtp_receive(
             t,
@@ -882,34 +854,21 @@ impl Gen {
             .submitted_ms
             .map(format_timestamp_ms)
             .unwrap_or_default();
-        let mut send = self.row(ms, msg, id);
-        send.client_ip = srv.ip.into();
-        send.client_hostname = srv.name.into();
-        send.server_ip = target.ip.into();
-        send.server_hostname = target.fqdn();
-        send.source_context = format!(
+        let context = format!(
             ";250 2.0.0 OK {} [Hostname={}];ClientSubmitTime:{submit_time}",
             msg.message_id,
             target.fqdn()
         );
-        send.connector_id = "Intra-Organization SMTP Send Connector".into();
-        send.source = "SMTP".into();
-        send.event_id = "SEND".into();
-        send.recipients = rcpts.to_vec();
-        send.recipient_status = rcpts
-            .iter()
-            .map(|_| "250 2.1.5 Recipient OK".to_string())
-            .collect();
-        send.recipient_count = Some(rcpts.len() as i64);
-        send.reference = vec![String::new(); rcpts.len()];
-        send.message_info = latency_info(
-            msg.arrived_ms,
-            srv,
-            "HUB",
-            (ms - msg.arrived_ms) as f64 / 1000.0,
-            true,
+        self.send_row(
+            ms,
+            msg,
+            id,
+            s,
+            target,
+            context,
+            "Intra-Organization SMTP Send Connector",
+            rcpts,
         );
-        self.emit(s, LogPrefix::Transport, send);
 
         let ms = self.tick(t, 30, 400);
         let session = self.session();
@@ -977,40 +936,17 @@ impl Gen {
         let edge = server(EDGE01);
         let edge_id_preview = self.next_internal[EDGE01] + 1;
         let ms = self.tick(t, 30, 300);
-        let mut send = self.row(ms, msg, id);
-        send.client_ip = srv.ip.into();
-        send.client_hostname = srv.name.into();
-        send.server_ip = edge.ip.into();
-        send.server_hostname = edge.fqdn();
-        send.source_context = format!(
-            ";250 2.6.0 {} [InternalId={edge_id_preview}, Hostname={}] {} bytes in 0.{:03}, {:.3} KB/sec Queued mail for delivery;ClientSubmitTime:{}",
-            msg.message_id,
-            edge.fqdn(),
-            msg.size,
-            self.rng.u32(30..300),
-            30.0 + self.rng.f64() * 400.0,
-            msg.submitted_ms
-                .map(format_timestamp_ms)
-                .unwrap_or_default()
+        let context = self.queued_context(msg, edge, edge_id_preview, msg.submitted_ms);
+        self.send_row(
+            ms,
+            msg,
+            id,
+            s,
+            edge,
+            context,
+            "EdgeSync - Default-First-Site-Name to Internet",
+            rcpts,
         );
-        send.connector_id = "EdgeSync - Default-First-Site-Name to Internet".into();
-        send.source = "SMTP".into();
-        send.event_id = "SEND".into();
-        send.recipients = rcpts.to_vec();
-        send.recipient_status = rcpts
-            .iter()
-            .map(|_| "250 2.1.5 Recipient OK".to_string())
-            .collect();
-        send.recipient_count = Some(rcpts.len() as i64);
-        send.reference = vec![String::new(); rcpts.len()];
-        send.message_info = latency_info(
-            msg.arrived_ms,
-            srv,
-            "HUB",
-            (ms - msg.arrived_ms) as f64 / 1000.0,
-            true,
-        );
-        self.emit(s, LogPrefix::Transport, send);
 
         let eid = self.internal_id(EDGE01);
         let ms = self.tick(t, 10, 120);
@@ -1120,6 +1056,65 @@ impl Gen {
             ];
             self.emit(EDGE01, LogPrefix::Transport, ext);
         }
+    }
+
+    /// The SMTP response of a next hop that queued the message, as SEND rows log it.
+    fn queued_context(
+        &mut self,
+        msg: &Message,
+        to: &Server,
+        their_id: u64,
+        submitted_ms: Option<i64>,
+    ) -> String {
+        format!(
+            ";250 2.6.0 {} [InternalId={their_id}, Hostname={}] {} bytes in 0.{:03}, {:.3} KB/sec Queued mail for delivery;ClientSubmitTime:{}",
+            msg.message_id,
+            to.fqdn(),
+            msg.size,
+            self.rng.u32(20..400),
+            20.0 + self.rng.f64() * 500.0,
+            submitted_ms.map(format_timestamp_ms).unwrap_or_default()
+        )
+    }
+
+    /// An SMTP SEND from server `from` to `to`: 250 for every recipient, no DSN references.
+    #[allow(clippy::too_many_arguments)]
+    fn send_row(
+        &mut self,
+        ms: i64,
+        msg: &Message,
+        id: &str,
+        from: usize,
+        to: &Server,
+        context: String,
+        connector: &str,
+        rcpts: &[String],
+    ) {
+        let srv = server(from);
+        let mut send = self.row(ms, msg, id);
+        send.client_ip = srv.ip.into();
+        send.client_hostname = srv.name.into();
+        send.server_ip = to.ip.into();
+        send.server_hostname = to.fqdn();
+        send.source_context = context;
+        send.connector_id = connector.into();
+        send.source = "SMTP".into();
+        send.event_id = "SEND".into();
+        send.recipients = rcpts.to_vec();
+        send.recipient_status = rcpts
+            .iter()
+            .map(|_| "250 2.1.5 Recipient OK".to_string())
+            .collect();
+        send.recipient_count = Some(rcpts.len() as i64);
+        send.reference = vec![String::new(); rcpts.len()];
+        send.message_info = latency_info(
+            msg.arrived_ms,
+            srv,
+            "HUB",
+            (ms - msg.arrived_ms) as f64 / 1000.0,
+            true,
+        );
+        self.emit(from, LogPrefix::Transport, send);
     }
 
     /// HADISCARD of every shadow copy made for `msg` (the primary has been handed on).

@@ -169,15 +169,7 @@ fn guid_from(seed: &str, salt: u32) -> String {
         }
         *word = h;
     }
-    let hex = format!("{:016x}{:016x}", words[0], words[1]);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    super::rows::guid_text(words[0], words[1])
 }
 
 /// The legacyExchangeDN Exchange gives a mailbox created today (`cn=<32 hex>-<alias>`).
