@@ -168,36 +168,21 @@ pub enum Layout {
     Exchange2016,
 }
 
-/// The 2010 layout; 2007's is its first 21 fields. (2013's is the first 27 fields of
-/// [`LogField::ALL`], and 2016's is all of it.)
-const LAYOUT_2010: [LogField; 26] = [
-    LogField::DateTime,
-    LogField::ClientIp,
-    LogField::ClientHostname,
-    LogField::ServerIp,
-    LogField::ServerHostname,
-    LogField::SourceContext,
-    LogField::ConnectorId,
-    LogField::Source,
-    LogField::EventId,
-    LogField::InternalMessageId,
-    LogField::MessageId,
-    LogField::RecipientAddress,
-    LogField::RecipientStatus,
-    LogField::TotalBytes,
-    LogField::RecipientCount,
-    LogField::RelatedRecipientAddress,
-    LogField::Reference,
-    LogField::MessageSubject,
-    LogField::SenderAddress,
-    LogField::ReturnPath,
-    LogField::MessageInfo,
-    LogField::Directionality,
-    LogField::TenantId,
-    LogField::OriginalClientIp,
-    LogField::OriginalServerIp,
-    LogField::CustomData,
-];
+/// The 2010 layout: 2013's without network-message-id (which 2013 inserted after message-id).
+/// 2007's is its first 21 fields; 2013's is the first 27 fields of [`LogField::ALL`], and
+/// 2016's is all of it.
+const LAYOUT_2010: [LogField; 26] = {
+    let mut out = [LogField::DateTime; 26];
+    let (mut from, mut to) = (0, 0);
+    while from < 27 {
+        if !matches!(LogField::ALL[from], LogField::NetworkMessageId) {
+            out[to] = LogField::ALL[from];
+            to += 1;
+        }
+        from += 1;
+    }
+    out
+};
 
 impl Layout {
     /// All layouts, oldest first.
@@ -272,6 +257,26 @@ mod tests {
             assert_eq!(LogField::from_header_name(&upper), Some(field));
         }
         assert_eq!(LogField::from_header_name("date-time-utc"), None);
+    }
+
+    #[test]
+    fn layouts_match_the_headers_exchange_writes() {
+        // The #Fields lines of the 2010 (elastic bom8) and 2013 (kinesistap) samples.
+        let e2010 = "date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,event-id,internal-message-id,message-id,recipient-address,recipient-status,total-bytes,recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,message-info,directionality,tenant-id,original-client-ip,original-server-ip,custom-data";
+        let e2013 = "date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,event-id,internal-message-id,message-id,network-message-id,recipient-address,recipient-status,total-bytes,recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,message-info,directionality,tenant-id,original-client-ip,original-server-ip,custom-data";
+        assert_eq!(
+            Layout::Exchange2010.fields_header(),
+            format!("#Fields: {e2010}")
+        );
+        assert_eq!(
+            Layout::Exchange2013.fields_header(),
+            format!("#Fields: {e2013}")
+        );
+        let e2007: Vec<&str> = e2010.split(',').take(21).collect();
+        assert_eq!(
+            Layout::Exchange2007.fields_header(),
+            format!("#Fields: {}", e2007.join(","))
+        );
     }
 
     #[test]
