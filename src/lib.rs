@@ -10,4 +10,5 @@ pub mod directory;
 pub mod format;
 pub mod frame;
 pub mod ingest;
+pub mod query;
 pub mod synth;

@@ -1,0 +1,10 @@
+//! The query language: Get-MessageTrackingLog pipelines as admins write them.
+//!
+//! `lex` → `parse` (an [`ast::Query`] with spans; errors render with a caret and a
+//! suggestion). Compiling to reader filters and polars plans comes next.
+
+pub mod ast;
+pub mod lex;
+pub mod parse;
+
+pub use parse::{QueryError, parse};
