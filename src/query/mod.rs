@@ -6,5 +6,6 @@
 pub mod ast;
 pub mod lex;
 pub mod parse;
+pub mod time;
 
 pub use parse::{QueryError, parse};

@@ -1,0 +1,218 @@
+//! Dates as admins type them for `-Start` / `-End`: ISO 8601, US short dates (the cmdlet's
+//! default culture), `(Get-Date)` with `.AddDays()` and friends. A time without an offset is
+//! read in the query's time zone (`--tz`, default the machine's), as the shell does.
+
+use chrono::{
+    DateTime, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+};
+use chrono_tz::Tz;
+
+use super::ast::DateExpr;
+
+/// The zone a query reads and prints times in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Zone {
+    /// The machine's local zone.
+    Local,
+    /// A named IANA zone (`Europe/Berlin`, `UTC`).
+    Named(Tz),
+}
+
+impl Zone {
+    /// Parses `--tz`: an IANA name (`Europe/Berlin`), `UTC`, or `local`.
+    pub fn parse(name: &str) -> Result<Zone, String> {
+        if name.eq_ignore_ascii_case("local") {
+            return Ok(Zone::Local);
+        }
+        if name.eq_ignore_ascii_case("utc") || name.eq_ignore_ascii_case("z") {
+            return Ok(Zone::Named(Tz::UTC));
+        }
+        name.parse::<Tz>().map(Zone::Named).map_err(|_| {
+            format!("unknown time zone '{name}'; use an IANA name such as Europe/Berlin or America/New_York, UTC, or local")
+        })
+    }
+
+    /// A label for output headers (`UTC`, `Europe/Berlin`, `local (+01:00)`).
+    pub fn label(&self) -> String {
+        match self {
+            Zone::Named(tz) => tz.name().to_string(),
+            Zone::Local => format!("local ({})", Local::now().format("%:z")),
+        }
+    }
+
+    /// The UTC instant of a wall-clock time in this zone (the earlier one when a clock
+    /// change makes it ambiguous).
+    pub fn to_utc(&self, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+        fn pick<T: TimeZone>(r: LocalResult<DateTime<T>>) -> Option<DateTime<Utc>> {
+            match r {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
+                    Some(t.with_timezone(&Utc))
+                }
+                LocalResult::None => None,
+            }
+        }
+        let direct = match self {
+            Zone::Local => pick(Local.from_local_datetime(&naive)),
+            Zone::Named(tz) => pick(tz.from_local_datetime(&naive)),
+        };
+        // In a spring-forward gap the wall time is read with the offset before the change
+        // (02:30 in a 02:00→03:00 gap is 03:30 after it, the same instant).
+        direct.or_else(|| self.to_utc(naive + chrono::Duration::hours(1)))
+    }
+
+    /// Formats a UTC instant in this zone with its offset (`2026-11-20T11:00:00.000+01:00`).
+    pub fn format(&self, t: DateTime<Utc>) -> String {
+        let fixed: DateTime<FixedOffset> = match self {
+            Zone::Local => t.with_timezone(&Local).fixed_offset(),
+            Zone::Named(tz) => t.with_timezone(tz).fixed_offset(),
+        };
+        if fixed.offset().local_minus_utc() == 0 {
+            t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+        } else {
+            fixed.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+        }
+    }
+}
+
+/// Parses a date as typed. Offsets (`Z`, `+02:00`) are honoured; otherwise the zone applies.
+pub fn parse_date(text: &str, zone: Zone) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M%:z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(text, f) {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    if let Some(stripped) = text.strip_suffix(['Z', 'z']) {
+        if let Some(naive) = parse_naive(stripped) {
+            return Ok(naive.and_utc());
+        }
+    }
+    let naive = parse_naive(text).ok_or_else(|| {
+        format!(
+            "'{text}' is not a date msgtrack reads; write 2026-11-20, 2026-11-20T13:00, 11/20/2026 1:00 PM or (Get-Date).AddDays(-1)"
+        )
+    })?;
+    zone.to_utc(naive)
+        .ok_or_else(|| format!("'{text}' does not exist in the time zone {}", zone.label()))
+}
+
+/// ISO and US short-date forms without an offset.
+fn parse_naive(text: &str) -> Option<NaiveDateTime> {
+    const DATE_TIMES: [&str; 10] = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%m/%d/%Y %I:%M:%S %p",
+        "%m/%d/%Y %I:%M %p",
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M",
+        "%m/%d/%Y %I:%M:%S%p",
+        "%m/%d/%Y %I:%M%p",
+    ];
+    for f in DATE_TIMES {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, f) {
+            return Some(t);
+        }
+    }
+    for f in ["%Y-%m-%d", "%m/%d/%Y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(text, f) {
+            return Some(d.and_time(NaiveTime::MIN));
+        }
+    }
+    None
+}
+
+/// Evaluates a `Get-Date` expression: `now` for a bare `(Get-Date)`.
+pub fn eval_date(expr: &DateExpr, now: DateTime<Utc>, zone: Zone) -> Result<DateTime<Utc>, String> {
+    let base = match &expr.base {
+        None => now,
+        Some(text) => parse_date(text, zone)?,
+    };
+    Ok(base + chrono::Duration::milliseconds(expr.offset_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn iso_and_us_short_dates_in_a_zone() {
+        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        assert_eq!(
+            parse_date("2026-11-20", berlin).unwrap(),
+            utc("2026-11-19T23:00:00Z")
+        );
+        assert_eq!(
+            parse_date("11/20/2026 1:00 PM", berlin).unwrap(),
+            utc("2026-11-20T12:00:00Z")
+        );
+        assert_eq!(
+            parse_date("11/20/2026 13:30", berlin).unwrap(),
+            utc("2026-11-20T12:30:00Z")
+        );
+        assert_eq!(
+            parse_date("2026-11-20T13:00", berlin).unwrap(),
+            utc("2026-11-20T12:00:00Z")
+        );
+        let utc_zone = Zone::parse("UTC").unwrap();
+        assert_eq!(
+            parse_date("2026-11-20T13:00:00Z", berlin).unwrap(),
+            utc("2026-11-20T13:00:00Z")
+        );
+        assert_eq!(
+            parse_date("2026-11-20T13:00:00+02:00", utc_zone).unwrap(),
+            utc("2026-11-20T11:00:00Z")
+        );
+        assert!(
+            parse_date("20.11.2026", berlin)
+                .unwrap_err()
+                .contains("is not a date")
+        );
+        assert!(Zone::parse("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn get_date_arithmetic_and_formatting() {
+        let now = utc("2026-11-22T10:00:00Z");
+        let zone = Zone::parse("UTC").unwrap();
+        let two_days_ago = DateExpr {
+            base: None,
+            offset_ms: -2 * 86_400_000,
+        };
+        assert_eq!(
+            eval_date(&two_days_ago, now, zone).unwrap(),
+            utc("2026-11-20T10:00:00Z")
+        );
+        assert_eq!(zone.format(now), "2026-11-22T10:00:00.000Z");
+        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        assert_eq!(berlin.format(now), "2026-11-22T11:00:00.000+01:00");
+    }
+
+    #[test]
+    fn wall_clock_gaps_and_repeats() {
+        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        // 2026-03-29 02:30 does not exist in Berlin; 2026-10-25 02:30 happens twice.
+        assert_eq!(
+            parse_date("2026-03-29T02:30", berlin).unwrap(),
+            utc("2026-03-29T01:30:00Z")
+        );
+        assert_eq!(
+            parse_date("2026-10-25T02:30", berlin).unwrap(),
+            utc("2026-10-25T00:30:00Z")
+        );
+    }
+}
