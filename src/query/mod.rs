@@ -4,6 +4,7 @@
 //! suggestion). Compiling to reader filters and polars plans comes next.
 
 pub mod ast;
+pub mod compile;
 pub mod lex;
 pub mod parse;
 pub mod time;
