@@ -3,6 +3,7 @@
 mod generate;
 mod ingest;
 mod progress;
+mod query;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,18 +12,22 @@ use clap::{Parser, Subcommand};
 
 /// Exit codes, as documented in `--help`.
 pub mod exit {
-    /// Everything was read.
+    /// Everything was read (and, for a query, rows were found).
     pub const OK: u8 = 0;
+    /// A query found no rows.
+    pub const NO_MATCH: u8 = 1;
     /// A file was refused or unreadable, or an error stopped the run.
     pub const ERROR: u8 = 2;
 }
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 = all files read; 2 = a file was refused or could not be read, or the run failed.
+Exit codes: 0 = all files read (for query: rows found); 1 = a query found no rows;
+2 = a file was refused or could not be read, the query is wrong, or the run failed.
 Bad lines inside a file are reported on stderr as FILE:LINE: … and skipped; good rows are kept.
 
 Examples:
   msgtrack ingest sample-logs --stats
+  msgtrack query 'Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited' sample-logs
   msgtrack ingest /copies/EX01 /copies/EX02/MSGTRK2026112010-1.LOG
   msgtrack generate sample-logs --out sample-logs";
 
@@ -38,6 +43,8 @@ pub struct Opts {
 pub enum Command {
     /// Read tracking logs and report what was read: rows, time range, events, bad lines.
     Ingest(ingest::IngestArgs),
+    /// Answer a Get-MessageTrackingLog pipeline, as pasted from the Exchange shell.
+    Query(query::QueryArgs),
     /// Write realistic tracking logs: the shipped sample day, or a large benchmark corpus.
     Generate(generate::GenerateArgs),
 }
@@ -56,6 +63,7 @@ pub fn run() -> ExitCode {
     let opts = Opts::parse();
     let result = match &opts.command {
         Command::Ingest(args) => ingest::run(args),
+        Command::Query(args) => query::run_query(args),
         Command::Generate(args) => generate::run(args),
     };
     match result {

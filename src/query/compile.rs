@@ -198,10 +198,10 @@ pub fn compile(query: &Query, ctx: &Context) -> Result<Plan, QueryError> {
             ),
         }
     }
-    if let (Some(s), Some(e)) = (filter.start_ms, filter.end_ms) {
-        if e <= s {
-            notes.push("-End is not after -Start, so nothing can match (End is exclusive)".into());
-        }
+    if let (Some(s), Some(e)) = (filter.start_ms, filter.end_ms)
+        && e <= s
+    {
+        notes.push("-End is not after -Start, so nothing can match (End is exclusive)".into());
     }
     Ok(Plan {
         filter,

@@ -5,8 +5,11 @@
 
 pub mod ast;
 pub mod compile;
+pub mod filter;
 pub mod lex;
+pub mod output;
 pub mod parse;
+pub mod run;
 pub mod time;
 
 pub use parse::{QueryError, parse};

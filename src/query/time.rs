@@ -89,10 +89,10 @@ pub fn parse_date(text: &str, zone: Zone) -> Result<DateTime<Utc>, String> {
             return Ok(t.with_timezone(&Utc));
         }
     }
-    if let Some(stripped) = text.strip_suffix(['Z', 'z']) {
-        if let Some(naive) = parse_naive(stripped) {
-            return Ok(naive.and_utc());
-        }
+    if let Some(stripped) = text.strip_suffix(['Z', 'z'])
+        && let Some(naive) = parse_naive(stripped)
+    {
+        return Ok(naive.and_utc());
     }
     let naive = parse_naive(text).ok_or_else(|| {
         format!(

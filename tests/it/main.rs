@@ -7,6 +7,7 @@ mod discovery;
 mod edge_cases;
 mod malformed;
 mod projection;
+mod query;
 mod real_logs;
 mod roundtrip;
 mod sample_logs;

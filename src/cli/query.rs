@@ -1,0 +1,150 @@
+//! `msgtrack query`: paste a Get-MessageTrackingLog line, get the cmdlet's answer.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use clap::Args;
+use msgtrack::query::compile::{Context, compile};
+use msgtrack::query::output::{Format, write};
+use msgtrack::query::run::{DEFAULT_TABLE, Shown, run};
+use msgtrack::query::time::{Zone, parse_date};
+
+use super::{exit, paths_or_current};
+
+const EXAMPLES: &str = r#"Examples:
+  msgtrack query 'Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited' sample-logs
+  msgtrack query 'Get-TransportService | Get-MessageTrackingLog -EventID FAIL -Start (Get-Date).AddDays(-2) -ResultSize Unlimited | Where {$_.Recipients -match "^IMCEAEX"}' sample-logs --now 2026-11-21T00:00Z
+  msgtrack query 'Get-MessageTrackingLog -Recipients lee.gu@contoso.com | Select-Object Timestamp,EventId,Sender' sample-logs --tz UTC --format csv
+  msgtrack query -f queries/imceaex-failures.ps1 sample-logs
+
+Exit codes: 0 = rows found, 1 = no rows, 2 = the query or a file could not be read."#;
+
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct QueryArgs {
+    /// The Get-MessageTrackingLog pipeline, as typed in the Exchange Management Shell.
+    pub expression: Option<String>,
+    /// Log files and folders; default: the current folder.
+    pub paths: Vec<PathBuf>,
+    /// Read the expression from a saved query file (lines starting with # are comments).
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+    /// table, list, csv, json or ndjson (default: table on a terminal, csv otherwise).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Time zone for dates without an offset and for printed times (IANA name, UTC, local).
+    #[arg(long, default_value = "local")]
+    pub tz: String,
+    /// What (Get-Date) means, for reproducible runs (e.g. 2026-11-21T00:00Z).
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Recipient directory snapshot (used by -Sender/-Recipients proxy matching; coming with the replay work).
+    #[arg(long)]
+    pub directory: Option<PathBuf>,
+}
+
+fn read_expression(args: &QueryArgs, paths: &mut Vec<PathBuf>) -> anyhow::Result<String> {
+    let Some(file) = &args.file else {
+        return args
+            .expression
+            .clone()
+            .context("give a Get-MessageTrackingLog expression, or -f FILE");
+    };
+    // With -f, every positional argument is a path.
+    if let Some(first) = &args.expression {
+        paths.insert(0, PathBuf::from(first));
+    }
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the saved query {}", file.display()))?;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    Ok(lines.join(" "))
+}
+
+pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
+    let mut paths = args.paths.clone();
+    let expression = read_expression(args, &mut paths)?;
+    let paths = paths_or_current(&paths);
+    let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
+    let now = match &args.now {
+        Some(text) => parse_date(text, zone).map_err(|e| anyhow::anyhow!("--now: {e}"))?,
+        None => Utc::now(),
+    };
+    let explicit_format = match &args.format {
+        Some(f) => Some(Format::parse(f).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let query = match msgtrack::query::parse(&expression) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!("{}", e.render(&expression));
+            return Ok(exit::ERROR);
+        }
+    };
+    let ctx = Context { now, zone };
+    let plan = match compile(&query, &ctx) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}", e.render(&expression));
+            return Ok(exit::ERROR);
+        }
+    };
+    for note in &plan.notes {
+        eprintln!("note: {note}");
+    }
+    if args.directory.is_some() {
+        eprintln!(
+            "note: --directory is not used by queries yet (proxy-address matching comes with the replay work)"
+        );
+    }
+    let answer = match run(&plan, &paths, &ctx) {
+        Ok(a) => a,
+        Err(msgtrack::query::run::RunError::Query(e)) => {
+            eprintln!("{}", e.render(&expression));
+            return Ok(exit::ERROR);
+        }
+        Err(other) => return Err(other.into()),
+    };
+    for d in answer.diagnostics.iter().take(10) {
+        eprintln!("{d}");
+    }
+    if let Some(cut) = answer.cut {
+        eprintln!(
+            "WARNING: There are more results available ({} of {} shown). Use -ResultSize Unlimited (or a larger number) to see them all.",
+            cut.shown, cut.total
+        );
+    }
+    let format = explicit_format.unwrap_or(match answer.shown {
+        Some(Shown::Table) => Format::Table,
+        Some(Shown::List) => Format::List,
+        Some(Shown::Json) => Format::Json,
+        None if std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Csv,
+    });
+    if let Some(path) = &answer.export_csv {
+        let mut file = std::fs::File::create(path).with_context(|| format!("creating {path}"))?;
+        write(&answer, Format::Csv, zone, &DEFAULT_TABLE, &mut file)?;
+        eprintln!("wrote {} rows to {path}", answer.frame.height());
+    } else {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        write(&answer, format, zone, &DEFAULT_TABLE, &mut out)?;
+    }
+    let refused = answer.files.iter().any(|f| f.refused.is_some());
+    let found = match answer.shape {
+        msgtrack::query::run::Shape::Count(n) => n > 0,
+        _ => answer.frame.height() > 0,
+    };
+    Ok(if refused {
+        exit::ERROR
+    } else if found {
+        exit::OK
+    } else {
+        exit::NO_MATCH
+    })
+}

@@ -1,0 +1,326 @@
+//! Printing answers: `table` (Format-Table-like), `list` (Format-List-like), `csv` (arrays
+//! joined with `;`, never `System.String[]`), `json` (one array) and `ndjson`. Keys are the
+//! property names; times are printed in the query's zone with their offset.
+
+use std::io::Write;
+
+use chrono::DateTime;
+use polars::prelude::*;
+use serde_json::{Map, Value as Json, json};
+
+use super::run::{Answer, Shape};
+use super::time::Zone;
+use crate::frame::access;
+use crate::frame::{Column as LogColumn, ColumnKind};
+
+/// An output format (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    List,
+    Csv,
+    Json,
+    Ndjson,
+}
+
+impl Format {
+    /// Parses `--format`.
+    pub fn parse(name: &str) -> Result<Format, String> {
+        match name.to_ascii_lowercase().as_str() {
+            "table" => Ok(Format::Table),
+            "list" => Ok(Format::List),
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            "ndjson" | "jsonl" => Ok(Format::Ndjson),
+            "parquet" => {
+                Err("parquet output is not available yet; use --format csv or json".into())
+            }
+            other => Err(format!(
+                "unknown format '{other}'; use table, list, csv, json or ndjson"
+            )),
+        }
+    }
+}
+
+/// One value of one row.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Null,
+    Text(String),
+    Int(i64),
+    List(Vec<String>),
+    Pairs(Vec<(String, String)>),
+}
+
+impl Cell {
+    fn display(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Text(t) => t.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::List(items) => format!("{{{}}}", items.join(", ")),
+            Cell::Pairs(pairs) => format!(
+                "{{{}}}",
+                pairs
+                    .iter()
+                    .map(|(k, v)| format!("[{k}, {v}]"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    fn csv(&self) -> String {
+        match self {
+            Cell::List(items) => items.join(";"),
+            Cell::Pairs(pairs) => pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(";"),
+            other => other.display(),
+        }
+    }
+
+    fn json(&self) -> Json {
+        match self {
+            Cell::Null => Json::Null,
+            Cell::Text(t) => Json::String(t.clone()),
+            Cell::Int(n) => json!(n),
+            Cell::List(items) => json!(items),
+            Cell::Pairs(pairs) => Json::Array(
+                pairs
+                    .iter()
+                    .map(|(k, v)| json!({"Key": k, "Value": v}))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// The columns of a frame as cells, by name.
+fn columns(df: &DataFrame, zone: Zone) -> PolarsResult<Vec<(String, Vec<Cell>)>> {
+    let mut out = Vec::new();
+    for column in df.columns() {
+        let name = column.name().to_string();
+        let known = LogColumn::from_name(&name)
+            .filter(|c| c.dtype() == *column.dtype() || c.kind() == ColumnKind::Category);
+        let cells: Vec<Cell> = match (known.map(|c| c.kind()), column.dtype()) {
+            (Some(ColumnKind::Timestamp), _) => access::timestamps_ms(df)?
+                .into_iter()
+                .map(|ms| {
+                    DateTime::from_timestamp_millis(ms)
+                        .map_or(Cell::Null, |t| Cell::Text(zone.format(t)))
+                })
+                .collect(),
+            (Some(ColumnKind::TextList), _) => {
+                access::string_lists(df, known.unwrap_or(LogColumn::Recipients))?
+                    .into_iter()
+                    .map(Cell::List)
+                    .collect()
+            }
+            (Some(ColumnKind::KeyValueList), _) => access::event_data(df)?
+                .into_iter()
+                .map(Cell::Pairs)
+                .collect(),
+            (_, dtype) if dtype.is_integer() => column
+                .as_materialized_series()
+                .cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .map(|v| v.map_or(Cell::Null, Cell::Int))
+                .collect(),
+            _ => column
+                .as_materialized_series()
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.map_or(Cell::Null, |s| Cell::Text(s.to_string())))
+                .collect(),
+        };
+        out.push((name, cells));
+    }
+    Ok(out)
+}
+
+/// Keeps the columns a shape shows, in its order.
+fn shown_frame(answer: &Answer, default_columns: &[LogColumn]) -> PolarsResult<DataFrame> {
+    match &answer.shape {
+        Shape::Rows(cols) => {
+            let cols = if cols.len() == LogColumn::ALL.len() {
+                default_columns
+            } else {
+                cols.as_slice()
+            };
+            let present: Vec<&str> = cols
+                .iter()
+                .map(|c| c.name())
+                .filter(|n| answer.frame.column(n).is_ok())
+                .collect();
+            answer.frame.select(present)
+        }
+        _ => Ok(answer.frame.clone()),
+    }
+}
+
+const MAX_CELL: usize = 60;
+
+fn clip(text: &str, width: usize) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if clean.chars().count() <= width {
+        clean
+    } else {
+        let mut s: String = clean.chars().take(width.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// Writes the answer. `table_columns` are the columns a table shows when the query did not
+/// choose any; JSON, CSV and lists show every property then.
+pub fn write(
+    answer: &Answer,
+    format: Format,
+    zone: Zone,
+    table_columns: &[LogColumn],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
+    if let Shape::Count(n) = answer.shape {
+        return match format {
+            Format::Json | Format::Ndjson => writeln!(out, "{}", json!({"Count": n})),
+            Format::Csv => writeln!(out, "Count\r\n{n}"),
+            _ => writeln!(out, "Count : {n}"),
+        };
+    }
+    let frame = match format {
+        Format::Table => shown_frame(answer, table_columns),
+        _ => shown_frame(answer, &LogColumn::ALL),
+    }
+    .map_err(to_io)?;
+    let cols = columns(&frame, zone).map_err(to_io)?;
+    let rows = frame.height();
+    if let Shape::Values(_) = answer.shape {
+        if let Some((_, cells)) = cols.first() {
+            if matches!(format, Format::Json) {
+                let values: Vec<Json> = cells.iter().map(Cell::json).collect();
+                return writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&values).unwrap_or_default()
+                );
+            }
+            for c in cells {
+                writeln!(out, "{}", c.display())?;
+            }
+        }
+        return Ok(());
+    }
+    match format {
+        Format::Table => {
+            let headers: Vec<String> = cols
+                .iter()
+                .map(|(n, _)| {
+                    if n == "Timestamp" {
+                        format!("Timestamp ({})", zone.label())
+                    } else {
+                        n.clone()
+                    }
+                })
+                .collect();
+            let widths: Vec<usize> = cols
+                .iter()
+                .zip(&headers)
+                .map(|((_, cells), h)| {
+                    cells
+                        .iter()
+                        .map(|c| c.display().chars().count())
+                        .max()
+                        .unwrap_or(0)
+                        .max(h.chars().count())
+                        .min(MAX_CELL)
+                })
+                .collect();
+            let line = |cells: Vec<String>| -> String {
+                let last = cells.len().saturating_sub(1);
+                cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if i == last {
+                            clip(c, MAX_CELL)
+                        } else {
+                            format!("{:<w$}", clip(c, widths[i]), w = widths[i])
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .trim_end()
+                    .to_string()
+            };
+            writeln!(out, "{}", line(headers.clone()))?;
+            writeln!(
+                out,
+                "{}",
+                line(
+                    headers
+                        .iter()
+                        .map(|h| "-".repeat(h.chars().count().min(MAX_CELL)))
+                        .collect()
+                )
+            )?;
+            for r in 0..rows {
+                writeln!(
+                    out,
+                    "{}",
+                    line(cols.iter().map(|(_, cells)| cells[r].display()).collect())
+                )?;
+            }
+        }
+        Format::List => {
+            let width = cols.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+            for r in 0..rows {
+                writeln!(out)?;
+                for (name, cells) in &cols {
+                    writeln!(out, "{name:<width$} : {}", cells[r].display())?;
+                }
+            }
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut w = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(out);
+            w.write_record(cols.iter().map(|(n, _)| n.as_str()))
+                .map_err(std::io::Error::other)?;
+            for r in 0..rows {
+                w.write_record(cols.iter().map(|(_, cells)| cells[r].csv()))
+                    .map_err(std::io::Error::other)?;
+            }
+            w.flush()?;
+        }
+        Format::Json | Format::Ndjson => {
+            let objects: Vec<Json> = (0..rows)
+                .map(|r| {
+                    let mut m = Map::new();
+                    for (name, cells) in &cols {
+                        m.insert(name.clone(), cells[r].json());
+                    }
+                    Json::Object(m)
+                })
+                .collect();
+            if format == Format::Json {
+                serde_json::to_writer_pretty(&mut *out, &objects).map_err(std::io::Error::other)?;
+                writeln!(out)?;
+            } else {
+                for o in objects {
+                    writeln!(out, "{o}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

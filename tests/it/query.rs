@@ -1,0 +1,429 @@
+//! `msgtrack query`: the cmdlet's matching rules on a hand-made log whose answers are known,
+//! and the documented IMCEAEX line on the sample.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::util::{Dir, header_2016, row30, sample_logs_dir};
+
+/// Five rows on EX01 and one on EX02; every expectation below was worked out by hand.
+fn hand_made_logs() -> Dir {
+    let dir = Dir::new();
+    let ex01 = [
+        row30(&[
+            (8, "RECEIVE"),
+            (7, "SMTP"),
+            (4, "EX01"),
+            (10, "<m1@x.com>"),
+            (12, "Bob@Contoso.com;carol@contoso.com"),
+            (18, "Trip to Seattle"),
+            (19, "a@x.com"),
+        ])
+        .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T09:59:59.999Z", 1),
+        row30(&[
+            (8, "FAIL"),
+            (7, "ROUTING"),
+            (2, "EX01"),
+            (10, "<m2@x.com>"),
+            (12, "IMCEAEX-_o=Contoso_cn=Joe@contoso.com"),
+            (18, "Re: budget"),
+            (19, "b@contoso.com"),
+        ]),
+        row30(&[
+            (8, "DELIVER"),
+            (7, "STOREDRIVER"),
+            (4, "EX01"),
+            (10, "<m1@x.com>"),
+            (12, "bob@contoso.com"),
+            (14, "5000"),
+            (19, "a@x.com"),
+        ])
+        .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T10:30:00.000Z", 1),
+        row30(&[
+            (8, "SEND"),
+            (7, "SMTP"),
+            (2, "EX01"),
+            (10, "<m3@x.com>"),
+            (12, "dave@fabrikam.com"),
+            (17, "<dsn@x.com>"),
+            (18, "seattle office"),
+            (19, "A@X.com"),
+            (14, "20000"),
+        ])
+        .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T11:00:00.000Z", 1),
+        row30(&[
+            (8, "DEFER"),
+            (7, "SMTP"),
+            (2, "EX01"),
+            (10, "<m3@x.com>"),
+            (12, "dave@fabrikam.com"),
+        ])
+        .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T11:00:00.000Z", 1),
+    ];
+    dir.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        format!("{}{}\r\n", header_2016(), ex01.join("\r\n")),
+    );
+    let ex02 = row30(&[
+        (8, "DELIVER"),
+        (7, "STOREDRIVER"),
+        (4, "EX02"),
+        (10, "<m1@x.com>"),
+        (12, "carol@contoso.com"),
+    ])
+    .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T10:31:00.000Z", 1);
+    dir.write(
+        "EX02/MSGTRKMD2026112010-1.LOG",
+        format!("{}{ex02}\r\n", header_2016()),
+    );
+    dir
+}
+
+fn query(expression: &str, path: &Path, extra: &[&str]) -> (i32, Vec<Value>, String) {
+    let mut args = vec![
+        "query",
+        expression,
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    if !extra.contains(&"--tz") {
+        args.extend(["--tz", "UTC"]);
+    }
+    if !extra.contains(&"--now") {
+        args.extend(["--now", "2026-11-21T00:00:00Z"]);
+    }
+    args.extend(extra);
+    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args(&args)
+        .output()
+        .expect("binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let rows = serde_json::from_slice::<Value>(&out.stdout)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default();
+    (out.status.code().unwrap_or(-1), rows, stderr)
+}
+
+/// (EventId, Timestamp) of each row, for compact expectations.
+fn events(rows: &[Value]) -> Vec<String> {
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["EventId"].as_str().unwrap_or("?"),
+                &r["Timestamp"].as_str().unwrap_or("?")[11..16]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn exact_case_insensitive_parameters_or_within_and_across() {
+    let logs = hand_made_logs();
+    let p = logs.path();
+    assert_eq!(
+        events(&query("Get-MessageTrackingLog -EventId fail", p, &[]).1),
+        vec!["FAIL 10:00"]
+    );
+    assert_eq!(
+        events(
+            &query(
+                "Get-MessageTrackingLog -Recipients carol@contoso.com,DAVE@fabrikam.com",
+                p,
+                &[]
+            )
+            .1
+        ),
+        vec![
+            "RECEIVE 09:59",
+            "DELIVER 10:31",
+            "SEND 11:00",
+            "DEFER 11:00"
+        ]
+    );
+    assert_eq!(
+        events(
+            &query(
+                "Get-MessageTrackingLog -Recipients bob@contoso.com -EventId DELIVER",
+                p,
+                &[]
+            )
+            .1
+        ),
+        vec!["DELIVER 10:30"]
+    );
+    assert_eq!(
+        events(&query("Get-MessageTrackingLog -Sender a@x.com", p, &[]).1),
+        vec!["RECEIVE 09:59", "DELIVER 10:30", "SEND 11:00"]
+    );
+    assert_eq!(
+        events(&query("Get-MessageTrackingLog -MessageId m1@x.com", p, &[]).1),
+        vec!["RECEIVE 09:59", "DELIVER 10:30", "DELIVER 10:31"]
+    );
+    assert_eq!(
+        events(
+            &query(
+                "Get-MessageTrackingLog -MessageId '<m3@x.com>' -Source smtp",
+                p,
+                &[]
+            )
+            .1
+        ),
+        vec!["SEND 11:00", "DEFER 11:00"]
+    );
+    assert_eq!(
+        events(&query("Get-MessageTrackingLog -Reference <dsn@x.com>", p, &[]).1),
+        vec!["SEND 11:00"]
+    );
+}
+
+#[test]
+fn subject_substring_time_window_and_server() {
+    let logs = hand_made_logs();
+    let p = logs.path();
+    assert_eq!(
+        events(&query("Get-MessageTrackingLog -MessageSubject SEA", p, &[]).1),
+        vec!["RECEIVE 09:59", "SEND 11:00"]
+    );
+    // Start is inclusive, End exclusive.
+    assert_eq!(
+        events(
+            &query(
+                "Get-MessageTrackingLog -Start 2026-11-20T10:00:00Z -End '11/20/2026 11:00 AM'",
+                p,
+                &[]
+            )
+            .1
+        ),
+        vec!["FAIL 10:00", "DELIVER 10:30", "DELIVER 10:31"]
+    );
+    let (_, rows, _) = query("Get-MessageTrackingLog -Server ex02.contoso.com", p, &[]);
+    assert_eq!(events(&rows), vec!["DELIVER 10:31"]);
+    assert_eq!(rows[0]["Server"], "EX02");
+    // (Get-Date).AddHours(-14) with --now 2026-11-21T00:00Z is 10:00 on the 20th.
+    assert_eq!(
+        events(
+            &query(
+                "Get-MessageTrackingLog -Start (Get-Date).AddHours(-14) -EventId DELIVER",
+                p,
+                &[]
+            )
+            .1
+        ),
+        vec!["DELIVER 10:30", "DELIVER 10:31"]
+    );
+}
+
+#[test]
+fn where_operators_follow_powershell() {
+    let logs = hand_made_logs();
+    let p = logs.path();
+    let q =
+        |w: &str| events(&query(&format!("Get-MessageTrackingLog | Where {{ {w} }}"), p, &[]).1);
+    assert_eq!(
+        q("$_.Recipients -like '*@FABRIKAM.com'"),
+        vec!["SEND 11:00", "DEFER 11:00"]
+    );
+    assert_eq!(q("$_.Recipients -match '^imceaex-'"), vec!["FAIL 10:00"]);
+    // On an array, -ne is true when any element differs.
+    assert_eq!(
+        q("$_.Recipients -ne 'bob@contoso.com' -and $_.EventId -eq 'RECEIVE'"),
+        vec!["RECEIVE 09:59"]
+    );
+    assert_eq!(
+        q("$_.Recipients -contains 'CAROL@contoso.com'"),
+        vec!["RECEIVE 09:59", "DELIVER 10:31"]
+    );
+    assert_eq!(
+        q("$_.Recipients -notcontains 'dave@fabrikam.com' -and $_.Source -eq 'SMTP'"),
+        vec!["RECEIVE 09:59"]
+    );
+    assert_eq!(
+        q("$_.EventId -in 'SEND','DEFER'"),
+        vec!["SEND 11:00", "DEFER 11:00"]
+    );
+    assert_eq!(
+        q("$_.TotalBytes -gt 4999 -and -not ($_.EventId -eq 'SEND')"),
+        vec!["DELIVER 10:30"]
+    );
+    assert_eq!(
+        q(
+            "$_.EventId -eq 'FAIL' -or $_.Timestamp -ge '2026-11-20T10:31:00Z' -and $_.EventId -eq 'DELIVER'"
+        ),
+        vec!["FAIL 10:00", "DELIVER 10:31"]
+    );
+    assert_eq!(
+        events(
+            &query(
+                "Get-MessageTrackingLog | Where-Object Sender -like 'a@*'",
+                p,
+                &[]
+            )
+            .1
+        ),
+        vec!["RECEIVE 09:59", "DELIVER 10:30", "SEND 11:00"]
+    );
+}
+
+#[test]
+fn result_size_cuts_before_where_as_the_cmdlet_does() {
+    let logs = hand_made_logs();
+    let p = logs.path();
+    let (code, rows, stderr) = query(
+        "Get-MessageTrackingLog -ResultSize 2 | Where {$_.EventId -eq 'DEFER'}",
+        p,
+        &[],
+    );
+    assert!(rows.is_empty());
+    assert_eq!(code, 1, "no rows: exit 1");
+    assert!(
+        stderr.contains("There are more results available (2 of 6 shown)"),
+        "{stderr}"
+    );
+    let (_, rows, stderr) = query("Get-MessageTrackingLog", &sample_logs_dir(), &[]);
+    assert_eq!(rows.len(), 1000, "the cmdlet's default");
+    assert!(stderr.contains("(1000 of 4753 shown)"), "{stderr}");
+    let (_, rows, stderr) = query(
+        "Get-MessageTrackingLog -ResultSize Unlimited",
+        &sample_logs_dir(),
+        &[],
+    );
+    assert_eq!(rows.len(), 4753);
+    assert!(!stderr.contains("WARNING"));
+}
+
+#[test]
+fn stages_select_sort_group_measure() {
+    let logs = hand_made_logs();
+    let p = logs.path();
+    let (_, rows, _) = query(
+        "Get-MessageTrackingLog | Select-Object EventId,Sender -First 2",
+        p,
+        &[],
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[0].as_object().unwrap().keys().collect::<Vec<_>>(),
+        vec!["EventId", "Sender"]
+    );
+    let (_, rows, _) = query(
+        "Get-MessageTrackingLog | Sort-Object TotalBytes -Descending | Select -First 1",
+        p,
+        &[],
+    );
+    assert_eq!(rows[0]["EventId"], "SEND");
+    let (_, rows, _) = query(
+        "Get-MessageTrackingLog | Group-Object EventId -NoElement",
+        p,
+        &[],
+    );
+    assert_eq!(rows[0], serde_json::json!({"Count": 2, "Name": "DELIVER"}));
+    assert_eq!(rows.len(), 5);
+    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args([
+            "query",
+            "Get-MessageTrackingLog -EventId DELIVER | Measure-Object",
+            p.to_str().unwrap(),
+            "--format",
+            "list",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Count : 2");
+}
+
+#[test]
+fn outputs_json_keys_times_and_csv_arrays() {
+    let logs = hand_made_logs();
+    let p = logs.path();
+    let (_, rows, _) = query("Get-MessageTrackingLog -EventId RECEIVE", p, &[]);
+    let r = &rows[0];
+    assert_eq!(r["Timestamp"], "2026-11-20T09:59:59.999Z");
+    assert_eq!(
+        r["Recipients"],
+        serde_json::json!(["Bob@Contoso.com", "carol@contoso.com"])
+    );
+    assert_eq!(r["Line"], 6);
+    let (_, rows, _) = query(
+        "Get-MessageTrackingLog -EventId RECEIVE",
+        p,
+        &["--tz", "America/New_York"],
+    );
+    assert_eq!(rows[0]["Timestamp"], "2026-11-20T04:59:59.999-05:00");
+    let (_, rows, _) = query("Get-MessageTrackingLog -EventId DELIVER", p, &[]);
+    assert_eq!(rows[0]["TotalBytes"], 5000, "numbers as numbers");
+    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args([
+            "query",
+            "Get-MessageTrackingLog -EventId RECEIVE | Select Timestamp,Recipients",
+            p.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--tz",
+            "UTC",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        "Timestamp,Recipients\r\n2026-11-20T09:59:59.999Z,Bob@Contoso.com;carol@contoso.com\r\n"
+    );
+    assert!(!text.contains("System.String[]"));
+}
+
+#[test]
+fn the_documented_imceaex_line_runs_verbatim() {
+    let line = r#"Get-TransportService | Get-MessageTrackingLog -EventID FAIL -Start (Get-Date).AddDays(-2) -ResultSize Unlimited | Where {$_.Recipients -match "^IMCEAEX*"}"#;
+    let (code, rows, _) = query(line, &sample_logs_dir(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(rows.len(), 8, "the eight replies to re-created mailboxes");
+    for r in &rows {
+        assert_eq!(r["EventId"], "FAIL");
+        let status = r["RecipientStatus"][0].as_str().unwrap();
+        assert!(status.contains("RESOLVER.ADR.ExRecipNotFound"), "{status}");
+        assert!(
+            r["Recipients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x.as_str().unwrap().starts_with("IMCEAEX-"))
+        );
+    }
+    // Two days before a later "now" leaves nothing.
+    let (code, rows, _) = query(line, &sample_logs_dir(), &["--now", "2026-11-25T00:00:00Z"]);
+    assert_eq!((code, rows.len()), (1, 0));
+}
+
+#[test]
+fn errors_point_at_the_spot_and_suggest() {
+    let logs = hand_made_logs();
+    let (code, _, stderr) = query("Get-MessageTrackingLog -Recipents x", logs.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("                       ^^^^^^^^^^\nerror: Get-MessageTrackingLog has no parameter -Recipents\nhelp: did you mean -Recipients?"), "{stderr}");
+    let (code, _, stderr) = query(
+        "Get-MessageTrackingLog | Where {$_.Recipients -mtach 'x'}",
+        logs.path(),
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("help: did you mean -match?"), "{stderr}");
+    let (code, _, stderr) = query(
+        "Get-MessageTrackingLog -Start 'next tuesday'",
+        logs.path(),
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is not a date"), "{stderr}");
+    let (code, _, stderr) = query(
+        "Get-MessageTrackingLog | Where {$_.Sender -match '('}",
+        logs.path(),
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is not valid"), "{stderr}");
+}
