@@ -3,6 +3,7 @@
 mod generate;
 mod ingest;
 mod progress;
+mod queries;
 mod query;
 
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Answer a Get-MessageTrackingLog pipeline, as pasted from the Exchange shell.
     Query(query::QueryArgs),
+    /// List the saved queries (queries/*.ps1) and what each answers.
+    Queries(queries::QueriesArgs),
     /// Write realistic tracking logs: the shipped sample day, or a large benchmark corpus.
     Generate(generate::GenerateArgs),
 }
@@ -64,6 +67,7 @@ pub fn run() -> ExitCode {
     let result = match &opts.command {
         Command::Ingest(args) => ingest::run(args),
         Command::Query(args) => query::run_query(args),
+        Command::Queries(args) => queries::run(args),
         Command::Generate(args) => generate::run(args),
     };
     match result {

@@ -44,7 +44,7 @@ impl Format {
 
 /// One value of one row.
 #[derive(Debug, Clone, PartialEq)]
-enum Cell {
+pub(crate) enum Cell {
     Null,
     Text(String),
     Int(i64),
@@ -53,7 +53,7 @@ enum Cell {
 }
 
 impl Cell {
-    fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match self {
             Cell::Null => String::new(),
             Cell::Text(t) => t.clone(),
@@ -99,7 +99,7 @@ impl Cell {
 }
 
 /// The columns of a frame as cells, by name.
-fn columns(df: &DataFrame, zone: Zone) -> PolarsResult<Vec<(String, Vec<Cell>)>> {
+pub(crate) fn columns(df: &DataFrame, zone: Zone) -> PolarsResult<Vec<(String, Vec<Cell>)>> {
     let mut out = Vec::new();
     for column in df.columns() {
         let name = column.name().to_string();

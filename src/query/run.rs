@@ -207,47 +207,39 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
             answer.frame = out;
         }
         Stage::Group { properties, .. } => {
+            // Group-Object: one row per distinct key (the properties' values as PowerShell
+            // shows them, joined with ", "), largest group first, ties in order of appearance.
             let by = if properties.is_empty() {
                 vec![LogColumn::EventId]
             } else {
                 properties.clone()
             };
-            let keys: Vec<Expr> = by
-                .iter()
-                .map(|c| col(c.name()).cast(DataType::String))
-                .collect();
-            let grouped = df
-                .clone()
-                .lazy()
-                .group_by_stable(keys)
-                .agg([len().alias("Count")])
-                .collect()?;
-            // Name: the group's key values joined with ", ", as Group-Object shows them.
-            let mut key_texts = Vec::with_capacity(by.len());
-            for c in &by {
-                key_texts.push(crate::frame::access::strings(&grouped, *c)?);
+            let keys = df.select(names(&by))?;
+            let cells = super::output::columns(&keys, ctx.zone)?;
+            let mut order: Vec<String> = Vec::new();
+            let mut counts: std::collections::HashMap<String, u32> =
+                std::collections::HashMap::new();
+            for row in 0..keys.height() {
+                let name = cells
+                    .iter()
+                    .map(|(_, c)| c[row].display())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let n = counts.entry(name.clone()).or_insert(0);
+                if *n == 0 {
+                    order.push(name);
+                }
+                *n += 1;
             }
-            let group_names: Vec<String> = (0..grouped.height())
-                .map(|row| {
-                    key_texts
-                        .iter()
-                        .map(|k| k[row].clone().unwrap_or_default())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .collect();
-            let counts = grouped.column("Count")?.clone();
-            let grouped = DataFrame::new(
-                group_names.len(),
-                vec![counts, Series::new("Name".into(), group_names).into()],
-            )?
-            .sort(
-                ["Count"],
-                SortMultipleOptions::default()
-                    .with_order_descending(true)
-                    .with_maintain_order(true),
+            order.sort_by_key(|name| std::cmp::Reverse(counts[name]));
+            let count_col: Vec<u32> = order.iter().map(|n| counts[n]).collect();
+            answer.frame = DataFrame::new(
+                order.len(),
+                vec![
+                    Series::new("Count".into(), count_col).into(),
+                    Series::new("Name".into(), order).into(),
+                ],
             )?;
-            answer.frame = grouped;
             answer.shape = Shape::Groups;
         }
         Stage::Measure => {

@@ -427,3 +427,62 @@ fn errors_point_at_the_spot_and_suggest() {
     assert_eq!(code, 2);
     assert!(stderr.contains("is not valid"), "{stderr}");
 }
+
+#[test]
+fn every_saved_query_runs_on_the_sample_and_finds_rows() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let mut saved: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ps1"))
+        .collect();
+    saved.sort();
+    assert!(saved.len() >= 9, "{saved:?}");
+    for path in saved {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# "),
+            "{}: a comment header says what it answers",
+            path.display()
+        );
+        let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+            .args([
+                "query",
+                "-f",
+                path.to_str().unwrap(),
+                sample_logs_dir().to_str().unwrap(),
+            ])
+            .args([
+                "--format",
+                "json",
+                "--tz",
+                "UTC",
+                "--now",
+                "2026-11-21T00:00:00Z",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            !rows.as_array().unwrap().is_empty(),
+            "{} found nothing",
+            path.display()
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args(["queries", folder.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        listing.contains("imceaex-failures.ps1    IMCEAEX failures of the last two days"),
+        "{listing}"
+    );
+}
