@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use chrono::Utc;
 use clap::Args;
+use msgtrack::frame::Column as LogColumn;
+use msgtrack::query::ast::Stage;
 use msgtrack::query::compile::{Context, compile};
 use msgtrack::query::output::{Format, write};
-use msgtrack::query::run::{DEFAULT_TABLE, Shown, run};
+use msgtrack::query::run::{DEFAULT_TABLE, Shown, needed_columns, run};
 use msgtrack::query::time::{Zone, parse_date};
 
 use super::{exit, paths_or_current};
@@ -102,7 +104,28 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
             "note: --directory is not used by queries yet (proxy-address matching comes with the replay work)"
         );
     }
-    let answer = match run(&plan, &paths, &ctx) {
+    // The output shows the cmdlet's table view when it is a table, every property otherwise.
+    let has = |want: fn(&Stage) -> bool| plan.stages.iter().any(want);
+    let table = match explicit_format {
+        Some(f) => f == Format::Table,
+        None => {
+            has(|s| matches!(s, Stage::FormatTable(_)))
+                || (std::io::stdout().is_terminal()
+                    && !has(|s| {
+                        matches!(
+                            s,
+                            Stage::FormatList(_) | Stage::ConvertToJson | Stage::ExportCsv { .. }
+                        )
+                    }))
+        }
+    };
+    let default_output: &[LogColumn] = if table {
+        &DEFAULT_TABLE
+    } else {
+        &LogColumn::ALL
+    };
+    let columns = needed_columns(&plan, default_output);
+    let answer = match run(&plan, &paths, &ctx, columns) {
         Ok(a) => a,
         Err(msgtrack::query::run::RunError::Query(e)) => {
             eprintln!("{}", e.render(&expression));

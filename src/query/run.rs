@@ -10,7 +10,7 @@ use super::ast::Stage;
 use super::compile::{Context, Plan};
 use super::filter::mask;
 use super::parse::QueryError;
-use crate::frame::Column as LogColumn;
+use crate::frame::{Column as LogColumn, ColumnSet};
 use crate::ingest::{Diagnostic, FileReport, ReadOptions, read_paths};
 
 /// The columns Format-Table shows by default (the cmdlet's own view, with time and server).
@@ -75,9 +75,75 @@ pub enum RunError {
     Query(QueryError),
 }
 
-/// Reads `paths` and answers `plan`.
-pub fn run(plan: &Plan, paths: &[PathBuf], ctx: &Context) -> Result<Answer, RunError> {
-    let options = ReadOptions::default().with_filter(plan.filter.clone());
+/// The columns a plan needs: those its stages look at, plus what the output shows
+/// (`default_output` when the query does not choose). Only these are decoded.
+pub fn needed_columns(plan: &Plan, default_output: &[LogColumn]) -> ColumnSet {
+    let mut needed = ColumnSet::of([LogColumn::Timestamp]);
+    if !plan.servers.is_empty() {
+        needed.insert(LogColumn::Server);
+    }
+    let mut output: Option<Vec<LogColumn>> = None;
+    let mut rows_shown = true;
+    for stage in &plan.stages {
+        match stage {
+            Stage::Where(expr) => expr_columns(expr, &mut needed),
+            Stage::Select {
+                properties, expand, ..
+            } => {
+                if !properties.is_empty() {
+                    output = Some(properties.clone());
+                }
+                if let Some(c) = expand {
+                    output = Some(vec![*c]);
+                }
+            }
+            Stage::Sort { properties, .. } => properties.iter().for_each(|c| needed.insert(*c)),
+            Stage::Group { properties, .. } => {
+                if properties.is_empty() {
+                    needed.insert(LogColumn::EventId);
+                }
+                properties.iter().for_each(|c| needed.insert(*c));
+                rows_shown = false;
+            }
+            Stage::Measure => rows_shown = false,
+            Stage::FormatTable(p) | Stage::FormatList(p) => {
+                if !p.is_empty() {
+                    output = Some(p.clone());
+                }
+            }
+            Stage::ExportCsv { .. } | Stage::ConvertToJson => {}
+        }
+    }
+    if rows_shown {
+        output
+            .unwrap_or_else(|| default_output.to_vec())
+            .into_iter()
+            .for_each(|c| needed.insert(c));
+    }
+    needed
+}
+
+fn expr_columns(expr: &super::ast::Expr, set: &mut ColumnSet) {
+    use super::ast::Expr as E;
+    match expr {
+        E::And(a, b) | E::Or(a, b) => {
+            expr_columns(a, set);
+            expr_columns(b, set);
+        }
+        E::Not(a) => expr_columns(a, set),
+        E::Compare { property, .. } | E::Truthy(property) => set.insert(*property),
+    }
+}
+
+/// Reads `paths` and answers `plan`, decoding only `columns`.
+pub fn run(
+    plan: &Plan,
+    paths: &[PathBuf],
+    ctx: &Context,
+    columns: ColumnSet,
+) -> Result<Answer, RunError> {
+    let mut options = ReadOptions::default().with_filter(plan.filter.clone());
+    options.columns = columns;
     let ingest = read_paths(paths, &options)?;
     let mut df = ingest.frame;
     if !plan.servers.is_empty() {
@@ -263,4 +329,52 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
         Stage::ConvertToJson => answer.shown = Some(Shown::Json),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::compile::compile;
+    use crate::query::parse;
+    use crate::query::time::Zone;
+
+    fn needed(text: &str, default: &[LogColumn]) -> Vec<LogColumn> {
+        let ctx = Context {
+            now: chrono::Utc::now(),
+            zone: Zone::parse("UTC").unwrap(),
+        };
+        let plan = compile(&parse(text).unwrap(), &ctx).unwrap();
+        needed_columns(&plan, default).columns()
+    }
+
+    #[test]
+    fn only_the_columns_a_query_uses_are_decoded() {
+        use LogColumn as C;
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog -EventId FAIL | Select Sender",
+                &C::ALL
+            ),
+            vec![C::Timestamp, C::Sender]
+        );
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog | Where {$_.Recipients -match 'x'} | Measure-Object",
+                &C::ALL
+            ),
+            vec![C::Timestamp, C::Recipients]
+        );
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog -Server EX01 | Group-Object Source",
+                &DEFAULT_TABLE
+            ),
+            vec![C::Timestamp, C::Source, C::Server]
+        );
+        assert_eq!(
+            needed("Get-MessageTrackingLog", &DEFAULT_TABLE).len(),
+            DEFAULT_TABLE.len()
+        );
+        assert_eq!(needed("Get-MessageTrackingLog", &C::ALL).len(), C::COUNT);
+    }
 }
