@@ -42,7 +42,7 @@ pub struct QueryArgs {
     /// What (Get-Date) means, for reproducible runs (e.g. 2026-11-21T00:00Z).
     #[arg(long)]
     pub now: Option<String>,
-    /// Recipient directory snapshot (used by -Sender/-Recipients proxy matching; coming with the replay work).
+    /// Recipient directory snapshot (JSON): -Sender and -Recipients then match every address of the recipient.
     #[arg(long)]
     pub directory: Option<PathBuf>,
 }
@@ -89,7 +89,11 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         }
     };
     let ctx = Context { now, zone };
-    let plan = match compile(&query, &ctx) {
+    let directory = match &args.directory {
+        Some(path) => Some(msgtrack::directory::Snapshot::load(path)?),
+        None => None,
+    };
+    let plan = match compile(&query, &ctx, directory.as_ref()) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{}", e.render(&expression));
@@ -98,11 +102,6 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     };
     for note in &plan.notes {
         eprintln!("note: {note}");
-    }
-    if args.directory.is_some() {
-        eprintln!(
-            "note: --directory is not used by queries yet (proxy-address matching comes with the replay work)"
-        );
     }
     // The output shows the cmdlet's table view when it is a table, every property otherwise.
     let has = |want: fn(&Stage) -> bool| plan.stages.iter().any(want);

@@ -146,6 +146,81 @@ impl Snapshot {
     }
 }
 
+impl Recipient {
+    /// Every address this recipient answers to: the primary SMTP address, its SMTP proxies,
+    /// and the IMCEA forms (in `domain`) of its legacyExchangeDN and non-SMTP proxies (X500,
+    /// X400, …), as Get-MessageTrackingLog matches them through Active Directory.
+    pub fn addresses(&self, domain: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.primary_smtp_address.is_empty() {
+            out.push(self.primary_smtp_address.clone());
+        }
+        for proxy in &self.email_addresses {
+            match proxy.split_once(':') {
+                Some((kind, address)) if kind.eq_ignore_ascii_case("smtp") => {
+                    out.push(address.to_string())
+                }
+                Some((kind, address)) if !address.is_empty() => {
+                    let kind = if kind.eq_ignore_ascii_case("x500") {
+                        "EX"
+                    } else {
+                        kind
+                    };
+                    out.push(crate::format::imcea::encode(
+                        &kind.to_ascii_uppercase(),
+                        address,
+                        domain,
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if !self.legacy_exchange_dn.is_empty() {
+            out.push(crate::format::imcea::encode(
+                "EX",
+                &self.legacy_exchange_dn,
+                domain,
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|a| seen.insert(a.to_ascii_lowercase()));
+        out
+    }
+
+    /// True if `address` is one of this recipient's SMTP addresses (ignoring case).
+    pub fn has_smtp_address(&self, address: &str) -> bool {
+        self.primary_smtp_address.eq_ignore_ascii_case(address)
+            || self.email_addresses.iter().any(|p| {
+                p.split_once(':').is_some_and(|(k, a)| {
+                    k.eq_ignore_ascii_case("smtp") && a.eq_ignore_ascii_case(address)
+                })
+            })
+    }
+}
+
+impl Snapshot {
+    /// The addresses to match for `address`: all of its recipient's addresses when the
+    /// snapshot knows it (by any SMTP address, alias or name), else just `address`.
+    pub fn expand_address(&self, address: &str) -> Vec<String> {
+        let domain = self.default_domain().unwrap_or("");
+        let found = self.recipients.iter().find(|r| {
+            r.has_smtp_address(address)
+                || r.alias.eq_ignore_ascii_case(address)
+                || r.name.eq_ignore_ascii_case(address)
+        });
+        match found {
+            Some(r) => {
+                let mut all = r.addresses(domain);
+                if address.contains('@') && !all.iter().any(|a| a.eq_ignore_ascii_case(address)) {
+                    all.push(address.to_string());
+                }
+                all
+            }
+            None => vec![address.to_string()],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +237,18 @@ mod tests {
         assert_eq!(joe.legacy_exchange_dn, "/o=C/cn=joe");
         assert_eq!(joe.email_addresses.len(), 2);
         assert_eq!(joe.accept_messages_only_from_dl_members, vec!["sales"]);
+        let all = snapshot.expand_address("JOE");
+        assert_eq!(
+            all,
+            vec![
+                "joe@contoso.com",
+                "IMCEAEX-_o=C_cn=old@contoso.com",
+                "IMCEAEX-_o=C_cn=joe@contoso.com"
+            ]
+        );
+        assert_eq!(
+            snapshot.expand_address("nobody@x.com"),
+            vec!["nobody@x.com"]
+        );
     }
 }

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use super::ast::{Param, ParamName, Query, Stage, Value};
 use super::parse::QueryError;
 use super::time::{Zone, eval_date, parse_date};
+use crate::directory::Snapshot;
 use crate::format::LogField;
 use crate::ingest::{FieldCondition, FieldTest, RowFilter};
 
@@ -121,8 +122,21 @@ fn time_of(value: &Value, ctx: &Context) -> Result<i64, QueryError> {
         })
 }
 
-/// Compiles the cmdlet part of a query.
-pub fn compile(query: &Query, ctx: &Context) -> Result<Plan, QueryError> {
+/// Compiles the cmdlet part of a query. With a directory snapshot, `-Sender` and
+/// `-Recipients` also match every other address of the same recipient (its proxies and the
+/// IMCEA forms of its legacyExchangeDN and X500 proxies), as the cmdlet does through AD.
+pub fn compile(
+    query: &Query,
+    ctx: &Context,
+    directory: Option<&Snapshot>,
+) -> Result<Plan, QueryError> {
+    let addresses = |param: &Param| -> Result<Vec<String>, QueryError> {
+        let typed = texts(param)?;
+        Ok(match directory {
+            Some(d) => typed.iter().flat_map(|a| d.expand_address(a)).collect(),
+            None => typed,
+        })
+    };
     let mut filter = RowFilter::default();
     let mut servers = Vec::new();
     let mut result_size = Some(DEFAULT_RESULT_SIZE);
@@ -150,8 +164,8 @@ pub fn compile(query: &Query, ctx: &Context) -> Result<Plan, QueryError> {
                 }
                 equals(&mut filter, LogField::EventId, values, false);
             }
-            ParamName::Sender => equals(&mut filter, LogField::SenderAddress, texts(param)?, false),
-            ParamName::Recipients => equals(&mut filter, LogField::RecipientAddress, texts(param)?, true),
+            ParamName::Sender => equals(&mut filter, LogField::SenderAddress, addresses(param)?, false),
+            ParamName::Recipients => equals(&mut filter, LogField::RecipientAddress, addresses(param)?, true),
             ParamName::MessageId => {
                 let mut values = Vec::new();
                 for v in texts(param)? {
@@ -229,7 +243,7 @@ mod tests {
     #[test]
     fn cmdlet_parameters_become_reader_filters() {
         let q = parse("Get-MessageTrackingLog -EventId FAIL,defer -Recipients a@x.com -MessageId abc@x -Start (Get-Date).AddDays(-2) -End 2026-11-22 -Server EX01.contoso.com -ResultSize 50").unwrap();
-        let plan = compile(&q, &ctx()).unwrap();
+        let plan = compile(&q, &ctx(), None).unwrap();
         assert_eq!(plan.result_size, Some(50));
         assert_eq!(plan.servers, vec!["ex01"]);
         assert_eq!(
@@ -256,9 +270,9 @@ mod tests {
 
     #[test]
     fn defaults_unlimited_and_notes() {
-        let plan = compile(&parse("Get-MessageTrackingLog").unwrap(), &ctx()).unwrap();
+        let plan = compile(&parse("Get-MessageTrackingLog").unwrap(), &ctx(), None).unwrap();
         assert_eq!(plan.result_size, Some(DEFAULT_RESULT_SIZE));
-        let plan = compile(&parse("Get-MessageTrackingLog -ResultSize unlimited -EventId BOUNCE -DomainController dc1").unwrap(), &ctx()).unwrap();
+        let plan = compile(&parse("Get-MessageTrackingLog -ResultSize unlimited -EventId BOUNCE -DomainController dc1").unwrap(), &ctx(), None).unwrap();
         assert_eq!(plan.result_size, None);
         assert_eq!(plan.notes.len(), 2);
         let err = compile(

@@ -343,7 +343,7 @@ mod tests {
             now: chrono::Utc::now(),
             zone: Zone::parse("UTC").unwrap(),
         };
-        let plan = compile(&parse(text).unwrap(), &ctx).unwrap();
+        let plan = compile(&parse(text).unwrap(), &ctx, None).unwrap();
         needed_columns(&plan, default).columns()
     }
 

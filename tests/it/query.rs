@@ -486,3 +486,47 @@ fn every_saved_query_runs_on_the_sample_and_finds_rows() {
         "{listing}"
     );
 }
+
+#[test]
+fn directory_snapshot_widens_sender_and_recipients_to_every_address() {
+    let snapshot = sample_logs_dir().join("directory.json");
+    let snapshot = snapshot.to_str().unwrap();
+    // Without the snapshot only the typed address matches; with it, the l.gu@ proxy and
+    // the name resolve to the same mailbox.
+    let (_, plain, _) = query(
+        "Get-MessageTrackingLog -Recipients lee.gu@contoso.com -ResultSize Unlimited",
+        &sample_logs_dir(),
+        &[],
+    );
+    let (_, proxy_only, _) = query(
+        "Get-MessageTrackingLog -Recipients l.gu@contoso.com -ResultSize Unlimited",
+        &sample_logs_dir(),
+        &[],
+    );
+    let (_, widened, _) = query(
+        "Get-MessageTrackingLog -Recipients 'Lee Gu' -ResultSize Unlimited",
+        &sample_logs_dir(),
+        &["--directory", snapshot],
+    );
+    assert!(!plain.is_empty() && !proxy_only.is_empty());
+    assert_eq!(widened.len(), plain.len() + proxy_only.len());
+    let (_, stale, _) = query(
+        "Get-MessageTrackingLog -Recipients joe.bloggs@contoso.com -EventId FAIL -ResultSize Unlimited",
+        &sample_logs_dir(),
+        &["--directory", snapshot],
+    );
+    assert!(
+        stale.is_empty(),
+        "the old DN is not one of the re-created mailbox's addresses (that is the bug)"
+    );
+    let (code, _, stderr) = query(
+        "Get-MessageTrackingLog",
+        &sample_logs_dir(),
+        &["--directory", "/no/such.json"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("cannot read the directory snapshot"),
+        "{stderr}"
+    );
+}
