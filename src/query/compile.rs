@@ -278,12 +278,14 @@ mod tests {
         let err = compile(
             &parse("Get-MessageTrackingLog -ResultSize lots").unwrap(),
             &ctx(),
+            None,
         )
         .unwrap_err();
         assert!(err.message.contains("whole number or Unlimited"));
         let err = compile(
             &parse("Get-MessageTrackingLog -Start yesterday").unwrap(),
             &ctx(),
+            None,
         )
         .unwrap_err();
         assert!(err.message.contains("is not a date"));
