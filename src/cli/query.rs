@@ -42,6 +42,9 @@ pub struct QueryArgs {
     /// What (Get-Date) means, for reproducible runs (e.g. 2026-11-21T00:00Z).
     #[arg(long)]
     pub now: Option<String>,
+    /// Print the equivalent Exchange Management Shell line (dates made absolute) and stop.
+    #[arg(long)]
+    pub print_cmdlet: bool,
     /// Recipient directory snapshot (JSON): -Sender and -Recipients then match every address of the recipient.
     #[arg(long)]
     pub directory: Option<PathBuf>,
@@ -89,6 +92,13 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         }
     };
     let ctx = Context { now, zone };
+    if args.print_cmdlet {
+        println!(
+            "{}",
+            msgtrack::query::cmdlet::render(&query, &ctx).map_err(anyhow::Error::msg)?
+        );
+        return Ok(exit::OK);
+    }
     let directory = match &args.directory {
         Some(path) => Some(msgtrack::directory::Snapshot::load(path)?),
         None => None,

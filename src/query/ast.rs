@@ -16,6 +16,8 @@ pub struct Query {
     /// `Get-TransportService |` and similar prefixes were given (every server).
     pub all_servers_prefix: bool,
     pub stages: Vec<Stage>,
+    /// The stages as typed (everything after the cmdlet's `|`), for echoing the query.
+    pub stages_text: Option<String>,
 }
 
 /// The cmdlet's parameters.

@@ -4,6 +4,7 @@
 //! suggestion). Compiling to reader filters and polars plans comes next.
 
 pub mod ast;
+pub mod cmdlet;
 pub mod compile;
 pub mod filter;
 pub mod lex;

@@ -124,13 +124,20 @@ pub fn parse(expression: &str) -> Result<Query, QueryError> {
             values: server_names,
         });
     }
-    let stages = segments
+    let rest: Vec<&[Spanned]> = segments.collect();
+    let stages_text = rest
+        .first()
+        .and_then(|segment| segment.first())
+        .map(|t| expression[t.span.start..].trim_end().to_string());
+    let stages = rest
+        .into_iter()
         .map(|segment| parse_stage(segment, expression.len()))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Query {
         params,
         all_servers_prefix,
         stages,
+        stages_text,
     })
 }
 
