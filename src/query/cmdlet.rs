@@ -1,8 +1,6 @@
 //! The Exchange Management Shell line equivalent to a query (`--print-cmdlet`), with
 //! relative dates made absolute, so an admin can run it on a server and compare.
 
-use chrono::DateTime;
-
 use super::ast::{ParamName, Query, Value};
 use super::compile::Context;
 use super::time::eval_date;
@@ -56,6 +54,7 @@ mod tests {
     use super::*;
     use crate::query::parse;
     use crate::query::time::Zone;
+    use chrono::DateTime;
 
     #[test]
     fn relative_dates_become_absolute_us_dates() {
