@@ -63,32 +63,22 @@ pub fn lex(text: &str) -> Result<Vec<Spanned>, LexError> {
             token,
             span: start..start + c.len_utf8(),
         };
+        let punctuation = match c {
+            '|' => Some(Token::Pipe),
+            '{' => Some(Token::LBrace),
+            '}' => Some(Token::RBrace),
+            '(' => Some(Token::LParen),
+            ')' => Some(Token::RParen),
+            ',' => Some(Token::Comma),
+            _ => None,
+        };
+        if let Some(token) = punctuation {
+            out.push(single(token));
+            i += 1;
+            continue;
+        }
         match c {
             c if c.is_whitespace() => i += 1,
-            '|' => {
-                out.push(single(Token::Pipe));
-                i += 1;
-            }
-            '{' => {
-                out.push(single(Token::LBrace));
-                i += 1;
-            }
-            '}' => {
-                out.push(single(Token::RBrace));
-                i += 1;
-            }
-            '(' => {
-                out.push(single(Token::LParen));
-                i += 1;
-            }
-            ')' => {
-                out.push(single(Token::RParen));
-                i += 1;
-            }
-            ',' => {
-                out.push(single(Token::Comma));
-                i += 1;
-            }
             '@' if chars.get(i + 1).map(|(_, c)| *c) == Some('(') => {
                 out.push(Spanned {
                     token: Token::AtParen,
