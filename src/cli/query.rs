@@ -10,7 +10,7 @@ use msgtrack::frame::Column as LogColumn;
 use msgtrack::query::ast::Stage;
 use msgtrack::query::compile::{Context, compile};
 use msgtrack::query::output::{Format, write};
-use msgtrack::query::run::{DEFAULT_TABLE, Shown, needed_columns, run};
+use msgtrack::query::run::{Answer, DEFAULT_TABLE, Shown, needed_columns, run};
 use msgtrack::query::time::{Zone, parse_date};
 
 use super::{exit, paths_or_current};
@@ -42,6 +42,13 @@ pub struct QueryArgs {
     /// What (Get-Date) means, for reproducible runs (e.g. 2026-11-21T00:00Z).
     #[arg(long)]
     pub now: Option<String>,
+    /// Write the output to this file instead of standard output (needed for parquet).
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Run polars SQL over the logs instead (table `logs`, columns named as the cmdlet's
+    /// properties); every positional argument is then a path.
+    #[arg(long, conflicts_with_all = ["file", "print_cmdlet"])]
+    pub sql: Option<String>,
     /// Print the equivalent Exchange Management Shell line (dates made absolute) and stop.
     #[arg(long)]
     pub print_cmdlet: bool,
@@ -51,6 +58,12 @@ pub struct QueryArgs {
 }
 
 fn read_expression(args: &QueryArgs, paths: &mut Vec<PathBuf>) -> anyhow::Result<String> {
+    if let Some(sql) = &args.sql {
+        if let Some(first) = &args.expression {
+            paths.insert(0, PathBuf::from(first));
+        }
+        return Ok(sql.clone());
+    }
     let Some(file) = &args.file else {
         return args
             .expression
@@ -84,6 +97,10 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         Some(f) => Some(Format::parse(f).map_err(anyhow::Error::msg)?),
         None => None,
     };
+    if args.sql.is_some() {
+        let answer = msgtrack::query::run::run_sql(&expression, &paths)?;
+        return emit(&answer, args, explicit_format, zone);
+    }
     let query = match msgtrack::query::parse(&expression) {
         Ok(q) => q,
         Err(e) => {
@@ -120,6 +137,7 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         None => {
             has(|s| matches!(s, Stage::FormatTable(_)))
                 || (std::io::stdout().is_terminal()
+                    && args.out.is_none()
                     && !has(|s| {
                         matches!(
                             s,
@@ -151,32 +169,63 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
             cut.shown, cut.total
         );
     }
-    let format = explicit_format.unwrap_or(match answer.shown {
-        Some(Shown::Table) => Format::Table,
-        Some(Shown::List) => Format::List,
-        Some(Shown::Json) => Format::Json,
-        None if std::io::stdout().is_terminal() => Format::Table,
-        None => Format::Csv,
-    });
     if let Some(path) = &answer.export_csv {
         let mut file = std::fs::File::create(path).with_context(|| format!("creating {path}"))?;
         write(&answer, Format::Csv, zone, &DEFAULT_TABLE, &mut file)?;
         eprintln!("wrote {} rows to {path}", answer.frame.height());
-    } else {
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        write(&answer, format, zone, &DEFAULT_TABLE, &mut out)?;
+        return Ok(exit_code(&answer));
     }
+    emit(&answer, args, explicit_format, zone)
+}
+
+/// Prints (or writes to --out) the answer and gives the exit code.
+fn emit(
+    answer: &Answer,
+    args: &QueryArgs,
+    explicit_format: Option<Format>,
+    zone: Zone,
+) -> anyhow::Result<u8> {
+    let format = explicit_format.unwrap_or(match answer.shown {
+        Some(Shown::Table) => Format::Table,
+        Some(Shown::List) => Format::List,
+        Some(Shown::Json) => Format::Json,
+        None if args.out.is_none() && std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Csv,
+    });
+    match &args.out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let mut file = std::io::BufWriter::new(file);
+            write(answer, format, zone, &DEFAULT_TABLE, &mut file)?;
+            std::io::Write::flush(&mut file)?;
+            eprintln!("wrote {} rows to {}", answer.frame.height(), path.display());
+        }
+        None if format == Format::Parquet => {
+            anyhow::bail!(
+                "parquet is binary: give a file with --out FILE (e.g. --format parquet --out failures.parquet)"
+            )
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            write(answer, format, zone, &DEFAULT_TABLE, &mut out)?;
+        }
+    }
+    Ok(exit_code(answer))
+}
+
+fn exit_code(answer: &Answer) -> u8 {
     let refused = answer.files.iter().any(|f| f.refused.is_some());
     let found = match answer.shape {
         msgtrack::query::run::Shape::Count(n) => n > 0,
         _ => answer.frame.height() > 0,
     };
-    Ok(if refused {
+    if refused {
         exit::ERROR
     } else if found {
         exit::OK
     } else {
         exit::NO_MATCH
-    })
+    }
 }

@@ -21,6 +21,8 @@ pub enum Format {
     Csv,
     Json,
     Ndjson,
+    /// Apache Parquet, written to a file (`--out`), with the frame's own types.
+    Parquet,
 }
 
 impl Format {
@@ -32,11 +34,9 @@ impl Format {
             "csv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
             "ndjson" | "jsonl" => Ok(Format::Ndjson),
-            "parquet" => {
-                Err("parquet output is not available yet; use --format csv or json".into())
-            }
+            "parquet" => Ok(Format::Parquet),
             other => Err(format!(
-                "unknown format '{other}'; use table, list, csv, json or ndjson"
+                "unknown format '{other}'; use table, list, csv, json, ndjson or parquet"
             )),
         }
     }
@@ -144,7 +144,7 @@ pub(crate) fn columns(df: &DataFrame, zone: Zone) -> PolarsResult<Vec<(String, V
 }
 
 /// Keeps the columns a shape shows, in its order.
-fn shown_frame(answer: &Answer, default_columns: &[LogColumn]) -> PolarsResult<DataFrame> {
+pub fn shown_frame(answer: &Answer, default_columns: &[LogColumn]) -> PolarsResult<DataFrame> {
     match &answer.shape {
         Shape::Rows(cols) => {
             let cols = if cols.len() == LogColumn::ALL.len() {
@@ -159,8 +159,18 @@ fn shown_frame(answer: &Answer, default_columns: &[LogColumn]) -> PolarsResult<D
                 .collect();
             answer.frame.select(present)
         }
-        _ => Ok(answer.frame.clone()),
+        Shape::Groups | Shape::Count(_) | Shape::Values(_) | Shape::Frame => {
+            Ok(answer.frame.clone())
+        }
     }
+}
+
+/// Writes the answer's frame as Parquet (the frame's own types: lists stay lists,
+/// categoricals stay dictionaries, Timestamp stays a UTC datetime).
+pub fn write_parquet(answer: &Answer, out: impl Write) -> PolarsResult<()> {
+    let mut frame = shown_frame(answer, &LogColumn::ALL)?;
+    ParquetWriter::new(out).finish(&mut frame)?;
+    Ok(())
 }
 
 const MAX_CELL: usize = 60;
@@ -198,6 +208,7 @@ pub fn write(
     }
     let frame = match format {
         Format::Table => shown_frame(answer, table_columns),
+        Format::Parquet => return write_parquet(answer, out).map_err(to_io),
         _ => shown_frame(answer, &LogColumn::ALL),
     }
     .map_err(to_io)?;
@@ -302,6 +313,7 @@ pub fn write(
             }
             w.flush()?;
         }
+        Format::Parquet => unreachable!("written above"),
         Format::Json | Format::Ndjson => {
             let objects: Vec<Json> = (0..rows)
                 .map(|r| {

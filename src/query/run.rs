@@ -43,6 +43,8 @@ pub enum Shape {
     Count(usize),
     /// `Select-Object -ExpandProperty`: bare values.
     Values(LogColumn),
+    /// Any frame, shown as it is (`--sql` results).
+    Frame,
 }
 
 /// The cmdlet's cut at `-ResultSize`.
@@ -73,6 +75,26 @@ pub enum RunError {
     Frame(#[from] PolarsError),
     #[error("{}", .0.message)]
     Query(QueryError),
+}
+
+/// Runs polars SQL over the logs under `paths`, as the table `logs` (columns named as the
+/// cmdlet's properties). Only the columns the SQL uses are decoded.
+pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
+    let (lazy, source) = crate::frame::scan(paths, ReadOptions::default())?;
+    let mut context = polars::sql::SQLContext::new();
+    context.register("logs", lazy.clone());
+    context.register("MessageTrackingLog", lazy);
+    let frame = context.execute(sql)?.collect()?;
+    let outcome = source.outcome().unwrap_or_default();
+    Ok(Answer {
+        frame,
+        shape: Shape::Frame,
+        cut: None,
+        shown: None,
+        export_csv: None,
+        files: outcome.files,
+        diagnostics: outcome.diagnostics,
+    })
 }
 
 /// The columns a plan needs: those its stages look at, plus what the output shows

@@ -530,3 +530,66 @@ fn directory_snapshot_widens_sender_and_recipients_to_every_address() {
         "{stderr}"
     );
 }
+
+#[test]
+fn parquet_output_keeps_types_and_sql_runs_over_the_same_frame() {
+    use polars::prelude::{DataType, ParquetReader, SerReader};
+    let dir = Dir::new();
+    let file = dir.path().join("fails.parquet");
+    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args([
+            "query",
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited",
+            sample_logs_dir().to_str().unwrap(),
+        ])
+        .args(["--format", "parquet", "--out", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let df = ParquetReader::new(std::fs::File::open(&file).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(df.height(), 17);
+    assert_eq!(
+        df.column("Recipients").unwrap().dtype(),
+        &DataType::List(Box::new(DataType::String))
+    );
+    assert!(matches!(
+        df.column("Timestamp").unwrap().dtype(),
+        DataType::Datetime(_, Some(_))
+    ));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args(["query", "--sql", "SELECT EventId, count(*) AS n FROM logs WHERE EventId IN ('FAIL','DSN') GROUP BY EventId ORDER BY n DESC"])
+        .args([sample_logs_dir().to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        rows,
+        serde_json::json!([{"EventId": "FAIL", "n": 17}, {"EventId": "DSN", "n": 16}])
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args([
+            "query",
+            "Get-MessageTrackingLog",
+            sample_logs_dir().to_str().unwrap(),
+            "--format",
+            "parquet",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out FILE"));
+}
