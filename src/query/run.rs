@@ -302,12 +302,40 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
             } else {
                 properties.clone()
             };
-            let keys = df.select(names(&by))?;
+            // Scalar keys are counted by polars first (fast on millions of rows); list keys
+            // are counted row by row. Either way the shown names are then merged.
+            let scalar = by.iter().all(|c| {
+                !matches!(
+                    c.kind(),
+                    crate::frame::ColumnKind::TextList | crate::frame::ColumnKind::KeyValueList
+                )
+            });
+            let (keys, weights): (DataFrame, Vec<u32>) = if scalar {
+                let grouped = df
+                    .clone()
+                    .lazy()
+                    .group_by_stable(by.iter().map(|c| col(c.name())).collect::<Vec<_>>())
+                    .agg([len().alias("Count")])
+                    .collect()?;
+                let weights = grouped
+                    .column("Count")?
+                    .as_materialized_series()
+                    .cast(&DataType::UInt32)?
+                    .u32()?
+                    .iter()
+                    .map(|v| v.unwrap_or(0))
+                    .collect();
+                (grouped.select(names(&by))?, weights)
+            } else {
+                let keys = df.select(names(&by))?;
+                let height = keys.height();
+                (keys, vec![1; height])
+            };
             let cells = super::output::columns(&keys, ctx.zone)?;
             let mut order: Vec<String> = Vec::new();
             let mut counts: std::collections::HashMap<String, u32> =
                 std::collections::HashMap::new();
-            for row in 0..keys.height() {
+            for (row, weight) in weights.iter().enumerate() {
                 let name = cells
                     .iter()
                     .map(|(_, c)| c[row].display())
@@ -317,7 +345,7 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
                 if *n == 0 {
                     order.push(name);
                 }
-                *n += 1;
+                *n += weight;
             }
             order.sort_by_key(|name| std::cmp::Reverse(counts[name]));
             let count_col: Vec<u32> = order.iter().map(|n| counts[n]).collect();
