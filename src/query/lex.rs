@@ -51,6 +51,18 @@ fn is_word_char(c: char) -> bool {
         )
 }
 
+/// The index after the run of letters, digits and `_` starting at `from`.
+fn identifier_end(chars: &[(usize, char)], from: usize) -> usize {
+    let mut j = from;
+    while chars
+        .get(j)
+        .is_some_and(|(_, c)| c.is_alphanumeric() || *c == '_')
+    {
+        j += 1;
+    }
+    j
+}
+
 /// Splits `text` into tokens.
 pub fn lex(text: &str) -> Result<Vec<Spanned>, LexError> {
     let mut out = Vec::new();
@@ -132,13 +144,7 @@ pub fn lex(text: &str) -> Result<Vec<Spanned>, LexError> {
                 i = j + 1;
             }
             '$' => {
-                let mut j = i + 1;
-                while chars
-                    .get(j)
-                    .is_some_and(|(_, c)| c.is_alphanumeric() || *c == '_')
-                {
-                    j += 1;
-                }
+                let j = identifier_end(&chars, i + 1);
                 let name: String = chars[i + 1..j].iter().map(|(_, c)| c).collect();
                 out.push(Spanned {
                     token: Token::Variable(name),
@@ -154,13 +160,7 @@ pub fn lex(text: &str) -> Result<Vec<Spanned>, LexError> {
                 i += 1;
             }
             '-' if chars.get(i + 1).is_some_and(|(_, n)| n.is_alphabetic()) => {
-                let mut j = i + 1;
-                while chars
-                    .get(j)
-                    .is_some_and(|(_, c)| c.is_alphanumeric() || *c == '_')
-                {
-                    j += 1;
-                }
+                let mut j = identifier_end(&chars, i + 1);
                 let name: String = chars[i + 1..j].iter().map(|(_, c)| c).collect();
                 out.push(Spanned {
                     token: Token::Dash(name),
