@@ -112,6 +112,11 @@ pub fn needed_columns(plan: &Plan, default_output: &[LogColumn]) -> ColumnSet {
             Stage::Select {
                 properties, expand, ..
             } => {
+                // The stage itself selects these, whatever comes after it.
+                properties
+                    .iter()
+                    .chain(expand)
+                    .for_each(|c| needed.insert(*c));
                 if !properties.is_empty() {
                     output = Some(properties.clone());
                 }
@@ -129,6 +134,7 @@ pub fn needed_columns(plan: &Plan, default_output: &[LogColumn]) -> ColumnSet {
             }
             Stage::Measure => rows_shown = false,
             Stage::FormatTable(p) | Stage::FormatList(p) => {
+                p.iter().for_each(|c| needed.insert(*c));
                 if !p.is_empty() {
                     output = Some(p.clone());
                 }
