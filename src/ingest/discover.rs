@@ -97,6 +97,25 @@ impl LogName {
     }
 }
 
+impl LogName {
+    /// The UTC time span (ms since the epoch, end exclusive) a file of this name covers:
+    /// Exchange starts a new file when the event time leaves the day (or hour) in the name.
+    pub fn covers_ms(&self) -> Option<(i64, i64)> {
+        let (y, m, d) = (self.date / 10_000, self.date / 100 % 100, self.date % 100);
+        let day = chrono::NaiveDate::from_ymd_opt(y as i32, m, d)?;
+        let start = day
+            .and_hms_opt(u32::from(self.hour.unwrap_or(0)), 0, 0)?
+            .and_utc()
+            .timestamp_millis();
+        let length = if self.hour.is_some() {
+            3_600_000
+        } else {
+            86_400_000
+        };
+        Some((start, start + length))
+    }
+}
+
 /// A file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogFile {
@@ -230,6 +249,28 @@ mod tests {
         assert_eq!(LogName::parse("SMTPRECV20261120-1.LOG"), None);
         assert_eq!(LogName::parse("MSGTRK2026112-1.LOG"), None);
         assert_eq!(LogName::parse("MSGTRK20261120-1.LOG.bak"), None);
+    }
+
+    #[test]
+    fn names_give_the_span_they_cover() {
+        let hourly = LogName::parse("MSGTRK2026112010-3.LOG").unwrap();
+        let (start, end) = hourly.covers_ms().unwrap();
+        assert_eq!(
+            crate::format::time::format_timestamp_ms(start),
+            "2026-11-20T10:00:00.000Z"
+        );
+        assert_eq!(end - start, 3_600_000);
+        let daily = LogName::parse("MSGTRK20261120-1.LOG").unwrap();
+        let (start, end) = daily.covers_ms().unwrap();
+        assert_eq!(
+            crate::format::time::format_timestamp_ms(start),
+            "2026-11-20T00:00:00.000Z"
+        );
+        assert_eq!(end - start, 86_400_000);
+        assert_eq!(
+            LogName::parse("MSGTRK20261340-1.LOG").unwrap().covers_ms(),
+            None
+        );
     }
 
     #[test]

@@ -115,6 +115,9 @@ pub struct Ingest {
     pub diagnostics: Vec<Diagnostic>,
     /// Diagnostics counted but not kept in full (beyond the per-file cap).
     pub suppressed_diagnostics: u64,
+    /// Files not opened because their name's day or hour lies outside the filter's time range
+    /// (by more than an hour's margin), as the cmdlet skips files by their dates.
+    pub skipped_by_time: Vec<PathBuf>,
 }
 
 impl Ingest {
@@ -150,6 +153,7 @@ pub fn read_paths(paths: &[PathBuf], options: &ReadOptions) -> Result<Ingest, Re
 /// assemble its frames and release its pages. Memory held at once is bounded by the files in
 /// flight, not by the input size.
 pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, ReadError> {
+    let (files, skipped_by_time) = skip_by_time(files, &options.filter);
     let decode_columns: Vec<Column> = options
         .columns
         .columns()
@@ -216,7 +220,42 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
         files: reports,
         diagnostics,
         suppressed_diagnostics: suppressed,
+        skipped_by_time,
     })
+}
+
+/// Rows logged a little after their hour still land in that hour's file; this margin keeps
+/// any file that could hold a row inside the range.
+const TIME_MARGIN_MS: i64 = 3_600_000;
+
+/// Splits off the files whose names say they cannot hold a row in the filter's time range.
+/// Files named otherwise (or named explicitly with a non-Exchange name) are always read.
+fn skip_by_time(files: Vec<LogFile>, filter: &RowFilter) -> (Vec<LogFile>, Vec<PathBuf>) {
+    if filter.start_ms.is_none() && filter.end_ms.is_none() {
+        return (files, Vec::new());
+    }
+    let (start, end) = (
+        filter.start_ms.unwrap_or(i64::MIN),
+        filter.end_ms.unwrap_or(i64::MAX),
+    );
+    let mut skipped = Vec::new();
+    let kept = files
+        .into_iter()
+        .filter(|f| {
+            let outside = f
+                .name
+                .and_then(|n| n.covers_ms())
+                .is_some_and(|(from, to)| {
+                    to.saturating_add(TIME_MARGIN_MS) <= start
+                        || from.saturating_sub(TIME_MARGIN_MS) >= end
+                });
+            if outside {
+                skipped.push(f.path.clone());
+            }
+            !outside
+        })
+        .collect();
+    (kept, skipped)
 }
 
 /// One file's outcome.

@@ -161,3 +161,35 @@ fn lazy_scan_decodes_only_what_the_plan_uses() {
     assert_eq!(fails.width(), 2);
     assert_eq!(outcome.files.len(), all.files.len());
 }
+
+#[test]
+fn files_outside_the_time_range_are_not_opened_and_the_answer_is_unchanged() {
+    let all = full();
+    let times = access::timestamps_ms(&all.frame).unwrap();
+    let noon = msgtrack::format::time::parse_timestamp_ms(b"2026-11-20T12:00:00.000Z").unwrap();
+    let two = noon + 2 * 3_600_000;
+    let expected = times.iter().filter(|t| **t >= noon && **t < two).count();
+    let filter = RowFilter {
+        start_ms: Some(noon),
+        end_ms: Some(two),
+        ..RowFilter::default()
+    };
+    let got = read_paths(
+        &[sample_logs_dir()],
+        &ReadOptions::default().with_filter(filter),
+    )
+    .unwrap();
+    assert_eq!(got.frame.height(), expected);
+    assert!(expected > 100);
+    // Hourly files 11..=14 may hold rows of 12:00–14:00 (one hour of margin); the rest are skipped.
+    let read_hours: std::collections::BTreeSet<u8> = got
+        .files
+        .iter()
+        .filter_map(|f| msgtrack::ingest::LogName::parse(f.path.file_name()?.to_str()?)?.hour)
+        .collect();
+    assert_eq!(
+        read_hours.into_iter().collect::<Vec<_>>(),
+        vec![11, 12, 13, 14]
+    );
+    assert_eq!(got.files.len() + got.skipped_by_time.len(), all.files.len());
+}
