@@ -134,6 +134,8 @@ pub enum Stage {
     /// `Select-Object`.
     Select {
         properties: Vec<Column>,
+        /// `Count` / `Name` of the groups, after a `Group-Object`.
+        group_fields: Vec<GroupField>,
         first: Option<usize>,
         last: Option<usize>,
         expand: Option<Column>,
@@ -142,6 +144,8 @@ pub enum Stage {
     /// `Sort-Object`.
     Sort {
         properties: Vec<Column>,
+        /// `Count` / `Name` of the groups, after a `Group-Object`.
+        group_fields: Vec<GroupField>,
         descending: bool,
         unique: bool,
     },
@@ -160,6 +164,23 @@ pub enum Stage {
     ExportCsv { path: String },
     /// `ConvertTo-Json`.
     ConvertToJson,
+}
+
+/// A property of `Group-Object`'s output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupField {
+    Count,
+    Name,
+}
+
+impl GroupField {
+    /// The property name.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupField::Count => "Count",
+            GroupField::Name => "Name",
+        }
+    }
 }
 
 /// A comparison operator of PowerShell.

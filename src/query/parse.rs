@@ -6,7 +6,9 @@
 
 use std::ops::Range;
 
-use super::ast::{CompareOp, DateExpr, Expr, Literal, Param, ParamName, Query, Span, Stage, Value};
+use super::ast::{
+    CompareOp, DateExpr, Expr, GroupField, Literal, Param, ParamName, Query, Span, Stage, Value,
+};
 use super::lex::{Spanned, Token, lex};
 use crate::frame::Column;
 
@@ -129,10 +131,13 @@ pub fn parse(expression: &str) -> Result<Query, QueryError> {
         .first()
         .and_then(|segment| segment.first())
         .map(|t| expression[t.span.start..].trim_end().to_string());
-    let stages = rest
-        .into_iter()
-        .map(|segment| parse_stage(segment, expression.len()))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut stages = Vec::new();
+    let mut after_group = false;
+    for segment in rest {
+        let stage = parse_stage(segment, expression.len(), after_group)?;
+        after_group |= matches!(stage, Stage::Group { .. });
+        stages.push(stage);
+    }
     Ok(Query {
         params,
         all_servers_prefix,
@@ -429,7 +434,16 @@ impl<'a> Parser<'a> {
 
     /// Property names separated by commas, until a parameter or the end.
     fn properties(&mut self) -> Result<Vec<Column>, QueryError> {
+        Ok(self.properties_or_group(false)?.0)
+    }
+
+    /// Property names; after a Group-Object (`after_group`), `Count` and `Name` too.
+    fn properties_or_group(
+        &mut self,
+        after_group: bool,
+    ) -> Result<(Vec<Column>, Vec<GroupField>), QueryError> {
         let mut out = Vec::new();
+        let mut group = Vec::new();
         while matches!(
             self.peek().map(|t| &t.token),
             Some(Token::Word(_) | Token::Quoted(_))
@@ -442,12 +456,42 @@ impl<'a> Parser<'a> {
                 let _ = self.eat(|t| matches!(t, Token::Comma));
                 continue;
             }
-            out.push(self.property()?);
+            let field = match self.peek().map(|t| &t.token) {
+                Some(Token::Word(w) | Token::Quoted(w)) if after_group => {
+                    if w.eq_ignore_ascii_case("Count") {
+                        Some(GroupField::Count)
+                    } else if w.eq_ignore_ascii_case("Name") {
+                        Some(GroupField::Name)
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            };
+            match field {
+                Some(f) => {
+                    self.next();
+                    group.push(f);
+                }
+                None if after_group => {
+                    let span = self.here();
+                    let name = match self.next().map(|t| &t.token) {
+                        Some(Token::Word(w) | Token::Quoted(w)) => w.clone(),
+                        _ => String::new(),
+                    };
+                    return Err(QueryError::new(
+                        format!("after Group-Object the properties are Count and Name, not {name}"),
+                        span,
+                    )
+                    .suggest(closest(&name, ["Count", "Name"]).map(str::to_string)));
+                }
+                None => out.push(self.property()?),
+            }
             if self.eat(|t| matches!(t, Token::Comma)).is_none() {
                 break;
             }
         }
-        Ok(out)
+        Ok((out, group))
     }
 
     fn count(&mut self, name: &str) -> Result<usize, QueryError> {
@@ -587,8 +631,9 @@ pub fn resolve_property(typed: &str, span: Span) -> Result<Column, QueryError> {
     })
 }
 
-/// One pipeline stage after the cmdlet.
-fn parse_stage(segment: &[Spanned], len: usize) -> Result<Stage, QueryError> {
+/// One pipeline stage after the cmdlet. `after_group`: a Group-Object came before, so its
+/// Count and Name are the properties.
+fn parse_stage(segment: &[Spanned], len: usize, after_group: bool) -> Result<Stage, QueryError> {
     let (name, span) = command_name(segment, len)?;
     let mut p = Parser::new(&segment[1..], span.end);
     let lower = name.to_ascii_lowercase();
@@ -610,18 +655,30 @@ fn parse_stage(segment: &[Spanned], len: usize) -> Result<Stage, QueryError> {
             }
         }
         "select-object" | "select" => {
-            let mut properties = p.properties()?;
+            let (mut properties, mut group_fields) = p.properties_or_group(after_group)?;
             let (mut first, mut last, mut expand, mut unique) = (None, None, None, false);
             while let Some(t) = p.next() {
                 let Token::Dash(flag) = &t.token else {
-                    return Err(QueryError::new("unexpected value", t.span.clone()));
+                    // Positional properties may come after the switches too.
+                    p.at -= 1;
+                    let (more, more_group) = p.properties_or_group(after_group)?;
+                    if more.is_empty() && more_group.is_empty() {
+                        return Err(QueryError::new("unexpected value", t.span.clone()));
+                    }
+                    properties.extend(more);
+                    group_fields.extend(more_group);
+                    continue;
                 };
                 match resolve_flag(
                     flag,
                     &["Property", "First", "Last", "ExpandProperty", "Unique"],
                     t.span.clone(),
                 )? {
-                    "Property" => properties.extend(p.properties()?),
+                    "Property" => {
+                        let (more, more_group) = p.properties_or_group(after_group)?;
+                        properties.extend(more);
+                        group_fields.extend(more_group);
+                    }
                     "First" => first = Some(p.count("First")?),
                     "Last" => last = Some(p.count("Last")?),
                     "ExpandProperty" => expand = Some(p.property()?),
@@ -630,6 +687,7 @@ fn parse_stage(segment: &[Spanned], len: usize) -> Result<Stage, QueryError> {
             }
             Stage::Select {
                 properties,
+                group_fields,
                 first,
                 last,
                 expand,
@@ -637,20 +695,32 @@ fn parse_stage(segment: &[Spanned], len: usize) -> Result<Stage, QueryError> {
             }
         }
         "sort-object" | "sort" => {
-            let mut properties = p.properties()?;
+            let (mut properties, mut group_fields) = p.properties_or_group(after_group)?;
             let (mut descending, mut unique) = (false, false);
             while let Some(t) = p.next() {
                 let Token::Dash(flag) = &t.token else {
-                    return Err(QueryError::new("unexpected value", t.span.clone()));
+                    p.at -= 1;
+                    let (more, more_group) = p.properties_or_group(after_group)?;
+                    if more.is_empty() && more_group.is_empty() {
+                        return Err(QueryError::new("unexpected value", t.span.clone()));
+                    }
+                    properties.extend(more);
+                    group_fields.extend(more_group);
+                    continue;
                 };
                 match resolve_flag(flag, &["Property", "Descending", "Unique"], t.span.clone())? {
-                    "Property" => properties.extend(p.properties()?),
+                    "Property" => {
+                        let (more, more_group) = p.properties_or_group(after_group)?;
+                        properties.extend(more);
+                        group_fields.extend(more_group);
+                    }
                     "Descending" => descending = true,
                     _ => unique = true,
                 }
             }
             Stage::Sort {
                 properties,
+                group_fields,
                 descending,
                 unique,
             }
@@ -896,6 +966,24 @@ mod tests {
         assert!(err.message.contains("never closed"));
         let err = parse("Get-MessageTrackingLog -Start").unwrap_err();
         assert_eq!(err.message, "-Start needs a value");
+    }
+
+    #[test]
+    fn count_and_name_after_group_object() {
+        let q = parse("Get-MessageTrackingLog | Group-Object Sender | Sort-Object Count -Descending | Select-Object -First 3 Name,Count").unwrap();
+        assert!(
+            matches!(&q.stages[1], Stage::Sort { group_fields, descending: true, .. } if group_fields == &vec![GroupField::Count])
+        );
+        assert!(
+            matches!(&q.stages[2], Stage::Select { group_fields, first: Some(3), .. } if group_fields == &vec![GroupField::Name, GroupField::Count])
+        );
+        let err =
+            parse("Get-MessageTrackingLog | Group-Object Sender | Sort-Object Cuont").unwrap_err();
+        assert_eq!(err.suggestion.as_deref(), Some("Count"));
+        assert!(
+            parse("Get-MessageTrackingLog | Sort-Object Count").is_err(),
+            "no Count before a grouping"
+        );
     }
 
     #[test]

@@ -244,12 +244,17 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
         }
         Stage::Select {
             properties,
+            group_fields,
             first,
             last,
             expand,
             unique,
         } => {
             let mut out = df.clone();
+            if !group_fields.is_empty() {
+                out = out.select(group_fields.iter().map(|f| f.name()))?;
+                answer.shape = Shape::Frame;
+            }
             if !properties.is_empty() {
                 out = out.select(names(properties))?;
                 answer.shape = Shape::Rows(properties.clone());
@@ -280,22 +285,28 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
         }
         Stage::Sort {
             properties,
+            group_fields,
             descending,
             unique,
         } => {
-            let by = if properties.is_empty() {
-                vec![LogColumn::Timestamp]
+            let by: Vec<PlSmallStr> = if !group_fields.is_empty() {
+                group_fields
+                    .iter()
+                    .map(|f| PlSmallStr::from_static(f.name()))
+                    .collect()
+            } else if properties.is_empty() {
+                names(&[LogColumn::Timestamp])
             } else {
-                properties.clone()
+                names(properties)
             };
             // PowerShell sorts $null below every value.
             let options = SortMultipleOptions::default()
                 .with_order_descending(*descending)
                 .with_nulls_last(*descending)
                 .with_maintain_order(true);
-            let mut out = df.sort(names(&by), options)?;
+            let mut out = df.sort(by.clone(), options)?;
             if *unique {
-                let subset: Vec<String> = by.iter().map(|c| c.name().to_string()).collect();
+                let subset: Vec<String> = by.iter().map(|c| c.to_string()).collect();
                 out = out.unique_stable(Some(&subset), UniqueKeepStrategy::First, None)?;
             }
             answer.frame = out;

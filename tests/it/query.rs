@@ -323,6 +323,19 @@ fn stages_select_sort_group_measure() {
     );
     assert_eq!(rows[0], serde_json::json!({"Count": 2, "Name": "DELIVER"}));
     assert_eq!(rows.len(), 5);
+    // Count and Name are the properties after a grouping, as in PowerShell.
+    let (_, rows, _) = query(
+        "Get-MessageTrackingLog | Group-Object EventId | Sort-Object Name | Select-Object -First 2 Name,Count",
+        p,
+        &[],
+    );
+    assert_eq!(
+        rows,
+        serde_json::json!([{"Name": "DEFER", "Count": 1}, {"Name": "DELIVER", "Count": 2}])
+            .as_array()
+            .unwrap()
+            .clone()
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
         .args([
             "query",
