@@ -434,16 +434,20 @@ impl<'a> Parser<'a> {
 
     /// Property names separated by commas, until a parameter or the end.
     fn properties(&mut self) -> Result<Vec<Column>, QueryError> {
-        Ok(self.properties_or_group(false)?.0)
+        let mut out = Vec::new();
+        self.extend_properties(false, &mut out, &mut Vec::new())?;
+        Ok(out)
     }
 
-    /// Property names; after a Group-Object (`after_group`), `Count` and `Name` too.
-    fn properties_or_group(
+    /// Reads property names into `out`; after a Group-Object (`after_group`), `Count` and
+    /// `Name` go into `group`. Returns how many names were read.
+    fn extend_properties(
         &mut self,
         after_group: bool,
-    ) -> Result<(Vec<Column>, Vec<GroupField>), QueryError> {
-        let mut out = Vec::new();
-        let mut group = Vec::new();
+        out: &mut Vec<Column>,
+        group: &mut Vec<GroupField>,
+    ) -> Result<usize, QueryError> {
+        let before = out.len() + group.len();
         while matches!(
             self.peek().map(|t| &t.token),
             Some(Token::Word(_) | Token::Quoted(_))
@@ -491,7 +495,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        Ok((out, group))
+        Ok(out.len() + group.len() - before)
     }
 
     fn count(&mut self, name: &str) -> Result<usize, QueryError> {
@@ -655,18 +659,16 @@ fn parse_stage(segment: &[Spanned], len: usize, after_group: bool) -> Result<Sta
             }
         }
         "select-object" | "select" => {
-            let (mut properties, mut group_fields) = p.properties_or_group(after_group)?;
+            let (mut properties, mut group_fields) = (Vec::new(), Vec::new());
+            p.extend_properties(after_group, &mut properties, &mut group_fields)?;
             let (mut first, mut last, mut expand, mut unique) = (None, None, None, false);
             while let Some(t) = p.next() {
                 let Token::Dash(flag) = &t.token else {
                     // Positional properties may come after the switches too.
                     p.at -= 1;
-                    let (more, more_group) = p.properties_or_group(after_group)?;
-                    if more.is_empty() && more_group.is_empty() {
+                    if p.extend_properties(after_group, &mut properties, &mut group_fields)? == 0 {
                         return Err(QueryError::new("unexpected value", t.span.clone()));
                     }
-                    properties.extend(more);
-                    group_fields.extend(more_group);
                     continue;
                 };
                 match resolve_flag(
@@ -675,9 +677,7 @@ fn parse_stage(segment: &[Spanned], len: usize, after_group: bool) -> Result<Sta
                     t.span.clone(),
                 )? {
                     "Property" => {
-                        let (more, more_group) = p.properties_or_group(after_group)?;
-                        properties.extend(more);
-                        group_fields.extend(more_group);
+                        p.extend_properties(after_group, &mut properties, &mut group_fields)?;
                     }
                     "First" => first = Some(p.count("First")?),
                     "Last" => last = Some(p.count("Last")?),
@@ -695,24 +695,21 @@ fn parse_stage(segment: &[Spanned], len: usize, after_group: bool) -> Result<Sta
             }
         }
         "sort-object" | "sort" => {
-            let (mut properties, mut group_fields) = p.properties_or_group(after_group)?;
+            let (mut properties, mut group_fields) = (Vec::new(), Vec::new());
+            p.extend_properties(after_group, &mut properties, &mut group_fields)?;
             let (mut descending, mut unique) = (false, false);
             while let Some(t) = p.next() {
                 let Token::Dash(flag) = &t.token else {
+                    // Positional properties may come after the switches too.
                     p.at -= 1;
-                    let (more, more_group) = p.properties_or_group(after_group)?;
-                    if more.is_empty() && more_group.is_empty() {
+                    if p.extend_properties(after_group, &mut properties, &mut group_fields)? == 0 {
                         return Err(QueryError::new("unexpected value", t.span.clone()));
                     }
-                    properties.extend(more);
-                    group_fields.extend(more_group);
                     continue;
                 };
                 match resolve_flag(flag, &["Property", "Descending", "Unique"], t.span.clone())? {
                     "Property" => {
-                        let (more, more_group) = p.properties_or_group(after_group)?;
-                        properties.extend(more);
-                        group_fields.extend(more_group);
+                        p.extend_properties(after_group, &mut properties, &mut group_fields)?;
                     }
                     "Descending" => descending = true,
                     _ => unique = true,
