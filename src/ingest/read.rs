@@ -286,7 +286,8 @@ impl FileJob<'_> {
             Err(refusal) => return Ok(FileResult::Refused(refusal)),
         };
         let outputs = self.decode_file(&plan)?;
-        let (report, frames, sink) = assemble_file(&plan, outputs, self.options.columns)?;
+        let (report, frames, sink) =
+            assemble_file(&plan, outputs, self.options.columns, self.decode_columns)?;
         Ok(FileResult::Read(Box::new(ReadFile {
             report,
             frames,
@@ -374,10 +375,12 @@ fn refused_report(refusal: &Diagnostic) -> FileReport {
 }
 
 /// Turns a file's chunk outputs into frames with provenance columns and file line numbers.
+/// `decoded` are the log-field columns the chunks hold, in their order.
 fn assemble_file(
     plan: &FilePlan,
     outputs: Vec<ChunkOutput>,
     columns: ColumnSet,
+    decoded: &[Column],
 ) -> PolarsResult<(FileReport, Vec<DataFrame>, DiagnosticSink)> {
     let mut sink = DiagnosticSink::default();
     let mut frames = Vec::with_capacity(outputs.len());
@@ -394,12 +397,7 @@ fn assemble_file(
         first_ms = min_opt(first_ms, out.first_ms);
         last_ms = max_opt(last_ms, out.last_ms);
         let mut by_column: Vec<Option<Series>> = vec![None; Column::COUNT];
-        let decoded: Vec<Column> = order
-            .iter()
-            .copied()
-            .filter(|c| c.log_field().is_some())
-            .collect();
-        for (column, series) in decoded.into_iter().zip(out.columns) {
+        for (column, series) in decoded.iter().zip(out.columns) {
             by_column[column.index()] = Some(series);
         }
         if columns.contains(Column::Server) {
