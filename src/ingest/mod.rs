@@ -21,6 +21,7 @@ pub mod diagnostics;
 pub mod discover;
 pub mod filter;
 mod plan;
+mod prefetch;
 pub mod read;
 mod text;
 

@@ -16,6 +16,7 @@ use super::diagnostics::{Diagnostic, DiagnosticSink};
 use super::discover::{DiscoverError, LogFile, LogPrefix, discover};
 use super::filter::RowFilter;
 use super::plan::{FilePlan, HeaderInfo, ServerSource, plan_file};
+use super::prefetch::Prefetcher;
 use crate::frame::schema::{Column, ColumnSet, schema_of};
 
 /// Receives progress while files are decoded (implemented by the CLI's progress bar).
@@ -166,15 +167,39 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
         filter: &filter,
         options,
     };
+    let lengths: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+        .collect();
     if let Some(progress) = &options.progress {
-        let total = files
-            .iter()
-            .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
-            .sum();
-        progress.start(total);
+        progress.start(lengths.iter().sum());
     }
-    let results: Vec<PolarsResult<FileResult>> =
-        files.into_par_iter().map(|file| job.run(file)).collect();
+    let prefetcher = (files.len() > 1).then(|| {
+        Prefetcher::start(
+            files
+                .iter()
+                .zip(&lengths)
+                .map(|(f, len)| (f.path.clone(), *len))
+                .collect(),
+        )
+    });
+    // Files are taken in order by whichever worker is free (not split in halves as a plain
+    // parallel iterator would), so the read-ahead window runs just ahead of all of them.
+    let mut results: Vec<(usize, PolarsResult<FileResult>)> = files
+        .into_iter()
+        .zip(lengths)
+        .enumerate()
+        .par_bridge()
+        .map(|(index, (file, len))| {
+            if let Some(prefetcher) = &prefetcher {
+                prefetcher.started(len);
+            }
+            (index, job.run(file))
+        })
+        .collect();
+    drop(prefetcher);
+    results.sort_unstable_by_key(|(index, _)| *index);
+    let results = results.into_iter().map(|(_, result)| result);
     if let Some(progress) = &options.progress {
         progress.finish();
     }
