@@ -2,7 +2,7 @@
 //! "what happened to this mail, and why".
 //!
 //! The modules follow the data: [`format`] (the file format itself) → [`ingest`] (files to
-//! frames) → [`frame`] (column names and types) → query, replay and reports (later) →
+//! frames) → [`frame`] (column names and types) → [`query`] (the cmdlet language) and [`replay`] (journeys, the categorizer replay) →
 //! the surfaces in the `msgtrack` binary. [`synth`] writes realistic logs for the shipped
 //! samples and the benchmarks; [`directory`] models the recipient directory snapshot.
 
@@ -11,4 +11,5 @@ pub mod format;
 pub mod frame;
 pub mod ingest;
 pub mod query;
+pub mod replay;
 pub mod synth;

@@ -2,6 +2,7 @@
 
 mod generate;
 mod ingest;
+mod message;
 mod progress;
 mod queries;
 mod query;
@@ -29,6 +30,8 @@ Bad lines inside a file are reported on stderr as FILE:LINE: … and skipped; go
 Examples:
   msgtrack ingest sample-logs --stats
   msgtrack query 'Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited' sample-logs
+  msgtrack trail sample-logs --subject 'pricing for 500 units'
+  msgtrack explain sample-logs --subject 'Company update' --directory sample-logs/directory.json
   msgtrack ingest /copies/EX01 /copies/EX02/MSGTRK2026112010-1.LOG
   msgtrack generate sample-logs --out sample-logs";
 
@@ -46,6 +49,10 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Answer a Get-MessageTrackingLog pipeline, as pasted from the Exchange shell.
     Query(query::QueryArgs),
+    /// One message's journey across servers: every hop, latency, HA events, DSNs.
+    Trail(message::TrailArgs),
+    /// Why a message reached (or did not reach) each recipient: the categorizer replayed.
+    Explain(message::ExplainArgs),
     /// List the saved queries (queries/*.ps1) and what each answers.
     Queries(queries::QueriesArgs),
     /// Write realistic tracking logs: the shipped sample day, or a large benchmark corpus.
@@ -67,6 +74,8 @@ pub fn run() -> ExitCode {
     let result = match &opts.command {
         Command::Ingest(args) => ingest::run(args),
         Command::Query(args) => query::run_query(args),
+        Command::Trail(args) => message::run_trail(args),
+        Command::Explain(args) => message::run_explain(args),
         Command::Queries(args) => queries::run(args),
         Command::Generate(args) => generate::run(args),
     };

@@ -9,7 +9,14 @@
 //! This first version carries the properties the sample generator and the categorizer replay
 //! need; unknown properties in a file are ignored.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+mod lenient;
+pub mod filter;
+pub mod index;
+
+pub use index::{Directory, Kind, Lookup};
 
 use serde::{Deserialize, Serialize};
 
@@ -19,15 +26,65 @@ use serde::{Deserialize, Serialize};
 pub struct Snapshot {
     pub accepted_domains: Vec<AcceptedDomain>,
     pub recipients: Vec<Recipient>,
+    /// Organization limits (`Get-TransportConfig`); Exchange's defaults when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transport_config: Option<TransportConfig>,
+}
+
+/// The organization's transport limits (`Get-TransportConfig`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TransportConfig {
+    #[serde(deserialize_with = "lenient::text")]
+    pub max_send_size: Option<String>,
+    #[serde(deserialize_with = "lenient::text")]
+    pub max_receive_size: Option<String>,
+    #[serde(deserialize_with = "lenient::text")]
+    pub max_recipient_envelope_limit: Option<String>,
+}
+
+/// A size as Exchange prints it (`10 MB (10,485,760 bytes)`, `35MB`, `512 KB`, `Unlimited`,
+/// or a number of bytes) in bytes; `None` for unlimited or unreadable.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    if let Some(inner) = t.split_once('(').and_then(|(_, r)| r.split_once("bytes")) {
+        let digits: String = inner.0.chars().filter(char::is_ascii_digit).collect();
+        if let Ok(n) = digits.parse() {
+            return Some(n);
+        }
+    }
+    let lower = t.to_ascii_lowercase();
+    let number: String = lower
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let value: f64 = number.parse().ok()?;
+    let unit = lower[number.len()..].trim();
+    let factor = match unit {
+        "" | "b" | "bytes" => 1.0,
+        "kb" => 1024.0,
+        "mb" => 1024.0 * 1024.0,
+        "gb" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some((value * factor) as u64)
+}
+
+/// A count limit (`500`, `Unlimited`) as a number; `None` for unlimited.
+pub fn parse_count(text: &str) -> Option<u64> {
+    text.trim().replace(',', "").parse().ok()
 }
 
 /// An accepted domain (`Get-AcceptedDomain`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AcceptedDomain {
+    #[serde(deserialize_with = "lenient::plain")]
     pub domain_name: String,
     /// `Authoritative`, `InternalRelay` or `ExternalRelay`.
+    #[serde(deserialize_with = "lenient::plain")]
     pub domain_type: String,
+    #[serde(deserialize_with = "lenient::flag")]
     pub default: bool,
 }
 
@@ -35,69 +92,107 @@ pub struct AcceptedDomain {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Recipient {
+    #[serde(deserialize_with = "lenient::plain")]
     pub name: String,
+    #[serde(deserialize_with = "lenient::plain")]
     pub alias: String,
+    #[serde(deserialize_with = "lenient::plain")]
     pub display_name: String,
     /// `UserMailbox`, `MailUniversalDistributionGroup`, `DynamicDistributionGroup`, `MailContact`, …
+    #[serde(deserialize_with = "lenient::plain")]
     pub recipient_type: String,
+    #[serde(deserialize_with = "lenient::plain")]
     pub recipient_type_details: String,
+    #[serde(deserialize_with = "lenient::plain")]
     pub primary_smtp_address: String,
     /// Proxy addresses: `SMTP:` (primary), `smtp:`, `X500:`, …
+    #[serde(deserialize_with = "lenient::strings")]
     pub email_addresses: Vec<String>,
     #[serde(rename = "LegacyExchangeDN")]
+    #[serde(deserialize_with = "lenient::plain")]
     pub legacy_exchange_dn: String,
     /// The mailbox database (mailboxes only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text")]
     pub database: Option<String>,
     /// The server holding the active copy of the database (mailboxes only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text")]
     pub server_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text")]
     pub external_email_address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text")]
     pub forwarding_address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text")]
     pub forwarding_smtp_address: Option<String>,
+    #[serde(deserialize_with = "lenient::flag")]
     pub deliver_to_mailbox_and_forward: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text")]
     pub max_receive_size: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text")]
     pub max_send_size: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text")]
     pub recipient_limits: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "lenient::strings")]
     pub accept_messages_only_from: Vec<String>,
     #[serde(
         rename = "AcceptMessagesOnlyFromDLMembers",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[serde(deserialize_with = "lenient::strings")]
     pub accept_messages_only_from_dl_members: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "lenient::strings")]
     pub reject_messages_from: Vec<String>,
     #[serde(
         rename = "RejectMessagesFromDLMembers",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[serde(deserialize_with = "lenient::strings")]
     pub reject_messages_from_dl_members: Vec<String>,
+    #[serde(deserialize_with = "lenient::flag")]
     pub require_sender_authentication_enabled: bool,
+    #[serde(deserialize_with = "lenient::flag")]
     pub moderation_enabled: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "lenient::strings")]
     pub moderated_by: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "lenient::strings")]
     pub bypass_moderation_from_senders_or_members: Vec<String>,
     /// Group members (addresses, aliases or names).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "lenient::strings")]
     pub members: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text")]
     pub recipient_filter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient::text")]
     pub expansion_server: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report_to_originator_enabled: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report_to_manager_enabled: Option<bool>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "lenient::strings")]
     pub managed_by: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "lenient::strings")]
+    pub bypass_moderation_from_dl_members: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bypass_nested_moderation_enabled: Option<bool>,
+    /// Every other property of the export (Department, CustomAttribute1, …): unused by the
+    /// replay except in dynamic groups' RecipientFilter.
+    #[serde(flatten, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// Why a snapshot could not be loaded.
@@ -129,20 +224,61 @@ impl Snapshot {
             source,
         })?;
         let text = text.trim_start_matches('\u{feff}');
-        serde_json::from_str(text).map_err(|e| SnapshotError::Json {
+        Snapshot::from_json(text).map_err(|(line, column, message)| SnapshotError::Json {
             path: path.display().to_string(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
+            line,
+            column,
+            message,
         })
     }
 
+    /// Parses snapshot JSON. An error names the recipient (by index and Name) and the
+    /// property, with the line and column.
+    pub fn from_json(text: &str) -> Result<Snapshot, (usize, usize, String)> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let parsed: Result<Snapshot, _> = serde_path_to_error::deserialize(&mut de);
+        parsed.map_err(|e| {
+            let (line, column) = (e.inner().line(), e.inner().column());
+            let path = e.path().to_string();
+            let mut message = e.inner().to_string();
+            // serde_json appends " at line L column C"; the caller prints those itself.
+            if let Some(cut) = message.find(" at line ") {
+                message.truncate(cut);
+            }
+            let who = recipient_named_at(text, &path);
+            (line, column, format!("{path}{who}: {message}"))
+        })
+    }
     /// The default accepted domain.
     pub fn default_domain(&self) -> Option<&str> {
         self.accepted_domains
             .iter()
             .find(|d| d.default)
             .map(|d| d.domain_name.as_str())
+    }
+}
+
+/// ` (recipient "Joe Bloggs")` when an error path points into `Recipients[i]`.
+fn recipient_named_at(text: &str, path: &str) -> String {
+    let Some(index) = path
+        .strip_prefix("Recipients[")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|i| i.parse::<usize>().ok())
+    else {
+        return String::new();
+    };
+    let name = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| {
+            v.get("Recipients")?
+                .get(index)?
+                .get("Name")?
+                .as_str()
+                .map(str::to_string)
+        });
+    match name {
+        Some(name) => format!(" (recipient \"{name}\")"),
+        None => String::new(),
     }
 }
 

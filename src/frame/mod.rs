@@ -2,6 +2,7 @@
 //! projection push-down ([`scan`]), and reading values back out ([`access`]).
 
 pub mod access;
+pub mod events;
 pub mod scan;
 pub mod schema;
 

@@ -53,7 +53,7 @@ enum Test {
     Time(i64),
 }
 
-fn wildcard_regex(pattern: &str) -> Result<Regex, regex::Error> {
+pub(crate) fn wildcard_regex(pattern: &str) -> Result<Regex, regex::Error> {
     let mut re = String::from("(?is)^");
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {

@@ -395,6 +395,7 @@ impl Org {
                 },
             ],
             recipients,
+            transport_config: None,
         }
     }
 }

@@ -1,0 +1,177 @@
+//! `msgtrack trail` and `msgtrack explain`: one message, picked by Message-ID or by sender,
+//! recipient and subject.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use msgtrack::directory::{Directory, Snapshot};
+use msgtrack::query::time::Zone;
+use msgtrack::replay::{self, MessagePick, render};
+
+use super::{exit, paths_or_current};
+
+/// How a message is named on the command line.
+#[derive(Debug, Args)]
+pub struct PickArgs {
+    /// Log files or folders (searched recursively; default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// The message's Message-ID, with or without angle brackets.
+    #[arg(long = "message-id", short = 'm')]
+    pub message_id: Option<String>,
+    /// Pick by envelope sender (exact address, any case).
+    #[arg(long)]
+    pub sender: Option<String>,
+    /// Pick by a recipient (exact address, any case).
+    #[arg(long)]
+    pub recipient: Option<String>,
+    /// Pick by subject (a case-insensitive substring).
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// text or json.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Time zone of printed times (IANA name, UTC, local).
+    #[arg(long, default_value = "local")]
+    pub tz: String,
+}
+
+/// Output format of trail and explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+const TRAIL_AFTER_HELP: &str = "\
+Examples:
+  msgtrack trail sample-logs --subject 'pricing for 500 units'
+  msgtrack trail /copies/EX01 /copies/EX02 --message-id '<abc@contoso.com>' --format json";
+
+const EXPLAIN_AFTER_HELP: &str = "\
+Examples:
+  msgtrack explain sample-logs --subject 'Company update' --directory sample-logs/directory.json
+  msgtrack explain sample-logs --recipient raul.razo@contoso.com --subject 'Contract draft'
+  msgtrack explain /copies --message-id '<abc@contoso.com>' --directory dir.json --format json
+
+Without --directory the reasons are inferred from the log alone (and say so).";
+
+/// `msgtrack trail`.
+#[derive(Debug, Args)]
+#[command(after_help = TRAIL_AFTER_HELP)]
+pub struct TrailArgs {
+    #[command(flatten)]
+    pub pick: PickArgs,
+}
+
+/// `msgtrack explain`.
+#[derive(Debug, Args)]
+#[command(after_help = EXPLAIN_AFTER_HELP)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub pick: PickArgs,
+    /// A recipient directory snapshot (JSON, see the README for the export command).
+    #[arg(long)]
+    pub directory: Option<PathBuf>,
+}
+
+/// The Message-ID the pick names, or an exit code after telling the user why there is none.
+fn pick_message(args: &PickArgs, paths: &[PathBuf]) -> anyhow::Result<Result<String, u8>> {
+    let pick = MessagePick {
+        message_id: args.message_id.clone(),
+        sender: args.sender.clone(),
+        recipient: args.recipient.clone(),
+        subject: args.subject.clone(),
+    };
+    if pick.message_id.is_none()
+        && pick.sender.is_none()
+        && pick.recipient.is_none()
+        && pick.subject.is_none()
+    {
+        eprintln!(
+            "msgtrack: name the message with --message-id, or pick it with --sender, --recipient and/or --subject"
+        );
+        return Ok(Err(exit::ERROR));
+    }
+    let found = replay::candidates(paths, &pick)?;
+    match found.as_slice() {
+        [] => {
+            eprintln!("msgtrack: no message in these logs matches; check the address or subject, or the folders given");
+            Ok(Err(exit::NO_MATCH))
+        }
+        [one] => Ok(Ok(one.message_id.clone())),
+        many => {
+            eprintln!(
+                "msgtrack: {} messages match; pick one with --message-id (or narrow with --sender/--recipient/--subject):",
+                many.len()
+            );
+            for c in many.iter().take(20) {
+                eprintln!(
+                    "  {}  {}  from {}  \"{}\"",
+                    msgtrack::format::time::format_timestamp_ms(c.first_ms),
+                    c.message_id,
+                    c.sender,
+                    c.subject
+                );
+            }
+            if many.len() > 20 {
+                eprintln!("  … and {} more", many.len() - 20);
+            }
+            Ok(Err(exit::ERROR))
+        }
+    }
+}
+
+fn report_bad_lines(rows: &replay::MessageRows) {
+    let bad = rows
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == msgtrack::ingest::Severity::Error)
+        .count();
+    if bad > 0 {
+        eprintln!(
+            "msgtrack: {bad} line(s) or file(s) could not be read (run `msgtrack ingest PATH -v` for the list); the answer may be incomplete"
+        );
+    }
+}
+
+/// Runs `msgtrack trail`.
+pub fn run_trail(args: &TrailArgs) -> anyhow::Result<u8> {
+    let zone = Zone::parse(&args.pick.tz).map_err(anyhow::Error::msg)?;
+    let paths = paths_or_current(&args.pick.paths);
+    let id = match pick_message(&args.pick, &paths)? {
+        Ok(id) => id,
+        Err(code) => return Ok(code),
+    };
+    let rows = replay::load(&paths, &id)?;
+    report_bad_lines(&rows);
+    let journey = replay::trail(&rows);
+    match args.pick.format {
+        TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&journey)?),
+        TextOrJson::Text => print!("{}", render::journey_text(&journey, zone)),
+    }
+    Ok(exit::OK)
+}
+
+/// Runs `msgtrack explain`.
+pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
+    let paths = paths_or_current(&args.pick.paths);
+    let directory = match &args.directory {
+        Some(path) => Some(Directory::new(
+            Snapshot::load(path).with_context(|| "the --directory snapshot".to_string())?,
+        )),
+        None => None,
+    };
+    let id = match pick_message(&args.pick, &paths)? {
+        Ok(id) => id,
+        Err(code) => return Ok(code),
+    };
+    let rows = replay::load(&paths, &id)?;
+    report_bad_lines(&rows);
+    let explanation = replay::explain(&rows.events, directory.as_ref());
+    match args.pick.format {
+        TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&explanation)?),
+        TextOrJson::Text => print!("{}", render::explanation_text(&explanation)),
+    }
+    Ok(exit::OK)
+}

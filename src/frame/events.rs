@@ -1,0 +1,160 @@
+//! A frame's rows as plain Rust values, for the code that reasons about a few rows at a time
+//! (the journey of one message, the categorizer replay) rather than over columns.
+
+use polars::prelude::{DataFrame, PolarsResult};
+use serde::Serialize;
+
+use super::access::{event_data, integers, string_lists, strings, timestamps_ms};
+use super::schema::{Column, ColumnSet};
+
+/// One tracking-log row.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Event {
+    /// Milliseconds since the epoch, UTC.
+    #[serde(skip)]
+    pub timestamp_ms: i64,
+    pub server: String,
+    pub file: String,
+    pub line: Option<i64>,
+    pub client_ip: String,
+    pub client_hostname: String,
+    pub server_ip: String,
+    pub server_hostname: String,
+    pub source_context: String,
+    pub connector_id: String,
+    pub source: String,
+    pub event_id: String,
+    pub internal_message_id: String,
+    pub message_id: String,
+    pub network_message_id: String,
+    pub recipients: Vec<String>,
+    pub recipient_status: Vec<String>,
+    pub total_bytes: Option<i64>,
+    pub recipient_count: Option<i64>,
+    pub related_recipient_address: String,
+    pub reference: Vec<String>,
+    pub message_subject: String,
+    pub sender: String,
+    pub return_path: String,
+    pub message_info: String,
+    pub directionality: String,
+    pub event_data: Vec<(String, String)>,
+}
+
+impl Event {
+    /// The value of a custom-data key (`S:ToEntity` is asked for as `ToEntity`).
+    pub fn data(&self, key: &str) -> Option<&str> {
+        self.event_data
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True when the event id is one of `ids` (ignoring case).
+    pub fn is(&self, ids: &[&str]) -> bool {
+        ids.iter().any(|id| self.event_id.eq_ignore_ascii_case(id))
+    }
+}
+
+/// The columns [`events`] reads.
+pub fn event_columns() -> ColumnSet {
+    ColumnSet::of([
+        Column::Timestamp,
+        Column::Server,
+        Column::File,
+        Column::Line,
+        Column::ClientIp,
+        Column::ClientHostname,
+        Column::ServerIp,
+        Column::ServerHostname,
+        Column::SourceContext,
+        Column::ConnectorId,
+        Column::Source,
+        Column::EventId,
+        Column::InternalMessageId,
+        Column::MessageId,
+        Column::NetworkMessageId,
+        Column::Recipients,
+        Column::RecipientStatus,
+        Column::TotalBytes,
+        Column::RecipientCount,
+        Column::RelatedRecipientAddress,
+        Column::Reference,
+        Column::MessageSubject,
+        Column::Sender,
+        Column::ReturnPath,
+        Column::MessageInfo,
+        Column::Directionality,
+        Column::EventData,
+    ])
+}
+
+/// The rows of a frame read with (at least) [`event_columns`].
+pub fn events(df: &DataFrame) -> PolarsResult<Vec<Event>> {
+    let text = |c: Column| -> PolarsResult<Vec<String>> {
+        Ok(strings(df, c)?
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect())
+    };
+    let times = timestamps_ms(df)?;
+    let mut server = text(Column::Server)?.into_iter();
+    let mut file = text(Column::File)?.into_iter();
+    let mut line = integers(df, Column::Line)?.into_iter();
+    let mut client_ip = text(Column::ClientIp)?.into_iter();
+    let mut client_hostname = text(Column::ClientHostname)?.into_iter();
+    let mut server_ip = text(Column::ServerIp)?.into_iter();
+    let mut server_hostname = text(Column::ServerHostname)?.into_iter();
+    let mut source_context = text(Column::SourceContext)?.into_iter();
+    let mut connector_id = text(Column::ConnectorId)?.into_iter();
+    let mut source = text(Column::Source)?.into_iter();
+    let mut event_id = text(Column::EventId)?.into_iter();
+    let mut internal = text(Column::InternalMessageId)?.into_iter();
+    let mut message_id = text(Column::MessageId)?.into_iter();
+    let mut network = text(Column::NetworkMessageId)?.into_iter();
+    let mut recipients = string_lists(df, Column::Recipients)?.into_iter();
+    let mut status = string_lists(df, Column::RecipientStatus)?.into_iter();
+    let mut bytes = integers(df, Column::TotalBytes)?.into_iter();
+    let mut count = integers(df, Column::RecipientCount)?.into_iter();
+    let mut related = text(Column::RelatedRecipientAddress)?.into_iter();
+    let mut reference = string_lists(df, Column::Reference)?.into_iter();
+    let mut subject = text(Column::MessageSubject)?.into_iter();
+    let mut sender = text(Column::Sender)?.into_iter();
+    let mut return_path = text(Column::ReturnPath)?.into_iter();
+    let mut info = text(Column::MessageInfo)?.into_iter();
+    let mut direction = text(Column::Directionality)?.into_iter();
+    let mut data = event_data(df)?.into_iter();
+    Ok(times
+        .into_iter()
+        .map(|timestamp_ms| Event {
+            timestamp_ms,
+            server: server.next().unwrap_or_default(),
+            file: file.next().unwrap_or_default(),
+            line: line.next().flatten(),
+            client_ip: client_ip.next().unwrap_or_default(),
+            client_hostname: client_hostname.next().unwrap_or_default(),
+            server_ip: server_ip.next().unwrap_or_default(),
+            server_hostname: server_hostname.next().unwrap_or_default(),
+            source_context: source_context.next().unwrap_or_default(),
+            connector_id: connector_id.next().unwrap_or_default(),
+            source: source.next().unwrap_or_default(),
+            event_id: event_id.next().unwrap_or_default(),
+            internal_message_id: internal.next().unwrap_or_default(),
+            message_id: message_id.next().unwrap_or_default(),
+            network_message_id: network.next().unwrap_or_default(),
+            recipients: recipients.next().unwrap_or_default(),
+            recipient_status: status.next().unwrap_or_default(),
+            total_bytes: bytes.next().flatten(),
+            recipient_count: count.next().flatten(),
+            related_recipient_address: related.next().unwrap_or_default(),
+            reference: reference.next().unwrap_or_default(),
+            message_subject: subject.next().unwrap_or_default(),
+            sender: sender.next().unwrap_or_default(),
+            return_path: return_path.next().unwrap_or_default(),
+            message_info: info.next().unwrap_or_default(),
+            directionality: direction.next().unwrap_or_default(),
+            event_data: data.next().unwrap_or_default(),
+        })
+        .collect())
+}

@@ -1,0 +1,200 @@
+//! Finding one message's rows across servers and files: by Message-ID, and the DSNs (NDRs)
+//! that point back at it through `Reference`. Also picking a message by sender, recipient
+//! or subject when the admin does not have its Message-ID.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use crate::format::LogField;
+use crate::frame::events::{Event, event_columns, events};
+use crate::ingest::{
+    Diagnostic, FieldCondition, FieldTest, ReadError, ReadOptions, RowFilter, discover,
+    read_files,
+};
+
+/// How the admin names the message.
+#[derive(Debug, Clone, Default)]
+pub struct MessagePick {
+    pub message_id: Option<String>,
+    pub sender: Option<String>,
+    pub recipient: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// One message found by a pick.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub message_id: String,
+    pub first_ms: i64,
+    pub sender: String,
+    pub subject: String,
+    pub recipients: Vec<String>,
+}
+
+/// A message's rows: its own, and those of the DSNs sent about it.
+#[derive(Debug, Clone)]
+pub struct MessageRows {
+    pub message_id: String,
+    /// Rows of the message itself, in journey order.
+    pub events: Vec<Event>,
+    /// Rows of DSN messages about it (NDRs, delay and relay notices), in journey order.
+    pub dsn_events: Vec<Event>,
+    /// Every server whose logs were read (to tell a missing hop from an external one).
+    pub servers_read: BTreeSet<String>,
+    /// Problems met while reading the logs.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The Message-ID with and without angle brackets, as the cmdlet accepts both.
+fn id_forms(id: &str) -> Vec<String> {
+    let bare = id.trim().trim_start_matches('<').trim_end_matches('>');
+    vec![format!("<{bare}>"), bare.to_string()]
+}
+
+fn read(
+    paths: &[PathBuf],
+    conditions: Vec<FieldCondition>,
+) -> Result<(Vec<Event>, BTreeSet<String>, Vec<Diagnostic>), ReadError> {
+    let files = discover(paths)?;
+    let options = ReadOptions::default()
+        .with_columns(event_columns().columns())
+        .with_filter(RowFilter {
+            conditions,
+            ..RowFilter::default()
+        });
+    let ingest = read_files(files, &options)?;
+    let servers = ingest
+        .files
+        .iter()
+        .filter(|f| f.refused.is_none())
+        .map(|f| f.server.clone())
+        .collect();
+    let rows = events(&ingest.frame)?;
+    Ok((rows, servers, ingest.diagnostics))
+}
+
+/// The messages matching a pick by sender, recipient and/or subject (all given ones must
+/// match; subject is a case-insensitive substring), newest last.
+pub fn candidates(paths: &[PathBuf], pick: &MessagePick) -> Result<Vec<Candidate>, ReadError> {
+    let mut conditions = Vec::new();
+    if let Some(id) = &pick.message_id {
+        conditions.push(FieldCondition {
+            field: LogField::MessageId,
+            test: FieldTest::EqualsAny(id_forms(id)),
+        });
+    }
+    if let Some(sender) = &pick.sender {
+        conditions.push(FieldCondition {
+            field: LogField::SenderAddress,
+            test: FieldTest::EqualsAny(vec![sender.clone()]),
+        });
+    }
+    if let Some(recipient) = &pick.recipient {
+        conditions.push(FieldCondition {
+            field: LogField::RecipientAddress,
+            test: FieldTest::AnyMemberEqualsAny(vec![recipient.clone()]),
+        });
+    }
+    if let Some(subject) = &pick.subject {
+        conditions.push(FieldCondition {
+            field: LogField::MessageSubject,
+            test: FieldTest::Contains(subject.clone()),
+        });
+    }
+    let (rows, _, _) = read(paths, conditions)?;
+    let mut by_id: BTreeMap<String, Candidate> = BTreeMap::new();
+    for row in rows.into_iter().filter(|r| !r.message_id.is_empty()) {
+        let entry = by_id
+            .entry(row.message_id.clone())
+            .or_insert_with(|| Candidate {
+                message_id: row.message_id.clone(),
+                first_ms: row.timestamp_ms,
+                sender: row.sender.clone(),
+                subject: row.message_subject.clone(),
+                recipients: Vec::new(),
+            });
+        entry.first_ms = entry.first_ms.min(row.timestamp_ms);
+        for r in &row.recipients {
+            if !entry.recipients.iter().any(|x| x.eq_ignore_ascii_case(r)) {
+                entry.recipients.push(r.clone());
+            }
+        }
+    }
+    let mut list: Vec<Candidate> = by_id.into_values().collect();
+    list.sort_by_key(|c| c.first_ms);
+    Ok(list)
+}
+
+/// Loads every row of one message and of the DSNs about it.
+pub fn load(paths: &[PathBuf], message_id: &str) -> Result<MessageRows, ReadError> {
+    let forms = id_forms(message_id);
+    let (mut own, servers_read, mut diagnostics) = read(
+        paths,
+        vec![FieldCondition {
+            field: LogField::MessageId,
+            test: FieldTest::EqualsAny(forms.clone()),
+        }],
+    )?;
+    let message_id = own
+        .first()
+        .map_or_else(|| forms[0].clone(), |r| r.message_id.clone());
+    // DSN rows name the original Message-ID in Reference; their own Message-ID then finds the
+    // rest of each DSN's journey.
+    let (pointing, _, _) = read(
+        paths,
+        vec![FieldCondition {
+            field: LogField::Reference,
+            test: FieldTest::AnyMemberEqualsAny(forms),
+        }],
+    )?;
+    let dsn_ids: BTreeSet<String> = pointing
+        .iter()
+        .filter(|r| r.is(&["DSN"]) && !r.message_id.eq_ignore_ascii_case(&message_id))
+        .map(|r| r.message_id.clone())
+        .collect();
+    let mut dsn_events = Vec::new();
+    if !dsn_ids.is_empty() {
+        let (rows, _, more) = read(
+            paths,
+            vec![FieldCondition {
+                field: LogField::MessageId,
+                test: FieldTest::EqualsAny(dsn_ids.into_iter().collect()),
+            }],
+        )?;
+        dsn_events = rows;
+        diagnostics.extend(more);
+    }
+    sort_journey(&mut own);
+    sort_journey(&mut dsn_events);
+    Ok(MessageRows {
+        message_id,
+        events: own,
+        dsn_events,
+        servers_read,
+        diagnostics,
+    })
+}
+
+/// Where an event sorts among events of the same millisecond (categorizer.md R9.1): SUBMIT
+/// first, DELIVER/DUPLICATEDELIVER/PROCESS last, EXPAND before TRANSFER.
+fn tie_rank(e: &Event) -> u8 {
+    match e.event_id.to_ascii_uppercase().as_str() {
+        "SUBMIT" => 0,
+        "RECEIVE" | "HARECEIVE" | "RESUBMIT" => 1,
+        "EXPAND" | "RESOLVE" | "REDIRECT" | "DUPLICATEEXPAND" => 2,
+        "TRANSFER" => 3,
+        "DELIVER" | "DUPLICATEDELIVER" | "PROCESS" => 9,
+        _ => 5,
+    }
+}
+
+/// Orders rows by time, then the R9.1 tie-breaks, then file and line (stable).
+pub fn sort_journey(rows: &mut [Event]) {
+    rows.sort_by(|a, b| {
+        a.timestamp_ms
+            .cmp(&b.timestamp_ms)
+            .then(tie_rank(a).cmp(&tie_rank(b)))
+            .then(a.file.cmp(&b.file))
+            .then(a.line.cmp(&b.line))
+    });
+}

@@ -1,0 +1,215 @@
+//! Text forms of a journey (a timeline) and of an explanation (a recipient tree, then every
+//! row with its reason, then the mismatches).
+
+use std::fmt::Write;
+
+use chrono::{DateTime, Utc};
+
+use super::explain::{Explanation, RecipientOutcome};
+use super::trail::{Hop, Journey};
+use crate::query::time::Zone;
+
+fn time(ms: i64, zone: Zone) -> String {
+    let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
+    let full = zone.format(t);
+    // `2026-11-20T10:00:05.123+01:00` → `2026-11-20 10:00:05.123`
+    full.get(..23).unwrap_or(&full).replace('T', " ")
+}
+
+fn seconds(ms: i64) -> String {
+    if ms.abs() >= 60_000 {
+        format!("{}m{:02}s", ms / 60_000, (ms % 60_000) / 1000)
+    } else {
+        format!("{:.3}s", ms as f64 / 1000.0)
+    }
+}
+
+fn hop_line(out: &mut String, h: &Hop, zone: Zone) {
+    let rcpts: Vec<String> = h
+        .recipients
+        .iter()
+        .map(|(r, s)| {
+            if s.is_empty() || matches!(h.note.as_str(), "defer" | "fail") {
+                r.clone()
+            } else {
+                format!("{r} [{s}]")
+            }
+        })
+        .collect();
+    let mut extra = Vec::new();
+    if !h.peer.is_empty() {
+        extra.push(match h.event_id.to_ascii_uppercase().as_str() {
+            "SEND" | "SENDEXTERNAL" | "HAREDIRECT" => format!("to {}", h.peer),
+            _ => format!("from {}", h.peer),
+        });
+    }
+    if !h.connector.is_empty() {
+        extra.push(format!("via {}", h.connector));
+    }
+    if !h.related.is_empty() {
+        extra.push(format!("related {}", h.related));
+    }
+    if matches!(h.note.as_str(), "defer" | "fail") && !h.detail.is_empty() {
+        extra.push(format!("reason {}", h.detail));
+    }
+    let tag = match h.note.as_str() {
+        "ha" => " (HA)",
+        _ => "",
+    };
+    let _ = writeln!(
+        out,
+        "  {}  +{:>8}  {:<7} {:<11} {:<17}{tag} {}{}",
+        time(h.timestamp_ms, zone),
+        seconds(h.since_previous_ms),
+        h.server,
+        h.source,
+        h.event_id,
+        rcpts.join(", "),
+        if extra.is_empty() { String::new() } else { format!("  ({})", extra.join("; ")) }
+    );
+}
+
+/// The journey as a timeline.
+pub fn journey_text(j: &Journey, zone: Zone) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Message {}", j.message_id);
+    let _ = writeln!(out, "  Subject: {}", j.subject);
+    let _ = writeln!(out, "  From:    {}", j.sender);
+    let _ = writeln!(out, "  Times in {}\n", zone.label());
+    for h in &j.hops {
+        hop_line(&mut out, h, zone);
+    }
+    let _ = writeln!(out, "\nServers:");
+    for s in &j.servers {
+        let _ = writeln!(
+            out,
+            "  {:<8} {} → {}  ({}, {} rows)",
+            s.server,
+            time(s.first_ms, zone),
+            time(s.last_ms, zone),
+            seconds(s.last_ms - s.first_ms),
+            s.rows
+        );
+    }
+    match j.end_to_end_ms {
+        Some(ms) => {
+            let _ = writeln!(out, "End to end: {} (first RECEIVE/SUBMIT to the last DELIVER, SENDEXTERNAL or FAIL)", seconds(ms));
+        }
+        None => {
+            let _ = writeln!(out, "End to end: not finished in these logs (no DELIVER, SENDEXTERNAL or FAIL yet)");
+        }
+    }
+    let ha = j.hops.iter().filter(|h| h.note == "ha").count();
+    if ha > 0 {
+        let _ = writeln!(out, "High availability: {ha} row(s) of shadow redundancy or Safety Net (marked HA); they do not change where the mail went.");
+    }
+    for m in &j.missing_logs {
+        let _ = writeln!(
+            out,
+            "Missing logs: {} sent the message to {} at {}, but no logs of {} were given — add its TransportRoles\\Logs\\MessageTracking folder to see the rest.",
+            m.sent_from,
+            m.host,
+            time(m.timestamp_ms, zone),
+            m.host
+        );
+    }
+    if !j.dsns.is_empty() {
+        let _ = writeln!(out, "\nDSNs (NDRs or notices) sent about this message:");
+        for h in &j.dsns {
+            hop_line(&mut out, h, zone);
+        }
+    }
+    out
+}
+
+fn tree(out: &mut String, all: &[RecipientOutcome], e: &Explanation, node: &RecipientOutcome, depth: usize) {
+    let outcome = serde_json::to_value(node.outcome)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let wanted: &[&str] = match outcome.as_str() {
+        "failed" => &["FAIL"],
+        "expanded" => &["EXPAND"],
+        "redirected" => &["REDIRECT", "DUPLICATEREDIRECT"],
+        "pending" => &["INITMESSAGECREATED"],
+        "deferred" => &["DEFER"],
+        _ => &["RESOLVE", "REDIRECT"],
+    };
+    let why = e
+        .events
+        .iter()
+        .filter(|ev| ev.logged || !e.directory)
+        .find(|ev| {
+            let id = ev.event_id.to_ascii_uppercase();
+            wanted.contains(&id.as_str())
+                && if id == "EXPAND" {
+                    ev.related.eq_ignore_ascii_case(&node.address)
+                } else {
+                    ev.recipients.iter().any(|r| r.eq_ignore_ascii_case(&node.address))
+                }
+        })
+        .map(|ev| format!(" — {}", ev.reason))
+        .unwrap_or_default();
+    let indent = "   ".repeat(depth.saturating_sub(1)) + if depth > 1 { "└─ " } else { "" };
+    let _ = writeln!(out, "  {indent}{} [{outcome}]{why}", node.address);
+    for child in all.iter().filter(|c| c.path.len() == node.path.len() + 1 && c.path[..node.path.len()].iter().zip(&node.path).all(|(a, b)| a.eq_ignore_ascii_case(b))) {
+        tree(out, all, e, child, depth + 1);
+    }
+}
+
+/// The explanation as text.
+pub fn explanation_text(e: &Explanation) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Message {}", e.message_id);
+    let _ = writeln!(out, "  Subject: {}", e.subject);
+    let _ = writeln!(out, "  From:    {}", e.sender);
+    for p in &e.passes {
+        let _ = writeln!(
+            out,
+            "  Categorized on {} at {} — envelope: {}; {}; {}",
+            p.server,
+            p.timestamp,
+            p.envelope_recipients.join(", "),
+            p.size_bytes.map_or("size unknown".into(), |b| format!("{} KB", (b.max(0) as u64).div_ceil(1024))),
+            if p.authenticated { "authenticated sender" } else { "anonymous sender (from outside)" }
+        );
+    }
+    let _ = writeln!(out, "\nRecipients (envelope → final):");
+    for root in e.recipients.iter().filter(|r| r.path.len() == 1) {
+        tree(&mut out, &e.recipients, e, root, 1);
+    }
+    let _ = writeln!(out, "\nRows:");
+    for ev in &e.events {
+        let rcpts = ev.recipients.join(", ");
+        let who = match (ev.related.is_empty(), ev.event_id.to_ascii_uppercase().as_str()) {
+            (true, _) => rcpts,
+            (false, "REDIRECT" | "DUPLICATEREDIRECT") => format!("{rcpts} → {}", ev.related),
+            (false, _) if rcpts.is_empty() => format!("{} → (nobody)", ev.related),
+            (false, _) => format!("{} → {rcpts}", ev.related),
+        };
+        let _ = writeln!(
+            out,
+            "  {} {:<8} {:<18} {:<26} {}{}",
+            ev.timestamp.as_deref().map_or("(not logged)            ", |t| t),
+            ev.server,
+            ev.event_id,
+            format!("[{}]", ev.reason_code.code()),
+            who,
+            if ev.inferred && e.directory { "  (inferred)" } else { "" }
+        );
+        let _ = writeln!(out, "      {}", ev.reason);
+    }
+    if e.directory {
+        if e.mismatches.is_empty() {
+            let _ = writeln!(out, "\nThe replay against the snapshot predicts exactly the logged categorizer rows.");
+        } else {
+            let _ = writeln!(out, "\nMismatches between the snapshot's prediction and the log:");
+            for m in &e.mismatches {
+                let _ = writeln!(out, "  - {} — likely cause: {}", m.message, m.likely_cause);
+            }
+        }
+    } else {
+        let _ = writeln!(out, "\nReasons are inferred from the log alone; give --directory FILE (a snapshot, see the README) to replay the categorizer and check them.");
+    }
+    out
+}
