@@ -96,7 +96,9 @@ fn pick_message(args: &PickArgs, paths: &[PathBuf]) -> anyhow::Result<Result<Str
     let found = replay::candidates(paths, &pick)?;
     match found.as_slice() {
         [] => {
-            eprintln!("msgtrack: no message in these logs matches; check the address or subject, or the folders given");
+            eprintln!(
+                "msgtrack: no message in these logs matches; check the address or subject, or the folders given"
+            );
             Ok(Err(exit::NO_MATCH))
         }
         [one] => Ok(Ok(one.message_id.clone())),

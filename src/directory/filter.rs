@@ -191,9 +191,8 @@ mod tests {
     use super::*;
 
     fn person(department: &str, kind: &str) -> Recipient {
-        let json = format!(
-            r#"{{"Name":"x","RecipientType":"{kind}","Department":"{department}"}}"#
-        );
+        let json =
+            format!(r#"{{"Name":"x","RecipientType":"{kind}","Department":"{department}"}}"#);
         serde_json::from_str(&json).unwrap()
     }
 
@@ -206,7 +205,15 @@ mod tests {
         assert!(!f.matches(&person("Finance", "UserMailbox")));
         let g = parse("Department -eq 'Finance' -or Department -eq 'Legal'").unwrap();
         assert!(g.matches(&person("legal", "UserMailbox")));
-        assert!(parse("Department -gt 'x'").unwrap_err().contains("not supported"));
-        assert!(parse("(Department -eq 'x'").unwrap_err().contains("not closed"));
+        assert!(
+            parse("Department -gt 'x'")
+                .unwrap_err()
+                .contains("not supported")
+        );
+        assert!(
+            parse("(Department -eq 'x'")
+                .unwrap_err()
+                .contains("not closed")
+        );
     }
 }

@@ -245,8 +245,7 @@ impl Directory {
                 .map(|(id, _)| Member::Object(id))
                 .collect());
         }
-        Ok(r
-            .members
+        Ok(r.members
             .iter()
             .map(|m| match self.resolve(m) {
                 Some(id) => Member::Object(id),

@@ -64,7 +64,12 @@ pub(super) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         Value::Null => Ok(false),
         Value::Bool(b) => Ok(b),
         Value::Number(n) => Ok(n.as_f64().is_some_and(|v| v != 0.0)),
-        Value::String(s) => match s.trim().trim_start_matches('$').to_ascii_lowercase().as_str() {
+        Value::String(s) => match s
+            .trim()
+            .trim_start_matches('$')
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "true" | "1" => Ok(true),
             "false" | "0" | "" => Ok(false),
             _ => Err(D::Error::custom(format!(

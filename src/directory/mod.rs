@@ -12,9 +12,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-mod lenient;
 pub mod filter;
 pub mod index;
+mod lenient;
 
 pub use index::{Directory, Kind, Lookup};
 

@@ -117,7 +117,15 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn row(&mut self, event_id: &'static str, recipients: Vec<String>, related: &str, status: &str, reason: Reason, sentence: String) {
+    fn row(
+        &mut self,
+        event_id: &'static str,
+        recipients: Vec<String>,
+        related: &str,
+        status: &str,
+        reason: Reason,
+        sentence: String,
+    ) {
         self.out.rows.push(Row {
             event_id,
             source: "ROUTING",
@@ -138,7 +146,14 @@ impl Run<'_> {
     }
 
     fn fail(&mut self, item: &Item, status: &str, reason: Reason, sentence: String) {
-        self.row("FAIL", vec![item.address.clone()], "", status, reason, sentence);
+        self.row(
+            "FAIL",
+            vec![item.address.clone()],
+            "",
+            status,
+            reason,
+            sentence,
+        );
         self.reach(item, Outcome::Failed);
     }
 
@@ -183,8 +198,9 @@ impl Run<'_> {
             path: vec![address.to_string()],
         };
         let default_domain = self.d.default_domain().unwrap_or("");
-        let unwrapped = imcea::decode(address)
-            .filter(|dec| !default_domain.is_empty() && dec.domain.eq_ignore_ascii_case(default_domain));
+        let unwrapped = imcea::decode(address).filter(|dec| {
+            !default_domain.is_empty() && dec.domain.eq_ignore_ascii_case(default_domain)
+        });
         let (lookup, how) = match &unwrapped {
             Some(dec) => match dec.kind.to_ascii_uppercase().as_str() {
                 "SMTP" | "X500" | "INVALID" => {
@@ -201,12 +217,18 @@ impl Run<'_> {
                 }
                 "EX" => {
                     let (lookup, how) = self.d.lookup_ex(&dec.address);
-                    (lookup, Some(how.map_or(Reason::LegacydnMatch, |m| match m {
-                        ExMatch::LegacyDn => Reason::LegacydnMatch,
-                        ExMatch::X500Proxy => Reason::X500ProxyMatch,
-                    })))
+                    (
+                        lookup,
+                        Some(how.map_or(Reason::LegacydnMatch, |m| match m {
+                            ExMatch::LegacyDn => Reason::LegacydnMatch,
+                            ExMatch::X500Proxy => Reason::X500ProxyMatch,
+                        })),
+                    )
                 }
-                kind => (self.d.lookup_proxy(kind, &dec.address), Some(Reason::ProxyToPrimary)),
+                kind => (
+                    self.d.lookup_proxy(kind, &dec.address),
+                    Some(Reason::ProxyToPrimary),
+                ),
             },
             None => (self.d.lookup_smtp(address), None),
         };
@@ -225,9 +247,18 @@ impl Run<'_> {
                             "{} is the Exchange address (legacyExchangeDN) of {primary}: rewritten to its primary address",
                             short(address)
                         ),
-                        _ => format!("{address} is a proxy address of {primary}: rewritten to the primary address"),
+                        _ => format!(
+                            "{address} is a proxy address of {primary}: rewritten to the primary address"
+                        ),
                     };
-                    self.row("RESOLVE", vec![primary.clone()], address, "", reason, sentence);
+                    self.row(
+                        "RESOLVE",
+                        vec![primary.clone()],
+                        address,
+                        "",
+                        reason,
+                        sentence,
+                    );
                     item.address = primary.clone();
                     item.path.push(primary);
                 }
@@ -251,9 +282,19 @@ impl Run<'_> {
                         .map(|id| self.d.label(id))
                         .collect();
                     let fix = match candidates.as_slice() {
-                        [] => format!("add X500:{} as a proxy address of the mailbox this person has now", dec.address),
-                        [one] => format!("add X500:{} to the proxy addresses of {one} (its mailbox was probably re-created or migrated)", dec.address),
-                        many => format!("add X500:{} to the right one of {}", dec.address, many.join(", ")),
+                        [] => format!(
+                            "add X500:{} as a proxy address of the mailbox this person has now",
+                            dec.address
+                        ),
+                        [one] => format!(
+                            "add X500:{} to the proxy addresses of {one} (its mailbox was probably re-created or migrated)",
+                            dec.address
+                        ),
+                        many => format!(
+                            "add X500:{} to the right one of {}",
+                            dec.address,
+                            many.join(", ")
+                        ),
                     };
                     self.fail(&item, text::EX_RECIP_NOT_FOUND, Reason::ImceaLegacydnNotFound, format!(
                         "no recipient has the old Exchange address (legacyExchangeDN) {}, which came from an Outlook cache or an old item; fix: {fix}",
@@ -262,20 +303,37 @@ impl Run<'_> {
                     None
                 }
                 Some(dec) => {
-                    let status = if dec.kind.eq_ignore_ascii_case("X400") { text::X400_RECIP_NOT_FOUND } else { text::RECIP_NOT_FOUND };
-                    self.fail(&item, status, Reason::RecipientNotFound, format!("no recipient has the {} address {}", dec.kind, dec.address));
+                    let status = if dec.kind.eq_ignore_ascii_case("X400") {
+                        text::X400_RECIP_NOT_FOUND
+                    } else {
+                        text::RECIP_NOT_FOUND
+                    };
+                    self.fail(
+                        &item,
+                        status,
+                        Reason::RecipientNotFound,
+                        format!("no recipient has the {} address {}", dec.kind, dec.address),
+                    );
                     None
                 }
-                None => self.one_off(item),
+                // Not in the directory: handled as a one-off during expansion (R5.11).
+                None => Some(item),
             },
         }
     }
 
     /// R5.11: a recipient not in the directory.
     fn one_off(&mut self, item: Item) -> Option<Item> {
-        let domain_type = self.d.domain_type(&item.address).map(str::to_ascii_lowercase);
+        let domain_type = self
+            .d
+            .domain_type(&item.address)
+            .map(str::to_ascii_lowercase);
         if domain_type.as_deref() == Some("authoritative") {
-            let domain = item.address.rsplit_once('@').map_or("", |(_, d)| d).to_string();
+            let domain = item
+                .address
+                .rsplit_once('@')
+                .map_or("", |(_, d)| d)
+                .to_string();
             self.fail(&item, text::RECIP_NOT_FOUND, Reason::RecipientNotFound, format!(
                 "{domain} is authoritative here and no recipient has the address {} (a typo, or a removed mailbox or proxy)",
                 item.address
@@ -284,9 +342,14 @@ impl Run<'_> {
         }
         if self.too_big_for_org_receive() {
             let size = self.size_text();
-            self.fail(&item, text::RECIP_SIZE_LIMIT, Reason::RecipientSizeLimit, format!(
-                "the message ({size}) is larger than the organization's maximum receive size"
-            ));
+            self.fail(
+                &item,
+                text::RECIP_SIZE_LIMIT,
+                Reason::RecipientSizeLimit,
+                format!(
+                    "the message ({size}) is larger than the organization's maximum receive size"
+                ),
+            );
             return None;
         }
         self.reach(&item, Outcome::Relayed);
@@ -294,14 +357,21 @@ impl Run<'_> {
     }
 
     fn size_kb(&self) -> Option<u64> {
-        self.env.size_bytes.map(|b| (b.max(0) as u64).div_ceil(1024))
+        self.env
+            .size_bytes
+            .map(|b| (b.max(0) as u64).div_ceil(1024))
     }
 
     fn size_text(&self) -> String {
-        self.env.size_bytes.map_or("size unknown".into(), |b| format!("{} KB", (b.max(0) as u64).div_ceil(1024)))
+        self.env.size_bytes.map_or("size unknown".into(), |b| {
+            format!("{} KB", (b.max(0) as u64).div_ceil(1024))
+        })
     }
 
-    fn org_limit(&self, pick: impl Fn(&crate::directory::TransportConfig) -> Option<&String>) -> Option<u64> {
+    fn org_limit(
+        &self,
+        pick: impl Fn(&crate::directory::TransportConfig) -> Option<&String>,
+    ) -> Option<u64> {
         match self.d.snapshot.transport_config.as_ref().and_then(pick) {
             Some(text) => parse_size(text),
             None => Some(DEFAULT_MAX_SIZE),
@@ -309,7 +379,10 @@ impl Run<'_> {
     }
 
     fn too_big_for_org_receive(&self) -> bool {
-        match (self.size_kb(), self.org_limit(|c| c.max_receive_size.as_ref())) {
+        match (
+            self.size_kb(),
+            self.org_limit(|c| c.max_receive_size.as_ref()),
+        ) {
             (Some(kb), Some(limit)) => kb > limit / 1024,
             _ => false,
         }
@@ -317,8 +390,11 @@ impl Run<'_> {
 
     fn privileged_sender(&self) -> bool {
         let s = self.env.sender.to_ascii_lowercase();
-        s.starts_with("microsoftexchange") || s.starts_with("postmaster@")
-            || self.sender.is_some_and(|id| self.d.kind(id) == Kind::MicrosoftExchange)
+        s.starts_with("microsoftexchange")
+            || s.starts_with("postmaster@")
+            || self
+                .sender
+                .is_some_and(|id| self.d.kind(id) == Kind::MicrosoftExchange)
     }
 
     /// R4.1 and R4.2; true when every recipient failed.
@@ -353,7 +429,13 @@ impl Run<'_> {
             .and_then(|id| self.d.recipient(id).recipient_limits.as_deref())
             .and_then(parse_count)
             .or_else(|| {
-                match self.d.snapshot.transport_config.as_ref().and_then(|c| c.max_recipient_envelope_limit.as_deref()) {
+                match self
+                    .d
+                    .snapshot
+                    .transport_config
+                    .as_ref()
+                    .and_then(|c| c.max_recipient_envelope_limit.as_deref())
+                {
                     Some(t) => parse_count(t),
                     None => Some(DEFAULT_RECIPIENT_LIMIT),
                 }
@@ -404,11 +486,20 @@ impl Run<'_> {
             && kb > limit / 1024
         {
             let size = self.size_text();
-            self.fail(item, text::RECIP_SIZE_LIMIT, Reason::RecipientSizeLimit, format!(
-                "the message ({size}) is larger than {} accepts ({} KB)",
-                if own.is_some() { format!("{}'s maximum receive size", item.address) } else { "the organization".to_string() },
-                limit / 1024
-            ));
+            self.fail(
+                item,
+                text::RECIP_SIZE_LIMIT,
+                Reason::RecipientSizeLimit,
+                format!(
+                    "the message ({size}) is larger than {} accepts ({} KB)",
+                    if own.is_some() {
+                        format!("{}'s maximum receive size", item.address)
+                    } else {
+                        "the organization".to_string()
+                    },
+                    limit / 1024
+                ),
+            );
             return true;
         }
         if r.require_sender_authentication_enabled && !self.env.authenticated {
@@ -419,16 +510,35 @@ impl Run<'_> {
             ));
             return true;
         }
-        let lists = [&r.accept_messages_only_from, &r.accept_messages_only_from_dl_members, &r.reject_messages_from, &r.reject_messages_from_dl_members];
+        let lists = [
+            &r.accept_messages_only_from,
+            &r.accept_messages_only_from_dl_members,
+            &r.reject_messages_from,
+            &r.reject_messages_from_dl_members,
+        ];
         if lists.iter().any(|l| !l.is_empty()) && !self.sender_allowed(&r) {
-            let status = if group { text::NOT_AUTHORIZED_TO_GROUP } else { text::NOT_AUTHORIZED };
-            self.fail(item, status, Reason::SenderNotAllowed, format!(
-                "{} is not allowed to send to {} (its accept/reject lists)", self.env.sender, item.address
-            ));
+            let status = if group {
+                text::NOT_AUTHORIZED_TO_GROUP
+            } else {
+                text::NOT_AUTHORIZED
+            };
+            self.fail(
+                item,
+                status,
+                Reason::SenderNotAllowed,
+                format!(
+                    "{} is not allowed to send to {} (its accept/reject lists)",
+                    self.env.sender, item.address
+                ),
+            );
             return true;
         }
         if r.moderation_enabled && !self.bypasses_moderation(&r, &item.address) {
-            let moderators = if r.moderated_by.is_empty() { r.managed_by.join(", ") } else { r.moderated_by.join(", ") };
+            let moderators = if r.moderated_by.is_empty() {
+                r.managed_by.join(", ")
+            } else {
+                r.moderated_by.join(", ")
+            };
             self.row("INITMESSAGECREATED", vec![item.address.clone()], "", "", Reason::ModerationPending, format!(
                 "{} is moderated: the message waits in the arbitration mailbox for {moderators} to approve it", item.address
             ));
@@ -439,15 +549,22 @@ impl Run<'_> {
     }
 
     fn in_list(&self, list: &[String], members_of: bool) -> bool {
-        let Some(sender) = self.sender else { return false };
+        let Some(sender) = self.sender else {
+            return false;
+        };
         list.iter().filter_map(|x| self.d.resolve(x)).any(|x| {
-            if members_of { self.d.is_member(sender, x) } else { x == sender }
+            if members_of {
+                self.d.is_member(sender, x)
+            } else {
+                x == sender
+            }
         })
     }
 
     /// R7.1 step 5.
     fn sender_allowed(&self, r: &crate::directory::Recipient) -> bool {
-        let accept_empty = r.accept_messages_only_from.is_empty() && r.accept_messages_only_from_dl_members.is_empty();
+        let accept_empty = r.accept_messages_only_from.is_empty()
+            && r.accept_messages_only_from_dl_members.is_empty();
         if self.sender.is_none() {
             return accept_empty;
         }
@@ -467,18 +584,39 @@ impl Run<'_> {
     }
 
     fn bypasses_moderation(&self, r: &crate::directory::Recipient, address: &str) -> bool {
-        if self.env.approved.iter().any(|a| a.eq_ignore_ascii_case(address)) {
+        if self
+            .env
+            .approved
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(address))
+        {
             return true;
         }
-        let Some(sender) = self.sender else { return false };
-        let named = |list: &[String]| list.iter().filter_map(|x| self.d.resolve(x)).any(|x| x == sender || self.d.is_member(sender, x));
-        named(&r.moderated_by) || named(&r.managed_by) || named(&r.bypass_moderation_from_senders_or_members) || named(&r.bypass_moderation_from_dl_members)
+        let Some(sender) = self.sender else {
+            return false;
+        };
+        let named = |list: &[String]| {
+            list.iter()
+                .filter_map(|x| self.d.resolve(x))
+                .any(|x| x == sender || self.d.is_member(sender, x))
+        };
+        named(&r.moderated_by)
+            || named(&r.managed_by)
+            || named(&r.bypass_moderation_from_senders_or_members)
+            || named(&r.bypass_moderation_from_dl_members)
     }
 
     /// L.2: Some(true) for a broken (forwarding-only) loop, Some(false) for a harmless one.
     fn loop_at(item: &Item) -> Option<bool> {
-        let at = item.history.iter().position(|(_, a)| a.eq_ignore_ascii_case(&item.address))?;
-        Some(item.history[..=at].iter().all(|(s, _)| *s == Step::Forwarded))
+        let at = item
+            .history
+            .iter()
+            .position(|(_, a)| a.eq_ignore_ascii_case(&item.address))?;
+        Some(
+            item.history[..=at]
+                .iter()
+                .all(|(s, _)| *s == Step::Forwarded),
+        )
     }
 
     fn child(&self, parent: &Item, id: ObjectId, step: Step) -> Item {
@@ -487,7 +625,12 @@ impl Run<'_> {
         history.push((step, parent.address.clone()));
         let mut path = parent.path.clone();
         path.push(address.clone());
-        Item { address, object: Some(id), history, path }
+        Item {
+            address,
+            object: Some(id),
+            history,
+            path,
+        }
     }
 
     /// R5.3 and R5.5.
@@ -499,9 +642,15 @@ impl Run<'_> {
         let members = match self.d.members(id) {
             Ok(m) => m,
             Err(problem) => {
-                self.fail(&item, text::DDL_QUERY, Reason::DynamicGroupExpanded, format!(
-                    "the dynamic group {}'s RecipientFilter does not work: {problem}", item.address
-                ));
+                self.fail(
+                    &item,
+                    text::DDL_QUERY,
+                    Reason::DynamicGroupExpanded,
+                    format!(
+                        "the dynamic group {}'s RecipientFilter does not work: {problem}",
+                        item.address
+                    ),
+                );
                 return Vec::new();
             }
         };
@@ -526,49 +675,107 @@ impl Run<'_> {
         }
         let addresses: Vec<String> = added.iter().map(|m| self.d.label(*m)).collect();
         let (reason, sentence) = if dynamic {
-            (Reason::DynamicGroupExpanded, format!(
-                "the dynamic group {} expanded to the {} recipients its filter selects", item.address, addresses.len()
-            ))
+            (
+                Reason::DynamicGroupExpanded,
+                format!(
+                    "the dynamic group {} expanded to the {} recipients its filter selects",
+                    item.address,
+                    addresses.len()
+                ),
+            )
         } else if addresses.is_empty() {
-            (Reason::GroupExpanded, format!(
-                "{} has no members that can receive mail: expanded to nobody (nothing delivered, no NDR)", item.address
-            ))
+            (
+                Reason::GroupExpanded,
+                format!(
+                    "{} has no members that can receive mail: expanded to nobody (nothing delivered, no NDR)",
+                    item.address
+                ),
+            )
         } else {
-            (Reason::GroupExpanded, format!("{} expanded to its {} member(s)", item.address, addresses.len()))
+            (
+                Reason::GroupExpanded,
+                format!(
+                    "{} expanded to its {} member(s)",
+                    item.address,
+                    addresses.len()
+                ),
+            )
         };
-        self.row("EXPAND", addresses, &item.address, text::EXPANDED, reason, sentence);
+        self.row(
+            "EXPAND",
+            addresses,
+            &item.address,
+            text::EXPANDED,
+            reason,
+            sentence,
+        );
         if !duplicates.is_empty() {
             let names: Vec<String> = duplicates.iter().map(|m| self.d.label(*m)).collect();
             let sentence = format!(
                 "{} was already expanded higher up — harmless nested-group loop, nobody gets a duplicate",
                 names.join(", ")
             );
-            self.row("DUPLICATEEXPAND", names, &item.address, text::EXPANDED, Reason::GroupAlreadyExpanded, sentence);
+            self.row(
+                "DUPLICATEEXPAND",
+                names,
+                &item.address,
+                text::EXPANDED,
+                Reason::GroupAlreadyExpanded,
+                sentence,
+            );
         }
         self.reach(&item, Outcome::Expanded);
         // Pushed in directory order, so the last member is processed first (LIFO).
-        added.iter().map(|m| self.child(&item, *m, Step::Expanded)).collect()
+        added
+            .iter()
+            .map(|m| self.child(&item, *m, Step::Expanded))
+            .collect()
     }
 
     /// R6.4: contacts and mail users with an external address.
     fn contact(&mut self, item: Item, id: ObjectId) -> Vec<Item> {
         let r = self.d.recipient(id).clone();
         let Some(target) = r.external_email_address.as_deref() else {
-            self.fail(&item, text::CON_NO_TARGET, Reason::ContactTarget, format!("the contact {} has no external address", item.address));
+            self.fail(
+                &item,
+                text::CON_NO_TARGET,
+                Reason::ContactTarget,
+                format!("the contact {} has no external address", item.address),
+            );
             return Vec::new();
         };
-        let target = target.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("smtp")).map_or(target, |(_, a)| a).to_string();
+        let target = target
+            .split_once(':')
+            .filter(|(k, _)| k.eq_ignore_ascii_case("smtp"))
+            .map_or(target, |(_, a)| a)
+            .to_string();
         let own = r.has_smtp_address(&target);
         if !own && let Some(other) = self.d.resolve(&target).filter(|o| *o != id) {
             // Contact chain: the target is another object of this organization.
             if Self::loop_at(&item) == Some(true) {
-                self.fail(&item, text::FWD_LOOP, Reason::ForwardingLoop, format!("{} forwards back into a chain that reached it: broken loop", item.address));
+                self.fail(
+                    &item,
+                    text::FWD_LOOP,
+                    Reason::ForwardingLoop,
+                    format!(
+                        "{} forwards back into a chain that reached it: broken loop",
+                        item.address
+                    ),
+                );
                 return Vec::new();
             }
             let next = self.child(&item, other, Step::Forwarded);
-            self.row("REDIRECT", vec![item.address.clone()], &next.address, "", Reason::ContactTarget, format!(
-                "the contact {} points at {}, which is in this organization: redirected to it", item.address, next.address
-            ));
+            self.row(
+                "REDIRECT",
+                vec![item.address.clone()],
+                &next.address,
+                "",
+                Reason::ContactTarget,
+                format!(
+                    "the contact {} points at {}, which is in this organization: redirected to it",
+                    item.address, next.address
+                ),
+            );
             self.reach(&item, Outcome::Redirected);
             return vec![next];
         }
@@ -604,7 +811,11 @@ impl Run<'_> {
                 None => {}
             }
             let keep = r.deliver_to_mailbox_and_forward;
-            let Some(target) = self.d.resolve(forward).filter(|t| !self.d.recipient(*t).primary_smtp_address.is_empty()) else {
+            let Some(target) = self
+                .d
+                .resolve(forward)
+                .filter(|t| !self.d.recipient(*t).primary_smtp_address.is_empty())
+            else {
                 if keep {
                     self.row("REDIRECT", vec![item.address.clone()], &item.address, "", Reason::DeliverAndForward, format!(
                         "{} keeps a copy and forwards, but its forwarding address {forward} no longer exists: only its own copy is delivered", item.address
@@ -616,12 +827,24 @@ impl Run<'_> {
                 ));
                 return Vec::new();
             };
-            let step = if keep { Step::DeliveredAndForwarded } else { Step::Forwarded };
+            let step = if keep {
+                Step::DeliveredAndForwarded
+            } else {
+                Step::Forwarded
+            };
             let next = self.child(&item, target, step);
             if self.d.kind(target).is_visited_kind() && self.visited.contains(&target) {
-                self.row("DUPLICATEREDIRECT", vec![item.address.clone()], &next.address, "", Reason::RecipientAlreadyReached, format!(
-                    "{} forwards to {}, which this message already reaches", item.address, next.address
-                ));
+                self.row(
+                    "DUPLICATEREDIRECT",
+                    vec![item.address.clone()],
+                    &next.address,
+                    "",
+                    Reason::RecipientAlreadyReached,
+                    format!(
+                        "{} forwards to {}, which this message already reaches",
+                        item.address, next.address
+                    ),
+                );
                 self.reach(&item, Outcome::Redirected);
                 return Vec::new();
             }
@@ -629,19 +852,40 @@ impl Run<'_> {
                 self.visited.insert(target);
             }
             if keep {
-                self.row("REDIRECT", vec![item.address.clone()], &item.address, "", Reason::DeliverAndForward, format!(
-                    "{} delivers to its own mailbox and forwards (DeliverToMailboxAndForward)", item.address
-                ));
-                self.row("REDIRECT", vec![item.address.clone()], &next.address, "", Reason::DeliverAndForward, format!(
-                    "{} forwards a copy to {}", item.address, next.address
-                ));
+                self.row(
+                    "REDIRECT",
+                    vec![item.address.clone()],
+                    &item.address,
+                    "",
+                    Reason::DeliverAndForward,
+                    format!(
+                        "{} delivers to its own mailbox and forwards (DeliverToMailboxAndForward)",
+                        item.address
+                    ),
+                );
+                self.row(
+                    "REDIRECT",
+                    vec![item.address.clone()],
+                    &next.address,
+                    "",
+                    Reason::DeliverAndForward,
+                    format!("{} forwards a copy to {}", item.address, next.address),
+                );
                 let mut out = self.keep(item);
                 out.push(next);
                 return out;
             }
-            self.row("REDIRECT", vec![item.address.clone()], &next.address, "", Reason::ForwardingAddress, format!(
-                "{} forwards everything to {} (ForwardingAddress, no copy kept)", item.address, next.address
-            ));
+            self.row(
+                "REDIRECT",
+                vec![item.address.clone()],
+                &next.address,
+                "",
+                Reason::ForwardingAddress,
+                format!(
+                    "{} forwards everything to {} (ForwardingAddress, no copy kept)",
+                    item.address, next.address
+                ),
+            );
             self.reach(&item, Outcome::Redirected);
             return vec![next];
         }
@@ -686,7 +930,13 @@ impl Run<'_> {
 /// An IMCEA address shortened for sentences.
 fn short(address: &str) -> String {
     if address.len() > 60 {
-        format!("{}…", &address[..address.char_indices().nth(57).map_or(address.len(), |(i, _)| i)])
+        format!(
+            "{}…",
+            &address[..address
+                .char_indices()
+                .nth(57)
+                .map_or(address.len(), |(i, _)| i)]
+        )
     } else {
         address.to_string()
     }

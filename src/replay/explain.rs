@@ -135,13 +135,17 @@ fn passes(rows: &[Event]) -> Vec<Pass<'_>> {
     let mut out: Vec<Pass> = Vec::new();
     for start in rows.iter().filter(|e| {
         on_hub(e)
-            && ((e.is(&["RECEIVE"]) && e.source.eq_ignore_ascii_case("SMTP")) || e.is(&["RESUBMIT"]))
+            && ((e.is(&["RECEIVE"]) && e.source.eq_ignore_ascii_case("SMTP"))
+                || e.is(&["RESUBMIT"]))
     }) {
         // The internal ids of this pass: its own and those TRANSFER rows fork from it.
         let mut ids: HashSet<&str> = HashSet::from([start.internal_message_id.as_str()]);
         loop {
             let before = ids.len();
-            for t in rows.iter().filter(|e| e.is(&["TRANSFER"]) && e.server == start.server) {
+            for t in rows
+                .iter()
+                .filter(|e| e.is(&["TRANSFER"]) && e.server == start.server)
+            {
                 if t.reference.iter().any(|r| ids.contains(r.as_str())) {
                     ids.insert(t.internal_message_id.as_str());
                 }
@@ -181,9 +185,9 @@ fn envelope(pass: &Pass, rows: &[Event], first_pass: bool) -> Envelope {
         .filter(|e| e.is(&["RECEIVE"]))
         .find_map(|e| e.total_bytes)
         .or(pass.start.total_bytes);
-    let submitted = rows
-        .iter()
-        .any(|e| e.is(&["SUBMIT"]) || (e.is(&["RECEIVE"]) && e.source.eq_ignore_ascii_case("STOREDRIVER")));
+    let submitted = rows.iter().any(|e| {
+        e.is(&["SUBMIT"]) || (e.is(&["RECEIVE"]) && e.source.eq_ignore_ascii_case("STOREDRIVER"))
+    });
     let authenticated = submitted || !pass.start.directionality.eq_ignore_ascii_case("Incoming");
     let approved_after: Vec<String> = rows
         .iter()
@@ -196,7 +200,11 @@ fn envelope(pass: &Pass, rows: &[Event], first_pass: bool) -> Envelope {
         .chain(
             rows.iter()
                 .filter(|e| e.is(&["INITMESSAGECREATED"]))
-                .filter(|_| rows.iter().any(|m| m.is(&["MODERATORAPPROVE"]) && m.timestamp_ms <= pass.start.timestamp_ms))
+                .filter(|_| {
+                    rows.iter().any(|m| {
+                        m.is(&["MODERATORAPPROVE"]) && m.timestamp_ms <= pass.start.timestamp_ms
+                    })
+                })
                 .flat_map(|e| e.recipients.clone()),
         )
         .filter(|a| !a.is_empty())
@@ -222,10 +230,15 @@ struct Entry {
 
 impl Entry {
     fn key(&self) -> (String, String, String) {
-        let first = self.recipients.first().map_or(String::new(), |r| r.to_lowercase());
+        let first = self
+            .recipients
+            .first()
+            .map_or(String::new(), |r| r.to_lowercase());
         let e = self.event_id.to_ascii_uppercase();
         match e.as_str() {
-            "EXPAND" | "DUPLICATEEXPAND" | "RESOLVE" => (e, String::new(), self.related.to_lowercase()),
+            "EXPAND" | "DUPLICATEEXPAND" | "RESOLVE" => {
+                (e, String::new(), self.related.to_lowercase())
+            }
             "REDIRECT" | "DUPLICATEREDIRECT" => (e, first, self.related.to_lowercase()),
             _ => (e, first, String::new()),
         }
@@ -234,7 +247,10 @@ impl Entry {
 
 /// Splits FAIL/DROP/DEFER rows into one entry per recipient.
 fn split(event_id: &str, recipients: &[String], related: &str, statuses: &[String]) -> Vec<Entry> {
-    let per_recipient = matches!(event_id.to_ascii_uppercase().as_str(), "FAIL" | "DROP" | "DEFER");
+    let per_recipient = matches!(
+        event_id.to_ascii_uppercase().as_str(),
+        "FAIL" | "DROP" | "DEFER"
+    );
     if per_recipient && recipients.len() > 1 {
         recipients
             .iter()
@@ -243,7 +259,11 @@ fn split(event_id: &str, recipients: &[String], related: &str, statuses: &[Strin
                 event_id: event_id.to_string(),
                 recipients: vec![r.clone()],
                 related: related.to_string(),
-                status: statuses.get(i).or(statuses.first()).cloned().unwrap_or_default(),
+                status: statuses
+                    .get(i)
+                    .or(statuses.first())
+                    .cloned()
+                    .unwrap_or_default(),
             })
             .collect()
     } else {
@@ -267,35 +287,125 @@ pub fn infer(e: &Event, entry_status: &str, entry_recipient: &str) -> (Reason, S
             if let Some(dec) = imcea::decode(related) {
                 if dec.kind.eq_ignore_ascii_case("EX") {
                     if e.source_context.eq_ignore_ascii_case(&dec.address) {
-                        return (Reason::LegacydnMatch, format!("the Exchange address (legacyExchangeDN) {} is {first}'s own: rewritten to its primary address", dec.address));
+                        return (
+                            Reason::LegacydnMatch,
+                            format!(
+                                "the Exchange address (legacyExchangeDN) {} is {first}'s own: rewritten to its primary address",
+                                dec.address
+                            ),
+                        );
                     }
-                    return (Reason::X500ProxyMatch, format!("the old Exchange address {} is not {first}'s current legacyExchangeDN ({}), so it matched an X500 proxy: rewritten to the primary address", dec.address, e.source_context));
+                    return (
+                        Reason::X500ProxyMatch,
+                        format!(
+                            "the old Exchange address {} is not {first}'s current legacyExchangeDN ({}), so it matched an X500 proxy: rewritten to the primary address",
+                            dec.address, e.source_context
+                        ),
+                    );
                 }
-                return (Reason::ProxyToPrimary, format!("the encapsulated {} address {} is a proxy of {first}", dec.kind, dec.address));
+                return (
+                    Reason::ProxyToPrimary,
+                    format!(
+                        "the encapsulated {} address {} is a proxy of {first}",
+                        dec.kind, dec.address
+                    ),
+                );
             }
             let domain = |a: &str| a.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase());
             if domain(first) != domain(related) && e.source_context.starts_with('/') {
-                return (Reason::ContactTarget, format!("{related} is a mail contact or mail user whose external address is {first}: rewritten and routed out"));
+                return (
+                    Reason::ContactTarget,
+                    format!(
+                        "{related} is a mail contact or mail user whose external address is {first}: rewritten and routed out"
+                    ),
+                );
             }
-            (Reason::ProxyToPrimary, format!("{related} is a proxy address of {first}: rewritten to the primary address"))
+            (
+                Reason::ProxyToPrimary,
+                format!(
+                    "{related} is a proxy address of {first}: rewritten to the primary address"
+                ),
+            )
         }
-        "EXPAND" if agent => (Reason::ForwardingSmtpAddress, format!("the {} added {} for {related}", e.source_context, e.recipients.join(", "))),
-        "EXPAND" if e.recipients.is_empty() || e.recipient_count == Some(0) => (Reason::GroupExpanded, format!("{related} expanded to nobody: a group without mail-enabled members (nothing delivered, no NDR)")),
-        "EXPAND" => (Reason::GroupExpanded, format!("{related} expanded to {} member(s)", e.recipients.len())),
-        "DUPLICATEEXPAND" => (Reason::GroupAlreadyExpanded, format!("{} was already expanded higher up — harmless nested-group loop, nobody gets a duplicate", e.recipients.join(", "))),
-        "REDIRECT" if first.eq_ignore_ascii_case(related) => (Reason::DeliverAndForward, format!("{first} keeps its copy and forwards (DeliverToMailboxAndForward)")),
-        "REDIRECT" if agent => (Reason::ForwardingSmtpAddress, format!("the Redirection Agent forwards {first}'s mail to {related} (ForwardingSmtpAddress)")),
-        "REDIRECT" => (Reason::ForwardingAddress, format!("{first} forwards to {related} (ForwardingAddress or a contact pointing inside the organization)")),
-        "DUPLICATEREDIRECT" => (Reason::RecipientAlreadyReached, format!("{first} forwards to {related}, which this message already reaches")),
-        "DUPLICATEDELIVER" => (Reason::RecipientAlreadyDelivered, format!("{} already had this message (same Message-ID): the store kept one copy", e.recipients.join(", "))),
-        "INITMESSAGECREATED" => (Reason::ModerationPending, format!("{} is moderated: an approval request went to the arbitration mailbox {}", e.recipients.join(", "), e.source_context)),
-        "TRANSFER" if e.source_context.eq_ignore_ascii_case("ContentConversion") => (Reason::ContentConversion, "the message was converted for some recipients and continues as a separate copy".into()),
-        "TRANSFER" => (Reason::GroupExpanded, format!("{} recipient(s) continue on a separate copy of the message (bifurcation after expansion; {})", e.recipients.len(), e.source_context)),
+        "EXPAND" if agent => (
+            Reason::ForwardingSmtpAddress,
+            format!(
+                "the {} added {} for {related}",
+                e.source_context,
+                e.recipients.join(", ")
+            ),
+        ),
+        "EXPAND" if e.recipients.is_empty() || e.recipient_count == Some(0) => (
+            Reason::GroupExpanded,
+            format!(
+                "{related} expanded to nobody: a group without mail-enabled members (nothing delivered, no NDR)"
+            ),
+        ),
+        "EXPAND" => (
+            Reason::GroupExpanded,
+            format!("{related} expanded to {} member(s)", e.recipients.len()),
+        ),
+        "DUPLICATEEXPAND" => (
+            Reason::GroupAlreadyExpanded,
+            format!(
+                "{} was already expanded higher up — harmless nested-group loop, nobody gets a duplicate",
+                e.recipients.join(", ")
+            ),
+        ),
+        "REDIRECT" if first.eq_ignore_ascii_case(related) => (
+            Reason::DeliverAndForward,
+            format!("{first} keeps its copy and forwards (DeliverToMailboxAndForward)"),
+        ),
+        "REDIRECT" if agent => (
+            Reason::ForwardingSmtpAddress,
+            format!(
+                "the Redirection Agent forwards {first}'s mail to {related} (ForwardingSmtpAddress)"
+            ),
+        ),
+        "REDIRECT" => (
+            Reason::ForwardingAddress,
+            format!(
+                "{first} forwards to {related} (ForwardingAddress or a contact pointing inside the organization)"
+            ),
+        ),
+        "DUPLICATEREDIRECT" => (
+            Reason::RecipientAlreadyReached,
+            format!("{first} forwards to {related}, which this message already reaches"),
+        ),
+        "DUPLICATEDELIVER" => (
+            Reason::RecipientAlreadyDelivered,
+            format!(
+                "{} already had this message (same Message-ID): the store kept one copy",
+                e.recipients.join(", ")
+            ),
+        ),
+        "INITMESSAGECREATED" => (
+            Reason::ModerationPending,
+            format!(
+                "{} is moderated: an approval request went to the arbitration mailbox {}",
+                e.recipients.join(", "),
+                e.source_context
+            ),
+        ),
+        "TRANSFER" if e.source_context.eq_ignore_ascii_case("ContentConversion") => (
+            Reason::ContentConversion,
+            "the message was converted for some recipients and continues as a separate copy".into(),
+        ),
+        "TRANSFER" => (
+            Reason::GroupExpanded,
+            format!(
+                "{} recipient(s) continue on a separate copy of the message (bifurcation after expansion; {})",
+                e.recipients.len(),
+                e.source_context
+            ),
+        ),
         "FAIL" | "DROP" | "DEFER" => {
             let status = Status::parse(entry_status);
             let mut reason = status.reason();
             if id == "DEFER" {
-                if e.source_context.eq_ignore_ascii_case("ADTransientFailureDuringResolve") {
+                if e.source_context
+                    .eq_ignore_ascii_case("ADTransientFailureDuringResolve")
+                {
                     reason = Reason::DirectoryTransientFailure;
                 } else if e.source_context.eq_ignore_ascii_case("AmbiguousRecipient") {
                     reason = Reason::AmbiguousRecipient;
@@ -307,15 +417,31 @@ pub fn infer(e: &Event, entry_status: &str, entry_recipient: &str) -> (Reason, S
             let what = status.line();
             let sentence = match reason {
                 Reason::ImceaLegacydnNotFound => {
-                    let dn = imcea::decode(entry_recipient).map(|d| d.address).unwrap_or_default();
-                    format!("no recipient has the old Exchange address {dn} (from an Outlook cache or an old item): add X500:{dn} to the mailbox this person has now")
+                    let dn = imcea::decode(entry_recipient)
+                        .map(|d| d.address)
+                        .unwrap_or_default();
+                    format!(
+                        "no recipient has the old Exchange address {dn} (from an Outlook cache or an old item): add X500:{dn} to the mailbox this person has now"
+                    )
                 }
-                Reason::RecipientNotFound => format!("nobody has the address {entry_recipient} in an authoritative domain"),
-                Reason::ForwardingLoop => format!("{entry_recipient} is in a forwarding loop (mailboxes forwarding to each other): nothing is delivered"),
-                Reason::AuthRequired => format!("{entry_recipient} accepts only authenticated senders and this message came anonymously"),
-                Reason::ModerationRejected => format!("the moderator rejected the message to {entry_recipient}"),
-                Reason::NotExplained if id == "FAIL" => format!("delivery to {entry_recipient} failed after categorization ({what}): not a categorizer decision"),
-                Reason::NotExplained if id == "DEFER" => format!("delivery to {entry_recipient} was deferred ({what}); the server retries"),
+                Reason::RecipientNotFound => {
+                    format!("nobody has the address {entry_recipient} in an authoritative domain")
+                }
+                Reason::ForwardingLoop => format!(
+                    "{entry_recipient} is in a forwarding loop (mailboxes forwarding to each other): nothing is delivered"
+                ),
+                Reason::AuthRequired => format!(
+                    "{entry_recipient} accepts only authenticated senders and this message came anonymously"
+                ),
+                Reason::ModerationRejected => {
+                    format!("the moderator rejected the message to {entry_recipient}")
+                }
+                Reason::NotExplained if id == "FAIL" => format!(
+                    "delivery to {entry_recipient} failed after categorization ({what}): not a categorizer decision"
+                ),
+                Reason::NotExplained if id == "DEFER" => format!(
+                    "delivery to {entry_recipient} was deferred ({what}); the server retries"
+                ),
                 _ => format!("{entry_recipient}: {what}"),
             };
             (reason, sentence)
@@ -328,7 +454,12 @@ fn likely_cause(kind: &str, entry: &Entry, others: &[Entry], logged_all: &[Entry
     let address = entry.recipients.first().cloned().unwrap_or_default();
     let e = entry.event_id.to_ascii_uppercase();
     let related_lower = entry.related.to_lowercase();
-    let failed_in_log = logged_all.iter().any(|l| l.event_id.eq_ignore_ascii_case("FAIL") && l.recipients.iter().any(|r| r.eq_ignore_ascii_case(&entry.related)));
+    let failed_in_log = logged_all.iter().any(|l| {
+        l.event_id.eq_ignore_ascii_case("FAIL")
+            && l.recipients
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(&entry.related))
+    });
     match (kind, e.as_str()) {
         ("predicted-not-logged", "RESOLVE") if failed_in_log => format!(
             "the snapshot resolves {} now, but the log shows it failing: the address (e.g. an X500 proxy) was added after this message was sent",
@@ -339,7 +470,14 @@ fn likely_cause(kind: &str, entry: &Entry, others: &[Entry], logged_all: &[Entry
         ("predicted-not-logged", "FAIL") if others.iter().any(|o| o.related.eq_ignore_ascii_case(&address) || o.recipients.iter().any(|r| r.eq_ignore_ascii_case(&address))) => {
             format!("the log shows {address} resolving at the time; the snapshot cannot: the recipient or proxy was removed since, or the snapshot is incomplete")
         }
+        ("predicted-not-logged", "FAIL") if Status::parse(&entry.status).reason() == Reason::RecipientNotFound => format!(
+            "{address} is not in the snapshot but existed when the message was sent: it was removed since, or the export missed it (health and system mailboxes need Get-Mailbox -Monitoring / -Arbitration)"
+        ),
         ("predicted-not-logged", "FAIL") => format!("the snapshot's settings make {address} fail, the log did not: a limit or restriction changed since the message was sent"),
+        ("logged-not-predicted", "FAIL") if others.iter().any(|o| o.event_id.eq_ignore_ascii_case("RESOLVE") && o.related.eq_ignore_ascii_case(&address)) => format!(
+            "the snapshot now resolves {address} to {}: the fix (e.g. the X500 proxy) was made after this message was sent, so a resend would be delivered",
+            others.iter().find(|o| o.event_id.eq_ignore_ascii_case("RESOLVE") && o.related.eq_ignore_ascii_case(&address)).and_then(|o| o.recipients.first().cloned()).unwrap_or_default()
+        ),
         ("logged-not-predicted", "FAIL") => format!("{address} failed at the time but would not now: the directory was fixed or changed since (or the snapshot is from elsewhere)"),
         (_, "EXPAND") | (_, "DUPLICATEEXPAND") => format!("group membership of {related_lower} differs between the snapshot and the time of the message"),
         (_, "INITMESSAGECREATED") => "moderation settings changed between the message and the snapshot".into(),
@@ -384,30 +522,56 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
         };
         let mut predicted_entries: Vec<(Entry, &Row, bool)> = predicted
             .iter()
-            .flat_map(|r| split(r.event_id, &r.recipients, &r.related, std::slice::from_ref(&r.status)).into_iter().map(move |e| (e, r, false)))
+            .flat_map(|r| {
+                split(
+                    r.event_id,
+                    &r.recipients,
+                    &r.related,
+                    std::slice::from_ref(&r.status),
+                )
+                .into_iter()
+                .map(move |e| (e, r, false))
+            })
             .collect();
         let logged_entries: Vec<(Entry, &Event)> = pass
             .rows
             .iter()
-            .flat_map(|e| split(&e.event_id, &e.recipients, &e.related_recipient_address, &e.recipient_status).into_iter().map(move |x| (x, *e)))
+            .flat_map(|e| {
+                split(
+                    &e.event_id,
+                    &e.recipients,
+                    &e.related_recipient_address,
+                    &e.recipient_status,
+                )
+                .into_iter()
+                .map(move |x| (x, *e))
+            })
             .collect();
         let logged_plain: Vec<Entry> = logged_entries.iter().map(|(e, _)| e.clone()).collect();
         for (entry, event) in &logged_entries {
             in_pass.insert(*event as *const Event);
             let key = entry.key();
-            let matched = predicted_entries.iter_mut().find(|(p, _, used)| !*used && p.key() == key);
+            let matched = predicted_entries
+                .iter_mut()
+                .find(|(p, _, used)| !*used && p.key() == key);
             let first_rcpt = entry.recipients.first().cloned().unwrap_or_default();
             let (reason, sentence, inferred) = match matched {
                 Some((p, row, used)) => {
                     *used = true;
                     let same_set = {
-                        let a: HashSet<String> = p.recipients.iter().map(|r| r.to_lowercase()).collect();
-                        let b: HashSet<String> = entry.recipients.iter().map(|r| r.to_lowercase()).collect();
+                        let a: HashSet<String> =
+                            p.recipients.iter().map(|r| r.to_lowercase()).collect();
+                        let b: HashSet<String> =
+                            entry.recipients.iter().map(|r| r.to_lowercase()).collect();
                         a == b
                     };
-                    if !same_set && matches!(key.0.as_str(), "EXPAND" | "DUPLICATEEXPAND" | "RESOLVE") {
-                        let a: HashSet<String> = p.recipients.iter().map(|r| r.to_lowercase()).collect();
-                        let b: HashSet<String> = entry.recipients.iter().map(|r| r.to_lowercase()).collect();
+                    if !same_set
+                        && matches!(key.0.as_str(), "EXPAND" | "DUPLICATEEXPAND" | "RESOLVE")
+                    {
+                        let a: HashSet<String> =
+                            p.recipients.iter().map(|r| r.to_lowercase()).collect();
+                        let b: HashSet<String> =
+                            entry.recipients.iter().map(|r| r.to_lowercase()).collect();
                         let missing: Vec<&String> = a.difference(&b).collect();
                         let extra: Vec<&String> = b.difference(&a).collect();
                         out.mismatches.push(Mismatch {
@@ -417,25 +581,64 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
                             message: format!(
                                 "the snapshot gives {} {} for {}, the log {}{}{}",
                                 p.recipients.len(),
-                                if key.0 == "RESOLVE" { "address(es)" } else { "member(s)" },
+                                if key.0 == "RESOLVE" {
+                                    "address(es)"
+                                } else {
+                                    "member(s)"
+                                },
                                 entry.related,
                                 entry.recipients.len(),
-                                if missing.is_empty() { String::new() } else { format!("; not in the log: {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")) },
-                                if extra.is_empty() { String::new() } else { format!("; only in the log: {}", extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")) },
+                                if missing.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(
+                                        "; not in the log: {}",
+                                        missing
+                                            .iter()
+                                            .map(|s| s.as_str())
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    )
+                                },
+                                if extra.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(
+                                        "; only in the log: {}",
+                                        extra
+                                            .iter()
+                                            .map(|s| s.as_str())
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    )
+                                },
                             ),
-                            likely_cause: if key.0 == "RESOLVE" { "the recipient's primary address changed since".into() } else { "membership changed since the message was sent".into() },
+                            likely_cause: if key.0 == "RESOLVE" {
+                                "the recipient's primary address changed since".into()
+                            } else {
+                                "membership changed since the message was sent".into()
+                            },
                         });
                     }
                     let logged_status = Status::parse(&entry.status);
                     let predicted_status = Status::parse(&p.status);
-                    if matches!(key.0.as_str(), "FAIL" | "DEFER" | "DROP") && !logged_status.key().eq_ignore_ascii_case(predicted_status.key()) {
+                    if matches!(key.0.as_str(), "FAIL" | "DEFER" | "DROP")
+                        && !logged_status
+                            .key()
+                            .eq_ignore_ascii_case(predicted_status.key())
+                    {
                         let (r, s) = infer(event, &entry.status, &first_rcpt);
                         out.mismatches.push(Mismatch {
                             kind: "different",
                             event_id: entry.event_id.clone(),
                             address: first_rcpt.clone(),
-                            message: format!("the log says {}, the snapshot predicts {}", logged_status.line(), predicted_status.line()),
-                            likely_cause: "a setting or limit changed since the message was sent".into(),
+                            message: format!(
+                                "the log says {}, the snapshot predicts {}",
+                                logged_status.line(),
+                                predicted_status.line()
+                            ),
+                            likely_cause: "a setting or limit changed since the message was sent"
+                                .into(),
                         });
                         (r, s, true)
                     } else {
@@ -444,15 +647,32 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
                 }
                 None => {
                     let (r, s) = infer(event, &entry.status, &first_rcpt);
-                    let predicted_kind = !matches!(key.0.as_str(), "TRANSFER") && !event.source.eq_ignore_ascii_case("AGENT");
+                    let predicted_kind = !matches!(key.0.as_str(), "TRANSFER")
+                        && !event.source.eq_ignore_ascii_case("AGENT");
                     if directory.is_some() && predicted_kind {
-                        let others: Vec<Entry> = predicted_entries.iter().map(|(p, _, _)| p.clone()).collect();
+                        let others: Vec<Entry> = predicted_entries
+                            .iter()
+                            .map(|(p, _, _)| p.clone())
+                            .collect();
                         out.mismatches.push(Mismatch {
                             kind: "logged-not-predicted",
                             event_id: entry.event_id.clone(),
-                            address: if first_rcpt.is_empty() { entry.related.clone() } else { first_rcpt.clone() },
-                            message: format!("the log has {} {} that the snapshot does not predict", entry.event_id, describe(entry)),
-                            likely_cause: likely_cause("logged-not-predicted", entry, &others, &logged_plain),
+                            address: if first_rcpt.is_empty() {
+                                entry.related.clone()
+                            } else {
+                                first_rcpt.clone()
+                            },
+                            message: format!(
+                                "the log has {} {} that the snapshot does not predict",
+                                entry.event_id,
+                                describe(entry)
+                            ),
+                            likely_cause: likely_cause(
+                                "logged-not-predicted",
+                                entry,
+                                &others,
+                                &logged_plain,
+                            ),
                         });
                     }
                     (r, s, true)
@@ -478,13 +698,27 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
             if *used {
                 continue;
             }
-            let address = entry.recipients.first().cloned().unwrap_or_else(|| entry.related.clone());
+            let address = entry
+                .recipients
+                .first()
+                .cloned()
+                .unwrap_or_else(|| entry.related.clone());
             out.mismatches.push(Mismatch {
                 kind: "predicted-not-logged",
                 event_id: entry.event_id.clone(),
                 address: address.clone(),
-                message: format!("the snapshot predicts {} {} on {}, the log has none", entry.event_id, describe(entry), pass.start.server),
-                likely_cause: likely_cause("predicted-not-logged", entry, &logged_plain_entries, &logged_plain_entries),
+                message: format!(
+                    "the snapshot predicts {} {} on {}, the log has none",
+                    entry.event_id,
+                    describe(entry),
+                    pass.start.server
+                ),
+                likely_cause: likely_cause(
+                    "predicted-not-logged",
+                    entry,
+                    &logged_plain_entries,
+                    &logged_plain_entries,
+                ),
             });
             out.events.push(ExplainedEvent {
                 event_id: entry.event_id.clone(),
@@ -503,8 +737,16 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
         }
     }
     // Rows outside the categorization passes (delivery failures, duplicates, deferrals).
-    for e in rows.iter().filter(|e| e.is(&EXPLAINED_EVENTS) && !in_pass.contains(&(*e as *const Event))) {
-        for entry in split(&e.event_id, &e.recipients, &e.related_recipient_address, &e.recipient_status) {
+    for e in rows
+        .iter()
+        .filter(|e| e.is(&EXPLAINED_EVENTS) && !in_pass.contains(&(*e as *const Event)))
+    {
+        for entry in split(
+            &e.event_id,
+            &e.recipients,
+            &e.related_recipient_address,
+            &e.recipient_status,
+        ) {
             let first_rcpt = entry.recipients.first().cloned().unwrap_or_default();
             let (reason, sentence) = infer(e, &entry.status, &first_rcpt);
             out.events.push(ExplainedEvent {
@@ -523,17 +765,31 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
             });
         }
     }
-    out.events.sort_by(|a, b| match (&a.timestamp, &b.timestamp) {
-        (Some(x), Some(y)) => x.cmp(y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    });
+    out.events
+        .sort_by(|a, b| match (&a.timestamp, &b.timestamp) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
     out.recipients = recipient_tree(rows, passes.first().map(|p| p.start));
     if let Some(first_prediction) = predictions.first() {
-        let reached: HashSet<String> = out.recipients.iter().map(|r| r.address.to_lowercase()).collect();
-        for r in first_prediction.reached.iter().filter(|r| r.outcome == Outcome::Delivered) {
-            if !reached.contains(&r.address.to_lowercase()) && !out.mismatches.iter().any(|m| m.address.eq_ignore_ascii_case(&r.address)) {
+        let reached: HashSet<String> = out
+            .recipients
+            .iter()
+            .map(|r| r.address.to_lowercase())
+            .collect();
+        for r in first_prediction
+            .reached
+            .iter()
+            .filter(|r| r.outcome == Outcome::Delivered)
+        {
+            if !reached.contains(&r.address.to_lowercase())
+                && !out
+                    .mismatches
+                    .iter()
+                    .any(|m| m.address.eq_ignore_ascii_case(&r.address))
+            {
                 out.mismatches.push(Mismatch {
                     kind: "predicted-not-logged",
                     event_id: "DELIVER".into(),
@@ -572,7 +828,11 @@ pub fn recipient_tree(rows: &[Event], start: Option<&Event>) -> Vec<RecipientOut
     };
     let roots: Vec<String> = start
         .map(|s| s.recipients.clone())
-        .or_else(|| rows.iter().find(|e| e.is(&["RECEIVE", "SUBMIT"])).map(|e| e.recipients.clone()))
+        .or_else(|| {
+            rows.iter()
+                .find(|e| e.is(&["RECEIVE", "SUBMIT"]))
+                .map(|e| e.recipients.clone())
+        })
         .unwrap_or_default();
     for r in &roots {
         add(r, &mut order, &mut display);
@@ -589,11 +849,16 @@ pub fn recipient_tree(rows: &[Event], start: Option<&Event>) -> Vec<RecipientOut
                 for r in &e.recipients {
                     add(r, &mut order, &mut display);
                     if !r.eq_ignore_ascii_case(related) && !root_set.contains(&r.to_lowercase()) {
-                        parent.entry(r.to_lowercase()).or_insert_with(|| related.to_lowercase());
+                        parent
+                            .entry(r.to_lowercase())
+                            .or_insert_with(|| related.to_lowercase());
                     }
                 }
                 if id == "EXPAND" && !e.source.eq_ignore_ascii_case("AGENT") {
                     set(&mut outcome, related, Outcome::Expanded);
+                } else if id == "RESOLVE" && !outcome.contains_key(&related.to_lowercase()) {
+                    // Rewritten to another address, which carries on.
+                    set(&mut outcome, related, Outcome::Redirected);
                 }
             }
             "REDIRECT" => {
@@ -603,7 +868,9 @@ pub fn recipient_tree(rows: &[Event], start: Option<&Event>) -> Vec<RecipientOut
                     }
                     add(related, &mut order, &mut display);
                     if !root_set.contains(&related.to_lowercase()) {
-                        parent.entry(related.to_lowercase()).or_insert_with(|| r.to_lowercase());
+                        parent
+                            .entry(related.to_lowercase())
+                            .or_insert_with(|| r.to_lowercase());
                     }
                     // Deliver-and-forward writes a REDIRECT to itself first: it keeps a copy.
                     let keeps = rows.iter().any(|o| {

@@ -8,8 +8,7 @@ use std::path::PathBuf;
 use crate::format::LogField;
 use crate::frame::events::{Event, event_columns, events};
 use crate::ingest::{
-    Diagnostic, FieldCondition, FieldTest, ReadError, ReadOptions, RowFilter, discover,
-    read_files,
+    Diagnostic, FieldCondition, FieldTest, ReadError, ReadOptions, RowFilter, discover, read_files,
 };
 
 /// How the admin names the message.
@@ -51,10 +50,10 @@ fn id_forms(id: &str) -> Vec<String> {
     vec![format!("<{bare}>"), bare.to_string()]
 }
 
-fn read(
-    paths: &[PathBuf],
-    conditions: Vec<FieldCondition>,
-) -> Result<(Vec<Event>, BTreeSet<String>, Vec<Diagnostic>), ReadError> {
+/// Rows read, the servers whose logs were read, and the reading problems.
+type ReadRows = (Vec<Event>, BTreeSet<String>, Vec<Diagnostic>);
+
+fn read(paths: &[PathBuf], conditions: Vec<FieldCondition>) -> Result<ReadRows, ReadError> {
     let files = discover(paths)?;
     let options = ReadOptions::default()
         .with_columns(event_columns().columns())

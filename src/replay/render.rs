@@ -65,7 +65,11 @@ fn hop_line(out: &mut String, h: &Hop, zone: Zone) {
         h.source,
         h.event_id,
         rcpts.join(", "),
-        if extra.is_empty() { String::new() } else { format!("  ({})", extra.join("; ")) }
+        if extra.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", extra.join("; "))
+        }
     );
 }
 
@@ -93,15 +97,25 @@ pub fn journey_text(j: &Journey, zone: Zone) -> String {
     }
     match j.end_to_end_ms {
         Some(ms) => {
-            let _ = writeln!(out, "End to end: {} (first RECEIVE/SUBMIT to the last DELIVER, SENDEXTERNAL or FAIL)", seconds(ms));
+            let _ = writeln!(
+                out,
+                "End to end: {} (first RECEIVE/SUBMIT to the last DELIVER, SENDEXTERNAL or FAIL)",
+                seconds(ms)
+            );
         }
         None => {
-            let _ = writeln!(out, "End to end: not finished in these logs (no DELIVER, SENDEXTERNAL or FAIL yet)");
+            let _ = writeln!(
+                out,
+                "End to end: not finished in these logs (no DELIVER, SENDEXTERNAL or FAIL yet)"
+            );
         }
     }
     let ha = j.hops.iter().filter(|h| h.note == "ha").count();
     if ha > 0 {
-        let _ = writeln!(out, "High availability: {ha} row(s) of shadow redundancy or Safety Net (marked HA); they do not change where the mail went.");
+        let _ = writeln!(
+            out,
+            "High availability: {ha} row(s) of shadow redundancy or Safety Net (marked HA); they do not change where the mail went."
+        );
     }
     for m in &j.missing_logs {
         let _ = writeln!(
@@ -122,7 +136,13 @@ pub fn journey_text(j: &Journey, zone: Zone) -> String {
     out
 }
 
-fn tree(out: &mut String, all: &[RecipientOutcome], e: &Explanation, node: &RecipientOutcome, depth: usize) {
+fn tree(
+    out: &mut String,
+    all: &[RecipientOutcome],
+    e: &Explanation,
+    node: &RecipientOutcome,
+    depth: usize,
+) {
     let outcome = serde_json::to_value(node.outcome)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -145,14 +165,22 @@ fn tree(out: &mut String, all: &[RecipientOutcome], e: &Explanation, node: &Reci
                 && if id == "EXPAND" {
                     ev.related.eq_ignore_ascii_case(&node.address)
                 } else {
-                    ev.recipients.iter().any(|r| r.eq_ignore_ascii_case(&node.address))
+                    ev.recipients
+                        .iter()
+                        .any(|r| r.eq_ignore_ascii_case(&node.address))
                 }
         })
         .map(|ev| format!(" — {}", ev.reason))
         .unwrap_or_default();
     let indent = "   ".repeat(depth.saturating_sub(1)) + if depth > 1 { "└─ " } else { "" };
     let _ = writeln!(out, "  {indent}{} [{outcome}]{why}", node.address);
-    for child in all.iter().filter(|c| c.path.len() == node.path.len() + 1 && c.path[..node.path.len()].iter().zip(&node.path).all(|(a, b)| a.eq_ignore_ascii_case(b))) {
+    for child in all.iter().filter(|c| {
+        c.path.len() == node.path.len() + 1
+            && c.path[..node.path.len()]
+                .iter()
+                .zip(&node.path)
+                .all(|(a, b)| a.eq_ignore_ascii_case(b))
+    }) {
         tree(out, all, e, child, depth + 1);
     }
 }
@@ -170,8 +198,15 @@ pub fn explanation_text(e: &Explanation) -> String {
             p.server,
             p.timestamp,
             p.envelope_recipients.join(", "),
-            p.size_bytes.map_or("size unknown".into(), |b| format!("{} KB", (b.max(0) as u64).div_ceil(1024))),
-            if p.authenticated { "authenticated sender" } else { "anonymous sender (from outside)" }
+            p.size_bytes.map_or("size unknown".into(), |b| format!(
+                "{} KB",
+                (b.max(0) as u64).div_ceil(1024)
+            )),
+            if p.authenticated {
+                "authenticated sender"
+            } else {
+                "anonymous sender (from outside)"
+            }
         );
     }
     let _ = writeln!(out, "\nRecipients (envelope → final):");
@@ -181,7 +216,10 @@ pub fn explanation_text(e: &Explanation) -> String {
     let _ = writeln!(out, "\nRows:");
     for ev in &e.events {
         let rcpts = ev.recipients.join(", ");
-        let who = match (ev.related.is_empty(), ev.event_id.to_ascii_uppercase().as_str()) {
+        let who = match (
+            ev.related.is_empty(),
+            ev.event_id.to_ascii_uppercase().as_str(),
+        ) {
             (true, _) => rcpts,
             (false, "REDIRECT" | "DUPLICATEREDIRECT") => format!("{rcpts} → {}", ev.related),
             (false, _) if rcpts.is_empty() => format!("{} → (nobody)", ev.related),
@@ -190,26 +228,41 @@ pub fn explanation_text(e: &Explanation) -> String {
         let _ = writeln!(
             out,
             "  {} {:<8} {:<18} {:<26} {}{}",
-            ev.timestamp.as_deref().map_or("(not logged)            ", |t| t),
+            ev.timestamp
+                .as_deref()
+                .map_or("(not logged)            ", |t| t),
             ev.server,
             ev.event_id,
             format!("[{}]", ev.reason_code.code()),
             who,
-            if ev.inferred && e.directory { "  (inferred)" } else { "" }
+            if ev.inferred && e.directory {
+                "  (inferred)"
+            } else {
+                ""
+            }
         );
         let _ = writeln!(out, "      {}", ev.reason);
     }
     if e.directory {
         if e.mismatches.is_empty() {
-            let _ = writeln!(out, "\nThe replay against the snapshot predicts exactly the logged categorizer rows.");
+            let _ = writeln!(
+                out,
+                "\nThe replay against the snapshot predicts exactly the logged categorizer rows."
+            );
         } else {
-            let _ = writeln!(out, "\nMismatches between the snapshot's prediction and the log:");
+            let _ = writeln!(
+                out,
+                "\nMismatches between the snapshot's prediction and the log:"
+            );
             for m in &e.mismatches {
                 let _ = writeln!(out, "  - {} — likely cause: {}", m.message, m.likely_cause);
             }
         }
     } else {
-        let _ = writeln!(out, "\nReasons are inferred from the log alone; give --directory FILE (a snapshot, see the README) to replay the categorizer and check them.");
+        let _ = writeln!(
+            out,
+            "\nReasons are inferred from the log alone; give --directory FILE (a snapshot, see the README) to replay the categorizer and check them."
+        );
     }
     out
 }

@@ -117,8 +117,7 @@ pub mod text {
     pub const AMBIGUOUS_DEFER: &str = "420 4.2.0 RESOLVER.ADR.Ambiguous; ambiguous address";
     pub const AUTH_REQUIRED: &str = "550 5.7.1 RESOLVER.RST.AuthRequired; authentication required";
     pub const NOT_AUTHORIZED: &str = "550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized";
-    pub const NOT_AUTHORIZED_TO_GROUP: &str =
-        "550 5.7.1 RESOLVER.RST.NotAuthorizedToGroup; not authorized to send to the distribution list";
+    pub const NOT_AUTHORIZED_TO_GROUP: &str = "550 5.7.1 RESOLVER.RST.NotAuthorizedToGroup; not authorized to send to the distribution list";
     pub const RECIP_SIZE_LIMIT: &str =
         "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient";
     pub const SEND_SIZE_ORG: &str =
@@ -126,10 +125,12 @@ pub mod text {
     pub const SEND_SIZE_SENDER: &str =
         "550 5.2.3 RESOLVER.RST.SendSizeLimit.Sender; message too large for this sender";
     pub const RECIP_LIMIT: &str = "550 5.5.3 RESOLVER.ADR.RecipLimit; too many recipients";
-    pub const FWD_LOOP: &str = "550 5.4.6 RESOLVER.FWD.Loop; there is a forwarding loop configured in the directory";
+    pub const FWD_LOOP: &str =
+        "550 5.4.6 RESOLVER.FWD.Loop; there is a forwarding loop configured in the directory";
     pub const FWD_NOT_FOUND: &str =
         "550 5.2.0 RESOLVER.FWD.NotFound; misconfigured forwarding address";
-    pub const DDL_QUERY: &str = "550 5.2.4 RESOLVER.GRP.DDLQuery; the dynamic distribution list has a misconfigured query";
+    pub const DDL_QUERY: &str =
+        "550 5.2.4 RESOLVER.GRP.DDLQuery; the dynamic distribution list has a misconfigured query";
     pub const CON_NO_TARGET: &str =
         "550 5.2.0 RESOLVER.CON.NoTarget; contact's external address is missing";
 }
@@ -177,12 +178,16 @@ impl Status {
 
     /// The status as one line, `550 5.1.1 RESOLVER…; not found`.
     pub fn line(&self) -> String {
-        [self.code.as_str(), self.enhanced.as_str(), self.text.as_str()]
-            .iter()
-            .filter(|p| !p.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ")
+        [
+            self.code.as_str(),
+            self.enhanced.as_str(),
+            self.text.as_str(),
+        ]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
     }
 
     /// The reason code a failure, drop or deferral with this status gets.
@@ -194,9 +199,9 @@ impl Status {
                 Reason::RecipientNotFound
             }
             "resolver.adr.exrecipnotfound" => Reason::ImceaLegacydnNotFound,
-            "resolver.adr.smtpinsmtp" | "resolver.adr.x500insmtp" | "resolver.adr.invalidinsmtp" => {
-                Reason::SmtpInSmtp
-            }
+            "resolver.adr.smtpinsmtp"
+            | "resolver.adr.x500insmtp"
+            | "resolver.adr.invalidinsmtp" => Reason::SmtpInSmtp,
             "resolver.adr.ambiguous" | "resolver.con.ambiguous" => Reason::AmbiguousRecipient,
             "resolver.rst.authrequired" => Reason::AuthRequired,
             "resolver.rst.notauthorized" | "resolver.rst.notauthorizedtogroup" => {
@@ -248,7 +253,9 @@ mod tests {
 
     #[test]
     fn reads_both_last_error_layouts_and_plain_statuses() {
-        let old = Status::parse("[{LRT=};{LED=550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found};{FQDN=};{IP=}]");
+        let old = Status::parse(
+            "[{LRT=};{LED=550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found};{FQDN=};{IP=}]",
+        );
         assert_eq!(old.code, "550");
         assert_eq!(old.enhanced, "5.1.1");
         assert_eq!(old.key(), "RESOLVER.ADR.ExRecipNotFound");

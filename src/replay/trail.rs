@@ -76,7 +76,12 @@ fn peer(e: &Event) -> String {
     match e.event_id.to_ascii_uppercase().as_str() {
         "SEND" | "SENDEXTERNAL" => e.server_hostname.clone(),
         // `EX02.contoso.com=250 2.6.0 … Queued mail for redundancy`: the shadow server.
-        "HAREDIRECT" => e.source_context.split('=').next().unwrap_or_default().to_string(),
+        "HAREDIRECT" => e
+            .source_context
+            .split('=')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
         "RECEIVE" | "HARECEIVE" | "DELIVER" => e.client_hostname.clone(),
         _ => String::new(),
     }
@@ -92,11 +97,20 @@ fn hops(rows: &[Event]) -> Vec<Hop> {
                 .recipients
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (r.clone(), e.recipient_status.get(i).cloned().unwrap_or_default()))
+                .map(|(i, r)| {
+                    (
+                        r.clone(),
+                        e.recipient_status.get(i).cloned().unwrap_or_default(),
+                    )
+                })
                 .collect();
             let detail = if e.is(&["DEFER", "FAIL"]) {
                 let status = e.recipient_status.first().cloned().unwrap_or_default();
-                if status.is_empty() { e.source_context.clone() } else { status }
+                if status.is_empty() {
+                    e.source_context.clone()
+                } else {
+                    status
+                }
             } else {
                 e.source_context.clone()
             };
@@ -141,14 +155,21 @@ pub fn trail(message: &MessageRows) -> Journey {
     }
     let mut servers: Vec<ServerSpan> = spans.into_values().collect();
     servers.sort_by_key(|s| s.first_ms);
-    let start = rows.iter().find(|e| e.is(&["SUBMIT", "RECEIVE"])).map(|e| e.timestamp_ms);
+    let start = rows
+        .iter()
+        .find(|e| e.is(&["SUBMIT", "RECEIVE"]))
+        .map(|e| e.timestamp_ms);
     let end = rows
         .iter()
         .filter(|e| e.is(&["DELIVER", "SENDEXTERNAL", "FAIL", "DUPLICATEDELIVER"]))
         .map(|e| e.timestamp_ms)
         .max();
     // Org domains: those of host names that belong to servers whose logs were read.
-    let read: BTreeSet<String> = message.servers_read.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let read: BTreeSet<String> = message
+        .servers_read
+        .iter()
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
     let org_domains: BTreeSet<String> = rows
         .iter()
         .flat_map(|e| [&e.client_hostname, &e.server_hostname])
@@ -156,7 +177,10 @@ pub fn trail(message: &MessageRows) -> Journey {
         .filter_map(|h| h.split_once('.').map(|(_, d)| d.to_ascii_lowercase()))
         .collect();
     let mut missing: Vec<MissingLogs> = Vec::new();
-    for e in rows.iter().filter(|e| e.is(&["SEND"]) && e.source.eq_ignore_ascii_case("SMTP")) {
+    for e in rows
+        .iter()
+        .filter(|e| e.is(&["SEND"]) && e.source.eq_ignore_ascii_case("SMTP"))
+    {
         let host = &e.server_hostname;
         let internal = host
             .split_once('.')

@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::flows::{Envelope, Gen, Outcome};
-use super::org::{DOMAIN, EX01, Org, old_legacy_dn, who};
+use super::org::{DOMAIN, EX01, HEALTH_MAILBOXES, Org, old_legacy_dn, who};
 use super::rows::{Event, Message};
 use crate::format::imcea;
 
@@ -103,11 +103,6 @@ const EXTERNAL_RECIPIENTS: [&str; 7] = [
     "team@adventure-works.com",
     "accounts@woodgrovebank.com",
     "info@proseware.com",
-];
-
-const HEALTH_MAILBOXES: [&str; 2] = [
-    "HealthMailbox2f8b1c4a0e7d4f6a9c3b5d7e1f0a2c4e@contoso.com",
-    "HealthMailbox9a1d3e5f7b2c4a6e8d0f1b3c5a7e9d2f@contoso.com",
 ];
 
 /// Generates the day's events (unsorted; the file writer orders them).
@@ -393,6 +388,25 @@ fn scenarios(g: &mut Gen, at: &dyn Fn(i64, i64, i64) -> i64) {
         }
         submit_and_route(g, at(h, m, 17), &msg, sender, rcpts, Vec::new());
     }
+
+    // An Internet sender to phoenix, whose member group phoenix-core contains phoenix again:
+    // EXPAND phoenix, EXPAND phoenix-core, DUPLICATEEXPAND phoenix; each member gets one copy.
+    let (s, host, ip) = EXTERNAL_SENDERS[5];
+    let msg = new_message(
+        g,
+        at(9, 51, 26),
+        s,
+        "Phoenix kickoff: agenda and dial-in",
+        true,
+    );
+    arrive_and_route(
+        g,
+        at(9, 51, 26),
+        &msg,
+        host,
+        ip,
+        vec![format!("phoenix@{DOMAIN}")],
+    );
 
     // The CEO writes to all-staff: nested groups with a loop (EXPAND + DUPLICATEEXPAND).
     let ceo = addr(g, who::CEO);

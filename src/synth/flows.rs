@@ -472,11 +472,17 @@ impl Gen {
                 let dn = imcea::decode(&address)
                     .map(|d| d.address)
                     .unwrap_or_default();
+                let fixed = (*t / 3_600_000) % 24 >= super::org::who::X500_FIXED.1;
                 let owner = self
                     .org
                     .people
                     .iter()
-                    .find(|p| self.org.current_dn(p).eq_ignore_ascii_case(&dn))
+                    .find(|p| {
+                        self.org.current_dn(p).eq_ignore_ascii_case(&dn)
+                            || (fixed
+                                && p.alias == super::org::who::X500_FIXED.0
+                                && super::org::old_legacy_dn(p).eq_ignore_ascii_case(&dn))
+                    })
                     .cloned();
                 match owner {
                     Some(p) => {

@@ -16,6 +16,11 @@ pub const MICROSOFT_EXCHANGE: &str =
     "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com";
 /// The arbitration mailbox that holds moderation requests.
 pub const ARBITRATION: &str = "SystemMailbox{1f05a927-7709-4a35-8e2b-8f5a4e1b9c62}@contoso.com";
+/// The Managed Availability health mailboxes of EX01 and EX02 (probe messages go to them).
+pub const HEALTH_MAILBOXES: [&str; 2] = [
+    "HealthMailbox2f8b1c4a0e7d4f6a9c3b5d7e1f0a2c4e@contoso.com",
+    "HealthMailbox9a1d3e5f7b2c4a6e8d0f1b3c5a7e9d2f@contoso.com",
+];
 /// Exchange 2019 CU14.
 pub const BUILD: &str = "15.02.1544.004";
 
@@ -123,6 +128,9 @@ pub mod who {
     pub const LOOP_B: &str = "pradeep.gupta";
     /// Mailboxes re-created last week: new legacyExchangeDN, no X500 of the old one.
     pub const RECREATED: [&str; 2] = ["joe.bloggs", "ana.mueller"];
+    /// At 12:00 UTC the admin adds Ana's old legacyExchangeDN as an X500 proxy: replies to
+    /// her old items fail before and resolve after (the snapshot is taken at the end of day).
+    pub const X500_FIXED: (&str, i64) = ("ana.mueller", 12);
 }
 
 /// A distribution group.
@@ -224,6 +232,22 @@ impl Org {
                 moderated_by: None,
                 require_sender_authentication: false,
             },
+            // phoenix and phoenix-core contain each other and accept mail from outside: an
+            // Internet message to phoenix gives EXPAND, EXPAND, DUPLICATEEXPAND.
+            Group {
+                name: "Project Phoenix",
+                alias: "phoenix",
+                members: vec!["diego.siciliani", "lee.gu", "phoenix-core"],
+                moderated_by: None,
+                require_sender_authentication: false,
+            },
+            Group {
+                name: "Phoenix Core Team",
+                alias: "phoenix-core",
+                members: vec!["miriam.graham", "isaiah.langer", "phoenix"],
+                moderated_by: None,
+                require_sender_authentication: false,
+            },
             // all-staff and managers contain each other: a harmless nested loop.
             Group {
                 name: "All Staff",
@@ -317,6 +341,9 @@ impl Org {
                 r.email_addresses
                     .push(format!("smtp:{}.{last}@{DOMAIN}", &first[..1]));
             }
+            if p.alias == who::X500_FIXED.0 {
+                r.email_addresses.push(format!("X500:{}", old_legacy_dn(p)));
+            }
             match p.alias {
                 who::FORWARDER => {
                     r.forwarding_address =
@@ -359,6 +386,23 @@ impl Org {
                 members,
                 report_to_originator_enabled: Some(true),
                 managed_by: vec![self.person(who::CEO).display_name.into()],
+                ..Recipient::default()
+            });
+        }
+        // Monitoring mailboxes (`Get-Mailbox -Monitoring`), which the probes write to.
+        for (i, address) in HEALTH_MAILBOXES.iter().enumerate() {
+            let alias = address.split('@').next().unwrap_or(address);
+            recipients.push(Recipient {
+                name: alias.into(),
+                alias: alias.into(),
+                display_name: format!("HealthMailbox-{}-001", SERVERS[i].name),
+                recipient_type: "UserMailbox".into(),
+                recipient_type_details: "MonitoringMailbox".into(),
+                primary_smtp_address: address.to_string(),
+                email_addresses: vec![format!("SMTP:{address}")],
+                legacy_exchange_dn: legacy_dn(alias),
+                database: Some(if i == 0 { "DB01" } else { "DB02" }.into()),
+                server_name: Some(SERVERS[i].name.to_string()),
                 ..Recipient::default()
             });
         }

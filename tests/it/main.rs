@@ -9,5 +9,6 @@ mod malformed;
 mod projection;
 mod query;
 mod real_logs;
+mod replay;
 mod roundtrip;
 mod sample_logs;
