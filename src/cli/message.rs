@@ -137,6 +137,14 @@ fn report_bad_lines(rows: &replay::MessageRows) {
     }
 }
 
+/// Writes to stdout; a closed pipe (`| head`) is an error the caller treats as a normal end.
+fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
 /// Runs `msgtrack trail`.
 pub fn run_trail(args: &TrailArgs) -> anyhow::Result<u8> {
     let zone = Zone::parse(&args.pick.tz).map_err(anyhow::Error::msg)?;
@@ -149,8 +157,8 @@ pub fn run_trail(args: &TrailArgs) -> anyhow::Result<u8> {
     report_bad_lines(&rows);
     let journey = replay::trail(&rows);
     match args.pick.format {
-        TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&journey)?),
-        TextOrJson::Text => print!("{}", render::journey_text(&journey, zone)),
+        TextOrJson::Json => emit(&format!("{}\n", serde_json::to_string_pretty(&journey)?))?,
+        TextOrJson::Text => emit(&render::journey_text(&journey, zone))?,
     }
     Ok(exit::OK)
 }
@@ -172,8 +180,11 @@ pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
     report_bad_lines(&rows);
     let explanation = replay::explain(&rows.events, directory.as_ref());
     match args.pick.format {
-        TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&explanation)?),
-        TextOrJson::Text => print!("{}", render::explanation_text(&explanation)),
+        TextOrJson::Json => emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&explanation)?
+        ))?,
+        TextOrJson::Text => emit(&render::explanation_text(&explanation))?,
     }
     Ok(exit::OK)
 }

@@ -737,3 +737,46 @@ fn trail_links_servers_ha_events_and_the_ndr() {
             .all(|h| h.server == "EX02")
     );
 }
+
+#[test]
+fn the_cli_explains_in_json_and_lists_candidates_when_a_pick_is_ambiguous() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let dir = sample_logs_dir();
+    let dir = dir.to_str().unwrap();
+    let directory = format!("{dir}/directory.json");
+    let out = run(&[
+        "explain",
+        dir,
+        "--subject",
+        "Phoenix kickoff",
+        "--directory",
+        &directory,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["directory"], true);
+    assert!(v["mismatches"].as_array().unwrap().is_empty());
+    let out = run(&["trail", dir, "--subject", "Contract draft v3"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("messages match; pick one with --message-id"),
+        "{stderr}"
+    );
+    let out = run(&["trail", dir, "--subject", "no such subject anywhere"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(&["explain", dir]);
+    assert_eq!(out.status.code(), Some(2));
+}
