@@ -206,10 +206,7 @@ impl Directory {
         if r.is_empty() {
             return None;
         }
-        let r = r
-            .split_once(':')
-            .filter(|(k, _)| k.eq_ignore_ascii_case("smtp"))
-            .map_or(r, |(_, a)| a);
+        let r = super::strip_smtp_prefix(r);
         if let Lookup::Found(id) = self.lookup_smtp(r) {
             return Some(id);
         }

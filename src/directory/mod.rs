@@ -70,6 +70,14 @@ pub fn parse_size(text: &str) -> Option<u64> {
     Some((value * factor) as u64)
 }
 
+/// An address without its `SMTP:`/`smtp:` proxy prefix (other prefixes are kept).
+pub fn strip_smtp_prefix(address: &str) -> &str {
+    address
+        .split_once(':')
+        .filter(|(kind, _)| kind.eq_ignore_ascii_case("smtp"))
+        .map_or(address, |(_, a)| a)
+}
+
 /// A count limit (`500`, `Unlimited`) as a number; `None` for unlimited.
 pub fn parse_count(text: &str) -> Option<u64> {
     text.trim().replace(',', "").parse().ok()

@@ -51,43 +51,31 @@ impl Event {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Where the row is, `FILE:LINE` (none when line numbers were not read).
+    pub fn location(&self) -> Option<String> {
+        self.line.map(|l| format!("{}:{l}", self.file))
+    }
+
     /// True when the event id is one of `ids` (ignoring case).
     pub fn is(&self, ids: &[&str]) -> bool {
         ids.iter().any(|id| self.event_id.eq_ignore_ascii_case(id))
     }
 }
 
-/// The columns [`events`] reads.
+/// The columns [`events`] reads: every column but those an [`Event`] leaves out (tenant,
+/// original IPs, traffic type, log id, schema version).
 pub fn event_columns() -> ColumnSet {
-    ColumnSet::of([
-        Column::Timestamp,
-        Column::Server,
-        Column::File,
-        Column::Line,
-        Column::ClientIp,
-        Column::ClientHostname,
-        Column::ServerIp,
-        Column::ServerHostname,
-        Column::SourceContext,
-        Column::ConnectorId,
-        Column::Source,
-        Column::EventId,
-        Column::InternalMessageId,
-        Column::MessageId,
-        Column::NetworkMessageId,
-        Column::Recipients,
-        Column::RecipientStatus,
-        Column::TotalBytes,
-        Column::RecipientCount,
-        Column::RelatedRecipientAddress,
-        Column::Reference,
-        Column::MessageSubject,
-        Column::Sender,
-        Column::ReturnPath,
-        Column::MessageInfo,
-        Column::Directionality,
-        Column::EventData,
-    ])
+    ColumnSet::of(Column::ALL.into_iter().filter(|c| {
+        !matches!(
+            c,
+            Column::TenantId
+                | Column::OriginalClientIp
+                | Column::OriginalServerIp
+                | Column::TransportTrafficType
+                | Column::LogId
+                | Column::SchemaVersion
+        )
+    }))
 }
 
 /// The rows of a frame read with (at least) [`event_columns`].

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::status::{Reason, text};
 use crate::directory::index::{ExMatch, Member, ObjectId};
-use crate::directory::{Directory, Kind, Lookup, parse_count, parse_size};
+use crate::directory::{Directory, Kind, Lookup, parse_count, parse_size, strip_smtp_prefix};
 use crate::format::imcea;
 
 /// What the categorizer is given for one pass.
@@ -368,14 +368,26 @@ impl Run<'_> {
         })
     }
 
+    /// An organization setting from the snapshot's TransportConfig, read with `parse`
+    /// (`None` = unlimited), or Exchange's default when the snapshot has none.
+    fn org_setting(
+        &self,
+        pick: impl Fn(&crate::directory::TransportConfig) -> Option<&String>,
+        parse: fn(&str) -> Option<u64>,
+        default: u64,
+    ) -> Option<u64> {
+        match self.d.snapshot.transport_config.as_ref().and_then(pick) {
+            Some(text) => parse(text),
+            None => Some(default),
+        }
+    }
+
+    /// An organization size limit in bytes (MaxSendSize, MaxReceiveSize).
     fn org_limit(
         &self,
         pick: impl Fn(&crate::directory::TransportConfig) -> Option<&String>,
     ) -> Option<u64> {
-        match self.d.snapshot.transport_config.as_ref().and_then(pick) {
-            Some(text) => parse_size(text),
-            None => Some(DEFAULT_MAX_SIZE),
-        }
+        self.org_setting(pick, parse_size, DEFAULT_MAX_SIZE)
     }
 
     fn too_big_for_org_receive(&self) -> bool {
@@ -429,16 +441,11 @@ impl Run<'_> {
             .and_then(|id| self.d.recipient(id).recipient_limits.as_deref())
             .and_then(parse_count)
             .or_else(|| {
-                match self
-                    .d
-                    .snapshot
-                    .transport_config
-                    .as_ref()
-                    .and_then(|c| c.max_recipient_envelope_limit.as_deref())
-                {
-                    Some(t) => parse_count(t),
-                    None => Some(DEFAULT_RECIPIENT_LIMIT),
-                }
+                self.org_setting(
+                    |c| c.max_recipient_envelope_limit.as_ref(),
+                    parse_count,
+                    DEFAULT_RECIPIENT_LIMIT,
+                )
             });
         if let Some(limit) = limit
             && items.len() as u64 > limit
@@ -744,11 +751,7 @@ impl Run<'_> {
             );
             return Vec::new();
         };
-        let target = target
-            .split_once(':')
-            .filter(|(k, _)| k.eq_ignore_ascii_case("smtp"))
-            .map_or(target, |(_, a)| a)
-            .to_string();
+        let target = strip_smtp_prefix(target).to_string();
         let own = r.has_smtp_address(&target);
         if !own && let Some(other) = self.d.resolve(&target).filter(|o| *o != id) {
             // Contact chain: the target is another object of this organization.

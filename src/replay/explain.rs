@@ -174,10 +174,6 @@ fn iso(ms: i64) -> String {
     crate::format::time::format_timestamp_ms(ms)
 }
 
-fn location(e: &Event) -> Option<String> {
-    e.line.map(|l| format!("{}:{l}", e.file))
-}
-
 /// The envelope of a pass, from its RECEIVE and the message's first RECEIVE (C1).
 fn envelope(pass: &Pass, rows: &[Event], first_pass: bool) -> Envelope {
     let size = rows
@@ -189,32 +185,29 @@ fn envelope(pass: &Pass, rows: &[Event], first_pass: bool) -> Envelope {
         e.is(&["SUBMIT"]) || (e.is(&["RECEIVE"]) && e.source.eq_ignore_ascii_case("STOREDRIVER"))
     });
     let authenticated = submitted || !pass.start.directionality.eq_ignore_ascii_case("Incoming");
-    let approved_after: Vec<String> = rows
+    // A moderator's approval before this pass lets the moderated recipients through: those the
+    // approval names, and those the approval requests were made for.
+    let approvals: Vec<&Event> = rows
         .iter()
         .filter(|e| e.is(&["MODERATORAPPROVE"]) && e.timestamp_ms <= pass.start.timestamp_ms)
-        .flat_map(|e| {
-            let mut v = e.recipients.clone();
-            v.push(e.related_recipient_address.clone());
-            v
-        })
-        .chain(
-            rows.iter()
-                .filter(|e| e.is(&["INITMESSAGECREATED"]))
-                .filter(|_| {
-                    rows.iter().any(|m| {
-                        m.is(&["MODERATORAPPROVE"]) && m.timestamp_ms <= pass.start.timestamp_ms
-                    })
-                })
-                .flat_map(|e| e.recipients.clone()),
-        )
+        .collect();
+    let requested = rows
+        .iter()
+        .filter(|e| !approvals.is_empty() && e.is(&["INITMESSAGECREATED"]))
+        .flat_map(|e| e.recipients.iter());
+    let approved: Vec<String> = approvals
+        .iter()
+        .flat_map(|e| e.recipients.iter().chain([&e.related_recipient_address]))
+        .chain(requested)
         .filter(|a| !a.is_empty())
+        .cloned()
         .collect();
     Envelope {
         sender: pass.start.sender.clone(),
         recipients: pass.start.recipients.clone(),
         size_bytes: size,
         authenticated,
-        approved: approved_after,
+        approved,
         already_checked: !first_pass,
     }
 }
@@ -558,20 +551,12 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
             let (reason, sentence, inferred) = match matched {
                 Some((p, row, used)) => {
                     *used = true;
-                    let same_set = {
-                        let a: HashSet<String> =
-                            p.recipients.iter().map(|r| r.to_lowercase()).collect();
-                        let b: HashSet<String> =
-                            entry.recipients.iter().map(|r| r.to_lowercase()).collect();
-                        a == b
-                    };
-                    if !same_set
-                        && matches!(key.0.as_str(), "EXPAND" | "DUPLICATEEXPAND" | "RESOLVE")
+                    let a: HashSet<String> =
+                        p.recipients.iter().map(|r| r.to_lowercase()).collect();
+                    let b: HashSet<String> =
+                        entry.recipients.iter().map(|r| r.to_lowercase()).collect();
+                    if a != b && matches!(key.0.as_str(), "EXPAND" | "DUPLICATEEXPAND" | "RESOLVE")
                     {
-                        let a: HashSet<String> =
-                            p.recipients.iter().map(|r| r.to_lowercase()).collect();
-                        let b: HashSet<String> =
-                            entry.recipients.iter().map(|r| r.to_lowercase()).collect();
                         let missing: Vec<&String> = a.difference(&b).collect();
                         let extra: Vec<&String> = b.difference(&a).collect();
                         out.mismatches.push(Mismatch {
@@ -588,30 +573,8 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
                                 },
                                 entry.related,
                                 entry.recipients.len(),
-                                if missing.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!(
-                                        "; not in the log: {}",
-                                        missing
-                                            .iter()
-                                            .map(|s| s.as_str())
-                                            .collect::<Vec<_>>()
-                                            .join(", ")
-                                    )
-                                },
-                                if extra.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!(
-                                        "; only in the log: {}",
-                                        extra
-                                            .iter()
-                                            .map(|s| s.as_str())
-                                            .collect::<Vec<_>>()
-                                            .join(", ")
-                                    )
-                                },
+                                listed("; not in the log: ", &missing),
+                                listed("; only in the log: ", &extra),
                             ),
                             likely_cause: if key.0 == "RESOLVE" {
                                 "the recipient's primary address changed since".into()
@@ -690,10 +653,9 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
                 timestamp: Some(iso(event.timestamp_ms)),
                 server: event.server.clone(),
                 source: event.source.clone(),
-                location: location(event),
+                location: event.location(),
             });
         }
-        let logged_plain_entries: Vec<Entry> = logged_plain;
         for (entry, row, used) in &predicted_entries {
             if *used {
                 continue;
@@ -716,8 +678,8 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
                 likely_cause: likely_cause(
                     "predicted-not-logged",
                     entry,
-                    &logged_plain_entries,
-                    &logged_plain_entries,
+                    &logged_plain,
+                    &logged_plain,
                 ),
             });
             out.events.push(ExplainedEvent {
@@ -761,7 +723,7 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
                 timestamp: Some(iso(e.timestamp_ms)),
                 server: e.server.clone(),
                 source: e.source.clone(),
-                location: location(e),
+                location: e.location(),
             });
         }
     }
@@ -801,6 +763,15 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
         }
     }
     out
+}
+
+/// `prefix` and the addresses, comma-separated; nothing when there are none.
+fn listed(prefix: &str, addresses: &[&String]) -> String {
+    if addresses.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = addresses.iter().map(|s| s.as_str()).collect();
+    format!("{prefix}{}", names.join(", "))
 }
 
 fn describe(entry: &Entry) -> String {

@@ -126,7 +126,7 @@ fn hops(rows: &[Event]) -> Vec<Hop> {
                 detail,
                 note: note(e).to_string(),
                 since_previous_ms: since,
-                location: e.line.map(|l| format!("{}:{l}", e.file)),
+                location: e.location(),
             }
         })
         .collect()
