@@ -167,7 +167,30 @@ fn passes(rows: &[Event]) -> Vec<Pass<'_>> {
             out.push(Pass { start, rows: cat });
         }
     }
+    adopt_orphans(rows, &mut out);
     out
+}
+
+/// A categorizer row whose internal id no TRANSFER links to a pass (a forked item, such as
+/// SC8's deferred ambiguous recipient) belongs to the latest pass on its server that started
+/// before it.
+fn adopt_orphans<'a>(rows: &'a [Event], passes: &mut [Pass<'a>]) {
+    let claimed: HashSet<*const Event> = passes
+        .iter()
+        .flat_map(|p| p.rows.iter().map(|e| *e as *const Event))
+        .collect();
+    for e in rows.iter().filter(|e| is_categorizer_row(e)) {
+        if claimed.contains(&(e as *const Event)) {
+            continue;
+        }
+        if let Some(pass) = passes
+            .iter_mut()
+            .rev()
+            .find(|p| p.start.server == e.server && p.start.timestamp_ms <= e.timestamp_ms)
+        {
+            pass.rows.push(e);
+        }
+    }
 }
 
 fn iso(ms: i64) -> String {

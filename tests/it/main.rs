@@ -12,3 +12,4 @@ mod real_logs;
 mod replay;
 mod roundtrip;
 mod sample_logs;
+mod scenarios;
