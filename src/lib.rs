@@ -12,4 +12,5 @@ pub mod frame;
 pub mod ingest;
 pub mod query;
 pub mod replay;
+pub mod report;
 pub mod synth;

@@ -6,6 +6,7 @@ mod message;
 mod progress;
 mod queries;
 mod query;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,8 @@ pub enum Command {
     Explain(message::ExplainArgs),
     /// List the saved queries (queries/*.ps1) and what each answers.
     Queries(queries::QueriesArgs),
+    /// Batch reports: IMCEA failures with X500 fixes, and the daily summary.
+    Report(report::ReportArgs),
     /// Write realistic tracking logs: the shipped sample day, or a large benchmark corpus.
     Generate(generate::GenerateArgs),
 }
@@ -78,6 +81,7 @@ pub fn run() -> ExitCode {
         Command::Explain(args) => message::run_explain(args),
         Command::Queries(args) => queries::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -290,22 +290,27 @@ impl Directory {
     }
 
     /// Recipients whose name resembles the last `cn=` of a stale legacyExchangeDN: who most
-    /// likely needs it as an X500 proxy.
+    /// likely needs it as an X500 proxy (the best-ranked guesses of
+    /// [`guess_owner`](super::owner::guess_owner)).
     pub fn owner_candidates(&self, dn: &str) -> Vec<ObjectId> {
-        let lower = dn.to_lowercase();
-        let cn = lower.rsplit("/cn=").next().unwrap_or(&lower);
-        self.snapshot
-            .recipients
+        let guesses = super::owner::guess_owner(self, dn);
+        let best = guesses.first().map(|g| g.confidence);
+        guesses
             .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                let names = [&r.name, &r.display_name, &r.alias];
-                names
-                    .iter()
-                    .any(|n| !n.is_empty() && cn.ends_with(&n.to_lowercase()))
-                    || (!r.alias.is_empty() && cn.contains(&r.alias.to_lowercase()))
+            .filter(|g| {
+                Some(g.confidence) == best || g.confidence <= super::owner::Confidence::Medium
             })
-            .map(|(id, _)| id)
+            .map(|g| g.id)
             .collect()
+    }
+
+    /// How many recipients the snapshot holds.
+    pub fn len(&self) -> usize {
+        self.snapshot.recipients.len()
+    }
+
+    /// True for a snapshot without recipients.
+    pub fn is_empty(&self) -> bool {
+        self.snapshot.recipients.is_empty()
     }
 }

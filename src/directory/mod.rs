@@ -15,6 +15,7 @@ use std::path::Path;
 pub mod filter;
 pub mod index;
 mod lenient;
+pub mod owner;
 
 pub use index::{Directory, Kind, Lookup};
 

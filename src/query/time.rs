@@ -60,22 +60,24 @@ impl Zone {
         direct.or_else(|| self.to_utc(naive + chrono::Duration::hours(1)))
     }
 
+    /// A UTC instant as wall-clock time in this zone.
+    pub fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        match self {
+            Zone::Local => t.with_timezone(&Local).fixed_offset(),
+            Zone::Named(tz) => t.with_timezone(tz).fixed_offset(),
+        }
+    }
+
     /// Formats a UTC instant in this zone as the en-US short date and long time the cmdlet
     /// reads (`11/20/2026 1:00:00 PM`).
     pub fn format_us(&self, t: DateTime<Utc>) -> String {
-        let fixed: DateTime<FixedOffset> = match self {
-            Zone::Local => t.with_timezone(&Local).fixed_offset(),
-            Zone::Named(tz) => t.with_timezone(tz).fixed_offset(),
-        };
+        let fixed = self.local(t);
         fixed.format("%-m/%-d/%Y %-I:%M:%S %p").to_string()
     }
 
     /// Formats a UTC instant in this zone with its offset (`2026-11-20T11:00:00.000+01:00`).
     pub fn format(&self, t: DateTime<Utc>) -> String {
-        let fixed: DateTime<FixedOffset> = match self {
-            Zone::Local => t.with_timezone(&Local).fixed_offset(),
-            Zone::Named(tz) => t.with_timezone(tz).fixed_offset(),
-        };
+        let fixed = self.local(t);
         if fixed.offset().local_minus_utc() == 0 {
             t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
         } else {

@@ -1,0 +1,302 @@
+//! `msgtrack report imcea` and `msgtrack report summary`: batch reports for cron or a
+//! scheduled task.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use clap::{Args, Subcommand, ValueEnum};
+use msgtrack::directory::{Directory, Snapshot};
+use msgtrack::query::time::Zone;
+use msgtrack::report::anonymize::Anonymizer;
+use msgtrack::report::imcea::{self, ImceaCollector, imcea_filter};
+use msgtrack::report::queries::QueryBook;
+use msgtrack::report::scan::{ScanSummary, scan_rows};
+use msgtrack::report::summary::{CountRule, SummaryCollector, SummaryOptions};
+use msgtrack::report::{anonymize_report, render, window};
+
+use super::{exit, paths_or_current, progress};
+
+const REPORT_AFTER_HELP: &str = "\
+Examples:
+  msgtrack report summary sample-logs --exclude-noise
+  msgtrack report summary /copies --since '(Get-Date).AddDays(-1)' --format html --out day.html
+  msgtrack report imcea sample-logs --directory sample-logs/directory.json
+  msgtrack report imcea /copies --directory dir.json --format json --fail-on-findings
+
+--anonymize hashes every address with a random key; set MSGTRACK_ANONYMIZE_KEY to get the
+same tokens in several reports.";
+
+/// `msgtrack report`.
+#[derive(Debug, Args)]
+#[command(after_help = REPORT_AFTER_HELP)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub kind: ReportKind,
+}
+
+/// The reports.
+#[derive(Debug, Subcommand)]
+pub enum ReportKind {
+    /// Failures with IMCEA-encapsulated addresses (IMCEAEX-…): decoded, grouped, with the
+    /// mailbox that needs the X500 proxy and the line that adds it.
+    Imcea(ImceaArgs),
+    /// The day at a glance: totals, volume, connectors, top talkers, failures, deferrals,
+    /// groups, latency, coverage.
+    Summary(SummaryArgs),
+}
+
+/// Options both reports share.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Log files or folders (searched recursively; default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Only rows at or after this time (as -Start: 2026-11-20, '(Get-Date).AddDays(-1)', …).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only rows before this time (as -End).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Time zone dates are read and printed in (IANA name, UTC, local).
+    #[arg(long, default_value = "local")]
+    pub tz: String,
+    /// What `(Get-Date)` means (default: now).
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Hash every address (same person, same token) for sharing with a vendor.
+    #[arg(long)]
+    pub anonymize: bool,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Md,
+    Csv,
+    Json,
+    Html,
+}
+
+/// `msgtrack report imcea`.
+#[derive(Debug, Args)]
+pub struct ImceaArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Recipient snapshot (see the README) to find the mailbox that owns each DN.
+    #[arg(long)]
+    pub directory: Option<PathBuf>,
+    /// text, md, csv, json or html.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Exit with 3 when anything is found (for monitoring).
+    #[arg(long)]
+    pub fail_on_findings: bool,
+}
+
+/// Counting rule of the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CountArg {
+    PerMessage,
+    PerRecipient,
+}
+
+/// `msgtrack report summary`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Count distinct messages or distinct (message, recipient) pairs.
+    #[arg(long, value_enum, default_value_t = CountArg::PerMessage)]
+    pub count: CountArg,
+    /// text, md, json or html.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Leave out health and system mailboxes, journal and null-sender traffic.
+    #[arg(long)]
+    pub exclude_noise: bool,
+    /// Print, for each table, the msgtrack query that reproduces it.
+    #[arg(long)]
+    pub show_queries: bool,
+    /// Rows in the top-N tables.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+/// Exit code when `--fail-on-findings` finds something.
+pub const FINDINGS: u8 = 3;
+
+pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
+    match &args.kind {
+        ReportKind::Imcea(a) => run_imcea(a),
+        ReportKind::Summary(a) => run_summary(a),
+    }
+}
+
+struct Setup {
+    paths: Vec<PathBuf>,
+    zone: Zone,
+    filter: msgtrack::ingest::RowFilter,
+    anonymizer: Option<Anonymizer>,
+}
+
+fn setup(c: &CommonArgs) -> anyhow::Result<Setup> {
+    let zone = Zone::parse(&c.tz).map_err(anyhow::Error::msg)?;
+    let now = match &c.now {
+        Some(t) => {
+            msgtrack::query::time::parse_date(t, zone).map_err(|e| anyhow::anyhow!("--now: {e}"))?
+        }
+        None => Utc::now(),
+    };
+    let filter =
+        window(c.since.as_deref(), c.until.as_deref(), zone, now).map_err(anyhow::Error::msg)?;
+    let key = std::env::var("MSGTRACK_ANONYMIZE_KEY").ok();
+    Ok(Setup {
+        paths: paths_or_current(&c.paths),
+        zone,
+        filter,
+        anonymizer: c.anonymize.then(|| Anonymizer::new(key.as_deref())),
+    })
+}
+
+fn report_diagnostics(scan: &ScanSummary) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    for d in scan.diagnostics.iter().take(10) {
+        writeln!(err, "{d}")?;
+    }
+    let hidden = scan.diagnostics.len().saturating_sub(10) as u64 + scan.suppressed_diagnostics;
+    if hidden > 0 {
+        writeln!(
+            err,
+            "msgtrack: {hidden} more diagnostics not shown (msgtrack ingest PATH --verbose lists them)"
+        )?;
+    }
+    Ok(())
+}
+
+fn scan_exit(scan: &ScanSummary) -> u8 {
+    if scan.files.iter().any(|f| f.refused.is_some()) {
+        exit::ERROR
+    } else {
+        exit::OK
+    }
+}
+
+fn write_out(c: &CommonArgs, text: &str) -> anyhow::Result<()> {
+    match &c.out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+fn run_imcea(args: &ImceaArgs) -> anyhow::Result<u8> {
+    let s = setup(&args.common)?;
+    let directory = match &args.directory {
+        Some(p) => {
+            Some(Directory::new(Snapshot::load(p).with_context(|| {
+                format!("reading the snapshot {}", p.display())
+            })?))
+        }
+        None => None,
+    };
+    let mut collector = ImceaCollector::default();
+    let scan = scan_rows(
+        &s.paths,
+        &imcea_filter(&s.filter),
+        progress::reader_progress(),
+        |row| collector.add(row),
+    )?;
+    report_diagnostics(&scan)?;
+    let mut findings = collector.finish(directory.as_ref());
+    if let Some(a) = &s.anonymizer {
+        findings.iter_mut().for_each(|f| f.anonymize(a));
+    }
+    let text = match args.format {
+        ReportFormat::Text => imcea::text(&findings, directory.is_some()),
+        ReportFormat::Md => render::markdown(&imcea::report(&findings)),
+        ReportFormat::Html => render::html(&imcea::report(&findings)),
+        ReportFormat::Csv => imcea::csv(&findings)?,
+        ReportFormat::Json => serde_json::to_string_pretty(&findings)? + "\n",
+    };
+    write_out(&args.common, &text)?;
+    let code = scan_exit(&scan);
+    Ok(
+        if code == exit::OK && args.fail_on_findings && !findings.is_empty() {
+            FINDINGS
+        } else {
+            code
+        },
+    )
+}
+
+fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
+    let s = setup(&args.common)?;
+    if args.format == ReportFormat::Csv {
+        anyhow::bail!(
+            "report summary writes text, md, json or html (csv is for report imcea; use --format json for scripts)"
+        );
+    }
+    let count = match args.count {
+        CountArg::PerMessage => CountRule::PerMessage,
+        CountArg::PerRecipient => CountRule::PerRecipient,
+    };
+    let mut collector = SummaryCollector::new(SummaryOptions {
+        count,
+        zone: s.zone,
+        exclude_noise: args.exclude_noise,
+        top: args.top,
+    });
+    let scan = scan_rows(&s.paths, &s.filter, progress::reader_progress(), |row| {
+        collector.add(row)
+    })?;
+    report_diagnostics(&scan)?;
+    let book = QueryBook::new(
+        args.show_queries,
+        &s.paths,
+        s.filter.start_ms,
+        s.filter.end_ms,
+        args.exclude_noise,
+    );
+    let mut report = collector.finish(&book);
+    report.notes.insert(
+        0,
+        format!(
+            "{} rows from {} files ({:.1} MB){}.",
+            scan.rows,
+            scan.files.len(),
+            scan.bytes as f64 / 1e6,
+            match (&args.common.since, &args.common.until) {
+                (None, None) => String::new(),
+                (a, b) => format!(
+                    ", window {} → {}",
+                    a.as_deref().unwrap_or("start"),
+                    b.as_deref().unwrap_or("end")
+                ),
+            }
+        ),
+    );
+    if let Some(a) = &s.anonymizer {
+        anonymize_report(&mut report, a);
+    }
+    let text = match args.format {
+        ReportFormat::Text => render::text(&report),
+        ReportFormat::Md => render::markdown(&report),
+        ReportFormat::Html => render::html(&report),
+        ReportFormat::Json | ReportFormat::Csv => {
+            serde_json::to_string_pretty(&render::json(&report))? + "\n"
+        }
+    };
+    write_out(&args.common, &text)?;
+    Ok(scan_exit(&scan))
+}

@@ -1,0 +1,82 @@
+//! Batch reports over log folders (`msgtrack report`): IMCEA/X500 failures with ready fixes
+//! ([`imcea`]) and the daily summary ([`summary`]). Both read folders in bounded memory
+//! ([`scan`]), render one [`table::Report`] model as text, Markdown, JSON or HTML
+//! ([`render`]), and can hide every address ([`anonymize`]).
+
+pub mod anonymize;
+pub mod imcea;
+pub mod queries;
+pub mod render;
+pub mod scan;
+pub mod summary;
+pub mod table;
+
+use chrono::{DateTime, Utc};
+
+use crate::ingest::RowFilter;
+use crate::query::compile::{Context, compile};
+use crate::query::time::Zone;
+use anonymize::Anonymizer;
+use table::{Cell, Report, Table};
+
+/// Reads `--since`/`--until` exactly as `-Start`/`-End` of Get-MessageTrackingLog (ISO or
+/// US dates, `(Get-Date).AddDays(-1)`; since inclusive, until exclusive).
+pub fn window(
+    since: Option<&str>,
+    until: Option<&str>,
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Result<RowFilter, String> {
+    let mut filter = RowFilter::default();
+    for (option, param, value) in [("--since", "-Start", since), ("--until", "-End", until)] {
+        let Some(value) = value else { continue };
+        let text = format!("Get-MessageTrackingLog {param} {value}");
+        let parsed = crate::query::parse(&text)
+            .and_then(|q| compile(&q, &Context { now, zone }, None))
+            .map_err(|e| format!("{option} {value}: {}", e.message))?;
+        filter.start_ms = filter.start_ms.or(parsed.filter.start_ms);
+        filter.end_ms = filter.end_ms.or(parsed.filter.end_ms);
+    }
+    if let (Some(s), Some(e)) = (filter.start_ms, filter.end_ms)
+        && e <= s
+    {
+        return Err(
+            "--until is not after --since, so nothing can match (--until is exclusive)".into(),
+        );
+    }
+    Ok(filter)
+}
+
+/// Replaces every address and DN in a report (tables with domains get domain tokens).
+pub fn anonymize_report(report: &mut Report, a: &Anonymizer) {
+    for t in report.sections.iter_mut().flat_map(|s| s.tables.iter_mut()) {
+        anonymize_table(t, a);
+    }
+    for n in &mut report.notes {
+        *n = a.text(n);
+    }
+}
+
+fn anonymize_table(t: &mut Table, a: &Anonymizer) {
+    let domain_cols: Vec<usize> = t
+        .headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.eq_ignore_ascii_case("domain"))
+        .map(|(i, _)| i)
+        .collect();
+    for row in &mut t.rows {
+        for (i, cell) in row.iter_mut().enumerate() {
+            if let Cell::Text(s) = cell {
+                *s = if domain_cols.contains(&i) {
+                    a.domain(s)
+                } else {
+                    a.text(s)
+                };
+            }
+        }
+    }
+    if let Some(q) = &mut t.query {
+        *q = a.text(q);
+    }
+}

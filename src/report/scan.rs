@@ -1,0 +1,208 @@
+//! Reading log folders for the batch reports in bounded memory: files are read in batches of
+//! about [`BATCH_BYTES`], only the columns the reports use are decoded, and every row is
+//! handed to a fold as a borrowed [`ReportRow`]. The frame of a batch is dropped before the
+//! next batch is read, so memory depends on the batch size and the fold's own state, not on
+//! the size of the folder.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use crate::frame::schema::{Column, ColumnSet};
+use crate::ingest::{
+    Diagnostic, FileReport, Progress, ReadError, ReadOptions, RowFilter, discover, read_files,
+};
+
+/// About this many bytes of log files are decoded at once.
+pub const BATCH_BYTES: u64 = 256 << 20;
+
+/// The columns the reports read.
+pub const REPORT_COLUMNS: [Column; 17] = [
+    Column::Timestamp,
+    Column::Server,
+    Column::EventId,
+    Column::Source,
+    Column::SourceContext,
+    Column::ConnectorId,
+    Column::MessageId,
+    Column::Sender,
+    Column::ReturnPath,
+    Column::Recipients,
+    Column::RecipientStatus,
+    Column::RelatedRecipientAddress,
+    Column::Reference,
+    Column::TotalBytes,
+    Column::Directionality,
+    Column::MessageSubject,
+    Column::Line,
+];
+
+/// One row, borrowed from the batch being read.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportRow<'a> {
+    pub timestamp_ms: i64,
+    pub server: &'a str,
+    pub event_id: &'a str,
+    pub source: &'a str,
+    pub source_context: &'a str,
+    pub connector_id: &'a str,
+    pub message_id: &'a str,
+    pub sender: &'a str,
+    pub return_path: &'a str,
+    pub recipients: &'a [String],
+    pub statuses: &'a [String],
+    pub related: &'a str,
+    pub reference: &'a [String],
+    pub total_bytes: Option<i64>,
+    pub directionality: &'a str,
+    pub subject: &'a str,
+}
+
+impl ReportRow<'_> {
+    /// True when the event id is one of `ids` (any case).
+    pub fn is(&self, ids: &[&str]) -> bool {
+        ids.iter().any(|id| self.event_id.eq_ignore_ascii_case(id))
+    }
+
+    /// The status logged for the `i`-th recipient (the first one when fewer were logged).
+    pub fn status_of(&self, i: usize) -> &str {
+        self.statuses
+            .get(i)
+            .or(self.statuses.first())
+            .map_or("", String::as_str)
+    }
+}
+
+/// What the scan read: per-file reports and every diagnostic.
+#[derive(Debug, Default)]
+pub struct ScanSummary {
+    pub files: Vec<FileReport>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub suppressed_diagnostics: u64,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// Reads `paths` batch by batch and calls `fold` for every row the filter keeps.
+pub fn scan_rows(
+    paths: &[PathBuf],
+    filter: &RowFilter,
+    progress: Option<Arc<dyn Progress>>,
+    mut fold: impl FnMut(&ReportRow<'_>),
+) -> Result<ScanSummary, ReadError> {
+    let size = |f: &crate::ingest::LogFile| std::fs::metadata(&f.path).map_or(0, |m| m.len());
+    let files = discover(paths)?;
+    let total: u64 = files.iter().map(size).sum();
+    if let Some(p) = &progress {
+        p.start(total);
+    }
+    let mut options = ReadOptions::default().with_filter(filter.clone());
+    options.columns = ColumnSet::of(REPORT_COLUMNS);
+    if let Some(p) = &progress {
+        options = options.with_progress(Arc::new(Forward(p.clone())));
+    }
+    let mut summary = ScanSummary {
+        bytes: total,
+        ..ScanSummary::default()
+    };
+    let mut batch = Vec::new();
+    let mut batch_bytes = 0u64;
+    let mut files = files.into_iter().peekable();
+    while let Some(file) = files.next() {
+        batch_bytes += size(&file);
+        batch.push(file);
+        if batch_bytes < BATCH_BYTES && files.peek().is_some() {
+            continue;
+        }
+        let ingest = read_files(std::mem::take(&mut batch), &options)?;
+        batch_bytes = 0;
+        summary.rows += ingest.frame.height() as u64;
+        fold_frame(&ingest.frame, &mut fold).map_err(ReadError::from)?;
+        summary.files.extend(ingest.files);
+        summary.diagnostics.extend(ingest.diagnostics);
+        summary.suppressed_diagnostics += ingest.suppressed_diagnostics;
+    }
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    Ok(summary)
+}
+
+/// Passes the reader's byte counts on to one progress bar that spans every batch.
+struct Forward(Arc<dyn Progress>);
+
+impl Progress for Forward {
+    fn start(&self, _total_bytes: u64) {}
+    fn advance(&self, bytes: u64) {
+        self.0.advance(bytes);
+    }
+    fn finish(&self) {}
+}
+
+fn text_column(df: &DataFrame, column: Column) -> PolarsResult<StringChunked> {
+    Ok(df
+        .column(column.name())?
+        .as_materialized_series()
+        .cast(&DataType::String)?
+        .str()?
+        .clone())
+}
+
+fn list_column(df: &DataFrame, column: Column) -> PolarsResult<Vec<Vec<String>>> {
+    crate::frame::access::string_lists(df, column)
+}
+
+fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsResult<()> {
+    let time = crate::frame::access::timestamps_ms(df)?;
+    let server = text_column(df, Column::Server)?;
+    let event = text_column(df, Column::EventId)?;
+    let source = text_column(df, Column::Source)?;
+    let context = text_column(df, Column::SourceContext)?;
+    let connector = text_column(df, Column::ConnectorId)?;
+    let message_id = text_column(df, Column::MessageId)?;
+    let sender = text_column(df, Column::Sender)?;
+    let return_path = text_column(df, Column::ReturnPath)?;
+    let related = text_column(df, Column::RelatedRecipientAddress)?;
+    let direction = text_column(df, Column::Directionality)?;
+    let subject = text_column(df, Column::MessageSubject)?;
+    let bytes = crate::frame::access::integers(df, Column::TotalBytes)?;
+    let recipients = list_column(df, Column::Recipients)?;
+    let statuses = list_column(df, Column::RecipientStatus)?;
+    let references = list_column(df, Column::Reference)?;
+    let mut iters = (
+        server.iter(),
+        event.iter(),
+        source.iter(),
+        context.iter(),
+        connector.iter(),
+        message_id.iter(),
+        sender.iter(),
+        return_path.iter(),
+        related.iter(),
+        direction.iter(),
+        subject.iter(),
+    );
+    for i in 0..df.height() {
+        let row = ReportRow {
+            timestamp_ms: time[i],
+            server: iters.0.next().flatten().unwrap_or(""),
+            event_id: iters.1.next().flatten().unwrap_or(""),
+            source: iters.2.next().flatten().unwrap_or(""),
+            source_context: iters.3.next().flatten().unwrap_or(""),
+            connector_id: iters.4.next().flatten().unwrap_or(""),
+            message_id: iters.5.next().flatten().unwrap_or(""),
+            sender: iters.6.next().flatten().unwrap_or(""),
+            return_path: iters.7.next().flatten().unwrap_or(""),
+            related: iters.8.next().flatten().unwrap_or(""),
+            directionality: iters.9.next().flatten().unwrap_or(""),
+            subject: iters.10.next().flatten().unwrap_or(""),
+            recipients: &recipients[i],
+            statuses: &statuses[i],
+            reference: &references[i],
+            total_bytes: bytes[i],
+        };
+        fold(&row);
+    }
+    Ok(())
+}
