@@ -223,7 +223,7 @@ fn run_imcea(args: &ImceaArgs) -> anyhow::Result<u8> {
         findings.iter_mut().for_each(|f| f.anonymize(a));
     }
     let text = match args.format {
-        ReportFormat::Text => imcea::text(&findings, directory.is_some()),
+        ReportFormat::Text => imcea::text(&findings, directory.is_some(), &s.zone),
         ReportFormat::Md => render::markdown(&imcea::report(&findings)),
         ReportFormat::Html => render::html(&imcea::report(&findings)),
         ReportFormat::Csv => imcea::csv(&findings)?,

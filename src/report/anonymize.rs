@@ -11,7 +11,7 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"[^\s<>,;()"'\[\]{}]+@([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+"#).expect("valid regex")
 });
 static DN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)/o=[^"\s]*(\s[^"/]*)*(/[a-z]+=[^"/]*)*"#).expect("valid regex")
+    Regex::new(r#"(?i)/o=[^"\s]*( [^"/\r\n]*)*(/[a-z]+=[^"/\r\n]*)*"#).expect("valid regex")
 });
 
 /// Replaces addresses and DNs with stable tokens.

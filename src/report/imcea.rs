@@ -124,6 +124,9 @@ impl ImceaCollector {
         if !g.addresses.iter().any(|a| a == address) {
             g.addresses.push(address.to_string());
         }
+        g.servers.insert(row.server.to_string());
+        g.first_ms = g.first_ms.min(row.timestamp_ms);
+        g.last_ms = g.last_ms.max(row.timestamp_ms);
         let new = g
             .pairs
             .insert((row.message_id.to_string(), address.to_lowercase()));
@@ -133,9 +136,6 @@ impl ImceaCollector {
         if !row.sender.is_empty() {
             g.senders.insert(row.sender.to_lowercase());
         }
-        g.first_ms = g.first_ms.min(row.timestamp_ms);
-        g.last_ms = g.last_ms.max(row.timestamp_ms);
-        g.servers.insert(row.server.to_string());
         *g.statuses.entry(Status::parse(status).line()).or_default() += 1;
         g.roles.insert(role);
         g.dsn_ids.extend(row.reference.iter().cloned());
@@ -260,14 +260,20 @@ impl ImceaFinding {
                 *s = a.text(s);
             }
         }
-        for s in [&mut self.suggested_mailbox, &mut self.fix]
-            .into_iter()
-            .flatten()
-        {
-            *s = a.text(s);
+        // Names are personal too: keep only the mailbox's address token, and say why
+        // without quoting names.
+        if let Some(m) = &mut self.suggested_mailbox {
+            let address = m
+                .rsplit_once('<')
+                .map_or(m.as_str(), |(_, rest)| rest.trim_end_matches('>'));
+            *m = a.text(address);
+            self.why = format!(
+                "matched by name ({} confidence; names hidden by --anonymize)",
+                self.confidence
+            );
         }
-        if !self.legacy_exchange_dn.starts_with('/') {
-            self.legacy_exchange_dn = a.text(&self.legacy_exchange_dn);
+        if let Some(fix) = &mut self.fix {
+            *fix = a.text(fix);
         }
     }
 }
@@ -288,8 +294,18 @@ fn intro(findings: &[ImceaFinding]) -> Vec<String> {
 
 /// The findings as text blocks, worst first: the decoded DN, who and when, the owner guess,
 /// and the fix line.
-pub fn text(findings: &[ImceaFinding], has_directory: bool) -> String {
+pub fn text(
+    findings: &[ImceaFinding],
+    has_directory: bool,
+    zone: &crate::query::time::Zone,
+) -> String {
     use std::fmt::Write as _;
+    let local = |iso: &str| {
+        chrono::DateTime::parse_from_rfc3339(iso).map_or_else(
+            |_| iso.to_string(),
+            |t| zone.format(t.with_timezone(&chrono::Utc)),
+        )
+    };
     let mut out = String::new();
     let _ = writeln!(out, "{TITLE}\n{}", "=".repeat(TITLE.len()));
     for line in intro(findings) {
@@ -317,8 +333,8 @@ pub fn text(findings: &[ImceaFinding], has_directory: bool) -> String {
         let _ = writeln!(
             out,
             "   seen:     {} → {} on {}",
-            f.first_seen,
-            f.last_seen,
+            local(&f.first_seen),
+            local(&f.last_seen),
             f.servers.join(", ")
         );
         let shown: Vec<&str> = f.senders.iter().take(5).map(String::as_str).collect();

@@ -262,7 +262,7 @@ impl SummaryCollector {
         let o = self.options.clone();
         let rule = o.count;
         let mut excluded = 0usize;
-        let messages: Vec<&Msg> = self
+        let mut messages: Vec<&Msg> = self
             .messages
             .values()
             .filter(|m| {
@@ -271,6 +271,12 @@ impl SummaryCollector {
                 !drop
             })
             .collect();
+        // A fixed order, so examples and ties come out the same on every run.
+        messages.sort_by(|a, b| {
+            a.received_ms
+                .cmp(&b.received_ms)
+                .then_with(|| a.id.cmp(&b.id))
+        });
         // A count under the rule: 1 per message with any, or the number of recipients.
         let n = |k: usize| -> u64 {
             match rule {

@@ -10,6 +10,7 @@ mod projection;
 mod query;
 mod real_logs;
 mod replay;
+mod report;
 mod roundtrip;
 mod sample_logs;
 mod scenarios;
