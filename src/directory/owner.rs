@@ -203,6 +203,11 @@ pub fn x500_fix(directory: &Directory, id: ObjectId, dn: &str) -> String {
     } else {
         &r.primary_smtp_address
     };
+    fix_line(cmdlet, identity, dn)
+}
+
+/// `CMDLET -Identity "IDENTITY" -EmailAddresses @{add="X500:DN"}`, quotes escaped for the shell.
+pub fn fix_line(cmdlet: &str, identity: &str, dn: &str) -> String {
     format!(
         "{cmdlet} -Identity \"{}\" -EmailAddresses @{{add=\"X500:{}\"}}",
         identity.replace('"', "`\""),

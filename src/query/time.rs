@@ -60,6 +60,15 @@ impl Zone {
         direct.or_else(|| self.to_utc(naive + chrono::Duration::hours(1)))
     }
 
+    /// Milliseconds since the epoch formatted as [`Zone::format`] does (UTC ISO when out of
+    /// range).
+    pub fn format_ms(&self, ms: i64) -> String {
+        match DateTime::<Utc>::from_timestamp_millis(ms) {
+            Some(t) => self.format(t),
+            None => crate::format::time::format_timestamp_ms(ms),
+        }
+    }
+
     /// A UTC instant as wall-clock time in this zone.
     pub fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
         match self {

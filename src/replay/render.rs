@@ -3,15 +3,12 @@
 
 use std::fmt::Write;
 
-use chrono::{DateTime, Utc};
-
 use super::explain::{Explanation, RecipientOutcome};
 use super::trail::{Hop, Journey};
 use crate::query::time::Zone;
 
 fn time(ms: i64, zone: Zone) -> String {
-    let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
-    let full = zone.format(t);
+    let full = zone.format_ms(ms);
     // `2026-11-20T10:00:05.123+01:00` → `2026-11-20 10:00:05.123`
     full.get(..23).unwrap_or(&full).replace('T', " ")
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::scan::ReportRow;
 use crate::directory::Directory;
-use crate::directory::owner::{Confidence, guess_owner, x500_fix};
+use crate::directory::owner::{Confidence, fix_line, guess_owner, x500_fix};
 use crate::format::imcea;
 use crate::format::time::format_timestamp_ms;
 use crate::ingest::{FieldCondition, FieldTest, RowFilter};
@@ -34,6 +34,11 @@ pub struct ImceaFinding {
     pub senders: Vec<String>,
     pub first_seen: String,
     pub last_seen: String,
+    /// `first_seen` and `last_seen` in ms, for printing in another zone.
+    #[serde(skip)]
+    pub first_ms: i64,
+    #[serde(skip)]
+    pub last_ms: i64,
     pub servers: Vec<String>,
     /// The status logged (the most frequent one), e.g. `550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found`.
     pub status: String,
@@ -220,6 +225,8 @@ fn finding(g: Group, dsn_ids: &HashSet<String>, directory: Option<&Directory>) -
         senders: g.senders.into_iter().collect(),
         first_seen: format_timestamp_ms(g.first_ms),
         last_seen: format_timestamp_ms(g.last_ms),
+        first_ms: g.first_ms,
+        last_ms: g.last_ms,
         servers: g.servers.into_iter().collect(),
         status,
         suggested_mailbox: suggested,
@@ -300,12 +307,6 @@ pub fn text(
     zone: &crate::query::time::Zone,
 ) -> String {
     use std::fmt::Write as _;
-    let local = |iso: &str| {
-        chrono::DateTime::parse_from_rfc3339(iso).map_or_else(
-            |_| iso.to_string(),
-            |t| zone.format(t.with_timezone(&chrono::Utc)),
-        )
-    };
     let mut out = String::new();
     let _ = writeln!(out, "{TITLE}\n{}", "=".repeat(TITLE.len()));
     for line in intro(findings) {
@@ -333,8 +334,8 @@ pub fn text(
         let _ = writeln!(
             out,
             "   seen:     {} → {} on {}",
-            local(&f.first_seen),
-            local(&f.last_seen),
+            zone.format_ms(f.first_ms),
+            zone.format_ms(f.last_ms),
             f.servers.join(", ")
         );
         let shown: Vec<&str> = f.senders.iter().take(5).map(String::as_str).collect();
@@ -366,11 +367,8 @@ pub fn text(
                 let _ = writeln!(out, "   fix:      {fix}");
             }
             None if !has_directory && matches!(f.kind.as_str(), "EX" | "X500") => {
-                let _ = writeln!(
-                    out,
-                    "   fix:      Set-Mailbox -Identity \"<mailbox>\" -EmailAddresses @{{add=\"X500:{}\"}}",
-                    f.legacy_exchange_dn
-                );
+                let template = fix_line("Set-Mailbox", "<mailbox>", &f.legacy_exchange_dn);
+                let _ = writeln!(out, "   fix:      {template}");
             }
             None => {}
         }

@@ -149,10 +149,6 @@ fn text_column(df: &DataFrame, column: Column) -> PolarsResult<StringChunked> {
         .clone())
 }
 
-fn list_column(df: &DataFrame, column: Column) -> PolarsResult<Vec<Vec<String>>> {
-    crate::frame::access::string_lists(df, column)
-}
-
 fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsResult<()> {
     let time = crate::frame::access::timestamps_ms(df)?;
     let server = text_column(df, Column::Server)?;
@@ -167,9 +163,9 @@ fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsRe
     let direction = text_column(df, Column::Directionality)?;
     let subject = text_column(df, Column::MessageSubject)?;
     let bytes = crate::frame::access::integers(df, Column::TotalBytes)?;
-    let recipients = list_column(df, Column::Recipients)?;
-    let statuses = list_column(df, Column::RecipientStatus)?;
-    let references = list_column(df, Column::Reference)?;
+    let recipients = crate::frame::access::string_lists(df, Column::Recipients)?;
+    let statuses = crate::frame::access::string_lists(df, Column::RecipientStatus)?;
+    let references = crate::frame::access::string_lists(df, Column::Reference)?;
     let mut iters = (
         server.iter(),
         event.iter(),

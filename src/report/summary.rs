@@ -14,7 +14,6 @@ use chrono::{DateTime, Timelike, Utc};
 use super::queries::QueryBook;
 use super::scan::ReportRow;
 use super::table::{Cell, Report, Section, Table};
-use crate::format::time::format_timestamp_ms;
 use crate::query::time::Zone;
 use crate::replay::status::Status;
 
@@ -303,44 +302,31 @@ impl SummaryCollector {
             rule.rule(),
             &["Event", &capital(rule.unit())],
         );
-        let sums: [(&str, u64, &str); 7] = [
-            (
-                "received",
-                messages.iter().map(|m| received_k(m)).sum(),
-                "received",
-            ),
+        let sums: [(&str, u64); 7] = [
+            ("received", messages.iter().map(|m| received_k(m)).sum()),
             (
                 "delivered",
                 messages.iter().map(|m| n(m.delivered.len())).sum(),
-                "delivered",
             ),
             (
                 "sent out of the organization",
                 messages.iter().map(|m| n(m.sent.len())).sum(),
-                "sent",
             ),
-            (
-                "failed",
-                messages.iter().map(|m| n(m.failed.len())).sum(),
-                "failed",
-            ),
+            ("failed", messages.iter().map(|m| n(m.failed.len())).sum()),
             (
                 "deferred",
                 messages.iter().map(|m| n(m.deferred.len())).sum(),
-                "deferred",
             ),
             (
                 "expanded (groups)",
                 messages.iter().map(|m| n(m.expanded.len())).sum(),
-                "expanded",
             ),
             (
                 "redirected",
                 messages.iter().map(|m| n(m.redirected.len())).sum(),
-                "redirected",
             ),
         ];
-        for (label, value, _) in &sums {
+        for (label, value) in &sums {
             totals.row(vec![Cell::from(*label), Cell::from(*value)]);
         }
         totals.query = book.totals(rule);
@@ -437,7 +423,6 @@ impl SummaryCollector {
             ),
             &["Directionality", &capital(rule.unit())],
             dirs,
-            usize::MAX,
         )
         .with_query(book.directionality(rule));
         let receive_connectors = ranked(
@@ -446,7 +431,6 @@ impl SummaryCollector {
             &conn_rule,
             &["Connector", &capital(rule.unit())],
             recv_conn,
-            usize::MAX,
         );
         let send_connectors = ranked(
             "send_connectors",
@@ -454,7 +438,6 @@ impl SummaryCollector {
             &conn_rule,
             &["Connector", &capital(rule.unit())],
             send_conn,
-            usize::MAX,
         );
 
         // Top senders, recipients, domains.
@@ -630,7 +613,6 @@ impl SummaryCollector {
             ),
             &["Reason", &capital(rule.unit())],
             by_reason,
-            usize::MAX,
         );
 
         // Distribution groups.
@@ -724,8 +706,8 @@ impl SummaryCollector {
             coverage.row(vec![
                 server.clone().into(),
                 c.rows.into(),
-                stamp(&o.zone, c.first_ms).into(),
-                stamp(&o.zone, c.last_ms).into(),
+                o.zone.format_ms(c.first_ms).into(),
+                o.zone.format_ms(c.last_ms).into(),
                 missing.into(),
             ]);
         }
@@ -792,12 +774,11 @@ fn ranked(
     rule: &str,
     headers: &[&str],
     counts: BTreeMap<String, u64>,
-    top: usize,
 ) -> Table {
     let mut t = Table::new(key, title, rule, headers);
     let mut list: Vec<_> = counts.into_iter().collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for (k, v) in list.into_iter().take(top) {
+    for (k, v) in list {
         t.row(vec![k.into(), v.into()]);
     }
     t
@@ -906,13 +887,6 @@ fn latency_row(t: &mut Table, label: &str, values: &mut [i64]) {
         seconds(percentile(values, 99.0)),
         seconds(values.last().copied()),
     ]);
-}
-
-fn stamp(zone: &Zone, ms: i64) -> String {
-    match DateTime::<Utc>::from_timestamp_millis(ms) {
-        Some(t) if *zone != Zone::Named(chrono_tz::Tz::UTC) => zone.format(t),
-        _ => format_timestamp_ms(ms),
-    }
 }
 
 /// Whole UTC hours without rows between a server's first and last row, as ranges.
