@@ -267,7 +267,8 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
         s.filter.start_ms,
         s.filter.end_ms,
         args.exclude_noise,
-    );
+    )
+    .hours_in(&s.zone.label());
     let mut report = collector.finish(&book);
     report.notes.insert(
         0,

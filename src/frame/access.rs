@@ -2,6 +2,7 @@
 //! journey and replay code, and tests).
 
 use polars::prelude::*;
+use polars_arrow::array::{Array, ListArray, Utf8ViewArray};
 
 use super::schema::Column;
 
@@ -35,6 +36,50 @@ pub fn string_lists(df: &DataFrame, column: Column) -> PolarsResult<Vec<Vec<Stri
         out.push(values);
     }
     Ok(out)
+}
+
+/// A list-of-strings column read in place: the members are borrowed from the frame's
+/// arrays, so a fold over millions of rows copies no strings.
+pub struct StringListView<'a> {
+    chunks: Vec<(&'a ListArray<i64>, &'a Utf8ViewArray)>,
+    /// The first row of each chunk, and the row count at the end.
+    starts: Vec<usize>,
+}
+
+impl<'a> StringListView<'a> {
+    /// Views `column` of `df`; fails if it is not a list of strings.
+    pub fn new(df: &'a DataFrame, column: Column) -> PolarsResult<StringListView<'a>> {
+        let lists = df.column(column.name())?.list()?;
+        let mut chunks = Vec::new();
+        let mut starts = vec![0];
+        for array in lists.downcast_iter() {
+            let values = array
+                .values()
+                .as_any()
+                .downcast_ref::<Utf8ViewArray>()
+                .ok_or_else(
+                    || polars_err!(SchemaMismatch: "{} is not a list of strings", column.name()),
+                )?;
+            chunks.push((array, values));
+            starts.push(starts.last().copied().unwrap_or(0) + array.len());
+        }
+        Ok(StringListView { chunks, starts })
+    }
+
+    /// Replaces `out` with the members of row `row` (nothing for a null or missing row).
+    pub fn fill(&self, row: usize, out: &mut Vec<&'a str>) {
+        out.clear();
+        let chunk = self.starts.partition_point(|&s| s <= row).saturating_sub(1);
+        let Some((array, values)) = self.chunks.get(chunk) else {
+            return;
+        };
+        let i = row - self.starts[chunk];
+        if i >= array.len() || array.is_null(i) {
+            return;
+        }
+        let (start, end) = array.offsets().start_end(i);
+        out.extend((start..end).map(|j| values.value(j)));
+    }
 }
 
 /// The EventData column as (key, value) pairs per row.

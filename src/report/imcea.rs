@@ -143,7 +143,8 @@ impl ImceaCollector {
         }
         *g.statuses.entry(Status::parse(status).line()).or_default() += 1;
         g.roles.insert(role);
-        g.dsn_ids.extend(row.reference.iter().cloned());
+        g.dsn_ids
+            .extend(row.reference.iter().map(|r| r.to_string()));
         if g.examples.len() < 5 && !g.examples.iter().any(|m| m == row.message_id) {
             g.examples.push(row.message_id.to_string());
         }

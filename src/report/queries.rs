@@ -11,6 +11,8 @@ pub struct QueryBook {
     paths: String,
     window: String,
     noise_note: bool,
+    /// Set when the report's hours are in a zone other than UTC (polars SQL buckets in UTC).
+    zone_note: Option<String>,
 }
 
 /// Quotes a word for a POSIX shell when it needs it.
@@ -59,10 +61,23 @@ impl QueryBook {
             paths,
             window,
             noise_note: exclude_noise,
+            zone_note: None,
         }
     }
 
+    /// Says on the hourly query that its hours are UTC when the report's are in `zone`.
+    pub fn hours_in(mut self, zone: &str) -> QueryBook {
+        self.zone_note = (zone != "UTC").then(|| {
+            format!("   # hours in UTC; the table's are {zone} (--tz UTC makes them match)")
+        });
+        self
+    }
+
     fn line(&self, sql: String) -> Option<String> {
+        self.line_noting(sql, "")
+    }
+
+    fn line_noting(&self, sql: String, extra: &str) -> Option<String> {
         self.enabled.then(|| {
             let note = if self.noise_note {
                 "   # noise is not left out here"
@@ -70,7 +85,7 @@ impl QueryBook {
                 ""
             };
             format!(
-                "msgtrack query {} --sql {}{note}",
+                "msgtrack query {} --sql {}{note}{extra}",
                 self.paths,
                 shell_quote(&sql)
             )
@@ -107,10 +122,13 @@ impl QueryBook {
             CountRule::PerMessage => "count(*)",
             CountRule::PerRecipient => "sum(n)",
         };
-        self.line(format!(
-            "SELECT strftime(first, '%Y-%m-%d %H:00') AS hour, {unit} AS received FROM (SELECT lower(MessageId) AS m, min(Timestamp) AS first, max(RecipientCount) AS n FROM logs WHERE EventId IN ('RECEIVE', 'SUBMIT'){} GROUP BY lower(MessageId)) GROUP BY hour ORDER BY hour",
-            self.window
-        ))
+        self.line_noting(
+            format!(
+                "SELECT strftime(first, '%Y-%m-%d %H:00') AS hour, {unit} AS received FROM (SELECT lower(MessageId) AS m, min(Timestamp) AS first, max(RecipientCount) AS n FROM logs WHERE EventId IN ('RECEIVE', 'SUBMIT'){} GROUP BY lower(MessageId)) GROUP BY hour ORDER BY hour",
+                self.window
+            ),
+            self.zone_note.as_deref().unwrap_or(""),
+        )
     }
 
     /// Received messages by the directionality of their first RECEIVE.

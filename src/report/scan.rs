@@ -9,16 +9,17 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use crate::frame::access::StringListView;
 use crate::frame::schema::{Column, ColumnSet};
 use crate::ingest::{
     Diagnostic, FileReport, Progress, ReadError, ReadOptions, RowFilter, discover, read_files,
 };
 
 /// About this many bytes of log files are decoded at once.
-pub const BATCH_BYTES: u64 = 256 << 20;
+pub const BATCH_BYTES: u64 = 64 << 20;
 
 /// The columns the reports read.
-pub const REPORT_COLUMNS: [Column; 17] = [
+pub const REPORT_COLUMNS: [Column; 15] = [
     Column::Timestamp,
     Column::Server,
     Column::EventId,
@@ -34,8 +35,6 @@ pub const REPORT_COLUMNS: [Column; 17] = [
     Column::Reference,
     Column::TotalBytes,
     Column::Directionality,
-    Column::MessageSubject,
-    Column::Line,
 ];
 
 /// One row, borrowed from the batch being read.
@@ -50,13 +49,12 @@ pub struct ReportRow<'a> {
     pub message_id: &'a str,
     pub sender: &'a str,
     pub return_path: &'a str,
-    pub recipients: &'a [String],
-    pub statuses: &'a [String],
+    pub recipients: &'a [&'a str],
+    pub statuses: &'a [&'a str],
     pub related: &'a str,
-    pub reference: &'a [String],
+    pub reference: &'a [&'a str],
     pub total_bytes: Option<i64>,
     pub directionality: &'a str,
-    pub subject: &'a str,
 }
 
 impl ReportRow<'_> {
@@ -70,7 +68,8 @@ impl ReportRow<'_> {
         self.statuses
             .get(i)
             .or(self.statuses.first())
-            .map_or("", String::as_str)
+            .copied()
+            .unwrap_or("")
     }
 }
 
@@ -85,6 +84,9 @@ pub struct ScanSummary {
 }
 
 /// Reads `paths` batch by batch and calls `fold` for every row the filter keeps.
+///
+/// A reader thread decodes the next batch while `fold` runs over the current one; the
+/// channel between them holds one batch, so at most three batches are alive at once.
 pub fn scan_rows(
     paths: &[PathBuf],
     filter: &RowFilter,
@@ -102,27 +104,47 @@ pub fn scan_rows(
     if let Some(p) = &progress {
         options = options.with_progress(Arc::new(Forward(p.clone())));
     }
+    let mut batches: Vec<Vec<crate::ingest::LogFile>> = Vec::new();
+    let mut batch_bytes = 0u64;
+    for file in files {
+        let bytes = size(&file);
+        match batches.last_mut() {
+            Some(batch) if batch_bytes + bytes <= BATCH_BYTES || batch.is_empty() => {
+                batch.push(file);
+                batch_bytes += bytes;
+            }
+            _ => {
+                batches.push(vec![file]);
+                batch_bytes = bytes;
+            }
+        }
+    }
     let mut summary = ScanSummary {
         bytes: total,
         ..ScanSummary::default()
     };
-    let mut batch = Vec::new();
-    let mut batch_bytes = 0u64;
-    let mut files = files.into_iter().peekable();
-    while let Some(file) = files.next() {
-        batch_bytes += size(&file);
-        batch.push(file);
-        if batch_bytes < BATCH_BYTES && files.peek().is_some() {
-            continue;
+    std::thread::scope(|scope| -> Result<(), ReadError> {
+        let (send, receive) = std::sync::mpsc::sync_channel(1);
+        let options = &options;
+        scope.spawn(move || {
+            for batch in batches {
+                let read = read_files(batch, options);
+                let failed = read.is_err();
+                if send.send(read).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for read in receive {
+            let ingest = read?;
+            summary.rows += ingest.frame.height() as u64;
+            fold_frame(&ingest.frame, &mut fold).map_err(ReadError::from)?;
+            summary.files.extend(ingest.files);
+            summary.diagnostics.extend(ingest.diagnostics);
+            summary.suppressed_diagnostics += ingest.suppressed_diagnostics;
         }
-        let ingest = read_files(std::mem::take(&mut batch), &options)?;
-        batch_bytes = 0;
-        summary.rows += ingest.frame.height() as u64;
-        fold_frame(&ingest.frame, &mut fold).map_err(ReadError::from)?;
-        summary.files.extend(ingest.files);
-        summary.diagnostics.extend(ingest.diagnostics);
-        summary.suppressed_diagnostics += ingest.suppressed_diagnostics;
-    }
+        Ok(())
+    })?;
     if let Some(p) = &progress {
         p.finish();
     }
@@ -161,11 +183,11 @@ fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsRe
     let return_path = text_column(df, Column::ReturnPath)?;
     let related = text_column(df, Column::RelatedRecipientAddress)?;
     let direction = text_column(df, Column::Directionality)?;
-    let subject = text_column(df, Column::MessageSubject)?;
     let bytes = crate::frame::access::integers(df, Column::TotalBytes)?;
-    let recipients = crate::frame::access::string_lists(df, Column::Recipients)?;
-    let statuses = crate::frame::access::string_lists(df, Column::RecipientStatus)?;
-    let references = crate::frame::access::string_lists(df, Column::Reference)?;
+    let recipients = StringListView::new(df, Column::Recipients)?;
+    let statuses = StringListView::new(df, Column::RecipientStatus)?;
+    let references = StringListView::new(df, Column::Reference)?;
+    let (mut rcpt, mut stat, mut refs) = (Vec::new(), Vec::new(), Vec::new());
     let mut iters = (
         server.iter(),
         event.iter(),
@@ -177,9 +199,11 @@ fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsRe
         return_path.iter(),
         related.iter(),
         direction.iter(),
-        subject.iter(),
     );
     for i in 0..df.height() {
+        recipients.fill(i, &mut rcpt);
+        statuses.fill(i, &mut stat);
+        references.fill(i, &mut refs);
         let row = ReportRow {
             timestamp_ms: time[i],
             server: iters.0.next().flatten().unwrap_or(""),
@@ -192,10 +216,9 @@ fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsRe
             return_path: iters.7.next().flatten().unwrap_or(""),
             related: iters.8.next().flatten().unwrap_or(""),
             directionality: iters.9.next().flatten().unwrap_or(""),
-            subject: iters.10.next().flatten().unwrap_or(""),
-            recipients: &recipients[i],
-            statuses: &statuses[i],
-            reference: &references[i],
+            recipients: &rcpt,
+            statuses: &stat,
+            reference: &refs,
             total_bytes: bytes[i],
         };
         fold(&row);

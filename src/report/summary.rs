@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Timelike, Utc};
 
+use super::intern::{Interner, Text, VecMap, VecSet};
 use super::queries::QueryBook;
 use super::scan::ReportRow;
 use super::table::{Cell, Report, Section, Table};
@@ -61,21 +62,21 @@ pub struct SummaryOptions {
 struct Msg {
     id: String,
     received_ms: Option<i64>,
-    sender: String,
-    return_path: String,
+    sender: Text,
+    return_path: Text,
     bytes: i64,
-    directionality: String,
-    recipients: BTreeSet<String>,
-    delivered: BTreeMap<String, i64>,
-    sent: BTreeMap<String, i64>,
-    failed: BTreeMap<String, String>,
-    deferred: BTreeMap<String, String>,
-    expanded: BTreeSet<String>,
-    redirected: BTreeSet<String>,
-    receive_connectors: BTreeSet<String>,
-    send_connectors: BTreeSet<String>,
+    directionality: Text,
+    recipients: VecSet,
+    delivered: VecMap<i64>,
+    sent: VecMap<i64>,
+    failed: VecMap<Text>,
+    deferred: VecMap<Text>,
+    expanded: VecSet,
+    redirected: VecSet,
+    receive_connectors: VecSet,
+    send_connectors: VecSet,
     /// Per server: first arrival and last hand-off.
-    per_server: BTreeMap<String, (Option<i64>, Option<i64>)>,
+    per_server: VecMap<Span>,
 }
 
 /// How well one server's logs cover the period.
@@ -92,10 +93,76 @@ pub struct SummaryCollector {
     options: SummaryOptions,
     messages: HashMap<String, Msg>,
     coverage: BTreeMap<String, Coverage>,
+    strings: Interner,
+    /// Reused buffers for lower-cased keys.
+    key: String,
+    scratch: String,
 }
 
-fn lower(s: &str) -> String {
-    s.to_lowercase()
+/// `s` in lower case, written into `buf` unless it already is (no allocation per row).
+fn lower_in<'b>(buf: &'b mut String, s: &'b str) -> &'b str {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return s;
+    }
+    buf.clear();
+    if s.is_ascii() {
+        buf.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        buf.extend(s.chars().flat_map(char::to_lowercase));
+    }
+    buf
+}
+
+fn keep_earliest(map: &mut VecMap<i64>, strings: &mut Interner, key: &str, t: i64) {
+    match map.get_mut(key) {
+        Some(e) => *e = (*e).min(t),
+        None => {
+            map.insert(strings.get(key), t);
+        }
+    }
+}
+
+/// On one server: a message's first arrival and last hand-off.
+type Span = (Option<i64>, Option<i64>);
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// The events the summary counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Receive,
+    Submit,
+    Deliver,
+    Send,
+    SendExternal,
+    Fail,
+    Defer,
+    Expand,
+    Redirect,
+}
+
+impl Event {
+    fn of(event_id: &str) -> Option<Event> {
+        const ALL: [(&str, Event); 9] = [
+            ("RECEIVE", Event::Receive),
+            ("SUBMIT", Event::Submit),
+            ("DELIVER", Event::Deliver),
+            ("SEND", Event::Send),
+            ("SENDEXTERNAL", Event::SendExternal),
+            ("FAIL", Event::Fail),
+            ("DEFER", Event::Defer),
+            ("EXPAND", Event::Expand),
+            ("REDIRECT", Event::Redirect),
+        ];
+        ALL.iter()
+            .find(|(id, _)| event_id.eq_ignore_ascii_case(id))
+            .map(|&(_, e)| e)
+    }
 }
 
 /// True for an address of Exchange's own traffic: health and system mailboxes, the
@@ -120,10 +187,9 @@ fn is_null_sender(sender: &str, return_path: &str) -> bool {
     s.is_empty() || s == "<>" || return_path.trim() == "<>"
 }
 
-fn domain_of(address: &str) -> String {
-    address
-        .rsplit_once('@')
-        .map_or_else(|| "(none)".to_string(), |(_, d)| d.to_lowercase())
+/// The domain of an already lower-cased address.
+fn domain_of(address: &str) -> &str {
+    address.rsplit_once('@').map_or("(none)", |(_, d)| d)
 }
 
 impl SummaryCollector {
@@ -132,19 +198,25 @@ impl SummaryCollector {
             options,
             messages: HashMap::new(),
             coverage: BTreeMap::new(),
+            strings: Interner::default(),
+            key: String::new(),
+            scratch: String::new(),
         }
     }
 
     /// Looks at one row.
     pub fn add(&mut self, row: &ReportRow<'_>) {
-        let cov = self
-            .coverage
-            .entry(row.server.to_string())
-            .or_insert_with(|| Coverage {
-                first_ms: i64::MAX,
-                last_ms: i64::MIN,
-                ..Coverage::default()
-            });
+        let cov = match self.coverage.get_mut(row.server) {
+            Some(cov) => cov,
+            None => self
+                .coverage
+                .entry(row.server.to_string())
+                .or_insert_with(|| Coverage {
+                    first_ms: i64::MAX,
+                    last_ms: i64::MIN,
+                    ..Coverage::default()
+                }),
+        };
         cov.first_ms = cov.first_ms.min(row.timestamp_ms);
         cov.last_ms = cov.last_ms.max(row.timestamp_ms);
         cov.rows += 1;
@@ -152,77 +224,87 @@ impl SummaryCollector {
         if row.message_id.is_empty() {
             return;
         }
-        let m = self
-            .messages
-            .entry(lower(row.message_id))
-            .or_insert_with(|| Msg {
+        let key = lower_in(&mut self.key, row.message_id);
+        let m = match self.messages.get_mut(key) {
+            Some(m) => m,
+            None => self.messages.entry(key.to_string()).or_insert_with(|| Msg {
                 id: row.message_id.to_string(),
                 ..Msg::default()
-            });
+            }),
+        };
+        let buf = &mut self.scratch;
+        let strings = &mut self.strings;
         if m.sender.is_empty() && !row.sender.is_empty() && !row.is(&["DSN"]) {
-            m.sender = lower(row.sender);
+            m.sender = strings.get(lower_in(buf, row.sender));
         }
         if m.return_path.is_empty() && !row.return_path.is_empty() {
-            m.return_path = row.return_path.to_string();
+            m.return_path = strings.get(row.return_path);
         }
         let t = row.timestamp_ms;
-        let server = row.server.to_string();
-        let ev = row.event_id.to_ascii_uppercase();
-        match ev.as_str() {
-            "RECEIVE" | "SUBMIT" => {
+        let Some(event) = Event::of(row.event_id) else {
+            return;
+        };
+        match event {
+            Event::Receive | Event::Submit => {
                 if m.received_ms.is_none_or(|r| t < r) {
                     m.received_ms = Some(t);
                     if !row.directionality.is_empty() {
-                        m.directionality = row.directionality.to_string();
+                        m.directionality = strings.get(row.directionality);
                     }
                 }
-                if ev == "RECEIVE" {
-                    m.recipients.extend(row.recipients.iter().map(|r| lower(r)));
+                if event == Event::Receive {
+                    for r in row.recipients {
+                        m.recipients.insert_str(strings, lower_in(buf, r));
+                    }
                     if row.source.eq_ignore_ascii_case("SMTP") && !row.connector_id.is_empty() {
-                        m.receive_connectors.insert(row.connector_id.to_string());
+                        m.receive_connectors.insert_str(strings, row.connector_id);
                     }
                 }
                 if let Some(b) = row.total_bytes {
                     m.bytes = m.bytes.max(b);
                 }
-                let s = m.per_server.entry(server).or_default();
+                let s = m.per_server.get_or_default(strings, row.server);
                 s.0 = Some(s.0.map_or(t, |x| x.min(t)));
             }
-            "DELIVER" => {
+            Event::Deliver => {
                 for r in row.recipients {
-                    let e = m.delivered.entry(lower(r)).or_insert(t);
-                    *e = (*e).min(t);
+                    keep_earliest(&mut m.delivered, strings, lower_in(buf, r), t);
                 }
-                let s = m.per_server.entry(server).or_default();
+                let s = m.per_server.get_or_default(strings, row.server);
                 s.1 = Some(s.1.map_or(t, |x| x.max(t)));
             }
-            "SEND" | "SENDEXTERNAL" => {
-                let external = ev == "SENDEXTERNAL"
+            Event::Send | Event::SendExternal => {
+                let external = event == Event::SendExternal
                     || (row.source.eq_ignore_ascii_case("SMTP")
                         && !row.connector_id.starts_with("Intra-Organization")
-                        && !row.connector_id.to_ascii_lowercase().contains("inbound")
+                        && !contains_ignore_ascii_case(row.connector_id, "inbound")
                         && !row.directionality.eq_ignore_ascii_case("Incoming"));
                 if external {
                     for r in row.recipients {
-                        let e = m.sent.entry(lower(r)).or_insert(t);
-                        *e = (*e).min(t);
+                        keep_earliest(&mut m.sent, strings, lower_in(buf, r), t);
                     }
                 }
-                if ev == "SEND" && !row.connector_id.is_empty() {
-                    m.send_connectors.insert(row.connector_id.to_string());
+                if event == Event::Send && !row.connector_id.is_empty() {
+                    m.send_connectors.insert_str(strings, row.connector_id);
                 }
-                let s = m.per_server.entry(server).or_default();
+                let s = m.per_server.get_or_default(strings, row.server);
                 s.1 = Some(s.1.map_or(t, |x| x.max(t)));
             }
-            "FAIL" => {
+            Event::Fail => {
                 for (i, r) in row.recipients.iter().enumerate() {
-                    m.failed
-                        .entry(lower(r))
-                        .or_insert_with(|| Status::parse(row.status_of(i)).line());
+                    let r = lower_in(buf, r);
+                    if !m.failed.contains_key(r) {
+                        let line = Status::parse(row.status_of(i)).line();
+                        m.failed.insert(strings.get(r), strings.get(&line));
+                    }
                 }
             }
-            "DEFER" => {
+            Event::Defer => {
                 for (i, r) in row.recipients.iter().enumerate() {
+                    let r = lower_in(buf, r);
+                    if m.deferred.contains_key(r) {
+                        continue;
+                    }
                     let status = Status::parse(row.status_of(i));
                     let reason = if !row.source_context.is_empty()
                         && !row.source_context.contains(';')
@@ -232,18 +314,19 @@ impl SummaryCollector {
                     } else {
                         status.line()
                     };
-                    m.deferred.entry(lower(r)).or_insert(reason);
+                    m.deferred.insert(strings.get(r), strings.get(&reason));
                 }
             }
-            "EXPAND" if !row.related.is_empty() => {
-                m.expanded.insert(lower(row.related));
+            Event::Expand => {
+                if !row.related.is_empty() {
+                    m.expanded.insert_str(strings, lower_in(buf, row.related));
+                }
             }
-            "REDIRECT" => {
+            Event::Redirect => {
                 for r in row.recipients {
-                    m.redirected.insert(lower(r));
+                    m.redirected.insert_str(strings, lower_in(buf, r));
                 }
             }
-            _ => {}
         }
     }
 
@@ -257,7 +340,7 @@ impl SummaryCollector {
     }
 
     /// Builds the report.
-    pub fn finish(self, book: &QueryBook) -> Report {
+    pub fn finish(&self, book: &QueryBook) -> Report {
         let o = self.options.clone();
         let rule = o.count;
         let mut excluded = 0usize;
@@ -334,28 +417,29 @@ impl SummaryCollector {
         // Volume over time.
         let mut per_hour: BTreeMap<String, (u64, i64)> = BTreeMap::new();
         let mut per_day: BTreeMap<String, (u64, i64)> = BTreeMap::new();
+        // Counted per UTC quarter hour first (every zone's offset is a whole number of
+        // quarters), then each quarter is labelled once in the report's zone.
+        const QUARTER_MS: i64 = 15 * 60_000;
+        let mut per_quarter: HashMap<i64, (u64, i64)> = HashMap::new();
         for m in &messages {
-            let Some(t) = m
-                .received_ms
-                .and_then(DateTime::<Utc>::from_timestamp_millis)
-            else {
+            let Some(t) = m.received_ms else { continue };
+            let k = received_k(m);
+            let q = per_quarter.entry(t.div_euclid(QUARTER_MS)).or_default();
+            q.0 += k;
+            q.1 += m.bytes * k as i64;
+        }
+        for (quarter, (k, b)) in per_quarter {
+            let Some(t) = DateTime::<Utc>::from_timestamp_millis(quarter * QUARTER_MS) else {
                 continue;
             };
             let local = o.zone.local(t);
-            let k = received_k(m);
-            let b = m.bytes * k as i64;
+            let day = local.format("%Y-%m-%d").to_string();
             let h = per_hour
-                .entry(format!(
-                    "{} {:02}:00",
-                    local.format("%Y-%m-%d"),
-                    local.hour()
-                ))
+                .entry(format!("{day} {:02}:00", local.hour()))
                 .or_default();
             h.0 += k;
             h.1 += b;
-            let d = per_day
-                .entry(local.format("%Y-%m-%d").to_string())
-                .or_default();
+            let d = per_day.entry(day).or_default();
             d.0 += k;
             d.1 += b;
         }
@@ -392,9 +476,9 @@ impl SummaryCollector {
         }
 
         // Directions and connectors.
-        let mut dirs: BTreeMap<String, u64> = BTreeMap::new();
-        let mut recv_conn: BTreeMap<String, u64> = BTreeMap::new();
-        let mut send_conn: BTreeMap<String, u64> = BTreeMap::new();
+        let mut dirs: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut recv_conn: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut send_conn: BTreeMap<&str, u64> = BTreeMap::new();
         for m in &messages {
             let k = received_k(m);
             let d = if m.directionality.is_empty() {
@@ -402,12 +486,12 @@ impl SummaryCollector {
             } else {
                 &m.directionality
             };
-            *dirs.entry(d.to_string()).or_default() += k;
+            *dirs.entry(d).or_default() += k;
             for c in &m.receive_connectors {
-                *recv_conn.entry(c.clone()).or_default() += k;
+                *recv_conn.entry(c).or_default() += k;
             }
             for c in &m.send_connectors {
-                *send_conn.entry(c.clone()).or_default() += k;
+                *send_conn.entry(c).or_default() += k;
             }
         }
         let conn_rule = format!(
@@ -441,35 +525,30 @@ impl SummaryCollector {
         );
 
         // Top senders, recipients, domains.
-        let mut senders: BTreeMap<String, (u64, i64)> = BTreeMap::new();
-        let mut recipients: BTreeMap<String, (u64, i64)> = BTreeMap::new();
-        let mut sender_domains: BTreeMap<String, (u64, i64)> = BTreeMap::new();
-        let mut recipient_domains: BTreeMap<String, (u64, i64)> = BTreeMap::new();
+        let mut senders: HashMap<&str, (u64, i64)> = HashMap::new();
+        let mut recipients: HashMap<&str, (u64, i64)> = HashMap::new();
+        let mut sender_domains: HashMap<&str, (u64, i64)> = HashMap::new();
+        let mut recipient_domains: HashMap<&str, (u64, i64)> = HashMap::new();
+        let mut domains: BTreeMap<&str, u64> = BTreeMap::new();
         for m in messages.iter().filter(|m| m.received_ms.is_some()) {
             let k = received_k(m);
             let b = m.bytes * k as i64;
-            let who = if m.sender.is_empty() {
-                "<>".to_string()
-            } else {
-                m.sender.clone()
-            };
+            let who = if m.sender.is_empty() { "<>" } else { &m.sender };
             let c = match rule {
                 CountRule::PerMessage => 1,
                 CountRule::PerRecipient => k,
             };
-            add2(&mut senders, who.clone(), c, b);
-            add2(&mut sender_domains, domain_of(&who), c, b);
-            let mut domains: BTreeSet<String> = BTreeSet::new();
+            add2(&mut senders, who, c, b);
+            add2(&mut sender_domains, domain_of(who), c, b);
+            domains.clear();
             for r in &m.recipients {
-                add2(&mut recipients, r.clone(), 1, m.bytes);
-                domains.insert(domain_of(r));
+                add2(&mut recipients, r, 1, m.bytes);
+                *domains.entry(domain_of(r)).or_default() += 1;
             }
-            for d in domains {
+            for (d, n) in &domains {
                 let c = match rule {
                     CountRule::PerMessage => 1,
-                    CountRule::PerRecipient => {
-                        m.recipients.iter().filter(|r| domain_of(r) == d).count() as u64
-                    }
+                    CountRule::PerRecipient => *n,
                 };
                 add2(&mut recipient_domains, d, c, m.bytes * c as i64);
             }
@@ -554,7 +633,7 @@ impl SummaryCollector {
         let mut by_code: BTreeMap<String, (u64, String, String, String)> = BTreeMap::new();
         for m in &messages {
             let mut seen: BTreeSet<String> = BTreeSet::new();
-            for (r, status) in &m.failed {
+            for (r, status) in m.failed.iter() {
                 let st = Status::parse(status);
                 let code = if st.enhanced.is_empty() {
                     "(no code)".to_string()
@@ -564,7 +643,7 @@ impl SummaryCollector {
                 let first = seen.insert(code.clone());
                 let e = by_code
                     .entry(code)
-                    .or_insert_with(|| (0, status.clone(), r.clone(), m.id.clone()));
+                    .or_insert_with(|| (0, status.to_string(), r.to_string(), m.id.clone()));
                 if rule == CountRule::PerRecipient || first {
                     e.0 += 1;
                 }
@@ -591,17 +670,17 @@ impl SummaryCollector {
         }
 
         // Deferrals by reason.
-        let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+        let mut by_reason: BTreeMap<&str, u64> = BTreeMap::new();
         for m in &messages {
-            let reasons: BTreeSet<&String> = m.deferred.values().collect();
+            let reasons: BTreeSet<&str> = m.deferred.values().map(|v| &**v).collect();
             for reason in &reasons {
                 let c = match rule {
                     CountRule::PerMessage => 1,
                     CountRule::PerRecipient => {
-                        m.deferred.values().filter(|v| v == reason).count() as u64
+                        m.deferred.values().filter(|v| &***v == *reason).count() as u64
                     }
                 };
-                *by_reason.entry((*reason).clone()).or_default() += c;
+                *by_reason.entry(reason).or_default() += c;
             }
         }
         let deferrals = ranked(
@@ -616,17 +695,13 @@ impl SummaryCollector {
         );
 
         // Distribution groups.
-        let mut groups: BTreeMap<String, (u64, BTreeMap<String, u64>)> = BTreeMap::new();
+        let mut groups: BTreeMap<&str, (u64, BTreeMap<&str, u64>)> = BTreeMap::new();
         for m in &messages {
             for g in &m.expanded {
-                let e = groups.entry(g.clone()).or_default();
+                let e = groups.entry(g).or_default();
                 e.0 += 1;
-                *e.1.entry(if m.sender.is_empty() {
-                    "<>".into()
-                } else {
-                    m.sender.clone()
-                })
-                .or_default() += 1;
+                *e.1.entry(if m.sender.is_empty() { "<>" } else { &m.sender })
+                    .or_default() += 1;
             }
         }
         let mut group_table = Table::new(
@@ -637,7 +712,7 @@ impl SummaryCollector {
         )
         .with_query(book.groups());
         let mut glist: Vec<_> = groups.into_iter().collect();
-        glist.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
+        glist.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
         for (g, (count, who)) in glist {
             let mut top: Vec<_> = who.iter().collect();
             top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -657,17 +732,17 @@ impl SummaryCollector {
         // Latency.
         let mut to_mailbox: Vec<i64> = Vec::new();
         let mut out_of_org: Vec<i64> = Vec::new();
-        let mut per_server: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        let mut per_server: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
         for m in &messages {
             if let Some(r) = m.received_ms {
                 to_mailbox.extend(m.delivered.values().map(|d| d - r).filter(|d| *d >= 0));
                 out_of_org.extend(m.sent.values().map(|d| d - r).filter(|d| *d >= 0));
             }
-            for (server, (a, b)) in &m.per_server {
+            for (server, (a, b)) in m.per_server.iter() {
                 if let (Some(a), Some(b)) = (a, b)
                     && b >= a
                 {
-                    per_server.entry(server.clone()).or_default().push(b - a);
+                    per_server.entry(&**server).or_default().push(b - a);
                 }
             }
         }
@@ -762,7 +837,7 @@ fn capital(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn add2(map: &mut BTreeMap<String, (u64, i64)>, key: String, count: u64, bytes: i64) {
+fn add2<'a>(map: &mut HashMap<&'a str, (u64, i64)>, key: &'a str, count: u64, bytes: i64) {
     let e = map.entry(key).or_default();
     e.0 += count;
     e.1 += bytes;
@@ -773,11 +848,11 @@ fn ranked(
     title: &str,
     rule: &str,
     headers: &[&str],
-    counts: BTreeMap<String, u64>,
+    counts: BTreeMap<&str, u64>,
 ) -> Table {
     let mut t = Table::new(key, title, rule, headers);
     let mut list: Vec<_> = counts.into_iter().collect();
-    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     for (k, v) in list {
         t.row(vec![k.into(), v.into()]);
     }
@@ -791,7 +866,7 @@ fn top2(
     rule: &str,
     what: &str,
     count: CountRule,
-    map: &BTreeMap<String, (u64, i64)>,
+    map: &HashMap<&str, (u64, i64)>,
     top: usize,
     by_bytes: bool,
 ) -> Table {
@@ -803,7 +878,7 @@ fn top2(
         list.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(b.1.1.cmp(&a.1.1)).then(a.0.cmp(b.0)));
     }
     for (k, (c, b)) in list.into_iter().take(top) {
-        t.row(vec![k.clone().into(), (*c).into(), (*b).into()]);
+        t.row(vec![(*k).into(), (*c).into(), (*b).into()]);
     }
     t
 }
