@@ -14,3 +14,4 @@ pub mod query;
 pub mod replay;
 pub mod report;
 pub mod synth;
+pub mod tui;

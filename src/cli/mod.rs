@@ -7,6 +7,7 @@ mod progress;
 mod queries;
 mod query;
 mod report;
+mod tui;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +59,8 @@ pub enum Command {
     Queries(queries::QueriesArgs),
     /// Batch reports: IMCEA failures with X500 fixes, and the daily summary.
     Report(report::ReportArgs),
+    /// Browse the logs interactively: filter, histogram, detail, journey, explain.
+    Tui(tui::TuiArgs),
     /// Write realistic tracking logs: the shipped sample day, or a large benchmark corpus.
     Generate(generate::GenerateArgs),
 }
@@ -78,6 +81,7 @@ pub fn run() -> ExitCode {
         Command::Ingest(args) => ingest::run(args),
         Command::Query(args) => query::run_query(args),
         Command::Trail(args) => message::run_trail(args),
+        Command::Tui(args) => tui::run_tui(args),
         Command::Explain(args) => message::run_explain(args),
         Command::Queries(args) => queries::run(args),
         Command::Generate(args) => generate::run(args),

@@ -74,14 +74,9 @@ fn read_expression(args: &QueryArgs, paths: &mut Vec<PathBuf>) -> anyhow::Result
     if let Some(first) = &args.expression {
         paths.insert(0, PathBuf::from(first));
     }
-    let text = std::fs::read_to_string(file)
+    let saved = msgtrack::query::saved::SavedQuery::load(file)
         .with_context(|| format!("reading the saved query {}", file.display()))?;
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
-    Ok(lines.join(" "))
+    Ok(saved.expression)
 }
 
 pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {

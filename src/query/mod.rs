@@ -7,10 +7,12 @@ pub mod ast;
 pub mod cmdlet;
 pub mod compile;
 pub mod filter;
+pub mod in_memory;
 pub mod lex;
 pub mod output;
 pub mod parse;
 pub mod run;
+pub mod saved;
 pub mod time;
 
 pub use parse::{QueryError, parse};

@@ -1,0 +1,46 @@
+//! `msgtrack tui`: the interactive viewer (see `msgtrack::tui`).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use msgtrack::query::time::Zone;
+use msgtrack::tui::{TuiOptions, run};
+
+use super::{exit, paths_or_current};
+
+const EXAMPLES: &str = "\
+Keys: ? lists them all. f filters (-EventId FAIL, $_.Recipients -match '^IMCEAEX', or a whole
+Get-MessageTrackingLog line), Enter shows the selected message's journey, e explains it,
+d shows every field, / searches, h zooms on the histogram, s picks a saved query, q quits.
+
+Examples:
+  msgtrack tui sample-logs
+  msgtrack tui /copies/EX01 /copies/EX02 --directory dir.json --tz Europe/Berlin";
+
+/// `msgtrack tui`.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct TuiArgs {
+    /// Log files or folders (searched recursively; default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// A recipient directory snapshot (JSON) for explaining messages with `e`.
+    #[arg(long)]
+    pub directory: Option<PathBuf>,
+    /// Time zone of shown times and of dates typed in the filter (IANA name, UTC, local).
+    #[arg(long, default_value = "local")]
+    pub tz: String,
+    /// The folder of saved queries for the picker (`s`).
+    #[arg(long, default_value = "queries")]
+    pub queries: PathBuf,
+}
+
+pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
+    let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
+    run(TuiOptions {
+        paths: paths_or_current(&args.paths),
+        directory: args.directory.clone(),
+        zone,
+        queries_dir: args.queries.clone(),
+    })?;
+    Ok(exit::OK)
+}

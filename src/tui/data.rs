@@ -1,0 +1,242 @@
+//! The logs behind the TUI: every column of every row, sorted by time, with the per-row
+//! values the screens use on every frame (time, event kind) pulled out once. Cells are
+//! formatted on demand, so only what is on screen is ever turned into text.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use crate::frame::access::{StringListView, event_data, timestamps_ms};
+use crate::frame::schema::{Column, ColumnKind};
+use crate::ingest::{Diagnostic, Progress, ReadError, ReadOptions, discover, read_files};
+use crate::query::time::Zone;
+
+/// How an event is drawn: its colour in the table and its layer in the histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// FAIL, SUBMITFAIL, DSN with a failure, POISONMESSAGE, BADMAIL, DROP.
+    Failure,
+    /// DEFER, SUBMITDEFER, THROTTLE, RESUBMIT, HARESUBMIT…
+    Delay,
+    /// DELIVER, SEND, SENDEXTERNAL.
+    Delivery,
+    /// RECEIVE, SUBMIT.
+    Arrival,
+    /// Everything else (EXPAND, RESOLVE, TRANSFER, HA…, AGENTINFO…).
+    Other,
+}
+
+impl EventKind {
+    /// Every kind, bottom layer of the histogram first.
+    pub const ALL: [EventKind; 5] = [
+        EventKind::Arrival,
+        EventKind::Delivery,
+        EventKind::Other,
+        EventKind::Delay,
+        EventKind::Failure,
+    ];
+
+    /// The kind of an event id.
+    pub fn of(event_id: &str) -> EventKind {
+        let e = event_id.to_ascii_uppercase();
+        match e.as_str() {
+            "FAIL" | "SUBMITFAIL" | "POISONMESSAGE" | "BADMAIL" | "DROP" => EventKind::Failure,
+            "DEFER" | "SUBMITDEFER" | "THROTTLE" | "RESUBMIT" | "HARESUBMIT"
+            | "HARESUBMITFAIL" | "SUSPEND" => EventKind::Delay,
+            "DELIVER" | "SEND" | "SENDEXTERNAL" | "DUPLICATEDELIVER" => EventKind::Delivery,
+            "RECEIVE" | "SUBMIT" => EventKind::Arrival,
+            _ => EventKind::Other,
+        }
+    }
+
+    /// A short label for legends.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Failure => "fail",
+            EventKind::Delay => "defer",
+            EventKind::Delivery => "deliver/send",
+            EventKind::Arrival => "receive",
+            EventKind::Other => "other",
+        }
+    }
+}
+
+/// The loaded logs.
+pub struct LogData {
+    pub paths: Vec<PathBuf>,
+    /// Every column, rows in time order.
+    pub frame: DataFrame,
+    /// Each row's time (ms since the epoch, UTC).
+    pub times: Vec<i64>,
+    /// Each row's event kind.
+    pub kinds: Vec<EventKind>,
+    /// Bad lines and other problems met while reading.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Size of each file when it was read (to notice growth in follow mode).
+    sizes: Vec<(PathBuf, u64)>,
+}
+
+fn size_of(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+fn sort_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
+    frame.sort(
+        [Column::Timestamp.name()],
+        SortMultipleOptions::default().with_maintain_order(true),
+    )
+}
+
+fn event_kinds(frame: &DataFrame) -> PolarsResult<Vec<EventKind>> {
+    let ids = frame
+        .column(Column::EventId.name())?
+        .as_materialized_series()
+        .cast(&DataType::String)?;
+    Ok(ids
+        .str()?
+        .iter()
+        .map(|e| EventKind::of(e.unwrap_or("")))
+        .collect())
+}
+
+impl LogData {
+    /// Reads every log file under `paths` (all columns), reporting bytes to `progress`.
+    pub fn load(
+        paths: &[PathBuf],
+        progress: Option<Arc<dyn Progress>>,
+    ) -> Result<LogData, ReadError> {
+        let files = discover(paths)?;
+        let sizes = files
+            .iter()
+            .map(|f| (f.path.clone(), size_of(&f.path)))
+            .collect();
+        let mut options = ReadOptions::default();
+        if let Some(p) = progress {
+            options = options.with_progress(p);
+        }
+        let ingest = read_files(files, &options)?;
+        let frame = sort_by_time(ingest.frame)?;
+        Ok(LogData {
+            paths: paths.to_vec(),
+            times: timestamps_ms(&frame)?,
+            kinds: event_kinds(&frame)?,
+            frame,
+            diagnostics: ingest.diagnostics,
+            sizes,
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.frame.height()
+    }
+
+    /// True when no row was read.
+    pub fn is_empty(&self) -> bool {
+        self.frame.height() == 0
+    }
+
+    /// Follow mode: re-reads the files that grew (or appeared) since the last read and
+    /// replaces their rows. Returns how many rows were added.
+    pub fn refresh(&mut self) -> Result<usize, ReadError> {
+        let files = discover(&self.paths)?;
+        let changed: Vec<_> = files
+            .into_iter()
+            .filter(|f| {
+                let now = size_of(&f.path);
+                self.sizes
+                    .iter()
+                    .find(|(p, _)| *p == f.path)
+                    .is_none_or(|(_, before)| *before != now)
+            })
+            .collect();
+        if changed.is_empty() {
+            return Ok(0);
+        }
+        let before = self.len();
+        let names: Vec<String> = changed
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect();
+        for f in &changed {
+            let now = size_of(&f.path);
+            match self.sizes.iter_mut().find(|(p, _)| *p == f.path) {
+                Some(entry) => entry.1 = now,
+                None => self.sizes.push((f.path.clone(), now)),
+            }
+        }
+        let ingest = read_files(changed, &ReadOptions::default())?;
+        let files = self
+            .frame
+            .column(Column::File.name())?
+            .as_materialized_series()
+            .cast(&DataType::String)?;
+        let keep: BooleanChunked = files
+            .str()?
+            .iter()
+            .map(|f| Some(!names.iter().any(|n| Some(n.as_str()) == f)))
+            .collect();
+        let mut frame = self.frame.filter(&keep)?;
+        frame.vstack_mut(&ingest.frame)?;
+        self.frame = sort_by_time(frame)?;
+        self.times = timestamps_ms(&self.frame)?;
+        self.kinds = event_kinds(&self.frame)?;
+        self.diagnostics.extend(ingest.diagnostics);
+        Ok(self.len().saturating_sub(before))
+    }
+
+    /// The text of one cell, as the table and the export show it.
+    pub fn cell(&self, row: usize, column: Column, zone: &Zone) -> String {
+        if column == Column::Timestamp {
+            return self
+                .times
+                .get(row)
+                .map(|t| zone.format_ms(*t))
+                .unwrap_or_default();
+        }
+        match column.kind() {
+            ColumnKind::TextList => self.list(row, column).join(";"),
+            ColumnKind::KeyValueList => self
+                .event_data(row)
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(";"),
+            _ => self
+                .frame
+                .column(column.name())
+                .ok()
+                .and_then(|c| c.get(row).ok())
+                .map(|v| match v {
+                    AnyValue::Null => String::new(),
+                    AnyValue::String(s) => s.to_string(),
+                    AnyValue::StringOwned(s) => s.to_string(),
+                    AnyValue::Categorical(..) | AnyValue::CategoricalOwned(..) => {
+                        v.get_str().unwrap_or_default().to_string()
+                    }
+                    other => other.to_string(),
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The members of a list cell (Recipients, RecipientStatus, Reference).
+    pub fn list(&self, row: usize, column: Column) -> Vec<String> {
+        let Ok(view) = StringListView::new(&self.frame, column) else {
+            return Vec::new();
+        };
+        let mut members = Vec::new();
+        view.fill(row, &mut members);
+        members.into_iter().map(str::to_string).collect()
+    }
+
+    /// The EventData pairs of one row.
+    pub fn event_data(&self, row: usize) -> Vec<(String, String)> {
+        let one = self.frame.slice(row as i64, 1);
+        event_data(&one)
+            .ok()
+            .and_then(|mut rows| rows.pop())
+            .unwrap_or_default()
+    }
+}

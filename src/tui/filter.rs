@@ -1,0 +1,112 @@
+//! The filter bar's language: the query language as pasted from the Exchange shell, with
+//! two shortcuts — parameters alone (`-EventId FAIL -Sender a@b.com`) and a `Where`
+//! condition alone (`$_.Recipients -match "^IMCEAEX"`). Errors point into the text the user
+//! typed, not into the expanded query.
+
+use crate::directory::Snapshot;
+use crate::query::compile::{Context, compile};
+use crate::query::in_memory::select_rows;
+use crate::query::parse;
+
+use super::data::LogData;
+
+/// A filter that could not be understood: what, where (a char offset in the typed text),
+/// and maybe what was meant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterError {
+    pub message: String,
+    /// Char offset of the offending spot in the typed text.
+    pub at: usize,
+    pub suggestion: Option<String>,
+}
+
+/// What a filter kept.
+#[derive(Debug, Clone, Default)]
+pub struct Filtered {
+    /// Indices of the kept rows, in time order.
+    pub rows: Vec<u32>,
+    /// Things to tell the user (ignored stages, unknown event names).
+    pub notes: Vec<String>,
+}
+
+/// The full query for what was typed, and how many bytes were put in front of it.
+pub fn expand(typed: &str) -> (String, usize) {
+    let t = typed.trim_start();
+    let lower = t.to_ascii_lowercase();
+    let prefix = if t.is_empty() || lower.starts_with("get-") {
+        ""
+    } else if t.starts_with('-') || t.starts_with('|') {
+        "Get-MessageTrackingLog "
+    } else if t.starts_with("$_") {
+        "Get-MessageTrackingLog | Where { "
+    } else {
+        ""
+    };
+    let suffix = if prefix.ends_with("{ ") { " }" } else { "" };
+    (format!("{prefix}{typed}{suffix}"), prefix.len())
+}
+
+/// Runs what was typed over `data`; an empty filter keeps every row.
+pub fn apply(
+    data: &LogData,
+    typed: &str,
+    ctx: &Context,
+    snapshot: Option<&Snapshot>,
+) -> Result<Filtered, FilterError> {
+    if typed.trim().is_empty() {
+        return Ok(Filtered {
+            rows: (0..data.len() as u32).collect(),
+            notes: Vec::new(),
+        });
+    }
+    let (full, shift) = expand(typed);
+    let to_typed = |byte: usize| -> usize {
+        let b = byte.saturating_sub(shift).min(typed.len());
+        typed
+            .char_indices()
+            .take_while(|(i, _)| *i < b)
+            .count()
+    };
+    let error = |e: parse::QueryError| FilterError {
+        message: e.message,
+        at: to_typed(e.span.start),
+        suggestion: e.suggestion,
+    };
+    let query = parse(&full).map_err(error)?;
+    let plan = compile(&query, ctx, snapshot).map_err(error)?;
+    let selection = select_rows(&data.frame, &plan, ctx.zone).map_err(error)?;
+    let rows = selection
+        .keep
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| **k)
+        .map(|(i, _)| i as u32)
+        .collect();
+    let mut notes = plan.notes;
+    if !selection.ignored.is_empty() {
+        notes.push(format!(
+            "{} not applied here: the table shows rows (use `msgtrack query` for reshaped answers)",
+            selection.ignored.join(", ")
+        ));
+    }
+    Ok(Filtered { rows, notes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortcuts_expand_to_the_cmdlet() {
+        assert_eq!(
+            expand("-EventId FAIL").0,
+            "Get-MessageTrackingLog -EventId FAIL"
+        );
+        assert_eq!(
+            expand("$_.Sender -like '*@x.com'").0,
+            "Get-MessageTrackingLog | Where { $_.Sender -like '*@x.com' }"
+        );
+        assert_eq!(expand("Get-MessageTrackingLog").0, "Get-MessageTrackingLog");
+        assert_eq!(expand("-EventId FAIL").1, "Get-MessageTrackingLog ".len());
+    }
+}

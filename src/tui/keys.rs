@@ -1,0 +1,167 @@
+//! Keys and mouse to actions. The table of bindings here is also what the help overlay
+//! shows, so the two cannot drift apart.
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+use super::state::{Action, App, Edit, Focus, Overlay};
+
+/// Every key, as the help overlay lists it: (keys, what they do).
+pub const BINDINGS: [(&str, &str); 27] = [
+    ("↑ ↓  j k", "move the selection"),
+    ("PgUp PgDn  Ctrl-b Ctrl-f", "page up / down"),
+    ("g G  Home End", "first / last row"),
+    ("Enter", "the selected message's journey (hops, latencies)"),
+    ("e", "explain the message (categorizer replay; uses --directory)"),
+    ("d", "detail pane: every field, recipients with statuses, EventData, file:line"),
+    ("f  :", "edit the filter (query language; Enter applies, Esc restores)"),
+    ("  in the filter", "-EventId FAIL   $_.Recipients -match '^IMCEAEX'   Get-Message…"),
+    ("s", "saved queries (queries/*.ps1): pick one to filter with it"),
+    ("/", "search the shown columns; Enter finds"),
+    ("n N", "next / previous match"),
+    ("h", "choose a time range on the histogram"),
+    ("  ← → (histogram)", "move the cursor one bucket (Shift: ten)"),
+    ("  space (histogram)", "mark one end of the range"),
+    ("  Enter (histogram)", "zoom the table to the range"),
+    ("z", "reset the zoom"),
+    ("c", "column chooser: space shows/hides, < > move, Esc closes"),
+    ("x", "export the view (shown columns) to msgtrack-view-….csv"),
+    ("F", "follow mode: pick up rows appended to the files"),
+    ("?", "this help"),
+    ("Esc", "close a window / leave an input"),
+    ("q  Ctrl-c", "quit"),
+    ("mouse wheel", "scroll the table (or a window)"),
+    ("click", "select a row"),
+    ("drag on histogram", "zoom to the dragged range"),
+    ("journey/explain", "↑ ↓ PgUp PgDn scroll, Esc closes"),
+    ("tip", "`--tz UTC` shows times as logged; default is local time"),
+];
+
+/// The action for a key, given where the focus is.
+pub fn key_action(app: &App, key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    if let Some(overlay) = &app.overlay {
+        return overlay_key(overlay, key);
+    }
+    match app.focus {
+        Focus::Filter | Focus::Search => input_key(key),
+        Focus::Histogram => match key.code {
+            KeyCode::Left => Some(Action::HistogramMove(if shift(key) { -10 } else { -1 })),
+            KeyCode::Right => Some(Action::HistogramMove(if shift(key) { 10 } else { 1 })),
+            KeyCode::Char(' ') => Some(Action::HistogramMark),
+            KeyCode::Enter => Some(Action::Submit),
+            KeyCode::Esc | KeyCode::Char('h') => Some(Action::Cancel),
+            KeyCode::Char('q') => Some(Action::Quit),
+            _ => None,
+        },
+        Focus::Table => table_key(key, ctrl),
+    }
+}
+
+fn shift(key: KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::SHIFT)
+}
+
+fn table_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
+    Some(match key.code {
+        KeyCode::Char('f') if ctrl => Action::PageDown,
+        KeyCode::Char('b') if ctrl => Action::PageUp,
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Down | KeyCode::Char('j') => Action::Move(1),
+        KeyCode::Up | KeyCode::Char('k') => Action::Move(-1),
+        KeyCode::PageDown | KeyCode::Char(' ') => Action::PageDown,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::Home | KeyCode::Char('g') => Action::Top,
+        KeyCode::End | KeyCode::Char('G') => Action::Bottom,
+        KeyCode::Enter => Action::OpenJourney,
+        KeyCode::Char('e') => Action::OpenExplain,
+        KeyCode::Char('d') => Action::ToggleDetail,
+        KeyCode::Char('f') | KeyCode::Char(':') => Action::FocusFilter,
+        KeyCode::Char('/') => Action::FocusSearch,
+        KeyCode::Char('n') => Action::SearchNext,
+        KeyCode::Char('N') => Action::SearchPrev,
+        KeyCode::Char('s') => Action::OpenQueries,
+        KeyCode::Char('c') => Action::OpenColumns,
+        KeyCode::Char('h') => Action::FocusHistogram,
+        KeyCode::Char('z') => Action::ResetZoom,
+        KeyCode::Char('x') => Action::Export,
+        KeyCode::Char('F') => Action::ToggleFollow,
+        KeyCode::Char('?') => Action::OpenHelp,
+        _ => return None,
+    })
+}
+
+fn input_key(key: KeyEvent) -> Option<Action> {
+    Some(match key.code {
+        KeyCode::Enter => Action::Submit,
+        KeyCode::Esc => Action::Cancel,
+        KeyCode::Backspace => Action::Edit(Edit::Backspace),
+        KeyCode::Delete => Action::Edit(Edit::Delete),
+        KeyCode::Left => Action::Edit(Edit::Left),
+        KeyCode::Right => Action::Edit(Edit::Right),
+        KeyCode::Home => Action::Edit(Edit::Home),
+        KeyCode::End => Action::Edit(Edit::End),
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            Action::Edit(Edit::Clear)
+        }
+        KeyCode::Char(c) => Action::Edit(Edit::Insert(c)),
+        _ => return None,
+    })
+}
+
+fn overlay_key(overlay: &Overlay, key: KeyEvent) -> Option<Action> {
+    let page = 10;
+    Some(match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => Action::CloseOverlay,
+        KeyCode::Char('?') if *overlay == Overlay::Help => Action::CloseOverlay,
+        KeyCode::Down | KeyCode::Char('j') => Action::OverlayMove(1),
+        KeyCode::Up | KeyCode::Char('k') => Action::OverlayMove(-1),
+        KeyCode::PageDown => Action::OverlayMove(page),
+        KeyCode::PageUp => Action::OverlayMove(-page),
+        KeyCode::Char(' ') | KeyCode::Enter => match overlay {
+            Overlay::Columns { .. } | Overlay::Queries { .. } => Action::OverlayChoose,
+            _ => Action::CloseOverlay,
+        },
+        KeyCode::Char('<') | KeyCode::Left => Action::OverlayReorder(-1),
+        KeyCode::Char('>') | KeyCode::Right => Action::OverlayReorder(1),
+        _ => return None,
+    })
+}
+
+/// The action for a mouse event, using where the last frame drew things.
+pub fn mouse_action(app: &App, mouse: MouseEvent, drag_from: &mut Option<usize>) -> Option<Action> {
+    let inside = |(x, y, w, h): (u16, u16, u16, u16)| {
+        mouse.column >= x && mouse.column < x + w && mouse.row >= y && mouse.row < y + h
+    };
+    match mouse.kind {
+        MouseEventKind::ScrollDown if app.overlay.is_some() => Some(Action::OverlayMove(3)),
+        MouseEventKind::ScrollUp if app.overlay.is_some() => Some(Action::OverlayMove(-3)),
+        MouseEventKind::ScrollDown => Some(Action::Move(3)),
+        MouseEventKind::ScrollUp => Some(Action::Move(-3)),
+        MouseEventKind::Down(MouseButton::Left) if app.overlay.is_none() => {
+            if inside(app.hits.table) {
+                let row = app.offset + usize::from(mouse.row - app.hits.table.1);
+                (row < app.view.len()).then_some(Action::SelectRow(row))
+            } else if inside(app.hits.histogram) {
+                *drag_from = Some(usize::from(mouse.column - app.hits.histogram.0));
+                None
+            } else {
+                None
+            }
+        }
+        MouseEventKind::Up(MouseButton::Left) => {
+            let from = drag_from.take()?;
+            let to = usize::from(mouse.column.saturating_sub(app.hits.histogram.0));
+            let last = app.buckets.counts.len().checked_sub(1)?;
+            Some(Action::HistogramZoom(from.min(last), to.min(last)))
+        }
+        _ => None,
+    }
+}

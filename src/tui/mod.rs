@@ -1,0 +1,19 @@
+//! `msgtrack tui`: lnav for tracking logs. Laid out as gitui and bottom lay theirs out:
+//!
+//! * [`data`]: the loaded logs (every column, time-sorted) and follow-mode re-reads;
+//! * [`filter`]: the filter bar's language, on the query engine;
+//! * [`state`]: the [`App`] — all state, changed only through [`Action`]s;
+//! * [`keys`]: keys and mouse to actions (and the help table);
+//! * [`views`]: drawing, a pure function of the state;
+//! * [`run`]: the terminal and the event loop (loading gauge, ticks, restore on exit).
+
+pub mod data;
+pub mod filter;
+pub mod keys;
+pub mod run;
+pub mod state;
+pub mod views;
+
+pub use data::LogData;
+pub use run::{TuiOptions, run};
+pub use state::{Action, App};

@@ -1,0 +1,95 @@
+//! The selected row, whole: every non-empty field, each recipient beside its status,
+//! EventData as key = value, and the file and line it came from.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::frame::schema::Column;
+use crate::tui::state::App;
+
+/// The lines of the detail pane for data row `row`.
+pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
+    let key = |k: &str| Span::styled(format!("{k:<24}"), Style::new().fg(Color::Yellow));
+    let mut out = Vec::new();
+    for column in Column::ALL {
+        match column {
+            Column::Recipients
+            | Column::RecipientStatus
+            | Column::EventData
+            | Column::File
+            | Column::Line => continue,
+            _ => {}
+        }
+        let value = if column == Column::Timestamp {
+            super::table_time(app, app.data.times[row])
+        } else {
+            app.data.cell(row, column, &app.zone)
+        };
+        if !value.is_empty() {
+            out.push(Line::from(vec![key(column.name()), Span::raw(value)]));
+        }
+    }
+    let recipients = app.data.list(row, Column::Recipients);
+    let statuses = app.data.list(row, Column::RecipientStatus);
+    if !recipients.is_empty() {
+        out.push(Line::styled(
+            format!("Recipients ({}) → RecipientStatus", recipients.len()),
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+        for (i, r) in recipients.iter().enumerate() {
+            let status = statuses
+                .get(i)
+                .or(if statuses.len() == 1 { statuses.first() } else { None })
+                .cloned()
+                .unwrap_or_default();
+            out.push(Line::from(vec![
+                Span::raw(format!("  {r}")),
+                Span::styled(
+                    if status.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  → {status}")
+                    },
+                    Style::new().fg(Color::Cyan),
+                ),
+            ]));
+        }
+    }
+    let data = app.data.event_data(row);
+    if !data.is_empty() {
+        out.push(Line::styled(
+            "EventData",
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+        for (k, v) in data {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {k}"), Style::new().fg(Color::Yellow)),
+                Span::raw(format!(" = {v}")),
+            ]));
+        }
+    }
+    let file = app.data.cell(row, Column::File, &app.zone);
+    let line = app.data.cell(row, Column::Line, &app.zone);
+    out.push(Line::styled(
+        format!("from {file}:{line}"),
+        Style::new().fg(Color::DarkGray),
+    ));
+    out
+}
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Detail (d closes) ");
+    let text = match app.selected_row() {
+        Some(row) => lines(app, row),
+        None => vec![Line::raw("no row")],
+    };
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+        area,
+    );
+}

@@ -1,0 +1,211 @@
+//! Drawing: pure functions from an [`App`] to a frame. The only state they write back is
+//! layout (where the table and histogram were drawn, the histogram's buckets, the scroll
+//! offset), which the event loop needs to map clicks and pages.
+
+mod detail;
+mod histogram;
+mod overlay;
+mod table;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::data::EventKind;
+use super::state::{App, Focus};
+
+/// The colour of an event kind, in the table and the histogram.
+pub fn kind_color(kind: EventKind) -> Color {
+    match kind {
+        EventKind::Failure => Color::Red,
+        EventKind::Delay => Color::Yellow,
+        EventKind::Delivery => Color::Green,
+        EventKind::Arrival => Color::Blue,
+        EventKind::Other => Color::Gray,
+    }
+}
+
+/// Time as the table shows it: wall-clock in the session's zone, to the millisecond.
+pub fn table_time(app: &App, ms: i64) -> String {
+    match chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) {
+        Some(t) => app
+            .zone
+            .local(t)
+            .format("%Y-%m-%d %H:%M:%S%.3f")
+            .to_string(),
+        None => ms.to_string(),
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let area = frame.area();
+    let error_line = u16::from(app.filter_error.is_some() || !app.notes.is_empty());
+    let histogram_height = if area.height >= 20 { 6 } else { 0 };
+    let chunks = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([
+            Constraint::Length(1),
+            Constraint::Length(1 + error_line),
+            Constraint::Length(histogram_height),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .split(area);
+    title_bar(frame, app, chunks[0]);
+    filter_bar(frame, app, chunks[1]);
+    if histogram_height > 0 {
+        histogram::draw(frame, app, chunks[2]);
+    } else {
+        app.hits.histogram = (0, 0, 0, 0);
+    }
+    let main = chunks[3];
+    if app.show_detail {
+        let wide = main.width >= 120;
+        let parts = Layout::default()
+            .direction(if wide {
+                Direction::Horizontal
+            } else {
+                Direction::Vertical
+            })
+            .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .split(main);
+        table::draw(frame, app, parts[0]);
+        detail::draw(frame, app, parts[1]);
+    } else {
+        table::draw(frame, app, main);
+    }
+    status_bar(frame, app, chunks[4]);
+    overlay::draw(frame, app, area);
+}
+
+fn title_bar(frame: &mut Frame, app: &App, area: Rect) {
+    let paths: Vec<String> = app
+        .data
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut spans = vec![
+        Span::styled(" msgtrack ", Style::new().bg(Color::Blue).fg(Color::White)),
+        Span::raw(format!(" {} ", paths.join(" "))),
+        Span::styled(
+            format!("{} of {} rows", app.view.len(), app.data.len()),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!("  {}", app.zone.label())),
+    ];
+    if let Some((from, to)) = app.zoom {
+        spans.push(Span::styled(
+            format!("  zoom {} – {}", table_time(app, from), table_time(app, to)),
+            Style::new().fg(Color::Magenta),
+        ));
+    }
+    if app.follow {
+        spans.push(Span::styled(
+            "  FOLLOW",
+            Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn filter_bar(frame: &mut Frame, app: &App, area: Rect) {
+    let focused = app.focus == Focus::Filter;
+    let label = "Filter: ";
+    let count = match &app.filter_error {
+        Some(_) => Span::styled(" ✗ ", Style::new().fg(Color::Red)),
+        None => Span::styled(
+            format!(" {} rows ", app.filtered.len()),
+            Style::new().fg(Color::Cyan),
+        ),
+    };
+    let hint = if app.filter.text.is_empty() && !focused {
+        Span::styled(
+            "press f and type a query: -EventId FAIL, $_.Sender -like '*@contoso.com', Get-MessageTrackingLog …",
+            Style::new().fg(Color::DarkGray),
+        )
+    } else {
+        Span::raw(app.filter.text.clone())
+    };
+    let count_width = count.width() as u16;
+    let row = Rect {
+        height: 1,
+        ..area
+    };
+    let [text_area, count_area] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(count_width),
+    ])
+    .areas(row);
+    let label_style = if focused {
+        Style::new().fg(Color::Black).bg(Color::Yellow)
+    } else {
+        Style::new().fg(Color::Yellow)
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![Span::styled(label, label_style), hint])),
+        text_area,
+    );
+    frame.render_widget(Paragraph::new(count), count_area);
+    if focused {
+        let x = text_area.x + label.len() as u16 + app.filter.cursor as u16;
+        frame.set_cursor_position(Position::new(
+            x.min(text_area.right().saturating_sub(1)),
+            text_area.y,
+        ));
+    }
+    if area.height > 1 {
+        let below = Rect {
+            y: area.y + 1,
+            height: 1,
+            ..area
+        };
+        let line = match &app.filter_error {
+            Some(e) => {
+                let mut message = format!("^ {}", e.message);
+                if let Some(s) = &e.suggestion {
+                    message += &format!(" (did you mean {s}?)");
+                }
+                Line::from(vec![
+                    Span::raw(" ".repeat(label.len() + e.at)),
+                    Span::styled(message, Style::new().fg(Color::Red)),
+                ])
+            }
+            None => Line::styled(app.notes.join("; "), Style::new().fg(Color::DarkGray)),
+        };
+        frame.render_widget(Paragraph::new(line), below);
+    }
+}
+
+fn status_bar(frame: &mut Frame, app: &App, area: Rect) {
+    if app.focus == Focus::Search {
+        let text = format!("/{}", app.search.text);
+        frame.render_widget(Paragraph::new(text), area);
+        frame.set_cursor_position(Position::new(
+            (area.x + 1 + app.search.cursor as u16).min(area.right().saturating_sub(1)),
+            area.y,
+        ));
+        return;
+    }
+    let hints = if area.width >= 100 {
+        " ?:help f:filter /:search ⏎:journey e:explain d:detail q:quit "
+    } else {
+        " ?:help q:quit "
+    };
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(hints.chars().count() as u16),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(app.status.clone()).style(Style::new().fg(Color::Cyan)),
+        left,
+    );
+    frame.render_widget(
+        Paragraph::new(hints).style(Style::new().fg(Color::Black).bg(Color::Gray)),
+        right,
+    );
+}

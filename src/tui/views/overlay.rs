@@ -1,0 +1,132 @@
+//! Windows over the main screen: help, the column chooser, the saved-query picker, and
+//! the scrollable journey / explanation of a message.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::tui::keys::BINDINGS;
+use crate::tui::state::{App, Overlay};
+
+/// A rectangle `percent_x` × `percent_y` of `area`, centred.
+fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
+    let w = (area.width * percent_x / 100).max(20).min(area.width);
+    let h = (area.height * percent_y / 100).max(5).min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn window(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: usize) {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(Color::Cyan))
+        .title(format!(" {title} "));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        area,
+    );
+}
+
+/// A list cursor scrolled so it stays inside a window `height` lines tall.
+fn list_scroll(cursor: usize, height: u16) -> usize {
+    cursor.saturating_sub(usize::from(height.saturating_sub(3)))
+}
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(overlay) = &app.overlay else {
+        return;
+    };
+    match overlay {
+        Overlay::Help => {
+            let lines = BINDINGS
+                .iter()
+                .map(|(k, what)| {
+                    Line::from(vec![
+                        Span::styled(format!("{k:<26}"), Style::new().fg(Color::Yellow)),
+                        Span::raw(*what),
+                    ])
+                })
+                .collect();
+            window(frame, centered(area, 90, 90), "Keys (Esc closes)", lines, 0);
+        }
+        Overlay::Columns { cursor } => {
+            let lines = app
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, (c, on))| {
+                    let mark = if *on { "[x]" } else { "[ ]" };
+                    let style = if i == *cursor {
+                        Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD)
+                    } else {
+                        Style::new()
+                    };
+                    Line::styled(format!("{mark} {}", c.name()), style)
+                })
+                .collect();
+            let rect = centered(area, 50, 80);
+            window(
+                frame,
+                rect,
+                "Columns: space shows/hides, < > move, Esc closes",
+                lines,
+                list_scroll(*cursor, rect.height),
+            );
+        }
+        Overlay::Queries { cursor, items } => {
+            let mut lines: Vec<Line> = items
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    let style = if i == *cursor {
+                        Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD)
+                    } else {
+                        Style::new()
+                    };
+                    Line::from(vec![
+                        Span::styled(format!("{:<26}", q.name), style.fg(Color::Yellow)),
+                        Span::styled(q.summary().to_string(), style),
+                    ])
+                })
+                .collect();
+            if let Some(q) = items.get(*cursor) {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    q.expression.clone(),
+                    Style::new().fg(Color::Cyan),
+                ));
+            }
+            window(
+                frame,
+                centered(area, 90, 70),
+                "Saved queries: Enter filters with it, Esc closes",
+                lines,
+                0,
+            );
+        }
+        Overlay::Text {
+            title,
+            lines,
+            scroll,
+        } => {
+            let lines = lines.iter().map(|l| Line::raw(l.clone())).collect();
+            window(
+                frame,
+                centered(area, 96, 92),
+                &format!("{title} (↑↓ scroll, Esc closes)"),
+                lines,
+                *scroll,
+            );
+        }
+    }
+}

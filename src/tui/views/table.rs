@@ -1,0 +1,97 @@
+//! The event table: only the rows on screen are turned into cells, so a view of millions
+//! of rows scrolls as fast as one of ten.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+
+use super::kind_color;
+use crate::frame::schema::Column;
+use crate::tui::state::App;
+
+/// How wide a column is drawn (the last shown column takes what is left).
+fn width_of(column: Column) -> u16 {
+    match column {
+        Column::Timestamp => 18,
+        Column::EventId => 12,
+        Column::Source | Column::Server | Column::Directionality => 9,
+        Column::TotalBytes | Column::RecipientCount | Column::Line => 8,
+        Column::Sender | Column::ReturnPath | Column::RelatedRecipientAddress => 26,
+        Column::Recipients | Column::RecipientStatus => 30,
+        Column::MessageId | Column::InternalMessageId | Column::NetworkMessageId => 30,
+        _ => 20,
+    }
+}
+
+/// Month, day and time to the millisecond (the detail pane shows the year and zone).
+fn short_time(app: &App, ms: i64) -> String {
+    match chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) {
+        Some(t) => app.zone.local(t).format("%m-%d %H:%M:%S%.3f").to_string(),
+        None => ms.to_string(),
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+    let block = Block::default().borders(Borders::TOP).title(format!(
+        " Events {}/{} ",
+        if app.view.is_empty() {
+            0
+        } else {
+            app.selected + 1
+        },
+        app.view.len()
+    ));
+    let inner = block.inner(area);
+    // One line of header; the rest is rows.
+    let body = inner.height.saturating_sub(1);
+    app.hits.table = (inner.x, inner.y + 1, inner.width, body);
+    app.scroll_into_view(usize::from(body));
+    // Columns left to right while they fit; the last one shown takes the rest of the line.
+    let mut columns = Vec::new();
+    let mut widths = Vec::new();
+    let mut left = inner.width;
+    for c in app.shown_columns() {
+        if left < 6 {
+            break;
+        }
+        let w = width_of(c).min(left);
+        columns.push(c);
+        widths.push(w);
+        left = left.saturating_sub(w + 1);
+    }
+    if let Some(last) = widths.last_mut() {
+        *last += left;
+    }
+    let header = Row::new(columns.iter().map(|c| Cell::from(c.name())))
+        .style(Style::new().add_modifier(Modifier::BOLD).fg(Color::Yellow));
+    let end = (app.offset + usize::from(body)).min(app.view.len());
+    let rows = app.view[app.offset..end].iter().map(|&r| {
+        let r = r as usize;
+        let kind = app.data.kinds[r];
+        Row::new(columns.iter().map(|c| {
+            let text = if *c == Column::Timestamp {
+                short_time(app, app.data.times[r])
+            } else {
+                app.data.cell(r, *c, &app.zone)
+            };
+            let cell = Cell::from(text);
+            if *c == Column::EventId {
+                cell.style(Style::new().fg(kind_color(kind)))
+            } else {
+                cell
+            }
+        }))
+    });
+    let widths: Vec<Constraint> = widths.into_iter().map(Constraint::Length).collect();
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .column_spacing(1)
+        .row_highlight_style(Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD));
+    let mut state = TableState::default();
+    if !app.view.is_empty() {
+        state.select(Some(app.selected - app.offset));
+    }
+    frame.render_stateful_widget(table, area, &mut state);
+}
