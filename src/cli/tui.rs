@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use msgtrack::query::time::Zone;
+use msgtrack::query::time::{Zone, parse_date};
 use msgtrack::tui::{TuiOptions, run};
 
 use super::{exit, paths_or_current};
@@ -32,11 +32,19 @@ pub struct TuiArgs {
     /// The folder of saved queries for the picker (`s`).
     #[arg(long, default_value = "queries")]
     pub queries: PathBuf,
+    /// What (Get-Date) means in filters, for logs copied from another day (a date, read in --tz).
+    #[arg(long)]
+    pub now: Option<String>,
 }
 
 pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
     let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
+    let now = match &args.now {
+        Some(text) => parse_date(text, zone).map_err(|e| anyhow::anyhow!("--now: {e}"))?,
+        None => chrono::Utc::now(),
+    };
     run(TuiOptions {
+        now,
         paths: paths_or_current(&args.paths),
         directory: args.directory.clone(),
         zone,

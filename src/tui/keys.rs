@@ -120,7 +120,7 @@ fn overlay_key(overlay: &Overlay, key: KeyEvent) -> Option<Action> {
     let page = 10;
     Some(match key.code {
         KeyCode::Esc | KeyCode::Char('q') => Action::CloseOverlay,
-        KeyCode::Char('?') if *overlay == Overlay::Help => Action::CloseOverlay,
+        KeyCode::Char('?') if matches!(overlay, Overlay::Help { .. }) => Action::CloseOverlay,
         KeyCode::Down | KeyCode::Char('j') => Action::OverlayMove(1),
         KeyCode::Up | KeyCode::Char('k') => Action::OverlayMove(-1),
         KeyCode::PageDown => Action::OverlayMove(page),

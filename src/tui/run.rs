@@ -34,6 +34,8 @@ pub struct TuiOptions {
     pub zone: Zone,
     /// Where the saved queries are.
     pub queries_dir: PathBuf,
+    /// What `(Get-Date)` means in filters.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// Restores the terminal when dropped (the panic hook of `ratatui::try_init` covers panics).
@@ -79,7 +81,13 @@ pub fn run(options: TuiOptions) -> anyhow::Result<()> {
     let Some(data) = load(&mut terminal, &options.paths)? else {
         return Ok(());
     };
-    let mut app = App::new(data, options.zone, snapshot, options.queries_dir);
+    let mut app = App::new(
+        data,
+        options.zone,
+        snapshot,
+        options.queries_dir,
+        options.now,
+    );
     event_loop(&mut terminal, &mut app)
 }
 

@@ -97,7 +97,7 @@ pub enum Focus {
 /// A window over the main screen.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    Help,
+    Help { scroll: usize },
     /// The column chooser.
     Columns { cursor: usize },
     /// The saved-query picker.
@@ -248,6 +248,7 @@ impl App {
         zone: Zone,
         snapshot: Option<Snapshot>,
         queries_dir: PathBuf,
+        now: DateTime<Utc>,
     ) -> App {
         let all: Vec<u32> = (0..data.len() as u32).collect();
         let mut columns: Vec<(Column, bool)> = DEFAULT_COLUMNS.iter().map(|c| (*c, true)).collect();
@@ -271,7 +272,7 @@ impl App {
             snapshot,
             data,
             zone,
-            now: Utc::now(),
+            now,
             queries_dir,
             filtered: all.clone(),
             view: all,
@@ -331,6 +332,14 @@ impl App {
                 self.filter_error = None;
                 self.filtered = filtered.rows;
                 self.notes = filtered.notes;
+                if self.filtered.is_empty()
+                    && self.filter.text.to_ascii_lowercase().contains("get-date")
+                {
+                    self.notes.push(format!(
+                        "(Get-Date) is {}; logs from another day need `msgtrack tui --now TIME`",
+                        self.zone.format_ms(self.now.timestamp_millis())
+                    ));
+                }
                 self.applied_filter = self.filter.text.clone();
                 self.rebuild_view();
             }
@@ -505,7 +514,7 @@ impl App {
             Action::ToggleDetail => self.show_detail = !self.show_detail,
             Action::OpenJourney => self.message_text(false),
             Action::OpenExplain => self.message_text(true),
-            Action::OpenHelp => self.overlay = Some(Overlay::Help),
+            Action::OpenHelp => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::OpenColumns => self.overlay = Some(Overlay::Columns { cursor: 0 }),
             Action::OpenQueries => match load_folder(&self.queries_dir) {
                 Ok(items) if !items.is_empty() => {
@@ -630,6 +639,10 @@ impl App {
             Some(Overlay::Text { scroll, lines, .. }) => {
                 *scroll = (*scroll as i64 + n).clamp(0, lines.len().saturating_sub(1) as i64)
                     as usize
+            }
+            Some(Overlay::Help { scroll }) => {
+                let last = super::keys::BINDINGS.len().saturating_sub(1) as i64;
+                *scroll = (*scroll as i64 + n).clamp(0, last) as usize
             }
             _ => {}
         }

@@ -10,19 +10,22 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use crate::frame::schema::Column;
 use crate::tui::state::App;
 
+/// The fields shown first, before the recipients.
+const HEADLINE: [Column; 7] = [
+    Column::Timestamp,
+    Column::EventId,
+    Column::Source,
+    Column::Server,
+    Column::Sender,
+    Column::MessageSubject,
+    Column::MessageId,
+];
+
 /// The lines of the detail pane for data row `row`.
 pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
     let key = |k: &str| Span::styled(format!("{k:<24}"), Style::new().fg(Color::Yellow));
     let mut out = Vec::new();
-    for column in Column::ALL {
-        match column {
-            Column::Recipients
-            | Column::RecipientStatus
-            | Column::EventData
-            | Column::File
-            | Column::Line => continue,
-            _ => {}
-        }
+    let field = |out: &mut Vec<Line<'static>>, column: Column| {
         let value = if column == Column::Timestamp {
             super::table_time(app, app.data.times[row])
         } else {
@@ -31,6 +34,9 @@ pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
         if !value.is_empty() {
             out.push(Line::from(vec![key(column.name()), Span::raw(value)]));
         }
+    };
+    for column in HEADLINE {
+        field(&mut out, column);
     }
     let recipients = app.data.list(row, Column::Recipients);
     let statuses = app.data.list(row, Column::RecipientStatus);
@@ -56,6 +62,20 @@ pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
                     Style::new().fg(Color::Cyan),
                 ),
             ]));
+        }
+    }
+    for column in Column::ALL {
+        let skip = HEADLINE.contains(&column)
+            || matches!(
+                column,
+                Column::Recipients
+                    | Column::RecipientStatus
+                    | Column::EventData
+                    | Column::File
+                    | Column::Line
+            );
+        if !skip {
+            field(&mut out, column);
         }
     }
     let data = app.data.event_data(row);

@@ -130,6 +130,18 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     }
     // Axis: first and last time, and the cursor's bucket when choosing.
     let axis_y = area.y + area.height - 1;
+    if buckets.counts.is_empty() {
+        frame.render_widget(
+            Paragraph::new("no rows to chart").style(Style::new().fg(Color::DarkGray)),
+            Rect {
+                y: axis_y,
+                height: 1,
+                ..area
+            },
+        );
+        app.buckets = buckets;
+        return;
+    }
     let first = table_time(app, buckets.start_ms);
     let last_ms = buckets.start_ms + buckets.width_ms * buckets.counts.len() as i64;
     let last = table_time(app, last_ms);

@@ -43,7 +43,13 @@ pub fn table_time(app: &App, ms: i64) -> String {
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let area = frame.area();
     let error_line = u16::from(app.filter_error.is_some() || !app.notes.is_empty());
-    let histogram_height = if area.height >= 20 { 6 } else { 0 };
+    // A detail pane below the table needs the histogram's room on a small screen.
+    let detail_below = app.show_detail && area.width < 120;
+    let histogram_height = if area.height >= 20 && !(detail_below && area.height < 40) {
+        6
+    } else {
+        0
+    };
     let chunks = Layout::default()
         .direction(Direction::Vertical)
         .constraints([
@@ -63,14 +69,18 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     }
     let main = chunks[3];
     if app.show_detail {
-        let wide = main.width >= 120;
+        let wide = !detail_below;
         let parts = Layout::default()
             .direction(if wide {
                 Direction::Horizontal
             } else {
                 Direction::Vertical
             })
-            .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .constraints(if wide {
+                [Constraint::Percentage(55), Constraint::Percentage(45)]
+            } else {
+                [Constraint::Percentage(40), Constraint::Percentage(60)]
+            })
             .split(main);
         table::draw(frame, app, parts[0]);
         detail::draw(frame, app, parts[1]);
@@ -122,24 +132,26 @@ fn filter_bar(frame: &mut Frame, app: &App, area: Rect) {
             Style::new().fg(Color::Cyan),
         ),
     };
+    let count_width = count.width() as u16;
+    let row = Rect { height: 1, ..area };
+    let [text_area, count_area] =
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(count_width)]).areas(row);
+    // A long filter scrolls sideways so the cursor (or the error) stays in sight.
+    let room = usize::from(text_area.width).saturating_sub(label.len() + 1).max(1);
+    let focus_at = match (&app.filter_error, focused) {
+        (_, true) => app.filter.cursor,
+        (Some(e), false) => e.at,
+        (None, false) => 0,
+    };
+    let first = focus_at.saturating_sub(room.saturating_sub(1));
     let hint = if app.filter.text.is_empty() && !focused {
         Span::styled(
             "press f and type a query: -EventId FAIL, $_.Sender -like '*@contoso.com', Get-MessageTrackingLog …",
             Style::new().fg(Color::DarkGray),
         )
     } else {
-        Span::raw(app.filter.text.clone())
+        Span::raw(app.filter.text.chars().skip(first).collect::<String>())
     };
-    let count_width = count.width() as u16;
-    let row = Rect {
-        height: 1,
-        ..area
-    };
-    let [text_area, count_area] = Layout::horizontal([
-        Constraint::Min(10),
-        Constraint::Length(count_width),
-    ])
-    .areas(row);
     let label_style = if focused {
         Style::new().fg(Color::Black).bg(Color::Yellow)
     } else {
@@ -151,7 +163,7 @@ fn filter_bar(frame: &mut Frame, app: &App, area: Rect) {
     );
     frame.render_widget(Paragraph::new(count), count_area);
     if focused {
-        let x = text_area.x + label.len() as u16 + app.filter.cursor as u16;
+        let x = text_area.x + (label.len() + app.filter.cursor - first) as u16;
         frame.set_cursor_position(Position::new(
             x.min(text_area.right().saturating_sub(1)),
             text_area.y,
@@ -170,7 +182,7 @@ fn filter_bar(frame: &mut Frame, app: &App, area: Rect) {
                     message += &format!(" (did you mean {s}?)");
                 }
                 Line::from(vec![
-                    Span::raw(" ".repeat(label.len() + e.at)),
+                    Span::raw(" ".repeat(label.len() + e.at.saturating_sub(first))),
                     Span::styled(message, Style::new().fg(Color::Red)),
                 ])
             }

@@ -22,19 +22,19 @@ fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
     }
 }
 
-fn window(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: usize) {
+fn window(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: usize, wrap: bool) {
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::new().fg(Color::Cyan))
         .title(format!(" {title} "));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
-        area,
-    );
+    let mut paragraph = Paragraph::new(lines)
+        .block(block)
+        .scroll((scroll.min(u16::MAX as usize) as u16, 0));
+    if wrap {
+        paragraph = paragraph.wrap(Wrap { trim: false });
+    }
+    frame.render_widget(paragraph, area);
 }
 
 /// A list cursor scrolled so it stays inside a window `height` lines tall.
@@ -47,17 +47,24 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         return;
     };
     match overlay {
-        Overlay::Help => {
+        Overlay::Help { scroll } => {
             let lines = BINDINGS
                 .iter()
                 .map(|(k, what)| {
                     Line::from(vec![
-                        Span::styled(format!("{k:<26}"), Style::new().fg(Color::Yellow)),
+                        Span::styled(format!("{k:<25} "), Style::new().fg(Color::Yellow)),
                         Span::raw(*what),
                     ])
                 })
                 .collect();
-            window(frame, centered(area, 90, 90), "Keys (Esc closes)", lines, 0);
+            window(
+                frame,
+                centered(area, 98, 94),
+                "Keys (↑↓ scroll, Esc closes)",
+                lines,
+                *scroll,
+                false,
+            );
         }
         Overlay::Columns { cursor } => {
             let lines = app
@@ -81,6 +88,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 "Columns: space shows/hides, < > move, Esc closes",
                 lines,
                 list_scroll(*cursor, rect.height),
+                false,
             );
         }
         Overlay::Queries { cursor, items } => {
@@ -101,17 +109,24 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 .collect();
             if let Some(q) = items.get(*cursor) {
                 lines.push(Line::raw(""));
-                lines.push(Line::styled(
-                    q.expression.clone(),
-                    Style::new().fg(Color::Cyan),
-                ));
+                // The whole pipeline, cut into lines that fit the window.
+                let width = usize::from(area.width.saturating_sub(4)).max(10);
+                let chars: Vec<char> = q.expression.chars().collect();
+                for piece in chars.chunks(width) {
+                    lines.push(Line::styled(
+                        piece.iter().collect::<String>(),
+                        Style::new().fg(Color::Cyan),
+                    ));
+                }
             }
+            let rect = centered(area, 98, 80);
             window(
                 frame,
-                centered(area, 90, 70),
+                rect,
                 "Saved queries: Enter filters with it, Esc closes",
                 lines,
-                0,
+                list_scroll(*cursor, rect.height.saturating_sub(3)),
+                false,
             );
         }
         Overlay::Text {
@@ -126,6 +141,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 &format!("{title} (↑↓ scroll, Esc closes)"),
                 lines,
                 *scroll,
+                true,
             );
         }
     }
