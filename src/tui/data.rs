@@ -42,8 +42,8 @@ impl EventKind {
         let e = event_id.to_ascii_uppercase();
         match e.as_str() {
             "FAIL" | "SUBMITFAIL" | "POISONMESSAGE" | "BADMAIL" | "DROP" => EventKind::Failure,
-            "DEFER" | "SUBMITDEFER" | "THROTTLE" | "RESUBMIT" | "HARESUBMIT"
-            | "HARESUBMITFAIL" | "SUSPEND" => EventKind::Delay,
+            "DEFER" | "SUBMITDEFER" | "THROTTLE" | "RESUBMIT" | "HARESUBMIT" | "HARESUBMITFAIL"
+            | "SUSPEND" => EventKind::Delay,
             "DELIVER" | "SEND" | "SENDEXTERNAL" | "DUPLICATEDELIVER" => EventKind::Delivery,
             "RECEIVE" | "SUBMIT" => EventKind::Arrival,
             _ => EventKind::Other,

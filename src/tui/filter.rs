@@ -62,10 +62,7 @@ pub fn apply(
     let (full, shift) = expand(typed);
     let to_typed = |byte: usize| -> usize {
         let b = byte.saturating_sub(shift).min(typed.len());
-        typed
-            .char_indices()
-            .take_while(|(i, _)| *i < b)
-            .count()
+        typed.char_indices().take_while(|(i, _)| *i < b).count()
     };
     let error = |e: parse::QueryError| FilterError {
         message: e.message,

@@ -121,14 +121,19 @@ fn load(terminal: &mut DefaultTerminal, paths: &[PathBuf]) -> anyhow::Result<Opt
                     .block(Block::default().borders(Borders::ALL))
                     .gauge_style(Style::new().fg(Color::Blue))
                     .ratio(done as f64 / total as f64)
-                    .label(format!("{:.1} of {:.1} MB", done as f64 / 1e6, total as f64 / 1e6)),
+                    .label(format!(
+                        "{:.1} of {:.1} MB",
+                        done as f64 / 1e6,
+                        total as f64 / 1e6
+                    )),
                 gauge,
             );
         })?;
         if event::poll(Duration::from_millis(50))?
             && let Event::Key(key) = event::read()?
             && (key.code == KeyCode::Char('q')
-                || (key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)))
+                || (key.code == KeyCode::Char('c')
+                    && key.modifiers.contains(KeyModifiers::CONTROL)))
         {
             return Ok(None);
         }

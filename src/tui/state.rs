@@ -97,9 +97,13 @@ pub enum Focus {
 /// A window over the main screen.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     /// The column chooser.
-    Columns { cursor: usize },
+    Columns {
+        cursor: usize,
+    },
     /// The saved-query picker.
     Queries {
         cursor: usize,
@@ -449,10 +453,7 @@ impl App {
 
     /// Writes the view (shown columns) to a CSV file in the current folder.
     fn export(&mut self) {
-        let name = format!(
-            "msgtrack-view-{}.csv",
-            Utc::now().format("%Y%m%d-%H%M%S")
-        );
+        let name = format!("msgtrack-view-{}.csv", Utc::now().format("%Y%m%d-%H%M%S"));
         self.status = match self.write_csv(std::path::Path::new(&name)) {
             Ok(()) => format!("exported {} rows to {name}", self.view.len()),
             Err(e) => format!("export failed: {e}"),
@@ -521,7 +522,8 @@ impl App {
                     self.overlay = Some(Overlay::Queries { cursor: 0, items })
                 }
                 Ok(_) => {
-                    self.status = format!("no saved queries (*.ps1) in {}", self.queries_dir.display())
+                    self.status =
+                        format!("no saved queries (*.ps1) in {}", self.queries_dir.display())
                 }
                 Err(e) => {
                     self.status = format!(
@@ -620,7 +622,7 @@ impl App {
             }
             Action::Tick => {
                 self.ticks += 1;
-                if self.follow && self.ticks % 4 == 0 {
+                if self.follow && self.ticks.is_multiple_of(4) {
                     self.follow_tick();
                 }
             }
@@ -637,8 +639,8 @@ impl App {
                 *cursor = (*cursor as i64 + n).clamp(0, items.len() as i64 - 1) as usize
             }
             Some(Overlay::Text { scroll, lines, .. }) => {
-                *scroll = (*scroll as i64 + n).clamp(0, lines.len().saturating_sub(1) as i64)
-                    as usize
+                *scroll =
+                    (*scroll as i64 + n).clamp(0, lines.len().saturating_sub(1) as i64) as usize
             }
             Some(Overlay::Help { scroll }) => {
                 let last = super::keys::BINDINGS.len().saturating_sub(1) as i64;

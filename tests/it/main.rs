@@ -14,3 +14,5 @@ mod report;
 mod roundtrip;
 mod sample_logs;
 mod scenarios;
+mod tui;
+mod tui_pty;

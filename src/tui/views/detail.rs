@@ -38,6 +38,12 @@ pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
     for column in HEADLINE {
         field(&mut out, column);
     }
+    let file = app.data.cell(row, Column::File, &app.zone);
+    let line = app.data.cell(row, Column::Line, &app.zone);
+    out.push(Line::styled(
+        format!("from {file}:{line}"),
+        Style::new().fg(Color::DarkGray),
+    ));
     let recipients = app.data.list(row, Column::Recipients);
     let statuses = app.data.list(row, Column::RecipientStatus);
     if !recipients.is_empty() {
@@ -48,7 +54,11 @@ pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
         for (i, r) in recipients.iter().enumerate() {
             let status = statuses
                 .get(i)
-                .or(if statuses.len() == 1 { statuses.first() } else { None })
+                .or(if statuses.len() == 1 {
+                    statuses.first()
+                } else {
+                    None
+                })
                 .cloned()
                 .unwrap_or_default();
             out.push(Line::from(vec![
@@ -91,12 +101,6 @@ pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
             ]));
         }
     }
-    let file = app.data.cell(row, Column::File, &app.zone);
-    let line = app.data.cell(row, Column::Line, &app.zone);
-    out.push(Line::styled(
-        format!("from {file}:{line}"),
-        Style::new().fg(Color::DarkGray),
-    ));
     out
 }
 

@@ -17,10 +17,7 @@ pub fn buckets(app: &App, n: usize) -> Buckets {
     let n = n.max(1);
     let (start, end) = match (app.zoom, app.view.first(), app.view.last()) {
         (Some((a, b)), _, _) => (a, b),
-        (None, Some(f), Some(l)) => (
-            app.data.times[*f as usize],
-            app.data.times[*l as usize] + 1,
-        ),
+        (None, Some(f), Some(l)) => (app.data.times[*f as usize], app.data.times[*l as usize] + 1),
         _ => return Buckets::default(),
     };
     let span = (end - start).max(1);
@@ -89,7 +86,10 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Style::new().fg(Color::Magenta),
         ));
     } else {
-        legend.push(Span::styled("h: pick a range", Style::new().fg(Color::DarkGray)));
+        legend.push(Span::styled(
+            "h: pick a range",
+            Style::new().fg(Color::DarkGray),
+        ));
     }
     frame.render_widget(
         Paragraph::new(Line::from(legend)),
@@ -145,7 +145,10 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let first = table_time(app, buckets.start_ms);
     let last_ms = buckets.start_ms + buckets.width_ms * buckets.counts.len() as i64;
     let last = table_time(app, last_ms);
-    let mut axis = format!("{first:<w$}", w = usize::from(area.width).saturating_sub(last.len()));
+    let mut axis = format!(
+        "{first:<w$}",
+        w = usize::from(area.width).saturating_sub(last.len())
+    );
     axis.push_str(&last);
     if selecting && !buckets.counts.is_empty() {
         let (a, b) = buckets.range(lo, hi);
@@ -158,7 +161,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             table_time(app, a),
             table_time(app, b)
         );
-        let pad = usize::from(app.histogram_cursor.min(usize::from(area.width)));
+        let pad = app.histogram_cursor.min(usize::from(area.width));
         let room = usize::from(area.width).saturating_sub(axis.chars().count());
         axis = format!("{}{axis}", " ".repeat(pad.min(room)));
     }

@@ -137,7 +137,9 @@ fn filter_bar(frame: &mut Frame, app: &App, area: Rect) {
     let [text_area, count_area] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(count_width)]).areas(row);
     // A long filter scrolls sideways so the cursor (or the error) stays in sight.
-    let room = usize::from(text_area.width).saturating_sub(label.len() + 1).max(1);
+    let room = usize::from(text_area.width)
+        .saturating_sub(label.len() + 1)
+        .max(1);
     let focus_at = match (&app.filter_error, focused) {
         (_, true) => app.filter.cursor,
         (Some(e), false) => e.at,

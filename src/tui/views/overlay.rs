@@ -74,7 +74,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 .map(|(i, (c, on))| {
                     let mark = if *on { "[x]" } else { "[ ]" };
                     let style = if i == *cursor {
-                        Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD)
+                        Style::new()
+                            .bg(Color::DarkGray)
+                            .add_modifier(Modifier::BOLD)
                     } else {
                         Style::new()
                     };
@@ -97,7 +99,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 .enumerate()
                 .map(|(i, q)| {
                     let style = if i == *cursor {
-                        Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD)
+                        Style::new()
+                            .bg(Color::DarkGray)
+                            .add_modifier(Modifier::BOLD)
                     } else {
                         Style::new()
                     };

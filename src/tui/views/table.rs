@@ -88,7 +88,11 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         .header(header)
         .block(block)
         .column_spacing(1)
-        .row_highlight_style(Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD));
+        .row_highlight_style(
+            Style::new()
+                .bg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        );
     let mut state = TableState::default();
     if !app.view.is_empty() {
         state.select(Some(app.selected - app.offset));

@@ -1,0 +1,447 @@
+//! The TUI on ratatui's TestBackend: snapshots of the main screens (table, filter error,
+//! detail, journey, explain, help) and the behaviour behind each key — driven through
+//! `App::apply` exactly as the event loop does.
+//!
+//! Snapshots live in `tests/snapshots/tui/`; `UPDATE_SNAPSHOTS=1 cargo test tui` rewrites
+//! them after an intended change (review the diff).
+
+use std::path::PathBuf;
+
+use chrono::{TimeZone, Utc};
+use msgtrack::directory::Snapshot;
+use msgtrack::frame::Column;
+use msgtrack::query::time::Zone;
+use msgtrack::tui::keys::{key_action, mouse_action};
+use msgtrack::tui::state::{Edit, Focus, Overlay};
+use msgtrack::tui::{Action, App, LogData, views};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use crate::util::{Dir, real_logs_dir, sample_logs_dir};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn app_over(paths: &[PathBuf]) -> App {
+    let data = LogData::load(paths, None).expect("logs load");
+    let snapshot = Snapshot::load(&sample_logs_dir().join("directory.json")).ok();
+    App::new(
+        data,
+        Zone::parse("UTC").unwrap(),
+        snapshot,
+        root().join("queries"),
+        Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap(),
+    )
+}
+
+/// The sample day, named relative to the package root (the tests' working folder) so the
+/// snapshots hold no machine's absolute path.
+fn sample_app() -> App {
+    app_over(&[PathBuf::from("sample-logs")])
+}
+
+/// Draws the app and returns the screen as text, one line per row.
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| views::draw(f, app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn check_snapshot(name: &str, text: &str) {
+    let path = root()
+        .join("tests/snapshots/tui")
+        .join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}; run UPDATE_SNAPSHOTS=1 cargo test tui and review it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        text,
+        expected,
+        "screen {name} differs from {} (UPDATE_SNAPSHOTS=1 rewrites it after an intended change)",
+        path.display()
+    );
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.apply(Action::Edit(Edit::Insert(c)));
+    }
+}
+
+fn filter(app: &mut App, text: &str) {
+    app.apply(Action::FocusFilter);
+    app.apply(Action::Edit(Edit::Clear));
+    type_text(app, text);
+    app.apply(Action::Submit);
+}
+
+fn search(app: &mut App, text: &str) {
+    app.apply(Action::FocusSearch);
+    type_text(app, text);
+    app.apply(Action::Submit);
+}
+
+fn event_ids(app: &App) -> Vec<String> {
+    app.view
+        .iter()
+        .map(|r| app.data.cell(*r as usize, Column::EventId, &app.zone))
+        .collect()
+}
+
+#[test]
+fn main_table_snapshot_and_virtual_rows() {
+    let mut app = sample_app();
+    let text = screen(&mut app, 100, 30);
+    check_snapshot("table", &text);
+    assert!(text.contains(&format!("{} of {} rows", app.data.len(), app.data.len())));
+    // Paging moves by the table's height, and only those rows are drawn.
+    let page = usize::from(app.hits.table.3);
+    app.apply(Action::PageDown);
+    assert_eq!(app.selected, page);
+    app.apply(Action::Bottom);
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains(&format!("Events {}/{}", app.view.len(), app.view.len())));
+    assert!(app.offset + page >= app.view.len());
+}
+
+#[test]
+fn filter_matches_the_query_engine() {
+    let mut app = sample_app();
+    filter(&mut app, "-EventId FAIL");
+    assert!(app.filter_error.is_none());
+    let ids = event_ids(&app);
+    assert!(!ids.is_empty());
+    assert!(ids.iter().all(|e| e == "FAIL"));
+    // The same question through the CLI's engine gives the same number of rows.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args([
+            "query",
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Measure-Object",
+        ])
+        .arg(sample_logs_dir())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("Count : {}", ids.len())) || text.contains(&ids.len().to_string()),
+        "cli said {text}"
+    );
+    // A Where condition alone, and a whole pasted line with a Where.
+    filter(&mut app, "$_.Recipients -match \"^IMCEAEX\"");
+    let imcea = app.view.len();
+    assert!(imcea > 0);
+    assert!(app.view.iter().all(|r| {
+        app.data
+            .list(*r as usize, Column::Recipients)
+            .iter()
+            .any(|x| x.to_ascii_uppercase().starts_with("IMCEAEX"))
+    }));
+    filter(
+        &mut app,
+        "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Where {$_.Recipients -match \"^IMCEAEX\"} | Select Sender",
+    );
+    assert!(app.view.len() < imcea && !app.view.is_empty());
+    assert!(app.notes.iter().any(|n| n.contains("Select-Object")));
+    // Clearing the filter brings every row back.
+    filter(&mut app, "");
+    assert_eq!(app.view.len(), app.data.len());
+}
+
+#[test]
+fn filter_error_is_shown_inline_at_its_position() {
+    let mut app = sample_app();
+    app.apply(Action::FocusFilter);
+    type_text(&mut app, "-EventId FAIL -Sendr x");
+    let error = app.filter_error.clone().expect("an error");
+    assert_eq!(error.at, "-EventId FAIL ".len());
+    // The view still shows the last text that parsed (the filter applies as you type).
+    assert!(app.applied_filter.starts_with("-EventId FAIL"));
+    assert!(!app.view.is_empty() && event_ids(&app).iter().all(|e| e == "FAIL"));
+    let text = screen(&mut app, 100, 30);
+    check_snapshot("filter_error", &text);
+    let caret_line = text.lines().nth(2).unwrap();
+    assert_eq!(
+        caret_line.find('^'),
+        Some("Filter: ".len() + error.at),
+        "{caret_line}"
+    );
+    assert!(caret_line.contains("-Sendr"));
+    // Esc restores the applied filter.
+    app.apply(Action::Cancel);
+    assert_eq!(app.filter.text, app.applied_filter);
+    assert!(app.filter_error.is_none());
+    assert_eq!(app.focus, Focus::Table);
+}
+
+#[test]
+fn detail_journey_and_explain_of_the_imcea_failure() {
+    let mut app = sample_app();
+    filter(&mut app, "-EventId FAIL");
+    search(&mut app, "adele.vance");
+    let row = app.selected_row().unwrap();
+    assert_eq!(
+        app.data.cell(row, Column::EventId, &app.zone),
+        "FAIL",
+        "the search lands on a FAIL row"
+    );
+    app.apply(Action::ToggleDetail);
+    let text = screen(&mut app, 130, 40);
+    check_snapshot("detail", &text);
+    assert!(text.contains("Recipients (1) → RecipientStatus"));
+    assert!(text.contains("550 5.1.1"), "{text}");
+    assert!(text.contains("from sample-logs/EX01/MSGTRK"), "{text}");
+    app.apply(Action::ToggleDetail);
+
+    app.apply(Action::OpenJourney);
+    let Some(Overlay::Text { lines, .. }) = &app.overlay else {
+        panic!("journey window: {}", app.status);
+    };
+    assert!(lines.iter().any(|l| l.contains("FAIL")));
+    let text = screen(&mut app, 110, 40);
+    check_snapshot("journey", &text);
+    assert!(text.contains("Journey <"));
+    app.apply(Action::CloseOverlay);
+
+    app.apply(Action::OpenExplain);
+    let text = screen(&mut app, 110, 40);
+    check_snapshot("explain", &text);
+    assert!(text.contains("Explain <"));
+    let Some(Overlay::Text { lines, .. }) = &app.overlay else {
+        panic!("explain window");
+    };
+    let all = lines.join("\n");
+    assert!(all.contains("X500:"), "the fix names the X500 proxy: {all}");
+    assert!(all.contains("joe.bloggs@contoso.com"));
+    // Scrolling moves the text.
+    app.apply(Action::OverlayMove(5));
+    assert!(matches!(app.overlay, Some(Overlay::Text { scroll: 5, .. })));
+}
+
+#[test]
+fn help_lists_every_key_and_fits_80_by_24() {
+    let mut app = sample_app();
+    let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    let action = key_action(&app, key('?')).unwrap();
+    app.apply(action);
+    let text = screen(&mut app, 80, 24);
+    check_snapshot("help", &text);
+    assert!(text.contains("Keys"));
+    // Every binding is reachable by scrolling.
+    app.apply(Action::OverlayMove(100));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("quit"));
+    assert_eq!(key_action(&app, key('?')), Some(Action::CloseOverlay));
+    // The main screen at 80×24 keeps the title, filter, table and status lines.
+    app.apply(Action::CloseOverlay);
+    let text = screen(&mut app, 80, 24);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 24);
+    assert!(lines[0].contains("msgtrack"));
+    assert!(lines[1].starts_with("Filter:"));
+    assert!(lines[23].contains("?:help"));
+}
+
+#[test]
+fn histogram_zoom_search_columns_and_export() {
+    let mut app = sample_app();
+    screen(&mut app, 100, 30);
+    assert!(!app.buckets.counts.is_empty());
+    let total: u32 = app.buckets.counts.iter().flatten().sum();
+    assert_eq!(total as usize, app.view.len(), "every row is in a bucket");
+    // Keyboard range: from bucket 10 to 20.
+    app.apply(Action::FocusHistogram);
+    app.apply(Action::HistogramMove(10));
+    app.apply(Action::HistogramMark);
+    app.apply(Action::HistogramMove(10));
+    let (from, to) = app.buckets.range(10, 20);
+    app.apply(Action::Submit);
+    assert_eq!(app.zoom, Some((from, to)));
+    assert!(!app.view.is_empty() && app.view.len() < app.data.len());
+    assert!(app.view.iter().all(|r| {
+        let t = app.data.times[*r as usize];
+        t >= from && t < to
+    }));
+    app.apply(Action::ResetZoom);
+    assert_eq!(app.view.len(), app.data.len());
+
+    // Search: n and N move between matches in the shown columns.
+    search(&mut app, "raul.razo");
+    let first = app.selected;
+    let hit = |app: &App| {
+        let r = app.selected_row().unwrap();
+        app.shown_columns().iter().any(|c| {
+            app.data
+                .cell(r, *c, &app.zone)
+                .to_lowercase()
+                .contains("raul.razo")
+        })
+    };
+    assert!(hit(&app));
+    app.apply(Action::SearchNext);
+    assert!(hit(&app) && app.selected != first);
+    app.apply(Action::SearchPrev);
+    assert_eq!(app.selected, first);
+
+    // Column chooser: hide Source, show MessageId.
+    app.apply(Action::OpenColumns);
+    let source = app
+        .columns
+        .iter()
+        .position(|(c, _)| *c == Column::Source)
+        .unwrap();
+    app.apply(Action::OverlayMove(source as i64));
+    app.apply(Action::OverlayChoose);
+    let message_id = app
+        .columns
+        .iter()
+        .position(|(c, _)| *c == Column::MessageId)
+        .unwrap();
+    app.apply(Action::OverlayMove(message_id as i64 - source as i64));
+    app.apply(Action::OverlayChoose);
+    app.apply(Action::CloseOverlay);
+    let shown = app.shown_columns();
+    assert!(!shown.contains(&Column::Source) && shown.contains(&Column::MessageId));
+
+    // Export writes the view with the shown columns.
+    filter(&mut app, "-EventId DEFER");
+    let dir = Dir::new();
+    let path = dir.0.path().join("view.csv");
+    app.write_csv(&path).unwrap();
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        headers,
+        shown
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect::<Vec<_>>()
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), app.view.len());
+    let event = headers.iter().position(|h| h == "EventId").unwrap();
+    assert!(rows.iter().all(|r| &r[event] == "DEFER"));
+}
+
+#[test]
+fn saved_query_picker_and_mouse() {
+    let mut app = sample_app();
+    app.apply(Action::OpenQueries);
+    let Some(Overlay::Queries { items, .. }) = &app.overlay else {
+        panic!("picker: {}", app.status);
+    };
+    let imcea = items
+        .iter()
+        .position(|q| q.name == "imceaex-failures.ps1")
+        .unwrap();
+    app.apply(Action::OverlayMove(imcea as i64));
+    app.apply(Action::OverlayChoose);
+    assert!(app.overlay.is_none());
+    assert!(app.filter_error.is_none(), "{:?}", app.filter_error);
+    assert!(!app.view.is_empty());
+    assert!(event_ids(&app).iter().all(|e| e == "FAIL"));
+
+    // Mouse: a click selects the row under it, the wheel scrolls.
+    filter(&mut app, "");
+    screen(&mut app, 100, 30);
+    let (x, y, _, _) = app.hits.table;
+    let mut drag = None;
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(ratatui::crossterm::event::MouseButton::Left),
+        column: x + 3,
+        row: y + 4,
+        modifiers: KeyModifiers::NONE,
+    };
+    let action = mouse_action(&app, click, &mut drag).unwrap();
+    app.apply(action);
+    assert_eq!(app.selected, app.offset + 4);
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        ..click
+    };
+    let before = app.selected;
+    let action = mouse_action(&app, wheel, &mut drag).unwrap();
+    app.apply(action);
+    assert_eq!(app.selected, before + 3);
+    assert_eq!(app.focus, Focus::Table);
+}
+
+#[test]
+fn follow_mode_picks_up_appended_rows() {
+    let dir = Dir::new();
+    let copy = dir.0.path().join("logs");
+    std::fs::create_dir_all(&copy).unwrap();
+    let source = sample_logs_dir().join("EX01/MSGTRK2026112023-1.LOG");
+    let target = copy.join("MSGTRK2026112023-1.LOG");
+    std::fs::copy(&source, &target).unwrap();
+    let mut app = app_over(std::slice::from_ref(&copy));
+    let before = app.data.len();
+    app.apply(Action::ToggleFollow);
+    app.apply(Action::Bottom);
+    // Append one row: the last row again, a second later.
+    let text = std::fs::read_to_string(&target).unwrap();
+    let last = text.lines().rev().find(|l| !l.starts_with('#')).unwrap();
+    let (_, rest) = last.split_once(',').unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&target)
+        .unwrap();
+    use std::io::Write;
+    write!(file, "2026-11-20T23:59:59.000Z,{rest}\r\n").unwrap();
+    drop(file);
+    for _ in 0..4 {
+        app.apply(Action::Tick);
+    }
+    assert_eq!(app.data.len(), before + 1);
+    assert_eq!(app.view.len(), before + 1);
+    assert_eq!(app.selected, before, "the selection follows the end");
+    assert!(app.status.contains("1 new rows"));
+}
+
+#[test]
+fn real_logs_open_filter_and_draw() {
+    let Some(dir) = real_logs_dir() else {
+        return;
+    };
+    // Each file named explicitly: their names are not Exchange's MSGTRK*.LOG.
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "SOURCES.md"))
+        .collect();
+    let mut app = app_over(&files);
+    assert!(!app.data.is_empty());
+    for size in [(80, 24), (160, 50)] {
+        let text = screen(&mut app, size.0, size.1);
+        assert!(text.contains("msgtrack"));
+    }
+    filter(&mut app, "-EventId RECEIVE");
+    assert!(app.filter_error.is_none());
+    assert!(
+        event_ids(&app)
+            .iter()
+            .all(|e| e.eq_ignore_ascii_case("RECEIVE"))
+    );
+    app.apply(Action::ToggleDetail);
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("Detail"));
+}
