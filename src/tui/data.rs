@@ -65,8 +65,10 @@ impl EventKind {
 /// The loaded logs.
 pub struct LogData {
     pub paths: Vec<PathBuf>,
-    /// Every column, rows in time order.
+    /// Every column, rows in the order the files were read.
     pub frame: DataFrame,
+    /// Row indices in time order (a permutation, so the frame is never copied to sort it).
+    pub order: Vec<u32>,
     /// Each row's time (ms since the epoch, UTC).
     pub times: Vec<i64>,
     /// Each row's event kind.
@@ -81,11 +83,11 @@ fn size_of(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
-fn sort_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
-    frame.sort(
-        [Column::Timestamp.name()],
-        SortMultipleOptions::default().with_maintain_order(true),
-    )
+/// Row indices ordered by time (stable: rows of the same millisecond keep file order).
+fn time_order(times: &[i64]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..times.len() as u32).collect();
+    order.sort_by_key(|r| times[*r as usize]);
+    order
 }
 
 fn event_kinds(frame: &DataFrame) -> PolarsResult<Vec<EventKind>> {
@@ -116,10 +118,12 @@ impl LogData {
             options = options.with_progress(p);
         }
         let ingest = read_files(files, &options)?;
-        let frame = sort_by_time(ingest.frame)?;
+        let frame = ingest.frame;
+        let times = timestamps_ms(&frame)?;
         Ok(LogData {
             paths: paths.to_vec(),
-            times: timestamps_ms(&frame)?,
+            order: time_order(&times),
+            times,
             kinds: event_kinds(&frame)?,
             frame,
             diagnostics: ingest.diagnostics,
@@ -179,8 +183,9 @@ impl LogData {
             .collect();
         let mut frame = self.frame.filter(&keep)?;
         frame.vstack_mut(&ingest.frame)?;
-        self.frame = sort_by_time(frame)?;
+        self.frame = frame;
         self.times = timestamps_ms(&self.frame)?;
+        self.order = time_order(&self.times);
         self.kinds = event_kinds(&self.frame)?;
         self.diagnostics.extend(ingest.diagnostics);
         Ok(self.len().saturating_sub(before))

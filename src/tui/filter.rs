@@ -55,7 +55,7 @@ pub fn apply(
 ) -> Result<Filtered, FilterError> {
     if typed.trim().is_empty() {
         return Ok(Filtered {
-            rows: (0..data.len() as u32).collect(),
+            rows: data.order.clone(),
             notes: Vec::new(),
         });
     }
@@ -72,12 +72,11 @@ pub fn apply(
     let query = parse(&full).map_err(error)?;
     let plan = compile(&query, ctx, snapshot).map_err(error)?;
     let selection = select_rows(&data.frame, &plan, ctx.zone).map_err(error)?;
-    let rows = selection
-        .keep
+    let rows = data
+        .order
         .iter()
-        .enumerate()
-        .filter(|(_, k)| **k)
-        .map(|(i, _)| i as u32)
+        .copied()
+        .filter(|r| selection.keep[*r as usize])
         .collect();
     let mut notes = plan.notes;
     if !selection.ignored.is_empty() {

@@ -214,7 +214,7 @@ pub struct App {
     pub snapshot: Option<Snapshot>,
     pub directory: Option<Directory>,
     pub queries_dir: PathBuf,
-    /// Rows the filter keeps (indices into the data).
+    /// Rows the filter keeps (indices into the data's frame), in time order.
     pub filtered: Vec<u32>,
     /// Rows shown: the filtered rows inside the zoom range.
     pub view: Vec<u32>,
@@ -254,7 +254,7 @@ impl App {
         queries_dir: PathBuf,
         now: DateTime<Utc>,
     ) -> App {
-        let all: Vec<u32> = (0..data.len() as u32).collect();
+        let all: Vec<u32> = data.order.clone();
         let mut columns: Vec<(Column, bool)> = DEFAULT_COLUMNS.iter().map(|c| (*c, true)).collect();
         columns.extend(
             Column::ALL
@@ -367,7 +367,7 @@ impl App {
                 .collect(),
         };
         self.selected = keep
-            .and_then(|k| self.view.binary_search(&(k as u32)).ok())
+            .and_then(|k| self.view.iter().position(|r| *r as usize == k))
             .unwrap_or(0);
         self.offset = self.offset.min(self.selected);
     }
