@@ -49,7 +49,8 @@ fn stack(counts: &[u32; 5], max: u32, height: u16) -> [u16; 5] {
         return cells;
     }
     let total: u32 = counts.iter().sum();
-    let bar = ((u64::from(total) * u64::from(height)).div_ceil(u64::from(max))) as u16;
+    let bar = ((u64::from(total) * u64::from(height)).div_ceil(u64::from(max)))
+        .min(u64::from(height)) as u16;
     let mut left = bar;
     // Fail and defer first (top layers), at least one cell each when present.
     for layer in (0..5).rev() {
@@ -183,11 +184,13 @@ mod tests {
     #[test]
     fn failures_always_show_and_bars_never_overflow() {
         // 1 failure among 1000 arrivals still gets a cell.
-        let cells = stack(&[1000, 0, 0, 0, 1], 1000, 4);
+        let cells = stack(&[1000, 0, 0, 0, 1], 1001, 4);
         assert_eq!(cells[4], 1);
         assert!(cells.iter().sum::<u16>() <= 4);
         // The tallest bar fills the height.
         assert_eq!(stack(&[5, 5, 0, 0, 0], 10, 4).iter().sum::<u16>(), 4);
         assert_eq!(stack(&[0; 5], 0, 4), [0; 5]);
+        // A max below the bar's own total (never drawn so) still cannot overflow.
+        assert!(stack(&[9, 9, 9, 9, 9], 5, 4).iter().sum::<u16>() <= 4);
     }
 }
