@@ -74,6 +74,19 @@ pub(crate) fn paths_or_current(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
 }
 
+/// What `(Get-Date)` means: `--now` read in `zone`, or the clock.
+pub(crate) fn now_arg(
+    now: Option<&str>,
+    zone: msgtrack::query::time::Zone,
+) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    match now {
+        Some(text) => {
+            msgtrack::query::time::parse_date(text, zone).map_err(|e| anyhow::anyhow!("--now: {e}"))
+        }
+        None => Ok(chrono::Utc::now()),
+    }
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     let opts = Opts::parse();

@@ -4,14 +4,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use chrono::Utc;
 use clap::Args;
 use msgtrack::frame::Column as LogColumn;
 use msgtrack::query::ast::Stage;
 use msgtrack::query::compile::{Context, compile};
 use msgtrack::query::output::{Format, write};
 use msgtrack::query::run::{Answer, DEFAULT_TABLE, Shown, needed_columns, run};
-use msgtrack::query::time::{Zone, parse_date};
+use msgtrack::query::time::Zone;
 
 use super::{exit, paths_or_current};
 
@@ -84,10 +83,7 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     let expression = read_expression(args, &mut paths)?;
     let paths = paths_or_current(&paths);
     let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
-    let now = match &args.now {
-        Some(text) => parse_date(text, zone).map_err(|e| anyhow::anyhow!("--now: {e}"))?,
-        None => Utc::now(),
-    };
+    let now = super::now_arg(args.now.as_deref(), zone)?;
     let explicit_format = match &args.format {
         Some(f) => Some(Format::parse(f).map_err(anyhow::Error::msg)?),
         None => None,

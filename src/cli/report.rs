@@ -5,7 +5,6 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use chrono::Utc;
 use clap::{Args, Subcommand, ValueEnum};
 use msgtrack::directory::{Directory, Snapshot};
 use msgtrack::query::time::Zone;
@@ -146,12 +145,7 @@ struct Setup {
 
 fn setup(c: &CommonArgs) -> anyhow::Result<Setup> {
     let zone = Zone::parse(&c.tz).map_err(anyhow::Error::msg)?;
-    let now = match &c.now {
-        Some(t) => {
-            msgtrack::query::time::parse_date(t, zone).map_err(|e| anyhow::anyhow!("--now: {e}"))?
-        }
-        None => Utc::now(),
-    };
+    let now = super::now_arg(c.now.as_deref(), zone)?;
     let filter =
         window(c.since.as_deref(), c.until.as_deref(), zone, now).map_err(anyhow::Error::msg)?;
     let key = std::env::var("MSGTRACK_ANONYMIZE_KEY").ok();

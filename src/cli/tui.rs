@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use msgtrack::query::time::{Zone, parse_date};
+use msgtrack::query::time::Zone;
 use msgtrack::tui::{TuiOptions, run};
 
 use super::{exit, paths_or_current};
@@ -39,10 +39,7 @@ pub struct TuiArgs {
 
 pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
     let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
-    let now = match &args.now {
-        Some(text) => parse_date(text, zone).map_err(|e| anyhow::anyhow!("--now: {e}"))?,
-        None => chrono::Utc::now(),
-    };
+    let now = super::now_arg(args.now.as_deref(), zone)?;
     run(TuiOptions {
         now,
         paths: paths_or_current(&args.paths),

@@ -19,6 +19,16 @@ pub fn strings(df: &DataFrame, column: Column) -> PolarsResult<Vec<Option<String
         .collect())
 }
 
+/// A text or categorical column as one string array (categoricals cast to their text).
+pub fn text_column(df: &DataFrame, column: Column) -> PolarsResult<StringChunked> {
+    Ok(df
+        .column(column.name())?
+        .as_materialized_series()
+        .cast(&DataType::String)?
+        .str()?
+        .clone())
+}
+
 /// A list-of-strings column (Recipients, RecipientStatus, Reference).
 pub fn string_lists(df: &DataFrame, column: Column) -> PolarsResult<Vec<Vec<String>>> {
     let lists = df.column(column.name())?.list()?.clone();

@@ -103,6 +103,18 @@ fn text_of(value: &Value) -> Result<String, QueryError> {
     }
 }
 
+/// A server's short name, as `-Server` compares it: up to the first dot, lower case.
+fn short_server_name(name: &str) -> String {
+    name.split('.').next().unwrap_or(name).to_ascii_lowercase()
+}
+
+impl Plan {
+    /// True when a row logged on `server` passes `-Server` (every row when none was named).
+    pub fn keeps_server(&self, server: &str) -> bool {
+        self.servers.is_empty() || self.servers.contains(&short_server_name(server))
+    }
+}
+
 fn texts(param: &Param) -> Result<Vec<String>, QueryError> {
     param.values.iter().map(text_of).collect()
 }
@@ -189,10 +201,7 @@ pub fn compile(
             ParamName::Start => filter.start_ms = Some(time_of(&param.values[0], ctx)?),
             ParamName::End => filter.end_ms = Some(time_of(&param.values[0], ctx)?),
             ParamName::Server => {
-                for v in texts(param)? {
-                    let short = v.split('.').next().unwrap_or(&v).to_ascii_lowercase();
-                    servers.push(short);
-                }
+                servers.extend(texts(param)?.iter().map(|v| short_server_name(v)));
             }
             ParamName::ResultSize => {
                 result_size = match &param.values[0] {

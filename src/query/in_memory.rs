@@ -15,7 +15,7 @@ use super::compile::Plan;
 use super::filter::mask;
 use super::parse::QueryError;
 use super::time::Zone;
-use crate::frame::access::{StringListView, timestamps_ms};
+use crate::frame::access::{StringListView, text_column, timestamps_ms};
 use crate::frame::schema::{Column, ColumnKind};
 
 /// Which rows a query keeps.
@@ -55,15 +55,6 @@ fn polars_error(e: PolarsError) -> QueryError {
     }
 }
 
-fn text_cells(df: &DataFrame, column: Column) -> PolarsResult<StringChunked> {
-    Ok(df
-        .column(column.name())?
-        .as_materialized_series()
-        .cast(&DataType::String)?
-        .str()?
-        .clone())
-}
-
 /// The rows of `df` that `plan` keeps (its `-ResultSize` is not applied: every match counts).
 pub fn select_rows(df: &DataFrame, plan: &Plan, zone: Zone) -> Result<RowSelection, QueryError> {
     let height = df.height();
@@ -78,7 +69,7 @@ pub fn select_rows(df: &DataFrame, plan: &Plan, zone: Zone) -> Result<RowSelecti
                 ColumnKind::TextList => {
                     FieldCells::List(StringListView::new(df, column).map_err(polars_error)?)
                 }
-                _ => FieldCells::Text(text_cells(df, column).map_err(polars_error)?),
+                _ => FieldCells::Text(text_column(df, column).map_err(polars_error)?),
             };
             fields.push((condition.field, cells));
         }
@@ -91,7 +82,7 @@ pub fn select_rows(df: &DataFrame, plan: &Plan, zone: Zone) -> Result<RowSelecti
             *flag = filter.fields_match(|field| {
                 let (_, cells) = fields.iter().find(|(f, _)| *f == field)?;
                 Some(match cells {
-                    FieldCells::Text(t) => Cow::Owned(t.get(i).unwrap_or("").to_string()),
+                    FieldCells::Text(t) => Cow::Borrowed(t.get(i).unwrap_or("")),
                     FieldCells::List(l) => {
                         l.fill(i, &mut members);
                         Cow::Owned(members.join(";"))
@@ -101,15 +92,9 @@ pub fn select_rows(df: &DataFrame, plan: &Plan, zone: Zone) -> Result<RowSelecti
         }
     }
     if !plan.servers.is_empty() {
-        let servers = text_cells(df, Column::Server).map_err(polars_error)?;
+        let servers = text_column(df, Column::Server).map_err(polars_error)?;
         for (flag, server) in keep.iter_mut().zip(servers.iter()) {
-            let short = server
-                .unwrap_or("")
-                .split('.')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            *flag = *flag && plan.servers.contains(&short);
+            *flag = *flag && plan.keeps_server(server.unwrap_or(""));
         }
     }
     let mut ignored = Vec::new();

@@ -10,6 +10,7 @@ use super::ast::Stage;
 use super::compile::{Context, Plan};
 use super::filter::mask;
 use super::parse::QueryError;
+use crate::frame::access::text_column;
 use crate::frame::{Column as LogColumn, ColumnSet};
 use crate::ingest::{Diagnostic, FileReport, ReadOptions, read_paths};
 
@@ -175,22 +176,9 @@ pub fn run(
     let ingest = read_paths(paths, &options)?;
     let mut df = ingest.frame;
     if !plan.servers.is_empty() {
-        let servers = df
-            .column(LogColumn::Server.name())?
-            .as_materialized_series()
-            .cast(&DataType::String)?;
-        let keep: BooleanChunked = servers
-            .str()?
+        let keep: BooleanChunked = text_column(&df, LogColumn::Server)?
             .iter()
-            .map(|s| {
-                let short = s
-                    .unwrap_or("")
-                    .split('.')
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                Some(plan.servers.contains(&short))
-            })
+            .map(|s| Some(plan.keeps_server(s.unwrap_or(""))))
             .collect();
         df = df.filter(&keep)?;
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::frame::access::StringListView;
+use crate::frame::access::{StringListView, text_column};
 use crate::frame::schema::{Column, ColumnSet};
 use crate::ingest::{
     Diagnostic, FileReport, Progress, ReadError, ReadOptions, RowFilter, discover, read_files,
@@ -160,15 +160,6 @@ impl Progress for Forward {
         self.0.advance(bytes);
     }
     fn finish(&self) {}
-}
-
-fn text_column(df: &DataFrame, column: Column) -> PolarsResult<StringChunked> {
-    Ok(df
-        .column(column.name())?
-        .as_materialized_series()
-        .cast(&DataType::String)?
-        .str()?
-        .clone())
 }
 
 fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsResult<()> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::frame::access::{StringListView, event_data, timestamps_ms};
+use crate::frame::access::{StringListView, event_data, text_column, timestamps_ms};
 use crate::frame::schema::{Column, ColumnKind};
 use crate::ingest::{Diagnostic, Progress, ReadError, ReadOptions, discover, read_files};
 use crate::query::time::Zone;
@@ -36,6 +36,17 @@ impl EventKind {
         EventKind::Delay,
         EventKind::Failure,
     ];
+
+    /// The kind's layer in the histogram: its index in [`EventKind::ALL`].
+    pub fn layer(self) -> usize {
+        match self {
+            EventKind::Arrival => 0,
+            EventKind::Delivery => 1,
+            EventKind::Other => 2,
+            EventKind::Delay => 3,
+            EventKind::Failure => 4,
+        }
+    }
 
     /// The kind of an event id.
     pub fn of(event_id: &str) -> EventKind {
@@ -91,12 +102,7 @@ fn time_order(times: &[i64]) -> Vec<u32> {
 }
 
 fn event_kinds(frame: &DataFrame) -> PolarsResult<Vec<EventKind>> {
-    let ids = frame
-        .column(Column::EventId.name())?
-        .as_materialized_series()
-        .cast(&DataType::String)?;
-    Ok(ids
-        .str()?
+    Ok(text_column(frame, Column::EventId)?
         .iter()
         .map(|e| EventKind::of(e.unwrap_or("")))
         .collect())
@@ -144,17 +150,16 @@ impl LogData {
     /// Follow mode: re-reads the files that grew (or appeared) since the last read and
     /// replaces their rows. Returns how many rows were added.
     pub fn refresh(&mut self) -> Result<usize, ReadError> {
-        let files = discover(&self.paths)?;
-        let changed: Vec<_> = files
-            .into_iter()
-            .filter(|f| {
-                let now = size_of(&f.path);
-                self.sizes
-                    .iter()
-                    .find(|(p, _)| *p == f.path)
-                    .is_none_or(|(_, before)| *before != now)
-            })
-            .collect();
+        let mut changed = Vec::new();
+        for file in discover(&self.paths)? {
+            let now = size_of(&file.path);
+            match self.sizes.iter_mut().find(|(p, _)| *p == file.path) {
+                Some((_, before)) if *before == now => continue,
+                Some((_, before)) => *before = now,
+                None => self.sizes.push((file.path.clone(), now)),
+            }
+            changed.push(file);
+        }
         if changed.is_empty() {
             return Ok(0);
         }
@@ -163,21 +168,8 @@ impl LogData {
             .iter()
             .map(|f| f.path.display().to_string())
             .collect();
-        for f in &changed {
-            let now = size_of(&f.path);
-            match self.sizes.iter_mut().find(|(p, _)| *p == f.path) {
-                Some(entry) => entry.1 = now,
-                None => self.sizes.push((f.path.clone(), now)),
-            }
-        }
         let ingest = read_files(changed, &ReadOptions::default())?;
-        let files = self
-            .frame
-            .column(Column::File.name())?
-            .as_materialized_series()
-            .cast(&DataType::String)?;
-        let keep: BooleanChunked = files
-            .str()?
+        let keep: BooleanChunked = text_column(&self.frame, Column::File)?
             .iter()
             .map(|f| Some(!names.iter().any(|n| Some(n.as_str()) == f)))
             .collect();

@@ -238,6 +238,11 @@ pub struct App {
     pub histogram_cursor: usize,
     pub histogram_anchor: Option<usize>,
     pub buckets: Buckets,
+    /// The (view version, width) `buckets` were counted for: the histogram recounts only
+    /// when the view or the width changed, not on every frame.
+    pub buckets_for: Option<(u64, u16)>,
+    /// Bumped whenever `view` changes.
+    pub view_version: u64,
     pub hits: Hits,
     /// One line for the status bar (what just happened).
     pub status: String,
@@ -296,6 +301,8 @@ impl App {
             histogram_cursor: 0,
             histogram_anchor: None,
             buckets: Buckets::default(),
+            buckets_for: None,
+            view_version: 0,
             hits: Hits::default(),
             status,
             quit: false,
@@ -326,33 +333,28 @@ impl App {
 
     /// Re-runs the filter text as typed; on success the view follows it.
     fn run_filter(&mut self) {
-        match apply_filter(
-            &self.data,
-            &self.filter.text,
-            &self.context(),
-            self.snapshot.as_ref(),
-        ) {
-            Ok(filtered) => {
-                self.filter_error = None;
-                self.filtered = filtered.rows;
-                self.notes = filtered.notes;
-                if self.filtered.is_empty()
-                    && self.filter.text.to_ascii_lowercase().contains("get-date")
-                {
-                    self.notes.push(format!(
-                        "(Get-Date) is {}; logs from another day need `msgtrack tui --now TIME`",
-                        self.zone.format_ms(self.now.timestamp_millis())
-                    ));
-                }
-                self.applied_filter = self.filter.text.clone();
-                self.rebuild_view();
-            }
-            Err(e) => self.filter_error = Some(e),
+        self.filter_error = self.filter_with(self.filter.text.clone()).err();
+    }
+
+    /// Makes `text` the applied filter and rebuilds the view; on an error nothing changes.
+    fn filter_with(&mut self, text: String) -> Result<(), FilterError> {
+        let filtered = apply_filter(&self.data, &text, &self.context(), self.snapshot.as_ref())?;
+        self.filtered = filtered.rows;
+        self.notes = filtered.notes;
+        if self.filtered.is_empty() && text.to_ascii_lowercase().contains("get-date") {
+            self.notes.push(format!(
+                "(Get-Date) is {}; logs from another day need `msgtrack tui --now TIME`",
+                self.zone.format_ms(self.now.timestamp_millis())
+            ));
         }
+        self.applied_filter = text;
+        self.rebuild_view();
+        Ok(())
     }
 
     /// Applies the zoom to the filtered rows, keeping the selected row when it stays.
     fn rebuild_view(&mut self) {
+        self.view_version += 1;
         let keep = self.selected_row();
         self.view = match self.zoom {
             None => self.filtered.clone(),
@@ -481,24 +483,16 @@ impl App {
         match self.data.refresh() {
             Ok(0) => {}
             Ok(added) => {
-                self.run_filter_applied();
+                // The applied filter, not what may be half-typed in the bar.
+                self.status = match self.filter_with(self.applied_filter.clone()) {
+                    Ok(()) => format!("follow: {added} new rows"),
+                    Err(e) => format!("follow: {added} new rows; the filter failed: {}", e.message),
+                };
                 if at_end {
                     self.selected = self.view.len().saturating_sub(1);
                 }
-                self.status = format!("follow: {added} new rows");
             }
             Err(e) => self.status = format!("follow: {e}"),
-        }
-    }
-
-    /// Re-runs the last applied filter (after new rows arrived).
-    fn run_filter_applied(&mut self) {
-        let typed = std::mem::replace(&mut self.filter.text, self.applied_filter.clone());
-        let cursor = self.filter.cursor;
-        self.run_filter();
-        if self.focus == Focus::Filter {
-            self.filter.text = typed;
-            self.filter.cursor = cursor;
         }
     }
 

@@ -29,11 +29,7 @@ pub fn buckets(app: &App, n: usize) -> Buckets {
     for &r in &app.view {
         let r = r as usize;
         let b = ((app.data.times[r] - start) / width_ms).clamp(0, counts.len() as i64 - 1);
-        let layer = EventKind::ALL
-            .iter()
-            .position(|k| *k == app.data.kinds[r])
-            .unwrap_or(0);
-        counts[b as usize][layer] += 1;
+        counts[b as usize][app.data.kinds[r].layer()] += 1;
     }
     Buckets {
         start_ms: start,
@@ -70,7 +66,13 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         return;
     }
     let bars_height = area.height - 2;
-    let buckets = buckets(app, usize::from(area.width));
+    let key = (app.view_version, area.width);
+    let buckets = if app.buckets_for == Some(key) {
+        app.buckets.clone()
+    } else {
+        buckets(app, usize::from(area.width))
+    };
+    app.buckets_for = Some(key);
     app.histogram_cursor = app
         .histogram_cursor
         .min(buckets.counts.len().saturating_sub(1));
@@ -180,6 +182,14 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
 #[cfg(test)]
 mod tests {
     use super::stack;
+    use crate::tui::data::EventKind;
+
+    #[test]
+    fn each_kind_is_drawn_in_its_own_layer() {
+        for (i, kind) in EventKind::ALL.iter().enumerate() {
+            assert_eq!(kind.layer(), i, "{kind:?}");
+        }
+    }
 
     #[test]
     fn failures_always_show_and_bars_never_overflow() {

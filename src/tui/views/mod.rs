@@ -27,16 +27,29 @@ pub fn kind_color(kind: EventKind) -> Color {
     }
 }
 
-/// Time as the table shows it: wall-clock in the session's zone, to the millisecond.
-pub fn table_time(app: &App, ms: i64) -> String {
+/// The highlight of the selected row or list line.
+pub fn selected_style() -> Style {
+    Style::new()
+        .bg(Color::DarkGray)
+        .add_modifier(Modifier::BOLD)
+}
+
+/// Wall-clock time in the session's zone, in a chrono `format`.
+fn local_time(app: &App, ms: i64, format: &str) -> String {
     match chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) {
-        Some(t) => app
-            .zone
-            .local(t)
-            .format("%Y-%m-%d %H:%M:%S%.3f")
-            .to_string(),
+        Some(t) => app.zone.local(t).format(format).to_string(),
         None => ms.to_string(),
     }
+}
+
+/// Time as the detail pane and histogram show it, to the millisecond.
+pub fn table_time(app: &App, ms: i64) -> String {
+    local_time(app, ms, "%Y-%m-%d %H:%M:%S%.3f")
+}
+
+/// Month, day and time to the millisecond, for the table's narrow column.
+pub fn short_time(app: &App, ms: i64) -> String {
+    local_time(app, ms, "%m-%d %H:%M:%S%.3f")
 }
 
 /// Draws the whole screen.

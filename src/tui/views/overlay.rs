@@ -3,10 +3,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::selected_style;
 use crate::tui::keys::BINDINGS;
 use crate::tui::state::{App, Overlay};
 
@@ -35,6 +36,15 @@ fn window(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, scroll: 
         paragraph = paragraph.wrap(Wrap { trim: false });
     }
     frame.render_widget(paragraph, area);
+}
+
+/// A list line's style: highlighted under the cursor, as the table's selected row.
+fn list_style(selected: bool) -> Style {
+    if selected {
+        selected_style()
+    } else {
+        Style::new()
+    }
 }
 
 /// A list cursor scrolled so it stays inside a window `height` lines tall.
@@ -73,13 +83,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 .enumerate()
                 .map(|(i, (c, on))| {
                     let mark = if *on { "[x]" } else { "[ ]" };
-                    let style = if i == *cursor {
-                        Style::new()
-                            .bg(Color::DarkGray)
-                            .add_modifier(Modifier::BOLD)
-                    } else {
-                        Style::new()
-                    };
+                    let style = list_style(i == *cursor);
                     Line::styled(format!("{mark} {}", c.name()), style)
                 })
                 .collect();
@@ -98,13 +102,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 .iter()
                 .enumerate()
                 .map(|(i, q)| {
-                    let style = if i == *cursor {
-                        Style::new()
-                            .bg(Color::DarkGray)
-                            .add_modifier(Modifier::BOLD)
-                    } else {
-                        Style::new()
-                    };
+                    let style = list_style(i == *cursor);
                     Line::from(vec![
                         Span::styled(format!("{:<26}", q.name), style.fg(Color::Yellow)),
                         Span::styled(q.summary().to_string(), style),

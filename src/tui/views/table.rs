@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
-use super::kind_color;
+use super::{kind_color, selected_style, short_time};
 use crate::frame::schema::Column;
 use crate::tui::state::App;
 
@@ -21,14 +21,6 @@ fn width_of(column: Column) -> u16 {
         Column::Recipients | Column::RecipientStatus => 30,
         Column::MessageId | Column::InternalMessageId | Column::NetworkMessageId => 30,
         _ => 20,
-    }
-}
-
-/// Month, day and time to the millisecond (the detail pane shows the year and zone).
-fn short_time(app: &App, ms: i64) -> String {
-    match chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) {
-        Some(t) => app.zone.local(t).format("%m-%d %H:%M:%S%.3f").to_string(),
-        None => ms.to_string(),
     }
 }
 
@@ -88,11 +80,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         .header(header)
         .block(block)
         .column_spacing(1)
-        .row_highlight_style(
-            Style::new()
-                .bg(Color::DarkGray)
-                .add_modifier(Modifier::BOLD),
-        );
+        .row_highlight_style(selected_style());
     let mut state = TableState::default();
     if !app.view.is_empty() {
         state.select(Some(app.selected - app.offset));
