@@ -178,9 +178,34 @@ pub fn guess_owner(directory: &Directory, dn: &str) -> Vec<OwnerGuess> {
     found
 }
 
-/// The Exchange shell line that adds `dn` as an X500 proxy to recipient `id`, with the
-/// cmdlet for its type.
-pub fn x500_fix(directory: &Directory, id: ObjectId, dn: &str) -> String {
+/// The Exchange shell line that adds a DN as an X500 proxy to a recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct X500Fix {
+    /// `Set-Mailbox`, `Set-MailUser`, … by the recipient's type.
+    pub cmdlet: &'static str,
+    /// The recipient's primary SMTP address (else its name).
+    pub identity: String,
+    /// The legacyExchangeDN to add.
+    pub dn: String,
+}
+
+impl X500Fix {
+    /// `CMDLET -Identity 'IDENTITY' -EmailAddresses @{add='X500:DN'}`, every value in
+    /// PowerShell single quotes (see [`crate::escape::shell::powershell`]): the DN comes
+    /// from an address a sender chose, and pasting the line must never run it.
+    pub fn line(&self) -> String {
+        use crate::escape::shell::powershell;
+        format!(
+            "{} -Identity {} -EmailAddresses @{{add={}}}",
+            self.cmdlet,
+            powershell(&self.identity),
+            powershell(&format!("X500:{}", self.dn))
+        )
+    }
+}
+
+/// The fix that adds `dn` as an X500 proxy to recipient `id`, with the cmdlet for its type.
+pub fn x500_fix(directory: &Directory, id: ObjectId, dn: &str) -> X500Fix {
     let r = directory.recipient(id);
     let kind = format!("{} {}", r.recipient_type, r.recipient_type_details).to_ascii_lowercase();
     let cmdlet = if kind.contains("remote") {
@@ -203,16 +228,11 @@ pub fn x500_fix(directory: &Directory, id: ObjectId, dn: &str) -> String {
     } else {
         &r.primary_smtp_address
     };
-    fix_line(cmdlet, identity, dn)
-}
-
-/// `CMDLET -Identity "IDENTITY" -EmailAddresses @{add="X500:DN"}`, quotes escaped for the shell.
-pub fn fix_line(cmdlet: &str, identity: &str, dn: &str) -> String {
-    format!(
-        "{cmdlet} -Identity \"{}\" -EmailAddresses @{{add=\"X500:{}\"}}",
-        identity.replace('"', "`\""),
-        dn.replace('"', "`\"")
-    )
+    X500Fix {
+        cmdlet,
+        identity: identity.to_string(),
+        dn: dn.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -233,5 +253,18 @@ mod tests {
         assert_eq!(last_cn("/o=C/cn=Recipients/cn=deadbeef").1, "deadbeef");
         assert_eq!(strip_hex_suffix("joe.bloggs_1f3e9a"), "joe.bloggs");
         assert_eq!(strip_hex_suffix("dave"), "dave");
+    }
+
+    #[test]
+    fn fix_lines_quote_what_a_sender_wrote() {
+        let fix = X500Fix {
+            cmdlet: "Set-Mailbox",
+            identity: "o'brien@contoso.com".into(),
+            dn: "/o=C/cn=Recipients/cn=x$(Stop-Computer)`\"; rm".into(),
+        };
+        assert_eq!(
+            fix.line(),
+            "Set-Mailbox -Identity 'o''brien@contoso.com' -EmailAddresses @{add='X500:/o=C/cn=Recipients/cn=x$(Stop-Computer)`\"; rm'}"
+        );
     }
 }

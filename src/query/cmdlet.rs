@@ -6,13 +6,12 @@ use super::compile::Context;
 use super::time::eval_date;
 use super::time::parse_date;
 
-/// A value as PowerShell reads it: double-quoted, with embedded quotes doubled.
-fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
-}
+use crate::escape::shell::powershell as quoted;
 
-/// Renders the cmdlet line. Dates are written in the en-US short format the cmdlet reads,
-/// in the query's time zone (run it on a server in that zone).
+/// Renders the cmdlet line. Values are PowerShell single-quoted strings (nothing in them
+/// expands). Dates are written in the en-US short format the cmdlet reads, with their
+/// milliseconds when they have any, in the query's time zone (run it on a server in that
+/// zone).
 pub fn render(query: &Query, ctx: &Context) -> Result<String, String> {
     let mut out = String::new();
     if query.all_servers_prefix {
@@ -31,7 +30,7 @@ pub fn render(query: &Query, ctx: &Context) -> Result<String, String> {
                         Value::Text(s, _) => parse_date(s, ctx.zone)?,
                         Value::Number(n, _) => parse_date(&n.to_string(), ctx.zone)?,
                     };
-                    Ok(quoted(&ctx.zone.format_us(t)))
+                    Ok(quoted(&ctx.zone.format_us_ms(t)))
                 }
                 (ParamName::ResultSize, Value::Text(s, _)) => Ok(s.clone()),
                 (_, Value::Number(n, _)) if n.fract() == 0.0 => Ok(format!("{}", *n as i64)),
@@ -67,7 +66,22 @@ mod tests {
         let q = parse(r#"Get-TransportService | Get-MessageTrackingLog -EventID FAIL -Start (Get-Date).AddDays(-2) -Recipients 'a@x.com',b@x.com -ResultSize Unlimited | Where {$_.Recipients -match "^IMCEAEX*"}"#).unwrap();
         assert_eq!(
             render(&q, &ctx).unwrap(),
-            r#"Get-TransportService | Get-MessageTrackingLog -EventId "FAIL" -Start "11/18/2026 7:00:00 PM" -Recipients "a@x.com","b@x.com" -ResultSize Unlimited | Where {$_.Recipients -match "^IMCEAEX*"}"#
+            r#"Get-TransportService | Get-MessageTrackingLog -EventId 'FAIL' -Start '11/18/2026 7:00:00 PM' -Recipients 'a@x.com','b@x.com' -ResultSize Unlimited | Where {$_.Recipients -match "^IMCEAEX*"}"#
+        );
+    }
+
+    #[test]
+    fn values_never_expand_and_milliseconds_are_kept() {
+        let ctx = Context {
+            now: DateTime::parse_from_rfc3339("2026-11-21T00:00:00.250Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+            zone: Zone::parse("UTC").unwrap(),
+        };
+        let q = parse(r#"Get-MessageTrackingLog -Sender 'a$(calc)`b"c@x.com' -Start (Get-Date) -End '2026-11-21T10:00:00.5'"#).unwrap();
+        assert_eq!(
+            render(&q, &ctx).unwrap(),
+            r#"Get-MessageTrackingLog -Sender 'a$(calc)`b"c@x.com' -Start '11/21/2026 12:00:00.250 AM' -End '11/21/2026 10:00:00.500 AM'"#
         );
     }
 }

@@ -84,6 +84,17 @@ impl Zone {
         fixed.format("%-m/%-d/%Y %-I:%M:%S %p").to_string()
     }
 
+    /// As [`Zone::format_us`], with the milliseconds after the seconds when there are any
+    /// (`11/20/2026 1:00:00.250 PM`, which .NET's en-US DateTime parsing reads).
+    pub fn format_us_ms(&self, t: DateTime<Utc>) -> String {
+        let fixed = self.local(t);
+        if t.timestamp_subsec_millis() == 0 {
+            fixed.format("%-m/%-d/%Y %-I:%M:%S %p").to_string()
+        } else {
+            fixed.format("%-m/%-d/%Y %-I:%M:%S%.3f %p").to_string()
+        }
+    }
+
     /// Formats a UTC instant in this zone with its offset (`2026-11-20T11:00:00.000+01:00`).
     pub fn format(&self, t: DateTime<Utc>) -> String {
         let fixed = self.local(t);

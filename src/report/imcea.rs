@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::scan::ReportRow;
 use crate::directory::Directory;
-use crate::directory::owner::{Confidence, fix_line, guess_owner, x500_fix};
+use crate::directory::owner::{Confidence, X500Fix, guess_owner, x500_fix};
 use crate::format::imcea;
 use crate::format::time::format_timestamp_ms;
 use crate::ingest::{FieldCondition, FieldTest, RowFilter};
@@ -49,6 +49,9 @@ pub struct ImceaFinding {
     pub confidence: String,
     /// The shell line to review and run, when there is a candidate and no fix yet.
     pub fix: Option<String>,
+    /// What `fix` is made of (rebuilt after `--anonymize` replaces its parts).
+    #[serde(skip)]
+    pub fix_parts: Option<X500Fix>,
     /// Why that mailbox (or why none).
     pub why: String,
     /// Every IMCEA form of this address seen (other domains, other case).
@@ -232,7 +235,8 @@ fn finding(g: Group, dsn_ids: &HashSet<String>, directory: Option<&Directory>) -
         status,
         suggested_mailbox: suggested,
         confidence,
-        fix,
+        fix: fix.as_ref().map(X500Fix::line),
+        fix_parts: fix,
         why,
         addresses: g.addresses,
         roles: g.roles.into_iter().map(str::to_string).collect(),
@@ -280,8 +284,10 @@ impl ImceaFinding {
                 self.confidence
             );
         }
-        if let Some(fix) = &mut self.fix {
-            *fix = a.text(fix);
+        if let Some(parts) = &mut self.fix_parts {
+            parts.identity = a.text(&parts.identity);
+            parts.dn = a.text(&parts.dn);
+            self.fix = Some(parts.line());
         }
     }
 }
@@ -368,13 +374,21 @@ pub fn text(
                 let _ = writeln!(out, "   fix:      {fix}");
             }
             None if !has_directory && matches!(f.kind.as_str(), "EX" | "X500") => {
-                let template = fix_line("Set-Mailbox", "<mailbox>", &f.legacy_exchange_dn);
-                let _ = writeln!(out, "   fix:      {template}");
+                let template = X500Fix {
+                    cmdlet: "Set-Mailbox",
+                    identity: "<mailbox>".into(),
+                    dn: f.legacy_exchange_dn.clone(),
+                };
+                let _ = writeln!(out, "   fix:      {}", template.line());
             }
             None => {}
         }
         if let Some(id) = f.example_message_ids.first() {
-            let _ = writeln!(out, "   explain:  msgtrack explain PATH... -m '{id}'");
+            let _ = writeln!(
+                out,
+                "   explain:  msgtrack explain PATH... -m {}",
+                crate::escape::shell::posix(id)
+            );
         }
     }
     out

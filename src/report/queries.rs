@@ -2,6 +2,7 @@
 //! that reproduces its numbers from the same folders and time window.
 
 use super::summary::CountRule;
+use crate::escape::shell::posix as shell_quote;
 use crate::format::time::format_timestamp_ms;
 
 /// Builds the reproducing command lines (or none, when `--show-queries` is off).
@@ -13,19 +14,6 @@ pub struct QueryBook {
     noise_note: bool,
     /// Set when the report's hours are in a zone other than UTC (polars SQL buckets in UTC).
     zone_note: Option<String>,
-}
-
-/// Quotes a word for a POSIX shell when it needs it.
-pub fn shell_quote(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=+,".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }
 
 impl QueryBook {

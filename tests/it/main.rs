@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod discovery;
 mod edge_cases;
+mod injection;
 mod malformed;
 mod projection;
 mod query;

@@ -233,7 +233,7 @@ fn imcea_report_decodes_tricky_dns_groups_failures_and_writes_the_fix() {
     assert_eq!(
         jose.fix.as_deref(),
         Some(
-            r#"Set-Mailbox -Identity "jose.mueller@contoso.com" -EmailAddresses @{add="X500:/o=Org/cn=Recipients/cn=José Müller"}"#
+            r#"Set-Mailbox -Identity 'jose.mueller@contoso.com' -EmailAddresses @{add='X500:/o=Org/cn=Recipients/cn=José Müller'}"#
         )
     );
     assert!(
@@ -344,7 +344,7 @@ fn imcea_json_on_the_sample_names_the_re_created_mailbox_and_keeps_its_public_sh
         joe["fix"]
             .as_str()
             .unwrap()
-            .starts_with("Set-Mailbox -Identity \"joe.bloggs@contoso.com\""),
+            .starts_with("Set-Mailbox -Identity 'joe.bloggs@contoso.com'"),
         "{joe}"
     );
     // Exit 0 without the flag; CSV has a header and one row per finding.
