@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use msgtrack::frame::Column;
+use msgtrack::format::Field;
 use msgtrack::ingest::{ReadOptions, RowFilter, read_paths};
 use msgtrack::query::time::Zone;
 use msgtrack::report::imcea::{ImceaCollector, imcea_filter};
@@ -24,12 +24,12 @@ use msgtrack::report::queries::QueryBook;
 use msgtrack::report::scan::scan_rows;
 use msgtrack::report::summary::{CountRule, SummaryCollector, SummaryOptions};
 
-const FEW: [Column; 5] = [
-    Column::Timestamp,
-    Column::EventId,
-    Column::Recipients,
-    Column::Sender,
-    Column::MessageId,
+const FEW: [Field; 5] = [
+    Field::Timestamp,
+    Field::EventId,
+    Field::Recipients,
+    Field::Sender,
+    Field::MessageId,
 ];
 
 fn corpus_dir() -> PathBuf {

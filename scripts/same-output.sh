@@ -24,7 +24,7 @@ run() {
   printf '%s\n' "$*" >"$out/$name.cmd"
   "$bin" "$@" >"$out/$name.out" 2>"$out/$name.err"
   echo $? >"$out/$name.code"
-  sed -i -E 's/in [0-9.]+ s\)/in X s)/; s/[0-9.]+ (MB|GB|KB)\/s/X MB\/s/g' "$out/$name.out" "$out/$name.err"
+  sed -i -E 's/"seconds": [0-9.e-]+/"seconds": X/; s/in [0-9.]+ s\)/in X s)/; s/[0-9.]+ (MB|GB|KB)\/s/X MB\/s/g' "$out/$name.out" "$out/$name.err"
 }
 run ingest $s
 run ingest $s --stats

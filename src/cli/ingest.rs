@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use msgtrack::format::time::format_timestamp_ms;
-use msgtrack::frame::Column;
+use msgtrack::format::Field;
 use msgtrack::ingest::{FileReport, Ingest, ReadOptions, ServerSource, read_paths};
 use polars::prelude::{DataFrame, DataType, IntoLazy, PolarsResult, col, len};
 use serde_json::json;
@@ -73,15 +73,15 @@ fn event_counts(frame: &DataFrame) -> PolarsResult<EventCounts> {
     let grouped = frame
         .clone()
         .lazy()
-        .group_by([col(Column::File.name()), col(Column::EventId.name())])
+        .group_by([col(Field::File.name()), col(Field::EventId.name())])
         .agg([len().alias("n")])
         .with_columns([
-            col(Column::File.name()).cast(DataType::String),
-            col(Column::EventId.name()).cast(DataType::String),
+            col(Field::File.name()).cast(DataType::String),
+            col(Field::EventId.name()).cast(DataType::String),
         ])
         .collect()?;
-    let files = grouped.column(Column::File.name())?.str()?.clone();
-    let ids = grouped.column(Column::EventId.name())?.str()?.clone();
+    let files = grouped.column(Field::File.name())?.str()?.clone();
+    let ids = grouped.column(Field::EventId.name())?.str()?.clone();
     let ns = grouped.column("n")?.cast(&DataType::UInt64)?;
     let ns = ns.u64()?;
     for ((file, id), n) in files.iter().zip(ids.iter()).zip(ns.iter()) {

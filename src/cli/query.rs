@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
-use msgtrack::frame::Column as LogColumn;
+use msgtrack::format::Field;
 use msgtrack::query::ast::Stage;
 use msgtrack::query::compile::{Context, compile};
 use msgtrack::query::output::{Format, write};
@@ -137,10 +137,10 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
                     }))
         }
     };
-    let default_output: &[LogColumn] = if table {
+    let default_output: &[Field] = if table {
         &DEFAULT_TABLE
     } else {
-        &LogColumn::ALL
+        &Field::ALL
     };
     let columns = needed_columns(&plan, default_output);
     let answer = match run(&plan, &paths, &ctx, columns) {

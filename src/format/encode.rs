@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use super::fields::{Layout, LogField};
+use super::field::{Layout, Field};
 use super::time::format_timestamp_ms;
 
 /// One tracking-log event with every field of the 2016/2019 layout, as plain values.
@@ -50,11 +50,11 @@ enum Value<'a> {
 }
 
 impl LogRecord {
-    fn value(&self, field: LogField) -> Value<'_> {
-        use LogField as F;
+    fn value(&self, field: Field) -> Value<'_> {
+        use Field as F;
         let s = |v: &'_ String| Value::Scalar(Cow::Owned(v.clone()));
         match field {
-            F::DateTime => Value::Scalar(Cow::Owned(format_timestamp_ms(self.timestamp_ms))),
+            F::Timestamp => Value::Scalar(Cow::Owned(format_timestamp_ms(self.timestamp_ms))),
             F::ClientIp => s(&self.client_ip),
             F::ClientHostname => s(&self.client_hostname),
             F::ServerIp => s(&self.server_ip),
@@ -66,24 +66,26 @@ impl LogRecord {
             F::InternalMessageId => s(&self.internal_message_id),
             F::MessageId => s(&self.message_id),
             F::NetworkMessageId => s(&self.network_message_id),
-            F::RecipientAddress => Value::List(&self.recipients),
+            F::Recipients => Value::List(&self.recipients),
             F::RecipientStatus => Value::List(&self.recipient_status),
             F::TotalBytes => Value::Scalar(number(self.total_bytes)),
             F::RecipientCount => Value::Scalar(number(self.recipient_count)),
             F::RelatedRecipientAddress => s(&self.related_recipient_address),
             F::Reference => Value::List(&self.reference),
             F::MessageSubject => s(&self.message_subject),
-            F::SenderAddress => s(&self.sender),
+            F::Sender => s(&self.sender),
             F::ReturnPath => s(&self.return_path),
             F::MessageInfo => s(&self.message_info),
             F::Directionality => s(&self.directionality),
             F::TenantId => s(&self.tenant_id),
             F::OriginalClientIp => s(&self.original_client_ip),
             F::OriginalServerIp => s(&self.original_server_ip),
-            F::CustomData => Value::List(&self.custom_data),
+            F::EventData => Value::List(&self.custom_data),
             F::TransportTrafficType => s(&self.transport_traffic_type),
             F::LogId => s(&self.log_id),
             F::SchemaVersion => s(&self.schema_version),
+            // Provenance is not written into a line.
+            F::Server | F::File | F::Line => Value::Scalar(Cow::Borrowed("")),
         }
     }
 }

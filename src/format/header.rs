@@ -4,7 +4,7 @@
 //! (the docs write `#Log-Type`, the files `#Log-type`). A `#Fields` line decides how the rows
 //! after it are mapped, wherever it appears in a file.
 
-use super::fields::{Layout, LogField};
+use super::field::{Layout, Field};
 
 /// One parsed `#` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +25,9 @@ pub enum HeaderLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldMap {
     /// For each position in a row, the field it holds (`None` for an unknown name).
-    pub positions: Vec<Option<LogField>>,
-    /// For each [`LogField`] (by index), its position in the row.
-    pub index_of: [Option<u16>; LogField::COUNT],
+    pub positions: Vec<Option<Field>>,
+    /// For each [`Field`] (by index), its position in the row.
+    pub index_of: [Option<u16>; Field::COUNT],
     /// Names in the `#Fields` line that are not message tracking fields.
     pub unknown_names: Vec<String>,
     /// The standard layout this map equals, if any.
@@ -37,12 +37,12 @@ pub struct FieldMap {
 impl FieldMap {
     /// The map of a standard layout.
     pub fn for_layout(layout: Layout) -> FieldMap {
-        let positions: Vec<Option<LogField>> = layout.fields().iter().copied().map(Some).collect();
+        let positions: Vec<Option<Field>> = layout.fields().iter().copied().map(Some).collect();
         FieldMap::from_positions(positions, Vec::new())
     }
 
-    fn from_positions(positions: Vec<Option<LogField>>, unknown_names: Vec<String>) -> FieldMap {
-        let mut index_of = [None; LogField::COUNT];
+    fn from_positions(positions: Vec<Option<Field>>, unknown_names: Vec<String>) -> FieldMap {
+        let mut index_of = [None; Field::COUNT];
         for (i, field) in positions.iter().enumerate() {
             if let Some(field) = field {
                 // The first occurrence wins if a name repeats.
@@ -64,7 +64,7 @@ impl FieldMap {
         let positions = value
             .split(',')
             .map(|name| {
-                let field = LogField::from_header_name(name);
+                let field = Field::from_header_name(name);
                 if field.is_none() {
                     unknown.push(name.trim().to_string());
                 }
@@ -80,7 +80,7 @@ impl FieldMap {
     }
 
     /// Position of `field` in a row, if the layout has it.
-    pub fn position(&self, field: LogField) -> Option<usize> {
+    pub fn position(&self, field: Field) -> Option<usize> {
         self.index_of[field.index()].map(usize::from)
     }
 
@@ -146,8 +146,8 @@ mod tests {
             panic!("not a fields line")
         };
         assert_eq!(map.layout, Some(Layout::Exchange2013));
-        assert_eq!(map.position(LogField::NetworkMessageId), Some(11));
-        assert_eq!(map.position(LogField::LogId), None);
+        assert_eq!(map.position(Field::NetworkMessageId), Some(11));
+        assert_eq!(map.position(Field::LogId), None);
     }
 
     #[test]
@@ -155,8 +155,8 @@ mod tests {
         let map = FieldMap::parse("event-id,date-time,bogus,recipient-address");
         assert_eq!(map.layout, None);
         assert_eq!(map.width(), 4);
-        assert_eq!(map.position(LogField::DateTime), Some(1));
-        assert_eq!(map.position(LogField::RecipientAddress), Some(3));
+        assert_eq!(map.position(Field::Timestamp), Some(1));
+        assert_eq!(map.position(Field::Recipients), Some(3));
         assert_eq!(map.unknown_names, vec!["bogus".to_string()]);
         assert!(!map.knows_nothing());
         assert!(FieldMap::parse("a,b,c").knows_nothing());

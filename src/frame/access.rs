@@ -4,10 +4,10 @@
 use polars::prelude::*;
 use polars_arrow::array::{Array, ListArray, Utf8ViewArray};
 
-use super::schema::Column;
+use crate::format::Field;
 
 /// A text or categorical column as optional strings.
-pub fn strings(df: &DataFrame, column: Column) -> PolarsResult<Vec<Option<String>>> {
+pub fn strings(df: &DataFrame, column: Field) -> PolarsResult<Vec<Option<String>>> {
     let series = df
         .column(column.name())?
         .as_materialized_series()
@@ -20,7 +20,7 @@ pub fn strings(df: &DataFrame, column: Column) -> PolarsResult<Vec<Option<String
 }
 
 /// A text or categorical column as one string array (categoricals cast to their text).
-pub fn text_column(df: &DataFrame, column: Column) -> PolarsResult<StringChunked> {
+pub fn text_column(df: &DataFrame, column: Field) -> PolarsResult<StringChunked> {
     Ok(df
         .column(column.name())?
         .as_materialized_series()
@@ -30,7 +30,7 @@ pub fn text_column(df: &DataFrame, column: Column) -> PolarsResult<StringChunked
 }
 
 /// A list-of-strings column (Recipients, RecipientStatus, Reference).
-pub fn string_lists(df: &DataFrame, column: Column) -> PolarsResult<Vec<Vec<String>>> {
+pub fn string_lists(df: &DataFrame, column: Field) -> PolarsResult<Vec<Vec<String>>> {
     let lists = df.column(column.name())?.list()?.clone();
     let mut out = Vec::with_capacity(lists.len());
     for item in lists.amortized_iter() {
@@ -58,7 +58,7 @@ pub struct StringListView<'a> {
 
 impl<'a> StringListView<'a> {
     /// Views `column` of `df`; fails if it is not a list of strings.
-    pub fn new(df: &'a DataFrame, column: Column) -> PolarsResult<StringListView<'a>> {
+    pub fn new(df: &'a DataFrame, column: Field) -> PolarsResult<StringListView<'a>> {
         let lists = df.column(column.name())?.list()?;
         let mut chunks = Vec::new();
         let mut starts = vec![0];
@@ -94,7 +94,7 @@ impl<'a> StringListView<'a> {
 
 /// The EventData column as (key, value) pairs per row.
 pub fn event_data(df: &DataFrame) -> PolarsResult<Vec<Vec<(String, String)>>> {
-    let lists = df.column(Column::EventData.name())?.list()?.clone();
+    let lists = df.column(Field::EventData.name())?.list()?.clone();
     let mut out = Vec::with_capacity(lists.len());
     for item in lists.amortized_iter() {
         let mut pairs = Vec::new();
@@ -118,7 +118,7 @@ pub fn event_data(df: &DataFrame) -> PolarsResult<Vec<Vec<(String, String)>>> {
 /// The Timestamp column as milliseconds since the epoch (UTC).
 pub fn timestamps_ms(df: &DataFrame) -> PolarsResult<Vec<i64>> {
     let series = df
-        .column(Column::Timestamp.name())?
+        .column(Field::Timestamp.name())?
         .as_materialized_series()
         .cast(&DataType::Int64)?;
     Ok(series
@@ -129,7 +129,7 @@ pub fn timestamps_ms(df: &DataFrame) -> PolarsResult<Vec<i64>> {
 }
 
 /// An integer column (TotalBytes, RecipientCount, Line) as optional numbers.
-pub fn integers(df: &DataFrame, column: Column) -> PolarsResult<Vec<Option<i64>>> {
+pub fn integers(df: &DataFrame, column: Field) -> PolarsResult<Vec<Option<i64>>> {
     let series = df
         .column(column.name())?
         .as_materialized_series()

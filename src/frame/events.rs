@@ -5,7 +5,7 @@ use polars::prelude::{DataFrame, PolarsResult};
 use serde::Serialize;
 
 use super::access::{event_data, integers, string_lists, strings, timestamps_ms};
-use super::schema::{Column, ColumnSet};
+use crate::format::{Field, FieldSet};
 
 /// One tracking-log row.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -64,54 +64,54 @@ impl Event {
 
 /// The columns [`events`] reads: every column but those an [`Event`] leaves out (tenant,
 /// original IPs, traffic type, log id, schema version).
-pub fn event_columns() -> ColumnSet {
-    ColumnSet::of(Column::ALL.into_iter().filter(|c| {
+pub fn event_columns() -> FieldSet {
+    FieldSet::of(Field::ALL.into_iter().filter(|c| {
         !matches!(
             c,
-            Column::TenantId
-                | Column::OriginalClientIp
-                | Column::OriginalServerIp
-                | Column::TransportTrafficType
-                | Column::LogId
-                | Column::SchemaVersion
+            Field::TenantId
+                | Field::OriginalClientIp
+                | Field::OriginalServerIp
+                | Field::TransportTrafficType
+                | Field::LogId
+                | Field::SchemaVersion
         )
     }))
 }
 
 /// The rows of a frame read with (at least) [`event_columns`].
 pub fn events(df: &DataFrame) -> PolarsResult<Vec<Event>> {
-    let text = |c: Column| -> PolarsResult<Vec<String>> {
+    let text = |c: Field| -> PolarsResult<Vec<String>> {
         Ok(strings(df, c)?
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect())
     };
     let times = timestamps_ms(df)?;
-    let mut server = text(Column::Server)?.into_iter();
-    let mut file = text(Column::File)?.into_iter();
-    let mut line = integers(df, Column::Line)?.into_iter();
-    let mut client_ip = text(Column::ClientIp)?.into_iter();
-    let mut client_hostname = text(Column::ClientHostname)?.into_iter();
-    let mut server_ip = text(Column::ServerIp)?.into_iter();
-    let mut server_hostname = text(Column::ServerHostname)?.into_iter();
-    let mut source_context = text(Column::SourceContext)?.into_iter();
-    let mut connector_id = text(Column::ConnectorId)?.into_iter();
-    let mut source = text(Column::Source)?.into_iter();
-    let mut event_id = text(Column::EventId)?.into_iter();
-    let mut internal = text(Column::InternalMessageId)?.into_iter();
-    let mut message_id = text(Column::MessageId)?.into_iter();
-    let mut network = text(Column::NetworkMessageId)?.into_iter();
-    let mut recipients = string_lists(df, Column::Recipients)?.into_iter();
-    let mut status = string_lists(df, Column::RecipientStatus)?.into_iter();
-    let mut bytes = integers(df, Column::TotalBytes)?.into_iter();
-    let mut count = integers(df, Column::RecipientCount)?.into_iter();
-    let mut related = text(Column::RelatedRecipientAddress)?.into_iter();
-    let mut reference = string_lists(df, Column::Reference)?.into_iter();
-    let mut subject = text(Column::MessageSubject)?.into_iter();
-    let mut sender = text(Column::Sender)?.into_iter();
-    let mut return_path = text(Column::ReturnPath)?.into_iter();
-    let mut info = text(Column::MessageInfo)?.into_iter();
-    let mut direction = text(Column::Directionality)?.into_iter();
+    let mut server = text(Field::Server)?.into_iter();
+    let mut file = text(Field::File)?.into_iter();
+    let mut line = integers(df, Field::Line)?.into_iter();
+    let mut client_ip = text(Field::ClientIp)?.into_iter();
+    let mut client_hostname = text(Field::ClientHostname)?.into_iter();
+    let mut server_ip = text(Field::ServerIp)?.into_iter();
+    let mut server_hostname = text(Field::ServerHostname)?.into_iter();
+    let mut source_context = text(Field::SourceContext)?.into_iter();
+    let mut connector_id = text(Field::ConnectorId)?.into_iter();
+    let mut source = text(Field::Source)?.into_iter();
+    let mut event_id = text(Field::EventId)?.into_iter();
+    let mut internal = text(Field::InternalMessageId)?.into_iter();
+    let mut message_id = text(Field::MessageId)?.into_iter();
+    let mut network = text(Field::NetworkMessageId)?.into_iter();
+    let mut recipients = string_lists(df, Field::Recipients)?.into_iter();
+    let mut status = string_lists(df, Field::RecipientStatus)?.into_iter();
+    let mut bytes = integers(df, Field::TotalBytes)?.into_iter();
+    let mut count = integers(df, Field::RecipientCount)?.into_iter();
+    let mut related = text(Field::RelatedRecipientAddress)?.into_iter();
+    let mut reference = string_lists(df, Field::Reference)?.into_iter();
+    let mut subject = text(Field::MessageSubject)?.into_iter();
+    let mut sender = text(Field::Sender)?.into_iter();
+    let mut return_path = text(Field::ReturnPath)?.into_iter();
+    let mut info = text(Field::MessageInfo)?.into_iter();
+    let mut direction = text(Field::Directionality)?.into_iter();
     let mut data = event_data(df)?.into_iter();
     Ok(times
         .into_iter()

@@ -1,10 +1,6 @@
-//! The frame: column names and types ([`schema`]), a lazy scan over log files with
-//! projection push-down ([`scan`]), and reading values back out ([`access`]).
+//! A frame's columns as polars types ([`schema`]), and reading values back out of a frame
+//! ([`access`], [`events`]).
 
 pub mod access;
 pub mod events;
-pub mod scan;
 pub mod schema;
-
-pub use scan::{LogScan, ScanOutcome, scan};
-pub use schema::{Column, ColumnKind, ColumnSet};

@@ -1,4 +1,4 @@
-//! Column builders: decoded field values go straight into typed polars buffers (no row
+//! Field builders: decoded field values go straight into typed polars buffers (no row
 //! structs in between), one builder per requested column.
 
 use std::borrow::Cow;
@@ -10,7 +10,8 @@ use polars_arrow::array::Array;
 
 use super::text::{TextBuilder, TextListBuilder, list_series};
 use crate::format::list::{parse_event_datum, split_members};
-use crate::frame::schema::{Column, ColumnKind, category_dtype, event_data_struct};
+use crate::format::{Field, FieldKind};
+use crate::frame::schema::{category_dtype, event_data_struct};
 
 /// The categorical dtype and its mapping, created once so every chunk shares them.
 pub(crate) fn shared_category() -> &'static (DataType, Arc<CategoricalMapping>) {
@@ -95,23 +96,23 @@ pub(crate) enum ColumnBuilder {
 pub(crate) struct NotANumber;
 
 impl ColumnBuilder {
-    pub(crate) fn new(column: Column, capacity: usize) -> ColumnBuilder {
+    pub(crate) fn new(column: Field, capacity: usize) -> ColumnBuilder {
         let name = PlSmallStr::from_static(column.name());
         match column.kind() {
-            ColumnKind::Timestamp => ColumnBuilder::Timestamp(Vec::with_capacity(capacity)),
-            ColumnKind::Text => {
+            FieldKind::Timestamp => ColumnBuilder::Timestamp(Vec::with_capacity(capacity)),
+            FieldKind::Text => {
                 // Values unique to each row are not worth looking up.
-                let dedupe = !matches!(column, Column::LogId | Column::MessageInfo);
+                let dedupe = !matches!(column, Field::LogId | Field::MessageInfo);
                 ColumnBuilder::Text(TextBuilder::new(capacity, dedupe))
             }
-            ColumnKind::Category => {
+            FieldKind::Category => {
                 ColumnBuilder::Category(CategoryBuilder::new(column.name(), capacity))
             }
-            ColumnKind::Integer => {
+            FieldKind::Integer => {
                 ColumnBuilder::Integer(PrimitiveChunkedBuilder::new(name, capacity))
             }
-            ColumnKind::TextList => ColumnBuilder::TextList(TextListBuilder::new(capacity)),
-            ColumnKind::KeyValueList => {
+            FieldKind::TextList => ColumnBuilder::TextList(TextListBuilder::new(capacity)),
+            FieldKind::KeyValueList => {
                 let mut offsets = Vec::with_capacity(capacity + 1);
                 offsets.push(0);
                 ColumnBuilder::KeyValueList {
@@ -120,7 +121,7 @@ impl ColumnBuilder {
                     offsets,
                 }
             }
-            ColumnKind::LineNumber => {
+            FieldKind::LineNumber => {
                 unreachable!("line numbers are collected by the decoder, not a column builder")
             }
         }
@@ -176,7 +177,7 @@ impl ColumnBuilder {
     }
 
     /// Finishes the column.
-    pub(crate) fn finish(self, column: Column) -> PolarsResult<Series> {
+    pub(crate) fn finish(self, column: Field) -> PolarsResult<Series> {
         let name = PlSmallStr::from_static(column.name());
         Ok(match self {
             ColumnBuilder::Timestamp(v) => Int64Chunked::from_vec(name, v)

@@ -11,13 +11,12 @@ use polars::prelude::{PolarsResult, Series};
 
 use super::columns::ColumnBuilder;
 use super::diagnostics::{DiagnosticKind, DiagnosticSink};
-use super::filter::CompiledFilter;
+use super::prefilter::CompiledFilter;
 use crate::format::header::{FieldMap, HeaderLine, parse_header_line};
 use crate::format::list::recycle;
 use crate::format::split::{FieldSpan, split_fields};
 use crate::format::time::{TimeError, parse_timestamp_ms};
-use crate::format::{Layout, LogField};
-use crate::frame::schema::Column;
+use crate::format::{Field, Layout};
 
 /// The field map of a standard layout, for rows that come before any `#Fields` line.
 pub(crate) fn layout_map(layout: Layout) -> &'static FieldMap {
@@ -35,7 +34,7 @@ pub(crate) fn layout_map(layout: Layout) -> &'static FieldMap {
 pub(crate) struct ChunkSpec<'a> {
     pub path: &'a Arc<Path>,
     /// Columns decoded from log fields, in output order (no provenance columns).
-    pub columns: &'a [Column],
+    pub columns: &'a [Field],
     pub filter: &'a CompiledFilter,
     /// Also collect line numbers (for the `Line` column).
     pub want_lines: bool,
@@ -213,11 +212,11 @@ pub(crate) fn decode_chunk(
             continue;
         }
 
-        let field_text = |field: LogField| -> Option<Cow<'_, str>> {
+        let field_text = |field: Field| -> Option<Cow<'_, str>> {
             map.position(field).map(|p| spans[p].text(&text))
         };
 
-        let ms = match field_text(LogField::DateTime) {
+        let ms = match field_text(Field::Timestamp) {
             None => {
                 sink.bad_line(
                     path,
@@ -259,11 +258,11 @@ pub(crate) fn decode_chunk(
         last_ms = Some(last_ms.map_or(ms, |l: i64| l.max(ms)));
 
         for (column, builder) in spec.columns.iter().zip(builders.iter_mut()) {
-            if *column == Column::Timestamp {
+            if *column == Field::Timestamp {
                 builder.push_timestamp(ms);
                 continue;
             }
-            let Some(field) = column.log_field() else {
+            let (field, Some(header)) = (*column, column.header_name()) else {
                 continue;
             };
             let value = map
@@ -279,7 +278,7 @@ pub(crate) fn decode_chunk(
                     line_for_report,
                     DiagnosticKind::Number,
                     format!(
-                        "{field} '{}' is not a whole number; stored as empty (the row is kept)",
+                        "{header} '{}' is not a whole number; stored as empty (the row is kept)",
                         truncate(&value, 40)
                     ),
                 );

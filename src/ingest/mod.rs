@@ -7,9 +7,9 @@
 //!
 //! ```no_run
 //! use msgtrack::ingest::{read_paths, ReadOptions};
-//! use msgtrack::frame::Column;
+//! use msgtrack::format::Field;
 //!
-//! let options = ReadOptions::default().with_columns([Column::Timestamp, Column::EventId]);
+//! let options = ReadOptions::default().with_columns([Field::Timestamp, Field::EventId]);
 //! let ingest = read_paths(&["sample-logs".into()], &options)?;
 //! println!("{} rows, {} bad lines", ingest.frame.height(), ingest.bad_lines());
 //! # Ok::<(), msgtrack::ingest::ReadError>(())
@@ -19,16 +19,18 @@ mod columns;
 mod decode;
 pub mod diagnostics;
 pub mod discover;
-pub mod filter;
 mod plan;
 mod prefetch;
+pub mod prefilter;
 pub mod read;
+pub mod scan;
 mod text;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use discover::{LogFile, LogName, LogPrefix, discover};
-pub use filter::{FieldCondition, FieldTest, RowFilter};
+pub use prefilter::{FieldCondition, FieldTest, RowFilter};
 pub use plan::{HeaderInfo, ServerSource};
 pub use read::{
     FileReport, Ingest, Progress, ReadError, ReadOptions, read_file, read_files, read_paths,
 };
+pub use scan::{LogScan, ScanOutcome, scan};

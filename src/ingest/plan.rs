@@ -15,7 +15,7 @@ use super::discover::{LogFile, server_from_folder};
 use crate::format::header::{FieldMap, HeaderLine, parse_header_line};
 use crate::format::split::split_fields;
 use crate::format::time::parse_timestamp_ms;
-use crate::format::{Layout, LogField};
+use crate::format::{Layout, Field};
 
 /// How a file's server name was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -325,8 +325,8 @@ fn sniff(body: &[u8]) -> Sniff {
                 }
             },
         };
-        let text = |f: LogField| map.position(f).map(|p| spans[p].text(&line));
-        let Some(time) = text(LogField::DateTime) else {
+        let text = |f: Field| map.position(f).map(|p| spans[p].text(&line));
+        let Some(time) = text(Field::Timestamp) else {
             other_lines.push(line.to_string());
             continue;
         };
@@ -336,14 +336,14 @@ fn sniff(body: &[u8]) -> Sniff {
         }
         row_lines += 1;
         first_row_width.get_or_insert(spans.len());
-        let event = text(LogField::EventId)
+        let event = text(Field::EventId)
             .unwrap_or_default()
             .to_ascii_uppercase();
         let host = local_host_field(&event).and_then(|primary| {
-            let other = if primary == LogField::ClientHostname {
-                LogField::ServerHostname
+            let other = if primary == Field::ClientHostname {
+                Field::ServerHostname
             } else {
-                LogField::ClientHostname
+                Field::ClientHostname
             };
             text(primary)
                 .filter(|h| !h.is_empty())
@@ -379,14 +379,14 @@ fn sniff(body: &[u8]) -> Sniff {
 }
 
 /// The field that names the local server for an event (where Exchange puts its own name).
-fn local_host_field(event: &str) -> Option<LogField> {
+fn local_host_field(event: &str) -> Option<Field> {
     match event {
         "SEND" | "SENDEXTERNAL" | "FAIL" | "AGENTINFO" | "DEFER" | "SUBMIT" | "NOTIFYMAPI"
         | "SUBMITDEFER" | "SUBMITFAIL" | "PROCESS" | "THROTTLE" | "DROP" => {
-            Some(LogField::ClientHostname)
+            Some(Field::ClientHostname)
         }
         "" => None,
-        _ => Some(LogField::ServerHostname),
+        _ => Some(Field::ServerHostname),
     }
 }
 

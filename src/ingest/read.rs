@@ -14,10 +14,11 @@ use super::columns::CategoryBuilder;
 use super::decode::{ChunkOutput, ChunkSpec, decode_chunk};
 use super::diagnostics::{Diagnostic, DiagnosticSink};
 use super::discover::{DiscoverError, LogFile, LogPrefix, discover};
-use super::filter::RowFilter;
+use super::prefilter::RowFilter;
 use super::plan::{FilePlan, HeaderInfo, ServerSource, plan_file};
 use super::prefetch::Prefetcher;
-use crate::frame::schema::{Column, ColumnSet, schema_of};
+use crate::format::{Field, FieldSet};
+use crate::frame::schema::schema_of;
 
 /// Receives progress while files are decoded (implemented by the CLI's progress bar).
 pub trait Progress: Send + Sync {
@@ -33,7 +34,7 @@ pub trait Progress: Send + Sync {
 #[derive(Clone)]
 pub struct ReadOptions {
     /// The columns to decode (others are skipped without being decoded).
-    pub columns: ColumnSet,
+    pub columns: FieldSet,
     /// Rows that fail this filter are dropped before their columns are decoded.
     pub filter: RowFilter,
     /// Target size of the pieces big files are cut into for parallel decoding.
@@ -48,7 +49,7 @@ pub struct ReadOptions {
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
-            columns: ColumnSet::all(),
+            columns: FieldSet::all(),
             filter: RowFilter::default(),
             chunk_size: 4 << 20,
             release_pages_above: 64 << 20,
@@ -59,8 +60,8 @@ impl Default for ReadOptions {
 
 impl ReadOptions {
     /// Decode only `columns`.
-    pub fn with_columns(mut self, columns: impl IntoIterator<Item = Column>) -> Self {
-        self.columns = ColumnSet::of(columns);
+    pub fn with_columns(mut self, columns: impl IntoIterator<Item = Field>) -> Self {
+        self.columns = FieldSet::of(columns);
         self
     }
 
@@ -155,11 +156,11 @@ pub fn read_paths(paths: &[PathBuf], options: &ReadOptions) -> Result<Ingest, Re
 /// flight, not by the input size.
 pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, ReadError> {
     let (files, skipped_by_time) = skip_by_time(files, &options.filter);
-    let decode_columns: Vec<Column> = options
+    let decode_columns: Vec<Field> = options
         .columns
         .columns()
         .into_iter()
-        .filter(|c| c.log_field().is_some())
+        .filter(|c| c.is_raw())
         .collect();
     let filter = options.filter.compile();
     let job = FileJob {
@@ -299,8 +300,8 @@ struct ReadFile {
 
 /// What every file task shares.
 struct FileJob<'a> {
-    decode_columns: &'a [Column],
-    filter: &'a super::filter::CompiledFilter,
+    decode_columns: &'a [Field],
+    filter: &'a super::prefilter::CompiledFilter,
     options: &'a ReadOptions,
 }
 
@@ -329,7 +330,7 @@ impl FileJob<'_> {
             path: &plan.path,
             columns: self.decode_columns,
             filter: self.filter,
-            want_lines: self.options.columns.contains(Column::Line),
+            want_lines: self.options.columns.contains(Field::Line),
         };
         let all = plan.bytes.bytes();
         let decode = |range: std::ops::Range<usize>| {
@@ -404,8 +405,8 @@ fn refused_report(refusal: &Diagnostic) -> FileReport {
 fn assemble_file(
     plan: &FilePlan,
     outputs: Vec<ChunkOutput>,
-    columns: ColumnSet,
-    decoded: &[Column],
+    columns: FieldSet,
+    decoded: &[Field],
 ) -> PolarsResult<(FileReport, Vec<DataFrame>, DiagnosticSink)> {
     let mut sink = DiagnosticSink::default();
     let mut frames = Vec::with_capacity(outputs.len());
@@ -421,27 +422,27 @@ fn assemble_file(
         held_back |= out.held_back;
         first_ms = min_opt(first_ms, out.first_ms);
         last_ms = max_opt(last_ms, out.last_ms);
-        let mut by_column: Vec<Option<Series>> = vec![None; Column::COUNT];
+        let mut by_column: Vec<Option<Series>> = vec![None; Field::COUNT];
         for (column, series) in decoded.iter().zip(out.columns) {
             by_column[column.index()] = Some(series);
         }
-        if columns.contains(Column::Server) {
-            by_column[Column::Server.index()] =
-                Some(constant_category(Column::Server, &plan.server, out.rows));
+        if columns.contains(Field::Server) {
+            by_column[Field::Server.index()] =
+                Some(constant_category(Field::Server, &plan.server, out.rows));
         }
-        if columns.contains(Column::File) {
-            by_column[Column::File.index()] =
-                Some(constant_category(Column::File, &file_name, out.rows));
+        if columns.contains(Field::File) {
+            by_column[Field::File.index()] =
+                Some(constant_category(Field::File, &file_name, out.rows));
         }
-        if columns.contains(Column::Line) {
+        if columns.contains(Field::Line) {
             let offset = u32::try_from(line_offset).unwrap_or(u32::MAX);
             let lines: Vec<u32> = out
                 .line_numbers
                 .iter()
                 .map(|l| l.saturating_add(offset))
                 .collect();
-            by_column[Column::Line.index()] = Some(
-                UInt32Chunked::from_vec(PlSmallStr::from_static(Column::Line.name()), lines)
+            by_column[Field::Line.index()] = Some(
+                UInt32Chunked::from_vec(PlSmallStr::from_static(Field::Line.name()), lines)
                     .into_series(),
             );
         }
@@ -474,7 +475,7 @@ fn assemble_file(
     Ok((report, frames, sink))
 }
 
-fn constant_category(column: Column, value: &str, rows: usize) -> Series {
+fn constant_category(column: Field, value: &str, rows: usize) -> Series {
     let mut builder = CategoryBuilder::new(column.name(), rows);
     builder.push_repeated(value, rows);
     builder.finish()

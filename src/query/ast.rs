@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::frame::Column;
+use crate::format::Field;
 
 /// A byte range in the expression.
 pub type Span = Range<usize>;
@@ -133,17 +133,17 @@ pub enum Stage {
     Where(Expr),
     /// `Select-Object`.
     Select {
-        properties: Vec<Column>,
+        properties: Vec<Field>,
         /// `Count` / `Name` of the groups, after a `Group-Object`.
         group_fields: Vec<GroupField>,
         first: Option<usize>,
         last: Option<usize>,
-        expand: Option<Column>,
+        expand: Option<Field>,
         unique: bool,
     },
     /// `Sort-Object`.
     Sort {
-        properties: Vec<Column>,
+        properties: Vec<Field>,
         /// `Count` / `Name` of the groups, after a `Group-Object`.
         group_fields: Vec<GroupField>,
         descending: bool,
@@ -151,15 +151,15 @@ pub enum Stage {
     },
     /// `Group-Object`.
     Group {
-        properties: Vec<Column>,
+        properties: Vec<Field>,
         no_element: bool,
     },
     /// `Measure-Object`.
     Measure,
     /// `Format-Table` / `ft`.
-    FormatTable(Vec<Column>),
+    FormatTable(Vec<Field>),
     /// `Format-List` / `fl`.
-    FormatList(Vec<Column>),
+    FormatList(Vec<Field>),
     /// `Export-Csv FILE`.
     ExportCsv { path: String },
     /// `ConvertTo-Json`.
@@ -244,13 +244,13 @@ pub enum Expr {
     Not(Box<Expr>),
     /// `$_.Prop -op value`.
     Compare {
-        property: Column,
+        property: Field,
         op: CompareOp,
         values: Vec<Literal>,
         span: Span,
     },
     /// `$_.Prop` alone: true when the property is set.
-    Truthy(Column),
+    Truthy(Field),
 }
 
 /// A literal on the right of a comparison.

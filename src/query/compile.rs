@@ -14,7 +14,7 @@ use super::ast::{Param, ParamName, Query, Stage, Value};
 use super::parse::QueryError;
 use super::time::{Zone, eval_date, parse_date};
 use crate::directory::Snapshot;
-use crate::format::LogField;
+use crate::format::Field;
 use crate::ingest::{FieldCondition, FieldTest, RowFilter};
 
 /// The cmdlet's default result size.
@@ -153,7 +153,7 @@ pub fn compile(
     let mut servers = Vec::new();
     let mut result_size = Some(DEFAULT_RESULT_SIZE);
     let mut notes = Vec::new();
-    let equals = |filter: &mut RowFilter, field: LogField, values: Vec<String>, list: bool| {
+    let equals = |filter: &mut RowFilter, field: Field, values: Vec<String>, list: bool| {
         filter.conditions.push(FieldCondition {
             field,
             test: if list {
@@ -174,10 +174,10 @@ pub fn compile(
                         ));
                     }
                 }
-                equals(&mut filter, LogField::EventId, values, false);
+                equals(&mut filter, Field::EventId, values, false);
             }
-            ParamName::Sender => equals(&mut filter, LogField::SenderAddress, addresses(param)?, false),
-            ParamName::Recipients => equals(&mut filter, LogField::RecipientAddress, addresses(param)?, true),
+            ParamName::Sender => equals(&mut filter, Field::Sender, addresses(param)?, false),
+            ParamName::Recipients => equals(&mut filter, Field::Recipients, addresses(param)?, true),
             ParamName::MessageId => {
                 let mut values = Vec::new();
                 for v in texts(param)? {
@@ -185,17 +185,17 @@ pub fn compile(
                     values.push(format!("<{bare}>"));
                     values.push(bare);
                 }
-                equals(&mut filter, LogField::MessageId, values, false);
+                equals(&mut filter, Field::MessageId, values, false);
             }
-            ParamName::InternalMessageId => equals(&mut filter, LogField::InternalMessageId, texts(param)?, false),
-            ParamName::NetworkMessageId => equals(&mut filter, LogField::NetworkMessageId, texts(param)?, false),
-            ParamName::Reference => equals(&mut filter, LogField::Reference, texts(param)?, true),
-            ParamName::Source => equals(&mut filter, LogField::Source, texts(param)?, false),
+            ParamName::InternalMessageId => equals(&mut filter, Field::InternalMessageId, texts(param)?, false),
+            ParamName::NetworkMessageId => equals(&mut filter, Field::NetworkMessageId, texts(param)?, false),
+            ParamName::Reference => equals(&mut filter, Field::Reference, texts(param)?, true),
+            ParamName::Source => equals(&mut filter, Field::Source, texts(param)?, false),
             ParamName::TransportTrafficType => {
-                equals(&mut filter, LogField::TransportTrafficType, texts(param)?, false)
+                equals(&mut filter, Field::TransportTrafficType, texts(param)?, false)
             }
             ParamName::MessageSubject => filter.conditions.push(FieldCondition {
-                field: LogField::MessageSubject,
+                field: Field::MessageSubject,
                 test: FieldTest::Contains(text_of(&param.values[0])?),
             }),
             ParamName::Start => filter.start_ms = Some(time_of(&param.values[0], ctx)?),

@@ -10,7 +10,7 @@ use super::ast::{CompareOp, Expr, Literal};
 use super::parse::QueryError;
 use super::time::{Zone, parse_date};
 use crate::frame::access;
-use crate::frame::{Column as LogColumn, ColumnKind};
+use crate::format::{Field, FieldKind};
 
 /// The values of one column, ready for comparisons.
 enum Cells {
@@ -20,26 +20,26 @@ enum Cells {
     Times(Vec<i64>),
 }
 
-fn cells(df: &DataFrame, column: LogColumn) -> PolarsResult<Cells> {
+fn cells(df: &DataFrame, column: Field) -> PolarsResult<Cells> {
     Ok(match column.kind() {
-        ColumnKind::Text | ColumnKind::Category => Cells::Text(
+        FieldKind::Text | FieldKind::Category => Cells::Text(
             df.column(column.name())?
                 .as_materialized_series()
                 .cast(&DataType::String)?
                 .str()?
                 .clone(),
         ),
-        ColumnKind::TextList => Cells::Lists(access::string_lists(df, column)?),
-        ColumnKind::KeyValueList => Cells::Lists(
+        FieldKind::TextList => Cells::Lists(access::string_lists(df, column)?),
+        FieldKind::KeyValueList => Cells::Lists(
             access::event_data(df)?
                 .into_iter()
                 .map(|pairs| pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect())
                 .collect(),
         ),
-        ColumnKind::Integer | ColumnKind::LineNumber => {
+        FieldKind::Integer | FieldKind::LineNumber => {
             Cells::Numbers(access::integers(df, column)?)
         }
-        ColumnKind::Timestamp => Cells::Times(access::timestamps_ms(df)?),
+        FieldKind::Timestamp => Cells::Times(access::timestamps_ms(df)?),
     })
 }
 
@@ -89,7 +89,7 @@ pub(crate) fn wildcard_regex(pattern: &str) -> Result<Regex, regex::Error> {
 fn compile_test(
     op: CompareOp,
     literal: &Literal,
-    column: LogColumn,
+    column: Field,
     zone: Zone,
     span: &std::ops::Range<usize>,
 ) -> Result<Test, QueryError> {
@@ -120,7 +120,7 @@ fn compile_test(
         CompareOp::Match | CompareOp::NotMatch => Regex::new(&format!("(?i){text}"))
             .map(Test::Pattern)
             .map_err(|e| err(format!("the regular expression '{text}' is not valid: {e}"))),
-        _ if column.kind() == ColumnKind::Timestamp => parse_date(&text, zone)
+        _ if column.kind() == FieldKind::Timestamp => parse_date(&text, zone)
             .map(|t| Test::Time(t.timestamp_millis()))
             .map_err(err),
         _ => Ok(Test::Equal(text.to_lowercase())),

@@ -16,7 +16,7 @@ use super::filter::mask;
 use super::parse::QueryError;
 use super::time::Zone;
 use crate::frame::access::{StringListView, text_column, timestamps_ms};
-use crate::frame::schema::{Column, ColumnKind};
+use crate::format::{Field, FieldKind};
 
 /// Which rows a query keeps.
 #[derive(Debug, Clone)]
@@ -64,9 +64,9 @@ pub fn select_rows(df: &DataFrame, plan: &Plan, zone: Zone) -> Result<RowSelecti
         let times = timestamps_ms(df).map_err(polars_error)?;
         let mut fields = Vec::new();
         for condition in &plan.filter.conditions {
-            let column = Column::from_log_field(condition.field);
+            let column = condition.field;
             let cells = match column.kind() {
-                ColumnKind::TextList => {
+                FieldKind::TextList => {
                     FieldCells::List(StringListView::new(df, column).map_err(polars_error)?)
                 }
                 _ => FieldCells::Text(text_column(df, column).map_err(polars_error)?),
@@ -92,7 +92,7 @@ pub fn select_rows(df: &DataFrame, plan: &Plan, zone: Zone) -> Result<RowSelecti
         }
     }
     if !plan.servers.is_empty() {
-        let servers = text_column(df, Column::Server).map_err(polars_error)?;
+        let servers = text_column(df, Field::Server).map_err(polars_error)?;
         for (flag, server) in keep.iter_mut().zip(servers.iter()) {
             *flag = *flag && plan.keeps_server(server.unwrap_or(""));
         }

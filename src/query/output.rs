@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json, json};
 use super::run::{Answer, Shape};
 use super::time::Zone;
 use crate::frame::access;
-use crate::frame::{Column as LogColumn, ColumnKind};
+use crate::format::{Field, FieldKind};
 
 /// An output format (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,23 +103,23 @@ pub(crate) fn columns(df: &DataFrame, zone: Zone) -> PolarsResult<Vec<(String, V
     let mut out = Vec::new();
     for column in df.columns() {
         let name = column.name().to_string();
-        let known = LogColumn::from_name(&name)
-            .filter(|c| c.dtype() == *column.dtype() || c.kind() == ColumnKind::Category);
+        let known = Field::from_name(&name)
+            .filter(|c| crate::frame::schema::dtype(*c) == *column.dtype() || c.kind() == FieldKind::Category);
         let cells: Vec<Cell> = match (known.map(|c| c.kind()), column.dtype()) {
-            (Some(ColumnKind::Timestamp), _) => access::timestamps_ms(df)?
+            (Some(FieldKind::Timestamp), _) => access::timestamps_ms(df)?
                 .into_iter()
                 .map(|ms| {
                     DateTime::from_timestamp_millis(ms)
                         .map_or(Cell::Null, |t| Cell::Text(zone.format(t)))
                 })
                 .collect(),
-            (Some(ColumnKind::TextList), _) => {
-                access::string_lists(df, known.unwrap_or(LogColumn::Recipients))?
+            (Some(FieldKind::TextList), _) => {
+                access::string_lists(df, known.unwrap_or(Field::Recipients))?
                     .into_iter()
                     .map(Cell::List)
                     .collect()
             }
-            (Some(ColumnKind::KeyValueList), _) => access::event_data(df)?
+            (Some(FieldKind::KeyValueList), _) => access::event_data(df)?
                 .into_iter()
                 .map(Cell::Pairs)
                 .collect(),
@@ -144,10 +144,10 @@ pub(crate) fn columns(df: &DataFrame, zone: Zone) -> PolarsResult<Vec<(String, V
 }
 
 /// Keeps the columns a shape shows, in its order.
-pub fn shown_frame(answer: &Answer, default_columns: &[LogColumn]) -> PolarsResult<DataFrame> {
+pub fn shown_frame(answer: &Answer, default_columns: &[Field]) -> PolarsResult<DataFrame> {
     match &answer.shape {
         Shape::Rows(cols) => {
-            let cols = if cols.len() == LogColumn::ALL.len() {
+            let cols = if cols.len() == Field::ALL.len() {
                 default_columns
             } else {
                 cols.as_slice()
@@ -168,7 +168,7 @@ pub fn shown_frame(answer: &Answer, default_columns: &[LogColumn]) -> PolarsResu
 /// Writes the answer's frame as Parquet (the frame's own types: lists stay lists,
 /// categoricals stay dictionaries, Timestamp stays a UTC datetime).
 pub fn write_parquet(answer: &Answer, out: impl Write) -> PolarsResult<()> {
-    let mut frame = shown_frame(answer, &LogColumn::ALL)?;
+    let mut frame = shown_frame(answer, &Field::ALL)?;
     ParquetWriter::new(out).finish(&mut frame)?;
     Ok(())
 }
@@ -195,7 +195,7 @@ pub fn write(
     answer: &Answer,
     format: Format,
     zone: Zone,
-    table_columns: &[LogColumn],
+    table_columns: &[Field],
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
@@ -209,7 +209,7 @@ pub fn write(
     let frame = match format {
         Format::Table => shown_frame(answer, table_columns),
         Format::Parquet => return write_parquet(answer, out).map_err(to_io),
-        _ => shown_frame(answer, &LogColumn::ALL),
+        _ => shown_frame(answer, &Field::ALL),
     }
     .map_err(to_io)?;
     let cols = columns(&frame, zone).map_err(to_io)?;

@@ -10,7 +10,7 @@ use super::ast::{
     CompareOp, DateExpr, Expr, GroupField, Literal, Param, ParamName, Query, Span, Stage, Value,
 };
 use super::lex::{Spanned, Token, lex};
-use crate::frame::Column;
+use crate::format::Field;
 
 /// A query that cannot be understood, with where and (maybe) what was meant.
 #[derive(Debug, Clone, PartialEq)]
@@ -421,7 +421,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn property(&mut self) -> Result<Column, QueryError> {
+    fn property(&mut self) -> Result<Field, QueryError> {
         let span = self.here();
         match self.next().map(|t| &t.token) {
             Some(Token::Word(w)) | Some(Token::Quoted(w)) => resolve_property(w, span),
@@ -433,7 +433,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Property names separated by commas, until a parameter or the end.
-    fn properties(&mut self) -> Result<Vec<Column>, QueryError> {
+    fn properties(&mut self) -> Result<Vec<Field>, QueryError> {
         let mut out = Vec::new();
         self.extend_properties(false, &mut out, &mut Vec::new())?;
         Ok(out)
@@ -444,7 +444,7 @@ impl<'a> Parser<'a> {
     fn extend_properties(
         &mut self,
         after_group: bool,
-        out: &mut Vec<Column>,
+        out: &mut Vec<Field>,
         group: &mut Vec<GroupField>,
     ) -> Result<usize, QueryError> {
         let before = out.len() + group.len();
@@ -456,7 +456,7 @@ impl<'a> Parser<'a> {
                 && w == "*"
             {
                 self.next();
-                out.extend(Column::ALL);
+                out.extend(Field::ALL);
                 let _ = self.eat(|t| matches!(t, Token::Comma));
                 continue;
             }
@@ -567,7 +567,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The operator and value(s) after a property.
-    fn comparison_rest(&mut self, property: Column, start: Span) -> Result<Expr, QueryError> {
+    fn comparison_rest(&mut self, property: Field, start: Span) -> Result<Expr, QueryError> {
         let Some(op_token) = self.peek() else {
             return Ok(Expr::Truthy(property));
         };
@@ -628,10 +628,10 @@ impl<'a> Parser<'a> {
 }
 
 /// Resolves a property name (case-insensitive) to a column.
-pub fn resolve_property(typed: &str, span: Span) -> Result<Column, QueryError> {
-    Column::from_name(typed).ok_or_else(|| {
+pub fn resolve_property(typed: &str, span: Span) -> Result<Field, QueryError> {
+    Field::from_name(typed).ok_or_else(|| {
         QueryError::new(format!("there is no property {typed}"), span)
-            .suggest(closest(typed, Column::ALL.iter().map(|c| c.name())).map(str::to_string))
+            .suggest(closest(typed, Field::ALL.iter().map(|c| c.name())).map(str::to_string))
     })
 }
 
@@ -869,7 +869,7 @@ mod tests {
         assert_eq!(
             q.stages,
             vec![Stage::Where(Expr::Compare {
-                property: Column::Recipients,
+                property: Field::Recipients,
                 op: CompareOp::Match,
                 values: vec![Literal::Text("^IMCEAEX*".into())],
                 span: q_span(&q),
@@ -936,7 +936,7 @@ mod tests {
         assert!(matches!(
             &q.stages[0],
             Stage::Where(Expr::Compare {
-                property: Column::Sender,
+                property: Field::Sender,
                 op: CompareOp::Like,
                 ..
             })

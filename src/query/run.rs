@@ -11,18 +11,18 @@ use super::compile::{Context, Plan};
 use super::filter::mask;
 use super::parse::QueryError;
 use crate::frame::access::text_column;
-use crate::frame::{Column as LogColumn, ColumnSet};
+use crate::format::{Field, FieldSet};
 use crate::ingest::{Diagnostic, FileReport, ReadOptions, read_paths};
 
 /// The columns Format-Table shows by default (the cmdlet's own view, with time and server).
-pub const DEFAULT_TABLE: [LogColumn; 7] = [
-    LogColumn::Timestamp,
-    LogColumn::Server,
-    LogColumn::EventId,
-    LogColumn::Source,
-    LogColumn::Sender,
-    LogColumn::Recipients,
-    LogColumn::MessageSubject,
+pub const DEFAULT_TABLE: [Field; 7] = [
+    Field::Timestamp,
+    Field::Server,
+    Field::EventId,
+    Field::Source,
+    Field::Sender,
+    Field::Recipients,
+    Field::MessageSubject,
 ];
 
 /// How the answer wants to be shown, when a stage said so.
@@ -37,13 +37,13 @@ pub enum Shown {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
     /// Event rows, with the properties to show (all when not narrowed).
-    Rows(Vec<LogColumn>),
+    Rows(Vec<Field>),
     /// `Group-Object`: Count and Name per group.
     Groups,
     /// `Measure-Object`: a count.
     Count(usize),
     /// `Select-Object -ExpandProperty`: bare values.
-    Values(LogColumn),
+    Values(Field),
     /// Any frame, shown as it is (`--sql` results).
     Frame,
 }
@@ -81,7 +81,7 @@ pub enum RunError {
 /// Runs polars SQL over the logs under `paths`, as the table `logs` (columns named as the
 /// cmdlet's properties). Only the columns the SQL uses are decoded.
 pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
-    let (lazy, source) = crate::frame::scan(paths, ReadOptions::default())?;
+    let (lazy, source) = crate::ingest::scan(paths, ReadOptions::default())?;
     let mut context = polars::sql::SQLContext::new();
     context.register("logs", lazy.clone());
     context.register("MessageTrackingLog", lazy);
@@ -100,12 +100,12 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
 
 /// The columns a plan needs: those its stages look at, plus what the output shows
 /// (`default_output` when the query does not choose). Only these are decoded.
-pub fn needed_columns(plan: &Plan, default_output: &[LogColumn]) -> ColumnSet {
-    let mut needed = ColumnSet::of([LogColumn::Timestamp]);
+pub fn needed_columns(plan: &Plan, default_output: &[Field]) -> FieldSet {
+    let mut needed = FieldSet::of([Field::Timestamp]);
     if !plan.servers.is_empty() {
-        needed.insert(LogColumn::Server);
+        needed.insert(Field::Server);
     }
-    let mut output: Option<Vec<LogColumn>> = None;
+    let mut output: Option<Vec<Field>> = None;
     let mut rows_shown = true;
     for stage in &plan.stages {
         match stage {
@@ -128,7 +128,7 @@ pub fn needed_columns(plan: &Plan, default_output: &[LogColumn]) -> ColumnSet {
             Stage::Sort { properties, .. } => properties.iter().for_each(|c| needed.insert(*c)),
             Stage::Group { properties, .. } => {
                 if properties.is_empty() {
-                    needed.insert(LogColumn::EventId);
+                    needed.insert(Field::EventId);
                 }
                 properties.iter().for_each(|c| needed.insert(*c));
                 rows_shown = false;
@@ -152,7 +152,7 @@ pub fn needed_columns(plan: &Plan, default_output: &[LogColumn]) -> ColumnSet {
     needed
 }
 
-fn expr_columns(expr: &super::ast::Expr, set: &mut ColumnSet) {
+fn expr_columns(expr: &super::ast::Expr, set: &mut FieldSet) {
     use super::ast::Expr as E;
     match expr {
         E::And(a, b) | E::Or(a, b) => {
@@ -169,21 +169,21 @@ pub fn run(
     plan: &Plan,
     paths: &[PathBuf],
     ctx: &Context,
-    columns: ColumnSet,
+    columns: FieldSet,
 ) -> Result<Answer, RunError> {
     let mut options = ReadOptions::default().with_filter(plan.filter.clone());
     options.columns = columns;
     let ingest = read_paths(paths, &options)?;
     let mut df = ingest.frame;
     if !plan.servers.is_empty() {
-        let keep: BooleanChunked = text_column(&df, LogColumn::Server)?
+        let keep: BooleanChunked = text_column(&df, Field::Server)?
             .iter()
             .map(|s| Some(plan.keeps_server(s.unwrap_or(""))))
             .collect();
         df = df.filter(&keep)?;
     }
     df = df.sort(
-        [LogColumn::Timestamp.name()],
+        [Field::Timestamp.name()],
         SortMultipleOptions::default().with_maintain_order(true),
     )?;
     let total = df.height();
@@ -199,7 +199,7 @@ pub fn run(
     }
     let mut answer = Answer {
         frame: df,
-        shape: Shape::Rows(LogColumn::ALL.to_vec()),
+        shape: Shape::Rows(Field::ALL.to_vec()),
         cut,
         shown: None,
         export_csv: None,
@@ -212,7 +212,7 @@ pub fn run(
     Ok(answer)
 }
 
-fn names(columns: &[LogColumn]) -> Vec<PlSmallStr> {
+fn names(columns: &[Field]) -> Vec<PlSmallStr> {
     columns
         .iter()
         .map(|c| PlSmallStr::from_static(c.name()))
@@ -258,7 +258,7 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
             }
             if let Some(column) = expand {
                 out = out.select([column.name()])?;
-                if matches!(column.kind(), crate::frame::ColumnKind::TextList) {
+                if matches!(column.kind(), crate::format::FieldKind::TextList) {
                     out = out.explode(
                         [column.name()],
                         ExplodeOptions {
@@ -283,7 +283,7 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
                     .map(|f| PlSmallStr::from_static(f.name()))
                     .collect()
             } else if properties.is_empty() {
-                names(&[LogColumn::Timestamp])
+                names(&[Field::Timestamp])
             } else {
                 names(properties)
             };
@@ -303,7 +303,7 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
             // Group-Object: one row per distinct key (the properties' values as PowerShell
             // shows them, joined with ", "), largest group first, ties in order of appearance.
             let by = if properties.is_empty() {
-                vec![LogColumn::EventId]
+                vec![Field::EventId]
             } else {
                 properties.clone()
             };
@@ -312,7 +312,7 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
             let scalar = by.iter().all(|c| {
                 !matches!(
                     c.kind(),
-                    crate::frame::ColumnKind::TextList | crate::frame::ColumnKind::KeyValueList
+                    crate::format::FieldKind::TextList | crate::format::FieldKind::KeyValueList
                 )
             });
             let (keys, weights): (DataFrame, Vec<u32>) = if scalar {
@@ -393,7 +393,7 @@ mod tests {
     use crate::query::parse;
     use crate::query::time::Zone;
 
-    fn needed(text: &str, default: &[LogColumn]) -> Vec<LogColumn> {
+    fn needed(text: &str, default: &[Field]) -> Vec<Field> {
         let ctx = Context {
             now: chrono::Utc::now(),
             zone: Zone::parse("UTC").unwrap(),
@@ -404,7 +404,7 @@ mod tests {
 
     #[test]
     fn only_the_columns_a_query_uses_are_decoded() {
-        use LogColumn as C;
+        use Field as C;
         assert_eq!(
             needed(
                 "Get-MessageTrackingLog -EventId FAIL | Select Sender",

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use crate::format::LogField;
+use crate::format::Field;
 use crate::frame::events::{Event, event_columns, events};
 use crate::ingest::{
     Diagnostic, FieldCondition, FieldTest, ReadError, ReadOptions, RowFilter, discover, read_files,
@@ -78,25 +78,25 @@ pub fn candidates(paths: &[PathBuf], pick: &MessagePick) -> Result<Vec<Candidate
     let mut conditions = Vec::new();
     if let Some(id) = &pick.message_id {
         conditions.push(FieldCondition {
-            field: LogField::MessageId,
+            field: Field::MessageId,
             test: FieldTest::EqualsAny(id_forms(id)),
         });
     }
     if let Some(sender) = &pick.sender {
         conditions.push(FieldCondition {
-            field: LogField::SenderAddress,
+            field: Field::Sender,
             test: FieldTest::EqualsAny(vec![sender.clone()]),
         });
     }
     if let Some(recipient) = &pick.recipient {
         conditions.push(FieldCondition {
-            field: LogField::RecipientAddress,
+            field: Field::Recipients,
             test: FieldTest::AnyMemberEqualsAny(vec![recipient.clone()]),
         });
     }
     if let Some(subject) = &pick.subject {
         conditions.push(FieldCondition {
-            field: LogField::MessageSubject,
+            field: Field::MessageSubject,
             test: FieldTest::Contains(subject.clone()),
         });
     }
@@ -130,7 +130,7 @@ pub fn load(paths: &[PathBuf], message_id: &str) -> Result<MessageRows, ReadErro
     let (mut own, servers_read, mut diagnostics) = read(
         paths,
         vec![FieldCondition {
-            field: LogField::MessageId,
+            field: Field::MessageId,
             test: FieldTest::EqualsAny(forms.clone()),
         }],
     )?;
@@ -142,7 +142,7 @@ pub fn load(paths: &[PathBuf], message_id: &str) -> Result<MessageRows, ReadErro
     let (pointing, _, _) = read(
         paths,
         vec![FieldCondition {
-            field: LogField::Reference,
+            field: Field::Reference,
             test: FieldTest::AnyMemberEqualsAny(forms),
         }],
     )?;
@@ -156,7 +156,7 @@ pub fn load(paths: &[PathBuf], message_id: &str) -> Result<MessageRows, ReadErro
         let (rows, _, more) = read(
             paths,
             vec![FieldCondition {
-                field: LogField::MessageId,
+                field: Field::MessageId,
                 test: FieldTest::EqualsAny(dsn_ids.into_iter().collect()),
             }],
         )?;

@@ -91,7 +91,7 @@ pub struct ImceaCollector {
 pub fn imcea_filter(window: &RowFilter) -> RowFilter {
     let mut filter = window.clone();
     filter.conditions.push(FieldCondition {
-        field: crate::format::LogField::EventId,
+        field: crate::format::Field::EventId,
         test: FieldTest::EqualsAny(vec!["FAIL".into(), "DSN".into()]),
     });
     filter

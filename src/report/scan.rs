@@ -10,7 +10,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use crate::frame::access::{StringListView, text_column};
-use crate::frame::schema::{Column, ColumnSet};
+use crate::format::{Field, FieldSet};
 use crate::ingest::{
     Diagnostic, FileReport, Progress, ReadError, ReadOptions, RowFilter, discover, read_files,
 };
@@ -19,22 +19,22 @@ use crate::ingest::{
 pub const BATCH_BYTES: u64 = 64 << 20;
 
 /// The columns the reports read.
-pub const REPORT_COLUMNS: [Column; 15] = [
-    Column::Timestamp,
-    Column::Server,
-    Column::EventId,
-    Column::Source,
-    Column::SourceContext,
-    Column::ConnectorId,
-    Column::MessageId,
-    Column::Sender,
-    Column::ReturnPath,
-    Column::Recipients,
-    Column::RecipientStatus,
-    Column::RelatedRecipientAddress,
-    Column::Reference,
-    Column::TotalBytes,
-    Column::Directionality,
+pub const REPORT_COLUMNS: [Field; 15] = [
+    Field::Timestamp,
+    Field::Server,
+    Field::EventId,
+    Field::Source,
+    Field::SourceContext,
+    Field::ConnectorId,
+    Field::MessageId,
+    Field::Sender,
+    Field::ReturnPath,
+    Field::Recipients,
+    Field::RecipientStatus,
+    Field::RelatedRecipientAddress,
+    Field::Reference,
+    Field::TotalBytes,
+    Field::Directionality,
 ];
 
 /// One row, borrowed from the batch being read.
@@ -100,7 +100,7 @@ pub fn scan_rows(
         p.start(total);
     }
     let mut options = ReadOptions::default().with_filter(filter.clone());
-    options.columns = ColumnSet::of(REPORT_COLUMNS);
+    options.columns = FieldSet::of(REPORT_COLUMNS);
     if let Some(p) = &progress {
         options = options.with_progress(Arc::new(Forward(p.clone())));
     }
@@ -164,20 +164,20 @@ impl Progress for Forward {
 
 fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsResult<()> {
     let time = crate::frame::access::timestamps_ms(df)?;
-    let server = text_column(df, Column::Server)?;
-    let event = text_column(df, Column::EventId)?;
-    let source = text_column(df, Column::Source)?;
-    let context = text_column(df, Column::SourceContext)?;
-    let connector = text_column(df, Column::ConnectorId)?;
-    let message_id = text_column(df, Column::MessageId)?;
-    let sender = text_column(df, Column::Sender)?;
-    let return_path = text_column(df, Column::ReturnPath)?;
-    let related = text_column(df, Column::RelatedRecipientAddress)?;
-    let direction = text_column(df, Column::Directionality)?;
-    let bytes = crate::frame::access::integers(df, Column::TotalBytes)?;
-    let recipients = StringListView::new(df, Column::Recipients)?;
-    let statuses = StringListView::new(df, Column::RecipientStatus)?;
-    let references = StringListView::new(df, Column::Reference)?;
+    let server = text_column(df, Field::Server)?;
+    let event = text_column(df, Field::EventId)?;
+    let source = text_column(df, Field::Source)?;
+    let context = text_column(df, Field::SourceContext)?;
+    let connector = text_column(df, Field::ConnectorId)?;
+    let message_id = text_column(df, Field::MessageId)?;
+    let sender = text_column(df, Field::Sender)?;
+    let return_path = text_column(df, Field::ReturnPath)?;
+    let related = text_column(df, Field::RelatedRecipientAddress)?;
+    let direction = text_column(df, Field::Directionality)?;
+    let bytes = crate::frame::access::integers(df, Field::TotalBytes)?;
+    let recipients = StringListView::new(df, Field::Recipients)?;
+    let statuses = StringListView::new(df, Field::RecipientStatus)?;
+    let references = StringListView::new(df, Field::Reference)?;
     let (mut rcpt, mut stat, mut refs) = (Vec::new(), Vec::new(), Vec::new());
     let mut iters = (
         server.iter(),

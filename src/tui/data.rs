@@ -8,7 +8,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use crate::frame::access::{StringListView, event_data, text_column, timestamps_ms};
-use crate::frame::schema::{Column, ColumnKind};
+use crate::format::{Field, FieldKind};
 use crate::ingest::{Diagnostic, Progress, ReadError, ReadOptions, discover, read_files};
 use crate::query::time::Zone;
 
@@ -102,7 +102,7 @@ fn time_order(times: &[i64]) -> Vec<u32> {
 }
 
 fn event_kinds(frame: &DataFrame) -> PolarsResult<Vec<EventKind>> {
-    Ok(text_column(frame, Column::EventId)?
+    Ok(text_column(frame, Field::EventId)?
         .iter()
         .map(|e| EventKind::of(e.unwrap_or("")))
         .collect())
@@ -169,7 +169,7 @@ impl LogData {
             .map(|f| f.path.display().to_string())
             .collect();
         let ingest = read_files(changed, &ReadOptions::default())?;
-        let keep: BooleanChunked = text_column(&self.frame, Column::File)?
+        let keep: BooleanChunked = text_column(&self.frame, Field::File)?
             .iter()
             .map(|f| Some(!names.iter().any(|n| Some(n.as_str()) == f)))
             .collect();
@@ -184,8 +184,8 @@ impl LogData {
     }
 
     /// The text of one cell, as the table and the export show it.
-    pub fn cell(&self, row: usize, column: Column, zone: &Zone) -> String {
-        if column == Column::Timestamp {
+    pub fn cell(&self, row: usize, column: Field, zone: &Zone) -> String {
+        if column == Field::Timestamp {
             return self
                 .times
                 .get(row)
@@ -193,8 +193,8 @@ impl LogData {
                 .unwrap_or_default();
         }
         match column.kind() {
-            ColumnKind::TextList => self.list(row, column).join(";"),
-            ColumnKind::KeyValueList => self
+            FieldKind::TextList => self.list(row, column).join(";"),
+            FieldKind::KeyValueList => self
                 .event_data(row)
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
@@ -219,7 +219,7 @@ impl LogData {
     }
 
     /// The members of a list cell (Recipients, RecipientStatus, Reference).
-    pub fn list(&self, row: usize, column: Column) -> Vec<String> {
+    pub fn list(&self, row: usize, column: Field) -> Vec<String> {
         let Ok(view) = StringListView::new(&self.frame, column) else {
             return Vec::new();
         };

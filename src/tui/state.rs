@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::data::LogData;
 use super::filter::{FilterError, apply as apply_filter};
 use crate::directory::{Directory, Snapshot};
-use crate::frame::schema::Column;
+use crate::format::Field;
 use crate::query::compile::Context;
 use crate::query::saved::{SavedQuery, load_folder};
 use crate::query::time::Zone;
@@ -196,14 +196,14 @@ pub struct Hits {
 }
 
 /// The default columns of the table.
-pub const DEFAULT_COLUMNS: [Column; 7] = [
-    Column::Timestamp,
-    Column::Server,
-    Column::EventId,
-    Column::Source,
-    Column::Sender,
-    Column::Recipients,
-    Column::MessageSubject,
+pub const DEFAULT_COLUMNS: [Field; 7] = [
+    Field::Timestamp,
+    Field::Server,
+    Field::EventId,
+    Field::Source,
+    Field::Sender,
+    Field::Recipients,
+    Field::MessageSubject,
 ];
 
 /// The whole state of the TUI.
@@ -224,7 +224,7 @@ pub struct App {
     /// First row of `view` on screen.
     pub offset: usize,
     /// Every column with whether the table shows it, in table order.
-    pub columns: Vec<(Column, bool)>,
+    pub columns: Vec<(Field, bool)>,
     pub filter: LineEdit,
     /// The filter the view reflects.
     pub applied_filter: String,
@@ -260,9 +260,9 @@ impl App {
         now: DateTime<Utc>,
     ) -> App {
         let all: Vec<u32> = data.order.clone();
-        let mut columns: Vec<(Column, bool)> = DEFAULT_COLUMNS.iter().map(|c| (*c, true)).collect();
+        let mut columns: Vec<(Field, bool)> = DEFAULT_COLUMNS.iter().map(|c| (*c, true)).collect();
         columns.extend(
-            Column::ALL
+            Field::ALL
                 .iter()
                 .filter(|c| !DEFAULT_COLUMNS.contains(c))
                 .map(|c| (*c, false)),
@@ -311,7 +311,7 @@ impl App {
     }
 
     /// The columns the table shows, in order.
-    pub fn shown_columns(&self) -> Vec<Column> {
+    pub fn shown_columns(&self) -> Vec<Field> {
         self.columns
             .iter()
             .filter(|(_, on)| *on)
@@ -389,7 +389,7 @@ impl App {
             self.status = "no row selected".into();
             return;
         };
-        let id = self.data.cell(row, Column::MessageId, &self.zone);
+        let id = self.data.cell(row, Field::MessageId, &self.zone);
         if id.is_empty() {
             self.status = "this row has no Message-ID, so it has no journey".into();
             return;

@@ -97,7 +97,7 @@ fn server_comes_from_rows_else_from_the_folder() {
             ("MBX7".to_string(), ServerSource::Folder)
         ]
     );
-    let column = crate::util::strings(&ingest, msgtrack::frame::Column::Server);
+    let column = crate::util::strings(&ingest, msgtrack::format::Field::Server);
     assert_eq!(
         column,
         vec![

@@ -1,7 +1,7 @@
 //! One test per rule of tracking-log-format.md §9 (the parser's edge-case checklist).
 
 use msgtrack::format::Layout;
-use msgtrack::frame::Column;
+use msgtrack::format::Field;
 use msgtrack::frame::access;
 use msgtrack::ingest::{DiagnosticKind, ReadOptions, read_paths};
 
@@ -20,8 +20,8 @@ fn r1_bom_crlf_and_lf_files_read_the_same() {
     let a = read_one(&dir.write("crlf.log", &crlf));
     let b = read_one(&dir.write("lf.log", &lf));
     assert_eq!(a.frame.height(), 2);
-    assert_eq!(strings(&a, Column::EventId), strings(&b, Column::EventId));
-    assert_eq!(strings(&a, Column::EventId)[1].as_deref(), Some("SEND"));
+    assert_eq!(strings(&a, Field::EventId), strings(&b, Field::EventId));
+    assert_eq!(strings(&a, Field::EventId)[1].as_deref(), Some("SEND"));
     assert_eq!(a.bad_lines() + b.bad_lines(), 0);
     assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
 }
@@ -36,15 +36,15 @@ fn r2_fields_line_decides_the_mapping_and_width() {
     let ingest = read_one(&dir.write("custom.log", text));
     assert_eq!(ingest.frame.height(), 1);
     assert_eq!(
-        lists(&ingest, Column::Recipients)[0],
+        lists(&ingest, Field::Recipients)[0],
         vec!["a@x.com", "b@x.com"]
     );
     assert_eq!(
-        strings(&ingest, Column::MessageSubject)[0].as_deref(),
+        strings(&ingest, Field::MessageSubject)[0].as_deref(),
         Some("Hello")
     );
     assert_eq!(
-        strings(&ingest, Column::Sender)[0],
+        strings(&ingest, Field::Sender)[0],
         None,
         "fields the layout lacks are empty"
     );
@@ -88,7 +88,7 @@ fn r2_a_second_fields_line_remaps_later_rows() {
     let chunked = read_paths(&[path], &ReadOptions::default().with_chunk_size(40)).unwrap();
     assert!(ingest.frame.equals_missing(&chunked.frame));
     assert_eq!(
-        strings(&ingest, Column::EventId),
+        strings(&ingest, Field::EventId),
         vec![
             Some("SUBMIT".into()),
             Some("DELIVER".into()),
@@ -96,7 +96,7 @@ fn r2_a_second_fields_line_remaps_later_rows() {
         ]
     );
     assert_eq!(
-        strings(&ingest, Column::NetworkMessageId),
+        strings(&ingest, Field::NetworkMessageId),
         vec![
             Some("netid-27".into()),
             Some("netid-30".into()),
@@ -104,7 +104,7 @@ fn r2_a_second_fields_line_remaps_later_rows() {
         ]
     );
     assert_eq!(
-        strings(&ingest, Column::SchemaVersion)[1].as_deref(),
+        strings(&ingest, Field::SchemaVersion)[1].as_deref(),
         Some("15.02.1544.004")
     );
     assert!(
@@ -126,11 +126,11 @@ fn r3_field_quoting_and_literal_backslash_escapes() {
     ]);
     let ingest = read_one(&dir.write("q.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
-        strings(&ingest, Column::MessageSubject)[0].as_deref(),
+        strings(&ingest, Field::MessageSubject)[0].as_deref(),
         Some(r#"Re: "Q4", final, numbers"#)
     );
     assert_eq!(
-        strings(&ingest, Column::SourceContext)[0].as_deref(),
+        strings(&ingest, Field::SourceContext)[0].as_deref(),
         Some(r"line1\r\nline2")
     );
 }
@@ -150,11 +150,11 @@ fn r4_list_columns_split_scalar_columns_do_not() {
     ]);
     let ingest = read_one(&dir.write("l.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
-        lists(&ingest, Column::Recipients)[0],
+        lists(&ingest, Field::Recipients)[0],
         vec!["a@x.com", "o'brien@x.com", "", "b@x.com"]
     );
     assert_eq!(
-        lists(&ingest, Column::RecipientStatus)[0],
+        lists(&ingest, Field::RecipientStatus)[0],
         vec![
             "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found",
             "x",
@@ -162,13 +162,13 @@ fn r4_list_columns_split_scalar_columns_do_not() {
             "y"
         ]
     );
-    assert_eq!(lists(&ingest, Column::Reference)[0], vec!["", ""]);
+    assert_eq!(lists(&ingest, Field::Reference)[0], vec!["", ""]);
     assert_eq!(
-        strings(&ingest, Column::SourceContext)[0].as_deref(),
+        strings(&ingest, Field::SourceContext)[0].as_deref(),
         Some("08DB31CCA6F9082D;2023-04-02T14:45:54.240Z;0")
     );
     assert!(
-        strings(&ingest, Column::MessageInfo)[0]
+        strings(&ingest, Field::MessageInfo)[0]
             .as_deref()
             .unwrap()
             .contains(";SRV=")
@@ -189,10 +189,10 @@ fn r5_expand_status_is_not_padded_to_the_recipients() {
         (16, "sales@contoso.com"),
     ]);
     let ingest = read_one(&dir.write("e.log", format!("{}{row}\r\n", header_2016())));
-    assert_eq!(lists(&ingest, Column::Recipients)[0].len(), 2);
-    assert_eq!(lists(&ingest, Column::RecipientStatus)[0].len(), 1);
+    assert_eq!(lists(&ingest, Field::Recipients)[0].len(), 2);
+    assert_eq!(lists(&ingest, Field::RecipientStatus)[0].len(), 1);
     assert_eq!(
-        strings(&ingest, Column::RelatedRecipientAddress)[0].as_deref(),
+        strings(&ingest, Field::RelatedRecipientAddress)[0].as_deref(),
         Some("sales@contoso.com")
     );
 }
@@ -212,7 +212,7 @@ fn r6_internal_message_id_is_kept_as_text() {
         format!("{}{}\r\n", header_2016(), rows.join("\r\n")),
     ));
     assert_eq!(
-        strings(&ingest, Column::InternalMessageId),
+        strings(&ingest, Field::InternalMessageId),
         vec![
             None,
             Some("0".into()),
@@ -280,10 +280,10 @@ fn r9_ip_addresses_are_kept_verbatim() {
     let row = row30(&[(1, "fe80::1234:5678:4321:1010%3"), (3, ""), (8, "RECEIVE")]);
     let ingest = read_one(&dir.write("ip.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
-        strings(&ingest, Column::ClientIp)[0].as_deref(),
+        strings(&ingest, Field::ClientIp)[0].as_deref(),
         Some("fe80::1234:5678:4321:1010%3")
     );
-    assert_eq!(strings(&ingest, Column::ServerIp)[0], None);
+    assert_eq!(strings(&ingest, Field::ServerIp)[0], None);
 }
 
 /// §9.10: event and source names outside the documented lists are kept.
@@ -293,11 +293,11 @@ fn r10_unknown_event_and_source_names_are_kept() {
     let row = row30(&[(7, "RESOLVER"), (8, "RECIPIENTINFO")]);
     let ingest = read_one(&dir.write("u.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
-        strings(&ingest, Column::EventId)[0].as_deref(),
+        strings(&ingest, Field::EventId)[0].as_deref(),
         Some("RECIPIENTINFO")
     );
     assert_eq!(
-        strings(&ingest, Column::Source)[0].as_deref(),
+        strings(&ingest, Field::Source)[0].as_deref(),
         Some("RESOLVER")
     );
 }
@@ -334,7 +334,7 @@ fn r11_rows_appended_after_a_restart_use_the_existing_header() {
     );
     let ingest = read_one(&dir.write("restart.log", text));
     assert_eq!(
-        strings(&ingest, Column::EventId)[1].as_deref(),
+        strings(&ingest, Field::EventId)[1].as_deref(),
         Some("LOAD")
     );
     assert!(ingest.diagnostics.is_empty());
@@ -347,14 +347,14 @@ fn r12_placeholder_values() {
     let row = row30(&[(8, "SEND"), (18, "[Undisclosed]"), (19, ""), (20, "<>")]);
     let ingest = read_one(&dir.write("p.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
-        strings(&ingest, Column::MessageSubject)[0].as_deref(),
+        strings(&ingest, Field::MessageSubject)[0].as_deref(),
         Some("[Undisclosed]")
     );
     assert_eq!(
-        strings(&ingest, Column::ReturnPath)[0].as_deref(),
+        strings(&ingest, Field::ReturnPath)[0].as_deref(),
         Some("<>")
     );
-    assert_eq!(strings(&ingest, Column::Sender)[0], None);
+    assert_eq!(strings(&ingest, Field::Sender)[0], None);
 }
 
 /// §9.13: damaged anonymised values are kept as they are, not "fixed".
@@ -369,15 +369,15 @@ fn r13_damaged_values_are_not_fixed() {
     ]);
     let ingest = read_one(&dir.write("d.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
-        lists(&ingest, Column::Recipients)[0],
+        lists(&ingest, Field::Recipients)[0],
         vec!["entadmin @ contoso1.net"]
     );
     assert_eq!(
-        lists(&ingest, Column::RecipientStatus)[0],
+        lists(&ingest, Field::RecipientStatus)[0],
         vec!["250 2.1.5Recipient OK"]
     );
     assert_eq!(
-        strings(&ingest, Column::MessageId)[0].as_deref(),
+        strings(&ingest, Field::MessageId)[0].as_deref(),
         Some("no-brackets@x")
     );
 }
@@ -394,6 +394,6 @@ fn tiny_chunks_decode_exactly_like_one_chunk() {
     let tiny = read_paths(&[sample], &ReadOptions::default().with_chunk_size(700)).unwrap();
     assert!(whole.frame.height() > 1000);
     assert!(whole.frame.equals_missing(&tiny.frame), "frames differ");
-    let lines = access::integers(&tiny.frame, Column::Line).unwrap();
+    let lines = access::integers(&tiny.frame, Field::Line).unwrap();
     assert_eq!(lines[0], Some(6), "first row follows the five header lines");
 }

@@ -1,7 +1,7 @@
 //! Bad input loses nothing and is named: every problem is reported as `file:line: …`, the
 //! line is counted, and the good rows around it are kept.
 
-use msgtrack::frame::Column;
+use msgtrack::format::Field;
 use msgtrack::frame::access;
 use msgtrack::ingest::{DiagnosticKind, Severity};
 
@@ -31,11 +31,11 @@ fn each_kind_of_bad_line_is_named_and_good_rows_are_kept() {
     );
     let ingest = read_one(&path);
     assert_eq!(
-        strings(&ingest, Column::EventId),
+        strings(&ingest, Field::EventId),
         vec![Some("RECEIVE".into()), Some("DELIVER".into())]
     );
     assert_eq!(
-        access::integers(&ingest.frame, Column::Line).unwrap(),
+        access::integers(&ingest.frame, Field::Line).unwrap(),
         vec![Some(6), Some(14)]
     );
     assert_eq!(ingest.bad_lines(), 7);
@@ -97,7 +97,7 @@ fn invalid_utf8_is_decoded_lossily_with_a_warning_and_kept() {
     let ingest = read_one(&dir.write("latin1.log", bytes));
     assert_eq!(ingest.frame.height(), 2);
     assert_eq!(
-        strings(&ingest, Column::MessageSubject)[1].as_deref(),
+        strings(&ingest, Field::MessageSubject)[1].as_deref(),
         Some("Caf\u{fffd}")
     );
     let warning = ingest
@@ -118,11 +118,11 @@ fn a_non_number_in_total_bytes_keeps_the_row() {
     let ingest = read_one(&dir.write("n.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(ingest.frame.height(), 1);
     assert_eq!(
-        access::integers(&ingest.frame, Column::TotalBytes).unwrap(),
+        access::integers(&ingest.frame, Field::TotalBytes).unwrap(),
         vec![None]
     );
     assert_eq!(
-        access::integers(&ingest.frame, Column::RecipientCount).unwrap(),
+        access::integers(&ingest.frame, Field::RecipientCount).unwrap(),
         vec![Some(2)]
     );
     let d = ingest
@@ -190,7 +190,7 @@ fn other_exchange_logs_and_empty_files() {
     );
     assert_eq!(
         ingest.frame.width(),
-        Column::COUNT,
+        Field::COUNT,
         "an empty frame keeps the schema"
     );
 }

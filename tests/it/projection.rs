@@ -1,8 +1,7 @@
 //! Projection and filter push-down: the reader decodes only the columns asked for and drops
 //! rows that fail a pushed filter, with the same answers as filtering the full frame.
 
-use msgtrack::format::LogField;
-use msgtrack::frame::Column;
+use msgtrack::format::Field;
 use msgtrack::frame::access;
 use msgtrack::ingest::{FieldCondition, FieldTest, ReadOptions, RowFilter, read_paths};
 
@@ -15,11 +14,11 @@ fn full() -> msgtrack::ingest::Ingest {
 #[test]
 fn only_the_requested_columns_are_built_in_frame_order() {
     let columns = [
-        Column::Sender,
-        Column::Timestamp,
-        Column::EventId,
-        Column::Recipients,
-        Column::MessageId,
+        Field::Sender,
+        Field::Timestamp,
+        Field::EventId,
+        Field::Recipients,
+        Field::MessageId,
     ];
     let few = read_paths(
         &[sample_logs_dir()],
@@ -38,26 +37,26 @@ fn only_the_requested_columns_are_built_in_frame_order() {
     );
     let all = full();
     assert_eq!(few.frame.height(), all.frame.height());
-    for c in [Column::Sender, Column::EventId, Column::MessageId] {
+    for c in [Field::Sender, Field::EventId, Field::MessageId] {
         assert_eq!(strings(&few, c), strings(&all, c), "{c}");
     }
     assert_eq!(
-        lists(&few, Column::Recipients),
-        lists(&all, Column::Recipients)
+        lists(&few, Field::Recipients),
+        lists(&all, Field::Recipients)
     );
 }
 
 #[test]
 fn pushed_event_filter_matches_filtering_afterwards() {
     let all = full();
-    let expected = strings(&all, Column::EventId)
+    let expected = strings(&all, Field::EventId)
         .iter()
         .filter(|e| e.as_deref() == Some("FAIL") || e.as_deref() == Some("DEFER"))
         .count();
     assert!(expected > 5);
     let filter = RowFilter {
         conditions: vec![FieldCondition {
-            field: LogField::EventId,
+            field: Field::EventId,
             test: FieldTest::EqualsAny(vec!["fail".into(), "Defer".into()]),
         }],
         ..RowFilter::default()
@@ -69,16 +68,16 @@ fn pushed_event_filter_matches_filtering_afterwards() {
     .unwrap();
     assert_eq!(got.frame.height(), expected);
     // Line numbers still point at the rows in their files.
-    let lines = access::integers(&got.frame, Column::Line).unwrap();
+    let lines = access::integers(&got.frame, Field::Line).unwrap();
     assert!(lines.iter().all(|l| l.unwrap() > 5));
 }
 
 #[test]
 fn pushed_recipient_time_and_subject_filters() {
     let all = full();
-    let rcpts = lists(&all, Column::Recipients);
+    let rcpts = lists(&all, Field::Recipients);
     let times = access::timestamps_ms(&all.frame).unwrap();
-    let subjects = strings(&all, Column::MessageSubject);
+    let subjects = strings(&all, Field::MessageSubject);
     let target = "lee.gu@contoso.com";
     let (start, end) = (
         times.iter().min().unwrap() + 3_600_000 * 9,
@@ -98,11 +97,11 @@ fn pushed_recipient_time_and_subject_filters() {
         end_ms: Some(end),
         conditions: vec![
             FieldCondition {
-                field: LogField::RecipientAddress,
+                field: Field::Recipients,
                 test: FieldTest::AnyMemberEqualsAny(vec!["LEE.GU@contoso.com".into()]),
             },
             FieldCondition {
-                field: LogField::MessageSubject,
+                field: Field::MessageSubject,
                 test: FieldTest::Contains("RE:".into()),
             },
         ],
@@ -128,7 +127,7 @@ fn quoted_members_are_not_lost_by_the_raw_line_check() {
     );
     let filter = RowFilter {
         conditions: vec![FieldCondition {
-            field: LogField::RecipientAddress,
+            field: Field::Recipients,
             test: FieldTest::AnyMemberEqualsAny(vec!["O'Brien@x.com".into()]),
         }],
         ..RowFilter::default()
@@ -141,7 +140,7 @@ fn quoted_members_are_not_lost_by_the_raw_line_check() {
 fn lazy_scan_decodes_only_what_the_plan_uses() {
     use polars::prelude::{DataType, col, lit};
     let (lazy, source) =
-        msgtrack::frame::scan(&[sample_logs_dir()], ReadOptions::default()).unwrap();
+        msgtrack::ingest::scan(&[sample_logs_dir()], ReadOptions::default()).unwrap();
     let fails = lazy
         .filter(col("EventId").cast(DataType::String).eq(lit("FAIL")))
         .select([col("Timestamp"), col("Recipients")])
@@ -150,10 +149,10 @@ fn lazy_scan_decodes_only_what_the_plan_uses() {
     let outcome = source.outcome().unwrap();
     assert_eq!(
         outcome.columns,
-        vec![Column::Timestamp, Column::EventId, Column::Recipients]
+        vec![Field::Timestamp, Field::EventId, Field::Recipients]
     );
     let all = full();
-    let expected = strings(&all, Column::EventId)
+    let expected = strings(&all, Field::EventId)
         .iter()
         .filter(|e| e.as_deref() == Some("FAIL"))
         .count();

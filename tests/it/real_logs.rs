@@ -3,7 +3,7 @@
 //! absent.
 
 use msgtrack::format::time::format_timestamp_ms;
-use msgtrack::frame::Column;
+use msgtrack::format::Field;
 use msgtrack::frame::access;
 use msgtrack::ingest::{DiagnosticKind, ServerSource};
 
@@ -142,7 +142,7 @@ fn bom_crlf_exchange_2010_file() {
         times,
         vec!["2016-04-05T00:00:02.052Z", "2016-04-05T00:00:02.145Z"]
     );
-    let ctx = strings(&ingest, Column::SourceContext);
+    let ctx = strings(&ingest, Field::SourceContext);
     assert_eq!(
         ctx[0].as_deref(),
         Some(
@@ -150,17 +150,17 @@ fn bom_crlf_exchange_2010_file() {
         )
     );
     assert_eq!(
-        strings(&ingest, Column::EventId),
+        strings(&ingest, Field::EventId),
         vec![Some("NOTIFYMAPI".into()); 2]
     );
     // The 2010 layout has no network-message-id: the column is there, empty.
-    assert_eq!(strings(&ingest, Column::NetworkMessageId), vec![None, None]);
+    assert_eq!(strings(&ingest, Field::NetworkMessageId), vec![None, None]);
     let data = access::event_data(&ingest.frame).unwrap();
     assert_eq!(data[0].len(), 1);
     assert_eq!(data[0][0].0, "ItemEntryId");
     assert!(data[0][0].1.starts_with("00-00-00-00-37-DB-F9-F9"));
     assert_eq!(
-        strings(&ingest, Column::Line),
+        strings(&ingest, Field::Line),
         vec![Some("6".into()), Some("7".into())]
     );
     // No host name in NOTIFYMAPI rows: the server is named after the folder.
@@ -185,7 +185,7 @@ fn exchange_2013_agentinfo_custom_data_and_haredirect_recipients() {
     );
     assert_eq!(data[0][0].1, "SUM|action=p|error=|atch=0");
     assert_eq!(data[0][1].1, "|ETR=0");
-    let rcpts = lists(&ingest, Column::Recipients);
+    let rcpts = lists(&ingest, Field::Recipients);
     assert_eq!(
         rcpts[1],
         vec![
@@ -195,11 +195,11 @@ fn exchange_2013_agentinfo_custom_data_and_haredirect_recipients() {
         ]
     );
     assert_eq!(
-        strings(&ingest, Column::NetworkMessageId)[0].as_deref(),
+        strings(&ingest, Field::NetworkMessageId)[0].as_deref(),
         Some("13fad5b7-39c5-46e7-130e-08d4a138ac67")
     );
     assert_eq!(
-        access::integers(&ingest.frame, Column::RecipientCount).unwrap(),
+        access::integers(&ingest.frame, Field::RecipientCount).unwrap(),
         vec![Some(1), Some(3)]
     );
     assert_eq!(ingest.files[0].server, "EX13D13UWA001");
@@ -209,12 +209,12 @@ fn exchange_2013_agentinfo_custom_data_and_haredirect_recipients() {
 fn both_quoting_levels_in_the_smtp_fail_status() {
     let Some(dir) = real_logs_dir() else { return };
     let ingest = read_one(&dir.join("leweafan-beats-exchange-example.log"));
-    let events = strings(&ingest, Column::EventId);
+    let events = strings(&ingest, Field::EventId);
     let fail = events
         .iter()
         .position(|e| e.as_deref() == Some("FAIL"))
         .unwrap();
-    let status = &lists(&ingest, Column::RecipientStatus)[fail];
+    let status = &lists(&ingest, Field::RecipientStatus)[fail];
     assert_eq!(status.len(), 1, "one recipient, one status");
     assert!(status[0].starts_with(
         "[{LED=554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException"
@@ -225,11 +225,11 @@ fn both_quoting_levels_in_the_smtp_fail_status() {
         "single quotes of the member are removed"
     );
     assert_eq!(
-        lists(&ingest, Column::Recipients)[fail],
+        lists(&ingest, Field::Recipients)[fail],
         vec!["usrmailjiratech@test.com"]
     );
     assert_eq!(
-        lists(&ingest, Column::Reference)[fail],
+        lists(&ingest, Field::Reference)[fail],
         vec!["<ac681870-286e-4b33-9adb-068a6fb667ae@5mail-exch01.test.com>"]
     );
 
@@ -238,11 +238,11 @@ fn both_quoting_levels_in_the_smtp_fail_status() {
         .position(|e| e.as_deref() == Some("DSN"))
         .unwrap();
     assert_eq!(
-        strings(&ingest, Column::SourceContext)[dsn].as_deref(),
+        strings(&ingest, Field::SourceContext)[dsn].as_deref(),
         Some("Delay")
     );
     assert_eq!(
-        strings(&ingest, Column::MessageInfo)[dsn].as_deref(),
+        strings(&ingest, Field::MessageInfo)[dsn].as_deref(),
         Some("<mail1@test.com>:<400 4.4.7 Message delayed>")
     );
     let resolve = events
@@ -250,13 +250,13 @@ fn both_quoting_levels_in_the_smtp_fail_status() {
         .position(|e| e.as_deref() == Some("RESOLVE"))
         .unwrap();
     assert_eq!(
-        strings(&ingest, Column::SourceContext)[resolve].as_deref(),
+        strings(&ingest, Field::SourceContext)[resolve].as_deref(),
         Some(
             "/o=TEST/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=usere339c092"
         )
     );
     assert_eq!(
-        strings(&ingest, Column::RelatedRecipientAddress)[resolve].as_deref(),
+        strings(&ingest, Field::RelatedRecipientAddress)[resolve].as_deref(),
         Some("mail1@test.com")
     );
     // The AGENTINFO custom-data is CSV-quoted (commas in Conditions=) and splits into members.
@@ -271,7 +271,7 @@ fn both_quoting_levels_in_the_smtp_fail_status() {
             .any(|(k, v)| k == "TRA" && v.contains("Conditions=ISUP,M.F,0"))
     );
     // Both schema versions of the file are kept per row.
-    let versions = strings(&ingest, Column::SchemaVersion);
+    let versions = strings(&ingest, Field::SchemaVersion);
     assert!(versions.contains(&Some("15.02.0986.041".into())));
     assert!(versions.contains(&Some("15.01.2507.023".into())));
 }
@@ -280,10 +280,10 @@ fn both_quoting_levels_in_the_smtp_fail_status() {
 fn flow_file_keeps_duplicates_empty_members_and_locale_commas() {
     let Some(dir) = real_logs_dir() else { return };
     let ingest = read_one(&dir.join("leweafan-beats-exchange-example-flow.log"));
-    let events = strings(&ingest, Column::EventId);
-    let sources = strings(&ingest, Column::Source);
-    let rcpts = lists(&ingest, Column::Recipients);
-    let status = lists(&ingest, Column::RecipientStatus);
+    let events = strings(&ingest, Field::EventId);
+    let sources = strings(&ingest, Field::Source);
+    let rcpts = lists(&ingest, Field::Recipients);
+    let status = lists(&ingest, Field::RecipientStatus);
     let store_receive = (0..events.len())
         .find(|&i| {
             events[i].as_deref() == Some("RECEIVE") && sources[i].as_deref() == Some("STOREDRIVER")
@@ -307,7 +307,7 @@ fn flow_file_keeps_duplicates_empty_members_and_locale_commas() {
     let send2 = (0..events.len())
         .find(|&i| events[i].as_deref() == Some("SEND") && rcpts[i].len() == 2)
         .unwrap();
-    assert_eq!(lists(&ingest, Column::Reference)[send2], vec!["", ""]);
+    assert_eq!(lists(&ingest, Field::Reference)[send2], vec!["", ""]);
     let deliver = events
         .iter()
         .position(|e| e.as_deref() == Some("DELIVER"))
@@ -319,7 +319,7 @@ fn flow_file_keeps_duplicates_empty_members_and_locale_commas() {
         "unknown events are kept"
     );
     assert_eq!(
-        strings(&ingest, Column::MessageInfo)[0].as_deref(),
+        strings(&ingest, Field::MessageInfo)[0].as_deref(),
         Some("11I: "),
         "trailing space kept"
     );
@@ -330,29 +330,29 @@ fn ipv6_zone_ids_empty_traffic_type_and_mixed_builds() {
     let Some(dir) = real_logs_dir() else { return };
     let ingest = read_one(&dir.join("qazeer-exchange2016-msgtrkms-snippet.log"));
     assert_eq!(
-        strings(&ingest, Column::ClientIp)[0].as_deref(),
+        strings(&ingest, Field::ClientIp)[0].as_deref(),
         Some("fe80::1234:5678:4321:1010%3")
     );
-    assert_eq!(lists(&ingest, Column::RecipientStatus)[1], vec!["To"]);
+    assert_eq!(lists(&ingest, Field::RecipientStatus)[1], vec!["To"]);
     assert_eq!(
         ingest.files[0].headers.version.as_deref(),
         Some("15.01.2375.007")
     );
 
     let ingest = read_one(&dir.join("elastic-integrations-msexchange-messagetracking-test.log"));
-    let events = strings(&ingest, Column::EventId);
+    let events = strings(&ingest, Field::EventId);
     let ext = events
         .iter()
         .position(|e| e.as_deref() == Some("SENDEXTERNAL"))
         .unwrap();
     assert!(
-        strings(&ingest, Column::SourceContext)[ext]
+        strings(&ingest, Field::SourceContext)[ext]
             .as_deref()
             .unwrap()
             .contains("141301 bytes in 0.101, 1361.827 KB/sec")
     );
     assert_eq!(
-        strings(&ingest, Column::ReturnPath)[ext].as_deref(),
+        strings(&ingest, Field::ReturnPath)[ext].as_deref(),
         Some("<>")
     );
     let notify = events
@@ -360,11 +360,11 @@ fn ipv6_zone_ids_empty_traffic_type_and_mixed_builds() {
         .position(|e| e.as_deref() == Some("NOTIFYMAPI"))
         .unwrap();
     assert_eq!(
-        strings(&ingest, Column::ClientIp)[notify].as_deref(),
+        strings(&ingest, Field::ClientIp)[notify].as_deref(),
         Some("2a02:cf40::0000:1234:5678:9abc")
     );
-    assert_eq!(strings(&ingest, Column::TransportTrafficType)[notify], None);
-    let versions: std::collections::BTreeSet<_> = strings(&ingest, Column::SchemaVersion)
+    assert_eq!(strings(&ingest, Field::TransportTrafficType)[notify], None);
+    let versions: std::collections::BTreeSet<_> = strings(&ingest, Field::SchemaVersion)
         .into_iter()
         .flatten()
         .collect();
@@ -376,18 +376,18 @@ fn exchange_2007_and_truncated_2013_rows_are_mapped_by_width() {
     let Some(dir) = real_logs_dir() else { return };
     let ingest = read_one(&dir.join("pylogsparser-exchange2007-submit-snippet.log"));
     assert_eq!(
-        strings(&ingest, Column::EventId)[0].as_deref(),
+        strings(&ingest, Field::EventId)[0].as_deref(),
         Some("SUBMIT")
     );
     assert_eq!(
-        strings(&ingest, Column::MessageSubject)[0].as_deref(),
+        strings(&ingest, Field::MessageSubject)[0].as_deref(),
         Some("Coucou !")
     );
     assert_eq!(
-        strings(&ingest, Column::Sender)[0].as_deref(),
+        strings(&ingest, Field::Sender)[0].as_deref(),
         Some("user7@qa.ifr.lan")
     );
-    assert_eq!(strings(&ingest, Column::InternalMessageId)[0], None);
+    assert_eq!(strings(&ingest, Field::InternalMessageId)[0], None);
     assert!(
         ingest
             .diagnostics
@@ -406,11 +406,11 @@ fn exchange_2007_and_truncated_2013_rows_are_mapped_by_width() {
     assert!(tra[0].ends_with("Conditions=GTOEP,M.MAS,1"));
     assert_eq!(tra[2], "ETRP|ruleId=7366001e-f754-4330-9211-1bb412b6b159|");
     assert_eq!(
-        strings(&ingest, Column::Sender)[0].as_deref(),
+        strings(&ingest, Field::Sender)[0].as_deref(),
         Some("entadmin @ contoso1.net")
     );
     assert_eq!(
-        strings(&ingest, Column::NetworkMessageId)[0].as_deref(),
+        strings(&ingest, Field::NetworkMessageId)[0].as_deref(),
         Some("4d444fe5-aa74-4e25-a8c5-08dd567649c5")
     );
 }
@@ -419,7 +419,7 @@ fn exchange_2007_and_truncated_2013_rows_are_mapped_by_width() {
 fn categorizer_rows_keep_their_related_addresses_and_references() {
     let Some(dir) = real_logs_dir() else { return };
     let ingest = read_one(&dir.join("categorizer-leweafan-2016-rows.log"));
-    let events = strings(&ingest, Column::EventId);
+    let events = strings(&ingest, Field::EventId);
     let redirect = events
         .iter()
         .position(|e| e.as_deref() == Some("REDIRECT"))
@@ -431,11 +431,11 @@ fn categorizer_rows_keep_their_related_addresses_and_references() {
     );
     let transfers: Vec<Vec<String>> = (0..events.len())
         .filter(|&i| events[i].as_deref() == Some("TRANSFER"))
-        .map(|i| lists(&ingest, Column::Reference)[i].clone())
+        .map(|i| lists(&ingest, Field::Reference)[i].clone())
         .collect();
     assert!(transfers.contains(&vec!["164462887698557".to_string()]));
     assert_eq!(
-        strings(&ingest, Column::ServerHostname)[redirect].as_deref(),
+        strings(&ingest, Field::ServerHostname)[redirect].as_deref(),
         Some("server1")
     );
 }

@@ -3,7 +3,7 @@
 
 use msgtrack::format::encode::write_header;
 use msgtrack::format::{Layout, LogRecord, LogWriter};
-use msgtrack::frame::Column;
+use msgtrack::format::Field;
 use msgtrack::frame::access;
 use proptest::prelude::*;
 
@@ -87,17 +87,17 @@ proptest! {
         prop_assert_eq!(ingest.frame.height(), rows.len());
 
         let ts = access::timestamps_ms(&ingest.frame).unwrap();
-        let subjects = strings(&ingest, Column::MessageSubject);
-        let contexts = strings(&ingest, Column::SourceContext);
-        let events = strings(&ingest, Column::EventId);
-        let senders = strings(&ingest, Column::Sender);
-        let infos = strings(&ingest, Column::MessageInfo);
-        let rcpts = lists(&ingest, Column::Recipients);
-        let status = lists(&ingest, Column::RecipientStatus);
-        let refs = lists(&ingest, Column::Reference);
+        let subjects = strings(&ingest, Field::MessageSubject);
+        let contexts = strings(&ingest, Field::SourceContext);
+        let events = strings(&ingest, Field::EventId);
+        let senders = strings(&ingest, Field::Sender);
+        let infos = strings(&ingest, Field::MessageInfo);
+        let rcpts = lists(&ingest, Field::Recipients);
+        let status = lists(&ingest, Field::RecipientStatus);
+        let refs = lists(&ingest, Field::Reference);
         let data = access::event_data(&ingest.frame).unwrap();
-        let bytes_col = access::integers(&ingest.frame, Column::TotalBytes).unwrap();
-        let counts = access::integers(&ingest.frame, Column::RecipientCount).unwrap();
+        let bytes_col = access::integers(&ingest.frame, Field::TotalBytes).unwrap();
+        let counts = access::integers(&ingest.frame, Field::RecipientCount).unwrap();
         for (i, (r, kv)) in rows.iter().enumerate() {
             prop_assert_eq!(ts[i], r.timestamp_ms);
             prop_assert_eq!(&subjects[i], &expect_scalar(&r.message_subject));
@@ -130,7 +130,7 @@ proptest! {
         bytes.extend(b"\r\n");
         let dir = Dir::new();
         let ingest = read_one(&dir.write("noise.log", bytes));
-        let subjects = strings(&ingest, Column::MessageSubject);
+        let subjects = strings(&ingest, Field::MessageSubject);
         let kept = subjects.iter().filter(|s| s.as_deref() == Some("kept")).count();
         prop_assert!(kept >= 2, "good rows lost: {:?}", ingest.diagnostics);
     }

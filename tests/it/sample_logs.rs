@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use msgtrack::format::imcea;
-use msgtrack::frame::Column;
+use msgtrack::format::Field;
 
 use crate::util::{Dir, lists, read, sample_logs_dir, strings};
 
@@ -56,7 +56,7 @@ fn sample_reads_with_zero_bad_lines_and_no_warning() {
 #[test]
 fn sample_holds_every_scenario() {
     let ingest = read(&[sample_logs_dir()]);
-    let events = strings(&ingest, Column::EventId);
+    let events = strings(&ingest, Field::EventId);
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for e in events.iter().flatten() {
         *counts.entry(e.clone()).or_default() += 1;
@@ -91,8 +91,8 @@ fn sample_holds_every_scenario() {
         );
     }
 
-    let status = lists(&ingest, Column::RecipientStatus);
-    let rcpts = lists(&ingest, Column::Recipients);
+    let status = lists(&ingest, Field::RecipientStatus);
+    let rcpts = lists(&ingest, Field::Recipients);
     let fails: Vec<usize> = (0..events.len())
         .filter(|&i| events[i].as_deref() == Some("FAIL"))
         .collect();
@@ -124,7 +124,7 @@ fn sample_holds_every_scenario() {
     assert!(dns.iter().any(|d| d.ends_with("Ana Müller")));
 
     // The broken loop: REDIRECT there and back, then FAIL of the first address.
-    let related = strings(&ingest, Column::RelatedRecipientAddress);
+    let related = strings(&ingest, Field::RelatedRecipientAddress);
     let redirects: Vec<(String, String)> = (0..events.len())
         .filter(|&i| events[i].as_deref() == Some("REDIRECT"))
         .map(|i| (rcpts[i][0].clone(), related[i].clone().unwrap_or_default()))
@@ -139,7 +139,7 @@ fn sample_holds_every_scenario() {
     )));
 
     // Subjects with commas, quotes and Korean text.
-    let subjects: Vec<String> = strings(&ingest, Column::MessageSubject)
+    let subjects: Vec<String> = strings(&ingest, Field::MessageSubject)
         .into_iter()
         .flatten()
         .collect();

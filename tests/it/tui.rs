@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
 use msgtrack::directory::Snapshot;
-use msgtrack::frame::Column;
+use msgtrack::format::Field;
 use msgtrack::query::time::Zone;
 use msgtrack::tui::keys::{key_action, mouse_action};
 use msgtrack::tui::state::{Edit, Focus, Overlay};
@@ -104,7 +104,7 @@ fn search(app: &mut App, text: &str) {
 fn event_ids(app: &App) -> Vec<String> {
     app.view
         .iter()
-        .map(|r| app.data.cell(*r as usize, Column::EventId, &app.zone))
+        .map(|r| app.data.cell(*r as usize, Field::EventId, &app.zone))
         .collect()
 }
 
@@ -152,7 +152,7 @@ fn filter_matches_the_query_engine() {
     assert!(imcea > 0);
     assert!(app.view.iter().all(|r| {
         app.data
-            .list(*r as usize, Column::Recipients)
+            .list(*r as usize, Field::Recipients)
             .iter()
             .any(|x| x.to_ascii_uppercase().starts_with("IMCEAEX"))
     }));
@@ -200,7 +200,7 @@ fn detail_journey_and_explain_of_the_imcea_failure() {
     search(&mut app, "adele.vance");
     let row = app.selected_row().unwrap();
     assert_eq!(
-        app.data.cell(row, Column::EventId, &app.zone),
+        app.data.cell(row, Field::EventId, &app.zone),
         "FAIL",
         "the search lands on a FAIL row"
     );
@@ -302,25 +302,25 @@ fn histogram_zoom_search_columns_and_export() {
     app.apply(Action::SearchPrev);
     assert_eq!(app.selected, first);
 
-    // Column chooser: hide Source, show MessageId.
+    // Field chooser: hide Source, show MessageId.
     app.apply(Action::OpenColumns);
     let source = app
         .columns
         .iter()
-        .position(|(c, _)| *c == Column::Source)
+        .position(|(c, _)| *c == Field::Source)
         .unwrap();
     app.apply(Action::OverlayMove(source as i64));
     app.apply(Action::OverlayChoose);
     let message_id = app
         .columns
         .iter()
-        .position(|(c, _)| *c == Column::MessageId)
+        .position(|(c, _)| *c == Field::MessageId)
         .unwrap();
     app.apply(Action::OverlayMove(message_id as i64 - source as i64));
     app.apply(Action::OverlayChoose);
     app.apply(Action::CloseOverlay);
     let shown = app.shown_columns();
-    assert!(!shown.contains(&Column::Source) && shown.contains(&Column::MessageId));
+    assert!(!shown.contains(&Field::Source) && shown.contains(&Field::MessageId));
 
     // Export writes the view with the shown columns.
     filter(&mut app, "-EventId DEFER");

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use msgtrack::format::Layout;
-use msgtrack::frame::Column;
+use msgtrack::format::Field;
 use msgtrack::frame::access;
 use msgtrack::ingest::{Ingest, ReadOptions, read_paths};
 
@@ -59,11 +59,11 @@ pub fn read_one(path: &Path) -> Ingest {
     read(&[path.to_path_buf()])
 }
 
-pub fn strings(ingest: &Ingest, column: Column) -> Vec<Option<String>> {
+pub fn strings(ingest: &Ingest, column: Field) -> Vec<Option<String>> {
     access::strings(&ingest.frame, column).expect("string column")
 }
 
-pub fn lists(ingest: &Ingest, column: Column) -> Vec<Vec<String>> {
+pub fn lists(ingest: &Ingest, column: Field) -> Vec<Vec<String>> {
     access::string_lists(&ingest.frame, column).expect("list column")
 }
 

@@ -7,26 +7,26 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::frame::schema::Column;
+use crate::format::Field;
 use crate::tui::state::App;
 
 /// The fields shown first, before the recipients.
-const HEADLINE: [Column; 7] = [
-    Column::Timestamp,
-    Column::EventId,
-    Column::Source,
-    Column::Server,
-    Column::Sender,
-    Column::MessageSubject,
-    Column::MessageId,
+const HEADLINE: [Field; 7] = [
+    Field::Timestamp,
+    Field::EventId,
+    Field::Source,
+    Field::Server,
+    Field::Sender,
+    Field::MessageSubject,
+    Field::MessageId,
 ];
 
 /// The lines of the detail pane for data row `row`.
 pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
     let key = |k: &str| Span::styled(format!("{k:<24}"), Style::new().fg(Color::Yellow));
     let mut out = Vec::new();
-    let field = |out: &mut Vec<Line<'static>>, column: Column| {
-        let value = if column == Column::Timestamp {
+    let field = |out: &mut Vec<Line<'static>>, column: Field| {
+        let value = if column == Field::Timestamp {
             super::table_time(app, app.data.times[row])
         } else {
             app.data.cell(row, column, &app.zone)
@@ -38,14 +38,14 @@ pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
     for column in HEADLINE {
         field(&mut out, column);
     }
-    let file = app.data.cell(row, Column::File, &app.zone);
-    let line = app.data.cell(row, Column::Line, &app.zone);
+    let file = app.data.cell(row, Field::File, &app.zone);
+    let line = app.data.cell(row, Field::Line, &app.zone);
     out.push(Line::styled(
         format!("from {file}:{line}"),
         Style::new().fg(Color::DarkGray),
     ));
-    let recipients = app.data.list(row, Column::Recipients);
-    let statuses = app.data.list(row, Column::RecipientStatus);
+    let recipients = app.data.list(row, Field::Recipients);
+    let statuses = app.data.list(row, Field::RecipientStatus);
     if !recipients.is_empty() {
         out.push(Line::styled(
             format!("Recipients ({}) → RecipientStatus", recipients.len()),
@@ -74,15 +74,15 @@ pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
             ]));
         }
     }
-    for column in Column::ALL {
+    for column in Field::ALL {
         let skip = HEADLINE.contains(&column)
             || matches!(
                 column,
-                Column::Recipients
-                    | Column::RecipientStatus
-                    | Column::EventData
-                    | Column::File
-                    | Column::Line
+                Field::Recipients
+                    | Field::RecipientStatus
+                    | Field::EventData
+                    | Field::File
+                    | Field::Line
             );
         if !skip {
             field(&mut out, column);

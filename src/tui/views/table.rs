@@ -7,19 +7,19 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
 use super::{kind_color, selected_style, short_time};
-use crate::frame::schema::Column;
+use crate::format::Field;
 use crate::tui::state::App;
 
 /// How wide a column is drawn (the last shown column takes what is left).
-fn width_of(column: Column) -> u16 {
+fn width_of(column: Field) -> u16 {
     match column {
-        Column::Timestamp => 18,
-        Column::EventId => 12,
-        Column::Source | Column::Server | Column::Directionality => 9,
-        Column::TotalBytes | Column::RecipientCount | Column::Line => 8,
-        Column::Sender | Column::ReturnPath | Column::RelatedRecipientAddress => 26,
-        Column::Recipients | Column::RecipientStatus => 30,
-        Column::MessageId | Column::InternalMessageId | Column::NetworkMessageId => 30,
+        Field::Timestamp => 18,
+        Field::EventId => 12,
+        Field::Source | Field::Server | Field::Directionality => 9,
+        Field::TotalBytes | Field::RecipientCount | Field::Line => 8,
+        Field::Sender | Field::ReturnPath | Field::RelatedRecipientAddress => 26,
+        Field::Recipients | Field::RecipientStatus => 30,
+        Field::MessageId | Field::InternalMessageId | Field::NetworkMessageId => 30,
         _ => 20,
     }
 }
@@ -62,13 +62,13 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         let r = r as usize;
         let kind = app.data.kinds[r];
         Row::new(columns.iter().map(|c| {
-            let text = if *c == Column::Timestamp {
+            let text = if *c == Field::Timestamp {
                 short_time(app, app.data.times[r])
             } else {
                 app.data.cell(r, *c, &app.zone)
             };
             let cell = Cell::from(text);
-            if *c == Column::EventId {
+            if *c == Field::EventId {
                 cell.style(Style::new().fg(kind_color(kind)))
             } else {
                 cell

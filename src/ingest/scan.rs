@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
-use super::schema::{Column as LogColumn, ColumnSet, schema_of};
+use crate::format::{Field, FieldSet};
+use crate::frame::schema::schema_of;
 use crate::ingest::{
     Diagnostic, FileReport, LogFile, ReadError, ReadOptions, discover, read_files,
 };
@@ -23,7 +24,7 @@ use crate::ingest::{
 #[derive(Debug, Clone, Default)]
 pub struct ScanOutcome {
     /// The columns that were decoded (after projection push-down).
-    pub columns: Vec<LogColumn>,
+    pub columns: Vec<Field>,
     pub files: Vec<FileReport>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -49,8 +50,8 @@ impl AnonymousScan for LogScan {
 
     fn scan(&self, args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
         let columns = match &args.with_columns {
-            Some(names) => ColumnSet::of(names.iter().filter_map(|n| LogColumn::from_name(n))),
-            None => ColumnSet::all(),
+            Some(names) => FieldSet::of(names.iter().filter_map(|n| Field::from_name(n))),
+            None => FieldSet::all(),
         };
         let mut options = self.options.clone();
         options.columns = columns;
@@ -73,7 +74,7 @@ impl AnonymousScan for LogScan {
     }
 
     fn schema(&self, _infer_schema_length: Option<usize>) -> PolarsResult<SchemaRef> {
-        Ok(schema_of(&LogColumn::ALL))
+        Ok(schema_of(&Field::ALL))
     }
 
     fn allows_projection_pushdown(&self) -> bool {
@@ -82,7 +83,7 @@ impl AnonymousScan for LogScan {
 }
 
 /// A lazy frame over the logs under `paths` (files and folders), with every column of
-/// [`LogColumn::ALL`] in its schema. `options.columns` is ignored: the plan decides.
+/// [`Field::ALL`] in its schema. `options.columns` is ignored: the plan decides.
 pub fn scan(
     paths: &[PathBuf],
     options: ReadOptions,
@@ -94,7 +95,7 @@ pub fn scan(
         last: Mutex::new(None),
     });
     let args = ScanArgsAnonymous {
-        schema: Some(schema_of(&LogColumn::ALL)),
+        schema: Some(schema_of(&Field::ALL)),
         name: "msgtrack logs",
         ..ScanArgsAnonymous::default()
     };

@@ -8,7 +8,7 @@
 
 use regex::bytes::Regex;
 
-use crate::format::LogField;
+use crate::format::Field;
 
 /// How one field is tested. All comparisons ignore case, as the cmdlet does.
 #[derive(Debug, Clone)]
@@ -24,7 +24,7 @@ pub enum FieldTest {
 /// A test on one raw field.
 #[derive(Debug, Clone)]
 pub struct FieldCondition {
-    pub field: LogField,
+    pub field: Field,
     pub test: FieldTest,
 }
 
@@ -100,7 +100,7 @@ enum Test {
 }
 
 struct CompiledCondition {
-    field: LogField,
+    field: Field,
     test: Test,
 }
 
@@ -140,7 +140,7 @@ impl CompiledFilter {
     /// when the row's layout lacks the field, which never matches).
     pub fn fields_match<'a>(
         &self,
-        mut field_text: impl FnMut(LogField) -> Option<std::borrow::Cow<'a, str>>,
+        mut field_text: impl FnMut(Field) -> Option<std::borrow::Cow<'a, str>>,
     ) -> bool {
         self.conditions.iter().all(|c| {
             let Some(text) = field_text(c.field) else {
@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn equality_ignores_case_and_any_value_matches() {
         let f = filter(vec![FieldCondition {
-            field: LogField::EventId,
+            field: Field::EventId,
             test: FieldTest::EqualsAny(vec!["fail".into(), "DEFER".into()]),
         }]);
         assert!(f.fields_match(|_| Some(Cow::Borrowed("FAIL"))));
@@ -190,7 +190,7 @@ mod tests {
     #[test]
     fn list_membership_is_exact_per_member() {
         let f = filter(vec![FieldCondition {
-            field: LogField::RecipientAddress,
+            field: Field::Recipients,
             test: FieldTest::AnyMemberEqualsAny(vec!["Bob@Contoso.com".into()]),
         }]);
         assert!(f.fields_match(|_| Some(Cow::Borrowed("a@x.com;bob@contoso.com"))));
@@ -203,7 +203,7 @@ mod tests {
             start_ms: Some(10),
             end_ms: Some(20),
             conditions: vec![FieldCondition {
-                field: LogField::MessageSubject,
+                field: Field::MessageSubject,
                 test: FieldTest::Contains("sea".into()),
             }],
         }
@@ -216,7 +216,7 @@ mod tests {
     #[test]
     fn values_changed_by_quoting_disable_the_line_check_only() {
         let f = filter(vec![FieldCondition {
-            field: LogField::RecipientAddress,
+            field: Field::Recipients,
             test: FieldTest::AnyMemberEqualsAny(vec!["o'brien@x.com".into()]),
         }]);
         // Written as 'o''brien@x.com' in the raw line: the line check must not reject it.
