@@ -17,8 +17,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use msgtrack::format::Field;
+use msgtrack::format::Zone;
 use msgtrack::ingest::{ReadOptions, RowFilter, read_paths};
-use msgtrack::query::time::Zone;
 use msgtrack::report::imcea::{ImceaCollector, imcea_filter};
 use msgtrack::report::queries::QueryBook;
 use msgtrack::report::scan::scan_rows;

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use msgtrack::format::time::format_timestamp_ms;
 use msgtrack::format::Field;
+use msgtrack::format::time::format_timestamp_ms;
 use msgtrack::ingest::{FileReport, Ingest, ReadOptions, ServerSource, read_paths};
 use polars::prelude::{DataFrame, DataType, IntoLazy, PolarsResult, col, len};
 use serde_json::json;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use msgtrack::directory::{Directory, Snapshot};
-use msgtrack::query::time::Zone;
+use msgtrack::format::Zone;
 use msgtrack::replay::{self, MessagePick, render};
 
 use super::{exit, paths_or_current};

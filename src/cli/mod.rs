@@ -77,7 +77,7 @@ pub(crate) fn paths_or_current(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// What `(Get-Date)` means: `--now` read in `zone`, or the clock.
 pub(crate) fn now_arg(
     now: Option<&str>,
-    zone: msgtrack::query::time::Zone,
+    zone: msgtrack::format::Zone,
 ) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
     match now {
         Some(text) => {

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use msgtrack::format::Field;
+use msgtrack::format::Zone;
 use msgtrack::query::ast::Stage;
 use msgtrack::query::compile::{Context, compile};
 use msgtrack::query::output::{Format, write};
 use msgtrack::query::run::{Answer, DEFAULT_TABLE, Shown, needed_columns, run};
-use msgtrack::query::time::Zone;
 
 use super::{exit, paths_or_current};
 
@@ -137,11 +137,7 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
                     }))
         }
     };
-    let default_output: &[Field] = if table {
-        &DEFAULT_TABLE
-    } else {
-        &Field::ALL
-    };
+    let default_output: &[Field] = if table { &DEFAULT_TABLE } else { &Field::ALL };
     let columns = needed_columns(&plan, default_output);
     let answer = match run(&plan, &paths, &ctx, columns) {
         Ok(a) => a,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use msgtrack::directory::{Directory, Snapshot};
-use msgtrack::query::time::Zone;
+use msgtrack::format::Zone;
 use msgtrack::report::anonymize::Anonymizer;
 use msgtrack::report::imcea::{self, ImceaCollector, imcea_filter};
 use msgtrack::report::queries::QueryBook;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use msgtrack::query::time::Zone;
+use msgtrack::format::Zone;
 use msgtrack::tui::{TuiOptions, run};
 
 use super::{exit, paths_or_current};

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use super::field::{Layout, Field};
+use super::field::{Field, Layout};
 use super::time::format_timestamp_ms;
 
 /// One tracking-log event with every field of the 2016/2019 layout, as plain values.

@@ -4,7 +4,7 @@
 //! (the docs write `#Log-Type`, the files `#Log-type`). A `#Fields` line decides how the rows
 //! after it are mapped, wherever it appears in a file.
 
-use super::field::{Layout, Field};
+use super::field::{Field, Layout};
 
 /// One parsed `#` line.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,9 +10,13 @@ pub mod field;
 pub mod header;
 pub mod imcea;
 pub mod list;
+pub mod names;
 pub mod split;
+pub mod status;
 pub mod time;
+pub mod zone;
 
 pub use encode::{LogRecord, LogWriter};
 pub use field::{Field, FieldDef, FieldKind, FieldSet, Layout};
 pub use header::{FieldMap, HeaderLine};
+pub use zone::Zone;

@@ -27,9 +27,9 @@ pub mod scan;
 mod text;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
-pub use discover::{LogFile, LogName, LogPrefix, discover};
-pub use prefilter::{FieldCondition, FieldTest, RowFilter};
+pub use discover::{LogFile, discover};
 pub use plan::{HeaderInfo, ServerSource};
+pub use prefilter::{FieldCondition, FieldTest, RowFilter};
 pub use read::{
     FileReport, Ingest, Progress, ReadError, ReadOptions, read_file, read_files, read_paths,
 };

@@ -15,7 +15,7 @@ use super::discover::{LogFile, server_from_folder};
 use crate::format::header::{FieldMap, HeaderLine, parse_header_line};
 use crate::format::split::split_fields;
 use crate::format::time::parse_timestamp_ms;
-use crate::format::{Layout, Field};
+use crate::format::{Field, Layout};
 
 /// How a file's server name was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

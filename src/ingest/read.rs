@@ -13,10 +13,11 @@ use rayon::prelude::*;
 use super::columns::CategoryBuilder;
 use super::decode::{ChunkOutput, ChunkSpec, decode_chunk};
 use super::diagnostics::{Diagnostic, DiagnosticSink};
-use super::discover::{DiscoverError, LogFile, LogPrefix, discover};
-use super::prefilter::RowFilter;
+use super::discover::{DiscoverError, LogFile, discover};
 use super::plan::{FilePlan, HeaderInfo, ServerSource, plan_file};
 use super::prefetch::Prefetcher;
+use super::prefilter::RowFilter;
+use crate::format::names::LogPrefix;
 use crate::format::{Field, FieldSet};
 use crate::frame::schema::schema_of;
 

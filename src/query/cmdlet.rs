@@ -51,8 +51,8 @@ pub fn render(query: &Query, ctx: &Context) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Zone;
     use crate::query::parse;
-    use crate::query::time::Zone;
     use chrono::DateTime;
 
     #[test]

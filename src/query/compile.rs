@@ -12,9 +12,10 @@ use chrono::{DateTime, Utc};
 
 use super::ast::{Param, ParamName, Query, Stage, Value};
 use super::parse::QueryError;
-use super::time::{Zone, eval_date, parse_date};
+use super::time::{eval_date, parse_date};
 use crate::directory::Snapshot;
 use crate::format::Field;
+use crate::format::Zone;
 use crate::ingest::{FieldCondition, FieldTest, RowFilter};
 
 /// The cmdlet's default result size.

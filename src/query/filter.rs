@@ -8,9 +8,10 @@ use regex::Regex;
 
 use super::ast::{CompareOp, Expr, Literal};
 use super::parse::QueryError;
-use super::time::{Zone, parse_date};
-use crate::frame::access;
+use super::time::parse_date;
+use crate::format::Zone;
 use crate::format::{Field, FieldKind};
+use crate::frame::access;
 
 /// The values of one column, ready for comparisons.
 enum Cells {
@@ -36,9 +37,7 @@ fn cells(df: &DataFrame, column: Field) -> PolarsResult<Cells> {
                 .map(|pairs| pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect())
                 .collect(),
         ),
-        FieldKind::Integer | FieldKind::LineNumber => {
-            Cells::Numbers(access::integers(df, column)?)
-        }
+        FieldKind::Integer | FieldKind::LineNumber => Cells::Numbers(access::integers(df, column)?),
         FieldKind::Timestamp => Cells::Times(access::timestamps_ms(df)?),
     })
 }

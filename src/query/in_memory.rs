@@ -14,9 +14,9 @@ use super::ast::Stage;
 use super::compile::Plan;
 use super::filter::mask;
 use super::parse::QueryError;
-use super::time::Zone;
-use crate::frame::access::{StringListView, text_column, timestamps_ms};
+use crate::format::Zone;
 use crate::format::{Field, FieldKind};
+use crate::frame::access::{StringListView, text_column, timestamps_ms};
 
 /// Which rows a query keeps.
 #[derive(Debug, Clone)]

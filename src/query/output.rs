@@ -9,9 +9,9 @@ use polars::prelude::*;
 use serde_json::{Map, Value as Json, json};
 
 use super::run::{Answer, Shape};
-use super::time::Zone;
-use crate::frame::access;
+use crate::format::Zone;
 use crate::format::{Field, FieldKind};
+use crate::frame::access;
 
 /// An output format (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,8 +103,9 @@ pub(crate) fn columns(df: &DataFrame, zone: Zone) -> PolarsResult<Vec<(String, V
     let mut out = Vec::new();
     for column in df.columns() {
         let name = column.name().to_string();
-        let known = Field::from_name(&name)
-            .filter(|c| crate::frame::schema::dtype(*c) == *column.dtype() || c.kind() == FieldKind::Category);
+        let known = Field::from_name(&name).filter(|c| {
+            crate::frame::schema::dtype(*c) == *column.dtype() || c.kind() == FieldKind::Category
+        });
         let cells: Vec<Cell> = match (known.map(|c| c.kind()), column.dtype()) {
             (Some(FieldKind::Timestamp), _) => access::timestamps_ms(df)?
                 .into_iter()

@@ -10,8 +10,8 @@ use super::ast::Stage;
 use super::compile::{Context, Plan};
 use super::filter::mask;
 use super::parse::QueryError;
-use crate::frame::access::text_column;
 use crate::format::{Field, FieldSet};
+use crate::frame::access::text_column;
 use crate::ingest::{Diagnostic, FileReport, ReadOptions, read_paths};
 
 /// The columns Format-Table shows by default (the cmdlet's own view, with time and server).
@@ -389,9 +389,9 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Zone;
     use crate::query::compile::compile;
     use crate::query::parse;
-    use crate::query::time::Zone;
 
     fn needed(text: &str, default: &[Field]) -> Vec<Field> {
         let ctx = Context {

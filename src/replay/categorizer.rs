@@ -7,10 +7,11 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::status::{Reason, text};
+use super::reason::Reason;
 use crate::directory::index::{ExMatch, Member, ObjectId};
 use crate::directory::{Directory, Kind, Lookup, parse_count, parse_size, strip_smtp_prefix};
 use crate::format::imcea;
+use crate::format::status::text;
 
 /// What the categorizer is given for one pass.
 #[derive(Debug, Clone, Default)]

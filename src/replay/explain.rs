@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 
 use super::categorizer::{Envelope, Outcome, Prediction, Row, categorize};
-use super::status::{Reason, Status};
+use super::reason::{Reason, reason_of};
 use crate::directory::Directory;
 use crate::format::imcea;
+use crate::format::status::Status;
 use crate::frame::events::Event;
 
 /// Event ids `explain` lists.
@@ -417,7 +418,7 @@ pub fn infer(e: &Event, entry_status: &str, entry_recipient: &str) -> (Reason, S
         ),
         "FAIL" | "DROP" | "DEFER" => {
             let status = Status::parse(entry_status);
-            let mut reason = status.reason();
+            let mut reason = reason_of(&status);
             if id == "DEFER" {
                 if e.source_context
                     .eq_ignore_ascii_case("ADTransientFailureDuringResolve")
@@ -486,7 +487,7 @@ fn likely_cause(kind: &str, entry: &Entry, others: &[Entry], logged_all: &[Entry
         ("predicted-not-logged", "FAIL") if others.iter().any(|o| o.related.eq_ignore_ascii_case(&address) || o.recipients.iter().any(|r| r.eq_ignore_ascii_case(&address))) => {
             format!("the log shows {address} resolving at the time; the snapshot cannot: the recipient or proxy was removed since, or the snapshot is incomplete")
         }
-        ("predicted-not-logged", "FAIL") if Status::parse(&entry.status).reason() == Reason::RecipientNotFound => format!(
+        ("predicted-not-logged", "FAIL") if reason_of(&Status::parse(&entry.status)) == Reason::RecipientNotFound => format!(
             "{address} is not in the snapshot but existed when the message was sent: it was removed since, or the export missed it (health and system mailboxes need Get-Mailbox -Monitoring / -Arbitration)"
         ),
         ("predicted-not-logged", "FAIL") => format!("the snapshot's settings make {address} fail, the log did not: a limit or restriction changed since the message was sent"),

@@ -10,11 +10,11 @@
 pub mod categorizer;
 pub mod explain;
 pub mod message;
+pub mod reason;
 pub mod render;
-pub mod status;
 pub mod trail;
 
 pub use explain::{Explanation, explain};
 pub use message::{MessagePick, MessageRows, candidates, load};
-pub use status::Reason;
+pub use reason::Reason;
 pub use trail::{Journey, trail};

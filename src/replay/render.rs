@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::explain::{Explanation, RecipientOutcome};
 use super::trail::{Hop, Journey};
-use crate::query::time::Zone;
+use crate::format::Zone;
 
 fn time(ms: i64, zone: Zone) -> String {
     let full = zone.format_ms(ms);

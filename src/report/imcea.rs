@@ -13,9 +13,9 @@ use super::scan::ReportRow;
 use crate::directory::Directory;
 use crate::directory::owner::{Confidence, X500Fix, guess_owner, x500_fix};
 use crate::format::imcea;
+use crate::format::status::Status;
 use crate::format::time::format_timestamp_ms;
 use crate::ingest::{FieldCondition, FieldTest, RowFilter};
-use crate::replay::status::Status;
 
 /// One decoded address that failed, with everything known about its failures.
 #[derive(Debug, Clone, Serialize)]
@@ -308,11 +308,7 @@ fn intro(findings: &[ImceaFinding]) -> Vec<String> {
 
 /// The findings as text blocks, worst first: the decoded DN, who and when, the owner guess,
 /// and the fix line.
-pub fn text(
-    findings: &[ImceaFinding],
-    has_directory: bool,
-    zone: &crate::query::time::Zone,
-) -> String {
+pub fn text(findings: &[ImceaFinding], has_directory: bool, zone: &crate::format::Zone) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "{TITLE}\n{}", "=".repeat(TITLE.len()));

@@ -14,9 +14,9 @@ pub mod table;
 
 use chrono::{DateTime, Utc};
 
+use crate::format::Zone;
 use crate::ingest::RowFilter;
 use crate::query::compile::{Context, compile};
-use crate::query::time::Zone;
 use anonymize::Anonymizer;
 use table::{Cell, Report, Table};
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::frame::access::{StringListView, text_column};
 use crate::format::{Field, FieldSet};
+use crate::frame::access::{StringListView, text_column};
 use crate::ingest::{
     Diagnostic, FileReport, Progress, ReadError, ReadOptions, RowFilter, discover, read_files,
 };

@@ -15,8 +15,8 @@ use super::intern::{Interner, Text, VecMap, VecSet};
 use super::queries::QueryBook;
 use super::scan::ReportRow;
 use super::table::{Cell, Report, Section, Table};
-use crate::query::time::Zone;
-use crate::replay::status::Status;
+use crate::format::Zone;
+use crate::format::status::Status;
 
 /// What one number counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -495,7 +495,7 @@ fn scenarios(g: &mut Gen, at: &dyn Fn(i64, i64, i64) -> i64) {
                 &id,
                 &[(
                     board.clone(),
-                    super::flows::status::REJECTED_BY_MODERATOR.into(),
+                    crate::format::status::text::REJECTED_BY_MODERATOR.into(),
                 )],
                 "APPROVAL",
             );

@@ -14,7 +14,7 @@ use super::org::{BUILD, SERVERS};
 use super::rows::Event;
 use crate::format::Layout;
 use crate::format::encode::{LogWriter, write_header};
-use crate::ingest::LogPrefix;
+use crate::format::names::LogPrefix;
 
 /// What was written.
 #[derive(Debug, Default, Clone)]

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::format::LogRecord;
 use crate::format::imcea;
+use crate::format::names::LogPrefix;
+use crate::format::status::text as status;
 use crate::format::time::format_timestamp_ms;
-use crate::ingest::LogPrefix;
 
 use super::org::{
     ARBITRATION, DOMAIN, DOMAIN_CONTROLLER, EDGE01, EX01, EX02, MICROSOFT_EXCHANGE, Org, SERVERS,
@@ -21,19 +22,6 @@ pub enum Outcome {
     Mailbox { address: String, server: usize },
     /// Sent out of the organisation.
     External(String),
-}
-
-/// Status texts written by the categorizer (categorizer.md §12).
-pub mod status {
-    pub const EXPANDED: &str = "250 2.1.5 RESOLVER.GRP.Expanded; distribution list expanded";
-    pub const EX_NOT_FOUND: &str = "550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found";
-    pub const NOT_FOUND: &str = "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found";
-    pub const FWD_LOOP: &str =
-        "550 5.4.6 RESOLVER.FWD.Loop; there is a forwarding loop configured in the directory";
-    pub const AUTH_REQUIRED: &str = "550 5.7.1 RESOLVER.RST.AuthRequired; authentication required";
-    pub const MAILBOX_FULL: &str = "554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded; Failed to process message due to a permanent exception with message Cannot open mailbox.";
-    pub const REJECTED_BY_MODERATOR: &str =
-        "550 5.7.1 APPROVAL.NotAuthorized; message cannot be delivered";
 }
 
 /// The generator's state: ids, clock helpers and the rows written so far.
@@ -497,7 +485,7 @@ impl Gen {
                         );
                         stack.push((p.address(), chain));
                     }
-                    None => failed.push((address.clone(), status::EX_NOT_FOUND.into())),
+                    None => failed.push((address.clone(), status::EX_RECIP_NOT_FOUND.into())),
                 }
                 continue;
             }
@@ -597,7 +585,7 @@ impl Gen {
                 })
                 .cloned();
             let Some(person) = person else {
-                failed.push((address.clone(), status::NOT_FOUND.into()));
+                failed.push((address.clone(), status::RECIP_NOT_FOUND.into()));
                 continue;
             };
             let primary = person.address();

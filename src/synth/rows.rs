@@ -2,8 +2,8 @@
 //! `shared/real-logs` and tracking-log-format.md §4 / categorizer.md §9.
 
 use crate::format::LogRecord;
+use crate::format::names::LogPrefix;
 use crate::format::time::format_timestamp_ms;
-use crate::ingest::LogPrefix;
 
 use super::org::{BUILD, SERVERS, Server};
 

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::frame::access::{StringListView, event_data, text_column, timestamps_ms};
+use crate::format::Zone;
 use crate::format::{Field, FieldKind};
+use crate::frame::access::{StringListView, event_data, text_column, timestamps_ms};
 use crate::ingest::{Diagnostic, Progress, ReadError, ReadOptions, discover, read_files};
-use crate::query::time::Zone;
 
 /// How an event is drawn: its colour in the table and its layer in the histogram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

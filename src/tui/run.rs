@@ -23,8 +23,8 @@ use super::keys::{key_action, mouse_action};
 use super::state::{Action, App};
 use super::views;
 use crate::directory::Snapshot;
+use crate::format::Zone;
 use crate::ingest::{Progress, ReadError};
-use crate::query::time::Zone;
 
 /// What `msgtrack tui` was asked to open.
 pub struct TuiOptions {

@@ -10,9 +10,9 @@ use super::data::LogData;
 use super::filter::{FilterError, apply as apply_filter};
 use crate::directory::{Directory, Snapshot};
 use crate::format::Field;
+use crate::format::Zone;
 use crate::query::compile::Context;
 use crate::query::saved::{SavedQuery, load_folder};
-use crate::query::time::Zone;
 use crate::replay::{self, render};
 
 /// A one-line text input with a cursor (a char index).

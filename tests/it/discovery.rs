@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use msgtrack::ingest::{LogPrefix, ServerSource, discover};
+use msgtrack::format::names::LogPrefix;
+use msgtrack::ingest::{ServerSource, discover};
 
 use crate::util::{Dir, header_2016, read, row30};
 

@@ -1,7 +1,7 @@
 //! One test per rule of tracking-log-format.md §9 (the parser's edge-case checklist).
 
-use msgtrack::format::Layout;
 use msgtrack::format::Field;
+use msgtrack::format::Layout;
 use msgtrack::frame::access;
 use msgtrack::ingest::{DiagnosticKind, ReadOptions, read_paths};
 
@@ -333,10 +333,7 @@ fn r11_rows_appended_after_a_restart_use_the_existing_header() {
         row30(&[(8, "LOAD"), (7, "BOOTLOADER")])
     );
     let ingest = read_one(&dir.write("restart.log", text));
-    assert_eq!(
-        strings(&ingest, Field::EventId)[1].as_deref(),
-        Some("LOAD")
-    );
+    assert_eq!(strings(&ingest, Field::EventId)[1].as_deref(), Some("LOAD"));
     assert!(ingest.diagnostics.is_empty());
 }
 

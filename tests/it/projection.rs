@@ -184,7 +184,9 @@ fn files_outside_the_time_range_are_not_opened_and_the_answer_is_unchanged() {
     let read_hours: std::collections::BTreeSet<u8> = got
         .files
         .iter()
-        .filter_map(|f| msgtrack::ingest::LogName::parse(f.path.file_name()?.to_str()?)?.hour)
+        .filter_map(|f| {
+            msgtrack::format::names::LogName::parse(f.path.file_name()?.to_str()?)?.hour
+        })
         .collect();
     assert_eq!(
         read_hours.into_iter().collect::<Vec<_>>(),

@@ -2,8 +2,8 @@
 //! the files that are not raw logs are refused. Skips (with a message) where the folder is
 //! absent.
 
-use msgtrack::format::time::format_timestamp_ms;
 use msgtrack::format::Field;
+use msgtrack::format::time::format_timestamp_ms;
 use msgtrack::frame::access;
 use msgtrack::ingest::{DiagnosticKind, ServerSource};
 

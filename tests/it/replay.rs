@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, HashSet};
 
 use msgtrack::directory::{Directory, Snapshot};
+use msgtrack::format::status::text;
 use msgtrack::frame::events::{event_columns, events};
 use msgtrack::ingest::{ReadOptions, read_paths};
 use msgtrack::replay::categorizer::{Envelope, Outcome, Prediction, categorize};
-use msgtrack::replay::status::text;
 use msgtrack::replay::{self, Reason};
 
 use crate::util::sample_logs_dir;
@@ -63,7 +63,7 @@ fn rows(p: &Prediction) -> Vec<String> {
     p.rows
         .iter()
         .map(|r| {
-            let key = msgtrack::replay::status::Status::parse(&r.status)
+            let key = msgtrack::format::status::Status::parse(&r.status)
                 .key()
                 .to_string();
             format!(

@@ -8,8 +8,8 @@ use std::process::Command;
 use serde_json::Value;
 
 use msgtrack::directory::{Directory, Snapshot};
+use msgtrack::format::Zone;
 use msgtrack::ingest::RowFilter;
-use msgtrack::query::time::Zone;
 use msgtrack::report::imcea::{ImceaCollector, ImceaFinding, imcea_filter};
 use msgtrack::report::queries::QueryBook;
 use msgtrack::report::scan::scan_rows;

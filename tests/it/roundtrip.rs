@@ -1,9 +1,9 @@
 //! Property tests: a row written by Exchange's rules parses back to the same values, and no
 //! byte soup makes the reader panic or lose good rows.
 
+use msgtrack::format::Field;
 use msgtrack::format::encode::write_header;
 use msgtrack::format::{Layout, LogRecord, LogWriter};
-use msgtrack::format::Field;
 use msgtrack::frame::access;
 use proptest::prelude::*;
 

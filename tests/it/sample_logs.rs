@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use msgtrack::format::imcea;
 use msgtrack::format::Field;
+use msgtrack::format::imcea;
 
 use crate::util::{Dir, lists, read, sample_logs_dir, strings};
 

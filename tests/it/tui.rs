@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use chrono::{TimeZone, Utc};
 use msgtrack::directory::Snapshot;
 use msgtrack::format::Field;
-use msgtrack::query::time::Zone;
+use msgtrack::format::Zone;
 use msgtrack::tui::keys::{key_action, mouse_action};
 use msgtrack::tui::state::{Edit, Focus, Overlay};
 use msgtrack::tui::{Action, App, LogData, views};

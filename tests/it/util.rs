@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use msgtrack::format::Layout;
 use msgtrack::format::Field;
+use msgtrack::format::Layout;
 use msgtrack::frame::access;
 use msgtrack::ingest::{Ingest, ReadOptions, read_paths};
 

@@ -1,0 +1,102 @@
+//! Time zones: the zone a query reads wall-clock dates in and every surface prints times in
+//! (`--tz`: an IANA name, `UTC`, or the machine's `local` zone).
+
+use chrono::{DateTime, FixedOffset, Local, LocalResult, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// The zone a query reads and prints times in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Zone {
+    /// The machine's local zone.
+    Local,
+    /// A named IANA zone (`Europe/Berlin`, `UTC`).
+    Named(Tz),
+}
+
+impl Zone {
+    /// Parses `--tz`: an IANA name (`Europe/Berlin`), `UTC`, or `local`.
+    pub fn parse(name: &str) -> Result<Zone, String> {
+        if name.eq_ignore_ascii_case("local") {
+            return Ok(Zone::Local);
+        }
+        if name.eq_ignore_ascii_case("utc") || name.eq_ignore_ascii_case("z") {
+            return Ok(Zone::Named(Tz::UTC));
+        }
+        name.parse::<Tz>().map(Zone::Named).map_err(|_| {
+            format!("unknown time zone '{name}'; use an IANA name such as Europe/Berlin or America/New_York, UTC, or local")
+        })
+    }
+
+    /// A label for output headers (`UTC`, `Europe/Berlin`, `local (+01:00)`).
+    pub fn label(&self) -> String {
+        match self {
+            Zone::Named(tz) => tz.name().to_string(),
+            Zone::Local => format!("local ({})", Local::now().format("%:z")),
+        }
+    }
+
+    /// The UTC instant of a wall-clock time in this zone (the earlier one when a clock
+    /// change makes it ambiguous).
+    pub fn to_utc(&self, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+        fn pick<T: TimeZone>(r: LocalResult<DateTime<T>>) -> Option<DateTime<Utc>> {
+            match r {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
+                    Some(t.with_timezone(&Utc))
+                }
+                LocalResult::None => None,
+            }
+        }
+        let direct = match self {
+            Zone::Local => pick(Local.from_local_datetime(&naive)),
+            Zone::Named(tz) => pick(tz.from_local_datetime(&naive)),
+        };
+        // In a spring-forward gap the wall time is read with the offset before the change
+        // (02:30 in a 02:00→03:00 gap is 03:30 after it, the same instant).
+        direct.or_else(|| self.to_utc(naive + chrono::Duration::hours(1)))
+    }
+
+    /// Milliseconds since the epoch formatted as [`Zone::format`] does (UTC ISO when out of
+    /// range).
+    pub fn format_ms(&self, ms: i64) -> String {
+        match DateTime::<Utc>::from_timestamp_millis(ms) {
+            Some(t) => self.format(t),
+            None => super::time::format_timestamp_ms(ms),
+        }
+    }
+
+    /// A UTC instant as wall-clock time in this zone.
+    pub fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        match self {
+            Zone::Local => t.with_timezone(&Local).fixed_offset(),
+            Zone::Named(tz) => t.with_timezone(tz).fixed_offset(),
+        }
+    }
+
+    /// Formats a UTC instant in this zone as the en-US short date and long time the cmdlet
+    /// reads (`11/20/2026 1:00:00 PM`).
+    pub fn format_us(&self, t: DateTime<Utc>) -> String {
+        let fixed = self.local(t);
+        fixed.format("%-m/%-d/%Y %-I:%M:%S %p").to_string()
+    }
+
+    /// As [`Zone::format_us`], with the milliseconds after the seconds when there are any
+    /// (`11/20/2026 1:00:00.250 PM`, which .NET's en-US DateTime parsing reads).
+    pub fn format_us_ms(&self, t: DateTime<Utc>) -> String {
+        let fixed = self.local(t);
+        if t.timestamp_subsec_millis() == 0 {
+            fixed.format("%-m/%-d/%Y %-I:%M:%S %p").to_string()
+        } else {
+            fixed.format("%-m/%-d/%Y %-I:%M:%S%.3f %p").to_string()
+        }
+    }
+
+    /// Formats a UTC instant in this zone with its offset (`2026-11-20T11:00:00.000+01:00`).
+    pub fn format(&self, t: DateTime<Utc>) -> String {
+        let fixed = self.local(t);
+        if fixed.offset().local_minus_utc() == 0 {
+            t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+        } else {
+            fixed.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+        }
+    }
+}
