@@ -4,96 +4,9 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use super::field::{Field, Layout};
+use super::field::Layout;
+use super::record::{LogRecord, Value};
 use super::time::format_timestamp_ms;
-
-/// One tracking-log event with every field of the 2016/2019 layout, as plain values.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogRecord {
-    pub timestamp_ms: i64,
-    pub client_ip: String,
-    pub client_hostname: String,
-    pub server_ip: String,
-    pub server_hostname: String,
-    pub source_context: String,
-    pub connector_id: String,
-    pub source: String,
-    pub event_id: String,
-    pub internal_message_id: String,
-    pub message_id: String,
-    pub network_message_id: String,
-    pub recipients: Vec<String>,
-    pub recipient_status: Vec<String>,
-    pub total_bytes: Option<i64>,
-    pub recipient_count: Option<i64>,
-    pub related_recipient_address: String,
-    pub reference: Vec<String>,
-    pub message_subject: String,
-    pub sender: String,
-    pub return_path: String,
-    pub message_info: String,
-    pub directionality: String,
-    pub tenant_id: String,
-    pub original_client_ip: String,
-    pub original_server_ip: String,
-    /// custom-data members as written, `Type:Key=Value`.
-    pub custom_data: Vec<String>,
-    pub transport_traffic_type: String,
-    pub log_id: String,
-    pub schema_version: String,
-}
-
-/// A field's value before encoding.
-enum Value<'a> {
-    Scalar(Cow<'a, str>),
-    List(&'a [String]),
-}
-
-impl LogRecord {
-    fn value(&self, field: Field) -> Value<'_> {
-        use Field as F;
-        let s = |v: &'_ String| Value::Scalar(Cow::Owned(v.clone()));
-        match field {
-            F::Timestamp => Value::Scalar(Cow::Owned(format_timestamp_ms(self.timestamp_ms))),
-            F::ClientIp => s(&self.client_ip),
-            F::ClientHostname => s(&self.client_hostname),
-            F::ServerIp => s(&self.server_ip),
-            F::ServerHostname => s(&self.server_hostname),
-            F::SourceContext => s(&self.source_context),
-            F::ConnectorId => s(&self.connector_id),
-            F::Source => s(&self.source),
-            F::EventId => s(&self.event_id),
-            F::InternalMessageId => s(&self.internal_message_id),
-            F::MessageId => s(&self.message_id),
-            F::NetworkMessageId => s(&self.network_message_id),
-            F::Recipients => Value::List(&self.recipients),
-            F::RecipientStatus => Value::List(&self.recipient_status),
-            F::TotalBytes => Value::Scalar(number(self.total_bytes)),
-            F::RecipientCount => Value::Scalar(number(self.recipient_count)),
-            F::RelatedRecipientAddress => s(&self.related_recipient_address),
-            F::Reference => Value::List(&self.reference),
-            F::MessageSubject => s(&self.message_subject),
-            F::Sender => s(&self.sender),
-            F::ReturnPath => s(&self.return_path),
-            F::MessageInfo => s(&self.message_info),
-            F::Directionality => s(&self.directionality),
-            F::TenantId => s(&self.tenant_id),
-            F::OriginalClientIp => s(&self.original_client_ip),
-            F::OriginalServerIp => s(&self.original_server_ip),
-            F::EventData => Value::List(&self.custom_data),
-            F::TransportTrafficType => s(&self.transport_traffic_type),
-            F::LogId => s(&self.log_id),
-            F::SchemaVersion => s(&self.schema_version),
-            // Provenance is not written into a line.
-            F::Server | F::File | F::Line => Value::Scalar(Cow::Borrowed("")),
-        }
-    }
-}
-
-fn number(n: Option<i64>) -> Cow<'static, str> {
-    n.map(|n| Cow::Owned(n.to_string()))
-        .unwrap_or(Cow::Borrowed(""))
-}
 
 /// CR and LF inside a value become the two-character sequences `\r` and `\n`.
 fn escape_line_breaks(text: &str) -> Cow<'_, str> {
@@ -151,7 +64,7 @@ impl<W: Write> LogWriter<W> {
         for &field in self.layout.fields() {
             let text = match record.value(field) {
                 Value::Scalar(text) => escape_line_breaks(&text).into_owned(),
-                Value::List(members) => join_members(members),
+                Value::List(members) => join_members(&members),
             };
             self.fields.push(text);
         }

@@ -6,17 +6,21 @@
 //! `synth` writes with them.
 
 pub mod encode;
+pub mod event_id;
 pub mod field;
 pub mod header;
 pub mod imcea;
 pub mod list;
 pub mod names;
+pub mod record;
 pub mod split;
 pub mod status;
 pub mod time;
 pub mod zone;
 
-pub use encode::{LogRecord, LogWriter};
+pub use encode::LogWriter;
+pub use event_id::{EventClass, EventId};
 pub use field::{Field, FieldDef, FieldKind, FieldSet, Layout};
 pub use header::{FieldMap, HeaderLine};
+pub use record::LogRecord;
 pub use zone::Zone;

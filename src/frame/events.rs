@@ -1,69 +1,13 @@
-//! A frame's rows as plain Rust values, for the code that reasons about a few rows at a time
+//! A frame's rows as [`LogRecord`]s, for the code that reasons about a few rows at a time
 //! (the journey of one message, the categorizer replay) rather than over columns.
 
 use polars::prelude::{DataFrame, PolarsResult};
-use serde::Serialize;
 
 use super::access::{event_data, integers, string_lists, strings, timestamps_ms};
-use crate::format::{Field, FieldSet};
+use crate::format::{Field, FieldSet, LogRecord};
 
-/// One tracking-log row.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Event {
-    /// Milliseconds since the epoch, UTC.
-    #[serde(skip)]
-    pub timestamp_ms: i64,
-    pub server: String,
-    pub file: String,
-    pub line: Option<i64>,
-    pub client_ip: String,
-    pub client_hostname: String,
-    pub server_ip: String,
-    pub server_hostname: String,
-    pub source_context: String,
-    pub connector_id: String,
-    pub source: String,
-    pub event_id: String,
-    pub internal_message_id: String,
-    pub message_id: String,
-    pub network_message_id: String,
-    pub recipients: Vec<String>,
-    pub recipient_status: Vec<String>,
-    pub total_bytes: Option<i64>,
-    pub recipient_count: Option<i64>,
-    pub related_recipient_address: String,
-    pub reference: Vec<String>,
-    pub message_subject: String,
-    pub sender: String,
-    pub return_path: String,
-    pub message_info: String,
-    pub directionality: String,
-    pub event_data: Vec<(String, String)>,
-}
-
-impl Event {
-    /// The value of a custom-data key (`S:ToEntity` is asked for as `ToEntity`).
-    pub fn data(&self, key: &str) -> Option<&str> {
-        self.event_data
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Where the row is, `FILE:LINE` (none when line numbers were not read).
-    pub fn location(&self) -> Option<String> {
-        self.line.map(|l| format!("{}:{l}", self.file))
-    }
-
-    /// True when the event id is one of `ids` (ignoring case).
-    pub fn is(&self, ids: &[&str]) -> bool {
-        ids.iter().any(|id| self.event_id.eq_ignore_ascii_case(id))
-    }
-}
-
-/// The columns [`events`] reads: every column but those an [`Event`] leaves out (tenant,
-/// original IPs, traffic type, log id, schema version).
+/// The columns [`events`] reads: every column but those the journey and the replay do not
+/// use (tenant, original IPs, traffic type, log id, schema version), which stay empty.
 pub fn event_columns() -> FieldSet {
     FieldSet::of(Field::ALL.into_iter().filter(|c| {
         !matches!(
@@ -79,7 +23,7 @@ pub fn event_columns() -> FieldSet {
 }
 
 /// The rows of a frame read with (at least) [`event_columns`].
-pub fn events(df: &DataFrame) -> PolarsResult<Vec<Event>> {
+pub fn events(df: &DataFrame) -> PolarsResult<Vec<LogRecord>> {
     let text = |c: Field| -> PolarsResult<Vec<String>> {
         Ok(strings(df, c)?
             .into_iter()
@@ -115,7 +59,7 @@ pub fn events(df: &DataFrame) -> PolarsResult<Vec<Event>> {
     let mut data = event_data(df)?.into_iter();
     Ok(times
         .into_iter()
-        .map(|timestamp_ms| Event {
+        .map(|timestamp_ms| LogRecord {
             timestamp_ms,
             server: server.next().unwrap_or_default(),
             file: file.next().unwrap_or_default(),
@@ -143,6 +87,7 @@ pub fn events(df: &DataFrame) -> PolarsResult<Vec<Event>> {
             message_info: info.next().unwrap_or_default(),
             directionality: direction.next().unwrap_or_default(),
             event_data: data.next().unwrap_or_default(),
+            ..LogRecord::default()
         })
         .collect())
 }

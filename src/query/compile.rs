@@ -14,59 +14,12 @@ use super::ast::{Param, ParamName, Query, Stage, Value};
 use super::parse::QueryError;
 use super::time::{eval_date, parse_date};
 use crate::directory::Snapshot;
-use crate::format::Field;
 use crate::format::Zone;
+use crate::format::{EventId, Field};
 use crate::ingest::{FieldCondition, FieldTest, RowFilter};
 
 /// The cmdlet's default result size.
 pub const DEFAULT_RESULT_SIZE: usize = 1000;
-
-/// Event names Exchange writes (tracking-log-format.md §5), for a note on unknown ones.
-pub const KNOWN_EVENTS: [&str; 43] = [
-    "AGENTINFO",
-    "BADMAIL",
-    "CLIENTSUBMISSION",
-    "DEFER",
-    "DELIVER",
-    "DELIVERFAIL",
-    "DROP",
-    "DSN",
-    "DUPLICATEDELIVER",
-    "DUPLICATEEXPAND",
-    "DUPLICATEREDIRECT",
-    "EXPAND",
-    "FAIL",
-    "HADISCARD",
-    "HARECEIVE",
-    "HAREDIRECT",
-    "HAREDIRECTFAIL",
-    "INITMESSAGECREATED",
-    "LOAD",
-    "MODERATIONEXPIRE",
-    "MODERATORAPPROVE",
-    "MODERATORREJECT",
-    "MODERATORSALLNDR",
-    "NOTIFYMAPI",
-    "NOTIFYSHADOW",
-    "POISONMESSAGE",
-    "PROCESS",
-    "PROCESSMEETINGMESSAGE",
-    "RECEIVE",
-    "REDIRECT",
-    "RESOLVE",
-    "RESUBMIT",
-    "RESUBMITDEFER",
-    "RESUBMITFAIL",
-    "SEND",
-    "SENDEXTERNAL",
-    "SUBMIT",
-    "SUBMITDEFER",
-    "SUBMITFAIL",
-    "SUPPRESSED",
-    "THROTTLE",
-    "TRANSFER",
-    "RECIPIENTINFO",
-];
 
 /// Where and when the query runs.
 #[derive(Debug, Clone, Copy)]
@@ -169,7 +122,7 @@ pub fn compile(
             ParamName::EventId => {
                 let values = texts(param)?;
                 for v in &values {
-                    if !KNOWN_EVENTS.iter().any(|e| e.eq_ignore_ascii_case(v)) {
+                    if !EventId::is_known(v) {
                         notes.push(format!(
                             "-EventId {v}: Exchange writes no such event (the cmdlet would stop here); matching it anyway"
                         ));

@@ -13,21 +13,21 @@ use super::reason::{Reason, reason_of};
 use crate::directory::Directory;
 use crate::format::imcea;
 use crate::format::status::Status;
-use crate::frame::events::Event;
+use crate::format::{EventId, LogRecord};
 
-/// Event ids `explain` lists.
-pub const EXPLAINED_EVENTS: [&str; 11] = [
-    "RESOLVE",
-    "EXPAND",
-    "DUPLICATEEXPAND",
-    "REDIRECT",
-    "DUPLICATEREDIRECT",
-    "FAIL",
-    "DROP",
-    "DEFER",
-    "DUPLICATEDELIVER",
-    "INITMESSAGECREATED",
-    "TRANSFER",
+/// LogRecord ids `explain` lists.
+pub const EXPLAINED_EVENTS: [EventId; 11] = [
+    EventId::Resolve,
+    EventId::Expand,
+    EventId::DuplicateExpand,
+    EventId::Redirect,
+    EventId::DuplicateRedirect,
+    EventId::Fail,
+    EventId::Drop,
+    EventId::Defer,
+    EventId::DuplicateDeliver,
+    EventId::InitMessageCreated,
+    EventId::Transfer,
 ];
 
 /// One explained row. FAIL, DROP and DEFER rows give one entry per recipient, as each
@@ -99,7 +99,7 @@ pub struct Explanation {
     pub mismatches: Vec<Mismatch>,
 }
 
-fn is_categorizer_row(e: &Event) -> bool {
+fn is_categorizer_row(e: &LogRecord) -> bool {
     match e.event_id.to_ascii_uppercase().as_str() {
         "RESOLVE" | "EXPAND" | "DUPLICATEEXPAND" | "REDIRECT" | "DUPLICATEREDIRECT"
         | "TRANSFER" | "INITMESSAGECREATED" => true,
@@ -112,12 +112,12 @@ fn is_categorizer_row(e: &Event) -> bool {
 
 /// A categorization pass found in the rows.
 struct Pass<'a> {
-    start: &'a Event,
-    rows: Vec<&'a Event>,
+    start: &'a LogRecord,
+    rows: Vec<&'a LogRecord>,
 }
 
 /// Servers that act as mailbox/hub servers for this message (the Edge never categorizes).
-fn hub_servers(rows: &[Event]) -> HashSet<String> {
+fn hub_servers(rows: &[LogRecord]) -> HashSet<String> {
     rows.iter()
         .filter(|e| {
             is_categorizer_row(e)
@@ -130,14 +130,14 @@ fn hub_servers(rows: &[Event]) -> HashSet<String> {
 
 /// Splits the message's categorizer rows into passes: the first hub RECEIVE, every RESUBMIT,
 /// and any later RECEIVE whose internal id has categorizer rows of its own.
-fn passes(rows: &[Event]) -> Vec<Pass<'_>> {
+fn passes(rows: &[LogRecord]) -> Vec<Pass<'_>> {
     let hubs = hub_servers(rows);
-    let on_hub = |e: &Event| hubs.contains(&e.server.to_ascii_lowercase());
+    let on_hub = |e: &LogRecord| hubs.contains(&e.server.to_ascii_lowercase());
     let mut out: Vec<Pass> = Vec::new();
     for start in rows.iter().filter(|e| {
         on_hub(e)
-            && ((e.is(&["RECEIVE"]) && e.source.eq_ignore_ascii_case("SMTP"))
-                || e.is(&["RESUBMIT"]))
+            && ((e.is(&[EventId::Receive]) && e.source.eq_ignore_ascii_case("SMTP"))
+                || e.is(&[EventId::Resubmit]))
     }) {
         // The internal ids of this pass: its own and those TRANSFER rows fork from it.
         let mut ids: HashSet<&str> = HashSet::from([start.internal_message_id.as_str()]);
@@ -145,7 +145,7 @@ fn passes(rows: &[Event]) -> Vec<Pass<'_>> {
             let before = ids.len();
             for t in rows
                 .iter()
-                .filter(|e| e.is(&["TRANSFER"]) && e.server == start.server)
+                .filter(|e| e.is(&[EventId::Transfer]) && e.server == start.server)
             {
                 if t.reference.iter().any(|r| ids.contains(r.as_str())) {
                     ids.insert(t.internal_message_id.as_str());
@@ -155,7 +155,7 @@ fn passes(rows: &[Event]) -> Vec<Pass<'_>> {
                 break;
             }
         }
-        let cat: Vec<&Event> = rows
+        let cat: Vec<&LogRecord> = rows
             .iter()
             .filter(|e| {
                 e.server == start.server
@@ -164,7 +164,7 @@ fn passes(rows: &[Event]) -> Vec<Pass<'_>> {
                     && e.timestamp_ms >= start.timestamp_ms
             })
             .collect();
-        if out.is_empty() || !cat.is_empty() || start.is(&["RESUBMIT"]) {
+        if out.is_empty() || !cat.is_empty() || start.is(&[EventId::Resubmit]) {
             out.push(Pass { start, rows: cat });
         }
     }
@@ -175,13 +175,13 @@ fn passes(rows: &[Event]) -> Vec<Pass<'_>> {
 /// A categorizer row whose internal id no TRANSFER links to a pass (a forked item, such as
 /// SC8's deferred ambiguous recipient) belongs to the latest pass on its server that started
 /// before it.
-fn adopt_orphans<'a>(rows: &'a [Event], passes: &mut [Pass<'a>]) {
-    let claimed: HashSet<*const Event> = passes
+fn adopt_orphans<'a>(rows: &'a [LogRecord], passes: &mut [Pass<'a>]) {
+    let claimed: HashSet<*const LogRecord> = passes
         .iter()
-        .flat_map(|p| p.rows.iter().map(|e| *e as *const Event))
+        .flat_map(|p| p.rows.iter().map(|e| *e as *const LogRecord))
         .collect();
     for e in rows.iter().filter(|e| is_categorizer_row(e)) {
-        if claimed.contains(&(e as *const Event)) {
+        if claimed.contains(&(e as *const LogRecord)) {
             continue;
         }
         if let Some(pass) = passes
@@ -199,25 +199,26 @@ fn iso(ms: i64) -> String {
 }
 
 /// The envelope of a pass, from its RECEIVE and the message's first RECEIVE (C1).
-fn envelope(pass: &Pass, rows: &[Event], first_pass: bool) -> Envelope {
+fn envelope(pass: &Pass, rows: &[LogRecord], first_pass: bool) -> Envelope {
     let size = rows
         .iter()
-        .filter(|e| e.is(&["RECEIVE"]))
+        .filter(|e| e.is(&[EventId::Receive]))
         .find_map(|e| e.total_bytes)
         .or(pass.start.total_bytes);
     let submitted = rows.iter().any(|e| {
-        e.is(&["SUBMIT"]) || (e.is(&["RECEIVE"]) && e.source.eq_ignore_ascii_case("STOREDRIVER"))
+        e.is(&[EventId::Submit])
+            || (e.is(&[EventId::Receive]) && e.source.eq_ignore_ascii_case("STOREDRIVER"))
     });
     let authenticated = submitted || !pass.start.directionality.eq_ignore_ascii_case("Incoming");
     // A moderator's approval before this pass lets the moderated recipients through: those the
     // approval names, and those the approval requests were made for.
-    let approvals: Vec<&Event> = rows
+    let approvals: Vec<&LogRecord> = rows
         .iter()
-        .filter(|e| e.is(&["MODERATORAPPROVE"]) && e.timestamp_ms <= pass.start.timestamp_ms)
+        .filter(|e| e.is(&[EventId::ModeratorApprove]) && e.timestamp_ms <= pass.start.timestamp_ms)
         .collect();
     let requested = rows
         .iter()
-        .filter(|e| !approvals.is_empty() && e.is(&["INITMESSAGECREATED"]))
+        .filter(|e| !approvals.is_empty() && e.is(&[EventId::InitMessageCreated]))
         .flat_map(|e| e.recipients.iter());
     let approved: Vec<String> = approvals
         .iter()
@@ -294,7 +295,7 @@ fn split(event_id: &str, recipients: &[String], related: &str, statuses: &[Strin
 }
 
 /// The reason for a logged row read from the log alone.
-pub fn infer(e: &Event, entry_status: &str, entry_recipient: &str) -> (Reason, String) {
+pub fn infer(e: &LogRecord, entry_status: &str, entry_recipient: &str) -> (Reason, String) {
     let id = e.event_id.to_ascii_uppercase();
     let related = &e.related_recipient_address;
     let first = e.recipients.first().map_or("", String::as_str);
@@ -503,7 +504,7 @@ fn likely_cause(kind: &str, entry: &Entry, others: &[Entry], logged_all: &[Entry
 }
 
 /// Explains a message's rows, with a snapshot (predict and match) or without (infer).
-pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
+pub fn explain(rows: &[LogRecord], directory: Option<&Directory>) -> Explanation {
     let first = rows.first();
     let mut out = Explanation {
         message_id: first.map(|e| e.message_id.clone()).unwrap_or_default(),
@@ -516,7 +517,7 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
         mismatches: Vec::new(),
     };
     let passes = passes(rows);
-    let mut in_pass: HashSet<*const Event> = HashSet::new();
+    let mut in_pass: HashSet<*const LogRecord> = HashSet::new();
     let mut predictions: Vec<Prediction> = Vec::new();
     for (i, pass) in passes.iter().enumerate() {
         let env = envelope(pass, rows, i == 0);
@@ -550,7 +551,7 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
                 .map(move |e| (e, r, false))
             })
             .collect();
-        let logged_entries: Vec<(Entry, &Event)> = pass
+        let logged_entries: Vec<(Entry, &LogRecord)> = pass
             .rows
             .iter()
             .flat_map(|e| {
@@ -566,7 +567,7 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
             .collect();
         let logged_plain: Vec<Entry> = logged_entries.iter().map(|(e, _)| e.clone()).collect();
         for (entry, event) in &logged_entries {
-            in_pass.insert(*event as *const Event);
+            in_pass.insert(*event as *const LogRecord);
             let key = entry.key();
             let matched = predicted_entries
                 .iter_mut()
@@ -725,7 +726,7 @@ pub fn explain(rows: &[Event], directory: Option<&Directory>) -> Explanation {
     // Rows outside the categorization passes (delivery failures, duplicates, deferrals).
     for e in rows
         .iter()
-        .filter(|e| e.is(&EXPLAINED_EVENTS) && !in_pass.contains(&(*e as *const Event)))
+        .filter(|e| e.is(&EXPLAINED_EVENTS) && !in_pass.contains(&(*e as *const LogRecord)))
     {
         for entry in split(
             &e.event_id,
@@ -809,7 +810,7 @@ fn describe(entry: &Entry) -> String {
 
 /// The recipients the log shows the message reaching, each with its outcome and the path
 /// from an envelope recipient (categorizer.md R9.1 chaining).
-pub fn recipient_tree(rows: &[Event], start: Option<&Event>) -> Vec<RecipientOutcome> {
+pub fn recipient_tree(rows: &[LogRecord], start: Option<&LogRecord>) -> Vec<RecipientOutcome> {
     let mut order: Vec<String> = Vec::new();
     let mut parent: BTreeMap<String, String> = BTreeMap::new();
     let mut outcome: BTreeMap<String, Outcome> = BTreeMap::new();
@@ -825,7 +826,7 @@ pub fn recipient_tree(rows: &[Event], start: Option<&Event>) -> Vec<RecipientOut
         .map(|s| s.recipients.clone())
         .or_else(|| {
             rows.iter()
-                .find(|e| e.is(&["RECEIVE", "SUBMIT"]))
+                .find(|e| e.is(&[EventId::Receive, EventId::Submit]))
                 .map(|e| e.recipients.clone())
         })
         .unwrap_or_default();
@@ -869,7 +870,7 @@ pub fn recipient_tree(rows: &[Event], start: Option<&Event>) -> Vec<RecipientOut
                     }
                     // Deliver-and-forward writes a REDIRECT to itself first: it keeps a copy.
                     let keeps = rows.iter().any(|o| {
-                        o.is(&["REDIRECT"])
+                        o.is(&[EventId::Redirect])
                             && o.related_recipient_address.eq_ignore_ascii_case(r)
                             && o.recipients.iter().any(|y| y.eq_ignore_ascii_case(r))
                     });

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::format::Field;
-use crate::frame::events::{Event, event_columns, events};
+use crate::format::{EventId, LogRecord};
+use crate::frame::events::{event_columns, events};
 use crate::ingest::{
     Diagnostic, FieldCondition, FieldTest, ReadError, ReadOptions, RowFilter, discover, read_files,
 };
@@ -35,9 +36,9 @@ pub struct Candidate {
 pub struct MessageRows {
     pub message_id: String,
     /// Rows of the message itself, in journey order.
-    pub events: Vec<Event>,
+    pub events: Vec<LogRecord>,
     /// Rows of DSN messages about it (NDRs, delay and relay notices), in journey order.
-    pub dsn_events: Vec<Event>,
+    pub dsn_events: Vec<LogRecord>,
     /// Every server whose logs were read (to tell a missing hop from an external one).
     pub servers_read: BTreeSet<String>,
     /// Problems met while reading the logs.
@@ -51,7 +52,7 @@ fn id_forms(id: &str) -> Vec<String> {
 }
 
 /// Rows read, the servers whose logs were read, and the reading problems.
-type ReadRows = (Vec<Event>, BTreeSet<String>, Vec<Diagnostic>);
+type ReadRows = (Vec<LogRecord>, BTreeSet<String>, Vec<Diagnostic>);
 
 fn read(paths: &[PathBuf], conditions: Vec<FieldCondition>) -> Result<ReadRows, ReadError> {
     let files = discover(paths)?;
@@ -148,7 +149,7 @@ pub fn load(paths: &[PathBuf], message_id: &str) -> Result<MessageRows, ReadErro
     )?;
     let dsn_ids: BTreeSet<String> = pointing
         .iter()
-        .filter(|r| r.is(&["DSN"]) && !r.message_id.eq_ignore_ascii_case(&message_id))
+        .filter(|r| r.is(&[EventId::Dsn]) && !r.message_id.eq_ignore_ascii_case(&message_id))
         .map(|r| r.message_id.clone())
         .collect();
     let mut dsn_events = Vec::new();
@@ -174,25 +175,13 @@ pub fn load(paths: &[PathBuf], message_id: &str) -> Result<MessageRows, ReadErro
     })
 }
 
-/// Where an event sorts among events of the same millisecond (categorizer.md R9.1): SUBMIT
-/// first, DELIVER/DUPLICATEDELIVER/PROCESS last, EXPAND before TRANSFER.
-fn tie_rank(e: &Event) -> u8 {
-    match e.event_id.to_ascii_uppercase().as_str() {
-        "SUBMIT" => 0,
-        "RECEIVE" | "HARECEIVE" | "RESUBMIT" => 1,
-        "EXPAND" | "RESOLVE" | "REDIRECT" | "DUPLICATEEXPAND" => 2,
-        "TRANSFER" => 3,
-        "DELIVER" | "DUPLICATEDELIVER" | "PROCESS" => 9,
-        _ => 5,
-    }
-}
-
-/// Orders rows by time, then the R9.1 tie-breaks, then file and line (stable).
-pub fn sort_journey(rows: &mut [Event]) {
+/// Orders rows by time, then the R9.1 tie-breaks ([`EventId::journey_rank`]: SUBMIT first,
+/// DELIVER/DUPLICATEDELIVER/PROCESS last, EXPAND before TRANSFER), then file and line.
+pub fn sort_journey(rows: &mut [LogRecord]) {
     rows.sort_by(|a, b| {
         a.timestamp_ms
             .cmp(&b.timestamp_ms)
-            .then(tie_rank(a).cmp(&tie_rank(b)))
+            .then(a.event().journey_rank().cmp(&b.event().journey_rank()))
             .then(a.file.cmp(&b.file))
             .then(a.line.cmp(&b.line))
     });

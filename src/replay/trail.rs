@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::message::MessageRows;
-use crate::frame::events::Event;
+use crate::format::{EventId, LogRecord};
 
 /// One row of the journey.
 #[derive(Debug, Clone, Serialize)]
@@ -62,7 +62,7 @@ pub struct Journey {
     pub dsns: Vec<Hop>,
 }
 
-fn note(e: &Event) -> &'static str {
+fn note(e: &LogRecord) -> &'static str {
     match e.event_id.to_ascii_uppercase().as_str() {
         "HAREDIRECT" | "HARECEIVE" | "HADISCARD" | "HAREDIRECTFAIL" | "SUPPRESSED" => "ha",
         "RESUBMIT" if e.source.eq_ignore_ascii_case("SAFETYNET") => "ha",
@@ -72,7 +72,7 @@ fn note(e: &Event) -> &'static str {
     }
 }
 
-fn peer(e: &Event) -> String {
+fn peer(e: &LogRecord) -> String {
     match e.event_id.to_ascii_uppercase().as_str() {
         "SEND" | "SENDEXTERNAL" => e.server_hostname.clone(),
         // `EX02.contoso.com=250 2.6.0 … Queued mail for redundancy`: the shadow server.
@@ -87,7 +87,7 @@ fn peer(e: &Event) -> String {
     }
 }
 
-fn hops(rows: &[Event]) -> Vec<Hop> {
+fn hops(rows: &[LogRecord]) -> Vec<Hop> {
     let mut previous: Option<i64> = None;
     rows.iter()
         .map(|e| {
@@ -104,7 +104,7 @@ fn hops(rows: &[Event]) -> Vec<Hop> {
                     )
                 })
                 .collect();
-            let detail = if e.is(&["DEFER", "FAIL"]) {
+            let detail = if e.is(&[EventId::Defer, EventId::Fail]) {
                 let status = e.recipient_status.first().cloned().unwrap_or_default();
                 if status.is_empty() {
                     e.source_context.clone()
@@ -157,11 +157,18 @@ pub fn trail(message: &MessageRows) -> Journey {
     servers.sort_by_key(|s| s.first_ms);
     let start = rows
         .iter()
-        .find(|e| e.is(&["SUBMIT", "RECEIVE"]))
+        .find(|e| e.is(&[EventId::Submit, EventId::Receive]))
         .map(|e| e.timestamp_ms);
     let end = rows
         .iter()
-        .filter(|e| e.is(&["DELIVER", "SENDEXTERNAL", "FAIL", "DUPLICATEDELIVER"]))
+        .filter(|e| {
+            e.is(&[
+                EventId::Deliver,
+                EventId::SendExternal,
+                EventId::Fail,
+                EventId::DuplicateDeliver,
+            ])
+        })
         .map(|e| e.timestamp_ms)
         .max();
     // Org domains: those of host names that belong to servers whose logs were read.
@@ -179,7 +186,7 @@ pub fn trail(message: &MessageRows) -> Journey {
     let mut missing: Vec<MissingLogs> = Vec::new();
     for e in rows
         .iter()
-        .filter(|e| e.is(&["SEND"]) && e.source.eq_ignore_ascii_case("SMTP"))
+        .filter(|e| e.is(&[EventId::Send]) && e.source.eq_ignore_ascii_case("SMTP"))
     {
         let host = &e.server_hostname;
         let internal = host

@@ -13,7 +13,9 @@ use super::org::{
     ARBITRATION, DOMAIN, DOMAIN_CONTROLLER, EDGE01, EX01, EX02, MICROSOFT_EXCHANGE, Org, SERVERS,
     Server,
 };
-use super::rows::{Event, Message, last_error, latency_info, mapi_context, message_row, server};
+use super::rows::{
+    Event, Message, data, datum, last_error, latency_info, mapi_context, message_row, server,
+};
 
 /// Where a categorized recipient ends up.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,10 +151,10 @@ impl Gen {
         notify.source = "STOREDRIVER".into();
         notify.event_id = "NOTIFYMAPI".into();
         notify.message_info = latency_info(created, srv, "SUB", 0.1 + self.rng.f64() * 0.1, true);
-        notify.custom_data = vec![format!(
+        notify.event_data = data(vec![format!(
             "S:ItemEntryId=00-00-00-00-{}",
             self.guid().to_uppercase().replace('-', "-00-")
-        )];
+        )]);
         self.emit(s, LogPrefix::MailboxSubmission, notify);
 
         self.next_store_id += 1 + self.rng.u64(0..4);
@@ -267,7 +269,7 @@ impl Gen {
         receive.original_client_ip = client_ip.into();
         receive.original_server_ip = srv.ip.into();
         let partner = if s == EX01 { EX02 } else { EX01 };
-        receive.custom_data = vec![
+        receive.event_data = data(vec![
             "S:MessageValue=MediumHigh".into(),
             format!("S:Replication={}", server(partner).name),
             format!("S:FirstForestHop={}", srv.fqdn()),
@@ -281,7 +283,7 @@ impl Gen {
             ),
             "S:DeliveryPriority=Normal".into(),
             format!("S:AccountForest={DOMAIN}"),
-        ];
+        ]);
         self.emit(s, LogPrefix::Transport, receive);
 
         // Shadow redundancy: the partner keeps a copy until the primary is delivered.
@@ -308,9 +310,9 @@ impl Gen {
         hr.event_id = "HARECEIVE".into();
         hr.recipients = rcpts.to_vec();
         hr.recipient_count = Some(rcpts.len() as i64);
-        hr.custom_data
-            .insert(1, "S:PrioritizationReason=ShadowRedundancy".into());
-        hr.custom_data[0] = "S:DeliveryPriority=Low".into();
+        hr.event_data
+            .insert(1, datum("S:PrioritizationReason=ShadowRedundancy"));
+        hr.event_data[0] = datum("S:DeliveryPriority=Low");
         self.emit(partner, LogPrefix::Transport, hr);
         self.pending_shadows
             .push((partner, shadow_id, msg.clone(), rcpts.to_vec()));
@@ -325,14 +327,14 @@ impl Gen {
         agent.recipient_count = Some(rcpts.len() as i64);
         agent.original_client_ip = client_ip.into();
         agent.original_server_ip = srv.ip.into();
-        agent.custom_data = vec![
+        agent.event_data = data(vec![
             format!("S:AMA=SUM|v=0|action=|error=|atch={}", self.rng.u8(0..3)),
             "S:AMA=EV|engine=M|v=0|sig=1.421.114.0|name=|file=".into(),
             "S:TRA=ETRP|ruleId=4b6f2a9e-1c3d-4e5f-8a7b-9c0d1e2f3a4b|st=2026-06-11T08:14:25.0000000Z|ExecW=0|ExecC=0|Conditions=ISUP,M.F,0".into(),
             "S:CompCost=|ETR=0".into(),
             "S:DeliveryPriority=Normal".into(),
             format!("S:AccountForest={DOMAIN}"),
-        ];
+        ]);
         self.emit(s, LogPrefix::Transport, agent);
         id
     }
@@ -369,14 +371,14 @@ impl Gen {
         receive.message_info = "0cA: ".into();
         receive.original_client_ip = client_ip.into();
         receive.original_server_ip = edge.ip.into();
-        receive.custom_data = vec![
+        receive.event_data = data(vec![
             "S:MessageValue=MediumHigh".into(),
             "S:Replication=Disabled".into(),
             format!("S:FirstForestHop={}", edge.fqdn()),
             "S:FromEntity=Internet".into(),
             "S:DeliveryPriority=Normal".into(),
             "S:AccountForest=localhost".into(),
-        ];
+        ]);
         self.emit(EDGE01, LogPrefix::Transport, receive);
 
         let ms = self.tick(t, 40, 300);
@@ -387,7 +389,7 @@ impl Gen {
         agent.recipients = rcpts.to_vec();
         agent.recipient_count = Some(rcpts.len() as i64);
         agent.original_client_ip = client_ip.into();
-        agent.custom_data = vec![
+        agent.event_data = data(vec![
             format!(
                 "S:CFA=SUM|SFV=NSPM|SCL={}|IPV=NLI|H={client_host}|PTR={client_host}",
                 self.rng.u8(0..2)
@@ -395,7 +397,7 @@ impl Gen {
             "S:AMA=SUM|v=0|action=|error=|atch=0".into(),
             "S:DeliveryPriority=Normal".into(),
             "S:AccountForest=localhost".into(),
-        ];
+        ]);
         self.emit(EDGE01, LogPrefix::Transport, agent);
 
         let hub = if self.rng.bool() { EX01 } else { EX02 };
@@ -710,7 +712,7 @@ impl Gen {
                 .map(|(a, st)| format!("<{a}>:<{st}>"))
                 .collect::<Vec<_>>()
                 .join(" ");
-            dsn.custom_data = vec![
+            dsn.event_data = data(vec![
                 format!("S:OriginalMailDirectionality={}", msg.directionality),
                 "S:Writer=SimpleDsnHumanReadableWriter".into(),
                 format!(
@@ -723,7 +725,7 @@ impl Gen {
                 ),
                 "S:DeliveryPriority=Normal".into(),
                 format!("S:AccountForest={DOMAIN}"),
-            ];
+            ]);
             self.emit(s, LogPrefix::Transport, dsn);
         }
         let ms = self.tick(t, 0, 5);
@@ -907,7 +909,7 @@ impl Gen {
             })
             .map(|p| p.mailbox_guid.clone())
             .collect();
-        deliver.custom_data = vec![
+        deliver.event_data = data(vec![
             format!(
                 "S:MailboxDatabaseName={}",
                 if mbx == EX01 { "DB01" } else { "DB02" }
@@ -917,7 +919,7 @@ impl Gen {
             "S:DatabaseHealth=-1".into(),
             "S:DeliveryPriority=Normal".into(),
             format!("S:AccountForest={DOMAIN}"),
-        ];
+        ]);
         self.emit(mbx, LogPrefix::MailboxDelivery, deliver);
         for r in rcpts {
             self.delivered.push((ms, msg.clone(), r.clone(), mbx));
@@ -1028,7 +1030,7 @@ impl Gen {
                 (ms - msg.arrived_ms) as f64 / 1000.0,
                 false,
             );
-            ext.custom_data = vec![
+            ext.event_data = data(vec![
                 format!("S:E2ELatency={:.3}", (ms - msg.arrived_ms) as f64 / 1000.0),
                 format!("S:ExternalSendLatency={:.3}", 0.1 + self.rng.f64() * 0.9),
                 "S:ToEntity=Internet".into(),
@@ -1047,7 +1049,7 @@ impl Gen {
                 "S:IsSmtpResponseFromExternalServer=True".into(),
                 "S:DeliveryPriority=Normal".into(),
                 format!("S:AccountForest={DOMAIN}"),
-            ];
+            ]);
             self.emit(EDGE01, LogPrefix::Transport, ext);
         }
     }
@@ -1130,10 +1132,10 @@ impl Gen {
             discard.event_id = "HADISCARD".into();
             discard.recipients = rcpts.clone();
             discard.recipient_count = Some(rcpts.len() as i64);
-            discard.custom_data[0] = "S:DeliveryPriority=Low".into();
+            discard.event_data[0] = datum("S:DeliveryPriority=Low");
             discard
-                .custom_data
-                .insert(1, "S:PrioritizationReason=ShadowRedundancy".into());
+                .event_data
+                .insert(1, datum("S:PrioritizationReason=ShadowRedundancy"));
             self.emit(partner, LogPrefix::Transport, discard);
         }
     }
@@ -1182,9 +1184,7 @@ impl Gen {
             resubmit.event_id = "RESUBMIT".into();
             resubmit.recipients = vec![rcpt.clone()];
             resubmit.recipient_count = Some(1);
-            resubmit
-                .custom_data
-                .insert(0, "S:Resubmit=SafetyNet".into());
+            resubmit.event_data.insert(0, datum("S:Resubmit=SafetyNet"));
             self.emit(EX01, LogPrefix::Transport, resubmit);
             // The copy lost in the failover is delivered again; the others are duplicates.
             let event = if i == 0 {

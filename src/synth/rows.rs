@@ -92,10 +92,10 @@ pub fn message_row(ms: i64, msg: &Message, internal_id: &str, log_id: String) ->
         sender: msg.sender.clone(),
         return_path: msg.return_path.clone(),
         directionality: msg.directionality.to_string(),
-        custom_data: vec![
+        event_data: data(vec![
             "S:DeliveryPriority=Normal".into(),
             format!("S:AccountForest={}", super::org::DOMAIN),
-        ],
+        ]),
         transport_traffic_type: "Email".into(),
         log_id,
         schema_version: BUILD.into(),
@@ -142,4 +142,15 @@ pub fn guid_text(high: u64, low: u64) -> String {
 /// The server of an index.
 pub fn server(index: usize) -> &'static Server {
     &SERVERS[index]
+}
+
+/// custom-data members written as in the logs (`S:Key=Value`), as the record's pairs.
+pub fn data(members: Vec<String>) -> Vec<(String, String)> {
+    members.iter().map(|m| datum(m)).collect()
+}
+
+/// One `S:Key=Value` member as a pair.
+pub fn datum(member: &str) -> (String, String) {
+    let d = crate::format::list::parse_event_datum(member);
+    (d.key.to_string(), d.value.to_string())
 }

@@ -8,70 +8,9 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use crate::format::Zone;
-use crate::format::{Field, FieldKind};
+use crate::format::{EventClass, EventId, Field, FieldKind};
 use crate::frame::access::{StringListView, event_data, text_column, timestamps_ms};
 use crate::ingest::{Diagnostic, Progress, ReadError, ReadOptions, discover, read_files};
-
-/// How an event is drawn: its colour in the table and its layer in the histogram.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EventKind {
-    /// FAIL, SUBMITFAIL, DSN with a failure, POISONMESSAGE, BADMAIL, DROP.
-    Failure,
-    /// DEFER, SUBMITDEFER, THROTTLE, RESUBMIT, HARESUBMIT…
-    Delay,
-    /// DELIVER, SEND, SENDEXTERNAL.
-    Delivery,
-    /// RECEIVE, SUBMIT.
-    Arrival,
-    /// Everything else (EXPAND, RESOLVE, TRANSFER, HA…, AGENTINFO…).
-    Other,
-}
-
-impl EventKind {
-    /// Every kind, bottom layer of the histogram first.
-    pub const ALL: [EventKind; 5] = [
-        EventKind::Arrival,
-        EventKind::Delivery,
-        EventKind::Other,
-        EventKind::Delay,
-        EventKind::Failure,
-    ];
-
-    /// The kind's layer in the histogram: its index in [`EventKind::ALL`].
-    pub fn layer(self) -> usize {
-        match self {
-            EventKind::Arrival => 0,
-            EventKind::Delivery => 1,
-            EventKind::Other => 2,
-            EventKind::Delay => 3,
-            EventKind::Failure => 4,
-        }
-    }
-
-    /// The kind of an event id.
-    pub fn of(event_id: &str) -> EventKind {
-        let e = event_id.to_ascii_uppercase();
-        match e.as_str() {
-            "FAIL" | "SUBMITFAIL" | "POISONMESSAGE" | "BADMAIL" | "DROP" => EventKind::Failure,
-            "DEFER" | "SUBMITDEFER" | "THROTTLE" | "RESUBMIT" | "HARESUBMIT" | "HARESUBMITFAIL"
-            | "SUSPEND" => EventKind::Delay,
-            "DELIVER" | "SEND" | "SENDEXTERNAL" | "DUPLICATEDELIVER" => EventKind::Delivery,
-            "RECEIVE" | "SUBMIT" => EventKind::Arrival,
-            _ => EventKind::Other,
-        }
-    }
-
-    /// A short label for legends.
-    pub fn label(self) -> &'static str {
-        match self {
-            EventKind::Failure => "fail",
-            EventKind::Delay => "defer",
-            EventKind::Delivery => "deliver/send",
-            EventKind::Arrival => "receive",
-            EventKind::Other => "other",
-        }
-    }
-}
 
 /// The loaded logs.
 pub struct LogData {
@@ -83,7 +22,7 @@ pub struct LogData {
     /// Each row's time (ms since the epoch, UTC).
     pub times: Vec<i64>,
     /// Each row's event kind.
-    pub kinds: Vec<EventKind>,
+    pub kinds: Vec<EventClass>,
     /// Bad lines and other problems met while reading.
     pub diagnostics: Vec<Diagnostic>,
     /// Size of each file when it was read (to notice growth in follow mode).
@@ -101,10 +40,10 @@ fn time_order(times: &[i64]) -> Vec<u32> {
     order
 }
 
-fn event_kinds(frame: &DataFrame) -> PolarsResult<Vec<EventKind>> {
+fn event_kinds(frame: &DataFrame) -> PolarsResult<Vec<EventClass>> {
     Ok(text_column(frame, Field::EventId)?
         .iter()
-        .map(|e| EventKind::of(e.unwrap_or("")))
+        .map(|e| EventId::parse(e.unwrap_or("")).class())
         .collect())
 }
 

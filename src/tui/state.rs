@@ -171,7 +171,7 @@ pub enum Action {
 pub struct Buckets {
     pub start_ms: i64,
     pub width_ms: i64,
-    /// Rows per bucket, per [`super::data::EventKind::ALL`] layer.
+    /// Rows per bucket, per layer of [`super::views::histogram::LAYERS`].
     pub counts: Vec<[u32; 5]>,
 }
 

@@ -489,7 +489,7 @@ fn a_broken_snapshot_names_the_recipient_and_property() {
 
 // ------------------------------------------------------------------ the sample day, end to end
 
-fn sample_messages() -> BTreeMap<String, Vec<msgtrack::frame::events::Event>> {
+fn sample_messages() -> BTreeMap<String, Vec<msgtrack::format::LogRecord>> {
     let options = ReadOptions::default().with_columns(event_columns().columns());
     let ingest = read_paths(&[sample_logs_dir()], &options).unwrap();
     let mut by_id: BTreeMap<String, Vec<_>> = BTreeMap::new();

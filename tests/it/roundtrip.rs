@@ -44,8 +44,9 @@ prop_compose! {
             related_recipient_address: s(11), reference,
             message_subject: s(12), sender: s(13), return_path: s(14), message_info: s(15),
             directionality: s(16), tenant_id: s(17), original_client_ip: s(18), original_server_ip: s(19),
-            custom_data: data.iter().map(|(k, v)| format!("S:{k}={v}")).collect(),
+            event_data: data.clone(),
             transport_traffic_type: s(20), log_id: s(21), schema_version: "15.02.1544.004".into(),
+            ..LogRecord::default()
         };
         (record, data)
     }

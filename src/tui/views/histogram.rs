@@ -9,8 +9,39 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{kind_color, table_time};
-use crate::tui::data::EventKind;
+use crate::format::EventClass;
 use crate::tui::state::{App, Buckets, Focus};
+
+/// The histogram's layers, bottom first.
+pub const LAYERS: [EventClass; 5] = [
+    EventClass::Arrival,
+    EventClass::Delivery,
+    EventClass::Other,
+    EventClass::Delay,
+    EventClass::Failure,
+];
+
+/// A class's layer: its index in [`LAYERS`].
+pub fn layer(class: EventClass) -> usize {
+    match class {
+        EventClass::Arrival => 0,
+        EventClass::Delivery => 1,
+        EventClass::Other => 2,
+        EventClass::Delay => 3,
+        EventClass::Failure => 4,
+    }
+}
+
+/// A class's short label in the legend.
+pub fn label(class: EventClass) -> &'static str {
+    match class {
+        EventClass::Failure => "fail",
+        EventClass::Delay => "defer",
+        EventClass::Delivery => "deliver/send",
+        EventClass::Arrival => "receive",
+        EventClass::Other => "other",
+    }
+}
 
 /// Counts the view's rows into `n` buckets over the zoom range (or the view's span).
 pub fn buckets(app: &App, n: usize) -> Buckets {
@@ -29,7 +60,7 @@ pub fn buckets(app: &App, n: usize) -> Buckets {
     for &r in &app.view {
         let r = r as usize;
         let b = ((app.data.times[r] - start) / width_ms).clamp(0, counts.len() as i64 - 1);
-        counts[b as usize][app.data.kinds[r].layer()] += 1;
+        counts[b as usize][layer(app.data.kinds[r])] += 1;
     }
     Buckets {
         start_ms: start,
@@ -79,9 +110,9 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     app.hits.histogram = (area.x, area.y + 1, area.width, bars_height);
     // Legend line.
     let mut legend = vec![Span::raw(" Events over time ")];
-    for kind in EventKind::ALL.iter().rev() {
+    for kind in LAYERS.iter().rev() {
         legend.push(Span::styled("█ ", Style::new().fg(kind_color(*kind))));
-        legend.push(Span::raw(format!("{}  ", kind.label())));
+        legend.push(Span::raw(format!("{}  ", label(*kind))));
     }
     if app.focus == Focus::Histogram {
         legend.push(Span::styled(
@@ -118,7 +149,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             for _ in 0..*n {
                 if let Some(cell) = buf.cell_mut((column_x, y)) {
                     cell.set_symbol("█")
-                        .set_style(Style::new().fg(kind_color(EventKind::ALL[layer])));
+                        .set_style(Style::new().fg(kind_color(LAYERS[layer])));
                 }
                 y = y.saturating_sub(1);
             }
@@ -181,13 +212,12 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
 
 #[cfg(test)]
 mod tests {
-    use super::stack;
-    use crate::tui::data::EventKind;
+    use super::{LAYERS, layer, stack};
 
     #[test]
     fn each_kind_is_drawn_in_its_own_layer() {
-        for (i, kind) in EventKind::ALL.iter().enumerate() {
-            assert_eq!(kind.layer(), i, "{kind:?}");
+        for (i, kind) in LAYERS.iter().enumerate() {
+            assert_eq!(layer(*kind), i, "{kind:?}");
         }
     }
 

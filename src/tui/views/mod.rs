@@ -13,17 +13,17 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::data::EventKind;
 use super::state::{App, Focus};
+use crate::format::EventClass;
 
 /// The colour of an event kind, in the table and the histogram.
-pub fn kind_color(kind: EventKind) -> Color {
+pub fn kind_color(kind: EventClass) -> Color {
     match kind {
-        EventKind::Failure => Color::Red,
-        EventKind::Delay => Color::Yellow,
-        EventKind::Delivery => Color::Green,
-        EventKind::Arrival => Color::Blue,
-        EventKind::Other => Color::Gray,
+        EventClass::Failure => Color::Red,
+        EventClass::Delay => Color::Yellow,
+        EventClass::Delivery => Color::Green,
+        EventClass::Arrival => Color::Blue,
+        EventClass::Other => Color::Gray,
     }
 }
 
