@@ -12,9 +12,9 @@ use serde::Serialize;
 use super::scan::ReportRow;
 use crate::directory::Directory;
 use crate::directory::owner::{Confidence, X500Fix, guess_owner, x500_fix};
-use crate::format::imcea;
 use crate::format::status::Status;
 use crate::format::time::format_timestamp_ms;
+use crate::format::{EventId, imcea};
 use crate::ingest::{FieldCondition, FieldTest, RowFilter};
 
 /// One decoded address that failed, with everything known about its failures.
@@ -100,11 +100,11 @@ pub fn imcea_filter(window: &RowFilter) -> RowFilter {
 impl ImceaCollector {
     /// Looks at one row.
     pub fn add(&mut self, row: &ReportRow<'_>) {
-        if row.is(&["DSN"]) {
+        if row.is(&[EventId::Dsn]) {
             self.dsn_ids.insert(row.message_id.to_string());
             return;
         }
-        if !row.is(&["FAIL"]) {
+        if !row.is(&[EventId::Fail]) {
             return;
         }
         for (i, r) in row.recipients.iter().enumerate() {

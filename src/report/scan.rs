@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::format::{Field, FieldSet};
+use crate::format::{EventId, Field, FieldSet};
 use crate::frame::access::{StringListView, text_column};
 use crate::ingest::{
     Diagnostic, FileReport, Progress, ReadError, ReadOptions, RowFilter, discover, read_files,
@@ -42,7 +42,7 @@ pub const REPORT_COLUMNS: [Field; 15] = [
 pub struct ReportRow<'a> {
     pub timestamp_ms: i64,
     pub server: &'a str,
-    pub event_id: &'a str,
+    pub event: EventId,
     pub source: &'a str,
     pub source_context: &'a str,
     pub connector_id: &'a str,
@@ -58,9 +58,9 @@ pub struct ReportRow<'a> {
 }
 
 impl ReportRow<'_> {
-    /// True when the event id is one of `ids` (any case).
-    pub fn is(&self, ids: &[&str]) -> bool {
-        ids.iter().any(|id| self.event_id.eq_ignore_ascii_case(id))
+    /// True when the event id is one of `ids`.
+    pub fn is(&self, ids: &[EventId]) -> bool {
+        ids.contains(&self.event)
     }
 
     /// The status logged for the `i`-th recipient (the first one when fewer were logged).
@@ -198,7 +198,7 @@ fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsRe
         let row = ReportRow {
             timestamp_ms: time[i],
             server: iters.0.next().flatten().unwrap_or(""),
-            event_id: iters.1.next().flatten().unwrap_or(""),
+            event: EventId::parse(iters.1.next().flatten().unwrap_or("")),
             source: iters.2.next().flatten().unwrap_or(""),
             source_context: iters.3.next().flatten().unwrap_or(""),
             connector_id: iters.4.next().flatten().unwrap_or(""),

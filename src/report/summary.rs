@@ -15,8 +15,8 @@ use super::intern::{Interner, Text, VecMap, VecSet};
 use super::queries::QueryBook;
 use super::scan::ReportRow;
 use super::table::{Cell, Report, Section, Table};
-use crate::format::Zone;
 use crate::format::status::Status;
+use crate::format::{EventId, Zone};
 
 /// What one number counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,39 +132,6 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// The events the summary counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Event {
-    Receive,
-    Submit,
-    Deliver,
-    Send,
-    SendExternal,
-    Fail,
-    Defer,
-    Expand,
-    Redirect,
-}
-
-impl Event {
-    fn of(event_id: &str) -> Option<Event> {
-        const ALL: [(&str, Event); 9] = [
-            ("RECEIVE", Event::Receive),
-            ("SUBMIT", Event::Submit),
-            ("DELIVER", Event::Deliver),
-            ("SEND", Event::Send),
-            ("SENDEXTERNAL", Event::SendExternal),
-            ("FAIL", Event::Fail),
-            ("DEFER", Event::Defer),
-            ("EXPAND", Event::Expand),
-            ("REDIRECT", Event::Redirect),
-        ];
-        ALL.iter()
-            .find(|(id, _)| event_id.eq_ignore_ascii_case(id))
-            .map(|&(_, e)| e)
-    }
-}
-
 /// True for an address of Exchange's own traffic: health and system mailboxes, the
 /// Microsoft Exchange recipient, federation, migration and test mailboxes.
 pub fn is_system_address(address: &str) -> bool {
@@ -234,25 +201,22 @@ impl SummaryCollector {
         };
         let buf = &mut self.scratch;
         let strings = &mut self.strings;
-        if m.sender.is_empty() && !row.sender.is_empty() && !row.is(&["DSN"]) {
+        if m.sender.is_empty() && !row.sender.is_empty() && !row.is(&[EventId::Dsn]) {
             m.sender = strings.get(lower_in(buf, row.sender));
         }
         if m.return_path.is_empty() && !row.return_path.is_empty() {
             m.return_path = strings.get(row.return_path);
         }
         let t = row.timestamp_ms;
-        let Some(event) = Event::of(row.event_id) else {
-            return;
-        };
-        match event {
-            Event::Receive | Event::Submit => {
+        match row.event {
+            EventId::Receive | EventId::Submit => {
                 if m.received_ms.is_none_or(|r| t < r) {
                     m.received_ms = Some(t);
                     if !row.directionality.is_empty() {
                         m.directionality = strings.get(row.directionality);
                     }
                 }
-                if event == Event::Receive {
+                if row.event == EventId::Receive {
                     for r in row.recipients {
                         m.recipients.insert_str(strings, lower_in(buf, r));
                     }
@@ -266,15 +230,15 @@ impl SummaryCollector {
                 let s = m.per_server.get_or_default(strings, row.server);
                 s.0 = Some(s.0.map_or(t, |x| x.min(t)));
             }
-            Event::Deliver => {
+            EventId::Deliver => {
                 for r in row.recipients {
                     keep_earliest(&mut m.delivered, strings, lower_in(buf, r), t);
                 }
                 let s = m.per_server.get_or_default(strings, row.server);
                 s.1 = Some(s.1.map_or(t, |x| x.max(t)));
             }
-            Event::Send | Event::SendExternal => {
-                let external = event == Event::SendExternal
+            EventId::Send | EventId::SendExternal => {
+                let external = row.event == EventId::SendExternal
                     || (row.source.eq_ignore_ascii_case("SMTP")
                         && !row.connector_id.starts_with("Intra-Organization")
                         && !contains_ignore_ascii_case(row.connector_id, "inbound")
@@ -284,13 +248,13 @@ impl SummaryCollector {
                         keep_earliest(&mut m.sent, strings, lower_in(buf, r), t);
                     }
                 }
-                if event == Event::Send && !row.connector_id.is_empty() {
+                if row.event == EventId::Send && !row.connector_id.is_empty() {
                     m.send_connectors.insert_str(strings, row.connector_id);
                 }
                 let s = m.per_server.get_or_default(strings, row.server);
                 s.1 = Some(s.1.map_or(t, |x| x.max(t)));
             }
-            Event::Fail => {
+            EventId::Fail => {
                 for (i, r) in row.recipients.iter().enumerate() {
                     let r = lower_in(buf, r);
                     if !m.failed.contains_key(r) {
@@ -299,7 +263,7 @@ impl SummaryCollector {
                     }
                 }
             }
-            Event::Defer => {
+            EventId::Defer => {
                 for (i, r) in row.recipients.iter().enumerate() {
                     let r = lower_in(buf, r);
                     if m.deferred.contains_key(r) {
@@ -317,16 +281,17 @@ impl SummaryCollector {
                     m.deferred.insert(strings.get(r), strings.get(&reason));
                 }
             }
-            Event::Expand => {
+            EventId::Expand => {
                 if !row.related.is_empty() {
                     m.expanded.insert_str(strings, lower_in(buf, row.related));
                 }
             }
-            Event::Redirect => {
+            EventId::Redirect => {
                 for r in row.recipients {
                     m.redirected.insert_str(strings, lower_in(buf, r));
                 }
             }
+            _ => {}
         }
     }
 
