@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::filter::{self, RecipientFilter};
+use super::opath::{self, RecipientFilter};
 use super::{Recipient, Snapshot};
 
 /// Index of a recipient in the snapshot.
@@ -232,7 +232,7 @@ impl Directory {
         if r.members.is_empty()
             && let Some(text) = &r.recipient_filter
         {
-            let parsed: RecipientFilter = filter::parse(text)?;
+            let parsed: RecipientFilter = opath::parse(text)?;
             return Ok(self
                 .snapshot
                 .recipients

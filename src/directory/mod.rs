@@ -12,9 +12,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub mod filter;
 pub mod index;
 mod lenient;
+pub mod opath;
 pub mod owner;
 
 pub use index::{Directory, Kind, Lookup};

@@ -12,8 +12,8 @@ use polars::prelude::*;
 
 use super::ast::Stage;
 use super::compile::Plan;
-use super::filter::mask;
 use super::parse::QueryError;
+use super::where_eval::mask;
 use crate::format::Zone;
 use crate::format::{Field, FieldKind};
 use crate::frame::access::{StringListView, text_column, timestamps_ms};

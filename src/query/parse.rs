@@ -9,8 +9,8 @@ use std::ops::Range;
 use super::ast::{
     CompareOp, DateExpr, Expr, GroupField, Literal, Param, ParamName, Query, Span, Stage, Value,
 };
-use super::lex::{Spanned, Token, lex};
 use crate::format::Field;
+use crate::pwsh::lex::{Spanned, Token, lex};
 
 /// A query that cannot be understood, with where and (maybe) what was meant.
 #[derive(Debug, Clone, PartialEq)]

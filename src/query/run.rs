@@ -8,8 +8,8 @@ use polars::prelude::*;
 
 use super::ast::Stage;
 use super::compile::{Context, Plan};
-use super::filter::mask;
 use super::parse::QueryError;
+use super::where_eval::mask;
 use crate::format::{Field, FieldSet};
 use crate::frame::access::text_column;
 use crate::ingest::{Diagnostic, FileReport, ReadOptions, read_paths};

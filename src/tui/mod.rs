@@ -8,7 +8,7 @@
 //! * [`run`]: the terminal and the event loop (loading gauge, ticks, restore on exit).
 
 pub mod data;
-pub mod filter;
+pub mod filter_bar;
 pub mod keys;
 pub mod run;
 pub mod state;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use super::data::LogData;
-use super::filter::{FilterError, apply as apply_filter};
+use super::filter_bar::{FilterError, apply as apply_filter};
 use crate::directory::{Directory, Snapshot};
 use crate::format::Field;
 use crate::format::Zone;

@@ -6,7 +6,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::Recipient;
-use crate::query::lex::{Token, lex};
+use crate::pwsh::lex::{Token, lex};
 
 /// A parsed recipient filter.
 #[derive(Debug, Clone)]
@@ -121,7 +121,7 @@ impl Parser {
                 self.at += 1;
                 let pattern = match op {
                     Op::Like | Op::NotLike => Some(
-                        crate::query::filter::wildcard_regex(&value)
+                        crate::pwsh::wildcard::wildcard_regex(&value)
                             .map_err(|e| format!("bad wildcard '{value}': {e}"))?,
                     ),
                     _ => None,
