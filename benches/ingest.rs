@@ -20,8 +20,8 @@ use msgtrack::format::Field;
 use msgtrack::format::Zone;
 use msgtrack::ingest::{ReadOptions, RowFilter, read_paths};
 use msgtrack::report::imcea::{ImceaCollector, imcea_filter};
-use msgtrack::report::queries::QueryBook;
 use msgtrack::report::scan::scan_rows;
+use msgtrack::report::summary::queries::QueryBook;
 use msgtrack::report::summary::{CountRule, SummaryCollector, SummaryOptions};
 
 const FEW: [Field; 5] = [

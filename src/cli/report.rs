@@ -10,8 +10,8 @@ use msgtrack::directory::{Directory, Snapshot};
 use msgtrack::format::Zone;
 use msgtrack::report::anonymize::Anonymizer;
 use msgtrack::report::imcea::{self, ImceaCollector, imcea_filter};
-use msgtrack::report::queries::QueryBook;
 use msgtrack::report::scan::{ScanSummary, scan_rows};
+use msgtrack::report::summary::queries::QueryBook;
 use msgtrack::report::summary::{CountRule, SummaryCollector, SummaryOptions};
 use msgtrack::report::{anonymize_report, render, window};
 

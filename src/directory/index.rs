@@ -289,21 +289,6 @@ impl Directory {
         self.snapshot.default_domain()
     }
 
-    /// Recipients whose name resembles the last `cn=` of a stale legacyExchangeDN: who most
-    /// likely needs it as an X500 proxy (the best-ranked guesses of
-    /// [`guess_owner`](super::owner::guess_owner)).
-    pub fn owner_candidates(&self, dn: &str) -> Vec<ObjectId> {
-        let guesses = super::owner::guess_owner(self, dn);
-        let best = guesses.first().map(|g| g.confidence);
-        guesses
-            .iter()
-            .filter(|g| {
-                Some(g.confidence) == best || g.confidence <= super::owner::Confidence::Medium
-            })
-            .map(|g| g.id)
-            .collect()
-    }
-
     /// How many recipients the snapshot holds.
     pub fn len(&self) -> usize {
         self.snapshot.recipients.len()

@@ -178,6 +178,18 @@ pub fn guess_owner(directory: &Directory, dn: &str) -> Vec<OwnerGuess> {
     found
 }
 
+/// Recipients whose name resembles the last `cn=` of a stale legacyExchangeDN: who most
+/// likely needs it as an X500 proxy (the best-ranked guesses of [`guess_owner`]).
+pub fn owner_candidates(directory: &Directory, dn: &str) -> Vec<ObjectId> {
+    let guesses = guess_owner(directory, dn);
+    let best = guesses.first().map(|g| g.confidence);
+    guesses
+        .iter()
+        .filter(|g| Some(g.confidence) == best || g.confidence <= Confidence::Medium)
+        .map(|g| g.id)
+        .collect()
+}
+
 /// The Exchange shell line that adds a DN as an X500 proxy to a recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct X500Fix {

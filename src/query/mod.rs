@@ -11,6 +11,7 @@
 pub mod ast;
 pub mod cmdlet;
 pub mod compile;
+pub mod display;
 pub mod in_memory;
 pub mod output;
 pub mod parse;

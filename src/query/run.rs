@@ -336,7 +336,7 @@ fn apply(stage: &Stage, answer: &mut Answer, ctx: &Context) -> Result<(), RunErr
                 let height = keys.height();
                 (keys, vec![1; height])
             };
-            let cells = super::output::columns(&keys, ctx.zone)?;
+            let cells = super::display::columns(&keys, ctx.zone)?;
             let mut order: Vec<String> = Vec::new();
             let mut counts: std::collections::HashMap<String, u32> =
                 std::collections::HashMap::new();

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::reason::Reason;
 use crate::directory::index::{ExMatch, Member, ObjectId};
+use crate::directory::owner::owner_candidates;
 use crate::directory::{Directory, Kind, Lookup, parse_count, parse_size, strip_smtp_prefix};
 use crate::format::imcea;
 use crate::format::status::text;
@@ -276,9 +277,7 @@ impl Run<'_> {
             }
             Lookup::NotFound => match &unwrapped {
                 Some(dec) if dec.kind.eq_ignore_ascii_case("EX") => {
-                    let candidates: Vec<String> = self
-                        .d
-                        .owner_candidates(&dec.address)
+                    let candidates: Vec<String> = owner_candidates(self.d, &dec.address)
                         .into_iter()
                         .map(|id| self.d.label(id))
                         .collect();

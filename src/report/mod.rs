@@ -6,7 +6,7 @@
 pub mod anonymize;
 pub mod imcea;
 pub mod intern;
-pub mod queries;
+
 pub mod render;
 pub mod scan;
 pub mod summary;

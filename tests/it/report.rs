@@ -11,8 +11,8 @@ use msgtrack::directory::{Directory, Snapshot};
 use msgtrack::format::Zone;
 use msgtrack::ingest::RowFilter;
 use msgtrack::report::imcea::{ImceaCollector, ImceaFinding, imcea_filter};
-use msgtrack::report::queries::QueryBook;
 use msgtrack::report::scan::scan_rows;
+use msgtrack::report::summary::queries::QueryBook;
 use msgtrack::report::summary::{CountRule, SummaryCollector, SummaryOptions};
 use msgtrack::report::{render, table::Report};
 

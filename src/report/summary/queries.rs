@@ -1,7 +1,7 @@
 //! `--show-queries`: for each table of the summary, the `msgtrack query --sql` command line
 //! that reproduces its numbers from the same folders and time window.
 
-use super::summary::CountRule;
+use super::rules::CountRule;
 use crate::escape::shell::posix as shell_quote;
 use crate::format::time::format_timestamp_ms;
 

@@ -1,0 +1,116 @@
+//! A frame's values as PowerShell shows them, shared by the printers and by Group-Object
+//! (which names its groups by the same text): a [`Cell`] per value, times in the query's zone.
+
+use chrono::DateTime;
+use polars::prelude::*;
+use serde_json::{Value as Json, json};
+
+use crate::format::Zone;
+use crate::format::{Field, FieldKind};
+use crate::frame::access;
+
+/// One value of one row.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub enum Cell {
+    Null,
+    Text(String),
+    Int(i64),
+    List(Vec<String>),
+    Pairs(Vec<(String, String)>),
+}
+
+impl Cell {
+    /// As Format-Table shows it: text as is, lists as `{a, b}`, EventData as `{[K, V], …}`.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Text(t) => t.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::List(items) => format!("{{{}}}", items.join(", ")),
+            Cell::Pairs(pairs) => format!(
+                "{{{}}}",
+                pairs
+                    .iter()
+                    .map(|(k, v)| format!("[{k}, {v}]"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// As a CSV cell: lists joined with `;`, EventData as `K=V;…`.
+    pub fn csv(&self) -> String {
+        match self {
+            Cell::List(items) => items.join(";"),
+            Cell::Pairs(pairs) => pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(";"),
+            other => other.display(),
+        }
+    }
+
+    /// As a JSON value: lists as arrays, EventData as `{Key, Value}` objects.
+    pub fn json(&self) -> Json {
+        match self {
+            Cell::Null => Json::Null,
+            Cell::Text(t) => Json::String(t.clone()),
+            Cell::Int(n) => json!(n),
+            Cell::List(items) => json!(items),
+            Cell::Pairs(pairs) => Json::Array(
+                pairs
+                    .iter()
+                    .map(|(k, v)| json!({"Key": k, "Value": v}))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// The columns of a frame as cells, by name.
+pub fn columns(df: &DataFrame, zone: Zone) -> PolarsResult<Vec<(String, Vec<Cell>)>> {
+    let mut out = Vec::new();
+    for column in df.columns() {
+        let name = column.name().to_string();
+        let known = Field::from_name(&name).filter(|c| {
+            crate::frame::schema::dtype(*c) == *column.dtype() || c.kind() == FieldKind::Category
+        });
+        let cells: Vec<Cell> = match (known.map(|c| c.kind()), column.dtype()) {
+            (Some(FieldKind::Timestamp), _) => access::timestamps_ms(df)?
+                .into_iter()
+                .map(|ms| {
+                    DateTime::from_timestamp_millis(ms)
+                        .map_or(Cell::Null, |t| Cell::Text(zone.format(t)))
+                })
+                .collect(),
+            (Some(FieldKind::TextList), _) => {
+                access::string_lists(df, known.unwrap_or(Field::Recipients))?
+                    .into_iter()
+                    .map(Cell::List)
+                    .collect()
+            }
+            (Some(FieldKind::KeyValueList), _) => access::event_data(df)?
+                .into_iter()
+                .map(Cell::Pairs)
+                .collect(),
+            (_, dtype) if dtype.is_integer() => column
+                .as_materialized_series()
+                .cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .map(|v| v.map_or(Cell::Null, Cell::Int))
+                .collect(),
+            _ => column
+                .as_materialized_series()
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.map_or(Cell::Null, |s| Cell::Text(s.to_string())))
+                .collect(),
+        };
+        out.push((name, cells));
+    }
+    Ok(out)
+}

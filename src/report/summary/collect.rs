@@ -1,0 +1,259 @@
+//! The fold: every row read adds to its message's state and to its server's coverage.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::rules::SummaryOptions;
+use crate::format::EventId;
+use crate::format::status::Status;
+use crate::report::intern::{Interner, Text, VecMap, VecSet};
+use crate::report::scan::ReportRow;
+
+/// Everything known about one message, gathered over all its rows.
+#[derive(Debug, Default)]
+pub(super) struct Msg {
+    pub(super) id: String,
+    pub(super) received_ms: Option<i64>,
+    pub(super) sender: Text,
+    pub(super) return_path: Text,
+    pub(super) bytes: i64,
+    pub(super) directionality: Text,
+    pub(super) recipients: VecSet,
+    pub(super) delivered: VecMap<i64>,
+    pub(super) sent: VecMap<i64>,
+    pub(super) failed: VecMap<Text>,
+    pub(super) deferred: VecMap<Text>,
+    pub(super) expanded: VecSet,
+    pub(super) redirected: VecSet,
+    pub(super) receive_connectors: VecSet,
+    pub(super) send_connectors: VecSet,
+    /// Per server: first arrival and last hand-off.
+    pub(super) per_server: VecMap<Span>,
+}
+
+/// How well one server's logs cover the period.
+#[derive(Debug, Default)]
+pub(super) struct Coverage {
+    pub(super) first_ms: i64,
+    pub(super) last_ms: i64,
+    pub(super) rows: u64,
+    pub(super) hours: BTreeSet<i64>,
+}
+
+/// Collects the summary row by row.
+pub struct SummaryCollector {
+    pub(super) options: SummaryOptions,
+    pub(super) messages: HashMap<String, Msg>,
+    pub(super) coverage: BTreeMap<String, Coverage>,
+    strings: Interner,
+    /// Reused buffers for lower-cased keys.
+    key: String,
+    scratch: String,
+}
+
+/// `s` in lower case, written into `buf` unless it already is (no allocation per row).
+fn lower_in<'b>(buf: &'b mut String, s: &'b str) -> &'b str {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return s;
+    }
+    buf.clear();
+    if s.is_ascii() {
+        buf.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        buf.extend(s.chars().flat_map(char::to_lowercase));
+    }
+    buf
+}
+
+fn keep_earliest(map: &mut VecMap<i64>, strings: &mut Interner, key: &str, t: i64) {
+    match map.get_mut(key) {
+        Some(e) => *e = (*e).min(t),
+        None => {
+            map.insert(strings.get(key), t);
+        }
+    }
+}
+
+/// On one server: a message's first arrival and last hand-off.
+pub(super) type Span = (Option<i64>, Option<i64>);
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// True for an address of Exchange's own traffic: health and system mailboxes, the
+/// Microsoft Exchange recipient, federation, migration and test mailboxes.
+pub fn is_system_address(address: &str) -> bool {
+    let local = address.split('@').next().unwrap_or("").to_ascii_lowercase();
+    [
+        "healthmailbox",
+        "systemmailbox",
+        "microsoftexchange",
+        "federatedemail",
+        "migration.",
+        "extest_",
+        "discoverysearchmailbox",
+    ]
+    .iter()
+    .any(|p| local.starts_with(p))
+}
+
+fn is_null_sender(sender: &str, return_path: &str) -> bool {
+    let s = sender.trim();
+    s.is_empty() || s == "<>" || return_path.trim() == "<>"
+}
+
+/// The domain of an already lower-cased address.
+pub(super) fn domain_of(address: &str) -> &str {
+    address.rsplit_once('@').map_or("(none)", |(_, d)| d)
+}
+
+impl SummaryCollector {
+    /// A collector for a report with `options`.
+    pub fn new(options: SummaryOptions) -> SummaryCollector {
+        SummaryCollector {
+            options,
+            messages: HashMap::new(),
+            coverage: BTreeMap::new(),
+            strings: Interner::default(),
+            key: String::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Looks at one row.
+    pub fn add(&mut self, row: &ReportRow<'_>) {
+        let cov = match self.coverage.get_mut(row.server) {
+            Some(cov) => cov,
+            None => self
+                .coverage
+                .entry(row.server.to_string())
+                .or_insert_with(|| Coverage {
+                    first_ms: i64::MAX,
+                    last_ms: i64::MIN,
+                    ..Coverage::default()
+                }),
+        };
+        cov.first_ms = cov.first_ms.min(row.timestamp_ms);
+        cov.last_ms = cov.last_ms.max(row.timestamp_ms);
+        cov.rows += 1;
+        cov.hours.insert(row.timestamp_ms.div_euclid(3_600_000));
+        if row.message_id.is_empty() {
+            return;
+        }
+        let key = lower_in(&mut self.key, row.message_id);
+        let m = match self.messages.get_mut(key) {
+            Some(m) => m,
+            None => self.messages.entry(key.to_string()).or_insert_with(|| Msg {
+                id: row.message_id.to_string(),
+                ..Msg::default()
+            }),
+        };
+        let buf = &mut self.scratch;
+        let strings = &mut self.strings;
+        if m.sender.is_empty() && !row.sender.is_empty() && !row.is(&[EventId::Dsn]) {
+            m.sender = strings.get(lower_in(buf, row.sender));
+        }
+        if m.return_path.is_empty() && !row.return_path.is_empty() {
+            m.return_path = strings.get(row.return_path);
+        }
+        let t = row.timestamp_ms;
+        match row.event {
+            EventId::Receive | EventId::Submit => {
+                if m.received_ms.is_none_or(|r| t < r) {
+                    m.received_ms = Some(t);
+                    if !row.directionality.is_empty() {
+                        m.directionality = strings.get(row.directionality);
+                    }
+                }
+                if row.event == EventId::Receive {
+                    for r in row.recipients {
+                        m.recipients.insert_str(strings, lower_in(buf, r));
+                    }
+                    if row.source.eq_ignore_ascii_case("SMTP") && !row.connector_id.is_empty() {
+                        m.receive_connectors.insert_str(strings, row.connector_id);
+                    }
+                }
+                if let Some(b) = row.total_bytes {
+                    m.bytes = m.bytes.max(b);
+                }
+                let s = m.per_server.get_or_default(strings, row.server);
+                s.0 = Some(s.0.map_or(t, |x| x.min(t)));
+            }
+            EventId::Deliver => {
+                for r in row.recipients {
+                    keep_earliest(&mut m.delivered, strings, lower_in(buf, r), t);
+                }
+                let s = m.per_server.get_or_default(strings, row.server);
+                s.1 = Some(s.1.map_or(t, |x| x.max(t)));
+            }
+            EventId::Send | EventId::SendExternal => {
+                let external = row.event == EventId::SendExternal
+                    || (row.source.eq_ignore_ascii_case("SMTP")
+                        && !row.connector_id.starts_with("Intra-Organization")
+                        && !contains_ignore_ascii_case(row.connector_id, "inbound")
+                        && !row.directionality.eq_ignore_ascii_case("Incoming"));
+                if external {
+                    for r in row.recipients {
+                        keep_earliest(&mut m.sent, strings, lower_in(buf, r), t);
+                    }
+                }
+                if row.event == EventId::Send && !row.connector_id.is_empty() {
+                    m.send_connectors.insert_str(strings, row.connector_id);
+                }
+                let s = m.per_server.get_or_default(strings, row.server);
+                s.1 = Some(s.1.map_or(t, |x| x.max(t)));
+            }
+            EventId::Fail => {
+                for (i, r) in row.recipients.iter().enumerate() {
+                    let r = lower_in(buf, r);
+                    if !m.failed.contains_key(r) {
+                        let line = Status::parse(row.status_of(i)).line();
+                        m.failed.insert(strings.get(r), strings.get(&line));
+                    }
+                }
+            }
+            EventId::Defer => {
+                for (i, r) in row.recipients.iter().enumerate() {
+                    let r = lower_in(buf, r);
+                    if m.deferred.contains_key(r) {
+                        continue;
+                    }
+                    let status = Status::parse(row.status_of(i));
+                    let reason = if !row.source_context.is_empty()
+                        && !row.source_context.contains(';')
+                        && row.source_context.len() < 60
+                    {
+                        format!("{} ({})", row.source_context, status.line())
+                    } else {
+                        status.line()
+                    };
+                    m.deferred.insert(strings.get(r), strings.get(&reason));
+                }
+            }
+            EventId::Expand => {
+                if !row.related.is_empty() {
+                    m.expanded.insert_str(strings, lower_in(buf, row.related));
+                }
+            }
+            EventId::Redirect => {
+                for r in row.recipients {
+                    m.redirected.insert_str(strings, lower_in(buf, r));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Health, system and journal traffic, and the null sender (`--exclude-noise`).
+pub(super) fn is_noise(m: &Msg) -> bool {
+    is_null_sender(&m.sender, &m.return_path)
+        || is_system_address(&m.sender)
+        || (!m.recipients.is_empty()
+            && m.recipients.iter().all(|r| {
+                is_system_address(r) || r.split('@').next().unwrap_or("").contains("journal")
+            }))
+}

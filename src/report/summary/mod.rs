@@ -1,0 +1,143 @@
+//! `msgtrack report summary`: the day at a glance, as pflogsumm gives Postfix admins —
+//! totals, volume over time, directions and connectors, top senders/recipients/domains,
+//! failures by enhanced status code, deferrals, distribution-group use, latency, and how
+//! well each server's logs cover the period.
+//!
+//! Counting: a message is one Message-ID, however many servers logged it. Per message, a
+//! total counts the messages with at least one such event; per recipient, it counts distinct
+//! (message, recipient) pairs. Every table states its rule.
+
+mod collect;
+mod connectors;
+mod coverage;
+mod failures;
+mod groups;
+mod latency;
+pub mod queries;
+mod rules;
+mod tables;
+mod tops;
+mod totals;
+mod volume;
+
+pub use collect::{SummaryCollector, is_system_address};
+pub use latency::percentile;
+pub use rules::{CountRule, SummaryOptions};
+
+use super::table::{Report, Section};
+use collect::Msg;
+use queries::QueryBook;
+
+/// The messages a report counts (noise left out when asked), in a fixed order so that
+/// examples and ties come out the same on every run, and the rule they are counted by.
+struct View<'a> {
+    messages: Vec<&'a Msg>,
+    options: &'a SummaryOptions,
+}
+
+impl View<'_> {
+    fn rule(&self) -> CountRule {
+        self.options.count
+    }
+
+    /// A count under the rule: 1 per message with any, or the number of recipients.
+    fn n(&self, k: usize) -> u64 {
+        match self.rule() {
+            CountRule::PerMessage => u64::from(k > 0),
+            CountRule::PerRecipient => k as u64,
+        }
+    }
+
+    /// What one received message counts for: 1, or its recipients.
+    fn received_k(&self, m: &Msg) -> u64 {
+        match self.rule() {
+            CountRule::PerMessage => u64::from(m.received_ms.is_some()),
+            CountRule::PerRecipient => m.recipients.len() as u64,
+        }
+    }
+}
+
+impl SummaryCollector {
+    /// Builds the report.
+    pub fn finish(&self, book: &QueryBook) -> Report {
+        let o = &self.options;
+        let rule = o.count;
+        let mut excluded = 0usize;
+        let mut messages: Vec<&Msg> = self
+            .messages
+            .values()
+            .filter(|m| {
+                let drop = o.exclude_noise && collect::is_noise(m);
+                excluded += usize::from(drop);
+                !drop
+            })
+            .collect();
+        messages.sort_by(|a, b| {
+            a.received_ms
+                .cmp(&b.received_ms)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let v = View {
+            messages,
+            options: o,
+        };
+        let mut notes = vec![format!("Counting rule: {}.", rule.rule())];
+        if o.exclude_noise {
+            notes.push(format!(
+                "{excluded} noise messages left out (health and system mailboxes, journal, null sender)."
+            ));
+        }
+        let totals = totals::totals(&v, book);
+        let (hourly, daily) = volume::volume(&v, book);
+        let (directions, receive_connectors, send_connectors) = connectors::connectors(&v, book);
+        let tops = tops::tops(&v, book);
+        let failures = failures::failures(&v, book);
+        let deferrals = failures::deferrals(&v);
+        let group_table = groups::groups(&v, book);
+        let (latency, distribution) = latency::latency(&v);
+        let coverage = coverage::coverage(&self.coverage, o);
+        let mut connectors = vec![directions, receive_connectors, send_connectors];
+        connectors.retain(|t| !t.rows.is_empty() || t.key == "directionality");
+        Report {
+            title: "Message tracking summary".into(),
+            notes,
+            sections: vec![
+                Section {
+                    title: "Totals".into(),
+                    tables: vec![totals],
+                },
+                Section {
+                    title: "Volume".into(),
+                    tables: vec![hourly, daily],
+                },
+                Section {
+                    title: "Directions and connectors".into(),
+                    tables: connectors,
+                },
+                Section {
+                    title: "Top senders, recipients and domains".into(),
+                    tables: tops,
+                },
+                Section {
+                    title: "Failures and deferrals".into(),
+                    tables: vec![failures, deferrals],
+                },
+                Section {
+                    title: "Distribution groups".into(),
+                    tables: vec![group_table],
+                },
+                Section {
+                    title: "Latency".into(),
+                    tables: vec![latency, distribution],
+                },
+                Section {
+                    title: "Coverage".into(),
+                    tables: vec![coverage],
+                },
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
