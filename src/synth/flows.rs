@@ -77,7 +77,7 @@ impl Gen {
 
     pub fn guid(&mut self) -> String {
         let (high, low) = (self.rng.u64(..), self.rng.u64(..));
-        super::rows::guid_text(high, low)
+        super::ids::guid_text(high, low)
     }
 
     fn internal_id(&mut self, server: usize) -> String {

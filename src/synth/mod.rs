@@ -8,6 +8,7 @@
 pub mod day;
 pub mod files;
 pub mod flows;
+pub mod ids;
 pub mod org;
 pub mod rows;
 

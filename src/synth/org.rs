@@ -177,7 +177,7 @@ fn guid_from(seed: &str, salt: u32) -> String {
         }
         *word = h;
     }
-    super::rows::guid_text(words[0], words[1])
+    super::ids::guid_text(words[0], words[1])
 }
 
 /// The legacyExchangeDN Exchange gives a mailbox created today (`cn=<32 hex>-<alias>`).

@@ -7,6 +7,7 @@
 //! * [`views`]: drawing, a pure function of the state;
 //! * [`run`]: the terminal and the event loop (loading gauge, ticks, restore on exit).
 
+pub mod bindings;
 pub mod data;
 pub mod filter_bar;
 pub mod keys;

@@ -637,7 +637,7 @@ impl App {
                     (*scroll as i64 + n).clamp(0, lines.len().saturating_sub(1) as i64) as usize
             }
             Some(Overlay::Help { scroll }) => {
-                let last = super::keys::BINDINGS.len().saturating_sub(1) as i64;
+                let last = super::bindings::BINDINGS.len().saturating_sub(1) as i64;
                 *scroll = (*scroll as i64 + n).clamp(0, last) as usize
             }
             _ => {}

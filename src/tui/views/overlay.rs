@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::selected_style;
-use crate::tui::keys::BINDINGS;
+use crate::tui::bindings::BINDINGS;
 use crate::tui::state::{App, Overlay};
 
 /// A rectangle `percent_x` × `percent_y` of `area`, centred.
