@@ -6,83 +6,18 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+mod line_edit;
+mod overlays;
+mod view;
+
+pub use line_edit::{Edit, LineEdit};
+
 use super::data::LogData;
-use super::filter_bar::{FilterError, apply as apply_filter};
+use super::filter_bar::FilterError;
 use crate::directory::{Directory, Snapshot};
 use crate::format::Field;
 use crate::format::Zone;
-use crate::query::compile::Context;
 use crate::query::saved::{SavedQuery, load_folder};
-use crate::replay::{self, render};
-
-/// A one-line text input with a cursor (a char index).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LineEdit {
-    pub text: String,
-    pub cursor: usize,
-}
-
-impl LineEdit {
-    fn byte(&self, char_index: usize) -> usize {
-        self.text
-            .char_indices()
-            .nth(char_index)
-            .map_or(self.text.len(), |(i, _)| i)
-    }
-
-    /// Replaces the text and puts the cursor at its end.
-    pub fn set(&mut self, text: &str) {
-        self.text = text.to_string();
-        self.cursor = text.chars().count();
-    }
-
-    fn insert(&mut self, c: char) {
-        let at = self.byte(self.cursor);
-        self.text.insert(at, c);
-        self.cursor += 1;
-    }
-
-    fn backspace(&mut self) {
-        if self.cursor > 0 {
-            self.cursor -= 1;
-            let at = self.byte(self.cursor);
-            self.text.remove(at);
-        }
-    }
-
-    fn delete(&mut self) {
-        if self.cursor < self.text.chars().count() {
-            let at = self.byte(self.cursor);
-            self.text.remove(at);
-        }
-    }
-
-    fn edit(&mut self, edit: Edit) {
-        match edit {
-            Edit::Insert(c) => self.insert(c),
-            Edit::Backspace => self.backspace(),
-            Edit::Delete => self.delete(),
-            Edit::Left => self.cursor = self.cursor.saturating_sub(1),
-            Edit::Right => self.cursor = (self.cursor + 1).min(self.text.chars().count()),
-            Edit::Home => self.cursor = 0,
-            Edit::End => self.cursor = self.text.chars().count(),
-            Edit::Clear => self.set(""),
-        }
-    }
-}
-
-/// A change to a text input.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Edit {
-    Insert(char),
-    Backspace,
-    Delete,
-    Left,
-    Right,
-    Home,
-    End,
-    Clear,
-}
 
 /// Where typed keys go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,176 +259,13 @@ impl App {
         self.view.get(self.selected).map(|r| *r as usize)
     }
 
-    fn context(&self) -> Context {
-        Context {
-            now: self.now,
-            zone: self.zone,
-        }
-    }
-
-    /// Re-runs the filter text as typed; on success the view follows it.
-    fn run_filter(&mut self) {
-        self.filter_error = self.filter_with(self.filter.text.clone()).err();
-    }
-
-    /// Makes `text` the applied filter and rebuilds the view; on an error nothing changes.
-    fn filter_with(&mut self, text: String) -> Result<(), FilterError> {
-        let filtered = apply_filter(&self.data, &text, &self.context(), self.snapshot.as_ref())?;
-        self.filtered = filtered.rows;
-        self.notes = filtered.notes;
-        if self.filtered.is_empty() && text.to_ascii_lowercase().contains("get-date") {
-            self.notes.push(format!(
-                "(Get-Date) is {}; logs from another day need `msgtrack tui --now TIME`",
-                self.zone.format_ms(self.now.timestamp_millis())
-            ));
-        }
-        self.applied_filter = text;
-        self.rebuild_view();
-        Ok(())
-    }
-
-    /// Applies the zoom to the filtered rows, keeping the selected row when it stays.
-    fn rebuild_view(&mut self) {
-        self.view_version += 1;
-        let keep = self.selected_row();
-        self.view = match self.zoom {
-            None => self.filtered.clone(),
-            Some((from, to)) => self
-                .filtered
-                .iter()
-                .copied()
-                .filter(|r| {
-                    let t = self.data.times[*r as usize];
-                    t >= from && t < to
-                })
-                .collect(),
-        };
-        self.selected = keep
-            .and_then(|k| self.view.iter().position(|r| *r as usize == k))
-            .unwrap_or(0);
-        self.offset = self.offset.min(self.selected);
-    }
-
-    fn page(&self) -> usize {
+    pub(super) fn page(&self) -> usize {
         usize::from(self.hits.table.3.max(1))
     }
 
-    fn move_to(&mut self, index: i64) {
+    pub(super) fn move_to(&mut self, index: i64) {
         let last = self.view.len().saturating_sub(1) as i64;
         self.selected = index.clamp(0, last.max(0)) as usize;
-    }
-
-    /// The text of the selected message's journey or explanation.
-    fn message_text(&mut self, explain: bool) {
-        let Some(row) = self.selected_row() else {
-            self.status = "no row selected".into();
-            return;
-        };
-        let id = self.data.cell(row, Field::MessageId, &self.zone);
-        if id.is_empty() {
-            self.status = "this row has no Message-ID, so it has no journey".into();
-            return;
-        }
-        let rows = match replay::load(&self.data.paths, &id) {
-            Ok(rows) => rows,
-            Err(e) => {
-                self.status = format!("could not read the message's rows: {e}");
-                return;
-            }
-        };
-        let (title, text) = if explain {
-            let explanation = replay::explain(&rows.events, self.directory.as_ref());
-            let mut text = render::explanation_text(&explanation);
-            if self.directory.is_none() {
-                text = format!(
-                    "(no --directory snapshot: reasons are inferred from the log alone)\n\n{text}"
-                );
-            }
-            (format!("Explain {id}"), text)
-        } else {
-            let journey = replay::trail(&rows);
-            (
-                format!("Journey {id}"),
-                render::journey_text(&journey, self.zone),
-            )
-        };
-        self.overlay = Some(Overlay::Text {
-            title,
-            lines: text.lines().map(str::to_string).collect(),
-            scroll: 0,
-        });
-    }
-
-    fn search_from(&mut self, forward: bool) {
-        let needle = self.search.text.to_lowercase();
-        if needle.is_empty() || self.view.is_empty() {
-            return;
-        }
-        let columns = self.shown_columns();
-        let n = self.view.len();
-        for step in 1..=n {
-            let i = if forward {
-                (self.selected + step) % n
-            } else {
-                (self.selected + n - step % n) % n
-            };
-            let row = self.view[i] as usize;
-            let hit = columns.iter().any(|c| {
-                self.data
-                    .cell(row, *c, &self.zone)
-                    .to_lowercase()
-                    .contains(&needle)
-            });
-            if hit {
-                self.selected = i;
-                self.status = format!("/{}: row {} of {}", self.search.text, i + 1, n);
-                return;
-            }
-        }
-        self.status = format!("/{}: not found in the shown columns", self.search.text);
-    }
-
-    /// Writes the view (shown columns) to a CSV file in the current folder.
-    fn export(&mut self) {
-        let name = format!("msgtrack-view-{}.csv", Utc::now().format("%Y%m%d-%H%M%S"));
-        self.status = match self.write_csv(std::path::Path::new(&name)) {
-            Ok(()) => format!("exported {} rows to {name}", self.view.len()),
-            Err(e) => format!("export failed: {e}"),
-        };
-    }
-
-    /// Writes the view's shown columns to `path`.
-    pub fn write_csv(&self, path: &std::path::Path) -> Result<(), csv::Error> {
-        let columns = self.shown_columns();
-        let mut w = csv::Writer::from_path(path)?;
-        w.write_record(columns.iter().map(|c| c.name()))?;
-        for row in &self.view {
-            w.write_record(
-                columns
-                    .iter()
-                    .map(|c| self.data.cell(*row as usize, *c, &self.zone)),
-            )?;
-        }
-        w.flush()?;
-        Ok(())
-    }
-
-    fn follow_tick(&mut self) {
-        let at_end = self.selected + 1 >= self.view.len();
-        match self.data.refresh() {
-            Ok(0) => {}
-            Ok(added) => {
-                // The applied filter, not what may be half-typed in the bar.
-                self.status = match self.filter_with(self.applied_filter.clone()) {
-                    Ok(()) => format!("follow: {added} new rows"),
-                    Err(e) => format!("follow: {added} new rows; the filter failed: {}", e.message),
-                };
-                if at_end {
-                    self.selected = self.view.len().saturating_sub(1);
-                }
-            }
-            Err(e) => self.status = format!("follow: {e}"),
-        }
     }
 
     /// Carries out one action.
@@ -620,63 +392,6 @@ impl App {
                     self.follow_tick();
                 }
             }
-        }
-    }
-
-    fn overlay_move(&mut self, n: i64) {
-        let columns = self.columns.len();
-        match &mut self.overlay {
-            Some(Overlay::Columns { cursor }) => {
-                *cursor = (*cursor as i64 + n).clamp(0, columns as i64 - 1) as usize
-            }
-            Some(Overlay::Queries { cursor, items }) => {
-                *cursor = (*cursor as i64 + n).clamp(0, items.len() as i64 - 1) as usize
-            }
-            Some(Overlay::Text { scroll, lines, .. }) => {
-                *scroll =
-                    (*scroll as i64 + n).clamp(0, lines.len().saturating_sub(1) as i64) as usize
-            }
-            Some(Overlay::Help { scroll }) => {
-                let last = super::bindings::BINDINGS.len().saturating_sub(1) as i64;
-                *scroll = (*scroll as i64 + n).clamp(0, last) as usize
-            }
-            _ => {}
-        }
-    }
-
-    fn overlay_choose(&mut self) {
-        match self.overlay.clone() {
-            Some(Overlay::Columns { cursor }) => {
-                if let Some(entry) = self.columns.get_mut(cursor) {
-                    entry.1 = !entry.1;
-                }
-                if self.shown_columns().is_empty() {
-                    self.columns[cursor].1 = true;
-                    self.status = "the table needs at least one column".into();
-                }
-            }
-            Some(Overlay::Queries { cursor, items }) => {
-                if let Some(q) = items.get(cursor) {
-                    self.filter.set(&q.expression);
-                    self.overlay = None;
-                    self.run_filter();
-                    self.focus = if self.filter_error.is_some() {
-                        Focus::Filter
-                    } else {
-                        Focus::Table
-                    };
-                    self.status = format!("{}: {} rows", q.name, self.filtered.len());
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn overlay_reorder(&mut self, n: i64) {
-        if let Some(Overlay::Columns { cursor }) = &mut self.overlay {
-            let to = (*cursor as i64 + n).clamp(0, self.columns.len() as i64 - 1) as usize;
-            self.columns.swap(*cursor, to);
-            *cursor = to;
         }
     }
 
