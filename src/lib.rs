@@ -7,11 +7,11 @@
 //! samples and the benchmarks; [`directory`] models the recipient directory snapshot.
 
 pub mod directory;
-pub mod escape;
+pub(crate) mod escape;
 pub mod format;
 pub mod frame;
 pub mod ingest;
-pub mod pwsh;
+pub(crate) mod pwsh;
 pub mod query;
 pub mod replay;
 pub mod report;

@@ -12,10 +12,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub mod index;
+pub(crate) mod index;
 mod lenient;
-pub mod opath;
-pub mod owner;
+pub(crate) mod opath;
+pub(crate) mod owner;
 
 pub use index::{Directory, Kind, Lookup};
 

@@ -4,4 +4,4 @@
 //! whoever sent the mail. Before it reaches a shell line the admin may paste, it is quoted
 //! here ([`shell`]).
 
-pub mod shell;
+pub(crate) mod shell;

@@ -6,17 +6,17 @@
 //! `synth` writes with them.
 
 pub mod encode;
-pub mod event_id;
-pub mod field;
-pub mod header;
+pub(crate) mod event_id;
+pub(crate) mod field;
+pub(crate) mod header;
 pub mod imcea;
-pub mod list;
+pub(crate) mod list;
 pub mod names;
-pub mod record;
-pub mod split;
+pub(crate) mod record;
+pub(crate) mod split;
 pub mod status;
 pub mod time;
-pub mod zone;
+pub(crate) mod zone;
 
 pub use encode::LogWriter;
 pub use event_id::{EventClass, EventId};

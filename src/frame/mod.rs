@@ -3,4 +3,4 @@
 
 pub mod access;
 pub mod events;
-pub mod schema;
+pub(crate) mod schema;

@@ -17,13 +17,13 @@
 
 mod columns;
 mod decode;
-pub mod diagnostics;
-pub mod discover;
+pub(crate) mod diagnostics;
+pub(crate) mod discover;
 mod plan;
 mod prefetch;
-pub mod prefilter;
-pub mod read;
-pub mod scan;
+pub(crate) mod prefilter;
+pub(crate) mod read;
+pub(crate) mod scan;
 mod text;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};

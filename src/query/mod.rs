@@ -11,13 +11,13 @@
 pub mod ast;
 pub mod cmdlet;
 pub mod compile;
-pub mod display;
-pub mod in_memory;
+pub(crate) mod display;
+pub(crate) mod in_memory;
 pub mod output;
-pub mod parse;
+pub(crate) mod parse;
 pub mod run;
 pub mod saved;
 pub mod time;
-pub mod where_eval;
+pub(crate) mod where_eval;
 
 pub use parse::{QueryError, parse};

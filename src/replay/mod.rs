@@ -8,11 +8,11 @@
 //! forms are the serde shapes of [`trail::Journey`] and [`explain::Explanation`]).
 
 pub mod categorizer;
-pub mod explain;
+pub(crate) mod explain;
 pub mod message;
-pub mod reason;
+pub(crate) mod reason;
 pub mod render;
-pub mod trail;
+pub(crate) mod trail;
 
 pub use explain::{Explanation, explain};
 pub use message::{MessagePick, MessageRows, candidates, load};

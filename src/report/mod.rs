@@ -5,7 +5,7 @@
 
 pub mod anonymize;
 pub mod imcea;
-pub mod intern;
+pub(crate) mod intern;
 
 pub mod render;
 pub mod scan;

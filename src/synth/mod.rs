@@ -5,12 +5,12 @@
 //! shapes, [`flows`] the rows one message leaves on each server, [`day`] a day of traffic with
 //! every scenario, and [`files`] lays the rows out in hourly files per server.
 
-pub mod day;
-pub mod files;
-pub mod flows;
-pub mod ids;
-pub mod org;
-pub mod rows;
+pub(crate) mod day;
+pub(crate) mod files;
+pub(crate) mod flows;
+pub(crate) mod ids;
+pub(crate) mod org;
+pub(crate) mod rows;
 
 use std::path::Path;
 

@@ -7,11 +7,11 @@
 //! * [`views`]: drawing, a pure function of the state;
 //! * [`run`]: the terminal and the event loop (loading gauge, ticks, restore on exit).
 
-pub mod bindings;
-pub mod data;
-pub mod filter_bar;
+pub(crate) mod bindings;
+pub(crate) mod data;
+pub(crate) mod filter_bar;
 pub mod keys;
-pub mod run;
+pub(crate) mod run;
 pub mod state;
 pub mod views;
 
