@@ -21,11 +21,6 @@ pub struct FieldSpan {
 }
 
 impl FieldSpan {
-    /// The raw bytes of the field (still with `""` escapes when [`Self::has_escaped_quotes`]).
-    pub fn raw<'a>(&self, line: &'a [u8]) -> &'a [u8] {
-        &line[self.start as usize..self.end as usize]
-    }
-
     /// The field's text with CSV quoting undone.
     pub fn text<'a>(&self, line: &'a str) -> Cow<'a, str> {
         let raw = &line[self.start as usize..self.end as usize];

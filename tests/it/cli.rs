@@ -1,19 +1,10 @@
 //! The `msgtrack` binary as a user runs it.
 
-use std::process::Command;
-
-use crate::util::{real_logs_dir, sample_logs_dir};
-
-fn msgtrack(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::util::{msgtrack, real_logs_dir, sample_logs_dir};
 
 #[test]
 fn ingest_stats_on_sample_logs() {
-    let out = msgtrack(&["ingest", sample_logs_dir().to_str().unwrap(), "--stats"]);
+    let out = msgtrack(["ingest", sample_logs_dir().to_str().unwrap(), "--stats"]);
     assert!(
         out.status.success(),
         "{}",
@@ -96,7 +87,7 @@ fn help_has_examples_on_every_subcommand() {
 
 #[test]
 fn a_missing_path_exits_2_with_the_path_named() {
-    let out = msgtrack(&["ingest", "/no/such/logs"]);
+    let out = msgtrack(["ingest", "/no/such/logs"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),

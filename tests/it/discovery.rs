@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use msgtrack::format::names::LogPrefix;
 use msgtrack::ingest::{ServerSource, discover};
 
-use crate::util::{Dir, header_2016, read, row30};
+use msgtrack::format::Field;
+
+use crate::util::{Dir, header_2016, read, row};
 
 fn names(files: &[msgtrack::ingest::LogFile]) -> Vec<String> {
     files
@@ -54,11 +56,15 @@ fn a_file_named_explicitly_is_read_whatever_its_name_and_only_once() {
     let dir = Dir::new();
     let path = dir.write(
         "copy of log.txt",
-        format!("{}{}\r\n", header_2016(), row30(&[(8, "SEND")])),
+        format!("{}{}\r\n", header_2016(), row(&[(Field::EventId, "SEND")])),
     );
     let log = dir.write(
         "MSGTRK2026112010-1.LOG",
-        format!("{}{}\r\n", header_2016(), row30(&[(8, "RECEIVE")])),
+        format!(
+            "{}{}\r\n",
+            header_2016(),
+            row(&[(Field::EventId, "RECEIVE")])
+        ),
     );
     let files = discover(&[path.clone(), dir.path().to_path_buf(), log.clone()]).unwrap();
     assert_eq!(files.len(), 2, "the log named twice is read once");
@@ -73,14 +79,26 @@ fn server_comes_from_rows_else_from_the_folder() {
     let with_host = format!(
         "{}{}\r\n{}\r\n",
         header_2016(),
-        row30(&[(8, "RECEIVE"), (4, "ex01"), (2, "client.contoso.com")]),
-        row30(&[(8, "SEND"), (2, "EX01"), (4, "ex02.contoso.com")])
+        row(&[
+            (Field::EventId, "RECEIVE"),
+            (Field::ServerHostname, "ex01"),
+            (Field::ClientHostname, "client.contoso.com")
+        ]),
+        row(&[
+            (Field::EventId, "SEND"),
+            (Field::ClientHostname, "EX01"),
+            (Field::ServerHostname, "ex02.contoso.com")
+        ])
     );
     dir.write(
         "copies/EX01/TransportRoles/Logs/MessageTracking/MSGTRK2026112010-1.LOG",
         with_host,
     );
-    let no_host = format!("{}{}\r\n", header_2016(), row30(&[(8, "NOTIFYMAPI")]));
+    let no_host = format!(
+        "{}{}\r\n",
+        header_2016(),
+        row(&[(Field::EventId, "NOTIFYMAPI")])
+    );
     dir.write(
         "copies/MBX7/TransportRoles/Logs/MessageTracking/MSGTRKMS2026112010-1.LOG",
         no_host,

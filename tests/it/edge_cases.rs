@@ -5,15 +5,15 @@ use msgtrack::format::Layout;
 use msgtrack::frame::access;
 use msgtrack::ingest::{DiagnosticKind, ReadOptions, read_paths};
 
-use crate::util::{Dir, header_2016, lists, read_one, row30, strings};
+use crate::util::{Dir, header_2016, lists, read_one, row, strings};
 
 /// §9.1: a BOM before `#Software`, CRLF line ends; LF-only files read the same.
 #[test]
 fn r1_bom_crlf_and_lf_files_read_the_same() {
     let dir = Dir::new();
     let rows = [
-        row30(&[(8, "RECEIVE"), (7, "SMTP")]),
-        row30(&[(8, "SEND"), (7, "SMTP")]),
+        row(&[(Field::EventId, "RECEIVE"), (Field::Source, "SMTP")]),
+        row(&[(Field::EventId, "SEND"), (Field::Source, "SMTP")]),
     ];
     let crlf = format!("{}{}\r\n{}\r\n", header_2016(), rows[0], rows[1]);
     let lf = crlf.replace("\r\n", "\n").replace('\u{feff}', "");
@@ -77,11 +77,21 @@ fn r2_a_second_fields_line_remaps_later_rows() {
         "{}\n{}\n{}\n",
         fields27.join(","),
         Layout::Exchange2016.fields_header(),
-        row30(&[(8, "DELIVER"), (11, "netid-30"), (29, "15.02.1544.004")])
+        row(&[
+            (Field::EventId, "DELIVER"),
+            (Field::NetworkMessageId, "netid-30"),
+            (Field::SchemaVersion, "15.02.1544.004")
+        ])
     );
     let path = dir.write(
         "mixed.log",
-        format!("{text}{}\n", row30(&[(8, "SEND"), (11, "netid-30b")])),
+        format!(
+            "{text}{}\n",
+            row(&[
+                (Field::EventId, "SEND"),
+                (Field::NetworkMessageId, "netid-30b")
+            ])
+        ),
     );
     let ingest = read_one(&path);
     // Cut into many chunks, the rows after the new #Fields line still use it.
@@ -119,10 +129,10 @@ fn r2_a_second_fields_line_remaps_later_rows() {
 #[test]
 fn r3_field_quoting_and_literal_backslash_escapes() {
     let dir = Dir::new();
-    let row = row30(&[
-        (8, "RECEIVE"),
-        (18, r#""Re: ""Q4"", final, numbers""#),
-        (5, r"line1\r\nline2"),
+    let row = row(&[
+        (Field::EventId, "RECEIVE"),
+        (Field::MessageSubject, r#""Re: ""Q4"", final, numbers""#),
+        (Field::SourceContext, r"line1\r\nline2"),
     ]);
     let ingest = read_one(&dir.write("q.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
@@ -140,13 +150,22 @@ fn r3_field_quoting_and_literal_backslash_escapes() {
 #[test]
 fn r4_list_columns_split_scalar_columns_do_not() {
     let dir = Dir::new();
-    let row = row30(&[
-        (8, "FAIL"),
-        (12, "a@x.com;'o''brien@x.com';;b@x.com"),
-        (13, "'550 5.1.1 RESOLVER.ADR.RecipNotFound; not found';x;;y"),
-        (17, ";"),
-        (5, "08DB31CCA6F9082D;2023-04-02T14:45:54.240Z;0"),
-        (21, "2026-11-20T09:59:00.000Z;SRV=EX01.contoso.com:TOTAL=0"),
+    let row = row(&[
+        (Field::EventId, "FAIL"),
+        (Field::Recipients, "a@x.com;'o''brien@x.com';;b@x.com"),
+        (
+            Field::RecipientStatus,
+            "'550 5.1.1 RESOLVER.ADR.RecipNotFound; not found';x;;y",
+        ),
+        (Field::Reference, ";"),
+        (
+            Field::SourceContext,
+            "08DB31CCA6F9082D;2023-04-02T14:45:54.240Z;0",
+        ),
+        (
+            Field::MessageInfo,
+            "2026-11-20T09:59:00.000Z;SRV=EX01.contoso.com:TOTAL=0",
+        ),
     ]);
     let ingest = read_one(&dir.write("l.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
@@ -179,14 +198,14 @@ fn r4_list_columns_split_scalar_columns_do_not() {
 #[test]
 fn r5_expand_status_is_not_padded_to_the_recipients() {
     let dir = Dir::new();
-    let row = row30(&[
-        (8, "EXPAND"),
-        (12, "carol@contoso.com;bob@contoso.com"),
+    let row = row(&[
+        (Field::EventId, "EXPAND"),
+        (Field::Recipients, "carol@contoso.com;bob@contoso.com"),
         (
-            13,
+            Field::RecipientStatus,
             "'250 2.1.5 RESOLVER.GRP.Expanded; distribution list expanded'",
         ),
-        (16, "sales@contoso.com"),
+        (Field::RelatedRecipientAddress, "sales@contoso.com"),
     ]);
     let ingest = read_one(&dir.write("e.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(lists(&ingest, Field::Recipients)[0].len(), 2);
@@ -202,10 +221,19 @@ fn r5_expand_status_is_not_padded_to_the_recipients() {
 fn r6_internal_message_id_is_kept_as_text() {
     let dir = Dir::new();
     let rows = [
-        row30(&[(8, "SUBMIT")]),
-        row30(&[(8, "MODERATORAPPROVE"), (9, "0")]),
-        row30(&[(8, "PROCESSMEETINGMESSAGE"), (9, "<abc@contoso.com>")]),
-        row30(&[(8, "SEND"), (9, "27414776251025")]),
+        row(&[(Field::EventId, "SUBMIT")]),
+        row(&[
+            (Field::EventId, "MODERATORAPPROVE"),
+            (Field::InternalMessageId, "0"),
+        ]),
+        row(&[
+            (Field::EventId, "PROCESSMEETINGMESSAGE"),
+            (Field::InternalMessageId, "<abc@contoso.com>"),
+        ]),
+        row(&[
+            (Field::EventId, "SEND"),
+            (Field::InternalMessageId, "27414776251025"),
+        ]),
     ];
     let ingest = read_one(&dir.write(
         "i.log",
@@ -226,10 +254,10 @@ fn r6_internal_message_id_is_kept_as_text() {
 #[test]
 fn r7_custom_data_multimap() {
     let dir = Dir::new();
-    let row = row30(&[
-        (8, "DELIVER"),
+    let row = row(&[
+        (Field::EventId, "DELIVER"),
         (
-            26,
+            Field::EventData,
             r#""S:AMA=SUM|v=0;S:AMA=EV|engine=M;S:StoreObjectIds=AAAA==;S:P2RecipStat=0,005/2;I32:Count=3""#,
         ),
     ]);
@@ -262,7 +290,7 @@ fn r8_timestamps_with_any_fraction() {
         "2021-11-23T19:49:37.605Z",
         "2021-11-23T19:49:37.6050000Z",
     ] {
-        let mut r = row30(&[(8, "RECEIVE")]);
+        let mut r = row(&[(Field::EventId, "RECEIVE")]);
         r.replace_range(0..24, t);
         rows.push(r);
     }
@@ -277,7 +305,11 @@ fn r8_timestamps_with_any_fraction() {
 #[test]
 fn r9_ip_addresses_are_kept_verbatim() {
     let dir = Dir::new();
-    let row = row30(&[(1, "fe80::1234:5678:4321:1010%3"), (3, ""), (8, "RECEIVE")]);
+    let row = row(&[
+        (Field::ClientIp, "fe80::1234:5678:4321:1010%3"),
+        (Field::ServerIp, ""),
+        (Field::EventId, "RECEIVE"),
+    ]);
     let ingest = read_one(&dir.write("ip.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
         strings(&ingest, Field::ClientIp)[0].as_deref(),
@@ -290,7 +322,10 @@ fn r9_ip_addresses_are_kept_verbatim() {
 #[test]
 fn r10_unknown_event_and_source_names_are_kept() {
     let dir = Dir::new();
-    let row = row30(&[(7, "RESOLVER"), (8, "RECIPIENTINFO")]);
+    let row = row(&[
+        (Field::Source, "RESOLVER"),
+        (Field::EventId, "RECIPIENTINFO"),
+    ]);
     let ingest = read_one(&dir.write("u.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
         strings(&ingest, Field::EventId)[0].as_deref(),
@@ -307,8 +342,11 @@ fn r10_unknown_event_and_source_names_are_kept() {
 #[test]
 fn r11_incomplete_last_line_is_held_back() {
     let dir = Dir::new();
-    let complete = row30(&[(8, "RECEIVE")]);
-    let cut = &row30(&[(8, "SEND"), (18, "half written")])[..60];
+    let complete = row(&[(Field::EventId, "RECEIVE")]);
+    let cut = &row(&[
+        (Field::EventId, "SEND"),
+        (Field::MessageSubject, "half written"),
+    ])[..60];
     let ingest = read_one(&dir.write("live.log", format!("{}{complete}\r\n{cut}", header_2016())));
     assert_eq!(ingest.frame.height(), 1);
     assert_eq!(ingest.bad_lines(), 0);
@@ -329,8 +367,8 @@ fn r11_rows_appended_after_a_restart_use_the_existing_header() {
     let text = format!(
         "{}{}\r\n{}\r\n",
         header_2016(),
-        row30(&[(8, "RECEIVE")]),
-        row30(&[(8, "LOAD"), (7, "BOOTLOADER")])
+        row(&[(Field::EventId, "RECEIVE")]),
+        row(&[(Field::EventId, "LOAD"), (Field::Source, "BOOTLOADER")])
     );
     let ingest = read_one(&dir.write("restart.log", text));
     assert_eq!(strings(&ingest, Field::EventId)[1].as_deref(), Some("LOAD"));
@@ -341,7 +379,12 @@ fn r11_rows_appended_after_a_restart_use_the_existing_header() {
 #[test]
 fn r12_placeholder_values() {
     let dir = Dir::new();
-    let row = row30(&[(8, "SEND"), (18, "[Undisclosed]"), (19, ""), (20, "<>")]);
+    let row = row(&[
+        (Field::EventId, "SEND"),
+        (Field::MessageSubject, "[Undisclosed]"),
+        (Field::Sender, ""),
+        (Field::ReturnPath, "<>"),
+    ]);
     let ingest = read_one(&dir.write("p.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(
         strings(&ingest, Field::MessageSubject)[0].as_deref(),
@@ -358,11 +401,11 @@ fn r12_placeholder_values() {
 #[test]
 fn r13_damaged_values_are_not_fixed() {
     let dir = Dir::new();
-    let row = row30(&[
-        (8, "SEND"),
-        (12, "entadmin @ contoso1.net"),
-        (13, "250 2.1.5Recipient OK"),
-        (10, "no-brackets@x"),
+    let row = row(&[
+        (Field::EventId, "SEND"),
+        (Field::Recipients, "entadmin @ contoso1.net"),
+        (Field::RecipientStatus, "250 2.1.5Recipient OK"),
+        (Field::MessageId, "no-brackets@x"),
     ]);
     let ingest = read_one(&dir.write("d.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(

@@ -53,11 +53,11 @@ fn powershell_literal(text: &str) -> (String, &str) {
 #[test]
 fn imcea_fix_and_explain_lines_quote_what_the_sender_wrote() {
     let logs = hostile_logs();
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args(["report", "imcea", "--tz", "UTC"])
-        .arg(logs.path())
-        .output()
-        .unwrap();
+    let out = crate::util::msgtrack(
+        crate::util::Args::default()
+            .args(["report", "imcea", "--tz", "UTC"])
+            .arg(logs.path()),
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains(HOSTILE_DN), "{text}");
 
@@ -100,16 +100,13 @@ fn imcea_fix_and_explain_lines_quote_what_the_sender_wrote() {
 
 #[test]
 fn print_cmdlet_values_are_single_quoted() {
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args([
-            "query",
-            "Get-MessageTrackingLog -Sender \"a`$(calc)b@x.com\" -MessageSubject 'it''s \"$(x)\"'",
-            "--print-cmdlet",
-            "--tz",
-            "UTC",
-        ])
-        .output()
-        .unwrap();
+    let out = crate::util::msgtrack(crate::util::Args::default().args([
+        "query",
+        "Get-MessageTrackingLog -Sender \"a`$(calc)b@x.com\" -MessageSubject 'it''s \"$(x)\"'",
+        "--print-cmdlet",
+        "--tz",
+        "UTC",
+    ]));
     let line = String::from_utf8(out.stdout).unwrap();
     let sender = line.split_once("-Sender ").unwrap().1;
     let (value, rest) = powershell_literal(sender);

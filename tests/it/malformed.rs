@@ -5,25 +5,31 @@ use msgtrack::format::Field;
 use msgtrack::frame::access;
 use msgtrack::ingest::{DiagnosticKind, Severity};
 
-use crate::util::{Dir, header_2016, read_one, row30, strings};
+use crate::util::{Dir, header_2016, read_one, row, strings};
 
 fn good(event: &str) -> String {
-    row30(&[(8, event)])
+    row(&[(Field::EventId, event)])
 }
 
 #[test]
 fn each_kind_of_bad_line_is_named_and_good_rows_are_kept() {
     let dir = Dir::new();
     let lines = [
-        good("RECEIVE"),                                                   // line 6
-        good("SEND")[..40].to_string(),                                    // 7: cut short
-        row30(&[(8, "SEND"), (18, "\"never closed")]),                     // 8: unterminated quote
-        row30(&[(8, "SEND"), (18, "\"closed\"x")]), // 9: text after closing quote
+        good("RECEIVE"),                // line 6
+        good("SEND")[..40].to_string(), // 7: cut short
+        row(&[
+            (Field::EventId, "SEND"),
+            (Field::MessageSubject, "\"never closed"),
+        ]), // 8: unterminated quote
+        row(&[
+            (Field::EventId, "SEND"),
+            (Field::MessageSubject, "\"closed\"x"),
+        ]), // 9: text after closing quote
         good("SEND").replacen("2026-11-20T10", "2026-13-20T10", 1), // 10: month 13
         good("SEND").replacen("2026-11-20T10:00:00.000Z", "yesterday", 1), // 11
-        format!("{},extra", good("SEND")),          // 12: 31 fields
-        "# a comment someone added".to_string(),    // 13
-        good("DELIVER"),                            // 14
+        format!("{},extra", good("SEND")), // 12: 31 fields
+        "# a comment someone added".to_string(), // 13
+        good("DELIVER"),                // 14
     ];
     let path = dir.write(
         "bad.log",
@@ -88,7 +94,11 @@ fn invalid_utf8_is_decoded_lossily_with_a_warning_and_kept() {
     let mut bytes = header_2016().into_bytes();
     bytes.extend(good("RECEIVE").as_bytes());
     bytes.extend(b"\r\n");
-    let mut bad = row30(&[(8, "SEND"), (18, "Caf\u{e9}")]).into_bytes();
+    let mut bad = row(&[
+        (Field::EventId, "SEND"),
+        (Field::MessageSubject, "Caf\u{e9}"),
+    ])
+    .into_bytes();
     // Replace the UTF-8 "é" (C3 A9) by the Latin-1 byte E9 alone.
     let at = bad.windows(2).position(|w| w == [0xC3, 0xA9]).unwrap();
     bad.splice(at..at + 2, [0xE9]);
@@ -114,7 +124,11 @@ fn invalid_utf8_is_decoded_lossily_with_a_warning_and_kept() {
 #[test]
 fn a_non_number_in_total_bytes_keeps_the_row() {
     let dir = Dir::new();
-    let row = row30(&[(8, "SEND"), (14, "12kB"), (15, "2")]);
+    let row = row(&[
+        (Field::EventId, "SEND"),
+        (Field::TotalBytes, "12kB"),
+        (Field::RecipientCount, "2"),
+    ]);
     let ingest = read_one(&dir.write("n.log", format!("{}{row}\r\n", header_2016())));
     assert_eq!(ingest.frame.height(), 1);
     assert_eq!(

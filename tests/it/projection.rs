@@ -5,7 +5,7 @@ use msgtrack::format::Field;
 use msgtrack::frame::access;
 use msgtrack::ingest::{FieldCondition, FieldTest, ReadOptions, RowFilter, read_paths};
 
-use crate::util::{Dir, header_2016, lists, row30, sample_logs_dir, strings};
+use crate::util::{Dir, header_2016, lists, row, sample_logs_dir, strings};
 
 fn full() -> msgtrack::ingest::Ingest {
     read_paths(&[sample_logs_dir()], &ReadOptions::default()).unwrap()
@@ -118,8 +118,14 @@ fn pushed_recipient_time_and_subject_filters() {
 fn quoted_members_are_not_lost_by_the_raw_line_check() {
     let dir = Dir::new();
     let rows = [
-        row30(&[(8, "DELIVER"), (12, "a@x.com;'o''brien@x.com'")]),
-        row30(&[(8, "DELIVER"), (12, "obrien@x.com")]),
+        row(&[
+            (Field::EventId, "DELIVER"),
+            (Field::Recipients, "a@x.com;'o''brien@x.com'"),
+        ]),
+        row(&[
+            (Field::EventId, "DELIVER"),
+            (Field::Recipients, "obrien@x.com"),
+        ]),
     ];
     let path = dir.write(
         "q.log",

@@ -2,63 +2,64 @@
 //! and the documented IMCEAEX line on the sample.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::util::{Dir, header_2016, row30, sample_logs_dir};
+use msgtrack::format::Field;
+
+use crate::util::{Dir, header_2016, row, sample_logs_dir};
 
 /// Five rows on EX01 and one on EX02; every expectation below was worked out by hand.
 fn hand_made_logs() -> Dir {
     let dir = Dir::new();
     let ex01 = [
-        row30(&[
-            (8, "RECEIVE"),
-            (7, "SMTP"),
-            (4, "EX01"),
-            (10, "<m1@x.com>"),
-            (12, "Bob@Contoso.com;carol@contoso.com"),
-            (18, "Trip to Seattle"),
-            (19, "a@x.com"),
+        row(&[
+            (Field::EventId, "RECEIVE"),
+            (Field::Source, "SMTP"),
+            (Field::ServerHostname, "EX01"),
+            (Field::MessageId, "<m1@x.com>"),
+            (Field::Recipients, "Bob@Contoso.com;carol@contoso.com"),
+            (Field::MessageSubject, "Trip to Seattle"),
+            (Field::Sender, "a@x.com"),
         ])
         .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T09:59:59.999Z", 1),
-        row30(&[
-            (8, "FAIL"),
-            (7, "ROUTING"),
-            (2, "EX01"),
-            (10, "<m2@x.com>"),
-            (12, "IMCEAEX-_o=Contoso_cn=Joe@contoso.com"),
-            (18, "Re: budget"),
-            (19, "b@contoso.com"),
+        row(&[
+            (Field::EventId, "FAIL"),
+            (Field::Source, "ROUTING"),
+            (Field::ClientHostname, "EX01"),
+            (Field::MessageId, "<m2@x.com>"),
+            (Field::Recipients, "IMCEAEX-_o=Contoso_cn=Joe@contoso.com"),
+            (Field::MessageSubject, "Re: budget"),
+            (Field::Sender, "b@contoso.com"),
         ]),
-        row30(&[
-            (8, "DELIVER"),
-            (7, "STOREDRIVER"),
-            (4, "EX01"),
-            (10, "<m1@x.com>"),
-            (12, "bob@contoso.com"),
-            (14, "5000"),
-            (19, "a@x.com"),
+        row(&[
+            (Field::EventId, "DELIVER"),
+            (Field::Source, "STOREDRIVER"),
+            (Field::ServerHostname, "EX01"),
+            (Field::MessageId, "<m1@x.com>"),
+            (Field::Recipients, "bob@contoso.com"),
+            (Field::TotalBytes, "5000"),
+            (Field::Sender, "a@x.com"),
         ])
         .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T10:30:00.000Z", 1),
-        row30(&[
-            (8, "SEND"),
-            (7, "SMTP"),
-            (2, "EX01"),
-            (10, "<m3@x.com>"),
-            (12, "dave@fabrikam.com"),
-            (17, "<dsn@x.com>"),
-            (18, "seattle office"),
-            (19, "A@X.com"),
-            (14, "20000"),
+        row(&[
+            (Field::EventId, "SEND"),
+            (Field::Source, "SMTP"),
+            (Field::ClientHostname, "EX01"),
+            (Field::MessageId, "<m3@x.com>"),
+            (Field::Recipients, "dave@fabrikam.com"),
+            (Field::Reference, "<dsn@x.com>"),
+            (Field::MessageSubject, "seattle office"),
+            (Field::Sender, "A@X.com"),
+            (Field::TotalBytes, "20000"),
         ])
         .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T11:00:00.000Z", 1),
-        row30(&[
-            (8, "DEFER"),
-            (7, "SMTP"),
-            (2, "EX01"),
-            (10, "<m3@x.com>"),
-            (12, "dave@fabrikam.com"),
+        row(&[
+            (Field::EventId, "DEFER"),
+            (Field::Source, "SMTP"),
+            (Field::ClientHostname, "EX01"),
+            (Field::MessageId, "<m3@x.com>"),
+            (Field::Recipients, "dave@fabrikam.com"),
         ])
         .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T11:00:00.000Z", 1),
     ];
@@ -66,12 +67,12 @@ fn hand_made_logs() -> Dir {
         "EX01/MSGTRK2026112010-1.LOG",
         format!("{}{}\r\n", header_2016(), ex01.join("\r\n")),
     );
-    let ex02 = row30(&[
-        (8, "DELIVER"),
-        (7, "STOREDRIVER"),
-        (4, "EX02"),
-        (10, "<m1@x.com>"),
-        (12, "carol@contoso.com"),
+    let ex02 = row(&[
+        (Field::EventId, "DELIVER"),
+        (Field::Source, "STOREDRIVER"),
+        (Field::ServerHostname, "EX02"),
+        (Field::MessageId, "<m1@x.com>"),
+        (Field::Recipients, "carol@contoso.com"),
     ])
     .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T10:31:00.000Z", 1);
     dir.write(
@@ -96,10 +97,7 @@ fn query(expression: &str, path: &Path, extra: &[&str]) -> (i32, Vec<Value>, Str
         args.extend(["--now", "2026-11-21T00:00:00Z"]);
     }
     args.extend(extra);
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args(&args)
-        .output()
-        .expect("binary runs");
+    let out = crate::util::msgtrack(crate::util::Args::default().args(&args));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let rows = serde_json::from_slice::<Value>(&out.stdout)
         .ok()
@@ -336,16 +334,13 @@ fn stages_select_sort_group_measure() {
             .unwrap()
             .clone()
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args([
-            "query",
-            "Get-MessageTrackingLog -EventId DELIVER | Measure-Object",
-            p.to_str().unwrap(),
-            "--format",
-            "list",
-        ])
-        .output()
-        .unwrap();
+    let out = crate::util::msgtrack(crate::util::Args::default().args([
+        "query",
+        "Get-MessageTrackingLog -EventId DELIVER | Measure-Object",
+        p.to_str().unwrap(),
+        "--format",
+        "list",
+    ]));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Count : 2");
 }
 
@@ -369,18 +364,15 @@ fn outputs_json_keys_times_and_csv_arrays() {
     assert_eq!(rows[0]["Timestamp"], "2026-11-20T04:59:59.999-05:00");
     let (_, rows, _) = query("Get-MessageTrackingLog -EventId DELIVER", p, &[]);
     assert_eq!(rows[0]["TotalBytes"], 5000, "numbers as numbers");
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args([
-            "query",
-            "Get-MessageTrackingLog -EventId RECEIVE | Select Timestamp,Recipients",
-            p.to_str().unwrap(),
-            "--format",
-            "csv",
-            "--tz",
-            "UTC",
-        ])
-        .output()
-        .unwrap();
+    let out = crate::util::msgtrack(crate::util::Args::default().args([
+        "query",
+        "Get-MessageTrackingLog -EventId RECEIVE | Select Timestamp,Recipients",
+        p.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--tz",
+        "UTC",
+    ]));
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         text,
@@ -462,23 +454,23 @@ fn every_saved_query_runs_on_the_sample_and_finds_rows() {
             "{}: a comment header says what it answers",
             path.display()
         );
-        let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-            .args([
-                "query",
-                "-f",
-                path.to_str().unwrap(),
-                sample_logs_dir().to_str().unwrap(),
-            ])
-            .args([
-                "--format",
-                "json",
-                "--tz",
-                "UTC",
-                "--now",
-                "2026-11-21T00:00:00Z",
-            ])
-            .output()
-            .unwrap();
+        let out = crate::util::msgtrack(
+            crate::util::Args::default()
+                .args([
+                    "query",
+                    "-f",
+                    path.to_str().unwrap(),
+                    sample_logs_dir().to_str().unwrap(),
+                ])
+                .args([
+                    "--format",
+                    "json",
+                    "--tz",
+                    "UTC",
+                    "--now",
+                    "2026-11-21T00:00:00Z",
+                ]),
+        );
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -493,10 +485,9 @@ fn every_saved_query_runs_on_the_sample_and_finds_rows() {
             path.display()
         );
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args(["queries", folder.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = crate::util::msgtrack(
+        crate::util::Args::default().args(["queries", folder.to_str().unwrap()]),
+    );
     let listing = String::from_utf8(out.stdout).unwrap();
     assert!(
         listing.contains("imceaex-failures.ps1    IMCEAEX failures of the last two days"),
@@ -553,15 +544,15 @@ fn parquet_output_keeps_types_and_sql_runs_over_the_same_frame() {
     use polars::prelude::{DataType, ParquetReader, SerReader};
     let dir = Dir::new();
     let file = dir.path().join("fails.parquet");
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args([
-            "query",
-            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited",
-            sample_logs_dir().to_str().unwrap(),
-        ])
-        .args(["--format", "parquet", "--out", file.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = crate::util::msgtrack(
+        crate::util::Args::default()
+            .args([
+                "query",
+                "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited",
+                sample_logs_dir().to_str().unwrap(),
+            ])
+            .args(["--format", "parquet", "--out", file.to_str().unwrap()]),
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -581,11 +572,9 @@ fn parquet_output_keeps_types_and_sql_runs_over_the_same_frame() {
         DataType::Datetime(_, Some(_))
     ));
 
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+    let out = crate::util::msgtrack(crate::util::Args::default()
         .args(["query", "--sql", "SELECT EventId, count(*) AS n FROM logs WHERE EventId IN ('FAIL','DSN') GROUP BY EventId ORDER BY n DESC"])
-        .args([sample_logs_dir().to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
+        .args([sample_logs_dir().to_str().unwrap(), "--format", "json"]));
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -599,16 +588,13 @@ fn parquet_output_keeps_types_and_sql_runs_over_the_same_frame() {
         // bounce gets none.
         serde_json::json!([{"EventId": "FAIL", "n": df.height()}, {"EventId": "DSN", "n": df.height() - 1}])
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args([
-            "query",
-            "Get-MessageTrackingLog",
-            sample_logs_dir().to_str().unwrap(),
-            "--format",
-            "parquet",
-        ])
-        .output()
-        .unwrap();
+    let out = crate::util::msgtrack(crate::util::Args::default().args([
+        "query",
+        "Get-MessageTrackingLog",
+        sample_logs_dir().to_str().unwrap(),
+        "--format",
+        "parquet",
+    ]));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--out FILE"));
 }

@@ -740,12 +740,7 @@ fn trail_links_servers_ha_events_and_the_ndr() {
 
 #[test]
 fn the_cli_explains_in_json_and_lists_candidates_when_a_pick_is_ambiguous() {
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| crate::util::msgtrack(crate::util::Args::default().args(args));
     let dir = sample_logs_dir();
     let dir = dir.to_str().unwrap();
     let directory = format!("{dir}/directory.json");

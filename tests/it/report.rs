@@ -3,7 +3,6 @@
 //! prints, the HTML being self-contained, and `--anonymize` hiding every address.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -16,7 +15,7 @@ use msgtrack::report::summary::queries::QueryBook;
 use msgtrack::report::summary::{CountRule, SummaryCollector, SummaryOptions};
 use msgtrack::report::{render, table::Report};
 
-use crate::util::{Dir, sample_logs_dir};
+use crate::util::{Dir, msgtrack_text, sample_logs_dir};
 
 const FIELDS: &str = "#Software: Microsoft Exchange Server\r\n#Version: 15.02.1544.004\r\n#Log-type: Message Tracking Log\r\n#Date: 2026-11-20T10:00:00.000Z\r\n#Fields: date-time,server-hostname,source-context,connector-id,source,event-id,internal-message-id,message-id,recipient-address,recipient-status,total-bytes,recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,directionality\r\n";
 
@@ -263,19 +262,6 @@ fn imcea_report_decodes_tricky_dns_groups_failures_and_writes_the_fix() {
     );
 }
 
-fn run_msgtrack(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args(args)
-        .env("MSGTRACK_ANONYMIZE_KEY", "test-key")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// The SQL of a shown `msgtrack query … --sql '…'` line, unquoted as a shell would.
 fn sql_of(line: &str) -> String {
     let quoted = line
@@ -298,7 +284,7 @@ fn sample_snapshot() -> String {
 
 #[test]
 fn imcea_json_on_the_sample_names_the_re_created_mailbox_and_keeps_its_public_shape() {
-    let (code, out, err) = run_msgtrack(&[
+    let (code, out, err) = msgtrack_text(&[
         "report",
         "imcea",
         &sample(),
@@ -348,7 +334,7 @@ fn imcea_json_on_the_sample_names_the_re_created_mailbox_and_keeps_its_public_sh
         "{joe}"
     );
     // Exit 0 without the flag; CSV has a header and one row per finding.
-    let (code, csv, _) = run_msgtrack(&["report", "imcea", &sample(), "--format", "csv"]);
+    let (code, csv, _) = msgtrack_text(&["report", "imcea", &sample(), "--format", "csv"]);
     assert_eq!(code, 0);
     assert_eq!(csv.lines().count(), list.as_array().unwrap().len() + 1);
 }
@@ -660,7 +646,7 @@ fn the_queries_shown_reproduce_the_summary_numbers() {
 
 #[test]
 fn html_is_self_contained_and_anonymize_hides_every_address() {
-    let (code, html, err) = run_msgtrack(&[
+    let (code, html, err) = msgtrack_text(&[
         "report",
         "summary",
         &sample(),
@@ -693,7 +679,7 @@ fn html_is_self_contained_and_anonymize_hides_every_address() {
         assert!(html.contains(section), "missing {section}");
     }
 
-    let (_, plain, _) = run_msgtrack(&[
+    let (_, plain, _) = msgtrack_text(&[
         "report",
         "summary",
         &sample(),
@@ -703,7 +689,7 @@ fn html_is_self_contained_and_anonymize_hides_every_address() {
         "UTC",
     ]);
     assert!(plain.contains("contoso.com"));
-    let (code, anon, _) = run_msgtrack(&[
+    let (code, anon, _) = msgtrack_text(&[
         "report",
         "summary",
         &sample(),
@@ -719,7 +705,7 @@ fn html_is_self_contained_and_anonymize_hides_every_address() {
         "an address survived"
     );
     // Same person, same token: the top sender by count keeps its count under a token.
-    let (_, again, _) = run_msgtrack(&[
+    let (_, again, _) = msgtrack_text(&[
         "report",
         "summary",
         &sample(),
@@ -731,7 +717,7 @@ fn html_is_self_contained_and_anonymize_hides_every_address() {
     ]);
     assert_eq!(anon, again, "the same key gives the same tokens");
 
-    let (_, imcea, _) = run_msgtrack(&[
+    let (_, imcea, _) = msgtrack_text(&[
         "report",
         "imcea",
         &sample(),
@@ -751,10 +737,11 @@ fn html_is_self_contained_and_anonymize_hides_every_address() {
 
 #[test]
 fn a_bad_window_or_format_gets_a_clear_error() {
-    let (code, _, err) = run_msgtrack(&["report", "summary", &sample(), "--since", "yesterdayish"]);
+    let (code, _, err) =
+        msgtrack_text(&["report", "summary", &sample(), "--since", "yesterdayish"]);
     assert_eq!(code, 2);
     assert!(err.contains("--since yesterdayish"), "{err}");
-    let (code, _, err) = run_msgtrack(&[
+    let (code, _, err) = msgtrack_text(&[
         "report",
         "summary",
         &sample(),
@@ -765,11 +752,11 @@ fn a_bad_window_or_format_gets_a_clear_error() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("--until is not after --since"), "{err}");
-    let (code, _, err) = run_msgtrack(&["report", "summary", &sample(), "--format", "csv"]);
+    let (code, _, err) = msgtrack_text(&["report", "summary", &sample(), "--format", "csv"]);
     assert_eq!(code, 2);
     assert!(err.contains("csv is for report imcea"), "{err}");
     // A window narrows the rows: one hour of the sample day.
-    let (code, out, _) = run_msgtrack(&[
+    let (code, out, _) = msgtrack_text(&[
         "report",
         "summary",
         &sample(),

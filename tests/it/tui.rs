@@ -133,14 +133,14 @@ fn filter_matches_the_query_engine() {
     assert!(!ids.is_empty());
     assert!(ids.iter().all(|e| e == "FAIL"));
     // The same question through the CLI's engine gives the same number of rows.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args([
-            "query",
-            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Measure-Object",
-        ])
-        .arg(sample_logs_dir())
-        .output()
-        .unwrap();
+    let out = crate::util::msgtrack(
+        crate::util::Args::default()
+            .args([
+                "query",
+                "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Measure-Object",
+            ])
+            .arg(sample_logs_dir()),
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(&format!("Count : {}", ids.len())) || text.contains(&ids.len().to_string()),

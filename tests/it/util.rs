@@ -2,8 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use msgtrack::format::Field;
-use msgtrack::format::Layout;
+use msgtrack::format::{Field, Layout};
 use msgtrack::frame::access;
 use msgtrack::ingest::{Ingest, ReadOptions, read_paths};
 
@@ -75,12 +74,64 @@ pub fn header_2016() -> String {
     )
 }
 
-/// A 30-field row with the given values in the named fields (others empty), CSV-ready text.
-pub fn row30(values: &[(usize, &str)]) -> String {
-    let mut fields = vec![String::new(); 30];
-    fields[0] = "2026-11-20T10:00:00.000Z".into();
-    for (i, v) in values {
-        fields[*i] = (*v).to_string();
+/// A 30-field row of the 2016/2019 layout with the given values in the named fields (others
+/// empty; Timestamp 2026-11-20T10:00:00.000Z unless given), as CSV-ready text.
+pub fn row(values: &[(Field, &str)]) -> String {
+    let mut fields = vec![String::new(); Field::RAW_COUNT];
+    fields[Field::Timestamp.index()] = "2026-11-20T10:00:00.000Z".into();
+    for (field, value) in values {
+        assert!(field.is_raw(), "{field} is not a field of a log line");
+        fields[field.index()] = (*value).to_string();
     }
     fields.join(",")
+}
+
+/// Runs the msgtrack binary with `args` (environment as the test's, with a fixed anonymize
+/// key so reports are reproducible). The one way tests start the binary.
+pub fn msgtrack<S: AsRef<std::ffi::OsStr>>(
+    args: impl IntoIterator<Item = S>,
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args(args)
+        .env("MSGTRACK_ANONYMIZE_KEY", "test-key")
+        .output()
+        .expect("the msgtrack binary runs")
+}
+
+/// Arguments of mixed kinds (text, paths) for [`msgtrack`], built like a `Command`'s.
+#[derive(Default)]
+pub struct Args(Vec<std::ffi::OsString>);
+
+impl Args {
+    /// Adds several arguments.
+    pub fn args<S: AsRef<std::ffi::OsStr>>(mut self, items: impl IntoIterator<Item = S>) -> Args {
+        self.0
+            .extend(items.into_iter().map(|s| s.as_ref().to_os_string()));
+        self
+    }
+
+    /// Adds one argument.
+    pub fn arg(mut self, item: impl AsRef<std::ffi::OsStr>) -> Args {
+        self.0.push(item.as_ref().to_os_string());
+        self
+    }
+}
+
+impl IntoIterator for Args {
+    type Item = std::ffi::OsString;
+    type IntoIter = std::vec::IntoIter<std::ffi::OsString>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// [`msgtrack`]'s exit code, stdout and stderr as text.
+pub fn msgtrack_text(args: &[&str]) -> (i32, String, String) {
+    let out = msgtrack(args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

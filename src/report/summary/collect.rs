@@ -233,10 +233,8 @@ impl SummaryCollector {
                     m.deferred.insert(strings.get(r), strings.get(&reason));
                 }
             }
-            EventId::Expand => {
-                if !row.related.is_empty() {
-                    m.expanded.insert_str(strings, lower_in(buf, row.related));
-                }
+            EventId::Expand if !row.related.is_empty() => {
+                m.expanded.insert_str(strings, lower_in(buf, row.related));
             }
             EventId::Redirect => {
                 for r in row.recipients {
