@@ -6,7 +6,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::flows::{Envelope, Gen, Outcome};
 use super::org::{DOMAIN, EX01, HEALTH_MAILBOXES, Org, old_legacy_dn, who};
-use super::rows::{Event, Message};
+use super::rows::{Emitted, Message};
 use crate::format::imcea;
 
 /// How much ordinary traffic a generated day has.
@@ -106,7 +106,7 @@ const EXTERNAL_RECIPIENTS: [&str; 7] = [
 ];
 
 /// Generates the day's events (unsorted; the file writer orders them).
-pub fn generate(plan: &DayPlan) -> Vec<Event> {
+pub fn generate(plan: &DayPlan) -> Vec<Emitted> {
     let mut g = Gen::new(Org::sample(), plan.seed);
     g.quota_exceeded
         .insert(g.org.person("irvin.sayers").address());

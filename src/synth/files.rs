@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Datelike, Timelike};
 
 use super::org::{BUILD, SERVERS};
-use super::rows::Event;
+use super::rows::Emitted;
 use crate::format::Layout;
 use crate::format::encode::{LogWriter, write_header};
 use crate::format::names::LogPrefix;
@@ -26,11 +26,11 @@ pub struct Written {
 
 /// Writes `events` under `out`, rotating files at `max_file_bytes` (Exchange's default is 10 MB).
 pub fn write_events(
-    mut events: Vec<Event>,
+    mut events: Vec<Emitted>,
     out: &Path,
     max_file_bytes: u64,
 ) -> std::io::Result<Written> {
-    let mut by_log: BTreeMap<(usize, LogPrefix), Vec<Event>> = BTreeMap::new();
+    let mut by_log: BTreeMap<(usize, LogPrefix), Vec<Emitted>> = BTreeMap::new();
     for e in events.drain(..) {
         by_log.entry((e.server, e.prefix)).or_default().push(e);
     }

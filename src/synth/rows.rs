@@ -9,7 +9,7 @@ use super::org::{BUILD, SERVERS, Server};
 
 /// One generated event: which server's which log it goes to, and the row.
 #[derive(Debug, Clone)]
-pub struct Event {
+pub struct Emitted {
     pub server: usize,
     pub prefix: LogPrefix,
     pub record: LogRecord,
@@ -112,7 +112,7 @@ pub fn mapi_context(
     with_connection: bool,
 ) -> String {
     let mut ctx = format!(
-        "MDB:{db_guid}, Mailbox:{mailbox}, Event:{event}, MessageClass:IPM.Note, CreationTime:{}, ClientType:MOMT, SubmissionAssistant:MailboxTransportSubmissionEmailAssistant",
+        "MDB:{db_guid}, Mailbox:{mailbox}, Emitted:{event}, MessageClass:IPM.Note, CreationTime:{}, ClientType:MOMT, SubmissionAssistant:MailboxTransportSubmissionEmailAssistant",
         format_timestamp_ms(created_ms)
     );
     if with_connection {

@@ -12,7 +12,7 @@ use crate::format::LogRecord;
 use crate::format::names::LogPrefix;
 
 use super::org::{Org, SERVERS};
-use super::rows::{Event, Message, message_row};
+use super::rows::{Emitted, Message, message_row};
 
 /// Where a categorized recipient ends up.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +27,7 @@ pub enum Outcome {
 pub struct Gen {
     pub org: Org,
     pub rng: fastrand::Rng,
-    pub events: Vec<Event>,
+    pub events: Vec<Emitted>,
     next_internal: [u64; 3],
     next_session: u64,
     next_store_id: u64,
@@ -94,7 +94,7 @@ impl Gen {
     }
 
     pub(super) fn emit(&mut self, server: usize, prefix: LogPrefix, record: LogRecord) {
-        self.events.push(Event {
+        self.events.push(Emitted {
             server,
             prefix,
             record,
