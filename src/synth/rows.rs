@@ -112,7 +112,7 @@ pub fn mapi_context(
     with_connection: bool,
 ) -> String {
     let mut ctx = format!(
-        "MDB:{db_guid}, Mailbox:{mailbox}, Emitted:{event}, MessageClass:IPM.Note, CreationTime:{}, ClientType:MOMT, SubmissionAssistant:MailboxTransportSubmissionEmailAssistant",
+        "MDB:{db_guid}, Mailbox:{mailbox}, Event:{event}, MessageClass:IPM.Note, CreationTime:{}, ClientType:MOMT, SubmissionAssistant:MailboxTransportSubmissionEmailAssistant",
         format_timestamp_ms(created_ms)
     );
     if with_connection {
