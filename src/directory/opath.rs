@@ -121,7 +121,7 @@ impl Parser {
                 self.at += 1;
                 let pattern = match op {
                     Op::Like | Op::NotLike => Some(
-                        crate::pwsh::wildcard::wildcard_regex(&value)
+                        crate::pwsh::wildcard::wildcard_regex(&value, false)
                             .map_err(|e| format!("bad wildcard '{value}': {e}"))?,
                     ),
                     _ => None,

@@ -8,6 +8,7 @@
 pub mod encode;
 pub(crate) mod event_id;
 pub(crate) mod field;
+pub mod fold;
 pub(crate) mod header;
 pub mod imcea;
 pub(crate) mod list;

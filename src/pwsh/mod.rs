@@ -1,5 +1,15 @@
-//! The PowerShell language pieces msgtrack shares between the query language and the
-//! directory's OPATH filters: tokens ([`lex`]) and wildcard matching ([`wildcard`]).
+//! The subset of Windows PowerShell 5.1 that admins paste into message-tracking one-liners,
+//! as a language of its own: [`parse`] (text → [`ast`]), [`value`] (typed values and
+//! objects), [`ops`] (operators and conversions), [`datetime`] and [`culture`] (.NET dates,
+//! time spans, cultures), [`number`] (numeric literals), [`wildcard`]. Nothing here knows
+//! about tracking logs: the query language runs Get-MessageTrackingLog on this engine.
 
-pub(crate) mod lex;
-pub(crate) mod wildcard;
+pub mod ast;
+pub mod culture;
+pub mod datetime;
+pub mod lex;
+pub mod number;
+pub mod ops;
+pub mod parse;
+pub mod value;
+pub mod wildcard;

@@ -81,7 +81,7 @@ fn compile_test(
         Literal::Text(t) => t.clone(),
     };
     match op {
-        CompareOp::Like | CompareOp::NotLike => wildcard_regex(&text)
+        CompareOp::Like | CompareOp::NotLike => wildcard_regex(&text, false)
             .map(Test::Pattern)
             .map_err(|e| err(format!("the wildcard pattern '{text}' is not valid: {e}"))),
         CompareOp::Match | CompareOp::NotMatch => Regex::new(&format!("(?i){text}"))

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 /// The floors, bottom first: a module may use the ones on lower floors only.
 const FLOORS: [&[&str]; 5] = [
-    &["format", "escape", "pwsh"],
-    &["frame", "directory"],
-    &["ingest", "synth"],
-    &["query", "replay"],
+    &["format", "escape"],
+    &["frame", "pwsh"],
+    &["directory", "ingest"],
+    &["synth", "query", "replay"],
     &["report", "tui"],
 ];
 

@@ -1,0 +1,369 @@
+//! PowerShell values: typed as .NET types (Int32, Int64, Double, Decimal, String, DateTime,
+//! TimeSpan, arrays, hashtables, script blocks) and objects with properties ([`PsObject`]:
+//! tracking events, `Select-Object` results, `Group-Object`'s GroupInfo, …).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::rc::Rc;
+
+use rust_decimal::Decimal;
+
+use super::ast::Block;
+use super::culture::{Culture, INVARIANT};
+use super::datetime::{DateTime, TimeSpan};
+use super::number::Number;
+
+/// An object with properties, as `$_.Name` and the formatters see it.
+pub trait PsObject: fmt::Debug {
+    /// The .NET type names, most derived first (`Selected.Microsoft.…MessageTrackingEvent`).
+    fn type_names(&self) -> Vec<Cow<'_, str>>;
+    /// The property names, in the object's order.
+    fn property_names(&self) -> Vec<Cow<'_, str>>;
+    /// A property's value by name, ignoring case; `None` when the object has no such property.
+    fn property(&self, name: &str) -> Option<Value>;
+    /// `.ToString()`.
+    fn to_text(&self) -> String {
+        self.type_names()
+            .first()
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    }
+    /// The row this object stands for, when it is a tracking event read from the logs
+    /// (printers use it to print rows as rows).
+    fn row(&self) -> Option<(usize, usize)> {
+        None
+    }
+}
+
+/// An enumeration value (`MessageLatencyType`, `DayOfWeek`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnumValue {
+    /// The enum's type name.
+    pub type_name: &'static str,
+    /// The member's name.
+    pub name: &'static str,
+    /// Its underlying value.
+    pub value: i32,
+}
+
+/// An ordered hashtable with case-insensitive keys (`@{Name='To'; Expression={…}}`).
+#[derive(Debug, Clone, Default)]
+pub struct Hashtable {
+    /// Entries in insertion order.
+    pub entries: Vec<(Value, Value)>,
+}
+
+impl Hashtable {
+    /// The value of a string key, ignoring case.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find_map(|(k, v)| match k {
+            Value::Str(s) if s.eq_ignore_ascii_case(key) => Some(v),
+            _ => None,
+        })
+    }
+}
+
+/// A script block: its statements and its source text (a bare `{…}` column is named by it).
+#[derive(Debug)]
+pub struct ScriptBlock {
+    /// The parsed body.
+    pub body: Block,
+    /// The text between the braces, as typed.
+    pub text: String,
+}
+
+/// A PowerShell value.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// `$null`.
+    Null,
+    /// `System.Boolean`.
+    Bool(bool),
+    /// `System.Int32`.
+    Int(i32),
+    /// `System.Int64`.
+    Long(i64),
+    /// `System.Double`.
+    Double(f64),
+    /// `System.Decimal`.
+    Decimal(Decimal),
+    /// `System.String`.
+    Str(Rc<str>),
+    /// `System.Char`.
+    Char(char),
+    /// `System.DateTime`.
+    DateTime(DateTime),
+    /// `System.TimeSpan`.
+    TimeSpan(TimeSpan),
+    /// `System.Object[]`.
+    Array(Rc<Vec<Value>>),
+    /// `System.Collections.Hashtable`.
+    Hashtable(Rc<Hashtable>),
+    /// `System.Management.Automation.ScriptBlock`.
+    ScriptBlock(Rc<ScriptBlock>),
+    /// An enum member.
+    Enum(EnumValue),
+    /// An object with properties.
+    Object(Rc<dyn PsObject>),
+}
+
+impl Value {
+    /// A string value.
+    pub fn str(s: impl AsRef<str>) -> Value {
+        Value::Str(Rc::from(s.as_ref()))
+    }
+
+    /// An array value.
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::Array(Rc::new(items))
+    }
+
+    /// A number as a value.
+    pub fn number(n: Number) -> Value {
+        match n {
+            Number::Int(v) => Value::Int(v),
+            Number::Long(v) => Value::Long(v),
+            Number::Double(v) => Value::Double(v),
+            Number::Decimal(d) => Value::Decimal(d),
+        }
+    }
+
+    /// The value as a number, when it is one.
+    pub fn as_number(&self) -> Option<Number> {
+        match self {
+            Value::Int(v) => Some(Number::Int(*v)),
+            Value::Long(v) => Some(Number::Long(*v)),
+            Value::Double(v) => Some(Number::Double(*v)),
+            Value::Decimal(d) => Some(Number::Decimal(*d)),
+            _ => None,
+        }
+    }
+
+    /// True for `$null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The .NET type name (`System.String`), as `-is` and `GetType()` name it.
+    pub fn type_name(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Value::Null => "null",
+            Value::Bool(_) => "System.Boolean",
+            Value::Int(_) => "System.Int32",
+            Value::Long(_) => "System.Int64",
+            Value::Double(_) => "System.Double",
+            Value::Decimal(_) => "System.Decimal",
+            Value::Str(_) => "System.String",
+            Value::Char(_) => "System.Char",
+            Value::DateTime(_) => "System.DateTime",
+            Value::TimeSpan(_) => "System.TimeSpan",
+            Value::Array(_) => "System.Object[]",
+            Value::Hashtable(_) => "System.Collections.Hashtable",
+            Value::ScriptBlock(_) => "System.Management.Automation.ScriptBlock",
+            Value::Enum(e) => e.type_name,
+            Value::Object(o) => {
+                return Cow::Owned(
+                    o.type_names()
+                        .first()
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                );
+            }
+        })
+    }
+
+    /// The elements when the value is a collection PowerShell enumerates (arrays; not
+    /// strings or hashtables).
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// PowerShell's truth value (about_Booleans): `$null`, `""`, zero, an empty array, and an
+    /// array of one false element are false; an array of two or more is true; every other
+    /// object (a DateTime, a TimeSpan, a hashtable) is true.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(v) => *v != 0,
+            Value::Long(v) => *v != 0,
+            Value::Double(v) => *v != 0.0,
+            Value::Decimal(d) => !d.is_zero(),
+            Value::Str(s) => !s.is_empty(),
+            Value::Char(c) => *c != '\0',
+            Value::Enum(e) => e.value != 0,
+            Value::Array(items) => match items.len() {
+                0 => false,
+                1 => items[0].truthy(),
+                _ => true,
+            },
+            _ => true,
+        }
+    }
+
+    /// The invariant-culture text of the value, as `"$x"` and conversions to string write it
+    /// (DateTime `MM/dd/yyyy HH:mm:ss`, arrays joined by a space, `$null` empty).
+    pub fn to_text(&self) -> String {
+        self.text_in(&INVARIANT)
+    }
+
+    /// The value's `ToString()` in a culture (what `-f`, `.ToString()` and the formatters
+    /// use).
+    pub fn text_in(&self, culture: &Culture) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Bool(true) => "True".into(),
+            Value::Bool(false) => "False".into(),
+            Value::Int(v) => v.to_string(),
+            Value::Long(v) => v.to_string(),
+            Value::Double(v) => double_text(*v, culture),
+            Value::Decimal(d) => d.to_string().replace('.', culture.decimal),
+            Value::Str(s) => s.to_string(),
+            Value::Char(c) => c.to_string(),
+            Value::DateTime(t) => super::datetime::format(t, "G", culture).unwrap_or_default(),
+            Value::TimeSpan(t) => t.to_text(),
+            Value::Array(items) => items
+                .iter()
+                .map(|v| v.text_in(culture))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Value::Hashtable(_) => "System.Collections.Hashtable".into(),
+            Value::ScriptBlock(b) => b.text.clone(),
+            Value::Enum(e) => e.name.into(),
+            Value::Object(o) => o.to_text(),
+        }
+    }
+}
+
+/// A double as .NET's `ToString()` ("R"-like shortest round trip; `E+` for big exponents).
+fn double_text(v: f64, culture: &Culture) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let abs = v.abs();
+    let text = if abs != 0.0 && !(1e-5..1e15).contains(&abs) {
+        let s = format!("{v:E}");
+        // Rust writes 1.5E20 / 1E-7; .NET writes 1.5E+20 / 1E-07.
+        match s.split_once('E') {
+            Some((m, e)) => {
+                let (sign, digits) = match e.strip_prefix('-') {
+                    Some(d) => ('-', d),
+                    None => ('+', e),
+                };
+                format!("{m}E{sign}{digits:0>2}")
+            }
+            None => s,
+        }
+    } else {
+        let s = format!("{v}");
+        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    };
+    text.replace('.', culture.decimal)
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::str(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Str(Rc::from(s))
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(v: i32) -> Value {
+        Value::Int(v)
+    }
+}
+
+/// A property bag: what `Select-Object` and `[pscustomobject]@{…}` make.
+#[derive(Debug, Clone)]
+pub struct CustomObject {
+    /// Type names, most derived first.
+    pub type_names: Vec<String>,
+    /// Properties in order.
+    pub properties: Vec<(String, Value)>,
+}
+
+impl PsObject for CustomObject {
+    fn type_names(&self) -> Vec<Cow<'_, str>> {
+        self.type_names
+            .iter()
+            .map(|t| Cow::Borrowed(t.as_str()))
+            .collect()
+    }
+
+    fn property_names(&self) -> Vec<Cow<'_, str>> {
+        self.properties
+            .iter()
+            .map(|(n, _)| Cow::Borrowed(n.as_str()))
+            .collect()
+    }
+
+    fn property(&self, name: &str) -> Option<Value> {
+        self.properties
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
+    fn to_text(&self) -> String {
+        // A PSCustomObject prints as @{Name=value; …}.
+        let parts: Vec<String> = self
+            .properties
+            .iter()
+            .map(|(n, v)| format!("{n}={}", v.to_text()))
+            .collect();
+        format!("@{{{}}}", parts.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truth_values_follow_about_booleans() {
+        assert!(!Value::Null.truthy());
+        assert!(!Value::str("").truthy());
+        assert!(
+            Value::str("0").truthy() && Value::str("False").truthy() && Value::str(" ").truthy()
+        );
+        assert!(!Value::Int(0).truthy() && !Value::Double(0.0).truthy());
+        assert!(!Value::array(vec![]).truthy());
+        assert!(!Value::array(vec![Value::Int(0)]).truthy());
+        assert!(!Value::array(vec![Value::array(vec![])]).truthy());
+        assert!(Value::array(vec![Value::Int(0), Value::Int(0)]).truthy());
+        assert!(Value::TimeSpan(TimeSpan(0)).truthy());
+        assert!(Value::Hashtable(Rc::new(Hashtable::default())).truthy());
+    }
+
+    #[test]
+    fn text_is_invariant_by_default() {
+        let de = Culture::find("de-DE").unwrap();
+        assert_eq!(Value::Double(1.5).to_text(), "1.5");
+        assert_eq!(Value::Double(1.5).text_in(de), "1,5");
+        assert_eq!(Value::Double(3.0).to_text(), "3");
+        assert_eq!(Value::Double(1e20).to_text(), "1E+20");
+        assert_eq!(
+            Value::array(vec![Value::str("a"), Value::Int(1)]).to_text(),
+            "a 1"
+        );
+        assert_eq!(Value::Bool(true).to_text(), "True");
+    }
+}
