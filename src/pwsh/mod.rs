@@ -5,11 +5,17 @@
 //! about tracking logs: the query language runs Get-MessageTrackingLog on this engine.
 
 pub mod ast;
+pub mod commands;
 pub mod culture;
 pub mod datetime;
+pub mod eval;
 pub mod lex;
+pub mod members;
 pub mod number;
 pub mod ops;
 pub mod parse;
 pub mod value;
 pub mod wildcard;
+
+#[cfg(test)]
+mod tests;

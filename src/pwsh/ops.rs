@@ -302,6 +302,16 @@ fn compare_text(a: &str, b: &str, case: bool) -> Ordering {
     a.len().cmp(&b.len())
 }
 
+/// How Sort-Object and Measure-Object order two values (LanguagePrimitives.Compare): by the
+/// left value's type, `$null` first, text ignoring case unless `case`; values that cannot be
+/// converted are ordered by their text.
+pub fn sort_order(a: &Value, b: &Value, case: bool, ctx: &OpContext<'_>) -> Ordering {
+    match ordering(a, b, case, ctx) {
+        Ok(Some(o)) => o,
+        _ => compare_text(&a.to_text(), &b.to_text(), case),
+    }
+}
+
 /// `left -eq right` for two scalars (the element is the left operand).
 pub fn equals(left: &Value, right: &Value, case: bool, ctx: &OpContext<'_>) -> OpResult<bool> {
     // $null equals only $null (the ordering operators treat it as 0 or as the smallest).

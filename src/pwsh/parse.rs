@@ -227,6 +227,7 @@ impl<'a> Parser<'a> {
     fn keyword(&self, word: &str) -> bool {
         let r = self.rest();
         r.len() >= word.len()
+            && r.is_char_boundary(word.len())
             && r[..word.len()].eq_ignore_ascii_case(word)
             && !r[word.len()..].starts_with(is_ident)
             && !r[word.len()..].starts_with('-')

@@ -28,9 +28,12 @@ pub trait PsObject: fmt::Debug {
             .map(|t| t.to_string())
             .unwrap_or_default()
     }
-    /// The row this object stands for, when it is a tracking event read from the logs
-    /// (printers use it to print rows as rows).
-    fn row(&self) -> Option<(usize, usize)> {
+    /// The properties Format-Table shows when none are named (the type's default view).
+    fn default_table(&self) -> Option<Vec<String>> {
+        None
+    }
+    /// The object itself, for the printers that know its concrete type.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
         None
     }
 }
@@ -238,31 +241,35 @@ impl Value {
     }
 }
 
-/// A double as .NET's `ToString()` ("R"-like shortest round trip; `E+` for big exponents).
-fn double_text(v: f64, culture: &Culture) -> String {
+/// A double as .NET Framework's `ToString()` writes it: 15 significant digits ("G15"),
+/// trailing zeros dropped, scientific (`1E+15`, `1E-05`) outside 1e-5..1e15.
+pub fn double_text(v: f64, culture: &Culture) -> String {
     if v.is_nan() {
         return "NaN".into();
     }
     if v.is_infinite() {
         return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
     }
-    let abs = v.abs();
-    let text = if abs != 0.0 && !(1e-5..1e15).contains(&abs) {
-        let s = format!("{v:E}");
-        // Rust writes 1.5E20 / 1E-7; .NET writes 1.5E+20 / 1E-07.
-        match s.split_once('E') {
-            Some((m, e)) => {
-                let (sign, digits) = match e.strip_prefix('-') {
-                    Some(d) => ('-', d),
-                    None => ('+', e),
-                };
-                format!("{m}E{sign}{digits:0>2}")
-            }
-            None => s,
-        }
+    if v == 0.0 {
+        return "0".into();
+    }
+    // Round to 15 significant digits first, then decide the notation.
+    let sci = format!("{v:.14E}");
+    let (mantissa, exp) = sci.split_once('E').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let text = if !(-5..15).contains(&exp) {
+        let m = mantissa.trim_end_matches('0').trim_end_matches('.');
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{m}E{sign}{:02}", exp.abs())
     } else {
-        let s = format!("{v}");
-        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+        let rounded: f64 = sci.parse().unwrap_or(v);
+        let decimals = (14 - exp).max(0) as usize;
+        let s = format!("{rounded:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
     };
     text.replace('.', culture.decimal)
 }

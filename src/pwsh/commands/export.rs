@@ -1,0 +1,541 @@
+//! Export-Csv and ConvertTo-Csv (5.1: a `#TYPE` line unless `-NoTypeInformation`, the first
+//! object's properties as columns, every non-null value in quotes, `-Delimiter`,
+//! `-UseCulture`, `-Encoding`, `-Append`), ConvertTo-Json (5.1's layout, `-Depth` 2,
+//! `\/Date(…)\/`, `-Compress`), and Out-File / Set-Content / Add-Content with 5.1's
+//! encodings (`UTF8` writes a BOM; Out-File's default is UTF-16 LE).
+//!
+//! Where msgtrack differs on purpose (documented in the README): an array is written as its
+//! elements joined by `;` (5.1 writes `System.String[]` and loses them), and Export-Csv
+//! without `-Encoding` writes UTF-8 with a BOM (5.1 writes ASCII and turns every non-ASCII
+//! letter into `?`).
+
+use super::format::{as_view, out_string};
+use super::switch_on;
+use crate::pwsh::ast::Command;
+use crate::pwsh::datetime::{self, Kind, TICKS_PER_MS};
+use crate::pwsh::eval::{Engine, EvalError, EvalResult, ParamSpec, bind, unroll};
+use crate::pwsh::value::Value;
+
+const fn p(name: &'static str, switch: bool, aliases: &'static [&'static str]) -> ParamSpec {
+    ParamSpec {
+        name,
+        aliases,
+        switch,
+    }
+}
+
+/// Encodes text as a 5.1 `-Encoding` name says: (byte-order mark, body).
+pub fn encode_text(text: &str, encoding: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let e = encoding.to_ascii_lowercase();
+    Ok(match e.as_str() {
+        "unicode" | "string" | "unknown" => {
+            let mut body = Vec::with_capacity(text.len() * 2);
+            for u in text.encode_utf16() {
+                body.extend_from_slice(&u.to_le_bytes());
+            }
+            (vec![0xFF, 0xFE], body)
+        }
+        "bigendianunicode" => {
+            let mut body = Vec::with_capacity(text.len() * 2);
+            for u in text.encode_utf16() {
+                body.extend_from_slice(&u.to_be_bytes());
+            }
+            (vec![0xFE, 0xFF], body)
+        }
+        "utf32" => {
+            let mut body = Vec::with_capacity(text.len() * 4);
+            for c in text.chars() {
+                body.extend_from_slice(&(c as u32).to_le_bytes());
+            }
+            (vec![0xFF, 0xFE, 0, 0], body)
+        }
+        "utf8" => (vec![0xEF, 0xBB, 0xBF], text.as_bytes().to_vec()),
+        "utf8nobom" => (Vec::new(), text.as_bytes().to_vec()),
+        "ascii" => (
+            Vec::new(),
+            text.chars()
+                .map(|c| if c.is_ascii() { c as u8 } else { b'?' })
+                .collect(),
+        ),
+        "default" => (Vec::new(), text.chars().map(windows_1252).collect()),
+        "oem" => {
+            return Err("-Encoding OEM (the console code page) is not supported; use UTF8".into());
+        }
+        "utf7" => return Err("-Encoding UTF7 is not supported; use UTF8".into()),
+        other => {
+            return Err(format!(
+                "'{other}' is not an encoding of Windows PowerShell 5.1 (ASCII, BigEndianUnicode, Default, OEM, String, Unicode, Unknown, UTF32, UTF7, UTF8)"
+            ));
+        }
+    })
+}
+
+/// A character in Windows-1252 (`-Encoding Default` on a western Windows), `?` when it has
+/// no byte there.
+fn windows_1252(c: char) -> u8 {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    let u = c as u32;
+    if u < 0x80 || (0xA0..=0xFF).contains(&u) {
+        return u as u8;
+    }
+    HIGH.iter()
+        .position(|h| *h == c)
+        .map_or(b'?', |i| 0x80 + i as u8)
+}
+
+/// A value as Export-Csv writes it (its ToString(), dates in the culture's "G").
+fn csv_text(
+    engine: &Engine<'_>,
+    v: &Value,
+    joined: &mut Vec<String>,
+    name: &str,
+) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Array(items) => {
+            if !joined.iter().any(|n| n == name) {
+                joined.push(name.to_string());
+            }
+            Some(
+                items
+                    .iter()
+                    .map(|i| i.text_in(engine.ops.culture))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            )
+        }
+        other => Some(other.text_in(engine.ops.culture)),
+    }
+}
+
+fn quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// Export-Csv and ConvertTo-Csv.
+pub fn csv_command(
+    engine: &mut Engine<'_>,
+    c: &Command,
+    input: Vec<Value>,
+    name: &str,
+) -> EvalResult<Vec<Value>> {
+    let params = [
+        p("Path", false, &["FilePath"]),
+        p("LiteralPath", false, &["PSPath"]),
+        p("Delimiter", false, &[]),
+        p("UseCulture", true, &[]),
+        p("NoTypeInformation", true, &["NTI"]),
+        p("Encoding", false, &[]),
+        p("Append", true, &[]),
+        p("Force", true, &[]),
+        p("NoClobber", true, &[]),
+        p("InputObject", false, &[]),
+    ];
+    let bound = bind(c, &params)?;
+    let export = name == "Export-Csv";
+    super::no_more_positional(c, &bound, if export { 1 } else { 0 })?;
+    let delimiter = match bound.get("Delimiter") {
+        Some((Some(e), span)) => {
+            let span = span.clone();
+            let d = engine.expr(e)?.to_text();
+            if d.chars().count() != 1 {
+                return Err(EvalError::new("-Delimiter takes one character", span));
+            }
+            d
+        }
+        _ if switch_on(engine, &bound, "UseCulture")? => {
+            engine.ops.culture.list_separator.to_string()
+        }
+        _ => ",".to_string(),
+    };
+    let no_type = switch_on(engine, &bound, "NoTypeInformation")?;
+    if input.iter().any(|v| as_view(v).is_some()) {
+        return Err(EvalError::new(
+            format!(
+                "{name} after Format-Table/Format-List writes format records, not your data (PowerShell writes 'FormatStartData' rows); put {name} before the Format cmdlet or use Select-Object"
+            ),
+            c.name_span.clone(),
+        ));
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut joined: Vec<String> = Vec::new();
+    if let Some(first) = input.first() {
+        if !no_type {
+            lines.push(format!("#TYPE {}", first.type_name()));
+        }
+        let columns: Vec<String> = match first {
+            Value::Object(o) => o.property_names().iter().map(|n| n.to_string()).collect(),
+            Value::Str(_) => vec!["Length".into()],
+            _ => Vec::new(),
+        };
+        lines.push(
+            columns
+                .iter()
+                .map(|c| quote(c))
+                .collect::<Vec<_>>()
+                .join(&delimiter),
+        );
+        for item in &input {
+            let mut cells = Vec::with_capacity(columns.len());
+            for col in &columns {
+                let v = match item {
+                    Value::Object(o) => o.property(col).unwrap_or(Value::Null),
+                    Value::Str(s) if col == "Length" => Value::Int(s.encode_utf16().count() as i32),
+                    _ => Value::Null,
+                };
+                cells.push(
+                    csv_text(engine, &v, &mut joined, col)
+                        .map(|t| quote(&t))
+                        .unwrap_or_default(),
+                );
+            }
+            lines.push(cells.join(&delimiter));
+        }
+    }
+    if !joined.is_empty() {
+        engine.host.note(&format!(
+            "{} {} an array; Windows PowerShell 5.1 would write System.String[] (and lose the values), msgtrack writes the elements joined with ';'",
+            joined.join(", "),
+            if joined.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    if !export {
+        return Ok(lines.into_iter().map(Value::str).collect());
+    }
+    let path_expr = bound
+        .get("Path")
+        .or(bound.get("LiteralPath"))
+        .and_then(|(e, _)| e)
+        .or(bound.positional.first().copied());
+    let Some(path_expr) = path_expr else {
+        return Err(EvalError::new(
+            "Export-Csv needs a file path",
+            c.span.clone(),
+        ));
+    };
+    let path = engine.expr(path_expr)?.to_text();
+    let encoding = match bound.get("Encoding") {
+        Some((Some(e), _)) => engine.expr(e)?.to_text(),
+        _ => "utf8".to_string(),
+    };
+    let append = switch_on(engine, &bound, "Append")?;
+    if append && !no_type && !lines.is_empty() {
+        // Appending: no #TYPE or header again.
+        lines.drain(..2.min(lines.len()));
+    }
+    let mut text = lines.join("\r\n");
+    if !text.is_empty() {
+        text.push_str("\r\n");
+    }
+    let (bom, body) =
+        encode_text(&text, &encoding).map_err(|m| EvalError::new(m, c.span.clone()))?;
+    engine
+        .host
+        .write_file(&path, &bom, &body, append, &path_expr.span)?;
+    Ok(Vec::new())
+}
+
+/// ConvertTo-Json as Windows PowerShell 5.1 writes it.
+pub fn json_command(
+    engine: &mut Engine<'_>,
+    c: &Command,
+    input: Vec<Value>,
+) -> EvalResult<Vec<Value>> {
+    let bound = bind(
+        c,
+        &[
+            p("Depth", false, &[]),
+            p("Compress", true, &[]),
+            p("InputObject", false, &[]),
+        ],
+    )?;
+    let depth = match bound.get("Depth") {
+        Some((Some(e), span)) => {
+            let span = span.clone();
+            let v = engine.expr(e)?;
+            crate::pwsh::ops::to_number(&v)
+                .map_err(|m| EvalError::new(m, span))?
+                .to_f64() as usize
+        }
+        _ => 2,
+    };
+    let compress = switch_on(engine, &bound, "Compress")?;
+    let mut items = input;
+    if let Some(e) = bound
+        .get("InputObject")
+        .and_then(|(e, _)| e)
+        .or(bound.positional.first().copied())
+    {
+        items = unroll(engine.expr(e)?);
+    }
+    let value = match items.len() {
+        1 => items.into_iter().next().unwrap_or(Value::Null),
+        _ => Value::array(items),
+    };
+    let json = to_json(engine, &value, 0, depth);
+    let text = if compress {
+        compact(&json)
+    } else {
+        pretty(&json, 0)
+    };
+    Ok(vec![Value::str(text)])
+}
+
+/// A JSON tree (kept apart from the layout so both layouts share it).
+enum Json {
+    Null,
+    Bool(bool),
+    Number(String),
+    Str(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+fn to_json(engine: &Engine<'_>, v: &Value, level: usize, depth: usize) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(_) | Value::Long(_) | Value::Double(_) | Value::Decimal(_) => {
+            Json::Number(v.to_text())
+        }
+        Value::Enum(e) => Json::Number(e.value.to_string()),
+        Value::Str(s) => Json::Str(s.to_string()),
+        Value::Char(c) => Json::Str(c.to_string()),
+        Value::DateTime(t) => {
+            let utc = match t.kind {
+                Kind::Local => engine.host.utc_from_local(t.wall).unwrap_or(t.wall),
+                _ => t.wall,
+            };
+            Json::Str(format!("\\/Date({})\\/", utc.and_utc().timestamp_millis()))
+        }
+        Value::TimeSpan(ts) => {
+            let t = ts.0;
+            let f = |x: f64| Json::Number(Value::Double(x).to_text());
+            Json::Object(vec![
+                ("Ticks".into(), Json::Number(t.to_string())),
+                (
+                    "Days".into(),
+                    Json::Number((t / datetime::TICKS_PER_DAY).to_string()),
+                ),
+                (
+                    "Hours".into(),
+                    Json::Number((t / 36_000_000_000 % 24).to_string()),
+                ),
+                (
+                    "Milliseconds".into(),
+                    Json::Number((t / TICKS_PER_MS % 1000).to_string()),
+                ),
+                (
+                    "Minutes".into(),
+                    Json::Number((t / 600_000_000 % 60).to_string()),
+                ),
+                (
+                    "Seconds".into(),
+                    Json::Number((t / 10_000_000 % 60).to_string()),
+                ),
+                (
+                    "TotalDays".into(),
+                    f(t as f64 / datetime::TICKS_PER_DAY as f64),
+                ),
+                ("TotalHours".into(), f(t as f64 / 36_000_000_000.0)),
+                (
+                    "TotalMilliseconds".into(),
+                    f(t as f64 / TICKS_PER_MS as f64),
+                ),
+                ("TotalMinutes".into(), f(t as f64 / 600_000_000.0)),
+                ("TotalSeconds".into(), f(t as f64 / 10_000_000.0)),
+            ])
+        }
+        _ if level > depth => Json::Str(v.to_text()),
+        Value::Array(items) => Json::Array(
+            items
+                .iter()
+                .map(|i| to_json(engine, i, level + 1, depth))
+                .collect(),
+        ),
+        Value::Hashtable(h) => Json::Object(
+            h.entries
+                .iter()
+                .map(|(k, v)| (k.to_text(), to_json(engine, v, level + 1, depth)))
+                .collect(),
+        ),
+        Value::ScriptBlock(b) => Json::Str(b.text.clone()),
+        Value::Object(o) => Json::Object(
+            o.property_names()
+                .iter()
+                .map(|n| {
+                    (
+                        n.to_string(),
+                        to_json(
+                            engine,
+                            &o.property(n).unwrap_or(Value::Null),
+                            level + 1,
+                            depth,
+                        ),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// JavaScriptSerializer's escaping: `"` `\` control characters, and `< > & '` as `\u003c`…
+fn escape(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\'' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn scalar(j: &Json) -> Option<String> {
+    Some(match j {
+        Json::Null => "null".into(),
+        Json::Bool(b) => b.to_string(),
+        Json::Number(n) => n.clone(),
+        // A date is already escaped (\/Date(…)\/).
+        Json::Str(s) if s.starts_with("\\/Date(") => format!("\"{s}\""),
+        Json::Str(s) => escape(s),
+        _ => return None,
+    })
+}
+
+fn compact(j: &Json) -> String {
+    match j {
+        Json::Array(items) => format!(
+            "[{}]",
+            items.iter().map(compact).collect::<Vec<_>>().join(",")
+        ),
+        Json::Object(fields) => format!(
+            "{{{}}}",
+            fields
+                .iter()
+                .map(|(k, v)| format!("{}:{}", escape(k), compact(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        other => scalar(other).unwrap_or_default(),
+    }
+}
+
+/// 5.1's layout: four spaces per level, `"key":  value` (two spaces after the colon).
+fn pretty(j: &Json, level: usize) -> String {
+    let pad = "    ".repeat(level + 1);
+    let close = "    ".repeat(level);
+    match j {
+        Json::Array(items) if items.is_empty() => "[\r\n\r\n]".into(),
+        Json::Array(items) => format!(
+            "[\r\n{}\r\n{close}]",
+            items
+                .iter()
+                .map(|i| format!("{pad}{}", pretty(i, level + 1)))
+                .collect::<Vec<_>>()
+                .join(",\r\n")
+        ),
+        Json::Object(fields) if fields.is_empty() => "{\r\n\r\n}".into(),
+        Json::Object(fields) => format!(
+            "{{\r\n{}\r\n{close}}}",
+            fields
+                .iter()
+                .map(|(k, v)| format!("{pad}{}:  {}", escape(k), pretty(v, level + 1)))
+                .collect::<Vec<_>>()
+                .join(",\r\n")
+        ),
+        other => scalar(other).unwrap_or_default(),
+    }
+}
+
+/// Out-File, Set-Content, Add-Content.
+pub fn write_text(
+    engine: &mut Engine<'_>,
+    c: &Command,
+    input: Vec<Value>,
+    name: &str,
+) -> EvalResult<Vec<Value>> {
+    let params = [
+        p("FilePath", false, &["Path", "LiteralPath"]),
+        p("Value", false, &[]),
+        p("Encoding", false, &[]),
+        p("Append", true, &[]),
+        p("Width", false, &[]),
+        p("NoClobber", true, &[]),
+        p("Force", true, &[]),
+        p("NoNewline", true, &[]),
+        p("InputObject", false, &[]),
+    ];
+    let bound = bind(c, &params)?;
+    super::no_more_positional(c, &bound, 2)?;
+    let path_expr = bound
+        .get("FilePath")
+        .and_then(|(e, _)| e)
+        .or(bound.positional.first().copied());
+    let Some(path_expr) = path_expr else {
+        return Err(EvalError::new(
+            format!("{name} needs a file path"),
+            c.span.clone(),
+        ));
+    };
+    let path = engine.expr(path_expr)?.to_text();
+    let mut items = input;
+    if let Some(e) = bound
+        .get("Value")
+        .and_then(|(e, _)| e)
+        .or(bound.positional.get(1).copied())
+    {
+        items = unroll(engine.expr(e)?);
+    }
+    let text = if name == "Out-File" {
+        out_string(engine, &items, None)?
+    } else {
+        if items
+            .iter()
+            .any(|v| as_view(v).is_some() || matches!(v, Value::Object(_)))
+        {
+            return Err(EvalError::new(
+                format!(
+                    "{name} writes each object's ToString(), which for these objects is their type name, not their data (PowerShell writes 'Microsoft.PowerShell.Commands.Internal.Format.FormatStartData' after Format-*); use Out-File, or Export-Csv"
+                ),
+                c.name_span.clone(),
+            ));
+        }
+        let mut t: String = items
+            .iter()
+            .map(|v| format!("{}\r\n", v.text_in(engine.ops.culture)))
+            .collect();
+        if switch_on(engine, &bound, "NoNewline")? {
+            t = t.replace("\r\n", "");
+        }
+        t
+    };
+    let text = if name == "Out-File" {
+        text.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        text
+    };
+    let encoding = match bound.get("Encoding") {
+        Some((Some(e), _)) => engine.expr(e)?.to_text(),
+        _ if name == "Out-File" => "unicode".into(),
+        _ => "default".into(),
+    };
+    let append = name == "Add-Content" || switch_on(engine, &bound, "Append")?;
+    let (bom, body) =
+        encode_text(&text, &encoding).map_err(|m| EvalError::new(m, c.span.clone()))?;
+    engine
+        .host
+        .write_file(&path, &bom, &body, append, &path_expr.span)?;
+    Ok(Vec::new())
+}

@@ -1,0 +1,416 @@
+//! Format-Table, Format-List and Format-Wide: the property columns are computed here (names,
+//! wildcards, calculated properties with `FormatString`), into a [`FormatView`] that the
+//! printers render; Out-String renders any output as the console would show it.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::rc::Rc;
+
+use super::properties::{self, PropSpec};
+use super::switch_on;
+use crate::pwsh::ast::Command;
+use crate::pwsh::eval::{Engine, EvalError, EvalResult, ParamSpec, bind};
+use crate::pwsh::ops;
+use crate::pwsh::value::{PsObject, Value};
+
+const fn p(name: &'static str, switch: bool) -> ParamSpec {
+    ParamSpec {
+        name,
+        aliases: &[],
+        switch,
+    }
+}
+
+/// Table, list or wide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatKind {
+    /// Format-Table.
+    Table,
+    /// Format-List.
+    List,
+    /// Format-Wide.
+    Wide,
+}
+
+/// What a Format cmdlet produced: columns and, per item, its values.
+#[derive(Debug)]
+pub struct FormatView {
+    /// Table, list or wide.
+    pub kind: FormatKind,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// One row of values per item.
+    pub rows: Vec<Vec<Value>>,
+    /// `-GroupBy`: the group value of each row.
+    pub groups: Option<(String, Vec<String>)>,
+    /// `-Wrap`.
+    pub wrap: bool,
+}
+
+impl PsObject for FormatView {
+    fn type_names(&self) -> Vec<Cow<'_, str>> {
+        vec![Cow::Borrowed(
+            "Microsoft.PowerShell.Commands.Internal.Format.FormatStartData",
+        )]
+    }
+
+    fn property_names(&self) -> Vec<Cow<'_, str>> {
+        Vec::new()
+    }
+
+    fn property(&self, _name: &str) -> Option<Value> {
+        None
+    }
+
+    fn as_any(&self) -> Option<&dyn Any> {
+        Some(self)
+    }
+}
+
+/// The format view inside a value, if it is one.
+pub fn as_view(v: &Value) -> Option<&FormatView> {
+    match v {
+        Value::Object(o) => o.as_any().and_then(|a| a.downcast_ref::<FormatView>()),
+        _ => None,
+    }
+}
+
+/// The properties a list or a table shows for an item when none are named.
+pub fn default_columns(item: &Value, kind: FormatKind) -> Vec<String> {
+    match item {
+        Value::Object(o) => match (kind, o.default_table()) {
+            (FormatKind::Table, Some(cols)) => cols,
+            _ => o.property_names().iter().map(|n| n.to_string()).collect(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Runs Format-Table / Format-List / Format-Wide.
+pub fn format_command(
+    engine: &mut Engine<'_>,
+    c: &Command,
+    input: Vec<Value>,
+    name: &str,
+) -> EvalResult<Vec<Value>> {
+    let params = [
+        p("Property", false),
+        p("AutoSize", true),
+        p("Wrap", true),
+        p("GroupBy", false),
+        p("HideTableHeaders", true),
+        p("Column", false),
+        p("Force", true),
+    ];
+    let bound = bind(c, &params)?;
+    super::no_more_positional(c, &bound, 1)?;
+    let kind = match name {
+        "Format-List" => FormatKind::List,
+        "Format-Wide" => FormatKind::Wide,
+        _ => FormatKind::Table,
+    };
+    let mut specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
+        (Some((Some(e), _)), _) => {
+            properties::read(engine, e, &["FormatString", "Width", "Alignment"])?
+        }
+        (None, Some(e)) => properties::read(engine, e, &["FormatString", "Width", "Alignment"])?,
+        _ => Vec::new(),
+    };
+    if specs.is_empty() {
+        specs = default_columns(input.first().unwrap_or(&Value::Null), kind)
+            .into_iter()
+            .map(|n| PropSpec {
+                label: n.clone(),
+                source: properties::Source::Name(n),
+                pattern: None,
+                descending: None,
+                format_string: None,
+                span: c.span.clone(),
+            })
+            .collect();
+    }
+    let specs = properties::expand(&specs, input.first())?;
+    let group_spec: Option<PropSpec> = match bound.get("GroupBy") {
+        Some((Some(e), _)) => properties::read(engine, e, &[])?.into_iter().next(),
+        _ => None,
+    };
+    let wrap = switch_on(engine, &bound, "Wrap")?;
+    let mut rows = Vec::with_capacity(input.len());
+    let mut group_values = Vec::new();
+    for item in &input {
+        if kind != FormatKind::Table && kind != FormatKind::List && kind != FormatKind::Wide {
+            unreachable!();
+        }
+        let mut row = Vec::with_capacity(specs.len());
+        for spec in &specs {
+            // Strings and numbers have no properties: Format-Table of them shows the value.
+            let v = if specs.len() == 1
+                && !matches!(item, Value::Object(_))
+                && matches!(spec.source, properties::Source::Name(_))
+            {
+                crate::pwsh::members::member(engine, item, &spec.label, &spec.span)
+                    .unwrap_or(Value::Null)
+            } else {
+                properties::value_of(engine, spec, item)?
+            };
+            let v = match &spec.format_string {
+                Some(f) => Value::str(
+                    ops::format_value(&v, f, engine.ops.culture)
+                        .map_err(|m| EvalError::new(m, spec.span.clone()))?,
+                ),
+                None => v,
+            };
+            row.push(v);
+        }
+        if let Some(g) = &group_spec {
+            group_values.push(properties::value_of(engine, g, item)?.to_text());
+        }
+        rows.push(row);
+    }
+    Ok(vec![Value::Object(Rc::new(FormatView {
+        kind,
+        columns: specs.iter().map(|s| s.label.clone()).collect(),
+        rows,
+        groups: group_spec.map(|g| (g.label, group_values)),
+        wrap,
+    }))])
+}
+
+/// How a value shows in a table or list cell.
+pub fn cell_text(engine: &Engine<'_>, v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::DateTime(t) => engine.host.display_datetime(t),
+        Value::Array(items) => format!(
+            "{{{}}}",
+            items
+                .iter()
+                .map(|i| cell_text(engine, i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.text_in(engine.ops.culture),
+    }
+}
+
+fn is_number(v: &Value) -> bool {
+    v.as_number().is_some()
+}
+
+/// Renders a format view as text: a table (numbers right-aligned, cells cut at 60
+/// characters unless `-Wrap`), a list (`Name : value`), or wide (values side by side).
+pub fn render(engine: &Engine<'_>, view: &FormatView) -> String {
+    let mut out = String::new();
+    match view.kind {
+        FormatKind::List => {
+            let width = view
+                .columns
+                .iter()
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0);
+            for row in &view.rows {
+                out.push('\n');
+                for (name, v) in view.columns.iter().zip(row) {
+                    out.push_str(&format!("{name:<width$} : {}\n", cell_text(engine, v)));
+                }
+            }
+            out.push('\n');
+        }
+        FormatKind::Wide => {
+            for row in &view.rows {
+                if let Some(v) = row.first() {
+                    out.push_str(&cell_text(engine, v));
+                    out.push('\n');
+                }
+            }
+        }
+        FormatKind::Table => {
+            const MAX: usize = 60;
+            let cells: Vec<Vec<String>> = view
+                .rows
+                .iter()
+                .map(|r| r.iter().map(|v| cell_text(engine, v)).collect())
+                .collect();
+            let numeric: Vec<bool> = (0..view.columns.len())
+                .map(|i| {
+                    view.rows
+                        .iter()
+                        .all(|r| r.get(i).is_none_or(|v| v.is_null() || is_number(v)))
+                        && !view.rows.is_empty()
+                })
+                .collect();
+            let widths: Vec<usize> = view
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    cells
+                        .iter()
+                        .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                        .max()
+                        .unwrap_or(0)
+                        .max(h.chars().count())
+                        .min(if view.wrap { usize::MAX } else { MAX })
+                })
+                .collect();
+            let line = |cells: &[String]| -> String {
+                let last = cells.len().saturating_sub(1);
+                cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let c = clip(c, widths[i]);
+                        if numeric[i] {
+                            format!("{c:>w$}", w = widths[i])
+                        } else if i == last {
+                            c
+                        } else {
+                            format!("{c:<w$}", w = widths[i])
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .trim_end()
+                    .to_string()
+            };
+            let mut current_group: Option<&String> = None;
+            let header = line(&view.columns);
+            let dashes = line(
+                &view
+                    .columns
+                    .iter()
+                    .map(|h| "-".repeat(h.chars().count()))
+                    .collect::<Vec<_>>(),
+            );
+            let mut first = true;
+            for (i, row) in cells.iter().enumerate() {
+                if let Some((label, values)) = &view.groups {
+                    let g = values.get(i);
+                    if g != current_group {
+                        current_group = g;
+                        out.push_str(&format!(
+                            "\n   {label}: {}\n\n",
+                            g.map_or("", String::as_str)
+                        ));
+                        first = true;
+                    }
+                }
+                if first {
+                    out.push_str(&header);
+                    out.push('\n');
+                    out.push_str(&dashes);
+                    out.push('\n');
+                    first = false;
+                }
+                out.push_str(&line(row));
+                out.push('\n');
+            }
+            if view.rows.is_empty() {
+                out.push_str(&header);
+                out.push('\n');
+                out.push_str(&dashes);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+fn clip(text: &str, width: usize) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if clean.chars().count() <= width {
+        clean
+    } else {
+        let mut s: String = clean.chars().take(width.saturating_sub(3)).collect();
+        s.push_str("...");
+        s
+    }
+}
+
+/// The output as the console shows it: strings as lines, format views rendered, other
+/// objects in their default table (or list for more than four properties).
+pub fn out_string(
+    engine: &mut Engine<'_>,
+    items: &[Value],
+    _width: Option<usize>,
+) -> EvalResult<String> {
+    let mut out = String::new();
+    let mut pending: Vec<Value> = Vec::new();
+    let flush =
+        |engine: &mut Engine<'_>, pending: &mut Vec<Value>, out: &mut String| -> EvalResult<()> {
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let columns = default_columns(&pending[0], FormatKind::Table);
+            let kind = if columns.len() > 4 && pending[0].as_array().is_none() {
+                FormatKind::List
+            } else {
+                FormatKind::Table
+            };
+            let columns = if kind == FormatKind::List {
+                default_columns(&pending[0], FormatKind::List)
+            } else {
+                columns
+            };
+            let mut rows = Vec::new();
+            for item in pending.iter() {
+                let mut row = Vec::new();
+                for c in &columns {
+                    row.push(
+                        crate::pwsh::members::member(engine, item, c, &(0..0))
+                            .unwrap_or(Value::Null),
+                    );
+                }
+                rows.push(row);
+            }
+            let view = FormatView {
+                kind,
+                columns,
+                rows,
+                groups: None,
+                wrap: false,
+            };
+            out.push_str(&render(engine, &view));
+            pending.clear();
+            Ok(())
+        };
+    for item in items {
+        if let Some(view) = as_view(item) {
+            flush(engine, &mut pending, &mut out)?;
+            out.push_str(&render(engine, view));
+        } else if matches!(item, Value::Object(_)) {
+            pending.push(item.clone());
+        } else {
+            flush(engine, &mut pending, &mut out)?;
+            out.push_str(&cell_text(engine, item));
+            out.push('\n');
+        }
+    }
+    flush(engine, &mut pending, &mut out)?;
+    Ok(out)
+}
+
+/// Runs Out-String (`-Stream` gives one string per line).
+pub fn out_string_command(
+    engine: &mut Engine<'_>,
+    c: &Command,
+    input: Vec<Value>,
+) -> EvalResult<Vec<Value>> {
+    let bound = bind(
+        c,
+        &[
+            p("Width", false),
+            p("Stream", true),
+            p("InputObject", false),
+        ],
+    )?;
+    let text = out_string(engine, &input, None)?;
+    if switch_on(engine, &bound, "Stream")? {
+        return Ok(text.lines().map(Value::str).collect());
+    }
+    Ok(vec![Value::str(text)])
+}

@@ -1,0 +1,202 @@
+//! Property arguments of Select-Object, Sort-Object, Group-Object, Measure-Object and the
+//! Format cmdlets: names (with wildcards), script blocks (named by their text), and
+//! calculated properties `@{Name/N/Label/L=…; Expression/E=…}` (any unambiguous key prefix),
+//! plus Sort-Object's `Descending`/`Ascending` and Format-Table's `FormatString`/`Width`.
+
+use std::rc::Rc;
+
+use crate::pwsh::ast::{Expr, ExprKind, Span};
+use crate::pwsh::eval::{Engine, EvalError, EvalResult, collapse};
+use crate::pwsh::members;
+use crate::pwsh::value::{ScriptBlock, Value};
+use crate::pwsh::wildcard::wildcard_regex;
+
+/// What a property argument computes.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A property by name (no wildcards left).
+    Name(String),
+    /// A script block run with `$_`.
+    Script(Rc<ScriptBlock>),
+}
+
+/// One property argument.
+#[derive(Debug, Clone)]
+pub struct PropSpec {
+    /// The column's name.
+    pub label: String,
+    /// How its value is computed.
+    pub source: Source,
+    /// A wildcard pattern to expand against the objects' property names.
+    pub pattern: Option<String>,
+    /// Sort-Object's per-key direction.
+    pub descending: Option<bool>,
+    /// Format-Table's `FormatString`.
+    pub format_string: Option<String>,
+    /// Where it was typed.
+    pub span: Span,
+}
+
+fn hashtable_key(key: &str, allowed: &[&'static str], span: &Span) -> EvalResult<&'static str> {
+    let lower = key.to_ascii_lowercase();
+    let hits: Vec<&&str> = allowed
+        .iter()
+        .filter(|a| a.to_ascii_lowercase().starts_with(&lower))
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok(one),
+        _ if allowed.iter().any(|a| a.eq_ignore_ascii_case(key)) => Ok(allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(key))
+            .copied()
+            .unwrap_or("")),
+        [] => Err(EvalError::new(
+            format!(
+                "'{key}' is not a key of a calculated property here ({})",
+                allowed.join(", ")
+            ),
+            span.clone(),
+        )),
+        _ => Err(EvalError::new(
+            format!("the key '{key}' is ambiguous"),
+            span.clone(),
+        )),
+    }
+}
+
+/// Reads property arguments (a list of names, blocks and hashtables). `keys` are the
+/// hashtable keys the command accepts besides Name/Label and Expression.
+pub fn read(
+    engine: &mut Engine<'_>,
+    expr: &Expr,
+    keys: &[&'static str],
+) -> EvalResult<Vec<PropSpec>> {
+    let items: Vec<&Expr> = match &expr.kind {
+        ExprKind::List(items) => items.iter().collect(),
+        _ => vec![expr],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let span = item.span.clone();
+        match &item.kind {
+            ExprKind::ScriptBlock(b) => out.push(PropSpec {
+                label: b.text.clone(),
+                source: Source::Script(b.clone()),
+                pattern: None,
+                descending: None,
+                format_string: None,
+                span,
+            }),
+            ExprKind::Hashtable(_) => {
+                let Value::Hashtable(h) = engine.expr(item)? else {
+                    continue;
+                };
+                let mut allowed = vec!["Name", "Label", "Expression"];
+                allowed.extend_from_slice(keys);
+                let mut spec = PropSpec {
+                    label: String::new(),
+                    source: Source::Name(String::new()),
+                    pattern: None,
+                    descending: None,
+                    format_string: None,
+                    span: span.clone(),
+                };
+                let mut has_expression = false;
+                for (k, v) in &h.entries {
+                    match hashtable_key(&k.to_text(), &allowed, &span)? {
+                        "Name" | "Label" => spec.label = v.to_text(),
+                        "Expression" => {
+                            has_expression = true;
+                            spec.source = match v {
+                                Value::ScriptBlock(b) => Source::Script(b.clone()),
+                                other => Source::Name(other.to_text()),
+                            };
+                        }
+                        "Descending" => spec.descending = Some(v.truthy()),
+                        "Ascending" => spec.descending = Some(!v.truthy()),
+                        "FormatString" => spec.format_string = Some(v.to_text()),
+                        "Width" | "Alignment" => {}
+                        _ => {}
+                    }
+                }
+                if !has_expression {
+                    return Err(EvalError::new(
+                        "a calculated property needs an Expression (e={…})",
+                        span,
+                    ));
+                }
+                if spec.label.is_empty() {
+                    spec.label = match &spec.source {
+                        Source::Name(n) => n.clone(),
+                        Source::Script(b) => b.text.clone(),
+                    };
+                }
+                out.push(spec);
+            }
+            _ => {
+                let v = engine.expr(item)?;
+                for name in crate::pwsh::eval::unroll(v) {
+                    let text = name.to_text();
+                    let wild = text.contains(['*', '?', '[']);
+                    out.push(PropSpec {
+                        label: text.clone(),
+                        source: Source::Name(text.clone()),
+                        pattern: wild.then_some(text),
+                        descending: None,
+                        format_string: None,
+                        span: span.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces wildcard names by the matching property names of `sample` (in the object's
+/// order); a pattern that matches nothing is dropped, as PowerShell does.
+pub fn expand(specs: &[PropSpec], sample: Option<&Value>) -> EvalResult<Vec<PropSpec>> {
+    let names: Vec<String> = match sample {
+        Some(Value::Object(o)) => o.property_names().iter().map(|n| n.to_string()).collect(),
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for spec in specs {
+        match &spec.pattern {
+            Some(p) => {
+                let re = wildcard_regex(p, false).map_err(|e| {
+                    EvalError::new(format!("bad wildcard '{p}': {e}"), spec.span.clone())
+                })?;
+                for n in names.iter().filter(|n| re.is_match(n)) {
+                    if !out
+                        .iter()
+                        .any(|s: &PropSpec| s.label.eq_ignore_ascii_case(n))
+                    {
+                        out.push(PropSpec {
+                            label: n.clone(),
+                            source: Source::Name(n.clone()),
+                            pattern: None,
+                            descending: spec.descending,
+                            format_string: spec.format_string.clone(),
+                            span: spec.span.clone(),
+                        });
+                    }
+                }
+            }
+            None => out.push(spec.clone()),
+        }
+    }
+    Ok(out)
+}
+
+/// The value of a property for one item. A name the item does not have is an error (with
+/// the closest name), where PowerShell would give `$null` without a word.
+pub fn value_of(engine: &mut Engine<'_>, spec: &PropSpec, item: &Value) -> EvalResult<Value> {
+    match &spec.source {
+        Source::Name(n) => members::member(engine, item, n, &spec.span),
+        Source::Script(b) => {
+            let out = engine.invoke(&b.body, item.clone())?;
+            Ok(collapse(out))
+        }
+    }
+}

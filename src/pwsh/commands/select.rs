@@ -1,0 +1,196 @@
+//! Select-Object: properties (names, wildcards, calculated), `-ExpandProperty`,
+//! `-ExcludeProperty`, `-First`, `-Last`, `-Skip`, `-Unique`. The output objects are new
+//! property bags typed `Selected.<type>`.
+
+use std::rc::Rc;
+
+use super::properties::{self, PropSpec, Source};
+use super::{count_arg, switch_on};
+use crate::pwsh::ast::Command;
+use crate::pwsh::eval::{Engine, EvalError, EvalResult, ParamSpec, bind, unroll};
+use crate::pwsh::ops;
+use crate::pwsh::value::{CustomObject, Value};
+
+const fn p(name: &'static str, switch: bool) -> ParamSpec {
+    ParamSpec {
+        name,
+        aliases: &[],
+        switch,
+    }
+}
+
+/// Runs Select-Object.
+pub fn select_object(
+    engine: &mut Engine<'_>,
+    c: &Command,
+    input: Vec<Value>,
+) -> EvalResult<Vec<Value>> {
+    let params = [
+        p("Property", false),
+        p("ExcludeProperty", false),
+        p("ExpandProperty", false),
+        p("First", false),
+        p("Last", false),
+        p("Skip", false),
+        p("Unique", true),
+        p("Index", false),
+    ];
+    let bound = bind(c, &params)?;
+    super::no_more_positional(c, &bound, 1)?;
+    let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
+        (Some((Some(e), _)), _) => properties::read(engine, e, &[])?,
+        (None, Some(e)) => properties::read(engine, e, &[])?,
+        _ => Vec::new(),
+    };
+    let exclude: Vec<String> = match bound.get("ExcludeProperty") {
+        Some((Some(e), _)) => unroll(engine.expr(e)?).iter().map(Value::to_text).collect(),
+        _ => Vec::new(),
+    };
+    if !exclude.is_empty() && specs.is_empty() {
+        return Err(EvalError::new(
+            "-ExcludeProperty needs -Property in Windows PowerShell 5.1 (Select-Object -Property * -ExcludeProperty …)",
+            c.span.clone(),
+        ));
+    }
+    let expand = match bound.get("ExpandProperty") {
+        Some((Some(e), _)) => Some(engine.expr(e)?.to_text()),
+        _ => None,
+    };
+    let (first, last, skip) = (
+        count_arg(engine, &bound, "First")?,
+        count_arg(engine, &bound, "Last")?,
+        count_arg(engine, &bound, "Skip")?.unwrap_or(0),
+    );
+    let unique = switch_on(engine, &bound, "Unique")?;
+    if bound.has("Index") {
+        return Err(EvalError::new(
+            "Select-Object -Index is not supported",
+            c.span.clone(),
+        ));
+    }
+    // The items: skipped, then the first or last n.
+    let mut items: Vec<Value> = input.into_iter().skip(skip).collect();
+    if let Some(n) = first {
+        items.truncate(n);
+    }
+    if let Some(n) = last {
+        let drop = items.len().saturating_sub(n);
+        items.drain(..drop);
+    }
+    let exclude_re: Vec<regex::Regex> = exclude
+        .iter()
+        .map(|x| {
+            crate::pwsh::wildcard::wildcard_regex(x, false)
+                .map_err(|e| EvalError::new(e.to_string(), c.span.clone()))
+        })
+        .collect::<EvalResult<_>>()?;
+    let mut out = Vec::new();
+    for item in items {
+        let selected = if specs.is_empty() {
+            item
+        } else {
+            let specs = properties::expand(&specs, Some(&item))?;
+            let mut props: Vec<(String, Value)> = Vec::new();
+            for spec in &specs {
+                if exclude_re.iter().any(|re| re.is_match(&spec.label)) {
+                    continue;
+                }
+                if props
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(&spec.label))
+                {
+                    return Err(EvalError::new(
+                        format!("the property {} is selected twice", spec.label),
+                        spec.span.clone(),
+                    ));
+                }
+                let v = match &spec.source {
+                    Source::Name(_)
+                        if !matches!(item, Value::Object(_))
+                            && !matches!(item, Value::Hashtable(_)) =>
+                    {
+                        crate::pwsh::members::member(engine, &item, &spec.label, &spec.span)
+                            .unwrap_or(Value::Null)
+                    }
+                    _ => properties::value_of(engine, spec, &item)?,
+                };
+                props.push((spec.label.clone(), v));
+            }
+            let base = item.type_name();
+            Value::Object(Rc::new(CustomObject {
+                type_names: vec![
+                    format!("Selected.{base}"),
+                    "System.Management.Automation.PSCustomObject".into(),
+                ],
+                properties: props,
+            }))
+        };
+        match &expand {
+            Some(name) => {
+                let spec = PropSpec {
+                    label: name.clone(),
+                    source: Source::Name(name.clone()),
+                    pattern: None,
+                    descending: None,
+                    format_string: None,
+                    span: c.span.clone(),
+                };
+                // -ExpandProperty reads the original item's property.
+                let source = selected.clone();
+                let v = match &source {
+                    Value::Object(o) if o.property(name).is_some() => {
+                        o.property(name).unwrap_or(Value::Null)
+                    }
+                    _ => properties::value_of(engine, &spec, &source)?,
+                };
+                if v.is_null() {
+                    continue;
+                }
+                out.extend(unroll(v));
+            }
+            None => out.push(selected),
+        }
+    }
+    if unique {
+        // Case-sensitive, over every selected property (or the values themselves).
+        let mut kept: Vec<Value> = Vec::new();
+        for item in out {
+            let mut duplicate = false;
+            for k in &kept {
+                if same(engine, k, &item)? {
+                    duplicate = true;
+                    break;
+                }
+            }
+            if !duplicate {
+                kept.push(item);
+            }
+        }
+        out = kept;
+    }
+    Ok(out)
+}
+
+fn same(engine: &mut Engine<'_>, a: &Value, b: &Value) -> EvalResult<bool> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let names = x.property_names();
+            if names.len() != y.property_names().len() {
+                return Ok(false);
+            }
+            for n in names {
+                let (va, vb) = (
+                    x.property(&n).unwrap_or(Value::Null),
+                    y.property(&n).unwrap_or(Value::Null),
+                );
+                if !ops::equals(&va, &vb, true, &engine.ops).unwrap_or(false)
+                    && va.to_text() != vb.to_text()
+                {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        _ => Ok(ops::equals(a, b, true, &engine.ops).unwrap_or(false)),
+    }
+}

@@ -1,0 +1,635 @@
+//! Running the syntax tree: statements, pipelines (the output of one element is the input of
+//! the next, arrays enumerated), expressions with `$_`, `$matches` and block-local
+//! variables. Commands come from [`super::commands`] or, for the ones only the host knows
+//! (Get-MessageTrackingLog), from the [`Host`].
+
+use std::rc::Rc;
+
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+
+use super::ast::{
+    Arg, BinaryOp, Block, Command, Element, Expr, ExprKind, Pipeline, Span, Statement, StringPart,
+    UnaryOp,
+};
+use super::commands;
+use super::culture::Culture;
+use super::members;
+use super::number::negate as negate_number;
+use super::ops::{self, OpContext};
+use super::parse::{ParseError, closest};
+use super::value::{Hashtable, Value};
+
+/// An error while running, with where it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalError {
+    /// What went wrong.
+    pub message: String,
+    /// The text it happened at.
+    pub span: Span,
+    /// What was probably meant.
+    pub suggestion: Option<String>,
+}
+
+impl EvalError {
+    /// An error at `span`.
+    pub fn new(message: impl Into<String>, span: Span) -> EvalError {
+        EvalError {
+            message: message.into(),
+            span,
+            suggestion: None,
+        }
+    }
+
+    /// The same error with a suggestion.
+    pub fn suggest(mut self, s: Option<String>) -> EvalError {
+        self.suggestion = s;
+        self
+    }
+
+    /// As a parse error (the same rendering with a caret).
+    pub fn into_parse_error(self) -> ParseError {
+        ParseError {
+            message: self.message,
+            span: self.span,
+            suggestion: self.suggestion,
+        }
+    }
+}
+
+/// Results of running.
+pub type EvalResult<T> = std::result::Result<T, EvalError>;
+
+/// What the engine needs from where it runs: the clock and zone, the culture, commands of
+/// its own, and file output.
+pub trait Host {
+    /// What `Get-Date` and `[datetime]::Now` mean.
+    fn now(&self) -> chrono::DateTime<Utc>;
+    /// A UTC wall time as the shell's local time.
+    fn local_from_utc(&self, utc: NaiveDateTime) -> NaiveDateTime;
+    /// A local wall time as UTC (`None` in a clock change's gap).
+    fn utc_from_local(&self, local: NaiveDateTime) -> Option<NaiveDateTime>;
+    /// The shell's culture.
+    fn culture(&self) -> &'static Culture;
+    /// Runs a command the engine does not have; `None` when the host does not know it either.
+    fn command(
+        &self,
+        engine: &mut Engine<'_>,
+        command: &Command,
+        input: Vec<Value>,
+    ) -> Option<EvalResult<Vec<Value>>>;
+    /// Writes a file a command asked for (Export-Csv, Out-File); the host checks the path.
+    /// `bom` is written only when the file is new or empty.
+    fn write_file(
+        &self,
+        path: &str,
+        bom: &[u8],
+        body: &[u8],
+        append: bool,
+        span: &Span,
+    ) -> EvalResult<()>;
+    /// How a date-time is shown in tables and lists.
+    fn display_datetime(&self, t: &super::datetime::DateTime) -> String;
+    /// Something the user should know (printed on stderr).
+    fn note(&self, text: &str);
+}
+
+/// The running state: the host, operator state, `$_` and block-local variables.
+pub struct Engine<'h> {
+    /// Where the engine runs.
+    pub host: &'h dyn Host,
+    /// Operator state (`$matches`, compiled patterns, the culture).
+    pub ops: OpContext<'static>,
+    underscore: Vec<Value>,
+    locals: Vec<Vec<(String, Value)>>,
+}
+
+/// The pipeline's output as one value: nothing is `$null`, one item is itself, more are an
+/// array.
+pub fn collapse(mut items: Vec<Value>) -> Value {
+    match items.len() {
+        0 => Value::Null,
+        1 => items.pop().unwrap_or(Value::Null),
+        _ => Value::array(items),
+    }
+}
+
+/// A value written to the pipeline: an array is enumerated (one level).
+pub fn unroll(v: Value) -> Vec<Value> {
+    match v {
+        Value::Array(items) => Rc::try_unwrap(items).unwrap_or_else(|rc| (*rc).clone()),
+        other => vec![other],
+    }
+}
+
+const AUTOMATIC: [&str; 7] = ["_", "psitem", "true", "false", "null", "matches", "ofs"];
+
+impl<'h> Engine<'h> {
+    /// An engine running in `host`.
+    pub fn new(host: &'h dyn Host) -> Engine<'h> {
+        let today = host.local_from_utc(host.now().naive_utc()).date();
+        Engine {
+            host,
+            ops: OpContext {
+                culture: host.culture(),
+                matches: None,
+                regexes: Default::default(),
+                today,
+            },
+            underscore: Vec::new(),
+            locals: Vec::new(),
+        }
+    }
+
+    /// Today in the shell's zone.
+    pub fn today(&self) -> NaiveDate {
+        self.ops.today
+    }
+
+    /// Runs a whole text's statements; the output of every statement.
+    pub fn run(&mut self, block: &Block) -> EvalResult<Vec<Value>> {
+        self.block(block)
+    }
+
+    /// Runs `f` with `$_` set to `item` (script blocks of Where-Object, ForEach-Object, …).
+    pub fn with_item<T>(&mut self, item: Value, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.underscore.push(item);
+        let out = f(self);
+        self.underscore.pop();
+        out
+    }
+
+    /// Runs a script block's body with `$_` = `item`, in a scope of its own.
+    pub fn invoke(&mut self, block: &Block, item: Value) -> EvalResult<Vec<Value>> {
+        self.underscore.push(item);
+        self.locals.push(Vec::new());
+        let out = self.block(block);
+        self.locals.pop();
+        self.underscore.pop();
+        out
+    }
+
+    fn block(&mut self, block: &Block) -> EvalResult<Vec<Value>> {
+        let mut out = Vec::new();
+        for s in &block.statements {
+            out.extend(self.statement(s)?);
+        }
+        Ok(out)
+    }
+
+    fn statement(&mut self, s: &Statement) -> EvalResult<Vec<Value>> {
+        match s {
+            Statement::Pipeline(p) => self.pipeline(p, None),
+            Statement::If {
+                branches,
+                otherwise,
+            } => {
+                for (cond, body) in branches {
+                    if collapse(self.pipeline(cond, None)?).truthy() {
+                        return self.block(body);
+                    }
+                }
+                match otherwise {
+                    Some(b) => self.block(b),
+                    None => Ok(Vec::new()),
+                }
+            }
+            Statement::Assign {
+                name,
+                op,
+                value,
+                span,
+            } => {
+                let lower = name.to_ascii_lowercase();
+                if AUTOMATIC.contains(&lower.as_str()) {
+                    return Err(EvalError::new(
+                        format!("${name} cannot be assigned"),
+                        span.clone(),
+                    ));
+                }
+                let current = self.local(&lower);
+                if self.locals.is_empty() || (op != "=" && current.is_none()) {
+                    return Err(EvalError::new(
+                        format!(
+                            "${name} is a variable of the session; msgtrack runs one pipeline and shows its output, so a change to ${name} would not be seen (to count, end with | Measure-Object)"
+                        ),
+                        span.clone(),
+                    ));
+                }
+                let new = match (op.as_str(), value) {
+                    ("=", Some(v)) => collapse(self.pipeline(v, None)?),
+                    ("++", None) | ("--", None) => {
+                        let delta = if op == "++" {
+                            BinaryOp::Add
+                        } else {
+                            BinaryOp::Sub
+                        };
+                        ops::arithmetic(delta, &current.unwrap_or(Value::Null), &Value::Int(1))
+                            .map_err(|m| EvalError::new(m, span.clone()))?
+                    }
+                    (compound, Some(v)) => {
+                        let rhs = collapse(self.pipeline(v, None)?);
+                        let binop = match compound {
+                            "+=" => BinaryOp::Add,
+                            "-=" => BinaryOp::Sub,
+                            "*=" => BinaryOp::Mul,
+                            _ => BinaryOp::Div,
+                        };
+                        ops::arithmetic(binop, &current.unwrap_or(Value::Null), &rhs)
+                            .map_err(|m| EvalError::new(m, span.clone()))?
+                    }
+                    _ => Value::Null,
+                };
+                if let Some(scope) = self.locals.last_mut() {
+                    scope.retain(|(n, _)| n != &lower);
+                    scope.push((lower, new));
+                }
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    fn local(&self, lower: &str) -> Option<Value> {
+        self.locals
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter())
+            .find(|(n, _)| n == lower)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Runs a pipeline; `input` feeds its first element when it is a command.
+    pub fn pipeline(&mut self, p: &Pipeline, input: Option<Vec<Value>>) -> EvalResult<Vec<Value>> {
+        let mut stream: Option<Vec<Value>> = input;
+        for element in &p.elements {
+            stream = Some(match element {
+                Element::Expr(e) => unroll(self.expr(e)?),
+                Element::Command(c) => self.command(c, stream.take().unwrap_or_default())?,
+            });
+        }
+        let out = stream.unwrap_or_default();
+        if let Some(r) = &p.redirect {
+            let target = self.expr(&r.target)?.to_text();
+            let text = commands::out_string(self, &out, None)?;
+            let (bom, body) = commands::encode_text(&text, "unicode")
+                .map_err(|m| EvalError::new(m, r.span.clone()))?;
+            self.host
+                .write_file(&target, &bom, &body, r.append, &r.span)?;
+            return Ok(Vec::new());
+        }
+        Ok(out)
+    }
+
+    fn command(&mut self, c: &Command, input: Vec<Value>) -> EvalResult<Vec<Value>> {
+        if let Some(result) = commands::run(self, c, input.clone()) {
+            return result;
+        }
+        if let Some(result) = self.host.command(self, c, input) {
+            return result;
+        }
+        let known = commands::names();
+        Err(EvalError::new(
+            format!("{} is not a command msgtrack runs", c.name),
+            c.name_span.clone(),
+        )
+        .suggest(closest(&c.name, known.iter().copied()).map(str::to_string)))
+    }
+
+    /// Evaluates an argument of a command (bare words are text or numbers already).
+    pub fn arg_value(&mut self, e: &Expr) -> EvalResult<Value> {
+        self.expr(e)
+    }
+
+    /// Evaluates an expression.
+    pub fn expr(&mut self, e: &Expr) -> EvalResult<Value> {
+        let err = |m: String| EvalError::new(m, e.span.clone());
+        Ok(match &e.kind {
+            ExprKind::Number(n) => Value::number(*n),
+            ExprKind::Str(s) => Value::str(s),
+            ExprKind::Expandable(parts) => {
+                let mut s = String::new();
+                for p in parts {
+                    match p {
+                        StringPart::Text(t) => s.push_str(t),
+                        StringPart::Expr(x) => s.push_str(&self.expr(x)?.to_text()),
+                    }
+                }
+                Value::str(s)
+            }
+            ExprKind::Variable(name) => self.variable(name, &e.span)?,
+            ExprKind::Member {
+                target,
+                name,
+                is_static,
+            } => {
+                if *is_static {
+                    let ExprKind::Type(ty) = &target.kind else {
+                        return Err(err("'::' needs a type before it ([datetime]::Today)".into()));
+                    };
+                    members::static_member(self, ty, name, &e.span)?
+                } else {
+                    let v = self.expr(target)?;
+                    members::member(self, &v, name, &e.span)?
+                }
+            }
+            ExprKind::Method {
+                target,
+                name,
+                args,
+                is_static,
+            } => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.expr(a)?);
+                }
+                if *is_static {
+                    let ExprKind::Type(ty) = &target.kind else {
+                        return Err(err("'::' needs a type before it".into()));
+                    };
+                    members::static_call(self, ty, name, values, &e.span)?
+                } else {
+                    let v = self.expr(target)?;
+                    members::call(self, &v, name, values, &e.span)?
+                }
+            }
+            ExprKind::Index { target, index } => {
+                let v = self.expr(target)?;
+                let i = self.expr(index)?;
+                members::index(&v, &i).map_err(err)?
+            }
+            ExprKind::Unary { op, operand } => {
+                let v = self.expr(operand)?;
+                match op {
+                    UnaryOp::Not => Value::Bool(!v.truthy()),
+                    UnaryOp::Negate => match (&operand.kind, v.as_number()) {
+                        (ExprKind::Number(n), _) => Value::number(negate_number(*n)),
+                        _ => ops::negate(&v).map_err(err)?,
+                    },
+                    UnaryOp::Plus => match v {
+                        Value::Str(_) => Value::number(ops::to_number(&v).map_err(err)?),
+                        other => other,
+                    },
+                    UnaryOp::Join => ops::join(&v, ""),
+                    UnaryOp::Split => ops::split_whitespace(&v),
+                    UnaryOp::Comma => Value::array(vec![v]),
+                }
+            }
+            ExprKind::Binary { op, left, right } => self.binary(*op, left, right, &e.span)?,
+            ExprKind::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.expr(i)?);
+                }
+                Value::array(out)
+            }
+            ExprKind::ArraySub(block) => {
+                self.locals.push(Vec::new());
+                let out = self.block(block);
+                self.locals.pop();
+                Value::array(out?)
+            }
+            ExprKind::SubExpr(block) => {
+                self.locals.push(Vec::new());
+                let out = self.block(block);
+                self.locals.pop();
+                collapse(out?)
+            }
+            ExprKind::Paren(p) => collapse(self.pipeline(p, None)?),
+            ExprKind::Hashtable(entries) => {
+                let mut table = Hashtable::default();
+                for (k, v) in entries {
+                    let key = self.expr(k)?;
+                    let value = self.expr(v)?;
+                    table.entries.push((key, value));
+                }
+                Value::Hashtable(Rc::new(table))
+            }
+            ExprKind::ScriptBlock(b) => Value::ScriptBlock(b.clone()),
+            ExprKind::Type(t) => {
+                return Err(err(format!(
+                    "the type [{t}] alone is not a value here; use it with :: ([{t}]::Name), -is or -as"
+                )));
+            }
+            ExprKind::Cast { ty, operand } => {
+                let v = self.expr(operand)?;
+                ops::cast(ty, &v, self.today()).map_err(err)?
+            }
+        })
+    }
+
+    fn variable(&mut self, name: &str, span: &Span) -> EvalResult<Value> {
+        let lower = name.to_ascii_lowercase();
+        Ok(match lower.as_str() {
+            "_" | "psitem" => self.underscore.last().cloned().ok_or_else(|| {
+                EvalError::new(
+                    "$_ is only set inside a script block of a pipeline stage",
+                    span.clone(),
+                )
+            })?,
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            "null" => Value::Null,
+            "matches" => self.ops.matches.clone().unwrap_or(Value::Null),
+            "ofs" => Value::str(" "),
+            _ => match self.local(&lower) {
+                Some(v) => v,
+                None => {
+                    let hint = if lower.starts_with("env:") || lower.contains(':') {
+                        format!(
+                            "${name} reads the environment or a scope of a Windows session, which msgtrack does not have"
+                        )
+                    } else {
+                        format!(
+                            "the variable ${name} is not defined here: msgtrack runs one pipeline, so write its value in the line (for example -Start '11/20/2026' or -Sender 'a@contoso.com')"
+                        )
+                    };
+                    return Err(EvalError::new(hint, span.clone()));
+                }
+            },
+        })
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: &Expr,
+        right: &Expr,
+        span: &Span,
+    ) -> EvalResult<Value> {
+        let err = |m: String| EvalError::new(m, span.clone());
+        // -and / -or short-circuit.
+        match op {
+            BinaryOp::And => {
+                return Ok(Value::Bool(
+                    self.expr(left)?.truthy() && self.expr(right)?.truthy(),
+                ));
+            }
+            BinaryOp::Or => {
+                return Ok(Value::Bool(
+                    self.expr(left)?.truthy() || self.expr(right)?.truthy(),
+                ));
+            }
+            _ => {}
+        }
+        let l = self.expr(left)?;
+        if matches!(op, BinaryOp::Is | BinaryOp::IsNot | BinaryOp::As) {
+            let ty = match &right.kind {
+                ExprKind::Type(t) => t.clone(),
+                _ => self.expr(right)?.to_text(),
+            };
+            return Ok(match op {
+                BinaryOp::Is => Value::Bool(ops::is_type(&l, &ty).map_err(err)?),
+                BinaryOp::IsNot => Value::Bool(!ops::is_type(&l, &ty).map_err(err)?),
+                _ => ops::cast(&ty, &l, self.today()).unwrap_or(Value::Null),
+            });
+        }
+        let r = self.expr(right)?;
+        Ok(match op {
+            BinaryOp::Compare(c, case) => {
+                ops::compare(c, case, &l, &r, &mut self.ops).map_err(err)?
+            }
+            BinaryOp::Replace(case) => ops::replace(&l, &r, case, &mut self.ops).map_err(err)?,
+            BinaryOp::Split(case) => ops::split(&l, &r, case, &mut self.ops).map_err(err)?,
+            BinaryOp::Join => ops::join(&l, &r.to_text()),
+            BinaryOp::Format => {
+                ops::format_operator(&l.to_text(), &r, self.ops.culture).map_err(err)?
+            }
+            BinaryOp::Xor => Value::Bool(l.truthy() != r.truthy()),
+            BinaryOp::Range => ops::range(&l, &r).map_err(err)?,
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
+                ops::arithmetic(op, &l, &r).map_err(err)?
+            }
+            BinaryOp::And | BinaryOp::Or | BinaryOp::Is | BinaryOp::IsNot | BinaryOp::As => {
+                Value::Null
+            }
+        })
+    }
+
+    /// The value of a parameter argument that must be given (`-Name value`).
+    pub fn required(&mut self, arg: Option<&Expr>, what: &str, span: &Span) -> EvalResult<Value> {
+        match arg {
+            Some(e) => self.expr(e),
+            None => Err(EvalError::new(
+                format!("{what} needs a value"),
+                span.clone(),
+            )),
+        }
+    }
+}
+
+/// Splits a command's arguments into named parameters and positional values, resolving
+/// each name against `known` (exact, else a unique prefix, ignoring case). A switch takes no
+/// value; any other parameter takes the next argument.
+pub struct Bound<'a> {
+    /// Named parameters: (canonical name, value expression if any, span of the name).
+    pub named: Vec<(&'static str, Option<&'a Expr>, Span)>,
+    /// Positional arguments in order.
+    pub positional: Vec<&'a Expr>,
+}
+
+impl<'a> Bound<'a> {
+    /// The value expression of a named parameter.
+    pub fn get(&self, name: &str) -> Option<(Option<&'a Expr>, &Span)> {
+        self.named
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, v, s)| (*v, s))
+    }
+
+    /// True when a switch (or any parameter) was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.named.iter().any(|(n, _, _)| *n == name)
+    }
+}
+
+/// A parameter a command declares: its name, aliases, and whether it is a switch.
+pub struct ParamSpec {
+    /// The canonical name.
+    pub name: &'static str,
+    /// Other names it answers to.
+    pub aliases: &'static [&'static str],
+    /// Takes no value.
+    pub switch: bool,
+}
+
+/// Binds `command`'s arguments to `params` (PowerShell's prefix rule; an ambiguous or unknown
+/// name is an error naming it).
+pub fn bind<'a>(command: &'a Command, params: &[ParamSpec]) -> EvalResult<Bound<'a>> {
+    let mut named = Vec::new();
+    let mut positional = Vec::new();
+    let mut i = 0;
+    while i < command.args.len() {
+        match &command.args[i] {
+            Arg::Value(e) => positional.push(e),
+            Arg::Param { name, value, span } => {
+                let lower = name.to_ascii_lowercase();
+                let exact = params.iter().find(|p| {
+                    p.name.eq_ignore_ascii_case(name)
+                        || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+                });
+                let spec = match exact {
+                    Some(p) => p,
+                    None => {
+                        let matches: Vec<&ParamSpec> = params
+                            .iter()
+                            .filter(|p| p.name.to_ascii_lowercase().starts_with(&lower))
+                            .collect();
+                        match matches.as_slice() {
+                            [one] => *one,
+                            [] => {
+                                let names = params.iter().map(|p| p.name);
+                                return Err(EvalError::new(
+                                    format!("{} has no parameter -{name}", command.name),
+                                    span.clone(),
+                                )
+                                .suggest(closest(name, names).map(|s| format!("-{s}"))));
+                            }
+                            many => {
+                                let list: Vec<String> =
+                                    many.iter().map(|p| format!("-{}", p.name)).collect();
+                                return Err(EvalError::new(
+                                    format!(
+                                        "-{name} is ambiguous: it could be {}",
+                                        list.join(", ")
+                                    ),
+                                    span.clone(),
+                                ));
+                            }
+                        }
+                    }
+                };
+                if named.iter().any(|(n, _, _)| *n == spec.name) {
+                    return Err(EvalError::new(
+                        format!("-{} is given twice", spec.name),
+                        span.clone(),
+                    ));
+                }
+                let v = if spec.switch {
+                    if let Some(v) = value {
+                        // -Switch:$false
+                        Some(v)
+                    } else {
+                        None
+                    }
+                } else if let Some(v) = value {
+                    Some(v)
+                } else {
+                    match command.args.get(i + 1) {
+                        Some(Arg::Value(e)) => {
+                            i += 1;
+                            Some(e)
+                        }
+                        _ => {
+                            return Err(EvalError::new(
+                                format!("-{} needs a value", spec.name),
+                                span.clone(),
+                            ));
+                        }
+                    }
+                };
+                named.push((spec.name, v, span.clone()));
+            }
+        }
+        i += 1;
+    }
+    Ok(Bound { named, positional })
+}

@@ -1,0 +1,435 @@
+//! The engine against answers worked out from PowerShell 5.1's documented rules
+//! (shared/reference/powershell-semantics.md): one line in, the output PowerShell gives.
+//! `gives(line, expected)` compares the output items' text (one per line); `fails(line, what)`
+//! expects an error that says `what`.
+
+use std::cell::RefCell;
+
+use chrono::{NaiveDateTime, TimeZone, Utc};
+
+use super::ast::{Command, Span};
+use super::culture::Culture;
+use super::datetime::DateTime;
+use super::eval::{Engine, EvalError, EvalResult, Host};
+use super::parse::parse;
+use super::value::Value;
+
+/// A host at 2026-11-22 10:00 UTC, the zone UTC+1 (Berlin in winter), culture en-US.
+struct TestHost {
+    culture: &'static Culture,
+    files: RefCell<Vec<(String, Vec<u8>)>>,
+    notes: RefCell<Vec<String>>,
+}
+
+impl Host for TestHost {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+            .single()
+            .expect("a time")
+    }
+    fn local_from_utc(&self, utc: NaiveDateTime) -> NaiveDateTime {
+        utc + chrono::Duration::hours(1)
+    }
+    fn utc_from_local(&self, local: NaiveDateTime) -> Option<NaiveDateTime> {
+        Some(local - chrono::Duration::hours(1))
+    }
+    fn culture(&self) -> &'static Culture {
+        self.culture
+    }
+    fn command(
+        &self,
+        _: &mut Engine<'_>,
+        _: &Command,
+        _: Vec<Value>,
+    ) -> Option<EvalResult<Vec<Value>>> {
+        None
+    }
+    fn write_file(
+        &self,
+        path: &str,
+        bom: &[u8],
+        body: &[u8],
+        _append: bool,
+        _span: &Span,
+    ) -> EvalResult<()> {
+        let mut bytes = bom.to_vec();
+        bytes.extend_from_slice(body);
+        self.files.borrow_mut().push((path.to_string(), bytes));
+        Ok(())
+    }
+    fn display_datetime(&self, t: &DateTime) -> String {
+        t.invariant_string()
+    }
+    fn note(&self, text: &str) {
+        self.notes.borrow_mut().push(text.to_string());
+    }
+}
+
+fn host(culture: &str) -> TestHost {
+    TestHost {
+        culture: Culture::find(culture).expect("culture"),
+        files: RefCell::new(Vec::new()),
+        notes: RefCell::new(Vec::new()),
+    }
+}
+
+fn run_in(culture: &str, line: &str) -> Result<Vec<Value>, EvalError> {
+    let block = parse(line).map_err(|e| EvalError::new(e.message, e.span))?;
+    let h = host(culture);
+    let mut engine = Engine::new(&h);
+    engine.run(&block)
+}
+
+fn text_of(items: &[Value]) -> String {
+    items
+        .iter()
+        .map(|v| match v {
+            Value::Object(o) => {
+                let names = o.property_names();
+                names
+                    .iter()
+                    .map(|n| {
+                        format!(
+                            "{n}={}",
+                            o.property(n).map(|p| p.to_text()).unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";")
+            }
+            other => other.to_text(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[track_caller]
+fn gives(line: &str, expected: &str) {
+    gives_in("en-US", line, expected);
+}
+
+#[track_caller]
+fn gives_in(culture: &str, line: &str, expected: &str) {
+    match run_in(culture, line) {
+        Ok(items) => assert_eq!(text_of(&items), expected, "{line}"),
+        Err(e) => panic!("{line}: {}", e.message),
+    }
+}
+
+#[track_caller]
+fn fails(line: &str, what: &str) {
+    match run_in("en-US", line) {
+        Ok(items) => panic!("{line} gave {}", text_of(&items)),
+        Err(e) => assert!(
+            e.message.contains(what),
+            "{line}: '{}' does not say '{what}'",
+            e.message
+        ),
+    }
+}
+
+fn type_of(line: &str) -> String {
+    let items = run_in("en-US", line).unwrap_or_else(|e| panic!("{line}: {}", e.message));
+    items
+        .first()
+        .map(|v| v.type_name().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn numbers_and_arithmetic() {
+    gives("100KB", "102400");
+    gives("0.5MB", "524288");
+    gives("6/2", "3");
+    gives("7/2", "3.5");
+    gives("2GB", "2147483648");
+    assert_eq!(type_of("1GB"), "System.Int32");
+    assert_eq!(type_of("2GB"), "System.Int64");
+    assert_eq!(type_of("0.5MB"), "System.Double");
+    assert_eq!(type_of("1.30D"), "System.Decimal");
+    gives("[int]2.5", "2");
+    gives("[int]3.5", "4");
+    gives("1 + '10MB'", "10485761");
+    gives("'1' + 2", "12");
+    gives("54153675/1024/1024", "51.6449689865112");
+    gives("0.1 + 0.2", "0.3");
+    gives("1e20", "1E+20");
+    gives("1/3", "0.333333333333333");
+    fails("1/0", "divide by zero");
+    gives("1..3 -join ','", "1,2,3");
+}
+
+#[test]
+fn comparisons_from_the_issue() {
+    // 100KB is a number; "1000000" on the right of a number is read as one.
+    gives("200000 -gt 100KB", "True");
+    gives("2000000 -gt '1000000'", "True");
+    gives("'10' -gt 9", "False");
+    gives("'abc' -eq 1", "False");
+    gives("$null -eq $null", "True");
+    gives("0 -eq $null", "False");
+    gives("$null -lt 5", "True");
+    gives("$null -lt -5", "False");
+    gives("'a' -eq 'a','b'", "False");
+    gives("$true -eq 'false'", "True");
+}
+
+#[test]
+fn array_semantics_of_each_operator() {
+    let r = "@('a@x.com','b@y.com')";
+    gives(&format!("{r} -eq 'A@X.COM'"), "a@x.com");
+    gives(&format!("{r} -ne 'a@x.com'"), "b@y.com");
+    gives(&format!("{r} -like '*@y.com'"), "b@y.com");
+    gives(&format!("{r} -notlike '*@y.com'"), "a@x.com");
+    gives(&format!("{r} -match 'x\\.com'"), "a@x.com");
+    gives(&format!("{r} -notmatch 'x\\.com'"), "b@y.com");
+    gives(&format!("({r} -notmatch 'com').Count"), "0");
+    gives(&format!("{r} -contains 'B@Y.COM'"), "True");
+    gives(&format!("{r} -ccontains 'B@Y.COM'"), "False");
+    gives(&format!("'c@z' -in {r}"), "False");
+    gives(&format!("'c@z' -notin {r}"), "True");
+    gives(&format!("[bool]({r} -eq 'nobody')"), "False");
+    gives("@(1,2,3) -gt 1", "2\n3");
+    gives("@(0,0) -and $true", "True");
+}
+
+#[test]
+fn case_sensitive_and_insensitive_forms() {
+    gives("'FAIL' -eq 'fail'", "True");
+    gives("'FAIL' -ieq 'fail'", "True");
+    gives("'FAIL' -ceq 'fail'", "False");
+    gives("'Sales' -clike 's*'", "False");
+    gives("'Sales' -like 's*'", "True");
+    gives("'ABC' -cmatch 'b'", "False");
+    gives("'ABC' -replace 'b','x'", "AxC");
+    gives("'ABC' -creplace 'b','x'", "ABC");
+    gives("'a1b2' -split '\\d'", "a\nb\n");
+    gives("'aXbxc' -csplit 'x'", "aXb\nc");
+}
+
+#[test]
+fn matches_and_regex_replace() {
+    gives(
+        "if ('550 5.1.1 RESOLVER' -match '(\\d)\\.(\\d)\\.(\\d)') { $matches[0] }",
+        "5.1.1",
+    );
+    gives(
+        "'John Smith' -replace '(\\w+) (\\w+)', '$2, $1'",
+        "Smith, John",
+    );
+    fails("'x' -match '(?<=a)b'", "look-around");
+}
+
+#[test]
+fn strings_members_and_methods() {
+    gives("'Hello'.Length", "5");
+    gives("'a@b.com'.Split('@')[1]", "b.com");
+    gives("'a; b'.Split('; ').Count", "3");
+    gives("'ABC'.Contains('b')", "False");
+    gives("'ABC'.ToLower()", "abc");
+    gives("'  x '.Trim()", "x");
+    gives("'<id@x>'.Trim('<>')", "id@x");
+    gives("'abcdef'.Substring(2,3)", "cde");
+    fails("'abc'.Substring(2,5)", "outside the string");
+    gives("'abc'.IndexOf('c')", "2");
+    gives("'a.b.c'.Replace('.', '-')", "a-b-c");
+    gives("'x'.StartsWith('X')", "False");
+    fails("'x'.Frobnicate()", "has no method Frobnicate");
+    fails("$null.Trim()", "null-valued");
+    gives("$null.Count", "0");
+    gives("'x'.Count", "1");
+}
+
+#[test]
+fn format_operator_and_tostring() {
+    gives("'{0:N2}' -f 1234.5", "1,234.50");
+    gives_in("de-DE", "'{0:N2}' -f 1234.5", "1.234,50");
+    gives("'{0,-5}|{1,5}' -f 'ab', 3", "ab   |    3");
+    gives("(12.345).ToString('F1')", "12.3");
+    gives(
+        "'{0:yyyy-MM-dd}' -f [datetime]'11/20/2026 10:00'",
+        "2026-11-20",
+    );
+    fails("'{1}' -f 'a'", "has no argument");
+}
+
+#[test]
+fn dates_and_timespans() {
+    // Get-Date is local time (the host is UTC+1): 10:00 UTC is 11:00.
+    gives("(Get-Date).Hour", "11");
+    gives("(Get-Date).Date", "11/22/2026 00:00:00");
+    gives("[datetime]::Today", "11/22/2026 00:00:00");
+    gives("(Get-Date).AddDays(-1).Date", "11/21/2026 00:00:00");
+    // Unset parts keep their value: this is not midnight without -Millisecond 0 (here the
+    // clock has no milliseconds, so it is).
+    gives(
+        "Get-Date -Hour 0 -Minute 0 -Second 0",
+        "11/22/2026 00:00:00",
+    );
+    gives(
+        "Get-Date -Month 4 -Day 31 -Year 2026",
+        "05/01/2026 11:00:00",
+    );
+    gives(
+        "(Get-Date -Date '11/20/2026 13:30').ToString('yyyy-MM-dd HH:mm')",
+        "2026-11-20 13:30",
+    );
+    gives_in("en-GB", "(Get-Date -Date '20/11/2026 13:30').Day", "20");
+    gives_in("de-DE", "(Get-Date -Date '20.11.2026').Month", "11");
+    gives_in(
+        "ko-KR",
+        "(Get-Date -Date '2026-11-20 오후 1:30:00').Hour",
+        "13",
+    );
+    fails("[datetime]'22/11/2026'", "is not a date");
+    gives("[datetime]'11/22/2026' -gt [datetime]'11/21/2026'", "True");
+    gives(
+        "[datetime]'11/22/2026 10:00' -eq '11/22/2026 10:00'",
+        "True",
+    );
+    gives(
+        "([datetime]'11/22/2026 10:00' - [datetime]'11/22/2026 09:58:30').TotalSeconds",
+        "90",
+    );
+    gives("[timespan]'00:05:00'", "00:05:00");
+    gives("([timespan]'1.02:00:00').TotalHours", "26");
+    gives("[timespan]'00:00:30' -gt '00:00:10'", "True");
+    gives("(New-TimeSpan -Minutes 5).TotalSeconds", "300");
+    gives(
+        "(New-TimeSpan -Start '11/22/2026 10:00' -End '11/22/2026 10:30').TotalMinutes",
+        "30",
+    );
+    gives("(Get-Date '11/20/2026').DayOfWeek", "Friday");
+    gives(
+        "[datetime]::ParseExact('2026-11-20 08:00', 'yyyy-MM-dd HH:mm', $null).Hour",
+        "8",
+    );
+    fails("(Get-Date).AddDays(1e8)", "outside the range of dates");
+}
+
+#[test]
+fn pipeline_stages_give_powershells_objects() {
+    gives("1,2,3,4 | Where-Object { $_ -gt 2 }", "3\n4");
+    gives("1,2,3 | ForEach-Object { $_ * 2 }", "2\n4\n6");
+    gives("'a','bb' | % Length", "1\n2");
+    gives("'x','y' | ForEach-Object ToUpper", "X\nY");
+    gives("3,1,2 | Sort-Object", "1\n2\n3");
+    gives("3,1,2 | Sort-Object -Descending", "3\n2\n1");
+    gives("'b','A','a','B' | Sort-Object -Unique", "A\nb");
+    gives("10,9,100 | Sort-Object", "9\n10\n100");
+    gives("'10','9','100' | Sort-Object", "10\n100\n9");
+    gives("1,2,3,4,5 | Select-Object -First 2", "1\n2");
+    gives("1,2,3,4,5 | Select-Object -Last 2 -Skip 1", "4\n5");
+    gives("'a','A','b' | Select-Object -Unique", "a\nA\nb");
+    gives(
+        "1,2,3 | Measure-Object -Sum -Average -Maximum -Minimum",
+        "Count=3;Average=2;Sum=6;Maximum=3;Minimum=1;Property=",
+    );
+    gives(
+        "1,2,3 | Measure-Object",
+        "Count=3;Average=;Sum=;Maximum=;Minimum=;Property=",
+    );
+    gives(
+        "'a','b','A' | Group-Object",
+        "Count=2;Name=a;Group=a A;Values=a\nCount=1;Name=b;Group=b;Values=b",
+    );
+    gives(
+        "'a','b','A' | Group-Object -NoElement | Sort-Object Count -Descending | Select-Object -First 1 Name,Count",
+        "Name=a;Count=2",
+    );
+    gives(
+        "'x@a.com','y@b.com','z@a.com' | Group-Object { ($_ -split '@')[-1] } | Select-Object Name,Count",
+        "Name=a.com;Count=2\nName=b.com;Count=1",
+    );
+    gives(
+        "@{a=1} | Select-Object @{n='Twice';e={$_.a * 2}}",
+        "Twice=2",
+    );
+    gives(
+        "'abc' | Select-Object @{Label='L';Expression={$_.Length}}, {$_.ToUpper()}",
+        "L=3;$_.ToUpper()=ABC",
+    );
+}
+
+#[test]
+fn measure_object_refuses_non_numbers_as_powershell_does() {
+    fails(
+        "[timespan]'00:01:00' | Measure-Object -Average",
+        "not numeric",
+    );
+    gives(
+        "[timespan]'00:01:00',[timespan]'00:02:00' | Measure-Object -Maximum",
+        "Count=2;Maximum=00:02:00;Minimum=;Property=",
+    );
+}
+
+#[test]
+fn csv_and_json_as_windows_powershell_5_writes_them() {
+    gives(
+        "@{a='x';b=$null} | Select-Object a,b | ConvertTo-Csv",
+        "#TYPE Selected.System.Collections.Hashtable\n\"a\",\"b\"\n\"x\",",
+    );
+    gives(
+        "@{a='x'} | Select-Object a | ConvertTo-Csv -NoTypeInformation -Delimiter ';'",
+        "\"a\"\n\"x\"",
+    );
+    gives_in(
+        "de-DE",
+        "@{a=1.5} | Select-Object a | ConvertTo-Csv -NoTypeInformation -UseCulture",
+        "\"a\"\n\"1,5\"",
+    );
+    gives(
+        "@{n='it''s <x>'} | Select-Object n | ConvertTo-Json -Compress",
+        "{\"n\":\"it\\u0027s \\u003cx\\u003e\"}",
+    );
+    gives("[timespan]'00:00:01' | ConvertTo-Json -Compress", "{\"Ticks\":10000000,\"Days\":0,\"Hours\":0,\"Milliseconds\":0,\"Minutes\":0,\"Seconds\":1,\"TotalDays\":1.15740740740741E-05,\"TotalHours\":0.000277777777777778,\"TotalMilliseconds\":1000,\"TotalMinutes\":0.0166666666666667,\"TotalSeconds\":1}".replace("1.15740740740741E-05", &super::value::Value::Double(1.0 / 86400.0).to_text()).replace("0.000277777777777778", &super::value::Value::Double(1.0 / 3600.0).to_text()).replace("0.0166666666666667", &super::value::Value::Double(1.0 / 60.0).to_text()).as_str());
+    gives(
+        "@{a=1} | Select-Object a | ConvertTo-Json",
+        "{\r\n    \"a\":  1\r\n}",
+    );
+}
+
+#[test]
+fn never_silently_wrong_errors_name_the_construct() {
+    fails("$Start", "the variable $Start is not defined");
+    fails("1,2 | % { $count++ }", "variable of the session");
+    fails("1 | Out-GridView", "Windows window");
+    fails("1 | Foo-Bar", "Foo-Bar is not a command");
+    fails("1 | Sort-Object -Descendng", "has no parameter -Descendng");
+    fails("[guid]'x'", "[guid] is not known");
+    fails("1..3 | Measure-Object -Line", "not supported");
+    fails("@{a=1} | Select-Object @{n='x'}", "needs an Expression");
+    fails(
+        "@{a=1} | Select-Object @{n='x';e={1};z=2}",
+        "'z' is not a key",
+    );
+    fails("@{a=1} | Select-Object a, a", "selected twice");
+    fails(
+        "1 | Select-Object -ExcludeProperty a",
+        "-ExcludeProperty needs -Property",
+    );
+    fails("'x' | Set-Content out.txt -Encoding UTF7", "UTF7");
+}
+
+#[test]
+fn files_are_written_with_5_1_encodings() {
+    let h = host("en-US");
+    let mut engine = Engine::new(&h);
+    let block = parse("@{a='한'} | Select-Object a | Export-Csv x.csv -NoTypeInformation; @{a='é'} | Select-Object a | Export-Csv y.csv -NoTypeInformation -Encoding ASCII; 'z' | Out-File z.txt").expect("parses");
+    engine.run(&block).expect("runs");
+    let files = h.files.borrow();
+    assert_eq!(
+        files[0].1,
+        [&[0xEF, 0xBB, 0xBF][..], "\"a\"\r\n\"한\"\r\n".as_bytes()].concat(),
+        "UTF-8 with a BOM"
+    );
+    assert_eq!(
+        files[1].1, b"\"a\"\r\n\"?\"\r\n",
+        "ASCII loses é as 5.1 does"
+    );
+    assert_eq!(
+        &files[2].1[..4],
+        &[0xFF, 0xFE, b'z', 0],
+        "Out-File writes UTF-16 LE"
+    );
+}
