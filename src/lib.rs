@@ -11,7 +11,7 @@ pub(crate) mod escape;
 pub mod format;
 pub mod frame;
 pub mod ingest;
-pub(crate) mod pwsh;
+pub mod pwsh;
 pub mod query;
 pub mod replay;
 pub mod report;

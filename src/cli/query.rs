@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
-use msgtrack::format::Field;
-use msgtrack::format::Zone;
-use msgtrack::query::ast::Stage;
-use msgtrack::query::compile::{Context, compile};
-use msgtrack::query::output::{Format, write};
-use msgtrack::query::run::{Answer, DEFAULT_TABLE, Shown, needed_columns, run};
+use msgtrack::format::{Field, Zone};
+use msgtrack::pwsh::culture::Culture;
+use msgtrack::query::output::{self, Format, write};
+use msgtrack::query::rows::DEFAULT_TABLE;
+use msgtrack::query::run::{Answer, RunError, empty_because_of_time, run, run_sql};
+use msgtrack::query::session::Session;
 
 use super::{exit, paths_or_current};
 
@@ -35,9 +35,15 @@ pub struct QueryArgs {
     /// table, list, csv, json or ndjson (default: table on a terminal, csv otherwise).
     #[arg(long)]
     pub format: Option<String>,
-    /// Time zone for dates without an offset and for printed times (IANA name, UTC, local).
+    /// Time zone for dates without an offset and for printed times (IANA name such as
+    /// Europe/Berlin, Windows name such as "W. Europe Standard Time", UTC, local).
     #[arg(long, default_value = "local")]
     pub tz: String,
+    /// The Exchange shell's culture: how -Start/-End strings are read, -f and .ToString()
+    /// write numbers and dates, and Export-Csv -UseCulture separates (en-US, en-GB, de-DE,
+    /// fr-FR, ja-JP, ko-KR, zh-CN, nl-NL, sv-SE, pl-PL, ru-RU).
+    #[arg(long, default_value = "en-US")]
+    pub culture: String,
     /// What (Get-Date) means, for reproducible runs (e.g. 2026-11-21T00:00Z).
     #[arg(long)]
     pub now: Option<String>,
@@ -78,75 +84,94 @@ fn read_expression(args: &QueryArgs, paths: &mut Vec<PathBuf>) -> anyhow::Result
     Ok(saved.expression)
 }
 
+/// The rows' columns a table shows, or every column.
+fn output_columns(table: bool) -> &'static [Field] {
+    if table { &DEFAULT_TABLE } else { &Field::ALL }
+}
+
+/// Whether the output will be a table, from the format asked for or the line's Format stage.
+fn will_be_table(expression: &str, explicit: Option<Format>, out_given: bool) -> bool {
+    if let Some(f) = explicit {
+        return f == Format::Table;
+    }
+    let lower = expression.to_ascii_lowercase();
+    let has = |w: &str| {
+        lower
+            .split(|c: char| c == '|' || c.is_whitespace())
+            .any(|t| t == w)
+    };
+    if has("format-table") || has("ft") {
+        return true;
+    }
+    if has("format-list")
+        || has("fl")
+        || has("convertto-json")
+        || has("export-csv")
+        || has("epcsv")
+        || has("convertto-csv")
+    {
+        return false;
+    }
+    std::io::stdout().is_terminal() && !out_given
+}
+
+/// Runs `msgtrack query`.
 pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     let mut paths = args.paths.clone();
     let expression = read_expression(args, &mut paths)?;
     let paths = paths_or_current(&paths);
     let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
+    let culture = Culture::find(&args.culture).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--culture {}: not a culture msgtrack knows; use one of {}",
+            args.culture,
+            Culture::names().join(", ")
+        )
+    })?;
     let now = super::now_arg(args.now.as_deref(), zone)?;
+    let session = Session { now, zone, culture };
     let explicit_format = match &args.format {
         Some(f) => Some(Format::parse(f).map_err(anyhow::Error::msg)?),
         None => None,
     };
     if args.sql.is_some() {
-        let answer = msgtrack::query::run::run_sql(&expression, &paths)?;
-        return emit(&answer, args, explicit_format, zone);
+        let answer = run_sql(&expression, &paths)?;
+        return emit(&answer, args, explicit_format, &session, &expression);
     }
-    let query = match msgtrack::query::parse(&expression) {
-        Ok(q) => q,
-        Err(e) => {
-            eprintln!("{}", e.render(&expression));
-            return Ok(exit::ERROR);
-        }
-    };
-    let ctx = Context { now, zone };
     if args.print_cmdlet {
-        println!(
-            "{}",
-            msgtrack::query::cmdlet::render(&query, &ctx).map_err(anyhow::Error::msg)?
-        );
-        return Ok(exit::OK);
+        return match msgtrack::query::cmdlet::print(&expression, &session) {
+            Ok(line) => {
+                println!("{line}");
+                Ok(exit::OK)
+            }
+            Err(e) => {
+                eprintln!("{}", e.render(&expression));
+                Ok(exit::ERROR)
+            }
+        };
     }
     let directory = match &args.directory {
         Some(path) => Some(msgtrack::directory::Snapshot::load(path)?),
         None => None,
     };
-    let plan = match compile(&query, &ctx, directory.as_ref()) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("{}", e.render(&expression));
-            return Ok(exit::ERROR);
-        }
-    };
-    for note in &plan.notes {
-        eprintln!("note: {note}");
-    }
-    // The output shows the cmdlet's table view when it is a table, every property otherwise.
-    let has = |want: fn(&Stage) -> bool| plan.stages.iter().any(want);
-    let table = match explicit_format {
-        Some(f) => f == Format::Table,
-        None => {
-            has(|s| matches!(s, Stage::FormatTable(_)))
-                || (std::io::stdout().is_terminal()
-                    && args.out.is_none()
-                    && !has(|s| {
-                        matches!(
-                            s,
-                            Stage::FormatList(_) | Stage::ConvertToJson | Stage::ExportCsv { .. }
-                        )
-                    }))
-        }
-    };
-    let default_output: &[Field] = if table { &DEFAULT_TABLE } else { &Field::ALL };
-    let columns = needed_columns(&plan, default_output);
-    let answer = match run(&plan, &paths, &ctx, columns) {
+    let table = will_be_table(&expression, explicit_format, args.out.is_some());
+    let answer = match run(
+        &expression,
+        &paths,
+        session,
+        directory.as_ref(),
+        output_columns(table),
+    ) {
         Ok(a) => a,
-        Err(msgtrack::query::run::RunError::Query(e)) => {
+        Err(e @ (RunError::Parse(_) | RunError::Eval(_))) => {
             eprintln!("{}", e.render(&expression));
             return Ok(exit::ERROR);
         }
         Err(other) => return Err(other.into()),
     };
+    for note in &answer.notes {
+        eprintln!("note: {note}");
+    }
     for d in answer.diagnostics.iter().take(10) {
         eprintln!("{d}");
     }
@@ -156,13 +181,16 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
             cut.shown, cut.total
         );
     }
-    if let Some(path) = &answer.export_csv {
-        let mut file = std::fs::File::create(path).with_context(|| format!("creating {path}"))?;
-        write(&answer, Format::Csv, zone, &DEFAULT_TABLE, &mut file)?;
-        eprintln!("wrote {} rows to {path}", answer.frame.height());
+    for path in &answer.written {
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(why) = empty_because_of_time(&answer, &expression, &paths, &session) {
+        eprintln!("note: {why}");
+    }
+    if !answer.written.is_empty() && answer.items.is_empty() {
         return Ok(exit_code(&answer));
     }
-    emit(&answer, args, explicit_format, zone)
+    emit(&answer, args, explicit_format, &session, &expression)
 }
 
 /// Prints (or writes to --out) the answer and gives the exit code.
@@ -170,23 +198,34 @@ fn emit(
     answer: &Answer,
     args: &QueryArgs,
     explicit_format: Option<Format>,
-    zone: Zone,
+    session: &Session,
+    expression: &str,
 ) -> anyhow::Result<u8> {
-    let format = explicit_format.unwrap_or(match answer.shown {
-        Some(Shown::Table) => Format::Table,
-        Some(Shown::List) => Format::List,
-        Some(Shown::Json) => Format::Json,
-        None if args.out.is_none() && std::io::stdout().is_terminal() => Format::Table,
-        None => Format::Csv,
+    let terminal = args.out.is_none() && std::io::stdout().is_terminal();
+    let format = explicit_format.unwrap_or_else(|| {
+        let lower = expression.to_ascii_lowercase();
+        let stage = |w: &str| {
+            lower
+                .split(|c: char| c == '|' || c.is_whitespace())
+                .any(|t| t == w)
+        };
+        if stage("format-list") || stage("fl") {
+            Format::List
+        } else if stage("format-table") || stage("ft") || terminal {
+            Format::Table
+        } else {
+            Format::Csv
+        }
     });
+    let explicit = explicit_format.is_some();
     match &args.out {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("creating {}", path.display()))?;
             let mut file = std::io::BufWriter::new(file);
-            write(answer, format, zone, &DEFAULT_TABLE, &mut file)?;
+            write(answer, format, session, &DEFAULT_TABLE, explicit, &mut file)?;
             std::io::Write::flush(&mut file)?;
-            eprintln!("wrote {} rows to {}", answer.frame.height(), path.display());
+            eprintln!("wrote {} rows to {}", output::count(answer), path.display());
         }
         None if format == Format::Parquet => {
             anyhow::bail!(
@@ -196,7 +235,7 @@ fn emit(
         None => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            write(answer, format, zone, &DEFAULT_TABLE, &mut out)?;
+            write(answer, format, session, &DEFAULT_TABLE, explicit, &mut out)?;
         }
     }
     Ok(exit_code(answer))
@@ -204,10 +243,7 @@ fn emit(
 
 fn exit_code(answer: &Answer) -> u8 {
     let refused = answer.files.iter().any(|f| f.refused.is_some());
-    let found = match answer.shape {
-        msgtrack::query::run::Shape::Count(n) => n > 0,
-        _ => answer.frame.height() > 0,
-    };
+    let found = output::count(answer) > 0 || !answer.written.is_empty();
     if refused {
         exit::ERROR
     } else if found {

@@ -46,6 +46,11 @@ pub enum Field {
     TransportTrafficType,
     LogId,
     SchemaVersion,
+    /// Timestamp minus the arrival time in MessageInfo (DELIVER, SEND, SUBMIT), as the cmdlet
+    /// derives it.
+    MessageLatency,
+    /// `EndToEnd` (SRV=), `LocalServer` (LSRV=) or `None`.
+    MessageLatencyType,
     /// The server whose logs hold the row (from the file's rows, else its folder name).
     Server,
     /// The file the row was read from.
@@ -71,6 +76,8 @@ pub enum FieldKind {
     KeyValueList,
     /// Line number.
     LineNumber,
+    /// A duration in milliseconds (MessageLatency).
+    Duration,
 }
 
 /// The definition of one field.
@@ -110,7 +117,7 @@ const fn provenance(field: Field, property: &'static str, kind: FieldKind) -> Fi
 }
 
 /// The field table: one line per field, in frame order (the 2016/2019 `#Fields` order, then
-/// provenance).
+/// the derived fields and provenance).
 const FIELDS: [FieldDef; Field::COUNT] = {
     use Field as F;
     use FieldKind::*;
@@ -205,6 +212,8 @@ const FIELDS: [FieldDef; Field::COUNT] = {
             "schema-version",
             Category,
         ),
+        provenance(F::MessageLatency, "MessageLatency", Duration),
+        provenance(F::MessageLatencyType, "MessageLatencyType", Category),
         provenance(F::Server, "Server", Category),
         provenance(F::File, "File", Category),
         provenance(F::Line, "Line", LineNumber),
@@ -213,7 +222,7 @@ const FIELDS: [FieldDef; Field::COUNT] = {
 
 impl Field {
     /// Number of fields.
-    pub const COUNT: usize = 33;
+    pub const COUNT: usize = 35;
 
     /// Number of fields a log line can have (the 2016/2019 layout's 30).
     pub const RAW_COUNT: usize = 30;
@@ -265,9 +274,27 @@ impl Field {
         self.def().kind
     }
 
-    /// True for the fields of a log line (not provenance).
+    /// True for the fields of a log line (not derived, not provenance).
     pub fn is_raw(self) -> bool {
         self.def().header.is_some()
+    }
+
+    /// True for the fields the reader computes from other fields (MessageLatency, …).
+    pub fn is_derived(self) -> bool {
+        matches!(self, Field::MessageLatency | Field::MessageLatencyType)
+    }
+
+    /// The raw fields a derived field is computed from.
+    pub fn derived_from(self) -> &'static [Field] {
+        match self {
+            Field::MessageLatency | Field::MessageLatencyType => &[
+                Field::Timestamp,
+                Field::EventId,
+                Field::Source,
+                Field::MessageInfo,
+            ],
+            _ => &[],
+        }
     }
 
     /// Looks a `#Fields` name up, ignoring case and surrounding spaces. Exchange Online

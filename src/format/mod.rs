@@ -11,6 +11,7 @@ pub(crate) mod field;
 pub mod fold;
 pub(crate) mod header;
 pub mod imcea;
+pub mod latency;
 pub(crate) mod list;
 pub mod names;
 pub(crate) mod record;

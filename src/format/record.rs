@@ -101,8 +101,10 @@ impl LogRecord {
             F::TransportTrafficType => s(&self.transport_traffic_type),
             F::LogId => s(&self.log_id),
             F::SchemaVersion => s(&self.schema_version),
-            // Provenance is not written into a line.
-            F::Server | F::File | F::Line => Value::Scalar(Cow::Borrowed("")),
+            // Derived fields and provenance are not written into a line.
+            F::MessageLatency | F::MessageLatencyType | F::Server | F::File | F::Line => {
+                Value::Scalar(Cow::Borrowed(""))
+            }
         }
     }
 

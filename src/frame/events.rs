@@ -18,6 +18,8 @@ pub fn event_columns() -> FieldSet {
                 | Field::TransportTrafficType
                 | Field::LogId
                 | Field::SchemaVersion
+                | Field::MessageLatency
+                | Field::MessageLatencyType
         )
     }))
 }

@@ -18,6 +18,7 @@ pub fn dtype(field: Field) -> DataType {
         FieldKind::TextList => DataType::List(Box::new(DataType::String)),
         FieldKind::KeyValueList => DataType::List(Box::new(event_data_struct())),
         FieldKind::LineNumber => DataType::UInt32,
+        FieldKind::Duration => DataType::Duration(TimeUnit::Milliseconds),
     }
 }
 

@@ -84,6 +84,8 @@ pub(crate) enum ColumnBuilder {
     Text(TextBuilder),
     Category(CategoryBuilder),
     Integer(PrimitiveChunkedBuilder<Int64Type>),
+    /// Milliseconds, finished as a polars Duration.
+    Duration(PrimitiveChunkedBuilder<Int64Type>),
     TextList(TextListBuilder),
     KeyValueList {
         keys: CategoryBuilder,
@@ -120,6 +122,9 @@ impl ColumnBuilder {
                     values: TextBuilder::new(capacity * 6, true),
                     offsets,
                 }
+            }
+            FieldKind::Duration => {
+                ColumnBuilder::Duration(PrimitiveChunkedBuilder::new(name, capacity))
             }
             FieldKind::LineNumber => {
                 unreachable!("line numbers are collected by the decoder, not a column builder")
@@ -166,8 +171,16 @@ impl ColumnBuilder {
                 offsets.push(last + scratch.len() as i64);
             }
             ColumnBuilder::Timestamp(_) => unreachable!("timestamps are pushed by value"),
+            ColumnBuilder::Duration(_) => unreachable!("durations are pushed by value"),
         }
         Ok(())
+    }
+
+    /// Appends a duration in milliseconds (or null).
+    pub(crate) fn push_duration(&mut self, ms: Option<i64>) {
+        if let ColumnBuilder::Duration(b) = self {
+            b.append_option(ms);
+        }
     }
 
     pub(crate) fn push_timestamp(&mut self, ms: i64) {
@@ -186,6 +199,10 @@ impl ColumnBuilder {
             ColumnBuilder::Text(b) => b.finish(name),
             ColumnBuilder::Category(b) => b.finish(),
             ColumnBuilder::Integer(b) => b.finish().into_series(),
+            ColumnBuilder::Duration(b) => b
+                .finish()
+                .into_duration(TimeUnit::Milliseconds)
+                .into_series(),
             ColumnBuilder::TextList(b) => b.finish(name)?,
             ColumnBuilder::KeyValueList {
                 keys,

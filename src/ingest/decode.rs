@@ -13,10 +13,11 @@ use super::columns::ColumnBuilder;
 use super::diagnostics::{DiagnosticKind, DiagnosticSink};
 use super::prefilter::CompiledFilter;
 use crate::format::header::{FieldMap, HeaderLine, parse_header_line};
+use crate::format::latency::{LatencyType, message_latency};
 use crate::format::list::recycle;
 use crate::format::split::{FieldSpan, split_fields};
 use crate::format::time::{TimeError, parse_timestamp_ms};
-use crate::format::{Field, Layout};
+use crate::format::{EventId, Field, Layout};
 
 /// The field map of a standard layout, for rows that come before any `#Fields` line.
 pub(crate) fn layout_map(layout: Layout) -> &'static FieldMap {
@@ -257,9 +258,34 @@ pub(crate) fn decode_chunk(
         first_ms = Some(first_ms.map_or(ms, |f: i64| f.min(ms)));
         last_ms = Some(last_ms.map_or(ms, |l: i64| l.max(ms)));
 
+        let mut latency: Option<(Option<i64>, LatencyType)> = None;
         for (column, builder) in spec.columns.iter().zip(builders.iter_mut()) {
             if *column == Field::Timestamp {
                 builder.push_timestamp(ms);
+                continue;
+            }
+            if column.is_derived() {
+                let (value, kind) = *latency.get_or_insert_with(|| {
+                    let text_of = |f: Field| {
+                        map.position(f)
+                            .map(|p| spans[p].text(&text))
+                            .unwrap_or(Cow::Borrowed(""))
+                    };
+                    message_latency(
+                        EventId::parse(&text_of(Field::EventId)),
+                        &text_of(Field::Source),
+                        &text_of(Field::MessageInfo),
+                        ms,
+                    )
+                });
+                match column {
+                    Field::MessageLatency => builder.push_duration(value),
+                    _ => {
+                        let mut members = recycle(std::mem::take(&mut member_storage));
+                        let _ = builder.push_text(kind.name(), &mut members);
+                        member_storage = recycle(members);
+                    }
+                }
                 continue;
             }
             let (field, Some(header)) = (*column, column.header_name()) else {

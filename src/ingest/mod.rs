@@ -31,6 +31,7 @@ pub use discover::{LogFile, discover};
 pub use plan::{HeaderInfo, ServerSource};
 pub use prefilter::{FieldCondition, FieldTest, RowFilter};
 pub use read::{
-    FileReport, Ingest, Progress, ReadError, ReadOptions, read_file, read_files, read_paths,
+    FileReport, Ingest, Progress, ReadError, ReadOptions, ServerLogs, read_file, read_files,
+    read_paths, servers,
 };
 pub use scan::{LogScan, ScanOutcome, scan};

@@ -161,7 +161,7 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
         .columns
         .columns()
         .into_iter()
-        .filter(|c| c.is_raw())
+        .filter(|c| c.is_raw() || c.is_derived())
         .collect();
     let filter = options.filter.compile();
     let job = FileJob {
@@ -494,6 +494,49 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// A server whose logs are under the paths, and which services wrote them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLogs {
+    /// The server's name (from its rows, else its folder).
+    pub name: String,
+    /// The log prefixes seen (`MSGTRK`, `MSGTRKMS`, …).
+    pub prefixes: Vec<LogPrefix>,
+}
+
+/// The servers whose logs are under `paths` (each file is only looked at, not decoded), in
+/// the order they are first found.
+pub fn servers(paths: &[PathBuf]) -> Result<Vec<ServerLogs>, ReadError> {
+    let files = discover(paths)?;
+    let planned: Vec<Option<(String, Option<LogPrefix>)>> = files
+        .into_par_iter()
+        .map(|f| {
+            let prefix = f.name.map(|n| n.prefix);
+            plan_file(f, 4 << 20)
+                .ok()
+                .map(|p| (p.server.clone(), prefix))
+        })
+        .collect();
+    let mut out: Vec<ServerLogs> = Vec::new();
+    for (name, prefix) in planned.into_iter().flatten() {
+        let entry = match out.iter_mut().find(|s| s.name.eq_ignore_ascii_case(&name)) {
+            Some(e) => e,
+            None => {
+                out.push(ServerLogs {
+                    name,
+                    prefixes: Vec::new(),
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        if let Some(p) = prefix
+            && !entry.prefixes.contains(&p)
+        {
+            entry.prefixes.push(p);
+        }
+    }
+    Ok(out)
 }
 
 /// Reads one file named explicitly (any name), with default options.

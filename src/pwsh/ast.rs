@@ -6,7 +6,6 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use super::number::Number;
-use super::value::ScriptBlock;
 
 /// A byte range in the source.
 pub type Span = Range<usize>;
@@ -344,4 +343,13 @@ impl BinaryOp {
             }
         })
     }
+}
+
+/// A script block: its statements and its source text (a bare `{…}` column is named by it).
+#[derive(Debug)]
+pub struct ScriptBlock {
+    /// The parsed body.
+    pub body: Block,
+    /// The text between the braces, as typed.
+    pub text: String,
 }

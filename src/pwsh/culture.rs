@@ -29,6 +29,8 @@ pub struct Culture {
     pub english_names: bool,
 }
 
+/// One row of the culture table (a constructor, so the table reads as a table).
+#[allow(clippy::too_many_arguments)]
 const fn culture(
     name: &'static str,
     short_date: &'static str,

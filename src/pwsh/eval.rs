@@ -5,93 +5,21 @@
 
 use std::rc::Rc;
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::NaiveDate;
 
 use super::ast::{
-    Arg, BinaryOp, Block, Command, Element, Expr, ExprKind, Pipeline, Span, Statement, StringPart,
+    BinaryOp, Block, Command, Element, Expr, ExprKind, Pipeline, Span, Statement, StringPart,
     UnaryOp,
 };
 use super::commands;
-use super::culture::Culture;
 use super::members;
 use super::number::negate as negate_number;
 use super::ops::{self, OpContext};
-use super::parse::{ParseError, closest};
+use super::parse::closest;
+pub use super::runtime::{
+    Bound, EvalError, EvalResult, Host, ParamSpec, Scope, bind, collapse, unroll,
+};
 use super::value::{Hashtable, Value};
-
-/// An error while running, with where it happened.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalError {
-    /// What went wrong.
-    pub message: String,
-    /// The text it happened at.
-    pub span: Span,
-    /// What was probably meant.
-    pub suggestion: Option<String>,
-}
-
-impl EvalError {
-    /// An error at `span`.
-    pub fn new(message: impl Into<String>, span: Span) -> EvalError {
-        EvalError {
-            message: message.into(),
-            span,
-            suggestion: None,
-        }
-    }
-
-    /// The same error with a suggestion.
-    pub fn suggest(mut self, s: Option<String>) -> EvalError {
-        self.suggestion = s;
-        self
-    }
-
-    /// As a parse error (the same rendering with a caret).
-    pub fn into_parse_error(self) -> ParseError {
-        ParseError {
-            message: self.message,
-            span: self.span,
-            suggestion: self.suggestion,
-        }
-    }
-}
-
-/// Results of running.
-pub type EvalResult<T> = std::result::Result<T, EvalError>;
-
-/// What the engine needs from where it runs: the clock and zone, the culture, commands of
-/// its own, and file output.
-pub trait Host {
-    /// What `Get-Date` and `[datetime]::Now` mean.
-    fn now(&self) -> chrono::DateTime<Utc>;
-    /// A UTC wall time as the shell's local time.
-    fn local_from_utc(&self, utc: NaiveDateTime) -> NaiveDateTime;
-    /// A local wall time as UTC (`None` in a clock change's gap).
-    fn utc_from_local(&self, local: NaiveDateTime) -> Option<NaiveDateTime>;
-    /// The shell's culture.
-    fn culture(&self) -> &'static Culture;
-    /// Runs a command the engine does not have; `None` when the host does not know it either.
-    fn command(
-        &self,
-        engine: &mut Engine<'_>,
-        command: &Command,
-        input: Vec<Value>,
-    ) -> Option<EvalResult<Vec<Value>>>;
-    /// Writes a file a command asked for (Export-Csv, Out-File); the host checks the path.
-    /// `bom` is written only when the file is new or empty.
-    fn write_file(
-        &self,
-        path: &str,
-        bom: &[u8],
-        body: &[u8],
-        append: bool,
-        span: &Span,
-    ) -> EvalResult<()>;
-    /// How a date-time is shown in tables and lists.
-    fn display_datetime(&self, t: &super::datetime::DateTime) -> String;
-    /// Something the user should know (printed on stderr).
-    fn note(&self, text: &str);
-}
 
 /// The running state: the host, operator state, `$_` and block-local variables.
 pub struct Engine<'h> {
@@ -101,24 +29,6 @@ pub struct Engine<'h> {
     pub ops: OpContext<'static>,
     underscore: Vec<Value>,
     locals: Vec<Vec<(String, Value)>>,
-}
-
-/// The pipeline's output as one value: nothing is `$null`, one item is itself, more are an
-/// array.
-pub fn collapse(mut items: Vec<Value>) -> Value {
-    match items.len() {
-        0 => Value::Null,
-        1 => items.pop().unwrap_or(Value::Null),
-        _ => Value::array(items),
-    }
-}
-
-/// A value written to the pipeline: an array is enumerated (one level).
-pub fn unroll(v: Value) -> Vec<Value> {
-    match v {
-        Value::Array(items) => Rc::try_unwrap(items).unwrap_or_else(|rc| (*rc).clone()),
-        other => vec![other],
-    }
 }
 
 const AUTOMATIC: [&str; 7] = ["_", "psitem", "true", "false", "null", "matches", "ofs"];
@@ -133,7 +43,10 @@ impl<'h> Engine<'h> {
                 culture: host.culture(),
                 matches: None,
                 regexes: Default::default(),
-                today,
+                clock: ops::Clock {
+                    today,
+                    zone: host.zone(),
+                },
             },
             underscore: Vec::new(),
             locals: Vec::new(),
@@ -142,7 +55,7 @@ impl<'h> Engine<'h> {
 
     /// Today in the shell's zone.
     pub fn today(&self) -> NaiveDate {
-        self.ops.today
+        self.ops.clock.today
     }
 
     /// Runs a whole text's statements; the output of every statement.
@@ -328,7 +241,7 @@ impl<'h> Engine<'h> {
                     members::static_member(self, ty, name, &e.span)?
                 } else {
                     let v = self.expr(target)?;
-                    members::member(self, &v, name, &e.span)?
+                    members::member(&v, name, &e.span)?
                 }
             }
             ExprKind::Method {
@@ -411,7 +324,7 @@ impl<'h> Engine<'h> {
             }
             ExprKind::Cast { ty, operand } => {
                 let v = self.expr(operand)?;
-                ops::cast(ty, &v, self.today()).map_err(err)?
+                ops::cast(ty, &v, self.ops.clock).map_err(err)?
             }
         })
     }
@@ -479,7 +392,7 @@ impl<'h> Engine<'h> {
             return Ok(match op {
                 BinaryOp::Is => Value::Bool(ops::is_type(&l, &ty).map_err(err)?),
                 BinaryOp::IsNot => Value::Bool(!ops::is_type(&l, &ty).map_err(err)?),
-                _ => ops::cast(&ty, &l, self.today()).unwrap_or(Value::Null),
+                _ => ops::cast(&ty, &l, self.ops.clock).unwrap_or(Value::Null),
             });
         }
         let r = self.expr(right)?;
@@ -503,133 +416,26 @@ impl<'h> Engine<'h> {
             }
         })
     }
-
-    /// The value of a parameter argument that must be given (`-Name value`).
-    pub fn required(&mut self, arg: Option<&Expr>, what: &str, span: &Span) -> EvalResult<Value> {
-        match arg {
-            Some(e) => self.expr(e),
-            None => Err(EvalError::new(
-                format!("{what} needs a value"),
-                span.clone(),
-            )),
-        }
-    }
 }
 
-/// Splits a command's arguments into named parameters and positional values, resolving
-/// each name against `known` (exact, else a unique prefix, ignoring case). A switch takes no
-/// value; any other parameter takes the next argument.
-pub struct Bound<'a> {
-    /// Named parameters: (canonical name, value expression if any, span of the name).
-    pub named: Vec<(&'static str, Option<&'a Expr>, Span)>,
-    /// Positional arguments in order.
-    pub positional: Vec<&'a Expr>,
-}
-
-impl<'a> Bound<'a> {
-    /// The value expression of a named parameter.
-    pub fn get(&self, name: &str) -> Option<(Option<&'a Expr>, &Span)> {
-        self.named
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|(_, v, s)| (*v, s))
+impl Scope for Engine<'_> {
+    fn host(&self) -> &dyn Host {
+        self.host
     }
 
-    /// True when a switch (or any parameter) was given.
-    pub fn has(&self, name: &str) -> bool {
-        self.named.iter().any(|(n, _, _)| *n == name)
+    fn ops(&mut self) -> &mut OpContext<'static> {
+        &mut self.ops
     }
-}
 
-/// A parameter a command declares: its name, aliases, and whether it is a switch.
-pub struct ParamSpec {
-    /// The canonical name.
-    pub name: &'static str,
-    /// Other names it answers to.
-    pub aliases: &'static [&'static str],
-    /// Takes no value.
-    pub switch: bool,
-}
-
-/// Binds `command`'s arguments to `params` (PowerShell's prefix rule; an ambiguous or unknown
-/// name is an error naming it).
-pub fn bind<'a>(command: &'a Command, params: &[ParamSpec]) -> EvalResult<Bound<'a>> {
-    let mut named = Vec::new();
-    let mut positional = Vec::new();
-    let mut i = 0;
-    while i < command.args.len() {
-        match &command.args[i] {
-            Arg::Value(e) => positional.push(e),
-            Arg::Param { name, value, span } => {
-                let lower = name.to_ascii_lowercase();
-                let exact = params.iter().find(|p| {
-                    p.name.eq_ignore_ascii_case(name)
-                        || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
-                });
-                let spec = match exact {
-                    Some(p) => p,
-                    None => {
-                        let matches: Vec<&ParamSpec> = params
-                            .iter()
-                            .filter(|p| p.name.to_ascii_lowercase().starts_with(&lower))
-                            .collect();
-                        match matches.as_slice() {
-                            [one] => *one,
-                            [] => {
-                                let names = params.iter().map(|p| p.name);
-                                return Err(EvalError::new(
-                                    format!("{} has no parameter -{name}", command.name),
-                                    span.clone(),
-                                )
-                                .suggest(closest(name, names).map(|s| format!("-{s}"))));
-                            }
-                            many => {
-                                let list: Vec<String> =
-                                    many.iter().map(|p| format!("-{}", p.name)).collect();
-                                return Err(EvalError::new(
-                                    format!(
-                                        "-{name} is ambiguous: it could be {}",
-                                        list.join(", ")
-                                    ),
-                                    span.clone(),
-                                ));
-                            }
-                        }
-                    }
-                };
-                if named.iter().any(|(n, _, _)| *n == spec.name) {
-                    return Err(EvalError::new(
-                        format!("-{} is given twice", spec.name),
-                        span.clone(),
-                    ));
-                }
-                let v = if spec.switch {
-                    if let Some(v) = value {
-                        // -Switch:$false
-                        Some(v)
-                    } else {
-                        None
-                    }
-                } else if let Some(v) = value {
-                    Some(v)
-                } else {
-                    match command.args.get(i + 1) {
-                        Some(Arg::Value(e)) => {
-                            i += 1;
-                            Some(e)
-                        }
-                        _ => {
-                            return Err(EvalError::new(
-                                format!("-{} needs a value", spec.name),
-                                span.clone(),
-                            ));
-                        }
-                    }
-                };
-                named.push((spec.name, v, span.clone()));
-            }
-        }
-        i += 1;
+    fn ops_ref(&self) -> &OpContext<'static> {
+        &self.ops
     }
-    Ok(Bound { named, positional })
+
+    fn expr(&mut self, e: &Expr) -> EvalResult<Value> {
+        Engine::expr(self, e)
+    }
+
+    fn invoke(&mut self, body: &Block, item: Value) -> EvalResult<Vec<Value>> {
+        Engine::invoke(self, body, item)
+    }
 }

@@ -12,10 +12,10 @@ use super::culture::INVARIANT;
 use super::datetime::{
     self, DateTime, Kind, TICKS_PER_DAY, TICKS_PER_MS, TICKS_PER_SECOND, TimeSpan,
 };
-use super::eval::{Engine, EvalError, EvalResult, collapse, unroll};
 use super::number::round_half_even;
 use super::ops::{self, to_number};
 use super::parse::closest;
+use super::runtime::{EvalError, EvalResult, Scope, collapse, unroll};
 use super::value::{EnumValue, Value};
 
 fn err(message: impl Into<String>, span: &Span) -> EvalError {
@@ -125,7 +125,7 @@ const SPAN_MEMBERS: [&str; 16] = [
 ];
 
 /// `value.Name`.
-pub fn member(engine: &mut Engine<'_>, v: &Value, name: &str, span: &Span) -> EvalResult<Value> {
+pub fn member(v: &Value, name: &str, span: &Span) -> EvalResult<Value> {
     let lower = name.to_ascii_lowercase();
     // Intrinsic Count and Length of every object (about_Intrinsic_Members).
     match (v, lower.as_str()) {
@@ -173,7 +173,7 @@ pub fn member(engine: &mut Engine<'_>, v: &Value, name: &str, span: &Span) -> Ev
             // Member enumeration: each element's member, flattened one level.
             let mut out = Vec::new();
             for item in items.iter() {
-                let m = member(engine, item, name, span)?;
+                let m = member(item, name, span)?;
                 out.extend(unroll(m));
             }
             return Ok(collapse(out));
@@ -279,14 +279,14 @@ fn expect_args(name: &str, args: &[Value], allowed: &[usize], span: &Span) -> Ev
 
 /// `value.Method(args)`.
 pub fn call(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     v: &Value,
     name: &str,
     args: Vec<Value>,
     span: &Span,
 ) -> EvalResult<Value> {
     let lower = name.to_ascii_lowercase();
-    let culture = engine.ops.culture;
+    let culture = engine.ops().culture;
     if lower == "gettype" {
         return Ok(Value::str(v.type_name()));
     }
@@ -344,7 +344,7 @@ pub fn call(
                 "touniversaltime" => Ok(Value::DateTime(match t.kind {
                     Kind::Utc => *t,
                     _ => {
-                        let utc = engine.host.utc_from_local(t.wall).ok_or_else(|| {
+                        let utc = engine.host().utc_from_local(t.wall).ok_or_else(|| {
                             err("this local time does not exist (a clock change)", span)
                         })?;
                         DateTime::new(utc, Kind::Utc)
@@ -352,13 +352,13 @@ pub fn call(
                 })),
                 "tolocaltime" => Ok(Value::DateTime(match t.kind {
                     Kind::Local => *t,
-                    _ => DateTime::new(engine.host.local_from_utc(t.wall), Kind::Local),
+                    _ => DateTime::new(engine.host().local_from_utc(t.wall), Kind::Local),
                 })),
                 "compareto" => {
                     let o = args.first().cloned().unwrap_or(Value::Null);
-                    let less = ops::compare(super::ast::Compare::Lt, false, v, &o, &mut engine.ops)
+                    let less = ops::compare(super::ast::Compare::Lt, false, v, &o, engine.ops())
                         .map_err(|m| err(m, span))?;
-                    let eq = ops::compare(super::ast::Compare::Eq, false, v, &o, &mut engine.ops)
+                    let eq = ops::compare(super::ast::Compare::Eq, false, v, &o, engine.ops())
                         .map_err(|m| err(m, span))?;
                     Ok(Value::Int(if eq.truthy() {
                         0
@@ -373,7 +373,7 @@ pub fn call(
                     false,
                     v,
                     &args.first().cloned().unwrap_or(Value::Null),
-                    &mut engine.ops,
+                    engine.ops(),
                 )
                 .map_err(|m| err(m, span)),
                 _ => Err(err(format!("a DateTime has no method {name}"), span)
@@ -404,7 +404,7 @@ pub fn call(
             "contains" => {
                 let x = args.first().cloned().unwrap_or(Value::Null);
                 Ok(Value::Bool(items.iter().any(|i| {
-                    ops::equals(i, &x, true, &engine.ops).unwrap_or(false)
+                    ops::equals(i, &x, true, engine.ops_ref()).unwrap_or(false)
                 })))
             }
             "indexof" => {
@@ -412,7 +412,7 @@ pub fn call(
                 Ok(Value::Int(
                     items
                         .iter()
-                        .position(|i| ops::equals(i, &x, true, &engine.ops).unwrap_or(false))
+                        .position(|i| ops::equals(i, &x, true, engine.ops_ref()).unwrap_or(false))
                         .map_or(-1, |p| p as i32),
                 ))
             }
@@ -460,7 +460,7 @@ pub fn call(
                 other,
                 &args.first().cloned().unwrap_or(Value::Null),
                 true,
-                &engine.ops,
+                engine.ops_ref(),
             )
             .unwrap_or(false),
         )),
@@ -631,21 +631,21 @@ fn string_method(
 
 /// `[type]::Name`.
 pub fn static_member(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     ty: &str,
     name: &str,
     span: &Span,
 ) -> EvalResult<Value> {
     let canon = ops::canonical_type(ty).unwrap_or("");
     let lower = name.to_ascii_lowercase();
-    let now = engine.host.now();
+    let now = engine.host().now();
     Ok(match (canon, lower.as_str()) {
         ("datetime", "now") => Value::DateTime(DateTime::new(
-            engine.host.local_from_utc(now.naive_utc()),
+            engine.host().local_from_utc(now.naive_utc()),
             Kind::Local,
         )),
         ("datetime", "today") => Value::DateTime(
-            DateTime::new(engine.host.local_from_utc(now.naive_utc()), Kind::Local).date(),
+            DateTime::new(engine.host().local_from_utc(now.naive_utc()), Kind::Local).date(),
         ),
         ("datetime", "utcnow") => Value::DateTime(DateTime::new(now.naive_utc(), Kind::Utc)),
         ("datetime", "minvalue") => Value::DateTime(DateTime::new(
@@ -679,7 +679,7 @@ pub fn static_member(
 
 /// `[type]::Method(args)`.
 pub fn static_call(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     ty: &str,
     name: &str,
     args: Vec<Value>,
@@ -687,8 +687,8 @@ pub fn static_call(
 ) -> EvalResult<Value> {
     let canon = ops::canonical_type(ty).unwrap_or("");
     let lower = name.to_ascii_lowercase();
-    let culture = engine.ops.culture;
-    let today = engine.today();
+    let culture = engine.ops().culture;
+    let today = engine.clock();
     Ok(match (canon, lower.as_str()) {
         ("string", "join") => {
             let sep = arg_text(&args, 0);

@@ -14,6 +14,7 @@ pub mod members;
 pub mod number;
 pub mod ops;
 pub mod parse;
+pub mod runtime;
 pub mod value;
 pub mod wildcard;
 

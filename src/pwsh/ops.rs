@@ -29,8 +29,18 @@ pub struct OpContext<'a> {
     pub matches: Option<Value>,
     /// Compiled patterns, by (pattern, case-sensitive, wildcard).
     pub regexes: std::collections::HashMap<(String, bool, bool), Regex>,
-    /// Today's date in the shell's zone (for a time without a date).
+    /// Today's date and the shell's zone.
+    pub clock: Clock,
+}
+
+/// What date parsing needs of the shell: today's date (for a time without a date) and the
+/// zone (a text with an offset becomes local time, as .NET's `DateTime.Parse` does).
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// Today in the shell's zone.
     pub today: chrono::NaiveDate,
+    /// The shell's zone.
+    pub zone: crate::format::Zone,
 }
 
 impl OpContext<'_> {
@@ -102,29 +112,25 @@ fn short_type(v: &Value) -> String {
 
 /// `DateTime.Parse(text, InvariantCulture)`, as operator conversions and `[datetime]"…"` read
 /// strings; a string with an offset becomes local time (here: kept as given, kind Local).
-pub fn parse_datetime_invariant(text: &str, today: chrono::NaiveDate) -> OpResult<DateTime> {
-    parse_datetime_in(text, &INVARIANT, today)
+pub fn parse_datetime_invariant(text: &str, clock: Clock) -> OpResult<DateTime> {
+    parse_datetime_in(text, &INVARIANT, clock)
 }
 
 /// `DateTime.Parse(text, culture)`.
-pub fn parse_datetime_in(
-    text: &str,
-    culture: &Culture,
-    today: chrono::NaiveDate,
-) -> OpResult<DateTime> {
-    let p = datetime::parse(text, culture, today).ok_or_else(|| {
+pub fn parse_datetime_in(text: &str, culture: &Culture, clock: Clock) -> OpResult<DateTime> {
+    let p = datetime::parse(text, culture, clock.today).ok_or_else(|| {
         format!(
             "\"{text}\" is not a date in the {} culture",
             culture.label()
         )
     })?;
     Ok(match p.offset_seconds {
-        // A zone in the text: .NET converts to local time; the host's zone is not known here,
-        // so the wall time is moved to UTC and marked Utc (comparisons use the ticks).
-        Some(off) => DateTime::new(
-            p.wall - chrono::Duration::seconds(i64::from(off)),
-            Kind::Utc,
-        ),
+        // An offset in the text: .NET converts the instant to local time (Kind Local), so
+        // '2026-11-20T10:00:00Z' compares with the log's local timestamps as the shell does.
+        Some(off) => {
+            let utc = p.wall - chrono::Duration::seconds(i64::from(off));
+            DateTime::new(clock.zone.local(utc.and_utc()).naive_local(), Kind::Local)
+        }
         None => DateTime::new(p.wall, Kind::Unspecified),
     })
 }
@@ -132,7 +138,7 @@ pub fn parse_datetime_in(
 fn to_datetime(v: &Value, ctx: &OpContext<'_>) -> OpResult<DateTime> {
     match v {
         Value::DateTime(t) => Ok(*t),
-        Value::Str(s) => parse_datetime_invariant(s, ctx.today),
+        Value::Str(s) => parse_datetime_invariant(s, ctx.clock),
         Value::Int(_) | Value::Long(_) => {
             let ticks = to_number(v)?.to_f64() as i64;
             let epoch = DateTime::new(
@@ -479,12 +485,7 @@ pub fn replace(
         other => (other.to_text(), String::new()),
     };
     let re = ctx.regex(&pattern, case, false)?;
-    let one = |v: &Value| {
-        Value::str(
-            re.replace_all(&v.to_text(), replacement.as_str())
-                .into_owned(),
-        )
-    };
+    let one = |v: &Value| Value::str(re.replace_all(&v.to_text(), replacement.as_str()));
     Ok(match left {
         Value::Array(items) => Value::array(items.iter().map(one).collect()),
         other => one(other),
@@ -571,30 +572,30 @@ fn arith(op: BinaryOp, a: Number, b: Number) -> OpResult<Value> {
             Number::Double(_) => None,
         }
     };
-    if matches!(a, Number::Decimal(_)) || matches!(b, Number::Decimal(_)) {
-        if let (Some(x), Some(y)) = (dec(a), dec(b)) {
-            let r = match op {
-                BinaryOp::Add => x.checked_add(y),
-                BinaryOp::Sub => x.checked_sub(y),
-                BinaryOp::Mul => x.checked_mul(y),
-                BinaryOp::Div => {
-                    if y.is_zero() {
-                        return Err("Attempted to divide by zero.".into());
-                    }
-                    x.checked_div(y)
+    if (matches!(a, Number::Decimal(_)) || matches!(b, Number::Decimal(_)))
+        && let (Some(x), Some(y)) = (dec(a), dec(b))
+    {
+        let r = match op {
+            BinaryOp::Add => x.checked_add(y),
+            BinaryOp::Sub => x.checked_sub(y),
+            BinaryOp::Mul => x.checked_mul(y),
+            BinaryOp::Div => {
+                if y.is_zero() {
+                    return Err("Attempted to divide by zero.".into());
                 }
-                BinaryOp::Rem => {
-                    if y.is_zero() {
-                        return Err("Attempted to divide by zero.".into());
-                    }
-                    x.checked_rem(y)
+                x.checked_div(y)
+            }
+            BinaryOp::Rem => {
+                if y.is_zero() {
+                    return Err("Attempted to divide by zero.".into());
                 }
-                _ => None,
-            };
-            return r
-                .map(Value::Decimal)
-                .ok_or_else(|| "Decimal overflow".into());
-        }
+                x.checked_rem(y)
+            }
+            _ => None,
+        };
+        return r
+            .map(Value::Decimal)
+            .ok_or_else(|| "Decimal overflow".into());
     }
     let ints = |n: Number| -> Option<i64> {
         match n {
@@ -1023,7 +1024,7 @@ pub fn canonical_type(ty: &str) -> Option<&'static str> {
 
 /// `[type]value`: .NET conversions (not the number lexer: `[int]"100KB"` fails, `[int]"2.5"`
 /// rounds to even, `[int]""` is 0, `[bool]"False"` is true).
-pub fn cast(ty: &str, v: &Value, today: chrono::NaiveDate) -> OpResult<Value> {
+pub fn cast(ty: &str, v: &Value, clock: Clock) -> OpResult<Value> {
     let canon =
         canonical_type(ty).ok_or_else(|| format!("the type [{ty}] is not known to msgtrack"))?;
     let integer = |v: &Value| -> OpResult<i128> {
@@ -1117,7 +1118,7 @@ pub fn cast(ty: &str, v: &Value, today: chrono::NaiveDate) -> OpResult<Value> {
             }
         },
         "datetime" => Value::DateTime(match v {
-            Value::Str(s) => parse_datetime_invariant(s, today)?,
+            Value::Str(s) => parse_datetime_invariant(s, clock)?,
             Value::DateTime(t) => *t,
             other => {
                 return Err(format!(
@@ -1149,7 +1150,7 @@ pub fn cast(ty: &str, v: &Value, today: chrono::NaiveDate) -> OpResult<Value> {
             Value::array(
                 items
                     .iter()
-                    .map(|i| cast("int", i, today))
+                    .map(|i| cast("int", i, clock))
                     .collect::<OpResult<_>>()?,
             )
         }
@@ -1213,7 +1214,10 @@ mod tests {
             culture: Culture::find("en-US").unwrap(),
             matches: None,
             regexes: Default::default(),
-            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            clock: Clock {
+                today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+                zone: crate::format::Zone::parse("UTC").unwrap(),
+            },
         }
     }
 
@@ -1484,7 +1488,10 @@ mod tests {
 
     #[test]
     fn casts_use_dotnet_conversions() {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let today = Clock {
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            zone: crate::format::Zone::parse("UTC").unwrap(),
+        };
         assert!(cast("int", &Value::str("100KB"), today).is_err());
         assert!(matches!(
             cast("int", &Value::str("0xF"), today).unwrap(),

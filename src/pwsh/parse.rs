@@ -508,6 +508,19 @@ impl<'a> Parser<'a> {
         let Some(c) = self.peek() else {
             return self.err("expected a value");
         };
+        if c == '<' {
+            // PowerShell: "The '<' operator is reserved for future use."
+            let end = self
+                .rest()
+                .find(char::is_whitespace)
+                .map_or(self.src.len(), |n| self.pos + n);
+            let word = &self.src[start..end];
+            return Err(ParseError::new(
+                "the '<' operator is reserved for future use (PowerShell refuses it too); put the value in quotes",
+                start..start + 1,
+            )
+            .suggest(Some(crate::escape::shell::powershell(word))));
+        }
         let expression =
             matches!(c, '$' | '(' | '@' | '{') || is_double_quote(c) || is_single_quote(c);
         if expression {
@@ -635,10 +648,7 @@ impl<'a> Parser<'a> {
     ) -> Result<Expr> {
         let start = self.pos;
         let mut left = next(self)?;
-        loop {
-            let Some((op, len, _)) = self.dash_operator() else {
-                break;
-            };
+        while let Some((op, len, _)) = self.dash_operator() {
             if !accept(op) {
                 break;
             }

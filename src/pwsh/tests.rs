@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 
 use super::ast::{Command, Span};
 use super::culture::Culture;
@@ -27,18 +27,16 @@ impl Host for TestHost {
             .single()
             .expect("a time")
     }
-    fn local_from_utc(&self, utc: NaiveDateTime) -> NaiveDateTime {
-        utc + chrono::Duration::hours(1)
-    }
-    fn utc_from_local(&self, local: NaiveDateTime) -> Option<NaiveDateTime> {
-        Some(local - chrono::Duration::hours(1))
+    fn zone(&self) -> crate::format::Zone {
+        // UTC+1 all year (the Etc zones' sign is inverted).
+        crate::format::Zone::parse("Etc/GMT-1").unwrap()
     }
     fn culture(&self) -> &'static Culture {
         self.culture
     }
     fn command(
         &self,
-        _: &mut Engine<'_>,
+        _: &mut dyn crate::pwsh::runtime::Scope,
         _: &Command,
         _: Vec<Value>,
     ) -> Option<EvalResult<Vec<Value>>> {
@@ -432,4 +430,19 @@ fn files_are_written_with_5_1_encodings() {
         &[0xFF, 0xFE, b'z', 0],
         "Out-File writes UTF-16 LE"
     );
+}
+
+#[test]
+fn a_date_with_an_offset_becomes_local_time() {
+    // DateTime.Parse converts a text with Z or an offset to local time, Kind Local; the
+    // test host is UTC+1. Comparisons then line up with the log's local timestamps.
+    gives("([datetime]'2026-11-20T10:00:00Z').Hour", "11");
+    gives("([datetime]'2026-11-20T10:00:00+03:00').Hour", "8");
+    gives("([datetime]'2026-11-20T10:00:00Z').Kind", "Local");
+    gives("([datetime]'2026-11-20T10:00:00').Kind", "Unspecified");
+    gives(
+        "[datetime]'2026-11-20 11:00' -eq [datetime]'2026-11-20T10:00:00Z'",
+        "True",
+    );
+    gives("(Get-Date '2026-11-20T10:00:00Z').Hour", "11");
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use rust_decimal::Decimal;
 
-use super::ast::Block;
+pub use super::ast::ScriptBlock;
 use super::culture::{Culture, INVARIANT};
 use super::datetime::{DateTime, TimeSpan};
 use super::number::Number;
@@ -64,15 +64,6 @@ impl Hashtable {
             _ => None,
         })
     }
-}
-
-/// A script block: its statements and its source text (a bare `{…}` column is named by it).
-#[derive(Debug)]
-pub struct ScriptBlock {
-    /// The parsed body.
-    pub body: Block,
-    /// The text between the braces, as typed.
-    pub text: String,
 }
 
 /// A PowerShell value.

@@ -16,6 +16,8 @@ pub enum Cell {
     Null,
     Text(String),
     Int(i64),
+    /// A duration in milliseconds (MessageLatency).
+    Duration(i64),
     List(Vec<String>),
     Pairs(Vec<(String, String)>),
 }
@@ -27,6 +29,7 @@ impl Cell {
             Cell::Null => String::new(),
             Cell::Text(t) => t.clone(),
             Cell::Int(n) => n.to_string(),
+            Cell::Duration(ms) => crate::pwsh::datetime::TimeSpan::from_ms(*ms).to_text(),
             Cell::List(items) => format!("{{{}}}", items.join(", ")),
             Cell::Pairs(pairs) => format!(
                 "{{{}}}",
@@ -39,9 +42,10 @@ impl Cell {
         }
     }
 
-    /// As a CSV cell: lists joined with `;`, EventData as `K=V;…`.
+    /// As a CSV cell: lists joined with `;`, EventData as `K=V;…`, durations in seconds.
     pub fn csv(&self) -> String {
         match self {
+            Cell::Duration(ms) => seconds(*ms).to_string(),
             Cell::List(items) => items.join(";"),
             Cell::Pairs(pairs) => pairs
                 .iter()
@@ -58,6 +62,7 @@ impl Cell {
             Cell::Null => Json::Null,
             Cell::Text(t) => Json::String(t.clone()),
             Cell::Int(n) => json!(n),
+            Cell::Duration(ms) => json!(seconds(*ms)),
             Cell::List(items) => json!(items),
             Cell::Pairs(pairs) => Json::Array(
                 pairs
@@ -67,6 +72,11 @@ impl Cell {
             ),
         }
     }
+}
+
+/// Milliseconds as seconds (a number: 0.532).
+fn seconds(ms: i64) -> f64 {
+    ms as f64 / 1000.0
 }
 
 /// The columns of a frame as cells, by name.
@@ -94,6 +104,13 @@ pub fn columns(df: &DataFrame, zone: Zone) -> PolarsResult<Vec<(String, Vec<Cell
             (Some(FieldKind::KeyValueList), _) => access::event_data(df)?
                 .into_iter()
                 .map(Cell::Pairs)
+                .collect(),
+            (Some(FieldKind::Duration), _) | (_, DataType::Duration(_)) => column
+                .as_materialized_series()
+                .cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .map(|v| v.map_or(Cell::Null, Cell::Duration))
                 .collect(),
             (_, dtype) if dtype.is_integer() => column
                 .as_materialized_series()

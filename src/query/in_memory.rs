@@ -1,22 +1,31 @@
 //! A query's row filters answered over a frame already in memory — the TUI's filter bar.
 //!
-//! The cmdlet parameters go through the same [`CompiledFilter`] the reader applies to raw
-//! lines (so `-Recipients`, `-EventId`, `-MessageSubject` … match exactly as they do on
-//! disk), then `-Server`, then every `Where` stage. Stages that reshape the answer
-//! (`Select`, `Sort`, `Group`, `Measure`, `Format-*`, exports) do not select rows; they are
-//! named in [`RowSelection::ignored`] so the caller can say so.
+//! The cmdlet's parameters go through the same compiled filter the reader applies to raw
+//! lines (list members re-joined exactly as Exchange writes them, so `-Recipients` and
+//! `-Reference` match as they do on disk), then `-Server`, then every Where-Object stage on
+//! the engine. Stages that reshape the answer (Select, Sort, Group, Measure, Format,
+//! exports) do not select rows; they are named in [`RowSelection::ignored`] so the caller
+//! can say so.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 
 use polars::prelude::*;
 
-use super::ast::Stage;
-use super::compile::Plan;
-use super::parse::QueryError;
-use super::where_eval::mask;
-use crate::format::Zone;
+use super::cmdlet::{self, Plan};
+use super::rows::{RowSource, as_row};
+use super::session::Session;
+use crate::directory::Snapshot;
+use crate::format::encode::join_members;
 use crate::format::{Field, FieldKind};
 use crate::frame::access::{StringListView, text_column, timestamps_ms};
+use crate::pwsh::ast::{Command, Element, Span, Statement};
+use crate::pwsh::commands::canonical;
+use crate::pwsh::culture::Culture;
+use crate::pwsh::datetime::DateTime as PsDateTime;
+use crate::pwsh::eval::{Engine, EvalError, EvalResult, Host};
+use crate::pwsh::parse::{ParseError, parse};
+use crate::pwsh::value::Value;
 
 /// Which rows a query keeps.
 #[derive(Debug, Clone)]
@@ -24,20 +33,129 @@ pub struct RowSelection {
     /// One flag per row of the frame.
     pub keep: Vec<bool>,
     /// The stages that were not applied, by their cmdlet names.
-    pub ignored: Vec<&'static str>,
+    pub ignored: Vec<String>,
+    /// Things the user should know (an unknown event name, an ignored parameter).
+    pub notes: Vec<String>,
 }
 
-fn stage_name(stage: &Stage) -> Option<&'static str> {
-    Some(match stage {
-        Stage::Where(_) => return None,
-        Stage::Select { .. } => "Select-Object",
-        Stage::Sort { .. } => "Sort-Object",
-        Stage::Group { .. } => "Group-Object",
-        Stage::Measure => "Measure-Object",
-        Stage::FormatTable(_) => "Format-Table",
-        Stage::FormatList(_) => "Format-List",
-        Stage::ExportCsv { .. } => "Export-Csv",
-        Stage::ConvertToJson => "ConvertTo-Json",
+/// The engine's host over a loaded frame: no commands of its own, no files.
+struct MemoryHost {
+    session: Session,
+}
+
+impl Host for MemoryHost {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.session.now
+    }
+    fn zone(&self) -> crate::format::Zone {
+        self.session.zone
+    }
+    fn culture(&self) -> &'static Culture {
+        self.session.culture
+    }
+    fn command(
+        &self,
+        _: &mut dyn crate::pwsh::runtime::Scope,
+        c: &Command,
+        _: Vec<Value>,
+    ) -> Option<EvalResult<Vec<Value>>> {
+        Some(Err(EvalError::new(
+            format!("{} cannot run inside the filter bar's filter", c.name),
+            c.name_span.clone(),
+        )))
+    }
+    fn write_file(&self, _: &str, _: &[u8], _: &[u8], _: bool, span: &Span) -> EvalResult<()> {
+        Err(EvalError::new(
+            "the filter bar writes no files (use x to export the view)",
+            span.clone(),
+        ))
+    }
+    fn display_datetime(&self, t: &PsDateTime) -> String {
+        t.invariant_string()
+    }
+    fn note(&self, _: &str) {}
+}
+
+fn eval_error(e: EvalError) -> ParseError {
+    e.into_parse_error()
+}
+
+/// The rows of `df` that the pasted line keeps (its `-ResultSize` is not applied: every
+/// match counts).
+pub fn select_rows(
+    df: &DataFrame,
+    text: &str,
+    session: Session,
+    directory: Option<&Snapshot>,
+) -> Result<RowSelection, ParseError> {
+    let block = parse(text)?;
+    let pipeline = match block.statements.as_slice() {
+        [Statement::Pipeline(p)] => p,
+        _ => {
+            return Err(ParseError::new(
+                "the filter is one pipeline of Get-MessageTrackingLog and its stages",
+                0..text.len(),
+            ));
+        }
+    };
+    let at = pipeline
+        .elements
+        .iter()
+        .position(|e| matches!(e, Element::Command(c) if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog")))
+        .ok_or_else(|| ParseError::new("no Get-MessageTrackingLog in the filter", 0..text.len()))?;
+    let Element::Command(gmtl) = &pipeline.elements[at] else {
+        unreachable!("found above");
+    };
+    let host = MemoryHost { session };
+    let mut engine = Engine::new(&host);
+    let plan: Plan =
+        cmdlet::plan(&mut engine, &session, gmtl, &[], directory).map_err(eval_error)?;
+    let mut keep = filter_rows(df, &plan)
+        .map_err(|e| ParseError::new(format!("evaluating the filter failed: {e}"), 0..0))?;
+    let mut ignored = Vec::new();
+    let mut source: Option<Rc<RowSource>> = None;
+    for element in &pipeline.elements[at + 1..] {
+        let Element::Command(c) = element else {
+            continue;
+        };
+        if canonical(&c.name) != Some("Where-Object") {
+            ignored.push(canonical(&c.name).unwrap_or(&c.name).to_string());
+            continue;
+        }
+        let src = match &source {
+            Some(s) => s.clone(),
+            None => {
+                let s = RowSource::new(df.clone(), session.zone).map_err(|e| {
+                    ParseError::new(format!("evaluating the filter failed: {e}"), 0..0)
+                })?;
+                source = Some(s.clone());
+                s
+            }
+        };
+        let rows: Vec<Value> = (0..df.height())
+            .filter(|i| keep[*i])
+            .map(|i| {
+                Value::Object(Rc::new(super::rows::Row {
+                    source: src.clone(),
+                    index: i,
+                }))
+            })
+            .collect();
+        let kept = crate::pwsh::commands::run(&mut engine, c, rows)
+            .unwrap_or_else(|| Ok(Vec::new()))
+            .map_err(eval_error)?;
+        let mut next = vec![false; df.height()];
+        for v in &kept {
+            if let Some(r) = as_row(v) {
+                next[r.index] = true;
+            }
+        }
+        keep = next;
+    }
+    Ok(RowSelection {
+        keep,
+        ignored,
+        notes: plan.notes,
     })
 }
 
@@ -47,29 +165,19 @@ enum FieldCells<'a> {
     List(StringListView<'a>),
 }
 
-fn polars_error(e: PolarsError) -> QueryError {
-    QueryError {
-        message: format!("evaluating the filter failed: {e}"),
-        span: 0..0,
-        suggestion: None,
-    }
-}
-
-/// The rows of `df` that `plan` keeps (its `-ResultSize` is not applied: every match counts).
-pub fn select_rows(df: &DataFrame, plan: &Plan, zone: Zone) -> Result<RowSelection, QueryError> {
+/// The cmdlet's filter and `-Server` over a frame's rows.
+fn filter_rows(df: &DataFrame, plan: &Plan) -> PolarsResult<Vec<bool>> {
     let height = df.height();
     let mut keep = vec![true; height];
     let filter = plan.filter.compile();
     if !filter.is_empty() {
-        let times = timestamps_ms(df).map_err(polars_error)?;
+        let times = timestamps_ms(df)?;
         let mut fields = Vec::new();
         for condition in &plan.filter.conditions {
-            let column = condition.field;
+            let column: Field = condition.field;
             let cells = match column.kind() {
-                FieldKind::TextList => {
-                    FieldCells::List(StringListView::new(df, column).map_err(polars_error)?)
-                }
-                _ => FieldCells::Text(text_column(df, column).map_err(polars_error)?),
+                FieldKind::TextList => FieldCells::List(StringListView::new(df, column)?),
+                _ => FieldCells::Text(text_column(df, column)?),
             };
             fields.push((condition.field, cells));
         }
@@ -85,27 +193,19 @@ pub fn select_rows(df: &DataFrame, plan: &Plan, zone: Zone) -> Result<RowSelecti
                     FieldCells::Text(t) => Cow::Borrowed(t.get(i).unwrap_or("")),
                     FieldCells::List(l) => {
                         l.fill(i, &mut members);
-                        Cow::Owned(members.join(";"))
+                        // The raw field as Exchange writes it (members with ; or ' quoted).
+                        let owned: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+                        Cow::Owned(join_members(&owned))
                     }
                 })
             });
         }
     }
     if !plan.servers.is_empty() {
-        let servers = text_column(df, Field::Server).map_err(polars_error)?;
+        let servers = text_column(df, Field::Server)?;
         for (flag, server) in keep.iter_mut().zip(servers.iter()) {
             *flag = *flag && plan.keeps_server(server.unwrap_or(""));
         }
     }
-    let mut ignored = Vec::new();
-    for stage in &plan.stages {
-        match stage {
-            Stage::Where(expr) => {
-                let m = mask(df, expr, zone)?;
-                keep.iter_mut().zip(m).for_each(|(k, m)| *k = *k && m);
-            }
-            other => ignored.extend(stage_name(other)),
-        }
-    }
-    Ok(RowSelection { keep, ignored })
+    Ok(keep)
 }

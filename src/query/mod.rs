@@ -1,23 +1,21 @@
-//! The query language: Get-MessageTrackingLog pipelines as admins write them.
+//! The query language: Get-MessageTrackingLog pipelines as admins write them, run on the
+//! PowerShell 5.1 subset ([`crate::pwsh`]) with the cmdlet reading the logs.
 //!
-//! Data flow: [`parse`] (tokens from [`crate::pwsh::lex`] → an [`ast::Query`] with spans;
-//! errors render with a caret and a suggestion) → [`compile`] (the cmdlet's parameters become
-//! the reader's row filter, a server list and the result size) → [`run`] (read with the filter
-//! pushed down, cut at `-ResultSize`, run the stages; `Where-Object` conditions are evaluated
-//! by [`where_eval`]) → [`output`] (table, list, csv, json, ndjson, parquet). [`in_memory`]
-//! answers a plan over a frame already loaded (the TUI's filter bar); [`cmdlet`] prints the
-//! equivalent shell line; [`saved`] reads `queries/*.ps1`.
+//! Data flow: [`run`] parses the line, [`needed`] works out which columns it uses, the engine
+//! runs it with [`session::QueryHost`] as its host — whose Get-MessageTrackingLog
+//! ([`cmdlet`]) pushes its parameters into the reader and returns the rows as
+//! `MessageTrackingEvent` objects ([`rows`]) — then [`output`] prints what came out.
+//! [`in_memory`] answers a line over a frame already loaded (the TUI's filter bar);
+//! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`.
 
-pub mod ast;
 pub mod cmdlet;
-pub mod compile;
-pub(crate) mod display;
-pub(crate) mod in_memory;
+pub mod display;
+pub mod in_memory;
+pub mod needed;
 pub mod output;
-pub(crate) mod parse;
+pub mod rows;
 pub mod run;
 pub mod saved;
+pub mod session;
+pub mod settings;
 pub mod time;
-pub(crate) mod where_eval;
-
-pub use parse::{QueryError, parse};

@@ -1,24 +1,37 @@
-//! Printing answers: `table` (Format-Table-like), `list` (Format-List-like), `csv` (arrays
-//! joined with `;`, never `System.String[]`), `json` (one array) and `ndjson`. Keys are the
-//! property names; times are printed in the query's zone with their offset.
+//! Printing answers: `table`, `list`, `csv` (arrays joined with `;`, never `System.String[]`),
+//! `json` (one array), `ndjson` and `parquet`. Events print as rows (keys are the property
+//! names; times in the query's zone with their offset; MessageLatency as seconds in CSV and
+//! JSON); other objects (Select-Object's, GroupInfo, GenericMeasureInfo) by their properties;
+//! strings and numbers one per line; Format-Table and Format-List as they asked.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::rc::Rc;
 
 use polars::prelude::*;
 use serde_json::{Map, Value as Json, json};
 
 use super::display::{Cell, columns};
-use super::run::{Answer, Shape};
+use super::rows::{RowSource, as_row};
+use super::run::Answer;
+use super::session::Session;
 use crate::format::Field;
-use crate::format::Zone;
+use crate::pwsh::commands::format::{FormatKind, FormatView, as_view};
+use crate::pwsh::datetime::{DateTime, Kind};
+use crate::pwsh::value::Value;
 
 /// An output format (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Columns (Format-Table-like).
     Table,
+    /// `Name : value` blocks (Format-List-like).
     List,
+    /// Comma-separated values.
     Csv,
+    /// One JSON array.
     Json,
+    /// One JSON object per line.
     Ndjson,
     /// Apache Parquet, written to a file (`--out`), with the frame's own types.
     Parquet,
@@ -41,34 +54,212 @@ impl Format {
     }
 }
 
-/// Keeps the columns a shape shows, in its order.
-pub fn shown_frame(answer: &Answer, default_columns: &[Field]) -> PolarsResult<DataFrame> {
-    match &answer.shape {
-        Shape::Rows(cols) => {
-            let cols = if cols.len() == Field::ALL.len() {
-                default_columns
-            } else {
-                cols.as_slice()
-            };
-            let present: Vec<&str> = cols
-                .iter()
-                .map(|c| c.name())
-                .filter(|n| answer.frame.column(n).is_ok())
-                .collect();
-            answer.frame.select(present)
+/// What the answer's items are, for choosing how to print them.
+pub enum Shape<'a> {
+    /// Events of one read, as rows of its frame.
+    Rows(&'a Rc<RowSource>, Vec<u32>),
+    /// One Format-Table / Format-List view.
+    View(&'a FormatView),
+    /// Strings, numbers, dates: one per line.
+    Scalars,
+    /// Objects with properties.
+    Objects,
+    /// A `--sql` frame.
+    Sql(&'a DataFrame),
+}
+
+/// Classifies an answer.
+pub fn shape(answer: &Answer) -> Shape<'_> {
+    if let Some(df) = &answer.sql {
+        return Shape::Sql(df);
+    }
+    let items = &answer.items;
+    if let [one] = items.as_slice()
+        && let Some(view) = as_view(one)
+    {
+        return Shape::View(view);
+    }
+    if let Some(first) = items.first().and_then(as_row) {
+        let source = &first.source;
+        let mut indices = Vec::with_capacity(items.len());
+        let all_rows = items.iter().all(|v| match as_row(v) {
+            Some(r) if Rc::ptr_eq(&r.source, source) => {
+                indices.push(r.index as u32);
+                true
+            }
+            _ => false,
+        });
+        if all_rows {
+            let read = answer.reads.iter().find(|r| Rc::ptr_eq(&r.source, source));
+            if let Some(read) = read {
+                return Shape::Rows(&read.source, indices);
+            }
         }
-        Shape::Groups | Shape::Count(_) | Shape::Values(_) | Shape::Frame => {
-            Ok(answer.frame.clone())
+    }
+    if items
+        .iter()
+        .all(|v| !matches!(v, Value::Object(_) | Value::Hashtable(_)))
+    {
+        return Shape::Scalars;
+    }
+    Shape::Objects
+}
+
+/// How many rows an answer holds (its exit code counts them).
+pub fn count(answer: &Answer) -> usize {
+    match shape(answer) {
+        Shape::Sql(df) => df.height(),
+        Shape::View(v) => v.rows.len(),
+        _ => answer.items.len(),
+    }
+}
+
+/// Writes the answer. `table_columns` are the row columns a table shows when the query did
+/// not choose any; other formats show every property then.
+pub fn write(
+    answer: &Answer,
+    format: Format,
+    session: &Session,
+    table_columns: &[Field],
+    explicit: bool,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
+    let printer = Printer::new(session);
+    match shape(answer) {
+        Shape::Sql(df) => {
+            if format == Format::Parquet {
+                return ParquetWriter::new(out)
+                    .finish(&mut df.clone())
+                    .map(|_| ())
+                    .map_err(to_io);
+            }
+            let cols = columns(df, session.zone).map_err(to_io)?;
+            write_cells(&cols, df.height(), format, &session.zone.label(), out)
+        }
+        Shape::Rows(source, indices) => {
+            let idx = IdxCa::from_vec("i".into(), indices);
+            let mut frame = source.frame().take(&idx).map_err(to_io)?;
+            let shown: Vec<&str> = if format == Format::Table {
+                table_columns
+            } else {
+                &Field::ALL
+            }
+            .iter()
+            .map(|c| c.name())
+            .filter(|n| frame.column(n).is_ok())
+            .collect();
+            frame = frame.select(shown).map_err(to_io)?;
+            if format == Format::Parquet {
+                return ParquetWriter::new(out)
+                    .finish(&mut frame)
+                    .map(|_| ())
+                    .map_err(to_io);
+            }
+            let cols = columns(&frame, session.zone).map_err(to_io)?;
+            write_cells(&cols, frame.height(), format, &session.zone.label(), out)
+        }
+        Shape::View(view) => {
+            let format = match (format, explicit) {
+                (Format::Table | Format::List, false) => {
+                    if view.kind == FormatKind::List {
+                        Format::List
+                    } else {
+                        Format::Table
+                    }
+                }
+                (f, _) => f,
+            };
+            let names: Vec<String> = view.columns.clone();
+            let rows: Vec<Vec<Value>> = view.rows.clone();
+            printer.write_objects(&names, &rows, format, out)
+        }
+        Shape::Scalars => {
+            if format == Format::Parquet {
+                return Err(std::io::Error::other(
+                    "parquet holds rows; these values are text or numbers (use --format csv or json)",
+                ));
+            }
+            match format {
+                Format::Json => {
+                    let values: Vec<Json> = answer.items.iter().map(|v| printer.json(v)).collect();
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::to_string_pretty(&values).unwrap_or_default()
+                    )
+                }
+                Format::Ndjson => {
+                    for v in &answer.items {
+                        writeln!(out, "{}", printer.json(v))?;
+                    }
+                    Ok(())
+                }
+                _ => {
+                    for v in &answer.items {
+                        writeln!(out, "{}", printer.text(v))?;
+                    }
+                    Ok(())
+                }
+            }
+        }
+        Shape::Objects => {
+            if format == Format::Parquet {
+                return Err(std::io::Error::other(
+                    "parquet holds rows; these are other objects (use --format csv or json)",
+                ));
+            }
+            let first = answer.items.first().cloned().unwrap_or(Value::Null);
+            let columns = object_columns(&first, format);
+            // PowerShell shows an object with more than four properties and no view as a list.
+            let format = if !explicit
+                && format == Format::Table
+                && columns.len() > 4
+                && default_view(&first).is_none()
+            {
+                Format::List
+            } else {
+                format
+            };
+            let columns = if format == Format::List {
+                object_columns(&first, Format::List)
+            } else {
+                columns
+            };
+            let rows: Vec<Vec<Value>> = answer
+                .items
+                .iter()
+                .map(|item| columns.iter().map(|c| property(item, c)).collect())
+                .collect();
+            printer.write_objects(&columns, &rows, format, out)
         }
     }
 }
 
-/// Writes the answer's frame as Parquet (the frame's own types: lists stay lists,
-/// categoricals stay dictionaries, Timestamp stays a UTC datetime).
-pub fn write_parquet(answer: &Answer, out: impl Write) -> PolarsResult<()> {
-    let mut frame = shown_frame(answer, &Field::ALL)?;
-    ParquetWriter::new(out).finish(&mut frame)?;
-    Ok(())
+fn default_view(v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::Object(o) => o.default_table(),
+        _ => None,
+    }
+}
+
+fn object_columns(v: &Value, format: Format) -> Vec<String> {
+    match v {
+        Value::Object(o) => match (format, o.default_table()) {
+            (Format::Table, Some(cols)) => cols,
+            _ => o.property_names().iter().map(|n| n.to_string()).collect(),
+        },
+        Value::Hashtable(h) => h.entries.iter().map(|(k, _)| k.to_text()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn property(v: &Value, name: &str) -> Value {
+    match v {
+        Value::Object(o) => o.property(name).unwrap_or(Value::Null),
+        Value::Hashtable(h) => h.get(name).cloned().unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
 }
 
 const MAX_CELL: usize = 60;
@@ -87,117 +278,41 @@ fn clip(text: &str, width: usize) -> String {
     }
 }
 
-/// Writes the answer. `table_columns` are the columns a table shows when the query did not
-/// choose any; JSON, CSV and lists show every property then.
-pub fn write(
-    answer: &Answer,
+/// Writes columns of cells (rows and --sql frames): the table, list, CSV and JSON layouts.
+fn write_cells(
+    cols: &[(String, Vec<Cell>)],
+    rows: usize,
     format: Format,
-    zone: Zone,
-    table_columns: &[Field],
+    zone_label: &str,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
-    if let Shape::Count(n) = answer.shape {
-        return match format {
-            Format::Json | Format::Ndjson => writeln!(out, "{}", json!({"Count": n})),
-            Format::Csv => writeln!(out, "Count\r\n{n}"),
-            _ => writeln!(out, "Count : {n}"),
-        };
-    }
-    let frame = match format {
-        Format::Table => shown_frame(answer, table_columns),
-        Format::Parquet => return write_parquet(answer, out).map_err(to_io),
-        _ => shown_frame(answer, &Field::ALL),
-    }
-    .map_err(to_io)?;
-    let cols = columns(&frame, zone).map_err(to_io)?;
-    let rows = frame.height();
-    if let Shape::Values(_) = answer.shape {
-        if let Some((_, cells)) = cols.first() {
-            if matches!(format, Format::Json) {
-                let values: Vec<Json> = cells.iter().map(Cell::json).collect();
-                return writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&values).unwrap_or_default()
-                );
-            }
-            for c in cells {
-                writeln!(out, "{}", c.display())?;
-            }
-        }
-        return Ok(());
-    }
     match format {
         Format::Table => {
             let headers: Vec<String> = cols
                 .iter()
                 .map(|(n, _)| {
                     if n == "Timestamp" {
-                        format!("Timestamp ({})", zone.label())
+                        format!("Timestamp ({zone_label})")
                     } else {
                         n.clone()
                     }
                 })
                 .collect();
-            let widths: Vec<usize> = cols
+            let texts: Vec<Vec<String>> = cols
                 .iter()
-                .zip(&headers)
-                .map(|((_, cells), h)| {
-                    cells
-                        .iter()
-                        .map(|c| c.display().chars().count())
-                        .max()
-                        .unwrap_or(0)
-                        .max(h.chars().count())
-                        .min(MAX_CELL)
-                })
+                .map(|(_, cells)| cells.iter().map(Cell::display).collect())
                 .collect();
-            let line = |cells: Vec<String>| -> String {
-                let last = cells.len().saturating_sub(1);
-                cells
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        if i == last {
-                            clip(c, MAX_CELL)
-                        } else {
-                            format!("{:<w$}", clip(c, widths[i]), w = widths[i])
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .trim_end()
-                    .to_string()
-            };
-            writeln!(out, "{}", line(headers.clone()))?;
-            writeln!(
-                out,
-                "{}",
-                line(
-                    headers
-                        .iter()
-                        .map(|h| "-".repeat(h.chars().count().min(MAX_CELL)))
-                        .collect()
-                )
-            )?;
-            for r in 0..rows {
-                writeln!(
-                    out,
-                    "{}",
-                    line(cols.iter().map(|(_, cells)| cells[r].display()).collect())
-                )?;
-            }
+            table(&headers, &texts, rows, &vec![false; headers.len()], out)
         }
         Format::List => {
             let width = cols.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
             for r in 0..rows {
                 writeln!(out)?;
-                for (name, cells) in &cols {
+                for (name, cells) in cols {
                     writeln!(out, "{name:<width$} : {}", cells[r].display())?;
                 }
             }
-            writeln!(out)?;
+            writeln!(out)
         }
         Format::Csv => {
             let mut w = csv::WriterBuilder::new()
@@ -209,14 +324,13 @@ pub fn write(
                 w.write_record(cols.iter().map(|(_, cells)| cells[r].csv()))
                     .map_err(std::io::Error::other)?;
             }
-            w.flush()?;
+            w.flush()
         }
-        Format::Parquet => unreachable!("written above"),
         Format::Json | Format::Ndjson => {
             let objects: Vec<Json> = (0..rows)
                 .map(|r| {
                     let mut m = Map::new();
-                    for (name, cells) in &cols {
+                    for (name, cells) in cols {
                         m.insert(name.clone(), cells[r].json());
                     }
                     Json::Object(m)
@@ -224,13 +338,285 @@ pub fn write(
                 .collect();
             if format == Format::Json {
                 serde_json::to_writer_pretty(&mut *out, &objects).map_err(std::io::Error::other)?;
-                writeln!(out)?;
+                writeln!(out)
             } else {
                 for o in objects {
                     writeln!(out, "{o}")?;
                 }
+                Ok(())
             }
         }
+        Format::Parquet => Err(std::io::Error::other("parquet is written above")),
+    }
+}
+
+/// A text table: left-aligned text, right-aligned numbers, cells cut at 60 characters.
+fn table(
+    headers: &[String],
+    columns: &[Vec<String>],
+    rows: usize,
+    numeric: &[bool],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let widths: Vec<usize> = headers
+        .iter()
+        .zip(columns)
+        .map(|(h, cells)| {
+            cells
+                .iter()
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(h.chars().count())
+                .min(MAX_CELL)
+        })
+        .collect();
+    let line = |cells: Vec<String>| -> String {
+        let last = cells.len().saturating_sub(1);
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if numeric[i] {
+                    format!("{:>w$}", clip(c, widths[i]), w = widths[i])
+                } else if i == last {
+                    clip(c, MAX_CELL)
+                } else {
+                    format!("{:<w$}", clip(c, widths[i]), w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end()
+            .to_string()
+    };
+    writeln!(out, "{}", line(headers.to_vec()))?;
+    writeln!(
+        out,
+        "{}",
+        line(
+            headers
+                .iter()
+                .map(|h| "-".repeat(h.chars().count().min(MAX_CELL)))
+                .collect()
+        )
+    )?;
+    for r in 0..rows {
+        writeln!(
+            out,
+            "{}",
+            line(columns.iter().map(|c| c[r].clone()).collect())
+        )?;
     }
     Ok(())
+}
+
+/// A frame's columns as cells, by name.
+type NamedCells = Vec<(String, Vec<Cell>)>;
+
+/// Text and JSON of values that are not rows of a frame.
+struct Printer<'a> {
+    session: &'a Session,
+    /// Cells of each row source already converted, by the source's address.
+    rows: std::cell::RefCell<HashMap<usize, NamedCells>>,
+}
+
+impl<'a> Printer<'a> {
+    fn new(session: &'a Session) -> Printer<'a> {
+        Printer {
+            session,
+            rows: std::cell::RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn datetime(&self, t: &DateTime) -> String {
+        match t.kind {
+            Kind::Utc => t
+                .wall
+                .and_utc()
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string(),
+            Kind::Local => match self.session.zone.to_utc(t.wall) {
+                Some(utc) => self.session.zone.format(utc),
+                None => t.wall.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+            },
+            Kind::Unspecified => t.wall.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+        }
+    }
+
+    /// A value as a table or list cell.
+    fn text(&self, v: &Value) -> String {
+        match v {
+            Value::Null => String::new(),
+            Value::DateTime(t) => self.datetime(t),
+            Value::TimeSpan(t) => t.to_text(),
+            Value::Array(items) => format!(
+                "{{{}}}",
+                items
+                    .iter()
+                    .map(|i| self.text(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            other => other.text_in(self.session.culture),
+        }
+    }
+
+    /// A value as a CSV cell (arrays joined with `;`, durations in seconds).
+    fn csv(&self, v: &Value) -> String {
+        match v {
+            Value::Array(items) => items
+                .iter()
+                .map(|i| self.text(i))
+                .collect::<Vec<_>>()
+                .join(";"),
+            Value::TimeSpan(t) => Value::Double(t.total_seconds()).to_text(),
+            other => self.text(other),
+        }
+    }
+
+    fn row_json(&self, source: &Rc<RowSource>, index: usize) -> Json {
+        let key = Rc::as_ptr(source) as usize;
+        let mut cache = self.rows.borrow_mut();
+        let cols = cache
+            .entry(key)
+            .or_insert_with(|| columns(source.frame(), self.session.zone).unwrap_or_default());
+        let mut m = Map::new();
+        for (name, cells) in cols.iter() {
+            m.insert(name.clone(), cells[index].json());
+        }
+        Json::Object(m)
+    }
+
+    /// A value as JSON (times as ISO text, durations as seconds, events as row objects).
+    fn json(&self, v: &Value) -> Json {
+        if let Some(r) = as_row(v) {
+            return self.row_json(&r.source, r.index);
+        }
+        match v {
+            Value::Null => Json::Null,
+            Value::Bool(b) => json!(b),
+            Value::Int(i) => json!(i),
+            Value::Long(l) => json!(l),
+            Value::Double(d) => json!(d),
+            Value::Decimal(d) => serde_json::from_str(&d.to_string()).unwrap_or(Json::Null),
+            Value::Str(s) => json!(s.as_ref()),
+            Value::Char(c) => json!(c.to_string()),
+            Value::DateTime(t) => json!(self.datetime(t)),
+            Value::TimeSpan(t) => json!(t.total_seconds()),
+            Value::Enum(e) => json!(e.name),
+            Value::Array(items) => Json::Array(items.iter().map(|i| self.json(i)).collect()),
+            Value::Hashtable(h) => Json::Object(
+                h.entries
+                    .iter()
+                    .map(|(k, v)| (k.to_text(), self.json(v)))
+                    .collect(),
+            ),
+            Value::ScriptBlock(b) => json!(b.text),
+            Value::Object(o) => Json::Object(
+                o.property_names()
+                    .iter()
+                    .map(|n| {
+                        (
+                            n.to_string(),
+                            self.json(&o.property(n).unwrap_or(Value::Null)),
+                        )
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Objects by named columns, in a layout.
+    fn write_objects(
+        &self,
+        names: &[String],
+        rows: &[Vec<Value>],
+        format: Format,
+        out: &mut impl Write,
+    ) -> std::io::Result<()> {
+        match format {
+            Format::Table => {
+                let numeric: Vec<bool> = (0..names.len())
+                    .map(|i| {
+                        !rows.is_empty()
+                            && rows.iter().all(|r| {
+                                r.get(i)
+                                    .is_none_or(|v| v.is_null() || v.as_number().is_some())
+                            })
+                    })
+                    .collect();
+                let cols: Vec<Vec<String>> = (0..names.len())
+                    .map(|i| rows.iter().map(|r| self.text(&r[i])).collect())
+                    .collect();
+                // A column of local times says which zone they are in, as the rows' table does.
+                let label = self.session.zone.label();
+                let headers: Vec<String> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        let times = rows.iter().any(
+                            |r| matches!(r.get(i), Some(Value::DateTime(t)) if t.kind != Kind::Utc),
+                        ) && rows.iter().all(|r| {
+                            matches!(r.get(i), Some(Value::DateTime(_) | Value::Null) | None)
+                        });
+                        if times {
+                            format!("{n} ({label})")
+                        } else {
+                            n.clone()
+                        }
+                    })
+                    .collect();
+                table(&headers, &cols, rows.len(), &numeric, out)
+            }
+            Format::List => {
+                let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+                for r in rows {
+                    writeln!(out)?;
+                    for (n, v) in names.iter().zip(r) {
+                        writeln!(out, "{n:<width$} : {}", self.text(v))?;
+                    }
+                }
+                writeln!(out)
+            }
+            Format::Csv => {
+                let mut w = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .from_writer(out);
+                w.write_record(names).map_err(std::io::Error::other)?;
+                for r in rows {
+                    w.write_record(r.iter().map(|v| self.csv(v)))
+                        .map_err(std::io::Error::other)?;
+                }
+                w.flush()
+            }
+            Format::Json | Format::Ndjson => {
+                let objects: Vec<Json> = rows
+                    .iter()
+                    .map(|r| {
+                        Json::Object(
+                            names
+                                .iter()
+                                .zip(r)
+                                .map(|(n, v)| (n.clone(), self.json(v)))
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                if format == Format::Json {
+                    serde_json::to_writer_pretty(&mut *out, &objects)
+                        .map_err(std::io::Error::other)?;
+                    writeln!(out)
+                } else {
+                    for o in objects {
+                        writeln!(out, "{o}")?;
+                    }
+                    Ok(())
+                }
+            }
+            Format::Parquet => Err(std::io::Error::other(
+                "parquet holds rows; use --format csv or json for these objects",
+            )),
+        }
+    }
 }

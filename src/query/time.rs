@@ -1,10 +1,8 @@
-//! Dates as admins type them for `-Start` / `-End`: ISO 8601, US short dates (the cmdlet's
-//! default culture), `(Get-Date)` with `.AddDays()` and friends. A time without an offset is
-//! read in the query's time zone (`--tz`, default the machine's), as the shell does.
+//! Instants given on the command line (`--now`): ISO 8601 or US short dates; a time without an
+//! offset is read in the query's time zone (`--tz`, default the machine's).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
-use super::ast::DateExpr;
 use crate::format::Zone;
 
 /// Parses a date as typed. Offsets (`Z`, `+02:00`) are honoured; otherwise the zone applies.
@@ -63,15 +61,6 @@ fn parse_naive(text: &str) -> Option<NaiveDateTime> {
     None
 }
 
-/// Evaluates a `Get-Date` expression: `now` for a bare `(Get-Date)`.
-pub fn eval_date(expr: &DateExpr, now: DateTime<Utc>, zone: Zone) -> Result<DateTime<Utc>, String> {
-    let base = match &expr.base {
-        None => now,
-        Some(text) => parse_date(text, zone)?,
-    };
-    Ok(base + chrono::Duration::milliseconds(expr.offset_ms))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,17 +108,9 @@ mod tests {
     }
 
     #[test]
-    fn get_date_arithmetic_and_formatting() {
+    fn formatting_in_a_zone() {
         let now = utc("2026-11-22T10:00:00Z");
         let zone = Zone::parse("UTC").unwrap();
-        let two_days_ago = DateExpr {
-            base: None,
-            offset_ms: -2 * 86_400_000,
-        };
-        assert_eq!(
-            eval_date(&two_days_ago, now, zone).unwrap(),
-            utc("2026-11-20T10:00:00Z")
-        );
         assert_eq!(zone.format(now), "2026-11-22T10:00:00.000Z");
         let berlin = Zone::parse("Europe/Berlin").unwrap();
         assert_eq!(berlin.format(now), "2026-11-22T11:00:00.000+01:00");

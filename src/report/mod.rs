@@ -16,12 +16,11 @@ use chrono::{DateTime, Utc};
 
 use crate::format::Zone;
 use crate::ingest::RowFilter;
-use crate::query::compile::{Context, compile};
 use anonymize::Anonymizer;
 use table::{Cell, Report, Table};
 
-/// Reads `--since`/`--until` exactly as `-Start`/`-End` of Get-MessageTrackingLog (ISO or
-/// US dates, `(Get-Date).AddDays(-1)`; since inclusive, until exclusive).
+/// Reads `--since`/`--until` exactly as `-Start`/`-End` of Get-MessageTrackingLog (a date in
+/// the shell's culture, ISO, `(Get-Date).AddDays(-1)`; since inclusive, until exclusive).
 pub fn window(
     since: Option<&str>,
     until: Option<&str>,
@@ -29,14 +28,20 @@ pub fn window(
     now: DateTime<Utc>,
 ) -> Result<RowFilter, String> {
     let mut filter = RowFilter::default();
-    for (option, param, value) in [("--since", "-Start", since), ("--until", "-End", until)] {
+    let session = crate::query::session::Session {
+        now,
+        zone,
+        culture: crate::pwsh::culture::Culture::find("en-US").expect("en-US is known"),
+    };
+    for (option, value) in [("--since", since), ("--until", until)] {
         let Some(value) = value else { continue };
-        let text = format!("Get-MessageTrackingLog {param} {value}");
-        let parsed = crate::query::parse(&text)
-            .and_then(|q| compile(&q, &Context { now, zone }, None))
-            .map_err(|e| format!("{option} {value}: {}", e.message))?;
-        filter.start_ms = filter.start_ms.or(parsed.filter.start_ms);
-        filter.end_ms = filter.end_ms.or(parsed.filter.end_ms);
+        let ms = crate::query::cmdlet::instant_of_text(value, &session)
+            .map_err(|e| format!("{option} {value}: {e}"))?;
+        if option == "--since" {
+            filter.start_ms = Some(ms);
+        } else {
+            filter.end_ms = Some(ms);
+        }
     }
     if let (Some(s), Some(e)) = (filter.start_ms, filter.end_ms)
         && e <= s

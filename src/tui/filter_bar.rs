@@ -4,9 +4,9 @@
 //! typed, not into the expanded query.
 
 use crate::directory::Snapshot;
-use crate::query::compile::{Context, compile};
+use crate::pwsh::parse::ParseError;
 use crate::query::in_memory::select_rows;
-use crate::query::parse;
+use crate::query::session::Session;
 
 use super::data::LogData;
 
@@ -50,7 +50,7 @@ pub fn expand(typed: &str) -> (String, usize) {
 pub fn apply(
     data: &LogData,
     typed: &str,
-    ctx: &Context,
+    session: Session,
     snapshot: Option<&Snapshot>,
 ) -> Result<Filtered, FilterError> {
     if typed.trim().is_empty() {
@@ -64,21 +64,19 @@ pub fn apply(
         let b = byte.saturating_sub(shift).min(typed.len());
         typed.char_indices().take_while(|(i, _)| *i < b).count()
     };
-    let error = |e: parse::QueryError| FilterError {
+    let error = |e: ParseError| FilterError {
         message: e.message,
         at: to_typed(e.span.start),
         suggestion: e.suggestion,
     };
-    let query = parse(&full).map_err(error)?;
-    let plan = compile(&query, ctx, snapshot).map_err(error)?;
-    let selection = select_rows(&data.frame, &plan, ctx.zone).map_err(error)?;
+    let selection = select_rows(&data.frame, &full, session, snapshot).map_err(error)?;
     let rows = data
         .order
         .iter()
         .copied()
         .filter(|r| selection.keep[*r as usize])
         .collect();
-    let mut notes = plan.notes;
+    let mut notes = selection.notes;
     if !selection.ignored.is_empty() {
         notes.push(format!(
             "{} not applied here: the table shows rows (use `msgtrack query` for reshaped answers)",

@@ -259,7 +259,8 @@ fn the_checker_sees_imports() {
             .is_some_and(|t| t.contains(&to.split("::").map(str::to_string).collect::<Vec<_>>()))
     };
     assert!(has("ingest::read", "ingest::prefilter"), "{edges:#?}");
-    assert!(has("query::compile", "format"));
+    assert!(has("query::cmdlet", "format"));
+    assert!(has("query::cmdlet", "query::settings"));
     assert!(has("replay::reason", "format::status"));
     assert!(has("report::summary::totals", "report::summary"));
 }

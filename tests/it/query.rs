@@ -174,9 +174,13 @@ fn exact_case_insensitive_parameters_or_within_and_across() {
         vec!["SEND 11:00", "DEFER 11:00"]
     );
     assert_eq!(
-        events(&query("Get-MessageTrackingLog -Reference <dsn@x.com>", p, &[]).1),
+        events(&query("Get-MessageTrackingLog -Reference '<dsn@x.com>'", p, &[]).1),
         vec!["SEND 11:00"]
     );
+    // Unquoted, '<' is PowerShell's reserved redirection operator: refused, as the shell does.
+    let (code, _, stderr) = query("Get-MessageTrackingLog -Reference <dsn@x.com>", p, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("reserved for future use"), "{stderr}");
 }
 
 #[test]
@@ -252,7 +256,9 @@ fn where_operators_follow_powershell() {
         q(
             "$_.EventId -eq 'FAIL' -or $_.Timestamp -ge '2026-11-20T10:31:00Z' -and $_.EventId -eq 'DELIVER'"
         ),
-        vec!["FAIL 10:00", "DELIVER 10:31"]
+        // -and and -or have the same precedence in PowerShell and group left to right:
+        // (FAIL -or after 10:31) -and DELIVER.
+        vec!["DELIVER 10:31"]
     );
     assert_eq!(
         events(
@@ -319,8 +325,14 @@ fn stages_select_sort_group_measure() {
         p,
         &[],
     );
-    assert_eq!(rows[0], serde_json::json!({"Count": 2, "Name": "DELIVER"}));
-    assert_eq!(rows.len(), 5);
+    // Windows PowerShell 5.1 emits groups in first-appearance order (7.x sorts them); the
+    // rows come in time order: RECEIVE 09:59, FAIL 10:00, DELIVER 10:30, DELIVER 10:31, …
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["Name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["RECEIVE", "FAIL", "DELIVER", "SEND", "DEFER"]);
+    assert_eq!(rows[2], serde_json::json!({"Count": 2, "Name": "DELIVER"}));
     // Count and Name are the properties after a grouping, as in PowerShell.
     let (_, rows, _) = query(
         "Get-MessageTrackingLog | Group-Object EventId | Sort-Object Name | Select-Object -First 2 Name,Count",
@@ -341,7 +353,20 @@ fn stages_select_sort_group_measure() {
         "--format",
         "list",
     ]));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Count : 2");
+    // 5.1's GenericMeasureInfo: every property listed, the unmeasured ones empty.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.trim().lines().map(str::trim_end).collect();
+    assert_eq!(
+        lines,
+        [
+            "Count    : 2",
+            "Average  :",
+            "Sum      :",
+            "Maximum  :",
+            "Minimum  :",
+            "Property :"
+        ]
+    );
 }
 
 #[test]

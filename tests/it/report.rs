@@ -606,7 +606,7 @@ fn the_queries_shown_reproduce_the_summary_numbers() {
     let report = summarize(&paths, CountRule::PerMessage, false, &book);
     let sql = sql_of(report["totals"]["query"].as_str().unwrap());
     let answer = msgtrack::query::run::run_sql(&sql, &paths).unwrap();
-    let frame = answer.frame;
+    let frame = answer.sql.expect("an SQL answer");
     let ids = frame
         .column("EventId")
         .unwrap()
@@ -634,7 +634,10 @@ fn the_queries_shown_reproduce_the_summary_numbers() {
     assert_eq!(checked, 4);
     // The group table's query gives the same messages per group.
     let sql = sql_of(report["distribution_groups"]["query"].as_str().unwrap());
-    let groups = msgtrack::query::run::run_sql(&sql, &paths).unwrap().frame;
+    let groups = msgtrack::query::run::run_sql(&sql, &paths)
+        .unwrap()
+        .sql
+        .expect("an SQL answer");
     assert_eq!(
         groups.height(),
         report["distribution_groups"]["rows"]

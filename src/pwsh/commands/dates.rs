@@ -11,8 +11,8 @@ use crate::pwsh::ast::Command;
 use crate::pwsh::datetime::{
     self, DateTime, Kind, TICKS_PER_DAY, TICKS_PER_MS, TICKS_PER_SECOND, TimeSpan,
 };
-use crate::pwsh::eval::{Engine, EvalError, EvalResult, ParamSpec, bind};
 use crate::pwsh::ops;
+use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind};
 use crate::pwsh::value::Value;
 
 const fn p(name: &'static str, switch: bool) -> ParamSpec {
@@ -24,22 +24,24 @@ const fn p(name: &'static str, switch: bool) -> ParamSpec {
 }
 
 /// Now, as the shell's local time.
-pub fn now(engine: &Engine<'_>) -> DateTime {
+pub fn now(engine: &dyn Scope) -> DateTime {
     DateTime::new(
-        engine.host.local_from_utc(engine.host.now().naive_utc()),
+        engine
+            .host()
+            .local_from_utc(engine.host().now().naive_utc()),
         Kind::Local,
     )
 }
 
 /// A value bound to a DateTime parameter of a compiled cmdlet (strings in the current
 /// culture).
-pub fn date_argument(engine: &Engine<'_>, v: &Value) -> Result<DateTime, String> {
+pub fn date_argument(engine: &dyn Scope, v: &Value) -> Result<DateTime, String> {
     match v {
         Value::DateTime(t) => Ok(*t),
-        Value::Str(s) => ops::parse_datetime_in(s, engine.ops.culture, engine.today()),
+        Value::Str(s) => ops::parse_datetime_in(s, engine.ops_ref().culture, engine.clock()),
         Value::Array(items) if items.len() == 1 => date_argument(engine, &items[0]),
         Value::Int(_) | Value::Long(_) | Value::Double(_) => {
-            ops::cast("datetime", &Value::str(v.to_text()), engine.today())
+            ops::cast("datetime", &Value::str(v.to_text()), engine.clock())
                 .and_then(|d| match d {
                     Value::DateTime(t) => Ok(t),
                     _ => Err("not a date".into()),
@@ -51,7 +53,7 @@ pub fn date_argument(engine: &Engine<'_>, v: &Value) -> Result<DateTime, String>
 }
 
 /// Runs Get-Date.
-pub fn get_date(engine: &mut Engine<'_>, c: &Command, input: Vec<Value>) -> EvalResult<Vec<Value>> {
+pub fn get_date(engine: &mut dyn Scope, c: &Command, input: Vec<Value>) -> EvalResult<Vec<Value>> {
     let params = [
         p("Date", false),
         p("Year", false),
@@ -128,21 +130,21 @@ pub fn get_date(engine: &mut Engine<'_>, c: &Command, input: Vec<Value>) -> Eval
         let span = span.clone();
         let fmt = engine.expr(e)?.to_text();
         let text = match fmt.to_ascii_lowercase().as_str() {
-            "filedate" => datetime::format(&t, "yyyyMMdd", engine.ops.culture),
-            "filedatetime" => datetime::format(&t, "yyyyMMdd'T'HHmmssffff", engine.ops.culture),
+            "filedate" => datetime::format(&t, "yyyyMMdd", engine.ops().culture),
+            "filedatetime" => datetime::format(&t, "yyyyMMdd'T'HHmmssffff", engine.ops().culture),
             "filedateuniversal" | "filedatetimeuniversal" => {
                 let utc = engine
-                    .host
+                    .host()
                     .utc_from_local(t.wall)
                     .ok_or_else(|| EvalError::new("no such local time", span.clone()))?;
                 let u = DateTime::new(utc, Kind::Utc);
                 if fmt.eq_ignore_ascii_case("filedateuniversal") {
-                    datetime::format(&u, "yyyyMMdd'Z'", engine.ops.culture)
+                    datetime::format(&u, "yyyyMMdd'Z'", engine.ops().culture)
                 } else {
-                    datetime::format(&u, "yyyyMMdd'T'HHmmssffff'Z'", engine.ops.culture)
+                    datetime::format(&u, "yyyyMMdd'T'HHmmssffff'Z'", engine.ops().culture)
                 }
             }
-            _ => datetime::format(&t, &fmt, engine.ops.culture),
+            _ => datetime::format(&t, &fmt, engine.ops().culture),
         }
         .map_err(|m| EvalError::new(m, span))?;
         return Ok(vec![Value::str(text)]);
@@ -188,7 +190,7 @@ fn uformat(t: &DateTime, fmt: &str) -> Result<String, String> {
 }
 
 /// Runs New-TimeSpan.
-pub fn new_timespan(engine: &mut Engine<'_>, c: &Command) -> EvalResult<Vec<Value>> {
+pub fn new_timespan(engine: &mut dyn Scope, c: &Command) -> EvalResult<Vec<Value>> {
     let params = [
         p("Start", false),
         p("End", false),
@@ -198,7 +200,7 @@ pub fn new_timespan(engine: &mut Engine<'_>, c: &Command) -> EvalResult<Vec<Valu
         p("Seconds", false),
     ];
     let bound = bind(c, &params)?;
-    let date = |engine: &mut Engine<'_>, name: &str| -> EvalResult<Option<DateTime>> {
+    let date = |engine: &mut dyn Scope, name: &str| -> EvalResult<Option<DateTime>> {
         match bound.get(name) {
             Some((Some(e), _)) => {
                 let v = engine.expr(e)?;

@@ -13,7 +13,7 @@ use super::format::{as_view, out_string};
 use super::switch_on;
 use crate::pwsh::ast::Command;
 use crate::pwsh::datetime::{self, Kind, TICKS_PER_MS};
-use crate::pwsh::eval::{Engine, EvalError, EvalResult, ParamSpec, bind, unroll};
+use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind, unroll};
 use crate::pwsh::value::Value;
 
 const fn p(name: &'static str, switch: bool, aliases: &'static [&'static str]) -> ParamSpec {
@@ -88,12 +88,7 @@ fn windows_1252(c: char) -> u8 {
 }
 
 /// A value as Export-Csv writes it (its ToString(), dates in the culture's "G").
-fn csv_text(
-    engine: &Engine<'_>,
-    v: &Value,
-    joined: &mut Vec<String>,
-    name: &str,
-) -> Option<String> {
+fn csv_text(engine: &dyn Scope, v: &Value, joined: &mut Vec<String>, name: &str) -> Option<String> {
     match v {
         Value::Null => None,
         Value::Array(items) => {
@@ -103,12 +98,12 @@ fn csv_text(
             Some(
                 items
                     .iter()
-                    .map(|i| i.text_in(engine.ops.culture))
+                    .map(|i| i.text_in(engine.ops_ref().culture))
                     .collect::<Vec<_>>()
                     .join(";"),
             )
         }
-        other => Some(other.text_in(engine.ops.culture)),
+        other => Some(other.text_in(engine.ops_ref().culture)),
     }
 }
 
@@ -118,7 +113,7 @@ fn quote(text: &str) -> String {
 
 /// Export-Csv and ConvertTo-Csv.
 pub fn csv_command(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
     name: &str,
@@ -148,7 +143,7 @@ pub fn csv_command(
             d
         }
         _ if switch_on(engine, &bound, "UseCulture")? => {
-            engine.ops.culture.list_separator.to_string()
+            engine.ops().culture.list_separator.to_string()
         }
         _ => ",".to_string(),
     };
@@ -197,7 +192,7 @@ pub fn csv_command(
         }
     }
     if !joined.is_empty() {
-        engine.host.note(&format!(
+        engine.host().note(&format!(
             "{} {} an array; Windows PowerShell 5.1 would write System.String[] (and lose the values), msgtrack writes the elements joined with ';'",
             joined.join(", "),
             if joined.len() == 1 { "is" } else { "are" }
@@ -234,14 +229,14 @@ pub fn csv_command(
     let (bom, body) =
         encode_text(&text, &encoding).map_err(|m| EvalError::new(m, c.span.clone()))?;
     engine
-        .host
+        .host()
         .write_file(&path, &bom, &body, append, &path_expr.span)?;
     Ok(Vec::new())
 }
 
 /// ConvertTo-Json as Windows PowerShell 5.1 writes it.
 pub fn json_command(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
@@ -295,7 +290,7 @@ enum Json {
     Object(Vec<(String, Json)>),
 }
 
-fn to_json(engine: &Engine<'_>, v: &Value, level: usize, depth: usize) -> Json {
+fn to_json(engine: &dyn Scope, v: &Value, level: usize, depth: usize) -> Json {
     match v {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
@@ -307,7 +302,7 @@ fn to_json(engine: &Engine<'_>, v: &Value, level: usize, depth: usize) -> Json {
         Value::Char(c) => Json::Str(c.to_string()),
         Value::DateTime(t) => {
             let utc = match t.kind {
-                Kind::Local => engine.host.utc_from_local(t.wall).unwrap_or(t.wall),
+                Kind::Local => engine.host().utc_from_local(t.wall).unwrap_or(t.wall),
                 _ => t.wall,
             };
             Json::Str(format!("\\/Date({})\\/", utc.and_utc().timestamp_millis()))
@@ -461,7 +456,7 @@ fn pretty(j: &Json, level: usize) -> String {
 
 /// Out-File, Set-Content, Add-Content.
 pub fn write_text(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
     name: &str,
@@ -514,7 +509,7 @@ pub fn write_text(
         }
         let mut t: String = items
             .iter()
-            .map(|v| format!("{}\r\n", v.text_in(engine.ops.culture)))
+            .map(|v| format!("{}\r\n", v.text_in(engine.ops().culture)))
             .collect();
         if switch_on(engine, &bound, "NoNewline")? {
             t = t.replace("\r\n", "");
@@ -535,7 +530,7 @@ pub fn write_text(
     let (bom, body) =
         encode_text(&text, &encoding).map_err(|m| EvalError::new(m, c.span.clone()))?;
     engine
-        .host
+        .host()
         .write_file(&path, &bom, &body, append, &path_expr.span)?;
     Ok(Vec::new())
 }

@@ -2,9 +2,9 @@
 //! `-MemberName`), Write-Output and Select-String.
 
 use crate::pwsh::ast::{BinaryOp, Command, Compare, ExprKind};
-use crate::pwsh::eval::{Engine, EvalError, EvalResult, ParamSpec, bind, collapse, unroll};
 use crate::pwsh::members;
 use crate::pwsh::ops;
+use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind, collapse, unroll};
 use crate::pwsh::value::Value;
 
 const fn p(name: &'static str, switch: bool) -> ParamSpec {
@@ -49,7 +49,7 @@ const OPERATORS: [(&str, Compare, bool); 28] = [
 
 /// `Where-Object { … }`, `Where-Object Prop -op Value`, `Where-Object Prop`.
 pub fn where_object(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
@@ -110,7 +110,7 @@ pub fn where_object(
     let span = c.span.clone();
     let mut out = Vec::new();
     for item in input {
-        let v = members::member(engine, &item, &property, &span)?;
+        let v = members::member(&item, &property, &span)?;
         let keep = match (op, &value) {
             (None, None) => v.truthy(),
             (None, Some(_)) => {
@@ -125,7 +125,7 @@ pub fn where_object(
                     span,
                 ));
             }
-            (Some((o, case)), Some(val)) => ops::compare(o, case, &v, val, &mut engine.ops)
+            (Some((o, case)), Some(val)) => ops::compare(o, case, &v, val, engine.ops())
                 .map_err(|m| EvalError::new(m, span.clone()))?
                 .truthy(),
         };
@@ -137,7 +137,7 @@ pub fn where_object(
 }
 
 fn run_filter(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     e: &crate::pwsh::ast::Expr,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
@@ -158,7 +158,7 @@ fn run_filter(
 
 /// `ForEach-Object { … }` (with `-Begin`/`-End`), `% Name` and `-MemberName Name`.
 pub fn foreach_object(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
@@ -187,7 +187,7 @@ pub fn foreach_object(
         let mut out = Vec::new();
         for item in input {
             // A property if the item has one of that name, else a method.
-            let v = match members::member(engine, &item, &name, &c.span) {
+            let v = match members::member(&item, &name, &c.span) {
                 Ok(v) => v,
                 Err(e) => match members::call(engine, &item, &name, args.clone(), &c.span) {
                     Ok(v) => v,
@@ -198,7 +198,7 @@ pub fn foreach_object(
         }
         return Ok(out);
     }
-    let block_of = |engine: &mut Engine<'_>,
+    let block_of = |engine: &mut dyn Scope,
                     e: Option<&crate::pwsh::ast::Expr>|
      -> EvalResult<Option<std::rc::Rc<crate::pwsh::value::ScriptBlock>>> {
         match e {
@@ -254,7 +254,7 @@ pub fn foreach_object(
 
 /// `Write-Output x`.
 pub fn write_output(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
@@ -274,7 +274,7 @@ pub fn write_output(
 /// `Select-String -Pattern p` on strings: the lines that match (as text; MatchInfo's other
 /// members are not modelled).
 pub fn select_string(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
@@ -320,7 +320,7 @@ pub fn select_string(
                 cs,
                 &Value::str(&text),
                 &Value::str(&pattern),
-                &mut engine.ops,
+                engine.ops(),
             )
             .map_err(|m| EvalError::new(m, pattern_expr.span.clone()))?
             .truthy()

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use super::properties::{self, PropSpec};
 use super::switch_on;
 use crate::pwsh::ast::Command;
-use crate::pwsh::eval::{Engine, EvalError, EvalResult, ParamSpec, bind};
 use crate::pwsh::ops;
+use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind};
 use crate::pwsh::value::{PsObject, Value};
 
 const fn p(name: &'static str, switch: bool) -> ParamSpec {
@@ -86,22 +86,25 @@ pub fn default_columns(item: &Value, kind: FormatKind) -> Vec<String> {
     }
 }
 
+/// Format-Table/-List/-Wide's parameters.
+pub const FORMAT_PARAMS: [ParamSpec; 7] = [
+    p("Property", false),
+    p("AutoSize", true),
+    p("Wrap", true),
+    p("GroupBy", false),
+    p("HideTableHeaders", true),
+    p("Column", false),
+    p("Force", true),
+];
+
 /// Runs Format-Table / Format-List / Format-Wide.
 pub fn format_command(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
     name: &str,
 ) -> EvalResult<Vec<Value>> {
-    let params = [
-        p("Property", false),
-        p("AutoSize", true),
-        p("Wrap", true),
-        p("GroupBy", false),
-        p("HideTableHeaders", true),
-        p("Column", false),
-        p("Force", true),
-    ];
+    let params = FORMAT_PARAMS;
     let bound = bind(c, &params)?;
     super::no_more_positional(c, &bound, 1)?;
     let kind = match name {
@@ -148,14 +151,13 @@ pub fn format_command(
                 && !matches!(item, Value::Object(_))
                 && matches!(spec.source, properties::Source::Name(_))
             {
-                crate::pwsh::members::member(engine, item, &spec.label, &spec.span)
-                    .unwrap_or(Value::Null)
+                crate::pwsh::members::member(item, &spec.label, &spec.span).unwrap_or(Value::Null)
             } else {
                 properties::value_of(engine, spec, item)?
             };
             let v = match &spec.format_string {
                 Some(f) => Value::str(
-                    ops::format_value(&v, f, engine.ops.culture)
+                    ops::format_value(&v, f, engine.ops().culture)
                         .map_err(|m| EvalError::new(m, spec.span.clone()))?,
                 ),
                 None => v,
@@ -177,10 +179,10 @@ pub fn format_command(
 }
 
 /// How a value shows in a table or list cell.
-pub fn cell_text(engine: &Engine<'_>, v: &Value) -> String {
+pub fn cell_text(engine: &dyn Scope, v: &Value) -> String {
     match v {
         Value::Null => String::new(),
-        Value::DateTime(t) => engine.host.display_datetime(t),
+        Value::DateTime(t) => engine.host().display_datetime(t),
         Value::Array(items) => format!(
             "{{{}}}",
             items
@@ -189,7 +191,7 @@ pub fn cell_text(engine: &Engine<'_>, v: &Value) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        other => other.text_in(engine.ops.culture),
+        other => other.text_in(engine.ops_ref().culture),
     }
 }
 
@@ -199,7 +201,7 @@ fn is_number(v: &Value) -> bool {
 
 /// Renders a format view as text: a table (numbers right-aligned, cells cut at 60
 /// characters unless `-Wrap`), a list (`Name : value`), or wide (values side by side).
-pub fn render(engine: &Engine<'_>, view: &FormatView) -> String {
+pub fn render(engine: &dyn Scope, view: &FormatView) -> String {
     let mut out = String::new();
     match view.kind {
         FormatKind::List => {
@@ -334,14 +336,14 @@ fn clip(text: &str, width: usize) -> String {
 /// The output as the console shows it: strings as lines, format views rendered, other
 /// objects in their default table (or list for more than four properties).
 pub fn out_string(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     items: &[Value],
     _width: Option<usize>,
 ) -> EvalResult<String> {
     let mut out = String::new();
     let mut pending: Vec<Value> = Vec::new();
     let flush =
-        |engine: &mut Engine<'_>, pending: &mut Vec<Value>, out: &mut String| -> EvalResult<()> {
+        |engine: &mut dyn Scope, pending: &mut Vec<Value>, out: &mut String| -> EvalResult<()> {
             if pending.is_empty() {
                 return Ok(());
             }
@@ -360,10 +362,7 @@ pub fn out_string(
             for item in pending.iter() {
                 let mut row = Vec::new();
                 for c in &columns {
-                    row.push(
-                        crate::pwsh::members::member(engine, item, c, &(0..0))
-                            .unwrap_or(Value::Null),
-                    );
+                    row.push(crate::pwsh::members::member(item, c, &(0..0)).unwrap_or(Value::Null));
                 }
                 rows.push(row);
             }
@@ -396,7 +395,7 @@ pub fn out_string(
 
 /// Runs Out-String (`-Stream` gives one string per line).
 pub fn out_string_command(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {

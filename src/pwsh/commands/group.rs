@@ -10,7 +10,7 @@ use super::properties::{self, PropSpec};
 use super::switch_on;
 use crate::format::fold::fold;
 use crate::pwsh::ast::Command;
-use crate::pwsh::eval::{Engine, EvalError, EvalResult, ParamSpec, bind};
+use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind};
 use crate::pwsh::value::{Hashtable, PsObject, Value};
 
 const fn p(name: &'static str, switch: bool) -> ParamSpec {
@@ -88,20 +88,23 @@ fn key_text(v: &Value, culture: &crate::pwsh::culture::Culture) -> String {
     }
 }
 
+/// Group-Object's parameters.
+pub const GROUP_PARAMS: [ParamSpec; 6] = [
+    p("Property", false),
+    p("NoElement", true),
+    p("CaseSensitive", true),
+    p("AsHashTable", true),
+    p("AsString", true),
+    p("Culture", false),
+];
+
 /// Runs Group-Object.
 pub fn group_object(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
-    let params = [
-        p("Property", false),
-        p("NoElement", true),
-        p("CaseSensitive", true),
-        p("AsHashTable", true),
-        p("AsString", true),
-        p("Culture", false),
-    ];
+    let params = GROUP_PARAMS;
     let bound = bind(c, &params)?;
     super::no_more_positional(c, &bound, 1)?;
     let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
@@ -113,7 +116,7 @@ pub fn group_object(
     let case = switch_on(engine, &bound, "CaseSensitive")?;
     let as_hashtable = switch_on(engine, &bound, "AsHashTable")?;
     let specs = properties::expand(&specs, input.first())?;
-    let culture = engine.ops.culture;
+    let culture = engine.ops().culture;
     let mut order: Vec<GroupInfo> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for item in input {

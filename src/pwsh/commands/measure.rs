@@ -11,8 +11,8 @@ use std::rc::Rc;
 use super::properties::{self, PropSpec};
 use super::switch_on;
 use crate::pwsh::ast::Command;
-use crate::pwsh::eval::{Engine, EvalError, EvalResult, ParamSpec, bind};
 use crate::pwsh::ops;
+use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind};
 use crate::pwsh::value::{PsObject, Value};
 
 const fn p(name: &'static str, switch: bool) -> ParamSpec {
@@ -98,7 +98,7 @@ impl PsObject for MeasureInfo {
 
 /// Runs Measure-Object.
 pub fn measure_object(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
@@ -135,7 +135,7 @@ pub fn measure_object(
     );
     let dev = all || switch_on(engine, &bound, "StandardDeviation")?;
     if dev {
-        engine.host.note("-StandardDeviation and -AllStats are PowerShell 7's; Windows PowerShell 5.1 (the Exchange shell) has no such parameter");
+        engine.host().note("-StandardDeviation and -AllStats are PowerShell 7's; Windows PowerShell 5.1 (the Exchange shell) has no such parameter");
     }
     let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
         (Some((Some(e), _)), _) => properties::read(engine, e, &[])?,
@@ -188,7 +188,7 @@ pub fn measure_object(
 }
 
 fn measure(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     values: &[Value],
     property: Option<String>,
     (sum, avg, max, min, dev): (bool, bool, bool, bool, bool),
@@ -221,7 +221,7 @@ fn measure(
     });
     if (max || min) && !sum && !avg && !dev && !all_numeric {
         // GenericObjectMeasureInfo: the original values.
-        let ops_ctx = &engine.ops;
+        let ops_ctx = engine.ops_ref();
         let pick = |want: std::cmp::Ordering| {
             values
                 .iter()

@@ -3,18 +3,18 @@
 //! and Out-* cmdlets, the CSV/JSON converters and exporters, Get-Date and New-TimeSpan. Each
 //! takes the input items and returns the output items.
 
-mod dates;
+pub mod dates;
 mod export;
 mod filter;
-mod format;
-mod group;
+pub mod format;
+pub mod group;
 mod measure;
 mod properties;
-mod select;
+pub mod select;
 mod sort;
 
 use super::ast::{Command, Span};
-use super::eval::{Engine, EvalError, EvalResult};
+use super::runtime::{EvalError, EvalResult, Scope};
 use super::value::Value;
 
 pub use export::encode_text;
@@ -122,7 +122,7 @@ pub fn canonical(name: &str) -> Option<&'static str> {
 
 /// Runs a command the engine knows; `None` when it does not know it.
 pub fn run(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> Option<EvalResult<Vec<Value>>> {
@@ -163,8 +163,8 @@ pub fn run(
 
 /// True when a switch is present and not turned off (`-Descending:$false`).
 pub fn switch_on(
-    engine: &mut Engine<'_>,
-    bound: &super::eval::Bound<'_>,
+    engine: &mut dyn Scope,
+    bound: &super::runtime::Bound<'_>,
     name: &str,
 ) -> EvalResult<bool> {
     match bound.get(name) {
@@ -176,8 +176,8 @@ pub fn switch_on(
 
 /// A whole-number argument (`-First 5`).
 pub fn count_arg(
-    engine: &mut Engine<'_>,
-    bound: &super::eval::Bound<'_>,
+    engine: &mut dyn Scope,
+    bound: &super::runtime::Bound<'_>,
     name: &str,
 ) -> EvalResult<Option<usize>> {
     let Some((e, span)) = bound.get(name) else {
@@ -199,7 +199,7 @@ pub fn count_arg(
 /// Positional arguments that are not allowed (a command that takes none, or too many).
 pub fn no_more_positional(
     c: &Command,
-    bound: &super::eval::Bound<'_>,
+    bound: &super::runtime::Bound<'_>,
     max: usize,
 ) -> EvalResult<()> {
     if let Some(extra) = bound.positional.get(max) {

@@ -6,8 +6,8 @@
 use std::rc::Rc;
 
 use crate::pwsh::ast::{Expr, ExprKind, Span};
-use crate::pwsh::eval::{Engine, EvalError, EvalResult, collapse};
 use crate::pwsh::members;
+use crate::pwsh::runtime::{EvalError, EvalResult, Scope, collapse};
 use crate::pwsh::value::{ScriptBlock, Value};
 use crate::pwsh::wildcard::wildcard_regex;
 
@@ -67,7 +67,7 @@ fn hashtable_key(key: &str, allowed: &[&'static str], span: &Span) -> EvalResult
 /// Reads property arguments (a list of names, blocks and hashtables). `keys` are the
 /// hashtable keys the command accepts besides Name/Label and Expression.
 pub fn read(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     expr: &Expr,
     keys: &[&'static str],
 ) -> EvalResult<Vec<PropSpec>> {
@@ -135,7 +135,7 @@ pub fn read(
             }
             _ => {
                 let v = engine.expr(item)?;
-                for name in crate::pwsh::eval::unroll(v) {
+                for name in crate::pwsh::runtime::unroll(v) {
                     let text = name.to_text();
                     let wild = text.contains(['*', '?', '[']);
                     out.push(PropSpec {
@@ -191,9 +191,9 @@ pub fn expand(specs: &[PropSpec], sample: Option<&Value>) -> EvalResult<Vec<Prop
 
 /// The value of a property for one item. A name the item does not have is an error (with
 /// the closest name), where PowerShell would give `$null` without a word.
-pub fn value_of(engine: &mut Engine<'_>, spec: &PropSpec, item: &Value) -> EvalResult<Value> {
+pub fn value_of(engine: &mut dyn Scope, spec: &PropSpec, item: &Value) -> EvalResult<Value> {
     match &spec.source {
-        Source::Name(n) => members::member(engine, item, n, &spec.span),
+        Source::Name(n) => members::member(item, n, &spec.span),
         Source::Script(b) => {
             let out = engine.invoke(&b.body, item.clone())?;
             Ok(collapse(out))

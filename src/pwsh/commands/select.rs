@@ -7,8 +7,8 @@ use std::rc::Rc;
 use super::properties::{self, PropSpec, Source};
 use super::{count_arg, switch_on};
 use crate::pwsh::ast::Command;
-use crate::pwsh::eval::{Engine, EvalError, EvalResult, ParamSpec, bind, unroll};
 use crate::pwsh::ops;
+use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind, unroll};
 use crate::pwsh::value::{CustomObject, Value};
 
 const fn p(name: &'static str, switch: bool) -> ParamSpec {
@@ -19,22 +19,25 @@ const fn p(name: &'static str, switch: bool) -> ParamSpec {
     }
 }
 
+/// Select-Object's parameters.
+pub const SELECT_PARAMS: [ParamSpec; 8] = [
+    p("Property", false),
+    p("ExcludeProperty", false),
+    p("ExpandProperty", false),
+    p("First", false),
+    p("Last", false),
+    p("Skip", false),
+    p("Unique", true),
+    p("Index", false),
+];
+
 /// Runs Select-Object.
 pub fn select_object(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
-    let params = [
-        p("Property", false),
-        p("ExcludeProperty", false),
-        p("ExpandProperty", false),
-        p("First", false),
-        p("Last", false),
-        p("Skip", false),
-        p("Unique", true),
-        p("Index", false),
-    ];
+    let params = SELECT_PARAMS;
     let bound = bind(c, &params)?;
     super::no_more_positional(c, &bound, 1)?;
     let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
@@ -109,7 +112,7 @@ pub fn select_object(
                         if !matches!(item, Value::Object(_))
                             && !matches!(item, Value::Hashtable(_)) =>
                     {
-                        crate::pwsh::members::member(engine, &item, &spec.label, &spec.span)
+                        crate::pwsh::members::member(&item, &spec.label, &spec.span)
                             .unwrap_or(Value::Null)
                     }
                     _ => properties::value_of(engine, spec, &item)?,
@@ -171,7 +174,7 @@ pub fn select_object(
     Ok(out)
 }
 
-fn same(engine: &mut Engine<'_>, a: &Value, b: &Value) -> EvalResult<bool> {
+fn same(engine: &mut dyn Scope, a: &Value, b: &Value) -> EvalResult<bool> {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let names = x.property_names();
@@ -183,7 +186,7 @@ fn same(engine: &mut Engine<'_>, a: &Value, b: &Value) -> EvalResult<bool> {
                     x.property(&n).unwrap_or(Value::Null),
                     y.property(&n).unwrap_or(Value::Null),
                 );
-                if !ops::equals(&va, &vb, true, &engine.ops).unwrap_or(false)
+                if !ops::equals(&va, &vb, true, engine.ops_ref()).unwrap_or(false)
                     && va.to_text() != vb.to_text()
                 {
                     return Ok(false);
@@ -191,6 +194,6 @@ fn same(engine: &mut Engine<'_>, a: &Value, b: &Value) -> EvalResult<bool> {
             }
             Ok(true)
         }
-        _ => Ok(ops::equals(a, b, true, &engine.ops).unwrap_or(false)),
+        _ => Ok(ops::equals(a, b, true, engine.ops_ref()).unwrap_or(false)),
     }
 }

@@ -8,8 +8,9 @@ use std::cmp::Ordering;
 use super::properties::{self, PropSpec};
 use super::switch_on;
 use crate::pwsh::ast::Command;
-use crate::pwsh::eval::{Engine, EvalResult, ParamSpec, bind};
 use crate::pwsh::ops;
+use crate::pwsh::runtime::Scope;
+use crate::pwsh::runtime::{EvalResult, ParamSpec, bind};
 use crate::pwsh::value::Value;
 
 const fn p(name: &'static str, switch: bool) -> ParamSpec {
@@ -22,7 +23,7 @@ const fn p(name: &'static str, switch: bool) -> ParamSpec {
 
 /// Runs Sort-Object.
 pub fn sort_object(
-    engine: &mut Engine<'_>,
+    engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
@@ -65,7 +66,7 @@ pub fn sort_object(
             .map(|s| s.descending.unwrap_or(descending))
             .collect()
     };
-    let ops = &engine.ops;
+    let ops = engine.ops_ref();
     let compare = |a: &[Value], b: &[Value]| -> Ordering {
         for (i, (x, y)) in a.iter().zip(b).enumerate() {
             let o = ops::sort_order(x, y, case, ops);
@@ -88,7 +89,7 @@ pub fn sort_object(
                 last.0
                     .iter()
                     .zip(&k.0)
-                    .all(|(x, y)| ops::sort_order(x, y, case, &engine.ops) == Ordering::Equal)
+                    .all(|(x, y)| ops::sort_order(x, y, case, engine.ops_ref()) == Ordering::Equal)
             });
             if !dup {
                 out.push(k);

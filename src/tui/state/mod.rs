@@ -146,6 +146,8 @@ pub struct App {
     pub data: LogData,
     pub zone: Zone,
     pub now: DateTime<Utc>,
+    /// The shell culture the filter reads dates in.
+    pub culture: &'static crate::pwsh::culture::Culture,
     pub snapshot: Option<Snapshot>,
     pub directory: Option<Directory>,
     pub queries_dir: PathBuf,
@@ -217,6 +219,7 @@ impl App {
             data,
             zone,
             now,
+            culture: crate::pwsh::culture::Culture::find("en-US").expect("en-US is known"),
             queries_dir,
             filtered: all.clone(),
             view: all,

@@ -2,14 +2,15 @@
 //! follow mode's re-reads.
 
 use super::App;
-use crate::query::compile::Context;
+use crate::query::session::Session;
 use crate::tui::filter_bar::{FilterError, apply as apply_filter};
 
 impl App {
-    pub(super) fn context(&self) -> Context {
-        Context {
+    pub(super) fn session(&self) -> Session {
+        Session {
             now: self.now,
             zone: self.zone,
+            culture: self.culture,
         }
     }
 
@@ -20,7 +21,7 @@ impl App {
 
     /// Makes `text` the applied filter and rebuilds the view; on an error nothing changes.
     pub(super) fn filter_with(&mut self, text: String) -> Result<(), FilterError> {
-        let filtered = apply_filter(&self.data, &text, &self.context(), self.snapshot.as_ref())?;
+        let filtered = apply_filter(&self.data, &text, self.session(), self.snapshot.as_ref())?;
         self.filtered = filtered.rows;
         self.notes = filtered.notes;
         if self.filtered.is_empty() && text.to_ascii_lowercase().contains("get-date") {

@@ -1,0 +1,284 @@
+//! Which columns a query needs, read from its text: every property the line names (members,
+//! property arguments, calculated properties, wildcards expanded against the field names),
+//! and what the output shows when events reach it. Only these are decoded; should the
+//! engine ever ask for another (the analysis is conservative, not exact), the query runs
+//! again with every column, so an answer never misses a value.
+
+use crate::format::{Field, FieldSet};
+use crate::pwsh::ast::{Arg, Block, Element, Expr, ExprKind, Pipeline, Statement, StringPart};
+use crate::pwsh::commands::canonical;
+use crate::pwsh::commands::format::FORMAT_PARAMS;
+use crate::pwsh::commands::group::GROUP_PARAMS;
+use crate::pwsh::commands::select::SELECT_PARAMS;
+use crate::pwsh::runtime::{ParamSpec, bind};
+use crate::pwsh::wildcard::wildcard_regex;
+
+/// What the analysis found.
+#[derive(Debug, Clone)]
+pub struct Needs {
+    /// Fields the line names.
+    pub mentioned: FieldSet,
+    /// Events may reach the output whole (then the output's columns are needed too).
+    pub rows_reach_output: bool,
+    /// Something writes every property of the events (Export-Csv, ConvertTo-Json, `*`).
+    pub every_property: bool,
+}
+
+fn name_words(word: &str, set: &mut FieldSet, every: &mut bool) {
+    if word.contains(['*', '?', '[']) {
+        if word.trim() == "*" {
+            *every = true;
+        }
+        if let Ok(re) = wildcard_regex(word, false) {
+            for f in Field::ALL {
+                if re.is_match(f.name()) {
+                    set.insert(f);
+                }
+            }
+        }
+        return;
+    }
+    if let Some(f) = Field::from_name(word.trim()) {
+        set.insert(f);
+    }
+}
+
+struct Walk {
+    set: FieldSet,
+    every: bool,
+}
+
+impl Walk {
+    fn block(&mut self, b: &Block) {
+        for s in &b.statements {
+            match s {
+                Statement::Pipeline(p) => self.pipeline(p),
+                Statement::If {
+                    branches,
+                    otherwise,
+                } => {
+                    for (c, b) in branches {
+                        self.pipeline(c);
+                        self.block(b);
+                    }
+                    if let Some(b) = otherwise {
+                        self.block(b);
+                    }
+                }
+                Statement::Assign { value, .. } => {
+                    if let Some(p) = value {
+                        self.pipeline(p);
+                    }
+                }
+            }
+        }
+    }
+
+    fn pipeline(&mut self, p: &Pipeline) {
+        for e in &p.elements {
+            match e {
+                Element::Expr(x) => self.expr(x),
+                Element::Command(c) => {
+                    if matches!(
+                        canonical(&c.name),
+                        Some("Export-Csv" | "ConvertTo-Csv" | "ConvertTo-Json")
+                    ) {
+                        self.every = true;
+                    }
+                    for a in &c.args {
+                        match a {
+                            Arg::Param { value: Some(v), .. } => self.arg(v),
+                            Arg::Param { .. } => {}
+                            Arg::Value(v) => self.arg(v),
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(r) = &p.redirect {
+            self.expr(&r.target);
+        }
+    }
+
+    /// A command argument: bare words and strings may be property names.
+    fn arg(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Str(s) => name_words(s, &mut self.set, &mut self.every),
+            ExprKind::List(items) => items.iter().for_each(|i| self.arg(i)),
+            _ => self.expr(e),
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Str(s) => name_words(s, &mut self.set, &mut self.every),
+            ExprKind::Expandable(parts) => {
+                for p in parts {
+                    if let StringPart::Expr(x) = p {
+                        self.expr(x);
+                    }
+                }
+            }
+            ExprKind::Member { target, name, .. } => {
+                name_words(name, &mut self.set, &mut self.every);
+                self.expr(target);
+            }
+            ExprKind::Method { target, args, .. } => {
+                self.expr(target);
+                args.iter().for_each(|a| self.expr(a));
+            }
+            ExprKind::Index { target, index } => {
+                self.expr(target);
+                self.expr(index);
+            }
+            ExprKind::Unary { operand, .. } => self.expr(operand),
+            ExprKind::Binary { left, right, .. } => {
+                self.expr(left);
+                self.expr(right);
+            }
+            ExprKind::List(items) => items.iter().for_each(|i| self.expr(i)),
+            ExprKind::ArraySub(b) | ExprKind::SubExpr(b) => self.block(b),
+            ExprKind::Paren(p) => self.pipeline(p),
+            ExprKind::Hashtable(entries) => {
+                for (k, v) in entries {
+                    self.expr(k);
+                    self.expr(v);
+                }
+            }
+            ExprKind::ScriptBlock(b) => self.block(&b.body),
+            ExprKind::Cast { operand, .. } => self.expr(operand),
+            ExprKind::Number(_) | ExprKind::Variable(_) | ExprKind::Type(_) => {}
+        }
+    }
+}
+
+/// True when the last command of the line's last pipeline may let whole events through.
+/// Arguments are bound as the command binds them (`-First 1` is a parameter with its value,
+/// not a property list); a line that does not bind is answered conservatively (true).
+fn rows_reach_output(block: &Block) -> bool {
+    let Some(Statement::Pipeline(p)) = block.statements.last() else {
+        return true;
+    };
+    let Some(Element::Command(last)) = p.elements.last() else {
+        return true;
+    };
+    let shapes = |params: &[ParamSpec], names: &[&str]| match bind(last, params) {
+        Ok(b) => !b.positional.is_empty() || names.iter().any(|n| b.has(n)),
+        Err(_) => false,
+    };
+    match canonical(&last.name) {
+        Some("Select-Object") => !shapes(&SELECT_PARAMS, &["Property", "ExpandProperty"]),
+        Some("Format-Table" | "Format-List" | "Format-Wide") => {
+            !shapes(&FORMAT_PARAMS, &["Property"])
+        }
+        Some("Measure-Object") => false,
+        Some("Group-Object") => !shapes(&GROUP_PARAMS, &["NoElement"]),
+        Some("ForEach-Object") => !last.args.iter().any(|a| {
+            matches!(
+                a,
+                Arg::Value(Expr {
+                    kind: ExprKind::Str(_),
+                    ..
+                })
+            )
+        }),
+        Some("ConvertTo-Json" | "ConvertTo-Csv" | "Export-Csv" | "Out-Null") => false,
+        _ => true,
+    }
+}
+
+/// The fields a parsed line needs.
+pub fn analyse(block: &Block) -> Needs {
+    let mut w = Walk {
+        set: FieldSet::empty(),
+        every: false,
+    };
+    w.block(block);
+    Needs {
+        mentioned: w.set,
+        rows_reach_output: rows_reach_output(block),
+        every_property: w.every,
+    }
+}
+
+/// The columns to decode: what the line names, the fields derived ones are computed from,
+/// and, when events reach the output, `output` (the table's columns, or every column).
+pub fn columns(needs: &Needs, output: &[Field]) -> FieldSet {
+    let mut set = needs.mentioned;
+    set.insert(Field::Timestamp);
+    if needs.every_property {
+        return FieldSet::all();
+    }
+    if needs.rows_reach_output {
+        output.iter().for_each(|f| set.insert(*f));
+    }
+    set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pwsh::parse::parse;
+
+    fn needed(text: &str, output: &[Field]) -> Vec<Field> {
+        columns(&analyse(&parse(text).unwrap()), output).columns()
+    }
+
+    #[test]
+    fn only_the_columns_a_query_uses_are_decoded() {
+        use Field as F;
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog -EventId FAIL | Select Sender",
+                &F::ALL
+            ),
+            vec![F::Timestamp, F::Sender]
+        );
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog | Where {$_.Recipients -match 'x'} | Measure-Object",
+                &F::ALL
+            ),
+            vec![F::Timestamp, F::Recipients]
+        );
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog | Group-Object Source -NoElement",
+                &F::ALL
+            ),
+            vec![F::Timestamp, F::Source]
+        );
+        assert_eq!(
+            needed("Get-MessageTrackingLog | Select Time*,Send*", &F::ALL),
+            vec![F::Timestamp, F::Sender]
+        );
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog | select @{n='MB';e={$_.TotalBytes/1MB}}",
+                &F::ALL
+            ),
+            vec![F::Timestamp, F::TotalBytes]
+        );
+        assert_eq!(
+            needed("Get-MessageTrackingLog", &crate::query::rows::DEFAULT_TABLE).len(),
+            7
+        );
+        assert_eq!(
+            needed("Get-MessageTrackingLog | Export-Csv x.csv", &[]).len(),
+            F::COUNT
+        );
+        assert_eq!(
+            needed("Get-MessageTrackingLog | Select *", &[]).len(),
+            F::COUNT
+        );
+        // -First takes its value: whole events still reach the output.
+        assert_eq!(
+            needed("Get-MessageTrackingLog | Select -First 1", &F::ALL).len(),
+            F::COUNT
+        );
+        assert_eq!(
+            needed("Get-MessageTrackingLog | Select -Last 2 Sender", &F::ALL),
+            vec![F::Timestamp, F::Sender]
+        );
+    }
+}

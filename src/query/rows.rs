@@ -1,0 +1,275 @@
+//! Tracking events as PowerShell objects: each row of the read frame is a
+//! `MessageTrackingEvent` whose properties are typed as the cmdlet types them (Timestamp a
+//! local DateTime, Recipients a string[], TotalBytes an int, MessageLatency a TimeSpan,
+//! EventData KeyValuePairs), read from the frame's columns on demand.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use chrono::DateTime as ChronoDateTime;
+use polars::prelude::*;
+
+use crate::format::latency::LatencyType;
+use crate::format::{Field, FieldKind, Zone};
+use crate::frame::access::{self, StringListView};
+use crate::pwsh::datetime::{DateTime, Kind, TimeSpan};
+use crate::pwsh::value::{EnumValue, PsObject, Value};
+
+/// The .NET type of the cmdlet's output objects.
+pub const EVENT_TYPE: &str =
+    "Microsoft.Exchange.Management.TransportLogSearchTasks.MessageTrackingEvent";
+
+/// The properties Format-Table shows for an event when none are named: the cmdlet's view,
+/// with the time and the server first.
+pub const DEFAULT_TABLE: [Field; 7] = [
+    Field::Timestamp,
+    Field::Server,
+    Field::EventId,
+    Field::Source,
+    Field::Sender,
+    Field::Recipients,
+    Field::MessageSubject,
+];
+
+enum Column<'a> {
+    Times(Vec<i64>),
+    Text(StringChunked),
+    Numbers(Int64Chunked),
+    Lists(StringListView<'a>),
+    Pairs(Vec<Vec<(String, String)>>),
+}
+
+/// The frame a query read, as a source of event objects.
+pub struct RowSource {
+    // `columns` borrows from `frame` (the list views): it is declared first so that it is
+    // dropped first, and the frame is boxed so that the borrow stays valid when the source
+    // moves.
+    columns: Vec<std::cell::OnceCell<Option<Column<'static>>>>,
+    frame: Box<DataFrame>,
+    frame_ref: &'static DataFrame,
+    zone: Zone,
+    /// Properties asked for that were not decoded (the query is then run again with every
+    /// column, so no answer is ever missing a value).
+    pub missing: RefCell<Vec<Field>>,
+}
+
+impl std::fmt::Debug for RowSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RowSource({} rows)", self.frame.height())
+    }
+}
+
+impl RowSource {
+    /// A source over `frame` (rows in the order the query sees them), times shown in `zone`.
+    pub fn new(mut frame: DataFrame, zone: Zone) -> PolarsResult<Rc<RowSource>> {
+        frame.rechunk_mut();
+        let frame = Box::new(frame);
+        // SAFETY: the list views borrow the boxed frame, which is never moved out of its box,
+        // changed, or dropped before them (see the field order of RowSource).
+        let frame_ref: &'static DataFrame = unsafe { &*(frame.as_ref() as *const DataFrame) };
+        let columns = (0..Field::COUNT)
+            .map(|_| std::cell::OnceCell::new())
+            .collect();
+        let source = Rc::new(RowSource {
+            columns,
+            frame,
+            frame_ref,
+            zone,
+            missing: RefCell::new(Vec::new()),
+        });
+        Ok(source)
+    }
+
+    /// The frame (rows in query order).
+    pub fn frame(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.frame.height()
+    }
+
+    /// True when no row was read.
+    pub fn is_empty(&self) -> bool {
+        self.frame.height() == 0
+    }
+
+    /// Every row as an event object.
+    pub fn rows(self: &Rc<Self>) -> Vec<Value> {
+        (0..self.len())
+            .map(|i| {
+                Value::Object(Rc::new(Row {
+                    source: self.clone(),
+                    index: i,
+                }))
+            })
+            .collect()
+    }
+
+    /// A column's accessor, built the first time the column is read.
+    fn column(&self, field: Field) -> Option<&Column<'static>> {
+        self.columns[field.index()]
+            .get_or_init(|| {
+                let frame = self.frame_ref;
+                frame.column(field.name()).ok()?;
+                Some(match field.kind() {
+                    FieldKind::Timestamp => Column::Times(access::timestamps_ms(frame).ok()?),
+                    FieldKind::Text | FieldKind::Category => {
+                        Column::Text(access::text_column(frame, field).ok()?)
+                    }
+                    FieldKind::Integer | FieldKind::LineNumber | FieldKind::Duration => {
+                        Column::Numbers(
+                            frame
+                                .column(field.name())
+                                .ok()?
+                                .as_materialized_series()
+                                .cast(&DataType::Int64)
+                                .ok()?
+                                .i64()
+                                .ok()?
+                                .clone(),
+                        )
+                    }
+                    FieldKind::TextList => Column::Lists(StringListView::new(frame, field).ok()?),
+                    FieldKind::KeyValueList => Column::Pairs(access::event_data(frame).ok()?),
+                })
+            })
+            .as_ref()
+    }
+
+    fn value(&self, field: Field, i: usize) -> Value {
+        let Some(column) = self.column(field) else {
+            self.missing.borrow_mut().push(field);
+            return Value::Null;
+        };
+        let text = |s: Option<&str>| match s {
+            Some(t) if !t.is_empty() => Value::str(t),
+            _ => Value::Null,
+        };
+        match column {
+            Column::Times(ms) => {
+                let utc = ChronoDateTime::from_timestamp_millis(ms[i]).unwrap_or_default();
+                Value::DateTime(DateTime::new(
+                    self.zone.local(utc).naive_local(),
+                    Kind::Local,
+                ))
+            }
+            Column::Text(t) if field == Field::MessageLatencyType => {
+                let name = t.get(i).unwrap_or("None");
+                let kind = LatencyType::parse(name).unwrap_or(LatencyType::None);
+                Value::Enum(EnumValue {
+                    type_name: "Microsoft.Exchange.Management.TransportLogSearchTasks.MessageLatencyType",
+                    name: kind.name(),
+                    value: kind.value(),
+                })
+            }
+            Column::Text(t) => text(t.get(i)),
+            Column::Numbers(n) => match (n.get(i), field) {
+                (None, _) => Value::Null,
+                (Some(ms), Field::MessageLatency) => Value::TimeSpan(TimeSpan::from_ms(ms)),
+                (Some(v), _) => match i32::try_from(v) {
+                    Ok(small) => Value::Int(small),
+                    Err(_) => Value::Long(v),
+                },
+            },
+            Column::Lists(view) => {
+                let mut members = Vec::new();
+                view.fill(i, &mut members);
+                // Reference is $null when it is a single empty element (the cmdlet's rule).
+                if field == Field::Reference
+                    && (members.is_empty() || (members.len() == 1 && members[0].is_empty()))
+                {
+                    return Value::Null;
+                }
+                Value::array(members.into_iter().map(Value::str).collect())
+            }
+            Column::Pairs(rows) => Value::array(
+                rows[i]
+                    .iter()
+                    .map(|(k, v)| {
+                        Value::Object(Rc::new(KeyValuePair {
+                            key: k.clone(),
+                            value: v.clone(),
+                        }))
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// One event: a row of a [`RowSource`].
+#[derive(Debug)]
+pub struct Row {
+    /// The frame it is in.
+    pub source: Rc<RowSource>,
+    /// Its row.
+    pub index: usize,
+}
+
+impl PsObject for Row {
+    fn type_names(&self) -> Vec<Cow<'_, str>> {
+        vec![Cow::Borrowed(EVENT_TYPE)]
+    }
+
+    fn property_names(&self) -> Vec<Cow<'_, str>> {
+        Field::ALL.iter().map(|f| Cow::Borrowed(f.name())).collect()
+    }
+
+    fn property(&self, name: &str) -> Option<Value> {
+        let field = Field::from_name(name)?;
+        Some(self.source.value(field, self.index))
+    }
+
+    fn default_table(&self) -> Option<Vec<String>> {
+        Some(DEFAULT_TABLE.iter().map(|f| f.name().to_string()).collect())
+    }
+
+    fn as_any(&self) -> Option<&dyn Any> {
+        Some(self)
+    }
+}
+
+/// The row behind a value, if it is an event.
+pub fn as_row(v: &Value) -> Option<&Row> {
+    match v {
+        Value::Object(o) => o.as_any().and_then(|a| a.downcast_ref::<Row>()),
+        _ => None,
+    }
+}
+
+/// One EventData member, `KeyValuePair<string, object>`.
+#[derive(Debug)]
+pub struct KeyValuePair {
+    /// The key (`S:` type tag removed).
+    pub key: String,
+    /// The value.
+    pub value: String,
+}
+
+impl PsObject for KeyValuePair {
+    fn type_names(&self) -> Vec<Cow<'_, str>> {
+        vec![Cow::Borrowed(
+            "System.Collections.Generic.KeyValuePair`2[[System.String],[System.Object]]",
+        )]
+    }
+
+    fn property_names(&self) -> Vec<Cow<'_, str>> {
+        vec!["Key".into(), "Value".into()]
+    }
+
+    fn property(&self, name: &str) -> Option<Value> {
+        match name.to_ascii_lowercase().as_str() {
+            "key" => Some(Value::str(&self.key)),
+            "value" => Some(Value::str(&self.value)),
+            _ => None,
+        }
+    }
+
+    fn to_text(&self) -> String {
+        format!("[{}, {}]", self.key, self.value)
+    }
+}

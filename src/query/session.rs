@@ -1,0 +1,336 @@
+//! Where a query runs: the clock (`--now`), the zone (`--tz`), the culture (`--culture`),
+//! and the host the PowerShell engine calls for the commands only msgtrack knows
+//! (Get-MessageTrackingLog, Get-TransportService) and for the files it writes.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use chrono::{DateTime, Utc};
+
+use super::cmdlet::{self, Plan};
+use super::rows::RowSource;
+use crate::directory::Snapshot;
+use crate::format::names::LogPrefix;
+use crate::format::{Field, FieldSet};
+use crate::ingest::{Diagnostic, FileReport, ReadError, ReadOptions, read_paths, servers};
+use crate::pwsh::ast::{Command, Span};
+use crate::pwsh::culture::Culture;
+use crate::pwsh::datetime::DateTime as PsDateTime;
+use crate::pwsh::eval::{EvalError, EvalResult, Host};
+use crate::pwsh::runtime::Scope;
+use crate::pwsh::value::{CustomObject, Value};
+
+pub use super::settings::Session;
+
+/// The cmdlet's cut at `-ResultSize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut {
+    /// Rows returned.
+    pub shown: usize,
+    /// Rows that matched.
+    pub total: usize,
+}
+
+/// What one Get-MessageTrackingLog call read.
+pub struct Read {
+    /// The rows it returned.
+    pub source: Rc<RowSource>,
+    /// Its plan.
+    pub plan: Plan,
+    /// The time range its rows cover (ms), before the cut.
+    pub covered: Option<(i64, i64)>,
+}
+
+#[derive(Default)]
+struct State {
+    reads: Vec<Read>,
+    files: Vec<FileReport>,
+    diagnostics: Vec<Diagnostic>,
+    notes: Vec<String>,
+    written: Vec<PathBuf>,
+    cut: Option<Cut>,
+    /// The first reading problem (a folder that cannot be read).
+    error: Option<String>,
+}
+
+/// The engine's host for a query over log folders.
+pub struct QueryHost<'a> {
+    /// Clock, zone and culture.
+    pub session: Session,
+    paths: &'a [PathBuf],
+    directory: Option<&'a Snapshot>,
+    /// The columns decoded (the ones the line mentions, and what the output shows).
+    pub columns: FieldSet,
+    state: RefCell<State>,
+}
+
+impl<'a> QueryHost<'a> {
+    /// A host reading `paths`.
+    pub fn new(
+        session: Session,
+        paths: &'a [PathBuf],
+        directory: Option<&'a Snapshot>,
+        columns: FieldSet,
+    ) -> QueryHost<'a> {
+        QueryHost {
+            session,
+            paths,
+            directory,
+            columns,
+            state: RefCell::new(State::default()),
+        }
+    }
+
+    /// What the cmdlet calls read.
+    pub fn take_reads(&self) -> Vec<Read> {
+        std::mem::take(&mut self.state.borrow_mut().reads)
+    }
+
+    /// Every file report and diagnostic of the reads.
+    pub fn take_reports(&self) -> (Vec<FileReport>, Vec<Diagnostic>) {
+        let mut s = self.state.borrow_mut();
+        (
+            std::mem::take(&mut s.files),
+            std::mem::take(&mut s.diagnostics),
+        )
+    }
+
+    /// Notes for the user.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut self.state.borrow_mut().notes)
+    }
+
+    /// Files the query wrote.
+    pub fn written(&self) -> Vec<PathBuf> {
+        self.state.borrow().written.clone()
+    }
+
+    /// The cut at -ResultSize of the last read, if any.
+    pub fn cut(&self) -> Option<Cut> {
+        self.state.borrow().cut
+    }
+
+    /// A reading error that stopped a read.
+    pub fn error(&self) -> Option<String> {
+        self.state.borrow().error.clone()
+    }
+
+    fn message_tracking_log(
+        &self,
+        engine: &mut dyn Scope,
+        c: &Command,
+        input: Vec<Value>,
+    ) -> EvalResult<Vec<Value>> {
+        let plan = cmdlet::plan(engine, &self.session, c, &input, self.directory)?;
+        {
+            let mut s = self.state.borrow_mut();
+            s.notes.extend(plan.notes.iter().cloned());
+        }
+        let mut columns = self.columns;
+        if !plan.servers.is_empty() {
+            columns.insert(Field::Server);
+        }
+        columns.insert(Field::Timestamp);
+        let mut options = ReadOptions::default().with_filter(plan.filter.clone());
+        options.columns = columns;
+        let ingest = read_paths(self.paths, &options).map_err(|e| read_error(e, &c.span))?;
+        let mut frame = ingest.frame;
+        let keep = |frame: &polars::prelude::DataFrame| -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+            use polars::prelude::*;
+            if plan.servers.is_empty() {
+                return Ok(frame.clone());
+            }
+            let mask: BooleanChunked = crate::frame::access::text_column(frame, crate::format::Field::Server)?
+                .iter()
+                .map(|s| Some(plan.keeps_server(s.unwrap_or(""))))
+                .collect();
+            frame.filter(&mask)
+        };
+        let polars_err = |e: polars::prelude::PolarsError| {
+            EvalError::new(format!("reading the logs failed: {e}"), c.span.clone())
+        };
+        frame = keep(&frame).map_err(polars_err)?;
+        frame = frame
+            .sort(
+                [Field::Timestamp.name()],
+                polars::prelude::SortMultipleOptions::default().with_maintain_order(true),
+            )
+            .map_err(polars_err)?;
+        let total = frame.height();
+        let times = crate::frame::access::timestamps_ms(&frame).map_err(polars_err)?;
+        let covered = times.first().copied().zip(times.last().copied());
+        let mut cut = None;
+        if let Some(limit) = plan.result_size
+            && total > limit
+        {
+            frame = frame.head(Some(limit));
+            cut = Some(Cut {
+                shown: limit,
+                total,
+            });
+        }
+        let source = RowSource::new(frame, self.session.zone).map_err(polars_err)?;
+        let rows = source.rows();
+        let mut s = self.state.borrow_mut();
+        s.files.extend(ingest.files);
+        s.diagnostics.extend(ingest.diagnostics);
+        if cut.is_some() {
+            s.cut = cut;
+        }
+        s.reads.push(Read {
+            source,
+            plan,
+            covered,
+        });
+        Ok(rows)
+    }
+
+    fn transport_services(&self, c: &Command) -> EvalResult<Vec<Value>> {
+        if let Some(arg) = c.args.first() {
+            let span = match arg {
+                crate::pwsh::ast::Arg::Param { span, .. } => span.clone(),
+                crate::pwsh::ast::Arg::Value(e) => e.span.clone(),
+            };
+            return Err(EvalError::new(
+                format!(
+                    "{} takes no arguments here: it lists every server whose logs were given",
+                    c.name
+                ),
+                span,
+            ));
+        }
+        let list = servers(self.paths).map_err(|e| read_error(e, &c.span))?;
+        Ok(list
+            .into_iter()
+            .map(|s| {
+                let mailbox = s
+                    .prefixes
+                    .iter()
+                    .any(|p| !matches!(p, LogPrefix::Transport));
+                Value::Object(Rc::new(CustomObject {
+                    type_names: vec![
+                        "Microsoft.Exchange.Data.Directory.Management.TransportService".into(),
+                    ],
+                    properties: vec![
+                        ("Name".into(), Value::str(&s.name)),
+                        ("Identity".into(), Value::str(&s.name)),
+                        ("Fqdn".into(), Value::str(&s.name)),
+                        ("IsHubTransportServer".into(), Value::Bool(mailbox)),
+                        ("IsMailboxServer".into(), Value::Bool(mailbox)),
+                        ("IsEdgeServer".into(), Value::Bool(!mailbox)),
+                        (
+                            "ServerRole".into(),
+                            Value::str(if mailbox { "Mailbox" } else { "Edge" }),
+                        ),
+                    ],
+                }))
+            })
+            .collect())
+    }
+}
+
+fn read_error(e: ReadError, span: &Span) -> EvalError {
+    EvalError::new(format!("reading the logs failed: {e}"), span.clone())
+}
+
+/// Whether a path is a Windows path this machine does not have (`C:\…`, `\\server\share`).
+pub fn windows_path(path: &str) -> bool {
+    let b = path.as_bytes();
+    (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':') || path.starts_with("\\\\")
+}
+
+impl Host for QueryHost<'_> {
+    fn now(&self) -> DateTime<Utc> {
+        self.session.now
+    }
+
+    fn zone(&self) -> crate::format::Zone {
+        self.session.zone
+    }
+
+    fn culture(&self) -> &'static Culture {
+        self.session.culture
+    }
+
+    fn command(
+        &self,
+        engine: &mut dyn Scope,
+        c: &Command,
+        input: Vec<Value>,
+    ) -> Option<EvalResult<Vec<Value>>> {
+        let name = c.name.to_ascii_lowercase();
+        Some(match name.as_str() {
+            "get-messagetrackinglog" => self.message_tracking_log(engine, c, input),
+            "get-transportservice"
+            | "get-exchangeserver"
+            | "get-transportserver"
+            | "get-mailboxserver" => self.transport_services(c),
+            _ => return None,
+        })
+    }
+
+    fn write_file(
+        &self,
+        path: &str,
+        bom: &[u8],
+        body: &[u8],
+        append: bool,
+        span: &Span,
+    ) -> EvalResult<()> {
+        if windows_path(path) {
+            return Err(EvalError::new(
+                format!(
+                    "'{path}' is a Windows path; msgtrack writes on this machine: give a path here (for example ./out.csv)"
+                ),
+                span.clone(),
+            ));
+        }
+        let local = PathBuf::from(path.replace('\\', "/"));
+        let exists_with_content = Path::new(&local).metadata().is_ok_and(|m| m.len() > 0);
+        let mut bytes = Vec::with_capacity(bom.len() + body.len());
+        if !(append && exists_with_content) {
+            bytes.extend_from_slice(bom);
+        }
+        bytes.extend_from_slice(body);
+        let result = if append {
+            use std::io::Write;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&local)
+                .and_then(|mut f| f.write_all(&bytes))
+        } else {
+            std::fs::write(&local, &bytes)
+        };
+        result.map_err(|e| {
+            EvalError::new(
+                format!("cannot write {}: {e}", local.display()),
+                span.clone(),
+            )
+        })?;
+        self.state.borrow_mut().written.push(local);
+        Ok(())
+    }
+
+    fn display_datetime(&self, t: &PsDateTime) -> String {
+        match t.kind {
+            crate::pwsh::datetime::Kind::Utc => t
+                .wall
+                .and_utc()
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string(),
+            crate::pwsh::datetime::Kind::Local => match self.session.zone.to_utc(t.wall) {
+                Some(utc) => self.session.zone.format(utc),
+                None => t.wall.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+            },
+            crate::pwsh::datetime::Kind::Unspecified => {
+                t.wall.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+            }
+        }
+    }
+
+    fn note(&self, text: &str) {
+        self.state.borrow_mut().notes.push(text.to_string());
+    }
+}

@@ -1,0 +1,18 @@
+//! The settings a query runs under: the clock (`--now`), the zone (`--tz`) and the
+//! culture (`--culture`).
+
+use chrono::{DateTime, Utc};
+
+use crate::format::Zone;
+use crate::pwsh::culture::Culture;
+
+/// The clock, zone and culture a query runs in.
+#[derive(Debug, Clone, Copy)]
+pub struct Session {
+    /// What `(Get-Date)` means.
+    pub now: DateTime<Utc>,
+    /// The zone dates without an offset are read in, and times are printed in.
+    pub zone: Zone,
+    /// The shell's culture (how `-Start` strings and `-f` are read and written).
+    pub culture: &'static Culture,
+}
