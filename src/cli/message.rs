@@ -31,7 +31,7 @@ pub struct PickArgs {
     /// text or json.
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
-    /// Time zone of printed times (IANA name, UTC, local).
+    /// Time zone of printed times (IANA name, Windows zone ID such as "W. Europe Standard Time", UTC, local).
     #[arg(long, default_value = "local")]
     pub tz: String,
 }

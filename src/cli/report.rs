@@ -57,7 +57,7 @@ pub struct CommonArgs {
     /// Only rows before this time (as -End).
     #[arg(long)]
     pub until: Option<String>,
-    /// Time zone dates are read and printed in (IANA name, UTC, local).
+    /// Time zone dates are read and printed in (IANA name, Windows zone ID, UTC, local).
     #[arg(long, default_value = "local")]
     pub tz: String,
     /// What `(Get-Date)` means (default: now).

@@ -26,7 +26,7 @@ pub struct TuiArgs {
     /// A recipient directory snapshot (JSON) for explaining messages with `e`.
     #[arg(long)]
     pub directory: Option<PathBuf>,
-    /// Time zone of shown times and of dates typed in the filter (IANA name, UTC, local).
+    /// Time zone of shown times and of dates typed in the filter (IANA name, Windows zone ID, UTC, local).
     #[arg(long, default_value = "local")]
     pub tz: String,
     /// The folder of saved queries for the picker (`s`).

@@ -14,17 +14,25 @@ pub enum Zone {
 }
 
 impl Zone {
-    /// Parses `--tz`: an IANA name (`Europe/Berlin`), `UTC`, or `local`.
+    /// Parses `--tz`: an IANA name (`Europe/Berlin`), a Windows zone ID (`W. Europe Standard
+    /// Time`, mapped by CLDR's windowsZones to its world-wide IANA zone), `UTC`, or `local`.
     pub fn parse(name: &str) -> Result<Zone, String> {
+        let name = name.trim();
         if name.eq_ignore_ascii_case("local") {
             return Ok(Zone::Local);
         }
         if name.eq_ignore_ascii_case("utc") || name.eq_ignore_ascii_case("z") {
             return Ok(Zone::Named(Tz::UTC));
         }
-        name.parse::<Tz>().map(Zone::Named).map_err(|_| {
-            format!("unknown time zone '{name}'; use an IANA name such as Europe/Berlin or America/New_York, UTC, or local")
-        })
+        if let Ok(tz) = name.parse::<Tz>() {
+            return Ok(Zone::Named(tz));
+        }
+        if let Some(tz) = windows_zone(name) {
+            return Ok(Zone::Named(tz));
+        }
+        Err(format!(
+            "unknown time zone '{name}'; use an IANA name such as Europe/Berlin, a Windows zone ID such as \"W. Europe Standard Time\", UTC, or local"
+        ))
     }
 
     /// A label for output headers (`UTC`, `Europe/Berlin`, `local (+01:00)`).
@@ -98,5 +106,50 @@ impl Zone {
         } else {
             fixed.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
         }
+    }
+}
+
+/// The IANA zone of a Windows time-zone ID (CLDR windowsZones, territory 001), ignoring case
+/// as Windows does.
+fn windows_zone(name: &str) -> Option<Tz> {
+    let iana = localzone::win_zone_to_iana(name, Some("001")).or_else(|| {
+        // Windows IDs are case-insensitive: find the ID as CLDR spells it.
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .filter_map(|tz| localzone::iana_to_win_zone(tz.name()))
+            .find(|(windows, _)| windows.eq_ignore_ascii_case(name))
+            .and_then(|(windows, _)| localzone::win_zone_to_iana(windows, Some("001")))
+    })?;
+    iana.parse::<Tz>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offset_on_20_nov_2026(zone: &str) -> String {
+        let z = Zone::parse(zone).unwrap_or_else(|e| panic!("{e}"));
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .map(|t| t.and_utc())
+            .expect("a date");
+        z.local(t).format("%:z").to_string()
+    }
+
+    #[test]
+    fn windows_zone_ids_are_cldr_zones() {
+        // CLDR windowsZones, territory 001.
+        assert_eq!(Zone::parse("W. Europe Standard Time"), Ok(Zone::Named(Tz::Europe__Berlin)));
+        assert_eq!(Zone::parse("Korea Standard Time"), Ok(Zone::Named(Tz::Asia__Seoul)));
+        assert_eq!(Zone::parse("Eastern Standard Time"), Ok(Zone::Named(Tz::America__New_York)));
+        assert_eq!(Zone::parse("GMT Standard Time"), Ok(Zone::Named(Tz::Europe__London)));
+        // Windows IDs ignore case.
+        assert_eq!(Zone::parse("w. europe standard time"), Ok(Zone::Named(Tz::Europe__Berlin)));
+        // Standard offsets in November (no daylight saving anywhere below).
+        assert_eq!(offset_on_20_nov_2026("India Standard Time"), "+05:30");
+        assert_eq!(offset_on_20_nov_2026("Tokyo Standard Time"), "+09:00");
+        assert_eq!(offset_on_20_nov_2026("Pacific Standard Time"), "-08:00");
+        assert_eq!(offset_on_20_nov_2026("Romance Standard Time"), "+01:00");
+        assert!(Zone::parse("Mars Standard Time").unwrap_err().contains("Windows zone ID"));
     }
 }
