@@ -74,6 +74,17 @@ pub(crate) fn paths_or_current(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
 }
 
+/// The culture named by `--culture`.
+pub(crate) fn culture_arg(name: &str) -> anyhow::Result<&'static msgtrack::pwsh::culture::Culture> {
+    use msgtrack::pwsh::culture::Culture;
+    Culture::find(name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--culture {name}: not a culture msgtrack knows; use one of {}",
+            Culture::names().join(", ")
+        )
+    })
+}
+
 /// What `(Get-Date)` means: `--now` read in `zone`, or the clock.
 pub(crate) fn now_arg(
     now: Option<&str>,

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use msgtrack::format::{Field, Zone};
-use msgtrack::pwsh::culture::Culture;
 use msgtrack::query::output::{self, Format, write};
 use msgtrack::query::rows::DEFAULT_TABLE;
 use msgtrack::query::run::{Answer, RunError, empty_because_of_time, run, run_sql};
@@ -121,13 +120,7 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     let expression = read_expression(args, &mut paths)?;
     let paths = paths_or_current(&paths);
     let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
-    let culture = Culture::find(&args.culture).ok_or_else(|| {
-        anyhow::anyhow!(
-            "--culture {}: not a culture msgtrack knows; use one of {}",
-            args.culture,
-            Culture::names().join(", ")
-        )
-    })?;
+    let culture = super::culture_arg(&args.culture)?;
     let now = super::now_arg(args.now.as_deref(), zone)?;
     let session = Session { now, zone, culture };
     let explicit_format = match &args.format {

@@ -35,12 +35,18 @@ pub struct TuiArgs {
     /// What (Get-Date) means in filters, for logs copied from another day (a date, read in --tz).
     #[arg(long)]
     pub now: Option<String>,
+    /// The Exchange shell's culture: how -Start/-End strings typed in the filter are read
+    /// (en-US, en-GB, de-DE, fr-FR, ja-JP, ko-KR, zh-CN, nl-NL, sv-SE, pl-PL, ru-RU).
+    #[arg(long, default_value = "en-US")]
+    pub culture: String,
 }
 
 pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
     let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
     let now = super::now_arg(args.now.as_deref(), zone)?;
+    let culture = super::culture_arg(&args.culture)?;
     run(TuiOptions {
+        culture,
         now,
         paths: paths_or_current(&args.paths),
         directory: args.directory.clone(),

@@ -139,17 +139,36 @@ mod tests {
     #[test]
     fn windows_zone_ids_are_cldr_zones() {
         // CLDR windowsZones, territory 001.
-        assert_eq!(Zone::parse("W. Europe Standard Time"), Ok(Zone::Named(Tz::Europe__Berlin)));
-        assert_eq!(Zone::parse("Korea Standard Time"), Ok(Zone::Named(Tz::Asia__Seoul)));
-        assert_eq!(Zone::parse("Eastern Standard Time"), Ok(Zone::Named(Tz::America__New_York)));
-        assert_eq!(Zone::parse("GMT Standard Time"), Ok(Zone::Named(Tz::Europe__London)));
+        assert_eq!(
+            Zone::parse("W. Europe Standard Time"),
+            Ok(Zone::Named(Tz::Europe__Berlin))
+        );
+        assert_eq!(
+            Zone::parse("Korea Standard Time"),
+            Ok(Zone::Named(Tz::Asia__Seoul))
+        );
+        assert_eq!(
+            Zone::parse("Eastern Standard Time"),
+            Ok(Zone::Named(Tz::America__New_York))
+        );
+        assert_eq!(
+            Zone::parse("GMT Standard Time"),
+            Ok(Zone::Named(Tz::Europe__London))
+        );
         // Windows IDs ignore case.
-        assert_eq!(Zone::parse("w. europe standard time"), Ok(Zone::Named(Tz::Europe__Berlin)));
+        assert_eq!(
+            Zone::parse("w. europe standard time"),
+            Ok(Zone::Named(Tz::Europe__Berlin))
+        );
         // Standard offsets in November (no daylight saving anywhere below).
         assert_eq!(offset_on_20_nov_2026("India Standard Time"), "+05:30");
         assert_eq!(offset_on_20_nov_2026("Tokyo Standard Time"), "+09:00");
         assert_eq!(offset_on_20_nov_2026("Pacific Standard Time"), "-08:00");
         assert_eq!(offset_on_20_nov_2026("Romance Standard Time"), "+01:00");
-        assert!(Zone::parse("Mars Standard Time").unwrap_err().contains("Windows zone ID"));
+        assert!(
+            Zone::parse("Mars Standard Time")
+                .unwrap_err()
+                .contains("Windows zone ID")
+        );
     }
 }

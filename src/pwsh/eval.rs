@@ -346,7 +346,15 @@ impl<'h> Engine<'h> {
             _ => match self.local(&lower) {
                 Some(v) => v,
                 None => {
-                    let hint = if lower.starts_with("env:") || lower.contains(':') {
+                    let automatic = matches!(
+                        lower.as_str(),
+                        "home" | "pshome" | "profile" | "pwd" | "host" | "error" | "args" | "input"
+                    );
+                    let hint = if automatic {
+                        format!(
+                            "${name} is an automatic variable of a Windows session (its profile, host or folders), which msgtrack does not have; write the value in the line"
+                        )
+                    } else if lower.starts_with("env:") || lower.contains(':') {
                         format!(
                             "${name} reads the environment or a scope of a Windows session, which msgtrack does not have"
                         )

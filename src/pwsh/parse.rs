@@ -213,6 +213,11 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 None | Some(';' | '\r' | '\n') => {}
                 Some(c) if Some(c) == end => {}
+                Some('=') => {
+                    return self.err(
+                        "msgtrack assigns only to a $variable; '=' here would set a property (to compare, use -eq)",
+                    );
+                }
                 Some(c) => {
                     return Err(ParseError::new(
                         format!("unexpected '{c}' after a complete statement"),
@@ -526,6 +531,11 @@ impl<'a> Parser<'a> {
         if expression {
             let e = self.postfix()?;
             if self.peek().is_some_and(|c| !ends_word(c)) {
+                if c == '$' {
+                    // `$dir\x.csv`: PowerShell reads the whole token as an expandable string.
+                    self.pos = start;
+                    return self.bare_word(start);
+                }
                 return Err(ParseError::new(
                     "text glued to a value; put the whole argument in quotes",
                     start..self.pos + 1,
@@ -533,8 +543,14 @@ impl<'a> Parser<'a> {
             }
             return Ok(e);
         }
-        // A bare word: up to a space or a delimiter; a backtick escapes the next character.
+        self.bare_word(start)
+    }
+
+    /// A bare word: up to a space or a delimiter; a backtick escapes the next character;
+    /// `$name` and `$(…)` inside it expand as in a double-quoted string (`x$(Get-Date -f d).csv`).
+    fn bare_word(&mut self, start: usize) -> Result<Expr> {
         let mut word = String::new();
+        let mut parts = Vec::new();
         while let Some(c) = self.peek() {
             if ends_word(c) {
                 break;
@@ -546,16 +562,35 @@ impl<'a> Parser<'a> {
                 }
                 continue;
             }
-            if c == '$' {
-                return Err(ParseError::new(
-                    "a variable inside a bare word; put the argument in double quotes",
-                    self.pos..self.pos + 1,
-                ));
+            if c == '$'
+                && self
+                    .peek_at(1)
+                    .is_some_and(|n| is_ident(n) || matches!(n, '(' | '{' | '_'))
+            {
+                if !word.is_empty() {
+                    parts.push(StringPart::Text(std::mem::take(&mut word)));
+                }
+                let e = self.variable()?;
+                parts.push(StringPart::Expr(e));
+                continue;
             }
             self.bump();
-            word.push(if is_dash(c) { '-' } else { c });
+            word.push(if is_dash(c) && parts.is_empty() {
+                '-'
+            } else {
+                c
+            });
         }
         let span = start..self.pos;
+        if !parts.is_empty() {
+            if !word.is_empty() {
+                parts.push(StringPart::Text(word));
+            }
+            return Ok(Expr {
+                kind: ExprKind::Expandable(parts),
+                span,
+            });
+        }
         let unsigned = word.strip_prefix('-').unwrap_or(&word);
         if let Some(n) = parse_literal(unsigned) {
             let n = if word.starts_with('-') {
@@ -706,7 +741,7 @@ impl<'a> Parser<'a> {
             self.space(false);
             let found = symbols.iter().find(|(s, _)| {
                 self.rest().starts_with(s)
-                    && !(s == &"-" && self.dash_word_at(self.pos).is_some())
+                    && !(s.starts_with(is_dash) && self.dash_word_at(self.pos).is_some())
                     && !(s == &"-" && self.rest().starts_with("--"))
                     && !(s == &"+" && self.rest().starts_with("++"))
                     && !(s == &"." && self.rest().starts_with("..."))
@@ -1105,6 +1140,11 @@ impl<'a> Parser<'a> {
                 }
                 let pipeline = self.pipeline()?;
                 self.space(true);
+                if self.peek() == Some('=') {
+                    return self.err(
+                        "'=' assigns in PowerShell (an assignment inside parentheses changes the value, it does not compare); to compare, use -eq",
+                    );
+                }
                 if !self.eat(')') {
                     return self.err("expected ')'");
                 }

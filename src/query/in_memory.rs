@@ -152,10 +152,23 @@ pub fn select_rows(
         }
         keep = next;
     }
+    let mut notes = plan.notes;
+    if !keep.iter().any(|k| *k)
+        && let Ok(times) = crate::frame::access::timestamps_ms(df)
+        && let (Some(first), Some(last)) = (times.iter().min(), times.iter().max())
+        && let Some(note) = super::empty::time_range_note(
+            (*first, *last),
+            (plan.filter.start_ms, plan.filter.end_ms),
+            text,
+            &session,
+        )
+    {
+        notes.push(note);
+    }
     Ok(RowSelection {
         keep,
         ignored,
-        notes: plan.notes,
+        notes,
     })
 }
 

@@ -10,6 +10,7 @@
 
 pub mod cmdlet;
 pub mod display;
+pub mod empty;
 pub mod in_memory;
 pub mod needed;
 pub mod output;

@@ -172,33 +172,11 @@ pub fn empty_because_of_time(
     let options = ReadOptions::default().with_columns([Field::Timestamp]);
     let all = read_paths(paths, &options).ok()?;
     let times = crate::frame::access::timestamps_ms(&all.frame).ok()?;
-    let (first, last) = (times.iter().min()?, times.iter().max()?);
-    let (start, end) = (read.plan.filter.start_ms, read.plan.filter.end_ms);
-    let inside = start.is_none_or(|s| *last >= s) && end.is_none_or(|e| *first < e);
-    if inside {
-        return None;
-    }
-    let z = &session.zone;
-    let asked = format!(
-        "{} .. {}",
-        start.map_or("(any)".into(), |s| z.format_ms(s)),
-        end.map_or("(any)".into(), |e| z.format_ms(e))
-    );
-    let lower = text.to_ascii_lowercase();
-    let relative =
-        lower.contains("get-date") || lower.contains("::now") || lower.contains("::today");
-    let hint = if relative {
-        format!(
-            "; (Get-Date) is {} here: for logs copied from another day, give --now (e.g. --now {})",
-            z.format(session.now),
-            z.format_ms(*last).get(..10).unwrap_or("")
-        )
-    } else {
-        String::new()
-    };
-    Some(format!(
-        "no rows: the logs cover {} .. {}, the query asked for {asked}{hint}",
-        z.format_ms(*first),
-        z.format_ms(*last)
-    ))
+    let (first, last) = (*times.iter().min()?, *times.iter().max()?);
+    super::empty::time_range_note(
+        (first, last),
+        (read.plan.filter.start_ms, read.plan.filter.end_ms),
+        text,
+        session,
+    )
 }

@@ -36,6 +36,8 @@ pub struct TuiOptions {
     pub queries_dir: PathBuf,
     /// What `(Get-Date)` means in filters.
     pub now: chrono::DateTime<chrono::Utc>,
+    /// The shell culture dates typed in the filter are read in.
+    pub culture: &'static crate::pwsh::culture::Culture,
 }
 
 /// Restores the terminal when dropped (the panic hook of `ratatui::try_init` covers panics).
@@ -88,6 +90,7 @@ pub fn run(options: TuiOptions) -> anyhow::Result<()> {
         options.queries_dir,
         options.now,
     );
+    app.culture = options.culture;
     event_loop(&mut terminal, &mut app)
 }
 

@@ -9,6 +9,7 @@ mod edge_cases;
 mod injection;
 mod malformed;
 mod projection;
+mod pwsh_corpus;
 mod query;
 mod real_logs;
 mod replay;

@@ -165,6 +165,17 @@ fn filter_matches_the_query_engine() {
     // Clearing the filter brings every row back.
     filter(&mut app, "");
     assert_eq!(app.view.len(), app.data.len());
+    // An empty answer because of the time range says which range the logs cover; the
+    // clock here is 2026-11-21 12:00 UTC, a day after the sample.
+    filter(&mut app, "-Start (Get-Date).AddHours(-1)");
+    assert!(app.view.is_empty());
+    let note = app.notes.join("; ");
+    assert!(note.contains("the logs cover 2026-11-20"), "{note}");
+    assert!(note.contains("--now"), "{note}");
+    // Culture: en-GB reads 20/11/2026 as the 20th of November.
+    app.culture = msgtrack::pwsh::culture::Culture::find("en-GB").unwrap();
+    filter(&mut app, "-Start '20/11/2026 23:00'");
+    assert!(!app.view.is_empty() && app.view.len() < app.data.len());
 }
 
 #[test]

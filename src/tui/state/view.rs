@@ -24,12 +24,6 @@ impl App {
         let filtered = apply_filter(&self.data, &text, self.session(), self.snapshot.as_ref())?;
         self.filtered = filtered.rows;
         self.notes = filtered.notes;
-        if self.filtered.is_empty() && text.to_ascii_lowercase().contains("get-date") {
-            self.notes.push(format!(
-                "(Get-Date) is {}; logs from another day need `msgtrack tui --now TIME`",
-                self.zone.format_ms(self.now.timestamp_millis())
-            ));
-        }
         self.applied_filter = text;
         self.rebuild_view();
         Ok(())
