@@ -81,7 +81,11 @@ type Result<T> = std::result::Result<T, ParseError>;
 
 /// Parses a whole text: statements separated by `;` or new lines.
 pub fn parse(text: &str) -> Result<Block> {
-    let mut p = Parser { src: text, pos: 0 };
+    let mut p = Parser {
+        src: text,
+        pos: 0,
+        commas_separate: false,
+    };
     let block = p.block(None)?;
     p.space(true);
     if let Some(c) = p.peek() {
@@ -130,6 +134,9 @@ fn is_ident(c: char) -> bool {
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
+    /// Inside a method's argument list a comma separates arguments instead of building an
+    /// array (reset inside parentheses, blocks and subexpressions).
+    commas_separate: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -349,6 +356,13 @@ impl<'a> Parser<'a> {
     }
 
     fn pipeline(&mut self) -> Result<Pipeline> {
+        let outer = std::mem::replace(&mut self.commas_separate, false);
+        let result = self.pipeline_inner();
+        self.commas_separate = outer;
+        result
+    }
+
+    fn pipeline_inner(&mut self) -> Result<Pipeline> {
         let start = self.pos;
         let mut elements = vec![self.element(true)?];
         let mut redirect = None;
@@ -872,7 +886,7 @@ impl<'a> Parser<'a> {
         let first = self.unary()?;
         let save = self.pos;
         self.space(false);
-        if self.peek() != Some(',') {
+        if self.commas_separate || self.peek() != Some(',') {
             self.pos = save;
             return Ok(first);
         }
@@ -1090,20 +1104,12 @@ impl<'a> Parser<'a> {
     }
 
     /// An expression where a comma separates items (method arguments): the comma operator is
-    /// not read.
+    /// not read, at any depth of the expression (`[math]::Round($x / 1MB, 2)`).
     fn argument_expr(&mut self) -> Result<Expr> {
-        // Parse a full expression, then undo a top-level list (a,b is two arguments).
-        let start = self.pos;
-        let e = self.expr()?;
-        if let ExprKind::List(items) = &e.kind
-            && let Some(first) = items.first()
-        {
-            // Re-parse only the first item; the caller reads the rest after the comma.
-            self.pos = first.span.end;
-            let _ = start;
-            return Ok(first.clone());
-        }
-        Ok(e)
+        let outer = std::mem::replace(&mut self.commas_separate, true);
+        let result = self.expr();
+        self.commas_separate = outer;
+        result
     }
 
     fn primary(&mut self) -> Result<Expr> {

@@ -446,3 +446,15 @@ fn a_date_with_an_offset_becomes_local_time() {
     );
     gives("(Get-Date '2026-11-20T10:00:00Z').Hour", "11");
 }
+
+#[test]
+fn commas_in_method_arguments_separate_them_at_any_depth() {
+    // The comma operator binds tighter than '/', but in a method's argument list a comma
+    // separates the arguments.
+    gives("[math]::Round(5 / 3, 2)", "1.67");
+    gives("[math]::Round(3MB / 1MB, 2)", "3");
+    gives("[math]::Round((1,2,3).Count / 2, 1)", "1.5");
+    gives("[string]::Join(';', @('a','b'))", "a;b");
+    // Outside a method call a comma still builds an array: 1,2 + 3 is (1,2)+3.
+    gives("(1,2 + 3).Count", "3");
+}

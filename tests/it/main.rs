@@ -16,6 +16,7 @@ mod replay;
 mod report;
 mod roundtrip;
 mod sample_logs;
+mod saved_queries;
 mod scenarios;
 mod tui;
 mod tui_pty;
