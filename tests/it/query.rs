@@ -515,7 +515,10 @@ fn every_saved_query_runs_on_the_sample_and_finds_rows() {
     );
     let listing = String::from_utf8(out.stdout).unwrap();
     assert!(
-        listing.contains("imceaex-failures.ps1    IMCEAEX failures of the last two days"),
+        listing
+            .lines()
+            .any(|l| l.starts_with("imceaex-failures.ps1 ")
+                && l.contains("IMCEAEX failures of the last two days")),
         "{listing}"
     );
 }
