@@ -6,6 +6,7 @@ mod architecture;
 mod cli;
 mod discovery;
 mod edge_cases;
+mod field_reports;
 mod injection;
 mod malformed;
 mod projection;
