@@ -353,3 +353,97 @@ pub struct ScriptBlock {
     /// The text between the braces, as typed.
     pub text: String,
 }
+
+/// What a walk over the syntax tree sees.
+pub trait Visit {
+    /// Every expression, outermost first.
+    fn expr(&mut self, _e: &Expr) {}
+    /// Every statement, before its parts.
+    fn statement(&mut self, _s: &Statement) {}
+}
+
+/// Walks every statement and expression of `block`, nested blocks included.
+pub fn walk_block(block: &Block, v: &mut impl Visit) {
+    for s in &block.statements {
+        v.statement(s);
+        match s {
+            Statement::Pipeline(p) => walk_pipeline(p, v),
+            Statement::If {
+                branches,
+                otherwise,
+            } => {
+                for (c, b) in branches {
+                    walk_pipeline(c, v);
+                    walk_block(b, v);
+                }
+                if let Some(b) = otherwise {
+                    walk_block(b, v);
+                }
+            }
+            Statement::Assign { value, .. } => {
+                if let Some(p) = value {
+                    walk_pipeline(p, v);
+                }
+            }
+        }
+    }
+}
+
+/// Walks a pipeline's elements, arguments and redirection target.
+pub fn walk_pipeline(p: &Pipeline, v: &mut impl Visit) {
+    for e in &p.elements {
+        match e {
+            Element::Expr(x) => walk_expr(x, v),
+            Element::Command(c) => {
+                for a in &c.args {
+                    match a {
+                        Arg::Param { value: Some(x), .. } | Arg::Value(x) => walk_expr(x, v),
+                        Arg::Param { .. } => {}
+                    }
+                }
+            }
+        }
+    }
+    if let Some(r) = &p.redirect {
+        walk_expr(&r.target, v);
+    }
+}
+
+/// Walks an expression and everything inside it.
+pub fn walk_expr(e: &Expr, v: &mut impl Visit) {
+    v.expr(e);
+    match &e.kind {
+        ExprKind::Expandable(parts) => {
+            for p in parts {
+                if let StringPart::Expr(x) = p {
+                    walk_expr(x, v);
+                }
+            }
+        }
+        ExprKind::Member { target, .. } => walk_expr(target, v),
+        ExprKind::Method { target, args, .. } => {
+            walk_expr(target, v);
+            args.iter().for_each(|a| walk_expr(a, v));
+        }
+        ExprKind::Index { target, index } => {
+            walk_expr(target, v);
+            walk_expr(index, v);
+        }
+        ExprKind::Unary { operand, .. } | ExprKind::Cast { operand, .. } => walk_expr(operand, v),
+        ExprKind::Binary { left, right, .. } => {
+            walk_expr(left, v);
+            walk_expr(right, v);
+        }
+        ExprKind::List(items) => items.iter().for_each(|i| walk_expr(i, v)),
+        ExprKind::ArraySub(b) | ExprKind::SubExpr(b) => walk_block(b, v),
+        ExprKind::Paren(p) => walk_pipeline(p, v),
+        ExprKind::Hashtable(entries) => {
+            for (k, x) in entries {
+                walk_expr(k, v);
+                walk_expr(x, v);
+            }
+        }
+        ExprKind::ScriptBlock(b) => walk_block(&b.body, v),
+        ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Variable(_) | ExprKind::Type(_) => {}
+    }
+}

@@ -29,6 +29,9 @@ pub struct Engine<'h> {
     pub ops: OpContext<'static>,
     underscore: Vec<Value>,
     locals: Vec<Vec<(String, Value)>>,
+    /// Variables the line assigns somewhere (lowercase): before their assignment they read
+    /// as `$null`, as in PowerShell; any other unknown variable is an error.
+    assigned: Vec<String>,
 }
 
 const AUTOMATIC: [&str; 7] = ["_", "psitem", "true", "false", "null", "matches", "ofs"];
@@ -50,6 +53,7 @@ impl<'h> Engine<'h> {
             },
             underscore: Vec::new(),
             locals: Vec::new(),
+            assigned: Vec::new(),
         }
     }
 
@@ -58,15 +62,30 @@ impl<'h> Engine<'h> {
         self.ops.clock.today
     }
 
-    /// Runs a whole text's statements; the output of every statement.
+    /// Runs a whole text's statements in a scope of the line; the output of every statement.
+    /// A variable assigned but never read in the line is an error: the admin means to use it
+    /// in a later command, which msgtrack will not run.
     pub fn run(&mut self, block: &Block) -> EvalResult<Vec<Value>> {
-        self.block(block)
+        self.assigned = unread_assignment(block)?;
+        self.locals.push(Vec::new());
+        let out = self.block(block);
+        self.locals.pop();
+        out
     }
 
     /// Runs `f` with `$_` set to `item` (script blocks of Where-Object, ForEach-Object, …).
     pub fn with_item<T>(&mut self, item: Value, f: impl FnOnce(&mut Self) -> T) -> T {
         self.underscore.push(item);
         let out = f(self);
+        self.underscore.pop();
+        out
+    }
+
+    /// Runs a script block's body with `$_` = `item` in the caller's scope, as PowerShell runs
+    /// the blocks of ForEach-Object and Where-Object (`$n++` there counts across items).
+    pub fn invoke_here(&mut self, block: &Block, item: Value) -> EvalResult<Vec<Value>> {
+        self.underscore.push(item);
+        let out = self.block(block);
         self.underscore.pop();
         out
     }
@@ -119,15 +138,8 @@ impl<'h> Engine<'h> {
                         span.clone(),
                     ));
                 }
+                // A variable never set is $null: `$n++` counts from 1, as in PowerShell.
                 let current = self.local(&lower);
-                if self.locals.is_empty() || (op != "=" && current.is_none()) {
-                    return Err(EvalError::new(
-                        format!(
-                            "${name} is a variable of the session; msgtrack runs one pipeline and shows its output, so a change to ${name} would not be seen (to count, end with | Measure-Object)"
-                        ),
-                        span.clone(),
-                    ));
-                }
                 let new = match (op.as_str(), value) {
                     ("=", Some(v)) => collapse(self.pipeline(v, None)?),
                     ("++", None) | ("--", None) => {
@@ -345,6 +357,7 @@ impl<'h> Engine<'h> {
             "ofs" => Value::str(" "),
             _ => match self.local(&lower) {
                 Some(v) => v,
+                None if self.assigned.contains(&lower) => Value::Null,
                 None => {
                     let automatic = matches!(
                         lower.as_str(),
@@ -445,5 +458,50 @@ impl Scope for Engine<'_> {
 
     fn invoke(&mut self, body: &Block, item: Value) -> EvalResult<Vec<Value>> {
         Engine::invoke(self, body, item)
+    }
+
+    fn invoke_here(&mut self, body: &Block, item: Value) -> EvalResult<Vec<Value>> {
+        Engine::invoke_here(self, body, item)
+    }
+}
+
+/// The variables the line assigns (lowercase); the first one that nothing reads is an error.
+fn unread_assignment(block: &Block) -> EvalResult<Vec<String>> {
+    use super::ast::{Visit, walk_block};
+    #[derive(Default)]
+    struct Names {
+        read: Vec<String>,
+        assigned: Vec<(String, Span)>,
+    }
+    impl Visit for Names {
+        fn expr(&mut self, e: &Expr) {
+            if let ExprKind::Variable(n) = &e.kind {
+                self.read.push(n.to_ascii_lowercase());
+            }
+        }
+        fn statement(&mut self, s: &Statement) {
+            if let Statement::Assign { name, span, .. } = s {
+                self.assigned.push((name.clone(), span.clone()));
+            }
+        }
+    }
+    let mut names = Names::default();
+    walk_block(block, &mut names);
+    match names
+        .assigned
+        .iter()
+        .find(|(n, _)| !names.read.contains(&n.to_ascii_lowercase()))
+    {
+        Some((name, span)) => Err(EvalError::new(
+            format!(
+                "${name} is set but nothing in the line reads it: msgtrack runs the line once and shows its output, so ${name} would not be kept for a later command (show it: end the line with ; ${name} — or, to count, end with | Measure-Object)"
+            ),
+            span.clone(),
+        )),
+        None => Ok(names
+            .assigned
+            .iter()
+            .map(|(n, _)| n.to_ascii_lowercase())
+            .collect()),
     }
 }

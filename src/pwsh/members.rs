@@ -422,7 +422,7 @@ pub fn call(
                 };
                 let mut out = Vec::new();
                 for item in items.iter() {
-                    if collapse(engine.invoke(&b.body, item.clone())?).truthy() {
+                    if collapse(engine.invoke_here(&b.body, item.clone())?).truthy() {
                         out.push(item.clone());
                     }
                 }
@@ -434,7 +434,7 @@ pub fn call(
                 };
                 let mut out = Vec::new();
                 for item in items.iter() {
-                    out.extend(engine.invoke(&b.body, item.clone())?);
+                    out.extend(engine.invoke_here(&b.body, item.clone())?);
                 }
                 Ok(Value::array(out))
             }

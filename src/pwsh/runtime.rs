@@ -104,6 +104,9 @@ pub trait Scope {
     fn expr(&mut self, e: &Expr) -> EvalResult<Value>;
     /// Runs a script block's body with `$_` = `item`.
     fn invoke(&mut self, body: &Block, item: Value) -> EvalResult<Vec<Value>>;
+    /// Runs a script block with `$_` = `item` in the caller's scope (ForEach-Object,
+    /// Where-Object).
+    fn invoke_here(&mut self, body: &Block, item: Value) -> EvalResult<Vec<Value>>;
     /// Today in the shell's zone.
     fn today(&self) -> NaiveDate {
         self.ops_ref().clock.today

@@ -390,7 +390,7 @@ fn csv_and_json_as_windows_powershell_5_writes_them() {
 #[test]
 fn never_silently_wrong_errors_name_the_construct() {
     fails("$Start", "the variable $Start is not defined");
-    fails("1,2 | % { $count++ }", "variable of the session");
+    fails("1,2 | % { $count++ }", "nothing in the line reads it");
     fails("1 | Out-GridView", "Windows window");
     fails("1 | Foo-Bar", "Foo-Bar is not a command");
     fails("1 | Sort-Object -Descendng", "has no parameter -Descendng");
@@ -457,4 +457,23 @@ fn commas_in_method_arguments_separate_them_at_any_depth() {
     gives("[string]::Join(';', @('a','b'))", "a;b");
     // Outside a method call a comma still builds an array: 1,2 + 3 is (1,2)+3.
     gives("(1,2 + 3).Count", "3");
+}
+
+#[test]
+fn variables_of_the_line_and_of_the_session() {
+    // ForEach-Object and Where-Object blocks run in the caller's scope: a counter counts
+    // across items, and a variable never set reads as $null (so $n++ starts at 1).
+    gives("1,2,3 | % { $n++ }; $n", "3");
+    gives("$c = 0; 1,2,3 | % { $c += $_ }; $c", "6");
+    gives(
+        "1,3,6 | % { if ($prev) { $_ - $prev }; $prev = $_ }",
+        "2\n3",
+    );
+    gives("$x = 5; if ($x -gt 3) { 'big' } else { 'small' }", "big");
+    // Set but never read: the admin means a later command, which msgtrack will not run.
+    fails("$n = 1..3 | Measure-Object", "nothing in the line reads it");
+    fails("1,2 | % { $count++ }", "nothing in the line reads it");
+    // A variable the line never sets comes from the admin's script.
+    fails("$StartDate.AddDays(1)", "not defined here");
+    fails("Get-Date -Date $home", "automatic variable");
 }

@@ -170,6 +170,11 @@ pub fn write(
                 }
                 (f, _) => f,
             };
+            // Wide views and bare values are text as the shell renders them.
+            let bare = view.columns.iter().all(String::is_empty);
+            if format == Format::Table && (view.kind == FormatKind::Wide || bare) {
+                return write!(out, "{}", printer.render(view));
+            }
             let names: Vec<String> = view.columns.clone();
             let rows: Vec<Vec<Value>> = view.rows.clone();
             printer.write_objects(&names, &rows, format, out)
@@ -208,6 +213,38 @@ pub fn write(
                 return Err(std::io::Error::other(
                     "parquet holds rows; these are other objects (use --format csv or json)",
                 ));
+            }
+            // A hashtable shows as the shell shows it: a Name/Value row per entry.
+            if matches!(format, Format::Table | Format::List | Format::Csv)
+                && answer
+                    .items
+                    .iter()
+                    .all(|v| matches!(v, Value::Hashtable(_)))
+            {
+                let rows: Vec<Vec<Value>> = answer
+                    .items
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Hashtable(h) => Some(h.entries.clone()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .map(|(k, v)| {
+                        if format == Format::Csv {
+                            vec![k, v]
+                        } else {
+                            // The view's columns have no alignment: numbers stay left.
+                            vec![Value::str(printer.text(&k)), Value::str(printer.text(&v))]
+                        }
+                    })
+                    .collect();
+                let names = ["Name".to_string(), "Value".to_string()];
+                let format = if format == Format::List {
+                    Format::Table
+                } else {
+                    format
+                };
+                return printer.write_objects(&names, &rows, format, out);
             }
             let first = answer.items.first().cloned().unwrap_or(Value::Null);
             let columns = object_columns(&first, format);
@@ -445,6 +482,27 @@ impl<'a> Printer<'a> {
     }
 
     /// A value as a table or list cell.
+    /// A wide view (values side by side, `across` to a line) or bare values (one per line).
+    fn render(&self, view: &FormatView) -> String {
+        let texts: Vec<String> = view
+            .rows
+            .iter()
+            .map(|r| r.first().map(|v| self.text(v)).unwrap_or_default())
+            .collect();
+        if view.kind != FormatKind::Wide {
+            return texts.iter().map(|t| format!("{t}\n")).collect();
+        }
+        let width = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+        let mut out = String::from("\n");
+        for line in texts.chunks(view.across.max(1)) {
+            let cells: Vec<String> = line.iter().map(|t| format!("{t:<width$}")).collect();
+            out.push_str(cells.join("   ").trim_end());
+            out.push('\n');
+        }
+        out.push('\n');
+        out
+    }
+
     fn text(&self, v: &Value) -> String {
         match v {
             Value::Null => String::new(),

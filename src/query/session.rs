@@ -18,7 +18,7 @@ use crate::pwsh::ast::{Command, Span};
 use crate::pwsh::culture::Culture;
 use crate::pwsh::datetime::DateTime as PsDateTime;
 use crate::pwsh::eval::{EvalError, EvalResult, Host};
-use crate::pwsh::runtime::Scope;
+use crate::pwsh::runtime::{ParamSpec, Scope, bind, unroll};
 use crate::pwsh::value::{CustomObject, Value};
 
 pub use super::settings::Session;
@@ -130,6 +130,24 @@ impl<'a> QueryHost<'a> {
         let mut columns = self.columns;
         if !plan.servers.is_empty() {
             columns.insert(Field::Server);
+            // -Server naming a server whose logs were not given would answer "nothing"
+            // without a word; the cmdlet would say it cannot find the server.
+            let known = servers(self.paths).map_err(|e| read_error(e, &c.span))?;
+            let short = |n: &str| n.split('.').next().unwrap_or(n).to_ascii_lowercase();
+            if let Some(missing) = plan
+                .servers
+                .iter()
+                .find(|w| !known.iter().any(|k| short(&k.name) == short(w)))
+            {
+                let names: Vec<&str> = known.iter().map(|k| k.name.as_str()).collect();
+                return Err(EvalError::new(
+                    format!(
+                        "no logs of a server '{missing}' were given; the logs are from {}",
+                        names.join(", ")
+                    ),
+                    c.span.clone(),
+                ));
+            }
         }
         columns.insert(Field::Timestamp);
         let mut options = ReadOptions::default().with_filter(plan.filter.clone());
@@ -186,21 +204,41 @@ impl<'a> QueryHost<'a> {
         Ok(rows)
     }
 
-    fn transport_services(&self, c: &Command) -> EvalResult<Vec<Value>> {
-        if let Some(arg) = c.args.first() {
-            let span = match arg {
-                crate::pwsh::ast::Arg::Param { span, .. } => span.clone(),
-                crate::pwsh::ast::Arg::Value(e) => e.span.clone(),
+    /// Get-TransportService & co.: every server whose logs were given, or those named by
+    /// `-Identity` (name or FQDN, ignoring case; a name with no logs is an error).
+    fn transport_services(&self, engine: &mut dyn Scope, c: &Command) -> EvalResult<Vec<Value>> {
+        let params = [ParamSpec {
+            name: "Identity",
+            aliases: &[],
+            switch: false,
+        }];
+        let bound = bind(c, &params)?;
+        crate::pwsh::commands::no_more_positional(c, &bound, 1)?;
+        let wanted: Vec<(String, Span)> =
+            match (bound.get("Identity"), bound.positional.first().copied()) {
+                (Some((Some(e), _)), _) | (None, Some(e)) => unroll(engine.expr(e)?)
+                    .iter()
+                    .map(|v| (v.to_text(), e.span.clone()))
+                    .collect(),
+                _ => Vec::new(),
             };
-            return Err(EvalError::new(
-                format!(
-                    "{} takes no arguments here: it lists every server whose logs were given",
-                    c.name
-                ),
-                span,
-            ));
+        let mut list = servers(self.paths).map_err(|e| read_error(e, &c.span))?;
+        if !wanted.is_empty() {
+            let short = |n: &str| n.split('.').next().unwrap_or(n).to_ascii_lowercase();
+            for (name, span) in &wanted {
+                if !list.iter().any(|s| short(&s.name) == short(name)) {
+                    let known: Vec<&str> = list.iter().map(|s| s.name.as_str()).collect();
+                    return Err(EvalError::new(
+                        format!(
+                            "no logs of a server '{name}' were given; the logs are from {}",
+                            known.join(", ")
+                        ),
+                        span.clone(),
+                    ));
+                }
+            }
+            list.retain(|s| wanted.iter().any(|(n, _)| short(n) == short(&s.name)));
         }
-        let list = servers(self.paths).map_err(|e| read_error(e, &c.span))?;
         Ok(list
             .into_iter()
             .map(|s| {
@@ -265,7 +303,7 @@ impl Host for QueryHost<'_> {
             "get-transportservice"
             | "get-exchangeserver"
             | "get-transportserver"
-            | "get-mailboxserver" => self.transport_services(c),
+            | "get-mailboxserver" => self.transport_services(engine, c),
             _ => return None,
         })
     }

@@ -626,3 +626,52 @@ fn parquet_output_keeps_types_and_sql_runs_over_the_same_frame() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--out FILE"));
 }
+
+#[test]
+fn servers_are_chosen_by_name_and_an_unknown_one_is_an_error() {
+    let logs = hand_made_logs();
+    let p = logs.path();
+    // EX01 has five rows, EX02 one; a name and an FQDN both pick a server.
+    let (_, rows, _) = query("Get-TransportService EX02 | Get-MessageTrackingLog", p, &[]);
+    assert_eq!(events(&rows), vec!["DELIVER 10:31"]);
+    let (_, rows, _) = query("Get-MessageTrackingLog -Server ex01.contoso.com", p, &[]);
+    assert_eq!(rows.len(), 5);
+    // A server whose logs were not given: the shell could not find it either; msgtrack says
+    // so instead of answering "no rows".
+    for line in [
+        "Get-MessageTrackingLog -Server EX09",
+        "Get-TransportService EX09 | Get-MessageTrackingLog",
+    ] {
+        let (code, _, stderr) = query(line, p, &[]);
+        assert_eq!(code, 2, "{line}");
+        assert!(stderr.contains("the logs are from EX01, EX02"), "{stderr}");
+    }
+}
+
+#[test]
+fn wide_views_bare_values_and_hashtables_show_as_the_shell_shows_them() {
+    let text = |line: &str| {
+        let out = crate::util::msgtrack(
+            crate::util::Args::default().args(["query", line, "--format", "table"]),
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    // Format-Wide: values side by side, -Column to a line.
+    assert_eq!(
+        text("'a','bb','c','d' | Format-Wide -Column 3"),
+        ["a    bb   c", "d"]
+    );
+    // Strings and numbers have no properties: Format-Table shows the values, no header.
+    assert_eq!(text("1,2 | Format-Table"), ["1", "2"]);
+    // A hashtable is a Name/Value row per entry.
+    assert_eq!(
+        text("@{x=1} | Format-Table"),
+        ["Name Value", "---- -----", "x    1"]
+    );
+    assert_eq!(text("@{x='a'}"), ["Name Value", "---- -----", "x    a"]);
+}

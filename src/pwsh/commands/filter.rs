@@ -149,7 +149,7 @@ fn run_filter(
     };
     let mut out = Vec::new();
     for item in input {
-        if collapse(engine.invoke(&b.body, item.clone())?).truthy() {
+        if collapse(engine.invoke_here(&b.body, item.clone())?).truthy() {
             out.push(item);
         }
     }
@@ -239,15 +239,15 @@ pub fn foreach_object(
     }
     let mut out = Vec::new();
     if let Some(b) = begin {
-        out.extend(engine.invoke(&b.body, Value::Null)?);
+        out.extend(engine.invoke_here(&b.body, Value::Null)?);
     }
     if let Some(b) = &process {
         for item in input {
-            out.extend(engine.invoke(&b.body, item)?);
+            out.extend(engine.invoke_here(&b.body, item)?);
         }
     }
     if let Some(b) = end {
-        out.extend(engine.invoke(&b.body, Value::Null)?);
+        out.extend(engine.invoke_here(&b.body, Value::Null)?);
     }
     Ok(out)
 }

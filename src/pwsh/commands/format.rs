@@ -45,6 +45,8 @@ pub struct FormatView {
     pub groups: Option<(String, Vec<String>)>,
     /// `-Wrap`.
     pub wrap: bool,
+    /// Format-Wide's `-Column` (2 unless given).
+    pub across: usize,
 }
 
 impl PsObject for FormatView {
@@ -119,7 +121,41 @@ pub fn format_command(
         (None, Some(e)) => properties::read(engine, e, &["FormatString", "Width", "Alignment"])?,
         _ => Vec::new(),
     };
-    if specs.is_empty() {
+    // A hashtable's view is a Name/Value row per entry.
+    if specs.is_empty()
+        && !input.is_empty()
+        && input.iter().all(|v| matches!(v, Value::Hashtable(_)))
+    {
+        let rows: Vec<Vec<Value>> = input
+            .iter()
+            .filter_map(|v| match v {
+                // The view's columns have no alignment: numbers stay left, as text.
+                Value::Hashtable(h) => Some(h.entries.iter().map(|(k, v)| {
+                    vec![
+                        Value::str(cell_text(engine, k)),
+                        Value::str(cell_text(engine, v)),
+                    ]
+                })),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        return Ok(vec![Value::Object(Rc::new(FormatView {
+            kind: if kind == FormatKind::Wide {
+                FormatKind::Wide
+            } else {
+                FormatKind::Table
+            },
+            columns: vec!["Name".into(), "Value".into()],
+            rows,
+            groups: None,
+            wrap: false,
+            across: 2,
+        }))]);
+    }
+    // Values without properties (strings, numbers) show themselves, under no header.
+    let bare = specs.is_empty() && input.iter().all(|v| !matches!(v, Value::Object(_)));
+    if specs.is_empty() && !bare {
         specs = default_columns(input.first().unwrap_or(&Value::Null), kind)
             .into_iter()
             .map(|n| PropSpec {
@@ -138,6 +174,32 @@ pub fn format_command(
         _ => None,
     };
     let wrap = switch_on(engine, &bound, "Wrap")?;
+    let across = match bound.get("Column") {
+        Some((Some(e), span)) => {
+            let n = engine.expr(e)?;
+            match n.as_number().map(|n| n.to_f64()) {
+                Some(n) if (1.0..=100.0).contains(&n) => n as usize,
+                _ => {
+                    return Err(EvalError::new(
+                        format!("-Column takes a number from 1 to 100, not {}", n.to_text()),
+                        span.clone(),
+                    ));
+                }
+            }
+        }
+        _ => 2,
+    };
+    if bare {
+        let rows: Vec<Vec<Value>> = input.into_iter().map(|v| vec![v]).collect();
+        return Ok(vec![Value::Object(Rc::new(FormatView {
+            kind,
+            columns: vec![String::new()],
+            rows,
+            groups: None,
+            wrap,
+            across,
+        }))]);
+    }
     let mut rows = Vec::with_capacity(input.len());
     let mut group_values = Vec::new();
     for item in &input {
@@ -175,6 +237,7 @@ pub fn format_command(
         rows,
         groups: group_spec.map(|g| (g.label, group_values)),
         wrap,
+        across,
     }))])
 }
 
@@ -211,6 +274,17 @@ pub fn render(engine: &dyn Scope, view: &FormatView) -> String {
                 .map(|c| c.chars().count())
                 .max()
                 .unwrap_or(0);
+            if view.columns.iter().all(String::is_empty) {
+                for row in &view.rows {
+                    out.push_str(
+                        &row.first()
+                            .map(|v| cell_text(engine, v))
+                            .unwrap_or_default(),
+                    );
+                    out.push('\n');
+                }
+                return out;
+            }
             for row in &view.rows {
                 out.push('\n');
                 for (name, v) in view.columns.iter().zip(row) {
@@ -220,12 +294,20 @@ pub fn render(engine: &dyn Scope, view: &FormatView) -> String {
             out.push('\n');
         }
         FormatKind::Wide => {
-            for row in &view.rows {
-                if let Some(v) = row.first() {
-                    out.push_str(&cell_text(engine, v));
-                    out.push('\n');
-                }
+            // Values side by side, `across` to a line, each column as wide as the widest value.
+            let texts: Vec<String> = view
+                .rows
+                .iter()
+                .map(|r| r.first().map(|v| cell_text(engine, v)).unwrap_or_default())
+                .collect();
+            let width = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+            out.push('\n');
+            for line in texts.chunks(view.across.max(1)) {
+                let cells: Vec<String> = line.iter().map(|t| format!("{t:<width$}")).collect();
+                out.push_str(cells.join("   ").trim_end());
+                out.push('\n');
             }
+            out.push('\n');
         }
         FormatKind::Table => {
             const MAX: usize = 60;
@@ -285,7 +367,9 @@ pub fn render(engine: &dyn Scope, view: &FormatView) -> String {
                     .map(|h| "-".repeat(h.chars().count()))
                     .collect::<Vec<_>>(),
             );
-            let mut first = true;
+            // Bare values (strings, numbers) show under no header.
+            let headerless = view.columns.iter().all(String::is_empty);
+            let mut first = !headerless;
             for (i, row) in cells.iter().enumerate() {
                 if let Some((label, values)) = &view.groups {
                     let g = values.get(i);
@@ -295,7 +379,7 @@ pub fn render(engine: &dyn Scope, view: &FormatView) -> String {
                             "\n   {label}: {}\n\n",
                             g.map_or("", String::as_str)
                         ));
-                        first = true;
+                        first = !headerless;
                     }
                 }
                 if first {
@@ -308,7 +392,7 @@ pub fn render(engine: &dyn Scope, view: &FormatView) -> String {
                 out.push_str(&line(row));
                 out.push('\n');
             }
-            if view.rows.is_empty() {
+            if view.rows.is_empty() && !headerless {
                 out.push_str(&header);
                 out.push('\n');
                 out.push_str(&dashes);
@@ -372,6 +456,7 @@ pub fn out_string(
                 rows,
                 groups: None,
                 wrap: false,
+                across: 2,
             };
             out.push_str(&render(engine, &view));
             pending.clear();
