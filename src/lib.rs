@@ -7,7 +7,7 @@
 //! samples and the benchmarks; [`directory`] models the recipient directory snapshot.
 
 pub mod directory;
-pub(crate) mod escape;
+pub mod escape;
 pub mod format;
 pub mod frame;
 pub mod ingest;

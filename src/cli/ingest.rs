@@ -56,7 +56,9 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<u8> {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        write_text_report(&mut out, &ingest, &events, elapsed, args.stats)?;
+        let mut safe = msgtrack::escape::terminal::SafeWriter::new(&mut out);
+        write_text_report(&mut safe, &ingest, &events, elapsed, args.stats)?;
+        safe.flush()?;
     }
     let failed = ingest.files.iter().any(|f| f.refused.is_some());
     Ok(if failed { exit::ERROR } else { exit::OK })
@@ -95,7 +97,7 @@ fn event_counts(frame: &DataFrame) -> PolarsResult<EventCounts> {
 
 fn print_diagnostics(ingest: &Ingest, verbose: bool) -> std::io::Result<()> {
     let stderr = std::io::stderr();
-    let mut err = stderr.lock();
+    let mut err = msgtrack::escape::terminal::SafeWriter::new(stderr.lock());
     let mut per_file: BTreeMap<String, usize> = BTreeMap::new();
     let mut hidden = ingest.suppressed_diagnostics;
     for d in &ingest.diagnostics {

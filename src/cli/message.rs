@@ -88,7 +88,7 @@ fn pick_message(args: &PickArgs, paths: &[PathBuf]) -> anyhow::Result<Result<Str
         && pick.recipient.is_none()
         && pick.subject.is_none()
     {
-        eprintln!(
+        say!(
             "msgtrack: name the message with --message-id, or pick it with --sender, --recipient and/or --subject"
         );
         return Ok(Err(exit::ERROR));
@@ -96,19 +96,19 @@ fn pick_message(args: &PickArgs, paths: &[PathBuf]) -> anyhow::Result<Result<Str
     let found = replay::candidates(paths, &pick)?;
     match found.as_slice() {
         [] => {
-            eprintln!(
+            say!(
                 "msgtrack: no message in these logs matches; check the address or subject, or the folders given"
             );
             Ok(Err(exit::NO_MATCH))
         }
         [one] => Ok(Ok(one.message_id.clone())),
         many => {
-            eprintln!(
+            say!(
                 "msgtrack: {} messages match; pick one with --message-id (or narrow with --sender/--recipient/--subject):",
                 many.len()
             );
             for c in many.iter().take(20) {
-                eprintln!(
+                say!(
                     "  {}  {}  from {}  \"{}\"",
                     msgtrack::format::time::format_timestamp_ms(c.first_ms),
                     c.message_id,
@@ -117,7 +117,7 @@ fn pick_message(args: &PickArgs, paths: &[PathBuf]) -> anyhow::Result<Result<Str
                 );
             }
             if many.len() > 20 {
-                eprintln!("  … and {} more", many.len() - 20);
+                say!("  … and {} more", many.len() - 20);
             }
             Ok(Err(exit::ERROR))
         }
@@ -131,18 +131,24 @@ fn report_bad_lines(rows: &replay::MessageRows) {
         .filter(|d| d.severity == msgtrack::ingest::Severity::Error)
         .count();
     if bad > 0 {
-        eprintln!(
+        say!(
             "msgtrack: {bad} line(s) or file(s) could not be read (run `msgtrack ingest PATH -v` for the list); the answer may be incomplete"
         );
     }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is an error the caller treats as a normal end.
+/// Text shows log fields, so their control and bidi characters are made visible.
 fn emit(text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()
+}
+
+/// [`emit`] for the text layouts.
+fn emit_text(text: &str) -> std::io::Result<()> {
+    emit(&msgtrack::escape::terminal::layout(text))
 }
 
 /// Runs `msgtrack trail`.
@@ -158,7 +164,7 @@ pub fn run_trail(args: &TrailArgs) -> anyhow::Result<u8> {
     let journey = replay::trail(&rows);
     match args.pick.format {
         TextOrJson::Json => emit(&format!("{}\n", serde_json::to_string_pretty(&journey)?))?,
-        TextOrJson::Text => emit(&render::journey_text(&journey, zone))?,
+        TextOrJson::Text => emit_text(&render::journey_text(&journey, zone))?,
     }
     Ok(exit::OK)
 }
@@ -184,7 +190,7 @@ pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
             "{}\n",
             serde_json::to_string_pretty(&explanation)?
         ))?,
-        TextOrJson::Text => emit(&render::explanation_text(&explanation))?,
+        TextOrJson::Text => emit_text(&render::explanation_text(&explanation))?,
     }
     Ok(exit::OK)
 }

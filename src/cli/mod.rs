@@ -1,5 +1,14 @@
 //! The command line: one clap definition, one module per subcommand.
 
+/// `eprintln!` for text that may hold log fields: control characters, escape sequences and
+/// bidi overrides are shown, not obeyed (see `msgtrack::escape::terminal`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let text = format!($($arg)*);
+        eprintln!("{}", msgtrack::escape::terminal::layout(&text));
+    }};
+}
+
 mod generate;
 mod ingest;
 mod message;
@@ -117,7 +126,7 @@ pub fn run() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::from(exit::OK);
             }
-            eprintln!("msgtrack: error: {err:#}");
+            say!("msgtrack: error: {err:#}");
             ExitCode::from(exit::ERROR)
         }
     }

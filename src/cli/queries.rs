@@ -29,7 +29,7 @@ pub fn run(args: &QueriesArgs) -> anyhow::Result<u8> {
         println!("{:<width$}  {}", q.name, q.summary());
     }
     if saved.is_empty() {
-        eprintln!("no saved queries (*.ps1) in {}", args.folder.display());
+        say!("no saved queries (*.ps1) in {}", args.folder.display());
     }
     Ok(exit::OK)
 }

@@ -43,6 +43,10 @@ pub struct QueryArgs {
     /// fr-FR, ja-JP, ko-KR, zh-CN, nl-NL, sv-SE, pl-PL, ru-RU).
     #[arg(long, default_value = "en-US")]
     pub culture: String,
+    /// Write CSV cells as they are: by default a text cell starting with = + - @ or a tab is
+    /// written with a leading ' so a spreadsheet does not run it as a formula.
+    #[arg(long)]
+    pub csv_raw: bool,
     /// What (Get-Date) means, for reproducible runs (e.g. 2026-11-21T00:00Z).
     #[arg(long)]
     pub now: Option<String>,
@@ -122,7 +126,12 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
     let culture = super::culture_arg(&args.culture)?;
     let now = super::now_arg(args.now.as_deref(), zone)?;
-    let session = Session { now, zone, culture };
+    let session = Session {
+        now,
+        zone,
+        culture,
+        csv_raw: args.csv_raw,
+    };
     let explicit_format = match &args.format {
         Some(f) => Some(Format::parse(f).map_err(anyhow::Error::msg)?),
         None => None,
@@ -138,7 +147,7 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
                 Ok(exit::OK)
             }
             Err(e) => {
-                eprintln!("{}", e.render(&expression));
+                say!("{}", e.render(&expression));
                 Ok(exit::ERROR)
             }
         };
@@ -157,28 +166,29 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     ) {
         Ok(a) => a,
         Err(e @ (RunError::Parse(_) | RunError::Eval(_))) => {
-            eprintln!("{}", e.render(&expression));
+            say!("{}", e.render(&expression));
             return Ok(exit::ERROR);
         }
         Err(other) => return Err(other.into()),
     };
     for note in &answer.notes {
-        eprintln!("note: {note}");
+        say!("note: {note}");
     }
     for d in answer.diagnostics.iter().take(10) {
-        eprintln!("{d}");
+        say!("{d}");
     }
     if let Some(cut) = answer.cut {
-        eprintln!(
+        say!(
             "WARNING: There are more results available ({} of {} shown). Use -ResultSize Unlimited (or a larger number) to see them all.",
-            cut.shown, cut.total
+            cut.shown,
+            cut.total
         );
     }
     for path in &answer.written {
-        eprintln!("wrote {}", path.display());
+        say!("wrote {}", path.display());
     }
     if let Some(why) = empty_because_of_time(&answer, &expression, &paths, &session) {
-        eprintln!("note: {why}");
+        say!("note: {why}");
     }
     if !answer.written.is_empty() && answer.items.is_empty() {
         return Ok(exit_code(&answer));
@@ -216,9 +226,15 @@ fn emit(
             let file = std::fs::File::create(path)
                 .with_context(|| format!("creating {}", path.display()))?;
             let mut file = std::io::BufWriter::new(file);
-            write(answer, format, session, &DEFAULT_TABLE, explicit, &mut file)?;
+            if matches!(format, Format::Table | Format::List) {
+                let mut safe = msgtrack::escape::terminal::SafeWriter::new(&mut file);
+                write(answer, format, session, &DEFAULT_TABLE, explicit, &mut safe)?;
+                std::io::Write::flush(&mut safe)?;
+            } else {
+                write(answer, format, session, &DEFAULT_TABLE, explicit, &mut file)?;
+            }
             std::io::Write::flush(&mut file)?;
-            eprintln!("wrote {} rows to {}", output::count(answer), path.display());
+            say!("wrote {} rows to {}", output::count(answer), path.display());
         }
         None if format == Format::Parquet => {
             anyhow::bail!(
@@ -228,7 +244,14 @@ fn emit(
         None => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            write(answer, format, session, &DEFAULT_TABLE, explicit, &mut out)?;
+            if matches!(format, Format::Table | Format::List) {
+                // Log fields reach the terminal: controls and bidi overrides are shown.
+                let mut safe = msgtrack::escape::terminal::SafeWriter::new(&mut out);
+                write(answer, format, session, &DEFAULT_TABLE, explicit, &mut safe)?;
+                std::io::Write::flush(&mut safe)?;
+            } else {
+                write(answer, format, session, &DEFAULT_TABLE, explicit, &mut out)?;
+            }
         }
     }
     Ok(exit_code(answer))

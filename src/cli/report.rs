@@ -69,6 +69,10 @@ pub struct CommonArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+    /// Write CSV cells as they are: by default a text cell starting with = + - @ or a tab gets
+    /// a leading ' so a spreadsheet does not run it as a formula.
+    #[arg(long)]
+    pub csv_raw: bool,
 }
 
 /// Output formats.
@@ -180,6 +184,17 @@ fn scan_exit(scan: &ScanSummary) -> u8 {
     }
 }
 
+/// Text and Markdown show log fields on a terminal: their control characters, escape
+/// sequences and bidi overrides are made visible (HTML, CSV and JSON escape for themselves).
+fn safe_text(format: ReportFormat, text: String) -> String {
+    match format {
+        ReportFormat::Text | ReportFormat::Md => {
+            msgtrack::escape::terminal::layout(&text).into_owned()
+        }
+        _ => text,
+    }
+}
+
 fn write_out(c: &CommonArgs, text: &str) -> anyhow::Result<()> {
     match &c.out {
         Some(path) => {
@@ -220,10 +235,10 @@ fn run_imcea(args: &ImceaArgs) -> anyhow::Result<u8> {
         ReportFormat::Text => imcea::text(&findings, directory.is_some(), &s.zone),
         ReportFormat::Md => render::markdown(&imcea::report(&findings)),
         ReportFormat::Html => render::html(&imcea::report(&findings)),
-        ReportFormat::Csv => imcea::csv(&findings)?,
+        ReportFormat::Csv => imcea::csv(&findings, args.common.csv_raw)?,
         ReportFormat::Json => serde_json::to_string_pretty(&findings)? + "\n",
     };
-    write_out(&args.common, &text)?;
+    write_out(&args.common, &safe_text(args.format, text))?;
     let code = scan_exit(&scan);
     Ok(
         if code == exit::OK && args.fail_on_findings && !findings.is_empty() {
@@ -292,6 +307,6 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
             serde_json::to_string_pretty(&render::json(&report))? + "\n"
         }
     };
-    write_out(&args.common, &text)?;
+    write_out(&args.common, &safe_text(args.format, text))?;
     Ok(scan_exit(&scan))
 }

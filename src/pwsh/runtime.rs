@@ -67,6 +67,10 @@ pub trait Host {
     }
     /// The shell's zone.
     fn zone(&self) -> crate::format::Zone;
+    /// CSV cells written without the spreadsheet-formula guard.
+    fn csv_raw(&self) -> bool {
+        false
+    }
     /// The shell's culture.
     fn culture(&self) -> &'static Culture;
     /// Runs a command the engine does not have; `None` when the host does not know it either.

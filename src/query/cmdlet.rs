@@ -451,6 +451,7 @@ mod tests {
                 .with_timezone(&chrono::Utc),
             zone: Zone::parse(zone).unwrap(),
             culture: crate::pwsh::culture::Culture::find(culture).unwrap(),
+            csv_raw: false,
         }
     }
 

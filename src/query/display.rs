@@ -43,9 +43,12 @@ impl Cell {
     }
 
     /// As a CSV cell: lists joined with `;`, EventData as `K=V;…`, durations in seconds.
-    pub fn csv(&self) -> String {
-        match self {
-            Cell::Duration(ms) => seconds(*ms).to_string(),
+    /// As a CSV cell; text that a spreadsheet would run as a formula is guarded unless `raw`
+    /// (see [`crate::escape::spreadsheet`]).
+    pub fn csv(&self, raw: bool) -> String {
+        let text = match self {
+            Cell::Duration(ms) => return seconds(*ms).to_string(),
+            Cell::Int(_) | Cell::Null => return self.display(),
             Cell::List(items) => items.join(";"),
             Cell::Pairs(pairs) => pairs
                 .iter()
@@ -53,6 +56,12 @@ impl Cell {
                 .collect::<Vec<_>>()
                 .join(";"),
             other => other.display(),
+        };
+        // A plain number ("-5.5" from a SQL float) is not a formula.
+        if raw || text.parse::<f64>().is_ok() {
+            text
+        } else {
+            crate::escape::spreadsheet::guard(&text).into_owned()
         }
     }
 

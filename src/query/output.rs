@@ -135,7 +135,7 @@ pub fn write(
                     .map_err(to_io);
             }
             let cols = columns(df, session.zone).map_err(to_io)?;
-            write_cells(&cols, df.height(), format, &session.zone.label(), out)
+            write_cells(&cols, df.height(), format, session, out)
         }
         Shape::Rows(source, indices) => {
             let idx = IdxCa::from_vec("i".into(), indices);
@@ -157,7 +157,7 @@ pub fn write(
                     .map_err(to_io);
             }
             let cols = columns(&frame, session.zone).map_err(to_io)?;
-            write_cells(&cols, frame.height(), format, &session.zone.label(), out)
+            write_cells(&cols, frame.height(), format, session, out)
         }
         Shape::View(view) => {
             let format = match (format, explicit) {
@@ -320,9 +320,10 @@ fn write_cells(
     cols: &[(String, Vec<Cell>)],
     rows: usize,
     format: Format,
-    zone_label: &str,
+    session: &Session,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
+    let zone_label = session.zone.label();
     match format {
         Format::Table => {
             let headers: Vec<String> = cols
@@ -358,7 +359,7 @@ fn write_cells(
             w.write_record(cols.iter().map(|(n, _)| n.as_str()))
                 .map_err(std::io::Error::other)?;
             for r in 0..rows {
-                w.write_record(cols.iter().map(|(_, cells)| cells[r].csv()))
+                w.write_record(cols.iter().map(|(_, cells)| cells[r].csv(session.csv_raw)))
                     .map_err(std::io::Error::other)?;
             }
             w.flush()
@@ -522,14 +523,21 @@ impl<'a> Printer<'a> {
 
     /// A value as a CSV cell (arrays joined with `;`, durations in seconds).
     fn csv(&self, v: &Value) -> String {
-        match v {
+        let text = match v {
             Value::Array(items) => items
                 .iter()
                 .map(|i| self.text(i))
                 .collect::<Vec<_>>()
                 .join(";"),
-            Value::TimeSpan(t) => Value::Double(t.total_seconds()).to_text(),
-            other => self.text(other),
+            Value::TimeSpan(t) => return Value::Double(t.total_seconds()).to_text(),
+            Value::Str(_) | Value::Object(_) | Value::Hashtable(_) => self.text(v),
+            // Numbers, booleans and dates are never formulas.
+            other => return self.text(other),
+        };
+        if self.session.csv_raw {
+            text
+        } else {
+            crate::escape::spreadsheet::guard(&text).into_owned()
         }
     }
 

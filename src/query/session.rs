@@ -287,6 +287,10 @@ impl Host for QueryHost<'_> {
         self.session.zone
     }
 
+    fn csv_raw(&self) -> bool {
+        self.session.csv_raw
+    }
+
     fn culture(&self) -> &'static Culture {
         self.session.culture
     }

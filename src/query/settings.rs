@@ -15,4 +15,6 @@ pub struct Session {
     pub zone: Zone,
     /// The shell's culture (how `-Start` strings and `-f` are read and written).
     pub culture: &'static Culture,
+    /// CSV cells written as they are, without the spreadsheet-formula guard (`--csv-raw`).
+    pub csv_raw: bool,
 }

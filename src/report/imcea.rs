@@ -466,7 +466,16 @@ pub fn report(findings: &[ImceaFinding]) -> super::table::Report {
 }
 
 /// The findings as CSV, one row per decoded address (lists joined with `;`).
-pub fn csv(findings: &[ImceaFinding]) -> Result<String, csv::Error> {
+/// The findings as CSV; text cells a spreadsheet would run as formulas are guarded unless
+/// `raw` (see [`crate::escape::spreadsheet`]).
+pub fn csv(findings: &[ImceaFinding], raw: bool) -> Result<String, csv::Error> {
+    let cell = |s: &str| -> String {
+        if raw {
+            s.to_string()
+        } else {
+            crate::escape::spreadsheet::guard(s).into_owned()
+        }
+    };
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "address",
@@ -485,22 +494,25 @@ pub fn csv(findings: &[ImceaFinding]) -> Result<String, csv::Error> {
         "dsns",
     ])?;
     for f in findings {
-        w.write_record([
-            f.address.as_str(),
-            &f.kind,
-            &f.legacy_exchange_dn,
-            &f.count.to_string(),
-            &f.senders.join(";"),
-            &f.first_seen,
-            &f.last_seen,
-            &f.servers.join(";"),
-            &f.status,
-            f.suggested_mailbox.as_deref().unwrap_or(""),
-            &f.confidence,
-            f.fix.as_deref().unwrap_or(""),
-            &f.why,
-            &f.dsns.to_string(),
-        ])?;
+        w.write_record(
+            [
+                f.address.as_str(),
+                &f.kind,
+                &f.legacy_exchange_dn,
+                &f.count.to_string(),
+                &f.senders.join(";"),
+                &f.first_seen,
+                &f.last_seen,
+                &f.servers.join(";"),
+                &f.status,
+                f.suggested_mailbox.as_deref().unwrap_or(""),
+                &f.confidence,
+                f.fix.as_deref().unwrap_or(""),
+                &f.why,
+                &f.dsns.to_string(),
+            ]
+            .map(|s| cell(s)),
+        )?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

@@ -32,6 +32,7 @@ pub fn window(
         now,
         zone,
         culture: crate::pwsh::culture::Culture::find("en-US").expect("en-US is known"),
+        csv_raw: false,
     };
     for (option, value) in [("--since", since), ("--until", until)] {
         let Some(value) = value else { continue };

@@ -142,8 +142,25 @@ pub fn text(report: &Report) -> String {
     out
 }
 
+/// A Markdown table cell: the table's `|`, line breaks, and every character Markdown or the
+/// HTML it may carry would act on (`< > & * _ ` [ ] \\ ! #`) is escaped, so a subject such as
+/// `<img onerror=…>` or `[x](javascript:…)` shows as text; control characters are shown visibly.
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let s = crate::escape::terminal::visible(s);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '!' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The report as Markdown (GitHub tables).
@@ -236,6 +253,7 @@ pub(crate) fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 const PALETTE: [&str; 3] = ["#2f6fb0", "#e39b2d", "#c0392b"];

@@ -7,6 +7,7 @@ mod cli;
 mod discovery;
 mod edge_cases;
 mod field_reports;
+mod hostile_fields;
 mod injection;
 mod malformed;
 mod projection;

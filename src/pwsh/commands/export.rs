@@ -87,8 +87,25 @@ fn windows_1252(c: char) -> u8 {
         .map_or(b'?', |i| 0x80 + i as u8)
 }
 
-/// A value as Export-Csv writes it (its ToString(), dates in the culture's "G").
+/// A value as Export-Csv writes it (its ToString(), dates in the culture's "G"); text a
+/// spreadsheet would run as a formula gets a leading `'` unless the host says raw (msgtrack's
+/// difference from 5.1, see `crate::escape::spreadsheet`).
 fn csv_text(engine: &dyn Scope, v: &Value, joined: &mut Vec<String>, name: &str) -> Option<String> {
+    let text = csv_plain(engine, v, joined, name)?;
+    let may_be_formula = matches!(v, Value::Str(_) | Value::Array(_) | Value::Object(_));
+    if may_be_formula && !engine.host().csv_raw() {
+        Some(crate::escape::spreadsheet::guard(&text).into_owned())
+    } else {
+        Some(text)
+    }
+}
+
+fn csv_plain(
+    engine: &dyn Scope,
+    v: &Value,
+    joined: &mut Vec<String>,
+    name: &str,
+) -> Option<String> {
     match v {
         Value::Null => None,
         Value::Array(items) => {

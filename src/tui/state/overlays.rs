@@ -67,7 +67,15 @@ impl App {
             w.write_record(
                 columns
                     .iter()
-                    .map(|c| self.data.cell(*row as usize, *c, &self.zone)),
+                    .map(|c| self.data.cell(*row as usize, *c, &self.zone))
+                    .map(|text| {
+                        // Log fields opened in a spreadsheet: a formula start is guarded.
+                        if text.parse::<f64>().is_ok() {
+                            text
+                        } else {
+                            crate::escape::spreadsheet::guard(&text).into_owned()
+                        }
+                    }),
             )?;
         }
         w.flush()?;

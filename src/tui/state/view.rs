@@ -11,6 +11,7 @@ impl App {
             now: self.now,
             zone: self.zone,
             culture: self.culture,
+            csv_raw: false,
         }
     }
 

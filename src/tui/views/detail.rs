@@ -29,7 +29,7 @@ pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
         let value = if column == Field::Timestamp {
             super::table_time(app, app.data.times[row])
         } else {
-            app.data.cell(row, column, &app.zone)
+            crate::escape::terminal::visible(&app.data.cell(row, column, &app.zone)).into_owned()
         };
         if !value.is_empty() {
             out.push(Line::from(vec![key(column.name()), Span::raw(value)]));

@@ -65,7 +65,8 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             let text = if *c == Field::Timestamp {
                 short_time(app, app.data.times[r])
             } else {
-                app.data.cell(r, *c, &app.zone)
+                // Log fields: escape sequences and bidi overrides shown, not obeyed.
+                crate::escape::terminal::visible(&app.data.cell(r, *c, &app.zone)).into_owned()
             };
             let cell = Cell::from(text);
             if *c == Field::EventId {
