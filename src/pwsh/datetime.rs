@@ -100,6 +100,35 @@ impl DateTime {
 }
 
 impl TimeSpan {
+    /// .NET's message when a TimeSpan would not fit.
+    pub const TOO_LONG: &'static str = "TimeSpan overflowed because the duration is too long.";
+
+    /// From a number of ticks computed as a double (`FromDays(1.5)`), refusing what does not
+    /// fit as .NET does.
+    pub fn from_ticks_f64(ticks: f64) -> Result<TimeSpan, String> {
+        if ticks.is_finite() && ticks.abs() < i64::MAX as f64 {
+            Ok(TimeSpan(ticks as i64))
+        } else {
+            Err(TimeSpan::TOO_LONG.into())
+        }
+    }
+
+    /// The sum, or .NET's overflow error.
+    pub fn checked_add(self, other: TimeSpan) -> Result<TimeSpan, String> {
+        self.0
+            .checked_add(other.0)
+            .map(TimeSpan)
+            .ok_or_else(|| TimeSpan::TOO_LONG.into())
+    }
+
+    /// The negation, or .NET's overflow error (`TimeSpan.MinValue.Negate()`).
+    pub fn checked_neg(self) -> Result<TimeSpan, String> {
+        self.0
+            .checked_neg()
+            .map(TimeSpan)
+            .ok_or_else(|| TimeSpan::TOO_LONG.into())
+    }
+
     /// From milliseconds.
     pub fn from_ms(ms: i64) -> TimeSpan {
         TimeSpan(ms.saturating_mul(TICKS_PER_MS))

@@ -388,15 +388,26 @@ pub fn call(
                     .map_err(|m| err(m, span))
             }
             "add" | "subtract" => match args.first() {
-                Some(Value::TimeSpan(o)) => Ok(Value::TimeSpan(TimeSpan(if lower == "add" {
-                    ts.0 + o.0
-                } else {
-                    ts.0 - o.0
-                }))),
+                Some(Value::TimeSpan(o)) => {
+                    let o = if lower == "add" {
+                        Ok(*o)
+                    } else {
+                        o.checked_neg()
+                    };
+                    o.and_then(|o| ts.checked_add(o))
+                        .map(Value::TimeSpan)
+                        .map_err(|m| err(m, span))
+                }
                 _ => Err(err(format!("TimeSpan.{name} takes a TimeSpan"), span)),
             },
-            "negate" => Ok(Value::TimeSpan(TimeSpan(-ts.0))),
-            "duration" => Ok(Value::TimeSpan(TimeSpan(ts.0.abs()))),
+            "negate" => ts
+                .checked_neg()
+                .map(Value::TimeSpan)
+                .map_err(|m| err(m, span)),
+            "duration" => TimeSpan(ts.0)
+                .checked_neg()
+                .map(|n| Value::TimeSpan(if ts.0 < 0 { n } else { *ts }))
+                .map_err(|m| err(m, span)),
             _ => Err(err(format!("a TimeSpan has no method {name}"), span)
                 .suggest(closest(name, SPAN_MEMBERS).map(str::to_string))),
         },
@@ -576,6 +587,12 @@ fn string_method(
         }
         "padleft" | "padright" => {
             let width = arg_int(args, 0, span)?.max(0) as usize;
+            if width > 1_000_000 {
+                return Err(err(
+                    format!("{name}({width}): msgtrack pads to at most 1,000,000 characters"),
+                    span,
+                ));
+            }
             let pad = args
                 .get(1)
                 .map(|v| v.to_text().chars().next().unwrap_or(' '))
@@ -728,21 +745,26 @@ pub fn static_call(
             let fmt = arg_text(&args, 1);
             Value::DateTime(parse_exact(&text, &fmt, span)?)
         }
-        ("timespan", "fromdays") => Value::TimeSpan(TimeSpan(
-            (arg_f64(&args, 0, span)? * TICKS_PER_DAY as f64) as i64,
-        )),
-        ("timespan", "fromhours") => Value::TimeSpan(TimeSpan(
-            (arg_f64(&args, 0, span)? * 36_000_000_000.0) as i64,
-        )),
-        ("timespan", "fromminutes") => {
-            Value::TimeSpan(TimeSpan((arg_f64(&args, 0, span)? * 600_000_000.0) as i64))
-        }
-        ("timespan", "fromseconds") => Value::TimeSpan(TimeSpan(
-            (arg_f64(&args, 0, span)? * TICKS_PER_SECOND as f64) as i64,
-        )),
-        ("timespan", "frommilliseconds") => Value::TimeSpan(TimeSpan(
-            (arg_f64(&args, 0, span)? * TICKS_PER_MS as f64) as i64,
-        )),
+        ("timespan", "fromdays") => Value::TimeSpan(
+            TimeSpan::from_ticks_f64(arg_f64(&args, 0, span)? * TICKS_PER_DAY as f64)
+                .map_err(|m| err(m, span))?,
+        ),
+        ("timespan", "fromhours") => Value::TimeSpan(
+            TimeSpan::from_ticks_f64(arg_f64(&args, 0, span)? * 36_000_000_000.0)
+                .map_err(|m| err(m, span))?,
+        ),
+        ("timespan", "fromminutes") => Value::TimeSpan(
+            TimeSpan::from_ticks_f64(arg_f64(&args, 0, span)? * 600_000_000.0)
+                .map_err(|m| err(m, span))?,
+        ),
+        ("timespan", "fromseconds") => Value::TimeSpan(
+            TimeSpan::from_ticks_f64(arg_f64(&args, 0, span)? * TICKS_PER_SECOND as f64)
+                .map_err(|m| err(m, span))?,
+        ),
+        ("timespan", "frommilliseconds") => Value::TimeSpan(
+            TimeSpan::from_ticks_f64(arg_f64(&args, 0, span)? * TICKS_PER_MS as f64)
+                .map_err(|m| err(m, span))?,
+        ),
         ("timespan", "parse") => Value::TimeSpan(
             TimeSpan::parse(&arg_text(&args, 0)).ok_or_else(|| err("not a TimeSpan", span))?,
         ),

@@ -614,8 +614,11 @@ fn arith(op: BinaryOp, a: Number, b: Number) -> OpResult<Value> {
                 if y == 0 {
                     return Err("Attempted to divide by zero.".into());
                 }
-                if x % y == 0 {
+                if x.checked_rem(y) == Some(0) {
                     x.checked_div(y)
+                } else if x.checked_rem(y).is_none() {
+                    // i64::MIN / -1 does not fit: PowerShell gives the Double.
+                    None
                 } else {
                     return Ok(Value::Double(x as f64 / y as f64));
                 }
@@ -624,7 +627,8 @@ fn arith(op: BinaryOp, a: Number, b: Number) -> OpResult<Value> {
                 if y == 0 {
                     return Err("Attempted to divide by zero.".into());
                 }
-                x.checked_rem(y)
+                // i64::MIN % -1 overflows in .NET's checked form; the remainder is 0.
+                Some(x.checked_rem(y).unwrap_or(0))
             }
             _ => None,
         };
@@ -639,7 +643,8 @@ fn arith(op: BinaryOp, a: Number, b: Number) -> OpResult<Value> {
                 BinaryOp::Add => x as f64 + y as f64,
                 BinaryOp::Sub => x as f64 - y as f64,
                 BinaryOp::Mul => x as f64 * y as f64,
-                _ => f64::NAN,
+                BinaryOp::Div => x as f64 / y as f64,
+                _ => 0.0,
             }),
         });
     }
@@ -676,7 +681,7 @@ pub fn arithmetic(op: BinaryOp, left: &Value, right: &Value) -> OpResult<Value> 
                 .ok_or_else(|| "the date is out of range".into())
         }
         (BinaryOp::Add, Value::TimeSpan(a), r) => {
-            Ok(Value::TimeSpan(TimeSpan(a.0 + to_timespan(r)?.0)))
+            Ok(Value::TimeSpan(a.checked_add(to_timespan(r)?)?))
         }
         (BinaryOp::Sub, Value::DateTime(a), Value::DateTime(b)) => {
             Ok(Value::TimeSpan(TimeSpan(a.ticks() - b.ticks())))

@@ -883,7 +883,7 @@ impl<'a> Parser<'a> {
                 span: start..self.pos,
             });
         }
-        let first = self.unary()?;
+        let first = self.comma_item()?;
         let save = self.pos;
         self.space(false);
         if self.commas_separate || self.peek() != Some(',') {
@@ -893,7 +893,7 @@ impl<'a> Parser<'a> {
         let mut items = vec![first];
         while self.eat(',') {
             self.space(true);
-            items.push(self.unary()?);
+            items.push(self.comma_item()?);
             let save = self.pos;
             self.space(false);
             if self.peek() != Some(',') {
@@ -905,6 +905,20 @@ impl<'a> Parser<'a> {
             kind: ExprKind::List(items),
             span: start..self.pos,
         })
+    }
+
+    /// An element of `a, b, c`: `-1` there is a negative number, as PowerShell's tokenizer
+    /// reads it.
+    fn comma_item(&mut self) -> Result<Expr> {
+        let negative_number = self.peek().is_some_and(is_dash)
+            && self
+                .peek_at(1)
+                .is_some_and(|d| d.is_ascii_digit() || d == '.');
+        if negative_number {
+            self.negation()
+        } else {
+            self.unary()
+        }
     }
 
     /// `-join x`, `-split x`, `[type]x`, and what binds tighter.

@@ -477,3 +477,18 @@ fn variables_of_the_line_and_of_the_session() {
     fails("$StartDate.AddDays(1)", "not defined here");
     fails("Get-Date -Date $home", "automatic variable");
 }
+
+#[test]
+fn overflow_is_an_answer_or_an_error_never_a_crash() {
+    // Fuzzing found these panicking; .NET's answers or errors.
+    fails("New-TimeSpan -Days 1e10", "TimeSpan overflowed");
+    fails("[timespan]::FromDays(1e10)", "TimeSpan overflowed");
+    fails("(Get-Date).AddDays(1e8)", "outside the range of dates");
+    gives("[long]::MinValue / -1", "9.22337203685478E+18");
+    gives("[long]::MinValue % -1", "0");
+    gives("[int]::MaxValue + 1", "2147483648");
+    fails("'abc'.PadLeft(1e9)", "at most 1,000,000");
+    // After a comma, -1 is a negative number.
+    gives("(1, -1)[1]", "-1");
+    gives("('a b c' -split ' ', 2)[1]", "b c");
+}

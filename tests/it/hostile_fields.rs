@@ -176,3 +176,55 @@ fn html_and_markdown_reports_carry_payloads_as_text() {
         "{html}"
     );
 }
+
+#[test]
+fn byte_totals_near_the_limit_do_not_overflow() {
+    // Two messages of i64::MAX bytes each, to two recipients: sums saturate, never wrap to a
+    // negative total or panic.
+    let big = i64::MAX.to_string();
+    let rows: Vec<String> = ["<a@x.com>", "<b@x.com>"]
+        .iter()
+        .flat_map(|id| {
+            ["RECEIVE", "DELIVER"].map(|event| {
+                row(&[
+                    (Field::EventId, event),
+                    (
+                        Field::Source,
+                        if event == "RECEIVE" {
+                            "SMTP"
+                        } else {
+                            "STOREDRIVER"
+                        },
+                    ),
+                    (Field::MessageId, id),
+                    (Field::Sender, "a@x.com"),
+                    (Field::Recipients, "b@contoso.com;c@contoso.com"),
+                    (Field::TotalBytes, &big),
+                ])
+            })
+        })
+        .collect();
+    let d = Dir::new();
+    d.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        format!("{}{}\r\n", header_2016(), rows.join("\r\n")),
+    );
+    let out = crate::util::msgtrack(Args::default().args([
+        "report",
+        "summary",
+        d.path().to_str().expect("a path"),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("-9223372036854775"),
+        "a total wrapped negative: {text}"
+    );
+}

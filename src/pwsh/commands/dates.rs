@@ -241,9 +241,13 @@ pub fn new_timespan(engine: &mut dyn Scope, c: &Command) -> EvalResult<Vec<Value
             let span = span.clone();
             let v = engine.expr(e)?;
             let n = ops::to_number(&v)
-                .map_err(|m| EvalError::new(m, span))?
-                .to_f64() as i64;
-            ticks += n * unit;
+                .map_err(|m| EvalError::new(m.clone(), span.clone()))?
+                .to_f64()
+                .trunc();
+            let part = TimeSpan::from_ticks_f64(n * unit as f64)
+                .and_then(|p| TimeSpan(ticks).checked_add(p))
+                .map_err(|m| EvalError::new(m, span))?;
+            ticks = part.0;
         }
     }
     Ok(vec![Value::TimeSpan(TimeSpan(ticks))])

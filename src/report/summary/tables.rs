@@ -19,7 +19,7 @@ pub(super) fn add2<'a>(
 ) {
     let e = map.entry(key).or_default();
     e.0 += count;
-    e.1 += bytes;
+    e.1 = e.1.saturating_add(bytes);
 }
 
 pub(super) fn ranked(

@@ -21,7 +21,7 @@ pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
     let mut domains: BTreeMap<&str, u64> = BTreeMap::new();
     for m in messages.iter().filter(|m| m.received_ms.is_some()) {
         let k = v.received_k(m);
-        let b = m.bytes * k as i64;
+        let b = m.bytes.saturating_mul(k as i64);
         let who = if m.sender.is_empty() { "<>" } else { &m.sender };
         let c = match rule {
             CountRule::PerMessage => 1,
@@ -39,7 +39,12 @@ pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
                 CountRule::PerMessage => 1,
                 CountRule::PerRecipient => *n,
             };
-            add2(&mut recipient_domains, d, c, m.bytes * c as i64);
+            add2(
+                &mut recipient_domains,
+                d,
+                c,
+                m.bytes.saturating_mul(c as i64),
+            );
         }
     }
     let top_rule = |what: &str| {

@@ -26,7 +26,7 @@ pub(super) fn volume(v: &View<'_>, book: &QueryBook) -> (Table, Table) {
         let k = v.received_k(m);
         let q = per_quarter.entry(t.div_euclid(QUARTER_MS)).or_default();
         q.0 += k;
-        q.1 += m.bytes * k as i64;
+        q.1 = q.1.saturating_add(m.bytes.saturating_mul(k as i64));
     }
     for (quarter, (k, b)) in per_quarter {
         let Some(t) = DateTime::<Utc>::from_timestamp_millis(quarter * QUARTER_MS) else {
@@ -38,10 +38,10 @@ pub(super) fn volume(v: &View<'_>, book: &QueryBook) -> (Table, Table) {
             .entry(format!("{day} {:02}:00", local.hour()))
             .or_default();
         h.0 += k;
-        h.1 += b;
+        h.1 = h.1.saturating_add(b);
         let d = per_day.entry(day).or_default();
         d.0 += k;
-        d.1 += b;
+        d.1 = d.1.saturating_add(b);
     }
     let vol_rule = format!(
         "{} received, by the time of the message's first RECEIVE or SUBMIT ({}); bytes = the message size{}",
