@@ -42,6 +42,8 @@ pub enum DiagnosticKind {
     NotATrackingLog,
     /// The file could not be opened or mapped.
     Io,
+    /// The file shrank (was replaced or truncated) while it was read.
+    ChangedWhileRead,
 }
 
 /// One message about the input.

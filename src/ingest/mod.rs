@@ -19,6 +19,7 @@ mod columns;
 mod decode;
 pub(crate) mod diagnostics;
 pub(crate) mod discover;
+mod guard;
 mod plan;
 mod prefetch;
 pub(crate) mod prefilter;

@@ -39,15 +39,25 @@ pub struct HeaderInfo {
 
 /// Bytes of a file: memory-mapped, or empty for a zero-length file (which cannot be mapped).
 pub(crate) enum FileBytes {
-    Mapped(Mmap),
+    /// The map, guarded against the file shrinking under it (see [`super::guard`]). The
+    /// guard is declared first so it is dropped before the map is unmapped.
+    Mapped(super::guard::Guard, Mmap),
     Empty,
 }
 
 impl FileBytes {
     pub(crate) fn bytes(&self) -> &[u8] {
         match self {
-            FileBytes::Mapped(m) => m,
+            FileBytes::Mapped(_, m) => m,
             FileBytes::Empty => &[],
+        }
+    }
+
+    /// True when the file shrank while it was read (pages past its new end read as zeros).
+    pub(crate) fn changed(&self) -> bool {
+        match self {
+            FileBytes::Mapped(g, _) => g.changed(),
+            FileBytes::Empty => false,
         }
     }
 
@@ -55,7 +65,7 @@ impl FileBytes {
     /// does not count as this process's memory.
     pub(crate) fn release(&self, range: Range<usize>) {
         #[cfg(unix)]
-        if let FileBytes::Mapped(m) = self {
+        if let FileBytes::Mapped(_, m) = self {
             const PAGE: usize = 4096;
             let start = range.start.div_ceil(PAGE) * PAGE;
             let end = range.end / PAGE * PAGE;
@@ -123,10 +133,11 @@ pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Di
         FileBytes::Empty
     } else {
         // SAFETY: the map is read-only. Exchange appends to live logs (never rewrites), which
-        // does not invalidate the mapped prefix; a file truncated under us is the user's copy
-        // being changed mid-read, which the OS reports as SIGBUS like any mmap reader.
+        // does not invalidate the mapped prefix; a file truncated under us (a copy replaced
+        // mid-read) would raise SIGBUS, which the guard turns into zero pages and a report.
         let map = unsafe { Mmap::map(&handle) }
             .map_err(|e| refuse(DiagnosticKind::Io, format!("cannot memory-map: {e}")))?;
+        let guard = super::guard::Guard::register(map.as_ptr(), map.len());
         // Ask the kernel to read the whole file ahead now, in large sequential requests,
         // instead of page by page as the decoder touches it (cold caches read 2-3x faster).
         // Advice is only a hint: a refusal changes nothing.
@@ -135,7 +146,7 @@ pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Di
             let _ = map.advise(memmap2::Advice::Sequential);
             let _ = map.advise(memmap2::Advice::WillNeed);
         }
-        FileBytes::Mapped(map)
+        FileBytes::Mapped(guard, map)
     };
     let all = bytes.bytes();
     let body_start = if all.starts_with(BOM) { BOM.len() } else { 0 };

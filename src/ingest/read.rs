@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::columns::CategoryBuilder;
 use super::decode::{ChunkOutput, ChunkSpec, decode_chunk};
-use super::diagnostics::{Diagnostic, DiagnosticSink};
+use super::diagnostics::{Diagnostic, DiagnosticKind, DiagnosticSink, Severity};
 use super::discover::{DiscoverError, LogFile, discover};
 use super::plan::{FilePlan, HeaderInfo, ServerSource, plan_file};
 use super::prefetch::Prefetcher;
@@ -315,10 +315,25 @@ impl FileJob<'_> {
         let outputs = self.decode_file(&plan)?;
         let (report, frames, sink) =
             assemble_file(&plan, outputs, self.options.columns, self.decode_columns)?;
+        let mut notes = plan.notes.clone();
+        if plan.bytes.changed() {
+            let now = std::fs::metadata(&plan.file.path).map_or(0, |m| m.len());
+            notes.push(Diagnostic {
+                file: plan.path.clone(),
+                line: None,
+                severity: Severity::Error,
+                kind: DiagnosticKind::ChangedWhileRead,
+                message: format!(
+                    "the file changed while it was read (it was {} bytes, it is now {now}): the {} rows before the change are kept; run again to read it as it is now",
+                    plan.bytes.bytes().len(),
+                    report.rows
+                ),
+            });
+        }
         Ok(FileResult::Read(Box::new(ReadFile {
             report,
             frames,
-            notes: plan.notes.clone(),
+            notes,
             sink,
         })))
     }

@@ -3,6 +3,7 @@
 mod util;
 
 mod architecture;
+mod changing_files;
 mod cli;
 mod discovery;
 mod edge_cases;
