@@ -18,6 +18,29 @@ pub struct LogFile {
     pub name: Option<LogName>,
     /// The user named this file (rather than a folder holding it).
     pub explicit: bool,
+    /// Why this entry cannot be read (an unreadable folder, a symlink loop, a FIFO or device
+    /// named like a log): the reader reports it as a refused file and goes on with the rest.
+    pub problem: Option<String>,
+}
+
+impl LogFile {
+    fn readable(path: PathBuf, name: Option<LogName>, explicit: bool) -> LogFile {
+        LogFile {
+            path,
+            name,
+            explicit,
+            problem: None,
+        }
+    }
+
+    fn unreadable(path: PathBuf, problem: String) -> LogFile {
+        LogFile {
+            path,
+            name: None,
+            explicit: false,
+            problem: Some(problem),
+        }
+    }
 }
 
 /// Why discovery failed.
@@ -25,15 +48,40 @@ pub struct LogFile {
 pub enum DiscoverError {
     #[error("{path}: no such file or folder")]
     NotFound { path: PathBuf },
-    #[error("{path}: cannot read this folder: {source}")]
-    Walk {
-        path: PathBuf,
-        #[source]
-        source: walkdir::Error,
-    },
 }
 
-/// Finds the tracking logs under `paths` (files and folders), in reading order.
+/// What kind of file system entry this is, for a message (`a FIFO`, `a device`).
+fn kind_of(file_type: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The log name of a file name, read through U+FFFD when the name is not UTF-8 (such a
+/// file is read, and its path shown lossily).
+fn log_name(file_name: &std::ffi::OsStr) -> Option<LogName> {
+    LogName::parse(&file_name.to_string_lossy())
+}
+
+/// Finds the tracking logs under `paths` (files and folders), in reading order. Only a path
+/// that does not exist is an error; a folder that cannot be read, a symlink loop, or a FIFO or
+/// device named like a log becomes an entry with its `problem`, reported by the reader while
+/// everything else is read.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<LogFile>, DiscoverError> {
     let mut files = Vec::new();
     for path in paths {
@@ -41,32 +89,52 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<LogFile>, DiscoverError> {
             std::fs::metadata(path).map_err(|_| DiscoverError::NotFound { path: path.clone() })?;
         if meta.is_dir() {
             for entry in walkdir::WalkDir::new(path).follow_links(true) {
-                let entry = entry.map_err(|source| DiscoverError::Walk {
-                    path: path.clone(),
-                    source,
-                })?;
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let name = entry.file_name().to_str().and_then(LogName::parse);
-                if name.is_some() {
-                    files.push(LogFile {
-                        path: entry.into_path(),
-                        name,
-                        explicit: false,
-                    });
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(e) => {
+                        let at = e.path().map_or_else(|| path.clone(), Path::to_path_buf);
+                        let why = if e.loop_ancestor().is_some() {
+                            "a symbolic link loop; not followed".to_string()
+                        } else {
+                            format!(
+                                "cannot be read ({}); skipped",
+                                e.io_error()
+                                    .map_or_else(|| e.to_string(), |io| io.to_string())
+                            )
+                        };
+                        files.push(LogFile::unreadable(at, why));
+                        continue;
+                    }
+                };
+                let name = log_name(entry.file_name());
+                // A name that is not UTF-8 but starts like a log is read (unordered by date).
+                let odd_log_name = entry.file_name().to_str().is_none()
+                    && entry
+                        .file_name()
+                        .to_string_lossy()
+                        .to_ascii_uppercase()
+                        .starts_with("MSGTRK");
+                if entry.file_type().is_file() {
+                    if name.is_some() || odd_log_name {
+                        files.push(LogFile::readable(entry.into_path(), name, false));
+                    }
+                } else if name.is_some() && !entry.file_type().is_dir() {
+                    let kind = kind_of(entry.file_type());
+                    files.push(LogFile::unreadable(
+                        entry.into_path(),
+                        format!("named like a tracking log but is {kind}; not read"),
+                    ));
                 }
             }
+        } else if meta.is_file() {
+            let name = path.file_name().and_then(log_name);
+            files.push(LogFile::readable(path.clone(), name, true));
         } else {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .and_then(LogName::parse);
-            files.push(LogFile {
-                path: path.clone(),
-                name,
-                explicit: true,
-            });
+            // A FIFO would block the read forever and /dev/zero never ends.
+            files.push(LogFile::unreadable(
+                path.clone(),
+                format!("is {}, not a log file; not read", kind_of(meta.file_type())),
+            ));
         }
     }
     let mut seen = HashSet::new();

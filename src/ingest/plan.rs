@@ -123,6 +123,9 @@ pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Di
         kind,
         message,
     };
+    if let Some(problem) = &file.problem {
+        return Err(refuse(DiagnosticKind::Io, problem.clone()));
+    }
     let handle = std::fs::File::open(&file.path)
         .map_err(|e| refuse(DiagnosticKind::Io, format!("cannot open: {e}")))?;
     let len = handle

@@ -105,6 +105,10 @@ fn read_ahead(shared: &Shared) {
 
 /// Asks the kernel to read a whole file into the page cache, without waiting for it.
 fn advise_will_need(path: &std::path::Path) {
+    // Only regular files: opening a FIFO would block.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return;
+    }
     let Ok(file) = std::fs::File::open(path) else {
         return;
     };

@@ -9,6 +9,7 @@
 use regex::bytes::Regex;
 
 use crate::format::Field;
+use crate::format::fold::{contains_ignore_case, eq_ignore_case, fold, fold_char};
 
 /// How one field is tested. All comparisons ignore case, as the cmdlet does.
 #[derive(Debug, Clone)]
@@ -52,9 +53,9 @@ impl RowFilter {
             .map(|c| CompiledCondition {
                 field: c.field,
                 test: match &c.test {
-                    FieldTest::EqualsAny(v) => Test::EqualsAny(lower_all(v)),
-                    FieldTest::AnyMemberEqualsAny(v) => Test::AnyMemberEqualsAny(lower_all(v)),
-                    FieldTest::Contains(s) => Test::Contains(s.to_lowercase()),
+                    FieldTest::EqualsAny(v) => Test::EqualsAny(fold_all(v)),
+                    FieldTest::AnyMemberEqualsAny(v) => Test::AnyMemberEqualsAny(fold_all(v)),
+                    FieldTest::Contains(s) => Test::Contains(fold(s)),
                 },
             })
             .collect();
@@ -68,8 +69,45 @@ impl RowFilter {
     }
 }
 
-fn lower_all(values: &[String]) -> Vec<String> {
-    values.iter().map(|v| v.to_lowercase()).collect()
+fn fold_all(values: &[String]) -> Vec<String> {
+    values.iter().map(|v| fold(v)).collect()
+}
+
+/// Longest total needle the line check is built for; longer values skip it (the field check
+/// alone stays linear in the line, where a pattern of thousands of classes would not).
+const LINE_PATTERN_MAX: usize = 256;
+
+/// Every character that [`fold_char`] maps to the same character as `c`, as a regex class:
+/// the line check then accepts exactly what the field check accepts (`ı` for `I`, `ſ` for `S`,
+/// `ς` for `σ`), never less.
+fn fold_class(c: char) -> String {
+    static INVERSE: std::sync::OnceLock<std::collections::HashMap<char, Vec<char>>> =
+        std::sync::OnceLock::new();
+    let inverse = INVERSE.get_or_init(|| {
+        let mut m: std::collections::HashMap<char, Vec<char>> = std::collections::HashMap::new();
+        // Every cased character lies below U+1F000.
+        for x in (0..0x1F000u32).filter_map(char::from_u32) {
+            let f = fold_char(x);
+            if f != x || x.is_alphabetic() {
+                m.entry(f).or_default().push(x);
+            }
+        }
+        m
+    });
+    let f = fold_char(c);
+    let mut members: Vec<char> = inverse.get(&f).cloned().unwrap_or_default();
+    if !members.contains(&c) {
+        members.push(c);
+    }
+    if members.len() == 1 {
+        return regex::escape(&c.to_string());
+    }
+    let inner: String = members
+        .iter()
+        .map(|m| regex::escape(&m.to_string()))
+        .collect::<Vec<_>>()
+        .join("|");
+    format!("(?:{inner})")
 }
 
 /// A case-insensitive regex that every line holding a match must contain, when the values
@@ -86,11 +124,17 @@ fn line_pattern(condition: &FieldCondition) -> Option<Regex> {
             || v.contains(['"', '\r', '\n', '\\'])
             || (condition.field.is_list() && v.contains(['\'', ';']))
     };
-    if values.is_empty() || values.iter().any(|v| changed_by_quoting(v)) {
+    if values.is_empty()
+        || values.iter().any(|v| changed_by_quoting(v))
+        || values.iter().map(|v| v.chars().count()).sum::<usize>() > LINE_PATTERN_MAX
+    {
         return None;
     }
-    let alternatives: Vec<String> = values.iter().map(|v| regex::escape(v)).collect();
-    Regex::new(&format!("(?i){}", alternatives.join("|"))).ok()
+    let alternatives: Vec<String> = values
+        .iter()
+        .map(|v| v.chars().map(fold_class).collect::<String>())
+        .collect();
+    Regex::new(&alternatives.join("|")).ok()
 }
 
 enum Test {
@@ -110,14 +154,6 @@ pub struct CompiledFilter {
     end_ms: Option<i64>,
     conditions: Vec<CompiledCondition>,
     line_patterns: Vec<Regex>,
-}
-
-fn eq_ignore_case(text: &str, lowered: &str) -> bool {
-    if text.is_ascii() && lowered.is_ascii() {
-        text.eq_ignore_ascii_case(lowered)
-    } else {
-        text.to_lowercase() == lowered
-    }
 }
 
 impl CompiledFilter {
@@ -142,22 +178,54 @@ impl CompiledFilter {
         &self,
         mut field_text: impl FnMut(Field) -> Option<std::borrow::Cow<'a, str>>,
     ) -> bool {
+        self.fields_match_values(|f| field_text(f).map(FieldValue::Text))
+    }
+
+    /// [`Self::fields_match`] over values already split: a list field may be given as its
+    /// members (the frame's lists), so they are never re-joined and re-split.
+    pub fn fields_match_values<'a>(
+        &self,
+        mut field_value: impl FnMut(Field) -> Option<FieldValue<'a>>,
+    ) -> bool {
         self.conditions.iter().all(|c| {
-            let Some(text) = field_text(c.field) else {
+            let Some(value) = field_value(c.field) else {
                 return false;
             };
-            match &c.test {
-                Test::EqualsAny(values) => values.iter().any(|v| eq_ignore_case(&text, v)),
-                Test::Contains(needle) => text.to_lowercase().contains(needle.as_str()),
-                Test::AnyMemberEqualsAny(values) => {
+            match (&c.test, value) {
+                (Test::AnyMemberEqualsAny(values), FieldValue::Members(members)) => members
+                    .iter()
+                    .any(|m| values.iter().any(|v| eq_ignore_case(m, v))),
+                (Test::AnyMemberEqualsAny(values), FieldValue::Text(text)) => {
                     let mut members = Vec::new();
                     crate::format::list::split_members(&text, &mut members);
                     members
                         .iter()
                         .any(|m| values.iter().any(|v| eq_ignore_case(m, v)))
                 }
+                (Test::EqualsAny(values), value) => {
+                    let text = value.text();
+                    values.iter().any(|v| eq_ignore_case(&text, v))
+                }
+                (Test::Contains(needle), value) => contains_ignore_case(&value.text(), needle),
             }
         })
+    }
+}
+
+/// A field's value for [`CompiledFilter::fields_match_values`].
+pub enum FieldValue<'a> {
+    /// The unquoted text, as in the file.
+    Text(std::borrow::Cow<'a, str>),
+    /// A list field's members.
+    Members(Vec<String>),
+}
+
+impl FieldValue<'_> {
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            FieldValue::Text(t) => std::borrow::Cow::Borrowed(t),
+            FieldValue::Members(m) => std::borrow::Cow::Owned(m.join(";")),
+        }
     }
 }
 

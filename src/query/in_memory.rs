@@ -16,9 +16,9 @@ use super::cmdlet::{self, Plan};
 use super::rows::{RowSource, as_row};
 use super::session::Session;
 use crate::directory::Snapshot;
-use crate::format::encode::join_members;
 use crate::format::{Field, FieldKind};
 use crate::frame::access::{StringListView, text_column, timestamps_ms};
+use crate::ingest::prefilter::FieldValue;
 use crate::pwsh::ast::{Command, Element, Span, Statement};
 use crate::pwsh::commands::canonical;
 use crate::pwsh::culture::Culture;
@@ -200,15 +200,14 @@ fn filter_rows(df: &DataFrame, plan: &Plan) -> PolarsResult<Vec<bool>> {
                 *flag = false;
                 continue;
             }
-            *flag = filter.fields_match(|field| {
+            *flag = filter.fields_match_values(|field| {
                 let (_, cells) = fields.iter().find(|(f, _)| *f == field)?;
                 Some(match cells {
-                    FieldCells::Text(t) => Cow::Borrowed(t.get(i).unwrap_or("")),
+                    FieldCells::Text(t) => FieldValue::Text(Cow::Borrowed(t.get(i).unwrap_or(""))),
                     FieldCells::List(l) => {
+                        // The members as the reader split them: never re-joined and re-split.
                         l.fill(i, &mut members);
-                        // The raw field as Exchange writes it (members with ; or ' quoted).
-                        let owned: Vec<String> = members.iter().map(|m| m.to_string()).collect();
-                        Cow::Owned(join_members(&owned))
+                        FieldValue::Members(members.iter().map(|m| m.to_string()).collect())
                     }
                 })
             });

@@ -153,6 +153,22 @@ impl<'a> QueryHost<'a> {
         let mut options = ReadOptions::default().with_filter(plan.filter.clone());
         options.columns = columns;
         let ingest = read_paths(self.paths, &options).map_err(|e| read_error(e, &c.span))?;
+        if !ingest.skipped_by_time.is_empty() {
+            // Never silent: say which files the time range left unopened, and why.
+            let names: Vec<String> = ingest
+                .skipped_by_time
+                .iter()
+                .take(3)
+                .map(|p| p.display().to_string())
+                .collect();
+            let more = ingest.skipped_by_time.len().saturating_sub(names.len());
+            self.state.borrow_mut().notes.push(format!(
+                "{} file(s) not opened: their names (…yyyyMMddHH-N.LOG, the hour Exchange wrote them) lie more than an hour outside -Start/-End: {}{}",
+                ingest.skipped_by_time.len(),
+                names.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ));
+        }
         let mut frame = ingest.frame;
         let keep = |frame: &polars::prelude::DataFrame| -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
             use polars::prelude::*;

@@ -511,7 +511,7 @@ pub fn csv(findings: &[ImceaFinding], raw: bool) -> Result<String, csv::Error> {
                 &f.why,
                 &f.dsns.to_string(),
             ]
-            .map(|s| cell(s)),
+            .map(cell),
         )?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;

@@ -37,7 +37,10 @@ fn big_log(dir: &Dir) -> (std::path::PathBuf, u64) {
         (Field::Source, "SMTP"),
         (Field::Sender, "a@x.com"),
         (Field::Recipients, "b@contoso.com"),
-        (Field::MessageSubject, "a subject long enough to make the file span many pages"),
+        (
+            Field::MessageSubject,
+            "a subject long enough to make the file span many pages",
+        ),
     ]);
     let header = header_2016();
     let mut text = header.clone();
@@ -58,18 +61,29 @@ fn a_file_truncated_during_a_read_keeps_its_rows_and_is_named() {
         keep: header_len,
         done: AtomicBool::new(false),
     });
-    let mut options = ReadOptions::default();
     // Small chunks, so most of the file is decoded after the truncation.
-    options.chunk_size = 64 * 1024;
-    options.progress = Some(progress);
+    let options = ReadOptions {
+        chunk_size: 64 * 1024,
+        progress: Some(progress),
+        ..ReadOptions::default()
+    };
     let ingest = read_paths(&[dir.path().to_path_buf()], &options).expect("the read goes on");
     let changed: Vec<_> = ingest
         .diagnostics
         .iter()
         .filter(|d| d.kind == DiagnosticKind::ChangedWhileRead)
         .collect();
-    assert_eq!(changed.len(), 1, "{:#?}", ingest.diagnostics.iter().take(5).collect::<Vec<_>>());
-    assert!(changed[0].message.contains("changed while it was read"), "{}", changed[0].message);
+    assert_eq!(
+        changed.len(),
+        1,
+        "{:#?}",
+        ingest.diagnostics.iter().take(5).collect::<Vec<_>>()
+    );
+    assert!(
+        changed[0].message.contains("changed while it was read"),
+        "{}",
+        changed[0].message
+    );
     // The first chunk's rows (at least) were kept.
     assert!(ingest.frame.height() > 0);
     assert!(ingest.frame.height() < 40_000 || changed.len() == 1);

@@ -143,3 +143,71 @@ fn sample_logs_have_three_servers_named_from_their_rows() {
     );
     let _ = PathBuf::new();
 }
+
+/// Names of the refused entries and their messages.
+fn refusals(ingest: &msgtrack::ingest::Ingest) -> Vec<(String, String)> {
+    ingest
+        .files
+        .iter()
+        .filter_map(|f| {
+            f.refused.as_ref().map(|r| {
+                (
+                    f.path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    r.clone(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn odd_entries_get_one_message_each_and_everything_else_is_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new();
+    let good = format!(
+        "{}{}\r\n",
+        header_2016(),
+        row(&[(Field::EventId, "RECEIVE")])
+    );
+    dir.write("EX01/MSGTRK2026112010-1.LOG", &good);
+    // A symlink loop, a FIFO named like a log, and a log whose name is not UTF-8.
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("EX01/loop")).expect("symlink");
+    let fifo = dir.path().join("EX01/MSGTRK2026112011-1.LOG");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).expect("a C path");
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
+    let odd_name = std::ffi::OsStr::from_bytes(b"MSGTRK2026112012-1\xff.LOG");
+    std::fs::write(dir.path().join("EX01").join(odd_name), &good).expect("write");
+
+    let ingest = read(&[dir.path().to_path_buf()]);
+    // The good file and the non-UTF-8-named one are read: two rows.
+    assert_eq!(ingest.frame.height(), 2);
+    let refused = refusals(&ingest);
+    assert!(
+        refused
+            .iter()
+            .any(|(n, why)| n == "MSGTRK2026112011-1.LOG" && why.contains("FIFO")),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|(_, why)| why.contains("symbolic link loop")),
+        "{refused:?}"
+    );
+
+    // Named explicitly, a FIFO or a device is refused at once instead of blocking forever.
+    let ingest = read(&[fifo.clone(), PathBuf::from("/dev/zero")]);
+    let refused = refusals(&ingest);
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(
+        refused
+            .iter()
+            .all(|(_, why)| why.contains("not a log file")),
+        "{refused:?}"
+    );
+}

@@ -8,6 +8,7 @@ mod cli;
 mod discovery;
 mod edge_cases;
 mod field_reports;
+mod filter_agreement;
 mod hostile_fields;
 mod injection;
 mod malformed;
