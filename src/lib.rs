@@ -11,6 +11,7 @@ pub mod escape;
 pub mod format;
 pub mod frame;
 pub mod ingest;
+pub mod invariants;
 pub mod pwsh;
 pub mod query;
 pub mod replay;

@@ -298,37 +298,64 @@ fn server_name(v: &Value) -> String {
     }
 }
 
+/// A host that only knows the session's clock, zone and culture: for evaluating the cmdlet's
+/// parameter values outside a query run (`--since`, `--print-cmdlet`).
+pub(crate) struct Clock(pub(crate) Session);
+
+impl crate::pwsh::eval::Host for Clock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.now
+    }
+    fn zone(&self) -> crate::format::Zone {
+        self.0.zone
+    }
+    fn culture(&self) -> &'static crate::pwsh::culture::Culture {
+        self.0.culture
+    }
+    fn command(
+        &self,
+        _: &mut dyn crate::pwsh::runtime::Scope,
+        _: &Command,
+        _: Vec<Value>,
+    ) -> Option<EvalResult<Vec<Value>>> {
+        None
+    }
+    fn write_file(&self, _: &str, _: &[u8], _: &[u8], _: bool, span: &Span) -> EvalResult<()> {
+        Err(EvalError::new("no files here", span.clone()))
+    }
+    fn display_datetime(&self, t: &datetime::DateTime) -> String {
+        t.invariant_string()
+    }
+    fn note(&self, _: &str) {}
+}
+
+/// The plan of the first Get-MessageTrackingLog in a line (its parameters evaluated in the
+/// session), without reading anything: what `--print-cmdlet` round trips are checked on.
+pub fn plan_of_line(text: &str, session: &Session) -> Result<Plan, crate::pwsh::parse::ParseError> {
+    use crate::pwsh::ast::{Element, Statement};
+    let block = crate::pwsh::parse::parse(text)?;
+    let command = block.statements.iter().find_map(|s| match s {
+        Statement::Pipeline(p) => p.elements.iter().find_map(|e| match e {
+            Element::Command(c) if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog") => Some(c),
+            _ => None,
+        }),
+        _ => None,
+    });
+    let Some(c) = command else {
+        return Err(crate::pwsh::parse::ParseError::new(
+            "no Get-MessageTrackingLog in the line",
+            0..text.len(),
+        ));
+    };
+    let host = Clock(*session);
+    let mut engine = Engine::new(&host);
+    plan(&mut engine, session, c, &[], None).map_err(EvalError::into_parse_error)
+}
+
 /// The instant of a `-Start`-like value given as text on the command line (`--since`):
 /// an expression when it starts like one (`(Get-Date).AddDays(-1)`, `[datetime]::Today`),
 /// else a date in the session's culture.
 pub fn instant_of_text(text: &str, session: &Session) -> Result<i64, String> {
-    struct Clock(Session);
-    impl crate::pwsh::eval::Host for Clock {
-        fn now(&self) -> chrono::DateTime<chrono::Utc> {
-            self.0.now
-        }
-        fn zone(&self) -> crate::format::Zone {
-            self.0.zone
-        }
-        fn culture(&self) -> &'static crate::pwsh::culture::Culture {
-            self.0.culture
-        }
-        fn command(
-            &self,
-            _: &mut dyn crate::pwsh::runtime::Scope,
-            _: &Command,
-            _: Vec<Value>,
-        ) -> Option<EvalResult<Vec<Value>>> {
-            None
-        }
-        fn write_file(&self, _: &str, _: &[u8], _: &[u8], _: bool, span: &Span) -> EvalResult<()> {
-            Err(EvalError::new("no files here", span.clone()))
-        }
-        fn display_datetime(&self, t: &datetime::DateTime) -> String {
-            t.invariant_string()
-        }
-        fn note(&self, _: &str) {}
-    }
     let host = Clock(*session);
     let mut engine = Engine::new(&host);
     let t = text.trim();
@@ -381,33 +408,6 @@ pub fn print(text: &str, session: &Session) -> Result<String, crate::pwsh::parse
     else {
         return Err(crate::pwsh::parse::ParseError::new("no Get-MessageTrackingLog in the line", 0..text.len()));
     };
-    struct Clock(Session);
-    impl crate::pwsh::eval::Host for Clock {
-        fn now(&self) -> chrono::DateTime<chrono::Utc> {
-            self.0.now
-        }
-        fn zone(&self) -> crate::format::Zone {
-            self.0.zone
-        }
-        fn culture(&self) -> &'static crate::pwsh::culture::Culture {
-            self.0.culture
-        }
-        fn command(
-            &self,
-            _: &mut dyn crate::pwsh::runtime::Scope,
-            _: &Command,
-            _: Vec<Value>,
-        ) -> Option<EvalResult<Vec<Value>>> {
-            None
-        }
-        fn write_file(&self, _: &str, _: &[u8], _: &[u8], _: bool, span: &Span) -> EvalResult<()> {
-            Err(EvalError::new("no files here", span.clone()))
-        }
-        fn display_datetime(&self, t: &datetime::DateTime) -> String {
-            t.invariant_string()
-        }
-        fn note(&self, _: &str) {}
-    }
     let host = Clock(*session);
     let mut engine = Engine::new(&host);
     let bound = bind(c, &PARAMS).map_err(EvalError::into_parse_error)?;

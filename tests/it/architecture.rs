@@ -11,7 +11,7 @@ const FLOORS: [&[&str]; 5] = [
     &["frame", "pwsh"],
     &["directory", "ingest"],
     &["synth", "query", "replay"],
-    &["report", "tui"],
+    &["report", "tui", "invariants"],
 ];
 
 fn floor_of(module: &str) -> Option<usize> {

@@ -11,6 +11,7 @@ mod field_reports;
 mod filter_agreement;
 mod hostile_fields;
 mod injection;
+mod invariants;
 mod malformed;
 mod projection;
 mod pwsh_corpus;

@@ -1,0 +1,142 @@
+//! What must hold for any input, checked by the fuzz targets (`fuzz/`, libFuzzer) and by the
+//! proptest smoke in `cargo test` alike, so both test the same promises:
+//!
+//! * [`reader`]: a file of any bytes is read without a panic, the same whatever the chunk size,
+//!   and every data line is a row or a counted bad line.
+//! * [`lists`]: a list field's members survive Exchange's quoting (`join` then `split`).
+//! * [`query_line`]: a line's `--print-cmdlet` form plans the same read as the line.
+//! * [`directory`]: any text given as a directory snapshot loads or is refused, never panics.
+
+use std::path::Path;
+
+use crate::format::encode::join_members;
+use crate::format::list::split_members;
+use crate::ingest::{ReadOptions, read_paths};
+use crate::query::cmdlet::{plan_of_line, print};
+use crate::query::settings::Session;
+
+/// Reads `bytes` as the log file `dir/EX01/MSGTRK2026112010-1.LOG` twice, with whole-file and
+/// with `small_chunk`-byte chunks, and checks the two reads agree and account for every line.
+pub fn reader(dir: &Path, bytes: &[u8], small_chunk: usize) -> Result<(), String> {
+    let folder = dir.join("EX01");
+    std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+    let file = folder.join("MSGTRK2026112010-1.LOG");
+    std::fs::write(&file, bytes).map_err(|e| e.to_string())?;
+    let paths = [dir.to_path_buf()];
+    let whole = read_paths(&paths, &ReadOptions::default()).map_err(|e| e.to_string())?;
+    let small = read_paths(
+        &paths,
+        &ReadOptions {
+            chunk_size: small_chunk.max(1),
+            ..ReadOptions::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    if !whole.frame.equals_missing(&small.frame) {
+        return Err(format!(
+            "chunk size {small_chunk} changed the rows: {} vs {}",
+            whole.frame.height(),
+            small.frame.height()
+        ));
+    }
+    for report in &whole.files {
+        if report.rows + report.bad_lines > report.lines {
+            return Err(format!(
+                "{} rows + {} bad lines > {} lines",
+                report.rows, report.bad_lines, report.lines
+            ));
+        }
+    }
+    let rows: u64 = whole.files.iter().map(|f| f.rows).sum();
+    if rows != whole.frame.height() as u64 {
+        return Err(format!(
+            "reports say {rows} rows, the frame has {}",
+            whole.frame.height()
+        ));
+    }
+    Ok(())
+}
+
+/// Members joined as Exchange writes a list field, then split again, are the members.
+pub fn lists(members: &[String]) -> Result<(), String> {
+    // Exchange never writes an empty list as one empty member.
+    if members.len() == 1 && members[0].is_empty() {
+        return Ok(());
+    }
+    let joined = join_members(members);
+    let mut back = Vec::new();
+    split_members(&joined, &mut back);
+    let back: Vec<String> = back.into_iter().map(|m| m.into_owned()).collect();
+    if back == members || (members.is_empty() && back.iter().all(String::is_empty)) {
+        Ok(())
+    } else {
+        Err(format!("{members:?} → {joined:?} → {back:?}"))
+    }
+}
+
+/// When a line plans a read, its printed shell form plans the same read.
+pub fn query_line(text: &str, session: &Session) -> Result<(), String> {
+    let Ok(first) = plan_of_line(text, session) else {
+        return Ok(());
+    };
+    let printed = print(text, session)
+        .map_err(|e| format!("{text:?} plans but does not print: {}", e.message))?;
+    let again = plan_of_line(&printed, session).map_err(|e| {
+        format!(
+            "{text:?} printed as {printed:?}, which does not plan: {}",
+            e.message
+        )
+    })?;
+    let key = |p: &crate::query::cmdlet::Plan| {
+        format!("{:?} {:?} {:?}", p.filter, p.servers, p.result_size)
+    };
+    if key(&first) == key(&again) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{text:?} and its printed form {printed:?} plan differently:\n{}\n{}",
+            key(&first),
+            key(&again)
+        ))
+    }
+}
+
+/// Any text loads as a snapshot or is refused with a position.
+pub fn directory(text: &str) -> Result<(), String> {
+    let _ = crate::directory::Snapshot::from_json(text);
+    let _ = crate::directory::opath::parse(text);
+    Ok(())
+}
+
+/// Any line evaluates or fails with an error, never a panic: the PowerShell engine alone,
+/// over a host with the session's clock and nothing else (no logs, no files written), and the
+/// TUI's in-memory filter over a small frame.
+pub fn evaluate(text: &str, session: &Session) -> Result<(), String> {
+    let Ok(block) = crate::pwsh::parse::parse(text) else {
+        return Ok(());
+    };
+    let host = crate::query::cmdlet::Clock(*session);
+    let mut engine = crate::pwsh::eval::Engine::new(&host);
+    let _ = engine.run(&block);
+    let frame = small_frame();
+    let _ = crate::query::in_memory::select_rows(frame, text, *session, None);
+    Ok(())
+}
+
+/// Three rows of a hand-made log, read once.
+fn small_frame() -> &'static polars::prelude::DataFrame {
+    static FRAME: std::sync::OnceLock<polars::prelude::DataFrame> = std::sync::OnceLock::new();
+    FRAME.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("msgtrack-invariants-{}", std::process::id()));
+        let text = "#Fields: date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,event-id,internal-message-id,message-id,network-message-id,recipient-address,recipient-status,total-bytes,recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,message-info,directionality,tenant-id,original-client-ip,original-server-ip,custom-data,transport-traffic-type,log-id,schema-version\r\n\
+2026-11-20T10:00:00.000Z,,EX01,,EX01,,,SMTP,RECEIVE,1,<a@x>,,b@y.com;'c;d@y.com',,100,2,,,Hello,a@x.com,a@x.com,,Originating,,,,S:K=V,Email,,15.02\r\n\
+2026-11-20T10:00:01.000Z,,EX01,,EX01,,,STOREDRIVER,DELIVER,1,<a@x>,,b@y.com,,100,1,,,Hello,a@x.com,a@x.com,2026-11-20T09:59:59.000Z;SRV=EX01:TOTAL=1,Originating,,,,,Email,,15.02\r\n\
+2026-11-20T10:00:02.000Z,,EX01,,EX01,,,ROUTING,FAIL,2,<b@x>,,IMCEAEX-_o=X_cn=Y@x.com,550 5.1.1 RESOLVER.ADR.ExRecipNotFound,5,1,,,Re: x,b@x.com,b@x.com,,Originating,,,,,Email,,15.02\r\n";
+        let folder = dir.join("EX01");
+        let _ = std::fs::create_dir_all(&folder);
+        let _ = std::fs::write(folder.join("MSGTRK2026112010-1.LOG"), text);
+        read_paths(&[dir], &ReadOptions::default())
+            .map(|i| i.frame)
+            .unwrap_or_default()
+    })
+}

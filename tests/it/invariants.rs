@@ -1,0 +1,97 @@
+//! The fuzz targets' invariants (`msgtrack::invariants`, run for millions of executions by
+//! `fuzz/`) as a stable-Rust proptest smoke, so `cargo test` checks the same promises.
+
+use proptest::prelude::*;
+
+use msgtrack::invariants;
+use msgtrack::query::settings::Session;
+
+use crate::util::{Dir, header_2016};
+
+fn session() -> Session {
+    Session {
+        now: chrono::DateTime::parse_from_rfc3339("2026-11-21T00:00:00Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .expect("a time"),
+        zone: msgtrack::format::Zone::parse("Europe/Berlin").expect("a zone"),
+        culture: msgtrack::pwsh::culture::Culture::find("en-US").expect("en-US"),
+        csv_raw: false,
+    }
+}
+
+/// A field value with the characters that trouble CSV and list parsing.
+fn field() -> impl Strategy<Value = String> {
+    "[a-z@.;,'\" \r\n\u{0}é分-]{0,10}"
+}
+
+/// Log-like bytes: a header, rows of 30 fields with awkward values, then damage (a cut, a
+/// stray byte).
+fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
+    (
+        proptest::collection::vec(proptest::collection::vec(field(), 28..32), 0..6),
+        any::<bool>(),
+        0usize..400,
+        any::<u8>(),
+    )
+        .prop_map(|(rows, header, cut, byte)| {
+            let mut text = if header { header_2016() } else { String::new() };
+            for fields in rows {
+                let cells: Vec<String> = fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| match i {
+                        0 => "2026-11-20T10:00:00.000Z".to_string(),
+                        8 => "RECEIVE".to_string(),
+                        _ if f.contains([',', '"']) => format!("\"{}\"", f.replace('"', "\"\"")),
+                        _ => f.clone(),
+                    })
+                    .collect();
+                text.push_str(&cells.join(","));
+                text.push_str("\r\n");
+            }
+            let mut bytes = text.into_bytes();
+            if cut < bytes.len() && cut % 3 == 0 {
+                bytes.truncate(cut);
+            }
+            if cut < bytes.len() && cut % 5 == 0 {
+                bytes[cut] = byte;
+            }
+            bytes
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn the_reader_is_the_same_whatever_the_chunk_size(bytes in log_bytes(), chunk in 1usize..300) {
+        let dir = Dir::new();
+        prop_assert!(invariants::reader(dir.path(), &bytes, chunk).is_ok(), "{:?}", invariants::reader(dir.path(), &bytes, chunk));
+    }
+
+    #[test]
+    fn list_members_survive_exchanges_quoting(members in proptest::collection::vec("[a-z;' ]{0,6}", 0..5)) {
+        prop_assert_eq!(invariants::lists(&members), Ok(()));
+    }
+
+    #[test]
+    fn a_printed_cmdlet_plans_the_same_read(
+        sender in "[a-zA-Z0-9@.'$`\"; ]{1,12}",
+        events in proptest::collection::vec(prop_oneof!["FAIL", "DELIVER", "receive", "SEND"], 1..3),
+        hours in 0i64..2000,
+        size in prop_oneof![Just("Unlimited".to_string()), (1u32..5000).prop_map(|n| n.to_string())],
+    ) {
+        let quoted = sender.replace('\'', "''");
+        let line = format!(
+            "Get-MessageTrackingLog -Sender '{quoted}' -EventId {} -Start (Get-Date).AddHours(-{hours}) -ResultSize {size} | Where {{$_.TotalBytes -gt 1KB}}",
+            events.join(",")
+        );
+        prop_assert_eq!(invariants::query_line(&line, &session()), Ok(()));
+        prop_assert_eq!(invariants::evaluate(&line, &session()), Ok(()));
+    }
+
+    #[test]
+    fn any_text_is_a_snapshot_or_refused(text in ".{0,40}") {
+        prop_assert_eq!(invariants::directory(&text), Ok(()));
+    }
+}
