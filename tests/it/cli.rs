@@ -94,3 +94,60 @@ fn a_missing_path_exits_2_with_the_path_named() {
         "msgtrack: error: /no/such/logs: no such file or folder"
     );
 }
+
+/// Every file under `dir`: its path, length and modification time.
+fn tree_state(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir") {
+            let p = e.expect("entry").path();
+            let m = std::fs::symlink_metadata(&p).expect("metadata");
+            if m.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push((p, m.len(), m.modified().expect("mtime")));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn no_command_changes_anything_under_the_log_folders() {
+    // A copy of the sample day; every command runs over it from another working folder.
+    let logs = crate::util::Dir::new();
+    let src = crate::util::sample_logs_dir();
+    for server in ["EX01", "EX02", "EDGE01"] {
+        let to = logs.path().join(server);
+        std::fs::create_dir_all(&to).expect("mkdir");
+        for e in std::fs::read_dir(src.join(server)).expect("read") {
+            let p = e.expect("entry").path();
+            std::fs::copy(&p, to.join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    std::fs::copy(src.join("directory.json"), logs.path().join("directory.json")).expect("copy");
+    let before = tree_state(logs.path());
+    let work = crate::util::Dir::new();
+    let dir = logs.path().to_str().expect("a path");
+    let snapshot = logs.path().join("directory.json");
+    let snapshot = snapshot.to_str().expect("a path");
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["ingest", dir, "--stats"],
+        vec!["query", "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv out.csv", dir],
+        vec!["query", "Get-MessageTrackingLog -EventId FAIL", dir, "--format", "parquet", "--out", "x.parquet"],
+        vec!["trail", dir, "--subject", "Contract draft v3"],
+        vec!["explain", dir, "--subject", "Company update", "--directory", snapshot],
+        vec!["report", "summary", dir, "--format", "html", "--out", "r.html"],
+        vec!["report", "imcea", dir, "--directory", snapshot],
+    ];
+    for args in runs {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+            .args(&args)
+            .current_dir(work.path())
+            .output()
+            .expect("runs");
+        assert!(out.status.code().is_some(), "{args:?} was killed");
+    }
+    assert_eq!(tree_state(logs.path()), before, "a command changed the log folder");
+}
