@@ -16,5 +16,6 @@ pub mod pwsh;
 pub mod query;
 pub mod replay;
 pub mod report;
+pub mod store;
 pub mod synth;
 pub mod tui;

@@ -10,6 +10,7 @@ macro_rules! say {
 }
 
 mod generate;
+mod index;
 mod ingest;
 mod message;
 mod progress;
@@ -58,6 +59,8 @@ pub struct Opts {
 pub enum Command {
     /// Read tracking logs and report what was read: rows, time range, events, bad lines.
     Ingest(ingest::IngestArgs),
+    /// Convert logs into a store (Parquet by server and day): parse once, query in milliseconds.
+    Index(index::IndexArgs),
     /// Answer a Get-MessageTrackingLog pipeline, as pasted from the Exchange shell.
     Query(query::QueryArgs),
     /// One message's journey across servers: every hop, latency, HA events, DSNs.
@@ -118,6 +121,7 @@ pub fn run() -> ExitCode {
         Command::Explain(args) => message::run_explain(args),
         Command::Queries(args) => queries::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Index(args) => index::run(args),
         Command::Report(args) => report::run(args),
     };
     match result {

@@ -284,7 +284,11 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
         format!(
             "{} rows from {} files ({:.1} MB){}.",
             scan.rows,
-            scan.files.len(),
+            scan.files
+                .iter()
+                .map(|f| &f.path)
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
             scan.bytes as f64 / 1e6,
             match (&args.common.since, &args.common.until) {
                 (None, None) => String::new(),

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::format::names::{LogName, LogPrefix};
+use crate::store::manifest::Manifest;
 
 /// A file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +22,26 @@ pub struct LogFile {
     /// Why this entry cannot be read (an unreadable folder, a symlink loop, a FIFO or device
     /// named like a log): the reader reports it as a refused file and goes on with the rest.
     pub problem: Option<String>,
+    /// A Parquet part of a store (see [`crate::store`]), with its source log file.
+    pub part: Option<StorePart>,
+}
+
+/// What a store's manifest says of one of its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorePart {
+    /// The log file its rows came from (as given to `msgtrack index`).
+    pub source: PathBuf,
+    /// The source's first line in this part (a grown file's tail starts further down).
+    pub first_line: u64,
+    /// Its server.
+    pub server: String,
+    /// The source file's size when converted.
+    pub source_bytes: u64,
+    /// Its rows.
+    pub rows: u64,
+    /// Its earliest and latest Timestamp (ms).
+    pub first_ms: i64,
+    pub last_ms: i64,
 }
 
 impl LogFile {
@@ -30,6 +51,7 @@ impl LogFile {
             name,
             explicit,
             problem: None,
+            part: None,
         }
     }
 
@@ -39,6 +61,7 @@ impl LogFile {
             name: None,
             explicit: false,
             problem: Some(problem),
+            part: None,
         }
     }
 }
@@ -88,7 +111,21 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<LogFile>, DiscoverError> {
         let meta =
             std::fs::metadata(path).map_err(|_| DiscoverError::NotFound { path: path.clone() })?;
         if meta.is_dir() {
-            for entry in walkdir::WalkDir::new(path).follow_links(true) {
+            let mut walk = walkdir::WalkDir::new(path).follow_links(true).into_iter();
+            while let Some(entry) = walk.next() {
+                // A store (its manifest) is read through its manifest, not walked.
+                if let Ok(e) = &entry
+                    && e.file_type().is_dir()
+                    && Manifest::is_store(e.path())
+                {
+                    store_parts(e.path(), &mut files);
+                    if e.depth() > 0 {
+                        walk.skip_current_dir();
+                    } else {
+                        break;
+                    }
+                    continue;
+                }
                 let entry = match entry {
                     Ok(entry) => entry,
                     Err(e) => {
@@ -149,15 +186,75 @@ type OrderKey<'a> = (
     Option<LogPrefix>,
     Option<(u32, Option<u8>, u64)>,
     &'a Path,
+    u64,
 );
 
 fn order_key(file: &LogFile) -> OrderKey<'_> {
+    // A store's part sorts where its source log would, so answers keep the logs' order.
+    let path = file
+        .part
+        .as_ref()
+        .map_or(file.path.as_path(), |p| p.source.as_path());
     (
-        file.path.parent(),
+        path.parent(),
         file.name.map(|n| n.prefix),
         file.name.map(|n| (n.date, n.hour, n.instance)),
-        &file.path,
+        path,
+        file.part.as_ref().map_or(0, |p| p.first_line),
     )
+}
+
+/// The parts a store's manifest lists, as files to read (a manifest that cannot be read is
+/// one refused entry).
+fn store_parts(dir: &Path, files: &mut Vec<LogFile>) {
+    let manifest = match Manifest::load(dir) {
+        Ok(m) => m,
+        Err(e) => {
+            files.push(LogFile::unreadable(dir.to_path_buf(), e.to_string()));
+            return;
+        }
+    };
+    for source in &manifest.sources {
+        let source_path = PathBuf::from(&source.path);
+        let name = source_path.file_name().and_then(log_name);
+        for part in &source.parts {
+            let first_line = part
+                .path
+                .rsplit_once('@')
+                .and_then(|(_, rest)| rest.strip_suffix(".parquet"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            files.push(LogFile {
+                path: dir.join(&part.path),
+                name,
+                explicit: false,
+                problem: None,
+                part: Some(StorePart {
+                    source: source_path.clone(),
+                    first_line,
+                    server: source.server.clone(),
+                    source_bytes: source.size,
+                    rows: part.rows,
+                    first_ms: part.first_ms,
+                    last_ms: part.last_ms,
+                }),
+            });
+        }
+    }
+}
+
+/// The bytes of log files `files` stand for: a raw file's size, a store's source file's
+/// size once however many parts it has.
+pub fn log_bytes(files: &[LogFile]) -> u64 {
+    let mut sources = HashSet::new();
+    files
+        .iter()
+        .map(|f| match &f.part {
+            Some(p) if sources.insert(p.source.clone()) => p.source_bytes,
+            Some(_) => 0,
+            None => std::fs::metadata(&f.path).map_or(0, |m| m.len()),
+        })
+        .sum()
 }
 
 /// Folder names that say nothing about the server (Exchange's own path components).

@@ -19,7 +19,9 @@ mod columns;
 mod decode;
 pub(crate) mod diagnostics;
 pub(crate) mod discover;
+mod frame_filter;
 mod guard;
+mod part;
 mod plan;
 mod prefetch;
 pub(crate) mod prefilter;
@@ -28,7 +30,8 @@ pub(crate) mod scan;
 mod text;
 
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
-pub use discover::{LogFile, discover};
+pub use discover::{LogFile, StorePart, discover, log_bytes};
+pub use frame_filter::matching_rows;
 pub use plan::{HeaderInfo, ServerSource};
 pub use prefilter::{FieldCondition, FieldTest, RowFilter};
 pub use read::{

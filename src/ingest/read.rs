@@ -269,13 +269,17 @@ fn skip_by_time(files: Vec<LogFile>, filter: &RowFilter) -> (Vec<LogFile>, Vec<P
     let kept = files
         .into_iter()
         .filter(|f| {
-            let outside = f
-                .name
-                .and_then(|n| n.covers_ms())
-                .is_some_and(|(from, to)| {
-                    to.saturating_add(TIME_MARGIN_MS) <= start
-                        || from.saturating_sub(TIME_MARGIN_MS) >= end
-                });
+            let outside = match &f.part {
+                // A store's part knows its exact time range.
+                Some(p) => p.last_ms < start || p.first_ms >= end,
+                None => f
+                    .name
+                    .and_then(|n| n.covers_ms())
+                    .is_some_and(|(from, to)| {
+                        to.saturating_add(TIME_MARGIN_MS) <= start
+                            || from.saturating_sub(TIME_MARGIN_MS) >= end
+                    }),
+            };
             if outside {
                 skipped.push(f.path.clone());
             }
@@ -308,6 +312,9 @@ struct FileJob<'a> {
 
 impl FileJob<'_> {
     fn run(&self, file: LogFile) -> PolarsResult<FileResult> {
+        if let Some(part) = file.part.clone() {
+            return Ok(self.run_part(file, &part));
+        }
         let plan = match plan_file(file, self.options.chunk_size) {
             Ok(plan) => plan,
             Err(refusal) => return Ok(FileResult::Refused(refusal)),
@@ -336,6 +343,25 @@ impl FileJob<'_> {
             notes,
             sink,
         })))
+    }
+
+    /// A store's Parquet part: read, filtered and typed as the log's rows would be.
+    fn run_part(&self, file: LogFile, part: &super::discover::StorePart) -> FileResult {
+        match super::part::read_part(&file, part, self.options.columns, &self.options.filter) {
+            Ok((report, frame)) => FileResult::Read(Box::new(ReadFile {
+                report,
+                frames: vec![frame],
+                notes: Vec::new(),
+                sink: DiagnosticSink::default(),
+            })),
+            Err(message) => FileResult::Refused(Diagnostic {
+                file: std::sync::Arc::from(file.path.as_path()),
+                line: None,
+                severity: Severity::Error,
+                kind: DiagnosticKind::Io,
+                message,
+            }),
+        }
     }
 
     /// Decodes the file's chunks in parallel. A `#Fields` line in the middle of the file (a

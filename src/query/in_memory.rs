@@ -7,7 +7,6 @@
 //! exports) do not select rows; they are named in [`RowSelection::ignored`] so the caller
 //! can say so.
 
-use std::borrow::Cow;
 use std::rc::Rc;
 
 use polars::prelude::*;
@@ -16,9 +15,8 @@ use super::cmdlet::{self, Plan};
 use super::rows::{RowSource, as_row};
 use super::session::Session;
 use crate::directory::Snapshot;
-use crate::format::{Field, FieldKind};
-use crate::frame::access::{StringListView, text_column, timestamps_ms};
-use crate::ingest::prefilter::FieldValue;
+use crate::format::Field;
+use crate::frame::access::text_column;
 use crate::pwsh::ast::{Command, Element, Span, Statement};
 use crate::pwsh::commands::canonical;
 use crate::pwsh::culture::Culture;
@@ -172,47 +170,9 @@ pub fn select_rows(
     })
 }
 
-/// The text of one field, as the reader's filter sees it.
-enum FieldCells<'a> {
-    Text(StringChunked),
-    List(StringListView<'a>),
-}
-
 /// The cmdlet's filter and `-Server` over a frame's rows.
 fn filter_rows(df: &DataFrame, plan: &Plan) -> PolarsResult<Vec<bool>> {
-    let height = df.height();
-    let mut keep = vec![true; height];
-    let filter = plan.filter.compile();
-    if !filter.is_empty() {
-        let times = timestamps_ms(df)?;
-        let mut fields = Vec::new();
-        for condition in &plan.filter.conditions {
-            let column: Field = condition.field;
-            let cells = match column.kind() {
-                FieldKind::TextList => FieldCells::List(StringListView::new(df, column)?),
-                _ => FieldCells::Text(text_column(df, column)?),
-            };
-            fields.push((condition.field, cells));
-        }
-        let mut members = Vec::new();
-        for (i, flag) in keep.iter_mut().enumerate() {
-            if !filter.time_matches(times[i]) {
-                *flag = false;
-                continue;
-            }
-            *flag = filter.fields_match_values(|field| {
-                let (_, cells) = fields.iter().find(|(f, _)| *f == field)?;
-                Some(match cells {
-                    FieldCells::Text(t) => FieldValue::Text(Cow::Borrowed(t.get(i).unwrap_or(""))),
-                    FieldCells::List(l) => {
-                        // The members as the reader split them: never re-joined and re-split.
-                        l.fill(i, &mut members);
-                        FieldValue::Members(members.iter().map(|m| m.to_string()).collect())
-                    }
-                })
-            });
-        }
-    }
+    let mut keep = crate::ingest::matching_rows(df, &plan.filter)?;
     if !plan.servers.is_empty() {
         let servers = text_column(df, Field::Server)?;
         for (flag, server) in keep.iter_mut().zip(servers.iter()) {

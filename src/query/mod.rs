@@ -19,4 +19,5 @@ pub mod run;
 pub mod saved;
 pub mod session;
 pub mod settings;
+pub mod sql;
 pub mod time;

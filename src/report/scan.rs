@@ -93,9 +93,8 @@ pub fn scan_rows(
     progress: Option<Arc<dyn Progress>>,
     mut fold: impl FnMut(&ReportRow<'_>),
 ) -> Result<ScanSummary, ReadError> {
-    let size = |f: &crate::ingest::LogFile| std::fs::metadata(&f.path).map_or(0, |m| m.len());
     let files = discover(paths)?;
-    let total: u64 = files.iter().map(size).sum();
+    let total: u64 = crate::ingest::log_bytes(&files);
     if let Some(p) = &progress {
         p.start(total);
     }
@@ -107,7 +106,7 @@ pub fn scan_rows(
     let mut batches: Vec<Vec<crate::ingest::LogFile>> = Vec::new();
     let mut batch_bytes = 0u64;
     for file in files {
-        let bytes = size(&file);
+        let bytes = std::fs::metadata(&file.path).map_or(0, |m| m.len());
         match batches.last_mut() {
             Some(batch) if batch_bytes + bytes <= BATCH_BYTES || batch.is_empty() => {
                 batch.push(file);

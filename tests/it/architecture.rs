@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const FLOORS: [&[&str]; 5] = [
     &["format", "escape"],
     &["frame", "pwsh"],
-    &["directory", "ingest"],
+    &["directory", "ingest", "store"],
     &["synth", "query", "replay"],
     &["report", "tui", "invariants"],
 ];

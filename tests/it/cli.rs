@@ -126,7 +126,11 @@ fn no_command_changes_anything_under_the_log_folders() {
             std::fs::copy(&p, to.join(p.file_name().expect("name"))).expect("copy");
         }
     }
-    std::fs::copy(src.join("directory.json"), logs.path().join("directory.json")).expect("copy");
+    std::fs::copy(
+        src.join("directory.json"),
+        logs.path().join("directory.json"),
+    )
+    .expect("copy");
     let before = tree_state(logs.path());
     let work = crate::util::Dir::new();
     let dir = logs.path().to_str().expect("a path");
@@ -134,11 +138,32 @@ fn no_command_changes_anything_under_the_log_folders() {
     let snapshot = snapshot.to_str().expect("a path");
     let runs: Vec<Vec<&str>> = vec![
         vec!["ingest", dir, "--stats"],
-        vec!["query", "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv out.csv", dir],
-        vec!["query", "Get-MessageTrackingLog -EventId FAIL", dir, "--format", "parquet", "--out", "x.parquet"],
+        vec![
+            "query",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv out.csv",
+            dir,
+        ],
+        vec![
+            "query",
+            "Get-MessageTrackingLog -EventId FAIL",
+            dir,
+            "--format",
+            "parquet",
+            "--out",
+            "x.parquet",
+        ],
         vec!["trail", dir, "--subject", "Contract draft v3"],
-        vec!["explain", dir, "--subject", "Company update", "--directory", snapshot],
-        vec!["report", "summary", dir, "--format", "html", "--out", "r.html"],
+        vec![
+            "explain",
+            dir,
+            "--subject",
+            "Company update",
+            "--directory",
+            snapshot,
+        ],
+        vec![
+            "report", "summary", dir, "--format", "html", "--out", "r.html",
+        ],
         vec!["report", "imcea", dir, "--directory", snapshot],
     ];
     for args in runs {
@@ -149,5 +174,9 @@ fn no_command_changes_anything_under_the_log_folders() {
             .expect("runs");
         assert!(out.status.code().is_some(), "{args:?} was killed");
     }
-    assert_eq!(tree_state(logs.path()), before, "a command changed the log folder");
+    assert_eq!(
+        tree_state(logs.path()),
+        before,
+        "a command changed the log folder"
+    );
 }

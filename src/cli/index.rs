@@ -1,0 +1,144 @@
+//! `msgtrack index`: convert tracking logs into a store (Parquet, partitioned by server and
+//! day) that every reading command, DuckDB, Spark and Trino read.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use msgtrack::store::index::{IndexOptions, IndexReport, index};
+
+use super::{exit, paths_or_current};
+
+const EXAMPLES: &str = "\
+Examples:
+  msgtrack index /copies/EX01 /copies/EX02 --store /data/msgtrack
+  msgtrack query 'Get-MessageTrackingLog -EventId FAIL' /data/msgtrack
+  msgtrack index /copies --store /data/msgtrack --retain 365d
+  msgtrack index --print-ddl trino --store /data/msgtrack
+
+Run it again to add what is new: unchanged files are skipped, a grown file adds only its new
+lines, a changed file is converted again. Rows of files deleted from the source are kept
+(history) unless --prune. Nothing is written into the log folders.";
+
+/// `msgtrack index` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct IndexArgs {
+    /// Log files or folders to convert (searched recursively; default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// The store's folder (created when missing).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Drop the rows of source files that no longer exist.
+    #[arg(long)]
+    pub prune: bool,
+    /// Drop the days older than this (e.g. 365d, 52w).
+    #[arg(long)]
+    pub retain: Option<String>,
+    /// Print the store's table definition for another engine (spark, trino, duckdb) and exit.
+    #[arg(long, value_name = "ENGINE")]
+    pub print_ddl: Option<String>,
+    /// Print what was done as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--retain 365d` / `52w` as days.
+fn retain_days(text: &str) -> anyhow::Result<u32> {
+    let t = text.trim().to_ascii_lowercase();
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u32 = n.parse().map_err(|_| {
+        anyhow::anyhow!("--retain {text}: give a number of days or weeks, e.g. 365d")
+    })?;
+    match unit {
+        "" | "d" => Ok(n),
+        "w" => Ok(n * 7),
+        _ => anyhow::bail!("--retain {text}: give days (365d) or weeks (52w)"),
+    }
+}
+
+/// Updates the store at `store` from `paths` (used by `--store` on the reading commands too).
+pub(crate) fn update(
+    paths: &[PathBuf],
+    store: &Path,
+    options: &IndexOptions,
+) -> anyhow::Result<IndexReport> {
+    let report = index(paths, store, options)?;
+    for d in report.diagnostics.iter().take(20) {
+        say!("{d}");
+    }
+    if report.diagnostics.len() > 20 {
+        say!(
+            "… and {} more problem(s) reading the logs",
+            report.diagnostics.len() - 20
+        );
+    }
+    Ok(report)
+}
+
+/// Runs `msgtrack index`.
+pub fn run(args: &IndexArgs) -> anyhow::Result<u8> {
+    if let Some(engine) = &args.print_ddl {
+        println!(
+            "{}",
+            msgtrack::query::sql::ddl(engine, &args.store).map_err(anyhow::Error::msg)?
+        );
+        return Ok(exit::OK);
+    }
+    let options = IndexOptions {
+        prune: args.prune,
+        retain_days: args.retain.as_deref().map(retain_days).transpose()?,
+        progress: super::progress::reader_progress(),
+    };
+    let started = std::time::Instant::now();
+    let report = update(&paths_or_current(&args.paths), &args.store, &options)?;
+    let seconds = started.elapsed().as_secs_f64();
+    if args.json {
+        let json = serde_json::json!({
+            "store": args.store.display().to_string(),
+            "new_files": report.new_files,
+            "grown_files": report.grown_files,
+            "replaced_files": report.replaced_files,
+            "unchanged_files": report.unchanged_files,
+            "pruned_sources": report.pruned_sources,
+            "retained_out_parts": report.retained_out_parts,
+            "rows_added": report.rows_added,
+            "bad_lines": report.bad_lines,
+            "bytes_read": report.bytes_read,
+            "store_rows": report.store_rows,
+            "store_parts": report.store_parts,
+            "seconds": seconds,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!(
+            "{}: {} new, {} grown, {} replaced, {} unchanged file(s); {} rows added ({} bad lines) from {:.1} MB in {seconds:.2} s; the store holds {} rows in {} part(s)",
+            args.store.display(),
+            report.new_files,
+            report.grown_files,
+            report.replaced_files,
+            report.unchanged_files,
+            report.rows_added,
+            report.bad_lines,
+            report.bytes_read as f64 / 1e6,
+            report.store_rows,
+            report.store_parts
+        );
+        if report.pruned_sources + report.retained_out_parts > 0 {
+            println!(
+                "dropped: {} source(s) no longer present, {} part(s) past --retain",
+                report.pruned_sources, report.retained_out_parts
+            );
+        }
+    }
+    Ok(
+        if report
+            .diagnostics
+            .iter()
+            .any(|d| d.line.is_none() && d.severity == msgtrack::ingest::Severity::Error)
+        {
+            exit::ERROR
+        } else {
+            exit::OK
+        },
+    )
+}

@@ -1,0 +1,145 @@
+//! Reading one Parquet part of a store: only the columns asked for (and what the filter and
+//! the derived columns need), typed as the log reader types them, filtered by the same row
+//! filter, with MessageLatency computed as the reader computes it. The frame that comes out is
+//! the one the log reader would have given for the same rows.
+
+use std::fs::File;
+
+use polars::prelude::*;
+
+use super::discover::{LogFile, StorePart};
+use super::plan::{HeaderInfo, ServerSource};
+use super::prefilter::RowFilter;
+use super::read::FileReport;
+use crate::format::latency::message_latency;
+use crate::format::{EventId, Field, FieldSet};
+use crate::frame::access::{text_column, timestamps_ms};
+use crate::frame::schema::dtype;
+
+/// The stored columns needed to give `columns` and test `filter`.
+fn stored_columns(columns: FieldSet, filter: &RowFilter) -> Vec<Field> {
+    let mut need = FieldSet::empty();
+    need.insert(Field::Timestamp);
+    for f in columns.columns() {
+        if f.is_derived() {
+            f.derived_from().iter().for_each(|d| need.insert(*d));
+        } else {
+            need.insert(f);
+        }
+    }
+    filter.conditions.iter().for_each(|c| need.insert(c.field));
+    need.columns()
+}
+
+/// Reads a part: its report and the frame of its rows that pass `filter`.
+pub(crate) fn read_part(
+    file: &LogFile,
+    part: &StorePart,
+    columns: FieldSet,
+    filter: &RowFilter,
+) -> Result<(FileReport, DataFrame), String> {
+    let stored = stored_columns(columns, filter);
+    let handle = File::open(&file.path).map_err(|e| format!("cannot open: {e}"))?;
+    let bytes = handle.metadata().map_or(0, |m| m.len());
+    let names: Vec<String> = stored.iter().map(|f| f.name().to_string()).collect();
+    let df = ParquetReader::new(handle)
+        .with_columns(Some(names))
+        .finish()
+        .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+    let typed =
+        typed(df, &stored).map_err(|e| format!("the part's columns are not msgtrack's: {e}"))?;
+    let keep = super::frame_filter::matching_rows(&typed, filter).map_err(|e| e.to_string())?;
+    let mask = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep);
+    let kept = typed.filter(&mask).map_err(|e| e.to_string())?;
+    let with_derived = derived(kept, columns).map_err(|e| e.to_string())?;
+    let order: Vec<PlSmallStr> = columns
+        .columns()
+        .iter()
+        .map(|f| PlSmallStr::from_static(f.name()))
+        .collect();
+    let frame = with_derived.select(order).map_err(|e| e.to_string())?;
+    let times = if frame.height() > 0 && columns.contains(Field::Timestamp) {
+        timestamps_ms(&frame).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let report = FileReport {
+        // The rows' source: reports over a store name the logs, as over the logs.
+        path: part.source.clone(),
+        prefix: file.name.map(|n| n.prefix),
+        server: part.server.clone(),
+        server_source: ServerSource::Rows,
+        headers: HeaderInfo::default(),
+        bytes,
+        lines: part.rows,
+        rows: frame.height() as u64,
+        bad_lines: 0,
+        warned_lines: 0,
+        held_back: false,
+        refused: None,
+        first_ms: times.iter().min().copied(),
+        last_ms: times.iter().max().copied(),
+    };
+    Ok((report, frame))
+}
+
+/// The stored columns cast to the reader's types (categoricals, list and struct types).
+fn typed(df: DataFrame, fields: &[Field]) -> PolarsResult<DataFrame> {
+    let mut columns = Vec::with_capacity(fields.len());
+    for f in fields {
+        let c = df.column(f.name())?;
+        let want = dtype(*f);
+        columns.push(if c.dtype() == &want {
+            c.clone()
+        } else {
+            c.cast(&want)?
+        });
+    }
+    DataFrame::new(df.height(), columns)
+}
+
+/// Adds MessageLatency and MessageLatencyType when asked for, derived as the reader derives
+/// them (`format::latency`).
+fn derived(mut df: DataFrame, columns: FieldSet) -> PolarsResult<DataFrame> {
+    let want_latency = columns.contains(Field::MessageLatency);
+    let want_type = columns.contains(Field::MessageLatencyType);
+    if !want_latency && !want_type {
+        return Ok(df);
+    }
+    let times = timestamps_ms(&df)?;
+    let events = text_column(&df, Field::EventId)?;
+    let sources = text_column(&df, Field::Source)?;
+    let infos = text_column(&df, Field::MessageInfo)?;
+    let mut latency: Vec<Option<i64>> = Vec::with_capacity(df.height());
+    let mut kinds: Vec<&'static str> = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let event = EventId::parse(events.get(i).unwrap_or(""));
+        let (ms, kind) = message_latency(
+            event,
+            sources.get(i).unwrap_or(""),
+            infos.get(i).unwrap_or(""),
+            times[i],
+        );
+        latency.push(ms);
+        kinds.push(kind.name());
+    }
+    if want_latency {
+        let s = Int64Chunked::from_iter_options(
+            PlSmallStr::from_static(Field::MessageLatency.name()),
+            latency.into_iter(),
+        )
+        .into_series()
+        .cast(&dtype(Field::MessageLatency))?;
+        df.with_column(s.into_column())?;
+    }
+    if want_type {
+        let s = StringChunked::from_iter_values(
+            PlSmallStr::from_static(Field::MessageLatencyType.name()),
+            kinds.into_iter(),
+        )
+        .into_series()
+        .cast(&dtype(Field::MessageLatencyType))?;
+        df.with_column(s.into_column())?;
+    }
+    Ok(df)
+}

@@ -1,0 +1,505 @@
+//! `msgtrack index`: converting logs into the store, incrementally and safely.
+//!
+//! Per source file: unchanged (same size, time and first bytes) → nothing to do; grown with the
+//! same start → only the rows after the lines already consumed are added, as a new part; any
+//! other change → its parts are replaced. Parts are written under a temporary name and renamed;
+//! the manifest is written last, so a run cut short leaves the store as it was (plus unlisted
+//! parts, which the next run removes). One run at a time: a lock file held for the run.
+//! Nothing is ever written into a log folder.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::layout::{part_name, partition};
+use super::manifest::{MANIFEST, Manifest, Part, Source, head_hash};
+use crate::format::{Field, FieldSet};
+use crate::frame::access::{integers, timestamps_ms};
+use crate::ingest::{Diagnostic, LogFile, Progress, ReadOptions, discover, read_files};
+
+/// How to index.
+#[derive(Default, Clone)]
+pub struct IndexOptions {
+    /// Drop the rows of source files that no longer exist (default: keep them, as history).
+    pub prune: bool,
+    /// Drop partitions whose day is older than this many days before today.
+    pub retain_days: Option<u32>,
+    /// Told the bytes to read and as each file is done.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+/// What a run did.
+#[derive(Debug, Default, Clone)]
+pub struct IndexReport {
+    /// Files converted for the first time.
+    pub new_files: usize,
+    /// Files whose new tail was added.
+    pub grown_files: usize,
+    /// Files converted again because they changed.
+    pub replaced_files: usize,
+    /// Files already in the store as they are.
+    pub unchanged_files: usize,
+    /// Sources dropped by `--prune`, and parts dropped by `--retain`.
+    pub pruned_sources: usize,
+    pub retained_out_parts: usize,
+    /// Rows added by this run, and lines that could not be read.
+    pub rows_added: u64,
+    pub bad_lines: u64,
+    /// Bytes of logs read.
+    pub bytes_read: u64,
+    /// Every problem met reading the logs (file and line).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Rows and parts in the store after the run.
+    pub store_rows: u64,
+    pub store_parts: usize,
+}
+
+/// Why indexing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("{0}: another msgtrack index is writing this store now; wait for it to finish")]
+    Locked(PathBuf),
+    #[error(
+        "{0}: the folder holds other files and no store manifest; give an empty or new folder for the store"
+    )]
+    NotAStore(PathBuf),
+    #[error(
+        "{0}: the store cannot be inside a folder of logs being indexed, nor a log folder inside the store"
+    )]
+    Overlap(PathBuf),
+    #[error(transparent)]
+    Manifest(#[from] super::manifest::ManifestError),
+    #[error(transparent)]
+    Discover(#[from] crate::ingest::discover::DiscoverError),
+    #[error("{path}: {message}")]
+    Write { path: PathBuf, message: String },
+    #[error(transparent)]
+    Read(#[from] crate::ingest::ReadError),
+}
+
+/// The columns a store keeps: every field of a log line, the server, file and line.
+/// (MessageLatency is derived again when read.)
+pub fn stored_fields() -> Vec<Field> {
+    Field::ALL
+        .iter()
+        .copied()
+        .filter(|f| !f.is_derived())
+        .collect()
+}
+
+/// A file's identity now.
+struct Identity {
+    size: u64,
+    modified_ms: i64,
+    head_hash: String,
+}
+
+fn identity(path: &Path) -> std::io::Result<Identity> {
+    let meta = std::fs::metadata(path)?;
+    let mut head = vec![0u8; 4096];
+    let mut f = File::open(path)?;
+    let mut n = 0;
+    while n < head.len() {
+        let got = f.read(&mut head[n..])?;
+        if got == 0 {
+            break;
+        }
+        n += got;
+    }
+    head.truncate(n);
+    Ok(Identity {
+        size: meta.len(),
+        modified_ms: meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_millis() as i64),
+        head_hash: head_hash(&head),
+    })
+}
+
+/// What to do with one source file.
+enum Action {
+    Unchanged,
+    /// Keep the rows after this many lines.
+    Grown(u64),
+    Replace,
+    New,
+}
+
+/// One file's conversion.
+struct Converted {
+    source: Source,
+    rows_added: u64,
+    bytes_read: u64,
+    diagnostics: Vec<Diagnostic>,
+    action: &'static str,
+    /// Parts replaced (to delete once the manifest no longer lists them).
+    obsolete: Vec<String>,
+}
+
+/// Converts the logs under `sources` into the store at `store`.
+pub fn index(
+    sources: &[PathBuf],
+    store: &Path,
+    options: &IndexOptions,
+) -> Result<IndexReport, IndexError> {
+    std::fs::create_dir_all(store).map_err(|e| IndexError::Write {
+        path: store.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let store_abs = std::fs::canonicalize(store).unwrap_or_else(|_| store.to_path_buf());
+    for s in sources {
+        let abs = std::fs::canonicalize(s).unwrap_or_else(|_| s.clone());
+        if abs.starts_with(&store_abs) || store_abs.starts_with(&abs) {
+            return Err(IndexError::Overlap(s.clone()));
+        }
+    }
+    let _lock = lock(store)?;
+    let mut manifest = if Manifest::is_store(store) {
+        Manifest::load(store)?
+    } else {
+        let foreign = std::fs::read_dir(store)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .any(|e| e.file_name() != ".msgtrack-store.lock")
+            })
+            .unwrap_or(false);
+        if foreign {
+            return Err(IndexError::NotAStore(store.to_path_buf()));
+        }
+        Manifest::new()
+    };
+
+    let files: Vec<LogFile> = discover(sources)?
+        .into_iter()
+        .filter(|f| f.part.is_none())
+        .collect();
+    let total: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+        .sum();
+    if let Some(p) = &options.progress {
+        p.start(total);
+    }
+    let mut report = IndexReport::default();
+    // Files convert in parallel, each decoding its chunks in parallel too: the nested work
+    // and polars' Parquet writer need deeper stacks than rayon's default threads have.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(64 << 20)
+        .build()
+        .map_err(|e| IndexError::Write {
+            path: store.to_path_buf(),
+            message: format!("cannot start worker threads: {e}"),
+        })?;
+    let results: Vec<Result<Converted, IndexError>> = pool.install(|| {
+        files
+            .into_par_iter()
+            .map(|file| {
+                let key = file.path.display().to_string();
+                let known = manifest.sources.iter().find(|s| s.path == key).cloned();
+                let out = convert(store, file, known);
+                if let (Some(p), Ok(c)) = (&options.progress, &out) {
+                    p.advance(c.bytes_read.max(1));
+                }
+                out
+            })
+            .collect()
+    });
+    let mut obsolete = Vec::new();
+    let mut seen = HashSet::new();
+    for result in results {
+        let c = result?;
+        seen.insert(c.source.path.clone());
+        match c.action {
+            "new" => report.new_files += 1,
+            "grown" => report.grown_files += 1,
+            "replaced" => report.replaced_files += 1,
+            _ => report.unchanged_files += 1,
+        }
+        report.rows_added += c.rows_added;
+        report.bytes_read += c.bytes_read;
+        report.bad_lines += c.diagnostics.iter().filter(|d| d.line.is_some()).count() as u64;
+        report.diagnostics.extend(c.diagnostics);
+        obsolete.extend(c.obsolete);
+        match manifest
+            .sources
+            .iter_mut()
+            .find(|s| s.path == c.source.path)
+        {
+            Some(s) => *s = c.source,
+            None => manifest.sources.push(c.source),
+        }
+    }
+    if options.prune {
+        let before = manifest.sources.len();
+        manifest.sources.retain(|s| {
+            let keep = seen.contains(&s.path) || Path::new(&s.path).exists();
+            if !keep {
+                obsolete.extend(s.parts.iter().map(|p| p.path.clone()));
+            }
+            keep
+        });
+        report.pruned_sources = before - manifest.sources.len();
+    }
+    if let Some(days) = options.retain_days {
+        let cutoff = chrono::Utc::now().timestamp_millis() - i64::from(days) * 86_400_000;
+        for s in &mut manifest.sources {
+            s.parts.retain(|p| {
+                let keep = p.last_ms >= cutoff;
+                if !keep {
+                    obsolete.push(p.path.clone());
+                }
+                keep
+            });
+        }
+        report.retained_out_parts = obsolete.len();
+    }
+    manifest.sources.sort_by(|a, b| a.path.cmp(&b.path));
+    manifest.save(store).map_err(|e| IndexError::Write {
+        path: store.join(MANIFEST),
+        message: e.to_string(),
+    })?;
+    // Only now, with the manifest no longer listing them: old parts and leftovers of runs cut
+    // short.
+    let listed: HashSet<String> = manifest
+        .sources
+        .iter()
+        .flat_map(|s| s.parts.iter().map(|p| p.path.clone()))
+        .collect();
+    for path in obsolete {
+        if !listed.contains(&path) {
+            let _ = std::fs::remove_file(store.join(&path));
+        }
+    }
+    remove_unlisted(store, &listed);
+    if let Some(p) = &options.progress {
+        p.finish();
+    }
+    report.store_rows = manifest.sources.iter().map(|s| s.rows).sum();
+    report.store_parts = listed.len();
+    Ok(report)
+}
+
+/// Holds the store's lock for the run (released by the OS even if the process dies).
+fn lock(store: &Path) -> Result<File, IndexError> {
+    let path = store.join(".msgtrack-store.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| IndexError::Write {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(IndexError::Locked(store.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(IndexError::Write {
+            path,
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Deletes Parquet files and temporaries under the store that the manifest does not list.
+fn remove_unlisted(store: &Path, listed: &HashSet<String>) {
+    for entry in walkdir::WalkDir::new(store)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(store) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let ours = rel.ends_with(".parquet") || rel.contains("/.tmp-");
+        if ours && !listed.contains(&rel) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Converts one file as its manifest entry (if any) says.
+fn convert(store: &Path, file: LogFile, known: Option<Source>) -> Result<Converted, IndexError> {
+    let key = file.path.display().to_string();
+    let id = identity(&file.path).map_err(|e| IndexError::Write {
+        path: file.path.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let action = match &known {
+        Some(k)
+            if k.head_hash == id.head_hash
+                && k.size == id.size
+                && k.modified_ms == id.modified_ms =>
+        {
+            Action::Unchanged
+        }
+        Some(k) if k.head_hash == id.head_hash && id.size > k.size => Action::Grown(k.lines),
+        Some(_) => Action::Replace,
+        None => Action::New,
+    };
+    if let (Action::Unchanged, Some(k)) = (&action, &known) {
+        return Ok(Converted {
+            source: k.clone(),
+            rows_added: 0,
+            bytes_read: 0,
+            diagnostics: Vec::new(),
+            action: "unchanged",
+            obsolete: Vec::new(),
+        });
+    }
+    let options = ReadOptions::default().with_columns(stored_fields());
+    let ingest = read_files(vec![file.clone()], &options)?;
+    let file_report = ingest.files.first().cloned();
+    let consumed = file_report
+        .as_ref()
+        .map_or(0, |r| r.lines - u64::from(r.held_back));
+    let server = file_report
+        .as_ref()
+        .map_or_else(String::new, |r| r.server.clone());
+    let after = match action {
+        Action::Grown(lines) => lines,
+        _ => 0,
+    };
+    let mut frame = ingest.frame;
+    if after > 0 && frame.height() > 0 {
+        let lines = integers(&frame, Field::Line).map_err(|e| write_err(&file.path, e))?;
+        let mask: BooleanChunked = lines
+            .iter()
+            .map(|l| Some(l.unwrap_or(0) > after as i64))
+            .collect();
+        frame = frame.filter(&mask).map_err(|e| write_err(&file.path, e))?;
+    }
+    let file_name = file
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let new_parts =
+        write_parts(store, &server, &file_name, frame).map_err(|e| write_err(&file.path, e))?;
+    let rows_added: u64 = new_parts.iter().map(|p| p.rows).sum();
+    let (mut parts, obsolete, action_name) = match (&action, known) {
+        (Action::Grown(_), Some(k)) => (k.parts, Vec::new(), "grown"),
+        (_, Some(k)) => (
+            Vec::new(),
+            k.parts.into_iter().map(|p| p.path).collect(),
+            "replaced",
+        ),
+        (_, None) => (Vec::new(), Vec::new(), "new"),
+    };
+    let rows_before: u64 = parts.iter().map(|p| p.rows).sum();
+    parts.extend(new_parts);
+    let bad_lines = file_report.as_ref().map_or(0, |r| r.bad_lines);
+    Ok(Converted {
+        source: Source {
+            path: key,
+            size: id.size,
+            modified_ms: id.modified_ms,
+            head_hash: id.head_hash,
+            lines: consumed,
+            rows: rows_before + rows_added,
+            bad_lines,
+            server,
+            parts,
+        },
+        rows_added,
+        bytes_read: id.size,
+        diagnostics: ingest.diagnostics,
+        action: action_name,
+        obsolete,
+    })
+}
+
+fn write_err(path: &Path, e: impl std::fmt::Display) -> IndexError {
+    IndexError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes a file's rows, sorted by time, one part per UTC day.
+fn write_parts(
+    store: &Path,
+    server: &str,
+    file_name: &str,
+    frame: DataFrame,
+) -> PolarsResult<Vec<Part>> {
+    if frame.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let frame = frame.sort(
+        [Field::Timestamp.name()],
+        SortMultipleOptions::default().with_maintain_order(true),
+    )?;
+    let times = timestamps_ms(&frame)?;
+    let lines = integers(&frame, Field::Line)?;
+    let day_of = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+            || "unknown".to_string(),
+            |t| t.format("%Y-%m-%d").to_string(),
+        )
+    };
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < times.len() {
+        let day = day_of(times[start]);
+        let mut end = start + 1;
+        while end < times.len() && day_of(times[end]) == day {
+            end += 1;
+        }
+        let mut slice = frame.slice(start as i64, end - start);
+        // Line as a signed 64-bit number: engines without unsigned types (Spark, Trino) read it.
+        slice.apply(Field::Line.name(), |c| {
+            c.cast(&DataType::Int64).unwrap_or_else(|_| c.clone())
+        })?;
+        let first_line = lines[start..end]
+            .iter()
+            .filter_map(|l| *l)
+            .min()
+            .unwrap_or(0) as u64;
+        let folder = partition(server, &day);
+        let name = part_name(file_name, first_line);
+        let dir = store.join(&folder);
+        std::fs::create_dir_all(&dir).map_err(|e| PolarsError::IO {
+            error: Arc::new(e),
+            msg: None,
+        })?;
+        let tmp = dir.join(format!(".tmp-{name}"));
+        let out = File::create(&tmp).map_err(|e| PolarsError::IO {
+            error: Arc::new(e),
+            msg: None,
+        })?;
+        ParquetWriter::new(out)
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_statistics(StatisticsOptions::full())
+            .with_row_group_size(Some(65_536))
+            .finish(&mut slice)?;
+        std::fs::rename(&tmp, dir.join(&name)).map_err(|e| PolarsError::IO {
+            error: Arc::new(e),
+            msg: None,
+        })?;
+        parts.push(Part {
+            path: format!("{folder}/{name}"),
+            rows: (end - start) as u64,
+            first_ms: times[start],
+            last_ms: times[end - 1],
+        });
+        start = end;
+    }
+    Ok(parts)
+}
+
+/// Whether a set of fields includes only what the store keeps.
+pub fn stored(columns: FieldSet) -> bool {
+    columns.columns().iter().all(|f| !f.is_derived())
+}
