@@ -42,6 +42,37 @@ pub struct IndexArgs {
     pub json: bool,
 }
 
+/// `--store DIR` on a reading command: update the store from the paths given, then answer
+/// from it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct StoreArg {
+    /// A store to answer from: the log folders given are indexed into it first (only what is
+    /// new), so many questions over the same folders parse them once.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+}
+
+/// The paths a reading command reads: with `--store`, the store (updated from `paths` when
+/// some are given); else `paths` (or the current folder). Says when a store read is older
+/// than its sources.
+pub(crate) fn reading_paths(paths: &[PathBuf], store: &StoreArg) -> anyhow::Result<Vec<PathBuf>> {
+    let resolved = match &store.store {
+        Some(dir) => {
+            if !paths.is_empty() {
+                update(paths, dir, &IndexOptions::default())?;
+            }
+            vec![dir.clone()]
+        }
+        None => paths_or_current(paths),
+    };
+    for p in &resolved {
+        if let Some(note) = msgtrack::store::index::staleness(p) {
+            say!("note: {note}");
+        }
+    }
+    Ok(resolved)
+}
+
 /// `--retain 365d` / `52w` as days.
 fn retain_days(text: &str) -> anyhow::Result<u32> {
     let t = text.trim().to_ascii_lowercase();

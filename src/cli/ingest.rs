@@ -13,7 +13,7 @@ use msgtrack::ingest::{FileReport, Ingest, ReadOptions, ServerSource, read_paths
 use polars::prelude::{DataFrame, DataType, IntoLazy, PolarsResult, col, len};
 use serde_json::json;
 
-use super::{exit, paths_or_current, progress};
+use super::{exit, progress};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -35,10 +35,12 @@ pub struct IngestArgs {
     /// Print every diagnostic kept, not only the first 10 per file.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    #[command(flatten)]
+    pub store: super::index::StoreArg,
 }
 
 pub fn run(args: &IngestArgs) -> anyhow::Result<u8> {
-    let paths = paths_or_current(&args.paths);
+    let paths = super::index::reading_paths(&args.paths, &args.store)?;
     let mut options = ReadOptions::default();
     if let Some(progress) = progress::reader_progress() {
         options = options.with_progress(progress);

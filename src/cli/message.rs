@@ -9,7 +9,7 @@ use msgtrack::directory::{Directory, Snapshot};
 use msgtrack::format::Zone;
 use msgtrack::replay::{self, MessagePick, render};
 
-use super::{exit, paths_or_current};
+use super::exit;
 
 /// How a message is named on the command line.
 #[derive(Debug, Args)]
@@ -34,6 +34,8 @@ pub struct PickArgs {
     /// Time zone of printed times (IANA name, Windows zone ID such as "W. Europe Standard Time", UTC, local).
     #[arg(long, default_value = "local")]
     pub tz: String,
+    #[command(flatten)]
+    pub store: super::index::StoreArg,
 }
 
 /// Output format of trail and explain.
@@ -154,7 +156,7 @@ fn emit_text(text: &str) -> std::io::Result<()> {
 /// Runs `msgtrack trail`.
 pub fn run_trail(args: &TrailArgs) -> anyhow::Result<u8> {
     let zone = Zone::parse(&args.pick.tz).map_err(anyhow::Error::msg)?;
-    let paths = paths_or_current(&args.pick.paths);
+    let paths = super::index::reading_paths(&args.pick.paths, &args.pick.store)?;
     let id = match pick_message(&args.pick, &paths)? {
         Ok(id) => id,
         Err(code) => return Ok(code),
@@ -171,7 +173,7 @@ pub fn run_trail(args: &TrailArgs) -> anyhow::Result<u8> {
 
 /// Runs `msgtrack explain`.
 pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
-    let paths = paths_or_current(&args.pick.paths);
+    let paths = super::index::reading_paths(&args.pick.paths, &args.pick.store)?;
     let directory = match &args.directory {
         Some(path) => Some(Directory::new(
             Snapshot::load(path).with_context(|| "the --directory snapshot".to_string())?,

@@ -11,7 +11,7 @@ use msgtrack::query::rows::DEFAULT_TABLE;
 use msgtrack::query::run::{Answer, RunError, empty_because_of_time, run, run_sql};
 use msgtrack::query::session::Session;
 
-use super::{exit, paths_or_current};
+use super::exit;
 
 const EXAMPLES: &str = r#"Examples:
   msgtrack query 'Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited' sample-logs
@@ -47,6 +47,8 @@ pub struct QueryArgs {
     /// written with a leading ' so a spreadsheet does not run it as a formula.
     #[arg(long)]
     pub csv_raw: bool,
+    #[command(flatten)]
+    pub store: super::index::StoreArg,
     /// What (Get-Date) means, for reproducible runs (e.g. 2026-11-21T00:00Z).
     #[arg(long)]
     pub now: Option<String>,
@@ -122,7 +124,7 @@ fn will_be_table(expression: &str, explicit: Option<Format>, out_given: bool) ->
 pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     let mut paths = args.paths.clone();
     let expression = read_expression(args, &mut paths)?;
-    let paths = paths_or_current(&paths);
+    let paths = super::index::reading_paths(&paths, &args.store)?;
     let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
     let culture = super::culture_arg(&args.culture)?;
     let now = super::now_arg(args.now.as_deref(), zone)?;

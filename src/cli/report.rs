@@ -15,7 +15,7 @@ use msgtrack::report::summary::queries::QueryBook;
 use msgtrack::report::summary::{CountRule, SummaryCollector, SummaryOptions};
 use msgtrack::report::{anonymize_report, render, window};
 
-use super::{exit, paths_or_current, progress};
+use super::{exit, progress};
 
 const REPORT_AFTER_HELP: &str = "\
 Examples:
@@ -73,6 +73,8 @@ pub struct CommonArgs {
     /// a leading ' so a spreadsheet does not run it as a formula.
     #[arg(long)]
     pub csv_raw: bool,
+    #[command(flatten)]
+    pub store: super::index::StoreArg,
 }
 
 /// Output formats.
@@ -154,7 +156,7 @@ fn setup(c: &CommonArgs) -> anyhow::Result<Setup> {
         window(c.since.as_deref(), c.until.as_deref(), zone, now).map_err(anyhow::Error::msg)?;
     let key = std::env::var("MSGTRACK_ANONYMIZE_KEY").ok();
     Ok(Setup {
-        paths: paths_or_current(&c.paths),
+        paths: super::index::reading_paths(&c.paths, &c.store)?,
         zone,
         filter,
         anonymizer: c.anonymize.then(|| Anonymizer::new(key.as_deref())),

@@ -6,7 +6,7 @@ use clap::Args;
 use msgtrack::format::Zone;
 use msgtrack::tui::{TuiOptions, run};
 
-use super::{exit, paths_or_current};
+use super::exit;
 
 const EXAMPLES: &str = "\
 Keys: ? lists them all. f filters (-EventId FAIL, $_.Recipients -match '^IMCEAEX', or a whole
@@ -39,6 +39,8 @@ pub struct TuiArgs {
     /// (en-US, en-GB, de-DE, fr-FR, ja-JP, ko-KR, zh-CN, nl-NL, sv-SE, pl-PL, ru-RU).
     #[arg(long, default_value = "en-US")]
     pub culture: String,
+    #[command(flatten)]
+    pub store: super::index::StoreArg,
 }
 
 pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
@@ -48,7 +50,7 @@ pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
     run(TuiOptions {
         culture,
         now,
-        paths: paths_or_current(&args.paths),
+        paths: super::index::reading_paths(&args.paths, &args.store)?,
         directory: args.directory.clone(),
         zone,
         queries_dir: args.queries.clone(),

@@ -554,6 +554,10 @@ pub fn servers(paths: &[PathBuf]) -> Result<Vec<ServerLogs>, ReadError> {
         .into_par_iter()
         .map(|f| {
             let prefix = f.name.map(|n| n.prefix);
+            // A store's part knows its server; a log file is sniffed.
+            if let Some(part) = &f.part {
+                return Some((part.server.clone(), prefix));
+            }
             plan_file(f, 4 << 20)
                 .ok()
                 .map(|p| (p.server.clone(), prefix))

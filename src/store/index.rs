@@ -97,11 +97,14 @@ struct Identity {
     size: u64,
     modified_ms: i64,
     head_hash: String,
+    head_len: u64,
 }
 
-fn identity(path: &Path) -> std::io::Result<Identity> {
+/// The identity of `path`, hashing its first `head_len` bytes (the length hashed when the
+/// file was first converted, so a short file that grew still matches its start).
+fn identity(path: &Path, head_len: usize) -> std::io::Result<Identity> {
     let meta = std::fs::metadata(path)?;
-    let mut head = vec![0u8; 4096];
+    let mut head = vec![0u8; head_len];
     let mut f = File::open(path)?;
     let mut n = 0;
     while n < head.len() {
@@ -120,6 +123,7 @@ fn identity(path: &Path) -> std::io::Result<Identity> {
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_millis() as i64),
         head_hash: head_hash(&head),
+        head_len: n as u64,
     })
 }
 
@@ -332,7 +336,11 @@ fn remove_unlisted(store: &Path, listed: &HashSet<String>) {
 /// Converts one file as its manifest entry (if any) says.
 fn convert(store: &Path, file: LogFile, known: Option<Source>) -> Result<Converted, IndexError> {
     let key = file.path.display().to_string();
-    let id = identity(&file.path).map_err(|e| IndexError::Write {
+    let head_len = known
+        .as_ref()
+        .filter(|k| k.head_len > 0)
+        .map_or(super::manifest::HEAD_BYTES, |k| k.head_len as usize);
+    let id = identity(&file.path, head_len).map_err(|e| IndexError::Write {
         path: file.path.clone(),
         message: format!("cannot read: {e}"),
     })?;
@@ -400,12 +408,21 @@ fn convert(store: &Path, file: LogFile, known: Option<Source>) -> Result<Convert
     let rows_before: u64 = parts.iter().map(|p| p.rows).sum();
     parts.extend(new_parts);
     let bad_lines = file_report.as_ref().map_or(0, |r| r.bad_lines);
+    // The start kept: the file's first 4 KiB as it is now (or all of it, when shorter). Size
+    // and time stay those seen before reading: lines appended meanwhile are read next run.
+    let head = identity(&file.path, super::manifest::HEAD_BYTES).unwrap_or(Identity {
+        size: id.size,
+        modified_ms: id.modified_ms,
+        head_hash: id.head_hash.clone(),
+        head_len: id.head_len,
+    });
     Ok(Converted {
         source: Source {
             path: key,
             size: id.size,
             modified_ms: id.modified_ms,
-            head_hash: id.head_hash,
+            head_hash: head.head_hash,
+            head_len: head.head_len,
             lines: consumed,
             rows: rows_before + rows_added,
             bad_lines,
@@ -497,6 +514,37 @@ fn write_parts(
         start = end;
     }
     Ok(parts)
+}
+
+/// When `dir` is a store some of whose source files changed since it was written: a note
+/// saying so (the answer then misses their new rows).
+pub fn staleness(dir: &Path) -> Option<String> {
+    if !Manifest::is_store(dir) {
+        return None;
+    }
+    let manifest = Manifest::load(dir).ok()?;
+    let changed = manifest
+        .sources
+        .iter()
+        .filter(|s| {
+            std::fs::metadata(&s.path).is_ok_and(|m| {
+                let modified = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_millis() as i64);
+                m.len() != s.size || modified != s.modified_ms
+            })
+        })
+        .count();
+    (changed > 0).then(|| {
+        format!(
+            "the store {} was written at {}; {changed} of its source file(s) changed since (run `msgtrack index` with --store {} to add their new rows)",
+            dir.display(),
+            manifest.updated,
+            dir.display()
+        )
+    })
 }
 
 /// Whether a set of fields includes only what the store keeps.

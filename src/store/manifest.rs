@@ -52,8 +52,12 @@ pub struct Source {
     pub size: u64,
     /// Its modification time then (ms since the epoch).
     pub modified_ms: i64,
-    /// FNV-1a (64 bits, hex) of its first 4 KiB: a file replaced by another is converted anew.
+    /// FNV-1a (64 bits, hex) of its first `head_len` bytes (4 KiB, or all of a shorter
+    /// file): a file replaced by another is converted anew.
     pub head_hash: String,
+    /// How many bytes `head_hash` covers.
+    #[serde(default)]
+    pub head_len: u64,
     /// Complete lines consumed (a growing file's tail is read from the next one).
     pub lines: u64,
     /// Rows converted.
@@ -154,10 +158,14 @@ impl Default for Manifest {
     }
 }
 
-/// FNV-1a (64 bits) of the first 4 KiB of `bytes`, in hex: a cheap identity for a file's start.
+/// How many bytes of a file's start identify it.
+pub const HEAD_BYTES: usize = 4096;
+
+/// FNV-1a (64 bits) of `bytes` (at most [`HEAD_BYTES`]), in hex: a cheap identity for a
+/// file's start.
 pub fn head_hash(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes.iter().take(4096) {
+    for b in bytes.iter().take(HEAD_BYTES) {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -177,6 +185,7 @@ mod tests {
             size: 10,
             modified_ms: 1,
             head_hash: head_hash(b"abc"),
+            head_len: 3,
             lines: 3,
             rows: 2,
             bad_lines: 0,

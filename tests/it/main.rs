@@ -23,5 +23,6 @@ mod roundtrip;
 mod sample_logs;
 mod saved_queries;
 mod scenarios;
+mod store;
 mod tui;
 mod tui_pty;

@@ -1,0 +1,352 @@
+//! The store: answers from it are the answers from the logs; indexing is incremental (new
+//! files, grown files, replaced files), safe (a lock, unlisted leftovers removed, history
+//! kept unless --prune), and the store is read by every command.
+
+use std::path::{Path, PathBuf};
+
+use msgtrack::format::Field;
+use msgtrack::store::index::{IndexOptions, index};
+use msgtrack::store::manifest::Manifest;
+
+use crate::util::{Args, Dir, header_2016, row, sample_logs_dir};
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = crate::util::msgtrack(Args::default().args(args));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The same command over the logs and over the store gives the same standard output.
+fn same(logs: &Path, store: &Path, args: &[&str]) {
+    let with = |p: &Path| {
+        let mut a: Vec<&str> = args.to_vec();
+        let s = p.to_str().expect("a path").to_string();
+        let s: &'static str = Box::leak(s.into_boxed_str());
+        a.push(s);
+        a.extend(["--tz", "UTC", "--now", "2026-11-21T00:00:00Z"]);
+        run(&a)
+    };
+    let (code_a, out_a, _) = with(logs);
+    let (code_b, out_b, err_b) = with(store);
+    if out_a != out_b {
+        let at = out_a.lines().zip(out_b.lines()).position(|(a, b)| a != b);
+        let line =
+            |s: &str, i: Option<usize>| s.lines().nth(i.unwrap_or(0)).unwrap_or("").to_string();
+        panic!(
+            "{args:?} differs from the store at line {at:?}:\n  logs:  {}\n  store: {}\n({} vs {} lines) {err_b}",
+            line(&out_a, at),
+            line(&out_b, at),
+            out_a.lines().count(),
+            out_b.lines().count()
+        );
+    }
+    assert_eq!(code_a, code_b, "{args:?}");
+}
+
+#[test]
+fn answers_from_the_store_are_the_answers_from_the_logs() {
+    let logs = sample_logs_dir();
+    let store = Dir::new();
+    let report = index(&[logs.clone()], store.path(), &IndexOptions::default()).expect("indexed");
+    assert_eq!(report.store_rows, 4768);
+    let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let mut saved: Vec<PathBuf> = std::fs::read_dir(&queries)
+        .expect("queries")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ps1"))
+        .collect();
+    saved.sort();
+    for q in &saved {
+        let q = q.to_str().expect("a path");
+        same(&logs, store.path(), &["query", "-f", q, "--format", "json"]);
+    }
+    for line in [
+        "Get-MessageTrackingLog -ResultSize Unlimited",
+        "Get-MessageTrackingLog -Server EX02 -Start '11/20/2026 10:00' -End '11/20/2026 11:00' -ResultSize Unlimited",
+        "Get-MessageTrackingLog -Recipients lee.gu@contoso.com -ResultSize Unlimited | Select Timestamp,EventId,MessageLatency",
+    ] {
+        same(&logs, store.path(), &["query", line, "--format", "json"]);
+    }
+    let dir = logs.join("directory.json");
+    let dir = dir.to_str().expect("a path");
+    same(&logs, store.path(), &["report", "summary"]);
+    same(
+        &logs,
+        store.path(),
+        &["report", "summary", "--format", "json"],
+    );
+    same(
+        &logs,
+        store.path(),
+        &["report", "imcea", "--directory", dir],
+    );
+    same(
+        &logs,
+        store.path(),
+        &["trail", "--subject", "Contract draft v3"],
+    );
+    same(
+        &logs,
+        store.path(),
+        &["explain", "--subject", "Company update", "--directory", dir],
+    );
+    same(&logs, store.path(), &["ingest", "--stats"]);
+}
+
+#[test]
+fn the_real_logs_read_the_same_from_a_store() {
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-logs");
+    if !real.is_dir() {
+        eprintln!(
+            "skipped: {} is not here (the real logs are not part of the repository)",
+            real.display()
+        );
+        return;
+    }
+    let store = Dir::new();
+    index(&[real.clone()], store.path(), &IndexOptions::default()).expect("indexed");
+    same(
+        &real,
+        store.path(),
+        &[
+            "query",
+            "Get-MessageTrackingLog -ResultSize Unlimited",
+            "--format",
+            "json",
+        ],
+    );
+}
+
+fn line(event: &str, minute: u32) -> String {
+    row(&[
+        (Field::EventId, event),
+        (Field::Source, "SMTP"),
+        (Field::Sender, "a@x.com"),
+        (Field::Recipients, "b@y.com"),
+    ])
+    .replacen(
+        "2026-11-20T10:00:00.000Z",
+        &format!("2026-11-20T10:{minute:02}:00.000Z"),
+        1,
+    )
+}
+
+fn count(store: &Path) -> String {
+    let (_, out, err) = run(&[
+        "query",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object",
+        store.to_str().expect("a path"),
+        "--format",
+        "csv",
+    ]);
+    out.lines()
+        .nth(1)
+        .unwrap_or(&err)
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn indexing_is_incremental_and_keeps_history() {
+    let logs = Dir::new();
+    let store = Dir::new();
+    let file = logs.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        format!(
+            "{}{}\r\n{}\r\n",
+            header_2016(),
+            line("RECEIVE", 1),
+            line("DELIVER", 2)
+        ),
+    );
+    let other = logs.write(
+        "EX01/MSGTRK2026112011-1.LOG",
+        format!("{}{}\r\n", header_2016(), line("SEND", 3)),
+    );
+    let go = |prune: bool| {
+        index(
+            &[logs.path().to_path_buf()],
+            store.path(),
+            &IndexOptions {
+                prune,
+                ..IndexOptions::default()
+            },
+        )
+        .expect("indexed")
+    };
+    let first = go(false);
+    assert_eq!((first.new_files, first.rows_added), (2, 3));
+    assert_eq!(count(store.path()), "3");
+
+    // Unchanged: nothing read.
+    let again = go(false);
+    assert_eq!(
+        (again.unchanged_files, again.rows_added, again.bytes_read),
+        (2, 0, 0)
+    );
+
+    // Grown (the live hour's file): only the new lines; an unfinished last line waits.
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .expect("open");
+    write!(f, "{}\r\n{}", line("SEND", 4), line("FAIL", 5)).expect("append");
+    drop(f);
+    let grown = go(false);
+    assert_eq!((grown.grown_files, grown.rows_added), (1, 1));
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .expect("open");
+    write!(f, "\r\n").expect("append");
+    drop(f);
+    let finished = go(false);
+    assert_eq!((finished.grown_files, finished.rows_added), (1, 1));
+    assert_eq!(count(store.path()), "5");
+    // …and the store answers as the logs do.
+    same(
+        logs.path(),
+        store.path(),
+        &[
+            "query",
+            "Get-MessageTrackingLog -ResultSize Unlimited",
+            "--format",
+            "json",
+        ],
+    );
+
+    // Replaced by another file: converted again, its old rows gone.
+    std::fs::write(
+        &other,
+        format!(
+            "{}{}\r\n{}\r\n",
+            header_2016(),
+            line("DEFER", 6),
+            line("DEFER", 7)
+        ),
+    )
+    .expect("replace");
+    let replaced = go(false);
+    assert_eq!((replaced.replaced_files, replaced.rows_added), (1, 2));
+    assert_eq!(count(store.path()), "6");
+
+    // Deleted from the source: kept (history), unless --prune.
+    std::fs::remove_file(&other).expect("delete");
+    go(false);
+    assert_eq!(count(store.path()), "6");
+    let pruned = go(true);
+    assert_eq!(pruned.pruned_sources, 1);
+    assert_eq!(count(store.path()), "4");
+    let (code, _, err) = run(&[
+        "query",
+        "Get-MessageTrackingLog",
+        store.path().to_str().expect("a path"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_run_cut_short_leaves_nothing_readers_see_and_runs_do_not_overlap() {
+    let logs = Dir::new();
+    logs.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        format!("{}{}\r\n", header_2016(), line("RECEIVE", 1)),
+    );
+    let store = Dir::new();
+    index(
+        &[logs.path().to_path_buf()],
+        store.path(),
+        &IndexOptions::default(),
+    )
+    .expect("indexed");
+    // Leftovers of a run killed before its manifest: an unlisted part and a temporary file.
+    let part_dir = store.path().join("server_name=EX01/log_date=2026-11-20");
+    let listed = std::fs::read_dir(&part_dir)
+        .expect("partition")
+        .next()
+        .expect("a part")
+        .expect("entry")
+        .path();
+    std::fs::copy(&listed, part_dir.join("MSGTRK2026112099-1.LOG@1.parquet")).expect("copy");
+    std::fs::write(part_dir.join(".tmp-x.parquet"), b"half").expect("write");
+    assert_eq!(
+        count(store.path()),
+        "1",
+        "readers read only what the manifest lists"
+    );
+    index(
+        &[logs.path().to_path_buf()],
+        store.path(),
+        &IndexOptions::default(),
+    )
+    .expect("indexed");
+    assert!(!part_dir.join("MSGTRK2026112099-1.LOG@1.parquet").exists());
+    assert!(!part_dir.join(".tmp-x.parquet").exists());
+
+    // A second run while one holds the lock is refused, naming why.
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(store.path().join(".msgtrack-store.lock"))
+        .expect("the lock file");
+    lock.try_lock().expect("locked");
+    let err = index(
+        &[logs.path().to_path_buf()],
+        store.path(),
+        &IndexOptions::default(),
+    )
+    .expect_err("refused");
+    assert!(err.to_string().contains("another msgtrack index"), "{err}");
+    drop(lock);
+
+    // A folder that holds other things is not taken for a store.
+    let busy = Dir::new();
+    busy.write("notes.txt", "mine");
+    let err = index(
+        &[logs.path().to_path_buf()],
+        busy.path(),
+        &IndexOptions::default(),
+    )
+    .expect_err("refused");
+    assert!(err.to_string().contains("no store manifest"), "{err}");
+    assert!(Manifest::is_store(store.path()));
+}
+
+#[test]
+fn store_option_on_a_reading_command_indexes_then_answers() {
+    let store = Dir::new();
+    let logs = sample_logs_dir();
+    let logs = logs.to_str().expect("a path");
+    let target = store.path().join("s");
+    let target = target.to_str().expect("a path");
+    let (code, out, err) = run(&[
+        "query",
+        "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Measure-Object",
+        logs,
+        "--store",
+        target,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().nth(1).map(|l| l.split(',').next()),
+        Some(Some("16"))
+    );
+    assert!(Manifest::is_store(Path::new(target)));
+    // The DDL names the partition keys and never a column twice.
+    let (_, ddl, _) = run(&["index", "--print-ddl", "trino", "--store", target]);
+    assert!(
+        ddl.contains("partitioned_by = ARRAY['server_name', 'log_date']"),
+        "{ddl}"
+    );
+    assert!(
+        !ddl.to_ascii_lowercase()
+            .contains("\"server_name\" varchar,\n  server_name")
+    );
+}
