@@ -49,6 +49,11 @@ pub struct QueryArgs {
     pub csv_raw: bool,
     #[command(flatten)]
     pub store: super::index::StoreArg,
+    /// Print the pipeline as SQL over a store for another engine (duckdb, spark, trino) and
+    /// exit; the store is the path given (DuckDB reads it directly; Spark and Trino read the
+    /// table `msgtrack index --print-ddl` defines).
+    #[arg(long, value_name = "ENGINE")]
+    pub print_sql: Option<String>,
     /// What (Get-Date) means, for reproducible runs (e.g. 2026-11-21T00:00Z).
     #[arg(long)]
     pub now: Option<String>,
@@ -141,6 +146,31 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     if args.sql.is_some() {
         let answer = run_sql(&expression, &paths)?;
         return emit(&answer, args, explicit_format, &session, &expression);
+    }
+    if let Some(engine) = &args.print_sql {
+        use msgtrack::query::sql::{Dialect, compile, literal};
+        let dialect = Dialect::parse(engine).map_err(anyhow::Error::msg)?;
+        let store = paths
+            .iter()
+            .find(|p| msgtrack::store::manifest::Manifest::is_store(p))
+            .map_or_else(|| "STORE".to_string(), |p| p.display().to_string());
+        let table = match dialect {
+            Dialect::DuckDb => format!(
+                "read_parquet({}, hive_partitioning = true)",
+                literal(&format!("{store}/**/*.parquet"))
+            ),
+            _ => "msgtrack".to_string(),
+        };
+        return match compile(&expression, &session, dialect, &table) {
+            Ok(sql) => {
+                println!("{sql}");
+                Ok(exit::OK)
+            }
+            Err(why) => {
+                say!("error: this line cannot be written as SQL: {why}");
+                Ok(exit::ERROR)
+            }
+        };
     }
     if args.print_cmdlet {
         return match msgtrack::query::cmdlet::print(&expression, &session) {

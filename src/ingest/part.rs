@@ -112,13 +112,13 @@ fn derived(mut df: DataFrame, columns: FieldSet) -> PolarsResult<DataFrame> {
     let infos = text_column(&df, Field::MessageInfo)?;
     let mut latency: Vec<Option<i64>> = Vec::with_capacity(df.height());
     let mut kinds: Vec<&'static str> = Vec::with_capacity(df.height());
-    for i in 0..df.height() {
+    for (i, time) in times.iter().enumerate() {
         let event = EventId::parse(events.get(i).unwrap_or(""));
         let (ms, kind) = message_latency(
             event,
             sources.get(i).unwrap_or(""),
             infos.get(i).unwrap_or(""),
-            times[i],
+            *time,
         );
         latency.push(ms);
         kinds.push(kind.name());

@@ -23,6 +23,7 @@ mod roundtrip;
 mod sample_logs;
 mod saved_queries;
 mod scenarios;
+mod sql;
 mod store;
 mod tui;
 mod tui_pty;

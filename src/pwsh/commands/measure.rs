@@ -96,26 +96,29 @@ impl PsObject for MeasureInfo {
     }
 }
 
+/// Measure-Object's parameters.
+pub const MEASURE_PARAMS: [ParamSpec; 12] = [
+    p("Property", false),
+    p("Sum", true),
+    p("Average", true),
+    p("Maximum", true),
+    p("Minimum", true),
+    p("StandardDeviation", true),
+    p("AllStats", true),
+    p("Line", true),
+    p("Word", true),
+    p("Character", true),
+    p("IgnoreWhiteSpace", true),
+    p("InputObject", false),
+];
+
 /// Runs Measure-Object.
 pub fn measure_object(
     engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
-    let params = [
-        p("Property", false),
-        p("Sum", true),
-        p("Average", true),
-        p("Maximum", true),
-        p("Minimum", true),
-        p("StandardDeviation", true),
-        p("AllStats", true),
-        p("Line", true),
-        p("Word", true),
-        p("Character", true),
-        p("IgnoreWhiteSpace", true),
-        p("InputObject", false),
-    ];
+    let params = MEASURE_PARAMS;
     let bound = bind(c, &params)?;
     super::no_more_positional(c, &bound, 1)?;
     for text in ["Line", "Word", "Character"] {

@@ -8,10 +8,10 @@ mod export;
 mod filter;
 pub mod format;
 pub mod group;
-mod measure;
+pub mod measure;
 mod properties;
 pub mod select;
-mod sort;
+pub mod sort;
 
 use super::ast::{Command, Span};
 use super::runtime::{EvalError, EvalResult, Scope};

@@ -21,19 +21,22 @@ const fn p(name: &'static str, switch: bool) -> ParamSpec {
     }
 }
 
+/// Sort-Object's parameters.
+pub const SORT_PARAMS: [ParamSpec; 5] = [
+    p("Property", false),
+    p("Descending", true),
+    p("Unique", true),
+    p("CaseSensitive", true),
+    p("Culture", false),
+];
+
 /// Runs Sort-Object.
 pub fn sort_object(
     engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
-    let params = [
-        p("Property", false),
-        p("Descending", true),
-        p("Unique", true),
-        p("CaseSensitive", true),
-        p("Culture", false),
-    ];
+    let params = SORT_PARAMS;
     let bound = bind(c, &params)?;
     super::no_more_positional(c, &bound, 1)?;
     let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {

@@ -1,0 +1,241 @@
+//! `--print-sql`: the SQL msgtrack writes for a pipeline gives, run by DuckDB over the store,
+//! the rows msgtrack gives. Needs Python's `duckdb` package (`.ci/run` installs it); without
+//! it the comparison is skipped with a message, the SQL text is still checked.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use msgtrack::store::index::{IndexOptions, index};
+
+use crate::util::{Args, Dir, sample_logs_dir};
+
+const DUCK: &str = r#"
+import duckdb, json, sys, datetime
+def plain(v):
+    if isinstance(v, datetime.datetime):
+        return int(v.timestamp() * 1000 + 0.5)
+    if isinstance(v, list):
+        return [plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, float) and v == int(v):
+        return int(v)
+    return v
+cur = duckdb.connect().execute(open(sys.argv[1]).read())
+cols = [d[0] for d in cur.description]
+print(json.dumps([{c: plain(v) for c, v in zip(cols, r)} for r in cur.fetchall()]))
+"#;
+
+fn duckdb_ready() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn msgtrack(args: &[&str]) -> (i32, String, String) {
+    let out = crate::util::msgtrack(Args::default().args(args));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A row made comparable: Timestamp as ms, floats as their value.
+fn normal(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        ("Timestamp", Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s)
+                            .map(|t| Value::from(t.timestamp_millis()))
+                            .unwrap_or_else(|_| v.clone()),
+                        (_, Value::Number(n)) if n.as_f64().is_some_and(|f| f == f.trunc()) => {
+                            Value::from(n.as_f64().unwrap_or(0.0) as i64)
+                        }
+                        _ => v.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// msgtrack's rows keyed as DuckDB's (only the columns both have), sorted.
+fn comparable(rows: &[Value], keys: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let n = normal(r);
+            let picked: serde_json::Map<String, Value> = keys
+                .iter()
+                .map(|k| (k.clone(), n.get(k).cloned().unwrap_or(Value::Null)))
+                .collect();
+            Value::Object(picked).to_string()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn printed_sql_gives_msgtrack_s_rows_in_duckdb() {
+    let store = Dir::new();
+    index(&[sample_logs_dir()], store.path(), &IndexOptions::default()).expect("indexed");
+    let store_path = store.path().to_str().expect("a path");
+    let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let mut lines: Vec<String> = std::fs::read_dir(&queries)
+        .expect("queries")
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == "ps1").then(|| {
+                std::fs::read_to_string(&p)
+                    .unwrap_or_default()
+                    .lines()
+                    .filter(|l| !l.starts_with('#'))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        })
+        .collect();
+    lines.extend(
+        [
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited",
+            "Get-MessageTrackingLog -Recipients lee.gu@contoso.com -ResultSize Unlimited | Select Timestamp,EventId,Recipients",
+            "Get-MessageTrackingLog -MessageSubject 'draft' -ResultSize Unlimited | Where {$_.Source -ne 'SMTP'}",
+            "Get-MessageTrackingLog -ResultSize 200 | Where {$_.TotalBytes -gt 50KB -or $_.Recipients -like '*@fabrikam.com'}",
+            "Get-MessageTrackingLog -Start '11/20/2026 09:00' -End '11/20/2026 10:00' -ResultSize Unlimited | Where {$_.RecipientStatus -match '^250'} | Select Timestamp,Sender",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId -NoElement | Sort-Object Count -Descending",
+            "Get-MessageTrackingLog -EventId DELIVER -ResultSize Unlimited | Measure-Object TotalBytes -Sum -Average -Maximum",
+            "Get-MessageTrackingLog -Server EX02 -ResultSize Unlimited | Where {$_.Recipients -notcontains 'HealthMailbox2f8b1c4a0e7d4f6a9c3b5d7e1f0a2c4e@contoso.com'} | Measure-Object",
+        ]
+        .map(String::from),
+    );
+    let ready = duckdb_ready();
+    if !ready {
+        eprintln!(
+            "skipped the DuckDB comparison: Python's duckdb package is not installed (pip install duckdb)"
+        );
+    }
+    let work = Dir::new();
+    let script = work.write("duck.py", DUCK);
+    let (mut compared, mut refused) = (0, Vec::new());
+    for line in &lines {
+        let common = ["--tz", "UTC", "--now", "2026-11-21T00:00:00Z"];
+        let mut args = vec!["query", line.as_str(), store_path, "--print-sql", "duckdb"];
+        args.extend(common);
+        let (code, sql, err) = msgtrack(&args);
+        if code != 0 {
+            assert!(err.contains("cannot be written as SQL: "), "{line}: {err}");
+            refused.push(format!("{line} → {}", err.trim()));
+            continue;
+        }
+        assert!(sql.contains("read_parquet("), "{sql}");
+        if !ready {
+            continue;
+        }
+        let file = work.write("q.sql", &sql);
+        let out = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(&file)
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "{line}\n{sql}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let duck: Vec<Value> = serde_json::from_slice(&out.stdout).expect("DuckDB's JSON");
+        let mut args = vec!["query", line.as_str(), store_path, "--format", "json"];
+        args.extend(common);
+        let (_, json, err) = msgtrack(&args);
+        let ours: Vec<Value> = match serde_json::from_str::<Value>(&json) {
+            Ok(Value::Array(rows)) => rows,
+            Ok(one) => vec![one],
+            Err(_) => Vec::new(),
+        };
+        let keys: Vec<String> = duck
+            .first()
+            .or(ours.first())
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        assert_eq!(
+            comparable(&ours, &keys),
+            comparable(&duck, &keys),
+            "{line}\n{sql}\n{err}"
+        );
+        compared += 1;
+    }
+    eprintln!("{compared} lines compared with DuckDB; not written as SQL: {refused:#?}");
+    assert!(
+        lines.len() - refused.len() >= 15,
+        "too few lines compile: {refused:#?}"
+    );
+}
+
+#[test]
+fn the_ddl_and_sql_of_other_engines() {
+    let store = Path::new("/data/msgtrack");
+    for engine in ["spark", "trino"] {
+        let ddl = msgtrack::query::sql::ddl(engine, store).expect("a DDL");
+        assert!(
+            ddl.contains("server_name") && ddl.contains("log_date"),
+            "{ddl}"
+        );
+        // Every stored column once, none named like a partition key.
+        for f in msgtrack::store::index::stored_fields() {
+            assert_eq!(
+                ddl.matches(&format!(
+                    "{} ",
+                    msgtrack::query::sql::Dialect::parse(engine)
+                        .unwrap()
+                        .ident(f.name())
+                ))
+                .count(),
+                1,
+                "{engine}: {}",
+                f.name()
+            );
+            assert!(
+                !f.name().eq_ignore_ascii_case("server_name")
+                    && !f.name().eq_ignore_ascii_case("log_date")
+            );
+        }
+    }
+    let (_, spark, _) = msgtrack(&[
+        "query",
+        "Get-MessageTrackingLog -Recipients a@x.com | Where {$_.MessageSubject -match 'inv(oice)?'}",
+        "--print-sql",
+        "spark",
+        "--tz",
+        "UTC",
+    ]);
+    assert!(
+        spark.contains("exists(`Recipients`, x -> lower(x) IN ('a@x.com'))"),
+        "{spark}"
+    );
+    assert!(spark.contains("RLIKE '(?i)inv(oice)?'"), "{spark}");
+    assert!(spark.contains("FROM msgtrack"), "{spark}");
+    let (_, trino, _) = msgtrack(&[
+        "query",
+        "Get-MessageTrackingLog -Recipients a@x.com -Start '11/20/2026'",
+        "--print-sql",
+        "trino",
+        "--tz",
+        "UTC",
+    ]);
+    assert!(
+        trino.contains("any_match(\"Recipients\", x -> lower(x) IN ('a@x.com'))"),
+        "{trino}"
+    );
+    assert!(
+        trino.contains("TIMESTAMP '2026-11-20 00:00:00.000 UTC'"),
+        "{trino}"
+    );
+}
