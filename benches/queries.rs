@@ -178,7 +178,7 @@ fn main() {
         ),
         (
             "q4 top 10 senders (distinct MessageId, RECEIVE)",
-            cmdlet("Get-MessageTrackingLog -EventId RECEIVE -ResultSize Unlimited | Select-Object Sender,MessageId -Unique | Group-Object Sender -NoElement | Select-Object -First 10"),
+            cmdlet("Get-MessageTrackingLog -EventId RECEIVE -ResultSize Unlimited | Select-Object Sender,MessageId -Unique | Group-Object Sender -NoElement | Sort-Object Count -Descending | Select-Object -First 10"),
             "SELECT sender_address, count(DISTINCT message_id) AS n FROM logs WHERE event_id = 'RECEIVE' GROUP BY 1 ORDER BY n DESC LIMIT 10".into(),
         ),
         (

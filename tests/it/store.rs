@@ -50,7 +50,12 @@ fn same(logs: &Path, store: &Path, args: &[&str]) {
 fn answers_from_the_store_are_the_answers_from_the_logs() {
     let logs = sample_logs_dir();
     let store = Dir::new();
-    let report = index(std::slice::from_ref(&logs), store.path(), &IndexOptions::default()).expect("indexed");
+    let report = index(
+        std::slice::from_ref(&logs),
+        store.path(),
+        &IndexOptions::default(),
+    )
+    .expect("indexed");
     assert_eq!(report.store_rows, 4768);
     let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
     let mut saved: Vec<PathBuf> = std::fs::read_dir(&queries)
@@ -107,7 +112,12 @@ fn the_real_logs_read_the_same_from_a_store() {
         return;
     }
     let store = Dir::new();
-    index(std::slice::from_ref(&real), store.path(), &IndexOptions::default()).expect("indexed");
+    index(
+        std::slice::from_ref(&real),
+        store.path(),
+        &IndexOptions::default(),
+    )
+    .expect("indexed");
     same(
         &real,
         store.path(),

@@ -1,0 +1,225 @@
+//! The store on ≥ 1 GB of generated logs, side by side in one run: index throughput (MB/s of
+//! raw logs), store size as a share of the raw bytes, q1–q5 answered from the store by msgtrack
+//! and by DuckDB's `read_parquet` over the same files and from the raw logs by msgtrack (warm
+//! cache, median of 3), re-indexing after one file grew by 10 MB, and each run's peak memory.
+//!
+//! `cargo bench --bench store` (DuckDB's CLI: `pip install duckdb-cli`; without it only msgtrack
+//! is timed). The corpus is shared with the `queries` bench (`target/bench-corpus-1g/`);
+//! `MSGTRACK_BENCH_QUERIES_MB` sets its size.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-corpus-1g")
+}
+
+fn bytes_under(dir: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            total += if p.is_dir() {
+                bytes_under(&p)
+            } else {
+                std::fs::metadata(&p).map_or(0, |m| m.len())
+            };
+        }
+    }
+    total
+}
+
+/// Child mode: run a program, print its wall time and peak resident memory.
+fn runner(program: &str, args: &[String]) {
+    let started = Instant::now();
+    let status = Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let secs = started.elapsed().as_secs_f64();
+    // SAFETY: getrusage fills the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let ok = status
+        .map(|s| s.success() || s.code() == Some(1))
+        .unwrap_or(false);
+    println!("RESULT {ok} {secs} {}", usage.ru_maxrss);
+}
+
+/// Runs one command in a fresh runner process: (seconds, peak MiB).
+fn measure(program: &str, args: &[String]) -> Option<(f64, f64)> {
+    let exe = std::env::current_exe().ok()?;
+    let out = Command::new(exe)
+        .arg("--run")
+        .arg(program)
+        .args(args)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("RESULT"))?;
+    let f: Vec<&str> = line.split_whitespace().collect();
+    if f[1] != "true" {
+        return None;
+    }
+    Some((f[2].parse().ok()?, f[3].parse::<f64>().ok()? / 1024.0))
+}
+
+/// The median of three warm runs (one run first to warm the cache).
+fn median(program: &str, args: &[String]) -> Option<(f64, f64)> {
+    measure(program, args)?;
+    let mut runs: Vec<(f64, f64)> = (0..3).filter_map(|_| measure(program, args)).collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    runs.get(1).copied()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--run") {
+        runner(&args[i + 1], &args[i + 2..]);
+        return;
+    }
+    let target_mb: u64 = std::env::var("MSGTRACK_BENCH_QUERIES_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let dir = corpus();
+    if bytes_under(&dir) < target_mb * 1_000_000 {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("corpus folder");
+        msgtrack::synth::write_corpus(&dir, target_mb * 1_000_000).expect("write corpus");
+    }
+    let raw_bytes = bytes_under(&dir);
+    let store = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-store");
+    let _ = std::fs::remove_dir_all(&store);
+    let msgtrack = env!("CARGO_BIN_EXE_msgtrack");
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+    let corpus_arg = dir.display().to_string();
+    let store_arg = store.display().to_string();
+
+    println!(
+        "corpus: {:.0} MB of logs under {corpus_arg}",
+        raw_bytes as f64 / 1e6
+    );
+    let (secs, mib) =
+        measure(msgtrack, &s(&["index", &corpus_arg, "--store", &store_arg])).expect("index runs");
+    let store_bytes = bytes_under(&store);
+    println!(
+        "index: {secs:.2} s, {:.0} MB/s of raw logs, peak {mib:.0} MiB; store {:.0} MB = {:.1} % of the raw bytes",
+        raw_bytes as f64 / 1e6 / secs,
+        store_bytes as f64 / 1e6,
+        100.0 * store_bytes as f64 / raw_bytes as f64
+    );
+
+    // A message id that exists: the 100th row of the first EX01 file.
+    let message_id = std::fs::read_dir(dir.join("EX01"))
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(|e| e.ok())
+        .and_then(|e| std::fs::read_to_string(e.path()).ok())
+        .and_then(|t| {
+            t.lines()
+                .nth(105)
+                .map(|l| l.split(',').nth(10).unwrap_or("").to_string())
+        })
+        .unwrap_or_default();
+    let questions: Vec<(&str, String, String)> = vec![
+        (
+            "q1 count by EventId",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId -NoElement".into(),
+            "SELECT EventId, count(*) FROM t GROUP BY 1".into(),
+        ),
+        (
+            "q2 FAIL with an IMCEAEX recipient",
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Where {$_.Recipients -match '^IMCEAEX'}".into(),
+            "SELECT * FROM t WHERE lower(EventId) = 'fail' AND len(list_filter(Recipients, lambda x: regexp_matches(x, '(?i)^IMCEAEX'))) > 0".into(),
+        ),
+        (
+            "q3 all rows of one MessageId",
+            format!("Get-MessageTrackingLog -MessageId '{message_id}' -ResultSize Unlimited"),
+            format!("SELECT * FROM t WHERE lower(MessageId) = lower('{message_id}')"),
+        ),
+        (
+            "q4 top 10 senders by RECEIVE rows",
+            "Get-MessageTrackingLog -EventId RECEIVE -ResultSize Unlimited | Group-Object Sender -NoElement | Sort-Object Count -Descending | Select-Object -First 10".into(),
+            "SELECT lower(Sender), count(*) AS n FROM t WHERE lower(EventId) = 'receive' GROUP BY 1 ORDER BY n DESC LIMIT 10".into(),
+        ),
+        (
+            "q5 DELIVER rows of one server in one hour",
+            "Get-MessageTrackingLog -Server EX01 -EventId DELIVER -Start '11/20/2026 10:00' -End '11/20/2026 11:00' -ResultSize Unlimited".into(),
+            "SELECT * FROM t WHERE server_name = 'EX01' AND lower(EventId) = 'deliver' AND Timestamp >= TIMESTAMPTZ '2026-11-20 10:00:00+00' AND Timestamp < TIMESTAMPTZ '2026-11-20 11:00:00+00'".into(),
+        ),
+    ];
+    let has_duckdb = Command::new("duckdb")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    println!();
+    println!(
+        "| question | msgtrack, store | peak | DuckDB read_parquet, store | peak | msgtrack, raw logs | peak |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (name, line, sql) in &questions {
+        let from_store = median(
+            msgtrack,
+            &s(&["query", line, &store_arg, "--format", "csv", "--tz", "UTC"]),
+        );
+        let from_raw = median(
+            msgtrack,
+            &s(&["query", line, &corpus_arg, "--format", "csv", "--tz", "UTC"]),
+        );
+        let duck = has_duckdb.then(|| {
+            let view = format!(
+                "CREATE VIEW t AS SELECT * FROM read_parquet('{store_arg}/**/*.parquet', hive_partitioning = true); {sql};"
+            );
+            median("duckdb", &s(&["-c", &view]))
+        });
+        let cell = |r: Option<(f64, f64)>| match r {
+            Some((t, m)) => (format!("{:.0} ms", t * 1000.0), format!("{m:.0} MiB")),
+            None => ("failed".into(), "-".into()),
+        };
+        let (a, am) = cell(from_store);
+        let (b, bm) = match duck {
+            Some(r) => cell(r),
+            None => ("(no duckdb)".into(), "-".into()),
+        };
+        let (c, cm) = cell(from_raw);
+        println!("| {name} | {a} | {am} | {b} | {bm} | {c} | {cm} |");
+    }
+
+    // Re-index after one file grew by 10 MB: append rows of another file of the same server.
+    let ex01: Vec<PathBuf> = std::fs::read_dir(dir.join("EX01"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    if let (Some(target), Some(donor)) = (ex01.first(), ex01.get(1)) {
+        let body: String = std::fs::read_to_string(donor)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| format!("{l}\r\n"))
+            .collect();
+        let mut grow = String::new();
+        while grow.len() < 10_000_000 && !body.is_empty() {
+            grow.push_str(&body);
+        }
+        let original = std::fs::read(target).unwrap_or_default();
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(target)
+            .expect("open");
+        f.write_all(grow.as_bytes()).expect("append");
+        drop(f);
+        let again = measure(msgtrack, &s(&["index", &corpus_arg, "--store", &store_arg]));
+        std::fs::write(target, original).expect("restore");
+        if let Some((t, m)) = again {
+            println!(
+                "\nre-index after one file grew by {:.0} MB: {:.0} ms, peak {m:.0} MiB",
+                grow.len() as f64 / 1e6,
+                t * 1000.0
+            );
+        }
+        let _ = std::fs::remove_dir_all(&store);
+    }
+}
