@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use msgtrack::directory::{Directory, Snapshot};
-use msgtrack::format::Zone;
 use msgtrack::replay::{self, MessagePick, render};
 
 use super::exit;
@@ -32,8 +31,8 @@ pub struct PickArgs {
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
     /// Time zone of printed times (IANA name, Windows zone ID such as "W. Europe Standard Time", UTC, local).
-    #[arg(long, default_value = "local")]
-    pub tz: String,
+    #[arg(long)]
+    pub tz: Option<String>,
     #[command(flatten)]
     pub store: super::index::StoreArg,
 }
@@ -155,7 +154,7 @@ fn emit_text(text: &str) -> std::io::Result<()> {
 
 /// Runs `msgtrack trail`.
 pub fn run_trail(args: &TrailArgs) -> anyhow::Result<u8> {
-    let zone = Zone::parse(&args.pick.tz).map_err(anyhow::Error::msg)?;
+    let zone = super::zone_arg(args.pick.tz.as_deref(), None)?;
     let paths = super::index::reading_paths(&args.pick.paths, &args.pick.store)?;
     let id = match pick_message(&args.pick, &paths)? {
         Ok(id) => id,

@@ -86,6 +86,23 @@ pub(crate) fn paths_or_current(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
 }
 
+/// The zone named by `--tz` (this machine's when none), told to the export reader with the
+/// culture named by `--culture`: an export's local times are read in them (see
+/// `msgtrack::ingest::exports`).
+pub(crate) fn zone_arg(
+    tz: Option<&str>,
+    culture: Option<&str>,
+) -> anyhow::Result<msgtrack::format::Zone> {
+    let zone = msgtrack::format::Zone::parse(tz.unwrap_or("local")).map_err(anyhow::Error::msg)?;
+    let culture = culture.map(culture_arg).transpose()?;
+    msgtrack::ingest::exports::set_session(msgtrack::ingest::exports::ExportOptions {
+        culture,
+        zone,
+        zone_given: tz.is_some(),
+    });
+    Ok(zone)
+}
+
 /// The culture named by `--culture`.
 pub(crate) fn culture_arg(name: &str) -> anyhow::Result<&'static msgtrack::pwsh::culture::Culture> {
     use msgtrack::pwsh::culture::Culture;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
-use msgtrack::format::{Field, Zone};
+use msgtrack::format::Field;
 use msgtrack::query::output::{self, Format, write};
 use msgtrack::query::rows::DEFAULT_TABLE;
 use msgtrack::query::run::{Answer, RunError, empty_because_of_time, run, run_sql};
@@ -34,15 +34,16 @@ pub struct QueryArgs {
     /// table, list, csv, json or ndjson (default: table on a terminal, csv otherwise).
     #[arg(long)]
     pub format: Option<String>,
-    /// Time zone for dates without an offset and for printed times (IANA name such as
+    /// Time zone for dates without an offset, printed times and the local times of an export
+    /// (default: this machine's; IANA name such as
     /// Europe/Berlin, Windows name such as "W. Europe Standard Time", UTC, local).
-    #[arg(long, default_value = "local")]
-    pub tz: String,
+    #[arg(long)]
+    pub tz: Option<String>,
     /// The Exchange shell's culture: how -Start/-End strings are read, -f and .ToString()
     /// write numbers and dates, and Export-Csv -UseCulture separates (en-US, en-GB, de-DE,
     /// fr-FR, ja-JP, ko-KR, zh-CN, nl-NL, sv-SE, pl-PL, ru-RU).
-    #[arg(long, default_value = "en-US")]
-    pub culture: String,
+    #[arg(long)]
+    pub culture: Option<String>,
     /// Write CSV cells as they are: by default a text cell starting with = + - @ or a tab is
     /// written with a leading ' so a spreadsheet does not run it as a formula.
     #[arg(long)]
@@ -130,8 +131,8 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     let mut paths = args.paths.clone();
     let expression = read_expression(args, &mut paths)?;
     let paths = super::index::reading_paths(&paths, &args.store)?;
-    let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
-    let culture = super::culture_arg(&args.culture)?;
+    let zone = super::zone_arg(args.tz.as_deref(), args.culture.as_deref())?;
+    let culture = super::culture_arg(args.culture.as_deref().unwrap_or("en-US"))?;
     let now = super::now_arg(args.now.as_deref(), zone)?;
     let session = Session {
         now,

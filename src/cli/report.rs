@@ -58,8 +58,8 @@ pub struct CommonArgs {
     #[arg(long)]
     pub until: Option<String>,
     /// Time zone dates are read and printed in (IANA name, Windows zone ID, UTC, local).
-    #[arg(long, default_value = "local")]
-    pub tz: String,
+    #[arg(long)]
+    pub tz: Option<String>,
     /// What `(Get-Date)` means (default: now).
     #[arg(long)]
     pub now: Option<String>,
@@ -150,7 +150,7 @@ struct Setup {
 }
 
 fn setup(c: &CommonArgs) -> anyhow::Result<Setup> {
-    let zone = Zone::parse(&c.tz).map_err(anyhow::Error::msg)?;
+    let zone = super::zone_arg(c.tz.as_deref(), None)?;
     let now = super::now_arg(c.now.as_deref(), zone)?;
     let filter =
         window(c.since.as_deref(), c.until.as_deref(), zone, now).map_err(anyhow::Error::msg)?;

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use msgtrack::format::Zone;
 use msgtrack::tui::{TuiOptions, run};
 
 use super::exit;
@@ -27,8 +26,8 @@ pub struct TuiArgs {
     #[arg(long)]
     pub directory: Option<PathBuf>,
     /// Time zone of shown times and of dates typed in the filter (IANA name, Windows zone ID, UTC, local).
-    #[arg(long, default_value = "local")]
-    pub tz: String,
+    #[arg(long)]
+    pub tz: Option<String>,
     /// The folder of saved queries for the picker (`s`).
     #[arg(long, default_value = "queries")]
     pub queries: PathBuf,
@@ -37,16 +36,16 @@ pub struct TuiArgs {
     pub now: Option<String>,
     /// The Exchange shell's culture: how -Start/-End strings typed in the filter are read
     /// (en-US, en-GB, de-DE, fr-FR, ja-JP, ko-KR, zh-CN, nl-NL, sv-SE, pl-PL, ru-RU).
-    #[arg(long, default_value = "en-US")]
-    pub culture: String,
+    #[arg(long)]
+    pub culture: Option<String>,
     #[command(flatten)]
     pub store: super::index::StoreArg,
 }
 
 pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
-    let zone = Zone::parse(&args.tz).map_err(anyhow::Error::msg)?;
+    let zone = super::zone_arg(args.tz.as_deref(), args.culture.as_deref())?;
     let now = super::now_arg(args.now.as_deref(), zone)?;
-    let culture = super::culture_arg(&args.culture)?;
+    let culture = super::culture_arg(args.culture.as_deref().unwrap_or("en-US"))?;
     run(TuiOptions {
         culture,
         now,

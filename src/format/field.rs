@@ -57,6 +57,9 @@ pub enum Field {
     File,
     /// The 1-based line number of the row in its file.
     Line,
+    /// Where the row comes from: `OnPremises` (tracking logs, Get-MessageTrackingLog exports)
+    /// or `ExchangeOnline` (message trace and historical search files).
+    Origin,
 }
 
 /// How a field's values are stored in a frame.
@@ -217,12 +220,13 @@ const FIELDS: [FieldDef; Field::COUNT] = {
         provenance(F::Server, "Server", Category),
         provenance(F::File, "File", Category),
         provenance(F::Line, "Line", LineNumber),
+        provenance(F::Origin, "Origin", Category),
     ]
 };
 
 impl Field {
     /// Number of fields.
-    pub const COUNT: usize = 35;
+    pub const COUNT: usize = 36;
 
     /// Number of fields a log line can have (the 2016/2019 layout's 30).
     pub const RAW_COUNT: usize = 30;

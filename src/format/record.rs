@@ -53,6 +53,8 @@ pub struct LogRecord {
     pub file: String,
     /// The row's line in `file`.
     pub line: Option<i64>,
+    /// `OnPremises` or `ExchangeOnline` (empty when not read from files).
+    pub origin: String,
 }
 
 /// A field's value before encoding.
@@ -102,9 +104,12 @@ impl LogRecord {
             F::LogId => s(&self.log_id),
             F::SchemaVersion => s(&self.schema_version),
             // Derived fields and provenance are not written into a line.
-            F::MessageLatency | F::MessageLatencyType | F::Server | F::File | F::Line => {
-                Value::Scalar(Cow::Borrowed(""))
-            }
+            F::MessageLatency
+            | F::MessageLatencyType
+            | F::Server
+            | F::File
+            | F::Line
+            | F::Origin => Value::Scalar(Cow::Borrowed("")),
         }
     }
 

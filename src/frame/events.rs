@@ -36,6 +36,7 @@ pub fn events(df: &DataFrame) -> PolarsResult<Vec<LogRecord>> {
     let mut server = text(Field::Server)?.into_iter();
     let mut file = text(Field::File)?.into_iter();
     let mut line = integers(df, Field::Line)?.into_iter();
+    let mut origin = text(Field::Origin)?.into_iter();
     let mut client_ip = text(Field::ClientIp)?.into_iter();
     let mut client_hostname = text(Field::ClientHostname)?.into_iter();
     let mut server_ip = text(Field::ServerIp)?.into_iter();
@@ -66,6 +67,7 @@ pub fn events(df: &DataFrame) -> PolarsResult<Vec<LogRecord>> {
             server: server.next().unwrap_or_default(),
             file: file.next().unwrap_or_default(),
             line: line.next().flatten(),
+            origin: origin.next().unwrap_or_default(),
             client_ip: client_ip.next().unwrap_or_default(),
             client_hostname: client_hostname.next().unwrap_or_default(),
             server_ip: server_ip.next().unwrap_or_default(),

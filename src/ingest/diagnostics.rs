@@ -44,6 +44,8 @@ pub enum DiagnosticKind {
     Io,
     /// The file shrank (was replaced or truncated) while it was read.
     ChangedWhileRead,
+    /// What an export was read as, and what it lost.
+    Export,
 }
 
 /// One message about the input.

@@ -42,6 +42,8 @@ pub(crate) enum FileBytes {
     /// The map, guarded against the file shrinking under it (see [`super::guard`]). The
     /// guard is declared first so it is dropped before the map is unmapped.
     Mapped(super::guard::Guard, Mmap),
+    /// An export converted into the text of a tracking log (see [`super::exports`]).
+    Owned(Vec<u8>),
     Empty,
 }
 
@@ -49,6 +51,7 @@ impl FileBytes {
     pub(crate) fn bytes(&self) -> &[u8] {
         match self {
             FileBytes::Mapped(_, m) => m,
+            FileBytes::Owned(b) => b,
             FileBytes::Empty => &[],
         }
     }
@@ -57,7 +60,7 @@ impl FileBytes {
     pub(crate) fn changed(&self) -> bool {
         match self {
             FileBytes::Mapped(g, _) => g.changed(),
-            FileBytes::Empty => false,
+            FileBytes::Owned(_) | FileBytes::Empty => false,
         }
     }
 
@@ -96,6 +99,29 @@ pub(crate) struct FilePlan {
     pub server_source: ServerSource,
     pub chunks: Vec<Range<usize>>,
     pub notes: Vec<Diagnostic>,
+    /// For an export: each row's line and server in the export, and where it comes from.
+    pub rows_from: Option<Arc<RowsFrom>>,
+}
+
+/// Where the rows of a converted export come from (the decoder sees the converted text).
+pub(crate) struct RowsFrom {
+    /// Lines of the converted text before its first row.
+    pub header_lines: u32,
+    /// Per row, its line in the export.
+    pub lines: Vec<u32>,
+    /// Per row, its server.
+    pub servers: Vec<String>,
+    /// `OnPremises` or `ExchangeOnline`.
+    pub origin: &'static str,
+}
+
+impl RowsFrom {
+    /// The row index of a line of the converted text.
+    pub fn row_of(&self, converted_line: u32) -> Option<usize> {
+        converted_line
+            .checked_sub(self.header_lines + 1)
+            .map(|i| i as usize)
+    }
 }
 
 impl FilePlan {
@@ -114,7 +140,11 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 const SNIFF_LINES: usize = 32;
 
 /// Maps and checks a file. A file that is not a tracking log gives an error diagnostic.
-pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Diagnostic> {
+pub(crate) fn plan_file(
+    file: LogFile,
+    chunk_size: usize,
+    export: &super::exports::ExportOptions,
+) -> Result<FilePlan, Diagnostic> {
     let path: Arc<Path> = Arc::from(file.path.as_path());
     let refuse = |kind, message: String| Diagnostic {
         file: path.clone(),
@@ -151,6 +181,60 @@ pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Di
         }
         FileBytes::Mapped(guard, map)
     };
+    // An export (a CSV, UTF-16 or not) becomes the text of a log; anything else is read as one.
+    let mut notes = Vec::new();
+    let mut rows_from = None;
+    let bytes = match super::exports::recognise(bytes.bytes()) {
+        super::exports::Recognised::Log => bytes,
+        super::exports::Recognised::Refused(why) => {
+            return Err(refuse(DiagnosticKind::NotATrackingLog, why));
+        }
+        super::exports::Recognised::Export {
+            kind,
+            table,
+            encoding,
+            type_line,
+        } => {
+            let folder = server_from_folder(&file.path).unwrap_or_else(|| "unknown".into());
+            let v = super::exports::convert(
+                kind,
+                &table,
+                encoding,
+                type_line.as_deref(),
+                export,
+                &folder,
+            )
+            .map_err(|why| {
+                refuse(
+                    DiagnosticKind::NotATrackingLog,
+                    format!("read as a {}: {why}", kind_name(&table, kind)),
+                )
+            })?;
+            notes.push(Diagnostic {
+                file: path.clone(),
+                line: None,
+                severity: Severity::Warning,
+                kind: DiagnosticKind::Export,
+                message: format!("read as a {}", v.describe),
+            });
+            for n in &v.notes {
+                notes.push(Diagnostic {
+                    file: path.clone(),
+                    line: None,
+                    severity: Severity::Warning,
+                    kind: DiagnosticKind::Export,
+                    message: n.clone(),
+                });
+            }
+            rows_from = Some(Arc::new(RowsFrom {
+                header_lines: v.header_lines,
+                lines: v.lines,
+                servers: v.servers,
+                origin: v.origin,
+            }));
+            FileBytes::Owned(v.bytes)
+        }
+    };
     let all = bytes.bytes();
     let body_start = if all.starts_with(BOM) { BOM.len() } else { 0 };
     let body = &all[body_start..];
@@ -160,7 +244,6 @@ pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Di
         return Err(refuse(DiagnosticKind::NotATrackingLog, reason));
     }
 
-    let mut notes = Vec::new();
     // Only the header at the top is read here: Exchange writes one per file. A `#Fields` line
     // further down is handled by the decoder (see `read::decode_file`).
     let field_maps = find_leading_field_maps(body, body_start);
@@ -221,7 +304,13 @@ pub(crate) fn plan_file(file: LogFile, chunk_size: usize) -> Result<FilePlan, Di
         server_source,
         chunks,
         notes,
+        rows_from,
     })
+}
+
+/// The format's name, for a refusal.
+fn kind_name(_table: &super::exports::Table, kind: super::exports::Kind) -> &'static str {
+    kind.describe()
 }
 
 fn first_row_offset(body: &[u8]) -> Option<usize> {
@@ -393,7 +482,7 @@ fn sniff(body: &[u8]) -> Sniff {
 }
 
 /// The field that names the local server for an event (where Exchange puts its own name).
-fn local_host_field(event: &str) -> Option<Field> {
+pub(crate) fn local_host_field(event: &str) -> Option<Field> {
     match event {
         "SEND" | "SENDEXTERNAL" | "FAIL" | "AGENTINFO" | "DEFER" | "SUBMIT" | "NOTIFYMAPI"
         | "SUBMITDEFER" | "SUBMITFAIL" | "PROCESS" | "THROTTLE" | "DROP" => {

@@ -45,6 +45,8 @@ pub struct ReadOptions {
     /// costs fewer TLB flushes).
     pub release_pages_above: u64,
     pub progress: Option<Arc<dyn Progress>>,
+    /// The culture and zone an export's local times are in (see [`super::exports`]).
+    pub export: super::exports::ExportOptions,
 }
 
 impl Default for ReadOptions {
@@ -55,6 +57,7 @@ impl Default for ReadOptions {
             chunk_size: 4 << 20,
             release_pages_above: 64 << 20,
             progress: None,
+            export: super::exports::ExportOptions::default(),
         }
     }
 }
@@ -315,7 +318,7 @@ impl FileJob<'_> {
         if let Some(part) = file.part.clone() {
             return Ok(self.run_part(file, &part));
         }
-        let plan = match plan_file(file, self.options.chunk_size) {
+        let plan = match plan_file(file, self.options.chunk_size, &self.options.export) {
             Ok(plan) => plan,
             Err(refusal) => return Ok(FileResult::Refused(refusal)),
         };
@@ -372,7 +375,9 @@ impl FileJob<'_> {
             path: &plan.path,
             columns: self.decode_columns,
             filter: self.filter,
-            want_lines: self.options.columns.contains(Field::Line),
+            // An export's rows take their line and server from the export, by line.
+            want_lines: self.options.columns.contains(Field::Line)
+                || (plan.rows_from.is_some() && self.options.columns.contains(Field::Server)),
         };
         let all = plan.bytes.bytes();
         let decode = |range: std::ops::Range<usize>| {
@@ -468,21 +473,53 @@ fn assemble_file(
         for (column, series) in decoded.iter().zip(out.columns) {
             by_column[column.index()] = Some(series);
         }
+        let offset = u32::try_from(line_offset).unwrap_or(u32::MAX);
+        let export_rows: Option<Vec<usize>> = plan.rows_from.as_ref().map(|from| {
+            out.line_numbers
+                .iter()
+                .map(|l| from.row_of(l.saturating_add(offset)).unwrap_or(usize::MAX))
+                .collect()
+        });
         if columns.contains(Field::Server) {
-            by_column[Field::Server.index()] =
-                Some(constant_category(Field::Server, &plan.server, out.rows));
+            by_column[Field::Server.index()] = Some(match (&plan.rows_from, &export_rows) {
+                (Some(from), Some(rows)) => {
+                    let mut builder = CategoryBuilder::new(Field::Server.name(), out.rows);
+                    for r in rows {
+                        builder.push(
+                            from.servers
+                                .get(*r)
+                                .map_or(plan.server.as_str(), String::as_str),
+                        );
+                    }
+                    builder.finish()
+                }
+                _ => constant_category(Field::Server, &plan.server, out.rows),
+            });
+        }
+        if columns.contains(Field::Origin) {
+            let origin = plan
+                .rows_from
+                .as_ref()
+                .map_or(super::exports::ON_PREMISES, |f| f.origin);
+            by_column[Field::Origin.index()] =
+                Some(constant_category(Field::Origin, origin, out.rows));
         }
         if columns.contains(Field::File) {
             by_column[Field::File.index()] =
                 Some(constant_category(Field::File, &file_name, out.rows));
         }
         if columns.contains(Field::Line) {
-            let offset = u32::try_from(line_offset).unwrap_or(u32::MAX);
-            let lines: Vec<u32> = out
-                .line_numbers
-                .iter()
-                .map(|l| l.saturating_add(offset))
-                .collect();
+            let lines: Vec<u32> = match (&plan.rows_from, &export_rows) {
+                (Some(from), Some(rows)) => rows
+                    .iter()
+                    .map(|r| from.lines.get(*r).copied().unwrap_or(0))
+                    .collect(),
+                _ => out
+                    .line_numbers
+                    .iter()
+                    .map(|l| l.saturating_add(offset))
+                    .collect(),
+            };
             by_column[Field::Line.index()] = Some(
                 UInt32Chunked::from_vec(PlSmallStr::from_static(Field::Line.name()), lines)
                     .into_series(),
@@ -558,7 +595,7 @@ pub fn servers(paths: &[PathBuf]) -> Result<Vec<ServerLogs>, ReadError> {
             if let Some(part) = &f.part {
                 return Some((part.server.clone(), prefix));
             }
-            plan_file(f, 4 << 20)
+            plan_file(f, 4 << 20, &super::exports::ExportOptions::default())
                 .ok()
                 .map(|p| (p.server.clone(), prefix))
         })
