@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::format::names::{LogName, LogPrefix};
-use crate::store::manifest::Manifest;
+use crate::format::store_manifest::Manifest;
 
 /// A file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]

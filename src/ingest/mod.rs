@@ -20,6 +20,7 @@ mod decode;
 pub(crate) mod diagnostics;
 pub(crate) mod discover;
 pub mod exports;
+mod file_report;
 mod frame_filter;
 mod guard;
 mod part;

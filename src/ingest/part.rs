@@ -8,9 +8,9 @@ use std::fs::File;
 use polars::prelude::*;
 
 use super::discover::{LogFile, StorePart};
+use super::file_report::FileReport;
 use super::plan::{HeaderInfo, ServerSource};
 use super::prefilter::RowFilter;
-use super::read::FileReport;
 use crate::format::latency::message_latency;
 use crate::format::{EventId, Field, FieldSet};
 use crate::frame::access::{text_column, timestamps_ms};

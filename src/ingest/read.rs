@@ -14,6 +14,7 @@ use super::columns::CategoryBuilder;
 use super::decode::{ChunkOutput, ChunkSpec, decode_chunk};
 use super::diagnostics::{Diagnostic, DiagnosticKind, DiagnosticSink, Severity};
 use super::discover::{DiscoverError, LogFile, discover};
+pub use super::file_report::FileReport;
 use super::plan::{FilePlan, HeaderInfo, ServerSource, plan_file};
 use super::prefetch::Prefetcher;
 use super::prefilter::RowFilter;
@@ -86,32 +87,6 @@ impl ReadOptions {
         self.progress = Some(progress);
         self
     }
-}
-
-/// What was learnt about one input file.
-#[derive(Debug, Clone)]
-pub struct FileReport {
-    pub path: PathBuf,
-    /// The file-name prefix, when the name follows Exchange's naming.
-    pub prefix: Option<LogPrefix>,
-    pub server: String,
-    pub server_source: ServerSource,
-    pub headers: HeaderInfo,
-    pub bytes: u64,
-    /// Physical lines read (header, row and bad lines).
-    pub lines: u64,
-    /// Rows kept (after the row filter).
-    pub rows: u64,
-    /// Lines skipped because they could not be read.
-    pub bad_lines: u64,
-    /// Rows kept with a warning (invalid UTF-8, a non-numeric number).
-    pub warned_lines: u64,
-    /// The last line had no line end and was held back.
-    pub held_back: bool,
-    /// Why the file was not read, if it was refused.
-    pub refused: Option<String>,
-    pub first_ms: Option<i64>,
-    pub last_ms: Option<i64>,
 }
 
 /// The result of reading: one frame, a report per file, and every diagnostic.

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
+use crate::format::store_layout::{DAY_KEY, SERVER_KEY};
 use crate::format::{Field, FieldKind};
-use crate::store::layout::{DAY_KEY, SERVER_KEY};
 
 /// A target engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,7 @@ fn column_type(dialect: Dialect, field: Field) -> &'static str {
 pub fn ddl(engine: &str, store: &Path) -> Result<String, String> {
     let dialect = Dialect::parse(engine)?;
     let location = store.display().to_string();
-    let stored = crate::store::index::stored_fields();
+    let stored = crate::format::store_layout::stored_fields();
     let columns: Vec<String> = stored
         .iter()
         .map(|f| format!("  {} {}", dialect.ident(f.name()), column_type(dialect, *f)))
@@ -565,7 +565,7 @@ pub fn compile(
     }
     let plan = plan_of_line(text, session).map_err(|e| e.message)?;
     let w = Writer { dialect, session };
-    let stored = crate::store::index::stored_fields();
+    let stored = crate::format::store_layout::stored_fields();
     let all_columns = |fields: &[Field]| -> Result<String, String> {
         if let Some(f) = fields.iter().find(|f| f.is_derived()) {
             return refuse(format!(

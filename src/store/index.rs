@@ -16,8 +16,8 @@ use std::sync::Arc;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::layout::{part_name, partition};
-use super::manifest::{MANIFEST, Manifest, Part, Source, head_hash};
+use crate::format::store_layout::{part_name, partition};
+use crate::format::store_manifest::{MANIFEST, Manifest, Part, Source, head_hash};
 use crate::format::{Field, FieldSet};
 use crate::frame::access::{integers, timestamps_ms};
 use crate::ingest::{Diagnostic, LogFile, Progress, ReadOptions, discover, read_files};
@@ -73,7 +73,7 @@ pub enum IndexError {
     )]
     Overlap(PathBuf),
     #[error(transparent)]
-    Manifest(#[from] super::manifest::ManifestError),
+    Manifest(#[from] crate::format::store_manifest::ManifestError),
     #[error(transparent)]
     Discover(#[from] crate::ingest::discover::DiscoverError),
     #[error("{path}: {message}")]
@@ -82,15 +82,7 @@ pub enum IndexError {
     Read(#[from] crate::ingest::ReadError),
 }
 
-/// The columns a store keeps: every field of a log line, the server, file and line.
-/// (MessageLatency is derived again when read.)
-pub fn stored_fields() -> Vec<Field> {
-    Field::ALL
-        .iter()
-        .copied()
-        .filter(|f| !f.is_derived())
-        .collect()
-}
+pub use crate::format::store_layout::stored_fields;
 
 /// A file's identity now.
 struct Identity {
@@ -339,7 +331,9 @@ fn convert(store: &Path, file: LogFile, known: Option<Source>) -> Result<Convert
     let head_len = known
         .as_ref()
         .filter(|k| k.head_len > 0)
-        .map_or(super::manifest::HEAD_BYTES, |k| k.head_len as usize);
+        .map_or(crate::format::store_manifest::HEAD_BYTES, |k| {
+            k.head_len as usize
+        });
     let id = identity(&file.path, head_len).map_err(|e| IndexError::Write {
         path: file.path.clone(),
         message: format!("cannot read: {e}"),
@@ -410,12 +404,13 @@ fn convert(store: &Path, file: LogFile, known: Option<Source>) -> Result<Convert
     let bad_lines = file_report.as_ref().map_or(0, |r| r.bad_lines);
     // The start kept: the file's first 4 KiB as it is now (or all of it, when shorter). Size
     // and time stay those seen before reading: lines appended meanwhile are read next run.
-    let head = identity(&file.path, super::manifest::HEAD_BYTES).unwrap_or(Identity {
-        size: id.size,
-        modified_ms: id.modified_ms,
-        head_hash: id.head_hash.clone(),
-        head_len: id.head_len,
-    });
+    let head =
+        identity(&file.path, crate::format::store_manifest::HEAD_BYTES).unwrap_or(Identity {
+            size: id.size,
+            modified_ms: id.modified_ms,
+            head_hash: id.head_hash.clone(),
+            head_len: id.head_len,
+        });
     Ok(Converted {
         source: Source {
             path: key,

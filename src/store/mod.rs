@@ -8,5 +8,5 @@
 //! the manifest, see `ingest::discover`).
 
 pub mod index;
-pub mod layout;
-pub mod manifest;
+pub use crate::format::store_layout as layout;
+pub use crate::format::store_manifest as manifest;

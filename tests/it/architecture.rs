@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 const FLOORS: [&[&str]; 5] = [
     &["format", "escape"],
     &["frame", "pwsh"],
-    &["directory", "ingest", "store"],
-    &["synth", "query", "replay"],
+    &["directory", "ingest"],
+    &["synth", "query", "replay", "store"],
     &["report", "tui", "invariants"],
 ];
 

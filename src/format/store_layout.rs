@@ -4,6 +4,18 @@
 //! `Server` and `Timestamp`; a case-insensitive engine would see `server` as `Server`). Values
 //! are escaped as Hive escapes them (`%2F` for `/`), so any server name makes one folder.
 
+use super::Field;
+
+/// The columns a store keeps: every field of a log line, the server, file, line and origin
+/// (MessageLatency is derived again when read).
+pub fn stored_fields() -> Vec<Field> {
+    Field::ALL
+        .iter()
+        .copied()
+        .filter(|f| !f.is_derived())
+        .collect()
+}
+
 /// The partition key of the server.
 pub const SERVER_KEY: &str = "server_name";
 /// The partition key of the UTC day.

@@ -1,0 +1,32 @@
+//! What the reader learnt about one input file (a log, an export or a store's part).
+
+use std::path::PathBuf;
+
+use super::plan::{HeaderInfo, ServerSource};
+use crate::format::names::LogPrefix;
+
+/// What was learnt about one input file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: PathBuf,
+    /// The file-name prefix, when the name follows Exchange's naming.
+    pub prefix: Option<LogPrefix>,
+    pub server: String,
+    pub server_source: ServerSource,
+    pub headers: HeaderInfo,
+    pub bytes: u64,
+    /// Physical lines read (header, row and bad lines).
+    pub lines: u64,
+    /// Rows kept (after the row filter).
+    pub rows: u64,
+    /// Lines skipped because they could not be read.
+    pub bad_lines: u64,
+    /// Rows kept with a warning (invalid UTF-8, a non-numeric number).
+    pub warned_lines: u64,
+    /// The last line had no line end and was held back.
+    pub held_back: bool,
+    /// Why the file was not read, if it was refused.
+    pub refused: Option<String>,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+}
