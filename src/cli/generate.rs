@@ -27,6 +27,13 @@ pub enum What {
         #[arg(long, default_value = "sample-logs")]
         out: PathBuf,
     },
+    /// Exports of a few hybrid messages, written as each exporter writes them: an on-premises
+    /// Export-Csv, an Exchange Online historical search (UTF-16) and a message trace.
+    SampleExports {
+        /// Output folder.
+        #[arg(long, default_value = "sample-exports")]
+        out: PathBuf,
+    },
     /// A large corpus of busy days for benchmarks (10 MB files, as on a real server).
     Corpus {
         /// Output folder.
@@ -45,6 +52,14 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<u8> {
             (
                 out,
                 msgtrack::synth::write_sample(out)
+                    .with_context(|| format!("writing {}", out.display()))?,
+            )
+        }
+        What::SampleExports { out } => {
+            std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+            (
+                out,
+                msgtrack::synth::write_exports(out)
                     .with_context(|| format!("writing {}", out.display()))?,
             )
         }

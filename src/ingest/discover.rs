@@ -151,8 +151,17 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<LogFile>, DiscoverError> {
                         .to_string_lossy()
                         .to_ascii_uppercase()
                         .starts_with("MSGTRK");
+                // Exports (CSV files of a format msgtrack reads) are found by their content.
+                let export = name.is_none()
+                    && entry
+                        .file_name()
+                        .to_string_lossy()
+                        .to_ascii_lowercase()
+                        .ends_with(".csv")
+                    && entry.file_type().is_file()
+                    && super::exports::is_export_file(entry.path());
                 if entry.file_type().is_file() {
-                    if name.is_some() || odd_log_name {
+                    if name.is_some() || odd_log_name || export {
                         files.push(LogFile::readable(entry.into_path(), name, false));
                     }
                 } else if name.is_some() && !entry.file_type().is_dir() {

@@ -53,12 +53,18 @@ fn hop_line(out: &mut String, h: &Hop, zone: Zone) {
         "ha" => " (HA)",
         _ => "",
     };
+    // Exchange Online's rows are marked, so the two halves of a hybrid journey read apart.
+    let server = if h.origin == "ExchangeOnline" {
+        format!("EXO:{}", h.server)
+    } else {
+        h.server.clone()
+    };
     let _ = writeln!(
         out,
         "  {}  +{:>8}  {:<7} {:<11} {:<17}{tag} {}{}",
         time(h.timestamp_ms, zone),
         seconds(h.since_previous_ms),
-        h.server,
+        server,
         h.source,
         h.event_id,
         rcpts.join(", "),
@@ -123,6 +129,51 @@ pub fn journey_text(j: &Journey, zone: Zone) -> String {
             time(m.timestamp_ms, zone),
             m.host
         );
+    }
+    for h in &j.hybrid {
+        match h.received_ms {
+            Some(r) if r < h.sent_ms => {
+                let _ = writeln!(
+                    out,
+                    "Hybrid hop {}: {} sent at {}, but {} logged its RECEIVE {} earlier — the clocks or an export's time zone disagree (check --tz); the rows are shown in their own times.",
+                    h.direction,
+                    h.sent_by,
+                    time(h.sent_ms, zone),
+                    h.received_by,
+                    seconds(h.sent_ms - r)
+                );
+            }
+            Some(r) => {
+                let _ = writeln!(
+                    out,
+                    "Hybrid hop {}: {} → {} in {} (matched by {}).",
+                    h.direction,
+                    h.sent_by,
+                    h.received_by,
+                    seconds(r - h.sent_ms),
+                    h.matched_by
+                );
+            }
+            None => {
+                let _ = writeln!(out, "Hybrid hop {}: sent by {} at {}; the receiving side's RECEIVE is not in the files given.", h.direction, h.sent_by, time(h.sent_ms, zone));
+            }
+        }
+    }
+    if let Some(m) = &j.missing_half {
+        let _ = writeln!(out, "Missing half: {m}.");
+    }
+    if !j.outcomes.is_empty() {
+        let _ = writeln!(out, "\nOutcomes from summary files (not events):");
+        for o in &j.outcomes {
+            let _ = writeln!(
+                out,
+                "  {}  {:<14} {}  {}",
+                time(o.timestamp_ms, zone),
+                o.origin,
+                o.recipient,
+                o.status
+            );
+        }
     }
     if !j.dsns.is_empty() {
         let _ = writeln!(out, "\nDSNs (NDRs or notices) sent about this message:");

@@ -28,6 +28,35 @@ pub struct Hop {
     /// Milliseconds since the previous row of the journey.
     pub since_previous_ms: i64,
     pub location: Option<String>,
+    /// `OnPremises` or `ExchangeOnline` (where the row was read from).
+    pub origin: String,
+}
+
+/// An outcome a summary file gives (Exchange Online message trace, historical summary): it
+/// ends a journey but is not an event, so it is not a hop.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub timestamp_ms: i64,
+    pub recipient: String,
+    /// `Delivered`, `Failed`, … or the summary's event list.
+    pub status: String,
+    pub origin: String,
+    pub location: Option<String>,
+}
+
+/// The hop between Exchange on premises and Exchange Online.
+#[derive(Debug, Clone, Serialize)]
+pub struct HybridHop {
+    /// `to Exchange Online` or `from Exchange Online`.
+    pub direction: String,
+    /// The sending side's SEND.
+    pub sent_ms: i64,
+    pub sent_by: String,
+    /// The receiving side's RECEIVE, when its rows were given.
+    pub received_ms: Option<i64>,
+    pub received_by: String,
+    /// How it was matched: the remote answer's InternalId and host, or the Message-ID alone.
+    pub matched_by: String,
 }
 
 /// Time spent on one server.
@@ -60,6 +89,98 @@ pub struct Journey {
     pub missing_logs: Vec<MissingLogs>,
     /// The DSNs (NDRs, delay notices) sent about the message, with their own journeys.
     pub dsns: Vec<Hop>,
+    /// Outcomes from summary files (no events of their own).
+    pub outcomes: Vec<Outcome>,
+    /// The hand-off between on premises and Exchange Online, when the message crossed it.
+    pub hybrid: Vec<HybridHop>,
+    /// The half of a hybrid journey whose rows were not given, and what to add.
+    pub missing_half: Option<String>,
+}
+
+/// True for a row of a summary file (an outcome, not an event).
+fn is_outcome(e: &LogRecord) -> bool {
+    e.event_id.is_empty() && (e.data("Status").is_some() || e.data("Summary").is_some())
+}
+
+/// True for a host of Exchange Online (Exchange Online Protection's front door, the service's
+/// own servers).
+fn online_host(host: &str) -> bool {
+    let h = host.to_ascii_lowercase();
+    h.ends_with(".protection.outlook.com") || h.ends_with(".outlook.com") || h.ends_with(".prod.outlook.com")
+}
+
+/// `250 2.6.0 <id> [InternalId=123, Hostname=AM0PR….prod.outlook.com] …`: the id and host the
+/// receiving side gave the message.
+fn remote_answer(source_context: &str) -> Option<(String, String)> {
+    let inner = source_context.split_once("[InternalId=")?.1;
+    let (id, rest) = inner.split_once(',')?;
+    let host = rest.trim().strip_prefix("Hostname=")?.split(']').next()?.trim();
+    Some((id.trim().to_string(), host.to_string()))
+}
+
+/// The hand-offs across the hybrid boundary, and which half is missing.
+fn hybrid(rows: &[LogRecord]) -> (Vec<HybridHop>, Option<String>) {
+    let on_prem = rows.iter().any(|e| e.origin != "ExchangeOnline");
+    let online = rows.iter().any(|e| e.origin == "ExchangeOnline");
+    let mut hops = Vec::new();
+    let mut missing = None;
+    for e in rows.iter().filter(|e| e.is(&[EventId::Send, EventId::SendExternal])) {
+        let to_online = e.origin != "ExchangeOnline" && online_host(&e.server_hostname);
+        let from_online = e.origin == "ExchangeOnline" && !e.server_hostname.is_empty() && !online_host(&e.server_hostname);
+        if !to_online && !from_online {
+            continue;
+        }
+        let answer = remote_answer(&e.source_context);
+        let receiving_origin_online = to_online;
+        let receive = rows.iter().find(|r| {
+            r.is(&[EventId::Receive])
+                && (r.origin == "ExchangeOnline") == receiving_origin_online
+                && r.timestamp_ms + 300_000 >= e.timestamp_ms
+                && match &answer {
+                    Some((id, host)) => {
+                        r.internal_message_id == *id
+                            && (r.server_hostname.eq_ignore_ascii_case(host) || r.server_hostname.is_empty())
+                    }
+                    None => true,
+                }
+        });
+        let matched_by = match (&answer, receive) {
+            (Some((id, host)), Some(_)) => format!("InternalId {id} on {host} (the receiving side's answer to the SEND)"),
+            (_, Some(_)) => "the Message-ID".to_string(),
+            _ => String::new(),
+        };
+        hops.push(HybridHop {
+            direction: if to_online { "to Exchange Online" } else { "from Exchange Online" }.into(),
+            sent_ms: e.timestamp_ms,
+            sent_by: e.server.clone(),
+            received_ms: receive.map(|r| r.timestamp_ms),
+            received_by: receive.map(|r| r.server.clone()).unwrap_or_default(),
+            matched_by,
+        });
+        if to_online && !online {
+            missing = Some(format!(
+                "{} handed the message to Exchange Online ({}); its Exchange Online half was not given — add a message trace or historical search export (Get-MessageTraceV2, Start-HistoricalSearch) to see the rest",
+                e.server, e.server_hostname
+            ));
+        }
+        if from_online && !on_prem {
+            missing = Some(format!(
+                "Exchange Online sent the message on to {}; the on-premises half was not given — add those servers' tracking logs or a Get-MessageTrackingLog export",
+                e.server_hostname
+            ));
+        }
+    }
+    if missing.is_none() && online && !on_prem {
+        if let Some(r) = rows.iter().find(|r| {
+            r.origin == "ExchangeOnline" && r.is(&[EventId::Receive]) && !r.client_hostname.is_empty() && !online_host(&r.client_hostname)
+        }) {
+            missing = Some(format!(
+                "Exchange Online received the message from {}; if that is an on-premises server, add its tracking logs or a Get-MessageTrackingLog export for the first half",
+                r.client_hostname
+            ));
+        }
+    }
+    (hops, missing)
 }
 
 fn note(e: &LogRecord) -> &'static str {
@@ -127,6 +248,7 @@ fn hops(rows: &[LogRecord]) -> Vec<Hop> {
                 note: note(e).to_string(),
                 since_previous_ms: since,
                 location: e.location(),
+                origin: e.origin.clone(),
             }
         })
         .collect()
@@ -139,7 +261,9 @@ fn short(host: &str) -> &str {
 
 /// Builds the journey of a loaded message.
 pub fn trail(message: &MessageRows) -> Journey {
-    let rows = &message.events;
+    let (outcome_rows, event_rows): (Vec<LogRecord>, Vec<LogRecord>) =
+        message.events.iter().cloned().partition(is_outcome);
+    let rows = &event_rows;
     let first = rows.first();
     let mut spans: BTreeMap<String, ServerSpan> = BTreeMap::new();
     for e in rows {
@@ -153,6 +277,7 @@ pub fn trail(message: &MessageRows) -> Journey {
         span.last_ms = span.last_ms.max(e.timestamp_ms);
         span.rows += 1;
     }
+    let (hybrid_hops, missing_half) = hybrid(rows);
     let mut servers: Vec<ServerSpan> = spans.into_values().collect();
     servers.sort_by_key(|s| s.first_ms);
     let start = rows
@@ -212,5 +337,25 @@ pub fn trail(message: &MessageRows) -> Journey {
         end_to_end_ms: start.zip(end).map(|(s, e)| e - s),
         missing_logs: missing,
         dsns: hops(&message.dsn_events),
+        outcomes: outcome_rows
+            .iter()
+            .flat_map(|e| {
+                let status = e
+                    .data("Status")
+                    .map(str::to_string)
+                    .or_else(|| e.recipient_status.first().cloned())
+                    .unwrap_or_default();
+                let recipients = if e.recipients.is_empty() { vec![String::new()] } else { e.recipients.clone() };
+                recipients.into_iter().map(move |r| Outcome {
+                    timestamp_ms: e.timestamp_ms,
+                    recipient: r,
+                    status: status.clone(),
+                    origin: e.origin.clone(),
+                    location: e.location(),
+                })
+            })
+            .collect(),
+        hybrid: hybrid_hops,
+        missing_half,
     }
 }

@@ -6,6 +6,7 @@
 //! every scenario, and [`files`] lays the rows out in hourly files per server.
 
 pub(crate) mod day;
+pub mod exports;
 pub(crate) mod files;
 pub(crate) mod flows;
 pub(crate) mod ids;
@@ -17,6 +18,7 @@ use std::path::Path;
 use chrono::Days;
 
 pub use day::DayPlan;
+pub use exports::write_exports;
 pub use files::Written;
 
 /// Writes the sample day and its directory snapshot (`directory.json`) under `out`.

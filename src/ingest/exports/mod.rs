@@ -279,6 +279,26 @@ pub(crate) fn recognise(bytes: &[u8]) -> Recognised {
     }
 }
 
+/// True when the file at `path` starts like an export msgtrack reads (its first 64 KiB name
+/// the columns of a known format): folders are searched for these besides the logs.
+pub fn is_export_file(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = vec![0u8; 65536];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    head.truncate(n);
+    let decoded = text::decode(&head);
+    let mut lines = decoded.text.trim_start_matches('\u{feff}').lines();
+    let mut header = lines.next().unwrap_or("");
+    if header.starts_with("#TYPE") {
+        header = lines.next().unwrap_or("");
+    }
+    [',', ';', '\t']
+        .iter()
+        .any(|d| Kind::of(&header.split(*d).map(clean_name).collect::<Vec<_>>()).is_some())
+}
+
 /// Converts a recognised export.
 pub(crate) fn convert(
     kind: Kind,
