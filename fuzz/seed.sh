@@ -4,7 +4,7 @@
 #   fuzz/seed.sh && cargo +nightly fuzz run reader -- -max_total_time=600
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/reader corpus/lists corpus/query corpus/directory
+mkdir -p corpus/reader corpus/lists corpus/query corpus/directory corpus/exports
 n=0
 for f in ../sample-logs/*/*.LOG ../../shared/real-logs/*; do
   [ -f "$f" ] || continue
@@ -22,4 +22,7 @@ if [ -f ../tests/fixtures/pwsh-corpus/corpus.tsv ]; then
   cut -f2 ../tests/fixtures/pwsh-corpus/corpus.tsv | split -l 1 - corpus/query/corpus-
 fi
 cp ../sample-logs/directory.json corpus/directory/seed-1
-echo "seeded: $(ls corpus/reader | wc -l) reader, $(ls corpus/lists | wc -l) lists, $(ls corpus/query | wc -l) query, $(ls corpus/directory | wc -l) directory"
+for e in ../sample-exports/*.csv; do
+  cp "$e" "corpus/exports/$(basename "$e")"
+done
+echo "seeded: $(ls corpus/reader | wc -l) reader, $(ls corpus/lists | wc -l) lists, $(ls corpus/query | wc -l) query, $(ls corpus/directory | wc -l) directory, $(ls corpus/exports | wc -l) exports"

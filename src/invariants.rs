@@ -6,6 +6,8 @@
 //! * [`lists`]: a list field's members survive Exchange's quoting (`join` then `split`).
 //! * [`query_line`]: a line's `--print-cmdlet` form plans the same read as the line.
 //! * [`directory`]: any text given as a directory snapshot loads or is refused, never panics.
+//! * [`export`]: any bytes given as an export file (`.csv`) are converted or refused, never
+//!   panic, and every converted row is counted.
 
 use std::path::Path;
 
@@ -57,6 +59,13 @@ pub fn reader(dir: &Path, bytes: &[u8], small_chunk: usize) -> Result<(), String
     Ok(())
 }
 
+/// Any field text splits into members and event data without a panic.
+pub fn list_text(text: &str) {
+    let mut members = Vec::new();
+    split_members(text, &mut members);
+    let _ = crate::format::list::parse_event_datum(text);
+}
+
 /// Members joined as Exchange writes a list field, then split again, are the members.
 pub fn lists(members: &[String]) -> Result<(), String> {
     // Exchange never writes an empty list as one empty member.
@@ -99,6 +108,25 @@ pub fn query_line(text: &str, session: &Session) -> Result<(), String> {
             key(&again)
         ))
     }
+}
+
+/// Reads `bytes` as the export `dir/export.csv`: converted or refused in a sentence, never a
+/// panic; the files' row counts are the frame's.
+pub fn export(dir: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let file = dir.join("export.csv");
+    std::fs::write(&file, bytes).map_err(|e| e.to_string())?;
+    let Ok(read) = read_paths(&[file], &ReadOptions::default()) else {
+        return Ok(());
+    };
+    let rows: u64 = read.files.iter().map(|f| f.rows).sum();
+    if rows != read.frame.height() as u64 {
+        return Err(format!(
+            "reports say {rows} rows, the frame has {}",
+            read.frame.height()
+        ));
+    }
+    Ok(())
 }
 
 /// Any text loads as a snapshot or is refused with a position.

@@ -6,9 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let mut members = Vec::new();
-    msgtrack::format::list::split_members(&text, &mut members);
-    let _ = msgtrack::format::list::parse_event_datum(&text);
+    msgtrack::invariants::list_text(&text);
     let members: Vec<String> = text.split('\u{1}').map(str::to_string).collect();
     if let Err(why) = msgtrack::invariants::lists(&members) {
         panic!("{why}");

@@ -40,6 +40,8 @@ pub struct IndexArgs {
     /// Print what was done as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub export: super::ExportReadArgs,
 }
 
 /// `--store DIR` on a reading command: update the store from the paths given, then answer
@@ -108,6 +110,7 @@ pub(crate) fn update(
 
 /// Runs `msgtrack index`.
 pub fn run(args: &IndexArgs) -> anyhow::Result<u8> {
+    args.export.apply()?;
     if let Some(engine) = &args.print_ddl {
         println!(
             "{}",

@@ -37,9 +37,12 @@ pub struct IngestArgs {
     pub verbose: bool,
     #[command(flatten)]
     pub store: super::index::StoreArg,
+    #[command(flatten)]
+    pub export: super::ExportReadArgs,
 }
 
 pub fn run(args: &IngestArgs) -> anyhow::Result<u8> {
+    args.export.apply()?;
     let paths = super::index::reading_paths(&args.paths, &args.store)?;
     let mut options = ReadOptions::default();
     if let Some(progress) = progress::reader_progress() {

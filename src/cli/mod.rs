@@ -86,6 +86,27 @@ pub(crate) fn paths_or_current(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
 }
 
+/// `--tz` and `--culture` on commands that only read (ingest, index): how an export's local
+/// times and dates are read.
+#[derive(Debug, clap::Args, Clone, Default)]
+pub struct ExportReadArgs {
+    /// The exporting machine's time zone, for the local times of a Get-MessageTrackingLog
+    /// export (default: this machine's; IANA or Windows name, UTC, local).
+    #[arg(long)]
+    pub tz: Option<String>,
+    /// The exporting session's culture, for an export's dates (default: found from the values
+    /// when they allow one reading; en-US, en-GB, de-DE, fr-FR, ...).
+    #[arg(long)]
+    pub culture: Option<String>,
+}
+
+impl ExportReadArgs {
+    /// Tells the export reader what was given.
+    pub(crate) fn apply(&self) -> anyhow::Result<()> {
+        zone_arg(self.tz.as_deref(), self.culture.as_deref()).map(|_| ())
+    }
+}
+
 /// The zone named by `--tz` (this machine's when none), told to the export reader with the
 /// culture named by `--culture`: an export's local times are read in them (see
 /// `msgtrack::ingest::exports`).

@@ -113,6 +113,8 @@ pub(crate) struct RowsFrom {
     pub servers: Vec<String>,
     /// `OnPremises` or `ExchangeOnline`.
     pub origin: &'static str,
+    /// Export rows that could not be converted: (line in the export, why), counted as bad lines.
+    pub bad_rows: Vec<(u32, String)>,
 }
 
 impl RowsFrom {
@@ -207,7 +209,7 @@ pub(crate) fn plan_file(
             .map_err(|why| {
                 refuse(
                     DiagnosticKind::NotATrackingLog,
-                    format!("read as a {}: {why}", kind_name(&table, kind)),
+                    format!("read as {}: {why}", kind_name(&table, kind)),
                 )
             })?;
             notes.push(Diagnostic {
@@ -215,7 +217,7 @@ pub(crate) fn plan_file(
                 line: None,
                 severity: Severity::Warning,
                 kind: DiagnosticKind::Export,
-                message: format!("read as a {}", v.describe),
+                message: format!("read as {}", v.describe),
             });
             for n in &v.notes {
                 notes.push(Diagnostic {
@@ -231,6 +233,7 @@ pub(crate) fn plan_file(
                 lines: v.lines,
                 servers: v.servers,
                 origin: v.origin,
+                bad_rows: v.bad_rows,
             }));
             FileBytes::Owned(v.bytes)
         }
@@ -285,7 +288,9 @@ pub(crate) fn plan_file(
         });
     }
 
-    let (server, server_source) = match sniff.server {
+    // An export names its servers in its rows (the first row's, as a log's sniff does).
+    let export_server = rows_from.as_ref().and_then(|r| r.servers.first().cloned());
+    let (server, server_source) = match export_server.or(sniff.server) {
         Some(server) => (server, ServerSource::Rows),
         None => (
             server_from_folder(&file.path).unwrap_or_else(|| "unknown".into()),

@@ -510,6 +510,17 @@ fn assemble_file(
         line_offset += out.lines;
     }
 
+    if let Some(from) = &plan.rows_from {
+        for (line, why) in &from.bad_rows {
+            sink.bad_line(
+                &plan.path,
+                u64::from(*line),
+                DiagnosticKind::Export,
+                why.clone(),
+            );
+            line_offset += 1;
+        }
+    }
     let report = FileReport {
         path: plan.file.path.clone(),
         prefix: plan.file.name.map(|n| n.prefix),

@@ -175,6 +175,7 @@ impl<'a> Bound<'a> {
 }
 
 /// A parameter a command declares: its name, aliases, and whether it is a switch.
+#[derive(Debug, Clone, Copy)]
 pub struct ParamSpec {
     /// The canonical name.
     pub name: &'static str,

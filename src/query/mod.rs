@@ -12,6 +12,7 @@ pub mod cmdlet;
 pub mod display;
 pub mod empty;
 pub mod in_memory;
+pub mod message_trace;
 pub mod needed;
 pub mod output;
 pub mod rows;

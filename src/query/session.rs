@@ -220,6 +220,21 @@ impl<'a> QueryHost<'a> {
         Ok(rows)
     }
 
+    /// Get-MessageTrace and Get-MessageTraceV2 over the message-trace exports given.
+    fn message_trace(
+        &self,
+        engine: &mut dyn Scope,
+        c: &Command,
+        v2: bool,
+    ) -> EvalResult<Vec<Value>> {
+        let traced = super::message_trace::run(engine, &self.session, self.paths, c, v2)?;
+        let mut s = self.state.borrow_mut();
+        s.files.extend(traced.files);
+        s.diagnostics.extend(traced.diagnostics);
+        s.notes.extend(traced.notes);
+        Ok(traced.items)
+    }
+
     /// Get-TransportService & co.: every server whose logs were given, or those named by
     /// `-Identity` (name or FQDN, ignoring case; a name with no logs is an error).
     fn transport_services(&self, engine: &mut dyn Scope, c: &Command) -> EvalResult<Vec<Value>> {
@@ -320,6 +335,9 @@ impl Host for QueryHost<'_> {
         let name = c.name.to_ascii_lowercase();
         Some(match name.as_str() {
             "get-messagetrackinglog" => self.message_tracking_log(engine, c, input),
+            "get-messagetrace" | "get-messagetracev2" => {
+                self.message_trace(engine, c, name.ends_with("v2"))
+            }
             "get-transportservice"
             | "get-exchangeserver"
             | "get-transportserver"

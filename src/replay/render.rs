@@ -155,7 +155,13 @@ pub fn journey_text(j: &Journey, zone: Zone) -> String {
                 );
             }
             None => {
-                let _ = writeln!(out, "Hybrid hop {}: sent by {} at {}; the receiving side's RECEIVE is not in the files given.", h.direction, h.sent_by, time(h.sent_ms, zone));
+                let _ = writeln!(
+                    out,
+                    "Hybrid hop {}: sent by {} at {}; the receiving side's RECEIVE is not in the files given.",
+                    h.direction,
+                    h.sent_by,
+                    time(h.sent_ms, zone)
+                );
             }
         }
     }

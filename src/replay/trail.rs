@@ -106,7 +106,9 @@ fn is_outcome(e: &LogRecord) -> bool {
 /// own servers).
 fn online_host(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
-    h.ends_with(".protection.outlook.com") || h.ends_with(".outlook.com") || h.ends_with(".prod.outlook.com")
+    h.ends_with(".protection.outlook.com")
+        || h.ends_with(".outlook.com")
+        || h.ends_with(".prod.outlook.com")
 }
 
 /// `250 2.6.0 <id> [InternalId=123, Hostname=AM0PR….prod.outlook.com] …`: the id and host the
@@ -114,7 +116,12 @@ fn online_host(host: &str) -> bool {
 fn remote_answer(source_context: &str) -> Option<(String, String)> {
     let inner = source_context.split_once("[InternalId=")?.1;
     let (id, rest) = inner.split_once(',')?;
-    let host = rest.trim().strip_prefix("Hostname=")?.split(']').next()?.trim();
+    let host = rest
+        .trim()
+        .strip_prefix("Hostname=")?
+        .split(']')
+        .next()?
+        .trim();
     Some((id.trim().to_string(), host.to_string()))
 }
 
@@ -124,9 +131,14 @@ fn hybrid(rows: &[LogRecord]) -> (Vec<HybridHop>, Option<String>) {
     let online = rows.iter().any(|e| e.origin == "ExchangeOnline");
     let mut hops = Vec::new();
     let mut missing = None;
-    for e in rows.iter().filter(|e| e.is(&[EventId::Send, EventId::SendExternal])) {
+    for e in rows
+        .iter()
+        .filter(|e| e.is(&[EventId::Send, EventId::SendExternal]))
+    {
         let to_online = e.origin != "ExchangeOnline" && online_host(&e.server_hostname);
-        let from_online = e.origin == "ExchangeOnline" && !e.server_hostname.is_empty() && !online_host(&e.server_hostname);
+        let from_online = e.origin == "ExchangeOnline"
+            && !e.server_hostname.is_empty()
+            && !online_host(&e.server_hostname);
         if !to_online && !from_online {
             continue;
         }
@@ -139,18 +151,26 @@ fn hybrid(rows: &[LogRecord]) -> (Vec<HybridHop>, Option<String>) {
                 && match &answer {
                     Some((id, host)) => {
                         r.internal_message_id == *id
-                            && (r.server_hostname.eq_ignore_ascii_case(host) || r.server_hostname.is_empty())
+                            && (r.server_hostname.eq_ignore_ascii_case(host)
+                                || r.server_hostname.is_empty())
                     }
                     None => true,
                 }
         });
         let matched_by = match (&answer, receive) {
-            (Some((id, host)), Some(_)) => format!("InternalId {id} on {host} (the receiving side's answer to the SEND)"),
+            (Some((id, host)), Some(_)) => {
+                format!("InternalId {id} on {host} (the receiving side's answer to the SEND)")
+            }
             (_, Some(_)) => "the Message-ID".to_string(),
             _ => String::new(),
         };
         hops.push(HybridHop {
-            direction: if to_online { "to Exchange Online" } else { "from Exchange Online" }.into(),
+            direction: if to_online {
+                "to Exchange Online"
+            } else {
+                "from Exchange Online"
+            }
+            .into(),
             sent_ms: e.timestamp_ms,
             sent_by: e.server.clone(),
             received_ms: receive.map(|r| r.timestamp_ms),
@@ -172,7 +192,10 @@ fn hybrid(rows: &[LogRecord]) -> (Vec<HybridHop>, Option<String>) {
     }
     if missing.is_none() && online && !on_prem {
         if let Some(r) = rows.iter().find(|r| {
-            r.origin == "ExchangeOnline" && r.is(&[EventId::Receive]) && !r.client_hostname.is_empty() && !online_host(&r.client_hostname)
+            r.origin == "ExchangeOnline"
+                && r.is(&[EventId::Receive])
+                && !r.client_hostname.is_empty()
+                && !online_host(&r.client_hostname)
         }) {
             missing = Some(format!(
                 "Exchange Online received the message from {}; if that is an on-premises server, add its tracking logs or a Get-MessageTrackingLog export for the first half",
@@ -345,7 +368,11 @@ pub fn trail(message: &MessageRows) -> Journey {
                     .map(str::to_string)
                     .or_else(|| e.recipient_status.first().cloned())
                     .unwrap_or_default();
-                let recipients = if e.recipients.is_empty() { vec![String::new()] } else { e.recipients.clone() };
+                let recipients = if e.recipients.is_empty() {
+                    vec![String::new()]
+                } else {
+                    e.recipients.clone()
+                };
                 recipients.into_iter().map(move |r| Outcome {
                     timestamp_ms: e.timestamp_ms,
                     recipient: r,

@@ -30,7 +30,11 @@ const FRONT_DOOR: &str = "contoso-com.mail.protection.outlook.com";
 const CONNECTOR: &str = "Outbound to Office 365 - 6e2c1b7a-3f4d-4e5b-9a8c-7d6e5f4a3b2c";
 
 fn crossings() -> Vec<Crossing> {
-    let at = |h, m, s| Utc.with_ymd_and_hms(2026, 11, 20, h, m, s).single().unwrap_or_default();
+    let at = |h, m, s| {
+        Utc.with_ymd_and_hms(2026, 11, 20, h, m, s)
+            .single()
+            .unwrap_or_default()
+    };
     vec![
         Crossing {
             at: at(9, 15, 1),
@@ -75,12 +79,39 @@ fn en_us(t: DateTime<Utc>, offset_hours: i32) -> String {
 /// (UTF-8 with BOM, as `-Encoding UTF8` writes) from a session in Central European time.
 fn tracking_export(messages: &[Crossing]) -> String {
     let header = [
-        "PSComputerName", "RunspaceId", "PSShowComputerName", "Timestamp", "ClientIp", "ClientHostname", "ServerIp",
-        "ServerHostname", "SourceContext", "ConnectorId", "Source", "EventId", "InternalMessageId", "MessageId",
-        "NetworkMessageId", "Recipients", "RecipientStatus", "TotalBytes", "RecipientCount",
-        "RelatedRecipientAddress", "Reference", "MessageSubject", "Sender", "ReturnPath", "Directionality", "TenantId",
-        "OriginalClientIp", "MessageInfo", "MessageLatency", "MessageLatencyType", "EventData",
-        "TransportTrafficType", "SchemaVersion",
+        "PSComputerName",
+        "RunspaceId",
+        "PSShowComputerName",
+        "Timestamp",
+        "ClientIp",
+        "ClientHostname",
+        "ServerIp",
+        "ServerHostname",
+        "SourceContext",
+        "ConnectorId",
+        "Source",
+        "EventId",
+        "InternalMessageId",
+        "MessageId",
+        "NetworkMessageId",
+        "Recipients",
+        "RecipientStatus",
+        "TotalBytes",
+        "RecipientCount",
+        "RelatedRecipientAddress",
+        "Reference",
+        "MessageSubject",
+        "Sender",
+        "ReturnPath",
+        "Directionality",
+        "TenantId",
+        "OriginalClientIp",
+        "MessageInfo",
+        "MessageLatency",
+        "MessageLatencyType",
+        "EventData",
+        "TransportTrafficType",
+        "SchemaVersion",
     ];
     let mut out = String::from("\u{feff}");
     out.push_str(&csv_line(&header.map(String::from), ','));
@@ -88,8 +119,24 @@ fn tracking_export(messages: &[Crossing]) -> String {
     for m in messages {
         let received = m.at;
         let sent = m.at + chrono::Duration::milliseconds(2150);
-        let row = |t: DateTime<Utc>, fields: [&str; 11], latency: &str, latency_type: &str, info: &str| {
-            let [client_ip, client_host, server_ip, server_host, context, connector, source, event, status, data, direction] = fields;
+        let row = |t: DateTime<Utc>,
+                   fields: [&str; 11],
+                   latency: &str,
+                   latency_type: &str,
+                   info: &str| {
+            let [
+                client_ip,
+                client_host,
+                server_ip,
+                server_host,
+                context,
+                connector,
+                source,
+                event,
+                status,
+                data,
+                direction,
+            ] = fields;
             vec![
                 "EX01.contoso.com".to_string(),
                 "8d1c2b3a-4f5e-6d7c-8b9a-0f1e2d3c4b5a".into(),
@@ -130,21 +177,49 @@ fn tracking_export(messages: &[Crossing]) -> String {
             "250 2.6.0 {} [InternalId={}, Hostname={ONLINE_HOST}] {} bytes in 0.212, 222.1 KB/sec Queued mail for delivery",
             m.id, m.internal_online, m.bytes
         );
-        let origin = (m.at - chrono::Duration::milliseconds(900)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let origin = (m.at - chrono::Duration::milliseconds(900))
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
         let rows = [
             row(
                 received,
-                ["", "EX01", "", "EX01.contoso.com", "MDB:b2e8d3f5-4c7a-4b2e-8d9e-3f6c8b0d2e4a, Mailbox:…, ClientType:MOMT", "", "STOREDRIVER", "RECEIVE", "To", "[DeliveryPriority, Normal]; [AccountForest, contoso.com]", "Originating"],
+                [
+                    "",
+                    "EX01",
+                    "",
+                    "EX01.contoso.com",
+                    "MDB:b2e8d3f5-4c7a-4b2e-8d9e-3f6c8b0d2e4a, Mailbox:…, ClientType:MOMT",
+                    "",
+                    "STOREDRIVER",
+                    "RECEIVE",
+                    "To",
+                    "[DeliveryPriority, Normal]; [AccountForest, contoso.com]",
+                    "Originating",
+                ],
                 "",
                 "None",
                 "04I: ",
             ),
             row(
                 sent,
-                ["10.20.0.11", "EX01", "52.101.68.4", FRONT_DOOR, &format!(";{answer};ClientSubmitTime:{origin}"), CONNECTOR, "SMTP", "SEND", "250 2.1.5 Recipient OK", "[E2ELatency, 2.150]; [ExternalSendLatency, 0.212]; [AccountForest, contoso.com]", "Originating"],
+                [
+                    "10.20.0.11",
+                    "EX01",
+                    "52.101.68.4",
+                    FRONT_DOOR,
+                    &format!(";{answer};ClientSubmitTime:{origin}"),
+                    CONNECTOR,
+                    "SMTP",
+                    "SEND",
+                    "250 2.1.5 Recipient OK",
+                    "[E2ELatency, 2.150]; [ExternalSendLatency, 0.212]; [AccountForest, contoso.com]",
+                    "Originating",
+                ],
                 "00:00:03.0500000",
                 "LocalServer",
-                &format!("{origin};LSRV=EX01.contoso.com:TOTAL-HUB=2.150|SMR=0.300|CAT=0.120|QDM=0.080|SMSC=1.650"),
+                &format!(
+                    "{origin};LSRV=EX01.contoso.com:TOTAL-HUB=2.150|SMR=0.300|CAT=0.120|QDM=0.080|SMSC=1.650"
+                ),
             ),
         ];
         for r in rows {
@@ -159,11 +234,33 @@ fn tracking_export(messages: &[Crossing]) -> String {
 /// a byte-order mark, the 2013 schema with `_` names, times with 7 fractional digits.
 fn historical_detail(messages: &[Crossing]) -> Vec<u8> {
     let header = [
-        "date_time_utc", "client_ip", "client_hostname", "server_ip", "server_hostname", "source_context",
-        "connector_id", "source", "event_id", "internal_message_id", "message_id", "network_message_id",
-        "recipient_address", "recipient_status", "total_bytes", "recipient_count", "related_recipient_address",
-        "reference", "message_subject", "sender_address", "return_path", "message_info", "directionality",
-        "tenant_id", "original_client_ip", "original_server_ip", "custom_data",
+        "date_time_utc",
+        "client_ip",
+        "client_hostname",
+        "server_ip",
+        "server_hostname",
+        "source_context",
+        "connector_id",
+        "source",
+        "event_id",
+        "internal_message_id",
+        "message_id",
+        "network_message_id",
+        "recipient_address",
+        "recipient_status",
+        "total_bytes",
+        "recipient_count",
+        "related_recipient_address",
+        "reference",
+        "message_subject",
+        "sender_address",
+        "return_path",
+        "message_info",
+        "directionality",
+        "tenant_id",
+        "original_client_ip",
+        "original_server_ip",
+        "custom_data",
     ];
     let mut text = csv_line(&header.map(String::from), ',');
     text.push_str("\r\n");
@@ -173,22 +270,64 @@ fn historical_detail(messages: &[Crossing]) -> Vec<u8> {
         let delivered = m.at + chrono::Duration::milliseconds(3180);
         let rows = [
             [
-                t7(received), "10.20.0.11".into(), "EX01.contoso.com".into(), "52.101.68.4".into(), ONLINE_HOST.into(),
-                "08DE27C1C0A1B2C3;2026-11-20T00:00:00.000Z;0".into(), "Inbound from 6e2c1b7a-3f4d-4e5b-9a8c-7d6e5f4a3b2c".into(),
-                "SMTP".into(), "RECEIVE".into(), m.internal_online.to_string(), m.id.into(), m.network_id.into(),
-                m.recipient.into(), String::new(), m.bytes.to_string(), "1".into(), String::new(), String::new(),
-                m.subject.into(), m.sender.into(), m.sender.into(), String::new(), "Originating".into(),
-                "6f3a9c1e-2b4d-4f8a-9c7e-1d2b3a4c5e6f".into(), "10.20.0.11".into(), "10.20.0.11".into(),
+                t7(received),
+                "10.20.0.11".into(),
+                "EX01.contoso.com".into(),
+                "52.101.68.4".into(),
+                ONLINE_HOST.into(),
+                "08DE27C1C0A1B2C3;2026-11-20T00:00:00.000Z;0".into(),
+                "Inbound from 6e2c1b7a-3f4d-4e5b-9a8c-7d6e5f4a3b2c".into(),
+                "SMTP".into(),
+                "RECEIVE".into(),
+                m.internal_online.to_string(),
+                m.id.into(),
+                m.network_id.into(),
+                m.recipient.into(),
+                String::new(),
+                m.bytes.to_string(),
+                "1".into(),
+                String::new(),
+                String::new(),
+                m.subject.into(),
+                m.sender.into(),
+                m.sender.into(),
+                String::new(),
+                "Originating".into(),
+                "6f3a9c1e-2b4d-4f8a-9c7e-1d2b3a4c5e6f".into(),
+                "10.20.0.11".into(),
+                "10.20.0.11".into(),
                 "S:FirstForestHop=EX01.contoso.com;S:InboundTrustEnabled=true".into(),
             ],
             [
-                t7(delivered), String::new(), ONLINE_HOST.into(), String::new(), ONLINE_HOST.into(),
-                "08DE27C1C0A1B2C4;2026-11-20T00:00:00.000Z;ClientSubmitTime:".into(), String::new(),
-                "STOREDRIVER".into(), "DELIVER".into(), m.internal_online.to_string(), m.id.into(), m.network_id.into(),
-                m.recipient.into(), String::new(), m.bytes.to_string(), "1".into(), String::new(), String::new(),
-                m.subject.into(), m.sender.into(), m.sender.into(),
-                format!("{};SRV={ONLINE_HOST}:TOTAL-DEL=0.410", t7(m.at - chrono::Duration::milliseconds(900))),
-                "Originating".into(), "6f3a9c1e-2b4d-4f8a-9c7e-1d2b3a4c5e6f".into(), String::new(), String::new(),
+                t7(delivered),
+                String::new(),
+                ONLINE_HOST.into(),
+                String::new(),
+                ONLINE_HOST.into(),
+                "08DE27C1C0A1B2C4;2026-11-20T00:00:00.000Z;ClientSubmitTime:".into(),
+                String::new(),
+                "STOREDRIVER".into(),
+                "DELIVER".into(),
+                m.internal_online.to_string(),
+                m.id.into(),
+                m.network_id.into(),
+                m.recipient.into(),
+                String::new(),
+                m.bytes.to_string(),
+                "1".into(),
+                String::new(),
+                String::new(),
+                m.subject.into(),
+                m.sender.into(),
+                m.sender.into(),
+                format!(
+                    "{};SRV={ONLINE_HOST}:TOTAL-DEL=0.410",
+                    t7(m.at - chrono::Duration::milliseconds(900))
+                ),
+                "Originating".into(),
+                "6f3a9c1e-2b4d-4f8a-9c7e-1d2b3a4c5e6f".into(),
+                String::new(),
+                String::new(),
                 "S:MailboxDatabaseName=EURPR04DG070-db001;S:DatabaseHealth=-1".into(),
             ],
         ];
@@ -205,7 +344,18 @@ fn historical_detail(messages: &[Crossing]) -> Vec<u8> {
 /// `Get-MessageTraceV2 | Export-Csv -NoTypeInformation`: one row per message and recipient,
 /// `Received` in UTC written in the en-US culture.
 fn message_trace(messages: &[Crossing]) -> String {
-    let header = ["Received", "SenderAddress", "RecipientAddress", "Subject", "Status", "ToIP", "FromIP", "Size", "MessageId", "MessageTraceId"];
+    let header = [
+        "Received",
+        "SenderAddress",
+        "RecipientAddress",
+        "Subject",
+        "Status",
+        "ToIP",
+        "FromIP",
+        "Size",
+        "MessageId",
+        "MessageTraceId",
+    ];
     let mut out = csv_line(&header.map(String::from), ',');
     out.push_str("\r\n");
     for (i, m) in messages.iter().enumerate() {
@@ -232,7 +382,10 @@ pub fn write_exports(out: &Path) -> std::io::Result<Written> {
     let messages = crossings();
     let mut written = Written::default();
     let files: [(&str, Vec<u8>); 3] = [
-        ("EX01-tracking-export.csv", tracking_export(&messages).into_bytes()),
+        (
+            "EX01-tracking-export.csv",
+            tracking_export(&messages).into_bytes(),
+        ),
         ("MTDetail_hybrid.csv", historical_detail(&messages)),
         ("MessageTraceV2.csv", message_trace(&messages).into_bytes()),
     ];

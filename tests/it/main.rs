@@ -7,6 +7,7 @@ mod changing_files;
 mod cli;
 mod discovery;
 mod edge_cases;
+mod exports;
 mod field_reports;
 mod filter_agreement;
 mod hostile_fields;

@@ -77,6 +77,8 @@ pub struct Virtual {
     pub describe: String,
     /// Things the user must know about this file (one sentence each).
     pub notes: Vec<String>,
+    /// Rows that could not be converted: (line in the export, why); the others are kept.
+    pub bad_rows: Vec<(u32, String)>,
 }
 
 /// A parsed CSV: header names (cleaned) and rows with their first line.
@@ -113,14 +115,14 @@ impl Kind {
     pub fn describe(self) -> &'static str {
         match self {
             Kind::HistoricalDetail => {
-                "Exchange Online historical search, extended report (MTDetail)"
+                "an Exchange Online historical search, extended report (MTDetail)"
             }
             Kind::HistoricalSummary => {
-                "Exchange Online historical search, summary report (MTSummary)"
+                "an Exchange Online historical search, summary report (MTSummary)"
             }
-            Kind::TrackingExport => "Get-MessageTrackingLog export",
-            Kind::TraceSummary => "Exchange Online message trace (Get-MessageTrace)",
-            Kind::TraceDetail => "Exchange Online message trace detail (Get-MessageTraceDetail)",
+            Kind::TrackingExport => "a Get-MessageTrackingLog export",
+            Kind::TraceSummary => "an Exchange Online message trace (Get-MessageTrace)",
+            Kind::TraceDetail => "an Exchange Online message trace detail (Get-MessageTraceDetail)",
         }
     }
 
@@ -261,9 +263,7 @@ pub(crate) fn recognise(bytes: &[u8]) -> Recognised {
                 encoding: decoded.encoding,
                 type_line,
             },
-            Err(why) => {
-                Recognised::Refused(format!("it looks like a {} but {why}", kind.describe()))
-            }
+            Err(why) => Recognised::Refused(format!("it looks like {} but {why}", kind.describe())),
         },
         None if names.len() >= 3
             && (header.contains(',') || header.contains(';') || header.contains('\t')) =>
@@ -345,6 +345,8 @@ pub(crate) fn convert(
 /// Rows converted from an export: (line in the export, the row, its server).
 pub(crate) struct Rows {
     pub records: Vec<(u32, LogRecord, String)>,
+    /// Rows left out: (line in the export, why).
+    pub bad: Vec<(u32, String)>,
 }
 
 fn build(
@@ -379,6 +381,7 @@ fn build(
         origin,
         describe,
         notes,
+        bad_rows: rows.bad,
     })
 }
 

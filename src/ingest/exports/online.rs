@@ -47,10 +47,16 @@ pub(super) fn historical_detail(table: &Table, notes: &mut Vec<String>) -> Resul
     };
     let time = table.column("date_time_utc");
     let mut records = Vec::new();
+    let mut bad = Vec::new();
     for (line, row) in &table.rows {
         let stamp = table.get(row, time);
-        let ms = utc_ms(stamp)
-            .ok_or_else(|| format!("line {line}: date_time_utc '{stamp}' is not a time"))?;
+        let Some(ms) = utc_ms(stamp) else {
+            bad.push((
+                *line,
+                format!("date_time_utc '{stamp}' is not a time; row left out"),
+            ));
+            continue;
+        };
         let text = |f: Field| table.get(row, col(f)).to_string();
         let number = |f: Field| table.get(row, col(f)).trim().parse::<i64>().ok();
         let record = LogRecord {
@@ -106,7 +112,7 @@ pub(super) fn historical_detail(table: &Table, notes: &mut Vec<String>) -> Resul
             "date_time_utc has 7 fractional digits; times are kept to the millisecond".into(),
         );
     }
-    Ok(Rows { records })
+    Ok(Rows { records, bad })
 }
 
 /// The summary report: one row per (message, recipient), with the recipient's events as its
@@ -114,10 +120,16 @@ pub(super) fn historical_detail(table: &Table, notes: &mut Vec<String>) -> Resul
 pub(super) fn historical_summary(table: &Table, _notes: &mut [String]) -> Result<Rows, String> {
     let c = |n: &str| table.column(n);
     let mut records = Vec::new();
+    let mut bad = Vec::new();
     for (line, row) in &table.rows {
         let stamp = table.get(row, c("origin_timestamp_utc"));
-        let ms = utc_ms(stamp)
-            .ok_or_else(|| format!("line {line}: origin_timestamp_utc '{stamp}' is not a time"))?;
+        let Some(ms) = utc_ms(stamp) else {
+            bad.push((
+                *line,
+                format!("origin_timestamp_utc '{stamp}' is not a time; row left out"),
+            ));
+            continue;
+        };
         let direction = match table.get(row, c("directionality")).trim() {
             "1" => "Incoming".to_string(),
             "2" => "Originating".to_string(),
@@ -156,7 +168,7 @@ pub(super) fn historical_summary(table: &Table, _notes: &mut [String]) -> Result
             records.push((*line, record, super::EXCHANGE_ONLINE.to_string()));
         }
     }
-    Ok(Rows { records })
+    Ok(Rows { records, bad })
 }
 
 /// `Get-MessageTrace` (V1, V2): one row per (message, recipient) with its outcome.
@@ -178,15 +190,23 @@ pub(super) fn trace_summary(
     if let Some(a) = dates.as_ref().and_then(|d| d.assumed.clone()) {
         notes.push(a);
     }
+    let mut repeated = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut records = Vec::new();
+    let mut bad = Vec::new();
     for (line, row) in &table.rows {
         let stamp = table.get(row, received);
         let ms = match &dates {
             None => utc_ms(stamp),
             Some(d) => d.utc_ms(stamp, None),
-        }
-        .ok_or_else(|| format!("line {line}: Received '{stamp}' is not a date"))?;
+        };
+        let Some(ms) = ms else {
+            bad.push((
+                *line,
+                format!("Received '{stamp}' is not a date; row left out"),
+            ));
+            continue;
+        };
         let key = (
             table.get(row, c("MessageTraceId")).to_string(),
             table.get(row, c("RecipientAddress")).to_lowercase(),
@@ -195,6 +215,7 @@ pub(super) fn trace_summary(
         );
         // Paged exports repeat the rows at their boundaries.
         if !seen.insert(key) {
+            repeated.push(*line);
             continue;
         }
         let mut event_data = vec![(
@@ -226,7 +247,13 @@ pub(super) fn trace_summary(
         };
         records.push((*line, record, super::EXCHANGE_ONLINE.to_string()));
     }
-    Ok(Rows { records })
+    if let Some(first) = repeated.first() {
+        notes.push(format!(
+            "{} row(s) repeat an earlier row (same MessageTraceId, recipient, time and status, as paged exports repeat them at page boundaries) and were read once; the first at line {first}",
+            repeated.len()
+        ));
+    }
+    Ok(Rows { records, bad })
 }
 
 /// Trace detail event names, English and German, as the admin's EAC or shell wrote them.
@@ -316,13 +343,17 @@ pub(super) fn trace_detail(
     }
     let mut unknown_events = std::collections::BTreeSet::new();
     let mut records = Vec::new();
+    let mut bad = Vec::new();
     for (line, row) in &table.rows {
         let stamp = table.get(row, date);
         let ms = match &dates {
             None => utc_ms(stamp),
             Some(d) => d.utc_ms(stamp, None),
-        }
-        .ok_or_else(|| format!("line {line}: Date '{stamp}' is not a date"))?;
+        };
+        let Some(ms) = ms else {
+            bad.push((*line, format!("Date '{stamp}' is not a date; row left out")));
+            continue;
+        };
         let event_name = table.get(row, c("Event")).trim();
         let event_id = EVENT_NAMES
             .iter()
@@ -377,7 +408,7 @@ pub(super) fn trace_detail(
             unknown_events.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
-    Ok(Rows { records })
+    Ok(Rows { records, bad })
 }
 
 #[cfg(test)]
