@@ -67,12 +67,27 @@ pub(crate) fn reading_paths(paths: &[PathBuf], store: &StoreArg) -> anyhow::Resu
         }
         None => paths_or_current(paths),
     };
+    require_data(&resolved)?;
     for p in &resolved {
         if let Some(note) = msgtrack::store::index::staleness(p) {
             say!("note: {note}");
         }
     }
     Ok(resolved)
+}
+
+/// Refuses paths that hold no tracking data at all (an empty or mistyped folder), so that a
+/// scheduled task does not mail a report of zeros: exit 2 with what was looked for.
+pub(crate) fn require_data(paths: &[PathBuf]) -> anyhow::Result<()> {
+    let found = msgtrack::ingest::discover(paths)?;
+    if found.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        anyhow::bail!(
+            "no tracking data under {}: no MSGTRK*.LOG file, no Get-MessageTrackingLog or Exchange Online export, no store (on a server the logs are in …\\TransportRoles\\Logs\\MessageTracking)",
+            shown.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// `--retain 365d` / `52w` as days.
@@ -111,6 +126,9 @@ pub(crate) fn update(
 /// Runs `msgtrack index`.
 pub fn run(args: &IndexArgs) -> anyhow::Result<u8> {
     args.export.apply()?;
+    if args.print_ddl.is_none() {
+        require_data(&paths_or_current(&args.paths))?;
+    }
     if let Some(engine) = &args.print_ddl {
         println!(
             "{}",

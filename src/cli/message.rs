@@ -94,7 +94,23 @@ fn pick_message(args: &PickArgs, paths: &[PathBuf]) -> anyhow::Result<Result<Str
         );
         return Ok(Err(exit::ERROR));
     }
-    let found = replay::candidates(paths, &pick)?;
+    let mut found = replay::candidates(paths, &pick)?;
+    // A subject or recipient pick matches the NDR about a message too: prefer the message.
+    if pick.message_id.is_none() {
+        let is_dsn = |c: &replay::message::Candidate| {
+            c.sender.is_empty()
+                || c.sender == "<>"
+                || msgtrack::report::summary::is_system_address(&c.sender)
+        };
+        if found.iter().any(|c| !is_dsn(c)) && found.iter().any(is_dsn) {
+            let before = found.len();
+            found.retain(|c| !is_dsn(c));
+            say!(
+                "note: {} delivery status notification(s) (NDRs) left out of the pick; the message itself is shown",
+                before - found.len()
+            );
+        }
+    }
     match found.as_slice() {
         [] => {
             say!(
@@ -138,6 +154,39 @@ fn report_bad_lines(rows: &replay::MessageRows) {
     }
 }
 
+/// When the message picked is a DSN (an NDR, a delay notice) — its own DSN row names the
+/// message it reports on in Reference — the rows of that message, which is what the admin
+/// is after; the DSN then appears in its journey. Otherwise the rows as loaded.
+fn original_of_dsn(
+    paths: &[PathBuf],
+    rows: replay::MessageRows,
+) -> anyhow::Result<replay::MessageRows> {
+    let about = rows
+        .events
+        .iter()
+        .find(|e| {
+            e.is(&[msgtrack::format::EventId::Dsn])
+                && e.message_id.eq_ignore_ascii_case(&rows.message_id)
+        })
+        .and_then(|e| e.reference.first().cloned());
+    let Some(original) = about else {
+        return Ok(rows);
+    };
+    let loaded = replay::load(paths, &original)?;
+    if loaded.events.is_empty() {
+        say!(
+            "note: {} is a delivery status notification about {original}, whose rows are not in these logs; showing the notification",
+            rows.message_id
+        );
+        return Ok(rows);
+    }
+    say!(
+        "note: {} is a delivery status notification about {original}; showing that message (its DSN is listed with it)",
+        rows.message_id
+    );
+    Ok(loaded)
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is an error the caller treats as a normal end.
 /// Text shows log fields, so their control and bidi characters are made visible.
 fn emit(text: &str) -> std::io::Result<()> {
@@ -160,7 +209,7 @@ pub fn run_trail(args: &TrailArgs) -> anyhow::Result<u8> {
         Ok(id) => id,
         Err(code) => return Ok(code),
     };
-    let rows = replay::load(&paths, &id)?;
+    let rows = original_of_dsn(&paths, replay::load(&paths, &id)?)?;
     report_bad_lines(&rows);
     let journey = replay::trail(&rows);
     match args.pick.format {
@@ -172,6 +221,7 @@ pub fn run_trail(args: &TrailArgs) -> anyhow::Result<u8> {
 
 /// Runs `msgtrack explain`.
 pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
+    let zone = super::zone_arg(args.pick.tz.as_deref(), None)?;
     let paths = super::index::reading_paths(&args.pick.paths, &args.pick.store)?;
     let directory = match &args.directory {
         Some(path) => Some(Directory::new(
@@ -183,7 +233,7 @@ pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         Ok(id) => id,
         Err(code) => return Ok(code),
     };
-    let rows = replay::load(&paths, &id)?;
+    let rows = original_of_dsn(&paths, replay::load(&paths, &id)?)?;
     report_bad_lines(&rows);
     let explanation = replay::explain(&rows.events, directory.as_ref());
     match args.pick.format {
@@ -191,7 +241,7 @@ pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
             "{}\n",
             serde_json::to_string_pretty(&explanation)?
         ))?,
-        TextOrJson::Text => emit_text(&render::explanation_text(&explanation))?,
+        TextOrJson::Text => emit_text(&render::explanation_text(&explanation, zone))?,
     }
     Ok(exit::OK)
 }

@@ -130,6 +130,22 @@ pub struct SummaryArgs {
     /// Rows in the top-N tables.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Show the change of the headline figures against the period before (--since is then
+    /// required; the previous period is as long as this one).
+    #[arg(long, value_enum)]
+    pub compare: Option<CompareArg>,
+    /// Exit with 3 when a threshold is crossed (repeatable): failed=5% (share of the messages
+    /// received), failed=10 (messages), p90=30s (end-to-end latency), status=5.7.1 (a failure
+    /// with this code, or a basic code such as 550).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub fail_on: Vec<String>,
+}
+
+/// The previous period of `--compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareArg {
+    PreviousDay,
+    PreviousWeek,
 }
 
 /// Exit code when `--fail-on-findings` finds something.
@@ -262,16 +278,61 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
         CountArg::PerMessage => CountRule::PerMessage,
         CountArg::PerRecipient => CountRule::PerRecipient,
     };
-    let mut collector = SummaryCollector::new(SummaryOptions {
+    let thresholds = args
+        .fail_on
+        .iter()
+        .map(|t| msgtrack::report::summary::figures::Threshold::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let options = SummaryOptions {
         count,
         zone: s.zone,
         exclude_noise: args.exclude_noise,
         top: args.top,
-    });
+    };
+    let mut collector = SummaryCollector::new(options.clone());
     let scan = scan_rows(&s.paths, &s.filter, progress::reader_progress(), |row| {
         collector.add(row)
     })?;
     report_diagnostics(&scan)?;
+    if scan.rows == 0 {
+        anyhow::bail!(
+            "no rows to report on{}: the logs given hold no events{}",
+            if s.filter.start_ms.is_some() || s.filter.end_ms.is_some() {
+                " in the window --since/--until"
+            } else {
+                ""
+            },
+            if s.filter.start_ms.is_some() || s.filter.end_ms.is_some() {
+                " between those times (msgtrack ingest PATH shows the range they cover)"
+            } else {
+                ""
+            }
+        );
+    }
+    // The previous period, for the headline's changes.
+    let previous = match args.compare {
+        None => None,
+        Some(period) => {
+            let Some(start) = s.filter.start_ms else {
+                anyhow::bail!(
+                    "--compare needs --since (and optionally --until): the previous period is the same length before it"
+                );
+            };
+            let length = match period {
+                CompareArg::PreviousDay => 86_400_000,
+                CompareArg::PreviousWeek => 7 * 86_400_000,
+            };
+            let mut before = SummaryCollector::new(options.clone());
+            let window = msgtrack::ingest::RowFilter {
+                start_ms: Some(start - length),
+                end_ms: Some(s.filter.end_ms.map_or(start, |e| e - length).min(start)),
+                ..s.filter.clone()
+            };
+            let prev_scan = scan_rows(&s.paths, &window, None, |row| before.add(row))?;
+            (prev_scan.rows > 0).then(|| before.figures())
+        }
+    };
     let book = QueryBook::new(
         args.show_queries,
         &s.paths,
@@ -281,6 +342,20 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
     )
     .hours_in(&s.zone.label());
     let mut report = collector.finish(&book);
+    let figures = collector.figures();
+    if args.compare.is_some() {
+        report.headlines = msgtrack::report::summary::headlines(&figures, previous.as_ref());
+        if previous.is_none() {
+            report.notes.push(
+                "--compare: the logs hold no rows for the previous period, so no change is shown."
+                    .into(),
+            );
+        }
+    }
+    // Trails show every address: not in an anonymized report.
+    if args.format == ReportFormat::Html && s.anonymizer.is_none() {
+        report.details = message_details(&report, &s.paths, s.zone)?;
+    }
     report.notes.insert(
         0,
         format!(
@@ -314,5 +389,65 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
         }
     };
     write_out(&args.common, &safe_text(args.format, text))?;
-    Ok(scan_exit(&scan))
+    let code = scan_exit(&scan);
+    let crossed: Vec<String> = thresholds
+        .iter()
+        .zip(&args.fail_on)
+        .filter_map(|(t, text)| {
+            t.crossed(&figures)
+                .map(|why| format!("--fail-on {text}: {why}"))
+        })
+        .collect();
+    for c in &crossed {
+        say!("msgtrack: {c}");
+    }
+    Ok(if code == exit::OK && !crossed.is_empty() {
+        FINDINGS
+    } else {
+        code
+    })
+}
+
+/// The most Message-IDs an HTML report gives a detail section.
+const DETAILS: usize = 60;
+
+/// The trail of every message a table names in a Message-ID column (up to [`DETAILS`]), for
+/// the HTML report's detail sections.
+fn message_details(
+    report: &msgtrack::report::table::Report,
+    paths: &[PathBuf],
+    zone: Zone,
+) -> anyhow::Result<Vec<msgtrack::report::table::Detail>> {
+    let mut ids: Vec<String> = Vec::new();
+    for t in report.sections.iter().flat_map(|s| &s.tables) {
+        let cols: Vec<usize> = t
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.contains("Message-ID"))
+            .map(|(i, _)| i)
+            .collect();
+        for row in &t.rows {
+            for c in &cols {
+                if let Some(msgtrack::report::table::Cell::Text(id)) = row.get(*c)
+                    && !id.is_empty()
+                    && !ids.contains(id)
+                    && ids.len() < DETAILS
+                {
+                    ids.push(id.clone());
+                }
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let loaded = msgtrack::replay::load_many(paths, &ids)?;
+    Ok(loaded
+        .iter()
+        .map(|rows| msgtrack::report::table::Detail {
+            message_id: rows.message_id.clone(),
+            text: msgtrack::replay::render::journey_text(&msgtrack::replay::trail(rows), zone),
+        })
+        .collect())
 }

@@ -110,3 +110,20 @@ impl LogName {
         Some((start, start + length))
     }
 }
+
+/// True for an address of Exchange's own traffic: health and system mailboxes, the
+/// Microsoft Exchange recipient, federation, migration and test mailboxes.
+pub fn is_system_address(address: &str) -> bool {
+    let local = address.split('@').next().unwrap_or("").to_ascii_lowercase();
+    [
+        "healthmailbox",
+        "systemmailbox",
+        "microsoftexchange",
+        "federatedemail",
+        "migration.",
+        "extest_",
+        "discoverysearchmailbox",
+    ]
+    .iter()
+    .any(|p| local.starts_with(p))
+}

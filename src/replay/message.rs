@@ -175,6 +175,45 @@ pub fn load(paths: &[PathBuf], message_id: &str) -> Result<MessageRows, ReadErro
     })
 }
 
+/// Loads the rows of several messages in one read (no DSN rows: for a report's detail
+/// sections), in the order of `ids`; a message with no rows is left out.
+pub fn load_many(paths: &[PathBuf], ids: &[String]) -> Result<Vec<MessageRows>, ReadError> {
+    let forms: Vec<String> = ids.iter().flat_map(|id| id_forms(id)).collect();
+    let (rows, servers_read, diagnostics) = read(
+        paths,
+        vec![FieldCondition {
+            field: Field::MessageId,
+            test: FieldTest::EqualsAny(forms),
+        }],
+    )?;
+    let bare = |id: &str| {
+        id.trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_lowercase()
+    };
+    let mut by_id: std::collections::HashMap<String, Vec<LogRecord>> = Default::default();
+    for r in rows {
+        by_id.entry(bare(&r.message_id)).or_default().push(r);
+    }
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            let mut events = by_id.remove(&bare(id))?;
+            sort_journey(&mut events);
+            Some(MessageRows {
+                message_id: events
+                    .first()
+                    .map_or_else(|| id.clone(), |e| e.message_id.clone()),
+                events,
+                dsn_events: Vec::new(),
+                servers_read: servers_read.clone(),
+                diagnostics: diagnostics.clone(),
+            })
+        })
+        .collect())
+}
+
 /// Orders rows by time, then the R9.1 tie-breaks ([`EventId::journey_rank`]: SUBMIT first,
 /// DELIVER/DUPLICATEDELIVER/PROCESS last, EXPAND before TRANSFER), then file and line.
 pub fn sort_journey(rows: &mut [LogRecord]) {

@@ -15,6 +15,6 @@ pub mod render;
 pub(crate) mod trail;
 
 pub use explain::{Explanation, explain};
-pub use message::{MessagePick, MessageRows, candidates, load};
+pub use message::{MessagePick, MessageRows, candidates, load, load_many};
 pub use reason::Reason;
 pub use trail::{Journey, trail};

@@ -98,20 +98,54 @@ pub fn journey_text(j: &Journey, zone: Zone) -> String {
             s.rows
         );
     }
-    match j.end_to_end_ms {
-        Some(ms) => {
+    match (j.end_to_end_ms, j.finished_ms) {
+        (Some(ms), _) => {
+            let waiting = if j.waiting_ms > 0 {
+                format!(
+                    "; of which {} waiting (see below), {} delivery work",
+                    seconds(j.waiting_ms),
+                    seconds(ms - j.waiting_ms)
+                )
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "End to end: {} (first RECEIVE/SUBMIT to the last DELIVER, SENDEXTERNAL or FAIL)",
+                "End to end: {} (first RECEIVE/SUBMIT to the last DELIVER, SENDEXTERNAL or FAIL of the first delivery attempt{waiting})",
                 seconds(ms)
             );
         }
-        None => {
+        (None, Some(end)) => {
+            let _ = writeln!(
+                out,
+                "End to end: finished at {}, but no RECEIVE or SUBMIT of it is in these logs (the logs of where it entered were not given, or are older)",
+                time(end, zone)
+            );
+        }
+        (None, None) => {
             let _ = writeln!(
                 out,
                 "End to end: not finished in these logs (no DELIVER, SENDEXTERNAL or FAIL yet)"
             );
         }
+    }
+    for w in &j.waits {
+        let span = match w.to_ms {
+            Some(to) => format!(
+                "{} → {} ({})",
+                time(w.from_ms, zone),
+                time(to, zone),
+                seconds(to - w.from_ms)
+            ),
+            None => format!("from {} (no end in these logs)", time(w.from_ms, zone)),
+        };
+        let what = match w.kind.as_str() {
+            "safety-net" => "Safety Net resubmission, not counted in the delivery time",
+            "defer" => "waited in a queue after a DEFER",
+            "moderation" => "waited for a moderator",
+            other => other,
+        };
+        let _ = writeln!(out, "Waiting: {what}: {span} on {}: {}", w.server, w.why);
     }
     let ha = j.hops.iter().filter(|h| h.note == "ha").count();
     if ha > 0 {
@@ -239,8 +273,8 @@ fn tree(
     }
 }
 
-/// The explanation as text.
-pub fn explanation_text(e: &Explanation) -> String {
+/// The explanation as text, times in `zone`.
+pub fn explanation_text(e: &Explanation, zone: Zone) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Message {}", e.message_id);
     let _ = writeln!(out, "  Subject: {}", e.subject);
@@ -250,7 +284,7 @@ pub fn explanation_text(e: &Explanation) -> String {
             out,
             "  Categorized on {} at {} — envelope: {}; {}; {}",
             p.server,
-            p.timestamp,
+            time(p.timestamp_ms, zone),
             p.envelope_recipients.join(", "),
             p.size_bytes.map_or("size unknown".into(), |b| format!(
                 "{} KB",
@@ -282,9 +316,8 @@ pub fn explanation_text(e: &Explanation) -> String {
         let _ = writeln!(
             out,
             "  {} {:<8} {:<18} {:<26} {}{}",
-            ev.timestamp
-                .as_deref()
-                .map_or("(not logged)            ", |t| t),
+            ev.timestamp_ms
+                .map_or("(not logged)           ".to_string(), |t| time(t, zone)),
             ev.server,
             ev.event_id,
             format!("[{}]", ev.reason_code.code()),
@@ -296,6 +329,9 @@ pub fn explanation_text(e: &Explanation) -> String {
             }
         );
         let _ = writeln!(out, "      {}", ev.reason);
+        if let Some(fix) = &ev.fix {
+            let _ = writeln!(out, "      fix: {fix}");
+        }
     }
     if e.directory {
         if e.mismatches.is_empty() {

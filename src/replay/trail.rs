@@ -76,6 +76,20 @@ pub struct MissingLogs {
     pub timestamp_ms: i64,
 }
 
+/// Time in a journey that is waiting, not delivery work: reported apart from the delivery time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Wait {
+    /// `safety-net` (a resubmission after the first delivery), `defer` (a queue retry) or
+    /// `moderation` (held for a moderator).
+    pub kind: String,
+    pub from_ms: i64,
+    /// When the wait ended (the next hand-off, the approval); `None` when not in these logs.
+    pub to_ms: Option<i64>,
+    pub server: String,
+    /// The status or reason the logs give.
+    pub why: String,
+}
+
 /// A message's journey.
 #[derive(Debug, Clone, Serialize)]
 pub struct Journey {
@@ -84,8 +98,16 @@ pub struct Journey {
     pub sender: String,
     pub hops: Vec<Hop>,
     pub servers: Vec<ServerSpan>,
-    /// From the first RECEIVE/SUBMIT to the last DELIVER/SENDEXTERNAL/FAIL, in ms.
+    /// From the first RECEIVE/SUBMIT to the last DELIVER/SENDEXTERNAL/FAIL of the first
+    /// delivery attempt (a Safety Net resubmission's redelivery is not part of it), in ms.
     pub end_to_end_ms: Option<i64>,
+    /// The last DELIVER/SENDEXTERNAL/FAIL of the first attempt, when there is one (also when
+    /// no RECEIVE/SUBMIT of the message was read).
+    pub finished_ms: Option<i64>,
+    /// Of `end_to_end_ms`, the time spent waiting for a moderator or a queue retry.
+    pub waiting_ms: i64,
+    /// Waits: Safety Net resubmissions, deferrals, moderation.
+    pub waits: Vec<Wait>,
     pub missing_logs: Vec<MissingLogs>,
     /// The DSNs (NDRs, delay notices) sent about the message, with their own journeys.
     pub dsns: Vec<Hop>,
@@ -282,6 +304,101 @@ fn short(host: &str) -> &str {
     host.split('.').next().unwrap_or(host)
 }
 
+/// The end of the first delivery attempt and the waits: a Safety Net (or dumpster)
+/// RESUBMIT starts a second attempt whose rows are not delivery time; a DEFER waits until the
+/// next hand-off; a moderated message waits from its arbitration copy (INITMESSAGECREATED) to
+/// the moderator's answer.
+fn attempt(rows: &[LogRecord]) -> (Option<i64>, Vec<Wait>) {
+    let terminal = [
+        EventId::Deliver,
+        EventId::SendExternal,
+        EventId::Fail,
+        EventId::DuplicateDeliver,
+    ];
+    let resubmit = rows.iter().find(|e| e.is(&[EventId::Resubmit]));
+    let before = |e: &&LogRecord| resubmit.is_none_or(|r| e.timestamp_ms < r.timestamp_ms);
+    let first_attempt_end = rows
+        .iter()
+        .filter(before)
+        .filter(|e| e.is(&terminal))
+        .map(|e| e.timestamp_ms)
+        .max();
+    let end = first_attempt_end.or_else(|| {
+        rows.iter()
+            .filter(|e| e.is(&terminal))
+            .map(|e| e.timestamp_ms)
+            .max()
+    });
+    let mut waits = Vec::new();
+    if let Some(r) = resubmit
+        && first_attempt_end.is_some()
+    {
+        let redelivered = rows
+            .iter()
+            .filter(|e| e.timestamp_ms >= r.timestamp_ms && e.is(&terminal))
+            .map(|e| format!("{} on {}", e.event_id, e.server))
+            .collect::<Vec<_>>();
+        waits.push(Wait {
+            kind: "safety-net".into(),
+            from_ms: first_attempt_end.unwrap_or(r.timestamp_ms),
+            to_ms: Some(r.timestamp_ms),
+            server: r.server.clone(),
+            why: format!(
+                "{} resubmitted the message from {} after it had been delivered (a database failover or lagged copy activation){}",
+                r.server,
+                if r.source.is_empty() { "Safety Net" } else { &r.source },
+                if redelivered.is_empty() {
+                    String::new()
+                } else {
+                    format!("; then {}", redelivered.join(", "))
+                }
+            ),
+        });
+    }
+    let handoff = [
+        EventId::Send,
+        EventId::Deliver,
+        EventId::SendExternal,
+        EventId::Fail,
+    ];
+    for d in rows.iter().filter(|e| e.is(&[EventId::Defer])) {
+        let next = rows
+            .iter()
+            .filter(|e| e.timestamp_ms >= d.timestamp_ms && e.is(&handoff))
+            .map(|e| e.timestamp_ms)
+            .min();
+        waits.push(Wait {
+            kind: "defer".into(),
+            from_ms: d.timestamp_ms,
+            to_ms: next,
+            server: d.server.clone(),
+            why: d
+                .recipient_status
+                .first()
+                .cloned()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| d.source_context.clone()),
+        });
+    }
+    let held = rows.iter().find(|e| e.is(&[EventId::InitMessageCreated]));
+    let answer = rows
+        .iter()
+        .find(|e| e.is(&[EventId::ModeratorApprove, EventId::ModeratorReject]));
+    if let Some(h) = held {
+        waits.push(Wait {
+            kind: "moderation".into(),
+            from_ms: h.timestamp_ms,
+            to_ms: answer.map(|a| a.timestamp_ms),
+            server: h.server.clone(),
+            why: match answer {
+                Some(a) => format!("held for a moderator until {}", a.event_id),
+                None => "held for a moderator; no answer in these logs".into(),
+            },
+        });
+    }
+    (end, waits)
+}
+
 /// Builds the journey of a loaded message.
 pub fn trail(message: &MessageRows) -> Journey {
     let (outcome_rows, event_rows): (Vec<LogRecord>, Vec<LogRecord>) =
@@ -307,18 +424,17 @@ pub fn trail(message: &MessageRows) -> Journey {
         .iter()
         .find(|e| e.is(&[EventId::Submit, EventId::Receive]))
         .map(|e| e.timestamp_ms);
-    let end = rows
+    let (end, waits) = attempt(rows);
+    let waiting_ms: i64 = waits
         .iter()
-        .filter(|e| {
-            e.is(&[
-                EventId::Deliver,
-                EventId::SendExternal,
-                EventId::Fail,
-                EventId::DuplicateDeliver,
-            ])
+        .filter(|w| w.kind != "safety-net")
+        .filter_map(|w| {
+            let to = w.to_ms?;
+            // Only the part inside the first attempt.
+            let to = end.map_or(to, |e| to.min(e));
+            Some((to - w.from_ms).max(0))
         })
-        .map(|e| e.timestamp_ms)
-        .max();
+        .sum();
     // Org domains: those of host names that belong to servers whose logs were read.
     let read: BTreeSet<String> = message
         .servers_read
@@ -358,6 +474,9 @@ pub fn trail(message: &MessageRows) -> Journey {
         hops: hops(rows),
         servers,
         end_to_end_ms: start.zip(end).map(|(s, e)| e - s),
+        finished_ms: end,
+        waiting_ms,
+        waits,
         missing_logs: missing,
         dsns: hops(&message.dsn_events),
         outcomes: outcome_rows

@@ -458,9 +458,36 @@ pub fn report(findings: &[ImceaFinding]) -> super::table::Report {
             tables: details,
         });
     }
+    let failures: u64 = findings.iter().map(|f| f.count as u64).sum();
+    let fixable = findings
+        .iter()
+        .filter(|f| f.suggested_mailbox.is_some())
+        .count();
+    let headlines = vec![
+        super::table::Headline {
+            label: "Decoded addresses".into(),
+            value: findings.len().to_string(),
+            detail: "distinct legacy DNs that failed".into(),
+            change: None,
+        },
+        super::table::Headline {
+            label: "Failures".into(),
+            value: failures.to_string(),
+            detail: "(message, address) pairs".into(),
+            change: None,
+        },
+        super::table::Headline {
+            label: "With a fix".into(),
+            value: fixable.to_string(),
+            detail: "a mailbox to add the X500 to".into(),
+            change: None,
+        },
+    ];
     Report {
         title: TITLE.into(),
         notes: intro(findings),
+        headlines,
+        details: Vec::new(),
         sections,
     }
 }

@@ -62,6 +62,10 @@ pub fn anonymize_report(report: &mut Report, a: &Anonymizer) {
     for n in &mut report.notes {
         *n = a.text(n);
     }
+    for d in &mut report.details {
+        d.text = a.text(&d.text);
+        d.message_id = a.text(&d.message_id);
+    }
 }
 
 fn anonymize_table(t: &mut Table, a: &Anonymizer) {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::table::{Cell, Chart, Report, Table};
+use super::table::{Cell, Chart, Report, Table, anchor_of};
 
 /// The widest a text cell is printed before it is cut with `…`.
 const TEXT_CELL_MAX: usize = 64;
@@ -113,11 +113,7 @@ pub fn table_text(t: &Table, out: &mut String) {
 }
 
 fn number(c: Option<&Cell>) -> Option<f64> {
-    match c? {
-        Cell::Int(n) => Some(*n as f64),
-        Cell::Float(x) => Some(*x),
-        Cell::Text(_) => None,
-    }
+    c?.number()
 }
 
 /// The report as text for a terminal.
@@ -133,6 +129,18 @@ pub fn text(report: &Report) -> String {
         out.push_str(&wrap(n, 100, ""));
     }
     out.push('\n');
+    for h in &report.headlines {
+        let _ = writeln!(
+            out,
+            "  {:<18} {:>10}  {}",
+            h.label,
+            h.value,
+            headline_rest(h)
+        );
+    }
+    if !report.headlines.is_empty() {
+        out.push('\n');
+    }
     for s in &report.sections {
         let _ = writeln!(out, "## {}\n", s.title);
         for t in &s.tables {
@@ -140,6 +148,14 @@ pub fn text(report: &Report) -> String {
         }
     }
     out
+}
+
+/// A headline's detail and change, in words.
+fn headline_rest(h: &super::table::Headline) -> String {
+    match &h.change {
+        Some(c) => format!("{} ({c} against the previous period)", h.detail),
+        None => h.detail.clone(),
+    }
 }
 
 /// A Markdown table cell: the table's `|`, line breaks, and every character Markdown or the
@@ -169,6 +185,19 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(out, "# {}\n", report.title);
     for n in &report.notes {
         let _ = writeln!(out, "{n}\n");
+    }
+    if !report.headlines.is_empty() {
+        let _ = writeln!(out, "| | |\n|---|---:|");
+        for h in &report.headlines {
+            let _ = writeln!(
+                out,
+                "| {} | **{}** {} |",
+                md_escape(&h.label),
+                md_escape(&h.value),
+                md_escape(&headline_rest(h))
+            );
+        }
+        out.push('\n');
     }
     for s in &report.sections {
         let _ = writeln!(out, "## {}\n", s.title);
@@ -227,6 +256,12 @@ pub fn json(report: &Report) -> serde_json::Value {
     let mut root = serde_json::Map::new();
     root.insert("title".into(), report.title.clone().into());
     root.insert("notes".into(), report.notes.clone().into());
+    if !report.headlines.is_empty() {
+        root.insert(
+            "headlines".into(),
+            serde_json::to_value(&report.headlines).unwrap_or_default(),
+        );
+    }
     for t in report.sections.iter().flat_map(|s| &s.tables) {
         let mut obj = serde_json::Map::new();
         obj.insert("title".into(), t.title.clone().into());
@@ -381,7 +416,10 @@ fn svg_chart(t: &Table) -> String {
 const CSS: &str = "body{font:14px/1.4 system-ui,-apple-system,Segoe UI,sans-serif;margin:24px auto;max-width:1100px;color:#1d1d1f;padding:0 16px}
 h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;margin-top:32px;border-bottom:2px solid #2f6fb0;padding-bottom:4px}
 h3{font-size:15px;margin:20px 0 2px}.rule{color:#666;font-size:12px;margin:0 0 6px}.query{font:12px monospace;background:#f4f4f6;padding:6px;white-space:pre-wrap;word-break:break-all}
-table{border-collapse:collapse;width:100%;font-size:13px;margin-bottom:8px}th{background:#eef3f9;text-align:left;cursor:pointer;user-select:none;position:sticky;top:0}
+table{border-collapse:collapse;width:100%;font-size:13px;margin-bottom:8px}th{background:#eef3f9;text-align:left;cursor:pointer;user-select:none;position:sticky;top:0;white-space:nowrap;word-break:normal}
+.wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}.card{flex:1 1 170px;border:1px solid #dde3ea;border-radius:8px;padding:10px 14px;background:#fafcff}
+.card .label{font-size:12px;color:#555;text-transform:uppercase;letter-spacing:.03em}.card .value{font-size:26px;font-weight:600;margin:2px 0}.card .detail{font-size:12px;color:#555}.card .change{font-size:12px;color:#2f6fb0}
+pre.trail{font:12px/1.35 monospace;background:#f7f7f9;padding:8px;overflow-x:auto;white-space:pre}a{color:#2f6fb0}
 th,td{border:1px solid #dde3ea;padding:3px 6px;vertical-align:top;word-break:break-word}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td:first-child{white-space:nowrap}
 th.sorted-asc::after{content:' ▲'}th.sorted-desc::after{content:' ▼'}.chart{width:100%;height:auto;margin:6px 0}.notes{color:#444}.legend{font-size:12px;margin:0}
 .fix{font:12px monospace;background:#fff6e0;padding:4px}";
@@ -390,6 +428,11 @@ const SORT_JS: &str = "document.querySelectorAll('table.sortable').forEach(t=>{t
 
 /// A table as sortable HTML, with its chart above it.
 pub fn table_html(t: &Table, out: &mut String) {
+    table_html_linked(t, &std::collections::HashSet::new(), out);
+}
+
+/// [`table_html`], with the Message-IDs that have a detail section (anchors) linked to it.
+fn table_html_linked(t: &Table, linked: &std::collections::HashSet<String>, out: &mut String) {
     let _ = write!(
         out,
         "<h3 id=\"{}\">{}</h3><p class=\"rule\">Counted: {}</p>",
@@ -405,7 +448,7 @@ pub fn table_html(t: &Table, out: &mut String) {
         return;
     }
     out.push_str(&svg_chart(t));
-    out.push_str("<table class=\"sortable\"><thead><tr>");
+    out.push_str("<div class=\"wrap\"><table class=\"sortable\"><thead><tr>");
     for h in &t.headers {
         let _ = write!(out, "<th>{}</th>", esc(h));
     }
@@ -414,17 +457,26 @@ pub fn table_html(t: &Table, out: &mut String) {
         out.push_str("<tr>");
         for c in r {
             match c {
+                Cell::Text(s) if linked.contains(&anchor_of(s)) => {
+                    let _ = write!(out, "<td><a href=\"#{}\">{}</a></td>", anchor_of(s), esc(s));
+                }
                 Cell::Text(s) => {
                     let _ = write!(out, "<td>{}</td>", esc(s));
                 }
                 _ => {
-                    let _ = write!(out, "<td class=\"n\">{}</td>", esc(&c.display()));
+                    // Sorted by the number, shown as people read it.
+                    let _ = write!(
+                        out,
+                        "<td class=\"n\" data-v=\"{}\">{}</td>",
+                        c.number().unwrap_or(0.0),
+                        esc(&c.display())
+                    );
                 }
             }
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
 }
 
 /// The report as one self-contained HTML file: no network, inline SVG charts, sortable tables.
@@ -440,10 +492,44 @@ pub fn html(report: &Report) -> String {
         let _ = write!(out, "<p>{}</p>", esc(n));
     }
     out.push_str("</div>");
+    if !report.headlines.is_empty() {
+        out.push_str("<div class=\"cards\">");
+        for h in &report.headlines {
+            let _ = write!(
+                out,
+                "<div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div><div class=\"detail\">{}</div>{}</div>",
+                esc(&h.label),
+                esc(&h.value),
+                esc(&h.detail),
+                h.change.as_ref().map_or(String::new(), |c| format!(
+                    "<div class=\"change\">{} against the previous period</div>",
+                    esc(c)
+                ))
+            );
+        }
+        out.push_str("</div>");
+    }
+    let linked: std::collections::HashSet<String> = report
+        .details
+        .iter()
+        .map(|d| anchor_of(&d.message_id))
+        .collect();
     for s in &report.sections {
         let _ = write!(out, "<h2>{}</h2>", esc(&s.title));
         for t in &s.tables {
-            table_html(t, &mut out);
+            table_html_linked(t, &linked, &mut out);
+        }
+    }
+    if !report.details.is_empty() {
+        out.push_str("<h2>Messages</h2><p class=\"rule\">The journey of every message a table above names (msgtrack trail).</p>");
+        for d in &report.details {
+            let _ = write!(
+                out,
+                "<h3 id=\"{}\">{}</h3><pre class=\"trail\">{}</pre>",
+                anchor_of(&d.message_id),
+                esc(&d.message_id),
+                esc(&crate::escape::terminal::visible(&d.text))
+            );
         }
     }
     let _ = writeln!(out, "<script>{SORT_JS}</script></body></html>");

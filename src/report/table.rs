@@ -11,6 +11,25 @@ pub enum Cell {
     Text(String),
     Int(i64),
     Float(f64),
+    /// A size in bytes: a number in JSON, `51.6 MiB` where people read it.
+    Bytes(i64),
+    /// A share in percent: a number in JSON, `12.5 %` where people read it.
+    Percent(f64),
+}
+
+/// Bytes as people read them: `532 B`, `4.2 KiB`, `51.6 MiB`, `1.2 GiB` (powers of 1024).
+pub fn human_bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n.unsigned_abs() < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
 }
 
 impl Cell {
@@ -20,12 +39,25 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Int(n) => n.to_string(),
             Cell::Float(x) => format!("{x:.1}"),
+            Cell::Bytes(n) => human_bytes(*n),
+            Cell::Percent(p) => format!("{p:.1} %"),
         }
     }
 
     /// True for numbers (right-aligned).
     pub fn is_number(&self) -> bool {
         !matches!(self, Cell::Text(_))
+    }
+}
+
+impl Cell {
+    /// The cell as a number (for sorting and charts), when it is one.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Cell::Int(n) | Cell::Bytes(n) => Some(*n as f64),
+            Cell::Float(x) | Cell::Percent(x) => Some(*x),
+            Cell::Text(_) => None,
+        }
     }
 }
 
@@ -140,11 +172,53 @@ pub struct Section {
     pub tables: Vec<Table>,
 }
 
+/// A headline figure shown above the report (a card in HTML).
+#[derive(Debug, Clone, Serialize)]
+pub struct Headline {
+    pub label: String,
+    pub value: String,
+    /// A line under the value (`3 from outside`).
+    pub detail: String,
+    /// The change against the previous period (`--compare`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
+}
+
+/// A section a table's cell links to: one message's journey, as text.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    /// The Message-ID it is about (the cell text that links here).
+    pub message_id: String,
+    /// The text shown (a trail).
+    pub text: String,
+}
+
+/// The anchor of a message's detail section (`msg-` and a hash of the lower-cased id).
+pub fn anchor_of(message_id: &str) -> String {
+    let bare = message_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_lowercase();
+    // FNV-1a: stable across runs and platforms.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bare.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("msg-{h:016x}")
+}
+
 /// A whole report: title, lines under it, sections.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub title: String,
     pub notes: Vec<String>,
+    /// Headline figures (empty for reports without them).
+    pub headlines: Vec<Headline>,
+    /// Detail sections a table's Message-IDs link to (HTML): each message's trail.
+    #[serde(skip)]
+    pub details: Vec<Detail>,
     pub sections: Vec<Section>,
 }
 

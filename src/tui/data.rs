@@ -23,6 +23,9 @@ pub struct LogData {
     pub times: Vec<i64>,
     /// Each row's event kind.
     pub kinds: Vec<EventClass>,
+    /// Rows of Exchange's own traffic: shadow redundancy and Safety Net (HA) rows, health and
+    /// system mailboxes (hidden by the noise toggle).
+    pub noise: Vec<bool>,
     /// Bad lines and other problems met while reading.
     pub diagnostics: Vec<Diagnostic>,
     /// Size of each file when it was read (to notice growth in follow mode).
@@ -38,6 +41,26 @@ fn time_order(times: &[i64]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..times.len() as u32).collect();
     order.sort_by_key(|r| times[*r as usize]);
     order
+}
+
+/// Which rows are noise: HA events, Safety Net/shadow sources, system senders or recipients.
+fn noise_rows(frame: &DataFrame) -> PolarsResult<Vec<bool>> {
+    use crate::format::names::is_system_address;
+    let events = text_column(frame, Field::EventId)?;
+    let sources = text_column(frame, Field::Source)?;
+    let senders = text_column(frame, Field::Sender)?;
+    let recipients = crate::frame::access::string_lists(frame, Field::Recipients)?;
+    Ok((0..frame.height())
+        .map(|i| {
+            let event = events.get(i).unwrap_or("");
+            let source = sources.get(i).unwrap_or("");
+            event.to_ascii_uppercase().starts_with("HA")
+                || source.eq_ignore_ascii_case("SAFETYNET")
+                || source.eq_ignore_ascii_case("SHADOW")
+                || is_system_address(senders.get(i).unwrap_or(""))
+                || (!recipients[i].is_empty() && recipients[i].iter().all(|r| is_system_address(r)))
+        })
+        .collect())
 }
 
 fn event_kinds(frame: &DataFrame) -> PolarsResult<Vec<EventClass>> {
@@ -70,6 +93,7 @@ impl LogData {
             order: time_order(&times),
             times,
             kinds: event_kinds(&frame)?,
+            noise: noise_rows(&frame)?,
             frame,
             diagnostics: ingest.diagnostics,
             sizes,
@@ -118,6 +142,7 @@ impl LogData {
         self.times = timestamps_ms(&self.frame)?;
         self.order = time_order(&self.times);
         self.kinds = event_kinds(&self.frame)?;
+        self.noise = noise_rows(&self.frame)?;
         self.diagnostics.extend(ingest.diagnostics);
         Ok(self.len().saturating_sub(before))
     }
@@ -155,6 +180,50 @@ impl LogData {
                 })
                 .unwrap_or_default(),
         }
+    }
+
+    /// Rows where any text column (addresses, subject, ids, hosts, statuses, EventData)
+    /// holds `needle`, ignoring case: the filter bar's plain-text search.
+    pub fn text_search(&self, needle: &str) -> PolarsResult<Vec<bool>> {
+        let needle = needle.to_lowercase();
+        let mut hit = vec![false; self.len()];
+        for field in Field::ALL {
+            match field.kind() {
+                FieldKind::Text | FieldKind::Category => {
+                    let Ok(column) = text_column(&self.frame, field) else {
+                        continue;
+                    };
+                    for (i, v) in column.iter().enumerate() {
+                        if !hit[i] && v.is_some_and(|v| v.to_lowercase().contains(&needle)) {
+                            hit[i] = true;
+                        }
+                    }
+                }
+                FieldKind::TextList => {
+                    let lists = crate::frame::access::string_lists(&self.frame, field)?;
+                    for (i, members) in lists.iter().enumerate() {
+                        if !hit[i] && members.iter().any(|m| m.to_lowercase().contains(&needle)) {
+                            hit[i] = true;
+                        }
+                    }
+                }
+                FieldKind::KeyValueList => {
+                    let pairs = event_data(&self.frame)?;
+                    for (i, pairs) in pairs.iter().enumerate() {
+                        if !hit[i]
+                            && pairs.iter().any(|(k, v)| {
+                                k.to_lowercase().contains(&needle)
+                                    || v.to_lowercase().contains(&needle)
+                            })
+                        {
+                            hit[i] = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(hit)
     }
 
     /// The members of a list cell (Recipients, RecipientStatus, Reference).

@@ -1,7 +1,8 @@
 //! The filter bar's language: the query language as pasted from the Exchange shell, with
 //! two shortcuts — parameters alone (`-EventId FAIL -Sender a@b.com`) and a `Where`
-//! condition alone (`$_.Recipients -match "^IMCEAEX"`). Errors point into the text the user
-//! typed, not into the expanded query.
+//! condition alone (`$_.Recipients -match "^IMCEAEX"`) — and plain text (`adele`), which
+//! searches every text column, ignoring case. Errors point into the text the user typed, not
+//! into the expanded query.
 
 use crate::directory::Snapshot;
 use crate::pwsh::parse::ParseError;
@@ -27,6 +28,18 @@ pub struct Filtered {
     pub rows: Vec<u32>,
     /// Things to tell the user (ignored stages, unknown event names).
     pub notes: Vec<String>,
+}
+
+/// True when what was typed is plain text to search for, not the query language: it does
+/// not start as a parameter, a pipeline, a `$_` condition, a command or an expression.
+pub fn is_plain_text(typed: &str) -> bool {
+    let t = typed.trim_start();
+    let lower = t.to_ascii_lowercase();
+    !(t.is_empty()
+        || t.starts_with(['-', '|', '$', '(', '@', '{', '[', '\u{2013}'])
+        || lower.starts_with("get-")
+        || lower.starts_with("where")
+        || lower.starts_with("? "))
 }
 
 /// The full query for what was typed, and how many bytes were put in front of it.
@@ -57,6 +70,25 @@ pub fn apply(
         return Ok(Filtered {
             rows: data.order.clone(),
             notes: Vec::new(),
+        });
+    }
+    if is_plain_text(typed) {
+        let needle = typed.trim();
+        let hit = data.text_search(needle).map_err(|e| FilterError {
+            message: e.to_string(),
+            at: 0,
+            suggestion: None,
+        })?;
+        return Ok(Filtered {
+            rows: data
+                .order
+                .iter()
+                .copied()
+                .filter(|r| hit[*r as usize])
+                .collect(),
+            notes: vec![format!(
+                "plain text: rows with '{needle}' in any column (start with - or $_ for the query language)"
+            )],
         });
     }
     let (full, shift) = expand(typed);

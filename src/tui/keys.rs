@@ -1,10 +1,11 @@
-//! Keys and mouse to actions. The help overlay lists the keys from [`super::bindings`]; the
-//! dispatch below is written separately, so a new key needs a line in both.
+//! Keys and mouse to actions. Keys are looked up in [`super::bindings::BINDINGS`], the table
+//! the help overlay lists; only typing in a bar and the windows' own keys are decided here.
 
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
+use super::bindings::{Context, lookup};
 use super::state::{Action, App, Edit, Focus, Overlay};
 
 /// The action for a key, given where the focus is.
@@ -21,67 +22,17 @@ pub fn key_action(app: &App, key: KeyEvent) -> Option<Action> {
     }
     match app.focus {
         Focus::Filter | Focus::Search => input_key(key),
-        Focus::Histogram => match key.code {
-            KeyCode::Left => Some(Action::HistogramMove(if shift(key) { -10 } else { -1 })),
-            KeyCode::Right => Some(Action::HistogramMove(if shift(key) { 10 } else { 1 })),
-            KeyCode::Char(' ') => Some(Action::HistogramMark),
-            KeyCode::Enter => Some(Action::Submit),
-            KeyCode::Esc | KeyCode::Char('h') => Some(Action::Cancel),
-            KeyCode::Char('q') => Some(Action::Quit),
-            _ => None,
-        },
-        Focus::Table => table_key(key, ctrl),
+        Focus::Histogram => lookup(Context::Histogram, &key),
+        Focus::Table => lookup(Context::Table, &key),
     }
 }
 
-fn shift(key: KeyEvent) -> bool {
-    key.modifiers.contains(KeyModifiers::SHIFT)
-}
-
-fn table_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
-    Some(match key.code {
-        KeyCode::Char('f') if ctrl => Action::PageDown,
-        KeyCode::Char('b') if ctrl => Action::PageUp,
-        KeyCode::Char('q') => Action::Quit,
-        KeyCode::Down | KeyCode::Char('j') => Action::Move(1),
-        KeyCode::Up | KeyCode::Char('k') => Action::Move(-1),
-        KeyCode::PageDown | KeyCode::Char(' ') => Action::PageDown,
-        KeyCode::PageUp => Action::PageUp,
-        KeyCode::Home | KeyCode::Char('g') => Action::Top,
-        KeyCode::End | KeyCode::Char('G') => Action::Bottom,
-        KeyCode::Enter => Action::OpenJourney,
-        KeyCode::Char('e') => Action::OpenExplain,
-        KeyCode::Char('d') => Action::ToggleDetail,
-        KeyCode::Char('f') | KeyCode::Char(':') => Action::FocusFilter,
-        KeyCode::Char('/') => Action::FocusSearch,
-        KeyCode::Char('n') => Action::SearchNext,
-        KeyCode::Char('N') => Action::SearchPrev,
-        KeyCode::Char('s') => Action::OpenQueries,
-        KeyCode::Char('c') => Action::OpenColumns,
-        KeyCode::Char('h') => Action::FocusHistogram,
-        KeyCode::Char('z') => Action::ResetZoom,
-        KeyCode::Char('x') => Action::Export,
-        KeyCode::Char('F') => Action::ToggleFollow,
-        KeyCode::Char('?') => Action::OpenHelp,
-        _ => return None,
-    })
-}
-
 fn input_key(key: KeyEvent) -> Option<Action> {
-    Some(match key.code {
-        KeyCode::Enter => Action::Submit,
-        KeyCode::Esc => Action::Cancel,
-        KeyCode::Backspace => Action::Edit(Edit::Backspace),
-        KeyCode::Delete => Action::Edit(Edit::Delete),
-        KeyCode::Left => Action::Edit(Edit::Left),
-        KeyCode::Right => Action::Edit(Edit::Right),
-        KeyCode::Home => Action::Edit(Edit::Home),
-        KeyCode::End => Action::Edit(Edit::End),
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            Action::Edit(Edit::Clear)
+    lookup(Context::Input, &key).or(match key.code {
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(Action::Edit(Edit::Insert(c)))
         }
-        KeyCode::Char(c) => Action::Edit(Edit::Insert(c)),
-        _ => return None,
+        _ => None,
     })
 }
 

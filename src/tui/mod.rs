@@ -3,11 +3,12 @@
 //! * [`data`]: the loaded logs (every column, time-sorted) and follow-mode re-reads;
 //! * [`filter`]: the filter bar's language, on the query engine;
 //! * [`state`]: the [`App`] — all state, changed only through [`Action`]s;
-//! * [`keys`]: keys and mouse to actions (and the help table);
+//! * [`bindings`]: the one table of keys the dispatch and the help read;
+//! * [`keys`]: keys and mouse to actions;
 //! * [`views`]: drawing, a pure function of the state;
 //! * [`run`]: the terminal and the event loop (loading gauge, ticks, restore on exit).
 
-pub(crate) mod bindings;
+pub mod bindings;
 pub(crate) mod data;
 pub(crate) mod filter_bar;
 pub mod keys;

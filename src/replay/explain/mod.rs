@@ -6,6 +6,7 @@
 //! logged rows and explains differences → rows without a prediction get a reason from
 //! [`infer`] → [`tree`] lists every recipient reached. [`model`] is the (public, JSON) shape.
 
+mod fixes;
 mod infer;
 mod matching;
 mod model;
@@ -52,6 +53,7 @@ pub fn explain(rows: &[LogRecord], directory: Option<&Directory>) -> Explanation
         out.passes.push(PassSummary {
             server: pass.start.server.clone(),
             timestamp: iso(pass.start.timestamp_ms),
+            timestamp_ms: pass.start.timestamp_ms,
             envelope_recipients: env.recipients.clone(),
             sender: env.sender.clone(),
             size_bytes: env.size_bytes,
@@ -208,9 +210,11 @@ pub fn explain(rows: &[LogRecord], directory: Option<&Directory>) -> Explanation
                 logged: true,
                 inferred,
                 timestamp: Some(iso(event.timestamp_ms)),
+                timestamp_ms: Some(event.timestamp_ms),
                 server: event.server.clone(),
                 source: event.source.clone(),
                 location: event.location(),
+                fix: None,
             });
         }
         for (entry, row, used) in &predicted_entries {
@@ -249,9 +253,11 @@ pub fn explain(rows: &[LogRecord], directory: Option<&Directory>) -> Explanation
                 logged: false,
                 inferred: false,
                 timestamp: None,
+                timestamp_ms: None,
                 server: pass.start.server.clone(),
                 source: row.source.to_string(),
                 location: None,
+                fix: None,
             });
         }
     }
@@ -278,9 +284,11 @@ pub fn explain(rows: &[LogRecord], directory: Option<&Directory>) -> Explanation
                 logged: true,
                 inferred: true,
                 timestamp: Some(iso(e.timestamp_ms)),
+                timestamp_ms: Some(e.timestamp_ms),
                 server: e.server.clone(),
                 source: e.source.clone(),
                 location: e.location(),
+                fix: None,
             });
         }
     }
@@ -291,6 +299,9 @@ pub fn explain(rows: &[LogRecord], directory: Option<&Directory>) -> Explanation
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => std::cmp::Ordering::Equal,
         });
+    for ev in &mut out.events {
+        fixes::fix(ev, directory);
+    }
     out.recipients = recipient_tree(rows, passes.first().map(|p| p.start));
     if let Some(first_prediction) = predictions.first() {
         let reached: HashSet<String> = out

@@ -41,10 +41,15 @@ pub struct ExplainedEvent {
     pub inferred: bool,
     /// ISO 8601 UTC time of the logged row.
     pub timestamp: Option<String>,
+    /// The same instant in ms (text output formats it in `--tz`).
+    pub timestamp_ms: Option<i64>,
     pub server: String,
     pub source: String,
     /// Where the row is: `FILE:LINE`.
     pub location: Option<String>,
+    /// The Exchange shell line that fixes what the row shows, every value quoted so that
+    /// pasting it runs nothing a sender wrote; `None` when there is none (or it is in place).
+    pub fix: Option<String>,
 }
 
 /// A recipient reached by the message.
@@ -75,6 +80,8 @@ pub struct Mismatch {
 pub struct PassSummary {
     pub server: String,
     pub timestamp: String,
+    /// The same instant in ms (text output formats it in `--tz`).
+    pub timestamp_ms: i64,
     pub envelope_recipients: Vec<String>,
     pub sender: String,
     pub size_bytes: Option<i64>,

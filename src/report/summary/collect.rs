@@ -28,6 +28,10 @@ pub(super) struct Msg {
     pub(super) send_connectors: VecSet,
     /// Per server: first arrival and last hand-off.
     pub(super) per_server: VecMap<Span>,
+    /// The first Safety Net (or dumpster) RESUBMIT: what follows is a second attempt.
+    pub(super) resubmit_ms: Option<i64>,
+    /// Held for a moderator (INITMESSAGECREATED, MODERATORAPPROVE/REJECT).
+    pub(super) moderated: bool,
 }
 
 /// How well one server's logs cover the period.
@@ -73,8 +77,23 @@ fn keep_earliest(map: &mut VecMap<i64>, strings: &mut Interner, key: &str, t: i6
     }
 }
 
-/// On one server: a message's first arrival and last hand-off.
-pub(super) type Span = (Option<i64>, Option<i64>);
+/// On one server: a message's first arrival, its earliest and its latest hand-off.
+pub(super) type Span = (Option<i64>, Option<i64>, Option<i64>);
+
+/// Records a hand-off (DELIVER, SEND) on a server.
+fn hand_off(s: &mut Span, t: i64) {
+    s.1 = Some(s.1.map_or(t, |x| x.min(t)));
+    s.2 = Some(s.2.map_or(t, |x| x.max(t)));
+}
+
+/// The end of a server's part of the first delivery attempt: its latest hand-off, or, when
+/// that came after a Safety Net resubmission (the redelivery), its earliest.
+pub(super) fn first_attempt_end(s: &Span, resubmit_ms: Option<i64>) -> Option<i64> {
+    match (s.2, resubmit_ms) {
+        (Some(last), Some(r)) if last >= r => s.1.filter(|e| *e < r),
+        (last, _) => last,
+    }
+}
 
 fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
     haystack
@@ -83,22 +102,7 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// True for an address of Exchange's own traffic: health and system mailboxes, the
-/// Microsoft Exchange recipient, federation, migration and test mailboxes.
-pub fn is_system_address(address: &str) -> bool {
-    let local = address.split('@').next().unwrap_or("").to_ascii_lowercase();
-    [
-        "healthmailbox",
-        "systemmailbox",
-        "microsoftexchange",
-        "federatedemail",
-        "migration.",
-        "extest_",
-        "discoverysearchmailbox",
-    ]
-    .iter()
-    .any(|p| local.starts_with(p))
-}
+pub use crate::format::names::is_system_address;
 
 fn is_null_sender(sender: &str, return_path: &str) -> bool {
     let s = sender.trim();
@@ -186,8 +190,13 @@ impl SummaryCollector {
                 for r in row.recipients {
                     keep_earliest(&mut m.delivered, strings, lower_in(buf, r), t);
                 }
-                let s = m.per_server.get_or_default(strings, row.server);
-                s.1 = Some(s.1.map_or(t, |x| x.max(t)));
+                hand_off(m.per_server.get_or_default(strings, row.server), t);
+            }
+            EventId::Resubmit => {
+                m.resubmit_ms = Some(m.resubmit_ms.map_or(t, |x| x.min(t)));
+            }
+            EventId::InitMessageCreated | EventId::ModeratorApprove | EventId::ModeratorReject => {
+                m.moderated = true;
             }
             EventId::Send | EventId::SendExternal => {
                 let external = row.event == EventId::SendExternal
@@ -203,8 +212,7 @@ impl SummaryCollector {
                 if row.event == EventId::Send && !row.connector_id.is_empty() {
                     m.send_connectors.insert_str(strings, row.connector_id);
                 }
-                let s = m.per_server.get_or_default(strings, row.server);
-                s.1 = Some(s.1.map_or(t, |x| x.max(t)));
+                hand_off(m.per_server.get_or_default(strings, row.server), t);
             }
             EventId::Fail => {
                 for (i, r) in row.recipients.iter().enumerate() {

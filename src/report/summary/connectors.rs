@@ -58,5 +58,11 @@ pub(super) fn connectors(v: &View<'_>, book: &QueryBook) -> (Table, Table, Table
         &["Connector", &capital(rule.unit())],
         send_conn,
     );
-    (directions, receive_connectors, send_connectors)
+    let received: u64 = messages.iter().map(|m| v.received_k(m)).sum();
+    let share = |t| super::tables::with_share(t, 1, received, "Share of received");
+    (
+        share(directions),
+        share(receive_connectors),
+        share(send_connectors),
+    )
 }

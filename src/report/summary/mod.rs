@@ -11,6 +11,7 @@ mod collect;
 mod connectors;
 mod coverage;
 mod failures;
+pub mod figures;
 mod groups;
 mod latency;
 pub mod queries;
@@ -24,7 +25,7 @@ pub use collect::{SummaryCollector, is_system_address};
 pub use latency::percentile;
 pub use rules::{CountRule, SummaryOptions};
 
-use super::table::{Report, Section};
+use super::table::{Headline, Report, Section};
 use collect::Msg;
 use queries::QueryBook;
 
@@ -57,7 +58,90 @@ impl View<'_> {
     }
 }
 
+/// The headline cards: messages in and out, failed share, P90 latency, top failure; with the
+/// change against `previous` when given.
+pub fn headlines(f: &figures::Figures, previous: Option<&figures::Figures>) -> Vec<Headline> {
+    let change = |now: f64, before: Option<f64>, unit: &str| -> Option<String> {
+        let before = before?;
+        let d = now - before;
+        Some(if d.abs() < 1e-9 {
+            "unchanged".into()
+        } else {
+            format!("{}{d:.1}{unit}", if d > 0.0 { "+" } else { "" }).replace(".0", "")
+        })
+    };
+    let count_change = |now: u64, before: Option<u64>| -> Option<String> {
+        let before = before?;
+        Some(if before == 0 {
+            format!("{now} vs 0")
+        } else {
+            let pct = (now as f64 - before as f64) * 100.0 / before as f64;
+            format!(
+                "{}{pct:.0} % (was {before})",
+                if pct >= 0.0 { "+" } else { "" }
+            )
+        })
+    };
+    let top = f.failures_by_code.first();
+    vec![
+        Headline {
+            label: "Messages received".into(),
+            value: f.received.to_string(),
+            detail: format!("{} from outside", f.inbound),
+            change: count_change(f.received, previous.map(|p| p.received)),
+        },
+        Headline {
+            label: "Sent out".into(),
+            value: f.sent_out.to_string(),
+            detail: "out of the organization".into(),
+            change: count_change(f.sent_out, previous.map(|p| p.sent_out)),
+        },
+        Headline {
+            label: "Failed".into(),
+            value: f.failed_share().map_or("-".into(), |s| format!("{s:.1} %")),
+            detail: format!("{} messages", f.failed),
+            change: f
+                .failed_share()
+                .and_then(|s| change(s, previous.and_then(figures::Figures::failed_share), " pt")),
+        },
+        Headline {
+            label: "P90 latency".into(),
+            value: f
+                .p90_ms
+                .map_or("-".into(), |p| format!("{:.1} s", p as f64 / 1000.0)),
+            detail: "end to end, to a mailbox".into(),
+            change: f.p90_ms.and_then(|p| {
+                change(
+                    p as f64 / 1000.0,
+                    previous.and_then(|x| x.p90_ms).map(|x| x as f64 / 1000.0),
+                    " s",
+                )
+            }),
+        },
+        Headline {
+            label: "Top failure".into(),
+            value: top.map_or("none".into(), |(c, _)| c.clone()),
+            detail: top.map_or(String::new(), |(_, n)| format!("{n} messages")),
+            change: None,
+        },
+    ]
+}
+
 impl SummaryCollector {
+    /// The headline figures of the messages the report counts.
+    pub fn figures(&self) -> figures::Figures {
+        let o = &self.options;
+        let messages: Vec<&Msg> = self
+            .messages
+            .values()
+            .filter(|m| !(o.exclude_noise && collect::is_noise(m)))
+            .collect();
+        figures::figures(&View {
+            messages,
+            options: o,
+        })
+    }
+
     /// Builds the report.
     pub fn finish(&self, book: &QueryBook) -> Report {
         let o = &self.options;
@@ -94,13 +178,16 @@ impl SummaryCollector {
         let failures = failures::failures(&v, book);
         let deferrals = failures::deferrals(&v);
         let group_table = groups::groups(&v, book);
-        let (latency, distribution) = latency::latency(&v);
+        let (latency, distribution, slowest) = latency::latency(&v);
+        let headlines = headlines(&figures::figures(&v), None);
         let coverage = coverage::coverage(&self.coverage, o);
         let mut connectors = vec![directions, receive_connectors, send_connectors];
         connectors.retain(|t| !t.rows.is_empty() || t.key == "directionality");
         Report {
             title: "Message tracking summary".into(),
             notes,
+            headlines,
+            details: Vec::new(),
             sections: vec![
                 Section {
                     title: "Totals".into(),
@@ -128,7 +215,7 @@ impl SummaryCollector {
                 },
                 Section {
                     title: "Latency".into(),
-                    tables: vec![latency, distribution],
+                    tables: vec![latency, distribution, slowest],
                 },
                 Section {
                     title: "Coverage".into(),

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::report::table::Table;
+use crate::report::table::{Cell, Table};
 
 pub(super) fn capital(s: &str) -> String {
     let mut c = s.chars();
@@ -34,6 +34,20 @@ pub(super) fn ranked(
     list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     for (k, v) in list {
         t.row(vec![k.into(), v.into()]);
+    }
+    t
+}
+
+/// Appends a `header` column: each row's value in column `col` as a percentage of `total`.
+pub(super) fn with_share(mut t: Table, col: usize, total: u64, header: &str) -> Table {
+    t.headers.push(header.to_string());
+    for row in &mut t.rows {
+        let v = row.get(col).and_then(Cell::number).unwrap_or(0.0);
+        row.push(if total == 0 {
+            Cell::from("-")
+        } else {
+            Cell::Percent(v * 100.0 / total as f64)
+        });
     }
     t
 }

@@ -7,7 +7,7 @@ use super::collect::domain_of;
 use super::queries::QueryBook;
 use super::rules::CountRule;
 use super::tables::{add2, capital};
-use crate::report::table::Table;
+use crate::report::table::{Cell, Table};
 
 pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
     let rule = v.rule();
@@ -143,7 +143,7 @@ fn top2(
         list.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(b.1.1.cmp(&a.1.1)).then(a.0.cmp(b.0)));
     }
     for (k, (c, b)) in list.into_iter().take(top) {
-        t.row(vec![(*k).into(), (*c).into(), (*b).into()]);
+        t.row(vec![(*k).into(), (*c).into(), Cell::Bytes(*b)]);
     }
     t
 }

@@ -46,5 +46,6 @@ pub(super) fn totals(v: &View<'_>, book: &QueryBook) -> Table {
         totals.row(vec![Cell::from(*label), Cell::from(*value)]);
     }
     totals.query = book.totals(rule);
-    totals
+    let received = sums[0].1;
+    super::tables::with_share(totals, 1, received, "Share of received")
 }

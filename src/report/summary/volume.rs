@@ -8,7 +8,7 @@ use super::View;
 use super::queries::QueryBook;
 use super::rules::CountRule;
 use super::tables::capital;
-use crate::report::table::Table;
+use crate::report::table::{Cell, Table};
 
 pub(super) fn volume(v: &View<'_>, book: &QueryBook) -> (Table, Table) {
     let rule = v.rule();
@@ -62,7 +62,7 @@ pub(super) fn volume(v: &View<'_>, book: &QueryBook) -> (Table, Table) {
     )
     .with_chart(0, vec![1]);
     for (k, (c, b)) in &per_hour {
-        hourly.row(vec![k.clone().into(), (*c).into(), (*b).into()]);
+        hourly.row(vec![k.clone().into(), (*c).into(), Cell::Bytes(*b)]);
     }
     hourly.query = book.per_hour(rule);
     let mut daily = Table::new(
@@ -72,7 +72,7 @@ pub(super) fn volume(v: &View<'_>, book: &QueryBook) -> (Table, Table) {
         &["Day", &capital(rule.unit()), "Bytes"],
     );
     for (k, (c, b)) in &per_day {
-        daily.row(vec![k.clone().into(), (*c).into(), (*b).into()]);
+        daily.row(vec![k.clone().into(), (*c).into(), Cell::Bytes(*b)]);
     }
     (hourly, daily)
 }

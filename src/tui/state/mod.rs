@@ -99,6 +99,16 @@ pub enum Action {
     ToggleFollow,
     /// Time passed (follow mode polls the files).
     Tick,
+    /// Scroll the table's columns (the first one stays).
+    ScrollColumns(i64),
+    /// Sort by the next shown column.
+    SortNext,
+    /// Reverse the sort.
+    SortReverse,
+    /// Hide or show noise rows.
+    ToggleNoise,
+    /// Scroll the detail pane by lines.
+    DetailScroll(i64),
 }
 
 /// The histogram's buckets for the current view, as last drawn.
@@ -171,6 +181,16 @@ pub struct App {
     pub focus: Focus,
     pub overlay: Option<Overlay>,
     pub show_detail: bool,
+    /// First line of the detail pane shown.
+    pub detail_scroll: usize,
+    /// Noise rows (see `LogData::noise`) left out of the view.
+    pub hide_noise: bool,
+    /// Columns scrolled off to the left (after the first shown column).
+    pub column_offset: usize,
+    /// The column the view is sorted by and whether descending; `None`: time order.
+    pub sort: Option<(Field, bool)>,
+    /// Time order reversed (`O` with no sort column).
+    pub reversed: bool,
     pub follow: bool,
     pub histogram_cursor: usize,
     pub histogram_anchor: Option<usize>,
@@ -235,6 +255,11 @@ impl App {
             focus: Focus::Table,
             overlay: None,
             show_detail: false,
+            detail_scroll: 0,
+            hide_noise: false,
+            column_offset: 0,
+            sort: None,
+            reversed: false,
             follow: false,
             histogram_cursor: 0,
             histogram_anchor: None,
@@ -281,7 +306,73 @@ impl App {
             Action::Top => self.move_to(0),
             Action::Bottom => self.move_to(self.view.len() as i64),
             Action::SelectRow(i) => self.move_to(i as i64),
-            Action::ToggleDetail => self.show_detail = !self.show_detail,
+            Action::ToggleDetail => {
+                self.show_detail = !self.show_detail;
+                self.detail_scroll = 0;
+            }
+            Action::DetailScroll(n) => {
+                if self.show_detail {
+                    self.detail_scroll = (self.detail_scroll as i64 + n).max(0) as usize;
+                } else {
+                    self.status = "the detail pane is closed: d opens it".into();
+                }
+            }
+            Action::ScrollColumns(n) => {
+                let shown = self.shown_columns().len().saturating_sub(2);
+                self.column_offset =
+                    (self.column_offset as i64 + n).clamp(0, shown as i64) as usize;
+            }
+            Action::SortNext => {
+                let shown = self.shown_columns();
+                let next = match self.sort {
+                    None => shown.iter().find(|c| **c != Field::Timestamp).copied(),
+                    Some((c, _)) => shown
+                        .iter()
+                        .skip_while(|x| **x != c)
+                        .nth(1)
+                        .copied()
+                        .filter(|c| *c != Field::Timestamp),
+                };
+                self.sort = next.map(|c| (c, false));
+                self.reversed = false;
+                self.rebuild_view();
+                self.status = match self.sort {
+                    Some((c, _)) => {
+                        format!("sorted by {} ▲ (O reverses, o the next column)", c.name())
+                    }
+                    None => "time order".into(),
+                };
+            }
+            Action::SortReverse => {
+                match &mut self.sort {
+                    Some((_, desc)) => *desc = !*desc,
+                    None => self.reversed = !self.reversed,
+                }
+                self.rebuild_view();
+                self.status = match self.sort {
+                    Some((c, desc)) => {
+                        format!("sorted by {} {}", c.name(), if desc { "▼" } else { "▲" })
+                    }
+                    None if self.reversed => "time order, newest first".into(),
+                    None => "time order".into(),
+                };
+            }
+            Action::ToggleNoise => {
+                self.hide_noise = !self.hide_noise;
+                self.rebuild_view();
+                let hidden = self
+                    .filtered
+                    .iter()
+                    .filter(|r| self.data.noise[**r as usize])
+                    .count();
+                self.status = if self.hide_noise {
+                    format!(
+                        "noise hidden: {hidden} rows of shadow redundancy, Safety Net, health and system mailboxes (H shows them)"
+                    )
+                } else {
+                    "noise shown".into()
+                };
+            }
             Action::OpenJourney => self.message_text(false),
             Action::OpenExplain => self.message_text(true),
             Action::OpenHelp => self.overlay = Some(Overlay::Help { scroll: 0 }),

@@ -28,7 +28,7 @@ impl App {
         };
         let (title, text) = if explain {
             let explanation = replay::explain(&rows.events, self.directory.as_ref());
-            let mut text = render::explanation_text(&explanation);
+            let mut text = render::explanation_text(&explanation, self.zone);
             if self.directory.is_none() {
                 text = format!(
                     "(no --directory snapshot: reasons are inferred from the log alone)\n\n{text}"
@@ -96,7 +96,11 @@ impl App {
                     (*scroll as i64 + n).clamp(0, lines.len().saturating_sub(1) as i64) as usize
             }
             Some(Overlay::Help { scroll }) => {
-                let last = crate::tui::bindings::BINDINGS.len().saturating_sub(1) as i64;
+                let lines: usize = crate::tui::bindings::help_lines()
+                    .iter()
+                    .map(|(h, _, _)| 1 + usize::from(!h.is_empty()))
+                    .sum();
+                let last = lines.saturating_sub(1) as i64;
                 *scroll = (*scroll as i64 + n).clamp(0, last) as usize
             }
             _ => {}

@@ -2,6 +2,7 @@
 //! follow mode's re-reads.
 
 use super::App;
+use crate::format::Field;
 use crate::query::session::Session;
 use crate::tui::filter_bar::{FilterError, apply as apply_filter};
 
@@ -34,22 +35,57 @@ impl App {
     pub(super) fn rebuild_view(&mut self) {
         self.view_version += 1;
         let keep = self.selected_row();
-        self.view = match self.zoom {
-            None => self.filtered.clone(),
-            Some((from, to)) => self
-                .filtered
-                .iter()
-                .copied()
-                .filter(|r| {
-                    let t = self.data.times[*r as usize];
-                    t >= from && t < to
-                })
-                .collect(),
-        };
+        self.view = self
+            .filtered
+            .iter()
+            .copied()
+            .filter(|r| {
+                let r = *r as usize;
+                let t = self.data.times[r];
+                self.zoom.is_none_or(|(from, to)| t >= from && t < to)
+                    && !(self.hide_noise && self.data.noise.get(r).copied().unwrap_or(false))
+            })
+            .collect();
+        if let Some((column, desc)) = self.sort {
+            self.sort_view(column, desc);
+        } else if self.reversed {
+            self.view.reverse();
+        }
         self.selected = keep
             .and_then(|k| self.view.iter().position(|r| *r as usize == k))
             .unwrap_or(0);
         self.offset = self.offset.min(self.selected);
+    }
+
+    /// Sorts the view by a column (numbers as numbers, text ignoring case), stable so that
+    /// equal values keep their time order.
+    fn sort_view(&mut self, column: Field, desc: bool) {
+        use crate::format::FieldKind;
+        let numeric = matches!(column.kind(), FieldKind::Integer | FieldKind::Timestamp)
+            || column == Field::Line;
+        let keys: Vec<(u32, f64, String)> = self
+            .view
+            .iter()
+            .map(|&r| {
+                let text = self.data.cell(r as usize, column, &self.zone);
+                let n = if column == Field::Timestamp {
+                    self.data.times[r as usize] as f64
+                } else {
+                    text.parse::<f64>().unwrap_or(f64::NEG_INFINITY)
+                };
+                (r, n, text.to_lowercase())
+            })
+            .collect();
+        let mut keys = keys;
+        keys.sort_by(|a, b| {
+            let o = if numeric {
+                a.1.total_cmp(&b.1)
+            } else {
+                a.2.cmp(&b.2)
+            };
+            if desc { o.reverse() } else { o }
+        });
+        self.view = keys.into_iter().map(|(r, _, _)| r).collect();
     }
 
     pub(super) fn search_from(&mut self, forward: bool) {

@@ -107,13 +107,16 @@ pub fn lines(app: &App, row: usize) -> Vec<Line<'static>> {
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" Detail (d closes) ");
+        .title(" Detail (d closes, [ ] scroll) ");
     let text = match app.selected_row() {
         Some(row) => lines(app, row),
         None => vec![Line::raw("no row")],
     };
     frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(text)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(app.detail_scroll).unwrap_or(u16::MAX), 0)),
         area,
     );
 }

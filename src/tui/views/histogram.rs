@@ -21,6 +21,19 @@ pub const LAYERS: [EventClass; 5] = [
     EventClass::Failure,
 ];
 
+/// Each layer's glyph when colour is off (`NO_COLOR`): the series stay apart by shape.
+pub const GLYPHS: [&str; 5] = ["█", "▓", "░", "▒", "X"];
+
+/// True when the user asked for no colour (`NO_COLOR` set and not empty, no-color.org).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// The glyph a layer is drawn with.
+pub fn glyph(layer: usize, no_color: bool) -> &'static str {
+    if no_color { GLYPHS[layer] } else { "█" }
+}
+
 /// A class's layer: its index in [`LAYERS`].
 pub fn layer(class: EventClass) -> usize {
     match class {
@@ -110,8 +123,12 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     app.hits.histogram = (area.x, area.y + 1, area.width, bars_height);
     // Legend line.
     let mut legend = vec![Span::raw(" Events over time ")];
+    let plain = no_color();
     for kind in LAYERS.iter().rev() {
-        legend.push(Span::styled("█ ", Style::new().fg(kind_color(*kind))));
+        legend.push(Span::styled(
+            format!("{} ", glyph(layer(*kind), plain)),
+            Style::new().fg(kind_color(*kind)),
+        ));
         legend.push(Span::raw(format!("{}  ", label(*kind))));
     }
     if app.focus == Focus::Histogram {
@@ -148,7 +165,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         for (layer, n) in cells.iter().enumerate() {
             for _ in 0..*n {
                 if let Some(cell) = buf.cell_mut((column_x, y)) {
-                    cell.set_symbol("█")
+                    cell.set_symbol(glyph(layer, plain))
                         .set_style(Style::new().fg(kind_color(LAYERS[layer])));
                 }
                 y = y.saturating_sub(1);

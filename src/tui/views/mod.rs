@@ -3,9 +3,9 @@
 //! offset), which the event loop needs to map clicks and pages.
 
 mod detail;
-mod histogram;
+pub mod histogram;
 mod overlay;
-mod table;
+pub mod table;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::selected_style;
-use crate::tui::bindings::BINDINGS;
+use crate::tui::bindings::help_lines;
 use crate::tui::state::{App, Overlay};
 
 /// A rectangle `percent_x` × `percent_y` of `area`, centred.
@@ -58,15 +58,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     };
     match overlay {
         Overlay::Help { scroll } => {
-            let lines = BINDINGS
-                .iter()
-                .map(|(k, what)| {
-                    Line::from(vec![
-                        Span::styled(format!("{k:<25} "), Style::new().fg(Color::Yellow)),
-                        Span::raw(*what),
-                    ])
-                })
-                .collect();
+            let mut lines = Vec::new();
+            for (heading, keys, what) in help_lines() {
+                if !heading.is_empty() {
+                    lines.push(Line::from(Span::styled(
+                        heading,
+                        Style::new().add_modifier(ratatui::style::Modifier::BOLD),
+                    )));
+                }
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<23} "), Style::new().fg(Color::Yellow)),
+                    Span::raw(what),
+                ]));
+            }
             window(
                 frame,
                 centered(area, 98, 94),

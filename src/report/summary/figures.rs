@@ -1,0 +1,160 @@
+//! The report's headline figures (messages in and out, failed share, P90 latency, the top
+//! failure), the change against a previous period, and the `--fail-on` thresholds a scheduled
+//! task checks them against.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::View;
+use crate::format::status::Status;
+
+/// What the headline shows and `--fail-on` checks, counted per message.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Figures {
+    /// Messages received (first RECEIVE/SUBMIT in the period).
+    pub received: u64,
+    /// Of them, directionality Incoming (from outside).
+    pub inbound: u64,
+    /// Messages sent out of the organization.
+    pub sent_out: u64,
+    /// Messages with a FAIL for at least one recipient.
+    pub failed: u64,
+    /// P90 of end-to-end delivery to a mailbox, in ms (first attempt, no waits).
+    pub p90_ms: Option<i64>,
+    /// Failures by status code (enhanced code, else the basic one), most frequent first.
+    pub failures_by_code: Vec<(String, u64)>,
+    /// The basic SMTP codes of the failures (`550`).
+    pub basic_codes: Vec<String>,
+}
+
+impl Figures {
+    /// Failed messages as a share of those received, in percent.
+    pub fn failed_share(&self) -> Option<f64> {
+        (self.received > 0).then(|| self.failed as f64 * 100.0 / self.received as f64)
+    }
+}
+
+pub(super) fn figures(v: &View<'_>) -> Figures {
+    let mut f = Figures::default();
+    let mut codes: BTreeMap<String, u64> = BTreeMap::new();
+    for m in &v.messages {
+        if m.received_ms.is_some() {
+            f.received += 1;
+            if m.directionality.eq_ignore_ascii_case("Incoming") {
+                f.inbound += 1;
+            }
+        }
+        f.sent_out += u64::from(!m.sent.is_empty());
+        f.failed += u64::from(!m.failed.is_empty());
+        let mut seen = std::collections::BTreeSet::new();
+        for (_, status) in m.failed.iter() {
+            let st = Status::parse(status);
+            let code = if !st.enhanced.is_empty() {
+                st.enhanced.clone()
+            } else if !st.code.is_empty() {
+                st.code.clone()
+            } else {
+                "(no code)".into()
+            };
+            if seen.insert(code.clone()) {
+                *codes.entry(code).or_default() += 1;
+            }
+            if !st.code.is_empty() && !f.basic_codes.contains(&st.code) {
+                f.basic_codes.push(st.code.clone());
+            }
+        }
+    }
+    f.p90_ms = super::latency::p90_to_mailbox(v);
+    let mut codes: Vec<(String, u64)> = codes.into_iter().collect();
+    codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    f.failures_by_code = codes;
+    f
+}
+
+/// A threshold of `--fail-on`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Threshold {
+    /// More than this share of the received messages failed (percent).
+    FailedShare(f64),
+    /// More than this many messages failed.
+    FailedCount(u64),
+    /// The P90 end-to-end latency is above this (ms).
+    P90(i64),
+    /// A failure with this status code (enhanced `5.7.1` or basic `550`) was seen.
+    Status(String),
+}
+
+impl Threshold {
+    /// Parses `failed=5%`, `failed=10`, `p90=30s` (`500ms`, `2m`), `status=5.7.1`.
+    pub fn parse(text: &str) -> Result<Threshold, String> {
+        let (key, value) = text.split_once('=').ok_or_else(|| {
+            format!("--fail-on {text}: give key=value: failed=5%, failed=10, p90=30s, status=5.7.1")
+        })?;
+        let value = value.trim();
+        let bad = || format!("--fail-on {text}: {value} is not a value for {key}");
+        match key.trim().to_ascii_lowercase().as_str() {
+            "failed" => match value.strip_suffix('%') {
+                Some(p) => p
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|p| (0.0..=100.0).contains(p))
+                    .map(Threshold::FailedShare)
+                    .ok_or_else(bad),
+                None => value.parse().map(Threshold::FailedCount).map_err(|_| bad()),
+            },
+            "p90" => {
+                let (n, unit) = value.split_at(
+                    value
+                        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                        .unwrap_or(value.len()),
+                );
+                let n: f64 = n.parse().map_err(|_| bad())?;
+                let ms = match unit {
+                    "ms" => n,
+                    "" | "s" => n * 1000.0,
+                    "m" | "min" => n * 60_000.0,
+                    _ => return Err(bad()),
+                };
+                Ok(Threshold::P90(ms as i64))
+            }
+            "status" if !value.is_empty() => Ok(Threshold::Status(value.to_string())),
+            _ => Err(format!(
+                "--fail-on {text}: the keys are failed (5% or a count), p90 (30s) and status (5.7.1)"
+            )),
+        }
+    }
+
+    /// Why `figures` cross this threshold, when they do.
+    pub fn crossed(&self, f: &Figures) -> Option<String> {
+        match self {
+            Threshold::FailedShare(limit) => f.failed_share().filter(|s| s > limit).map(|s| {
+                format!(
+                    "{s:.1} % of {} messages failed (limit {limit} %)",
+                    f.received
+                )
+            }),
+            Threshold::FailedCount(limit) => {
+                (f.failed > *limit).then(|| format!("{} messages failed (limit {limit})", f.failed))
+            }
+            Threshold::P90(limit) => f.p90_ms.filter(|p| p > limit).map(|p| {
+                format!(
+                    "P90 delivery latency {:.1} s (limit {:.1} s)",
+                    p as f64 / 1000.0,
+                    *limit as f64 / 1000.0
+                )
+            }),
+            Threshold::Status(code) => f
+                .failures_by_code
+                .iter()
+                .find(|(c, _)| c == code)
+                .map(|(c, n)| format!("{n} message(s) failed with {c}"))
+                .or_else(|| {
+                    f.basic_codes
+                        .contains(code)
+                        .then(|| format!("a failure with the SMTP code {code}"))
+                }),
+        }
+    }
+}
