@@ -12,6 +12,7 @@ macro_rules! say {
 mod generate;
 mod index;
 mod ingest;
+mod install;
 mod message;
 mod progress;
 mod queries;
@@ -47,9 +48,17 @@ Examples:
   msgtrack ingest /copies/EX01 /copies/EX02/MSGTRK2026112010-1.LOG
   msgtrack generate sample-logs --out sample-logs";
 
+/// `--version`: the crate's version and the commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MSGTRACK_COMMIT"),
+    ")"
+);
+
 /// Read Exchange message tracking logs (MSGTRK*.LOG) on any machine, fast.
 #[derive(Debug, Parser)]
-#[command(name = "msgtrack", version, about, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(name = "msgtrack", version = VERSION, about, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Opts {
     #[command(subcommand)]
     pub command: Command,
@@ -75,6 +84,10 @@ pub enum Command {
     Tui(tui::TuiArgs),
     /// Write realistic tracking logs: the shipped sample day, or a large benchmark corpus.
     Generate(generate::GenerateArgs),
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(install::CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a folder.
+    Man(install::ManArgs),
 }
 
 /// Paths given on the command line, or the current folder.
@@ -158,6 +171,8 @@ pub fn run() -> ExitCode {
         Command::Tui(args) => tui::run_tui(args),
         Command::Explain(args) => message::run_explain(args),
         Command::Queries(args) => queries::run(args),
+        Command::Completions(args) => install::completions(args),
+        Command::Man(args) => install::man(args),
         Command::Generate(args) => generate::run(args),
         Command::Index(args) => index::run(args),
         Command::Report(args) => report::run(args),

@@ -90,6 +90,19 @@ fn read_expression(args: &QueryArgs, paths: &mut Vec<PathBuf>) -> anyhow::Result
     if let Some(first) = &args.expression {
         paths.insert(0, PathBuf::from(first));
     }
+    if !file.exists() && file.components().count() == 1 {
+        // A saved query's name (`imceaex-failures` or `imceaex-failures.ps1`), found where
+        // `msgtrack queries` finds them.
+        let name = file.to_string_lossy();
+        let (all, from) = msgtrack::query::saved::load_default(None)?;
+        if let Some(q) = all.iter().find(|q| {
+            q.name.eq_ignore_ascii_case(&name)
+                || q.name.eq_ignore_ascii_case(&format!("{name}.ps1"))
+        }) {
+            say!("note: the saved query {} ({from})", q.name);
+            return Ok(q.expression.clone());
+        }
+    }
     let saved = msgtrack::query::saved::SavedQuery::load(file)
         .with_context(|| format!("reading the saved query {}", file.display()))?;
     Ok(saved.expression)

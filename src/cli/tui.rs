@@ -28,9 +28,10 @@ pub struct TuiArgs {
     /// Time zone of shown times and of dates typed in the filter (IANA name, Windows zone ID, UTC, local).
     #[arg(long)]
     pub tz: Option<String>,
-    /// The folder of saved queries for the picker (`s`).
-    #[arg(long, default_value = "queries")]
-    pub queries: PathBuf,
+    /// The folder of saved queries for the picker (`s`); default: ./queries, next to the
+    /// binary, the config folder, else the built-in ones.
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
     /// What (Get-Date) means in filters, for logs copied from another day (a date, read in --tz).
     #[arg(long)]
     pub now: Option<String>,

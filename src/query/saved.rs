@@ -60,3 +60,47 @@ pub fn load_folder(folder: &Path) -> std::io::Result<Vec<SavedQuery>> {
     paths.sort();
     paths.iter().map(|p| SavedQuery::load(p)).collect()
 }
+
+include!(concat!(env!("OUT_DIR"), "/saved_queries.rs"));
+
+/// Where saved queries are looked for when no folder is given, first existing first:
+/// `./queries`, `queries` next to the binary, `../share/msgtrack/queries` from it, and the
+/// user's config folder (`$XDG_CONFIG_HOME/msgtrack/queries`, `~/.config/msgtrack/queries`,
+/// `%APPDATA%\msgtrack\queries`). `None`: use the built-in ones ([`BUILT_IN`]).
+pub fn default_folder() -> Option<PathBuf> {
+    let mut candidates = vec![PathBuf::from("queries")];
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        candidates.push(dir.join("queries"));
+        candidates.push(dir.join("../share/msgtrack/queries"));
+    }
+    if let Some(config) = std::env::var_os("XDG_CONFIG_HOME") {
+        candidates.push(PathBuf::from(config).join("msgtrack/queries"));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(PathBuf::from(home).join(".config/msgtrack/queries"));
+    }
+    if let Some(appdata) = std::env::var_os("APPDATA") {
+        candidates.push(PathBuf::from(appdata).join("msgtrack").join("queries"));
+    }
+    candidates.into_iter().find(|p| p.is_dir())
+}
+
+/// The saved queries of `folder`, or of [`default_folder`], or the built-in ones.
+pub fn load_default(folder: Option<&Path>) -> std::io::Result<(Vec<SavedQuery>, String)> {
+    if let Some(f) = folder {
+        return Ok((load_folder(f)?, f.display().to_string()));
+    }
+    match default_folder() {
+        Some(f) => Ok((load_folder(&f)?, f.display().to_string())),
+        None => Ok((
+            BUILT_IN
+                .iter()
+                .map(|(name, text)| SavedQuery::parse(Path::new(name), text))
+                .collect(),
+            "built in".to_string(),
+        )),
+    }
+}

@@ -33,7 +33,7 @@ pub struct TuiOptions {
     pub directory: Option<PathBuf>,
     pub zone: Zone,
     /// Where the saved queries are.
-    pub queries_dir: PathBuf,
+    pub queries_dir: Option<PathBuf>,
     /// What `(Get-Date)` means in filters.
     pub now: chrono::DateTime<chrono::Utc>,
     /// The shell culture dates typed in the filter are read in.

@@ -180,3 +180,87 @@ fn no_command_changes_anything_under_the_log_folders() {
         "a command changed the log folder"
     );
 }
+
+#[test]
+fn version_names_the_commit_and_completions_and_man_pages_are_generated() {
+    let (code, out, _) = crate::util::msgtrack_text(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("msgtrack ") && out.contains("(commit "),
+        "{out}"
+    );
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let (code, out, err) = crate::util::msgtrack_text(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        assert!(out.contains("query") && out.contains("store"), "{shell}");
+    }
+    // The man pages in doc/ are the ones the binary writes (regenerate with
+    // `msgtrack man --out doc` after changing an option).
+    let dir = crate::util::Dir::new();
+    let (code, _, err) =
+        crate::util::msgtrack_text(&["man", "--out", dir.path().to_str().expect("a path")]);
+    assert_eq!(code, 0, "{err}");
+    let doc = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("doc");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("pages")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(
+        names.contains(&"msgtrack.1".to_string())
+            && names.contains(&"msgtrack-query.1".to_string())
+    );
+    for name in names {
+        let fresh = std::fs::read_to_string(dir.path().join(&name)).expect("generated");
+        let kept = std::fs::read_to_string(doc.join(&name)).unwrap_or_default();
+        assert!(
+            fresh == kept,
+            "doc/{name} is out of date: run `msgtrack man --out doc`"
+        );
+    }
+}
+
+#[test]
+fn saved_queries_are_found_away_from_the_repository() {
+    // Run from an empty folder with no config: the built-in queries answer.
+    let dir = crate::util::Dir::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .arg("queries")
+        .current_dir(dir.path())
+        .env_remove("XDG_CONFIG_HOME")
+        .env("HOME", dir.path())
+        .env_remove("APPDATA")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("imceaex-failures.ps1"), "{text}");
+    // A folder in the config directory is preferred to the built-in ones.
+    let config = dir.path().join(".config/msgtrack/queries");
+    std::fs::create_dir_all(&config).expect("folder");
+    std::fs::write(
+        config.join("mine.ps1"),
+        "# Mine.\nGet-MessageTrackingLog -EventId FAIL\n",
+    )
+    .expect("query");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args(["query", "-f", "mine"])
+        .arg(crate::util::sample_logs_dir())
+        .current_dir(dir.path())
+        .env_remove("XDG_CONFIG_HOME")
+        .env("HOME", dir.path())
+        .env_remove("APPDATA")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        17,
+        "a header and the 16 FAIL rows"
+    );
+}

@@ -5,6 +5,7 @@ mod util;
 mod architecture;
 mod changing_files;
 mod cli;
+mod daily_use;
 mod discovery;
 mod edge_cases;
 mod exports;

@@ -31,7 +31,7 @@ fn app_over(paths: &[PathBuf]) -> App {
         data,
         Zone::parse("UTC").unwrap(),
         snapshot,
-        root().join("queries"),
+        Some(root().join("queries")),
         Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap(),
     )
 }

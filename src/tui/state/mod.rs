@@ -17,7 +17,7 @@ use super::filter_bar::FilterError;
 use crate::directory::{Directory, Snapshot};
 use crate::format::Field;
 use crate::format::Zone;
-use crate::query::saved::{SavedQuery, load_folder};
+use crate::query::saved::{SavedQuery, load_default};
 
 /// Where typed keys go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,7 +160,8 @@ pub struct App {
     pub culture: &'static crate::pwsh::culture::Culture,
     pub snapshot: Option<Snapshot>,
     pub directory: Option<Directory>,
-    pub queries_dir: PathBuf,
+    /// The saved-query folder given (`None`: found as `msgtrack queries` finds it).
+    pub queries_dir: Option<PathBuf>,
     /// Rows the filter keeps (indices into the data's frame), in time order.
     pub filtered: Vec<u32>,
     /// Rows shown: the filtered rows inside the zoom range.
@@ -213,7 +214,7 @@ impl App {
         data: LogData,
         zone: Zone,
         snapshot: Option<Snapshot>,
-        queries_dir: PathBuf,
+        queries_dir: Option<PathBuf>,
         now: DateTime<Utc>,
     ) -> App {
         let all: Vec<u32> = data.order.clone();
@@ -377,19 +378,14 @@ impl App {
             Action::OpenExplain => self.message_text(true),
             Action::OpenHelp => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::OpenColumns => self.overlay = Some(Overlay::Columns { cursor: 0 }),
-            Action::OpenQueries => match load_folder(&self.queries_dir) {
-                Ok(items) if !items.is_empty() => {
+            Action::OpenQueries => match load_default(self.queries_dir.as_deref()) {
+                Ok((items, _)) if !items.is_empty() => {
                     self.overlay = Some(Overlay::Queries { cursor: 0, items })
                 }
-                Ok(_) => {
-                    self.status =
-                        format!("no saved queries (*.ps1) in {}", self.queries_dir.display())
-                }
+                Ok((_, from)) => self.status = format!("no saved queries (*.ps1) in {from}"),
                 Err(e) => {
-                    self.status = format!(
-                        "cannot read saved queries in {}: {e} (give --queries FOLDER)",
-                        self.queries_dir.display()
-                    )
+                    self.status =
+                        format!("cannot read the saved queries: {e} (give --queries FOLDER)")
                 }
             },
             Action::CloseOverlay => self.overlay = None,
