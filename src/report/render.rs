@@ -417,7 +417,7 @@ const CSS: &str = "body{font:14px/1.4 system-ui,-apple-system,Segoe UI,sans-seri
 h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;margin-top:32px;border-bottom:2px solid #2f6fb0;padding-bottom:4px}
 h3{font-size:15px;margin:20px 0 2px}.rule{color:#666;font-size:12px;margin:0 0 6px}.query{font:12px monospace;background:#f4f4f6;padding:6px;white-space:pre-wrap;word-break:break-all}
 table{border-collapse:collapse;width:100%;font-size:13px;margin-bottom:8px}th{background:#eef3f9;text-align:left;cursor:pointer;user-select:none;position:sticky;top:0;white-space:nowrap;word-break:normal}
-.wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}.card{flex:1 1 170px;border:1px solid #dde3ea;border-radius:8px;padding:10px 14px;background:#fafcff}
+.wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}.card{flex:1 1 140px;border:1px solid #dde3ea;border-radius:8px;padding:10px 14px;background:#fafcff}
 .card .label{font-size:12px;color:#555;text-transform:uppercase;letter-spacing:.03em}.card .value{font-size:26px;font-weight:600;margin:2px 0}.card .detail{font-size:12px;color:#555}.card .change{font-size:12px;color:#2f6fb0}
 pre.trail{font:12px/1.35 monospace;background:#f7f7f9;padding:8px;overflow-x:auto;white-space:pre}a{color:#2f6fb0}
 th,td{border:1px solid #dde3ea;padding:3px 6px;vertical-align:top;word-break:break-word}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td:first-child{white-space:nowrap}
@@ -528,7 +528,12 @@ pub fn html(report: &Report) -> String {
                 "<h3 id=\"{}\">{}</h3><pre class=\"trail\">{}</pre>",
                 anchor_of(&d.message_id),
                 esc(&d.message_id),
-                esc(&crate::escape::terminal::visible(&d.text))
+                esc(&d
+                    .text
+                    .lines()
+                    .map(|l| crate::escape::terminal::visible(l).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n"))
             );
         }
     }

@@ -59,7 +59,9 @@ pub(super) fn connectors(v: &View<'_>, book: &QueryBook) -> (Table, Table, Table
         send_conn,
     );
     let received: u64 = messages.iter().map(|m| v.received_k(m)).sum();
-    let share = |t| super::tables::with_share(t, 1, received, "Share of received");
+    let share = |t: crate::report::table::Table| {
+        super::tables::with_share(t, 1, received, "Share of received").with_chart(0, vec![1])
+    };
     (
         share(directions),
         share(receive_connectors),

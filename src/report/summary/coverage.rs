@@ -32,7 +32,7 @@ pub(super) fn coverage(servers: &BTreeMap<String, Coverage>, o: &SummaryOptions)
             missing.into(),
         ]);
     }
-    coverage
+    coverage.with_chart(0, vec![1])
 }
 
 /// Whole UTC hours without rows between a server's first and last row, as ranges.
