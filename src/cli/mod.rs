@@ -37,7 +37,8 @@ pub mod exit {
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 = all files read (for query: rows found); 1 = a query found no rows;
-2 = a file was refused or could not be read, the query is wrong, or the run failed.
+2 = a file was refused or could not be read, no tracking data under the paths, the query is
+wrong, or the run failed; 3 = report --fail-on / --fail-on-findings crossed.
 Bad lines inside a file are reported on stderr as FILE:LINE: … and skipped; good rows are kept.
 
 Examples:
