@@ -33,7 +33,8 @@ pub fn completions(args: &CompletionsArgs) -> anyhow::Result<u8> {
 
 /// Prints or writes the man pages.
 pub fn man(args: &ManArgs) -> anyhow::Result<u8> {
-    let command = Opts::command();
+    // The crate's version alone: a page kept in the repository must not change per commit.
+    let command = Opts::command().version(env!("CARGO_PKG_VERSION"));
     match &args.out {
         Some(dir) => {
             std::fs::create_dir_all(dir)?;
