@@ -151,7 +151,7 @@ impl PsObject for Trace {
             "size" => self
                 .size
                 .and_then(|n| i32::try_from(n).ok())
-                .map_or(Value::Null, |n| Value::from(n)),
+                .map_or(Value::Null, Value::from),
             "messageid" => text(&self.message_id),
             "messagetraceid" => text(&self.trace_id),
             "organization" if !self.v2 => text(&self.organization),
@@ -461,7 +461,7 @@ pub fn run(
     }
     let mut kept: Vec<Trace> = traces.into_iter().filter(|t| filter.keeps(t)).collect();
     // Newest first, as Exchange Online answers.
-    kept.sort_by(|a, b| b.received_ms.cmp(&a.received_ms));
+    kept.sort_by_key(|t| std::cmp::Reverse(t.received_ms));
     let total = kept.len();
     let skip = (page - 1).saturating_mul(limit);
     let items: Vec<Value> = kept

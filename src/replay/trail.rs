@@ -212,18 +212,20 @@ fn hybrid(rows: &[LogRecord]) -> (Vec<HybridHop>, Option<String>) {
             ));
         }
     }
-    if missing.is_none() && online && !on_prem {
-        if let Some(r) = rows.iter().find(|r| {
+    if missing.is_none()
+        && online
+        && !on_prem
+        && let Some(r) = rows.iter().find(|r| {
             r.origin == "ExchangeOnline"
                 && r.is(&[EventId::Receive])
                 && !r.client_hostname.is_empty()
                 && !online_host(&r.client_hostname)
-        }) {
-            missing = Some(format!(
-                "Exchange Online received the message from {}; if that is an on-premises server, add its tracking logs or a Get-MessageTrackingLog export for the first half",
-                r.client_hostname
-            ));
-        }
+        })
+    {
+        missing = Some(format!(
+            "Exchange Online received the message from {}; if that is an on-premises server, add its tracking logs or a Get-MessageTrackingLog export for the first half",
+            r.client_hostname
+        ));
     }
     (hops, missing)
 }

@@ -458,7 +458,7 @@ pub fn report(findings: &[ImceaFinding]) -> super::table::Report {
             tables: details,
         });
     }
-    let failures: u64 = findings.iter().map(|f| f.count as u64).sum();
+    let failures: u64 = findings.iter().map(|f| f.count).sum();
     let fixable = findings
         .iter()
         .filter(|f| f.suggested_mailbox.is_some())

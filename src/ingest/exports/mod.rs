@@ -469,7 +469,7 @@ impl Dates {
 }
 
 /// Up to 200 non-empty values of a column, to find the culture from.
-pub(crate) fn samples<'a>(table: &'a Table, column: Option<usize>) -> Vec<&'a str> {
+pub(crate) fn samples(table: &Table, column: Option<usize>) -> Vec<&str> {
     table
         .rows
         .iter()

@@ -93,8 +93,7 @@ pub fn layout(shown: &[Field], offset: usize, width: u16) -> (Vec<Field>, Vec<u1
         left -= more;
     }
     let flexible = columns.iter().filter(|c| wide(c)).count() as u16;
-    if flexible > 0 {
-        let share = left / flexible;
+    if let Some(share) = left.checked_div(flexible) {
         for (c, w) in columns
             .iter()
             .zip(widths.iter_mut())
