@@ -148,7 +148,10 @@ fn typing_a_filter_in_the_real_terminal() {
     pty.keys("\x1b[C");
     pty.keys("\x1b[C");
     let text = pty.wait_for("MessageSubject");
-    let header = text.lines().find(|l| l.starts_with("Timestamp")).unwrap_or("");
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("Timestamp"))
+        .unwrap_or("");
     assert!(!header.contains("Server"), "scrolled past Server: {text}");
     pty.keys("q");
     let start = Instant::now();

@@ -168,13 +168,27 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                 // Log fields: escape sequences and bidi overrides shown, not obeyed.
                 crate::escape::terminal::visible(&app.data.cell(r, *c, &app.zone)).into_owned()
             };
-            let text = if address_like(*c) {
-                let w = columns
-                    .iter()
-                    .position(|x| x == c)
-                    .and_then(|i| widths.get(i))
-                    .copied()
-                    .unwrap_or(0);
+            let w = columns
+                .iter()
+                .position(|x| x == c)
+                .and_then(|i| widths.get(i))
+                .copied()
+                .unwrap_or(0);
+            let text = if *c == Field::Recipients {
+                // The first recipient, cut in the middle, and how many more.
+                let members = app.data.list(r, *c);
+                let more = members.len().saturating_sub(1);
+                let suffix = if more > 0 {
+                    format!(" +{more}")
+                } else {
+                    String::new()
+                };
+                let first =
+                    crate::escape::terminal::visible(members.first().map_or("", |m| m.as_str()))
+                        .into_owned();
+                let room = usize::from(w).saturating_sub(suffix.chars().count());
+                format!("{}{suffix}", cut_middle(&first, room))
+            } else if address_like(*c) {
                 cut_middle(&text, usize::from(w))
             } else {
                 text
