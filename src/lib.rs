@@ -6,6 +6,8 @@
 //! the surfaces in the `msgtrack` binary. [`synth`] writes realistic logs for the shipped
 //! samples and the benchmarks; [`directory`] models the recipient directory snapshot.
 
+#![warn(missing_docs)]
+
 pub mod directory;
 pub mod escape;
 pub mod format;

@@ -13,14 +13,21 @@ pub type ObjectId = usize;
 /// What kind of object a recipient is, as the categorizer dispatches on it (R5.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A mailbox: delivered to.
     Mailbox,
     /// A mail user or remote mailbox (routes to its ExternalEmailAddress when it has one).
     MailUser,
+    /// A mail contact: routed to its external address.
     Contact,
+    /// A distribution or security group: expanded.
     Group,
+    /// A dynamic distribution group: expanded by its filter.
     DynamicGroup,
+    /// A mail-enabled public folder.
     PublicFolder,
+    /// The Microsoft Exchange recipient (the organization's own sender).
     MicrosoftExchange,
+    /// A system, health or arbitration mailbox.
     System,
 }
 
@@ -62,7 +69,9 @@ impl Kind {
 /// The outcome of a directory lookup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
+    /// Nobody owns the address.
     NotFound,
+    /// One object owns it.
     Found(ObjectId),
     /// Two or more objects own the address.
     Ambiguous(Vec<ObjectId>),
@@ -86,6 +95,7 @@ pub enum Member {
 /// The indexed snapshot.
 #[derive(Debug, Clone)]
 pub struct Directory {
+    /// The snapshot it indexes.
     pub snapshot: Snapshot,
     kinds: Vec<Kind>,
     smtp: HashMap<String, Vec<ObjectId>>,

@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Snapshot {
+    /// Exchange's `AcceptedDomains`.
     pub accepted_domains: Vec<AcceptedDomain>,
+    /// Exchange's `Recipients`.
     pub recipients: Vec<Recipient>,
     /// Organization limits (`Get-TransportConfig`); Exchange's defaults when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,10 +39,13 @@ pub struct Snapshot {
 #[serde(rename_all = "PascalCase", default)]
 pub struct TransportConfig {
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `MaxSendSize`.
     pub max_send_size: Option<String>,
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `MaxReceiveSize`.
     pub max_receive_size: Option<String>,
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `MaxRecipientEnvelopeLimit`.
     pub max_recipient_envelope_limit: Option<String>,
 }
 
@@ -89,11 +94,13 @@ pub fn parse_count(text: &str) -> Option<u64> {
 #[serde(rename_all = "PascalCase", default)]
 pub struct AcceptedDomain {
     #[serde(deserialize_with = "lenient::plain")]
+    /// Exchange's `DomainName`.
     pub domain_name: String,
     /// `Authoritative`, `InternalRelay` or `ExternalRelay`.
     #[serde(deserialize_with = "lenient::plain")]
     pub domain_type: String,
     #[serde(deserialize_with = "lenient::flag")]
+    /// Exchange's `Default`.
     pub default: bool,
 }
 
@@ -102,23 +109,29 @@ pub struct AcceptedDomain {
 #[serde(rename_all = "PascalCase", default)]
 pub struct Recipient {
     #[serde(deserialize_with = "lenient::plain")]
+    /// Exchange's `Name`.
     pub name: String,
     #[serde(deserialize_with = "lenient::plain")]
+    /// Exchange's `Alias`.
     pub alias: String,
     #[serde(deserialize_with = "lenient::plain")]
+    /// Exchange's `DisplayName`.
     pub display_name: String,
     /// `UserMailbox`, `MailUniversalDistributionGroup`, `DynamicDistributionGroup`, `MailContact`, …
     #[serde(deserialize_with = "lenient::plain")]
     pub recipient_type: String,
     #[serde(deserialize_with = "lenient::plain")]
+    /// Exchange's `RecipientTypeDetails`.
     pub recipient_type_details: String,
     #[serde(deserialize_with = "lenient::plain")]
+    /// Exchange's `PrimarySmtpAddress`.
     pub primary_smtp_address: String,
     /// Proxy addresses: `SMTP:` (primary), `smtp:`, `X500:`, …
     #[serde(deserialize_with = "lenient::strings")]
     pub email_addresses: Vec<String>,
     #[serde(rename = "LegacyExchangeDN")]
     #[serde(deserialize_with = "lenient::plain")]
+    /// Exchange's `LegacyExchangeDN`.
     pub legacy_exchange_dn: String,
     /// The mailbox database (mailboxes only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -130,51 +143,66 @@ pub struct Recipient {
     pub server_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `ExternalEmailAddress`.
     pub external_email_address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `ForwardingAddress`.
     pub forwarding_address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `ForwardingSmtpAddress`.
     pub forwarding_smtp_address: Option<String>,
     #[serde(deserialize_with = "lenient::flag")]
+    /// Exchange's `DeliverToMailboxAndForward`.
     pub deliver_to_mailbox_and_forward: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `MaxReceiveSize`.
     pub max_receive_size: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `MaxSendSize`.
     pub max_send_size: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `RecipientLimits`.
     pub recipient_limits: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[serde(deserialize_with = "lenient::strings")]
+    /// Exchange's `AcceptMessagesOnlyFrom`.
     pub accept_messages_only_from: Vec<String>,
     #[serde(
         rename = "AcceptMessagesOnlyFromDLMembers",
         skip_serializing_if = "Vec::is_empty"
     )]
     #[serde(deserialize_with = "lenient::strings")]
+    /// Exchange's `AcceptMessagesOnlyFromDLMembers`.
     pub accept_messages_only_from_dl_members: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[serde(deserialize_with = "lenient::strings")]
+    /// Exchange's `RejectMessagesFrom`.
     pub reject_messages_from: Vec<String>,
     #[serde(
         rename = "RejectMessagesFromDLMembers",
         skip_serializing_if = "Vec::is_empty"
     )]
     #[serde(deserialize_with = "lenient::strings")]
+    /// Exchange's `RejectMessagesFromDLMembers`.
     pub reject_messages_from_dl_members: Vec<String>,
     #[serde(deserialize_with = "lenient::flag")]
+    /// Exchange's `RequireSenderAuthenticationEnabled`.
     pub require_sender_authentication_enabled: bool,
     #[serde(deserialize_with = "lenient::flag")]
+    /// Exchange's `ModerationEnabled`.
     pub moderation_enabled: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[serde(deserialize_with = "lenient::strings")]
+    /// Exchange's `ModeratedBy`.
     pub moderated_by: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[serde(deserialize_with = "lenient::strings")]
+    /// Exchange's `BypassModerationFromSendersOrMembers`.
     pub bypass_moderation_from_senders_or_members: Vec<String>,
     /// Group members (addresses, aliases or names).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -182,21 +210,28 @@ pub struct Recipient {
     pub members: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `RecipientFilter`.
     pub recipient_filter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(deserialize_with = "lenient::text")]
+    /// Exchange's `ExpansionServer`.
     pub expansion_server: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Exchange's `ReportToOriginatorEnabled`.
     pub report_to_originator_enabled: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Exchange's `ReportToManagerEnabled`.
     pub report_to_manager_enabled: Option<bool>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[serde(deserialize_with = "lenient::strings")]
+    /// Exchange's `ManagedBy`.
     pub managed_by: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[serde(deserialize_with = "lenient::strings")]
+    /// Exchange's `BypassModerationFromDLMembers`.
     pub bypass_moderation_from_dl_members: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Exchange's `BypassNestedModerationEnabled`.
     pub bypass_nested_moderation_enabled: Option<bool>,
     /// Every other property of the export (Department, CustomAttribute1, …): unused by the
     /// replay except in dynamic groups' RecipientFilter.
@@ -208,19 +243,27 @@ pub struct Recipient {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     #[error("{path}: cannot read the directory snapshot: {source}")]
+    /// The file could not be read.
     Io {
+        /// The file's path.
         path: String,
         #[source]
+        /// The I/O error.
         source: std::io::Error,
     },
     #[error(
         "{path}: line {line}, column {column}: {message} (expected the shape \
          {{\"AcceptedDomains\":[…],\"Recipients\":[…]}}; see the README for the export command)"
     )]
+    /// The file is not a snapshot: where and why.
     Json {
+        /// The file's path.
         path: String,
+        /// The line of the JSON text.
         line: usize,
+        /// The column of the JSON text.
         column: usize,
+        /// What is wrong.
         message: String,
     },
 }

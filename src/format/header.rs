@@ -9,14 +9,21 @@ use super::field::{Field, Layout};
 /// One parsed `#` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeaderLine {
+    /// `#Software: Microsoft Exchange Server`.
     Software(String),
+    /// `#Version: 15.02.…`, the build that wrote the file.
     Version(String),
+    /// `#Log-type: Message Tracking Log`.
     LogType(String),
+    /// `#Date:`, when the file was started.
     Date(String),
+    /// `#Fields:`, the field names in order.
     Fields(FieldMap),
     /// A `#` line with a keyword this reader does not know (kept for the report).
     Other {
+        /// The line's keyword.
         keyword: String,
+        /// The text after the keyword.
         value: String,
     },
 }

@@ -55,6 +55,7 @@ impl fmt::Display for LogPrefix {
 /// What a tracking-log file name says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LogName {
+    /// The log-name prefix (MSGTRK, MSGTRKMS, …).
     pub prefix: LogPrefix,
     /// `yyyyMMdd` as a number (UTC creation date).
     pub date: u32,

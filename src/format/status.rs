@@ -39,7 +39,9 @@ pub mod text {
 /// A recipient status taken apart: the SMTP code, the enhanced code and the text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Status {
+    /// The basic SMTP code (`550`).
     pub code: String,
+    /// The enhanced status code (`5.1.1`).
     pub enhanced: String,
     /// The rest, e.g. `RESOLVER.ADR.ExRecipNotFound; not found`.
     pub text: String,

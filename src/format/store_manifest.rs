@@ -79,6 +79,7 @@ pub struct Part {
     pub rows: u64,
     /// Its earliest and latest Timestamp (ms).
     pub first_ms: i64,
+    /// The last row's time (ms since the epoch, UTC).
     pub last_ms: i64,
 }
 
@@ -86,17 +87,32 @@ pub struct Part {
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     #[error("{path}: cannot read the store's manifest: {source}")]
+    /// The manifest could not be read or written.
     Io {
+        /// The file's path.
         path: PathBuf,
         #[source]
+        /// The I/O error.
         source: std::io::Error,
     },
     #[error("{path}: not a msgtrack store manifest: {message}")]
-    Invalid { path: PathBuf, message: String },
+    /// The manifest is not one msgtrack wrote.
+    Invalid {
+        /// The manifest's path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     #[error(
         "{path}: this store has layout version {found}; this msgtrack reads version {SCHEMA_VERSION} (index the logs into a new store)"
     )]
-    Version { path: PathBuf, found: u32 },
+    /// A store of another layout version.
+    Version {
+        /// The manifest's path.
+        path: PathBuf,
+        /// The version it has.
+        found: u32,
+    },
 }
 
 impl Manifest {

@@ -55,7 +55,9 @@ pub struct Diagnostic {
     pub file: Arc<Path>,
     /// The 1-based line, when the problem is on one line.
     pub line: Option<u64>,
+    /// Error (a line or file lost) or warning.
     pub severity: Severity,
+    /// What kind of problem.
     pub kind: DiagnosticKind,
     /// What is wrong and what was done (one sentence, no location prefix).
     pub message: String,

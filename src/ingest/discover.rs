@@ -14,6 +14,7 @@ use crate::format::store_manifest::Manifest;
 /// A file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogFile {
+    /// The file's path.
     pub path: PathBuf,
     /// The parsed name, when it follows Exchange's naming.
     pub name: Option<LogName>,
@@ -41,6 +42,7 @@ pub struct StorePart {
     pub rows: u64,
     /// Its earliest and latest Timestamp (ms).
     pub first_ms: i64,
+    /// The last row's time (ms since the epoch, UTC).
     pub last_ms: i64,
 }
 

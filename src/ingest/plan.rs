@@ -29,9 +29,13 @@ pub enum ServerSource {
 /// The `#` header values of a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HeaderInfo {
+    /// The `#Software` line.
     pub software: Option<String>,
+    /// The `#Version` line.
     pub version: Option<String>,
+    /// The `#Log-type` line.
     pub log_type: Option<String>,
+    /// The `#Date` line.
     pub date: Option<String>,
     /// The first `#Fields` map (the file's layout).
     pub fields: Option<FieldMap>,

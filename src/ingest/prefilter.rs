@@ -25,7 +25,9 @@ pub enum FieldTest {
 /// A test on one raw field.
 #[derive(Debug, Clone)]
 pub struct FieldCondition {
+    /// The field tested.
     pub field: Field,
+    /// The test on its value.
     pub test: FieldTest,
 }
 
@@ -36,6 +38,7 @@ pub struct RowFilter {
     pub start_ms: Option<i64>,
     /// Exclusive upper bound on date-time, in ms since the epoch.
     pub end_ms: Option<i64>,
+    /// Conditions every kept row meets (AND).
     pub conditions: Vec<FieldCondition>,
 }
 

@@ -45,6 +45,7 @@ pub struct ReadOptions {
     /// as soon as it is decoded (smaller files are unmapped whole when they are done, which
     /// costs fewer TLB flushes).
     pub release_pages_above: u64,
+    /// Told the bytes read as the read goes.
     pub progress: Option<Arc<dyn Progress>>,
     /// The culture and zone an export's local times are in (see [`super::exports`]).
     pub export: super::exports::ExportOptions,
@@ -91,8 +92,11 @@ impl ReadOptions {
 
 /// The result of reading: one frame, a report per file, and every diagnostic.
 pub struct Ingest {
+    /// The rows, one column per property.
     pub frame: DataFrame,
+    /// What was read, file by file.
     pub files: Vec<FileReport>,
+    /// Every diagnostic kept (bad lines, refusals, notes).
     pub diagnostics: Vec<Diagnostic>,
     /// Diagnostics counted but not kept in full (beyond the per-file cap).
     pub suppressed_diagnostics: u64,
@@ -117,8 +121,10 @@ impl Ingest {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error(transparent)]
+    /// A path given does not exist.
     Discover(#[from] DiscoverError),
     #[error("building the frame failed: {0}")]
+    /// polars could not build the frame.
     Frame(#[from] PolarsError),
 }
 

@@ -25,7 +25,9 @@ use crate::ingest::{
 pub struct ScanOutcome {
     /// The columns that were decoded (after projection push-down).
     pub columns: Vec<Field>,
+    /// What was read, file by file.
     pub files: Vec<FileReport>,
+    /// Every diagnostic kept (bad lines, refusals, notes).
     pub diagnostics: Vec<Diagnostic>,
 }
 

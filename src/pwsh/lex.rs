@@ -18,12 +18,19 @@ pub enum Token {
     Number(f64),
     /// `$name` (`$_`, `$true`, `$false`, `$null`).
     Variable(String),
+    /// `|`
     Pipe,
+    /// `{`
     LBrace,
+    /// `}`
     RBrace,
+    /// `(`
     LParen,
+    /// `)`
     RParen,
+    /// `,`
     Comma,
+    /// `.` (a member access)
     Dot,
     /// `@(` — the start of an array expression.
     AtParen,
@@ -32,14 +39,18 @@ pub enum Token {
 /// A token and where it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spanned {
+    /// The token.
     pub token: Token,
+    /// Where it is in the text (byte range).
     pub span: Range<usize>,
 }
 
 /// A lexing error (an unclosed quote), with the span of the offending text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LexError {
+    /// What is wrong.
     pub message: String,
+    /// Where it is in the text (byte range).
     pub span: Range<usize>,
 }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 /// One saved query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedQuery {
+    /// The file's path.
     pub path: PathBuf,
     /// The file name (`imceaex-failures.ps1`).
     pub name: String,

@@ -11,8 +11,11 @@ use crate::format::{Field, FieldKind};
 /// A target engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
+    /// DuckDB (reads the store with `read_parquet`).
     DuckDb,
+    /// Spark SQL (the table `msgtrack index --print-ddl spark` defines).
     Spark,
+    /// Trino (the Hive connector table of `--print-ddl trino`).
     Trino,
 }
 

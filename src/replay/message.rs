@@ -15,25 +15,35 @@ use crate::ingest::{
 /// How the admin names the message.
 #[derive(Debug, Clone, Default)]
 pub struct MessagePick {
+    /// The Message-ID.
     pub message_id: Option<String>,
+    /// The envelope sender.
     pub sender: Option<String>,
+    /// A recipient address to pick by.
     pub recipient: Option<String>,
+    /// The subject.
     pub subject: Option<String>,
 }
 
 /// One message found by a pick.
 #[derive(Debug, Clone)]
 pub struct Candidate {
+    /// The Message-ID.
     pub message_id: String,
+    /// The first row's time (ms since the epoch, UTC).
     pub first_ms: i64,
+    /// The envelope sender.
     pub sender: String,
+    /// The subject.
     pub subject: String,
+    /// The recipients.
     pub recipients: Vec<String>,
 }
 
 /// A message's rows: its own, and those of the DSNs sent about it.
 #[derive(Debug, Clone)]
 pub struct MessageRows {
+    /// The Message-ID.
     pub message_id: String,
     /// Rows of the message itself, in journey order.
     pub events: Vec<LogRecord>,

@@ -9,33 +9,61 @@ use crate::format::status::Status;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
+    /// A proxy address (`smtp:`) resolved and rewritten to the primary address.
     ProxyToPrimary,
+    /// An old Exchange address matched an `X500:` proxy: rewritten to the primary address.
     X500ProxyMatch,
+    /// An Exchange address matched a recipient's current legacyExchangeDN.
     LegacydnMatch,
+    /// A mail contact (or mail user): routed to its external address.
     ContactTarget,
+    /// A distribution group expanded into its members (EXPAND).
     GroupExpanded,
+    /// A dynamic group expanded by its recipient filter.
     DynamicGroupExpanded,
+    /// A group met again in the same expansion (DUPLICATEEXPAND): not expanded twice.
     GroupAlreadyExpanded,
+    /// A recipient reached twice in one expansion: one copy only.
     RecipientAlreadyReached,
+    /// A recipient the message was already delivered to (DUPLICATEDELIVER).
     RecipientAlreadyDelivered,
+    /// Redirected by the mailbox's ForwardingAddress (REDIRECT).
     ForwardingAddress,
+    /// Redirected by the mailbox's ForwardingSmtpAddress.
     ForwardingSmtpAddress,
+    /// Delivered and forwarded (DeliverToMailboxAndForward).
     DeliverAndForward,
+    /// Mailboxes forwarding to each other: nothing delivered (5.4.6).
     ForwardingLoop,
+    /// No recipient has the address in an authoritative domain (5.1.1).
     RecipientNotFound,
+    /// An IMCEAEX address whose legacyExchangeDN nobody has any more (a stale Outlook cache).
     ImceaLegacydnNotFound,
+    /// An IMCEASMTP address unwrapped to the SMTP address inside.
     SmtpInSmtp,
+    /// Two or more recipients own the address.
     AmbiguousRecipient,
+    /// The recipient accepts only authenticated senders (5.7.1).
     AuthRequired,
+    /// The sender is not on the recipient's accept list, or is on its reject list.
     SenderNotAllowed,
+    /// The message is larger than the recipient's MaxReceiveSize.
     RecipientSizeLimit,
+    /// The message is larger than the sender's MaxSendSize.
     SenderSizeLimit,
+    /// More recipients than the sender's or the organization's limit.
     RecipientLimit,
+    /// Held for a moderator (INITMESSAGECREATED).
     ModerationPending,
+    /// The moderator rejected the message.
     ModerationRejected,
+    /// The directory could not be read for now: deferred and retried.
     DirectoryTransientFailure,
+    /// Too many hops: a mail loop between servers (5.4.6 hop count).
     HopCountExceeded,
+    /// Content conversion failed.
     ContentConversion,
+    /// A row outside the categorizer (a delivery failure, a mailbox full).
     NotExplained,
 }
 

@@ -93,10 +93,15 @@ pub struct Wait {
 /// A message's journey.
 #[derive(Debug, Clone, Serialize)]
 pub struct Journey {
+    /// The Message-ID.
     pub message_id: String,
+    /// The subject.
     pub subject: String,
+    /// The envelope sender.
     pub sender: String,
+    /// Every row of the journey, in order.
     pub hops: Vec<Hop>,
+    /// The servers.
     pub servers: Vec<ServerSpan>,
     /// From the first RECEIVE/SUBMIT to the last DELIVER/SENDEXTERNAL/FAIL of the first
     /// delivery attempt (a Safety Net resubmission's redelivery is not part of it), in ms.
@@ -108,6 +113,7 @@ pub struct Journey {
     pub waiting_ms: i64,
     /// Waits: Safety Net resubmissions, deferrals, moderation.
     pub waits: Vec<Wait>,
+    /// Servers the message was sent to whose logs were not given.
     pub missing_logs: Vec<MissingLogs>,
     /// The DSNs (NDRs, delay notices) sent about the message, with their own journeys.
     pub dsns: Vec<Hop>,

@@ -32,13 +32,17 @@ pub struct ImceaFinding {
     pub count: u64,
     /// Distinct senders of the failed messages.
     pub senders: Vec<String>,
+    /// When the first failure was logged.
     pub first_seen: String,
+    /// When the last failure was logged.
     pub last_seen: String,
     /// `first_seen` and `last_seen` in ms, for printing in another zone.
     #[serde(skip)]
     pub first_ms: i64,
     #[serde(skip)]
+    /// The last row's time (ms since the epoch, UTC).
     pub last_ms: i64,
+    /// The servers.
     pub servers: Vec<String>,
     /// The status logged (the most frequent one), e.g. `550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found`.
     pub status: String,

@@ -40,20 +40,35 @@ pub const REPORT_COLUMNS: [Field; 15] = [
 /// One row, borrowed from the batch being read.
 #[derive(Debug, Clone, Copy)]
 pub struct ReportRow<'a> {
+    /// The time (ms since the epoch, UTC).
     pub timestamp_ms: i64,
+    /// The server that logged the row.
     pub server: &'a str,
+    /// The event id.
     pub event: EventId,
+    /// The source (SMTP, STOREDRIVER, …).
     pub source: &'a str,
+    /// The source-context field.
     pub source_context: &'a str,
+    /// The connector-id field.
     pub connector_id: &'a str,
+    /// The Message-ID.
     pub message_id: &'a str,
+    /// The envelope sender.
     pub sender: &'a str,
+    /// The return path.
     pub return_path: &'a str,
+    /// The recipients.
     pub recipients: &'a [&'a str],
+    /// The recipient statuses, aligned with the recipients.
     pub statuses: &'a [&'a str],
+    /// The related recipient address.
     pub related: &'a str,
+    /// The reference field's members.
     pub reference: &'a [&'a str],
+    /// The message size.
     pub total_bytes: Option<i64>,
+    /// The directionality.
     pub directionality: &'a str,
 }
 
@@ -76,10 +91,15 @@ impl ReportRow<'_> {
 /// What the scan read: per-file reports and every diagnostic.
 #[derive(Debug, Default)]
 pub struct ScanSummary {
+    /// What was read, file by file.
     pub files: Vec<FileReport>,
+    /// Every diagnostic kept (bad lines, refusals, notes).
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics counted but not kept.
     pub suppressed_diagnostics: u64,
+    /// The rows.
     pub rows: u64,
+    /// Bytes read.
     pub bytes: u64,
 }
 

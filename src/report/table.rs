@@ -8,8 +8,11 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Cell {
+    /// Text.
     Text(String),
+    /// A whole number.
     Int(i64),
+    /// A number with a fraction (seconds).
     Float(f64),
     /// A size in bytes: a number in JSON, `51.6 MiB` where people read it.
     Bytes(i64),
@@ -95,8 +98,13 @@ impl From<usize> for Cell {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Chart {
-    /// Bars from a label column and one or more stacked value columns.
-    Bars { label: usize, values: Vec<usize> },
+    /// Bars from a label column and one or more value columns.
+    Bars {
+        /// The column naming each bar.
+        label: usize,
+        /// The columns drawn.
+        values: Vec<usize>,
+    },
 }
 
 /// One table of a report.
@@ -104,15 +112,19 @@ pub enum Chart {
 pub struct Table {
     /// A stable snake_case key (the JSON key).
     pub key: String,
+    /// The title.
     pub title: String,
     /// What was counted, stated on every table.
     pub rule: String,
+    /// The column headers.
     pub headers: Vec<String>,
+    /// The rows.
     pub rows: Vec<Vec<Cell>>,
     /// The msgtrack command line that reproduces the numbers (`--show-queries`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     #[serde(skip)]
+    /// A chart drawn above the table.
     pub chart: Option<Chart>,
 }
 
@@ -168,14 +180,18 @@ impl Table {
 /// A titled group of tables.
 #[derive(Debug, Clone, Serialize)]
 pub struct Section {
+    /// The title.
     pub title: String,
+    /// The tables, in order.
     pub tables: Vec<Table>,
 }
 
 /// A headline figure shown above the report (a card in HTML).
 #[derive(Debug, Clone, Serialize)]
 pub struct Headline {
+    /// What the figure is.
     pub label: String,
+    /// The figure as shown.
     pub value: String,
     /// A line under the value (`3 from outside`).
     pub detail: String,
@@ -212,13 +228,16 @@ pub fn anchor_of(message_id: &str) -> String {
 /// A whole report: title, lines under it, sections.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The title.
     pub title: String,
+    /// Lines under the title.
     pub notes: Vec<String>,
     /// Headline figures (empty for reports without them).
     pub headlines: Vec<Headline>,
     /// Detail sections a table's Message-IDs link to (HTML): each message's trail.
     #[serde(skip)]
     pub details: Vec<Detail>,
+    /// The sections, in order.
     pub sections: Vec<Section>,
 }
 

@@ -46,9 +46,11 @@ pub struct IndexReport {
     pub unchanged_files: usize,
     /// Sources dropped by `--prune`, and parts dropped by `--retain`.
     pub pruned_sources: usize,
+    /// Parts dropped by `--retain`.
     pub retained_out_parts: usize,
     /// Rows added by this run, and lines that could not be read.
     pub rows_added: u64,
+    /// Lines that could not be read.
     pub bad_lines: u64,
     /// Bytes of logs read.
     pub bytes_read: u64,
@@ -56,6 +58,7 @@ pub struct IndexReport {
     pub diagnostics: Vec<Diagnostic>,
     /// Rows and parts in the store after the run.
     pub store_rows: u64,
+    /// Parts the store holds after the run.
     pub store_parts: usize,
 }
 
@@ -63,22 +66,34 @@ pub struct IndexReport {
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     #[error("{0}: another msgtrack index is writing this store now; wait for it to finish")]
+    /// Another run holds the store's lock.
     Locked(PathBuf),
     #[error(
         "{0}: the folder holds other files and no store manifest; give an empty or new folder for the store"
     )]
+    /// The folder holds other files and no manifest.
     NotAStore(PathBuf),
     #[error(
         "{0}: the store cannot be inside a folder of logs being indexed, nor a log folder inside the store"
     )]
+    /// The store and a log folder overlap.
     Overlap(PathBuf),
     #[error(transparent)]
+    /// The manifest could not be read or written.
     Manifest(#[from] crate::format::store_manifest::ManifestError),
     #[error(transparent)]
+    /// A path given does not exist.
     Discover(#[from] crate::ingest::discover::DiscoverError),
     #[error("{path}: {message}")]
-    Write { path: PathBuf, message: String },
+    /// A part or the manifest could not be written.
+    Write {
+        /// What could not be written.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     #[error(transparent)]
+    /// The logs could not be read.
     Read(#[from] crate::ingest::ReadError),
 }
 

@@ -18,6 +18,7 @@ pub struct DayPlan {
     pub messages: usize,
     /// Health-mailbox probes per mailbox server.
     pub probes_per_server: usize,
+    /// The seed.
     pub seed: u64,
 }
 

@@ -19,8 +19,11 @@ use crate::format::names::LogPrefix;
 /// What was written.
 #[derive(Debug, Default, Clone)]
 pub struct Written {
+    /// What was read, file by file.
     pub files: Vec<PathBuf>,
+    /// The rows.
     pub rows: u64,
+    /// Bytes read.
     pub bytes: u64,
 }
 

@@ -49,12 +49,15 @@ impl Key {
 /// A binding: the keys, what they do, and how the help names them.
 #[derive(Debug)]
 pub struct Binding {
+    /// The context.
     pub context: Context,
+    /// The keys.
     pub keys: &'static [Key],
     /// The keys as the help shows them.
     pub label: &'static str,
     /// `None` for the mouse and for actions chosen by the window itself.
     pub action: Option<Action>,
+    /// The help.
     pub help: &'static str,
 }
 

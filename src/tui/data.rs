@@ -14,6 +14,7 @@ use crate::ingest::{Diagnostic, Progress, ReadError, ReadOptions, discover, read
 
 /// The loaded logs.
 pub struct LogData {
+    /// The paths.
     pub paths: Vec<PathBuf>,
     /// Every column, rows in the order the files were read.
     pub frame: DataFrame,

@@ -28,9 +28,11 @@ use crate::ingest::{Progress, ReadError};
 
 /// What `msgtrack tui` was asked to open.
 pub struct TuiOptions {
+    /// The paths.
     pub paths: Vec<PathBuf>,
     /// A recipient directory snapshot for `e` (explain).
     pub directory: Option<PathBuf>,
+    /// The zone.
     pub zone: Zone,
     /// Where the saved queries are.
     pub queries_dir: Option<PathBuf>,

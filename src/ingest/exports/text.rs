@@ -4,7 +4,9 @@
 
 /// The text and the encoding it was read in.
 pub struct Decoded {
+    /// The decoded text.
     pub text: String,
+    /// The encoding found (`UTF-16 LE`, …).
     pub encoding: &'static str,
 }
 

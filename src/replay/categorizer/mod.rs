@@ -35,11 +35,17 @@ pub struct Envelope {
 /// A row the categorizer writes (or a FAIL/DEFER entry for one recipient).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
+    /// The event id.
     pub event_id: &'static str,
+    /// The source (SMTP, STOREDRIVER, …).
     pub source: &'static str,
+    /// The recipients.
     pub recipients: Vec<String>,
+    /// The related recipient address.
     pub related: String,
+    /// The status.
     pub status: String,
+    /// Why (a reason code).
     pub reason: Reason,
     /// One sentence in the admin's terms.
     pub sentence: String,
@@ -49,19 +55,28 @@ pub struct Row {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// Delivered to a mailbox.
     Delivered,
+    /// Failed (FAIL).
     Failed,
+    /// A group, expanded into its members.
     Expanded,
+    /// Forwarded elsewhere (REDIRECT).
     Redirected,
+    /// Deferred, to be retried.
     Deferred,
+    /// Sent on, outside the organization or to a contact.
     Relayed,
+    /// Held for a moderator.
     Pending,
 }
 
 /// A recipient the replay reached, with the addresses that led to it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reached {
+    /// The address.
     pub address: String,
+    /// What became of it.
     pub outcome: Outcome,
     /// From the envelope recipient to this one (inclusive).
     pub path: Vec<String>,
@@ -70,7 +85,9 @@ pub struct Reached {
 /// The categorizer's result for one envelope.
 #[derive(Debug, Clone, Default)]
 pub struct Prediction {
+    /// The rows the categorizer would log, in order.
     pub rows: Vec<Row>,
+    /// Every address the message reached.
     pub reached: Vec<Reached>,
 }
 

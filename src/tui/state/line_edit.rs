@@ -3,7 +3,9 @@
 /// A one-line text input with a cursor (a char index).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LineEdit {
+    /// The decoded text.
     pub text: String,
+    /// The cursor.
     pub cursor: usize,
 }
 
@@ -59,12 +61,20 @@ impl LineEdit {
 /// A change to a text input.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Edit {
+    /// Type a character at the cursor.
     Insert(char),
+    /// Delete before the cursor.
     Backspace,
+    /// Delete under the cursor.
     Delete,
+    /// Cursor one character left.
     Left,
+    /// Cursor one character right.
     Right,
+    /// Cursor to the start.
     Home,
+    /// Cursor to the end.
     End,
+    /// Empty the line.
     Clear,
 }

@@ -22,8 +22,11 @@ use crate::query::saved::{SavedQuery, load_default};
 /// Where typed keys go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
+    /// The event table.
     Table,
+    /// The filter bar.
     Filter,
+    /// The search bar (`/`).
     Search,
     /// Choosing a time range on the histogram.
     Histogram,
@@ -32,22 +35,30 @@ pub enum Focus {
 /// A window over the main screen.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
+    /// The key help, scrolled.
     Help {
+        /// The scroll.
         scroll: usize,
     },
     /// The column chooser.
     Columns {
+        /// The cursor.
         cursor: usize,
     },
     /// The saved-query picker.
     Queries {
+        /// The cursor.
         cursor: usize,
+        /// The items.
         items: Vec<SavedQuery>,
     },
     /// A scrollable text: the journey or the explanation of a message.
     Text {
+        /// The title.
         title: String,
+        /// The lines.
         lines: Vec<String>,
+        /// The scroll.
         scroll: usize,
     },
 }
@@ -55,21 +66,33 @@ pub enum Overlay {
 /// Everything a key or a click can ask for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// Leave the TUI.
     Quit,
     /// Move the selection by this many rows (negative = up).
     Move(i64),
+    /// Page up.
     PageUp,
+    /// Page down.
     PageDown,
+    /// The first row.
     Top,
+    /// The last row.
     Bottom,
     /// Select this row of the view.
     SelectRow(usize),
+    /// Toggle detail.
     ToggleDetail,
+    /// Open journey.
     OpenJourney,
+    /// Open explain.
     OpenExplain,
+    /// Open help.
     OpenHelp,
+    /// Open columns.
     OpenColumns,
+    /// Open queries.
     OpenQueries,
+    /// Close overlay.
     CloseOverlay,
     /// Move in a list overlay, or scroll a text overlay.
     OverlayMove(i64),
@@ -77,8 +100,11 @@ pub enum Action {
     OverlayChoose,
     /// Move the chosen column left (-1) or right (+1) in the table.
     OverlayReorder(i64),
+    /// Focus filter.
     FocusFilter,
+    /// Focus search.
     FocusSearch,
+    /// Focus histogram.
     FocusHistogram,
     /// Edit the focused input.
     Edit(Edit),
@@ -86,7 +112,9 @@ pub enum Action {
     Submit,
     /// Esc in an input (restore the applied filter, drop the search).
     Cancel,
+    /// Search next.
     SearchNext,
+    /// Search prev.
     SearchPrev,
     /// Move the histogram cursor by buckets.
     HistogramMove(i64),
@@ -94,8 +122,11 @@ pub enum Action {
     HistogramMark,
     /// Zoom to the buckets `from..=to` (mouse drag).
     HistogramZoom(usize, usize),
+    /// Reset zoom.
     ResetZoom,
+    /// Write the view to a CSV file.
     Export,
+    /// Toggle follow.
     ToggleFollow,
     /// Time passed (follow mode polls the files).
     Tick,
@@ -114,7 +145,9 @@ pub enum Action {
 /// The histogram's buckets for the current view, as last drawn.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Buckets {
+    /// The start ms.
     pub start_ms: i64,
+    /// The width ms.
     pub width_ms: i64,
     /// Rows per bucket, per layer of [`super::views::histogram::LAYERS`].
     pub counts: Vec<[u32; 5]>,
@@ -153,12 +186,17 @@ pub const DEFAULT_COLUMNS: [Field; 7] = [
 
 /// The whole state of the TUI.
 pub struct App {
+    /// The data.
     pub data: LogData,
+    /// The zone.
     pub zone: Zone,
+    /// The now.
     pub now: DateTime<Utc>,
     /// The shell culture the filter reads dates in.
     pub culture: &'static crate::pwsh::culture::Culture,
+    /// The snapshot it indexes.
     pub snapshot: Option<Snapshot>,
+    /// The directory.
     pub directory: Option<Directory>,
     /// The saved-query folder given (`None`: found as `msgtrack queries` finds it).
     pub queries_dir: Option<PathBuf>,
@@ -166,6 +204,7 @@ pub struct App {
     pub filtered: Vec<u32>,
     /// Rows shown: the filtered rows inside the zoom range.
     pub view: Vec<u32>,
+    /// The zoom.
     pub zoom: Option<(i64, i64)>,
     /// Index into `view`.
     pub selected: usize,
@@ -173,14 +212,21 @@ pub struct App {
     pub offset: usize,
     /// Every column with whether the table shows it, in table order.
     pub columns: Vec<(Field, bool)>,
+    /// The filter.
     pub filter: LineEdit,
     /// The filter the view reflects.
     pub applied_filter: String,
+    /// The filter error.
     pub filter_error: Option<FilterError>,
+    /// Lines under the title.
     pub notes: Vec<String>,
+    /// The search.
     pub search: LineEdit,
+    /// The focus.
     pub focus: Focus,
+    /// The overlay.
     pub overlay: Option<Overlay>,
+    /// The show detail.
     pub show_detail: bool,
     /// First line of the detail pane shown.
     pub detail_scroll: usize,
@@ -192,18 +238,24 @@ pub struct App {
     pub sort: Option<(Field, bool)>,
     /// Time order reversed (`O` with no sort column).
     pub reversed: bool,
+    /// The follow.
     pub follow: bool,
+    /// The histogram cursor.
     pub histogram_cursor: usize,
+    /// The histogram anchor.
     pub histogram_anchor: Option<usize>,
+    /// The buckets.
     pub buckets: Buckets,
     /// The (view version, width) `buckets` were counted for: the histogram recounts only
     /// when the view or the width changed, not on every frame.
     pub buckets_for: Option<(u64, u16)>,
     /// Bumped whenever `view` changes.
     pub view_version: u64,
+    /// The hits.
     pub hits: Hits,
     /// One line for the status bar (what just happened).
     pub status: String,
+    /// The quit.
     pub quit: bool,
     ticks: u64,
 }

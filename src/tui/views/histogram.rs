@@ -105,6 +105,7 @@ fn stack(counts: &[u32; 5], max: u32, height: u16) -> [u16; 5] {
     cells
 }
 
+/// The fn.
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     if area.height < 3 || area.width < 10 {
         return;

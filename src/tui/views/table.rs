@@ -110,6 +110,7 @@ pub fn layout(shown: &[Field], offset: usize, width: u16) -> (Vec<Field>, Vec<u1
     (columns, widths)
 }
 
+/// The fn.
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let shown = app.shown_columns();
     let mut title = format!(
