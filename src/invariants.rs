@@ -68,8 +68,12 @@ pub fn list_text(text: &str) {
 
 /// Members joined as Exchange writes a list field, then split again, are the members.
 pub fn lists(members: &[String]) -> Result<(), String> {
-    // Exchange never writes an empty list as one empty member.
-    if members.len() == 1 && members[0].is_empty() {
+    // Exchange never writes an empty list as one empty member; a line break cannot be in a
+    // log line (the writer escapes it as the text `\n`, as Exchange does, and the reader keeps
+    // that text as written).
+    if (members.len() == 1 && members[0].is_empty())
+        || members.iter().any(|m| m.contains(['\r', '\n']))
+    {
         return Ok(());
     }
     let joined = join_members(members);
