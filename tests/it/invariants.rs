@@ -95,3 +95,13 @@ proptest! {
         prop_assert_eq!(invariants::directory(&text), Ok(()));
     }
 }
+
+/// Fuzz finding (lists, crash-adc83b19): a member holding a line break came back as the text
+/// `\n`. A log line cannot hold a line break: the writer escapes it as Exchange does and the
+/// reader keeps that text, so the round trip is promised only for members a line can hold.
+#[test]
+fn a_line_break_in_a_member_is_written_as_text() {
+    assert!(invariants::lists(&["\n".to_string()]).is_ok());
+    let joined = msgtrack::format::encode::join_members(&["a\nb".to_string()]);
+    assert!(!joined.contains('\n'), "{joined:?}");
+}
