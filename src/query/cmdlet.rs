@@ -395,23 +395,22 @@ pub fn print(text: &str, session: &Session) -> Result<String, crate::pwsh::parse
     use crate::escape::shell::powershell as quoted;
     use crate::pwsh::ast::{Element, Statement};
     let block = crate::pwsh::parse::parse(text)?;
-    let Some(Statement::Pipeline(pipeline)) = block.statements.first() else {
+    // The first statement whose pipeline runs the cmdlet (`$s = Get-ExchangeServer; $s |
+    // Get-MessageTrackingLog …` has it in the second); the statements around it stay as typed.
+    let is_cmdlet = |e: &Element| matches!(e, Element::Command(c) if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog"));
+    let Some(Element::Command(c)) = block.statements.iter().find_map(|s| match s {
+        Statement::Pipeline(p) => p.elements.iter().find(|e| is_cmdlet(e)),
+        _ => None,
+    }) else {
         return Err(crate::pwsh::parse::ParseError::new(
-            "no pipeline to print",
+            "no Get-MessageTrackingLog in the line",
             0..text.len(),
         ));
-    };
-    let Some(Element::Command(c)) = pipeline
-        .elements
-        .iter()
-        .find(|e| matches!(e, Element::Command(c) if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog")))
-    else {
-        return Err(crate::pwsh::parse::ParseError::new("no Get-MessageTrackingLog in the line", 0..text.len()));
     };
     let host = Clock(*session);
     let mut engine = Engine::new(&host);
     let bound = bind(c, &PARAMS).map_err(EvalError::into_parse_error)?;
-    let mut out = String::from(&text[pipeline.span.start..c.span.start]);
+    let mut out = String::from(&text[..c.span.start]);
     out.push_str("Get-MessageTrackingLog");
     for (name, value, _) in &bound.named {
         let Some(e) = value else { continue };
@@ -431,7 +430,8 @@ pub fn print(text: &str, session: &Session) -> Result<String, crate::pwsh::parse
         };
         out.push_str(&format!(" -{name} {rendered}"));
     }
-    let rest = text[c.span.end..pipeline.span.end].trim();
+    let rest = text[c.span.end..].trim_end();
+    let rest = rest.trim_start();
     if !rest.is_empty() {
         out.push(' ');
         out.push_str(rest);

@@ -105,3 +105,21 @@ fn a_line_break_in_a_member_is_written_as_text() {
     let joined = msgtrack::format::encode::join_members(&["a\nb".to_string()]);
     assert!(!joined.contains('\n'), "{joined:?}");
 }
+
+/// Fuzz finding (query, crash-bfab986a): a line whose cmdlet is in its second statement
+/// planned a read but `--print-cmdlet` refused it ("no pipeline to print").
+#[test]
+fn a_cmdlet_in_a_later_statement_prints() {
+    let line = "$Servers = Get-ExchangeServer; $Servers | where {$_.isHubTransportServer -eq $true} | Get-MessageTrackingLog -MessageId ba18@x.com | Select-Object Timestamp";
+    invariants::query_line(line, &session()).expect("plans and prints the same read");
+    let printed = msgtrack::query::cmdlet::print(line, &session()).expect("prints");
+    assert!(
+        printed.starts_with("$Servers = Get-ExchangeServer; $Servers | where"),
+        "{printed}"
+    );
+    assert!(
+        printed
+            .contains("Get-MessageTrackingLog -MessageId 'ba18@x.com' | Select-Object Timestamp"),
+        "{printed}"
+    );
+}
