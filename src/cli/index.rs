@@ -82,8 +82,27 @@ pub(crate) fn require_data(paths: &[PathBuf]) -> anyhow::Result<()> {
     let found = msgtrack::ingest::discover(paths)?;
     if found.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        // Logs copied under other names are read only when named: say so.
+        let other_logs = paths
+            .iter()
+            .flat_map(|p| walkdir::WalkDir::new(p).max_depth(8).into_iter().flatten())
+            .filter(|e| e.file_type().is_file())
+            .filter(|e| {
+                e.path()
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("log"))
+            })
+            .count();
+        let hint = if other_logs > 0 {
+            format!(
+                "; {other_logs} other .log file(s) are there: a folder is searched for MSGTRK*.LOG names only, so name them on the command line to read them (msgtrack ingest {}/*.log)",
+                shown[0]
+            )
+        } else {
+            String::new()
+        };
         anyhow::bail!(
-            "no tracking data under {}: no MSGTRK*.LOG file, no Get-MessageTrackingLog or Exchange Online export, no store (on a server the logs are in …\\TransportRoles\\Logs\\MessageTracking)",
+            "no tracking data under {}: no MSGTRK*.LOG file, no Get-MessageTrackingLog or Exchange Online export, no store (on a server the logs are in …\\TransportRoles\\Logs\\MessageTracking){hint}",
             shown.join(", ")
         );
     }
