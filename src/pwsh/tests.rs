@@ -319,6 +319,16 @@ fn pipeline_stages_give_powershells_objects() {
     gives("1,2,3,4,5 | Select-Object -First 2", "1\n2");
     gives("1,2,3,4,5 | Select-Object -Last 2 -Skip 1", "4\n5");
     gives("'a','A','b' | Select-Object -Unique", "a\nA\nb");
+    // Objects: the same when every property is (case-sensitive); numbers still compare with
+    // conversion against the text of a kept one.
+    gives(
+        "1..3000 | ForEach-Object { [pscustomobject]@{ A = $_ % 3; B = 'x' } } | Select-Object A,B -Unique | ForEach-Object { $_.A }",
+        "1\n2\n0",
+    );
+    gives(
+        "'x','X','x' | ForEach-Object { [pscustomobject]@{ S = $_ } } | Select-Object S -Unique | ForEach-Object S",
+        "x\nX",
+    );
     gives(
         "1,2,3 | Measure-Object -Sum -Average -Maximum -Minimum",
         "Count=3;Average=2;Sum=6;Maximum=3;Minimum=1;Property=",

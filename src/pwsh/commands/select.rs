@@ -155,23 +155,71 @@ pub fn select_object(
         }
     }
     if unique {
-        // Case-sensitive, over every selected property (or the values themselves).
+        // Case-sensitive, over every selected property (or the values themselves). Items whose
+        // values are all text are found by their texts in a set (two such items are the same
+        // exactly when every text is); an item holding a number, date or other value is
+        // compared with every kept one, as PowerShell converts across types.
         let mut kept: Vec<Value> = Vec::new();
+        let mut texts: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut converting: Vec<usize> = Vec::new();
         for item in out {
-            let mut duplicate = false;
-            for k in &kept {
-                if same(engine, k, &item)? {
-                    duplicate = true;
-                    break;
+            let (key, plain) = unique_key(&item);
+            let duplicate = if plain {
+                if texts.contains(&key) {
+                    true
+                } else {
+                    let mut found = false;
+                    for i in &converting {
+                        if same(engine, &kept[*i], &item)? {
+                            found = true;
+                            break;
+                        }
+                    }
+                    found
                 }
-            }
+            } else {
+                let mut found = false;
+                for k in &kept {
+                    if same(engine, k, &item)? {
+                        found = true;
+                        break;
+                    }
+                }
+                found
+            };
             if !duplicate {
+                if !plain {
+                    converting.push(kept.len());
+                }
+                texts.insert(key);
                 kept.push(item);
             }
         }
         out = kept;
     }
     Ok(out)
+}
+
+/// An item's texts as one key (property names and values), and whether every value is text
+/// or null (compared by its text alone).
+fn unique_key(item: &Value) -> (String, bool) {
+    let plain = |v: &Value| matches!(v, Value::Str(_) | Value::Null);
+    match item {
+        Value::Object(o) => {
+            let mut key = String::new();
+            let mut all_plain = true;
+            for n in o.property_names() {
+                let v = o.property(&n).unwrap_or(Value::Null);
+                all_plain &= plain(&v);
+                key.push_str(&n);
+                key.push('\u{1}');
+                key.push_str(&v.to_text());
+                key.push('\u{2}');
+            }
+            (key, all_plain)
+        }
+        other => (other.to_text(), plain(other)),
+    }
 }
 
 fn same(engine: &mut dyn Scope, a: &Value, b: &Value) -> EvalResult<bool> {
