@@ -50,6 +50,11 @@ pub fn powershell(value: &str) -> String {
     if !run.is_empty() {
         parts.push(literal(&run));
     }
+    // `[char]16 + [char]16` is a sum of numbers in PowerShell; a string first makes every `+`
+    // a concatenation.
+    if parts.first().is_some_and(|p| p.starts_with("[char]")) {
+        parts.insert(0, "''".into());
+    }
     format!("({})", parts.join(" + "))
 }
 
@@ -135,9 +140,12 @@ mod tests {
     #[test]
     fn control_characters_become_char_codes() {
         assert_eq!(powershell("a\nb"), "('a' + [char]10 + 'b')");
+        // Fuzz finding (query, crash-…): a value starting with a control character printed
+        // as `([char]16 + 'x')`, which PowerShell adds as numbers.
+        assert_eq!(powershell("\u{10}x"), "('' + [char]16 + 'x')");
         assert_eq!(
             powershell("\u{1b}]52;c;x\u{7}"),
-            "([char]27 + ']52;c;x' + [char]7)"
+            "('' + [char]27 + ']52;c;x' + [char]7)"
         );
     }
 

@@ -123,3 +123,11 @@ fn a_cmdlet_in_a_later_statement_prints() {
         "{printed}"
     );
 }
+
+/// Fuzz finding (query): a value starting with a control character printed as
+/// `([char]16 + 'x')`, which PowerShell (and msgtrack) evaluates as a sum of numbers.
+#[test]
+fn a_value_starting_with_a_control_character_prints_as_text() {
+    let line = "Get-MessageTrackingLog -Recipients \u{10}\u{10}x@y.com,b@y.com";
+    invariants::query_line(line, &session()).expect("plans and prints the same read");
+}
