@@ -354,7 +354,9 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
     }
     // Trails show every address: not in an anonymized report.
     if args.format == ReportFormat::Html && s.anonymizer.is_none() {
-        report.details = message_details(&report, &s.paths, s.zone)?;
+        let (details, addresses) = message_details(&report, &s.paths, s.zone)?;
+        report.details = details;
+        report.address_details = addresses;
     }
     report.notes.insert(
         0,
@@ -412,12 +414,16 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
 const DETAILS: usize = 60;
 
 /// The trail of every message a table names in a Message-ID column (up to [`DETAILS`]), for
-/// the HTML report's detail sections.
+/// the HTML report's detail sections; and for each address a table names, the ones of those
+/// messages it is in.
 fn message_details(
     report: &msgtrack::report::table::Report,
     paths: &[PathBuf],
     zone: Zone,
-) -> anyhow::Result<Vec<msgtrack::report::table::Detail>> {
+) -> anyhow::Result<(
+    Vec<msgtrack::report::table::Detail>,
+    Vec<msgtrack::report::table::AddressDetail>,
+)> {
     let mut ids: Vec<String> = Vec::new();
     for t in report.sections.iter().flat_map(|s| &s.tables) {
         let cols: Vec<usize> = t
@@ -440,14 +446,54 @@ fn message_details(
         }
     }
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let loaded = msgtrack::replay::load_many(paths, &ids)?;
-    Ok(loaded
+    // The addresses the tables show (a cell that is one address).
+    let shown: std::collections::BTreeSet<String> = report
+        .sections
+        .iter()
+        .flat_map(|s| &s.tables)
+        .flat_map(|t| &t.rows)
+        .flatten()
+        .filter_map(|c| match c {
+            msgtrack::report::table::Cell::Text(t)
+                if t.contains('@') && !t.contains(char::is_whitespace) && !t.starts_with('<') =>
+            {
+                Some(t.to_lowercase())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut by_address: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for rows in &loaded {
+        for e in &rows.events {
+            for a in std::iter::once(&e.sender).chain(&e.recipients) {
+                let a = a.to_lowercase();
+                if shown.contains(&a) {
+                    let ids = by_address.entry(a).or_default();
+                    if !ids.contains(&rows.message_id) {
+                        ids.push(rows.message_id.clone());
+                    }
+                }
+            }
+        }
+    }
+    let details = loaded
         .iter()
         .map(|rows| msgtrack::report::table::Detail {
             message_id: rows.message_id.clone(),
             text: msgtrack::replay::render::journey_text(&msgtrack::replay::trail(rows), zone),
         })
-        .collect())
+        .collect();
+    let addresses = by_address
+        .into_iter()
+        .map(
+            |(address, message_ids)| msgtrack::report::table::AddressDetail {
+                address,
+                message_ids,
+            },
+        )
+        .collect();
+    Ok((details, addresses))
 }

@@ -492,6 +492,7 @@ pub fn report(findings: &[ImceaFinding]) -> super::table::Report {
         notes: intro(findings),
         headlines,
         details: Vec::new(),
+        address_details: Vec::new(),
         sections,
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::table::{Cell, Chart, Report, Table, anchor_of};
+use super::table::{Cell, Chart, Report, Table, address_anchor, anchor_of};
 
 /// The widest a text cell is printed before it is cut with `…`.
 const TEXT_CELL_MAX: usize = 64;
@@ -460,6 +460,14 @@ fn table_html_linked(t: &Table, linked: &std::collections::HashSet<String>, out:
                 Cell::Text(s) if linked.contains(&anchor_of(s)) => {
                     let _ = write!(out, "<td><a href=\"#{}\">{}</a></td>", anchor_of(s), esc(s));
                 }
+                Cell::Text(s) if s.contains('@') && linked.contains(&address_anchor(s)) => {
+                    let _ = write!(
+                        out,
+                        "<td><a href=\"#{}\">{}</a></td>",
+                        address_anchor(s),
+                        esc(s)
+                    );
+                }
                 Cell::Text(s) => {
                     let _ = write!(out, "<td>{}</td>", esc(s));
                 }
@@ -513,6 +521,12 @@ pub fn html(report: &Report) -> String {
         .details
         .iter()
         .map(|d| anchor_of(&d.message_id))
+        .chain(
+            report
+                .address_details
+                .iter()
+                .map(|a| address_anchor(&a.address)),
+        )
         .collect();
     for s in &report.sections {
         let _ = write!(out, "<h2>{}</h2>", esc(&s.title));
@@ -535,6 +549,24 @@ pub fn html(report: &Report) -> String {
                     .collect::<Vec<_>>()
                     .join("\n"))
             );
+        }
+    }
+    if !report.address_details.is_empty() {
+        out.push_str("<h2>Addresses</h2><p class=\"rule\">Each address a table above names, with the messages of the sections above it appears in (as sender or recipient).</p>");
+        for a in &report.address_details {
+            let _ = write!(
+                out,
+                "<h3 id=\"{}\">{}</h3><p>",
+                address_anchor(&a.address),
+                esc(&a.address)
+            );
+            let links: Vec<String> = a
+                .message_ids
+                .iter()
+                .map(|id| format!("<a href=\"#{}\">{}</a>", anchor_of(id), esc(id)))
+                .collect();
+            out.push_str(&links.join(", "));
+            out.push_str("</p>");
         }
     }
     let _ = writeln!(out, "<script>{SORT_JS}</script></body></html>");

@@ -209,6 +209,20 @@ pub struct Detail {
     pub text: String,
 }
 
+/// An address and the detail messages it appears in (as sender or recipient).
+#[derive(Debug, Clone)]
+pub struct AddressDetail {
+    /// The address, lower case.
+    pub address: String,
+    /// The Message-IDs of its detail sections.
+    pub message_ids: Vec<String>,
+}
+
+/// The anchor of an address's section (`addr-` and a hash of the lower-cased address).
+pub fn address_anchor(address: &str) -> String {
+    anchor_of(&address.to_lowercase()).replacen("msg-", "addr-", 1)
+}
+
 /// The anchor of a message's detail section (`msg-` and a hash of the lower-cased id).
 pub fn anchor_of(message_id: &str) -> String {
     let bare = message_id
@@ -237,6 +251,9 @@ pub struct Report {
     /// Detail sections a table's Message-IDs link to (HTML): each message's trail.
     #[serde(skip)]
     pub details: Vec<Detail>,
+    /// Sections a table's addresses link to (HTML): the detail messages each address is in.
+    #[serde(skip)]
+    pub address_details: Vec<AddressDetail>,
     /// The sections, in order.
     pub sections: Vec<Section>,
 }

@@ -188,6 +188,7 @@ impl SummaryCollector {
             notes,
             headlines,
             details: Vec::new(),
+            address_details: Vec::new(),
             sections: vec![
                 Section {
                     title: "Totals".into(),
