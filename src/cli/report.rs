@@ -252,7 +252,16 @@ fn run_imcea(args: &ImceaArgs) -> anyhow::Result<u8> {
     let text = match args.format {
         ReportFormat::Text => imcea::text(&findings, directory.is_some(), &s.zone),
         ReportFormat::Md => render::markdown(&imcea::report(&findings)),
-        ReportFormat::Html => render::html(&imcea::report(&findings)),
+        ReportFormat::Html => {
+            let mut report = imcea::report(&findings);
+            // Trails show every address: not in an anonymized report.
+            if s.anonymizer.is_none() {
+                let (details, addresses) = message_details(&report, &s.paths, s.zone)?;
+                report.details = details;
+                report.address_details = addresses;
+            }
+            render::html(&report)
+        }
         ReportFormat::Csv => imcea::csv(&findings, args.common.csv_raw)?,
         ReportFormat::Json => serde_json::to_string_pretty(&findings)? + "\n",
     };
@@ -424,6 +433,7 @@ fn message_details(
     Vec<msgtrack::report::table::Detail>,
     Vec<msgtrack::report::table::AddressDetail>,
 )> {
+    // Message-IDs: the cells of a Message-ID column, and any cell that is one `<…@…>`.
     let mut ids: Vec<String> = Vec::new();
     for t in report.sections.iter().flat_map(|s| &s.tables) {
         let cols: Vec<usize> = t
@@ -434,13 +444,19 @@ fn message_details(
             .map(|(i, _)| i)
             .collect();
         for row in &t.rows {
-            for c in &cols {
-                if let Some(msgtrack::report::table::Cell::Text(id)) = row.get(*c)
-                    && !id.is_empty()
-                    && !ids.contains(id)
-                    && ids.len() < DETAILS
-                {
-                    ids.push(id.clone());
+            for (i, cell) in row.iter().enumerate() {
+                if let msgtrack::report::table::Cell::Text(id) = cell {
+                    let looks = id.starts_with('<')
+                        && id.ends_with('>')
+                        && id.contains('@')
+                        && !id.contains(char::is_whitespace);
+                    if (cols.contains(&i) || looks)
+                        && !id.is_empty()
+                        && !ids.contains(id)
+                        && ids.len() < DETAILS
+                    {
+                        ids.push(id.clone());
+                    }
                 }
             }
         }

@@ -430,7 +430,7 @@ pub fn report(findings: &[ImceaFinding]) -> super::table::Report {
             "the failures of this decoded address",
             &["Field", "Value"],
         );
-        let rows: [(&str, String); 12] = [
+        let rows: [(&str, String); 13] = [
             ("Type", f.kind.clone()),
             ("Decoded address", f.legacy_exchange_dn.clone()),
             ("As logged", f.addresses.join(", ")),
@@ -446,6 +446,10 @@ pub fn report(findings: &[ImceaFinding]) -> super::table::Report {
             ),
             ("Why", format!("{} ({})", f.why, f.confidence)),
             ("Fix", f.fix.clone().unwrap_or_else(|| "-".into())),
+            (
+                "Example Message-ID",
+                f.example_message_ids.first().cloned().unwrap_or_default(),
+            ),
         ];
         for (k, v) in rows {
             t.row(vec![k.into(), v.into()]);

@@ -367,3 +367,40 @@ fn explain_suggests_no_x500_the_snapshot_already_has() {
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("fix: Set-Mailbox"), "{out}");
 }
+
+#[test]
+fn the_imcea_html_links_each_finding_to_an_example_trail() {
+    let dir = Dir::new();
+    let out = dir.path().join("imcea.html");
+    let snapshot = sample_logs_dir().join("directory.json");
+    let (code, _, err) = msgtrack_text(&[
+        "report",
+        "imcea",
+        &sample(),
+        "--directory",
+        snapshot.to_str().expect("a path"),
+        "--format",
+        "html",
+        "--out",
+        out.to_str().expect("a path"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&out).expect("the report");
+    assert!(html.contains("class=\"cards\""), "headline cards");
+    // Each finding's example Message-ID links to its trail, which shows the FAIL.
+    let links: Vec<&str> = html
+        .match_indices("href=\"#msg-")
+        .map(|(i, _)| &html[i + 7..i + 7 + 20])
+        .collect();
+    assert!(!links.is_empty());
+    for anchor in &links {
+        assert!(
+            html.contains(&format!("id=\"{anchor}\"")),
+            "no section for {anchor}"
+        );
+    }
+    assert!(
+        html.contains("ROUTING     FAIL"),
+        "the trail shows the FAIL row"
+    );
+}
