@@ -111,7 +111,7 @@ pub fn journey_text(j: &Journey, zone: Zone) -> String {
             };
             let _ = writeln!(
                 out,
-                "End to end: {} (first RECEIVE/SUBMIT to the last DELIVER, SENDEXTERNAL or FAIL of the first delivery attempt{waiting})",
+                "End to end: {} (original arrival to the last DELIVER, SENDEXTERNAL or FAIL of the first delivery attempt{waiting})",
                 seconds(ms)
             );
         }

@@ -103,8 +103,10 @@ pub struct Journey {
     pub hops: Vec<Hop>,
     /// The servers.
     pub servers: Vec<ServerSpan>,
-    /// From the first RECEIVE/SUBMIT to the last DELIVER/SENDEXTERNAL/FAIL of the first
-    /// delivery attempt (a Safety Net resubmission's redelivery is not part of it), in ms.
+    /// From the message's original arrival (the time DELIVER rows give in message-info, where
+    /// the cmdlet's MessageLatency starts, else the first RECEIVE/SUBMIT) to the last
+    /// DELIVER/SENDEXTERNAL/FAIL of the first delivery attempt (a Safety Net resubmission's
+    /// redelivery is not part of it), in ms.
     pub end_to_end_ms: Option<i64>,
     /// The last DELIVER/SENDEXTERNAL/FAIL of the first attempt, when there is one (also when
     /// no RECEIVE/SUBMIT of the message was read).
@@ -428,11 +430,29 @@ pub fn trail(message: &MessageRows) -> Journey {
     let (hybrid_hops, missing_half) = hybrid(rows);
     let mut servers: Vec<ServerSpan> = spans.into_values().collect();
     servers.sort_by_key(|s| s.first_ms);
+    let (end, waits) = attempt(rows);
+    // The original arrival the DELIVER rows give (where the cmdlet's MessageLatency starts),
+    // when it is earlier than the first RECEIVE/SUBMIT logged.
+    let arrival = rows
+        .iter()
+        .filter(|e| e.is(&[EventId::Deliver]) && end.is_none_or(|x| e.timestamp_ms <= x))
+        .filter_map(|e| {
+            let event = EventId::parse(&e.event_id);
+            crate::format::latency::message_latency(
+                event,
+                &e.source,
+                &e.message_info,
+                e.timestamp_ms,
+            )
+            .0
+            .map(|l| e.timestamp_ms - l)
+        })
+        .min();
     let start = rows
         .iter()
         .find(|e| e.is(&[EventId::Submit, EventId::Receive]))
-        .map(|e| e.timestamp_ms);
-    let (end, waits) = attempt(rows);
+        .map(|e| e.timestamp_ms)
+        .map(|s| arrival.map_or(s, |a| a.min(s)));
     let waiting_ms: i64 = waits
         .iter()
         .filter(|w| w.kind != "safety-net")

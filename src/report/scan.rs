@@ -19,7 +19,7 @@ use crate::ingest::{
 pub const BATCH_BYTES: u64 = 64 << 20;
 
 /// The columns the reports read.
-pub const REPORT_COLUMNS: [Field; 15] = [
+pub const REPORT_COLUMNS: [Field; 16] = [
     Field::Timestamp,
     Field::Server,
     Field::EventId,
@@ -35,6 +35,7 @@ pub const REPORT_COLUMNS: [Field; 15] = [
     Field::Reference,
     Field::TotalBytes,
     Field::Directionality,
+    Field::MessageInfo,
 ];
 
 /// One row, borrowed from the batch being read.
@@ -70,6 +71,8 @@ pub struct ReportRow<'a> {
     pub total_bytes: Option<i64>,
     /// The directionality.
     pub directionality: &'a str,
+    /// The message-info field (the original arrival time on DELIVER/SEND/SUBMIT).
+    pub message_info: &'a str,
 }
 
 impl ReportRow<'_> {
@@ -193,6 +196,7 @@ fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsRe
     let return_path = text_column(df, Field::ReturnPath)?;
     let related = text_column(df, Field::RelatedRecipientAddress)?;
     let direction = text_column(df, Field::Directionality)?;
+    let info = text_column(df, Field::MessageInfo)?;
     let bytes = crate::frame::access::integers(df, Field::TotalBytes)?;
     let recipients = StringListView::new(df, Field::Recipients)?;
     let statuses = StringListView::new(df, Field::RecipientStatus)?;
@@ -209,6 +213,7 @@ fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsRe
         return_path.iter(),
         related.iter(),
         direction.iter(),
+        info.iter(),
     );
     for i in 0..df.height() {
         recipients.fill(i, &mut rcpt);
@@ -226,6 +231,7 @@ fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsRe
             return_path: iters.7.next().flatten().unwrap_or(""),
             related: iters.8.next().flatten().unwrap_or(""),
             directionality: iters.9.next().flatten().unwrap_or(""),
+            message_info: iters.10.next().flatten().unwrap_or(""),
             recipients: &rcpt,
             statuses: &stat,
             reference: &refs,

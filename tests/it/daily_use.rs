@@ -12,9 +12,10 @@ fn sample() -> String {
     sample_logs_dir().display().to_string()
 }
 
-/// The message of the report: delivered 0.816 s after receipt (RECEIVE 13:43:13.631, DELIVER
-/// on EX02 13:43:14.447), then resubmitted by Safety Net at 14:31:05.196 and delivered again
-/// at 14:31:05.475 — 47m51s after receipt.
+/// The message of the report: arrived at 13:43:13.443 (the original arrival time its DELIVER
+/// row gives in message-info; first RECEIVE 13:43:13.631), delivered on EX02 at 13:43:14.447 —
+/// 1.004 s, the cmdlet's MessageLatency of that row — then resubmitted by Safety Net at
+/// 14:31:05.196 and delivered again at 14:31:05.475, 47m52s after arrival.
 const SAFETY_NET_MESSAGE: &str = "<ac799659b6b14da2945d16713ad7840e@contoso.com>";
 
 #[test]
@@ -28,7 +29,7 @@ fn trail_counts_the_first_delivery_and_names_the_safety_net_wait() {
         "UTC",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("End to end: 0.816s"), "{out}");
+    assert!(out.contains("End to end: 1.004s"), "{out}");
     assert!(!out.contains("End to end: 47m"), "{out}");
     // Waiting from the first delivery (13:43:14.447) to the resubmission (14:31:05.196).
     assert!(
@@ -403,4 +404,55 @@ fn the_imcea_html_links_each_finding_to_an_example_trail() {
         html.contains("ROUTING     FAIL"),
         "the trail shows the FAIL row"
     );
+}
+
+/// The end-to-end time of a message delivered once is the cmdlet's MessageLatency of its
+/// DELIVER row (both count from the original arrival time in message-info): checked on every
+/// sample message with exactly one DELIVER row and no resubmission.
+#[test]
+fn end_to_end_agrees_with_the_cmdlets_message_latency() {
+    let s = sample();
+    let (code, out, err) = msgtrack_text(&[
+        "query",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Where { $_.EventId -eq 'DELIVER' -or $_.EventId -eq 'RESUBMIT' } | Select-Object MessageId,EventId,MessageLatency,MessageLatencyType",
+        &s,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).expect("json");
+    let mut per_message: std::collections::BTreeMap<String, Vec<&Value>> = Default::default();
+    for r in &rows {
+        per_message
+            .entry(r["MessageId"].as_str().unwrap_or_default().to_string())
+            .or_default()
+            .push(r);
+    }
+    let mut checked = 0;
+    for (id, rows) in per_message.iter().take(400) {
+        if rows.len() != 1
+            || rows[0]["EventId"] != "DELIVER"
+            || rows[0]["MessageLatencyType"] != "EndToEnd"
+        {
+            continue;
+        }
+        let latency_ms =
+            (rows[0]["MessageLatency"].as_f64().unwrap_or(-1.0) * 1000.0).round() as i64;
+        let (code, json, err) =
+            msgtrack_text(&["trail", &s, "--message-id", id, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let j: Value = serde_json::from_str(&json).expect("json");
+        if j["hops"].as_array().is_some_and(|h| {
+            h.iter()
+                .any(|h| h["event_id"] == "FAIL" || h["event_id"] == "SENDEXTERNAL")
+        }) {
+            continue;
+        }
+        assert_eq!(j["end_to_end_ms"].as_i64(), Some(latency_ms), "{id}");
+        checked += 1;
+        if checked >= 25 {
+            break;
+        }
+    }
+    assert!(checked >= 10, "only {checked} messages compared");
 }

@@ -32,6 +32,9 @@ pub(super) struct Msg {
     pub(super) resubmit_ms: Option<i64>,
     /// Held for a moderator (INITMESSAGECREATED, MODERATORAPPROVE/REJECT).
     pub(super) moderated: bool,
+    /// The original arrival time DELIVER rows give in message-info (the start of the cmdlet's
+    /// MessageLatency), the earliest seen.
+    pub(super) arrival_ms: Option<i64>,
 }
 
 /// How well one server's logs cover the period.
@@ -189,6 +192,15 @@ impl SummaryCollector {
             EventId::Deliver => {
                 for r in row.recipients {
                     keep_earliest(&mut m.delivered, strings, lower_in(buf, r), t);
+                }
+                if let (Some(latency), _) = crate::format::latency::message_latency(
+                    row.event,
+                    row.source,
+                    row.message_info,
+                    t,
+                ) {
+                    let arrival = t - latency;
+                    m.arrival_ms = Some(m.arrival_ms.map_or(arrival, |a| a.min(arrival)));
                 }
                 hand_off(m.per_server.get_or_default(strings, row.server), t);
             }

@@ -24,10 +24,13 @@ fn waited(m: &Msg) -> Option<&'static str> {
 }
 
 /// A message's end-to-end times, one per recipient: (to a mailbox, out of the organization).
+/// They start at the original arrival time the DELIVER rows give (where the cmdlet's
+/// MessageLatency starts) when it is earlier than the first RECEIVE/SUBMIT logged.
 fn end_to_end(m: &Msg) -> (Vec<i64>, Vec<i64>) {
     let Some(r) = m.received_ms else {
         return (Vec::new(), Vec::new());
     };
+    let r = m.arrival_ms.map_or(r, |a| a.min(r));
     (
         m.delivered
             .values()
@@ -93,7 +96,7 @@ pub(super) fn latency(v: &View<'_>) -> (Table, Table, Table) {
     let mut latency = Table::new(
         "latency",
         "Delivery latency",
-        "end to end: first RECEIVE/SUBMIT of the message → each recipient's first DELIVER (or its SEND out of the organization), one value per (message, recipient), first delivery attempt only; inbound = directionality Incoming, internal = the rest delivered to a mailbox; messages that waited for a moderator or after a DEFER are in rows of their own, not in the others; a Safety Net resubmission is not delivery time (its row gives the time from receipt to the resubmission); per server: the message's first RECEIVE/SUBMIT on the server → its last DELIVER/SEND there before any resubmission. Percentiles by nearest rank, in seconds",
+        "end to end: the message's original arrival (as the cmdlet's MessageLatency counts it: message-info of DELIVER, else the first RECEIVE/SUBMIT) → each recipient's first DELIVER (or its SEND out of the organization), one value per (message, recipient), first delivery attempt only; inbound = directionality Incoming, internal = the rest delivered to a mailbox; messages that waited for a moderator or after a DEFER are in rows of their own, not in the others; a Safety Net resubmission is not delivery time (its row gives the time from receipt to the resubmission); per server: the message's first RECEIVE/SUBMIT on the server → its last DELIVER/SEND there before any resubmission. Percentiles by nearest rank, in seconds",
         &["Path", "Count", "P50 s", "P90 s", "P99 s", "Max s"],
     );
     let distribution = buckets(&inbound, &internal, &outbound);
