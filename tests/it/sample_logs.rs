@@ -146,3 +146,25 @@ fn sample_holds_every_scenario() {
     assert!(subjects.iter().any(|s| s.contains(',') && s.contains('"')));
     assert!(subjects.iter().any(|s| s.contains("보고서")));
 }
+
+#[test]
+fn committed_sample_exports_are_exactly_what_the_generator_writes() {
+    let dir = Dir::new();
+    let written = msgtrack::synth::write_exports(dir.path()).expect("written");
+    let committed_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-exports");
+    assert_eq!(written.files.len(), 3);
+    for path in &written.files {
+        let relative = path.strip_prefix(dir.path()).expect("under the folder");
+        let committed = std::fs::read(committed_dir.join(relative)).unwrap_or_else(|_| {
+            panic!(
+                "{} is not committed; run `msgtrack generate sample-exports --out sample-exports`",
+                relative.display()
+            )
+        });
+        assert!(
+            std::fs::read(path).expect("written") == committed,
+            "{} differs from the generator",
+            relative.display()
+        );
+    }
+}
