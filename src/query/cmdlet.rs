@@ -430,12 +430,10 @@ pub fn print(text: &str, session: &Session) -> Result<String, crate::pwsh::parse
         };
         out.push_str(&format!(" -{name} {rendered}"));
     }
-    let rest = text[c.span.end..].trim_end();
-    let rest = rest.trim_start();
-    if !rest.is_empty() {
-        out.push(' ');
-        out.push_str(rest);
-    }
+    // What follows the cmdlet, as typed: its own separators (` | `, a newline ending the
+    // statement) are kept, so a later statement stays a statement.
+    let end = c.span.start + text[c.span.start..c.span.end].trim_end().len();
+    out.push_str(text[end..].trim_end());
     Ok(out)
 }
 

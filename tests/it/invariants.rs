@@ -131,3 +131,16 @@ fn a_value_starting_with_a_control_character_prints_as_text() {
     let line = "Get-MessageTrackingLog -Recipients \u{10}\u{10}x@y.com,b@y.com";
     invariants::query_line(line, &session()).expect("plans and prints the same read");
 }
+
+/// Fuzz finding (query): a line break after the cmdlet ends its statement; the printed form
+/// glued the next statement to the cmdlet as positional values.
+#[test]
+fn a_statement_after_the_cmdlet_stays_a_statement_when_printed() {
+    let line = "Get-MessageTrackingLog -EventId FAIL\nGet-Date -Format yyyy";
+    invariants::query_line(line, &session()).expect("plans and prints the same read");
+    let printed = msgtrack::query::cmdlet::print(line, &session()).expect("prints");
+    assert_eq!(
+        printed,
+        "Get-MessageTrackingLog -EventId 'FAIL'\nGet-Date -Format yyyy"
+    );
+}
