@@ -385,9 +385,15 @@ impl<'a> Parser<'a> {
             }
             if self.peek() == Some('>') {
                 let rstart = self.pos;
+                if redirect.is_some() {
+                    return self.err("the output stream for this command is already redirected");
+                }
                 self.bump();
                 let append = self.eat('>');
                 self.space(false);
+                if matches!(self.peek(), None | Some('\r' | '\n' | '|' | ';' | '>')) {
+                    return self.err("missing file specification after redirection operator");
+                }
                 let target = self.argument_value()?;
                 redirect = Some(Redirect {
                     append,

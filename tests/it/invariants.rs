@@ -144,3 +144,24 @@ fn a_statement_after_the_cmdlet_stays_a_statement_when_printed() {
         "Get-MessageTrackingLog -EventId 'FAIL'\nGet-Date -Format yyyy"
     );
 }
+
+/// Fuzz finding (query): `> file>>` with a line break after it planned (the second redirection
+/// had an empty target) but not without the line break. PowerShell refuses both: a
+/// redirection needs a file, and the output can be redirected once.
+#[test]
+fn a_redirection_needs_a_file_and_happens_once() {
+    for line in [
+        "Get-MessageTrackingLog | ConvertTo-Csv > out.csv>>\n",
+        "Get-MessageTrackingLog | ConvertTo-Csv > out.csv>>",
+        "Get-MessageTrackingLog | ConvertTo-Csv >\n",
+    ] {
+        let err = msgtrack::pwsh::parse::parse(line).expect_err(line);
+        assert!(
+            err.message.contains("already redirected")
+                || err.message.contains("missing file specification"),
+            "{line:?}: {}",
+            err.message
+        );
+        invariants::query_line(line, &session()).expect("refused alike");
+    }
+}
