@@ -109,7 +109,8 @@ fn is_single_quote(c: char) -> bool {
     matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}')
 }
 
-fn is_space(c: char) -> bool {
+/// The spaces that separate words on a line (not line breaks).
+pub(crate) fn is_space(c: char) -> bool {
     matches!(
         c,
         ' ' | '\t' | '\u{a0}' | '\u{200b}' | '\u{feff}' | '\u{2002}'..='\u{200a}'

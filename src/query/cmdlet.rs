@@ -432,7 +432,12 @@ pub fn print(text: &str, session: &Session) -> Result<String, crate::pwsh::parse
     }
     // What follows the cmdlet, as typed: its own separators (` | `, a newline ending the
     // statement) are kept, so a later statement stays a statement.
-    let end = c.span.start + text[c.span.start..c.span.end].trim_end().len();
+    // The command's span ends after the spaces that follow it; only the parser's own spaces
+    // are trimmed (a form feed is part of a bare word).
+    let end = c.span.start
+        + text[c.span.start..c.span.end]
+            .trim_end_matches(crate::pwsh::parse::is_space)
+            .len();
     out.push_str(text[end..].trim_end());
     Ok(out)
 }

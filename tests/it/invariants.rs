@@ -165,3 +165,11 @@ fn a_redirection_needs_a_file_and_happens_once() {
         invariants::query_line(line, &session()).expect("refused alike");
     }
 }
+
+/// Fuzz finding (query): a bare word ending in form feeds (part of the word for PowerShell's
+/// parser, whitespace for Rust's `trim_end`) was printed with the form feeds twice.
+#[test]
+fn a_bare_word_ending_in_form_feeds_prints_once() {
+    let line = "Get-MessageTrackingLog -Sender a@b\u{c}\u{c}\rGet-Date";
+    invariants::query_line(line, &session()).expect("plans and prints the same read");
+}
