@@ -749,10 +749,20 @@ pub fn negate(v: &Value) -> OpResult<Value> {
 
 /// `a..b`: the whole numbers from a to b.
 pub fn range(a: &Value, b: &Value) -> OpResult<Value> {
-    let (x, y) = (
-        to_number(a)?.to_f64().round() as i64,
-        to_number(b)?.to_f64().round() as i64,
-    );
+    // Both ends are Int32, as in PowerShell ("Value was either too large or too small for an
+    // Int32" otherwise).
+    let int32 = |v: &Value| -> OpResult<i64> {
+        let n = to_number(v)?.to_f64().round();
+        if (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&n) {
+            Ok(n as i64)
+        } else {
+            Err(format!(
+                "cannot convert {} to System.Int32 for a range: value was either too large or too small for an Int32",
+                v.to_text()
+            ))
+        }
+    };
+    let (x, y) = (int32(a)?, int32(b)?);
     if (x - y).abs() > 1_000_000 {
         return Err("a range of more than a million numbers".into());
     }

@@ -319,6 +319,12 @@ fn pipeline_stages_give_powershells_objects() {
     gives("1,2,3,4,5 | Select-Object -First 2", "1\n2");
     gives("1,2,3,4,5 | Select-Object -Last 2 -Skip 1", "4\n5");
     gives("'a','A','b' | Select-Object -Unique", "a\nA\nb");
+    // Fuzz finding (query, crash-c3ba489d): a range past Int32 overflowed; PowerShell refuses it.
+    gives("1..3", "1\n2\n3");
+    fails(
+        "3333333333333333333..-33333330333333333333",
+        "too large or too small for an Int32",
+    );
     // Objects: the same when every property is (case-sensitive); numbers still compare with
     // conversion against the text of a kept one.
     gives(
