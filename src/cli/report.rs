@@ -350,16 +350,12 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
         args.exclude_noise,
     )
     .hours_in(&s.zone.label());
-    let mut report = collector.finish(&book);
-    let figures = collector.figures();
-    if args.compare.is_some() {
-        report.headlines = msgtrack::report::summary::headlines(&figures, previous.as_ref());
-        if previous.is_none() {
-            report.notes.push(
-                "--compare: the logs hold no rows for the previous period, so no change is shown."
-                    .into(),
-            );
-        }
+    let (mut report, figures) = collector.finish_with(&book, previous.as_ref());
+    if args.compare.is_some() && previous.is_none() {
+        report.notes.push(
+            "--compare: the logs hold no rows for the previous period, so no change is shown."
+                .into(),
+        );
     }
     // Trails show every address: not in an anonymized report.
     if args.format == ReportFormat::Html && s.anonymizer.is_none() {

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::View;
 use crate::format::status::Status;
+use crate::report::table::Headline;
 
 /// What the headline shows and `--fail-on` checks, counted per message.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -157,4 +158,73 @@ impl Threshold {
                 }),
         }
     }
+}
+
+/// The headline cards: messages in and out, failed share, P90 latency, top failure; with the
+/// change against `previous` when given.
+pub fn headlines(f: &Figures, previous: Option<&Figures>) -> Vec<Headline> {
+    let change = |now: f64, before: Option<f64>, unit: &str| -> Option<String> {
+        let before = before?;
+        let d = now - before;
+        Some(if d.abs() < 1e-9 {
+            "unchanged".into()
+        } else {
+            format!("{}{d:.1}{unit}", if d > 0.0 { "+" } else { "" }).replace(".0", "")
+        })
+    };
+    let count_change = |now: u64, before: Option<u64>| -> Option<String> {
+        let before = before?;
+        Some(if before == 0 {
+            format!("{now} vs 0")
+        } else {
+            let pct = (now as f64 - before as f64) * 100.0 / before as f64;
+            format!(
+                "{}{pct:.0} % (was {before})",
+                if pct >= 0.0 { "+" } else { "" }
+            )
+        })
+    };
+    let top = f.failures_by_code.first();
+    vec![
+        Headline {
+            label: "Messages received".into(),
+            value: f.received.to_string(),
+            detail: format!("{} from outside", f.inbound),
+            change: count_change(f.received, previous.map(|p| p.received)),
+        },
+        Headline {
+            label: "Sent out".into(),
+            value: f.sent_out.to_string(),
+            detail: "out of the organization".into(),
+            change: count_change(f.sent_out, previous.map(|p| p.sent_out)),
+        },
+        Headline {
+            label: "Failed".into(),
+            value: f.failed_share().map_or("-".into(), |s| format!("{s:.1} %")),
+            detail: format!("{} messages", f.failed),
+            change: f
+                .failed_share()
+                .and_then(|s| change(s, previous.and_then(Figures::failed_share), " pt")),
+        },
+        Headline {
+            label: "P90 latency".into(),
+            value: f
+                .p90_ms
+                .map_or("-".into(), |p| format!("{:.1} s", p as f64 / 1000.0)),
+            detail: "end to end, to a mailbox".into(),
+            change: f.p90_ms.and_then(|p| {
+                change(
+                    p as f64 / 1000.0,
+                    previous.and_then(|x| x.p90_ms).map(|x| x as f64 / 1000.0),
+                    " s",
+                )
+            }),
+        },
+        Headline {
+            label: "Top failure".into(),
+            value: top.map_or("none".into(), |(c, _)| c.clone()),
+            detail: top.map_or(String::new(), |(_, n)| format!("{n} messages")),
+            change: None,
+        },
+    ]
 }

@@ -25,7 +25,7 @@ pub use collect::{SummaryCollector, is_system_address};
 pub use latency::percentile;
 pub use rules::{CountRule, SummaryOptions};
 
-use super::table::{Headline, Report, Section};
+use super::table::{Report, Section};
 use collect::Msg;
 use queries::QueryBook;
 
@@ -58,75 +58,6 @@ impl View<'_> {
     }
 }
 
-/// The headline cards: messages in and out, failed share, P90 latency, top failure; with the
-/// change against `previous` when given.
-pub fn headlines(f: &figures::Figures, previous: Option<&figures::Figures>) -> Vec<Headline> {
-    let change = |now: f64, before: Option<f64>, unit: &str| -> Option<String> {
-        let before = before?;
-        let d = now - before;
-        Some(if d.abs() < 1e-9 {
-            "unchanged".into()
-        } else {
-            format!("{}{d:.1}{unit}", if d > 0.0 { "+" } else { "" }).replace(".0", "")
-        })
-    };
-    let count_change = |now: u64, before: Option<u64>| -> Option<String> {
-        let before = before?;
-        Some(if before == 0 {
-            format!("{now} vs 0")
-        } else {
-            let pct = (now as f64 - before as f64) * 100.0 / before as f64;
-            format!(
-                "{}{pct:.0} % (was {before})",
-                if pct >= 0.0 { "+" } else { "" }
-            )
-        })
-    };
-    let top = f.failures_by_code.first();
-    vec![
-        Headline {
-            label: "Messages received".into(),
-            value: f.received.to_string(),
-            detail: format!("{} from outside", f.inbound),
-            change: count_change(f.received, previous.map(|p| p.received)),
-        },
-        Headline {
-            label: "Sent out".into(),
-            value: f.sent_out.to_string(),
-            detail: "out of the organization".into(),
-            change: count_change(f.sent_out, previous.map(|p| p.sent_out)),
-        },
-        Headline {
-            label: "Failed".into(),
-            value: f.failed_share().map_or("-".into(), |s| format!("{s:.1} %")),
-            detail: format!("{} messages", f.failed),
-            change: f
-                .failed_share()
-                .and_then(|s| change(s, previous.and_then(figures::Figures::failed_share), " pt")),
-        },
-        Headline {
-            label: "P90 latency".into(),
-            value: f
-                .p90_ms
-                .map_or("-".into(), |p| format!("{:.1} s", p as f64 / 1000.0)),
-            detail: "end to end, to a mailbox".into(),
-            change: f.p90_ms.and_then(|p| {
-                change(
-                    p as f64 / 1000.0,
-                    previous.and_then(|x| x.p90_ms).map(|x| x as f64 / 1000.0),
-                    " s",
-                )
-            }),
-        },
-        Headline {
-            label: "Top failure".into(),
-            value: top.map_or("none".into(), |(c, _)| c.clone()),
-            detail: top.map_or(String::new(), |(_, n)| format!("{n} messages")),
-            change: None,
-        },
-    ]
-}
-
 impl SummaryCollector {
     /// The headline figures of the messages the report counts.
     pub fn figures(&self) -> figures::Figures {
@@ -144,6 +75,16 @@ impl SummaryCollector {
 
     /// Builds the report.
     pub fn finish(&self, book: &QueryBook) -> Report {
+        self.finish_with(book, None).0
+    }
+
+    /// Builds the report and its headline figures (computed once, shown with the change
+    /// against `previous` when given, and returned for `--fail-on`).
+    pub fn finish_with(
+        &self,
+        book: &QueryBook,
+        previous: Option<&figures::Figures>,
+    ) -> (Report, figures::Figures) {
         let o = &self.options;
         let rule = o.count;
         let mut excluded = 0usize;
@@ -179,11 +120,12 @@ impl SummaryCollector {
         let deferrals = failures::deferrals(&v);
         let group_table = groups::groups(&v, book);
         let (latency, distribution, slowest) = latency::latency(&v);
-        let headlines = headlines(&figures::figures(&v), None);
+        let figures = figures::figures(&v);
+        let headlines = figures::headlines(&figures, previous);
         let coverage = coverage::coverage(&self.coverage, o);
         let mut connectors = vec![directions, receive_connectors, send_connectors];
         connectors.retain(|t| !t.rows.is_empty() || t.key == "directionality");
-        Report {
+        let report = Report {
             title: "Message tracking summary".into(),
             notes,
             headlines,
@@ -223,7 +165,8 @@ impl SummaryCollector {
                     tables: vec![coverage],
                 },
             ],
-        }
+        };
+        (report, figures)
     }
 }
 
