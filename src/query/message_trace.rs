@@ -96,18 +96,7 @@ impl PsObject for Trace {
     }
 
     fn property_names(&self) -> Vec<Cow<'_, str>> {
-        let v2 = [
-            "Received",
-            "SenderAddress",
-            "RecipientAddress",
-            "Subject",
-            "Status",
-            "ToIP",
-            "FromIP",
-            "Size",
-            "MessageId",
-            "MessageTraceId",
-        ];
+        let v2 = crate::ingest::exports::MESSAGE_TRACE_V2_COLUMNS;
         let v1 = [
             "Organization",
             "MessageId",

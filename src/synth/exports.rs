@@ -344,18 +344,7 @@ fn historical_detail(messages: &[Crossing]) -> Vec<u8> {
 /// `Get-MessageTraceV2 | Export-Csv -NoTypeInformation`: one row per message and recipient,
 /// `Received` in UTC written in the en-US culture.
 fn message_trace(messages: &[Crossing]) -> String {
-    let header = [
-        "Received",
-        "SenderAddress",
-        "RecipientAddress",
-        "Subject",
-        "Status",
-        "ToIP",
-        "FromIP",
-        "Size",
-        "MessageId",
-        "MessageTraceId",
-    ];
+    let header = crate::ingest::exports::MESSAGE_TRACE_V2_COLUMNS;
     let mut out = csv_line(&header.map(String::from), ',');
     out.push_str("\r\n");
     for (i, m) in messages.iter().enumerate() {

@@ -56,6 +56,21 @@ impl Default for ExportOptions {
     }
 }
 
+/// The properties of Get-MessageTraceV2's output objects, in order: the columns of its
+/// Export-Csv (the query language's Get-MessageTraceV2 and the sample exports use them too).
+pub const MESSAGE_TRACE_V2_COLUMNS: [&str; 10] = [
+    "Received",
+    "SenderAddress",
+    "RecipientAddress",
+    "Subject",
+    "Status",
+    "ToIP",
+    "FromIP",
+    "Size",
+    "MessageId",
+    "MessageTraceId",
+];
+
 /// Where a converted file's rows come from.
 pub const ON_PREMISES: &str = "OnPremises";
 /// Exchange Online's files.
