@@ -6,9 +6,11 @@
 //! msgtrack is timed). The corpus is generated once under `target/bench-corpus-1g/`;
 //! `MSGTRACK_BENCH_QUERIES_MB` sets its size.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
-use std::time::Instant;
+
+use common::{bytes_under, corpus, measure, runner};
 
 const DUCK_COLUMNS: [&str; 30] = [
     "date_time",
@@ -43,64 +45,9 @@ const DUCK_COLUMNS: [&str; 30] = [
     "schema_version",
 ];
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-corpus-1g")
-}
-
-fn bytes_under(dir: &Path) -> u64 {
-    let mut total = 0;
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            total += if p.is_dir() {
-                bytes_under(&p)
-            } else {
-                std::fs::metadata(&p).map_or(0, |m| m.len())
-            };
-        }
-    }
-    total
-}
-
-/// Child mode: run a program, print its wall time and peak resident memory.
-fn runner(program: &str, args: &[String]) {
-    let started = Instant::now();
-    let status = Command::new(program)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
-    let secs = started.elapsed().as_secs_f64();
-    // SAFETY: getrusage fills the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    let ok = status
-        .map(|s| s.success() || s.code() == Some(1))
-        .unwrap_or(false);
-    println!("RESULT {ok} {secs} {}", usage.ru_maxrss);
-}
-
 fn drop_caches() -> bool {
     let _ = Command::new("sync").status();
     std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok()
-}
-
-/// Runs one measured command in a fresh runner process: (seconds, peak MiB).
-fn measure(program: &str, args: &[String]) -> Option<(f64, f64)> {
-    let exe = std::env::current_exe().ok()?;
-    let out = Command::new(exe)
-        .arg("--run")
-        .arg(program)
-        .args(args)
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.starts_with("RESULT"))?;
-    let f: Vec<&str> = line.split_whitespace().collect();
-    if f[1] != "true" {
-        return None;
-    }
-    Some((f[2].parse().ok()?, f[3].parse::<f64>().ok()? / 1024.0))
 }
 
 fn main() {
