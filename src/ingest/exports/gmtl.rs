@@ -134,11 +134,9 @@ pub(super) fn convert(
     let dates = Dates::find(&found, options.culture, "Timestamp")?;
     // Times written with their offset (`.ToString('o')`, as the README advises) need neither
     // a culture nor a zone.
-    let today = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
     let with_offset = !found.is_empty()
         && found.iter().all(|s| {
-            crate::pwsh::datetime::parse(s, dates.culture, today)
-                .is_some_and(|p| p.offset_seconds.is_some())
+            super::parse_date(s, dates.culture).is_some_and(|p| p.offset_seconds.is_some())
         });
     if with_offset {
         notes.push("its Timestamp values carry their UTC offset: read as written".into());

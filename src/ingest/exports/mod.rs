@@ -408,6 +408,17 @@ pub(crate) struct Dates {
     pub assumed: Option<String>,
 }
 
+/// A date of an export as `culture` writes it. Exporters always write the year, so the day
+/// a date without one would fall on ("today") never matters: a fixed one keeps reading
+/// reproducible.
+pub(crate) fn parse_date(
+    text: &str,
+    culture: &'static Culture,
+) -> Option<crate::pwsh::datetime::Parsed> {
+    let today = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    crate::pwsh::datetime::parse(text, culture, today)
+}
+
 impl Dates {
     /// Finds how `samples` are written.
     pub fn find(
@@ -421,7 +432,6 @@ impl Dates {
                 assumed: None,
             });
         }
-        let today = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
         let mut readings: Vec<(&'static Culture, Vec<chrono::NaiveDateTime>)> = Vec::new();
         for name in Culture::names() {
             let Some(culture) = Culture::find(name) else {
@@ -429,7 +439,7 @@ impl Dates {
             };
             let read: Option<Vec<chrono::NaiveDateTime>> = samples
                 .iter()
-                .map(|s| crate::pwsh::datetime::parse(s, culture, today).map(|p| p.wall))
+                .map(|s| parse_date(s, culture).map(|p| p.wall))
                 .collect();
             if let Some(r) = read {
                 readings.push((culture, r));
@@ -469,8 +479,7 @@ impl Dates {
 
     /// A value as UTC ms, read as local time in `zone` (or UTC when `zone` is `None`).
     pub fn utc_ms(&self, text: &str, zone: Option<Zone>) -> Option<i64> {
-        let today = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
-        let p = crate::pwsh::datetime::parse(text, self.culture, today)?;
+        let p = parse_date(text, self.culture)?;
         match (p.offset_seconds, zone) {
             (Some(off), _) => Some(
                 (p.wall - chrono::Duration::seconds(i64::from(off)))
