@@ -15,6 +15,7 @@
 //! # Ok::<(), msgtrack::ingest::ReadError>(())
 //! ```
 
+mod batches;
 mod columns;
 mod decode;
 pub(crate) mod diagnostics;
@@ -31,6 +32,7 @@ pub(crate) mod read;
 pub(crate) mod scan;
 mod text;
 
+pub use batches::{BATCH_BYTES, read_in_batches};
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use discover::{LogFile, StorePart, discover, log_bytes};
 pub use frame_filter::matching_rows;

@@ -3,8 +3,6 @@
 //! filter, with MessageLatency computed as the reader computes it. The frame that comes out is
 //! the one the log reader would have given for the same rows.
 
-use std::fs::File;
-
 use polars::prelude::*;
 
 use super::discover::{LogFile, StorePart};
@@ -39,18 +37,44 @@ pub(crate) fn read_part(
     filter: &RowFilter,
 ) -> Result<(FileReport, DataFrame), String> {
     let stored = stored_columns(columns, filter);
-    let handle = File::open(&file.path).map_err(|e| format!("cannot open: {e}"))?;
-    let bytes = handle.metadata().map_or(0, |m| m.len());
-    let names: Vec<String> = stored.iter().map(|f| f.name().to_string()).collect();
-    let df = ParquetReader::new(handle)
-        .with_columns(Some(names))
-        .finish()
-        .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
-    let typed =
-        typed(df, &stored).map_err(|e| format!("the part's columns are not msgtrack's: {e}"))?;
-    let keep = super::frame_filter::matching_rows(&typed, filter).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(&file.path).map_err(|e| format!("cannot open: {e}"))?;
+    let size = bytes.len() as u64;
+    let bytes = std::io::Cursor::new(bytes);
+    let read = |fields: &[Field]| -> Result<DataFrame, String> {
+        let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
+        let df = ParquetReader::new(bytes.clone())
+            .with_columns(Some(names))
+            .finish()
+            .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+        typed(df, fields).map_err(|e| format!("the part's columns are not msgtrack's: {e}"))
+    };
+    // The filter's columns first: the other columns are read only when a row passes (a
+    // Message-ID or an event id keeps no row of most parts).
+    let mut tested: Vec<Field> = vec![Field::Timestamp];
+    filter.conditions.iter().for_each(|c| {
+        if !tested.contains(&c.field) {
+            tested.push(c.field)
+        }
+    });
+    let rest: Vec<Field> = stored
+        .iter()
+        .copied()
+        .filter(|f| !tested.contains(f))
+        .collect();
+    let first = read(&tested)?;
+    let keep = super::frame_filter::matching_rows(&first, filter).map_err(|e| e.to_string())?;
+    let kept_rows = keep.iter().filter(|k| **k).count();
     let mask = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep);
-    let kept = typed.filter(&mask).map_err(|e| e.to_string())?;
+    let kept = if kept_rows == 0 {
+        empty(&stored).map_err(|e| e.to_string())?
+    } else if rest.is_empty() {
+        first.filter(&mask).map_err(|e| e.to_string())?
+    } else {
+        let mut all = first;
+        all.hstack_mut(read(&rest)?.columns())
+            .map_err(|e| e.to_string())?;
+        all.filter(&mask).map_err(|e| e.to_string())?
+    };
     let with_derived = derived(kept, columns).map_err(|e| e.to_string())?;
     let order: Vec<PlSmallStr> = columns
         .columns()
@@ -70,7 +94,7 @@ pub(crate) fn read_part(
         server: part.server.clone(),
         server_source: ServerSource::Rows,
         headers: HeaderInfo::default(),
-        bytes,
+        bytes: size,
         lines: part.rows,
         rows: frame.height() as u64,
         bad_lines: 0,
@@ -81,6 +105,15 @@ pub(crate) fn read_part(
         last_ms: times.iter().max().copied(),
     };
     Ok((report, frame))
+}
+
+/// A frame of no rows with `fields` typed as the reader types them.
+fn empty(fields: &[Field]) -> PolarsResult<DataFrame> {
+    let columns = fields
+        .iter()
+        .map(|f| Series::new_empty(PlSmallStr::from_static(f.name()), &dtype(*f)).into_column())
+        .collect();
+    DataFrame::new(0, columns)
 }
 
 /// The stored columns cast to the reader's types (categoricals, list and struct types).

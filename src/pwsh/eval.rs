@@ -185,7 +185,19 @@ impl<'h> Engine<'h> {
     /// Runs a pipeline; `input` feeds its first element when it is a command.
     pub fn pipeline(&mut self, p: &Pipeline, input: Option<Vec<Value>>) -> EvalResult<Vec<Value>> {
         let mut stream: Option<Vec<Value>> = input;
-        for element in &p.elements {
+        let mut skip = 0;
+        for (i, element) in p.elements.iter().enumerate() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            if let (0, None, Element::Command(c)) = (i, &stream, element)
+                && let Some((out, covered)) = self.streamed(c, &p.elements[1..])?
+            {
+                stream = Some(out);
+                skip = covered;
+                continue;
+            }
             stream = Some(match element {
                 Element::Expr(e) => unroll(self.expr(e)?),
                 Element::Command(c) => self.command(c, stream.take().unwrap_or_default())?,
@@ -202,6 +214,40 @@ impl<'h> Engine<'h> {
             return Ok(Vec::new());
         }
         Ok(out)
+    }
+
+    /// Runs a pipeline's first command and the stages after it that take its output in
+    /// pieces, when the host streams that command: their output and how many stages after
+    /// the command they covered. `None` when it does not stream.
+    fn streamed(
+        &mut self,
+        c: &Command,
+        after: &[Element],
+    ) -> EvalResult<Option<(Vec<Value>, usize)>> {
+        if commands::canonical(&c.name).is_some() {
+            return Ok(None);
+        }
+        let stages: Vec<&Command> = after
+            .iter()
+            .map_while(|e| match e {
+                Element::Command(c) => Some(c),
+                Element::Expr(_) => None,
+            })
+            .collect();
+        let Some((mut stream, covered)) = commands::stream::plan(self, &stages)? else {
+            return Ok(None);
+        };
+        let host = self.host;
+        let keys = stream.keys();
+        let mut feed =
+            |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);
+        match host.stream(self, c, keys.as_deref(), &mut feed) {
+            None => Ok(None),
+            Some(result) => {
+                result?;
+                Ok(Some((stream.finish(self)?, covered)))
+            }
+        }
     }
 
     fn command(&mut self, c: &Command, input: Vec<Value>) -> EvalResult<Vec<Value>> {

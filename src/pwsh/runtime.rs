@@ -49,6 +49,14 @@ impl EvalError {
     }
 }
 
+/// An item's place in a command's output: items sort by it (a time, then a sequence number).
+pub type Order = (i64, u64);
+
+/// An item handed to a streaming stage (`commands::stream`): the item, its place in the
+/// output, and how many items it stands for (more than one only for items equal in the
+/// stream's keys, at the place of the first of them).
+pub type Item = (Value, Order, u64);
+
 /// Results of running.
 pub type EvalResult<T> = std::result::Result<T, EvalError>;
 
@@ -80,6 +88,20 @@ pub trait Host {
         command: &Command,
         input: Vec<Value>,
     ) -> Option<EvalResult<Vec<Value>>>;
+    /// Runs a command of the host whose output the stages after it take in pieces: `feed`
+    /// gets the items batch by batch, each with its place in the order the command would
+    /// output them; with `keys`, items equal in those properties may be handed over once
+    /// with their number. `None` when the host does not stream this command (the engine then
+    /// runs it whole).
+    fn stream(
+        &self,
+        _engine: &mut dyn Scope,
+        _command: &Command,
+        _keys: Option<&[String]>,
+        _feed: &mut dyn FnMut(&mut dyn Scope, Vec<Item>) -> EvalResult<()>,
+    ) -> Option<EvalResult<()>> {
+        None
+    }
     /// Writes a file a command asked for (Export-Csv, Out-File); the host checks the path.
     /// `bom` is written only when the file is new or empty.
     fn write_file(

@@ -152,28 +152,70 @@ impl Walk {
     }
 }
 
-/// True when the last command of the line's last pipeline may let whole events through.
-/// Arguments are bound as the command binds them (`-First 1` is a parameter with its value,
-/// not a property list); a line that does not bind is answered conservatively (true).
+/// True when the line's last pipeline may let whole events through to the output: walking
+/// back from its last command over stages that pass their input on as it is (Where-Object,
+/// Sort-Object, Select-Object without properties: `-First`, `-Unique`, …), the first stage
+/// that makes new objects (Group-Object -NoElement, Measure-Object, Select-Object with
+/// properties, …) means no. Arguments are bound as the command binds them (`-First 1` is a
+/// parameter with its value, not a property list); a line that does not bind is answered
+/// conservatively (true).
 fn rows_reach_output(block: &Block) -> bool {
     let Some(Statement::Pipeline(p)) = block.statements.last() else {
         return true;
     };
-    let Some(Element::Command(last)) = p.elements.last() else {
-        return true;
-    };
-    let shapes = |params: &[ParamSpec], names: &[&str]| match bind(last, params) {
+    for element in p.elements.iter().rev() {
+        let Element::Command(c) = element else {
+            return true;
+        };
+        match stage_kind(c) {
+            Stage::PassesOn => continue,
+            Stage::Shapes => return false,
+            Stage::MayEmitEvents => return true,
+        }
+    }
+    true
+}
+
+enum Stage {
+    /// Its output is (some of) its input, unchanged.
+    PassesOn,
+    /// Its output is new objects, not events.
+    Shapes,
+    /// Its output may be events.
+    MayEmitEvents,
+}
+
+fn stage_kind(c: &crate::pwsh::ast::Command) -> Stage {
+    let shapes = |params: &[ParamSpec], names: &[&str]| match bind(c, params) {
         Ok(b) => !b.positional.is_empty() || names.iter().any(|n| b.has(n)),
         Err(_) => false,
     };
-    match canonical(&last.name) {
-        Some("Select-Object") => !shapes(&SELECT_PARAMS, &["Property", "ExpandProperty"]),
-        Some("Format-Table" | "Format-List" | "Format-Wide") => {
-            !shapes(&FORMAT_PARAMS, &["Property"])
+    let shaped = |yes: bool| {
+        if yes {
+            Stage::Shapes
+        } else {
+            Stage::MayEmitEvents
         }
-        Some("Measure-Object") => false,
-        Some("Group-Object") => !shapes(&GROUP_PARAMS, &["NoElement"]),
-        Some("ForEach-Object") => !last.args.iter().any(|a| {
+    };
+    match canonical(&c.name) {
+        Some("Select-Object") => {
+            if shapes(&SELECT_PARAMS, &["Property", "ExpandProperty"]) {
+                Stage::Shapes
+            } else {
+                Stage::PassesOn
+            }
+        }
+        Some("Where-Object" | "Sort-Object" | "Out-Host") => Stage::PassesOn,
+        Some("Format-Table" | "Format-List" | "Format-Wide") => {
+            if shapes(&FORMAT_PARAMS, &["Property"]) {
+                Stage::Shapes
+            } else {
+                Stage::PassesOn
+            }
+        }
+        Some("Measure-Object") => Stage::Shapes,
+        Some("Group-Object") => shaped(shapes(&GROUP_PARAMS, &["NoElement"])),
+        Some("ForEach-Object") => shaped(c.args.iter().any(|a| {
             matches!(
                 a,
                 Arg::Value(Expr {
@@ -181,9 +223,9 @@ fn rows_reach_output(block: &Block) -> bool {
                     ..
                 })
             )
-        }),
-        Some("ConvertTo-Json" | "ConvertTo-Csv" | "Export-Csv" | "Out-Null") => false,
-        _ => true,
+        })),
+        Some("ConvertTo-Json" | "ConvertTo-Csv" | "Export-Csv" | "Out-Null") => Stage::Shapes,
+        _ => Stage::MayEmitEvents,
     }
 }
 

@@ -9,17 +9,22 @@ use std::rc::Rc;
 use chrono::{DateTime, Utc};
 
 use super::cmdlet::{self, Plan};
-use super::rows::RowSource;
+use super::rows::{Row, RowSource};
 use crate::directory::Snapshot;
 use crate::format::names::LogPrefix;
-use crate::format::{Field, FieldSet};
-use crate::ingest::{Diagnostic, FileReport, ReadError, ReadOptions, read_paths, servers};
+use crate::format::{Field, FieldKind, FieldSet};
+use crate::ingest::{
+    Diagnostic, FileReport, ReadError, ReadOptions, discover, read_in_batches, read_paths, servers,
+};
 use crate::pwsh::ast::{Command, Span};
+use crate::pwsh::commands::stream::{Item, Order};
 use crate::pwsh::culture::Culture;
 use crate::pwsh::datetime::DateTime as PsDateTime;
 use crate::pwsh::eval::{EvalError, EvalResult, Host};
 use crate::pwsh::runtime::{ParamSpec, Scope, bind, unroll};
 use crate::pwsh::value::{CustomObject, Value};
+use polars::prelude::{BooleanChunked, DataFrame, PolarsError, PolarsResult, SortMultipleOptions};
+use std::collections::HashMap;
 
 pub use super::settings::Session;
 
@@ -116,17 +121,16 @@ impl<'a> QueryHost<'a> {
         self.state.borrow().error.clone()
     }
 
-    fn message_tracking_log(
+    /// The cmdlet's plan for a call, and the read options that carry it out (the columns the
+    /// line needs, the time and the server, filters pushed into the reader). A `-Server`
+    /// naming a server whose logs were not given is an error, as the cmdlet's would be.
+    fn read_plan(
         &self,
         engine: &mut dyn Scope,
         c: &Command,
-        input: Vec<Value>,
-    ) -> EvalResult<Vec<Value>> {
-        let plan = cmdlet::plan(engine, &self.session, c, &input, self.directory)?;
-        {
-            let mut s = self.state.borrow_mut();
-            s.notes.extend(plan.notes.iter().cloned());
-        }
+        input: &[Value],
+    ) -> EvalResult<(Plan, ReadOptions)> {
+        let plan = cmdlet::plan(engine, &self.session, c, input, self.directory)?;
         let mut columns = self.columns;
         if !plan.servers.is_empty() {
             columns.insert(Field::Server);
@@ -152,43 +156,49 @@ impl<'a> QueryHost<'a> {
         columns.insert(Field::Timestamp);
         let mut options = ReadOptions::default().with_filter(plan.filter.clone());
         options.columns = columns;
-        let ingest = read_paths(self.paths, &options).map_err(|e| read_error(e, &c.span))?;
-        if !ingest.skipped_by_time.is_empty() {
-            // Never silent: say which files the time range left unopened, and why.
-            let names: Vec<String> = ingest
-                .skipped_by_time
-                .iter()
-                .take(3)
-                .map(|p| p.display().to_string())
-                .collect();
-            let more = ingest.skipped_by_time.len().saturating_sub(names.len());
-            self.state.borrow_mut().notes.push(format!(
-                "{} file(s) not opened: their names (…yyyyMMddHH-N.LOG, the hour Exchange wrote them) lie more than an hour outside -Start/-End: {}{}",
-                ingest.skipped_by_time.len(),
-                names.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
-            ));
+        Ok((plan, options))
+    }
+
+    /// Says which files the time range left unopened, and why (never silently).
+    fn note_skipped(&self, skipped: &[PathBuf]) {
+        if skipped.is_empty() {
+            return;
         }
-        let mut frame = ingest.frame;
-        let keep = |frame: &polars::prelude::DataFrame| -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
-            use polars::prelude::*;
-            if plan.servers.is_empty() {
-                return Ok(frame.clone());
-            }
-            let mask: BooleanChunked = crate::frame::access::text_column(frame, crate::format::Field::Server)?
-                .iter()
-                .map(|s| Some(plan.keeps_server(s.unwrap_or(""))))
-                .collect();
-            frame.filter(&mask)
-        };
-        let polars_err = |e: polars::prelude::PolarsError| {
+        let names: Vec<String> = skipped
+            .iter()
+            .take(3)
+            .map(|p| p.display().to_string())
+            .collect();
+        let more = skipped.len().saturating_sub(names.len());
+        self.state.borrow_mut().notes.push(format!(
+            "{} file(s) not opened: their names (…yyyyMMddHH-N.LOG, the hour Exchange wrote them) lie more than an hour outside -Start/-End: {}{}",
+            skipped.len(),
+            names.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ));
+    }
+
+    fn message_tracking_log(
+        &self,
+        engine: &mut dyn Scope,
+        c: &Command,
+        input: Vec<Value>,
+    ) -> EvalResult<Vec<Value>> {
+        let (plan, options) = self.read_plan(engine, c, &input)?;
+        self.state
+            .borrow_mut()
+            .notes
+            .extend(plan.notes.iter().cloned());
+        let ingest = read_paths(self.paths, &options).map_err(|e| read_error(e, &c.span))?;
+        self.note_skipped(&ingest.skipped_by_time);
+        let polars_err = |e: PolarsError| {
             EvalError::new(format!("reading the logs failed: {e}"), c.span.clone())
         };
-        frame = keep(&frame).map_err(polars_err)?;
+        let mut frame = keep_servers(&plan, ingest.frame).map_err(polars_err)?;
         frame = frame
             .sort(
                 [Field::Timestamp.name()],
-                polars::prelude::SortMultipleOptions::default().with_maintain_order(true),
+                SortMultipleOptions::default().with_maintain_order(true),
             )
             .map_err(polars_err)?;
         let total = frame.height();
@@ -218,6 +228,116 @@ impl<'a> QueryHost<'a> {
             covered,
         });
         Ok(rows)
+    }
+
+    /// Get-MessageTrackingLog read batch by batch (bounded memory) for stages that fold its
+    /// output: each batch's rows go to `feed` with their place in the cmdlet's output (time,
+    /// then the order the files were read in: the order a whole read sorts them in). `None`
+    /// with `-ResultSize` other than Unlimited (the cut needs the whole output first).
+    fn stream_tracking_log(
+        &self,
+        engine: &mut dyn Scope,
+        c: &Command,
+        keys: Option<&[String]>,
+        feed: &mut dyn FnMut(&mut dyn Scope, Vec<Item>) -> EvalResult<()>,
+    ) -> Option<EvalResult<()>> {
+        // Rows equal in text columns are equal in those properties: one row per distinct
+        // value stands for the others.
+        let collapse: Option<Vec<Field>> = keys.and_then(|names| {
+            names
+                .iter()
+                .map(|n| Field::from_name(n))
+                .collect::<Option<Vec<Field>>>()
+                .filter(|fields| {
+                    fields
+                        .iter()
+                        .all(|f| matches!(f.kind(), FieldKind::Text | FieldKind::Category))
+                })
+        });
+        let (plan, options) = match self.read_plan(engine, c, &[]) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        if plan.result_size.is_some() {
+            return None;
+        }
+        self.state
+            .borrow_mut()
+            .notes
+            .extend(plan.notes.iter().cloned());
+        let files = match discover(self.paths) {
+            Ok(f) => f,
+            Err(e) => return Some(Err(read_error(ReadError::from(e), &c.span))),
+        };
+        let polars_err = |e: PolarsError| {
+            EvalError::new(format!("reading the logs failed: {e}"), c.span.clone())
+        };
+        let mut sequence = 0u64;
+        let mut covered: Option<(i64, i64)> = None;
+        let mut missing: Vec<Field> = Vec::new();
+        let mut last_frame: Option<DataFrame> = None;
+        let mut skipped = Vec::new();
+        let result = read_in_batches(files, &options, |ingest| -> Result<(), Failed> {
+            skipped.extend(ingest.skipped_by_time);
+            {
+                let mut s = self.state.borrow_mut();
+                s.files.extend(ingest.files);
+                s.diagnostics.extend(ingest.diagnostics);
+            }
+            let frame =
+                keep_servers(&plan, ingest.frame).map_err(|e| Failed::Eval(polars_err(e)))?;
+            let times = crate::frame::access::timestamps_ms(&frame)
+                .map_err(|e| Failed::Eval(polars_err(e)))?;
+            if let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) {
+                covered = Some(covered.map_or((*lo, *hi), |(a, b)| (a.min(*lo), b.max(*hi))));
+            }
+            if last_frame.is_none() {
+                last_frame = Some(frame.clear());
+            }
+            let first = sequence + 1;
+            sequence += frame.height() as u64;
+            let order = |i: usize| (times[i], first + i as u64);
+            let batch: Vec<(usize, u64)> = match &collapse {
+                Some(fields) => distinct_rows(&frame, fields, &order)
+                    .map_err(|e| Failed::Eval(polars_err(e)))?,
+                None => (0..frame.height()).map(|i| (i, 1)).collect(),
+            };
+            let source = RowSource::new(frame, self.session.zone)
+                .map_err(|e| Failed::Eval(polars_err(e)))?;
+            let batch: Vec<Item> = batch
+                .into_iter()
+                .map(|(i, n)| {
+                    let row = Value::Object(Rc::new(Row {
+                        source: source.clone(),
+                        index: i,
+                    }));
+                    (row, order(i), n)
+                })
+                .collect();
+            feed(engine, batch).map_err(Failed::Eval)?;
+            missing.extend(source.missing.borrow().iter().copied());
+            Ok(())
+        });
+        self.note_skipped(&skipped);
+        match result {
+            Err(Failed::Eval(e)) => return Some(Err(e)),
+            Err(Failed::Read(e)) => return Some(Err(read_error(e, &c.span))),
+            Ok(()) => {}
+        }
+        // The read as a whole, for what is said about it afterwards (its plan, the time its
+        // rows cover, properties asked for that were not decoded); its rows were folded.
+        let empty = last_frame.unwrap_or_default();
+        let source = match RowSource::new(empty, self.session.zone) {
+            Ok(s) => s,
+            Err(e) => return Some(Err(polars_err(e))),
+        };
+        source.missing.borrow_mut().extend(missing);
+        self.state.borrow_mut().reads.push(Read {
+            source,
+            plan,
+            covered,
+        });
+        Some(Ok(()))
     }
 
     /// Get-MessageTrace and Get-MessageTraceV2 over the message-trace exports given.
@@ -299,6 +419,64 @@ impl<'a> QueryHost<'a> {
     }
 }
 
+/// One row for each distinct combination of the text columns `fields` (the earliest in
+/// `order`), with how many rows have it.
+fn distinct_rows(
+    frame: &DataFrame,
+    fields: &[Field],
+    order: &dyn Fn(usize) -> Order,
+) -> PolarsResult<Vec<(usize, u64)>> {
+    let columns = fields
+        .iter()
+        .map(|f| crate::frame::access::text_column(frame, *f))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let mut seen: HashMap<Vec<Option<&str>>, usize> = HashMap::new();
+    let mut out: Vec<(usize, u64)> = Vec::new();
+    let mut key = Vec::with_capacity(columns.len());
+    for i in 0..frame.height() {
+        key.clear();
+        key.extend(columns.iter().map(|c| c.get(i)));
+        match seen.get(&key) {
+            Some(&at) => {
+                let (first, n) = &mut out[at];
+                *n += 1;
+                if order(i) < order(*first) {
+                    *first = i;
+                }
+            }
+            None => {
+                seen.insert(key.clone(), out.len());
+                out.push((i, 1));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Why a streamed read stopped.
+enum Failed {
+    Read(ReadError),
+    Eval(EvalError),
+}
+
+impl From<ReadError> for Failed {
+    fn from(e: ReadError) -> Failed {
+        Failed::Read(e)
+    }
+}
+
+/// The rows of the servers `-Server` names (all rows without it).
+fn keep_servers(plan: &Plan, frame: DataFrame) -> PolarsResult<DataFrame> {
+    if plan.servers.is_empty() {
+        return Ok(frame);
+    }
+    let mask: BooleanChunked = crate::frame::access::text_column(&frame, Field::Server)?
+        .iter()
+        .map(|s| Some(plan.keeps_server(s.unwrap_or(""))))
+        .collect();
+    frame.filter(&mask)
+}
+
 fn read_error(e: ReadError, span: &Span) -> EvalError {
     EvalError::new(format!("reading the logs failed: {e}"), span.clone())
 }
@@ -344,6 +522,20 @@ impl Host for QueryHost<'_> {
             | "get-mailboxserver" => self.transport_services(engine, c),
             _ => return None,
         })
+    }
+
+    fn stream(
+        &self,
+        engine: &mut dyn Scope,
+        c: &Command,
+        keys: Option<&[String]>,
+        feed: &mut dyn FnMut(&mut dyn Scope, Vec<Item>) -> EvalResult<()>,
+    ) -> Option<EvalResult<()>> {
+        if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog") {
+            self.stream_tracking_log(engine, c, keys, feed)
+        } else {
+            None
+        }
     }
 
     fn write_file(

@@ -1,5 +1,5 @@
 //! Reading log folders for the batch reports in bounded memory: files are read in batches of
-//! about [`BATCH_BYTES`], only the columns the reports use are decoded, and every row is
+//! about [`BATCH_BYTES`](crate::ingest::BATCH_BYTES), only the columns the reports use are decoded, and every row is
 //! handed to a fold as a borrowed [`ReportRow`]. The frame of a batch is dropped before the
 //! next batch is read, so memory depends on the batch size and the fold's own state, not on
 //! the size of the folder.
@@ -12,11 +12,8 @@ use polars::prelude::*;
 use crate::format::{EventId, Field, FieldSet};
 use crate::frame::access::{StringListView, text_column};
 use crate::ingest::{
-    Diagnostic, FileReport, Progress, ReadError, ReadOptions, RowFilter, discover, read_files,
+    Diagnostic, FileReport, Progress, ReadError, ReadOptions, RowFilter, discover, read_in_batches,
 };
-
-/// About this many bytes of log files are decoded at once.
-pub const BATCH_BYTES: u64 = 64 << 20;
 
 /// The columns the reports read.
 pub const REPORT_COLUMNS: [Field; 16] = [
@@ -108,8 +105,7 @@ pub struct ScanSummary {
 
 /// Reads `paths` batch by batch and calls `fold` for every row the filter keeps.
 ///
-/// A reader thread decodes the next batch while `fold` runs over the current one; the
-/// channel between them holds one batch, so at most three batches are alive at once.
+/// The batches are [`read_in_batches`]'s: at most three are alive at once.
 pub fn scan_rows(
     paths: &[PathBuf],
     filter: &RowFilter,
@@ -126,45 +122,16 @@ pub fn scan_rows(
     if let Some(p) = &progress {
         options = options.with_progress(Arc::new(Forward(p.clone())));
     }
-    let mut batches: Vec<Vec<crate::ingest::LogFile>> = Vec::new();
-    let mut batch_bytes = 0u64;
-    for file in files {
-        let bytes = std::fs::metadata(&file.path).map_or(0, |m| m.len());
-        match batches.last_mut() {
-            Some(batch) if batch_bytes + bytes <= BATCH_BYTES || batch.is_empty() => {
-                batch.push(file);
-                batch_bytes += bytes;
-            }
-            _ => {
-                batches.push(vec![file]);
-                batch_bytes = bytes;
-            }
-        }
-    }
     let mut summary = ScanSummary {
         bytes: total,
         ..ScanSummary::default()
     };
-    std::thread::scope(|scope| -> Result<(), ReadError> {
-        let (send, receive) = std::sync::mpsc::sync_channel(1);
-        let options = &options;
-        scope.spawn(move || {
-            for batch in batches {
-                let read = read_files(batch, options);
-                let failed = read.is_err();
-                if send.send(read).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        for read in receive {
-            let ingest = read?;
-            summary.rows += ingest.frame.height() as u64;
-            fold_frame(&ingest.frame, &mut fold).map_err(ReadError::from)?;
-            summary.files.extend(ingest.files);
-            summary.diagnostics.extend(ingest.diagnostics);
-            summary.suppressed_diagnostics += ingest.suppressed_diagnostics;
-        }
+    read_in_batches(files, &options, |ingest| -> Result<(), ReadError> {
+        summary.rows += ingest.frame.height() as u64;
+        fold_frame(&ingest.frame, &mut fold)?;
+        summary.files.extend(ingest.files);
+        summary.diagnostics.extend(ingest.diagnostics);
+        summary.suppressed_diagnostics += ingest.suppressed_diagnostics;
         Ok(())
     })?;
     if let Some(p) = &progress {

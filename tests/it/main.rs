@@ -27,5 +27,6 @@ mod saved_queries;
 mod scenarios;
 mod sql;
 mod store;
+mod streaming;
 mod tui;
 mod tui_pty;

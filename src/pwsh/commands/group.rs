@@ -10,6 +10,7 @@ use super::properties::{self, PropSpec};
 use super::switch_on;
 use crate::format::fold::fold;
 use crate::pwsh::ast::Command;
+use crate::pwsh::runtime::Order;
 use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind};
 use crate::pwsh::value::{Hashtable, PsObject, Value};
 
@@ -98,12 +99,16 @@ pub const GROUP_PARAMS: [ParamSpec; 6] = [
     p("Culture", false),
 ];
 
-/// Runs Group-Object.
-pub fn group_object(
-    engine: &mut dyn Scope,
-    c: &Command,
-    input: Vec<Value>,
-) -> EvalResult<Vec<Value>> {
+/// Group-Object's options that decide how it runs.
+struct GroupOptions {
+    specs: Vec<PropSpec>,
+    no_element: bool,
+    case: bool,
+    as_hashtable: bool,
+    as_string: bool,
+}
+
+fn options(engine: &mut dyn Scope, c: &Command) -> EvalResult<GroupOptions> {
     let params = GROUP_PARAMS;
     let bound = bind(c, &params)?;
     super::no_more_positional(c, &bound, 1)?;
@@ -112,14 +117,55 @@ pub fn group_object(
         (None, Some(e)) => properties::read(engine, e, &[])?,
         _ => Vec::new(),
     };
-    let no_element = switch_on(engine, &bound, "NoElement")?;
-    let case = switch_on(engine, &bound, "CaseSensitive")?;
-    let as_hashtable = switch_on(engine, &bound, "AsHashTable")?;
-    let specs = properties::expand(&specs, input.first())?;
-    let culture = engine.ops().culture;
-    let mut order: Vec<GroupInfo> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for item in input {
+    Ok(GroupOptions {
+        specs,
+        no_element: switch_on(engine, &bound, "NoElement")?,
+        case: switch_on(engine, &bound, "CaseSensitive")?,
+        as_hashtable: switch_on(engine, &bound, "AsHashTable")?,
+        as_string: bound.has("AsString"),
+    })
+}
+
+/// Groups as items arrive, each with its place in the input's order ([`Order`]): a group's
+/// Name and Values are those of its first item in that order, and the groups come out in the
+/// order of their first items, whatever order the items arrived in. Items are kept only when
+/// the groups must hold them (not with `-NoElement`).
+pub struct Grouping {
+    specs: Vec<PropSpec>,
+    expanded: Option<Vec<PropSpec>>,
+    no_element: bool,
+    keep_items: bool,
+    case: bool,
+    groups: Vec<(GroupInfo, Order)>,
+    index: HashMap<String, usize>,
+}
+
+impl Grouping {
+    /// The property names grouped by, when they are plain names (no wildcards or script
+    /// blocks): items equal in them fall in the same group.
+    pub fn plain_names(&self) -> Option<Vec<String>> {
+        self.specs
+            .iter()
+            .map(|s| match (&s.source, &s.pattern) {
+                (properties::Source::Name(n), None) => Some(n.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Adds `n` items equal in the grouped properties, the first at `at` in the input.
+    pub fn add(
+        &mut self,
+        engine: &mut dyn Scope,
+        item: Value,
+        at: Order,
+        n: u64,
+    ) -> EvalResult<()> {
+        if self.expanded.is_none() {
+            // Wildcards name the same properties on every event: any item expands them.
+            self.expanded = Some(properties::expand(&self.specs, Some(&item))?);
+        }
+        let specs = self.expanded.as_deref().unwrap_or_default();
         let values: Vec<Value> = if specs.is_empty() {
             vec![item.clone()]
         } else {
@@ -128,28 +174,93 @@ pub fn group_object(
                 .map(|s| properties::value_of(engine, s, &item))
                 .collect::<EvalResult<_>>()?
         };
+        let culture = engine.ops().culture;
         let name = values
             .iter()
             .map(|v| key_text(v, culture))
             .collect::<Vec<_>>()
             .join(", ");
-        let key = if case { name.clone() } else { fold(&name) };
-        let at = *index.entry(key).or_insert_with(|| {
-            order.push(GroupInfo {
-                name,
-                values,
-                group: Vec::new(),
-                count: 0,
-                no_element,
-            });
-            order.len() - 1
-        });
-        order[at].count += 1;
-        if !no_element || as_hashtable {
-            order[at].group.push(item);
+        let key = if self.case { name.clone() } else { fold(&name) };
+        let at_index = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.groups.push((
+                    GroupInfo {
+                        name: name.clone(),
+                        values: values.clone(),
+                        group: Vec::new(),
+                        count: 0,
+                        no_element: self.no_element,
+                    },
+                    at,
+                ));
+                self.index.insert(key, self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        let (group, first) = &mut self.groups[at_index];
+        if at < *first {
+            // An earlier item of the same group: it names the group.
+            *first = at;
+            group.name = name;
+            group.values = values;
         }
+        group.count += n as usize;
+        if self.keep_items {
+            group.group.push(item);
+        }
+        Ok(())
     }
-    if as_hashtable {
+
+    /// The groups, in the order of their first items.
+    pub fn finish(self) -> Vec<GroupInfo> {
+        let mut groups = self.groups;
+        groups.sort_by_key(|(_, first)| *first);
+        groups.into_iter().map(|(g, _)| g).collect()
+    }
+}
+
+/// A Group-Object that can take its items in any order, one at a time, without keeping them:
+/// `-NoElement` with properties (no `-AsHashTable`). `None` when this Group-Object needs its
+/// whole input.
+pub fn streaming(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<Grouping>> {
+    let o = options(engine, c)?;
+    if !o.no_element || o.as_hashtable || o.specs.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Grouping {
+        specs: o.specs,
+        expanded: None,
+        no_element: true,
+        keep_items: false,
+        case: o.case,
+        groups: Vec::new(),
+        index: HashMap::new(),
+    }))
+}
+
+/// Runs Group-Object.
+pub fn group_object(
+    engine: &mut dyn Scope,
+    c: &Command,
+    input: Vec<Value>,
+) -> EvalResult<Vec<Value>> {
+    let o = options(engine, c)?;
+    let specs = properties::expand(&o.specs, input.first())?;
+    let mut grouping = Grouping {
+        specs: specs.clone(),
+        expanded: Some(specs.clone()),
+        no_element: o.no_element,
+        keep_items: !o.no_element || o.as_hashtable,
+        case: o.case,
+        groups: Vec::new(),
+        index: HashMap::new(),
+    };
+    for (i, item) in input.into_iter().enumerate() {
+        grouping.add(engine, item, (0, i as u64), 1)?;
+    }
+    let order = grouping.finish();
+    if o.as_hashtable {
         if specs.len() > 1 {
             return Err(EvalError::new(
                 "-AsHashTable with several properties is not supported",
@@ -158,7 +269,7 @@ pub fn group_object(
         }
         let mut table = Hashtable::default();
         for g in order {
-            let key = if bound.has("AsString") {
+            let key = if o.as_string {
                 Value::str(&g.name)
             } else {
                 g.values.into_iter().next().unwrap_or(Value::Null)

@@ -12,8 +12,11 @@ use super::properties::{self, PropSpec};
 use super::switch_on;
 use crate::pwsh::ast::Command;
 use crate::pwsh::ops;
+use crate::pwsh::ops::OpContext;
+use crate::pwsh::runtime::Order;
 use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind};
 use crate::pwsh::value::{PsObject, Value};
+use std::cmp::Ordering;
 
 const fn p(name: &'static str, switch: bool) -> ParamSpec {
     ParamSpec {
@@ -112,12 +115,29 @@ pub const MEASURE_PARAMS: [ParamSpec; 12] = [
     p("InputObject", false),
 ];
 
-/// Runs Measure-Object.
-pub fn measure_object(
-    engine: &mut dyn Scope,
-    c: &Command,
-    input: Vec<Value>,
-) -> EvalResult<Vec<Value>> {
+/// Which statistics were asked for.
+#[derive(Debug, Clone, Copy)]
+struct Wanted {
+    sum: bool,
+    avg: bool,
+    max: bool,
+    min: bool,
+    dev: bool,
+}
+
+impl Wanted {
+    fn any(self) -> bool {
+        self.sum || self.avg || self.max || self.min || self.dev
+    }
+}
+
+/// Measure-Object's options that decide how it runs.
+struct MeasureOptions {
+    wanted: Wanted,
+    specs: Vec<PropSpec>,
+}
+
+fn options(engine: &mut dyn Scope, c: &Command, note: bool) -> EvalResult<MeasureOptions> {
     let params = MEASURE_PARAMS;
     let bound = bind(c, &params)?;
     super::no_more_positional(c, &bound, 1)?;
@@ -130,14 +150,14 @@ pub fn measure_object(
         }
     }
     let all = switch_on(engine, &bound, "AllStats")?;
-    let (sum, avg, max, min) = (
-        all || switch_on(engine, &bound, "Sum")?,
-        all || switch_on(engine, &bound, "Average")?,
-        all || switch_on(engine, &bound, "Maximum")?,
-        all || switch_on(engine, &bound, "Minimum")?,
-    );
-    let dev = all || switch_on(engine, &bound, "StandardDeviation")?;
-    if dev {
+    let wanted = Wanted {
+        sum: all || switch_on(engine, &bound, "Sum")?,
+        avg: all || switch_on(engine, &bound, "Average")?,
+        max: all || switch_on(engine, &bound, "Maximum")?,
+        min: all || switch_on(engine, &bound, "Minimum")?,
+        dev: all || switch_on(engine, &bound, "StandardDeviation")?,
+    };
+    if wanted.dev && note {
         engine.host().note("-StandardDeviation and -AllStats are PowerShell 7's; Windows PowerShell 5.1 (the Exchange shell) has no such parameter");
     }
     let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
@@ -153,20 +173,27 @@ pub fn measure_object(
             ));
         }
     }
-    if specs.is_empty() {
-        let values: Vec<Value> = input;
-        return Ok(vec![measure(
-            engine,
-            &values,
-            None,
-            (sum, avg, max, min, dev),
-            c,
-        )?]);
+    Ok(MeasureOptions { wanted, specs })
+}
+
+/// Runs Measure-Object.
+pub fn measure_object(
+    engine: &mut dyn Scope,
+    c: &Command,
+    input: Vec<Value>,
+) -> EvalResult<Vec<Value>> {
+    let o = options(engine, c, true)?;
+    if o.specs.is_empty() {
+        let mut m = Measurer::new(None, o.wanted);
+        for (i, item) in input.into_iter().enumerate() {
+            m.add(engine.ops_ref(), item, (0, i as u64));
+        }
+        return Ok(vec![m.finish(c)?]);
     }
     if input.is_empty() {
         return Ok(Vec::new());
     }
-    let specs = properties::expand(&specs, input.first())?;
+    let specs = properties::expand(&o.specs, input.first())?;
     if specs.is_empty() {
         return Err(EvalError::new(
             "no input object has a property of that name",
@@ -175,136 +202,269 @@ pub fn measure_object(
     }
     let mut out = Vec::new();
     for spec in &specs {
-        let mut values = Vec::with_capacity(input.len());
-        for item in &input {
-            values.push(properties::value_of(engine, spec, item)?);
+        let mut m = Measurer::new(Some(spec.label.clone()), o.wanted);
+        for (i, item) in input.iter().enumerate() {
+            let v = properties::value_of(engine, spec, item)?;
+            m.add(engine.ops_ref(), v, (0, i as u64));
         }
-        out.push(measure(
-            engine,
-            &values,
-            Some(spec.label.clone()),
-            (sum, avg, max, min, dev),
-            c,
-        )?);
+        out.push(m.finish(c)?);
     }
     Ok(out)
 }
 
-fn measure(
-    engine: &mut dyn Scope,
-    values: &[Value],
-    property: Option<String>,
-    (sum, avg, max, min, dev): (bool, bool, bool, bool, bool),
-    c: &Command,
-) -> EvalResult<Value> {
-    let count = values.len();
-    let numbers = |what: &str| -> EvalResult<Vec<f64>> {
-        values
-            .iter()
-            .filter(|v| !v.is_null())
-            .map(|v| match v {
-                Value::DateTime(_) | Value::TimeSpan(_) | Value::Object(_) | Value::Hashtable(_) => Err(()),
-                other => ops::to_number(other).map(|n| n.to_f64()).map_err(|_| ()),
-            }
-            .map_err(|_| {
-                EvalError::new(
-                    format!(
-                        "Measure-Object {what}: the input object \"{}\" is not numeric (a {}); PowerShell stops here too",
-                        v.to_text(),
-                        v.type_name().trim_start_matches("System.")
-                    ),
-                    c.span.clone(),
-                )
-            }))
-            .collect()
-    };
-    let all_numeric = values.iter().filter(|v| !v.is_null()).all(|v| match v {
-        Value::DateTime(_) | Value::TimeSpan(_) | Value::Object(_) => false,
-        other => ops::to_number(other).is_ok(),
-    });
-    if (max || min) && !sum && !avg && !dev && !all_numeric {
-        // GenericObjectMeasureInfo: the original values.
-        let ops_ctx = engine.ops_ref();
-        let pick = |want: std::cmp::Ordering| {
-            values
-                .iter()
-                .filter(|v| !v.is_null())
-                .cloned()
-                .reduce(|a, b| {
-                    if ops::sort_order(&b, &a, false, ops_ctx) == want {
-                        b
-                    } else {
-                        a
-                    }
-                })
+/// A Measure-Object that can take its items in any order, one at a time, without keeping
+/// them: the count, or one named property's `-Sum -Average -Maximum -Minimum` (not
+/// `-StandardDeviation`). `None` when this Measure-Object needs its whole input.
+pub fn streaming(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<Streaming>> {
+    let o = options(engine, c, false)?;
+    if o.wanted.dev || o.specs.len() > 1 || o.specs.iter().any(|s| s.pattern.is_some()) {
+        return Ok(None);
+    }
+    let spec = o.specs.into_iter().next();
+    let label = spec.as_ref().map(|s| s.label.clone());
+    Ok(Some(Streaming {
+        spec,
+        measurer: Measurer::new(label, o.wanted),
+        seen: false,
+    }))
+}
+
+/// A streaming Measure-Object: the property read from each item, then measured.
+pub struct Streaming {
+    spec: Option<PropSpec>,
+    measurer: Measurer,
+    seen: bool,
+}
+
+impl Streaming {
+    /// True when only the items are counted (every item adds the same).
+    pub fn counts_only(&self) -> bool {
+        self.spec.is_none() && !self.measurer.wanted.any()
+    }
+
+    /// Adds `n` items (more than one only when [`Streaming::counts_only`]), the first at `at`.
+    pub fn add(
+        &mut self,
+        engine: &mut dyn Scope,
+        item: Value,
+        at: Order,
+        n: u64,
+    ) -> EvalResult<()> {
+        self.seen = true;
+        if n > 1 && self.counts_only() {
+            self.measurer.count += n as usize;
+            return Ok(());
+        }
+        let value = match &self.spec {
+            Some(spec) => properties::value_of(engine, spec, &item)?,
+            None => item,
         };
-        return Ok(Value::Object(Rc::new(MeasureInfo {
+        self.measurer.add(engine.ops_ref(), value, at);
+        Ok(())
+    }
+
+    /// The measure (nothing when a property was named and no item came).
+    pub fn finish(self, c: &Command) -> EvalResult<Vec<Value>> {
+        if self.spec.is_some() && !self.seen {
+            return Ok(Vec::new());
+        }
+        Ok(vec![self.measurer.finish(c)?])
+    }
+}
+
+/// Measures values as they arrive, each with its place in the input's order, so that the
+/// answer does not depend on the order they arrived in: whole numbers are summed exactly,
+/// other numbers in input order, and ties of `-Maximum`/`-Minimum` over non-numbers go to
+/// the earlier value, as a pass over the input in order gives.
+struct Measurer {
+    property: Option<String>,
+    wanted: Wanted,
+    count: usize,
+    /// The values came in input order so far (the running sum is PowerShell's).
+    in_order: bool,
+    last: Option<Order>,
+    in_order_total: f64,
+    whole: i128,
+    fractions: Vec<(Order, f64)>,
+    /// Every number, for `-StandardDeviation` only.
+    all: Vec<(Order, f64)>,
+    max_number: Option<f64>,
+    min_number: Option<f64>,
+    max_value: Option<(Value, Order)>,
+    min_value: Option<(Value, Order)>,
+    /// The first value (in input order) that is not a number.
+    not_number: Option<(Value, Order)>,
+}
+
+impl Measurer {
+    fn new(property: Option<String>, wanted: Wanted) -> Measurer {
+        Measurer {
+            property,
+            wanted,
+            count: 0,
+            in_order: true,
+            last: None,
+            in_order_total: 0.0,
+            whole: 0,
+            fractions: Vec::new(),
+            all: Vec::new(),
+            max_number: None,
+            min_number: None,
+            max_value: None,
+            min_value: None,
+            not_number: None,
+        }
+    }
+
+    fn add(&mut self, ctx: &OpContext<'_>, v: Value, at: Order) {
+        self.in_order &= self.last.is_none_or(|last| last < at);
+        self.last = Some(at);
+        self.count += 1;
+        if v.is_null() || !self.wanted.any() {
+            return;
+        }
+        let number = match &v {
+            Value::DateTime(_) | Value::TimeSpan(_) | Value::Object(_) | Value::Hashtable(_) => {
+                None
+            }
+            other => ops::to_number(other).ok().map(|n| n.to_f64()),
+        };
+        match number {
+            Some(n) => {
+                self.in_order_total += n;
+                if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                    self.whole += n as i128;
+                } else {
+                    self.fractions.push((at, n));
+                }
+                if self.wanted.dev {
+                    self.all.push((at, n));
+                }
+                self.max_number = Some(self.max_number.map_or(n, |m| m.max(n)));
+                self.min_number = Some(self.min_number.map_or(n, |m| m.min(n)));
+            }
+            None => {
+                if self
+                    .not_number
+                    .as_ref()
+                    .is_none_or(|(_, first)| at < *first)
+                {
+                    self.not_number = Some((v.clone(), at));
+                }
+            }
+        }
+        if self.wanted.max || self.wanted.min {
+            self.max_value = Some(pick(ctx, self.max_value.take(), &v, at, Ordering::Greater));
+            self.min_value = Some(pick(ctx, self.min_value.take(), &v, at, Ordering::Less));
+        }
+    }
+
+    /// The sum PowerShell gives (in input order, as doubles): when the values came in order,
+    /// their running sum; otherwise the exact sum of the whole numbers (the same while it stays
+    /// below 2^53) plus the other numbers in input order.
+    fn total(&mut self) -> f64 {
+        if self.in_order {
+            return self.in_order_total;
+        }
+        self.fractions.sort_by_key(|(at, _)| *at);
+        self.whole as f64 + self.fractions.iter().map(|(_, n)| n).sum::<f64>()
+    }
+
+    fn finish(mut self, c: &Command) -> EvalResult<Value> {
+        let Wanted {
+            sum,
+            avg,
+            max,
+            min,
+            dev,
+        } = self.wanted;
+        let count = self.count;
+        if (max || min) && !sum && !avg && !dev && self.not_number.is_some() {
+            // GenericObjectMeasureInfo: the original values.
+            return Ok(Value::Object(Rc::new(MeasureInfo {
+                count,
+                average: None,
+                sum: None,
+                maximum: if max {
+                    self.max_value.map(|(v, _)| v)
+                } else {
+                    None
+                },
+                minimum: if min {
+                    self.min_value.map(|(v, _)| v)
+                } else {
+                    None
+                },
+                deviation: None,
+                property: self.property,
+                objects: true,
+            })));
+        }
+        if let Some((v, _)) = &self.not_number
+            && (sum || avg || max || min || dev)
+        {
+            let what = if avg {
+                "-Average"
+            } else if sum {
+                "-Sum"
+            } else {
+                "-Maximum/-Minimum"
+            };
+            return Err(EvalError::new(
+                format!(
+                    "Measure-Object {what}: the input object \"{}\" is not numeric (a {}); PowerShell stops here too",
+                    v.to_text(),
+                    v.type_name().trim_start_matches("System.")
+                ),
+                c.span.clone(),
+            ));
+        }
+        let total = self.total();
+        let mean = (count > 0).then(|| total / count as f64);
+        let deviation = dev.then(|| {
+            (count > 1).then(|| {
+                self.all.sort_by_key(|(at, _)| *at);
+                let m = total / count as f64;
+                let var = self.all.iter().map(|(_, x)| (x - m).powi(2)).sum::<f64>()
+                    / (count as f64 - 1.0);
+                Value::Double(var.sqrt())
+            })
+        });
+        Ok(Value::Object(Rc::new(MeasureInfo {
             count,
-            average: None,
-            sum: None,
+            average: if avg { mean.map(Value::Double) } else { None },
+            sum: sum.then_some(Value::Double(total)),
             maximum: if max {
-                pick(std::cmp::Ordering::Greater)
+                self.max_number.map(Value::Double)
             } else {
                 None
             },
             minimum: if min {
-                pick(std::cmp::Ordering::Less)
+                self.min_number.map(Value::Double)
             } else {
                 None
             },
-            deviation: None,
-            property,
-            objects: true,
-        })));
+            deviation,
+            property: self.property,
+            objects: false,
+        })))
     }
-    let nums = if sum || avg || max || min || dev {
-        numbers(if avg {
-            "-Average"
-        } else if sum {
-            "-Sum"
-        } else {
-            "-Maximum/-Minimum"
-        })?
-    } else {
-        Vec::new()
-    };
-    let total: f64 = nums.iter().sum();
-    let mean = if count > 0 {
-        Some(total / count as f64)
-    } else {
-        None
-    };
-    let deviation = if dev {
-        Some(if count > 1 {
-            let m = total / count as f64;
-            let var = nums.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (count as f64 - 1.0);
-            Some(Value::Double(var.sqrt()))
-        } else {
-            None
-        })
-    } else {
-        None
-    };
-    Ok(Value::Object(Rc::new(MeasureInfo {
-        count,
-        average: if avg { mean.map(Value::Double) } else { None },
-        sum: if sum {
-            Some(Value::Double(total))
-        } else {
-            None
+}
+
+/// The kept value or `v`, whichever is further in direction `want` (the earlier on a tie).
+fn pick(
+    ctx: &OpContext<'_>,
+    kept: Option<(Value, Order)>,
+    v: &Value,
+    at: Order,
+    want: Ordering,
+) -> (Value, Order) {
+    match kept {
+        None => (v.clone(), at),
+        Some((k, k_at)) => match ops::sort_order(v, &k, false, ctx) {
+            o if o == want => (v.clone(), at),
+            Ordering::Equal if at < k_at => (v.clone(), at),
+            _ => (k, k_at),
         },
-        maximum: if max {
-            nums.iter().copied().reduce(f64::max).map(Value::Double)
-        } else {
-            None
-        },
-        minimum: if min {
-            nums.iter().copied().reduce(f64::min).map(Value::Double)
-        } else {
-            None
-        },
-        deviation,
-        property,
-        objects: false,
-    })))
+    }
 }

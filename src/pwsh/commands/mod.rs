@@ -12,6 +12,7 @@ pub mod measure;
 mod properties;
 pub mod select;
 pub mod sort;
+pub mod stream;
 
 use super::ast::{Command, Span};
 use super::runtime::{EvalError, EvalResult, Scope};

@@ -1,0 +1,65 @@
+//! Reading many files in bounded memory: the files are cut into batches of about
+//! [`BATCH_BYTES`], a reader thread decodes the next batch while the caller folds the current
+//! one, and each batch's frame is dropped before the one after next is read. Memory then
+//! depends on the batch size and the caller's own state, not on the size of the folders.
+
+use super::discover::LogFile;
+use super::read::{Ingest, ReadError, ReadOptions, read_files};
+
+/// About this many bytes of files are decoded at once (`MSGTRACK_BATCH_BYTES` sets another
+/// size: the tests read a file per batch to prove that batches change no answer).
+pub const BATCH_BYTES: u64 = 64 << 20;
+
+/// Reads `files` (in the order given) batch by batch and hands each batch's [`Ingest`] to
+/// `each`, in order, on the calling thread. The rows of the batches, one after another, are
+/// the rows [`read_files`] would give for all the files at once.
+///
+/// The channel between the reader thread and `each` holds one batch, so at most three batches
+/// are alive at once. An error from `each` stops the reading.
+pub fn read_in_batches<E: From<ReadError>>(
+    files: Vec<LogFile>,
+    options: &ReadOptions,
+    mut each: impl FnMut(Ingest) -> Result<(), E>,
+) -> Result<(), E> {
+    let limit = std::env::var("MSGTRACK_BATCH_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(BATCH_BYTES);
+    let batches = batches(files, limit);
+    std::thread::scope(|scope| -> Result<(), E> {
+        let (send, receive) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for batch in batches {
+                let read = read_files(batch, options);
+                let failed = read.is_err();
+                if send.send(read).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for read in receive {
+            each(read?)?;
+        }
+        Ok(())
+    })
+}
+
+/// `files` cut, in order, into runs of at most `limit` bytes (a larger file is a run alone).
+fn batches(files: Vec<LogFile>, limit: u64) -> Vec<Vec<LogFile>> {
+    let mut batches: Vec<Vec<LogFile>> = Vec::new();
+    let mut batch_bytes = 0u64;
+    for file in files {
+        let bytes = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+        match batches.last_mut() {
+            Some(batch) if batch_bytes + bytes <= limit => {
+                batch.push(file);
+                batch_bytes += bytes;
+            }
+            _ => {
+                batches.push(vec![file]);
+                batch_bytes = bytes;
+            }
+        }
+    }
+    batches
+}

@@ -1,0 +1,173 @@
+//! Stages that can take a command's output in pieces, so a host (the log reader) can hand
+//! it over batch by batch instead of as one list: Where-Object filters (pure ones: no
+//! assignments, commands or collection-changing methods in their script blocks), then one
+//! stage that folds without keeping its input (Group-Object `-NoElement`, Measure-Object of
+//! the count or of one property). Every item comes with its place in the order the command
+//! would have output it ([`Order`]), and the folds give the answer of a pass in that order.
+
+use std::rc::Rc;
+
+use super::{canonical, filter, group, measure};
+use crate::pwsh::ast::{
+    Arg, Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_expr,
+};
+use crate::pwsh::runtime::{EvalResult, Scope};
+pub use crate::pwsh::runtime::{Item, Order};
+use crate::pwsh::value::Value;
+
+enum Fold {
+    Group(group::Grouping),
+    Measure(measure::Streaming),
+}
+
+/// The stages after a command that take its output in pieces.
+pub struct Stream<'c> {
+    filters: Vec<&'c Command>,
+    fold: Fold,
+    last: &'c Command,
+}
+
+/// How `stages` (the commands after a source, in order) can take its output in pieces, with
+/// how many of them that covers; `None` when they need it whole.
+pub fn plan<'c>(
+    engine: &mut dyn Scope,
+    stages: &[&'c Command],
+) -> EvalResult<Option<(Stream<'c>, usize)>> {
+    let mut filters = Vec::new();
+    for (i, c) in stages.iter().enumerate() {
+        let fold = match canonical(&c.name) {
+            Some("Where-Object") if pure(c) => {
+                filters.push(*c);
+                continue;
+            }
+            Some("Group-Object") => group::streaming(engine, c)?.map(Fold::Group),
+            Some("Measure-Object") => measure::streaming(engine, c)?.map(Fold::Measure),
+            _ => None,
+        };
+        return Ok(fold.map(|fold| {
+            (
+                Stream {
+                    filters,
+                    fold,
+                    last: c,
+                },
+                i + 1,
+            )
+        }));
+    }
+    Ok(None)
+}
+
+impl Stream<'_> {
+    /// The properties whose values alone decide what an item adds, when there are such:
+    /// items equal in them may then be handed over once, with how many they are. `None`
+    /// when every item must be seen.
+    pub fn keys(&self) -> Option<Vec<String>> {
+        if !self.filters.is_empty() {
+            return None;
+        }
+        match &self.fold {
+            Fold::Group(g) => g.plain_names(),
+            Fold::Measure(m) => m.counts_only().then(Vec::new),
+        }
+    }
+
+    /// Takes a batch of items.
+    pub fn feed(&mut self, engine: &mut dyn Scope, batch: Vec<Item>) -> EvalResult<()> {
+        let mut batch = batch;
+        for c in &self.filters {
+            let (items, orders): (Vec<Value>, Vec<(Order, u64)>) =
+                batch.into_iter().map(|(v, at, n)| (v, (at, n))).unzip();
+            let kept = filter::where_object(engine, c, items.clone())?;
+            // Where-Object passes on the very objects it was given, in order: find each one's
+            // place again by identity.
+            let mut next = 0;
+            batch = Vec::with_capacity(kept.len());
+            for k in kept {
+                while next < items.len() && !same(&items[next], &k) {
+                    next += 1;
+                }
+                let (at, n) = orders
+                    .get(next)
+                    .copied()
+                    .unwrap_or(((i64::MAX, u64::MAX), 1));
+                next += 1;
+                batch.push((k, at, n));
+            }
+        }
+        for (item, at, n) in batch {
+            match &mut self.fold {
+                Fold::Group(g) => g.add(engine, item, at, n)?,
+                Fold::Measure(m) => m.add(engine, item, at, n)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// The folding stage's output.
+    pub fn finish(self, _engine: &mut dyn Scope) -> EvalResult<Vec<Value>> {
+        match self.fold {
+            Fold::Group(g) => Ok(g
+                .finish()
+                .into_iter()
+                .map(|g| Value::Object(Rc::new(g)))
+                .collect()),
+            Fold::Measure(m) => m.finish(self.last),
+        }
+    }
+}
+
+/// The same object (not an equal one).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => Rc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+/// True when a pipeline writes a file or runs a command other than the clock's.
+fn runs_commands(p: &Pipeline) -> bool {
+    p.redirect.is_some()
+        || p.elements.iter().any(|e| match e {
+            Element::Command(c) => !matches!(canonical(&c.name), Some("Get-Date" | "New-TimeSpan")),
+            Element::Expr(_) => false,
+        })
+}
+
+/// A Where-Object whose outcome for an item does not depend on the items before it: its
+/// script blocks assign nothing, run no commands and call no method that changes a
+/// collection.
+fn pure(c: &Command) -> bool {
+    struct Impure(bool);
+    impl Visit for Impure {
+        fn statement(&mut self, s: &Statement) {
+            match s {
+                Statement::Assign { .. } => self.0 = true,
+                Statement::Pipeline(p) => self.0 |= runs_commands(p),
+                Statement::If { .. } => {}
+            }
+        }
+        fn expr(&mut self, e: &Expr) {
+            match &e.kind {
+                ExprKind::Method { name, .. } => {
+                    const CHANGING: [&str; 8] = [
+                        "add", "remove", "clear", "insert", "push", "pop", "enqueue", "dequeue",
+                    ];
+                    if CHANGING.iter().any(|m| name.eq_ignore_ascii_case(m)) {
+                        self.0 = true;
+                    }
+                }
+                ExprKind::Paren(p) => self.0 |= runs_commands(p),
+                _ => {}
+            }
+        }
+    }
+    let mut v = Impure(false);
+    for a in &c.args {
+        match a {
+            Arg::Param { value: Some(x), .. } | Arg::Value(x) => walk_expr(x, &mut v),
+            Arg::Param { .. } => {}
+        }
+    }
+    !v.0
+}

@@ -1,0 +1,122 @@
+//! Folding stages fed batch by batch (bounded memory): `Get-MessageTrackingLog | Group-Object
+//! … -NoElement` and `| Measure-Object` read the logs a batch at a time and never hold all
+//! the events. PowerShell's answer does not depend on how the rows were read: groups come in
+//! the order of their first event *by time* (the cmdlet's output order), named by that event,
+//! whichever file it is in and whichever batch reads it.
+
+use std::path::Path;
+use std::process::Command;
+
+use msgtrack::format::Field;
+
+use crate::util::{Dir, header_2016, row, sample_logs_dir};
+
+/// The binary's stdout for `line` over `paths`, reading `batch_bytes` of files at a time.
+fn answer(line: &str, paths: &[&Path], batch_bytes: Option<u64>) -> String {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_msgtrack"));
+    c.arg("query").arg(line);
+    for p in paths {
+        c.arg(p);
+    }
+    c.args(["--tz", "UTC", "--format", "csv"]);
+    if let Some(b) = batch_bytes {
+        c.env("MSGTRACK_BATCH_BYTES", b.to_string());
+    }
+    let out = c.output().expect("msgtrack runs");
+    assert!(
+        out.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn groups_are_named_by_their_first_event_in_time_not_in_reading_order() {
+    // EX01's file is read first, but EX02 logged the earliest FAIL (in capitals) and the
+    // earliest RECEIVE: Group-Object names each group by its first event in the cmdlet's
+    // output, which is sorted by time. Worked out by hand from the rows below.
+    let dir = Dir::new();
+    let ex01 = [
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:05:00.000Z"),
+            (Field::EventId, "fail"),
+        ]),
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:06:00.000Z"),
+            (Field::EventId, "DELIVER"),
+        ]),
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:07:00.000Z"),
+            (Field::EventId, "receive"),
+        ]),
+    ];
+    let ex02 = [
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:00:00.000Z"),
+            (Field::EventId, "FAIL"),
+        ]),
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:01:00.000Z"),
+            (Field::EventId, "Receive"),
+        ]),
+    ];
+    dir.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        format!("{}{}\r\n", header_2016(), ex01.join("\r\n")),
+    );
+    dir.write(
+        "EX02/MSGTRK2026112010-1.LOG",
+        format!("{}{}\r\n", header_2016(), ex02.join("\r\n")),
+    );
+    let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId -NoElement";
+    for batch in [None, Some(1)] {
+        let got = answer(line, &[dir.path()], batch);
+        assert_eq!(
+            got.lines().collect::<Vec<_>>(),
+            vec!["Count,Name", "2,FAIL", "2,Receive", "1,DELIVER"],
+            "batch size {batch:?}"
+        );
+    }
+    let measured = answer(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object",
+        &[dir.path()],
+        Some(1),
+    );
+    assert!(
+        measured.lines().nth(1).unwrap_or("").starts_with("5,"),
+        "{measured}"
+    );
+}
+
+#[test]
+fn batch_by_batch_answers_equal_whole_reads_on_the_sample() {
+    // `-ResultSize 999999999` makes the cmdlet cut (so the pipeline runs on the whole list);
+    // `Unlimited` lets the folding stages take the rows a file at a time. Both must print the
+    // same bytes for every folding pipeline.
+    let sample = sample_logs_dir();
+    let stages = [
+        "Group-Object EventId -NoElement",
+        "Group-Object Sender, EventId -NoElement",
+        "Group-Object Recipients -NoElement",
+        "Group-Object Source -NoElement | Sort-Object Count -Descending | Select-Object -First 3",
+        "Group-Object Timestamp -NoElement | Select-Object -First 5",
+        "Group-Object {$_.Timestamp.Hour} -NoElement",
+        "Group-Object Event* -NoElement",
+        "Group-Object ServerHostname -NoElement -CaseSensitive",
+        "Where-Object {$_.EventId -eq 'FAIL'} | Group-Object RecipientStatus -NoElement",
+        "? EventId -eq RECEIVE | Group-Object Sender -NoElement",
+        "Measure-Object",
+        "Measure-Object TotalBytes -Sum -Average -Maximum -Minimum",
+        "Measure-Object Sender -Maximum -Minimum",
+        "Where-Object {$_.TotalBytes -gt 10000} | Measure-Object",
+    ];
+    for stage in stages {
+        let streamed = format!("Get-MessageTrackingLog -ResultSize Unlimited | {stage}");
+        let whole = format!("Get-MessageTrackingLog -ResultSize 999999999 | {stage}");
+        let a = answer(&streamed, &[&sample], Some(1));
+        let b = answer(&whole, &[&sample], None);
+        assert!(a.lines().count() > 1, "{stage}: no answer");
+        assert_eq!(a, b, "{stage}");
+    }
+}
