@@ -57,6 +57,9 @@ pub type Order = (i64, u64);
 /// stream's keys, at the place of the first of them).
 pub type Item = (Value, Order, u64);
 
+/// Where a streamed command's items go, batch by batch ([`Host::stream`]).
+pub type Feed<'f> = dyn FnMut(&mut dyn Scope, Vec<Item>) -> EvalResult<()> + 'f;
+
 /// Results of running.
 pub type EvalResult<T> = std::result::Result<T, EvalError>;
 
@@ -98,7 +101,7 @@ pub trait Host {
         _engine: &mut dyn Scope,
         _command: &Command,
         _keys: Option<&[String]>,
-        _feed: &mut dyn FnMut(&mut dyn Scope, Vec<Item>) -> EvalResult<()>,
+        _feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
         None
     }

@@ -21,7 +21,7 @@ use crate::pwsh::commands::stream::{Item, Order};
 use crate::pwsh::culture::Culture;
 use crate::pwsh::datetime::DateTime as PsDateTime;
 use crate::pwsh::eval::{EvalError, EvalResult, Host};
-use crate::pwsh::runtime::{ParamSpec, Scope, bind, unroll};
+use crate::pwsh::runtime::{Feed, ParamSpec, Scope, bind, unroll};
 use crate::pwsh::value::{CustomObject, Value};
 use polars::prelude::{BooleanChunked, DataFrame, PolarsError, PolarsResult, SortMultipleOptions};
 use std::collections::HashMap;
@@ -239,7 +239,7 @@ impl<'a> QueryHost<'a> {
         engine: &mut dyn Scope,
         c: &Command,
         keys: Option<&[String]>,
-        feed: &mut dyn FnMut(&mut dyn Scope, Vec<Item>) -> EvalResult<()>,
+        feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
         // Rows equal in text columns are equal in those properties: one row per distinct
         // value stands for the others.
@@ -529,7 +529,7 @@ impl Host for QueryHost<'_> {
         engine: &mut dyn Scope,
         c: &Command,
         keys: Option<&[String]>,
-        feed: &mut dyn FnMut(&mut dyn Scope, Vec<Item>) -> EvalResult<()>,
+        feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
         if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog") {
             self.stream_tracking_log(engine, c, keys, feed)

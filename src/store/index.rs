@@ -508,7 +508,9 @@ fn write_parts(
         })?;
         ParquetWriter::new(out)
             .with_compression(ParquetCompression::Zstd(None))
-            .with_statistics(StatisticsOptions::full())
+            // Minimum, maximum and null count (what engines prune by); distinct counts cost a
+            // hash of every value and no engine prunes by them.
+            .with_statistics(StatisticsOptions::default())
             .with_row_group_size(Some(65_536))
             .finish(&mut slice)?;
         std::fs::rename(&tmp, dir.join(&name)).map_err(|e| PolarsError::IO {

@@ -17,7 +17,7 @@ use crate::pwsh::value::Value;
 
 enum Fold {
     Group(group::Grouping),
-    Measure(measure::Streaming),
+    Measure(Box<measure::Streaming>),
 }
 
 /// The stages after a command that take its output in pieces.
@@ -41,7 +41,7 @@ pub fn plan<'c>(
                 continue;
             }
             Some("Group-Object") => group::streaming(engine, c)?.map(Fold::Group),
-            Some("Measure-Object") => measure::streaming(engine, c)?.map(Fold::Measure),
+            Some("Measure-Object") => measure::streaming(engine, c)?.map(|m| Fold::Measure(Box::new(m))),
             _ => None,
         };
         return Ok(fold.map(|fold| {
