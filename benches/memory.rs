@@ -1,0 +1,155 @@
+//! Peak memory against input size: the aggregating queries, `--sql` group-bys and both
+//! reports over about 1, 4 and 16 GB of logs, each in a fresh process (peak resident memory
+//! from `getrusage`, as `/usr/bin/time -v` reports it), and one huge file against many small
+//! ones.
+//!
+//! `cargo bench --bench memory`. The 1 GB corpus is the queries bench's; the 4 GB corpus is
+//! generated into `target/bench-corpus-4g/`; the 16 GB one is four hard-linked copies of the
+//! 4 GB one under `target/bench-corpus-16g/` (16 GB of rows to read at no extra disk; its
+//! messages repeat, so `report summary` is measured on 1 and 4 GB of distinct traffic only).
+//! `MSGTRACK_BENCH_MEMORY_SIZES=1,4` limits the sizes (in GB).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{bytes_under, corpus, measure, runner};
+
+fn target(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join(name)
+}
+
+/// A generated corpus of about `mb` megabytes at `dir` (kept between runs).
+fn generated(dir: &Path, mb: u64) -> PathBuf {
+    if bytes_under(dir) < mb * 1_000_000 * 9 / 10 {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).expect("corpus folder");
+        msgtrack::synth::write_corpus(dir, mb * 1_000_000).expect("write corpus");
+    }
+    dir.to_path_buf()
+}
+
+/// Four hard-linked copies of `source` under `dir`.
+fn linked_copies(source: &Path, dir: &Path) -> PathBuf {
+    if bytes_under(dir) < 4 * bytes_under(source) {
+        let _ = std::fs::remove_dir_all(dir);
+        for copy in ["a", "b", "c", "d"] {
+            link_tree(source, &dir.join(copy));
+        }
+    }
+    dir.to_path_buf()
+}
+
+fn link_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("copy folder");
+    for e in std::fs::read_dir(from).expect("corpus folder").flatten() {
+        let p = e.path();
+        let q = to.join(e.file_name());
+        if p.is_dir() {
+            link_tree(&p, &q);
+        } else if std::fs::hard_link(&p, &q).is_err() {
+            std::fs::copy(&p, &q).expect("copy a log");
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--run") {
+        runner(&args[i + 1], &args[i + 2..]);
+        return;
+    }
+    let sizes: Vec<u64> = std::env::var("MSGTRACK_BENCH_MEMORY_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 4, 16]);
+    let msgtrack = env!("CARGO_BIN_EXE_msgtrack");
+    let mut corpora: Vec<(u64, PathBuf, bool)> = Vec::new();
+    for size in &sizes {
+        match size {
+            1 => corpora.push((1, generated(&corpus(), 1000), true)),
+            4 => corpora.push((4, generated(&target("bench-corpus-4g"), 4000), true)),
+            16 => {
+                let four = generated(&target("bench-corpus-4g"), 4000);
+                corpora.push((16, linked_copies(&four, &target("bench-corpus-16g")), false));
+            }
+            other => eprintln!("size {other} GB is not one this bench makes (1, 4, 16)"),
+        }
+    }
+    let commands: Vec<(&str, Vec<&str>, bool)> = vec![
+        (
+            "query … | Group-Object EventId -NoElement",
+            vec![
+                "query",
+                "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId -NoElement",
+            ],
+            true,
+        ),
+        (
+            "query … | Group-Object Sender -NoElement | Sort-Object Count -Descending | Select-Object -First 10",
+            vec![
+                "query",
+                "Get-MessageTrackingLog -EventId RECEIVE -ResultSize Unlimited | Group-Object Sender -NoElement | Sort-Object Count -Descending | Select-Object -First 10",
+            ],
+            true,
+        ),
+        (
+            "query … | Measure-Object TotalBytes -Sum -Average -Maximum",
+            vec![
+                "query",
+                "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object TotalBytes -Sum -Average -Maximum",
+            ],
+            true,
+        ),
+        (
+            "query … | Group-Object EventId (with every event in .Group)",
+            vec![
+                "query",
+                "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId",
+            ],
+            true,
+        ),
+        (
+            "query --sql 'SELECT EventId, count(*) … GROUP BY 1'",
+            vec![
+                "query",
+                "--sql",
+                "SELECT EventId, count(*) AS n FROM logs GROUP BY 1",
+            ],
+            true,
+        ),
+        ("report imcea", vec!["report", "imcea"], true),
+        ("report summary", vec!["report", "summary"], false),
+    ];
+    println!();
+    print!("| command |");
+    for (size, _, _) in &corpora {
+        print!(" {size} GB |");
+    }
+    println!();
+    print!("|---|");
+    for _ in &corpora {
+        print!("---|");
+    }
+    println!();
+    for (name, args, any_corpus) in &commands {
+        print!("| `{name}` |");
+        for (_, dir, distinct) in &corpora {
+            if !any_corpus && !distinct {
+                print!(" (repeated messages) |");
+                continue;
+            }
+            let mut full: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            full.push(dir.display().to_string());
+            full.extend(["--tz", "UTC"].map(String::from));
+            if full[0] == "query" {
+                full.extend(["--format", "csv"].map(String::from));
+            }
+            match measure(msgtrack, &full) {
+                Some((secs, mib)) => print!(" {mib:.0} MiB ({secs:.1} s) |"),
+                None => print!(" failed |"),
+            }
+        }
+        println!();
+    }
+}
