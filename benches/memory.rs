@@ -133,7 +133,7 @@ fn main() {
     }
     println!();
     for (name, args, any_corpus) in &commands {
-        print!("| `{name}` |");
+        print!("| `{}` |", name.replace('|', "\\|"));
         for (_, dir, distinct) in &corpora {
             if !any_corpus && !distinct {
                 print!(" (repeated messages) |");
