@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use common::{bytes_under, corpus, measure, runner};
 
 fn target(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(name)
 }
 
 /// A generated corpus of about `mb` megabytes at `dir` (kept between runs).

@@ -234,7 +234,10 @@ impl<'h> Engine<'h> {
                 Element::Expr(_) => None,
             })
             .collect();
-        let Some((mut stream, covered)) = commands::stream::plan(self, &stages)? else {
+        // Stages whose parameters are wrong run the usual way, so errors come in pipeline
+        // order (the source's first).
+        let Some((mut stream, covered)) = commands::stream::plan(self, &stages).ok().flatten()
+        else {
             return Ok(None);
         };
         let host = self.host;

@@ -41,7 +41,9 @@ pub fn plan<'c>(
                 continue;
             }
             Some("Group-Object") => group::streaming(engine, c)?.map(Fold::Group),
-            Some("Measure-Object") => measure::streaming(engine, c)?.map(|m| Fold::Measure(Box::new(m))),
+            Some("Measure-Object") => {
+                measure::streaming(engine, c)?.map(|m| Fold::Measure(Box::new(m)))
+            }
             _ => None,
         };
         return Ok(fold.map(|fold| {
