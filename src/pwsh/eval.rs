@@ -242,9 +242,10 @@ impl<'h> Engine<'h> {
         };
         let host = self.host;
         let keys = stream.keys();
+        let text = stream.text_properties();
         let mut feed =
             |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);
-        match host.stream(self, c, keys.as_deref(), &mut feed) {
+        match host.stream(self, c, keys.as_deref(), &text, &mut feed) {
             None => Ok(None),
             Some(result) => {
                 result?;

@@ -94,13 +94,15 @@ pub trait Host {
     /// Runs a command of the host whose output the stages after it take in pieces: `feed`
     /// gets the items batch by batch, each with its place in the order the command would
     /// output them; with `keys`, items equal in those properties may be handed over once
-    /// with their number. `None` when the host does not stream this command (the engine then
-    /// runs it whole).
+    /// with their number. `text` names properties whose values must be text for the stages
+    /// to stream. `None` when the host does not stream this command (the engine then runs it
+    /// whole).
     fn stream(
         &self,
         _engine: &mut dyn Scope,
         _command: &Command,
         _keys: Option<&[String]>,
+        _text: &[String],
         _feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
         None

@@ -529,9 +529,14 @@ impl Host for QueryHost<'_> {
         engine: &mut dyn Scope,
         c: &Command,
         keys: Option<&[String]>,
+        text: &[String],
         feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
-        if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog") {
+        let text_fields = text.iter().all(|n| {
+            Field::from_name(n)
+                .is_some_and(|f| matches!(f.kind(), FieldKind::Text | FieldKind::Category))
+        });
+        if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog") && text_fields {
             self.stream_tracking_log(engine, c, keys, feed)
         } else {
             None

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use crate::format::store_layout::{part_name, partition};
 use crate::format::store_manifest::{MANIFEST, Manifest, Part, Source, head_hash};
@@ -200,29 +199,62 @@ pub fn index(
         p.start(total);
     }
     let mut report = IndexReport::default();
-    // Files convert in parallel, each decoding its chunks in parallel too: the nested work
-    // and polars' Parquet writer need deeper stacks than rayon's default threads have.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(64 << 20)
-        .build()
-        .map_err(|e| IndexError::Write {
-            path: store.to_path_buf(),
-            message: format!("cannot start worker threads: {e}"),
-        })?;
-    let results: Vec<Result<Converted, IndexError>> = pool.install(|| {
-        files
-            .into_par_iter()
-            .map(|file| {
-                let key = file.path.display().to_string();
-                let known = manifest.sources.iter().find(|s| s.path == key).cloned();
-                let out = convert(store, file, known);
-                if let (Some(p), Ok(c)) = (&options.progress, &out) {
-                    p.advance(c.bytes_read.max(1));
-                }
-                out
-            })
-            .collect()
+    // A few files convert at once (two per core: a part is flushed to disk before it is
+    // renamed, and a worker waiting for the disk leaves its core to the other), each on a
+    // plain thread that waits for its own work (the
+    // decoding and polars' sorting and writing run on the shared pools). Converting them as
+    // rayon tasks had let a waiting task start another file, then another: most of the files
+    // decoded at once (memory) and finished last-in first-out.
+    let workers = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let files: Vec<Option<LogFile>> = files.into_iter().map(Some).collect();
+    let files = std::sync::Mutex::new(files);
+    let count = files.lock().map_or(0, |f| f.len());
+    let results: std::sync::Mutex<Vec<Option<Result<Converted, IndexError>>>> =
+        std::sync::Mutex::new((0..count).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.min(count.max(1)) {
+            let spawned = std::thread::Builder::new()
+                // The nested work and polars' Parquet writer need deep stacks.
+                .stack_size(64 << 20)
+                .spawn_scoped(scope, || {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= count {
+                            break;
+                        }
+                        let Some(file) = files.lock().ok().and_then(|mut f| f[i].take()) else {
+                            break;
+                        };
+                        let key = file.path.display().to_string();
+                        let known = manifest.sources.iter().find(|s| s.path == key).cloned();
+                        let out = convert(store, file, known);
+                        if let (Some(p), Ok(c)) = (&options.progress, &out) {
+                            p.advance(c.bytes_read.max(1));
+                        }
+                        if let Ok(mut r) = results.lock() {
+                            r[i] = Some(out);
+                        }
+                    }
+                });
+            if spawned.is_err() {
+                break;
+            }
+        }
     });
+    let results: Vec<Result<Converted, IndexError>> = results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(IndexError::Write {
+                    path: store.to_path_buf(),
+                    message: "a worker thread could not convert a file".into(),
+                })
+            })
+        })
+        .collect();
     let mut obsolete = Vec::new();
     let mut seen = HashSet::new();
     for result in results {
@@ -470,6 +502,8 @@ fn write_parts(
     )?;
     let times = timestamps_ms(&frame)?;
     let lines = integers(&frame, Field::Line)?;
+    // A UTC day as a number (days since the epoch), and as its folder's date.
+    let day_number = |ms: i64| ms.div_euclid(86_400_000);
     let day_of = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms).map_or_else(
             || "unknown".to_string(),
@@ -480,8 +514,9 @@ fn write_parts(
     let mut start = 0;
     while start < times.len() {
         let day = day_of(times[start]);
+        let number = day_number(times[start]);
         let mut end = start + 1;
-        while end < times.len() && day_of(times[end]) == day {
+        while end < times.len() && day_number(times[end]) == number {
             end += 1;
         }
         let mut slice = frame.slice(start as i64, end - start);
@@ -502,17 +537,26 @@ fn write_parts(
             msg: None,
         })?;
         let tmp = dir.join(format!(".tmp-{name}"));
-        let out = File::create(&tmp).map_err(|e| PolarsError::IO {
+        let io = |e: std::io::Error| PolarsError::IO {
             error: Arc::new(e),
             msg: None,
-        })?;
-        ParquetWriter::new(out)
-            .with_compression(ParquetCompression::Zstd(None))
+        };
+        // Buffered: the writer makes many small writes (millions of system calls unbuffered).
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io)?);
+        ParquetWriter::new(&mut out)
+            .with_compression(ParquetCompression::Zstd(
+                polars_parquet::write::ZstdLevel::try_new(1).ok(),
+            ))
             // Minimum, maximum and null count (what engines prune by); distinct counts cost a
             // hash of every value and no engine prunes by them.
             .with_statistics(StatisticsOptions::default())
             .with_row_group_size(Some(65_536))
             .finish(&mut slice)?;
+        // On disk before the rename makes it a part (a crash never leaves a torn part).
+        out.into_inner()
+            .map_err(|e| io(e.into_error()))?
+            .sync_data()
+            .map_err(io)?;
         std::fs::rename(&tmp, dir.join(&name)).map_err(|e| PolarsError::IO {
             error: Arc::new(e),
             msg: None,

@@ -69,8 +69,13 @@ fn groups_are_named_by_their_first_event_in_time_not_in_reading_order() {
         "EX02/MSGTRK2026112010-1.LOG",
         format!("{}{}\r\n", header_2016(), ex02.join("\r\n")),
     );
-    let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId -NoElement";
-    for batch in [None, Some(1)] {
+    let streamed = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId -NoElement";
+    let whole = streamed.replace("Unlimited", "999999");
+    for (line, batch) in [
+        (streamed, None),
+        (streamed, Some(1)),
+        (whole.as_str(), None),
+    ] {
         let got = answer(line, &[dir.path()], batch);
         assert_eq!(
             got.lines().collect::<Vec<_>>(),
@@ -110,6 +115,11 @@ fn batch_by_batch_answers_equal_whole_reads_on_the_sample() {
         "Measure-Object TotalBytes -Sum -Average -Maximum -Minimum",
         "Measure-Object Sender -Maximum -Minimum",
         "Where-Object {$_.TotalBytes -gt 10000} | Measure-Object",
+        "Select-Object Sender, MessageId -Unique | Group-Object Sender -NoElement | Sort-Object Count -Descending | Select-Object -First 10",
+        "Select-Object Sender -Unique | Measure-Object",
+        "Select-Object EventId, Source -Unique | Group-Object Source -NoElement",
+        "Where-Object {$_.EventId -eq 'RECEIVE'} | Select-Object Sender, MessageId -Unique | Group-Object Sender -NoElement",
+        "Select-Object Recipients -Unique | Measure-Object",
     ];
     for stage in stages {
         let streamed = format!("Get-MessageTrackingLog -ResultSize Unlimited | {stage}");
@@ -119,4 +129,73 @@ fn batch_by_batch_answers_equal_whole_reads_on_the_sample() {
         assert!(a.lines().count() > 1, "{stage}: no answer");
         assert_eq!(a, b, "{stage}");
     }
+}
+
+#[test]
+fn unique_selections_count_once_and_group_by_their_first_event() {
+    // Select-Object -Unique compares case-sensitively, Group-Object ignoring case (5.1):
+    // "bob@x.com" and "Bob@x.com" are two selections but one group, named by the earlier
+    // event by time (in EX02, read second). The repeated (Sender, MessageId) pair of EX01
+    // counts once. Worked out by hand: pairs (Bob,<m2>) 10:00, (bob,<m1>) 10:05, (bob,<m1>)
+    // 10:06 again, (carol,<m3>) 10:07 → three unique pairs; by Sender ignoring case:
+    // Bob@x.com 2 (named by the 10:00 event), carol@x.com 1.
+    let dir = Dir::new();
+    let ex01 = [
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:05:00.000Z"),
+            (Field::EventId, "RECEIVE"),
+            (Field::Sender, "bob@x.com"),
+            (Field::MessageId, "<m1>"),
+        ]),
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:06:00.000Z"),
+            (Field::EventId, "RECEIVE"),
+            (Field::Sender, "bob@x.com"),
+            (Field::MessageId, "<m1>"),
+        ]),
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:07:00.000Z"),
+            (Field::EventId, "RECEIVE"),
+            (Field::Sender, "carol@x.com"),
+            (Field::MessageId, "<m3>"),
+        ]),
+    ];
+    let ex02 = [row(&[
+        (Field::Timestamp, "2026-11-20T10:00:00.000Z"),
+        (Field::EventId, "RECEIVE"),
+        (Field::Sender, "Bob@x.com"),
+        (Field::MessageId, "<m2>"),
+    ])];
+    dir.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        format!("{}{}\r\n", header_2016(), ex01.join("\r\n")),
+    );
+    dir.write(
+        "EX02/MSGTRK2026112010-1.LOG",
+        format!("{}{}\r\n", header_2016(), ex02.join("\r\n")),
+    );
+    let streamed = "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Sender, MessageId -Unique | Group-Object Sender -NoElement";
+    let whole = streamed.replace("Unlimited", "999999");
+    for (line, batch) in [
+        (streamed, None),
+        (streamed, Some(1)),
+        (whole.as_str(), None),
+    ] {
+        let got = answer(line, &[dir.path()], batch);
+        assert_eq!(
+            got.lines().collect::<Vec<_>>(),
+            vec!["Count,Name", "2,Bob@x.com", "1,carol@x.com"],
+            "batch size {batch:?}"
+        );
+    }
+    let distinct = answer(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Sender -Unique | Measure-Object",
+        &[dir.path()],
+        Some(1),
+    );
+    // bob@x.com, carol@x.com, Bob@x.com: three texts, compared case-sensitively.
+    assert!(
+        distinct.lines().nth(1).unwrap_or("").starts_with("3,"),
+        "{distinct}"
+    );
 }

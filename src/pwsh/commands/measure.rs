@@ -251,6 +251,10 @@ impl Streaming {
         n: u64,
     ) -> EvalResult<()> {
         self.seen = true;
+        if n == 0 {
+            // A repeat that adds nothing (after Select-Object -Unique).
+            return Ok(());
+        }
         if n > 1 && self.counts_only() {
             self.measurer.count += n as usize;
             return Ok(());

@@ -92,41 +92,7 @@ pub fn select_object(
         let selected = if specs.is_empty() {
             item
         } else {
-            let specs = properties::expand(&specs, Some(&item))?;
-            let mut props: Vec<(String, Value)> = Vec::new();
-            for spec in &specs {
-                if exclude_re.iter().any(|re| re.is_match(&spec.label)) {
-                    continue;
-                }
-                if props
-                    .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case(&spec.label))
-                {
-                    return Err(EvalError::new(
-                        format!("the property {} is selected twice", spec.label),
-                        spec.span.clone(),
-                    ));
-                }
-                let v = match &spec.source {
-                    Source::Name(_)
-                        if !matches!(item, Value::Object(_))
-                            && !matches!(item, Value::Hashtable(_)) =>
-                    {
-                        crate::pwsh::members::member(&item, &spec.label, &spec.span)
-                            .unwrap_or(Value::Null)
-                    }
-                    _ => properties::value_of(engine, spec, &item)?,
-                };
-                props.push((spec.label.clone(), v));
-            }
-            let base = item.type_name();
-            Value::Object(Rc::new(CustomObject {
-                type_names: vec![
-                    format!("Selected.{base}"),
-                    "System.Management.Automation.PSCustomObject".into(),
-                ],
-                properties: props,
-            }))
+            selected(engine, &specs, &exclude_re, item)?
         };
         match &expand {
             Some(name) => {
@@ -198,6 +164,116 @@ pub fn select_object(
         out = kept;
     }
     Ok(out)
+}
+
+/// The new object Select-Object makes of `item` with the properties `specs` (less those
+/// `exclude` matches).
+fn selected(
+    engine: &mut dyn Scope,
+    specs: &[PropSpec],
+    exclude: &[regex::Regex],
+    item: Value,
+) -> EvalResult<Value> {
+    let specs = properties::expand(specs, Some(&item))?;
+    let mut props: Vec<(String, Value)> = Vec::new();
+    for spec in &specs {
+        if exclude.iter().any(|re| re.is_match(&spec.label)) {
+            continue;
+        }
+        if props
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(&spec.label))
+        {
+            return Err(EvalError::new(
+                format!("the property {} is selected twice", spec.label),
+                spec.span.clone(),
+            ));
+        }
+        let v = match &spec.source {
+            Source::Name(_)
+                if !matches!(item, Value::Object(_)) && !matches!(item, Value::Hashtable(_)) =>
+            {
+                crate::pwsh::members::member(&item, &spec.label, &spec.span).unwrap_or(Value::Null)
+            }
+            _ => properties::value_of(engine, spec, &item)?,
+        };
+        props.push((spec.label.clone(), v));
+    }
+    let base = item.type_name();
+    Ok(Value::Object(Rc::new(CustomObject {
+        type_names: vec![
+            format!("Selected.{base}"),
+            "System.Management.Automation.PSCustomObject".into(),
+        ],
+        properties: props,
+    })))
+}
+
+/// `Select-Object <names> -Unique` taking its items one at a time, in any order: each item's
+/// selected object, and whether an equal one came before. Only for plain property names
+/// whose values are text (the host checks that): two such objects are equal exactly when
+/// their texts are, whichever came first.
+pub struct UniqueSelect {
+    specs: Vec<PropSpec>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl UniqueSelect {
+    /// The property names selected.
+    pub fn names(&self) -> Vec<String> {
+        self.specs.iter().map(|s| s.label.clone()).collect()
+    }
+
+    /// The selected object of `item`, and true when an equal one was already selected.
+    pub fn select(&mut self, engine: &mut dyn Scope, item: Value) -> EvalResult<(Value, bool)> {
+        let object = selected(engine, &self.specs, &[], item)?;
+        let (key, plain) = unique_key(&object);
+        if !plain {
+            return Err(EvalError::new(
+                "Select-Object -Unique met a value that is not text while streaming (please report this)",
+                self.specs.first().map(|s| s.span.clone()).unwrap_or(0..0),
+            ));
+        }
+        let seen = !self.seen.insert(key);
+        Ok((object, seen))
+    }
+}
+
+/// A `Select-Object` that can take its items one at a time: `-Unique` with plain property
+/// names and nothing else. `None` for any other Select-Object.
+pub fn streaming_unique(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<UniqueSelect>> {
+    let params = SELECT_PARAMS;
+    let bound = bind(c, &params)?;
+    if bound.positional.len() > 1
+        || !switch_on(engine, &bound, "Unique")?
+        || [
+            "ExcludeProperty",
+            "ExpandProperty",
+            "First",
+            "Last",
+            "Skip",
+            "Index",
+        ]
+        .iter()
+        .any(|n| bound.has(n))
+    {
+        return Ok(None);
+    }
+    let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
+        (Some((Some(e), _)), _) => properties::read(engine, e, &[])?,
+        (None, Some(e)) => properties::read(engine, e, &[])?,
+        _ => return Ok(None),
+    };
+    if specs
+        .iter()
+        .any(|s| s.pattern.is_some() || !matches!(s.source, Source::Name(_)))
+    {
+        return Ok(None);
+    }
+    Ok(Some(UniqueSelect {
+        specs,
+        seen: std::collections::HashSet::new(),
+    }))
 }
 
 /// An item's texts as one key (property names and values), and whether every value is text

@@ -1,13 +1,14 @@
 //! Stages that can take a command's output in pieces, so a host (the log reader) can hand
 //! it over batch by batch instead of as one list: Where-Object filters (pure ones: no
-//! assignments, commands or collection-changing methods in their script blocks), then one
-//! stage that folds without keeping its input (Group-Object `-NoElement`, Measure-Object of
-//! the count or of one property). Every item comes with its place in the order the command
+//! assignments, commands or collection-changing methods in their script blocks), then
+//! optionally `Select-Object <names> -Unique` over text properties, then one stage that
+//! folds without keeping its input (Group-Object `-NoElement`, Measure-Object of the count or
+//! of one property). Every item comes with its place in the order the command
 //! would have output it ([`Order`]), and the folds give the answer of a pass in that order.
 
 use std::rc::Rc;
 
-use super::{canonical, filter, group, measure};
+use super::{canonical, filter, group, measure, select};
 use crate::pwsh::ast::{
     Arg, Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_expr,
 };
@@ -23,6 +24,7 @@ enum Fold {
 /// The stages after a command that take its output in pieces.
 pub struct Stream<'c> {
     filters: Vec<&'c Command>,
+    unique: Option<select::UniqueSelect>,
     fold: Fold,
     last: &'c Command,
 }
@@ -34,11 +36,21 @@ pub fn plan<'c>(
     stages: &[&'c Command],
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
     let mut filters = Vec::new();
+    let mut unique = None;
     for (i, c) in stages.iter().enumerate() {
         let fold = match canonical(&c.name) {
-            Some("Where-Object") if pure(c) => {
+            Some("Where-Object") if pure(c) && unique.is_none() => {
                 filters.push(*c);
                 continue;
+            }
+            Some("Select-Object") if unique.is_none() => {
+                match select::streaming_unique(engine, c)? {
+                    Some(u) => {
+                        unique = Some(u);
+                        continue;
+                    }
+                    None => None,
+                }
             }
             Some("Group-Object") => group::streaming(engine, c)?.map(Fold::Group),
             Some("Measure-Object") => {
@@ -50,6 +62,7 @@ pub fn plan<'c>(
             (
                 Stream {
                     filters,
+                    unique,
                     fold,
                     last: c,
                 },
@@ -67,6 +80,10 @@ impl Stream<'_> {
     pub fn keys(&self) -> Option<Vec<String>> {
         if !self.filters.is_empty() {
             return None;
+        }
+        if let Some(u) = &self.unique {
+            // Items equal in the selected properties select one object: the first counts.
+            return Some(u.names());
         }
         match &self.fold {
             Fold::Group(g) => g.plain_names(),
@@ -98,12 +115,27 @@ impl Stream<'_> {
             }
         }
         for (item, at, n) in batch {
+            let (item, n) = match &mut self.unique {
+                // A repeated object adds nothing but may be the earlier one: it is handed on
+                // with no weight, so the fold still sees where the first of them is.
+                Some(u) => {
+                    let (object, seen) = u.select(engine, item)?;
+                    (object, u64::from(!seen))
+                }
+                None => (item, n),
+            };
             match &mut self.fold {
                 Fold::Group(g) => g.add(engine, item, at, n)?,
                 Fold::Measure(m) => m.add(engine, item, at, n)?,
             }
         }
         Ok(())
+    }
+
+    /// Properties whose values must be text for this stream to give the shell's answer (the
+    /// ones `Select-Object -Unique` compares): a host streams only when they are.
+    pub fn text_properties(&self) -> Vec<String> {
+        self.unique.as_ref().map(|u| u.names()).unwrap_or_default()
     }
 
     /// The folding stage's output.
