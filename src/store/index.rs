@@ -496,10 +496,16 @@ fn write_parts(
     if frame.height() == 0 {
         return Ok(Vec::new());
     }
-    let frame = frame.sort(
-        [Field::Timestamp.name()],
-        SortMultipleOptions::default().with_maintain_order(true),
-    )?;
+    // Logs are written in time order: sort (a gather of every column) only when they are not.
+    let in_order = timestamps_ms(&frame)?.is_sorted();
+    let frame = if in_order {
+        frame
+    } else {
+        frame.sort(
+            [Field::Timestamp.name()],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )?
+    };
     let times = timestamps_ms(&frame)?;
     let lines = integers(&frame, Field::Line)?;
     // A UTC day as a number (days since the epoch), and as its folder's date.
