@@ -80,20 +80,60 @@ fn keep_earliest(map: &mut VecMap<i64>, strings: &mut Interner, key: &str, t: i6
     }
 }
 
-/// On one server: a message's first arrival, its earliest and its latest hand-off.
-pub(super) type Span = (Option<i64>, Option<i64>, Option<i64>);
+/// On one server: a message's first arrival, its earliest and its latest hand-off (ms; 24
+/// bytes, as millions of these are kept: [`NONE`] stands for "not seen").
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Span {
+    arrival: i64,
+    first_out: i64,
+    last_out: i64,
+}
+
+/// "Not seen" in a [`Span`] (no log time is this early).
+const NONE: i64 = i64::MIN;
+
+impl Default for Span {
+    fn default() -> Span {
+        Span {
+            arrival: NONE,
+            first_out: NONE,
+            last_out: NONE,
+        }
+    }
+}
+
+fn seen(t: i64) -> Option<i64> {
+    (t != NONE).then_some(t)
+}
+
+impl Span {
+    /// The first arrival on the server.
+    pub(super) fn arrival(&self) -> Option<i64> {
+        seen(self.arrival)
+    }
+
+    /// Records an arrival.
+    fn arrived(&mut self, t: i64) {
+        self.arrival = self.arrival().map_or(t, |x| x.min(t));
+    }
+
+    /// Records a hand-off (DELIVER, SEND).
+    fn handed_off(&mut self, t: i64) {
+        self.first_out = seen(self.first_out).map_or(t, |x| x.min(t));
+        self.last_out = seen(self.last_out).map_or(t, |x| x.max(t));
+    }
+}
 
 /// Records a hand-off (DELIVER, SEND) on a server.
 fn hand_off(s: &mut Span, t: i64) {
-    s.1 = Some(s.1.map_or(t, |x| x.min(t)));
-    s.2 = Some(s.2.map_or(t, |x| x.max(t)));
+    s.handed_off(t);
 }
 
 /// The end of a server's part of the first delivery attempt: its latest hand-off, or, when
 /// that came after a Safety Net resubmission (the redelivery), its earliest.
 pub(super) fn first_attempt_end(s: &Span, resubmit_ms: Option<i64>) -> Option<i64> {
-    match (s.2, resubmit_ms) {
-        (Some(last), Some(r)) if last >= r => s.1.filter(|e| *e < r),
+    match (seen(s.last_out), resubmit_ms) {
+        (Some(last), Some(r)) if last >= r => seen(s.first_out).filter(|e| *e < r),
         (last, _) => last,
     }
 }
@@ -186,8 +226,7 @@ impl SummaryCollector {
                 if let Some(b) = row.total_bytes {
                     m.bytes = m.bytes.max(b);
                 }
-                let s = m.per_server.get_or_default(strings, row.server);
-                s.0 = Some(s.0.map_or(t, |x| x.min(t)));
+                m.per_server.get_or_default(strings, row.server).arrived(t);
             }
             EventId::Deliver => {
                 for r in row.recipients {

@@ -46,7 +46,7 @@ fn hops(m: &Msg) -> Vec<(&str, i64)> {
     m.per_server
         .iter()
         .filter_map(|(server, span)| {
-            let a = span.0?;
+            let a = span.arrival()?;
             let b = first_attempt_end(span, m.resubmit_ms)?;
             (b >= a).then_some((&**server, b - a))
         })
