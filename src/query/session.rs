@@ -189,21 +189,29 @@ impl<'a> QueryHost<'a> {
             .borrow_mut()
             .notes
             .extend(plan.notes.iter().cloned());
-        let ingest = read_paths(self.paths, &options).map_err(|e| read_error(e, &c.span))?;
-        self.note_skipped(&ingest.skipped_by_time);
         let polars_err = |e: PolarsError| {
             EvalError::new(format!("reading the logs failed: {e}"), c.span.clone())
         };
-        let mut frame = keep_servers(&plan, ingest.frame).map_err(polars_err)?;
-        frame = frame
-            .sort(
-                [Field::Timestamp.name()],
-                SortMultipleOptions::default().with_maintain_order(true),
-            )
-            .map_err(polars_err)?;
-        let total = frame.height();
-        let times = crate::frame::access::timestamps_ms(&frame).map_err(polars_err)?;
-        let covered = times.first().copied().zip(times.last().copied());
+        let (frame, total, covered) = match plan.result_size {
+            Some(limit) => self.first_rows(&plan, &options, limit, c)?,
+            None => {
+                let ingest =
+                    read_paths(self.paths, &options).map_err(|e| read_error(e, &c.span))?;
+                self.note_skipped(&ingest.skipped_by_time);
+                {
+                    let mut s = self.state.borrow_mut();
+                    s.files.extend(ingest.files);
+                    s.diagnostics.extend(ingest.diagnostics);
+                }
+                let frame = sorted_by_time(keep_servers(&plan, ingest.frame).map_err(polars_err)?)
+                    .map_err(polars_err)?;
+                let times = crate::frame::access::timestamps_ms(&frame).map_err(polars_err)?;
+                let covered = times.first().copied().zip(times.last().copied());
+                let total = frame.height();
+                (frame, total, covered)
+            }
+        };
+        let mut frame = frame;
         let mut cut = None;
         if let Some(limit) = plan.result_size
             && total > limit
@@ -217,8 +225,6 @@ impl<'a> QueryHost<'a> {
         let source = RowSource::new(frame, self.session.zone).map_err(polars_err)?;
         let rows = source.rows();
         let mut s = self.state.borrow_mut();
-        s.files.extend(ingest.files);
-        s.diagnostics.extend(ingest.diagnostics);
         if cut.is_some() {
             s.cut = cut;
         }
@@ -228,6 +234,67 @@ impl<'a> QueryHost<'a> {
             covered,
         });
         Ok(rows)
+    }
+
+    /// The cmdlet's output cut at `-ResultSize limit`, read batch by batch so that memory holds
+    /// `limit` rows and a batch, not every row: the rows of each batch join those kept, and
+    /// the first `limit` by time stay (a stable sort: ties keep the order they were read in,
+    /// as one sort of everything would). Also how many rows matched and the time they cover.
+    fn first_rows(
+        &self,
+        plan: &Plan,
+        options: &ReadOptions,
+        limit: usize,
+        c: &Command,
+    ) -> EvalResult<(DataFrame, usize, Option<(i64, i64)>)> {
+        let polars_err = |e: PolarsError| {
+            EvalError::new(format!("reading the logs failed: {e}"), c.span.clone())
+        };
+        let files = discover(self.paths).map_err(|e| read_error(ReadError::from(e), &c.span))?;
+        let mut kept: Option<DataFrame> = None;
+        let mut total = 0usize;
+        let mut covered: Option<(i64, i64)> = None;
+        let mut skipped = Vec::new();
+        let result = read_in_batches(files, options, |ingest| -> Result<(), Failed> {
+            let failed = |e: PolarsError| Failed::Eval(polars_err(e));
+            skipped.extend(ingest.skipped_by_time);
+            {
+                let mut s = self.state.borrow_mut();
+                s.files.extend(ingest.files);
+                s.diagnostics.extend(ingest.diagnostics);
+            }
+            let frame = keep_servers(plan, ingest.frame).map_err(failed)?;
+            let times = crate::frame::access::timestamps_ms(&frame).map_err(failed)?;
+            if let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) {
+                covered = Some(covered.map_or((*lo, *hi), |(a, b)| (a.min(*lo), b.max(*hi))));
+            }
+            total += frame.height();
+            let joined = match kept.take() {
+                Some(mut k) => {
+                    k.vstack_mut(&frame).map_err(failed)?;
+                    k
+                }
+                None => frame,
+            };
+            kept = Some(sorted_by_time(joined).map_err(failed)?.head(Some(limit)));
+            Ok(())
+        });
+        self.note_skipped(&skipped);
+        match result {
+            Err(Failed::Eval(e)) => return Err(e),
+            Err(Failed::Read(e)) => return Err(read_error(e, &c.span)),
+            Ok(()) => {}
+        }
+        let frame = match kept {
+            Some(k) => k,
+            // No file held a row: the frame of a read of nothing, with the same columns.
+            None => {
+                crate::ingest::read_files(Vec::new(), options)
+                    .map_err(|e| read_error(e, &c.span))?
+                    .frame
+            }
+        };
+        Ok((frame, total, covered))
     }
 
     /// Get-MessageTrackingLog read batch by batch (bounded memory) for stages that fold its
@@ -463,6 +530,14 @@ impl From<ReadError> for Failed {
     fn from(e: ReadError) -> Failed {
         Failed::Read(e)
     }
+}
+
+/// The rows in time order, ties in the order they were read (the cmdlet's output order).
+fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
+    frame.sort(
+        [Field::Timestamp.name()],
+        SortMultipleOptions::default().with_maintain_order(true),
+    )
 }
 
 /// The rows of the servers `-Server` names (all rows without it).

@@ -199,3 +199,58 @@ fn unique_selections_count_once_and_group_by_their_first_event() {
         "{distinct}"
     );
 }
+
+#[test]
+fn result_size_keeps_the_first_rows_by_time_reading_a_batch_at_a_time() {
+    // -ResultSize 3 gives the first three rows of the cmdlet's output: by time, and rows of
+    // the same time in the order the files are read (EX01 before EX02). Worked out by hand:
+    // 09:59 EX02 "early", 10:00 EX01 "tie-a", 10:00 EX02 "tie-b"; cut from 5 rows.
+    let dir = Dir::new();
+    let ex01 = [
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:00:00.000Z"),
+            (Field::EventId, "RECEIVE"),
+            (Field::MessageSubject, "tie-a"),
+        ]),
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:30:00.000Z"),
+            (Field::EventId, "RECEIVE"),
+            (Field::MessageSubject, "late-a"),
+        ]),
+    ];
+    let ex02 = [
+        row(&[
+            (Field::Timestamp, "2026-11-20T09:59:00.000Z"),
+            (Field::EventId, "RECEIVE"),
+            (Field::MessageSubject, "early"),
+        ]),
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:00:00.000Z"),
+            (Field::EventId, "RECEIVE"),
+            (Field::MessageSubject, "tie-b"),
+        ]),
+        row(&[
+            (Field::Timestamp, "2026-11-20T10:45:00.000Z"),
+            (Field::EventId, "RECEIVE"),
+            (Field::MessageSubject, "late-b"),
+        ]),
+    ];
+    dir.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        format!("{}{}\r\n", header_2016(), ex01.join("\r\n")),
+    );
+    dir.write(
+        "EX02/MSGTRK2026112009-1.LOG",
+        format!("{}{}\r\n", header_2016(), ex02.join("\r\n")),
+    );
+    let line =
+        "Get-MessageTrackingLog -ResultSize 3 | Select-Object -ExpandProperty MessageSubject";
+    for batch in [None, Some(1)] {
+        let got = answer(line, &[dir.path()], batch);
+        assert_eq!(
+            got.lines().collect::<Vec<_>>(),
+            vec!["early", "tie-a", "tie-b"],
+            "batch size {batch:?}"
+        );
+    }
+}
