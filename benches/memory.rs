@@ -120,6 +120,11 @@ fn main() {
             ],
             true,
         ),
+        (
+            "query 'Get-MessageTrackingLog' (first 1,000 rows, every column, CSV)",
+            vec!["query", "Get-MessageTrackingLog"],
+            true,
+        ),
         ("report imcea", vec!["report", "imcea"], true),
         ("report summary", vec!["report", "summary"], false),
     ];

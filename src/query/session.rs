@@ -192,7 +192,11 @@ impl<'a> QueryHost<'a> {
         let polars_err = |e: PolarsError| {
             EvalError::new(format!("reading the logs failed: {e}"), c.span.clone())
         };
-        let (frame, total, covered) = match plan.result_size {
+        let Output {
+            frame,
+            total,
+            covered,
+        } = match plan.result_size {
             Some(limit) => self.first_rows(&plan, &options, limit, c)?,
             None => {
                 let ingest =
@@ -208,7 +212,11 @@ impl<'a> QueryHost<'a> {
                 let times = crate::frame::access::timestamps_ms(&frame).map_err(polars_err)?;
                 let covered = times.first().copied().zip(times.last().copied());
                 let total = frame.height();
-                (frame, total, covered)
+                Output {
+                    frame,
+                    total,
+                    covered,
+                }
             }
         };
         let mut frame = frame;
@@ -246,7 +254,7 @@ impl<'a> QueryHost<'a> {
         options: &ReadOptions,
         limit: usize,
         c: &Command,
-    ) -> EvalResult<(DataFrame, usize, Option<(i64, i64)>)> {
+    ) -> EvalResult<Output> {
         let polars_err = |e: PolarsError| {
             EvalError::new(format!("reading the logs failed: {e}"), c.span.clone())
         };
@@ -294,7 +302,11 @@ impl<'a> QueryHost<'a> {
                     .frame
             }
         };
-        Ok((frame, total, covered))
+        Ok(Output {
+            frame,
+            total,
+            covered,
+        })
     }
 
     /// Get-MessageTrackingLog read batch by batch (bounded memory) for stages that fold its
@@ -530,6 +542,14 @@ impl From<ReadError> for Failed {
     fn from(e: ReadError) -> Failed {
         Failed::Read(e)
     }
+}
+
+/// What a Get-MessageTrackingLog call read: its rows in output order (cut or not yet cut),
+/// how many matched, and the time they cover.
+struct Output {
+    frame: DataFrame,
+    total: usize,
+    covered: Option<(i64, i64)>,
 }
 
 /// The rows in time order, ties in the order they were read (the cmdlet's output order).
