@@ -24,7 +24,7 @@ pub fn read_in_batches<E: From<ReadError>>(
     let limit = std::env::var("MSGTRACK_BATCH_BYTES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(BATCH_BYTES);
+        .unwrap_or_else(|| batch_bytes(options.columns.columns().len()));
     let batches = batches(files, limit);
     std::thread::scope(|scope| -> Result<(), E> {
         let (send, receive) = std::sync::mpsc::sync_channel(1);
@@ -44,12 +44,29 @@ pub fn read_in_batches<E: From<ReadError>>(
     })
 }
 
+/// About how many bytes of logs one byte of a store's Parquet part holds (the store is
+/// 12 % of the logs).
+const PART_EXPANSION: u64 = 8;
+
+/// The batch size for a read of `columns` columns: [`BATCH_BYTES`] for up to eight (what
+/// questions and reports decode), less for more (a read of every column decodes into about
+/// twice the bytes of the logs), so that three batches stay near 150 MB.
+fn batch_bytes(columns: usize) -> u64 {
+    BATCH_BYTES * 8 / (columns.max(8) as u64)
+}
+
 /// `files` cut, in order, into runs of at most `limit` bytes (a larger file is a run alone).
 fn batches(files: Vec<LogFile>, limit: u64) -> Vec<Vec<LogFile>> {
     let mut batches: Vec<Vec<LogFile>> = Vec::new();
     let mut batch_bytes = 0u64;
     for file in files {
-        let bytes = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+        let on_disk = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+        // A store's part is compressed to about an eighth of the logs it holds.
+        let bytes = if file.part.is_some() {
+            on_disk * PART_EXPANSION
+        } else {
+            on_disk
+        };
         match batches.last_mut() {
             Some(batch) if batch_bytes + bytes <= limit => {
                 batch.push(file);
