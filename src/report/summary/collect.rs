@@ -49,7 +49,9 @@ pub(super) struct Coverage {
 /// Collects the summary row by row.
 pub struct SummaryCollector {
     pub(super) options: SummaryOptions,
-    pub(super) messages: HashMap<String, Msg>,
+    /// Boxed: the table then holds a pointer per slot, not a whole `Msg` (a hash table keeps
+    /// up to half its slots empty).
+    pub(super) messages: HashMap<Box<str>, Box<Msg>>,
     pub(super) coverage: BTreeMap<String, Coverage>,
     strings: Interner,
     /// Reused buffers for lower-cased keys.
@@ -193,9 +195,11 @@ impl SummaryCollector {
         let key = lower_in(&mut self.key, row.message_id);
         let m = match self.messages.get_mut(key) {
             Some(m) => m,
-            None => self.messages.entry(key.to_string()).or_insert_with(|| Msg {
-                id: row.message_id.to_string(),
-                ..Msg::default()
+            None => self.messages.entry(key.into()).or_insert_with(|| {
+                Box::new(Msg {
+                    id: row.message_id.to_string(),
+                    ..Msg::default()
+                })
             }),
         };
         let buf = &mut self.scratch;

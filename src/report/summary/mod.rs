@@ -65,6 +65,7 @@ impl SummaryCollector {
         let messages: Vec<&Msg> = self
             .messages
             .values()
+            .map(|m| &**m)
             .filter(|m| !(o.exclude_noise && collect::is_noise(m)))
             .collect();
         figures::figures(&View {
@@ -91,6 +92,7 @@ impl SummaryCollector {
         let mut messages: Vec<&Msg> = self
             .messages
             .values()
+            .map(|m| &**m)
             .filter(|m| {
                 let drop = o.exclude_noise && collect::is_noise(m);
                 excluded += usize::from(drop);
