@@ -42,11 +42,16 @@ pub(crate) fn read_part(
     let bytes = std::io::Cursor::new(bytes);
     let read = |fields: &[Field]| -> Result<DataFrame, String> {
         let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
-        let df = ParquetReader::new(bytes.clone())
+        ParquetReader::new(bytes.clone())
             .with_columns(Some(names))
             .finish()
-            .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
-        typed(df, fields).map_err(|e| format!("the part's columns are not msgtrack's: {e}"))
+            .map_err(|e| format!("cannot read this Parquet part: {e}"))
+    };
+    // Columns are tested as stored (text as text) and typed as the reader types them
+    // (categoricals, …) only for the rows kept: typing every row of every part cost more than
+    // reading it.
+    let typed = |df: DataFrame| {
+        typed(df, &stored).map_err(|e| format!("the part's columns are not msgtrack's: {e}"))
     };
     // The filter's columns first: the other columns are read only when a row passes (a
     // Message-ID or an event id keeps no row of most parts).
@@ -63,7 +68,7 @@ pub(crate) fn read_part(
         .collect();
     if filter.is_empty() {
         // Nothing to test: every row is kept, in one read of every column asked for.
-        let all = read(&stored)?;
+        let all = typed(read(&stored)?)?;
         let with_derived = derived(all, columns).map_err(|e| e.to_string())?;
         return finish(file, part, size, columns, with_derived);
     }
@@ -74,7 +79,7 @@ pub(crate) fn read_part(
     let kept = if kept_rows == 0 {
         empty(&stored).map_err(|e| e.to_string())?
     } else if rest.is_empty() {
-        first.filter(&mask).map_err(|e| e.to_string())?
+        typed(first.filter(&mask).map_err(|e| e.to_string())?)?
     } else {
         let mut all = first;
         all.hstack_mut(read(&rest)?.columns())
@@ -82,11 +87,11 @@ pub(crate) fn read_part(
         let kept = all.filter(&mask).map_err(|e| e.to_string())?;
         // The kept rows' text still points into the whole part's buffers: copy a few rows out
         // so that they do not hold a whole part.
-        if kept_rows * 8 < keep.len() {
+        typed(if kept_rows * 8 < keep.len() {
             deep_copy(&kept).map_err(|e| e.to_string())?
         } else {
             kept
-        }
+        })?
     };
     let with_derived = derived(kept, columns).map_err(|e| e.to_string())?;
     finish(file, part, size, columns, with_derived)
