@@ -373,28 +373,38 @@ impl<'a> QueryHost<'a> {
             if last_frame.is_none() {
                 last_frame = Some(frame.clear());
             }
-            let first = sequence + 1;
-            sequence += frame.height() as u64;
-            let order = |i: usize| (times[i], first + i as u64);
-            let batch: Vec<(usize, u64)> = match &collapse {
-                Some(fields) => distinct_rows(&frame, fields, &order)
-                    .map_err(|e| Failed::Eval(polars_err(e)))?,
-                None => (0..frame.height()).map(|i| (i, 1)).collect(),
-            };
-            let source = RowSource::new(frame, self.session.zone)
-                .map_err(|e| Failed::Eval(polars_err(e)))?;
-            let batch: Vec<Item> = batch
-                .into_iter()
-                .map(|(i, n)| {
-                    let row = Value::Object(Rc::new(Row {
-                        source: source.clone(),
-                        index: i,
-                    }));
-                    (row, order(i), n)
-                })
-                .collect();
-            feed(engine, batch).map_err(Failed::Eval)?;
-            missing.extend(source.missing.borrow().iter().copied());
+            // The batch goes on in slices, so that what is built per row (objects, keys) stays
+            // small when one file makes a large batch.
+            let height = frame.height();
+            let mut offset = 0;
+            while offset < height {
+                let len = SLICE_ROWS.min(height - offset);
+                let slice = frame.slice(offset as i64, len);
+                let slice_times = &times[offset..offset + len];
+                let first = sequence + 1 + offset as u64;
+                let order = |i: usize| (slice_times[i], first + i as u64);
+                let batch: Vec<(usize, u64)> = match &collapse {
+                    Some(fields) => distinct_rows(&slice, fields, &order)
+                        .map_err(|e| Failed::Eval(polars_err(e)))?,
+                    None => (0..len).map(|i| (i, 1)).collect(),
+                };
+                let source = RowSource::new(slice, self.session.zone)
+                    .map_err(|e| Failed::Eval(polars_err(e)))?;
+                let batch: Vec<Item> = batch
+                    .into_iter()
+                    .map(|(i, n)| {
+                        let row = Value::Object(Rc::new(Row {
+                            source: source.clone(),
+                            index: i,
+                        }));
+                        (row, order(i), n)
+                    })
+                    .collect();
+                feed(engine, batch).map_err(Failed::Eval)?;
+                missing.extend(source.missing.borrow().iter().copied());
+                offset += len;
+            }
+            sequence += height as u64;
             Ok(())
         });
         self.note_skipped(&skipped);
@@ -497,6 +507,9 @@ impl<'a> QueryHost<'a> {
             .collect())
     }
 }
+
+/// Rows handed to folding stages at once (see `stream_tracking_log`).
+const SLICE_ROWS: usize = 1 << 16;
 
 /// One row for each distinct combination of the text columns `fields` (the earliest in
 /// `order`), with how many rows have it.
