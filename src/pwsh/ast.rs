@@ -394,18 +394,21 @@ pub fn walk_pipeline(p: &Pipeline, v: &mut impl Visit) {
     for e in &p.elements {
         match e {
             Element::Expr(x) => walk_expr(x, v),
-            Element::Command(c) => {
-                for a in &c.args {
-                    match a {
-                        Arg::Param { value: Some(x), .. } | Arg::Value(x) => walk_expr(x, v),
-                        Arg::Param { .. } => {}
-                    }
-                }
-            }
+            Element::Command(c) => walk_command(c, v),
         }
     }
     if let Some(r) = &p.redirect {
         walk_expr(&r.target, v);
+    }
+}
+
+/// Walks a command's argument values.
+pub fn walk_command(c: &Command, v: &mut impl Visit) {
+    for a in &c.args {
+        match a {
+            Arg::Param { value: Some(x), .. } | Arg::Value(x) => walk_expr(x, v),
+            Arg::Param { .. } => {}
+        }
     }
 }
 

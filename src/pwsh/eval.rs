@@ -249,7 +249,7 @@ impl<'h> Engine<'h> {
             None => Ok(None),
             Some(result) => {
                 result?;
-                Ok(Some((stream.finish(self)?, covered)))
+                Ok(Some((stream.finish()?, covered)))
             }
         }
     }

@@ -189,9 +189,7 @@ impl<'a> QueryHost<'a> {
             .borrow_mut()
             .notes
             .extend(plan.notes.iter().cloned());
-        let polars_err = |e: PolarsError| {
-            EvalError::new(format!("reading the logs failed: {e}"), c.span.clone())
-        };
+        let polars_err = |e: PolarsError| read_error(e, &c.span);
         let Output {
             frame,
             total,
@@ -244,27 +242,22 @@ impl<'a> QueryHost<'a> {
         Ok(rows)
     }
 
-    /// The cmdlet's output cut at `-ResultSize limit`, read batch by batch so that memory holds
-    /// `limit` rows and a batch, not every row: the rows of each batch join those kept, and
-    /// the first `limit` by time stay (a stable sort: ties keep the order they were read in,
-    /// as one sort of everything would). Also how many rows matched and the time they cover.
-    fn first_rows(
+    /// Reads a call's rows batch by batch (bounded memory): each batch's rows of the servers
+    /// the call names, with their times, go to `each`, in the order a whole read gives them;
+    /// file reports and diagnostics are kept and the files the time range left unopened are
+    /// named, as for a whole read. The time the rows cover comes back.
+    fn each_batch(
         &self,
         plan: &Plan,
         options: &ReadOptions,
-        limit: usize,
         c: &Command,
-    ) -> EvalResult<Output> {
-        let polars_err = |e: PolarsError| {
-            EvalError::new(format!("reading the logs failed: {e}"), c.span.clone())
-        };
-        let files = discover(self.paths).map_err(|e| read_error(ReadError::from(e), &c.span))?;
-        let mut kept: Option<DataFrame> = None;
-        let mut total = 0usize;
+        mut each: impl FnMut(DataFrame, Vec<i64>) -> EvalResult<()>,
+    ) -> EvalResult<Option<(i64, i64)>> {
+        let files = discover(self.paths).map_err(|e| read_error(e, &c.span))?;
         let mut covered: Option<(i64, i64)> = None;
         let mut skipped = Vec::new();
         let result = read_in_batches(files, options, |ingest| -> Result<(), Failed> {
-            let failed = |e: PolarsError| Failed::Eval(polars_err(e));
+            let failed = |e: PolarsError| Failed::Eval(read_error(e, &c.span));
             skipped.extend(ingest.skipped_by_time);
             {
                 let mut s = self.state.borrow_mut();
@@ -276,23 +269,46 @@ impl<'a> QueryHost<'a> {
             if let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) {
                 covered = Some(covered.map_or((*lo, *hi), |(a, b)| (a.min(*lo), b.max(*hi))));
             }
+            each(frame, times).map_err(Failed::Eval)
+        });
+        self.note_skipped(&skipped);
+        match result {
+            Err(Failed::Eval(e)) => Err(e),
+            Err(Failed::Read(e)) => Err(read_error(e, &c.span)),
+            Ok(()) => Ok(covered),
+        }
+    }
+
+    /// The cmdlet's output cut at `-ResultSize limit`, read batch by batch so that memory holds
+    /// `limit` rows and a batch, not every row: the rows of each batch join those kept, and
+    /// the first `limit` by time stay (a stable sort: ties keep the order they were read in,
+    /// as one sort of everything would). Also how many rows matched and the time they cover.
+    fn first_rows(
+        &self,
+        plan: &Plan,
+        options: &ReadOptions,
+        limit: usize,
+        c: &Command,
+    ) -> EvalResult<Output> {
+        let polars_err = |e: PolarsError| read_error(e, &c.span);
+        let mut kept: Option<DataFrame> = None;
+        let mut total = 0usize;
+        let covered = self.each_batch(plan, options, c, |frame, _| {
             total += frame.height();
             let joined = match kept.take() {
                 Some(mut k) => {
-                    k.vstack_mut(&frame).map_err(failed)?;
+                    k.vstack_mut(&frame).map_err(polars_err)?;
                     k
                 }
                 None => frame,
             };
-            kept = Some(sorted_by_time(joined).map_err(failed)?.head(Some(limit)));
+            kept = Some(
+                sorted_by_time(joined)
+                    .map_err(polars_err)?
+                    .head(Some(limit)),
+            );
             Ok(())
-        });
-        self.note_skipped(&skipped);
-        match result {
-            Err(Failed::Eval(e)) => return Err(e),
-            Err(Failed::Read(e)) => return Err(read_error(e, &c.span)),
-            Ok(()) => {}
-        }
+        })?;
         let frame = match kept {
             Some(k) => k,
             // No file held a row: the frame of a read of nothing, with the same columns.
@@ -322,17 +338,8 @@ impl<'a> QueryHost<'a> {
     ) -> Option<EvalResult<()>> {
         // Rows equal in text columns are equal in those properties: one row per distinct
         // value stands for the others.
-        let collapse: Option<Vec<Field>> = keys.and_then(|names| {
-            names
-                .iter()
-                .map(|n| Field::from_name(n))
-                .collect::<Option<Vec<Field>>>()
-                .filter(|fields| {
-                    fields
-                        .iter()
-                        .all(|f| matches!(f.kind(), FieldKind::Text | FieldKind::Category))
-                })
-        });
+        let collapse: Option<Vec<Field>> =
+            keys.and_then(|names| names.iter().map(|n| text_field(n)).collect());
         let (plan, options) = match self.read_plan(engine, c, &[]) {
             Ok(p) => p,
             Err(e) => return Some(Err(e)),
@@ -344,32 +351,11 @@ impl<'a> QueryHost<'a> {
             .borrow_mut()
             .notes
             .extend(plan.notes.iter().cloned());
-        let files = match discover(self.paths) {
-            Ok(f) => f,
-            Err(e) => return Some(Err(read_error(ReadError::from(e), &c.span))),
-        };
-        let polars_err = |e: PolarsError| {
-            EvalError::new(format!("reading the logs failed: {e}"), c.span.clone())
-        };
+        let polars_err = |e: PolarsError| read_error(e, &c.span);
         let mut sequence = 0u64;
-        let mut covered: Option<(i64, i64)> = None;
         let mut missing: Vec<Field> = Vec::new();
         let mut last_frame: Option<DataFrame> = None;
-        let mut skipped = Vec::new();
-        let result = read_in_batches(files, &options, |ingest| -> Result<(), Failed> {
-            skipped.extend(ingest.skipped_by_time);
-            {
-                let mut s = self.state.borrow_mut();
-                s.files.extend(ingest.files);
-                s.diagnostics.extend(ingest.diagnostics);
-            }
-            let frame =
-                keep_servers(&plan, ingest.frame).map_err(|e| Failed::Eval(polars_err(e)))?;
-            let times = crate::frame::access::timestamps_ms(&frame)
-                .map_err(|e| Failed::Eval(polars_err(e)))?;
-            if let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) {
-                covered = Some(covered.map_or((*lo, *hi), |(a, b)| (a.min(*lo), b.max(*hi))));
-            }
+        let covered = self.each_batch(&plan, &options, c, |frame, times| {
             if last_frame.is_none() {
                 last_frame = Some(frame.clear());
             }
@@ -384,12 +370,10 @@ impl<'a> QueryHost<'a> {
                 let first = sequence + 1 + offset as u64;
                 let order = |i: usize| (slice_times[i], first + i as u64);
                 let batch: Vec<(usize, u64)> = match &collapse {
-                    Some(fields) => distinct_rows(&slice, fields, &order)
-                        .map_err(|e| Failed::Eval(polars_err(e)))?,
+                    Some(fields) => distinct_rows(&slice, fields, &order).map_err(polars_err)?,
                     None => (0..len).map(|i| (i, 1)).collect(),
                 };
-                let source = RowSource::new(slice, self.session.zone)
-                    .map_err(|e| Failed::Eval(polars_err(e)))?;
+                let source = RowSource::new(slice, self.session.zone).map_err(polars_err)?;
                 let batch: Vec<Item> = batch
                     .into_iter()
                     .map(|(i, n)| {
@@ -400,19 +384,17 @@ impl<'a> QueryHost<'a> {
                         (row, order(i), n)
                     })
                     .collect();
-                feed(engine, batch).map_err(Failed::Eval)?;
+                feed(engine, batch)?;
                 missing.extend(source.missing.borrow().iter().copied());
                 offset += len;
             }
             sequence += height as u64;
             Ok(())
         });
-        self.note_skipped(&skipped);
-        match result {
-            Err(Failed::Eval(e)) => return Some(Err(e)),
-            Err(Failed::Read(e)) => return Some(Err(read_error(e, &c.span))),
-            Ok(()) => {}
-        }
+        let covered = match covered {
+            Ok(covered) => covered,
+            Err(e) => return Some(Err(e)),
+        };
         // The read as a whole, for what is said about it afterwards (its plan, the time its
         // rows cover, properties asked for that were not decoded); its rows were folded.
         let empty = last_frame.unwrap_or_default();
@@ -585,7 +567,12 @@ fn keep_servers(plan: &Plan, frame: DataFrame) -> PolarsResult<DataFrame> {
     frame.filter(&mask)
 }
 
-fn read_error(e: ReadError, span: &Span) -> EvalError {
+/// The field of a property whose values are text (a text or category column).
+fn text_field(name: &str) -> Option<Field> {
+    Field::from_name(name).filter(|f| matches!(f.kind(), FieldKind::Text | FieldKind::Category))
+}
+
+fn read_error(e: impl std::fmt::Display, span: &Span) -> EvalError {
     EvalError::new(format!("reading the logs failed: {e}"), span.clone())
 }
 
@@ -640,10 +627,7 @@ impl Host for QueryHost<'_> {
         text: &[String],
         feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
-        let text_fields = text.iter().all(|n| {
-            Field::from_name(n)
-                .is_some_and(|f| matches!(f.kind(), FieldKind::Text | FieldKind::Category))
-        });
+        let text_fields = text.iter().all(|n| text_field(n).is_some());
         if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog") && text_fields {
             self.stream_tracking_log(engine, c, keys, feed)
         } else {

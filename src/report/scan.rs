@@ -1,5 +1,5 @@
-//! Reading log folders for the batch reports in bounded memory: files are read in batches of
-//! about [`BATCH_BYTES`](crate::ingest::BATCH_BYTES), only the columns the reports use are decoded, and every row is
+//! Reading log folders for the batch reports in bounded memory: files are read in batches
+//! ([`read_in_batches`]), only the columns the reports use are decoded, and every row is
 //! handed to a fold as a borrowed [`ReportRow`]. The frame of a batch is dropped before the
 //! next batch is read, so memory depends on the batch size and the fold's own state, not on
 //! the size of the folder.

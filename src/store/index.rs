@@ -201,15 +201,13 @@ pub fn index(
     let mut report = IndexReport::default();
     // A few files convert at once (two per core: a part is flushed to disk before it is
     // renamed, and a worker waiting for the disk leaves its core to the other), each on a
-    // plain thread that waits for its own work (the
-    // decoding and polars' sorting and writing run on the shared pools). Converting them as
-    // rayon tasks had let a waiting task start another file, then another: most of the files
-    // decoded at once (memory) and finished last-in first-out.
+    // plain thread that waits for its own work (the decoding and polars' sorting and writing
+    // run on the shared pools). Converting them as rayon tasks had let a waiting task start
+    // another file, then another: most of the files decoded at once (memory) and finished
+    // last-in first-out.
     let workers = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let files: Vec<Option<LogFile>> = files.into_iter().map(Some).collect();
-    let files = std::sync::Mutex::new(files);
-    let count = files.lock().map_or(0, |f| f.len());
+    let count = files.len();
+    let queue = std::sync::Mutex::new(files.into_iter().enumerate());
     let results: std::sync::Mutex<Vec<Option<Result<Converted, IndexError>>>> =
         std::sync::Mutex::new((0..count).map(|_| None).collect());
     std::thread::scope(|scope| {
@@ -218,14 +216,7 @@ pub fn index(
                 // The nested work and polars' Parquet writer need deep stacks.
                 .stack_size(64 << 20)
                 .spawn_scoped(scope, || {
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= count {
-                            break;
-                        }
-                        let Some(file) = files.lock().ok().and_then(|mut f| f[i].take()) else {
-                            break;
-                        };
+                    while let Some((i, file)) = queue.lock().ok().and_then(|mut q| q.next()) {
                         let key = file.path.display().to_string();
                         let known = manifest.sources.iter().find(|s| s.path == key).cloned();
                         let out = convert(store, file, known);
@@ -497,16 +488,17 @@ fn write_parts(
         return Ok(Vec::new());
     }
     // Logs are written in time order: sort (a gather of every column) only when they are not.
-    let in_order = timestamps_ms(&frame)?.is_sorted();
-    let frame = if in_order {
+    let mut times = timestamps_ms(&frame)?;
+    let frame = if times.is_sorted() {
         frame
     } else {
-        frame.sort(
+        let sorted = frame.sort(
             [Field::Timestamp.name()],
             SortMultipleOptions::default().with_maintain_order(true),
-        )?
+        )?;
+        times = timestamps_ms(&sorted)?;
+        sorted
     };
-    let times = timestamps_ms(&frame)?;
     let lines = integers(&frame, Field::Line)?;
     // A UTC day as a number (days since the epoch), and as its folder's date.
     let day_number = |ms: i64| ms.div_euclid(86_400_000);
@@ -538,15 +530,12 @@ fn write_parts(
         let folder = partition(server, &day);
         let name = part_name(file_name, first_line);
         let dir = store.join(&folder);
-        std::fs::create_dir_all(&dir).map_err(|e| PolarsError::IO {
-            error: Arc::new(e),
-            msg: None,
-        })?;
-        let tmp = dir.join(format!(".tmp-{name}"));
         let io = |e: std::io::Error| PolarsError::IO {
             error: Arc::new(e),
             msg: None,
         };
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        let tmp = dir.join(format!(".tmp-{name}"));
         // Buffered: the writer makes many small writes (millions of system calls unbuffered).
         let mut out = std::io::BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io)?);
         ParquetWriter::new(&mut out)
@@ -563,10 +552,7 @@ fn write_parts(
             .map_err(|e| io(e.into_error()))?
             .sync_data()
             .map_err(io)?;
-        std::fs::rename(&tmp, dir.join(&name)).map_err(|e| PolarsError::IO {
-            error: Arc::new(e),
-            msg: None,
-        })?;
+        std::fs::rename(&tmp, dir.join(&name)).map_err(io)?;
         parts.push(Part {
             path: format!("{folder}/{name}"),
             rows: (end - start) as u64,

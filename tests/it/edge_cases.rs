@@ -5,7 +5,7 @@ use msgtrack::format::Layout;
 use msgtrack::frame::access;
 use msgtrack::ingest::{DiagnosticKind, ReadOptions, read_paths};
 
-use crate::util::{Dir, header_2016, lists, read_one, row, strings};
+use crate::util::{Dir, header_2016, lists, log_text, read_one, row, strings};
 
 /// §9.1: a BOM before `#Software`, CRLF line ends; LF-only files read the same.
 #[test]
@@ -235,10 +235,7 @@ fn r6_internal_message_id_is_kept_as_text() {
             (Field::InternalMessageId, "27414776251025"),
         ]),
     ];
-    let ingest = read_one(&dir.write(
-        "i.log",
-        format!("{}{}\r\n", header_2016(), rows.join("\r\n")),
-    ));
+    let ingest = read_one(&dir.write("i.log", log_text(&rows)));
     assert_eq!(
         strings(&ingest, Field::InternalMessageId),
         vec![

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use msgtrack::format::Field;
 
-use crate::util::{Args, Dir, header_2016, row};
+use crate::util::{Args, Dir, header_2016, log_text, row};
 
 /// Five rows on EX01, times in UTC:
 /// 1. 2026-11-19 23:00 FAIL  a@x.com  50 000 bytes
@@ -83,10 +83,7 @@ fn logs() -> Dir {
         "EX01/MSGTRK20261119-1.LOG",
         format!("{}{}\r\n", header_2016(), rows[0]),
     );
-    dir.write(
-        "EX01/MSGTRK20261120-1.LOG",
-        format!("{}{}\r\n", header_2016(), rows[1..].join("\r\n")),
-    );
+    dir.write("EX01/MSGTRK20261120-1.LOG", log_text(&rows[1..]));
     dir
 }
 

@@ -9,7 +9,7 @@ use msgtrack::ingest::{ReadOptions, read_paths};
 use msgtrack::query::in_memory::select_rows;
 use msgtrack::query::settings::Session;
 
-use crate::util::{Dir, header_2016, row};
+use crate::util::{Dir, log_text, row};
 
 fn session() -> Session {
     Session {
@@ -44,10 +44,7 @@ fn log(rows: &[(&str, &str, &str)]) -> Dir {
         })
         .collect();
     let dir = Dir::new();
-    dir.write(
-        "EX01/MSGTRK2026112010-1.LOG",
-        format!("{}{}\r\n", header_2016(), lines.join("\r\n")),
-    );
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&lines));
     dir
 }
 

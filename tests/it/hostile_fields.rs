@@ -5,7 +5,7 @@
 
 use msgtrack::format::Field;
 
-use crate::util::{Args, Dir, header_2016, row};
+use crate::util::{Args, Dir, header_2016, log_text, row};
 
 const ESC_SUBJECT: &str = "pay\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{1b}]8;;http://evil\u{1b}\\now\u{1b}]0;title\u{7}\u{202e}fdp.exe";
 const FORMULA_SENDER: &str = "=HYPERLINK(\"http://evil\")@x.com";
@@ -205,10 +205,7 @@ fn byte_totals_near_the_limit_do_not_overflow() {
         })
         .collect();
     let d = Dir::new();
-    d.write(
-        "EX01/MSGTRK2026112010-1.LOG",
-        format!("{}{}\r\n", header_2016(), rows.join("\r\n")),
-    );
+    d.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
     let out = crate::util::msgtrack(Args::default().args([
         "report",
         "summary",

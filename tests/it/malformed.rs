@@ -5,7 +5,7 @@ use msgtrack::format::Field;
 use msgtrack::frame::access;
 use msgtrack::ingest::{DiagnosticKind, Severity};
 
-use crate::util::{Dir, header_2016, read_one, row, strings};
+use crate::util::{Dir, header_2016, log_text, read_one, row, strings};
 
 fn good(event: &str) -> String {
     row(&[(Field::EventId, event)])
@@ -31,10 +31,7 @@ fn each_kind_of_bad_line_is_named_and_good_rows_are_kept() {
         "# a comment someone added".to_string(), // 13
         good("DELIVER"),                // 14
     ];
-    let path = dir.write(
-        "bad.log",
-        format!("{}{}\r\n", header_2016(), lines.join("\r\n")),
-    );
+    let path = dir.write("bad.log", log_text(&lines));
     let ingest = read_one(&path);
     assert_eq!(
         strings(&ingest, Field::EventId),

@@ -5,7 +5,7 @@ use msgtrack::format::Field;
 use msgtrack::frame::access;
 use msgtrack::ingest::{FieldCondition, FieldTest, ReadOptions, RowFilter, read_paths};
 
-use crate::util::{Dir, header_2016, lists, row, sample_logs_dir, strings};
+use crate::util::{Dir, lists, log_text, row, sample_logs_dir, strings};
 
 fn full() -> msgtrack::ingest::Ingest {
     read_paths(&[sample_logs_dir()], &ReadOptions::default()).unwrap()
@@ -127,10 +127,7 @@ fn quoted_members_are_not_lost_by_the_raw_line_check() {
             (Field::Recipients, "obrien@x.com"),
         ]),
     ];
-    let path = dir.write(
-        "q.log",
-        format!("{}{}\r\n", header_2016(), rows.join("\r\n")),
-    );
+    let path = dir.write("q.log", log_text(&rows));
     let filter = RowFilter {
         conditions: vec![FieldCondition {
             field: Field::Recipients,

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use msgtrack::format::Field;
 
-use crate::util::{Dir, header_2016, row, sample_logs_dir};
+use crate::util::{Dir, header_2016, log_text, row, sample_logs_dir};
 
 /// Five rows on EX01 and one on EX02; every expectation below was worked out by hand.
 fn hand_made_logs() -> Dir {
@@ -63,10 +63,7 @@ fn hand_made_logs() -> Dir {
         ])
         .replacen("2026-11-20T10:00:00.000Z", "2026-11-20T11:00:00.000Z", 1),
     ];
-    dir.write(
-        "EX01/MSGTRK2026112010-1.LOG",
-        format!("{}{}\r\n", header_2016(), ex01.join("\r\n")),
-    );
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&ex01));
     let ex02 = row(&[
         (Field::EventId, "DELIVER"),
         (Field::Source, "STOREDRIVER"),

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use msgtrack::format::Field;
 
-use crate::util::{Dir, header_2016, row, sample_logs_dir};
+use crate::util::{Dir, log_text, row, sample_logs_dir};
 
 /// The binary's stdout for `line` over `paths`, reading `batch_bytes` of files at a time.
 fn answer(line: &str, paths: &[&Path], batch_bytes: Option<u64>) -> String {
@@ -61,14 +61,8 @@ fn groups_are_named_by_their_first_event_in_time_not_in_reading_order() {
             (Field::EventId, "Receive"),
         ]),
     ];
-    dir.write(
-        "EX01/MSGTRK2026112010-1.LOG",
-        format!("{}{}\r\n", header_2016(), ex01.join("\r\n")),
-    );
-    dir.write(
-        "EX02/MSGTRK2026112010-1.LOG",
-        format!("{}{}\r\n", header_2016(), ex02.join("\r\n")),
-    );
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&ex01));
+    dir.write("EX02/MSGTRK2026112010-1.LOG", log_text(&ex02));
     let streamed = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId -NoElement";
     let whole = streamed.replace("Unlimited", "999999");
     for (line, batch) in [
@@ -166,14 +160,8 @@ fn unique_selections_count_once_and_group_by_their_first_event() {
         (Field::Sender, "Bob@x.com"),
         (Field::MessageId, "<m2>"),
     ])];
-    dir.write(
-        "EX01/MSGTRK2026112010-1.LOG",
-        format!("{}{}\r\n", header_2016(), ex01.join("\r\n")),
-    );
-    dir.write(
-        "EX02/MSGTRK2026112010-1.LOG",
-        format!("{}{}\r\n", header_2016(), ex02.join("\r\n")),
-    );
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&ex01));
+    dir.write("EX02/MSGTRK2026112010-1.LOG", log_text(&ex02));
     let streamed = "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Sender, MessageId -Unique | Group-Object Sender -NoElement";
     let whole = streamed.replace("Unlimited", "999999");
     for (line, batch) in [
@@ -235,14 +223,8 @@ fn result_size_keeps_the_first_rows_by_time_reading_a_batch_at_a_time() {
             (Field::MessageSubject, "late-b"),
         ]),
     ];
-    dir.write(
-        "EX01/MSGTRK2026112010-1.LOG",
-        format!("{}{}\r\n", header_2016(), ex01.join("\r\n")),
-    );
-    dir.write(
-        "EX02/MSGTRK2026112009-1.LOG",
-        format!("{}{}\r\n", header_2016(), ex02.join("\r\n")),
-    );
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&ex01));
+    dir.write("EX02/MSGTRK2026112009-1.LOG", log_text(&ex02));
     let line =
         "Get-MessageTrackingLog -ResultSize 3 | Select-Object -ExpandProperty MessageSubject";
     for batch in [None, Some(1)] {

@@ -74,6 +74,12 @@ pub fn header_2016() -> String {
     )
 }
 
+/// A log file's text: [`header_2016`], then `rows`, each line ended by CRLF.
+pub fn log_text<S: AsRef<str>>(rows: &[S]) -> String {
+    let rows: Vec<&str> = rows.iter().map(AsRef::as_ref).collect();
+    format!("{}{}\r\n", header_2016(), rows.join("\r\n"))
+}
+
 /// A 30-field row of the 2016/2019 layout with the given values in the named fields (others
 /// empty; Timestamp 2026-11-20T10:00:00.000Z unless given), as CSV-ready text.
 pub fn row(values: &[(Field, &str)]) -> String {

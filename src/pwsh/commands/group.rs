@@ -181,30 +181,33 @@ impl Grouping {
             .collect::<Vec<_>>()
             .join(", ");
         let key = if self.case { name.clone() } else { fold(&name) };
-        let at_index = match self.index.get(&key) {
-            Some(&i) => i,
+        let group = match self.index.get(&key) {
+            Some(&i) => {
+                let (group, first) = &mut self.groups[i];
+                if at < *first {
+                    // An earlier item of the same group: it names the group.
+                    *first = at;
+                    group.name = name;
+                    group.values = values;
+                }
+                group
+            }
             None => {
+                let i = self.groups.len();
+                self.index.insert(key, i);
                 self.groups.push((
                     GroupInfo {
-                        name: name.clone(),
-                        values: values.clone(),
+                        name,
+                        values,
                         group: Vec::new(),
                         count: 0,
                         no_element: self.no_element,
                     },
                     at,
                 ));
-                self.index.insert(key, self.groups.len() - 1);
-                self.groups.len() - 1
+                &mut self.groups[i].0
             }
         };
-        let (group, first) = &mut self.groups[at_index];
-        if at < *first {
-            // An earlier item of the same group: it names the group.
-            *first = at;
-            group.name = name;
-            group.values = values;
-        }
         group.count += n as usize;
         if self.keep_items {
             group.group.push(item);

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::{canonical, filter, group, measure, select};
 use crate::pwsh::ast::{
-    Arg, Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_expr,
+    Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_command,
 };
 use crate::pwsh::runtime::{EvalResult, Scope};
 pub use crate::pwsh::runtime::{Item, Order};
@@ -139,7 +139,7 @@ impl Stream<'_> {
     }
 
     /// The folding stage's output.
-    pub fn finish(self, _engine: &mut dyn Scope) -> EvalResult<Vec<Value>> {
+    pub fn finish(self) -> EvalResult<Vec<Value>> {
         match self.fold {
             Fold::Group(g) => Ok(g
                 .finish()
@@ -197,11 +197,6 @@ fn pure(c: &Command) -> bool {
         }
     }
     let mut v = Impure(false);
-    for a in &c.args {
-        match a {
-            Arg::Param { value: Some(x), .. } | Arg::Value(x) => walk_expr(x, &mut v),
-            Arg::Param { .. } => {}
-        }
-    }
+    walk_command(c, &mut v);
     !v.0
 }

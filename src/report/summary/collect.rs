@@ -126,11 +126,6 @@ impl Span {
     }
 }
 
-/// Records a hand-off (DELIVER, SEND) on a server.
-fn hand_off(s: &mut Span, t: i64) {
-    s.handed_off(t);
-}
-
 /// The end of a server's part of the first delivery attempt: its latest hand-off, or, when
 /// that came after a Safety Net resubmission (the redelivery), its earliest.
 pub(super) fn first_attempt_end(s: &Span, resubmit_ms: Option<i64>) -> Option<i64> {
@@ -245,7 +240,9 @@ impl SummaryCollector {
                     let arrival = t - latency;
                     m.arrival_ms = Some(m.arrival_ms.map_or(arrival, |a| a.min(arrival)));
                 }
-                hand_off(m.per_server.get_or_default(strings, row.server), t);
+                m.per_server
+                    .get_or_default(strings, row.server)
+                    .handed_off(t);
             }
             EventId::Resubmit => {
                 m.resubmit_ms = Some(m.resubmit_ms.map_or(t, |x| x.min(t)));
@@ -267,7 +264,9 @@ impl SummaryCollector {
                 if row.event == EventId::Send && !row.connector_id.is_empty() {
                     m.send_connectors.insert_str(strings, row.connector_id);
                 }
-                hand_off(m.per_server.get_or_default(strings, row.server), t);
+                m.per_server
+                    .get_or_default(strings, row.server)
+                    .handed_off(t);
             }
             EventId::Fail => {
                 for (i, r) in row.recipients.iter().enumerate() {
