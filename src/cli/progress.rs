@@ -30,14 +30,26 @@ impl Progress for Bar {
 
 /// A progress reporter for the reader, or `None` when stderr is not a terminal.
 pub(crate) fn reader_progress() -> Option<Arc<dyn Progress>> {
+    labelled_progress("reading")
+}
+
+/// The reader's progress in pass `pass` of `of` (a plain reader's when there is one pass).
+pub(crate) fn pass_progress(pass: u64, of: u64) -> Option<Arc<dyn Progress>> {
+    if of <= 1 {
+        return reader_progress();
+    }
+    labelled_progress(&format!("reading, pass {pass} of {of}"))
+}
+
+fn labelled_progress(label: &str) -> Option<Arc<dyn Progress>> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     bar.set_style(
-        ProgressStyle::with_template(
-            "reading {bar:30} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
-        )
+        ProgressStyle::with_template(&format!(
+            "{label} {{bar:30}} {{binary_bytes}}/{{binary_total_bytes}} {{binary_bytes_per_sec}} eta {{eta}}",
+        ))
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     Some(Arc::new(Bar(bar)))

@@ -12,7 +12,7 @@ use msgtrack::report::anonymize::Anonymizer;
 use msgtrack::report::imcea::{self, ImceaCollector, imcea_filter};
 use msgtrack::report::scan::{ScanSummary, scan_rows};
 use msgtrack::report::summary::queries::QueryBook;
-use msgtrack::report::summary::{CountRule, SummaryCollector, SummaryOptions};
+use msgtrack::report::summary::{CountRule, MemoryLimit, SummaryOptions, summarize};
 use msgtrack::report::{anonymize_report, render, window};
 
 use super::{exit, progress};
@@ -139,6 +139,14 @@ pub struct SummaryArgs {
     /// with this code, or a basic code such as 550).
     #[arg(long, value_name = "KEY=VALUE")]
     pub fail_on: Vec<String>,
+    /// Memory the per-message state may take (512M, 2G): past it, the logs are read in
+    /// several passes, each holding a share of the messages; the report is the same.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit, default_value = "640M")]
+    pub memory_limit: MemoryLimit,
+}
+
+fn parse_memory_limit(text: &str) -> Result<MemoryLimit, String> {
+    MemoryLimit::parse(text)
 }
 
 /// The previous period of `--compare`.
@@ -299,10 +307,14 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
         exclude_noise: args.exclude_noise,
         top: args.top,
     };
-    let mut collector = SummaryCollector::new(options.clone());
-    let scan = scan_rows(&s.paths, &s.filter, progress::reader_progress(), |row| {
-        collector.add(row)
-    })?;
+    let summarized = summarize(
+        &s.paths,
+        &s.filter,
+        &options,
+        args.memory_limit,
+        progress::pass_progress,
+    )?;
+    let scan = summarized.scan;
     report_diagnostics(&scan)?;
     if scan.rows == 0 {
         anyhow::bail!(
@@ -332,14 +344,13 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
                 CompareArg::PreviousDay => 86_400_000,
                 CompareArg::PreviousWeek => 7 * 86_400_000,
             };
-            let mut before = SummaryCollector::new(options.clone());
             let window = msgtrack::ingest::RowFilter {
                 start_ms: Some(start - length),
                 end_ms: Some(s.filter.end_ms.map_or(start, |e| e - length).min(start)),
                 ..s.filter.clone()
             };
-            let prev_scan = scan_rows(&s.paths, &window, None, |row| before.add(row))?;
-            (prev_scan.rows > 0).then(|| before.figures())
+            let before = summarize(&s.paths, &window, &options, args.memory_limit, |_, _| None)?;
+            (before.scan.rows > 0).then(|| before.tally.figures())
         }
     };
     let book = QueryBook::new(
@@ -350,7 +361,16 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
         args.exclude_noise,
     )
     .hours_in(&s.zone.label());
-    let (mut report, figures) = collector.finish_with(&book, previous.as_ref());
+    let held = summarized.tally.messages();
+    let (mut report, figures) = summarized.tally.finish_with(&book, previous.as_ref());
+    if summarized.passes > 1 {
+        report.notes.push(format!(
+            "The logs were read in {} passes of about {} messages each, to keep the messages' state within --memory-limit {} MiB.",
+            summarized.passes,
+            held / summarized.passes.max(1),
+            args.memory_limit.0 >> 20,
+        ));
+    }
     if args.compare.is_some() && previous.is_none() {
         report.notes.push(
             "--compare: the logs hold no rows for the previous period, so no change is shown."

@@ -12,7 +12,9 @@ use msgtrack::ingest::RowFilter;
 use msgtrack::report::imcea::{ImceaCollector, ImceaFinding, imcea_filter};
 use msgtrack::report::scan::scan_rows;
 use msgtrack::report::summary::queries::QueryBook;
-use msgtrack::report::summary::{CountRule, SummaryCollector, SummaryOptions};
+use msgtrack::report::summary::{
+    CountRule, MESSAGE_BYTES, MemoryLimit, SummaryCollector, SummaryOptions,
+};
 use msgtrack::report::{render, table::Report};
 
 use crate::util::{Dir, msgtrack_text, sample_logs_dir};
@@ -498,6 +500,61 @@ fn summarize(paths: &[PathBuf], count: CountRule, exclude_noise: bool, book: &Qu
     scan_rows(paths, &RowFilter::default(), None, |row| collector.add(row)).unwrap();
     let report: Report = collector.finish(book);
     render::json(&report)
+}
+
+/// A summary read with room for `held` messages a pass: its JSON (notes aside) and passes.
+fn summarize_in_passes(
+    paths: &[PathBuf],
+    count: CountRule,
+    exclude_noise: bool,
+    held: u64,
+) -> (Value, u64) {
+    let options = SummaryOptions {
+        count,
+        zone: Zone::parse("UTC").unwrap(),
+        exclude_noise,
+        top: 10,
+    };
+    let s = msgtrack::report::summary::summarize(
+        paths,
+        &RowFilter::default(),
+        &options,
+        MemoryLimit(held * MESSAGE_BYTES),
+        |_, _| None,
+    )
+    .unwrap();
+    let passes = s.passes;
+    let book = QueryBook::new(false, paths, None, None, exclude_noise);
+    let mut json = render::json(&s.tally.finish_with(&book, None).0);
+    json["notes"] = Value::Null;
+    (json, passes)
+}
+
+#[test]
+fn a_summary_read_in_several_passes_is_the_same_report() {
+    // The sample day holds a few hundred messages: room for 40 a pass makes the first pass
+    // halve its share several times, and the later passes split again where they must.
+    let paths = vec![sample_logs_dir()];
+    for count in [CountRule::PerMessage, CountRule::PerRecipient] {
+        for noise in [false, true] {
+            let (whole, one) = summarize_in_passes(&paths, count, noise, u64::MAX / MESSAGE_BYTES);
+            assert_eq!(one, 1);
+            let (split, passes) = summarize_in_passes(&paths, count, noise, 40);
+            let messages = whole["headlines"][0]["value"]
+                .as_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap();
+            assert!(messages > 200, "{messages}");
+            // Each pass holds at most 40 messages, and a part is only split when it holds
+            // more than 40: at least messages/40 passes, fewer than 4 × messages/40.
+            assert!(
+                passes >= messages / 40 && passes < 4 * messages / 40 + 2,
+                "{passes} passes for {messages} messages"
+            );
+            assert_eq!(split, whole, "{count:?} noise excluded: {noise}");
+        }
+    }
 }
 
 fn total(json: &Value, event: &str) -> i64 {

@@ -38,7 +38,7 @@ pub(super) struct Msg {
 }
 
 /// How well one server's logs cover the period.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct Coverage {
     pub(super) first_ms: i64,
     pub(super) last_ms: i64,
@@ -57,6 +57,38 @@ pub struct SummaryCollector {
     /// Reused buffers for lower-cased keys.
     key: String,
     scratch: String,
+    /// Which of the messages this collector keeps.
+    part: Part,
+    /// More messages than this and the collector is over its budget.
+    max_messages: usize,
+}
+
+/// One of `of` parts of the messages, by a hash of the Message-ID (ignoring case): a
+/// summary read in `of` passes keeps one part per pass. Part 0 also counts the coverage
+/// (every row, once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// The part kept, `0..of`.
+    pub index: u64,
+    /// How many parts.
+    pub of: u64,
+}
+
+impl Part {
+    /// All the messages in one part.
+    pub const WHOLE: Part = Part { index: 0, of: 1 };
+
+    /// Whether the message with the lower-cased Message-ID `key` is in this part.
+    fn holds(self, key: &str) -> bool {
+        use std::hash::{Hash, Hasher};
+        if self.of <= 1 {
+            return true;
+        }
+        // SipHash with fixed keys: the same split on every pass and every run.
+        let mut h = std::hash::DefaultHasher::new();
+        key.hash(&mut h);
+        h.finish() % self.of == self.index
+    }
 }
 
 /// `s` in lower case, written into `buf` unless it already is (no allocation per row).
@@ -157,6 +189,12 @@ pub(super) fn domain_of(address: &str) -> &str {
 impl SummaryCollector {
     /// A collector for a report with `options`.
     pub fn new(options: SummaryOptions) -> SummaryCollector {
+        SummaryCollector::for_part(options, Part::WHOLE, usize::MAX)
+    }
+
+    /// A collector that keeps the messages of `part` only, and is over its budget past
+    /// `max_messages` messages.
+    pub fn for_part(options: SummaryOptions, part: Part, max_messages: usize) -> SummaryCollector {
         SummaryCollector {
             options,
             messages: HashMap::new(),
@@ -164,11 +202,54 @@ impl SummaryCollector {
             strings: Interner::default(),
             key: String::new(),
             scratch: String::new(),
+            part,
+            max_messages,
         }
+    }
+
+    /// More messages are held than the budget allows.
+    pub fn over_budget(&self) -> bool {
+        self.messages.len() > self.max_messages
+    }
+
+    /// How many messages are held.
+    pub fn messages(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Halves the part this collector keeps (the messages of the other half are forgotten)
+    /// and returns that other half, for a later pass. Every message kept has had every row
+    /// since the start: a part is only ever narrowed, never widened.
+    pub fn narrow(&mut self) -> Part {
+        let Part { index, of } = self.part;
+        let (kept, other) = (
+            Part { index, of: of * 2 },
+            Part {
+                index: index + of,
+                of: of * 2,
+            },
+        );
+        self.part = kept;
+        self.messages.retain(|key, _| kept.holds(key));
+        self.messages.shrink_to_fit();
+        other
     }
 
     /// Looks at one row.
     pub fn add(&mut self, row: &ReportRow<'_>) {
+        if self.part.index == 0 {
+            self.cover(row);
+        }
+        if row.message_id.is_empty()
+            || (self.part.of > 1 && !self.part.holds(lower_in(&mut self.key, row.message_id)))
+        {
+            return;
+        }
+        self.add_to_message(row);
+    }
+
+    /// Counts `row` in its server's coverage.
+    fn cover(&mut self, row: &ReportRow<'_>) {
         let cov = match self.coverage.get_mut(row.server) {
             Some(cov) => cov,
             None => self
@@ -184,9 +265,10 @@ impl SummaryCollector {
         cov.last_ms = cov.last_ms.max(row.timestamp_ms);
         cov.rows += 1;
         cov.hours.insert(row.timestamp_ms.div_euclid(3_600_000));
-        if row.message_id.is_empty() {
-            return;
-        }
+    }
+
+    /// Adds `row` to its message.
+    fn add_to_message(&mut self, row: &ReportRow<'_>) {
         let key = lower_in(&mut self.key, row.message_id);
         let m = match self.messages.get_mut(key) {
             Some(m) => m,

@@ -3,68 +3,83 @@
 use std::collections::BTreeMap;
 
 use super::View;
+use super::collect::Msg;
 use super::queries::QueryBook;
-use super::tables::{capital, ranked};
+use super::tables::{Counts, bump, capital, ranked};
 use crate::report::table::Table;
 
-pub(super) fn connectors(v: &View<'_>, book: &QueryBook) -> (Table, Table, Table) {
-    let rule = v.rule();
-    let messages = v.messages.as_slice();
-    // Directions and connectors.
-    let mut dirs: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut recv_conn: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut send_conn: BTreeMap<&str, u64> = BTreeMap::new();
-    for m in messages {
+fn borrowed(c: &Counts) -> BTreeMap<&str, u64> {
+    c.iter().map(|(k, n)| (&**k, *n)).collect()
+}
+
+/// Messages per directionality and per connector.
+#[derive(Debug, Default)]
+pub(super) struct Connectors {
+    directions: Counts,
+    receive: Counts,
+    send: Counts,
+    received: u64,
+}
+
+impl Connectors {
+    /// Adds one message.
+    pub(super) fn add(&mut self, v: &View<'_>, m: &Msg) {
         let k = v.received_k(m);
+        self.received += k;
         let d = if m.directionality.is_empty() {
             "(not logged)"
         } else {
             &m.directionality
         };
-        *dirs.entry(d).or_default() += k;
+        bump(&mut self.directions, d, k);
         for c in &m.receive_connectors {
-            *recv_conn.entry(c).or_default() += k;
+            bump(&mut self.receive, c, k);
         }
         for c in &m.send_connectors {
-            *send_conn.entry(c).or_default() += k;
+            bump(&mut self.send, c, k);
         }
     }
-    let conn_rule = format!(
-        "{} received; a message that crossed several connectors counts once for each",
-        rule.unit()
-    );
-    let directions = ranked(
-        "directionality",
-        "By directionality",
-        &format!(
-            "{} received, by the directionality of the first RECEIVE/SUBMIT",
+
+    /// The directionality, receive-connector and send-connector tables.
+    pub(super) fn tables(&self, v: &View<'_>, book: &QueryBook) -> (Table, Table, Table) {
+        let rule = v.rule();
+        let conn_rule = format!(
+            "{} received; a message that crossed several connectors counts once for each",
             rule.unit()
-        ),
-        &["Directionality", &capital(rule.unit())],
-        dirs,
-    )
-    .with_query(book.directionality(rule));
-    let receive_connectors = ranked(
-        "receive_connectors",
-        "By receive connector (SMTP RECEIVE)",
-        &conn_rule,
-        &["Connector", &capital(rule.unit())],
-        recv_conn,
-    );
-    let send_connectors = ranked(
-        "send_connectors",
-        "By send connector (SEND)",
-        &conn_rule,
-        &["Connector", &capital(rule.unit())],
-        send_conn,
-    );
-    let received: u64 = messages.iter().map(|m| v.received_k(m)).sum();
-    let share = |t: crate::report::table::Table| {
-        super::tables::with_share(t, 1, received, "Share of received").with_chart(0, vec![1])
-    };
-    (
-        share(directions),
-        share(receive_connectors),
-        share(send_connectors),
-    )
+        );
+        let directions = ranked(
+            "directionality",
+            "By directionality",
+            &format!(
+                "{} received, by the directionality of the first RECEIVE/SUBMIT",
+                rule.unit()
+            ),
+            &["Directionality", &capital(rule.unit())],
+            borrowed(&self.directions),
+        )
+        .with_query(book.directionality(rule));
+        let receive_connectors = ranked(
+            "receive_connectors",
+            "By receive connector (SMTP RECEIVE)",
+            &conn_rule,
+            &["Connector", &capital(rule.unit())],
+            borrowed(&self.receive),
+        );
+        let send_connectors = ranked(
+            "send_connectors",
+            "By send connector (SEND)",
+            &conn_rule,
+            &["Connector", &capital(rule.unit())],
+            borrowed(&self.send),
+        );
+        let share = |t: Table| {
+            super::tables::with_share(t, 1, self.received, "Share of received")
+                .with_chart(0, vec![1])
+        };
+        (
+            share(directions),
+            share(receive_connectors),
+            share(send_connectors),
+        )
+    }
 }

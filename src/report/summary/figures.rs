@@ -2,11 +2,12 @@
 //! failure), the change against a previous period, and the `--fail-on` thresholds a scheduled
 //! task checks them against.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::View;
+use super::collect::Msg;
+use super::latency::Latency;
 use crate::format::status::Status;
 use crate::report::table::Headline;
 
@@ -25,7 +26,7 @@ pub struct Figures {
     pub p90_ms: Option<i64>,
     /// Failures by status code (enhanced code, else the basic one), most frequent first.
     pub failures_by_code: Vec<(String, u64)>,
-    /// The basic SMTP codes of the failures (`550`).
+    /// The basic SMTP codes of the failures (`550`), in order.
     pub basic_codes: Vec<String>,
 }
 
@@ -36,10 +37,18 @@ impl Figures {
     }
 }
 
-pub(super) fn figures(v: &View<'_>) -> Figures {
-    let mut f = Figures::default();
-    let mut codes: BTreeMap<String, u64> = BTreeMap::new();
-    for m in &v.messages {
+/// The headline figures' running counts.
+#[derive(Debug, Default)]
+pub(super) struct FigureTally {
+    f: Figures,
+    codes: BTreeMap<String, u64>,
+    basic: BTreeSet<String>,
+}
+
+impl FigureTally {
+    /// Adds one message.
+    pub(super) fn add(&mut self, m: &Msg) {
+        let f = &mut self.f;
         if m.received_ms.is_some() {
             f.received += 1;
             if m.directionality.eq_ignore_ascii_case("Incoming") {
@@ -48,29 +57,36 @@ pub(super) fn figures(v: &View<'_>) -> Figures {
         }
         f.sent_out += u64::from(!m.sent.is_empty());
         f.failed += u64::from(!m.failed.is_empty());
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = BTreeSet::new();
         for (_, status) in m.failed.iter() {
             let st = Status::parse(status);
             let code = if !st.enhanced.is_empty() {
-                st.enhanced.clone()
+                st.enhanced
             } else if !st.code.is_empty() {
                 st.code.clone()
             } else {
                 "(no code)".into()
             };
             if seen.insert(code.clone()) {
-                *codes.entry(code).or_default() += 1;
+                *self.codes.entry(code).or_default() += 1;
             }
-            if !st.code.is_empty() && !f.basic_codes.contains(&st.code) {
-                f.basic_codes.push(st.code.clone());
+            if !st.code.is_empty() && !self.basic.contains(&st.code) {
+                self.basic.insert(st.code);
             }
         }
     }
-    f.p90_ms = super::latency::p90_to_mailbox(v);
-    let mut codes: Vec<(String, u64)> = codes.into_iter().collect();
-    codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    f.failures_by_code = codes;
-    f
+
+    /// The figures, with the P90 of `latency`.
+    pub(super) fn figures(&self, latency: &Latency) -> Figures {
+        let mut f = self.f.clone();
+        f.p90_ms = latency.all_mailbox.percentile(90.0);
+        let mut codes: Vec<(String, u64)> =
+            self.codes.iter().map(|(c, n)| (c.clone(), *n)).collect();
+        codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        f.failures_by_code = codes;
+        f.basic_codes = self.basic.iter().cloned().collect();
+        f
+    }
 }
 
 /// A threshold of `--fail-on`.

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use super::View;
 use super::collect::{Msg, first_attempt_end};
 use crate::report::table::{Cell, Table};
 
@@ -53,82 +52,191 @@ fn hops(m: &Msg) -> Vec<(&str, i64)> {
         .collect()
 }
 
-/// The latency tables: percentiles, distribution, slowest messages.
-pub(super) fn latency(v: &View<'_>) -> (Table, Table, Table) {
-    let mut inbound = Vec::new();
-    let mut internal = Vec::new();
-    let mut outbound = Vec::new();
-    let mut all_mailbox = Vec::new();
-    let mut waiting: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    let mut safety_net = Vec::new();
-    let mut per_server: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    let mut slowest: Vec<(i64, &Msg)> = Vec::new();
-    for m in &v.messages {
-        let (to_mailbox, out_of_org) = end_to_end(m);
-        if let (Some(resubmit), Some(received)) = (m.resubmit_ms, m.received_ms) {
-            safety_net.push((resubmit - received).max(0));
-        }
-        match waited(m) {
-            Some(why) => {
-                waiting
-                    .entry(why)
-                    .or_default()
-                    .extend(to_mailbox.iter().chain(&out_of_org));
-                continue;
-            }
-            None => {
-                if m.directionality.eq_ignore_ascii_case("Incoming") {
-                    inbound.extend(&to_mailbox);
-                } else {
-                    internal.extend(&to_mailbox);
-                }
-                all_mailbox.extend(&to_mailbox);
-                outbound.extend(&out_of_org);
-                if let Some(worst) = to_mailbox.iter().chain(&out_of_org).max() {
-                    slowest.push((*worst, m));
-                }
-            }
-        }
-        for (server, ms) in hops(m) {
-            per_server.entry(server).or_default().push(ms);
-        }
-    }
-    let mut latency = Table::new(
-        "latency",
-        "Delivery latency",
-        "end to end: the message's original arrival (as the cmdlet's MessageLatency counts it: message-info of DELIVER, else the first RECEIVE/SUBMIT) → each recipient's first DELIVER (or its SEND out of the organization), one value per (message, recipient), first delivery attempt only; inbound = directionality Incoming, internal = the rest delivered to a mailbox; messages that waited for a moderator or after a DEFER are in rows of their own, not in the others; a Safety Net resubmission is not delivery time (its row gives the time from receipt to the resubmission); per server: the message's first RECEIVE/SUBMIT on the server → its last DELIVER/SEND there before any resubmission. Percentiles by nearest rank, in seconds",
-        &["Path", "Count", "P50 s", "P90 s", "P99 s", "Max s"],
-    );
-    let distribution = buckets(&inbound, &internal, &outbound);
-    latency_row(&mut latency, "end to end, to a mailbox", &mut all_mailbox);
-    latency_row(
-        &mut latency,
-        "end to end, out of the organization",
-        &mut outbound,
-    );
-    latency_row(
-        &mut latency,
-        "inbound from outside, to a mailbox",
-        &mut inbound,
-    );
-    latency_row(&mut latency, "internal, to a mailbox", &mut internal);
-    for (why, values) in &mut waiting {
-        latency_row(&mut latency, why, values);
-    }
-    latency_row(
-        &mut latency,
-        "Safety Net resubmission (not delivery time)",
-        &mut safety_net,
-    );
-    for (server, values) in &mut per_server {
-        latency_row(&mut latency, &format!("on {server}"), values);
-    }
-    (latency, distribution, slowest_table(slowest))
+/// Latencies (ms) as counts per value: exact nearest-rank percentiles in memory that grows
+/// with the distinct values, not with the messages.
+#[derive(Debug, Default)]
+pub(super) struct Dist {
+    counts: BTreeMap<i64, u64>,
+    len: u64,
 }
 
-/// The 20 slowest messages (first attempt, no waits), each with its slowest server.
-fn slowest_table(mut slowest: Vec<(i64, &Msg)>) -> Table {
-    slowest.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+impl Dist {
+    pub(super) fn push(&mut self, ms: i64) {
+        *self.counts.entry(ms).or_default() += 1;
+        self.len += 1;
+    }
+
+    fn extend<'a>(&mut self, values: impl IntoIterator<Item = &'a i64>) {
+        for v in values {
+            self.push(*v);
+        }
+    }
+
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// The nearest-rank percentile `p` (0–100).
+    pub(super) fn percentile(&self, p: f64) -> Option<i64> {
+        if self.len == 0 {
+            return None;
+        }
+        let rank = (((p / 100.0) * self.len as f64).ceil().max(1.0) as u64).min(self.len);
+        let mut seen = 0;
+        for (v, n) in &self.counts {
+            seen += n;
+            if seen >= rank {
+                return Some(*v);
+            }
+        }
+        self.max()
+    }
+
+    fn max(&self) -> Option<i64> {
+        self.counts.keys().next_back().copied()
+    }
+
+    /// How many values are in `lower..upper`.
+    fn between(&self, lower: i64, upper: i64) -> u64 {
+        self.counts.range(lower..upper).map(|(_, n)| n).sum()
+    }
+}
+
+/// One of the slowest messages, kept with what its row shows.
+#[derive(Debug)]
+struct Slow {
+    ms: i64,
+    id: Box<str>,
+    sender: Box<str>,
+    directionality: Box<str>,
+    hop: Option<(Box<str>, i64)>,
+}
+
+/// How many slowest messages the table shows.
+const SLOWEST: usize = 20;
+
+/// The latency tables' running values.
+#[derive(Debug, Default)]
+pub(super) struct Latency {
+    inbound: Dist,
+    internal: Dist,
+    outbound: Dist,
+    /// Every end-to-end time to a mailbox (first attempt, no waits): the headline's P90.
+    pub(super) all_mailbox: Dist,
+    waiting: BTreeMap<&'static str, Dist>,
+    safety_net: Dist,
+    per_server: BTreeMap<Box<str>, Dist>,
+    slowest: Vec<Slow>,
+    /// Once [`SLOWEST`] messages are kept, a message faster than this cannot enter.
+    slowest_floor: Option<i64>,
+}
+
+impl Latency {
+    /// Adds one message's times.
+    pub(super) fn add(&mut self, m: &Msg) {
+        let (to_mailbox, out_of_org) = end_to_end(m);
+        if let (Some(resubmit), Some(received)) = (m.resubmit_ms, m.received_ms) {
+            self.safety_net.push((resubmit - received).max(0));
+        }
+        if let Some(why) = waited(m) {
+            self.waiting
+                .entry(why)
+                .or_default()
+                .extend(to_mailbox.iter().chain(&out_of_org));
+            return;
+        }
+        if m.directionality.eq_ignore_ascii_case("Incoming") {
+            self.inbound.extend(&to_mailbox);
+        } else {
+            self.internal.extend(&to_mailbox);
+        }
+        self.all_mailbox.extend(&to_mailbox);
+        self.outbound.extend(&out_of_org);
+        let hops = hops(m);
+        if let Some(worst) = to_mailbox.iter().chain(&out_of_org).max() {
+            self.keep_if_slow(*worst, m, &hops);
+        }
+        for (server, ms) in hops {
+            match self.per_server.get_mut(server) {
+                Some(d) => d.push(ms),
+                None => {
+                    let mut d = Dist::default();
+                    d.push(ms);
+                    self.per_server.insert(server.into(), d);
+                }
+            }
+        }
+    }
+
+    fn keep_if_slow(&mut self, ms: i64, m: &Msg, hops: &[(&str, i64)]) {
+        if self.slowest_floor.is_some_and(|floor| ms < floor) {
+            return;
+        }
+        let hop = hops
+            .iter()
+            .copied()
+            .reduce(|a, b| if b.1 >= a.1 { b } else { a });
+        self.slowest.push(Slow {
+            ms,
+            id: m.id.as_str().into(),
+            sender: (*m.sender).into(),
+            directionality: (*m.directionality).into(),
+            hop: hop.map(|(s, ms)| (s.into(), ms)),
+        });
+        if self.slowest.len() >= 8 * SLOWEST {
+            self.trim_slowest();
+        }
+    }
+
+    /// Keeps the [`SLOWEST`] slowest (ties: the smaller Message-ID first).
+    fn trim_slowest(&mut self) {
+        self.slowest
+            .sort_by(|a, b| b.ms.cmp(&a.ms).then_with(|| a.id.cmp(&b.id)));
+        self.slowest.truncate(SLOWEST);
+        if self.slowest.len() == SLOWEST {
+            self.slowest_floor = self.slowest.last().map(|s| s.ms);
+        }
+    }
+
+    /// The latency tables: percentiles, distribution, slowest messages.
+    pub(super) fn tables(mut self) -> (Table, Table, Table) {
+        let mut latency = Table::new(
+            "latency",
+            "Delivery latency",
+            "end to end: the message's original arrival (as the cmdlet's MessageLatency counts it: message-info of DELIVER, else the first RECEIVE/SUBMIT) → each recipient's first DELIVER (or its SEND out of the organization), one value per (message, recipient), first delivery attempt only; inbound = directionality Incoming, internal = the rest delivered to a mailbox; messages that waited for a moderator or after a DEFER are in rows of their own, not in the others; a Safety Net resubmission is not delivery time (its row gives the time from receipt to the resubmission); per server: the message's first RECEIVE/SUBMIT on the server → its last DELIVER/SEND there before any resubmission. Percentiles by nearest rank, in seconds",
+            &["Path", "Count", "P50 s", "P90 s", "P99 s", "Max s"],
+        );
+        let distribution = buckets(&self.inbound, &self.internal, &self.outbound);
+        latency_row(&mut latency, "end to end, to a mailbox", &self.all_mailbox);
+        latency_row(
+            &mut latency,
+            "end to end, out of the organization",
+            &self.outbound,
+        );
+        latency_row(
+            &mut latency,
+            "inbound from outside, to a mailbox",
+            &self.inbound,
+        );
+        latency_row(&mut latency, "internal, to a mailbox", &self.internal);
+        for (why, values) in &self.waiting {
+            latency_row(&mut latency, why, values);
+        }
+        latency_row(
+            &mut latency,
+            "Safety Net resubmission (not delivery time)",
+            &self.safety_net,
+        );
+        for (server, values) in &self.per_server {
+            latency_row(&mut latency, &format!("on {server}"), values);
+        }
+        self.trim_slowest();
+        (latency, distribution, slowest_table(&self.slowest))
+    }
+}
+
+/// The slowest messages (first attempt, no waits), each with its slowest server.
+fn slowest_table(slowest: &[Slow]) -> Table {
     let mut t = Table::new(
         "slowest_messages",
         "Slowest messages",
@@ -142,19 +250,18 @@ fn slowest_table(mut slowest: Vec<(i64, &Msg)>) -> Table {
             "Hop s",
         ],
     );
-    for (ms, m) in slowest.into_iter().take(20) {
-        let hop = hops(m).into_iter().max_by_key(|(_, ms)| *ms);
+    for s in slowest {
         t.row(vec![
-            Cell::from(m.id.as_str()),
-            Cell::from(&*m.sender),
-            Cell::from(if m.directionality.is_empty() {
+            Cell::from(&*s.id),
+            Cell::from(&*s.sender),
+            Cell::from(if s.directionality.is_empty() {
                 "(not logged)"
             } else {
-                &*m.directionality
+                &*s.directionality
             }),
-            seconds(Some(ms)),
-            Cell::from(hop.map_or("-", |(s, _)| s)),
-            seconds(hop.map(|(_, ms)| ms)),
+            seconds(Some(s.ms)),
+            Cell::from(s.hop.as_ref().map_or("-", |(s, _)| &**s)),
+            seconds(s.hop.as_ref().map(|(_, ms)| *ms)),
         ]);
     }
     t
@@ -162,7 +269,7 @@ fn slowest_table(mut slowest: Vec<(i64, &Msg)>) -> Table {
 
 /// End-to-end latencies in buckets on a log scale (1–3–10), for a chart that stays readable
 /// with outliers.
-fn buckets(inbound: &[i64], internal: &[i64], outbound: &[i64]) -> Table {
+fn buckets(inbound: &Dist, internal: &Dist, outbound: &Dist) -> Table {
     const BUCKETS: [(i64, &str); 10] = [
         (100, "< 0.1 s"),
         (300, "0.1–0.3 s"),
@@ -184,12 +291,11 @@ fn buckets(inbound: &[i64], internal: &[i64], outbound: &[i64]) -> Table {
     .with_chart(0, vec![1, 2, 3]);
     let mut lower = 0;
     for (upper, label) in BUCKETS {
-        let count = |v: &[i64]| v.iter().filter(|x| **x >= lower && **x < upper).count();
         t.row(vec![
             label.into(),
-            count(inbound).into(),
-            count(internal).into(),
-            count(outbound).into(),
+            inbound.between(lower, upper).into(),
+            internal.between(lower, upper).into(),
+            outbound.between(lower, upper).into(),
         ]);
         lower = upper;
     }
@@ -218,30 +324,16 @@ fn seconds(ms: Option<i64>) -> Cell {
     ms.map_or(Cell::from("-"), |v| Cell::Float(v as f64 / 1000.0))
 }
 
-fn latency_row(t: &mut Table, label: &str, values: &mut [i64]) {
-    if values.is_empty() {
+fn latency_row(t: &mut Table, label: &str, values: &Dist) {
+    if values.len() == 0 {
         return;
     }
-    values.sort_unstable();
     t.row(vec![
         label.into(),
         values.len().into(),
-        seconds(percentile(values, 50.0)),
-        seconds(percentile(values, 90.0)),
-        seconds(percentile(values, 99.0)),
-        seconds(values.last().copied()),
+        seconds(values.percentile(50.0)),
+        seconds(values.percentile(90.0)),
+        seconds(values.percentile(99.0)),
+        seconds(values.max()),
     ]);
-}
-
-/// The P90 of end-to-end delivery to a mailbox (first attempt, no waits), in ms: for the
-/// headline and `--fail-on p90=`.
-pub(super) fn p90_to_mailbox(v: &View<'_>) -> Option<i64> {
-    let mut all: Vec<i64> = v
-        .messages
-        .iter()
-        .filter(|m| waited(m).is_none())
-        .flat_map(|m| end_to_end(m).0)
-        .collect();
-    all.sort_unstable();
-    percentile(&all, 90.0)
 }

@@ -14,6 +14,7 @@ mod failures;
 pub mod figures;
 mod groups;
 mod latency;
+mod passes;
 pub mod queries;
 mod rules;
 mod tables;
@@ -25,14 +26,16 @@ pub use collect::{SummaryCollector, is_system_address};
 pub use latency::percentile;
 pub use rules::{CountRule, SummaryOptions};
 
+use std::collections::BTreeMap;
+
 use super::table::{Report, Section};
-use collect::Msg;
+use collect::{Coverage, Msg};
 use queries::QueryBook;
 
-/// The messages a report counts (noise left out when asked), in a fixed order so that
-/// examples and ties come out the same on every run, and the rule they are counted by.
+pub use passes::{MESSAGE_BYTES, MemoryLimit, Summarized, summarize};
+
+/// The rule the report's numbers are counted by.
 struct View<'a> {
-    messages: Vec<&'a Msg>,
     options: &'a SummaryOptions,
 }
 
@@ -58,73 +61,105 @@ impl View<'_> {
     }
 }
 
-impl SummaryCollector {
-    /// The headline figures of the messages the report counts.
+/// Every table's running values. Each message is added once, whole, in any order: the
+/// tables come out the same whichever order and however many passes the messages came in
+/// (ties and examples are settled by the message's first arrival, then its Message-ID).
+#[derive(Debug)]
+pub struct Tally {
+    options: SummaryOptions,
+    messages: u64,
+    excluded: usize,
+    totals: totals::Totals,
+    volume: volume::Volume,
+    connectors: connectors::Connectors,
+    tops: tops::Tops,
+    failures: failures::Failures,
+    deferrals: failures::Deferrals,
+    groups: groups::Groups,
+    latency: latency::Latency,
+    figures: figures::FigureTally,
+    coverage: BTreeMap<String, Coverage>,
+}
+
+impl Tally {
+    /// Empty tables for a report with `options`.
+    pub fn new(options: SummaryOptions) -> Tally {
+        Tally {
+            options,
+            messages: 0,
+            excluded: 0,
+            totals: Default::default(),
+            volume: Default::default(),
+            connectors: Default::default(),
+            tops: Default::default(),
+            failures: Default::default(),
+            deferrals: Default::default(),
+            groups: Default::default(),
+            latency: Default::default(),
+            figures: Default::default(),
+            coverage: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one whole message (left out when it is noise and noise is excluded).
+    fn add(&mut self, m: &Msg) {
+        self.messages += 1;
+        if self.options.exclude_noise && collect::is_noise(m) {
+            self.excluded += 1;
+            return;
+        }
+        let v = View {
+            options: &self.options,
+        };
+        self.totals.add(&v, m);
+        self.volume.add(&v, m);
+        self.connectors.add(&v, m);
+        self.tops.add(&v, m);
+        self.failures.add(&v, m);
+        self.deferrals.add(&v, m);
+        self.groups.add(m);
+        self.latency.add(m);
+        self.figures.add(m);
+    }
+
+    /// The headline figures.
     pub fn figures(&self) -> figures::Figures {
-        let o = &self.options;
-        let messages: Vec<&Msg> = self
-            .messages
-            .values()
-            .map(|m| &**m)
-            .filter(|m| !(o.exclude_noise && collect::is_noise(m)))
-            .collect();
-        figures::figures(&View {
-            messages,
-            options: o,
-        })
+        self.figures.figures(&self.latency)
     }
 
-    /// Builds the report.
-    pub fn finish(&self, book: &QueryBook) -> Report {
-        self.finish_with(book, None).0
+    /// How many messages were added (noise included).
+    pub fn messages(&self) -> u64 {
+        self.messages
     }
 
-    /// Builds the report and its headline figures (computed once, shown with the change
-    /// against `previous` when given, and returned for `--fail-on`).
+    /// Builds the report and its headline figures (shown with the change against
+    /// `previous` when given, and returned for `--fail-on`).
     pub fn finish_with(
-        &self,
+        self,
         book: &QueryBook,
         previous: Option<&figures::Figures>,
     ) -> (Report, figures::Figures) {
         let o = &self.options;
+        let v = View { options: o };
         let rule = o.count;
-        let mut excluded = 0usize;
-        let mut messages: Vec<&Msg> = self
-            .messages
-            .values()
-            .map(|m| &**m)
-            .filter(|m| {
-                let drop = o.exclude_noise && collect::is_noise(m);
-                excluded += usize::from(drop);
-                !drop
-            })
-            .collect();
-        messages.sort_by(|a, b| {
-            a.received_ms
-                .cmp(&b.received_ms)
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        let v = View {
-            messages,
-            options: o,
-        };
         let mut notes = vec![format!("Counting rule: {}.", rule.rule())];
         if o.exclude_noise {
             notes.push(format!(
-                "{excluded} noise messages left out (health and system mailboxes, journal, null sender)."
+                "{} noise messages left out (health and system mailboxes, journal, null sender).",
+                self.excluded
             ));
         }
-        let totals = totals::totals(&v, book);
-        let (hourly, daily) = volume::volume(&v, book);
-        let (directions, receive_connectors, send_connectors) = connectors::connectors(&v, book);
-        let tops = tops::tops(&v, book);
-        let failures = failures::failures(&v, book);
-        let deferrals = failures::deferrals(&v);
-        let group_table = groups::groups(&v, book);
-        let (latency, distribution, slowest) = latency::latency(&v);
-        let figures = figures::figures(&v);
+        let totals = self.totals.table(&v, book);
+        let (hourly, daily) = self.volume.tables(&v, book);
+        let (directions, receive_connectors, send_connectors) = self.connectors.tables(&v, book);
+        let tops = self.tops.tables(&v, book);
+        let failures = self.failures.table(&v, book);
+        let deferrals = self.deferrals.table(&v);
+        let group_table = self.groups.table(book);
+        let figures = self.figures.figures(&self.latency);
         let headlines = figures::headlines(&figures, previous);
         let coverage = coverage::coverage(&self.coverage, o);
+        let (latency, distribution, slowest) = self.latency.tables();
         let mut connectors = vec![directions, receive_connectors, send_connectors];
         connectors.retain(|t| !t.rows.is_empty() || t.key == "directionality");
         let report = Report {
@@ -169,6 +204,52 @@ impl SummaryCollector {
             ],
         };
         (report, figures)
+    }
+}
+
+impl SummaryCollector {
+    /// The tables of every message collected so far (and the coverage), the collector
+    /// left as it is.
+    pub fn tally(&self) -> Tally {
+        let mut t = Tally::new(self.options.clone());
+        for m in self.messages.values() {
+            t.add(m);
+        }
+        t.coverage = self
+            .coverage
+            .iter()
+            .map(|(s, c)| (s.clone(), c.clone()))
+            .collect();
+        t
+    }
+
+    /// Adds every message collected to `tally` (and the coverage, when this collector
+    /// counts it), and forgets them.
+    pub fn drain_into(&mut self, tally: &mut Tally) {
+        for (_, m) in self.messages.drain() {
+            tally.add(&m);
+        }
+        self.messages = Default::default();
+        tally.coverage.append(&mut self.coverage);
+    }
+
+    /// The headline figures of the messages the report counts.
+    pub fn figures(&self) -> figures::Figures {
+        self.tally().figures()
+    }
+
+    /// Builds the report.
+    pub fn finish(&self, book: &QueryBook) -> Report {
+        self.finish_with(book, None).0
+    }
+
+    /// Builds the report and its headline figures.
+    pub fn finish_with(
+        &self,
+        book: &QueryBook,
+        previous: Option<&figures::Figures>,
+    ) -> (Report, figures::Figures) {
+        self.tally().finish_with(book, previous)
     }
 }
 

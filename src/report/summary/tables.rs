@@ -11,13 +11,29 @@ pub(super) fn capital(s: &str) -> String {
         .unwrap_or_default()
 }
 
-pub(super) fn add2<'a>(
-    map: &mut HashMap<&'a str, (u64, i64)>,
-    key: &'a str,
-    count: u64,
-    bytes: i64,
-) {
-    let e = map.entry(key).or_default();
+/// Counts by a name the table owns (the messages that gave them are gone by the time the
+/// table is made when the report reads in several passes).
+pub(super) type Counts = HashMap<Box<str>, u64>;
+
+/// Counts and bytes by a name.
+pub(super) type Sizes = HashMap<Box<str>, (u64, i64)>;
+
+/// `map[key]`, inserted as the default first (the key copied only then).
+pub(super) fn entry<'m, V: Default>(map: &'m mut HashMap<Box<str>, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.into(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
+/// Adds `count` to `key`.
+pub(super) fn bump(map: &mut Counts, key: &str, count: u64) {
+    *entry(map, key) += count;
+}
+
+/// Adds `count` and `bytes` to `key`.
+pub(super) fn add2(map: &mut Sizes, key: &str, count: u64, bytes: i64) {
+    let e = entry(map, key);
     e.0 += count;
     e.1 = e.1.saturating_add(bytes);
 }

@@ -11,3 +11,22 @@ fn nearest_rank_percentiles() {
     assert_eq!(percentile(&[7], 50.0), Some(7));
     assert_eq!(percentile(&[], 50.0), None);
 }
+
+proptest::proptest! {
+    /// Counting values per distinct value gives every nearest-rank percentile and the
+    /// maximum of the sorted list.
+    #[test]
+    fn counted_latencies_give_the_sorted_lists_percentiles(
+        values in proptest::collection::vec(-5i64..400_000, 1..300),
+        p in 0.0f64..=100.0,
+    ) {
+        let mut dist = latency::Dist::default();
+        for v in &values {
+            dist.push(*v);
+        }
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        proptest::prop_assert_eq!(dist.percentile(p), percentile(&sorted, p));
+        proptest::prop_assert_eq!(dist.percentile(100.0), sorted.last().copied());
+    }
+}

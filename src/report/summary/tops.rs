@@ -1,25 +1,31 @@
 //! Top senders, recipients and domains, by count and by bytes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::View;
+use super::collect::Msg;
 use super::collect::domain_of;
 use super::queries::QueryBook;
 use super::rules::CountRule;
-use super::tables::{add2, capital};
+use super::tables::{Sizes, add2, capital};
 use crate::report::table::{Cell, Table};
 
-pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
-    let rule = v.rule();
-    let messages = v.messages.as_slice();
-    let o = v.options;
-    // Top senders, recipients, domains.
-    let mut senders: HashMap<&str, (u64, i64)> = HashMap::new();
-    let mut recipients: HashMap<&str, (u64, i64)> = HashMap::new();
-    let mut sender_domains: HashMap<&str, (u64, i64)> = HashMap::new();
-    let mut recipient_domains: HashMap<&str, (u64, i64)> = HashMap::new();
-    let mut domains: BTreeMap<&str, u64> = BTreeMap::new();
-    for m in messages.iter().filter(|m| m.received_ms.is_some()) {
+/// Counts and bytes by sender, recipient and their domains.
+#[derive(Debug, Default)]
+pub(super) struct Tops {
+    senders: Sizes,
+    recipients: Sizes,
+    sender_domains: Sizes,
+    recipient_domains: Sizes,
+}
+
+impl Tops {
+    /// Adds one message.
+    pub(super) fn add(&mut self, v: &View<'_>, m: &Msg) {
+        if m.received_ms.is_none() {
+            return;
+        }
+        let rule = v.rule();
         let k = v.received_k(m);
         let b = m.bytes.saturating_mul(k as i64);
         let who = if m.sender.is_empty() { "<>" } else { &m.sender };
@@ -27,11 +33,11 @@ pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
             CountRule::PerMessage => 1,
             CountRule::PerRecipient => k,
         };
-        add2(&mut senders, who, c, b);
-        add2(&mut sender_domains, domain_of(who), c, b);
-        domains.clear();
+        add2(&mut self.senders, who, c, b);
+        add2(&mut self.sender_domains, domain_of(who), c, b);
+        let mut domains: BTreeMap<&str, u64> = BTreeMap::new();
         for r in &m.recipients {
-            add2(&mut recipients, r, 1, m.bytes);
+            add2(&mut self.recipients, r, 1, m.bytes);
             *domains.entry(domain_of(r)).or_default() += 1;
         }
         for (d, n) in &domains {
@@ -40,13 +46,29 @@ pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
                 CountRule::PerRecipient => *n,
             };
             add2(
-                &mut recipient_domains,
+                &mut self.recipient_domains,
                 d,
                 c,
                 m.bytes.saturating_mul(c as i64),
             );
         }
     }
+
+    /// The top-N tables.
+    pub(super) fn tables(&self, v: &View<'_>, book: &QueryBook) -> Vec<Table> {
+        tops(self, v, book)
+    }
+}
+
+fn tops(t: &Tops, v: &View<'_>, book: &QueryBook) -> Vec<Table> {
+    let rule = v.rule();
+    let o = v.options;
+    let Tops {
+        senders,
+        recipients,
+        sender_domains,
+        recipient_domains,
+    } = t;
     let top_rule = |what: &str| {
         format!(
             "{} received, by {what}; bytes = the message size{}",
@@ -66,7 +88,7 @@ pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
             &top_rule("envelope sender"),
             "Sender",
             rule,
-            &senders,
+            senders,
             o.top,
             false,
         )
@@ -77,7 +99,7 @@ pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
             &top_rule("envelope sender"),
             "Sender",
             rule,
-            &senders,
+            senders,
             o.top,
             true,
         ),
@@ -87,7 +109,7 @@ pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
             rcpt_rule,
             "Recipient",
             CountRule::PerMessage,
-            &recipients,
+            recipients,
             o.top,
             false,
         ),
@@ -97,7 +119,7 @@ pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
             rcpt_rule,
             "Recipient",
             CountRule::PerMessage,
-            &recipients,
+            recipients,
             o.top,
             true,
         ),
@@ -107,7 +129,7 @@ pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
             &top_rule("sender domain"),
             "Domain",
             rule,
-            &sender_domains,
+            sender_domains,
             o.top,
             false,
         ),
@@ -117,7 +139,7 @@ pub(super) fn tops(v: &View<'_>, book: &QueryBook) -> Vec<Table> {
             &top_rule("recipient domain (per message: once per domain)"),
             "Domain",
             rule,
-            &recipient_domains,
+            recipient_domains,
             o.top,
             false,
         ),
@@ -131,7 +153,7 @@ fn top2(
     rule: &str,
     what: &str,
     count: CountRule,
-    map: &HashMap<&str, (u64, i64)>,
+    map: &Sizes,
     top: usize,
     by_bytes: bool,
 ) -> Table {
@@ -143,7 +165,7 @@ fn top2(
         list.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(b.1.1.cmp(&a.1.1)).then(a.0.cmp(b.0)));
     }
     for (k, (c, b)) in list.into_iter().take(top) {
-        t.row(vec![(*k).into(), (*c).into(), Cell::Bytes(*b)]);
+        t.row(vec![(&**k).into(), (*c).into(), Cell::Bytes(*b)]);
     }
     t
 }

@@ -5,30 +5,46 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Timelike, Utc};
 
 use super::View;
+use super::collect::Msg;
 use super::queries::QueryBook;
 use super::rules::CountRule;
 use super::tables::capital;
 use crate::report::table::{Cell, Table};
 
-pub(super) fn volume(v: &View<'_>, book: &QueryBook) -> (Table, Table) {
-    let rule = v.rule();
-    let messages = v.messages.as_slice();
-    let o = v.options;
-    // Volume over time.
-    let mut per_hour: BTreeMap<String, (u64, i64)> = BTreeMap::new();
-    let mut per_day: BTreeMap<String, (u64, i64)> = BTreeMap::new();
-    // Counted per UTC quarter hour first (every zone's offset is a whole number of
-    // quarters), then each quarter is labelled once in the report's zone.
-    const QUARTER_MS: i64 = 15 * 60_000;
-    let mut per_quarter: HashMap<i64, (u64, i64)> = HashMap::new();
-    for m in messages {
-        let Some(t) = m.received_ms else { continue };
+/// Counted per UTC quarter hour first (every zone's offset is a whole number of quarters),
+/// then each quarter is labelled once in the report's zone.
+const QUARTER_MS: i64 = 15 * 60_000;
+
+/// Messages and bytes received per UTC quarter hour.
+#[derive(Debug, Default)]
+pub(super) struct Volume(HashMap<i64, (u64, i64)>);
+
+impl Volume {
+    /// Adds one message.
+    pub(super) fn add(&mut self, v: &View<'_>, m: &Msg) {
+        let Some(t) = m.received_ms else { return };
         let k = v.received_k(m);
-        let q = per_quarter.entry(t.div_euclid(QUARTER_MS)).or_default();
+        let q = self.0.entry(t.div_euclid(QUARTER_MS)).or_default();
         q.0 += k;
         q.1 = q.1.saturating_add(m.bytes.saturating_mul(k as i64));
     }
-    for (quarter, (k, b)) in per_quarter {
+
+    /// The tables per hour and per day.
+    pub(super) fn tables(&self, v: &View<'_>, book: &QueryBook) -> (Table, Table) {
+        volume(&self.0, v, book)
+    }
+}
+
+fn volume(
+    per_quarter: &HashMap<i64, (u64, i64)>,
+    v: &View<'_>,
+    book: &QueryBook,
+) -> (Table, Table) {
+    let rule = v.rule();
+    let o = v.options;
+    let mut per_hour: BTreeMap<String, (u64, i64)> = BTreeMap::new();
+    let mut per_day: BTreeMap<String, (u64, i64)> = BTreeMap::new();
+    for (&quarter, &(k, b)) in per_quarter {
         let Some(t) = DateTime::<Utc>::from_timestamp_millis(quarter * QUARTER_MS) else {
             continue;
         };
