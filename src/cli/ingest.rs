@@ -9,7 +9,9 @@ use anyhow::Context;
 use clap::Args;
 use msgtrack::format::Field;
 use msgtrack::format::time::format_timestamp_ms;
-use msgtrack::ingest::{FileReport, Ingest, ReadOptions, ServerSource, read_paths};
+use msgtrack::ingest::{
+    FileReport, Ingest, ReadOptions, ServerSource, discover, read_in_batches,
+};
 use polars::prelude::{DataFrame, DataType, IntoLazy, PolarsResult, col, len};
 use serde_json::json;
 
@@ -49,15 +51,38 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<u8> {
         options = options.with_progress(progress);
     }
     let started = Instant::now();
-    let ingest = read_paths(&paths, &options)?;
+    // Read a batch at a time: only the per-file counts are kept, not the rows, so a folder
+    // or a single huge file of any size is checked in bounded memory.
+    let mut ingest = Ingest {
+        frame: DataFrame::empty(),
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+        suppressed_diagnostics: 0,
+        skipped_by_time: Vec::new(),
+    };
+    let mut events = EventCounts::new();
+    let mut rows = 0u64;
+    read_in_batches(discover(&paths)?, &options, |batch| -> anyhow::Result<()> {
+        rows += batch.frame.height() as u64;
+        for (file, counts) in event_counts(&batch.frame).context("counting events per file")? {
+            let all = events.entry(file).or_default();
+            for (id, n) in counts {
+                *all.entry(id).or_default() += n;
+            }
+        }
+        ingest.files.extend(batch.files);
+        ingest.diagnostics.extend(batch.diagnostics);
+        ingest.suppressed_diagnostics += batch.suppressed_diagnostics;
+        ingest.skipped_by_time.extend(batch.skipped_by_time);
+        Ok(())
+    })?;
     let elapsed = started.elapsed().as_secs_f64();
 
     print_diagnostics(&ingest, args.verbose)?;
-    let events = event_counts(&ingest.frame).context("counting events per file")?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        let report = json_report(&ingest, &events, elapsed);
+        let report = json_report(&ingest, rows, &events, elapsed);
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
@@ -245,7 +270,7 @@ fn write_text_report(
     Ok(())
 }
 
-fn json_report(ingest: &Ingest, events: &EventCounts, elapsed: f64) -> serde_json::Value {
+fn json_report(ingest: &Ingest, rows: u64, events: &EventCounts, elapsed: f64) -> serde_json::Value {
     let files: Vec<serde_json::Value> = ingest
         .files
         .iter()
@@ -284,7 +309,7 @@ fn json_report(ingest: &Ingest, events: &EventCounts, elapsed: f64) -> serde_jso
         })
         .collect();
     json!({
-        "rows": ingest.frame.height(),
+        "rows": rows,
         "bad_lines": ingest.bad_lines(),
         "seconds": elapsed,
         "files": files,

@@ -3,8 +3,10 @@
 //! one, and each batch's frame is dropped before the one after next is read. Memory then
 //! depends on the batch size and the caller's own state, not on the size of the folders.
 
+use std::sync::Arc;
+
 use super::discover::LogFile;
-use super::read::{Ingest, ReadError, ReadOptions, read_files};
+use super::read::{Ingest, Progress, ReadError, ReadOptions, read_file_in_runs, read_files};
 
 /// About this many bytes of files are decoded at once (`MSGTRACK_BATCH_BYTES` sets another
 /// size: the tests read a file per batch to prove that batches change no answer).
@@ -15,24 +17,50 @@ pub const BATCH_BYTES: u64 = 64 << 20;
 /// the rows [`read_files`] would give for all the files at once.
 ///
 /// The channel between the reader thread and `each` holds one batch, so at most three batches
-/// are alive at once. An error from `each` stops the reading.
+/// are alive at once. A file bigger than a batch is read in runs of its chunks, each a batch
+/// of its own (its report comes with its last run). An error from `each` stops the reading.
+/// The options' progress is started once, told every batch's bytes, and finished at the end.
 pub fn read_in_batches<E: From<ReadError>>(
     files: Vec<LogFile>,
     options: &ReadOptions,
     mut each: impl FnMut(Ingest) -> Result<(), E>,
 ) -> Result<(), E> {
-    let limit = std::env::var("MSGTRACK_BATCH_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
+    let limit = options
+        .batch_bytes
+        .or_else(|| {
+            std::env::var("MSGTRACK_BATCH_BYTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or_else(|| batch_bytes(options.columns.columns().len()));
+    let mut options = options.clone();
+    let progress = options.progress.take();
+    if let Some(p) = &progress {
+        p.start(super::log_bytes(&files));
+        options.progress = Some(Arc::new(Forward(p.clone())));
+    }
+    let options = &options;
     let batches = batches(files, limit);
-    std::thread::scope(|scope| -> Result<(), E> {
+    let read = std::thread::scope(|scope| -> Result<(), E> {
         let (send, receive) = std::sync::mpsc::sync_channel(1);
         scope.spawn(move || {
-            for batch in batches {
-                let read = read_files(batch, options);
+            let send = |read: Result<Ingest, ReadError>| {
                 let failed = read.is_err();
-                if send.send(read).is_err() || failed {
+                send.send(read).is_ok() && !failed
+            };
+            for batch in batches {
+                let go_on = match batch {
+                    Batch::Files(files) => send(read_files(files, options)),
+                    Batch::Big(file) => {
+                        let mut go_on = true;
+                        read_file_in_runs(file, options, limit, &mut |read| {
+                            go_on = send(read);
+                            go_on
+                        });
+                        go_on
+                    }
+                };
+                if !go_on {
                     break;
                 }
             }
@@ -41,7 +69,30 @@ pub fn read_in_batches<E: From<ReadError>>(
             each(read?)?;
         }
         Ok(())
-    })
+    });
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    read
+}
+
+/// Passes the reader's byte counts on to one progress bar that spans every batch.
+struct Forward(Arc<dyn Progress>);
+
+impl Progress for Forward {
+    fn start(&self, _total_bytes: u64) {}
+    fn advance(&self, bytes: u64) {
+        self.0.advance(bytes);
+    }
+    fn finish(&self) {}
+}
+
+/// What the reader thread reads at once.
+enum Batch {
+    /// Files read together.
+    Files(Vec<LogFile>),
+    /// A log bigger than a batch, read in runs of its chunks.
+    Big(LogFile),
 }
 
 /// About how many bytes of logs one byte of a store's Parquet part holds (the store is
@@ -57,9 +108,10 @@ fn batch_bytes(columns: usize) -> u64 {
     BATCH_BYTES * 4 / (columns.max(4) as u64)
 }
 
-/// `files` cut, in order, into runs of at most `limit` bytes (a larger file is a run alone).
-fn batches(files: Vec<LogFile>, limit: u64) -> Vec<Vec<LogFile>> {
-    let mut batches: Vec<Vec<LogFile>> = Vec::new();
+/// `files` cut, in order, into batches of at most `limit` bytes; a log bigger than that is
+/// a batch alone, read in runs.
+fn batches(files: Vec<LogFile>, limit: u64) -> Vec<Batch> {
+    let mut batches: Vec<Batch> = Vec::new();
     let mut batch_bytes = 0u64;
     for file in files {
         let on_disk = std::fs::metadata(&file.path).map_or(0, |m| m.len());
@@ -69,13 +121,18 @@ fn batches(files: Vec<LogFile>, limit: u64) -> Vec<Vec<LogFile>> {
         } else {
             on_disk
         };
+        if bytes > limit && file.part.is_none() {
+            batches.push(Batch::Big(file));
+            batch_bytes = limit;
+            continue;
+        }
         match batches.last_mut() {
-            Some(batch) if batch_bytes + bytes <= limit => {
+            Some(Batch::Files(batch)) if batch_bytes + bytes <= limit => {
                 batch.push(file);
                 batch_bytes += bytes;
             }
             _ => {
-                batches.push(vec![file]);
+                batches.push(Batch::Files(vec![file]));
                 batch_bytes = bytes;
             }
         }

@@ -49,6 +49,9 @@ pub struct ReadOptions {
     pub progress: Option<Arc<dyn Progress>>,
     /// The culture and zone an export's local times are in (see [`super::exports`]).
     pub export: super::exports::ExportOptions,
+    /// The size of a batch of [`super::read_in_batches`] (by default set by the columns
+    /// decoded, or by `MSGTRACK_BATCH_BYTES`).
+    pub batch_bytes: Option<u64>,
 }
 
 impl Default for ReadOptions {
@@ -60,6 +63,7 @@ impl Default for ReadOptions {
             release_pages_above: 64 << 20,
             progress: None,
             export: super::exports::ExportOptions::default(),
+            batch_bytes: None,
         }
     }
 }
@@ -190,12 +194,59 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
         progress.finish();
     }
 
-    let mut frame: Option<DataFrame> = None;
+    let results = results.collect::<PolarsResult<Vec<FileResult>>>()?;
+    let mut ingest = ingest_of(results, options)?;
+    ingest.skipped_by_time = skipped_by_time;
+    Ok(ingest)
+}
+
+/// Reads one file of more than `limit` bytes in runs of about `limit` bytes, each handed to
+/// `send` as a batch (see [`FileJob::read_in_runs`]); `send` returns false to stop.
+pub(crate) fn read_file_in_runs(
+    file: LogFile,
+    options: &ReadOptions,
+    limit: u64,
+    send: &mut impl FnMut(Result<Ingest, ReadError>) -> bool,
+) {
+    let (mut files, skipped_by_time) = skip_by_time(vec![file], &options.filter);
+    let Some(file) = files.pop() else {
+        let ingest = Ingest {
+            frame: DataFrame::empty_with_schema(&schema_of(&options.columns.columns())),
+            files: Vec::new(),
+            diagnostics: Vec::new(),
+            suppressed_diagnostics: 0,
+            skipped_by_time,
+        };
+        send(Ok(ingest));
+        return;
+    };
+    if file.part.is_some() {
+        send(read_files(vec![file], options));
+        return;
+    }
+    let decode_columns: Vec<Field> = options
+        .columns
+        .columns()
+        .into_iter()
+        .filter(|c| c.is_raw() || c.is_derived())
+        .collect();
+    let filter = options.filter.compile();
+    let job = FileJob {
+        decode_columns: &decode_columns,
+        filter: &filter,
+        options,
+    };
+    job.read_in_runs(file, limit, send);
+}
+
+/// The files' outcomes, in order, as one [`Ingest`].
+fn ingest_of(results: Vec<FileResult>, options: &ReadOptions) -> PolarsResult<Ingest> {
+    let mut frames = Vec::new();
     let mut reports = Vec::with_capacity(results.len());
     let mut diagnostics = Vec::new();
     let mut suppressed = 0;
     for result in results {
-        match result? {
+        match result {
             FileResult::Refused(refusal) => {
                 reports.push(refused_report(&refusal));
                 diagnostics.push(refusal);
@@ -203,18 +254,11 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
             FileResult::Read(file) => {
                 let ReadFile {
                     report,
-                    frames,
+                    frames: read,
                     notes,
                     sink,
                 } = *file;
-                for df in frames {
-                    match &mut frame {
-                        Some(all) => {
-                            all.vstack_mut_owned(df)?;
-                        }
-                        None => frame = Some(df),
-                    }
-                }
+                frames.extend(read);
                 diagnostics.extend(notes);
                 suppressed += sink.suppressed;
                 diagnostics.extend(sink.into_diagnostics());
@@ -222,7 +266,7 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
             }
         }
     }
-    let frame = match frame {
+    let frame = match stack(frames)? {
         Some(frame) => frame,
         None => DataFrame::empty_with_schema(&schema_of(&options.columns.columns())),
     };
@@ -231,7 +275,7 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
         files: reports,
         diagnostics,
         suppressed_diagnostics: suppressed,
-        skipped_by_time,
+        skipped_by_time: Vec::new(),
     })
 }
 
@@ -303,29 +347,28 @@ impl FileJob<'_> {
             Ok(plan) => plan,
             Err(refusal) => return Ok(FileResult::Refused(refusal)),
         };
-        let outputs = self.decode_file(&plan)?;
-        let (report, frames, sink) =
-            assemble_file(&plan, outputs, self.options.columns, self.decode_columns)?;
+        self.read_whole(plan)
+    }
+
+    /// Decodes a planned file's chunks all at once.
+    fn read_whole(&self, plan: FilePlan) -> PolarsResult<FileResult> {
+        let (outputs, _) = self.decode_run(&plan, &plan.chunks, None)?;
+        let mut at = Cursor::default();
+        let frames = assemble(
+            &plan,
+            outputs,
+            self.options.columns,
+            self.decode_columns,
+            &mut at,
+        )?;
+        let report = finish_file(&plan, &mut at);
         let mut notes = plan.notes.clone();
-        if plan.bytes.changed() {
-            let now = std::fs::metadata(&plan.file.path).map_or(0, |m| m.len());
-            notes.push(Diagnostic {
-                file: plan.path.clone(),
-                line: None,
-                severity: Severity::Error,
-                kind: DiagnosticKind::ChangedWhileRead,
-                message: format!(
-                    "the file changed while it was read (it was {} bytes, it is now {now}): the {} rows before the change are kept; run again to read it as it is now",
-                    plan.bytes.bytes().len(),
-                    report.rows
-                ),
-            });
-        }
+        notes.extend(changed_note(&plan, report.rows));
         Ok(FileResult::Read(Box::new(ReadFile {
             report,
             frames,
             notes,
-            sink,
+            sink: at.sink,
         })))
     }
 
@@ -348,10 +391,18 @@ impl FileJob<'_> {
         }
     }
 
-    /// Decodes the file's chunks in parallel. A `#Fields` line in the middle of the file (a
-    /// rare restart with a different layout) means the chunks after it were decoded with the
-    /// wrong map; the file is then decoded again as one chunk, in order.
-    fn decode_file(&self, plan: &FilePlan) -> PolarsResult<Vec<ChunkOutput>> {
+    /// Decodes `chunks`, a run of the file's chunks, in parallel. `before` is the `#Fields`
+    /// map in force where the run starts, as the run before it ended (`None` for a run from
+    /// the file's start). A `#Fields` line in the middle of the file (a rare restart with a
+    /// different layout) means the chunks after it were decoded with the wrong map; the file
+    /// from the run's start to its end is then decoded again as one chunk, in order, and the
+    /// `true` returned says that the rest of the file is done.
+    fn decode_run(
+        &self,
+        plan: &FilePlan,
+        chunks: &[std::ops::Range<usize>],
+        before: Option<&Option<Arc<crate::format::FieldMap>>>,
+    ) -> PolarsResult<(Vec<ChunkOutput>, bool)> {
         let spec = ChunkSpec {
             path: &plan.path,
             columns: self.decode_columns,
@@ -361,41 +412,170 @@ impl FileJob<'_> {
                 || (plan.rows_from.is_some() && self.options.columns.contains(Field::Server)),
         };
         let all = plan.bytes.bytes();
-        let decode = |range: std::ops::Range<usize>| {
-            let out = decode_chunk(
-                &all[range.clone()],
-                range.end == all.len(),
-                plan.map_at(range.start),
-                &spec,
-            );
+        let decode = |range: std::ops::Range<usize>, map| {
+            let out = decode_chunk(&all[range.clone()], range.end == all.len(), map, &spec);
             if all.len() as u64 >= self.options.release_pages_above {
                 plan.bytes.release(range.clone());
             }
             out
         };
-        let outputs: Vec<ChunkOutput> = plan
-            .chunks
+        let outputs: Vec<ChunkOutput> = chunks
             .par_iter()
             .map(|range| {
-                let out = decode(range.clone());
+                let out = decode(range.clone(), plan.map_at(range.start));
                 if let Some(progress) = &self.options.progress {
                     progress.advance(range.len() as u64);
                 }
                 out
             })
             .collect::<PolarsResult<_>>()?;
-        let consistent = outputs
-            .windows(2)
-            .zip(plan.chunks.iter().skip(1))
-            .all(|(pair, next)| maps_equal(&pair[0].final_map, &plan.map_at(next.start)));
+        let (Some(first), Some(last)) = (chunks.first(), chunks.last()) else {
+            return Ok((outputs, false));
+        };
+        let consistent = before.is_none_or(|b| maps_equal(b, &plan.map_at(first.start)))
+            && outputs
+                .windows(2)
+                .zip(chunks.iter().skip(1))
+                .all(|(pair, next)| maps_equal(&pair[0].final_map, &plan.map_at(next.start)));
         if consistent {
-            return Ok(outputs);
+            return Ok((outputs, false));
         }
-        match (plan.chunks.first(), plan.chunks.last()) {
-            (Some(first), Some(last)) => Ok(vec![decode(first.start..last.end)?]),
-            _ => Ok(outputs),
+        let map = before.cloned().unwrap_or_else(|| plan.map_at(first.start));
+        let end = plan.chunks.last().map_or(last.end, |c| c.end);
+        Ok((vec![decode(first.start..end, map)?], true))
+    }
+
+    /// Reads one big file (more than `limit` bytes) in runs of its chunks of about `limit`
+    /// bytes, handing each run's rows to `send` as a batch of their own: one huge file
+    /// costs what a batch of small ones does. The file's report and diagnostics come with
+    /// its last run. `send` returns false to stop.
+    pub(crate) fn read_in_runs(
+        &self,
+        file: LogFile,
+        limit: u64,
+        send: &mut impl FnMut(Result<Ingest, ReadError>) -> bool,
+    ) {
+        let plan = match plan_file(file, self.options.chunk_size, &self.options.export) {
+            Ok(plan) => plan,
+            Err(refusal) => {
+                send(
+                    ingest_of(vec![FileResult::Refused(refusal)], self.options).map_err(Into::into),
+                );
+                return;
+            }
+        };
+        // An export is converted whole before it is read: nothing to gain by runs.
+        if plan.rows_from.is_some() {
+            send(
+                self.read_whole(plan)
+                    .and_then(|r| ingest_of(vec![r], self.options))
+                    .map_err(Into::into),
+            );
+            return;
+        }
+        let mut runs: Vec<&[std::ops::Range<usize>]> = Vec::new();
+        let mut start = 0;
+        let mut bytes = 0u64;
+        for (i, chunk) in plan.chunks.iter().enumerate() {
+            bytes += chunk.len() as u64;
+            if bytes >= limit || i + 1 == plan.chunks.len() {
+                runs.push(&plan.chunks[start..=i]);
+                start = i + 1;
+                bytes = 0;
+            }
+        }
+        let mut at = Cursor::default();
+        let mut before: Option<Option<Arc<crate::format::FieldMap>>> = None;
+        let count = runs.len().max(1);
+        for i in 0..count {
+            let run = runs.get(i).copied().unwrap_or(&[]);
+            let step = self.decode_run(&plan, run, before.as_ref());
+            let (outputs, rest_done) = match step {
+                Ok(step) => step,
+                Err(e) => {
+                    send(Err(e.into()));
+                    return;
+                }
+            };
+            before = Some(outputs.last().and_then(|o| o.final_map.clone()));
+            let frames = match assemble(
+                &plan,
+                outputs,
+                self.options.columns,
+                self.decode_columns,
+                &mut at,
+            ) {
+                Ok(frames) => frames,
+                Err(e) => {
+                    send(Err(e.into()));
+                    return;
+                }
+            };
+            let last = rest_done || i + 1 == count;
+            let mut batch = Ingest {
+                frame: match stack(frames) {
+                    Ok(frame) => frame.unwrap_or_else(|| {
+                        DataFrame::empty_with_schema(&schema_of(&self.options.columns.columns()))
+                    }),
+                    Err(e) => {
+                        send(Err(e.into()));
+                        return;
+                    }
+                },
+                files: Vec::new(),
+                diagnostics: if i == 0 {
+                    plan.notes.clone()
+                } else {
+                    Vec::new()
+                },
+                suppressed_diagnostics: 0,
+                skipped_by_time: Vec::new(),
+            };
+            if last {
+                let report = finish_file(&plan, &mut at);
+                batch.diagnostics.extend(changed_note(&plan, report.rows));
+                let sink = std::mem::take(&mut at.sink);
+                batch.suppressed_diagnostics = sink.suppressed;
+                batch.diagnostics.extend(sink.into_diagnostics());
+                batch.files.push(report);
+            }
+            if !send(Ok(batch)) || last {
+                return;
+            }
         }
     }
+}
+
+/// The note for a file that shrank while it was read, when it did.
+fn changed_note(plan: &FilePlan, rows: u64) -> Option<Diagnostic> {
+    if !plan.bytes.changed() {
+        return None;
+    }
+    let now = std::fs::metadata(&plan.file.path).map_or(0, |m| m.len());
+    Some(Diagnostic {
+        file: plan.path.clone(),
+        line: None,
+        severity: Severity::Error,
+        kind: DiagnosticKind::ChangedWhileRead,
+        message: format!(
+            "the file changed while it was read (it was {} bytes, it is now {now}): the {rows} rows before the change are kept; run again to read it as it is now",
+            plan.bytes.bytes().len(),
+        ),
+    })
+}
+
+/// `frames` one under the other (`None` when there are none).
+fn stack(frames: Vec<DataFrame>) -> PolarsResult<Option<DataFrame>> {
+    let mut frame: Option<DataFrame> = None;
+    for df in frames {
+        match &mut frame {
+            Some(all) => {
+                all.vstack_mut_owned(df)?;
+            }
+            None => frame = Some(df),
+        }
+    }
+    Ok(frame)
 }
 
 fn maps_equal(
@@ -428,28 +608,40 @@ fn refused_report(refusal: &Diagnostic) -> FileReport {
     }
 }
 
-/// Turns a file's chunk outputs into frames with provenance columns and file line numbers.
-/// `decoded` are the log-field columns the chunks hold, in their order.
-fn assemble_file(
+/// Where the assembly of one file stands: what its chunks so far held. A file read in runs
+/// carries it from one run to the next.
+#[derive(Default)]
+struct Cursor {
+    /// Physical lines before the next chunk.
+    line_offset: u64,
+    rows: u64,
+    held_back: bool,
+    first_ms: Option<i64>,
+    last_ms: Option<i64>,
+    /// The file's diagnostics (capped per kind over the whole file).
+    sink: DiagnosticSink,
+}
+
+/// Turns chunk outputs of `plan`'s file, in order, into frames with provenance columns and
+/// file line numbers, and moves `at` past them. `decoded` are the log-field columns the
+/// chunks hold, in their order.
+fn assemble(
     plan: &FilePlan,
     outputs: Vec<ChunkOutput>,
     columns: FieldSet,
     decoded: &[Field],
-) -> PolarsResult<(FileReport, Vec<DataFrame>, DiagnosticSink)> {
-    let mut sink = DiagnosticSink::default();
+    at: &mut Cursor,
+) -> PolarsResult<Vec<DataFrame>> {
     let mut frames = Vec::with_capacity(outputs.len());
-    let mut line_offset: u64 = 0;
-    let mut rows = 0u64;
-    let mut held_back = false;
-    let (mut first_ms, mut last_ms) = (None::<i64>, None::<i64>);
     let file_name = plan.path.display().to_string();
     let order = columns.columns();
 
     for out in outputs {
-        rows += out.rows as u64;
-        held_back |= out.held_back;
-        first_ms = min_opt(first_ms, out.first_ms);
-        last_ms = max_opt(last_ms, out.last_ms);
+        let line_offset = at.line_offset;
+        at.rows += out.rows as u64;
+        at.held_back |= out.held_back;
+        at.first_ms = min_opt(at.first_ms, out.first_ms);
+        at.last_ms = max_opt(at.last_ms, out.last_ms);
         let mut by_column: Vec<Option<Series>> = vec![None; Field::COUNT];
         for (column, series) in decoded.iter().zip(out.columns) {
             by_column[column.index()] = Some(series);
@@ -512,38 +704,42 @@ fn assemble_file(
             .map(Into::into)
             .collect();
         frames.push(DataFrame::new(out.rows, series)?);
-        sink.absorb(out.sink, line_offset);
-        line_offset += out.lines;
+        at.sink.absorb(out.sink, line_offset);
+        at.line_offset += out.lines;
     }
+    Ok(frames)
+}
 
+/// The report of a file whose chunks are all assembled into `at` (an export's rows that
+/// could not be converted are counted as its bad lines here).
+fn finish_file(plan: &FilePlan, at: &mut Cursor) -> FileReport {
     if let Some(from) = &plan.rows_from {
         for (line, why) in &from.bad_rows {
-            sink.bad_line(
+            at.sink.bad_line(
                 &plan.path,
                 u64::from(*line),
                 DiagnosticKind::Export,
                 why.clone(),
             );
-            line_offset += 1;
+            at.line_offset += 1;
         }
     }
-    let report = FileReport {
+    FileReport {
         path: plan.file.path.clone(),
         prefix: plan.file.name.map(|n| n.prefix),
         server: plan.server.clone(),
         server_source: plan.server_source,
         headers: plan.headers.clone(),
         bytes: plan.bytes.bytes().len() as u64,
-        lines: line_offset + u64::from(held_back),
-        rows,
-        bad_lines: sink.bad_lines,
-        warned_lines: sink.warned_lines,
-        held_back,
+        lines: at.line_offset + u64::from(at.held_back),
+        rows: at.rows,
+        bad_lines: at.sink.bad_lines,
+        warned_lines: at.sink.warned_lines,
+        held_back: at.held_back,
         refused: None,
-        first_ms,
-        last_ms,
-    };
-    Ok((report, frames, sink))
+        first_ms: at.first_ms,
+        last_ms: at.last_ms,
+    }
 }
 
 fn constant_category(column: Field, value: &str, rows: usize) -> Series {

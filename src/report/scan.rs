@@ -114,14 +114,9 @@ pub fn scan_rows(
 ) -> Result<ScanSummary, ReadError> {
     let files = discover(paths)?;
     let total: u64 = crate::ingest::log_bytes(&files);
-    if let Some(p) = &progress {
-        p.start(total);
-    }
     let mut options = ReadOptions::default().with_filter(filter.clone());
     options.columns = FieldSet::of(REPORT_COLUMNS);
-    if let Some(p) = &progress {
-        options = options.with_progress(Arc::new(Forward(p.clone())));
-    }
+    options.progress = progress;
     let mut summary = ScanSummary {
         bytes: total,
         ..ScanSummary::default()
@@ -134,21 +129,7 @@ pub fn scan_rows(
         summary.suppressed_diagnostics += ingest.suppressed_diagnostics;
         Ok(())
     })?;
-    if let Some(p) = &progress {
-        p.finish();
-    }
     Ok(summary)
-}
-
-/// Passes the reader's byte counts on to one progress bar that spans every batch.
-struct Forward(Arc<dyn Progress>);
-
-impl Progress for Forward {
-    fn start(&self, _total_bytes: u64) {}
-    fn advance(&self, bytes: u64) {
-        self.0.advance(bytes);
-    }
-    fn finish(&self) {}
 }
 
 fn fold_frame(df: &DataFrame, fold: &mut impl FnMut(&ReportRow<'_>)) -> PolarsResult<()> {

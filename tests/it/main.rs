@@ -3,6 +3,7 @@
 mod util;
 
 mod architecture;
+mod big_files;
 mod changing_files;
 mod cli;
 mod daily_use;
