@@ -57,7 +57,7 @@ fn a_file_bigger_than_a_batch_is_read_in_runs_that_add_up_to_the_whole_read() {
         let dir = Dir::new();
         let path = dir.write("EX01/MSGTRK2026112010-1.LOG", big_log(restart));
         let whole = read_paths(
-            &[path.clone()],
+            std::slice::from_ref(&path),
             &ReadOptions::default().with_chunk_size(4096),
         )
         .unwrap();
