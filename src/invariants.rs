@@ -167,8 +167,11 @@ fn small_frame() -> &'static polars::prelude::DataFrame {
         let folder = dir.join("EX01");
         let _ = std::fs::create_dir_all(&folder);
         let _ = std::fs::write(folder.join("MSGTRK2026112010-1.LOG"), text);
-        read_paths(&[dir], &ReadOptions::default())
+        let frame = read_paths(std::slice::from_ref(&dir), &ReadOptions::default())
             .map(|i| i.frame)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        // The frame is in memory: nothing is left behind in the temporary folder.
+        let _ = std::fs::remove_dir_all(&dir);
+        frame
     })
 }
