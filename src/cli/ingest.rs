@@ -9,9 +9,7 @@ use anyhow::Context;
 use clap::Args;
 use msgtrack::format::Field;
 use msgtrack::format::time::format_timestamp_ms;
-use msgtrack::ingest::{
-    FileReport, Ingest, ReadOptions, ServerSource, discover, read_in_batches,
-};
+use msgtrack::ingest::{FileReport, Ingest, ReadOptions, ServerSource, discover, read_in_batches};
 use polars::prelude::{DataFrame, DataType, IntoLazy, PolarsResult, col, len};
 use serde_json::json;
 
@@ -270,7 +268,12 @@ fn write_text_report(
     Ok(())
 }
 
-fn json_report(ingest: &Ingest, rows: u64, events: &EventCounts, elapsed: f64) -> serde_json::Value {
+fn json_report(
+    ingest: &Ingest,
+    rows: u64,
+    events: &EventCounts,
+    elapsed: f64,
+) -> serde_json::Value {
     let files: Vec<serde_json::Value> = ingest
         .files
         .iter()

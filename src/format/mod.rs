@@ -17,6 +17,7 @@ pub mod names;
 pub(crate) mod record;
 pub(crate) mod split;
 pub mod status;
+pub mod store_keys;
 pub mod store_layout;
 pub mod store_manifest;
 pub mod time;

@@ -145,6 +145,7 @@ pub fn read_paths(paths: &[PathBuf], options: &ReadOptions) -> Result<Ingest, Re
 /// flight, not by the input size.
 pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, ReadError> {
     let (files, skipped_by_time) = skip_by_time(files, &options.filter);
+    let files = skip_parts_by_keys(files, &options.filter);
     let decode_columns: Vec<Field> = options
         .columns
         .columns()
@@ -315,6 +316,48 @@ fn skip_by_time(files: Vec<LogFile>, filter: &RowFilter) -> (Vec<LogFile>, Vec<P
         })
         .collect();
     (kept, skipped)
+}
+
+/// Leaves out the store parts whose key filters say they hold no row the filter's
+/// MessageId, Sender or Recipients conditions ask for (exact: a part holding such a row is
+/// always kept; see [`crate::format::store_keys`]).
+fn skip_parts_by_keys(files: Vec<LogFile>, filter: &RowFilter) -> Vec<LogFile> {
+    use super::prefilter::FieldTest;
+    use crate::format::store_keys::{KEYED_FIELDS, PartKeys, keys_name};
+    let keyed: Vec<(Field, &[String])> = filter
+        .conditions
+        .iter()
+        .filter(|c| KEYED_FIELDS.contains(&c.field))
+        .filter_map(|c| match &c.test {
+            FieldTest::EqualsAny(v) if !c.field.is_list() => Some((c.field, v.as_slice())),
+            FieldTest::AnyMemberEqualsAny(v) if c.field.is_list() => Some((c.field, v.as_slice())),
+            _ => None,
+        })
+        .collect();
+    if keyed.is_empty() {
+        return files;
+    }
+    files
+        .into_iter()
+        .filter(|f| {
+            if f.part.is_none() {
+                return true;
+            }
+            let (Some(dir), Some(name)) = (f.path.parent(), f.path.file_name()) else {
+                return true;
+            };
+            let Some(keys) = std::fs::read(dir.join(keys_name(&name.to_string_lossy())))
+                .ok()
+                .and_then(|b| PartKeys::from_bytes(&b))
+            else {
+                return true;
+            };
+            keyed.iter().all(|(field, values)| {
+                keys.get(*field)
+                    .is_none_or(|k| values.iter().any(|v| k.may_contain(v)))
+            })
+        })
+        .collect()
 }
 
 /// One file's outcome.

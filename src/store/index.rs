@@ -15,10 +15,11 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use crate::format::store_keys::{KEYED_FIELDS, KeyFilter, PartKeys, keys_name};
 use crate::format::store_layout::{part_name, partition};
 use crate::format::store_manifest::{MANIFEST, Manifest, Part, Source, head_hash};
 use crate::format::{Field, FieldSet};
-use crate::frame::access::{integers, timestamps_ms};
+use crate::frame::access::{StringListView, integers, text_column, timestamps_ms};
 use crate::ingest::{Diagnostic, LogFile, Progress, ReadOptions, discover, read_files};
 
 /// How to index.
@@ -310,6 +311,9 @@ pub fn index(
     for path in obsolete {
         if !listed.contains(&path) {
             let _ = std::fs::remove_file(store.join(&path));
+            if let Some((folder, name)) = path.rsplit_once('/') {
+                let _ = std::fs::remove_file(store.join(folder).join(keys_name(name)));
+            }
         }
     }
     remove_unlisted(store, &listed);
@@ -356,8 +360,22 @@ fn remove_unlisted(store: &Path, listed: &HashSet<String>) {
             continue;
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
-        let ours = rel.ends_with(".parquet") || rel.contains("/.tmp-");
-        if ours && !listed.contains(&rel) {
+        // A key file `.<part>.keys` goes with its part.
+        let (folder, name) = rel.rsplit_once('/').unwrap_or(("", &rel));
+        let owner = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".keys"))
+            .filter(|n| n.ends_with(".parquet"))
+            .map(|n| {
+                if folder.is_empty() {
+                    n.to_string()
+                } else {
+                    format!("{folder}/{n}")
+                }
+            });
+        let ours = rel.ends_with(".parquet") || rel.contains("/.tmp-") || owner.is_some();
+        let listed_as = owner.as_ref().unwrap_or(&rel);
+        if ours && !listed.contains(listed_as) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -552,6 +570,12 @@ fn write_parts(
             .map_err(|e| io(e.into_error()))?
             .sync_data()
             .map_err(io)?;
+        // Its key filters first: a part is never listed without them (a missing or torn key
+        // file only means the part is always read).
+        let keys = part_keys(&slice)?;
+        let keys_tmp = dir.join(format!(".tmp-{}", keys_name(&name)));
+        std::fs::write(&keys_tmp, keys.to_bytes()).map_err(io)?;
+        std::fs::rename(&keys_tmp, dir.join(keys_name(&name))).map_err(io)?;
         std::fs::rename(&tmp, dir.join(&name)).map_err(io)?;
         parts.push(Part {
             path: format!("{folder}/{name}"),
@@ -562,6 +586,28 @@ fn write_parts(
         start = end;
     }
     Ok(parts)
+}
+
+/// The key filters of a part's rows: MessageId, Sender and every Recipients member.
+fn part_keys(slice: &DataFrame) -> PolarsResult<PartKeys> {
+    let mut keys = Vec::new();
+    for field in KEYED_FIELDS {
+        let filter = if field.is_list() {
+            let lists = StringListView::new(slice, field)?;
+            let mut members = Vec::new();
+            let mut all: Vec<String> = Vec::new();
+            for i in 0..slice.height() {
+                lists.fill(i, &mut members);
+                all.extend(members.iter().map(|m| m.to_string()));
+            }
+            KeyFilter::build(all.iter().map(String::as_str))
+        } else {
+            let text = text_column(slice, field)?;
+            KeyFilter::build(text.iter().map(|v| v.unwrap_or("")))
+        };
+        keys.push((field, filter));
+    }
+    Ok(PartKeys(keys))
 }
 
 /// When `dir` is a store some of whose source files changed since it was written: a note

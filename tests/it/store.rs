@@ -360,3 +360,102 @@ fn store_option_on_a_reading_command_indexes_then_answers() {
             .contains("\"server_name\" varchar,\n  server_name")
     );
 }
+
+/// The parts under `store` (relative paths), from the manifest.
+fn listed_parts(store: &Path) -> Vec<PathBuf> {
+    let m = Manifest::load(store).expect("a manifest");
+    let mut parts: Vec<PathBuf> = m
+        .sources
+        .iter()
+        .flat_map(|s| s.parts.iter().map(|p| store.join(&p.path)))
+        .collect();
+    parts.sort();
+    parts.dedup();
+    parts
+}
+
+#[test]
+fn a_query_for_one_message_or_address_opens_only_the_parts_that_may_hold_it() {
+    use msgtrack::format::store_keys::{PartKeys, keys_name};
+    let logs = sample_logs_dir();
+    let store = Dir::new();
+    index(
+        std::slice::from_ref(&logs),
+        store.path(),
+        &IndexOptions::default(),
+    )
+    .expect("indexed");
+    let parts = listed_parts(store.path());
+    let keys = |part: &Path| -> PartKeys {
+        let name = part.file_name().unwrap().to_string_lossy().into_owned();
+        PartKeys::from_bytes(&std::fs::read(part.with_file_name(keys_name(&name))).unwrap())
+            .expect("every part has its key file")
+    };
+    // A message of the sample day (the Contract draft's), one sender and one recipient, each
+    // written in another case than in the logs: the one case rule applies to the keys too.
+    // The cmdlet looks for a Message-ID with and without its angle brackets.
+    let id = "9EEA50889E8440826A2BEBC310E411DA@LITWARE.EXAMPLE";
+    let bracketed = format!("<{id}>");
+    let probes = [
+        (Field::MessageId, "-MessageId", vec![bracketed.as_str(), id]),
+        (Field::Sender, "-Sender", vec!["P.SCHMIDT@LITWARE.EXAMPLE"]),
+        (Field::Recipients, "-Recipients", vec!["LEE.GU@CONTOSO.COM"]),
+    ];
+    for (field, parameter, values) in probes {
+        let value = values[0];
+        let copy = Dir::new();
+        copy_tree(store.path(), copy.path());
+        // Every part whose keys rule the value out is overwritten with garbage: reading it
+        // would be an error the output shows.
+        let mut ruled_out = 0;
+        for part in listed_parts(copy.path()) {
+            let filter = keys(&part).get(field).cloned().expect("a filter");
+            if !values.iter().any(|v| filter.may_contain(v)) {
+                std::fs::write(&part, b"not a parquet file").unwrap();
+                ruled_out += 1;
+            }
+        }
+        assert!(
+            ruled_out * 2 > parts.len(),
+            "{parameter}: only {ruled_out} of {} parts ruled out",
+            parts.len()
+        );
+        let line = format!("Get-MessageTrackingLog {parameter} '{value}' -ResultSize Unlimited");
+        let (code, out, err) = run(&[
+            "query",
+            &line,
+            copy.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--tz",
+            "UTC",
+        ]);
+        assert_eq!(code, 0, "{parameter}: {err}");
+        assert!(
+            err.is_empty(),
+            "{parameter}: a ruled-out part was read: {err}"
+        );
+        let (_, from_logs, _) = run(&[
+            "query",
+            &line,
+            logs.to_str().unwrap(),
+            "--format",
+            "json",
+            "--tz",
+            "UTC",
+        ]);
+        assert!(out.len() > 10, "{parameter}: no rows");
+        assert_eq!(out, from_logs, "{parameter}");
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
+        let rel = e.path().strip_prefix(from).unwrap();
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(to.join(rel)).unwrap();
+        } else {
+            std::fs::copy(e.path(), to.join(rel)).unwrap();
+        }
+    }
+}
