@@ -60,15 +60,18 @@ fn main() {
         100.0 * store_bytes as f64 / raw_bytes as f64
     );
 
-    // A message id that exists: the 100th row of the first EX01 file.
+    // A message id that exists: one of the first EX01 file's rows.
     let message_id = std::fs::read_dir(dir.join("EX01"))
         .ok()
         .and_then(|mut d| d.next())
         .and_then(|e| e.ok())
         .and_then(|e| std::fs::read_to_string(e.path()).ok())
         .and_then(|t| {
+            // From the 100th row on, the first line without quoting (a quoted field may hold
+            // commas), so that its 11th field is the message-id.
             t.lines()
-                .nth(105)
+                .skip(105)
+                .find(|l| !l.starts_with('#') && !l.contains('"'))
                 .map(|l| l.split(',').nth(10).unwrap_or("").to_string())
         })
         .unwrap_or_default();

@@ -224,11 +224,20 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         say!("{d}");
     }
     if let Some(cut) = answer.cut {
-        say!(
-            "WARNING: There are more results available ({} of {} shown). Use -ResultSize Unlimited (or a larger number) to see them all.",
-            cut.shown,
-            cut.total
-        );
+        if cut.unread == 0 {
+            say!(
+                "WARNING: There are more results available ({} of {} shown). Use -ResultSize Unlimited (or a larger number) to see them all.",
+                cut.shown,
+                cut.total
+            );
+        } else {
+            say!(
+                "WARNING: There may be more results available ({} of at least {} shown; {} file(s) whose rows all come later were not read). Use -ResultSize Unlimited (or a larger number) to see them all.",
+                cut.shown,
+                cut.total,
+                cut.unread
+            );
+        }
     }
     for path in &answer.written {
         say!("wrote {}", path.display());

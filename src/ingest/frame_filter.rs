@@ -20,7 +20,7 @@ enum FieldCells<'a> {
 /// The frame must hold Timestamp and every field the conditions name.
 pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<bool>> {
     let mut keep = vec![true; df.height()];
-    let compiled = filter.compile();
+    let compiled = filter.compile_fields();
     if compiled.is_empty() {
         return Ok(keep);
     }

@@ -42,8 +42,10 @@ pub(crate) fn read_part(
     let bytes = std::io::Cursor::new(bytes);
     let read = |fields: &[Field]| -> Result<DataFrame, String> {
         let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
+        // Parts are read many at once (a task each): no second level of parallel tasks in one.
         ParquetReader::new(bytes.clone())
             .with_columns(Some(names))
+            .read_parallel(ParallelStrategy::None)
             .finish()
             .map_err(|e| format!("cannot read this Parquet part: {e}"))
     };

@@ -50,6 +50,15 @@ impl RowFilter {
 
     /// Compiles the filter for the reader.
     pub fn compile(&self) -> CompiledFilter {
+        CompiledFilter {
+            line_patterns: self.conditions.iter().filter_map(line_pattern).collect(),
+            ..self.compile_fields()
+        }
+    }
+
+    /// Compiles the filter for values already split into fields (a frame's rows): without
+    /// the raw-line patterns, which cost a regex build each.
+    pub fn compile_fields(&self) -> CompiledFilter {
         let conditions = self
             .conditions
             .iter()
@@ -62,12 +71,11 @@ impl RowFilter {
                 },
             })
             .collect();
-        let line_patterns = self.conditions.iter().filter_map(line_pattern).collect();
         CompiledFilter {
             start_ms: self.start_ms,
             end_ms: self.end_ms,
             conditions,
-            line_patterns,
+            line_patterns: Vec::new(),
         }
     }
 }

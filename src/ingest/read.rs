@@ -52,6 +52,59 @@ pub struct ReadOptions {
     /// The size of a batch of [`super::read_in_batches`] (by default set by the columns
     /// decoded, or by `MSGTRACK_BATCH_BYTES`).
     pub batch_bytes: Option<u64>,
+    /// Files whose rows all come after this bound are not opened (see [`LaterThan`]).
+    pub later_than: Option<Arc<LaterThan>>,
+}
+
+/// A time bound the reader's caller lowers as it reads: a file whose name (or a store
+/// part whose manifest) says every row of it comes after the bound is not opened, and
+/// counted. `-ResultSize N` sets it to the N-th earliest time once it holds N rows: a later
+/// file cannot change the first N (its rows would come after them, ties included).
+#[derive(Debug)]
+pub struct LaterThan {
+    bound: std::sync::atomic::AtomicI64,
+    skipped: std::sync::atomic::AtomicUsize,
+}
+
+impl LaterThan {
+    /// No bound yet.
+    pub fn new() -> Arc<LaterThan> {
+        Arc::new(LaterThan {
+            bound: std::sync::atomic::AtomicI64::new(i64::MAX),
+            skipped: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    /// Files whose rows all come after `ms` are left out from now on.
+    pub fn set(&self, ms: i64) {
+        self.bound
+            .fetch_min(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many files were left out.
+    pub fn skipped(&self) -> usize {
+        self.skipped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether `file` is left out (and counts it). A log is left out only when its name and
+    /// its first row agree that it starts after the bound (a renamed copy is read).
+    fn excludes(&self, file: &LogFile) -> bool {
+        let bound = self.bound.load(std::sync::atomic::Ordering::Relaxed);
+        let out = match &file.part {
+            Some(p) => p.first_ms > bound,
+            None => {
+                file.name
+                    .and_then(|n| n.covers_ms())
+                    .is_some_and(|(from, _)| from.saturating_sub(TIME_MARGIN_MS) > bound)
+                    && first_row_ms(&file.path).is_some_and(|t| t > bound)
+            }
+        };
+        if out {
+            self.skipped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        out
+    }
 }
 
 impl Default for ReadOptions {
@@ -64,6 +117,7 @@ impl Default for ReadOptions {
             progress: None,
             export: super::exports::ExportOptions::default(),
             batch_bytes: None,
+            later_than: None,
         }
     }
 }
@@ -144,7 +198,10 @@ pub fn read_paths(paths: &[PathBuf], options: &ReadOptions) -> Result<Ingest, Re
 /// assemble its frames and release its pages. Memory held at once is bounded by the files in
 /// flight, not by the input size.
 pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, ReadError> {
-    let (files, skipped_by_time) = skip_by_time(files, &options.filter);
+    let (mut files, skipped_by_time) = skip_by_time(files, &options.filter);
+    if let Some(later) = &options.later_than {
+        files.retain(|f| !later.excludes(f));
+    }
     let files = skip_parts_by_keys(files, &options.filter);
     let decode_columns: Vec<Field> = options
         .columns
@@ -210,6 +267,9 @@ pub(crate) fn read_file_in_runs(
     send: &mut impl FnMut(Result<Ingest, ReadError>) -> bool,
 ) {
     let (mut files, skipped_by_time) = skip_by_time(vec![file], &options.filter);
+    if let Some(later) = &options.later_than {
+        files.retain(|f| !later.excludes(f));
+    }
     let Some(file) = files.pop() else {
         let ingest = Ingest {
             frame: DataFrame::empty_with_schema(&schema_of(&options.columns.columns())),
@@ -316,6 +376,23 @@ fn skip_by_time(files: Vec<LogFile>, filter: &RowFilter) -> (Vec<LogFile>, Vec<P
         })
         .collect();
     (kept, skipped)
+}
+
+/// The time of the first row of the log at `path` (from its first 64 KiB), if it has one.
+fn first_row_ms(path: &Path) -> Option<i64> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(64 << 10);
+    std::fs::File::open(path)
+        .ok()?
+        .take(64 << 10)
+        .read_to_end(&mut head)
+        .ok()?;
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    let line = body
+        .split(|b| *b == b'\n')
+        .find(|l| !l.is_empty() && l[0] != b'#' && *l != b"\r")?;
+    let first_field = line.split(|b| *b == b',').next()?;
+    crate::format::time::parse_timestamp_ms(first_field).ok()
 }
 
 /// Leaves out the store parts whose key filters say they hold no row the filter's

@@ -23,8 +23,10 @@ use crate::pwsh::datetime::DateTime as PsDateTime;
 use crate::pwsh::eval::{EvalError, EvalResult, Host};
 use crate::pwsh::runtime::{Feed, ParamSpec, Scope, bind, unroll};
 use crate::pwsh::value::{CustomObject, Value};
-use polars::prelude::{BooleanChunked, DataFrame, PolarsError, PolarsResult, SortMultipleOptions};
-use std::collections::HashMap;
+use polars::prelude::{
+    BooleanChunked, DataFrame, DataType, PlHashMap, PolarsError, PolarsResult, SortMultipleOptions,
+    StringChunked, UInt32Chunked,
+};
 
 pub use super::settings::Session;
 
@@ -33,8 +35,11 @@ pub use super::settings::Session;
 pub struct Cut {
     /// Rows returned.
     pub shown: usize,
-    /// Rows that matched.
+    /// Rows that matched (in the files read).
     pub total: usize,
+    /// Files not opened because every row in them comes after the rows shown (their rows
+    /// are not in `total`).
+    pub unread: usize,
 }
 
 /// What one Get-MessageTrackingLog call read.
@@ -194,6 +199,7 @@ impl<'a> QueryHost<'a> {
             frame,
             total,
             covered,
+            unread,
         } = match plan.result_size {
             Some(limit) => self.first_rows(&plan, &options, limit, c)?,
             None => {
@@ -214,18 +220,20 @@ impl<'a> QueryHost<'a> {
                     frame,
                     total,
                     covered,
+                    unread: 0,
                 }
             }
         };
         let mut frame = frame;
         let mut cut = None;
         if let Some(limit) = plan.result_size
-            && total > limit
+            && (total > limit || (unread > 0 && total >= limit))
         {
             frame = frame.head(Some(limit));
             cut = Some(Cut {
                 shown: limit,
                 total,
+                unread,
             });
         }
         let source = RowSource::new(frame, self.session.zone).map_err(polars_err)?;
@@ -293,7 +301,12 @@ impl<'a> QueryHost<'a> {
         let polars_err = |e: PolarsError| read_error(e, &c.span);
         let mut kept: Option<DataFrame> = None;
         let mut total = 0usize;
-        let covered = self.each_batch(plan, options, c, |frame, _| {
+        // Once `limit` rows are held, files whose rows all come after the last of them are
+        // not opened: they cannot change the first `limit`.
+        let later = crate::ingest::LaterThan::new();
+        let mut options = options.clone();
+        options.later_than = Some(later.clone());
+        let covered = self.each_batch(plan, &options, c, |frame, _| {
             total += frame.height();
             let joined = match kept.take() {
                 Some(mut k) => {
@@ -302,18 +315,23 @@ impl<'a> QueryHost<'a> {
                 }
                 None => frame,
             };
-            kept = Some(
-                sorted_by_time(joined)
-                    .map_err(polars_err)?
-                    .head(Some(limit)),
-            );
+            let first = sorted_by_time(joined)
+                .map_err(polars_err)?
+                .head(Some(limit));
+            if first.height() == limit && limit > 0 {
+                let times = crate::frame::access::timestamps_ms(&first).map_err(polars_err)?;
+                if let Some(last) = times.last() {
+                    later.set(*last);
+                }
+            }
+            kept = Some(first);
             Ok(())
         })?;
         let frame = match kept {
             Some(k) => k,
             // No file held a row: the frame of a read of nothing, with the same columns.
             None => {
-                crate::ingest::read_files(Vec::new(), options)
+                crate::ingest::read_files(Vec::new(), &options)
                     .map_err(|e| read_error(e, &c.span))?
                     .frame
             }
@@ -322,6 +340,7 @@ impl<'a> QueryHost<'a> {
             frame,
             total,
             covered,
+            unread: later.skipped(),
         })
     }
 
@@ -502,29 +521,79 @@ fn distinct_rows(
 ) -> PolarsResult<Vec<(usize, u64)>> {
     let columns = fields
         .iter()
-        .map(|f| crate::frame::access::text_column(frame, *f))
+        .map(|f| KeyColumn::of(frame, *f))
         .collect::<PolarsResult<Vec<_>>>()?;
-    let mut seen: HashMap<Vec<Option<&str>>, usize> = HashMap::new();
+    let cells: Vec<Vec<KeyCell<'_>>> = columns.iter().map(KeyColumn::cells).collect();
     let mut out: Vec<(usize, u64)> = Vec::new();
-    let mut key = Vec::with_capacity(columns.len());
+    let count = |at: Option<usize>, i: usize, out: &mut Vec<(usize, u64)>| match at {
+        Some(at) => {
+            let (first, n) = &mut out[at];
+            *n += 1;
+            if order(i) < order(*first) {
+                *first = i;
+            }
+            None
+        }
+        None => {
+            out.push((i, 1));
+            Some(out.len() - 1)
+        }
+    };
+    if let [only] = cells.as_slice() {
+        // One column (the usual Group-Object): its cell is the key.
+        let mut seen: PlHashMap<&KeyCell<'_>, usize> = PlHashMap::default();
+        for (i, cell) in only.iter().enumerate() {
+            if let Some(new) = count(seen.get(cell).copied(), i, &mut out) {
+                seen.insert(cell, new);
+            }
+        }
+        return Ok(out);
+    }
+    let mut seen: PlHashMap<Vec<&KeyCell<'_>>, usize> = PlHashMap::default();
+    let mut key = Vec::with_capacity(cells.len());
     for i in 0..frame.height() {
         key.clear();
-        key.extend(columns.iter().map(|c| c.get(i)));
-        match seen.get(&key) {
-            Some(&at) => {
-                let (first, n) = &mut out[at];
-                *n += 1;
-                if order(i) < order(*first) {
-                    *first = i;
-                }
-            }
-            None => {
-                seen.insert(key.clone(), out.len());
-                out.push((i, 1));
-            }
+        key.extend(cells.iter().map(|c| &c[i]));
+        if let Some(new) = count(seen.get(&key).copied(), i, &mut out) {
+            seen.insert(key.clone(), new);
         }
     }
     Ok(out)
+}
+
+/// A column's values as keys: a categorical column's codes (one code per text within a
+/// column, so equal codes are equal texts, and no text is built), else its text.
+enum KeyColumn {
+    Codes(UInt32Chunked),
+    Text(StringChunked),
+}
+
+/// One value of a [`KeyColumn`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum KeyCell<'a> {
+    Code(Option<u32>),
+    Text(Option<&'a str>),
+}
+
+impl KeyColumn {
+    fn of(frame: &DataFrame, field: Field) -> PolarsResult<KeyColumn> {
+        let series = frame.column(field.name())?.as_materialized_series();
+        if series.dtype().is_categorical() {
+            let codes = series.to_physical_repr().cast(&DataType::UInt32)?;
+            return Ok(KeyColumn::Codes(codes.u32()?.clone()));
+        }
+        Ok(KeyColumn::Text(crate::frame::access::text_column(
+            frame, field,
+        )?))
+    }
+
+    /// Every row's key, in order.
+    fn cells(&self) -> Vec<KeyCell<'_>> {
+        match self {
+            KeyColumn::Codes(c) => c.iter().map(KeyCell::Code).collect(),
+            KeyColumn::Text(t) => t.iter().map(KeyCell::Text).collect(),
+        }
+    }
 }
 
 /// Why a streamed read stopped.
@@ -545,6 +614,8 @@ struct Output {
     frame: DataFrame,
     total: usize,
     covered: Option<(i64, i64)>,
+    /// Files left unopened as holding only later rows.
+    unread: usize,
 }
 
 /// The rows in time order, ties in the order they were read (the cmdlet's output order).

@@ -236,3 +236,87 @@ fn result_size_keeps_the_first_rows_by_time_reading_a_batch_at_a_time() {
         );
     }
 }
+
+#[test]
+fn result_size_leaves_files_of_later_hours_unread_unless_their_rows_say_otherwise() {
+    // Once -ResultSize 3 holds three rows (the last at 10:00:02), a file named for 14:00
+    // whose first row is at 14:00 cannot change them and is not opened; a file named for
+    // 16:00 whose rows are at 09:59:59 (a renamed copy: name and content disagree) is read,
+    // and its row is the first. Worked out by hand: 09:59:59 "renamed", 10:00:00 "a",
+    // 10:00:01 "b"; then 10:00:02 "c" (EX01, read before EX02's "tie") for -ResultSize 4.
+    let dir = Dir::new();
+    let at = |time: &str, subject: &str| {
+        row(&[
+            (Field::Timestamp, time),
+            (Field::EventId, "RECEIVE"),
+            (Field::MessageSubject, subject),
+        ])
+    };
+    dir.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        log_text(&[
+            at("2026-11-20T10:00:00.000Z", "a"),
+            at("2026-11-20T10:00:01.000Z", "b"),
+            at("2026-11-20T10:00:02.000Z", "c"),
+        ]),
+    );
+    dir.write(
+        "EX01/MSGTRK2026112014-1.LOG",
+        log_text(&[at("2026-11-20T14:00:00.000Z", "later")]),
+    );
+    dir.write(
+        "EX01/MSGTRK2026112016-1.LOG",
+        log_text(&[at("2026-11-20T09:59:59.000Z", "renamed")]),
+    );
+    dir.write(
+        "EX02/MSGTRK2026112010-1.LOG",
+        log_text(&[at("2026-11-20T10:00:02.000Z", "tie")]),
+    );
+    for hour in [17, 18, 19] {
+        dir.write(
+            &format!("EX01/MSGTRK20261120{hour}-1.LOG"),
+            log_text(&[at(&format!("2026-11-20T{hour}:00:00.000Z"), "later")]),
+        );
+    }
+    let subjects = |n: &str| {
+        format!(
+            "Get-MessageTrackingLog -ResultSize {n} | Select-Object -ExpandProperty MessageSubject"
+        )
+    };
+    for batch in [None, Some(1)] {
+        let got = answer(&subjects("3"), &[dir.path()], batch);
+        assert_eq!(
+            got.lines().collect::<Vec<_>>(),
+            vec!["renamed", "a", "b"],
+            "batch size {batch:?}"
+        );
+        let got = answer(&subjects("4"), &[dir.path()], batch);
+        assert_eq!(
+            got.lines().collect::<Vec<_>>(),
+            vec!["renamed", "a", "b", "c"],
+            "batch size {batch:?}"
+        );
+    }
+    // A file a batch: the reader runs at most two files ahead of the rows kept, so the 17:00,
+    // 18:00 and 19:00 files are left unread (the 14:00 one too, unless it was read ahead),
+    // and the warning says the total is a lower bound.
+    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args(["query", &subjects("3")])
+        .arg(dir.path())
+        .args(["--tz", "UTC", "--format", "csv"])
+        .env("MSGTRACK_BATCH_BYTES", "1")
+        .output()
+        .expect("msgtrack runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let unread: usize = err
+        .split("shown; ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!((3..=4).contains(&unread), "{err}");
+    assert!(
+        err.contains(&format!("3 of at least {} shown", 9 - unread)),
+        "{err}"
+    );
+}
