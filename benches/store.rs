@@ -61,20 +61,12 @@ fn main() {
     );
 
     // A message id that exists: one of the first EX01 file's rows.
-    let message_id = std::fs::read_dir(dir.join("EX01"))
-        .ok()
-        .and_then(|mut d| d.next())
-        .and_then(|e| e.ok())
-        .and_then(|e| std::fs::read_to_string(e.path()).ok())
-        .and_then(|t| {
-            // From the 100th row on, the first line without quoting (a quoted field may hold
-            // commas), so that its 11th field is the message-id.
-            t.lines()
-                .skip(105)
-                .find(|l| !l.starts_with('#') && !l.contains('"'))
-                .map(|l| l.split(',').nth(10).unwrap_or("").to_string())
-        })
-        .unwrap_or_default();
+    let message_id = message_id_in(&dir.join("EX01"));
+    assert!(
+        message_id.starts_with('<'),
+        "no Message-ID found for q3 under {}",
+        dir.display()
+    );
     let questions: Vec<(&str, String, String)> = vec![
         (
             "q1 count by EventId",
@@ -173,4 +165,29 @@ fn main() {
         }
         let _ = std::fs::remove_dir_all(&store);
     }
+}
+
+/// A Message-ID that exists: from the first transport log (`MSGTRK2…`, by name) under
+/// `folder`, the first row from the 100th on whose line has no quoting (a quoted field may
+/// hold commas) and whose 11th field is a Message-ID.
+fn message_id_in(folder: &std::path::Path) -> String {
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    logs.retain(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("MSGTRK2"))
+    });
+    logs.sort();
+    logs.iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .find_map(|t| {
+            t.lines()
+                .skip(105)
+                .filter(|l| !l.starts_with('#') && !l.contains('"'))
+                .filter_map(|l| l.split(',').nth(10))
+                .find(|id| id.starts_with('<'))
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
 }
