@@ -4,7 +4,7 @@
 #   fuzz/seed.sh && cargo +nightly fuzz run reader -- -max_total_time=600
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/reader corpus/lists corpus/query corpus/directory corpus/exports
+mkdir -p corpus/reader corpus/lists corpus/query corpus/directory corpus/exports corpus/store_keys
 n=0
 for f in ../sample-logs/*/*.LOG ../../shared/real-logs/*; do
   [ -f "$f" ] || continue
@@ -25,4 +25,17 @@ cp ../sample-logs/directory.json corpus/directory/seed-1
 for e in ../sample-exports/*.csv; do
   cp "$e" "corpus/exports/$(basename "$e")"
 done
-echo "seeded: $(ls corpus/reader | wc -l) reader, $(ls corpus/lists | wc -l) lists, $(ls corpus/query | wc -l) query, $(ls corpus/directory | wc -l) directory, $(ls corpus/exports | wc -l) exports"
+# Key files of a store of the sample day (when a msgtrack binary is built).
+msgtrack=../target/release/msgtrack
+[ -x "$msgtrack" ] || msgtrack=../target/debug/msgtrack
+if [ -x "$msgtrack" ]; then
+  store=$(mktemp -d)
+  "$msgtrack" index ../sample-logs --store "$store/s" > /dev/null
+  k=0
+  for f in $(find "$store/s" -name '.*.keys' | head -40); do
+    k=$((k + 1))
+    cp "$f" "corpus/store_keys/seed-$k"
+  done
+  rm -rf "$store"
+fi
+echo "seeded: $(ls corpus/reader | wc -l) reader, $(ls corpus/lists | wc -l) lists, $(ls corpus/query | wc -l) query, $(ls corpus/directory | wc -l) directory, $(ls corpus/exports | wc -l) exports, $(ls corpus/store_keys | wc -l) store_keys"

@@ -140,6 +140,24 @@ pub fn directory(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A store part's key file from any bytes: read or refused, never a panic; one that reads
+/// writes back to the same bytes; and filters built from values always hold those values.
+pub fn store_keys(bytes: &[u8]) -> Result<(), String> {
+    use crate::format::store_keys::{KeyFilter, PartKeys};
+    if let Some(keys) = PartKeys::from_bytes(bytes)
+        && keys.to_bytes() != bytes
+    {
+        return Err("a key file read back differs from its bytes".into());
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let values: Vec<&str> = text.split([',', ';']).collect();
+    let filter = KeyFilter::build(values.iter().copied());
+    match values.iter().find(|v| !filter.may_contain(v)) {
+        Some(v) => Err(format!("a filter built from {v:?} says it is absent")),
+        None => Ok(()),
+    }
+}
+
 /// Any line evaluates or fails with an error, never a panic: the PowerShell engine alone,
 /// over a host with the session's clock and nothing else (no logs, no files written), and the
 /// TUI's in-memory filter over a small frame.

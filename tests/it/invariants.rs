@@ -94,6 +94,11 @@ proptest! {
     fn any_text_is_a_snapshot_or_refused(text in ".{0,40}") {
         prop_assert_eq!(invariants::directory(&text), Ok(()));
     }
+
+    #[test]
+    fn store_key_files_never_panic_and_never_lose_a_value(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        prop_assert_eq!(invariants::store_keys(&bytes), Ok(()));
+    }
 }
 
 /// Fuzz finding (lists, crash-adc83b19): a member holding a line break came back as the text
