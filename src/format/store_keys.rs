@@ -57,15 +57,15 @@ impl KeyFilter {
         filter
     }
 
-    fn bits(&self, h: u64) -> impl Iterator<Item = usize> + '_ {
-        let m = (self.words.len() * 64) as u64;
+    /// The bits `h` sets: `hashes` positions among `words` × 64 (double hashing).
+    fn bits(words: usize, hashes: u8, h: u64) -> impl Iterator<Item = usize> {
+        let m = (words * 64) as u64;
         let (h1, h2) = (h & 0xffff_ffff, (h >> 32) | 1);
-        (0..u64::from(self.hashes)).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
+        (0..u64::from(hashes)).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
     }
 
     fn insert(&mut self, h: u64) {
-        let bits: Vec<usize> = self.bits(h).collect();
-        for b in bits {
+        for b in Self::bits(self.words.len(), self.hashes, h) {
             self.words[b / 64] |= 1 << (b % 64);
         }
     }
@@ -75,8 +75,7 @@ impl KeyFilter {
         if self.words.is_empty() {
             return true;
         }
-        let h = hash(value);
-        self.bits(h)
+        Self::bits(self.words.len(), self.hashes, hash(value))
             .all(|b| self.words[b / 64] & (1 << (b % 64)) != 0)
     }
 }
@@ -138,6 +137,13 @@ pub fn keys_name(part_name: &str) -> String {
     format!(".{part_name}.keys")
 }
 
+/// The part a key file named `name` goes with, when it is one ([`keys_name`] undone).
+pub fn part_of_keys(name: &str) -> Option<&str> {
+    name.strip_prefix('.')
+        .and_then(|n| n.strip_suffix(".keys"))
+        .filter(|n| n.ends_with(".parquet"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +174,8 @@ mod tests {
         ]);
         let bytes = keys.to_bytes();
         assert_eq!(PartKeys::from_bytes(&bytes), Some(keys.clone()));
+        assert_eq!(part_of_keys(&keys_name("a@1.parquet")), Some("a@1.parquet"));
+        assert_eq!(part_of_keys("a@1.parquet"), None);
         assert_eq!(PartKeys::from_bytes(&bytes[..bytes.len() - 1]), None);
         assert_eq!(PartKeys::from_bytes(b"PAR1...."), None);
         let mut longer = bytes.clone();

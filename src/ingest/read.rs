@@ -198,11 +198,25 @@ pub fn read_paths(paths: &[PathBuf], options: &ReadOptions) -> Result<Ingest, Re
 /// assemble its frames and release its pages. Memory held at once is bounded by the files in
 /// flight, not by the input size.
 pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, ReadError> {
+    let (files, skipped_by_time) = files_to_read(files, options);
+    let mut ingest = with_job(options, |job| read_all(job, files))?;
+    ingest.skipped_by_time = skipped_by_time;
+    Ok(ingest)
+}
+
+/// The files a read opens, and those the filter's time range leaves out by their names:
+/// the others left out are those every row of which comes after the options' `later_than`
+/// bound and the store parts whose key files rule the filter out.
+fn files_to_read(files: Vec<LogFile>, options: &ReadOptions) -> (Vec<LogFile>, Vec<PathBuf>) {
     let (mut files, skipped_by_time) = skip_by_time(files, &options.filter);
     if let Some(later) = &options.later_than {
         files.retain(|f| !later.excludes(f));
     }
-    let files = skip_parts_by_keys(files, &options.filter);
+    (skip_parts_by_keys(files, &options.filter), skipped_by_time)
+}
+
+/// Runs `f` with the job every file of a read with `options` shares.
+fn with_job<R>(options: &ReadOptions, f: impl FnOnce(&FileJob<'_>) -> R) -> R {
     let decode_columns: Vec<Field> = options
         .columns
         .columns()
@@ -210,11 +224,16 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
         .filter(|c| c.is_raw() || c.is_derived())
         .collect();
     let filter = options.filter.compile();
-    let job = FileJob {
+    f(&FileJob {
         decode_columns: &decode_columns,
         filter: &filter,
         options,
-    };
+    })
+}
+
+/// Reads `files`, a parallel task each.
+fn read_all(job: &FileJob<'_>, files: Vec<LogFile>) -> Result<Ingest, ReadError> {
+    let options = job.options;
     let lengths: Vec<u64> = files
         .iter()
         .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
@@ -253,9 +272,7 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
     }
 
     let results = results.collect::<PolarsResult<Vec<FileResult>>>()?;
-    let mut ingest = ingest_of(results, options)?;
-    ingest.skipped_by_time = skipped_by_time;
-    Ok(ingest)
+    Ok(ingest_of(results, options)?)
 }
 
 /// Reads one file of more than `limit` bytes in runs of about `limit` bytes, each handed to
@@ -266,38 +283,29 @@ pub(crate) fn read_file_in_runs(
     limit: u64,
     send: &mut impl FnMut(Result<Ingest, ReadError>) -> bool,
 ) {
-    let (mut files, skipped_by_time) = skip_by_time(vec![file], &options.filter);
-    if let Some(later) = &options.later_than {
-        files.retain(|f| !later.excludes(f));
+    let (mut files, skipped_by_time) = files_to_read(vec![file], options);
+    match files.pop() {
+        None => {
+            send(
+                ingest_of(Vec::new(), options)
+                    .map_err(Into::into)
+                    .map(|mut i| {
+                        i.skipped_by_time = skipped_by_time;
+                        i
+                    }),
+            );
+        }
+        // A store's part is read whole.
+        Some(part) if part.part.is_some() => {
+            send(with_job(options, |job| read_all(job, vec![part])));
+        }
+        Some(file) => with_job(options, |job| job.read_in_runs(file, limit, send)),
     }
-    let Some(file) = files.pop() else {
-        let ingest = Ingest {
-            frame: DataFrame::empty_with_schema(&schema_of(&options.columns.columns())),
-            files: Vec::new(),
-            diagnostics: Vec::new(),
-            suppressed_diagnostics: 0,
-            skipped_by_time,
-        };
-        send(Ok(ingest));
-        return;
-    };
-    if file.part.is_some() {
-        send(read_files(vec![file], options));
-        return;
-    }
-    let decode_columns: Vec<Field> = options
-        .columns
-        .columns()
-        .into_iter()
-        .filter(|c| c.is_raw() || c.is_derived())
-        .collect();
-    let filter = options.filter.compile();
-    let job = FileJob {
-        decode_columns: &decode_columns,
-        filter: &filter,
-        options,
-    };
-    job.read_in_runs(file, limit, send);
+}
+
+/// A frame of no rows with the columns of a read with `options`.
+fn empty_frame(options: &ReadOptions) -> DataFrame {
+    DataFrame::empty_with_schema(&schema_of(&options.columns.columns()))
 }
 
 /// The files' outcomes, in order, as one [`Ingest`].
@@ -327,10 +335,7 @@ fn ingest_of(results: Vec<FileResult>, options: &ReadOptions) -> PolarsResult<In
             }
         }
     }
-    let frame = match stack(frames)? {
-        Some(frame) => frame,
-        None => DataFrame::empty_with_schema(&schema_of(&options.columns.columns())),
-    };
+    let frame = stack(frames)?.unwrap_or_else(|| empty_frame(options));
     Ok(Ingest {
         frame,
         files: reports,
@@ -609,60 +614,50 @@ impl FileJob<'_> {
         let count = runs.len().max(1);
         for i in 0..count {
             let run = runs.get(i).copied().unwrap_or(&[]);
-            let step = self.decode_run(&plan, run, before.as_ref());
-            let (outputs, rest_done) = match step {
-                Ok(step) => step,
-                Err(e) => {
-                    send(Err(e.into()));
-                    return;
-                }
-            };
-            before = Some(outputs.last().and_then(|o| o.final_map.clone()));
-            let frames = match assemble(
-                &plan,
-                outputs,
-                self.options.columns,
-                self.decode_columns,
-                &mut at,
-            ) {
-                Ok(frames) => frames,
-                Err(e) => {
-                    send(Err(e.into()));
-                    return;
-                }
-            };
-            let last = rest_done || i + 1 == count;
-            let mut batch = Ingest {
-                frame: match stack(frames) {
-                    Ok(frame) => frame.unwrap_or_else(|| {
-                        DataFrame::empty_with_schema(&schema_of(&self.options.columns.columns()))
-                    }),
-                    Err(e) => {
-                        send(Err(e.into()));
-                        return;
-                    }
-                },
-                files: Vec::new(),
-                diagnostics: if i == 0 {
-                    plan.notes.clone()
-                } else {
-                    Vec::new()
-                },
-                suppressed_diagnostics: 0,
-                skipped_by_time: Vec::new(),
-            };
-            if last {
-                let report = finish_file(&plan, &mut at);
-                batch.diagnostics.extend(changed_note(&plan, report.rows));
-                let sink = std::mem::take(&mut at.sink);
-                batch.suppressed_diagnostics = sink.suppressed;
-                batch.diagnostics.extend(sink.into_diagnostics());
-                batch.files.push(report);
-            }
-            if !send(Ok(batch)) || last {
+            let read = self.read_run(&plan, run, &mut before, &mut at, i == 0, i + 1 == count);
+            let last = read.as_ref().map_or(true, |(_, last)| *last);
+            if !send(read.map(|(batch, _)| batch).map_err(Into::into)) || last {
                 return;
             }
         }
+    }
+
+    /// One run of [`Self::read_in_runs`] as a batch, and whether it ends the file (the last
+    /// run, or a `#Fields` change that had the rest of the file read in order). The first run
+    /// carries the file's notes, the last its report and diagnostics.
+    fn read_run(
+        &self,
+        plan: &FilePlan,
+        run: &[std::ops::Range<usize>],
+        before: &mut Option<Option<Arc<crate::format::FieldMap>>>,
+        at: &mut Cursor,
+        first: bool,
+        last_run: bool,
+    ) -> PolarsResult<(Ingest, bool)> {
+        let (outputs, rest_done) = self.decode_run(plan, run, before.as_ref())?;
+        *before = Some(outputs.last().and_then(|o| o.final_map.clone()));
+        let frames = assemble(plan, outputs, self.options.columns, self.decode_columns, at)?;
+        let mut batch = Ingest {
+            frame: stack(frames)?.unwrap_or_else(|| empty_frame(self.options)),
+            files: Vec::new(),
+            diagnostics: if first {
+                plan.notes.clone()
+            } else {
+                Vec::new()
+            },
+            suppressed_diagnostics: 0,
+            skipped_by_time: Vec::new(),
+        };
+        let last = rest_done || last_run;
+        if last {
+            let report = finish_file(plan, at);
+            batch.diagnostics.extend(changed_note(plan, report.rows));
+            let sink = std::mem::take(&mut at.sink);
+            batch.suppressed_diagnostics = sink.suppressed;
+            batch.diagnostics.extend(sink.into_diagnostics());
+            batch.files.push(report);
+        }
+        Ok((batch, last))
     }
 }
 

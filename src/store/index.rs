@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::format::store_keys::{KEYED_FIELDS, KeyFilter, PartKeys, keys_name};
+use crate::format::store_keys::{KEYED_FIELDS, KeyFilter, PartKeys, keys_name, part_of_keys};
 use crate::format::store_layout::{part_name, partition};
 use crate::format::store_manifest::{MANIFEST, Manifest, Part, Source, head_hash};
 use crate::format::{Field, FieldSet};
@@ -311,9 +311,6 @@ pub fn index(
     for path in obsolete {
         if !listed.contains(&path) {
             let _ = std::fs::remove_file(store.join(&path));
-            if let Some((folder, name)) = path.rsplit_once('/') {
-                let _ = std::fs::remove_file(store.join(folder).join(keys_name(name)));
-            }
         }
     }
     remove_unlisted(store, &listed);
@@ -360,19 +357,15 @@ fn remove_unlisted(store: &Path, listed: &HashSet<String>) {
             continue;
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
-        // A key file `.<part>.keys` goes with its part.
+        // A key file goes with its part (the key files of parts just made obsolete go here).
         let (folder, name) = rel.rsplit_once('/').unwrap_or(("", &rel));
-        let owner = name
-            .strip_prefix('.')
-            .and_then(|n| n.strip_suffix(".keys"))
-            .filter(|n| n.ends_with(".parquet"))
-            .map(|n| {
-                if folder.is_empty() {
-                    n.to_string()
-                } else {
-                    format!("{folder}/{n}")
-                }
-            });
+        let owner = part_of_keys(name).map(|n| {
+            if folder.is_empty() {
+                n.to_string()
+            } else {
+                format!("{folder}/{n}")
+            }
+        });
         let ours = rel.ends_with(".parquet") || rel.contains("/.tmp-") || owner.is_some();
         let listed_as = owner.as_ref().unwrap_or(&rel);
         if ours && !listed.contains(listed_as) {

@@ -212,11 +212,6 @@ impl SummaryCollector {
         self.messages.len() > self.max_messages
     }
 
-    /// How many messages are held.
-    pub fn messages(&self) -> usize {
-        self.messages.len()
-    }
-
     /// Halves the part this collector keeps (the messages of the other half are forgotten)
     /// and returns that other half, for a later pass. Every message kept has had every row
     /// since the start: a part is only ever narrowed, never widened.

@@ -1,16 +1,10 @@
 //! Directions and connectors: directionality, receive and send connectors.
 
-use std::collections::BTreeMap;
-
 use super::View;
 use super::collect::Msg;
 use super::queries::QueryBook;
 use super::tables::{Counts, bump, capital, ranked};
 use crate::report::table::Table;
-
-fn borrowed(c: &Counts) -> BTreeMap<&str, u64> {
-    c.iter().map(|(k, n)| (&**k, *n)).collect()
-}
 
 /// Messages per directionality and per connector.
 #[derive(Debug, Default)]
@@ -55,7 +49,7 @@ impl Connectors {
                 rule.unit()
             ),
             &["Directionality", &capital(rule.unit())],
-            borrowed(&self.directions),
+            &self.directions,
         )
         .with_query(book.directionality(rule));
         let receive_connectors = ranked(
@@ -63,14 +57,14 @@ impl Connectors {
             "By receive connector (SMTP RECEIVE)",
             &conn_rule,
             &["Connector", &capital(rule.unit())],
-            borrowed(&self.receive),
+            &self.receive,
         );
         let send_connectors = ranked(
             "send_connectors",
             "By send connector (SEND)",
             &conn_rule,
             &["Connector", &capital(rule.unit())],
-            borrowed(&self.send),
+            &self.send,
         );
         let share = |t: Table| {
             super::tables::with_share(t, 1, self.received, "Share of received")

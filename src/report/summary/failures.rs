@@ -120,7 +120,7 @@ impl Deferrals {
                 rule.unit()
             ),
             &["Reason", &capital(rule.unit())],
-            self.0.iter().map(|(k, n)| (&**k, *n)).collect(),
+            &self.0,
         )
     }
 }

@@ -215,11 +215,7 @@ impl SummaryCollector {
         for m in self.messages.values() {
             t.add(m);
         }
-        t.coverage = self
-            .coverage
-            .iter()
-            .map(|(s, c)| (s.clone(), c.clone()))
-            .collect();
+        t.coverage = self.coverage.clone();
         t
     }
 
@@ -233,23 +229,9 @@ impl SummaryCollector {
         tally.coverage.append(&mut self.coverage);
     }
 
-    /// The headline figures of the messages the report counts.
-    pub fn figures(&self) -> figures::Figures {
-        self.tally().figures()
-    }
-
     /// Builds the report.
     pub fn finish(&self, book: &QueryBook) -> Report {
-        self.finish_with(book, None).0
-    }
-
-    /// Builds the report and its headline figures.
-    pub fn finish_with(
-        &self,
-        book: &QueryBook,
-        previous: Option<&figures::Figures>,
-    ) -> (Report, figures::Figures) {
-        self.tally().finish_with(book, previous)
+        self.tally().finish_with(book, None).0
     }
 }
 

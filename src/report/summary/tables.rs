@@ -1,6 +1,6 @@
 //! Table helpers shared by the summary's sections.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::report::table::{Cell, Table};
 
@@ -38,15 +38,16 @@ pub(super) fn add2(map: &mut Sizes, key: &str, count: u64, bytes: i64) {
     e.1 = e.1.saturating_add(bytes);
 }
 
+/// A table of `counts`, most first (ties by name).
 pub(super) fn ranked(
     key: &str,
     title: &str,
     rule: &str,
     headers: &[&str],
-    counts: BTreeMap<&str, u64>,
+    counts: &Counts,
 ) -> Table {
     let mut t = Table::new(key, title, rule, headers);
-    let mut list: Vec<_> = counts.into_iter().collect();
+    let mut list: Vec<(&str, u64)> = counts.iter().map(|(k, n)| (&**k, *n)).collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     for (k, v) in list {
         t.row(vec![k.into(), v.into()]);
