@@ -127,7 +127,17 @@ fn main() {
             true,
         ),
         (
-            "query … | Group-Object EventId (with every event in .Group)",
+            "query … | Group-Object EventId (shown as a table: 16 events of each .Group)",
+            vec![
+                "query",
+                "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId",
+                "--format",
+                "table",
+            ],
+            true,
+        ),
+        (
+            "query … | Group-Object EventId --format csv (every event of each .Group written)",
             vec![
                 "query",
                 "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId",
@@ -176,7 +186,7 @@ fn main() {
             let mut full: Vec<String> = args.iter().map(|s| s.to_string()).collect();
             full.push(dir.display().to_string());
             full.extend(["--tz", "UTC"].map(String::from));
-            if full[0] == "query" {
+            if full[0] == "query" && !full.iter().any(|a| a == "--format") {
                 full.extend(["--format", "csv"].map(String::from));
             }
             match measure(msgtrack, &full) {

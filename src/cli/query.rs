@@ -139,6 +139,27 @@ fn will_be_table(expression: &str, explicit: Option<Format>, out_given: bool) ->
     std::io::stdout().is_terminal() && !out_given
 }
 
+/// The format the answer is printed in: the one asked for, else the line's Format stage's,
+/// else a table on a terminal and CSV otherwise.
+fn output_format(expression: &str, explicit: Option<Format>, out_given: bool) -> Format {
+    let terminal = !out_given && std::io::stdout().is_terminal();
+    explicit.unwrap_or_else(|| {
+        let lower = expression.to_ascii_lowercase();
+        let stage = |w: &str| {
+            lower
+                .split(|c: char| c == '|' || c.is_whitespace())
+                .any(|t| t == w)
+        };
+        if stage("format-list") || stage("fl") {
+            Format::List
+        } else if stage("format-table") || stage("ft") || terminal {
+            Format::Table
+        } else {
+            Format::Csv
+        }
+    })
+}
+
 /// Runs `msgtrack query`.
 pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     let mut paths = args.paths.clone();
@@ -147,15 +168,19 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     let zone = super::zone_arg(args.tz.as_deref(), args.culture.as_deref())?;
     let culture = super::culture_arg(args.culture.as_deref().unwrap_or("en-US"))?;
     let now = super::now_arg(args.now.as_deref(), zone)?;
+    let explicit_format = match &args.format {
+        Some(f) => Some(Format::parse(f).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     let session = Session {
         now,
         zone,
         culture,
         csv_raw: args.csv_raw,
-    };
-    let explicit_format = match &args.format {
-        Some(f) => Some(Format::parse(f).map_err(anyhow::Error::msg)?),
-        None => None,
+        text_output: matches!(
+            output_format(&expression, explicit_format, args.out.is_some()),
+            Format::Table | Format::List
+        ),
     };
     if args.sql.is_some() {
         let answer = run_sql(&expression, &paths)?;
@@ -259,22 +284,7 @@ fn emit(
     session: &Session,
     expression: &str,
 ) -> anyhow::Result<u8> {
-    let terminal = args.out.is_none() && std::io::stdout().is_terminal();
-    let format = explicit_format.unwrap_or_else(|| {
-        let lower = expression.to_ascii_lowercase();
-        let stage = |w: &str| {
-            lower
-                .split(|c: char| c == '|' || c.is_whitespace())
-                .any(|t| t == w)
-        };
-        if stage("format-list") || stage("fl") {
-            Format::List
-        } else if stage("format-table") || stage("ft") || terminal {
-            Format::Table
-        } else {
-            Format::Csv
-        }
-    });
+    let format = output_format(expression, explicit_format, args.out.is_some());
     let explicit = explicit_format.is_some();
     match &args.out {
         Some(path) => {

@@ -90,7 +90,7 @@ pub(crate) fn read_part(
         // The kept rows' text still points into the whole part's buffers: copy a few rows out
         // so that they do not hold a whole part.
         typed(if kept_rows * 8 < keep.len() {
-            deep_copy(&kept).map_err(|e| e.to_string())?
+            crate::frame::deep_copy(&kept).map_err(|e| e.to_string())?
         } else {
             kept
         })?
@@ -136,21 +136,6 @@ fn finish(
         last_ms: times.iter().max().copied(),
     };
     Ok((report, frame))
-}
-
-/// The same rows in new buffers, value by value.
-fn deep_copy(frame: &DataFrame) -> PolarsResult<DataFrame> {
-    let columns = frame
-        .columns()
-        .iter()
-        .map(|c| {
-            let s = c.as_materialized_series();
-            let values: Vec<AnyValue<'_>> = s.iter().map(|v| v.into_static()).collect();
-            Series::from_any_values_and_dtype(s.name().clone(), &values, s.dtype(), true)
-                .map(Series::into_column)
-        })
-        .collect::<PolarsResult<Vec<_>>>()?;
-    DataFrame::new(frame.height(), columns)
 }
 
 /// A frame of no rows with `fields` typed as the reader types them.

@@ -32,7 +32,15 @@ pub struct Engine<'h> {
     /// Variables the line assigns somewhere (lowercase): before their assignment they read
     /// as `$null`, as in PowerShell; any other unknown variable is an error.
     assigned: Vec<String>,
+    /// The statement of the line whose output is shown (a pipeline at the top of the line),
+    /// while it runs: only compared by address, never read through.
+    shown: Option<*const Pipeline>,
+    /// `$FormatEnumerationLimit` when the line ended (what the printers use).
+    limit_at_end: Option<usize>,
 }
+
+/// The preference variable the formatter reads (lowercase).
+const ENUMERATION_LIMIT: &str = "formatenumerationlimit";
 
 const AUTOMATIC: [&str; 7] = ["_", "psitem", "true", "false", "null", "matches", "ofs"];
 
@@ -54,6 +62,8 @@ impl<'h> Engine<'h> {
             underscore: Vec::new(),
             locals: Vec::new(),
             assigned: Vec::new(),
+            shown: None,
+            limit_at_end: Some(super::enumeration::EMS_ENUMERATION_LIMIT),
         }
     }
 
@@ -68,9 +78,32 @@ impl<'h> Engine<'h> {
     pub fn run(&mut self, block: &Block) -> EvalResult<Vec<Value>> {
         self.assigned = unread_assignment(block)?;
         self.locals.push(Vec::new());
-        let out = self.block(block);
+        let mut out = Vec::new();
+        let mut result = Ok(());
+        for s in &block.statements {
+            // What a pipeline at the top of the line outputs is shown to the admin.
+            self.shown = match s {
+                Statement::Pipeline(p) => Some(p as *const Pipeline),
+                _ => None,
+            };
+            match self.statement(s) {
+                Ok(items) => out.extend(items),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        self.shown = None;
+        self.limit_at_end = Scope::enumeration_limit(self);
         self.locals.pop();
-        out
+        result.map(|()| out)
+    }
+
+    /// `$FormatEnumerationLimit` as the line left it: how many elements of a collection the
+    /// printers show in a table or list cell (`None`: all).
+    pub fn enumeration_limit_at_end(&self) -> Option<usize> {
+        self.limit_at_end
     }
 
     /// Runs `f` with `$_` set to `item` (script blocks of Where-Object, ForEach-Object, …).
@@ -192,7 +225,8 @@ impl<'h> Engine<'h> {
                 continue;
             }
             if let (0, None, Element::Command(c)) = (i, &stream, element)
-                && let Some((out, covered)) = self.streamed(c, &p.elements[1..])?
+                && let Some((out, covered)) =
+                    self.streamed(c, &p.elements[1..], self.is_shown(p))?
             {
                 stream = Some(out);
                 skip = covered;
@@ -216,13 +250,23 @@ impl<'h> Engine<'h> {
         Ok(out)
     }
 
+    /// True when `p` is the line's statement being shown, and shown as text (a table or a
+    /// list on the admin's screen, or a file written by `>`): a collection in its output is
+    /// then seen only up to `$FormatEnumerationLimit` elements.
+    fn is_shown(&self, p: &Pipeline) -> bool {
+        self.shown.is_some_and(|top| std::ptr::eq(top, p))
+            && (self.host.shows_text() || p.redirect.is_some())
+    }
+
     /// Runs a pipeline's first command and the stages after it that take its output in
     /// pieces, when the host streams that command: their output and how many stages after
-    /// the command they covered. `None` when it does not stream.
+    /// the command they covered. `None` when it does not stream. `shown`: the pipeline's
+    /// output is shown as text, and nothing else looks at it.
     fn streamed(
         &mut self,
         c: &Command,
         after: &[Element],
+        shown: bool,
     ) -> EvalResult<Option<(Vec<Value>, usize)>> {
         if commands::canonical(&c.name).is_some() {
             return Ok(None);
@@ -236,7 +280,15 @@ impl<'h> Engine<'h> {
             .collect();
         // Stages whose parameters are wrong run the usual way, so errors come in pipeline
         // order (the source's first).
-        let Some((mut stream, covered)) = commands::stream::plan(self, &stages).ok().flatten()
+        // Elements beyond what the shell would show of a group need not be kept when the
+        // output is shown and the stages after the groups only sort, select or format them.
+        let shown_elements = match shown {
+            true => Scope::enumeration_limit(self),
+            false => None,
+        };
+        let Some((mut stream, covered)) = commands::stream::plan(self, &stages, shown_elements)
+            .ok()
+            .flatten()
         else {
             return Ok(None);
         };
@@ -404,6 +456,9 @@ impl<'h> Engine<'h> {
             "false" => Value::Bool(false),
             "null" => Value::Null,
             "matches" => self.ops.matches.clone().unwrap_or(Value::Null),
+            ENUMERATION_LIMIT => self
+                .local(ENUMERATION_LIMIT)
+                .unwrap_or(Value::Int(super::enumeration::EMS_ENUMERATION_LIMIT as i32)),
             "ofs" => Value::str(" "),
             _ => match self.local(&lower) {
                 Some(v) => v,
@@ -513,6 +568,10 @@ impl Scope for Engine<'_> {
     fn invoke_here(&mut self, body: &Block, item: Value) -> EvalResult<Vec<Value>> {
         Engine::invoke_here(self, body, item)
     }
+
+    fn enumeration_limit(&self) -> Option<usize> {
+        super::enumeration::limit_of(self.local(ENUMERATION_LIMIT).as_ref())
+    }
 }
 
 /// The variables the line assigns (lowercase); the first one that nothing reads is an error.
@@ -537,6 +596,8 @@ fn unread_assignment(block: &Block) -> EvalResult<Vec<String>> {
     }
     let mut names = Names::default();
     walk_block(block, &mut names);
+    // The formatter reads $FormatEnumerationLimit.
+    names.read.push(ENUMERATION_LIMIT.to_string());
     match names
         .assigned
         .iter()

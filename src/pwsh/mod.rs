@@ -8,6 +8,7 @@ pub mod ast;
 pub mod commands;
 pub mod culture;
 pub mod datetime;
+pub mod enumeration;
 pub mod eval;
 pub mod lex;
 pub mod members;

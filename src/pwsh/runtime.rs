@@ -117,6 +117,11 @@ pub trait Host {
         append: bool,
         span: &Span,
     ) -> EvalResult<()>;
+    /// True when the line's output is shown as text (a table or a list), so a collection in
+    /// it is seen only up to `$FormatEnumerationLimit` elements.
+    fn shows_text(&self) -> bool {
+        false
+    }
     /// How a date-time is shown in tables and lists.
     fn display_datetime(&self, t: &super::datetime::DateTime) -> String;
     /// Something the user should know (printed on stderr).
@@ -141,6 +146,11 @@ pub trait Scope {
     /// Today in the shell's zone.
     fn today(&self) -> NaiveDate {
         self.ops_ref().clock.today
+    }
+    /// How many elements of a collection a table or list cell shows
+    /// (`$FormatEnumerationLimit`); `None` for all of them.
+    fn enumeration_limit(&self) -> Option<usize> {
+        Some(super::enumeration::EMS_ENUMERATION_LIMIT)
     }
     /// Today and the zone, for date parsing.
     fn clock(&self) -> super::ops::Clock {

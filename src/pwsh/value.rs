@@ -32,6 +32,12 @@ pub trait PsObject: fmt::Debug {
     fn default_table(&self) -> Option<Vec<String>> {
         None
     }
+    /// A copy that shares no buffers with other objects (an event read in a batch keeps the
+    /// whole batch alive), for holding a few objects long; `None` when the object is
+    /// small already.
+    fn detached(&self) -> Option<Value> {
+        None
+    }
     /// The object itself, for the printers that know its concrete type.
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         None

@@ -42,6 +42,19 @@ impl Cell {
         }
     }
 
+    /// As a table or list cell shows it, a list cut after `limit` elements
+    /// (`$FormatEnumerationLimit`: `{a, b...}`).
+    pub fn shown(&self, limit: Option<usize>) -> String {
+        match self {
+            Cell::List(items) => crate::pwsh::enumeration::braced(items.iter().cloned(), limit),
+            Cell::Pairs(pairs) => crate::pwsh::enumeration::braced(
+                pairs.iter().map(|(k, v)| format!("[{k}, {v}]")),
+                limit,
+            ),
+            other => other.display(),
+        }
+    }
+
     /// As a CSV cell: lists joined with `;`, EventData as `K=V;…`, durations in seconds.
     /// As a CSV cell; text that a spreadsheet would run as a formula is guarded unless `raw`
     /// (see [`crate::escape::spreadsheet`]).

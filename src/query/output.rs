@@ -18,6 +18,7 @@ use super::session::Session;
 use crate::format::Field;
 use crate::pwsh::commands::format::{FormatKind, FormatView, as_view};
 use crate::pwsh::datetime::{DateTime, Kind};
+use crate::pwsh::enumeration::braced;
 use crate::pwsh::value::Value;
 
 /// An output format (`--format`).
@@ -125,7 +126,7 @@ pub fn write(
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
-    let printer = Printer::new(session);
+    let printer = Printer::new(session, answer.enumeration_limit);
     match shape(answer) {
         Shape::Sql(df) => {
             if format == Format::Parquet {
@@ -135,7 +136,7 @@ pub fn write(
                     .map_err(to_io);
             }
             let cols = columns(df, session.zone).map_err(to_io)?;
-            write_cells(&cols, df.height(), format, session, out)
+            write_cells(&cols, df.height(), format, session, None, out)
         }
         Shape::Rows(source, indices) => {
             let idx = IdxCa::from_vec("i".into(), indices);
@@ -157,7 +158,14 @@ pub fn write(
                     .map_err(to_io);
             }
             let cols = columns(&frame, session.zone).map_err(to_io)?;
-            write_cells(&cols, frame.height(), format, session, out)
+            write_cells(
+                &cols,
+                frame.height(),
+                format,
+                session,
+                answer.enumeration_limit,
+                out,
+            )
         }
         Shape::View(view) => {
             let format = match (format, explicit) {
@@ -316,11 +324,13 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 /// Writes columns of cells (rows and --sql frames): the table, list, CSV and JSON layouts.
+/// A table or list shows `limit` elements of a list (`$FormatEnumerationLimit`).
 fn write_cells(
     cols: &[(String, Vec<Cell>)],
     rows: usize,
     format: Format,
     session: &Session,
+    limit: Option<usize>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let zone_label = session.zone.label();
@@ -338,7 +348,7 @@ fn write_cells(
                 .collect();
             let texts: Vec<Vec<String>> = cols
                 .iter()
-                .map(|(_, cells)| cells.iter().map(Cell::display).collect())
+                .map(|(_, cells)| cells.iter().map(|c| c.shown(limit)).collect())
                 .collect();
             table(&headers, &texts, rows, &vec![false; headers.len()], out)
         }
@@ -347,7 +357,7 @@ fn write_cells(
             for r in 0..rows {
                 writeln!(out)?;
                 for (name, cells) in cols {
-                    writeln!(out, "{name:<width$} : {}", cells[r].display())?;
+                    writeln!(out, "{name:<width$} : {}", cells[r].shown(limit))?;
                 }
             }
             writeln!(out)
@@ -455,14 +465,17 @@ type NamedCells = Vec<(String, Vec<Cell>)>;
 /// Text and JSON of values that are not rows of a frame.
 struct Printer<'a> {
     session: &'a Session,
+    /// How many elements of a collection a cell shows (`$FormatEnumerationLimit`).
+    limit: Option<usize>,
     /// Cells of each row source already converted, by the source's address.
     rows: std::cell::RefCell<HashMap<usize, NamedCells>>,
 }
 
 impl<'a> Printer<'a> {
-    fn new(session: &'a Session) -> Printer<'a> {
+    fn new(session: &'a Session, limit: Option<usize>) -> Printer<'a> {
         Printer {
             session,
+            limit,
             rows: std::cell::RefCell::new(HashMap::new()),
         }
     }
@@ -509,14 +522,7 @@ impl<'a> Printer<'a> {
             Value::Null => String::new(),
             Value::DateTime(t) => self.datetime(t),
             Value::TimeSpan(t) => t.to_text(),
-            Value::Array(items) => format!(
-                "{{{}}}",
-                items
-                    .iter()
-                    .map(|i| self.text(i))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            Value::Array(items) => braced(items.iter().map(|i| self.text(i)), self.limit),
             other => other.text_in(self.session.culture),
         }
     }

@@ -228,6 +228,14 @@ impl PsObject for Row {
         Some(DEFAULT_TABLE.iter().map(|f| f.name().to_string()).collect())
     }
 
+    fn detached(&self) -> Option<Value> {
+        let one = self.source.frame().slice(self.index as i64, 1);
+        let source = crate::frame::deep_copy(&one)
+            .and_then(|frame| RowSource::new(frame, self.source.zone))
+            .ok()?;
+        Some(Value::Object(Rc::new(Row { source, index: 0 })))
+    }
+
     fn as_any(&self) -> Option<&dyn Any> {
         Some(self)
     }

@@ -36,6 +36,9 @@ pub struct Answer {
     pub written: Vec<PathBuf>,
     /// A `--sql` answer.
     pub sql: Option<DataFrame>,
+    /// How many elements of a collection a table or list cell shows
+    /// (`$FormatEnumerationLimit` as the line left it; `None`: all).
+    pub enumeration_limit: Option<usize>,
 }
 
 /// Why a query could not run.
@@ -111,9 +114,10 @@ fn run_with(
     columns: FieldSet,
 ) -> Result<Result<Answer, ()>, RunError> {
     let host = QueryHost::new(session, paths, directory, columns);
-    let result = {
+    let (result, enumeration_limit) = {
         let mut engine = Engine::new(&host);
-        engine.run(block)
+        let result = engine.run(block);
+        (result, engine.enumeration_limit_at_end())
     };
     let reads = host.take_reads();
     if reads.iter().any(|r| !r.source.missing.borrow().is_empty()) && columns != FieldSet::all() {
@@ -130,6 +134,7 @@ fn run_with(
         notes: host.take_notes(),
         written: host.written(),
         sql: None,
+        enumeration_limit,
     }))
 }
 
@@ -151,6 +156,8 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         notes: Vec::new(),
         written: Vec::new(),
         sql: Some(frame),
+        // No shell formats an SQL answer: every element is shown.
+        enumeration_limit: None,
     })
 }
 

@@ -662,6 +662,10 @@ impl Host for QueryHost<'_> {
         self.session.zone
     }
 
+    fn shows_text(&self) -> bool {
+        self.session.text_output
+    }
+
     fn csv_raw(&self) -> bool {
         self.session.csv_raw
     }

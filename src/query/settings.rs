@@ -17,4 +17,7 @@ pub struct Session {
     pub culture: &'static Culture,
     /// CSV cells written as they are, without the spreadsheet-formula guard (`--csv-raw`).
     pub csv_raw: bool,
+    /// The answer is shown as a table or a list (text): a collection in it shows only its
+    /// first `$FormatEnumerationLimit` elements, so a group need keep no more.
+    pub text_output: bool,
 }

@@ -9,6 +9,7 @@ mod cli;
 mod daily_use;
 mod discovery;
 mod edge_cases;
+mod enumeration;
 mod exports;
 mod field_reports;
 mod filter_agreement;

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use super::properties::{self, PropSpec};
 use super::switch_on;
 use crate::pwsh::ast::Command;
+use crate::pwsh::enumeration::braced;
 use crate::pwsh::ops;
 use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind};
 use crate::pwsh::value::{PsObject, Value};
@@ -246,13 +247,9 @@ pub fn cell_text(engine: &dyn Scope, v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::DateTime(t) => engine.host().display_datetime(t),
-        Value::Array(items) => format!(
-            "{{{}}}",
-            items
-                .iter()
-                .map(|i| cell_text(engine, i))
-                .collect::<Vec<_>>()
-                .join(", ")
+        Value::Array(items) => braced(
+            items.iter().map(|i| cell_text(engine, i)),
+            engine.enumeration_limit(),
         ),
         other => other.text_in(engine.ops_ref().culture),
     }

@@ -126,17 +126,58 @@ fn options(engine: &mut dyn Scope, c: &Command) -> EvalResult<GroupOptions> {
     })
 }
 
+/// Which items a group keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// None (`-NoElement`).
+    None,
+    /// Every one.
+    All,
+    /// The first `n` in the input's order: all that a table or list shows of `.Group`
+    /// (`$FormatEnumerationLimit`) when nothing else reads it.
+    First(usize),
+}
+
+/// A group being built.
+struct Building {
+    info: GroupInfo,
+    /// The place of its first item.
+    first: Order,
+    /// The places of the items kept (with [`Keep::First`]), in order, beside `info.group`.
+    kept: Vec<Order>,
+}
+
+impl Building {
+    /// Keeps `item` when it is among the first `n` items of the group seen so far.
+    fn keep_first(&mut self, item: &Value, at: Order, n: usize) {
+        let place = self.kept.partition_point(|o| *o < at);
+        if place >= n {
+            return;
+        }
+        // A kept event should not keep its whole batch of rows alive.
+        let item = match item {
+            Value::Object(o) => o.detached().unwrap_or_else(|| item.clone()),
+            other => other.clone(),
+        };
+        self.kept.insert(place, at);
+        self.info.group.insert(place, item);
+        self.kept.truncate(n);
+        self.info.group.truncate(n);
+    }
+}
+
 /// Groups as items arrive, each with its place in the input's order ([`Order`]): a group's
 /// Name and Values are those of its first item in that order, and the groups come out in the
 /// order of their first items, whatever order the items arrived in. Items are kept only when
-/// the groups must hold them (not with `-NoElement`).
+/// the groups must hold them (not with `-NoElement`), and only the first few when that is
+/// all the output shows.
 pub struct Grouping {
     specs: Vec<PropSpec>,
     expanded: Option<Vec<PropSpec>>,
     no_element: bool,
-    keep_items: bool,
+    keep: Keep,
     case: bool,
-    groups: Vec<(GroupInfo, Order)>,
+    groups: Vec<Building>,
     index: HashMap<String, usize>,
 }
 
@@ -183,59 +224,80 @@ impl Grouping {
         let key = if self.case { name.clone() } else { fold(&name) };
         let group = match self.index.get(&key) {
             Some(&i) => {
-                let (group, first) = &mut self.groups[i];
-                if at < *first {
+                let group = &mut self.groups[i];
+                if at < group.first {
                     // An earlier item of the same group: it names the group.
-                    *first = at;
-                    group.name = name;
-                    group.values = values;
+                    group.first = at;
+                    group.info.name = name;
+                    group.info.values = values;
                 }
                 group
             }
             None => {
                 let i = self.groups.len();
                 self.index.insert(key, i);
-                self.groups.push((
-                    GroupInfo {
+                self.groups.push(Building {
+                    info: GroupInfo {
                         name,
                         values,
                         group: Vec::new(),
                         count: 0,
                         no_element: self.no_element,
                     },
-                    at,
-                ));
-                &mut self.groups[i].0
+                    first: at,
+                    kept: Vec::new(),
+                });
+                &mut self.groups[i]
             }
         };
-        group.count += n as usize;
-        if self.keep_items {
-            group.group.push(item);
+        group.info.count += n as usize;
+        match self.keep {
+            Keep::None => {}
+            Keep::All => group.info.group.push(item),
+            // Items stand for themselves here (`keys` is None): n is 1.
+            Keep::First(limit) => group.keep_first(&item, at, limit),
         }
         Ok(())
+    }
+
+    /// True when every item must be handed over on its own (the groups keep items).
+    pub fn keeps_items(&self) -> bool {
+        self.keep != Keep::None
     }
 
     /// The groups, in the order of their first items.
     pub fn finish(self) -> Vec<GroupInfo> {
         let mut groups = self.groups;
-        groups.sort_by_key(|(_, first)| *first);
-        groups.into_iter().map(|(g, _)| g).collect()
+        groups.sort_by_key(|g| g.first);
+        groups.into_iter().map(|g| g.info).collect()
     }
 }
 
-/// A Group-Object that can take its items in any order, one at a time, without keeping them:
-/// `-NoElement` with properties (no `-AsHashTable`). `None` when this Group-Object needs its
+/// A Group-Object that can take its items in any order, one at a time, keeping none of them
+/// (`-NoElement`) or, when `shown` says the output shows only that many elements of each
+/// `.Group` (`$FormatEnumerationLimit`, nothing else reading the groups), only the first
+/// ones. Properties are needed (no `-AsHashTable`). `None` when this Group-Object needs its
 /// whole input.
-pub fn streaming(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<Grouping>> {
+pub fn streaming(
+    engine: &mut dyn Scope,
+    c: &Command,
+    shown: Option<usize>,
+) -> EvalResult<Option<Grouping>> {
     let o = options(engine, c)?;
-    if !o.no_element || o.as_hashtable || o.specs.is_empty() {
+    if o.as_hashtable || o.specs.is_empty() {
         return Ok(None);
     }
+    let keep = match (o.no_element, shown) {
+        (true, _) => Keep::None,
+        // One more than shown, so the cell still ends in `...` when there are more.
+        (false, Some(n)) => Keep::First(n.saturating_add(1)),
+        (false, None) => return Ok(None),
+    };
     Ok(Some(Grouping {
         specs: o.specs,
         expanded: None,
-        no_element: true,
-        keep_items: false,
+        no_element: o.no_element,
+        keep,
         case: o.case,
         groups: Vec::new(),
         index: HashMap::new(),
@@ -254,7 +316,11 @@ pub fn group_object(
         specs: specs.clone(),
         expanded: Some(specs.clone()),
         no_element: o.no_element,
-        keep_items: !o.no_element || o.as_hashtable,
+        keep: if !o.no_element || o.as_hashtable {
+            Keep::All
+        } else {
+            Keep::None
+        },
         case: o.case,
         groups: Vec::new(),
         index: HashMap::new(),
@@ -285,4 +351,31 @@ pub fn group_object(
         .into_iter()
         .map(|g| Value::Object(Rc::new(g)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_showing_n_elements_keeps_the_first_n_in_input_order_whatever_order_they_come_in() {
+        let mut b = Building {
+            info: GroupInfo {
+                name: "x".into(),
+                values: Vec::new(),
+                group: Vec::new(),
+                count: 0,
+                no_element: false,
+            },
+            first: (0, 0),
+            kept: Vec::new(),
+        };
+        // Items 0..10 (their place = their value), arriving shuffled.
+        for v in [7, 3, 9, 0, 5, 1, 8, 2, 6, 4] {
+            b.keep_first(&Value::Int(v), (i64::from(v), v as u64), 3);
+        }
+        let kept: Vec<String> = b.info.group.iter().map(|v| v.to_text()).collect();
+        assert_eq!(kept, ["0", "1", "2"]);
+        assert_eq!(b.kept, [(0, 0), (1, 1), (2, 2)]);
+    }
 }

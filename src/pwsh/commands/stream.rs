@@ -30,10 +30,13 @@ pub struct Stream<'c> {
 }
 
 /// How `stages` (the commands after a source, in order) can take its output in pieces, with
-/// how many of them that covers; `None` when they need it whole.
+/// how many of them that covers; `None` when they need it whole. `shown`: the pipeline's
+/// output is shown as text, where a collection shows only that many elements
+/// (`$FormatEnumerationLimit`).
 pub fn plan<'c>(
     engine: &mut dyn Scope,
     stages: &[&'c Command],
+    shown: Option<usize>,
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
     let mut filters = Vec::new();
     let mut unique = None;
@@ -52,7 +55,12 @@ pub fn plan<'c>(
                     None => None,
                 }
             }
-            Some("Group-Object") => group::streaming(engine, c)?.map(Fold::Group),
+            Some("Group-Object") => {
+                // A group's elements are seen only as the table or list shows them when
+                // nothing after the groups reads them (and each item is an event of its own).
+                let shown = shown.filter(|_| unique.is_none() && only_shown(&stages[i + 1..]));
+                group::streaming(engine, c, shown)?.map(Fold::Group)
+            }
             Some("Measure-Object") => {
                 measure::streaming(engine, c)?.map(|m| Fold::Measure(Box::new(m)))
             }
@@ -86,6 +94,7 @@ impl Stream<'_> {
             return Some(u.names());
         }
         match &self.fold {
+            Fold::Group(g) if g.keeps_items() => None,
             Fold::Group(g) => g.plain_names(),
             Fold::Measure(m) => m.counts_only().then(Vec::new),
         }
@@ -149,6 +158,52 @@ impl Stream<'_> {
             Fold::Measure(m) => m.finish(self.last),
         }
     }
+}
+
+/// True when `stages` (after a Group-Object) only sort, select, format or print the groups,
+/// by plain property names: no script block, hashtable or variable that could read a group's
+/// elements, no `-ExpandProperty`, no `-Unique` (which compares whole objects), and no sort
+/// by the elements themselves. The groups' `.Group` is then seen only as a cell shows it.
+fn only_shown(stages: &[&Command]) -> bool {
+    use crate::pwsh::ast::Arg;
+    fn plain(e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Number(_) | ExprKind::Str(_) => true,
+            ExprKind::List(items) => items.iter().all(plain),
+            _ => false,
+        }
+    }
+    fn names(e: &Expr) -> Vec<&str> {
+        match &e.kind {
+            ExprKind::Str(s) => vec![s.as_str()],
+            ExprKind::List(items) => items.iter().flat_map(names).collect(),
+            _ => Vec::new(),
+        }
+    }
+    stages.iter().all(|c| {
+        let name = canonical(&c.name);
+        if !matches!(
+            name,
+            Some("Sort-Object" | "Select-Object" | "Format-Table" | "Format-List" | "Out-String")
+        ) {
+            return false;
+        }
+        c.args.iter().all(|a| match a {
+            Arg::Param { name: p, value, .. } => {
+                let p = p.to_ascii_lowercase();
+                let reads_elements =
+                    (p.len() >= 2 && "expandproperty".starts_with(&p)) || "unique".starts_with(&p);
+                !reads_elements && value.as_ref().is_none_or(plain)
+            }
+            Arg::Value(e) => {
+                plain(e)
+                    && (name != Some("Sort-Object")
+                        || names(e).iter().all(|n| {
+                            !n.eq_ignore_ascii_case("group") && !n.contains(['*', '?', '['])
+                        }))
+            }
+        })
+    })
 }
 
 /// The same object (not an equal one).

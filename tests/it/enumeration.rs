@@ -1,0 +1,204 @@
+//! `$FormatEnumerationLimit`: a table or list cell shows a collection's first elements, then
+//! `...`. The Exchange Management Shell's profile (`RemoteExchange.ps1`) sets it to 16, and
+//! an admin may set it in the line (`$FormatEnumerationLimit = -1` shows every element).
+//! CSV, JSON and `-ExpandProperty` are not cut. A `Group-Object` whose groups are only shown
+//! keeps no more elements than a cell shows, so it runs in bounded memory: same text.
+
+use std::path::Path;
+use std::process::Command;
+
+use msgtrack::format::Field;
+
+use crate::util::{Dir, log_text, row};
+
+/// The .NET type of an event, which is how an event shows inside a collection.
+const EVENT: &str = "Microsoft.Exchange.Management.TransportLogSearchTasks.MessageTrackingEvent";
+
+/// The binary's stdout for `line` over `dir` in `format`, reading `batch_bytes` of files at
+/// a time when given.
+fn answer(line: &str, dir: &Path, format: &str, batch_bytes: Option<u64>) -> String {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_msgtrack"));
+    c.arg("query")
+        .arg(line)
+        .arg(dir)
+        .args(["--tz", "UTC", "--format", format]);
+    if let Some(b) = batch_bytes {
+        c.env("MSGTRACK_BATCH_BYTES", b.to_string());
+    }
+    let out = c.output().expect("msgtrack runs");
+    assert!(
+        out.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The value of `name` in a list's first block (`Name : value`).
+fn list_value(text: &str, name: &str) -> String {
+    text.lines()
+        .find_map(|l| {
+            let (n, v) = l.split_once(" : ")?;
+            (n.trim() == name).then(|| v.to_string())
+        })
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+/// `{a, b, …}` written out by hand: the first `shown` of `items`, then `...` when more.
+fn cell(items: &[String], shown: usize) -> String {
+    let more = if items.len() > shown { "..." } else { "" };
+    format!("{{{}{more}}}", items[..shown.min(items.len())].join(", "))
+}
+
+#[test]
+fn a_list_cell_shows_sixteen_recipients_then_an_ellipsis_unless_the_limit_is_changed() {
+    let dir = Dir::new();
+    let recipients: Vec<String> = (1..=20).map(|i| format!("r{i:02}@contoso.com")).collect();
+    let joined = recipients.join(";");
+    dir.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        log_text(&[row(&[
+            (Field::EventId, "DELIVER"),
+            (Field::Recipients, &joined),
+            (Field::RecipientCount, "20"),
+        ])]),
+    );
+    let d = dir.path();
+    // The rows' own list layout, and Format-List in the line: 16, then "...".
+    let rows = answer("Get-MessageTrackingLog", d, "list", None);
+    assert_eq!(list_value(&rows, "Recipients"), cell(&recipients, 16));
+    let fl = answer(
+        "Get-MessageTrackingLog | Format-List Recipients",
+        d,
+        "list",
+        None,
+    );
+    assert_eq!(list_value(&fl, "Recipients"), cell(&recipients, 16));
+    let selected = answer(
+        "Get-MessageTrackingLog | Select-Object EventId, Recipients",
+        d,
+        "list",
+        None,
+    );
+    assert_eq!(list_value(&selected, "Recipients"), cell(&recipients, 16));
+    // Set in the line: 3, or every element with -1.
+    let three = answer(
+        "$FormatEnumerationLimit = 3; Get-MessageTrackingLog | fl Recipients",
+        d,
+        "list",
+        None,
+    );
+    assert_eq!(list_value(&three, "Recipients"), cell(&recipients, 3));
+    let all = answer(
+        "$FormatEnumerationLimit = -1; Get-MessageTrackingLog | fl Recipients",
+        d,
+        "list",
+        None,
+    );
+    assert_eq!(list_value(&all, "Recipients"), cell(&recipients, 20));
+    // Out-String formats as the console does.
+    let text = answer(
+        "$FormatEnumerationLimit = 2; Get-MessageTrackingLog | fl Recipients | Out-String",
+        d,
+        "csv",
+        None,
+    );
+    assert!(text.contains(&cell(&recipients, 2)), "{text}");
+    // Not a cell: CSV joins every one, -ExpandProperty outputs every one.
+    let csv = answer(
+        "Get-MessageTrackingLog | Select-Object Recipients",
+        d,
+        "csv",
+        None,
+    );
+    assert_eq!(csv.lines().nth(1), Some(joined.as_str()));
+    let expanded = answer(
+        "Get-MessageTrackingLog | Select-Object -ExpandProperty Recipients",
+        d,
+        "csv",
+        None,
+    );
+    assert_eq!(expanded.lines().collect::<Vec<_>>(), recipients);
+}
+
+#[test]
+fn shown_groups_keep_only_what_their_cells_show_and_read_groups_keep_every_event() {
+    // 40 RECEIVE events and 3 FAIL over two servers, read a file at a time.
+    let dir = Dir::new();
+    let receive = |minute: u32| {
+        row(&[
+            (
+                Field::Timestamp,
+                &format!("2026-11-20T10:{minute:02}:00.000Z"),
+            ),
+            (Field::EventId, "RECEIVE"),
+        ])
+    };
+    let ex01: Vec<String> = (0..20).map(receive).collect();
+    let mut ex02: Vec<String> = (20..40).map(receive).collect();
+    for minute in 40..43 {
+        ex02.push(row(&[
+            (
+                Field::Timestamp,
+                &format!("2026-11-20T10:{minute:02}:00.000Z"),
+            ),
+            (Field::EventId, "FAIL"),
+        ]));
+    }
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&ex01));
+    dir.write("EX02/MSGTRK2026112010-1.LOG", log_text(&ex02));
+    let d = dir.path();
+    let events = |n: usize| vec![EVENT.to_string(); n];
+    let grouped = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId";
+    for batch in [None, Some(1)] {
+        // Shown as a list: the count is every event, the cell the first 16 and "...".
+        let shown = answer(&format!("{grouped} | Format-List"), d, "list", batch);
+        let blocks: Vec<&str> = shown
+            .split("\n\n")
+            .filter(|b| !b.trim().is_empty())
+            .collect();
+        assert_eq!(blocks.len(), 2, "{shown}");
+        assert_eq!(list_value(blocks[0], "Count"), "40");
+        assert_eq!(list_value(blocks[0], "Name"), "RECEIVE");
+        assert_eq!(list_value(blocks[0], "Group"), cell(&events(40), 16));
+        assert_eq!(list_value(blocks[1], "Count"), "3");
+        assert_eq!(list_value(blocks[1], "Group"), cell(&events(3), 16));
+        // Sorted and cut first, then shown: the same cells.
+        let sorted = answer(
+            &format!(
+                "$FormatEnumerationLimit = 2; {grouped} | Sort-Object Count | Select-Object -First 1"
+            ),
+            d,
+            "list",
+            batch,
+        );
+        assert_eq!(list_value(&sorted, "Name"), "FAIL");
+        assert_eq!(list_value(&sorted, "Group"), cell(&events(3), 2));
+        // Every element asked for.
+        let all = answer(
+            &format!("$FormatEnumerationLimit = -1; {grouped} | Format-List"),
+            d,
+            "list",
+            batch,
+        );
+        assert_eq!(list_value(&all, "Group"), cell(&events(40), 40));
+        // A script block reads the groups: every event is there.
+        let counted = answer(
+            &format!("{grouped} | Select-Object Name, @{{n='Held';e={{$_.Group.Count}}}}"),
+            d,
+            "csv",
+            batch,
+        );
+        assert_eq!(
+            counted.lines().collect::<Vec<_>>(),
+            vec!["Name,Held", "RECEIVE,40", "FAIL,3"]
+        );
+        let expanded = answer(
+            &format!("{grouped} | Select-Object -ExpandProperty Group | Measure-Object"),
+            d,
+            "list",
+            batch,
+        );
+        assert_eq!(list_value(&expanded, "Count"), "43");
+    }
+}
