@@ -533,6 +533,7 @@ fn write_parts(
         slice.apply(Field::Line.name(), |c| {
             c.cast(&DataType::Int64).unwrap_or_else(|_| c.clone())
         })?;
+        let mut slice = as_stored(slice)?;
         let first_line = lines[start..end]
             .iter()
             .filter_map(|l| *l)
@@ -579,6 +580,39 @@ fn write_parts(
         start = end;
     }
     Ok(parts)
+}
+
+/// The frame as a part stores it: categorical columns (and EventData's keys) as plain text.
+/// The writer still dictionary-encodes low-cardinality text, so the file is as small, every
+/// engine reads it as text, and a reader decodes it without hashing every value into a
+/// category map (it types only the rows it keeps).
+fn as_stored(frame: DataFrame) -> PolarsResult<DataFrame> {
+    fn plain(dtype: &DataType) -> DataType {
+        match dtype {
+            DataType::Categorical(..) | DataType::Enum(..) => DataType::String,
+            DataType::List(inner) => DataType::List(Box::new(plain(inner))),
+            DataType::Struct(fields) => DataType::Struct(
+                fields
+                    .iter()
+                    .map(|f| polars::prelude::Field::new(f.name().clone(), plain(f.dtype())))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let want = plain(c.dtype());
+            if &want == c.dtype() {
+                Ok(c.clone())
+            } else {
+                c.cast(&want)
+            }
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(frame.height(), columns)
 }
 
 /// The key filters of a part's rows: MessageId, Sender and every Recipients member.
