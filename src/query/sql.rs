@@ -32,6 +32,15 @@ impl Dialect {
         }
     }
 
+    /// A string literal: `''` doubling, and in Spark, whose parser reads backslash escapes
+    /// and joins adjacent literals (`'it''s'` would be `its`), backslash escapes.
+    pub fn literal(self, text: &str) -> String {
+        match self {
+            Dialect::Spark => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'")),
+            _ => literal(text),
+        }
+    }
+
     /// A quoted identifier.
     pub fn ident(self, name: &str) -> String {
         match self {
@@ -84,7 +93,7 @@ pub fn ddl(engine: &str, store: &Path) -> Result<String, String> {
         Dialect::Spark => format!(
             "CREATE TABLE msgtrack (\n{},\n  {SERVER_KEY} STRING,\n  {DAY_KEY} STRING\n)\nUSING parquet\nPARTITIONED BY ({SERVER_KEY}, {DAY_KEY})\nLOCATION {};\nMSCK REPAIR TABLE msgtrack;",
             columns.join(",\n"),
-            literal(&location)
+            dialect.literal(&location)
         ),
         Dialect::Trino => format!(
             "CREATE TABLE hive.default.msgtrack (\n{},\n  {SERVER_KEY} varchar,\n  {DAY_KEY} varchar\n)\nWITH (\n  format = 'PARQUET',\n  partitioned_by = ARRAY['{SERVER_KEY}', '{DAY_KEY}'],\n  external_location = {}\n);\nCALL hive.system.sync_partition_metadata('default', 'msgtrack', 'ADD');",
@@ -193,7 +202,7 @@ impl Writer<'_> {
     }
 
     fn regex(&self, subject: &str, pattern: &str) -> String {
-        let p = literal(&format!("(?i){pattern}"));
+        let p = self.dialect.literal(&format!("(?i){pattern}"));
         match self.dialect {
             Dialect::DuckDb => format!("regexp_matches({subject}, {p})"),
             Dialect::Spark => format!("({subject} RLIKE {p})"),
@@ -231,8 +240,9 @@ impl Writer<'_> {
             }
         }
         Ok(format!(
-            "(lower({subject}) LIKE lower({}) ESCAPE '\\')",
-            literal(&out)
+            "(lower({subject}) LIKE lower({}) ESCAPE {})",
+            self.dialect.literal(&out),
+            self.dialect.literal("\\")
         ))
     }
 
@@ -256,7 +266,7 @@ impl Writer<'_> {
         for c in &plan.filter.conditions {
             let values = |vs: &[String]| {
                 vs.iter()
-                    .map(|v| literal(&v.to_lowercase()))
+                    .map(|v| self.dialect.literal(&v.to_lowercase()))
                     .collect::<Vec<_>>()
                     .join(", ")
             };
@@ -268,14 +278,23 @@ impl Writer<'_> {
                     self.any(c.field, &format!("lower(x) IN ({})", values(vs)))
                 }
                 FieldTest::Contains(s) => format!(
-                    "strpos(lower({}), {}) > 0",
+                    "{}(lower({}), {}) > 0",
+                    // Spark has no strpos; its instr takes the same arguments.
+                    match self.dialect {
+                        Dialect::Spark => "instr",
+                        Dialect::Trino | Dialect::DuckDb => "strpos",
+                    },
                     self.col(c.field),
-                    literal(&s.to_lowercase())
+                    self.dialect.literal(&s.to_lowercase())
                 ),
             });
         }
         if !plan.servers.is_empty() {
-            let names: Vec<String> = plan.servers.iter().map(|s| literal(s)).collect();
+            let names: Vec<String> = plan
+                .servers
+                .iter()
+                .map(|s| self.dialect.literal(s))
+                .collect();
             let server = self.col(Field::Server);
             let short = match self.dialect {
                 Dialect::Spark => format!("lower(split({server}, '\\\\.')[0])"),
@@ -342,7 +361,10 @@ impl Writer<'_> {
                 | Compare::Ne
                 | Compare::NotContains
                 | Compare::NotIn => {
-                    format!("lower({subject}) = {}", literal(&text.to_lowercase()))
+                    format!(
+                        "lower({subject}) = {}",
+                        self.dialect.literal(&text.to_lowercase())
+                    )
                 }
                 Compare::Like | Compare::NotLike => self.like(subject, &text)?,
                 Compare::Match | Compare::NotMatch => self.regex(subject, &text),
@@ -716,10 +738,22 @@ pub fn compile(
                     ));
                 }
                 let col = w.col(*f);
-                let name = match dialect {
-                    Dialect::Spark => format!("first({col})"),
-                    Dialect::Trino => format!("arbitrary({col})"),
-                    Dialect::DuckDb => format!("any_value({col})"),
+                // A group is named by its first row in the cmdlet's output order (time, then
+                // the order the files and lines were read in), and groups come in the order
+                // of their first rows.
+                let place = [Field::Timestamp, Field::File, Field::Line]
+                    .map(|f| w.col(f))
+                    .join(", ");
+                let place = match dialect {
+                    Dialect::Spark => format!("struct({place})"),
+                    Dialect::Trino => format!("ROW({place})"),
+                    Dialect::DuckDb => format!("({place})"),
+                };
+                let name = format!("min_by({col}, {place})");
+                let text = match dialect {
+                    Dialect::Spark => "STRING",
+                    Dialect::Trino => "varchar",
+                    Dialect::DuckDb => "VARCHAR",
                 };
                 let filtered = if wheres.is_empty() {
                     from.clone()
@@ -731,10 +765,9 @@ pub fn compile(
                 };
                 // Groups in first-appearance order, as Windows PowerShell 5.1 emits them.
                 from = format!(
-                    "SELECT count(*) AS {}, {name} AS {}, min({}) AS first_seen_ FROM ({filtered}) AS rows_ GROUP BY lower(CAST({col} AS VARCHAR)) ORDER BY first_seen_",
+                    "SELECT count(*) AS {}, {name} AS {}, min({place}) AS first_seen_ FROM ({filtered}) AS rows_ GROUP BY lower(CAST({col} AS {text})) ORDER BY first_seen_",
                     w.dialect.ident("Count"),
                     w.dialect.ident("Name"),
-                    w.col(Field::Timestamp)
                 );
                 wheres.clear();
                 grouped = true;

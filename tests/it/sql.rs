@@ -83,11 +83,8 @@ fn comparable(rows: &[Value], keys: &[String]) -> Vec<String> {
     out
 }
 
-#[test]
-fn printed_sql_gives_msgtrack_s_rows_in_duckdb() {
-    let store = Dir::new();
-    index(&[sample_logs_dir()], store.path(), &IndexOptions::default()).expect("indexed");
-    let store_path = store.path().to_str().expect("a path");
+/// The lines compared with the engines: every saved query and a set of the query tests'.
+fn compared_lines() -> Vec<String> {
     let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
     let mut lines: Vec<String> = std::fs::read_dir(&queries)
         .expect("queries")
@@ -112,10 +109,38 @@ fn printed_sql_gives_msgtrack_s_rows_in_duckdb() {
             "Get-MessageTrackingLog -Start '11/20/2026 09:00' -End '11/20/2026 10:00' -ResultSize Unlimited | Where {$_.RecipientStatus -match '^250'} | Select Timestamp,Sender",
             "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId -NoElement | Sort-Object Count -Descending",
             "Get-MessageTrackingLog -EventId DELIVER -ResultSize Unlimited | Measure-Object TotalBytes -Sum -Average -Maximum",
+            // A backslash and a quote in the patterns (Spark reads backslash escapes).
+            r"Get-MessageTrackingLog -ResultSize Unlimited | Where {$_.RecipientStatus -match '4\.4\.\d+'} | Select Timestamp,RecipientStatus",
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Where {$_.MessageSubject -notlike \"*'*\" -and $_.MessageSubject -notlike '*%_*'} | Select Timestamp,MessageSubject",
             "Get-MessageTrackingLog -Server EX02 -ResultSize Unlimited | Where {$_.Recipients -notcontains 'HealthMailbox2f8b1c4a0e7d4f6a9c3b5d7e1f0a2c4e@contoso.com'} | Measure-Object",
         ]
         .map(String::from),
     );
+    lines
+}
+
+/// The settings every compared line runs with.
+const COMMON: [&str; 4] = ["--tz", "UTC", "--now", "2026-11-21T00:00:00Z"];
+
+/// msgtrack's rows for `line` over the store, as JSON objects.
+fn our_rows(line: &str, store: &str) -> (Vec<Value>, String) {
+    let mut args = vec!["query", line, store, "--format", "json"];
+    args.extend(COMMON);
+    let (_, json, err) = msgtrack(&args);
+    let rows = match serde_json::from_str::<Value>(&json) {
+        Ok(Value::Array(rows)) => rows,
+        Ok(one) => vec![one],
+        Err(_) => Vec::new(),
+    };
+    (rows, err)
+}
+
+#[test]
+fn printed_sql_gives_msgtrack_s_rows_in_duckdb() {
+    let store = Dir::new();
+    index(&[sample_logs_dir()], store.path(), &IndexOptions::default()).expect("indexed");
+    let store_path = store.path().to_str().expect("a path");
+    let lines = compared_lines();
     let ready = duckdb_ready();
     if !ready {
         eprintln!(
@@ -126,9 +151,8 @@ fn printed_sql_gives_msgtrack_s_rows_in_duckdb() {
     let script = work.write("duck.py", DUCK);
     let (mut compared, mut refused) = (0, Vec::new());
     for line in &lines {
-        let common = ["--tz", "UTC", "--now", "2026-11-21T00:00:00Z"];
         let mut args = vec!["query", line.as_str(), store_path, "--print-sql", "duckdb"];
-        args.extend(common);
+        args.extend(COMMON);
         let (code, sql, err) = msgtrack(&args);
         if code != 0 {
             assert!(err.contains("cannot be written as SQL: "), "{line}: {err}");
@@ -151,14 +175,7 @@ fn printed_sql_gives_msgtrack_s_rows_in_duckdb() {
             String::from_utf8_lossy(&out.stderr)
         );
         let duck: Vec<Value> = serde_json::from_slice(&out.stdout).expect("DuckDB's JSON");
-        let mut args = vec!["query", line.as_str(), store_path, "--format", "json"];
-        args.extend(common);
-        let (_, json, err) = msgtrack(&args);
-        let ours: Vec<Value> = match serde_json::from_str::<Value>(&json) {
-            Ok(Value::Array(rows)) => rows,
-            Ok(one) => vec![one],
-            Err(_) => Vec::new(),
-        };
+        let (ours, err) = our_rows(line, store_path);
         let keys: Vec<String> = duck
             .first()
             .or(ours.first())
@@ -238,4 +255,102 @@ fn the_ddl_and_sql_of_other_engines() {
         trino.contains("TIMESTAMP '2026-11-20 00:00:00.000 UTC'"),
         "{trino}"
     );
+}
+
+/// Runs a DDL file then each SQL text of a JSON list in one local Spark session; prints a JSON
+/// list of `{"rows": [...]}` or `{"error": "..."}`.
+const SPARK: &str = r#"
+import json, sys
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[2]").appName("msgtrack-test")
+         .config("spark.sql.session.timeZone", "UTC")
+         .config("spark.ui.enabled", "false")
+         .config("spark.sql.shuffle.partitions", "2")
+         .config("spark.sql.jsonGenerator.ignoreNullFields", "false")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+for stmt in open(sys.argv[1]).read().split(';'):
+    if stmt.strip():
+        spark.sql(stmt)
+out = []
+for sql in json.load(open(sys.argv[2])):
+    body = "\n".join(l for l in sql.splitlines() if not l.startswith("--")).strip().rstrip(";")
+    try:
+        out.append({"rows": [json.loads(r) for r in spark.sql(body).toJSON().collect()]})
+    except Exception as e:
+        out.append({"error": str(e)[:2000]})
+print(json.dumps(out))
+"#;
+
+fn spark_ready() -> bool {
+    let ok = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    ok("python3", &["-c", "import pyspark"]) && ok("java", &["-version"])
+}
+
+#[test]
+fn printed_spark_sql_gives_msgtrack_s_rows_in_spark() {
+    if !spark_ready() {
+        eprintln!(
+            "skipped the Spark comparison: needs Python's pyspark package and a Java runtime (pip install pyspark); the Spark SQL text is still checked in the_ddl_and_sql_of_other_engines"
+        );
+        return;
+    }
+    let store = Dir::new();
+    index(&[sample_logs_dir()], store.path(), &IndexOptions::default()).expect("indexed");
+    let store_path = store.path().to_str().expect("a path");
+    let (code, ddl, err) = msgtrack(&["index", "--print-ddl", "spark", "--store", store_path]);
+    assert_eq!(code, 0, "{err}");
+    let mut compiled = Vec::new();
+    for line in compared_lines() {
+        let mut args = vec!["query", line.as_str(), store_path, "--print-sql", "spark"];
+        args.extend(COMMON);
+        let (code, sql, err) = msgtrack(&args);
+        if code == 0 {
+            compiled.push((line, sql));
+        } else {
+            assert!(err.contains("cannot be written as SQL: "), "{line}: {err}");
+        }
+    }
+    let work = Dir::new();
+    let script = work.write("spark.py", SPARK);
+    let ddl_file = work.write("ddl.sql", &ddl);
+    let sqls: Vec<&str> = compiled.iter().map(|(_, sql)| sql.as_str()).collect();
+    let sql_file = work.write("sql.json", serde_json::to_string(&sqls).expect("json"));
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&ddl_file)
+        .arg(&sql_file)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<Value> = serde_json::from_slice(&out.stdout).expect("Spark's JSON");
+    assert_eq!(results.len(), compiled.len());
+    for ((line, sql), result) in compiled.iter().zip(&results) {
+        let spark: Vec<Value> = match result.get("rows") {
+            Some(Value::Array(rows)) => rows.clone(),
+            _ => panic!("{line}\n{sql}\nSpark: {}", result["error"]),
+        };
+        let (ours, err) = our_rows(line, store_path);
+        let keys: Vec<String> = spark
+            .first()
+            .or(ours.first())
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        assert_eq!(
+            comparable(&ours, &keys),
+            comparable(&spark, &keys),
+            "{line}\n{sql}\n{err}"
+        );
+    }
+    eprintln!("{} lines compared with Spark", compiled.len());
 }
