@@ -13,11 +13,17 @@
 //!     "head_hash": "9f2c…",                             // FNV-1a of the first 4 KiB
 //!     "lines": 20001, "rows": 19999, "bad_lines": 1,    // complete lines consumed so far
 //!     "server": "EX01",
-//!     "parts": [{"path": "server_name=EX01/log_date=2026-11-20/MSGTRK2026112010-1.LOG@1.parquet",
+//!     "parts": [{"path": "server_name=EX01/log_date=2026-11-20/MSGTRK2026112008-1.LOG@1.r….parquet",
+//!                "offset": 40000, "first_line": 1,             // its rows in the part file
 //!                "rows": 19999, "first_ms": …, "last_ms": …}]
 //!   }]
 //! }
 //! ```
+//!
+//! A part file may hold the rows of several sources (consecutive files of one server and
+//! day converted in one run), each source listing its `offset` (first row) and `rows` in it;
+//! rows of the file no source lists (a source converted again, pruned) are not read.
+//! Version 1 stores (one source per part, no offsets) are read as they are.
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +32,9 @@ use serde::{Deserialize, Serialize};
 /// The manifest's file name.
 pub const MANIFEST: &str = "msgtrack-store.json";
 /// The store's layout version; a store written with another is refused, not misread.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+/// The oldest layout version this msgtrack reads (1: one source per part).
+const OLDEST_READ: u32 = 1;
 /// The manifest's `format` value.
 const FORMAT: &str = "msgtrack-store";
 
@@ -70,11 +78,18 @@ pub struct Source {
     pub parts: Vec<Part>,
 }
 
-/// One Parquet file of the store.
+/// A source's rows in one Parquet file of the store.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Part {
     /// Relative to the store's root, with `/` separators.
     pub path: String,
+    /// The first of these rows in the file (0 when the file holds only this source's).
+    #[serde(default)]
+    pub offset: u64,
+    /// The source's line of the first of these rows (a grown file's tail starts further
+    /// down); in version 1 stores it is read from the part's name (`…@LINE.parquet`).
+    #[serde(default)]
+    pub first_line: Option<u64>,
     /// Rows in it.
     pub rows: u64,
     /// Its earliest and latest Timestamp (ms).
@@ -104,7 +119,7 @@ pub enum ManifestError {
         message: String,
     },
     #[error(
-        "{path}: this store has layout version {found}; this msgtrack reads version {SCHEMA_VERSION} (index the logs into a new store)"
+        "{path}: this store has layout version {found}; this msgtrack reads versions {OLDEST_READ} to {SCHEMA_VERSION} (index the logs into a new store)"
     )]
     /// A store of another layout version.
     Version {
@@ -149,7 +164,7 @@ impl Manifest {
                 message: format!("its format is '{}'", manifest.format),
             });
         }
-        if manifest.schema_version != SCHEMA_VERSION {
+        if !(OLDEST_READ..=SCHEMA_VERSION).contains(&manifest.schema_version) {
             return Err(ManifestError::Version {
                 path,
                 found: manifest.schema_version,
@@ -158,8 +173,10 @@ impl Manifest {
         Ok(manifest)
     }
 
-    /// Writes the manifest to `dir` atomically (a temporary file renamed over the old one).
+    /// Writes the manifest to `dir` atomically (a temporary file renamed over the old one),
+    /// in the current layout version.
     pub fn save(&mut self, dir: &Path) -> std::io::Result<()> {
+        self.schema_version = SCHEMA_VERSION;
         self.updated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         let tmp = dir.join(format!("{MANIFEST}.tmp"));
@@ -215,7 +232,7 @@ mod tests {
         );
         let text = std::fs::read_to_string(dir.path().join(MANIFEST))
             .expect("read")
-            .replace("\"schema_version\": 1", "\"schema_version\": 99");
+            .replace("\"schema_version\": 2", "\"schema_version\": 99");
         std::fs::write(dir.path().join(MANIFEST), text).expect("write");
         assert!(matches!(
             Manifest::load(dir.path()),

@@ -27,23 +27,65 @@ pub struct LogFile {
     pub part: Option<StorePart>,
 }
 
-/// What a store's manifest says of one of its parts.
+/// What a store's manifest says of one of its part files: the sources whose rows it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorePart {
-    /// The log file its rows came from (as given to `msgtrack index`).
+    /// The sources' rows in the file, in the file's order (by offset).
+    pub ranges: Vec<PartRange>,
+    /// The file may hold rows beyond `ranges` (of other sources, or of no source any more):
+    /// only the listed rows are read.
+    pub shared: bool,
+}
+
+/// One source's rows in a part file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartRange {
+    /// The log file they came from (as given to `msgtrack index`).
     pub source: PathBuf,
-    /// The source's first line in this part (a grown file's tail starts further down).
+    /// The source's line of the first of them (a grown file's tail starts further down).
     pub first_line: u64,
-    /// Its server.
+    /// Their server.
     pub server: String,
     /// The source file's size when converted.
     pub source_bytes: u64,
-    /// Its rows.
+    /// The first of them in the part file.
+    pub offset: u64,
+    /// How many.
     pub rows: u64,
-    /// Its earliest and latest Timestamp (ms).
+    /// Their earliest Timestamp (ms).
     pub first_ms: i64,
-    /// The last row's time (ms since the epoch, UTC).
+    /// Their latest Timestamp (ms).
     pub last_ms: i64,
+}
+
+impl StorePart {
+    /// The first source's rows (a part lists at least one).
+    pub fn first(&self) -> Option<&PartRange> {
+        self.ranges.first()
+    }
+
+    /// The earliest Timestamp of its listed rows (ms).
+    pub fn first_ms(&self) -> i64 {
+        self.ranges
+            .iter()
+            .map(|r| r.first_ms)
+            .min()
+            .unwrap_or(i64::MAX)
+    }
+
+    /// The latest Timestamp of its listed rows (ms).
+    pub fn last_ms(&self) -> i64 {
+        self.ranges
+            .iter()
+            .map(|r| r.last_ms)
+            .max()
+            .unwrap_or(i64::MIN)
+    }
+
+    /// The server of its rows (a part holds one server's).
+    pub fn server(&self) -> &str {
+        self.first().map_or("", |r| r.server.as_str())
+    }
 }
 
 impl LogFile {
@@ -188,8 +230,78 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<LogFile>, DiscoverError> {
     let mut seen = HashSet::new();
     files
         .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    let mut files = split_interleaved(files);
     files.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     Ok(files)
+}
+
+/// A part holding several sources' rows is read as one file where its sources sort: right
+/// only when nothing else sorts between them. A part whose sources something else sorts
+/// between (a source's grown tail or a late file converted in a later run) is read one
+/// source at a time instead, each where it sorts, so answers keep the logs' order.
+fn split_interleaved(files: Vec<LogFile>) -> Vec<LogFile> {
+    if !files
+        .iter()
+        .any(|f| f.part.as_ref().is_some_and(|p| p.ranges.len() > 1))
+    {
+        return files;
+    }
+    // Every source range's place, with the file it is in.
+    let mut places: Vec<(OrderKey<'_>, usize)> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        match &f.part {
+            Some(p) => places.extend(p.ranges.iter().map(|r| (range_key(r), i))),
+            None => places.push((order_key(f), i)),
+        }
+    }
+    places.sort();
+    // A file is whole when its ranges are next to each other in that order.
+    let mut first_at: std::collections::HashMap<usize, usize> = Default::default();
+    let mut last_at: std::collections::HashMap<usize, usize> = Default::default();
+    for (at, (_, i)) in places.iter().enumerate() {
+        first_at.entry(*i).or_insert(at);
+        last_at.insert(*i, at);
+    }
+    let whole: Vec<bool> = (0..files.len())
+        .map(|i| match &files[i].part {
+            Some(p) if p.ranges.len() > 1 => {
+                last_at.get(&i).copied().unwrap_or(0) - first_at.get(&i).copied().unwrap_or(0) + 1
+                    == p.ranges.len()
+            }
+            _ => true,
+        })
+        .collect();
+    drop(places);
+    let mut out = Vec::with_capacity(files.len());
+    for (f, whole) in files.into_iter().zip(whole) {
+        match (&f.part, whole) {
+            (Some(p), false) => {
+                for r in &p.ranges {
+                    out.push(LogFile {
+                        part: Some(StorePart {
+                            ranges: vec![r.clone()],
+                            shared: true,
+                        }),
+                        ..f.clone()
+                    });
+                }
+            }
+            _ => out.push(f),
+        }
+    }
+    out
+}
+
+/// Where a source range sorts: as its source would, at its first line.
+fn range_key(r: &PartRange) -> OrderKey<'_> {
+    let name = r.source.file_name().and_then(log_name);
+    (
+        r.source.parent(),
+        name.map(|n| n.prefix),
+        name.map(|n| (n.date, n.hour, n.instance)),
+        r.source.as_path(),
+        r.first_line,
+    )
 }
 
 type OrderKey<'a> = (
@@ -201,17 +313,18 @@ type OrderKey<'a> = (
 );
 
 fn order_key(file: &LogFile) -> OrderKey<'_> {
-    // A store's part sorts where its source log would, so answers keep the logs' order.
-    let path = file
-        .part
-        .as_ref()
-        .map_or(file.path.as_path(), |p| p.source.as_path());
+    // A store's part sorts where its (first) source log would, so answers keep the logs'
+    // order.
+    if let Some(r) = file.part.as_ref().and_then(StorePart::first) {
+        return range_key(r);
+    }
+    let path = file.path.as_path();
     (
         path.parent(),
         file.name.map(|n| n.prefix),
         file.name.map(|n| (n.date, n.hour, n.instance)),
         path,
-        file.part.as_ref().map_or(0, |p| p.first_line),
+        0,
     )
 }
 
@@ -225,32 +338,63 @@ fn store_parts(dir: &Path, files: &mut Vec<LogFile>) {
             return;
         }
     };
+    // Part files in the order first listed, each with the sources' rows in it.
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_path: std::collections::HashMap<&str, (Option<LogName>, Vec<PartRange>)> =
+        Default::default();
     for source in &manifest.sources {
         let source_path = PathBuf::from(&source.path);
         let name = source_path.file_name().and_then(log_name);
         for part in &source.parts {
-            let first_line = part
-                .path
-                .rsplit_once('@')
-                .and_then(|(_, rest)| rest.strip_suffix(".parquet"))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            files.push(LogFile {
-                path: dir.join(&part.path),
-                name,
-                explicit: false,
-                problem: None,
-                part: Some(StorePart {
-                    source: source_path.clone(),
-                    first_line,
-                    server: source.server.clone(),
-                    source_bytes: source.size,
-                    rows: part.rows,
-                    first_ms: part.first_ms,
-                    last_ms: part.last_ms,
-                }),
+            let first_line = part.first_line.unwrap_or_else(|| {
+                part.path
+                    .rsplit_once('@')
+                    .and_then(|(_, rest)| rest.strip_suffix(".parquet"))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0)
+            });
+            let entry = by_path.entry(part.path.as_str()).or_insert_with(|| {
+                order.push(part.path.as_str());
+                (name, Vec::new())
+            });
+            entry.1.push(PartRange {
+                source: source_path.clone(),
+                first_line,
+                server: source.server.clone(),
+                source_bytes: source.size,
+                offset: part.offset,
+                rows: part.rows,
+                first_ms: part.first_ms,
+                last_ms: part.last_ms,
             });
         }
+    }
+    for path in order {
+        let Some((name, mut ranges)) = by_path.remove(path) else {
+            continue;
+        };
+        ranges.sort_by_key(|r| r.offset);
+        // The first source's name orders the file; its rows start at row 0 unless some
+        // rows of the file are no source's any more.
+        let name = ranges
+            .first()
+            .and_then(|r| r.source.file_name())
+            .and_then(log_name)
+            .or(name);
+        let contiguous = ranges
+            .iter()
+            .try_fold(0u64, |at, r| (r.offset == at).then_some(at + r.rows))
+            .is_some();
+        files.push(LogFile {
+            path: dir.join(path),
+            name,
+            explicit: false,
+            problem: None,
+            part: Some(StorePart {
+                ranges,
+                shared: !contiguous,
+            }),
+        });
     }
 }
 
@@ -261,8 +405,12 @@ pub fn log_bytes(files: &[LogFile]) -> u64 {
     files
         .iter()
         .map(|f| match &f.part {
-            Some(p) if sources.insert(p.source.clone()) => p.source_bytes,
-            Some(_) => 0,
+            Some(p) => p
+                .ranges
+                .iter()
+                .filter(|r| sources.insert(r.source.clone()))
+                .map(|r| r.source_bytes)
+                .sum(),
             None => std::fs::metadata(&f.path).map_or(0, |m| m.len()),
         })
         .sum()

@@ -5,7 +5,7 @@
 
 use polars::prelude::*;
 
-use super::discover::{LogFile, StorePart};
+use super::discover::{LogFile, PartRange, StorePart};
 use super::file_report::FileReport;
 use super::plan::{HeaderInfo, ServerSource};
 use super::prefilter::RowFilter;
@@ -29,22 +29,30 @@ fn stored_columns(columns: FieldSet, filter: &RowFilter) -> Vec<Field> {
     need.columns()
 }
 
-/// Reads a part: its report and the frame of its rows that pass `filter`.
+/// Reads a part file: a report per source whose rows it lists, and the frame of the listed
+/// rows that pass `filter`.
 pub(crate) fn read_part(
     file: &LogFile,
     part: &StorePart,
     columns: FieldSet,
     filter: &RowFilter,
-) -> Result<(FileReport, DataFrame), String> {
+) -> Result<(Vec<FileReport>, DataFrame), String> {
     let stored = stored_columns(columns, filter);
     let bytes = std::fs::read(&file.path).map_err(|e| format!("cannot open: {e}"))?;
     let size = bytes.len() as u64;
     let bytes = std::io::Cursor::new(bytes);
+    // One source's rows of a file holding others' too: only they are read.
+    let slice = match part.ranges.as_slice() {
+        [one] if part.shared => Some((one.offset as usize, one.rows as usize)),
+        _ => None,
+    };
+    let base = slice.map_or(0, |(offset, _)| offset as u64);
     let read = |fields: &[Field]| -> Result<DataFrame, String> {
         let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
         // Parts are read many at once (a task each): no second level of parallel tasks in one.
         ParquetReader::new(bytes.clone())
             .with_columns(Some(names))
+            .with_slice(slice)
             .read_parallel(ParallelStrategy::None)
             .finish()
             .map_err(|e| format!("cannot read this Parquet part: {e}"))
@@ -68,19 +76,38 @@ pub(crate) fn read_part(
         .copied()
         .filter(|f| !tested.contains(f))
         .collect();
-    if filter.is_empty() {
-        // Nothing to test: every row is kept, in one read of every column asked for.
-        let all = typed(read(&stored)?)?;
+    let first = read(if filter.is_empty() { &stored } else { &tested })?;
+    let height = first.height();
+    // Rows no source lists any more (a source converted again or pruned) are not read.
+    let listed = listed_rows(&part.ranges, base, height);
+    let keep: Option<Vec<bool>> = if filter.is_empty() {
+        listed
+    } else {
+        let mut keep =
+            super::frame_filter::matching_rows(&first, filter).map_err(|e| e.to_string())?;
+        if let Some(listed) = listed {
+            keep.iter_mut().zip(listed).for_each(|(k, l)| *k &= l);
+        }
+        Some(keep)
+    };
+    let Some(keep) = keep else {
+        // Every row kept, in one read of every column asked for.
+        let all = typed(first)?;
         let with_derived = derived(all, columns).map_err(|e| e.to_string())?;
-        return finish(file, part, size, columns, with_derived);
-    }
-    let first = read(&tested)?;
-    let keep = super::frame_filter::matching_rows(&first, filter).map_err(|e| e.to_string())?;
-    let kept_rows = keep.iter().filter(|k| **k).count();
+        let positions: Vec<u64> = (base..base + height as u64).collect();
+        return finish(file, part, size, columns, with_derived, &positions);
+    };
+    let positions: Vec<u64> = keep
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| **k)
+        .map(|(i, _)| base + i as u64)
+        .collect();
+    let kept_rows = positions.len();
     let mask = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep);
     let kept = if kept_rows == 0 {
         empty(&stored).map_err(|e| e.to_string())?
-    } else if rest.is_empty() {
+    } else if rest.is_empty() || filter.is_empty() {
         typed(first.filter(&mask).map_err(|e| e.to_string())?)?
     } else {
         let mut all = first;
@@ -96,46 +123,82 @@ pub(crate) fn read_part(
         })?
     };
     let with_derived = derived(kept, columns).map_err(|e| e.to_string())?;
-    finish(file, part, size, columns, with_derived)
+    finish(file, part, size, columns, with_derived, &positions)
 }
 
-/// The part's frame with the columns asked for, in order, and its report.
+/// Which of `height` rows read from row `base` of a part file a source lists; `None` when
+/// every one is.
+fn listed_rows(ranges: &[PartRange], base: u64, height: usize) -> Option<Vec<bool>> {
+    let end = base + height as u64;
+    let covered: u64 = ranges
+        .iter()
+        .map(|r| r.offset.max(base).min(end)..(r.offset + r.rows).max(base).min(end))
+        .map(|r| r.end - r.start)
+        .sum();
+    if covered == height as u64 {
+        return None;
+    }
+    let mut listed = vec![false; height];
+    for r in ranges {
+        let from = r.offset.max(base).min(end) - base;
+        let to = (r.offset + r.rows).max(base).min(end) - base;
+        listed[from as usize..to as usize].fill(true);
+    }
+    Some(listed)
+}
+
+/// The part's frame with the columns asked for, in order, and a report per source listed
+/// in it. `positions` are the kept rows' places in the part file, in order.
 fn finish(
     file: &LogFile,
     part: &StorePart,
     size: u64,
     columns: FieldSet,
     with_derived: DataFrame,
-) -> Result<(FileReport, DataFrame), String> {
+    positions: &[u64],
+) -> Result<(Vec<FileReport>, DataFrame), String> {
+    let times = if with_derived.height() > 0 {
+        timestamps_ms(&with_derived).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let order: Vec<PlSmallStr> = columns
         .columns()
         .iter()
         .map(|f| PlSmallStr::from_static(f.name()))
         .collect();
     let frame = with_derived.select(order).map_err(|e| e.to_string())?;
-    let times = if frame.height() > 0 && columns.contains(Field::Timestamp) {
-        timestamps_ms(&frame).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let report = FileReport {
-        // The rows' source: reports over a store name the logs, as over the logs.
-        path: part.source.clone(),
-        prefix: file.name.map(|n| n.prefix),
-        server: part.server.clone(),
-        server_source: ServerSource::Rows,
-        headers: HeaderInfo::default(),
-        bytes: size,
-        lines: part.rows,
-        rows: frame.height() as u64,
-        bad_lines: 0,
-        warned_lines: 0,
-        held_back: false,
-        refused: None,
-        first_ms: times.iter().min().copied(),
-        last_ms: times.iter().max().copied(),
-    };
-    Ok((report, frame))
+    let mut reports = Vec::with_capacity(part.ranges.len());
+    for (i, r) in part.ranges.iter().enumerate() {
+        // The kept rows of this source: positions are in order, as ranges are.
+        let from = positions.partition_point(|p| *p < r.offset);
+        let to = positions.partition_point(|p| *p < r.offset + r.rows);
+        let mine = times.get(from..to).unwrap_or_default();
+        reports.push(FileReport {
+            // The rows' source: reports over a store name the logs, as over the logs.
+            path: r.source.clone(),
+            prefix: r
+                .source
+                .file_name()
+                .and_then(|n| crate::format::names::LogName::parse(&n.to_string_lossy()))
+                .map(|n| n.prefix)
+                .or(file.name.map(|n| n.prefix)),
+            server: r.server.clone(),
+            server_source: ServerSource::Rows,
+            headers: HeaderInfo::default(),
+            // The file's bytes were read once: counted with its first source.
+            bytes: if i == 0 { size } else { 0 },
+            lines: r.rows,
+            rows: (to - from) as u64,
+            bad_lines: 0,
+            warned_lines: 0,
+            held_back: false,
+            refused: None,
+            first_ms: mine.iter().min().copied(),
+            last_ms: mine.iter().max().copied(),
+        });
+    }
+    Ok((reports, frame))
 }
 
 /// A frame of no rows with `fields` typed as the reader types them.

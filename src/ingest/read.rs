@@ -91,7 +91,7 @@ impl LaterThan {
     fn excludes(&self, file: &LogFile) -> bool {
         let bound = self.bound.load(std::sync::atomic::Ordering::Relaxed);
         let out = match &file.part {
-            Some(p) => p.first_ms > bound,
+            Some(p) => p.first_ms() > bound,
             None => {
                 file.name
                     .and_then(|n| n.covers_ms())
@@ -322,7 +322,7 @@ fn ingest_of(results: Vec<FileResult>, options: &ReadOptions) -> PolarsResult<In
             }
             FileResult::Read(file) => {
                 let ReadFile {
-                    report,
+                    reports: read_reports,
                     frames: read,
                     notes,
                     sink,
@@ -331,7 +331,7 @@ fn ingest_of(results: Vec<FileResult>, options: &ReadOptions) -> PolarsResult<In
                 diagnostics.extend(notes);
                 suppressed += sink.suppressed;
                 diagnostics.extend(sink.into_diagnostics());
-                reports.push(report);
+                reports.extend(read_reports);
             }
         }
     }
@@ -365,7 +365,7 @@ fn skip_by_time(files: Vec<LogFile>, filter: &RowFilter) -> (Vec<LogFile>, Vec<P
         .filter(|f| {
             let outside = match &f.part {
                 // A store's part knows its exact time range.
-                Some(p) => p.last_ms < start || p.first_ms >= end,
+                Some(p) => p.last_ms() < start || p.first_ms() >= end,
                 None => f
                     .name
                     .and_then(|n| n.covers_ms())
@@ -450,7 +450,8 @@ enum FileResult {
 
 /// A file that was read: its report, frames and diagnostics.
 struct ReadFile {
-    report: FileReport,
+    /// One per log file read (a store's part file may hold several logs' rows).
+    reports: Vec<FileReport>,
     frames: Vec<DataFrame>,
     notes: Vec<Diagnostic>,
     sink: DiagnosticSink,
@@ -490,7 +491,7 @@ impl FileJob<'_> {
         let mut notes = plan.notes.clone();
         notes.extend(changed_note(&plan, report.rows));
         Ok(FileResult::Read(Box::new(ReadFile {
-            report,
+            reports: vec![report],
             frames,
             notes,
             sink: at.sink,
@@ -500,8 +501,8 @@ impl FileJob<'_> {
     /// A store's Parquet part: read, filtered and typed as the log's rows would be.
     fn run_part(&self, file: LogFile, part: &super::discover::StorePart) -> FileResult {
         match super::part::read_part(&file, part, self.options.columns, &self.options.filter) {
-            Ok((report, frame)) => FileResult::Read(Box::new(ReadFile {
-                report,
+            Ok((reports, frame)) => FileResult::Read(Box::new(ReadFile {
+                reports,
                 frames: vec![frame],
                 notes: Vec::new(),
                 sink: DiagnosticSink::default(),
@@ -896,7 +897,7 @@ pub fn servers(paths: &[PathBuf]) -> Result<Vec<ServerLogs>, ReadError> {
             let prefix = f.name.map(|n| n.prefix);
             // A store's part knows its server; a log file is sniffed.
             if let Some(part) = &f.part {
-                return Some((part.server.clone(), prefix));
+                return Some((part.server().to_string(), prefix));
             }
             plan_file(f, 4 << 20, &super::exports::ExportOptions::default())
                 .ok()

@@ -573,6 +573,8 @@ fn write_parts(
         std::fs::rename(&tmp, dir.join(&name)).map_err(io)?;
         parts.push(Part {
             path: format!("{folder}/{name}"),
+            offset: 0,
+            first_line: Some(first_line),
             rows: (end - start) as u64,
             first_ms: times[start],
             last_ms: times[end - 1],
