@@ -42,10 +42,31 @@ fn hash(value: &str) -> u64 {
     h ^ (h >> 31)
 }
 
+/// The values of a filter being built, a few at a time (a part written file by file).
+#[derive(Debug, Default, Clone)]
+pub struct KeyFilterBuilder {
+    distinct: std::collections::HashSet<u64>,
+}
+
+impl KeyFilterBuilder {
+    /// Adds values.
+    pub fn add<'a>(&mut self, values: impl IntoIterator<Item = &'a str>) {
+        self.distinct.extend(values.into_iter().map(hash));
+    }
+
+    /// The filter of every value added (the one [`KeyFilter::build`] gives for them).
+    pub fn finish(self) -> KeyFilter {
+        KeyFilter::of_hashes(self.distinct)
+    }
+}
+
 impl KeyFilter {
     /// A filter holding `values`, sized by how many different ones they are.
     pub fn build<'a>(values: impl IntoIterator<Item = &'a str>) -> KeyFilter {
-        let distinct: std::collections::HashSet<u64> = values.into_iter().map(hash).collect();
+        Self::of_hashes(values.into_iter().map(hash).collect())
+    }
+
+    fn of_hashes(distinct: std::collections::HashSet<u64>) -> KeyFilter {
         let words = (distinct.len().max(1) * BITS_PER_VALUE).div_ceil(64);
         let mut filter = KeyFilter {
             hashes: HASHES,

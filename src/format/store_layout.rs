@@ -76,9 +76,14 @@ pub fn partition(server: &str, day: &str) -> String {
     )
 }
 
-/// A part's file name: the source log's name and the first line it holds.
-pub fn part_name(source_file_name: &str, first_line: u64) -> String {
-    format!("{}@{first_line}.parquet", escape_value(source_file_name))
+/// A part's file name: the first source log's name, the first line of it the part holds,
+/// and the run that wrote it (so a part written later never takes an older one's name,
+/// which may still hold other sources' rows).
+pub fn part_name(source_file_name: &str, first_line: u64, run: &str) -> String {
+    format!(
+        "{}@{first_line}.{run}.parquet",
+        escape_value(source_file_name)
+    )
 }
 
 #[cfg(test)]
@@ -94,8 +99,8 @@ mod tests {
         assert_eq!(escape_value("a/b=c"), "a%2Fb%3Dc");
         assert_eq!(escape_value(".."), "%2E%2E");
         assert_eq!(
-            part_name("MSGTRK2026112010-1.LOG", 1),
-            "MSGTRK2026112010-1.LOG@1.parquet"
+            part_name("MSGTRK2026112010-1.LOG", 1, "r7"),
+            "MSGTRK2026112010-1.LOG@1.r7.parquet"
         );
     }
 }
