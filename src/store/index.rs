@@ -213,7 +213,7 @@ pub fn index(
     // go into the same parts (one per server and day), so that a store holds a few large
     // parts rather than one small part per hourly log (a part costs its reader a file, a
     // footer and a decompression context per column, whatever its size).
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
     let count = files.len();
     let run = format!("r{}", chrono::Utc::now().timestamp_millis());
     let chunks = chunks(files);
@@ -672,7 +672,7 @@ fn append_file(
                 store,
                 &folder,
                 &part_name(&d.file_name, first_line, run),
-                &slice.schema(),
+                slice.schema(),
             )?),
         };
         let offset = writer.append(slice)?;
