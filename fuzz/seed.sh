@@ -4,7 +4,7 @@
 #   fuzz/seed.sh && cargo +nightly fuzz run reader -- -max_total_time=600
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/reader corpus/lists corpus/query corpus/directory corpus/exports corpus/store_keys
+mkdir -p corpus/reader corpus/lists corpus/query corpus/directory corpus/exports corpus/store_keys corpus/store_manifest
 n=0
 for f in ../sample-logs/*/*.LOG ../../shared/real-logs/*; do
   [ -f "$f" ] || continue
@@ -36,6 +36,9 @@ if [ -x "$msgtrack" ]; then
     k=$((k + 1))
     cp "$f" "corpus/store_keys/seed-$k"
   done
+  cp "$store/s/msgtrack-store.json" corpus/store_manifest/seed-manifest
+  # Offsets, counts, lines and times of the template's parts (8 bytes each).
+  head -c 256 /dev/urandom > corpus/store_manifest/seed-random
   rm -rf "$store"
 fi
 echo "seeded: $(ls corpus/reader | wc -l) reader, $(ls corpus/lists | wc -l) lists, $(ls corpus/query | wc -l) query, $(ls corpus/directory | wc -l) directory, $(ls corpus/exports | wc -l) exports, $(ls corpus/store_keys | wc -l) store_keys"

@@ -8,6 +8,10 @@
 //! * [`directory`]: any text given as a directory snapshot loads or is refused, never panics.
 //! * [`export`]: any bytes given as an export file (`.csv`) are converted or refused, never
 //!   panic, and every converted row is counted.
+//! * [`store_keys`]: any bytes as a part's key file are read or refused.
+//! * [`store_manifest`]: any bytes as a store's manifest, and a real store's manifest with any
+//!   offsets, counts, lines and times, are read or refused, never panic, and only listed rows
+//!   are read.
 
 use std::path::Path;
 
@@ -155,6 +159,126 @@ pub fn store_keys(bytes: &[u8]) -> Result<(), String> {
     match values.iter().find(|v| !filter.may_contain(v)) {
         Some(v) => Err(format!("a filter built from {v:?} says it is absent")),
         None => Ok(()),
+    }
+}
+
+/// A store of two logs of one server (one part holding both) and one of another, built once:
+/// its folder and manifest.
+fn store_template() -> Option<&'static (std::path::PathBuf, crate::format::store_manifest::Manifest)>
+{
+    use crate::format::store_manifest::Manifest;
+    static STORE: std::sync::OnceLock<Option<(std::path::PathBuf, Manifest)>> =
+        std::sync::OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            // One folder per process, kept while it runs (the store is read again for each
+            // input); those of processes that have ended are removed.
+            const PREFIX: &str = "msgtrack-invariants-store-";
+            if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if let Some(pid) = name.strip_prefix(PREFIX)
+                        && !Path::new("/proc").join(pid).exists()
+                        && Path::new("/proc/self").exists()
+                    {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
+            let root = std::env::temp_dir().join(format!("{PREFIX}{}", std::process::id()));
+            let logs = root.join("logs");
+            let store = root.join("store");
+            let row = |t: &str, id: &str, to: &str| {
+                format!("{t},,EX01,,EX01,,,SMTP,RECEIVE,1,{id},,{to},,100,1,,,Hi,a@x.com,a@x.com,,Originating,,,,,Email,,15.02\r\n")
+            };
+            let header = "#Fields: date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,event-id,internal-message-id,message-id,network-message-id,recipient-address,recipient-status,total-bytes,recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,message-info,directionality,tenant-id,original-client-ip,original-server-ip,custom-data,transport-traffic-type,log-id,schema-version\r\n";
+            for (server, hour, rows) in [
+                ("EX01", "09", 3),
+                ("EX01", "10", 4),
+                ("EX02", "10", 2),
+            ] {
+                let folder = logs.join(server);
+                std::fs::create_dir_all(&folder).ok()?;
+                let mut text = header.to_string();
+                for i in 0..rows {
+                    text.push_str(&row(
+                        &format!("2026-11-20T{hour}:0{i}:00.000Z"),
+                        &format!("<{server}{hour}{i}@x>"),
+                        "b@y.com;c@y.com",
+                    ));
+                }
+                std::fs::write(folder.join(format!("MSGTRK20261120{hour}-1.LOG")), text).ok()?;
+            }
+            crate::store::index::index(
+                std::slice::from_ref(&logs),
+                &store,
+                &crate::store::index::IndexOptions::default(),
+            )
+            .ok()?;
+            let manifest = Manifest::load(&store).ok()?;
+            Some((store, manifest))
+        })
+        .as_ref()
+}
+
+/// A store's manifest from any bytes (loaded or refused), and the template store's manifest
+/// with its parts' offsets, counts, first lines and times taken from the bytes (8 at a time;
+/// small values mostly, any value sometimes) and, by the first byte, a part listed by a second
+/// source too: reading the store never panics and reads no more rows than the manifest lists.
+pub fn store_manifest(bytes: &[u8]) -> Result<(), String> {
+    use crate::format::store_manifest::{MANIFEST, Manifest};
+    let Some((store, template)) = store_template() else {
+        return Err("the template store could not be built".into());
+    };
+    let manifest_path = store.join(MANIFEST);
+    std::fs::write(&manifest_path, bytes).map_err(|e| e.to_string())?;
+    let _ = Manifest::load(store);
+    let mut numbers = bytes.chunks(8).map(|c| {
+        let mut b = [0u8; 8];
+        b[..c.len()].copy_from_slice(c);
+        let n = u64::from_le_bytes(b);
+        if n >> 63 == 0 { n % 12 } else { n }
+    });
+    let mut m = template.clone();
+    for source in &mut m.sources {
+        for part in &mut source.parts {
+            if let Some(n) = numbers.next() {
+                part.offset = n;
+            }
+            if let Some(n) = numbers.next() {
+                part.rows = n;
+            }
+            if let Some(n) = numbers.next() {
+                part.first_line = Some(n);
+            }
+            if let Some(n) = numbers.next() {
+                part.first_ms = n as i64;
+                part.last_ms = (n as i64).wrapping_add(60_000);
+            }
+        }
+    }
+    if bytes.first().is_some_and(|b| b & 1 == 1)
+        && let Some(extra) = m.sources.first().and_then(|s| s.parts.first()).cloned()
+        && let Some(last) = m.sources.last_mut()
+    {
+        last.parts.push(extra);
+    }
+    let listed: u64 = m
+        .sources
+        .iter()
+        .flat_map(|s| s.parts.iter())
+        .fold(0u64, |sum, p| sum.saturating_add(p.rows));
+    m.save(store).map_err(|e| e.to_string())?;
+    let read = read_paths(std::slice::from_ref(store), &ReadOptions::default());
+    // The template's own manifest back, for the next input.
+    let mut back = template.clone();
+    back.save(store).map_err(|e| e.to_string())?;
+    match read {
+        Ok(ingest) if ingest.frame.height() as u64 > listed => Err(format!(
+            "{} rows read where the manifest lists {listed}",
+            ingest.frame.height()
+        )),
+        _ => Ok(()),
     }
 }
 

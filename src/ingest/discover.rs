@@ -383,7 +383,9 @@ fn store_parts(dir: &Path, files: &mut Vec<LogFile>) {
             .or(name);
         let contiguous = ranges
             .iter()
-            .try_fold(0u64, |at, r| (r.offset == at).then_some(at + r.rows))
+            .try_fold(0u64, |at, r| {
+                (r.offset == at).then(|| at.checked_add(r.rows)).flatten()
+            })
             .is_some();
         files.push(LogFile {
             path: dir.join(path),

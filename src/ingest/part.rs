@@ -43,7 +43,12 @@ pub(crate) fn read_part(
     let bytes = std::io::Cursor::new(bytes);
     // One source's rows of a file holding others' too: only they are read.
     let slice = match part.ranges.as_slice() {
-        [one] if part.shared => Some((one.offset as usize, one.rows as usize)),
+        // (Clamped so that the reader's offset + length cannot overflow, whatever the
+        // manifest says.)
+        [one] if part.shared => Some((
+            one.offset.min(u64::from(u32::MAX)) as usize,
+            one.rows.min(u64::from(u32::MAX)) as usize,
+        )),
         _ => None,
     };
     let base = slice.map_or(0, |(offset, _)| offset as u64);
@@ -132,7 +137,7 @@ fn listed_rows(ranges: &[PartRange], base: u64, height: usize) -> Option<Vec<boo
     let end = base + height as u64;
     let covered: u64 = ranges
         .iter()
-        .map(|r| r.offset.max(base).min(end)..(r.offset + r.rows).max(base).min(end))
+        .map(|r| r.offset.max(base).min(end)..r.offset.saturating_add(r.rows).max(base).min(end))
         .map(|r| r.end - r.start)
         .sum();
     if covered == height as u64 {
@@ -141,7 +146,7 @@ fn listed_rows(ranges: &[PartRange], base: u64, height: usize) -> Option<Vec<boo
     let mut listed = vec![false; height];
     for r in ranges {
         let from = r.offset.max(base).min(end) - base;
-        let to = (r.offset + r.rows).max(base).min(end) - base;
+        let to = r.offset.saturating_add(r.rows).max(base).min(end) - base;
         listed[from as usize..to as usize].fill(true);
     }
     Some(listed)
@@ -172,7 +177,7 @@ fn finish(
     for (i, r) in part.ranges.iter().enumerate() {
         // The kept rows of this source: positions are in order, as ranges are.
         let from = positions.partition_point(|p| *p < r.offset);
-        let to = positions.partition_point(|p| *p < r.offset + r.rows);
+        let to = positions.partition_point(|p| *p < r.offset.saturating_add(r.rows));
         let mine = times.get(from..to).unwrap_or_default();
         reports.push(FileReport {
             // The rows' source: reports over a store name the logs, as over the logs.

@@ -97,6 +97,11 @@ proptest! {
     }
 
     #[test]
+    fn store_manifests_of_any_bytes_and_any_offsets_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        prop_assert_eq!(invariants::store_manifest(&bytes), Ok(()));
+    }
+
+    #[test]
     fn store_key_files_never_panic_and_never_lose_a_value(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         prop_assert_eq!(invariants::store_keys(&bytes), Ok(()));
     }
