@@ -52,16 +52,17 @@ pub(crate) fn read_part(
         _ => None,
     };
     let base = slice.map_or(0, |(offset, _)| offset as u64);
-    let read = |fields: &[Field]| -> Result<DataFrame, String> {
+    let read_rows = |fields: &[Field], rows: Option<(usize, usize)>| -> Result<DataFrame, String> {
         let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
         // Parts are read many at once (a task each): no second level of parallel tasks in one.
         ParquetReader::new(bytes.clone())
             .with_columns(Some(names))
-            .with_slice(slice)
+            .with_slice(rows)
             .read_parallel(ParallelStrategy::None)
             .finish()
             .map_err(|e| format!("cannot read this Parquet part: {e}"))
     };
+    let read = |fields: &[Field]| read_rows(fields, slice);
     // Columns are tested as stored (text as text) and typed as the reader types them
     // (categoricals, …) only for the rows kept: typing every row of every part cost more than
     // reading it.
@@ -115,10 +116,15 @@ pub(crate) fn read_part(
     } else if rest.is_empty() || filter.is_empty() {
         typed(first.filter(&mask).map_err(|e| e.to_string())?)?
     } else {
-        let mut all = first;
-        all.hstack_mut(read(&rest)?.columns())
+        // The other columns only from the first kept row to the last: a FAIL row or one
+        // message's rows decode a few rows of the part's lists and text, not all of them.
+        let lo = keep.iter().position(|k| *k).unwrap_or(0);
+        let hi = keep.iter().rposition(|k| *k).map_or(lo, |i| i + 1);
+        let mut all = first.slice(lo as i64, hi - lo);
+        all.hstack_mut(read_rows(&rest, Some((base as usize + lo, hi - lo)))?.columns())
             .map_err(|e| e.to_string())?;
-        let kept = all.filter(&mask).map_err(|e| e.to_string())?;
+        let span_mask = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep[lo..hi]);
+        let kept = all.filter(&span_mask).map_err(|e| e.to_string())?;
         // The kept rows' text still points into the whole part's buffers: copy a few rows out
         // so that they do not hold a whole part.
         typed(if kept_rows * 8 < keep.len() {
