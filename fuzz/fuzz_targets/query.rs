@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         zone: msgtrack::format::Zone::Named(chrono_tz::Tz::Europe__Berlin),
         culture: msgtrack::pwsh::culture::Culture::find("en-US").expect("en-US"),
         csv_raw: false,
-        text_output: false,
+        shown: Default::default(),
     };
     if let Err(why) = msgtrack::invariants::query_line(text, &session) {
         panic!("{why}");

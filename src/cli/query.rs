@@ -10,6 +10,7 @@ use msgtrack::query::output::{self, Format, write};
 use msgtrack::query::rows::DEFAULT_TABLE;
 use msgtrack::query::run::{Answer, RunError, empty_because_of_time, run, run_sql};
 use msgtrack::query::session::Session;
+use msgtrack::query::settings::Shown;
 
 use super::exit;
 
@@ -177,10 +178,11 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         zone,
         culture,
         csv_raw: args.csv_raw,
-        text_output: matches!(
-            output_format(&expression, explicit_format, args.out.is_some()),
-            Format::Table | Format::List
-        ),
+        shown: match output_format(&expression, explicit_format, args.out.is_some()) {
+            Format::Table | Format::List => Shown::Text,
+            Format::Csv => Shown::Csv,
+            Format::Json | Format::Ndjson | Format::Parquet => Shown::Whole,
+        },
     };
     if args.sql.is_some() {
         let answer = run_sql(&expression, &paths)?;

@@ -455,7 +455,7 @@ mod tests {
             zone: Zone::parse(zone).unwrap(),
             culture: crate::pwsh::culture::Culture::find(culture).unwrap(),
             csv_raw: false,
-            text_output: false,
+            shown: Default::default(),
         }
     }
 

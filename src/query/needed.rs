@@ -20,6 +20,9 @@ pub struct Needs {
     pub mentioned: FieldSet,
     /// Events may reach the output whole (then the output's columns are needed too).
     pub rows_reach_output: bool,
+    /// Events reach the output inside Group-Object's groups (`.Group`): a table or list shows
+    /// them by their type name, JSON with their properties.
+    pub rows_in_groups: bool,
     /// Something writes every property of the events (Export-Csv, ConvertTo-Json, `*`).
     pub every_property: bool,
 }
@@ -159,21 +162,33 @@ impl Walk {
 /// properties, …) means no. Arguments are bound as the command binds them (`-First 1` is a
 /// parameter with its value, not a property list); a line that does not bind is answered
 /// conservatively (true).
-fn rows_reach_output(block: &Block) -> bool {
+fn reach(block: &Block) -> Reach {
     let Some(Statement::Pipeline(p)) = block.statements.last() else {
-        return true;
+        return Reach::Rows;
     };
     for element in p.elements.iter().rev() {
         let Element::Command(c) = element else {
-            return true;
+            return Reach::Rows;
         };
         match stage_kind(c) {
             Stage::PassesOn => continue,
-            Stage::Shapes => return false,
-            Stage::MayEmitEvents => return true,
+            Stage::Shapes => return Reach::No,
+            Stage::Groups => return Reach::InGroups,
+            Stage::MayEmitEvents => return Reach::Rows,
         }
     }
-    true
+    Reach::Rows
+}
+
+/// How events reach the line's output.
+#[derive(Debug, PartialEq, Eq)]
+enum Reach {
+    /// Not at all.
+    No,
+    /// Whole, as output items.
+    Rows,
+    /// Inside groups (Group-Object without `-NoElement`).
+    InGroups,
 }
 
 enum Stage {
@@ -183,6 +198,8 @@ enum Stage {
     Shapes,
     /// Its output may be events.
     MayEmitEvents,
+    /// Groups holding its input (Group-Object without `-NoElement`).
+    Groups,
 }
 
 fn stage_kind(c: &crate::pwsh::ast::Command) -> Stage {
@@ -214,7 +231,11 @@ fn stage_kind(c: &crate::pwsh::ast::Command) -> Stage {
             }
         }
         Some("Measure-Object") => Stage::Shapes,
-        Some("Group-Object") => shaped(shapes(&GROUP_PARAMS, &["NoElement"])),
+        Some("Group-Object") => match bind(c, &GROUP_PARAMS) {
+            Ok(b) if b.has("NoElement") => Stage::Shapes,
+            Ok(_) => Stage::Groups,
+            Err(_) => Stage::MayEmitEvents,
+        },
         Some("ForEach-Object") => shaped(c.args.iter().any(|a| {
             matches!(
                 a,
@@ -238,20 +259,22 @@ pub fn analyse(block: &Block) -> Needs {
     w.block(block);
     Needs {
         mentioned: w.set,
-        rows_reach_output: rows_reach_output(block),
+        rows_reach_output: reach(block) == Reach::Rows,
+        rows_in_groups: reach(block) == Reach::InGroups,
         every_property: w.every,
     }
 }
 
-/// The columns to decode: what the line names, the fields derived ones are computed from,
+/// The columns to decode (`text`: the output is a table or list, where events inside groups
+/// show only as their type name): what the line names, the fields derived ones are computed from,
 /// and, when events reach the output, `output` (the table's columns, or every column).
-pub fn columns(needs: &Needs, output: &[Field]) -> FieldSet {
+pub fn columns(needs: &Needs, output: &[Field], text: bool) -> FieldSet {
     let mut set = needs.mentioned;
     set.insert(Field::Timestamp);
     if needs.every_property {
         return FieldSet::all();
     }
-    if needs.rows_reach_output {
+    if needs.rows_reach_output || (needs.rows_in_groups && !text) {
         output.iter().for_each(|f| set.insert(*f));
     }
     set
@@ -263,7 +286,7 @@ mod tests {
     use crate::pwsh::parse::parse;
 
     fn needed(text: &str, output: &[Field]) -> Vec<Field> {
-        columns(&analyse(&parse(text).unwrap()), output).columns()
+        columns(&analyse(&parse(text).unwrap()), output, false).columns()
     }
 
     #[test]

@@ -80,7 +80,12 @@ pub fn run(
 ) -> Result<Answer, RunError> {
     let block = parse(text).map_err(RunError::Parse)?;
     let needs = analyse(&block);
-    let first = columns(&needs, output);
+    // Events inside groups are printed by their type name unless the output is whole objects.
+    let first = columns(
+        &needs,
+        output,
+        session.shown != super::settings::Shown::Whole,
+    );
     match run_with(&block, paths, session, directory, first)? {
         // Whole events reached the output but a column it shows was not decoded.
         Ok(answer) if first != FieldSet::all() && rows_lack(&answer, output) => {

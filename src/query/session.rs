@@ -663,7 +663,7 @@ impl Host for QueryHost<'_> {
     }
 
     fn shows_text(&self) -> bool {
-        self.session.text_output
+        self.session.shown == super::settings::Shown::Text
     }
 
     fn csv_raw(&self) -> bool {

@@ -17,7 +17,19 @@ pub struct Session {
     pub culture: &'static Culture,
     /// CSV cells written as they are, without the spreadsheet-formula guard (`--csv-raw`).
     pub csv_raw: bool,
-    /// The answer is shown as a table or a list (text): a collection in it shows only its
-    /// first `$FormatEnumerationLimit` elements, so a group need keep no more.
-    pub text_output: bool,
+    /// How the answer is printed, as far as what the line must keep for it.
+    pub shown: Shown,
+}
+
+/// How an answer is printed, as far as what must be kept and decoded for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shown {
+    /// Objects with every property (JSON, NDJSON, Parquet; and callers that are not printers).
+    #[default]
+    Whole,
+    /// A table or a list: a collection in a cell shows its first `$FormatEnumerationLimit`
+    /// elements, each by its text (an event by its type name), so a group need keep no more.
+    Text,
+    /// CSV: every element of a collection, each by its text.
+    Csv,
 }

@@ -33,7 +33,7 @@ pub fn window(
         zone,
         culture: crate::pwsh::culture::Culture::find("en-US").expect("en-US is known"),
         csv_raw: false,
-        text_output: false,
+        shown: Default::default(),
     };
     for (option, value) in [("--since", since), ("--until", until)] {
         let Some(value) = value else { continue };

@@ -202,3 +202,36 @@ fn shown_groups_keep_only_what_their_cells_show_and_read_groups_keep_every_event
         assert_eq!(list_value(&expanded, "Count"), "43");
     }
 }
+
+#[test]
+fn json_groups_hold_whole_events_and_tables_show_them_by_type() {
+    // The events inside `.Group` are the cmdlet's objects: JSON writes them with every
+    // property (the line names only EventId), as it writes the events themselves.
+    let dir = Dir::new();
+    dir.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        log_text(&[row(&[
+            (Field::EventId, "DELIVER"),
+            (Field::Sender, "a@contoso.com"),
+            (Field::MessageSubject, "Hello"),
+        ])]),
+    );
+    let json = answer(
+        "Get-MessageTrackingLog | Group-Object EventId",
+        dir.path(),
+        "json",
+        None,
+    );
+    let groups: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let event = &groups[0]["Group"][0];
+    assert_eq!(event["Sender"], "a@contoso.com", "{json}");
+    assert_eq!(event["MessageSubject"], "Hello", "{json}");
+    assert_eq!(event["EventId"], "DELIVER", "{json}");
+    let listed = answer(
+        "Get-MessageTrackingLog | Group-Object EventId",
+        dir.path(),
+        "list",
+        None,
+    );
+    assert_eq!(list_value(&listed, "Group"), format!("{{{EVENT}}}"));
+}

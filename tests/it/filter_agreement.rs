@@ -19,7 +19,7 @@ fn session() -> Session {
         zone: msgtrack::format::Zone::parse("UTC").expect("UTC"),
         culture: msgtrack::pwsh::culture::Culture::find("en-US").expect("en-US"),
         csv_raw: false,
-        text_output: false,
+        shown: Default::default(),
     }
 }
 

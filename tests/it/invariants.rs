@@ -16,7 +16,7 @@ fn session() -> Session {
         zone: msgtrack::format::Zone::parse("Europe/Berlin").expect("a zone"),
         culture: msgtrack::pwsh::culture::Culture::find("en-US").expect("en-US"),
         csv_raw: false,
-        text_output: false,
+        shown: Default::default(),
     }
 }
 

@@ -13,7 +13,7 @@ impl App {
             zone: self.zone,
             culture: self.culture,
             csv_raw: false,
-            text_output: false,
+            shown: Default::default(),
         }
     }
 
