@@ -345,7 +345,7 @@ fn pipeline_stages_give_powershells_objects() {
     );
     gives(
         "'a','b','A' | Group-Object",
-        "Count=2;Name=a;Group=a A;Values=a\nCount=1;Name=b;Group=b;Values=b",
+        "Values=a;Count=2;Group=a A;Name=a\nValues=b;Count=1;Group=b;Name=b",
     );
     gives(
         "'a','b','A' | Group-Object -NoElement | Sort-Object Count -Descending | Select-Object -First 1 Name,Count",

@@ -32,6 +32,10 @@ pub trait PsObject: fmt::Debug {
     fn default_table(&self) -> Option<Vec<String>> {
         None
     }
+    /// The properties Format-List shows when none are named (the type's list view).
+    fn default_list(&self) -> Option<Vec<String>> {
+        None
+    }
     /// A copy that shares no buffers with other objects (an event read in a batch keeps the
     /// whole batch alive), for holding a few objects long; `None` when the object is
     /// small already.

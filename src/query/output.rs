@@ -290,10 +290,12 @@ fn default_view(v: &Value) -> Option<Vec<String>> {
 
 fn object_columns(v: &Value, format: Format) -> Vec<String> {
     match v {
-        Value::Object(o) => match (format, o.default_table()) {
-            (Format::Table, Some(cols)) => cols,
-            _ => o.property_names().iter().map(|n| n.to_string()).collect(),
-        },
+        Value::Object(o) => match format {
+            Format::Table => o.default_table(),
+            Format::List => o.default_list(),
+            _ => None,
+        }
+        .unwrap_or_else(|| o.property_names().iter().map(|n| n.to_string()).collect()),
         Value::Hashtable(h) => h.entries.iter().map(|(k, _)| k.to_text()).collect(),
         _ => Vec::new(),
     }

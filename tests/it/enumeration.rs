@@ -235,3 +235,98 @@ fn json_groups_hold_whole_events_and_tables_show_them_by_type() {
     );
     assert_eq!(list_value(&listed, "Group"), format!("{{{EVENT}}}"));
 }
+
+#[test]
+fn groups_show_in_powershells_views_and_export_in_dot_nets_property_order() {
+    // PowerShellCore.format.ps1xml: GroupInfo's table is Count, Name, Group and its list
+    // Name, Count, Group, Values; GroupInfoNoElement's table is Count, Name and its list
+    // Name, Count, Values. Export-Csv and ConvertTo-Json take the class's properties in
+    // declaration order (Values, Count, Group, Name), GroupInfoNoElement's Group empty.
+    let dir = Dir::new();
+    let rows: Vec<String> = ["RECEIVE", "DELIVER", "RECEIVE"]
+        .iter()
+        .map(|e| row(&[(Field::EventId, e)]))
+        .collect();
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
+    let d = dir.path();
+    let grouped = "Get-MessageTrackingLog | Group-Object EventId";
+    let header = |text: &str| -> Vec<String> {
+        let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    let labels = |text: &str| -> Vec<String> {
+        text.split("\n\n")
+            .find(|b| !b.trim().is_empty())
+            .unwrap_or("")
+            .lines()
+            .filter_map(|l| l.split_once(" : ").map(|(n, _)| n.trim().to_string()))
+            .collect()
+    };
+    for (line, table, list) in [
+        (
+            grouped.to_string(),
+            vec!["Count", "Name", "Group"],
+            vec!["Name", "Count", "Group", "Values"],
+        ),
+        (
+            format!("{grouped} -NoElement"),
+            vec!["Count", "Name"],
+            vec!["Name", "Count", "Values"],
+        ),
+    ] {
+        assert_eq!(header(&answer(&line, d, "table", None)), table, "{line}");
+        assert_eq!(
+            header(&answer(&format!("{line} | Format-Table"), d, "table", None)),
+            table,
+            "{line} | ft"
+        );
+        assert_eq!(
+            header(&answer(&format!("{line} | Out-String"), d, "table", None)),
+            table,
+            "{line} | Out-String"
+        );
+        assert_eq!(labels(&answer(&line, d, "list", None)), list, "{line}");
+        assert_eq!(
+            labels(&answer(&format!("{line} | Format-List"), d, "list", None)),
+            list,
+            "{line} | fl"
+        );
+        let first = answer(&format!("{line} | Select-Object -First 1"), d, "list", None);
+        assert_eq!(list_value(&first, "Name"), "RECEIVE");
+        assert_eq!(list_value(&first, "Count"), "2");
+        assert_eq!(list_value(&first, "Values"), "{RECEIVE}");
+        let csv = answer(
+            &format!("{line} | ConvertTo-Csv -NoTypeInformation"),
+            d,
+            "table",
+            None,
+        );
+        assert_eq!(
+            csv.lines().next(),
+            Some("\"Values\",\"Count\",\"Group\",\"Name\""),
+            "{csv}"
+        );
+        let json = answer(
+            &format!("{line} | ConvertTo-Json -Compress"),
+            d,
+            "table",
+            None,
+        );
+        let at: Vec<Option<usize>> = ["\"Values\"", "\"Count\"", "\"Group\"", "\"Name\""]
+            .iter()
+            .map(|k| json.find(k))
+            .collect();
+        assert!(at.iter().all(Option::is_some), "{json}");
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+    }
+    // GroupInfoNoElement's Group is there and empty.
+    let json = answer(
+        &format!("{grouped} -NoElement | Select-Object -First 1 | ConvertTo-Json -Compress"),
+        d,
+        "table",
+        None,
+    );
+    let parsed: serde_json::Value = serde_json::from_str(json.trim()).expect("JSON");
+    assert_eq!(parsed["Group"], serde_json::json!([]), "{json}");
+    assert_eq!(parsed["Count"], 2, "{json}");
+}

@@ -73,7 +73,12 @@ fn groups_are_named_by_their_first_event_in_time_not_in_reading_order() {
         let got = answer(line, &[dir.path()], batch);
         assert_eq!(
             got.lines().collect::<Vec<_>>(),
-            vec!["Count,Name", "2,FAIL", "2,Receive", "1,DELIVER"],
+            vec![
+                "Values,Count,Group,Name",
+                "FAIL,2,,FAIL",
+                "Receive,2,,Receive",
+                "DELIVER,1,,DELIVER"
+            ],
             "batch size {batch:?}"
         );
     }
@@ -172,7 +177,11 @@ fn unique_selections_count_once_and_group_by_their_first_event() {
         let got = answer(line, &[dir.path()], batch);
         assert_eq!(
             got.lines().collect::<Vec<_>>(),
-            vec!["Count,Name", "2,Bob@x.com", "1,carol@x.com"],
+            vec![
+                "Values,Count,Group,Name",
+                "Bob@x.com,2,,Bob@x.com",
+                "carol@x.com,1,,carol@x.com"
+            ],
             "batch size {batch:?}"
         );
     }

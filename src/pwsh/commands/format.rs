@@ -81,10 +81,12 @@ pub fn as_view(v: &Value) -> Option<&FormatView> {
 /// The properties a list or a table shows for an item when none are named.
 pub fn default_columns(item: &Value, kind: FormatKind) -> Vec<String> {
     match item {
-        Value::Object(o) => match (kind, o.default_table()) {
-            (FormatKind::Table, Some(cols)) => cols,
-            _ => o.property_names().iter().map(|n| n.to_string()).collect(),
-        },
+        Value::Object(o) => match kind {
+            FormatKind::Table => o.default_table(),
+            FormatKind::List => o.default_list(),
+            FormatKind::Wide => None,
+        }
+        .unwrap_or_else(|| o.property_names().iter().map(|n| n.to_string()).collect()),
         _ => Vec::new(),
     }
 }

@@ -1,6 +1,7 @@
 //! Group-Object: groups in first-appearance order (Windows PowerShell 5.1; 7.x sorts them),
 //! keys compared ignoring case unless `-CaseSensitive` and across types (`"1"` groups with
-//! `1`). Each group is a GroupInfo with Count, Name, Group and Values.
+//! `1`). Each group is a GroupInfo with Values, Count, Group and Name, shown by the views of
+//! PowerShellCore.format.ps1xml.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -49,17 +50,37 @@ impl PsObject for GroupInfo {
         }
     }
 
+    /// .NET's order (the class declares Values, Count, Group, Name), which `Select-Object *`,
+    /// Export-Csv and ConvertTo-Json follow; GroupInfoNoElement derives from GroupInfo and
+    /// keeps every property, its Group empty.
     fn property_names(&self) -> Vec<Cow<'_, str>> {
-        if self.no_element {
-            vec!["Count".into(), "Name".into()]
-        } else {
-            vec![
-                "Count".into(),
-                "Name".into(),
-                "Group".into(),
-                "Values".into(),
-            ]
+        vec![
+            "Values".into(),
+            "Count".into(),
+            "Group".into(),
+            "Name".into(),
+        ]
+    }
+
+    /// The table view of PowerShellCore.format.ps1xml: Count, Name, Group (no Group for
+    /// GroupInfoNoElement).
+    fn default_table(&self) -> Option<Vec<String>> {
+        let mut cols = vec!["Count".to_string(), "Name".to_string()];
+        if !self.no_element {
+            cols.push("Group".into());
         }
+        Some(cols)
+    }
+
+    /// The list view of PowerShellCore.format.ps1xml: Name, Count, Group, Values (no Group
+    /// for GroupInfoNoElement).
+    fn default_list(&self) -> Option<Vec<String>> {
+        let mut cols = vec!["Name".to_string(), "Count".to_string()];
+        if !self.no_element {
+            cols.push("Group".into());
+        }
+        cols.push("Values".into());
+        Some(cols)
     }
 
     fn property(&self, name: &str) -> Option<Value> {
