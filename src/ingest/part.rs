@@ -38,9 +38,27 @@ pub(crate) fn read_part(
     filter: &RowFilter,
 ) -> Result<(Vec<FileReport>, DataFrame), String> {
     let stored = stored_columns(columns, filter);
-    let bytes = std::fs::read(&file.path).map_err(|e| format!("cannot open: {e}"))?;
-    let size = bytes.len() as u64;
-    let bytes = std::io::Cursor::new(bytes);
+    let handle = std::fs::File::open(&file.path).map_err(|e| format!("cannot open: {e}"))?;
+    let size = handle
+        .metadata()
+        .map_err(|e| format!("cannot read its size: {e}"))?
+        .len();
+    if size == 0 {
+        return Err("the part is empty (not a Parquet file)".into());
+    }
+    // Mapped, not read: only the pages of the columns asked for are touched. SAFETY: the map
+    // is read-only; msgtrack writes parts whole and renames them into place, and a part
+    // truncated by someone else raises SIGBUS, which the guard turns into zero pages and an
+    // error below instead of a crash.
+    let map =
+        unsafe { memmap2::Mmap::map(&handle) }.map_err(|e| format!("cannot memory-map: {e}"))?;
+    let guard = super::guard::Guard::register(map.as_ptr(), map.len());
+    let bytes: &[u8] = &map;
+    // The footer is parsed once for every read of the part.
+    let metadata = ParquetReader::new(std::io::Cursor::new(bytes))
+        .get_metadata()
+        .cloned()
+        .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     // One source's rows of a file holding others' too: only they are read.
     let slice = match part.ranges.as_slice() {
         // (Clamped so that the reader's offset + length cannot overflow, whatever the
@@ -54,13 +72,19 @@ pub(crate) fn read_part(
     let base = slice.map_or(0, |(offset, _)| offset as u64);
     let read_rows = |fields: &[Field], rows: Option<(usize, usize)>| -> Result<DataFrame, String> {
         let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
+        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+        reader.set_metadata(metadata.clone());
         // Parts are read many at once (a task each): no second level of parallel tasks in one.
-        ParquetReader::new(bytes.clone())
+        let read = reader
             .with_columns(Some(names))
             .with_slice(rows)
             .read_parallel(ParallelStrategy::None)
             .finish()
-            .map_err(|e| format!("cannot read this Parquet part: {e}"))
+            .map_err(|e| format!("cannot read this Parquet part: {e}"));
+        if guard.changed() {
+            return Err("the part changed while it was read (truncated by another program); its rows are left out".into());
+        }
+        read
     };
     let read = |fields: &[Field]| read_rows(fields, slice);
     // Columns are tested as stored (text as text) and typed as the reader types them

@@ -48,10 +48,12 @@ impl RowFilter {
         self.start_ms.is_none() && self.end_ms.is_none() && self.conditions.is_empty()
     }
 
-    /// Compiles the filter for the reader.
+    /// Compiles the filter for the reader. The raw-line patterns are built when a log line
+    /// is first checked: a read of store parts alone never builds them (their case-folding
+    /// table costs milliseconds).
     pub fn compile(&self) -> CompiledFilter {
         CompiledFilter {
-            line_patterns: self.conditions.iter().filter_map(line_pattern).collect(),
+            line_sources: self.conditions.clone(),
             ..self.compile_fields()
         }
     }
@@ -75,7 +77,8 @@ impl RowFilter {
             start_ms: self.start_ms,
             end_ms: self.end_ms,
             conditions,
-            line_patterns: Vec::new(),
+            line_sources: Vec::new(),
+            line_patterns: std::sync::OnceLock::new(),
         }
     }
 }
@@ -164,7 +167,9 @@ pub struct CompiledFilter {
     start_ms: Option<i64>,
     end_ms: Option<i64>,
     conditions: Vec<CompiledCondition>,
-    line_patterns: Vec<Regex>,
+    /// The conditions the raw-line patterns are built from (none for split values).
+    line_sources: Vec<FieldCondition>,
+    line_patterns: std::sync::OnceLock<Vec<Regex>>,
 }
 
 impl CompiledFilter {
@@ -175,7 +180,10 @@ impl CompiledFilter {
 
     /// Cheap check on the raw line: false means the row cannot match.
     pub fn line_may_match(&self, line: &[u8]) -> bool {
-        self.line_patterns.iter().all(|p| p.is_match(line))
+        self.line_patterns
+            .get_or_init(|| self.line_sources.iter().filter_map(line_pattern).collect())
+            .iter()
+            .all(|p| p.is_match(line))
     }
 
     /// Checks the date-time bounds.

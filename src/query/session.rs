@@ -24,8 +24,8 @@ use crate::pwsh::eval::{EvalError, EvalResult, Host};
 use crate::pwsh::runtime::{Feed, ParamSpec, Scope, bind, unroll};
 use crate::pwsh::value::{CustomObject, Value};
 use polars::prelude::{
-    BooleanChunked, DataFrame, DataType, PlHashMap, PolarsError, PolarsResult, SortMultipleOptions,
-    StringChunked, UInt32Chunked,
+    BooleanChunked, DataFrame, DataType, IdxCa, IdxSize, PlHashMap, PlSmallStr, PolarsError,
+    PolarsResult, SortMultipleOptions, StringChunked, UInt32Chunked,
 };
 
 pub use super::settings::Session;
@@ -388,19 +388,35 @@ impl<'a> QueryHost<'a> {
                 let slice_times = &times[offset..offset + len];
                 let first = sequence + 1 + offset as u64;
                 let order = |i: usize| (slice_times[i], first + i as u64);
-                let batch: Vec<(usize, u64)> = match &collapse {
-                    Some(fields) => distinct_rows(&slice, fields, &order).map_err(polars_err)?,
-                    None => (0..len).map(|i| (i, 1)).collect(),
+                // (row in `rows`, its order, how many rows it stands for)
+                let (rows, batch): (DataFrame, Vec<(usize, Order, u64)>) = match &collapse {
+                    Some(fields) => {
+                        // Only the rows that stand for the others become objects: reading
+                        // their properties then decodes a few values, not the whole slice.
+                        let distinct = distinct_rows(&slice, fields, &order).map_err(polars_err)?;
+                        let at: Vec<IdxSize> =
+                            distinct.iter().map(|(i, _)| *i as IdxSize).collect();
+                        let taken = slice
+                            .take(&IdxCa::from_vec(PlSmallStr::from_static("row"), at))
+                            .map_err(polars_err)?;
+                        let batch = distinct
+                            .into_iter()
+                            .enumerate()
+                            .map(|(k, (i, n))| (k, order(i), n))
+                            .collect();
+                        (taken, batch)
+                    }
+                    None => (slice, (0..len).map(|i| (i, order(i), 1)).collect()),
                 };
-                let source = RowSource::new(slice, self.session.zone).map_err(polars_err)?;
+                let source = RowSource::new(rows, self.session.zone).map_err(polars_err)?;
                 let batch: Vec<Item> = batch
                     .into_iter()
-                    .map(|(i, n)| {
+                    .map(|(i, at, n)| {
                         let row = Value::Object(Rc::new(Row {
                             source: source.clone(),
                             index: i,
                         }));
-                        (row, order(i), n)
+                        (row, at, n)
                     })
                     .collect();
                 feed(engine, batch)?;
@@ -523,7 +539,6 @@ fn distinct_rows(
         .iter()
         .map(|f| KeyColumn::of(frame, *f))
         .collect::<PolarsResult<Vec<_>>>()?;
-    let cells: Vec<Vec<KeyCell<'_>>> = columns.iter().map(KeyColumn::cells).collect();
     let mut out: Vec<(usize, u64)> = Vec::new();
     let count = |at: Option<usize>, i: usize, out: &mut Vec<(usize, u64)>| match at {
         Some(at) => {
@@ -539,16 +554,29 @@ fn distinct_rows(
             Some(out.len() - 1)
         }
     };
-    if let [only] = cells.as_slice() {
-        // One column (the usual Group-Object): its cell is the key.
-        let mut seen: PlHashMap<&KeyCell<'_>, usize> = PlHashMap::default();
-        for (i, cell) in only.iter().enumerate() {
-            if let Some(new) = count(seen.get(cell).copied(), i, &mut out) {
-                seen.insert(cell, new);
+    // One column (the usual Group-Object): its value is the key.
+    match columns.as_slice() {
+        [KeyColumn::Codes(codes)] => {
+            let mut seen: PlHashMap<Option<u32>, usize> = PlHashMap::default();
+            for (i, code) in codes.iter().enumerate() {
+                if let Some(new) = count(seen.get(&code).copied(), i, &mut out) {
+                    seen.insert(code, new);
+                }
             }
+            return Ok(out);
         }
-        return Ok(out);
+        [KeyColumn::Text(text)] => {
+            let mut seen: PlHashMap<Option<&str>, usize> = PlHashMap::default();
+            for (i, t) in text.iter().enumerate() {
+                if let Some(new) = count(seen.get(&t).copied(), i, &mut out) {
+                    seen.insert(t, new);
+                }
+            }
+            return Ok(out);
+        }
+        _ => {}
     }
+    let cells: Vec<Vec<KeyCell<'_>>> = columns.iter().map(KeyColumn::cells).collect();
     let mut seen: PlHashMap<Vec<&KeyCell<'_>>, usize> = PlHashMap::default();
     let mut key = Vec::with_capacity(cells.len());
     for i in 0..frame.height() {

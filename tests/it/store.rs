@@ -580,3 +580,64 @@ fn a_part_shared_by_several_logs_reads_right_when_one_of_them_grows_or_changes()
         ],
     );
 }
+
+#[test]
+fn a_damaged_part_is_named_and_the_other_parts_still_answer() {
+    // Parts are mapped, not read: an empty part (which cannot be mapped), a cut one (no
+    // footer) and one overwritten with garbage must each be one clear message naming the
+    // part, never a crash, and the rows of the other parts still come out.
+    let logs = sample_logs_dir();
+    let store = Dir::new();
+    index(
+        std::slice::from_ref(&logs),
+        store.path(),
+        &IndexOptions::default(),
+    )
+    .expect("indexed");
+    let line = "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object";
+    let count_in = |dir: &Path| -> (i32, u64, String) {
+        let (code, out, err) = run(&[
+            "query",
+            line,
+            dir.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--tz",
+            "UTC",
+        ]);
+        let count = out
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split(',').next())
+            .and_then(|c| c.trim_matches('"').parse().ok())
+            .unwrap_or(0);
+        (code, count, err)
+    };
+    let (_, whole, _) = count_in(store.path());
+    assert!(whole > 0);
+    let damages: [(&str, fn(&[u8]) -> Vec<u8>); 3] = [
+        ("empty", |_| Vec::new()),
+        ("cut", |b| b[..b.len() / 2].to_vec()),
+        ("garbage", |b| vec![b'x'; b.len()]),
+    ];
+    for (what, damage) in damages {
+        let copy = Dir::new();
+        copy_tree(store.path(), copy.path());
+        let part = listed_parts(copy.path())
+            .into_iter()
+            .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+            .expect("a part");
+        let bytes = std::fs::read(&part).unwrap();
+        std::fs::write(&part, damage(&bytes)).unwrap();
+        let (_, count, err) = count_in(copy.path());
+        let name = part.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            err.contains(&name),
+            "{what}: the damaged part is not named: {err}"
+        );
+        assert!(
+            count > 0 && count < whole,
+            "{what}: {count} rows of {whole} (the other parts' rows must come out)"
+        );
+    }
+}
