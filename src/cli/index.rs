@@ -79,8 +79,12 @@ pub(crate) fn reading_paths(paths: &[PathBuf], store: &StoreArg) -> anyhow::Resu
 /// Refuses paths that hold no tracking data at all (an empty or mistyped folder), so that a
 /// scheduled task does not mail a report of zeros: exit 2 with what was looked for.
 pub(crate) fn require_data(paths: &[PathBuf]) -> anyhow::Result<()> {
-    let found = msgtrack::ingest::discover(paths)?;
-    if found.is_empty() {
+    use msgtrack::format::store_manifest::Manifest;
+    // A store that lists sources holds data: its parts are found when it is read.
+    let stores_with_data = paths.iter().any(|p| {
+        Manifest::is_store(p) && Manifest::load_shared(p).is_ok_and(|m| !m.sources.is_empty())
+    });
+    if !stores_with_data && msgtrack::ingest::discover(paths)?.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         // Logs copied under other names are read only when named: say so.
         let other_logs = paths

@@ -146,6 +146,39 @@ impl Manifest {
         dir.join(MANIFEST).is_file()
     }
 
+    /// [`Manifest::load`] for reading commands: a manifest read once is kept for the rest
+    /// of the process while its file's size and modification time stay the same (a query
+    /// looks at it to find data, to say how fresh it is and to list its parts).
+    pub fn load_shared(dir: &Path) -> Result<std::sync::Arc<Manifest>, ManifestError> {
+        type Seen = Vec<(
+            PathBuf,
+            u64,
+            Option<std::time::SystemTime>,
+            std::sync::Arc<Manifest>,
+        )>;
+        static SEEN: std::sync::Mutex<Seen> = std::sync::Mutex::new(Vec::new());
+        let path = dir.join(MANIFEST);
+        let stamp = std::fs::metadata(&path)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()));
+        if let Some((len, modified)) = stamp
+            && let Ok(seen) = SEEN.lock()
+            && let Some((_, _, _, m)) = seen
+                .iter()
+                .find(|(p, l, t, _)| *p == path && *l == len && *t == modified)
+        {
+            return Ok(m.clone());
+        }
+        let manifest = std::sync::Arc::new(Manifest::load(dir)?);
+        if let Some((len, modified)) = stamp
+            && let Ok(mut seen) = SEEN.lock()
+        {
+            seen.retain(|(p, ..)| *p != path);
+            seen.push((path, len, modified, manifest.clone()));
+        }
+        Ok(manifest)
+    }
+
     /// Reads the manifest of the store at `dir`.
     pub fn load(dir: &Path) -> Result<Manifest, ManifestError> {
         let path = dir.join(MANIFEST);

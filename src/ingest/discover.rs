@@ -331,7 +331,7 @@ fn order_key(file: &LogFile) -> OrderKey<'_> {
 /// The parts a store's manifest lists, as files to read (a manifest that cannot be read is
 /// one refused entry).
 fn store_parts(dir: &Path, files: &mut Vec<LogFile>) {
-    let manifest = match Manifest::load(dir) {
+    let manifest = match Manifest::load_shared(dir) {
         Ok(m) => m,
         Err(e) => {
             files.push(LogFile::unreadable(dir.to_path_buf(), e.to_string()));

@@ -5,52 +5,144 @@
 use std::borrow::Cow;
 
 use polars::prelude::*;
+use polars_arrow::array::Array;
 
 use super::prefilter::{FieldValue, RowFilter};
 use crate::format::{Field, FieldKind};
 use crate::frame::access::{StringListView, text_column, timestamps_ms};
 
-/// The text of one field, as the reader's filter sees it.
-enum FieldCells<'a> {
-    Text(StringChunked),
-    List(StringListView<'a>),
-}
-
 /// One flag per row of `df`: whether it passes `filter` (its time range and conditions).
 /// The frame must hold Timestamp and every field the conditions name.
+///
+/// The conditions are tested one column at a time, each only on the rows still kept; a text
+/// column's value is tested once per distinct string view (a dictionary-encoded column's
+/// rows share their views), not once per row.
 pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<bool>> {
     let mut keep = vec![true; df.height()];
-    let compiled = filter.compile_fields();
-    if compiled.is_empty() {
+    if filter.compile_fields().is_empty() {
         return Ok(keep);
     }
-    let times = timestamps_ms(df)?;
-    let mut fields = Vec::new();
-    for condition in &filter.conditions {
-        let column: Field = condition.field;
-        let cells = match column.kind() {
-            FieldKind::TextList => FieldCells::List(StringListView::new(df, column)?),
-            _ => FieldCells::Text(text_column(df, column)?),
-        };
-        fields.push((condition.field, cells));
-    }
-    let mut members = Vec::new();
-    for (i, flag) in keep.iter_mut().enumerate() {
-        if !compiled.time_matches(times[i]) {
-            *flag = false;
-            continue;
+    if filter.start_ms.is_some() || filter.end_ms.is_some() {
+        let times = RowFilter {
+            conditions: Vec::new(),
+            ..filter.clone()
         }
-        *flag = compiled.fields_match_values(|field| {
-            let (_, cells) = fields.iter().find(|(f, _)| *f == field)?;
-            Some(match cells {
-                FieldCells::Text(t) => FieldValue::Text(Cow::Borrowed(t.get(i).unwrap_or(""))),
-                FieldCells::List(l) => {
-                    // The members as the reader split them: never re-joined and re-split.
-                    l.fill(i, &mut members);
-                    FieldValue::Members(members.iter().map(|m| m.to_string()).collect())
+        .compile_fields();
+        for (flag, ms) in keep.iter_mut().zip(timestamps_ms(df)?) {
+            *flag = times.time_matches(ms);
+        }
+    }
+    for condition in &filter.conditions {
+        let one = RowFilter {
+            start_ms: None,
+            end_ms: None,
+            conditions: vec![condition.clone()],
+        }
+        .compile_fields();
+        let test = |value: FieldValue<'_>| {
+            let mut value = Some(value);
+            one.fields_match_values(|_| value.take())
+        };
+        let column: Field = condition.field;
+        match column.kind() {
+            FieldKind::TextList => {
+                let lists = StringListView::new(df, column)?;
+                let mut members = Vec::new();
+                for (i, flag) in keep.iter_mut().enumerate() {
+                    if *flag {
+                        // The members as the reader split them: never re-joined and re-split.
+                        lists.fill(i, &mut members);
+                        *flag = test(FieldValue::Members(
+                            members.iter().map(|m| m.to_string()).collect(),
+                        ));
+                    }
                 }
-            })
-        });
+            }
+            _ => {
+                let text = text_column(df, column)?;
+                let mut row = 0;
+                let mut null: Option<bool> = None;
+                for array in text.downcast_iter() {
+                    // Equal views are equal strings within one array (a view names its bytes
+                    // by buffer index).
+                    let mut seen: PlHashMap<u128, bool> = PlHashMap::default();
+                    for (j, view) in array.views().iter().enumerate() {
+                        let flag = &mut keep[row + j];
+                        if !*flag {
+                            continue;
+                        }
+                        *flag = if array.is_valid(j) {
+                            *seen.entry(view.as_u128()).or_insert_with(|| {
+                                // SAFETY: `j` is below the array's length (it indexes its views).
+                                test(FieldValue::Text(Cow::Borrowed(unsafe {
+                                    array.value_unchecked(j)
+                                })))
+                            })
+                        } else {
+                            *null.get_or_insert_with(|| test(FieldValue::Text(Cow::Borrowed(""))))
+                        };
+                    }
+                    row += array.len();
+                }
+            }
+        }
     }
     Ok(keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::prefilter::{FieldCondition, FieldTest};
+
+    /// A text column of two arrays whose long strings sit at the same places of their own
+    /// buffers: the same views, different strings.
+    fn two_arrays(field: Field, first: &[&str], second: &[&str]) -> DataFrame {
+        let mut column = StringChunked::from_slice(PlSmallStr::from_static(field.name()), first);
+        column
+            .append(&StringChunked::from_slice(
+                PlSmallStr::from_static(field.name()),
+                second,
+            ))
+            .unwrap();
+        assert_eq!(column.chunks().len(), 2);
+        let n = first.len() + second.len();
+        let times = Int64Chunked::from_vec(PlSmallStr::from_static("Timestamp"), vec![0; n])
+            .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+        DataFrame::new(
+            n,
+            vec![
+                times.into_series().into_column(),
+                column.into_series().into_column(),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_value_is_tested_per_string_not_per_view_across_arrays() {
+        let a = "same-prefix-one-long-id@contoso.com";
+        let b = "same-prefix-two-long-id@contoso.com";
+        let df = two_arrays(Field::MessageId, &[a, a, "short"], &[b, b, "SHORT"]);
+        let filter = |value: &str| RowFilter {
+            start_ms: None,
+            end_ms: None,
+            conditions: vec![FieldCondition {
+                field: Field::MessageId,
+                test: FieldTest::EqualsAny(vec![value.to_string()]),
+            }],
+        };
+        assert_eq!(
+            matching_rows(&df, &filter(&a.to_uppercase())).unwrap(),
+            [true, true, false, false, false, false]
+        );
+        assert_eq!(
+            matching_rows(&df, &filter(b)).unwrap(),
+            [false, false, false, true, true, false]
+        );
+        assert_eq!(
+            matching_rows(&df, &filter("Short")).unwrap(),
+            [false, false, true, false, false, true]
+        );
+    }
 }

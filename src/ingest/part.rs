@@ -4,6 +4,7 @@
 //! the one the log reader would have given for the same rows.
 
 use polars::prelude::*;
+use polars_arrow::array::Array;
 
 use super::discover::{LogFile, PartRange, StorePart};
 use super::file_report::FileReport;
@@ -253,11 +254,49 @@ fn typed(df: DataFrame, fields: &[Field]) -> PolarsResult<DataFrame> {
         let want = dtype(*f);
         columns.push(if c.dtype() == &want {
             c.clone()
+        } else if let (DataType::String, DataType::Categorical(_, mapping)) = (c.dtype(), &want) {
+            categories(c.as_materialized_series().str()?, mapping, &want)?.into_column()
         } else {
             c.cast(&want)?
         });
     }
     DataFrame::new(df.height(), columns)
+}
+
+/// A text column as the categorical `want`: each distinct string view is looked up in the
+/// category map once (a dictionary-encoded column's rows share their views), where a cast
+/// looks up every row.
+fn categories(
+    text: &StringChunked,
+    mapping: &std::sync::Arc<CategoricalMapping>,
+    want: &DataType,
+) -> PolarsResult<Series> {
+    let mut codes: Vec<Option<u32>> = Vec::with_capacity(text.len());
+    for array in text.downcast_iter() {
+        // A view names its bytes by buffer index: equal views are equal strings within one
+        // array only.
+        let mut seen: PlHashMap<u128, u32> = PlHashMap::default();
+        for (i, view) in array.views().iter().enumerate() {
+            if !array.is_valid(i) {
+                codes.push(None);
+                continue;
+            }
+            let code = match seen.get(&view.as_u128()) {
+                Some(code) => *code,
+                None => {
+                    // SAFETY: `i` is below the array's length (it indexes its views).
+                    let code = mapping.insert_cat(unsafe { array.value_unchecked(i) })?;
+                    seen.insert(view.as_u128(), code);
+                    code
+                }
+            };
+            codes.push(Some(code));
+        }
+    }
+    let codes = UInt32Chunked::from_iter_options(text.name().clone(), codes.into_iter());
+    // SAFETY: every code came from `mapping`, the map of `want`.
+    let cats = unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(codes, want.clone()) };
+    Ok(cats.into_series())
 }
 
 /// Adds MessageLatency and MessageLatencyType when asked for, derived as the reader derives
@@ -304,4 +343,54 @@ fn derived(mut df: DataFrame, columns: FieldSet) -> PolarsResult<DataFrame> {
         df.with_column(s.into_column())?;
     }
     Ok(df)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_becomes_the_same_categories_a_cast_gives_across_arrays() {
+        // Two arrays whose long strings sit at the same places of their own buffers: equal
+        // views, different strings.
+        let name = PlSmallStr::from_static(Field::EventId.name());
+        let mut text = StringChunked::from_iter_options(
+            name.clone(),
+            [Some("a-long-event-name-one"), None, Some("x")].into_iter(),
+        );
+        text.append(&StringChunked::from_iter_options(
+            name,
+            [Some("a-long-event-name-two"), Some("x"), None].into_iter(),
+        ))
+        .unwrap();
+        assert_eq!(text.chunks().len(), 2);
+        let want = dtype(Field::EventId);
+        let DataType::Categorical(_, mapping) = &want else {
+            panic!("EventId is categorical")
+        };
+        let ours = categories(&text, mapping, &want).unwrap();
+        let cast = text.clone().into_series().cast(&want).unwrap();
+        assert_eq!(ours.dtype(), cast.dtype());
+        let texts = |s: &Series| -> Vec<Option<String>> {
+            s.cast(&DataType::String)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect()
+        };
+        assert_eq!(texts(&ours), texts(&cast));
+        assert_eq!(
+            texts(&ours),
+            [
+                Some("a-long-event-name-one".to_string()),
+                None,
+                Some("x".into()),
+                Some("a-long-event-name-two".into()),
+                Some("x".into()),
+                None
+            ]
+        );
+    }
 }

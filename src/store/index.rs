@@ -887,7 +887,7 @@ pub fn staleness(dir: &Path) -> Option<String> {
     if !Manifest::is_store(dir) {
         return None;
     }
-    let manifest = Manifest::load(dir).ok()?;
+    let manifest = Manifest::load_shared(dir).ok()?;
     let changed = manifest
         .sources
         .iter()
