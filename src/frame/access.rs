@@ -121,11 +121,16 @@ pub fn timestamps_ms(df: &DataFrame) -> PolarsResult<Vec<i64>> {
         .column(Field::Timestamp.name())?
         .as_materialized_series()
         .cast(&DataType::Int64)?;
-    Ok(series
-        .i64()?
-        .iter()
-        .map(|v| v.unwrap_or_default())
-        .collect())
+    let times = series.i64()?;
+    let mut out = Vec::with_capacity(times.len());
+    for array in times.downcast_iter() {
+        if array.null_count() == 0 {
+            out.extend_from_slice(array.values());
+        } else {
+            out.extend(array.iter().map(|v| v.copied().unwrap_or_default()));
+        }
+    }
+    Ok(out)
 }
 
 /// An integer column (TotalBytes, RecipientCount, Line) as optional numbers.

@@ -241,15 +241,15 @@ fn read_all(job: &FileJob<'_>, files: Vec<LogFile>) -> Result<Ingest, ReadError>
     if let Some(progress) = &options.progress {
         progress.start(lengths.iter().sum());
     }
-    let prefetcher = (files.len() > 1).then(|| {
-        Prefetcher::start(
-            files
-                .iter()
-                .zip(&lengths)
-                .map(|(f, len)| (f.path.clone(), *len))
-                .collect(),
-        )
-    });
+    // Logs are read whole, so whole files are read ahead; a store part is read a few of its
+    // columns at a time, so it is not (reading every column ahead cost more than it saved).
+    let ahead: Vec<(PathBuf, u64)> = files
+        .iter()
+        .zip(&lengths)
+        .filter(|(f, _)| f.part.is_none())
+        .map(|(f, len)| (f.path.clone(), *len))
+        .collect();
+    let prefetcher = (ahead.len() > 1).then(|| Prefetcher::start(ahead));
     // Files are taken in order by whichever worker is free (not split in halves as a plain
     // parallel iterator would), so the read-ahead window runs just ahead of all of them.
     let mut results: Vec<(usize, PolarsResult<FileResult>)> = files
@@ -258,7 +258,9 @@ fn read_all(job: &FileJob<'_>, files: Vec<LogFile>) -> Result<Ingest, ReadError>
         .enumerate()
         .par_bridge()
         .map(|(index, (file, len))| {
-            if let Some(prefetcher) = &prefetcher {
+            if let Some(prefetcher) = &prefetcher
+                && file.part.is_none()
+            {
                 prefetcher.started(len);
             }
             (index, job.run(file))

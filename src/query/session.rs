@@ -556,6 +556,22 @@ fn distinct_rows(
     };
     // One column (the usual Group-Object): its value is the key.
     match columns.as_slice() {
+        [KeyColumn::Codes(codes)] if codes.null_count() == 0 && largest(codes) < 1 << 20 => {
+            // Category codes are small numbers: a table indexed by code, not a hash map.
+            let mut seen: Vec<usize> = vec![usize::MAX; largest(codes) as usize + 1];
+            let mut i = 0;
+            for array in codes.downcast_iter() {
+                for code in array.values().iter() {
+                    let slot = &mut seen[*code as usize];
+                    let at = (*slot != usize::MAX).then_some(*slot);
+                    if let Some(new) = count(at, i, &mut out) {
+                        *slot = new;
+                    }
+                    i += 1;
+                }
+            }
+            return Ok(out);
+        }
         [KeyColumn::Codes(codes)] => {
             let mut seen: PlHashMap<Option<u32>, usize> = PlHashMap::default();
             for (i, code) in codes.iter().enumerate() {
@@ -587,6 +603,15 @@ fn distinct_rows(
         }
     }
     Ok(out)
+}
+
+/// The largest code of a column (0 when it has none).
+fn largest(codes: &UInt32Chunked) -> u32 {
+    codes
+        .downcast_iter()
+        .flat_map(|a| a.values().iter().copied())
+        .max()
+        .unwrap_or(0)
 }
 
 /// A column's values as keys: a categorical column's codes (one code per text within a
