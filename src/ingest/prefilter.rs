@@ -20,6 +20,28 @@ pub enum FieldTest {
     AnyMemberEqualsAny(Vec<String>),
     /// The field contains the text.
     Contains(String),
+    /// The field's text (a list field: one of its members) matches a pattern as PowerShell's
+    /// `-match` (a regular expression) or `-like` (a wildcard) does, ignoring case: a
+    /// Where-Object condition the reader tests first (see `query::pushdown`).
+    Matches {
+        /// The pattern as written.
+        pattern: String,
+        /// `-like`'s wildcard, not a regular expression.
+        wildcard: bool,
+    },
+}
+
+/// The regex PowerShell's `-match` (or, `wildcard`, `-like`) builds for `pattern`, ignoring
+/// case: the one the operator itself uses.
+pub fn pattern_regex(pattern: &str, wildcard: bool) -> Result<regex::Regex, String> {
+    if wildcard {
+        crate::pwsh::wildcard::wildcard_regex(pattern, false).map_err(|e| e.to_string())
+    } else {
+        regex::RegexBuilder::new(pattern)
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// A test on one raw field.
@@ -70,6 +92,11 @@ impl RowFilter {
                     FieldTest::EqualsAny(v) => Test::EqualsAny(fold_all(v)),
                     FieldTest::AnyMemberEqualsAny(v) => Test::AnyMemberEqualsAny(fold_all(v)),
                     FieldTest::Contains(s) => Test::Contains(fold(s)),
+                    // A pattern that does not build keeps every row (the stage that wrote
+                    // it reports it).
+                    FieldTest::Matches { pattern, wildcard } => {
+                        Test::Matches(pattern_regex(pattern, *wildcard).ok())
+                    }
                 },
             })
             .collect();
@@ -132,6 +159,7 @@ fn line_pattern(condition: &FieldCondition) -> Option<Regex> {
             v.iter().map(String::as_str).collect()
         }
         FieldTest::Contains(s) => vec![s.as_str()],
+        FieldTest::Matches { .. } => return None,
     };
     let changed_by_quoting = |v: &str| {
         v.is_empty()
@@ -155,6 +183,7 @@ enum Test {
     EqualsAny(Vec<String>),
     AnyMemberEqualsAny(Vec<String>),
     Contains(String),
+    Matches(Option<regex::Regex>),
 }
 
 struct CompiledCondition {
@@ -221,6 +250,16 @@ impl CompiledFilter {
                         .iter()
                         .any(|m| values.iter().any(|v| eq_ignore_case(m, v)))
                 }
+                (Test::Matches(None), _) => true,
+                (Test::Matches(Some(re)), FieldValue::Members(members)) => {
+                    members.iter().any(|m| re.is_match(m))
+                }
+                (Test::Matches(Some(re)), FieldValue::Text(text)) if c.field.is_list() => {
+                    let mut members = Vec::new();
+                    crate::format::list::split_members(&text, &mut members);
+                    members.iter().any(|m| re.is_match(m))
+                }
+                (Test::Matches(Some(re)), FieldValue::Text(text)) => re.is_match(&text),
                 (Test::EqualsAny(values), value) => {
                     let text = value.text();
                     values.iter().any(|v| eq_ignore_case(&text, v))

@@ -37,6 +37,9 @@ pub struct Engine<'h> {
     shown: Option<*const Pipeline>,
     /// `$FormatEnumerationLimit` when the line ended (what the printers use).
     limit_at_end: Option<usize>,
+    /// For each pipeline whose first command is running, innermost last: the elements after
+    /// that command (what will see its output).
+    after_first: Vec<Vec<Element>>,
 }
 
 /// The preference variable the formatter reads (lowercase).
@@ -64,6 +67,7 @@ impl<'h> Engine<'h> {
             assigned: Vec::new(),
             shown: None,
             limit_at_end: Some(super::enumeration::EMS_ENUMERATION_LIMIT),
+            after_first: Vec::new(),
         }
     }
 
@@ -234,6 +238,14 @@ impl<'h> Engine<'h> {
             }
             stream = Some(match element {
                 Element::Expr(e) => unroll(self.expr(e)?),
+                Element::Command(c) if i == 0 => {
+                    // The host may read what follows its command (Where-Object conditions it
+                    // can test while reading).
+                    self.after_first.push(p.elements[1..].to_vec());
+                    let out = self.command(c, stream.take().unwrap_or_default());
+                    self.after_first.pop();
+                    out?
+                }
                 Element::Command(c) => self.command(c, stream.take().unwrap_or_default())?,
             });
         }
@@ -297,7 +309,10 @@ impl<'h> Engine<'h> {
         let text = stream.text_properties();
         let mut feed =
             |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);
-        match host.stream(self, c, keys.as_deref(), &text, &mut feed) {
+        self.after_first.push(after.to_vec());
+        let streamed = host.stream(self, c, keys.as_deref(), &text, &mut feed);
+        self.after_first.pop();
+        match streamed {
             None => Ok(None),
             Some(result) => {
                 result?;
@@ -547,6 +562,10 @@ impl<'h> Engine<'h> {
 impl Scope for Engine<'_> {
     fn host(&self) -> &dyn Host {
         self.host
+    }
+
+    fn after_first(&self) -> &[Element] {
+        self.after_first.last().map_or(&[], Vec::as_slice)
     }
 
     fn ops(&mut self) -> &mut OpContext<'static> {

@@ -143,6 +143,11 @@ pub trait Scope {
     /// Runs a script block with `$_` = `item` in the caller's scope (ForEach-Object,
     /// Where-Object).
     fn invoke_here(&mut self, body: &Block, item: Value) -> EvalResult<Vec<Value>>;
+    /// While a pipeline's first command runs: the pipeline's elements after it (a pipeline
+    /// run inside its arguments has its own while it runs).
+    fn after_first(&self) -> &[super::ast::Element] {
+        &[]
+    }
     /// Today in the shell's zone.
     fn today(&self) -> NaiveDate {
         self.ops_ref().clock.today

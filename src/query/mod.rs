@@ -4,7 +4,8 @@
 //! Data flow: [`run`] parses the line, [`needed`] works out which columns it uses, the engine
 //! runs it with [`session::QueryHost`] as its host — whose Get-MessageTrackingLog
 //! ([`cmdlet`]) pushes its parameters into the reader and returns the rows as
-//! `MessageTrackingEvent` objects ([`rows`]) — then [`output`] prints what came out.
+//! `MessageTrackingEvent` objects ([`rows`]), testing the Where-Object conditions right after
+//! it first ([`pushdown`]) — then [`output`] prints what came out.
 //! [`in_memory`] answers a line over a frame already loaded (the TUI's filter bar);
 //! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`.
 
@@ -15,6 +16,7 @@ pub mod in_memory;
 pub mod message_trace;
 pub mod needed;
 pub mod output;
+pub mod pushdown;
 pub mod rows;
 pub mod run;
 pub mod saved;

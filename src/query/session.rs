@@ -159,7 +159,14 @@ impl<'a> QueryHost<'a> {
             }
         }
         columns.insert(Field::Timestamp);
-        let mut options = ReadOptions::default().with_filter(plan.filter.clone());
+        let mut filter = plan.filter.clone();
+        // Where-Object sees every row the cmdlet gives only when its output is not cut.
+        if plan.result_size.is_none() {
+            filter
+                .conditions
+                .extend(super::pushdown::where_conditions(engine.after_first()));
+        }
+        let mut options = ReadOptions::default().with_filter(filter);
         options.columns = columns;
         Ok((plan, options))
     }

@@ -277,6 +277,8 @@ impl Writer<'_> {
                 FieldTest::AnyMemberEqualsAny(vs) => {
                     self.any(c.field, &format!("lower(x) IN ({})", values(vs)))
                 }
+                // Where-Object's conditions are written from the stage itself.
+                FieldTest::Matches { .. } => continue,
                 FieldTest::Contains(s) => format!(
                     "{}(lower({}), {}) > 0",
                     // Spark has no strpos; its instr takes the same arguments.

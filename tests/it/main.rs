@@ -18,6 +18,7 @@ mod injection;
 mod invariants;
 mod malformed;
 mod projection;
+mod pushdown;
 mod pwsh_corpus;
 mod query;
 mod real_logs;

@@ -1,0 +1,212 @@
+//! Where-Object conditions the reader can test first. In
+//! `Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.Recipients -match '^IMCEAEX'}`
+//! the Where-Object stage sees every row the cmdlet gives, so a row it would drop need not be
+//! decoded at all: the reader tests `-match`/`-like` comparisons of a text property with a
+//! literal on the raw field (or the store's column) before it builds the row's other columns.
+//!
+//! A pushed condition only narrows what is read; the Where-Object stage still runs on what
+//! comes out, so the answer is the shell's whatever the reader kept. It must therefore never
+//! drop a row the stage keeps: it is built from the conjuncts (`-and`) of the stage's
+//! condition, each tested with the very regex the operator uses (case-insensitive even for
+//! `-cmatch`/`-clike`, which keep a subset of what the insensitive test keeps), on the same
+//! text the property has (a list property by its members, as the operator tests arrays).
+//! With `-ResultSize N` the cmdlet cuts its output before Where-Object sees it, and nothing is
+//! pushed.
+
+use crate::format::{Field, FieldKind};
+use crate::ingest::prefilter::{FieldCondition, FieldTest};
+use crate::pwsh::ast::{Arg, BinaryOp, Command, Compare, Element, Expr, ExprKind, Statement};
+
+/// The conditions of the Where-Object stages that directly follow the cmdlet (`stages` are the
+/// pipeline's elements after it) that the reader can test first.
+pub fn where_conditions(stages: &[Element]) -> Vec<FieldCondition> {
+    let mut out = Vec::new();
+    for stage in stages {
+        let Element::Command(c) = stage else { break };
+        if crate::pwsh::commands::canonical(&c.name) != Some("Where-Object") {
+            break;
+        }
+        stage_conditions(c, &mut out);
+    }
+    out
+}
+
+/// The pushable conjuncts of one Where-Object stage.
+fn stage_conditions(c: &Command, out: &mut Vec<FieldCondition>) {
+    match c.args.as_slice() {
+        // Where-Object { … } and Where-Object -FilterScript { … }
+        [Arg::Value(e)] => block_conditions(e, out),
+        [
+            Arg::Param {
+                name, value: None, ..
+            },
+            Arg::Value(e),
+        ] if name.eq_ignore_ascii_case("FilterScript") => block_conditions(e, out),
+        // The simplified form: Where-Object Prop -Match 'x'
+        [
+            Arg::Value(Expr {
+                kind: ExprKind::Str(prop),
+                ..
+            }),
+            Arg::Param {
+                name, value: None, ..
+            },
+            Arg::Value(v),
+        ] => {
+            let op = match name.to_ascii_lowercase().as_str() {
+                "match" | "cmatch" => Compare::Match,
+                "like" | "clike" => Compare::Like,
+                _ => return,
+            };
+            if let Some(field) = Field::from_name(prop) {
+                out.extend(condition(field, op, v));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn block_conditions(e: &Expr, out: &mut Vec<FieldCondition>) {
+    let ExprKind::ScriptBlock(b) = &e.kind else {
+        return;
+    };
+    if let [Statement::Pipeline(p)] = b.body.statements.as_slice()
+        && p.redirect.is_none()
+        && let [Element::Expr(x)] = p.elements.as_slice()
+    {
+        conjuncts(x, out);
+    }
+}
+
+/// Every `$_.Prop -match|-like 'literal'` that must hold for `e` to be true.
+fn conjuncts(e: &Expr, out: &mut Vec<FieldCondition>) {
+    match &e.kind {
+        ExprKind::Binary {
+            op: BinaryOp::And,
+            left,
+            right,
+        } => {
+            conjuncts(left, out);
+            conjuncts(right, out);
+        }
+        ExprKind::Paren(p) if p.redirect.is_none() => {
+            if let [Element::Expr(x)] = p.elements.as_slice() {
+                conjuncts(x, out);
+            }
+        }
+        ExprKind::Binary {
+            op: BinaryOp::Compare(op @ (Compare::Match | Compare::Like), _),
+            left,
+            right,
+        } => {
+            if let Some(field) = property(left) {
+                out.extend(condition(field, *op, right));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `$_.Prop` / `$PSItem.Prop` naming an event property.
+fn property(e: &Expr) -> Option<Field> {
+    match &e.kind {
+        ExprKind::Member {
+            target,
+            name,
+            is_static: false,
+        } => match &target.kind {
+            ExprKind::Variable(v) if v == "_" || v.eq_ignore_ascii_case("psitem") => {
+                Field::from_name(name)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The reader's test for `field op 'literal'`, when the field's value is its text (or its
+/// members' texts) and the pattern is one the operator accepts.
+fn condition(field: Field, op: Compare, value: &Expr) -> Option<FieldCondition> {
+    let ExprKind::Str(pattern) = &value.kind else {
+        return None;
+    };
+    if !matches!(
+        field.kind(),
+        FieldKind::Text | FieldKind::Category | FieldKind::TextList
+    ) || field.is_derived()
+    {
+        return None;
+    }
+    let wildcard = op == Compare::Like;
+    // A pattern the operator refuses is the stage's error to report, not the reader's.
+    crate::ingest::prefilter::pattern_regex(pattern, wildcard).ok()?;
+    Some(FieldCondition {
+        field,
+        test: FieldTest::Matches {
+            pattern: pattern.clone(),
+            wildcard,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pwsh::parse::parse;
+
+    fn pushed(line: &str) -> Vec<(Field, String, bool)> {
+        let block = parse(line).expect("parses");
+        let Statement::Pipeline(p) = &block.statements[0] else {
+            panic!("a pipeline")
+        };
+        where_conditions(&p.elements[1..])
+            .into_iter()
+            .map(|c| match c.test {
+                FieldTest::Matches { pattern, wildcard } => (c.field, pattern, wildcard),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_conjuncts_of_literal_text_comparisons_are_pushed() {
+        let g = "Get-MessageTrackingLog -ResultSize Unlimited";
+        assert_eq!(
+            pushed(&format!("{g} | Where {{$_.Recipients -match '^IMCEAEX'}}")),
+            [(Field::Recipients, "^IMCEAEX".to_string(), false)]
+        );
+        assert_eq!(
+            pushed(&format!(
+                "{g} | ? {{($_.MessageSubject -like '*invoice*') -and $_.Sender -cmatch 'x'}} | Where-Object EventId -Match 'FAIL'"
+            )),
+            [
+                (Field::MessageSubject, "*invoice*".to_string(), true),
+                (Field::Sender, "x".to_string(), false),
+                (Field::EventId, "FAIL".to_string(), false),
+            ]
+        );
+        // Not necessary conditions, or not on a property's text: nothing is pushed.
+        for stage in [
+            "Where {$_.Recipients -match 'a' -or $_.Sender -match 'b'}",
+            "Where {-not ($_.Sender -match 'b')}",
+            "Where {$_.Sender -notmatch 'b'}",
+            "Where {$_.Sender -match $pattern}",
+            "Where {$_.Sender -match \"$x\"}",
+            "Where {$_.TotalBytes -match '^1'}",
+            "Where {$_.Timestamp -like '*2026*'}",
+            "Where {$_.MessageLatency -match '0'}",
+            "Where {$x = 1; $_.Sender -match 'b'}",
+            "Where {$_.Sender -match '(?<=a)b'}",
+            "Where Sender -NotMatch 'b'",
+        ] {
+            assert_eq!(pushed(&format!("{g} | {stage}")), [], "{stage}");
+        }
+        // Only the stages right after the cmdlet see its rows.
+        assert_eq!(
+            pushed(&format!(
+                "{g} | Select-Object Sender | Where {{$_.Sender -match 'b'}}"
+            )),
+            []
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! Where-Object conditions tested while reading: `-ResultSize Unlimited | Where-Object
+//! {$_.Recipients -match '^IMCEAEX'}` decodes only the rows the stage can keep, and the answer
+//! is the shell's, from the logs and from a store, whatever form the stage takes. The
+//! expected rows are worked out by hand from PowerShell's rules: `-match`/`-like` ignore case,
+//! `-cmatch`/`-clike` do not, an array on the left keeps its matching members.
+
+use std::path::Path;
+
+use msgtrack::format::Field;
+use msgtrack::store::index::{IndexOptions, index};
+
+use crate::util::{Args, Dir, log_text, row};
+
+/// The subjects of the rows `line` gives over `dir`, in output order.
+fn subjects(line: &str, dir: &Path) -> Vec<String> {
+    let out = crate::util::msgtrack(Args::default().args(&[
+        "query",
+        line,
+        dir.to_str().expect("a path"),
+        "--format",
+        "json",
+        "--tz",
+        "UTC",
+    ]));
+    assert!(
+        out.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    rows.as_array()
+        .expect("an array")
+        .iter()
+        .map(|r| {
+            r["MessageSubject"]
+                .as_str()
+                .or_else(|| r["Name"].as_str())
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn where_conditions_tested_while_reading_give_the_shells_rows() {
+    let dir = Dir::new();
+    let event = |minute: u32, event: &str, recipients: &str, subject: &str| {
+        row(&[
+            (
+                Field::Timestamp,
+                &format!("2026-11-20T10:{minute:02}:00.000Z"),
+            ),
+            (Field::EventId, event),
+            (Field::Recipients, recipients),
+            (Field::MessageSubject, subject),
+        ])
+    };
+    let rows = vec![
+        event(
+            1,
+            "RECEIVE",
+            "a@contoso.com;IMCEAEX-_o=Org_cn=Joe@contoso.com",
+            "Invoice 42",
+        ),
+        event(2, "FAIL", "IMCEAEX-_o=Org_cn=Ann@contoso.com", "hello"),
+        event(
+            3,
+            "FAIL",
+            "imceaex-_o=org_cn=bob@contoso.com",
+            "INVOICE march",
+        ),
+        event(4, "FAIL", "carol@contoso.com", "Invoice"),
+        event(
+            5,
+            "DELIVER",
+            "dave@contoso.com;eve@contoso.com",
+            "re: invoice",
+        ),
+    ];
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
+    let store = Dir::new();
+    index(
+        &[dir.path().to_path_buf()],
+        store.path(),
+        &IndexOptions::default(),
+    )
+    .expect("indexed");
+    let cases: [(&str, &[&str]); 9] = [
+        (
+            "Where {$_.Recipients -match '^IMCEAEX'}",
+            &["Invoice 42", "hello", "INVOICE march"],
+        ),
+        (
+            "Where {$_.Recipients -cmatch '^IMCEAEX'}",
+            &["Invoice 42", "hello"],
+        ),
+        (
+            "Where {$_.EventId -eq 'FAIL' -and ($_.Recipients -match '^imceaex')}",
+            &["hello", "INVOICE march"],
+        ),
+        (
+            "? {$_.MessageSubject -like '*invoice*'}",
+            &["Invoice 42", "INVOICE march", "Invoice", "re: invoice"],
+        ),
+        (
+            "Where {$_.MessageSubject -clike '*invoice*'}",
+            &["re: invoice"],
+        ),
+        (
+            "Where-Object MessageSubject -Like '*INVOICE*'",
+            &["Invoice 42", "INVOICE march", "Invoice", "re: invoice"],
+        ),
+        (
+            // Joe@, dave@ and eve@ end in "e@".
+            "Where {$_.Recipients -like '*@contoso.com'} | Where {$_.Recipients -match 'e@'}",
+            &["Invoice 42", "re: invoice"],
+        ),
+        (
+            "Where {$_.Recipients -match '^IMCEAEX' -or $_.MessageSubject -like 'Invoice'}",
+            &["Invoice 42", "hello", "INVOICE march", "Invoice"],
+        ),
+        // Counted in bounded memory: the groups are named by their first event.
+        (
+            "Where {$_.Recipients -match '^IMCEAEX'} | Group-Object EventId -NoElement",
+            &["RECEIVE", "FAIL"],
+        ),
+    ];
+    for (stage, expected) in cases {
+        for size in ["Unlimited", "999999"] {
+            let line = format!("Get-MessageTrackingLog -ResultSize {size} | {stage}");
+            for from in [dir.path(), store.path()] {
+                assert_eq!(
+                    subjects(&line, from),
+                    expected.to_vec(),
+                    "{line} over {}",
+                    from.display()
+                );
+            }
+        }
+    }
+    // The cmdlet's cut comes before Where-Object: with -ResultSize 2 the stage sees the first
+    // two rows only, so nothing it tests may be read ahead of the cut.
+    assert_eq!(
+        subjects(
+            "Get-MessageTrackingLog -ResultSize 2 | Where {$_.MessageSubject -like '*invoice*'}",
+            dir.path()
+        ),
+        ["Invoice 42"]
+    );
+}
