@@ -13,7 +13,7 @@ use crate::util::{Args, Dir, log_text, row};
 
 /// The subjects of the rows `line` gives over `dir`, in output order.
 fn subjects(line: &str, dir: &Path) -> Vec<String> {
-    let out = crate::util::msgtrack(Args::default().args(&[
+    let out = crate::util::msgtrack(Args::default().args([
         "query",
         line,
         dir.to_str().expect("a path"),

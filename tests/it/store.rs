@@ -615,7 +615,8 @@ fn a_damaged_part_is_named_and_the_other_parts_still_answer() {
     };
     let (_, whole, _) = count_in(store.path());
     assert!(whole > 0);
-    let damages: [(&str, fn(&[u8]) -> Vec<u8>); 3] = [
+    type Damage = fn(&[u8]) -> Vec<u8>;
+    let damages: [(&str, Damage); 3] = [
         ("empty", |_| Vec::new()),
         ("cut", |b| b[..b.len() / 2].to_vec()),
         ("garbage", |b| vec![b'x'; b.len()]),
