@@ -282,13 +282,22 @@ pub fn store_manifest(bytes: &[u8]) -> Result<(), String> {
     }
 }
 
-/// Any line evaluates or fails with an error, never a panic: the PowerShell engine alone,
+/// Any line evaluates or fails with an error, never a panic: the Where-Object conditions a
+/// read would test first, the PowerShell engine alone,
 /// over a host with the session's clock and nothing else (no logs, no files written), and the
 /// TUI's in-memory filter over a small frame.
 pub fn evaluate(text: &str, session: &Session) -> Result<(), String> {
     let Ok(block) = crate::pwsh::parse::parse(text) else {
         return Ok(());
     };
+    // The Where-Object conditions a read would test first are found without a panic.
+    for statement in &block.statements {
+        if let crate::pwsh::ast::Statement::Pipeline(p) = statement
+            && let Some(after) = p.elements.get(1..)
+        {
+            let _ = crate::query::pushdown::where_conditions(after);
+        }
+    }
     let host = crate::query::cmdlet::Clock(*session);
     let mut engine = crate::pwsh::eval::Engine::new(&host);
     let _ = engine.run(&block);
