@@ -141,3 +141,56 @@ pub fn integers(df: &DataFrame, column: Field) -> PolarsResult<Vec<Option<i64>>>
         .cast(&DataType::Int64)?;
     Ok(series.i64()?.iter().collect())
 }
+
+/// A memo keyed by a string view (its 16 bytes): a view names its string by its bytes (up to
+/// 12 inline) or by buffer and offset, so equal views of one array are equal strings. A
+/// dictionary-encoded column's rows share a few views: the first distinct ones are kept in a
+/// short list searched in order (cheaper than hashing every row), the rest in a hash map.
+pub(crate) struct ViewMemo<T> {
+    few: Vec<(u128, T)>,
+    many: PlHashMap<u128, T>,
+}
+
+impl<T: Copy> ViewMemo<T> {
+    /// Views kept in the list before the hash map is used.
+    const FEW: usize = 32;
+
+    /// An empty memo (one per array: views of different arrays may be equal for different
+    /// strings).
+    pub(crate) fn new() -> ViewMemo<T> {
+        ViewMemo {
+            few: Vec::with_capacity(Self::FEW),
+            many: PlHashMap::default(),
+        }
+    }
+
+    /// The value for `view`, computed by `make` the first time.
+    pub(crate) fn get_or_insert_with(&mut self, view: u128, make: impl FnOnce() -> T) -> T {
+        match self.get_or_try_insert_with::<std::convert::Infallible>(view, || Ok(make())) {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Self::get_or_insert_with`] for a `make` that may fail (nothing is kept then).
+    pub(crate) fn get_or_try_insert_with<E>(
+        &mut self,
+        view: u128,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        if let Some((_, v)) = self.few.iter().find(|(k, _)| *k == view) {
+            return Ok(*v);
+        }
+        if self.few.len() < Self::FEW {
+            let v = make()?;
+            self.few.push((view, v));
+            return Ok(v);
+        }
+        if let Some(v) = self.many.get(&view) {
+            return Ok(*v);
+        }
+        let v = make()?;
+        self.many.insert(view, v);
+        Ok(v)
+    }
+}

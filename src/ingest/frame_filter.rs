@@ -65,14 +65,14 @@ pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<boo
                 for array in text.downcast_iter() {
                     // Equal views are equal strings within one array (a view names its bytes
                     // by buffer index).
-                    let mut seen: PlHashMap<u128, bool> = PlHashMap::default();
+                    let mut seen = crate::frame::access::ViewMemo::new();
                     for (j, view) in array.views().iter().enumerate() {
                         let flag = &mut keep[row + j];
                         if !*flag {
                             continue;
                         }
                         *flag = if array.is_valid(j) {
-                            *seen.entry(view.as_u128()).or_insert_with(|| {
+                            seen.get_or_insert_with(view.as_u128(), || {
                                 // SAFETY: `j` is below the array's length (it indexes its views).
                                 test(FieldValue::Text(Cow::Borrowed(unsafe {
                                     array.value_unchecked(j)

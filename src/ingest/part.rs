@@ -125,8 +125,14 @@ pub(crate) fn read_part(
         // Every row kept, in one read of every column asked for.
         let all = typed(first)?;
         let with_derived = derived(all, columns).map_err(|e| e.to_string())?;
-        let positions: Vec<u64> = (base..base + height as u64).collect();
-        return finish(file, part, size, columns, with_derived, &positions);
+        return finish(
+            file,
+            part,
+            size,
+            columns,
+            with_derived,
+            Kept::From(base, height as u64),
+        );
     };
     let positions: Vec<u64> = keep
         .iter()
@@ -159,7 +165,32 @@ pub(crate) fn read_part(
         })?
     };
     let with_derived = derived(kept, columns).map_err(|e| e.to_string())?;
-    finish(file, part, size, columns, with_derived, &positions)
+    finish(
+        file,
+        part,
+        size,
+        columns,
+        with_derived,
+        Kept::At(&positions),
+    )
+}
+
+/// Where the kept rows of a part are in the part file, in order.
+enum Kept<'a> {
+    /// Every row read: `n` rows from row `base`.
+    From(u64, u64),
+    /// These rows.
+    At(&'a [u64]),
+}
+
+impl Kept<'_> {
+    /// How many kept rows lie before row `row` of the part file.
+    fn before(&self, row: u64) -> usize {
+        match self {
+            Kept::From(base, n) => row.saturating_sub(*base).min(*n) as usize,
+            Kept::At(positions) => positions.partition_point(|p| *p < row),
+        }
+    }
 }
 
 /// Which of `height` rows read from row `base` of a part file a source lists; `None` when
@@ -184,14 +215,14 @@ fn listed_rows(ranges: &[PartRange], base: u64, height: usize) -> Option<Vec<boo
 }
 
 /// The part's frame with the columns asked for, in order, and a report per source listed
-/// in it. `positions` are the kept rows' places in the part file, in order.
+/// in it. `kept` says where the kept rows are in the part file.
 fn finish(
     file: &LogFile,
     part: &StorePart,
     size: u64,
     columns: FieldSet,
     with_derived: DataFrame,
-    positions: &[u64],
+    kept: Kept<'_>,
 ) -> Result<(Vec<FileReport>, DataFrame), String> {
     let times = if with_derived.height() > 0 {
         timestamps_ms(&with_derived).unwrap_or_default()
@@ -206,9 +237,9 @@ fn finish(
     let frame = with_derived.select(order).map_err(|e| e.to_string())?;
     let mut reports = Vec::with_capacity(part.ranges.len());
     for (i, r) in part.ranges.iter().enumerate() {
-        // The kept rows of this source: positions are in order, as ranges are.
-        let from = positions.partition_point(|p| *p < r.offset);
-        let to = positions.partition_point(|p| *p < r.offset.saturating_add(r.rows));
+        // The kept rows of this source: they are in order, as ranges are.
+        let from = kept.before(r.offset);
+        let to = kept.before(r.offset.saturating_add(r.rows));
         let mine = times.get(from..to).unwrap_or_default();
         reports.push(FileReport {
             // The rows' source: reports over a store name the logs, as over the logs.
@@ -275,21 +306,16 @@ fn categories(
     for array in text.downcast_iter() {
         // A view names its bytes by buffer index: equal views are equal strings within one
         // array only.
-        let mut seen: PlHashMap<u128, u32> = PlHashMap::default();
+        let mut seen = crate::frame::access::ViewMemo::new();
         for (i, view) in array.views().iter().enumerate() {
             if !array.is_valid(i) {
                 codes.push(None);
                 continue;
             }
-            let code = match seen.get(&view.as_u128()) {
-                Some(code) => *code,
-                None => {
-                    // SAFETY: `i` is below the array's length (it indexes its views).
-                    let code = mapping.insert_cat(unsafe { array.value_unchecked(i) })?;
-                    seen.insert(view.as_u128(), code);
-                    code
-                }
-            };
+            let code = seen.get_or_try_insert_with(view.as_u128(), || {
+                // SAFETY: `i` is below the array's length (it indexes its views).
+                mapping.insert_cat(unsafe { array.value_unchecked(i) })
+            })?;
             codes.push(Some(code));
         }
     }
