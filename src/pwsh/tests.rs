@@ -508,3 +508,36 @@ fn overflow_is_an_answer_or_an_error_never_a_crash() {
     gives("(1, -1)[1]", "-1");
     gives("('a b c' -split ' ', 2)[1]", "b c");
 }
+
+#[test]
+fn groups_export_as_windows_powershell_5_writes_them() {
+    // Export-Csv takes GroupInfo's properties in .NET's order and writes a collection by its
+    // type's name: Group is a Collection<PSObject>, whatever it holds (strings here), and empty
+    // with -NoElement. Values (an ArrayList) is joined instead, and said so.
+    let collection =
+        "System.Collections.ObjectModel.Collection`1[System.Management.Automation.PSObject]";
+    gives(
+        "'a','b','A' | Group-Object | ConvertTo-Csv -NoTypeInformation",
+        &format!(
+            "\"Values\",\"Count\",\"Group\",\"Name\"\n\"a\",\"2\",\"{collection}\",\"a\"\n\"b\",\"1\",\"{collection}\",\"b\""
+        ),
+    );
+    gives(
+        "'a','b','A' | Group-Object -NoElement | ConvertTo-Csv -NoTypeInformation",
+        &format!(
+            "\"Values\",\"Count\",\"Group\",\"Name\"\n\"a\",\"2\",\"{collection}\",\"a\"\n\"b\",\"1\",\"{collection}\",\"b\""
+        ),
+    );
+    let h = host("en-US");
+    let mut engine = Engine::new(&h);
+    let block = parse("'a','A' | Group-Object | ConvertTo-Csv").expect("parses");
+    engine.run(&block).expect("runs");
+    let notes = h.notes.borrow();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("Values (System.Collections.ArrayList) is a collection")),
+        "{notes:?}"
+    );
+    assert!(!notes.iter().any(|n| n.contains("Group (")), "{notes:?}");
+}

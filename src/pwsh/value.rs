@@ -36,6 +36,12 @@ pub trait PsObject: fmt::Debug {
     fn default_list(&self) -> Option<Vec<String>> {
         None
     }
+    /// The .NET type of a collection-valued property, as Export-Csv writes such a value
+    /// (`System.String[]`); `None` when the property is not a collection or its type is
+    /// only `System.Object[]`.
+    fn collection_type(&self, _name: &str) -> Option<&'static str> {
+        None
+    }
     /// A copy that shares no buffers with other objects (an event read in a batch keeps the
     /// whole batch alive), for holding a few objects long; `None` when the object is
     /// small already.
@@ -45,6 +51,52 @@ pub trait PsObject: fmt::Debug {
     /// The object itself, for the printers that know its concrete type.
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         None
+    }
+}
+
+/// The type of the collections PowerShell hands out as `Collection<PSObject>` (GroupInfo's
+/// Group): Export-Csv writes this text for them, whatever they hold.
+pub const PSOBJECT_COLLECTION: &str =
+    "System.Collections.ObjectModel.Collection`1[System.Management.Automation.PSObject]";
+
+/// What Windows PowerShell 5.1's Export-Csv writes for property `name` of `owner` holding
+/// the collection `value`, when writing it loses nothing: a `Collection<PSObject>`, or an
+/// array of objects that each show as their type name only. `None` for other values.
+pub fn csv_collection_text(
+    owner: &dyn PsObject,
+    name: &str,
+    value: &Value,
+) -> Option<&'static str> {
+    let Value::Array(items) = value else {
+        return None;
+    };
+    let declared = owner.collection_type(name);
+    if declared == Some(PSOBJECT_COLLECTION) {
+        return declared;
+    }
+    let shows_only_its_type = |i: &Value| match i {
+        Value::Object(o) => o
+            .type_names()
+            .first()
+            .is_some_and(|t| o.to_text() == t.as_ref()),
+        _ => false,
+    };
+    (!items.is_empty() && items.iter().all(shows_only_its_type))
+        .then(|| declared.unwrap_or("System.Object[]"))
+}
+
+/// The .NET type of an array by what it holds: `System.String[]` for strings, `T[]` for
+/// objects all of type `T`, else `System.Object[]` (a property's declared type, when its
+/// object gives one, is more exact: [`PsObject::collection_type`]).
+pub fn array_type(items: &[Value]) -> String {
+    let mut types = items.iter().map(|i| match i {
+        Value::Str(_) => Some("System.String".to_string()),
+        Value::Object(o) => o.type_names().first().map(|t| t.to_string()),
+        _ => None,
+    });
+    match types.next().flatten() {
+        Some(first) if types.all(|t| t.as_deref() == Some(first.as_str())) => format!("{first}[]"),
+        _ => "System.Object[]".to_string(),
     }
 }
 

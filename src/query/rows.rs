@@ -228,6 +228,16 @@ impl PsObject for Row {
         Some(DEFAULT_TABLE.iter().map(|f| f.name().to_string()).collect())
     }
 
+    fn collection_type(&self, name: &str) -> Option<&'static str> {
+        match Field::from_name(name)?.kind() {
+            FieldKind::TextList => Some("System.String[]"),
+            FieldKind::KeyValueList => {
+                Some("System.Collections.Generic.KeyValuePair`2[System.String,System.Object][]")
+            }
+            _ => None,
+        }
+    }
+
     fn detached(&self) -> Option<Value> {
         let one = self.source.frame().slice(self.index as i64, 1);
         let source = crate::frame::deep_copy(&one)

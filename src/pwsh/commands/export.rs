@@ -5,7 +5,9 @@
 //! encodings (`UTF8` writes a BOM; Out-File's default is UTF-16 LE).
 //!
 //! Where msgtrack differs on purpose (documented in the README): an array is written as its
-//! elements joined by `;` (5.1 writes `System.String[]` and loses them), and Export-Csv
+//! elements joined by `;` (5.1 writes its type name, `System.String[]`, and loses them) —
+//! except a collection of objects that show only their type names (GroupInfo's Group), which
+//! is written as 5.1 writes it — and Export-Csv
 //! without `-Encoding` writes UTF-8 with a BOM (5.1 writes ASCII and turns every non-ASCII
 //! letter into `?`).
 
@@ -90,8 +92,8 @@ fn windows_1252(c: char) -> u8 {
 /// A value as Export-Csv writes it (its ToString(), dates in the culture's "G"); text a
 /// spreadsheet would run as a formula gets a leading `'` unless the host says raw (msgtrack's
 /// difference from 5.1, see `crate::escape::spreadsheet`).
-fn csv_text(engine: &dyn Scope, v: &Value, joined: &mut Vec<String>, name: &str) -> Option<String> {
-    let text = csv_plain(engine, v, joined, name)?;
+fn csv_text(engine: &dyn Scope, v: &Value) -> Option<String> {
+    let text = csv_plain(engine, v)?;
     let may_be_formula = matches!(v, Value::Str(_) | Value::Array(_) | Value::Object(_));
     if may_be_formula && !engine.host().csv_raw() {
         Some(crate::escape::spreadsheet::guard(&text).into_owned())
@@ -100,26 +102,16 @@ fn csv_text(engine: &dyn Scope, v: &Value, joined: &mut Vec<String>, name: &str)
     }
 }
 
-fn csv_plain(
-    engine: &dyn Scope,
-    v: &Value,
-    joined: &mut Vec<String>,
-    name: &str,
-) -> Option<String> {
+fn csv_plain(engine: &dyn Scope, v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
-        Value::Array(items) => {
-            if !joined.iter().any(|n| n == name) {
-                joined.push(name.to_string());
-            }
-            Some(
-                items
-                    .iter()
-                    .map(|i| i.text_in(engine.ops_ref().culture))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-            )
-        }
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .map(|i| i.text_in(engine.ops_ref().culture))
+                .collect::<Vec<_>>()
+                .join(";"),
+        ),
         other => Some(other.text_in(engine.ops_ref().culture)),
     }
 }
@@ -174,7 +166,8 @@ pub fn csv_command(
         ));
     }
     let mut lines: Vec<String> = Vec::new();
-    let mut joined: Vec<String> = Vec::new();
+    // Columns written joined, with the type Windows PowerShell 5.1 would have written.
+    let mut joined: Vec<(String, String)> = Vec::new();
     if let Some(first) = input.first() {
         if !no_type {
             lines.push(format!("#TYPE {}", first.type_name()));
@@ -199,20 +192,42 @@ pub fn csv_command(
                     Value::Str(s) if col == "Length" => Value::Int(s.encode_utf16().count() as i32),
                     _ => Value::Null,
                 };
-                cells.push(
-                    csv_text(engine, &v, &mut joined, col)
-                        .map(|t| quote(&t))
-                        .unwrap_or_default(),
-                );
+                let owner = match item {
+                    Value::Object(o) => Some(o.as_ref()),
+                    _ => None,
+                };
+                // A collection of objects is written as 5.1 writes it, its type: the objects
+                // would only show their type names.
+                if let Some(o) = owner
+                    && let Some(text) = crate::pwsh::value::csv_collection_text(o, col, &v)
+                {
+                    cells.push(quote(text));
+                    continue;
+                }
+                if let Value::Array(items) = &v
+                    && !joined.iter().any(|(n, _)| n == col)
+                {
+                    let what = owner
+                        .and_then(|o| o.collection_type(col))
+                        .map(str::to_string)
+                        .unwrap_or_else(|| crate::pwsh::value::array_type(items));
+                    joined.push((col.clone(), what));
+                }
+                cells.push(csv_text(engine, &v).map(|t| quote(&t)).unwrap_or_default());
             }
             lines.push(cells.join(&delimiter));
         }
     }
     if !joined.is_empty() {
+        let named: Vec<String> = joined.iter().map(|(n, t)| format!("{n} ({t})")).collect();
+        let (is, its) = if joined.len() == 1 {
+            ("is a collection", "its type name")
+        } else {
+            ("are collections", "their type names")
+        };
         engine.host().note(&format!(
-            "{} {} an array; Windows PowerShell 5.1 would write System.String[] (and lose the values), msgtrack writes the elements joined with ';'",
-            joined.join(", "),
-            if joined.len() == 1 { "is" } else { "are" }
+            "{} {is}; Windows PowerShell 5.1 would write {its} (and lose the values), msgtrack writes the elements joined with ';'",
+            named.join(", "),
         ));
     }
     if !export {

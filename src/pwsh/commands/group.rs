@@ -62,6 +62,14 @@ impl PsObject for GroupInfo {
         ]
     }
 
+    fn collection_type(&self, name: &str) -> Option<&'static str> {
+        match name.to_ascii_lowercase().as_str() {
+            "values" => Some("System.Collections.ArrayList"),
+            "group" => Some(crate::pwsh::value::PSOBJECT_COLLECTION),
+            _ => None,
+        }
+    }
+
     /// The table view of PowerShellCore.format.ps1xml: Count, Name, Group (no Group for
     /// GroupInfoNoElement).
     fn default_table(&self) -> Option<Vec<String>> {
