@@ -230,7 +230,7 @@ impl<'h> Engine<'h> {
             }
             if let (0, None, Element::Command(c)) = (i, &stream, element)
                 && let Some((out, covered)) =
-                    self.streamed(c, &p.elements[1..], self.is_shown(p))?
+                    self.streamed(c, &p.elements[1..], self.shown_elements(p))?
             {
                 stream = Some(out);
                 skip = covered;
@@ -262,23 +262,36 @@ impl<'h> Engine<'h> {
         Ok(out)
     }
 
-    /// True when `p` is the line's statement being shown, and shown as text (a table or a
-    /// list on the admin's screen, or a file written by `>`): a collection in its output is
-    /// then seen only up to `$FormatEnumerationLimit` elements.
-    fn is_shown(&self, p: &Pipeline) -> bool {
-        self.shown.is_some_and(|top| std::ptr::eq(top, p))
-            && (self.host.shows_text() || p.redirect.is_some())
+    /// How many elements of a collection in the output of `p` are seen, when `p` is the
+    /// line's statement being shown and nothing else reads it: `$FormatEnumerationLimit` when
+    /// it is shown as text (a table or a list on the admin's screen, or a file written by
+    /// `>`), none when it is written as CSV with no Format cmdlet (a collection of objects is
+    /// then written by its type name). `None`: every element may be seen.
+    fn shown_elements(&self, p: &Pipeline) -> Option<usize> {
+        if !self.shown.is_some_and(|top| std::ptr::eq(top, p)) {
+            return None;
+        }
+        if self.host.shows_text() || p.redirect.is_some() {
+            return Scope::enumeration_limit(self);
+        }
+        let formats = p.elements.iter().any(|e| {
+            matches!(e, Element::Command(c) if matches!(
+                commands::canonical(&c.name),
+                Some("Format-Table" | "Format-List" | "Format-Wide" | "Out-String")
+            ))
+        });
+        (self.host.shows_csv() && !formats).then_some(0)
     }
 
     /// Runs a pipeline's first command and the stages after it that take its output in
     /// pieces, when the host streams that command: their output and how many stages after
-    /// the command they covered. `None` when it does not stream. `shown`: the pipeline's
-    /// output is shown as text, and nothing else looks at it.
+    /// the command they covered. `None` when it does not stream. `shown_elements`: how many
+    /// elements of a collection in the output are seen (see [`Engine::shown_elements`]).
     fn streamed(
         &mut self,
         c: &Command,
         after: &[Element],
-        shown: bool,
+        shown_elements: Option<usize>,
     ) -> EvalResult<Option<(Vec<Value>, usize)>> {
         if commands::canonical(&c.name).is_some() {
             return Ok(None);
@@ -294,10 +307,6 @@ impl<'h> Engine<'h> {
         // order (the source's first).
         // Elements beyond what the shell would show of a group need not be kept when the
         // output is shown and the stages after the groups only sort, select or format them.
-        let shown_elements = match shown {
-            true => Scope::enumeration_limit(self),
-            false => None,
-        };
         let Some((mut stream, covered)) = commands::stream::plan(self, &stages, shown_elements)
             .ok()
             .flatten()

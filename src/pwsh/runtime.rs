@@ -122,6 +122,11 @@ pub trait Host {
     fn shows_text(&self) -> bool {
         false
     }
+    /// True when the line's output is written as CSV by the host (`--format csv`): a
+    /// collection of objects in it is written by its type name, its elements unseen.
+    fn shows_csv(&self) -> bool {
+        false
+    }
     /// How a date-time is shown in tables and lists.
     fn display_datetime(&self, t: &super::datetime::DateTime) -> String;
     /// Something the user should know (printed on stderr).

@@ -274,7 +274,25 @@ pub fn write(
             let rows: Vec<Vec<Value>> = answer
                 .items
                 .iter()
-                .map(|item| columns.iter().map(|c| property(item, c)).collect())
+                .map(|item| {
+                    columns
+                        .iter()
+                        .map(|c| {
+                            let v = property(item, c);
+                            // A collection of objects is written as Export-Csv writes it.
+                            match (format, item) {
+                                (Format::Csv, Value::Object(o)) => {
+                                    match crate::pwsh::value::csv_collection_text(o.as_ref(), c, &v)
+                                    {
+                                        Some(text) => Value::str(text),
+                                        None => v,
+                                    }
+                                }
+                                _ => v,
+                            }
+                        })
+                        .collect()
+                })
                 .collect();
             printer.write_objects(&columns, &rows, format, out)
         }

@@ -726,6 +726,10 @@ impl Host for QueryHost<'_> {
         self.session.shown == super::settings::Shown::Text
     }
 
+    fn shows_csv(&self) -> bool {
+        self.session.shown == super::settings::Shown::Csv
+    }
+
     fn csv_raw(&self) -> bool {
         self.session.csv_raw
     }

@@ -319,6 +319,32 @@ fn groups_show_in_powershells_views_and_export_in_dot_nets_property_order() {
         assert!(at.iter().all(Option::is_some), "{json}");
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
     }
+    // --format csv writes a group's Group as Export-Csv does, by its type's name (so its
+    // events need not be kept, whatever the batches), and the counts whole.
+    let collection =
+        "System.Collections.ObjectModel.Collection`1[System.Management.Automation.PSObject]";
+    for batch in [None, Some(1)] {
+        for line in [grouped.to_string(), format!("{grouped} -NoElement")] {
+            let csv = answer(
+                &line.replace(
+                    "Get-MessageTrackingLog",
+                    "Get-MessageTrackingLog -ResultSize Unlimited",
+                ),
+                d,
+                "csv",
+                batch,
+            );
+            assert_eq!(
+                csv.lines().collect::<Vec<_>>(),
+                vec![
+                    "Values,Count,Group,Name".to_string(),
+                    format!("RECEIVE,2,{collection},RECEIVE"),
+                    format!("DELIVER,1,{collection},DELIVER"),
+                ],
+                "{line} {batch:?}"
+            );
+        }
+    }
     // GroupInfoNoElement's Group is there and empty.
     let json = answer(
         &format!("{grouped} -NoElement | Select-Object -First 1 | ConvertTo-Json -Compress"),
