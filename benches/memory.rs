@@ -137,10 +137,20 @@ fn main() {
             true,
         ),
         (
-            "query … | Group-Object EventId --format csv (every event of each .Group written)",
+            "query … | Group-Object EventId --format csv (each .Group written by its type's name, as Export-Csv writes it)",
             vec![
                 "query",
                 "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId",
+            ],
+            true,
+        ),
+        (
+            "query … | Group-Object EventId --format json (every event of each .Group written)",
+            vec![
+                "query",
+                "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId",
+                "--format",
+                "json",
             ],
             true,
         ),

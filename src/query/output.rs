@@ -135,12 +135,18 @@ pub fn write(
                     .map(|_| ())
                     .map_err(to_io);
             }
-            let cols = columns(df, session.zone).map_err(to_io)?;
-            write_cells(&cols, df.height(), format, session, None, out)
+            write_frame(df, format, session, None, out)
         }
         Shape::Rows(source, indices) => {
-            let idx = IdxCa::from_vec("i".into(), indices);
-            let mut frame = source.frame().take(&idx).map_err(to_io)?;
+            // Every row in order (the usual dump) is the frame itself: not copied.
+            let all = indices.len() == source.frame().height()
+                && indices.iter().enumerate().all(|(i, at)| *at as usize == i);
+            let mut frame = if all {
+                source.frame().clone()
+            } else {
+                let idx = IdxCa::from_vec("i".into(), indices);
+                source.frame().take(&idx).map_err(to_io)?
+            };
             let shown: Vec<&str> = if format == Format::Table {
                 table_columns
             } else {
@@ -157,15 +163,7 @@ pub fn write(
                     .map(|_| ())
                     .map_err(to_io);
             }
-            let cols = columns(&frame, session.zone).map_err(to_io)?;
-            write_cells(
-                &cols,
-                frame.height(),
-                format,
-                session,
-                answer.enumeration_limit,
-                out,
-            )
+            write_frame(&frame, format, session, answer.enumeration_limit, out)
         }
         Shape::View(view) => {
             let format = match (format, explicit) {
@@ -343,6 +341,158 @@ fn clip(text: &str, width: usize) -> String {
     }
 }
 
+/// Rows converted to cells at once when a frame is written as CSV or JSON: the cells of a
+/// whole frame took ten times its own memory (9 GB for 1 GB of logs).
+const BLOCK_ROWS: usize = 16 * 1024;
+
+/// Writes a frame (rows and --sql frames): a table or list from all its cells (their widths
+/// depend on every row), CSV and JSON a block of rows at a time.
+fn write_frame(
+    frame: &DataFrame,
+    format: Format,
+    session: &Session,
+    limit: Option<usize>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    write_frame_in_blocks(frame, format, session, limit, BLOCK_ROWS, out)
+}
+
+/// [`write_frame`] with blocks of `block` rows.
+fn write_frame_in_blocks(
+    frame: &DataFrame,
+    format: Format,
+    session: &Session,
+    limit: Option<usize>,
+    block: usize,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
+    let block = block.max(1);
+    if matches!(format, Format::Table | Format::List) || frame.height() <= block {
+        let cols = columns(frame, session.zone).map_err(to_io)?;
+        return write_cells(&cols, frame.height(), format, session, limit, out);
+    }
+    let blocks = (0..frame.height())
+        .step_by(block)
+        .map(|at| columns(&frame.slice(at as i64, block), session.zone).map_err(to_io));
+    match format {
+        Format::Csv => {
+            let mut w = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(out);
+            w.write_record(frame.get_column_names().iter().map(|n| n.as_str()))
+                .map_err(std::io::Error::other)?;
+            for cols in blocks {
+                let cols = cols?;
+                let rows = cols.first().map_or(0, |(_, c)| c.len());
+                for r in 0..rows {
+                    w.write_record(cols.iter().map(|(_, cells)| cells[r].csv(session.csv_raw)))
+                        .map_err(std::io::Error::other)?;
+                }
+            }
+            w.flush()
+        }
+        Format::Json => {
+            use serde::ser::{SerializeSeq, Serializer};
+            let mut ser = serde_json::Serializer::pretty(&mut *out);
+            let mut seq = ser
+                .serialize_seq(Some(frame.height()))
+                .map_err(std::io::Error::other)?;
+            for cols in blocks {
+                let cols = cols?;
+                let rows = cols.first().map_or(0, |(_, c)| c.len());
+                for r in 0..rows {
+                    seq.serialize_element(&cells_object(&cols, r))
+                        .map_err(std::io::Error::other)?;
+                }
+            }
+            seq.end().map_err(std::io::Error::other)?;
+            writeln!(out)
+        }
+        Format::Ndjson => {
+            for cols in blocks {
+                let cols = cols?;
+                let rows = cols.first().map_or(0, |(_, c)| c.len());
+                for r in 0..rows {
+                    writeln!(out, "{}", cells_object(&cols, r))?;
+                }
+            }
+            Ok(())
+        }
+        Format::Table | Format::List | Format::Parquet => {
+            Err(std::io::Error::other("written above"))
+        }
+    }
+}
+
+/// An output object's properties (`names`, `values`) written as a JSON object as it is
+/// serialized.
+struct JsonObject<'p, 'a> {
+    printer: &'p Printer<'a>,
+    names: &'p [String],
+    values: Vec<Value>,
+}
+
+impl serde::Serialize for JsonObject<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.names.len()))?;
+        for (n, v) in self.names.iter().zip(&self.values) {
+            m.serialize_entry(n, &JsonOf(self.printer, v.clone()))?;
+        }
+        m.end()
+    }
+}
+
+/// A value written as JSON as it is serialized, as [`Printer::json`] would build it.
+struct JsonOf<'p, 'a>(&'p Printer<'a>, Value);
+
+impl serde::Serialize for JsonOf<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        let JsonOf(p, v) = self;
+        if as_row(v).is_some() {
+            // One event: a small object.
+            return p.json(v).serialize(s);
+        }
+        match v {
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for i in items.iter() {
+                    seq.serialize_element(&JsonOf(p, i.clone()))?;
+                }
+                seq.end()
+            }
+            Value::Hashtable(h) => {
+                let mut m = s.serialize_map(Some(h.entries.len()))?;
+                for (k, v) in &h.entries {
+                    m.serialize_entry(&k.to_text(), &JsonOf(p, v.clone()))?;
+                }
+                m.end()
+            }
+            Value::Object(o) => {
+                let names = o.property_names();
+                let mut m = s.serialize_map(Some(names.len()))?;
+                for n in &names {
+                    let value = o.property(n).unwrap_or(Value::Null);
+                    m.serialize_entry(n.as_ref(), &JsonOf(p, value))?;
+                }
+                m.end()
+            }
+            other => p.json(other).serialize(s),
+        }
+    }
+}
+
+/// Row `r` of columns of cells as a JSON object.
+fn cells_object(cols: &[(String, Vec<Cell>)], r: usize) -> Json {
+    let mut m = Map::new();
+    for (name, cells) in cols {
+        m.insert(name.clone(), cells[r].json());
+    }
+    Json::Object(m)
+}
+
 /// Writes columns of cells (rows and --sql frames): the table, list, CSV and JSON layouts.
 /// A table or list shows `limit` elements of a list (`$FormatEnumerationLimit`).
 fn write_cells(
@@ -395,15 +545,7 @@ fn write_cells(
             w.flush()
         }
         Format::Json | Format::Ndjson => {
-            let objects: Vec<Json> = (0..rows)
-                .map(|r| {
-                    let mut m = Map::new();
-                    for (name, cells) in cols {
-                        m.insert(name.clone(), cells[r].json());
-                    }
-                    Json::Object(m)
-                })
-                .collect();
+            let objects: Vec<Json> = (0..rows).map(|r| cells_object(cols, r)).collect();
             if format == Format::Json {
                 serde_json::to_writer_pretty(&mut *out, &objects).map_err(std::io::Error::other)?;
                 writeln!(out)
@@ -683,25 +825,30 @@ impl<'a> Printer<'a> {
                 w.flush()
             }
             Format::Json | Format::Ndjson => {
-                let objects: Vec<Json> = rows
-                    .iter()
-                    .map(|r| {
-                        Json::Object(
-                            names
-                                .iter()
-                                .zip(r)
-                                .map(|(n, v)| (n.clone(), self.json(v)))
-                                .collect(),
-                        )
-                    })
-                    .collect();
+                // Written as serialized, never built as one tree: a group's events written
+                // whole are millions of objects.
+                use serde::ser::{SerializeSeq, Serializer};
+                let object = |r: &[Value]| JsonObject {
+                    printer: self,
+                    names,
+                    values: r.to_vec(),
+                };
                 if format == Format::Json {
-                    serde_json::to_writer_pretty(&mut *out, &objects)
+                    let mut ser = serde_json::Serializer::pretty(&mut *out);
+                    let mut seq = ser
+                        .serialize_seq(Some(rows.len()))
                         .map_err(std::io::Error::other)?;
+                    for r in rows {
+                        seq.serialize_element(&object(r))
+                            .map_err(std::io::Error::other)?;
+                    }
+                    seq.end().map_err(std::io::Error::other)?;
                     writeln!(out)
                 } else {
-                    for o in objects {
-                        writeln!(out, "{o}")?;
+                    for r in rows {
+                        serde_json::to_writer(&mut *out, &object(r))
+                            .map_err(std::io::Error::other)?;
+                        writeln!(out)?;
                     }
                     Ok(())
                 }
@@ -709,6 +856,78 @@ impl<'a> Printer<'a> {
             Format::Parquet => Err(std::io::Error::other(
                 "parquet holds rows; use --format csv or json for these objects",
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Zone;
+    use crate::ingest::read::{ReadOptions, read_paths};
+
+    #[test]
+    fn values_serialized_as_written_are_the_json_built_whole() {
+        let session = Session {
+            now: chrono::Utc::now(),
+            zone: Zone::parse("UTC").expect("UTC"),
+            culture: crate::pwsh::culture::Culture::find("en-US").expect("en-US"),
+            csv_raw: false,
+            shown: Default::default(),
+        };
+        let printer = Printer::new(&session, None);
+        // Groups of strings and of hashtables, an empty group, nested arrays, numbers, null.
+        let line = "'a','b','A' | Group-Object; @(1, @(2, 'x'), $null, 1.5) | Group-Object { $_ -is [int] }; @{k='v'; n=@(1,2)}, @{k='w'} | Group-Object k -NoElement";
+        let host = crate::query::cmdlet::Clock(session);
+        let mut engine = crate::pwsh::eval::Engine::new(&host);
+        let block = crate::pwsh::parse::parse(line).expect("parses");
+        let values = engine.run(&block).expect("runs");
+        assert!(values.len() >= 5);
+        for v in &values {
+            let streamed =
+                serde_json::to_string_pretty(&JsonOf(&printer, v.clone())).expect("json");
+            let whole = serde_json::to_string_pretty(&printer.json(v)).expect("json");
+            assert_eq!(streamed, whole);
+        }
+        let names = vec!["A".to_string(), "B".to_string()];
+        let object = JsonObject {
+            printer: &printer,
+            names: &names,
+            values: vec![values[0].clone(), Value::Int(3)],
+        };
+        let whole = serde_json::json!({"A": printer.json(&values[0]), "B": 3});
+        assert_eq!(
+            serde_json::to_string(&object).expect("json"),
+            whole.to_string()
+        );
+    }
+
+    #[test]
+    fn a_frame_written_in_blocks_is_the_frame_written_at_once() {
+        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+        let frame = read_paths(&[logs], &ReadOptions::default())
+            .expect("the sample day reads")
+            .frame;
+        assert!(frame.height() > 3_000);
+        let session = Session {
+            now: chrono::Utc::now(),
+            zone: Zone::parse("UTC").expect("UTC"),
+            culture: crate::pwsh::culture::Culture::find("en-US").expect("en-US"),
+            csv_raw: false,
+            shown: Default::default(),
+        };
+        for format in [Format::Csv, Format::Json, Format::Ndjson] {
+            let written = |block: usize| {
+                let mut out = Vec::new();
+                write_frame_in_blocks(&frame, format, &session, None, block, &mut out)
+                    .expect("written");
+                out
+            };
+            let whole = written(usize::MAX);
+            assert!(whole.len() > 100_000, "{format:?}");
+            // Blocks that end inside the frame, and small ones.
+            assert!(written(1000) == whole, "{format:?} in blocks of 1,000 rows");
+            assert!(written(7) == whole, "{format:?} in blocks of 7 rows");
         }
     }
 }
