@@ -710,6 +710,29 @@ impl<'a> Printer<'a> {
     }
 
     fn row_json(&self, source: &Rc<RowSource>, index: usize) -> Json {
+        // An event frame's cells are read one row at a time from the source's typed columns
+        // (converting a whole frame to cells took ten times its memory); another frame's are
+        // converted whole once.
+        let frame = source.frame();
+        let fields: Option<Vec<Field>> = frame
+            .columns()
+            .iter()
+            .map(|c| {
+                Field::from_name(c.name()).filter(|f| {
+                    crate::frame::schema::dtype(*f) == *c.dtype()
+                        || f.kind() == crate::format::FieldKind::Category
+                })
+            })
+            .collect();
+        if let Some(fields) = fields {
+            let mut m = Map::new();
+            for f in fields {
+                if let Some(cell) = source.cell(f, index) {
+                    m.insert(f.name().to_string(), cell.json());
+                }
+            }
+            return Json::Object(m);
+        }
         let key = Rc::as_ptr(source) as usize;
         let mut cache = self.rows.borrow_mut();
         let cols = cache
@@ -866,15 +889,28 @@ mod tests {
     use crate::format::Zone;
     use crate::ingest::read::{ReadOptions, read_paths};
 
-    #[test]
-    fn values_serialized_as_written_are_the_json_built_whole() {
-        let session = Session {
+    /// A session printing times in `zone`, in en-US.
+    fn session(zone: &str) -> Session {
+        Session {
             now: chrono::Utc::now(),
-            zone: Zone::parse("UTC").expect("UTC"),
+            zone: Zone::parse(zone).expect("zone"),
             culture: crate::pwsh::culture::Culture::find("en-US").expect("en-US"),
             csv_raw: false,
             shown: Default::default(),
-        };
+        }
+    }
+
+    /// Every row of the sample day.
+    fn sample_frame() -> DataFrame {
+        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+        read_paths(&[logs], &ReadOptions::default())
+            .expect("the sample day reads")
+            .frame
+    }
+
+    #[test]
+    fn values_serialized_as_written_are_the_json_built_whole() {
+        let session = session("UTC");
         let printer = Printer::new(&session, None);
         // Groups of strings and of hashtables, an empty group, nested arrays, numbers, null.
         let line = "'a','b','A' | Group-Object; @(1, @(2, 'x'), $null, 1.5) | Group-Object { $_ -is [int] }; @{k='v'; n=@(1,2)}, @{k='w'} | Group-Object k -NoElement";
@@ -903,19 +939,28 @@ mod tests {
     }
 
     #[test]
+    fn an_event_read_a_row_at_a_time_is_the_event_of_the_whole_frames_cells() {
+        let frame = sample_frame();
+        for zone in ["UTC", "Europe/Berlin"] {
+            let session = session(zone);
+            let printer = Printer::new(&session, None);
+            let source = RowSource::new(frame.clone(), session.zone).expect("a source");
+            let whole = columns(source.frame(), session.zone).expect("cells");
+            for r in 0..source.len() {
+                assert_eq!(
+                    printer.row_json(&source, r),
+                    cells_object(&whole, r),
+                    "row {r}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_frame_written_in_blocks_is_the_frame_written_at_once() {
-        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
-        let frame = read_paths(&[logs], &ReadOptions::default())
-            .expect("the sample day reads")
-            .frame;
+        let frame = sample_frame();
         assert!(frame.height() > 3_000);
-        let session = Session {
-            now: chrono::Utc::now(),
-            zone: Zone::parse("UTC").expect("UTC"),
-            culture: crate::pwsh::culture::Culture::find("en-US").expect("en-US"),
-            csv_raw: false,
-            shown: Default::default(),
-        };
+        let session = session("UTC");
         for format in [Format::Csv, Format::Json, Format::Ndjson] {
             let written = |block: usize| {
                 let mut out = Vec::new();

@@ -140,6 +140,30 @@ impl RowSource {
             .as_ref()
     }
 
+    /// Row `i`'s `field` as [`super::display::columns`] gives it for the whole frame (the
+    /// JSON and CSV cell), read from this source's typed columns: no text is copied for the
+    /// other rows. `None` when the frame has no such column.
+    pub fn cell(&self, field: Field, i: usize) -> Option<super::display::Cell> {
+        use super::display::Cell;
+        let column = self.column(field)?;
+        Some(match column {
+            Column::Times(ms) => ChronoDateTime::from_timestamp_millis(ms[i])
+                .map_or(Cell::Null, |t| Cell::Text(self.zone.format(t))),
+            Column::Text(t) => t.get(i).map_or(Cell::Null, |s| Cell::Text(s.to_string())),
+            Column::Numbers(n) => match (n.get(i), field.kind()) {
+                (None, _) => Cell::Null,
+                (Some(ms), FieldKind::Duration) => Cell::Duration(ms),
+                (Some(v), _) => Cell::Int(v),
+            },
+            Column::Lists(view) => {
+                let mut members = Vec::new();
+                view.fill(i, &mut members);
+                Cell::List(members.into_iter().map(|m| m.to_string()).collect())
+            }
+            Column::Pairs(rows) => Cell::Pairs(rows[i].clone()),
+        })
+    }
+
     fn value(&self, field: Field, i: usize) -> Value {
         let Some(column) = self.column(field) else {
             self.missing.borrow_mut().push(field);
