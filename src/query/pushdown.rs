@@ -130,10 +130,16 @@ fn condition(field: Field, op: Compare, value: &Expr) -> Option<FieldCondition> 
     let ExprKind::Str(pattern) = &value.kind else {
         return None;
     };
+    // Only a field of the log line itself: Server, File, Origin and the derived fields are
+    // not read from a field of the line (the server comes from the folder or the host name).
     if !matches!(
         field.kind(),
         FieldKind::Text | FieldKind::Category | FieldKind::TextList
-    ) || field.is_derived()
+    ) || !field.is_raw()
+        || field.is_derived()
+        // Reference is $null, not an empty list, when it has no member (the cmdlet's rule):
+        // `$null -match '^$'` holds where no member does.
+        || field == Field::Reference
     {
         return None;
     }
@@ -195,6 +201,11 @@ mod tests {
             "Where {$_.TotalBytes -match '^1'}",
             "Where {$_.Timestamp -like '*2026*'}",
             "Where {$_.MessageLatency -match '0'}",
+            "Where {$_.MessageLatencyType -like 'None'}",
+            "Where {$_.Server -like 'EX01'}",
+            "Where {$_.File -like '*MSGTRK*'}",
+            "Where {$_.Origin -match 'OnPremises'}",
+            "Where {$_.Reference -match '^$'}",
             "Where {$x = 1; $_.Sender -match 'b'}",
             "Where {$_.Sender -match '(?<=a)b'}",
             "Where Sender -NotMatch 'b'",

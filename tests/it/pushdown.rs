@@ -11,14 +11,14 @@ use msgtrack::store::index::{IndexOptions, index};
 
 use crate::util::{Args, Dir, log_text, row};
 
-/// The subjects of the rows `line` gives over `dir`, in output order.
-fn subjects(line: &str, dir: &Path) -> Vec<String> {
+/// The standard output of `line` over `dir` in `format`; the run must succeed.
+fn answer(line: &str, dir: &Path, format: &str) -> Vec<u8> {
     let out = crate::util::msgtrack(Args::default().args([
         "query",
         line,
         dir.to_str().expect("a path"),
         "--format",
-        "json",
+        format,
         "--tz",
         "UTC",
     ]));
@@ -27,7 +27,12 @@ fn subjects(line: &str, dir: &Path) -> Vec<String> {
         "{line}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    out.stdout
+}
+
+/// The subjects of the rows `line` gives over `dir`, in output order.
+fn subjects(line: &str, dir: &Path) -> Vec<String> {
+    let rows: serde_json::Value = serde_json::from_slice(&answer(line, dir, "json")).expect("JSON");
     rows.as_array()
         .expect("an array")
         .iter()
@@ -138,6 +143,28 @@ fn where_conditions_tested_while_reading_give_the_shells_rows() {
             }
         }
     }
+    // Properties not read from a field of the line (the server comes from the folder) are
+    // tested by the stage alone.
+    for (stage, rows) in [
+        ("Where {$_.Server -like 'EX01'}", 5),
+        ("Where {$_.Server -like 'EX02'}", 0),
+        ("Where {$_.File -like '*MSGTRK2026112010-1.LOG'}", 5),
+    ] {
+        for size in ["Unlimited", "999999"] {
+            // Counted (a line that gives no row at all exits with 1, as grep does).
+            let line = format!(
+                "Get-MessageTrackingLog -ResultSize {size} | {stage} | Measure-Object | Select-Object @{{n='MessageSubject';e={{[string]$_.Count}}}}"
+            );
+            for from in [dir.path(), store.path()] {
+                assert_eq!(
+                    subjects(&line, from),
+                    [rows.to_string()],
+                    "{line} over {}",
+                    from.display()
+                );
+            }
+        }
+    }
     // The cmdlet's cut comes before Where-Object: with -ResultSize 2 the stage sees the first
     // two rows only, so nothing it tests may be read ahead of the cut.
     assert_eq!(
@@ -147,4 +174,52 @@ fn where_conditions_tested_while_reading_give_the_shells_rows() {
         ),
         ["Invoice 42"]
     );
+}
+
+#[test]
+fn every_text_property_tested_while_reading_gives_what_the_stage_alone_gives() {
+    // Over the sample day: for each text property, patterns that keep some rows, none, and
+    // the empty ones, the count with the condition tested while reading (-ResultSize
+    // Unlimited) equals the count with the stage alone (-ResultSize 999999: no push).
+    let logs = crate::util::sample_logs_dir();
+    let count = |line: &str| -> String {
+        String::from_utf8_lossy(&answer(line, &logs, "csv"))
+            .lines()
+            .nth(1)
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut kept_some = 0;
+    for field in Field::ALL {
+        use msgtrack::format::FieldKind;
+        if !matches!(
+            field.kind(),
+            FieldKind::Text | FieldKind::Category | FieldKind::TextList
+        ) {
+            continue;
+        }
+        for (op, pattern) in [
+            ("-match", "o"),
+            ("-match", "^$"),
+            ("-like", "*e*"),
+            ("-like", ""),
+            ("-like", "EX0?"),
+        ] {
+            let stage = format!(
+                "Where {{$_.{} {op} '{pattern}'}} | Measure-Object",
+                field.name()
+            );
+            let pushed = count(&format!(
+                "Get-MessageTrackingLog -ResultSize Unlimited | {stage}"
+            ));
+            let alone = count(&format!(
+                "Get-MessageTrackingLog -ResultSize 999999 | {stage}"
+            ));
+            assert_eq!(pushed, alone, "{stage}");
+            if !pushed.starts_with("0,") {
+                kept_some += 1;
+            }
+        }
+    }
+    assert!(kept_some > 20, "the patterns kept rows {kept_some} times");
 }
