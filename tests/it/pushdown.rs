@@ -178,16 +178,26 @@ fn where_conditions_tested_while_reading_give_the_shells_rows() {
 
 #[test]
 fn every_text_property_tested_while_reading_gives_what_the_stage_alone_gives() {
-    // Over the sample day: for each text property, patterns that keep some rows, none, and
+    // Over the sample day, from its logs and from a store of it (the reader tests raw fields,
+    // the store its columns): for each text property, patterns that keep some rows, none, and
     // the empty ones, the count with the condition tested while reading (-ResultSize
     // Unlimited) equals the count with the stage alone (-ResultSize 999999: no push).
     let logs = crate::util::sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    // Measure-Object's counts, the CSV's second line.
+    let counted = |line: &str, dir: &Path| -> String {
+        let out = answer(line, dir, "csv");
+        let text = String::from_utf8_lossy(&out);
+        text.lines().nth(1).unwrap_or("").to_string()
+    };
     let count = |line: &str| -> String {
-        String::from_utf8_lossy(&answer(line, &logs, "csv"))
-            .lines()
-            .nth(1)
-            .unwrap_or("")
-            .to_string()
+        let from_logs = counted(line, &logs);
+        assert_eq!(
+            from_logs,
+            counted(line, store.path()),
+            "{line}: logs and store"
+        );
+        from_logs
     };
     let mut kept_some = 0;
     for field in Field::ALL {

@@ -25,6 +25,18 @@ pub fn sample_logs_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs")
 }
 
+/// A new store in a temp folder, indexed from `logs`.
+pub fn indexed(logs: &Path) -> Dir {
+    let store = Dir::new();
+    msgtrack::store::index::index(
+        &[logs.to_path_buf()],
+        store.path(),
+        &msgtrack::store::index::IndexOptions::default(),
+    )
+    .expect("indexed");
+    store
+}
+
 /// A temp folder that lives as long as the value.
 pub struct Dir(pub tempfile::TempDir);
 
