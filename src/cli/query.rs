@@ -119,25 +119,31 @@ fn will_be_table(expression: &str, explicit: Option<Format>, out_given: bool) ->
     if let Some(f) = explicit {
         return f == Format::Table;
     }
-    let lower = expression.to_ascii_lowercase();
-    let has = |w: &str| {
-        lower
-            .split(|c: char| c == '|' || c.is_whitespace())
-            .any(|t| t == w)
-    };
-    if has("format-table") || has("ft") {
+    if names_a_stage(expression, &["format-table", "ft"]) {
         return true;
     }
-    if has("format-list")
-        || has("fl")
-        || has("convertto-json")
-        || has("export-csv")
-        || has("epcsv")
-        || has("convertto-csv")
-    {
+    if names_a_stage(
+        expression,
+        &[
+            "format-list",
+            "fl",
+            "convertto-json",
+            "export-csv",
+            "epcsv",
+            "convertto-csv",
+        ],
+    ) {
         return false;
     }
     std::io::stdout().is_terminal() && !out_given
+}
+
+/// Whether a word of the line (split at `|` and spaces) is one of `words` (lowercase).
+fn names_a_stage(expression: &str, words: &[&str]) -> bool {
+    expression
+        .to_ascii_lowercase()
+        .split(|c: char| c == '|' || c.is_whitespace())
+        .any(|t| words.contains(&t))
 }
 
 /// The format the answer is printed in: the one asked for, else the line's Format stage's,
@@ -145,15 +151,9 @@ fn will_be_table(expression: &str, explicit: Option<Format>, out_given: bool) ->
 fn output_format(expression: &str, explicit: Option<Format>, out_given: bool) -> Format {
     let terminal = !out_given && std::io::stdout().is_terminal();
     explicit.unwrap_or_else(|| {
-        let lower = expression.to_ascii_lowercase();
-        let stage = |w: &str| {
-            lower
-                .split(|c: char| c == '|' || c.is_whitespace())
-                .any(|t| t == w)
-        };
-        if stage("format-list") || stage("fl") {
+        if names_a_stage(expression, &["format-list", "fl"]) {
             Format::List
-        } else if stage("format-table") || stage("ft") || terminal {
+        } else if names_a_stage(expression, &["format-table", "ft"]) || terminal {
             Format::Table
         } else {
             Format::Csv

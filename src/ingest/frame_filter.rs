@@ -19,7 +19,7 @@ use crate::frame::access::{StringListView, text_column, timestamps_ms};
 /// rows share their views), not once per row.
 pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<bool>> {
     let mut keep = vec![true; df.height()];
-    if filter.compile_fields().is_empty() {
+    if filter.is_empty() {
         return Ok(keep);
     }
     if filter.start_ms.is_some() || filter.end_ms.is_some() {

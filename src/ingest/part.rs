@@ -39,22 +39,13 @@ pub(crate) fn read_part(
     filter: &RowFilter,
 ) -> Result<(Vec<FileReport>, DataFrame), String> {
     let stored = stored_columns(columns, filter);
-    let handle = std::fs::File::open(&file.path).map_err(|e| format!("cannot open: {e}"))?;
-    let size = handle
-        .metadata()
-        .map_err(|e| format!("cannot read its size: {e}"))?
-        .len();
-    if size == 0 {
+    // Mapped, not read: only the pages of the columns asked for are touched.
+    let mapped = super::plan::FileBytes::map(&file.path)?;
+    if matches!(mapped, super::plan::FileBytes::Empty) {
         return Err("the part is empty (not a Parquet file)".into());
     }
-    // Mapped, not read: only the pages of the columns asked for are touched. SAFETY: the map
-    // is read-only; msgtrack writes parts whole and renames them into place, and a part
-    // truncated by someone else raises SIGBUS, which the guard turns into zero pages and an
-    // error below instead of a crash.
-    let map =
-        unsafe { memmap2::Mmap::map(&handle) }.map_err(|e| format!("cannot memory-map: {e}"))?;
-    let guard = super::guard::Guard::register(map.as_ptr(), map.len());
-    let bytes: &[u8] = &map;
+    let bytes = mapped.bytes();
+    let size = bytes.len() as u64;
     // The footer is parsed once for every read of the part.
     let metadata = ParquetReader::new(std::io::Cursor::new(bytes))
         .get_metadata()
@@ -82,7 +73,7 @@ pub(crate) fn read_part(
             .read_parallel(ParallelStrategy::None)
             .finish()
             .map_err(|e| format!("cannot read this Parquet part: {e}"));
-        if guard.changed() {
+        if mapped.changed() {
             return Err("the part changed while it was read (truncated by another program); its rows are left out".into());
         }
         read

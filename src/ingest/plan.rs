@@ -52,6 +52,26 @@ pub(crate) enum FileBytes {
 }
 
 impl FileBytes {
+    /// The file at `path` mapped and guarded (`Empty` for a zero-length file), or what kept
+    /// it from being mapped.
+    pub(crate) fn map(path: &Path) -> Result<FileBytes, String> {
+        let handle = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+        let len = handle
+            .metadata()
+            .map_err(|e| format!("cannot read its size: {e}"))?
+            .len();
+        if len == 0 {
+            return Ok(FileBytes::Empty);
+        }
+        // SAFETY: the map is read-only. Exchange appends to live logs (never rewrites) and
+        // msgtrack writes store parts whole and renames them into place, which does not
+        // invalidate a mapped prefix; a file truncated under us (a copy replaced mid-read)
+        // would raise SIGBUS, which the guard turns into zero pages and a report.
+        let map = unsafe { Mmap::map(&handle) }.map_err(|e| format!("cannot memory-map: {e}"))?;
+        let guard = super::guard::Guard::register(map.as_ptr(), map.len());
+        Ok(FileBytes::Mapped(guard, map))
+    }
+
     pub(crate) fn bytes(&self) -> &[u8] {
         match self {
             FileBytes::Mapped(_, m) => m,
@@ -162,31 +182,15 @@ pub(crate) fn plan_file(
     if let Some(problem) = &file.problem {
         return Err(refuse(DiagnosticKind::Io, problem.clone()));
     }
-    let handle = std::fs::File::open(&file.path)
-        .map_err(|e| refuse(DiagnosticKind::Io, format!("cannot open: {e}")))?;
-    let len = handle
-        .metadata()
-        .map_err(|e| refuse(DiagnosticKind::Io, format!("cannot read its size: {e}")))?
-        .len();
-    let bytes = if len == 0 {
-        FileBytes::Empty
-    } else {
-        // SAFETY: the map is read-only. Exchange appends to live logs (never rewrites), which
-        // does not invalidate the mapped prefix; a file truncated under us (a copy replaced
-        // mid-read) would raise SIGBUS, which the guard turns into zero pages and a report.
-        let map = unsafe { Mmap::map(&handle) }
-            .map_err(|e| refuse(DiagnosticKind::Io, format!("cannot memory-map: {e}")))?;
-        let guard = super::guard::Guard::register(map.as_ptr(), map.len());
-        // Ask the kernel to read the whole file ahead now, in large sequential requests,
-        // instead of page by page as the decoder touches it (cold caches read 2-3x faster).
-        // Advice is only a hint: a refusal changes nothing.
-        #[cfg(unix)]
-        {
-            let _ = map.advise(memmap2::Advice::Sequential);
-            let _ = map.advise(memmap2::Advice::WillNeed);
-        }
-        FileBytes::Mapped(guard, map)
-    };
+    let bytes = FileBytes::map(&file.path).map_err(|m| refuse(DiagnosticKind::Io, m))?;
+    // Ask the kernel to read the whole file ahead now, in large sequential requests, instead
+    // of page by page as the decoder touches it (cold caches read 2-3x faster). Advice is
+    // only a hint: a refusal changes nothing.
+    #[cfg(unix)]
+    if let FileBytes::Mapped(_, map) = &bytes {
+        let _ = map.advise(memmap2::Advice::Sequential);
+        let _ = map.advise(memmap2::Advice::WillNeed);
+    }
     // An export (a CSV, UTF-16 or not) becomes the text of a log; anything else is read as one.
     let mut notes = Vec::new();
     let mut rows_from = None;

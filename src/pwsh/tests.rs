@@ -78,6 +78,14 @@ fn run_in(culture: &str, line: &str) -> Result<Vec<Value>, EvalError> {
     engine.run(&block)
 }
 
+/// Runs `line` in en-US and gives the host, to read what the line gave it (files, notes).
+fn host_after(line: &str) -> TestHost {
+    let h = host("en-US");
+    let block = parse(line).expect("parses");
+    Engine::new(&h).run(&block).expect("runs");
+    h
+}
+
 fn text_of(items: &[Value]) -> String {
     items
         .iter()
@@ -427,10 +435,9 @@ fn never_silently_wrong_errors_name_the_construct() {
 
 #[test]
 fn files_are_written_with_5_1_encodings() {
-    let h = host("en-US");
-    let mut engine = Engine::new(&h);
-    let block = parse("@{a='한'} | Select-Object a | Export-Csv x.csv -NoTypeInformation; @{a='é'} | Select-Object a | Export-Csv y.csv -NoTypeInformation -Encoding ASCII; 'z' | Out-File z.txt").expect("parses");
-    engine.run(&block).expect("runs");
+    let h = host_after(
+        "@{a='한'} | Select-Object a | Export-Csv x.csv -NoTypeInformation; @{a='é'} | Select-Object a | Export-Csv y.csv -NoTypeInformation -Encoding ASCII; 'z' | Out-File z.txt",
+    );
     let files = h.files.borrow();
     assert_eq!(
         files[0].1,
@@ -528,10 +535,7 @@ fn groups_export_as_windows_powershell_5_writes_them() {
             "\"Values\",\"Count\",\"Group\",\"Name\"\n\"a\",\"2\",\"{collection}\",\"a\"\n\"b\",\"1\",\"{collection}\",\"b\""
         ),
     );
-    let h = host("en-US");
-    let mut engine = Engine::new(&h);
-    let block = parse("'a','A' | Group-Object | ConvertTo-Csv").expect("parses");
-    engine.run(&block).expect("runs");
+    let h = host_after("'a','A' | Group-Object | ConvertTo-Csv");
     let notes = h.notes.borrow();
     assert!(
         notes

@@ -101,14 +101,20 @@ fn seconds(ms: i64) -> f64 {
     ms as f64 / 1000.0
 }
 
+/// The field a frame's column holds, typed as the reader types it (a categorical field may
+/// be stored as text); `None` for another column (a `--sql` result's).
+pub fn known_field(column: &Column) -> Option<Field> {
+    Field::from_name(column.name()).filter(|c| {
+        crate::frame::schema::dtype(*c) == *column.dtype() || c.kind() == FieldKind::Category
+    })
+}
+
 /// The columns of a frame as cells, by name.
 pub fn columns(df: &DataFrame, zone: Zone) -> PolarsResult<Vec<(String, Vec<Cell>)>> {
     let mut out = Vec::new();
     for column in df.columns() {
         let name = column.name().to_string();
-        let known = Field::from_name(&name).filter(|c| {
-            crate::frame::schema::dtype(*c) == *column.dtype() || c.kind() == FieldKind::Category
-        });
+        let known = known_field(column);
         let cells: Vec<Cell> = match (known.map(|c| c.kind()), column.dtype()) {
             (Some(FieldKind::Timestamp), _) => access::timestamps_ms(df)?
                 .into_iter()

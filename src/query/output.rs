@@ -11,7 +11,7 @@ use std::rc::Rc;
 use polars::prelude::*;
 use serde_json::{Map, Value as Json, json};
 
-use super::display::{Cell, columns};
+use super::display::{Cell, columns, known_field};
 use super::rows::{RowSource, as_row};
 use super::run::Answer;
 use super::session::Session;
@@ -624,13 +624,21 @@ fn table(
 /// A frame's columns as cells, by name.
 type NamedCells = Vec<(String, Vec<Cell>)>;
 
+/// How the rows of a source are written as JSON: an event frame's a row at a time from the
+/// source's typed columns, by these fields (converting a whole frame to cells took ten times
+/// its memory); another frame's from its cells, converted once.
+enum RowLayout {
+    Fields(Vec<Field>),
+    Cells(NamedCells),
+}
+
 /// Text and JSON of values that are not rows of a frame.
 struct Printer<'a> {
     session: &'a Session,
     /// How many elements of a collection a cell shows (`$FormatEnumerationLimit`).
     limit: Option<usize>,
-    /// Cells of each row source already converted, by the source's address.
-    rows: std::cell::RefCell<HashMap<usize, NamedCells>>,
+    /// How each row source's rows are written, by the source's address.
+    rows: std::cell::RefCell<HashMap<usize, RowLayout>>,
 }
 
 impl<'a> Printer<'a> {
@@ -710,37 +718,29 @@ impl<'a> Printer<'a> {
     }
 
     fn row_json(&self, source: &Rc<RowSource>, index: usize) -> Json {
-        // An event frame's cells are read one row at a time from the source's typed columns
-        // (converting a whole frame to cells took ten times its memory); another frame's are
-        // converted whole once.
-        let frame = source.frame();
-        let fields: Option<Vec<Field>> = frame
-            .columns()
-            .iter()
-            .map(|c| {
-                Field::from_name(c.name()).filter(|f| {
-                    crate::frame::schema::dtype(*f) == *c.dtype()
-                        || f.kind() == crate::format::FieldKind::Category
-                })
-            })
-            .collect();
-        if let Some(fields) = fields {
-            let mut m = Map::new();
-            for f in fields {
-                if let Some(cell) = source.cell(f, index) {
-                    m.insert(f.name().to_string(), cell.json());
-                }
-            }
-            return Json::Object(m);
-        }
         let key = Rc::as_ptr(source) as usize;
         let mut cache = self.rows.borrow_mut();
-        let cols = cache
-            .entry(key)
-            .or_insert_with(|| columns(source.frame(), self.session.zone).unwrap_or_default());
+        let layout = cache.entry(key).or_insert_with(|| {
+            let frame = source.frame();
+            match frame.columns().iter().map(known_field).collect() {
+                Some(fields) => RowLayout::Fields(fields),
+                None => RowLayout::Cells(columns(frame, self.session.zone).unwrap_or_default()),
+            }
+        });
         let mut m = Map::new();
-        for (name, cells) in cols.iter() {
-            m.insert(name.clone(), cells[index].json());
+        match layout {
+            RowLayout::Fields(fields) => {
+                for f in fields.iter() {
+                    if let Some(cell) = source.cell(*f, index) {
+                        m.insert(f.name().to_string(), cell.json());
+                    }
+                }
+            }
+            RowLayout::Cells(cols) => {
+                for (name, cells) in cols.iter() {
+                    m.insert(name.clone(), cells[index].json());
+                }
+            }
         }
         Json::Object(m)
     }

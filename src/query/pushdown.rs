@@ -13,6 +13,7 @@
 //! With `-ResultSize N` the cmdlet cuts its output before Where-Object sees it, and nothing is
 //! pushed.
 
+use super::sql::property;
 use crate::format::{Field, FieldKind};
 use crate::ingest::prefilter::{FieldCondition, FieldTest};
 use crate::pwsh::ast::{Arg, BinaryOp, Command, Compare, Element, Expr, ExprKind, Statement};
@@ -53,10 +54,13 @@ fn stage_conditions(c: &Command, out: &mut Vec<FieldCondition>) {
             },
             Arg::Value(v),
         ] => {
-            let op = match name.to_ascii_lowercase().as_str() {
-                "match" | "cmatch" => Compare::Match,
-                "like" | "clike" => Compare::Like,
-                _ => return,
+            // The switch as Where-Object reads it.
+            let op = crate::pwsh::commands::filter::OPERATORS
+                .iter()
+                .find(|(switch, ..)| switch.eq_ignore_ascii_case(name))
+                .map(|(_, op, _)| *op);
+            let Some(op @ (Compare::Match | Compare::Like)) = op else {
+                return;
             };
             if let Some(field) = Field::from_name(prop) {
                 out.extend(condition(field, op, v));
@@ -107,36 +111,19 @@ fn conjuncts(e: &Expr, out: &mut Vec<FieldCondition>) {
     }
 }
 
-/// `$_.Prop` / `$PSItem.Prop` naming an event property.
-fn property(e: &Expr) -> Option<Field> {
-    match &e.kind {
-        ExprKind::Member {
-            target,
-            name,
-            is_static: false,
-        } => match &target.kind {
-            ExprKind::Variable(v) if v == "_" || v.eq_ignore_ascii_case("psitem") => {
-                Field::from_name(name)
-            }
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// The reader's test for `field op 'literal'`, when the field's value is its text (or its
 /// members' texts) and the pattern is one the operator accepts.
 fn condition(field: Field, op: Compare, value: &Expr) -> Option<FieldCondition> {
     let ExprKind::Str(pattern) = &value.kind else {
         return None;
     };
-    // Only a field of the log line itself: Server, File, Origin and the derived fields are
-    // not read from a field of the line (the server comes from the folder or the host name).
+    // Only a field of the log line itself: Server, File, Origin and the derived fields
+    // (MessageLatency…) are not read from a field of the line (the server comes from the
+    // folder or the host name).
     if !matches!(
         field.kind(),
         FieldKind::Text | FieldKind::Category | FieldKind::TextList
     ) || !field.is_raw()
-        || field.is_derived()
         // Reference is $null, not an empty list, when it has no member (the cmdlet's rule):
         // `$null -match '^$'` holds where no member does.
         || field == Field::Reference

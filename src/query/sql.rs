@@ -120,7 +120,7 @@ fn refuse<T>(what: impl Into<String>) -> Result<T, String> {
 }
 
 /// `$_.Prop` (or `$PSItem.Prop`): the field named.
-fn property(e: &Expr) -> Option<Field> {
+pub(crate) fn property(e: &Expr) -> Option<Field> {
     match &e.kind {
         ExprKind::Member {
             target,

@@ -5,7 +5,6 @@
 //! keeps no more elements than a cell shows, so it runs in bounded memory: same text.
 
 use std::path::Path;
-use std::process::Command;
 
 use msgtrack::format::Field;
 
@@ -17,21 +16,7 @@ const EVENT: &str = "Microsoft.Exchange.Management.TransportLogSearchTasks.Messa
 /// The binary's stdout for `line` over `dir` in `format`, reading `batch_bytes` of files at
 /// a time when given.
 fn answer(line: &str, dir: &Path, format: &str, batch_bytes: Option<u64>) -> String {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_msgtrack"));
-    c.arg("query")
-        .arg(line)
-        .arg(dir)
-        .args(["--tz", "UTC", "--format", format]);
-    if let Some(b) = batch_bytes {
-        c.env("MSGTRACK_BATCH_BYTES", b.to_string());
-    }
-    let out = c.output().expect("msgtrack runs");
-    assert!(
-        out.status.success(),
-        "{line}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::util::query_output(line, &[dir], format, batch_bytes)
 }
 
 /// The value of `name` in a list's first block (`Name : value`).

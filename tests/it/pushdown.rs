@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use msgtrack::format::Field;
-use msgtrack::store::index::{IndexOptions, index};
 
 use crate::util::{Args, Dir, log_text, row};
 
@@ -83,13 +82,7 @@ fn where_conditions_tested_while_reading_give_the_shells_rows() {
         ),
     ];
     dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
-    let store = Dir::new();
-    index(
-        &[dir.path().to_path_buf()],
-        store.path(),
-        &IndexOptions::default(),
-    )
-    .expect("indexed");
+    let store = crate::util::indexed(dir.path());
     let cases: [(&str, &[&str]); 9] = [
         (
             "Where {$_.Recipients -match '^IMCEAEX'}",

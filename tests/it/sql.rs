@@ -122,6 +122,23 @@ fn compared_lines() -> Vec<String> {
 /// The settings every compared line runs with.
 const COMMON: [&str; 4] = ["--tz", "UTC", "--now", "2026-11-21T00:00:00Z"];
 
+/// Asserts that an engine's rows for the SQL printed for `line` are msgtrack's rows for
+/// `line` over the store, compared on the engine's columns.
+fn assert_same_rows(line: &str, sql: &str, theirs: &[Value], store: &str) {
+    let (ours, err) = our_rows(line, store);
+    let keys: Vec<String> = theirs
+        .first()
+        .or(ours.first())
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    assert_eq!(
+        comparable(&ours, &keys),
+        comparable(theirs, &keys),
+        "{line}\n{sql}\n{err}"
+    );
+}
+
 /// msgtrack's rows for `line` over the store, as JSON objects.
 fn our_rows(line: &str, store: &str) -> (Vec<Value>, String) {
     let mut args = vec!["query", line, store, "--format", "json"];
@@ -175,18 +192,7 @@ fn printed_sql_gives_msgtrack_s_rows_in_duckdb() {
             String::from_utf8_lossy(&out.stderr)
         );
         let duck: Vec<Value> = serde_json::from_slice(&out.stdout).expect("DuckDB's JSON");
-        let (ours, err) = our_rows(line, store_path);
-        let keys: Vec<String> = duck
-            .first()
-            .or(ours.first())
-            .and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        assert_eq!(
-            comparable(&ours, &keys),
-            comparable(&duck, &keys),
-            "{line}\n{sql}\n{err}"
-        );
+        assert_same_rows(line, &sql, &duck, store_path);
         compared += 1;
     }
     eprintln!("{compared} lines compared with DuckDB; not written as SQL: {refused:#?}");
@@ -339,18 +345,7 @@ fn printed_spark_sql_gives_msgtrack_s_rows_in_spark() {
             Some(Value::Array(rows)) => rows.clone(),
             _ => panic!("{line}\n{sql}\nSpark: {}", result["error"]),
         };
-        let (ours, err) = our_rows(line, store_path);
-        let keys: Vec<String> = spark
-            .first()
-            .or(ours.first())
-            .and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        assert_eq!(
-            comparable(&ours, &keys),
-            comparable(&spark, &keys),
-            "{line}\n{sql}\n{err}"
-        );
+        assert_same_rows(line, sql, &spark, store_path);
     }
     eprintln!("{} lines compared with Spark", compiled.len());
 }

@@ -111,13 +111,7 @@ fn the_real_logs_read_the_same_from_a_store() {
         );
         return;
     }
-    let store = Dir::new();
-    index(
-        std::slice::from_ref(&real),
-        store.path(),
-        &IndexOptions::default(),
-    )
-    .expect("indexed");
+    let store = crate::util::indexed(&real);
     same(
         &real,
         store.path(),
@@ -268,13 +262,7 @@ fn a_run_cut_short_leaves_nothing_readers_see_and_runs_do_not_overlap() {
         "EX01/MSGTRK2026112010-1.LOG",
         format!("{}{}\r\n", header_2016(), line("RECEIVE", 1)),
     );
-    let store = Dir::new();
-    index(
-        &[logs.path().to_path_buf()],
-        store.path(),
-        &IndexOptions::default(),
-    )
-    .expect("indexed");
+    let store = crate::util::indexed(logs.path());
     // Leftovers of a run killed before its manifest: an unlisted part and a temporary file.
     let part_dir = store.path().join("server_name=EX01/log_date=2026-11-20");
     let listed = std::fs::read_dir(&part_dir)
@@ -378,13 +366,7 @@ fn listed_parts(store: &Path) -> Vec<PathBuf> {
 fn a_query_for_one_message_or_address_opens_only_the_parts_that_may_hold_it() {
     use msgtrack::format::store_keys::{PartKeys, keys_name};
     let logs = sample_logs_dir();
-    let store = Dir::new();
-    index(
-        std::slice::from_ref(&logs),
-        store.path(),
-        &IndexOptions::default(),
-    )
-    .expect("indexed");
+    let store = crate::util::indexed(&logs);
     let parts = listed_parts(store.path());
     let keys = |part: &Path| -> PartKeys {
         let name = part.file_name().unwrap().to_string_lossy().into_owned();
@@ -531,15 +513,20 @@ fn a_part_shared_by_several_logs_reads_right_when_one_of_them_grows_or_changes()
         2,
         "the tail is a part of its own"
     );
-    let (_, out, _) = run(&[
-        all[0],
-        all[1],
-        store.path().to_str().unwrap(),
-        "--format",
-        "csv",
-        "--tz",
-        "UTC",
-    ]);
+    // The line's CSV from the store.
+    let from_store = || {
+        run(&[
+            all[0],
+            all[1],
+            store.path().to_str().unwrap(),
+            "--format",
+            "csv",
+            "--tz",
+            "UTC",
+        ])
+        .1
+    };
+    let out = from_store();
     let ids: Vec<&str> = out
         .lines()
         .skip(1)
@@ -561,15 +548,7 @@ fn a_part_shared_by_several_logs_reads_right_when_one_of_them_grows_or_changes()
     )
     .expect("indexed");
     same(logs.path(), store.path(), &all);
-    let (_, out, _) = run(&[
-        all[0],
-        all[1],
-        store.path().to_str().unwrap(),
-        "--format",
-        "csv",
-        "--tz",
-        "UTC",
-    ]);
+    let out = from_store();
     assert!(!out.contains("<a@x>") && out.contains("<e@x>"), "{out}");
     same(
         logs.path(),
@@ -587,13 +566,7 @@ fn a_damaged_part_is_named_and_the_other_parts_still_answer() {
     // footer) and one overwritten with garbage must each be one clear message naming the
     // part, never a crash, and the rows of the other parts still come out.
     let logs = sample_logs_dir();
-    let store = Dir::new();
-    index(
-        std::slice::from_ref(&logs),
-        store.path(),
-        &IndexOptions::default(),
-    )
-    .expect("indexed");
+    let store = crate::util::indexed(&logs);
     let line = "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object";
     let count_in = |dir: &Path| -> (i32, u64, String) {
         let (code, out, err) = run(&[

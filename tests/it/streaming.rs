@@ -18,22 +18,7 @@ const COLLECTION: &str =
 
 /// The binary's stdout for `line` over `paths`, reading `batch_bytes` of files at a time.
 fn answer(line: &str, paths: &[&Path], batch_bytes: Option<u64>) -> String {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_msgtrack"));
-    c.arg("query").arg(line);
-    for p in paths {
-        c.arg(p);
-    }
-    c.args(["--tz", "UTC", "--format", "csv"]);
-    if let Some(b) = batch_bytes {
-        c.env("MSGTRACK_BATCH_BYTES", b.to_string());
-    }
-    let out = c.output().expect("msgtrack runs");
-    assert!(
-        out.status.success(),
-        "{line}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::util::query_output(line, paths, "csv", batch_bytes)
 }
 
 #[test]

@@ -25,6 +25,25 @@ pub fn sample_logs_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs")
 }
 
+/// The standard output of `msgtrack query line PATHS --tz UTC --format FORMAT`, reading
+/// `batch_bytes` of files at a time when given (`MSGTRACK_BATCH_BYTES`); the run must
+/// succeed.
+pub fn query_output(line: &str, paths: &[&Path], format: &str, batch_bytes: Option<u64>) -> String {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"));
+    c.arg("query").arg(line).args(paths);
+    c.args(["--tz", "UTC", "--format", format]);
+    if let Some(b) = batch_bytes {
+        c.env("MSGTRACK_BATCH_BYTES", b.to_string());
+    }
+    let out = c.output().expect("msgtrack runs");
+    assert!(
+        out.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A new store in a temp folder, indexed from `logs`.
 pub fn indexed(logs: &Path) -> Dir {
     let store = Dir::new();

@@ -15,8 +15,9 @@ const fn p(name: &'static str, switch: bool) -> ParamSpec {
     }
 }
 
-/// The simplified form's operator switches, with the operator each means.
-const OPERATORS: [(&str, Compare, bool); 28] = [
+/// The simplified form's operator switches, with the operator each means (and whether it
+/// is case-sensitive).
+pub(crate) const OPERATORS: [(&str, Compare, bool); 28] = [
     ("EQ", Compare::Eq, false),
     ("CEQ", Compare::Eq, true),
     ("NE", Compare::Ne, false),

@@ -5,7 +5,7 @@
 
 pub mod dates;
 mod export;
-mod filter;
+pub(crate) mod filter;
 pub mod format;
 pub mod group;
 pub mod measure;
