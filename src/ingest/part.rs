@@ -15,10 +15,11 @@ use crate::format::{EventId, Field, FieldSet};
 use crate::frame::access::{text_column, timestamps_ms};
 use crate::frame::schema::dtype;
 
-/// The stored columns needed to give `columns` and test `filter`.
+/// The stored columns needed to give `columns` and test `filter`. Timestamp only when asked
+/// for or tested: the times a report needs of the rows kept are read with the other columns
+/// of the kept rows, and those of a source kept whole are in the manifest.
 fn stored_columns(columns: FieldSet, filter: &RowFilter) -> Vec<Field> {
     let mut need = FieldSet::empty();
-    need.insert(Field::Timestamp);
     for f in columns.columns() {
         if f.is_derived() {
             f.derived_from().iter().for_each(|d| need.insert(*d));
@@ -27,6 +28,9 @@ fn stored_columns(columns: FieldSet, filter: &RowFilter) -> Vec<Field> {
         }
     }
     filter.conditions.iter().for_each(|c| need.insert(c.field));
+    if filter.start_ms.is_some() || filter.end_ms.is_some() {
+        need.insert(Field::Timestamp);
+    }
     need.columns()
 }
 
@@ -87,17 +91,24 @@ pub(crate) fn read_part(
     };
     // The filter's columns first: the other columns are read only when a row passes (a
     // Message-ID or an event id keeps no row of most parts).
-    let mut tested: Vec<Field> = vec![Field::Timestamp];
+    let mut tested: Vec<Field> = Vec::new();
+    if filter.start_ms.is_some() || filter.end_ms.is_some() {
+        tested.push(Field::Timestamp);
+    }
     filter.conditions.iter().for_each(|c| {
         if !tested.contains(&c.field) {
             tested.push(c.field)
         }
     });
-    let rest: Vec<Field> = stored
+    let mut rest: Vec<Field> = stored
         .iter()
         .copied()
         .filter(|f| !tested.contains(f))
         .collect();
+    // The kept rows' times, for the sources' reports.
+    if !tested.contains(&Field::Timestamp) && !rest.contains(&Field::Timestamp) {
+        rest.push(Field::Timestamp);
+    }
     let first = read(if filter.is_empty() { &stored } else { &tested })?;
     let height = first.height();
     // Rows no source lists any more (a source converted again or pruned) are not read.
@@ -114,6 +125,7 @@ pub(crate) fn read_part(
     };
     let Some(keep) = keep else {
         // Every row kept, in one read of every column asked for.
+        let times = kept_times(&first)?;
         let all = typed(first)?;
         let with_derived = derived(all, columns).map_err(|e| e.to_string())?;
         return finish(
@@ -123,6 +135,7 @@ pub(crate) fn read_part(
             columns,
             with_derived,
             Kept::From(base, height as u64),
+            times,
         );
     };
     let positions: Vec<u64> = keep
@@ -133,10 +146,17 @@ pub(crate) fn read_part(
         .collect();
     let kept_rows = positions.len();
     let mask = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep);
-    let kept = if kept_rows == 0 {
-        empty(&stored).map_err(|e| e.to_string())?
-    } else if rest.is_empty() || filter.is_empty() {
-        typed(first.filter(&mask).map_err(|e| e.to_string())?)?
+    let (kept, times) = if kept_rows == 0 {
+        (empty(&stored).map_err(|e| e.to_string())?, Some(Vec::new()))
+    } else if filter.is_empty() {
+        // Every listed row: their times are the manifest's.
+        let kept = first.filter(&mask).map_err(|e| e.to_string())?;
+        let times = kept_times(&kept)?;
+        (typed(kept)?, times)
+    } else if rest.is_empty() {
+        let kept = first.filter(&mask).map_err(|e| e.to_string())?;
+        let times = kept_times(&kept)?;
+        (typed(kept)?, times)
     } else {
         // The other columns only from the first kept row to the last: a FAIL row or one
         // message's rows decode a few rows of the part's lists and text, not all of them.
@@ -147,13 +167,15 @@ pub(crate) fn read_part(
             .map_err(|e| e.to_string())?;
         let span_mask = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep[lo..hi]);
         let kept = all.filter(&span_mask).map_err(|e| e.to_string())?;
+        let times = kept_times(&kept)?;
         // The kept rows' text still points into the whole part's buffers: copy a few rows out
         // so that they do not hold a whole part.
-        typed(if kept_rows * 8 < keep.len() {
+        let kept = typed(if kept_rows * 8 < keep.len() {
             crate::frame::deep_copy(&kept).map_err(|e| e.to_string())?
         } else {
             kept
-        })?
+        })?;
+        (kept, times)
     };
     let with_derived = derived(kept, columns).map_err(|e| e.to_string())?;
     finish(
@@ -163,7 +185,16 @@ pub(crate) fn read_part(
         columns,
         with_derived,
         Kept::At(&positions),
+        times,
     )
+}
+
+/// The times of a frame's rows when it has them; `None` (the manifest's times) when not.
+fn kept_times(df: &DataFrame) -> Result<Option<Vec<i64>>, String> {
+    if df.column(Field::Timestamp.name()).is_err() {
+        return Ok(None);
+    }
+    timestamps_ms(df).map(Some).map_err(|e| e.to_string())
 }
 
 /// Where the kept rows of a part are in the part file, in order.
@@ -206,7 +237,8 @@ fn listed_rows(ranges: &[PartRange], base: u64, height: usize) -> Option<Vec<boo
 }
 
 /// The part's frame with the columns asked for, in order, and a report per source listed
-/// in it. `kept` says where the kept rows are in the part file.
+/// in it. `kept` says where the kept rows are in the part file; `times` are the kept rows'
+/// times, or `None` when every listed row is kept and not timed (the manifest has their times).
 fn finish(
     file: &LogFile,
     part: &StorePart,
@@ -214,12 +246,8 @@ fn finish(
     columns: FieldSet,
     with_derived: DataFrame,
     kept: Kept<'_>,
+    times: Option<Vec<i64>>,
 ) -> Result<(Vec<FileReport>, DataFrame), String> {
-    let times = if with_derived.height() > 0 {
-        timestamps_ms(&with_derived).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
     let order: Vec<PlSmallStr> = columns
         .columns()
         .iter()
@@ -231,7 +259,14 @@ fn finish(
         // The kept rows of this source: they are in order, as ranges are.
         let from = kept.before(r.offset);
         let to = kept.before(r.offset.saturating_add(r.rows));
-        let mine = times.get(from..to).unwrap_or_default();
+        let (first_ms, last_ms) = match &times {
+            Some(times) => {
+                let mine = times.get(from..to).unwrap_or_default();
+                (mine.iter().min().copied(), mine.iter().max().copied())
+            }
+            None if to > from => (Some(r.first_ms), Some(r.last_ms)),
+            None => (None, None),
+        };
         reports.push(FileReport {
             // The rows' source: reports over a store name the logs, as over the logs.
             path: r.source.clone(),
@@ -252,8 +287,8 @@ fn finish(
             warned_lines: 0,
             held_back: false,
             refused: None,
-            first_ms: mine.iter().min().copied(),
-            last_ms: mine.iter().max().copied(),
+            first_ms,
+            last_ms,
         });
     }
     Ok((reports, frame))

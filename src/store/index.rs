@@ -696,7 +696,7 @@ struct PartWriter {
     name: String,
     dir: PathBuf,
     tmp: PathBuf,
-    writer: polars::io::parquet::write::BatchedWriter<SharedOut>,
+    writer: super::part_file::PartFileWriter<SharedOut>,
     out: SharedOut,
     pending: Vec<DataFrame>,
     pending_rows: usize,
@@ -713,14 +713,7 @@ impl PartWriter {
         let out = SharedOut(Arc::new(std::sync::Mutex::new(
             std::io::BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io_err)?),
         )));
-        let writer = ParquetWriter::new(out.clone())
-            .with_compression(ParquetCompression::Zstd(
-                polars_parquet::write::ZstdLevel::try_new(1).ok(),
-            ))
-            // Minimum, maximum and null count (what engines prune by); distinct counts cost a
-            // hash of every value and no engine prunes by them.
-            .with_statistics(StatisticsOptions::default())
-            .batched(schema)?;
+        let writer = super::part_file::PartFileWriter::new(out.clone(), schema)?;
         Ok(PartWriter {
             folder: folder.to_string(),
             name: name.to_string(),
@@ -762,7 +755,7 @@ impl PartWriter {
             group.vstack_mut_owned(f)?;
         }
         group.rechunk_mut();
-        self.writer.write_batch(&group)
+        self.writer.write(&group)
     }
 
     /// Finishes the file, on disk, with its key file, and gives it its name (a crash before

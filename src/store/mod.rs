@@ -8,5 +8,6 @@
 //! the manifest, see `ingest::discover`).
 
 pub mod index;
+mod part_file;
 pub use crate::format::store_layout as layout;
 pub use crate::format::store_manifest as manifest;
