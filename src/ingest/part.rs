@@ -89,27 +89,46 @@ pub(crate) fn read_part(
     let typed = |df: DataFrame| {
         typed(df, &stored).map_err(|e| format!("the part's columns are not msgtrack's: {e}"))
     };
-    // The filter's columns first: the other columns are read only when a row passes (a
-    // Message-ID or an event id keeps no row of most parts).
-    let mut tested: Vec<Field> = Vec::new();
-    if filter.start_ms.is_some() || filter.end_ms.is_some() {
-        tested.push(Field::Timestamp);
+    // The filter's columns first, in two stages: the cheap ones (time, categories, numbers)
+    // for every row, then the others (text, lists) only from the first row still kept to the
+    // last, and none when no row is (most parts hold no FAIL row, no row of one message);
+    // the columns not tested are read last, from the first kept row to the last.
+    let (cheap, costly): (Vec<_>, Vec<_>) = filter
+        .conditions
+        .iter()
+        .cloned()
+        .partition(|c| cheap_to_test(c.field));
+    let mut stage_one = RowFilter {
+        conditions: cheap,
+        ..filter.clone()
+    };
+    let mut stage_two = RowFilter {
+        start_ms: None,
+        end_ms: None,
+        conditions: costly,
+    };
+    if stage_one.is_empty() {
+        std::mem::swap(&mut stage_one, &mut stage_two);
     }
-    filter.conditions.iter().for_each(|c| {
-        if !tested.contains(&c.field) {
-            tested.push(c.field)
-        }
-    });
+    let first_fields = if filter.is_empty() {
+        stored.clone()
+    } else {
+        tested_fields(&stage_one, &[])
+    };
+    let second_fields = tested_fields(&stage_two, &first_fields);
     let mut rest: Vec<Field> = stored
         .iter()
         .copied()
-        .filter(|f| !tested.contains(f))
+        .filter(|f| !first_fields.contains(f) && !second_fields.contains(f))
         .collect();
     // The kept rows' times, for the sources' reports.
-    if !tested.contains(&Field::Timestamp) && !rest.contains(&Field::Timestamp) {
+    if !first_fields.contains(&Field::Timestamp)
+        && !second_fields.contains(&Field::Timestamp)
+        && !rest.contains(&Field::Timestamp)
+    {
         rest.push(Field::Timestamp);
     }
-    let first = read(if filter.is_empty() { &stored } else { &tested })?;
+    let first = read(&first_fields)?;
     let height = first.height();
     // Rows no source lists any more (a source converted again or pruned) are not read.
     let listed = listed_rows(&part.ranges, base, height);
@@ -117,13 +136,13 @@ pub(crate) fn read_part(
         listed
     } else {
         let mut keep =
-            super::frame_filter::matching_rows(&first, filter).map_err(|e| e.to_string())?;
+            super::frame_filter::matching_rows(&first, &stage_one).map_err(|e| e.to_string())?;
         if let Some(listed) = listed {
             keep.iter_mut().zip(listed).for_each(|(k, l)| *k &= l);
         }
         Some(keep)
     };
-    let Some(keep) = keep else {
+    let Some(mut keep) = keep else {
         // Every row kept, in one read of every column asked for.
         let times = kept_times(&first)?;
         let all = typed(first)?;
@@ -138,6 +157,20 @@ pub(crate) fn read_part(
             times,
         );
     };
+    // The second stage's columns, over the span the first stage left: (its first row, them).
+    let mut second: Option<(usize, DataFrame)> = None;
+    if !stage_two.is_empty()
+        && let Some((lo, hi)) = span(&keep)
+    {
+        let read = read_rows(&second_fields, Some((base as usize + lo, hi - lo)))?;
+        let passed =
+            super::frame_filter::matching_rows(&read, &stage_two).map_err(|e| e.to_string())?;
+        keep[lo..hi]
+            .iter_mut()
+            .zip(passed)
+            .for_each(|(k, p)| *k &= p);
+        second = Some((lo, read));
+    }
     let positions: Vec<u64> = keep
         .iter()
         .enumerate()
@@ -145,37 +178,33 @@ pub(crate) fn read_part(
         .map(|(i, _)| base + i as u64)
         .collect();
     let kept_rows = positions.len();
-    let mask = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep);
-    let (kept, times) = if kept_rows == 0 {
-        (empty(&stored).map_err(|e| e.to_string())?, Some(Vec::new()))
-    } else if filter.is_empty() {
-        // Every listed row: their times are the manifest's.
-        let kept = first.filter(&mask).map_err(|e| e.to_string())?;
-        let times = kept_times(&kept)?;
-        (typed(kept)?, times)
-    } else if rest.is_empty() {
-        let kept = first.filter(&mask).map_err(|e| e.to_string())?;
-        let times = kept_times(&kept)?;
-        (typed(kept)?, times)
-    } else {
-        // The other columns only from the first kept row to the last: a FAIL row or one
-        // message's rows decode a few rows of the part's lists and text, not all of them.
-        let lo = keep.iter().position(|k| *k).unwrap_or(0);
-        let hi = keep.iter().rposition(|k| *k).map_or(lo, |i| i + 1);
-        let mut all = first.slice(lo as i64, hi - lo);
-        all.hstack_mut(read_rows(&rest, Some((base as usize + lo, hi - lo)))?.columns())
-            .map_err(|e| e.to_string())?;
-        let span_mask = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep[lo..hi]);
-        let kept = all.filter(&span_mask).map_err(|e| e.to_string())?;
-        let times = kept_times(&kept)?;
-        // The kept rows' text still points into the whole part's buffers: copy a few rows out
-        // so that they do not hold a whole part.
-        let kept = typed(if kept_rows * 8 < keep.len() {
-            crate::frame::deep_copy(&kept).map_err(|e| e.to_string())?
-        } else {
-            kept
-        })?;
-        (kept, times)
+    let (kept, times) = match span(&keep) {
+        None => (empty(&stored).map_err(|e| e.to_string())?, Some(Vec::new())),
+        Some((lo, hi)) => {
+            // Every column of the rows from the first kept row to the last: a FAIL row or
+            // one message's rows decode a few rows of the part's lists and text.
+            let mut all = first.slice(lo as i64, hi - lo);
+            if let Some((from, read)) = &second {
+                all.hstack_mut(read.slice((lo - from) as i64, hi - lo).columns())
+                    .map_err(|e| e.to_string())?;
+            }
+            if !rest.is_empty() {
+                all.hstack_mut(read_rows(&rest, Some((base as usize + lo, hi - lo)))?.columns())
+                    .map_err(|e| e.to_string())?;
+            }
+            let span_mask =
+                BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep[lo..hi]);
+            let kept = crate::frame::filter_rows(&all, &span_mask).map_err(|e| e.to_string())?;
+            let times = kept_times(&kept)?;
+            // The kept rows' text still points into the whole part's buffers: copy a few
+            // rows out so that they do not hold a whole part.
+            let kept = typed(if kept_rows * 8 < keep.len() {
+                crate::frame::deep_copy(&kept).map_err(|e| e.to_string())?
+            } else {
+                kept
+            })?;
+            (kept, times)
+        }
     };
     let with_derived = derived(kept, columns).map_err(|e| e.to_string())?;
     finish(
@@ -187,6 +216,38 @@ pub(crate) fn read_part(
         Kept::At(&positions),
         times,
     )
+}
+
+/// The first kept row and the one after the last; `None` when no row is kept.
+fn span(keep: &[bool]) -> Option<(usize, usize)> {
+    let lo = keep.iter().position(|k| *k)?;
+    let hi = keep.iter().rposition(|k| *k).map_or(lo, |i| i + 1);
+    Some((lo, hi))
+}
+
+/// Whether a condition on `field` is tested in the first stage: a column of a few bytes a
+/// row (time, a category, a number), cheap to read for every row of a part.
+fn cheap_to_test(field: Field) -> bool {
+    use crate::format::FieldKind;
+    matches!(
+        field.kind(),
+        FieldKind::Timestamp | FieldKind::Category | FieldKind::Integer | FieldKind::LineNumber
+    )
+}
+
+/// The columns `filter` tests (Timestamp for its time bounds), in order, less those in `read`.
+fn tested_fields(filter: &RowFilter, read: &[Field]) -> Vec<Field> {
+    let mut fields: Vec<Field> = Vec::new();
+    if filter.start_ms.is_some() || filter.end_ms.is_some() {
+        fields.push(Field::Timestamp);
+    }
+    for c in &filter.conditions {
+        if !fields.contains(&c.field) {
+            fields.push(c.field);
+        }
+    }
+    fields.retain(|f| !read.contains(f));
+    fields
 }
 
 /// The times of a frame's rows when it has them; `None` (the manifest's times) when not.

@@ -403,9 +403,8 @@ impl<'a> QueryHost<'a> {
                         let distinct = distinct_rows(&slice, fields, &order).map_err(polars_err)?;
                         let at: Vec<IdxSize> =
                             distinct.iter().map(|(i, _)| *i as IdxSize).collect();
-                        let taken = slice
-                            .take(&IdxCa::from_vec(PlSmallStr::from_static("row"), at))
-                            .map_err(polars_err)?;
+                        let at = IdxCa::from_vec(PlSmallStr::from_static("row"), at);
+                        let taken = crate::frame::take_rows(&slice, &at).map_err(polars_err)?;
                         let batch = distinct
                             .into_iter()
                             .enumerate()
