@@ -58,6 +58,33 @@ pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<boo
                     }
                 }
             }
+            _ if df.column(column.name())?.dtype().is_categorical() => {
+                // Tested once per category code.
+                let categories = df.column(column.name())?.cat32()?.clone();
+                let mapping = categories.get_mapping();
+                let mut seen: Vec<Option<bool>> = Vec::new();
+                let mut null: Option<bool> = None;
+                for (flag, code) in keep.iter_mut().zip(categories.physical().iter()) {
+                    if !*flag {
+                        continue;
+                    }
+                    *flag = match code {
+                        Some(code) => {
+                            let at = code as usize;
+                            if seen.len() <= at {
+                                seen.resize(at + 1, None);
+                            }
+                            *seen[at].get_or_insert_with(|| {
+                                let text = mapping.cat_to_str(code).unwrap_or("");
+                                test(FieldValue::Text(Cow::Borrowed(text)))
+                            })
+                        }
+                        None => {
+                            *null.get_or_insert_with(|| test(FieldValue::Text(Cow::Borrowed(""))))
+                        }
+                    };
+                }
+            }
             _ => {
                 let text = text_column(df, column)?;
                 let mut row = 0;

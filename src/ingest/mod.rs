@@ -25,6 +25,7 @@ mod file_report;
 mod frame_filter;
 mod guard;
 mod part;
+mod part_codes;
 pub(crate) mod plan;
 mod prefetch;
 pub(crate) mod prefilter;

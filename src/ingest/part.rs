@@ -11,7 +11,7 @@ use super::file_report::FileReport;
 use super::plan::{HeaderInfo, ServerSource};
 use super::prefilter::RowFilter;
 use crate::format::latency::message_latency;
-use crate::format::{EventId, Field, FieldSet};
+use crate::format::{EventId, Field, FieldKind, FieldSet};
 use crate::frame::access::{text_column, timestamps_ms};
 use crate::frame::schema::dtype;
 
@@ -67,20 +67,53 @@ pub(crate) fn read_part(
     };
     let base = slice.map_or(0, |(offset, _)| offset as u64);
     let read_rows = |fields: &[Field], rows: Option<(usize, usize)>| -> Result<DataFrame, String> {
-        let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
-        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
-        reader.set_metadata(metadata.clone());
-        // Parts are read many at once (a task each): no second level of parallel tasks in one.
-        let read = reader
-            .with_columns(Some(names))
-            .with_slice(rows)
-            .read_parallel(ParallelStrategy::None)
-            .finish()
-            .map_err(|e| format!("cannot read this Parquet part: {e}"));
+        // Low-cardinality columns as category codes from their dictionaries; the others (and
+        // any of those the dictionary route cannot read) through polars' reader.
+        let mut coded: Vec<Column> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for f in fields {
+            match (f.kind() == FieldKind::Category)
+                .then(|| super::part_codes::read_codes(bytes, &metadata, *f, rows))
+                .flatten()
+            {
+                Some(column) => coded.push(column),
+                None => names.push(f.name().to_string()),
+            }
+        }
+        let read = if names.is_empty() && !coded.is_empty() {
+            Ok(DataFrame::empty())
+        } else {
+            let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+            reader.set_metadata(metadata.clone());
+            // Parts are read many at once (a task each): no second level of parallel tasks
+            // in one.
+            reader
+                .with_columns(Some(names))
+                .with_slice(rows)
+                .read_parallel(ParallelStrategy::None)
+                .finish()
+                .map_err(|e| format!("cannot read this Parquet part: {e}"))
+        };
         if mapped.changed() {
             return Err("the part changed while it was read (truncated by another program); its rows are left out".into());
         }
-        read
+        let read = read?;
+        if coded.is_empty() {
+            return Ok(read);
+        }
+        let height = coded.first().map_or(read.height(), Column::len);
+        let columns = fields
+            .iter()
+            .map(|f| {
+                coded
+                    .iter()
+                    .find(|c| c.name().as_str() == f.name())
+                    .cloned()
+                    .map_or_else(|| read.column(f.name()).cloned(), Ok)
+            })
+            .collect::<PolarsResult<Vec<Column>>>()
+            .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+        DataFrame::new(height, columns).map_err(|e| format!("cannot read this Parquet part: {e}"))
     };
     let read = |fields: &[Field]| read_rows(fields, slice);
     // Columns are tested as stored (text as text) and typed as the reader types them

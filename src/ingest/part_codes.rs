@@ -1,0 +1,107 @@
+//! Reading a part's low-cardinality column (EventId, Source, …) straight from its dictionary:
+//! each distinct value of a row group is put in the category map once, and each row's code is
+//! the dictionary index looked up in a table. Read as text, every row became a string view
+//! that was then looked up (per distinct view) in the map: most of what counting events cost.
+//!
+//! Only when every data page of the column is dictionary-encoded (what the index writes for
+//! these columns); otherwise, or on any error, `None`, and the caller reads the text.
+
+use polars::prelude::*;
+use polars_arrow::array::{DictionaryArray, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::datatypes::{
+    ArrowDataType, DTYPE_CATEGORICAL_NEW, Field as ArrowField, IntegerType, Metadata,
+};
+use polars_buffer::Buffer;
+use polars_parquet::read::{
+    BasicDecompressor, FileMetadata, Filter, PageReader, column_iter_to_arrays,
+};
+
+use crate::format::Field;
+use crate::frame::schema::dtype;
+
+/// The rows `rows` (offset, length; all when `None`) of the column `field` of the part in
+/// `bytes`, as the categorical the reader types it as; `None` when it cannot be read so.
+pub(super) fn read_codes(
+    bytes: &[u8],
+    metadata: &FileMetadata,
+    field: Field,
+    rows: Option<(usize, usize)>,
+) -> Option<Column> {
+    let want = dtype(field);
+    let DataType::Categorical(_, mapping) = &want else {
+        return None;
+    };
+    let (from, len) = rows.unwrap_or((0, metadata.num_rows));
+    let to = from.saturating_add(len);
+    let mut chunks_out: Vec<PrimitiveArray<u32>> = Vec::new();
+    let arrow_field = ArrowField::new(
+        field.name().into(),
+        ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::Utf8View), false),
+        true,
+    )
+    .with_metadata(Metadata::from_iter([(DTYPE_CATEGORICAL_NEW.into(), "".into())]));
+    // The arrays are dropped before the borrowed buffer is given back (they may point into it).
+    Buffer::with_slice(bytes, |buffer| -> Option<()> {
+        let mut start = 0usize;
+        for group in &metadata.row_groups {
+            let end = start + group.num_rows();
+            let (a, b) = (from.max(start), to.min(end));
+            if a < b {
+                let chunks: Vec<_> = group.columns_under_root_iter(field.name())?.collect();
+                let [chunk] = chunks.as_slice() else {
+                    return None;
+                };
+                let range = chunk.byte_range();
+                let column = buffer
+                    .clone()
+                    .sliced(usize::try_from(range.start).ok()?..usize::try_from(range.end).ok()?);
+                let pages = PageReader::new(std::io::Cursor::new(column), chunk, vec![], usize::MAX);
+                let decompressor = BasicDecompressor::new(pages, vec![]);
+                let filter = (a > start || b < end).then(|| Filter::Range(a - start..b - start));
+                let (arrays, _) = column_iter_to_arrays(
+                    vec![decompressor],
+                    vec![&chunk.descriptor().descriptor.primitive_type],
+                    arrow_field.clone(),
+                    filter,
+                )
+                .ok()?;
+                for array in arrays {
+                    let dict = array.as_any().downcast_ref::<DictionaryArray<u32>>()?;
+                    let values = dict.values().as_any().downcast_ref::<Utf8ViewArray>()?;
+                    // Each dictionary value into the category map once.
+                    let table: Vec<u32> = values
+                        .values_iter()
+                        .map(|v| mapping.insert_cat(v).ok())
+                        .collect::<Option<_>>()?;
+                    let keys = dict.keys();
+                    let validity = keys.validity().cloned();
+                    let mut out: Vec<u32> = Vec::with_capacity(keys.len());
+                    for (i, k) in keys.values().iter().enumerate() {
+                        out.push(match table.get(*k as usize) {
+                            Some(code) => *code,
+                            // A null row's key means nothing; any other must be in the dictionary.
+                            None if validity.as_ref().is_some_and(|v| !v.get_bit(i)) => 0,
+                            None => return None,
+                        });
+                    }
+                    chunks_out.push(PrimitiveArray::new(
+                        ArrowDataType::UInt32,
+                        out.into(),
+                        validity,
+                    ));
+                }
+            }
+            start = end;
+        }
+        Some(())
+    })?;
+    let name = PlSmallStr::from_static(field.name());
+    let codes = if chunks_out.is_empty() {
+        UInt32Chunked::full_null(name, 0)
+    } else {
+        UInt32Chunked::from_chunk_iter(name, chunks_out)
+    };
+    // SAFETY: every code came from `mapping`, the map of `want`.
+    let cats = unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(codes, want.clone()) };
+    Some(cats.into_series().into_column())
+}
