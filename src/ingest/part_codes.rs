@@ -36,10 +36,17 @@ pub(super) fn read_codes(
     let mut chunks_out: Vec<PrimitiveArray<u32>> = Vec::new();
     let arrow_field = ArrowField::new(
         field.name().into(),
-        ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::Utf8View), false),
+        ArrowDataType::Dictionary(
+            IntegerType::UInt32,
+            Box::new(ArrowDataType::Utf8View),
+            false,
+        ),
         true,
     )
-    .with_metadata(Metadata::from_iter([(DTYPE_CATEGORICAL_NEW.into(), "".into())]));
+    .with_metadata(Metadata::from_iter([(
+        DTYPE_CATEGORICAL_NEW.into(),
+        "".into(),
+    )]));
     // The arrays are dropped before the borrowed buffer is given back (they may point into it).
     Buffer::with_slice(bytes, |buffer| -> Option<()> {
         let mut start = 0usize;
@@ -55,7 +62,8 @@ pub(super) fn read_codes(
                 let column = buffer
                     .clone()
                     .sliced(usize::try_from(range.start).ok()?..usize::try_from(range.end).ok()?);
-                let pages = PageReader::new(std::io::Cursor::new(column), chunk, vec![], usize::MAX);
+                let pages =
+                    PageReader::new(std::io::Cursor::new(column), chunk, vec![], usize::MAX);
                 let decompressor = BasicDecompressor::new(pages, vec![]);
                 let filter = (a > start || b < end).then(|| Filter::Range(a - start..b - start));
                 let (arrays, _) = column_iter_to_arrays(
@@ -104,4 +112,71 @@ pub(super) fn read_codes(
     // SAFETY: every code came from `mapping`, the map of `want`.
     let cats = unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(codes, want.clone()) };
     Some(cats.into_series().into_column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Parquet file of one EventId text column, as polars writes it.
+    fn parquet(
+        values: &[Option<String>],
+        group_rows: usize,
+    ) -> (Vec<u8>, std::sync::Arc<FileMetadata>) {
+        let column = StringChunked::from_iter_options(
+            PlSmallStr::from_static(Field::EventId.name()),
+            values.iter().cloned(),
+        );
+        let mut df = DataFrame::new(values.len(), vec![column.into_series().into_column()])
+            .expect("a frame");
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .with_row_group_size(Some(group_rows))
+            .finish(&mut df)
+            .expect("written");
+        let metadata = ParquetReader::new(std::io::Cursor::new(bytes.clone()))
+            .get_metadata()
+            .expect("a footer")
+            .clone();
+        (bytes, metadata)
+    }
+
+    fn texts(column: &Column) -> Vec<Option<String>> {
+        column
+            .cast(&DataType::String)
+            .expect("text")
+            .str()
+            .expect("text")
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn codes_read_from_dictionaries_are_the_rows_text_across_row_groups_and_slices() {
+        let values: Vec<Option<String>> = ["RECEIVE", "SEND", "", "FAIL", "SEND", "RECEIVE", "DSN"]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i != 2).then(|| v.to_string()))
+            .collect();
+        let (bytes, metadata) = parquet(&values, 3);
+        assert!(metadata.row_groups.len() > 1, "several row groups");
+        let all = read_codes(&bytes, &metadata, Field::EventId, None).expect("dictionary pages");
+        assert_eq!(all.dtype(), &dtype(Field::EventId));
+        assert_eq!(texts(&all), values);
+        // A slice across the first row groups' boundary.
+        let some = read_codes(&bytes, &metadata, Field::EventId, Some((2, 3))).expect("read");
+        assert_eq!(texts(&some), values[2..5].to_vec());
+    }
+
+    #[test]
+    fn a_column_not_dictionary_encoded_is_left_to_the_text_reader() {
+        // Every value distinct: polars writes them plain, with no dictionary.
+        let values: Vec<Option<String>> =
+            (0..5000).map(|i| Some(format!("value-{i:05}"))).collect();
+        let (bytes, metadata) = parquet(&values, values.len());
+        assert!(read_codes(&bytes, &metadata, Field::EventId, None).is_none());
+        // A field that is not a category is never read as codes.
+        assert!(read_codes(&bytes, &metadata, Field::MessageId, None).is_none());
+    }
 }

@@ -18,9 +18,9 @@ use std::io::Write;
 use polars::prelude::*;
 use polars_parquet::parquet::error::ParquetError;
 use polars_parquet::write::{
-    Compressor, CompressionOptions, FallibleStreamingIterator, DynIter, DynStreamingIterator, Encoding, FileWriter, ParquetType,
-    StatisticsOptions, Version, WriteOptions, ZstdLevel, array_to_columns, get_dtype_encoding,
-    to_parquet_schema,
+    CompressionOptions, Compressor, DynIter, DynStreamingIterator, Encoding,
+    FallibleStreamingIterator, FileWriter, ParquetType, StatisticsOptions, Version, WriteOptions,
+    ZstdLevel, array_to_columns, get_dtype_encoding, to_parquet_schema,
 };
 
 use crate::format::Field;
@@ -80,13 +80,15 @@ impl<W: Write> PartFileWriter<W> {
                     ..self.options
                 };
                 for pages in array_to_columns(array, type_.clone(), options, encodings)? {
-                    let pages = pages.map(|p| p.map_err(|e| ParquetError::OutOfSpec(e.to_string())));
-                    let compressed = Compressor::new(pages, *compression, Vec::new())
-                        .map_err(PolarsError::from);
+                    let pages =
+                        pages.map(|p| p.map_err(|e| ParquetError::OutOfSpec(e.to_string())));
+                    let compressed =
+                        Compressor::new(pages, *compression, Vec::new()).map_err(PolarsError::from);
                     leaves.push(Ok(DynStreamingIterator::new(compressed)));
                 }
             }
-            self.writer.write(rows as u64, DynIter::new(leaves.into_iter()))?;
+            self.writer
+                .write(rows as u64, DynIter::new(leaves.into_iter()))?;
         }
         Ok(())
     }

@@ -615,3 +615,175 @@ fn a_damaged_part_is_named_and_the_other_parts_still_answer() {
         );
     }
 }
+
+/// A log line of `event` at 10:`minute` from `sender` to `recipients` (`;`-joined).
+fn event_line(event: &str, minute: u32, sender: &str, recipients: &str) -> String {
+    row(&[
+        (Field::EventId, event),
+        (Field::Source, "SMTP"),
+        (Field::Sender, sender),
+        (Field::Recipients, recipients),
+    ])
+    .replacen(
+        "2026-11-20T10:00:00.000Z",
+        &format!("2026-11-20T10:{minute:02}:00.000Z"),
+        1,
+    )
+}
+
+/// The Count of a `… | Measure-Object` line over `path`.
+fn measured(line: &str, path: &Path) -> String {
+    let (code, out, err) = run(&[
+        "query",
+        line,
+        path.to_str().expect("a path"),
+        "--format",
+        "csv",
+        "--tz",
+        "UTC",
+    ]);
+    assert_eq!(code, 0, "{line}: {err}");
+    out.lines()
+        .nth(1)
+        .unwrap_or("")
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .trim_matches('"')
+        .to_string()
+}
+
+#[test]
+fn a_filter_on_a_category_and_on_text_or_a_list_keeps_the_rows_both_keep() {
+    // A store reads a part's EventId (and time) for every row, then Recipients or Sender only
+    // over the rows still kept. EX01's part has FAIL rows with and without an IMCEAEX
+    // recipient, and an IMCEAEX recipient on a RECEIVE row; EX02's part has IMCEAEX
+    // recipients and no FAIL row.
+    let logs = Dir::new();
+    let imceaex =
+        "IMCEAEX-_o=Contoso_ou=Exchange+20Administrative+20Group_cn=Recipients_cn=ann@contoso.com";
+    logs.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        crate::util::log_text(&[
+            event_line("RECEIVE", 1, "zed@fabrikam.com", imceaex),
+            event_line(
+                "FAIL",
+                2,
+                "amy@fabrikam.com",
+                &format!("{imceaex};bob@contoso.com"),
+            ),
+            event_line("FAIL", 3, "zoe@fabrikam.com", "dan@contoso.com"),
+            event_line("DELIVER", 4, "zed@fabrikam.com", "eve@contoso.com"),
+            event_line(
+                "FAIL",
+                5,
+                "zed@fabrikam.com",
+                &format!("eve@contoso.com;{imceaex}"),
+            ),
+        ]),
+    );
+    logs.write(
+        "EX02/MSGTRK2026112010-1.LOG",
+        crate::util::log_text(&[
+            event_line("RECEIVE", 1, "zed@fabrikam.com", imceaex),
+            event_line("SEND", 7, "zed@fabrikam.com", imceaex),
+        ]),
+    );
+    let store = crate::util::indexed(logs.path());
+    // (line, the rows it keeps, counted by hand)
+    let cases = [
+        // FAIL rows at 10:02 and 10:05 (any member of Recipients matches).
+        (
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Where {$_.Recipients -match '^IMCEAEX'} | Measure-Object",
+            "2",
+        ),
+        // Nothing: FAIL rows only in EX01's part; EX02's IMCEAEX rows are not FAIL.
+        (
+            "Get-MessageTrackingLog -Server EX02 -EventId FAIL -ResultSize Unlimited | Where {$_.Recipients -match '^IMCEAEX'} | Measure-Object",
+            "0",
+        ),
+        // From 10:02 to before 10:06, a sender starting with z: 10:03, 10:04, 10:05 of EX01.
+        (
+            "Get-MessageTrackingLog -Start '11/20/2026 10:02' -End '11/20/2026 10:06' -ResultSize Unlimited | Where {$_.Sender -like 'z*'} | Measure-Object",
+            "3",
+        ),
+        // FAIL from zed: 10:05.
+        (
+            "Get-MessageTrackingLog -EventId FAIL -Sender zed@fabrikam.com -ResultSize Unlimited | Measure-Object",
+            "1",
+        ),
+    ];
+    for (line, want) in cases {
+        assert_eq!(measured(line, logs.path()), want, "from the logs: {line}");
+        assert_eq!(measured(line, store.path()), want, "from the store: {line}");
+        let rows = line.replace(" | Measure-Object", "");
+        same(
+            logs.path(),
+            store.path(),
+            &["query", &rows, "--format", "json"],
+        );
+    }
+}
+
+#[test]
+fn parts_store_time_as_deltas_and_categories_uncompressed() {
+    use polars_parquet::parquet::compression::Compression;
+    use polars_parquet::parquet::encoding::Encoding;
+    use polars_parquet::parquet::page::CompressedPage;
+    use polars_parquet::read::{PageReader, read_metadata};
+
+    let store = crate::util::indexed(&sample_logs_dir());
+    let part = listed_parts(store.path())
+        .into_iter()
+        .next()
+        .expect("a part");
+    let bytes = std::fs::read(&part).expect("the part");
+    let metadata = read_metadata(&mut std::io::Cursor::new(&bytes)).expect("a Parquet footer");
+    let group = &metadata.row_groups[0];
+    // (column, its data pages' encoding, its codec)
+    let want = [
+        (
+            "Timestamp",
+            Encoding::DeltaBinaryPacked,
+            Compression::Uncompressed,
+        ),
+        (
+            "Line",
+            Encoding::DeltaBinaryPacked,
+            Compression::Uncompressed,
+        ),
+        (
+            "EventId",
+            Encoding::RleDictionary,
+            Compression::Uncompressed,
+        ),
+        ("Source", Encoding::RleDictionary, Compression::Uncompressed),
+        ("SourceContext", Encoding::Plain, Compression::Zstd),
+    ];
+    for (name, encoding, codec) in want {
+        let chunks: Vec<_> = group
+            .columns_under_root_iter(name)
+            .expect("the column")
+            .collect();
+        let chunk = chunks[0];
+        assert_eq!(chunk.compression(), codec, "{name}");
+        let range = chunk.byte_range();
+        let buffer = polars_buffer::Buffer::from_vec(
+            bytes[range.start as usize..range.end as usize].to_vec(),
+        );
+        let pages = PageReader::new(std::io::Cursor::new(buffer), chunk, vec![], usize::MAX);
+        let encodings: Vec<Encoding> = pages
+            .filter_map(|p| match p.expect("a page") {
+                CompressedPage::Data(d) => {
+                    Some(Encoding::try_from(d.header().encoding()).expect("a known encoding"))
+                }
+                CompressedPage::Dict(_) => None,
+            })
+            .collect();
+        assert!(!encodings.is_empty(), "{name} has data pages");
+        assert!(
+            encodings.iter().all(|e| *e == encoding),
+            "{name}: {encodings:?}"
+        );
+    }
+}
