@@ -823,10 +823,9 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> IndexError {
     }
 }
 
-/// The frame as a part stores it: categorical columns (and EventData's keys) as plain text.
-/// The writer still dictionary-encodes low-cardinality text, so the file is as small, every
-/// engine reads it as text, and a reader decodes it without hashing every value into a
-/// category map (it types only the rows it keeps).
+/// The frame as a part stores it: categoricals inside lists and structs (EventData's keys) as
+/// plain text; top-level categorical columns stay categorical, and the part writer writes
+/// them as dictionary-encoded text (`part_file`). Every engine reads them as text.
 fn as_stored(frame: DataFrame) -> PolarsResult<DataFrame> {
     fn plain(dtype: &DataType) -> DataType {
         match dtype {
@@ -846,52 +845,14 @@ fn as_stored(frame: DataFrame) -> PolarsResult<DataFrame> {
         .iter()
         .map(|c| {
             let want = plain(c.dtype());
-            if &want == c.dtype() {
+            if &want == c.dtype() || c.dtype().is_categorical() {
                 Ok(c.clone())
-            } else if let Ok(categories) = c.cat32() {
-                Ok(category_text(categories).into_column())
             } else {
                 c.cast(&want)
             }
         })
         .collect::<PolarsResult<Vec<_>>>()?;
     DataFrame::new(frame.height(), columns)
-}
-
-/// A categorical column as text, each distinct category's bytes written once per array and
-/// its rows pointing at them (a cast writes every row's bytes again).
-fn category_text(categories: &Categorical32Chunked) -> Series {
-    use polars_arrow::array::{Array, MutableBinaryViewArray, View};
-    let mapping = categories.get_mapping();
-    let chunks = categories.physical().downcast_iter().map(|codes| {
-        let mut text = MutableBinaryViewArray::<str>::with_capacity(codes.len());
-        let mut seen: PlHashMap<u32, View> = PlHashMap::default();
-        for (i, code) in codes.values().iter().enumerate() {
-            let value = codes
-                .is_valid(i)
-                .then(|| mapping.cat_to_str(*code))
-                .flatten();
-            let Some(value) = value else {
-                text.push_null();
-                continue;
-            };
-            let view = *seen
-                .entry(*code)
-                .or_insert_with(|| text.push_value_into_buffer(value.as_bytes()));
-            // SAFETY: the view was made by this array for these bytes; the byte count and the
-            // validity are kept in step with the pushed view.
-            unsafe {
-                let total = text.total_bytes_len() + view.length as usize;
-                text.views_mut().push(view);
-                text.set_total_bytes_len(total);
-            }
-            if let Some(validity) = text.validity() {
-                validity.push(true);
-            }
-        }
-        text.freeze()
-    });
-    StringChunked::from_chunk_iter(categories.name().clone(), chunks).into_series()
 }
 
 /// Adds a part's rows' keys (MessageId, Sender and every Recipients member) to its filters.
@@ -946,40 +907,4 @@ pub fn staleness(dir: &Path) -> Option<String> {
 /// Whether a set of fields includes only what the store keeps.
 pub fn stored(columns: FieldSet) -> bool {
     columns.columns().iter().all(|f| !f.is_derived())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn categories_become_the_text_a_cast_gives() {
-        // Two arrays, long and short values, repeats and nulls (empty fields).
-        let dtype = crate::frame::schema::dtype(Field::EventId);
-        let values = |v: &[Option<&str>]| {
-            StringChunked::from_iter_options(PlSmallStr::from_static("EventId"), v.iter().copied())
-                .into_series()
-                .cast(&dtype)
-                .unwrap()
-        };
-        let mut column = values(&[
-            Some("a-category-longer-than-twelve-bytes"),
-            None,
-            Some("FAIL"),
-            Some("a-category-longer-than-twelve-bytes"),
-        ]);
-        column
-            .append(&values(&[
-                None,
-                Some("FAIL"),
-                Some("another-long-category-value"),
-            ]))
-            .unwrap();
-        assert_eq!(column.chunks().len(), 2);
-        let ours = category_text(column.cat32().unwrap());
-        let cast = column.cast(&DataType::String).unwrap();
-        assert_eq!(ours.dtype(), &DataType::String);
-        assert_eq!(ours.null_count(), 2);
-        assert!(ours.equals_missing(&cast), "{ours:?} vs {cast:?}");
-    }
 }

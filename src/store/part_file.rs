@@ -6,7 +6,9 @@
 //!   decompress on every read: Timestamp is read by every question).
 //! - Low-cardinality columns (EventId, Source, …): dictionary-encoded and not compressed:
 //!   their pages are a few bit-packed codes a row, which zstd barely shrinks and whose
-//!   decompression context cost more than the decoding.
+//!   decompression context cost more than the decoding. The dictionary is made from the
+//!   column's category codes (each row group's own categories, in order of first use), not by
+//!   estimating and hashing the text of every row; the file declares the column as text.
 //! - Everything else: dictionary-encoded where the writer finds it worthwhile, zstd level 1.
 //!
 //! Every engine reads these encodings (they are in the Parquet specification since 2.0; DuckDB,
@@ -36,9 +38,21 @@ pub(super) struct PartFileWriter<W: Write> {
 }
 
 impl<W: Write> PartFileWriter<W> {
-    /// A writer of frames of `schema` (the stored columns, no categoricals) to `out`.
+    /// A writer of frames of `schema` (the stored columns; top-level categoricals are written
+    /// as dictionary-encoded text) to `out`.
     pub(super) fn new(out: W, schema: &Schema) -> PolarsResult<PartFileWriter<W>> {
-        let arrow = schema.to_arrow(CompatLevel::newest());
+        let plain: Schema = schema
+            .iter()
+            .map(|(name, dtype)| {
+                let dtype = if dtype.is_categorical() {
+                    DataType::String
+                } else {
+                    dtype.clone()
+                };
+                (name.clone(), dtype)
+            })
+            .collect();
+        let arrow = plain.to_arrow(CompatLevel::newest());
         let options = WriteOptions {
             // Minimum, maximum and null count (what engines prune by); distinct counts cost a
             // hash of every value and no engine prunes by them.
@@ -61,42 +75,93 @@ impl<W: Write> PartFileWriter<W> {
         })
     }
 
-    /// Writes `frame` (of the writer's schema) as one row group per chunk.
+    /// Writes `frame` (of the writer's schema) as one row group.
     pub(super) fn write(&mut self, frame: &DataFrame) -> PolarsResult<()> {
-        for batch in frame.iter_chunks(CompatLevel::newest(), false) {
-            let rows = batch.len();
-            if rows == 0 {
-                continue;
-            }
-            let mut leaves = Vec::new();
-            for ((array, type_), (encodings, compression)) in batch
-                .into_arrays()
-                .into_iter()
-                .zip(&self.types)
-                .zip(&self.columns)
-            {
-                let options = WriteOptions {
-                    compression: *compression,
-                    ..self.options
-                };
-                for pages in array_to_columns(array, type_.clone(), options, encodings)? {
-                    let pages =
-                        pages.map(|p| p.map_err(|e| ParquetError::OutOfSpec(e.to_string())));
-                    let compressed =
-                        Compressor::new(pages, *compression, Vec::new()).map_err(PolarsError::from);
-                    leaves.push(Ok(DynStreamingIterator::new(compressed)));
-                }
-            }
-            self.writer
-                .write(rows as u64, DynIter::new(leaves.into_iter()))?;
+        let rows = frame.height();
+        if rows == 0 {
+            return Ok(());
         }
-        Ok(())
+        let arrays = frame
+            .columns()
+            .iter()
+            .map(|c| {
+                let series = c.as_materialized_series().rechunk();
+                match series.cat32() {
+                    Ok(categories) => local_dictionary(categories),
+                    Err(_) => Ok(series.to_arrow(0, CompatLevel::newest())),
+                }
+            })
+            .collect::<PolarsResult<Vec<ArrayRef>>>()?;
+        let mut leaves = Vec::new();
+        for ((array, type_), (encodings, compression)) in
+            arrays.into_iter().zip(&self.types).zip(&self.columns)
+        {
+            let options = WriteOptions {
+                compression: *compression,
+                ..self.options
+            };
+            for pages in array_to_columns(array, type_.clone(), options, encodings)? {
+                let pages = pages.map(|p| p.map_err(|e| ParquetError::OutOfSpec(e.to_string())));
+                let compressed =
+                    Compressor::new(pages, *compression, Vec::new()).map_err(PolarsError::from);
+                leaves.push(Ok(DynStreamingIterator::new(compressed)));
+            }
+        }
+        self.writer
+            .write(rows as u64, DynIter::new(leaves.into_iter()))
     }
 
     /// Writes the footer (with the Arrow schema, as polars writes it).
     pub(super) fn finish(&mut self) -> PolarsResult<u64> {
         self.writer.end(None)
     }
+}
+
+/// A categorical column (one chunk) as a dictionary array of its own categories, in order of
+/// first use: what the writer writes as the dictionary page and the rows' codes.
+fn local_dictionary(categories: &Categorical32Chunked) -> PolarsResult<ArrayRef> {
+    use polars_arrow::array::{
+        Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray as ArrowPrimitive,
+    };
+    use polars_arrow::datatypes::IntegerType;
+    let mapping = categories.get_mapping();
+    let codes = categories.physical().rechunk();
+    let codes = codes.downcast_as_array();
+    let mut local: PlHashMap<u32, u32> = PlHashMap::default();
+    let mut values = MutableBinaryViewArray::<str>::new();
+    let mut last: Option<(u32, u32)> = None;
+    let mut keys: Vec<u32> = Vec::with_capacity(codes.len());
+    for (i, code) in codes.values().iter().enumerate() {
+        if !codes.is_valid(i) {
+            keys.push(0);
+            continue;
+        }
+        let key = match last {
+            Some((c, k)) if c == *code => k,
+            _ => {
+                let next = local.len() as u32;
+                let k = *local.entry(*code).or_insert_with(|| {
+                    values.push_value(mapping.cat_to_str(*code).unwrap_or(""));
+                    next
+                });
+                last = Some((*code, k));
+                k
+            }
+        };
+        keys.push(key);
+    }
+    let keys = ArrowPrimitive::new(
+        ArrowDataType::UInt32,
+        keys.into(),
+        codes.validity().cloned(),
+    );
+    let dtype = ArrowDataType::Dictionary(
+        IntegerType::UInt32,
+        Box::new(ArrowDataType::Utf8View),
+        false,
+    );
+    let values: polars_arrow::array::Utf8ViewArray = values.into();
+    Ok(DictionaryArray::try_new(dtype, keys, values.boxed())?.boxed())
 }
 
 /// The encodings of a stored column's leaves and its compression.
@@ -115,5 +180,57 @@ fn column_layout(
             (get_dtype_encoding(dtype), CompressionOptions::Uncompressed)
         }
         _ => (get_dtype_encoding(dtype), compressed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars_arrow::array::{DictionaryArray, Utf8ViewArray};
+
+    #[test]
+    fn a_dictionary_of_its_own_categories_gives_back_every_row() {
+        let dtype = crate::frame::schema::dtype(Field::EventId);
+        // Categories put in the process-wide map first, so global codes are not 0, 1, 2.
+        let _ = StringChunked::from_slice(PlSmallStr::from_static("x"), &["zz-other", "yy"])
+            .into_series()
+            .cast(&dtype)
+            .unwrap();
+        let rows = [
+            Some("a-category-longer-than-twelve-bytes"),
+            None,
+            Some("FAIL"),
+            Some("FAIL"),
+            Some("a-category-longer-than-twelve-bytes"),
+            None,
+            Some("DSN"),
+        ];
+        let column =
+            StringChunked::from_iter_options(PlSmallStr::from_static("EventId"), rows.into_iter())
+                .into_series()
+                .cast(&dtype)
+                .unwrap();
+        let array = local_dictionary(column.cat32().unwrap()).unwrap();
+        let dict = array
+            .as_any()
+            .downcast_ref::<DictionaryArray<u32>>()
+            .unwrap();
+        let values = dict
+            .values()
+            .as_any()
+            .downcast_ref::<Utf8ViewArray>()
+            .unwrap();
+        // Only this column's categories, in order of first use.
+        let dictionary: Vec<&str> = values.values_iter().collect();
+        assert_eq!(
+            dictionary,
+            ["a-category-longer-than-twelve-bytes", "FAIL", "DSN"]
+        );
+        let back: Vec<Option<&str>> = dict
+            .keys()
+            .iter()
+            .map(|k| k.map(|k| values.value(*k as usize)))
+            .collect();
+        assert_eq!(back, rows);
     }
 }
