@@ -26,6 +26,7 @@ mod frame_filter;
 mod guard;
 mod part;
 mod part_codes;
+mod part_columns;
 pub(crate) mod plan;
 mod prefetch;
 pub(crate) mod prefilter;

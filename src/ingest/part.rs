@@ -9,6 +9,7 @@ use polars_arrow::array::Array;
 use super::discover::{LogFile, PartRange, StorePart};
 use super::file_report::FileReport;
 use super::plan::{HeaderInfo, ServerSource};
+use super::part_columns::Rows;
 use super::prefilter::RowFilter;
 use crate::format::latency::message_latency;
 use crate::format::{EventId, Field, FieldKind, FieldSet};
@@ -50,10 +51,9 @@ pub(crate) fn read_part(
     }
     let bytes = mapped.bytes();
     let size = bytes.len() as u64;
-    // The footer is parsed once for every read of the part.
-    let metadata = ParquetReader::new(std::io::Cursor::new(bytes))
-        .get_metadata()
-        .cloned()
+    // The footer and its Arrow schema are parsed once for every read of the part.
+    let metadata = footer(bytes).map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+    let schema = polars_parquet::read::infer_schema(&metadata)
         .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     // One source's rows of a file holding others' too: only they are read.
     let slice = match part.ranges.as_slice() {
@@ -66,32 +66,25 @@ pub(crate) fn read_part(
         _ => None,
     };
     let base = slice.map_or(0, |(offset, _)| offset as u64);
-    let read_rows = |fields: &[Field], rows: Option<(usize, usize)>| -> Result<DataFrame, String> {
+    let whole = slice.map_or(Rows::All, |(from, len)| Rows::Range { from, len });
+    let read_rows = |fields: &[Field], rows: Rows<'_>| -> Result<DataFrame, String> {
         // Low-cardinality columns as category codes from their dictionaries; the others (and
-        // any of those the dictionary route cannot read) through polars' reader.
+        // any of those the dictionary route cannot read) as stored.
         let mut coded: Vec<Column> = Vec::new();
-        let mut names: Vec<String> = Vec::new();
+        let mut names: Vec<Field> = Vec::new();
         for f in fields {
             match (f.kind() == FieldKind::Category)
                 .then(|| super::part_codes::read_codes(bytes, &metadata, *f, rows))
                 .flatten()
             {
                 Some(column) => coded.push(column),
-                None => names.push(f.name().to_string()),
+                None => names.push(*f),
             }
         }
         let read = if names.is_empty() && !coded.is_empty() {
             Ok(DataFrame::empty())
         } else {
-            let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
-            reader.set_metadata(metadata.clone());
-            // Parts are read many at once (a task each): no second level of parallel tasks
-            // in one.
-            reader
-                .with_columns(Some(names))
-                .with_slice(rows)
-                .read_parallel(ParallelStrategy::None)
-                .finish()
+            super::part_columns::read_columns(bytes, &metadata, &schema, &names, rows)
                 .map_err(|e| format!("cannot read this Parquet part: {e}"))
         };
         if mapped.changed() {
@@ -115,7 +108,7 @@ pub(crate) fn read_part(
             .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
         DataFrame::new(height, columns).map_err(|e| format!("cannot read this Parquet part: {e}"))
     };
-    let read = |fields: &[Field]| read_rows(fields, slice);
+    let read = |fields: &[Field]| read_rows(fields, whole);
     // Columns are tested as stored (text as text) and typed as the reader types them
     // (categoricals, …) only for the rows kept: typing every row of every part cost more than
     // reading it.
@@ -190,19 +183,23 @@ pub(crate) fn read_part(
             times,
         );
     };
-    // The second stage's columns, over the span the first stage left: (its first row, them).
-    let mut second: Option<(usize, DataFrame)> = None;
+    // The second stage's columns, of the rows the first stage kept: them, and which passed.
+    let mut second: Option<(DataFrame, Vec<bool>)> = None;
     if !stage_two.is_empty()
         && let Some((lo, hi)) = span(&keep)
     {
-        let read = read_rows(&second_fields, Some((base as usize + lo, hi - lo)))?;
+        let rows = Rows::Mask {
+            from: base as usize + lo,
+            keep: &keep[lo..hi],
+        };
+        let read = read_rows(&second_fields, rows)?;
         let passed =
             super::frame_filter::matching_rows(&read, &stage_two).map_err(|e| e.to_string())?;
-        keep[lo..hi]
-            .iter_mut()
-            .zip(passed)
-            .for_each(|(k, p)| *k &= p);
-        second = Some((lo, read));
+        let mut verdicts = passed.iter();
+        for k in keep[lo..hi].iter_mut().filter(|k| **k) {
+            *k = verdicts.next().copied().unwrap_or(false);
+        }
+        second = Some((read, passed));
     }
     let positions: Vec<u64> = keep
         .iter()
@@ -214,20 +211,39 @@ pub(crate) fn read_part(
     let (kept, times) = match span(&keep) {
         None => (empty(&stored).map_err(|e| e.to_string())?, Some(Vec::new())),
         Some((lo, hi)) => {
-            // Every column of the rows from the first kept row to the last: a FAIL row or
-            // one message's rows decode a few rows of the part's lists and text.
-            let mut all = first.slice(lo as i64, hi - lo);
-            if let Some((from, read)) = &second {
-                all.hstack_mut(read.slice((lo - from) as i64, hi - lo).columns())
-                    .map_err(|e| e.to_string())?;
-            }
-            if !rest.is_empty() {
-                all.hstack_mut(read_rows(&rest, Some((base as usize + lo, hi - lo)))?.columns())
-                    .map_err(|e| e.to_string())?;
-            }
+            // The other columns of the kept rows only: a FAIL row or one message's rows
+            // decode the row groups that hold them, and in them only their rows.
             let span_mask =
                 BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep[lo..hi]);
-            let kept = crate::frame::filter_rows(&all, &span_mask).map_err(|e| e.to_string())?;
+            let mut kept = crate::frame::filter_rows(&first.slice(lo as i64, hi - lo), &span_mask)
+                .map_err(|e| e.to_string())?;
+            if let Some((read, passed)) = &second {
+                let passed = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), passed);
+                let read = crate::frame::filter_rows(read, &passed).map_err(|e| e.to_string())?;
+                kept.hstack_mut(read.columns()).map_err(|e| e.to_string())?;
+            }
+            // Numbers, times and categories decode whole (then filtered): masked decoding of
+            // their few bits a row cost more than it saved. Text and lists decode only the
+            // kept rows.
+            let (cheap, costly): (Vec<Field>, Vec<Field>) =
+                rest.iter().partition(|f| cheap_to_test(**f));
+            if !cheap.is_empty() {
+                let rows = Rows::Range {
+                    from: base as usize + lo,
+                    len: hi - lo,
+                };
+                let read = crate::frame::filter_rows(&read_rows(&cheap, rows)?, &span_mask)
+                    .map_err(|e| e.to_string())?;
+                kept.hstack_mut(read.columns()).map_err(|e| e.to_string())?;
+            }
+            if !costly.is_empty() {
+                let rows = Rows::Mask {
+                    from: base as usize + lo,
+                    keep: &keep[lo..hi],
+                };
+                kept.hstack_mut(read_rows(&costly, rows)?.columns())
+                    .map_err(|e| e.to_string())?;
+            }
             let times = kept_times(&kept)?;
             // The kept rows' text still points into the whole part's buffers: copy a few
             // rows out so that they do not hold a whole part.
@@ -249,6 +265,21 @@ pub(crate) fn read_part(
         Kept::At(&positions),
         times,
     )
+}
+
+/// The footer of the Parquet file `bytes`, read from its own bytes (a reader given the file
+/// copies its last 64 KiB first, wherever the footer starts).
+fn footer(bytes: &[u8]) -> PolarsResult<polars_parquet::read::FileMetadata> {
+    let n = bytes.len();
+    if n < 12 || &bytes[n - 4..] != b"PAR1" {
+        polars_bail!(ComputeError: "the file does not end with a Parquet footer");
+    }
+    let len = u32::from_le_bytes([bytes[n - 8], bytes[n - 7], bytes[n - 6], bytes[n - 5]]) as usize;
+    if len > n - 12 {
+        polars_bail!(ComputeError: "the footer is longer than the file");
+    }
+    let footer = polars_buffer::Buffer::from_vec(bytes[n - 8 - len..n - 8].to_vec());
+    Ok(polars_parquet::parquet::read::deserialize_metadata(footer)?)
 }
 
 /// The first kept row and the one after the last; `None` when no row is kept.

@@ -13,26 +13,25 @@ use polars_arrow::datatypes::{
 };
 use polars_buffer::Buffer;
 use polars_parquet::read::{
-    BasicDecompressor, FileMetadata, Filter, PageReader, column_iter_to_arrays,
+    BasicDecompressor, FileMetadata, PageReader, column_iter_to_arrays,
 };
 
+use super::part_columns::Rows;
 use crate::format::Field;
 use crate::frame::schema::dtype;
 
-/// The rows `rows` (offset, length; all when `None`) of the column `field` of the part in
-/// `bytes`, as the categorical the reader types it as; `None` when it cannot be read so.
+/// The rows `rows` of the column `field` of the part in `bytes`, as the categorical the
+/// reader types it as; `None` when it cannot be read so.
 pub(super) fn read_codes(
     bytes: &[u8],
     metadata: &FileMetadata,
     field: Field,
-    rows: Option<(usize, usize)>,
+    rows: Rows<'_>,
 ) -> Option<Column> {
     let want = dtype(field);
     let DataType::Categorical(_, mapping) = &want else {
         return None;
     };
-    let (from, len) = rows.unwrap_or((0, metadata.num_rows));
-    let to = from.saturating_add(len);
     let mut chunks_out: Vec<PrimitiveArray<u32>> = Vec::new();
     let arrow_field = ArrowField::new(
         field.name().into(),
@@ -52,8 +51,7 @@ pub(super) fn read_codes(
         let mut start = 0usize;
         for group in &metadata.row_groups {
             let end = start + group.num_rows();
-            let (a, b) = (from.max(start), to.min(end));
-            if a < b {
+            if let Some(filter) = rows.in_group(start, end) {
                 let chunks: Vec<_> = group.columns_under_root_iter(field.name())?.collect();
                 let [chunk] = chunks.as_slice() else {
                     return None;
@@ -65,7 +63,6 @@ pub(super) fn read_codes(
                 let pages =
                     PageReader::new(std::io::Cursor::new(column), chunk, vec![], usize::MAX);
                 let decompressor = BasicDecompressor::new(pages, vec![]);
-                let filter = (a > start || b < end).then(|| Filter::Range(a - start..b - start));
                 let (arrays, _) = column_iter_to_arrays(
                     vec![decompressor],
                     vec![&chunk.descriptor().descriptor.primitive_type],
@@ -161,11 +158,11 @@ mod tests {
             .collect();
         let (bytes, metadata) = parquet(&values, 3);
         assert!(metadata.row_groups.len() > 1, "several row groups");
-        let all = read_codes(&bytes, &metadata, Field::EventId, None).expect("dictionary pages");
+        let all = read_codes(&bytes, &metadata, Field::EventId, Rows::All).expect("dictionary pages");
         assert_eq!(all.dtype(), &dtype(Field::EventId));
         assert_eq!(texts(&all), values);
         // A slice across the first row groups' boundary.
-        let some = read_codes(&bytes, &metadata, Field::EventId, Some((2, 3))).expect("read");
+        let some = read_codes(&bytes, &metadata, Field::EventId, Rows::Range { from: 2, len: 3 }).expect("read");
         assert_eq!(texts(&some), values[2..5].to_vec());
     }
 
@@ -175,8 +172,8 @@ mod tests {
         let values: Vec<Option<String>> =
             (0..5000).map(|i| Some(format!("value-{i:05}"))).collect();
         let (bytes, metadata) = parquet(&values, values.len());
-        assert!(read_codes(&bytes, &metadata, Field::EventId, None).is_none());
+        assert!(read_codes(&bytes, &metadata, Field::EventId, Rows::All).is_none());
         // A field that is not a category is never read as codes.
-        assert!(read_codes(&bytes, &metadata, Field::MessageId, None).is_none());
+        assert!(read_codes(&bytes, &metadata, Field::MessageId, Rows::All).is_none());
     }
 }

@@ -393,8 +393,10 @@ const CHUNK_BYTES: u64 = 256 << 20;
 /// Measured on 1 GB: one part per log (681 parts), 8,192 rows (195), 16,384 (117) and a day
 /// of a server (35): scans fastest at 8,192 and up, one-message lookups slower above it.
 const PART_ROWS: u64 = 8_192;
-/// Rows a row group holds (rows are buffered until then): a part is one row group.
-const GROUP_ROWS: usize = 8_192;
+/// Rows a row group holds (rows are buffered until then): a part is a few row groups, so
+/// that reading a few of its rows (one message, a FAIL row) decodes the row group that holds
+/// them, not the part.
+const GROUP_ROWS: usize = 4_096;
 
 /// The files (with their place in `files`) cut into chunks: consecutive files of one folder
 /// and log prefix, up to [`CHUNK_BYTES`].
@@ -739,13 +741,14 @@ impl PartWriter {
         self.pending_rows += slice.height();
         self.pending.push(slice);
         if self.pending_rows >= GROUP_ROWS {
-            self.flush()?;
+            self.flush(false)?;
         }
         Ok(offset)
     }
 
-    /// Writes the buffered rows as one row group.
-    fn flush(&mut self) -> PolarsResult<()> {
+    /// Writes the buffered rows as row groups of [`GROUP_ROWS`]; the rest stays buffered
+    /// unless `all`.
+    fn flush(&mut self, all: bool) -> PolarsResult<()> {
         let mut frames = std::mem::take(&mut self.pending).into_iter();
         self.pending_rows = 0;
         let Some(mut group) = frames.next() else {
@@ -755,13 +758,24 @@ impl PartWriter {
             group.vstack_mut_owned(f)?;
         }
         group.rechunk_mut();
-        self.writer.write(&group)
+        let height = group.height();
+        let mut offset = 0;
+        while height - offset >= GROUP_ROWS || (all && offset < height) {
+            let len = GROUP_ROWS.min(height - offset);
+            self.writer.write(&group.slice(offset as i64, len))?;
+            offset += len;
+        }
+        if offset < height {
+            self.pending_rows = height - offset;
+            self.pending.push(group.slice(offset as i64, height - offset));
+        }
+        Ok(())
     }
 
     /// Finishes the file, on disk, with its key file, and gives it its name (a crash before
     /// leaves only temporary files, which the next run removes).
     fn close(mut self) -> PolarsResult<()> {
-        self.flush()?;
+        self.flush(true)?;
         self.writer.finish()?;
         drop(self.writer);
         // On disk before the rename makes it a part (a crash never leaves a torn part).

@@ -1,0 +1,136 @@
+//! Reading columns of a part, row group by row group: a row group holding none of the rows
+//! asked for is not touched (polars' reader decodes the dictionary and every nested page of
+//! each row group before the slice asked for), so a part's few matching rows cost the row
+//! groups that hold them.
+
+use polars::io::parquet::read::_internal::to_deserializer;
+use polars::prelude::*;
+use polars_arrow::datatypes::ArrowSchema;
+use polars_buffer::Buffer;
+use polars_parquet::read::{FileMetadata, Filter};
+
+use crate::format::Field;
+
+/// Which rows of a part to read.
+#[derive(Clone, Copy)]
+pub(super) enum Rows<'a> {
+    /// Every row.
+    All,
+    /// `len` rows from row `from`.
+    Range { from: usize, len: usize },
+    /// The rows from row `from` whose flag in `keep` is set.
+    Mask { from: usize, keep: &'a [bool] },
+}
+
+impl Rows<'_> {
+    /// What to read of the row group of rows `start..end`: `None` when none of its rows,
+    /// `Some(None)` when all of them, else the filter of its rows to decode.
+    pub(super) fn in_group(&self, start: usize, end: usize) -> Option<Option<Filter>> {
+        match *self {
+            Rows::All => Some(None),
+            Rows::Range { from, len } => {
+                let (a, b) = (from.max(start), from.saturating_add(len).min(end));
+                if a >= b {
+                    None
+                } else if a == start && b == end {
+                    Some(None)
+                } else {
+                    Some(Some(Filter::Range(a - start..b - start)))
+                }
+            }
+            Rows::Mask { from, keep } => {
+                let (a, b) = (from.max(start), from.saturating_add(keep.len()).min(end));
+                if a >= b {
+                    return None;
+                }
+                let inside = &keep[a - from..b - from];
+                if !inside.iter().any(|k| *k) {
+                    return None;
+                }
+                if a == start && b == end && inside.iter().all(|k| *k) {
+                    return Some(None);
+                }
+                let mut bits = polars_arrow::bitmap::BitmapBuilder::with_capacity(end - start);
+                bits.extend_constant(a - start, false);
+                inside.iter().for_each(|k| bits.push(*k));
+                bits.extend_constant(end - b, false);
+                Some(Some(Filter::Mask(bits.freeze())))
+            }
+        }
+    }
+}
+
+/// The rows `rows` of the columns `fields` of the part in `bytes` with footer `metadata` and
+/// Arrow schema `schema`, as stored.
+pub(super) fn read_columns(
+    bytes: &[u8],
+    metadata: &FileMetadata,
+    schema: &ArrowSchema,
+    fields: &[Field],
+    rows: Rows<'_>,
+) -> PolarsResult<DataFrame> {
+    let arrow_fields = fields
+        .iter()
+        .map(|f| {
+            schema
+                .get(f.name())
+                .ok_or_else(|| polars_err!(ColumnNotFound: "the part has no column {}", f.name()))
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let mut columns: Vec<Option<Series>> = vec![None; fields.len()];
+    // Every array is copied out of the pages it is decoded from (as polars' own reader
+    // relies on): nothing holds the borrowed buffer past the closure.
+    Buffer::with_slice(bytes, |buffer| -> PolarsResult<()> {
+        let mut start = 0usize;
+        for group in &metadata.row_groups {
+            let end = start + group.num_rows();
+            if let Some(filter) = rows.in_group(start, end) {
+                for ((field, arrow_field), column) in
+                    fields.iter().zip(&arrow_fields).zip(columns.iter_mut())
+                {
+                    let chunks = group
+                        .columns_under_root_iter(field.name())
+                        .ok_or_else(
+                            || polars_err!(ColumnNotFound: "the part has no column {}", field.name()),
+                        )?
+                        .map(|chunk| {
+                            let range = chunk.byte_range();
+                            let (lo, hi) = (range.start as usize, range.end as usize);
+                            if lo > hi || hi > buffer.len() {
+                                polars_bail!(ComputeError: "column {} lies outside the file", field.name());
+                            }
+                            Ok((chunk, buffer.clone().sliced(lo..hi)))
+                        })
+                        .collect::<PolarsResult<Vec<_>>>()?;
+                    let (arrays, _) =
+                        to_deserializer(chunks, (*arrow_field).clone(), filter.clone())?;
+                    let series = Series::try_from((*arrow_field, arrays))?;
+                    match column {
+                        Some(s) => {
+                            s.append_owned(series)?;
+                        }
+                        None => *column = Some(series),
+                    }
+                }
+            }
+            start = end;
+        }
+        Ok(())
+    })?;
+    let height = columns
+        .iter()
+        .flatten()
+        .next()
+        .map_or(0, |s| s.len());
+    let columns = columns
+        .into_iter()
+        .zip(&arrow_fields)
+        .map(|(c, f)| {
+            c.unwrap_or_else(|| {
+                Series::new_empty(f.name.clone(), &DataType::from_arrow_field(f))
+            })
+            .into_column()
+        })
+        .collect();
+    DataFrame::new(height, columns)
+}
