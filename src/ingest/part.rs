@@ -8,8 +8,8 @@ use polars_arrow::array::Array;
 
 use super::discover::{LogFile, PartRange, StorePart};
 use super::file_report::FileReport;
-use super::plan::{HeaderInfo, ServerSource};
 use super::part_columns::Rows;
+use super::plan::{HeaderInfo, ServerSource};
 use super::prefilter::RowFilter;
 use crate::format::latency::message_latency;
 use crate::format::{EventId, Field, FieldKind, FieldSet};

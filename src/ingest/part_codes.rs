@@ -12,9 +12,7 @@ use polars_arrow::datatypes::{
     ArrowDataType, DTYPE_CATEGORICAL_NEW, Field as ArrowField, IntegerType, Metadata,
 };
 use polars_buffer::Buffer;
-use polars_parquet::read::{
-    BasicDecompressor, FileMetadata, PageReader, column_iter_to_arrays,
-};
+use polars_parquet::read::{BasicDecompressor, FileMetadata, PageReader, column_iter_to_arrays};
 
 use super::part_columns::Rows;
 use crate::format::Field;
@@ -158,11 +156,18 @@ mod tests {
             .collect();
         let (bytes, metadata) = parquet(&values, 3);
         assert!(metadata.row_groups.len() > 1, "several row groups");
-        let all = read_codes(&bytes, &metadata, Field::EventId, Rows::All).expect("dictionary pages");
+        let all =
+            read_codes(&bytes, &metadata, Field::EventId, Rows::All).expect("dictionary pages");
         assert_eq!(all.dtype(), &dtype(Field::EventId));
         assert_eq!(texts(&all), values);
         // A slice across the first row groups' boundary.
-        let some = read_codes(&bytes, &metadata, Field::EventId, Rows::Range { from: 2, len: 3 }).expect("read");
+        let some = read_codes(
+            &bytes,
+            &metadata,
+            Field::EventId,
+            Rows::Range { from: 2, len: 3 },
+        )
+        .expect("read");
         assert_eq!(texts(&some), values[2..5].to_vec());
     }
 

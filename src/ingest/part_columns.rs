@@ -117,19 +117,13 @@ pub(super) fn read_columns(
         }
         Ok(())
     })?;
-    let height = columns
-        .iter()
-        .flatten()
-        .next()
-        .map_or(0, |s| s.len());
+    let height = columns.iter().flatten().next().map_or(0, |s| s.len());
     let columns = columns
         .into_iter()
         .zip(&arrow_fields)
         .map(|(c, f)| {
-            c.unwrap_or_else(|| {
-                Series::new_empty(f.name.clone(), &DataType::from_arrow_field(f))
-            })
-            .into_column()
+            c.unwrap_or_else(|| Series::new_empty(f.name.clone(), &DataType::from_arrow_field(f)))
+                .into_column()
         })
         .collect();
     DataFrame::new(height, columns)

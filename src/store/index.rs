@@ -660,7 +660,6 @@ fn append_file(
         slice.apply(Field::Line.name(), |c| {
             c.cast(&DataType::Int64).unwrap_or_else(|_| c.clone())
         })?;
-        let slice = as_stored(slice)?;
         if open
             .as_ref()
             .is_some_and(|w| w.folder != folder || w.rows >= PART_ROWS)
@@ -767,7 +766,8 @@ impl PartWriter {
         }
         if offset < height {
             self.pending_rows = height - offset;
-            self.pending.push(group.slice(offset as i64, height - offset));
+            self.pending
+                .push(group.slice(offset as i64, height - offset));
         }
         Ok(())
     }
@@ -835,38 +835,6 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> IndexError {
         path: path.to_path_buf(),
         message: e.to_string(),
     }
-}
-
-/// The frame as a part stores it: categoricals inside lists and structs (EventData's keys) as
-/// plain text; top-level categorical columns stay categorical, and the part writer writes
-/// them as dictionary-encoded text (`part_file`). Every engine reads them as text.
-fn as_stored(frame: DataFrame) -> PolarsResult<DataFrame> {
-    fn plain(dtype: &DataType) -> DataType {
-        match dtype {
-            DataType::Categorical(..) | DataType::Enum(..) => DataType::String,
-            DataType::List(inner) => DataType::List(Box::new(plain(inner))),
-            DataType::Struct(fields) => DataType::Struct(
-                fields
-                    .iter()
-                    .map(|f| polars::prelude::Field::new(f.name().clone(), plain(f.dtype())))
-                    .collect(),
-            ),
-            other => other.clone(),
-        }
-    }
-    let columns = frame
-        .columns()
-        .iter()
-        .map(|c| {
-            let want = plain(c.dtype());
-            if &want == c.dtype() || c.dtype().is_categorical() {
-                Ok(c.clone())
-            } else {
-                c.cast(&want)
-            }
-        })
-        .collect::<PolarsResult<Vec<_>>>()?;
-    DataFrame::new(frame.height(), columns)
 }
 
 /// Adds a part's rows' keys (MessageId, Sender and every Recipients member) to its filters.

@@ -46,14 +46,7 @@ impl<W: Write> PartFileWriter<W> {
     pub(super) fn new(out: W, schema: &Schema) -> PolarsResult<PartFileWriter<W>> {
         let plain: Schema = schema
             .iter()
-            .map(|(name, dtype)| {
-                let dtype = if dtype.is_categorical() {
-                    DataType::String
-                } else {
-                    dtype.clone()
-                };
-                (name.clone(), dtype)
-            })
+            .map(|(name, dtype)| (name.clone(), plain(dtype)))
             .collect();
         let arrow = plain.to_arrow(CompatLevel::newest());
         let options = WriteOptions {
@@ -89,9 +82,14 @@ impl<W: Write> PartFileWriter<W> {
             .iter()
             .map(|c| {
                 let series = c.as_materialized_series().rechunk();
-                match series.cat32() {
-                    Ok(categories) => local_dictionary(categories),
-                    Err(_) => Ok(series.to_arrow(0, CompatLevel::newest())),
+                if has_categories(series.dtype()) {
+                    // The column's physical arrays (categories as their codes).
+                    let physical = series.chunks().first().cloned().ok_or_else(
+                        || polars_err!(ComputeError: "column {} has no values", series.name()),
+                    )?;
+                    with_local_dictionaries(&physical, series.dtype())
+                } else {
+                    Ok(series.to_arrow(0, CompatLevel::newest()))
                 }
             })
             .collect::<PolarsResult<Vec<ArrayRef>>>()?;
@@ -120,16 +118,95 @@ impl<W: Write> PartFileWriter<W> {
     }
 }
 
-/// A categorical column (one chunk) as a dictionary array of its own categories, in order of
-/// first use: what the writer writes as the dictionary page and the rows' codes.
-fn local_dictionary(categories: &Categorical32Chunked) -> PolarsResult<ArrayRef> {
+/// A stored dtype as the file declares it: categories (also inside lists and structs) as text.
+fn plain(dtype: &DataType) -> DataType {
+    match dtype {
+        DataType::Categorical(..) | DataType::Enum(..) => DataType::String,
+        DataType::List(inner) => DataType::List(Box::new(plain(inner))),
+        DataType::Struct(fields) => DataType::Struct(
+            fields
+                .iter()
+                .map(|f| polars::prelude::Field::new(f.name().clone(), plain(f.dtype())))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Whether `dtype` is or holds categories.
+fn has_categories(dtype: &DataType) -> bool {
+    plain(dtype) != *dtype
+}
+
+/// A column's physical array (categories as codes, of `dtype`) as the array written: each
+/// categorical (top level, or EventData's keys in a list of structs) a dictionary array of the
+/// row group's own categories, in order of first use. The writer writes that dictionary as the
+/// dictionary page and the rows' codes, instead of estimating and hashing the text of every
+/// row; the file declares the column as text ([`plain`]).
+fn with_local_dictionaries(array: &ArrayRef, dtype: &DataType) -> PolarsResult<ArrayRef> {
+    use polars_arrow::array::{ListArray, StructArray};
+    use polars_arrow::datatypes::Field as ArrowField;
+    let wrong = || polars_err!(ComputeError: "a stored column's arrays are not of its type");
+    match dtype {
+        DataType::Categorical(_, mapping) => {
+            let codes = array
+                .as_any()
+                .downcast_ref::<polars_arrow::array::PrimitiveArray<u32>>()
+                .ok_or_else(wrong)?;
+            local_dictionary(codes, mapping)
+        }
+        DataType::List(inner) => {
+            let list = array
+                .as_any()
+                .downcast_ref::<ListArray<i64>>()
+                .ok_or_else(wrong)?;
+            let values = with_local_dictionaries(list.values(), inner)?;
+            let dtype = ArrowDataType::LargeList(Box::new(ArrowField::new(
+                PlSmallStr::from_static("item"),
+                values.dtype().clone(),
+                true,
+            )));
+            Ok(ListArray::<i64>::try_new(
+                dtype,
+                list.offsets().clone(),
+                values,
+                list.validity().cloned(),
+            )?
+            .boxed())
+        }
+        DataType::Struct(fields) => {
+            let st = array
+                .as_any()
+                .downcast_ref::<StructArray>()
+                .ok_or_else(wrong)?;
+            let values = st
+                .values()
+                .iter()
+                .zip(fields)
+                .map(|(a, f)| with_local_dictionaries(a, f.dtype()))
+                .collect::<PolarsResult<Vec<ArrayRef>>>()?;
+            let dtype = ArrowDataType::Struct(
+                fields
+                    .iter()
+                    .zip(&values)
+                    .map(|(f, a)| ArrowField::new(f.name().clone(), a.dtype().clone(), true))
+                    .collect(),
+            );
+            Ok(StructArray::try_new(dtype, st.len(), values, st.validity().cloned())?.boxed())
+        }
+        _ => Ok(array.clone()),
+    }
+}
+
+/// Category codes as a dictionary array of their own categories, in order of first use.
+fn local_dictionary(
+    codes: &polars_arrow::array::PrimitiveArray<u32>,
+    mapping: &CategoricalMapping,
+) -> PolarsResult<ArrayRef> {
     use polars_arrow::array::{
         Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray as ArrowPrimitive,
     };
     use polars_arrow::datatypes::IntegerType;
-    let mapping = categories.get_mapping();
-    let codes = categories.physical().rechunk();
-    let codes = codes.downcast_as_array();
     let mut local: PlHashMap<u32, u32> = PlHashMap::default();
     let mut values = MutableBinaryViewArray::<str>::new();
     let mut last: Option<(u32, u32)> = None;
@@ -223,7 +300,9 @@ mod tests {
                 .into_series()
                 .cast(&dtype)
                 .unwrap();
-        let array = local_dictionary(column.cat32().unwrap()).unwrap();
+        let categories = column.cat32().unwrap();
+        let codes = categories.physical().rechunk();
+        let array = local_dictionary(codes.downcast_as_array(), categories.get_mapping()).unwrap();
         let dict = array
             .as_any()
             .downcast_ref::<DictionaryArray<u32>>()

@@ -726,7 +726,7 @@ fn a_filter_on_a_category_and_on_text_or_a_list_keeps_the_rows_both_keep() {
 }
 
 #[test]
-fn parts_store_time_as_deltas_and_categories_uncompressed() {
+fn parts_store_time_as_deltas_categories_uncompressed_and_custom_data_keys_as_a_dictionary() {
     use polars_parquet::parquet::compression::Compression;
     use polars_parquet::parquet::encoding::Encoding;
     use polars_parquet::parquet::page::CompressedPage;
@@ -759,6 +759,9 @@ fn parts_store_time_as_deltas_and_categories_uncompressed() {
         ),
         ("Source", Encoding::RleDictionary, Compression::Uncompressed),
         ("SourceContext", Encoding::Plain, Compression::Zstd),
+        ("Sender", Encoding::RleDictionary, Compression::Uncompressed),
+        // EventData's first leaf: its keys, a dictionary of a few names.
+        ("EventData", Encoding::RleDictionary, Compression::Zstd),
     ];
     for (name, encoding, codec) in want {
         let chunks: Vec<_> = group
