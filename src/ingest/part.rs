@@ -55,16 +55,7 @@ pub(crate) fn read_part(
     let metadata = footer(bytes).map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     let schema = polars_parquet::read::infer_schema(&metadata)
         .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
-    // One source's rows of a file holding others' too: only they are read.
-    let slice = match part.ranges.as_slice() {
-        // (Clamped so that the reader's offset + length cannot overflow, whatever the
-        // manifest says.)
-        [one] if part.shared => Some((
-            one.offset.min(u64::from(u32::MAX)) as usize,
-            one.rows.min(u64::from(u32::MAX)) as usize,
-        )),
-        _ => None,
-    };
+    let slice = rows_to_read(part, filter);
     let base = slice.map_or(0, |(offset, _)| offset as u64);
     let whole = slice.map_or(Rows::All, |(from, len)| Rows::Range { from, len });
     let read_rows = |fields: &[Field], rows: Rows<'_>| -> Result<DataFrame, String> {
@@ -265,6 +256,32 @@ pub(crate) fn read_part(
         Kept::At(&positions),
         times,
     )
+}
+
+/// The rows of a part file to read (offset, count), when not all: one source's rows of a file
+/// holding others' too, or, for a time range, from the first source's rows that may hold a
+/// row in it to the last (the manifest has each source's first and last time; the rows between
+/// are still tested).
+fn rows_to_read(part: &StorePart, filter: &RowFilter) -> Option<(usize, usize)> {
+    let may_hold = |r: &&PartRange| {
+        filter.start_ms.is_none_or(|start| r.last_ms >= start)
+            && filter.end_ms.is_none_or(|end| r.first_ms < end)
+    };
+    let timed = filter.start_ms.is_some() || filter.end_ms.is_some();
+    if !part.shared && !timed {
+        return None;
+    }
+    let ranges: Vec<&PartRange> = part.ranges.iter().filter(may_hold).collect();
+    let from = ranges.iter().map(|r| r.offset).min().unwrap_or(0);
+    let to = ranges
+        .iter()
+        .map(|r| r.offset.saturating_add(r.rows))
+        .max()
+        .unwrap_or(0);
+    // (Clamped so that the reader's offset + length cannot overflow, whatever the manifest
+    // says.)
+    let clamp = |n: u64| n.min(u64::from(u32::MAX)) as usize;
+    Some((clamp(from), clamp(to.saturating_sub(from))))
 }
 
 /// The footer of the Parquet file `bytes`, read from its own bytes (a reader given the file

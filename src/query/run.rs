@@ -166,6 +166,26 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
     })
 }
 
+/// The first and last time of the rows of `paths` when every one is a store (its manifest has
+/// each part's times: nothing is read); `None` otherwise.
+fn stores_cover(paths: &[PathBuf]) -> Option<(i64, i64)> {
+    use crate::store::manifest::Manifest;
+    let mut covered: Option<(i64, i64)> = None;
+    for path in paths {
+        if !Manifest::is_store(path) {
+            return None;
+        }
+        let manifest = Manifest::load_shared(path).ok()?;
+        for part in manifest.sources.iter().flat_map(|s| &s.parts) {
+            covered = Some(match covered {
+                Some((a, b)) => (a.min(part.first_ms), b.max(part.last_ms)),
+                None => (part.first_ms, part.last_ms),
+            });
+        }
+    }
+    covered
+}
+
 /// Why an answer is empty when a time range emptied it: the range the logs cover and the
 /// range asked (and, for a clock-relative range, `--now`). `None` when time is not why.
 pub fn empty_because_of_time(
@@ -181,10 +201,15 @@ pub fn empty_because_of_time(
         .reads
         .iter()
         .find(|r| r.plan.filter.start_ms.is_some() || r.plan.filter.end_ms.is_some())?;
-    let options = ReadOptions::default().with_columns([Field::Timestamp]);
-    let all = read_paths(paths, &options).ok()?;
-    let times = crate::frame::access::timestamps_ms(&all.frame).ok()?;
-    let (first, last) = (*times.iter().min()?, *times.iter().max()?);
+    let (first, last) = match stores_cover(paths) {
+        Some(covered) => covered,
+        None => {
+            let options = ReadOptions::default().with_columns([Field::Timestamp]);
+            let all = read_paths(paths, &options).ok()?;
+            let times = crate::frame::access::timestamps_ms(&all.frame).ok()?;
+            (*times.iter().min()?, *times.iter().max()?)
+        }
+    };
     super::empty::time_range_note(
         (first, last),
         (read.plan.filter.start_ms, read.plan.filter.end_ms),

@@ -392,7 +392,7 @@ const CHUNK_BYTES: u64 = 256 << 20;
 /// enough that a scan opens a few hundred parts per GB rather than one per hourly log.
 /// Measured on 1 GB: one part per log (681 parts), 8,192 rows (195), 16,384 (117) and a day
 /// of a server (35): scans fastest at 8,192 and up, one-message lookups slower above it.
-const PART_ROWS: u64 = 8_192;
+const PART_ROWS: u64 = 32_768;
 /// Rows a row group holds (rows are buffered until then): a part is a few row groups, so
 /// that reading a few of its rows (one message, a FAIL row) decodes the row group that holds
 /// them, not the part.
