@@ -213,11 +213,13 @@ pub(crate) fn read_part(
                 let read = crate::frame::filter_rows(read, &passed).map_err(|e| e.to_string())?;
                 kept.hstack_mut(read.columns()).map_err(|e| e.to_string())?;
             }
-            // Numbers, times and categories decode whole (then filtered): masked decoding of
-            // their few bits a row cost more than it saved. Text and lists decode only the
-            // kept rows.
+            // Numbers, times and categories of many kept rows decode whole (then filtered):
+            // masked decoding of their few bits a row cost more than it saved. Text and lists,
+            // and everything of a few kept rows, decode only the kept rows (and the row groups
+            // holding them).
+            let dense = kept_rows * 8 >= hi - lo;
             let (cheap, costly): (Vec<Field>, Vec<Field>) =
-                rest.iter().partition(|f| cheap_to_test(**f));
+                rest.iter().partition(|f| dense && cheap_to_test(**f));
             if !cheap.is_empty() {
                 let rows = Rows::Range {
                     from: base as usize + lo,

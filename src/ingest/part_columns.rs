@@ -128,3 +128,55 @@ pub(super) fn read_columns(
         .collect();
     DataFrame::new(height, columns)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of the group `start..end` a selection decodes (`None`: the group is skipped).
+    fn decoded(rows: Rows<'_>, start: usize, end: usize) -> Option<Vec<usize>> {
+        rows.in_group(start, end).map(|filter| match filter {
+            None => (0..end - start).collect(),
+            Some(Filter::Range(r)) => r.collect(),
+            Some(Filter::Mask(bits)) => {
+                assert_eq!(bits.len(), end - start, "a mask covers the whole group");
+                (0..bits.len()).filter(|i| bits.get_bit(*i)).collect()
+            }
+            Some(Filter::Predicate(_)) => panic!("no predicate is made"),
+        })
+    }
+
+    #[test]
+    fn a_selection_skips_groups_without_its_rows_and_decodes_only_its_rows_in_the_others() {
+        // Groups of 4 rows: 0..4, 4..8, 8..12.
+        assert_eq!(decoded(Rows::All, 4, 8), Some(vec![0, 1, 2, 3]));
+        let range = Rows::Range { from: 2, len: 4 }; // rows 2..6
+        assert_eq!(decoded(range, 0, 4), Some(vec![2, 3]));
+        assert_eq!(decoded(range, 4, 8), Some(vec![0, 1]));
+        assert_eq!(decoded(range, 8, 12), None);
+        let whole = Rows::Range { from: 4, len: 4 };
+        assert_eq!(decoded(whole, 4, 8), Some(vec![0, 1, 2, 3]));
+        // Rows 5 and 10 of the rows from 3: no row of 0..4, one in each of the others.
+        let keep = [false, false, true, false, false, false, false, true];
+        let mask = Rows::Mask {
+            from: 3,
+            keep: &keep,
+        };
+        assert_eq!(decoded(mask, 0, 4), None);
+        assert_eq!(decoded(mask, 4, 8), Some(vec![1]));
+        assert_eq!(decoded(mask, 8, 12), Some(vec![2]));
+        // Every row of a group kept: the group whole.
+        let all = [true; 4];
+        assert_eq!(
+            decoded(
+                Rows::Mask {
+                    from: 4,
+                    keep: &all
+                },
+                4,
+                8
+            ),
+            Some(vec![0, 1, 2, 3])
+        );
+    }
+}

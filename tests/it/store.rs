@@ -616,7 +616,8 @@ fn a_damaged_part_is_named_and_the_other_parts_still_answer() {
     }
 }
 
-/// A log line of `event` at 10:`minute` from `sender` to `recipients` (`;`-joined).
+/// A log line of `event` `minute` minutes after 10:00 from `sender` to `recipients`
+/// (`;`-joined).
 fn event_line(event: &str, minute: u32, sender: &str, recipients: &str) -> String {
     row(&[
         (Field::EventId, event),
@@ -626,7 +627,11 @@ fn event_line(event: &str, minute: u32, sender: &str, recipients: &str) -> Strin
     ])
     .replacen(
         "2026-11-20T10:00:00.000Z",
-        &format!("2026-11-20T10:{minute:02}:00.000Z"),
+        &format!(
+            "2026-11-20T{:02}:{:02}:00.000Z",
+            10 + minute / 60,
+            minute % 60
+        ),
         1,
     )
 }
@@ -689,12 +694,27 @@ fn a_filter_on_a_category_and_on_text_or_a_list_keeps_the_rows_both_keep() {
             event_line("SEND", 7, "zed@fabrikam.com", imceaex),
         ]),
     );
+    // The next hour of EX01: its rows go into the same part as the first hour's.
+    logs.write(
+        "EX01/MSGTRK2026112011-1.LOG",
+        crate::util::log_text(&[
+            event_line("RECEIVE", 61, "zed@fabrikam.com", "ann@contoso.com"),
+            event_line("FAIL", 62, "zed@fabrikam.com", imceaex),
+            event_line("DELIVER", 63, "amy@fabrikam.com", "ann@contoso.com"),
+        ]),
+    );
     let store = crate::util::indexed(logs.path());
     // (line, the rows it keeps, counted by hand)
     let cases = [
-        // FAIL rows at 10:02 and 10:05 (any member of Recipients matches).
+        // FAIL rows at 10:02, 10:05 and 11:02 (any member of Recipients matches).
         (
             "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Where {$_.Recipients -match '^IMCEAEX'} | Measure-Object",
+            "3",
+        ),
+        // The second hour only (the part's first source has no row in it): 11:01 and 11:02
+        // from zed.
+        (
+            "Get-MessageTrackingLog -Start '11/20/2026 11:00' -End '11/20/2026 12:00' -ResultSize Unlimited | Where {$_.Sender -like 'zed*'} | Measure-Object",
             "2",
         ),
         // Nothing: FAIL rows only in EX01's part; EX02's IMCEAEX rows are not FAIL.
@@ -707,10 +727,10 @@ fn a_filter_on_a_category_and_on_text_or_a_list_keeps_the_rows_both_keep() {
             "Get-MessageTrackingLog -Start '11/20/2026 10:02' -End '11/20/2026 10:06' -ResultSize Unlimited | Where {$_.Sender -like 'z*'} | Measure-Object",
             "3",
         ),
-        // FAIL from zed: 10:05.
+        // FAIL from zed: 10:05 and 11:02.
         (
             "Get-MessageTrackingLog -EventId FAIL -Sender zed@fabrikam.com -ResultSize Unlimited | Measure-Object",
-            "1",
+            "2",
         ),
     ];
     for (line, want) in cases {
