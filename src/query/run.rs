@@ -169,7 +169,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
 /// The first and last time of the rows of `paths` when every one is a store (its manifest has
 /// each part's times: nothing is read); `None` otherwise.
 fn stores_cover(paths: &[PathBuf]) -> Option<(i64, i64)> {
-    use crate::store::manifest::Manifest;
+    use crate::format::store_manifest::Manifest;
     let mut covered: Option<(i64, i64)> = None;
     for path in paths {
         if !Manifest::is_store(path) {
