@@ -746,7 +746,7 @@ fn a_filter_on_a_category_and_on_text_or_a_list_keeps_the_rows_both_keep() {
 }
 
 #[test]
-fn parts_store_time_as_deltas_categories_uncompressed_and_custom_data_keys_as_a_dictionary() {
+fn parts_store_time_as_deltas_and_categories_recipients_and_custom_data_keys_as_dictionaries() {
     use polars_parquet::parquet::compression::Compression;
     use polars_parquet::parquet::encoding::Encoding;
     use polars_parquet::parquet::page::CompressedPage;
@@ -780,6 +780,16 @@ fn parts_store_time_as_deltas_categories_uncompressed_and_custom_data_keys_as_a_
         ("Source", Encoding::RleDictionary, Compression::Uncompressed),
         ("SourceContext", Encoding::Plain, Compression::Zstd),
         ("Sender", Encoding::RleDictionary, Compression::Uncompressed),
+        (
+            "Recipients",
+            Encoding::RleDictionary,
+            Compression::Uncompressed,
+        ),
+        (
+            "RecipientStatus",
+            Encoding::RleDictionary,
+            Compression::Uncompressed,
+        ),
         // EventData's first leaf: its keys, a dictionary of a few names.
         ("EventData", Encoding::RleDictionary, Compression::Zstd),
     ];
