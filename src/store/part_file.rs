@@ -23,6 +23,12 @@
 use std::io::Write;
 
 use polars::prelude::*;
+use polars_arrow::array::{
+    Array, DictionaryArray, ListArray, MutableBinaryViewArray, PrimitiveArray as ArrowPrimitive,
+    StructArray, Utf8ViewArray,
+};
+use polars_arrow::bitmap::Bitmap;
+use polars_arrow::datatypes::{Field as ArrowField, IntegerType};
 use polars_parquet::parquet::error::ParquetError;
 use polars_parquet::write::{
     CompressionOptions, Compressor, DynIter, DynStreamingIterator, Encoding,
@@ -151,14 +157,12 @@ fn has_categories(dtype: &DataType) -> bool {
 /// dictionary page and the rows' codes, instead of estimating and hashing the text of every
 /// row; the file declares the column as text ([`plain`]).
 fn with_local_dictionaries(array: &ArrayRef, dtype: &DataType) -> PolarsResult<ArrayRef> {
-    use polars_arrow::array::{ListArray, StructArray};
-    use polars_arrow::datatypes::Field as ArrowField;
     let wrong = || polars_err!(ComputeError: "a stored column's arrays are not of its type");
     match dtype {
         DataType::Categorical(_, mapping) => {
             let codes = array
                 .as_any()
-                .downcast_ref::<polars_arrow::array::PrimitiveArray<u32>>()
+                .downcast_ref::<ArrowPrimitive<u32>>()
                 .ok_or_else(wrong)?;
             local_dictionary(codes, mapping)
         }
@@ -167,19 +171,7 @@ fn with_local_dictionaries(array: &ArrayRef, dtype: &DataType) -> PolarsResult<A
                 .as_any()
                 .downcast_ref::<ListArray<i64>>()
                 .ok_or_else(wrong)?;
-            let values = with_local_dictionaries(list.values(), inner)?;
-            let dtype = ArrowDataType::LargeList(Box::new(ArrowField::new(
-                PlSmallStr::from_static("item"),
-                values.dtype().clone(),
-                true,
-            )));
-            Ok(ListArray::<i64>::try_new(
-                dtype,
-                list.offsets().clone(),
-                values,
-                list.validity().cloned(),
-            )?
-            .boxed())
+            relisted(list, with_local_dictionaries(list.values(), inner)?)
         }
         DataType::Struct(fields) => {
             let st = array
@@ -209,11 +201,6 @@ fn with_local_dictionaries(array: &ArrayRef, dtype: &DataType) -> PolarsResult<A
 /// the row group's own values, in order of first use: a message's recipients and statuses
 /// repeat on each of its rows, so its pages hold a few bits a member, not every address again.
 fn text_list_dictionary(array: &ArrayRef) -> PolarsResult<ArrayRef> {
-    use polars_arrow::array::{
-        Array, DictionaryArray, ListArray, MutableBinaryViewArray,
-        PrimitiveArray as ArrowPrimitive, Utf8ViewArray,
-    };
-    use polars_arrow::datatypes::{Field as ArrowField, IntegerType};
     let wrong = || polars_err!(ComputeError: "a list column's arrays are not lists of text");
     let list = array
         .as_any()
@@ -239,41 +226,47 @@ fn text_list_dictionary(array: &ArrayRef) -> PolarsResult<ArrayRef> {
             next
         }));
     }
-    let keys = ArrowPrimitive::new(
-        ArrowDataType::UInt32,
-        keys.into(),
-        members.validity().cloned(),
-    );
-    let dictionary = ArrowDataType::Dictionary(
-        IntegerType::UInt32,
-        Box::new(ArrowDataType::Utf8View),
-        false,
-    );
-    let values: Utf8ViewArray = values.into();
-    let members = DictionaryArray::try_new(dictionary.clone(), keys, values.boxed())?.boxed();
+    let members = dictionary_array(keys, members.validity().cloned(), values)?;
+    relisted(list, members)
+}
+
+/// `list` with its values replaced by `values` (as many, in the same order).
+fn relisted(list: &ListArray<i64>, values: ArrayRef) -> PolarsResult<ArrayRef> {
     let dtype = ArrowDataType::LargeList(Box::new(ArrowField::new(
         PlSmallStr::from_static("item"),
-        dictionary,
+        values.dtype().clone(),
         true,
     )));
     Ok(ListArray::<i64>::try_new(
         dtype,
         list.offsets().clone(),
-        members,
+        values,
         list.validity().cloned(),
     )?
     .boxed())
 }
 
+/// A dictionary array of text: row `i` is `values[keys[i]]`, or null where `validity` says.
+fn dictionary_array(
+    keys: Vec<u32>,
+    validity: Option<Bitmap>,
+    values: MutableBinaryViewArray<str>,
+) -> PolarsResult<ArrayRef> {
+    let keys = ArrowPrimitive::new(ArrowDataType::UInt32, keys.into(), validity);
+    let dtype = ArrowDataType::Dictionary(
+        IntegerType::UInt32,
+        Box::new(ArrowDataType::Utf8View),
+        false,
+    );
+    let values: Utf8ViewArray = values.into();
+    Ok(DictionaryArray::try_new(dtype, keys, values.boxed())?.boxed())
+}
+
 /// Category codes as a dictionary array of their own categories, in order of first use.
 fn local_dictionary(
-    codes: &polars_arrow::array::PrimitiveArray<u32>,
+    codes: &ArrowPrimitive<u32>,
     mapping: &CategoricalMapping,
 ) -> PolarsResult<ArrayRef> {
-    use polars_arrow::array::{
-        Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray as ArrowPrimitive,
-    };
-    use polars_arrow::datatypes::IntegerType;
     let mut local: PlHashMap<u32, u32> = PlHashMap::default();
     let mut values = MutableBinaryViewArray::<str>::new();
     let mut last: Option<(u32, u32)> = None;
@@ -297,18 +290,7 @@ fn local_dictionary(
         };
         keys.push(key);
     }
-    let keys = ArrowPrimitive::new(
-        ArrowDataType::UInt32,
-        keys.into(),
-        codes.validity().cloned(),
-    );
-    let dtype = ArrowDataType::Dictionary(
-        IntegerType::UInt32,
-        Box::new(ArrowDataType::Utf8View),
-        false,
-    );
-    let values: polars_arrow::array::Utf8ViewArray = values.into();
-    Ok(DictionaryArray::try_new(dtype, keys, values.boxed())?.boxed())
+    dictionary_array(keys, codes.validity().cloned(), values)
 }
 
 /// The encodings of a stored column's leaves and its compression.

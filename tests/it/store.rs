@@ -139,20 +139,10 @@ fn line(event: &str, minute: u32) -> String {
 }
 
 fn count(store: &Path) -> String {
-    let (_, out, err) = run(&[
-        "query",
+    measured(
         "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object",
-        store.to_str().expect("a path"),
-        "--format",
-        "csv",
-    ]);
-    out.lines()
-        .nth(1)
-        .unwrap_or(&err)
-        .split(',')
-        .next()
-        .unwrap_or("")
-        .to_string()
+        store,
+    )
 }
 
 #[test]
