@@ -77,8 +77,9 @@ pub fn partition(server: &str, day: &str) -> String {
 }
 
 /// A part's file name: the first source log's name, the first line of it the part holds,
-/// and the run that wrote it (so a part written later never takes an older one's name,
-/// which may still hold other sources' rows).
+/// and the run (and the run's chunk) that wrote it, so that a part written later never takes
+/// an older one's name, which may still hold other sources' rows, and two chunks of one run
+/// never take each other's.
 pub fn part_name(source_file_name: &str, first_line: u64, run: &str) -> String {
     format!(
         "{}@{first_line}.{run}.parquet",

@@ -218,7 +218,10 @@ pub fn index(
     let run = format!("r{}", chrono::Utc::now().timestamp_millis());
     let chunks = chunks(files);
     let chunk_count = chunks.len();
-    let queue = std::sync::Mutex::new(chunks.into_iter());
+    // Chunks are numbered in the parts' names: two folders holding logs of the same name (two
+    // copies of one server's folder) would otherwise write parts of the same name in one run,
+    // the second replacing the first under the first's manifest entries.
+    let queue = std::sync::Mutex::new(chunks.into_iter().enumerate());
     let results: std::sync::Mutex<Vec<Option<Result<Converted, IndexError>>>> =
         std::sync::Mutex::new((0..count).map(|_| None).collect());
     std::thread::scope(|scope| {
@@ -227,7 +230,8 @@ pub fn index(
                 // The nested work and polars' Parquet writer need deep stacks.
                 .stack_size(64 << 20)
                 .spawn_scoped(scope, || {
-                    while let Some(chunk) = queue.lock().ok().and_then(|mut q| q.next()) {
+                    while let Some((n, chunk)) = queue.lock().ok().and_then(|mut q| q.next()) {
+                        let run = format!("{run}.{n}");
                         let done = convert_chunk(store, chunk, &manifest, &run, |c| {
                             if let Some(p) = &options.progress {
                                 p.advance(c.bytes_read.max(1));

@@ -810,3 +810,45 @@ fn parts_store_time_as_deltas_and_categories_recipients_and_custom_data_keys_as_
         );
     }
 }
+
+#[test]
+fn two_copies_of_a_server_folder_with_logs_of_the_same_names_keep_both_their_rows() {
+    // Two folders named EX01 (two copies of one server's logs, taken at different times) whose
+    // logs have the same names and different rows, indexed in one run.
+    let logs = Dir::new();
+    logs.write(
+        "old/EX01/MSGTRK2026112010-1.LOG",
+        crate::util::log_text(&[
+            event_line("RECEIVE", 1, "ann@fabrikam.com", "bob@contoso.com"),
+            event_line("DELIVER", 2, "ann@fabrikam.com", "bob@contoso.com"),
+        ]),
+    );
+    logs.write(
+        "new/EX01/MSGTRK2026112010-1.LOG",
+        crate::util::log_text(&[
+            event_line("RECEIVE", 1, "ann@fabrikam.com", "bob@contoso.com"),
+            event_line("DELIVER", 2, "ann@fabrikam.com", "bob@contoso.com"),
+            event_line("FAIL", 3, "zed@fabrikam.com", "eve@contoso.com"),
+        ]),
+    );
+    let store = crate::util::indexed(logs.path());
+    // 2 + 3 rows, by hand; the FAIL row only in the new copy.
+    assert_eq!(count(store.path()), "5");
+    assert_eq!(
+        measured(
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Measure-Object",
+            store.path()
+        ),
+        "1"
+    );
+    same(
+        logs.path(),
+        store.path(),
+        &[
+            "query",
+            "Get-MessageTrackingLog -ResultSize Unlimited",
+            "--format",
+            "json",
+        ],
+    );
+}
