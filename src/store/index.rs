@@ -701,8 +701,7 @@ struct PartWriter {
     name: String,
     dir: PathBuf,
     tmp: PathBuf,
-    writer: super::part_file::PartFileWriter<SharedOut>,
-    out: SharedOut,
+    writer: super::part_file::PartFileWriter<std::io::BufWriter<File>>,
     pending: Vec<DataFrame>,
     pending_rows: usize,
     rows: u64,
@@ -715,17 +714,14 @@ impl PartWriter {
         std::fs::create_dir_all(&dir).map_err(io_err)?;
         let tmp = dir.join(format!(".tmp-{name}"));
         // Buffered: the writer makes many small writes (millions of system calls unbuffered).
-        let out = SharedOut(Arc::new(std::sync::Mutex::new(
-            std::io::BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io_err)?),
-        )));
-        let writer = super::part_file::PartFileWriter::new(out.clone(), schema)?;
+        let out = std::io::BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io_err)?);
+        let writer = super::part_file::PartFileWriter::new(out, schema)?;
         Ok(PartWriter {
             folder: folder.to_string(),
             name: name.to_string(),
             dir,
             tmp,
             writer,
-            out,
             pending: Vec::new(),
             pending_rows: 0,
             rows: 0,
@@ -780,18 +776,13 @@ impl PartWriter {
     /// leaves only temporary files, which the next run removes).
     fn close(mut self) -> PolarsResult<()> {
         self.flush(true)?;
-        self.writer.finish()?;
-        drop(self.writer);
         // On disk before the rename makes it a part (a crash never leaves a torn part).
-        {
-            let mut out = self
-                .out
-                .0
-                .lock()
-                .map_err(|_| polars_err!(ComputeError: "the part writer was poisoned"))?;
-            std::io::Write::flush(&mut *out).map_err(io_err)?;
-            out.get_ref().sync_data().map_err(io_err)?;
-        }
+        let file = self
+            .writer
+            .finish()?
+            .into_inner()
+            .map_err(|e| io_err(e.into_error()))?;
+        file.sync_data().map_err(io_err)?;
         let keys = PartKeys(
             self.keys
                 .into_iter()
@@ -803,27 +794,6 @@ impl PartWriter {
         std::fs::rename(&keys_tmp, self.dir.join(keys_name(&self.name))).map_err(io_err)?;
         std::fs::rename(&self.tmp, self.dir.join(&self.name)).map_err(io_err)?;
         Ok(())
-    }
-}
-
-/// The buffered file a part is written to, shared with the Parquet writer so that it can be
-/// flushed (its errors seen) and synced once the writer is done.
-#[derive(Clone)]
-struct SharedOut(Arc<std::sync::Mutex<std::io::BufWriter<File>>>);
-
-impl std::io::Write for SharedOut {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("the part writer was poisoned"))?
-            .write(buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("the part writer was poisoned"))?
-            .flush()
     }
 }
 

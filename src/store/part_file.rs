@@ -125,9 +125,11 @@ impl<W: Write> PartFileWriter<W> {
             .write(rows as u64, DynIter::new(leaves.into_iter()))
     }
 
-    /// Writes the footer (with the Arrow schema, as polars writes it).
-    pub(super) fn finish(&mut self) -> PolarsResult<u64> {
-        self.writer.end(None)
+    /// Writes the footer (with the Arrow schema, as polars writes it) and gives the output
+    /// back.
+    pub(super) fn finish(mut self) -> PolarsResult<W> {
+        self.writer.end(None)?;
+        Ok(self.writer.into_inner())
     }
 }
 
