@@ -11,10 +11,9 @@ use polars_arrow::array::{DictionaryArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::datatypes::{
     ArrowDataType, DTYPE_CATEGORICAL_NEW, Field as ArrowField, IntegerType, Metadata,
 };
-use polars_buffer::Buffer;
-use polars_parquet::read::{BasicDecompressor, FileMetadata, PageReader, column_iter_to_arrays};
+use polars_parquet::read::FileMetadata;
 
-use super::part_columns::Rows;
+use super::part_columns::{Rows, each_group};
 use crate::format::Field;
 use crate::frame::schema::dtype;
 
@@ -44,60 +43,44 @@ pub(super) fn read_codes(
         DTYPE_CATEGORICAL_NEW.into(),
         "".into(),
     )]));
-    // The arrays are dropped before the borrowed buffer is given back (they may point into it).
-    Buffer::with_slice(bytes, |buffer| -> Option<()> {
-        let mut start = 0usize;
-        for group in &metadata.row_groups {
-            let end = start + group.num_rows();
-            if let Some(filter) = rows.in_group(start, end) {
-                let chunks: Vec<_> = group.columns_under_root_iter(field.name())?.collect();
-                let [chunk] = chunks.as_slice() else {
-                    return None;
-                };
-                let range = chunk.byte_range();
-                let column = buffer
-                    .clone()
-                    .sliced(usize::try_from(range.start).ok()?..usize::try_from(range.end).ok()?);
-                let pages =
-                    PageReader::new(std::io::Cursor::new(column), chunk, vec![], usize::MAX);
-                let decompressor = BasicDecompressor::new(pages, vec![]);
-                let (arrays, _) = column_iter_to_arrays(
-                    vec![decompressor],
-                    vec![&chunk.descriptor().descriptor.primitive_type],
-                    arrow_field.clone(),
-                    filter,
-                )
-                .ok()?;
-                for array in arrays {
-                    let dict = array.as_any().downcast_ref::<DictionaryArray<u32>>()?;
-                    let values = dict.values().as_any().downcast_ref::<Utf8ViewArray>()?;
-                    // Each dictionary value into the category map once.
-                    let table: Vec<u32> = values
-                        .values_iter()
-                        .map(|v| mapping.insert_cat(v).ok())
-                        .collect::<Option<_>>()?;
-                    let keys = dict.keys();
-                    let validity = keys.validity().cloned();
-                    let mut out: Vec<u32> = Vec::with_capacity(keys.len());
-                    for (i, k) in keys.values().iter().enumerate() {
-                        out.push(match table.get(*k as usize) {
-                            Some(code) => *code,
-                            // A null row's key means nothing; any other must be in the dictionary.
-                            None if validity.as_ref().is_some_and(|v| !v.get_bit(i)) => 0,
-                            None => return None,
-                        });
-                    }
-                    chunks_out.push(PrimitiveArray::new(
-                        ArrowDataType::UInt32,
-                        out.into(),
-                        validity,
-                    ));
-                }
+    let not_codes = || polars_err!(ComputeError: "{} is not a dictionary of text", field.name());
+    // Only the codes are kept out of each group's arrays.
+    each_group(bytes, metadata, field, &arrow_field, rows, |arrays| {
+        for array in arrays {
+            let dict = array
+                .as_any()
+                .downcast_ref::<DictionaryArray<u32>>()
+                .ok_or_else(not_codes)?;
+            let values = dict
+                .values()
+                .as_any()
+                .downcast_ref::<Utf8ViewArray>()
+                .ok_or_else(not_codes)?;
+            // Each dictionary value into the category map once.
+            let table: Vec<u32> = values
+                .values_iter()
+                .map(|v| mapping.insert_cat(v))
+                .collect::<PolarsResult<_>>()?;
+            let keys = dict.keys();
+            let validity = keys.validity().cloned();
+            let mut out: Vec<u32> = Vec::with_capacity(keys.len());
+            for (i, k) in keys.values().iter().enumerate() {
+                out.push(match table.get(*k as usize) {
+                    Some(code) => *code,
+                    // A null row's key means nothing; any other must be in the dictionary.
+                    None if validity.as_ref().is_some_and(|v| !v.get_bit(i)) => 0,
+                    None => return Err(not_codes()),
+                });
             }
-            start = end;
+            chunks_out.push(PrimitiveArray::new(
+                ArrowDataType::UInt32,
+                out.into(),
+                validity,
+            ));
         }
-        Some(())
-    })?;
+        Ok(())
+    })
+    .ok()?;
     let name = PlSmallStr::from_static(field.name());
     let codes = if chunks_out.is_empty() {
         UInt32Chunked::full_null(name, 0)

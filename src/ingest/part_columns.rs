@@ -5,7 +5,7 @@
 
 use polars::io::parquet::read::_internal::to_deserializer;
 use polars::prelude::*;
-use polars_arrow::datatypes::ArrowSchema;
+use polars_arrow::datatypes::{ArrowSchema, Field as ArrowField};
 use polars_buffer::Buffer;
 use polars_parquet::read::{FileMetadata, Filter};
 
@@ -60,6 +60,49 @@ impl Rows<'_> {
     }
 }
 
+/// Decodes the column `field`, as `arrow_field`, of every row group of the part in `bytes`
+/// (footer `metadata`) that holds rows of `rows`, handing each group's arrays of those rows to
+/// `each`, in order. Groups holding none are not touched.
+///
+/// The part's bytes are lent to the decoder for the call: every array is copied out of the
+/// pages it is decoded from (as polars' own reader relies on), and `each` must not keep a
+/// buffer borrowed from them.
+pub(super) fn each_group(
+    bytes: &[u8],
+    metadata: &FileMetadata,
+    field: Field,
+    arrow_field: &ArrowField,
+    rows: Rows<'_>,
+    mut each: impl FnMut(Vec<ArrayRef>) -> PolarsResult<()>,
+) -> PolarsResult<()> {
+    Buffer::with_slice(bytes, |buffer| {
+        let mut start = 0usize;
+        for group in &metadata.row_groups {
+            let end = start + group.num_rows();
+            if let Some(filter) = rows.in_group(start, end) {
+                let chunks = group
+                    .columns_under_root_iter(field.name())
+                    .ok_or_else(
+                        || polars_err!(ColumnNotFound: "the part has no column {}", field.name()),
+                    )?
+                    .map(|chunk| {
+                        let range = chunk.byte_range();
+                        let (lo, hi) = (range.start as usize, range.end as usize);
+                        if lo > hi || hi > buffer.len() {
+                            polars_bail!(ComputeError: "column {} lies outside the file", field.name());
+                        }
+                        Ok((chunk, buffer.clone().sliced(lo..hi)))
+                    })
+                    .collect::<PolarsResult<Vec<_>>>()?;
+                let (arrays, _) = to_deserializer(chunks, arrow_field.clone(), filter)?;
+                each(arrays)?;
+            }
+            start = end;
+        }
+        Ok(())
+    })
+}
+
 /// The rows `rows` of the columns `fields` of the part in `bytes` with footer `metadata` and
 /// Arrow schema `schema`, as stored.
 pub(super) fn read_columns(
@@ -69,64 +112,33 @@ pub(super) fn read_columns(
     fields: &[Field],
     rows: Rows<'_>,
 ) -> PolarsResult<DataFrame> {
-    let arrow_fields = fields
-        .iter()
-        .map(|f| {
-            schema
-                .get(f.name())
-                .ok_or_else(|| polars_err!(ColumnNotFound: "the part has no column {}", f.name()))
-        })
-        .collect::<PolarsResult<Vec<_>>>()?;
-    let mut columns: Vec<Option<Series>> = vec![None; fields.len()];
-    // Every array is copied out of the pages it is decoded from (as polars' own reader
-    // relies on): nothing holds the borrowed buffer past the closure.
-    Buffer::with_slice(bytes, |buffer| -> PolarsResult<()> {
-        let mut start = 0usize;
-        for group in &metadata.row_groups {
-            let end = start + group.num_rows();
-            if let Some(filter) = rows.in_group(start, end) {
-                for ((field, arrow_field), column) in
-                    fields.iter().zip(&arrow_fields).zip(columns.iter_mut())
-                {
-                    let chunks = group
-                        .columns_under_root_iter(field.name())
-                        .ok_or_else(
-                            || polars_err!(ColumnNotFound: "the part has no column {}", field.name()),
-                        )?
-                        .map(|chunk| {
-                            let range = chunk.byte_range();
-                            let (lo, hi) = (range.start as usize, range.end as usize);
-                            if lo > hi || hi > buffer.len() {
-                                polars_bail!(ComputeError: "column {} lies outside the file", field.name());
-                            }
-                            Ok((chunk, buffer.clone().sliced(lo..hi)))
-                        })
-                        .collect::<PolarsResult<Vec<_>>>()?;
-                    let (arrays, _) =
-                        to_deserializer(chunks, (*arrow_field).clone(), filter.clone())?;
-                    let series = Series::try_from((*arrow_field, arrays))?;
-                    match column {
-                        Some(s) => {
-                            s.append_owned(series)?;
-                        }
-                        None => *column = Some(series),
-                    }
+    let mut columns = Vec::with_capacity(fields.len());
+    let mut height = None;
+    for field in fields {
+        let arrow_field = schema.get(field.name()).ok_or_else(
+            || polars_err!(ColumnNotFound: "the part has no column {}", field.name()),
+        )?;
+        let mut column: Option<Series> = None;
+        each_group(bytes, metadata, *field, arrow_field, rows, |arrays| {
+            let series = Series::try_from((arrow_field, arrays))?;
+            match &mut column {
+                Some(s) => {
+                    s.append_owned(series)?;
                 }
+                None => column = Some(series),
             }
-            start = end;
-        }
-        Ok(())
-    })?;
-    let height = columns.iter().flatten().next().map_or(0, |s| s.len());
-    let columns = columns
-        .into_iter()
-        .zip(&arrow_fields)
-        .map(|(c, f)| {
-            c.unwrap_or_else(|| Series::new_empty(f.name.clone(), &DataType::from_arrow_field(f)))
-                .into_column()
-        })
-        .collect();
-    DataFrame::new(height, columns)
+            Ok(())
+        })?;
+        let column = column.unwrap_or_else(|| {
+            Series::new_empty(
+                arrow_field.name.clone(),
+                &DataType::from_arrow_field(arrow_field),
+            )
+        });
+        height.get_or_insert(column.len());
+        columns.push(column.into_column());
+    }
+    DataFrame::new(height.unwrap_or(0), columns)
 }
 
 #[cfg(test)]
