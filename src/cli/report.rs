@@ -319,12 +319,12 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
     if scan.rows == 0 {
         anyhow::bail!(
             "no rows to report on{}: the logs given hold no events{}",
-            if s.filter.start_ms.is_some() || s.filter.end_ms.is_some() {
+            if s.filter.has_time_range() {
                 " in the window --since/--until"
             } else {
                 ""
             },
-            if s.filter.start_ms.is_some() || s.filter.end_ms.is_some() {
+            if s.filter.has_time_range() {
                 " between those times (msgtrack ingest PATH shows the range they cover)"
             } else {
                 ""

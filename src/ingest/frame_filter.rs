@@ -22,7 +22,7 @@ pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<boo
     if filter.is_empty() {
         return Ok(keep);
     }
-    if filter.start_ms.is_some() || filter.end_ms.is_some() {
+    if filter.has_time_range() {
         let times = RowFilter {
             conditions: Vec::new(),
             ..filter.clone()

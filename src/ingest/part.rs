@@ -29,7 +29,7 @@ fn stored_columns(columns: FieldSet, filter: &RowFilter) -> Vec<Field> {
         }
     }
     filter.conditions.iter().for_each(|c| need.insert(c.field));
-    if filter.start_ms.is_some() || filter.end_ms.is_some() {
+    if filter.has_time_range() {
         need.insert(Field::Timestamp);
     }
     need.columns()
@@ -265,15 +265,14 @@ pub(crate) fn read_part(
 /// row in it to the last (the manifest has each source's first and last time; the rows between
 /// are still tested).
 fn rows_to_read(part: &StorePart, filter: &RowFilter) -> Option<(usize, usize)> {
-    let may_hold = |r: &&PartRange| {
-        filter.start_ms.is_none_or(|start| r.last_ms >= start)
-            && filter.end_ms.is_none_or(|end| r.first_ms < end)
-    };
-    let timed = filter.start_ms.is_some() || filter.end_ms.is_some();
-    if !part.shared && !timed {
+    if !part.shared && !filter.has_time_range() {
         return None;
     }
-    let ranges: Vec<&PartRange> = part.ranges.iter().filter(may_hold).collect();
+    let ranges: Vec<&PartRange> = part
+        .ranges
+        .iter()
+        .filter(|r| filter.may_hold(r.first_ms, r.last_ms))
+        .collect();
     let from = ranges.iter().map(|r| r.offset).min().unwrap_or(0);
     let to = ranges
         .iter()
@@ -311,7 +310,6 @@ fn span(keep: &[bool]) -> Option<(usize, usize)> {
 /// Whether a condition on `field` is tested in the first stage: a column of a few bytes a
 /// row (time, a category, a number), cheap to read for every row of a part.
 fn cheap_to_test(field: Field) -> bool {
-    use crate::format::FieldKind;
     matches!(
         field.kind(),
         FieldKind::Timestamp | FieldKind::Category | FieldKind::Integer | FieldKind::LineNumber
@@ -321,7 +319,7 @@ fn cheap_to_test(field: Field) -> bool {
 /// The columns `filter` tests (Timestamp for its time bounds), in order, less those in `read`.
 fn tested_fields(filter: &RowFilter, read: &[Field]) -> Vec<Field> {
     let mut fields: Vec<Field> = Vec::new();
-    if filter.start_ms.is_some() || filter.end_ms.is_some() {
+    if filter.has_time_range() {
         fields.push(Field::Timestamp);
     }
     for c in &filter.conditions {

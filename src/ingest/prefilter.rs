@@ -67,7 +67,19 @@ pub struct RowFilter {
 impl RowFilter {
     /// True when the filter lets every row through.
     pub fn is_empty(&self) -> bool {
-        self.start_ms.is_none() && self.end_ms.is_none() && self.conditions.is_empty()
+        !self.has_time_range() && self.conditions.is_empty()
+    }
+
+    /// True when the filter bounds the date-time (a start, an end or both).
+    pub fn has_time_range(&self) -> bool {
+        self.start_ms.is_some() || self.end_ms.is_some()
+    }
+
+    /// Whether rows timed from `first_ms` to `last_ms` (inclusive) may hold one inside the
+    /// filter's time range (a start is inclusive, an end exclusive).
+    pub fn may_hold(&self, first_ms: i64, last_ms: i64) -> bool {
+        self.start_ms.is_none_or(|start| last_ms >= start)
+            && self.end_ms.is_none_or(|end| first_ms < end)
     }
 
     /// Compiles the filter for the reader. The raw-line patterns are built when a log line
@@ -321,6 +333,26 @@ mod tests {
         }]);
         assert!(f.fields_match(|_| Some(Cow::Borrowed("a@x.com;bob@contoso.com"))));
         assert!(!f.fields_match(|_| Some(Cow::Borrowed("bob@contoso.com.au"))));
+    }
+
+    #[test]
+    fn a_span_of_rows_may_hold_one_in_a_half_open_time_range() {
+        let f = RowFilter {
+            start_ms: Some(10),
+            end_ms: Some(20),
+            conditions: Vec::new(),
+        };
+        assert!(f.has_time_range());
+        // Touching the start (inclusive) holds; touching the end (exclusive) does not.
+        assert!(f.may_hold(0, 10) && f.may_hold(19, 30) && f.may_hold(12, 15));
+        assert!(!f.may_hold(0, 9) && !f.may_hold(20, 30));
+        let open = RowFilter {
+            start_ms: None,
+            end_ms: Some(20),
+            conditions: Vec::new(),
+        };
+        assert!(open.may_hold(i64::MIN, -5) && !open.may_hold(20, 20));
+        assert!(!RowFilter::default().has_time_range());
     }
 
     #[test]

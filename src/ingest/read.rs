@@ -354,7 +354,7 @@ const TIME_MARGIN_MS: i64 = 3_600_000;
 /// Splits off the files whose names say they cannot hold a row in the filter's time range.
 /// Files named otherwise (or named explicitly with a non-Exchange name) are always read.
 fn skip_by_time(files: Vec<LogFile>, filter: &RowFilter) -> (Vec<LogFile>, Vec<PathBuf>) {
-    if filter.start_ms.is_none() && filter.end_ms.is_none() {
+    if !filter.has_time_range() {
         return (files, Vec::new());
     }
     let (start, end) = (
@@ -367,7 +367,7 @@ fn skip_by_time(files: Vec<LogFile>, filter: &RowFilter) -> (Vec<LogFile>, Vec<P
         .filter(|f| {
             let outside = match &f.part {
                 // A store's part knows its exact time range.
-                Some(p) => p.last_ms() < start || p.first_ms() >= end,
+                Some(p) => !filter.may_hold(p.first_ms(), p.last_ms()),
                 None => f
                     .name
                     .and_then(|n| n.covers_ms())

@@ -200,7 +200,7 @@ pub fn empty_because_of_time(
     let read = answer
         .reads
         .iter()
-        .find(|r| r.plan.filter.start_ms.is_some() || r.plan.filter.end_ms.is_some())?;
+        .find(|r| r.plan.filter.has_time_range())?;
     let (first, last) = match stores_cover(paths) {
         Some(covered) => covered,
         None => {
