@@ -333,7 +333,25 @@ fn column_layout(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars_arrow::array::{DictionaryArray, Utf8ViewArray};
+
+    /// A dictionary array's dictionary, and each row's value (`None` for a null row).
+    fn decoded(array: &dyn Array) -> (Vec<&str>, Vec<Option<&str>>) {
+        let dict = array
+            .as_any()
+            .downcast_ref::<DictionaryArray<u32>>()
+            .expect("a dictionary array");
+        let values = dict
+            .values()
+            .as_any()
+            .downcast_ref::<Utf8ViewArray>()
+            .expect("a dictionary of text");
+        let rows = dict
+            .keys()
+            .iter()
+            .map(|k| k.map(|k| values.value(*k as usize)))
+            .collect();
+        (values.values_iter().collect(), rows)
+    }
 
     #[test]
     fn a_dictionary_of_its_own_categories_gives_back_every_row() {
@@ -360,32 +378,17 @@ mod tests {
         let categories = column.cat32().unwrap();
         let codes = categories.physical().rechunk();
         let array = local_dictionary(codes.downcast_as_array(), categories.get_mapping()).unwrap();
-        let dict = array
-            .as_any()
-            .downcast_ref::<DictionaryArray<u32>>()
-            .unwrap();
-        let values = dict
-            .values()
-            .as_any()
-            .downcast_ref::<Utf8ViewArray>()
-            .unwrap();
+        let (dictionary, back) = decoded(array.as_ref());
         // Only this column's categories, in order of first use.
-        let dictionary: Vec<&str> = values.values_iter().collect();
         assert_eq!(
             dictionary,
             ["a-category-longer-than-twelve-bytes", "FAIL", "DSN"]
         );
-        let back: Vec<Option<&str>> = dict
-            .keys()
-            .iter()
-            .map(|k| k.map(|k| values.value(*k as usize)))
-            .collect();
         assert_eq!(back, rows);
     }
 
     #[test]
     fn a_list_column_as_a_dictionary_of_its_members_gives_back_every_list() {
-        use polars_arrow::array::{Array, ListArray};
         let lists: Vec<Option<Vec<&str>>> = vec![
             Some(vec![
                 "ann@contoso.com",
@@ -406,19 +409,10 @@ mod tests {
             .into_series();
         let array = text_list_dictionary(&series.to_arrow(0, CompatLevel::newest())).unwrap();
         let list = array.as_any().downcast_ref::<ListArray<i64>>().unwrap();
-        let dict = list
-            .values()
-            .as_any()
-            .downcast_ref::<DictionaryArray<u32>>()
-            .unwrap();
-        let values = dict
-            .values()
-            .as_any()
-            .downcast_ref::<Utf8ViewArray>()
-            .unwrap();
+        let (dictionary, members) = decoded(list.values().as_ref());
         // Each member once, in order of first use.
         assert_eq!(
-            values.values_iter().collect::<Vec<_>>(),
+            dictionary,
             [
                 "ann@contoso.com",
                 "a-member-longer-than-twelve@contoso.com",
@@ -429,8 +423,9 @@ mod tests {
             .map(|i| {
                 list.is_valid(i).then(|| {
                     let (start, end) = list.offsets().start_end(i);
-                    (start..end)
-                        .map(|j| values.value(dict.keys().value(j) as usize))
+                    members[start..end]
+                        .iter()
+                        .map(|m| m.unwrap_or(""))
                         .collect()
                 })
             })

@@ -46,6 +46,20 @@ fn same(logs: &Path, store: &Path, args: &[&str]) {
     assert_eq!(code_a, code_b, "{args:?}");
 }
 
+/// Every row, as JSON, is the same over the logs and over the store.
+fn same_rows(logs: &Path, store: &Path) {
+    same(
+        logs,
+        store,
+        &[
+            "query",
+            "Get-MessageTrackingLog -ResultSize Unlimited",
+            "--format",
+            "json",
+        ],
+    );
+}
+
 #[test]
 fn answers_from_the_store_are_the_answers_from_the_logs() {
     let logs = sample_logs_dir();
@@ -112,16 +126,7 @@ fn the_real_logs_read_the_same_from_a_store() {
         return;
     }
     let store = crate::util::indexed(&real);
-    same(
-        &real,
-        store.path(),
-        &[
-            "query",
-            "Get-MessageTrackingLog -ResultSize Unlimited",
-            "--format",
-            "json",
-        ],
-    );
+    same_rows(&real, store.path());
 }
 
 fn line(event: &str, minute: u32) -> String {
@@ -204,16 +209,7 @@ fn indexing_is_incremental_and_keeps_history() {
     assert_eq!((finished.grown_files, finished.rows_added), (1, 1));
     assert_eq!(count(store.path()), "5");
     // …and the store answers as the logs do.
-    same(
-        logs.path(),
-        store.path(),
-        &[
-            "query",
-            "Get-MessageTrackingLog -ResultSize Unlimited",
-            "--format",
-            "json",
-        ],
-    );
+    same_rows(logs.path(), store.path());
 
     // Replaced by another file: converted again, its old rows gone.
     std::fs::write(
@@ -841,14 +837,5 @@ fn two_copies_of_a_server_folder_with_logs_of_the_same_names_keep_both_their_row
         ),
         "1"
     );
-    same(
-        logs.path(),
-        store.path(),
-        &[
-            "query",
-            "Get-MessageTrackingLog -ResultSize Unlimited",
-            "--format",
-            "json",
-        ],
-    );
+    same_rows(logs.path(), store.path());
 }
