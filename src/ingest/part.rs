@@ -107,9 +107,9 @@ pub(crate) fn read_part(
         typed(df, &stored).map_err(|e| format!("the part's columns are not msgtrack's: {e}"))
     };
     // The filter's columns first, in two stages: the cheap ones (time, categories, numbers)
-    // for every row, then the others (text, lists) only from the first row still kept to the
-    // last, and none when no row is (most parts hold no FAIL row, no row of one message);
-    // the columns not tested are read last, from the first kept row to the last.
+    // for every row, then the others (text, lists) only for the rows still kept, and none
+    // when no row is (most parts hold no FAIL row, no row of one message); the columns not
+    // tested are read last, for the kept rows.
     let (cheap, costly): (Vec<_>, Vec<_>) = filter
         .conditions
         .iter()
