@@ -230,6 +230,16 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         None => None,
     };
     let table = will_be_table(&expression, explicit_format, args.out.is_some());
+    if let Some(code) = run_windowed(
+        args,
+        &expression,
+        &paths,
+        session,
+        directory.as_ref(),
+        (explicit_format, table),
+    )? {
+        return Ok(code);
+    }
     let answer = match run(
         &expression,
         &paths,
@@ -276,6 +286,106 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         return Ok(exit_code(&answer));
     }
     emit(&answer, args, explicit_format, &session, &expression)
+}
+
+/// Runs a line that outputs every event over a store a time window at a time, writing each
+/// window's rows before reading the next (bounded memory; the same bytes as a whole run):
+/// the exit code, or `None` when the line, the format or the paths need a whole run.
+fn run_windowed(
+    args: &QueryArgs,
+    expression: &str,
+    paths: &[PathBuf],
+    session: Session,
+    directory: Option<&msgtrack::directory::Snapshot>,
+    (explicit_format, table): (Option<Format>, bool),
+) -> anyhow::Result<Option<u8>> {
+    use msgtrack::query::output::{Pieces, in_pieces};
+    use msgtrack::query::windows::run_in_windows;
+    let format = output_format(expression, explicit_format, args.out.is_some());
+    if !in_pieces(format) {
+        return Ok(None);
+    }
+    let explicit = explicit_format.is_some();
+    let mut pieces: Option<Pieces<Box<dyn std::io::Write>>> = None;
+    let mut refused = false;
+    let mut shown_diagnostics = 0;
+    let windowed = run_in_windows(
+        expression,
+        paths,
+        session,
+        directory,
+        output_columns(table),
+        |answer| {
+            for note in &answer.notes {
+                say!("note: {note}");
+            }
+            for d in &answer.diagnostics {
+                if shown_diagnostics < 10 {
+                    say!("{d}");
+                }
+                shown_diagnostics += 1;
+            }
+            refused |= answer.files.iter().any(|f| f.refused.is_some());
+            let pieces = match &mut pieces {
+                Some(p) => p,
+                None => pieces.insert(
+                    Pieces::new(format, open_output(args, format)?)
+                        .ok_or_else(|| std::io::Error::other("this format is written whole"))?,
+                ),
+            };
+            pieces.write(answer, &session, &DEFAULT_TABLE, explicit)
+        },
+    );
+    let last = match windowed {
+        Ok(Some(last)) => last,
+        Ok(None) => return Ok(None),
+        Err(e @ (RunError::Parse(_) | RunError::Eval(_))) => {
+            say!("{}", e.render(expression));
+            return Ok(Some(exit::ERROR));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let Some(pieces) = pieces else {
+        anyhow::bail!("no time window of the store was read");
+    };
+    for note in &last.notes {
+        say!("note: {note}");
+    }
+    let rows = pieces.rows();
+    if rows == 0
+        && let Some(why) = empty_because_of_time(&last, expression, paths, &session)
+    {
+        say!("note: {why}");
+    }
+    pieces.finish(&last, &session, &DEFAULT_TABLE, explicit)?;
+    if let Some(path) = &args.out {
+        say!("wrote {rows} rows to {}", path.display());
+    }
+    Ok(Some(if refused {
+        exit::ERROR
+    } else if rows > 0 {
+        exit::OK
+    } else {
+        exit::NO_MATCH
+    }))
+}
+
+/// Where the answer goes: the --out file or standard output, buffered; a list's text through
+/// the terminal-safe writer.
+fn open_output(args: &QueryArgs, format: Format) -> std::io::Result<Box<dyn std::io::Write>> {
+    let out: Box<dyn std::io::Write> = match &args.out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("creating {}: {e}", path.display()))
+            })?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    Ok(if matches!(format, Format::Table | Format::List) {
+        Box::new(msgtrack::escape::terminal::SafeWriter::new(out))
+    } else {
+        out
+    })
 }
 
 /// Prints (or writes to --out) the answer and gives the exit code.

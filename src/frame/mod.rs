@@ -32,6 +32,135 @@ pub fn take_rows(frame: &DataFrame, at: &IdxCa) -> PolarsResult<DataFrame> {
     DataFrame::new(at.len(), columns)
 }
 
+/// The same rows with their text in buffers of their own: text cut from larger arrays (rows
+/// filtered out of a part's pages) points into those arrays' buffers and keeps them whole;
+/// here each text column, and the text inside lists and their structs, is copied into one
+/// buffer of just its values. Other columns (numbers, categories) own what they hold.
+pub fn compact(frame: &DataFrame) -> PolarsResult<DataFrame> {
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let s = c.as_materialized_series();
+            if !holds_text(s.dtype()) {
+                return Ok(c.clone());
+            }
+            let chunks: Vec<ArrayRef> = s
+                .chunks()
+                .iter()
+                .map(|a| compact_array(a.as_ref()))
+                .collect();
+            // SAFETY: each chunk keeps its arrow type, which is the series' physical type.
+            let compacted = unsafe {
+                Series::from_chunks_and_dtype_unchecked(s.name().clone(), chunks, s.dtype())
+            };
+            Ok(compacted.into_column())
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(frame.height(), columns)
+}
+
+/// Whether values of `dtype` hold text (in lists and structs too).
+fn holds_text(dtype: &DataType) -> bool {
+    match dtype {
+        DataType::String | DataType::Binary => true,
+        DataType::List(inner) => holds_text(inner),
+        DataType::Struct(fields) => fields.iter().any(|f| holds_text(f.dtype())),
+        _ => false,
+    }
+}
+
+/// An array with its text values copied into buffers of their own (see [`compact`]).
+fn compact_array(array: &dyn polars_arrow::array::Array) -> ArrayRef {
+    use polars_arrow::array::{Array, BinaryViewArray, ListArray, StructArray, Utf8ViewArray};
+    let any = array.as_any();
+    if let Some(text) = any.downcast_ref::<Utf8ViewArray>() {
+        return compact_text(text).boxed();
+    }
+    if let Some(bytes) = any.downcast_ref::<BinaryViewArray>() {
+        return bytes.clone().gc().boxed();
+    }
+    if let Some(list) = any.downcast_ref::<ListArray<i64>>() {
+        // Only the values the offsets point at, from offset 0.
+        let offsets = list.offsets();
+        let (first, last) = (*offsets.first() as usize, *offsets.last() as usize);
+        let values = list.values().sliced(first, last - first);
+        let rebased: Vec<i64> = offsets.iter().map(|o| o - first as i64).collect();
+        // SAFETY: offsets rebased by their first stay monotone and end at the values' length.
+        let offsets = unsafe { polars_arrow::offset::OffsetsBuffer::new_unchecked(rebased.into()) };
+        return ListArray::<i64>::new(
+            list.dtype().clone(),
+            offsets,
+            compact_array(values.as_ref()),
+            list.validity().cloned(),
+        )
+        .boxed();
+    }
+    if let Some(fields) = any.downcast_ref::<StructArray>() {
+        return StructArray::new(
+            fields.dtype().clone(),
+            fields.len(),
+            fields
+                .values()
+                .iter()
+                .map(|v| compact_array(v.as_ref()))
+                .collect(),
+            fields.validity().cloned(),
+        )
+        .boxed();
+    }
+    array.to_boxed()
+}
+
+/// A text array with its values longer than a view (12 bytes) copied into one buffer of
+/// exactly their size (polars' own `gc` grows buffers by doubling: up to twice the bytes).
+fn compact_text(text: &polars_arrow::array::Utf8ViewArray) -> polars_arrow::array::Utf8ViewArray {
+    use polars_arrow::array::{Array, Utf8ViewArray, View};
+    let buffers = text.data_buffers();
+    let long = |v: &&View| v.length > View::MAX_INLINE_SIZE;
+    let total: usize = text
+        .views()
+        .iter()
+        .filter(long)
+        .map(|v| v.length as usize)
+        .sum();
+    if total > u32::MAX as usize {
+        return text.clone().gc();
+    }
+    let mut data: Vec<u8> = Vec::with_capacity(total);
+    let views: Vec<View> = text
+        .views()
+        .iter()
+        .map(|v| {
+            if v.length <= View::MAX_INLINE_SIZE {
+                return *v;
+            }
+            // SAFETY: the view is the array's own, pointing into its buffers.
+            let bytes = unsafe { v.get_slice_unchecked(buffers) };
+            let at = data.len() as u32;
+            data.extend_from_slice(bytes);
+            View::new_from_bytes(bytes, 0, at)
+        })
+        .collect();
+    let buffers: Vec<polars_buffer::Buffer<u8>> = if total == 0 {
+        Vec::new()
+    } else {
+        vec![polars_buffer::Buffer::from(data)]
+    };
+    // SAFETY: every long view points at its bytes (valid UTF-8, copied from the array) in
+    // buffer 0; short views are unchanged; the totals are those bytes' lengths.
+    unsafe {
+        Utf8ViewArray::new_unchecked(
+            text.dtype().clone(),
+            views.into(),
+            buffers.into(),
+            text.validity().cloned(),
+            Some(text.total_bytes_len()),
+            total,
+        )
+    }
+}
+
 /// The same rows in new buffers, value by value: a few rows kept long (a store part's
 /// matches, the first events of a group) then do not keep the buffers they were cut from.
 pub fn deep_copy(frame: &DataFrame) -> PolarsResult<DataFrame> {

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::discover::LogFile;
-use super::read::{Ingest, Progress, ReadError, ReadOptions, read_file_in_runs, read_files};
+use super::read::{Ingest, Progress, ReadError, ReadOptions, read_chosen, read_file_in_runs};
 
 /// About this many bytes of files are decoded at once (`MSGTRACK_BATCH_BYTES` sets another
 /// size: the tests read a file per batch to prove that batches change no answer).
@@ -40,17 +40,31 @@ pub fn read_in_batches<E: From<ReadError>>(
         options.progress = Some(Arc::new(Forward(p.clone())));
     }
     let options = &options;
-    let batches = batches(files, limit);
+    // Files the filter leaves out (by time, by a store part's keys) are left out before the
+    // files are cut into batches, so that each batch holds files that are read; those left
+    // out by time come with the first batch (a batch of no file when none is read).
+    let (files, skipped_by_time) = super::read::files_to_read(files, options);
+    let mut skipped_by_time = Some(skipped_by_time);
+    let mut batches = batches(files, limit);
+    if batches.is_empty() && skipped_by_time.as_ref().is_some_and(|s| !s.is_empty()) {
+        batches.push(Batch::Files(Vec::new()));
+    }
     let read = std::thread::scope(|scope| -> Result<(), E> {
         let (send, receive) = std::sync::mpsc::sync_channel(1);
         scope.spawn(move || {
-            let send = |read: Result<Ingest, ReadError>| {
+            let mut send = |read: Result<Ingest, ReadError>| {
+                let read = read.map(|mut ingest| {
+                    if let Some(skipped) = skipped_by_time.take() {
+                        ingest.skipped_by_time = skipped;
+                    }
+                    ingest
+                });
                 let failed = read.is_err();
                 send.send(read).is_ok() && !failed
             };
             for batch in batches {
                 let go_on = match batch {
-                    Batch::Files(files) => send(read_files(files, options)),
+                    Batch::Files(files) => send(read_chosen(files, options)),
                     Batch::Big(file) => {
                         let mut go_on = true;
                         read_file_in_runs(file, options, limit, &mut |read| {

@@ -36,13 +36,21 @@ fn stored_columns(columns: FieldSet, filter: &RowFilter) -> Vec<Field> {
 }
 
 /// Reads a part file: a report per source whose rows it lists, and the frame of the listed
-/// rows that pass `filter`.
+/// rows that pass `filter`. `None` when the rows it keeps would spend `budget` (known before
+/// any column but the filter's is decoded): nothing more is read.
 pub(crate) fn read_part(
     file: &LogFile,
     part: &StorePart,
     columns: FieldSet,
     filter: &RowFilter,
-) -> Result<(Vec<FileReport>, DataFrame), String> {
+    budget: Option<&super::read::RowBudget>,
+) -> Result<Option<(Vec<FileReport>, DataFrame)>, String> {
+    if let Some(budget) = budget
+        && filter.is_empty()
+        && budget.spent_by(part.ranges.iter().map(|r| r.rows).sum())
+    {
+        return Ok(None);
+    }
     let stored = stored_columns(columns, filter);
     // Mapped, not read: only the pages of the columns asked for are touched.
     let mapped = super::plan::FileBytes::map(&file.path)?;
@@ -159,6 +167,13 @@ pub(crate) fn read_part(
         }
         Some(keep)
     };
+    // With no second stage, the first's rows are the rows kept.
+    if let (Some(budget), Some(keep)) = (budget, &keep)
+        && stage_two.is_empty()
+        && budget.spent_by(keep.iter().filter(|k| **k).count() as u64)
+    {
+        return Ok(None);
+    }
     let Some(mut keep) = keep else {
         // Every row kept, in one read of every column asked for.
         let times = kept_times(&first)?;
@@ -172,7 +187,8 @@ pub(crate) fn read_part(
             with_derived,
             Kept::From(base, height as u64),
             times,
-        );
+        )
+        .map(Some);
     };
     // The second stage's columns, of the rows the first stage kept: them, and which passed.
     let mut second: Option<(DataFrame, Vec<bool>)> = None;
@@ -238,10 +254,11 @@ pub(crate) fn read_part(
                     .map_err(|e| e.to_string())?;
             }
             let times = kept_times(&kept)?;
-            // The kept rows' text still points into the whole part's buffers: copy a few
-            // rows out so that they do not hold a whole part.
-            let kept = typed(if kept_rows * 8 < keep.len() {
-                crate::frame::deep_copy(&kept).map_err(|e| e.to_string())?
+            // The kept rows' text still points into the pages of every row group read: copied
+            // out, so that rows kept (a window of a long answer, a few matches) do not hold
+            // the rows around them.
+            let kept = typed(if kept_rows < metadata.num_rows {
+                crate::frame::compact(&kept).map_err(|e| e.to_string())?
             } else {
                 kept
             })?;
@@ -258,6 +275,7 @@ pub(crate) fn read_part(
         Kept::At(&positions),
         times,
     )
+    .map(Some)
 }
 
 /// The rows of a part file to read (offset, count), when not all: one source's rows of a file

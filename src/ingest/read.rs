@@ -54,6 +54,8 @@ pub struct ReadOptions {
     pub batch_bytes: Option<u64>,
     /// Files whose rows all come after this bound are not opened (see [`LaterThan`]).
     pub later_than: Option<Arc<LaterThan>>,
+    /// Files are left out once this many rows are kept (see [`RowBudget`]).
+    pub row_budget: Option<Arc<RowBudget>>,
 }
 
 /// A time bound the reader's caller lowers as it reads: a file whose name (or a store
@@ -107,6 +109,46 @@ impl LaterThan {
     }
 }
 
+/// A bound on the rows a read keeps: once more than its limit are kept, the files not yet
+/// started are not read (the caller throws such a read away and reads another way: a long
+/// answer a time window at a time).
+#[derive(Debug)]
+pub struct RowBudget {
+    limit: u64,
+    kept: std::sync::atomic::AtomicU64,
+}
+
+impl RowBudget {
+    /// A budget of `limit` rows.
+    pub fn new(limit: u64) -> Arc<RowBudget> {
+        Arc::new(RowBudget {
+            limit,
+            kept: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// More rows than the limit were kept: the read left files out.
+    pub fn exceeded(&self) -> bool {
+        self.kept.load(std::sync::atomic::Ordering::Relaxed) > self.limit
+    }
+
+    /// Whether keeping `rows` more would spend the budget; if so they count as kept (the
+    /// read is then over budget) and the caller reads them no further.
+    pub(crate) fn spent_by(&self, rows: u64) -> bool {
+        let kept = self.kept.load(std::sync::atomic::Ordering::Relaxed);
+        let spent = kept.saturating_add(rows) > self.limit;
+        if spent {
+            self.keep(rows);
+        }
+        spent
+    }
+
+    pub(crate) fn keep(&self, rows: u64) {
+        self.kept
+            .fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
@@ -118,6 +160,7 @@ impl Default for ReadOptions {
             export: super::exports::ExportOptions::default(),
             batch_bytes: None,
             later_than: None,
+            row_budget: None,
         }
     }
 }
@@ -204,10 +247,24 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
     Ok(ingest)
 }
 
+/// Reads files already chosen by [`files_to_read`] (of those, only the ones every row of
+/// which comes after the options' `later_than` bound, which moves as a read goes on, are
+/// left out here).
+pub(crate) fn read_chosen(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, ReadError> {
+    let mut files = files;
+    if let Some(later) = &options.later_than {
+        files.retain(|f| !later.excludes(f));
+    }
+    with_job(options, |job| read_all(job, files))
+}
+
 /// The files a read opens, and those the filter's time range leaves out by their names:
 /// the others left out are those every row of which comes after the options' `later_than`
 /// bound and the store parts whose key files rule the filter out.
-fn files_to_read(files: Vec<LogFile>, options: &ReadOptions) -> (Vec<LogFile>, Vec<PathBuf>) {
+pub(crate) fn files_to_read(
+    files: Vec<LogFile>,
+    options: &ReadOptions,
+) -> (Vec<LogFile>, Vec<PathBuf>) {
     let (mut files, skipped_by_time) = skip_by_time(files, &options.filter);
     if let Some(later) = &options.later_than {
         files.retain(|f| !later.excludes(f));
@@ -263,7 +320,14 @@ fn read_all(job: &FileJob<'_>, files: Vec<LogFile>) -> Result<Ingest, ReadError>
             {
                 prefetcher.started(len);
             }
-            (index, job.run(file))
+            if options.row_budget.as_ref().is_some_and(|b| b.exceeded()) {
+                return (index, Ok(FileResult::LeftOut));
+            }
+            let result = job.run(file);
+            if let (Some(budget), Ok(FileResult::Read(read))) = (&options.row_budget, &result) {
+                budget.keep(read.frames.iter().map(|f| f.height() as u64).sum());
+            }
+            (index, result)
         })
         .collect();
     drop(prefetcher);
@@ -322,6 +386,7 @@ fn ingest_of(results: Vec<FileResult>, options: &ReadOptions) -> PolarsResult<In
                 reports.push(refused_report(&refusal));
                 diagnostics.push(refusal);
             }
+            FileResult::LeftOut => {}
             FileResult::Read(file) => {
                 let ReadFile {
                     reports: read_reports,
@@ -448,6 +513,8 @@ fn skip_parts_by_keys(files: Vec<LogFile>, filter: &RowFilter) -> Vec<LogFile> {
 enum FileResult {
     Refused(Diagnostic),
     Read(Box<ReadFile>),
+    /// Not read: the read's row budget was spent.
+    LeftOut,
 }
 
 /// A file that was read: its report, frames and diagnostics.
@@ -502,8 +569,16 @@ impl FileJob<'_> {
 
     /// A store's Parquet part: read, filtered and typed as the log's rows would be.
     fn run_part(&self, file: LogFile, part: &super::discover::StorePart) -> FileResult {
-        match super::part::read_part(&file, part, self.options.columns, &self.options.filter) {
-            Ok((reports, frame)) => FileResult::Read(Box::new(ReadFile {
+        let budget = self.options.row_budget.as_deref();
+        match super::part::read_part(
+            &file,
+            part,
+            self.options.columns,
+            &self.options.filter,
+            budget,
+        ) {
+            Ok(None) => FileResult::LeftOut,
+            Ok(Some((reports, frame))) => FileResult::Read(Box::new(ReadFile {
                 reports,
                 frames: vec![frame],
                 notes: Vec::new(),

@@ -7,7 +7,8 @@
 //! `MessageTrackingEvent` objects ([`rows`]), testing the Where-Object conditions right after
 //! it first ([`pushdown`]) — then [`output`] prints what came out.
 //! [`in_memory`] answers a line over a frame already loaded (the TUI's filter bar);
-//! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`.
+//! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`. [`windows`] runs a line that
+//! outputs every event over a store a time window at a time, in bounded memory.
 
 pub mod cmdlet;
 pub mod display;
@@ -24,3 +25,5 @@ pub mod session;
 pub mod settings;
 pub mod sql;
 pub mod time;
+pub mod time_windows;
+pub mod windows;

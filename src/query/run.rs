@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use super::needed::{analyse, columns};
 use super::rows::as_row;
-use super::session::{Cut, QueryHost, Read, Session};
+use super::session::{Cut, QueryHost, Read, Reading, Session, Window};
 use crate::directory::Snapshot;
 use crate::format::{Field, FieldSet};
 use crate::ingest::{Diagnostic, FileReport, ReadOptions, read_paths};
@@ -34,6 +34,8 @@ pub struct Answer {
     pub notes: Vec<String>,
     /// Files the line wrote (Export-Csv, Out-File).
     pub written: Vec<PathBuf>,
+    /// Files a read in a time window left unopened (a whole read names them in `notes`).
+    pub unopened: Vec<PathBuf>,
     /// A `--sql` answer.
     pub sql: Option<DataFrame>,
     /// How many elements of a collection a table or list cell shows
@@ -56,6 +58,9 @@ pub enum RunError {
     /// polars failed.
     #[error("{0}")]
     Frame(#[from] PolarsError),
+    /// The output could not be written.
+    #[error(transparent)]
+    Write(#[from] std::io::Error),
 }
 
 impl RunError {
@@ -79,24 +84,56 @@ pub fn run(
     output: &[Field],
 ) -> Result<Answer, RunError> {
     let block = parse(text).map_err(RunError::Parse)?;
-    let needs = analyse(&block);
+    match run_block(&block, paths, session, directory, output, Reading::Whole)? {
+        Ok(answer) => Ok(answer),
+        Err(_) => Err(RunError::Eval(EvalError::new(
+            "a whole read asked to be read in time windows",
+            0..0,
+        ))),
+    }
+}
+
+/// Runs a parsed line with Get-MessageTrackingLog reading as `reading` says: its answer, or
+/// the time windows to run it in when a read of [`Reading::UpTo`] found more rows.
+pub(super) fn run_block(
+    block: &crate::pwsh::ast::Block,
+    paths: &[PathBuf],
+    session: Session,
+    directory: Option<&Snapshot>,
+    output: &[Field],
+    reading: Reading,
+) -> Result<Result<Answer, Vec<Window>>, RunError> {
+    let needs = analyse(block);
     // Events inside groups are printed by their type name unless the output is whole objects.
     let first = columns(
         &needs,
         output,
         session.shown != super::settings::Shown::Whole,
     );
-    match run_with(&block, paths, session, directory, first)? {
+    let again = || match run_with(block, paths, session, directory, FieldSet::all(), reading)? {
+        Ok(answer) => Ok(Ok(answer)),
+        Err(Retry::InWindows(windows)) => Ok(Err(windows)),
+        Err(Retry::AllColumns) => Err(RunError::Eval(EvalError::new(
+            "a property could not be read",
+            0..0,
+        ))),
+    };
+    match run_with(block, paths, session, directory, first, reading)? {
         // Whole events reached the output but a column it shows was not decoded.
-        Ok(answer) if first != FieldSet::all() && rows_lack(&answer, output) => {
-            run_with(&block, paths, session, directory, FieldSet::all())?
-                .map_err(|()| RunError::Eval(EvalError::new("a property could not be read", 0..0)))
-        }
-        Ok(answer) => Ok(answer),
+        Ok(answer) if first != FieldSet::all() && rows_lack(&answer, output) => again(),
+        Ok(answer) => Ok(Ok(answer)),
+        Err(Retry::InWindows(windows)) => Ok(Err(windows)),
         // A property the analysis did not foresee: run again with every column.
-        Err(()) => run_with(&block, paths, session, directory, FieldSet::all())?
-            .map_err(|()| RunError::Eval(EvalError::new("a property could not be read", 0..0))),
+        Err(Retry::AllColumns) => again(),
     }
+}
+
+/// Why a run gave no answer and is to be run again.
+enum Retry {
+    /// A property the analysis did not foresee: with every column.
+    AllColumns,
+    /// More rows than the read takes: a time window at a time.
+    InWindows(Vec<Window>),
 }
 
 /// True when events in the answer come from a read missing a column `output` shows.
@@ -117,16 +154,20 @@ fn run_with(
     session: Session,
     directory: Option<&Snapshot>,
     columns: FieldSet,
-) -> Result<Result<Answer, ()>, RunError> {
-    let host = QueryHost::new(session, paths, directory, columns);
+    reading: Reading,
+) -> Result<Result<Answer, Retry>, RunError> {
+    let host = QueryHost::new(session, paths, directory, columns).reading(reading);
     let (result, enumeration_limit) = {
         let mut engine = Engine::new(&host);
         let result = engine.run(block);
         (result, engine.enumeration_limit_at_end())
     };
+    if let Some(windows) = host.take_windows() {
+        return Ok(Err(Retry::InWindows(windows)));
+    }
     let reads = host.take_reads();
     if reads.iter().any(|r| !r.source.missing.borrow().is_empty()) && columns != FieldSet::all() {
-        return Ok(Err(()));
+        return Ok(Err(Retry::AllColumns));
     }
     let items = result.map_err(RunError::Eval)?;
     let (files, diagnostics) = host.take_reports();
@@ -138,6 +179,7 @@ fn run_with(
         diagnostics,
         notes: host.take_notes(),
         written: host.written(),
+        unopened: host.take_unopened(),
         sql: None,
         enumeration_limit,
     }))
@@ -160,30 +202,11 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         diagnostics: outcome.diagnostics,
         notes: Vec::new(),
         written: Vec::new(),
+        unopened: Vec::new(),
         sql: Some(frame),
         // No shell formats an SQL answer: every element is shown.
         enumeration_limit: None,
     })
-}
-
-/// The first and last time of the rows of `paths` when every one is a store (its manifest has
-/// each part's times: nothing is read); `None` otherwise.
-fn stores_cover(paths: &[PathBuf]) -> Option<(i64, i64)> {
-    use crate::format::store_manifest::Manifest;
-    let mut covered: Option<(i64, i64)> = None;
-    for path in paths {
-        if !Manifest::is_store(path) {
-            return None;
-        }
-        let manifest = Manifest::load_shared(path).ok()?;
-        for part in manifest.sources.iter().flat_map(|s| &s.parts) {
-            covered = Some(match covered {
-                Some((a, b)) => (a.min(part.first_ms), b.max(part.last_ms)),
-                None => (part.first_ms, part.last_ms),
-            });
-        }
-    }
-    covered
 }
 
 /// Why an answer is empty when a time range emptied it: the range the logs cover and the
@@ -201,7 +224,7 @@ pub fn empty_because_of_time(
         .reads
         .iter()
         .find(|r| r.plan.filter.has_time_range())?;
-    let (first, last) = match stores_cover(paths) {
+    let (first, last) = match super::time_windows::stores_cover(paths) {
         Some(covered) => covered,
         None => {
             let options = ReadOptions::default().with_columns([Field::Timestamp]);

@@ -29,6 +29,7 @@ use polars::prelude::{
 };
 
 pub use super::settings::Session;
+pub use super::time_windows::Window;
 
 /// The cmdlet's cut at `-ResultSize`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,10 @@ struct State {
     diagnostics: Vec<Diagnostic>,
     notes: Vec<String>,
     written: Vec<PathBuf>,
+    /// Files left unopened by a read in a window.
+    unopened: Vec<PathBuf>,
+    /// Time windows to read the rows in (a read of more rows than it takes).
+    windows: Option<Vec<Window>>,
     cut: Option<Cut>,
     /// The first reading problem (a folder that cannot be read).
     error: Option<String>,
@@ -72,7 +77,23 @@ pub struct QueryHost<'a> {
     directory: Option<&'a Snapshot>,
     /// The columns decoded (the ones the line mentions, and what the output shows).
     pub columns: FieldSet,
+    /// How Get-MessageTrackingLog reads when the line takes every row.
+    reading: Reading,
     state: RefCell<State>,
+}
+
+/// How a host's Get-MessageTrackingLog reads its rows when the line takes every one
+/// (`-ResultSize Unlimited`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Every row at once.
+    Whole,
+    /// The rows in this time window only (a run over a store a window at a time).
+    Window(Window),
+    /// Every row when no more than this many match; when more do, no row: the host then
+    /// holds time windows of about that many matching rows each
+    /// ([`QueryHost::take_windows`]).
+    UpTo(u64),
 }
 
 impl<'a> QueryHost<'a> {
@@ -88,8 +109,21 @@ impl<'a> QueryHost<'a> {
             paths,
             directory,
             columns,
+            reading: Reading::Whole,
             state: RefCell::new(State::default()),
         }
+    }
+
+    /// The host reading as `reading` says.
+    pub fn reading(mut self, reading: Reading) -> QueryHost<'a> {
+        self.reading = reading;
+        self
+    }
+
+    /// The time windows to read a line's rows in, when a read of [`Reading::UpTo`] found
+    /// more rows than it takes.
+    pub fn take_windows(&self) -> Option<Vec<Window>> {
+        self.state.borrow_mut().windows.take()
     }
 
     /// What the cmdlet calls read.
@@ -166,28 +200,33 @@ impl<'a> QueryHost<'a> {
                 .conditions
                 .extend(super::pushdown::where_conditions(engine.after_first()));
         }
+        if let Reading::Window((start, end)) = self.reading {
+            // (`None` orders before any time: the later start.)
+            filter.start_ms = filter.start_ms.max(start);
+            filter.end_ms = match (filter.end_ms, end) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
         let mut options = ReadOptions::default().with_filter(filter);
         options.columns = columns;
         Ok((plan, options))
     }
 
-    /// Says which files the time range left unopened, and why (never silently).
+    /// Says which files the time range left unopened, and why (never silently). In a window
+    /// they are kept for the run over every window, which names those no window opened.
     fn note_skipped(&self, skipped: &[PathBuf]) {
-        if skipped.is_empty() {
-            return;
+        let mut s = self.state.borrow_mut();
+        if matches!(self.reading, Reading::Window(_)) {
+            s.unopened.extend(skipped.iter().cloned());
+        } else if let Some(note) = unopened_note(skipped) {
+            s.notes.push(note);
         }
-        let names: Vec<String> = skipped
-            .iter()
-            .take(3)
-            .map(|p| p.display().to_string())
-            .collect();
-        let more = skipped.len().saturating_sub(names.len());
-        self.state.borrow_mut().notes.push(format!(
-            "{} file(s) not opened: their names (…yyyyMMddHH-N.LOG, the hour Exchange wrote them) lie more than an hour outside -Start/-End: {}{}",
-            skipped.len(),
-            names.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
-        ));
+    }
+
+    /// Files a read in a window left unopened (see [`QueryHost::in_window`]).
+    pub fn take_unopened(&self) -> Vec<PathBuf> {
+        std::mem::take(&mut self.state.borrow_mut().unopened)
     }
 
     fn message_tracking_log(
@@ -210,8 +249,27 @@ impl<'a> QueryHost<'a> {
         } = match plan.result_size {
             Some(limit) => self.first_rows(&plan, &options, limit, c)?,
             None => {
+                // A read of [`Reading::UpTo`] stops once it keeps more rows than it takes:
+                // the line is then run again a time window at a time.
+                let budget = match self.reading {
+                    Reading::UpTo(limit) => Some(crate::ingest::RowBudget::new(limit)),
+                    _ => None,
+                };
+                let mut budgeted = options.clone();
+                budgeted.row_budget = budget.clone();
                 let ingest =
-                    read_paths(self.paths, &options).map_err(|e| read_error(e, &c.span))?;
+                    read_paths(self.paths, &budgeted).map_err(|e| read_error(e, &c.span))?;
+                if let (Some(budget), Reading::UpTo(limit)) = (budget, self.reading)
+                    && budget.exceeded()
+                {
+                    drop(ingest);
+                    let windows = self.windows_of_matches(&plan, &options, limit, c)?;
+                    self.state.borrow_mut().windows = Some(windows);
+                    return Err(EvalError::new(
+                        "more rows than one read takes: read in time windows",
+                        c.span.clone(),
+                    ));
+                }
                 self.note_skipped(&ingest.skipped_by_time);
                 {
                     let mut s = self.state.borrow_mut();
@@ -349,6 +407,35 @@ impl<'a> QueryHost<'a> {
             covered,
             unread: later.skipped(),
         })
+    }
+
+    /// Time windows of about `rows` of a call's matching rows each, from their times (read
+    /// batch by batch, with the filter's columns only).
+    fn windows_of_matches(
+        &self,
+        plan: &Plan,
+        options: &ReadOptions,
+        rows: u64,
+        c: &Command,
+    ) -> EvalResult<Vec<Window>> {
+        let (first, last) = super::time_windows::stores_cover(self.paths).unwrap_or((0, 0));
+        let mut histogram = super::time_windows::Histogram::new(first, last);
+        let mut options = options.clone();
+        options.columns = FieldSet::empty();
+        options.columns.insert(Field::Timestamp);
+        if !plan.servers.is_empty() {
+            options.columns.insert(Field::Server);
+        }
+        self.each_batch(plan, &options, c, |_, times| {
+            histogram.add(&times);
+            Ok(())
+        })?;
+        {
+            let mut s = self.state.borrow_mut();
+            s.files.clear();
+            s.diagnostics.clear();
+        }
+        Ok(histogram.windows(rows))
     }
 
     /// Get-MessageTrackingLog read batch by batch (bounded memory) for stages that fold its
@@ -678,6 +765,29 @@ struct Output {
 }
 
 /// The rows in time order, ties in the order they were read (the cmdlet's output order).
+/// The note naming files a time range left unopened, and why; `None` when there are none.
+pub fn unopened_note(skipped: &[PathBuf]) -> Option<String> {
+    if skipped.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = skipped
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    let more = skipped.len().saturating_sub(names.len());
+    Some(format!(
+        "{} file(s) not opened: their names (…yyyyMMddHH-N.LOG, the hour Exchange wrote them) lie more than an hour outside -Start/-End: {}{}",
+        skipped.len(),
+        names.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    ))
+}
+
 fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
     frame.sort(
         [Field::Timestamp.name()],

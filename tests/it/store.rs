@@ -839,3 +839,187 @@ fn two_copies_of_a_server_folder_with_logs_of_the_same_names_keep_both_their_row
     );
     same_rows(logs.path(), store.path());
 }
+
+/// `msgtrack query LINE PATH --format FORMAT --tz UTC` with windows of `window_rows` rows
+/// over a store: exit code, standard output, standard error.
+fn query_in_windows(
+    line: &str,
+    path: &Path,
+    format: &str,
+    window_rows: u64,
+) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .arg("query")
+        .arg(line)
+        .arg(path)
+        .args(["--format", format, "--tz", "UTC"])
+        .env("MSGTRACK_WINDOW_ROWS", window_rows.to_string())
+        .output()
+        .expect("msgtrack runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_line_that_outputs_every_event_reads_a_store_a_time_window_at_a_time_and_prints_the_whole_answer()
+ {
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let lines = [
+        "Get-MessageTrackingLog -ResultSize Unlimited",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.EventId -eq 'FAIL' -or $_.TotalBytes -gt 20000} | Select-Object Timestamp,EventId,@{n='To';e={$_.Recipients -join ';'}},TotalBytes",
+        "Get-MessageTrackingLog -Server EX02 -Start '11/20/2026 10:00' -End '11/20/2026 14:00' -ResultSize Unlimited | select Sender,Recip*",
+        // Nothing matches: the empty answer, its exit code and the note on the range.
+        "Get-MessageTrackingLog -Start '1/1/2030' -ResultSize Unlimited",
+        "Get-MessageTrackingLog -EventId DSN -Sender nobody@nowhere.example -ResultSize Unlimited",
+    ];
+    for line in lines {
+        for format in ["csv", "json", "ndjson", "list"] {
+            let (code_logs, out_logs, err_logs) = query_in_windows(line, &logs, format, 150);
+            let (code_store, out_store, err_store) =
+                query_in_windows(line, store.path(), format, 150);
+            assert!(
+                out_logs == out_store,
+                "{line} as {format}: the store's windows printed {} bytes, the logs {}",
+                out_store.len(),
+                out_logs.len()
+            );
+            assert_eq!(code_logs, code_store, "{line} as {format}");
+            // What is said of the answer (the range, nothing found) is said once, as for
+            // the logs.
+            let said = |err: &str| -> Vec<String> {
+                err.lines()
+                    .filter(|l| !l.contains("file(s) not opened") && !l.contains("the store "))
+                    .map(str::to_string)
+                    .collect()
+            };
+            assert_eq!(said(&err_logs), said(&err_store), "{line} as {format}");
+            // The store's parts a range leaves unopened are named as a whole run names them
+            // (a table is never printed in windows).
+            let unopened = |err: &str| -> Vec<String> {
+                err.lines()
+                    .filter(|l| l.contains("file(s) not opened"))
+                    .map(str::to_string)
+                    .collect()
+            };
+            let (_, _, err_whole) = query_in_windows(line, store.path(), "table", 150);
+            assert_eq!(
+                unopened(&err_whole),
+                unopened(&err_store),
+                "{line} as {format}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_once_in_time_order()
+{
+    use msgtrack::query::output::{Format, Pieces, count, write};
+    use msgtrack::query::rows::DEFAULT_TABLE;
+    use msgtrack::query::run::run;
+    use msgtrack::query::windows::run_in_windows_of;
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let paths = [store.path().to_path_buf()];
+    let session = msgtrack::query::settings::Session {
+        now: chrono::Utc::now(),
+        zone: msgtrack::format::Zone::parse("UTC").expect("UTC"),
+        culture: msgtrack::pwsh::culture::Culture::find("en-US").expect("en-US"),
+        csv_raw: false,
+        shown: msgtrack::query::settings::Shown::Csv,
+    };
+    let in_windows = |line: &str, paths: &[PathBuf]| {
+        let mut pieces = Pieces::new(Format::Csv, Vec::new()).expect("CSV comes in pieces");
+        let mut sizes = Vec::new();
+        let mut last_time = i64::MIN;
+        let last = run_in_windows_of(200, line, paths, session, None, &Field::ALL, |answer| {
+            sizes.push(count(answer));
+            for read in &answer.reads {
+                let times =
+                    msgtrack::frame::access::timestamps_ms(read.source.frame()).expect("times");
+                if let Some(first) = times.first() {
+                    assert!(*first > last_time, "a window starts before the last ended");
+                }
+                last_time = times.last().copied().unwrap_or(last_time);
+            }
+            pieces.write(answer, &session, &DEFAULT_TABLE, true)
+        })
+        .expect("runs");
+        last.map(|last| {
+            let written = pieces
+                .finish(&last, &session, &DEFAULT_TABLE, true)
+                .expect("written");
+            (sizes, written)
+        })
+    };
+    let whole = |line: &str| {
+        let answer = run(
+            line,
+            std::slice::from_ref(&logs),
+            session,
+            None,
+            &Field::ALL,
+        )
+        .expect("runs");
+        let mut expected = Vec::new();
+        write(
+            &answer,
+            Format::Csv,
+            &session,
+            &DEFAULT_TABLE,
+            true,
+            &mut expected,
+        )
+        .expect("written");
+        expected
+    };
+    // 4,768 rows in windows of at most 200 (no second of the sample holds more), each row
+    // once, in time order: the logs' whole answer, byte for byte.
+    let line = "Get-MessageTrackingLog -ResultSize Unlimited";
+    let (sizes, written) = in_windows(line, &paths).expect("in windows");
+    assert!(sizes.len() >= 24, "{} windows", sizes.len());
+    assert_eq!(sizes.iter().sum::<usize>(), 4768);
+    assert!(sizes.iter().all(|n| *n <= 200), "{sizes:?}");
+    let expected = whole(line);
+    assert!(
+        written == expected,
+        "{} vs {} bytes",
+        written.len(),
+        expected.len()
+    );
+    // A few rows: read once, in one piece.
+    let line = "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited";
+    let (sizes, written) = in_windows(line, &paths).expect("runs over the store");
+    assert_eq!(sizes.len(), 1);
+    assert!(sizes[0] > 0 && sizes[0] <= 200, "{sizes:?}");
+    assert!(written == whole(line));
+    // Windows are cut by the rows that match, not every row: 1,000-odd RECEIVE rows make
+    // fewer windows than all 4,768.
+    let line = "Get-MessageTrackingLog -EventId RECEIVE -ResultSize Unlimited";
+    let (sizes, written) = in_windows(line, &paths).expect("runs over the store");
+    let receive = sizes.iter().sum::<usize>();
+    assert!(
+        receive > 200 && sizes.len() <= receive.div_ceil(200) + 2,
+        "{sizes:?}"
+    );
+    assert!(written == whole(line));
+    // Raw logs, and a line that needs every item first (a sort), run whole.
+    assert!(
+        in_windows(
+            "Get-MessageTrackingLog -ResultSize Unlimited",
+            std::slice::from_ref(&logs)
+        )
+        .is_none()
+    );
+    assert!(
+        in_windows(
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender",
+            &paths
+        )
+        .is_none()
+    );
+}

@@ -223,10 +223,10 @@ fn runs_commands(p: &Pipeline) -> bool {
         })
 }
 
-/// A Where-Object whose outcome for an item does not depend on the items before it: its
-/// script blocks assign nothing, run no commands and call no method that changes a
-/// collection.
-fn pure(c: &Command) -> bool {
+/// A command (a Where-Object, a Select-Object) whose outcome for an item does not depend on
+/// the items before it: its script blocks assign nothing, run no commands and call no method
+/// that changes a collection.
+pub fn pure(c: &Command) -> bool {
     struct Impure(bool);
     impl Visit for Impure {
         fn statement(&mut self, s: &Statement) {
