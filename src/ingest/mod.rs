@@ -16,6 +16,7 @@
 //! ```
 
 mod batches;
+mod budget;
 mod columns;
 mod decode;
 pub(crate) mod diagnostics;
@@ -35,13 +36,14 @@ pub(crate) mod scan;
 mod text;
 
 pub use batches::{BATCH_BYTES, read_in_batches};
+pub use budget::RowBudget;
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use discover::{LogFile, StorePart, discover, log_bytes};
 pub use frame_filter::matching_rows;
 pub use plan::{HeaderInfo, ServerSource};
 pub use prefilter::{FieldCondition, FieldTest, RowFilter};
 pub use read::{
-    FileReport, Ingest, LaterThan, Progress, ReadError, ReadOptions, RowBudget, ServerLogs,
-    read_file, read_files, read_paths, servers,
+    FileReport, Ingest, LaterThan, Progress, ReadError, ReadOptions, ServerLogs, read_file,
+    read_files, read_paths, servers,
 };
 pub use scan::{LogScan, ScanOutcome, scan};

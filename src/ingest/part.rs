@@ -43,7 +43,7 @@ pub(crate) fn read_part(
     part: &StorePart,
     columns: FieldSet,
     filter: &RowFilter,
-    budget: Option<&super::read::RowBudget>,
+    budget: Option<&super::budget::RowBudget>,
 ) -> Result<Option<(Vec<FileReport>, DataFrame)>, String> {
     if let Some(budget) = budget
         && filter.is_empty()

@@ -54,8 +54,8 @@ pub struct ReadOptions {
     pub batch_bytes: Option<u64>,
     /// Files whose rows all come after this bound are not opened (see [`LaterThan`]).
     pub later_than: Option<Arc<LaterThan>>,
-    /// Files are left out once this many rows are kept (see [`RowBudget`]).
-    pub row_budget: Option<Arc<RowBudget>>,
+    /// Files are left out once this many rows are kept (see [`super::budget::RowBudget`]).
+    pub row_budget: Option<Arc<super::budget::RowBudget>>,
 }
 
 /// A time bound the reader's caller lowers as it reads: a file whose name (or a store
@@ -106,46 +106,6 @@ impl LaterThan {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         out
-    }
-}
-
-/// A bound on the rows a read keeps: once more than its limit are kept, the files not yet
-/// started are not read (the caller throws such a read away and reads another way: a long
-/// answer a time window at a time).
-#[derive(Debug)]
-pub struct RowBudget {
-    limit: u64,
-    kept: std::sync::atomic::AtomicU64,
-}
-
-impl RowBudget {
-    /// A budget of `limit` rows.
-    pub fn new(limit: u64) -> Arc<RowBudget> {
-        Arc::new(RowBudget {
-            limit,
-            kept: std::sync::atomic::AtomicU64::new(0),
-        })
-    }
-
-    /// More rows than the limit were kept: the read left files out.
-    pub fn exceeded(&self) -> bool {
-        self.kept.load(std::sync::atomic::Ordering::Relaxed) > self.limit
-    }
-
-    /// Whether keeping `rows` more would spend the budget; if so they count as kept (the
-    /// read is then over budget) and the caller reads them no further.
-    pub(crate) fn spent_by(&self, rows: u64) -> bool {
-        let kept = self.kept.load(std::sync::atomic::Ordering::Relaxed);
-        let spent = kept.saturating_add(rows) > self.limit;
-        if spent {
-            self.keep(rows);
-        }
-        spent
-    }
-
-    pub(crate) fn keep(&self, rows: u64) {
-        self.kept
-            .fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
