@@ -309,33 +309,34 @@ fn run_windowed(
     let mut pieces: Option<Pieces<Box<dyn std::io::Write>>> = None;
     let mut refused = false;
     let mut shown_diagnostics = 0;
-    let windowed = run_in_windows(
-        expression,
-        paths,
-        session,
-        directory,
-        output_columns(table),
-        |answer| {
-            for note in &answer.notes {
-                say!("note: {note}");
+    let mut windows = 0;
+    let output = output_columns(table);
+    // The first pass writes each window's rows (a table gathers its layout instead).
+    let windowed = run_in_windows(expression, paths, session, directory, output, |answer| {
+        windows += 1;
+        for note in &answer.notes {
+            say!("note: {note}");
+        }
+        for d in &answer.diagnostics {
+            if shown_diagnostics < 10 {
+                say!("{d}");
             }
-            for d in &answer.diagnostics {
-                if shown_diagnostics < 10 {
-                    say!("{d}");
-                }
-                shown_diagnostics += 1;
-            }
-            refused |= answer.files.iter().any(|f| f.refused.is_some());
-            let pieces = match &mut pieces {
-                Some(p) => p,
-                None => pieces.insert(
-                    Pieces::new(format, open_output(args, format)?)
-                        .ok_or_else(|| std::io::Error::other("this format is written whole"))?,
-                ),
-            };
+            shown_diagnostics += 1;
+        }
+        refused |= answer.files.iter().any(|f| f.refused.is_some());
+        let pieces = match &mut pieces {
+            Some(p) => p,
+            None => pieces.insert(
+                Pieces::new(format, open_output(args, format)?)
+                    .ok_or_else(|| std::io::Error::other("this format is written whole"))?,
+            ),
+        };
+        if pieces.gathers() {
+            pieces.gather(answer, &session, &DEFAULT_TABLE, explicit)
+        } else {
             pieces.write(answer, &session, &DEFAULT_TABLE, explicit)
-        },
-    );
+        }
+    });
     let last = match windowed {
         Ok(Some(last)) => last,
         Ok(None) => return Ok(None),
@@ -345,6 +346,20 @@ fn run_windowed(
         }
         Err(other) => return Err(other.into()),
     };
+    // A table's second pass writes the windows in the layout of them all (one window: the
+    // answer at hand).
+    if let Some(p) = pieces.as_mut().filter(|p| p.gathers()) {
+        if windows == 1 {
+            p.write(&last, &session, &DEFAULT_TABLE, explicit)?;
+        } else {
+            let again = run_in_windows(expression, paths, session, directory, output, |answer| {
+                p.write(answer, &session, &DEFAULT_TABLE, explicit)
+            });
+            if let Err(e) = again {
+                return Err(e.into());
+            }
+        }
+    }
     let Some(pieces) = pieces else {
         anyhow::bail!("no time window of the store was read");
     };

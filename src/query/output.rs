@@ -125,6 +125,28 @@ pub fn write(
     explicit: bool,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
+    let mut whole = TableMode::Whole;
+    write_in(
+        answer,
+        format,
+        session,
+        table_columns,
+        explicit,
+        &mut whole,
+        out,
+    )
+}
+
+/// [`write`], a table written as `mode` says.
+fn write_in(
+    answer: &Answer,
+    format: Format,
+    session: &Session,
+    table_columns: &[Field],
+    explicit: bool,
+    mode: &mut TableMode<'_>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
     let printer = Printer::new(session, answer.enumeration_limit);
     match shape(answer) {
@@ -135,7 +157,7 @@ pub fn write(
                     .map(|_| ())
                     .map_err(to_io);
             }
-            write_frame(df, format, session, None, out)
+            write_frame(df, format, session, None, &mut TableMode::Whole, out)
         }
         Shape::Rows(source, indices) => {
             // Every row in order (the usual dump) is the frame itself: not copied.
@@ -163,7 +185,7 @@ pub fn write(
                     .map(|_| ())
                     .map_err(to_io);
             }
-            write_frame(&frame, format, session, answer.enumeration_limit, out)
+            write_frame(&frame, format, session, answer.enumeration_limit, mode, out)
         }
         Shape::View(view) => {
             let format = match (format, explicit) {
@@ -183,7 +205,7 @@ pub fn write(
             }
             let names: Vec<String> = view.columns.clone();
             let rows: Vec<Vec<Value>> = view.rows.clone();
-            printer.write_objects(&names, &rows, format, out)
+            printer.write_objects(&names, &rows, format, &mut TableMode::Whole, out)
         }
         Shape::Scalars => {
             if format == Format::Parquet {
@@ -250,7 +272,7 @@ pub fn write(
                 } else {
                     format
                 };
-                return printer.write_objects(&names, &rows, format, out);
+                return printer.write_objects(&names, &rows, format, &mut TableMode::Whole, out);
             }
             let first = answer.items.first().cloned().unwrap_or(Value::Null);
             let columns = object_columns(&first, format);
@@ -292,23 +314,28 @@ pub fn write(
                         .collect()
                 })
                 .collect();
-            printer.write_objects(&columns, &rows, format, out)
+            printer.write_objects(&columns, &rows, format, mode, out)
         }
     }
 }
 
 /// Writes an answer that comes in pieces (a line run over a store a time window at a time,
 /// [`crate::query::windows`]) as the whole answer is written: CSV's header once, one JSON
-/// array, a list's closing blank line once. Each piece is written by [`write`] and spliced
-/// (see [`Splice`]). A table sizes its columns from every row and Parquet is written whole,
-/// so neither comes in pieces.
+/// array, a list's closing blank line once (each piece written by [`write`] and spliced, see
+/// [`Splice`]); a table in the layout of every piece, gathered first
+/// ([`Pieces::gather`] on every piece, then [`Pieces::write`] on every piece again).
+/// Parquet is written whole, so it does not come in pieces.
 pub struct Pieces<W: Write> {
     format: Format,
     out: W,
     /// Items written.
     rows: usize,
+    /// Items gathered (a table's first pass).
+    gathered: usize,
     /// The first piece's CSV header line (every piece's must be the same).
     header: Vec<u8>,
+    /// A table's layout, from every piece.
+    facts: Option<TableFacts>,
 }
 
 impl<W: Write> Pieces<W> {
@@ -318,13 +345,52 @@ impl<W: Write> Pieces<W> {
             format,
             out,
             rows: 0,
+            gathered: 0,
             header: Vec::new(),
+            facts: None,
         })
     }
 
     /// Items written so far.
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// Whether every piece is to be gathered before any is written (a table's layout comes
+    /// from every row).
+    pub fn gathers(&self) -> bool {
+        self.format == Format::Table
+    }
+
+    /// Gathers a piece's table layout (nothing is written).
+    pub fn gather(
+        &mut self,
+        answer: &Answer,
+        session: &Session,
+        table_columns: &[Field],
+        explicit: bool,
+    ) -> std::io::Result<()> {
+        self.gathered += count(answer);
+        let mut mode = TableMode::Gather(&mut self.facts);
+        let mut nowhere = std::io::sink();
+        write_in(
+            answer,
+            self.format,
+            session,
+            table_columns,
+            explicit,
+            &mut mode,
+            &mut nowhere,
+        )
+    }
+
+    /// The format the pieces come out in: a table of objects with more than four properties
+    /// is shown as a list (no layout was gathered from its items).
+    fn shown(&self) -> Format {
+        match self.format {
+            Format::Table if self.facts.is_none() && self.gathered > 0 => Format::List,
+            f => f,
+        }
     }
 
     /// Writes the next piece (arguments as [`write`]'s).
@@ -339,7 +405,29 @@ impl<W: Write> Pieces<W> {
         if items == 0 {
             return Ok(());
         }
-        let mut splice = Splice::new(self.format, self.rows > 0, &mut self.out);
+        if self.gathers() && self.gathered == 0 {
+            return Err(std::io::Error::other(
+                "a table's pieces are gathered before they are written",
+            ));
+        }
+        if let (Format::Table, Some(facts)) = (self.shown(), &self.facts) {
+            let mut mode = TableMode::Print {
+                facts,
+                header: self.rows == 0,
+            };
+            write_in(
+                answer,
+                self.format,
+                session,
+                table_columns,
+                explicit,
+                &mut mode,
+                &mut self.out,
+            )?;
+            self.rows += items;
+            return Ok(());
+        }
+        let mut splice = Splice::new(self.shown(), self.rows > 0, &mut self.out);
         write(
             answer,
             self.format,
@@ -379,7 +467,7 @@ impl<W: Write> Pieces<W> {
                 &mut self.out,
             )?;
         } else {
-            self.out.write_all(closing(self.format))?;
+            self.out.write_all(closing(self.shown()))?;
         }
         self.out.flush()?;
         Ok(self.out)
@@ -390,7 +478,7 @@ impl<W: Write> Pieces<W> {
 pub fn in_pieces(format: Format) -> bool {
     matches!(
         format,
-        Format::Csv | Format::Json | Format::Ndjson | Format::List
+        Format::Csv | Format::Json | Format::Ndjson | Format::List | Format::Table
     )
 }
 
@@ -566,9 +654,10 @@ fn write_frame(
     format: Format,
     session: &Session,
     limit: Option<usize>,
+    mode: &mut TableMode<'_>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    write_frame_in_blocks(frame, format, session, limit, BLOCK_ROWS, out)
+    write_frame_in_blocks(frame, format, session, limit, BLOCK_ROWS, mode, out)
 }
 
 /// [`write_frame`] with blocks of `block` rows.
@@ -578,13 +667,14 @@ fn write_frame_in_blocks(
     session: &Session,
     limit: Option<usize>,
     block: usize,
+    mode: &mut TableMode<'_>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
     let block = block.max(1);
     if matches!(format, Format::Table | Format::List) || frame.height() <= block {
         let cols = columns(frame, session.zone).map_err(to_io)?;
-        return write_cells(&cols, frame.height(), format, session, limit, out);
+        return write_cells(&cols, frame.height(), format, session, limit, mode, out);
     }
     let blocks = (0..frame.height())
         .step_by(block)
@@ -715,26 +805,25 @@ fn write_cells(
     format: Format,
     session: &Session,
     limit: Option<usize>,
+    mode: &mut TableMode<'_>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let zone_label = session.zone.label();
+    let zone_label = session.zone.label().to_string();
     match format {
         Format::Table => {
-            let headers: Vec<String> = cols
+            let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
+            let zoned = names
                 .iter()
-                .map(|(n, _)| {
-                    if n == "Timestamp" {
-                        format!("Timestamp ({zone_label})")
-                    } else {
-                        n.clone()
-                    }
-                })
+                .map(|n| Zoned::Fixed(n == "Timestamp"))
                 .collect();
             let texts: Vec<Vec<String>> = cols
                 .iter()
-                .map(|(_, cells)| cells.iter().map(|c| c.shown(limit)).collect())
+                .map(|(_, cells)| cells[..rows].iter().map(|c| c.shown(limit)).collect())
                 .collect();
-            table(&headers, &texts, rows, &vec![false; headers.len()], out)
+            let numbers = vec![false; names.len()];
+            let mut facts = TableFacts::of(&names, zoned, &texts, numbers, false, zone_label);
+            facts.rows = rows;
+            table(facts, &texts, mode, out)
         }
         Format::List => {
             let width = cols.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
@@ -774,27 +863,144 @@ fn write_cells(
     }
 }
 
-/// A text table: left-aligned text, right-aligned numbers, cells cut at 60 characters.
-fn table(
-    headers: &[String],
-    columns: &[Vec<String>],
+/// What a text table's layout is decided from, gathered from its rows: a whole answer's, or
+/// piece after piece of a long one (every piece is then written in the layout of them all,
+/// which is the layout the whole answer would have had).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableFacts {
+    /// The columns' names, before a time zone is named in them.
+    names: Vec<String>,
+    /// Whether each header names the time zone.
+    zoned: Vec<Zoned>,
+    /// The widest cell of each column, in characters.
+    widths: Vec<usize>,
+    /// Every cell of each column is a number or empty.
+    numbers: Vec<bool>,
+    /// Columns of numbers are right-aligned (objects' columns; events' never are).
+    aligned: bool,
     rows: usize,
-    numeric: &[bool],
+    /// The zone's label.
+    label: String,
+}
+
+/// Whether a table's header names the time zone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Zoned {
+    /// Always (the events' Timestamp) or never.
+    Fixed(bool),
+    /// When the column holds a local time (`local`) and nothing but times or empty cells
+    /// (`only`).
+    IfTimes { local: bool, only: bool },
+}
+
+impl TableFacts {
+    /// Facts of a table of `texts` (a column each) under `names`.
+    fn of(
+        names: &[String],
+        zoned: Vec<Zoned>,
+        texts: &[Vec<String>],
+        numbers: Vec<bool>,
+        aligned: bool,
+        label: String,
+    ) -> TableFacts {
+        TableFacts {
+            names: names.to_vec(),
+            zoned,
+            widths: texts
+                .iter()
+                .map(|cells| cells.iter().map(|c| c.chars().count()).max().unwrap_or(0))
+                .collect(),
+            numbers,
+            aligned,
+            rows: texts.first().map_or(0, Vec::len),
+            label,
+        }
+    }
+
+    /// The facts of this piece and `other`'s.
+    fn merge(&mut self, other: TableFacts) -> std::io::Result<()> {
+        if other.names != self.names || other.aligned != self.aligned {
+            return Err(std::io::Error::other(
+                "a piece of the table has other columns than the first",
+            ));
+        }
+        for (w, o) in self.widths.iter_mut().zip(other.widths) {
+            *w = (*w).max(o);
+        }
+        for (n, o) in self.numbers.iter_mut().zip(other.numbers) {
+            *n &= o;
+        }
+        for (z, o) in self.zoned.iter_mut().zip(other.zoned) {
+            if let (Zoned::IfTimes { local, only }, Zoned::IfTimes { local: l, only: a }) = (z, o) {
+                *local |= l;
+                *only &= a;
+            }
+        }
+        self.rows += other.rows;
+        Ok(())
+    }
+
+    /// The headers, widths (cut at 60 characters) and right-aligned columns.
+    fn layout(&self) -> (Vec<String>, Vec<usize>, Vec<bool>) {
+        let headers: Vec<String> = self
+            .names
+            .iter()
+            .zip(&self.zoned)
+            .map(|(n, z)| match z {
+                Zoned::Fixed(true)
+                | Zoned::IfTimes {
+                    local: true,
+                    only: true,
+                } => {
+                    format!("{n} ({})", self.label)
+                }
+                _ => n.clone(),
+            })
+            .collect();
+        let widths = headers
+            .iter()
+            .zip(&self.widths)
+            .map(|(h, w)| (*w).max(h.chars().count()).min(MAX_CELL))
+            .collect();
+        let numeric = self
+            .numbers
+            .iter()
+            .map(|n| self.aligned && self.rows > 0 && *n)
+            .collect();
+        (headers, widths, numeric)
+    }
+}
+
+/// How a text table is written: whole (laid out from its own rows), or as a piece of a longer
+/// answer, its facts gathered (nothing written) or its rows written in the layout gathered
+/// from every piece (the header with the first).
+pub(crate) enum TableMode<'f> {
+    Whole,
+    Gather(&'f mut Option<TableFacts>),
+    Print { facts: &'f TableFacts, header: bool },
+}
+
+/// Writes a table of `texts` (a column each) with the `facts` of this piece, as `mode` says:
+/// left-aligned text, right-aligned numbers, cells cut at 60 characters.
+fn table(
+    facts: TableFacts,
+    texts: &[Vec<String>],
+    mode: &mut TableMode<'_>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let widths: Vec<usize> = headers
-        .iter()
-        .zip(columns)
-        .map(|(h, cells)| {
-            cells
-                .iter()
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-                .max(h.chars().count())
-                .min(MAX_CELL)
-        })
-        .collect();
+    let rows = facts.rows;
+    let (layout, header) = match mode {
+        TableMode::Whole => (facts.layout(), true),
+        TableMode::Gather(all) => {
+            match all {
+                Some(all) => all.merge(facts)?,
+                None => **all = Some(facts),
+            }
+            return Ok(());
+        }
+        TableMode::Print { facts: all, header } => (all.layout(), *header),
+    };
+    let (headers, widths, numeric) = layout;
     let line = |cells: Vec<String>| -> String {
         let last = cells.len().saturating_sub(1);
         cells
@@ -814,22 +1020,24 @@ fn table(
             .trim_end()
             .to_string()
     };
-    writeln!(out, "{}", line(headers.to_vec()))?;
-    writeln!(
-        out,
-        "{}",
-        line(
-            headers
-                .iter()
-                .map(|h| "-".repeat(h.chars().count().min(MAX_CELL)))
-                .collect()
-        )
-    )?;
+    if header {
+        writeln!(out, "{}", line(headers.clone()))?;
+        writeln!(
+            out,
+            "{}",
+            line(
+                headers
+                    .iter()
+                    .map(|h| "-".repeat(h.chars().count().min(MAX_CELL)))
+                    .collect()
+            )
+        )?;
+    }
     for r in 0..rows {
         writeln!(
             out,
             "{}",
-            line(columns.iter().map(|c| c[r].clone()).collect())
+            line(texts.iter().map(|c| c[r].clone()).collect())
         )?;
     }
     Ok(())
@@ -1004,41 +1212,37 @@ impl<'a> Printer<'a> {
         names: &[String],
         rows: &[Vec<Value>],
         format: Format,
+        mode: &mut TableMode<'_>,
         out: &mut impl Write,
     ) -> std::io::Result<()> {
         match format {
             Format::Table => {
-                let numeric: Vec<bool> = (0..names.len())
+                let numbers: Vec<bool> = (0..names.len())
                     .map(|i| {
-                        !rows.is_empty()
-                            && rows.iter().all(|r| {
-                                r.get(i)
-                                    .is_none_or(|v| v.is_null() || v.as_number().is_some())
-                            })
+                        rows.iter().all(|r| {
+                            r.get(i)
+                                .is_none_or(|v| v.is_null() || v.as_number().is_some())
+                        })
                     })
                     .collect();
                 let cols: Vec<Vec<String>> = (0..names.len())
                     .map(|i| rows.iter().map(|r| self.text(&r[i])).collect())
                     .collect();
                 // A column of local times says which zone they are in, as the rows' table does.
-                let label = self.session.zone.label();
-                let headers: Vec<String> = names
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| {
-                        let times = rows.iter().any(
+                let zoned = (0..names.len())
+                    .map(|i| Zoned::IfTimes {
+                        local: rows.iter().any(
                             |r| matches!(r.get(i), Some(Value::DateTime(t)) if t.kind != Kind::Utc),
-                        ) && rows.iter().all(|r| {
+                        ),
+                        only: rows.iter().all(|r| {
                             matches!(r.get(i), Some(Value::DateTime(_) | Value::Null) | None)
-                        });
-                        if times {
-                            format!("{n} ({label})")
-                        } else {
-                            n.clone()
-                        }
+                        }),
                     })
                     .collect();
-                table(&headers, &cols, rows.len(), &numeric, out)
+                let label = self.session.zone.label().to_string();
+                let mut facts = TableFacts::of(names, zoned, &cols, numbers, true, label);
+                facts.rows = rows.len();
+                table(facts, &cols, mode, out)
             }
             Format::List => {
                 let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
@@ -1178,8 +1382,16 @@ mod tests {
         for format in [Format::Csv, Format::Json, Format::Ndjson] {
             let written = |block: usize| {
                 let mut out = Vec::new();
-                write_frame_in_blocks(&frame, format, &session, None, block, &mut out)
-                    .expect("written");
+                write_frame_in_blocks(
+                    &frame,
+                    format,
+                    &session,
+                    None,
+                    block,
+                    &mut TableMode::Whole,
+                    &mut out,
+                )
+                .expect("written");
                 out
             };
             let whole = written(usize::MAX);

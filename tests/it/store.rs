@@ -872,12 +872,15 @@ fn a_line_that_outputs_every_event_reads_a_store_a_time_window_at_a_time_and_pri
         "Get-MessageTrackingLog -ResultSize Unlimited",
         "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.EventId -eq 'FAIL' -or $_.TotalBytes -gt 20000} | Select-Object Timestamp,EventId,@{n='To';e={$_.Recipients -join ';'}},TotalBytes",
         "Get-MessageTrackingLog -Server EX02 -Start '11/20/2026 10:00' -End '11/20/2026 14:00' -ResultSize Unlimited | select Sender,Recip*",
+        // A table of objects: numbers right-aligned, a column of local times named by its
+        // zone, widths from every window.
+        "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Timestamp,TotalBytes,RecipientCount,MessageSubject",
         // Nothing matches: the empty answer, its exit code and the note on the range.
         "Get-MessageTrackingLog -Start '1/1/2030' -ResultSize Unlimited",
         "Get-MessageTrackingLog -EventId DSN -Sender nobody@nowhere.example -ResultSize Unlimited",
     ];
     for line in lines {
-        for format in ["csv", "json", "ndjson", "list"] {
+        for format in ["csv", "json", "ndjson", "list", "table"] {
             let (code_logs, out_logs, err_logs) = query_in_windows(line, &logs, format, 150);
             let (code_store, out_store, err_store) =
                 query_in_windows(line, store.path(), format, 150);
@@ -898,14 +901,14 @@ fn a_line_that_outputs_every_event_reads_a_store_a_time_window_at_a_time_and_pri
             };
             assert_eq!(said(&err_logs), said(&err_store), "{line} as {format}");
             // The store's parts a range leaves unopened are named as a whole run names them
-            // (a table is never printed in windows).
+            // (windows larger than the store: one read).
             let unopened = |err: &str| -> Vec<String> {
                 err.lines()
                     .filter(|l| l.contains("file(s) not opened"))
                     .map(str::to_string)
                     .collect()
             };
-            let (_, _, err_whole) = query_in_windows(line, store.path(), "table", 150);
+            let (_, _, err_whole) = query_in_windows(line, store.path(), format, 1_000_000);
             assert_eq!(
                 unopened(&err_whole),
                 unopened(&err_store),
@@ -1007,6 +1010,48 @@ fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_o
         "{sizes:?}"
     );
     assert!(written == whole(line));
+    // A table: its layout gathered from every window first, then each window written in it.
+    let line = "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Timestamp,TotalBytes,MessageSubject";
+    let mut table = Pieces::new(Format::Table, Vec::new()).expect("a table comes in pieces");
+    let mut windows = 0;
+    run_in_windows_of(200, line, &paths, session, None, &DEFAULT_TABLE, |answer| {
+        windows += 1;
+        table.gather(answer, &session, &DEFAULT_TABLE, false)
+    })
+    .expect("runs");
+    let last = run_in_windows_of(200, line, &paths, session, None, &DEFAULT_TABLE, |answer| {
+        table.write(answer, &session, &DEFAULT_TABLE, false)
+    })
+    .expect("runs")
+    .expect("in windows");
+    let written = table
+        .finish(&last, &session, &DEFAULT_TABLE, false)
+        .expect("written");
+    let answer = run(
+        line,
+        std::slice::from_ref(&logs),
+        session,
+        None,
+        &DEFAULT_TABLE,
+    )
+    .expect("runs");
+    let mut expected = Vec::new();
+    write(
+        &answer,
+        Format::Table,
+        &session,
+        &DEFAULT_TABLE,
+        false,
+        &mut expected,
+    )
+    .expect("written");
+    assert!(windows >= 24, "{windows} windows");
+    assert!(
+        written == expected,
+        "{}\n---\n{}",
+        String::from_utf8_lossy(&written[..written.len().min(400)]),
+        String::from_utf8_lossy(&expected[..expected.len().min(400)])
+    );
     // Raw logs, and a line that needs every item first (a sort), run whole.
     assert!(
         in_windows(
