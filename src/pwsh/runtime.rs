@@ -117,6 +117,11 @@ pub trait Host {
         append: bool,
         span: &Span,
     ) -> EvalResult<()>;
+    /// True when the file at `path` exists and is not empty: Export-Csv `-Append` then writes
+    /// no `#TYPE` line and no header (PowerShell appends to such a file only).
+    fn has_content(&self, _path: &str) -> bool {
+        false
+    }
     /// True when the line's output is shown as text (a table or a list), so a collection in
     /// it is seen only up to `$FormatEnumerationLimit` elements.
     fn shows_text(&self) -> bool {

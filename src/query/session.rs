@@ -883,6 +883,13 @@ impl Host for QueryHost<'_> {
         }
     }
 
+    fn has_content(&self, path: &str) -> bool {
+        !windows_path(path)
+            && Path::new(&path.replace('\\', "/"))
+                .metadata()
+                .is_ok_and(|m| m.len() > 0)
+    }
+
     fn write_file(
         &self,
         path: &str,

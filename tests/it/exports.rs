@@ -730,3 +730,51 @@ fn the_readme_lossless_export_loses_nothing() {
         assert_eq!(x, y);
     }
 }
+
+#[test]
+fn export_csv_append_writes_the_type_line_and_header_only_to_a_new_or_empty_file() {
+    // PowerShell's Export-Csv appends (no #TYPE line, no header) only when -Append finds the
+    // file with content; a new or empty file gets them, -NoTypeInformation or not.
+    let dir = Dir::new();
+    let logs = sample_logs_dir();
+    let logs = logs.to_str().expect("a path");
+    let run = |file: &str, switches: &str| {
+        let path = dir.path().join(file);
+        let line = format!(
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize 2 | Select-Object EventId,TotalBytes | Export-Csv '{}' {switches}",
+            path.display()
+        );
+        let (code, _, err) = msgtrack_text(&["query", &line, logs, "--tz", "UTC"]);
+        assert_eq!(code, 0, "{line}: {err}");
+        std::fs::read_to_string(&path).expect("written")
+    };
+    // (A byte-order mark, when the encoding has one, starts the file.)
+    let lines = |text: &str| {
+        text.trim_start_matches('\u{feff}')
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    // Twice with -Append and -NoTypeInformation: one header, four rows.
+    run("a.csv", "-NoTypeInformation -Append");
+    let twice = lines(&run("a.csv", "-NoTypeInformation -Append"));
+    assert_eq!(twice.len(), 5, "{twice:?}");
+    assert_eq!(twice[0], "\"EventId\",\"TotalBytes\"");
+    assert!(
+        twice[1..].iter().all(|l| l.starts_with("\"FAIL\",")),
+        "{twice:?}"
+    );
+    // A new file with -Append alone: the #TYPE line and the header; then rows only.
+    let first = lines(&run("b.csv", "-Append"));
+    assert_eq!(first.len(), 4, "{first:?}");
+    assert!(first[0].starts_with("#TYPE "), "{first:?}");
+    assert_eq!(first[1], "\"EventId\",\"TotalBytes\"");
+    let second = lines(&run("b.csv", "-Append"));
+    assert_eq!(second.len(), 6, "{second:?}");
+    assert_eq!(second.iter().filter(|l| l.starts_with("#TYPE")).count(), 1);
+    // An empty file counts as new.
+    std::fs::write(dir.path().join("c.csv"), b"").expect("written");
+    let empty = lines(&run("c.csv", "-NoTypeInformation -Append"));
+    assert_eq!(empty[0], "\"EventId\",\"TotalBytes\"");
+    assert_eq!(empty.len(), 3, "{empty:?}");
+}

@@ -250,9 +250,11 @@ pub fn csv_command(
         _ => "utf8".to_string(),
     };
     let append = switch_on(engine, &bound, "Append")?;
-    if append && !no_type && !lines.is_empty() {
-        // Appending: no #TYPE or header again.
-        lines.drain(..2.min(lines.len()));
+    // Appending to a file with content: no #TYPE or header again (a new or empty file gets
+    // them, -Append or not).
+    if append && engine.host().has_content(&path) && !lines.is_empty() {
+        let header_lines = if no_type { 1 } else { 2 };
+        lines.drain(..header_lines.min(lines.len()));
     }
     let mut text = lines.join("\r\n");
     if !text.is_empty() {
