@@ -1,7 +1,9 @@
 //! The store on ≥ 1 GB of generated logs, side by side in one run: index throughput (MB/s of
 //! raw logs), store size as a share of the raw bytes, q1–q5 answered from the store by msgtrack
 //! and by DuckDB's `read_parquet` over the same files and from the raw logs by msgtrack (warm
-//! cache, median of 5; indexing: median of 3 into a new store), re-indexing after one file grew by 10 MB, and each run's peak memory.
+//! cache, median of 5; indexing: median of 3 into a new store), every row written as CSV
+//! (once each: from the store by msgtrack and DuckDB, from the raw logs by msgtrack),
+//! re-indexing after one file grew by 10 MB, and each run's peak memory.
 //!
 //! `cargo bench --bench store` (DuckDB's CLI: `pip install duckdb-cli`; without it only msgtrack
 //! is timed). The corpus is shared with the `queries` bench (`target/bench-corpus-1g/`);
@@ -139,6 +141,45 @@ fn main() {
         let (c, cm) = cell(from_raw);
         println!("| {name} | {a} | {am} | {b} | {bm} | {c} | {cm} |");
     }
+
+    // Every row, written as CSV, once each (the output is the corpus again): msgtrack reads
+    // the store a time window at a time; DuckDB sorts by time as the cmdlet's output is.
+    let every = "Get-MessageTrackingLog -ResultSize Unlimited";
+    let row = |r: Option<(f64, f64)>| match r {
+        Some((t, m)) => format!("{t:.1} s, peak {m:.0} MiB"),
+        None => "failed".into(),
+    };
+    let from_store = measure(
+        msgtrack,
+        &s(&["query", every, &store_arg, "--format", "csv", "--tz", "UTC"]),
+    );
+    println!(
+        "
+every row as CSV: msgtrack, store: {}",
+        row(from_store)
+    );
+    if has_duckdb {
+        let copy = format!(
+            "COPY (SELECT * FROM read_parquet('{store_arg}/**/*.parquet', hive_partitioning = true) ORDER BY \"Timestamp\") TO '/dev/null' (FORMAT csv);"
+        );
+        println!(
+            "every row as CSV: DuckDB, store: {}",
+            row(measure("duckdb", &s(&["-c", &copy])))
+        );
+    }
+    let from_raw = measure(
+        msgtrack,
+        &s(&[
+            "query",
+            every,
+            &corpus_arg,
+            "--format",
+            "csv",
+            "--tz",
+            "UTC",
+        ]),
+    );
+    println!("every row as CSV: msgtrack, raw logs: {}", row(from_raw));
 
     // Re-index after one file grew by 10 MB: append rows of another file of the same server.
     let ex01: Vec<PathBuf> = std::fs::read_dir(dir.join("EX01"))

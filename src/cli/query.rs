@@ -260,22 +260,7 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     for d in answer.diagnostics.iter().take(10) {
         say!("{d}");
     }
-    if let Some(cut) = answer.cut {
-        if cut.unread == 0 {
-            say!(
-                "WARNING: There are more results available ({} of {} shown). Use -ResultSize Unlimited (or a larger number) to see them all.",
-                cut.shown,
-                cut.total
-            );
-        } else {
-            say!(
-                "WARNING: There may be more results available ({} of at least {} shown; {} file(s) whose rows all come later were not read). Use -ResultSize Unlimited (or a larger number) to see them all.",
-                cut.shown,
-                cut.total,
-                cut.unread
-            );
-        }
-    }
+    say_cut(answer.cut);
     for path in &answer.written {
         say!("wrote {}", path.display());
     }
@@ -286,6 +271,27 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         return Ok(exit_code(&answer));
     }
     emit(&answer, args, explicit_format, &session, &expression)
+}
+
+/// Warns that the cmdlet cut its output at -ResultSize, as the shell does.
+fn say_cut(cut: Option<msgtrack::query::session::Cut>) {
+    let Some(cut) = cut else {
+        return;
+    };
+    if cut.unread == 0 {
+        say!(
+            "WARNING: There are more results available ({} of {} shown). Use -ResultSize Unlimited (or a larger number) to see them all.",
+            cut.shown,
+            cut.total
+        );
+    } else {
+        say!(
+            "WARNING: There may be more results available ({} of at least {} shown; {} file(s) whose rows all come later were not read). Use -ResultSize Unlimited (or a larger number) to see them all.",
+            cut.shown,
+            cut.total,
+            cut.unread
+        );
+    }
 }
 
 /// Runs a line that outputs every event over a store a time window at a time, writing each
@@ -324,6 +330,8 @@ fn run_windowed(
             shown_diagnostics += 1;
         }
         refused |= answer.files.iter().any(|f| f.refused.is_some());
+        // (A read cut at -ResultSize is one piece: a window's reads are never cut.)
+        say_cut(answer.cut);
         let pieces = match &mut pieces {
             Some(p) => p,
             None => pieces.insert(

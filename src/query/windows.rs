@@ -1,9 +1,10 @@
 //! A line whose output is every event on its own (Get-MessageTrackingLog `-ResultSize
 //! Unlimited`, then only Where-Object filters and Select-Object of properties) run over
-//! stores in bounded memory: its rows are read batch by batch while they are few; when more
-//! match than [`WINDOW_ROWS`], the matching rows' times (read alone) cut time windows of about
-//! that many rows each, and the line runs a window at a time, each window's answer written
-//! before the next is read. Memory holds one window's rows whatever the store's size.
+//! stores in bounded memory: its rows are read at once while no more than [`WINDOW_ROWS`]
+//! match (a read that keeps more stops opening files); when more do, the matching rows' times
+//! (read alone, batch by batch) cut time windows of about that many rows each, and the line
+//! runs a window at a time, each window's answer written before the next is read. Memory
+//! holds one window's rows whatever the store's size.
 //!
 //! The output is the whole run's, byte for byte: every row of a window is earlier than every
 //! row of the next (windows are half-open time ranges), a window's rows are read from the
@@ -24,10 +25,10 @@ use crate::pwsh::commands::{canonical, stream::pure};
 use crate::pwsh::parse::parse;
 
 /// About how many rows a window holds (and how many a line's read takes before it is read in
-/// windows): one window's events, their objects and the output's
-/// cells stay well under the 150 MiB a query over a store may take. Every row of 1 GB of logs
-/// as CSV (1.8 M rows): windows of 4,096 rows peak at 105 MiB in 24 s, 8,192 at 125 MiB in
-/// 20 s, 16,384 at 159 MiB in 18 s (a whole run held 4.0 GB).
+/// windows): one window's events, their objects and the output's cells stay well under the
+/// 150 MiB a query over a store may take. Every row of 1 GB of logs as CSV (1.82 M rows):
+/// 112 MiB in 18 s with windows of 8,192 rows; 16,384 peaked at 159 MiB (4,096 at 105 MiB in
+/// 24 s, before a window's text was compacted); a whole run held 4.0 GB.
 pub const WINDOW_ROWS: u64 = 8 * 1024;
 
 /// True when `block` is one pipeline of Get-MessageTrackingLog followed only by stages that

@@ -875,6 +875,8 @@ fn a_line_that_outputs_every_event_reads_a_store_a_time_window_at_a_time_and_pri
         // A table of objects: numbers right-aligned, a column of local times named by its
         // zone, widths from every window.
         "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Timestamp,TotalBytes,RecipientCount,MessageSubject",
+        // Cut at -ResultSize: the first rows, and the shell's warning that there are more.
+        "Get-MessageTrackingLog -EventId RECEIVE -ResultSize 100",
         // Nothing matches: the empty answer, its exit code and the note on the range.
         "Get-MessageTrackingLog -Start '1/1/2030' -ResultSize Unlimited",
         "Get-MessageTrackingLog -EventId DSN -Sender nobody@nowhere.example -ResultSize Unlimited",
