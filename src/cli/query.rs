@@ -312,7 +312,7 @@ fn run_windowed(
         return Ok(None);
     }
     let explicit = explicit_format.is_some();
-    let mut pieces: Option<Pieces<Box<dyn std::io::Write>>> = None;
+    let mut pieces: Option<Pieces<'_, Box<dyn std::io::Write>>> = None;
     let mut refused = false;
     let mut shown_diagnostics = 0;
     let mut windows = 0;
@@ -335,14 +335,20 @@ fn run_windowed(
         let pieces = match &mut pieces {
             Some(p) => p,
             None => pieces.insert(
-                Pieces::new(format, open_output(args, format)?)
-                    .ok_or_else(|| std::io::Error::other("this format is written whole"))?,
+                Pieces::new(
+                    format,
+                    &session,
+                    &DEFAULT_TABLE,
+                    explicit,
+                    open_output(args, format)?,
+                )
+                .ok_or_else(|| std::io::Error::other("this format is written whole"))?,
             ),
         };
         if pieces.gathers() {
-            pieces.gather(answer, &session, &DEFAULT_TABLE, explicit)
+            pieces.gather(answer)
         } else {
-            pieces.write(answer, &session, &DEFAULT_TABLE, explicit)
+            pieces.write(answer)
         }
     });
     let last = match windowed {
@@ -358,10 +364,10 @@ fn run_windowed(
     // answer at hand).
     if let Some(p) = pieces.as_mut().filter(|p| p.gathers()) {
         if windows == 1 {
-            p.write(&last, &session, &DEFAULT_TABLE, explicit)?;
+            p.write(&last)?;
         } else {
             let again = run_in_windows(expression, paths, session, directory, output, |answer| {
-                p.write(answer, &session, &DEFAULT_TABLE, explicit)
+                p.write(answer)
             });
             if let Err(e) = again {
                 return Err(e.into());
@@ -380,7 +386,7 @@ fn run_windowed(
     {
         say!("note: {why}");
     }
-    pieces.finish(&last, &session, &DEFAULT_TABLE, explicit)?;
+    pieces.finish(&last)?;
     if let Some(path) = &args.out {
         say!("wrote {rows} rows to {}", path.display());
     }

@@ -325,9 +325,11 @@ fn write_in(
 /// [`Splice`]); a table in the layout of every piece, gathered first
 /// ([`Pieces::gather`] on every piece, then [`Pieces::write`] on every piece again).
 /// Parquet is written whole, so it does not come in pieces.
-pub struct Pieces<W: Write> {
+pub struct Pieces<'s, W: Write> {
     format: Format,
     out: W,
+    /// How every piece is written (as [`write`] takes it).
+    how: How<'s>,
     /// Items written.
     rows: usize,
     /// Items gathered (a table's first pass).
@@ -338,12 +340,49 @@ pub struct Pieces<W: Write> {
     facts: Option<TableFacts>,
 }
 
-impl<W: Write> Pieces<W> {
-    /// A writer of pieces in `format`; `None` for a format written only whole.
-    pub fn new(format: Format, out: W) -> Option<Pieces<W>> {
+/// What [`write`] takes besides the answer, the format and the writer.
+struct How<'s> {
+    session: &'s Session,
+    table_columns: &'s [Field],
+    explicit: bool,
+}
+
+impl How<'_> {
+    /// [`write_in`] with these.
+    fn write(
+        &self,
+        answer: &Answer,
+        format: Format,
+        mode: &mut TableMode<'_>,
+        out: &mut impl Write,
+    ) -> std::io::Result<()> {
+        let How {
+            session,
+            table_columns,
+            explicit,
+        } = *self;
+        write_in(answer, format, session, table_columns, explicit, mode, out)
+    }
+}
+
+impl<'s, W: Write> Pieces<'s, W> {
+    /// A writer of pieces in `format` (the other arguments as [`write`]'s); `None` for a
+    /// format written only whole.
+    pub fn new(
+        format: Format,
+        session: &'s Session,
+        table_columns: &'s [Field],
+        explicit: bool,
+        out: W,
+    ) -> Option<Pieces<'s, W>> {
         in_pieces(format).then_some(Pieces {
             format,
             out,
+            how: How {
+                session,
+                table_columns,
+                explicit,
+            },
             rows: 0,
             gathered: 0,
             header: Vec::new(),
@@ -363,25 +402,11 @@ impl<W: Write> Pieces<W> {
     }
 
     /// Gathers a piece's table layout (nothing is written).
-    pub fn gather(
-        &mut self,
-        answer: &Answer,
-        session: &Session,
-        table_columns: &[Field],
-        explicit: bool,
-    ) -> std::io::Result<()> {
+    pub fn gather(&mut self, answer: &Answer) -> std::io::Result<()> {
         self.gathered += count(answer);
         let mut mode = TableMode::Gather(&mut self.facts);
-        let mut nowhere = std::io::sink();
-        write_in(
-            answer,
-            self.format,
-            session,
-            table_columns,
-            explicit,
-            &mut mode,
-            &mut nowhere,
-        )
+        self.how
+            .write(answer, self.format, &mut mode, &mut std::io::sink())
     }
 
     /// The format the pieces come out in: a table of objects with more than four properties
@@ -393,14 +418,8 @@ impl<W: Write> Pieces<W> {
         }
     }
 
-    /// Writes the next piece (arguments as [`write`]'s).
-    pub fn write(
-        &mut self,
-        answer: &Answer,
-        session: &Session,
-        table_columns: &[Field],
-        explicit: bool,
-    ) -> std::io::Result<()> {
+    /// Writes the next piece.
+    pub fn write(&mut self, answer: &Answer) -> std::io::Result<()> {
         let items = count(answer);
         if items == 0 {
             return Ok(());
@@ -410,33 +429,21 @@ impl<W: Write> Pieces<W> {
                 "a table's pieces are gathered before they are written",
             ));
         }
-        if let (Format::Table, Some(facts)) = (self.shown(), &self.facts) {
+        let shown = self.shown();
+        let header = if let (Format::Table, Some(facts)) = (shown, &self.facts) {
             let mut mode = TableMode::Print {
                 facts,
                 header: self.rows == 0,
             };
-            write_in(
-                answer,
-                self.format,
-                session,
-                table_columns,
-                explicit,
-                &mut mode,
-                &mut self.out,
-            )?;
-            self.rows += items;
-            return Ok(());
-        }
-        let mut splice = Splice::new(self.shown(), self.rows > 0, &mut self.out);
-        write(
-            answer,
-            self.format,
-            session,
-            table_columns,
-            explicit,
-            &mut splice,
-        )?;
-        let header = splice.end()?;
+            self.how
+                .write(answer, self.format, &mut mode, &mut self.out)?;
+            Vec::new()
+        } else {
+            let mut splice = Splice::new(shown, self.rows > 0, &mut self.out);
+            self.how
+                .write(answer, self.format, &mut TableMode::Whole, &mut splice)?;
+            splice.end()?
+        };
         if self.rows == 0 {
             self.header = header;
         } else if header != self.header {
@@ -450,22 +457,10 @@ impl<W: Write> Pieces<W> {
 
     /// Ends the output: what closes the pieces, or, when none held an item, `last` written
     /// whole (what an empty answer writes). Gives the writer back.
-    pub fn finish(
-        mut self,
-        last: &Answer,
-        session: &Session,
-        table_columns: &[Field],
-        explicit: bool,
-    ) -> std::io::Result<W> {
+    pub fn finish(mut self, last: &Answer) -> std::io::Result<W> {
         if self.rows == 0 {
-            write(
-                last,
-                self.format,
-                session,
-                table_columns,
-                explicit,
-                &mut self.out,
-            )?;
+            self.how
+                .write(last, self.format, &mut TableMode::Whole, &mut self.out)?;
         } else {
             self.out.write_all(closing(self.shown()))?;
         }

@@ -938,7 +938,8 @@ fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_o
         shown: msgtrack::query::settings::Shown::Csv,
     };
     let in_windows = |line: &str, paths: &[PathBuf]| {
-        let mut pieces = Pieces::new(Format::Csv, Vec::new()).expect("CSV comes in pieces");
+        let mut pieces = Pieces::new(Format::Csv, &session, &DEFAULT_TABLE, true, Vec::new())
+            .expect("CSV comes in pieces");
         let mut sizes = Vec::new();
         let mut last_time = i64::MIN;
         let last = run_in_windows_of(200, line, paths, session, None, &Field::ALL, |answer| {
@@ -951,13 +952,11 @@ fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_o
                 }
                 last_time = times.last().copied().unwrap_or(last_time);
             }
-            pieces.write(answer, &session, &DEFAULT_TABLE, true)
+            pieces.write(answer)
         })
         .expect("runs");
         last.map(|last| {
-            let written = pieces
-                .finish(&last, &session, &DEFAULT_TABLE, true)
-                .expect("written");
+            let written = pieces.finish(&last).expect("written");
             (sizes, written)
         })
     };
@@ -1014,21 +1013,20 @@ fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_o
     assert!(written == whole(line));
     // A table: its layout gathered from every window first, then each window written in it.
     let line = "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Timestamp,TotalBytes,MessageSubject";
-    let mut table = Pieces::new(Format::Table, Vec::new()).expect("a table comes in pieces");
+    let mut table = Pieces::new(Format::Table, &session, &DEFAULT_TABLE, false, Vec::new())
+        .expect("a table comes in pieces");
     let mut windows = 0;
     run_in_windows_of(200, line, &paths, session, None, &DEFAULT_TABLE, |answer| {
         windows += 1;
-        table.gather(answer, &session, &DEFAULT_TABLE, false)
+        table.gather(answer)
     })
     .expect("runs");
     let last = run_in_windows_of(200, line, &paths, session, None, &DEFAULT_TABLE, |answer| {
-        table.write(answer, &session, &DEFAULT_TABLE, false)
+        table.write(answer)
     })
     .expect("runs")
     .expect("in windows");
-    let written = table
-        .finish(&last, &session, &DEFAULT_TABLE, false)
-        .expect("written");
+    let written = table.finish(&last).expect("written");
     let answer = run(
         line,
         std::slice::from_ref(&logs),
