@@ -316,6 +316,7 @@ fn run_windowed(
     let mut refused = false;
     let mut shown_diagnostics = 0;
     let mut windows = 0;
+    let mut written: Vec<PathBuf> = Vec::new();
     let output = output_columns(table);
     // The first pass writes each window's rows (a table gathers its layout instead).
     let windowed = run_in_windows(expression, paths, session, directory, output, |answer| {
@@ -332,6 +333,15 @@ fn run_windowed(
         refused |= answer.files.iter().any(|f| f.refused.is_some());
         // (A read cut at -ResultSize is one piece: a window's reads are never cut.)
         say_cut(answer.cut);
+        for path in &answer.written {
+            if !written.contains(path) {
+                written.push(path.clone());
+            }
+        }
+        // A line that writes a file (Export-Csv) prints nothing.
+        if !written.is_empty() {
+            return Ok(());
+        }
         let pieces = match &mut pieces {
             Some(p) => p,
             None => pieces.insert(
@@ -374,18 +384,25 @@ fn run_windowed(
             }
         }
     }
-    let Some(pieces) = pieces else {
-        anyhow::bail!("no time window of the store was read");
-    };
     for note in &last.notes {
         say!("note: {note}");
     }
-    let rows = pieces.rows();
+    // As a whole run says them: the files written, then why an answer is empty.
+    for path in &written {
+        say!("wrote {}", path.display());
+    }
+    let rows = pieces.as_ref().map_or(0, |p| p.rows());
     if rows == 0
         && let Some(why) = empty_because_of_time(&last, expression, paths, &session)
     {
         say!("note: {why}");
     }
+    if !written.is_empty() {
+        return Ok(Some(if refused { exit::ERROR } else { exit::OK }));
+    }
+    let Some(pieces) = pieces else {
+        anyhow::bail!("no time window of the store was read");
+    };
     pieces.finish(&last)?;
     if let Some(path) = &args.out {
         say!("wrote {rows} rows to {}", path.display());

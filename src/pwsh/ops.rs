@@ -1181,6 +1181,7 @@ pub fn cast(ty: &str, v: &Value, clock: Clock) -> OpResult<Value> {
                     .iter()
                     .map(|(k, v)| (k.to_text(), v.clone()))
                     .collect(),
+                ..Default::default()
             })),
             other => other.clone(),
         },

@@ -352,12 +352,15 @@ impl From<i32> for Value {
 }
 
 /// A property bag: what `Select-Object` and `[pscustomobject]@{…}` make.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CustomObject {
     /// Type names, most derived first.
     pub type_names: Vec<String>,
     /// Properties in order.
     pub properties: Vec<(String, Value)>,
+    /// The .NET collection types of properties copied from an object that types them (an
+    /// event's Recipients stays a `System.String[]` when empty).
+    pub collections: Vec<(String, &'static str)>,
 }
 
 impl PsObject for CustomObject {
@@ -380,6 +383,13 @@ impl PsObject for CustomObject {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.clone())
+    }
+
+    fn collection_type(&self, name: &str) -> Option<&'static str> {
+        self.collections
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, t)| *t)
     }
 
     fn to_text(&self) -> String {

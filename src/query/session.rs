@@ -612,6 +612,7 @@ impl<'a> QueryHost<'a> {
                             Value::str(if mailbox { "Mailbox" } else { "Edge" }),
                         ),
                     ],
+                    ..Default::default()
                 }))
             })
             .collect())

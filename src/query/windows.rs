@@ -45,15 +45,63 @@ pub fn per_item(block: &Block) -> bool {
     let Some(Element::Command(first)) = elements.next() else {
         return false;
     };
+    let stages: Vec<&Element> = elements.collect();
+    let last = stages.len().saturating_sub(1);
     first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
-        && elements.all(|e| match e {
+        && stages.iter().enumerate().all(|(i, e)| match e {
             Element::Command(c) => match canonical(&c.name) {
                 Some("Where-Object") => pure(c),
                 Some("Select-Object") => pure(c) && selects_properties(c),
+                Some("Export-Csv") => i == last && pure(c) && exports_afresh(c),
                 _ => false,
             },
             Element::Expr(_) => false,
         })
+}
+
+/// An Export-Csv that writes its file afresh (no `-Append`, no `-NoClobber`): run a window at
+/// a time, the first window with rows writes the file as the whole run would, and the
+/// windows after it append to it ([`appending`]).
+fn exports_afresh(c: &Command) -> bool {
+    c.args.iter().all(|a| match a {
+        Arg::Param { name, .. } => {
+            let name = name.to_ascii_lowercase();
+            let append = !name.is_empty() && "append".starts_with(&name);
+            let no_clobber = name.len() >= 3 && "noclobber".starts_with(&name);
+            !append && !no_clobber
+        }
+        Arg::Value(_) => true,
+    })
+}
+
+/// `block` (a [`per_item`] line) with `-Append` given to its Export-Csv, if it has one.
+fn appending(block: &Block) -> Option<Block> {
+    let mut block = block.clone();
+    let Some(Statement::Pipeline(p)) = block.statements.first_mut() else {
+        return None;
+    };
+    let Some(Element::Command(c)) = p.elements.last_mut() else {
+        return None;
+    };
+    if canonical(&c.name) != Some("Export-Csv") {
+        return None;
+    }
+    c.args.push(Arg::Param {
+        name: "Append".into(),
+        value: None,
+        span: c.span.clone(),
+    });
+    Some(block)
+}
+
+/// Whether a file holds a line (an Export-Csv wrote its header there; a write of no rows
+/// leaves it empty or with a byte-order mark alone).
+fn holds_a_line(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut start = [0u8; 4096];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut start))
+        .is_ok_and(|n| start[..n].contains(&b'\n'))
 }
 
 /// A Select-Object given only properties (`-Property` or one positional list).
@@ -132,11 +180,19 @@ pub fn run_in_windows_of(
         Err(windows) => windows,
     };
     let mut said = std::collections::HashSet::new();
-    let mut last = None;
+    let mut last: Option<Answer> = None;
     let mut unopened: Option<Vec<PathBuf>> = None;
+    let appended = appending(&block);
     for window in windows {
         let reading = Reading::Window(window);
-        let mut answer = match run_block(&block, paths, session, directory, output, reading)? {
+        // Once a window exported rows, the windows after it append to the file.
+        let line = match (&appended, &last) {
+            (Some(appended), Some(before)) if before.written.iter().any(|p| holds_a_line(p)) => {
+                appended
+            }
+            _ => &block,
+        };
+        let mut answer = match run_block(line, paths, session, directory, output, reading)? {
             Ok(answer) => answer,
             Err(_) => {
                 return Err(RunError::Eval(crate::pwsh::eval::EvalError::new(
@@ -181,6 +237,7 @@ mod tests {
             "Get-MessageTrackingLog -ResultSize Unlimited | Where EventId -eq FAIL | Select Timestamp,Sender",
             "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Property Timestamp, @{n='To';e={$_.Recipients -join ';'}}",
             "Get-MessageTrackingLog -ResultSize Unlimited | select *",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select Timestamp,Sender | Export-Csv x.csv -NoTypeInformation",
         ] {
             assert!(per_item_line(line), "{line}");
         }
@@ -193,8 +250,10 @@ mod tests {
             "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId",
             // A filter that remembers what it saw.
             "Get-MessageTrackingLog -ResultSize Unlimited | ? {$n++; $_.EventId -eq 'FAIL'}",
-            // Files written, statements before, other sources.
-            "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv x.csv",
+            // Files appended to or written by redirection, statements before, other sources.
+            "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv x.csv -Append",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv x.csv -NoClobber",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv x.csv | Select-Object *",
             "Get-MessageTrackingLog -ResultSize Unlimited > x.txt",
             "$s = 'FAIL'; Get-MessageTrackingLog -EventId $s -ResultSize Unlimited",
             "Get-TransportService | Get-MessageTrackingLog -ResultSize Unlimited",

@@ -1068,3 +1068,85 @@ fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_o
         .is_none()
     );
 }
+
+#[test]
+fn export_csv_of_every_event_from_a_store_writes_the_whole_file_a_window_at_a_time() {
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let dir = Dir::new();
+    for (i, tail) in [
+        "Select-Object Timestamp,EventId,Sender,Recipients,TotalBytes | Export-Csv '{}' -NoTypeInformation",
+        // The #TYPE line once; no row before noon of the first day, so the first windows
+        // export nothing and the first with rows writes the file afresh.
+        "Where-Object {$_.Timestamp.Hour -ge 12} | Select-Object EventId,MessageSubject | Export-Csv -Path '{}'",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut files = Vec::new();
+        let mut said = Vec::new();
+        for (from, name) in [(logs.as_path(), "logs"), (store.path(), "store")] {
+            let path = dir.path().join(format!("{name}-{i}.csv"));
+            let line = format!(
+                "Get-MessageTrackingLog -ResultSize Unlimited | {}",
+                tail.replace("{}", &path.display().to_string())
+            );
+            let (code, out, err) = query_in_windows(&line, from, "csv", 150);
+            assert_eq!(code, 0, "{line}: {err}");
+            assert_eq!(out, "", "{line}");
+            files.push(std::fs::read(&path).expect("written"));
+            said.push(
+                err.lines()
+                    .filter(|l| !l.contains("the store "))
+                    .map(|l| l.replace(&path.display().to_string(), "FILE"))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert!(files[0] == files[1], "{tail}: the files differ");
+        assert_eq!(said[0], said[1], "{tail}");
+        let text = String::from_utf8_lossy(&files[1]);
+        assert_eq!(text.matches("\"EventId\"").count(), 1, "{tail}: one header");
+    }
+    // It did run in windows: the line over the store, windows of 150 rows.
+    let session = msgtrack::query::settings::Session {
+        now: chrono::Utc::now(),
+        zone: msgtrack::format::Zone::parse("UTC").expect("UTC"),
+        culture: msgtrack::pwsh::culture::Culture::find("en-US").expect("en-US"),
+        csv_raw: false,
+        shown: msgtrack::query::settings::Shown::Csv,
+    };
+    let path = dir.path().join("windows.csv");
+    let line = format!(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv '{}'",
+        path.display()
+    );
+    let mut windows = 0;
+    let last = msgtrack::query::windows::run_in_windows_of(
+        150,
+        &line,
+        &[store.path().to_path_buf()],
+        session,
+        None,
+        &Field::ALL,
+        |_| {
+            windows += 1;
+            Ok(())
+        },
+    )
+    .expect("runs");
+    assert!(last.is_some() && windows >= 30, "{windows} windows");
+    let lines = std::fs::read_to_string(&path)
+        .expect("written")
+        .lines()
+        .count();
+    assert_eq!(lines, 4768 + 2, "#TYPE, the header and every row");
+    // Recipients copied by Select-Object stay System.String[], empty or not.
+    let path = dir.path().join("types.csv");
+    let line = format!(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object EventId,Recipients | Export-Csv '{}'",
+        path.display()
+    );
+    let (_, _, err) = query_in_windows(&line, store.path(), "csv", 150);
+    assert!(err.contains("Recipients (System.String[])"), "{err}");
+    assert!(!err.contains("System.Object[]"), "{err}");
+}

@@ -204,13 +204,17 @@ pub fn csv_command(
                     cells.push(quote(text));
                     continue;
                 }
-                if let Value::Array(items) = &v
+                // A column the object types as a collection is one in every row, empty or
+                // not (so the note is the same whichever rows an export holds).
+                let typed = owner.and_then(|o| o.collection_type(col));
+                if (typed.is_some() || matches!(v, Value::Array(_)))
                     && !joined.iter().any(|(n, _)| n == col)
                 {
-                    let what = owner
-                        .and_then(|o| o.collection_type(col))
-                        .map(str::to_string)
-                        .unwrap_or_else(|| crate::pwsh::value::array_type(items));
+                    let what = match (typed, &v) {
+                        (Some(t), _) => t.to_string(),
+                        (None, Value::Array(items)) => crate::pwsh::value::array_type(items),
+                        (None, _) => "System.Object[]".to_string(),
+                    };
                     joined.push((col.clone(), what));
                 }
                 cells.push(csv_text(engine, &v).map(|t| quote(&t)).unwrap_or_default());

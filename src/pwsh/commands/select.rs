@@ -176,6 +176,7 @@ fn selected(
 ) -> EvalResult<Value> {
     let specs = properties::expand(specs, Some(&item))?;
     let mut props: Vec<(String, Value)> = Vec::new();
+    let mut collections: Vec<(String, &'static str)> = Vec::new();
     for spec in &specs {
         if exclude.iter().any(|re| re.is_match(&spec.label)) {
             continue;
@@ -197,6 +198,12 @@ fn selected(
             }
             _ => properties::value_of(engine, spec, &item)?,
         };
+        // A property copied by name keeps the collection type its object gives it.
+        if let (Source::Name(name), Value::Object(o)) = (&spec.source, &item)
+            && let Some(t) = o.collection_type(name)
+        {
+            collections.push((spec.label.clone(), t));
+        }
         props.push((spec.label.clone(), v));
     }
     let base = item.type_name();
@@ -206,6 +213,7 @@ fn selected(
             "System.Management.Automation.PSCustomObject".into(),
         ],
         properties: props,
+        collections,
     })))
 }
 
