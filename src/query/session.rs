@@ -909,21 +909,22 @@ impl Host for QueryHost<'_> {
         }
         let local = PathBuf::from(path.replace('\\', "/"));
         let exists_with_content = Path::new(&local).metadata().is_ok_and(|m| m.len() > 0);
-        let mut bytes = Vec::with_capacity(bom.len() + body.len());
-        if !(append && exists_with_content) {
-            bytes.extend_from_slice(bom);
-        }
-        bytes.extend_from_slice(body);
-        let result = if append {
-            use std::io::Write;
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&local)
-                .and_then(|mut f| f.write_all(&bytes))
+        let bom = if append && exists_with_content {
+            &[][..]
         } else {
-            std::fs::write(&local, &bytes)
+            bom
         };
+        let result = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(&local)
+            .and_then(|mut f| {
+                use std::io::Write;
+                f.write_all(bom)?;
+                f.write_all(body)
+            });
         result.map_err(|e| {
             EvalError::new(
                 format!("cannot write {}: {e}", local.display()),

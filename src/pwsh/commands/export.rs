@@ -264,8 +264,11 @@ pub fn csv_command(
     if !text.is_empty() {
         text.push_str("\r\n");
     }
+    // (Each copy of an export's text is let go as soon as the next is made.)
+    drop(lines);
     let (bom, body) =
         encode_text(&text, &encoding).map_err(|m| EvalError::new(m, c.span.clone()))?;
+    drop(text);
     engine
         .host()
         .write_file(&path, &bom, &body, append, &path_expr.span)?;
