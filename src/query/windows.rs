@@ -47,16 +47,98 @@ pub fn per_item(block: &Block) -> bool {
     };
     let stages: Vec<&Element> = elements.collect();
     let last = stages.len().saturating_sub(1);
+    // A sort by time is the order the events come in, or its reverse, only while they are
+    // the cmdlet's events (before any Select-Object), and only once.
+    let mut events = true;
+    let mut sorted = false;
     first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
         && stages.iter().enumerate().all(|(i, e)| match e {
             Element::Command(c) => match canonical(&c.name) {
                 Some("Where-Object") => pure(c),
-                Some("Select-Object") => pure(c) && selects_properties(c),
+                Some("Select-Object") => {
+                    events = false;
+                    pure(c) && selects_properties(c)
+                }
+                Some("Sort-Object") if events && !sorted && sort_by_time(c).is_some() => {
+                    sorted = true;
+                    true
+                }
                 Some("Export-Csv") => i == last && pure(c) && exports_afresh(c),
                 _ => false,
             },
             Element::Expr(_) => false,
         })
+}
+
+/// `Sort-Object Timestamp` (`-Property Timestamp`), with `-Descending` or not: whether it is
+/// descending. `None` for any other Sort-Object.
+fn sort_by_time(c: &Command) -> Option<bool> {
+    let mut descending = false;
+    let mut by_time = false;
+    let mut args = c.args.iter().peekable();
+    let timestamp = |e: &crate::pwsh::ast::Expr| matches!(&e.kind, ExprKind::Str(s) if s.eq_ignore_ascii_case("Timestamp"));
+    while let Some(a) = args.next() {
+        match a {
+            Arg::Param { name, value, .. } => {
+                let name = name.to_ascii_lowercase();
+                if !name.is_empty() && "descending".starts_with(&name) && value.is_none() {
+                    descending = true;
+                } else if name.len() >= 2 && "property".starts_with(&name) && !by_time {
+                    let v = match value {
+                        Some(v) => v,
+                        None => match args.next() {
+                            Some(Arg::Value(v)) => v,
+                            _ => return None,
+                        },
+                    };
+                    by_time = timestamp(v);
+                    if !by_time {
+                        return None;
+                    }
+                } else {
+                    return None;
+                }
+            }
+            Arg::Value(e) if !by_time && timestamp(e) => by_time = true,
+            Arg::Value(_) => return None,
+        }
+    }
+    by_time.then_some(descending)
+}
+
+/// Whether the line sorts its events by time: `Some(descending)`.
+fn time_order(block: &Block) -> Option<bool> {
+    let Some(Statement::Pipeline(p)) = block.statements.first() else {
+        return None;
+    };
+    p.elements.iter().find_map(|e| match e {
+        Element::Command(c) if canonical(&c.name) == Some("Sort-Object") => sort_by_time(c),
+        _ => None,
+    })
+}
+
+/// Whether `zone`'s offset from UTC never falls between `first` and `last` (ms): local times
+/// then rise with UTC, and events sorted by their local Timestamp stay in time order. A
+/// fall-back hour repeats local times, which a sort interleaves across windows.
+fn offsets_never_fall(zone: crate::format::Zone, (first, last): (i64, i64)) -> bool {
+    const HOUR: i64 = 3_600_000;
+    let offset = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| zone.local(t).offset().local_minus_utc())
+    };
+    let mut before = offset(first.saturating_sub(HOUR));
+    let mut at = first.saturating_sub(HOUR);
+    while at <= last.saturating_add(2 * HOUR) {
+        let now = offset(at);
+        if let (Some(b), Some(n)) = (before, now)
+            && n < b
+        {
+            return false;
+        }
+        before = now;
+        at = at.saturating_add(HOUR / 2);
+    }
+    true
 }
 
 /// An Export-Csv that writes its file afresh (no `-Append`, no `-NoClobber`): run a window at
@@ -165,7 +247,11 @@ pub fn run_in_windows_of(
     mut each: impl FnMut(&Answer) -> std::io::Result<()>,
 ) -> Result<Option<Answer>, RunError> {
     let block = parse(text).map_err(RunError::Parse)?;
-    if !per_item(&block) || stores_cover(paths).is_none() {
+    let Some(covered) = stores_cover(paths).filter(|_| per_item(&block)) else {
+        return Ok(None);
+    };
+    let order = time_order(&block);
+    if order.is_some() && !offsets_never_fall(session.zone, covered) {
         return Ok(None);
     }
     let reading = Reading::UpTo(rows.max(1));
@@ -177,6 +263,8 @@ pub fn run_in_windows_of(
             answer.notes.clear();
             return Ok(Some(answer));
         }
+        // Sorted newest first: the windows from the last.
+        Err(windows) if order == Some(true) => windows.into_iter().rev().collect(),
         Err(windows) => windows,
     };
     let mut said = std::collections::HashSet::new();
@@ -225,6 +313,28 @@ pub fn run_in_windows_of(
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_sort_by_local_time_keeps_time_order_unless_clocks_go_back() {
+        let ms = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .expect("a time")
+                .timestamp_millis()
+        };
+        let berlin = crate::format::Zone::parse("Europe/Berlin").expect("a zone");
+        // Clocks went back in Berlin at 03:00 CEST on 25 October 2026; forward on 29 March.
+        let autumn = (ms("2026-10-24T12:00:00Z"), ms("2026-10-26T12:00:00Z"));
+        let spring = (ms("2026-03-28T12:00:00Z"), ms("2026-03-30T12:00:00Z"));
+        let november = (ms("2026-11-20T00:00:00Z"), ms("2026-11-24T00:00:00Z"));
+        assert!(!offsets_never_fall(berlin, autumn));
+        assert!(offsets_never_fall(berlin, spring));
+        assert!(offsets_never_fall(berlin, november));
+        let utc = crate::format::Zone::parse("UTC").expect("UTC");
+        assert!(offsets_never_fall(utc, autumn));
+        // The change an hour past the last row still counts (a margin on both sides).
+        let just_before = (ms("2026-10-24T12:00:00Z"), ms("2026-10-25T00:30:00Z"));
+        assert!(!offsets_never_fall(berlin, just_before));
+    }
+
     fn per_item_line(text: &str) -> bool {
         per_item(&parse(text).expect("parses"))
     }
@@ -238,12 +348,18 @@ mod tests {
             "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Property Timestamp, @{n='To';e={$_.Recipients -join ';'}}",
             "Get-MessageTrackingLog -ResultSize Unlimited | select *",
             "Get-MessageTrackingLog -ResultSize Unlimited | Select Timestamp,Sender | Export-Csv x.csv -NoTypeInformation",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Timestamp -Descending | Select Sender",
+            "Get-MessageTrackingLog -ResultSize Unlimited | ? EventId -eq FAIL | sort -Property timestamp",
         ] {
             assert!(per_item_line(line), "{line}");
         }
         for line in [
             // A sort, a cut, a fold: each needs every item first.
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Timestamp,Sender",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Timestamp -Unique",
+            // After a selection, Timestamp may be anything.
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select @{n='Timestamp';e={$_.Sender}} | Sort Timestamp",
             "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -First 5",
             "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Sender -Unique",
             "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object",

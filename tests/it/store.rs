@@ -875,6 +875,9 @@ fn a_line_that_outputs_every_event_reads_a_store_a_time_window_at_a_time_and_pri
         // A table of objects: numbers right-aligned, a column of local times named by its
         // zone, widths from every window.
         "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Timestamp,TotalBytes,RecipientCount,MessageSubject",
+        // Sorted by time (newest first too): the windows in order, or from the last.
+        "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.TotalBytes -gt 20000} | Sort-Object Timestamp -Descending | Select-Object Timestamp,EventId,Sender",
+        "Get-MessageTrackingLog -ResultSize Unlimited | sort timestamp",
         // Cut at -ResultSize: the first rows, and the shell's warning that there are more.
         "Get-MessageTrackingLog -EventId RECEIVE -ResultSize 100",
         // Nothing matches: the empty answer, its exit code and the note on the range.
@@ -1052,6 +1055,20 @@ fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_o
         String::from_utf8_lossy(&written[..written.len().min(400)]),
         String::from_utf8_lossy(&expected[..expected.len().min(400)])
     );
+    // Newest first: the windows from the last, each sorted, are the whole sort.
+    let line = "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Timestamp -Descending";
+    let mut sizes = Vec::new();
+    let mut pieces = Pieces::new(Format::Csv, &session, &DEFAULT_TABLE, true, Vec::new())
+        .expect("CSV comes in pieces");
+    let last = run_in_windows_of(200, line, &paths, session, None, &Field::ALL, |answer| {
+        sizes.push(count(answer));
+        pieces.write(answer)
+    })
+    .expect("runs")
+    .expect("in windows");
+    let written = pieces.finish(&last).expect("written");
+    assert!(sizes.len() >= 24, "{} windows", sizes.len());
+    assert!(written == whole(line), "newest first differs");
     // Raw logs, and a line that needs every item first (a sort), run whole.
     assert!(
         in_windows(
