@@ -840,6 +840,17 @@ fn two_copies_of_a_server_folder_with_logs_of_the_same_names_keep_both_their_row
     same_rows(logs.path(), store.path());
 }
 
+/// A session as `--format csv --tz UTC` runs one (en-US).
+fn csv_session() -> msgtrack::query::settings::Session {
+    msgtrack::query::settings::Session {
+        now: chrono::Utc::now(),
+        zone: msgtrack::format::Zone::parse("UTC").expect("UTC"),
+        culture: msgtrack::pwsh::culture::Culture::find("en-US").expect("en-US"),
+        csv_raw: false,
+        shown: msgtrack::query::settings::Shown::Csv,
+    }
+}
+
 /// `msgtrack query LINE PATH --format FORMAT --tz UTC` with windows of `window_rows` rows
 /// over a store: exit code, standard output, standard error.
 fn query_in_windows(
@@ -933,13 +944,7 @@ fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_o
     let logs = sample_logs_dir();
     let store = crate::util::indexed(&logs);
     let paths = [store.path().to_path_buf()];
-    let session = msgtrack::query::settings::Session {
-        now: chrono::Utc::now(),
-        zone: msgtrack::format::Zone::parse("UTC").expect("UTC"),
-        culture: msgtrack::pwsh::culture::Culture::find("en-US").expect("en-US"),
-        csv_raw: false,
-        shown: msgtrack::query::settings::Shown::Csv,
-    };
+    let session = csv_session();
     let in_windows = |line: &str, paths: &[PathBuf]| {
         let mut pieces = Pieces::new(Format::Csv, &session, &DEFAULT_TABLE, true, Vec::new())
             .expect("CSV comes in pieces");
@@ -1125,13 +1130,7 @@ fn export_csv_of_every_event_from_a_store_writes_the_whole_file_a_window_at_a_ti
         assert_eq!(text.matches("\"EventId\"").count(), 1, "{tail}: one header");
     }
     // It did run in windows: the line over the store, windows of 150 rows.
-    let session = msgtrack::query::settings::Session {
-        now: chrono::Utc::now(),
-        zone: msgtrack::format::Zone::parse("UTC").expect("UTC"),
-        culture: msgtrack::pwsh::culture::Culture::find("en-US").expect("en-US"),
-        csv_raw: false,
-        shown: msgtrack::query::settings::Shown::Csv,
-    };
+    let session = csv_session();
     let path = dir.path().join("windows.csv");
     let line = format!(
         "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv '{}'",
