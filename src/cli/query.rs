@@ -268,7 +268,7 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         say!("note: {why}");
     }
     if !answer.written.is_empty() && answer.items.is_empty() {
-        return Ok(exit_code(&answer));
+        return Ok(answer_exit_code(&answer));
     }
     emit(&answer, args, explicit_format, &session, &expression)
 }
@@ -398,7 +398,7 @@ fn run_windowed(
         say!("note: {why}");
     }
     if !written.is_empty() {
-        return Ok(Some(if refused { exit::ERROR } else { exit::OK }));
+        return Ok(Some(exit_code(refused, true)));
     }
     let Some(pieces) = pieces else {
         anyhow::bail!("no time window of the store was read");
@@ -407,13 +407,7 @@ fn run_windowed(
     if let Some(path) = &args.out {
         say!("wrote {rows} rows to {}", path.display());
     }
-    Ok(Some(if refused {
-        exit::ERROR
-    } else if rows > 0 {
-        exit::OK
-    } else {
-        exit::NO_MATCH
-    }))
+    Ok(Some(exit_code(refused, rows > 0)))
 }
 
 /// Where the answer goes: the --out file or standard output, buffered; a list's text through
@@ -443,46 +437,31 @@ fn emit(
     expression: &str,
 ) -> anyhow::Result<u8> {
     let format = output_format(expression, explicit_format, args.out.is_some());
-    let explicit = explicit_format.is_some();
-    match &args.out {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("creating {}", path.display()))?;
-            let mut file = std::io::BufWriter::new(file);
-            if matches!(format, Format::Table | Format::List) {
-                let mut safe = msgtrack::escape::terminal::SafeWriter::new(&mut file);
-                write(answer, format, session, &DEFAULT_TABLE, explicit, &mut safe)?;
-                std::io::Write::flush(&mut safe)?;
-            } else {
-                write(answer, format, session, &DEFAULT_TABLE, explicit, &mut file)?;
-            }
-            std::io::Write::flush(&mut file)?;
-            say!("wrote {} rows to {}", output::count(answer), path.display());
-        }
-        None if format == Format::Parquet => {
-            anyhow::bail!(
-                "parquet is binary: give a file with --out FILE (e.g. --format parquet --out failures.parquet)"
-            )
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            if matches!(format, Format::Table | Format::List) {
-                // Log fields reach the terminal: controls and bidi overrides are shown.
-                let mut safe = msgtrack::escape::terminal::SafeWriter::new(&mut out);
-                write(answer, format, session, &DEFAULT_TABLE, explicit, &mut safe)?;
-                std::io::Write::flush(&mut safe)?;
-            } else {
-                write(answer, format, session, &DEFAULT_TABLE, explicit, &mut out)?;
-            }
-        }
+    if format == Format::Parquet && args.out.is_none() {
+        anyhow::bail!(
+            "parquet is binary: give a file with --out FILE (e.g. --format parquet --out failures.parquet)"
+        )
     }
-    Ok(exit_code(answer))
+    let mut out = open_output(args, format)?;
+    let explicit = explicit_format.is_some();
+    write(answer, format, session, &DEFAULT_TABLE, explicit, &mut out)?;
+    out.flush()?;
+    if let Some(path) = &args.out {
+        say!("wrote {} rows to {}", output::count(answer), path.display());
+    }
+    Ok(answer_exit_code(answer))
 }
 
-fn exit_code(answer: &Answer) -> u8 {
+/// A whole answer's exit code.
+fn answer_exit_code(answer: &Answer) -> u8 {
     let refused = answer.files.iter().any(|f| f.refused.is_some());
     let found = output::count(answer) > 0 || !answer.written.is_empty();
+    exit_code(refused, found)
+}
+
+/// The exit code of a query that read a refused file or not, and found rows (or wrote a
+/// file) or not.
+fn exit_code(refused: bool, found: bool) -> u8 {
     if refused {
         exit::ERROR
     } else if found {

@@ -803,7 +803,7 @@ fn write_cells(
     mode: &mut TableMode<'_>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let zone_label = session.zone.label().to_string();
+    let zone_label = session.zone.label();
     match format {
         Format::Table => {
             let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
@@ -816,8 +816,7 @@ fn write_cells(
                 .map(|(_, cells)| cells[..rows].iter().map(|c| c.shown(limit)).collect())
                 .collect();
             let numbers = vec![false; names.len()];
-            let mut facts = TableFacts::of(&names, zoned, &texts, numbers, false, zone_label);
-            facts.rows = rows;
+            let facts = TableFacts::of(&names, zoned, &texts, rows, numbers, false, zone_label);
             table(facts, &texts, mode, out)
         }
         Format::List => {
@@ -889,11 +888,12 @@ enum Zoned {
 }
 
 impl TableFacts {
-    /// Facts of a table of `texts` (a column each) under `names`.
+    /// Facts of a table of `rows` rows of `texts` (a column each) under `names`.
     fn of(
         names: &[String],
         zoned: Vec<Zoned>,
         texts: &[Vec<String>],
+        rows: usize,
         numbers: Vec<bool>,
         aligned: bool,
         label: String,
@@ -907,7 +907,7 @@ impl TableFacts {
                 .collect(),
             numbers,
             aligned,
-            rows: texts.first().map_or(0, Vec::len),
+            rows,
             label,
         }
     }
@@ -1234,9 +1234,8 @@ impl<'a> Printer<'a> {
                         }),
                     })
                     .collect();
-                let label = self.session.zone.label().to_string();
-                let mut facts = TableFacts::of(names, zoned, &cols, numbers, true, label);
-                facts.rows = rows.len();
+                let label = self.session.zone.label();
+                let facts = TableFacts::of(names, zoned, &cols, rows.len(), numbers, true, label);
                 table(facts, &cols, mode, out)
             }
             Format::List => {

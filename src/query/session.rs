@@ -224,7 +224,7 @@ impl<'a> QueryHost<'a> {
         }
     }
 
-    /// Files a read in a window left unopened (see [`QueryHost::in_window`]).
+    /// Files a read of a [`Reading::Window`] left unopened.
     pub fn take_unopened(&self) -> Vec<PathBuf> {
         std::mem::take(&mut self.state.borrow_mut().unopened)
     }
@@ -251,15 +251,15 @@ impl<'a> QueryHost<'a> {
             None => {
                 // A read of [`Reading::UpTo`] stops once it keeps more rows than it takes:
                 // the line is then run again a time window at a time.
-                let budget = match self.reading {
-                    Reading::UpTo(limit) => Some(crate::ingest::RowBudget::new(limit)),
+                let limit = match self.reading {
+                    Reading::UpTo(limit) => Some(limit),
                     _ => None,
                 };
                 let mut budgeted = options.clone();
-                budgeted.row_budget = budget.clone();
+                budgeted.row_budget = limit.map(crate::ingest::RowBudget::new);
                 let ingest =
                     read_paths(self.paths, &budgeted).map_err(|e| read_error(e, &c.span))?;
-                if let (Some(budget), Reading::UpTo(limit)) = (budget, self.reading)
+                if let (Some(budget), Some(limit)) = (&budgeted.row_budget, limit)
                     && budget.exceeded()
                 {
                     drop(ingest);
@@ -426,15 +426,11 @@ impl<'a> QueryHost<'a> {
         if !plan.servers.is_empty() {
             options.columns.insert(Field::Server);
         }
+        // (What these reads report is not kept: the line runs again, window by window.)
         self.each_batch(plan, &options, c, |_, times| {
             histogram.add(&times);
             Ok(())
         })?;
-        {
-            let mut s = self.state.borrow_mut();
-            s.files.clear();
-            s.diagnostics.clear();
-        }
         Ok(histogram.windows(rows))
     }
 
@@ -765,7 +761,6 @@ struct Output {
     unread: usize,
 }
 
-/// The rows in time order, ties in the order they were read (the cmdlet's output order).
 /// The note naming files a time range left unopened, and why; `None` when there are none.
 pub fn unopened_note(skipped: &[PathBuf]) -> Option<String> {
     if skipped.is_empty() {
@@ -789,6 +784,7 @@ pub fn unopened_note(skipped: &[PathBuf]) -> Option<String> {
     ))
 }
 
+/// The rows in time order, ties in the order they were read (the cmdlet's output order).
 fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
     frame.sort(
         [Field::Timestamp.name()],
@@ -908,8 +904,7 @@ impl Host for QueryHost<'_> {
             ));
         }
         let local = PathBuf::from(path.replace('\\', "/"));
-        let exists_with_content = Path::new(&local).metadata().is_ok_and(|m| m.len() > 0);
-        let bom = if append && exists_with_content {
+        let bom = if append && self.has_content(path) {
             &[][..]
         } else {
             bom
