@@ -63,6 +63,10 @@ pub type Feed<'f> = dyn FnMut(&mut dyn Scope, Vec<Item>) -> EvalResult<()> + 'f;
 /// Results of running.
 pub type EvalResult<T> = std::result::Result<T, EvalError>;
 
+/// How much of a file [`Host::file_start`] gives: enough for a CSV file's `#TYPE` line and
+/// header.
+pub const FILE_START: usize = 64 * 1024;
+
 /// What the engine needs from where it runs: the clock and zone, the culture, commands of
 /// its own, and file output.
 pub trait Host {
@@ -108,7 +112,8 @@ pub trait Host {
         None
     }
     /// Writes a file a command asked for (Export-Csv, Out-File); the host checks the path.
-    /// `bom` is written only when the file is new or empty.
+    /// `bom` is written only when the file is new or empty (an append to a file with bytes
+    /// goes on from them, as .NET's writer does).
     fn write_file(
         &self,
         path: &str,
@@ -117,10 +122,11 @@ pub trait Host {
         append: bool,
         span: &Span,
     ) -> EvalResult<()>;
-    /// True when the file at `path` exists and is not empty: Export-Csv `-Append` then writes
-    /// no `#TYPE` line and no header (PowerShell appends to such a file only).
-    fn has_content(&self, _path: &str) -> bool {
-        false
+    /// The first bytes (at most [`FILE_START`]) of the file at `path`; `None` when there is
+    /// no file there. Export-Csv `-Append` reads the header of a file it appends to, and
+    /// `-NoClobber` refuses a file that exists.
+    fn file_start(&self, _path: &str) -> Option<Vec<u8>> {
+        None
     }
     /// True when the line's output is shown as text (a table or a list), so a collection in
     /// it is seen only up to `$FormatEnumerationLimit` elements.

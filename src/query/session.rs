@@ -3,7 +3,7 @@
 //! (Get-MessageTrackingLog, Get-TransportService) and for the files it writes.
 
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
@@ -880,11 +880,17 @@ impl Host for QueryHost<'_> {
         }
     }
 
-    fn has_content(&self, path: &str) -> bool {
-        !windows_path(path)
-            && Path::new(&path.replace('\\', "/"))
-                .metadata()
-                .is_ok_and(|m| m.len() > 0)
+    fn file_start(&self, path: &str) -> Option<Vec<u8>> {
+        use std::io::Read;
+        if windows_path(path) {
+            return None;
+        }
+        let file = std::fs::File::open(path.replace('\\', "/")).ok()?;
+        let mut start = Vec::new();
+        file.take(crate::pwsh::runtime::FILE_START as u64)
+            .read_to_end(&mut start)
+            .ok()?;
+        Some(start)
     }
 
     fn write_file(
@@ -904,7 +910,7 @@ impl Host for QueryHost<'_> {
             ));
         }
         let local = PathBuf::from(path.replace('\\', "/"));
-        let bom = if append && self.has_content(path) {
+        let bom = if append && local.metadata().is_ok_and(|m| m.len() > 0) {
             &[][..]
         } else {
             bom

@@ -63,7 +63,7 @@ pub fn per_item(block: &Block) -> bool {
                     sorted = true;
                     true
                 }
-                Some("Export-Csv") => i == last && pure(c) && exports_afresh(c),
+                Some("Export-Csv") => i == last && pure(c),
                 _ => false,
             },
             Element::Expr(_) => false,
@@ -141,22 +141,11 @@ fn offsets_never_fall(zone: crate::format::Zone, (first, last): (i64, i64)) -> b
     true
 }
 
-/// An Export-Csv that writes its file afresh (no `-Append`, no `-NoClobber`): run a window at
-/// a time, the first window with rows writes the file as the whole run would, and the
-/// windows after it append to it ([`appending`]).
-fn exports_afresh(c: &Command) -> bool {
-    c.args.iter().all(|a| match a {
-        Arg::Param { name, .. } => {
-            let name = name.to_ascii_lowercase();
-            let append = !name.is_empty() && "append".starts_with(&name);
-            let no_clobber = name.len() >= 3 && "noclobber".starts_with(&name);
-            !append && !no_clobber
-        }
-        Arg::Value(_) => true,
-    })
-}
-
-/// `block` (a [`per_item`] line) with `-Append` given to its Export-Csv, if it has one.
+/// `block` (a [`per_item`] line) with `-Append` given to its Export-Csv, if it has one: the
+/// line the windows after the first run. Export-Csv `-Append` adds rows under the header the
+/// file has and writes a file with no text yet (a first window of no rows leaves a
+/// byte-order mark at most) as a new one, so the windows together write the whole run's file;
+/// `-NoClobber` was checked by the first window.
 fn appending(block: &Block) -> Option<Block> {
     let mut block = block.clone();
     let Some(Statement::Pipeline(p)) = block.statements.first_mut() else {
@@ -168,22 +157,18 @@ fn appending(block: &Block) -> Option<Block> {
     if canonical(&c.name) != Some("Export-Csv") {
         return None;
     }
+    let appends = c.args.iter().any(|a| {
+        matches!(a, Arg::Param { name, .. } if !name.is_empty() && "append".starts_with(&name.to_ascii_lowercase()))
+    });
+    if appends {
+        return Some(block);
+    }
     c.args.push(Arg::Param {
         name: "Append".into(),
         value: None,
         span: c.span.clone(),
     });
     Some(block)
-}
-
-/// Whether a file holds a line (an Export-Csv wrote its header there; a write of no rows
-/// leaves it empty or with a byte-order mark alone).
-fn holds_a_line(path: &std::path::Path) -> bool {
-    use std::io::Read;
-    let mut start = [0u8; 4096];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut start))
-        .is_ok_and(|n| start[..n].contains(&b'\n'))
 }
 
 /// A Select-Object given only properties (`-Property` or one positional list).
@@ -273,11 +258,9 @@ pub fn run_in_windows_of(
     let appended = appending(&block);
     for window in windows {
         let reading = Reading::Window(window);
-        // Once a window exported rows, the windows after it append to the file.
+        // The windows after the first append to the file it exported.
         let line = match (&appended, &last) {
-            (Some(appended), Some(before)) if before.written.iter().any(|p| holds_a_line(p)) => {
-                appended
-            }
+            (Some(appended), Some(_)) => appended,
             _ => &block,
         };
         let mut answer = match run_block(line, paths, session, directory, output, reading)? {
@@ -348,6 +331,8 @@ mod tests {
             "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Property Timestamp, @{n='To';e={$_.Recipients -join ';'}}",
             "Get-MessageTrackingLog -ResultSize Unlimited | select *",
             "Get-MessageTrackingLog -ResultSize Unlimited | Select Timestamp,Sender | Export-Csv x.csv -NoTypeInformation",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv x.csv -Append",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv x.csv -NoClobber",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Timestamp -Descending | Select Sender",
             "Get-MessageTrackingLog -ResultSize Unlimited | ? EventId -eq FAIL | sort -Property timestamp",
         ] {
@@ -366,9 +351,7 @@ mod tests {
             "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId",
             // A filter that remembers what it saw.
             "Get-MessageTrackingLog -ResultSize Unlimited | ? {$n++; $_.EventId -eq 'FAIL'}",
-            // Files appended to or written by redirection, statements before, other sources.
-            "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv x.csv -Append",
-            "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv x.csv -NoClobber",
+            // Files written by redirection, statements before, other sources.
             "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv x.csv | Select-Object *",
             "Get-MessageTrackingLog -ResultSize Unlimited > x.txt",
             "$s = 'FAIL'; Get-MessageTrackingLog -EventId $s -ResultSize Unlimited",

@@ -778,3 +778,115 @@ fn export_csv_append_writes_the_type_line_and_header_only_to_a_new_or_empty_file
     assert_eq!(empty[0], "\"EventId\",\"TotalBytes\"");
     assert_eq!(empty.len(), 3, "{empty:?}");
 }
+
+#[test]
+fn export_csv_append_writes_under_the_file_s_header_in_its_encoding_and_no_clobber_refuses_a_file_there()
+ {
+    // Windows PowerShell 5.1's Export-Csv (CSVCommands.cs): -Append to a file with text
+    // reads its header (past a #TYPE line) and writes the object's values in that order,
+    // dropping other properties; a header column the object lacks stops it unless -Force
+    // (then empty); the file's byte-order mark gives the encoding; a file of a byte-order
+    // mark alone counts as new. -NoClobber without -Append refuses a file that is there.
+    let dir = Dir::new();
+    let logs = sample_logs_dir();
+    let logs = logs.to_str().expect("a path");
+    let run = |file: &str, tail: &str| {
+        let path = dir.path().join(file);
+        let line = format!(
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize 2 | Select-Object EventId,TotalBytes,Sender | {}",
+            tail.replace("{}", &path.display().to_string())
+        );
+        let (code, _, err) = msgtrack_text(&["query", &line, logs, "--tz", "UTC"]);
+        (code, err)
+    };
+    let read = |file: &str| std::fs::read(dir.path().join(file)).expect("there");
+    let utf8_lines = |bytes: &[u8]| -> Vec<String> {
+        String::from_utf8(bytes.to_vec())
+            .expect("UTF-8")
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let quoted_number = |cell: &str| {
+        cell.len() > 2
+            && cell.starts_with('"')
+            && cell.ends_with('"')
+            && cell[1..cell.len() - 1].chars().all(|c| c.is_ascii_digit())
+    };
+
+    // The file's order, Sender dropped, no #TYPE line or header again, one BOM.
+    std::fs::write(
+        dir.path().join("order.csv"),
+        "\u{feff}\"TotalBytes\",\"EventId\"\r\n\"1\",\"X\"\r\n",
+    )
+    .expect("written");
+    let (code, err) = run("order.csv", "Export-Csv '{}' -Append");
+    assert_eq!(code, 0, "{err}");
+    let lines = utf8_lines(&read("order.csv"));
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(lines[0], "\u{feff}\"TotalBytes\",\"EventId\"");
+    assert_eq!(lines[1], "\"1\",\"X\"");
+    for l in &lines[2..] {
+        let (bytes, event) = l.split_once(',').expect("two cells");
+        assert!(quoted_number(bytes), "{l}");
+        assert_eq!(event, "\"FAIL\"", "{l}");
+    }
+
+    // A header column the objects lack: refused, the file as it was; -Force writes it empty.
+    let there = "#TYPE Selected.Microsoft.Exchange.Management.TransportLogSearchTasks.MessageTrackingEvent\r\n\"EventId\",\"Recipients\"\r\n";
+    std::fs::write(dir.path().join("lacks.csv"), there).expect("written");
+    let (code, err) = run("lacks.csv", "Export-Csv '{}' -Append");
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(
+            "does not have a property that corresponds to the following column: Recipients"
+        ),
+        "{err}"
+    );
+    assert_eq!(read("lacks.csv"), there.as_bytes());
+    let (code, err) = run("lacks.csv", "Export-Csv '{}' -Append -Force");
+    assert_eq!(code, 0, "{err}");
+    let lines = utf8_lines(&read("lacks.csv"));
+    assert_eq!(lines[2..], ["\"FAIL\",", "\"FAIL\","], "{lines:?}");
+
+    // A UTF-16 file is appended to in UTF-16, whatever -Encoding says.
+    let utf16 =
+        |text: &str| -> Vec<u8> { text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect() };
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(utf16("\"EventId\"\r\n"));
+    std::fs::write(dir.path().join("wide.csv"), &bytes).expect("written");
+    let (code, err) = run("wide.csv", "Export-Csv '{}' -Append -Encoding UTF8");
+    assert_eq!(code, 0, "{err}");
+    let mut expected = bytes.clone();
+    expected.extend(utf16("\"FAIL\"\r\n\"FAIL\"\r\n"));
+    assert_eq!(read("wide.csv"), expected);
+
+    // A byte-order mark alone: written as a new file (the #TYPE line, the header), one BOM.
+    std::fs::write(dir.path().join("bom.csv"), "\u{feff}").expect("written");
+    let (code, err) = run("bom.csv", "Export-Csv '{}' -Append");
+    assert_eq!(code, 0, "{err}");
+    let lines = utf8_lines(&read("bom.csv"));
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[0].starts_with("\u{feff}#TYPE "), "{lines:?}");
+    assert_eq!(lines[1], "\"EventId\",\"TotalBytes\",\"Sender\"");
+
+    // -NoClobber: a new file is written; one that is there is refused unless appended to.
+    let (code, err) = run("new.csv", "Export-Csv '{}' -NoClobber -NoTypeInformation");
+    assert_eq!(code, 0, "{err}");
+    let written = read("new.csv");
+    assert_eq!(utf8_lines(&written).len(), 3);
+    let (code, err) = run("new.csv", "Export-Csv '{}' -NoClobber");
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(read("new.csv"), written);
+    let (code, err) = run("new.csv", "Export-Csv '{}' -NoClobber -Append");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(utf8_lines(&read("new.csv")).len(), 5);
+    // Out-File likewise; Set-Content has no -NoClobber.
+    let (code, err) = run("new.csv", "Out-File '{}' -NoClobber");
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+    let (code, err) = run("other.txt", "Set-Content '{}' -NoClobber");
+    assert_ne!(code, 0);
+    assert!(err.contains("no parameter -NoClobber"), "{err}");
+}

@@ -1096,11 +1096,17 @@ fn export_csv_of_every_event_from_a_store_writes_the_whole_file_a_window_at_a_ti
     let logs = sample_logs_dir();
     let store = crate::util::indexed(&logs);
     let dir = Dir::new();
-    for (i, tail) in [
-        "Select-Object Timestamp,EventId,Sender,Recipients,TotalBytes | Export-Csv '{}' -NoTypeInformation",
+    // A file there before: a header in its own order (one column the objects lack a
+    // value for in none), and a file of a byte-order mark alone.
+    let before = "\u{feff}\"Sender\",\"EventId\"\r\n\"someone@example.com\",\"SEND\"\r\n";
+    for (i, (tail, there)) in [
+        ("Select-Object Timestamp,EventId,Sender,Recipients,TotalBytes | Export-Csv '{}' -NoTypeInformation", None),
         // The #TYPE line once; no row before noon of the first day, so the first windows
         // export nothing and the first with rows writes the file afresh.
-        "Where-Object {$_.Timestamp.Hour -ge 12} | Select-Object EventId,MessageSubject | Export-Csv -Path '{}'",
+        ("Where-Object {$_.Timestamp.Hour -ge 12} | Select-Object EventId,MessageSubject | Export-Csv -Path '{}'", None),
+        ("Select-Object EventId,Sender,TotalBytes | Export-Csv '{}' -Append", Some(before)),
+        ("Where-Object {$_.Timestamp.Hour -ge 12} | Select-Object EventId,MessageSubject | Export-Csv -Path '{}' -Append", Some("\u{feff}")),
+        ("Where-Object {$_.Timestamp.Hour -ge 12} | Export-Csv '{}' -NoClobber -NoTypeInformation", None),
     ]
     .iter()
     .enumerate()
@@ -1109,6 +1115,9 @@ fn export_csv_of_every_event_from_a_store_writes_the_whole_file_a_window_at_a_ti
         let mut said = Vec::new();
         for (from, name) in [(logs.as_path(), "logs"), (store.path(), "store")] {
             let path = dir.path().join(format!("{name}-{i}.csv"));
+            if let Some(there) = there {
+                std::fs::write(&path, there).expect("written");
+            }
             let line = format!(
                 "Get-MessageTrackingLog -ResultSize Unlimited | {}",
                 tail.replace("{}", &path.display().to_string())
@@ -1128,7 +1137,30 @@ fn export_csv_of_every_event_from_a_store_writes_the_whole_file_a_window_at_a_ti
         assert_eq!(said[0], said[1], "{tail}");
         let text = String::from_utf8_lossy(&files[1]);
         assert_eq!(text.matches("\"EventId\"").count(), 1, "{tail}: one header");
+        assert_eq!(text.matches('\u{feff}').count(), 1, "{tail}: one byte-order mark");
+        if there == &Some(before) {
+            // Appended under the file's header: Sender then EventId, TotalBytes dropped.
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines[0], "\u{feff}\"Sender\",\"EventId\"");
+            assert!(lines.len() > 1000, "{} lines", lines.len());
+            assert!(
+                lines[2..].iter().all(|l| l.split("\",\"").count() == 2),
+                "{:?}",
+                &lines[..3]
+            );
+        }
     }
+    // -NoClobber onto a file there: refused, the file as it was.
+    let path = dir.path().join("store-4.csv");
+    let kept = std::fs::read(&path).expect("there");
+    let line = format!(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv '{}' -NoClobber",
+        path.display()
+    );
+    let (code, _, err) = query_in_windows(&line, store.path(), "csv", 150);
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(std::fs::read(&path).expect("there") == kept);
     // It did run in windows: the line over the store, windows of 150 rows.
     let session = csv_session();
     let path = dir.path().join("windows.csv");

@@ -165,31 +165,73 @@ pub fn csv_command(
             c.name_span.clone(),
         ));
     }
+    // Export-Csv's file, checked before any line is made: -NoClobber refuses a file that is
+    // there (unless -Append); -Append onto a file with text keeps its columns and encoding.
+    let target = if export {
+        Some(export_target(
+            engine,
+            c,
+            &bound,
+            delimiter_char(&delimiter),
+        )?)
+    } else {
+        None
+    };
+    let appending = target.as_ref().and_then(|t| t.appending.as_ref());
     let mut lines: Vec<String> = Vec::new();
     // Columns written joined, with the type Windows PowerShell 5.1 would have written.
     let mut joined: Vec<(String, String)> = Vec::new();
     if let Some(first) = input.first() {
-        if !no_type {
-            lines.push(format!("#TYPE {}", first.type_name()));
-        }
-        let columns: Vec<String> = match first {
+        let mut columns: Vec<String> = match first {
             Value::Object(o) => o.property_names().iter().map(|n| n.to_string()).collect(),
             Value::Str(_) => vec!["Length".into()],
             _ => Vec::new(),
         };
-        lines.push(
-            columns
-                .iter()
-                .map(|c| quote(c))
-                .collect::<Vec<_>>()
-                .join(&delimiter),
-        );
+        match appending {
+            // Appending to a file with text: no #TYPE line and no header; its columns, each
+            // of which the first object must have (or -Force writes it empty).
+            Some(Appending {
+                columns: Some(existing),
+                ..
+            }) => {
+                let force = switch_on(engine, &bound, "Force")?;
+                if let Some(missing) = existing
+                    .iter()
+                    .find(|e| !columns.iter().any(|c| c.eq_ignore_ascii_case(e)))
+                    && !force
+                {
+                    let path = target.as_ref().map(|t| t.path.as_str()).unwrap_or_default();
+                    return Err(EvalError::new(
+                        format!(
+                            "Cannot append CSV content to the following file: {path}. The appended object does not have a property that corresponds to the following column: {missing}. To continue with mismatched properties, add the -Force parameter, and then retry the command."
+                        ),
+                        c.name_span.clone(),
+                    ));
+                }
+                columns = existing.clone();
+            }
+            Some(Appending { columns: None, .. }) => {}
+            None => {
+                if !no_type {
+                    lines.push(format!("#TYPE {}", first.type_name()));
+                }
+                lines.push(
+                    columns
+                        .iter()
+                        .map(|c| quote(c))
+                        .collect::<Vec<_>>()
+                        .join(&delimiter),
+                );
+            }
+        }
         for item in &input {
             let mut cells = Vec::with_capacity(columns.len());
             for col in &columns {
                 let v = match item {
                     Value::Object(o) => o.property(col).unwrap_or(Value::Null),
-                    Value::Str(s) if col == "Length" => Value::Int(s.encode_utf16().count() as i32),
+                    Value::Str(s) if col.eq_ignore_ascii_case("Length") => {
+                        Value::Int(s.encode_utf16().count() as i32)
+                    }
                     _ => Value::Null,
                 };
                 let owner = match item {
@@ -234,9 +276,57 @@ pub fn csv_command(
             named.join(", "),
         ));
     }
-    if !export {
+    let Some(target) = target else {
         return Ok(lines.into_iter().map(Value::str).collect());
+    };
+    let mut text = lines.join("\r\n");
+    if !text.is_empty() {
+        text.push_str("\r\n");
     }
+    // (Each copy of an export's text is let go as soon as the next is made.)
+    drop(lines);
+    let (bom, body) =
+        encode_text(&text, &target.encoding).map_err(|m| EvalError::new(m, c.span.clone()))?;
+    drop(text);
+    engine
+        .host()
+        .write_file(&target.path, &bom, &body, target.append, &target.span)?;
+    Ok(Vec::new())
+}
+
+/// Where Export-Csv writes, and how.
+struct ExportTarget {
+    path: String,
+    span: crate::pwsh::ast::Span,
+    /// The encoding written: the file's own when appending to its text.
+    encoding: String,
+    append: bool,
+    /// What `-Append` found in the file: `None` when it writes as to a new file.
+    appending: Option<Appending>,
+}
+
+/// A file Export-Csv `-Append` adds to: it has text past any byte-order mark (a file with
+/// none is written as a new one, #TYPE line and header included).
+struct Appending {
+    /// The columns of the file's header, `None` when it has no line but blank ones.
+    columns: Option<Vec<String>>,
+}
+
+/// The first character of a delimiter (checked to be one character).
+fn delimiter_char(delimiter: &str) -> char {
+    delimiter.chars().next().unwrap_or(',')
+}
+
+/// Export-Csv's path, encoding and switches, with what is already in its file. As
+/// Windows PowerShell 5.1's Export-Csv: `-NoClobber` without `-Append` refuses a file that
+/// exists; `-Append` to a file with text writes in that file's encoding (by its byte-order
+/// mark; else the `-Encoding` given) under that file's header.
+fn export_target(
+    engine: &mut dyn Scope,
+    c: &Command,
+    bound: &crate::pwsh::runtime::Bound<'_>,
+    delimiter: char,
+) -> EvalResult<ExportTarget> {
     let path_expr = bound
         .get("Path")
         .or(bound.get("LiteralPath"))
@@ -249,30 +339,96 @@ pub fn csv_command(
         ));
     };
     let path = engine.expr(path_expr)?.to_text();
-    let encoding = match bound.get("Encoding") {
+    let mut encoding = match bound.get("Encoding") {
         Some((Some(e), _)) => engine.expr(e)?.to_text(),
         _ => "utf8".to_string(),
     };
-    let append = switch_on(engine, &bound, "Append")?;
-    // Appending to a file with content: no #TYPE or header again (a new or empty file gets
-    // them, -Append or not).
-    if append && engine.host().has_content(&path) && !lines.is_empty() {
-        let header_lines = if no_type { 1 } else { 2 };
-        lines.drain(..header_lines.min(lines.len()));
+    let append = switch_on(engine, bound, "Append")?;
+    let no_clobber = switch_on(engine, bound, "NoClobber")?;
+    let start = engine.host().file_start(&path);
+    if no_clobber && !append && start.is_some() {
+        return Err(EvalError::new(
+            format!("The file '{path}' already exists."),
+            path_expr.span.clone(),
+        ));
     }
-    let mut text = lines.join("\r\n");
-    if !text.is_empty() {
-        text.push_str("\r\n");
+    let appending = match start.filter(|_| append) {
+        Some(bytes) => {
+            let (own, text) = decode_start(&bytes);
+            if let Some(own) = own.filter(|_| !text.is_empty()) {
+                encoding = own.to_string();
+            }
+            (!text.is_empty()).then(|| Appending {
+                columns: csv_header(&text, delimiter),
+            })
+        }
+        None => None,
+    };
+    Ok(ExportTarget {
+        path,
+        span: path_expr.span.clone(),
+        encoding,
+        append,
+        appending,
+    })
+}
+
+/// The encoding a file's byte-order mark names (as `-Encoding` names it) and the text after
+/// it (UTF-8 when it has none; a character cut at the end is dropped).
+fn decode_start(bytes: &[u8]) -> (Option<&'static str>, String) {
+    let units = |rest: &[u8], le: bool| -> String {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|p| {
+                if le {
+                    u16::from_le_bytes([p[0], p[1]])
+                } else {
+                    u16::from_be_bytes([p[0], p[1]])
+                }
+            })
+            .collect();
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    };
+    match bytes {
+        [0xFF, 0xFE, 0, 0, rest @ ..] => (
+            Some("utf32"),
+            rest.chunks_exact(4)
+                .map(|p| {
+                    char::from_u32(u32::from_le_bytes([p[0], p[1], p[2], p[3]]))
+                        .unwrap_or(char::REPLACEMENT_CHARACTER)
+                })
+                .collect(),
+        ),
+        [0xFF, 0xFE, rest @ ..] => (Some("unicode"), units(rest, true)),
+        [0xFE, 0xFF, rest @ ..] => (Some("bigendianunicode"), units(rest, false)),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => (Some("utf8"), String::from_utf8_lossy(rest).into()),
+        rest => (None, String::from_utf8_lossy(rest).into()),
     }
-    // (Each copy of an export's text is let go as soon as the next is made.)
-    drop(lines);
-    let (bom, body) =
-        encode_text(&text, &encoding).map_err(|m| EvalError::new(m, c.span.clone()))?;
-    drop(text);
-    engine
-        .host()
-        .write_file(&path, &bom, &body, append, &path_expr.span)?;
-    Ok(Vec::new())
+}
+
+/// The columns of a CSV file's header as Import-Csv reads them: a first line starting with
+/// `#` (the `#TYPE` line) is passed over, then blank lines; the next record is the header.
+fn csv_header(text: &str, delimiter: char) -> Option<Vec<String>> {
+    let body = match text.strip_prefix('#') {
+        Some(rest) => rest.split_once('\n').map(|(_, after)| after).unwrap_or(""),
+        None => text,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(u8::try_from(delimiter).unwrap_or(b','))
+        .from_reader(body.as_bytes());
+    reader
+        .records()
+        .map_while(Result::ok)
+        .find(|r| !(r.len() == 1 && r[0].trim().is_empty()))
+        .map(|r| {
+            r.iter()
+                .map(|f| f.trim_end_matches('\r').to_string())
+                .collect()
+        })
 }
 
 /// ConvertTo-Json as Windows PowerShell 5.1 writes it.
@@ -514,6 +670,14 @@ pub fn write_text(
         p("InputObject", false, &[]),
     ];
     let bound = bind(c, &params)?;
+    if name != "Out-File"
+        && let Some((_, span)) = bound.get("NoClobber")
+    {
+        return Err(EvalError::new(
+            format!("{name} has no parameter -NoClobber (Out-File and Export-Csv have)"),
+            span.clone(),
+        ));
+    }
     super::no_more_positional(c, &bound, 2)?;
     let path_expr = bound
         .get("FilePath")
@@ -568,6 +732,15 @@ pub fn write_text(
         _ => "default".into(),
     };
     let append = name == "Add-Content" || switch_on(engine, &bound, "Append")?;
+    if switch_on(engine, &bound, "NoClobber")? {
+        // As Export-Csv: refused for a file that is there, unless appending to it.
+        if !append && engine.host().file_start(&path).is_some() {
+            return Err(EvalError::new(
+                format!("The file '{path}' already exists."),
+                path_expr.span.clone(),
+            ));
+        }
+    }
     let (bom, body) =
         encode_text(&text, &encoding).map_err(|m| EvalError::new(m, c.span.clone()))?;
     engine
