@@ -540,7 +540,13 @@ impl FileJob<'_> {
             Ok(None) => FileResult::LeftOut,
             Ok(Some((reports, frame))) => FileResult::Read(Box::new(ReadFile {
                 reports,
-                frames: vec![frame],
+                // A part none of whose rows are kept gives no frame: a read of a big store
+                // that keeps few rows holds no frame for every part it read.
+                frames: if frame.height() > 0 {
+                    vec![frame]
+                } else {
+                    Vec::new()
+                },
                 notes: Vec::new(),
                 sink: DiagnosticSink::default(),
             })),

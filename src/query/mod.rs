@@ -8,7 +8,8 @@
 //! it first ([`pushdown`]) — then [`output`] prints what came out.
 //! [`in_memory`] answers a line over a frame already loaded (the TUI's filter bar);
 //! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`. [`windows`] runs a line that
-//! outputs every event over a store a time window at a time, in bounded memory.
+//! outputs every event over a store a time window at a time, in bounded memory; [`sql_run`]
+//! runs `--sql` on polars' streaming engine.
 
 pub mod cmdlet;
 pub mod display;
@@ -24,6 +25,7 @@ pub mod saved;
 pub mod session;
 pub mod settings;
 pub mod sql;
+pub mod sql_run;
 pub mod time;
 pub mod time_windows;
 pub mod windows;

@@ -185,29 +185,7 @@ fn run_with(
     }))
 }
 
-/// Runs polars SQL over the logs under `paths`, as the table `logs` (columns named as the
-/// cmdlet's properties). Only the columns the SQL uses are decoded.
-pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
-    let (lazy, source) = crate::ingest::scan(paths, ReadOptions::default())?;
-    let mut context = polars::sql::SQLContext::new();
-    context.register("logs", lazy.clone());
-    context.register("MessageTrackingLog", lazy);
-    let frame = context.execute(sql)?.collect()?;
-    let outcome = source.outcome().unwrap_or_default();
-    Ok(Answer {
-        items: Vec::new(),
-        reads: Vec::new(),
-        cut: None,
-        files: outcome.files,
-        diagnostics: outcome.diagnostics,
-        notes: Vec::new(),
-        written: Vec::new(),
-        unopened: Vec::new(),
-        sql: Some(frame),
-        // No shell formats an SQL answer: every element is shown.
-        enumeration_limit: None,
-    })
-}
+pub use super::sql_run::run_sql;
 
 /// Why an answer is empty when a time range emptied it: the range the logs cover and the
 /// range asked (and, for a clock-relative range, `--now`). `None` when time is not why.

@@ -1,0 +1,323 @@
+//! `--sql`: polars SQL over the logs or stores, in memory bounded by the statement rather
+//! than by the data. The statement is first planned over a scan of no rows, which tells which
+//! columns it reads and the condition polars pushes into the scan; those columns are read
+//! batch by batch (the reader's bounded batches, in the order a whole read gives them), the
+//! rows meeting the condition written to temporary Parquet files; polars' streaming engine
+//! then runs the statement over those files. A count by EventId over 16 GB of logs holds a
+//! batch and the engine's group table, not 23.7 M rows of the column.
+//!
+//! What polars' streaming engine does not run yet (it says so with a panic "not yet
+//! implemented") runs on its in-memory engine over the same file, holding the columns read.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Once};
+
+use polars::io::parquet::write::BatchedWriter;
+use polars::prelude::*;
+
+use super::run::{Answer, RunError};
+use crate::format::{Field, FieldSet};
+use crate::frame::schema::schema_of;
+use crate::ingest::{Diagnostic, FileReport, ReadOptions, discover, read_in_batches};
+
+/// The names the logs' table goes by in a statement.
+const TABLES: [&str; 2] = ["logs", "MessageTrackingLog"];
+
+/// Runs polars SQL over the logs under `paths`, as the table `logs` (columns named as the
+/// cmdlet's properties; `MessageTrackingLog` names it too).
+pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
+    let Asked { columns, predicate } = asked_of(sql)?;
+    let files = discover(paths).map_err(crate::ingest::ReadError::from)?;
+    let options = ReadOptions::default().with_columns(columns.columns());
+    few_allocator_arenas();
+    let dir = tempfile::Builder::new().prefix("msgtrack-sql-").tempdir()?;
+    let schema = schema_of(&columns.columns());
+    let mut spill = Spill::new(dir.path(), &schema);
+    let mut reports: Vec<FileReport> = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    read_in_batches(files, &options, |mut ingest| -> Result<(), RunError> {
+        // One row group a batch (a part's rows come in blocks; a row group each would fill
+        // the writer with their metadata and the reader with small reads).
+        if let Some(predicate) = &predicate {
+            ingest.frame = ingest.frame.lazy().filter(predicate.clone()).collect()?;
+        }
+        ingest.frame.rechunk_mut();
+        spill.write(&ingest.frame)?;
+        reports.extend(ingest.files);
+        diagnostics.extend(ingest.diagnostics);
+        Ok(())
+    })?;
+    let frame = execute(sql, &spill.finish()?)?;
+    Ok(Answer {
+        items: Vec::new(),
+        reads: Vec::new(),
+        cut: None,
+        files: reports,
+        diagnostics,
+        notes: Vec::new(),
+        written: Vec::new(),
+        unopened: Vec::new(),
+        sql: Some(frame),
+        // No shell formats an SQL answer: every element is shown.
+        enumeration_limit: None,
+    })
+}
+
+/// How big a spill file grows before the next is started: the streaming engine maps a file
+/// while it reads it, so its pages count as the process's memory until the file is done.
+const SPILL_FILE_BYTES: u64 = 8 << 20;
+
+/// How many rows a row group of a spill file holds.
+const SPILL_GROUP_ROWS: usize = 16 * 1024;
+
+/// The rows read for a statement, written to Parquet files in a temporary folder, a new file
+/// every [`SPILL_FILE_BYTES`].
+struct Spill<'d> {
+    dir: &'d Path,
+    schema: Schema,
+    files: Vec<PathBuf>,
+    writer: Option<BatchedWriter<CountingFile>>,
+    /// Bytes written to the current file.
+    written: Arc<AtomicU64>,
+}
+
+impl<'d> Spill<'d> {
+    fn new(dir: &'d Path, schema: &Schema) -> Spill<'d> {
+        Spill {
+            dir,
+            schema: schema.clone(),
+            files: Vec::new(),
+            writer: None,
+            written: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Adds `frame`'s rows (of the spill's schema).
+    fn write(&mut self, frame: &DataFrame) -> Result<(), RunError> {
+        if frame.height() == 0 {
+            return Ok(());
+        }
+        if self.writer.is_none() {
+            self.writer = Some(self.open()?);
+        }
+        if let Some(writer) = &mut self.writer {
+            // Row groups of SPILL_GROUP_ROWS: the streaming engine decodes a row group at a
+            // time, a few at once.
+            let mut offset = 0;
+            while offset < frame.height() {
+                writer.write_batch(&frame.slice(offset as i64, SPILL_GROUP_ROWS))?;
+                offset += SPILL_GROUP_ROWS;
+            }
+        }
+        if self.written.load(Ordering::Relaxed) >= SPILL_FILE_BYTES {
+            self.close()?;
+        }
+        Ok(())
+    }
+
+    fn open(&mut self) -> Result<BatchedWriter<CountingFile>, RunError> {
+        let path = self.dir.join(format!("{:06}.parquet", self.files.len()));
+        self.written.store(0, Ordering::Relaxed);
+        let file = CountingFile {
+            out: std::fs::File::create(&path)?,
+            written: self.written.clone(),
+        };
+        self.files.push(path);
+        Ok(ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Uncompressed)
+            .batched(&self.schema)?)
+    }
+
+    /// Writes the current file's footer.
+    fn close(&mut self) -> Result<(), RunError> {
+        if let Some(writer) = self.writer.take() {
+            writer.finish()?;
+        }
+        Ok(())
+    }
+
+    /// The files written (one of no rows when nothing was).
+    fn finish(mut self) -> Result<Vec<PathBuf>, RunError> {
+        if self.files.is_empty() {
+            self.writer = Some(self.open()?);
+        }
+        self.close()?;
+        Ok(self.files)
+    }
+}
+
+/// A file, written as given (the Parquet writer hands it whole pages), counting its bytes.
+struct CountingFile {
+    out: std::fs::File,
+    written: Arc<AtomicU64>,
+}
+
+impl std::io::Write for CountingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.written.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Lets glibc's allocator keep two arenas rather than one per thread that allocates: the
+/// streaming engine's threads each held memory freed long before (a statement reading
+/// MessageId and Recipients of every row of 16 GB of logs peaked at 212 MiB, 173 MiB so).
+fn few_allocator_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tunable of the allocator; it is called before the
+    // engine's threads start.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+/// Runs `sql` over the rows in the Parquet files `rows`: on polars' streaming engine, or
+/// its in-memory one for what the streaming engine does not run.
+fn execute(sql: &str, rows: &[PathBuf]) -> Result<DataFrame, RunError> {
+    let paths: Vec<PlRefPath> = rows
+        .iter()
+        .map(|p| PlRefPath::from(p.to_string_lossy().as_ref()))
+        .collect();
+    let lazy = LazyFrame::scan_parquet_files(paths.into(), ScanArgsParquet::default())?;
+    let mut context = polars::sql::SQLContext::new();
+    for table in TABLES {
+        context.register(table, lazy.clone());
+    }
+    let plan = context.execute(sql)?;
+    quiet_unimplemented();
+    let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        plan.clone().collect_with_engine(Engine::Streaming)
+    }));
+    let result = match streamed {
+        Ok(result) => result?,
+        Err(panic) if unimplemented(&*panic) => plan.collect_with_engine(Engine::InMemory)?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    Ok(result.unwrap_single())
+}
+
+/// True for polars' "not yet implemented" panic (`todo!`).
+fn unimplemented(panic: &(dyn std::any::Any + Send)) -> bool {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned());
+    text.is_some_and(|t| t.starts_with("not yet implemented"))
+}
+
+/// Keeps polars' "not yet implemented" panics (caught, and run in memory instead) off the
+/// terminal; every other panic is reported as before.
+fn quiet_unimplemented() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !unimplemented(info.payload()) {
+                before(info);
+            }
+        }));
+    });
+}
+
+/// What a statement asks of the logs' table: the columns it reads and, when it reads the
+/// table once, the condition its rows must meet there (polars pushes a row-by-row condition
+/// into the scan; the rows spilled are those that meet it).
+struct Asked {
+    columns: FieldSet,
+    predicate: Option<Expr>,
+}
+
+/// What `sql` asks of the logs' table: its plan run over a scan of no rows, to which polars
+/// gives the columns and the condition the plan pushes down.
+fn asked_of(sql: &str) -> Result<Asked, RunError> {
+    let probe = Arc::new(Probe::default());
+    let args = ScanArgsAnonymous {
+        schema: Some(schema_of(&Field::ALL)),
+        name: "msgtrack logs",
+        ..ScanArgsAnonymous::default()
+    };
+    let lazy = LazyFrame::anonymous_scan(probe.clone() as Arc<dyn AnonymousScan>, args)?;
+    let mut context = polars::sql::SQLContext::new();
+    for table in TABLES {
+        context.register(table, lazy.clone());
+    }
+    context.execute(sql)?.collect()?;
+    let scans = probe
+        .scans
+        .lock()
+        .map(|mut s| std::mem::take(&mut *s))
+        .unwrap_or_default();
+    // Not scanned at all (`SELECT 1`): one column, for the row count.
+    let mut columns: Vec<Field> = scans.iter().flat_map(|(c, _)| c.columns()).collect();
+    if columns.is_empty() {
+        columns.push(Field::Timestamp);
+    }
+    let predicate = match scans.as_slice() {
+        [(_, Some(predicate))] => lasting(predicate),
+        _ => None,
+    };
+    Ok(Asked {
+        columns: FieldSet::of(columns),
+        predicate,
+    })
+}
+
+/// The part of a pushed-down condition that holds for any run of the plan: its terms
+/// joined by AND, less those polars made for this run alone (a `ORDER BY … LIMIT`'s
+/// running bound, shown as a display expression, which cannot be planned again).
+fn lasting(predicate: &Expr) -> Option<Expr> {
+    match predicate {
+        Expr::BinaryExpr {
+            left,
+            op: Operator::And | Operator::LogicalAnd,
+            right,
+        } => match (lasting(left), lasting(right)) {
+            (Some(l), Some(r)) => Some(l.and(r)),
+            (one, other) => one.or(other),
+        },
+        e if e.into_iter().any(|n| matches!(n, Expr::Display { .. })) => None,
+        e => Some(e.clone()),
+    }
+}
+
+/// A scan of no rows that remembers what each scan of it asked: the columns and the
+/// condition pushed down.
+#[derive(Default)]
+struct Probe {
+    scans: Mutex<Vec<(FieldSet, Option<Expr>)>>,
+}
+
+impl AnonymousScan for Probe {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn scan(&self, args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
+        let fields: Vec<Field> = match &args.with_columns {
+            Some(names) => names.iter().filter_map(|n| Field::from_name(n)).collect(),
+            None => Field::ALL.to_vec(),
+        };
+        if let Ok(mut scans) = self.scans.lock() {
+            scans.push((FieldSet::of(fields.iter().copied()), args.predicate.clone()));
+        }
+        Ok(DataFrame::empty_with_schema(&schema_of(&fields)))
+    }
+
+    fn schema(&self, _infer_schema_length: Option<usize>) -> PolarsResult<SchemaRef> {
+        Ok(schema_of(&Field::ALL))
+    }
+
+    fn allows_projection_pushdown(&self) -> bool {
+        true
+    }
+
+    fn allows_predicate_pushdown(&self) -> bool {
+        true
+    }
+}
