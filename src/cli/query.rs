@@ -311,6 +311,9 @@ fn run_windowed(
     if !in_pieces(format) {
         return Ok(None);
     }
+    if format == Format::Parquet && args.out.is_none() {
+        anyhow::bail!(PARQUET_NEEDS_A_FILE);
+    }
     let explicit = explicit_format.is_some();
     let mut pieces: Option<Pieces<'_, Box<dyn std::io::Write>>> = None;
     let mut refused = false;
@@ -410,6 +413,10 @@ fn run_windowed(
     Ok(Some(exit_code(refused, rows > 0)))
 }
 
+/// Why `--format parquet` is refused without `--out`.
+const PARQUET_NEEDS_A_FILE: &str =
+    "parquet is binary: give a file with --out FILE (e.g. --format parquet --out failures.parquet)";
+
 /// Where the answer goes: the --out file or standard output, buffered; a list's text through
 /// the terminal-safe writer.
 fn open_output(args: &QueryArgs, format: Format) -> std::io::Result<Box<dyn std::io::Write>> {
@@ -438,9 +445,7 @@ fn emit(
 ) -> anyhow::Result<u8> {
     let format = output_format(expression, explicit_format, args.out.is_some());
     if format == Format::Parquet && args.out.is_none() {
-        anyhow::bail!(
-            "parquet is binary: give a file with --out FILE (e.g. --format parquet --out failures.parquet)"
-        )
+        anyhow::bail!(PARQUET_NEEDS_A_FILE)
     }
     let mut out = open_output(args, format)?;
     let explicit = explicit_format.is_some();

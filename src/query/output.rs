@@ -4,10 +4,12 @@
 //! JSON); other objects (Select-Object's, GroupInfo, GenericMeasureInfo) by their properties;
 //! strings and numbers one per line; Format-Table and Format-List as they asked.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
 use std::rc::Rc;
 
+use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 use serde_json::{Map, Value as Json, json};
 
@@ -160,25 +162,7 @@ fn write_in(
             write_frame(df, format, session, None, &mut TableMode::Whole, out)
         }
         Shape::Rows(source, indices) => {
-            // Every row in order (the usual dump) is the frame itself: not copied.
-            let all = indices.len() == source.frame().height()
-                && indices.iter().enumerate().all(|(i, at)| *at as usize == i);
-            let mut frame = if all {
-                source.frame().clone()
-            } else {
-                let idx = IdxCa::from_vec("i".into(), indices);
-                source.frame().take(&idx).map_err(to_io)?
-            };
-            let shown: Vec<&str> = if format == Format::Table {
-                table_columns
-            } else {
-                &Field::ALL
-            }
-            .iter()
-            .map(|c| c.name())
-            .filter(|n| frame.column(n).is_ok())
-            .collect();
-            frame = frame.select(shown).map_err(to_io)?;
+            let mut frame = rows_frame(source, indices, format, table_columns).map_err(to_io)?;
             if format == Format::Parquet {
                 return ParquetWriter::new(out)
                     .finish(&mut frame)
@@ -206,6 +190,19 @@ fn write_in(
             let names: Vec<String> = view.columns.clone();
             let rows: Vec<Vec<Value>> = view.rows.clone();
             printer.write_objects(&names, &rows, format, &mut TableMode::Whole, out)
+        }
+        // No item: a file of no rows, in the columns of the events read.
+        Shape::Scalars if format == Format::Parquet && answer.items.is_empty() => {
+            let mut frame = match answer.reads.first() {
+                Some(read) => {
+                    rows_frame(&read.source, Vec::new(), format, table_columns).map_err(to_io)?
+                }
+                None => DataFrame::empty_with_schema(&crate::frame::schema::schema_of(&Field::ALL)),
+            };
+            ParquetWriter::new(out)
+                .finish(&mut frame)
+                .map(|_| ())
+                .map_err(to_io)
         }
         Shape::Scalars => {
             if format == Format::Parquet {
@@ -319,15 +316,45 @@ fn write_in(
     }
 }
 
+/// The rows of `source` at `indices`, in the columns `format` shows.
+fn rows_frame(
+    source: &RowSource,
+    indices: Vec<u32>,
+    format: Format,
+    table_columns: &[Field],
+) -> PolarsResult<DataFrame> {
+    // Every row in order (the usual dump) is the frame itself: not copied.
+    let all = indices.len() == source.frame().height()
+        && indices.iter().enumerate().all(|(i, at)| *at as usize == i);
+    let frame = if all {
+        source.frame().clone()
+    } else {
+        let idx = IdxCa::from_vec("i".into(), indices);
+        source.frame().take(&idx)?
+    };
+    let shown: Vec<&str> = if format == Format::Table {
+        table_columns
+    } else {
+        &Field::ALL
+    }
+    .iter()
+    .map(|c| c.name())
+    .filter(|n| frame.column(n).is_ok())
+    .collect();
+    frame.select(shown)
+}
+
 /// Writes an answer that comes in pieces (a line run over a store a time window at a time,
 /// [`crate::query::windows`]) as the whole answer is written: CSV's header once, one JSON
 /// array, a list's closing blank line once (each piece written by [`write`] and spliced, see
 /// [`Splice`]); a table in the layout of every piece, gathered first
 /// ([`Pieces::gather`] on every piece, then [`Pieces::write`] on every piece again).
-/// Parquet is written whole, so it does not come in pieces.
+/// Parquet: one file, each piece's events its row groups.
 pub struct Pieces<'s, W: Write> {
     format: Format,
-    out: W,
+    out: Shared<W>,
+    /// The Parquet file being written, from the first piece with rows.
+    parquet: Option<BatchedWriter<Shared<W>>>,
     /// How every piece is written (as [`write`] takes it).
     how: How<'s>,
     /// Items written.
@@ -377,7 +404,8 @@ impl<'s, W: Write> Pieces<'s, W> {
     ) -> Option<Pieces<'s, W>> {
         in_pieces(format).then_some(Pieces {
             format,
-            out,
+            out: Shared(Rc::new(RefCell::new(out))),
+            parquet: None,
             how: How {
                 session,
                 table_columns,
@@ -429,6 +457,9 @@ impl<'s, W: Write> Pieces<'s, W> {
                 "a table's pieces are gathered before they are written",
             ));
         }
+        if self.format == Format::Parquet {
+            return self.write_parquet(answer, items);
+        }
         let shown = self.shown();
         let header = if let (Format::Table, Some(facts)) = (shown, &self.facts) {
             let mut mode = TableMode::Print {
@@ -455,17 +486,56 @@ impl<'s, W: Write> Pieces<'s, W> {
         Ok(())
     }
 
+    /// Writes a piece's events as row groups of the Parquet file (the first piece's columns
+    /// and types are the file's; every piece's must be the same).
+    fn write_parquet(&mut self, answer: &Answer, items: usize) -> std::io::Result<()> {
+        let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
+        let Shape::Rows(source, indices) = shape(answer) else {
+            // What a whole run says of it.
+            return self.how.write(
+                answer,
+                self.format,
+                &mut TableMode::Whole,
+                &mut std::io::sink(),
+            );
+        };
+        let frame =
+            rows_frame(source, indices, self.format, self.how.table_columns).map_err(to_io)?;
+        let writer = match &mut self.parquet {
+            Some(writer) => writer,
+            None => self.parquet.insert(
+                ParquetWriter::new(self.out.clone())
+                    .batched(frame.schema())
+                    .map_err(to_io)?,
+            ),
+        };
+        writer.write_batch(&frame).map_err(|e| match e {
+            PolarsError::SchemaMismatch(_) => {
+                std::io::Error::other("a piece of the output has other columns than the first")
+            }
+            e => to_io(e),
+        })?;
+        self.rows += items;
+        Ok(())
+    }
+
     /// Ends the output: what closes the pieces, or, when none held an item, `last` written
     /// whole (what an empty answer writes). Gives the writer back.
     pub fn finish(mut self, last: &Answer) -> std::io::Result<W> {
-        if self.rows == 0 {
+        if let Some(parquet) = self.parquet.take() {
+            parquet
+                .finish()
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+        } else if self.rows == 0 {
             self.how
                 .write(last, self.format, &mut TableMode::Whole, &mut self.out)?;
         } else {
             self.out.write_all(closing(self.shown()))?;
         }
         self.out.flush()?;
-        Ok(self.out)
+        Rc::try_unwrap(self.out.0)
+            .map(RefCell::into_inner)
+            .map_err(|_| std::io::Error::other("the output is still shared"))
     }
 }
 
@@ -473,8 +543,33 @@ impl<'s, W: Write> Pieces<'s, W> {
 pub fn in_pieces(format: Format) -> bool {
     matches!(
         format,
-        Format::Csv | Format::Json | Format::Ndjson | Format::List | Format::Table
+        Format::Csv
+            | Format::Json
+            | Format::Ndjson
+            | Format::List
+            | Format::Table
+            | Format::Parquet
     )
+}
+
+/// The output of [`Pieces`], shared with the Parquet writer that writes into it (which keeps
+/// what it writes to and does not give it back).
+struct Shared<W>(Rc<RefCell<W>>);
+
+impl<W> Clone for Shared<W> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<W: Write> Write for Shared<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
 }
 
 /// What ends a whole answer in `format` (held back from every piece).

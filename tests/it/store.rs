@@ -935,6 +935,76 @@ fn a_line_that_outputs_every_event_reads_a_store_a_time_window_at_a_time_and_pri
 }
 
 #[test]
+fn every_event_as_parquet_from_a_store_is_written_a_time_window_at_a_time_with_the_whole_file_s_rows()
+ {
+    use polars::prelude::{ParquetReader, SerReader};
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let dir = Dir::new();
+    let read = |path: &Path| {
+        ParquetReader::new(std::fs::File::open(path).expect("written"))
+            .finish()
+            .expect("a Parquet file")
+    };
+    for line in [
+        "Get-MessageTrackingLog -ResultSize Unlimited",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.EventId -ne 'AGENTINFO'} | Sort-Object Timestamp -Descending",
+        // Nothing: the file of no rows a whole run writes.
+        "Get-MessageTrackingLog -Start '1/1/2030' -ResultSize Unlimited",
+    ] {
+        let mut frames = Vec::new();
+        for (from, rows) in [(logs.as_path(), 1_000_000), (store.path(), 150)] {
+            let path = dir.path().join(format!("{rows}.parquet"));
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+                .arg("query")
+                .arg(line)
+                .arg(from)
+                .args(["--format", "parquet", "--tz", "UTC", "--out"])
+                .arg(&path)
+                .env("MSGTRACK_WINDOW_ROWS", rows.to_string())
+                .output()
+                .expect("msgtrack runs");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains(" rows to "), "{line}: {err}");
+            frames.push(read(&path));
+        }
+        assert_eq!(frames[0].schema(), frames[1].schema(), "{line}");
+        assert!(
+            frames[0].equals_missing(&frames[1]),
+            "{line}: {} rows from the logs, {} from the store's windows",
+            frames[0].height(),
+            frames[1].height()
+        );
+    }
+    // Windows they were: 4,768 rows in windows of 150.
+    let mut windows = 0;
+    let session = csv_session();
+    msgtrack::query::windows::run_in_windows_of(
+        150,
+        "Get-MessageTrackingLog -ResultSize Unlimited",
+        &[store.path().to_path_buf()],
+        session,
+        None,
+        &Field::ALL,
+        |_| {
+            windows += 1;
+            Ok(())
+        },
+    )
+    .expect("runs");
+    assert!(windows >= 30, "{windows} windows");
+    // Without a file, refused before anything is read.
+    let (code, _, err) = query_in_windows(
+        "Get-MessageTrackingLog -ResultSize Unlimited",
+        store.path(),
+        "parquet",
+        150,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--out FILE"), "{err}");
+}
+
+#[test]
 fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_once_in_time_order()
 {
     use msgtrack::query::output::{Format, Pieces, count, write};
