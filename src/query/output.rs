@@ -355,6 +355,8 @@ pub struct Pieces<'s, W: Write> {
     out: Shared<W>,
     /// The Parquet file being written, from the first piece with rows.
     parquet: Option<BatchedWriter<Shared<W>>>,
+    /// Pieces' events not yet written to it (a row group holds [`parquet_group_rows`]).
+    pending: Option<DataFrame>,
     /// How every piece is written (as [`write`] takes it).
     how: How<'s>,
     /// Items written.
@@ -406,6 +408,7 @@ impl<'s, W: Write> Pieces<'s, W> {
             format,
             out: Shared(Rc::new(RefCell::new(out))),
             parquet: None,
+            pending: None,
             how: How {
                 session,
                 table_columns,
@@ -501,6 +504,25 @@ impl<'s, W: Write> Pieces<'s, W> {
         };
         let frame =
             rows_frame(source, indices, self.format, self.how.table_columns).map_err(to_io)?;
+        self.rows += items;
+        let frame = match self.pending.take() {
+            Some(mut pending) => {
+                pending.vstack_mut(&frame).map_err(other_columns)?;
+                pending
+            }
+            None => frame,
+        };
+        if frame.height() < parquet_group_rows() {
+            self.pending = Some(frame);
+            return Ok(());
+        }
+        self.write_group(frame)
+    }
+
+    /// Writes `frame` as a row group of the Parquet file.
+    fn write_group(&mut self, mut frame: DataFrame) -> std::io::Result<()> {
+        let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
+        frame.rechunk_mut();
         let writer = match &mut self.parquet {
             Some(writer) => writer,
             None => self.parquet.insert(
@@ -509,19 +531,15 @@ impl<'s, W: Write> Pieces<'s, W> {
                     .map_err(to_io)?,
             ),
         };
-        writer.write_batch(&frame).map_err(|e| match e {
-            PolarsError::SchemaMismatch(_) => {
-                std::io::Error::other("a piece of the output has other columns than the first")
-            }
-            e => to_io(e),
-        })?;
-        self.rows += items;
-        Ok(())
+        writer.write_batch(&frame).map_err(other_columns)
     }
 
     /// Ends the output: what closes the pieces, or, when none held an item, `last` written
     /// whole (what an empty answer writes). Gives the writer back.
     pub fn finish(mut self, last: &Answer) -> std::io::Result<W> {
+        if let Some(pending) = self.pending.take() {
+            self.write_group(pending)?;
+        }
         if let Some(parquet) = self.parquet.take() {
             parquet
                 .finish()
@@ -550,6 +568,25 @@ pub fn in_pieces(format: Format) -> bool {
             | Format::Table
             | Format::Parquet
     )
+}
+
+/// A piece's frame that does not go on from the first's: said as such.
+fn other_columns(e: PolarsError) -> std::io::Error {
+    match e {
+        PolarsError::SchemaMismatch(_) | PolarsError::ShapeMismatch(_) => {
+            std::io::Error::other("a piece of the output has other columns than the first")
+        }
+        e => std::io::Error::other(e.to_string()),
+    }
+}
+
+/// How many events a row group of Parquet written in pieces holds: four windows' (32,768).
+/// polars' Parquet writer keeps a description of every page it wrote until the file's
+/// footer is written, about 100 KiB a row group of events: a row group a window took
+/// 555 MiB for the 23.7 M events of 16 GB; four windows' hold more rows at once and a quarter
+/// of the descriptions.
+fn parquet_group_rows() -> usize {
+    usize::try_from(crate::query::windows::window_rows().saturating_mul(4)).unwrap_or(usize::MAX)
 }
 
 /// The output of [`Pieces`], shared with the Parquet writer that writes into it (which keeps

@@ -213,11 +213,15 @@ pub fn run_in_windows(
     output: &[Field],
     each: impl FnMut(&Answer) -> std::io::Result<()>,
 ) -> Result<Option<Answer>, RunError> {
-    let rows = std::env::var("MSGTRACK_WINDOW_ROWS")
+    run_in_windows_of(window_rows(), text, paths, session, directory, output, each)
+}
+
+/// About how many rows a window holds: [`WINDOW_ROWS`], or `MSGTRACK_WINDOW_ROWS`.
+pub fn window_rows() -> u64 {
+    std::env::var("MSGTRACK_WINDOW_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(WINDOW_ROWS);
-    run_in_windows_of(rows, text, paths, session, directory, output, each)
+        .unwrap_or(WINDOW_ROWS)
 }
 
 /// [`run_in_windows`] with windows of about `rows` rows (`MSGTRACK_WINDOW_ROWS` sets it for
