@@ -25,6 +25,14 @@ fn median(program: &str, args: &[String]) -> Option<(f64, f64)> {
     runs.get(2).copied()
 }
 
+/// A table cell pair: the time in ms and the peak memory.
+fn cell_of(r: Option<(f64, f64)>) -> (String, String) {
+    match r {
+        Some((t, m)) => (format!("{:.0} ms", t * 1000.0), format!("{m:.0} MiB")),
+        None => ("failed".into(), "-".into()),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--run") {
@@ -129,18 +137,31 @@ fn main() {
             );
             median("duckdb", &s(&["-c", &view]))
         });
-        let cell = |r: Option<(f64, f64)>| match r {
-            Some((t, m)) => (format!("{:.0} ms", t * 1000.0), format!("{m:.0} MiB")),
-            None => ("failed".into(), "-".into()),
-        };
-        let (a, am) = cell(from_store);
+        let (a, am) = cell_of(from_store);
         let (b, bm) = match duck {
-            Some(r) => cell(r),
+            Some(r) => cell_of(r),
             None => ("(no duckdb)".into(), "-".into()),
         };
-        let (c, cm) = cell(from_raw);
+        let (c, cm) = cell_of(from_raw);
         println!("| {name} | {a} | {am} | {b} | {bm} | {c} | {cm} |");
     }
+    // `--sql`: the statement by msgtrack (the columns it reads spilled to Parquet and run on
+    // polars' streaming engine) and by DuckDB, as a row of the same table.
+    let statement = "SELECT EventId, count(*) AS n FROM logs GROUP BY 1 ORDER BY 1";
+    let sql_cell = |from: &str| {
+        median(msgtrack, &s(&["query", "--sql", statement, from, "--format", "csv"]))
+    };
+    let (a, am) = cell_of(sql_cell(&store_arg));
+    let (c, cm) = cell_of(sql_cell(&corpus_arg));
+    let (b, bm) = if has_duckdb {
+        let view = format!(
+            "CREATE VIEW logs AS SELECT * FROM read_parquet('{store_arg}/**/*.parquet', hive_partitioning = true); {statement};"
+        );
+        cell_of(median("duckdb", &s(&["-c", &view])))
+    } else {
+        ("(no duckdb)".into(), "-".into())
+    };
+    println!("| `--sql` count by EventId | {a} | {am} | {b} | {bm} | {c} | {cm} |");
 
     // Every row, written as CSV, once each (the output is the corpus again): msgtrack reads
     // the store a time window at a time; DuckDB sorts by time as the cmdlet's output is.
