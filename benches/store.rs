@@ -149,7 +149,10 @@ fn main() {
     // polars' streaming engine) and by DuckDB, as a row of the same table.
     let statement = "SELECT EventId, count(*) AS n FROM logs GROUP BY 1 ORDER BY 1";
     let sql_cell = |from: &str| {
-        median(msgtrack, &s(&["query", "--sql", statement, from, "--format", "csv"]))
+        median(
+            msgtrack,
+            &s(&["query", "--sql", statement, from, "--format", "csv"]),
+        )
     };
     let (a, am) = cell_of(sql_cell(&store_arg));
     let (c, cm) = cell_of(sql_cell(&corpus_arg));

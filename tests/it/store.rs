@@ -934,6 +934,26 @@ fn a_line_that_outputs_every_event_reads_a_store_a_time_window_at_a_time_and_pri
     }
 }
 
+/// How many windows of 150 rows `line` runs in over `store` (its output is not written).
+fn windows_of_150_rows(line: &str, store: &Dir) -> usize {
+    let mut windows = 0;
+    let last = msgtrack::query::windows::run_in_windows_of(
+        150,
+        line,
+        &[store.path().to_path_buf()],
+        csv_session(),
+        None,
+        &Field::ALL,
+        |_| {
+            windows += 1;
+            Ok(())
+        },
+    )
+    .expect("runs");
+    assert!(last.is_some(), "{line}: not run in windows");
+    windows
+}
+
 #[test]
 fn every_event_as_parquet_from_a_store_is_written_a_time_window_at_a_time_with_the_whole_file_s_rows()
  {
@@ -977,21 +997,7 @@ fn every_event_as_parquet_from_a_store_is_written_a_time_window_at_a_time_with_t
         );
     }
     // Windows they were: 4,768 rows in windows of 150.
-    let mut windows = 0;
-    let session = csv_session();
-    msgtrack::query::windows::run_in_windows_of(
-        150,
-        "Get-MessageTrackingLog -ResultSize Unlimited",
-        &[store.path().to_path_buf()],
-        session,
-        None,
-        &Field::ALL,
-        |_| {
-            windows += 1;
-            Ok(())
-        },
-    )
-    .expect("runs");
+    let windows = windows_of_150_rows("Get-MessageTrackingLog -ResultSize Unlimited", &store);
     assert!(windows >= 30, "{windows} windows");
     // Without a file, refused before anything is read.
     let (code, _, err) = query_in_windows(
@@ -1232,27 +1238,13 @@ fn export_csv_of_every_event_from_a_store_writes_the_whole_file_a_window_at_a_ti
     assert!(err.contains("already exists"), "{err}");
     assert!(std::fs::read(&path).expect("there") == kept);
     // It did run in windows: the line over the store, windows of 150 rows.
-    let session = csv_session();
     let path = dir.path().join("windows.csv");
     let line = format!(
         "Get-MessageTrackingLog -ResultSize Unlimited | Export-Csv '{}'",
         path.display()
     );
-    let mut windows = 0;
-    let last = msgtrack::query::windows::run_in_windows_of(
-        150,
-        &line,
-        &[store.path().to_path_buf()],
-        session,
-        None,
-        &Field::ALL,
-        |_| {
-            windows += 1;
-            Ok(())
-        },
-    )
-    .expect("runs");
-    assert!(last.is_some() && windows >= 30, "{windows} windows");
+    let windows = windows_of_150_rows(&line, &store);
+    assert!(windows >= 30, "{windows} windows");
     let lines = std::fs::read_to_string(&path)
         .expect("written")
         .lines()
