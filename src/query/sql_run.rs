@@ -7,7 +7,7 @@
 //! batch and the engine's group table, not 23.7 M rows of the column.
 //!
 //! What polars' streaming engine does not run yet (it says so with a panic "not yet
-//! implemented") runs on its in-memory engine over the same file, holding the columns read.
+//! implemented") runs on its in-memory engine over the same files, holding the columns read.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,8 +37,9 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
     let mut reports: Vec<FileReport> = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     read_in_batches(files, &options, |mut ingest| -> Result<(), RunError> {
-        // One row group a batch (a part's rows come in blocks; a row group each would fill
-        // the writer with their metadata and the reader with small reads).
+        // The rows meeting the pushed condition, in one chunk: a part's rows come in small
+        // blocks, and a row group each would fill the writer with their descriptions and
+        // the engine with small reads (the spill cuts row groups of SPILL_GROUP_ROWS).
         if let Some(predicate) = &predicate {
             ingest.frame = ingest.frame.lazy().filter(predicate.clone()).collect()?;
         }
