@@ -252,9 +252,12 @@ impl<'h> Engine<'h> {
         let out = stream.unwrap_or_default();
         if let Some(r) = &p.redirect {
             let target = self.expr(&r.target)?.to_text();
-            let text = commands::out_string(self, &out, None)?;
+            // As Out-File writes it: Windows line ends.
+            let text = commands::windows_line_ends(&commands::out_string(self, &out, None)?);
+            drop(out);
             let (bom, body) = commands::encode_text(&text, "unicode")
                 .map_err(|m| EvalError::new(m, r.span.clone()))?;
+            drop(text);
             self.host
                 .write_file(&target, &bom, &body, r.append, &r.span)?;
             return Ok(Vec::new());

@@ -34,6 +34,8 @@ pub struct Answer {
     pub notes: Vec<String>,
     /// Files the line wrote (Export-Csv, Out-File).
     pub written: Vec<PathBuf>,
+    /// Whether it wrote text into them (not merely created them).
+    pub wrote_text: bool,
     /// Files a read in a time window left unopened (a whole read names them in `notes`).
     pub unopened: Vec<PathBuf>,
     /// A `--sql` answer.
@@ -179,6 +181,7 @@ fn run_with(
         diagnostics,
         notes: host.take_notes(),
         written: host.written(),
+        wrote_text: host.wrote_text(),
         unopened: host.take_unopened(),
         sql: None,
         enumeration_limit,

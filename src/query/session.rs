@@ -60,6 +60,8 @@ struct State {
     diagnostics: Vec<Diagnostic>,
     notes: Vec<String>,
     written: Vec<PathBuf>,
+    /// Whether a text was written into a file (bytes past a byte-order mark).
+    wrote_text: bool,
     /// Files left unopened by a read in a window.
     unopened: Vec<PathBuf>,
     /// Time windows to read the rows in (a read of more rows than it takes).
@@ -89,7 +91,14 @@ pub enum Reading {
     /// Every row at once.
     Whole,
     /// The rows in this time window only (a run over a store a window at a time).
-    Window(Window),
+    Window {
+        /// The window.
+        window: Window,
+        /// True when the text the line writes goes on from an earlier window's text in the
+        /// same file (Out-File or `>` of a list, appended): the blank line that starts the
+        /// text is the one that ended the text before, and is not written twice.
+        continues_text: bool,
+    },
     /// Every row when no more than this many match; when more do, no row: the host then
     /// holds time windows of about that many matching rows each
     /// ([`QueryHost::take_windows`]).
@@ -150,6 +159,11 @@ impl<'a> QueryHost<'a> {
         self.state.borrow().written.clone()
     }
 
+    /// Whether the query wrote text into a file (not merely created it).
+    pub fn wrote_text(&self) -> bool {
+        self.state.borrow().wrote_text
+    }
+
     /// The cut at -ResultSize of the last read, if any.
     pub fn cut(&self) -> Option<Cut> {
         self.state.borrow().cut
@@ -200,7 +214,11 @@ impl<'a> QueryHost<'a> {
                 .conditions
                 .extend(super::pushdown::where_conditions(engine.after_first()));
         }
-        if let Reading::Window((start, end)) = self.reading {
+        if let Reading::Window {
+            window: (start, end),
+            ..
+        } = self.reading
+        {
             // (`None` orders before any time: the later start.)
             filter.start_ms = filter.start_ms.max(start);
             filter.end_ms = match (filter.end_ms, end) {
@@ -217,7 +235,7 @@ impl<'a> QueryHost<'a> {
     /// they are kept for the run over every window, which names those no window opened.
     fn note_skipped(&self, skipped: &[PathBuf]) {
         let mut s = self.state.borrow_mut();
-        if matches!(self.reading, Reading::Window(_)) {
+        if matches!(self.reading, Reading::Window { .. }) {
             s.unopened.extend(skipped.iter().cloned());
         } else if let Some(note) = unopened_note(skipped) {
             s.notes.push(note);
@@ -761,6 +779,16 @@ struct Output {
     unread: usize,
 }
 
+/// A line end (`\r\n`) in the encoding `bom` starts (none: a one-byte encoding).
+fn newline(bom: &[u8]) -> &'static [u8] {
+    match bom {
+        [0xFF, 0xFE, 0, 0] => &[b'\r', 0, 0, 0, b'\n', 0, 0, 0],
+        [0xFF, 0xFE] => &[b'\r', 0, b'\n', 0],
+        [0xFE, 0xFF] => &[0, b'\r', 0, b'\n'],
+        _ => b"\r\n",
+    }
+}
+
 /// The note naming files a time range left unopened, and why; `None` when there are none.
 pub fn unopened_note(skipped: &[PathBuf]) -> Option<String> {
     if skipped.is_empty() {
@@ -910,10 +938,18 @@ impl Host for QueryHost<'_> {
             ));
         }
         let local = PathBuf::from(path.replace('\\', "/"));
+        let line_end = newline(bom);
         let bom = if append && local.metadata().is_ok_and(|m| m.len() > 0) {
             &[][..]
         } else {
             bom
+        };
+        let body = match self.reading {
+            Reading::Window {
+                continues_text: true,
+                ..
+            } if append => body.strip_prefix(line_end).unwrap_or(body),
+            _ => body,
         };
         let result = std::fs::OpenOptions::new()
             .create(true)
@@ -932,7 +968,9 @@ impl Host for QueryHost<'_> {
                 span.clone(),
             )
         })?;
-        self.state.borrow_mut().written.push(local);
+        let mut state = self.state.borrow_mut();
+        state.written.push(local);
+        state.wrote_text |= !body.is_empty();
         Ok(())
     }
 

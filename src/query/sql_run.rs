@@ -58,6 +58,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         diagnostics,
         notes: Vec::new(),
         written: Vec::new(),
+        wrote_text: false,
         unopened: Vec::new(),
         sql: Some(frame),
         // No shell formats an SQL answer: every element is shown.

@@ -934,6 +934,69 @@ fn a_line_that_outputs_every_event_reads_a_store_a_time_window_at_a_time_and_pri
     }
 }
 
+#[test]
+fn a_list_written_to_a_file_from_a_store_comes_a_time_window_at_a_time_with_the_whole_file_s_bytes()
+{
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let dir = Dir::new();
+    let before = "before\r\n";
+    for (i, (tail, there)) in [
+        ("> '{}'", None),
+        ("| Where-Object {$_.EventId -eq 'FAIL' -or $_.TotalBytes -gt 20000} | Out-File '{}' -Encoding utf8", None),
+        // No row before noon: the first windows write nothing, the text starts with the
+        // first window that has rows.
+        ("| Where-Object {$_.Timestamp.Hour -ge 12} | Out-File '{}' -Append -Encoding ascii", Some(before)),
+        ("| Where-Object {$_.Timestamp.Hour -ge 12} | Out-File -FilePath '{}'", None),
+        ("| Select-Object Timestamp,EventId,Sender,Recipients,TotalBytes >> '{}'", Some(before)),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut files = Vec::new();
+        for (from, name) in [(logs.as_path(), "logs"), (store.path(), "store")] {
+            let path = dir.path().join(format!("{name}-{i}.txt"));
+            if let Some(there) = there {
+                std::fs::write(&path, there).expect("written");
+            }
+            let line = format!(
+                "Get-MessageTrackingLog -ResultSize Unlimited {}",
+                tail.replace("{}", &path.display().to_string())
+            );
+            let (code, out, err) = query_in_windows(&line, from, "csv", 150);
+            assert_eq!(code, 0, "{line}: {err}");
+            assert_eq!(out, "", "{line}");
+            files.push(std::fs::read(&path).expect("written"));
+        }
+        assert!(
+            files[0] == files[1],
+            "{tail}: the store's windows wrote {} bytes, the logs {}",
+            files[1].len(),
+            files[0].len()
+        );
+    }
+    // `>` writes what Out-File writes: UTF-16 LE with a byte-order mark, Windows line ends.
+    let text = std::fs::read(dir.path().join("store-0.txt")).expect("written");
+    assert_eq!(text[..2], [0xFF, 0xFE]);
+    let units: Vec<u16> = text[2..]
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .collect();
+    let text = String::from_utf16(&units).expect("UTF-16");
+    assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
+    assert_eq!(text.matches("EventId ").count(), 4768, "a list item a row");
+    // In windows it ran.
+    let path = dir.path().join("windows.txt");
+    let windows = windows_of_150_rows(
+        &format!(
+            "Get-MessageTrackingLog -ResultSize Unlimited > '{}'",
+            path.display()
+        ),
+        &store,
+    );
+    assert!(windows >= 30, "{windows} windows");
+}
+
 /// How many windows of 150 rows `line` runs in over `store` (its output is not written).
 fn windows_of_150_rows(line: &str, store: &Dir) -> usize {
     let mut windows = 0;

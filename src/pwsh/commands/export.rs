@@ -651,6 +651,21 @@ fn pretty(j: &Json, level: usize) -> String {
     }
 }
 
+/// `text` with every line ending in `\r\n`, as Out-File writes it (one copy, made as the
+/// text is read: a window's text of every event is tens of megabytes).
+pub fn windows_line_ends(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut rest = text;
+    while let Some(at) = rest.find('\n') {
+        let line = &rest[..at];
+        out.push_str(line.strip_suffix('\r').unwrap_or(line));
+        out.push_str("\r\n");
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Out-File, Set-Content, Add-Content.
 pub fn write_text(
     engine: &mut dyn Scope,
@@ -722,7 +737,7 @@ pub fn write_text(
         t
     };
     let text = if name == "Out-File" {
-        text.replace("\r\n", "\n").replace('\n', "\r\n")
+        windows_line_ends(&text)
     } else {
         text
     };

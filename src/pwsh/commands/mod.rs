@@ -18,7 +18,7 @@ use super::ast::{Command, Span};
 use super::runtime::{EvalError, EvalResult, Scope};
 use super::value::Value;
 
-pub use export::encode_text;
+pub use export::{encode_text, windows_line_ends};
 pub use format::{FormatKind, FormatView, out_string};
 pub use properties::PropSpec;
 
