@@ -956,17 +956,8 @@ fn a_list_written_to_a_file_from_a_store_comes_a_time_window_at_a_time_with_the_
         let mut files = Vec::new();
         for (from, name) in [(logs.as_path(), "logs"), (store.path(), "store")] {
             let path = dir.path().join(format!("{name}-{i}.txt"));
-            if let Some(there) = there {
-                std::fs::write(&path, there).expect("written");
-            }
-            let line = format!(
-                "Get-MessageTrackingLog -ResultSize Unlimited {}",
-                tail.replace("{}", &path.display().to_string())
-            );
-            let (code, out, err) = query_in_windows(&line, from, "csv", 150);
-            assert_eq!(code, 0, "{line}: {err}");
-            assert_eq!(out, "", "{line}");
-            files.push(std::fs::read(&path).expect("written"));
+            let line = format!("Get-MessageTrackingLog -ResultSize Unlimited {tail}");
+            files.push(file_written(&line, *there, from, &path).0);
         }
         assert!(
             files[0] == files[1],
@@ -995,6 +986,20 @@ fn a_list_written_to_a_file_from_a_store_comes_a_time_window_at_a_time_with_the_
         &store,
     );
     assert!(windows >= 30, "{windows} windows");
+}
+
+/// The file `line` writes at `path` (the `{}` in it), run over `from` in windows of 150
+/// rows, with `there` in the file first; and what it said. The line must succeed and print
+/// nothing.
+fn file_written(line: &str, there: Option<&str>, from: &Path, path: &Path) -> (Vec<u8>, String) {
+    if let Some(there) = there {
+        std::fs::write(path, there).expect("written");
+    }
+    let line = line.replace("{}", &path.display().to_string());
+    let (code, out, err) = query_in_windows(&line, from, "csv", 150);
+    assert_eq!(code, 0, "{line}: {err}");
+    assert_eq!(out, "", "{line}");
+    (std::fs::read(path).expect("written"), err)
 }
 
 /// How many windows of 150 rows `line` runs in over `store` (its output is not written).
@@ -1254,17 +1259,9 @@ fn export_csv_of_every_event_from_a_store_writes_the_whole_file_a_window_at_a_ti
         let mut said = Vec::new();
         for (from, name) in [(logs.as_path(), "logs"), (store.path(), "store")] {
             let path = dir.path().join(format!("{name}-{i}.csv"));
-            if let Some(there) = there {
-                std::fs::write(&path, there).expect("written");
-            }
-            let line = format!(
-                "Get-MessageTrackingLog -ResultSize Unlimited | {}",
-                tail.replace("{}", &path.display().to_string())
-            );
-            let (code, out, err) = query_in_windows(&line, from, "csv", 150);
-            assert_eq!(code, 0, "{line}: {err}");
-            assert_eq!(out, "", "{line}");
-            files.push(std::fs::read(&path).expect("written"));
+            let line = format!("Get-MessageTrackingLog -ResultSize Unlimited | {tail}");
+            let (file, err) = file_written(&line, *there, from, &path);
+            files.push(file);
             said.push(
                 err.lines()
                     .filter(|l| !l.contains("the store "))
