@@ -31,7 +31,15 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
     let files = discover(paths).map_err(crate::ingest::ReadError::from)?;
     let options = ReadOptions::default().with_columns(columns.columns());
     few_allocator_arenas();
-    let dir = tempfile::Builder::new().prefix("msgtrack-sql-").tempdir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("msgtrack-sql-")
+        .tempdir()
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("a temporary folder for the statement's rows (TMPDIR sets where): {e}"),
+            )
+        })?;
     let schema = schema_of(&columns.columns());
     let mut spill = Spill::new(dir.path(), &schema);
     let mut reports: Vec<FileReport> = Vec::new();
@@ -121,8 +129,17 @@ impl<'d> Spill<'d> {
     fn open(&mut self) -> Result<BatchedWriter<CountingFile>, RunError> {
         let path = self.dir.join(format!("{:06}.parquet", self.files.len()));
         self.written.store(0, Ordering::Relaxed);
+        let out = std::fs::File::create(&path).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "writing the statement's rows to {} (the temporary folder; TMPDIR sets it): {e}",
+                    path.display()
+                ),
+            )
+        })?;
         let file = CountingFile {
-            out: std::fs::File::create(&path)?,
+            out,
             written: self.written.clone(),
         };
         self.files.push(path);
