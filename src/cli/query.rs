@@ -240,13 +240,24 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     )? {
         return Ok(code);
     }
-    let answer = match run(
+    // A sort's first N over a store: a window at a time; any other line whole.
+    let answer = match msgtrack::query::top_rows::run_top(
         &expression,
         &paths,
         session,
         directory.as_ref(),
         output_columns(table),
-    ) {
+    )
+    .and_then(|top| match top {
+        Some(answer) => Ok(answer),
+        None => run(
+            &expression,
+            &paths,
+            session,
+            directory.as_ref(),
+            output_columns(table),
+        ),
+    }) {
         Ok(a) => a,
         Err(e @ (RunError::Parse(_) | RunError::Eval(_))) => {
             say!("{}", e.render(&expression));

@@ -9,7 +9,8 @@
 //! [`in_memory`] answers a line over a frame already loaded (the TUI's filter bar);
 //! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`. [`windows`] runs a line that
 //! outputs every event over a store a time window at a time, in bounded memory; [`sql_run`]
-//! runs `--sql` on polars' streaming engine.
+//! runs `--sql` on polars' streaming engine; [`top_rows`] runs a sort's first N
+//! over a store a window at a time.
 
 pub mod cmdlet;
 pub mod display;
@@ -28,4 +29,5 @@ pub mod sql;
 pub mod sql_run;
 pub mod time;
 pub mod time_windows;
+pub mod top_rows;
 pub mod windows;

@@ -988,6 +988,58 @@ fn a_list_written_to_a_file_from_a_store_comes_a_time_window_at_a_time_with_the_
     assert!(windows >= 30, "{windows} windows");
 }
 
+#[test]
+fn a_sort_s_first_rows_from_a_store_come_from_each_window_s_first_rows() {
+    // `Sort-Object … | Select-Object -First N` over a store keeps each window's first N and
+    // sorts them again: the same answer as sorting every event (ties in input order; EventId
+    // has many), in every format.
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let lines = [
+        "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Descending | Select-Object -First 7",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object EventId -Descending | Select-Object -First 40 Timestamp,EventId,Sender,File,Line",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.TotalBytes -gt 1000} | Sort-Object Sender,@{e='EventId';Descending=$true} | Select-Object -First 25 Sender,EventId,Timestamp",
+        "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Sort-Object {$_.Recipients.Count} | Select-Object -First 3 -Property Timestamp,@{n='To';e={$_.Recipients -join ';'}}",
+        // Nothing matches: the empty answer.
+        "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.TotalBytes -lt 0} | Sort-Object TotalBytes | Select-Object -First 3",
+    ];
+    for line in lines {
+        for format in ["csv", "json", "table"] {
+            let (code_logs, out_logs, err_logs) = query_in_windows(line, &logs, format, 150);
+            let (code_store, out_store, err_store) =
+                query_in_windows(line, store.path(), format, 150);
+            assert!(
+                out_logs == out_store,
+                "{line} as {format}:\n{out_logs}\n---\n{out_store}"
+            );
+            assert_eq!(code_logs, code_store, "{line} as {format}");
+            let said = |err: &str| -> Vec<String> {
+                err.lines()
+                    .filter(|l| !l.contains("the store "))
+                    .map(str::to_string)
+                    .collect()
+            };
+            assert_eq!(said(&err_logs), said(&err_store), "{line} as {format}");
+        }
+    }
+    // Window by window it ran (the logs: whole).
+    let top = |paths: &[std::path::PathBuf]| {
+        msgtrack::query::top_rows::run_top_of(
+            150,
+            lines[0],
+            paths,
+            csv_session(),
+            None,
+            &Field::ALL,
+        )
+        .expect("runs")
+    };
+    let from_store = top(&[store.path().to_path_buf()]);
+    let from_logs = top(std::slice::from_ref(&logs));
+    assert_eq!(from_store.map(|a| a.items.len()), Some(7));
+    assert!(from_logs.is_none());
+}
+
 /// The file `line` writes at `path` (the `{}` in it), run over `from` in windows of 150
 /// rows, with `there` in the file first; and what it said. The line must succeed and print
 /// nothing.

@@ -1,0 +1,357 @@
+//! `Get-MessageTrackingLog -ResultSize Unlimited | [Where-Object …] | Sort-Object <keys> |
+//! Select-Object -First N [properties]` — the largest messages, the first failures — over
+//! stores in bounded memory: the line runs a time window at a time ([`super::windows`]'s
+//! windows), each window giving its own first N in the sort's order, and the candidates kept
+//! are the first N of those so far, sorted again with the line's own Sort-Object. Memory holds
+//! a window and 2N rows, where a whole run holds every event to sort them (900 MiB for 1 GB).
+//!
+//! The answer is the whole run's: the first N of all rows are among the first N of the windows
+//! that hold them, and the sort is stable (equal keys keep their input order), so ties keep
+//! the order of the windows, which is the order the rows come in.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use polars::prelude::*;
+
+use super::run::{Answer, RunError, run_block};
+use super::session::{QueryHost, Read, Reading, Session, unopened_note};
+use super::time_windows::stores_cover;
+use super::windows::window_rows;
+use crate::directory::Snapshot;
+use crate::format::{Field, FieldSet};
+use crate::pwsh::ast::{Arg, Block, Command, Element, ExprKind, Pipeline, Statement};
+use crate::pwsh::commands::{canonical, stream::pure};
+use crate::pwsh::eval::{Engine, EvalError};
+use crate::pwsh::parse::parse;
+use crate::pwsh::value::Value;
+
+/// A line of the shape this module runs, taken apart.
+struct TopLine {
+    /// The line each window runs: up to the sort, then `Select-Object -First N`.
+    per_window: Block,
+    /// The line's Sort-Object, then `Select-Object -First N`: the candidates kept.
+    keep: Pipeline,
+    /// The line's Sort-Object and Select-Object: the answer from the candidates.
+    answer: Pipeline,
+}
+
+/// The parts of `block` when it is one pipeline of Get-MessageTrackingLog, pure Where-Object
+/// stages, one pure Sort-Object (not `-Unique`) and a final `Select-Object -First N` (a
+/// literal N up to a window's rows) with properties or none, and nothing else.
+fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
+    let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+        return None;
+    };
+    if p.redirect.is_some() {
+        return None;
+    }
+    let (Element::Command(first), rest) = p.elements.split_first()? else {
+        return None;
+    };
+    let [
+        filters @ ..,
+        Element::Command(sort),
+        Element::Command(select),
+    ] = rest
+    else {
+        return None;
+    };
+    let filters_pure = filters.iter().all(
+        |e| matches!(e, Element::Command(c) if canonical(&c.name) == Some("Where-Object") && pure(c)),
+    );
+    let sorts = canonical(&sort.name) == Some("Sort-Object")
+        && pure(sort)
+        && !sort.args.iter().any(|a| is_param(a, "unique", 1));
+    if !first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
+        || !filters_pure
+        || !sorts
+        || canonical(&select.name) != Some("Select-Object")
+        || !pure(select)
+    {
+        return None;
+    }
+    let first_n = first_only(select, rows)?;
+    let mut keep_select = select.clone();
+    keep_select.args = vec![
+        Arg::Param {
+            name: "First".into(),
+            value: None,
+            span: select.span.clone(),
+        },
+        first_n,
+    ];
+    let mut per_window = block.clone();
+    if let Some(Statement::Pipeline(w)) = per_window.statements.first_mut()
+        && let Some(last) = w.elements.last_mut()
+    {
+        *last = Element::Command(keep_select.clone());
+    }
+    let pipeline = |last: &Command| Pipeline {
+        elements: vec![
+            Element::Command(sort.clone()),
+            Element::Command(last.clone()),
+        ],
+        redirect: None,
+        span: p.span.clone(),
+    };
+    Some(TopLine {
+        per_window,
+        keep: pipeline(&keep_select),
+        answer: pipeline(select),
+    })
+}
+
+/// Whether `a` is the switch or parameter `name` (given by at least `least` letters).
+fn is_param(a: &Arg, name: &str, least: usize) -> bool {
+    matches!(a, Arg::Param { name: n, .. } if n.len() >= least && name.starts_with(&n.to_ascii_lowercase()))
+}
+
+/// The `N` of a Select-Object given `-First N` and otherwise only properties (names, a
+/// list, calculated ones); `None` for any other Select-Object, or an N past a window's rows.
+fn first_only(select: &Command, rows: u64) -> Option<Arg> {
+    let mut first = None;
+    let mut args = select.args.iter();
+    while let Some(a) = args.next() {
+        match a {
+            Arg::Param { name, value, .. } => {
+                let name = name.to_ascii_lowercase();
+                if name.len() >= 2 && "first".starts_with(&name) {
+                    let n = match value {
+                        Some(v) => v.clone(),
+                        None => match args.next()? {
+                            Arg::Value(v) => v.clone(),
+                            Arg::Param { .. } => return None,
+                        },
+                    };
+                    let ExprKind::Number(number) = &n.kind else {
+                        return None;
+                    };
+                    let count = match number {
+                        crate::pwsh::number::Number::Int(n) => i64::from(*n),
+                        crate::pwsh::number::Number::Long(n) => *n,
+                        _ => return None,
+                    };
+                    if count <= 0 || count as u64 > rows {
+                        return None;
+                    }
+                    first = Some(Arg::Value(n));
+                } else if name.is_empty() || !"property".starts_with(&name) {
+                    return None;
+                } else if value.is_none() {
+                    // `-Property x` takes the next value.
+                    args.next();
+                }
+            }
+            Arg::Value(_) => {}
+        }
+    }
+    first
+}
+
+/// Runs `text` over the stores `paths` as the module says: the whole answer, or `None` when
+/// the line is not of that shape, a path is not a store, or few rows match (run it whole).
+pub fn run_top(
+    text: &str,
+    paths: &[PathBuf],
+    session: Session,
+    directory: Option<&Snapshot>,
+    output: &[Field],
+) -> Result<Option<Answer>, RunError> {
+    run_top_of(window_rows(), text, paths, session, directory, output)
+}
+
+/// [`run_top`] with windows of about `rows` rows (`MSGTRACK_WINDOW_ROWS` sets it for the
+/// command).
+pub fn run_top_of(
+    rows: u64,
+    text: &str,
+    paths: &[PathBuf],
+    session: Session,
+    directory: Option<&Snapshot>,
+    output: &[Field],
+) -> Result<Option<Answer>, RunError> {
+    let block = parse(text).map_err(RunError::Parse)?;
+    let Some(top) = top_line(&block, rows) else {
+        return Ok(None);
+    };
+    if stores_cover(paths).is_none() {
+        return Ok(None);
+    }
+    // The columns the whole line reads: the answer's properties and output come from the
+    // rows kept.
+    let needs = super::needed::analyse(&block);
+    let text_shown = session.shown != super::settings::Shown::Whole;
+    let read = super::needed::columns(&needs, output, text_shown).columns();
+    let all = read.as_slice();
+    let reading = Reading::UpTo(rows.max(1));
+    let windows = match run_block(&top.per_window, paths, session, directory, all, reading)? {
+        Ok(_) => return Ok(None),
+        Err(windows) => windows,
+    };
+    let host = QueryHost::new(session, paths, directory, FieldSet::all());
+    let mut engine = Engine::new(&host);
+    let eval = RunError::Eval;
+    let mut kept: Vec<Value> = Vec::new();
+    let mut said = std::collections::HashSet::new();
+    let (mut notes, mut diagnostics, mut files) = (Vec::new(), Vec::new(), Vec::new());
+    let mut unopened: Option<Vec<PathBuf>> = None;
+    let mut plan = None;
+    for window in windows {
+        let reading = Reading::Window {
+            window,
+            continues_text: false,
+        };
+        let answer = match run_block(&top.per_window, paths, session, directory, all, reading)? {
+            Ok(answer) => answer,
+            Err(_) => {
+                return Err(eval(EvalError::new(
+                    "a read of one time window asked for windows again",
+                    0..0,
+                )));
+            }
+        };
+        let here: std::collections::HashSet<&PathBuf> = answer.unopened.iter().collect();
+        match &mut unopened {
+            None => unopened = Some(answer.unopened.clone()),
+            Some(all) => all.retain(|p| here.contains(p)),
+        }
+        notes.extend(
+            answer
+                .notes
+                .iter()
+                .filter(|n| said.insert((*n).clone()))
+                .cloned(),
+        );
+        diagnostics.extend(
+            answer
+                .diagnostics
+                .iter()
+                .filter(|d| said.insert(d.to_string()))
+                .cloned(),
+        );
+        files.extend(answer.files.iter().filter(|f| f.refused.is_some()).cloned());
+        if plan.is_none() {
+            plan = answer.reads.first().map(|r| (r.plan.clone(), r.covered));
+        }
+        kept.extend(answer.items.iter().cloned());
+        drop(answer);
+        kept = engine.pipeline(&top.keep, Some(kept)).map_err(eval)?;
+        kept = compact(&kept, session.zone)?.1;
+    }
+    let (source, kept) = compact(&kept, session.zone)?;
+    let items = engine.pipeline(&top.answer, Some(kept)).map_err(eval)?;
+    if !source.missing.borrow().is_empty() {
+        // A property the analysis did not foresee was not read: run the line whole.
+        return Ok(None);
+    }
+    notes.extend(unopened.and_then(|files| unopened_note(&files)));
+    let enumeration_limit = engine.enumeration_limit_at_end();
+    drop(engine);
+    let reads = plan
+        .map(|(plan, covered)| Read {
+            source,
+            plan,
+            covered,
+        })
+        .into_iter()
+        .collect();
+    Ok(Some(Answer {
+        items,
+        reads,
+        cut: None,
+        files,
+        diagnostics,
+        notes,
+        written: Vec::new(),
+        wrote_text: false,
+        unopened: Vec::new(),
+        sql: None,
+        enumeration_limit,
+    }))
+}
+
+/// The events `rows` (rows of windows' reads) copied, in order, into one source of their
+/// own, so that the windows' reads are let go.
+fn compact(
+    rows: &[Value],
+    zone: crate::format::Zone,
+) -> Result<(Rc<super::rows::RowSource>, Vec<Value>), RunError> {
+    let mut frame: Option<DataFrame> = None;
+    let mut run: Vec<u32> = Vec::new();
+    let mut run_source: Option<&Rc<super::rows::RowSource>> = None;
+    let mut flush =
+        |source: Option<&Rc<super::rows::RowSource>>, run: &mut Vec<u32>| -> PolarsResult<()> {
+            if let Some(source) = source
+                && !run.is_empty()
+            {
+                let idx = IdxCa::from_vec("i".into(), std::mem::take(run));
+                let part = source.frame().take(&idx)?;
+                match &mut frame {
+                    Some(f) => {
+                        f.vstack_mut(&part)?;
+                    }
+                    None => frame = Some(part),
+                }
+            }
+            Ok(())
+        };
+    for v in rows {
+        let Some(row) = super::rows::as_row(v) else {
+            return Err(RunError::Eval(EvalError::new(
+                "Sort-Object gave something other than the events it was given",
+                0..0,
+            )));
+        };
+        if !run_source.is_some_and(|s| Rc::ptr_eq(s, &row.source)) {
+            flush(run_source, &mut run)?;
+            run_source = Some(&row.source);
+        }
+        run.push(row.index as u32);
+    }
+    flush(run_source, &mut run)?;
+    let frame = match frame {
+        Some(f) => f,
+        None => match rows.first().and_then(super::rows::as_row) {
+            Some(row) => row.source.frame().clear(),
+            None => DataFrame::empty_with_schema(&crate::frame::schema::schema_of(&Field::ALL)),
+        },
+    };
+    let source = super::rows::RowSource::new(frame, zone)?;
+    let rows = source.rows();
+    Ok((source, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shaped(line: &str) -> bool {
+        top_line(&parse(line).expect("parses"), 8192).is_some()
+    }
+
+    #[test]
+    fn only_a_filtered_sort_then_the_first_n_runs_a_window_at_a_time() {
+        for line in [
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Descending | Select-Object -First 10",
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | ? {$_.Sender -like '*@contoso.com'} | sort Sender,Timestamp | select -First 5 Timestamp,Sender,@{n='To';e={$_.Recipients -join ';'}}",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object @{e={$_.Recipients.Count}} | Select-Object -Property EventId,Sender -First 3",
+        ] {
+            assert!(shaped(line), "{line}");
+        }
+        for line in [
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Unique | Select-Object -First 3",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -Last 3",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 -Skip 1",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First $n",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 1000000",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 | Format-List",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 > x.txt",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Sender | Sort-Object Sender | Select-Object -First 3",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object {$script:n++} | Select-Object -First 3",
+        ] {
+            assert!(!shaped(line), "{line}");
+        }
+    }
+}
