@@ -15,9 +15,9 @@ use std::rc::Rc;
 use polars::prelude::*;
 
 use super::run::{Answer, RunError, run_block};
-use super::session::{QueryHost, Read, Reading, Session, unopened_note};
+use super::session::{QueryHost, Read, Reading, Session};
 use super::time_windows::stores_cover;
-use super::windows::window_rows;
+use super::windows::{Said, run_window, window_rows};
 use crate::directory::Snapshot;
 use crate::format::{Field, FieldSet};
 use crate::pwsh::ast::{Arg, Block, Command, Element, ExprKind, Pipeline, Statement};
@@ -193,43 +193,18 @@ pub fn run_top_of(
     let mut engine = Engine::new(&host);
     let eval = RunError::Eval;
     let mut kept: Vec<Value> = Vec::new();
-    let mut said = std::collections::HashSet::new();
+    let mut said = Said::default();
     let (mut notes, mut diagnostics, mut files) = (Vec::new(), Vec::new(), Vec::new());
-    let mut unopened: Option<Vec<PathBuf>> = None;
     let mut plan = None;
     for window in windows {
         let reading = Reading::Window {
             window,
             continues_text: false,
         };
-        let answer = match run_block(&top.per_window, paths, session, directory, all, reading)? {
-            Ok(answer) => answer,
-            Err(_) => {
-                return Err(eval(EvalError::new(
-                    "a read of one time window asked for windows again",
-                    0..0,
-                )));
-            }
-        };
-        let here: std::collections::HashSet<&PathBuf> = answer.unopened.iter().collect();
-        match &mut unopened {
-            None => unopened = Some(answer.unopened.clone()),
-            Some(all) => all.retain(|p| here.contains(p)),
-        }
-        notes.extend(
-            answer
-                .notes
-                .iter()
-                .filter(|n| said.insert((*n).clone()))
-                .cloned(),
-        );
-        diagnostics.extend(
-            answer
-                .diagnostics
-                .iter()
-                .filter(|d| said.insert(d.to_string()))
-                .cloned(),
-        );
+        let mut answer = run_window(&top.per_window, paths, session, directory, all, reading)?;
+        said.take(&mut answer);
+        notes.append(&mut answer.notes);
+        diagnostics.append(&mut answer.diagnostics);
         files.extend(answer.files.iter().filter(|f| f.refused.is_some()).cloned());
         if plan.is_none() {
             plan = answer.reads.first().map(|r| (r.plan.clone(), r.covered));
@@ -245,7 +220,7 @@ pub fn run_top_of(
         // A property the analysis did not foresee was not read: run the line whole.
         return Ok(None);
     }
-    notes.extend(unopened.and_then(|files| unopened_note(&files)));
+    notes.extend(said.unopened_note());
     let enumeration_limit = engine.enumeration_limit_at_end();
     drop(engine);
     let reads = plan

@@ -309,9 +309,8 @@ pub fn run_in_windows_of(
         Err(windows) if order == Some(true) => windows.into_iter().rev().collect(),
         Err(windows) => windows,
     };
-    let mut said = std::collections::HashSet::new();
+    let mut said = Said::default();
     let mut last: Option<Answer> = None;
-    let mut unopened: Option<Vec<PathBuf>> = None;
     let appended = appending(&block);
     // Whether a window before wrote text into the line's file.
     let mut text_written = false;
@@ -327,34 +326,64 @@ pub fn run_in_windows_of(
             window,
             continues_text,
         };
-        let mut answer = match run_block(line, paths, session, directory, output, reading)? {
-            Ok(answer) => answer,
-            Err(_) => {
-                return Err(RunError::Eval(crate::pwsh::eval::EvalError::new(
-                    "a read of one time window asked for windows again",
-                    0..0,
-                )));
-            }
-        };
-        // Files no window opened are those the line's own time range leaves unopened.
-        let here: std::collections::HashSet<&PathBuf> = answer.unopened.iter().collect();
-        match &mut unopened {
-            None => unopened = Some(answer.unopened.clone()),
-            Some(all) => all.retain(|p| here.contains(p)),
-        }
+        let mut answer = run_window(line, paths, session, directory, output, reading)?;
+        said.take(&mut answer);
         text_written |= answer.wrote_text;
-        answer.notes.retain(|n| said.insert(n.clone()));
-        answer.diagnostics.retain(|d| said.insert(d.to_string()));
         each(&answer)?;
         last = Some(answer);
     }
     Ok(last.map(|mut last| {
-        last.notes = unopened
-            .and_then(|files| unopened_note(&files))
-            .into_iter()
-            .collect();
+        last.notes = said.unopened_note().into_iter().collect();
         last
     }))
+}
+
+/// Runs a line over one time window of the stores `paths` (the arguments as
+/// [`run_block`]'s): its answer.
+pub(super) fn run_window(
+    line: &Block,
+    paths: &[PathBuf],
+    session: Session,
+    directory: Option<&Snapshot>,
+    output: &[Field],
+    reading: Reading,
+) -> Result<Answer, RunError> {
+    match run_block(line, paths, session, directory, output, reading)? {
+        Ok(answer) => Ok(answer),
+        Err(_) => Err(RunError::Eval(crate::pwsh::eval::EvalError::new(
+            "a read of one time window asked for windows again",
+            0..0,
+        ))),
+    }
+}
+
+/// What the windows of a run said: each note and diagnostic once, and the files no window
+/// opened (those the line's own time range leaves unopened).
+#[derive(Default)]
+pub(super) struct Said {
+    said: std::collections::HashSet<String>,
+    unopened: Option<Vec<PathBuf>>,
+}
+
+impl Said {
+    /// Keeps in `answer` the notes and diagnostics no window before said, and counts the
+    /// files it left unopened.
+    pub(super) fn take(&mut self, answer: &mut Answer) {
+        let here: std::collections::HashSet<&PathBuf> = answer.unopened.iter().collect();
+        match &mut self.unopened {
+            None => self.unopened = Some(answer.unopened.clone()),
+            Some(all) => all.retain(|p| here.contains(p)),
+        }
+        answer.notes.retain(|n| self.said.insert(n.clone()));
+        answer
+            .diagnostics
+            .retain(|d| self.said.insert(d.to_string()));
+    }
+
+    /// The note naming the files no window opened.
+    pub(super) fn unopened_note(&self) -> Option<String> {
+        self.unopened.as_deref().and_then(unopened_note)
+    }
 }
 
 #[cfg(test)]
