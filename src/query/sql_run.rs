@@ -18,7 +18,7 @@ use polars::prelude::*;
 
 use super::run::{Answer, RunError};
 use crate::format::{Field, FieldSet};
-use crate::frame::schema::schema_of;
+use crate::frame::schema::{dtype, schema_of};
 use crate::ingest::{Diagnostic, FileReport, ReadOptions, discover, read_in_batches};
 
 /// The names the logs' table goes by in a statement.
@@ -57,7 +57,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         diagnostics.extend(ingest.diagnostics);
         Ok(())
     })?;
-    let frame = execute(sql, &spill.finish()?)?;
+    let frame = execute(sql, &spill.finish()?, columns)?;
     Ok(Answer {
         items: Vec::new(),
         reads: Vec::new(),
@@ -198,12 +198,23 @@ fn few_allocator_arenas() {
 
 /// Runs `sql` over the rows in the Parquet files `rows`: on polars' streaming engine, or
 /// its in-memory one for what the streaming engine does not run.
-fn execute(sql: &str, rows: &[PathBuf]) -> Result<DataFrame, RunError> {
+fn execute(sql: &str, rows: &[PathBuf], read: FieldSet) -> Result<DataFrame, RunError> {
     let paths: Vec<PlRefPath> = rows
         .iter()
         .map(|p| PlRefPath::from(p.to_string_lossy().as_ref()))
         .collect();
-    let lazy = LazyFrame::scan_parquet_files(paths.into(), ScanArgsParquet::default())?;
+    // The table has every column: a statement names columns its plan then drops (a
+    // subquery's column the outer query does not use), which the spill does not hold. They
+    // are empty here, and no plan reads them (the probe saw what it reads).
+    let unread: Vec<Expr> = Field::ALL
+        .iter()
+        .filter(|f| !read.contains(**f))
+        .map(|f| lit(NULL).cast(dtype(*f)).alias(f.name()))
+        .collect();
+    let order: Vec<Expr> = Field::ALL.iter().map(|f| col(f.name())).collect();
+    let lazy = LazyFrame::scan_parquet_files(paths.into(), ScanArgsParquet::default())?
+        .with_columns(unread)
+        .select(order);
     let mut context = polars::sql::SQLContext::new();
     for table in TABLES {
         context.register(table, lazy.clone());
