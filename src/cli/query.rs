@@ -166,6 +166,8 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     let mut paths = args.paths.clone();
     let expression = read_expression(args, &mut paths)?;
     let paths = super::index::reading_paths(&paths, &args.store)?;
+    // (Indexing, which `--store` may have done, keeps an arena per thread; answering two.)
+    msgtrack::query::few_allocator_arenas();
     let zone = super::zone_arg(args.tz.as_deref(), args.culture.as_deref())?;
     let culture = super::culture_arg(args.culture.as_deref().unwrap_or("en-US"))?;
     let now = super::now_arg(args.now.as_deref(), zone)?;

@@ -10,12 +10,13 @@
 //! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`. [`windows`] runs a line that
 //! outputs every event over a store a time window at a time, in bounded memory; [`sql_run`]
 //! runs `--sql` on polars' streaming engine; [`top_rows`] runs a sort's first N
-//! over a store a window at a time.
+//! over a store a window at a time; [`merge_sort`] a sort of every row, from sorted runs.
 
 pub mod cmdlet;
 pub mod display;
 pub mod empty;
 pub mod in_memory;
+pub mod merge_sort;
 pub mod message_trace;
 pub mod needed;
 pub mod output;
@@ -31,3 +32,16 @@ pub mod time;
 pub mod time_windows;
 pub mod top_rows;
 pub mod windows;
+
+/// Lets glibc's allocator keep two arenas rather than one per thread that allocates: a
+/// query's threads each held memory freed long before. A statement reading MessageId and
+/// Recipients of every row of 16 GB of logs with `--sql` peaked at 212 MiB (173 MiB so);
+/// every event of 1 GB as CSV 113 MiB (88 MiB so, in the same time). Called once a query
+/// starts answering (indexing keeps an arena per thread).
+pub fn few_allocator_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tunable of the allocator.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}

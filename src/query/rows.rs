@@ -283,6 +283,56 @@ pub fn as_row(v: &Value) -> Option<&Row> {
     }
 }
 
+/// The events `rows` copied, in their order, into one frame of their own (so that the reads
+/// they came from can be let go): one gather per source they come from, then one take that
+/// puts them back in order. `Ok(None)` when a value is not an event; a frame of no rows in
+/// `empty`'s columns when there are none.
+pub fn gather(rows: &[Value], empty: &DataFrame) -> PolarsResult<Option<DataFrame>> {
+    // Each source's row numbers, and where each row went among its source's.
+    let mut sources: Vec<(&Rc<RowSource>, Vec<IdxSize>)> = Vec::new();
+    let mut places: Vec<(usize, IdxSize)> = Vec::with_capacity(rows.len());
+    for v in rows {
+        let Some(row) = as_row(v) else {
+            return Ok(None);
+        };
+        let at = match sources
+            .iter()
+            .rposition(|(s, _)| Rc::ptr_eq(s, &row.source))
+        {
+            Some(at) => at,
+            None => {
+                sources.push((&row.source, Vec::new()));
+                sources.len() - 1
+            }
+        };
+        let list = &mut sources[at].1;
+        places.push((at, list.len() as IdxSize));
+        list.push(row.index as IdxSize);
+    }
+    let mut frame: Option<DataFrame> = None;
+    let mut starts = Vec::with_capacity(sources.len());
+    let mut height: IdxSize = 0;
+    for (source, list) in sources {
+        starts.push(height);
+        height += list.len() as IdxSize;
+        let part = source.frame().take(&IdxCa::from_vec("i".into(), list))?;
+        match &mut frame {
+            Some(f) => {
+                f.vstack_mut(&part)?;
+            }
+            None => frame = Some(part),
+        }
+    }
+    let Some(frame) = frame else {
+        return Ok(Some(empty.clear()));
+    };
+    if starts.len() == 1 {
+        return Ok(Some(frame));
+    }
+    let order: Vec<IdxSize> = places.iter().map(|&(s, i)| starts[s] + i).collect();
+    frame.take(&IdxCa::from_vec("i".into(), order)).map(Some)
+}
+
 /// One EventData member, `KeyValuePair<string, object>`.
 #[derive(Debug)]
 pub struct KeyValuePair {

@@ -112,7 +112,14 @@ pub(super) fn run_block(
         output,
         session.shown != super::settings::Shown::Whole,
     );
-    let again = || match run_with(block, paths, session, directory, FieldSet::all(), reading)? {
+    let again = || match run_with(
+        block,
+        paths,
+        session,
+        directory,
+        FieldSet::all(),
+        reading.clone(),
+    )? {
         Ok(answer) => Ok(Ok(answer)),
         Err(Retry::InWindows(windows)) => Ok(Err(windows)),
         Err(Retry::AllColumns) => Err(RunError::Eval(EvalError::new(
@@ -120,7 +127,7 @@ pub(super) fn run_block(
             0..0,
         ))),
     };
-    match run_with(block, paths, session, directory, first, reading)? {
+    match run_with(block, paths, session, directory, first, reading.clone())? {
         // Whole events reached the output but a column it shows was not decoded.
         Ok(answer) if first != FieldSet::all() && rows_lack(&answer, output) => again(),
         Ok(answer) => Ok(Ok(answer)),

@@ -86,7 +86,7 @@ pub struct QueryHost<'a> {
 
 /// How a host's Get-MessageTrackingLog reads its rows when the line takes every one
 /// (`-ResultSize Unlimited`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reading {
     /// Every row at once.
     Whole,
@@ -103,7 +103,38 @@ pub enum Reading {
     /// holds time windows of about that many matching rows each
     /// ([`QueryHost::take_windows`]).
     UpTo(u64),
+    /// No read: the cmdlet gives these rows (a run's rows already read, filtered and
+    /// sorted: the rest of a line after a sort of every row, a batch at a time).
+    Given {
+        /// The rows.
+        rows: GivenRows,
+        /// As for [`Reading::Window`].
+        continues_text: bool,
+    },
 }
+
+/// The rows a [`Reading::Given`] gives, and the time the line's whole read covered.
+#[derive(Clone)]
+pub struct GivenRows {
+    /// The rows, in the order given.
+    pub source: Rc<RowSource>,
+    /// The time range the whole read covered (ms).
+    pub covered: Option<(i64, i64)>,
+}
+
+impl std::fmt::Debug for GivenRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GivenRows({} rows)", self.source.len())
+    }
+}
+
+impl PartialEq for GivenRows {
+    fn eq(&self, other: &GivenRows) -> bool {
+        Rc::ptr_eq(&self.source, &other.source)
+    }
+}
+
+impl Eq for GivenRows {}
 
 impl<'a> QueryHost<'a> {
     /// A host reading `paths`.
@@ -217,7 +248,7 @@ impl<'a> QueryHost<'a> {
         if let Reading::Window {
             window: (start, end),
             ..
-        } = self.reading
+        } = self.reading.clone()
         {
             // (`None` orders before any time: the later start.)
             filter.start_ms = filter.start_ms.max(start);
@@ -235,7 +266,7 @@ impl<'a> QueryHost<'a> {
     /// they are kept for the run over every window, which names those no window opened.
     fn note_skipped(&self, skipped: &[PathBuf]) {
         let mut s = self.state.borrow_mut();
-        if matches!(self.reading, Reading::Window { .. }) {
+        if matches!(self.reading, Reading::Window { .. } | Reading::Given { .. }) {
             s.unopened.extend(skipped.iter().cloned());
         } else if let Some(note) = unopened_note(skipped) {
             s.notes.push(note);
@@ -258,6 +289,15 @@ impl<'a> QueryHost<'a> {
             .borrow_mut()
             .notes
             .extend(plan.notes.iter().cloned());
+        if let (Reading::Given { rows, .. }, None) = (&self.reading, plan.result_size) {
+            let out = rows.source.rows();
+            self.state.borrow_mut().reads.push(Read {
+                source: rows.source.clone(),
+                plan,
+                covered: rows.covered,
+            });
+            return Ok(out);
+        }
         let polars_err = |e: PolarsError| read_error(e, &c.span);
         let Output {
             frame,
@@ -946,6 +986,10 @@ impl Host for QueryHost<'_> {
         };
         let body = match self.reading {
             Reading::Window {
+                continues_text: true,
+                ..
+            }
+            | Reading::Given {
                 continues_text: true,
                 ..
             } if append => body.strip_prefix(line_end).unwrap_or(body),

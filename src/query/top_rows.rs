@@ -248,49 +248,19 @@ pub fn run_top_of(
 
 /// The events `rows` (rows of windows' reads) copied, in order, into one source of their
 /// own, so that the windows' reads are let go.
-fn compact(
+pub(super) fn compact(
     rows: &[Value],
     zone: crate::format::Zone,
 ) -> Result<(Rc<super::rows::RowSource>, Vec<Value>), RunError> {
-    let mut frame: Option<DataFrame> = None;
-    let mut run: Vec<u32> = Vec::new();
-    let mut run_source: Option<&Rc<super::rows::RowSource>> = None;
-    let mut flush =
-        |source: Option<&Rc<super::rows::RowSource>>, run: &mut Vec<u32>| -> PolarsResult<()> {
-            if let Some(source) = source
-                && !run.is_empty()
-            {
-                let idx = IdxCa::from_vec("i".into(), std::mem::take(run));
-                let part = source.frame().take(&idx)?;
-                match &mut frame {
-                    Some(f) => {
-                        f.vstack_mut(&part)?;
-                    }
-                    None => frame = Some(part),
-                }
-            }
-            Ok(())
-        };
-    for v in rows {
-        let Some(row) = super::rows::as_row(v) else {
-            return Err(RunError::Eval(EvalError::new(
-                "Sort-Object gave something other than the events it was given",
-                0..0,
-            )));
-        };
-        if !run_source.is_some_and(|s| Rc::ptr_eq(s, &row.source)) {
-            flush(run_source, &mut run)?;
-            run_source = Some(&row.source);
-        }
-        run.push(row.index as u32);
-    }
-    flush(run_source, &mut run)?;
-    let frame = match frame {
-        Some(f) => f,
-        None => match rows.first().and_then(super::rows::as_row) {
-            Some(row) => row.source.frame().clear(),
-            None => DataFrame::empty_with_schema(&crate::frame::schema::schema_of(&Field::ALL)),
-        },
+    let empty = match rows.first().and_then(super::rows::as_row) {
+        Some(row) => row.source.frame().clear(),
+        None => DataFrame::empty_with_schema(&crate::frame::schema::schema_of(&Field::ALL)),
+    };
+    let Some(frame) = super::rows::gather(rows, &empty)? else {
+        return Err(RunError::Eval(EvalError::new(
+            "Sort-Object gave something other than the events it was given",
+            0..0,
+        )));
     };
     let source = super::rows::RowSource::new(frame, zone)?;
     let rows = source.rows();

@@ -147,7 +147,7 @@ fn offsets_never_fall(zone: crate::format::Zone, (first, last): (i64, i64)) -> b
 }
 
 /// Whether `block` writes text to a file: `>`, or a last stage of Out-File.
-fn writes_text(block: &Block) -> bool {
+pub(super) fn writes_text(block: &Block) -> bool {
     let Some(Statement::Pipeline(p)) = block.statements.first() else {
         return false;
     };
@@ -191,7 +191,7 @@ fn shown_as_list(stages: &[&Element]) -> bool {
 /// file has and writes a file with no text yet (a first window of no rows leaves a
 /// byte-order mark at most) as a new one, so the windows together write the whole run's file;
 /// `-NoClobber` was checked by the first window.
-fn appending(block: &Block) -> Option<Block> {
+pub(super) fn appending(block: &Block) -> Option<Block> {
     let mut block = block.clone();
     let Some(Statement::Pipeline(p)) = block.statements.first_mut() else {
         return None;
@@ -285,12 +285,17 @@ pub fn run_in_windows_of(
     mut each: impl FnMut(&Answer) -> std::io::Result<()>,
 ) -> Result<Option<Answer>, RunError> {
     let block = parse(text).map_err(RunError::Parse)?;
-    let Some(covered) = stores_cover(paths).filter(|_| per_item(&block)) else {
+    let Some(covered) = stores_cover(paths) else {
         return Ok(None);
     };
     let order = time_order(&block);
-    if order.is_some() && !offsets_never_fall(session.zone, covered) {
-        return Ok(None);
+    // Any other sort of every row (or one by local times that clocks set back repeat):
+    // merged from sorted runs.
+    if !per_item(&block) || (order.is_some() && !offsets_never_fall(session.zone, covered)) {
+        let ways = super::merge_sort::merge_ways();
+        return super::merge_sort::run_sorted(
+            rows, ways, &block, paths, session, directory, output, &mut each,
+        );
     }
     // Text written to a file holds a window's events three times over (their view, its
     // text, the text encoded): windows of a quarter. Every event of 1 GB with `>`: 101 MiB
@@ -374,6 +379,12 @@ impl Said {
             None => self.unopened = Some(answer.unopened.clone()),
             Some(all) => all.retain(|p| here.contains(p)),
         }
+        self.take_said(answer);
+    }
+
+    /// Keeps in `answer` the notes and diagnostics not said before (an answer that read
+    /// nothing, whose files say nothing of what was opened).
+    pub(super) fn take_said(&mut self, answer: &mut Answer) {
         answer.notes.retain(|n| self.said.insert(n.clone()));
         answer
             .diagnostics

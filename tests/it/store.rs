@@ -1372,3 +1372,134 @@ fn export_csv_of_every_event_from_a_store_writes_the_whole_file_a_window_at_a_ti
     assert!(err.contains("Recipients (System.String[])"), "{err}");
     assert!(!err.contains("System.Object[]"), "{err}");
 }
+
+/// `msgtrack query LINE PATH --format FORMAT --tz UTC` with windows of 150 rows, merges of
+/// two runs at once and temporary files in `tmp`: exit code, standard output and error.
+fn query_merged(line: &str, path: &Path, format: &str, tmp: &Path) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .arg("query")
+        .arg(line)
+        .arg(path)
+        .args(["--format", format, "--tz", "UTC"])
+        .env("MSGTRACK_WINDOW_ROWS", "150")
+        .env("MSGTRACK_MERGE_WAYS", "2")
+        .env("TMPDIR", tmp)
+        .output()
+        .expect("msgtrack runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_sort_of_every_event_from_a_store_is_merged_from_sorted_runs_with_the_whole_sort_s_answer() {
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let tmp = Dir::new();
+    let lines = [
+        // Many equal sizes: ties keep the order the events come in, across runs.
+        "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Descending | Select-Object Timestamp,EventId,Sender,TotalBytes,File,Line",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.EventId -ne 'AGENTINFO'} | Sort-Object Sender,@{e='EventId';Descending=$true} | Select-Object Sender,EventId,File,Line",
+        // -Unique keeps the first event of each key.
+        "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object EventId -Unique | Select-Object EventId,Timestamp,File,Line",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object {$_.Recipients.Count},MessageSubject | Where-Object {$_.TotalBytes -gt 5000}",
+        // Nothing left: the empty answer.
+        "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.TotalBytes -lt 0} | Sort-Object Sender",
+    ];
+    for line in lines {
+        for format in ["csv", "json", "list"] {
+            let (code_logs, out_logs, err_logs) = query_merged(line, &logs, format, tmp.path());
+            let (code_store, out_store, err_store) =
+                query_merged(line, store.path(), format, tmp.path());
+            assert!(
+                out_logs == out_store,
+                "{line} as {format}: the store's runs printed {} bytes, the logs {}",
+                out_store.len(),
+                out_logs.len()
+            );
+            assert_eq!(code_logs, code_store, "{line} as {format}");
+            let said = |err: &str| -> Vec<String> {
+                err.lines()
+                    .filter(|l| !l.contains("the store "))
+                    .map(str::to_string)
+                    .collect()
+            };
+            assert_eq!(said(&err_logs), said(&err_store), "{line} as {format}");
+        }
+    }
+    // The order by the rules: sizes never rise, and equal sizes come in time order (the
+    // order the cmdlet gives them).
+    let (_, csv, _) = query_merged(lines[0], store.path(), "csv", tmp.path());
+    let records = |csv: &str| -> Vec<csv::StringRecord> {
+        csv::Reader::from_reader(csv.as_bytes())
+            .records()
+            .map(|r| r.expect("a CSV record"))
+            .collect()
+    };
+    // (An event without a size has $null, which sorts below every number.)
+    let rows: Vec<(Option<u64>, String)> = records(&csv)
+        .iter()
+        .map(|r| (r[3].parse().ok(), r[0].to_string()))
+        .collect();
+    assert!(rows.iter().filter(|r| r.0.is_some()).count() > 1000);
+    assert_eq!(rows.len(), 4768);
+    for pair in rows.windows(2) {
+        assert!(pair[0].0 >= pair[1].0, "{pair:?}");
+        if pair[0].0 == pair[1].0 {
+            assert!(pair[0].1 <= pair[1].1, "a tie out of time order: {pair:?}");
+        }
+    }
+    // -Unique: one event per EventId, each the first of its kind in time.
+    let (_, csv, _) = query_merged(lines[2], store.path(), "csv", tmp.path());
+    let (_, all, _) = query_merged(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object EventId,Timestamp,File,Line",
+        &logs,
+        "csv",
+        tmp.path(),
+    );
+    let mut firsts: Vec<csv::StringRecord> = Vec::new();
+    for r in records(&all) {
+        if !firsts.iter().any(|f| f[0] == r[0]) {
+            firsts.push(r);
+        }
+    }
+    firsts.sort_by_key(|r| r[0].to_ascii_lowercase());
+    assert!(firsts.len() > 5, "{firsts:?}");
+    assert_eq!(records(&csv), firsts);
+    // A file written from the merged rows is the whole run's file.
+    let out = Dir::new();
+    let mut files = Vec::new();
+    for (from, name) in [(logs.as_path(), "logs"), (store.path(), "store")] {
+        let path = out.path().join(format!("{name}.csv"));
+        let line = format!(
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender,TotalBytes | Select-Object Sender,TotalBytes,MessageId | Export-Csv '{}' -NoTypeInformation",
+            path.display()
+        );
+        let (code, printed, err) = query_merged(&line, from, "csv", tmp.path());
+        assert_eq!((code, printed.as_str()), (0, ""), "{err}");
+        files.push(std::fs::read(&path).expect("written"));
+    }
+    assert!(files[0] == files[1], "the merged rows wrote another file");
+    assert_eq!(String::from_utf8_lossy(&files[1]).lines().count(), 4769);
+    // Merged from runs it was (many batches), and its temporary files are gone.
+    let mut batches = 0;
+    let last = msgtrack::query::windows::run_in_windows_of(
+        150,
+        lines[0],
+        &[store.path().to_path_buf()],
+        csv_session(),
+        None,
+        &Field::ALL,
+        |_| {
+            batches += 1;
+            Ok(())
+        },
+    )
+    .expect("runs");
+    assert!(last.is_some(), "not merged from runs");
+    assert!(batches >= 30, "{batches} batches");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).expect("a folder").collect();
+    assert!(left.is_empty(), "left in the temporary folder: {left:?}");
+}

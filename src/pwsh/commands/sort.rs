@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use super::properties::{self, PropSpec};
 use super::switch_on;
 use crate::pwsh::ast::Command;
-use crate::pwsh::ops;
+use crate::pwsh::ops::{self, OpContext};
 use crate::pwsh::runtime::Scope;
 use crate::pwsh::runtime::{EvalResult, ParamSpec, bind};
 use crate::pwsh::value::Value;
@@ -30,50 +30,65 @@ pub const SORT_PARAMS: [ParamSpec; 5] = [
     p("Culture", false),
 ];
 
-/// Runs Sort-Object.
-pub fn sort_object(
-    engine: &mut dyn Scope,
-    c: &Command,
-    input: Vec<Value>,
-) -> EvalResult<Vec<Value>> {
-    let params = SORT_PARAMS;
-    let bound = bind(c, &params)?;
-    super::no_more_positional(c, &bound, 1)?;
-    let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
-        (Some((Some(e), _)), _) => properties::read(engine, e, &["Descending", "Ascending"])?,
-        (None, Some(e)) => properties::read(engine, e, &["Descending", "Ascending"])?,
-        _ => Vec::new(),
-    };
-    let descending = switch_on(engine, &bound, "Descending")?;
-    let unique = switch_on(engine, &bound, "Unique")?;
-    let case = switch_on(engine, &bound, "CaseSensitive")?;
-    let specs = properties::expand(&specs, input.first())?;
-    // Keys computed once per item.
-    let mut keyed: Vec<(Vec<Value>, Value)> = Vec::with_capacity(input.len());
-    for item in input {
-        let keys = if specs.is_empty() {
-            vec![item.clone()]
+/// What a Sort-Object command sorts by and how: its keys, each key's direction, whether
+/// text compares by case, and whether equal items are dropped (`-Unique`). A sort that
+/// cannot hold every item at once (a merge of sorted runs) compares with it as the command
+/// does.
+pub struct SortKeys {
+    specs: Vec<PropSpec>,
+    directions: Vec<bool>,
+    case: bool,
+    unique: bool,
+}
+
+impl SortKeys {
+    /// The keys of the Sort-Object `c`, wildcard names matched against `sample`'s
+    /// properties (the first item the command is given).
+    pub fn of(engine: &mut dyn Scope, c: &Command, sample: Option<&Value>) -> EvalResult<SortKeys> {
+        let params = SORT_PARAMS;
+        let bound = bind(c, &params)?;
+        super::no_more_positional(c, &bound, 1)?;
+        let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
+            (Some((Some(e), _)), _) => properties::read(engine, e, &["Descending", "Ascending"])?,
+            (None, Some(e)) => properties::read(engine, e, &["Descending", "Ascending"])?,
+            _ => Vec::new(),
+        };
+        let descending = switch_on(engine, &bound, "Descending")?;
+        let unique = switch_on(engine, &bound, "Unique")?;
+        let case = switch_on(engine, &bound, "CaseSensitive")?;
+        let specs = properties::expand(&specs, sample)?;
+        let directions: Vec<bool> = if specs.is_empty() {
+            vec![descending]
         } else {
             specs
                 .iter()
-                .map(|s| properties::value_of(engine, s, &item))
-                .collect::<EvalResult<_>>()?
+                .map(|s| s.descending.unwrap_or(descending))
+                .collect()
         };
-        keyed.push((keys, item));
+        Ok(SortKeys {
+            specs,
+            directions,
+            case,
+            unique,
+        })
     }
-    let directions: Vec<bool> = if specs.is_empty() {
-        vec![descending]
-    } else {
-        specs
+
+    /// The keys of one item (the item itself when the command names none).
+    pub fn keys(&self, engine: &mut dyn Scope, item: &Value) -> EvalResult<Vec<Value>> {
+        if self.specs.is_empty() {
+            return Ok(vec![item.clone()]);
+        }
+        self.specs
             .iter()
-            .map(|s| s.descending.unwrap_or(descending))
+            .map(|s| properties::value_of(engine, s, item))
             .collect()
-    };
-    let ops = engine.ops_ref();
-    let compare = |a: &[Value], b: &[Value]| -> Ordering {
+    }
+
+    /// The order of two items' keys, each key in its direction.
+    pub fn compare(&self, a: &[Value], b: &[Value], ops: &OpContext<'_>) -> Ordering {
         for (i, (x, y)) in a.iter().zip(b).enumerate() {
-            let o = ops::sort_order(x, y, case, ops);
-            let o = if directions.get(i).copied().unwrap_or(false) {
+            let o = ops::sort_order(x, y, self.case, ops);
+            let o = if self.directions.get(i).copied().unwrap_or(false) {
                 o.reverse()
             } else {
                 o
@@ -83,22 +98,41 @@ pub fn sort_object(
             }
         }
         Ordering::Equal
-    };
-    keyed.sort_by(|a, b| compare(&a.0, &b.0));
-    if unique {
-        let mut out: Vec<(Vec<Value>, Value)> = Vec::new();
-        for k in keyed {
-            let dup = out.last().is_some_and(|last| {
-                last.0
-                    .iter()
-                    .zip(&k.0)
-                    .all(|(x, y)| ops::sort_order(x, y, case, engine.ops_ref()) == Ordering::Equal)
-            });
-            if !dup {
-                out.push(k);
-            }
-        }
-        return Ok(out.into_iter().map(|(_, v)| v).collect());
     }
-    Ok(keyed.into_iter().map(|(_, v)| v).collect())
+
+    /// `input` in the command's order: stable (equal keys keep their order), and with
+    /// `-Unique` only the first of equal keys. Keys are computed once per item.
+    pub fn sort(&self, engine: &mut dyn Scope, input: Vec<Value>) -> EvalResult<Vec<Value>> {
+        let mut keyed: Vec<(Vec<Value>, Value)> = Vec::with_capacity(input.len());
+        for item in input {
+            keyed.push((self.keys(engine, &item)?, item));
+        }
+        let ops = engine.ops_ref();
+        keyed.sort_by(|a, b| self.compare(&a.0, &b.0, ops));
+        if self.unique {
+            keyed.dedup_by(|later, kept| self.same(&kept.0, &later.0, ops));
+        }
+        Ok(keyed.into_iter().map(|(_, v)| v).collect())
+    }
+
+    /// Whether items of equal keys after the first are dropped (`-Unique`).
+    pub fn unique(&self) -> bool {
+        self.unique
+    }
+
+    /// Whether two items' keys are equal, direction aside (what `-Unique` drops).
+    pub fn same(&self, a: &[Value], b: &[Value], ops: &OpContext<'_>) -> bool {
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| ops::sort_order(x, y, self.case, ops) == Ordering::Equal)
+    }
+}
+
+/// Runs Sort-Object.
+pub fn sort_object(
+    engine: &mut dyn Scope,
+    c: &Command,
+    input: Vec<Value>,
+) -> EvalResult<Vec<Value>> {
+    SortKeys::of(engine, c, input.first())?.sort(engine, input)
 }

@@ -1,0 +1,621 @@
+//! `Get-MessageTrackingLog -ResultSize Unlimited | [Where-Object …] | Sort-Object <keys> |
+//! [Where-Object, Select-Object of properties] [| Export-Csv / Out-File]` — every event
+//! sorted by size, by sender, by anything — over stores in bounded memory: an external merge
+//! sort. The line's filters run a time window at a time ([`super::windows`]); the rows of a
+//! few windows are sorted with the line's own Sort-Object and written to temporary Parquet
+//! files (a *run*, in chunks); the runs are merged, a chunk of each at a time, comparing
+//! the keys the Sort-Object computes with its own comparer (runs merged into longer runs
+//! first while there are more than one merge reads at once); and the rest of the line runs
+//! over the merged rows a batch at a time, each batch's answer written before the next
+//! ([`Reading::Given`]). A whole run holds every event to sort them (gigabytes for a few
+//! million events); this holds a few windows' rows.
+//!
+//! The answer is the whole run's: the windows come in the order a whole read gives the rows,
+//! each run is sorted stably, and the merge takes equal keys from the earlier run first, so
+//! ties keep their input order as the whole (stable) sort keeps them; `-Unique` keeps the
+//! first of equal keys, which is the one the whole sort keeps.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::rows::{RowSource, as_row, gather};
+use super::run::{Answer, RunError, run_block};
+use super::session::{GivenRows, QueryHost, Reading, Session};
+use super::time_windows::Window;
+use super::top_rows::compact;
+use super::windows::{Said, appending, per_item, run_window, writes_text};
+use crate::directory::Snapshot;
+use crate::format::{Field, FieldSet};
+use crate::pwsh::ast::{Block, Command, Element, Pipeline, Statement};
+use crate::pwsh::commands::sort::SortKeys;
+use crate::pwsh::commands::{canonical, stream::pure};
+use crate::pwsh::eval::{Engine, EvalError};
+use crate::pwsh::value::Value;
+
+/// How many runs one merge reads at once (more are merged into longer runs first). Each
+/// holds a chunk of rows in memory while it is merged.
+pub const MERGE_WAYS: usize = 64;
+
+/// How many runs a merge reads at once: [`MERGE_WAYS`], or `MSGTRACK_MERGE_WAYS` (at least 2).
+pub fn merge_ways() -> usize {
+    std::env::var("MSGTRACK_MERGE_WAYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MERGE_WAYS)
+        .max(2)
+}
+
+/// A line of the shape this module runs, taken apart.
+struct SortLine {
+    /// Get-MessageTrackingLog and the filters before the sort.
+    filters: Block,
+    /// The Sort-Object.
+    sort: Command,
+    /// Get-MessageTrackingLog and the stages after the sort (the cmdlet given the sorted
+    /// rows), with the line's redirection.
+    rest: Block,
+}
+
+/// The parts of `block` when it is one pipeline of Get-MessageTrackingLog, pure Where-Object
+/// stages, one pure Sort-Object, then stages that act on each item alone (as
+/// [`per_item`] allows them, no other sort).
+fn sort_line(block: &Block) -> Option<SortLine> {
+    let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+        return None;
+    };
+    let (Element::Command(first), stages) = p.elements.split_first()? else {
+        return None;
+    };
+    let at = stages.iter().position(
+        |e| matches!(e, Element::Command(c) if canonical(&c.name) == Some("Sort-Object")),
+    )?;
+    let Element::Command(sort) = &stages[at] else {
+        return None;
+    };
+    let filters_pure = stages[..at].iter().all(
+        |e| matches!(e, Element::Command(c) if canonical(&c.name) == Some("Where-Object") && pure(c)),
+    );
+    let sorts_again = stages[at + 1..]
+        .iter()
+        .any(|e| matches!(e, Element::Command(c) if canonical(&c.name) == Some("Sort-Object")));
+    if !first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
+        || !filters_pure
+        || sorts_again
+        || !pure(sort)
+    {
+        return None;
+    }
+    let line = |elements: Vec<Element>, redirect| Block {
+        statements: vec![Statement::Pipeline(Pipeline {
+            elements,
+            redirect,
+            span: p.span.clone(),
+        })],
+    };
+    let mut rest = vec![Element::Command(first.clone())];
+    rest.extend(stages[at + 1..].iter().cloned());
+    let rest = line(rest, p.redirect.clone());
+    if !per_item(&rest) {
+        return None;
+    }
+    let mut filters = vec![Element::Command(first.clone())];
+    filters.extend(stages[..at].iter().cloned());
+    Some(SortLine {
+        filters: line(filters, None),
+        sort: sort.clone(),
+        rest,
+    })
+}
+
+/// Runs `block` over the stores `paths` as the module says, giving `each` the answer of
+/// every batch in order (as [`super::windows::run_in_windows`] does): `None` when the line
+/// is not of that shape or a property it reads was not foreseen (run it whole). Runs hold
+/// `rows` × 4 rows, chunks `rows` / 32 (at least 16), and a merge reads `ways` runs at once.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_sorted(
+    rows: u64,
+    ways: usize,
+    block: &Block,
+    paths: &[PathBuf],
+    session: Session,
+    directory: Option<&Snapshot>,
+    output: &[Field],
+    each: &mut dyn FnMut(&Answer) -> std::io::Result<()>,
+) -> Result<Option<Answer>, RunError> {
+    let Some(line) = sort_line(block) else {
+        return Ok(None);
+    };
+    let window = rows.max(1);
+    let windows = match run_block(
+        block,
+        paths,
+        session,
+        directory,
+        output,
+        Reading::UpTo(window),
+    )? {
+        // Few rows: the whole answer.
+        Ok(mut answer) => {
+            each(&answer)?;
+            answer.notes.clear();
+            return Ok(Some(answer));
+        }
+        Err(windows) => windows,
+    };
+    // The columns the whole line reads.
+    let needs = super::needed::analyse(block);
+    let text_shown = session.shown != super::settings::Shown::Whole;
+    let read = super::needed::columns(&needs, output, text_shown).columns();
+    let sizes = Sizes {
+        run: usize::try_from(window.saturating_mul(4)).unwrap_or(usize::MAX),
+        chunk: usize::try_from(window / 16).unwrap_or(usize::MAX).max(16),
+        ways: ways.max(2),
+    };
+    let spill = Spill::new()?;
+    let host = QueryHost::new(session, paths, directory, FieldSet::all());
+    let mut engine = Engine::new(&host);
+    let Some(sorted) = sorted_runs(
+        &line,
+        windows,
+        (paths, session, directory, &read),
+        &mut engine,
+        &spill,
+        sizes,
+    )?
+    else {
+        return Ok(None);
+    };
+    let Sorted {
+        runs,
+        keys,
+        mut said,
+        mut first,
+        covered,
+    } = sorted;
+    let runs = merge_down(runs, &keys, &mut engine, &spill, sizes, session.zone)?;
+    // The rest of the line over the merged rows, a batch at a time; text written to a
+    // file holds a batch three times over (see `windows`).
+    let batch = if writes_text(&line.rest) {
+        (window / 4).max(1)
+    } else {
+        window
+    };
+    let batch = usize::try_from(batch).unwrap_or(usize::MAX);
+    let appended = appending(&line.rest);
+    let mut last: Option<Answer> = None;
+    let mut text_written = false;
+    let mut give = |rows: &[Value], last: &mut Option<Answer>| -> Result<(), RunError> {
+        let (source, _) = compact(rows, session.zone)?;
+        let rest = match (&appended, &last) {
+            (Some(appended), Some(_)) => appended,
+            _ => &line.rest,
+        };
+        let reading = Reading::Given {
+            rows: GivenRows { source, covered },
+            continues_text: text_written && writes_text(&line.rest),
+        };
+        let mut answer = run_window(rest, paths, session, directory, &read, reading)?;
+        said.take_said(&mut answer);
+        if let Some(first) = first.take() {
+            // What the reads said, with the first batch.
+            let mut first = first;
+            first.notes.append(&mut answer.notes);
+            first.diagnostics.append(&mut answer.diagnostics);
+            first.files.append(&mut answer.files);
+            answer.notes = first.notes;
+            answer.diagnostics = first.diagnostics;
+            answer.files = first.files;
+        }
+        text_written |= answer.wrote_text;
+        each(&answer).map_err(RunError::from)?;
+        *last = Some(answer);
+        Ok(())
+    };
+    let mut pending: Vec<Value> = Vec::new();
+    merge(runs, &keys, &mut engine, session.zone, &mut |row| {
+        pending.push(row);
+        if pending.len() >= batch {
+            give(&std::mem::take(&mut pending), &mut last)?;
+        }
+        Ok(())
+    })?;
+    if !pending.is_empty() || last.is_none() {
+        give(&pending, &mut last)?;
+    }
+    Ok(last.map(|mut last| {
+        last.notes = said.unopened_note().into_iter().collect();
+        last
+    }))
+}
+
+/// How big the pieces of a sort are, in rows; and how many runs a merge reads at once.
+#[derive(Clone, Copy)]
+struct Sizes {
+    run: usize,
+    chunk: usize,
+    ways: usize,
+}
+
+/// What the sorted runs came with.
+struct Sorted {
+    runs: Vec<Run>,
+    keys: SortKeys,
+    /// What the windows said.
+    said: Said,
+    /// What the reads said (notes, diagnostics, refused files), for the first batch.
+    first: Option<Answer>,
+    /// The time the rows cover.
+    covered: Option<(i64, i64)>,
+}
+
+/// The rows of `windows` that the line's filters keep, in runs sorted by its Sort-Object;
+/// `None` when a property the analysis did not foresee was not read.
+fn sorted_runs(
+    line: &SortLine,
+    windows: Vec<Window>,
+    (paths, session, directory, read): (&[PathBuf], Session, Option<&Snapshot>, &[Field]),
+    engine: &mut Engine<'_>,
+    spill: &Spill,
+    sizes: Sizes,
+) -> Result<Option<Sorted>, RunError> {
+    let mut said = Said::default();
+    let mut first: Option<Answer> = None;
+    let mut covered: Option<(i64, i64)> = None;
+    let mut runs = Vec::new();
+    let mut keys: Option<SortKeys> = None;
+    let mut pending: Vec<Value> = Vec::new();
+    let count = windows.len();
+    for (i, window) in windows.into_iter().enumerate() {
+        let reading = Reading::Window {
+            window,
+            continues_text: false,
+        };
+        let mut answer = run_window(&line.filters, paths, session, directory, read, reading)?;
+        said.take(&mut answer);
+        for r in &answer.reads {
+            covered = match (covered, r.covered) {
+                (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+                (a, b) => a.or(b),
+            };
+        }
+        pending.append(&mut answer.items);
+        answer.reads.clear();
+        match &mut first {
+            None => first = Some(answer),
+            Some(f) => {
+                f.notes.append(&mut answer.notes);
+                f.diagnostics.append(&mut answer.diagnostics);
+                f.files
+                    .extend(answer.files.into_iter().filter(|f| f.refused.is_some()));
+            }
+        }
+        if pending.len() < sizes.run && i + 1 < count {
+            continue;
+        }
+        if keys.is_none() && !pending.is_empty() {
+            keys = Some(SortKeys::of(engine, &line.sort, pending.first()).map_err(RunError::Eval)?);
+        }
+        let Some(keys) = &keys else {
+            continue;
+        };
+        let sorted = keys
+            .sort(engine, std::mem::take(&mut pending))
+            .map_err(RunError::Eval)?;
+        if sorted
+            .iter()
+            .filter_map(as_row)
+            .any(|r| !r.source.missing.borrow().is_empty())
+        {
+            return Ok(None);
+        }
+        let mut run = Run::default();
+        write_rows(&sorted, &mut run, spill, sizes.chunk)?;
+        runs.push(run);
+    }
+    if let Some(f) = &mut first {
+        f.files.retain(|f| f.refused.is_some());
+    }
+    let keys = match keys {
+        Some(keys) => keys,
+        None => SortKeys::of(engine, &line.sort, None).map_err(RunError::Eval)?,
+    };
+    Ok(Some(Sorted {
+        runs,
+        keys,
+        said,
+        first,
+        covered,
+    }))
+}
+
+/// A sorted run: its chunks' files, in order.
+#[derive(Default)]
+struct Run {
+    chunks: VecDeque<PathBuf>,
+}
+
+/// The temporary folder the runs are written in (removed with it).
+struct Spill {
+    dir: tempfile::TempDir,
+    next: std::cell::Cell<u64>,
+}
+
+impl Spill {
+    fn new() -> Result<Spill, RunError> {
+        let dir = tempfile::Builder::new()
+            .prefix("msgtrack-sort-")
+            .tempdir()
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "making a temporary folder for the sort's runs (TMPDIR sets where): {e}"
+                    ),
+                )
+            })?;
+        Ok(Spill {
+            dir,
+            next: std::cell::Cell::new(0),
+        })
+    }
+
+    /// Writes `frame` as a chunk file: its path.
+    fn write(&self, frame: &mut DataFrame) -> Result<PathBuf, RunError> {
+        let n = self.next.get();
+        self.next.set(n + 1);
+        let path = self.dir.path().join(format!("{n:08}.arrow"));
+        let file = std::fs::File::create(&path).map_err(|e| spill_error(&path, e))?;
+        IpcWriter::new(std::io::BufWriter::new(file))
+            .with_compression(Some(IpcCompression::LZ4))
+            .finish(frame)?;
+        Ok(path)
+    }
+}
+
+/// A temporary file that could not be written or read, named.
+fn spill_error(path: &Path, e: std::io::Error) -> RunError {
+    RunError::from(std::io::Error::new(
+        e.kind(),
+        format!(
+            "{} (a sort's temporary file; TMPDIR sets where they go): {e}",
+            path.display()
+        ),
+    ))
+}
+
+/// Writes the events `rows` to `run`, in chunks of `chunk` rows.
+fn write_rows(rows: &[Value], run: &mut Run, spill: &Spill, chunk: usize) -> Result<(), RunError> {
+    for piece in rows.chunks(chunk.max(1)) {
+        let empty = DataFrame::empty_with_schema(&crate::frame::schema::schema_of(&Field::ALL));
+        let Some(mut frame) = gather(piece, &empty)? else {
+            return Err(not_events());
+        };
+        run.chunks.push_back(spill.write(&mut frame)?);
+    }
+    Ok(())
+}
+
+fn not_events() -> RunError {
+    RunError::Eval(EvalError::new(
+        "Sort-Object gave something other than the events it was given",
+        0..0,
+    ))
+}
+
+/// While there are more runs than a merge reads at once, merges each `ways` of them into one
+/// (in order, so that ties still come from earlier runs first).
+fn merge_down(
+    mut runs: Vec<Run>,
+    keys: &SortKeys,
+    engine: &mut Engine<'_>,
+    spill: &Spill,
+    sizes: Sizes,
+    zone: crate::format::Zone,
+) -> Result<Vec<Run>, RunError> {
+    while runs.len() > sizes.ways {
+        let mut longer = Vec::new();
+        let mut rest = runs.into_iter().peekable();
+        while rest.peek().is_some() {
+            let group: Vec<Run> = rest.by_ref().take(sizes.ways).collect();
+            let mut run = Run::default();
+            let mut pending: Vec<Value> = Vec::new();
+            merge(group, keys, engine, zone, &mut |row| {
+                pending.push(row);
+                if pending.len() >= sizes.chunk {
+                    write_rows(&std::mem::take(&mut pending), &mut run, spill, sizes.chunk)?;
+                }
+                Ok(())
+            })?;
+            write_rows(&pending, &mut run, spill, sizes.chunk)?;
+            longer.push(run);
+        }
+        runs = longer;
+    }
+    Ok(runs)
+}
+
+/// A run being merged: its chunk in memory, the chunk's keys, the next row.
+struct Cursor {
+    run: Run,
+    rows: Vec<Value>,
+    keys: Vec<Vec<Value>>,
+    at: usize,
+}
+
+impl Cursor {
+    /// Reads the run's next chunk (removing its file) once the one in memory is used up:
+    /// false when the run has no more rows.
+    fn fill(
+        &mut self,
+        keys: &SortKeys,
+        engine: &mut Engine<'_>,
+        zone: crate::format::Zone,
+    ) -> Result<bool, RunError> {
+        while self.at >= self.rows.len() {
+            let Some(path) = self.run.chunks.pop_front() else {
+                self.rows.clear();
+                self.keys.clear();
+                return Ok(false);
+            };
+            let file = std::fs::File::open(&path).map_err(|e| spill_error(&path, e))?;
+            let frame = IpcReader::new(file).finish()?;
+            // (The file is read; its space goes back now.)
+            let _ = std::fs::remove_file(&path);
+            let source = RowSource::new(frame, zone)?;
+            self.rows = source.rows();
+            self.keys = self
+                .rows
+                .iter()
+                .map(|r| keys.keys(engine, r))
+                .collect::<Result<_, _>>()
+                .map_err(RunError::Eval)?;
+            self.at = 0;
+        }
+        Ok(true)
+    }
+}
+
+/// Merges the sorted `runs` (in input order) into one order, giving `out` each row: equal
+/// keys from earlier runs first; with `-Unique`, a row whose keys equal the last given's is
+/// dropped.
+fn merge(
+    runs: Vec<Run>,
+    keys: &SortKeys,
+    engine: &mut Engine<'_>,
+    zone: crate::format::Zone,
+    out: &mut dyn FnMut(Value) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    let mut cursors: Vec<Cursor> = Vec::with_capacity(runs.len());
+    for run in runs {
+        let mut cursor = Cursor {
+            run,
+            rows: Vec::new(),
+            keys: Vec::new(),
+            at: 0,
+        };
+        if cursor.fill(keys, engine, zone)? {
+            cursors.push(cursor);
+        }
+    }
+    // A binary heap of cursor numbers, the cursor of the first row on top; equal keys: the
+    // earlier run (the lower number) first.
+    fn before(
+        keys: &SortKeys,
+        cursors: &[Cursor],
+        (a, b): (usize, usize),
+        ops: &crate::pwsh::ops::OpContext<'_>,
+    ) -> bool {
+        let (x, y) = (&cursors[a], &cursors[b]);
+        keys.compare(&x.keys[x.at], &y.keys[y.at], ops)
+            .then(a.cmp(&b))
+            .is_lt()
+    }
+    let mut heap: Vec<usize> = (0..cursors.len()).collect();
+    {
+        let ops = crate::pwsh::runtime::Scope::ops_ref(engine);
+        for i in (0..heap.len() / 2).rev() {
+            sift_down(&mut heap, i, |a, b| before(keys, &cursors, (a, b), ops));
+        }
+    }
+    let mut last_keys: Option<Vec<Value>> = None;
+    while let Some(&top) = heap.first() {
+        let cursor = &mut cursors[top];
+        let row = cursor.rows[cursor.at].clone();
+        let row_keys = std::mem::take(&mut cursor.keys[cursor.at]);
+        cursor.at += 1;
+        let more = cursor.fill(keys, engine, zone)?;
+        let ops = crate::pwsh::runtime::Scope::ops_ref(engine);
+        let dropped = keys.unique()
+            && last_keys
+                .as_ref()
+                .is_some_and(|last| keys.same(last, &row_keys, ops));
+        if !more {
+            let end = heap.len() - 1;
+            heap.swap(0, end);
+            heap.pop();
+        }
+        sift_down(&mut heap, 0, |a, b| before(keys, &cursors, (a, b), ops));
+        if !dropped {
+            out(row)?;
+            if keys.unique() {
+                last_keys = Some(row_keys);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves the heap's item at `i` down to its place (`before(a, b)`: `a` comes first).
+fn sift_down(heap: &mut [usize], mut i: usize, before: impl Fn(usize, usize) -> bool) {
+    loop {
+        let (left, right) = (2 * i + 1, 2 * i + 2);
+        let mut first = i;
+        if left < heap.len() && before(heap[left], heap[first]) {
+            first = left;
+        }
+        if right < heap.len() && before(heap[right], heap[first]) {
+            first = right;
+        }
+        if first == i {
+            return;
+        }
+        heap.swap(i, first);
+        i = first;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pwsh::parse::parse;
+
+    fn shaped(line: &str) -> bool {
+        sort_line(&parse(line).expect("parses")).is_some()
+    }
+
+    #[test]
+    fn a_sort_of_every_row_then_per_item_stages_merges_runs() {
+        for line in [
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Descending",
+            "Get-MessageTrackingLog -ResultSize Unlimited | ? EventId -eq FAIL | sort Sender,Timestamp | Select Timestamp,Sender | Export-Csv x.csv -NoTypeInformation",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object @{e={$_.Recipients.Count}; Descending=$true}, Timestamp -Unique",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender | Where-Object {$_.TotalBytes -gt 1000}",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender > x.txt",
+        ] {
+            assert!(shaped(line), "{line}");
+        }
+        for line in [
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select Sender,TotalBytes | Sort-Object TotalBytes",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender | Sort-Object TotalBytes",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object {$script:n++}",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender | Group-Object Sender",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender | Select Timestamp,Sender > x.txt",
+            "Get-MessageTrackingLog -ResultSize Unlimited | ? {$n++; $true} | Sort-Object Sender",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object",
+        ] {
+            assert!(!shaped(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn the_heap_gives_the_first_item_on_top() {
+        let values = [5, 1, 4, 1, 3, 9, 2];
+        let mut heap: Vec<usize> = (0..values.len()).collect();
+        let before = |a: usize, b: usize| (values[a], a) < (values[b], b);
+        for i in (0..heap.len() / 2).rev() {
+            sift_down(&mut heap, i, before);
+        }
+        let mut out = Vec::new();
+        while let Some(&top) = heap.first() {
+            out.push(top);
+            let end = heap.len() - 1;
+            heap.swap(0, end);
+            heap.pop();
+            sift_down(&mut heap, 0, before);
+        }
+        assert_eq!(out, vec![1, 3, 6, 4, 2, 0, 5]);
+    }
+}
