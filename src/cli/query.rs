@@ -319,7 +319,7 @@ fn run_windowed(
     (explicit_format, table): (Option<Format>, bool),
 ) -> anyhow::Result<Option<u8>> {
     use msgtrack::query::output::{Pieces, in_pieces};
-    use msgtrack::query::windows::run_in_windows;
+    use msgtrack::query::streamed::run_in_windows;
     let format = output_format(expression, explicit_format, args.out.is_some());
     if !in_pieces(format) {
         return Ok(None);

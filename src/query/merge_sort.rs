@@ -110,7 +110,7 @@ fn sort_line(block: &Block) -> Option<SortLine> {
 }
 
 /// Runs `block` over the stores `paths` as the module says, giving `each` the answer of
-/// every batch in order (as [`super::windows::run_in_windows`] does): `None` when the line
+/// every batch in order (as [`super::streamed::run_in_windows`] does): `None` when the line
 /// is not of that shape or a property it reads was not foreseen (run it whole). Runs hold
 /// `rows` × 4 rows, chunks `rows` / 32 (at least 16), and a merge reads `ways` runs at once.
 #[allow(clippy::too_many_arguments)]

@@ -7,10 +7,10 @@
 //! `MessageTrackingEvent` objects ([`rows`]), testing the Where-Object conditions right after
 //! it first ([`pushdown`]) — then [`output`] prints what came out.
 //! [`in_memory`] answers a line over a frame already loaded (the TUI's filter bar);
-//! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`. [`windows`] runs a line that
-//! outputs every event over a store a time window at a time, in bounded memory; [`sql_run`]
-//! runs `--sql` on polars' streaming engine; [`top_rows`] runs a sort's first N
-//! over a store a window at a time; [`merge_sort`] a sort of every row, from sorted runs.
+//! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`. [`streamed`] runs a line that
+//! outputs every event over a store in pieces, in bounded memory: [`windows`] a time window
+//! at a time, [`merge_sort`] from sorted runs; [`top_rows`] runs a sort's first N over a
+//! store a window at a time; [`sql_run`] runs `--sql` on polars' streaming engine.
 
 pub mod cmdlet;
 pub mod display;
@@ -28,6 +28,7 @@ pub mod session;
 pub mod settings;
 pub mod sql;
 pub mod sql_run;
+pub mod streamed;
 pub mod time;
 pub mod time_windows;
 pub mod top_rows;

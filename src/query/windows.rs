@@ -17,12 +17,10 @@ use std::path::PathBuf;
 
 use super::run::{Answer, RunError, run_block};
 use super::session::{Reading, Session, unopened_note};
-use super::time_windows::stores_cover;
 use crate::directory::Snapshot;
 use crate::format::Field;
 use crate::pwsh::ast::{Arg, Block, Command, Element, ExprKind, Statement};
 use crate::pwsh::commands::{canonical, stream::pure};
-use crate::pwsh::parse::parse;
 
 /// About how many rows a window holds (and how many a line's read takes before it is read in
 /// windows): one window's events, their objects and the output's cells stay well under the
@@ -248,23 +246,6 @@ fn selects_properties(c: &Command) -> bool {
     positional <= 1
 }
 
-/// Runs `text` over the stores `paths` (see the module), giving `each` the answer of every
-/// window in order (one when few rows match) — its notes and diagnostics only when no window
-/// before said them. `None` when the line is not one that runs so (see [`per_item`]) or a
-/// path is not a store: nothing was given to `each`; run it whole. Otherwise the last
-/// window's answer (an empty answer says why from it), its `notes` what is said of the run
-/// as a whole: the files no window opened.
-pub fn run_in_windows(
-    text: &str,
-    paths: &[PathBuf],
-    session: Session,
-    directory: Option<&Snapshot>,
-    output: &[Field],
-    each: impl FnMut(&Answer) -> std::io::Result<()>,
-) -> Result<Option<Answer>, RunError> {
-    run_in_windows_of(window_rows(), text, paths, session, directory, output, each)
-}
-
 /// About how many rows a window holds: [`WINDOW_ROWS`], or `MSGTRACK_WINDOW_ROWS`.
 pub fn window_rows() -> u64 {
     std::env::var("MSGTRACK_WINDOW_ROWS")
@@ -273,36 +254,35 @@ pub fn window_rows() -> u64 {
         .unwrap_or(WINDOW_ROWS)
 }
 
-/// [`run_in_windows`] with windows of about `rows` rows (`MSGTRACK_WINDOW_ROWS` sets it for
-/// the command).
-pub fn run_in_windows_of(
+/// Whether `block` runs a time window at a time over stores covering `covered` (ms): a
+/// [`per_item`] line, sorted by time only where the zone's clocks are never set back.
+pub(super) fn in_time_windows(
+    block: &Block,
+    zone: crate::format::Zone,
+    covered: (i64, i64),
+) -> bool {
+    per_item(block) && (time_order(block).is_none() || offsets_never_fall(zone, covered))
+}
+
+/// Runs `block` (a line [`in_time_windows`] runs) over the stores `paths` a time window of
+/// about `rows` rows at a time, giving `each` the answer of every window in order (one when
+/// few rows match): see [`super::streamed::run_in_windows`].
+pub(super) fn run_time_windows(
     rows: u64,
-    text: &str,
+    block: &Block,
     paths: &[PathBuf],
     session: Session,
     directory: Option<&Snapshot>,
     output: &[Field],
-    mut each: impl FnMut(&Answer) -> std::io::Result<()>,
+    each: &mut dyn FnMut(&Answer) -> std::io::Result<()>,
 ) -> Result<Option<Answer>, RunError> {
-    let block = parse(text).map_err(RunError::Parse)?;
-    let Some(covered) = stores_cover(paths) else {
-        return Ok(None);
-    };
-    let order = time_order(&block);
-    // Any other sort of every row (or one by local times that clocks set back repeat):
-    // merged from sorted runs.
-    if !per_item(&block) || (order.is_some() && !offsets_never_fall(session.zone, covered)) {
-        let ways = super::merge_sort::merge_ways();
-        return super::merge_sort::run_sorted(
-            rows, ways, &block, paths, session, directory, output, &mut each,
-        );
-    }
+    let order = time_order(block);
     // Text written to a file holds a window's events three times over (their view, its
     // text, the text encoded): windows of a quarter. Every event of 1 GB with `>`: 101 MiB
     // in 60 s (231 MiB with windows of 8,192 rows, 58 s).
-    let rows = if writes_text(&block) { rows / 4 } else { rows };
+    let rows = if writes_text(block) { rows / 4 } else { rows };
     let reading = Reading::UpTo(rows.max(1));
-    let windows = match run_block(&block, paths, session, directory, output, reading)? {
+    let windows = match run_block(block, paths, session, directory, output, reading)? {
         // Few rows: the whole answer, in one piece.
         Ok(mut answer) => {
             each(&answer)?;
@@ -316,7 +296,7 @@ pub fn run_in_windows_of(
     };
     let mut said = Said::default();
     let mut last: Option<Answer> = None;
-    let appended = appending(&block);
+    let appended = appending(block);
     // Whether a window before wrote text into the line's file.
     let mut text_written = false;
     for window in windows {
@@ -324,9 +304,9 @@ pub fn run_in_windows_of(
         // from the text before).
         let line = match (&appended, &last) {
             (Some(appended), Some(_)) => appended,
-            _ => &block,
+            _ => block,
         };
-        let continues_text = text_written && writes_text(&block);
+        let continues_text = text_written && writes_text(block);
         let reading = Reading::Window {
             window,
             continues_text,
@@ -400,6 +380,7 @@ impl Said {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pwsh::parse::parse;
 
     #[test]
     fn a_sort_by_local_time_keeps_time_order_unless_clocks_go_back() {

@@ -1057,7 +1057,7 @@ fn file_written(line: &str, there: Option<&str>, from: &Path, path: &Path) -> (V
 /// How many windows of 150 rows `line` runs in over `store` (its output is not written).
 fn windows_of_150_rows(line: &str, store: &Dir) -> usize {
     let mut windows = 0;
-    let last = msgtrack::query::windows::run_in_windows_of(
+    let last = msgtrack::query::streamed::run_in_windows_of(
         150,
         line,
         &[store.path().to_path_buf()],
@@ -1136,7 +1136,7 @@ fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_o
     use msgtrack::query::output::{Format, Pieces, count, write};
     use msgtrack::query::rows::DEFAULT_TABLE;
     use msgtrack::query::run::run;
-    use msgtrack::query::windows::run_in_windows_of;
+    use msgtrack::query::streamed::run_in_windows_of;
     let logs = sample_logs_dir();
     let store = crate::util::indexed(&logs);
     let paths = [store.path().to_path_buf()];
@@ -1270,7 +1270,7 @@ fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_o
     let written = pieces.finish(&last).expect("written");
     assert!(sizes.len() >= 24, "{} windows", sizes.len());
     assert!(written == whole(line), "newest first differs");
-    // Raw logs, and a line that needs every item first (a sort), run whole.
+    // Raw logs, and a line that needs every item first (a fold), run whole.
     assert!(
         in_windows(
             "Get-MessageTrackingLog -ResultSize Unlimited",
@@ -1280,7 +1280,7 @@ fn a_long_answer_from_a_store_comes_in_time_windows_of_about_so_many_rows_each_o
     );
     assert!(
         in_windows(
-            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object Sender",
             &paths
         )
         .is_none()
@@ -1485,7 +1485,7 @@ fn a_sort_of_every_event_from_a_store_is_merged_from_sorted_runs_with_the_whole_
     assert_eq!(String::from_utf8_lossy(&files[1]).lines().count(), 4769);
     // Merged from runs it was (many batches), and its temporary files are gone.
     let mut batches = 0;
-    let last = msgtrack::query::windows::run_in_windows_of(
+    let last = msgtrack::query::streamed::run_in_windows_of(
         150,
         lines[0],
         &[store.path().to_path_buf()],
