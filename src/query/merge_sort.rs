@@ -344,17 +344,7 @@ struct Spill {
 
 impl Spill {
     fn new() -> Result<Spill, RunError> {
-        let dir = tempfile::Builder::new()
-            .prefix("msgtrack-sort-")
-            .tempdir()
-            .map_err(|e| {
-                std::io::Error::new(
-                    e.kind(),
-                    format!(
-                        "making a temporary folder for the sort's runs (TMPDIR sets where): {e}"
-                    ),
-                )
-            })?;
+        let dir = super::spill_dir::spill_dir("sort", "the sort's runs")?;
         Ok(Spill {
             dir,
             next: std::cell::Cell::new(0),

@@ -10,7 +10,8 @@
 //! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`. [`streamed`] runs a line that
 //! outputs every event over a store in pieces, in bounded memory: [`windows`] a time window
 //! at a time, [`merge_sort`] from sorted runs; [`top_rows`] runs a sort's first N over a
-//! store a window at a time; [`sql_run`] runs `--sql` on polars' streaming engine.
+//! store a window at a time; [`sql_run`] runs `--sql` on polars' streaming engine; both that and the sort write rows that do
+//! not fit in memory into [`spill_dir`]'s folders.
 
 pub mod cmdlet;
 pub mod display;
@@ -26,6 +27,7 @@ pub mod run;
 pub mod saved;
 pub mod session;
 pub mod settings;
+pub mod spill_dir;
 pub mod sql;
 pub mod sql_run;
 pub mod streamed;

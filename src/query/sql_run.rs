@@ -31,15 +31,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
     let files = discover(paths).map_err(crate::ingest::ReadError::from)?;
     let options = ReadOptions::default().with_columns(columns.columns());
     super::few_allocator_arenas();
-    let dir = tempfile::Builder::new()
-        .prefix("msgtrack-sql-")
-        .tempdir()
-        .map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!("a temporary folder for the statement's rows (TMPDIR sets where): {e}"),
-            )
-        })?;
+    let dir = super::spill_dir::spill_dir("sql", "the statement's rows")?;
     let schema = schema_of(&columns.columns());
     let mut spill = Spill::new(dir.path(), &schema);
     let mut reports: Vec<FileReport> = Vec::new();
