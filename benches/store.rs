@@ -1,8 +1,9 @@
 //! The store on ≥ 1 GB of generated logs, side by side in one run: index throughput (MB/s of
 //! raw logs), store size as a share of the raw bytes, q1–q5 answered from the store by msgtrack
 //! and by DuckDB's `read_parquet` over the same files and from the raw logs by msgtrack (warm
-//! cache, median of 5; indexing: median of 3 into a new store), every row written as CSV
-//! (once each: from the store by msgtrack and DuckDB, from the raw logs by msgtrack),
+//! cache, median of 5; indexing: median of 3 into a new store), every row written as CSV and
+//! every row sorted by size (once each: from the store by msgtrack and DuckDB, from the raw
+//! logs by msgtrack),
 //! re-indexing after one file grew by 10 MB, and each run's peak memory.
 //!
 //! `cargo bench --bench store` (DuckDB's CLI: `pip install duckdb-cli`; without it only msgtrack
@@ -204,6 +205,34 @@ every row as CSV: msgtrack, store: {}",
         ]),
     );
     println!("every row as CSV: msgtrack, raw logs: {}", row(from_raw));
+
+    // Every row sorted by size, five properties as CSV, once each: msgtrack merges sorted
+    // runs from the store (bounded memory) and sorts the raw logs' rows whole.
+    let by_size = "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Descending | Select-Object Timestamp,EventId,Sender,TotalBytes,MessageId";
+    let sorted = |from: &str| {
+        measure(
+            msgtrack,
+            &s(&["query", by_size, from, "--format", "csv", "--tz", "UTC"]),
+        )
+    };
+    println!(
+        "\nevery row sorted by size as CSV: msgtrack, store: {}",
+        row(sorted(&store_arg))
+    );
+    if has_duckdb {
+        // (Ties in time order, as the stable sort of the cmdlet's time-ordered rows keeps them.)
+        let copy = format!(
+            "COPY (SELECT \"Timestamp\", \"EventId\", \"Sender\", \"TotalBytes\", \"MessageId\" FROM read_parquet('{store_arg}/**/*.parquet', hive_partitioning = true) ORDER BY \"TotalBytes\" DESC NULLS LAST, \"Timestamp\") TO '/dev/null' (FORMAT csv);"
+        );
+        println!(
+            "every row sorted by size as CSV: DuckDB, store: {}",
+            row(measure("duckdb", &s(&["-c", &copy])))
+        );
+    }
+    println!(
+        "every row sorted by size as CSV: msgtrack, raw logs: {}",
+        row(sorted(&corpus_arg))
+    );
 
     // Re-index after one file grew by 10 MB: append rows of another file of the same server.
     let ex01: Vec<PathBuf> = std::fs::read_dir(dir.join("EX01"))
