@@ -1484,21 +1484,7 @@ fn a_sort_of_every_event_from_a_store_is_merged_from_sorted_runs_with_the_whole_
     assert!(files[0] == files[1], "the merged rows wrote another file");
     assert_eq!(String::from_utf8_lossy(&files[1]).lines().count(), 4769);
     // Merged from runs it was (many batches), and its temporary files are gone.
-    let mut batches = 0;
-    let last = msgtrack::query::streamed::run_in_windows_of(
-        150,
-        lines[0],
-        &[store.path().to_path_buf()],
-        csv_session(),
-        None,
-        &Field::ALL,
-        |_| {
-            batches += 1;
-            Ok(())
-        },
-    )
-    .expect("runs");
-    assert!(last.is_some(), "not merged from runs");
+    let batches = windows_of_150_rows(lines[0], &store);
     assert!(batches >= 30, "{batches} batches");
     let left: Vec<_> = std::fs::read_dir(tmp.path()).expect("a folder").collect();
     assert!(left.is_empty(), "left in the temporary folder: {left:?}");
