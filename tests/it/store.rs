@@ -859,12 +859,28 @@ fn query_in_windows(
     format: &str,
     window_rows: u64,
 ) -> (i32, String, String) {
+    query_with(
+        line,
+        path,
+        format,
+        &[("MSGTRACK_WINDOW_ROWS", &window_rows.to_string())],
+    )
+}
+
+/// `msgtrack query LINE PATH --format FORMAT --tz UTC` with the environment variables `env`:
+/// exit code, standard output, standard error.
+fn query_with(
+    line: &str,
+    path: &Path,
+    format: &str,
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
         .arg("query")
         .arg(line)
         .arg(path)
         .args(["--format", format, "--tz", "UTC"])
-        .env("MSGTRACK_WINDOW_ROWS", window_rows.to_string())
+        .envs(env.iter().copied())
         .output()
         .expect("msgtrack runs");
     (
@@ -1376,21 +1392,13 @@ fn export_csv_of_every_event_from_a_store_writes_the_whole_file_a_window_at_a_ti
 /// `msgtrack query LINE PATH --format FORMAT --tz UTC` with windows of 150 rows, merges of
 /// two runs at once and temporary files in `tmp`: exit code, standard output and error.
 fn query_merged(line: &str, path: &Path, format: &str, tmp: &Path) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .arg("query")
-        .arg(line)
-        .arg(path)
-        .args(["--format", format, "--tz", "UTC"])
-        .env("MSGTRACK_WINDOW_ROWS", "150")
-        .env("MSGTRACK_MERGE_WAYS", "2")
-        .env("TMPDIR", tmp)
-        .output()
-        .expect("msgtrack runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let tmp = tmp.display().to_string();
+    let env = [
+        ("MSGTRACK_WINDOW_ROWS", "150"),
+        ("MSGTRACK_MERGE_WAYS", "2"),
+        ("TMPDIR", tmp.as_str()),
+    ];
+    query_with(line, path, format, &env)
 }
 
 #[test]
