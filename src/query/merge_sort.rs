@@ -20,18 +20,18 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::rows::{RowSource, as_row, gather};
+use super::rows::{RowSource, as_row};
 use super::run::{Answer, RunError, run_block};
 use super::session::{GivenRows, QueryHost, Reading, Session};
 use super::time_windows::Window;
-use super::top_rows::compact;
+use super::top_rows::{compact, gathered};
 use super::windows::{Said, appending, per_item, run_window, writes_text};
 use crate::directory::Snapshot;
 use crate::format::{Field, FieldSet};
 use crate::pwsh::ast::{Block, Command, Element, Pipeline, Statement};
 use crate::pwsh::commands::sort::SortKeys;
 use crate::pwsh::commands::{canonical, stream::pure};
-use crate::pwsh::eval::{Engine, EvalError};
+use crate::pwsh::eval::Engine;
 use crate::pwsh::value::Value;
 
 /// How many runs one merge reads at once (more are merged into longer runs first). Each
@@ -201,9 +201,8 @@ pub(super) fn run_sorted(
         };
         let mut answer = run_window(rest, paths, session, directory, &read, reading)?;
         said.take_said(&mut answer);
-        if let Some(first) = first.take() {
-            // What the reads said, with the first batch.
-            let mut first = first;
+        if let Some(mut first) = first.take() {
+            // What the reads said, before the first batch's own.
             first.notes.append(&mut answer.notes);
             first.diagnostics.append(&mut answer.diagnostics);
             first.files.append(&mut answer.files);
@@ -381,20 +380,10 @@ fn spill_error(path: &Path, e: std::io::Error) -> RunError {
 /// Writes the events `rows` to `run`, in chunks of `chunk` rows.
 fn write_rows(rows: &[Value], run: &mut Run, spill: &Spill, chunk: usize) -> Result<(), RunError> {
     for piece in rows.chunks(chunk.max(1)) {
-        let empty = DataFrame::empty_with_schema(&crate::frame::schema::schema_of(&Field::ALL));
-        let Some(mut frame) = gather(piece, &empty)? else {
-            return Err(not_events());
-        };
+        let mut frame = gathered(piece)?;
         run.chunks.push_back(spill.write(&mut frame)?);
     }
     Ok(())
-}
-
-fn not_events() -> RunError {
-    RunError::Eval(EvalError::new(
-        "Sort-Object gave something other than the events it was given",
-        0..0,
-    ))
 }
 
 /// While there are more runs than a merge reads at once, merges each `ways` of them into one

@@ -246,23 +246,28 @@ pub fn run_top_of(
     }))
 }
 
-/// The events `rows` (rows of windows' reads) copied, in order, into one source of their
-/// own, so that the windows' reads are let go.
-pub(super) fn compact(
-    rows: &[Value],
-    zone: crate::format::Zone,
-) -> Result<(Rc<super::rows::RowSource>, Vec<Value>), RunError> {
+/// The events `rows` (rows of windows' reads) copied, in order, into one frame of their own
+/// ([`super::rows::gather`]); an error when one is not an event.
+pub(super) fn gathered(rows: &[Value]) -> Result<DataFrame, RunError> {
     let empty = match rows.first().and_then(super::rows::as_row) {
         Some(row) => row.source.frame().clear(),
         None => DataFrame::empty_with_schema(&crate::frame::schema::schema_of(&Field::ALL)),
     };
-    let Some(frame) = super::rows::gather(rows, &empty)? else {
-        return Err(RunError::Eval(EvalError::new(
+    super::rows::gather(rows, &empty)?.ok_or_else(|| {
+        RunError::Eval(EvalError::new(
             "Sort-Object gave something other than the events it was given",
             0..0,
-        )));
-    };
-    let source = super::rows::RowSource::new(frame, zone)?;
+        ))
+    })
+}
+
+/// The events `rows` copied, in order, into one source of their own, so that the windows'
+/// reads are let go.
+pub(super) fn compact(
+    rows: &[Value],
+    zone: crate::format::Zone,
+) -> Result<(Rc<super::rows::RowSource>, Vec<Value>), RunError> {
+    let source = super::rows::RowSource::new(gathered(rows)?, zone)?;
     let rows = source.rows();
     Ok((source, rows))
 }
