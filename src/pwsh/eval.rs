@@ -253,7 +253,9 @@ impl<'h> Engine<'h> {
         if let Some(r) = &p.redirect {
             let target = self.expr(&r.target)?.to_text();
             // As Out-File writes it: Windows line ends.
-            let text = commands::windows_line_ends(&commands::out_string(self, &out, None)?);
+            let table = self.host.text_table();
+            let text =
+                commands::windows_line_ends(&commands::out_string(self, &out, None, &table)?);
             drop(out);
             let (bom, body) = commands::encode_text(&text, "unicode")
                 .map_err(|m| EvalError::new(m, r.span.clone()))?;

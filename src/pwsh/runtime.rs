@@ -128,6 +128,16 @@ pub trait Host {
     fn file_start(&self, _path: &str) -> Option<Vec<u8>> {
         None
     }
+    /// How Out-File and `>` lay out a table of objects: from its rows unless the host writes
+    /// the line's text a piece at a time.
+    fn text_table(&self) -> super::commands::format::TextTable {
+        super::commands::format::TextTable::Own
+    }
+    /// Takes a table's layout measured ([`super::commands::format::TextTable::Measure`]);
+    /// an error when it cannot go with the layouts measured before.
+    fn measured_table(&self, _layout: super::commands::format::TableLayout) -> Result<(), String> {
+        Err("this host does not measure tables".into())
+    }
     /// True when the line's output is shown as text (a table or a list), so a collection in
     /// it is seen only up to `$FormatEnumerationLimit` elements.
     fn shows_text(&self) -> bool {

@@ -29,6 +29,7 @@ use super::windows::{Said, appending, per_item, run_window, writes_text};
 use crate::directory::Snapshot;
 use crate::format::{Field, FieldSet};
 use crate::pwsh::ast::{Block, Command, Element, Pipeline, Statement};
+use crate::pwsh::commands::format::TextTable;
 use crate::pwsh::commands::sort::SortKeys;
 use crate::pwsh::commands::{canonical, stream::pure};
 use crate::pwsh::eval::Engine;
@@ -273,6 +274,7 @@ fn sorted_runs(
         let reading = Reading::Window {
             window,
             continues_text: false,
+            table: TextTable::Own,
         };
         let mut answer = run_window(&line.filters, paths, session, directory, read, reading)?;
         said.take(&mut answer);

@@ -10,7 +10,7 @@
 //! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`. [`streamed`] runs a line that
 //! outputs every event over a store in pieces, in bounded memory: [`windows`] a time window
 //! at a time, [`merge_sort`] from sorted runs; [`top_rows`] runs a sort's first N over a
-//! store a window at a time; [`sql_run`] runs `--sql` on polars' streaming engine; both that and the sort write rows that do
+//! store a window at a time; [`output`] writes such pieces as Parquet with [`parquet_groups`]; [`sql_run`] runs `--sql` on polars' streaming engine; both that and the sort write rows that do
 //! not fit in memory into [`spill_dir`]'s folders.
 
 pub mod cmdlet;
@@ -21,6 +21,7 @@ pub mod merge_sort;
 pub mod message_trace;
 pub mod needed;
 pub mod output;
+pub mod parquet_groups;
 pub mod pushdown;
 pub mod rows;
 pub mod run;

@@ -3,6 +3,7 @@
 //! cut at `-ResultSize` before any Where-Object, as the cmdlet does), and collect what it
 //! printed, read and wrote. `--sql` runs polars SQL over the same frame instead.
 
+use crate::pwsh::commands::format::TableLayout;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -36,6 +37,9 @@ pub struct Answer {
     pub written: Vec<PathBuf>,
     /// Whether it wrote text into them (not merely created them).
     pub wrote_text: bool,
+    /// The layout of the table it wrote as text, when it measured it (the first pass of a
+    /// table written a window at a time).
+    pub measured: Option<TableLayout>,
     /// Files a read in a time window left unopened (a whole read names them in `notes`).
     pub unopened: Vec<PathBuf>,
     /// A `--sql` answer.
@@ -189,6 +193,7 @@ fn run_with(
         notes: host.take_notes(),
         written: host.written(),
         wrote_text: host.wrote_text(),
+        measured: host.take_measured(),
         unopened: host.take_unopened(),
         sql: None,
         enumeration_limit,

@@ -17,6 +17,7 @@ use crate::ingest::{
     Diagnostic, FileReport, ReadError, ReadOptions, discover, read_in_batches, read_paths, servers,
 };
 use crate::pwsh::ast::{Command, Span};
+use crate::pwsh::commands::format::{TableLayout, TextTable};
 use crate::pwsh::commands::stream::{Item, Order};
 use crate::pwsh::culture::Culture;
 use crate::pwsh::datetime::DateTime as PsDateTime;
@@ -69,6 +70,8 @@ struct State {
     cut: Option<Cut>,
     /// The first reading problem (a folder that cannot be read).
     error: Option<String>,
+    /// The layout of the table written as text, measured ([`TextTable::Measure`]).
+    measured: Option<TableLayout>,
 }
 
 /// The engine's host for a query over log folders.
@@ -98,6 +101,9 @@ pub enum Reading {
         /// same file (Out-File or `>` of a list, appended): the blank line that starts the
         /// text is the one that ended the text before, and is not written twice.
         continues_text: bool,
+        /// How a table written as text is laid out: measured (nothing written), or in the
+        /// layout of every window.
+        table: TextTable,
     },
     /// Every row when no more than this many match; when more do, no row: the host then
     /// holds time windows of about that many matching rows each
@@ -193,6 +199,11 @@ impl<'a> QueryHost<'a> {
     /// Whether the query wrote text into a file (not merely created it).
     pub fn wrote_text(&self) -> bool {
         self.state.borrow().wrote_text
+    }
+
+    /// The layout of the table the line wrote as text, when it was measured.
+    pub fn take_measured(&self) -> Option<TableLayout> {
+        self.state.borrow_mut().measured.take()
     }
 
     /// The cut at -ResultSize of the last read, if any.
@@ -977,6 +988,10 @@ impl Host for QueryHost<'_> {
                 span.clone(),
             ));
         }
+        // The measuring pass of a table written a window at a time writes nothing.
+        if self.text_table() == TextTable::Measure {
+            return Ok(());
+        }
         let local = PathBuf::from(path.replace('\\', "/"));
         let line_end = newline(bom);
         let bom = if append && local.metadata().is_ok_and(|m| m.len() > 0) {
@@ -1037,5 +1052,23 @@ impl Host for QueryHost<'_> {
 
     fn note(&self, text: &str) {
         self.state.borrow_mut().notes.push(text.to_string());
+    }
+
+    fn text_table(&self) -> TextTable {
+        match &self.reading {
+            Reading::Window { table, .. } => table.clone(),
+            _ => TextTable::Own,
+        }
+    }
+
+    fn measured_table(&self, layout: TableLayout) -> Result<(), String> {
+        let mut state = self.state.borrow_mut();
+        match &mut state.measured {
+            Some(measured) => measured.merge(&layout),
+            None => {
+                state.measured = Some(layout);
+                Ok(())
+            }
+        }
     }
 }

@@ -59,6 +59,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         notes: Vec::new(),
         written: Vec::new(),
         wrote_text: false,
+        measured: None,
         unopened: Vec::new(),
         sql: Some(frame),
         // No shell formats an SQL answer: every element is shown.

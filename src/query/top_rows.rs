@@ -21,6 +21,7 @@ use super::windows::{Said, run_window, window_rows};
 use crate::directory::Snapshot;
 use crate::format::{Field, FieldSet};
 use crate::pwsh::ast::{Arg, Block, Command, Element, ExprKind, Pipeline, Statement};
+use crate::pwsh::commands::format::TextTable;
 use crate::pwsh::commands::{canonical, stream::pure};
 use crate::pwsh::eval::{Engine, EvalError};
 use crate::pwsh::parse::parse;
@@ -200,6 +201,7 @@ pub fn run_top_of(
         let reading = Reading::Window {
             window,
             continues_text: false,
+            table: TextTable::Own,
         };
         let mut answer = run_window(&top.per_window, paths, session, directory, all, reading)?;
         said.take(&mut answer);
@@ -240,6 +242,7 @@ pub fn run_top_of(
         notes,
         written: Vec::new(),
         wrote_text: false,
+        measured: None,
         unopened: Vec::new(),
         sql: None,
         enumeration_limit,

@@ -17,9 +17,11 @@ use std::path::PathBuf;
 
 use super::run::{Answer, RunError, run_block};
 use super::session::{Reading, Session, unopened_note};
+use super::time_windows::Window;
 use crate::directory::Snapshot;
 use crate::format::Field;
 use crate::pwsh::ast::{Arg, Block, Command, Element, ExprKind, Statement};
+use crate::pwsh::commands::format::{TableLayout, TextTable};
 use crate::pwsh::commands::{canonical, stream::pure};
 
 /// About how many rows a window holds (and how many a line's read takes before it is read in
@@ -33,6 +35,12 @@ pub const WINDOW_ROWS: u64 = 8 * 1024;
 /// act on each item alone: Where-Object filters and Select-Object of properties (names,
 /// wildcards or calculated properties), none running commands or assigning.
 pub fn per_item(block: &Block) -> bool {
+    per_item_of(block, false)
+}
+
+/// [`per_item`], or with `tables` a line writing its objects to a file as a table too (laid
+/// out from every window's rows by a first pass: [`run_time_windows`]).
+fn per_item_of(block: &Block, tables: bool) -> bool {
     let [Statement::Pipeline(p)] = block.statements.as_slice() else {
         return false;
     };
@@ -50,7 +58,7 @@ pub fn per_item(block: &Block) -> bool {
     // widths come from every row.
     let writes_text = p.redirect.is_some()
         || matches!(stages.last(), Some(Element::Command(c)) if canonical(&c.name) == Some("Out-File"));
-    if writes_text && !shown_as_list(&stages) {
+    if writes_text && !tables && !shown_as_list(&stages) {
         return false;
     }
     first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
@@ -151,6 +159,44 @@ pub(super) fn writes_text(block: &Block) -> bool {
     };
     p.redirect.is_some()
         || matches!(p.elements.last(), Some(Element::Command(c)) if canonical(&c.name) == Some("Out-File"))
+}
+
+/// Whether `block` writes its objects to a file as text (`>`, Out-File) in a table.
+fn writes_table_text(block: &Block) -> bool {
+    let Some(Statement::Pipeline(p)) = block.statements.first() else {
+        return false;
+    };
+    let stages: Vec<&Element> = p.elements.iter().skip(1).collect();
+    writes_text(block) && !shown_as_list(&stages)
+}
+
+/// The layout of the table `block` writes as text, from the rows of every window (a run of
+/// the line over each that writes nothing); `None` when no window wrote a table.
+fn measured_layout(
+    windows: &[Window],
+    block: &Block,
+    paths: &[PathBuf],
+    session: Session,
+    directory: Option<&Snapshot>,
+    output: &[Field],
+) -> Result<Option<TableLayout>, RunError> {
+    let mut layout: Option<TableLayout> = None;
+    for window in windows {
+        let reading = Reading::Window {
+            window: *window,
+            continues_text: false,
+            table: TextTable::Measure,
+        };
+        let answer = run_window(block, paths, session, directory, output, reading)?;
+        match (&mut layout, answer.measured) {
+            (Some(layout), Some(more)) => layout
+                .merge(&more)
+                .map_err(|m| RunError::Eval(crate::pwsh::eval::EvalError::new(m, 0..0)))?,
+            (None, more) => layout = more,
+            (Some(_), None) => {}
+        }
+    }
+    Ok(layout)
 }
 
 /// Whether the objects `stages` (after Get-MessageTrackingLog) output are shown as a list:
@@ -261,7 +307,7 @@ pub(super) fn in_time_windows(
     zone: crate::format::Zone,
     covered: (i64, i64),
 ) -> bool {
-    per_item(block) && (time_order(block).is_none() || offsets_never_fall(zone, covered))
+    per_item_of(block, true) && (time_order(block).is_none() || offsets_never_fall(zone, covered))
 }
 
 /// Runs `block` (a line [`in_time_windows`] runs) over the stores `paths` a time window of
@@ -294,6 +340,12 @@ pub(super) fn run_time_windows(
         Err(windows) if order == Some(true) => windows.into_iter().rev().collect(),
         Err(windows) => windows,
     };
+    // A table written as text is laid out from every window's rows: measured first.
+    let layout = if writes_table_text(block) {
+        measured_layout(&windows, block, paths, session, directory, output)?
+    } else {
+        None
+    };
     let mut said = Said::default();
     let mut last: Option<Answer> = None;
     let appended = appending(block);
@@ -306,10 +358,19 @@ pub(super) fn run_time_windows(
             (Some(appended), Some(_)) => appended,
             _ => block,
         };
-        let continues_text = text_written && writes_text(block);
+        let continues_text = text_written && layout.is_none() && writes_text(block);
+        // The table's header comes with the first window that writes text.
+        let table = match &layout {
+            Some(layout) => TextTable::Given {
+                layout: layout.clone(),
+                header: !text_written,
+            },
+            None => TextTable::Own,
+        };
         let reading = Reading::Window {
             window,
             continues_text,
+            table,
         };
         let mut answer = run_window(line, paths, session, directory, output, reading)?;
         said.take(&mut answer);

@@ -1005,6 +1005,96 @@ fn a_list_written_to_a_file_from_a_store_comes_a_time_window_at_a_time_with_the_
 }
 
 #[test]
+fn a_table_written_to_a_file_from_a_store_is_laid_out_from_every_window_with_the_whole_file_s_bytes()
+ {
+    // A table's column widths and right-aligned number columns come from every row: a first
+    // pass over the windows measures them, the second writes each window's rows in that
+    // layout, the header once.
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let dir = Dir::new();
+    let before = "before\r\n";
+    for (i, (tail, there)) in [
+        ("| Select-Object Timestamp,Sender,TotalBytes > '{}'", None),
+        // Numbers in most windows, text in a few: left-aligned in every window.
+        ("| Select-Object EventId,@{n='Size';e={if ($_.TotalBytes -gt 20000) {'big'} else {$_.TotalBytes}}} | Out-File '{}' -Encoding utf8", None),
+        // No row before noon: the header comes with the first window that has rows.
+        ("| Where-Object {$_.Timestamp.Hour -ge 12} | Select-Object EventId,@{n='To';e={$_.Recipients -join ';'}},RecipientCount | Out-File '{}' -Append -Encoding ascii", Some(before)),
+        ("| Sort-Object Timestamp -Descending | Select-Object Timestamp,MessageSubject >> '{}'", Some(before)),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut files = Vec::new();
+        for (from, name) in [(logs.as_path(), "logs"), (store.path(), "store")] {
+            let path = dir.path().join(format!("{name}-{i}.txt"));
+            let line = format!("Get-MessageTrackingLog -ResultSize Unlimited {tail}");
+            files.push(file_written(&line, *there, from, &path).0);
+        }
+        assert!(
+            files[0] == files[1],
+            "{tail}: the store's windows wrote {} bytes, the logs {}",
+            files[1].len(),
+            files[0].len()
+        );
+    }
+    // By the rules: Timestamp 24 characters wide (UTC), Sender as wide as the longest
+    // sender (at most 60), TotalBytes (numbers: right-aligned) as its longest number or
+    // header; one space between; the header once.
+    let (code, csv, err) = query_in_windows(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Sender,TotalBytes",
+        &logs,
+        "csv",
+        1_000_000,
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut widest = ("Sender".len(), "TotalBytes".len());
+    for record in csv::Reader::from_reader(csv.as_bytes()).records() {
+        let record = record.expect("a CSV record");
+        widest.0 = widest.0.max(record[0].chars().count().min(60));
+        widest.1 = widest.1.max(record[1].len());
+    }
+    let width = 24 + 1 + widest.0 + 1 + widest.1;
+    let text = std::fs::read(dir.path().join("store-0.txt")).expect("written");
+    let units: Vec<u16> = text[2..]
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .collect();
+    let text = String::from_utf16(&units).expect("UTF-16");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2 + 4768, "header, dashes, a line a row");
+    assert!(lines[0].starts_with("Timestamp "), "{}", lines[0]);
+    assert_eq!(text.matches("TotalBytes").count(), 1, "one header");
+    assert_eq!(lines[0].chars().count(), width, "{}", lines[0]);
+    assert_eq!(lines.iter().map(|l| l.chars().count()).max(), Some(width));
+    // The 'big' column is text in the whole file: its cells start where its header does.
+    let text = std::fs::read_to_string(dir.path().join("store-1.txt")).expect("written");
+    let text = text.trim_start_matches('\u{feff}');
+    let at = text
+        .lines()
+        .next()
+        .and_then(|h| h.find("Size"))
+        .expect("a Size column");
+    assert!(text.lines().any(|l| l.get(at..) == Some("big")));
+    assert!(
+        text.lines()
+            .skip(2)
+            .all(|l| l.as_bytes().get(at).is_none_or(|b| *b != b' ')),
+        "every size starts under its header"
+    );
+    // In windows it ran.
+    let path = dir.path().join("windows.txt");
+    let windows = windows_of_150_rows(
+        &format!(
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Timestamp,Sender > '{}'",
+            path.display()
+        ),
+        &store,
+    );
+    assert!(windows >= 30, "{windows} windows");
+}
+
+#[test]
 fn a_sort_s_first_rows_from_a_store_come_from_each_window_s_first_rows() {
     // `Sort-Object … | Select-Object -First N` over a store keeps each window's first N and
     // sorts them again: the same answer as sorting every event (ties in input order; EventId
@@ -1123,6 +1213,13 @@ fn every_event_as_parquet_from_a_store_is_written_a_time_window_at_a_time_with_t
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(err.contains(" rows to "), "{line}: {err}");
             frames.push(read(&path));
+            // Every event from the store: row groups of a window or more (150 rows), each
+            // found by the footer written after them all.
+            if rows == 150 && frames[1].height() == 4768 {
+                let mut reader = ParquetReader::new(std::fs::File::open(&path).expect("written"));
+                let groups = reader.get_metadata().expect("a footer").row_groups.len();
+                assert!(groups >= 15, "{line}: {groups} row groups");
+            }
         }
         assert_eq!(frames[0].schema(), frames[1].schema(), "{line}");
         assert!(

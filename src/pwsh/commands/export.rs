@@ -714,7 +714,8 @@ pub fn write_text(
         items = unroll(engine.expr(e)?);
     }
     let text = if name == "Out-File" {
-        out_string(engine, &items, None)?
+        let table = engine.host().text_table();
+        out_string(engine, &items, None, &table)?
     } else {
         if items
             .iter()

@@ -308,96 +308,186 @@ pub fn render(engine: &dyn Scope, view: &FormatView) -> String {
             }
             out.push('\n');
         }
-        FormatKind::Table => {
-            const MAX: usize = 60;
-            let cells: Vec<Vec<String>> = view
-                .rows
-                .iter()
-                .map(|r| r.iter().map(|v| cell_text(engine, v)).collect())
-                .collect();
-            let numeric: Vec<bool> = (0..view.columns.len())
-                .map(|i| {
-                    view.rows
-                        .iter()
-                        .all(|r| r.get(i).is_none_or(|v| v.is_null() || is_number(v)))
-                        && !view.rows.is_empty()
-                })
-                .collect();
-            let widths: Vec<usize> = view
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, h)| {
-                    cells
-                        .iter()
-                        .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
-                        .max()
-                        .unwrap_or(0)
-                        .max(h.chars().count())
-                        .min(if view.wrap { usize::MAX } else { MAX })
-                })
-                .collect();
-            let line = |cells: &[String]| -> String {
-                let last = cells.len().saturating_sub(1);
+        FormatKind::Table => out = render_table(engine, view, None),
+    }
+    out
+}
+
+/// The layout of a table written as text: each column's width (its widest cell or header,
+/// cut at 60 characters unless `-Wrap`) and whether every cell in it is a number (numbers
+/// are right-aligned). A table written a piece at a time is laid out from every piece's
+/// ([`TableLayout::merge`]), so the pieces' text is the whole table's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableLayout {
+    /// The columns' names.
+    pub columns: Vec<String>,
+    /// Each column's width, in characters.
+    pub widths: Vec<usize>,
+    /// Whether each column holds numbers (or nothing) only.
+    pub numeric: Vec<bool>,
+}
+
+impl TableLayout {
+    /// The layout of `view`'s rows (`cells`: their text).
+    fn of(view: &FormatView, cells: &[Vec<String>]) -> TableLayout {
+        const MAX: usize = 60;
+        let numeric = (0..view.columns.len())
+            .map(|i| {
+                view.rows
+                    .iter()
+                    .all(|r| r.get(i).is_none_or(|v| v.is_null() || is_number(v)))
+                    && !view.rows.is_empty()
+            })
+            .collect();
+        let widths = view
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
                 cells
                     .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        let c = clip(c, widths[i]);
-                        if numeric[i] {
-                            format!("{c:>w$}", w = widths[i])
-                        } else if i == last {
-                            c
-                        } else {
-                            format!("{c:<w$}", w = widths[i])
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .trim_end()
-                    .to_string()
-            };
-            let mut current_group: Option<&String> = None;
-            let header = line(&view.columns);
-            let dashes = line(
-                &view
-                    .columns
-                    .iter()
-                    .map(|h| "-".repeat(h.chars().count()))
-                    .collect::<Vec<_>>(),
-            );
-            // Bare values (strings, numbers) show under no header.
-            let headerless = view.columns.iter().all(String::is_empty);
-            let mut first = !headerless;
-            for (i, row) in cells.iter().enumerate() {
-                if let Some((label, values)) = &view.groups {
-                    let g = values.get(i);
-                    if g != current_group {
-                        current_group = g;
-                        out.push_str(&format!(
-                            "\n   {label}: {}\n\n",
-                            g.map_or("", String::as_str)
-                        ));
-                        first = !headerless;
-                    }
+                    .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                    .max()
+                    .unwrap_or(0)
+                    .max(h.chars().count())
+                    .min(if view.wrap { usize::MAX } else { MAX })
+            })
+            .collect();
+        TableLayout {
+            columns: view.columns.clone(),
+            widths,
+            numeric,
+        }
+    }
+
+    /// Lays the table out for `other`'s rows too (a later piece of the same table); an
+    /// error when its columns are not these.
+    pub fn merge(&mut self, other: &TableLayout) -> Result<(), String> {
+        if other.columns != self.columns {
+            return Err(format!(
+                "a piece of the table written has the columns {} where the first had {}",
+                other.columns.join(","),
+                self.columns.join(",")
+            ));
+        }
+        for (w, o) in self.widths.iter_mut().zip(&other.widths) {
+            *w = (*w).max(*o);
+        }
+        for (n, o) in self.numeric.iter_mut().zip(&other.numeric) {
+            *n &= *o;
+        }
+        Ok(())
+    }
+}
+
+/// How Out-File and `>` lay out a table of objects (set by the host: [`Host::text_table`]).
+///
+/// [`Host::text_table`]: crate::pwsh::runtime::Host::text_table
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TextTable {
+    /// In the layout of its own rows.
+    #[default]
+    Own,
+    /// Not written: its layout is given to the host ([`Host::measured_table`]); the first
+    /// pass of a table written a piece at a time.
+    ///
+    /// [`Host::measured_table`]: crate::pwsh::runtime::Host::measured_table
+    Measure,
+    /// In this layout (every piece's), under its header only when `header` (the first
+    /// piece with rows).
+    Given {
+        /// The layout.
+        layout: TableLayout,
+        /// Whether the header is written.
+        header: bool,
+    },
+}
+
+/// The text of `view`'s cells.
+fn cells_of(engine: &dyn Scope, view: &FormatView) -> Vec<Vec<String>> {
+    view.rows
+        .iter()
+        .map(|r| r.iter().map(|v| cell_text(engine, v)).collect())
+        .collect()
+}
+
+/// A table's text: in its own layout, or in `given` (a layout and whether the header is
+/// written: a piece of a table written a piece at a time).
+fn render_table(
+    engine: &dyn Scope,
+    view: &FormatView,
+    given: Option<(&TableLayout, bool)>,
+) -> String {
+    let mut out = String::new();
+    let cells = cells_of(engine, view);
+    let own;
+    let (layout, with_header) = match given {
+        Some(given) => given,
+        None => {
+            own = TableLayout::of(view, &cells);
+            (&own, true)
+        }
+    };
+    let (widths, numeric) = (&layout.widths, &layout.numeric);
+    let line = |cells: &[String]| -> String {
+        let last = cells.len().saturating_sub(1);
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let c = clip(c, widths[i]);
+                if numeric[i] {
+                    format!("{c:>w$}", w = widths[i])
+                } else if i == last {
+                    c
+                } else {
+                    format!("{c:<w$}", w = widths[i])
                 }
-                if first {
-                    out.push_str(&header);
-                    out.push('\n');
-                    out.push_str(&dashes);
-                    out.push('\n');
-                    first = false;
-                }
-                out.push_str(&line(row));
-                out.push('\n');
-            }
-            if view.rows.is_empty() && !headerless {
-                out.push_str(&header);
-                out.push('\n');
-                out.push_str(&dashes);
-                out.push('\n');
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end()
+            .to_string()
+    };
+    let mut current_group: Option<&String> = None;
+    let header = line(&view.columns);
+    let dashes = line(
+        &view
+            .columns
+            .iter()
+            .map(|h| "-".repeat(h.chars().count()))
+            .collect::<Vec<_>>(),
+    );
+    // Bare values (strings, numbers) show under no header.
+    let headerless = view.columns.iter().all(String::is_empty);
+    let mut first = !headerless && with_header;
+    for (i, row) in cells.iter().enumerate() {
+        if let Some((label, values)) = &view.groups {
+            let g = values.get(i);
+            if g != current_group {
+                current_group = g;
+                out.push_str(&format!(
+                    "\n   {label}: {}\n\n",
+                    g.map_or("", String::as_str)
+                ));
+                first = !headerless && with_header;
             }
         }
+        if first {
+            out.push_str(&header);
+            out.push('\n');
+            out.push_str(&dashes);
+            out.push('\n');
+            first = false;
+        }
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+    if view.rows.is_empty() && !headerless && with_header {
+        out.push_str(&header);
+        out.push('\n');
+        out.push_str(&dashes);
+        out.push('\n');
     }
     out
 }
@@ -417,50 +507,78 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 /// The output as the console shows it: strings as lines, format views rendered, other
-/// objects in their default table (or list for more than four properties).
+/// objects in their default table (or list for more than four properties), a table of
+/// objects laid out as `table` says (Out-File and `>` take it from the host).
 pub fn out_string(
     engine: &mut dyn Scope,
     items: &[Value],
     _width: Option<usize>,
+    table: &TextTable,
 ) -> EvalResult<String> {
     let mut out = String::new();
     let mut pending: Vec<Value> = Vec::new();
-    let flush =
-        |engine: &mut dyn Scope, pending: &mut Vec<Value>, out: &mut String| -> EvalResult<()> {
-            if pending.is_empty() {
-                return Ok(());
-            }
-            let columns = default_columns(&pending[0], FormatKind::Table);
-            let kind = if columns.len() > 4 && pending[0].as_array().is_none() {
-                FormatKind::List
-            } else {
-                FormatKind::Table
-            };
-            let columns = if kind == FormatKind::List {
-                default_columns(&pending[0], FormatKind::List)
-            } else {
-                columns
-            };
-            let mut rows = Vec::new();
-            for item in pending.iter() {
-                let mut row = Vec::new();
-                for c in &columns {
-                    row.push(crate::pwsh::members::member(item, c, &(0..0)).unwrap_or(Value::Null));
-                }
-                rows.push(row);
-            }
-            let view = FormatView {
-                kind,
-                columns,
-                rows,
-                groups: None,
-                wrap: false,
-                across: 2,
-            };
-            out.push_str(&render(engine, &view));
-            pending.clear();
-            Ok(())
+    let flush = |engine: &mut dyn Scope,
+                 pending: &mut Vec<Value>,
+                 out: &mut String|
+     -> EvalResult<()> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let columns = default_columns(&pending[0], FormatKind::Table);
+        let kind = if columns.len() > 4 && pending[0].as_array().is_none() {
+            FormatKind::List
+        } else {
+            FormatKind::Table
         };
+        let columns = if kind == FormatKind::List {
+            default_columns(&pending[0], FormatKind::List)
+        } else {
+            columns
+        };
+        let mut rows = Vec::new();
+        for item in pending.iter() {
+            let mut row = Vec::new();
+            for c in &columns {
+                row.push(crate::pwsh::members::member(item, c, &(0..0)).unwrap_or(Value::Null));
+            }
+            rows.push(row);
+        }
+        let view = FormatView {
+            kind,
+            columns,
+            rows,
+            groups: None,
+            wrap: false,
+            across: 2,
+        };
+        pending.clear();
+        match (table, kind) {
+            (TextTable::Measure, FormatKind::Table) => {
+                let layout = TableLayout::of(&view, &cells_of(engine, &view));
+                engine
+                    .host()
+                    .measured_table(layout)
+                    .map_err(|m| EvalError::new(m, 0..0))?;
+            }
+            // A list is written as it comes (not measured).
+            (TextTable::Measure, _) => {}
+            (TextTable::Given { layout, header }, FormatKind::Table) => {
+                if layout.columns != view.columns {
+                    return Err(EvalError::new(
+                        format!(
+                            "a piece of the table written has the columns {} where the first had {}",
+                            view.columns.join(","),
+                            layout.columns.join(",")
+                        ),
+                        0..0,
+                    ));
+                }
+                out.push_str(&render_table(engine, &view, Some((layout, *header))));
+            }
+            _ => out.push_str(&render(engine, &view)),
+        }
+        Ok(())
+    };
     for item in items {
         if let Some(view) = as_view(item) {
             flush(engine, &mut pending, &mut out)?;
@@ -491,7 +609,7 @@ pub fn out_string_command(
             p("InputObject", false),
         ],
     )?;
-    let text = out_string(engine, &input, None)?;
+    let text = out_string(engine, &input, None, &TextTable::Own)?;
     if switch_on(engine, &bound, "Stream")? {
         return Ok(text.lines().map(Value::str).collect());
     }

@@ -1,0 +1,239 @@
+//! A Parquet file written a row group at a time in bounded memory.
+//!
+//! polars' writer keeps a description of every page it wrote (header, statistics) until the
+//! file's footer: about 65 KiB a row group of events, 30 MiB for the 1.9 M events of 1 GB in
+//! groups of 4,096, and without bound as the file grows. Here each row group is written by
+//! polars' writer as a Parquet file of its own, streamed into the output without its leading
+//! magic and without its footer (the part's page indexes are kept, moved with it); the part's
+//! footer is read back and its row group's metadata, its offsets moved to where the part
+//! landed, kept for the output's one footer. What is kept is the footer's own content
+//! (~120 bytes a column chunk), not the pages' descriptions.
+
+use std::cell::Cell;
+use std::io::Write;
+use std::rc::Rc;
+
+use polars::prelude::{DataFrame, ParquetWriter, PolarsError};
+use polars_parquet_format::thrift::protocol::{TCompactInputProtocol, TCompactOutputProtocol};
+use polars_parquet_format::{FileMetaData, RowGroup};
+
+/// The magic that opens and closes a Parquet file.
+const MAGIC: &[u8; 4] = b"PAR1";
+
+/// A Parquet file being written to `out` a row group at a time ([`GroupedParquet::write`]),
+/// ended by [`GroupedParquet::finish`].
+pub struct GroupedParquet<W: Write> {
+    out: W,
+    /// Bytes written to `out` so far.
+    offset: u64,
+    /// Every row group written, offsets in the output.
+    groups: Vec<RowGroup>,
+    /// The first part's footer (schema, key-value metadata, writer), its row groups taken.
+    footer: Option<FileMetaData>,
+}
+
+impl<W: Write> GroupedParquet<W> {
+    /// A file written to `out` (nothing is written before the first group).
+    pub fn new(out: W) -> GroupedParquet<W> {
+        GroupedParquet {
+            out,
+            offset: 0,
+            groups: Vec::new(),
+            footer: None,
+        }
+    }
+
+    /// Writes `frame` (one chunk a column: rechunked) as the file's next row group; every
+    /// frame's columns and types must be the first's.
+    pub fn write(&mut self, frame: &DataFrame) -> std::io::Result<()> {
+        let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
+        if self.offset == 0 {
+            self.out.write_all(MAGIC)?;
+            self.offset = MAGIC.len() as u64;
+        }
+        let holding = Rc::new(Cell::new(false));
+        let mut sink = PartSink {
+            out: &mut self.out,
+            skip: MAGIC.len(),
+            holding: holding.clone(),
+            held: Vec::new(),
+            passed: 0,
+        };
+        {
+            let mut writer = ParquetWriter::new(&mut sink)
+                .batched(frame.schema())
+                .map_err(to_io)?;
+            writer.write_batch(frame).map_err(to_io)?;
+            holding.set(true);
+            writer.finish().map_err(to_io)?;
+        }
+        let PartSink { held, passed, .. } = sink;
+        let (indexes, mut footer) = split_footer(&held)?;
+        if let Some(first) = &self.footer
+            && first.schema != footer.schema
+        {
+            return Err(std::io::Error::other(
+                "a piece of the output has other columns than the first",
+            ));
+        }
+        self.out.write_all(indexes)?;
+        // The part's byte 4 (after its magic) is the output's byte `self.offset`.
+        let shift = i64::try_from(self.offset).map_err(std::io::Error::other)? - 4;
+        for mut group in std::mem::take(&mut footer.row_groups) {
+            moved(&mut group, shift);
+            group.ordinal = i16::try_from(self.groups.len()).ok();
+            self.groups.push(group);
+        }
+        self.offset += passed + indexes.len() as u64;
+        self.footer.get_or_insert(footer);
+        Ok(())
+    }
+
+    /// Whether a row group was written.
+    pub fn started(&self) -> bool {
+        self.footer.is_some()
+    }
+
+    /// Writes the footer listing every row group; gives the output back.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        let Some(mut footer) = self.footer.take() else {
+            return Err(std::io::Error::other("a Parquet file of no row group"));
+        };
+        footer.num_rows = self.groups.iter().map(|g| g.num_rows).sum();
+        footer.row_groups = std::mem::take(&mut self.groups);
+        let mut bytes = Vec::new();
+        footer
+            .write_to_out_protocol(&mut TCompactOutputProtocol::new(&mut bytes))
+            .map_err(std::io::Error::other)?;
+        let len = u32::try_from(bytes.len()).map_err(std::io::Error::other)?;
+        self.out.write_all(&bytes)?;
+        self.out.write_all(&len.to_le_bytes())?;
+        self.out.write_all(MAGIC)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Where polars' writer writes one part: its magic dropped, its row group passed on to the
+/// output, what `finish` writes (page indexes, footer) held.
+struct PartSink<'o, W: Write> {
+    out: &'o mut W,
+    /// Bytes still to drop (the part's magic).
+    skip: usize,
+    /// Set once the row group is written: what follows is held.
+    holding: Rc<Cell<bool>>,
+    held: Vec<u8>,
+    /// Bytes passed on to the output.
+    passed: u64,
+}
+
+impl<W: Write> Write for PartSink<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let dropped = self.skip.min(buf.len());
+        self.skip -= dropped;
+        let rest = &buf[dropped..];
+        if self.holding.get() {
+            self.held.extend_from_slice(rest);
+        } else {
+            self.out.write_all(rest)?;
+            self.passed += rest.len() as u64;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// A part's end (page indexes, footer, its length, magic) split into the indexes' bytes and
+/// the footer read.
+fn split_footer(end: &[u8]) -> std::io::Result<(&[u8], FileMetaData)> {
+    let bad = || std::io::Error::other("polars' Parquet writer ended a row group without a footer");
+    let (rest, tail) = end
+        .split_at_checked(end.len().checked_sub(8).ok_or_else(bad)?)
+        .ok_or_else(bad)?;
+    if &tail[4..] != MAGIC {
+        return Err(bad());
+    }
+    let len = u32::from_le_bytes(tail[..4].try_into().map_err(|_| bad())?) as usize;
+    let (indexes, footer) = rest
+        .split_at_checked(rest.len().checked_sub(len).ok_or_else(bad)?)
+        .ok_or_else(bad)?;
+    // The limit guards a reader against hostile lengths (it counts 8 bytes a list item);
+    // these are the writer's own bytes.
+    let mut protocol = TCompactInputProtocol::new(footer, usize::MAX);
+    let footer = <FileMetaData as polars_parquet_format::thrift::protocol::ReadThrift>::read_from_in_protocol(&mut protocol)
+        .map_err(std::io::Error::other)?;
+    Ok((indexes, footer))
+}
+
+/// `group`'s offsets moved by `shift` bytes.
+fn moved(group: &mut RowGroup, shift: i64) {
+    if let Some(offset) = &mut group.file_offset {
+        *offset += shift;
+    }
+    for column in &mut group.columns {
+        column.file_offset += shift;
+        for offset in [
+            &mut column.offset_index_offset,
+            &mut column.column_index_offset,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *offset += shift;
+        }
+        if let Some(meta) = &mut column.meta_data {
+            meta.data_page_offset += shift;
+            for offset in [
+                &mut meta.index_page_offset,
+                &mut meta.dictionary_page_offset,
+                &mut meta.bloom_filter_offset,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                *offset += shift;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    use super::*;
+
+    /// Three frames written as three row groups read back as the three frames stacked, by
+    /// polars and with each group's rows where its metadata says.
+    #[test]
+    fn row_groups_written_one_at_a_time_read_back_as_one_file() {
+        let part = |from: i64| {
+            df!(
+                "n" => (from..from + 1000).collect::<Vec<_>>(),
+                "s" => (from..from + 1000).map(|i| format!("sender{}@contoso.com", i % 7)).collect::<Vec<_>>(),
+                "l" => (from..from + 1000).map(|i| Series::new("".into(), vec![i; (i % 3) as usize])).collect::<Vec<_>>(),
+            )
+            .expect("frame")
+        };
+        let frames = [part(0), part(1000), part(5000)];
+        let mut file = GroupedParquet::new(Vec::new());
+        for frame in &frames {
+            file.write(frame).expect("group");
+        }
+        let bytes = file.finish().expect("footer");
+        let read = ParquetReader::new(std::io::Cursor::new(bytes.clone()))
+            .finish()
+            .expect("read back");
+        let mut whole = frames[0].clone();
+        whole.vstack_mut(&frames[1]).expect("stack");
+        whole.vstack_mut(&frames[2]).expect("stack");
+        assert!(read.equals_missing(&whole), "{read} != {whole}");
+        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+        let meta = reader.get_metadata().expect("metadata").clone();
+        assert_eq!(meta.row_groups.len(), 3);
+        assert_eq!(meta.num_rows, 3000);
+    }
+}
