@@ -228,24 +228,30 @@ impl<'h> Engine<'h> {
                 skip -= 1;
                 continue;
             }
-            if let (0, None, Element::Command(c)) = (i, &stream, element)
-                && let Some((out, covered)) =
-                    self.streamed(c, &p.elements[1..], self.shown_elements(p))?
+            // A host's command (the log reader), first or fed by the stages before it
+            // (`Get-TransportService | Get-MessageTrackingLog`): the stages after it that
+            // take its output in pieces get it so.
+            if let Element::Command(c) = element
+                && commands::canonical(&c.name).is_none()
             {
-                stream = Some(out);
-                skip = covered;
+                let input = stream.take().unwrap_or_default();
+                let after = &p.elements[i + 1..];
+                let shown = self.shown_elements(p);
+                if let Some((out, covered)) = self.streamed(c, &input, after, shown)? {
+                    stream = Some(out);
+                    skip = covered;
+                    continue;
+                }
+                // The host may read what follows its command (Where-Object conditions it
+                // can test while reading).
+                self.after_first.push(after.to_vec());
+                let out = self.command(c, input);
+                self.after_first.pop();
+                stream = Some(out?);
                 continue;
             }
             stream = Some(match element {
                 Element::Expr(e) => unroll(self.expr(e)?),
-                Element::Command(c) if i == 0 => {
-                    // The host may read what follows its command (Where-Object conditions it
-                    // can test while reading).
-                    self.after_first.push(p.elements[1..].to_vec());
-                    let out = self.command(c, stream.take().unwrap_or_default());
-                    self.after_first.pop();
-                    out?
-                }
                 Element::Command(c) => self.command(c, stream.take().unwrap_or_default())?,
             });
         }
@@ -288,13 +294,14 @@ impl<'h> Engine<'h> {
         (self.host.shows_csv() && !formats).then_some(0)
     }
 
-    /// Runs a pipeline's first command and the stages after it that take its output in
-    /// pieces, when the host streams that command: their output and how many stages after
-    /// the command they covered. `None` when it does not stream. `shown_elements`: how many
+    /// Runs a host's command (given `input`, what the stages before it output) and the
+    /// stages after it that take its output in pieces, when the host streams that command:
+    /// their output and how many stages after the command they covered. `None` when it does not stream. `shown_elements`: how many
     /// elements of a collection in the output are seen (see [`Engine::shown_elements`]).
     fn streamed(
         &mut self,
         c: &Command,
+        input: &[Value],
         after: &[Element],
         shown_elements: Option<usize>,
     ) -> EvalResult<Option<(Vec<Value>, usize)>> {
@@ -324,7 +331,7 @@ impl<'h> Engine<'h> {
         let mut feed =
             |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);
         self.after_first.push(after.to_vec());
-        let streamed = host.stream(self, c, keys.as_deref(), &text, &mut feed);
+        let streamed = host.stream(self, c, input, keys.as_deref(), &text, &mut feed);
         self.after_first.pop();
         match streamed {
             None => Ok(None),

@@ -105,6 +105,7 @@ pub trait Host {
         &self,
         _engine: &mut dyn Scope,
         _command: &Command,
+        _input: &[Value],
         _keys: Option<&[String]>,
         _text: &[String],
         _feed: &mut Feed<'_>,

@@ -286,6 +286,40 @@ pub fn plan(
     Ok(plan)
 }
 
+/// `block` with `Get-TransportService |` (or Get-ExchangeServer, Get-MailboxServer) dropped
+/// from the front of its one pipeline when that changes nothing: the command takes no
+/// argument, so every server whose logs were given is piped into a Get-MessageTrackingLog
+/// naming no `-Server`, which then reads every server's rows, as it does alone. `None` when
+/// the line does not start so. The runs in pieces over a store ([`super::streamed`],
+/// [`super::top_rows`]) know the cmdlet only as the line's first command.
+pub fn every_server_dropped(block: &crate::pwsh::ast::Block) -> Option<crate::pwsh::ast::Block> {
+    use crate::pwsh::ast::{Arg, Element, Statement};
+    let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+        return None;
+    };
+    let [Element::Command(servers), Element::Command(read), ..] = p.elements.as_slice() else {
+        return None;
+    };
+    let lists_servers = ["Get-TransportService", "Get-ExchangeServer", "Get-MailboxServer"]
+        .iter()
+        .any(|n| servers.name.eq_ignore_ascii_case(n));
+    let names_server = read.args.iter().any(|a| {
+        matches!(a, Arg::Param { name, .. } if name.len() >= 2 && "server".starts_with(&name.to_ascii_lowercase()))
+    });
+    if !lists_servers
+        || !servers.args.is_empty()
+        || !read.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
+        || names_server
+    {
+        return None;
+    }
+    let mut dropped = block.clone();
+    if let Some(Statement::Pipeline(p)) = dropped.statements.first_mut() {
+        p.elements.remove(0);
+    }
+    Some(dropped)
+}
+
 /// A server's name from what `-Server` was given (a name, or a server object).
 fn server_name(v: &Value) -> String {
     match v {

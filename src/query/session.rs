@@ -511,6 +511,7 @@ impl<'a> QueryHost<'a> {
         &self,
         engine: &mut dyn Scope,
         c: &Command,
+        input: &[Value],
         keys: Option<&[String]>,
         feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
@@ -518,7 +519,7 @@ impl<'a> QueryHost<'a> {
         // value stands for the others.
         let collapse: Option<Vec<Field>> =
             keys.and_then(|names| names.iter().map(|n| text_field(n)).collect());
-        let (plan, options) = match self.read_plan(engine, c, &[]) {
+        let (plan, options) = match self.read_plan(engine, c, input) {
             Ok(p) => p,
             Err(e) => return Some(Err(e)),
         };
@@ -947,13 +948,14 @@ impl Host for QueryHost<'_> {
         &self,
         engine: &mut dyn Scope,
         c: &Command,
+        input: &[Value],
         keys: Option<&[String]>,
         text: &[String],
         feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
         let text_fields = text.iter().all(|n| text_field(n).is_some());
         if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog") && text_fields {
-            self.stream_tracking_log(engine, c, keys, feed)
+            self.stream_tracking_log(engine, c, input, keys, feed)
         } else {
             None
         }

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use super::cmdlet::every_server_dropped;
 use super::run::{Answer, RunError};
 use super::session::Session;
 use super::time_windows::stores_cover;
@@ -44,6 +45,7 @@ pub fn run_in_windows_of(
     mut each: impl FnMut(&Answer) -> std::io::Result<()>,
 ) -> Result<Option<Answer>, RunError> {
     let block = parse(text).map_err(RunError::Parse)?;
+    let block = every_server_dropped(&block).unwrap_or(block);
     let Some(covered) = stores_cover(paths) else {
         return Ok(None);
     };

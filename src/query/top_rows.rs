@@ -173,6 +173,7 @@ pub fn run_top_of(
     output: &[Field],
 ) -> Result<Option<Answer>, RunError> {
     let block = parse(text).map_err(RunError::Parse)?;
+    let block = super::cmdlet::every_server_dropped(&block).unwrap_or(block);
     let Some(top) = top_line(&block, rows) else {
         return Ok(None);
     };
@@ -265,12 +266,13 @@ pub(super) fn gathered(rows: &[Value]) -> Result<DataFrame, RunError> {
 }
 
 /// The events `rows` copied, in order, into one source of their own, so that the windows'
-/// reads are let go.
+/// reads are let go (text too: a row taken from a frame still points into its text buffers).
 pub(super) fn compact(
     rows: &[Value],
     zone: crate::format::Zone,
 ) -> Result<(Rc<super::rows::RowSource>, Vec<Value>), RunError> {
-    let source = super::rows::RowSource::new(gathered(rows)?, zone)?;
+    let copied = crate::frame::compact(&gathered(rows)?)?;
+    let source = super::rows::RowSource::new(copied, zone)?;
     let rows = source.rows();
     Ok((source, rows))
 }

@@ -247,6 +247,47 @@ impl UniqueSelect {
     }
 }
 
+/// A `Select-Object` that makes one object of each item on its own: properties (`-Property`
+/// or one positional list) and nothing else.
+pub struct ItemSelect {
+    specs: Vec<PropSpec>,
+}
+
+impl ItemSelect {
+    /// The object selected of `item`.
+    pub fn select(&self, engine: &mut dyn Scope, item: Value) -> EvalResult<Value> {
+        selected(engine, &self.specs, &[], item)
+    }
+}
+
+/// `c` as an [`ItemSelect`]; `None` for a Select-Object that does more (or less) than make
+/// one object of each item.
+pub fn item_select(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<ItemSelect>> {
+    let params = SELECT_PARAMS;
+    let bound = bind(c, &params)?;
+    if bound.positional.len() > 1
+        || [
+            "ExcludeProperty",
+            "ExpandProperty",
+            "First",
+            "Last",
+            "Skip",
+            "Index",
+            "Unique",
+        ]
+        .iter()
+        .any(|n| bound.has(n))
+    {
+        return Ok(None);
+    }
+    let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
+        (Some((Some(e), _)), _) => properties::read(engine, e, &[])?,
+        (None, Some(e)) => properties::read(engine, e, &[])?,
+        _ => return Ok(None),
+    };
+    Ok((!specs.is_empty()).then_some(ItemSelect { specs }))
+}
+
 /// A `Select-Object` that can take its items one at a time: `-Unique` with plain property
 /// names and nothing else. `None` for any other Select-Object.
 pub fn streaming_unique(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<UniqueSelect>> {

@@ -1,7 +1,8 @@
 //! Stages that can take a command's output in pieces, so a host (the log reader) can hand
 //! it over batch by batch instead of as one list: Where-Object filters (pure ones: no
-//! assignments, commands or collection-changing methods in their script blocks), then
-//! optionally `Select-Object <names> -Unique` over text properties, then one stage that
+//! assignments, commands or collection-changing methods in their script blocks) and pure
+//! Select-Objects of properties (one object an item), or first `Select-Object <names>
+//! -Unique` over text properties, then one stage that
 //! folds without keeping its input (Group-Object `-NoElement`, Measure-Object of the count or
 //! of one property). Every item comes with its place in the order the command
 //! would have output it ([`Order`]), and the folds give the answer of a pass in that order.
@@ -21,9 +22,17 @@ enum Fold {
     Measure(Box<measure::Streaming>),
 }
 
+/// A stage before the fold that takes items one at a time.
+enum Step<'c> {
+    /// A pure Where-Object.
+    Filter(&'c Command),
+    /// A pure Select-Object of properties: one object an item.
+    Map(select::ItemSelect),
+}
+
 /// The stages after a command that take its output in pieces.
 pub struct Stream<'c> {
-    filters: Vec<&'c Command>,
+    steps: Vec<Step<'c>>,
     unique: Option<select::UniqueSelect>,
     fold: Fold,
     last: &'c Command,
@@ -38,21 +47,32 @@ pub fn plan<'c>(
     stages: &[&'c Command],
     shown: Option<usize>,
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
-    let mut filters = Vec::new();
+    let mut steps = Vec::new();
     let mut unique = None;
     for (i, c) in stages.iter().enumerate() {
+        let mapped = steps.iter().any(|s| matches!(s, Step::Map(_)));
         let fold = match canonical(&c.name) {
             Some("Where-Object") if pure(c) && unique.is_none() => {
-                filters.push(*c);
+                steps.push(Step::Filter(*c));
                 continue;
             }
             Some("Select-Object") if unique.is_none() => {
-                match select::streaming_unique(engine, c)? {
-                    Some(u) => {
-                        unique = Some(u);
+                // `-Unique` compares the events' own text properties (the host hands over
+                // one of equal rows), so only before any other selection.
+                let unique_select = match mapped {
+                    false => select::streaming_unique(engine, c)?,
+                    true => None,
+                };
+                if let Some(u) = unique_select {
+                    unique = Some(u);
+                    continue;
+                }
+                match select::item_select(engine, c)? {
+                    Some(map) if pure(c) => {
+                        steps.push(Step::Map(map));
                         continue;
                     }
-                    None => None,
+                    _ => None,
                 }
             }
             Some("Group-Object") => {
@@ -69,7 +89,7 @@ pub fn plan<'c>(
         return Ok(fold.map(|fold| {
             (
                 Stream {
-                    filters,
+                    steps,
                     unique,
                     fold,
                     last: c,
@@ -86,7 +106,7 @@ impl Stream<'_> {
     /// items equal in them may then be handed over once, with how many they are. `None`
     /// when every item must be seen.
     pub fn keys(&self) -> Option<Vec<String>> {
-        if !self.filters.is_empty() {
+        if !self.steps.is_empty() {
             return None;
         }
         if let Some(u) = &self.unique {
@@ -103,7 +123,17 @@ impl Stream<'_> {
     /// Takes a batch of items.
     pub fn feed(&mut self, engine: &mut dyn Scope, batch: Vec<Item>) -> EvalResult<()> {
         let mut batch = batch;
-        for c in &self.filters {
+        for step in &self.steps {
+            let c = match step {
+                Step::Filter(c) => c,
+                Step::Map(map) => {
+                    batch = batch
+                        .into_iter()
+                        .map(|(v, at, n)| Ok((map.select(engine, v)?, at, n)))
+                        .collect::<EvalResult<_>>()?;
+                    continue;
+                }
+            };
             let (items, orders): (Vec<Value>, Vec<(Order, u64)>) =
                 batch.into_iter().map(|(v, at, n)| (v, (at, n))).unzip();
             let kept = filter::where_object(engine, c, items.clone())?;
