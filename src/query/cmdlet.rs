@@ -300,9 +300,13 @@ pub fn every_server_dropped(block: &crate::pwsh::ast::Block) -> Option<crate::pw
     let [Element::Command(servers), Element::Command(read), ..] = p.elements.as_slice() else {
         return None;
     };
-    let lists_servers = ["Get-TransportService", "Get-ExchangeServer", "Get-MailboxServer"]
-        .iter()
-        .any(|n| servers.name.eq_ignore_ascii_case(n));
+    let lists_servers = [
+        "Get-TransportService",
+        "Get-ExchangeServer",
+        "Get-MailboxServer",
+    ]
+    .iter()
+    .any(|n| servers.name.eq_ignore_ascii_case(n));
     let names_server = read.args.iter().any(|a| {
         matches!(a, Arg::Param { name, .. } if name.len() >= 2 && "server".starts_with(&name.to_ascii_lowercase()))
     });

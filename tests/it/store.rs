@@ -116,6 +116,97 @@ fn answers_from_the_store_are_the_answers_from_the_logs() {
 }
 
 #[test]
+fn every_saved_query_from_a_store_in_small_windows_is_the_logs_answer() {
+    // Lines over a store run in pieces (time windows, sorted runs, first rows, folds fed
+    // batch by batch) whatever their first command: `Get-TransportService |` in front of
+    // the cmdlet (as every saved query has) reads every server, as the cmdlet alone does.
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let mut saved: Vec<PathBuf> = std::fs::read_dir(&queries)
+        .expect("queries")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ps1"))
+        .collect();
+    saved.sort();
+    let mut through_servers = 0;
+    for q in &saved {
+        let text = std::fs::read_to_string(q).expect("a saved query");
+        let line: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+            .collect();
+        let line = line.join("\n");
+        through_servers += usize::from(line.starts_with("Get-TransportService |"));
+        for format in ["csv", "json"] {
+            // Exit code and output (what is said names the files read, which differ).
+            let run = |from: &Path| {
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+                    .arg("query")
+                    .arg(&line)
+                    .arg(from)
+                    .args([
+                        "--format",
+                        format,
+                        "--tz",
+                        "UTC",
+                        "--now",
+                        "2026-11-21T00:00Z",
+                    ])
+                    .env("MSGTRACK_WINDOW_ROWS", "150")
+                    .output()
+                    .expect("msgtrack runs");
+                (
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stdout).into_owned(),
+                )
+            };
+            let from_logs = run(&logs);
+            let from_store = run(store.path());
+            assert!(from_logs.1.len() > 10, "{}: {from_logs:?}", q.display());
+            assert!(
+                from_logs == from_store,
+                "{} as {format}:\n{from_logs:?}\n---\n{from_store:?}",
+                q.display()
+            );
+        }
+    }
+    assert!(
+        through_servers >= 5,
+        "{through_servers} saved queries start with Get-TransportService"
+    );
+    // Such lines ran in pieces: a sort of every matching event from sorted runs, a sort's
+    // first rows from each window's.
+    let large = std::fs::read_to_string(queries.join("large-messages.ps1")).expect("saved");
+    let large = large
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(windows_of_150_rows(&large.replace("1MB", "10KB"), &store) >= 2);
+    let slowest = std::fs::read_to_string(queries.join("slowest-deliveries.ps1")).expect("saved");
+    let slowest = slowest
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let top = msgtrack::query::top_rows::run_top_of(
+        150,
+        &slowest,
+        &[store.path().to_path_buf()],
+        csv_session(),
+        None,
+        &Field::ALL,
+    )
+    .expect("runs");
+    assert_eq!(
+        top.map(|a| a.items.len()),
+        Some(20),
+        "first rows a window at a time"
+    );
+}
+
+#[test]
 fn the_real_logs_read_the_same_from_a_store() {
     let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-logs");
     if !real.is_dir() {

@@ -109,6 +109,10 @@ fn batch_by_batch_answers_equal_whole_reads_on_the_sample() {
         "Select-Object EventId, Source -Unique | Group-Object Source -NoElement",
         "Where-Object {$_.EventId -eq 'RECEIVE'} | Select-Object Sender, MessageId -Unique | Group-Object Sender -NoElement",
         "Select-Object Recipients -Unique | Measure-Object",
+        // Selections of properties before the fold: one object an event.
+        "Select-Object @{n='Seconds';e={$_.MessageLatency.TotalSeconds}} | Measure-Object Seconds -Average -Maximum -Minimum",
+        "Where-Object {$_.EventId -eq 'DELIVER'} | Select-Object Sender,@{n='KB';e={[math]::Round($_.TotalBytes / 1KB)}} | Where-Object {$_.KB -gt 2} | Group-Object KB -NoElement | Sort-Object Count -Descending | Select-Object -First 5",
+        "Select-Object EventId,Source | Group-Object EventId,Source -NoElement",
     ];
     for stage in stages {
         let streamed = format!("Get-MessageTrackingLog -ResultSize Unlimited | {stage}");
@@ -117,6 +121,9 @@ fn batch_by_batch_answers_equal_whole_reads_on_the_sample() {
         let b = answer(&whole, &[&sample], None);
         assert!(a.lines().count() > 1, "{stage}: no answer");
         assert_eq!(a, b, "{stage}");
+        // Every server piped in: the same events, streamed just so.
+        let servers = format!("Get-TransportService | {streamed}");
+        assert_eq!(answer(&servers, &[&sample], Some(1)), b, "{servers}");
     }
 }
 
