@@ -343,8 +343,16 @@ impl<'h> Engine<'h> {
     }
 
     fn command(&mut self, c: &Command, input: Vec<Value>) -> EvalResult<Vec<Value>> {
-        if let Some(result) = commands::run(self, c, input.clone()) {
-            return result;
+        // (The input goes to the engine's command or the host's, never copied: it may be
+        // every event.)
+        if commands::runs(&c.name) {
+            if let Some(result) = commands::run(self, c, input) {
+                return result;
+            }
+            return Err(EvalError::new(
+                format!("{} is not a command msgtrack runs", c.name),
+                c.name_span.clone(),
+            ));
         }
         if let Some(result) = self.host.command(self, c, input) {
             return result;

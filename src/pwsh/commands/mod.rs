@@ -121,6 +121,12 @@ pub fn canonical(name: &str) -> Option<&'static str> {
         .map(|(n, _)| *n)
 }
 
+/// Whether the engine runs (or refuses with a reason) the command `name`: [`run`] gives an
+/// answer for it.
+pub fn runs(name: &str) -> bool {
+    REFUSED.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) || canonical(name).is_some()
+}
+
 /// Runs a command the engine knows; `None` when it does not know it.
 pub fn run(
     engine: &mut dyn Scope,
