@@ -16,6 +16,7 @@ pub mod number;
 pub mod ops;
 pub mod parse;
 pub mod runtime;
+pub mod table_layout;
 pub mod value;
 pub mod wildcard;
 

@@ -131,12 +131,12 @@ pub trait Host {
     }
     /// How Out-File and `>` lay out a table of objects: from its rows unless the host writes
     /// the line's text a piece at a time.
-    fn text_table(&self) -> super::commands::format::TextTable {
-        super::commands::format::TextTable::Own
+    fn text_table(&self) -> super::table_layout::TextTable {
+        super::table_layout::TextTable::Own
     }
-    /// Takes a table's layout measured ([`super::commands::format::TextTable::Measure`]);
+    /// Takes a table's layout measured ([`super::table_layout::TextTable::Measure`]);
     /// an error when it cannot go with the layouts measured before.
-    fn measured_table(&self, _layout: super::commands::format::TableLayout) -> Result<(), String> {
+    fn measured_table(&self, _layout: super::table_layout::TableLayout) -> Result<(), String> {
         Err("this host does not measure tables".into())
     }
     /// True when the line's output is shown as text (a table or a list), so a collection in

@@ -12,6 +12,7 @@ use crate::pwsh::ast::Command;
 use crate::pwsh::enumeration::braced;
 use crate::pwsh::ops;
 use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind};
+pub use crate::pwsh::table_layout::{TableLayout, TextTable};
 use crate::pwsh::value::{PsObject, Value};
 
 const fn p(name: &'static str, switch: bool) -> ParamSpec {
@@ -313,94 +314,36 @@ pub fn render(engine: &dyn Scope, view: &FormatView) -> String {
     out
 }
 
-/// The layout of a table written as text: each column's width (its widest cell or header,
-/// cut at 60 characters unless `-Wrap`) and whether every cell in it is a number (numbers
-/// are right-aligned). A table written a piece at a time is laid out from every piece's
-/// ([`TableLayout::merge`]), so the pieces' text is the whole table's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableLayout {
-    /// The columns' names.
-    pub columns: Vec<String>,
-    /// Each column's width, in characters.
-    pub widths: Vec<usize>,
-    /// Whether each column holds numbers (or nothing) only.
-    pub numeric: Vec<bool>,
-}
-
-impl TableLayout {
-    /// The layout of `view`'s rows (`cells`: their text).
-    fn of(view: &FormatView, cells: &[Vec<String>]) -> TableLayout {
-        const MAX: usize = 60;
-        let numeric = (0..view.columns.len())
-            .map(|i| {
-                view.rows
-                    .iter()
-                    .all(|r| r.get(i).is_none_or(|v| v.is_null() || is_number(v)))
-                    && !view.rows.is_empty()
-            })
-            .collect();
-        let widths = view
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                cells
-                    .iter()
-                    .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
-                    .max()
-                    .unwrap_or(0)
-                    .max(h.chars().count())
-                    .min(if view.wrap { usize::MAX } else { MAX })
-            })
-            .collect();
-        TableLayout {
-            columns: view.columns.clone(),
-            widths,
-            numeric,
-        }
+/// The layout of `view`'s rows (`cells`: their text).
+fn layout_of(view: &FormatView, cells: &[Vec<String>]) -> TableLayout {
+    const MAX: usize = 60;
+    let numeric = (0..view.columns.len())
+        .map(|i| {
+            view.rows
+                .iter()
+                .all(|r| r.get(i).is_none_or(|v| v.is_null() || is_number(v)))
+                && !view.rows.is_empty()
+        })
+        .collect();
+    let widths = view
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            cells
+                .iter()
+                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+                .max(h.chars().count())
+                .min(if view.wrap { usize::MAX } else { MAX })
+        })
+        .collect();
+    TableLayout {
+        columns: view.columns.clone(),
+        widths,
+        numeric,
     }
-
-    /// Lays the table out for `other`'s rows too (a later piece of the same table); an
-    /// error when its columns are not these.
-    pub fn merge(&mut self, other: &TableLayout) -> Result<(), String> {
-        if other.columns != self.columns {
-            return Err(format!(
-                "a piece of the table written has the columns {} where the first had {}",
-                other.columns.join(","),
-                self.columns.join(",")
-            ));
-        }
-        for (w, o) in self.widths.iter_mut().zip(&other.widths) {
-            *w = (*w).max(*o);
-        }
-        for (n, o) in self.numeric.iter_mut().zip(&other.numeric) {
-            *n &= *o;
-        }
-        Ok(())
-    }
-}
-
-/// How Out-File and `>` lay out a table of objects (set by the host: [`Host::text_table`]).
-///
-/// [`Host::text_table`]: crate::pwsh::runtime::Host::text_table
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum TextTable {
-    /// In the layout of its own rows.
-    #[default]
-    Own,
-    /// Not written: its layout is given to the host ([`Host::measured_table`]); the first
-    /// pass of a table written a piece at a time.
-    ///
-    /// [`Host::measured_table`]: crate::pwsh::runtime::Host::measured_table
-    Measure,
-    /// In this layout (every piece's), under its header only when `header` (the first
-    /// piece with rows).
-    Given {
-        /// The layout.
-        layout: TableLayout,
-        /// Whether the header is written.
-        header: bool,
-    },
 }
 
 /// The text of `view`'s cells.
@@ -424,7 +367,7 @@ fn render_table(
     let (layout, with_header) = match given {
         Some(given) => given,
         None => {
-            own = TableLayout::of(view, &cells);
+            own = layout_of(view, &cells);
             (&own, true)
         }
     };
@@ -554,7 +497,7 @@ pub fn out_string(
         pending.clear();
         match (table, kind) {
             (TextTable::Measure, FormatKind::Table) => {
-                let layout = TableLayout::of(&view, &cells_of(engine, &view));
+                let layout = layout_of(&view, &cells_of(engine, &view));
                 engine
                     .host()
                     .measured_table(layout)
