@@ -260,9 +260,13 @@ impl ItemSelect {
     }
 }
 
-/// `c` as an [`ItemSelect`]; `None` for a Select-Object that does more (or less) than make
-/// one object of each item.
-pub fn item_select(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<ItemSelect>> {
+/// `c`'s properties and whether it is `-Unique`, when it selects properties of each item and
+/// does nothing else (no `-First`, `-Last`, `-Skip`, `-Index`, `-ExpandProperty`,
+/// `-ExcludeProperty`); `None` otherwise.
+fn per_item_specs(
+    engine: &mut dyn Scope,
+    c: &Command,
+) -> EvalResult<Option<(Vec<PropSpec>, bool)>> {
     let params = SELECT_PARAMS;
     let bound = bind(c, &params)?;
     if bound.positional.len() > 1
@@ -273,7 +277,6 @@ pub fn item_select(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<Ite
             "Last",
             "Skip",
             "Index",
-            "Unique",
         ]
         .iter()
         .any(|n| bound.has(n))
@@ -285,33 +288,24 @@ pub fn item_select(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<Ite
         (None, Some(e)) => properties::read(engine, e, &[])?,
         _ => return Ok(None),
     };
-    Ok((!specs.is_empty()).then_some(ItemSelect { specs }))
+    let unique = switch_on(engine, &bound, "Unique")?;
+    Ok((!specs.is_empty()).then_some((specs, unique)))
+}
+
+/// `c` as an [`ItemSelect`]; `None` for a Select-Object that does more (or less) than make
+/// one object of each item.
+pub fn item_select(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<ItemSelect>> {
+    Ok(match per_item_specs(engine, c)? {
+        Some((specs, false)) => Some(ItemSelect { specs }),
+        _ => None,
+    })
 }
 
 /// A `Select-Object` that can take its items one at a time: `-Unique` with plain property
 /// names and nothing else. `None` for any other Select-Object.
 pub fn streaming_unique(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<UniqueSelect>> {
-    let params = SELECT_PARAMS;
-    let bound = bind(c, &params)?;
-    if bound.positional.len() > 1
-        || !switch_on(engine, &bound, "Unique")?
-        || [
-            "ExcludeProperty",
-            "ExpandProperty",
-            "First",
-            "Last",
-            "Skip",
-            "Index",
-        ]
-        .iter()
-        .any(|n| bound.has(n))
-    {
+    let Some((specs, true)) = per_item_specs(engine, c)? else {
         return Ok(None);
-    }
-    let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
-        (Some((Some(e), _)), _) => properties::read(engine, e, &[])?,
-        (None, Some(e)) => properties::read(engine, e, &[])?,
-        _ => return Ok(None),
     };
     if specs
         .iter()
