@@ -4,10 +4,10 @@
 //! file's footer: about 65 KiB a row group of events, 30 MiB for the 1.9 M events of 1 GB in
 //! groups of 4,096, and without bound as the file grows. Here each row group is written by
 //! polars' writer as a Parquet file of its own, streamed into the output without its leading
-//! magic and without its footer (the part's page indexes are kept, moved with it); the part's
-//! footer is read back and its row group's metadata, its offsets moved to where the part
-//! landed, kept for the output's one footer. What is kept is the footer's own content
-//! (~120 bytes a column chunk), not the pages' descriptions.
+//! magic and without its footer; the part's footer is read back and its row group's
+//! metadata, its offsets moved to where the part landed, kept for the output's one footer,
+//! and its page indexes written after the group with their pages' offsets moved too. What is
+//! kept is the footer's own content (~120 bytes a column chunk), not the pages' descriptions.
 
 use std::cell::Cell;
 use std::io::Write;
@@ -76,15 +76,22 @@ impl<W: Write> GroupedParquet<W> {
                 "a piece of the output has other columns than the first",
             ));
         }
-        self.out.write_all(indexes)?;
         // The part's byte 4 (after its magic) is the output's byte `self.offset`.
-        let shift = i64::try_from(self.offset).map_err(std::io::Error::other)? - 4;
-        for mut group in std::mem::take(&mut footer.row_groups) {
+        let io = std::io::Error::other;
+        let shift = i64::try_from(self.offset).map_err(io)? - 4;
+        let mut groups = std::mem::take(&mut footer.row_groups);
+        // The page indexes follow the row group: in the part from its byte 4 + `passed`, in
+        // the output from `self.offset + passed`.
+        let held_at = 4 + i64::try_from(passed).map_err(io)?;
+        let indexes_at = i64::try_from(self.offset + passed).map_err(io)?;
+        let rebuilt = moved_indexes(&mut groups, indexes, held_at, indexes_at, shift)?;
+        self.out.write_all(&rebuilt)?;
+        for mut group in groups {
             moved(&mut group, shift);
             group.ordinal = i16::try_from(self.groups.len()).ok();
             self.groups.push(group);
         }
-        self.offset += passed + indexes.len() as u64;
+        self.offset += passed + rebuilt.len() as u64;
         self.footer.get_or_insert(footer);
         Ok(())
     }
@@ -168,22 +175,60 @@ fn split_footer(end: &[u8]) -> std::io::Result<(&[u8], FileMetaData)> {
     Ok((indexes, footer))
 }
 
-/// `group`'s offsets moved by `shift` bytes.
+/// The page indexes of `groups` (in `held`, the part's bytes from its byte `held_at`) as they
+/// go into the output at `indexes_at`: each column's column index as it is, its offset index
+/// with its pages' offsets moved by `shift`; the columns' index offsets and lengths set to
+/// where they now are.
+fn moved_indexes(
+    groups: &mut [RowGroup],
+    held: &[u8],
+    held_at: i64,
+    indexes_at: i64,
+    shift: i64,
+) -> std::io::Result<Vec<u8>> {
+    use polars_parquet_format::OffsetIndex;
+    let bad = || std::io::Error::other("polars' Parquet writer put a page index outside its part");
+    let slice = |at: i64, len: i32| -> std::io::Result<&[u8]> {
+        let from = usize::try_from(at - held_at).map_err(|_| bad())?;
+        let len = usize::try_from(len).map_err(|_| bad())?;
+        held.get(from..from + len).ok_or_else(bad)
+    };
+    let mut out: Vec<u8> = Vec::new();
+    let here = |out: &Vec<u8>| indexes_at + out.len() as i64;
+    for column in groups.iter_mut().flat_map(|g| g.columns.iter_mut()) {
+        if let (Some(at), Some(len)) = (column.column_index_offset, column.column_index_length) {
+            let bytes = slice(at, len)?;
+            column.column_index_offset = Some(here(&out));
+            out.extend_from_slice(bytes);
+        }
+    }
+    for column in groups.iter_mut().flat_map(|g| g.columns.iter_mut()) {
+        if let (Some(at), Some(len)) = (column.offset_index_offset, column.offset_index_length) {
+            let mut protocol = TCompactInputProtocol::new(slice(at, len)?, usize::MAX);
+            let mut index =
+                OffsetIndex::read_from_in_protocol(&mut protocol).map_err(std::io::Error::other)?;
+            for page in &mut index.page_locations {
+                page.offset += shift;
+            }
+            let start = out.len();
+            column.offset_index_offset = Some(here(&out));
+            index
+                .write_to_out_protocol(&mut TCompactOutputProtocol::new(&mut out))
+                .map_err(std::io::Error::other)?;
+            column.offset_index_length =
+                Some(i32::try_from(out.len() - start).map_err(std::io::Error::other)?);
+        }
+    }
+    Ok(out)
+}
+
+/// `group`'s data offsets moved by `shift` bytes (its page indexes: [`moved_indexes`]).
 fn moved(group: &mut RowGroup, shift: i64) {
     if let Some(offset) = &mut group.file_offset {
         *offset += shift;
     }
     for column in &mut group.columns {
         column.file_offset += shift;
-        for offset in [
-            &mut column.offset_index_offset,
-            &mut column.column_index_offset,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            *offset += shift;
-        }
         if let Some(meta) = &mut column.meta_data {
             meta.data_page_offset += shift;
             for offset in [
@@ -231,9 +276,38 @@ mod tests {
         whole.vstack_mut(&frames[1]).expect("stack");
         whole.vstack_mut(&frames[2]).expect("stack");
         assert!(read.equals_missing(&whole), "{read} != {whole}");
-        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes.clone()));
         let meta = reader.get_metadata().expect("metadata").clone();
         assert_eq!(meta.row_groups.len(), 3);
         assert_eq!(meta.num_rows, 3000);
+        // Each column chunk's page index moved with it: its pages lie inside the chunk.
+        let (_, footer) = split_footer(&bytes).expect("a footer");
+        let mut checked = 0;
+        for group in &footer.row_groups {
+            for column in &group.columns {
+                let meta = column.meta_data.as_ref().expect("column metadata");
+                let (Some(at), Some(len)) =
+                    (column.offset_index_offset, column.offset_index_length)
+                else {
+                    continue;
+                };
+                let at = usize::try_from(at).expect("an offset");
+                let len = usize::try_from(len).expect("a length");
+                let mut protocol = TCompactInputProtocol::new(&bytes[at..at + len], usize::MAX);
+                let index = <polars_parquet_format::OffsetIndex as polars_parquet_format::thrift::protocol::ReadThrift>::read_from_in_protocol(&mut protocol)
+                    .expect("an offset index");
+                let start = meta.dictionary_page_offset.unwrap_or(meta.data_page_offset);
+                let end = start + meta.total_compressed_size;
+                for page in &index.page_locations {
+                    assert!(
+                        (start..end).contains(&page.offset),
+                        "a page at {} outside its chunk {start}..{end}",
+                        page.offset
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 9, "{checked} page indexes");
     }
 }
