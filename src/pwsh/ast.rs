@@ -355,15 +355,15 @@ pub struct ScriptBlock {
 }
 
 /// What a walk over the syntax tree sees.
-pub trait Visit {
+pub trait Visit<'a> {
     /// Every expression, outermost first.
-    fn expr(&mut self, _e: &Expr) {}
+    fn expr(&mut self, _e: &'a Expr) {}
     /// Every statement, before its parts.
-    fn statement(&mut self, _s: &Statement) {}
+    fn statement(&mut self, _s: &'a Statement) {}
 }
 
 /// Walks every statement and expression of `block`, nested blocks included.
-pub fn walk_block(block: &Block, v: &mut impl Visit) {
+pub fn walk_block<'a>(block: &'a Block, v: &mut impl Visit<'a>) {
     for s in &block.statements {
         v.statement(s);
         match s {
@@ -390,7 +390,7 @@ pub fn walk_block(block: &Block, v: &mut impl Visit) {
 }
 
 /// Walks a pipeline's elements, arguments and redirection target.
-pub fn walk_pipeline(p: &Pipeline, v: &mut impl Visit) {
+pub fn walk_pipeline<'a>(p: &'a Pipeline, v: &mut impl Visit<'a>) {
     for e in &p.elements {
         match e {
             Element::Expr(x) => walk_expr(x, v),
@@ -403,7 +403,7 @@ pub fn walk_pipeline(p: &Pipeline, v: &mut impl Visit) {
 }
 
 /// Walks a command's argument values.
-pub fn walk_command(c: &Command, v: &mut impl Visit) {
+pub fn walk_command<'a>(c: &'a Command, v: &mut impl Visit<'a>) {
     for a in &c.args {
         match a {
             Arg::Param { value: Some(x), .. } | Arg::Value(x) => walk_expr(x, v),
@@ -413,7 +413,7 @@ pub fn walk_command(c: &Command, v: &mut impl Visit) {
 }
 
 /// Walks an expression and everything inside it.
-pub fn walk_expr(e: &Expr, v: &mut impl Visit) {
+pub fn walk_expr<'a>(e: &'a Expr, v: &mut impl Visit<'a>) {
     v.expr(e);
     match &e.kind {
         ExprKind::Expandable(parts) => {

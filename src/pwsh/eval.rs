@@ -221,6 +221,9 @@ impl<'h> Engine<'h> {
 
     /// Runs a pipeline; `input` feeds its first element when it is a command.
     pub fn pipeline(&mut self, p: &Pipeline, input: Option<Vec<Value>>) -> EvalResult<Vec<Value>> {
+        if let Some(out) = self.folded_group_read(p) {
+            return out;
+        }
         let mut stream: Option<Vec<Value>> = input;
         let mut skip = 0;
         for (i, element) in p.elements.iter().enumerate() {
@@ -271,6 +274,32 @@ impl<'h> Engine<'h> {
             return Ok(Vec::new());
         }
         Ok(out)
+    }
+
+    /// The output of `p` when it is a read `$_.Group | …` of a group whose elements were not
+    /// kept but folded through `p`'s stages as they came (see `commands::group_reads`).
+    fn folded_group_read(&self, p: &Pipeline) -> Option<EvalResult<Vec<Value>>> {
+        let Some(Element::Expr(head)) = p.elements.first() else {
+            return None;
+        };
+        let ExprKind::Member {
+            target,
+            name,
+            is_static: false,
+        } = &head.kind
+        else {
+            return None;
+        };
+        let item = matches!(&target.kind, ExprKind::Variable(v) if v == "_" || v.eq_ignore_ascii_case("psitem"));
+        if !item || !name.eq_ignore_ascii_case("group") {
+            return None;
+        }
+        let Some(Value::Object(o)) = self.underscore.last() else {
+            return None;
+        };
+        o.as_any()?
+            .downcast_ref::<commands::group::GroupInfo>()?
+            .folded(p)
     }
 
     /// How many elements of a collection in the output of `p` are seen, when `p` is the
@@ -630,7 +659,7 @@ fn unread_assignment(block: &Block) -> EvalResult<Vec<String>> {
         read: Vec<String>,
         assigned: Vec<(String, Span)>,
     }
-    impl Visit for Names {
+    impl Visit<'_> for Names {
         fn expr(&mut self, e: &Expr) {
             if let ExprKind::Variable(n) = &e.kind {
                 self.read.push(n.to_ascii_lowercase());

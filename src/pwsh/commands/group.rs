@@ -36,6 +36,22 @@ pub struct GroupInfo {
     pub count: usize,
     /// `-NoElement` was given.
     pub no_element: bool,
+    /// The outputs of the pipelines `$_.Group | …` that read this group's elements (by the
+    /// pipeline's address), folded as the items came, when the group did not keep them.
+    pub folded: Option<Vec<(usize, EvalResult<Vec<Value>>)>>,
+}
+
+impl GroupInfo {
+    /// The output of pipeline `p` (`$_.Group | …`) over this group's elements, when it was
+    /// folded as they came.
+    pub fn folded(&self, p: &crate::pwsh::ast::Pipeline) -> Option<EvalResult<Vec<Value>>> {
+        let at = std::ptr::from_ref(p) as usize;
+        self.folded
+            .as_ref()?
+            .iter()
+            .find(|(read, _)| *read == at)
+            .map(|(_, out)| out.clone())
+    }
 }
 
 impl PsObject for GroupInfo {
@@ -91,11 +107,17 @@ impl PsObject for GroupInfo {
         Some(cols)
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn property(&self, name: &str) -> Option<Value> {
         match name.to_ascii_lowercase().as_str() {
             "count" => Some(Value::Int(self.count as i32)),
             "name" => Some(Value::str(&self.name)),
             "values" => Some(Value::array(self.values.clone())),
+            // Elements folded away are read only by the pipelines folded (see group_reads).
+            "group" if self.folded.is_some() => None,
             "group" => Some(Value::array(self.group.clone())),
             _ => None,
         }
@@ -165,6 +187,9 @@ enum Keep {
     /// The first `n` in the input's order: all that a table or list shows of `.Group`
     /// (`$FormatEnumerationLimit`) when nothing else reads it.
     First(usize),
+    /// None: the elements are read only by pipelines folded per group as the items come
+    /// ([`super::group_reads`]), by the stream that feeds this grouping.
+    Folded,
 }
 
 /// A group being built.
@@ -223,17 +248,18 @@ impl Grouping {
             .collect()
     }
 
-    /// Adds `n` items equal in the grouped properties, the first at `at` in the input.
+    /// Adds `n` items equal in the grouped properties, the first at `at` in the input; gives
+    /// the index of their group (groups are numbered as they are first seen).
     pub fn add(
         &mut self,
         engine: &mut dyn Scope,
-        item: Value,
+        item: &Value,
         at: Order,
         n: u64,
-    ) -> EvalResult<()> {
+    ) -> EvalResult<usize> {
         if self.expanded.is_none() {
             // Wildcards name the same properties on every event: any item expands them.
-            self.expanded = Some(properties::expand(&self.specs, Some(&item))?);
+            self.expanded = Some(properties::expand(&self.specs, Some(item))?);
         }
         let specs = self.expanded.as_deref().unwrap_or_default();
         let values: Vec<Value> = if specs.is_empty() {
@@ -241,7 +267,7 @@ impl Grouping {
         } else {
             specs
                 .iter()
-                .map(|s| properties::value_of(engine, s, &item))
+                .map(|s| properties::value_of(engine, s, item))
                 .collect::<EvalResult<_>>()?
         };
         let culture = engine.ops().culture;
@@ -251,7 +277,7 @@ impl Grouping {
             .collect::<Vec<_>>()
             .join(", ");
         let key = if self.case { name.clone() } else { fold(&name) };
-        let group = match self.index.get(&key) {
+        let (index, group) = match self.index.get(&key) {
             Some(&i) => {
                 let group = &mut self.groups[i];
                 if at < group.first {
@@ -260,7 +286,7 @@ impl Grouping {
                     group.info.name = name;
                     group.info.values = values;
                 }
-                group
+                (i, group)
             }
             None => {
                 let i = self.groups.len();
@@ -272,38 +298,52 @@ impl Grouping {
                         group: Vec::new(),
                         count: 0,
                         no_element: self.no_element,
+                        folded: (self.keep == Keep::Folded).then(Vec::new),
                     },
                     first: at,
                     kept: Vec::new(),
                 });
-                &mut self.groups[i]
+                (i, &mut self.groups[i])
             }
         };
         group.info.count += n as usize;
         match self.keep {
-            Keep::None => {}
-            Keep::All => group.info.group.push(item),
+            Keep::None | Keep::Folded => {}
+            Keep::All => group.info.group.push(item.clone()),
             // Items stand for themselves here (`keys` is None): n is 1.
-            Keep::First(limit) => group.keep_first(&item, at, limit),
+            Keep::First(limit) => group.keep_first(item, at, limit),
         }
-        Ok(())
+        Ok(index)
     }
 
     /// True when every item must be handed over on its own (the groups keep items).
     pub fn keeps_items(&self) -> bool {
-        self.keep != Keep::None
+        !matches!(self.keep, Keep::None | Keep::Folded)
     }
 
     /// The groups, in the order of their first items.
     pub fn finish(self) -> Vec<GroupInfo> {
+        self.finish_with(Vec::new())
+    }
+
+    /// The groups, in the order of their first items, each given the outputs of the reads
+    /// folded for it (`folded[i]` for the group of index `i`, see [`Grouping::add`]).
+    pub fn finish_with(
+        self,
+        folded: Vec<Vec<(usize, EvalResult<Vec<Value>>)>>,
+    ) -> Vec<GroupInfo> {
         let mut groups = self.groups;
+        for (group, outputs) in groups.iter_mut().zip(folded) {
+            group.info.folded = Some(outputs);
+        }
         groups.sort_by_key(|g| g.first);
         groups.into_iter().map(|g| g.info).collect()
     }
 }
 
 /// A Group-Object that can take its items in any order, one at a time, keeping none of them
-/// (`-NoElement`) or, when `shown` says the output shows only that many elements of each
+/// (`-NoElement`, or `folded`: the elements are read only by pipelines folded per group as
+/// the items come) or, when `shown` says the output shows only that many elements of each
 /// `.Group` (`$FormatEnumerationLimit`, nothing else reading the groups), only the first
 /// ones. Properties are needed (no `-AsHashTable`). `None` when this Group-Object needs its
 /// whole input.
@@ -311,6 +351,7 @@ pub fn streaming(
     engine: &mut dyn Scope,
     c: &Command,
     shown: Option<usize>,
+    folded: bool,
 ) -> EvalResult<Option<Grouping>> {
     let o = options(engine, c)?;
     if o.as_hashtable || o.specs.is_empty() {
@@ -320,6 +361,7 @@ pub fn streaming(
         (true, _) => Keep::None,
         // One more than shown, so the cell still ends in `...` when there are more.
         (false, Some(n)) => Keep::First(n.saturating_add(1)),
+        (false, None) if folded => Keep::Folded,
         (false, None) => return Ok(None),
     };
     Ok(Some(Grouping {
@@ -355,7 +397,7 @@ pub fn group_object(
         index: HashMap::new(),
     };
     for (i, item) in input.into_iter().enumerate() {
-        grouping.add(engine, item, (0, i as u64), 1)?;
+        grouping.add(engine, &item, (0, i as u64), 1)?;
     }
     let order = grouping.finish();
     if o.as_hashtable {
@@ -395,6 +437,7 @@ mod tests {
                 group: Vec::new(),
                 count: 0,
                 no_element: false,
+                folded: None,
             },
             first: (0, 0),
             kept: Vec::new(),

@@ -4,22 +4,105 @@
 //! Select-Objects of properties (one object an item), or first `Select-Object <names>
 //! -Unique` over text properties, then one stage that
 //! folds without keeping its input (Group-Object `-NoElement`, Measure-Object of the count or
-//! of one property). Every item comes with its place in the order the command
+//! of one property, or Group-Object whose elements are read only by pipelines
+//! `$_.Group | …` that fold: those are folded per group as the items come, see
+//! [`super::group_reads`]). Every item comes with its place in the order the command
 //! would have output it ([`Order`]), and the folds give the answer of a pass in that order.
 
 use std::rc::Rc;
 
+use super::group_reads::{self, GroupRead};
 use super::{canonical, filter, group, measure, select};
 use crate::pwsh::ast::{
     Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_command,
 };
-use crate::pwsh::runtime::{EvalResult, Scope};
+use crate::pwsh::runtime::{EvalError, EvalResult, Scope};
 pub use crate::pwsh::runtime::{Item, Order};
 use crate::pwsh::value::Value;
 
-enum Fold {
-    Group(group::Grouping),
+enum Fold<'c> {
+    Group(group::Grouping, GroupFolds<'c>),
     Measure(Box<measure::Streaming>),
+}
+
+/// The reads of a grouping's elements (`$_.Group | …`), folded per group as items come.
+struct GroupFolds<'c> {
+    reads: Vec<GroupRead<'c>>,
+    /// For each group (by its index in the grouping), each read's stream, or the error it
+    /// met (given when the line reads it, as the shell would).
+    groups: Vec<Vec<EvalResult<Stream<'c>>>>,
+}
+
+impl<'c> GroupFolds<'c> {
+    /// Feeds `n` items `item` at `at`, of the group of index `group`, to its reads.
+    fn add(
+        &mut self,
+        engine: &mut dyn Scope,
+        group: usize,
+        item: &Value,
+        at: Order,
+        n: u64,
+    ) -> EvalResult<()> {
+        if self.reads.is_empty() {
+            return Ok(());
+        }
+        while self.groups.len() <= group {
+            let streams = self
+                .reads
+                .iter()
+                .map(|r| {
+                    plan(engine, &r.stages, None)?
+                        .map(|(s, _)| s)
+                        .ok_or_else(|| EvalError::new("a read of a group does not fold", r.pipeline.span.clone()))
+                })
+                .collect();
+            self.groups.push(streams);
+        }
+        for read in &mut self.groups[group] {
+            if let Ok(stream) = read
+                && let Err(e) = stream.feed(engine, vec![(item.clone(), at, n)])
+            {
+                *read = Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Each group's reads' outputs (by the read pipeline's address).
+    fn finish(self) -> Vec<Vec<(usize, EvalResult<Vec<Value>>)>> {
+        let reads = self.reads;
+        self.groups
+            .into_iter()
+            .map(|streams| {
+                streams
+                    .into_iter()
+                    .zip(&reads)
+                    .map(|(s, r)| {
+                        let at = std::ptr::from_ref(r.pipeline) as usize;
+                        (at, s.and_then(Stream::finish))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// The reads of the groups' elements by `rest` (the stages after a Group-Object) when each
+/// folds as the items come: the groups then need not keep them.
+fn folded_reads<'c>(
+    engine: &mut dyn Scope,
+    rest: &[&'c Command],
+) -> EvalResult<Option<Vec<GroupRead<'c>>>> {
+    let Some(reads) = group_reads::reads(rest) else {
+        return Ok(None);
+    };
+    for read in &reads {
+        match plan(engine, &read.stages, None)? {
+            Some((_, covered)) if covered == read.stages.len() => {}
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(reads))
 }
 
 /// A stage before the fold that takes items one at a time.
@@ -34,7 +117,7 @@ enum Step<'c> {
 pub struct Stream<'c> {
     steps: Vec<Step<'c>>,
     unique: Option<select::UniqueSelect>,
-    fold: Fold,
+    fold: Fold<'c>,
     last: &'c Command,
 }
 
@@ -78,8 +161,17 @@ pub fn plan<'c>(
             Some("Group-Object") => {
                 // A group's elements are seen only as the table or list shows them when
                 // nothing after the groups reads them (and each item is an event of its own).
-                let shown = shown.filter(|_| unique.is_none() && only_shown(&stages[i + 1..]));
-                group::streaming(engine, c, shown)?.map(Fold::Group)
+                let rest = &stages[i + 1..];
+                let shown = shown.filter(|_| unique.is_none() && only_shown(rest));
+                // Or its elements are read only by pipelines that fold, per group.
+                let reads = match (shown, &unique) {
+                    (None, None) => folded_reads(engine, rest)?,
+                    _ => None,
+                };
+                group::streaming(engine, c, shown, reads.is_some())?.map(|g| {
+                    let reads = reads.unwrap_or_default();
+                    Fold::Group(g, GroupFolds { reads, groups: Vec::new() })
+                })
             }
             Some("Measure-Object") => {
                 measure::streaming(engine, c)?.map(|m| Fold::Measure(Box::new(m)))
@@ -114,8 +206,8 @@ impl Stream<'_> {
             return Some(u.names());
         }
         match &self.fold {
-            Fold::Group(g) if g.keeps_items() => None,
-            Fold::Group(g) => g.plain_names(),
+            Fold::Group(g, folds) if g.keeps_items() || !folds.reads.is_empty() => None,
+            Fold::Group(g, _) => g.plain_names(),
             Fold::Measure(m) => m.counts_only().then(Vec::new),
         }
     }
@@ -164,7 +256,10 @@ impl Stream<'_> {
                 None => (item, n),
             };
             match &mut self.fold {
-                Fold::Group(g) => g.add(engine, item, at, n)?,
+                Fold::Group(g, folds) => {
+                    let group = g.add(engine, &item, at, n)?;
+                    folds.add(engine, group, &item, at, n)?;
+                }
                 Fold::Measure(m) => m.add(engine, item, at, n)?,
             }
         }
@@ -180,8 +275,8 @@ impl Stream<'_> {
     /// The folding stage's output.
     pub fn finish(self) -> EvalResult<Vec<Value>> {
         match self.fold {
-            Fold::Group(g) => Ok(g
-                .finish()
+            Fold::Group(g, folds) => Ok(g
+                .finish_with(folds.finish())
                 .into_iter()
                 .map(|g| Value::Object(Rc::new(g)))
                 .collect()),
@@ -258,7 +353,7 @@ fn runs_commands(p: &Pipeline) -> bool {
 /// that changes a collection.
 pub fn pure(c: &Command) -> bool {
     struct Impure(bool);
-    impl Visit for Impure {
+    impl Visit<'_> for Impure {
         fn statement(&mut self, s: &Statement) {
             match s {
                 Statement::Assign { .. } => self.0 = true,
@@ -402,6 +497,29 @@ mod tests {
         for line in [
             "$n = 0; Get-Numbers | Select-Object @{n='N';e={$n++; $n}} | Measure-Object N -Sum",
             "Get-Numbers | Select-Object @{n='N';e={$_}} | Select-Object N -Unique | Measure-Object",
+        ] {
+            let (out, _) = run(line);
+            assert_eq!(out, Err("Get-Numbers was run whole".into()), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_group_s_elements_read_only_by_folding_pipelines_are_folded_as_they_come() {
+        // Odd numbers 1+3+5+7+9 = 25 (group "1", first in the input though handed over
+        // last), even 2+4+…+10 = 30; the largest even over 5: 10; the odd ones over 4: 3.
+        let (out, _) = run(
+            "Get-Numbers | Group-Object {$_ % 2} | Select-Object Name,Count,@{n='Sum';e={($_.Group | Measure-Object -Sum).Sum}}",
+        );
+        assert_eq!(out.as_deref(), Ok("Name=1;Count=5;Sum=25\nName=0;Count=5;Sum=30"));
+        let (out, _) = run(
+            "Get-Numbers | Group-Object {$_ % 2} | Sort-Object Name | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Sum = ($PSItem.Group | Where-Object { $_ -gt 4 } | Measure-Object -Maximum).Maximum; Count = ($_.Group | Where-Object { $_ -gt 4 } | Measure-Object).Count } }",
+        );
+        assert_eq!(out.as_deref(), Ok("Name=0;Count=3;Sum=10\nName=1;Count=3;Sum=9"));
+        // The same reads with the elements read any other way need the groups whole.
+        for line in [
+            "Get-Numbers | Group-Object {$_ % 2} | Select-Object Name,@{n='Sum';e={($_.Group | Measure-Object -Sum).Sum}},Group",
+            "Get-Numbers | Group-Object {$_ % 2} | Select-Object Name,@{n='Sum';e={$_.Group[0]}}",
+            "Get-Numbers | Group-Object {$_ % 2} | Select-Object Name,@{n='Sum';e={($_.Group | Select-Object -First 1)}}",
         ] {
             let (out, _) = run(line);
             assert_eq!(out, Err("Get-Numbers was run whole".into()), "{line}");
