@@ -371,6 +371,27 @@ fn stages_select_sort_group_measure() {
 }
 
 #[test]
+fn a_group_s_elements_totalled_by_a_calculated_property_give_the_rows_sums() {
+    let logs = hand_made_logs();
+    let p = logs.path();
+    // a@x.com sent RECEIVE (09:59, no size), DELIVER 5000 and SEND 20000 as A@X.com (one
+    // group: keys ignore case; named by its first row); b@contoso.com one FAIL.
+    let line = "Get-MessageTrackingLog | Group-Object Sender | Select-Object Name,Count,@{n='Bytes';e={($_.Group | Measure-Object TotalBytes -Sum).Sum}},@{n='Big';e={($_.Group | Where-Object {$_.TotalBytes -gt 10000} | Measure-Object).Count}}";
+    let (_, rows, stderr) = query(line, p, &[]);
+    assert!(!rows.is_empty(), "{stderr}");
+    assert_eq!(
+        rows[0],
+        serde_json::json!({"Name": "a@x.com", "Count": 3, "Bytes": 25000.0, "Big": 1})
+    );
+    assert_eq!(rows[1]["Name"], "b@contoso.com");
+    assert_eq!(rows[1]["Count"], 1);
+    // The same line over the events gathered first (every group kept whole) agrees.
+    let whole = line.replacen("Get-MessageTrackingLog |", "(Get-MessageTrackingLog) |", 1);
+    let (_, whole_rows, _) = query(&whole, p, &[]);
+    assert_eq!(rows, whole_rows);
+}
+
+#[test]
 fn outputs_json_keys_times_and_csv_arrays() {
     let logs = hand_made_logs();
     let p = logs.path();

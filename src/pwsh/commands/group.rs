@@ -316,6 +316,12 @@ impl Grouping {
         Ok(index)
     }
 
+    /// True when the groups keep no elements because pipelines read them folded
+    /// ([`Keep::Folded`]): the reads' outputs are handed to [`Grouping::finish_with`].
+    pub fn folds(&self) -> bool {
+        self.keep == Keep::Folded
+    }
+
     /// True when every item must be handed over on its own (the groups keep items).
     pub fn keeps_items(&self) -> bool {
         !matches!(self.keep, Keep::None | Keep::Folded)
@@ -328,11 +334,13 @@ impl Grouping {
 
     /// The groups, in the order of their first items, each given the outputs of the reads
     /// folded for it (`folded[i]` for the group of index `i`, see [`Grouping::add`]).
-    pub fn finish_with(
-        self,
-        folded: Vec<Vec<(usize, EvalResult<Vec<Value>>)>>,
-    ) -> Vec<GroupInfo> {
+    pub fn finish_with(self, folded: Vec<Vec<(usize, EvalResult<Vec<Value>>)>>) -> Vec<GroupInfo> {
         let mut groups = self.groups;
+        let folded = if self.keep == Keep::Folded {
+            folded
+        } else {
+            Vec::new()
+        };
         for (group, outputs) in groups.iter_mut().zip(folded) {
             group.info.folded = Some(outputs);
         }

@@ -71,8 +71,9 @@ pub fn reads<'c>(stages: &[&'c Command]) -> Option<Vec<GroupRead<'c>>> {
 /// blocks (their reads are checked by [`Finder`]) and `$true`/`$false`/`$null`.
 fn names_no_group(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Str(s) => !crate::pwsh::wildcard::wildcard_regex(s, false)
-            .map_or(true, |r| r.is_match("Group")),
+        ExprKind::Str(s) => {
+            !crate::pwsh::wildcard::wildcard_regex(s, false).map_or(true, |r| r.is_match("Group"))
+        }
         ExprKind::Number(_) | ExprKind::ScriptBlock(_) => true,
         ExprKind::Variable(v) => constant(v),
         ExprKind::List(items) => items.iter().all(names_no_group),
@@ -172,7 +173,10 @@ impl<'c> Finder<'c> {
         }
         self.allowed.push(&raw const **target);
         self.inner.extend(stages.iter().map(|c| c.span.clone()));
-        self.reads.push(GroupRead { pipeline: p, stages });
+        self.reads.push(GroupRead {
+            pipeline: p,
+            stages,
+        });
     }
 }
 
@@ -290,7 +294,9 @@ mod tests {
         let line = "Get-X | Group-Object Sender | Select-Object Name,Count,@{n='MB';e={[math]::Round(($_.Group | Measure-Object TotalBytes -Sum).Sum / 1MB, 2)}} | Sort-Object MB -Descending | Select-Object -First 10";
         assert_eq!(
             found(line),
-            Some(vec!["$_.Group | Measure-Object TotalBytes -Sum".to_string()])
+            Some(vec![
+                "$_.Group | Measure-Object TotalBytes -Sum".to_string()
+            ])
         );
         let line = "Get-X | Group-Object Sender | Sort-Object Count | ForEach-Object { [pscustomobject]@{ Who = $_.Name; Big = ($PSItem.Group | Where-Object { $_.TotalBytes -gt 1MB } | Measure-Object).Count } }";
         assert_eq!(found(line).map(|r| r.len()), Some(1));

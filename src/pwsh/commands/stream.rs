@@ -53,7 +53,12 @@ impl<'c> GroupFolds<'c> {
                 .map(|r| {
                     plan(engine, &r.stages, None)?
                         .map(|(s, _)| s)
-                        .ok_or_else(|| EvalError::new("a read of a group does not fold", r.pipeline.span.clone()))
+                        .ok_or_else(|| {
+                            EvalError::new(
+                                "a read of a group does not fold",
+                                r.pipeline.span.clone(),
+                            )
+                        })
                 })
                 .collect();
             self.groups.push(streams);
@@ -169,8 +174,15 @@ pub fn plan<'c>(
                     _ => None,
                 };
                 group::streaming(engine, c, shown, reads.is_some())?.map(|g| {
-                    let reads = reads.unwrap_or_default();
-                    Fold::Group(g, GroupFolds { reads, groups: Vec::new() })
+                    // (With -NoElement the groups are empty: nothing is read from them.)
+                    let reads = reads.filter(|_| g.folds()).unwrap_or_default();
+                    Fold::Group(
+                        g,
+                        GroupFolds {
+                            reads,
+                            groups: Vec::new(),
+                        },
+                    )
                 })
             }
             Some("Measure-Object") => {
@@ -510,11 +522,17 @@ mod tests {
         let (out, _) = run(
             "Get-Numbers | Group-Object {$_ % 2} | Select-Object Name,Count,@{n='Sum';e={($_.Group | Measure-Object -Sum).Sum}}",
         );
-        assert_eq!(out.as_deref(), Ok("Name=1;Count=5;Sum=25\nName=0;Count=5;Sum=30"));
+        assert_eq!(
+            out.as_deref(),
+            Ok("Name=1;Count=5;Sum=25\nName=0;Count=5;Sum=30")
+        );
         let (out, _) = run(
             "Get-Numbers | Group-Object {$_ % 2} | Sort-Object Name | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Sum = ($PSItem.Group | Where-Object { $_ -gt 4 } | Measure-Object -Maximum).Maximum; Count = ($_.Group | Where-Object { $_ -gt 4 } | Measure-Object).Count } }",
         );
-        assert_eq!(out.as_deref(), Ok("Name=0;Count=3;Sum=10\nName=1;Count=3;Sum=9"));
+        assert_eq!(
+            out.as_deref(),
+            Ok("Name=0;Count=3;Sum=10\nName=1;Count=3;Sum=9")
+        );
         // The same reads with the elements read any other way need the groups whole.
         for line in [
             "Get-Numbers | Group-Object {$_ % 2} | Select-Object Name,@{n='Sum';e={($_.Group | Measure-Object -Sum).Sum}},Group",
