@@ -282,11 +282,18 @@ impl<'h> Engine<'h> {
         let Some(Element::Expr(head)) = p.elements.first() else {
             return None;
         };
+        // `$_.Group`, or `$_.Group.<Property>`.
+        let group = match &head.kind {
+            ExprKind::Member { target, .. } if matches!(&target.kind, ExprKind::Member { .. }) => {
+                target
+            }
+            _ => head,
+        };
         let ExprKind::Member {
             target,
             name,
             is_static: false,
-        } = &head.kind
+        } = &group.kind
         else {
             return None;
         };

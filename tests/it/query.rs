@@ -389,6 +389,16 @@ fn a_group_s_elements_totalled_by_a_calculated_property_give_the_rows_sums() {
     let whole = line.replacen("Get-MessageTrackingLog |", "(Get-MessageTrackingLog) |", 1);
     let (_, whole_rows, _) = query(&whole, p, &[]);
     assert_eq!(rows, whole_rows);
+    // Each element's TotalBytes (member enumeration) totalled the same.
+    let (_, rows, _) = query(
+        "Get-MessageTrackingLog | Group-Object Sender | Select-Object Name,@{n='Bytes';e={($_.Group.TotalBytes | Measure-Object -Sum).Sum}}",
+        p,
+        &[],
+    );
+    assert_eq!(
+        rows[0],
+        serde_json::json!({"Name": "a@x.com", "Bytes": 25000.0})
+    );
 }
 
 #[test]

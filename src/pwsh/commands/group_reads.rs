@@ -1,6 +1,7 @@
 //! Where the stages after a Group-Object read its groups' elements, found from the syntax:
 //! when each read is a pipeline `$_.Group | <stages>` (`($_.Group | Measure-Object TotalBytes
-//! -Sum).Sum` in a calculated property, the admin's usual way to total a group), the groups
+//! -Sum).Sum` in a calculated property, the admin's usual way to total a group) or
+//! `$_.Group.<Property> | <stages>` (`($_.Group.TotalBytes | Measure-Object -Sum).Sum`), the groups
 //! need not keep their elements: each read can be folded per group as the items come
 //! ([`super::stream`]), and the group's elements are never read any other way.
 
@@ -10,11 +11,14 @@ use crate::pwsh::ast::{
 
 use super::canonical;
 
-/// A pipeline `$_.Group | <stages>` that reads a group's elements.
+/// A pipeline `$_.Group | <stages>` or `$_.Group.<Property> | <stages>` that reads a group's
+/// elements.
 pub struct GroupRead<'c> {
     /// The whole pipeline: the engine answers it from the group's folds
     /// ([`super::group::GroupInfo::folded`]).
     pub pipeline: &'c Pipeline,
+    /// The property read of each element (member enumeration), with where it is.
+    pub member: Option<(&'c str, &'c Span)>,
     /// The stages after `$_.Group`.
     pub stages: Vec<&'c Command>,
 }
@@ -137,17 +141,20 @@ struct Finder<'c> {
 }
 
 impl<'c> Finder<'c> {
-    /// Takes `p` as a read when it is `$_.Group | <stages>` with stages that use no
-    /// variable but their own items and constants.
+    /// Takes `p` as a read when it is `$_.Group | <stages>` or `$_.Group.<Property> |
+    /// <stages>` with stages that use no variable but their own items and constants.
     fn pipeline(&mut self, p: &'c Pipeline) {
         let Some((Element::Expr(head), rest)) = p.elements.split_first() else {
+            return;
+        };
+        let Some((group, member)) = group_and_member(head) else {
             return;
         };
         let ExprKind::Member {
             target,
             name,
             is_static: false,
-        } = &head.kind
+        } = &group.kind
         else {
             return;
         };
@@ -175,8 +182,29 @@ impl<'c> Finder<'c> {
         self.inner.extend(stages.iter().map(|c| c.span.clone()));
         self.reads.push(GroupRead {
             pipeline: p,
+            member,
             stages,
         });
+    }
+}
+
+/// `head` as `$x.Group` and the property read of each element after it, if any
+/// (`$x.Group.TotalBytes`; not Count or Length, which are the collection's own).
+#[allow(clippy::type_complexity)]
+fn group_and_member(head: &Expr) -> Option<(&Expr, Option<(&str, &Span)>)> {
+    match &head.kind {
+        ExprKind::Member {
+            target,
+            name,
+            is_static: false,
+        } if matches!(&target.kind, ExprKind::Member { name: g, is_static: false, .. } if g.eq_ignore_ascii_case("group")) =>
+        {
+            let own = ["count", "length"]
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n));
+            (!own).then_some((&**target, Some((name.as_str(), &head.span))))
+        }
+        _ => Some((head, None)),
     }
 }
 
@@ -300,6 +328,13 @@ mod tests {
         );
         let line = "Get-X | Group-Object Sender | Sort-Object Count | ForEach-Object { [pscustomobject]@{ Who = $_.Name; Big = ($PSItem.Group | Where-Object { $_.TotalBytes -gt 1MB } | Measure-Object).Count } }";
         assert_eq!(found(line).map(|r| r.len()), Some(1));
+        let line = "Get-X | Group-Object Sender | Select-Object Name,@{n='MB';e={($_.Group.TotalBytes | Measure-Object -Sum).Sum / 1MB}}";
+        assert_eq!(
+            found(line),
+            Some(vec![
+                "$_.Group.TotalBytes | Measure-Object -Sum".to_string()
+            ])
+        );
     }
 
     #[test]
@@ -316,7 +351,8 @@ mod tests {
             "Get-X | Group-Object Sender | Select-Object @{n='x';e='Group'}",
             // `.Group` not at the head of a pipeline, `$_` handed on whole.
             "Get-X | Group-Object Sender | Select-Object @{n='x';e={$_.Group[0].Subject}}",
-            "Get-X | Group-Object Sender | Select-Object @{n='x';e={$_.Group.TotalBytes | Measure-Object -Sum}}",
+            "Get-X | Group-Object Sender | Select-Object @{n='x';e={$_.Group.Count | Measure-Object -Sum}}",
+            "Get-X | Group-Object Sender | Select-Object @{n='x';e={$_.Group.TotalBytes.Foo | Measure-Object -Sum}}",
             "Get-X | Group-Object Sender | ForEach-Object { $_ }",
             "Get-X | Group-Object Sender | ForEach-Object { $g = $_; $g.Name }",
             // A read whose stages use a variable of the script block.

@@ -16,7 +16,8 @@ use super::{canonical, filter, group, measure, select};
 use crate::pwsh::ast::{
     Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_command,
 };
-use crate::pwsh::runtime::{EvalError, EvalResult, Scope};
+use crate::pwsh::members;
+use crate::pwsh::runtime::{EvalError, EvalResult, Scope, unroll};
 pub use crate::pwsh::runtime::{Item, Order};
 use crate::pwsh::value::Value;
 
@@ -63,11 +64,27 @@ impl<'c> GroupFolds<'c> {
                 .collect();
             self.groups.push(streams);
         }
-        for read in &mut self.groups[group] {
-            if let Ok(stream) = read
-                && let Err(e) = stream.feed(engine, vec![(item.clone(), at, n)])
-            {
-                *read = Err(e);
+        for (read, state) in self.reads.iter().zip(&mut self.groups[group]) {
+            let Ok(stream) = state else {
+                continue;
+            };
+            let fed = match read.member {
+                None => stream.feed(engine, vec![(item.clone(), at, n)]),
+                // Member enumeration, one element at a time: each element's property,
+                // flattened one level (see `members::member`), in the element's place.
+                Some((name, span)) => members::member(item, name, span).and_then(|v| {
+                    let values = unroll(v);
+                    if values.iter().any(|v| matches!(v, Value::Array(_))) {
+                        return Err(EvalError::new(
+                            format!("an element's {name} holds collections within a collection: msgtrack cannot total it as the groups come (write ($_.Group | ForEach-Object {{ $_.{name} }}) to read it whole)"),
+                            span.clone(),
+                        ));
+                    }
+                    stream.feed(engine, values.into_iter().map(|v| (v, at, n)).collect())
+                }),
+            };
+            if let Err(e) = fed {
+                *state = Err(e);
             }
         }
         Ok(())
@@ -532,6 +549,15 @@ mod tests {
         assert_eq!(
             out.as_deref(),
             Ok("Name=0;Count=3;Sum=10\nName=1;Count=3;Sum=9")
+        );
+        // A property of every element (member enumeration) read the same way.
+        let (out, _) = run(
+            "Get-Numbers | Select-Object @{n='V';e={$_ * 2}} | Group-Object {$_.V % 4} | Select-Object Name,Count,@{n='Sum';e={($_.Group.V | Measure-Object -Sum).Sum}}",
+        );
+        // 2, 6, 10, 14, 18 (≡ 2 mod 4, first) = 50; 4, 8, 12, 16, 20 = 60.
+        assert_eq!(
+            out.as_deref(),
+            Ok("Name=2;Count=5;Sum=50\nName=0;Count=5;Sum=60")
         );
         // The same reads with the elements read any other way need the groups whole.
         for line in [
