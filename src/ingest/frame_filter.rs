@@ -64,12 +64,18 @@ pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<boo
                 let mapping = categories.get_mapping();
                 let mut seen: Vec<Option<bool>> = Vec::new();
                 let mut null: Option<bool> = None;
-                for (flag, code) in keep.iter_mut().zip(categories.physical().iter()) {
-                    if !*flag {
-                        continue;
-                    }
-                    *flag = match code {
-                        Some(code) => {
+                let mut row = 0;
+                // Each array's codes as a slice (every row of a part is tested here: an
+                // iterator of optional codes was most of a selective read's filtering).
+                for array in categories.physical().downcast_iter() {
+                    let codes = array.values().as_slice();
+                    let flags = &mut keep[row..row + codes.len()];
+                    row += codes.len();
+                    for (j, (flag, &code)) in flags.iter_mut().zip(codes).enumerate() {
+                        if !*flag {
+                            continue;
+                        }
+                        *flag = if array.is_valid(j) {
                             let at = code as usize;
                             if seen.len() <= at {
                                 seen.resize(at + 1, None);
@@ -78,11 +84,10 @@ pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<boo
                                 let text = mapping.cat_to_str(code).unwrap_or("");
                                 test(FieldValue::Text(Cow::Borrowed(text)))
                             })
-                        }
-                        None => {
+                        } else {
                             *null.get_or_insert_with(|| test(FieldValue::Text(Cow::Borrowed(""))))
-                        }
-                    };
+                        };
+                    }
                 }
             }
             _ => {

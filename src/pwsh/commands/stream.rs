@@ -119,8 +119,10 @@ fn folded_reads<'c>(
         return Ok(None);
     };
     for read in &reads {
+        // Every stage folded, and no `Select-Object -Unique` (it relies on the host handing
+        // over text properties, which a group's elements need not be).
         match plan(engine, &read.stages, None)? {
-            Some((_, covered)) if covered == read.stages.len() => {}
+            Some((stream, covered)) if covered == read.stages.len() && stream.unique.is_none() => {}
             _ => return Ok(None),
         }
     }
