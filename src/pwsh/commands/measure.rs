@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::rc::Rc;
 
+use super::numbers::Numbers;
 use super::properties::{self, PropSpec};
 use super::switch_on;
 use crate::pwsh::ast::Command;
@@ -226,6 +227,7 @@ pub fn streaming(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<Strea
         spec,
         measurer: Measurer::new(label, o.wanted),
         seen: false,
+        kept_places: false,
     }))
 }
 
@@ -234,7 +236,13 @@ pub struct Streaming {
     spec: Option<PropSpec>,
     measurer: Measurer,
     seen: bool,
+    /// Whether the numbers' places are kept was decided (at the first item).
+    kept_places: bool,
 }
+
+/// The type of the cmdlet's events, whose numeric properties are Int32.
+const EVENT_TYPE: &str =
+    "Microsoft.Exchange.Management.TransportLogSearchTasks.MessageTrackingEvent";
 
 impl Streaming {
     /// True when only the items are counted (every item adds the same).
@@ -259,6 +267,17 @@ impl Streaming {
             self.measurer.count += n as usize;
             return Ok(());
         }
+        if !self.kept_places {
+            // Out of order, a sum of numbers with fractions needs every number's place;
+            // an event's own numeric properties are whole (Int32).
+            self.kept_places = true;
+            let event = matches!(&item, Value::Object(o)
+                if o.type_names().first().is_some_and(|t| t == EVENT_TYPE));
+            let sums = self.measurer.wanted.sum || self.measurer.wanted.avg;
+            if sums && !(event && self.spec.is_some()) {
+                self.measurer.numbers = Some(Numbers::new());
+            }
+        }
         let value = match &self.spec {
             Some(spec) => properties::value_of(engine, spec, &item)?,
             None => item,
@@ -276,125 +295,9 @@ impl Streaming {
     }
 }
 
-/// Numbers held by a [`Measurer`] before this many are written to a temporary file (24 bytes
-/// each in memory: 12 MiB).
-const HELD_FRACTIONS: usize = 1 << 19;
-
-/// Numbers with a fraction that came out of order, each with its place, to be summed in
-/// input order (a double's sum depends on it): held in memory, and past [`HELD_FRACTIONS`]
-/// written sorted to temporary files (deleted when closed), merged by place at the end. The
-/// 2.8 M delivery latencies of a 16 GB store held 130 MiB.
-struct Fractions {
-    /// How many are held before they are written ([`HELD_FRACTIONS`]).
-    hold: usize,
-    held: Vec<(Order, f64)>,
-    /// Sorted runs written out.
-    runs: Vec<std::fs::File>,
-    /// A file could not be written: everything stays in memory.
-    in_memory: bool,
-}
-
-impl Default for Fractions {
-    fn default() -> Self {
-        Fractions {
-            hold: HELD_FRACTIONS,
-            held: Vec::new(),
-            runs: Vec::new(),
-            in_memory: false,
-        }
-    }
-}
-
-impl Fractions {
-    fn push(&mut self, at: Order, n: f64) {
-        self.held.push((at, n));
-        if self.held.len() >= self.hold && !self.in_memory {
-            self.held.sort_by_key(|(at, _)| *at);
-            match Self::written(&self.held) {
-                Ok(file) => {
-                    self.runs.push(file);
-                    self.held.clear();
-                }
-                Err(_) => self.in_memory = true,
-            }
-        }
-    }
-
-    /// `sorted` written to a new temporary file, rewound.
-    fn written(sorted: &[(Order, f64)]) -> std::io::Result<std::fs::File> {
-        use std::io::{Seek, Write};
-        let mut out = std::io::BufWriter::new(tempfile::tempfile()?);
-        for ((time, seq), n) in sorted {
-            out.write_all(&time.to_le_bytes())?;
-            out.write_all(&seq.to_le_bytes())?;
-            out.write_all(&n.to_le_bytes())?;
-        }
-        let mut file = out.into_inner().map_err(|e| e.into_error())?;
-        file.rewind()?;
-        Ok(file)
-    }
-
-    /// The numbers summed in input order.
-    fn sum_in_order(mut self) -> std::io::Result<f64> {
-        use std::collections::BinaryHeap;
-        use std::io::Read;
-        self.held.sort_by_key(|(at, _)| *at);
-        if self.runs.is_empty() {
-            return Ok(self.held.iter().map(|(_, n)| n).sum());
-        }
-        let next =
-            |r: &mut std::io::BufReader<std::fs::File>| -> std::io::Result<Option<(Order, f64)>> {
-                let mut b = [0u8; 24];
-                match r.read_exact(&mut b) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-                    Err(e) => return Err(e),
-                }
-                let word = |i: usize| {
-                    let mut w = [0u8; 8];
-                    w.copy_from_slice(&b[i..i + 8]);
-                    w
-                };
-                Ok(Some((
-                    (i64::from_le_bytes(word(0)), u64::from_le_bytes(word(8))),
-                    f64::from_le_bytes(word(16)),
-                )))
-            };
-        let mut readers: Vec<_> = self.runs.into_iter().map(std::io::BufReader::new).collect();
-        let mut held = self.held.into_iter();
-        // The smallest place first; each run (the held numbers last) gives its next.
-        let mut heap = BinaryHeap::new();
-        let mut heads: Vec<Option<f64>> = vec![None; readers.len() + 1];
-        for (i, r) in readers.iter_mut().enumerate() {
-            if let Some((at, n)) = next(r)? {
-                heads[i] = Some(n);
-                heap.push(std::cmp::Reverse((at, i)));
-            }
-        }
-        let last = readers.len();
-        if let Some((at, n)) = held.next() {
-            heads[last] = Some(n);
-            heap.push(std::cmp::Reverse((at, last)));
-        }
-        let mut total = 0.0;
-        while let Some(std::cmp::Reverse((_, i))) = heap.pop() {
-            total += heads[i].take().unwrap_or(0.0);
-            let following = match readers.get_mut(i) {
-                Some(r) => next(r)?,
-                None => held.next(),
-            };
-            if let Some((at, n)) = following {
-                heads[i] = Some(n);
-                heap.push(std::cmp::Reverse((at, i)));
-            }
-        }
-        Ok(total)
-    }
-}
-
 /// Measures values as they arrive, each with its place in the input's order, so that the
-/// answer does not depend on the order they arrived in: whole numbers are summed exactly,
-/// other numbers in input order, and ties of `-Maximum`/`-Minimum` over non-numbers go to
+/// answer does not depend on the order they arrived in: numbers are summed in input order
+/// (exactly, when every one is whole), and ties of `-Maximum`/`-Minimum` over non-numbers go to
 /// the earlier value, as a pass over the input in order gives.
 struct Measurer {
     property: Option<String>,
@@ -405,7 +308,12 @@ struct Measurer {
     last: Option<Order>,
     in_order_total: f64,
     whole: i128,
-    fractions: Fractions,
+    /// A number with a fraction came.
+    fractional: bool,
+    /// Every number with its place, for a sum in input order when they came out of order
+    /// and some have fractions; `None` where the values are known to be whole (an event's
+    /// own numeric properties are Int32) or to come in order (a whole input).
+    numbers: Option<Numbers>,
     /// Every number, for `-StandardDeviation` only.
     all: Vec<(Order, f64)>,
     max_number: Option<f64>,
@@ -426,7 +334,8 @@ impl Measurer {
             last: None,
             in_order_total: 0.0,
             whole: 0,
-            fractions: Fractions::default(),
+            fractional: false,
+            numbers: None,
             all: Vec::new(),
             max_number: None,
             min_number: None,
@@ -455,7 +364,10 @@ impl Measurer {
                 if n.fract() == 0.0 && n.abs() < 9.0e15 {
                     self.whole += n as i128;
                 } else {
-                    self.fractions.push(at, n);
+                    self.fractional = true;
+                }
+                if let Some(numbers) = &mut self.numbers {
+                    numbers.push(at, n);
                 }
                 if self.wanted.dev {
                     self.all.push((at, n));
@@ -480,21 +392,27 @@ impl Measurer {
     }
 
     /// The sum PowerShell gives (in input order, as doubles): when the values came in order,
-    /// their running sum; otherwise the exact sum of the whole numbers (the same while it stays
-    /// below 2^53) plus the other numbers in input order.
+    /// their running sum; when every one is whole, their exact sum (the same while it stays
+    /// below 2^53); otherwise every number summed in input order.
     fn total(&mut self, c: &Command) -> EvalResult<f64> {
         if self.in_order {
             return Ok(self.in_order_total);
         }
-        let fractions = std::mem::take(&mut self.fractions)
-            .sum_in_order()
-            .map_err(|e| {
-                EvalError::new(
-                    format!("Measure-Object could not read back its temporary file: {e}"),
-                    c.span.clone(),
-                )
-            })?;
-        Ok(self.whole as f64 + fractions)
+        if !self.fractional {
+            return Ok(self.whole as f64);
+        }
+        let Some(numbers) = self.numbers.take() else {
+            return Err(EvalError::new(
+                "Measure-Object was given numbers with fractions out of order where it kept only whole ones (an error in msgtrack): the sum would not be PowerShell's",
+                c.span.clone(),
+            ));
+        };
+        numbers.sum_in_order().map_err(|e| {
+            EvalError::new(
+                format!("Measure-Object could not read back its temporary file: {e}"),
+                c.span.clone(),
+            )
+        })
     }
 
     fn finish(mut self, c: &Command) -> EvalResult<Value> {
@@ -593,41 +511,5 @@ fn pick(
             Ordering::Equal if at < k_at => (v.clone(), at),
             _ => (k, k_at),
         },
-    }
-}
-
-#[cfg(test)]
-mod fraction_tests {
-    use super::*;
-
-    #[test]
-    fn numbers_written_out_in_sorted_runs_are_summed_in_input_order() {
-        // Doubles whose sum depends on the order: big and small numbers mixed.
-        let values: Vec<f64> = (0..100)
-            .map(|i| match i % 4 {
-                0 => 1.0e16 + 0.5,
-                1 => 0.1 * f64::from(i),
-                2 => -1.0e16 - 0.25,
-                _ => 1.0 / f64::from(i + 1),
-            })
-            .collect();
-        let in_order: f64 = values.iter().sum();
-        let reversed: f64 = values.iter().rev().sum();
-        assert_ne!(
-            in_order, reversed,
-            "the order must matter for this test to mean anything"
-        );
-        // Handed over out of order (every seventh place first, and so on), seven held at a time.
-        let mut fractions = Fractions {
-            hold: 7,
-            ..Fractions::default()
-        };
-        for start in 0..7 {
-            for (i, v) in values.iter().enumerate().skip(start).step_by(7) {
-                fractions.push((i as i64 / 3, i as u64), *v);
-            }
-        }
-        assert!(fractions.runs.len() >= 10, "{} runs", fractions.runs.len());
-        assert_eq!(fractions.sum_in_order().expect("read back"), in_order);
     }
 }

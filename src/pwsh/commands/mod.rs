@@ -10,6 +10,7 @@ pub mod format;
 pub mod group;
 mod group_reads;
 pub mod measure;
+mod numbers;
 mod properties;
 pub mod select;
 pub mod sort;

@@ -571,4 +571,25 @@ mod tests {
             assert_eq!(out, Err("Get-Numbers was run whole".into()), "{line}");
         }
     }
+
+    #[test]
+    fn a_sum_of_whole_numbers_and_fractions_out_of_order_is_the_running_sum_in_input_order() {
+        // 7, 2/3, 21, 4/3, … summed one at a time in input order, as PowerShell adds doubles:
+        // 185.00000000000003, where the whole numbers summed apart give 185.
+        let in_order = (1..=10).fold(0.0, |sum: f64, i: i32| {
+            sum + if i % 2 == 1 {
+                f64::from(i * 7)
+            } else {
+                f64::from(i) / 3.0
+            }
+        });
+        assert_ne!(
+            in_order, 185.0,
+            "the order must matter for this test to mean anything"
+        );
+        let (out, _) = run(
+            "Get-Numbers | Select-Object @{n='V';e={ if ($_ % 2) { $_ * 7 } else { $_ / 3 } }} | Measure-Object V -Sum | ForEach-Object { $_.Sum - 185 }",
+        );
+        assert_eq!(out, Ok(Value::Double(in_order - 185.0).to_text()));
+    }
 }
