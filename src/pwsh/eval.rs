@@ -279,28 +279,7 @@ impl<'h> Engine<'h> {
     /// The output of `p` when it is a read `$_.Group | …` of a group whose elements were not
     /// kept but folded through `p`'s stages as they came (see `commands::group_reads`).
     fn folded_group_read(&self, p: &Pipeline) -> Option<EvalResult<Vec<Value>>> {
-        let Some(Element::Expr(head)) = p.elements.first() else {
-            return None;
-        };
-        // `$_.Group`, or `$_.Group.<Property>`.
-        let group = match &head.kind {
-            ExprKind::Member { target, .. } if matches!(&target.kind, ExprKind::Member { .. }) => {
-                target
-            }
-            _ => head,
-        };
-        let ExprKind::Member {
-            target,
-            name,
-            is_static: false,
-        } = &group.kind
-        else {
-            return None;
-        };
-        let item = matches!(&target.kind, ExprKind::Variable(v) if v == "_" || v.eq_ignore_ascii_case("psitem"));
-        if !item || !name.eq_ignore_ascii_case("group") {
-            return None;
-        }
+        commands::group_reads::group_head(p)?;
         let Some(Value::Object(o)) = self.underscore.last() else {
             return None;
         };

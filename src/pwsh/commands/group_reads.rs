@@ -144,27 +144,11 @@ impl<'c> Finder<'c> {
     /// Takes `p` as a read when it is `$_.Group | <stages>` or `$_.Group.<Property> |
     /// <stages>` with stages that use no variable but their own items and constants.
     fn pipeline(&mut self, p: &'c Pipeline) {
-        let Some((Element::Expr(head), rest)) = p.elements.split_first() else {
+        let Some((variable, member)) = group_head(p) else {
             return;
         };
-        let Some((group, member)) = group_and_member(head) else {
-            return;
-        };
-        let ExprKind::Member {
-            target,
-            name,
-            is_static: false,
-        } = &group.kind
-        else {
-            return;
-        };
-        let ExprKind::Variable(v) = &target.kind else {
-            return;
-        };
-        if !item(v) || !name.eq_ignore_ascii_case("group") || rest.is_empty() {
-            return;
-        }
-        if p.redirect.is_some() {
+        let rest = &p.elements[1..];
+        if rest.is_empty() || p.redirect.is_some() {
             return;
         }
         let stages: Option<Vec<&'c Command>> = rest
@@ -178,7 +162,7 @@ impl<'c> Finder<'c> {
         if !stages.iter().all(|c| self_contained(c)) {
             return;
         }
-        self.allowed.push(&raw const **target);
+        self.allowed.push(std::ptr::from_ref(variable));
         self.inner.extend(stages.iter().map(|c| c.span.clone()));
         self.reads.push(GroupRead {
             pipeline: p,
@@ -188,11 +172,15 @@ impl<'c> Finder<'c> {
     }
 }
 
-/// `head` as `$x.Group` and the property read of each element after it, if any
-/// (`$x.Group.TotalBytes`; not Count or Length, which are the collection's own).
+/// The item variable (`$_` or `$PSItem`) of pipeline `p` when it starts with `$_.Group` or
+/// `$_.Group.<Property>`, with that property and where it is (not Count or Length, which
+/// are the collection's own).
 #[allow(clippy::type_complexity)]
-fn group_and_member(head: &Expr) -> Option<(&Expr, Option<(&str, &Span)>)> {
-    match &head.kind {
+pub fn group_head(p: &Pipeline) -> Option<(&Expr, Option<(&str, &Span)>)> {
+    let Some(Element::Expr(head)) = p.elements.first() else {
+        return None;
+    };
+    let (group, member) = match &head.kind {
         ExprKind::Member {
             target,
             name,
@@ -202,10 +190,23 @@ fn group_and_member(head: &Expr) -> Option<(&Expr, Option<(&str, &Span)>)> {
             let own = ["count", "length"]
                 .iter()
                 .any(|n| name.eq_ignore_ascii_case(n));
-            (!own).then_some((&**target, Some((name.as_str(), &head.span))))
+            if own {
+                return None;
+            }
+            (&**target, Some((name.as_str(), &head.span)))
         }
-        _ => Some((head, None)),
-    }
+        _ => (head, None),
+    };
+    let ExprKind::Member {
+        target,
+        name,
+        is_static: false,
+    } = &group.kind
+    else {
+        return None;
+    };
+    let is_item = matches!(&target.kind, ExprKind::Variable(v) if item(v));
+    (is_item && name.eq_ignore_ascii_case("group")).then_some((&**target, member))
 }
 
 impl<'c> Visit<'c> for Finder<'c> {

@@ -8,7 +8,7 @@ mod export;
 pub(crate) mod filter;
 pub mod format;
 pub mod group;
-mod group_reads;
+pub(crate) mod group_reads;
 pub mod measure;
 mod numbers;
 mod properties;
