@@ -287,4 +287,44 @@ mod tests {
         }
         BUDGET.with(|b| b.borrow_mut().limit = HELD_NUMBERS);
     }
+
+    use proptest::prelude::*;
+
+    proptest::proptest! {
+        /// Whatever order numbers come in, and however often the lists are written out, each
+        /// list's sum is the running sum in input order.
+        #[test]
+        fn any_arrival_order_gives_the_running_sum_in_input_order(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![
+                    (-1_000_000_000i64..1_000_000_000).prop_map(|n| n as f64),
+                    -1.0e9f64..1.0e9,
+                    (1i64..100_000).prop_map(|n| n as f64 / 7.0),
+                ],
+                1..200,
+            ),
+            order in proptest::sample::subsequence((0..200usize).collect::<Vec<_>>(), 0..=200)
+                .prop_shuffle(),
+            limit in 1usize..50,
+        ) {
+            let in_order = values.iter().fold(0.0, |sum, v| sum + v);
+            // The places named by `order` first (as they came), then the rest in reverse.
+            let mut arrival: Vec<usize> = order.into_iter().filter(|i| *i < values.len()).collect();
+            let rest: Vec<usize> = (0..values.len()).rev().filter(|i| !arrival.contains(i)).collect();
+            arrival.extend(rest);
+            BUDGET.with(|b| b.borrow_mut().limit = limit);
+            let mut first = Numbers::new();
+            let mut second = Numbers::new();
+            for i in arrival {
+                // Places: (a coarse time, the sequence), as the reader gives them.
+                let at = ((i / 5) as i64, i as u64);
+                first.push(at, values[i]);
+                second.push(at, values[i]);
+            }
+            let (a, b) = (first.sum_in_order(), second.sum_in_order());
+            BUDGET.with(|b| b.borrow_mut().limit = HELD_NUMBERS);
+            prop_assert_eq!(a.expect("read back").to_bits(), in_order.to_bits());
+            prop_assert_eq!(b.expect("read back").to_bits(), in_order.to_bits());
+        }
+    }
 }
