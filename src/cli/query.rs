@@ -231,6 +231,13 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
         Some(path) => Some(msgtrack::directory::Snapshot::load(path)?),
         None => None,
     };
+    if let Some(note) = msgtrack::pwsh::parse::parse(&expression)
+        .ok()
+        .as_ref()
+        .and_then(msgtrack::query::cmdlet::servers_piped_note)
+    {
+        say!("note: {note}");
+    }
     let table = will_be_table(&expression, explicit_format, args.out.is_some());
     if let Some(code) = run_windowed(
         args,

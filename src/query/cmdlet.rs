@@ -286,6 +286,24 @@ pub fn plan(
     Ok(plan)
 }
 
+/// What msgtrack says of a line that pipes servers into Get-MessageTrackingLog
+/// (`Get-TransportService | Get-MessageTrackingLog …`): Exchange runs one search per piped
+/// server, in the order piped, each with its own -ResultSize, writing that server's rows
+/// before the next's (its `InternalProcessRecord` resets the count for every piped record);
+/// msgtrack reads the servers together. `None` for other lines.
+pub fn servers_piped_note(block: &crate::pwsh::ast::Block) -> Option<&'static str> {
+    use crate::pwsh::ast::{Element, Statement};
+    let piped = block.statements.iter().any(|s| match s {
+        Statement::Pipeline(p) => p.elements.iter().skip(1).any(|e| {
+            matches!(e, Element::Command(c) if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog"))
+        }),
+        _ => false,
+    });
+    piped.then_some(
+        "servers piped into Get-MessageTrackingLog are read together here: one -ResultSize for them all, rows in time order across servers; Exchange searches each piped server in turn, each with its own -ResultSize, and writes that server's rows before the next's (add | Sort-Object Timestamp to compare rows)",
+    )
+}
+
 /// `block` with `Get-TransportService |` (or Get-ExchangeServer, Get-MailboxServer) dropped
 /// from the front of its one pipeline when that changes nothing: the command takes no
 /// argument, so every server whose logs were given is piped into a Get-MessageTrackingLog

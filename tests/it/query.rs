@@ -371,6 +371,26 @@ fn stages_select_sort_group_measure() {
 }
 
 #[test]
+fn servers_piped_into_the_cmdlet_are_said_to_be_read_together() {
+    let logs = hand_made_logs();
+    let p = logs.path();
+    let (_, piped, stderr) = query(
+        "Get-TransportService | Get-MessageTrackingLog -EventId DELIVER",
+        p,
+        &[],
+    );
+    assert!(
+        stderr.contains("Exchange searches each piped server in turn"),
+        "{stderr}"
+    );
+    // The rows are those of the cmdlet alone, which reads every server given.
+    let (_, alone, stderr) = query("Get-MessageTrackingLog -EventId DELIVER", p, &[]);
+    assert!(!stderr.contains("piped"), "{stderr}");
+    assert_eq!(piped, alone);
+    assert_eq!(piped.len(), 2);
+}
+
+#[test]
 fn a_group_s_elements_totalled_by_a_calculated_property_give_the_rows_sums() {
     let logs = hand_made_logs();
     let p = logs.path();
