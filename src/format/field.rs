@@ -8,6 +8,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// The .NET type of Get-MessageTrackingLog's output objects, whose properties are the fields.
+pub const EVENT_TYPE: &str =
+    "Microsoft.Exchange.Management.TransportLogSearchTasks.MessageTrackingEvent";
+
 /// One field of a tracking event: the 30 fields of a log line, named as Get-MessageTrackingLog
 /// names its properties, then the three provenance fields msgtrack adds. Everything about a
 /// field (its property name, its `#Fields` name, how it is stored) is in one table,

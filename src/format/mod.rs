@@ -25,7 +25,7 @@ pub(crate) mod zone;
 
 pub use encode::LogWriter;
 pub use event_id::{EventClass, EventId};
-pub use field::{Field, FieldDef, FieldKind, FieldSet, Layout};
+pub use field::{EVENT_TYPE, Field, FieldDef, FieldKind, FieldSet, Layout};
 pub use header::{FieldMap, HeaderLine};
 pub use record::LogRecord;
 pub use zone::Zone;

@@ -12,14 +12,10 @@ use chrono::DateTime as ChronoDateTime;
 use polars::prelude::*;
 
 use crate::format::latency::LatencyType;
-use crate::format::{Field, FieldKind, Zone};
+use crate::format::{EVENT_TYPE, Field, FieldKind, Zone};
 use crate::frame::access::{self, StringListView};
 use crate::pwsh::datetime::{DateTime, Kind, TimeSpan};
 use crate::pwsh::value::{EnumValue, PsObject, Value};
-
-/// The .NET type of the cmdlet's output objects.
-pub const EVENT_TYPE: &str =
-    "Microsoft.Exchange.Management.TransportLogSearchTasks.MessageTrackingEvent";
 
 /// The properties Format-Table shows for an event when none are named: the cmdlet's view,
 /// with the time and the server first.

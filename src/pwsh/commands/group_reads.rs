@@ -237,18 +237,25 @@ impl<'c> Visit<'c> for Finder<'c> {
             {
                 self.allowed.push(&raw const **target);
             }
-            ExprKind::Variable(v) if item(v) || v.eq_ignore_ascii_case("input") => {
-                let within = self
-                    .inner
-                    .iter()
-                    .any(|s| s.start <= e.span.start && e.span.end <= s.end);
-                if !within && !self.allowed.contains(&(e as *const Expr)) {
-                    self.ok = false;
-                }
+            // A `$_` (or `$input`) read any other way: not inside a read's stages, not
+            // asked for an allowed member.
+            ExprKind::Variable(v)
+                if (item(v) || v.eq_ignore_ascii_case("input"))
+                    && !within(&self.inner, &e.span)
+                    && !self.allowed.contains(&(e as *const Expr)) =>
+            {
+                self.ok = false;
             }
             _ => {}
         }
     }
+}
+
+/// True when `span` lies inside one of `spans`.
+fn within(spans: &[Span], span: &Span) -> bool {
+    spans
+        .iter()
+        .any(|s| s.start <= span.start && span.end <= s.end)
 }
 
 /// True when a stage of a read uses no variable but its own item (in its script blocks) and
@@ -272,11 +279,7 @@ fn self_contained(c: &Command) -> bool {
                 ExprKind::ScriptBlock(_) => self.blocks.push(e.span.clone()),
                 ExprKind::Variable(v) if constant(v) => {}
                 ExprKind::Variable(v) if item(v) => {
-                    let in_block = self
-                        .blocks
-                        .iter()
-                        .any(|s| s.start <= e.span.start && e.span.end <= s.end);
-                    self.bad |= !in_block;
+                    self.bad |= !within(&self.blocks, &e.span);
                 }
                 ExprKind::Variable(_) => self.bad = true,
                 _ => {}

@@ -240,10 +240,6 @@ pub struct Streaming {
     kept_places: bool,
 }
 
-/// The type of the cmdlet's events, whose numeric properties are Int32.
-const EVENT_TYPE: &str =
-    "Microsoft.Exchange.Management.TransportLogSearchTasks.MessageTrackingEvent";
-
 impl Streaming {
     /// True when only the items are counted (every item adds the same).
     pub fn counts_only(&self) -> bool {
@@ -269,10 +265,10 @@ impl Streaming {
         }
         if !self.kept_places {
             // Out of order, a sum of numbers with fractions needs every number's place;
-            // an event's own numeric properties are whole (Int32).
+            // an event's own numeric properties (TotalBytes, RecipientCount) are Int32.
             self.kept_places = true;
             let event = matches!(&item, Value::Object(o)
-                if o.type_names().first().is_some_and(|t| t == EVENT_TYPE));
+                if o.type_names().first().is_some_and(|t| t == crate::format::EVENT_TYPE));
             let sums = self.measurer.wanted.sum || self.measurer.wanted.avg;
             if sums && !(event && self.spec.is_some()) {
                 self.measurer.numbers = Some(Numbers::new());
