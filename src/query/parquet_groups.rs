@@ -7,7 +7,8 @@
 //! magic and without its footer; the part's footer is read back and its row group's
 //! metadata, its offsets moved to where the part landed, kept for the output's one footer,
 //! and its page indexes written after the group with their pages' offsets moved too. What is
-//! kept is the footer's own content (~120 bytes a column chunk), not the pages' descriptions.
+//! kept is the footer's own bytes (~120 bytes a column chunk, each row group's metadata kept
+//! encoded: decoded it is ~50 KiB a group of events), not the pages' descriptions.
 
 use std::cell::Cell;
 use std::io::Write;
@@ -26,8 +27,10 @@ pub struct GroupedParquet<W: Write> {
     out: W,
     /// Bytes written to `out` so far.
     offset: u64,
-    /// Every row group written, offsets in the output.
-    groups: Vec<RowGroup>,
+    /// Every row group written, offsets in the output, each in the footer's encoding.
+    groups: Vec<Vec<u8>>,
+    /// Rows in the row groups written.
+    rows: i64,
     /// The first part's footer (schema, key-value metadata, writer), its row groups taken.
     footer: Option<FileMetaData>,
 }
@@ -39,6 +42,7 @@ impl<W: Write> GroupedParquet<W> {
             out,
             offset: 0,
             groups: Vec::new(),
+            rows: 0,
             footer: None,
         }
     }
@@ -89,7 +93,12 @@ impl<W: Write> GroupedParquet<W> {
         for mut group in groups {
             moved(&mut group, shift);
             group.ordinal = i16::try_from(self.groups.len()).ok();
-            self.groups.push(group);
+            self.rows += group.num_rows;
+            let mut bytes = Vec::new();
+            group
+                .write_to_out_protocol(&mut TCompactOutputProtocol::new(&mut bytes))
+                .map_err(std::io::Error::other)?;
+            self.groups.push(bytes);
         }
         self.offset += passed + rebuilt.len() as u64;
         self.footer.get_or_insert(footer);
@@ -106,12 +115,9 @@ impl<W: Write> GroupedParquet<W> {
         let Some(mut footer) = self.footer.take() else {
             return Err(std::io::Error::other("a Parquet file of no row group"));
         };
-        footer.num_rows = self.groups.iter().map(|g| g.num_rows).sum();
-        footer.row_groups = std::mem::take(&mut self.groups);
+        footer.num_rows = self.rows;
         let mut bytes = Vec::new();
-        footer
-            .write_to_out_protocol(&mut TCompactOutputProtocol::new(&mut bytes))
-            .map_err(std::io::Error::other)?;
+        write_footer(&footer, &self.groups, &mut bytes).map_err(std::io::Error::other)?;
         let len = u32::try_from(bytes.len()).map_err(std::io::Error::other)?;
         self.out.write_all(&bytes)?;
         self.out.write_all(&len.to_le_bytes())?;
@@ -119,6 +125,71 @@ impl<W: Write> GroupedParquet<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// `footer` written as `FileMetaData::write_to_out_protocol` writes it, its row groups
+/// (`footer.row_groups` is empty) those of `groups`, decoded one at a time: field by field as
+/// the Parquet format's Thrift definition numbers them.
+fn write_footer(
+    footer: &FileMetaData,
+    groups: &[Vec<u8>],
+    out: &mut Vec<u8>,
+) -> polars_parquet_format::thrift::Result<()> {
+    use polars_parquet_format::thrift::protocol::{
+        TFieldIdentifier, TListIdentifier, TOutputProtocol, TStructIdentifier, TType,
+    };
+    if footer.encryption_algorithm.is_some() || footer.footer_signing_key_metadata.is_some() {
+        return Err(std::io::Error::other("an encrypted Parquet footer").into());
+    }
+    let mut o = TCompactOutputProtocol::new(out);
+    let list = |o: &mut TCompactOutputProtocol<&mut Vec<u8>>, name, id, len: usize| {
+        o.write_field_begin(&TFieldIdentifier::new(name, TType::List, id))?;
+        o.write_list_begin(&TListIdentifier::new(TType::Struct, u32::try_from(len)?))
+    };
+    o.write_struct_begin(&TStructIdentifier::new("FileMetaData"))?;
+    o.write_field_begin(&TFieldIdentifier::new("version", TType::I32, 1))?;
+    o.write_i32(footer.version)?;
+    o.write_field_end()?;
+    list(&mut o, "schema", 2, footer.schema.len())?;
+    for element in &footer.schema {
+        element.write_to_out_protocol(&mut o)?;
+    }
+    o.write_list_end()?;
+    o.write_field_end()?;
+    o.write_field_begin(&TFieldIdentifier::new("num_rows", TType::I64, 3))?;
+    o.write_i64(footer.num_rows)?;
+    o.write_field_end()?;
+    list(&mut o, "row_groups", 4, groups.len())?;
+    for bytes in groups {
+        let mut input = TCompactInputProtocol::new(bytes.as_slice(), usize::MAX);
+        RowGroup::read_from_in_protocol(&mut input)?.write_to_out_protocol(&mut o)?;
+    }
+    o.write_list_end()?;
+    o.write_field_end()?;
+    if let Some(pairs) = &footer.key_value_metadata {
+        list(&mut o, "key_value_metadata", 5, pairs.len())?;
+        for pair in pairs {
+            pair.write_to_out_protocol(&mut o)?;
+        }
+        o.write_list_end()?;
+        o.write_field_end()?;
+    }
+    if let Some(writer) = &footer.created_by {
+        o.write_field_begin(&TFieldIdentifier::new("created_by", TType::String, 6))?;
+        o.write_string(writer)?;
+        o.write_field_end()?;
+    }
+    if let Some(orders) = &footer.column_orders {
+        list(&mut o, "column_orders", 7, orders.len())?;
+        for order in orders {
+            order.write_to_out_protocol(&mut o)?;
+        }
+        o.write_list_end()?;
+        o.write_field_end()?;
+    }
+    o.write_field_stop()?;
+    o.write_struct_end()?;
+    Ok(())
 }
 
 /// Where polars' writer writes one part: its magic dropped, its row group passed on to the
@@ -309,5 +380,13 @@ mod tests {
             }
         }
         assert!(checked >= 9, "{checked} page indexes");
+        // The footer written field by field is the bytes polars' Thrift code writes for it.
+        let len = u32::from_le_bytes(bytes[bytes.len() - 8..bytes.len() - 4].try_into().expect("4"));
+        let written = &bytes[bytes.len() - 8 - len as usize..bytes.len() - 8];
+        let mut whole = Vec::new();
+        footer
+            .write_to_out_protocol(&mut TCompactOutputProtocol::new(&mut whole))
+            .expect("encode");
+        assert_eq!(written, whole.as_slice());
     }
 }
