@@ -386,6 +386,58 @@ fn measure_object_refuses_non_numbers_as_powershell_does() {
 }
 
 #[test]
+fn measure_object_skips_null_input_objects_and_compares_null_values_as_powershell_does() {
+    // ProcessRecord returns at a $null input object: not counted.
+    gives(
+        "1,$null,3 | Measure-Object",
+        "Count=2;Average=;Sum=;Maximum=;Minimum=;Property=",
+    );
+    gives(
+        "[pscustomobject]@{a=1},$null,[pscustomobject]@{a=3} | Measure-Object a -Sum",
+        "Count=2;Average=;Sum=4;Maximum=;Minimum=;Property=a",
+    );
+    // A $null value counts (and adds [double]$null = 0). Compared with $null, a kept 5 is
+    // greater (the minimum becomes $null, then 7) and stays the maximum.
+    gives(
+        "[pscustomobject]@{a=5},[pscustomobject]@{a=$null},[pscustomobject]@{a=7} | Measure-Object a -Minimum -Maximum -Sum",
+        "Count=3;Average=;Sum=12;Maximum=7;Minimum=7;Property=a",
+    );
+    gives(
+        "[pscustomobject]@{a=5},[pscustomobject]@{a=$null} | Measure-Object a -Minimum -Maximum",
+        "Count=2;Average=;Sum=;Maximum=5;Minimum=;Property=a",
+    );
+    // A negative number is less than $null: it stays the minimum, and as the maximum it
+    // gives way.
+    gives(
+        "[pscustomobject]@{a=-5},[pscustomobject]@{a=$null} | Measure-Object a -Minimum -Maximum",
+        "Count=2;Average=;Sum=;Maximum=;Minimum=-5;Property=a",
+    );
+}
+
+#[test]
+fn measure_object_standard_deviation_is_powershell_7_s_running_sample_deviation() {
+    // PowerShell 7's tests: 1,3,4 → 1.52752523165195; 1..10 -AllStats → '3.02765035409749'.
+    gives(
+        "1,3,4 | Measure-Object -StandardDeviation | ForEach-Object StandardDeviation",
+        "1.52752523165195",
+    );
+    gives(
+        "1..10 | Measure-Object -AllStats | ForEach-Object { $_.StandardDeviation.ToString() }",
+        "3.02765035409749",
+    );
+    // One value: the variance never moves from 0.
+    gives(
+        "5 | Measure-Object -StandardDeviation | ForEach-Object StandardDeviation",
+        "0",
+    );
+    // A $null value is the number 0: 1, 0, 3 → variance 0, 0.5, 0.25 + 2.5²/3 = 7/3.
+    gives(
+        "[pscustomobject]@{a=1},[pscustomobject]@{a=$null},[pscustomobject]@{a=3} | Measure-Object a -StandardDeviation | ForEach-Object StandardDeviation",
+        "1.52752523165195",
+    );
+}
+
+#[test]
 fn csv_and_json_as_windows_powershell_5_writes_them() {
     gives(
         "@{a='x';b=$null} | Select-Object a,b | ConvertTo-Csv",

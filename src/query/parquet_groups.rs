@@ -381,7 +381,11 @@ mod tests {
         }
         assert!(checked >= 9, "{checked} page indexes");
         // The footer written field by field is the bytes polars' Thrift code writes for it.
-        let len = u32::from_le_bytes(bytes[bytes.len() - 8..bytes.len() - 4].try_into().expect("4"));
+        let len = u32::from_le_bytes(
+            bytes[bytes.len() - 8..bytes.len() - 4]
+                .try_into()
+                .expect("4"),
+        );
         let written = &bytes[bytes.len() - 8 - len as usize..bytes.len() - 8];
         let mut whole = Vec::new();
         footer

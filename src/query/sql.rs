@@ -115,6 +115,19 @@ use super::cmdlet::{Plan, plan_of_line};
 use super::settings::Session;
 
 /// Why a line cannot be written as SQL: the construct, by name.
+/// A row's place in the cmdlet's output (time, then the order the files and lines were read
+/// in), as one comparable value.
+fn place(w: &Writer, dialect: Dialect) -> String {
+    let place = [Field::Timestamp, Field::File, Field::Line]
+        .map(|f| w.col(f))
+        .join(", ");
+    match dialect {
+        Dialect::Spark => format!("struct({place})"),
+        Dialect::Trino => format!("ROW({place})"),
+        Dialect::DuckDb => format!("({place})"),
+    }
+}
+
 fn refuse<T>(what: impl Into<String>) -> Result<T, String> {
     Err(what.into())
 }
@@ -743,14 +756,7 @@ pub fn compile(
                 // A group is named by its first row in the cmdlet's output order (time, then
                 // the order the files and lines were read in), and groups come in the order
                 // of their first rows.
-                let place = [Field::Timestamp, Field::File, Field::Line]
-                    .map(|f| w.col(f))
-                    .join(", ");
-                let place = match dialect {
-                    Dialect::Spark => format!("struct({place})"),
-                    Dialect::Trino => format!("ROW({place})"),
-                    Dialect::DuckDb => format!("({place})"),
-                };
+                let place = place(&w, dialect);
                 let name = format!("min_by({col}, {place})");
                 let text = match dialect {
                     Dialect::Spark => "STRING",
@@ -776,6 +782,13 @@ pub fn compile(
             }
             Some("Measure-Object") => {
                 let b = bound(&crate::pwsh::commands::measure::MEASURE_PARAMS)?;
+                if let Some(flag) = ["StandardDeviation", "AllStats"]
+                    .into_iter()
+                    .find(|f| b.has(f))
+                {
+                    // PowerShell 7's running variance is not an engine's stddev_samp.
+                    return refuse(format!("Measure-Object -{flag} (not written as SQL)"));
+                }
                 let prop = match (b.get("Property"), b.positional.first().copied()) {
                     (Some((Some(e), _)), _) | (None, Some(e)) => Some(names(e)?),
                     _ => None,
@@ -788,28 +801,54 @@ pub fn compile(
                         wheres.join(" AND ")
                     )
                 };
-                let mut cols = vec![];
-                match prop.as_deref() {
-                    None => cols.push(format!("count(*) AS {}", w.dialect.ident("Count"))),
+                from = match prop.as_deref() {
+                    None => format!(
+                        "SELECT count(*) AS {} FROM ({filtered}) AS rows_",
+                        w.dialect.ident("Count")
+                    ),
                     Some([f]) if matches!(f.kind(), FieldKind::Integer) => {
+                        // Every event has the property: a $null value (TotalBytes of a
+                        // SUBMIT) is counted and adds [double]$null = 0; compared with the
+                        // kept maximum and minimum as PowerShell compares with $null, it
+                        // replaces a minimum ≥ 0 (and a negative maximum), so the minimum is
+                        // the smallest number after the last $null unless one is negative.
                         let c = w.col(*f);
-                        cols.push(format!("count({c}) AS {}", w.dialect.ident("Count")));
-                        for (flag, func, name) in [
-                            ("Sum", "sum", "Sum"),
-                            ("Average", "avg", "Average"),
-                            ("Maximum", "max", "Maximum"),
-                            ("Minimum", "min", "Minimum"),
+                        let place = place(&w, dialect);
+                        let after = "(last_null_ IS NULL OR place_ > last_null_)";
+                        let mut cols = vec![format!("count(*) AS {}", w.dialect.ident("Count"))];
+                        for (flag, expr, name) in [
+                            ("Sum", "coalesce(sum(v_), 0)".to_string(), "Sum"),
+                            ("Average", "avg(coalesce(v_, 0))".into(), "Average"),
+                            (
+                                "Maximum",
+                                format!(
+                                    "CASE WHEN max(v_) >= 0 THEN max(v_) ELSE max(CASE WHEN {after} THEN v_ END) END"
+                                ),
+                                "Maximum",
+                            ),
+                            (
+                                "Minimum",
+                                format!(
+                                    "CASE WHEN min(v_) < 0 THEN min(v_) ELSE min(CASE WHEN {after} THEN v_ END) END"
+                                ),
+                                "Minimum",
+                            ),
                         ] {
                             if b.has(flag) {
-                                cols.push(format!("{func}({c}) AS {}", w.dialect.ident(name)));
+                                cols.push(format!("{expr} AS {}", w.dialect.ident(name)));
                             }
                         }
+                        // No row when no event came (Measure-Object of a property writes
+                        // nothing then).
+                        format!(
+                            "SELECT {} FROM (SELECT {c} AS v_, {place} AS place_, max(CASE WHEN {c} IS NULL THEN {place} END) OVER () AS last_null_ FROM ({filtered}) AS f_) AS rows_ HAVING count(*) > 0",
+                            cols.join(", ")
+                        )
                     }
                     Some(_) => {
                         return refuse("Measure-Object of a property that is not a stored number");
                     }
-                }
-                from = format!("SELECT {} FROM ({filtered}) AS rows_", cols.join(", "));
+                };
                 wheres.clear();
                 grouped = true;
             }

@@ -727,3 +727,55 @@ fn wide_views_bare_values_and_hashtables_show_as_the_shell_shows_them() {
     );
     assert_eq!(text("@{x='a'}"), ["Name Value", "---- -----", "x    a"]);
 }
+
+/// TotalBytes of the hand-made events in the cmdlet's order: $null (RECEIVE), $null (FAIL),
+/// 5000 (DELIVER), $null (EX02's DELIVER), 20000 (SEND), $null (DEFER). PowerShell counts a
+/// $null value, adds it as 0, and compares it with the kept minimum and maximum as
+/// `LanguagePrimitives.Compare` does (a number ≥ 0 is greater than $null): the minimum 5000
+/// gives way to $null, then 20000, then $null again; the maximum stays.
+#[test]
+fn measure_object_counts_null_sizes_and_a_null_replaces_the_minimum() {
+    let logs = hand_made_logs();
+    let store = crate::util::Dir::new();
+    let indexed = crate::util::msgtrack([
+        "index",
+        logs.path().to_str().unwrap(),
+        "--store",
+        store.path().to_str().unwrap(),
+    ]);
+    assert!(
+        indexed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&indexed.stderr)
+    );
+    for path in [logs.path(), store.path()] {
+        let measure = |line: &str| {
+            let (code, rows, err) = query(line, path, &[]);
+            assert_eq!(code, 0, "{line}: {err}");
+            let r = &rows[0];
+            (
+                r["Count"].as_i64(),
+                r["Sum"].as_f64(),
+                r["Maximum"].as_f64(),
+                r["Minimum"].as_f64(),
+            )
+        };
+        assert_eq!(
+            measure("Get-MessageTrackingLog | Measure-Object TotalBytes -Sum -Maximum -Minimum"),
+            (Some(6), Some(25000.0), Some(20000.0), None)
+        );
+        // Without the DEFER after the SEND, the minimum is the SEND's.
+        assert_eq!(
+            measure(
+                "Get-MessageTrackingLog | Where-Object {$_.EventId -ne 'DEFER'} | Measure-Object TotalBytes -Sum -Maximum -Minimum"
+            ),
+            (Some(5), Some(25000.0), Some(20000.0), Some(20000.0))
+        );
+        let (_, rows, _) = query(
+            "Get-MessageTrackingLog | Measure-Object TotalBytes -Average",
+            path,
+            &[],
+        );
+        assert_eq!(rows[0]["Average"].as_f64(), Some(25000.0 / 6.0));
+    }
+}

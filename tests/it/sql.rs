@@ -109,6 +109,10 @@ fn compared_lines() -> Vec<String> {
             "Get-MessageTrackingLog -Start '11/20/2026 09:00' -End '11/20/2026 10:00' -ResultSize Unlimited | Where {$_.RecipientStatus -match '^250'} | Select Timestamp,Sender",
             "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId -NoElement | Sort-Object Count -Descending",
             "Get-MessageTrackingLog -EventId DELIVER -ResultSize Unlimited | Measure-Object TotalBytes -Sum -Average -Maximum",
+            // SUBMIT and NOTIFYMAPI events have no TotalBytes: counted, 0 to the sums, and the
+            // minimum is the smallest after the last of them.
+            "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object TotalBytes -Sum -Average -Maximum -Minimum",
+            "Get-MessageTrackingLog -EventId SUBMIT -ResultSize Unlimited | Measure-Object TotalBytes -Sum -Average -Maximum -Minimum",
             // A backslash and a quote in the patterns (Spark reads backslash escapes).
             r"Get-MessageTrackingLog -ResultSize Unlimited | Where {$_.RecipientStatus -match '4\.4\.\d+'} | Select Timestamp,RecipientStatus",
             "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Where {$_.MessageSubject -notlike \"*'*\" -and $_.MessageSubject -notlike '*%_*'} | Select Timestamp,MessageSubject",

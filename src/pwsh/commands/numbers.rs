@@ -87,13 +87,24 @@ impl Numbers {
         });
     }
 
-    /// The numbers summed in input order (by place; equal places in the order they came).
+    /// The numbers summed in input order (by place; equal places in the order they came),
+    /// from 0.0 as PowerShell's sum starts.
     pub fn sum_in_order(self) -> std::io::Result<f64> {
+        self.fold_in_order(0.0, |total, n| total + n)
+    }
+
+    /// `step` applied to `state` and each number in input order (by place; equal places in
+    /// the order they came).
+    pub fn fold_in_order<T>(
+        self,
+        state: T,
+        mut step: impl FnMut(T, f64) -> T,
+    ) -> std::io::Result<T> {
         let list = std::mem::take(&mut *self.0.borrow_mut());
         let mut held = list.held;
         held.sort_by_key(|(at, _)| *at);
         if list.runs.is_empty() {
-            return Ok(held.iter().map(|(_, n)| n).sum());
+            return Ok(held.iter().fold(state, |s, (_, n)| step(s, *n)));
         }
         let file = BUDGET
             .with(|b| {
@@ -130,9 +141,11 @@ impl Numbers {
             heads[last] = Some(n);
             heap.push(std::cmp::Reverse((at, last)));
         }
-        let mut total = 0.0;
+        let mut state = state;
         while let Some(std::cmp::Reverse((_, i))) = heap.pop() {
-            total += heads[i].take().unwrap_or(0.0);
+            if let Some(n) = heads[i].take() {
+                state = step(state, n);
+            }
             let following = match runs.get_mut(i) {
                 Some(run) => run.next(&file)?,
                 None => held.next(),
@@ -142,7 +155,7 @@ impl Numbers {
                 heap.push(std::cmp::Reverse((at, i)));
             }
         }
-        Ok(total)
+        Ok(state)
     }
 }
 

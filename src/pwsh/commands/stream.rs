@@ -573,6 +573,27 @@ mod tests {
     }
 
     #[test]
+    fn a_standard_deviation_of_numbers_out_of_order_is_powershell_7_s_running_one_in_input_order() {
+        // 1..10 (handed over 6–10 first): PowerShell 7's own test gives 3.02765035409749.
+        let (out, _) = run(
+            "Get-Numbers | Measure-Object -StandardDeviation | ForEach-Object StandardDeviation",
+        );
+        assert_eq!(out.as_deref(), Ok("3.02765035409749"));
+        // A $null among numbers that came out of order: where it falls decides the minimum.
+        // In input order 1, 2, $null, 4, …, 10: the kept 1 gives way to $null, then 4.
+        let (out, _) = run(
+            "Get-Numbers | Select-Object @{n='V';e={ if ($_ -eq 3) { $null } else { $_ } }} | Measure-Object V -Minimum -Maximum | ForEach-Object { \"$($_.Minimum) $($_.Maximum)\" }",
+        );
+        assert_eq!(out.as_deref(), Ok("4 10"));
+        // Values that are not numbers: refused rather than guessed.
+        let (out, _) = run(
+            "Get-Numbers | Select-Object @{n='V';e={ if ($_ -eq 3) { $null } else { 'v' + $_ } }} | Measure-Object V -Minimum",
+        );
+        let message = out.expect_err("no answer");
+        assert!(message.contains("out of input order"), "{message}");
+    }
+
+    #[test]
     fn a_sum_of_whole_numbers_and_fractions_out_of_order_is_the_running_sum_in_input_order() {
         // 7, 2/3, 21, 4/3, … summed one at a time in input order, as PowerShell adds doubles:
         // 185.00000000000003, where the whole numbers summed apart give 185.
