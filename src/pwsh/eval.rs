@@ -276,6 +276,69 @@ impl<'h> Engine<'h> {
         Ok(out)
     }
 
+    /// `(…).Count` (or `@(…).Count`) of a line that outputs events: Get-MessageTrackingLog
+    /// (perhaps fed by Get-TransportService) then pure Where-Object stages. An
+    /// event has no Count property of its own, so the count is how many came, whether one
+    /// or none: the line is run with a Measure-Object at its end, which counts the events as
+    /// they are read instead of gathering them (every event of a store, otherwise). `None`
+    /// for anything else.
+    fn counted(&mut self, target: &Expr, name: &str) -> Option<EvalResult<Value>> {
+        if !name.eq_ignore_ascii_case("Count") {
+            return None;
+        }
+        let p: &Pipeline = match &target.kind {
+            ExprKind::Paren(p) => p,
+            ExprKind::ArraySub(b) | ExprKind::SubExpr(b) => match b.statements.as_slice() {
+                [Statement::Pipeline(p)] => p,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let commands: Vec<&Command> = p
+            .elements
+            .iter()
+            .map(|e| match e {
+                Element::Command(c) => Some(c),
+                Element::Expr(_) => None,
+            })
+            .collect::<Option<_>>()?;
+        let source = commands
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case("Get-MessageTrackingLog"))?;
+        let fed_by_servers = commands[..source].iter().all(|c| {
+            matches!(
+                c.name.to_ascii_lowercase().as_str(),
+                "get-transportservice" | "get-exchangeserver"
+            )
+        });
+        let filters = commands[source + 1..].iter().all(|c| {
+            commands::canonical(&c.name) == Some("Where-Object") && commands::stream::pure(c)
+        });
+        if p.redirect.is_some() || source > 1 || !fed_by_servers || !filters {
+            return None;
+        }
+        let Ok(measure) = crate::pwsh::parse::parse("Measure-Object") else {
+            return None;
+        };
+        let [Statement::Pipeline(m)] = measure.statements.as_slice() else {
+            return None;
+        };
+        let mut line = p.clone();
+        line.elements.extend(m.elements.iter().cloned());
+        Some(
+            self.pipeline(&line, None)
+                .and_then(|out| match out.as_slice() {
+                    [Value::Object(o)] => o.property("Count").ok_or_else(|| {
+                        EvalError::new("Measure-Object gave no count", target.span.clone())
+                    }),
+                    _ => Err(EvalError::new(
+                        "Measure-Object gave no count",
+                        target.span.clone(),
+                    )),
+                }),
+        )
+    }
+
     /// The output of `p` when it is a read `$_.Group | …` of a group whose elements were not
     /// kept but folded through `p`'s stages as they came (see `commands::group_reads`).
     fn folded_group_read(&self, p: &Pipeline) -> Option<EvalResult<Vec<Value>>> {
@@ -352,7 +415,7 @@ impl<'h> Engine<'h> {
             None => Ok(None),
             Some(result) => {
                 result?;
-                Ok(Some((stream.finish()?, covered)))
+                Ok(Some((stream.finish(self)?, covered)))
             }
         }
     }
@@ -412,6 +475,8 @@ impl<'h> Engine<'h> {
                         return Err(err("'::' needs a type before it ([datetime]::Today)".into()));
                     };
                     members::static_member(self, ty, name, &e.span)?
+                } else if let Some(count) = self.counted(target, name) {
+                    count?
                 } else {
                     let v = self.expr(target)?;
                     members::member(&v, name, &e.span)?

@@ -168,7 +168,14 @@ fn reach(block: &Block) -> Reach {
     };
     for element in p.elements.iter().rev() {
         let Element::Command(c) = element else {
-            return Reach::Rows;
+            // `(…).Count` is a number, whatever the line inside gives.
+            return match element {
+                Element::Expr(Expr {
+                    kind: ExprKind::Member { name, .. },
+                    ..
+                }) if name.eq_ignore_ascii_case("Count") => Reach::No,
+                _ => Reach::Rows,
+            };
         };
         match stage_kind(c) {
             Stage::PassesOn => continue,

@@ -547,7 +547,13 @@ impl<'a> QueryHost<'a> {
                 let slice = frame.slice(offset as i64, len);
                 let slice_times = &times[offset..offset + len];
                 let first = sequence + 1 + offset as u64;
-                let order = |i: usize| (slice_times[i], first + i as u64);
+                // Sequence numbers spaced for the values one item may expand to.
+                let order = |i: usize| {
+                    (
+                        slice_times[i],
+                        (first + i as u64).saturating_mul(crate::pwsh::commands::stream::EXPANDED),
+                    )
+                };
                 // (row in `rows`, its order, how many rows it stands for)
                 let (rows, batch): (DataFrame, Vec<(usize, Order, u64)>) = match &collapse {
                     Some(fields) => {

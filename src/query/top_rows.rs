@@ -1,5 +1,6 @@
 //! `Get-MessageTrackingLog -ResultSize Unlimited | [Where-Object …] | Sort-Object <keys> |
-//! Select-Object -First N [properties]` — the largest messages, the first failures — over
+//! Select-Object -First N [properties]` — the largest messages, the first failures — and
+//! `… | [Sort-Object <keys> |] Select-Object -Last N [properties]` — the latest events — over
 //! stores in bounded memory: the line runs a time window at a time ([`super::windows`]'s
 //! windows), each window giving its own first N in the sort's order, and the candidates kept
 //! are the first N of those so far, sorted again with the line's own Sort-Object. Memory holds
@@ -35,11 +36,16 @@ struct TopLine {
     keep: Pipeline,
     /// The line's Sort-Object and Select-Object: the answer from the candidates.
     answer: Pipeline,
+    /// `Select-Object -Last N` without a sort: the last N rows are in the latest windows, so
+    /// the windows are read from the last, until N rows are kept.
+    latest: Option<usize>,
 }
 
 /// The parts of `block` when it is one pipeline of Get-MessageTrackingLog, pure Where-Object
-/// stages, one pure Sort-Object (not `-Unique`) and a final `Select-Object -First N` (a
-/// literal N up to a window's rows) with properties or none, and nothing else.
+/// stages, one pure Sort-Object (not `-Unique`) and a final `Select-Object -First N` or
+/// `-Last N` (a literal N up to a window's rows) with properties or none, and nothing else;
+/// or the same without the Sort-Object and with `-Last N` (the last N of the input order,
+/// which the windows come in).
 fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
     let [Statement::Pipeline(p)] = block.statements.as_slice() else {
         return None;
@@ -50,20 +56,20 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
     let (Element::Command(first), rest) = p.elements.split_first()? else {
         return None;
     };
-    let [
-        filters @ ..,
-        Element::Command(sort),
-        Element::Command(select),
-    ] = rest
-    else {
-        return None;
+    let (filters, sort, select) = match rest {
+        [
+            filters @ ..,
+            Element::Command(sort),
+            Element::Command(select),
+        ] if canonical(&sort.name) == Some("Sort-Object") => (filters, Some(sort), select),
+        [filters @ .., Element::Command(select)] => (filters, None, select),
+        _ => return None,
     };
     let filters_pure = filters.iter().all(
         |e| matches!(e, Element::Command(c) if canonical(&c.name) == Some("Where-Object") && pure(c)),
     );
-    let sorts = canonical(&sort.name) == Some("Sort-Object")
-        && pure(sort)
-        && !sort.args.iter().any(|a| is_param(a, "unique", 1));
+    let sorts =
+        sort.is_none_or(|sort| pure(sort) && !sort.args.iter().any(|a| is_param(a, "unique", 1)));
     if !first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
         || !filters_pure
         || !sorts
@@ -72,15 +78,19 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
     {
         return None;
     }
-    let first_n = first_only(select, rows)?;
+    let (end, n, count) = first_or_last(select, rows)?;
+    if sort.is_none() && end != "Last" {
+        // (The first N of the input: the reader stops once it has them.)
+        return None;
+    }
     let mut keep_select = select.clone();
     keep_select.args = vec![
         Arg::Param {
-            name: "First".into(),
+            name: end.into(),
             value: None,
             span: select.span.clone(),
         },
-        first_n,
+        n,
     ];
     let mut per_window = block.clone();
     if let Some(Statement::Pipeline(w)) = per_window.statements.first_mut()
@@ -89,10 +99,11 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
         *last = Element::Command(keep_select.clone());
     }
     let pipeline = |last: &Command| Pipeline {
-        elements: vec![
-            Element::Command(sort.clone()),
-            Element::Command(last.clone()),
-        ],
+        elements: sort
+            .iter()
+            .map(|s| Element::Command((*s).clone()))
+            .chain([Element::Command(last.clone())])
+            .collect(),
         redirect: None,
         span: p.span.clone(),
     };
@@ -100,6 +111,7 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
         per_window,
         keep: pipeline(&keep_select),
         answer: pipeline(select),
+        latest: sort.is_none().then_some(count),
     })
 }
 
@@ -108,16 +120,27 @@ fn is_param(a: &Arg, name: &str, least: usize) -> bool {
     matches!(a, Arg::Param { name: n, .. } if n.len() >= least && name.starts_with(&n.to_ascii_lowercase()))
 }
 
-/// The `N` of a Select-Object given `-First N` and otherwise only properties (names, a
-/// list, calculated ones); `None` for any other Select-Object, or an N past a window's rows.
-fn first_only(select: &Command, rows: u64) -> Option<Arg> {
+/// `First` or `Last` and the `N` of a Select-Object given `-First N` or `-Last N` and
+/// otherwise only properties (names, a list, calculated ones); `None` for any other
+/// Select-Object, or an N past a window's rows.
+fn first_or_last(select: &Command, rows: u64) -> Option<(&'static str, Arg, usize)> {
     let mut first = None;
     let mut args = select.args.iter();
     while let Some(a) = args.next() {
         match a {
             Arg::Param { name, value, .. } => {
                 let name = name.to_ascii_lowercase();
-                if name.len() >= 2 && "first".starts_with(&name) {
+                let end = if name.len() >= 2 && "first".starts_with(&name) {
+                    Some("First")
+                } else if !name.is_empty() && "last".starts_with(&name) {
+                    Some("Last")
+                } else {
+                    None
+                };
+                if let Some(end) = end {
+                    if first.is_some() {
+                        return None;
+                    }
                     let n = match value {
                         Some(v) => v.clone(),
                         None => match args.next()? {
@@ -136,7 +159,7 @@ fn first_only(select: &Command, rows: u64) -> Option<Arg> {
                     if count <= 0 || count as u64 > rows {
                         return None;
                     }
-                    first = Some(Arg::Value(n));
+                    first = Some((end, Arg::Value(n), usize::try_from(count).ok()?));
                 } else if name.is_empty() || !"property".starts_with(&name) {
                     return None;
                 } else if value.is_none() {
@@ -198,6 +221,10 @@ pub fn run_top_of(
     let mut said = Said::default();
     let (mut notes, mut diagnostics, mut files) = (Vec::new(), Vec::new(), Vec::new());
     let mut plan = None;
+    let mut windows = windows;
+    if top.latest.is_some() {
+        windows.reverse();
+    }
     for window in windows {
         let reading = Reading::Window {
             window,
@@ -212,10 +239,19 @@ pub fn run_top_of(
         if plan.is_none() {
             plan = answer.reads.first().map(|r| (r.plan.clone(), r.covered));
         }
-        kept.extend(answer.items.iter().cloned());
+        match top.latest {
+            // An earlier window's rows go before those kept.
+            Some(_) => kept
+                .splice(0..0, answer.items.iter().cloned())
+                .for_each(drop),
+            None => kept.extend(answer.items.iter().cloned()),
+        }
         drop(answer);
         kept = engine.pipeline(&top.keep, Some(kept)).map_err(eval)?;
         kept = compact(&kept, session.zone)?.1;
+        if top.latest.is_some_and(|n| kept.len() >= n) {
+            break;
+        }
     }
     let (source, kept) = compact(&kept, session.zone)?;
     let items = engine.pipeline(&top.answer, Some(kept)).map_err(eval)?;
@@ -291,14 +327,19 @@ mod tests {
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Descending | Select-Object -First 10",
             "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | ? {$_.Sender -like '*@contoso.com'} | sort Sender,Timestamp | select -First 5 Timestamp,Sender,@{n='To';e={$_.Recipients -join ';'}}",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object @{e={$_.Recipients.Count}} | Select-Object -Property EventId,Sender -First 3",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -Last 3",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Last 10",
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Where-Object {$_.Sender -like '*@contoso.com'} | Select-Object Timestamp,Sender -Last 5",
         ] {
             assert!(shaped(line), "{line}");
         }
         for line in [
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Unique | Select-Object -First 3",
-            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -Last 3",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 -Skip 1",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 -Last 2",
+            // The first N of the input: the reader stops once it has them.
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -First 3",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First $n",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 1000000",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 | Format-List",

@@ -779,3 +779,92 @@ fn measure_object_counts_null_sizes_and_a_null_replaces_the_minimum() {
         assert_eq!(rows[0]["Average"].as_f64(), Some(25000.0 / 6.0));
     }
 }
+
+/// Lines that would gather every event answered from what they keep, over the hand-made
+/// logs and a store of them read in windows of two rows (so the store's ways run): the
+/// answers worked out by hand from the six events (times 09:59:59.999 RECEIVE a@x.com, 10:00
+/// FAIL b@contoso.com, 10:30 DELIVER a@x.com, 10:31 EX02's DELIVER with no sender, 11:00 SEND
+/// A@X.com, 11:00 DEFER with no sender).
+#[test]
+fn counts_last_events_and_distinct_selections_are_the_shell_s_without_every_event() {
+    let logs = hand_made_logs();
+    let store = crate::util::Dir::new();
+    let indexed = crate::util::msgtrack([
+        "index",
+        logs.path().to_str().unwrap(),
+        "--store",
+        store.path().to_str().unwrap(),
+    ]);
+    assert!(
+        indexed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&indexed.stderr)
+    );
+    let run = |line: &str, path: &Path| -> Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+            .args([
+                "query",
+                line,
+                path.to_str().unwrap(),
+                "--format",
+                "json",
+                "--tz",
+                "UTC",
+            ])
+            .env("MSGTRACK_WINDOW_ROWS", "2")
+            .output()
+            .expect("msgtrack runs");
+        assert!(
+            out.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    };
+    for path in [logs.path(), store.path()] {
+        // (…).Count: how many events came (an event has no Count of its own).
+        assert_eq!(
+            run(
+                "(Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.EventId -eq 'DELIVER'}).Count",
+                path
+            ),
+            serde_json::json!([2])
+        );
+        assert_eq!(
+            run(
+                "@(Get-TransportService | Get-MessageTrackingLog -Sender nobody@x.com -ResultSize Unlimited).Count",
+                path
+            ),
+            serde_json::json!([0])
+        );
+        // The last two events in the cmdlet's order: the SEND, then the DEFER (same time,
+        // later line).
+        let last = run(
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Last 2",
+            path,
+        );
+        let ids: Vec<&str> = last
+            .as_array()
+            .map(|rows| rows.iter().filter_map(|r| r["EventId"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(ids, ["SEND", "DEFER"], "{path:?}");
+        // Distinct senders, case-sensitive, in the order of their first events.
+        let senders = run(
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Sender -Unique",
+            path,
+        );
+        let senders: Vec<String> = senders
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| r["Sender"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            senders,
+            ["a@x.com", "b@contoso.com", "", "A@X.com"],
+            "{path:?}"
+        );
+    }
+}

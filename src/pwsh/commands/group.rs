@@ -239,6 +239,10 @@ impl Grouping {
     /// The property names grouped by, when they are plain names (no wildcards or script
     /// blocks): items equal in them fall in the same group.
     pub fn plain_names(&self) -> Option<Vec<String>> {
+        if self.specs.is_empty() {
+            // Grouped by the items themselves: every item decides its group.
+            return None;
+        }
         self.specs
             .iter()
             .map(|s| match (&s.source, &s.pattern) {
@@ -362,7 +366,7 @@ pub fn streaming(
     folded: bool,
 ) -> EvalResult<Option<Grouping>> {
     let o = options(engine, c)?;
-    if o.as_hashtable || o.specs.is_empty() {
+    if o.as_hashtable {
         return Ok(None);
     }
     let keep = match (o.no_element, shown) {

@@ -95,28 +95,7 @@ pub fn select_object(
             selected(engine, &specs, &exclude_re, item)?
         };
         match &expand {
-            Some(name) => {
-                let spec = PropSpec {
-                    label: name.clone(),
-                    source: Source::Name(name.clone()),
-                    pattern: None,
-                    descending: None,
-                    format_string: None,
-                    span: c.span.clone(),
-                };
-                // -ExpandProperty reads the original item's property.
-                let source = selected.clone();
-                let v = match &source {
-                    Value::Object(o) if o.property(name).is_some() => {
-                        o.property(name).unwrap_or(Value::Null)
-                    }
-                    _ => properties::value_of(engine, &spec, &source)?,
-                };
-                if v.is_null() {
-                    continue;
-                }
-                out.extend(unroll(v));
-            }
+            Some(name) => out.extend(expanded(engine, name, &c.span, &selected)?),
             None => out.push(selected),
         }
     }
@@ -319,9 +298,70 @@ pub fn streaming_unique(engine: &mut dyn Scope, c: &Command) -> EvalResult<Optio
     }))
 }
 
+/// `-ExpandProperty <name>` of `item`: its property's value, a collection's elements one by
+/// one; nothing for `$null`.
+fn expanded(
+    engine: &mut dyn Scope,
+    name: &str,
+    span: &crate::pwsh::ast::Span,
+    item: &Value,
+) -> EvalResult<Vec<Value>> {
+    let spec = PropSpec {
+        label: name.to_string(),
+        source: Source::Name(name.to_string()),
+        pattern: None,
+        descending: None,
+        format_string: None,
+        span: span.clone(),
+    };
+    let v = match item {
+        Value::Object(o) if o.property(name).is_some() => o.property(name).unwrap_or(Value::Null),
+        _ => properties::value_of(engine, &spec, item)?,
+    };
+    Ok(if v.is_null() { Vec::new() } else { unroll(v) })
+}
+
+/// `Select-Object -ExpandProperty <name>` and nothing else: what each item gives, alone.
+pub struct ExpandSelect {
+    name: String,
+    span: crate::pwsh::ast::Span,
+}
+
+impl ExpandSelect {
+    /// The values `item` gives (a collection's elements one by one).
+    pub fn expand(&self, engine: &mut dyn Scope, item: &Value) -> EvalResult<Vec<Value>> {
+        expanded(engine, &self.name, &self.span, item)
+    }
+}
+
+/// `c` as an [`ExpandSelect`] when it is `-ExpandProperty <name>` with no other parameter.
+pub fn streaming_expand(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<ExpandSelect>> {
+    let params = SELECT_PARAMS;
+    let bound = bind(c, &params)?;
+    let others = [
+        "Property",
+        "ExcludeProperty",
+        "First",
+        "Last",
+        "Skip",
+        "Index",
+        "Unique",
+    ];
+    if !bound.positional.is_empty() || others.iter().any(|n| bound.has(n)) {
+        return Ok(None);
+    }
+    Ok(match bound.get("ExpandProperty") {
+        Some((Some(e), _)) => Some(ExpandSelect {
+            name: engine.expr(e)?.to_text(),
+            span: c.span.clone(),
+        }),
+        _ => None,
+    })
+}
+
 /// An item's texts as one key (property names and values), and whether every value is text
 /// or null (compared by its text alone).
-fn unique_key(item: &Value) -> (String, bool) {
+pub fn unique_key(item: &Value) -> (String, bool) {
     let plain = |v: &Value| matches!(v, Value::Str(_) | Value::Null);
     match item {
         Value::Object(o) => {

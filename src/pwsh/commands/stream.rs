@@ -24,6 +24,38 @@ use crate::pwsh::value::Value;
 enum Fold<'c> {
     Group(group::Grouping, GroupFolds<'c>),
     Measure(Box<measure::Streaming>),
+    /// What a `Select-Object <names> -Unique` at the end of the stages selected: one object
+    /// of each distinct selection, at the place of its first.
+    Collect(Distinct),
+}
+
+/// Distinct selected objects, each at the earliest place it was seen.
+#[derive(Default)]
+struct Distinct {
+    index: std::collections::HashMap<String, usize>,
+    items: Vec<(Order, Value)>,
+}
+
+impl Distinct {
+    fn add(&mut self, item: Value, at: Order) {
+        let (key, _) = select::unique_key(&item);
+        match self.index.get(&key) {
+            Some(&i) => {
+                if at < self.items[i].0 {
+                    self.items[i] = (at, item);
+                }
+            }
+            None => {
+                self.index.insert(key, self.items.len());
+                self.items.push((at, item));
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<Value> {
+        self.items.sort_by_key(|(at, _)| *at);
+        self.items.into_iter().map(|(_, v)| v).collect()
+    }
 }
 
 /// The reads of a grouping's elements (`$_.Group | …`), folded per group as items come.
@@ -91,7 +123,7 @@ impl<'c> GroupFolds<'c> {
     }
 
     /// Each group's reads' outputs (by the read pipeline's address).
-    fn finish(self) -> Vec<Vec<(usize, EvalResult<Vec<Value>>)>> {
+    fn finish(self, engine: &mut dyn Scope) -> Vec<Vec<(usize, EvalResult<Vec<Value>>)>> {
         let reads = self.reads;
         self.groups
             .into_iter()
@@ -101,7 +133,7 @@ impl<'c> GroupFolds<'c> {
                     .zip(&reads)
                     .map(|(s, r)| {
                         let at = std::ptr::from_ref(r.pipeline) as usize;
-                        (at, s.and_then(Stream::finish))
+                        (at, s.and_then(|s| s.finish(engine)))
                     })
                     .collect()
             })
@@ -135,7 +167,14 @@ enum Step<'c> {
     Filter(&'c Command),
     /// A pure Select-Object of properties: one object an item.
     Map(select::ItemSelect),
+    /// `Select-Object -ExpandProperty <name>`: an item's values one by one, each at the
+    /// item's place and its own index (see [`EXPANDED`]).
+    Expand(select::ExpandSelect),
 }
+
+/// How many values one item may expand to in a stream: each takes the next of the item's
+/// sequence numbers, which the reader spaces this far apart.
+pub const EXPANDED: u64 = 1 << 20;
 
 /// The stages after a command that take its output in pieces.
 pub struct Stream<'c> {
@@ -157,7 +196,9 @@ pub fn plan<'c>(
     let mut steps = Vec::new();
     let mut unique = None;
     for (i, c) in stages.iter().enumerate() {
-        let mapped = steps.iter().any(|s| matches!(s, Step::Map(_)));
+        let mapped = steps
+            .iter()
+            .any(|s| matches!(s, Step::Map(_) | Step::Expand(_)));
         let fold = match canonical(&c.name) {
             Some("Where-Object") if pure(c) && unique.is_none() => {
                 steps.push(Step::Filter(c));
@@ -172,6 +213,10 @@ pub fn plan<'c>(
                 };
                 if let Some(u) = unique_select {
                     unique = Some(u);
+                    continue;
+                }
+                if let Some(expand) = select::streaming_expand(engine, c)? {
+                    steps.push(Step::Expand(expand));
                     continue;
                 }
                 match select::item_select(engine, c)? {
@@ -209,8 +254,8 @@ pub fn plan<'c>(
             }
             _ => None,
         };
-        return Ok(fold.map(|fold| {
-            (
+        return Ok(match fold {
+            Some(fold) => Some((
                 Stream {
                     steps,
                     unique,
@@ -218,10 +263,33 @@ pub fn plan<'c>(
                     last: c,
                 },
                 i + 1,
-            )
-        }));
+            )),
+            // The distinct selections go on to this stage, run the usual way.
+            None if unique.is_some() => Some((
+                Stream {
+                    steps,
+                    unique,
+                    fold: Fold::Collect(Distinct::default()),
+                    last: c,
+                },
+                i,
+            )),
+            None => None,
+        });
     }
-    Ok(None)
+    // A `Select-Object <names> -Unique` last: its distinct selections are the output.
+    match (unique, stages.last()) {
+        (Some(unique), Some(last)) => Ok(Some((
+            Stream {
+                steps,
+                unique: Some(unique),
+                fold: Fold::Collect(Distinct::default()),
+                last,
+            },
+            stages.len(),
+        ))),
+        _ => Ok(None),
+    }
 }
 
 impl Stream<'_> {
@@ -240,6 +308,7 @@ impl Stream<'_> {
             Fold::Group(g, folds) if g.keeps_items() || !folds.reads.is_empty() => None,
             Fold::Group(g, _) => g.plain_names(),
             Fold::Measure(m) => m.counts_only().then(Vec::new),
+            Fold::Collect(_) => None,
         }
     }
 
@@ -254,6 +323,26 @@ impl Stream<'_> {
                         .into_iter()
                         .map(|(v, at, n)| Ok((map.select(engine, v)?, at, n)))
                         .collect::<EvalResult<_>>()?;
+                    continue;
+                }
+                Step::Expand(expand) => {
+                    let mut expanded = Vec::with_capacity(batch.len());
+                    for (v, (time, seq), n) in batch {
+                        let values = expand.expand(engine, &v)?;
+                        if values.len() as u64 > EXPANDED {
+                            return Err(EvalError::new(
+                                format!(
+                                    "an item expands to {} values; msgtrack takes up to {EXPANDED} an item as the items come",
+                                    values.len()
+                                ),
+                                0..0,
+                            ));
+                        }
+                        for (j, value) in values.into_iter().enumerate() {
+                            expanded.push((value, (time, seq + j as u64), n));
+                        }
+                    }
+                    batch = expanded;
                     continue;
                 }
             };
@@ -292,6 +381,7 @@ impl Stream<'_> {
                     folds.add(engine, group, &item, at, n)?;
                 }
                 Fold::Measure(m) => m.add(engine, item, at, n)?,
+                Fold::Collect(distinct) => distinct.add(item, at),
             }
         }
         Ok(())
@@ -304,14 +394,15 @@ impl Stream<'_> {
     }
 
     /// The folding stage's output.
-    pub fn finish(self) -> EvalResult<Vec<Value>> {
+    pub fn finish(self, engine: &mut dyn Scope) -> EvalResult<Vec<Value>> {
         match self.fold {
             Fold::Group(g, folds) => Ok(g
-                .finish_with(folds.finish())
+                .finish_with(folds.finish(engine))
                 .into_iter()
                 .map(|g| Value::Object(Rc::new(g)))
                 .collect()),
             Fold::Measure(m) => m.finish(self.last),
+            Fold::Collect(distinct) => Ok(distinct.finish()),
         }
     }
 }
@@ -591,6 +682,19 @@ mod tests {
         );
         let message = out.expect_err("no answer");
         assert!(message.contains("out of input order"), "{message}");
+    }
+
+    #[test]
+    fn expanded_values_are_folded_each_in_its_place_within_its_item() {
+        // n % 2 then n % 3 for n = 1..10 (6–10 handed over first): 1 appears first (n = 1),
+        // then 0 and 2, both from n = 2, in that order; 1 nine times, 0 eight, 2 three.
+        let (out, _) = run(
+            "Get-Numbers | Select-Object @{n='L';e={ @(($_ % 2), ($_ % 3)) }} | Select-Object -ExpandProperty L | Group-Object -NoElement",
+        );
+        assert_eq!(
+            out.as_deref(),
+            Ok("Name=1;Count=9\nName=0;Count=8\nName=2;Count=3")
+        );
     }
 
     #[test]
