@@ -36,9 +36,48 @@ struct TopLine {
     keep: Pipeline,
     /// The line's Sort-Object and Select-Object: the answer from the candidates.
     answer: Pipeline,
-    /// `Select-Object -Last N` without a sort: the last N rows are in the latest windows, so
-    /// the windows are read from the last, until N rows are kept.
-    latest: Option<usize>,
+    /// When the answer's rows are the first or last N in time (no sort, or a sort by
+    /// Timestamp alone): the windows (whose times do not overlap) are read from that end,
+    /// until N rows are kept.
+    early: Option<Early>,
+}
+
+/// Where a line's N rows lie in time: the windows are read from the last (`reverse`) or the
+/// first, and the reading stops once `n` rows are kept.
+#[derive(Clone, Copy)]
+struct Early {
+    reverse: bool,
+    n: usize,
+}
+
+/// `Some(descending)` when `sort` is `Sort-Object Timestamp` (or `-Property Timestamp`),
+/// perhaps `-Descending`, and nothing else: a stable sort by time, whose first rows are the
+/// earliest (the latest), ties in input order.
+fn by_time(sort: &Command) -> Option<bool> {
+    let timestamp = |e: &crate::pwsh::ast::Expr| matches!(&e.kind, ExprKind::Str(s) if s.eq_ignore_ascii_case("Timestamp"));
+    let (mut named, mut descending) = (false, false);
+    let mut args = sort.args.iter();
+    while let Some(a) = args.next() {
+        match a {
+            Arg::Value(e) if !named && timestamp(e) => named = true,
+            Arg::Param { value, .. } if !named && is_param(a, "property", 1) => {
+                let e = match value {
+                    Some(e) => e,
+                    None => match args.next()? {
+                        Arg::Value(e) => e,
+                        Arg::Param { .. } => return None,
+                    },
+                };
+                if !timestamp(e) {
+                    return None;
+                }
+                named = true;
+            }
+            Arg::Param { value: None, .. } if is_param(a, "descending", 1) => descending = true,
+            _ => return None,
+        }
+    }
+    named.then_some(descending)
 }
 
 /// The parts of `block` when it is one pipeline of Get-MessageTrackingLog, pure Where-Object
@@ -111,7 +150,19 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
         per_window,
         keep: pipeline(&keep_select),
         answer: pipeline(select),
-        latest: sort.is_none().then_some(count),
+        early: match (sort.map(|s| by_time(s)), end) {
+            // The last N of the input order.
+            (None, _) => Some(Early {
+                reverse: true,
+                n: count,
+            }),
+            // The first of ascending and the last of descending are the earliest rows.
+            (Some(Some(descending)), end) => Some(Early {
+                reverse: descending == (end == "First"),
+                n: count,
+            }),
+            (Some(None), _) => None,
+        },
     })
 }
 
@@ -221,8 +272,9 @@ pub fn run_top_of(
     let mut said = Said::default();
     let (mut notes, mut diagnostics, mut files) = (Vec::new(), Vec::new(), Vec::new());
     let mut plan = None;
+    let mut stopped = false;
     let mut windows = windows;
-    if top.latest.is_some() {
+    if top.early.is_some_and(|e| e.reverse) {
         windows.reverse();
     }
     for window in windows {
@@ -239,17 +291,18 @@ pub fn run_top_of(
         if plan.is_none() {
             plan = answer.reads.first().map(|r| (r.plan.clone(), r.covered));
         }
-        match top.latest {
+        match top.early {
             // An earlier window's rows go before those kept.
-            Some(_) => kept
+            Some(Early { reverse: true, .. }) => kept
                 .splice(0..0, answer.items.iter().cloned())
                 .for_each(drop),
-            None => kept.extend(answer.items.iter().cloned()),
+            _ => kept.extend(answer.items.iter().cloned()),
         }
         drop(answer);
         kept = engine.pipeline(&top.keep, Some(kept)).map_err(eval)?;
         kept = compact(&kept, session.zone)?.1;
-        if top.latest.is_some_and(|n| kept.len() >= n) {
+        if top.early.is_some_and(|e| kept.len() >= e.n) {
+            stopped = true;
             break;
         }
     }
@@ -259,7 +312,17 @@ pub fn run_top_of(
         // A property the analysis did not foresee was not read: run the line whole.
         return Ok(None);
     }
-    notes.extend(said.unopened_note());
+    match top.early {
+        // The files of the windows not read are not opened either.
+        Some(e) if stopped && said.unopened_count() > 0 => notes.push(format!(
+            "{} file(s) not opened: the line's {} rows were found reading from the {} time, and these hold only {} times (or lie outside -Start/-End)",
+            said.unopened_count(),
+            e.n,
+            if e.reverse { "latest" } else { "earliest" },
+            if e.reverse { "earlier" } else { "later" },
+        )),
+        _ => notes.extend(said.unopened_note()),
+    }
     let enumeration_limit = engine.enumeration_limit_at_end();
     drop(engine);
     let reads = plan
@@ -348,6 +411,49 @@ mod tests {
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object {$script:n++} | Select-Object -First 3",
         ] {
             assert!(!shaped(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_sort_by_timestamp_alone_is_read_from_the_end_that_holds_its_rows() {
+        let early = |line: &str| {
+            top_line(&parse(line).expect("parses"), 8192)
+                .and_then(|t| t.early)
+                .map(|e| (e.reverse, e.n))
+        };
+        let line = |sort: &str, select: &str| {
+            format!(
+                "Get-MessageTrackingLog -ResultSize Unlimited | {sort} | Select-Object {select}"
+            )
+        };
+        assert_eq!(
+            early(&line("Sort-Object Timestamp", "-First 3")),
+            Some((false, 3))
+        );
+        assert_eq!(
+            early(&line("Sort-Object Timestamp -Descending", "-First 3")),
+            Some((true, 3))
+        );
+        assert_eq!(
+            early(&line("sort -Property timestamp -desc", "-Last 2")),
+            Some((false, 2))
+        );
+        assert_eq!(
+            early(&line("Sort-Object Timestamp", "-Last 2 Sender")),
+            Some((true, 2))
+        );
+        assert_eq!(
+            early("Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Last 4"),
+            Some((true, 4))
+        );
+        // Any other key, or another parameter: every window is read.
+        for sort in [
+            "Sort-Object Timestamp,Sender",
+            "Sort-Object TotalBytes",
+            "Sort-Object Timestamp -CaseSensitive",
+            "Sort-Object {$_.Timestamp}",
+        ] {
+            assert_eq!(early(&line(sort, "-First 3")), None, "{sort}");
         }
     }
 }

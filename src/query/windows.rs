@@ -436,6 +436,11 @@ impl Said {
     pub(super) fn unopened_note(&self) -> Option<String> {
         self.unopened.as_deref().and_then(unopened_note)
     }
+
+    /// How many files no window opened.
+    pub(super) fn unopened_count(&self) -> usize {
+        self.unopened.as_ref().map_or(0, Vec::len)
+    }
 }
 
 #[cfg(test)]

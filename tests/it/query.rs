@@ -848,6 +848,29 @@ fn counts_last_events_and_distinct_selections_are_the_shell_s_without_every_even
             .map(|rows| rows.iter().filter_map(|r| r["EventId"].as_str()).collect())
             .unwrap_or_default();
         assert_eq!(ids, ["SEND", "DEFER"], "{path:?}");
+        // A stable sort by time: the latest first, equal times in input order; the earliest
+        // first; the last of the latest-first is the earliest.
+        for (line, expected) in [
+            (
+                "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Timestamp -Descending | Select-Object -First 2",
+                ["SEND", "DEFER"].as_slice(),
+            ),
+            (
+                "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object -Property Timestamp | Select-Object -First 2",
+                &["RECEIVE", "FAIL"],
+            ),
+            (
+                "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Timestamp -Descending | Select-Object -Last 1",
+                &["RECEIVE"],
+            ),
+        ] {
+            let rows = run(line, path);
+            let ids: Vec<&str> = rows
+                .as_array()
+                .map(|rows| rows.iter().filter_map(|r| r["EventId"].as_str()).collect())
+                .unwrap_or_default();
+            assert_eq!(ids, expected, "{line} over {path:?}");
+        }
         // Distinct senders, case-sensitive, in the order of their first events.
         let senders = run(
             "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Sender -Unique",
