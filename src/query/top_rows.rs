@@ -150,7 +150,7 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
         per_window,
         keep: pipeline(&keep_select),
         answer: pipeline(select),
-        early: match (sort.map(|s| by_time(s)), end) {
+        early: match (sort.map(by_time), end) {
             // The last N of the input order.
             (None, _) => Some(Early {
                 reverse: true,
