@@ -890,4 +890,27 @@ fn counts_last_events_and_distinct_selections_are_the_shell_s_without_every_even
             "{path:?}"
         );
     }
+    // A Format-Table of a few names over the store comes a window at a time as the selection
+    // of those names: the bytes the logs' one view gives, in each format.
+    for format in ["table", "csv", "json"] {
+        let text = |path: &Path| {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+                .args([
+                    "query",
+                    "Get-MessageTrackingLog -ResultSize Unlimited | Format-Table Timestamp,EventId,Sender -AutoSize",
+                    path.to_str().unwrap(),
+                    "--format",
+                    format,
+                    "--tz",
+                    "UTC",
+                ])
+                .env("MSGTRACK_WINDOW_ROWS", "2")
+                .output()
+                .expect("msgtrack runs");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let from_logs = text(logs.path());
+        assert!(from_logs.contains("b@contoso.com"), "{from_logs}");
+        assert_eq!(from_logs, text(store.path()), "{format}");
+    }
 }
