@@ -728,15 +728,10 @@ fn wide_views_bare_values_and_hashtables_show_as_the_shell_shows_them() {
     assert_eq!(text("@{x='a'}"), ["Name Value", "---- -----", "x    a"]);
 }
 
-/// TotalBytes of the hand-made events in the cmdlet's order: $null (RECEIVE), $null (FAIL),
-/// 5000 (DELIVER), $null (EX02's DELIVER), 20000 (SEND), $null (DEFER). PowerShell counts a
-/// $null value, adds it as 0, and compares it with the kept minimum and maximum as
-/// `LanguagePrimitives.Compare` does (a number ≥ 0 is greater than $null): the minimum 5000
-/// gives way to $null, then 20000, then $null again; the maximum stays.
-#[test]
-fn measure_object_counts_null_sizes_and_a_null_replaces_the_minimum() {
+/// The hand-made logs and a store indexed from them.
+fn hand_made_logs_and_store() -> (Dir, Dir) {
     let logs = hand_made_logs();
-    let store = crate::util::Dir::new();
+    let store = Dir::new();
     let indexed = crate::util::msgtrack([
         "index",
         logs.path().to_str().unwrap(),
@@ -748,6 +743,17 @@ fn measure_object_counts_null_sizes_and_a_null_replaces_the_minimum() {
         "{}",
         String::from_utf8_lossy(&indexed.stderr)
     );
+    (logs, store)
+}
+
+/// TotalBytes of the hand-made events in the cmdlet's order: $null (RECEIVE), $null (FAIL),
+/// 5000 (DELIVER), $null (EX02's DELIVER), 20000 (SEND), $null (DEFER). PowerShell counts a
+/// $null value, adds it as 0, and compares it with the kept minimum and maximum as
+/// `LanguagePrimitives.Compare` does (a number ≥ 0 is greater than $null): the minimum 5000
+/// gives way to $null, then 20000, then $null again; the maximum stays.
+#[test]
+fn measure_object_counts_null_sizes_and_a_null_replaces_the_minimum() {
+    let (logs, store) = hand_made_logs_and_store();
     for path in [logs.path(), store.path()] {
         let measure = |line: &str| {
             let (code, rows, err) = query(line, path, &[]);
@@ -787,19 +793,7 @@ fn measure_object_counts_null_sizes_and_a_null_replaces_the_minimum() {
 /// A@X.com, 11:00 DEFER with no sender).
 #[test]
 fn counts_last_events_and_distinct_selections_are_the_shell_s_without_every_event() {
-    let logs = hand_made_logs();
-    let store = crate::util::Dir::new();
-    let indexed = crate::util::msgtrack([
-        "index",
-        logs.path().to_str().unwrap(),
-        "--store",
-        store.path().to_str().unwrap(),
-    ]);
-    assert!(
-        indexed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&indexed.stderr)
-    );
+    let (logs, store) = hand_made_logs_and_store();
     let run = |line: &str, path: &Path| -> Value {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
             .args([
