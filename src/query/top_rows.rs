@@ -118,10 +118,6 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
         return None;
     }
     let (end, n, count) = first_or_last(select, rows)?;
-    if sort.is_none() && end != "Last" {
-        // (The first N of the input: the reader stops once it has them.)
-        return None;
-    }
     let mut keep_select = select.clone();
     keep_select.args = vec![
         Arg::Param {
@@ -151,9 +147,9 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
         keep: pipeline(&keep_select),
         answer: pipeline(select),
         early: match (sort.map(by_time), end) {
-            // The last N of the input order.
-            (None, _) => Some(Early {
-                reverse: true,
+            // The first or last N of the input order.
+            (None, end) => Some(Early {
+                reverse: end == "Last",
                 n: count,
             }),
             // The first of ascending and the last of descending are the earliest rows.
@@ -175,7 +171,8 @@ fn is_param(a: &Arg, name: &str, least: usize) -> bool {
 /// otherwise only properties (names, a list, calculated ones); `None` for any other
 /// Select-Object, or an N past a window's rows.
 fn first_or_last(select: &Command, rows: u64) -> Option<(&'static str, Arg, usize)> {
-    let mut first = None;
+    let mut first: Option<(&'static str, crate::pwsh::ast::Expr, i64)> = None;
+    let mut skip: i64 = 0;
     let mut args = select.args.iter();
     while let Some(a) = args.next() {
         match a {
@@ -185,13 +182,12 @@ fn first_or_last(select: &Command, rows: u64) -> Option<(&'static str, Arg, usiz
                     Some("First")
                 } else if !name.is_empty() && "last".starts_with(&name) {
                     Some("Last")
+                } else if name.len() >= 2 && "skip".starts_with(&name) {
+                    Some("Skip")
                 } else {
                     None
                 };
                 if let Some(end) = end {
-                    if first.is_some() {
-                        return None;
-                    }
                     let n = match value {
                         Some(v) => v.clone(),
                         None => match args.next()? {
@@ -207,10 +203,12 @@ fn first_or_last(select: &Command, rows: u64) -> Option<(&'static str, Arg, usiz
                         crate::pwsh::number::Number::Long(n) => *n,
                         _ => return None,
                     };
-                    if count <= 0 || count as u64 > rows {
-                        return None;
+                    match end {
+                        "Skip" if count >= 0 && skip == 0 => skip = count,
+                        "Skip" => return None,
+                        _ if first.is_some() || count <= 0 => return None,
+                        _ => first = Some((end, n, count)),
                     }
-                    first = Some((end, Arg::Value(n), usize::try_from(count).ok()?));
                 } else if name.is_empty() || !"property".starts_with(&name) {
                     return None;
                 } else if value.is_none() {
@@ -221,7 +219,18 @@ fn first_or_last(select: &Command, rows: u64) -> Option<(&'static str, Arg, usiz
             Arg::Value(_) => {}
         }
     }
-    first
+    let (end, n, count) = first?;
+    // `-Skip S -First N` keeps the first S + N (the answer skips S of them); `-Skip` with
+    // `-Last` skips from the start, which the last rows alone cannot tell.
+    let kept = count.checked_add(skip)?;
+    if (end == "Last" && skip > 0) || kept as u64 > rows {
+        return None;
+    }
+    let n = crate::pwsh::ast::Expr {
+        kind: ExprKind::Number(crate::pwsh::number::Number::Long(kept)),
+        span: n.span,
+    };
+    Some((end, Arg::Value(n), usize::try_from(kept).ok()?))
 }
 
 /// Runs `text` over the stores `paths` as the module says: the whole answer, or `None` when
@@ -392,6 +401,7 @@ mod tests {
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object @{e={$_.Recipients.Count}} | Select-Object -Property EventId,Sender -First 3",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -Last 3",
             "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Last 10",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 -Skip 1",
             "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Where-Object {$_.Sender -like '*@contoso.com'} | Select-Object Timestamp,Sender -Last 5",
         ] {
             assert!(shaped(line), "{line}");
@@ -399,10 +409,8 @@ mod tests {
         for line in [
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Unique | Select-Object -First 3",
-            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 -Skip 1",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 -Last 2",
-            // The first N of the input: the reader stops once it has them.
-            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -First 3",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Last 3 -Skip 1",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First $n",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 1000000",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 | Format-List",
@@ -445,6 +453,16 @@ mod tests {
         assert_eq!(
             early("Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Last 4"),
             Some((true, 4))
+        );
+        assert_eq!(
+            early("Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -First 4"),
+            Some((false, 4))
+        );
+        assert_eq!(
+            early(
+                "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Skip 2 -First 4 Sender"
+            ),
+            Some((false, 6))
         );
         // Any other key, or another parameter: every window is read.
         for sort in [
