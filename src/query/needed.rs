@@ -168,12 +168,13 @@ fn reach(block: &Block) -> Reach {
     };
     for element in p.elements.iter().rev() {
         let Element::Command(c) = element else {
-            // `(…).Count` is a number, whatever the line inside gives.
+            // `(…).Count` is a number, whatever the line inside gives; so is a property of a
+            // Measure-Object's answer (`(… | Measure-Object TotalBytes -Sum).Sum`).
             return match element {
                 Element::Expr(Expr {
-                    kind: ExprKind::Member { name, .. },
+                    kind: ExprKind::Member { name, target, .. },
                     ..
-                }) if name.eq_ignore_ascii_case("Count") => Reach::No,
+                }) if name.eq_ignore_ascii_case("Count") || measured(target) => Reach::No,
                 _ => Reach::Rows,
             };
         };
@@ -185,6 +186,19 @@ fn reach(block: &Block) -> Reach {
         }
     }
     Reach::Rows
+}
+
+/// True when `e` is `(… | Measure-Object …)` (or `@(…)`, `$(…)`): its items are measures.
+fn measured(e: &Expr) -> bool {
+    let p = match &e.kind {
+        ExprKind::Paren(p) => p.as_ref(),
+        ExprKind::ArraySub(b) | ExprKind::SubExpr(b) => match b.statements.as_slice() {
+            [Statement::Pipeline(p)] => p,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    matches!(p.elements.last(), Some(Element::Command(c)) if canonical(&c.name) == Some("Measure-Object"))
 }
 
 /// How events reach the line's output.
@@ -299,6 +313,27 @@ mod tests {
     #[test]
     fn only_the_columns_a_query_uses_are_decoded() {
         use Field as F;
+        // A count, or a measure's property, of a parenthesized line: no event is output.
+        assert_eq!(
+            needed("(Get-MessageTrackingLog -EventId FAIL).Count", &F::ALL),
+            vec![F::Timestamp]
+        );
+        assert_eq!(
+            needed(
+                "(Get-MessageTrackingLog | Measure-Object TotalBytes -Sum).Sum",
+                &F::ALL
+            ),
+            vec![F::Timestamp, F::TotalBytes]
+        );
+        // A hashtable's entry holds events: every column shown.
+        assert_eq!(
+            needed(
+                "(Get-MessageTrackingLog | Group-Object Sender -AsHashTable).'a@x.com'",
+                &F::ALL
+            )
+            .len(),
+            F::ALL.len()
+        );
         assert_eq!(
             needed(
                 "Get-MessageTrackingLog -EventId FAIL | Select Sender",
