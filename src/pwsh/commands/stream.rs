@@ -27,6 +27,9 @@ enum Fold<'c> {
     /// What a `Select-Object <names> -Unique` at the end of the stages selected: one object
     /// of each distinct selection, at the place of its first.
     Collect(Distinct),
+    /// Values going on to a `Sort-Object -Unique` of the values themselves: each value once
+    /// (exact repeats dropped), at the place of its first.
+    Values(Distinct),
 }
 
 /// Distinct selected objects, each at the earliest place it was seen.
@@ -39,6 +42,21 @@ struct Distinct {
 impl Distinct {
     fn add(&mut self, item: Value, at: Order) {
         let (key, _) = select::unique_key(&item);
+        self.add_keyed(key, item, at);
+    }
+
+    /// A value, once for each exact repeat (same type, same text); an object always.
+    fn add_value(&mut self, item: Value, at: Order) {
+        if matches!(item, Value::Object(_) | Value::Hashtable(_)) {
+            let key = format!("\u{1}object {}", self.items.len());
+            self.add_keyed(key, item, at);
+            return;
+        }
+        let key = format!("{}\u{1}{}", item.type_name(), item.to_text());
+        self.add_keyed(key, item, at);
+    }
+
+    fn add_keyed(&mut self, key: String, item: Value, at: Order) {
         match self.index.get(&key) {
             Some(&i) => {
                 if at < self.items[i].0 {
@@ -227,6 +245,24 @@ pub fn plan<'c>(
                     _ => None,
                 }
             }
+            // A sort of values with -Unique keeps the first of equal ones in its (stable) order,
+            // which is never a later exact repeat: the repeats can go as they come, and the
+            // Sort-Object then runs the usual way on what is left, in input order.
+            Some("Sort-Object")
+                if unique.is_none()
+                    && matches!(steps.last(), Some(Step::Expand(_)))
+                    && sorts_values_uniquely(c) =>
+            {
+                return Ok(Some((
+                    Stream {
+                        steps,
+                        unique,
+                        fold: Fold::Values(Distinct::default()),
+                        last: c,
+                    },
+                    i,
+                )));
+            }
             Some("Group-Object") => {
                 // A group's elements are seen only as the table or list shows them when
                 // nothing after the groups reads them (and each item is an event of its own).
@@ -308,7 +344,7 @@ impl Stream<'_> {
             Fold::Group(g, folds) if g.keeps_items() || !folds.reads.is_empty() => None,
             Fold::Group(g, _) => g.plain_names(),
             Fold::Measure(m) => m.counts_only().then(Vec::new),
-            Fold::Collect(_) => None,
+            Fold::Collect(_) | Fold::Values(_) => None,
         }
     }
 
@@ -382,6 +418,7 @@ impl Stream<'_> {
                 }
                 Fold::Measure(m) => m.add(engine, item, at, n)?,
                 Fold::Collect(distinct) => distinct.add(item, at),
+                Fold::Values(distinct) => distinct.add_value(item, at),
             }
         }
         Ok(())
@@ -402,7 +439,7 @@ impl Stream<'_> {
                 .map(|g| Value::Object(Rc::new(g)))
                 .collect()),
             Fold::Measure(m) => m.finish(self.last),
-            Fold::Collect(distinct) => Ok(distinct.finish()),
+            Fold::Collect(distinct) | Fold::Values(distinct) => Ok(distinct.finish()),
         }
     }
 }
@@ -451,6 +488,21 @@ fn only_shown(stages: &[&Command]) -> bool {
             }
         })
     })
+}
+
+/// True for `Sort-Object -Unique` of the values themselves: no property, only the switches
+/// `-Unique`, `-Descending`, `-CaseSensitive`.
+fn sorts_values_uniquely(c: &Command) -> bool {
+    use crate::pwsh::ast::Arg;
+    let switch = |a: &Arg, name: &str, least: usize| {
+        matches!(a, Arg::Param { name: n, value: None, .. }
+            if n.len() >= least && name.starts_with(&n.to_ascii_lowercase()))
+    };
+    let unique = c.args.iter().any(|a| switch(a, "unique", 1));
+    unique
+        && c.args.iter().all(|a| {
+            switch(a, "unique", 1) || switch(a, "descending", 1) || switch(a, "casesensitive", 2)
+        })
 }
 
 /// The same object (not an equal one).
@@ -695,6 +747,15 @@ mod tests {
             out.as_deref(),
             Ok("Name=1;Count=9\nName=0;Count=8\nName=2;Count=3")
         );
+    }
+
+    #[test]
+    fn expanded_values_sorted_uniquely_keep_each_value_once_as_they_come() {
+        // n % 3 and n % 2 of 1..10: the values 0, 1, 2, sorted by the Sort-Object itself.
+        let line = "Get-Numbers | Select-Object @{n='L';e={ @(($_ % 3), ($_ % 2)) }} | Select-Object -ExpandProperty L | Sort-Object -Unique";
+        assert_eq!(run(line).0.as_deref(), Ok("0\n1\n2"));
+        let (out, _) = run(&format!("{line} -Descending"));
+        assert_eq!(out.as_deref(), Ok("2\n1\n0"));
     }
 
     #[test]
