@@ -292,14 +292,34 @@ pub fn plan(
 /// before the next's (its `InternalProcessRecord` resets the count for every piped record);
 /// msgtrack reads the servers together. `None` for other lines.
 pub fn servers_piped_note(block: &crate::pwsh::ast::Block) -> Option<&'static str> {
-    use crate::pwsh::ast::{Element, Statement};
-    let piped = block.statements.iter().any(|s| match s {
-        Statement::Pipeline(p) => p.elements.iter().skip(1).any(|e| {
-            matches!(e, Element::Command(c) if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog"))
-        }),
-        _ => false,
-    });
-    piped.then_some(
+    use crate::pwsh::ast::{Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_block};
+    /// Finds a pipeline, anywhere in the line (an assignment's, in parentheses, in a script
+    /// block), that pipes something into Get-MessageTrackingLog.
+    struct Piped(bool);
+    impl Piped {
+        fn check(&mut self, p: &Pipeline) {
+            self.0 |= p.elements.iter().skip(1).any(|e| {
+                matches!(e, Element::Command(c) if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog"))
+            });
+        }
+    }
+    impl<'a> Visit<'a> for Piped {
+        fn statement(&mut self, s: &'a Statement) {
+            match s {
+                Statement::Pipeline(p) => self.check(p),
+                Statement::Assign { value: Some(p), .. } => self.check(p),
+                _ => {}
+            }
+        }
+        fn expr(&mut self, e: &'a Expr) {
+            if let ExprKind::Paren(p) = &e.kind {
+                self.check(p);
+            }
+        }
+    }
+    let mut piped = Piped(false);
+    walk_block(block, &mut piped);
+    piped.0.then_some(
         "servers piped into Get-MessageTrackingLog are read together here: one -ResultSize for them all, rows in time order across servers; Exchange searches each piped server in turn, each with its own -ResultSize, and writes that server's rows before the next's (add | Sort-Object Timestamp to compare rows)",
     )
 }

@@ -388,6 +388,19 @@ fn servers_piped_into_the_cmdlet_are_said_to_be_read_together() {
     assert!(!stderr.contains("piped"), "{stderr}");
     assert_eq!(piped, alone);
     assert_eq!(piped.len(), 2);
+    // Said as well where the piping is inside the line: in parentheses, or assigned.
+    for line in [
+        "(Get-TransportService | Get-MessageTrackingLog -EventId DELIVER).Count",
+        "$d = Get-TransportService | Get-MessageTrackingLog -EventId DELIVER; $d.Count",
+    ] {
+        let (code, counted, stderr) = query(line, p, &[]);
+        assert_eq!(code, 0, "{line}: {stderr}");
+        assert_eq!(counted, [serde_json::json!(2)], "{line}");
+        assert!(
+            stderr.contains("Exchange searches each piped server in turn"),
+            "{line}: {stderr}"
+        );
+    }
 }
 
 #[test]
