@@ -111,6 +111,20 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The one pipeline inside `( … )`, `@( … )` or `$( … )`; `None` for anything else.
+    pub fn inner_pipeline(&self) -> Option<&Pipeline> {
+        match &self.kind {
+            ExprKind::Paren(p) => Some(p),
+            ExprKind::ArraySub(b) | ExprKind::SubExpr(b) => match b.statements.as_slice() {
+                [Statement::Pipeline(p)] => Some(p),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 /// Expression kinds.
 #[derive(Debug, Clone)]
 pub enum ExprKind {

@@ -286,14 +286,7 @@ impl<'h> Engine<'h> {
         if !name.eq_ignore_ascii_case("Count") {
             return None;
         }
-        let p: &Pipeline = match &target.kind {
-            ExprKind::Paren(p) => p,
-            ExprKind::ArraySub(b) | ExprKind::SubExpr(b) => match b.statements.as_slice() {
-                [Statement::Pipeline(p)] => p,
-                _ => return None,
-            },
-            _ => return None,
-        };
+        let p = target.inner_pipeline()?;
         let commands: Vec<&Command> = p
             .elements
             .iter()
@@ -305,12 +298,9 @@ impl<'h> Engine<'h> {
         let source = commands
             .iter()
             .position(|c| c.name.eq_ignore_ascii_case("Get-MessageTrackingLog"))?;
-        let fed_by_servers = commands[..source].iter().all(|c| {
-            matches!(
-                c.name.to_ascii_lowercase().as_str(),
-                "get-transportservice" | "get-exchangeserver"
-            )
-        });
+        let fed_by_servers = commands[..source]
+            .iter()
+            .all(|c| commands::lists_servers(&c.name));
         let filters = commands[source + 1..].iter().all(|c| {
             commands::canonical(&c.name) == Some("Where-Object") && commands::stream::pure(c)
         });

@@ -190,15 +190,9 @@ fn reach(block: &Block) -> Reach {
 
 /// True when `e` is `(… | Measure-Object …)` (or `@(…)`, `$(…)`): its items are measures.
 fn measured(e: &Expr) -> bool {
-    let p = match &e.kind {
-        ExprKind::Paren(p) => p.as_ref(),
-        ExprKind::ArraySub(b) | ExprKind::SubExpr(b) => match b.statements.as_slice() {
-            [Statement::Pipeline(p)] => p,
-            _ => return false,
-        },
-        _ => return false,
-    };
-    matches!(p.elements.last(), Some(Element::Command(c)) if canonical(&c.name) == Some("Measure-Object"))
+    e.inner_pipeline().is_some_and(|p| {
+        matches!(p.elements.last(), Some(Element::Command(c)) if canonical(&c.name) == Some("Measure-Object"))
+    })
 }
 
 /// How events reach the line's output.

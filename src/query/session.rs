@@ -944,10 +944,7 @@ impl Host for QueryHost<'_> {
             "get-messagetrace" | "get-messagetracev2" => {
                 self.message_trace(engine, c, name.ends_with("v2"))
             }
-            "get-transportservice"
-            | "get-exchangeserver"
-            | "get-transportserver"
-            | "get-mailboxserver" => self.transport_services(engine, c),
+            n if crate::pwsh::commands::lists_servers(n) => self.transport_services(engine, c),
             _ => return None,
         })
     }

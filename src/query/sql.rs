@@ -114,7 +114,6 @@ use crate::pwsh::commands::canonical;
 use super::cmdlet::{Plan, plan_of_line};
 use super::settings::Session;
 
-/// Why a line cannot be written as SQL: the construct, by name.
 /// A row's place in the cmdlet's output (time, then the order the files and lines were read
 /// in), as one comparable value.
 fn place(w: &Writer, dialect: Dialect) -> String {
@@ -128,6 +127,7 @@ fn place(w: &Writer, dialect: Dialect) -> String {
     }
 }
 
+/// Why a line cannot be written as SQL: the construct, by name.
 fn refuse<T>(what: impl Into<String>) -> Result<T, String> {
     Err(what.into())
 }
@@ -586,13 +586,7 @@ pub fn compile(
     let mut first = stages.next();
     // `Get-TransportService |` in front: every server, as the store holds them.
     if let Some(Element::Command(c)) = first
-        && [
-            "get-transportservice",
-            "get-transportserver",
-            "get-exchangeserver",
-            "get-mailboxserver",
-        ]
-        .contains(&c.name.to_ascii_lowercase().as_str())
+        && crate::pwsh::commands::lists_servers(&c.name)
     {
         if !c.args.is_empty() {
             return refuse(format!("{} with arguments (use -Server)", c.name));
@@ -816,26 +810,25 @@ pub fn compile(
                         let place = place(&w, dialect);
                         let after = "(last_null_ IS NULL OR place_ > last_null_)";
                         let mut cols = vec![format!("count(*) AS {}", w.dialect.ident("Count"))];
-                        for (flag, expr, name) in [
-                            ("Sum", "coalesce(sum(v_), 0)".to_string(), "Sum"),
-                            ("Average", "avg(coalesce(v_, 0))".into(), "Average"),
+                        // (Each measure is named as its switch.)
+                        for (flag, expr) in [
+                            ("Sum", "coalesce(sum(v_), 0)".to_string()),
+                            ("Average", "avg(coalesce(v_, 0))".into()),
                             (
                                 "Maximum",
                                 format!(
                                     "CASE WHEN max(v_) >= 0 THEN max(v_) ELSE max(CASE WHEN {after} THEN v_ END) END"
                                 ),
-                                "Maximum",
                             ),
                             (
                                 "Minimum",
                                 format!(
                                     "CASE WHEN min(v_) < 0 THEN min(v_) ELSE min(CASE WHEN {after} THEN v_ END) END"
                                 ),
-                                "Minimum",
                             ),
                         ] {
                             if b.has(flag) {
-                                cols.push(format!("{expr} AS {}", w.dialect.ident(name)));
+                                cols.push(format!("{expr} AS {}", w.dialect.ident(flag)));
                             }
                         }
                         // No row when no event came (Measure-Object of a property writes

@@ -18,7 +18,7 @@ use polars::prelude::*;
 use super::run::{Answer, RunError, run_block};
 use super::session::{QueryHost, Read, Reading, Session};
 use super::time_windows::stores_cover;
-use super::windows::{Said, run_window, window_rows};
+use super::windows::{Said, run_window, sort_by_time, window_rows};
 use crate::directory::Snapshot;
 use crate::format::{Field, FieldSet};
 use crate::pwsh::ast::{Arg, Block, Command, Element, ExprKind, Pipeline, Statement};
@@ -48,36 +48,6 @@ struct TopLine {
 struct Early {
     reverse: bool,
     n: usize,
-}
-
-/// `Some(descending)` when `sort` is `Sort-Object Timestamp` (or `-Property Timestamp`),
-/// perhaps `-Descending`, and nothing else: a stable sort by time, whose first rows are the
-/// earliest (the latest), ties in input order.
-fn by_time(sort: &Command) -> Option<bool> {
-    let timestamp = |e: &crate::pwsh::ast::Expr| matches!(&e.kind, ExprKind::Str(s) if s.eq_ignore_ascii_case("Timestamp"));
-    let (mut named, mut descending) = (false, false);
-    let mut args = sort.args.iter();
-    while let Some(a) = args.next() {
-        match a {
-            Arg::Value(e) if !named && timestamp(e) => named = true,
-            Arg::Param { value, .. } if !named && is_param(a, "property", 1) => {
-                let e = match value {
-                    Some(e) => e,
-                    None => match args.next()? {
-                        Arg::Value(e) => e,
-                        Arg::Param { .. } => return None,
-                    },
-                };
-                if !timestamp(e) {
-                    return None;
-                }
-                named = true;
-            }
-            Arg::Param { value: None, .. } if is_param(a, "descending", 1) => descending = true,
-            _ => return None,
-        }
-    }
-    named.then_some(descending)
 }
 
 /// The parts of `block` when it is one pipeline of Get-MessageTrackingLog, pure Where-Object
@@ -146,7 +116,7 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
         per_window,
         keep: pipeline(&keep_select),
         answer: pipeline(select),
-        early: match (sort.map(by_time), end) {
+        early: match (sort.map(sort_by_time), end) {
             // The first or last N of the input order.
             (None, end) => Some(Early {
                 reverse: end == "Last",

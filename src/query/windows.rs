@@ -83,7 +83,7 @@ fn per_item_of(block: &Block, tables: bool) -> bool {
 
 /// `Sort-Object Timestamp` (`-Property Timestamp`), with `-Descending` or not: whether it is
 /// descending. `None` for any other Sort-Object.
-fn sort_by_time(c: &Command) -> Option<bool> {
+pub(super) fn sort_by_time(c: &Command) -> Option<bool> {
     let mut descending = false;
     let mut by_time = false;
     let mut args = c.args.iter().peekable();

@@ -385,7 +385,9 @@ impl Measurer {
                 if let Some(numbers) = &mut self.numbers {
                     numbers.push(at, n);
                 }
-                self.deviation = self.deviation.step(n);
+                if self.wanted.dev {
+                    self.deviation = self.deviation.step(n);
+                }
                 self.max_number = Some(self.max_number.map_or(n, |m| m.max(n)));
                 self.min_number = Some(self.min_number.map_or(n, |m| m.min(n)));
                 if self.wanted.max || self.wanted.min {
@@ -411,10 +413,13 @@ impl Measurer {
     /// A `$null` value: 0 to the sums and the variance (`[double]$null`); compared with the
     /// kept maximum and minimum as PowerShell compares a value with `$null`.
     fn add_null(&mut self, at: Order) {
-        if let Some(numbers) = &mut self.numbers {
-            numbers.push(at, 0.0);
+        // (A sum from 0.0 is the same without the zeros; the variance counts them.)
+        if self.wanted.dev {
+            if let Some(numbers) = &mut self.numbers {
+                numbers.push(at, 0.0);
+            }
+            self.deviation = self.deviation.step(0.0);
         }
-        self.deviation = self.deviation.step(0.0);
         if !(self.wanted.max || self.wanted.min) {
             return;
         }

@@ -113,6 +113,20 @@ pub fn names() -> Vec<&'static str> {
         .collect()
 }
 
+/// The Exchange cmdlets that list servers (the host's), which a line pipes into
+/// Get-MessageTrackingLog.
+pub const SERVER_LISTS: [&str; 4] = [
+    "Get-TransportService",
+    "Get-TransportServer",
+    "Get-ExchangeServer",
+    "Get-MailboxServer",
+];
+
+/// True when `name` is one of [`SERVER_LISTS`] (any case).
+pub fn lists_servers(name: &str) -> bool {
+    SERVER_LISTS.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
 /// The canonical name of a command or alias the engine runs.
 pub fn canonical(name: &str) -> Option<&'static str> {
     COMMANDS

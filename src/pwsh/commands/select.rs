@@ -314,9 +314,14 @@ fn expanded(
         format_string: None,
         span: span.clone(),
     };
-    let v = match item {
-        Value::Object(o) if o.property(name).is_some() => o.property(name).unwrap_or(Value::Null),
-        _ => properties::value_of(engine, &spec, item)?,
+    // (An object's property is read once: an event's decodes its cell.)
+    let own = match item {
+        Value::Object(o) => o.property(name),
+        _ => None,
+    };
+    let v = match own {
+        Some(v) => v,
+        None => properties::value_of(engine, &spec, item)?,
     };
     Ok(if v.is_null() { Vec::new() } else { unroll(v) })
 }
@@ -328,6 +333,11 @@ pub struct ExpandSelect {
 }
 
 impl ExpandSelect {
+    /// Where the Select-Object is in the line.
+    pub fn span(&self) -> &crate::pwsh::ast::Span {
+        &self.span
+    }
+
     /// The values `item` gives (a collection's elements one by one).
     pub fn expand(&self, engine: &mut dyn Scope, item: &Value) -> EvalResult<Vec<Value>> {
         expanded(engine, &self.name, &self.span, item)

@@ -251,17 +251,10 @@ pub fn plan<'c>(
             Some("Sort-Object")
                 if unique.is_none()
                     && matches!(steps.last(), Some(Step::Expand(_)))
-                    && sorts_values_uniquely(c) =>
+                    && sorts_values_uniquely(engine, c)? =>
             {
-                return Ok(Some((
-                    Stream {
-                        steps,
-                        unique,
-                        fold: Fold::Values(Distinct::default()),
-                        last: c,
-                    },
-                    i,
-                )));
+                let values = Fold::Values(Distinct::default());
+                return Ok(Some((Stream::new(steps, unique, values, c), i)));
             }
             Some("Group-Object") => {
                 // A group's elements are seen only as the table or list shows them when
@@ -291,44 +284,43 @@ pub fn plan<'c>(
             _ => None,
         };
         return Ok(match fold {
-            Some(fold) => Some((
-                Stream {
-                    steps,
-                    unique,
-                    fold,
-                    last: c,
-                },
-                i + 1,
-            )),
+            Some(fold) => Some((Stream::new(steps, unique, fold, c), i + 1)),
             // The distinct selections go on to this stage, run the usual way.
-            None if unique.is_some() => Some((
-                Stream {
-                    steps,
-                    unique,
-                    fold: Fold::Collect(Distinct::default()),
-                    last: c,
-                },
-                i,
-            )),
+            None if unique.is_some() => {
+                let distinct = Fold::Collect(Distinct::default());
+                Some((Stream::new(steps, unique, distinct, c), i))
+            }
             None => None,
         });
     }
     // A `Select-Object <names> -Unique` last: its distinct selections are the output.
-    match (unique, stages.last()) {
-        (Some(unique), Some(last)) => Ok(Some((
-            Stream {
-                steps,
-                unique: Some(unique),
-                fold: Fold::Collect(Distinct::default()),
-                last,
-            },
-            stages.len(),
-        ))),
+    match (&unique, stages.last()) {
+        (Some(_), Some(last)) => {
+            let distinct = Fold::Collect(Distinct::default());
+            Ok(Some((
+                Stream::new(steps, unique, distinct, last),
+                stages.len(),
+            )))
+        }
         _ => Ok(None),
     }
 }
 
-impl Stream<'_> {
+impl<'c> Stream<'c> {
+    fn new(
+        steps: Vec<Step<'c>>,
+        unique: Option<select::UniqueSelect>,
+        fold: Fold<'c>,
+        last: &'c Command,
+    ) -> Stream<'c> {
+        Stream {
+            steps,
+            unique,
+            fold,
+            last,
+        }
+    }
+
     /// The properties whose values alone decide what an item adds, when there are such:
     /// items equal in them may then be handed over once, with how many they are. `None`
     /// when every item must be seen.
@@ -371,7 +363,7 @@ impl Stream<'_> {
                                     "an item expands to {} values; msgtrack takes up to {EXPANDED} an item as the items come",
                                     values.len()
                                 ),
-                                0..0,
+                                expand.span().clone(),
                             ));
                         }
                         for (j, value) in values.into_iter().enumerate() {
@@ -490,19 +482,15 @@ fn only_shown(stages: &[&Command]) -> bool {
     })
 }
 
-/// True for `Sort-Object -Unique` of the values themselves: no property, only the switches
-/// `-Unique`, `-Descending`, `-CaseSensitive`.
-fn sorts_values_uniquely(c: &Command) -> bool {
-    use crate::pwsh::ast::Arg;
-    let switch = |a: &Arg, name: &str, least: usize| {
-        matches!(a, Arg::Param { name: n, value: None, .. }
-            if n.len() >= least && name.starts_with(&n.to_ascii_lowercase()))
-    };
-    let unique = c.args.iter().any(|a| switch(a, "unique", 1));
-    unique
-        && c.args.iter().all(|a| {
-            switch(a, "unique", 1) || switch(a, "descending", 1) || switch(a, "casesensitive", 2)
-        })
+/// True for `Sort-Object -Unique` of the values themselves: no property and no culture, as
+/// Sort-Object binds its parameters.
+fn sorts_values_uniquely(engine: &mut dyn Scope, c: &Command) -> EvalResult<bool> {
+    let params = super::sort::SORT_PARAMS;
+    let bound = crate::pwsh::runtime::bind(c, &params)?;
+    if !bound.positional.is_empty() || bound.has("Property") || bound.has("Culture") {
+        return Ok(false);
+    }
+    super::switch_on(engine, &bound, "Unique")
 }
 
 /// The same object (not an equal one).
