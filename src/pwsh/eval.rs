@@ -387,27 +387,35 @@ impl<'h> Engine<'h> {
         // order (the source's first).
         // Elements beyond what the shell would show of a group need not be kept when the
         // output is shown and the stages after the groups only sort, select or format them.
-        let Some((mut stream, covered)) = commands::stream::plan(self, &stages, shown_elements)
-            .ok()
-            .flatten()
-        else {
-            return Ok(None);
-        };
-        let host = self.host;
-        let keys = stream.keys();
-        let text = stream.text_properties();
-        let mut feed =
-            |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);
-        self.after_first.push(after.to_vec());
-        let streamed = host.stream(self, c, input, keys.as_deref(), &text, &mut feed);
-        self.after_first.pop();
-        match streamed {
-            None => Ok(None),
-            Some(result) => {
-                result?;
-                Ok(Some((stream.finish(self)?, covered)))
+        for tracking in [true, false] {
+            let Some((mut stream, covered)) =
+                commands::stream::plan_with(self, &stages, shown_elements, tracking)
+                    .ok()
+                    .flatten()
+            else {
+                return Ok(None);
+            };
+            let host = self.host;
+            let keys = stream.keys();
+            let text = stream.text_properties();
+            let mut feed = |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| {
+                stream.feed(engine, batch)
+            };
+            self.after_first.push(after.to_vec());
+            let streamed = host.stream(self, c, input, keys.as_deref(), &text, &mut feed);
+            self.after_first.pop();
+            match streamed {
+                // The host does not give those properties as text: without telling which
+                // selections came before.
+                None if !text.is_empty() => continue,
+                None => return Ok(None),
+                Some(result) => {
+                    result?;
+                    return Ok(Some((stream.finish(self)?, covered)));
+                }
             }
         }
+        Ok(None)
     }
 
     fn command(&mut self, c: &Command, input: Vec<Value>) -> EvalResult<Vec<Value>> {
@@ -534,7 +542,13 @@ impl<'h> Engine<'h> {
                 self.locals.pop();
                 collapse(out?)
             }
-            ExprKind::Paren(p) => collapse(self.pipeline(p, None)?),
+            // A pipeline of one expression is that expression's value, not enumerated:
+            // `('ab' -split '@')[0]` is 'ab' (a one-element array), as the shell compiles a
+            // pure expression in parentheses (Compiler.CaptureStatementResultsHelper).
+            ExprKind::Paren(p) => match p.elements.as_slice() {
+                [Element::Expr(e)] if p.redirect.is_none() => self.expr(e)?,
+                _ => collapse(self.pipeline(p, None)?),
+            },
             ExprKind::Hashtable(entries) => {
                 let mut table = Hashtable::default();
                 for (k, v) in entries {

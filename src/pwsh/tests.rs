@@ -199,6 +199,23 @@ fn array_semantics_of_each_operator() {
     gives("@(0,0) -and $true", "True");
 }
 
+/// An expression in parentheses is its value, not its enumeration (the shell compiles a pure
+/// expression as itself, Compiler.CaptureStatementResultsHelper): a one-element array stays an
+/// array, so indexing takes its element, not a character of it.
+#[test]
+fn an_expression_in_parentheses_keeps_a_one_element_array() {
+    // A sender without '@' splits into one text: [0] is all of it, [1] nothing.
+    gives("('postmaster' -split '@')[0]", "postmaster");
+    gives("[bool](('postmaster' -split '@')[1])", "False");
+    gives("('a@x.com' -split '@')[1]", "x.com");
+    gives("(('' -split '@')[-1]).Length", "0");
+    gives("(@('ab'))[0]", "ab");
+    gives("(,(1,2)).Count", "1");
+    gives("(@()).Count", "0");
+    // A pipeline of commands is collected: one output is itself.
+    gives("('ab' | Select-Object -First 1)[0]", "a");
+}
+
 #[test]
 fn case_sensitive_and_insensitive_forms() {
     gives("'FAIL' -eq 'fail'", "True");

@@ -896,6 +896,56 @@ fn counts_last_events_and_distinct_selections_are_the_shell_s_without_every_even
             ["a@x.com", "b@contoso.com", "", "A@X.com"],
             "{path:?}"
         );
+        // Distinct selections of calculated and number properties, each set of equal ones
+        // at its first: (a@x.com, $null), (b@contoso.com, $null), (a@x.com, 5000), (no sender,
+        // $null), (A@X.com, 20000) — the DEFER repeats EX02's DELIVER; the senders' domains
+        // x.com, contoso.com, '' (`$null -split '@'` is one empty text), X.com; the sizes in
+        // thousands 0 ($null / 1000), 5, 20.
+        let column = |line: &str, names: &[&str]| -> Vec<String> {
+            let rows = run(line, path);
+            rows.as_array()
+                .map(|rows| {
+                    rows.iter()
+                        .map(|r| {
+                            names
+                                .iter()
+                                .map(|n| match &r[*n] {
+                                    Value::String(s) => s.clone(),
+                                    Value::Null => "$null".into(),
+                                    other => other.to_string(),
+                                })
+                                .collect::<Vec<_>>()
+                                .join("|")
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let pairs = column(
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Sender,TotalBytes -Unique",
+            &["Sender", "TotalBytes"],
+        );
+        let no_sender = |s: &str| s.starts_with('|') || s.starts_with("$null|");
+        assert_eq!(pairs.len(), 5, "{pairs:?} over {path:?}");
+        assert_eq!(
+            pairs[..3],
+            ["a@x.com|$null", "b@contoso.com|$null", "a@x.com|5000"]
+        );
+        assert!(
+            no_sender(&pairs[3]) && pairs[3].ends_with("|$null"),
+            "{pairs:?}"
+        );
+        assert_eq!(pairs[4], "A@X.com|20000");
+        let domains = column(
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object @{n='Domain';e={($_.Sender -split '@')[-1]}} -Unique",
+            &["Domain"],
+        );
+        assert_eq!(domains, ["x.com", "contoso.com", "", "X.com"], "{path:?}");
+        let sizes = column(
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object @{n='KB';e={$_.TotalBytes / 1000}} -Unique",
+            &["KB"],
+        );
+        assert_eq!(sizes, ["0", "5", "20"], "{path:?}");
     }
     // A Format-Table of a few names over the store comes a window at a time as the selection
     // of those names: the bytes the logs' one view gives, in each format.

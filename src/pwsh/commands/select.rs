@@ -100,49 +100,147 @@ pub fn select_object(
         }
     }
     if unique {
-        // Case-sensitive, over every selected property (or the values themselves). Items whose
-        // values are all text are found by their texts in a set (two such items are the same
-        // exactly when every text is); an item holding a number, date or other value is
-        // compared with every kept one, as PowerShell converts across types.
-        let mut kept: Vec<Value> = Vec::new();
-        let mut texts: std::collections::HashSet<String> = std::collections::HashSet::new();
-        let mut converting: Vec<usize> = Vec::new();
-        for item in out {
-            let (key, plain) = unique_key(&item);
-            let duplicate = if plain {
-                if texts.contains(&key) {
-                    true
-                } else {
-                    let mut found = false;
-                    for i in &converting {
-                        if same(engine, &kept[*i], &item)? {
-                            found = true;
-                            break;
-                        }
-                    }
-                    found
-                }
-            } else {
-                let mut found = false;
-                for k in &kept {
-                    if same(engine, k, &item)? {
-                        found = true;
+        out = unique_of(engine, out)?;
+    }
+    Ok(out)
+}
+
+/// Select-Object -Unique of `out` (the selected objects, or the items themselves), in order:
+/// the first of each set of equal ones, case-sensitive, as [`same`] compares.
+///
+/// Every item is compared with every kept one in effect, but only where the answer can differ
+/// from comparing texts: two objects are the same when each property is `-ceq` or shows the
+/// same text, and `-ceq` can hold between different texts only when the kept value converts
+/// the other (a number, a date, a boolean…, see [`Tag`]). Objects are found by their texts in
+/// a set, and compared one by one only with kept objects whose values could convert theirs.
+pub fn unique_of(engine: &mut dyn Scope, out: Vec<Value>) -> EvalResult<Vec<Value>> {
+    use std::collections::{HashMap, HashSet};
+    let mut kept: Vec<Value> = Vec::new();
+    // Objects: their texts, and the kept ones by the kinds of their values.
+    let mut object_texts: HashSet<String> = HashSet::new();
+    type Kinds = (Vec<String>, Vec<Tag>);
+    let mut by_tags: HashMap<Kinds, Vec<usize>> = HashMap::new();
+    // Other values: their texts (of text values), the kept ones, the kept non-text ones.
+    let mut texts: HashSet<String> = HashSet::new();
+    let mut values: Vec<usize> = Vec::new();
+    let mut converting: Vec<usize> = Vec::new();
+    let any_same = |engine: &mut dyn Scope, at: &[usize], kept: &[Value], item: &Value| {
+        for i in at {
+            if same(engine, &kept[*i], item)? {
+                return Ok::<bool, EvalError>(true);
+            }
+        }
+        Ok(false)
+    };
+    for item in out {
+        let (key, plain) = unique_key(&item);
+        if let Value::Object(o) = &item {
+            let names: Vec<String> = o.property_names().iter().map(|n| n.to_string()).collect();
+            let props: Vec<Value> = names
+                .iter()
+                .map(|n| o.property(n).unwrap_or(Value::Null))
+                .collect();
+            let mut duplicate = object_texts.contains(&key);
+            if !duplicate {
+                for ((kept_names, tags), at) in &by_tags {
+                    let decide = *kept_names == names && texts_decide(tags, &props);
+                    if !decide && any_same(engine, at, &kept, &item)? {
+                        duplicate = true;
                         break;
                     }
                 }
-                found
-            };
+            }
+            // (A value kept before compares with an object by the object's text; as for
+            // values, a text-only object is compared only with the non-text ones.)
+            let against = if plain { &converting } else { &values };
+            if !duplicate && any_same(engine, against, &kept, &item)? {
+                duplicate = true;
+            }
             if !duplicate {
-                if !plain {
-                    converting.push(kept.len());
-                }
-                texts.insert(key);
+                by_tags
+                    .entry((names, props.iter().map(Tag::of).collect()))
+                    .or_default()
+                    .push(kept.len());
+                object_texts.insert(key);
                 kept.push(item);
             }
+            continue;
         }
-        out = kept;
+        // A value never equals a kept object: it is compared with the kept values.
+        let duplicate = if plain {
+            texts.contains(&key) || any_same(engine, &converting, &kept, &item)?
+        } else {
+            any_same(engine, &values, &kept, &item)?
+        };
+        if !duplicate {
+            if !plain {
+                converting.push(kept.len());
+            }
+            values.push(kept.len());
+            texts.insert(key);
+            kept.push(item);
+        }
     }
-    Ok(out)
+    Ok(kept)
+}
+
+/// What a kept object's property value can be `-ceq` to, for [`unique_of`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Tag {
+    /// Only a value of the same text: `$null`, text, a character, a collection, an object
+    /// (PowerShell compares them as text, or by identity).
+    ByText,
+    /// A value of this same kind exactly when of the same text; another kind by converting
+    /// it (`1 -ceq '01'`, `$true -ceq 'x'`).
+    Kind(Kind),
+    /// Other values by converting (a decimal `1.0 -ceq 1.00`, an enum's name or number).
+    Converting,
+}
+
+/// The kinds whose equal values show the same text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Int,
+    Long,
+    Double,
+    Bool,
+    DateTime,
+    TimeSpan,
+}
+
+impl Tag {
+    fn of(v: &Value) -> Tag {
+        match v {
+            Value::Int(_) => Tag::Kind(Kind::Int),
+            Value::Long(_) => Tag::Kind(Kind::Long),
+            Value::Double(_) => Tag::Kind(Kind::Double),
+            Value::Bool(_) => Tag::Kind(Kind::Bool),
+            Value::DateTime(_) => Tag::Kind(Kind::DateTime),
+            Value::TimeSpan(_) => Tag::Kind(Kind::TimeSpan),
+            Value::Decimal(_) | Value::Enum(_) => Tag::Converting,
+            Value::Null
+            | Value::Str(_)
+            | Value::Char(_)
+            | Value::Array(_)
+            | Value::Hashtable(_)
+            | Value::ScriptBlock(_)
+            | Value::Object(_) => Tag::ByText,
+        }
+    }
+}
+
+/// True when a kept object whose values have the kinds `tags` is [`same`] as an object of
+/// the values `props` (of the same property names) only if every text is the same: no kept
+/// value can convert the other.
+fn texts_decide(tags: &[Tag], props: &[Value]) -> bool {
+    tags.len() == props.len()
+        && tags.iter().zip(props).all(|(t, v)| match t {
+            Tag::ByText => true,
+            // `$null` equals only `$null`.
+            _ if v.is_null() => true,
+            Tag::Kind(k) => Tag::of(v) == Tag::Kind(*k),
+            Tag::Converting => false,
+        })
 }
 
 /// The new object Select-Object makes of `item` with the properties `specs` (less those
@@ -196,24 +294,48 @@ fn selected(
     })))
 }
 
-/// `Select-Object <names> -Unique` taking its items one at a time, in any order: each item's
-/// selected object, and whether an equal one came before. Only for plain property names
-/// whose values are text (the host checks that): two such objects are equal exactly when
-/// their texts are, whichever came first.
+/// `Select-Object <properties> -Unique` taking its items one at a time, in any order: each
+/// item's selected object. Tracking which came before ([`UniqueSelect::tracking`]) needs plain
+/// names of text properties (the host hands over one of equal rows, and equal texts are the
+/// same); without it any properties do, and the objects kept by their [`exact_key`] go through
+/// [`unique_of`] in input order at the end.
 pub struct UniqueSelect {
     specs: Vec<PropSpec>,
-    seen: std::collections::HashSet<String>,
+    seen: Option<std::collections::HashSet<String>>,
 }
 
 impl UniqueSelect {
-    /// The property names selected.
-    pub fn names(&self) -> Vec<String> {
-        self.specs.iter().map(|s| s.label.clone()).collect()
+    /// The property names selected, when every one is a plain name (no wildcard, no
+    /// calculated property).
+    pub fn plain_names(&self) -> Option<Vec<String>> {
+        self.specs
+            .iter()
+            .map(|s| match (&s.source, &s.pattern) {
+                (Source::Name(_), None) => Some(s.label.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
-    /// The selected object of `item`, and true when an equal one was already selected.
+    /// The same selection, telling for each object whether an equal one came before; only
+    /// for plain names, whose values the host must give as text.
+    pub fn tracking(mut self) -> UniqueSelect {
+        self.seen = Some(std::collections::HashSet::new());
+        self
+    }
+
+    /// True when it tells which objects came before ([`UniqueSelect::tracking`]).
+    pub fn tracks(&self) -> bool {
+        self.seen.is_some()
+    }
+
+    /// The selected object of `item`, and (when tracking) true when an equal one was already
+    /// selected.
     pub fn select(&mut self, engine: &mut dyn Scope, item: Value) -> EvalResult<(Value, bool)> {
         let object = selected(engine, &self.specs, &[], item)?;
+        let Some(seen) = &mut self.seen else {
+            return Ok((object, false));
+        };
         let (key, plain) = unique_key(&object);
         if !plain {
             return Err(EvalError::new(
@@ -221,9 +343,44 @@ impl UniqueSelect {
                 self.specs.first().map(|s| s.span.clone()).unwrap_or(0..0),
             ));
         }
-        let seen = !self.seen.insert(key);
-        Ok((object, seen))
+        let repeated = !seen.insert(key);
+        Ok((object, repeated))
     }
+}
+
+/// A key equal for two values only when they are the same value (type and every bit that
+/// PowerShell could compare), so that of such values only the first can matter to
+/// [`unique_of`]; `None` for values never taken as the same (objects other than a selection,
+/// hashtables, script blocks).
+pub fn exact_key(item: &Value) -> Option<String> {
+    fn push(v: &Value, key: &mut String, top: bool) -> Option<()> {
+        use std::fmt::Write;
+        match v {
+            Value::Object(o) if top => {
+                for n in o.property_names() {
+                    let _ = write!(key, "{n:?}\u{1}");
+                    push(&o.property(&n).unwrap_or(Value::Null), key, false)?;
+                    key.push('\u{2}');
+                }
+            }
+            Value::Array(items) => {
+                key.push('[');
+                for i in items.iter() {
+                    push(i, key, false)?;
+                    key.push('\u{3}');
+                }
+                key.push(']');
+            }
+            Value::Object(_) | Value::Hashtable(_) | Value::ScriptBlock(_) => return None,
+            scalar => {
+                let _ = write!(key, "{scalar:?}");
+            }
+        }
+        Some(())
+    }
+    let mut key = String::new();
+    push(item, &mut key, true)?;
+    Some(key)
 }
 
 /// A `Select-Object` that makes one object of each item on its own: properties (`-Property`
@@ -280,22 +437,13 @@ pub fn item_select(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<Ite
     })
 }
 
-/// A `Select-Object` that can take its items one at a time: `-Unique` with plain property
-/// names and nothing else. `None` for any other Select-Object.
+/// A `Select-Object -Unique` of properties that can take its items one at a time (nothing but
+/// `-Property` and `-Unique`). `None` for any other Select-Object.
 pub fn streaming_unique(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<UniqueSelect>> {
     let Some((specs, true)) = per_item_specs(engine, c)? else {
         return Ok(None);
     };
-    if specs
-        .iter()
-        .any(|s| s.pattern.is_some() || !matches!(s.source, Source::Name(_)))
-    {
-        return Ok(None);
-    }
-    Ok(Some(UniqueSelect {
-        specs,
-        seen: std::collections::HashSet::new(),
-    }))
+    Ok(Some(UniqueSelect { specs, seen: None }))
 }
 
 /// `-ExpandProperty <name>` of `item`: its property's value, a collection's elements one by
@@ -391,7 +539,7 @@ pub fn unique_key(item: &Value) -> (String, bool) {
     }
 }
 
-fn same(engine: &mut dyn Scope, a: &Value, b: &Value) -> EvalResult<bool> {
+pub(super) fn same(engine: &mut dyn Scope, a: &Value, b: &Value) -> EvalResult<bool> {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let names = x.property_names();

@@ -40,8 +40,10 @@ struct Distinct {
 }
 
 impl Distinct {
+    /// A selected object, once for each set of exactly equal ones ([`select::exact_key`]).
     fn add(&mut self, item: Value, at: Order) {
-        let (key, _) = select::unique_key(&item);
+        let key =
+            select::exact_key(&item).unwrap_or_else(|| format!("\u{1}object {}", self.items.len()));
         self.add_keyed(key, item, at);
     }
 
@@ -169,10 +171,13 @@ fn folded_reads<'c>(
         return Ok(None);
     };
     for read in &reads {
-        // Every stage folded, and no `Select-Object -Unique` (it relies on the host handing
-        // over text properties, which a group's elements need not be).
+        // Every stage folded, and no `Select-Object -Unique` telling which came before (it
+        // relies on the host handing over text properties, which a group's elements need
+        // not be).
         match plan(engine, &read.stages, None)? {
-            Some((stream, covered)) if covered == read.stages.len() && stream.unique.is_none() => {}
+            Some((stream, covered))
+                if covered == read.stages.len()
+                    && stream.unique.as_ref().is_none_or(|u| !u.tracks()) => {}
             _ => return Ok(None),
         }
     }
@@ -211,6 +216,19 @@ pub fn plan<'c>(
     stages: &[&'c Command],
     shown: Option<usize>,
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
+    plan_with(engine, stages, shown, true)
+}
+
+/// [`plan`], where `tracking` says whether a `Select-Object <names> -Unique` before a fold
+/// may tell which objects came before (which needs the host to give those properties as
+/// text, [`Stream::text_properties`]); without, its distinct selections are kept and the
+/// fold runs the usual way on them.
+pub fn plan_with<'c>(
+    engine: &mut dyn Scope,
+    stages: &[&'c Command],
+    shown: Option<usize>,
+    tracking: bool,
+) -> EvalResult<Option<(Stream<'c>, usize)>> {
     let mut steps = Vec::new();
     let mut unique = None;
     for (i, c) in stages.iter().enumerate() {
@@ -223,15 +241,21 @@ pub fn plan<'c>(
                 continue;
             }
             Some("Select-Object") if unique.is_none() => {
-                // `-Unique` compares the events' own text properties (the host hands over
-                // one of equal rows), so only before any other selection.
-                let unique_select = match mapped {
-                    false => select::streaming_unique(engine, c)?,
-                    true => None,
-                };
-                if let Some(u) = unique_select {
-                    unique = Some(u);
-                    continue;
+                if let Some(u) = select::streaming_unique(engine, c)? {
+                    // Before a fold, `-Unique` tells which objects came before by the events'
+                    // own text properties (the host hands over one of equal rows), so only
+                    // of plain names and before any other selection.
+                    let folds_next = stages.get(i + 1).is_some_and(|n| {
+                        matches!(canonical(&n.name), Some("Group-Object" | "Measure-Object"))
+                    });
+                    if tracking && folds_next && !mapped && u.plain_names().is_some() {
+                        unique = Some(u.tracking());
+                        continue;
+                    }
+                    // Otherwise its distinct selections are kept (one of each exactly equal
+                    // set) and go on, in input order, to the shell's comparison.
+                    let distinct = Fold::Collect(Distinct::default());
+                    return Ok(Some((Stream::new(steps, Some(u), distinct, c), i + 1)));
                 }
                 if let Some(expand) = select::streaming_expand(engine, c)? {
                     steps.push(Step::Expand(expand));
@@ -330,7 +354,7 @@ impl<'c> Stream<'c> {
         }
         if let Some(u) = &self.unique {
             // Items equal in the selected properties select one object: the first counts.
-            return Some(u.names());
+            return u.plain_names();
         }
         match &self.fold {
             Fold::Group(g, folds) if g.keeps_items() || !folds.reads.is_empty() => None,
@@ -419,7 +443,10 @@ impl<'c> Stream<'c> {
     /// Properties whose values must be text for this stream to give the shell's answer (the
     /// ones `Select-Object -Unique` compares): a host streams only when they are.
     pub fn text_properties(&self) -> Vec<String> {
-        self.unique.as_ref().map(|u| u.names()).unwrap_or_default()
+        match &self.unique {
+            Some(u) if u.tracks() => u.plain_names().unwrap_or_default(),
+            _ => Vec::new(),
+        }
     }
 
     /// The folding stage's output.
@@ -431,7 +458,8 @@ impl<'c> Stream<'c> {
                 .map(|g| Value::Object(Rc::new(g)))
                 .collect()),
             Fold::Measure(m) => m.finish(self.last),
-            Fold::Collect(distinct) | Fold::Values(distinct) => Ok(distinct.finish()),
+            Fold::Collect(distinct) => select::unique_of(engine, distinct.finish()),
+            Fold::Values(distinct) => Ok(distinct.finish()),
         }
     }
 }
@@ -493,10 +521,25 @@ fn sorts_values_uniquely(engine: &mut dyn Scope, c: &Command) -> EvalResult<bool
     super::switch_on(engine, &bound, "Unique")
 }
 
-/// The same object (not an equal one).
+/// The same item: the same object, text or collection (not an equal one), or the same plain
+/// value (which a pure Where-Object keeps or drops alike wherever it comes).
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => Rc::ptr_eq(x, y),
+        (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y),
+        (Value::Array(x), Value::Array(y)) => Rc::ptr_eq(x, y),
+        (Value::Hashtable(x), Value::Hashtable(y)) => Rc::ptr_eq(x, y),
+        (Value::ScriptBlock(x), Value::ScriptBlock(y)) => Rc::ptr_eq(x, y),
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Long(x), Value::Long(y)) => x == y,
+        (Value::Double(x), Value::Double(y)) => x.to_bits() == y.to_bits(),
+        (Value::Decimal(x), Value::Decimal(y)) => x == y && x.scale() == y.scale(),
+        (Value::Char(x), Value::Char(y)) => x == y,
+        (Value::DateTime(x), Value::DateTime(y)) => x == y,
+        (Value::TimeSpan(x), Value::TimeSpan(y)) => x == y,
+        (Value::Enum(x), Value::Enum(y)) => x == y,
         _ => false,
     }
 }
@@ -653,16 +696,53 @@ mod tests {
             "Get-Numbers | Select-Object @{n='Odd';e={$_ % 2}} | Where-Object {$_.Odd -eq 1 -or $_.Odd -eq 0} | Group-Object Odd -NoElement",
         );
         assert_eq!(out.as_deref(), Ok("Name=1;Count=5\nName=0;Count=5"));
-        // A selection that changes something (`$n++`), or -Unique after a selection (it
-        // compares the source's own text properties when streamed), needs every item: run
-        // whole.
+        // A selection that changes something (`$n++`) needs every item: run whole.
+        let line =
+            "$n = 0; Get-Numbers | Select-Object @{n='N';e={$n++; $n}} | Measure-Object N -Sum";
+        let (out, _) = run(line);
+        assert_eq!(out, Err("Get-Numbers was run whole".into()), "{line}");
+        // -Unique after a selection keeps the distinct selections as they come (numbers, not
+        // text: the shell's comparison runs on them at the end, in input order).
+        let (out, _) = run(
+            "Get-Numbers | Select-Object @{n='N';e={$_ % 3}} | Select-Object N -Unique | Measure-Object N -Sum",
+        );
+        assert_eq!(out.as_deref(), Ok("Count=3;Sum=3"));
+    }
+
+    #[test]
+    fn values_a_filter_keeps_keep_their_places() {
+        // 1..10 handed over 6–10 first: the odd numbers' group is first (1 is the first
+        // item), though an even number came first. (Values, not objects, are found again
+        // after the Where-Object by their value: they lost their places, and the groups came
+        // in the order they arrived in.)
+        let (out, _) =
+            run("Get-Numbers | Where-Object {$_ -gt 0} | Group-Object {$_ % 2} -NoElement");
+        assert_eq!(out.as_deref(), Ok("Name=1;Count=5\nName=0;Count=5"));
+    }
+
+    #[test]
+    fn unique_calculated_selections_come_in_input_order_whatever_order_the_items_come_in() {
+        // 1..10 handed over 6–10 first: the selections 1, 2, 0 (of 1, 2, 3) are the first of
+        // each; -Unique of numbers and of the texts they make.
         for line in [
-            "$n = 0; Get-Numbers | Select-Object @{n='N';e={$n++; $n}} | Measure-Object N -Sum",
-            "Get-Numbers | Select-Object @{n='N';e={$_}} | Select-Object N -Unique | Measure-Object",
+            "Get-Numbers | Select-Object @{n='Name';e={$_ % 3}} -Unique",
+            "Get-Numbers | Select-Object @{n='Name';e={\"r$($_ % 3)\"}} -Unique",
+            "Get-Numbers | Where-Object {$_ -gt 1} | Select-Object @{n='Name';e={$_ % 3}} -Unique",
         ] {
             let (out, _) = run(line);
-            assert_eq!(out, Err("Get-Numbers was run whole".into()), "{line}");
+            let want = match line.contains("-gt 1") {
+                true => "Name=2\nName=0\nName=1",
+                false if line.contains("\"r") => "Name=r1\nName=r2\nName=r0",
+                false => "Name=1\nName=2\nName=0",
+            };
+            assert_eq!(out.as_deref(), Ok(want), "{line}");
         }
+        // 1 (an Int32, of 1) is kept first; '01' (of 2) is the same to the shell, though its
+        // text differs: 1 -ceq '01' converts the text to a number.
+        let (out, _) = run(
+            "Get-Numbers | Select-Object @{n='Name';e={ if ($_ -eq 1) { 1 } elseif ($_ -eq 2) { '01' } else { 'x' } }} -Unique",
+        );
+        assert_eq!(out.as_deref(), Ok("Name=1\nName=x"));
     }
 
     #[test]
@@ -765,5 +845,83 @@ mod tests {
             "Get-Numbers | Select-Object @{n='V';e={ if ($_ % 2) { $_ * 7 } else { $_ / 3 } }} | Measure-Object V -Sum | ForEach-Object { $_.Sum - 185 }",
         );
         assert_eq!(out, Ok(Value::Double(in_order - 185.0).to_text()));
+    }
+
+    /// One of a few values that the shell's `-ceq` compares across types (`1 -ceq '01'`,
+    /// `$true -ceq 'a'`, decimals 1.0 and 1.00, $null and '').
+    fn pooled(i: u8) -> Value {
+        use rust_decimal::Decimal;
+        match i % 15 {
+            0 => Value::Null,
+            1 => Value::str("1"),
+            2 => Value::str("01"),
+            3 => Value::str("a"),
+            4 => Value::str(""),
+            5 => Value::str("True"),
+            6 => Value::Int(1),
+            7 => Value::Int(2),
+            8 => Value::Long(1),
+            9 => Value::Double(1.0),
+            10 => Value::Double(0.5),
+            11 => Value::Bool(true),
+            12 => Value::Decimal(Decimal::new(10, 1)),
+            13 => Value::Decimal(Decimal::new(100, 2)),
+            _ => Value::array(vec![Value::str("1")]),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn distinct_selections_in_any_arrival_order_give_the_shell_s_unique(
+            picks in proptest::collection::vec((0u8..15, 0u8..15), 0..40),
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            use std::rc::Rc;
+            use crate::pwsh::value::CustomObject;
+            let host = PiecesHost { piped: RefCell::new(Vec::new()) };
+            let mut engine = Engine::new(&host);
+            let object = |(a, b): (u8, u8)| Value::Object(Rc::new(CustomObject {
+                type_names: vec!["System.Management.Automation.PSCustomObject".into()],
+                properties: vec![("A".into(), pooled(a)), ("B".into(), pooled(b))],
+                collections: Vec::new(),
+            }));
+            // The shell: each object compared with every one kept before it.
+            let mut shell: Vec<usize> = Vec::new();
+            for (i, p) in picks.iter().enumerate() {
+                let item = object(*p);
+                let mut repeat = false;
+                for k in &shell {
+                    repeat |= super::select::same(&mut engine, &object(picks[*k]), &item)
+                        .expect("compares");
+                }
+                if !repeat {
+                    shell.push(i);
+                }
+            }
+            let shell: Vec<String> = shell.iter().map(|i| format!("{:?}", picks[*i])).collect();
+            // Handed over in a permutation of their places, each with its place.
+            let mut order: Vec<usize> = (0..picks.len()).collect();
+            let mut state = seed;
+            for i in (1..order.len()).rev() {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                order.swap(i, (state >> 33) as usize % (i + 1));
+            }
+            let mut distinct = super::Distinct::default();
+            for i in order {
+                distinct.add(object(picks[i]), (i as i64, 0));
+            }
+            let kept = super::select::unique_of(&mut engine, distinct.finish()).expect("unique");
+            let kept: Vec<String> = kept
+                .iter()
+                .map(|v| {
+                    let pick = picks
+                        .iter()
+                        .find(|p| super::select::exact_key(&object(**p)) == super::select::exact_key(v))
+                        .expect("a pick");
+                    format!("{pick:?}")
+                })
+                .collect();
+            proptest::prop_assert_eq!(kept, shell);
+        }
     }
 }
