@@ -178,7 +178,7 @@ impl<'h> Engine<'h> {
                 // A variable never set is $null: `$n++` counts from 1, as in PowerShell.
                 let current = self.local(&lower);
                 let new = match (op.as_str(), value) {
-                    ("=", Some(v)) => collapse(self.pipeline(v, None)?),
+                    ("=", Some(v)) => self.captured(v)?,
                     ("++", None) | ("--", None) => {
                         let delta = if op == "++" {
                             BinaryOp::Add
@@ -189,7 +189,7 @@ impl<'h> Engine<'h> {
                             .map_err(|m| EvalError::new(m, span.clone()))?
                     }
                     (compound, Some(v)) => {
-                        let rhs = collapse(self.pipeline(v, None)?);
+                        let rhs = self.captured(v)?;
                         let binop = match compound {
                             "+=" => BinaryOp::Add,
                             "-=" => BinaryOp::Sub,
@@ -207,6 +207,18 @@ impl<'h> Engine<'h> {
                 }
                 Ok(Vec::new())
             }
+        }
+    }
+
+    /// The value of a pipeline in parentheses or assigned: a pipeline of one expression is
+    /// that expression's value, not enumerated (`('ab' -split '@')[0]` is 'ab', a one-element
+    /// array; `$a = ,'pq'` keeps the array), as the shell compiles a pure expression as itself
+    /// (Compiler.CaptureStatementResultsHelper); the output of commands is collected, one
+    /// item as itself.
+    fn captured(&mut self, p: &Pipeline) -> EvalResult<Value> {
+        match p.elements.as_slice() {
+            [Element::Expr(e)] if p.redirect.is_none() => self.expr(e),
+            _ => Ok(collapse(self.pipeline(p, None)?)),
         }
     }
 
@@ -542,13 +554,7 @@ impl<'h> Engine<'h> {
                 self.locals.pop();
                 collapse(out?)
             }
-            // A pipeline of one expression is that expression's value, not enumerated:
-            // `('ab' -split '@')[0]` is 'ab' (a one-element array), as the shell compiles a
-            // pure expression in parentheses (Compiler.CaptureStatementResultsHelper).
-            ExprKind::Paren(p) => match p.elements.as_slice() {
-                [Element::Expr(e)] if p.redirect.is_none() => self.expr(e)?,
-                _ => collapse(self.pipeline(p, None)?),
-            },
+            ExprKind::Paren(p) => self.captured(p)?,
             ExprKind::Hashtable(entries) => {
                 let mut table = Hashtable::default();
                 for (k, v) in entries {

@@ -212,8 +212,13 @@ fn an_expression_in_parentheses_keeps_a_one_element_array() {
     gives("(@('ab'))[0]", "ab");
     gives("(,(1,2)).Count", "1");
     gives("(@()).Count", "0");
+    // Assigned likewise.
+    gives("$a = 'ab' -split '@'; $a[0]", "ab");
+    gives("$d = ,'pq'; $d[0]", "pq");
+    gives("$n = $null; $n += 'ab' -split '@'; $n[0]", "ab");
     // A pipeline of commands is collected: one output is itself.
     gives("('ab' | Select-Object -First 1)[0]", "a");
+    gives("$o = 'ab' | Select-Object -First 1; $o[0]", "a");
 }
 
 #[test]
