@@ -109,6 +109,14 @@ pub fn apply(
         .filter(|r| selection.keep[*r as usize])
         .collect();
     let mut notes = selection.notes;
+    // (As the CLI says it: Exchange would search each piped server in turn.)
+    if let Some(note) = crate::pwsh::parse::parse(&full)
+        .ok()
+        .as_ref()
+        .and_then(crate::query::cmdlet::servers_piped_note)
+    {
+        notes.push(note.to_string());
+    }
     if !selection.ignored.is_empty() {
         notes.push(format!(
             "{} not applied here: the table shows rows (use `msgtrack query` for reshaped answers)",

@@ -172,6 +172,17 @@ fn filter_matches_the_query_engine() {
     let note = app.notes.join("; ");
     assert!(note.contains("the logs cover 2026-11-20"), "{note}");
     assert!(note.contains("--now"), "{note}");
+    // Servers piped in: Exchange searches each in turn with its own -ResultSize; the bar
+    // says the table reads them together, as the CLI does.
+    filter(
+        &mut app,
+        "Get-TransportService | Get-MessageTrackingLog -EventId FAIL",
+    );
+    assert!(!app.view.is_empty());
+    let note = app.notes.join("; ");
+    assert!(note.contains("each piped server in turn"), "{note}");
+    filter(&mut app, "-EventId FAIL");
+    assert!(!app.notes.iter().any(|n| n.contains("in turn")));
     // Culture: en-GB reads 20/11/2026 as the 20th of November.
     app.culture = msgtrack::pwsh::culture::Culture::find("en-GB").unwrap();
     filter(&mut app, "-Start '20/11/2026 23:00'");
