@@ -135,19 +135,20 @@ pub fn unique_of(engine: &mut dyn Scope, out: Vec<Value>) -> EvalResult<Vec<Valu
     for item in out {
         let (key, plain) = unique_key(&item);
         if let Value::Object(o) = &item {
+            if object_texts.contains(&key) {
+                continue;
+            }
             let names: Vec<String> = o.property_names().iter().map(|n| n.to_string()).collect();
             let props: Vec<Value> = names
                 .iter()
                 .map(|n| o.property(n).unwrap_or(Value::Null))
                 .collect();
-            let mut duplicate = object_texts.contains(&key);
-            if !duplicate {
-                for ((kept_names, tags), at) in &by_tags {
-                    let decide = *kept_names == names && texts_decide(tags, &props);
-                    if !decide && any_same(engine, at, &kept, &item)? {
-                        duplicate = true;
-                        break;
-                    }
+            let mut duplicate = false;
+            for ((kept_names, tags), at) in &by_tags {
+                let decide = *kept_names == names && texts_decide(tags, &props);
+                if !decide && any_same(engine, at, &kept, &item)? {
+                    duplicate = true;
+                    break;
                 }
             }
             // (A value kept before compares with an object by the object's text; as for

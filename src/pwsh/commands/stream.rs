@@ -72,9 +72,11 @@ impl Distinct {
         }
     }
 
-    fn finish(mut self) -> Vec<Value> {
-        self.items.sort_by_key(|(at, _)| *at);
-        self.items.into_iter().map(|(_, v)| v).collect()
+    fn finish(self) -> Vec<Value> {
+        let Distinct { index, mut items } = self;
+        drop(index);
+        items.sort_by_key(|(at, _)| *at);
+        items.into_iter().map(|(_, v)| v).collect()
     }
 }
 
