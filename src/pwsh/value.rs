@@ -354,8 +354,9 @@ impl From<i32> for Value {
 /// A property bag: what `Select-Object` and `[pscustomobject]@{…}` make.
 #[derive(Debug, Clone, Default)]
 pub struct CustomObject {
-    /// Type names, most derived first.
-    pub type_names: Vec<String>,
+    /// Type names, most derived first (shared: every object a Select-Object makes has the
+    /// same two).
+    pub type_names: Vec<Rc<str>>,
     /// Properties in order.
     pub properties: Vec<(String, Value)>,
     /// The .NET collection types of properties copied from an object that types them (an
@@ -367,7 +368,7 @@ impl PsObject for CustomObject {
     fn type_names(&self) -> Vec<Cow<'_, str>> {
         self.type_names
             .iter()
-            .map(|t| Cow::Borrowed(t.as_str()))
+            .map(|t| Cow::Borrowed(&**t))
             .collect()
     }
 

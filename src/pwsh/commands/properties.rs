@@ -156,6 +156,9 @@ pub fn read(
 /// Replaces wildcard names by the matching property names of `sample` (in the object's
 /// order); a pattern that matches nothing is dropped, as PowerShell does.
 pub fn expand(specs: &[PropSpec], sample: Option<&Value>) -> EvalResult<Vec<PropSpec>> {
+    if specs.iter().all(|s| s.pattern.is_none()) {
+        return Ok(specs.to_vec());
+    }
     let names: Vec<String> = match sample {
         Some(Value::Object(o)) => o.property_names().iter().map(|n| n.to_string()).collect(),
         _ => Vec::new(),

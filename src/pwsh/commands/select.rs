@@ -252,10 +252,17 @@ fn selected(
     exclude: &[regex::Regex],
     item: Value,
 ) -> EvalResult<Value> {
-    let specs = properties::expand(specs, Some(&item))?;
-    let mut props: Vec<(String, Value)> = Vec::new();
+    // (Wildcards name the item's own properties; plain specs are used as they are.)
+    let expanded;
+    let specs = if specs.iter().any(|s| s.pattern.is_some()) {
+        expanded = properties::expand(specs, Some(&item))?;
+        expanded.as_slice()
+    } else {
+        specs
+    };
+    let mut props: Vec<(String, Value)> = Vec::with_capacity(specs.len());
     let mut collections: Vec<(String, &'static str)> = Vec::new();
-    for spec in &specs {
+    for spec in specs {
         if exclude.iter().any(|re| re.is_match(&spec.label)) {
             continue;
         }
@@ -284,15 +291,41 @@ fn selected(
         }
         props.push((spec.label.clone(), v));
     }
-    let base = item.type_name();
     Ok(Value::Object(Rc::new(CustomObject {
-        type_names: vec![
-            format!("Selected.{base}"),
-            "System.Management.Automation.PSCustomObject".into(),
-        ],
+        type_names: selected_type_names(&item.type_name()),
         properties: props,
         collections,
     })))
+}
+
+/// The type names of what Select-Object makes of an item of type `base`:
+/// `Selected.<base>`, then PSCustomObject; the texts made once a thread for the last type met
+/// (an object a row, every row of one type).
+fn selected_type_names(base: &str) -> Vec<Rc<str>> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(Rc<str>, Rc<str>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        let fresh = || -> (Rc<str>, Rc<str>) {
+            (
+                Rc::from(format!("Selected.{base}")),
+                Rc::from("System.Management.Automation.PSCustomObject"),
+            )
+        };
+        let names = match last.as_ref() {
+            Some((selected, _)) if selected.strip_prefix("Selected.") == Some(base) => {
+                last.clone().unwrap_or_else(fresh)
+            }
+            _ => {
+                let names = fresh();
+                *last = Some(names.clone());
+                names
+            }
+        };
+        vec![names.0, names.1]
+    })
 }
 
 /// `Select-Object <properties> -Unique` taking its items one at a time, in any order: each
@@ -561,5 +594,34 @@ pub(super) fn same(engine: &mut dyn Scope, a: &Value, b: &Value) -> EvalResult<b
             Ok(true)
         }
         _ => Ok(ops::equals(a, b, true, engine.ops_ref()).unwrap_or(false)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selected_objects_are_typed_by_their_own_item_s_type_whatever_came_before() {
+        let names = |base: &str| -> Vec<String> {
+            selected_type_names(base)
+                .iter()
+                .map(|t| t.to_string())
+                .collect()
+        };
+        for base in [
+            "System.Int32",
+            "System.String",
+            "System.Int32",
+            "System.Int32",
+        ] {
+            assert_eq!(
+                names(base),
+                [
+                    format!("Selected.{base}"),
+                    "System.Management.Automation.PSCustomObject".to_string()
+                ]
+            );
+        }
     }
 }
