@@ -124,6 +124,13 @@ pub fn unique_of(engine: &mut dyn Scope, out: Vec<Value>) -> EvalResult<Vec<Valu
     let mut texts: HashSet<String> = HashSet::new();
     let mut values: Vec<usize> = Vec::new();
     let mut converting: Vec<usize> = Vec::new();
+    // Kept non-text values by what decides `-ceq` with them (see [`exact_value`]): texts
+    // (a text is `-ceq` to a value of exactly its text), values of one kind by value, the rest
+    // one by one.
+    let mut value_texts: HashSet<String> = HashSet::new();
+    let mut exact: HashSet<(Kind, String)> = HashSet::new();
+    let mut of_kind: HashMap<Kind, Vec<usize>> = HashMap::new();
+    let mut others: Vec<usize> = Vec::new();
     let any_same = |engine: &mut dyn Scope, at: &[usize], kept: &[Value], item: &Value| {
         for i in at {
             if same(engine, &kept[*i], item)? {
@@ -171,11 +178,35 @@ pub fn unique_of(engine: &mut dyn Scope, out: Vec<Value>) -> EvalResult<Vec<Valu
         let duplicate = if plain {
             texts.contains(&key) || any_same(engine, &converting, &kept, &item)?
         } else {
-            any_same(engine, &values, &kept, &item)?
+            // `-ceq` with a kept text holds for exactly its text, with a kept value of the
+            // same kind for the same value; other kept values are tried one by one ($null
+            // is `-ceq` only to $null).
+            let own = exact_value(&item);
+            let mut found = own.as_ref().is_some_and(|o| exact.contains(o))
+                || value_texts.contains(&item.to_text())
+                || any_same(engine, &others, &kept, &item)?;
+            for (kind, at) in &of_kind {
+                if found {
+                    break;
+                }
+                if own.as_ref().is_none_or(|(k, _)| k != kind) {
+                    found = any_same(engine, at, &kept, &item)?;
+                }
+            }
+            found
         };
         if !duplicate {
             if !plain {
                 converting.push(kept.len());
+                match exact_value(&item) {
+                    Some(own) => {
+                        of_kind.entry(own.0).or_default().push(kept.len());
+                        exact.insert(own);
+                    }
+                    None => others.push(kept.len()),
+                }
+            } else if let Value::Str(text) = &item {
+                value_texts.insert(text.to_string());
             }
             values.push(kept.len());
             texts.insert(key);
@@ -183,6 +214,23 @@ pub fn unique_of(engine: &mut dyn Scope, out: Vec<Value>) -> EvalResult<Vec<Valu
         }
     }
     Ok(kept)
+}
+
+/// A value's kind and a key equal for two values of that kind exactly when they are `-ceq`
+/// (numbers by value, 0 and -0 alike; dates and time spans by ticks); `None` for a value
+/// compared otherwise (NaN is `-ceq` to nothing of its kind, and values of other types).
+fn exact_value(v: &Value) -> Option<(Kind, String)> {
+    Some(match v {
+        Value::Int(i) => (Kind::Int, i.to_string()),
+        Value::Long(i) => (Kind::Long, i.to_string()),
+        Value::Double(d) if d.is_nan() => return None,
+        Value::Double(d) if *d == 0.0 => (Kind::Double, "0".into()),
+        Value::Double(d) => (Kind::Double, format!("{d:?}")),
+        Value::Bool(b) => (Kind::Bool, b.to_string()),
+        Value::DateTime(t) => (Kind::DateTime, t.ticks().to_string()),
+        Value::TimeSpan(t) => (Kind::TimeSpan, format!("{t:?}")),
+        _ => return None,
+    })
 }
 
 /// What a kept object's property value can be `-ceq` to, for [`unique_of`].
@@ -342,6 +390,10 @@ impl UniqueSelect {
     /// The property names selected, when every one is a plain name (no wildcard, no
     /// calculated property).
     pub fn plain_names(&self) -> Option<Vec<String>> {
+        if self.specs.is_empty() {
+            // The items themselves: every item decides.
+            return None;
+        }
         self.specs
             .iter()
             .map(|s| match (&s.source, &s.pattern) {
@@ -349,6 +401,11 @@ impl UniqueSelect {
                 _ => None,
             })
             .collect()
+    }
+
+    /// True for `-Unique` alone: of the items themselves.
+    pub fn of_items(&self) -> bool {
+        self.specs.is_empty()
     }
 
     /// The same selection, telling for each object whether an equal one came before; only
@@ -366,7 +423,10 @@ impl UniqueSelect {
     /// The selected object of `item`, and (when tracking) true when an equal one was already
     /// selected.
     pub fn select(&mut self, engine: &mut dyn Scope, item: Value) -> EvalResult<(Value, bool)> {
-        let object = selected(engine, &self.specs, &[], item)?;
+        let object = match self.specs.is_empty() {
+            true => item,
+            false => selected(engine, &self.specs, &[], item)?,
+        };
         let Some(seen) = &mut self.seen else {
             return Ok((object, false));
         };
@@ -474,10 +534,22 @@ pub fn item_select(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<Ite
 /// A `Select-Object -Unique` of properties that can take its items one at a time (nothing but
 /// `-Property` and `-Unique`). `None` for any other Select-Object.
 pub fn streaming_unique(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<UniqueSelect>> {
-    let Some((specs, true)) = per_item_specs(engine, c)? else {
-        return Ok(None);
-    };
-    Ok(Some(UniqueSelect { specs, seen: None }))
+    if let Some((specs, unique)) = per_item_specs(engine, c)? {
+        return Ok(unique.then_some(UniqueSelect { specs, seen: None }));
+    }
+    // `-Unique` alone: of the items themselves.
+    let params = SELECT_PARAMS;
+    let bound = bind(c, &params)?;
+    let alone = bound.positional.is_empty()
+        && SELECT_PARAMS
+            .iter()
+            .all(|p| p.name == "Unique" || !bound.has(p.name));
+    Ok(
+        (alone && switch_on(engine, &bound, "Unique")?).then_some(UniqueSelect {
+            specs: Vec::new(),
+            seen: None,
+        }),
+    )
 }
 
 /// `-ExpandProperty <name>` of `item`: its property's value, a collection's elements one by

@@ -243,7 +243,10 @@ pub fn plan_with<'c>(
                 continue;
             }
             Some("Select-Object") if unique.is_none() => {
-                if let Some(u) = select::streaming_unique(engine, c)? {
+                // (`-Unique` of the items themselves only after a selection: distinct events
+                // are every event.)
+                let u = select::streaming_unique(engine, c)?.filter(|u| mapped || !u.of_items());
+                if let Some(u) = u {
                     // Before a fold, `-Unique` tells which objects came before by the events'
                     // own text properties (the host hands over one of equal rows), so only
                     // of plain names and before any other selection.
@@ -739,6 +742,11 @@ mod tests {
             };
             assert_eq!(out.as_deref(), Ok(want), "{line}");
         }
+        // -Unique of the values themselves after a selection: 1, 2, 0 (of 1, 2, 3).
+        let (out, _) = run(
+            "Get-Numbers | Select-Object @{n='N';e={$_ % 3}} | Select-Object -ExpandProperty N | Select-Object -Unique",
+        );
+        assert_eq!(out.as_deref(), Ok("1\n2\n0"));
         // 1 (an Int32, of 1) is kept first; '01' (of 2) is the same to the shell, though its
         // text differs: 1 -ceq '01' converts the text to a number.
         let (out, _) = run(
@@ -924,6 +932,41 @@ mod tests {
                 })
                 .collect();
             proptest::prop_assert_eq!(kept, shell);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unique_values_are_the_shell_s_whatever_their_types(
+            picks in proptest::collection::vec(0u8..15, 0..60),
+        ) {
+            let host = PiecesHost { piped: RefCell::new(Vec::new()) };
+            let mut engine = Engine::new(&host);
+            let values: Vec<Value> = picks.iter().map(|p| pooled(*p)).collect();
+            // The shell's loop: a text value by the texts kept and the non-text values kept,
+            // any other value against every value kept.
+            let mut kept: Vec<usize> = Vec::new();
+            let mut texts: Vec<String> = Vec::new();
+            let mut converting: Vec<usize> = Vec::new();
+            for (i, v) in values.iter().enumerate() {
+                let (key, plain) = super::select::unique_key(v);
+                let against: Vec<usize> = if plain { converting.clone() } else { kept.clone() };
+                let mut repeat = plain && texts.contains(&key);
+                for k in against {
+                    repeat |= super::select::same(&mut engine, &values[k], v).expect("compares");
+                }
+                if !repeat {
+                    if !plain {
+                        converting.push(i);
+                    }
+                    texts.push(key);
+                    kept.push(i);
+                }
+            }
+            let shell: Vec<String> = kept.iter().map(|i| format!("{:?}", values[*i])).collect();
+            let unique = super::select::unique_of(&mut engine, values.clone()).expect("unique");
+            let unique: Vec<String> = unique.iter().map(|v| format!("{v:?}")).collect();
+            proptest::prop_assert_eq!(unique, shell);
         }
     }
 }
