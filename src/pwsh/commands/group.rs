@@ -237,19 +237,10 @@ pub struct Grouping {
 
 impl Grouping {
     /// The property names grouped by, when they are plain names (no wildcards or script
-    /// blocks): items equal in them fall in the same group.
+    /// blocks): items equal in them fall in the same group. `None` when grouped by the items
+    /// themselves (every item decides its group).
     pub fn plain_names(&self) -> Option<Vec<String>> {
-        if self.specs.is_empty() {
-            // Grouped by the items themselves: every item decides its group.
-            return None;
-        }
-        self.specs
-            .iter()
-            .map(|s| match (&s.source, &s.pattern) {
-                (properties::Source::Name(n), None) => Some(n.clone()),
-                _ => None,
-            })
-            .collect()
+        properties::plain_names(&self.specs)
     }
 
     /// Adds `n` items equal in the grouped properties, the first at `at` in the input; gives

@@ -192,6 +192,22 @@ pub fn expand(specs: &[PropSpec], sample: Option<&Value>) -> EvalResult<Vec<Prop
     Ok(out)
 }
 
+/// The properties `specs` read, when each is a plain name (no wildcard, no script block):
+/// items equal in those properties are alike to the command. `None` for none (the items
+/// themselves decide) or for any other spec.
+pub fn plain_names(specs: &[PropSpec]) -> Option<Vec<String>> {
+    if specs.is_empty() {
+        return None;
+    }
+    specs
+        .iter()
+        .map(|s| match (&s.source, &s.pattern) {
+            (Source::Name(n), None) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The value of a property for one item. A name the item does not have is an error (with
 /// the closest name), where PowerShell would give `$null` without a word.
 pub fn value_of(engine: &mut dyn Scope, spec: &PropSpec, item: &Value) -> EvalResult<Value> {

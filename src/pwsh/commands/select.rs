@@ -387,20 +387,10 @@ pub struct UniqueSelect {
 }
 
 impl UniqueSelect {
-    /// The property names selected, when every one is a plain name (no wildcard, no
-    /// calculated property).
+    /// The properties read, when every one is a plain name (no wildcard, no calculated
+    /// property); `None` for `-Unique` of the items themselves.
     pub fn plain_names(&self) -> Option<Vec<String>> {
-        if self.specs.is_empty() {
-            // The items themselves: every item decides.
-            return None;
-        }
-        self.specs
-            .iter()
-            .map(|s| match (&s.source, &s.pattern) {
-                (Source::Name(_), None) => Some(s.label.clone()),
-                _ => None,
-            })
-            .collect()
+        properties::plain_names(&self.specs)
     }
 
     /// True for `-Unique` alone: of the items themselves.
