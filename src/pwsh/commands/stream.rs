@@ -42,23 +42,24 @@ struct Distinct {
 impl Distinct {
     /// A selected object, once for each set of exactly equal ones ([`select::exact_key`]).
     fn add(&mut self, item: Value, at: Order) {
-        let key =
-            select::exact_key(&item).unwrap_or_else(|| format!("\u{1}object {}", self.items.len()));
+        let key = select::exact_key(&item);
         self.add_keyed(key, item, at);
     }
 
-    /// A value, once for each exact repeat (same type, same text); an object always.
+    /// A value, once for each set of exactly equal ones ([`select::exact_key`]: not merely the
+    /// same text, as two times of one second or 0.3 and 0.1+0.2 show); an object always.
     fn add_value(&mut self, item: Value, at: Order) {
-        if matches!(item, Value::Object(_) | Value::Hashtable(_)) {
-            let key = format!("\u{1}object {}", self.items.len());
-            self.add_keyed(key, item, at);
-            return;
-        }
-        let key = format!("{}\u{1}{}", item.type_name(), item.to_text());
+        let key = match item {
+            Value::Object(_) | Value::Hashtable(_) => None,
+            _ => select::exact_key(&item),
+        };
         self.add_keyed(key, item, at);
     }
 
-    fn add_keyed(&mut self, key: String, item: Value, at: Order) {
+    /// Keeps `item` at `at` unless one of the same `key` came before it; an item of no key
+    /// (never the same as another) always.
+    fn add_keyed(&mut self, key: Option<String>, item: Value, at: Order) {
+        let key = key.unwrap_or_else(|| format!("\u{1}object {}", self.items.len()));
         match self.index.get(&key) {
             Some(&i) => {
                 if at < self.items[i].0 {
@@ -712,6 +713,16 @@ mod tests {
             "Get-Numbers | Select-Object @{n='N';e={$_ % 3}} | Select-Object N -Unique | Measure-Object N -Sum",
         );
         assert_eq!(out.as_deref(), Ok("Count=3;Sum=3"));
+    }
+
+    #[test]
+    fn a_sort_of_values_with_unique_drops_only_exact_repeats_as_they_come() {
+        // 0.3 (of 1..5) and 0.1+0.2 (of 6..10) show the same text but are not equal: the
+        // sort keeps both (0.3 first, the smaller); the repeats of each go.
+        let (out, _) = run(
+            "Get-Numbers | Select-Object @{n='V';e={ if ($_ -le 5) { 0.3 } else { 0.1 + 0.2 } }} | Select-Object -ExpandProperty V | Sort-Object -Unique | ForEach-Object { $_ -eq 0.3 }",
+        );
+        assert_eq!(out.as_deref(), Ok("True\nFalse"));
     }
 
     #[test]
