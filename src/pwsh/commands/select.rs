@@ -120,13 +120,12 @@ pub fn unique_of(engine: &mut dyn Scope, out: Vec<Value>) -> EvalResult<Vec<Valu
     let mut object_texts: HashSet<String> = HashSet::new();
     type Kinds = (Vec<String>, Vec<Tag>);
     let mut by_tags: HashMap<Kinds, Vec<usize>> = HashMap::new();
-    // Other values: their texts (of text values), the kept ones, the kept non-text ones.
+    // Other values: the texts of all kept, and the kept ones.
     let mut texts: HashSet<String> = HashSet::new();
     let mut values: Vec<usize> = Vec::new();
-    let mut converting: Vec<usize> = Vec::new();
-    // Kept non-text values by what decides `-ceq` with them (see [`exact_value`]): texts
-    // (a text is `-ceq` to a value of exactly its text), values of one kind by value, the rest
-    // one by one.
+    // Kept values by what decides `-ceq` with them (see [`exact_value`]): texts (a text is
+    // `-ceq` to a value of exactly its text); the non-text ones of one kind by value, the
+    // rest one by one.
     let mut value_texts: HashSet<String> = HashSet::new();
     let mut exact: HashSet<(Kind, String)> = HashSet::new();
     let mut of_kind: HashMap<Kind, Vec<usize>> = HashMap::new();
@@ -135,6 +134,22 @@ pub fn unique_of(engine: &mut dyn Scope, out: Vec<Value>) -> EvalResult<Vec<Valu
         for i in at {
             if same(engine, &kept[*i], item)? {
                 return Ok::<bool, EvalError>(true);
+            }
+        }
+        Ok(false)
+    };
+    // Whether a kept non-text value is `same` as `item`.
+    let any_non_text = |engine: &mut dyn Scope,
+                        of_kind: &HashMap<Kind, Vec<usize>>,
+                        others: &[usize],
+                        kept: &[Value],
+                        item: &Value| {
+        if any_same(engine, others, kept, item)? {
+            return Ok::<bool, EvalError>(true);
+        }
+        for at in of_kind.values() {
+            if any_same(engine, at, kept, item)? {
+                return Ok(true);
             }
         }
         Ok(false)
@@ -160,9 +175,11 @@ pub fn unique_of(engine: &mut dyn Scope, out: Vec<Value>) -> EvalResult<Vec<Valu
             }
             // (A value kept before compares with an object by the object's text; as for
             // values, a text-only object is compared only with the non-text ones.)
-            let against = if plain { &converting } else { &values };
-            if !duplicate && any_same(engine, against, &kept, &item)? {
-                duplicate = true;
+            if !duplicate {
+                duplicate = match plain {
+                    true => any_non_text(engine, &of_kind, &others, &kept, &item)?,
+                    false => any_same(engine, &values, &kept, &item)?,
+                };
             }
             if !duplicate {
                 by_tags
@@ -175,13 +192,13 @@ pub fn unique_of(engine: &mut dyn Scope, out: Vec<Value>) -> EvalResult<Vec<Valu
             continue;
         }
         // A value never equals a kept object: it is compared with the kept values.
+        let own = if plain { None } else { exact_value(&item) };
         let duplicate = if plain {
-            texts.contains(&key) || any_same(engine, &converting, &kept, &item)?
+            texts.contains(&key) || any_non_text(engine, &of_kind, &others, &kept, &item)?
         } else {
             // `-ceq` with a kept text holds for exactly its text, with a kept value of the
             // same kind for the same value; other kept values are tried one by one ($null
             // is `-ceq` only to $null).
-            let own = exact_value(&item);
             let mut found = own.as_ref().is_some_and(|o| exact.contains(o))
                 || value_texts.contains(&item.to_text())
                 || any_same(engine, &others, &kept, &item)?;
@@ -197,8 +214,7 @@ pub fn unique_of(engine: &mut dyn Scope, out: Vec<Value>) -> EvalResult<Vec<Valu
         };
         if !duplicate {
             if !plain {
-                converting.push(kept.len());
-                match exact_value(&item) {
+                match own {
                     Some(own) => {
                         of_kind.entry(own.0).or_default().push(kept.len());
                         exact.insert(own);
@@ -363,9 +379,7 @@ fn selected_type_names(base: &str) -> Vec<Rc<str>> {
             )
         };
         let names = match last.as_ref() {
-            Some((selected, _)) if selected.strip_prefix("Selected.") == Some(base) => {
-                last.clone().unwrap_or_else(fresh)
-            }
+            Some(names) if names.0.strip_prefix("Selected.") == Some(base) => names.clone(),
             _ => {
                 let names = fresh();
                 *last = Some(names.clone());
