@@ -353,17 +353,18 @@ impl<'h> Engine<'h> {
             .folded(p)
     }
 
-    /// How many elements of a collection in the output of `p` are seen, when `p` is the
-    /// line's statement being shown and nothing else reads it: `$FormatEnumerationLimit` when
-    /// it is shown as text (a table or a list on the admin's screen, or a file written by
-    /// `>`), none when it is written as CSV with no Format cmdlet (a collection of objects is
-    /// then written by its type name). `None`: every element may be seen.
+    /// How many elements of a collection in the output of `p` tell what is seen of it, when
+    /// `p` is the line's statement being shown and nothing else reads it: one more than
+    /// `$FormatEnumerationLimit` when it is shown as text (a table or a list on the admin's
+    /// screen, or a file written by `>`: the cell ends in `...` when there are more), none
+    /// when it is written as CSV with no Format cmdlet (a collection of objects is then
+    /// written by its type name). `None`: every element may be seen.
     fn shown_elements(&self, p: &Pipeline) -> Option<usize> {
         if !self.shown.is_some_and(|top| std::ptr::eq(top, p)) {
             return None;
         }
         if self.host.shows_text() || p.redirect.is_some() {
-            return Scope::enumeration_limit(self);
+            return Scope::enumeration_limit(self).map(|n| n.saturating_add(1));
         }
         let formats = p.elements.iter().any(|e| {
             matches!(e, Element::Command(c) if matches!(
@@ -423,11 +424,72 @@ impl<'h> Engine<'h> {
                 None => return Ok(None),
                 Some(result) => {
                     result?;
-                    return Ok(Some((stream.finish(self)?, covered)));
+                    let later = stream.later();
+                    let out = stream.finish(self)?;
+                    let Some((_, through)) = later else {
+                        return Ok(Some((out, covered)));
+                    };
+                    let pass = Pass {
+                        c,
+                        input,
+                        after,
+                        stages: &stages,
+                        shown: shown_elements,
+                        tracking,
+                    };
+                    let chosen = &stages[covered..covered + through];
+                    let out = self.elements_later(&pass, chosen, out)?;
+                    return Ok(Some((out, covered + through)));
                 }
             }
         }
         Ok(None)
+    }
+
+    /// Groups made without their elements (see `commands::stream::Stream::later`) run
+    /// through the stages `chosen` that pick and order them; then the host's command `c`
+    /// is read again through `stages` (planned as the first pass was), keeping the first
+    /// elements of only the groups left, and those are given back with them.
+    fn elements_later(
+        &mut self,
+        pass: &Pass<'_>,
+        chosen: &[&Command],
+        groups: Vec<Value>,
+    ) -> EvalResult<Vec<Value>> {
+        let c = pass.c;
+        let mut out = groups;
+        for stage in chosen {
+            out = self.command(stage, out)?;
+        }
+        if out.is_empty() {
+            return Ok(out);
+        }
+        let planned = commands::stream::plan_with(self, pass.stages, pass.shown, pass.tracking)?;
+        let Some((mut stream, _)) = planned else {
+            return Err(EvalError::new(
+                "the groups' elements could not be read again",
+                c.span.clone(),
+            ));
+        };
+        stream.restrict(&out);
+        let text = stream.text_properties();
+        let host = self.host;
+        let mut feed = |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| {
+            stream.feed(engine, batch)
+        };
+        self.after_first.push(pass.after.to_vec());
+        let read = host.stream(self, c, pass.input, None, &text, &mut feed);
+        self.after_first.pop();
+        match read {
+            Some(result) => result?,
+            None => {
+                return Err(EvalError::new(
+                    "the groups' elements could not be read again",
+                    c.span.clone(),
+                ));
+            }
+        }
+        Ok(stream.fill(out))
     }
 
     fn command(&mut self, c: &Command, input: Vec<Value>) -> EvalResult<Vec<Value>> {
@@ -710,6 +772,16 @@ impl Scope for Engine<'_> {
     fn enumeration_limit(&self) -> Option<usize> {
         super::enumeration::limit_of(self.local(ENUMERATION_LIMIT).as_ref())
     }
+}
+
+/// How a host's command and the stages after it were streamed (a pass to make again).
+struct Pass<'a> {
+    c: &'a Command,
+    input: &'a [Value],
+    after: &'a [Element],
+    stages: &'a [&'a Command],
+    shown: Option<usize>,
+    tracking: bool,
 }
 
 /// The variables the line assigns (lowercase); the first one that nothing reads is an error.

@@ -190,6 +190,9 @@ enum Keep {
     /// None: the elements are read only by pipelines folded per group as the items come
     /// ([`super::group_reads`]), by the stream that feeds this grouping.
     Folded,
+    /// None yet: the first `n` of the groups that reach the output are read in a second pass
+    /// ([`Grouping::restrict`]), once the stages after the groups have chosen them.
+    Later(usize),
 }
 
 /// A group being built.
@@ -233,6 +236,8 @@ pub struct Grouping {
     case: bool,
     groups: Vec<Building>,
     index: HashMap<String, usize>,
+    /// Only the groups of these keys are made (the second pass of [`Keep::Later`]).
+    only: Option<std::collections::HashSet<String>>,
 }
 
 impl Grouping {
@@ -244,14 +249,15 @@ impl Grouping {
     }
 
     /// Adds `n` items equal in the grouped properties, the first at `at` in the input; gives
-    /// the index of their group (groups are numbered as they are first seen).
+    /// the index of their group (groups are numbered as they are first seen), or `None` when
+    /// their group is not among those asked for ([`Grouping::restrict`]).
     pub fn add(
         &mut self,
         engine: &mut dyn Scope,
         item: &Value,
         at: Order,
         n: u64,
-    ) -> EvalResult<usize> {
+    ) -> EvalResult<Option<usize>> {
         if self.expanded.is_none() {
             // Wildcards name the same properties on every event: any item expands them.
             self.expanded = Some(properties::expand(&self.specs, Some(item))?);
@@ -271,7 +277,10 @@ impl Grouping {
             .map(|v| key_text(v, culture))
             .collect::<Vec<_>>()
             .join(", ");
-        let key = if self.case { name.clone() } else { fold(&name) };
+        let key = self.key_of(&name);
+        if self.only.as_ref().is_some_and(|only| !only.contains(&key)) {
+            return Ok(None);
+        }
         let (index, group) = match self.index.get(&key) {
             Some(&i) => {
                 let group = &mut self.groups[i];
@@ -303,12 +312,72 @@ impl Grouping {
         };
         group.info.count += n as usize;
         match self.keep {
-            Keep::None | Keep::Folded => {}
+            Keep::None | Keep::Folded | Keep::Later(_) => {}
             Keep::All => group.info.group.push(item.clone()),
             // Items stand for themselves here (`keys` is None): n is 1.
             Keep::First(limit) => group.keep_first(item, at, limit),
         }
-        Ok(index)
+        Ok(Some(index))
+    }
+
+    /// What a group's Name is compared by: itself with `-CaseSensitive`, else folded.
+    fn key_of(&self, name: &str) -> String {
+        if self.case {
+            name.to_string()
+        } else {
+            fold(name)
+        }
+    }
+
+    /// How many elements of each group that reaches the output a second pass must read
+    /// ([`Keep::Later`]): the groups then come from this one without any.
+    pub fn later(&self) -> Option<usize> {
+        match self.keep {
+            Keep::Later(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// For the second pass of [`Keep::Later`]: makes only the groups `chosen` (groups of the
+    /// first pass, or anything else, which is passed over), each keeping its first elements.
+    pub fn restrict(&mut self, chosen: &[Value]) {
+        let Keep::Later(n) = self.keep else {
+            return;
+        };
+        let keys = chosen
+            .iter()
+            .filter_map(|v| match v {
+                Value::Object(o) => o.as_any()?.downcast_ref::<GroupInfo>(),
+                _ => None,
+            })
+            .map(|g| self.key_of(&g.name))
+            .collect();
+        self.only = Some(keys);
+        self.keep = Keep::First(n);
+    }
+
+    /// The second pass of [`Keep::Later`]: each of `chosen` (groups of the first pass, as
+    /// the stages after them left them) replaced by this pass's group of its key, which holds
+    /// its first elements. Anything else is left as it is.
+    pub fn fill(self, chosen: Vec<Value>) -> Vec<Value> {
+        let case = self.case;
+        let key = |v: &Value| match v {
+            Value::Object(o) => o
+                .as_any()?
+                .downcast_ref::<GroupInfo>()
+                .map(|g| if case { g.name.clone() } else { fold(&g.name) }),
+            _ => None,
+        };
+        let filled: HashMap<String, Value> = self
+            .finish()
+            .into_iter()
+            .map(|g| Value::Object(Rc::new(g)))
+            .filter_map(|v| Some((key(&v)?, v)))
+            .collect();
+        chosen
+            .into_iter()
+            .map(|v| key(&v).and_then(|k| filled.get(&k).cloned()).unwrap_or(v))
+            .collect()
     }
 
     /// True when the groups keep no elements because pipelines read them folded
@@ -319,7 +388,7 @@ impl Grouping {
 
     /// True when every item must be handed over on its own (the groups keep items).
     pub fn keeps_items(&self) -> bool {
-        !matches!(self.keep, Keep::None | Keep::Folded)
+        !matches!(self.keep, Keep::None | Keep::Folded | Keep::Later(_))
     }
 
     /// The groups, in the order of their first items.
@@ -348,22 +417,24 @@ impl Grouping {
 /// (`-NoElement`, or `folded`: the elements are read only by pipelines folded per group as
 /// the items come) or, when `shown` says the output shows only that many elements of each
 /// `.Group` (`$FormatEnumerationLimit`, nothing else reading the groups), only the first
-/// ones. Properties are needed (no `-AsHashTable`). `None` when this Group-Object needs its
-/// whole input.
+/// ones; with `later`, none in this pass: a second one reads those of the groups that reach
+/// the output ([`Grouping::later`]). Properties are needed (no `-AsHashTable`). `None` when
+/// this Group-Object needs its whole input.
 pub fn streaming(
     engine: &mut dyn Scope,
     c: &Command,
     shown: Option<usize>,
     folded: bool,
+    later: bool,
 ) -> EvalResult<Option<Grouping>> {
     let o = options(engine, c)?;
     if o.as_hashtable {
         return Ok(None);
     }
     let keep = match (o.no_element, shown) {
-        (true, _) => Keep::None,
-        // One more than shown, so the cell still ends in `...` when there are more.
-        (false, Some(n)) => Keep::First(n.saturating_add(1)),
+        (true, _) | (false, Some(0)) => Keep::None,
+        (false, Some(n)) if later => Keep::Later(n),
+        (false, Some(n)) => Keep::First(n),
         (false, None) if folded => Keep::Folded,
         (false, None) => return Ok(None),
     };
@@ -375,6 +446,7 @@ pub fn streaming(
         case: o.case,
         groups: Vec::new(),
         index: HashMap::new(),
+        only: None,
     }))
 }
 
@@ -398,6 +470,7 @@ pub fn group_object(
         case: o.case,
         groups: Vec::new(),
         index: HashMap::new(),
+        only: None,
     };
     for (i, item) in input.into_iter().enumerate() {
         grouping.add(engine, &item, (0, i as u64), 1)?;

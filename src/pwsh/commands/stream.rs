@@ -208,6 +208,9 @@ pub struct Stream<'c> {
     unique: Option<select::UniqueSelect>,
     fold: Fold<'c>,
     last: &'c Command,
+    /// With groups whose elements are read later ([`Stream::later`]): how many stages after
+    /// the fold pass the groups through.
+    through: usize,
 }
 
 /// How `stages` (the commands after a source, in order) can take its output in pieces, with
@@ -290,13 +293,25 @@ pub fn plan_with<'c>(
                 // A group's elements are seen only as the table or list shows them when
                 // nothing after the groups reads them (and each item is an event of its own).
                 let rest = &stages[i + 1..];
-                let shown = shown.filter(|_| unique.is_none() && only_shown(rest));
+                let mut shown = shown.filter(|_| unique.is_none() && only_shown(rest));
+                // Of the groups chosen by the stages after them, when those pass groups
+                // through, only the ones chosen need their elements, read in a second pass;
+                // none when a selection without them follows.
+                let mut through = None;
+                if shown.is_some() {
+                    match elements_after(rest) {
+                        ElementsAfter::Chosen(k) => through = Some(k),
+                        ElementsAfter::Never => shown = Some(0),
+                        ElementsAfter::Kept => {}
+                    }
+                }
                 // Or its elements are read only by pipelines that fold, per group.
                 let reads = match (shown, &unique) {
                     (None, None) => folded_reads(engine, rest)?,
                     _ => None,
                 };
-                group::streaming(engine, c, shown, reads.is_some())?.map(|g| {
+                let later = through.is_some();
+                group::streaming(engine, c, shown, reads.is_some(), later)?.map(|g| {
                     // (With -NoElement the groups are empty: nothing is read from them.)
                     let reads = reads.filter(|_| g.folds()).unwrap_or_default();
                     Fold::Group(
@@ -314,7 +329,15 @@ pub fn plan_with<'c>(
             _ => None,
         };
         return Ok(match fold {
-            Some(fold) => Some((Stream::new(steps, unique, fold, c), i + 1)),
+            Some(fold) => {
+                let mut stream = Stream::new(steps, unique, fold, c);
+                if let Fold::Group(g, _) = &stream.fold
+                    && g.later().is_some()
+                {
+                    stream.through = through_of(&stages[i + 1..]);
+                }
+                Some((stream, i + 1))
+            }
             // The distinct selections go on to this stage, run the usual way.
             None if unique.is_some() => {
                 let distinct = Fold::Collect(Distinct::default());
@@ -348,6 +371,7 @@ impl<'c> Stream<'c> {
             unique,
             fold,
             last,
+            through: 0,
         }
     }
 
@@ -367,6 +391,35 @@ impl<'c> Stream<'c> {
             Fold::Group(g, _) => g.plain_names(),
             Fold::Measure(m) => m.counts_only().then(Vec::new),
             Fold::Collect(_) | Fold::Values(_) => None,
+        }
+    }
+
+    /// When the fold makes groups whose elements a second pass reads: how many elements of
+    /// each it keeps, and how many stages after it only choose and order the groups (passing
+    /// them through, as `Sort-Object Count` or `Select-Object -First 10`). Run those on this
+    /// stream's groups, give the groups they leave to [`Stream::restrict`] of a second stream
+    /// planned alike and fed the same items, then [`Stream::fill`] them from it.
+    pub fn later(&self) -> Option<(usize, usize)> {
+        match &self.fold {
+            Fold::Group(g, _) => g.later().map(|n| (n, self.through)),
+            _ => None,
+        }
+    }
+
+    /// Makes this stream, planned as the first pass was, the second pass that reads the
+    /// elements of the groups `chosen` (see [`Stream::later`]).
+    pub fn restrict(&mut self, chosen: &[Value]) {
+        if let Fold::Group(g, _) = &mut self.fold {
+            g.restrict(chosen);
+        }
+    }
+
+    /// The groups `chosen` by the stages after the first pass, each with the elements this
+    /// second pass read (see [`Stream::later`]).
+    pub fn fill(self, chosen: Vec<Value>) -> Vec<Value> {
+        match self.fold {
+            Fold::Group(g, _) => g.fill(chosen),
+            _ => chosen,
         }
     }
 
@@ -435,8 +488,9 @@ impl<'c> Stream<'c> {
             };
             match &mut self.fold {
                 Fold::Group(g, folds) => {
-                    let group = g.add(engine, &item, at, n)?;
-                    folds.add(engine, group, &item, at, n)?;
+                    if let Some(group) = g.add(engine, &item, at, n)? {
+                        folds.add(engine, group, &item, at, n)?;
+                    }
                 }
                 Fold::Measure(m) => m.add(engine, item, at, n)?,
                 Fold::Collect(distinct) => distinct.add(item, at),
@@ -514,6 +568,83 @@ fn only_shown(stages: &[&Command]) -> bool {
             }
         })
     })
+}
+
+/// What the stages after groups shown (see [`only_shown`]) need of the groups' elements.
+enum ElementsAfter {
+    /// The first `k` stages choose and order the groups, passing them through, and then
+    /// nothing but formatting follows: only the groups they leave show their elements.
+    Chosen(usize),
+    /// A selection of properties that are not the elements follows: none are seen.
+    Never,
+    /// Anything else: every group may show its elements.
+    Kept,
+}
+
+/// How many of `stages` from the first pass groups through unchanged: a Sort-Object (no
+/// `-Unique` or `-Culture`) by plain names that are not `Group`, or a Select-Object of no
+/// properties that only takes some (`-First`, `-Last`, `-Skip`, `-Index`, `-SkipLast`).
+fn through_of(stages: &[&Command]) -> usize {
+    use crate::pwsh::runtime::bind;
+    stages
+        .iter()
+        .take_while(|c| match canonical(&c.name) {
+            Some("Sort-Object") => bind(c, &super::sort::SORT_PARAMS).is_ok_and(|b| {
+                let property = b.get("Property").and_then(|(e, _)| e);
+                !b.has("Unique")
+                    && !b.has("Culture")
+                    && b.positional.len() <= 1
+                    && property
+                        .or(b.positional.first().copied())
+                        .is_some_and(names_not_group)
+            }),
+            Some("Select-Object") => bind(c, &select::SELECT_PARAMS).is_ok_and(|b| {
+                b.positional.is_empty()
+                    && b.named.iter().all(|(n, _, _)| {
+                        matches!(*n, "First" | "Last" | "Skip" | "Index" | "SkipLast")
+                    })
+            }),
+            _ => false,
+        })
+        .count()
+}
+
+/// Plain property names (no wildcards), none of them `Group`.
+fn names_not_group(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Str(s) => !s.eq_ignore_ascii_case("group") && !s.contains(['*', '?', '[']),
+        ExprKind::List(items) => items.iter().all(names_not_group),
+        _ => false,
+    }
+}
+
+/// What `stages` after groups shown need of their elements.
+fn elements_after(stages: &[&Command]) -> ElementsAfter {
+    let k = through_of(stages);
+    let Some(next) = stages.get(k) else {
+        return ElementsAfter::Chosen(k);
+    };
+    match canonical(&next.name) {
+        Some("Format-Table" | "Format-List" | "Out-String") => ElementsAfter::Chosen(k),
+        Some("Select-Object") => {
+            let Ok(b) = crate::pwsh::runtime::bind(next, &select::SELECT_PARAMS) else {
+                return ElementsAfter::Kept;
+            };
+            let property = b.get("Property").and_then(|(e, _)| e);
+            let only_names = b.positional.len() <= 1
+                && b.named.iter().all(|(n, _, _)| {
+                    matches!(
+                        *n,
+                        "Property" | "First" | "Last" | "Skip" | "Index" | "SkipLast"
+                    )
+                });
+            match property.or(b.positional.first().copied()) {
+                Some(names) if only_names && names_not_group(names) => ElementsAfter::Never,
+                _ => ElementsAfter::Kept,
+            }
+        }
+        _ => ElementsAfter::Kept,
+    }
 }
 
 /// True for `Sort-Object -Unique` of the values themselves: no property and no culture, as
@@ -609,6 +740,10 @@ mod tests {
     /// piped.
     struct PiecesHost {
         piped: RefCell<Vec<String>>,
+        /// The line's output is shown as text (a table or a list).
+        text: bool,
+        /// How many times Get-Numbers was read.
+        reads: RefCell<usize>,
     }
 
     impl Host for PiecesHost {
@@ -645,6 +780,7 @@ mod tests {
             if c.name != "Get-Numbers" {
                 return None;
             }
+            *self.reads.borrow_mut() += 1;
             self.piped
                 .borrow_mut()
                 .extend(input.iter().map(Value::to_text));
@@ -662,13 +798,47 @@ mod tests {
             t.invariant_string()
         }
         fn note(&self, _: &str) {}
+        fn shows_text(&self) -> bool {
+            self.text
+        }
+    }
+
+    fn host(text: bool) -> PiecesHost {
+        PiecesHost {
+            piped: RefCell::new(Vec::new()),
+            text,
+            reads: RefCell::new(0),
+        }
+    }
+
+    /// `line`'s output shown as text (a table or a list): each group's Count, Name and
+    /// elements; and how many times Get-Numbers was read.
+    fn shown_groups(line: &str) -> (Vec<String>, usize) {
+        let host = host(true);
+        let out = Engine::new(&host)
+            .run(&parse(line).expect("parses"))
+            .expect("runs")
+            .iter()
+            .map(|v| {
+                let Value::Object(o) = v else {
+                    return v.to_text();
+                };
+                let group = match o.property("Group") {
+                    Some(Value::Array(items)) => {
+                        items.iter().map(Value::to_text).collect::<Vec<_>>().join(",")
+                    }
+                    other => format!("{other:?}"),
+                };
+                let text = |n: &str| o.property(n).map(|p| p.to_text()).unwrap_or_default();
+                format!("{} {} [{group}]", text("Count"), text("Name"))
+            })
+            .collect();
+        (out, host.reads.into_inner())
     }
 
     /// `line`'s output as text, and what Get-Numbers was piped.
     fn run(line: &str) -> (Result<String, String>, Vec<String>) {
-        let host = PiecesHost {
-            piped: RefCell::new(Vec::new()),
-        };
+        let host = host(false);
         let out = Engine::new(&host)
             .run(&parse(line).expect("parses"))
             .map(|items| {
@@ -805,6 +975,39 @@ mod tests {
     }
 
     #[test]
+    fn groups_shown_get_their_elements_in_a_second_pass_for_only_the_groups_chosen() {
+        // 1..10 (handed over 6–10 first) by $_ % 3: "1" {1,4,7,10}, "2" {2,5,8}, "0" {3,6,9},
+        // in the order of their first elements. A table shows up to $FormatEnumerationLimit
+        // (16 in the Exchange shell) of each group's elements, plus one to tell there are
+        // more; with the limit at 2: three.
+        let line = "Get-Numbers | Group-Object {$_ % 3} | Sort-Object Count -Descending | Select-Object -First 2";
+        let (out, reads) = shown_groups(line);
+        assert_eq!(out, ["4 1 [1,4,7,10]", "3 2 [2,5,8]"]);
+        assert_eq!(reads, 2, "the groups were made without their elements first");
+        let (out, _) = shown_groups(&format!("$FormatEnumerationLimit = 2; {line}"));
+        assert_eq!(out, ["4 1 [1,4,7]", "3 2 [2,5,8]"]);
+        // Sorted by name, the last one: "2"; and every group when nothing chooses.
+        let (out, reads) = shown_groups(
+            "Get-Numbers | Group-Object {$_ % 3} | Sort-Object Name | Select-Object -Last 1 | Format-List",
+        );
+        assert_eq!(reads, 2);
+        assert!(out.len() == 1, "{out:?}");
+        let (out, reads) = shown_groups("Get-Numbers | Group-Object {$_ % 3}");
+        assert_eq!(out, ["4 1 [1,4,7,10]", "3 2 [2,5,8]", "3 0 [3,6,9]"]);
+        assert_eq!(reads, 2);
+        // A selection without the elements needs no second pass; one with them keeps the
+        // first ones of every group in the one pass.
+        let (out, reads) = shown_groups(
+            "Get-Numbers | Group-Object {$_ % 3} | Sort-Object Count | Select-Object -First 1 Count,Name",
+        );
+        assert_eq!((out.len(), reads), (1, 1));
+        let (out, reads) = shown_groups(
+            "Get-Numbers | Group-Object {$_ % 3} | Select-Object Count,Name,Group | Select-Object -First 1",
+        );
+        assert_eq!((out, reads), (vec!["4 1 [1,4,7,10]".to_string()], 1));
+    }
+
+    #[test]
     fn a_standard_deviation_of_numbers_out_of_order_is_powershell_7_s_running_one_in_input_order() {
         // 1..10 (handed over 6–10 first): PowerShell 7's own test gives 3.02765035409749.
         let (out, _) = run(
@@ -899,7 +1102,7 @@ mod tests {
         ) {
             use std::rc::Rc;
             use crate::pwsh::value::CustomObject;
-            let host = PiecesHost { piped: RefCell::new(Vec::new()) };
+            let host = host(false);
             let mut engine = Engine::new(&host);
             let object = |(a, b): (u8, u8)| Value::Object(Rc::new(CustomObject {
                 type_names: vec!["System.Management.Automation.PSCustomObject".into()],
@@ -951,7 +1154,7 @@ mod tests {
         fn unique_values_are_the_shell_s_whatever_their_types(
             picks in proptest::collection::vec(0u8..15, 0..60),
         ) {
-            let host = PiecesHost { piped: RefCell::new(Vec::new()) };
+            let host = host(false);
             let mut engine = Engine::new(&host);
             let values: Vec<Value> = picks.iter().map(|p| pooled(*p)).collect();
             // The shell's loop: a text value by the texts kept and the non-text values kept,
