@@ -153,6 +153,17 @@ pub trait Host {
     fn display_datetime(&self, t: &super::datetime::DateTime) -> String;
     /// Something the user should know (printed on stderr).
     fn note(&self, text: &str);
+    /// Makes the objects `items` (kept long after the batch they came in) hold their own
+    /// values rather than their batch, together (the host's objects may share one copy).
+    fn detach(&self, items: &mut [&mut Value]) {
+        for item in items {
+            if let Value::Object(o) = &**item
+                && let Some(own) = o.detached()
+            {
+                **item = own;
+            }
+        }
+    }
 }
 
 /// What commands and members need from the evaluator.

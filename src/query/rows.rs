@@ -271,6 +271,39 @@ impl PsObject for Row {
     }
 }
 
+/// Makes the events among `items` hold their own values rather than the batches they came
+/// in: all of them copied into one frame (a row copied on its own costs a frame of its own,
+/// some 15 KB). Other values are left as they are; events that cannot be copied too.
+pub fn detach_all(items: &mut [&mut Value]) {
+    let rows: Vec<Value> = items
+        .iter()
+        .filter(|v| as_row(v).is_some())
+        .map(|v| (**v).clone())
+        .collect();
+    let Some(zone) = rows.first().and_then(as_row).map(|r| r.source.zone) else {
+        return;
+    };
+    let copied = gather(&rows, &DataFrame::empty())
+        .ok()
+        .flatten()
+        .and_then(|frame| crate::frame::deep_copy(&frame).ok())
+        .and_then(|frame| RowSource::new(frame, zone).ok());
+    drop(rows);
+    let Some(source) = copied else {
+        return;
+    };
+    let mut index = 0;
+    for item in items.iter_mut() {
+        if as_row(item).is_some() {
+            **item = Value::Object(Rc::new(Row {
+                source: source.clone(),
+                index,
+            }));
+            index += 1;
+        }
+    }
+}
+
 /// The row behind a value, if it is an event.
 pub fn as_row(v: &Value) -> Option<&Row> {
     match v {

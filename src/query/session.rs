@@ -1057,6 +1057,10 @@ impl Host for QueryHost<'_> {
         }
     }
 
+    fn detach(&self, items: &mut [&mut Value]) {
+        super::rows::detach_all(items);
+    }
+
     fn note(&self, text: &str) {
         self.state.borrow_mut().notes.push(text.to_string());
     }

@@ -200,26 +200,24 @@ struct Building {
     info: GroupInfo,
     /// The place of its first item.
     first: Order,
-    /// The places of the items kept (with [`Keep::First`]), in order, beside `info.group`.
-    kept: Vec<Order>,
+    /// The places of the items kept (with [`Keep::First`]), in order, beside `info.group`,
+    /// and whether each was detached from its batch yet ([`Grouping::settle`]).
+    kept: Vec<(Order, bool)>,
 }
 
 impl Building {
-    /// Keeps `item` when it is among the first `n` items of the group seen so far.
-    fn keep_first(&mut self, item: &Value, at: Order, n: usize) {
-        let place = self.kept.partition_point(|o| *o < at);
+    /// Keeps `item` when it is among the first `n` items of the group seen so far; true when
+    /// it did (the item then holds its batch until [`Grouping::settle`]).
+    fn keep_first(&mut self, item: &Value, at: Order, n: usize) -> bool {
+        let place = self.kept.partition_point(|(o, _)| *o < at);
         if place >= n {
-            return;
+            return false;
         }
-        // A kept event should not keep its whole batch of rows alive.
-        let item = match item {
-            Value::Object(o) => o.detached().unwrap_or_else(|| item.clone()),
-            other => other.clone(),
-        };
-        self.kept.insert(place, at);
-        self.info.group.insert(place, item);
+        self.kept.insert(place, (at, false));
+        self.info.group.insert(place, item.clone());
         self.kept.truncate(n);
         self.info.group.truncate(n);
+        true
     }
 }
 
@@ -238,6 +236,8 @@ pub struct Grouping {
     index: HashMap<String, usize>,
     /// Only the groups of these keys are made (the second pass of [`Keep::Later`]).
     only: Option<std::collections::HashSet<String>>,
+    /// The groups that kept items since the last [`Grouping::settle`].
+    fresh: Vec<usize>,
 }
 
 impl Grouping {
@@ -315,9 +315,46 @@ impl Grouping {
             Keep::None | Keep::Folded | Keep::Later(_) => {}
             Keep::All => group.info.group.push(item.clone()),
             // Items stand for themselves here (`keys` is None): n is 1.
-            Keep::First(limit) => group.keep_first(item, at, limit),
+            Keep::First(limit) => {
+                if group.keep_first(item, at, limit) {
+                    self.fresh.push(index);
+                }
+            }
         }
         Ok(Some(index))
+    }
+
+    /// Lets go of the batches the items kept since the last call came in: the host copies
+    /// them out together (a kept event would otherwise keep its whole batch of rows alive).
+    /// Called after each batch.
+    pub fn settle(&mut self, engine: &mut dyn Scope) {
+        if self.fresh.is_empty() {
+            return;
+        }
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.sort_unstable();
+        fresh.dedup();
+        let mut items: Vec<Value> = Vec::new();
+        for &g in &fresh {
+            let group = &mut self.groups[g];
+            for ((_, settled), item) in group.kept.iter().zip(&mut group.info.group) {
+                if !settled {
+                    items.push(std::mem::replace(item, Value::Null));
+                }
+            }
+        }
+        let mut refs: Vec<&mut Value> = items.iter_mut().collect();
+        engine.host().detach(&mut refs);
+        let mut items = items.into_iter();
+        for &g in &fresh {
+            let group = &mut self.groups[g];
+            for ((_, settled), item) in group.kept.iter_mut().zip(&mut group.info.group) {
+                if !*settled {
+                    *item = items.next().unwrap_or(Value::Null);
+                    *settled = true;
+                }
+            }
+        }
     }
 
     /// What a group's Name is compared by: itself with `-CaseSensitive`, else folded.
@@ -447,6 +484,7 @@ pub fn streaming(
         groups: Vec::new(),
         index: HashMap::new(),
         only: None,
+        fresh: Vec::new(),
     }))
 }
 
@@ -471,6 +509,7 @@ pub fn group_object(
         groups: Vec::new(),
         index: HashMap::new(),
         only: None,
+        fresh: Vec::new(),
     };
     for (i, item) in input.into_iter().enumerate() {
         grouping.add(engine, &item, (0, i as u64), 1)?;
@@ -524,6 +563,7 @@ mod tests {
         }
         let kept: Vec<String> = b.info.group.iter().map(|v| v.to_text()).collect();
         assert_eq!(kept, ["0", "1", "2"]);
-        assert_eq!(b.kept, [(0, 0), (1, 1), (2, 2)]);
+        let kept: Vec<Order> = b.kept.iter().map(|(at, _)| *at).collect();
+        assert_eq!(kept, [(0, 0), (1, 1), (2, 2)]);
     }
 }

@@ -497,6 +497,9 @@ impl<'c> Stream<'c> {
                 Fold::Values(distinct) => distinct.add_value(item, at),
             }
         }
+        if let Fold::Group(g, _) = &mut self.fold {
+            g.settle(engine);
+        }
         Ok(())
     }
 
