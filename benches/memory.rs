@@ -137,6 +137,16 @@ fn main() {
             true,
         ),
         (
+            "query … | Group-Object MessageId | Sort-Object Count -Descending | Select-Object -First 3 (shown as a table: the three groups' events read in a second pass)",
+            vec![
+                "query",
+                "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId | Sort-Object Count -Descending | Select-Object -First 3",
+                "--format",
+                "table",
+            ],
+            true,
+        ),
+        (
             "query … | Group-Object EventId --format csv (each .Group written by its type's name, as Export-Csv writes it)",
             vec![
                 "query",

@@ -358,13 +358,16 @@ impl<'h> Engine<'h> {
     /// `$FormatEnumerationLimit` when it is shown as text (a table or a list on the admin's
     /// screen, or a file written by `>`: the cell ends in `...` when there are more), none
     /// when it is written as CSV with no Format cmdlet (a collection of objects is then
-    /// written by its type name). `None`: every element may be seen.
+    /// written by its type name), all (`usize::MAX`) otherwise (JSON). `None` when the
+    /// output is not shown but read.
     fn shown_elements(&self, p: &Pipeline) -> Option<usize> {
         if !self.shown.is_some_and(|top| std::ptr::eq(top, p)) {
             return None;
         }
         if self.host.shows_text() || p.redirect.is_some() {
-            return Scope::enumeration_limit(self).map(|n| n.saturating_add(1));
+            return Some(
+                Scope::enumeration_limit(self).map_or(usize::MAX, |n| n.saturating_add(1)),
+            );
         }
         let formats = p.elements.iter().any(|e| {
             matches!(e, Element::Command(c) if matches!(
@@ -372,7 +375,11 @@ impl<'h> Engine<'h> {
                 Some("Format-Table" | "Format-List" | "Format-Wide" | "Out-String")
             ))
         });
-        (self.host.shows_csv() && !formats).then_some(0)
+        Some(if self.host.shows_csv() && !formats {
+            0
+        } else {
+            usize::MAX
+        })
     }
 
     /// Runs a host's command (given `input`, what the stages before it output) and the
@@ -474,9 +481,8 @@ impl<'h> Engine<'h> {
         stream.restrict(&out);
         let text = stream.text_properties();
         let host = self.host;
-        let mut feed = |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| {
-            stream.feed(engine, batch)
-        };
+        let mut feed =
+            |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);
         self.after_first.push(pass.after.to_vec());
         let read = host.stream(self, c, pass.input, None, &text, &mut feed);
         self.after_first.pop();

@@ -215,8 +215,8 @@ pub struct Stream<'c> {
 
 /// How `stages` (the commands after a source, in order) can take its output in pieces, with
 /// how many of them that covers; `None` when they need it whole. `shown`: the pipeline's
-/// output is shown as text, where a collection shows only that many elements
-/// (`$FormatEnumerationLimit`).
+/// output is shown, where that many elements of a collection tell what is seen of it
+/// (one more than `$FormatEnumerationLimit` in a table or list, none in CSV, all in JSON).
 pub fn plan<'c>(
     engine: &mut dyn Scope,
     stages: &[&'c Command],
@@ -827,9 +827,11 @@ mod tests {
                     return v.to_text();
                 };
                 let group = match o.property("Group") {
-                    Some(Value::Array(items)) => {
-                        items.iter().map(Value::to_text).collect::<Vec<_>>().join(",")
-                    }
+                    Some(Value::Array(items)) => items
+                        .iter()
+                        .map(Value::to_text)
+                        .collect::<Vec<_>>()
+                        .join(","),
                     other => format!("{other:?}"),
                 };
                 let text = |n: &str| o.property(n).map(|p| p.to_text()).unwrap_or_default();
@@ -986,7 +988,10 @@ mod tests {
         let line = "Get-Numbers | Group-Object {$_ % 3} | Sort-Object Count -Descending | Select-Object -First 2";
         let (out, reads) = shown_groups(line);
         assert_eq!(out, ["4 1 [1,4,7,10]", "3 2 [2,5,8]"]);
-        assert_eq!(reads, 2, "the groups were made without their elements first");
+        assert_eq!(
+            reads, 2,
+            "the groups were made without their elements first"
+        );
         let (out, _) = shown_groups(&format!("$FormatEnumerationLimit = 2; {line}"));
         assert_eq!(out, ["4 1 [1,4,7]", "3 2 [2,5,8]"]);
         // Sorted by name, the last one: "2"; and every group when nothing chooses.
