@@ -471,6 +471,8 @@ pub fn streaming(
     let keep = match (o.no_element, shown) {
         (true, _) | (false, Some(0)) => Keep::None,
         (false, Some(n)) if later => Keep::Later(n),
+        // Every element of every group: as well kept the usual way.
+        (false, Some(usize::MAX)) => return Ok(None),
         (false, Some(n)) => Keep::First(n),
         (false, None) if folded => Keep::Folded,
         (false, None) => return Ok(None),
