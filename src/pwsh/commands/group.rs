@@ -209,6 +209,13 @@ impl Building {
     /// Keeps `item` when it is among the first `n` items of the group seen so far; true when
     /// it did (the item then holds its batch until [`Grouping::settle`]).
     fn keep_first(&mut self, item: &Value, at: Order, n: usize) -> bool {
+        if n == usize::MAX {
+            // Every item: put in order once, at the end ([`Building::in_order`]), rather than
+            // each where it goes (quadratic when the batches come out of order).
+            self.kept.push((at, false));
+            self.info.group.push(item.clone());
+            return true;
+        }
         let place = self.kept.partition_point(|(o, _)| *o < at);
         if place >= n {
             return false;
@@ -218,6 +225,19 @@ impl Building {
         self.kept.truncate(n);
         self.info.group.truncate(n);
         true
+    }
+
+    /// Puts the items kept in the order of their places.
+    fn in_order(&mut self) {
+        if self.kept.is_sorted_by_key(|(at, _)| *at) {
+            return;
+        }
+        let mut pairs: Vec<((Order, bool), Value)> = std::mem::take(&mut self.kept)
+            .into_iter()
+            .zip(std::mem::take(&mut self.info.group))
+            .collect();
+        pairs.sort_by_key(|((at, _), _)| *at);
+        (self.kept, self.info.group) = pairs.into_iter().unzip();
     }
 }
 
@@ -445,6 +465,9 @@ impl Grouping {
         for (group, outputs) in groups.iter_mut().zip(folded) {
             group.info.folded = Some(outputs);
         }
+        for group in &mut groups {
+            group.in_order();
+        }
         groups.sort_by_key(|g| g.first);
         groups.into_iter().map(|g| g.info).collect()
     }
@@ -470,9 +493,10 @@ pub fn streaming(
     }
     let keep = match (o.no_element, shown) {
         (true, _) | (false, Some(0)) => Keep::None,
+        // Every element of every group: as well kept the usual way (a second pass pays only
+        // when the stages after the groups cut them, see `commands::stream`).
+        (false, Some(usize::MAX)) if !later => return Ok(None),
         (false, Some(n)) if later => Keep::Later(n),
-        // Every element of every group: as well kept the usual way.
-        (false, Some(usize::MAX)) => return Ok(None),
         (false, Some(n)) => Keep::First(n),
         (false, None) if folded => Keep::Folded,
         (false, None) => return Ok(None),
@@ -567,5 +591,15 @@ mod tests {
         assert_eq!(kept, ["0", "1", "2"]);
         let kept: Vec<Order> = b.kept.iter().map(|(at, _)| *at).collect();
         assert_eq!(kept, [(0, 0), (1, 1), (2, 2)]);
+        // Every item: all of them, in input order once put in order.
+        b.kept.clear();
+        b.info.group.clear();
+        for v in [7, 3, 9, 0, 5, 1, 8, 2, 6, 4] {
+            b.keep_first(&Value::Int(v), (i64::from(v), v as u64), usize::MAX);
+        }
+        b.in_order();
+        let kept: Vec<String> = b.info.group.iter().map(|v| v.to_text()).collect();
+        assert_eq!(kept, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+        assert!(b.kept.is_sorted_by_key(|(at, _)| *at));
     }
 }

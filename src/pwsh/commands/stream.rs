@@ -300,6 +300,10 @@ pub fn plan_with<'c>(
                 let mut through = None;
                 if shown.is_some() {
                     match elements_after(rest) {
+                        // Every element of the groups chosen: worth a second pass only when
+                        // they are some of the groups.
+                        ElementsAfter::Chosen(k)
+                            if shown == Some(usize::MAX) && !cuts(&rest[..k]) => {}
                         ElementsAfter::Chosen(k) => through = Some(k),
                         ElementsAfter::Never => shown = Some(0),
                         ElementsAfter::Kept => {}
@@ -610,6 +614,13 @@ fn through_of(stages: &[&Command]) -> usize {
             _ => false,
         })
         .count()
+}
+
+/// True when one of `stages` (passing groups through, see [`through_of`]) leaves only some.
+fn cuts(stages: &[&Command]) -> bool {
+    stages
+        .iter()
+        .any(|c| canonical(&c.name) == Some("Select-Object"))
 }
 
 /// Plain property names (no wildcards), none of them `Group`.
