@@ -70,6 +70,26 @@ pub fn reads<'c>(stages: &[&'c Command]) -> Option<Vec<GroupRead<'c>>> {
     None
 }
 
+/// True when stage `c` (after a Group-Object) reads no group's elements: its arguments name
+/// no property Group answers to, and its script blocks ask `$_` only for its Name, Count or
+/// Values.
+pub fn reads_no_elements(c: &Command) -> bool {
+    if !c.args.iter().all(|a| match a {
+        Arg::Param { value, .. } => value.as_ref().is_none_or(names_no_group),
+        Arg::Value(e) => names_no_group(e),
+    }) {
+        return false;
+    }
+    let mut finder = Finder {
+        ok: true,
+        reads: Vec::new(),
+        allowed: Vec::new(),
+        inner: Vec::new(),
+    };
+    walk_command(c, &mut finder);
+    finder.ok && finder.reads.is_empty()
+}
+
 /// True when `e`, an argument of a stage, names no property that Group answers to: text
 /// that is not a pattern matching "Group", numbers, lists and hashtables of such, script
 /// blocks (their reads are checked by [`Finder`]) and `$true`/`$false`/`$null`.

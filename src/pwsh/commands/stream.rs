@@ -293,7 +293,8 @@ pub fn plan_with<'c>(
                 // A group's elements are seen only as the table or list shows them when
                 // nothing after the groups reads them (and each item is an event of its own).
                 let rest = &stages[i + 1..];
-                let mut shown = shown.filter(|_| unique.is_none() && only_shown(rest));
+                let mut shown =
+                    shown.filter(|_| unique.is_none() && only_shown(&rest[through_of(rest)..]));
                 // Of the groups chosen by the stages after them, when those pass groups
                 // through, only the ones chosen need their elements, read in a second pass;
                 // none when a selection without them follows.
@@ -589,13 +590,15 @@ enum ElementsAfter {
 }
 
 /// How many of `stages` from the first pass groups through unchanged: a Sort-Object (no
-/// `-Unique` or `-Culture`) by plain names that are not `Group`, or a Select-Object of no
-/// properties that only takes some (`-First`, `-Last`, `-Skip`, `-Index`, `-SkipLast`).
+/// `-Unique` or `-Culture`) by plain names that are not `Group`, a Select-Object of no
+/// properties that only takes some (`-First`, `-Last`, `-Skip`, `-Index`), or a pure
+/// Where-Object that reads no group's elements (`Where-Object {$_.Count -gt 20}`).
 fn through_of(stages: &[&Command]) -> usize {
     use crate::pwsh::runtime::bind;
     stages
         .iter()
         .take_while(|c| match canonical(&c.name) {
+            Some("Where-Object") => pure(c) && group_reads::reads_no_elements(c),
             Some("Sort-Object") => bind(c, &super::sort::SORT_PARAMS).is_ok_and(|b| {
                 let property = b.get("Property").and_then(|(e, _)| e);
                 !b.has("Unique")
@@ -607,9 +610,9 @@ fn through_of(stages: &[&Command]) -> usize {
             }),
             Some("Select-Object") => bind(c, &select::SELECT_PARAMS).is_ok_and(|b| {
                 b.positional.is_empty()
-                    && b.named.iter().all(|(n, _, _)| {
-                        matches!(*n, "First" | "Last" | "Skip" | "Index" | "SkipLast")
-                    })
+                    && b.named
+                        .iter()
+                        .all(|(n, _, _)| matches!(*n, "First" | "Last" | "Skip" | "Index"))
             }),
             _ => false,
         })
@@ -620,7 +623,7 @@ fn through_of(stages: &[&Command]) -> usize {
 fn cuts(stages: &[&Command]) -> bool {
     stages
         .iter()
-        .any(|c| canonical(&c.name) == Some("Select-Object"))
+        .any(|c| matches!(canonical(&c.name), Some("Select-Object" | "Where-Object")))
 }
 
 /// Plain property names (no wildcards), none of them `Group`.
@@ -647,10 +650,7 @@ fn elements_after(stages: &[&Command]) -> ElementsAfter {
             let property = b.get("Property").and_then(|(e, _)| e);
             let only_names = b.positional.len() <= 1
                 && b.named.iter().all(|(n, _, _)| {
-                    matches!(
-                        *n,
-                        "Property" | "First" | "Last" | "Skip" | "Index" | "SkipLast"
-                    )
+                    matches!(*n, "Property" | "First" | "Last" | "Skip" | "Index")
                 });
             match property.or(b.positional.first().copied()) {
                 Some(names) if only_names && names_not_group(names) => ElementsAfter::Never,
@@ -1013,6 +1013,12 @@ mod tests {
         assert!(out.len() == 1, "{out:?}");
         let (out, reads) = shown_groups("Get-Numbers | Group-Object {$_ % 3}");
         assert_eq!(out, ["4 1 [1,4,7,10]", "3 2 [2,5,8]", "3 0 [3,6,9]"]);
+        assert_eq!(reads, 2);
+        // A filter that reads no group's elements picks groups too.
+        let (out, reads) = shown_groups(
+            "Get-Numbers | Group-Object {$_ % 3} | Where-Object {$_.Count -lt 4 -and $PSItem.Name -ne '1'} | Sort-Object Name",
+        );
+        assert_eq!(out, ["3 0 [3,6,9]", "3 2 [2,5,8]"]);
         assert_eq!(reads, 2);
         // A selection without the elements needs no second pass; one with them keeps the
         // first ones of every group in the one pass.
