@@ -619,3 +619,47 @@ fn groups_export_as_windows_powershell_5_writes_them() {
     );
     assert!(!notes.iter().any(|n| n.contains("Group (")), "{notes:?}");
 }
+
+proptest::proptest! {
+    /// `Sort-Object -Unique` drops the items whose keys exactly repeat an earlier one's before
+    /// it sorts; the answer is still the shell's: every item sorted (stably), then each item
+    /// dropped whose keys equal the last kept one's, as Sort-Object compares them.
+    #[test]
+    fn a_unique_sort_is_the_sort_of_every_item_with_equal_neighbours_dropped(
+        picks in proptest::collection::vec(0usize..14, 1..24),
+        descending in proptest::bool::ANY,
+        texts_only in proptest::bool::ANY,
+    ) {
+        const POOL: [&str; 14] = [
+            "'a'", "'A'", "'b'", "'B'", "1", "1.0", "'1'", "'01'", "$null", "(0.0/0.0)",
+            "2", "$true", "'True'", "[long]1",
+        ];
+        // Texts (and $null) only: the items that repeat one exactly go before the sort.
+        const TEXTS: [usize; 8] = [0, 1, 2, 3, 6, 7, 8, 12];
+        let list = picks
+            .iter()
+            .map(|&i| if texts_only { POOL[TEXTS[i % TEXTS.len()]] } else { POOL[i] })
+            .collect::<Vec<_>>()
+            .join(",");
+        let flag = if descending { " -Descending" } else { "" };
+        let h = host("en-US");
+        let mut engine = Engine::new(&h);
+        let run = |engine: &mut Engine<'_>, line: &str| {
+            engine.run(&parse(line).expect("parses")).expect("runs")
+        };
+        let unique = run(&mut engine, &format!("@({list}) | Sort-Object{flag} -Unique"));
+        let sorted = run(&mut engine, &format!("@({list}) | Sort-Object{flag}"));
+        let ops = crate::pwsh::runtime::Scope::ops_ref(&engine);
+        let mut expected: Vec<Value> = Vec::new();
+        for v in sorted {
+            let equal = expected.last().is_some_and(|kept| {
+                super::ops::sort_order(kept, &v, false, ops) == std::cmp::Ordering::Equal
+            });
+            if !equal {
+                expected.push(v);
+            }
+        }
+        let shown = |vs: &[Value]| vs.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>();
+        proptest::prop_assert_eq!(shown(&unique), shown(&expected), "{}", list);
+    }
+}

@@ -107,8 +107,23 @@ impl SortKeys {
         for item in input {
             keyed.push((self.keys(engine, &item)?, item));
         }
+        if self.unique && one_kind_each(&keyed) {
+            // An item whose keys are exactly those of an earlier one is never the one kept
+            // (the stable sort puts the earlier first among equal keys, and keys of one kind
+            // compare consistently): it goes before the sort, which then sorts distinct keys
+            // only (Sort-Object Sender -Unique of every event sorts dozens, not millions).
+            // Keys of mixed kinds (1, '1', $true) can compare inconsistently: the shell's
+            // answer then depends on every item, and none goes early.
+            let mut seen = std::collections::HashSet::new();
+            keyed.retain(|(keys, _)| exact_keys(keys).is_none_or(|k| seen.insert(k)));
+        }
         let ops = engine.ops_ref();
-        keyed.sort_by(|a, b| self.compare(&a.0, &b.0, ops));
+        let order = stable_order(keyed.len(), |a, b| {
+            self.compare(&keyed[a].0, &keyed[b].0, ops)
+        });
+        let mut slots: Vec<Option<(Vec<Value>, Value)>> = keyed.into_iter().map(Some).collect();
+        let mut keyed: Vec<(Vec<Value>, Value)> =
+            order.into_iter().filter_map(|i| slots[i].take()).collect();
         if self.unique {
             keyed.dedup_by(|later, kept| self.same(&kept.0, &later.0, ops));
         }
@@ -128,6 +143,84 @@ impl SortKeys {
     }
 }
 
+/// The order of `n` items sorted stably by `compare` (of two items' indices): a bottom-up
+/// merge sort, which gives some order whatever `compare` answers. Sort-Object's comparer is
+/// not a total order across types (`1 -eq '1'`, `'1' -eq $true`, but `1` and `'a'` compare
+/// as text), where the standard library's sort may panic. A run already in order (events
+/// sorted by Timestamp) costs one comparison a merge.
+fn stable_order(n: usize, mut compare: impl FnMut(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut from: Vec<usize> = (0..n).collect();
+    let mut to: Vec<usize> = vec![0; n];
+    let mut width = 1;
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            if mid == end || compare(from[mid], from[mid - 1]) != Ordering::Less {
+                to[start..end].copy_from_slice(&from[start..end]);
+            } else {
+                let (mut l, mut r) = (start, mid);
+                for slot in &mut to[start..end] {
+                    // The right one first only when strictly before: ties keep their order.
+                    let right =
+                        r < end && (l >= mid || compare(from[r], from[l]) == Ordering::Less);
+                    if right {
+                        *slot = from[r];
+                        r += 1;
+                    } else {
+                        *slot = from[l];
+                        l += 1;
+                    }
+                }
+            }
+            start = end;
+        }
+        std::mem::swap(&mut from, &mut to);
+        width *= 2;
+    }
+    from
+}
+
+/// True when each key is of one kind in every item: text (or `$null`), or all Int32, all
+/// Int64 or all DateTime, which Sort-Object compares consistently.
+fn one_kind_each(keyed: &[(Vec<Value>, Value)]) -> bool {
+    let kind = |v: &Value| match v {
+        Value::Str(_) | Value::Null => Some(0),
+        Value::Int(_) => Some(1),
+        Value::Long(_) => Some(2),
+        Value::DateTime(_) => Some(3),
+        _ => None,
+    };
+    let Some((first, _)) = keyed.first() else {
+        return true;
+    };
+    let Some(kinds) = first.iter().map(kind).collect::<Option<Vec<_>>>() else {
+        return false;
+    };
+    keyed.iter().all(|(keys, _)| {
+        keys.len() == kinds.len()
+            && keys
+                .iter()
+                .zip(&kinds)
+                .all(|(k, want)| kind(k) == Some(*want))
+    })
+}
+
+/// One text equal for two items' keys only when each key is exactly the same value (see
+/// [`super::select::exact_key`]); `None` when a key is an object (compared another way).
+fn exact_keys(keys: &[Value]) -> Option<String> {
+    let mut all = String::new();
+    for k in keys {
+        if matches!(k, Value::Object(_)) {
+            return None;
+        }
+        all.push_str(&super::select::exact_key(k)?);
+        all.push('\u{4}');
+    }
+    Some(all)
+}
+
 /// Runs Sort-Object.
 pub fn sort_object(
     engine: &mut dyn Scope,
@@ -135,4 +228,32 @@ pub fn sort_object(
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
     SortKeys::of(engine, c, input.first())?.sort(engine, input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The merge sort is the standard library's stable sort on a total order, and gives
+        /// a permutation (never a panic) on a comparer that is not one.
+        #[test]
+        fn the_merge_sort_is_stable_and_never_fails(
+            keys in proptest::collection::vec(0u8..6, 0..80),
+            noise in proptest::collection::vec(proptest::bool::ANY, 0..80),
+        ) {
+            let order = stable_order(keys.len(), |a, b| keys[a].cmp(&keys[b]));
+            let mut expected: Vec<usize> = (0..keys.len()).collect();
+            expected.sort_by_key(|&i| keys[i]);
+            proptest::prop_assert_eq!(order, expected);
+            // An inconsistent comparer: answers at random.
+            let mut next = noise.iter().cycle();
+            let order = stable_order(keys.len(), |_, _| {
+                if next.next().copied().unwrap_or(false) { Ordering::Less } else { Ordering::Greater }
+            });
+            let mut seen = order.clone();
+            seen.sort_unstable();
+            proptest::prop_assert_eq!(seen, (0..keys.len()).collect::<Vec<_>>());
+        }
+    }
 }
