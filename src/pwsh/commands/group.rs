@@ -427,7 +427,6 @@ impl Grouping {
         };
         let filled: HashMap<String, Value> = self
             .finish()
-            .into_iter()
             .map(|g| Value::Object(Rc::new(g)))
             .filter_map(|v| Some((key(&v)?, v)))
             .collect();
@@ -449,15 +448,26 @@ impl Grouping {
     }
 
     /// The groups, in the order of their first items.
-    pub fn finish(self) -> Vec<GroupInfo> {
+    pub fn finish(self) -> impl Iterator<Item = GroupInfo> {
         self.finish_with(Vec::new())
     }
 
     /// The groups, in the order of their first items, each given the outputs of the reads
-    /// folded for it (`folded[i]` for the group of index `i`, see [`Grouping::add`]).
-    pub fn finish_with(self, folded: Vec<Vec<(usize, EvalResult<Vec<Value>>)>>) -> Vec<GroupInfo> {
-        let mut groups = self.groups;
-        let folded = if self.keep == Keep::Folded {
+    /// folded for it (`folded[i]` for the group of index `i`, see [`Grouping::add`]). (The
+    /// keys' index is let go first, and the groups are handed out one by one, so that the
+    /// many groups of a key like MessageId are not held twice.)
+    pub fn finish_with(
+        self,
+        folded: Vec<Vec<(usize, EvalResult<Vec<Value>>)>>,
+    ) -> impl Iterator<Item = GroupInfo> {
+        let Grouping {
+            mut groups,
+            index,
+            keep,
+            ..
+        } = self;
+        drop(index);
+        let folded = if keep == Keep::Folded {
             folded
         } else {
             Vec::new()
@@ -469,7 +479,7 @@ impl Grouping {
             group.in_order();
         }
         groups.sort_by_key(|g| g.first);
-        groups.into_iter().map(|g| g.info).collect()
+        groups.into_iter().map(|g| g.info)
     }
 }
 

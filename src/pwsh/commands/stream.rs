@@ -522,7 +522,6 @@ impl<'c> Stream<'c> {
         match self.fold {
             Fold::Group(g, folds) => Ok(g
                 .finish_with(folds.finish(engine))
-                .into_iter()
                 .map(|g| Value::Object(Rc::new(g)))
                 .collect()),
             Fold::Measure(m) => m.finish(self.last),
