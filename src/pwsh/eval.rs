@@ -484,7 +484,9 @@ impl<'h> Engine<'h> {
         let mut feed =
             |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);
         self.after_first.push(pass.after.to_vec());
+        host.repeat_begins();
         let read = host.stream(self, c, pass.input, None, &text, &mut feed);
+        host.repeat_ends();
         self.after_first.pop();
         match read {
             Some(result) => result?,

@@ -153,6 +153,12 @@ pub trait Host {
     fn display_datetime(&self, t: &super::datetime::DateTime) -> String;
     /// Something the user should know (printed on stderr).
     fn note(&self, text: &str);
+    /// A read the line already made is made again (a second pass, see
+    /// `Engine::elements_later`): what it reports (files read, bad lines, notes) the first
+    /// read reported, and goes when [`Host::repeat_ends`] is called.
+    fn repeat_begins(&self) {}
+    /// The read again ends: the host drops what it reported again.
+    fn repeat_ends(&self) {}
     /// Makes the objects `items` (kept long after the batch they came in) hold their own
     /// values rather than their batch, together (the host's objects may share one copy).
     fn detach(&self, items: &mut [&mut Value]) {

@@ -72,6 +72,9 @@ struct State {
     error: Option<String>,
     /// The layout of the table written as text, measured ([`TextTable::Measure`]).
     measured: Option<TableLayout>,
+    /// While a read is made again: how many reads, file reports, diagnostics, notes and
+    /// unopened files there were before it (what it adds is dropped at its end).
+    repeat: Option<[usize; 5]>,
 }
 
 /// The engine's host for a query over log folders.
@@ -1063,6 +1066,28 @@ impl Host for QueryHost<'_> {
 
     fn note(&self, text: &str) {
         self.state.borrow_mut().notes.push(text.to_string());
+    }
+
+    fn repeat_begins(&self) {
+        let mut s = self.state.borrow_mut();
+        s.repeat = Some([
+            s.reads.len(),
+            s.files.len(),
+            s.diagnostics.len(),
+            s.notes.len(),
+            s.unopened.len(),
+        ]);
+    }
+
+    fn repeat_ends(&self) {
+        let mut s = self.state.borrow_mut();
+        if let Some([reads, files, diagnostics, notes, unopened]) = s.repeat.take() {
+            s.reads.truncate(reads);
+            s.files.truncate(files);
+            s.diagnostics.truncate(diagnostics);
+            s.notes.truncate(notes);
+            s.unopened.truncate(unopened);
+        }
     }
 
     fn text_table(&self) -> TextTable {

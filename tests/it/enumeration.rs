@@ -341,3 +341,30 @@ fn groups_show_in_powershells_views_and_export_in_dot_nets_property_order() {
     assert_eq!(parsed["Group"], serde_json::json!([]), "{json}");
     assert_eq!(parsed["Count"], 2, "{json}");
 }
+
+#[test]
+fn groups_chosen_then_read_again_report_each_bad_line_once() {
+    // The groups are counted in a first read and the shown ones' events read in a second
+    // (the stages after them only pick and order them): the files, and their bad line, are
+    // reported once, as one read reports them.
+    let dir = Dir::new();
+    let mut lines: Vec<String> = ["a@contoso.com", "b@contoso.com", "a@contoso.com"]
+        .iter()
+        .map(|s| row(&[(Field::EventId, "RECEIVE"), (Field::Sender, s)]))
+        .collect();
+    lines.push("a,cut,off".into());
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&lines));
+    let d = dir.path().to_string_lossy().into_owned();
+    let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object Sender | Sort-Object Count -Descending | Select-Object -First 1";
+    let (code, out, err) = crate::util::msgtrack_text(&["query", line, &d, "--format", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(list_value(&out, "Name"), "a@contoso.com");
+    assert_eq!(
+        list_value(&out, "Group"),
+        cell(&[EVENT.to_string(), EVENT.to_string()], 16)
+    );
+    let reported = err
+        .matches("has 3 fields but the #Fields header declares")
+        .count();
+    assert_eq!(reported, 1, "{err}");
+}
