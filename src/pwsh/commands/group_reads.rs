@@ -46,23 +46,7 @@ pub fn reads<'c>(stages: &[&'c Command]) -> Option<Vec<GroupRead<'c>>> {
         ) {
             return None;
         }
-        if !c.args.iter().all(|a| match a {
-            Arg::Param { value, .. } => value.as_ref().is_none_or(names_no_group),
-            Arg::Value(e) => names_no_group(e),
-        }) {
-            return None;
-        }
-        let mut finder = Finder {
-            ok: true,
-            reads: Vec::new(),
-            allowed: Vec::new(),
-            inner: Vec::new(),
-        };
-        walk_command(c, &mut finder);
-        if !finder.ok {
-            return None;
-        }
-        found.extend(finder.reads);
+        found.extend(stage_reads(c)?);
         if turns_into_other_objects(name, c) {
             return Some(found);
         }
@@ -74,11 +58,17 @@ pub fn reads<'c>(stages: &[&'c Command]) -> Option<Vec<GroupRead<'c>>> {
 /// no property Group answers to, and its script blocks ask `$_` only for its Name, Count or
 /// Values.
 pub fn reads_no_elements(c: &Command) -> bool {
+    stage_reads(c).is_some_and(|reads| reads.is_empty())
+}
+
+/// The reads `$_.Group | …` of stage `c`, when its arguments name no property Group answers
+/// to and every other `$_` is asked only for its Name, Count or Values; `None` otherwise.
+fn stage_reads(c: &Command) -> Option<Vec<GroupRead<'_>>> {
     if !c.args.iter().all(|a| match a {
         Arg::Param { value, .. } => value.as_ref().is_none_or(names_no_group),
         Arg::Value(e) => names_no_group(e),
     }) {
-        return false;
+        return None;
     }
     let mut finder = Finder {
         ok: true,
@@ -87,7 +77,7 @@ pub fn reads_no_elements(c: &Command) -> bool {
         inner: Vec::new(),
     };
     walk_command(c, &mut finder);
-    finder.ok && finder.reads.is_empty()
+    finder.ok.then_some(finder.reads)
 }
 
 /// True when `e`, an argument of a stage, names no property that Group answers to: text
