@@ -471,12 +471,15 @@ impl<'h> Engine<'h> {
         if out.is_empty() {
             return Ok(out);
         }
-        let planned = commands::stream::plan_with(self, pass.stages, pass.shown, pass.tracking)?;
-        let Some((mut stream, _)) = planned else {
-            return Err(EvalError::new(
+        let unread = || {
+            EvalError::new(
                 "the groups' elements could not be read again",
                 c.span.clone(),
-            ));
+            )
+        };
+        let planned = commands::stream::plan_with(self, pass.stages, pass.shown, pass.tracking)?;
+        let Some((mut stream, _)) = planned else {
+            return Err(unread());
         };
         stream.restrict(&out);
         let text = stream.text_properties();
@@ -488,15 +491,7 @@ impl<'h> Engine<'h> {
         let read = host.stream(self, c, pass.input, None, &text, &mut feed);
         host.repeat_ends();
         self.after_first.pop();
-        match read {
-            Some(result) => result?,
-            None => {
-                return Err(EvalError::new(
-                    "the groups' elements could not be read again",
-                    c.span.clone(),
-                ));
-            }
-        }
+        read.ok_or_else(unread)??;
         Ok(stream.fill(out))
     }
 

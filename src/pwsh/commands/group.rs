@@ -140,6 +140,22 @@ fn key_text(v: &Value, culture: &crate::pwsh::culture::Culture) -> String {
     }
 }
 
+/// What a group's Name is compared by: itself when case-sensitive, else folded.
+fn name_key(case: bool, name: &str) -> String {
+    if case { name.to_string() } else { fold(name) }
+}
+
+/// The key of `v` when it is a group ([`GroupInfo`]), see [`name_key`].
+fn group_key(case: bool, v: &Value) -> Option<String> {
+    match v {
+        Value::Object(o) => o
+            .as_any()?
+            .downcast_ref::<GroupInfo>()
+            .map(|g| name_key(case, &g.name)),
+        _ => None,
+    }
+}
+
 /// Group-Object's parameters.
 pub const GROUP_PARAMS: [ParamSpec; 6] = [
     p("Property", false),
@@ -379,11 +395,12 @@ impl Grouping {
 
     /// What a group's Name is compared by: itself with `-CaseSensitive`, else folded.
     fn key_of(&self, name: &str) -> String {
-        if self.case {
-            name.to_string()
-        } else {
-            fold(name)
-        }
+        name_key(self.case, name)
+    }
+
+    /// The key of `v` when it is a group ([`GroupInfo`]): what its Name is compared by.
+    fn group_key(&self, v: &Value) -> Option<String> {
+        group_key(self.case, v)
     }
 
     /// How many elements of each group that reaches the output a second pass must read
@@ -401,14 +418,7 @@ impl Grouping {
         let Keep::Later(n) = self.keep else {
             return;
         };
-        let keys = chosen
-            .iter()
-            .filter_map(|v| match v {
-                Value::Object(o) => o.as_any()?.downcast_ref::<GroupInfo>(),
-                _ => None,
-            })
-            .map(|g| self.key_of(&g.name))
-            .collect();
+        let keys = chosen.iter().filter_map(|v| self.group_key(v)).collect();
         self.only = Some(keys);
         self.keep = Keep::First(n);
     }
@@ -418,21 +428,17 @@ impl Grouping {
     /// its first elements. Anything else is left as it is.
     pub fn fill(self, chosen: Vec<Value>) -> Vec<Value> {
         let case = self.case;
-        let key = |v: &Value| match v {
-            Value::Object(o) => o
-                .as_any()?
-                .downcast_ref::<GroupInfo>()
-                .map(|g| if case { g.name.clone() } else { fold(&g.name) }),
-            _ => None,
-        };
         let filled: HashMap<String, Value> = self
             .finish()
-            .map(|g| Value::Object(Rc::new(g)))
-            .filter_map(|v| Some((key(&v)?, v)))
+            .map(|g| (name_key(case, &g.name), Value::Object(Rc::new(g))))
             .collect();
         chosen
             .into_iter()
-            .map(|v| key(&v).and_then(|k| filled.get(&k).cloned()).unwrap_or(v))
+            .map(|v| {
+                group_key(case, &v)
+                    .and_then(|k| filled.get(&k).cloned())
+                    .unwrap_or(v)
+            })
             .collect()
     }
 

@@ -237,6 +237,9 @@ pub fn plan_with<'c>(
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
     let mut steps = Vec::new();
     let mut unique = None;
+    // With a grouping whose elements are read later: how many stages after it pass the
+    // groups through (see `Stream::later`).
+    let mut through = None;
     for (i, c) in stages.iter().enumerate() {
         let mapped = steps
             .iter()
@@ -293,14 +296,13 @@ pub fn plan_with<'c>(
                 // A group's elements are seen only as the table or list shows them when
                 // nothing after the groups reads them (and each item is an event of its own).
                 let rest = &stages[i + 1..];
-                let mut shown =
-                    shown.filter(|_| unique.is_none() && only_shown(&rest[through_of(rest)..]));
+                let passing = through_of(rest);
+                let mut shown = shown.filter(|_| unique.is_none() && only_shown(&rest[passing..]));
                 // Of the groups chosen by the stages after them, when those pass groups
                 // through, only the ones chosen need their elements, read in a second pass;
                 // none when a selection without them follows.
-                let mut through = None;
                 if shown.is_some() {
-                    match elements_after(rest) {
+                    match elements_after(rest, passing) {
                         // Every element of the groups chosen: worth a second pass only when
                         // they are some of the groups.
                         ElementsAfter::Chosen(k)
@@ -336,11 +338,7 @@ pub fn plan_with<'c>(
         return Ok(match fold {
             Some(fold) => {
                 let mut stream = Stream::new(steps, unique, fold, c);
-                if let Fold::Group(g, _) = &stream.fold
-                    && g.later().is_some()
-                {
-                    stream.through = through_of(&stages[i + 1..]);
-                }
+                stream.through = through.unwrap_or_default();
                 Some((stream, i + 1))
             }
             // The distinct selections go on to this stage, run the usual way.
@@ -568,10 +566,7 @@ fn only_shown(stages: &[&Command]) -> bool {
             }
             Arg::Value(e) => {
                 plain(e)
-                    && (name != Some("Sort-Object")
-                        || names(e).iter().all(|n| {
-                            !n.eq_ignore_ascii_case("group") && !n.contains(['*', '?', '['])
-                        }))
+                    && (name != Some("Sort-Object") || names(e).iter().all(|n| name_not_group(n)))
             }
         })
     })
@@ -628,15 +623,20 @@ fn cuts(stages: &[&Command]) -> bool {
 /// Plain property names (no wildcards), none of them `Group`.
 fn names_not_group(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Str(s) => !s.eq_ignore_ascii_case("group") && !s.contains(['*', '?', '[']),
+        ExprKind::Str(s) => name_not_group(s),
         ExprKind::List(items) => items.iter().all(names_not_group),
         _ => false,
     }
 }
 
-/// What `stages` after groups shown need of their elements.
-fn elements_after(stages: &[&Command]) -> ElementsAfter {
-    let k = through_of(stages);
+/// A plain property name (no wildcard) other than `Group`.
+fn name_not_group(name: &str) -> bool {
+    !name.eq_ignore_ascii_case("group") && !name.contains(['*', '?', '['])
+}
+
+/// What `stages` after groups shown need of their elements, the first `k` of them passing
+/// the groups through ([`through_of`]).
+fn elements_after(stages: &[&Command], k: usize) -> ElementsAfter {
     let Some(next) = stages.get(k) else {
         return ElementsAfter::Chosen(k);
     };
