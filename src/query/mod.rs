@@ -23,6 +23,7 @@ pub mod needed;
 pub mod output;
 pub mod parquet_groups;
 pub mod pushdown;
+pub mod reorder;
 pub mod rows;
 pub mod run;
 pub mod saved;

@@ -51,7 +51,7 @@ struct Early {
 }
 
 /// The parts of `block` when it is one pipeline of Get-MessageTrackingLog, pure Where-Object
-/// stages, one pure Sort-Object (not `-Unique`) and a final `Select-Object -First N` or
+/// stages, one pure Sort-Object (`-Unique` only by plain names) and a final `Select-Object -First N` or
 /// `-Last N` (a literal N up to a window's rows) with properties or none, and nothing else;
 /// or the same without the Sort-Object and with `-Last N` (the last N of the input order,
 /// which the windows come in).
@@ -77,8 +77,11 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
     let filters_pure = filters.iter().all(
         |e| matches!(e, Element::Command(c) if canonical(&c.name) == Some("Where-Object") && pure(c)),
     );
-    let sorts =
-        sort.is_none_or(|sort| pure(sort) && !sort.args.iter().any(|a| is_param(a, "unique", 1)));
+    // With `-Unique`, each window keeps the first of equal keys and so does the merge of
+    // the windows' candidates: by plain names, whose values compare consistently.
+    let unique = sort.is_some_and(|sort| sort.args.iter().any(|a| is_param(a, "unique", 1)));
+    let sorts = sort
+        .is_none_or(|sort| pure(sort) && (!unique || super::reorder::sort_names(sort).is_some()));
     if !first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
         || !filters_pure
         || !sorts
@@ -123,11 +126,11 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
                 n: count,
             }),
             // The first of ascending and the last of descending are the earliest rows.
-            (Some(Some(descending)), end) => Some(Early {
+            (Some(Some(descending)), end) if !unique => Some(Early {
                 reverse: descending == (end == "First"),
                 n: count,
             }),
-            (Some(None), _) => None,
+            (Some(_), _) => None,
         },
     })
 }
@@ -227,6 +230,7 @@ pub fn run_top_of(
 ) -> Result<Option<Answer>, RunError> {
     let block = parse(text).map_err(RunError::Parse)?;
     let block = super::cmdlet::every_server_dropped(&block).unwrap_or(block);
+    let block = super::reorder::sort_first(&block).unwrap_or(block);
     let Some(top) = top_line(&block, rows) else {
         return Ok(None);
     };

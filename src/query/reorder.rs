@@ -1,0 +1,410 @@
+//! Lines rewritten into lines that give the same answer and run in bounded memory over a
+//! store: the runs in pieces ([`super::streamed`], [`super::top_rows`]) know a few shapes
+//! (a sort right after the filters, a `Select-Object -First N` right after the sort), and
+//! admins write the same question in other orders. Each rewrite here is exact: the objects
+//! that come out, their order and their properties are those of the line as written.
+
+use crate::pwsh::ast::{Arg, Block, Command, Element, Expr, ExprKind, Pipeline, Statement};
+use crate::pwsh::commands::canonical;
+
+/// `block` with its last stage, a Format-Table or Format-List of plain property names, as
+/// the Select-Object of those names that msgtrack prints the same way in every format: a
+/// table for four properties or fewer (`Format-Table a,b,c [-AutoSize]`: msgtrack lays a
+/// table out from every row either way), a list for five or more (`Format-List`). The
+/// Select-Object's objects then come a time window at a time like any selection's, where the
+/// Format cmdlet's one view held every row. `None` for any other line.
+pub fn format_as_select(block: &Block) -> Option<Block> {
+    let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+        return None;
+    };
+    let Some(Element::Command(last)) = p.elements.last() else {
+        return None;
+    };
+    if p.elements.len() < 2 || p.redirect.is_some() {
+        return None;
+    }
+    let table = match canonical(&last.name) {
+        Some("Format-Table") => true,
+        Some("Format-List") => false,
+        _ => return None,
+    };
+    let mut names: Vec<Expr> = Vec::new();
+    let mut args = last.args.iter();
+    while let Some(a) = args.next() {
+        match a {
+            Arg::Value(e) if names.is_empty() => names = plain_names(e)?,
+            Arg::Param { name, value, .. } => {
+                let name = name.to_ascii_lowercase();
+                if table && name.len() >= 2 && "autosize".starts_with(&name) && value.is_none() {
+                    continue;
+                }
+                if !names.is_empty() || name.is_empty() || !"property".starts_with(&name) {
+                    return None;
+                }
+                let e = match value {
+                    Some(e) => e,
+                    None => match args.next()? {
+                        Arg::Value(e) => e,
+                        Arg::Param { .. } => return None,
+                    },
+                };
+                names = plain_names(e)?;
+            }
+            Arg::Value(_) => return None,
+        }
+    }
+    // A table of four or fewer, a list of five or more: as a selection prints them.
+    if names.is_empty() || (names.len() <= 4) != table {
+        return None;
+    }
+    let span = last.span.clone();
+    let list = Expr {
+        kind: ExprKind::List(names),
+        span: span.clone(),
+    };
+    let mut select = last.clone();
+    select.name = "Select-Object".into();
+    select.args = vec![Arg::Value(list)];
+    let mut line = p.clone();
+    if let Some(end) = line.elements.last_mut() {
+        *end = Element::Command(select);
+    }
+    Some(Block {
+        statements: vec![Statement::Pipeline(line)],
+    })
+}
+
+/// The property names of a Format cmdlet's argument when every one is a plain name (no
+/// wildcard, script block or hashtable), none repeated.
+fn plain_names(e: &Expr) -> Option<Vec<Expr>> {
+    let items: Vec<&Expr> = match &e.kind {
+        ExprKind::List(items) => items.iter().collect(),
+        _ => vec![e],
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for item in &items {
+        let ExprKind::Str(name) = &item.kind else {
+            return None;
+        };
+        let folded = name.to_ascii_lowercase();
+        if name.is_empty() || name.contains(['*', '?', '[']) || seen.contains(&folded) {
+            return None;
+        }
+        seen.push(folded);
+    }
+    Some(items.into_iter().cloned().collect())
+}
+
+/// `block` with every `Select-Object <names> | Sort-Object <some of those names>` of its one
+/// pipeline sorted first (`Sort-Object … | Select-Object <names>`), and every
+/// `Select-Object <names> | Select-Object -First N` (or `-Last`, `-Skip`, `-Index`) made one
+/// `Select-Object <names> -First N`; `None` when nothing changed. Only lines that start with
+/// Get-MessageTrackingLog are rewritten.
+///
+/// Exact because a selection of plain names makes each object's properties of the event's
+/// values, one object per event in order: a sort by names the selection keeps compares the
+/// same values either way (and drops the same ones with `-Unique`), and paging counts the
+/// same items. `Select-Object Sender,TotalBytes | Sort-Object TotalBytes -Descending |
+/// Select-Object -First 10` then runs as a sort's first N over a store, a window at a time
+/// (it held every selected object: 4.7 GB for 4 GB of logs).
+pub fn sort_first(block: &Block) -> Option<Block> {
+    let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+        return None;
+    };
+    match p.elements.first() {
+        Some(Element::Command(c)) if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog") => {}
+        _ => return None,
+    }
+    let mut elements = p.elements.clone();
+    let mut changed = false;
+    let mut j = 1;
+    while j + 1 < elements.len() {
+        let (Element::Command(select), Element::Command(next)) = (&elements[j], &elements[j + 1])
+        else {
+            j += 1;
+            continue;
+        };
+        let Some(names) = selected_names(select) else {
+            j += 1;
+            continue;
+        };
+        match canonical(&next.name) {
+            Some("Sort-Object") if sorts_by_some_of(next, &names) => {
+                elements.swap(j, j + 1);
+                changed = true;
+                // The sort may now follow another selection.
+                j = j.saturating_sub(1).max(1);
+            }
+            Some("Select-Object") if only_pages(next) => {
+                let mut merged = select.clone();
+                merged.args.extend(next.args.iter().cloned());
+                elements[j] = Element::Command(merged);
+                elements.remove(j + 1);
+                changed = true;
+            }
+            _ => j += 1,
+        }
+    }
+    changed.then(|| Block {
+        statements: vec![Statement::Pipeline(Pipeline {
+            elements,
+            redirect: p.redirect.clone(),
+            span: p.span.clone(),
+        })],
+    })
+}
+
+/// The names (folded) of a Select-Object given only plain property names (positionally or
+/// with `-Property`): no wildcard, calculated property, other parameter or repeated name.
+fn selected_names(c: &Command) -> Option<Vec<String>> {
+    if canonical(&c.name) != Some("Select-Object") {
+        return None;
+    }
+    let mut names = None;
+    let mut args = c.args.iter();
+    while let Some(a) = args.next() {
+        let e = match a {
+            Arg::Value(e) => e,
+            Arg::Param { name, value, .. } => {
+                let name = name.to_ascii_lowercase();
+                if name.is_empty() || !"property".starts_with(&name) {
+                    return None;
+                }
+                match value {
+                    Some(e) => e,
+                    None => match args.next()? {
+                        Arg::Value(e) => e,
+                        Arg::Param { .. } => return None,
+                    },
+                }
+            }
+        };
+        if names.is_some() {
+            return None;
+        }
+        names = Some(plain_names(e)?);
+    }
+    names?
+        .iter()
+        .map(|n| match &n.kind {
+            ExprKind::Str(s) => Some(s.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `c` is a Sort-Object by plain names, each one of `names` (see [`sort_names`]).
+fn sorts_by_some_of(c: &Command, names: &[String]) -> bool {
+    sort_names(c).is_some_and(|keys| keys.iter().all(|k| names.contains(k)))
+}
+
+/// The names (folded) a Sort-Object sorts by when they are plain names (no wildcard, script
+/// block or hashtable), at least one, and its only other parameters are the switches
+/// `-Descending`, `-Unique` and `-CaseSensitive` given bare.
+pub fn sort_names(c: &Command) -> Option<Vec<String>> {
+    if canonical(&c.name) != Some("Sort-Object") {
+        return None;
+    }
+    let mut keys: Option<Vec<Expr>> = None;
+    let mut args = c.args.iter();
+    while let Some(a) = args.next() {
+        let e = match a {
+            Arg::Value(e) => e,
+            Arg::Param { name, value, .. } => {
+                let name = name.to_ascii_lowercase();
+                // (`-C` is CaseSensitive's and Culture's.)
+                let switch = name != "c"
+                    && ["descending", "unique", "casesensitive"]
+                        .iter()
+                        .any(|s| !name.is_empty() && s.starts_with(&name));
+                if switch && value.is_none() {
+                    continue;
+                }
+                if name.is_empty() || !"property".starts_with(&name) {
+                    return None;
+                }
+                match value {
+                    Some(e) => e,
+                    None => match args.next()? {
+                        Arg::Value(e) => e,
+                        Arg::Param { .. } => return None,
+                    },
+                }
+            }
+        };
+        if keys.is_some() {
+            return None;
+        }
+        keys = Some(plain_names(e)?);
+    }
+    keys?
+        .iter()
+        .map(|k| match &k.kind {
+            ExprKind::Str(s) => Some(s.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `c` is a Select-Object given only `-First`, `-Last`, `-Skip` or `-Index`, each
+/// with a value: it counts items, whatever they are.
+fn only_pages(c: &Command) -> bool {
+    let mut args = c.args.iter();
+    let mut any = false;
+    while let Some(a) = args.next() {
+        let Arg::Param { name, value, .. } = a else {
+            return false;
+        };
+        let name = name.to_ascii_lowercase();
+        // (`-Skip` is also the start of `-SkipLast`, `-In` of `-InputObject`.)
+        let pages = (!name.is_empty() && ("first".starts_with(&name) || "last".starts_with(&name)))
+            || name == "skip"
+            || (name.len() >= 3 && "index".starts_with(&name));
+        if !pages {
+            return false;
+        }
+        if value.is_none() && !matches!(args.next(), Some(Arg::Value(_))) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pwsh::parse::parse;
+
+    fn rewritten(line: &str) -> Option<String> {
+        let block = format_as_select(&parse(line).expect("parses"))?;
+        let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+            return None;
+        };
+        let Some(Element::Command(c)) = p.elements.last() else {
+            return None;
+        };
+        let Some(Arg::Value(Expr {
+            kind: ExprKind::List(names),
+            ..
+        })) = c.args.first()
+        else {
+            return None;
+        };
+        let names: Vec<String> = names
+            .iter()
+            .filter_map(|n| match &n.kind {
+                ExprKind::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        Some(format!("{} {}", c.name, names.join(",")))
+    }
+
+    #[test]
+    fn a_format_cmdlet_of_plain_names_that_prints_as_the_selection_does_becomes_it() {
+        let read = "Get-MessageTrackingLog -ResultSize Unlimited | ";
+        for (end, expected) in [
+            (
+                "Format-Table Timestamp,EventId,Sender",
+                "Select-Object Timestamp,EventId,Sender",
+            ),
+            (
+                "ft Timestamp,EventId -AutoSize",
+                "Select-Object Timestamp,EventId",
+            ),
+            ("Format-Table -Property Sender", "Select-Object Sender"),
+            (
+                "fl Timestamp,EventId,Sender,Recipients,TotalBytes",
+                "Select-Object Timestamp,EventId,Sender,Recipients,TotalBytes",
+            ),
+        ] {
+            assert_eq!(
+                rewritten(&format!("{read}{end}")).as_deref(),
+                Some(expected),
+                "{end}"
+            );
+        }
+        // A table of five, a list of three, wildcards, calculated properties, other
+        // parameters, a redirection: printed otherwise, left as they are.
+        for end in [
+            "Format-Table Timestamp,EventId,Sender,Recipients,TotalBytes",
+            "Format-List Timestamp,EventId,Sender",
+            "Format-Table Time*",
+            "Format-Table Timestamp,@{n='To';e={$_.Recipients}}",
+            "Format-Table Timestamp,EventId -Wrap",
+            "Format-Table Timestamp,EventId -GroupBy Sender",
+            "Format-Table",
+            "Format-Table Timestamp,EventId > out.txt",
+            "Format-Table Sender,sender",
+        ] {
+            assert_eq!(rewritten(&format!("{read}{end}")), None, "{end}");
+        }
+    }
+
+    /// The stages of a line after `sort_first`, as names and argument counts.
+    fn reordered(line: &str) -> Option<Vec<String>> {
+        let block = sort_first(&parse(line).expect("parses"))?;
+        let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+            return None;
+        };
+        Some(
+            p.elements
+                .iter()
+                .skip(1)
+                .map(|e| match e {
+                    Element::Command(c) => format!("{}/{}", c.name, c.args.len()),
+                    _ => "?".into(),
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn a_sort_by_selected_names_goes_before_the_selection_and_paging_joins_it() {
+        let read = "Get-MessageTrackingLog -ResultSize Unlimited | ";
+        for (rest, expected) in [
+            (
+                "Select-Object Sender,TotalBytes | Sort-Object TotalBytes -Descending | Select-Object -First 10",
+                vec!["Sort-Object/2", "Select-Object/3"],
+            ),
+            (
+                "Where-Object {$_.EventId -eq 'DELIVER'} | select MessageId,Timestamp | sort timestamp | select -Last 20",
+                vec!["Where-Object/1", "sort/1", "select/3"],
+            ),
+            (
+                "Select-Object -Property Sender,MessageSubject | Sort-Object -Property sender -Unique -CaseSensitive",
+                vec!["Sort-Object/4", "Select-Object/2"],
+            ),
+            (
+                "Select-Object Sender | Select-Object -Skip 5 -First 3",
+                vec!["Select-Object/5"],
+            ),
+        ] {
+            assert_eq!(
+                reordered(&format!("{read}{rest}")),
+                Some(expected.into_iter().map(String::from).collect()),
+                "{rest}"
+            );
+        }
+        // A key the selection does not keep (it is $null on every selected object), a
+        // calculated or wildcard property, a sort by a script block or with -Culture, a
+        // selection of other parameters, another first command: left as they are.
+        for line in [
+            format!("{read}Select-Object Sender | Sort-Object TotalBytes"),
+            format!(
+                "{read}Select-Object Sender,@{{n='B';e={{$_.TotalBytes}}}} | Sort-Object Sender"
+            ),
+            format!("{read}Select-Object Send* | Sort-Object Sender"),
+            format!("{read}Select-Object Sender | Sort-Object {{$_.Sender.Length}}"),
+            format!("{read}Select-Object Sender | Sort-Object Sender -Culture fr-FR"),
+            format!("{read}Select-Object Sender -Unique | Sort-Object Sender"),
+            format!("{read}Select-Object Sender | Select-Object -First 3 Sender"),
+            format!("{read}Select-Object Sender | Select-Object -SkipLast 3"),
+            format!("{read}Select-Object Sender,sender | Sort-Object Sender"),
+            "Get-Process | Select-Object Name | Sort-Object Name".to_string(),
+        ] {
+            assert_eq!(reordered(&line), None, "{line}");
+        }
+    }
+}
