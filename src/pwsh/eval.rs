@@ -3,6 +3,7 @@
 //! variables. Commands come from [`super::commands`] or, for the ones only the host knows
 //! (Get-MessageTrackingLog), from the [`Host`].
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
@@ -416,14 +417,27 @@ impl<'h> Engine<'h> {
                 return Ok(None);
             };
             let host = self.host;
+            // A read that only tells how many rows the line reads: only a sort's firsts of
+            // few keys are worth streaming, and past a number of keys the read is undone.
+            let held = host.firsts_held();
+            if held.is_some() && !stream.hold_firsts(held) {
+                return Ok(None);
+            }
             let keys = stream.keys();
             let text = stream.text_properties();
             let mut feed = |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| {
                 stream.feed(engine, batch)
             };
             self.after_first.push(after.to_vec());
+            if held.is_some() {
+                host.repeat_begins();
+            }
             let streamed = host.stream(self, c, input, keys.as_deref(), &text, &mut feed);
             self.after_first.pop();
+            if held.is_some() && matches!(streamed, Some(Err(_))) && stream.too_many_firsts() {
+                host.repeat_ends();
+                return Ok(None);
+            }
             match streamed {
                 // The host does not give those properties as text: without telling which
                 // selections came before.
@@ -432,10 +446,6 @@ impl<'h> Engine<'h> {
                 Some(result) => {
                     result?;
                     let later = stream.later();
-                    let out = stream.finish(self)?;
-                    let Some((_, through)) = later else {
-                        return Ok(Some((out, covered)));
-                    };
                     let pass = Pass {
                         c,
                         input,
@@ -444,8 +454,26 @@ impl<'h> Engine<'h> {
                         shown: shown_elements,
                         tracking,
                     };
-                    let chosen = &stages[covered..covered + through];
-                    let out = self.elements_later(&pass, chosen, out)?;
+                    // Groups too many to hold were written out: picked a chunk at a time.
+                    if let Some(picking) = stream.spilled() {
+                        let chunks = stream.finish_in_chunks()?;
+                        let out =
+                            self.pick_in_chunks(&stages[covered..covered + picking], chunks)?;
+                        let out = match later {
+                            Some(_) => self.elements_later(&pass, out)?,
+                            None => out,
+                        };
+                        return Ok(Some((out, covered + picking)));
+                    }
+                    let out = stream.finish(self)?;
+                    let Some((_, through)) = later else {
+                        return Ok(Some((out, covered)));
+                    };
+                    let mut out = out;
+                    for stage in &stages[covered..covered + through] {
+                        out = self.command(stage, out)?;
+                    }
+                    let out = self.elements_later(&pass, out)?;
                     return Ok(Some((out, covered + through)));
                 }
             }
@@ -453,21 +481,49 @@ impl<'h> Engine<'h> {
         Ok(None)
     }
 
-    /// Groups made without their elements (see `commands::stream::Stream::later`) run
-    /// through the stages `chosen` that pick and order them; then the host's command `c`
-    /// is read again through `stages` (planned as the first pass was), keeping the first
-    /// elements of only the groups left, and those are given back with them.
-    fn elements_later(
+    /// The groups that the stages `picking` pick from all of `chunks` (see
+    /// `commands::stream::Stream::spilled`): the stages run over each chunk together with
+    /// the picks so far (merged in the order of the groups' first items, the order the
+    /// stages would see them in), then once over the last picks.
+    fn pick_in_chunks(
         &mut self,
-        pass: &Pass<'_>,
-        chosen: &[&Command],
-        groups: Vec<Value>,
+        picking: &[&Command],
+        chunks: impl Iterator<Item = EvalResult<Vec<(commands::stream::Order, Value)>>>,
     ) -> EvalResult<Vec<Value>> {
-        let c = pass.c;
-        let mut out = groups;
-        for stage in chosen {
+        let mut picked: Vec<(commands::stream::Order, Value)> = Vec::new();
+        for chunk in chunks {
+            let mut both = std::mem::take(&mut picked);
+            both.extend(chunk?);
+            both.sort_by_key(|(first, _)| *first);
+            // Each group's place, found again by the object (the stages pass them through).
+            let places: HashMap<usize, commands::stream::Order> = both
+                .iter()
+                .filter_map(|(first, v)| object_address(v).map(|a| (a, *first)))
+                .collect();
+            let mut out: Vec<Value> = both.into_iter().map(|(_, v)| v).collect();
+            for stage in picking {
+                out = self.command(stage, out)?;
+            }
+            picked = out
+                .into_iter()
+                .filter_map(|v| object_address(&v).and_then(|a| places.get(&a).map(|f| (*f, v))))
+                .collect();
+            picked.sort_by_key(|(first, _)| *first);
+        }
+        let mut out: Vec<Value> = picked.into_iter().map(|(_, v)| v).collect();
+        for stage in picking {
             out = self.command(stage, out)?;
         }
+        Ok(out)
+    }
+
+    /// Groups made without their elements (see `commands::stream::Stream::later`), as the
+    /// stages after them picked and ordered them: the host's command `c` is read again
+    /// through `stages` (planned as the first pass was), keeping the first elements of only
+    /// these groups, and those are given back with them.
+    fn elements_later(&mut self, pass: &Pass<'_>, groups: Vec<Value>) -> EvalResult<Vec<Value>> {
+        let c = pass.c;
+        let out = groups;
         if out.is_empty() {
             return Ok(out);
         }
@@ -827,5 +883,14 @@ fn unread_assignment(block: &Block) -> EvalResult<Vec<String>> {
             .iter()
             .map(|(n, _)| n.to_ascii_lowercase())
             .collect()),
+    }
+}
+
+/// The address of an object's value (the same object wherever it goes); `None` for values
+/// that are not objects.
+fn object_address(v: &Value) -> Option<usize> {
+    match v {
+        Value::Object(o) => Some(Rc::as_ptr(o).cast::<()>() as usize),
+        _ => None,
     }
 }

@@ -153,6 +153,13 @@ pub trait Host {
     fn display_datetime(&self, t: &super::datetime::DateTime) -> String;
     /// Something the user should know (printed on stderr).
     fn note(&self, text: &str);
+    /// When the host's reading only tells how many rows a line reads (a probe, before the
+    /// line runs in pieces some other way): how many events a `Sort-Object -Unique` stream
+    /// may keep, one per key, before the line had better run that other way; no other
+    /// stream runs then. `None`: streams run as they can.
+    fn firsts_held(&self) -> Option<usize> {
+        None
+    }
     /// A read the line already made is made again (a second pass, see
     /// `Engine::elements_later`): what it reports (files read, bad lines, notes) the first
     /// read reported, and goes when [`Host::repeat_ends`] is called.

@@ -90,6 +90,20 @@ pub struct QueryHost<'a> {
     state: RefCell<State>,
 }
 
+/// How many events a `Sort-Object <text properties> -Unique` keeps, one per key, while a
+/// line over a store is first read ([`Reading::UpTo`]): a few keys (EventId, Sender) are
+/// answered so in a fraction of a second; past this many (MessageId), the line is sorted
+/// from sorted runs instead, in bounded memory.
+pub const FIRSTS_HELD: usize = 5_000;
+
+/// [`FIRSTS_HELD`], or `MSGTRACK_FIRSTS_HELD`.
+fn firsts_held() -> usize {
+    std::env::var("MSGTRACK_FIRSTS_HELD")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(FIRSTS_HELD)
+}
+
 /// How a host's Get-MessageTrackingLog reads its rows when the line takes every one
 /// (`-ResultSize Unlimited`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1066,6 +1080,11 @@ impl Host for QueryHost<'_> {
 
     fn note(&self, text: &str) {
         self.state.borrow_mut().notes.push(text.to_string());
+    }
+
+    fn firsts_held(&self) -> Option<usize> {
+        // (Past this many keys, a sort of every row from sorted runs holds less.)
+        matches!(self.reading, Reading::UpTo(_)).then(firsts_held)
     }
 
     fn repeat_begins(&self) {

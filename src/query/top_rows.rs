@@ -377,12 +377,14 @@ mod tests {
             "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Last 10",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 -Skip 1",
             "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Where-Object {$_.Sender -like '*@contoso.com'} | Select-Object Timestamp,Sender -Last 5",
+            // -Unique by plain names: each window's first of equal keys, then the merge's.
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Unique | Select-Object -First 3",
         ] {
             assert!(shaped(line), "{line}");
         }
         for line in [
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes",
-            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Unique | Select-Object -First 3",
+            "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object {$_.TotalBytes} -Unique | Select-Object -First 3",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 3 -Last 2",
             "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object -Last 3 -Skip 1",
             "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First $n",

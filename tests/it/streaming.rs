@@ -195,6 +195,143 @@ fn unique_selections_count_once_and_group_by_their_first_event() {
 }
 
 #[test]
+fn a_unique_sort_of_events_keeps_the_first_of_equal_keys_ignoring_case_batch_by_batch() {
+    // Sort-Object -Unique keeps, of the events whose keys are equal ignoring case, the first
+    // in input order (time): worked out by hand from five events and an exact repeat.
+    // By Sender: {Bob@x.com 10:00 <m2>, bob@x.com 10:05, 10:06, 10:09} and {carol@x.com 10:07
+    // <m3>, Carol@x.com 10:08}: two, Bob's first, then carol's. By Sender and MessageId: (bob,
+    // <m1>) twice, so five pairs, sorted by sender then id ignoring case.
+    let dir = Dir::new();
+    let event = |time: &str, sender: &str, id: &str| {
+        row(&[
+            (Field::Timestamp, time),
+            (Field::EventId, "RECEIVE"),
+            (Field::Sender, sender),
+            (Field::MessageId, id),
+        ])
+    };
+    let ex01 = [
+        event("2026-11-20T10:05:00.000Z", "bob@x.com", "<m1>"),
+        event("2026-11-20T10:06:00.000Z", "bob@x.com", "<m4>"),
+        event("2026-11-20T10:07:00.000Z", "carol@x.com", "<m3>"),
+        event("2026-11-20T10:09:00.000Z", "bob@x.com", "<m1>"),
+    ];
+    let ex02 = [
+        event("2026-11-20T10:00:00.000Z", "Bob@x.com", "<m2>"),
+        event("2026-11-20T10:08:00.000Z", "Carol@x.com", "<m5>"),
+    ];
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&ex01));
+    dir.write("EX02/MSGTRK2026112010-1.LOG", log_text(&ex02));
+    let read = "Get-MessageTrackingLog -ResultSize Unlimited";
+    for (rest, expected) in [
+        (
+            "Sort-Object Sender -Unique | Select-Object Sender,MessageId",
+            vec!["Sender,MessageId", "Bob@x.com,<m2>", "carol@x.com,<m3>"],
+        ),
+        (
+            "Sort-Object Sender -Unique -Descending | Select-Object Sender,MessageId",
+            vec!["Sender,MessageId", "carol@x.com,<m3>", "Bob@x.com,<m2>"],
+        ),
+        (
+            "Sort-Object Sender,MessageId -Unique | Select-Object Sender,MessageId",
+            vec![
+                "Sender,MessageId",
+                "bob@x.com,<m1>",
+                "Bob@x.com,<m2>",
+                "bob@x.com,<m4>",
+                "carol@x.com,<m3>",
+                "Carol@x.com,<m5>",
+            ],
+        ),
+        (
+            "Where-Object {$_.MessageId -ne '<m2>'} | Sort-Object Sender -Unique | Measure-Object | Select-Object Count",
+            vec!["Count", "2"],
+        ),
+    ] {
+        let streamed = format!("{read} | {rest}");
+        let whole = streamed.replace("Unlimited", "999999");
+        for (line, batch) in [(&streamed, None), (&streamed, Some(1)), (&whole, None)] {
+            let got = answer(line, &[dir.path()], batch);
+            assert_eq!(
+                got.lines().collect::<Vec<_>>(),
+                expected,
+                "{line}, batch size {batch:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn groups_written_out_when_too_many_to_hold_give_the_same_picks() {
+    // Group-Object by MessageId (hundreds of groups in the sample) with only three held at a
+    // time: the groups are written out and merged back, and the stages after them pick from
+    // chunks. The answer worked out from the events themselves: groups by MessageId ignoring
+    // case, in the order of their first events, named by them; a stable sort by Count
+    // descending, the first 10; and, of the groups of more than 8 events, the last 4.
+    let logs = sample_logs_dir();
+    let ids = crate::util::query_output(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object MessageId",
+        &[logs.as_path()],
+        "csv",
+        None,
+    );
+    let mut groups: Vec<(String, String, usize)> = Vec::new();
+    for id in csv::Reader::from_reader(ids.as_bytes()).records() {
+        let id = id.expect("a record")[0].to_string();
+        let key = id.to_lowercase();
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.2 += 1,
+            None => groups.push((key, id, 1)),
+        }
+    }
+    assert!(groups.len() > 300, "{} groups", groups.len());
+    let mut by_count = groups.clone();
+    by_count.sort_by_key(|g| std::cmp::Reverse(g.2));
+    let top: Vec<String> = by_count
+        .iter()
+        .take(10)
+        .map(|g| format!("{},{}", g.2, g.1))
+        .collect();
+    let big: Vec<&(String, String, usize)> = groups.iter().filter(|g| g.2 > 8).collect();
+    let last: Vec<String> = big[big.len() - 4..]
+        .iter()
+        .map(|g| format!("{},{}", g.2, g.1))
+        .collect();
+    let read = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId";
+    for (rest, expected) in [
+        (
+            " -NoElement | Sort-Object Count -Descending | Select-Object -First 10 | Select-Object Count,Name",
+            &top,
+        ),
+        (
+            " | Sort-Object Count -Descending | Select-Object -First 10 | Select-Object Count,Name",
+            &top,
+        ),
+        (
+            " -NoElement | Where-Object {$_.Count -gt 8} | Select-Object -Last 4 | Select-Object Count,Name",
+            &last,
+        ),
+    ] {
+        for held in ["3", "1000000"] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+                .args(["query", &format!("{read}{rest}")])
+                .arg(&logs)
+                .args(["--tz", "UTC", "--format", "csv"])
+                .env("MSGTRACK_GROUPS_HELD", held)
+                .output()
+                .expect("msgtrack runs");
+            assert!(out.status.success(), "{rest}");
+            let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .skip(1)
+                .map(|l| l.replace('"', ""))
+                .collect();
+            assert_eq!(&got, expected, "{rest} holding {held} groups");
+        }
+    }
+}
+
+#[test]
 fn result_size_keeps_the_first_rows_by_time_reading_a_batch_at_a_time() {
     // -ResultSize 3 gives the first three rows of the cmdlet's output: by time, and rows of
     // the same time in the order the files are read (EX01 before EX02). Worked out by hand:

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::group_spill::{self, Spilled};
 use super::properties::{self, PropSpec};
 use super::switch_on;
 use crate::format::fold::fold;
@@ -274,6 +275,16 @@ pub struct Grouping {
     only: Option<std::collections::HashSet<String>>,
     /// The groups that kept items since the last [`Grouping::settle`].
     fresh: Vec<usize>,
+    /// Past how many groups they are written out ([`Grouping::spill_past`]).
+    spill: Option<Spill>,
+}
+
+/// Groups written out past a number of them ([`Grouping::spill_past`]).
+struct Spill {
+    limit: usize,
+    runs: group_spill::Runs,
+    /// The Group-Object's, for an error.
+    span: crate::pwsh::ast::Span,
 }
 
 impl Grouping {
@@ -357,7 +368,122 @@ impl Grouping {
                 }
             }
         }
+        if self
+            .spill
+            .as_ref()
+            .is_some_and(|s| self.groups.len() >= s.limit)
+        {
+            self.write_run()?;
+        }
         Ok(Some(index))
+    }
+
+    /// Writes the groups past `limit` of them to temporary files and counts on, when they
+    /// keep no elements (`-NoElement`, or read in a second pass) and this is not a second
+    /// pass; [`Grouping::spilled`] then tells, and [`Grouping::finish_in_chunks`] gives them.
+    /// Each group's Values must be text (or `$null`): the stream asks this only of plain
+    /// names of text properties of events.
+    /// True when it will.
+    pub fn spill_past(&mut self, limit: usize, span: crate::pwsh::ast::Span) -> bool {
+        let spills = matches!(self.keep, Keep::None | Keep::Later(_)) && self.only.is_none();
+        if spills {
+            self.spill = Some(Spill {
+                limit: limit.max(1),
+                runs: group_spill::Runs::default(),
+                span,
+            });
+        }
+        spills
+    }
+
+    /// True when groups were written out ([`Grouping::spill_past`]).
+    pub fn spilled(&self) -> bool {
+        self.spill.as_ref().is_some_and(|s| !s.runs.is_empty())
+    }
+
+    /// The groups held, sorted by key, taken out as they are written.
+    fn take_sorted(&mut self) -> EvalResult<Vec<Spilled>> {
+        let span = self
+            .spill
+            .as_ref()
+            .map(|s| s.span.clone())
+            .unwrap_or_default();
+        let mut keyed: Vec<(String, usize)> = self.index.drain().collect();
+        keyed.sort_unstable();
+        let mut slots: Vec<Option<Building>> = std::mem::take(&mut self.groups)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut out = Vec::with_capacity(keyed.len());
+        for (key, i) in keyed {
+            let Some(b) = slots.get_mut(i).and_then(Option::take) else {
+                continue;
+            };
+            let values = b
+                .info
+                .values
+                .iter()
+                .map(|v| match v {
+                    Value::Null => Ok(None),
+                    Value::Str(t) => Ok(Some(t.to_string())),
+                    other => Err(EvalError::new(
+                        format!(
+                            "Group-Object: too many groups to hold, and the key {} is not text; msgtrack writes out only groups of text keys",
+                            other.to_text()
+                        ),
+                        span.clone(),
+                    )),
+                })
+                .collect::<EvalResult<_>>()?;
+            out.push(Spilled {
+                key,
+                name: b.info.name,
+                values,
+                first: b.first,
+                count: b.info.count as u64,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Writes the groups held as a run and lets them go.
+    fn write_run(&mut self) -> EvalResult<()> {
+        let groups = self.take_sorted()?;
+        let Some(spill) = self.spill.as_mut() else {
+            return Ok(());
+        };
+        spill.runs.write(groups.into_iter()).map_err(|e| {
+            EvalError::new(
+                format!("Group-Object: writing groups to a temporary file failed: {e}"),
+                spill.span.clone(),
+            )
+        })
+    }
+
+    /// The groups of a grouping that wrote some out ([`Grouping::spilled`]), merged from
+    /// every run: chunks of up to the limit held, each chunk's groups in the order of their
+    /// first items (the chunks are not: each holds a range of keys), with those places.
+    pub fn finish_in_chunks(mut self) -> EvalResult<GroupChunks> {
+        let last = self.take_sorted()?;
+        let Some(spill) = self.spill.take() else {
+            return Err(EvalError::new(
+                "Group-Object: no groups were written out",
+                0..0,
+            ));
+        };
+        let span = spill.span.clone();
+        let merged = spill.runs.merged(last).map_err(|e| {
+            EvalError::new(
+                format!("Group-Object: reading groups back from a temporary file failed: {e}"),
+                span.clone(),
+            )
+        })?;
+        Ok(GroupChunks {
+            merged,
+            limit: spill.limit,
+            no_element: self.no_element,
+            span,
+        })
     }
 
     /// Lets go of the batches the items kept since the last call came in: the host copies
@@ -421,6 +547,8 @@ impl Grouping {
         let keys = chosen.iter().filter_map(|v| self.group_key(v)).collect();
         self.only = Some(keys);
         self.keep = Keep::First(n);
+        // Only the groups chosen are made: nothing to write out.
+        self.spill = None;
     }
 
     /// The second pass of [`Keep::Later`]: each of `chosen` (groups of the first pass, as
@@ -489,6 +617,57 @@ impl Grouping {
     }
 }
 
+/// The groups merged back from temporary files, a chunk at a time
+/// ([`Grouping::finish_in_chunks`]).
+pub struct GroupChunks {
+    merged: group_spill::Merged,
+    limit: usize,
+    no_element: bool,
+    span: crate::pwsh::ast::Span,
+}
+
+impl Iterator for GroupChunks {
+    type Item = EvalResult<Vec<(Order, Value)>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut chunk = Vec::new();
+        for group in self.merged.by_ref() {
+            let g = match group {
+                Ok(g) => g,
+                Err(e) => {
+                    return Some(Err(EvalError::new(
+                        format!(
+                            "Group-Object: reading groups back from a temporary file failed: {e}"
+                        ),
+                        self.span.clone(),
+                    )));
+                }
+            };
+            let info = GroupInfo {
+                name: g.name,
+                values: g
+                    .values
+                    .into_iter()
+                    .map(|v| v.map_or(Value::Null, Value::str))
+                    .collect(),
+                group: Vec::new(),
+                count: g.count as usize,
+                no_element: self.no_element,
+                folded: None,
+            };
+            chunk.push((g.first, Value::Object(Rc::new(info))));
+            if chunk.len() >= self.limit {
+                break;
+            }
+        }
+        if chunk.is_empty() {
+            return None;
+        }
+        chunk.sort_by_key(|(first, _)| *first);
+        Some(Ok(chunk))
+    }
+}
+
 /// A Group-Object that can take its items in any order, one at a time, keeping none of them
 /// (`-NoElement`, or `folded`: the elements are read only by pipelines folded per group as
 /// the items come) or, when `shown` says the output shows only that many elements of each
@@ -527,6 +706,7 @@ pub fn streaming(
         index: HashMap::new(),
         only: None,
         fresh: Vec::new(),
+        spill: None,
     }))
 }
 
@@ -552,6 +732,7 @@ pub fn group_object(
         index: HashMap::new(),
         only: None,
         fresh: Vec::new(),
+        spill: None,
     };
     for (i, item) in input.into_iter().enumerate() {
         grouping.add(engine, &item, (0, i as u64), 1)?;

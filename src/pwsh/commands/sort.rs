@@ -130,6 +130,12 @@ impl SortKeys {
         Ok(keyed.into_iter().map(|(_, v)| v).collect())
     }
 
+    /// The property names sorted by when every key is a plain name (no wildcard or script
+    /// block).
+    pub fn plain_names(&self) -> Option<Vec<String>> {
+        properties::plain_names(&self.specs)
+    }
+
     /// Whether items of equal keys after the first are dropped (`-Unique`).
     pub fn unique(&self) -> bool {
         self.unique
@@ -209,7 +215,7 @@ fn one_kind_each(keyed: &[(Vec<Value>, Value)]) -> bool {
 
 /// One text equal for two items' keys only when each key is exactly the same value (see
 /// [`super::select::exact_key`]); `None` when a key is an object (compared another way).
-fn exact_keys(keys: &[Value]) -> Option<String> {
+pub fn exact_keys(keys: &[Value]) -> Option<String> {
     let mut all = String::new();
     for k in keys {
         if matches!(k, Value::Object(_)) {

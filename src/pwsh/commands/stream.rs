@@ -12,6 +12,7 @@
 use std::rc::Rc;
 
 use super::group_reads::{self, GroupRead};
+use super::group_spill;
 use super::{canonical, filter, group, measure, select};
 use crate::pwsh::ast::{
     Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_command,
@@ -22,7 +23,7 @@ pub use crate::pwsh::runtime::{Item, Order};
 use crate::pwsh::value::Value;
 
 enum Fold<'c> {
-    Group(group::Grouping, GroupFolds<'c>),
+    Group(Box<group::Grouping>, GroupFolds<'c>),
     Measure(Box<measure::Streaming>),
     /// What a `Select-Object <names> -Unique` at the end of the stages selected: one object
     /// of each distinct selection, at the place of its first.
@@ -30,6 +31,77 @@ enum Fold<'c> {
     /// Values going on to a `Sort-Object -Unique` of the values themselves: each value once
     /// (exact repeats dropped), at the place of its first.
     Values(Distinct),
+    /// Events going on to a `Sort-Object <text properties> -Unique`: the first of each set of
+    /// exactly equal keys, at its place.
+    Firsts(Box<KeyedFirsts>),
+}
+
+/// The first event of each set of exactly equal sort keys. A `Sort-Object -Unique` keeps the
+/// first of equal keys in its stable order, which is never a later exact repeat (text keys
+/// compare consistently), so repeats can go as they come and the sort then runs the usual
+/// way on what is left: `Sort-Object Sender -Unique | Measure-Object` holds one event per
+/// sender, not every event (2.7 GB for 4 GB of logs). Each event kept is copied out of its
+/// batch, which can then go.
+struct KeyedFirsts {
+    keys: super::sort::SortKeys,
+    names: Vec<String>,
+    /// The Sort-Object's, for an error.
+    span: crate::pwsh::ast::Span,
+    distinct: Distinct,
+    /// The places of `distinct` that took an event of the batch being fed.
+    fresh: Vec<usize>,
+    /// How many events it may keep ([`Stream::hold_firsts`]), and whether it was asked to
+    /// keep more.
+    held: Option<usize>,
+    over: bool,
+}
+
+impl KeyedFirsts {
+    fn add(&mut self, engine: &mut dyn Scope, item: Value, at: Order) -> EvalResult<()> {
+        let keys = self.keys.keys(engine, &item)?;
+        if let Some((name, _)) = self
+            .names
+            .iter()
+            .zip(&keys)
+            .find(|(_, k)| !matches!(k, Value::Str(_) | Value::Null))
+        {
+            return Err(EvalError::new(
+                format!(
+                    "Sort-Object -Unique: the property {name} of an event is not text; msgtrack drops repeated keys as the events come only for text properties"
+                ),
+                self.span.clone(),
+            ));
+        }
+        let key = super::sort::exact_keys(&keys);
+        if let Some(i) = self.distinct.add_keyed(key, item, at) {
+            self.fresh.push(i);
+        }
+        if self.held.is_some_and(|h| self.distinct.items.len() > h) {
+            self.over = true;
+            return Err(EvalError::new(
+                "Sort-Object -Unique: too many keys to keep the first event of each",
+                self.span.clone(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Copies the events the last batch left in `distinct` out of their batch.
+    fn settle(&mut self, engine: &mut dyn Scope) {
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.sort_unstable();
+        fresh.dedup();
+        let items = &mut self.distinct.items;
+        let mut taken: Vec<Value> = fresh
+            .iter()
+            .map(|&i| std::mem::replace(&mut items[i].1, Value::Null))
+            .collect();
+        let mut refs: Vec<&mut Value> = taken.iter_mut().collect();
+        engine.host().detach(&mut refs);
+        for (&i, v) in fresh.iter().zip(taken) {
+            items[i].1 = v;
+        }
+    }
 }
 
 /// Distinct selected objects, each at the earliest place it was seen.
@@ -57,18 +129,21 @@ impl Distinct {
     }
 
     /// Keeps `item` at `at` unless one of the same `key` came before it; an item of no key
-    /// (never the same as another) always.
-    fn add_keyed(&mut self, key: Option<String>, item: Value, at: Order) {
+    /// (never the same as another) always. The place it was kept at, if it was.
+    fn add_keyed(&mut self, key: Option<String>, item: Value, at: Order) -> Option<usize> {
         let key = key.unwrap_or_else(|| format!("\u{1}object {}", self.items.len()));
         match self.index.get(&key) {
             Some(&i) => {
                 if at < self.items[i].0 {
                     self.items[i] = (at, item);
+                    return Some(i);
                 }
+                None
             }
             None => {
                 self.index.insert(key, self.items.len());
                 self.items.push((at, item));
+                Some(self.items.len() - 1)
             }
         }
     }
@@ -211,6 +286,9 @@ pub struct Stream<'c> {
     /// With groups whose elements are read later ([`Stream::later`]): how many stages after
     /// the fold pass the groups through.
     through: usize,
+    /// With groups written out ([`Stream::spilled`]): how many stages after the fold pick
+    /// some of them.
+    picking: usize,
 }
 
 /// How `stages` (the commands after a source, in order) can take its output in pieces, with
@@ -240,6 +318,8 @@ pub fn plan_with<'c>(
     // With a grouping whose elements are read later: how many stages after it pass the
     // groups through (see `Stream::later`).
     let mut through = None;
+    // With a grouping that may write its groups out: how many stages after it pick them.
+    let mut picking = None;
     for (i, c) in stages.iter().enumerate() {
         let mapped = steps
             .iter()
@@ -292,6 +372,17 @@ pub fn plan_with<'c>(
                 let values = Fold::Values(Distinct::default());
                 return Ok(Some((Stream::new(steps, unique, values, c), i)));
             }
+            // A sort of events by text properties with -Unique: likewise, each set of exactly
+            // equal keys' first event (the host gives those properties as text).
+            Some("Sort-Object") if tracking && unique.is_none() && !mapped => {
+                match keyed_firsts(engine, c)? {
+                    Some(firsts) => {
+                        let firsts = Fold::Firsts(Box::new(firsts));
+                        return Ok(Some((Stream::new(steps, None, firsts, c), i)));
+                    }
+                    None => None,
+                }
+            }
             Some("Group-Object") => {
                 // A group's elements are seen only as the table or list shows them when
                 // nothing after the groups reads them (and each item is an event of its own).
@@ -318,11 +409,21 @@ pub fn plan_with<'c>(
                     _ => None,
                 };
                 let later = through.is_some();
-                group::streaming(engine, c, shown, reads.is_some(), later)?.map(|g| {
+                // Groups that stages after them pick a few of can be written out when too many
+                // to hold: each chunk's picks are among the whole's (see `picks_in_parts`).
+                // (`spill_past` takes only groups keeping no element and folding no read.)
+                let spills = unique.is_none() && picks_in_parts(&rest[..passing]);
+                group::streaming(engine, c, shown, reads.is_some(), later)?.map(|mut g| {
+                    if spills
+                        && text_names(&g.plain_names())
+                        && g.spill_past(group_spill::groups_held(), c.span.clone())
+                    {
+                        picking = Some(passing);
+                    }
                     // (With -NoElement the groups are empty: nothing is read from them.)
                     let reads = reads.filter(|_| g.folds()).unwrap_or_default();
                     Fold::Group(
-                        g,
+                        Box::new(g),
                         GroupFolds {
                             reads,
                             groups: Vec::new(),
@@ -339,6 +440,7 @@ pub fn plan_with<'c>(
             Some(fold) => {
                 let mut stream = Stream::new(steps, unique, fold, c);
                 stream.through = through.unwrap_or_default();
+                stream.picking = picking.unwrap_or_default();
                 Some((stream, i + 1))
             }
             // The distinct selections go on to this stage, run the usual way.
@@ -375,6 +477,48 @@ impl<'c> Stream<'c> {
             fold,
             last,
             through: 0,
+            picking: 0,
+        }
+    }
+
+    /// When the groups were too many to hold and were written out: how many stages after
+    /// the fold pick some of them. Take the groups in chunks with [`Stream::finish_in_chunks`]
+    /// and run those stages over each chunk with the picks of the chunks before (merged in
+    /// the order of their first items), then once over the picks.
+    pub fn spilled(&self) -> Option<usize> {
+        match &self.fold {
+            Fold::Group(g, _) if g.spilled() => Some(self.picking),
+            _ => None,
+        }
+    }
+
+    /// Limits a stream keeping the first event of each key for a `Sort-Object -Unique` to
+    /// `held` events (an error past them, [`Stream::too_many_firsts`] then true); false
+    /// for any other stream.
+    pub fn hold_firsts(&mut self, held: Option<usize>) -> bool {
+        match &mut self.fold {
+            Fold::Firsts(f) => {
+                f.held = held;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// True when the stream stopped for keeping more events than [`Stream::hold_firsts`]
+    /// allowed.
+    pub fn too_many_firsts(&self) -> bool {
+        matches!(&self.fold, Fold::Firsts(f) if f.over)
+    }
+
+    /// The groups written out, merged back a chunk at a time ([`Stream::spilled`]).
+    pub fn finish_in_chunks(self) -> EvalResult<group::GroupChunks> {
+        match self.fold {
+            Fold::Group(g, _) => g.finish_in_chunks(),
+            _ => Err(EvalError::new(
+                "no groups were written out",
+                self.last.span.clone(),
+            )),
         }
     }
 
@@ -394,6 +538,8 @@ impl<'c> Stream<'c> {
             Fold::Group(g, _) => g.plain_names(),
             Fold::Measure(m) => m.counts_only().then(Vec::new),
             Fold::Collect(_) | Fold::Values(_) => None,
+            // Events equal in the keys' text: the first of them is the one that can count.
+            Fold::Firsts(f) => Some(f.names.clone()),
         }
     }
 
@@ -498,10 +644,13 @@ impl<'c> Stream<'c> {
                 Fold::Measure(m) => m.add(engine, item, at, n)?,
                 Fold::Collect(distinct) => distinct.add(item, at),
                 Fold::Values(distinct) => distinct.add_value(item, at),
+                Fold::Firsts(firsts) => firsts.add(engine, item, at)?,
             }
         }
-        if let Fold::Group(g, _) = &mut self.fold {
-            g.settle(engine);
+        match &mut self.fold {
+            Fold::Group(g, _) => g.settle(engine),
+            Fold::Firsts(firsts) => firsts.settle(engine),
+            _ => {}
         }
         Ok(())
     }
@@ -509,8 +658,9 @@ impl<'c> Stream<'c> {
     /// Properties whose values must be text for this stream to give the shell's answer (the
     /// ones `Select-Object -Unique` compares): a host streams only when they are.
     pub fn text_properties(&self) -> Vec<String> {
-        match &self.unique {
-            Some(u) if u.tracks() => u.plain_names().unwrap_or_default(),
+        match (&self.unique, &self.fold) {
+            (Some(u), _) if u.tracks() => u.plain_names().unwrap_or_default(),
+            (_, Fold::Firsts(f)) => f.names.clone(),
             _ => Vec::new(),
         }
     }
@@ -525,6 +675,7 @@ impl<'c> Stream<'c> {
             Fold::Measure(m) => m.finish(self.last),
             Fold::Collect(distinct) => select::unique_of(engine, distinct.finish()),
             Fold::Values(distinct) => Ok(distinct.finish()),
+            Fold::Firsts(firsts) => Ok(firsts.distinct.finish()),
         }
     }
 }
@@ -613,6 +764,46 @@ fn through_of(stages: &[&Command]) -> usize {
         .count()
 }
 
+/// True when `stages` (passing groups through, see [`through_of`]) pick the same groups from
+/// the picks of parts of the groups (each part's picks, merged in the order of their first
+/// items) as from all of them: exactly one Select-Object, of `-First N` or `-Last N` alone,
+/// every Where-Object before it, sorts anywhere. The N first of a (stable) sort of all the
+/// groups are among the N first of the part that holds each; a filter after the cut would
+/// keep fewer than N where the whole keeps later ones, and a second cut or `-Skip` counts
+/// groups a part's picks no longer hold.
+fn picks_in_parts(stages: &[&Command]) -> bool {
+    use crate::pwsh::runtime::bind;
+    let cut = |c: &&Command| canonical(&c.name) == Some("Select-Object");
+    let cuts: Vec<usize> = (0..stages.len()).filter(|&i| cut(&stages[i])).collect();
+    let [at] = cuts.as_slice() else {
+        return false;
+    };
+    let ends = bind(stages[*at], &select::SELECT_PARAMS).is_ok_and(|b| {
+        b.named.len() == 1
+            && b.named
+                .iter()
+                .all(|(n, _, _)| matches!(*n, "First" | "Last"))
+    });
+    let filters_after = stages[at + 1..]
+        .iter()
+        .any(|c| canonical(&c.name) == Some("Where-Object"));
+    ends && !filters_after
+}
+
+/// True when `names` (a Group-Object's plain property names) are all text properties of
+/// events (not MessageLatencyType, an enum): each group's Values are then text or `$null`.
+fn text_names(names: &Option<Vec<String>>) -> bool {
+    use crate::format::{Field, FieldKind};
+    names.as_ref().is_some_and(|names| {
+        names.iter().all(|n| {
+            Field::from_name(n).is_some_and(|f| {
+                matches!(f.kind(), FieldKind::Text | FieldKind::Category)
+                    && f != Field::MessageLatencyType
+            })
+        })
+    })
+}
+
 /// True when one of `stages` (passing groups through, see [`through_of`]) leaves only some.
 fn cuts(stages: &[&Command]) -> bool {
     stages
@@ -658,6 +849,26 @@ fn elements_after(stages: &[&Command], k: usize) -> ElementsAfter {
         }
         _ => ElementsAfter::Kept,
     }
+}
+
+/// The first events of each set of equal keys for a `Sort-Object -Unique` of events by plain
+/// names of text properties (not MessageLatencyType, an enum); `None` for any other sort.
+fn keyed_firsts(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<KeyedFirsts>> {
+    let keys = super::sort::SortKeys::of(engine, c, None)?;
+    let names = keys.plain_names().filter(|_| keys.unique());
+    if !text_names(&names) {
+        return Ok(None);
+    }
+    let names = names.unwrap_or_default();
+    Ok(Some(KeyedFirsts {
+        keys,
+        names,
+        span: c.span.clone(),
+        distinct: Distinct::default(),
+        fresh: Vec::new(),
+        held: None,
+        over: false,
+    }))
 }
 
 /// True for `Sort-Object -Unique` of the values themselves: no property and no culture, as
@@ -740,7 +951,8 @@ pub fn pure(c: &Command) -> bool {
 mod tests {
     use std::cell::RefCell;
 
-    use crate::pwsh::ast::{Command, Span};
+    use super::{Item, group_spill, plan_with};
+    use crate::pwsh::ast::{Command, Element, Span, Statement};
     use crate::pwsh::culture::Culture;
     use crate::pwsh::datetime::DateTime;
     use crate::pwsh::eval::{Engine, EvalError, EvalResult, Host};
@@ -901,6 +1113,64 @@ mod tests {
     }
 
     #[test]
+    fn a_unique_sort_of_events_by_text_properties_keeps_firsts_as_they_come() {
+        // What the stages after the cmdlet become: a stream keeping the first event of each
+        // exactly equal key (the host collapsing rows equal in those text properties), the
+        // Sort-Object then running on them; any other sort runs the usual way.
+        let host = host(false);
+        let mut engine = Engine::new(&host);
+        let planned = |engine: &mut Engine, line: &str| {
+            let block = parse(line).expect("parses");
+            let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+                panic!("one pipeline");
+            };
+            let stages: Vec<&Command> = p
+                .elements
+                .iter()
+                .skip(1)
+                .filter_map(|e| match e {
+                    Element::Command(c) => Some(c),
+                    Element::Expr(_) => None,
+                })
+                .collect();
+            plan_with(engine, &stages, None, true)
+                .expect("plans")
+                .map(|(s, covered)| (s.keys(), s.text_properties(), covered))
+        };
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            planned(
+                &mut engine,
+                "Get-X | Sort-Object Sender,EventId -Unique | Measure-Object"
+            ),
+            Some((
+                Some(names(&["Sender", "EventId"])),
+                names(&["Sender", "EventId"]),
+                0
+            ))
+        );
+        // After a filter: every event is seen (no rows collapsed), the sort still covered.
+        assert_eq!(
+            planned(
+                &mut engine,
+                "Get-X | ? {$_.TotalBytes -gt 5} | sort sender -u -desc"
+            ),
+            Some((None, names(&["sender"]), 1))
+        );
+        for line in [
+            "Get-X | Sort-Object TotalBytes -Unique",
+            "Get-X | Sort-Object Timestamp -Unique",
+            "Get-X | Sort-Object MessageLatencyType -Unique",
+            "Get-X | Sort-Object Sender",
+            "Get-X | Sort-Object Send* -Unique",
+            "Get-X | Sort-Object {$_.Sender} -Unique",
+            "Get-X | Select-Object Sender | Sort-Object Sender -Unique",
+        ] {
+            assert_eq!(planned(&mut engine, line), None, "{line}");
+        }
+    }
+
+    #[test]
     fn a_sort_of_values_with_unique_drops_only_exact_repeats_as_they_come() {
         // 0.3 (of 1..5) and 0.1+0.2 (of 6..10) show the same text but are not equal: the
         // sort keeps both (0.3 first, the smaller); the repeats of each go.
@@ -987,6 +1257,82 @@ mod tests {
             let (out, _) = run(line);
             assert_eq!(out, Err("Get-Numbers was run whole".into()), "{line}");
         }
+    }
+
+    #[test]
+    fn groups_too_many_to_hold_are_written_out_when_the_stages_after_pick_a_few() {
+        // Groups by MessageId (a text property of events) picked by a sort's first N: past
+        // the groups held they are written out, and come back merged, a chunk at a time,
+        // each chunk in the order of its groups' first items, every key once with all its
+        // items counted and named by its first. (Hashtables stand for events here.)
+        let host = host(false);
+        let mut engine = Engine::new(&host);
+        let line = "Get-X | Group-Object MessageId -NoElement | Sort-Object Count -Descending | Select-Object -First 3 | Select-Object Name";
+        let block = parse(line).expect("parses");
+        let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+            panic!("one pipeline");
+        };
+        let stages: Vec<&Command> = p
+            .elements
+            .iter()
+            .skip(1)
+            .filter_map(|e| match e {
+                Element::Command(c) => Some(c),
+                Element::Expr(_) => None,
+            })
+            .collect();
+        group_spill::HELD_IN_TESTS.set(Some(2));
+        let (mut stream, covered) = plan_with(&mut engine, &stages, None, true)
+            .expect("plans")
+            .expect("streams");
+        group_spill::HELD_IN_TESTS.set(None);
+        assert_eq!(covered, 1);
+        // Ids m0..m4, item i of id m(i*i % 5): m0 ×3, m1 ×4, m4 ×4, m2 ×0, m3 ×0… then
+        // upper-case repeats of m1 (same group, ignoring case).
+        let ids: Vec<String> = (0..11u64)
+            .map(|i| format!("m{}", (i * i) % 5))
+            .chain(["M1".to_string(), "M4".to_string()])
+            .collect();
+        let items: Vec<Item> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let v = engine
+                    .run(&parse(&format!("@{{MessageId='{id}'}}")).expect("parses"))
+                    .expect("runs")
+                    .remove(0);
+                (v, (i as i64, 0), 1)
+            })
+            .collect();
+        // Out of order, in two batches: the later half first.
+        let (early, late) = items.split_at(6);
+        stream.feed(&mut engine, late.to_vec()).expect("fed");
+        stream.feed(&mut engine, early.to_vec()).expect("fed");
+        assert_eq!(stream.spilled(), Some(2), "written out, two stages pick");
+        let mut all = Vec::new();
+        for chunk in stream.finish_in_chunks().expect("merged") {
+            let chunk = chunk.expect("read");
+            assert!(chunk.len() <= 2);
+            assert!(chunk.is_sorted_by_key(|(first, _)| *first));
+            all.extend(chunk.into_iter().map(|(first, v)| {
+                let Value::Object(g) = v else {
+                    panic!("a group")
+                };
+                let text = |n: &str| g.property(n).map(|p| p.to_text()).unwrap_or_default();
+                (first.0, text("Name"), text("Count"))
+            }));
+        }
+        all.sort();
+        // i*i % 5 for i = 0..11: 0,1,4,4,1,0,1,4,4,1,0 → m0 at 0,5,10; m1 at 1,4,6,9 and
+        // M1 at 11; m4 at 2,3,7,8 and M4 at 12.
+        assert_eq!(
+            all,
+            vec![
+                (0, "m0".to_string(), "3".to_string()),
+                (1, "m1".to_string(), "5".to_string()),
+                (2, "m4".to_string(), "5".to_string()),
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,328 @@
+//! Groups written out when there are too many to hold: a Group-Object by MessageId over
+//! months of logs makes millions of groups, each a few hundred bytes while counted. Past a
+//! limit the groups counted so far are sorted by key and written to an anonymous temporary
+//! file (a *run*), and counting starts again; at the end the runs are merged by key, each
+//! key's counts added and its first item (the earliest place, which names the group) kept.
+//! Only groups of text keys and no elements are written (`Grouping::spill_past`).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+
+use crate::pwsh::runtime::Order;
+
+/// How many groups are held before they are written out: 10,000 (some 8 MB while
+/// counted), or `MSGTRACK_GROUPS_HELD` (at least 1).
+pub fn groups_held() -> usize {
+    #[cfg(test)]
+    if let Some(held) = HELD_IN_TESTS.get() {
+        return held;
+    }
+    std::env::var("MSGTRACK_GROUPS_HELD")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+        .max(1)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// [`groups_held`] for the tests of this thread.
+    pub static HELD_IN_TESTS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// One group as written: its key (what its Name is compared by), Name, Values (text or
+/// `$null`), the place of its first item and how many items it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spilled {
+    /// What the Name is compared by.
+    pub key: String,
+    /// The Name.
+    pub name: String,
+    /// The Values: text or `$null`.
+    pub values: Vec<Option<String>>,
+    /// The place of its first item.
+    pub first: Order,
+    /// How many items.
+    pub count: u64,
+}
+
+/// The runs written so far, each sorted by key.
+#[derive(Default)]
+pub struct Runs {
+    files: Vec<File>,
+}
+
+impl Runs {
+    /// True before the first run.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Writes `groups` (sorted by key, each key once) as a run; past [`MERGE_WAYS`] runs,
+    /// merges them into one first (a merge reads every run at once: a file and a buffer
+    /// each).
+    pub fn write(&mut self, groups: impl Iterator<Item = Spilled>) -> io::Result<()> {
+        if self.files.len() + 1 >= MERGE_WAYS {
+            let runs = Runs {
+                files: std::mem::take(&mut self.files),
+            };
+            let merged = write_run(runs.merged(Vec::new())?)?;
+            self.files.push(merged);
+        }
+        let run = write_run(groups.map(Ok))?;
+        self.files.push(run);
+        Ok(())
+    }
+
+    /// Every key of the runs and of `last` (sorted by key, each key once) once, in key
+    /// order: its counts added, named by its earliest first item.
+    pub fn merged(self, last: Vec<Spilled>) -> io::Result<Merged> {
+        let mut sources: Vec<Source> = self
+            .files
+            .into_iter()
+            .map(|f| Source::File(BufReader::with_capacity(16 * 1024, f)))
+            .collect();
+        sources.push(Source::Held(last.into_iter()));
+        let mut heads = Vec::with_capacity(sources.len());
+        let mut heap = BinaryHeap::new();
+        for (i, s) in sources.iter_mut().enumerate() {
+            let head = s.next()?;
+            if let Some(h) = &head {
+                heap.push(Reverse((h.key.clone(), i)));
+            }
+            heads.push(head);
+        }
+        Ok(Merged {
+            sources,
+            heads,
+            heap,
+        })
+    }
+}
+
+/// Where merged groups come from: a run, or the groups still held.
+enum Source {
+    File(BufReader<File>),
+    Held(std::vec::IntoIter<Spilled>),
+}
+
+impl Source {
+    fn next(&mut self) -> io::Result<Option<Spilled>> {
+        match self {
+            Source::Held(groups) => Ok(groups.next()),
+            Source::File(r) => read_group(r),
+        }
+    }
+}
+
+/// The groups of every run merged by key ([`Runs::merged`]).
+pub struct Merged {
+    sources: Vec<Source>,
+    heads: Vec<Option<Spilled>>,
+    heap: BinaryHeap<Reverse<(String, usize)>>,
+}
+
+impl Merged {
+    /// The next source's group of the smallest key, the source moved on.
+    fn pop(&mut self) -> io::Result<Option<Spilled>> {
+        let Some(Reverse((_, i))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        let group = self.heads[i].take();
+        let next = self.sources[i].next()?;
+        if let Some(n) = &next {
+            self.heap.push(Reverse((n.key.clone(), i)));
+        }
+        self.heads[i] = next;
+        Ok(group)
+    }
+}
+
+impl Iterator for Merged {
+    type Item = io::Result<Spilled>;
+
+    fn next(&mut self) -> Option<io::Result<Spilled>> {
+        let mut group = match self.pop() {
+            Ok(g) => g?,
+            Err(e) => return Some(Err(e)),
+        };
+        // The same key in other runs: one group.
+        while let Some(Reverse((key, _))) = self.heap.peek() {
+            if *key != group.key {
+                break;
+            }
+            let same = match self.pop() {
+                Ok(Some(g)) => g,
+                Ok(None) => break,
+                Err(e) => return Some(Err(e)),
+            };
+            group.count += same.count;
+            if same.first < group.first {
+                group.first = same.first;
+                group.name = same.name;
+                group.values = same.values;
+            }
+        }
+        Some(Ok(group))
+    }
+}
+
+/// How many runs a merge reads at once.
+pub const MERGE_WAYS: usize = 64;
+
+/// `groups` (sorted by key, each key once) written to a temporary file, read from its start.
+fn write_run(groups: impl Iterator<Item = io::Result<Spilled>>) -> io::Result<File> {
+    let mut out = BufWriter::new(tempfile::tempfile()?);
+    for g in groups {
+        let g = g?;
+        write_text(&mut out, &g.key)?;
+        write_text(&mut out, &g.name)?;
+        out.write_all(&(g.values.len() as u32).to_le_bytes())?;
+        for v in &g.values {
+            match v {
+                None => out.write_all(&[0])?,
+                Some(t) => {
+                    out.write_all(&[1])?;
+                    write_text(&mut out, t)?;
+                }
+            }
+        }
+        out.write_all(&g.first.0.to_le_bytes())?;
+        out.write_all(&g.first.1.to_le_bytes())?;
+        out.write_all(&g.count.to_le_bytes())?;
+    }
+    let mut file = out.into_inner().map_err(|e| e.into_error())?;
+    file.rewind()?;
+    Ok(file)
+}
+
+fn write_text(out: &mut impl Write, text: &str) -> io::Result<()> {
+    out.write_all(&(text.len() as u32).to_le_bytes())?;
+    out.write_all(text.as_bytes())
+}
+
+fn read_u32(r: &mut impl Read) -> io::Result<u32> {
+    let mut b = [0u8; 4];
+    r.read_exact(&mut b)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+fn read_u64(r: &mut impl Read) -> io::Result<u64> {
+    let mut b = [0u8; 8];
+    r.read_exact(&mut b)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+fn read_text(r: &mut impl Read) -> io::Result<String> {
+    let len = read_u32(r)? as usize;
+    let mut bytes = vec![0u8; len];
+    r.read_exact(&mut bytes)?;
+    String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// The next group of a run, `None` at its end.
+fn read_group(r: &mut BufReader<File>) -> io::Result<Option<Spilled>> {
+    use std::io::BufRead;
+    if r.fill_buf()?.is_empty() {
+        return Ok(None);
+    }
+    let key = read_text(r)?;
+    let name = read_text(r)?;
+    let n = read_u32(r)?;
+    let mut values = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let mut tag = [0u8; 1];
+        r.read_exact(&mut tag)?;
+        values.push(match tag[0] {
+            0 => None,
+            _ => Some(read_text(r)?),
+        });
+    }
+    let first = (read_u64(r)? as i64, read_u64(r)?);
+    let count = read_u64(r)?;
+    Ok(Some(Spilled {
+        key,
+        name,
+        values,
+        first,
+        count,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(key: &str, name: &str, first: Order, count: u64) -> Spilled {
+        Spilled {
+            key: key.into(),
+            name: name.into(),
+            values: vec![Some(name.into()), None],
+            first,
+            count,
+        }
+    }
+
+    #[test]
+    fn runs_merge_by_key_adding_counts_and_naming_each_by_its_earliest_item() {
+        let mut runs = Runs::default();
+        runs.write(
+            [
+                group("a", "A", (5, 0), 2),
+                group("b", "b", (1, 0), 1),
+                group("d", "d", (9, 0), 4),
+            ]
+            .into_iter(),
+        )
+        .expect("written");
+        runs.write([group("b", "B", (0, 7), 3), group("c", "c", (2, 0), 1)].into_iter())
+            .expect("written");
+        assert_eq!(runs.files.len(), 2);
+        // Past MERGE_WAYS runs they are merged into one: the same groups come out.
+        let mut many = Runs::default();
+        for i in 0..MERGE_WAYS as i64 * 2 + 3 {
+            many.write(
+                [
+                    group("k", "K", (i, 0), 1),
+                    group(&format!("x{i:03}"), "x", (i, 1), 2),
+                ]
+                .into_iter(),
+            )
+            .expect("written");
+        }
+        assert!(many.files.len() < MERGE_WAYS, "{} runs", many.files.len());
+        let merged: Vec<Spilled> = many
+            .merged(Vec::new())
+            .expect("read")
+            .collect::<io::Result<_>>()
+            .expect("read");
+        assert_eq!(merged.len(), MERGE_WAYS * 2 + 4);
+        assert_eq!(
+            merged[0],
+            group("k", "K", (0, 0), MERGE_WAYS as u64 * 2 + 3)
+        );
+        assert!(
+            merged[1..]
+                .iter()
+                .all(|g| g.count == 2 && g.key.starts_with('x'))
+        );
+        let held = vec![group("a", "a", (7, 0), 1), group("e", "é", (3, 0), 1)];
+        let merged: Vec<Spilled> = runs
+            .merged(held)
+            .expect("read")
+            .collect::<io::Result<_>>()
+            .expect("read");
+        assert_eq!(
+            merged,
+            vec![
+                group("a", "A", (5, 0), 3),
+                group("b", "B", (0, 7), 4),
+                group("c", "c", (2, 0), 1),
+                group("d", "d", (9, 0), 4),
+                group("e", "é", (3, 0), 1),
+            ]
+        );
+    }
+}
