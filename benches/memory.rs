@@ -147,6 +147,22 @@ fn main() {
             true,
         ),
         (
+            "query … | Group-Object MessageId -NoElement | Sort-Object Count -Descending | Select-Object -First 10 (past 10,000 groups written out, picked from chunks)",
+            vec![
+                "query",
+                "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId -NoElement | Sort-Object Count -Descending | Select-Object -First 10",
+            ],
+            true,
+        ),
+        (
+            "query … | Sort-Object Sender -Unique | Measure-Object (one event per sender kept as they come)",
+            vec![
+                "query",
+                "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender -Unique | Measure-Object",
+            ],
+            true,
+        ),
+        (
             "query … | Group-Object EventId --format csv (each .Group written by its type's name, as Export-Csv writes it)",
             vec![
                 "query",

@@ -157,16 +157,39 @@ pub fn sort_first(block: &Block) -> Option<Block> {
 /// The names (folded) of a Select-Object given only plain property names (positionally or
 /// with `-Property`): no wildcard, calculated property, other parameter or repeated name.
 fn selected_names(c: &Command) -> Option<Vec<String>> {
-    if canonical(&c.name) != Some("Select-Object") {
-        return None;
-    }
-    let mut names = None;
+    (canonical(&c.name) == Some("Select-Object")).then(|| plain_names_of(c, &[]))?
+}
+
+/// Whether `c` is a Sort-Object by plain names, each one of `names` (see [`sort_names`]).
+fn sorts_by_some_of(c: &Command, names: &[String]) -> bool {
+    sort_names(c).is_some_and(|keys| keys.iter().all(|k| names.contains(k)))
+}
+
+/// The names (folded) a Sort-Object sorts by when they are plain names (no wildcard, script
+/// block or hashtable), at least one, and its only other parameters are the switches
+/// `-Descending`, `-Unique` and `-CaseSensitive` given bare.
+pub fn sort_names(c: &Command) -> Option<Vec<String>> {
+    let switches = ["descending", "unique", "casesensitive"];
+    (canonical(&c.name) == Some("Sort-Object")).then(|| plain_names_of(c, &switches))?
+}
+
+/// The property names (folded) `c` is given, positionally or with `-Property`, when they are
+/// plain names and its only other parameters are `switches` given bare (by any prefix that
+/// names one alone; `-C` names none: CaseSensitive and Culture share it).
+fn plain_names_of(c: &Command, switches: &[&str]) -> Option<Vec<String>> {
+    let mut names: Option<Vec<Expr>> = None;
     let mut args = c.args.iter();
     while let Some(a) = args.next() {
         let e = match a {
             Arg::Value(e) => e,
             Arg::Param { name, value, .. } => {
                 let name = name.to_ascii_lowercase();
+                let switch = !name.is_empty()
+                    && name != "c"
+                    && switches.iter().any(|s| s.starts_with(&name));
+                if switch && value.is_none() {
+                    continue;
+                }
                 if name.is_empty() || !"property".starts_with(&name) {
                     return None;
                 }
@@ -187,59 +210,6 @@ fn selected_names(c: &Command) -> Option<Vec<String>> {
     names?
         .iter()
         .map(|n| match &n.kind {
-            ExprKind::Str(s) => Some(s.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Whether `c` is a Sort-Object by plain names, each one of `names` (see [`sort_names`]).
-fn sorts_by_some_of(c: &Command, names: &[String]) -> bool {
-    sort_names(c).is_some_and(|keys| keys.iter().all(|k| names.contains(k)))
-}
-
-/// The names (folded) a Sort-Object sorts by when they are plain names (no wildcard, script
-/// block or hashtable), at least one, and its only other parameters are the switches
-/// `-Descending`, `-Unique` and `-CaseSensitive` given bare.
-pub fn sort_names(c: &Command) -> Option<Vec<String>> {
-    if canonical(&c.name) != Some("Sort-Object") {
-        return None;
-    }
-    let mut keys: Option<Vec<Expr>> = None;
-    let mut args = c.args.iter();
-    while let Some(a) = args.next() {
-        let e = match a {
-            Arg::Value(e) => e,
-            Arg::Param { name, value, .. } => {
-                let name = name.to_ascii_lowercase();
-                // (`-C` is CaseSensitive's and Culture's.)
-                let switch = name != "c"
-                    && ["descending", "unique", "casesensitive"]
-                        .iter()
-                        .any(|s| !name.is_empty() && s.starts_with(&name));
-                if switch && value.is_none() {
-                    continue;
-                }
-                if name.is_empty() || !"property".starts_with(&name) {
-                    return None;
-                }
-                match value {
-                    Some(e) => e,
-                    None => match args.next()? {
-                        Arg::Value(e) => e,
-                        Arg::Param { .. } => return None,
-                    },
-                }
-            }
-        };
-        if keys.is_some() {
-            return None;
-        }
-        keys = Some(plain_names(e)?);
-    }
-    keys?
-        .iter()
-        .map(|k| match &k.kind {
             ExprKind::Str(s) => Some(s.to_ascii_lowercase()),
             _ => None,
         })

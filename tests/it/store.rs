@@ -1228,19 +1228,12 @@ fn a_sort_s_first_rows_from_a_store_come_from_each_window_s_first_rows() {
         }
     }
     // Window by window it ran (the logs: whole).
-    let top = |paths: &[std::path::PathBuf]| {
-        msgtrack::query::top_rows::run_top_of(
-            150,
-            lines[0],
-            paths,
-            csv_session(),
-            None,
-            &Field::ALL,
-        )
-        .expect("runs")
+    let top = |line: &str, paths: &[std::path::PathBuf]| {
+        msgtrack::query::top_rows::run_top_of(150, line, paths, csv_session(), None, &Field::ALL)
+            .expect("runs")
     };
-    let from_store = top(&[store.path().to_path_buf()]);
-    let from_logs = top(std::slice::from_ref(&logs));
+    let from_store = top(lines[0], &[store.path().to_path_buf()]);
+    let from_logs = top(lines[0], std::slice::from_ref(&logs));
     assert_eq!(from_store.map(|a| a.items.len()), Some(7));
     assert!(from_logs.is_none());
     // A selection before the sort runs window by window; a unique sort by text properties
@@ -1259,16 +1252,8 @@ fn a_sort_s_first_rows_from_a_store_come_from_each_window_s_first_rows() {
         }
     }
     for (line, n) in lines[5..].iter().zip([Some(9), Some(6), None, None, None]) {
-        let top = msgtrack::query::top_rows::run_top_of(
-            150,
-            line,
-            &[store.path().to_path_buf()],
-            csv_session(),
-            None,
-            &Field::ALL,
-        )
-        .expect("runs");
-        assert_eq!(top.map(|a| a.items.len()), n, "{line}: window by window");
+        let answer = top(line, &[store.path().to_path_buf()]);
+        assert_eq!(answer.map(|a| a.items.len()), n, "{line}: window by window");
     }
 }
 

@@ -1112,6 +1112,21 @@ mod tests {
         assert_eq!(out.as_deref(), Ok("Count=3;Sum=3"));
     }
 
+    /// The commands after the first of `block`'s one pipeline.
+    fn stages_after_the_first(block: &crate::pwsh::ast::Block) -> Vec<&Command> {
+        let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+            panic!("one pipeline");
+        };
+        p.elements
+            .iter()
+            .skip(1)
+            .filter_map(|e| match e {
+                Element::Command(c) => Some(c),
+                Element::Expr(_) => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn a_unique_sort_of_events_by_text_properties_keeps_firsts_as_they_come() {
         // What the stages after the cmdlet become: a stream keeping the first event of each
@@ -1121,18 +1136,7 @@ mod tests {
         let mut engine = Engine::new(&host);
         let planned = |engine: &mut Engine, line: &str| {
             let block = parse(line).expect("parses");
-            let [Statement::Pipeline(p)] = block.statements.as_slice() else {
-                panic!("one pipeline");
-            };
-            let stages: Vec<&Command> = p
-                .elements
-                .iter()
-                .skip(1)
-                .filter_map(|e| match e {
-                    Element::Command(c) => Some(c),
-                    Element::Expr(_) => None,
-                })
-                .collect();
+            let stages = stages_after_the_first(&block);
             plan_with(engine, &stages, None, true)
                 .expect("plans")
                 .map(|(s, covered)| (s.keys(), s.text_properties(), covered))
@@ -1269,18 +1273,7 @@ mod tests {
         let mut engine = Engine::new(&host);
         let line = "Get-X | Group-Object MessageId -NoElement | Sort-Object Count -Descending | Select-Object -First 3 | Select-Object Name";
         let block = parse(line).expect("parses");
-        let [Statement::Pipeline(p)] = block.statements.as_slice() else {
-            panic!("one pipeline");
-        };
-        let stages: Vec<&Command> = p
-            .elements
-            .iter()
-            .skip(1)
-            .filter_map(|e| match e {
-                Element::Command(c) => Some(c),
-                Element::Expr(_) => None,
-            })
-            .collect();
+        let stages = stages_after_the_first(&block);
         group_spill::HELD_IN_TESTS.set(Some(2));
         let (mut stream, covered) = plan_with(&mut engine, &stages, None, true)
             .expect("plans")
