@@ -268,7 +268,16 @@ impl<'h> Engine<'h> {
             }
             stream = Some(match element {
                 Element::Expr(e) => unroll(self.expr(e)?),
-                Element::Command(c) => self.command(c, stream.take().unwrap_or_default())?,
+                // A sort whose first N alone go on: those N, without sorting the rest.
+                Element::Command(c) => match first_taken(c, p.elements.get(i + 1)) {
+                    Some(n) => commands::sort::sort_object_first(
+                        self,
+                        c,
+                        stream.take().unwrap_or_default(),
+                        n,
+                    )?,
+                    None => self.command(c, stream.take().unwrap_or_default())?,
+                },
             });
         }
         let out = stream.unwrap_or_default();
@@ -884,6 +893,50 @@ fn unread_assignment(block: &Block) -> EvalResult<Vec<String>> {
             .map(|(n, _)| n.to_ascii_lowercase())
             .collect()),
     }
+}
+
+/// `N` when `c` is a Sort-Object and `next` a Select-Object given `-First N` (a number
+/// written in the line) and otherwise only properties: only the sort's first N go on.
+fn first_taken(c: &Command, next: Option<&Element>) -> Option<usize> {
+    use crate::pwsh::ast::Arg;
+    if commands::canonical(&c.name) != Some("Sort-Object") {
+        return None;
+    }
+    let Some(Element::Command(select)) = next else {
+        return None;
+    };
+    if commands::canonical(&select.name) != Some("Select-Object") {
+        return None;
+    }
+    let mut first = None;
+    let mut args = select.args.iter();
+    while let Some(a) = args.next() {
+        let Arg::Param { name, value, .. } = a else {
+            continue;
+        };
+        let name = name.to_ascii_lowercase();
+        let given = || match value {
+            Some(v) => Some(v),
+            None => match args.clone().next() {
+                Some(Arg::Value(v)) => Some(v),
+                _ => None,
+            },
+        };
+        if !name.is_empty() && "first".starts_with(&name) && first.is_none() {
+            let ExprKind::Number(crate::pwsh::number::Number::Int(n)) = given()?.kind else {
+                return None;
+            };
+            first = Some(usize::try_from(n).ok()?);
+            if value.is_none() {
+                args.next();
+            }
+        } else if name.is_empty() || !"property".starts_with(&name) {
+            return None;
+        } else if value.is_none() {
+            args.next();
+        }
+    }
+    first
 }
 
 /// The address of an object's value (the same object wherever it goes); `None` for values

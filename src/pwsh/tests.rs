@@ -620,7 +620,65 @@ fn groups_export_as_windows_powershell_5_writes_them() {
     assert!(!notes.iter().any(|n| n.contains("Group (")), "{notes:?}");
 }
 
+/// Values of every kind Sort-Object compares, text and not (some compare inconsistently).
+const POOL: [&str; 14] = [
+    "'a'",
+    "'A'",
+    "'b'",
+    "'B'",
+    "1",
+    "1.0",
+    "'1'",
+    "'01'",
+    "$null",
+    "(0.0/0.0)",
+    "2",
+    "$true",
+    "'True'",
+    "[long]1",
+];
+/// The texts (and $null) of [`POOL`]: keys of one kind, which compare consistently.
+const TEXTS: [usize; 8] = [0, 1, 2, 3, 6, 7, 8, 12];
+
 proptest::proptest! {
+    /// `Sort-Object … | Select-Object -First N` keeps the first N as they come instead of
+    /// sorting every item; the answer is the whole (stable) sort's first N, ties in input
+    /// order, with `-Unique` the first of equal keys, whatever the keys (mixed kinds fall
+    /// back to the whole sort).
+    #[test]
+    fn a_sort_s_first_n_are_the_whole_sort_s_first_n(
+        picks in proptest::collection::vec(0usize..14, 0..30),
+        n in 0usize..8,
+        descending in proptest::bool::ANY,
+        texts_only in proptest::bool::ANY,
+    ) {
+        let list = picks
+            .iter()
+            .enumerate()
+            .map(|(at, &i)| {
+                let key = if texts_only { POOL[TEXTS[i % TEXTS.len()]] } else { POOL[i] };
+                format!("[pscustomobject]@{{K={key}; At={at}}}")
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let flag = if descending { " -Descending" } else { "" };
+        let h = host("en-US");
+        let mut engine = Engine::new(&h);
+        let mut run = |line: String| -> Vec<String> {
+            engine
+                .run(&parse(&line).expect("parses"))
+                .expect("runs")
+                .iter()
+                .map(|v| crate::pwsh::members::member(v, "At", &(0..0)).map(|a| a.to_text()).unwrap_or_default())
+                .collect()
+        };
+        for unique in ["", " -Unique"] {
+            let first = run(format!("@({list}) | Sort-Object K{flag}{unique} | Select-Object -First {n}"));
+            let whole = run(format!("@({list}) | Sort-Object K{flag}{unique} | ForEach-Object {{ $_ }} | Select-Object -First {n}"));
+            proptest::prop_assert_eq!(first, whole, "{}{}", list, unique);
+        }
+    }
+
     /// `Sort-Object -Unique` drops the items whose keys exactly repeat an earlier one's before
     /// it sorts; the answer is still the shell's: every item sorted (stably), then each item
     /// dropped whose keys equal the last kept one's, as Sort-Object compares them.
@@ -630,12 +688,6 @@ proptest::proptest! {
         descending in proptest::bool::ANY,
         texts_only in proptest::bool::ANY,
     ) {
-        const POOL: [&str; 14] = [
-            "'a'", "'A'", "'b'", "'B'", "1", "1.0", "'1'", "'01'", "$null", "(0.0/0.0)",
-            "2", "$true", "'True'", "[long]1",
-        ];
-        // Texts (and $null) only: the items that repeat one exactly go before the sort.
-        const TEXTS: [usize; 8] = [0, 1, 2, 3, 6, 7, 8, 12];
         let list = picks
             .iter()
             .map(|&i| if texts_only { POOL[TEXTS[i % TEXTS.len()]] } else { POOL[i] })

@@ -349,14 +349,24 @@ fn lock(store: &Path) -> Result<File, IndexError> {
             path: path.clone(),
             message: e.to_string(),
         })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(IndexError::Locked(store.to_path_buf())),
-        Err(std::fs::TryLockError::Error(e)) => Err(IndexError::Write {
-            path,
-            message: e.to_string(),
-        }),
+    // A lock just let go can still be held for a moment: a process started then (by this
+    // one, or by another thread of it) holds a copy of the lock's descriptor until it has
+    // started its program. So a held lock is tried again for a second before it is refused.
+    for _ in 0..50 {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(IndexError::Write {
+                    path,
+                    message: e.to_string(),
+                });
+            }
+        }
     }
+    Err(IndexError::Locked(store.to_path_buf()))
 }
 
 /// Deletes Parquet files and temporaries under the store that the manifest does not list.

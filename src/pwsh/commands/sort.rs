@@ -107,6 +107,12 @@ impl SortKeys {
         for item in input {
             keyed.push((self.keys(engine, &item)?, item));
         }
+        Ok(self.sort_keyed(engine, keyed))
+    }
+
+    /// [`SortKeys::sort`] of items whose keys are worked out.
+    fn sort_keyed(&self, engine: &mut dyn Scope, keyed: Vec<(Vec<Value>, Value)>) -> Vec<Value> {
+        let mut keyed = keyed;
         if self.unique && one_kind_each(&keyed) {
             // An item whose keys are exactly those of an earlier one is never the one kept
             // (the stable sort puts the earlier first among equal keys, and keys of one kind
@@ -127,13 +133,68 @@ impl SortKeys {
         if self.unique {
             keyed.dedup_by(|later, kept| self.same(&kept.0, &later.0, ops));
         }
-        Ok(keyed.into_iter().map(|(_, v)| v).collect())
+        keyed.into_iter().map(|(_, v)| v).collect()
     }
 
     /// The property names sorted by when every key is a plain name (no wildcard or script
     /// block).
     pub fn plain_names(&self) -> Option<Vec<String>> {
         properties::plain_names(&self.specs)
+    }
+
+    /// The first `n` items of `input` in the command's order ([`SortKeys::sort`]'s first
+    /// `n`) without sorting the rest: each item is compared with the `n`th kept so far, and
+    /// only one before it goes in (after the kept ones of equal keys, so ties keep their
+    /// order; with `-Unique` none equal to one kept, the earlier). A sort's first few of
+    /// every event compares each about once rather than sorting them all. With keys of mixed
+    /// kinds (whose order the whole sort alone decides), the whole sort's first `n`.
+    pub fn first(
+        &self,
+        engine: &mut dyn Scope,
+        input: Vec<Value>,
+        n: usize,
+    ) -> EvalResult<Vec<Value>> {
+        if n == 0 || n >= input.len() {
+            let mut sorted = self.sort(engine, input)?;
+            sorted.truncate(n);
+            return Ok(sorted);
+        }
+        let mut keyed: Vec<(Vec<Value>, Value)> = Vec::with_capacity(input.len());
+        for item in input {
+            keyed.push((self.keys(engine, &item)?, item));
+        }
+        if !one_kind_each(&keyed) {
+            let mut sorted = self.sort_keyed(engine, keyed);
+            sorted.truncate(n);
+            return Ok(sorted);
+        }
+        let ops = engine.ops_ref();
+        let mut kept: Vec<usize> = Vec::with_capacity(n + 1);
+        for i in 0..keyed.len() {
+            if kept.len() == n {
+                let last = kept[n - 1];
+                if self.compare(&keyed[i].0, &keyed[last].0, ops) != Ordering::Less {
+                    continue;
+                }
+            }
+            let at = kept.partition_point(|&k| {
+                self.compare(&keyed[k].0, &keyed[i].0, ops) == Ordering::Less
+            });
+            // With -Unique an item equal to one kept is a later one of its keys: it goes.
+            let equal = |k: &usize| self.compare(&keyed[*k].0, &keyed[i].0, ops) == Ordering::Equal;
+            if self.unique && kept.get(at).is_some_and(equal) {
+                continue;
+            }
+            // Otherwise after the ones kept of equal keys: ties keep their order.
+            let at = at + kept[at..].iter().take_while(|k| equal(k)).count();
+            kept.insert(at, i);
+            kept.truncate(n);
+        }
+        let mut slots: Vec<Option<(Vec<Value>, Value)>> = keyed.into_iter().map(Some).collect();
+        Ok(kept
+            .into_iter()
+            .filter_map(|i| slots[i].take().map(|(_, v)| v))
+            .collect())
     }
 
     /// Whether items of equal keys after the first are dropped (`-Unique`).
@@ -236,6 +297,16 @@ pub fn sort_object(
     SortKeys::of(engine, c, input.first())?.sort(engine, input)
 }
 
+/// The first `n` items Sort-Object `c` outputs (see [`SortKeys::first`]).
+pub fn sort_object_first(
+    engine: &mut dyn Scope,
+    c: &Command,
+    input: Vec<Value>,
+    n: usize,
+) -> EvalResult<Vec<Value>> {
+    SortKeys::of(engine, c, input.first())?.first(engine, input, n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +332,6 @@ mod tests {
             seen.sort_unstable();
             proptest::prop_assert_eq!(seen, (0..keys.len()).collect::<Vec<_>>());
         }
+
     }
 }
