@@ -896,9 +896,9 @@ fn unread_assignment(block: &Block) -> EvalResult<Vec<String>> {
 }
 
 /// `N` when `c` is a Sort-Object and `next` a Select-Object given `-First N` (a number
-/// written in the line) and otherwise only properties: only the sort's first N go on.
+/// written in the line) and otherwise only properties, as Select-Object binds them: only
+/// the sort's first N go on.
 fn first_taken(c: &Command, next: Option<&Element>) -> Option<usize> {
-    use crate::pwsh::ast::Arg;
     if commands::canonical(&c.name) != Some("Sort-Object") {
         return None;
     }
@@ -908,35 +908,21 @@ fn first_taken(c: &Command, next: Option<&Element>) -> Option<usize> {
     if commands::canonical(&select.name) != Some("Select-Object") {
         return None;
     }
-    let mut first = None;
-    let mut args = select.args.iter();
-    while let Some(a) = args.next() {
-        let Arg::Param { name, value, .. } = a else {
-            continue;
-        };
-        let name = name.to_ascii_lowercase();
-        let given = || match value {
-            Some(v) => Some(v),
-            None => match args.clone().next() {
-                Some(Arg::Value(v)) => Some(v),
-                _ => None,
-            },
-        };
-        if !name.is_empty() && "first".starts_with(&name) && first.is_none() {
-            let ExprKind::Number(crate::pwsh::number::Number::Int(n)) = given()?.kind else {
-                return None;
-            };
-            first = Some(usize::try_from(n).ok()?);
-            if value.is_none() {
-                args.next();
-            }
-        } else if name.is_empty() || !"property".starts_with(&name) {
-            return None;
-        } else if value.is_none() {
-            args.next();
+    let bound = super::runtime::bind(select, &commands::select::SELECT_PARAMS).ok()?;
+    let only_properties = bound.positional.len() <= 1
+        && bound
+            .named
+            .iter()
+            .all(|(n, _, _)| matches!(*n, "First" | "Property"));
+    let (Some(n), _) = bound.get("First")? else {
+        return None;
+    };
+    match n.kind {
+        ExprKind::Number(crate::pwsh::number::Number::Int(n)) if only_properties => {
+            usize::try_from(n).ok()
         }
+        _ => None,
     }
-    first
 }
 
 /// The address of an object's value (the same object wherever it goes); `None` for values

@@ -6,6 +6,9 @@
 
 use crate::pwsh::ast::{Arg, Block, Command, Element, Expr, ExprKind, Pipeline, Statement};
 use crate::pwsh::commands::canonical;
+use crate::pwsh::commands::select::SELECT_PARAMS;
+use crate::pwsh::commands::sort::SORT_PARAMS;
+use crate::pwsh::runtime::{ParamSpec, bind};
 
 /// `block` with its last stage, a Format-Table or Format-List of plain property names, as
 /// the Select-Object of those names that msgtrack prints the same way in every format: a
@@ -157,7 +160,7 @@ pub fn sort_first(block: &Block) -> Option<Block> {
 /// The names (folded) of a Select-Object given only plain property names (positionally or
 /// with `-Property`): no wildcard, calculated property, other parameter or repeated name.
 fn selected_names(c: &Command) -> Option<Vec<String>> {
-    (canonical(&c.name) == Some("Select-Object")).then(|| plain_names_of(c, &[]))?
+    (canonical(&c.name) == Some("Select-Object")).then(|| plain_names_of(c, &SELECT_PARAMS, &[]))?
 }
 
 /// Whether `c` is a Sort-Object by plain names, each one of `names` (see [`sort_names`]).
@@ -169,45 +172,28 @@ fn sorts_by_some_of(c: &Command, names: &[String]) -> bool {
 /// block or hashtable), at least one, and its only other parameters are the switches
 /// `-Descending`, `-Unique` and `-CaseSensitive` given bare.
 pub fn sort_names(c: &Command) -> Option<Vec<String>> {
-    let switches = ["descending", "unique", "casesensitive"];
-    (canonical(&c.name) == Some("Sort-Object")).then(|| plain_names_of(c, &switches))?
+    let switches = ["Descending", "Unique", "CaseSensitive"];
+    (canonical(&c.name) == Some("Sort-Object"))
+        .then(|| plain_names_of(c, &SORT_PARAMS, &switches))?
 }
 
 /// The property names (folded) `c` is given, positionally or with `-Property`, when they are
-/// plain names and its only other parameters are `switches` given bare (by any prefix that
-/// names one alone; `-C` names none: CaseSensitive and Culture share it).
-fn plain_names_of(c: &Command, switches: &[&str]) -> Option<Vec<String>> {
-    let mut names: Option<Vec<Expr>> = None;
-    let mut args = c.args.iter();
-    while let Some(a) = args.next() {
-        let e = match a {
-            Arg::Value(e) => e,
-            Arg::Param { name, value, .. } => {
-                let name = name.to_ascii_lowercase();
-                let switch = !name.is_empty()
-                    && name != "c"
-                    && switches.iter().any(|s| s.starts_with(&name));
-                if switch && value.is_none() {
-                    continue;
-                }
-                if name.is_empty() || !"property".starts_with(&name) {
-                    return None;
-                }
-                match value {
-                    Some(e) => e,
-                    None => match args.next()? {
-                        Arg::Value(e) => e,
-                        Arg::Param { .. } => return None,
-                    },
-                }
-            }
-        };
-        if names.is_some() {
-            return None;
-        }
-        names = Some(plain_names(e)?);
+/// plain names and its only other parameters are `switches` given bare, its arguments bound
+/// to `params` as the command binds them.
+fn plain_names_of(c: &Command, params: &[ParamSpec], switches: &[&str]) -> Option<Vec<String>> {
+    let bound = bind(c, params).ok()?;
+    let others_bare_switches = bound
+        .named
+        .iter()
+        .all(|(n, v, _)| *n == "Property" || (switches.contains(n) && v.is_none()));
+    let names = match (bound.get("Property"), bound.positional.as_slice()) {
+        (Some((Some(e), _)), []) | (None, &[e]) => e,
+        _ => return None,
+    };
+    if !others_bare_switches {
+        return None;
     }
-    names?
+    plain_names(names)?
         .iter()
         .map(|n| match &n.kind {
             ExprKind::Str(s) => Some(s.to_ascii_lowercase()),
@@ -216,29 +202,16 @@ fn plain_names_of(c: &Command, switches: &[&str]) -> Option<Vec<String>> {
         .collect()
 }
 
-/// Whether `c` is a Select-Object given only `-First`, `-Last`, `-Skip` or `-Index`, each
-/// with a value: it counts items, whatever they are.
+/// Whether `c` is a Select-Object given only `-First`, `-Last`, `-Skip` or `-Index`, as the
+/// command binds them: it counts items, whatever they are.
 fn only_pages(c: &Command) -> bool {
-    let mut args = c.args.iter();
-    let mut any = false;
-    while let Some(a) = args.next() {
-        let Arg::Param { name, value, .. } = a else {
-            return false;
-        };
-        let name = name.to_ascii_lowercase();
-        // (`-Skip` is also the start of `-SkipLast`, `-In` of `-InputObject`.)
-        let pages = (!name.is_empty() && ("first".starts_with(&name) || "last".starts_with(&name)))
-            || name == "skip"
-            || (name.len() >= 3 && "index".starts_with(&name));
-        if !pages {
-            return false;
-        }
-        if value.is_none() && !matches!(args.next(), Some(Arg::Value(_))) {
-            return false;
-        }
-        any = true;
-    }
-    any
+    bind(c, &SELECT_PARAMS).is_ok_and(|b| {
+        b.positional.is_empty()
+            && !b.named.is_empty()
+            && b.named
+                .iter()
+                .all(|(n, _, _)| matches!(*n, "First" | "Last" | "Skip" | "Index"))
+    })
 }
 
 #[cfg(test)]
