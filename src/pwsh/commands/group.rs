@@ -382,8 +382,7 @@ impl Grouping {
     /// keep no elements (`-NoElement`, or read in a second pass) and this is not a second
     /// pass; [`Grouping::spilled`] then tells, and [`Grouping::finish_in_chunks`] gives them.
     /// Each group's Values must be text (or `$null`): the stream asks this only of plain
-    /// names of text properties of events.
-    /// True when it will.
+    /// names of text properties of events. True when it will write them out.
     pub fn spill_past(&mut self, limit: usize, span: crate::pwsh::ast::Span) -> bool {
         let spills = matches!(self.keep, Keep::None | Keep::Later(_)) && self.only.is_none();
         if spills {
@@ -472,12 +471,10 @@ impl Grouping {
             ));
         };
         let span = spill.span.clone();
-        let merged = spill.runs.merged(last).map_err(|e| {
-            EvalError::new(
-                format!("Group-Object: reading groups back from a temporary file failed: {e}"),
-                span.clone(),
-            )
-        })?;
+        let merged = spill
+            .runs
+            .merged(last)
+            .map_err(|e| read_back_failed(&e, &span))?;
         Ok(GroupChunks {
             merged,
             limit: spill.limit,
@@ -617,6 +614,14 @@ impl Grouping {
     }
 }
 
+/// The error of groups written out that could not be read back.
+fn read_back_failed(e: &std::io::Error, span: &crate::pwsh::ast::Span) -> EvalError {
+    EvalError::new(
+        format!("Group-Object: reading groups back from a temporary file failed: {e}"),
+        span.clone(),
+    )
+}
+
 /// The groups merged back from temporary files, a chunk at a time
 /// ([`Grouping::finish_in_chunks`]).
 pub struct GroupChunks {
@@ -634,14 +639,7 @@ impl Iterator for GroupChunks {
         for group in self.merged.by_ref() {
             let g = match group {
                 Ok(g) => g,
-                Err(e) => {
-                    return Some(Err(EvalError::new(
-                        format!(
-                            "Group-Object: reading groups back from a temporary file failed: {e}"
-                        ),
-                        self.span.clone(),
-                    )));
-                }
+                Err(e) => return Some(Err(read_back_failed(&e, &self.span))),
             };
             let info = GroupInfo {
                 name: g.name,

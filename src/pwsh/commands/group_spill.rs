@@ -85,20 +85,13 @@ impl Runs {
             .map(|f| Source::File(BufReader::with_capacity(16 * 1024, f)))
             .collect();
         sources.push(Source::Held(last.into_iter()));
-        let mut heads = Vec::with_capacity(sources.len());
-        let mut heap = BinaryHeap::new();
+        let mut heads = BinaryHeap::new();
         for (i, s) in sources.iter_mut().enumerate() {
-            let head = s.next()?;
-            if let Some(h) = &head {
-                heap.push(Reverse((h.key.clone(), i)));
+            if let Some(group) = s.next()? {
+                heads.push(Reverse(Head { group, source: i }));
             }
-            heads.push(head);
         }
-        Ok(Merged {
-            sources,
-            heads,
-            heap,
-        })
+        Ok(Merged { sources, heads })
     }
 }
 
@@ -117,26 +110,58 @@ impl Source {
     }
 }
 
+/// A source's next group, ordered by key (then source) for the merge.
+struct Head {
+    group: Spilled,
+    source: usize,
+}
+
+impl Head {
+    fn order(&self) -> (&str, usize) {
+        (&self.group.key, self.source)
+    }
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Head) -> bool {
+        self.order() == other.order()
+    }
+}
+
+impl Eq for Head {}
+
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Head) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Head {
+    fn cmp(&self, other: &Head) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
+    }
+}
+
 /// The groups of every run merged by key ([`Runs::merged`]).
 pub struct Merged {
     sources: Vec<Source>,
-    heads: Vec<Option<Spilled>>,
-    heap: BinaryHeap<Reverse<(String, usize)>>,
+    /// Each source's next group.
+    heads: BinaryHeap<Reverse<Head>>,
 }
 
 impl Merged {
-    /// The next source's group of the smallest key, the source moved on.
+    /// The group of the smallest key among the sources' next, its source moved on.
     fn pop(&mut self) -> io::Result<Option<Spilled>> {
-        let Some(Reverse((_, i))) = self.heap.pop() else {
+        let Some(Reverse(Head { group, source })) = self.heads.pop() else {
             return Ok(None);
         };
-        let group = self.heads[i].take();
-        let next = self.sources[i].next()?;
-        if let Some(n) = &next {
-            self.heap.push(Reverse((n.key.clone(), i)));
+        if let Some(next) = self.sources[source].next()? {
+            self.heads.push(Reverse(Head {
+                group: next,
+                source,
+            }));
         }
-        self.heads[i] = next;
-        Ok(group)
+        Ok(Some(group))
     }
 }
 
@@ -149,10 +174,11 @@ impl Iterator for Merged {
             Err(e) => return Some(Err(e)),
         };
         // The same key in other runs: one group.
-        while let Some(Reverse((key, _))) = self.heap.peek() {
-            if *key != group.key {
-                break;
-            }
+        while self
+            .heads
+            .peek()
+            .is_some_and(|Reverse(h)| h.group.key == group.key)
+        {
             let same = match self.pop() {
                 Ok(Some(g)) => g,
                 Ok(None) => break,
