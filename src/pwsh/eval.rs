@@ -299,7 +299,8 @@ impl<'h> Engine<'h> {
     }
 
     /// `(…).Count` (or `@(…).Count`) of a line that outputs events: Get-MessageTrackingLog
-    /// (perhaps fed by Get-TransportService) then pure Where-Object stages. An
+    /// (perhaps fed by Get-TransportService) then pure Where-Object stages, or groups of
+    /// them (a Group-Object last: the count of groups, or one group's Count). An
     /// event has no Count property of its own, so the count is how many came, whether one
     /// or none: the line is run with a Measure-Object at its end, which counts the events as
     /// they are read instead of gathering them (every event of a store, otherwise). `None`
@@ -323,13 +324,29 @@ impl<'h> Engine<'h> {
         let fed_by_servers = commands[..source]
             .iter()
             .all(|c| commands::lists_servers(&c.name));
-        let filters = commands[source + 1..].iter().all(|c| {
+        // Or of groups: a Group-Object last (not -AsHashTable, one table whatever its keys).
+        let grouped = commands.len() > source + 1
+            && commands.last().is_some_and(|c| {
+                commands::canonical(&c.name) == Some("Group-Object")
+                    && crate::pwsh::runtime::bind(c, &commands::group::GROUP_PARAMS)
+                        .is_ok_and(|b| !b.has("AsHashTable"))
+            });
+        let filtered = &commands[source + 1..commands.len() - usize::from(grouped)];
+        let filters = filtered.iter().all(|c| {
             commands::canonical(&c.name) == Some("Where-Object") && commands::stream::pure(c)
         });
         if p.redirect.is_some() || source > 1 || !fed_by_servers || !filters {
             return None;
         }
-        let Ok(measure) = crate::pwsh::parse::parse("Measure-Object") else {
+        // Groups are counted as they are made, without their elements; one group's Count is
+        // its elements' (the property of the one object, not the count of objects), which
+        // the sum of the groups' Counts then is.
+        let text = if grouped {
+            "Measure-Object Count -Sum"
+        } else {
+            "Measure-Object"
+        };
+        let Ok(measure) = crate::pwsh::parse::parse(text) else {
             return None;
         };
         let [Statement::Pipeline(m)] = measure.statements.as_slice() else {
@@ -337,16 +354,22 @@ impl<'h> Engine<'h> {
         };
         let mut line = p.clone();
         line.elements.extend(m.elements.iter().cloned());
+        // `@(…)` is an array even of one group.
+        let array = matches!(target.kind, ExprKind::ArraySub(_));
+        let no_count = || EvalError::new("Measure-Object gave no count", target.span.clone());
         Some(
             self.pipeline(&line, None)
                 .and_then(|out| match out.as_slice() {
-                    [Value::Object(o)] => o.property("Count").ok_or_else(|| {
-                        EvalError::new("Measure-Object gave no count", target.span.clone())
-                    }),
-                    _ => Err(EvalError::new(
-                        "Measure-Object gave no count",
-                        target.span.clone(),
-                    )),
+                    // No group: `$null.Count`.
+                    [] if grouped => Ok(Value::Int(0)),
+                    [Value::Object(o)] => match o.property("Count") {
+                        Some(Value::Int(1)) if grouped && !array => match o.property("Sum") {
+                            Some(Value::Double(sum)) => Ok(Value::Int(sum as i32)),
+                            _ => Err(no_count()),
+                        },
+                        count => count.ok_or_else(no_count),
+                    },
+                    _ => Err(no_count()),
                 }),
         )
     }
@@ -467,7 +490,7 @@ impl<'h> Engine<'h> {
                     if let Some(picking) = stream.spilled() {
                         let chunks = stream.finish_in_chunks()?;
                         let out =
-                            self.pick_in_chunks(&stages[covered..covered + picking], chunks)?;
+                            self.run_in_chunks(&stages[covered..covered + picking], chunks)?;
                         let out = match later {
                             Some(_) => self.elements_later(&pass, out)?,
                             None => out,
@@ -488,6 +511,63 @@ impl<'h> Engine<'h> {
             }
         }
         Ok(None)
+    }
+
+    /// The output of `stages` over all the groups of `chunks` (groups written out, see
+    /// `commands::stream::Stream::spilled`), whichever way they run a chunk at a time
+    /// (`commands::stream::runs_in_parts`): filters then a measure, filters alone, or
+    /// stages that pick some groups.
+    fn run_in_chunks(
+        &mut self,
+        stages: &[&Command],
+        chunks: impl Iterator<Item = EvalResult<Vec<(commands::stream::Order, Value)>>>,
+    ) -> EvalResult<Vec<Value>> {
+        let filters = stages
+            .iter()
+            .take_while(|c| commands::canonical(&c.name) == Some("Where-Object"))
+            .count();
+        let measure = match &stages[filters..] {
+            [m] if commands::canonical(&m.name) == Some("Measure-Object") => Some(*m),
+            _ => None,
+        };
+        if filters < stages.len() && measure.is_none() {
+            return self.pick_in_chunks(stages, chunks);
+        }
+        let mut measuring = match measure {
+            Some(m) => Some(commands::measure::streaming(self, m)?.ok_or_else(|| {
+                EvalError::new("this Measure-Object needs its whole input", m.span.clone())
+            })?),
+            None => None,
+        };
+        let mut kept: Vec<(commands::stream::Order, Value)> = Vec::new();
+        for chunk in chunks {
+            let mut chunk = chunk?;
+            chunk.sort_by_key(|(first, _)| *first);
+            let places: HashMap<usize, commands::stream::Order> = chunk
+                .iter()
+                .filter_map(|(first, v)| object_address(v).map(|a| (a, *first)))
+                .collect();
+            let mut out: Vec<Value> = chunk.into_iter().map(|(_, v)| v).collect();
+            for stage in &stages[..filters] {
+                out = self.command(stage, out)?;
+            }
+            let placed = out
+                .into_iter()
+                .filter_map(|v| object_address(&v).and_then(|a| places.get(&a).map(|f| (*f, v))));
+            match &mut measuring {
+                Some(m) => {
+                    for (at, v) in placed {
+                        m.add(self, v, at, 1)?;
+                    }
+                }
+                None => kept.extend(placed),
+            }
+        }
+        if let (Some(m), Some(c)) = (measuring, measure) {
+            return m.finish(self, c);
+        }
+        kept.sort_by_key(|(first, _)| *first);
+        Ok(kept.into_iter().map(|(_, v)| v).collect())
     }
 
     /// The groups that the stages `picking` pick from all of `chunks` (see

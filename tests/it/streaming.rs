@@ -332,6 +332,138 @@ fn groups_written_out_when_too_many_to_hold_give_the_same_picks() {
 }
 
 #[test]
+fn groups_written_out_are_filtered_measured_and_counted_as_all_of_them() {
+    // Group-Object by MessageId with three groups held at a time: a filter, a measure and
+    // `(…).Count` run over the groups a chunk at a time. The answers worked out from the
+    // events: groups by MessageId ignoring case, in the order of their first events.
+    let logs = sample_logs_dir();
+    let ids = crate::util::query_output(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object MessageId",
+        &[logs.as_path()],
+        "csv",
+        None,
+    );
+    let mut groups: Vec<(String, String, usize)> = Vec::new();
+    for id in csv::Reader::from_reader(ids.as_bytes()).records() {
+        let id = id.expect("a record")[0].to_string();
+        let key = id.to_lowercase();
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.2 += 1,
+            None => groups.push((key, id, 1)),
+        }
+    }
+    assert!(groups.len() > 300, "{} groups", groups.len());
+    let big: Vec<String> = groups
+        .iter()
+        .filter(|g| g.2 > 8)
+        .map(|g| format!("{},{}", g.2, g.1))
+        .collect();
+    assert!(big.len() > 3, "{} groups of more than 8", big.len());
+    let events: usize = groups.iter().map(|g| g.2).sum();
+    let most = groups.iter().map(|g| g.2).max().unwrap_or_default();
+    let (_, one, in_one) = &groups[0];
+    let read = "Get-MessageTrackingLog -ResultSize Unlimited";
+    let lines: Vec<(String, Vec<String>)> = vec![
+        (
+            format!(
+                "{read} | Group-Object MessageId | Where-Object {{$_.Count -gt 8}} | Select-Object Count,Name"
+            ),
+            big.clone(),
+        ),
+        (
+            format!(
+                "{read} | Group-Object MessageId -NoElement | Where-Object {{$_.Count -gt 4}} | Where-Object {{$_.Count -gt 8}} | Select-Object Count,Name"
+            ),
+            big.clone(),
+        ),
+        (
+            format!(
+                "{read} | Group-Object MessageId | Where-Object {{$_.Count -gt 8}} | Measure-Object | Select-Object -ExpandProperty Count"
+            ),
+            vec![big.len().to_string()],
+        ),
+        (
+            format!(
+                "{read} | Group-Object MessageId -NoElement | Measure-Object Count -Sum -Maximum | Select-Object Count,Sum,Maximum"
+            ),
+            vec![format!("{},{events},{most}", groups.len())],
+        ),
+        (
+            format!("({read} | Group-Object MessageId).Count"),
+            vec![groups.len().to_string()],
+        ),
+        // One group: its own Count (the property of the one object); in @() an array of one.
+        (
+            format!("({read} -MessageId '{one}' | Group-Object MessageId).Count"),
+            vec![in_one.to_string()],
+        ),
+        (
+            format!("@({read} -MessageId '{one}' | Group-Object MessageId).Count"),
+            vec!["1".to_string()],
+        ),
+        (
+            format!("({read} -MessageId '<none@example.invalid>' | Group-Object MessageId).Count"),
+            vec!["0".to_string()],
+        ),
+    ];
+    for (line, expected) in &lines {
+        for held in ["3", "1000000"] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+                .args(["query", line])
+                .arg(&logs)
+                .args(["--tz", "UTC", "--format", "csv"])
+                .env("MSGTRACK_GROUPS_HELD", held)
+                .output()
+                .expect("msgtrack runs");
+            assert!(out.status.success(), "{line}");
+            let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| l.replace('"', ""))
+                .filter(|l| !l.starts_with("Count,"))
+                .collect();
+            assert_eq!(&got, expected, "{line} holding {held} groups");
+        }
+    }
+}
+
+#[test]
+fn a_streamed_measure_still_says_standard_deviation_is_not_the_exchange_shells() {
+    // Measure-Object -StandardDeviation is PowerShell 7's: the note comes however the
+    // measure runs (over events as they are read, over groups written out, or whole).
+    let logs = sample_logs_dir();
+    for (line, held) in [
+        (
+            "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object TotalBytes -StandardDeviation",
+            "1000000",
+        ),
+        (
+            "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId | Measure-Object Count -StandardDeviation",
+            "3",
+        ),
+        (
+            "Get-MessageTrackingLog -ResultSize Unlimited | ForEach-Object {$_} | Measure-Object TotalBytes -StandardDeviation",
+            "1000000",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+            .args(["query", line])
+            .arg(&logs)
+            .args(["--tz", "UTC", "--format", "csv"])
+            .env("MSGTRACK_GROUPS_HELD", held)
+            .output()
+            .expect("msgtrack runs");
+        assert!(out.status.success(), "{line}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err.matches("-StandardDeviation and -AllStats are PowerShell 7's")
+                .count(),
+            1,
+            "{line}: {err}"
+        );
+    }
+}
+
+#[test]
 fn result_size_keeps_the_first_rows_by_time_reading_a_batch_at_a_time() {
     // -ResultSize 3 gives the first three rows of the cmdlet's output: by time, and rows of
     // the same time in the order the files are read (EX01 before EX02). Worked out by hand:

@@ -165,7 +165,7 @@ fn options(engine: &mut dyn Scope, c: &Command, note: bool) -> EvalResult<Measur
         dev: all || switch_on(engine, &bound, "StandardDeviation")?,
     };
     if wanted.dev && note {
-        engine.host().note("-StandardDeviation and -AllStats are PowerShell 7's; Windows PowerShell 5.1 (the Exchange shell) has no such parameter");
+        note_deviation(engine);
     }
     let specs: Vec<PropSpec> = match (bound.get("Property"), bound.positional.first()) {
         (Some((Some(e), _)), _) => properties::read(engine, e, &[])?,
@@ -181,6 +181,12 @@ fn options(engine: &mut dyn Scope, c: &Command, note: bool) -> EvalResult<Measur
         }
     }
     Ok(MeasureOptions { wanted, specs })
+}
+
+/// Tells that `-StandardDeviation` (or `-AllStats`) was given: the Exchange shell has no such
+/// parameter.
+fn note_deviation(engine: &mut dyn Scope) {
+    engine.host().note("-StandardDeviation and -AllStats are PowerShell 7's; Windows PowerShell 5.1 (the Exchange shell) has no such parameter");
 }
 
 /// Runs Measure-Object.
@@ -296,8 +302,12 @@ impl Streaming {
         Ok(())
     }
 
-    /// The measure (nothing when a property was named and no item came).
-    pub fn finish(self, c: &Command) -> EvalResult<Vec<Value>> {
+    /// The measure (nothing when a property was named and no item came), with the note a
+    /// whole run gives.
+    pub fn finish(self, engine: &mut dyn Scope, c: &Command) -> EvalResult<Vec<Value>> {
+        if self.measurer.wanted.dev {
+            note_deviation(engine);
+        }
         if self.spec.is_some() && !self.seen {
             return Ok(Vec::new());
         }

@@ -403,22 +403,30 @@ pub fn plan_with<'c>(
                         ElementsAfter::Kept => {}
                     }
                 }
+                // Nor are they kept when filters reading none lead to a measure reading none.
+                if shown.is_none() && unique.is_none() && measured_only(rest) {
+                    shown = Some(0);
+                }
                 // Or its elements are read only by pipelines that fold, per group.
                 let reads = match (shown, &unique) {
                     (None, None) => folded_reads(engine, rest)?,
                     _ => None,
                 };
                 let later = through.is_some();
-                // Groups that stages after them pick a few of can be written out when too many
-                // to hold: each chunk's picks are among the whole's (see `picks_in_parts`).
-                // (`spill_past` takes only groups keeping no element and folding no read.)
-                let spills = unique.is_none() && picks_in_parts(&rest[..passing]);
+                // Groups that the stages after them pick a few of, filter or measure can be
+                // written out when too many to hold, and those stages run over them a chunk
+                // at a time (see `runs_in_parts`). (`spill_past` takes only groups keeping no
+                // element and folding no read.)
+                let in_parts = match unique {
+                    None => runs_in_parts(engine, rest, passing),
+                    Some(_) => None,
+                };
                 group::streaming(engine, c, shown, reads.is_some(), later)?.map(|mut g| {
-                    if spills
+                    if let Some(n) = in_parts
                         && text_names(&g.plain_names())
                         && g.spill_past(group_spill::groups_held(), c.span.clone())
                     {
-                        picking = Some(passing);
+                        picking = Some(n);
                     }
                     // (With -NoElement the groups are empty: nothing is read from them.)
                     let reads = reads.filter(|_| g.folds()).unwrap_or_default();
@@ -672,7 +680,7 @@ impl<'c> Stream<'c> {
                 .finish_with(folds.finish(engine))
                 .map(|g| Value::Object(Rc::new(g)))
                 .collect()),
-            Fold::Measure(m) => m.finish(self.last),
+            Fold::Measure(m) => m.finish(engine, self.last),
             Fold::Collect(distinct) => select::unique_of(engine, distinct.finish()),
             Fold::Values(distinct) => Ok(distinct.finish()),
             Fold::Firsts(firsts) => Ok(firsts.distinct.finish()),
@@ -762,6 +770,52 @@ fn through_of(stages: &[&Command]) -> usize {
             _ => false,
         })
         .count()
+}
+
+/// How many of `rest`, the stages after a Group-Object (the first `passing` of them passing
+/// the groups through, [`through_of`]), give the same output from the groups a chunk at a
+/// time as from all of them, in one of three ways (see `Engine::run_in_chunks`):
+/// - they pick a few groups ([`picks_in_parts`]): all `passing` stages;
+/// - Where-Object filters (pure, reading no element), each group kept or not on its own:
+///   the groups kept are put back in the order of their first items;
+/// - those filters, then a Measure-Object that measures as items come (each with its place)
+///   and reads no element: the filters and the measure.
+///
+/// `None` when none of these apply.
+fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> Option<usize> {
+    if picks_in_parts(&rest[..passing]) {
+        return Some(passing);
+    }
+    let filters = rest[..passing]
+        .iter()
+        .take_while(|c| canonical(&c.name) == Some("Where-Object"))
+        .count();
+    let measures = rest.get(filters).is_some_and(|m| {
+        canonical(&m.name) == Some("Measure-Object")
+            && group_reads::reads_no_elements(m)
+            && measure::streaming(engine, m).is_ok_and(|s| s.is_some())
+    });
+    match (filters, measures) {
+        (_, true) => Some(filters + 1),
+        (0, false) => None,
+        (n, false) => Some(n),
+    }
+}
+
+/// True when `stages` (after a Group-Object) are Where-Object filters then a Measure-Object,
+/// none of them reading a group's elements: what comes out is a measure, not groups.
+fn measured_only(stages: &[&Command]) -> bool {
+    let filters = stages
+        .iter()
+        .take_while(|c| {
+            canonical(&c.name) == Some("Where-Object")
+                && pure(c)
+                && group_reads::reads_no_elements(c)
+        })
+        .count();
+    stages.get(filters).is_some_and(|m| {
+        canonical(&m.name) == Some("Measure-Object") && group_reads::reads_no_elements(m)
+    })
 }
 
 /// True when `stages` (passing groups through, see [`through_of`]) pick the same groups from
