@@ -42,6 +42,8 @@ pub struct StorePart {
 pub struct PartRange {
     /// The log file they came from (as given to `msgtrack index`).
     pub source: PathBuf,
+    /// The source's parsed file name, when it follows Exchange's naming.
+    pub source_name: Option<LogName>,
     /// The source's line of the first of them (a grown file's tail starts further down).
     pub first_line: u64,
     /// Their server.
@@ -227,9 +229,23 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<LogFile>, DiscoverError> {
             ));
         }
     }
+    // The same file named twice (a folder and a file in it, a link) is read once. A store's
+    // parts are files msgtrack wrote: their folder is resolved (once per partition), not
+    // each of thousands of parts.
     let mut seen = HashSet::new();
-    files
-        .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    let mut folders: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
+    files.retain(|f| {
+        let resolved = match (f.part.is_some(), f.path.parent(), f.path.file_name()) {
+            (true, Some(folder), Some(name)) => folders
+                .entry(folder.to_path_buf())
+                .or_insert_with(|| {
+                    std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf())
+                })
+                .join(name),
+            _ => std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()),
+        };
+        seen.insert(resolved)
+    });
     let mut files = split_interleaved(files);
     files.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     Ok(files)
@@ -294,7 +310,7 @@ fn split_interleaved(files: Vec<LogFile>) -> Vec<LogFile> {
 
 /// Where a source range sorts: as its source would, at its first line.
 fn range_key(r: &PartRange) -> OrderKey<'_> {
-    let name = r.source.file_name().and_then(log_name);
+    let name = r.source_name;
     (
         r.source.parent(),
         name.map(|n| n.prefix),
@@ -329,8 +345,12 @@ fn order_key(file: &LogFile) -> OrderKey<'_> {
 }
 
 /// The parts a store's manifest lists, as files to read (a manifest that cannot be read is
-/// one refused entry).
+/// one refused entry). The list is made once per manifest loaded: a question answered a
+/// time window at a time lists the store for every window, and making it (a file name
+/// parsed per source) cost as much as the windows' reading over thousands of sources.
 fn store_parts(dir: &Path, files: &mut Vec<LogFile>) {
+    type Listed = Vec<(PathBuf, std::sync::Weak<Manifest>, Vec<LogFile>)>;
+    static LISTED: std::sync::Mutex<Listed> = std::sync::Mutex::new(Vec::new());
     let manifest = match Manifest::load_shared(dir) {
         Ok(m) => m,
         Err(e) => {
@@ -338,6 +358,31 @@ fn store_parts(dir: &Path, files: &mut Vec<LogFile>) {
             return;
         }
     };
+    let same = |(d, m, _): &(PathBuf, std::sync::Weak<Manifest>, Vec<LogFile>)| {
+        d == dir && std::ptr::eq(m.as_ptr(), std::sync::Arc::as_ptr(&manifest))
+    };
+    if let Ok(listed) = LISTED.lock()
+        && let Some((_, _, parts)) = listed.iter().find(|l| same(l))
+    {
+        files.extend(parts.iter().cloned());
+        return;
+    }
+    let parts = listed_parts(dir, &manifest);
+    files.extend(parts.iter().cloned());
+    if let Ok(mut listed) = LISTED.lock() {
+        listed.retain(|(d, m, _)| d != dir && m.strong_count() > 0);
+        listed.push((
+            dir.to_path_buf(),
+            std::sync::Arc::downgrade(&manifest),
+            parts,
+        ));
+    }
+}
+
+/// The parts `manifest` (of the store in `dir`) lists, as files to read, in the order first
+/// listed.
+fn listed_parts(dir: &Path, manifest: &Manifest) -> Vec<LogFile> {
+    let mut files = Vec::new();
     // Part files in the order first listed, each with the sources' rows in it.
     let mut order: Vec<&str> = Vec::new();
     let mut by_path: std::collections::HashMap<&str, (Option<LogName>, Vec<PartRange>)> =
@@ -359,6 +404,7 @@ fn store_parts(dir: &Path, files: &mut Vec<LogFile>) {
             });
             entry.1.push(PartRange {
                 source: source_path.clone(),
+                source_name: name,
                 first_line,
                 server: source.server.clone(),
                 source_bytes: source.size,
@@ -376,11 +422,7 @@ fn store_parts(dir: &Path, files: &mut Vec<LogFile>) {
         ranges.sort_by_key(|r| r.offset);
         // The first source's name orders the file; its rows start at row 0 unless some
         // rows of the file are no source's any more.
-        let name = ranges
-            .first()
-            .and_then(|r| r.source.file_name())
-            .and_then(log_name)
-            .or(name);
+        let name = ranges.first().and_then(|r| r.source_name).or(name);
         let contiguous = ranges
             .iter()
             .try_fold(0u64, |at, r| {
@@ -398,6 +440,7 @@ fn store_parts(dir: &Path, files: &mut Vec<LogFile>) {
             }),
         });
     }
+    files
 }
 
 /// The bytes of log files `files` stand for: a raw file's size, a store's source file's

@@ -430,12 +430,7 @@ fn finish(
         reports.push(FileReport {
             // The rows' source: reports over a store name the logs, as over the logs.
             path: r.source.clone(),
-            prefix: r
-                .source
-                .file_name()
-                .and_then(|n| crate::format::names::LogName::parse(&n.to_string_lossy()))
-                .map(|n| n.prefix)
-                .or(file.name.map(|n| n.prefix)),
+            prefix: r.source_name.or(file.name).map(|n| n.prefix),
             server: r.server.clone(),
             server_source: ServerSource::Rows,
             headers: HeaderInfo::default(),

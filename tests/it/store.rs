@@ -1709,3 +1709,65 @@ fn a_sort_of_every_event_from_a_store_is_merged_from_sorted_runs_with_the_whole_
     let left: Vec<_> = std::fs::read_dir(tmp.path()).expect("a folder").collect();
     assert!(left.is_empty(), "left in the temporary folder: {left:?}");
 }
+
+#[test]
+fn a_store_listed_again_in_one_process_follows_its_manifest_and_is_listed_once() {
+    // One process lists a store many times (once per time window of a question): the
+    // listing is kept per manifest, so a run that indexes more must list the new parts, and
+    // a store named twice (or through a link) is still read once.
+    let logs = Dir::new();
+    std::fs::create_dir_all(logs.path().join("EX01")).unwrap();
+    let ex01 = sample_logs_dir().join("EX01");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&ex01)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for f in &names[..2] {
+        std::fs::copy(f, logs.path().join("EX01").join(f.file_name().unwrap())).unwrap();
+    }
+    let store = Dir::new();
+    index(
+        &[logs.path().to_path_buf()],
+        store.path(),
+        &IndexOptions::default(),
+    )
+    .unwrap();
+    let parts = |paths: &[PathBuf]| -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = msgtrack::ingest::discover(paths)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        found.sort();
+        found
+    };
+    let first = parts(&[store.path().to_path_buf()]);
+    assert_eq!(first, listed_parts(store.path()));
+    // Listed again: the same.
+    assert_eq!(parts(&[store.path().to_path_buf()]), first);
+    // A third log indexed in the same process: its part is listed too.
+    std::fs::copy(
+        &names[2],
+        logs.path().join("EX01").join(names[2].file_name().unwrap()),
+    )
+    .unwrap();
+    index(
+        &[logs.path().to_path_buf()],
+        store.path(),
+        &IndexOptions::default(),
+    )
+    .unwrap();
+    let second = parts(&[store.path().to_path_buf()]);
+    assert_eq!(second, listed_parts(store.path()));
+    assert!(second.len() > first.len(), "{second:?}");
+    // Named twice, and through a link to its folder: each part once.
+    #[cfg(unix)]
+    {
+        let link = Dir::new();
+        let linked = link.path().join("store");
+        std::os::unix::fs::symlink(store.path(), &linked).unwrap();
+        let twice = msgtrack::ingest::discover(&[store.path().to_path_buf(), linked]).unwrap();
+        assert_eq!(twice.len(), second.len());
+    }
+}
