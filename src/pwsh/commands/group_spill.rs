@@ -8,7 +8,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{self, BufReader, BufWriter, Seek};
 
 use crate::pwsh::runtime::Order;
 
@@ -34,7 +34,7 @@ thread_local! {
 
 /// One group as written: its key (what its Name is compared by), Name, Values (text or
 /// `$null`), the place of its first item and how many items it has.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Spilled {
     /// What the Name is compared by.
     pub key: String,
@@ -198,54 +198,18 @@ impl Iterator for Merged {
 /// How many runs a merge reads at once.
 pub const MERGE_WAYS: usize = 64;
 
+/// How groups are written: bincode's standard encoding (lengths as varints).
+const ENCODING: bincode::config::Configuration = bincode::config::standard();
+
 /// `groups` (sorted by key, each key once) written to a temporary file, read from its start.
 fn write_run(groups: impl Iterator<Item = io::Result<Spilled>>) -> io::Result<File> {
     let mut out = BufWriter::new(tempfile::tempfile()?);
     for g in groups {
-        let g = g?;
-        write_text(&mut out, &g.key)?;
-        write_text(&mut out, &g.name)?;
-        out.write_all(&(g.values.len() as u32).to_le_bytes())?;
-        for v in &g.values {
-            match v {
-                None => out.write_all(&[0])?,
-                Some(t) => {
-                    out.write_all(&[1])?;
-                    write_text(&mut out, t)?;
-                }
-            }
-        }
-        out.write_all(&g.first.0.to_le_bytes())?;
-        out.write_all(&g.first.1.to_le_bytes())?;
-        out.write_all(&g.count.to_le_bytes())?;
+        bincode::serde::encode_into_std_write(&g?, &mut out, ENCODING).map_err(io::Error::other)?;
     }
     let mut file = out.into_inner().map_err(|e| e.into_error())?;
     file.rewind()?;
     Ok(file)
-}
-
-fn write_text(out: &mut impl Write, text: &str) -> io::Result<()> {
-    out.write_all(&(text.len() as u32).to_le_bytes())?;
-    out.write_all(text.as_bytes())
-}
-
-fn read_u32(r: &mut impl Read) -> io::Result<u32> {
-    let mut b = [0u8; 4];
-    r.read_exact(&mut b)?;
-    Ok(u32::from_le_bytes(b))
-}
-
-fn read_u64(r: &mut impl Read) -> io::Result<u64> {
-    let mut b = [0u8; 8];
-    r.read_exact(&mut b)?;
-    Ok(u64::from_le_bytes(b))
-}
-
-fn read_text(r: &mut impl Read) -> io::Result<String> {
-    let len = read_u32(r)? as usize;
-    let mut bytes = vec![0u8; len];
-    r.read_exact(&mut bytes)?;
-    String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 /// The next group of a run, `None` at its end.
@@ -254,27 +218,9 @@ fn read_group(r: &mut BufReader<File>) -> io::Result<Option<Spilled>> {
     if r.fill_buf()?.is_empty() {
         return Ok(None);
     }
-    let key = read_text(r)?;
-    let name = read_text(r)?;
-    let n = read_u32(r)?;
-    let mut values = Vec::with_capacity(n as usize);
-    for _ in 0..n {
-        let mut tag = [0u8; 1];
-        r.read_exact(&mut tag)?;
-        values.push(match tag[0] {
-            0 => None,
-            _ => Some(read_text(r)?),
-        });
-    }
-    let first = (read_u64(r)? as i64, read_u64(r)?);
-    let count = read_u64(r)?;
-    Ok(Some(Spilled {
-        key,
-        name,
-        values,
-        first,
-        count,
-    }))
+    bincode::serde::decode_from_std_read(r, ENCODING)
+        .map(Some)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 #[cfg(test)]
