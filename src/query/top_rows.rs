@@ -79,7 +79,10 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
     );
     // With `-Unique`, each window keeps the first of equal keys and so does the merge of
     // the windows' candidates: by plain names, whose values compare consistently.
-    let unique = sort.is_some_and(|sort| sort.args.iter().any(|a| is_param(a, "unique", 1)));
+    let unique = sort.is_some_and(|sort| {
+        crate::pwsh::runtime::bind(sort, &crate::pwsh::commands::sort::SORT_PARAMS)
+            .is_ok_and(|b| b.has("Unique"))
+    });
     let sorts = sort
         .is_none_or(|sort| pure(sort) && (!unique || super::reorder::sort_names(sort).is_some()));
     if !first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
@@ -135,64 +138,32 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
     })
 }
 
-/// Whether `a` is the switch or parameter `name` (given by at least `least` letters).
-fn is_param(a: &Arg, name: &str, least: usize) -> bool {
-    matches!(a, Arg::Param { name: n, .. } if n.len() >= least && name.starts_with(&n.to_ascii_lowercase()))
-}
-
 /// `First` or `Last` and the `N` of a Select-Object given `-First N` or `-Last N` and
-/// otherwise only properties (names, a list, calculated ones); `None` for any other
-/// Select-Object, or an N past a window's rows.
+/// otherwise only properties (names, a list, calculated ones; `-Skip S` before `-First`);
+/// `None` for any other Select-Object, or an N past a window's rows. Its arguments are read
+/// as the command binds them.
 fn first_or_last(select: &Command, rows: u64) -> Option<(&'static str, Arg, usize)> {
-    let mut first: Option<(&'static str, crate::pwsh::ast::Expr, i64)> = None;
-    let mut skip: i64 = 0;
-    let mut args = select.args.iter();
-    while let Some(a) = args.next() {
-        match a {
-            Arg::Param { name, value, .. } => {
-                let name = name.to_ascii_lowercase();
-                let end = if name.len() >= 2 && "first".starts_with(&name) {
-                    Some("First")
-                } else if !name.is_empty() && "last".starts_with(&name) {
-                    Some("Last")
-                } else if name.len() >= 2 && "skip".starts_with(&name) {
-                    Some("Skip")
-                } else {
-                    None
-                };
-                if let Some(end) = end {
-                    let n = match value {
-                        Some(v) => v.clone(),
-                        None => match args.next()? {
-                            Arg::Value(v) => v.clone(),
-                            Arg::Param { .. } => return None,
-                        },
-                    };
-                    let ExprKind::Number(number) = &n.kind else {
-                        return None;
-                    };
-                    let count = match number {
-                        crate::pwsh::number::Number::Int(n) => i64::from(*n),
-                        crate::pwsh::number::Number::Long(n) => *n,
-                        _ => return None,
-                    };
-                    match end {
-                        "Skip" if count >= 0 && skip == 0 => skip = count,
-                        "Skip" => return None,
-                        _ if first.is_some() || count <= 0 => return None,
-                        _ => first = Some((end, n, count)),
-                    }
-                } else if name.is_empty() || !"property".starts_with(&name) {
-                    return None;
-                } else if value.is_none() {
-                    // `-Property x` takes the next value.
-                    args.next();
-                }
+    use crate::pwsh::commands::select::SELECT_PARAMS;
+    let bound = crate::pwsh::runtime::bind(select, &SELECT_PARAMS).ok()?;
+    // A literal whole number, or `None`.
+    let literal = |e: Option<&crate::pwsh::ast::Expr>| match e.map(|e| &e.kind) {
+        Some(ExprKind::Number(crate::pwsh::number::Number::Int(n))) => Some(i64::from(*n)),
+        Some(ExprKind::Number(crate::pwsh::number::Number::Long(n))) => Some(*n),
+        _ => None,
+    };
+    let mut end: Option<(&'static str, &crate::pwsh::ast::Expr, i64)> = None;
+    let mut skip = 0;
+    for (name, value, _) in &bound.named {
+        match *name {
+            "Property" => {}
+            "Skip" => skip = literal(*value).filter(|n| *n >= 0)?,
+            "First" | "Last" if end.is_none() => {
+                end = Some((name, (*value)?, literal(*value).filter(|n| *n > 0)?));
             }
-            Arg::Value(_) => {}
+            _ => return None,
         }
     }
-    let (end, n, count) = first?;
+    let (end, n, count) = end?;
     // `-Skip S -First N` keeps the first S + N (the answer skips S of them); `-Skip` with
     // `-Last` skips from the start, which the last rows alone cannot tell.
     let kept = count.checked_add(skip)?;
@@ -201,7 +172,7 @@ fn first_or_last(select: &Command, rows: u64) -> Option<(&'static str, Arg, usiz
     }
     let n = crate::pwsh::ast::Expr {
         kind: ExprKind::Number(crate::pwsh::number::Number::Long(kept)),
-        span: n.span,
+        span: n.span.clone(),
     };
     Some((end, Arg::Value(n), usize::try_from(kept).ok()?))
 }
