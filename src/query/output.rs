@@ -1237,12 +1237,20 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// A value as a CSV cell (arrays joined with `;`, durations in seconds).
+    /// A value as a CSV cell (arrays joined with `;`, EventData's members as `K=V` as in a
+    /// CSV of events, durations in seconds).
     fn csv(&self, v: &Value) -> String {
+        let member = |i: &Value| match i {
+            Value::Object(o) => o
+                .as_any()
+                .and_then(|a| a.downcast_ref::<super::rows::KeyValuePair>())
+                .map(|kv| format!("{}={}", kv.key, kv.value)),
+            _ => None,
+        };
         let text = match v {
             Value::Array(items) => items
                 .iter()
-                .map(|i| self.text(i))
+                .map(|i| member(i).unwrap_or_else(|| self.text(i)))
                 .collect::<Vec<_>>()
                 .join(";"),
             Value::TimeSpan(t) => return Value::Double(t.total_seconds()).to_text(),

@@ -362,6 +362,28 @@ pub fn gather(rows: &[Value], empty: &DataFrame) -> PolarsResult<Option<DataFram
     frame.take(&IdxCa::from_vec("i".into(), order)).map(Some)
 }
 
+/// The events `rows` copied, in order, into one frame of their own ([`gather`], into the
+/// columns of the first one's source); `None` when one is not an event.
+pub fn gathered(rows: &[Value]) -> PolarsResult<Option<DataFrame>> {
+    let empty = match rows.first().and_then(as_row) {
+        Some(row) => row.source.frame().clear(),
+        None => DataFrame::empty_with_schema(&crate::frame::schema::schema_of(&Field::ALL)),
+    };
+    gather(rows, &empty)
+}
+
+/// The events `rows` copied, in order, into one source of their own, so that the reads they
+/// came from can be let go (text too: a row taken from a frame still points into its text
+/// buffers); `None` when one is not an event.
+pub fn compacted(rows: &[Value], zone: Zone) -> PolarsResult<Option<(Rc<RowSource>, Vec<Value>)>> {
+    let Some(frame) = gathered(rows)? else {
+        return Ok(None);
+    };
+    let source = RowSource::new(crate::frame::compact(&frame)?, zone)?;
+    let rows = source.rows();
+    Ok(Some((source, rows)))
+}
+
 /// One EventData member, `KeyValuePair<string, object>`.
 #[derive(Debug)]
 pub struct KeyValuePair {
@@ -392,5 +414,9 @@ impl PsObject for KeyValuePair {
 
     fn to_text(&self) -> String {
         format!("[{}, {}]", self.key, self.value)
+    }
+
+    fn as_any(&self) -> Option<&dyn Any> {
+        Some(self)
     }
 }

@@ -161,6 +161,39 @@ fn rows_lack(answer: &Answer, output: &[Field]) -> bool {
     })
 }
 
+/// Events of several sources (kept as they streamed past, copied out of their batches)
+/// gathered into one read of their own, so that they are written as the events of a read
+/// are (each field as its cell: EventData as `K=V` in CSV, an empty Reference as `[]` in
+/// JSON), not as objects property by property. Anything else is left as it is.
+fn rows_in_one_source(
+    items: Vec<Value>,
+    mut reads: Vec<Read>,
+    zone: crate::format::Zone,
+) -> Result<(Vec<Value>, Vec<Read>), RunError> {
+    let Some(first) = items.first().and_then(as_row) else {
+        return Ok((items, reads));
+    };
+    let one = &first.source;
+    let read = reads.iter().any(|r| Rc::ptr_eq(&r.source, one));
+    let same = items
+        .iter()
+        .all(|v| as_row(v).is_some_and(|r| Rc::ptr_eq(&r.source, one)));
+    let rows = items.iter().all(|v| as_row(v).is_some());
+    let plan = reads.first().map(|r| (r.plan.clone(), r.covered));
+    let Some((plan, covered)) = plan.filter(|_| rows && !(read && same)) else {
+        return Ok((items, reads));
+    };
+    let Some((source, items)) = super::rows::compacted(&items, zone)? else {
+        return Ok((items, reads));
+    };
+    reads.push(Read {
+        source,
+        plan,
+        covered,
+    });
+    Ok((items, reads))
+}
+
 fn run_with(
     block: &crate::pwsh::ast::Block,
     paths: &[PathBuf],
@@ -183,6 +216,7 @@ fn run_with(
         return Ok(Err(Retry::AllColumns));
     }
     let items = result.map_err(RunError::Eval)?;
+    let (items, reads) = rows_in_one_source(items, reads, session.zone)?;
     let (files, diagnostics) = host.take_reports();
     Ok(Ok(Answer {
         items,

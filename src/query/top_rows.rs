@@ -214,54 +214,51 @@ pub fn run_top_of(
     let text_shown = session.shown != super::settings::Shown::Whole;
     let read = super::needed::columns(&needs, output, text_shown).columns();
     let all = read.as_slice();
+    // Read late: when the rows kept are sorted by something other than time and shown with
+    // more columns than the filters and the sort read (whole events), every window is read
+    // for those columns alone, and then only the times of the N rows kept are read again
+    // with all of them (see `late_windows`).
+    let narrow = super::needed::columns(&needs, &[Field::Timestamp], text_shown).columns();
+    let late = top.early.is_none() && narrow.len() < read.len();
+    let first_read = if late { narrow.as_slice() } else { all };
     let reading = Reading::UpTo(rows.max(1));
-    let windows = match run_block(&top.per_window, paths, session, directory, all, reading)? {
+    let windows = match run_block(
+        &top.per_window,
+        paths,
+        session,
+        directory,
+        first_read,
+        reading,
+    )? {
         Ok(_) => return Ok(None),
         Err(windows) => windows,
     };
     let host = QueryHost::new(session, paths, directory, FieldSet::all());
     let mut engine = Engine::new(&host);
-    let eval = RunError::Eval;
-    let mut kept: Vec<Value> = Vec::new();
-    let mut said = Said::default();
-    let (mut notes, mut diagnostics, mut files) = (Vec::new(), Vec::new(), Vec::new());
-    let mut plan = None;
-    let mut stopped = false;
-    let mut windows = windows;
-    if top.early.is_some_and(|e| e.reverse) {
-        windows.reverse();
+    let inputs = Inputs {
+        paths,
+        session,
+        directory,
+    };
+    let mut swept = sweep(&top, windows, first_read, &inputs, &mut engine)?;
+    if late {
+        let windows = late_windows(&swept.kept)?;
+        let again = sweep(&top, windows, all, &inputs, &mut engine)?;
+        swept.kept = again.kept;
     }
-    for window in windows {
-        let reading = Reading::Window {
-            window,
-            continues_text: false,
-            table: TextTable::Own,
-        };
-        let mut answer = run_window(&top.per_window, paths, session, directory, all, reading)?;
-        said.take(&mut answer);
-        notes.append(&mut answer.notes);
-        diagnostics.append(&mut answer.diagnostics);
-        files.extend(answer.files.iter().filter(|f| f.refused.is_some()).cloned());
-        if plan.is_none() {
-            plan = answer.reads.first().map(|r| (r.plan.clone(), r.covered));
-        }
-        match top.early {
-            // An earlier window's rows go before those kept.
-            Some(Early { reverse: true, .. }) => kept
-                .splice(0..0, answer.items.iter().cloned())
-                .for_each(drop),
-            _ => kept.extend(answer.items.iter().cloned()),
-        }
-        drop(answer);
-        kept = engine.pipeline(&top.keep, Some(kept)).map_err(eval)?;
-        kept = compact(&kept, session.zone)?.1;
-        if top.early.is_some_and(|e| kept.len() >= e.n) {
-            stopped = true;
-            break;
-        }
-    }
+    let Swept {
+        kept,
+        said,
+        mut notes,
+        diagnostics,
+        files,
+        plan,
+        stopped,
+    } = swept;
     let (source, kept) = compact(&kept, session.zone)?;
-    let items = engine.pipeline(&top.answer, Some(kept)).map_err(eval)?;
+    let items = engine
+        .pipeline(&top.answer, Some(kept))
+        .map_err(RunError::Eval)?;
     if !source.missing.borrow().is_empty() {
         // A property the analysis did not foresee was not read: run the line whole.
         return Ok(None);
@@ -303,31 +300,124 @@ pub fn run_top_of(
     }))
 }
 
-/// The events `rows` (rows of windows' reads) copied, in order, into one frame of their own
-/// ([`super::rows::gather`]); an error when one is not an event.
-pub(super) fn gathered(rows: &[Value]) -> Result<DataFrame, RunError> {
-    let empty = match rows.first().and_then(super::rows::as_row) {
-        Some(row) => row.source.frame().clear(),
-        None => DataFrame::empty_with_schema(&crate::frame::schema::schema_of(&Field::ALL)),
-    };
-    super::rows::gather(rows, &empty)?.ok_or_else(|| {
-        RunError::Eval(EvalError::new(
-            "Sort-Object gave something other than the events it was given",
-            0..0,
-        ))
-    })
+/// What every window is read with.
+struct Inputs<'a> {
+    paths: &'a [PathBuf],
+    session: Session,
+    directory: Option<&'a Snapshot>,
 }
 
-/// The events `rows` copied, in order, into one source of their own, so that the windows'
-/// reads are let go (text too: a row taken from a frame still points into its text buffers).
+/// What reading the windows gave: the rows kept, what the windows said, the plan of the
+/// first read, and whether the reading stopped early.
+struct Swept {
+    kept: Vec<Value>,
+    said: Said,
+    notes: Vec<String>,
+    diagnostics: Vec<crate::ingest::Diagnostic>,
+    files: Vec<crate::ingest::FileReport>,
+    plan: Option<(super::cmdlet::Plan, Option<(i64, i64)>)>,
+    stopped: bool,
+}
+
+/// Reads `windows` of the stores for `top`'s line, decoding `columns`: each window's
+/// candidates are added to those kept and cut to the line's N again.
+fn sweep(
+    top: &TopLine,
+    mut windows: Vec<super::time_windows::Window>,
+    columns: &[Field],
+    inputs: &Inputs<'_>,
+    engine: &mut Engine<'_>,
+) -> Result<Swept, RunError> {
+    let Inputs {
+        paths,
+        session,
+        directory,
+    } = *inputs;
+    let mut swept = Swept {
+        kept: Vec::new(),
+        said: Said::default(),
+        notes: Vec::new(),
+        diagnostics: Vec::new(),
+        files: Vec::new(),
+        plan: None,
+        stopped: false,
+    };
+    if top.early.is_some_and(|e| e.reverse) {
+        windows.reverse();
+    }
+    for window in windows {
+        let reading = Reading::Window {
+            window,
+            continues_text: false,
+            table: TextTable::Own,
+        };
+        let mut answer = run_window(&top.per_window, paths, session, directory, columns, reading)?;
+        swept.said.take(&mut answer);
+        swept.notes.append(&mut answer.notes);
+        swept.diagnostics.append(&mut answer.diagnostics);
+        swept
+            .files
+            .extend(answer.files.iter().filter(|f| f.refused.is_some()).cloned());
+        if swept.plan.is_none() {
+            swept.plan = answer.reads.first().map(|r| (r.plan.clone(), r.covered));
+        }
+        let kept = &mut swept.kept;
+        match top.early {
+            // An earlier window's rows go before those kept.
+            Some(Early { reverse: true, .. }) => kept
+                .splice(0..0, answer.items.iter().cloned())
+                .for_each(drop),
+            _ => kept.extend(answer.items.iter().cloned()),
+        }
+        drop(answer);
+        *kept = engine
+            .pipeline(&top.keep, Some(std::mem::take(kept)))
+            .map_err(RunError::Eval)?;
+        *kept = compact(kept, session.zone)?.1;
+        if top.early.is_some_and(|e| kept.len() >= e.n) {
+            swept.stopped = true;
+            break;
+        }
+    }
+    Ok(swept)
+}
+
+/// The windows that hold the rows `kept` (events): a millisecond at each of their times.
+/// Read with every row of those times, they give the same rows kept as all the windows:
+/// the line's N first of all the rows are among these rows, which keep their order (time,
+/// then the files'), and no other row of them comes before one of those N (nor, with
+/// `-Unique`, stands for a key before theirs: its key's first row would be one of them).
+fn late_windows(kept: &[Value]) -> Result<Vec<super::time_windows::Window>, RunError> {
+    let frame = gathered(kept)?;
+    let mut times = crate::frame::access::timestamps_ms(&frame)?;
+    times.sort_unstable();
+    times.dedup();
+    Ok(times
+        .into_iter()
+        .map(|t| (Some(t), Some(t.saturating_add(1))))
+        .collect())
+}
+
+/// The events `rows` (rows of windows' reads) copied, in order, into one frame of their own
+/// ([`super::rows::gathered`]); an error when one is not an event.
+pub(super) fn gathered(rows: &[Value]) -> Result<DataFrame, RunError> {
+    super::rows::gathered(rows)?.ok_or_else(not_events)
+}
+
+/// The events `rows` copied, in order, into one source of their own
+/// ([`super::rows::compacted`]); an error when one is not an event.
 pub(super) fn compact(
     rows: &[Value],
     zone: crate::format::Zone,
 ) -> Result<(Rc<super::rows::RowSource>, Vec<Value>), RunError> {
-    let copied = crate::frame::compact(&gathered(rows)?)?;
-    let source = super::rows::RowSource::new(copied, zone)?;
-    let rows = source.rows();
-    Ok((source, rows))
+    super::rows::compacted(rows, zone)?.ok_or_else(not_events)
+}
+
+fn not_events() -> RunError {
+    RunError::Eval(EvalError::new(
+        "Sort-Object gave something other than the events it was given",
+        0..0,
+    ))
 }
 
 #[cfg(test)]

@@ -1206,6 +1206,12 @@ fn a_sort_s_first_rows_from_a_store_come_from_each_window_s_first_rows() {
         "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object Sender -Unique | Select-Object -First 5 Sender,Timestamp,File,Line",
         "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object EventId -Unique -Descending | Select-Object -Last 4 EventId,File,Line",
         "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object Sender,EventId,File,Line | Sort-Object EventId,Sender -Unique | Select-Object -First 12",
+        // Whole events sorted by other than time: the windows read for the sort's columns,
+        // then the times of the rows kept read again whole (ties of EventId in input order,
+        // -Unique's first of a key, -Last).
+        "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object EventId -Descending | Select-Object -First 40",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object MessageId -Unique | Select-Object -First 6",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.Source -eq 'SMTP'} | Sort-Object Sender,EventId | Select-Object -Last 12",
     ];
     for line in lines {
         for format in ["csv", "json", "table"] {
