@@ -541,19 +541,7 @@ impl<'h> Engine<'h> {
         };
         let mut kept: Vec<(commands::stream::Order, Value)> = Vec::new();
         for chunk in chunks {
-            let mut chunk = chunk?;
-            chunk.sort_by_key(|(first, _)| *first);
-            let places: HashMap<usize, commands::stream::Order> = chunk
-                .iter()
-                .filter_map(|(first, v)| object_address(v).map(|a| (a, *first)))
-                .collect();
-            let mut out: Vec<Value> = chunk.into_iter().map(|(_, v)| v).collect();
-            for stage in &stages[..filters] {
-                out = self.command(stage, out)?;
-            }
-            let placed = out
-                .into_iter()
-                .filter_map(|v| object_address(&v).and_then(|a| places.get(&a).map(|f| (*f, v))));
+            let placed = self.run_placed(&stages[..filters], chunk?)?;
             match &mut measuring {
                 Some(m) => {
                     for (at, v) in placed {
@@ -570,6 +558,29 @@ impl<'h> Engine<'h> {
         Ok(kept.into_iter().map(|(_, v)| v).collect())
     }
 
+    /// What `stages` give of `items` (groups, each with the place of its first item) put in
+    /// the order of those places, each with its place again: found by the object, as the
+    /// stages pass the groups through.
+    fn run_placed(
+        &mut self,
+        stages: &[&Command],
+        mut items: Vec<(commands::stream::Order, Value)>,
+    ) -> EvalResult<Vec<(commands::stream::Order, Value)>> {
+        items.sort_by_key(|(first, _)| *first);
+        let places: HashMap<usize, commands::stream::Order> = items
+            .iter()
+            .filter_map(|(first, v)| object_address(v).map(|a| (a, *first)))
+            .collect();
+        let mut out: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
+        for stage in stages {
+            out = self.command(stage, out)?;
+        }
+        Ok(out
+            .into_iter()
+            .filter_map(|v| object_address(&v).and_then(|a| places.get(&a).map(|f| (*f, v))))
+            .collect())
+    }
+
     /// The groups that the stages `picking` pick from all of `chunks` (see
     /// `commands::stream::Stream::spilled`): the stages run over each chunk together with
     /// the picks so far (merged in the order of the groups' first items, the order the
@@ -583,20 +594,7 @@ impl<'h> Engine<'h> {
         for chunk in chunks {
             let mut both = std::mem::take(&mut picked);
             both.extend(chunk?);
-            both.sort_by_key(|(first, _)| *first);
-            // Each group's place, found again by the object (the stages pass them through).
-            let places: HashMap<usize, commands::stream::Order> = both
-                .iter()
-                .filter_map(|(first, v)| object_address(v).map(|a| (a, *first)))
-                .collect();
-            let mut out: Vec<Value> = both.into_iter().map(|(_, v)| v).collect();
-            for stage in picking {
-                out = self.command(stage, out)?;
-            }
-            picked = out
-                .into_iter()
-                .filter_map(|v| object_address(&v).and_then(|a| places.get(&a).map(|f| (*f, v))))
-                .collect();
+            picked = self.run_placed(picking, both)?;
             picked.sort_by_key(|(first, _)| *first);
         }
         let mut out: Vec<Value> = picked.into_iter().map(|(_, v)| v).collect();

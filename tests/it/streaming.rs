@@ -261,17 +261,30 @@ fn a_unique_sort_of_events_keeps_the_first_of_equal_keys_ignoring_case_batch_by_
     }
 }
 
-#[test]
-fn groups_written_out_when_too_many_to_hold_give_the_same_picks() {
-    // Group-Object by MessageId (hundreds of groups in the sample) with only three held at a
-    // time: the groups are written out and merged back, and the stages after them pick from
-    // chunks. The answer worked out from the events themselves: groups by MessageId ignoring
-    // case, in the order of their first events, named by them; a stable sort by Count
-    // descending, the first 10; and, of the groups of more than 8 events, the last 4.
-    let logs = sample_logs_dir();
+/// The CSV lines (quotes removed) `line` writes over `logs` holding `held` groups at a time
+/// (`MSGTRACK_GROUPS_HELD`); the run must succeed.
+fn csv_holding(line: &str, logs: &std::path::Path, held: &str) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args(["query", line])
+        .arg(logs)
+        .args(["--tz", "UTC", "--format", "csv"])
+        .env("MSGTRACK_GROUPS_HELD", held)
+        .output()
+        .expect("msgtrack runs");
+    assert!(out.status.success(), "{line}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.replace('"', ""))
+        .collect()
+}
+
+/// The groups of the events under `logs` by MessageId, worked out from the events: the key
+/// (the MessageId ignoring case), the first event's MessageId (the group's Name) and how many
+/// events, in the order of their first events.
+fn message_id_groups(logs: &std::path::Path) -> Vec<(String, String, usize)> {
     let ids = crate::util::query_output(
         "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object MessageId",
-        &[logs.as_path()],
+        &[logs],
         "csv",
         None,
     );
@@ -285,6 +298,18 @@ fn groups_written_out_when_too_many_to_hold_give_the_same_picks() {
         }
     }
     assert!(groups.len() > 300, "{} groups", groups.len());
+    groups
+}
+
+#[test]
+fn groups_written_out_when_too_many_to_hold_give_the_same_picks() {
+    // Group-Object by MessageId (hundreds of groups in the sample) with only three held at a
+    // time: the groups are written out and merged back, and the stages after them pick from
+    // chunks. The answer worked out from the events themselves: groups by MessageId ignoring
+    // case, in the order of their first events, named by them; a stable sort by Count
+    // descending, the first 10; and, of the groups of more than 8 events, the last 4.
+    let logs = sample_logs_dir();
+    let groups = message_id_groups(&logs);
     let mut by_count = groups.clone();
     by_count.sort_by_key(|g| std::cmp::Reverse(g.2));
     let top: Vec<String> = by_count
@@ -313,20 +338,12 @@ fn groups_written_out_when_too_many_to_hold_give_the_same_picks() {
         ),
     ] {
         for held in ["3", "1000000"] {
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-                .args(["query", &format!("{read}{rest}")])
-                .arg(&logs)
-                .args(["--tz", "UTC", "--format", "csv"])
-                .env("MSGTRACK_GROUPS_HELD", held)
-                .output()
-                .expect("msgtrack runs");
-            assert!(out.status.success(), "{rest}");
-            let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .skip(1)
-                .map(|l| l.replace('"', ""))
-                .collect();
-            assert_eq!(&got, expected, "{rest} holding {held} groups");
+            let got = csv_holding(&format!("{read}{rest}"), &logs, held);
+            assert_eq!(
+                &got[1..],
+                expected.as_slice(),
+                "{rest} holding {held} groups"
+            );
         }
     }
 }
@@ -337,22 +354,7 @@ fn groups_written_out_are_filtered_measured_and_counted_as_all_of_them() {
     // `(…).Count` run over the groups a chunk at a time. The answers worked out from the
     // events: groups by MessageId ignoring case, in the order of their first events.
     let logs = sample_logs_dir();
-    let ids = crate::util::query_output(
-        "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object MessageId",
-        &[logs.as_path()],
-        "csv",
-        None,
-    );
-    let mut groups: Vec<(String, String, usize)> = Vec::new();
-    for id in csv::Reader::from_reader(ids.as_bytes()).records() {
-        let id = id.expect("a record")[0].to_string();
-        let key = id.to_lowercase();
-        match groups.iter_mut().find(|g| g.0 == key) {
-            Some(g) => g.2 += 1,
-            None => groups.push((key, id, 1)),
-        }
-    }
-    assert!(groups.len() > 300, "{} groups", groups.len());
+    let groups = message_id_groups(&logs);
     let big: Vec<String> = groups
         .iter()
         .filter(|g| g.2 > 8)
@@ -408,17 +410,8 @@ fn groups_written_out_are_filtered_measured_and_counted_as_all_of_them() {
     ];
     for (line, expected) in &lines {
         for held in ["3", "1000000"] {
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-                .args(["query", line])
-                .arg(&logs)
-                .args(["--tz", "UTC", "--format", "csv"])
-                .env("MSGTRACK_GROUPS_HELD", held)
-                .output()
-                .expect("msgtrack runs");
-            assert!(out.status.success(), "{line}");
-            let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(|l| l.replace('"', ""))
+            let got: Vec<String> = csv_holding(line, &logs, held)
+                .into_iter()
                 .filter(|l| !l.starts_with("Count,"))
                 .collect();
             assert_eq!(&got, expected, "{line} holding {held} groups");
