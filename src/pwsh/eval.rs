@@ -487,15 +487,15 @@ impl<'h> Engine<'h> {
                         tracking,
                     };
                     // Groups too many to hold were written out: picked a chunk at a time.
-                    if let Some(picking) = stream.spilled() {
+                    if let Some(parts) = stream.spilled() {
                         let chunks = stream.finish_in_chunks()?;
-                        let out =
-                            self.run_in_chunks(&stages[covered..covered + picking], chunks)?;
+                        let running = &stages[covered..covered + parts.stages()];
+                        let out = self.run_in_chunks(parts, running, chunks)?;
                         let out = match later {
                             Some(_) => self.elements_later(&pass, out)?,
                             None => out,
                         };
-                        return Ok(Some((out, covered + picking)));
+                        return Ok(Some((out, covered + parts.stages())));
                     }
                     let out = stream.finish(self)?;
                     let Some((_, through)) = later else {
@@ -514,25 +514,20 @@ impl<'h> Engine<'h> {
     }
 
     /// The output of `stages` over all the groups of `chunks` (groups written out, see
-    /// `commands::stream::Stream::spilled`), whichever way they run a chunk at a time
-    /// (`commands::stream::runs_in_parts`): filters then a measure, filters alone, or
-    /// stages that pick some groups.
+    /// `commands::stream::Stream::spilled`), run a chunk at a time as `parts` says: stages
+    /// that pick some groups, filters alone, or filters then a measure.
     fn run_in_chunks(
         &mut self,
+        parts: commands::stream::InParts,
         stages: &[&Command],
         chunks: impl Iterator<Item = EvalResult<Vec<(commands::stream::Order, Value)>>>,
     ) -> EvalResult<Vec<Value>> {
-        let filters = stages
-            .iter()
-            .take_while(|c| commands::canonical(&c.name) == Some("Where-Object"))
-            .count();
-        let measure = match &stages[filters..] {
-            [m] if commands::canonical(&m.name) == Some("Measure-Object") => Some(*m),
-            _ => None,
+        use commands::stream::InParts;
+        let (filters, measure) = match parts {
+            InParts::Picks(_) => return self.pick_in_chunks(stages, chunks),
+            InParts::Filters(n) => (n, None),
+            InParts::Measured(n) => (n, stages.get(n).copied()),
         };
-        if filters < stages.len() && measure.is_none() {
-            return self.pick_in_chunks(stages, chunks);
-        }
         let mut measuring = match measure {
             Some(m) => Some(commands::measure::streaming(self, m)?.ok_or_else(|| {
                 EvalError::new("this Measure-Object needs its whole input", m.span.clone())
@@ -608,9 +603,8 @@ impl<'h> Engine<'h> {
     /// stages after them picked and ordered them: the host's command `c` is read again
     /// through `stages` (planned as the first pass was), keeping the first elements of only
     /// these groups, and those are given back with them.
-    fn elements_later(&mut self, pass: &Pass<'_>, groups: Vec<Value>) -> EvalResult<Vec<Value>> {
+    fn elements_later(&mut self, pass: &Pass<'_>, out: Vec<Value>) -> EvalResult<Vec<Value>> {
         let c = pass.c;
-        let out = groups;
         if out.is_empty() {
             return Ok(out);
         }

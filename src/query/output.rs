@@ -82,21 +82,10 @@ pub fn shape(answer: &Answer) -> Shape<'_> {
     {
         return Shape::View(view);
     }
-    if let Some(first) = items.first().and_then(as_row) {
-        let source = &first.source;
-        let mut indices = Vec::with_capacity(items.len());
-        let all_rows = items.iter().all(|v| match as_row(v) {
-            Some(r) if Rc::ptr_eq(&r.source, source) => {
-                indices.push(r.index as u32);
-                true
-            }
-            _ => false,
-        });
-        if all_rows {
-            let read = answer.reads.iter().find(|r| Rc::ptr_eq(&r.source, source));
-            if let Some(read) = read {
-                return Shape::Rows(&read.source, indices);
-            }
+    if let Some((source, indices)) = super::rows::rows_of_one(items) {
+        let read = answer.reads.iter().find(|r| Rc::ptr_eq(&r.source, source));
+        if let Some(read) = read {
+            return Shape::Rows(&read.source, indices);
         }
     }
     if items

@@ -362,6 +362,20 @@ pub fn gather(rows: &[Value], empty: &DataFrame) -> PolarsResult<Option<DataFram
     frame.take(&IdxCa::from_vec("i".into(), order)).map(Some)
 }
 
+/// The one source every one of `items` is an event of, with their row numbers in it, in
+/// order; `None` when one is not an event or they come from several sources.
+pub fn rows_of_one(items: &[Value]) -> Option<(&Rc<RowSource>, Vec<u32>)> {
+    let source = &items.first().and_then(as_row)?.source;
+    let mut indices = Vec::with_capacity(items.len());
+    for v in items {
+        match as_row(v) {
+            Some(r) if Rc::ptr_eq(&r.source, source) => indices.push(r.index as u32),
+            _ => return None,
+        }
+    }
+    Some((source, indices))
+}
+
 /// The events `rows` copied, in order, into one frame of their own ([`gather`], into the
 /// columns of the first one's source); `None` when one is not an event.
 pub fn gathered(rows: &[Value]) -> PolarsResult<Option<DataFrame>> {

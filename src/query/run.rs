@@ -163,24 +163,19 @@ fn rows_lack(answer: &Answer, output: &[Field]) -> bool {
 
 /// Events of several sources (kept as they streamed past, copied out of their batches)
 /// gathered into one read of their own, so that they are written as the events of a read
-/// are (each field as its cell: EventData as `K=V` in CSV, an empty Reference as `[]` in
-/// JSON), not as objects property by property. Anything else is left as it is.
+/// are (`output::shape`'s rows of one read: each field as its cell, EventData as `K=V` in
+/// CSV, an empty Reference as `[]` in JSON), not as objects property by property. Anything
+/// else is left as it is.
 fn rows_in_one_source(
     items: Vec<Value>,
     mut reads: Vec<Read>,
     zone: crate::format::Zone,
 ) -> Result<(Vec<Value>, Vec<Read>), RunError> {
-    let Some(first) = items.first().and_then(as_row) else {
-        return Ok((items, reads));
-    };
-    let one = &first.source;
-    let read = reads.iter().any(|r| Rc::ptr_eq(&r.source, one));
-    let same = items
-        .iter()
-        .all(|v| as_row(v).is_some_and(|r| Rc::ptr_eq(&r.source, one)));
-    let rows = items.iter().all(|v| as_row(v).is_some());
+    let of_a_read = super::rows::rows_of_one(&items)
+        .is_some_and(|(one, _)| reads.iter().any(|r| Rc::ptr_eq(&r.source, one)));
+    let events = items.iter().all(|v| as_row(v).is_some());
     let plan = reads.first().map(|r| (r.plan.clone(), r.covered));
-    let Some((plan, covered)) = plan.filter(|_| rows && !(read && same)) else {
+    let Some((plan, covered)) = plan.filter(|_| !items.is_empty() && events && !of_a_read) else {
         return Ok((items, reads));
     };
     let Some((source, items)) = super::rows::compacted(&items, zone)? else {

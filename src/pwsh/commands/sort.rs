@@ -103,16 +103,29 @@ impl SortKeys {
     /// `input` in the command's order: stable (equal keys keep their order), and with
     /// `-Unique` only the first of equal keys. Keys are computed once per item.
     pub fn sort(&self, engine: &mut dyn Scope, input: Vec<Value>) -> EvalResult<Vec<Value>> {
-        let mut keyed: Vec<(Vec<Value>, Value)> = Vec::with_capacity(input.len());
-        for item in input {
-            keyed.push((self.keys(engine, &item)?, item));
-        }
+        let keyed = self.keyed(engine, input)?;
         Ok(self.sort_keyed(engine, keyed))
     }
 
+    /// Each item with its keys.
+    fn keyed(
+        &self,
+        engine: &mut dyn Scope,
+        input: Vec<Value>,
+    ) -> EvalResult<Vec<(Vec<Value>, Value)>> {
+        let mut keyed = Vec::with_capacity(input.len());
+        for item in input {
+            keyed.push((self.keys(engine, &item)?, item));
+        }
+        Ok(keyed)
+    }
+
     /// [`SortKeys::sort`] of items whose keys are worked out.
-    fn sort_keyed(&self, engine: &mut dyn Scope, keyed: Vec<(Vec<Value>, Value)>) -> Vec<Value> {
-        let mut keyed = keyed;
+    fn sort_keyed(
+        &self,
+        engine: &mut dyn Scope,
+        mut keyed: Vec<(Vec<Value>, Value)>,
+    ) -> Vec<Value> {
         if self.unique && one_kind_each(&keyed) {
             // An item whose keys are exactly those of an earlier one is never the one kept
             // (the stable sort puts the earlier first among equal keys, and keys of one kind
@@ -159,10 +172,7 @@ impl SortKeys {
             sorted.truncate(n);
             return Ok(sorted);
         }
-        let mut keyed: Vec<(Vec<Value>, Value)> = Vec::with_capacity(input.len());
-        for item in input {
-            keyed.push((self.keys(engine, &item)?, item));
-        }
+        let keyed = self.keyed(engine, input)?;
         if !one_kind_each(&keyed) {
             let mut sorted = self.sort_keyed(engine, keyed);
             sorted.truncate(n);
@@ -332,6 +342,5 @@ mod tests {
             seen.sort_unstable();
             proptest::prop_assert_eq!(seen, (0..keys.len()).collect::<Vec<_>>());
         }
-
     }
 }

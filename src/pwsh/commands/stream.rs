@@ -286,9 +286,33 @@ pub struct Stream<'c> {
     /// With groups whose elements are read later ([`Stream::later`]): how many stages after
     /// the fold pass the groups through.
     through: usize,
-    /// With groups written out ([`Stream::spilled`]): how many stages after the fold pick
-    /// some of them.
-    picking: usize,
+    /// With groups written out ([`Stream::spilled`]): how the stages after the fold run over
+    /// them.
+    in_parts: Option<InParts>,
+}
+
+/// How the stages after groups written out run over them a chunk at a time (see
+/// `runs_in_parts`, and the engine's `run_in_chunks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InParts {
+    /// These first stages pick a few groups: each chunk with the picks so far.
+    Picks(usize),
+    /// These first stages are Where-Object filters: each chunk on its own, the groups kept
+    /// put back in the order of their first items.
+    Filters(usize),
+    /// These first stages are Where-Object filters, then a Measure-Object measures what
+    /// they keep.
+    Measured(usize),
+}
+
+impl InParts {
+    /// How many stages after the groups run so.
+    pub fn stages(self) -> usize {
+        match self {
+            InParts::Picks(n) | InParts::Filters(n) => n,
+            InParts::Measured(filters) => filters + 1,
+        }
+    }
 }
 
 /// How `stages` (the commands after a source, in order) can take its output in pieces, with
@@ -318,8 +342,8 @@ pub fn plan_with<'c>(
     // With a grouping whose elements are read later: how many stages after it pass the
     // groups through (see `Stream::later`).
     let mut through = None;
-    // With a grouping that may write its groups out: how many stages after it pick them.
-    let mut picking = None;
+    // With a grouping that may write its groups out: how the stages after it run over them.
+    let mut spilled_parts = None;
     for (i, c) in stages.iter().enumerate() {
         let mapped = steps
             .iter()
@@ -426,7 +450,7 @@ pub fn plan_with<'c>(
                         && text_names(&g.plain_names())
                         && g.spill_past(group_spill::groups_held(), c.span.clone())
                     {
-                        picking = Some(n);
+                        spilled_parts = Some(n);
                     }
                     // (With -NoElement the groups are empty: nothing is read from them.)
                     let reads = reads.filter(|_| g.folds()).unwrap_or_default();
@@ -448,7 +472,7 @@ pub fn plan_with<'c>(
             Some(fold) => {
                 let mut stream = Stream::new(steps, unique, fold, c);
                 stream.through = through.unwrap_or_default();
-                stream.picking = picking.unwrap_or_default();
+                stream.in_parts = spilled_parts;
                 Some((stream, i + 1))
             }
             // The distinct selections go on to this stage, run the usual way.
@@ -485,17 +509,15 @@ impl<'c> Stream<'c> {
             fold,
             last,
             through: 0,
-            picking: 0,
+            in_parts: None,
         }
     }
 
-    /// When the groups were too many to hold and were written out: how many stages after
-    /// the fold pick some of them. Take the groups in chunks with [`Stream::finish_in_chunks`]
-    /// and run those stages over each chunk with the picks of the chunks before (merged in
-    /// the order of their first items), then once over the picks.
-    pub fn spilled(&self) -> Option<usize> {
+    /// When the groups were too many to hold and were written out: how the stages after
+    /// the fold run over them. Take the groups in chunks with [`Stream::finish_in_chunks`].
+    pub fn spilled(&self) -> Option<InParts> {
         match &self.fold {
-            Fold::Group(g, _) if g.spilled() => Some(self.picking),
+            Fold::Group(g, _) if g.spilled() => self.in_parts,
             _ => None,
         }
     }
@@ -772,50 +794,54 @@ fn through_of(stages: &[&Command]) -> usize {
         .count()
 }
 
-/// How many of `rest`, the stages after a Group-Object (the first `passing` of them passing
-/// the groups through, [`through_of`]), give the same output from the groups a chunk at a
-/// time as from all of them, in one of three ways (see `Engine::run_in_chunks`):
+/// How the first of `rest`, the stages after a Group-Object (the first `passing` of them
+/// passing the groups through, [`through_of`]), give the same output from the groups a
+/// chunk at a time as from all of them (see `Engine::run_in_chunks`):
 /// - they pick a few groups ([`picks_in_parts`]): all `passing` stages;
 /// - Where-Object filters (pure, reading no element), each group kept or not on its own:
 ///   the groups kept are put back in the order of their first items;
 /// - those filters, then a Measure-Object that measures as items come (each with its place)
-///   and reads no element: the filters and the measure.
+///   and reads no element.
 ///
 /// `None` when none of these apply.
-fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> Option<usize> {
+fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> Option<InParts> {
     if picks_in_parts(&rest[..passing]) {
-        return Some(passing);
+        return Some(InParts::Picks(passing));
     }
-    let filters = rest[..passing]
-        .iter()
-        .take_while(|c| canonical(&c.name) == Some("Where-Object"))
-        .count();
-    let measures = rest.get(filters).is_some_and(|m| {
-        canonical(&m.name) == Some("Measure-Object")
-            && group_reads::reads_no_elements(m)
-            && measure::streaming(engine, m).is_ok_and(|s| s.is_some())
-    });
+    let filters = leading_filters(rest);
+    let measures = measure_at(rest, filters)
+        .is_some_and(|m| measure::streaming(engine, m).is_ok_and(|s| s.is_some()));
     match (filters, measures) {
-        (_, true) => Some(filters + 1),
+        (_, true) => Some(InParts::Measured(filters)),
         (0, false) => None,
-        (n, false) => Some(n),
+        (n, false) => Some(InParts::Filters(n)),
     }
 }
 
-/// True when `stages` (after a Group-Object) are Where-Object filters then a Measure-Object,
-/// none of them reading a group's elements: what comes out is a measure, not groups.
-fn measured_only(stages: &[&Command]) -> bool {
-    let filters = stages
+/// How many of `stages` (after a Group-Object) are Where-Object filters first, pure and
+/// reading no group's elements (as [`through_of`] takes them).
+fn leading_filters(stages: &[&Command]) -> usize {
+    stages
         .iter()
         .take_while(|c| {
             canonical(&c.name) == Some("Where-Object")
                 && pure(c)
                 && group_reads::reads_no_elements(c)
         })
-        .count();
-    stages.get(filters).is_some_and(|m| {
+        .count()
+}
+
+/// The stage at `at` of `stages` when it is a Measure-Object reading no group's elements.
+fn measure_at<'c>(stages: &[&'c Command], at: usize) -> Option<&'c Command> {
+    stages.get(at).copied().filter(|m| {
         canonical(&m.name) == Some("Measure-Object") && group_reads::reads_no_elements(m)
     })
+}
+
+/// True when `stages` (after a Group-Object) are Where-Object filters then a Measure-Object,
+/// none of them reading a group's elements: what comes out is a measure, not groups.
+fn measured_only(stages: &[&Command]) -> bool {
+    measure_at(stages, leading_filters(stages)).is_some()
 }
 
 /// True when `stages` (passing groups through, see [`through_of`]) pick the same groups from
@@ -1355,7 +1381,11 @@ mod tests {
         let (early, late) = items.split_at(6);
         stream.feed(&mut engine, late.to_vec()).expect("fed");
         stream.feed(&mut engine, early.to_vec()).expect("fed");
-        assert_eq!(stream.spilled(), Some(2), "written out, two stages pick");
+        assert_eq!(
+            stream.spilled(),
+            Some(super::InParts::Picks(2)),
+            "written out, two stages pick"
+        );
         let mut all = Vec::new();
         for chunk in stream.finish_in_chunks().expect("merged") {
             let chunk = chunk.expect("read");
