@@ -9,6 +9,7 @@ macro_rules! say {
     }};
 }
 
+pub(crate) mod allocator;
 mod generate;
 mod index;
 mod ingest;
