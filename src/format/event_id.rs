@@ -8,7 +8,7 @@ use std::fmt;
 macro_rules! event_ids {
     ($($variant:ident => $name:literal,)*) => {
         /// One event id. Logs write them in upper case; they are read in any case.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[allow(missing_docs)] // the names say it; tracking-log-format.md §5 has each meaning
         pub enum EventId {
             $($variant,)*

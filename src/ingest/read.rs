@@ -187,6 +187,13 @@ pub enum ReadError {
     #[error("building the frame failed: {0}")]
     /// polars could not build the frame.
     Frame(#[from] PolarsError),
+    #[error(
+        "cannot write or read back temporary files in {dir} (a summary past --memory-limit sets messages aside there; point TMPDIR at a writable folder, or raise --memory-limit): {0}",
+        dir = std::env::temp_dir().display()
+    )]
+    /// Writing or reading back temporary files failed (a summary beyond its memory budget
+    /// sets messages aside there).
+    Temporary(std::io::Error),
 }
 
 /// Finds the logs under `paths` and reads them.

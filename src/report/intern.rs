@@ -24,15 +24,30 @@ impl Interner {
         self.0.insert(t.clone());
         t
     }
+
+    /// Forgets the strings no message holds any more (after messages were let go).
+    pub fn forget_unused(&mut self) {
+        self.0.retain(|t| Rc::strong_count(t) > 1);
+        self.0.shrink_to_fit();
+    }
 }
 
 /// A map from [`Text`] kept as a vector sorted by key.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct VecMap<V>(Vec<(Text, V)>);
 
 impl<V> Default for VecMap<V> {
     fn default() -> Self {
         VecMap(Vec::new())
+    }
+}
+
+impl VecMap<Text> {
+    /// Shares the values through `strings`.
+    pub fn intern_values(&mut self, strings: &mut Interner) {
+        for (_, v) in &mut self.0 {
+            *v = strings.get(v);
+        }
     }
 }
 
@@ -98,6 +113,13 @@ impl<V> VecMap<V> {
         self.0.iter().map(|(_, v)| v)
     }
 
+    /// Shares the keys through `strings` (a map read back from disk holds copies).
+    pub fn intern(&mut self, strings: &mut Interner) {
+        for (k, _) in &mut self.0 {
+            *k = strings.get(k);
+        }
+    }
+
     /// Entries in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&Text, &V)> {
         self.0.iter().map(|(k, v)| (k, v))
@@ -105,7 +127,7 @@ impl<V> VecMap<V> {
 }
 
 /// A set of [`Text`] kept as a sorted vector.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct VecSet(VecMap<()>);
 
 impl VecSet {
@@ -122,6 +144,11 @@ impl VecSet {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Shares the members through `strings`.
+    pub fn intern(&mut self, strings: &mut Interner) {
+        self.0.intern(strings);
     }
 
     /// Members in order.

@@ -17,7 +17,7 @@ use msgtrack::report::summary::{
 };
 use msgtrack::report::{render, table::Report};
 
-use crate::util::{Dir, msgtrack_text, sample_logs_dir};
+use crate::util::{Dir, msgtrack_text, real_logs_dir, sample_logs_dir};
 
 const FIELDS: &str = "#Software: Microsoft Exchange Server\r\n#Version: 15.02.1544.004\r\n#Log-type: Message Tracking Log\r\n#Date: 2026-11-20T10:00:00.000Z\r\n#Fields: date-time,server-hostname,source-context,connector-id,source,event-id,internal-message-id,message-id,recipient-address,recipient-status,total-bytes,recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,directionality\r\n";
 
@@ -502,7 +502,8 @@ fn summarize(paths: &[PathBuf], count: CountRule, exclude_noise: bool, book: &Qu
     render::json(&report)
 }
 
-/// A summary read with room for `held` messages a pass: its JSON (notes aside) and passes.
+/// A summary read with room for `held` messages at once: its JSON (notes aside) and in how
+/// many parts its messages were added up.
 fn summarize_in_passes(
     paths: &[PathBuf],
     count: CountRule,
@@ -523,38 +524,77 @@ fn summarize_in_passes(
         |_, _| None,
     )
     .unwrap();
-    let passes = s.passes;
+    assert_eq!(s.passes, 1, "the logs are read once");
+    let parts = s.parts;
     let book = QueryBook::new(false, paths, None, None, exclude_noise);
     let mut json = render::json(&s.tally.finish_with(&book, None).0);
     json["notes"] = Value::Null;
-    (json, passes)
+    (json, parts)
 }
 
 #[test]
-fn a_summary_read_in_several_passes_is_the_same_report() {
-    // The sample day holds a few hundred messages: room for 40 a pass makes the first pass
-    // halve its share several times, and the later passes split again where they must.
+fn a_summary_added_up_in_several_parts_is_the_same_report() {
+    // The sample day holds a few hundred messages: room for 40 makes the read halve its
+    // share several times, setting the others aside on disk, and the buckets set aside are
+    // added up in groups that fit. Room for 1 halves the share past the 256 buckets (the
+    // halves beyond share bucket 0) and makes every bucket of two or more messages too big
+    // for its guess, added up in halves, each a read of the bucket.
     let paths = vec![sample_logs_dir()];
     for count in [CountRule::PerMessage, CountRule::PerRecipient] {
         for noise in [false, true] {
             let (whole, one) = summarize_in_passes(&paths, count, noise, u64::MAX / MESSAGE_BYTES);
             assert_eq!(one, 1);
-            let (split, passes) = summarize_in_passes(&paths, count, noise, 40);
             let messages = whole["headlines"][0]["value"]
                 .as_str()
                 .unwrap()
                 .parse::<u64>()
                 .unwrap();
             assert!(messages > 200, "{messages}");
-            // Each pass holds at most 40 messages, and a part is only split when it holds
-            // more than 40: at least messages/40 passes, fewer than 4 × messages/40.
-            assert!(
-                passes >= messages / 40 && passes < 4 * messages / 40 + 2,
-                "{passes} passes for {messages} messages"
-            );
-            assert_eq!(split, whole, "{count:?} noise excluded: {noise}");
+            for held in [40, 1] {
+                let (split, parts) = summarize_in_passes(&paths, count, noise, held);
+                // Each part holds at most `held` messages, and groups are filled to 90 % of
+                // that by a guess: at least messages/held parts, fewer than 4 × as many.
+                assert!(
+                    parts >= messages / held && parts < 4 * messages / held + 2,
+                    "{parts} parts for {messages} messages, {held} held"
+                );
+                assert_eq!(
+                    split, whole,
+                    "{count:?} noise excluded: {noise}, {held} held"
+                );
+            }
         }
     }
+}
+
+#[test]
+fn real_logs_summed_up_a_message_at_a_time_are_the_same_report() {
+    let Some(real) = real_logs_dir() else {
+        return;
+    };
+    // The .log files by name (a folder is searched for MSGTRK*.LOG names only); the ones
+    // that are not tracking logs are refused by name, as always.
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&real)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    paths.sort();
+    let (whole, _) = summarize_in_passes(
+        &paths,
+        CountRule::PerRecipient,
+        false,
+        u64::MAX / MESSAGE_BYTES,
+    );
+    let messages: u64 = whole["headlines"][0]["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(messages > 3, "{messages}");
+    let (split, parts) = summarize_in_passes(&paths, CountRule::PerRecipient, false, 1);
+    assert!(parts > 1, "{parts}");
+    assert_eq!(split, whole);
 }
 
 fn total(json: &Value, event: &str) -> i64 {

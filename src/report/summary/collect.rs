@@ -8,8 +8,9 @@ use crate::format::status::Status;
 use crate::report::intern::{Interner, Text, VecMap, VecSet};
 use crate::report::scan::ReportRow;
 
-/// Everything known about one message, gathered over all its rows.
-#[derive(Debug, Default)]
+/// Everything known about one message, gathered over all its rows. Written out whole when
+/// the summary sets its message aside ([`super::spill`]).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Msg {
     pub(super) id: String,
     pub(super) received_ms: Option<i64>,
@@ -35,6 +36,38 @@ pub(super) struct Msg {
     /// The original arrival time DELIVER rows give in message-info (the start of the cmdlet's
     /// MessageLatency), the earliest seen.
     pub(super) arrival_ms: Option<i64>,
+    /// Rows added (for the guess of how many messages rows set aside hold).
+    pub(super) rows: u32,
+}
+
+impl Msg {
+    /// Shares this message's strings through `strings` (a state read back from disk holds a
+    /// copy of each).
+    fn intern(&mut self, strings: &mut Interner) {
+        for t in [
+            &mut self.sender,
+            &mut self.return_path,
+            &mut self.directionality,
+        ] {
+            *t = strings.get(t);
+        }
+        for set in [
+            &mut self.recipients,
+            &mut self.expanded,
+            &mut self.redirected,
+            &mut self.receive_connectors,
+            &mut self.send_connectors,
+        ] {
+            set.intern(strings);
+        }
+        self.delivered.intern(strings);
+        self.sent.intern(strings);
+        self.per_server.intern(strings);
+        for map in [&mut self.failed, &mut self.deferred] {
+            map.intern(strings);
+            map.intern_values(strings);
+        }
+    }
 }
 
 /// How well one server's logs cover the period.
@@ -57,15 +90,17 @@ pub struct SummaryCollector {
     /// Reused buffers for lower-cased keys.
     key: String,
     scratch: String,
-    /// Which of the messages this collector keeps.
+    /// Which of the messages this collector keeps, by [`message_hash`] shifted right by
+    /// `shift` bits (a collector of messages that share their hash's low bits splits them
+    /// by the others).
     part: Part,
+    shift: u32,
     /// More messages than this and the collector is over its budget.
     max_messages: usize,
 }
 
 /// One of `of` parts of the messages, by a hash of the Message-ID (ignoring case): a
-/// summary read in `of` passes keeps one part per pass. Part 0 also counts the coverage
-/// (every row, once).
+/// collector keeps one part, and the others wait (written out, or for another read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Part {
     /// The part kept, `0..of`.
@@ -78,17 +113,32 @@ impl Part {
     /// All the messages in one part.
     pub const WHOLE: Part = Part { index: 0, of: 1 };
 
-    /// Whether the message with the lower-cased Message-ID `key` is in this part.
-    fn holds(self, key: &str) -> bool {
-        use std::hash::{Hash, Hasher};
-        if self.of <= 1 {
-            return true;
-        }
-        // SipHash with fixed keys: the same split on every pass and every run.
-        let mut h = std::hash::DefaultHasher::new();
-        key.hash(&mut h);
-        h.finish() % self.of == self.index
+    /// Whether the message whose Message-ID hashes to `hash` ([`message_hash`]) is in
+    /// this part.
+    pub fn holds(self, hash: u64) -> bool {
+        self.of <= 1 || hash % self.of == self.index
     }
+
+    /// This part halved: the half kept and the other half.
+    fn halves(self) -> (Part, Part) {
+        let Part { index, of } = self;
+        (
+            Part { index, of: of * 2 },
+            Part {
+                index: index + of,
+                of: of * 2,
+            },
+        )
+    }
+}
+
+/// The hash that splits messages into parts: of the lower-cased Message-ID, SipHash with
+/// fixed keys, so the same on every read and every run.
+pub fn message_hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
 }
 
 /// `s` in lower case, written into `buf` unless it already is (no allocation per row).
@@ -116,7 +166,7 @@ fn keep_earliest(map: &mut VecMap<i64>, strings: &mut Interner, key: &str, t: i6
 
 /// On one server: a message's first arrival, its earliest and its latest hand-off (ms; 24
 /// bytes, as millions of these are kept: [`NONE`] stands for "not seen").
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(super) struct Span {
     arrival: i64,
     first_out: i64,
@@ -189,12 +239,17 @@ pub(super) fn domain_of(address: &str) -> &str {
 impl SummaryCollector {
     /// A collector for a report with `options`.
     pub fn new(options: SummaryOptions) -> SummaryCollector {
-        SummaryCollector::for_part(options, Part::WHOLE, usize::MAX)
+        SummaryCollector::for_part(options, Part::WHOLE, 0, usize::MAX)
     }
 
-    /// A collector that keeps the messages of `part` only, and is over its budget past
-    /// `max_messages` messages.
-    pub fn for_part(options: SummaryOptions, part: Part, max_messages: usize) -> SummaryCollector {
+    /// A collector that keeps the messages of `part` (of their hash shifted right by
+    /// `shift` bits) only, and is over its budget past `max_messages` messages.
+    pub fn for_part(
+        options: SummaryOptions,
+        part: Part,
+        shift: u32,
+        max_messages: usize,
+    ) -> SummaryCollector {
         SummaryCollector {
             options,
             messages: HashMap::new(),
@@ -203,8 +258,32 @@ impl SummaryCollector {
             key: String::new(),
             scratch: String::new(),
             part,
+            shift,
             max_messages,
         }
+    }
+
+    /// Messages per row among the messages held: each had every row of its since the read
+    /// began, and they are a share of all by a hash, so this is the logs' own ratio.
+    pub(super) fn messages_per_row(&self) -> f64 {
+        let rows: u64 = self.messages.values().map(|m| u64::from(m.rows)).sum();
+        self.messages.len() as f64 / rows.max(1) as f64
+    }
+
+    /// Whether a message whose Message-ID hashes to `hash` is kept here.
+    pub fn holds(&self, hash: u64) -> bool {
+        self.part.holds(hash >> self.shift)
+    }
+
+    /// The lower-cased Message-ID of `row` and its [`message_hash`]; `None` for a row
+    /// without one (it belongs to no message).
+    pub fn hash_of(&mut self, row: &ReportRow<'_>) -> Option<u64> {
+        (!row.message_id.is_empty()).then(|| self.hash_of_id(row.message_id))
+    }
+
+    /// The [`message_hash`] of the Message-ID `id` (lower-cased here).
+    pub(super) fn hash_of_id(&mut self, id: &str) -> u64 {
+        message_hash(lower_in(&mut self.key, id))
     }
 
     /// More messages are held than the budget allows.
@@ -213,38 +292,54 @@ impl SummaryCollector {
     }
 
     /// Halves the part this collector keeps (the messages of the other half are forgotten)
-    /// and returns that other half, for a later pass. Every message kept has had every row
+    /// and returns that other half, for a later read. Every message kept has had every row
     /// since the start: a part is only ever narrowed, never widened.
     pub fn narrow(&mut self) -> Part {
-        let Part { index, of } = self.part;
-        let (kept, other) = (
-            Part { index, of: of * 2 },
-            Part {
-                index: index + of,
-                of: of * 2,
-            },
-        );
+        self.narrow_out(|_, _| ())
+    }
+
+    /// Halves the part this collector keeps, handing each message of the other half to
+    /// `out` (its lower-cased Message-ID's hash and its state), and returns that half.
+    pub(super) fn narrow_out(&mut self, mut out: impl FnMut(u64, Box<Msg>)) -> Part {
+        let (kept, other) = self.part.halves();
         self.part = kept;
-        self.messages.retain(|key, _| kept.holds(key));
+        let shift = self.shift;
+        for (key, m) in self
+            .messages
+            .extract_if(|key, _| !kept.holds(message_hash(key) >> shift))
+        {
+            out(message_hash(&key), m);
+        }
         self.messages.shrink_to_fit();
+        self.strings.forget_unused();
         other
     }
 
-    /// Looks at one row.
+    /// Takes back a message's state set aside by [`Self::narrow_out`] (its rows that follow
+    /// are added as they come).
+    pub(super) fn put_back(&mut self, mut m: Box<Msg>) {
+        m.intern(&mut self.strings);
+        let key = lower_in(&mut self.key, &m.id);
+        self.messages.insert(key.into(), m);
+    }
+
+    /// Looks at one row: counts it in the coverage when this collector counts it (the
+    /// part of index 0) and adds it to its message when this collector keeps it.
     pub fn add(&mut self, row: &ReportRow<'_>) {
         if self.part.index == 0 {
             self.cover(row);
         }
-        if row.message_id.is_empty()
-            || (self.part.of > 1 && !self.part.holds(lower_in(&mut self.key, row.message_id)))
-        {
+        if row.message_id.is_empty() {
+            return;
+        }
+        if self.part.of > 1 && !self.hash_of(row).is_some_and(|h| self.holds(h)) {
             return;
         }
         self.add_to_message(row);
     }
 
     /// Counts `row` in its server's coverage.
-    fn cover(&mut self, row: &ReportRow<'_>) {
+    pub(super) fn cover(&mut self, row: &ReportRow<'_>) {
         let cov = match self.coverage.get_mut(row.server) {
             Some(cov) => cov,
             None => self
@@ -262,8 +357,8 @@ impl SummaryCollector {
         cov.hours.insert(row.timestamp_ms.div_euclid(3_600_000));
     }
 
-    /// Adds `row` to its message.
-    fn add_to_message(&mut self, row: &ReportRow<'_>) {
+    /// Adds `row` to its message (a row with a Message-ID).
+    pub(super) fn add_to_message(&mut self, row: &ReportRow<'_>) {
         let key = lower_in(&mut self.key, row.message_id);
         let m = match self.messages.get_mut(key) {
             Some(m) => m,
@@ -274,6 +369,7 @@ impl SummaryCollector {
                 })
             }),
         };
+        m.rows = m.rows.saturating_add(1);
         let buf = &mut self.scratch;
         let strings = &mut self.strings;
         if m.sender.is_empty() && !row.sender.is_empty() && !row.is(&[EventId::Dsn]) {
@@ -382,6 +478,47 @@ impl SummaryCollector {
             }
             _ => {}
         }
+    }
+}
+
+/// `row` with only the fields [`SummaryCollector::add_to_message`] reads for its event (the
+/// others empty): what a row set aside on disk keeps. Most of a row's bytes are its source
+/// context and message-info, which the fold reads on DEFER and DELIVER rows only. A test
+/// folds every event both ways and compares the states.
+pub(super) fn as_folded<'a>(row: &ReportRow<'a>) -> ReportRow<'a> {
+    use EventId::*;
+    let e = row.event;
+    let keep = |yes: bool, s: &'a str| if yes { s } else { "" };
+    let arrives = matches!(e, Receive | Submit);
+    let leaves = matches!(e, Send | SendExternal);
+    ReportRow {
+        timestamp_ms: row.timestamp_ms,
+        server: keep(arrives || leaves || e == Deliver, row.server),
+        event: e,
+        source: keep(
+            e == Receive || e == Deliver || e == Resubmit || leaves,
+            row.source,
+        ),
+        source_context: keep(e == Defer, row.source_context),
+        connector_id: keep(e == Receive || leaves, row.connector_id),
+        message_id: row.message_id,
+        sender: row.sender,
+        return_path: row.return_path,
+        recipients: if matches!(e, Receive | Deliver | Fail | Defer | Redirect) || leaves {
+            row.recipients
+        } else {
+            &[]
+        },
+        statuses: if matches!(e, Fail | Defer) {
+            row.statuses
+        } else {
+            &[]
+        },
+        related: keep(e == Expand, row.related),
+        reference: &[],
+        total_bytes: if arrives { row.total_bytes } else { None },
+        directionality: keep(arrives || leaves, row.directionality),
+        message_info: keep(e == Deliver, row.message_info),
     }
 }
 

@@ -17,6 +17,7 @@ mod latency;
 mod passes;
 pub mod queries;
 mod rules;
+mod spill;
 mod tables;
 mod tops;
 mod totals;

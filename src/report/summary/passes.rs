@@ -1,15 +1,17 @@
 //! Reading for the summary within a memory budget. The summary must see every row of a
 //! message before it can count it, and a message's rows are spread over servers and files;
 //! so the state per message is held until the end. When more messages than the budget
-//! holds are in the logs, the messages are split by a hash of their Message-ID into parts
-//! and the logs are read once per part: each pass holds one part's messages, adds them to
-//! the tables ([`Tally`]), and forgets them. The report is the same however many passes.
+//! holds are in the logs, the reader halves the messages it keeps (by a hash of their
+//! Message-ID) and sets the others aside on disk, their state and every later row
+//! ([`super::spill`]); the logs are read once, and each set-aside bucket of messages is
+//! then added up on its own ([`Tally`]). The report is the same however it was split.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::collect::{Part, SummaryCollector};
+use super::spill::{BUCKET_BITS, BUCKETS, SetAside, Spill};
 use super::{SummaryOptions, Tally};
 use crate::ingest::{Progress, ReadError, RowFilter};
 use crate::report::scan::{ScanSummary, scan_rows};
@@ -23,10 +25,12 @@ pub const MESSAGE_BYTES: u64 = 1024;
 pub struct MemoryLimit(pub u64);
 
 impl Default for MemoryLimit {
-    /// 640 MiB of message state: about 650,000 messages a pass, and with the batches being
-    /// read and the tables, a summary stays under 1 GiB whatever the size of the logs.
+    /// 32 MiB of message state: about 32,000 messages at once. Past that, messages are set
+    /// aside on disk, which costs about the same whatever the limit (1 GB of logs: 3.7 s at
+    /// 16M, 32M or 64M, 2.5 s when every message fits in 640M); with the batches being read
+    /// and the tables, a summary stays within about 200 MiB whatever the size of the logs.
     fn default() -> MemoryLimit {
-        MemoryLimit(640 << 20)
+        MemoryLimit(32 << 20)
     }
 }
 
@@ -67,19 +71,22 @@ impl MemoryLimit {
 pub struct Summarized {
     /// The tables.
     pub tally: Tally,
-    /// What the first read found: files, diagnostics, rows.
+    /// What the read found: files, diagnostics, rows.
     pub scan: ScanSummary,
-    /// How many times the logs were read (1 when every message fitted).
+    /// How many times the logs were read (1).
     pub passes: u64,
+    /// In how many parts the messages were added up (1 when every message fitted).
+    pub parts: u64,
 }
 
-/// Reads `paths` for a summary, in as many passes as `limit` needs. `progress` gives a bar
-/// for each pass (`pass`, of about how many).
+/// Reads `paths` for a summary, holding at most the messages `limit` allows. `progress`
+/// gives the read's bar (`1`, of `1`).
 ///
-/// The first pass holds every message until the budget is reached, then halves the
-/// messages it keeps (by the hash) as often as needed and leaves the other halves for later
-/// passes, which split themselves the same way: nothing is read twice in vain, and the
-/// passes are about as many as twice the messages over the budget.
+/// The read holds every message until the budget is reached, then halves the messages it
+/// keeps (by the hash) as often as needed, setting the others aside ([`Spill`]). Each
+/// bucket set aside is then read back, as many together as the budget holds (as estimated
+/// from the read's messages per row); a bucket that still holds too many is added up in
+/// halves, each half a read of the bucket.
 pub fn summarize(
     paths: &[PathBuf],
     filter: &RowFilter,
@@ -87,28 +94,108 @@ pub fn summarize(
     limit: MemoryLimit,
     progress: impl Fn(u64, u64) -> Option<Arc<dyn Progress>>,
 ) -> Result<Summarized, ReadError> {
+    let budget = limit.messages();
     let mut tally = Tally::new(options.clone());
-    let mut waiting = VecDeque::from([Part::WHOLE]);
-    let mut first_scan = None;
-    let mut passes = 0;
-    while let Some(part) = waiting.pop_front() {
-        passes += 1;
-        let mut c = SummaryCollector::for_part(options.clone(), part, limit.messages());
-        let bar = progress(passes, passes + waiting.len() as u64);
-        let scan = scan_rows(paths, filter, bar, |row| {
-            c.add(row);
+    let mut c = SummaryCollector::for_part(options.clone(), Part::WHOLE, 0, budget);
+    let mut spill = Spill::new().map_err(ReadError::Temporary)?;
+    let mut failed: Option<std::io::Error> = None;
+    let scan = scan_rows(paths, filter, progress(1, 1), |row| {
+        c.cover(row);
+        let Some(hash) = c.hash_of(row) else {
+            return;
+        };
+        if c.holds(hash) {
+            c.add_to_message(row);
             if c.over_budget() {
-                waiting.push_back(c.narrow());
+                c.narrow_out(|hash, m| {
+                    if failed.is_none() {
+                        failed = spill.state(hash, m).err();
+                    }
+                });
             }
-        })?;
-        c.drain_into(&mut tally);
-        first_scan.get_or_insert(scan);
+        } else if failed.is_none() {
+            failed = spill.row(hash, row).err();
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(ReadError::Temporary(e));
+    }
+    // Messages per row added, to guess how many messages a bucket holds.
+    let per_row = c.messages_per_row();
+    let mut parts = 1;
+    c.drain_into(&mut tally);
+    let mut group: Vec<usize> = Vec::new();
+    let mut held = 0f64;
+    let filled = spill.filled();
+    for (i, &(b, states, rows)) in filled.iter().enumerate() {
+        group.push(b);
+        held += states as f64 + rows as f64 * per_row;
+        let next = filled
+            .get(i + 1)
+            .map_or(f64::INFINITY, |&(_, s, r)| s as f64 + r as f64 * per_row);
+        if held + next > budget as f64 * 0.9 {
+            parts += add_up(&mut spill, &group, options, budget, &mut tally)?;
+            group.clear();
+            held = 0.0;
+        }
     }
     Ok(Summarized {
         tally,
-        scan: first_scan.unwrap_or_default(),
-        passes,
+        scan,
+        passes: 1,
+        parts,
     })
+}
+
+/// Adds up the messages of the buckets `group` into `tally`: all at once when they fit the
+/// budget, else in halves (by the hash's bits above the bucket's), each half a read of the
+/// buckets. Returns in how many parts. The buckets are forgotten after.
+fn add_up(
+    spill: &mut Spill,
+    group: &[usize],
+    options: &SummaryOptions,
+    budget: usize,
+    tally: &mut Tally,
+) -> Result<u64, ReadError> {
+    let mut waiting = VecDeque::from([Part::WHOLE]);
+    let mut parts = 0;
+    while let Some(part) = waiting.pop_front() {
+        parts += 1;
+        // Not the part of index 0 of the logs: the coverage was counted in the read.
+        let mut c = SummaryCollector::for_part(options.clone(), part, BUCKET_BITS, budget);
+        for &b in group {
+            let c = &mut c;
+            let mut narrowed = Vec::new();
+            spill
+                .read(b, |record| match record {
+                    SetAside::State(m) => {
+                        let hash = c.hash_of_id(&m.id);
+                        if c.holds(hash) {
+                            c.put_back(m);
+                            if c.over_budget() {
+                                narrowed.push(c.narrow());
+                            }
+                        }
+                    }
+                    SetAside::Row(row) => {
+                        if c.hash_of(row).is_some_and(|h| c.holds(h)) {
+                            c.add_to_message(row);
+                            if c.over_budget() {
+                                narrowed.push(c.narrow());
+                            }
+                        }
+                    }
+                })
+                .map_err(ReadError::Temporary)?;
+            waiting.extend(narrowed);
+        }
+        c.drain_into(tally);
+    }
+    for &b in group {
+        spill.forget(b);
+    }
+    debug_assert!(BUCKETS.is_power_of_two());
+    Ok(parts)
 }
 
 #[cfg(test)]
