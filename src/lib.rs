@@ -18,6 +18,7 @@ pub mod pwsh;
 pub mod query;
 pub mod replay;
 pub mod report;
+pub mod settings;
 pub mod store;
 pub mod synth;
 pub mod tui;

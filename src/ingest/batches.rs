@@ -27,11 +27,7 @@ pub fn read_in_batches<E: From<ReadError>>(
 ) -> Result<(), E> {
     let limit = options
         .batch_bytes
-        .or_else(|| {
-            std::env::var("MSGTRACK_BATCH_BYTES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-        })
+        .or_else(|| crate::settings::number("MSGTRACK_BATCH_BYTES"))
         .unwrap_or_else(|| batch_bytes(options.columns.columns().len()));
     let mut options = options.clone();
     let progress = options.progress.take();

@@ -41,9 +41,7 @@ pub const MERGE_WAYS: usize = 64;
 
 /// How many runs a merge reads at once: [`MERGE_WAYS`], or `MSGTRACK_MERGE_WAYS` (at least 2).
 pub fn merge_ways() -> usize {
-    std::env::var("MSGTRACK_MERGE_WAYS")
-        .ok()
-        .and_then(|v| v.parse().ok())
+    crate::settings::number("MSGTRACK_MERGE_WAYS")
         .unwrap_or(MERGE_WAYS)
         .max(2)
 }

@@ -98,10 +98,7 @@ pub const FIRSTS_HELD: usize = 5_000;
 
 /// [`FIRSTS_HELD`], or `MSGTRACK_FIRSTS_HELD`.
 fn firsts_held() -> usize {
-    std::env::var("MSGTRACK_FIRSTS_HELD")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(FIRSTS_HELD)
+    crate::settings::number("MSGTRACK_FIRSTS_HELD").unwrap_or(FIRSTS_HELD)
 }
 
 /// How a host's Get-MessageTrackingLog reads its rows when the line takes every one

@@ -294,10 +294,7 @@ fn selects_properties(c: &Command) -> bool {
 
 /// About how many rows a window holds: [`WINDOW_ROWS`], or `MSGTRACK_WINDOW_ROWS`.
 pub fn window_rows() -> u64 {
-    std::env::var("MSGTRACK_WINDOW_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(WINDOW_ROWS)
+    crate::settings::number("MSGTRACK_WINDOW_ROWS").unwrap_or(WINDOW_ROWS)
 }
 
 /// Whether `block` runs a time window at a time over stores covering `covered` (ms): a

@@ -19,9 +19,7 @@ pub fn groups_held() -> usize {
     if let Some(held) = HELD_IN_TESTS.get() {
         return held;
     }
-    std::env::var("MSGTRACK_GROUPS_HELD")
-        .ok()
-        .and_then(|v| v.parse().ok())
+    crate::settings::number("MSGTRACK_GROUPS_HELD")
         .unwrap_or(10_000)
         .max(1)
 }
