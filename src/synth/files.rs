@@ -27,11 +27,13 @@ pub struct Written {
     pub bytes: u64,
 }
 
-/// Writes `events` under `out`, rotating files at `max_file_bytes` (Exchange's default is 10 MB).
+/// Writes `events` under `out`, rotating files at `max_file_bytes` (Exchange's default is 10 MB),
+/// never under a name in `taken` (the files earlier calls of one run wrote).
 pub fn write_events(
     mut events: Vec<Emitted>,
     out: &Path,
     max_file_bytes: u64,
+    taken: &[std::path::PathBuf],
 ) -> std::io::Result<Written> {
     let mut by_log: BTreeMap<(usize, LogPrefix), Vec<Emitted>> = BTreeMap::new();
     for e in events.drain(..) {
@@ -54,14 +56,21 @@ pub fn write_events(
                 Some((d, h, _, f)) => *d != date || *h != hour || f.bytes >= max_file_bytes,
             };
             if needs_new {
-                let instance = match &current {
+                let mut instance = match &current {
                     Some((d, h, n, _)) if *d == date && *h == hour => n + 1,
                     _ => 1,
                 };
                 if let Some((_, _, _, f)) = current.take() {
                     written.bytes += f.finish()?;
                 }
-                let path = folder.join(format!("{prefix}{date}{hour:02}-{instance}.LOG"));
+                // A day's last rows can fall in the next day's first hour, which that day's
+                // own rows begin again: the next instance, as Exchange names a second file of
+                // an hour, never the same name over rows already written.
+                let mut path = folder.join(format!("{prefix}{date}{hour:02}-{instance}.LOG"));
+                while taken.contains(&path) {
+                    instance += 1;
+                    path = folder.join(format!("{prefix}{date}{hour:02}-{instance}.LOG"));
+                }
                 let mut file = CountingFile::create(&path)?;
                 write_header(
                     &mut file,
@@ -115,5 +124,28 @@ impl Write for CountingFile {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_later_call_never_writes_over_a_file_an_earlier_one_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = super::super::day::generate(&super::super::day::DayPlan::sample());
+        let rows = events.len() as u64;
+        let first = write_events(events.clone(), dir.path(), 10 << 20, &[]).unwrap();
+        // The same hours again: every name is taken, so each file is the next instance.
+        let second = write_events(events, dir.path(), 10 << 20, &first.files).unwrap();
+        assert_eq!(first.rows + second.rows, 2 * rows);
+        assert!(second.files.iter().all(|p| !first.files.contains(p)));
+        let on_disk = crate::ingest::read_paths(
+            &[dir.path().to_path_buf()],
+            &crate::ingest::ReadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(on_disk.frame.height() as u64, 2 * rows);
     }
 }

@@ -24,7 +24,7 @@ pub use files::Written;
 /// Writes the sample day and its directory snapshot (`directory.json`) under `out`.
 pub fn write_sample(out: &Path) -> std::io::Result<Written> {
     let events = day::generate(&DayPlan::sample());
-    let written = files::write_events(events, out, 10 << 20)?;
+    let written = files::write_events(events, out, 10 << 20, &[])?;
     let snapshot = org::Org::sample().snapshot();
     let json = serde_json::to_string_pretty(&snapshot).map_err(std::io::Error::other)?;
     std::fs::write(out.join("directory.json"), json + "\n")?;
@@ -41,7 +41,7 @@ pub fn write_corpus(out: &Path, target_bytes: u64) -> std::io::Result<Written> {
         ..DayPlan::sample()
     };
     while total.bytes < target_bytes {
-        let written = files::write_events(day::generate(&plan), out, 10 << 20)?;
+        let written = files::write_events(day::generate(&plan), out, 10 << 20, &total.files)?;
         total.bytes += written.bytes;
         total.rows += written.rows;
         total.files.extend(written.files);
