@@ -14,6 +14,7 @@ pub mod format;
 pub mod frame;
 pub mod ingest;
 pub mod invariants;
+pub mod memory;
 pub mod pwsh;
 pub mod query;
 pub mod replay;

@@ -38,15 +38,4 @@ pub mod time_windows;
 pub mod top_rows;
 pub mod windows;
 
-/// Lets glibc's allocator keep two arenas rather than one per thread that allocates: a
-/// query's threads each held memory freed long before. A statement reading MessageId and
-/// Recipients of every row of 16 GB of logs with `--sql` peaked at 212 MiB (173 MiB so);
-/// every event of 1 GB as CSV 113 MiB (88 MiB so, in the same time). Called once a query
-/// starts answering (indexing keeps an arena per thread).
-pub fn few_allocator_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a tunable of the allocator.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
+pub use crate::memory::few_allocator_arenas;

@@ -127,6 +127,8 @@ pub fn scan_rows(
         summary.files.extend(ingest.files);
         summary.diagnostics.extend(ingest.diagnostics);
         summary.suppressed_diagnostics += ingest.suppressed_diagnostics;
+        drop(ingest.frame);
+        crate::memory::give_back_free_memory();
         Ok(())
     })?;
     Ok(summary)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// The floors, bottom first: a module may use the ones on lower floors only.
 const FLOORS: [&[&str]; 5] = [
-    &["format", "escape", "settings"],
+    &["format", "escape", "memory", "settings"],
     &["frame", "pwsh"],
     &["directory", "ingest"],
     &["synth", "query", "replay", "store"],

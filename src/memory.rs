@@ -1,0 +1,26 @@
+//! Tunings of glibc's allocator for long reads: fewer arenas, and free memory handed back.
+//! Elsewhere (or with another allocator) these do nothing.
+
+/// Lets glibc's allocator keep two arenas rather than one per thread that allocates: a
+/// query's threads each held memory freed long before. A statement reading MessageId and
+/// Recipients of every row of 16 GB of logs with `--sql` peaked at 212 MiB (173 MiB so);
+/// every event of 1 GB as CSV 113 MiB (88 MiB so, in the same time). Called once a query
+/// starts answering (indexing keeps an arena per thread).
+pub fn few_allocator_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tunable of the allocator.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+/// Hands the pages of freed memory back to the system. Batches of decoded columns come and
+/// go while a report's own state grows; the allocator keeps the freed pages between them
+/// unless told. `report summary` over a 4 GB store: 160 → 118 MiB for ~5 % more time.
+pub fn give_back_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free pages of the allocator's heaps.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
