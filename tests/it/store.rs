@@ -1777,3 +1777,33 @@ fn a_store_listed_again_in_one_process_follows_its_manifest_and_is_listed_once()
         assert_eq!(twice.len(), second.len());
     }
 }
+
+#[test]
+fn a_line_over_raw_logs_that_held_every_event_points_to_the_store() {
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let run = |line: &str, path: &Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+            .args(["query", line])
+            .arg(path)
+            .args(["--format", "csv", "--tz", "UTC"])
+            .env("MSGTRACK_HINT_RESULTS", "100")
+            .output()
+            .expect("msgtrack runs");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let every = "Get-MessageTrackingLog -ResultSize Unlimited | Where EventId -eq RECEIVE | Select Timestamp,Sender";
+    let said = run(every, &logs);
+    assert!(
+        said.contains("results were held in memory") && said.contains("--store DIR"),
+        "{said}"
+    );
+    // From the store the line runs a window at a time; a count holds no events; a read cut
+    // at its first 100 holds fewer than the hint's count.
+    assert!(!run(every, store.path()).contains("held in memory"));
+    let counted = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object EventId -NoElement";
+    assert!(!run(counted, &logs).contains("held in memory"));
+    let first = "Get-MessageTrackingLog -ResultSize 99";
+    assert!(!run(first, &logs).contains("held in memory"));
+}
