@@ -39,18 +39,58 @@ pub struct TuiArgs {
     /// (en-US, en-GB, de-DE, fr-FR, ja-JP, ko-KR, zh-CN, nl-NL, sv-SE, pl-PL, ru-RU).
     #[arg(long)]
     pub culture: Option<String>,
+    /// The most rows the viewer loads: it holds every row it shows (about 370 bytes each),
+    /// so past this it refuses, naming how many there are (default 4,000,000, about 1.5 GB).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ROWS)]
+    pub max_rows: u64,
     #[command(flatten)]
     pub store: super::index::StoreArg,
+}
+
+/// The default `--max-rows`.
+const DEFAULT_MAX_ROWS: u64 = 4_000_000;
+
+/// What one loaded row costs the viewer, about (22.8 M rows of a store: 8.4 GB).
+const ROW_BYTES: u64 = 370;
+
+/// Raw log bytes per row, about (generated traffic: 1,307 MB for 1.82 M rows), to guess
+/// how many rows logs not yet read hold.
+const LOG_BYTES_PER_ROW: u64 = 700;
+
+/// How many rows `paths` hold: a store's manifest says; raw logs are guessed from their size.
+/// The second value is true when any is a guess.
+fn rows_under(paths: &[PathBuf]) -> anyhow::Result<(u64, bool)> {
+    let files = msgtrack::ingest::discover(paths)?;
+    let stored: u64 = files
+        .iter()
+        .filter_map(|f| f.part.as_ref())
+        .flat_map(|p| &p.ranges)
+        .map(|r| r.rows)
+        .sum();
+    let raw: Vec<_> = files.into_iter().filter(|f| f.part.is_none()).collect();
+    let guessed = msgtrack::ingest::log_bytes(&raw) / LOG_BYTES_PER_ROW;
+    Ok((stored + guessed, !raw.is_empty()))
 }
 
 pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
     let zone = super::zone_arg(args.tz.as_deref(), args.culture.as_deref())?;
     let now = super::now_arg(args.now.as_deref(), zone)?;
     let culture = super::culture_arg(args.culture.as_deref().unwrap_or("en-US"))?;
+    let paths = super::index::reading_paths(&args.paths, &args.store)?;
+    let (rows, guessed) = rows_under(&paths)?;
+    if rows > args.max_rows {
+        anyhow::bail!(
+            "the viewer holds every row it shows: these logs hold {}{rows} rows, about {:.1} GB in memory, past --max-rows {}. Browse a part of them (fewer folders or servers), ask with `msgtrack query` (it reads in bounded memory), or give --max-rows {} to load them all",
+            if guessed { "about " } else { "" },
+            (rows * ROW_BYTES) as f64 / 1e9,
+            args.max_rows,
+            rows.next_multiple_of(1_000_000),
+        );
+    }
     run(TuiOptions {
         culture,
         now,
-        paths: super::index::reading_paths(&args.paths, &args.store)?,
+        paths,
         directory: args.directory.clone(),
         zone,
         queries_dir: args.queries.clone(),

@@ -1807,3 +1807,26 @@ fn a_line_over_raw_logs_that_held_every_event_points_to_the_store() {
     let first = "Get-MessageTrackingLog -ResultSize 99";
     assert!(!run(first, &logs).contains("held in memory"));
 }
+
+#[test]
+fn the_viewer_refuses_more_rows_than_max_rows_naming_them() {
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let rows = crate::util::read(&[logs.clone()]).frame.height();
+    let (code, _, err) = crate::util::msgtrack_text(&[
+        "tui",
+        store.path().to_str().expect("a path"),
+        "--max-rows",
+        "1000",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("these logs hold {rows} rows")) && err.contains("--max-rows"),
+        "{err}"
+    );
+    // Raw logs: their rows are guessed from their size, and said to be a guess.
+    let (code, _, err) =
+        crate::util::msgtrack_text(&["tui", logs.to_str().expect("a path"), "--max-rows", "1000"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("these logs hold about "), "{err}");
+}
