@@ -33,15 +33,8 @@ pub(crate) fn reader_progress() -> Option<Arc<dyn Progress>> {
     labelled_progress("reading")
 }
 
-/// The reader's progress in pass `pass` of `of` (a plain reader's when there is one pass).
-pub(crate) fn pass_progress(pass: u64, of: u64) -> Option<Arc<dyn Progress>> {
-    if of <= 1 {
-        return reader_progress();
-    }
-    labelled_progress(&format!("reading, pass {pass} of {of}"))
-}
-
-fn labelled_progress(label: &str) -> Option<Arc<dyn Progress>> {
+/// A progress bar of bytes with `label`, or `None` when stderr is not a terminal.
+pub(crate) fn labelled_progress(label: &str) -> Option<Arc<dyn Progress>> {
     if !std::io::stderr().is_terminal() {
         return None;
     }

@@ -316,7 +316,7 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
         &s.filter,
         &options,
         args.memory_limit,
-        progress::pass_progress,
+        progress::labelled_progress,
     )?;
     let scan = summarized.scan;
     report_diagnostics(&scan)?;
@@ -353,7 +353,7 @@ fn run_summary(args: &SummaryArgs) -> anyhow::Result<u8> {
                 end_ms: Some(s.filter.end_ms.map_or(start, |e| e - length).min(start)),
                 ..s.filter.clone()
             };
-            let before = summarize(&s.paths, &window, &options, args.memory_limit, |_, _| None)?;
+            let before = summarize(&s.paths, &window, &options, args.memory_limit, |_| None)?;
             (before.scan.rows > 0).then(|| before.tally.figures())
         }
     };

@@ -521,7 +521,7 @@ fn summarize_in_passes(
         &RowFilter::default(),
         &options,
         MemoryLimit(held * MESSAGE_BYTES),
-        |_, _| None,
+        |_| None,
     )
     .unwrap();
     assert_eq!(s.passes, 1, "the logs are read once");

@@ -1812,7 +1812,9 @@ fn a_line_over_raw_logs_that_held_every_event_points_to_the_store() {
 fn the_viewer_refuses_more_rows_than_max_rows_naming_them() {
     let logs = sample_logs_dir();
     let store = crate::util::indexed(&logs);
-    let rows = crate::util::read(std::slice::from_ref(&logs)).frame.height();
+    let rows = crate::util::read(std::slice::from_ref(&logs))
+        .frame
+        .height();
     let (code, _, err) = crate::util::msgtrack_text(&[
         "tui",
         store.path().to_str().expect("a path"),

@@ -80,7 +80,8 @@ pub struct Summarized {
 }
 
 /// Reads `paths` for a summary, holding at most the messages `limit` allows. `progress`
-/// gives the read's bar (`1`, of `1`).
+/// gives a bar of bytes for each stage, by its label: the read of the logs, then (when
+/// messages were set aside) the read of what was set aside.
 ///
 /// The read holds every message until the budget is reached, then halves the messages it
 /// keeps (by the hash) as often as needed, setting the others aside ([`Spill`]). Each
@@ -92,14 +93,14 @@ pub fn summarize(
     filter: &RowFilter,
     options: &SummaryOptions,
     limit: MemoryLimit,
-    progress: impl Fn(u64, u64) -> Option<Arc<dyn Progress>>,
+    progress: impl Fn(&str) -> Option<Arc<dyn Progress>>,
 ) -> Result<Summarized, ReadError> {
     let budget = limit.messages();
     let mut tally = Tally::new(options.clone());
     let mut c = SummaryCollector::for_part(options.clone(), Part::WHOLE, 0, budget);
     let mut spill = Spill::new().map_err(ReadError::Temporary)?;
     let mut failed: Option<std::io::Error> = None;
-    let scan = scan_rows(paths, filter, progress(1, 1), |row| {
+    let scan = scan_rows(paths, filter, progress("reading"), |row| {
         c.cover(row);
         let Some(hash) = c.hash_of(row) else {
             return;
@@ -127,6 +128,12 @@ pub fn summarize(
     let mut group: Vec<usize> = Vec::new();
     let mut held = 0f64;
     let filled = spill.filled();
+    let bar = (!filled.is_empty())
+        .then(|| progress("adding up the messages set aside"))
+        .flatten();
+    if let Some(bar) = &bar {
+        bar.start(spill.bytes());
+    }
     for (i, &(b, states, rows)) in filled.iter().enumerate() {
         group.push(b);
         held += states as f64 + rows as f64 * per_row;
@@ -134,10 +141,17 @@ pub fn summarize(
             .get(i + 1)
             .map_or(f64::INFINITY, |&(_, s, r)| s as f64 + r as f64 * per_row);
         if held + next > budget as f64 * 0.9 {
+            let bytes: u64 = group.iter().map(|&b| spill.bytes_of(b)).sum();
             parts += add_up(&mut spill, &group, options, budget, &mut tally)?;
+            if let Some(bar) = &bar {
+                bar.advance(bytes);
+            }
             group.clear();
             held = 0.0;
         }
+    }
+    if let Some(bar) = &bar {
+        bar.finish();
     }
     Ok(Summarized {
         tally,

@@ -66,6 +66,8 @@ struct Bucket {
     block: Vec<u8>,
     states: u64,
     rows: u64,
+    /// Bytes written to the file.
+    written: u64,
 }
 
 /// The buckets of one summary.
@@ -137,6 +139,17 @@ impl Spill {
             flush(bucket, &mut self.packer)?;
         }
         Ok(())
+    }
+
+    /// The bytes set aside in bucket `b` (written, and waiting in its block).
+    pub(super) fn bytes_of(&self, b: usize) -> u64 {
+        let bucket = &self.buckets[b];
+        bucket.written + bucket.block.len() as u64
+    }
+
+    /// The bytes set aside in every bucket.
+    pub(super) fn bytes(&self) -> u64 {
+        (0..self.buckets.len()).map(|b| self.bytes_of(b)).sum()
     }
 
     /// The buckets holding anything, with how many states and rows each holds.
@@ -232,6 +245,7 @@ fn flush(bucket: &mut Bucket, packer: &mut zstd::bulk::Compressor<'_>) -> io::Re
     file.write_all(&len.to_le_bytes())?;
     file.write_all(&packed_len.to_le_bytes())?;
     file.write_all(&packed)?;
+    bucket.written += 8 + packed.len() as u64;
     bucket.block.clear();
     Ok(())
 }
