@@ -97,6 +97,9 @@ pub struct SummaryCollector {
     shift: u32,
     /// More messages than this and the collector is over its budget.
     max_messages: usize,
+    /// Whether rows added count in the servers' coverage: a collector reading the logs
+    /// does; one adding up messages set aside does not (their rows were counted as read).
+    covers: bool,
 }
 
 /// One of `of` parts of the messages, by a hash of the Message-ID (ignoring case): a
@@ -239,11 +242,21 @@ pub(super) fn domain_of(address: &str) -> &str {
 impl SummaryCollector {
     /// A collector for a report with `options`.
     pub fn new(options: SummaryOptions) -> SummaryCollector {
-        SummaryCollector::for_part(options, Part::WHOLE, 0, usize::MAX)
+        SummaryCollector::reading(options, usize::MAX)
     }
 
-    /// A collector that keeps the messages of `part` (of their hash shifted right by
-    /// `shift` bits) only, and is over its budget past `max_messages` messages.
+    /// A collector reading the logs (it counts the coverage), over its budget past
+    /// `max_messages` messages.
+    pub fn reading(options: SummaryOptions, max_messages: usize) -> SummaryCollector {
+        SummaryCollector {
+            covers: true,
+            ..SummaryCollector::for_part(options, Part::WHOLE, 0, max_messages)
+        }
+    }
+
+    /// A collector of messages set aside (it counts no coverage) that keeps those of
+    /// `part` (of their hash shifted right by `shift` bits) only, and is over its budget
+    /// past `max_messages` messages.
     pub fn for_part(
         options: SummaryOptions,
         part: Part,
@@ -260,6 +273,7 @@ impl SummaryCollector {
             part,
             shift,
             max_messages,
+            covers: false,
         }
     }
 
@@ -273,12 +287,6 @@ impl SummaryCollector {
     /// Whether a message whose Message-ID hashes to `hash` is kept here.
     pub fn holds(&self, hash: u64) -> bool {
         self.part.holds(hash >> self.shift)
-    }
-
-    /// The lower-cased Message-ID of `row` and its [`message_hash`]; `None` for a row
-    /// without one (it belongs to no message).
-    pub fn hash_of(&mut self, row: &ReportRow<'_>) -> Option<u64> {
-        (!row.message_id.is_empty()).then(|| self.hash_of_id(row.message_id))
     }
 
     /// The [`message_hash`] of the Message-ID `id` (lower-cased here).
@@ -323,23 +331,34 @@ impl SummaryCollector {
         self.messages.insert(key.into(), m);
     }
 
-    /// Looks at one row: counts it in the coverage when this collector counts it (the
-    /// part of index 0) and adds it to its message when this collector keeps it.
+    /// Looks at one row: counts it in the coverage when this collector counts it and adds
+    /// it to its message when this collector keeps it.
     pub fn add(&mut self, row: &ReportRow<'_>) {
-        if self.part.index == 0 {
+        self.add_held(row);
+    }
+
+    /// [`Self::add`], returning the [`message_hash`] of a row whose message this collector
+    /// does not keep (the row is left to the caller). The hash is worked out only once the
+    /// collector keeps a part of the messages.
+    pub(super) fn add_held(&mut self, row: &ReportRow<'_>) -> Option<u64> {
+        if self.covers {
             self.cover(row);
         }
         if row.message_id.is_empty() {
-            return;
+            return None;
         }
-        if self.part.of > 1 && !self.hash_of(row).is_some_and(|h| self.holds(h)) {
-            return;
+        if self.part.of > 1 {
+            let hash = self.hash_of_id(row.message_id);
+            if !self.holds(hash) {
+                return Some(hash);
+            }
         }
         self.add_to_message(row);
+        None
     }
 
     /// Counts `row` in its server's coverage.
-    pub(super) fn cover(&mut self, row: &ReportRow<'_>) {
+    fn cover(&mut self, row: &ReportRow<'_>) {
         let cov = match self.coverage.get_mut(row.server) {
             Some(cov) => cov,
             None => self

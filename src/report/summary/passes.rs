@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::collect::{Part, SummaryCollector};
-use super::spill::{BUCKET_BITS, BUCKETS, SetAside, Spill};
+use super::spill::{BUCKET_BITS, SetAside, Spill};
 use super::{SummaryOptions, Tally};
 use crate::ingest::{Progress, ReadError, RowFilter};
 use crate::report::scan::{ScanSummary, scan_rows};
@@ -97,25 +97,20 @@ pub fn summarize(
 ) -> Result<Summarized, ReadError> {
     let budget = limit.messages();
     let mut tally = Tally::new(options.clone());
-    let mut c = SummaryCollector::for_part(options.clone(), Part::WHOLE, 0, budget);
+    let mut c = SummaryCollector::reading(options.clone(), budget);
     let mut spill = Spill::new().map_err(ReadError::Temporary)?;
     let mut failed: Option<std::io::Error> = None;
     let scan = scan_rows(paths, filter, progress("reading"), |row| {
-        c.cover(row);
-        let Some(hash) = c.hash_of(row) else {
-            return;
-        };
-        if c.holds(hash) {
-            c.add_to_message(row);
-            if c.over_budget() {
-                c.narrow_out(|hash, m| {
-                    if failed.is_none() {
-                        failed = spill.state(hash, m).err();
-                    }
-                });
+        if let Some(hash) = c.add_held(row) {
+            if failed.is_none() {
+                failed = spill.row(hash, row).err();
             }
-        } else if failed.is_none() {
-            failed = spill.row(hash, row).err();
+        } else if c.over_budget() {
+            c.narrow_out(|hash, m| {
+                if failed.is_none() {
+                    failed = spill.state(hash, m).err();
+                }
+            });
         }
     })?;
     if let Some(e) = failed {
@@ -125,29 +120,18 @@ pub fn summarize(
     let per_row = c.messages_per_row();
     let mut parts = 1;
     c.drain_into(&mut tally);
-    let mut group: Vec<usize> = Vec::new();
-    let mut held = 0f64;
-    let filled = spill.filled();
-    let bar = (!filled.is_empty())
+    let groups = groups_of(&spill.filled(), per_row, budget);
+    let bar = (!groups.is_empty())
         .then(|| progress("adding up the messages set aside"))
         .flatten();
     if let Some(bar) = &bar {
         bar.start(spill.bytes());
     }
-    for (i, &(b, states, rows)) in filled.iter().enumerate() {
-        group.push(b);
-        held += states as f64 + rows as f64 * per_row;
-        let next = filled
-            .get(i + 1)
-            .map_or(f64::INFINITY, |&(_, s, r)| s as f64 + r as f64 * per_row);
-        if held + next > budget as f64 * 0.9 {
-            let bytes: u64 = group.iter().map(|&b| spill.bytes_of(b)).sum();
-            parts += add_up(&mut spill, &group, options, budget, &mut tally)?;
-            if let Some(bar) = &bar {
-                bar.advance(bytes);
-            }
-            group.clear();
-            held = 0.0;
+    for group in groups {
+        let bytes: u64 = group.iter().map(|&b| spill.bytes_of(b)).sum();
+        parts += add_up(&mut spill, &group, options, budget, &mut tally)?;
+        if let Some(bar) = &bar {
+            bar.advance(bytes);
         }
     }
     if let Some(bar) = &bar {
@@ -159,6 +143,26 @@ pub fn summarize(
         passes: 1,
         parts,
     })
+}
+
+/// The filled buckets (`(bucket, states, rows)`, from [`Spill::filled`]) in groups each
+/// guessed to hold up to 90 % of `budget` messages, from `per_row` messages per row (a state
+/// is one message).
+fn groups_of(filled: &[(usize, u64, u64)], per_row: f64, budget: usize) -> Vec<Vec<usize>> {
+    let guess = |&(_, states, rows): &(usize, u64, u64)| states as f64 + rows as f64 * per_row;
+    let mut groups = Vec::new();
+    let mut group = Vec::new();
+    let mut held = 0f64;
+    for (i, bucket) in filled.iter().enumerate() {
+        group.push(bucket.0);
+        held += guess(bucket);
+        let next = filled.get(i + 1).map_or(f64::INFINITY, guess);
+        if held + next > budget as f64 * 0.9 {
+            groups.push(std::mem::take(&mut group));
+            held = 0.0;
+        }
+    }
+    groups
 }
 
 /// Adds up the messages of the buckets `group` into `tally`: all at once when they fit the
@@ -175,7 +179,6 @@ fn add_up(
     let mut parts = 0;
     while let Some(part) = waiting.pop_front() {
         parts += 1;
-        // Not the part of index 0 of the logs: the coverage was counted in the read.
         let mut c = SummaryCollector::for_part(options.clone(), part, BUCKET_BITS, budget);
         for &b in group {
             let c = &mut c;
@@ -192,11 +195,8 @@ fn add_up(
                         }
                     }
                     SetAside::Row(row) => {
-                        if c.hash_of(row).is_some_and(|h| c.holds(h)) {
-                            c.add_to_message(row);
-                            if c.over_budget() {
-                                narrowed.push(c.narrow());
-                            }
+                        if c.add_held(row).is_none() && c.over_budget() {
+                            narrowed.push(c.narrow());
                         }
                     }
                 })
@@ -208,7 +208,6 @@ fn add_up(
     for &b in group {
         spill.forget(b);
     }
-    debug_assert!(BUCKETS.is_power_of_two());
     Ok(parts)
 }
 

@@ -19,6 +19,7 @@ pub(super) const BUCKETS: u64 = 256;
 
 /// The bits of the hash a bucket takes (`BUCKETS` is 2 to this power).
 pub(super) const BUCKET_BITS: u32 = BUCKETS.trailing_zeros();
+const _: () = assert!(BUCKETS.is_power_of_two());
 
 /// What a bucket's buffer holds before it is written out.
 const BLOCK: usize = 32 << 10;
