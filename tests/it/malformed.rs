@@ -5,7 +5,7 @@ use msgtrack::format::Field;
 use msgtrack::frame::access;
 use msgtrack::ingest::{DiagnosticKind, Severity};
 
-use crate::util::{Dir, header_2016, log_text, read_one, row, strings};
+use crate::util::{Dir, header_2016, log_text, msgtrack_text, read_one, row, strings};
 
 fn good(event: &str) -> String {
     row(&[(Field::EventId, event)])
@@ -145,6 +145,53 @@ fn a_non_number_in_total_bytes_keeps_the_row() {
         d.message
             .contains("total-bytes '12kB' is not a whole number"),
         "{d}"
+    );
+}
+
+/// `msgtrack ingest` decodes only the columns its report needs; every problem a full read
+/// finds is still counted and named: bad lines, the number warning, the lines, rows and
+/// event counts (worked out from the lines written).
+#[test]
+fn ingest_reports_every_problem_a_full_read_finds() {
+    let dir = Dir::new();
+    let lines = [
+        good("RECEIVE"),                                               // 6
+        good("SEND")[..40].to_string(),                                // 7: cut short
+        good("SEND").replacen("2026-11-20T10", "2026-13-20T10", 1),    // 8: month 13
+        row(&[(Field::EventId, "SEND"), (Field::TotalBytes, "12kB")]), // 9: kept, warned
+        good("DELIVER"),                                               // 10
+        good("DELIVER"),                                               // 11
+    ];
+    let path = dir.write("MSGTRK2026112010-1.LOG", log_text(&lines));
+    let (code, out, _) = msgtrack_text(&["ingest", "--json", path.to_str().expect("a path")]);
+    assert_eq!(code, 0, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let file = &report["files"][0];
+    assert_eq!(file["rows"], 4);
+    assert_eq!(file["bad_lines"], 2);
+    assert_eq!(file["warned_lines"], 1);
+    assert_eq!(
+        file["events"],
+        serde_json::json!({"RECEIVE": 1, "SEND": 1, "DELIVER": 2})
+    );
+    let said: Vec<(u64, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap_or(0),
+                d["kind"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (7, "FieldCount".to_string()),
+            (8, "Timestamp".to_string()),
+            (9, "Number".to_string())
+        ]
     );
 }
 
