@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use msgtrack::tui::{TuiOptions, run};
+use msgtrack::tui::{Loading, TuiOptions, rows_to_load, run};
 
 use super::exit;
 
@@ -39,49 +39,51 @@ pub struct TuiArgs {
     /// (en-US, en-GB, de-DE, fr-FR, ja-JP, ko-KR, zh-CN, nl-NL, sv-SE, pl-PL, ru-RU).
     #[arg(long)]
     pub culture: Option<String>,
-    /// The most rows the viewer loads: it holds every row it shows (about 370 bytes each),
-    /// so past this it refuses, naming how many there are (default 4,000,000, about 1.5 GB).
+    /// The most rows the viewer loads: it holds every row it shows (about 950 bytes each),
+    /// so past this it refuses, naming how many there are (default 2,000,000, about 1.9 GB).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ROWS)]
     pub max_rows: u64,
+    /// Load only rows at or after this time (as -Start: 2026-11-20, '(Get-Date).AddDays(-1)',
+    /// …; read in --tz and --culture): a day of a year-long store.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Load only rows before this time (as -End).
+    #[arg(long)]
+    pub until: Option<String>,
     #[command(flatten)]
     pub store: super::index::StoreArg,
 }
 
 /// The default `--max-rows`.
-const DEFAULT_MAX_ROWS: u64 = 4_000_000;
+const DEFAULT_MAX_ROWS: u64 = 2_000_000;
 
-/// What one loaded row costs the viewer, about (22.8 M rows of a store: 8.4 GB).
-const ROW_BYTES: u64 = 370;
-
-/// Raw log bytes per row, about (generated traffic: 1,307 MB for 1.82 M rows), to guess
-/// how many rows logs not yet read hold.
-const LOG_BYTES_PER_ROW: u64 = 700;
-
-/// How many rows `paths` hold: a store's manifest says; raw logs are guessed from their size.
-/// The second value is true when any is a guess.
-fn rows_under(paths: &[PathBuf]) -> anyhow::Result<(u64, bool)> {
-    let files = msgtrack::ingest::discover(paths)?;
-    let stored: u64 = files
-        .iter()
-        .filter_map(|f| f.part.as_ref())
-        .flat_map(|p| &p.ranges)
-        .map(|r| r.rows)
-        .sum();
-    let raw: Vec<_> = files.into_iter().filter(|f| f.part.is_none()).collect();
-    let guessed = msgtrack::ingest::log_bytes(&raw) / LOG_BYTES_PER_ROW;
-    Ok((stored + guessed, !raw.is_empty()))
-}
+/// What one loaded row costs the viewer, about (the 1.82 M rows of the 1 GB corpus: 1.7 GB
+/// from its raw logs, 1.75 GB from its store; peak of the whole process).
+const ROW_BYTES: u64 = 950;
 
 pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
     let zone = super::zone_arg(args.tz.as_deref(), args.culture.as_deref())?;
     let now = super::now_arg(args.now.as_deref(), zone)?;
     let culture = super::culture_arg(args.culture.as_deref().unwrap_or("en-US"))?;
+    let window = msgtrack::report::window_in(
+        args.since.as_deref(),
+        args.until.as_deref(),
+        zone,
+        now,
+        culture,
+    )
+    .map_err(anyhow::Error::msg)?;
     let paths = super::index::reading_paths(&args.paths, &args.store)?;
-    let (rows, guessed) = rows_under(&paths)?;
+    let (rows, guessed) = rows_to_load(&paths, &window)?;
     if rows > args.max_rows {
         anyhow::bail!(
-            "the viewer holds every row it shows: these logs hold {}{rows} rows, about {:.1} GB in memory, past --max-rows {}. Browse a part of them (fewer folders or servers), ask with `msgtrack query` (it reads in bounded memory), or give --max-rows {} to load them all",
+            "the viewer holds every row it shows: these logs hold {}{rows} rows{}, about {:.1} GB in memory, past --max-rows {}. Browse a part of them (--since/--until, fewer folders or servers), ask with `msgtrack query` (it reads in bounded memory), or give --max-rows {} to load them all",
             if guessed { "about " } else { "" },
+            if window.has_time_range() {
+                " in the window --since/--until"
+            } else {
+                ""
+            },
             (rows * ROW_BYTES) as f64 / 1e9,
             args.max_rows,
             rows.next_multiple_of(1_000_000),
@@ -94,6 +96,10 @@ pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
         directory: args.directory.clone(),
         zone,
         queries_dir: args.queries.clone(),
+        loading: Loading {
+            window,
+            max_rows: Some(args.max_rows),
+        },
     })?;
     Ok(exit::OK)
 }

@@ -27,11 +27,23 @@ pub fn window(
     zone: Zone,
     now: DateTime<Utc>,
 ) -> Result<RowFilter, String> {
+    let culture = crate::pwsh::culture::Culture::find("en-US").expect("en-US is known");
+    window_in(since, until, zone, now, culture)
+}
+
+/// [`window`] with dates read in `culture` (the shell's, as `-Start` reads them).
+pub fn window_in(
+    since: Option<&str>,
+    until: Option<&str>,
+    zone: Zone,
+    now: DateTime<Utc>,
+    culture: &'static crate::pwsh::culture::Culture,
+) -> Result<RowFilter, String> {
     let mut filter = RowFilter::default();
     let session = crate::query::session::Session {
         now,
         zone,
-        culture: crate::pwsh::culture::Culture::find("en-US").expect("en-US is known"),
+        culture,
         csv_raw: false,
         shown: Default::default(),
     };

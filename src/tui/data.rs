@@ -10,7 +10,82 @@ use polars::prelude::*;
 use crate::format::Zone;
 use crate::format::{EventClass, EventId, Field, FieldKind};
 use crate::frame::access::{StringListView, event_data, text_column, timestamps_ms};
-use crate::ingest::{Diagnostic, Progress, ReadError, ReadOptions, discover, read_files};
+use crate::ingest::{
+    Diagnostic, LogFile, Progress, ReadError, ReadOptions, RowBudget, RowFilter, discover,
+    read_files,
+};
+
+/// What the viewer loads: the rows of a time window, up to a number of rows.
+#[derive(Debug, Clone, Default)]
+pub struct Loading {
+    /// Only rows in this window (`--since`/`--until`, read as -Start/-End are; its other
+    /// conditions are not used).
+    pub window: RowFilter,
+    /// The most rows the viewer holds: a load that finds more stops and fails naming it
+    /// (`None`: no bound).
+    pub max_rows: Option<u64>,
+}
+
+impl Loading {
+    /// The read's options: the window, and the bound as a row budget.
+    fn options(&self) -> ReadOptions {
+        ReadOptions {
+            filter: RowFilter {
+                start_ms: self.window.start_ms,
+                end_ms: self.window.end_ms,
+                conditions: Vec::new(),
+            },
+            row_budget: self.max_rows.map(RowBudget::new),
+            ..ReadOptions::default()
+        }
+    }
+}
+
+/// Why the logs could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Reading them failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// They hold more rows than the viewer may hold (the read stopped).
+    #[error(
+        "the viewer holds every row it shows, and these logs hold more than --max-rows {max_rows} rows{}; browse a part of them (--since/--until, fewer folders or servers), ask with `msgtrack query` (it reads in bounded memory), or give a larger --max-rows",
+        if *windowed { " in the window --since/--until" } else { "" }
+    )]
+    TooManyRows {
+        /// The bound.
+        max_rows: u64,
+        /// Whether a window was given.
+        windowed: bool,
+    },
+}
+
+/// Raw log bytes per row, about (generated traffic: 1,307 MB for 1.82 M rows), to guess
+/// how many rows logs not yet read hold.
+const LOG_BYTES_PER_ROW: u64 = 700;
+
+/// How many rows a load of `paths` in `window` would hold, before reading any: a store's
+/// manifest says (its sources' rows whose times meet the window: a source partly in it
+/// counts whole), raw logs are guessed from the size of the files the window does not rule
+/// out. The second value is true when any is a guess.
+pub fn rows_to_load(paths: &[PathBuf], window: &RowFilter) -> Result<(u64, bool), ReadError> {
+    let options = Loading {
+        window: window.clone(),
+        max_rows: None,
+    }
+    .options();
+    let (files, _) = crate::ingest::read::files_to_read(discover(paths)?, &options);
+    let stored: u64 = files
+        .iter()
+        .filter_map(|f| f.part.as_ref())
+        .flat_map(|p| &p.ranges)
+        .filter(|r| options.filter.may_hold(r.first_ms, r.last_ms))
+        .map(|r| r.rows)
+        .sum();
+    let raw: Vec<LogFile> = files.into_iter().filter(|f| f.part.is_none()).collect();
+    let guessed = crate::ingest::log_bytes(&raw) / LOG_BYTES_PER_ROW;
+    Ok((stored + guessed, !raw.is_empty()))
+}
 
 /// The loaded logs.
 pub struct LogData {
@@ -29,6 +104,8 @@ pub struct LogData {
     pub noise: Vec<bool>,
     /// Bad lines and other problems met while reading.
     pub diagnostics: Vec<Diagnostic>,
+    /// The time window loaded (follow mode reads the files that grew in it too).
+    pub window: RowFilter,
     /// Size of each file when it was read (to notice growth in follow mode).
     sizes: Vec<(PathBuf, u64)>,
 }
@@ -72,31 +149,43 @@ fn event_kinds(frame: &DataFrame) -> PolarsResult<Vec<EventClass>> {
 }
 
 impl LogData {
-    /// Reads every log file under `paths` (all columns), reporting bytes to `progress`.
+    /// Reads the rows of every log file under `paths` (all columns) that `loading` asks
+    /// for, reporting bytes to `progress`.
     pub fn load(
         paths: &[PathBuf],
+        loading: &Loading,
         progress: Option<Arc<dyn Progress>>,
-    ) -> Result<LogData, ReadError> {
-        let files = discover(paths)?;
+    ) -> Result<LogData, LoadError> {
+        let files = discover(paths).map_err(ReadError::from)?;
         let sizes = files
             .iter()
             .map(|f| (f.path.clone(), size_of(&f.path)))
             .collect();
-        let mut options = ReadOptions::default();
+        let mut options = loading.options();
         if let Some(p) = progress {
             options = options.with_progress(p);
         }
         let ingest = read_files(files, &options)?;
+        if let (Some(budget), Some(max_rows)) = (&options.row_budget, loading.max_rows)
+            && budget.exceeded()
+        {
+            return Err(LoadError::TooManyRows {
+                max_rows,
+                windowed: loading.window.has_time_range(),
+            });
+        }
         let frame = ingest.frame;
-        let times = timestamps_ms(&frame)?;
+        let frame_error = |e: PolarsError| LoadError::Read(ReadError::Frame(e));
+        let times = timestamps_ms(&frame).map_err(frame_error)?;
         Ok(LogData {
             paths: paths.to_vec(),
             order: time_order(&times),
             times,
-            kinds: event_kinds(&frame)?,
-            noise: noise_rows(&frame)?,
+            kinds: event_kinds(&frame).map_err(frame_error)?,
+            noise: noise_rows(&frame).map_err(frame_error)?,
             frame,
             diagnostics: ingest.diagnostics,
+            window: options.filter,
             sizes,
         })
     }
@@ -132,7 +221,11 @@ impl LogData {
             .iter()
             .map(|f| f.path.display().to_string())
             .collect();
-        let ingest = read_files(changed, &ReadOptions::default())?;
+        let window = ReadOptions {
+            filter: self.window.clone(),
+            ..ReadOptions::default()
+        };
+        let ingest = read_files(changed, &window)?;
         let keep: BooleanChunked = text_column(&self.frame, Field::File)?
             .iter()
             .map(|f| Some(!names.iter().any(|n| Some(n.as_str()) == f)))

@@ -16,6 +16,6 @@ pub(crate) mod run;
 pub mod state;
 pub mod views;
 
-pub use data::LogData;
+pub use data::{LoadError, Loading, LogData, rows_to_load};
 pub use run::{TuiOptions, run};
 pub use state::{Action, App};

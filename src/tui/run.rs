@@ -24,7 +24,7 @@ use super::state::{Action, App};
 use super::views;
 use crate::directory::Snapshot;
 use crate::format::Zone;
-use crate::ingest::{Progress, ReadError};
+use crate::ingest::Progress;
 
 /// What `msgtrack tui` was asked to open.
 pub struct TuiOptions {
@@ -40,6 +40,8 @@ pub struct TuiOptions {
     pub now: chrono::DateTime<chrono::Utc>,
     /// The shell culture dates typed in the filter are read in.
     pub culture: &'static crate::pwsh::culture::Culture,
+    /// The time window and the most rows to load.
+    pub loading: super::data::Loading,
 }
 
 /// Restores the terminal when dropped (the panic hook of `ratatui::try_init` covers panics).
@@ -82,7 +84,7 @@ pub fn run(options: TuiOptions) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init().context("this needs an interactive terminal")?;
     let _restore = Restore;
     execute!(stdout(), EnableMouseCapture)?;
-    let Some(data) = load(&mut terminal, &options.paths)? else {
+    let Some(data) = load(&mut terminal, &options.paths, &options.loading)? else {
         return Ok(());
     };
     let mut app = App::new(
@@ -97,12 +99,17 @@ pub fn run(options: TuiOptions) -> anyhow::Result<()> {
 }
 
 /// Reads the logs on a thread while a gauge shows progress; `None` when the user quit.
-fn load(terminal: &mut DefaultTerminal, paths: &[PathBuf]) -> anyhow::Result<Option<LogData>> {
+fn load(
+    terminal: &mut DefaultTerminal,
+    paths: &[PathBuf],
+    loading: &super::data::Loading,
+) -> anyhow::Result<Option<LogData>> {
     let counter = Arc::new(Counter::default());
     let reader = {
         let counter: Arc<dyn Progress> = counter.clone();
         let paths = paths.to_vec();
-        std::thread::spawn(move || LogData::load(&paths, Some(counter)))
+        let loading = loading.clone();
+        std::thread::spawn(move || LogData::load(&paths, &loading, Some(counter)))
     };
     let label: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     while !reader.is_finished() {
@@ -146,7 +153,7 @@ fn load(terminal: &mut DefaultTerminal, paths: &[PathBuf]) -> anyhow::Result<Opt
     let data = reader
         .join()
         .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?
-        .map_err(|e: ReadError| anyhow::anyhow!(e))?;
+        .map_err(|e: super::data::LoadError| anyhow::anyhow!(e))?;
     Ok(Some(data))
 }
 

@@ -1831,4 +1831,51 @@ fn the_viewer_refuses_more_rows_than_max_rows_naming_them() {
         crate::util::msgtrack_text(&["tui", logs.to_str().expect("a path"), "--max-rows", "1000"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("these logs hold about "), "{err}");
+    // A window: the store's rows of the sources whose times meet it (a source partly in
+    // it counts whole), worked out from each file's first and last time.
+    let frame = crate::util::read(std::slice::from_ref(&logs)).frame;
+    let times = msgtrack::frame::access::timestamps_ms(&frame).expect("times");
+    let files =
+        msgtrack::frame::access::text_column(&frame, msgtrack::format::Field::File).expect("files");
+    let mut spans: std::collections::BTreeMap<String, (i64, i64, usize)> = Default::default();
+    for (file, t) in files.iter().zip(&times) {
+        let span = spans
+            .entry(file.unwrap_or_default().to_string())
+            .or_insert((*t, *t, 0));
+        *span = (span.0.min(*t), span.1.max(*t), span.2 + 1);
+    }
+    // 2026-11-20 10:00 to 12:00 UTC.
+    let (since, until) = (1_795_168_800_000_i64, 1_795_176_000_000_i64);
+    let in_window: usize = spans
+        .values()
+        .filter(|(first, last, _)| *last >= since && *first < until)
+        .map(|(_, _, n)| n)
+        .sum();
+    assert!(in_window > 0 && in_window < rows, "{in_window} of {rows}");
+    let window = |max_rows: usize| {
+        crate::util::msgtrack_text(&[
+            "tui",
+            store.path().to_str().expect("a path"),
+            "--since",
+            "2026-11-20T10:00:00Z",
+            "--until",
+            "2026-11-20T12:00:00Z",
+            "--tz",
+            "UTC",
+            "--max-rows",
+            &max_rows.to_string(),
+        ])
+    };
+    let (code, _, err) = window(in_window - 1);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "these logs hold {in_window} rows in the window --since/--until"
+        )),
+        "{err}"
+    );
+    // Within the bound: not refused (the test has no terminal, which is what it says).
+    let (_, _, err) = window(in_window);
+    assert!(!err.contains("--max-rows"), "{err}");
+    assert!(err.contains("interactive terminal"), "{err}");
 }

@@ -25,7 +25,7 @@ fn root() -> PathBuf {
 }
 
 fn app_over(paths: &[PathBuf]) -> App {
-    let data = LogData::load(paths, None).expect("logs load");
+    let data = LogData::load(paths, &msgtrack::tui::Loading::default(), None).expect("logs load");
     let snapshot = Snapshot::load(&sample_logs_dir().join("directory.json")).ok();
     App::new(
         data,
@@ -720,4 +720,52 @@ fn the_explain_window_shows_times_in_the_session_zone() {
         lines.iter().any(|l| l.contains("2026-11-20 16:48:00.434")),
         "{lines:?}"
     );
+}
+
+/// `--since`/`--until`: the viewer loads exactly the rows in the window (the start
+/// inclusive, the end exclusive, as -Start/-End), from raw logs and from a store; past
+/// `max_rows` the load stops and says so, and exactly that many rows load.
+#[test]
+fn the_viewer_loads_a_time_window_and_no_more_rows_than_asked() {
+    use msgtrack::ingest::RowFilter;
+    use msgtrack::tui::{LoadError, Loading};
+    let logs = sample_logs_dir();
+    let all = crate::util::read(std::slice::from_ref(&logs)).frame;
+    let mut times = msgtrack::frame::access::timestamps_ms(&all).expect("times");
+    times.sort_unstable();
+    // Bounds that are rows' own times: the start's row is in, the end's is out.
+    let (start, end) = (times[100], times[times.len() / 2]);
+    let expected = times.iter().filter(|t| (start..end).contains(*t)).count();
+    assert!(expected > 100 && expected < times.len());
+    let window = RowFilter {
+        start_ms: Some(start),
+        end_ms: Some(end),
+        ..RowFilter::default()
+    };
+    let store = crate::util::indexed(&logs);
+    for path in [logs.clone(), store.path().to_path_buf()] {
+        let loading = Loading {
+            window: window.clone(),
+            max_rows: None,
+        };
+        let data = LogData::load(std::slice::from_ref(&path), &loading, None).expect("loads");
+        assert_eq!(data.len(), expected, "{}", path.display());
+        assert!(data.times.iter().all(|t| (start..end).contains(t)));
+    }
+    let bounded = |max_rows| {
+        let loading = Loading {
+            window: RowFilter::default(),
+            max_rows: Some(max_rows),
+        };
+        LogData::load(std::slice::from_ref(&logs), &loading, None)
+    };
+    let rows = all.height() as u64;
+    assert_eq!(bounded(rows).expect("all fit").len() as u64, rows);
+    match bounded(rows - 1) {
+        Err(LoadError::TooManyRows { max_rows, windowed }) => {
+            assert_eq!((max_rows, windowed), (rows - 1, false));
+        }
+        Err(e) => panic!("another error: {e}"),
+        Ok(data) => panic!("loaded {} rows past the bound", data.len()),
+    }
 }

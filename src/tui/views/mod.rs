@@ -120,6 +120,19 @@ fn title_bar(frame: &mut Frame, app: &App, area: Rect) {
         ),
         Span::raw(format!("  {}", app.zone.label())),
     ];
+    // The rows loaded are a window of the logs (--since/--until): said, with its bounds.
+    let window = &app.data.window;
+    if window.has_time_range() {
+        let bound = |ms: Option<i64>| ms.map_or("…".to_string(), |t| app.zone.format_ms(t));
+        spans.push(Span::styled(
+            format!(
+                "  loaded {} – {}",
+                bound(window.start_ms),
+                bound(window.end_ms)
+            ),
+            Style::new().fg(Color::Cyan),
+        ));
+    }
     if let Some((from, to)) = app.zoom {
         spans.push(Span::styled(
             format!("  zoom {} – {}", table_time(app, from), table_time(app, to)),
