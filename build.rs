@@ -14,7 +14,7 @@ fn main() {
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=MSGTRACK_COMMIT={commit}");
     // A position-dependent executable on Linux: a PIE of this size carries ~155,000 relative
-    // relocations that the loader applies (and pages it copies) at every start, ~2 ms of
+    // relocations that the loader applies (and pages it copies) at every start, ~1.5 ms of
     // every short query. The libraries stay position-independent; only the link changes.
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bins=-no-pie");

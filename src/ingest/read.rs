@@ -252,6 +252,7 @@ fn with_job<R>(options: &ReadOptions, f: impl FnOnce(&FileJob<'_>) -> R) -> R {
         decode_columns: &decode_columns,
         filter: &filter,
         options,
+        told: Default::default(),
     })
 }
 
@@ -263,7 +264,8 @@ fn read_all(job: &FileJob<'_>, files: Vec<LogFile>) -> Result<Ingest, ReadError>
         .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
         .collect();
     if let Some(progress) = &options.progress {
-        progress.start(lengths.iter().sum());
+        // A store part stands for its sources' bytes (what its read advances by).
+        progress.start(super::log_bytes(&files));
     }
     // Logs are read whole, so whole files are read ahead; a store part is read a few of its
     // columns at a time, so it is not (reading every column ahead cost more than it saved).
@@ -498,6 +500,9 @@ struct FileJob<'a> {
     decode_columns: &'a [Field],
     filter: &'a super::prefilter::CompiledFilter,
     options: &'a ReadOptions,
+    /// The store parts' sources whose bytes the progress was told (a source whose rows
+    /// are in several parts counts once, as [`super::log_bytes`] counts it).
+    told: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl FileJob<'_> {
@@ -536,6 +541,23 @@ impl FileJob<'_> {
 
     /// A store's Parquet part: read, filtered and typed as the log's rows would be.
     fn run_part(&self, file: LogFile, part: &super::discover::StorePart) -> FileResult {
+        let result = self.read_part(file, part);
+        if let Some(progress) = &self.options.progress
+            && let Ok(mut told) = self.told.lock()
+        {
+            let bytes: u64 = part
+                .ranges
+                .iter()
+                .filter(|r| told.insert(r.source.clone()))
+                .map(|r| r.source_bytes)
+                .sum();
+            progress.advance(bytes);
+        }
+        result
+    }
+
+    /// [`Self::run_part`]'s read.
+    fn read_part(&self, file: LogFile, part: &super::discover::StorePart) -> FileResult {
         let budget = self.options.row_budget.as_deref();
         match super::part::read_part(
             &file,

@@ -1879,3 +1879,66 @@ fn the_viewer_refuses_more_rows_than_max_rows_naming_them() {
     assert!(!err.contains("--max-rows"), "{err}");
     assert!(err.contains("interactive terminal"), "{err}");
 }
+
+/// Counts what a read tells its progress.
+#[derive(Default)]
+struct Told {
+    total: std::sync::atomic::AtomicU64,
+    done: std::sync::atomic::AtomicU64,
+}
+
+impl msgtrack::ingest::Progress for Told {
+    fn start(&self, total_bytes: u64) {
+        self.total
+            .fetch_add(total_bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn advance(&self, bytes: u64) {
+        self.done
+            .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn finish(&self) {}
+}
+
+/// A read of a store moves its progress as a read of the logs does: its total is the bytes
+/// of the logs it was made from (the files' sizes), and every part read advances it by
+/// its sources' bytes, up to that total — whole reads and reads in batches alike.
+#[test]
+fn a_store_read_moves_its_progress_to_the_logs_bytes() {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    let logs = sample_logs_dir();
+    let mut bytes = 0u64;
+    for server in std::fs::read_dir(&logs).expect("a folder").flatten() {
+        let Ok(files) = std::fs::read_dir(server.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            if f.file_name().to_string_lossy().starts_with("MSGTRK") {
+                bytes += f.metadata().expect("size").len();
+            }
+        }
+    }
+    assert!(bytes > 0);
+    let store = crate::util::indexed(&logs);
+    let paths = [store.path().to_path_buf()];
+    let told = Arc::new(Told::default());
+    let options = msgtrack::ingest::ReadOptions::default().with_progress(told.clone());
+    msgtrack::ingest::read_paths(&paths, &options).expect("read");
+    assert_eq!(told.total.load(Ordering::Relaxed), bytes);
+    assert_eq!(told.done.load(Ordering::Relaxed), bytes);
+
+    let told = Arc::new(Told::default());
+    let options = msgtrack::ingest::ReadOptions {
+        batch_bytes: Some(1),
+        ..msgtrack::ingest::ReadOptions::default().with_progress(told.clone())
+    };
+    let files = msgtrack::ingest::discover(&paths).expect("found");
+    msgtrack::ingest::read_in_batches(
+        files,
+        &options,
+        |_| -> Result<(), msgtrack::ingest::ReadError> { Ok(()) },
+    )
+    .expect("read");
+    assert_eq!(told.total.load(Ordering::Relaxed), bytes);
+    assert_eq!(told.done.load(Ordering::Relaxed), bytes);
+}
