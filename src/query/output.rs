@@ -176,9 +176,14 @@ fn write_in(
             if format == Format::Table && (view.kind == FormatKind::Wide || bare) {
                 return write!(out, "{}", printer.render(view));
             }
-            let names: Vec<String> = view.columns.clone();
-            let rows: Vec<Vec<Value>> = view.rows.clone();
-            printer.write_objects(&names, &rows, format, &mut TableMode::Whole, out)
+            printer.write_objects(
+                &view.columns,
+                view.rows.len(),
+                |i| view.rows[i].clone(),
+                format,
+                &mut TableMode::Whole,
+                out,
+            )
         }
         // No item: a file of no rows, in the columns of the events read.
         Shape::Scalars if format == Format::Parquet && answer.items.is_empty() => {
@@ -258,7 +263,14 @@ fn write_in(
                 } else {
                     format
                 };
-                return printer.write_objects(&names, &rows, format, &mut TableMode::Whole, out);
+                return printer.write_objects(
+                    &names,
+                    rows.len(),
+                    |i| rows[i].clone(),
+                    format,
+                    &mut TableMode::Whole,
+                    out,
+                );
             }
             let first = answer.items.first().cloned().unwrap_or(Value::Null);
             let columns = object_columns(&first, format);
@@ -277,30 +289,26 @@ fn write_in(
             } else {
                 columns
             };
-            let rows: Vec<Vec<Value>> = answer
-                .items
-                .iter()
-                .map(|item| {
-                    columns
-                        .iter()
-                        .map(|c| {
-                            let v = property(item, c);
-                            // A collection of objects is written as Export-Csv writes it.
-                            match (format, item) {
-                                (Format::Csv, Value::Object(o)) => {
-                                    match crate::pwsh::value::csv_collection_text(o.as_ref(), c, &v)
-                                    {
-                                        Some(text) => Value::str(text),
-                                        None => v,
-                                    }
+            let row = |i: usize| -> Vec<Value> {
+                let item = &answer.items[i];
+                columns
+                    .iter()
+                    .map(|c| {
+                        let v = property(item, c);
+                        // A collection of objects is written as Export-Csv writes it.
+                        match (format, item) {
+                            (Format::Csv, Value::Object(o)) => {
+                                match crate::pwsh::value::csv_collection_text(o.as_ref(), c, &v) {
+                                    Some(text) => Value::str(text),
+                                    None => v,
                                 }
-                                _ => v,
                             }
-                        })
-                        .collect()
-                })
-                .collect();
-            printer.write_objects(&columns, &rows, format, mode, out)
+                            _ => v,
+                        }
+                    })
+                    .collect()
+            };
+            printer.write_objects(&columns, answer.items.len(), row, format, mode, out)
         }
     }
 }
@@ -1322,48 +1330,51 @@ impl<'a> Printer<'a> {
     }
 
     /// Objects by named columns, in a layout.
+    /// Writes `count` objects in the columns `names`; `row(i)` gives the i-th object's
+    /// values, made when written (a table makes each once to lay its columns out; the
+    /// other formats write each as it is made), so a long answer is not held twice more.
     fn write_objects(
         &self,
         names: &[String],
-        rows: &[Vec<Value>],
+        count: usize,
+        row: impl Fn(usize) -> Vec<Value>,
         format: Format,
         mode: &mut TableMode<'_>,
         out: &mut impl Write,
     ) -> std::io::Result<()> {
         match format {
             Format::Table => {
-                let numbers: Vec<bool> = (0..names.len())
-                    .map(|i| {
-                        rows.iter().all(|r| {
-                            r.get(i)
-                                .is_none_or(|v| v.is_null() || v.as_number().is_some())
-                        })
-                    })
-                    .collect();
-                let cols: Vec<Vec<String>> = (0..names.len())
-                    .map(|i| rows.iter().map(|r| self.text(&r[i])).collect())
-                    .collect();
-                // A column of local times says which zone they are in, as the rows' table does.
-                let zoned = (0..names.len())
-                    .map(|i| Zoned::IfTimes {
-                        local: rows.iter().any(
-                            |r| matches!(r.get(i), Some(Value::DateTime(t)) if t.kind != Kind::Utc),
-                        ),
-                        only: rows.iter().all(|r| {
-                            matches!(r.get(i), Some(Value::DateTime(_) | Value::Null) | None)
-                        }),
-                    })
+                let mut numbers = vec![true; names.len()];
+                let mut local = vec![false; names.len()];
+                let mut only_times = vec![true; names.len()];
+                let mut cols: Vec<Vec<String>> = vec![Vec::with_capacity(count); names.len()];
+                for i in 0..count {
+                    let r = row(i);
+                    for c in 0..names.len() {
+                        let v = r.get(c);
+                        numbers[c] &= v.is_none_or(|v| v.is_null() || v.as_number().is_some());
+                        // A column of local times says which zone they are in, as the rows'
+                        // table does.
+                        local[c] |= matches!(v, Some(Value::DateTime(t)) if t.kind != Kind::Utc);
+                        only_times[c] &= matches!(v, Some(Value::DateTime(_) | Value::Null) | None);
+                        cols[c].push(v.map(|v| self.text(v)).unwrap_or_default());
+                    }
+                }
+                let zoned = local
+                    .into_iter()
+                    .zip(only_times)
+                    .map(|(local, only)| Zoned::IfTimes { local, only })
                     .collect();
                 let label = self.session.zone.label();
-                let facts = TableFacts::of(names, zoned, &cols, rows.len(), numbers, true, label);
+                let facts = TableFacts::of(names, zoned, &cols, count, numbers, true, label);
                 table(facts, &cols, mode, out)
             }
             Format::List => {
                 let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-                for r in rows {
+                for i in 0..count {
                     writeln!(out)?;
-                    for (n, v) in names.iter().zip(r) {
-                        writeln!(out, "{n:<width$} : {}", self.text(v))?;
+                    for (n, v) in names.iter().zip(row(i)) {
+                        writeln!(out, "{n:<width$} : {}", self.text(&v))?;
                     }
                 }
                 writeln!(out)
@@ -1373,8 +1384,8 @@ impl<'a> Printer<'a> {
                     .terminator(csv::Terminator::CRLF)
                     .from_writer(out);
                 w.write_record(names).map_err(std::io::Error::other)?;
-                for r in rows {
-                    w.write_record(r.iter().map(|v| self.csv(v)))
+                for i in 0..count {
+                    w.write_record(row(i).iter().map(|v| self.csv(v)))
                         .map_err(std::io::Error::other)?;
                 }
                 w.flush()
@@ -1383,25 +1394,25 @@ impl<'a> Printer<'a> {
                 // Written as serialized, never built as one tree: a group's events written
                 // whole are millions of objects.
                 use serde::ser::{SerializeSeq, Serializer};
-                let object = |r: &[Value]| JsonObject {
+                let object = |i: usize| JsonObject {
                     printer: self,
                     names,
-                    values: r.to_vec(),
+                    values: row(i),
                 };
                 if format == Format::Json {
                     let mut ser = serde_json::Serializer::pretty(&mut *out);
                     let mut seq = ser
-                        .serialize_seq(Some(rows.len()))
+                        .serialize_seq(Some(count))
                         .map_err(std::io::Error::other)?;
-                    for r in rows {
-                        seq.serialize_element(&object(r))
+                    for i in 0..count {
+                        seq.serialize_element(&object(i))
                             .map_err(std::io::Error::other)?;
                     }
                     seq.end().map_err(std::io::Error::other)?;
                     writeln!(out)
                 } else {
-                    for r in rows {
-                        serde_json::to_writer(&mut *out, &object(r))
+                    for i in 0..count {
+                        serde_json::to_writer(&mut *out, &object(i))
                             .map_err(std::io::Error::other)?;
                         writeln!(out)?;
                     }
