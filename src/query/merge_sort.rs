@@ -386,7 +386,9 @@ fn spill_error(path: &Path, e: std::io::Error) -> RunError {
 /// Writes the events `rows` to `run`, in chunks of `chunk` rows.
 fn write_rows(rows: &[Value], run: &mut Run, spill: &Spill, chunk: usize) -> Result<(), RunError> {
     for piece in rows.chunks(chunk.max(1)) {
-        let mut frame = gathered(piece)?;
+        // Text copied out of the buffers the rows point into: a chunk file would otherwise
+        // hold (and a merge read back) every buffer its rows' text lies in, a window's worth.
+        let mut frame = crate::frame::compact(&gathered(piece)?)?;
         run.chunks.push_back(spill.write(&mut frame)?);
     }
     Ok(())
@@ -586,6 +588,34 @@ mod tests {
         ] {
             assert!(!shaped(line), "{line}");
         }
+    }
+
+    /// A chunk written to a run holds its own rows' text, not every buffer that text lies in:
+    /// two events out of the sample day's read make a file far smaller than the day's.
+    #[test]
+    fn a_run_chunk_holds_only_its_rows() {
+        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+        let mut frame = crate::ingest::read_paths(&[logs], &Default::default())
+            .expect("the sample day reads")
+            .frame;
+        // One buffer set for the whole day, as a read of a store part's rows has.
+        frame.rechunk_mut();
+        let zone = crate::format::Zone::parse("UTC").expect("UTC");
+        let rows = RowSource::new(frame.clone(), zone).expect("rows").rows();
+        let spill = Spill::new().expect("a temporary folder");
+        let mut whole = frame;
+        let day = std::fs::metadata(spill.write(&mut whole).expect("written"))
+            .expect("a file")
+            .len();
+        let mut run = Run::default();
+        write_rows(&rows[100..102], &mut run, &spill, 2).expect("written");
+        let chunk = run.chunks.front().expect("one chunk");
+        let two = std::fs::metadata(chunk).expect("a file").len();
+        assert!(two * 20 < day, "two rows: {two} bytes; the day: {day}");
+        let back = IpcReader::new(std::fs::File::open(chunk).expect("opens"))
+            .finish()
+            .expect("reads");
+        assert_eq!(back.height(), 2);
     }
 
     #[test]
