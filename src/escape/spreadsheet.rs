@@ -7,10 +7,20 @@ use std::borrow::Cow;
 
 /// The cell as a spreadsheet should receive it.
 pub fn guard(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
+    if starts_formula(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
     }
+}
+
+/// Whether a spreadsheet could read `cell` as a formula: it starts with = + - @, a tab or a
+/// carriage return ([`guard`] prefixes those).
+pub fn starts_formula(cell: &str) -> bool {
+    matches!(
+        cell.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 #[cfg(test)]

@@ -55,26 +55,39 @@ impl Cell {
         }
     }
 
-    /// As a CSV cell: lists joined with `;`, EventData as `K=V;…`, durations in seconds.
-    /// As a CSV cell; text that a spreadsheet would run as a formula is guarded unless `raw`
-    /// (see [`crate::escape::spreadsheet`]).
-    pub fn csv(&self, raw: bool) -> String {
-        let text = match self {
-            Cell::Duration(ms) => return seconds(*ms).to_string(),
-            Cell::Int(_) | Cell::Null => return self.display(),
-            Cell::List(items) => items.join(";"),
-            Cell::Pairs(pairs) => pairs
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(";"),
-            other => other.display(),
+    /// As a CSV cell: lists joined with `;`, EventData as `K=V;…`, durations in seconds;
+    /// text that a spreadsheet would run as a formula is guarded unless `raw` (see
+    /// [`crate::escape::spreadsheet`]). Text is lent, not copied (every cell of every row
+    /// of an export comes through here).
+    pub fn csv(&self, raw: bool) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        let text: Cow<'_, str> = match self {
+            Cell::Duration(ms) => return Cow::Owned(seconds(*ms).to_string()),
+            Cell::Null => return Cow::Borrowed(""),
+            Cell::Int(n) => return Cow::Owned(n.to_string()),
+            Cell::Text(t) => Cow::Borrowed(t),
+            Cell::List(items) => Cow::Owned(items.join(";")),
+            Cell::Pairs(pairs) => {
+                let mut text =
+                    String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        text.push(';');
+                    }
+                    text.push_str(k);
+                    text.push('=');
+                    text.push_str(v);
+                }
+                Cow::Owned(text)
+            }
         };
-        // A plain number ("-5.5" from a SQL float) is not a formula.
-        if raw || text.parse::<f64>().is_ok() {
+        // Only a cell starting as a formula can change; a plain number ("-5.5" from a SQL
+        // float) is not a formula.
+        if raw || !crate::escape::spreadsheet::starts_formula(&text) || text.parse::<f64>().is_ok()
+        {
             text
         } else {
-            crate::escape::spreadsheet::guard(&text).into_owned()
+            Cow::Owned(crate::escape::spreadsheet::guard(&text).into_owned())
         }
     }
 

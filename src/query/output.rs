@@ -10,6 +10,7 @@ use std::io::Write;
 use std::rc::Rc;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde_json::{Map, Value as Json, json};
 
 use super::display::{Cell, columns, known_field};
@@ -733,6 +734,82 @@ fn object_columns(v: &Value, format: Format) -> Vec<String> {
     }
 }
 
+/// The rows of `frame` in blocks of `block` rows, each made into text by `make` from its
+/// cells, a few blocks side by side (a thread each), the texts given to `emit` in order.
+fn in_blocks_side_by_side(
+    frame: &DataFrame,
+    block: usize,
+    session: &Session,
+    make: impl Fn(&[(String, Vec<Cell>)]) -> std::io::Result<Vec<u8>> + Sync,
+    mut emit: impl FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let starts: Vec<usize> = (0..frame.height()).step_by(block.max(1)).collect();
+    let side_by_side = rayon::current_num_threads().max(1);
+    for some in starts.chunks(side_by_side) {
+        let texts: Vec<std::io::Result<Vec<u8>>> = some
+            .par_iter()
+            .map(|&at| {
+                let cols = columns(&frame.slice(at as i64, block), session.zone)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                make(&cols)
+            })
+            .collect();
+        for text in texts {
+            emit(&text?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every row of `cols` as the elements of a pretty JSON array (as serde_json writes them
+/// inside one: indented two spaces, separated by ",\n"), without the brackets.
+fn json_objects(cols: &[(String, Vec<Cell>)]) -> std::io::Result<Vec<u8>> {
+    let mut text = Vec::new();
+    for r in 0..cols.first().map_or(0, |(_, c)| c.len()) {
+        let object =
+            serde_json::to_string_pretty(&cells_object(cols, r)).map_err(std::io::Error::other)?;
+        if r > 0 {
+            text.extend_from_slice(b",\n");
+        }
+        // (A JSON text's newlines are its layout's: one inside a string is written `\n`.)
+        for (i, line) in object.split('\n').enumerate() {
+            if i > 0 {
+                text.push(b'\n');
+            }
+            text.extend_from_slice(b"  ");
+            text.extend_from_slice(line.as_bytes());
+        }
+    }
+    Ok(text)
+}
+
+/// Every row of `cols` as CSV records (no header), each cell lent to the writer.
+fn csv_rows(cols: &[(String, Vec<Cell>)], raw: bool) -> std::io::Result<Vec<u8>> {
+    let rows = cols.first().map_or(0, |(_, c)| c.len());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for r in 0..rows {
+        write_csv_row(&mut w, cols, r, raw)?;
+    }
+    w.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// Writes row `r` of `cols` as a CSV record, each cell lent to the writer (not copied).
+fn write_csv_row<W: Write>(
+    w: &mut csv::Writer<W>,
+    cols: &[(String, Vec<Cell>)],
+    r: usize,
+    raw: bool,
+) -> std::io::Result<()> {
+    for (_, cells) in cols {
+        w.write_field(cells[r].csv(raw).as_bytes())
+            .map_err(std::io::Error::other)?;
+    }
+    w.write_record(None::<&[u8]>).map_err(std::io::Error::other)
+}
+
 fn property(v: &Value, name: &str) -> Value {
     match v {
         Value::Object(o) => o.property(name).unwrap_or(Value::Null),
@@ -791,53 +868,54 @@ fn write_frame_in_blocks(
         let cols = columns(frame, session.zone).map_err(to_io)?;
         return write_cells(&cols, frame.height(), format, session, limit, mode, out);
     }
-    let blocks = (0..frame.height())
-        .step_by(block)
-        .map(|at| columns(&frame.slice(at as i64, block), session.zone).map_err(to_io));
     match format {
         Format::Csv => {
             let mut w = csv::WriterBuilder::new()
                 .terminator(csv::Terminator::CRLF)
-                .from_writer(out);
+                .from_writer(&mut *out);
             w.write_record(frame.get_column_names().iter().map(|n| n.as_str()))
                 .map_err(std::io::Error::other)?;
-            for cols in blocks {
-                let cols = cols?;
-                let rows = cols.first().map_or(0, |(_, c)| c.len());
-                for r in 0..rows {
-                    w.write_record(cols.iter().map(|(_, cells)| cells[r].csv(session.csv_raw)))
-                        .map_err(std::io::Error::other)?;
-                }
-            }
-            w.flush()
+            w.flush()?;
+            drop(w);
+            in_blocks_side_by_side(
+                frame,
+                block,
+                session,
+                |cols| csv_rows(cols, session.csv_raw),
+                |text| out.write_all(text),
+            )
         }
         Format::Json => {
-            use serde::ser::{SerializeSeq, Serializer};
-            let mut ser = serde_json::Serializer::pretty(&mut *out);
-            let mut seq = ser
-                .serialize_seq(Some(frame.height()))
-                .map_err(std::io::Error::other)?;
-            for cols in blocks {
-                let cols = cols?;
-                let rows = cols.first().map_or(0, |(_, c)| c.len());
-                for r in 0..rows {
-                    seq.serialize_element(&cells_object(&cols, r))
+            // As serde_json's pretty printer writes an array (of some objects: more than a
+            // block): each object indented by two spaces, separated by ",\n".
+            out.write_all(b"[\n")?;
+            let mut first = true;
+            in_blocks_side_by_side(frame, block, session, json_objects, |text| {
+                if text.is_empty() {
+                    return Ok(());
+                }
+                if !std::mem::take(&mut first) {
+                    out.write_all(b",\n")?;
+                }
+                out.write_all(text)
+            })?;
+            writeln!(out, "\n]")
+        }
+        Format::Ndjson => in_blocks_side_by_side(
+            frame,
+            block,
+            session,
+            |cols| {
+                let mut text = Vec::new();
+                for r in 0..cols.first().map_or(0, |(_, c)| c.len()) {
+                    serde_json::to_writer(&mut text, &cells_object(cols, r))
                         .map_err(std::io::Error::other)?;
+                    text.push(b'\n');
                 }
-            }
-            seq.end().map_err(std::io::Error::other)?;
-            writeln!(out)
-        }
-        Format::Ndjson => {
-            for cols in blocks {
-                let cols = cols?;
-                let rows = cols.first().map_or(0, |(_, c)| c.len());
-                for r in 0..rows {
-                    writeln!(out, "{}", cells_object(&cols, r))?;
-                }
-            }
-            Ok(())
-        }
+                Ok(text)
+            },
+            |text| out.write_all(text),
+        ),
         Format::Table | Format::List | Format::Parquet => {
             Err(std::io::Error::other("written above"))
         }
@@ -956,8 +1034,7 @@ fn write_cells(
             w.write_record(cols.iter().map(|(n, _)| n.as_str()))
                 .map_err(std::io::Error::other)?;
             for r in 0..rows {
-                w.write_record(cols.iter().map(|(_, cells)| cells[r].csv(session.csv_raw)))
-                    .map_err(std::io::Error::other)?;
+                write_csv_row(&mut w, cols, r, session.csv_raw)?;
             }
             w.flush()
         }
