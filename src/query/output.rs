@@ -765,7 +765,7 @@ fn in_blocks_side_by_side(
 /// inside one: indented two spaces, separated by ",\n"), without the brackets.
 fn json_objects(cols: &[(String, Vec<Cell>)]) -> std::io::Result<Vec<u8>> {
     let mut text = Vec::new();
-    for r in 0..cols.first().map_or(0, |(_, c)| c.len()) {
+    for r in 0..rows_of(cols) {
         let object =
             serde_json::to_string_pretty(&cells_object(cols, r)).map_err(std::io::Error::other)?;
         if r > 0 {
@@ -783,13 +783,27 @@ fn json_objects(cols: &[(String, Vec<Cell>)]) -> std::io::Result<Vec<u8>> {
     Ok(text)
 }
 
+/// Every row of `cols` as a JSON object on a line of its own.
+fn ndjson_objects(cols: &[(String, Vec<Cell>)]) -> std::io::Result<Vec<u8>> {
+    let mut text = Vec::new();
+    for r in 0..rows_of(cols) {
+        serde_json::to_writer(&mut text, &cells_object(cols, r)).map_err(std::io::Error::other)?;
+        text.push(b'\n');
+    }
+    Ok(text)
+}
+
+/// How many rows the cells `cols` hold (each column holds one cell a row).
+fn rows_of(cols: &[(String, Vec<Cell>)]) -> usize {
+    cols.first().map_or(0, |(_, c)| c.len())
+}
+
 /// Every row of `cols` as CSV records (no header), each cell lent to the writer.
 fn csv_rows(cols: &[(String, Vec<Cell>)], raw: bool) -> std::io::Result<Vec<u8>> {
-    let rows = cols.first().map_or(0, |(_, c)| c.len());
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    for r in 0..rows {
+    for r in 0..rows_of(cols) {
         write_csv_row(&mut w, cols, r, raw)?;
     }
     w.into_inner()
@@ -891,9 +905,6 @@ fn write_frame_in_blocks(
             out.write_all(b"[\n")?;
             let mut first = true;
             in_blocks_side_by_side(frame, block, session, json_objects, |text| {
-                if text.is_empty() {
-                    return Ok(());
-                }
                 if !std::mem::take(&mut first) {
                     out.write_all(b",\n")?;
                 }
@@ -901,21 +912,9 @@ fn write_frame_in_blocks(
             })?;
             writeln!(out, "\n]")
         }
-        Format::Ndjson => in_blocks_side_by_side(
-            frame,
-            block,
-            session,
-            |cols| {
-                let mut text = Vec::new();
-                for r in 0..cols.first().map_or(0, |(_, c)| c.len()) {
-                    serde_json::to_writer(&mut text, &cells_object(cols, r))
-                        .map_err(std::io::Error::other)?;
-                    text.push(b'\n');
-                }
-                Ok(text)
-            },
-            |text| out.write_all(text),
-        ),
+        Format::Ndjson => in_blocks_side_by_side(frame, block, session, ndjson_objects, |text| {
+            out.write_all(text)
+        }),
         Format::Table | Format::List | Format::Parquet => {
             Err(std::io::Error::other("written above"))
         }
@@ -1406,7 +1405,6 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// Objects by named columns, in a layout.
     /// Writes `count` objects in the columns `names`; `row(i)` gives the i-th object's
     /// values, made when written (a table makes each once to lay its columns out; the
     /// other formats write each as it is made), so a long answer is not held twice more.
