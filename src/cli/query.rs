@@ -290,7 +290,7 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     if let Some(hint) = held_whole_hint(&answer, &expression, &paths) {
         say!("note: {hint}");
     }
-    if !answer.written.is_empty() && answer.items.is_empty() {
+    if !answer.written.is_empty() && answer.is_empty() {
         return Ok(answer_exit_code(&answer));
     }
     emit(&answer, args, explicit_format, &session, &expression)

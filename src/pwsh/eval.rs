@@ -41,6 +41,15 @@ pub struct Engine<'h> {
     /// For each pipeline whose first command is running, innermost last: the elements after
     /// that command (what will see its output).
     after_first: Vec<Vec<Element>>,
+    /// The line's last statement when it is a pipeline and no statement before it output
+    /// anything: its output is the line's whole output (compared by address only).
+    whole_output: Option<*const Pipeline>,
+    /// True while the stages after the source of [`Engine::whole_output`] are planned and
+    /// run ([`Scope::output_may_spill`]).
+    spilling: bool,
+    /// Groups too many to hold that are the line's output, written out in order
+    /// ([`Engine::take_spilled_output`]).
+    spilled_output: Option<commands::group::SpilledGroups>,
 }
 
 /// The preference variable the formatter reads (lowercase).
@@ -69,7 +78,16 @@ impl<'h> Engine<'h> {
             shown: None,
             limit_at_end: Some(super::enumeration::EMS_ENUMERATION_LIMIT),
             after_first: Vec::new(),
+            whole_output: None,
+            spilling: false,
+            spilled_output: None,
         }
+    }
+
+    /// Groups that are the line's output, written out to temporary files because they were
+    /// too many to hold; the output [`Engine::run`] gave is then empty.
+    pub fn take_spilled_output(&mut self) -> Option<commands::group::SpilledGroups> {
+        self.spilled_output.take()
     }
 
     /// Today in the shell's zone.
@@ -85,12 +103,14 @@ impl<'h> Engine<'h> {
         self.locals.push(Vec::new());
         let mut out = Vec::new();
         let mut result = Ok(());
-        for s in &block.statements {
+        let last = block.statements.len().saturating_sub(1);
+        for (i, s) in block.statements.iter().enumerate() {
             // What a pipeline at the top of the line outputs is shown to the admin.
             self.shown = match s {
                 Statement::Pipeline(p) => Some(p as *const Pipeline),
                 _ => None,
             };
+            self.whole_output = self.shown.filter(|_| i == last && out.is_empty());
             match self.statement(s) {
                 Ok(items) => out.extend(items),
                 Err(e) => {
@@ -100,6 +120,7 @@ impl<'h> Engine<'h> {
             }
         }
         self.shown = None;
+        self.whole_output = None;
         self.limit_at_end = Scope::enumeration_limit(self);
         self.locals.pop();
         result.map(|()| out)
@@ -253,7 +274,13 @@ impl<'h> Engine<'h> {
                 let input = stream.take().unwrap_or_default();
                 let after = &p.elements[i + 1..];
                 let shown = self.shown_elements(p);
-                if let Some((out, covered)) = self.streamed(c, &input, after, shown)? {
+                // Its output may reach the line's output from temporary files when it is
+                // the whole of it (written by the host, not by `>`).
+                self.spilling = p.redirect.is_none()
+                    && self.whole_output.is_some_and(|top| std::ptr::eq(top, p));
+                let streamed = self.streamed(c, &input, after, shown);
+                self.spilling = false;
+                if let Some((out, covered)) = streamed? {
                     stream = Some(out);
                     skip = covered;
                     continue;
@@ -429,6 +456,8 @@ impl<'h> Engine<'h> {
         if commands::canonical(&c.name).is_some() {
             return Ok(None);
         }
+        // (Read now: a pipeline run while the stream is fed sets it for its own.)
+        let spilling = self.spilling;
         let stages: Vec<&Command> = after
             .iter()
             .map_while(|e| match e {
@@ -490,6 +519,17 @@ impl<'h> Engine<'h> {
                     if let Some(parts) = stream.spilled() {
                         let chunks = stream.finish_in_chunks()?;
                         let running = &stages[covered..covered + parts.stages()];
+                        // Filtered up to the line's output: written out in order, not held.
+                        if spilling
+                            && later.is_none()
+                            && matches!(parts, commands::stream::InParts::Filters(_))
+                            && covered + parts.stages() == after.len()
+                        {
+                            let group = stages.get(covered.wrapping_sub(1)).unwrap_or(&c);
+                            let groups = self.filter_in_chunks(running, chunks, &group.span)?;
+                            self.spilled_output = Some(groups);
+                            return Ok(Some((Vec::new(), after.len())));
+                        }
                         let out = self.run_in_chunks(parts, running, chunks)?;
                         let out = match later {
                             Some(_) => self.elements_later(&pass, out)?,
@@ -551,6 +591,29 @@ impl<'h> Engine<'h> {
         }
         kept.sort_by_key(|(first, _)| *first);
         Ok(kept.into_iter().map(|(_, v)| v).collect())
+    }
+
+    /// The groups of `chunks` (groups written out) that the Where-Object filters `filters`
+    /// keep, put in the order of their first items in a temporary file: the line's output
+    /// (see [`Engine::take_spilled_output`]). `span`: the Group-Object's, for errors.
+    fn filter_in_chunks(
+        &mut self,
+        filters: &[&Command],
+        chunks: impl Iterator<Item = EvalResult<Vec<(commands::stream::Order, Value)>>>,
+        span: &crate::pwsh::ast::Span,
+    ) -> EvalResult<commands::group::SpilledGroups> {
+        let mut kept = commands::group::GroupsInOrder::new(span.clone());
+        for chunk in chunks {
+            for (at, v) in self.run_placed(filters, chunk?)? {
+                if !kept.push(at, &v)? {
+                    return Err(EvalError::new(
+                        "Group-Object: a group written out came back changed by the stages after it",
+                        span.clone(),
+                    ));
+                }
+            }
+        }
+        kept.finish()
     }
 
     /// What `stages` give of `items` (groups, each with the place of its first item) put in
@@ -883,6 +946,10 @@ impl<'h> Engine<'h> {
 impl Scope for Engine<'_> {
     fn host(&self) -> &dyn Host {
         self.host
+    }
+
+    fn output_may_spill(&self) -> bool {
+        self.spilling
     }
 
     fn after_first(&self) -> &[Element] {

@@ -199,6 +199,12 @@ pub trait Scope {
     fn after_first(&self) -> &[super::ast::Element] {
         &[]
     }
+    /// True while the stages after a pipeline's source are planned and the pipeline's output
+    /// is the line's whole output, written out by the host: groups too many to hold may
+    /// then reach it from temporary files (`commands::group::SpilledGroups`).
+    fn output_may_spill(&self) -> bool {
+        false
+    }
     /// Today in the shell's zone.
     fn today(&self) -> NaiveDate {
         self.ops_ref().clock.today

@@ -20,6 +20,7 @@ use super::run::Answer;
 use super::session::Session;
 use crate::format::Field;
 use crate::pwsh::commands::format::{FormatKind, FormatView, as_view};
+use crate::pwsh::commands::group::SpilledGroups;
 use crate::pwsh::datetime::{DateTime, Kind};
 use crate::pwsh::enumeration::braced;
 use crate::pwsh::value::Value;
@@ -77,6 +78,10 @@ pub fn shape(answer: &Answer) -> Shape<'_> {
     if let Some(df) = &answer.sql {
         return Shape::Sql(df);
     }
+    // Groups written out: objects, read back as they are printed.
+    if answer.spilled.is_some() {
+        return Shape::Objects;
+    }
     let items = &answer.items;
     if let [one] = items.as_slice()
         && let Some(view) = as_view(one)
@@ -103,7 +108,7 @@ pub fn count(answer: &Answer) -> usize {
     match shape(answer) {
         Shape::Sql(df) => df.height(),
         Shape::View(v) => v.rows.len(),
-        _ => answer.items.len(),
+        _ => answer.len(),
     }
 }
 
@@ -180,7 +185,7 @@ fn write_in(
             printer.write_objects(
                 &view.columns,
                 view.rows.len(),
-                |i| view.rows[i].clone(),
+                |i| Ok(view.rows[i].clone()),
                 format,
                 &mut TableMode::Whole,
                 out,
@@ -236,6 +241,7 @@ fn write_in(
             }
             // A hashtable shows as the shell shows it: a Name/Value row per entry.
             if matches!(format, Format::Table | Format::List | Format::Csv)
+                && answer.spilled.is_none()
                 && answer
                     .items
                     .iter()
@@ -267,13 +273,14 @@ fn write_in(
                 return printer.write_objects(
                     &names,
                     rows.len(),
-                    |i| rows[i].clone(),
+                    |i| Ok(rows[i].clone()),
                     format,
                     &mut TableMode::Whole,
                     out,
                 );
             }
-            let first = answer.items.first().cloned().unwrap_or(Value::Null);
+            let items = Objects::of(answer);
+            let first = items.get(0)?;
             let columns = object_columns(&first, format);
             // PowerShell shows an object with more than four properties and no view as a list.
             let format = if !explicit
@@ -290,14 +297,14 @@ fn write_in(
             } else {
                 columns
             };
-            let row = |i: usize| -> Vec<Value> {
-                let item = &answer.items[i];
-                columns
+            let row = |i: usize| -> std::io::Result<Vec<Value>> {
+                let item = items.get(i)?;
+                Ok(columns
                     .iter()
                     .map(|c| {
-                        let v = property(item, c);
+                        let v = property(&item, c);
                         // A collection of objects is written as Export-Csv writes it.
-                        match (format, item) {
+                        match (format, &item) {
                             (Format::Csv, Value::Object(o)) => {
                                 match crate::pwsh::value::csv_collection_text(o.as_ref(), c, &v) {
                                     Some(text) => Value::str(text),
@@ -307,10 +314,76 @@ fn write_in(
                             _ => v,
                         }
                     })
-                    .collect()
+                    .collect())
             };
-            printer.write_objects(&columns, answer.items.len(), row, format, mode, out)
+            printer.write_objects(&columns, answer.len(), row, format, mode, out)
         }
+    }
+}
+
+/// How many rows of a table of objects are laid out at a time: a longer one is written in
+/// pieces of this many, laid out from all of them first.
+const TABLE_PIECE: usize = 65_536;
+
+/// [`TABLE_PIECE`], or fewer in this module's tests.
+fn table_piece_rows() -> usize {
+    #[cfg(test)]
+    if let Some(rows) = PIECE_IN_TESTS.get() {
+        return rows;
+    }
+    TABLE_PIECE
+}
+
+#[cfg(test)]
+thread_local! {
+    /// [`table_piece_rows`] for the tests of this thread.
+    static PIECE_IN_TESTS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// An answer's objects by place: held, or groups written out, read back in order (a place
+/// before the last one read starts the walk over: a table reads its rows twice).
+enum Objects<'a> {
+    Held(&'a [Value]),
+    Spilled {
+        groups: &'a SpilledGroups,
+        walk: RefCell<Option<Walk<'a>>>,
+    },
+}
+
+/// A walk through groups written out: the next place and what is left.
+type Walk<'a> = (usize, Box<dyn Iterator<Item = std::io::Result<Value>> + 'a>);
+
+impl<'a> Objects<'a> {
+    fn of(answer: &'a Answer) -> Objects<'a> {
+        match &answer.spilled {
+            Some(groups) => Objects::Spilled {
+                groups,
+                walk: RefCell::new(None),
+            },
+            None => Objects::Held(&answer.items),
+        }
+    }
+
+    /// The object at place `i` (`$null` past the end).
+    fn get(&self, i: usize) -> std::io::Result<Value> {
+        let (groups, walk) = match self {
+            Objects::Held(items) => return Ok(items.get(i).cloned().unwrap_or(Value::Null)),
+            Objects::Spilled { groups, walk } => (groups, walk),
+        };
+        let mut walk = walk.borrow_mut();
+        if walk.as_ref().is_none_or(|(next, _)| *next > i) {
+            *walk = None;
+            *walk = Some((0, Box::new(groups.objects()?)));
+        }
+        let Some((next, rest)) = walk.as_mut() else {
+            return Ok(Value::Null);
+        };
+        while *next < i {
+            rest.next().transpose()?;
+            *next += 1;
+        }
+        *next += 1;
+        Ok(rest.next().transpose()?.unwrap_or(Value::Null))
     }
 }
 
@@ -1405,50 +1478,88 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// The table facts and cell texts of rows `rows` (up to [`TABLE_PIECE`] of them) of
+    /// objects in the columns `names` (see [`Printer::write_objects`]).
+    fn table_piece(
+        &self,
+        names: &[String],
+        rows: std::ops::Range<usize>,
+        row: &impl Fn(usize) -> std::io::Result<Vec<Value>>,
+    ) -> std::io::Result<(TableFacts, Vec<Vec<String>>)> {
+        let rows = rows.start..rows.end.min(rows.start.saturating_add(table_piece_rows()));
+        let count = rows.len();
+        let mut numbers = vec![true; names.len()];
+        let mut local = vec![false; names.len()];
+        let mut only_times = vec![true; names.len()];
+        let mut cols: Vec<Vec<String>> = vec![Vec::with_capacity(count); names.len()];
+        for i in rows {
+            let r = row(i)?;
+            for c in 0..names.len() {
+                let v = r.get(c);
+                numbers[c] &= v.is_none_or(|v| v.is_null() || v.as_number().is_some());
+                // A column of local times says which zone they are in, as the rows' table
+                // does.
+                local[c] |= matches!(v, Some(Value::DateTime(t)) if t.kind != Kind::Utc);
+                only_times[c] &= matches!(v, Some(Value::DateTime(_) | Value::Null) | None);
+                cols[c].push(v.map(|v| self.text(v)).unwrap_or_default());
+            }
+        }
+        let zoned = local
+            .into_iter()
+            .zip(only_times)
+            .map(|(local, only)| Zoned::IfTimes { local, only })
+            .collect();
+        let label = self.session.zone.label();
+        let facts = TableFacts::of(names, zoned, &cols, count, numbers, true, label);
+        Ok((facts, cols))
+    }
+
     /// Writes `count` objects in the columns `names`; `row(i)` gives the i-th object's
-    /// values, made when written (a table makes each once to lay its columns out; the
-    /// other formats write each as it is made), so a long answer is not held twice more.
+    /// values, made when written (a table makes each once to lay its columns out and, when
+    /// longer than [`TABLE_PIECE`] rows, once more to write them a piece at a time; the other formats write
+    /// each as it is made), so a long answer is not held twice more. Rows are asked for in
+    /// order (a table's second walk starts over).
     fn write_objects(
         &self,
         names: &[String],
         count: usize,
-        row: impl Fn(usize) -> Vec<Value>,
+        row: impl Fn(usize) -> std::io::Result<Vec<Value>>,
         format: Format,
         mode: &mut TableMode<'_>,
         out: &mut impl Write,
     ) -> std::io::Result<()> {
         match format {
-            Format::Table => {
-                let mut numbers = vec![true; names.len()];
-                let mut local = vec![false; names.len()];
-                let mut only_times = vec![true; names.len()];
-                let mut cols: Vec<Vec<String>> = vec![Vec::with_capacity(count); names.len()];
-                for i in 0..count {
-                    let r = row(i);
-                    for c in 0..names.len() {
-                        let v = r.get(c);
-                        numbers[c] &= v.is_none_or(|v| v.is_null() || v.as_number().is_some());
-                        // A column of local times says which zone they are in, as the rows'
-                        // table does.
-                        local[c] |= matches!(v, Some(Value::DateTime(t)) if t.kind != Kind::Utc);
-                        only_times[c] &= matches!(v, Some(Value::DateTime(_) | Value::Null) | None);
-                        cols[c].push(v.map(|v| self.text(v)).unwrap_or_default());
-                    }
+            // A long table: laid out from every row, then written a piece at a time, so
+            // that its cells' texts are not all held.
+            Format::Table if count > table_piece_rows() && matches!(mode, TableMode::Whole) => {
+                let pieces = || (0..count).step_by(table_piece_rows());
+                let mut all: Option<TableFacts> = None;
+                for start in pieces() {
+                    let (facts, cols) = self.table_piece(names, start..count, &row)?;
+                    table(facts, &cols, &mut TableMode::Gather(&mut all), out)?;
                 }
-                let zoned = local
-                    .into_iter()
-                    .zip(only_times)
-                    .map(|(local, only)| Zoned::IfTimes { local, only })
-                    .collect();
-                let label = self.session.zone.label();
-                let facts = TableFacts::of(names, zoned, &cols, count, numbers, true, label);
+                let Some(all) = all else {
+                    return Ok(());
+                };
+                for start in pieces() {
+                    let (facts, cols) = self.table_piece(names, start..count, &row)?;
+                    let mut print = TableMode::Print {
+                        facts: &all,
+                        header: start == 0,
+                    };
+                    table(facts, &cols, &mut print, out)?;
+                }
+                Ok(())
+            }
+            Format::Table => {
+                let (facts, cols) = self.table_piece(names, 0..count, &row)?;
                 table(facts, &cols, mode, out)
             }
             Format::List => {
                 let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
                 for i in 0..count {
                     writeln!(out)?;
-                    for (n, v) in names.iter().zip(row(i)) {
+                    for (n, v) in names.iter().zip(row(i)?) {
                         writeln!(out, "{n:<width$} : {}", self.text(&v))?;
                     }
                 }
@@ -1460,7 +1571,7 @@ impl<'a> Printer<'a> {
                     .from_writer(out);
                 w.write_record(names).map_err(std::io::Error::other)?;
                 for i in 0..count {
-                    w.write_record(row(i).iter().map(|v| self.csv(v)))
+                    w.write_record(row(i)?.iter().map(|v| self.csv(v)))
                         .map_err(std::io::Error::other)?;
                 }
                 w.flush()
@@ -1469,10 +1580,12 @@ impl<'a> Printer<'a> {
                 // Written as serialized, never built as one tree: a group's events written
                 // whole are millions of objects.
                 use serde::ser::{SerializeSeq, Serializer};
-                let object = |i: usize| JsonObject {
-                    printer: self,
-                    names,
-                    values: row(i),
+                let object = |i: usize| -> std::io::Result<JsonObject<'_, '_>> {
+                    Ok(JsonObject {
+                        printer: self,
+                        names,
+                        values: row(i)?,
+                    })
                 };
                 if format == Format::Json {
                     let mut ser = serde_json::Serializer::pretty(&mut *out);
@@ -1480,14 +1593,14 @@ impl<'a> Printer<'a> {
                         .serialize_seq(Some(count))
                         .map_err(std::io::Error::other)?;
                     for i in 0..count {
-                        seq.serialize_element(&object(i))
+                        seq.serialize_element(&object(i)?)
                             .map_err(std::io::Error::other)?;
                     }
                     seq.end().map_err(std::io::Error::other)?;
                     writeln!(out)
                 } else {
                     for i in 0..count {
-                        serde_json::to_writer(&mut *out, &object(i))
+                        serde_json::to_writer(&mut *out, &object(i)?)
                             .map_err(std::io::Error::other)?;
                         writeln!(out)?;
                     }
@@ -1524,6 +1637,60 @@ mod tests {
         read_paths(&[logs], &ReadOptions::default())
             .expect("the sample day reads")
             .frame
+    }
+
+    #[test]
+    fn groups_too_many_to_hold_are_printed_from_temporary_files_as_if_held() {
+        // Group-Object by MessageId over the sample day (hundreds of groups) as the line's
+        // output, alone and filtered: held, and with three groups held at a time (written
+        // out, merged, put back in the order of their first items on disk). Every format
+        // prints the same; a table of groups read back is laid out in pieces of 7 rows.
+        use crate::pwsh::commands::group_spill::HELD_IN_TESTS;
+        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+        let read = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId";
+        for line in [
+            format!("{read} -NoElement"),
+            format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}}"),
+        ] {
+            let answer = |held: Option<usize>| {
+                HELD_IN_TESTS.set(held);
+                let answer = crate::query::run::run(
+                    &line,
+                    std::slice::from_ref(&logs),
+                    session("UTC"),
+                    None,
+                    &Field::ALL,
+                );
+                HELD_IN_TESTS.set(None);
+                answer.expect("runs")
+            };
+            let held = answer(None);
+            let spilled = answer(Some(3));
+            assert!(held.spilled.is_none() && held.items.len() > 20, "{line}");
+            assert!(spilled.items.is_empty(), "{line}");
+            assert_eq!(spilled.spilled.as_ref().map(|s| s.len()), Some(held.len()));
+            assert_eq!(count(&spilled), count(&held));
+            for format in [
+                Format::Table,
+                Format::List,
+                Format::Csv,
+                Format::Json,
+                Format::Ndjson,
+            ] {
+                let text = |answer: &Answer, piece: Option<usize>| {
+                    let mut out = Vec::new();
+                    PIECE_IN_TESTS.set(piece);
+                    let written = write(answer, format, &session("UTC"), &[], false, &mut out);
+                    PIECE_IN_TESTS.set(None);
+                    written.expect("written");
+                    String::from_utf8(out).expect("text")
+                };
+                let want = text(&held, None);
+                assert!(want.lines().count() > 20, "{line} {format:?}");
+                assert_eq!(text(&spilled, None), want, "{line} {format:?}");
+                assert_eq!(text(&spilled, Some(7)), want, "{line} {format:?} in pieces");
+            }
+        }
     }
 
     #[test]

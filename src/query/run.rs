@@ -15,6 +15,7 @@ use super::session::{Cut, QueryHost, Read, Reading, Session, Window};
 use crate::directory::Snapshot;
 use crate::format::{Field, FieldSet};
 use crate::ingest::{Diagnostic, FileReport, ReadOptions, read_paths};
+use crate::pwsh::commands::group::SpilledGroups;
 use crate::pwsh::eval::{Engine, EvalError};
 use crate::pwsh::parse::{ParseError, parse};
 use crate::pwsh::value::Value;
@@ -47,6 +48,39 @@ pub struct Answer {
     /// How many elements of a collection a table or list cell shows
     /// (`$FormatEnumerationLimit` as the line left it; `None`: all).
     pub enumeration_limit: Option<usize>,
+    /// The line's output when it was groups too many to hold, written out in order to
+    /// temporary files (`items` is then empty): read back as they are printed.
+    pub spilled: Option<SpilledGroups>,
+}
+
+impl Answer {
+    /// How many items the line output, held or written out.
+    pub fn len(&self) -> usize {
+        self.items.len() + self.spilled.as_ref().map_or(0, SpilledGroups::len)
+    }
+
+    /// True when the line output nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads groups written out back into `items`, for a caller that needs them held (the
+    /// answer of one time window, gathered with the others').
+    pub fn hold_spilled(&mut self) -> Result<(), RunError> {
+        let Some(groups) = self.spilled.take() else {
+            return Ok(());
+        };
+        let read_back = |e: std::io::Error| {
+            RunError::Eval(EvalError::new(
+                format!("Group-Object: reading groups back from a temporary file failed: {e}"),
+                0..0,
+            ))
+        };
+        for v in groups.objects().map_err(read_back)? {
+            self.items.push(v.map_err(read_back)?);
+        }
+        Ok(())
+    }
 }
 
 /// Why a query could not run.
@@ -198,10 +232,11 @@ fn run_with(
     reading: Reading,
 ) -> Result<Result<Answer, Retry>, RunError> {
     let host = QueryHost::new(session, paths, directory, columns).reading(reading);
-    let (result, enumeration_limit) = {
+    let (result, enumeration_limit, spilled) = {
         let mut engine = Engine::new(&host);
         let result = engine.run(block);
-        (result, engine.enumeration_limit_at_end())
+        let spilled = engine.take_spilled_output();
+        (result, engine.enumeration_limit_at_end(), spilled)
     };
     if let Some(windows) = host.take_windows() {
         return Ok(Err(Retry::InWindows(windows)));
@@ -226,6 +261,7 @@ fn run_with(
         unopened: host.take_unopened(),
         sql: None,
         enumeration_limit,
+        spilled,
     }))
 }
 
@@ -239,7 +275,7 @@ pub fn empty_because_of_time(
     paths: &[PathBuf],
     session: &Session,
 ) -> Option<String> {
-    if !answer.items.is_empty() {
+    if !answer.is_empty() {
         return None;
     }
     let read = answer

@@ -64,6 +64,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         sql: Some(frame),
         // No shell formats an SQL answer: every element is shown.
         enumeration_limit: None,
+        spilled: None,
     })
 }
 

@@ -297,6 +297,7 @@ pub fn run_top_of(
         unopened: Vec::new(),
         sql: None,
         enumeration_limit,
+        spilled: None,
     }))
 }
 

@@ -392,7 +392,11 @@ pub(super) fn run_window(
     reading: Reading,
 ) -> Result<Answer, RunError> {
     match run_block(line, paths, session, directory, output, reading)? {
-        Ok(answer) => Ok(answer),
+        // A window's answer is gathered with the others': held.
+        Ok(mut answer) => {
+            answer.hold_spilled()?;
+            Ok(answer)
+        }
         Err(_) => Err(RunError::Eval(crate::pwsh::eval::EvalError::new(
             "a read of one time window asked for windows again",
             0..0,

@@ -420,6 +420,48 @@ fn groups_written_out_are_filtered_measured_and_counted_as_all_of_them() {
 }
 
 #[test]
+fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
+    // Group-Object by MessageId as the line's whole output, alone or filtered, with three
+    // groups held at a time: the groups are written out, merged, and put back in the order
+    // of their first events on disk. Worked out from the events: groups by MessageId
+    // ignoring case, in the order of their first events, named by them.
+    let logs = sample_logs_dir();
+    let groups = message_id_groups(&logs);
+    let all: Vec<String> = groups.iter().map(|g| format!("{},{}", g.2, g.1)).collect();
+    let big: Vec<String> = groups
+        .iter()
+        .filter(|g| g.2 > 8)
+        .map(|g| format!("{},{}", g.2, g.1))
+        .collect();
+    let read = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId";
+    for (line, expected) in [
+        (format!("{read} -NoElement"), &all),
+        (format!("{read}"), &all),
+        (
+            format!("{read} -NoElement | Where-Object {{$_.Count -gt 8}}"),
+            &big,
+        ),
+    ] {
+        for held in ["3", "1000000"] {
+            let got = csv_holding(&line, &logs, held);
+            // Export-Csv's columns of a group: Values, Count, Name (and Group without
+            // -NoElement).
+            let header: Vec<&str> = got[0].split(',').collect();
+            let at = |name: &str| header.iter().position(|h| *h == name).expect(name);
+            let (count, name) = (at("Count"), at("Name"));
+            let rows: Vec<String> = got[1..]
+                .iter()
+                .map(|l| {
+                    let cells: Vec<&str> = l.split(',').collect();
+                    format!("{},{}", cells[count], cells[name])
+                })
+                .collect();
+            assert_eq!(&rows, expected, "{line} holding {held} groups");
+        }
+    }
+}
+
+#[test]
 fn a_streamed_measure_still_says_standard_deviation_is_not_the_exchange_shells() {
     // Measure-Object -StandardDeviation is PowerShell 7's: the note comes however the
     // measure runs (over events as they are read, over groups written out, or whole).

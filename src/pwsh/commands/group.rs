@@ -148,13 +148,7 @@ fn name_key(case: bool, name: &str) -> String {
 
 /// The key of `v` when it is a group ([`GroupInfo`]), see [`name_key`].
 fn group_key(case: bool, v: &Value) -> Option<String> {
-    match v {
-        Value::Object(o) => o
-            .as_any()?
-            .downcast_ref::<GroupInfo>()
-            .map(|g| name_key(case, &g.name)),
-        _ => None,
-    }
+    as_group(v).map(|g| name_key(case, &g.name))
 }
 
 /// Group-Object's parameters.
@@ -641,19 +635,11 @@ impl Iterator for GroupChunks {
                 Ok(g) => g,
                 Err(e) => return Some(Err(read_back_failed(&e, &self.span))),
             };
-            let info = GroupInfo {
-                name: g.name,
-                values: g
-                    .values
-                    .into_iter()
-                    .map(|v| v.map_or(Value::Null, Value::str))
-                    .collect(),
-                group: Vec::new(),
-                count: g.count as usize,
-                no_element: self.no_element,
-                folded: None,
-            };
-            chunk.push((g.first, Value::Object(Rc::new(info))));
+            let first = g.first;
+            chunk.push((
+                first,
+                Value::Object(Rc::new(written_back(g, self.no_element))),
+            ));
             if chunk.len() >= self.limit {
                 break;
             }
@@ -663,6 +649,123 @@ impl Iterator for GroupChunks {
         }
         chunk.sort_by_key(|(first, _)| *first);
         Some(Ok(chunk))
+    }
+}
+
+/// A group written out, as the group it was (without elements).
+fn written_back(g: Spilled, no_element: bool) -> GroupInfo {
+    GroupInfo {
+        name: g.name,
+        values: g
+            .values
+            .into_iter()
+            .map(|v| v.map_or(Value::Null, Value::str))
+            .collect(),
+        group: Vec::new(),
+        count: g.count as usize,
+        no_element,
+        folded: None,
+    }
+}
+
+/// Groups written out (too many to hold) that are a line's output: put in the order of
+/// their first items on disk ([`GroupsInOrder`]), made into groups again as they are
+/// written out, as often as the output reads them.
+pub struct SpilledGroups {
+    in_order: group_spill::InOrder,
+    no_element: bool,
+}
+
+impl SpilledGroups {
+    /// How many groups.
+    pub fn len(&self) -> usize {
+        self.in_order.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.in_order.is_empty()
+    }
+
+    /// The groups, in order (one walk at a time).
+    pub fn objects(&self) -> std::io::Result<impl Iterator<Item = std::io::Result<Value>> + '_> {
+        let no_element = self.no_element;
+        Ok(self
+            .in_order
+            .groups()?
+            .map(move |g| g.map(|g| Value::Object(Rc::new(written_back(g, no_element))))))
+    }
+}
+
+/// Groups of a grouping that wrote them out (chunks of [`Grouping::finish_in_chunks`], as
+/// the filters after it left them) gathered in the order of their first items without
+/// holding them: [`GroupsInOrder::finish`] gives them as [`SpilledGroups`].
+pub struct GroupsInOrder {
+    order: group_spill::FirstOrder,
+    no_element: bool,
+    span: crate::pwsh::ast::Span,
+}
+
+impl GroupsInOrder {
+    /// Gathers groups written out by the Group-Object at `span`.
+    pub fn new(span: crate::pwsh::ast::Span) -> GroupsInOrder {
+        GroupsInOrder {
+            order: group_spill::FirstOrder::new(group_spill::groups_held()),
+            no_element: false,
+            span,
+        }
+    }
+
+    /// Takes a group whose first item is at `first`; false (nothing taken) when `v` is not a
+    /// group without elements whose values are text.
+    pub fn push(&mut self, first: Order, v: &Value) -> EvalResult<bool> {
+        let Some(info) = as_group(v).filter(|g| g.group.is_empty() && g.folded.is_none()) else {
+            return Ok(false);
+        };
+        let mut values = Vec::with_capacity(info.values.len());
+        for v in &info.values {
+            match v {
+                Value::Null => values.push(None),
+                Value::Str(t) => values.push(Some(t.to_string())),
+                _ => return Ok(false),
+            }
+        }
+        self.no_element = info.no_element;
+        let spilled = Spilled {
+            key: String::new(),
+            name: info.name.clone(),
+            values,
+            first,
+            count: info.count as u64,
+        };
+        self.order.push(spilled).map_err(|e| {
+            EvalError::new(
+                format!("Group-Object: writing groups to a temporary file failed: {e}"),
+                self.span.clone(),
+            )
+        })?;
+        Ok(true)
+    }
+
+    /// The groups taken, in the order of their first items.
+    pub fn finish(self) -> EvalResult<SpilledGroups> {
+        let span = self.span;
+        let in_order = self
+            .order
+            .finish()
+            .map_err(|e| read_back_failed(&e, &span))?;
+        Ok(SpilledGroups {
+            in_order,
+            no_element: self.no_element,
+        })
+    }
+}
+
+/// `v` as a group, when it is one.
+fn as_group(v: &Value) -> Option<&GroupInfo> {
+    match v {
+        Value::Object(o) => o.as_any()?.downcast_ref::<GroupInfo>(),
+        _ => None,
     }
 }
 

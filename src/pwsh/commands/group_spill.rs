@@ -46,13 +46,32 @@ pub struct Spilled {
     pub count: u64,
 }
 
-/// The runs written so far, each sorted by key.
+/// The runs written so far, each sorted by key (or, [`Runs::by_first`], by first item).
 #[derive(Default)]
 pub struct Runs {
     files: Vec<File>,
+    by: By,
+}
+
+/// What runs are sorted and merged by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum By {
+    /// The key: a key in several runs is one group.
+    #[default]
+    Key,
+    /// The place of the first item (each group once).
+    First,
 }
 
 impl Runs {
+    /// Runs of groups sorted by the places of their first items, merged in that order.
+    fn by_first() -> Runs {
+        Runs {
+            files: Vec::new(),
+            by: By::First,
+        }
+    }
+
     /// True before the first run.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
@@ -65,6 +84,7 @@ impl Runs {
         if self.files.len() + 1 >= MERGE_WAYS {
             let runs = Runs {
                 files: std::mem::take(&mut self.files),
+                by: self.by,
             };
             let merged = write_run(runs.merged(Vec::new())?)?;
             self.files.push(merged);
@@ -75,8 +95,10 @@ impl Runs {
     }
 
     /// Every key of the runs and of `last` (sorted by key, each key once) once, in key
-    /// order: its counts added, named by its earliest first item.
+    /// order: its counts added, named by its earliest first item. (Runs [`By::First`]: every
+    /// group in the order of the first items.)
     pub fn merged(self, last: Vec<Spilled>) -> io::Result<Merged> {
+        let by = self.by;
         let mut sources: Vec<Source> = self
             .files
             .into_iter()
@@ -86,10 +108,14 @@ impl Runs {
         let mut heads = BinaryHeap::new();
         for (i, s) in sources.iter_mut().enumerate() {
             if let Some(group) = s.next()? {
-                heads.push(Reverse(Head { group, source: i }));
+                heads.push(Reverse(Head {
+                    group,
+                    source: i,
+                    by,
+                }));
             }
         }
-        Ok(Merged { sources, heads })
+        Ok(Merged { sources, heads, by })
     }
 }
 
@@ -108,15 +134,19 @@ impl Source {
     }
 }
 
-/// A source's next group, ordered by key (then source) for the merge.
+/// A source's next group, ordered by key or first item (then source) for the merge.
 struct Head {
     group: Spilled,
     source: usize,
+    by: By,
 }
 
 impl Head {
-    fn order(&self) -> (&str, usize) {
-        (&self.group.key, self.source)
+    fn order(&self) -> (&str, Order, usize) {
+        match self.by {
+            By::Key => (&self.group.key, (0, 0), self.source),
+            By::First => ("", self.group.first, self.source),
+        }
     }
 }
 
@@ -145,18 +175,20 @@ pub struct Merged {
     sources: Vec<Source>,
     /// Each source's next group.
     heads: BinaryHeap<Reverse<Head>>,
+    by: By,
 }
 
 impl Merged {
     /// The group of the smallest key among the sources' next, its source moved on.
     fn pop(&mut self) -> io::Result<Option<Spilled>> {
-        let Some(Reverse(Head { group, source })) = self.heads.pop() else {
+        let Some(Reverse(Head { group, source, by })) = self.heads.pop() else {
             return Ok(None);
         };
         if let Some(next) = self.sources[source].next()? {
             self.heads.push(Reverse(Head {
                 group: next,
                 source,
+                by,
             }));
         }
         Ok(Some(group))
@@ -172,10 +204,11 @@ impl Iterator for Merged {
             Err(e) => return Some(Err(e)),
         };
         // The same key in other runs: one group.
-        while self
-            .heads
-            .peek()
-            .is_some_and(|Reverse(h)| h.group.key == group.key)
+        while self.by == By::Key
+            && self
+                .heads
+                .peek()
+                .is_some_and(|Reverse(h)| h.group.key == group.key)
         {
             let same = match self.pop() {
                 Ok(Some(g)) => g,
@@ -190,6 +223,75 @@ impl Iterator for Merged {
             }
         }
         Some(Ok(group))
+    }
+}
+
+/// Groups put in the order of their first items: held up to a limit, then written out as
+/// runs, merged at the end into [`InOrder`].
+pub struct FirstOrder {
+    runs: Runs,
+    held: Vec<Spilled>,
+    limit: usize,
+}
+
+impl FirstOrder {
+    /// Holds up to `limit` groups at a time.
+    pub fn new(limit: usize) -> FirstOrder {
+        FirstOrder {
+            runs: Runs::by_first(),
+            held: Vec::new(),
+            limit: limit.max(1),
+        }
+    }
+
+    /// Takes a group (each group once).
+    pub fn push(&mut self, group: Spilled) -> io::Result<()> {
+        self.held.push(group);
+        if self.held.len() >= self.limit {
+            let mut run = std::mem::take(&mut self.held);
+            run.sort_by_key(|g| g.first);
+            self.runs.write(run.into_iter())?;
+        }
+        Ok(())
+    }
+
+    /// Every group taken, in the order of their first items, in one temporary file.
+    pub fn finish(mut self) -> io::Result<InOrder> {
+        self.held.sort_by_key(|g| g.first);
+        let mut count = 0;
+        let merged = self.runs.merged(self.held)?.inspect(|_| count += 1);
+        let file = write_run(merged)?;
+        Ok(InOrder { file, count })
+    }
+}
+
+/// Groups in the order of their first items, written to a temporary file that is read
+/// from its start as often as asked ([`InOrder::groups`]).
+pub struct InOrder {
+    file: File,
+    count: usize,
+}
+
+impl InOrder {
+    /// How many groups.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The groups from the first, read as they are taken (one walk at a time: each starts
+    /// the file over).
+    pub fn groups(&self) -> io::Result<impl Iterator<Item = io::Result<Spilled>> + '_> {
+        let mut handle = &self.file;
+        handle.rewind()?;
+        let mut reader = BufReader::with_capacity(64 * 1024, handle);
+        Ok(std::iter::from_fn(move || {
+            read_group(&mut reader).transpose()
+        }))
     }
 }
 
@@ -211,8 +313,7 @@ fn write_run(groups: impl Iterator<Item = io::Result<Spilled>>) -> io::Result<Fi
 }
 
 /// The next group of a run, `None` at its end.
-fn read_group(r: &mut BufReader<File>) -> io::Result<Option<Spilled>> {
-    use std::io::BufRead;
+fn read_group(r: &mut impl io::BufRead) -> io::Result<Option<Spilled>> {
     if r.fill_buf()?.is_empty() {
         return Ok(None);
     }
@@ -294,5 +395,41 @@ mod tests {
                 group("e", "é", (3, 0), 1),
             ]
         );
+    }
+
+    #[test]
+    fn groups_come_out_in_the_order_of_their_first_items_across_runs() {
+        // 23 groups, held 4 at a time (6 runs), taken in a scrambled order.
+        let mut sorter = FirstOrder::new(4);
+        let places: Vec<i64> = (0..23).map(|i| (i * 7) % 23).collect();
+        for &at in &places {
+            sorter
+                .push(group(&format!("k{at}"), &format!("n{at}"), (at, 1), 1))
+                .expect("written");
+        }
+        let in_order = sorter.finish().expect("merged");
+        assert_eq!(in_order.len(), 23);
+        // Read twice: the same groups each time, in order of place.
+        for _ in 0..2 {
+            let firsts: Vec<Order> = in_order
+                .groups()
+                .expect("read")
+                .map(|g| g.expect("a group").first)
+                .collect();
+            let want: Vec<Order> = (0..23).map(|at| (at, 1)).collect();
+            assert_eq!(firsts, want);
+        }
+        // Groups of one key in several runs stay apart (each group is pushed once).
+        let mut two = FirstOrder::new(1);
+        two.push(group("k", "b", (2, 0), 1)).expect("written");
+        two.push(group("k", "a", (1, 0), 1)).expect("written");
+        let names: Vec<String> = two
+            .finish()
+            .expect("merged")
+            .groups()
+            .expect("read")
+            .map(|g| g.expect("a group").name)
+            .collect();
+        assert_eq!(names, ["a", "b"]);
     }
 }

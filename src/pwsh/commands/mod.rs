@@ -9,7 +9,7 @@ pub(crate) mod filter;
 pub mod format;
 pub mod group;
 pub(crate) mod group_reads;
-mod group_spill;
+pub(crate) mod group_spill;
 pub mod measure;
 mod numbers;
 mod properties;

@@ -801,7 +801,9 @@ fn through_of(stages: &[&Command]) -> usize {
 /// - Where-Object filters (pure, reading no element), each group kept or not on its own:
 ///   the groups kept are put back in the order of their first items;
 /// - those filters, then a Measure-Object that measures as items come (each with its place)
-///   and reads no element.
+///   and reads no element;
+/// - no stage or only such filters, when the groups are the line's output
+///   ([`Scope::output_may_spill`]).
 ///
 /// `None` when none of these apply.
 fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> Option<InParts> {
@@ -813,6 +815,9 @@ fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> O
         .is_some_and(|m| measure::streaming(engine, m).is_ok_and(|s| s.is_some()));
     match (filters, measures) {
         (_, true) => Some(InParts::Measured(filters)),
+        // Nothing but filters up to the line's output: the groups kept need not be held
+        // either (the engine writes them out in order, `Engine::run_in_chunks`).
+        (n, false) if n == rest.len() && engine.output_may_spill() => Some(InParts::Filters(n)),
         (0, false) => None,
         (n, false) => Some(InParts::Filters(n)),
     }
