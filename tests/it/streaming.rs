@@ -436,7 +436,7 @@ fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
     let read = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId";
     for (line, expected) in [
         (format!("{read} -NoElement"), &all),
-        (format!("{read}"), &all),
+        (read.to_string(), &all),
         (
             format!("{read} -NoElement | Where-Object {{$_.Count -gt 8}}"),
             &big,

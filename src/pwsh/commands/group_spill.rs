@@ -7,6 +7,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Seek};
 
@@ -109,7 +110,7 @@ impl Runs {
         for (i, s) in sources.iter_mut().enumerate() {
             if let Some(group) = s.next()? {
                 heads.push(Reverse(Head {
-                    group,
+                    group: Box::new(group),
                     source: i,
                     by,
                 }));
@@ -134,9 +135,10 @@ impl Source {
     }
 }
 
-/// A source's next group, ordered by key or first item (then source) for the merge.
+/// A source's next group, ordered by key or first item (then source) for the merge (boxed:
+/// the heap moves its heads as it reorders them).
 struct Head {
-    group: Spilled,
+    group: Box<Spilled>,
     source: usize,
     by: By,
 }
@@ -179,19 +181,16 @@ pub struct Merged {
 }
 
 impl Merged {
-    /// The group of the smallest key among the sources' next, its source moved on.
+    /// The group of the smallest key among the sources' next, its source moved on (its next
+    /// group takes the head's place, then sinks to where it belongs).
     fn pop(&mut self) -> io::Result<Option<Spilled>> {
-        let Some(Reverse(Head { group, source, by })) = self.heads.pop() else {
+        let Some(mut top) = self.heads.peek_mut() else {
             return Ok(None);
         };
-        if let Some(next) = self.sources[source].next()? {
-            self.heads.push(Reverse(Head {
-                group: next,
-                source,
-                by,
-            }));
+        match self.sources[top.0.source].next()? {
+            Some(next) => Ok(Some(std::mem::replace(&mut *top.0.group, next))),
+            None => Ok(Some(*PeekMut::pop(top).0.group)),
         }
-        Ok(Some(group))
     }
 }
 
@@ -295,8 +294,11 @@ impl InOrder {
     }
 }
 
-/// How many runs a merge reads at once.
-pub const MERGE_WAYS: usize = 64;
+/// How many runs a merge reads at once (a file and a 16 KiB buffer each). A message's events
+/// come in the parts of several servers, so its group is written out in several runs: a
+/// Group-Object by MessageId over 1 GB of logs writes some 70 runs of 10,000 groups, which
+/// 256 ways merge once at the end (at 64 ways they were merged twice: 2.1 s instead of 1.6).
+pub const MERGE_WAYS: usize = 256;
 
 /// How groups are written: bincode's standard encoding (lengths as varints).
 const ENCODING: bincode::config::Configuration = bincode::config::standard();
