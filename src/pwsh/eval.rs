@@ -49,7 +49,7 @@ pub struct Engine<'h> {
     spilling: bool,
     /// Groups too many to hold that are the line's output, written out in order
     /// ([`Engine::take_spilled_output`]).
-    spilled_output: Option<commands::group::SpilledGroups>,
+    spilled_output: Option<commands::group_spill::SpilledObjects>,
 }
 
 /// The preference variable the formatter reads (lowercase).
@@ -86,7 +86,7 @@ impl<'h> Engine<'h> {
 
     /// Groups that are the line's output, written out to temporary files because they were
     /// too many to hold; the output [`Engine::run`] gave is then empty.
-    pub fn take_spilled_output(&mut self) -> Option<commands::group::SpilledGroups> {
+    pub fn take_spilled_output(&mut self) -> Option<commands::group_spill::SpilledObjects> {
         self.spilled_output.take()
     }
 
@@ -537,7 +537,18 @@ impl<'h> Engine<'h> {
                         };
                         return Ok(Some((out, covered + parts.stages())));
                     }
-                    let out = stream.finish(self)?;
+                    // The line's whole output: what was written out in order stays there.
+                    let out = if spilling && later.is_none() && covered == after.len() {
+                        match stream.finish_as_output(self)? {
+                            Ok(objects) => {
+                                self.spilled_output = Some(objects);
+                                return Ok(Some((Vec::new(), covered)));
+                            }
+                            Err(out) => out,
+                        }
+                    } else {
+                        stream.finish(self)?
+                    };
                     let Some((_, through)) = later else {
                         return Ok(Some((out, covered)));
                     };
@@ -601,7 +612,7 @@ impl<'h> Engine<'h> {
         filters: &[&Command],
         chunks: impl Iterator<Item = EvalResult<Vec<(commands::stream::Order, Value)>>>,
         span: &crate::pwsh::ast::Span,
-    ) -> EvalResult<commands::group::SpilledGroups> {
+    ) -> EvalResult<commands::group_spill::SpilledObjects> {
         let mut kept = commands::group::GroupsInOrder::new(span.clone());
         for chunk in chunks {
             for (at, v) in self.run_placed(filters, chunk?)? {

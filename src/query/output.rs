@@ -20,7 +20,7 @@ use super::run::Answer;
 use super::session::Session;
 use crate::format::Field;
 use crate::pwsh::commands::format::{FormatKind, FormatView, as_view};
-use crate::pwsh::commands::group::SpilledGroups;
+use crate::pwsh::commands::group_spill::SpilledObjects;
 use crate::pwsh::datetime::{DateTime, Kind};
 use crate::pwsh::enumeration::braced;
 use crate::pwsh::value::Value;
@@ -345,7 +345,7 @@ thread_local! {
 enum Objects<'a> {
     Held(&'a [Value]),
     Spilled {
-        groups: &'a SpilledGroups,
+        groups: &'a SpilledObjects,
         walk: RefCell<Option<Walk<'a>>>,
     },
 }
@@ -1642,15 +1642,22 @@ mod tests {
     #[test]
     fn groups_too_many_to_hold_are_printed_from_temporary_files_as_if_held() {
         // Group-Object by MessageId over the sample day (hundreds of groups) as the line's
-        // output, alone and filtered: held, and with three groups held at a time (written
-        // out, merged, put back in the order of their first items on disk). Every format
-        // prints the same; a table of groups read back is laid out in pieces of 7 rows.
+        // output, alone and filtered, and Select-Object -Unique of text properties: held, and
+        // with three held at a time (written out, merged, put back in the order of their
+        // first items on disk). Every format prints the same; a table of objects read back is
+        // laid out in pieces of 7 rows.
         use crate::pwsh::commands::group_spill::HELD_IN_TESTS;
         let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
         let read = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId";
+        let all = "Get-MessageTrackingLog -ResultSize Unlimited";
         for line in [
             format!("{read} -NoElement"),
             format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}}"),
+            // Distinct selections of text, written out the same way.
+            format!("{all} | Select-Object MessageId -Unique"),
+            format!(
+                "{all} | Where-Object {{$_.EventId -ne 'FAIL'}} | Select-Object Sender,EventId,MessageId -Unique"
+            ),
         ] {
             let answer = |held: Option<usize>| {
                 HELD_IN_TESTS.set(held);

@@ -15,7 +15,7 @@ use super::session::{Cut, QueryHost, Read, Reading, Session, Window};
 use crate::directory::Snapshot;
 use crate::format::{Field, FieldSet};
 use crate::ingest::{Diagnostic, FileReport, ReadOptions, read_paths};
-use crate::pwsh::commands::group::SpilledGroups;
+use crate::pwsh::commands::group_spill::SpilledObjects;
 use crate::pwsh::eval::{Engine, EvalError};
 use crate::pwsh::parse::{ParseError, parse};
 use crate::pwsh::value::Value;
@@ -50,13 +50,13 @@ pub struct Answer {
     pub enumeration_limit: Option<usize>,
     /// The line's output when it was groups too many to hold, written out in order to
     /// temporary files (`items` is then empty): read back as they are printed.
-    pub spilled: Option<SpilledGroups>,
+    pub spilled: Option<SpilledObjects>,
 }
 
 impl Answer {
     /// How many items the line output, held or written out.
     pub fn len(&self) -> usize {
-        self.items.len() + self.spilled.as_ref().map_or(0, SpilledGroups::len)
+        self.items.len() + self.spilled.as_ref().map_or(0, SpilledObjects::len)
     }
 
     /// True when the line output nothing.

@@ -462,6 +462,35 @@ fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
 }
 
 #[test]
+fn unique_selections_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
+    // Select-Object MessageId -Unique as the line's whole output with three selections held
+    // at a time: written out, merged by text, put back in the order of their first events.
+    // Worked out from the events: each MessageId once, compared case-sensitively (Windows
+    // PowerShell 5.1's -Unique), in the order of its first event.
+    let logs = sample_logs_dir();
+    let ids = crate::util::query_output(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object MessageId",
+        &[logs.as_path()],
+        "csv",
+        None,
+    );
+    let mut unique: Vec<String> = Vec::new();
+    for id in csv::Reader::from_reader(ids.as_bytes()).records() {
+        let id = id.expect("a record")[0].to_string();
+        if !unique.contains(&id) {
+            unique.push(id);
+        }
+    }
+    assert!(unique.len() > 300, "{} message ids", unique.len());
+    let line = "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object MessageId -Unique";
+    for held in ["3", "1000000"] {
+        let got = csv_holding(line, &logs, held);
+        assert_eq!(got[0], "MessageId");
+        assert_eq!(&got[1..], unique.as_slice(), "holding {held}");
+    }
+}
+
+#[test]
 fn a_streamed_measure_still_says_standard_deviation_is_not_the_exchange_shells() {
     // Measure-Object -StandardDeviation is PowerShell 7's: the note comes however the
     // measure runs (over events as they are read, over groups written out, or whole).

@@ -609,7 +609,7 @@ impl Grouping {
 }
 
 /// The error of groups written out that could not be read back.
-fn read_back_failed(e: &std::io::Error, span: &crate::pwsh::ast::Span) -> EvalError {
+pub(super) fn read_back_failed(e: &std::io::Error, span: &crate::pwsh::ast::Span) -> EvalError {
     EvalError::new(
         format!("Group-Object: reading groups back from a temporary file failed: {e}"),
         span.clone(),
@@ -653,7 +653,7 @@ impl Iterator for GroupChunks {
 }
 
 /// A group written out, as the group it was (without elements).
-fn written_back(g: Spilled, no_element: bool) -> GroupInfo {
+pub(super) fn written_back(g: Spilled, no_element: bool) -> GroupInfo {
     GroupInfo {
         name: g.name,
         values: g
@@ -668,38 +668,9 @@ fn written_back(g: Spilled, no_element: bool) -> GroupInfo {
     }
 }
 
-/// Groups written out (too many to hold) that are a line's output: put in the order of
-/// their first items on disk ([`GroupsInOrder`]), made into groups again as they are
-/// written out, as often as the output reads them.
-pub struct SpilledGroups {
-    in_order: group_spill::InOrder,
-    no_element: bool,
-}
-
-impl SpilledGroups {
-    /// How many groups.
-    pub fn len(&self) -> usize {
-        self.in_order.len()
-    }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.in_order.is_empty()
-    }
-
-    /// The groups, in order (one walk at a time).
-    pub fn objects(&self) -> std::io::Result<impl Iterator<Item = std::io::Result<Value>> + '_> {
-        let no_element = self.no_element;
-        Ok(self
-            .in_order
-            .groups()?
-            .map(move |g| g.map(|g| Value::Object(Rc::new(written_back(g, no_element))))))
-    }
-}
-
 /// Groups of a grouping that wrote them out (chunks of [`Grouping::finish_in_chunks`], as
 /// the filters after it left them) gathered in the order of their first items without
-/// holding them: [`GroupsInOrder::finish`] gives them as [`SpilledGroups`].
+/// holding them: [`GroupsInOrder::finish`] gives them as [`group_spill::SpilledObjects`].
 pub struct GroupsInOrder {
     order: group_spill::FirstOrder,
     no_element: bool,
@@ -748,16 +719,16 @@ impl GroupsInOrder {
     }
 
     /// The groups taken, in the order of their first items.
-    pub fn finish(self) -> EvalResult<SpilledGroups> {
+    pub fn finish(self) -> EvalResult<group_spill::SpilledObjects> {
         let span = self.span;
         let in_order = self
             .order
             .finish()
             .map_err(|e| read_back_failed(&e, &span))?;
-        Ok(SpilledGroups {
+        Ok(group_spill::SpilledObjects::groups(
             in_order,
-            no_element: self.no_element,
-        })
+            self.no_element,
+        ))
     }
 }
 

@@ -11,7 +11,10 @@ use std::collections::binary_heap::PeekMut;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Seek};
 
+use std::rc::Rc;
+
 use crate::pwsh::runtime::Order;
+use crate::pwsh::value::{CustomObject, Value};
 
 /// How many groups are held before they are written out: 10,000 (some 8 MB while
 /// counted), or `MSGTRACK_GROUPS_HELD` (at least 1).
@@ -291,6 +294,92 @@ impl InOrder {
         Ok(std::iter::from_fn(move || {
             read_group(&mut reader).transpose()
         }))
+    }
+}
+
+/// Objects too many to hold that are a line's output, put in the order of their first items
+/// on disk ([`FirstOrder`]) and made again as they are printed, as often as the output
+/// reads them: groups ([`super::group::GroupsInOrder`]) or the distinct selections of a
+/// `Select-Object -Unique` ([`super::unique_spill`]).
+pub struct SpilledObjects {
+    in_order: InOrder,
+    made: Made,
+}
+
+/// What the objects written out were.
+enum Made {
+    /// Groups (no elements).
+    Groups { no_element: bool },
+    /// Select-Object's objects of these properties (each written's values, in order).
+    Selections {
+        names: Vec<String>,
+        type_names: Vec<Rc<str>>,
+    },
+}
+
+impl SpilledObjects {
+    /// Groups written out.
+    pub fn groups(in_order: InOrder, no_element: bool) -> SpilledObjects {
+        SpilledObjects {
+            in_order,
+            made: Made::Groups { no_element },
+        }
+    }
+
+    /// Selections of the properties `names`, of types `type_names`, written out (each
+    /// group's Values are the properties' values).
+    pub fn selections(
+        in_order: InOrder,
+        names: Vec<String>,
+        type_names: Vec<Rc<str>>,
+    ) -> SpilledObjects {
+        SpilledObjects {
+            in_order,
+            made: Made::Selections { names, type_names },
+        }
+    }
+
+    /// How many objects.
+    pub fn len(&self) -> usize {
+        self.in_order.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.in_order.is_empty()
+    }
+
+    /// The objects, in order (one walk at a time).
+    pub fn objects(&self) -> io::Result<impl Iterator<Item = io::Result<Value>> + '_> {
+        Ok(self
+            .in_order
+            .groups()?
+            .map(move |g| g.map(|g| self.made(g))))
+    }
+
+    /// The object a written one was.
+    fn made(&self, g: Spilled) -> Value {
+        match &self.made {
+            Made::Groups { no_element } => {
+                Value::Object(Rc::new(super::group::written_back(g, *no_element)))
+            }
+            Made::Selections { names, type_names } => {
+                let properties = names
+                    .iter()
+                    .cloned()
+                    .zip(
+                        g.values
+                            .into_iter()
+                            .map(|v| v.map_or(Value::Null, Value::str)),
+                    )
+                    .collect();
+                Value::Object(Rc::new(CustomObject {
+                    type_names: type_names.clone(),
+                    properties,
+                    collections: Vec::new(),
+                }))
+            }
+        }
     }
 }
 

@@ -16,6 +16,7 @@ mod properties;
 pub mod select;
 pub mod sort;
 pub mod stream;
+mod unique_spill;
 
 use super::ast::{Command, Span};
 use super::runtime::{EvalError, EvalResult, Scope};

@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use super::group_reads::{self, GroupRead};
 use super::group_spill;
-use super::{canonical, filter, group, measure, select};
+use super::{canonical, filter, group, measure, select, unique_spill};
 use crate::pwsh::ast::{
     Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_command,
 };
@@ -34,6 +34,9 @@ enum Fold<'c> {
     /// Events going on to a `Sort-Object <text properties> -Unique`: the first of each set of
     /// exactly equal keys, at its place.
     Firsts(Box<KeyedFirsts>),
+    /// What a `Select-Object <text properties> -Unique` that is the line's output selected:
+    /// as `Collect`, written out when too many to hold.
+    Unique(Box<unique_spill::UniqueSpill>),
 }
 
 /// The first event of each set of exactly equal sort keys. A `Sort-Object -Unique` keeps the
@@ -368,6 +371,17 @@ pub fn plan_with<'c>(
                         unique = Some(u.tracking());
                         continue;
                     }
+                    // Selections of events' text properties that are the line's output: kept
+                    // by their texts, written out when too many to hold.
+                    if i + 1 == stages.len()
+                        && !mapped
+                        && text_names(&u.plain_names())
+                        && engine.output_may_spill()
+                    {
+                        let fold = unique_spill::UniqueSpill::new(c.span.clone());
+                        let fold = Fold::Unique(Box::new(fold));
+                        return Ok(Some((Stream::new(steps, Some(u), fold, c), i + 1)));
+                    }
                     // Otherwise its distinct selections are kept (one of each exactly equal
                     // set) and go on, in input order, to the shell's comparison.
                     let distinct = Fold::Collect(Distinct::default());
@@ -567,7 +581,7 @@ impl<'c> Stream<'c> {
             Fold::Group(g, folds) if g.keeps_items() || !folds.reads.is_empty() => None,
             Fold::Group(g, _) => g.plain_names(),
             Fold::Measure(m) => m.counts_only().then(Vec::new),
-            Fold::Collect(_) | Fold::Values(_) => None,
+            Fold::Collect(_) | Fold::Values(_) | Fold::Unique(_) => None,
             // Events equal in the keys' text: the first of them is the one that can count.
             Fold::Firsts(f) => Some(f.names.clone()),
         }
@@ -673,6 +687,7 @@ impl<'c> Stream<'c> {
                 }
                 Fold::Measure(m) => m.add(engine, item, at, n)?,
                 Fold::Collect(distinct) => distinct.add(item, at),
+                Fold::Unique(distinct) => distinct.add(item, at)?,
                 Fold::Values(distinct) => distinct.add_value(item, at),
                 Fold::Firsts(firsts) => firsts.add(engine, item, at)?,
             }
@@ -706,6 +721,38 @@ impl<'c> Stream<'c> {
             Fold::Collect(distinct) => select::unique_of(engine, distinct.finish()),
             Fold::Values(distinct) => Ok(distinct.finish()),
             Fold::Firsts(firsts) => Ok(firsts.distinct.finish()),
+            Fold::Unique(distinct) => match distinct.finish()? {
+                unique_spill::Distinct::Held(out) => Ok(out),
+                unique_spill::Distinct::Spilled(objects) => {
+                    let read_back = |e: std::io::Error| {
+                        EvalError::new(
+                            format!("Select-Object: reading selections back failed: {e}"),
+                            self.last.span.clone(),
+                        )
+                    };
+                    let mut out = Vec::with_capacity(objects.len());
+                    for v in objects.objects().map_err(read_back)? {
+                        out.push(v.map_err(read_back)?);
+                    }
+                    Ok(out)
+                }
+            },
+        }
+    }
+
+    /// The folding stage's output when it is the line's whole output: objects written out
+    /// in order ([`group_spill::SpilledObjects`]) stay there, to be printed as they are read
+    /// back; anything else as [`Stream::finish`] gives it.
+    pub fn finish_as_output(
+        self,
+        engine: &mut dyn Scope,
+    ) -> EvalResult<Result<group_spill::SpilledObjects, Vec<Value>>> {
+        match self.fold {
+            Fold::Unique(distinct) => Ok(match distinct.finish()? {
+                unique_spill::Distinct::Held(out) => Err(out),
+                unique_spill::Distinct::Spilled(objects) => Ok(objects),
+            }),
+            _ => self.finish(engine).map(Err),
         }
     }
 }
