@@ -191,12 +191,32 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// True when writing the output failed because its reader went away (`… | head`): an I/O
+/// error of that kind anywhere in the chain, also inside an I/O error that wraps another
+/// (`io::Error::other`, whose `source` skips the wrapped error), a CSV or JSON writer's or
+/// polars' error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    fn broken(e: &(dyn std::error::Error + 'static)) -> bool {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::BrokenPipe
+                || io.get_ref().is_some_and(|inner| broken(inner));
+        }
+        // (Transparent: its `source` is the wrapped error's own.)
+        if let Some(msgtrack::query::run::RunError::Write(io)) = e.downcast_ref() {
+            return broken(io);
+        }
+        if let Some(json) = e.downcast_ref::<serde_json::Error>() {
+            return json.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe);
+        }
+        if let Some(polars::prelude::PolarsError::IO { error, .. }) = e.downcast_ref() {
+            return broken(error.as_ref());
+        }
+        if let Some(csv) = e.downcast_ref::<csv::Error>() {
+            return matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
+        }
+        false
+    }
+    err.chain().any(broken)
 }
 
 #[cfg(test)]

@@ -519,14 +519,28 @@ impl<'h> Engine<'h> {
                     if let Some(parts) = stream.spilled() {
                         let chunks = stream.finish_in_chunks()?;
                         let running = &stages[covered..covered + parts.stages()];
-                        // Filtered up to the line's output: written out in order, not held.
-                        if spilling
+                        // Filtered (and sorted by Count) up to the line's output: written out
+                        // in order, not held.
+                        let ordered = match parts {
+                            commands::stream::InParts::Filters(n) => Some((n, None)),
+                            commands::stream::InParts::SortedByCount {
+                                filters,
+                                descending,
+                            } => Some((filters, Some(descending))),
+                            _ => None,
+                        };
+                        if let Some((filters, by_count)) = ordered
+                            && spilling
                             && later.is_none()
-                            && matches!(parts, commands::stream::InParts::Filters(_))
                             && covered + parts.stages() == after.len()
                         {
                             let group = stages.get(covered.wrapping_sub(1)).unwrap_or(&c);
-                            let groups = self.filter_in_chunks(running, chunks, &group.span)?;
+                            let groups = self.filter_in_chunks(
+                                &running[..filters],
+                                chunks,
+                                &group.span,
+                                by_count,
+                            )?;
                             self.spilled_output = Some(groups);
                             return Ok(Some((Vec::new(), after.len())));
                         }
@@ -578,6 +592,14 @@ impl<'h> Engine<'h> {
             InParts::Picks(_) => return self.pick_in_chunks(stages, chunks),
             InParts::Filters(n) => (n, None),
             InParts::Measured(n) => (n, stages.get(n).copied()),
+            // (Not the line's output after all: the groups kept, then the sort.)
+            InParts::SortedByCount { filters, .. } => {
+                let kept = self.run_in_chunks(InParts::Filters(filters), stages, chunks)?;
+                return match stages.get(filters) {
+                    Some(sort) => self.command(sort, kept),
+                    None => Ok(kept),
+                };
+            }
         };
         let mut measuring = match measure {
             Some(m) => Some(commands::measure::streaming(self, m)?.ok_or_else(|| {
@@ -605,15 +627,17 @@ impl<'h> Engine<'h> {
     }
 
     /// The groups of `chunks` (groups written out) that the Where-Object filters `filters`
-    /// keep, put in the order of their first items in a temporary file: the line's output
-    /// (see [`Engine::take_spilled_output`]). `span`: the Group-Object's, for errors.
+    /// keep, put in the order of their first items (or, `by_count`, sorted by Count: most
+    /// first when true) in a temporary file: the line's output (see
+    /// [`Engine::take_spilled_output`]). `span`: the Group-Object's, for errors.
     fn filter_in_chunks(
         &mut self,
         filters: &[&Command],
         chunks: impl Iterator<Item = EvalResult<Vec<(commands::stream::Order, Value)>>>,
         span: &crate::pwsh::ast::Span,
+        by_count: Option<bool>,
     ) -> EvalResult<commands::group_spill::SpilledObjects> {
-        let mut kept = commands::group::GroupsInOrder::new(span.clone());
+        let mut kept = commands::group::GroupsInOrder::new(span.clone(), by_count);
         for chunk in chunks {
             for (at, v) in self.run_placed(filters, chunk?)? {
                 if !kept.push(at, &v)? {

@@ -1653,6 +1653,8 @@ mod tests {
         for line in [
             format!("{read} -NoElement"),
             format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}}"),
+            format!("{read} -NoElement | Sort-Object Count -Descending"),
+            format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}} | Sort-Object Count"),
             // Distinct selections of text, written out the same way.
             format!("{all} | Select-Object MessageId -Unique"),
             format!(

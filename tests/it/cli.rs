@@ -264,3 +264,51 @@ fn saved_queries_are_found_away_from_the_repository() {
         "a header and the 16 FAIL rows"
     );
 }
+
+#[test]
+fn output_cut_short_by_its_reader_ends_quietly() {
+    // `msgtrack query … | head -1`: the reader goes away after a line, the next write fails
+    // with a broken pipe, and msgtrack stops as ripgrep does: no error, exit 0. Every
+    // format, from raw logs, from a store read a window of 500 rows at a time, and groups
+    // written out (three held at a time).
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let events = "Get-MessageTrackingLog -ResultSize Unlimited";
+    let groups = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId -NoElement";
+    for (line, path) in [
+        (events, logs.as_path()),
+        (events, store.path()),
+        (groups, store.path()),
+    ] {
+        for format in ["table", "list", "csv", "json", "ndjson"] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+                .args(["query", line])
+                .arg(path)
+                .args(["--tz", "UTC", "--format", format])
+                .env("MSGTRACK_WINDOW_ROWS", "500")
+                .env("MSGTRACK_GROUPS_HELD", "3")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("msgtrack runs");
+            let mut first = [0u8; 64];
+            child
+                .stdout
+                .take()
+                .expect("its output")
+                .read_exact(&mut first)
+                .expect("a first line");
+            // (The pipe's reading end is dropped here: the rest fails to be written.)
+            let out = child.wait_with_output().expect("msgtrack ends");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success() && !err.contains("Broken pipe"),
+                "{line} over {} as {format}: {:?} {err}",
+                path.display(),
+                out.status
+            );
+        }
+    }
+}

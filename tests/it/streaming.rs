@@ -421,10 +421,11 @@ fn groups_written_out_are_filtered_measured_and_counted_as_all_of_them() {
 
 #[test]
 fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
-    // Group-Object by MessageId as the line's whole output, alone or filtered, with three
-    // groups held at a time: the groups are written out, merged, and put back in the order
-    // of their first events on disk. Worked out from the events: groups by MessageId
-    // ignoring case, in the order of their first events, named by them.
+    // Group-Object by MessageId as the line's whole output, alone or filtered, or sorted by
+    // Count, with three groups held at a time: the groups are written out, merged, and put
+    // back in the order of their first events (or by count) on disk. Worked out from the
+    // events: groups by MessageId ignoring case, in the order of their first events, named
+    // by them.
     let logs = sample_logs_dir();
     let groups = message_id_groups(&logs);
     let all: Vec<String> = groups.iter().map(|g| format!("{},{}", g.2, g.1)).collect();
@@ -433,6 +434,14 @@ fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
         .filter(|g| g.2 > 8)
         .map(|g| format!("{},{}", g.2, g.1))
         .collect();
+    // msgtrack's Sort-Object is stable: by Count, groups of one count in the order of their
+    // first events.
+    let mut most: Vec<&(String, String, usize)> = groups.iter().collect();
+    most.sort_by_key(|g| std::cmp::Reverse(g.2));
+    let most: Vec<String> = most.iter().map(|g| format!("{},{}", g.2, g.1)).collect();
+    let mut fewest: Vec<&(String, String, usize)> = groups.iter().filter(|g| g.2 > 8).collect();
+    fewest.sort_by_key(|g| g.2);
+    let fewest: Vec<String> = fewest.iter().map(|g| format!("{},{}", g.2, g.1)).collect();
     let read = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId";
     for (line, expected) in [
         (format!("{read} -NoElement"), &all),
@@ -440,6 +449,14 @@ fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
         (
             format!("{read} -NoElement | Where-Object {{$_.Count -gt 8}}"),
             &big,
+        ),
+        (
+            format!("{read} -NoElement | Sort-Object Count -Descending"),
+            &most,
+        ),
+        (
+            format!("{read} | Where-Object {{$_.Count -gt 8}} | Sort-Object -Property Count"),
+            &fewest,
         ),
     ] {
         for held in ["3", "1000000"] {

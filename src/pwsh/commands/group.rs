@@ -678,10 +678,15 @@ pub struct GroupsInOrder {
 }
 
 impl GroupsInOrder {
-    /// Gathers groups written out by the Group-Object at `span`.
-    pub fn new(span: crate::pwsh::ast::Span) -> GroupsInOrder {
+    /// Gathers groups written out by the Group-Object at `span`; `by_count`: sorted by their
+    /// counts instead (`Some(true)`: most first), those of one count in order.
+    pub fn new(span: crate::pwsh::ast::Span, by_count: Option<bool>) -> GroupsInOrder {
+        let held = group_spill::groups_held();
         GroupsInOrder {
-            order: group_spill::FirstOrder::new(group_spill::groups_held()),
+            order: match by_count {
+                Some(descending) => group_spill::FirstOrder::by_count(held, descending),
+                None => group_spill::FirstOrder::new(held),
+            },
             no_element: false,
             span,
         }

@@ -50,7 +50,7 @@ pub struct Spilled {
     pub count: u64,
 }
 
-/// The runs written so far, each sorted by key (or, [`Runs::by_first`], by first item).
+/// The runs written so far, each sorted by key (or as [`FirstOrder`] orders them).
 #[derive(Default)]
 pub struct Runs {
     files: Vec<File>,
@@ -65,14 +65,29 @@ enum By {
     Key,
     /// The place of the first item (each group once).
     First,
+    /// The count (most first when descending), then the place of the first item: a stable
+    /// `Sort-Object Count` of groups in the order of their first items.
+    Count { descending: bool },
+}
+
+impl By {
+    /// Where `g` goes in a run sorted so (after its key, which only [`By::Key`] sorts by).
+    fn rank(self, g: &Spilled) -> (u64, Order) {
+        match self {
+            By::Key => (0, (0, 0)),
+            By::First => (0, g.first),
+            By::Count { descending: false } => (g.count, g.first),
+            By::Count { descending: true } => (u64::MAX - g.count, g.first),
+        }
+    }
 }
 
 impl Runs {
-    /// Runs of groups sorted by the places of their first items, merged in that order.
-    fn by_first() -> Runs {
+    /// Runs of groups sorted as `by` says (not by key), merged in that order.
+    fn ordered(by: By) -> Runs {
         Runs {
             files: Vec::new(),
-            by: By::First,
+            by,
         }
     }
 
@@ -99,8 +114,8 @@ impl Runs {
     }
 
     /// Every key of the runs and of `last` (sorted by key, each key once) once, in key
-    /// order: its counts added, named by its earliest first item. (Runs [`By::First`]: every
-    /// group in the order of the first items.)
+    /// order: its counts added, named by its earliest first item. (Runs not by key: every
+    /// group in their order.)
     pub fn merged(self, last: Vec<Spilled>) -> io::Result<Merged> {
         let by = self.by;
         let mut sources: Vec<Source> = self
@@ -147,11 +162,12 @@ struct Head {
 }
 
 impl Head {
-    fn order(&self) -> (&str, Order, usize) {
-        match self.by {
-            By::Key => (&self.group.key, (0, 0), self.source),
-            By::First => ("", self.group.first, self.source),
-        }
+    fn order(&self) -> (&str, (u64, Order), usize) {
+        let key = match self.by {
+            By::Key => self.group.key.as_str(),
+            _ => "",
+        };
+        (key, self.by.rank(&self.group), self.source)
     }
 }
 
@@ -228,8 +244,8 @@ impl Iterator for Merged {
     }
 }
 
-/// Groups put in the order of their first items: held up to a limit, then written out as
-/// runs, merged at the end into [`InOrder`].
+/// Groups put in the order of their first items (or by count, [`FirstOrder::by_count`]):
+/// held up to a limit, then written out as runs, merged at the end into [`InOrder`].
 pub struct FirstOrder {
     runs: Runs,
     held: Vec<Spilled>,
@@ -239,8 +255,18 @@ pub struct FirstOrder {
 impl FirstOrder {
     /// Holds up to `limit` groups at a time.
     pub fn new(limit: usize) -> FirstOrder {
+        FirstOrder::ordered(limit, By::First)
+    }
+
+    /// Groups sorted by their counts (most first when `descending`), those of one count in
+    /// the order of their first items: `Sort-Object Count` as msgtrack sorts (stable).
+    pub fn by_count(limit: usize, descending: bool) -> FirstOrder {
+        FirstOrder::ordered(limit, By::Count { descending })
+    }
+
+    fn ordered(limit: usize, by: By) -> FirstOrder {
         FirstOrder {
-            runs: Runs::by_first(),
+            runs: Runs::ordered(by),
             held: Vec::new(),
             limit: limit.max(1),
         }
@@ -251,15 +277,17 @@ impl FirstOrder {
         self.held.push(group);
         if self.held.len() >= self.limit {
             let mut run = std::mem::take(&mut self.held);
-            run.sort_by_key(|g| g.first);
+            let by = self.runs.by;
+            run.sort_by_key(|g| by.rank(g));
             self.runs.write(run.into_iter())?;
         }
         Ok(())
     }
 
-    /// Every group taken, in the order of their first items, in one temporary file.
+    /// Every group taken, in order, in one temporary file.
     pub fn finish(mut self) -> io::Result<InOrder> {
-        self.held.sort_by_key(|g| g.first);
+        let by = self.runs.by;
+        self.held.sort_by_key(|g| by.rank(g));
         let mut count = 0;
         let merged = self.runs.merged(self.held)?.inspect(|_| count += 1);
         let file = write_run(merged)?;

@@ -41,6 +41,23 @@ pub struct SortKeys {
     unique: bool,
 }
 
+/// `Some(descending)` when the Sort-Object `c` sorts by the property Count alone (a name,
+/// with or without `-Descending`, no `-Unique` or `-Culture`): groups sorted so can be put in
+/// order without being held (`commands::group_spill::FirstOrder::by_count`).
+pub fn by_count_alone(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<bool>> {
+    let bound = bind(c, &SORT_PARAMS)?;
+    if bound.has("Culture") {
+        return Ok(None);
+    }
+    let keys = SortKeys::of(engine, c, None)?;
+    let [spec] = keys.specs.as_slice() else {
+        return Ok(None);
+    };
+    let by_count = matches!(&spec.source, properties::Source::Name(n) if n.eq_ignore_ascii_case("Count"))
+        && spec.pattern.is_none();
+    Ok((by_count && !keys.unique).then(|| keys.directions.first().copied().unwrap_or(false)))
+}
+
 impl SortKeys {
     /// The keys of the Sort-Object `c`, wildcard names matched against `sample`'s
     /// properties (the first item the command is given).

@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use super::group_reads::{self, GroupRead};
 use super::group_spill;
-use super::{canonical, filter, group, measure, select, unique_spill};
+use super::{canonical, filter, group, measure, select, sort, unique_spill};
 use crate::pwsh::ast::{
     Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_command,
 };
@@ -306,6 +306,14 @@ pub enum InParts {
     /// These first stages are Where-Object filters, then a Measure-Object measures what
     /// they keep.
     Measured(usize),
+    /// These first stages are Where-Object filters, then a `Sort-Object Count` (most first
+    /// when `descending`) sorts what they keep, as the line's output.
+    SortedByCount {
+        /// How many filters.
+        filters: usize,
+        /// Most first.
+        descending: bool,
+    },
 }
 
 impl InParts {
@@ -313,7 +321,7 @@ impl InParts {
     pub fn stages(self) -> usize {
         match self {
             InParts::Picks(n) | InParts::Filters(n) => n,
-            InParts::Measured(filters) => filters + 1,
+            InParts::Measured(filters) | InParts::SortedByCount { filters, .. } => filters + 1,
         }
     }
 }
@@ -849,8 +857,8 @@ fn through_of(stages: &[&Command]) -> usize {
 ///   the groups kept are put back in the order of their first items;
 /// - those filters, then a Measure-Object that measures as items come (each with its place)
 ///   and reads no element;
-/// - no stage or only such filters, when the groups are the line's output
-///   ([`Scope::output_may_spill`]).
+/// - no stage or only such filters, or those filters then a `Sort-Object Count`, when the
+///   groups are the line's output ([`Scope::output_may_spill`]).
 ///
 /// `None` when none of these apply.
 fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> Option<InParts> {
@@ -862,9 +870,24 @@ fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> O
         .is_some_and(|m| measure::streaming(engine, m).is_ok_and(|s| s.is_some()));
     match (filters, measures) {
         (_, true) => Some(InParts::Measured(filters)),
-        // Nothing but filters up to the line's output: the groups kept need not be held
-        // either (the engine writes them out in order, `Engine::run_in_chunks`).
+        // Nothing but filters up to the line's output, or filters and a sort by Count: the
+        // groups kept need not be held either (the engine writes them out in order,
+        // `Engine::filter_in_chunks`).
         (n, false) if n == rest.len() && engine.output_may_spill() => Some(InParts::Filters(n)),
+        (n, false)
+            if n + 1 == rest.len()
+                && engine.output_may_spill()
+                && canonical(&rest[n].name) == Some("Sort-Object") =>
+        {
+            match sort::by_count_alone(engine, rest[n]) {
+                Ok(Some(descending)) => Some(InParts::SortedByCount {
+                    filters: n,
+                    descending,
+                }),
+                _ if n == 0 => None,
+                _ => Some(InParts::Filters(n)),
+            }
+        }
         (0, false) => None,
         (n, false) => Some(InParts::Filters(n)),
     }
