@@ -50,6 +50,8 @@ pub struct Engine<'h> {
     /// Groups too many to hold that are the line's output, written out in order
     /// ([`Engine::take_spilled_output`]).
     spilled_output: Option<commands::group_spill::SpilledObjects>,
+    /// Whether the caller takes such output ([`Engine::taking_spilled_output`]).
+    takes_spilled: bool,
 }
 
 /// The preference variable the formatter reads (lowercase).
@@ -81,7 +83,16 @@ impl<'h> Engine<'h> {
             whole_output: None,
             spilling: false,
             spilled_output: None,
+            takes_spilled: false,
         }
+    }
+
+    /// This engine, whose caller takes the line's output from [`Engine::take_spilled_output`]
+    /// after [`Engine::run`] as well: only then may objects too many to hold be written out
+    /// as the line's output.
+    pub fn taking_spilled_output(mut self) -> Engine<'h> {
+        self.takes_spilled = true;
+        self
     }
 
     /// Groups that are the line's output, written out to temporary files because they were
@@ -110,7 +121,9 @@ impl<'h> Engine<'h> {
                 Statement::Pipeline(p) => Some(p as *const Pipeline),
                 _ => None,
             };
-            self.whole_output = self.shown.filter(|_| i == last && out.is_empty());
+            self.whole_output = self
+                .shown
+                .filter(|_| self.takes_spilled && i == last && out.is_empty());
             match self.statement(s) {
                 Ok(items) => out.extend(items),
                 Err(e) => {

@@ -233,7 +233,7 @@ fn run_with(
 ) -> Result<Result<Answer, Retry>, RunError> {
     let host = QueryHost::new(session, paths, directory, columns).reading(reading);
     let (result, enumeration_limit, spilled) = {
-        let mut engine = Engine::new(&host);
+        let mut engine = Engine::new(&host).taking_spilled_output();
         let result = engine.run(block);
         let spilled = engine.take_spilled_output();
         (result, engine.enumeration_limit_at_end(), spilled)
