@@ -72,7 +72,10 @@ impl Answer {
         };
         let read_back = |e: std::io::Error| {
             RunError::Eval(EvalError::new(
-                format!("Group-Object: reading groups back from a temporary file failed: {e}"),
+                crate::pwsh::commands::group_spill::temporary_failure(
+                    "Group-Object: reading groups back from",
+                    &e,
+                ),
                 0..0,
             ))
         };

@@ -676,3 +676,35 @@ fn result_size_leaves_files_of_later_hours_unread_unless_their_rows_say_otherwis
         "{err}"
     );
 }
+
+#[test]
+fn a_temporary_folder_that_cannot_be_written_is_named_in_a_clear_error() {
+    // Groups and selections written out past three held, with TMPDIR pointing nowhere: the
+    // line fails (exit 2) naming the Select-Object or Group-Object, the folder and TMPDIR.
+    let logs = sample_logs_dir();
+    let missing = crate::util::Dir::new().path().join("not-there");
+    for (line, command) in [
+        (
+            "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId -NoElement",
+            "Group-Object: writing groups to a temporary file in",
+        ),
+        (
+            "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object MessageId -Unique",
+            "Select-Object: writing selections to a temporary file in",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+            .args(["query", line])
+            .arg(&logs)
+            .args(["--tz", "UTC", "--format", "csv"])
+            .env("MSGTRACK_GROUPS_HELD", "3")
+            .env("TMPDIR", &missing)
+            .output()
+            .expect("msgtrack runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{line}: {err}");
+        assert!(err.contains(command), "{line}: {err}");
+        assert!(err.contains(&missing.display().to_string()), "{err}");
+        assert!(err.contains("set TMPDIR"), "{err}");
+    }
+}

@@ -447,7 +447,7 @@ impl Grouping {
         };
         spill.runs.write(groups.into_iter()).map_err(|e| {
             EvalError::new(
-                format!("Group-Object: writing groups to a temporary file failed: {e}"),
+                group_spill::temporary_failure("Group-Object: writing groups to", &e),
                 spill.span.clone(),
             )
         })
@@ -611,7 +611,7 @@ impl Grouping {
 /// The error of groups written out that could not be read back.
 pub(super) fn read_back_failed(e: &std::io::Error, span: &crate::pwsh::ast::Span) -> EvalError {
     EvalError::new(
-        format!("Group-Object: reading groups back from a temporary file failed: {e}"),
+        group_spill::temporary_failure("Group-Object: reading groups back from", e),
         span.clone(),
     )
 }
@@ -716,7 +716,7 @@ impl GroupsInOrder {
         };
         self.order.push(spilled).map_err(|e| {
             EvalError::new(
-                format!("Group-Object: writing groups to a temporary file failed: {e}"),
+                group_spill::temporary_failure("Group-Object: writing groups to", &e),
                 self.span.clone(),
             )
         })?;

@@ -411,6 +411,16 @@ impl SpilledObjects {
     }
 }
 
+/// The error of `what` (e.g. "Group-Object: writing groups to") a temporary file,
+/// naming the folder (`TMPDIR`, or the system's temporary folder) so that an admin can point
+/// it elsewhere.
+pub fn temporary_failure(what: &str, e: &io::Error) -> String {
+    format!(
+        "{what} a temporary file in {} failed: {e} (set TMPDIR to a folder with room to write)",
+        std::env::temp_dir().display()
+    )
+}
+
 /// How many runs a merge reads at once (a file and a 16 KiB buffer each). A message's events
 /// come in the parts of several servers, so its group is written out in several runs: a
 /// Group-Object by MessageId over 1 GB of logs writes some 70 runs of 10,000 groups, which

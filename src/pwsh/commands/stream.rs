@@ -734,7 +734,10 @@ impl<'c> Stream<'c> {
                 unique_spill::Distinct::Spilled(objects) => {
                     let read_back = |e: std::io::Error| {
                         EvalError::new(
-                            format!("Select-Object: reading selections back failed: {e}"),
+                            group_spill::temporary_failure(
+                                "Select-Object: reading selections back from",
+                                &e,
+                            ),
                             self.last.span.clone(),
                         )
                     };

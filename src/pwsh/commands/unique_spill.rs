@@ -126,7 +126,7 @@ impl UniqueSpill {
         let run = self.take_sorted();
         self.runs.write(run.into_iter()).map_err(|e| {
             EvalError::new(
-                format!("Select-Object: writing selections to a temporary file failed: {e}"),
+                group_spill::temporary_failure("Select-Object: writing selections to", &e),
                 self.span.clone(),
             )
         })
@@ -144,7 +144,7 @@ impl UniqueSpill {
         let span = self.span.clone();
         let failed = |e: std::io::Error| {
             EvalError::new(
-                format!("Select-Object: reading selections back from a temporary file failed: {e}"),
+                group_spill::temporary_failure("Select-Object: reading selections back from", &e),
                 span.clone(),
             )
         };
