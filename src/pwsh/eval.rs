@@ -535,25 +535,37 @@ impl<'h> Engine<'h> {
                         // Filtered (and sorted by Count) up to the line's output: written out
                         // in order, not held.
                         let ordered = match parts {
-                            commands::stream::InParts::Filters(n) => Some((n, None)),
-                            commands::stream::InParts::SortedByCount {
+                            commands::stream::InParts::Filters(n) => Some((n, None, false)),
+                            commands::stream::InParts::Ordered {
                                 filters,
-                                descending,
-                            } => Some((filters, Some(descending))),
+                                by_count,
+                                selects,
+                            } => Some((filters, by_count, selects)),
                             _ => None,
                         };
-                        if let Some((filters, by_count)) = ordered
+                        if let Some((filters, by_count, selects)) = ordered
                             && spilling
                             && later.is_none()
                             && covered + parts.stages() == after.len()
                         {
                             let group = stages.get(covered.wrapping_sub(1)).unwrap_or(&c);
-                            let groups = self.filter_in_chunks(
+                            let mut groups = self.filter_in_chunks(
                                 &running[..filters],
                                 chunks,
                                 &group.span,
                                 by_count,
                             )?;
+                            if let Some(select) = running.last().filter(|_| selects) {
+                                let specs =
+                                    commands::stream::group_names_selected(self, select)
+                                        .ok_or_else(|| {
+                                            EvalError::new(
+                                                "this Select-Object cannot be made again from groups written out",
+                                                select.span.clone(),
+                                            )
+                                        })?;
+                                groups = groups.selected(specs);
+                            }
                             self.spilled_output = Some(groups);
                             return Ok(Some((Vec::new(), after.len())));
                         }
@@ -605,13 +617,14 @@ impl<'h> Engine<'h> {
             InParts::Picks(_) => return self.pick_in_chunks(stages, chunks),
             InParts::Filters(n) => (n, None),
             InParts::Measured(n) => (n, stages.get(n).copied()),
-            // (Not the line's output after all: the groups kept, then the sort.)
-            InParts::SortedByCount { filters, .. } => {
-                let kept = self.run_in_chunks(InParts::Filters(filters), stages, chunks)?;
-                return match stages.get(filters) {
-                    Some(sort) => self.command(sort, kept),
-                    None => Ok(kept),
-                };
+            // (Not the line's output after all: the groups kept, then the sort and the
+            // selection, as they run.)
+            InParts::Ordered { filters, .. } => {
+                let mut out = self.run_in_chunks(InParts::Filters(filters), stages, chunks)?;
+                for stage in &stages[filters..] {
+                    out = self.command(stage, out)?;
+                }
+                return Ok(out);
             }
         };
         let mut measuring = match measure {

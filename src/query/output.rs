@@ -1655,6 +1655,8 @@ mod tests {
             format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}}"),
             format!("{read} -NoElement | Sort-Object Count -Descending"),
             format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}} | Sort-Object Count"),
+            format!("{read} -NoElement | Sort-Object Count -Descending | Select-Object Name,count"),
+            format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}} | Select-Object Values"),
             // Distinct selections of text, written out the same way.
             format!("{all} | Select-Object MessageId -Unique"),
             format!(

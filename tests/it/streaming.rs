@@ -421,8 +421,8 @@ fn groups_written_out_are_filtered_measured_and_counted_as_all_of_them() {
 
 #[test]
 fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
-    // Group-Object by MessageId as the line's whole output, alone or filtered, or sorted by
-    // Count, with three groups held at a time: the groups are written out, merged, and put
+    // Group-Object by MessageId as the line's whole output, alone or filtered, sorted by
+    // Count, their Name and Count selected, with three groups held at a time: the groups are written out, merged, and put
     // back in the order of their first events (or by count) on disk. Worked out from the
     // events: groups by MessageId ignoring case, in the order of their first events, named
     // by them.
@@ -457,6 +457,14 @@ fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
         (
             format!("{read} | Where-Object {{$_.Count -gt 8}} | Sort-Object -Property Count"),
             &fewest,
+        ),
+        (
+            format!("{read} -NoElement | Select-Object Name,Count"),
+            &all,
+        ),
+        (
+            format!("{read} | Sort-Object Count -Descending | Select-Object Count,Name"),
+            &most,
         ),
     ] {
         for held in ["3", "1000000"] {

@@ -343,6 +343,12 @@ enum Made {
         names: Vec<String>,
         type_names: Vec<Rc<str>>,
     },
+    /// What a Select-Object of these properties (the groups' own, named plainly) makes of
+    /// each group.
+    GroupsSelected {
+        no_element: bool,
+        specs: Vec<super::properties::PropSpec>,
+    },
 }
 
 impl SpilledObjects {
@@ -367,6 +373,19 @@ impl SpilledObjects {
         }
     }
 
+    /// Groups written out, as a Select-Object of the properties `specs` (each the groups'
+    /// own, named plainly) makes them; anything else as it is.
+    pub fn selected(self, specs: Vec<super::properties::PropSpec>) -> SpilledObjects {
+        let made = match self.made {
+            Made::Groups { no_element } => Made::GroupsSelected { no_element, specs },
+            other => other,
+        };
+        SpilledObjects {
+            in_order: self.in_order,
+            made,
+        }
+    }
+
     /// How many objects.
     pub fn len(&self) -> usize {
         self.in_order.len()
@@ -382,14 +401,19 @@ impl SpilledObjects {
         Ok(self
             .in_order
             .groups()?
-            .map(move |g| g.map(|g| self.made(g))))
+            .map(move |g| g.and_then(|g| self.made(g))))
     }
 
     /// The object a written one was.
-    fn made(&self, g: Spilled) -> Value {
-        match &self.made {
+    fn made(&self, g: Spilled) -> io::Result<Value> {
+        Ok(match &self.made {
             Made::Groups { no_element } => {
                 Value::Object(Rc::new(super::group::written_back(g, *no_element)))
+            }
+            Made::GroupsSelected { no_element, specs } => {
+                let group = Value::Object(Rc::new(super::group::written_back(g, *no_element)));
+                super::select::selected_by_names(specs, group)
+                    .map_err(|e| io::Error::other(e.message))?
             }
             Made::Selections { names, type_names } => {
                 let properties = names
@@ -407,7 +431,7 @@ impl SpilledObjects {
                     collections: Vec::new(),
                 }))
             }
-        }
+        })
     }
 }
 

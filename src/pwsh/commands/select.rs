@@ -324,6 +324,34 @@ fn selected(
     } else {
         specs
     };
+    made_of(specs, exclude, item, |spec, item| {
+        properties::value_of(engine, spec, item)
+    })
+}
+
+/// What Select-Object makes of `item` with the properties `specs`, each a plain name (no
+/// wildcard, no script block): as [`selected`] makes it, without an engine (objects written
+/// out and made again as they are printed, `commands::group_spill`).
+pub(crate) fn selected_by_names(specs: &[PropSpec], item: Value) -> EvalResult<Value> {
+    made_of(specs, &[], item, |spec, item| match &spec.source {
+        Source::Name(n) if spec.pattern.is_none() => {
+            crate::pwsh::members::member(item, n, &spec.span)
+        }
+        _ => Err(EvalError::new(
+            "only properties named plainly are selected here",
+            spec.span.clone(),
+        )),
+    })
+}
+
+/// The object of the properties `specs` (expanded) of `item`, less those `exclude` matches,
+/// an object's properties read by `value`.
+fn made_of(
+    specs: &[PropSpec],
+    exclude: &[regex::Regex],
+    item: Value,
+    mut value: impl FnMut(&PropSpec, &Value) -> EvalResult<Value>,
+) -> EvalResult<Value> {
     let mut props: Vec<(String, Value)> = Vec::with_capacity(specs.len());
     let mut collections: Vec<(String, &'static str)> = Vec::new();
     for spec in specs {
@@ -345,7 +373,7 @@ fn selected(
             {
                 crate::pwsh::members::member(&item, &spec.label, &spec.span).unwrap_or(Value::Null)
             }
-            _ => properties::value_of(engine, spec, &item)?,
+            _ => value(spec, &item)?,
         };
         // A property copied by name keeps the collection type its object gives it.
         if let (Source::Name(name), Value::Object(o)) = (&spec.source, &item)
@@ -524,6 +552,21 @@ fn per_item_specs(
     };
     let unique = switch_on(engine, &bound, "Unique")?;
     Ok((!specs.is_empty()).then_some((specs, unique)))
+}
+
+/// The properties of a Select-Object `c` that makes one object of each item from properties
+/// named plainly (no wildcard, no script block, no `-Unique`); `None` for any other.
+pub fn plain_specs(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<Vec<PropSpec>>> {
+    Ok(match per_item_specs(engine, c)? {
+        Some((specs, false))
+            if specs
+                .iter()
+                .all(|s| s.pattern.is_none() && matches!(s.source, Source::Name(_))) =>
+        {
+            Some(specs)
+        }
+        _ => None,
+    })
 }
 
 /// `c` as an [`ItemSelect`]; `None` for a Select-Object that does more (or less) than make

@@ -306,13 +306,16 @@ pub enum InParts {
     /// These first stages are Where-Object filters, then a Measure-Object measures what
     /// they keep.
     Measured(usize),
-    /// These first stages are Where-Object filters, then a `Sort-Object Count` (most first
-    /// when `descending`) sorts what they keep, as the line's output.
-    SortedByCount {
+    /// These first stages are Where-Object filters, then a `Sort-Object Count` may sort what
+    /// they keep and a `Select-Object` of the groups' Name, Count or Values may select from
+    /// it, as the line's output.
+    Ordered {
         /// How many filters.
         filters: usize,
-        /// Most first.
-        descending: bool,
+        /// With a sort by Count: most first?
+        by_count: Option<bool>,
+        /// With a Select-Object last.
+        selects: bool,
     },
 }
 
@@ -321,7 +324,12 @@ impl InParts {
     pub fn stages(self) -> usize {
         match self {
             InParts::Picks(n) | InParts::Filters(n) => n,
-            InParts::Measured(filters) | InParts::SortedByCount { filters, .. } => filters + 1,
+            InParts::Measured(filters) => filters + 1,
+            InParts::Ordered {
+                filters,
+                by_count,
+                selects,
+            } => filters + usize::from(by_count.is_some()) + usize::from(selects),
         }
     }
 }
@@ -860,7 +868,8 @@ fn through_of(stages: &[&Command]) -> usize {
 ///   the groups kept are put back in the order of their first items;
 /// - those filters, then a Measure-Object that measures as items come (each with its place)
 ///   and reads no element;
-/// - no stage or only such filters, or those filters then a `Sort-Object Count`, when the
+/// - no stage or only such filters, or those filters then a `Sort-Object Count` and/or a
+///   `Select-Object` of the groups' Name, Count or Values ([`group_names_selected`]), when the
 ///   groups are the line's output ([`Scope::output_may_spill`]).
 ///
 /// `None` when none of these apply.
@@ -877,23 +886,52 @@ fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> O
         // groups kept need not be held either (the engine writes them out in order,
         // `Engine::filter_in_chunks`).
         (n, false) if n == rest.len() && engine.output_may_spill() => Some(InParts::Filters(n)),
-        (n, false)
-            if n + 1 == rest.len()
-                && engine.output_may_spill()
-                && canonical(&rest[n].name) == Some("Sort-Object") =>
-        {
-            match sort::by_count_alone(engine, rest[n]) {
-                Ok(Some(descending)) => Some(InParts::SortedByCount {
+        (n, false) if engine.output_may_spill() => {
+            // A sort by Count, then a selection of the groups' own properties, each or both.
+            let mut at = n;
+            let by_count = match rest.get(at) {
+                Some(c) if canonical(&c.name) == Some("Sort-Object") => {
+                    sort::by_count_alone(engine, c).ok().flatten()
+                }
+                _ => None,
+            };
+            at += usize::from(by_count.is_some());
+            let selects = rest
+                .get(at)
+                .is_some_and(|c| group_names_selected(engine, c).is_some());
+            at += usize::from(selects);
+            match (at == rest.len() && at > n, n) {
+                (true, _) => Some(InParts::Ordered {
                     filters: n,
-                    descending,
+                    by_count,
+                    selects,
                 }),
-                _ if n == 0 => None,
-                _ => Some(InParts::Filters(n)),
+                (false, 0) => None,
+                (false, n) => Some(InParts::Filters(n)),
             }
         }
         (0, false) => None,
         (n, false) => Some(InParts::Filters(n)),
     }
+}
+
+/// The properties the Select-Object `c` selects of each group when they are only the groups'
+/// Name, Count or Values, each named plainly (no wildcard, no script block, nothing but
+/// `-Property`): the objects can then be made again from groups written out
+/// (`group_spill::SpilledObjects::selected`).
+pub fn group_names_selected(
+    engine: &mut dyn Scope,
+    c: &Command,
+) -> Option<Vec<super::properties::PropSpec>> {
+    if canonical(&c.name) != Some("Select-Object") {
+        return None;
+    }
+    let specs = select::plain_specs(engine, c).ok().flatten()?;
+    let own = |s: &super::properties::PropSpec| {
+        matches!(&s.source, super::properties::Source::Name(n)
+            if ["Name", "Count", "Values"].iter().any(|p| p.eq_ignore_ascii_case(n)))
+    };
+    specs.iter().all(own).then_some(specs)
 }
 
 /// How many of `stages` (after a Group-Object) are Where-Object filters first, pure and
