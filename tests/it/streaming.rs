@@ -264,11 +264,7 @@ fn a_unique_sort_of_events_keeps_the_first_of_equal_keys_ignoring_case_batch_by_
 /// The CSV lines (quotes removed) `line` writes over `logs` holding `held` groups at a time
 /// (`MSGTRACK_GROUPS_HELD`); the run must succeed.
 fn csv_holding(line: &str, logs: &std::path::Path, held: &str) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-        .args(["query", line])
-        .arg(logs)
-        .args(["--tz", "UTC", "--format", "csv"])
-        .env("MSGTRACK_GROUPS_HELD", held)
+    let out = query_holding(line, logs, held)
         .output()
         .expect("msgtrack runs");
     assert!(out.status.success(), "{line}");
@@ -276,6 +272,18 @@ fn csv_holding(line: &str, logs: &std::path::Path, held: &str) -> Vec<String> {
         .lines()
         .map(|l| l.replace('"', ""))
         .collect()
+}
+
+/// `msgtrack query <line> <logs> --tz UTC --format csv` holding `held` groups (or
+/// selections) at a time.
+fn query_holding(line: &str, logs: &std::path::Path, held: &str) -> Command {
+    let mut query = Command::new(env!("CARGO_BIN_EXE_msgtrack"));
+    query
+        .args(["query", line])
+        .arg(logs)
+        .args(["--tz", "UTC", "--format", "csv"])
+        .env("MSGTRACK_GROUPS_HELD", held);
+    query
 }
 
 /// The groups of the events under `logs` by MessageId, worked out from the events: the key
@@ -534,11 +542,7 @@ fn a_streamed_measure_still_says_standard_deviation_is_not_the_exchange_shells()
             "1000000",
         ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-            .args(["query", line])
-            .arg(&logs)
-            .args(["--tz", "UTC", "--format", "csv"])
-            .env("MSGTRACK_GROUPS_HELD", held)
+        let out = query_holding(line, &logs, held)
             .output()
             .expect("msgtrack runs");
         assert!(out.status.success(), "{line}");
@@ -701,11 +705,7 @@ fn a_temporary_folder_that_cannot_be_written_is_named_in_a_clear_error() {
             "Select-Object: writing selections to a temporary file in",
         ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-            .args(["query", line])
-            .arg(&logs)
-            .args(["--tz", "UTC", "--format", "csv"])
-            .env("MSGTRACK_GROUPS_HELD", "3")
+        let out = query_holding(line, &logs, "3")
             .env("TMPDIR", &missing)
             .output()
             .expect("msgtrack runs");
