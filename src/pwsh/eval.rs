@@ -535,15 +535,15 @@ impl<'h> Engine<'h> {
                         // Filtered (and sorted by Count) up to the line's output: written out
                         // in order, not held.
                         let ordered = match parts {
-                            commands::stream::InParts::Filters(n) => Some((n, None, false)),
+                            commands::stream::InParts::Filters(n) => Some((n, None, None)),
                             commands::stream::InParts::Ordered {
                                 filters,
                                 by_count,
-                                selects,
-                            } => Some((filters, by_count, selects)),
+                                select_at,
+                            } => Some((filters, by_count, select_at)),
                             _ => None,
                         };
-                        if let Some((filters, by_count, selects)) = ordered
+                        if let Some((filters, by_count, select_at)) = ordered
                             && spilling
                             && later.is_none()
                             && covered + parts.stages() == after.len()
@@ -555,7 +555,7 @@ impl<'h> Engine<'h> {
                                 &group.span,
                                 by_count,
                             )?;
-                            if let Some(select) = running.last().filter(|_| selects) {
+                            if let Some(select) = select_at.and_then(|at| running.get(at)) {
                                 let specs =
                                     commands::stream::group_names_selected(self, select)
                                         .ok_or_else(|| {

@@ -1657,6 +1657,7 @@ mod tests {
             format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}} | Sort-Object Count"),
             format!("{read} -NoElement | Sort-Object Count -Descending | Select-Object Name,count"),
             format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}} | Select-Object Values"),
+            format!("{read} -NoElement | Select-Object Count,Name | Sort-Object Count"),
             // Distinct selections of text, written out the same way.
             format!("{all} | Select-Object MessageId -Unique"),
             format!(

@@ -474,6 +474,10 @@ fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
             format!("{read} | Sort-Object Count -Descending | Select-Object Count,Name"),
             &most,
         ),
+        (
+            format!("{read} -NoElement | Select-Object Name,Count | Sort-Object Count -Descending"),
+            &most,
+        ),
     ] {
         for held in ["3", "1000000"] {
             let got = csv_holding(&line, &logs, held);

@@ -308,14 +308,14 @@ pub enum InParts {
     Measured(usize),
     /// These first stages are Where-Object filters, then a `Sort-Object Count` may sort what
     /// they keep and a `Select-Object` of the groups' Name, Count or Values may select from
-    /// it, as the line's output.
+    /// it (before the sort when it keeps Count), as the line's output.
     Ordered {
         /// How many filters.
         filters: usize,
         /// With a sort by Count: most first?
         by_count: Option<bool>,
-        /// With a Select-Object last.
-        selects: bool,
+        /// With a Select-Object: its place among these stages (before or after the sort).
+        select_at: Option<usize>,
     },
 }
 
@@ -328,8 +328,8 @@ impl InParts {
             InParts::Ordered {
                 filters,
                 by_count,
-                selects,
-            } => filters + usize::from(by_count.is_some()) + usize::from(selects),
+                select_at,
+            } => filters + usize::from(by_count.is_some()) + usize::from(select_at.is_some()),
         }
     }
 }
@@ -886,32 +886,55 @@ fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> O
         // groups kept need not be held either (the engine writes them out in order,
         // `Engine::filter_in_chunks`).
         (n, false) if n == rest.len() && engine.output_may_spill() => Some(InParts::Filters(n)),
-        (n, false) if engine.output_may_spill() => {
-            // A sort by Count, then a selection of the groups' own properties, each or both.
-            let mut at = n;
-            let by_count = match rest.get(at) {
-                Some(c) if canonical(&c.name) == Some("Sort-Object") => {
-                    sort::by_count_alone(engine, c).ok().flatten()
-                }
-                _ => None,
-            };
-            at += usize::from(by_count.is_some());
-            let selects = rest
-                .get(at)
-                .is_some_and(|c| group_names_selected(engine, c).is_some());
-            at += usize::from(selects);
-            match (at == rest.len() && at > n, n) {
-                (true, _) => Some(InParts::Ordered {
-                    filters: n,
-                    by_count,
-                    selects,
-                }),
-                (false, 0) => None,
-                (false, n) => Some(InParts::Filters(n)),
-            }
-        }
+        (n, false) if engine.output_may_spill() => match ordered_after(engine, &rest[n..]) {
+            Some((by_count, select_at)) => Some(InParts::Ordered {
+                filters: n,
+                by_count,
+                select_at: select_at.map(|at| n + at),
+            }),
+            None if n == 0 => None,
+            None => Some(InParts::Filters(n)),
+        },
         (0, false) => None,
         (n, false) => Some(InParts::Filters(n)),
+    }
+}
+
+/// How `stages` (all the stages after a Group-Object's filters, to the line's output) sort
+/// and select its groups when they are a sort by Count and/or a selection of the groups' own
+/// properties ([`group_names_selected`]): the sort's direction and where the selection is.
+/// The selection may come first only when it keeps Count (a sort by Count of the selected
+/// objects then sorts as of the groups). `None` for anything else, or nothing.
+fn ordered_after(
+    engine: &mut dyn Scope,
+    stages: &[&Command],
+) -> Option<(Option<bool>, Option<usize>)> {
+    let by_count = |engine: &mut dyn Scope, c: &Command| {
+        (canonical(&c.name) == Some("Sort-Object"))
+            .then(|| sort::by_count_alone(engine, c).ok().flatten())
+            .flatten()
+    };
+    let keeps_count = |specs: &[super::properties::PropSpec]| {
+        specs.iter().any(|s| {
+            matches!(&s.source, super::properties::Source::Name(n) if n.eq_ignore_ascii_case("Count"))
+        })
+    };
+    match stages {
+        [one] => match by_count(engine, one) {
+            Some(d) => Some((Some(d), None)),
+            None => group_names_selected(engine, one).map(|_| (None, Some(0))),
+        },
+        [first, second] => match by_count(engine, first) {
+            // Sorted, then selected.
+            Some(d) => group_names_selected(engine, second).map(|_| (Some(d), Some(1))),
+            // Selected (keeping Count), then sorted.
+            None => {
+                let specs = group_names_selected(engine, first)?;
+                let d = by_count(engine, second).filter(|_| keeps_count(&specs))?;
+                Some((Some(d), Some(0)))
+            }
+        },
+        _ => None,
     }
 }
 
