@@ -1706,6 +1706,43 @@ mod tests {
     }
 
     #[test]
+    fn groups_written_out_and_all_filtered_away_print_as_an_empty_held_answer() {
+        // Three groups held at a time, then none kept: nothing is printed but what an empty
+        // answer prints (JSON's `[]`), not a header or blank lines of no object.
+        use crate::pwsh::commands::group_spill::HELD_IN_TESTS;
+        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+        let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId -NoElement | Where-Object {$_.Count -gt 100000}";
+        for held in [None, Some(3)] {
+            HELD_IN_TESTS.set(held);
+            let answer = crate::query::run::run(
+                line,
+                std::slice::from_ref(&logs),
+                session("UTC"),
+                None,
+                &Field::ALL,
+            );
+            HELD_IN_TESTS.set(None);
+            let answer = answer.expect("runs");
+            assert_eq!(count(&answer), 0);
+            for (format, want) in [
+                (Format::Table, ""),
+                (Format::List, ""),
+                (Format::Csv, ""),
+                (Format::Json, "[]\n"),
+                (Format::Ndjson, ""),
+            ] {
+                let mut out = Vec::new();
+                write(&answer, format, &session("UTC"), &[], false, &mut out).expect("written");
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    want,
+                    "{format:?} holding {held:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn values_serialized_as_written_are_the_json_built_whole() {
         let session = session("UTC");
         let printer = Printer::new(&session, None);

@@ -238,7 +238,8 @@ fn run_with(
     let (result, enumeration_limit, spilled) = {
         let mut engine = Engine::new(&host).taking_spilled_output();
         let result = engine.run(block);
-        let spilled = engine.take_spilled_output();
+        // (None written out: an empty answer, as held.)
+        let spilled = engine.take_spilled_output().filter(|s| !s.is_empty());
         (result, engine.enumeration_limit_at_end(), spilled)
     };
     if let Some(windows) = host.take_windows() {
