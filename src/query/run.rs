@@ -70,18 +70,10 @@ impl Answer {
         let Some(groups) = self.spilled.take() else {
             return Ok(());
         };
-        let read_back = |e: std::io::Error| {
-            RunError::Eval(EvalError::new(
-                crate::pwsh::commands::group_spill::temporary_failure(
-                    "Group-Object: reading groups back from",
-                    &e,
-                ),
-                0..0,
-            ))
-        };
-        for v in groups.objects().map_err(read_back)? {
-            self.items.push(v.map_err(read_back)?);
-        }
+        let held = groups
+            .held()
+            .map_err(|e| RunError::Eval(EvalError::new(groups.read_back_failure(&e), 0..0)))?;
+        self.items.extend(held);
         Ok(())
     }
 }

@@ -404,6 +404,24 @@ impl SpilledObjects {
             .map(move |g| g.and_then(|g| self.made(g))))
     }
 
+    /// Every object read back and held, for a caller that needs them all at once.
+    pub fn held(&self) -> io::Result<Vec<Value>> {
+        let mut out = Vec::with_capacity(self.len());
+        for v in self.objects()? {
+            out.push(v?);
+        }
+        Ok(out)
+    }
+
+    /// The error of reading them back, naming the command that wrote them out.
+    pub fn read_back_failure(&self, e: &io::Error) -> String {
+        let what = match self.made {
+            Made::Selections { .. } => "Select-Object: reading selections back from",
+            _ => "Group-Object: reading groups back from",
+        };
+        temporary_failure(what, e)
+    }
+
     /// The object a written one was.
     fn made(&self, g: Spilled) -> io::Result<Value> {
         Ok(match &self.made {

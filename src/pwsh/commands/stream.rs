@@ -739,22 +739,9 @@ impl<'c> Stream<'c> {
             Fold::Firsts(firsts) => Ok(firsts.distinct.finish()),
             Fold::Unique(distinct) => match distinct.finish()? {
                 unique_spill::Distinct::Held(out) => Ok(out),
-                unique_spill::Distinct::Spilled(objects) => {
-                    let read_back = |e: std::io::Error| {
-                        EvalError::new(
-                            group_spill::temporary_failure(
-                                "Select-Object: reading selections back from",
-                                &e,
-                            ),
-                            self.last.span.clone(),
-                        )
-                    };
-                    let mut out = Vec::with_capacity(objects.len());
-                    for v in objects.objects().map_err(read_back)? {
-                        out.push(v.map_err(read_back)?);
-                    }
-                    Ok(out)
-                }
+                unique_spill::Distinct::Spilled(objects) => objects.held().map_err(|e| {
+                    EvalError::new(objects.read_back_failure(&e), self.last.span.clone())
+                }),
             },
         }
     }
