@@ -28,11 +28,16 @@ pub struct KeyFilter {
 
 /// FNV-1a (64 bits) of the folded value, mixed: stable across runs and platforms.
 fn hash(value: &str) -> u64 {
-    let folded = fold(value);
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in folded.as_bytes() {
-        h ^= u64::from(*b);
+    let mut add = |b: u8| {
+        h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    if value.is_ascii() {
+        // ASCII text folds byte by byte ([`fold`] upper-cases it): no folded copy is made.
+        value.bytes().for_each(|b| add(b.to_ascii_uppercase()));
+    } else {
+        fold(value).bytes().for_each(add);
     }
     // A final avalanche (splitmix64), so that the two halves used below are independent.
     h ^= h >> 30;
@@ -45,28 +50,45 @@ fn hash(value: &str) -> u64 {
 /// The values of a filter being built, a few at a time (a part written file by file).
 #[derive(Debug, Default, Clone)]
 pub struct KeyFilterBuilder {
-    distinct: std::collections::HashSet<u64>,
+    /// The values' hashes, with repeats (made distinct once, by [`KeyFilterBuilder::finish`]).
+    hashes: Vec<u64>,
+    /// The last value added: a value repeated on consecutive rows (a message's events, one
+    /// sender's messages) is hashed once.
+    last: Option<String>,
 }
 
 impl KeyFilterBuilder {
     /// Adds values.
     pub fn add<'a>(&mut self, values: impl IntoIterator<Item = &'a str>) {
-        self.distinct.extend(values.into_iter().map(hash));
+        for value in values {
+            if self.last.as_deref() == Some(value) {
+                continue;
+            }
+            self.hashes.push(hash(value));
+            let last = self.last.get_or_insert_with(String::new);
+            last.clear();
+            last.push_str(value);
+        }
     }
 
     /// The filter of every value added (the one [`KeyFilter::build`] gives for them).
-    pub fn finish(self) -> KeyFilter {
-        KeyFilter::of_hashes(self.distinct)
+    pub fn finish(mut self) -> KeyFilter {
+        self.hashes.sort_unstable();
+        self.hashes.dedup();
+        KeyFilter::of_hashes(self.hashes)
     }
 }
 
 impl KeyFilter {
     /// A filter holding `values`, sized by how many different ones they are.
     pub fn build<'a>(values: impl IntoIterator<Item = &'a str>) -> KeyFilter {
-        Self::of_hashes(values.into_iter().map(hash).collect())
+        let mut builder = KeyFilterBuilder::default();
+        builder.add(values);
+        builder.finish()
     }
 
-    fn of_hashes(distinct: std::collections::HashSet<u64>) -> KeyFilter {
+    /// A filter of `distinct` hashes (each once).
+    fn of_hashes(distinct: Vec<u64>) -> KeyFilter {
         let words = (distinct.len().max(1) * BITS_PER_VALUE).div_ceil(64);
         let mut filter = KeyFilter {
             hashes: HASHES,
@@ -185,6 +207,46 @@ mod tests {
             .filter(|i| k.may_contain(&format!("<other{i}@contoso.com>")))
             .count();
         assert!(false_positives < 300, "{false_positives} of 10,000");
+    }
+
+    /// The hash as it was first written (FNV-1a of the folded copy, mixed): stores written
+    /// before keep their key files valid.
+    fn hash_of_folded_copy(value: &str) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in fold(value).as_bytes() {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= h >> 30;
+        h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h ^= h >> 27;
+        h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^ (h >> 31)
+    }
+
+    #[test]
+    fn values_hash_as_their_folded_copies_and_repeats_change_nothing() {
+        for v in [
+            "<Msg1@Contoso.com>",
+            "ann@x.com",
+            "",
+            "ıNFO@X.COM",
+            "Straße@ß.de",
+            "ΑΣ ας",
+        ] {
+            assert_eq!(hash(v), hash_of_folded_copy(v), "{v}");
+        }
+        let distinct = ["b@y", "a@y", "C@y"];
+        let mut builder = KeyFilterBuilder::default();
+        builder.add(["b@y", "b@y", "a@y"]);
+        builder.add(["a@y", "C@y", "b@y", "b@y"]);
+        let mut one_each = KeyFilterBuilder::default();
+        one_each.add(distinct);
+        assert_eq!(builder.finish(), one_each.finish());
+        assert_eq!(
+            KeyFilter::build(distinct).words.len(),
+            (3 * BITS_PER_VALUE).div_ceil(64)
+        );
     }
 
     #[test]

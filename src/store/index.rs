@@ -826,10 +826,14 @@ fn add_keys(keys: &mut [(Field, KeyFilterBuilder)], slice: &DataFrame) -> Polars
     for (field, builder) in keys.iter_mut() {
         if field.is_list() {
             let lists = StringListView::new(slice, *field)?;
-            let mut members = Vec::new();
+            let (mut members, mut before) = (Vec::new(), Vec::new());
             for i in 0..slice.height() {
                 lists.fill(i, &mut members);
-                builder.add(members.iter().copied());
+                // A message's recipients repeat on its consecutive rows: added once.
+                if i == 0 || members != before {
+                    builder.add(members.iter().copied());
+                }
+                std::mem::swap(&mut members, &mut before);
             }
         } else {
             let text = text_column(slice, *field)?;
