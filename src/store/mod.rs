@@ -8,6 +8,7 @@
 //! the manifest, see `ingest::discover`).
 
 pub mod index;
+mod list_pages;
 mod part_file;
 pub use crate::format::store_layout as layout;
 pub use crate::format::store_manifest as manifest;

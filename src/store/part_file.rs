@@ -16,6 +16,9 @@
 //!   a fifth, for a decompression context per page on every read).
 //! - Everything else: dictionary-encoded where the writer finds it worthwhile, zstd level 1.
 //!
+//! - The list columns' pages (their levels, keys and values) are made by [`super::list_pages`]
+//!   rather than by polars' general nested writer (which walks each list three times).
+//!
 //! Every engine reads these encodings (they are in the Parquet specification since 2.0; DuckDB,
 //! Spark and Trino decode them), and a reader takes each column chunk's codec from its own
 //! metadata, so stores written before read as they did.
@@ -32,8 +35,8 @@ use polars_arrow::datatypes::{Field as ArrowField, IntegerType};
 use polars_parquet::parquet::error::ParquetError;
 use polars_parquet::write::{
     CompressionOptions, Compressor, DynIter, DynStreamingIterator, Encoding,
-    FallibleStreamingIterator, FileWriter, ParquetType, StatisticsOptions, Version, WriteOptions,
-    ZstdLevel, array_to_columns, get_dtype_encoding, to_parquet_schema,
+    FallibleStreamingIterator, FileWriter, Page, ParquetType, StatisticsOptions, Version,
+    WriteOptions, ZstdLevel, array_to_columns, get_dtype_encoding, to_parquet_schema,
 };
 
 use crate::format::Field;
@@ -114,7 +117,15 @@ impl<W: Write> PartFileWriter<W> {
                 compression: *compression,
                 ..self.options
             };
-            for pages in array_to_columns(array, type_.clone(), options, encodings)? {
+            let pages: Vec<DynIter<'static, PolarsResult<Page>>> =
+                match super::list_pages::list_column_pages(array.as_ref(), type_) {
+                    Some(made) => made?
+                        .into_iter()
+                        .map(|pages| DynIter::new(pages.into_iter().map(Ok)))
+                        .collect(),
+                    None => array_to_columns(array, type_.clone(), options, encodings)?,
+                };
+            for pages in pages {
                 let pages = pages.map(|p| p.map_err(|e| ParquetError::OutOfSpec(e.to_string())));
                 let compressed =
                     Compressor::new(pages, *compression, Vec::new()).map_err(PolarsError::from);
