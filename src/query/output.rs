@@ -323,7 +323,7 @@ fn write_in(
 
 /// How many rows of a table of objects are laid out at a time: a longer one is written in
 /// pieces of this many, laid out from all of them first.
-const TABLE_PIECE: usize = 65_536;
+const TABLE_PIECE: usize = 16_384;
 
 /// [`TABLE_PIECE`], or fewer in this module's tests.
 fn table_piece_rows() -> usize {

@@ -277,11 +277,16 @@ fn csv_holding(line: &str, logs: &std::path::Path, held: &str) -> Vec<String> {
 /// `msgtrack query <line> <logs> --tz UTC --format csv` holding `held` groups (or
 /// selections) at a time.
 fn query_holding(line: &str, logs: &std::path::Path, held: &str) -> Command {
+    query_holding_as(line, logs, held, "csv")
+}
+
+/// [`query_holding`] in `format`.
+fn query_holding_as(line: &str, logs: &std::path::Path, held: &str, format: &str) -> Command {
     let mut query = Command::new(env!("CARGO_BIN_EXE_msgtrack"));
     query
         .args(["query", line])
         .arg(logs)
-        .args(["--tz", "UTC", "--format", "csv"])
+        .args(["--tz", "UTC", "--format", format])
         .env("MSGTRACK_GROUPS_HELD", held);
     query
 }
@@ -718,5 +723,105 @@ fn a_temporary_folder_that_cannot_be_written_is_named_in_a_clear_error() {
         assert!(err.contains(command), "{line}: {err}");
         assert!(err.contains(&missing.display().to_string()), "{err}");
         assert!(err.contains("set TMPDIR"), "{err}");
+    }
+}
+
+#[test]
+fn groups_shown_with_their_first_elements_come_out_as_if_held_when_too_many_to_hold() {
+    // Group-Object by MessageId as the line's output, shown as a list with
+    // `$FormatEnumerationLimit = 2`: each group's Group shows its first two elements (`{a, b}`,
+    // or `{a, b...}` past two). With three groups held at a time the groups are written out
+    // with those elements' texts, merged across runs by place. Worked out from the events:
+    // groups by MessageId ignoring case in the order of their first events; an event shows as
+    // its .NET type name, a selection as `@{MessageId=…; EventId=…}`.
+    let logs = sample_logs_dir();
+    let events = crate::util::query_output(
+        "Get-MessageTrackingLog -ResultSize Unlimited | Select-Object MessageId,EventId",
+        &[&logs],
+        "csv",
+        None,
+    );
+    // Per group: (key, name, count, the first two selections' texts).
+    let mut groups: Vec<(String, String, usize, Vec<String>)> = Vec::new();
+    for r in csv::Reader::from_reader(events.as_bytes()).records() {
+        let r = r.expect("a record");
+        let (id, event) = (r[0].to_string(), r[1].to_string());
+        let text = format!("@{{MessageId={id}; EventId={event}}}");
+        match groups.iter_mut().find(|g| g.0 == id.to_lowercase()) {
+            Some(g) => {
+                g.2 += 1;
+                if g.3.len() < 2 {
+                    g.3.push(text);
+                }
+            }
+            None => groups.push((id.to_lowercase(), id, 1, vec![text])),
+        }
+    }
+    let shown = |count: usize, texts: Vec<String>| {
+        format!(
+            "{{{}{}}}",
+            texts.join(", "),
+            if count > 2 { "..." } else { "" }
+        )
+    };
+    let event = "Microsoft.Exchange.Management.TransportLogSearchTasks.MessageTrackingEvent";
+    let read = "$FormatEnumerationLimit = 2; Get-MessageTrackingLog -ResultSize Unlimited";
+    for (line, selected, fewest) in [
+        (format!("{read} | Group-Object MessageId"), false, 0),
+        (
+            format!("{read} | Select-Object MessageId,EventId | Group-Object MessageId"),
+            true,
+            0,
+        ),
+        // Filters reading no element: the groups kept, written out with their elements.
+        (
+            format!("{read} | Group-Object MessageId | Where-Object {{$_.Count -gt 8}}"),
+            false,
+            9,
+        ),
+    ] {
+        let expected: Vec<(String, String, String)> = groups
+            .iter()
+            .filter(|g| g.2 >= fewest)
+            .map(|(_, name, count, texts)| {
+                let texts = if selected {
+                    texts.clone()
+                } else {
+                    vec![event.to_string(); texts.len()]
+                };
+                (name.clone(), count.to_string(), shown(*count, texts))
+            })
+            .collect();
+        for held in ["3", "1000000"] {
+            let out = query_holding_as(&line, &logs, held, "list")
+                .output()
+                .expect("msgtrack runs");
+            assert!(out.status.success(), "{line}");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let field = |record: &str, name: &str| {
+                record
+                    .lines()
+                    .find_map(|l| l.strip_prefix(&format!("{name:<6} : ")))
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let got: Vec<(String, String, String)> = text
+                .split("\n\n")
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| (field(r, "Name"), field(r, "Count"), field(r, "Group")))
+                .collect();
+            assert_eq!(got, expected, "{line} holding {held} groups");
+        }
+        // Written out indeed: with nowhere to write, holding three fails.
+        let missing = crate::util::Dir::new().path().join("not-there");
+        let out = query_holding_as(&line, &logs, "3", "list")
+            .env("TMPDIR", &missing)
+            .output()
+            .expect("msgtrack runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("Group-Object: writing groups to"),
+            "{line}: {err}"
+        );
     }
 }

@@ -279,6 +279,8 @@ struct Spill {
     runs: group_spill::Runs,
     /// The Group-Object's, for an error.
     span: crate::pwsh::ast::Span,
+    /// The culture the elements shown are written out in (as the output shows them).
+    culture: &'static crate::pwsh::culture::Culture,
 }
 
 impl Grouping {
@@ -373,20 +375,32 @@ impl Grouping {
     }
 
     /// Writes the groups past `limit` of them to temporary files and counts on, when they
-    /// keep no elements (`-NoElement`, or read in a second pass) and this is not a second
-    /// pass; [`Grouping::spilled`] then tells, and [`Grouping::finish_in_chunks`] gives them.
-    /// Each group's Values must be text (or `$null`): the stream asks this only of plain
-    /// names of text properties of events. True when it will write them out.
-    pub fn spill_past(&mut self, limit: usize, span: crate::pwsh::ast::Span) -> bool {
-        let spills = matches!(self.keep, Keep::None | Keep::Later(_)) && self.only.is_none();
-        if spills {
-            self.spill = Some(Spill {
-                limit: limit.max(1),
-                runs: group_spill::Runs::default(),
-                span,
-            });
+    /// keep no elements (`-NoElement`, or read in a second pass) or only the first few that
+    /// a table or list shows (written out as the text shown), and this is not a second pass;
+    /// [`Grouping::spilled`] then tells, and [`Grouping::finish_in_chunks`] gives them. Each
+    /// group's Values must be text (or `$null`): the stream asks this only of plain names of
+    /// text properties of events. True when it will write them out.
+    pub fn spill_past(
+        &mut self,
+        engine: &mut dyn Scope,
+        limit: usize,
+        span: crate::pwsh::ast::Span,
+    ) -> bool {
+        let runs = match self.keep {
+            Keep::None | Keep::Later(_) => group_spill::Runs::default(),
+            Keep::First(n) if n != usize::MAX => group_spill::Runs::showing(n),
+            _ => return false,
+        };
+        if self.only.is_some() {
+            return false;
         }
-        spills
+        self.spill = Some(Spill {
+            limit: limit.max(1),
+            runs,
+            span,
+            culture: engine.ops_ref().culture,
+        });
+        true
     }
 
     /// True when groups were written out ([`Grouping::spill_past`]).
@@ -396,11 +410,13 @@ impl Grouping {
 
     /// The groups held, sorted by key, taken out as they are written.
     fn take_sorted(&mut self) -> EvalResult<Vec<Spilled>> {
-        let span = self
+        let (span, culture) = self
             .spill
             .as_ref()
-            .map(|s| s.span.clone())
-            .unwrap_or_default();
+            .map(|s| (s.span.clone(), s.culture))
+            .unwrap_or((Default::default(), &crate::pwsh::culture::INVARIANT));
+        // (The groups' kept items go with them: none is left to settle.)
+        self.fresh.clear();
         let mut keyed: Vec<(String, usize)> = self.index.drain().collect();
         keyed.sort_unstable();
         let mut slots: Vec<Option<Building>> = std::mem::take(&mut self.groups)
@@ -428,12 +444,19 @@ impl Grouping {
                     )),
                 })
                 .collect::<EvalResult<_>>()?;
+            let shown = b
+                .kept
+                .iter()
+                .zip(&b.info.group)
+                .map(|((at, _), item)| Ok((*at, shown_text(item, culture, &b.info.name, &span)?)))
+                .collect::<EvalResult<_>>()?;
             out.push(Spilled {
                 key,
                 name: b.info.name,
                 values,
                 first: b.first,
                 count: b.info.count as u64,
+                shown,
             });
         }
         Ok(out)
@@ -608,6 +631,26 @@ impl Grouping {
     }
 }
 
+/// An element of a group as a table or list cell shows it, to be written out (and shown as
+/// this text when read back). Dates and collections show as the output's zone and
+/// `$FormatEnumerationLimit` say, which the text would fix: refused.
+fn shown_text(
+    item: &Value,
+    culture: &crate::pwsh::culture::Culture,
+    group: &str,
+    span: &crate::pwsh::ast::Span,
+) -> EvalResult<String> {
+    match item {
+        Value::DateTime(_) | Value::Array(_) => Err(EvalError::new(
+            format!(
+                "Group-Object: too many groups to hold, and the elements of group '{group}' are dates or collections, which msgtrack does not write out; add -NoElement"
+            ),
+            span.clone(),
+        )),
+        other => Ok(other.text_in(culture)),
+    }
+}
+
 /// The error of groups written out that could not be read back.
 pub(super) fn read_back_failed(e: &std::io::Error, span: &crate::pwsh::ast::Span) -> EvalError {
     EvalError::new(
@@ -652,7 +695,8 @@ impl Iterator for GroupChunks {
     }
 }
 
-/// A group written out, as the group it was (without elements).
+/// A group written out, as the group it was: its first elements, those a table or list
+/// shows, as the text shown (none when it kept none).
 pub(super) fn written_back(g: Spilled, no_element: bool) -> GroupInfo {
     GroupInfo {
         name: g.name,
@@ -661,7 +705,7 @@ pub(super) fn written_back(g: Spilled, no_element: bool) -> GroupInfo {
             .into_iter()
             .map(|v| v.map_or(Value::Null, Value::str))
             .collect(),
-        group: Vec::new(),
+        group: g.shown.into_iter().map(|(_, t)| Value::str(&t)).collect(),
         count: g.count as usize,
         no_element,
         folded: None,
@@ -693,11 +737,15 @@ impl GroupsInOrder {
     }
 
     /// Takes a group whose first item is at `first`; false (nothing taken) when `v` is not a
-    /// group without elements whose values are text.
+    /// group written out (whose values are text, its elements none or texts shown).
     pub fn push(&mut self, first: Order, v: &Value) -> EvalResult<bool> {
-        let Some(info) = as_group(v).filter(|g| g.group.is_empty() && g.folded.is_none()) else {
+        let written = |g: &&GroupInfo| {
+            g.folded.is_none() && g.group.iter().all(|e| matches!(e, Value::Str(_)))
+        };
+        let Some(info) = as_group(v).filter(written) else {
             return Ok(false);
         };
+        let shown = info.group.iter().map(|e| (first, e.to_text())).collect();
         let mut values = Vec::with_capacity(info.values.len());
         for v in &info.values {
             match v {
@@ -713,6 +761,7 @@ impl GroupsInOrder {
             values,
             first,
             count: info.count as u64,
+            shown,
         };
         self.order.push(spilled).map_err(|e| {
             EvalError::new(

@@ -3,7 +3,8 @@
 //! limit the groups counted so far are sorted by key and written to an anonymous temporary
 //! file (a *run*), and counting starts again; at the end the runs are merged by key, each
 //! key's counts added and its first item (the earliest place, which names the group) kept.
-//! Only groups of text keys and no elements are written (`Grouping::spill_past`).
+//! Only groups of text keys are written, and of their elements at most the first few, as the
+//! text a table or list shows of each (`Grouping::spill_past`).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -48,6 +49,9 @@ pub struct Spilled {
     pub first: Order,
     /// How many items.
     pub count: u64,
+    /// The first elements as a table or list shows them, with their places (none without
+    /// elements, or when nothing shows them).
+    pub shown: Vec<(Order, String)>,
 }
 
 /// The runs written so far, each sorted by key (or as [`FirstOrder`] orders them).
@@ -55,6 +59,8 @@ pub struct Spilled {
 pub struct Runs {
     files: Vec<File>,
     by: By,
+    /// How many elements a group shows (its first ones, [`Spilled::shown`]).
+    shown: usize,
 }
 
 /// What runs are sorted and merged by.
@@ -88,6 +94,16 @@ impl Runs {
         Runs {
             files: Vec::new(),
             by,
+            shown: 0,
+        }
+    }
+
+    /// Runs by key of groups showing their first `n` elements: a key's elements in several
+    /// runs are merged, the first `n` kept.
+    pub fn showing(n: usize) -> Runs {
+        Runs {
+            shown: n,
+            ..Runs::default()
         }
     }
 
@@ -104,6 +120,7 @@ impl Runs {
             let runs = Runs {
                 files: std::mem::take(&mut self.files),
                 by: self.by,
+                shown: self.shown,
             };
             let merged = write_run(runs.merged(Vec::new())?)?;
             self.files.push(merged);
@@ -134,7 +151,12 @@ impl Runs {
                 }));
             }
         }
-        Ok(Merged { sources, heads, by })
+        Ok(Merged {
+            sources,
+            heads,
+            by,
+            shown: self.shown,
+        })
     }
 }
 
@@ -197,6 +219,8 @@ pub struct Merged {
     /// Each source's next group.
     heads: BinaryHeap<Reverse<Head>>,
     by: By,
+    /// How many elements a group shows.
+    shown: usize,
 }
 
 impl Merged {
@@ -238,6 +262,11 @@ impl Iterator for Merged {
                 group.first = same.first;
                 group.name = same.name;
                 group.values = same.values;
+            }
+            if !same.shown.is_empty() {
+                group.shown.extend(same.shown);
+                group.shown.sort_by_key(|(at, _)| *at);
+                group.shown.truncate(self.shown);
             }
         }
         Some(Ok(group))
@@ -505,6 +534,7 @@ mod tests {
             values: vec![Some(name.into()), None],
             first,
             count,
+            shown: Vec::new(),
         }
     }
 

@@ -452,6 +452,13 @@ pub fn plan_with<'c>(
                         // they are some of the groups.
                         ElementsAfter::Chosen(k)
                             if shown == Some(usize::MAX) && !cuts(&rest[..k]) => {}
+                        // Every group, or the groups that filters reading no element keep, as
+                        // the line's output: their first elements kept in this one pass,
+                        // written out with them when too many to hold (a second pass would
+                        // hold those of every group chosen).
+                        ElementsAfter::Chosen(k)
+                            if (!cuts(&rest[..k]) && engine.output_may_spill())
+                                || written_in_order(engine, rest, passing) => {}
                         ElementsAfter::Chosen(k) => through = Some(k),
                         ElementsAfter::Never => shown = Some(0),
                         ElementsAfter::Kept => {}
@@ -478,7 +485,7 @@ pub fn plan_with<'c>(
                 group::streaming(engine, c, shown, reads.is_some(), later)?.map(|mut g| {
                     if let Some(n) = in_parts
                         && text_names(&g.plain_names())
-                        && g.spill_past(group_spill::groups_held(), c.span.clone())
+                        && g.spill_past(engine, group_spill::groups_held(), c.span.clone())
                     {
                         spilled_parts = Some(n);
                     }
@@ -887,6 +894,17 @@ fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> O
     }
 }
 
+/// True when groups that the stages `rest` take ([`runs_in_parts`]) are the line's output,
+/// written out in order: only filters, a sort by Count or a selection of their own properties
+/// after them.
+fn written_in_order(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> bool {
+    match runs_in_parts(engine, rest, passing) {
+        Some(InParts::Filters(n)) => n == rest.len(),
+        Some(InParts::Ordered { .. }) => true,
+        _ => false,
+    }
+}
+
 /// How `stages` (all the stages after a Group-Object's filters, to the line's output) sort
 /// and select its groups when they are a sort by Count and/or a selection of the groups' own
 /// properties ([`group_names_selected`]): the sort's direction and where the selection is.
@@ -1245,8 +1263,20 @@ mod tests {
     /// `line`'s output shown as text (a table or a list): each group's Count, Name and
     /// elements; and how many times Get-Numbers was read.
     fn shown_groups(line: &str) -> (Vec<String>, usize) {
+        shown_groups_of(line, false)
+    }
+
+    /// [`shown_groups`]; `whole`: by an engine whose output may be written out (as
+    /// `msgtrack query` runs a line).
+    fn shown_groups_of(line: &str, whole: bool) -> (Vec<String>, usize) {
         let host = host(true);
-        let out = Engine::new(&host)
+        let engine = Engine::new(&host);
+        let mut engine = if whole {
+            engine.taking_spilled_output()
+        } else {
+            engine
+        };
+        let out = engine
             .run(&parse(line).expect("parses"))
             .expect("runs")
             .iter()
@@ -1562,6 +1592,23 @@ mod tests {
         let (out, reads) = shown_groups("Get-Numbers | Group-Object {$_ % 3}");
         assert_eq!(out, ["4 1 [1,4,7,10]", "3 2 [2,5,8]", "3 0 [3,6,9]"]);
         assert_eq!(reads, 2);
+        // As the line's output (which may be written out when too many to hold), every group
+        // is chosen: their first elements are kept in the one pass.
+        for (line, groups) in [
+            ("Get-Numbers | Group-Object {$_ % 3}", 3),
+            (
+                "Get-Numbers | Group-Object {$_ % 3} | Sort-Object Count -Descending",
+                3,
+            ),
+            (
+                "Get-Numbers | Group-Object {$_ % 3} | Where-Object {$_.Count -gt 3}",
+                1,
+            ),
+        ] {
+            let (out, reads) = shown_groups_of(line, true);
+            assert_eq!(out[0], "4 1 [1,4,7,10]", "{line}");
+            assert_eq!((out.len(), reads), (groups, 1), "{line}");
+        }
         // A filter that reads no group's elements picks groups too.
         let (out, reads) = shown_groups(
             "Get-Numbers | Group-Object {$_ % 3} | Where-Object {$_.Count -lt 4 -and $PSItem.Name -ne '1'} | Sort-Object Name",

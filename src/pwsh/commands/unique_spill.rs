@@ -92,6 +92,7 @@ impl UniqueSpill {
             values,
             first: at,
             count: 1,
+            shown: Vec::new(),
         };
         match self.index.get(&written.key) {
             Some(&i) => {
