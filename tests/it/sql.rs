@@ -270,9 +270,12 @@ fn the_ddl_and_sql_of_other_engines() {
 /// Runs a DDL file then each SQL text of a JSON list in one local Spark session; prints a JSON
 /// list of `{"rows": [...]}` or `{"error": "..."}`.
 const SPARK: &str = r#"
-import json, sys
+import json, shutil, sys, tempfile
 from pyspark.sql import SparkSession
+# Spark's warehouse folder in a temporary one, not the working folder (the project's).
+warehouse = tempfile.mkdtemp(prefix="msgtrack-spark-")
 spark = (SparkSession.builder.master("local[2]").appName("msgtrack-test")
+         .config("spark.sql.warehouse.dir", warehouse)
          .config("spark.sql.session.timeZone", "UTC")
          .config("spark.ui.enabled", "false")
          .config("spark.sql.shuffle.partitions", "2")
@@ -290,6 +293,8 @@ for sql in json.load(open(sys.argv[2])):
     except Exception as e:
         out.append({"error": str(e)[:2000]})
 print(json.dumps(out))
+spark.stop()
+shutil.rmtree(warehouse, ignore_errors=True)
 "#;
 
 fn spark_ready() -> bool {
