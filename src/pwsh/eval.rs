@@ -538,12 +538,12 @@ impl<'h> Engine<'h> {
                             commands::stream::InParts::Filters(n) => Some((n, None, None)),
                             commands::stream::InParts::Ordered {
                                 filters,
-                                by_count,
+                                sorted,
                                 select_at,
-                            } => Some((filters, by_count, select_at)),
+                            } => Some((filters, sorted, select_at)),
                             _ => None,
                         };
-                        if let Some((filters, by_count, select_at)) = ordered
+                        if let Some((filters, sorted, select_at)) = ordered
                             && spilling
                             && later.is_none()
                             && covered + parts.stages() == after.len()
@@ -553,7 +553,7 @@ impl<'h> Engine<'h> {
                                 &running[..filters],
                                 chunks,
                                 &group.span,
-                                by_count,
+                                sorted,
                             )?;
                             if let Some(select) = select_at.and_then(|at| running.get(at)) {
                                 let specs =
@@ -653,17 +653,17 @@ impl<'h> Engine<'h> {
     }
 
     /// The groups of `chunks` (groups written out) that the Where-Object filters `filters`
-    /// keep, put in the order of their first items (or, `by_count`, sorted by Count: most
-    /// first when true) in a temporary file: the line's output (see
+    /// keep, put in the order of their first items (or, `sorted`, sorted so) in a temporary
+    /// file: the line's output (see
     /// [`Engine::take_spilled_output`]). `span`: the Group-Object's, for errors.
     fn filter_in_chunks(
         &mut self,
         filters: &[&Command],
         chunks: impl Iterator<Item = EvalResult<Vec<(commands::stream::Order, Value)>>>,
         span: &crate::pwsh::ast::Span,
-        by_count: Option<bool>,
+        sorted: Option<commands::group_spill::GroupOrder>,
     ) -> EvalResult<commands::group_spill::SpilledObjects> {
-        let mut kept = commands::group::GroupsInOrder::new(span.clone(), by_count);
+        let mut kept = commands::group::GroupsInOrder::new(span.clone(), sorted);
         for chunk in chunks {
             for (at, v) in self.run_placed(filters, chunk?)? {
                 if !kept.push(at, &v)? {

@@ -435,7 +435,7 @@ fn groups_written_out_are_filtered_measured_and_counted_as_all_of_them() {
 #[test]
 fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
     // Group-Object by MessageId as the line's whole output, alone or filtered, sorted by
-    // Count, their Name and Count selected, with three groups held at a time: the groups are written out, merged, and put
+    // Count or Name, their Name and Count selected, with three groups held at a time: the groups are written out, merged, and put
     // back in the order of their first events (or by count) on disk. Worked out from the
     // events: groups by MessageId ignoring case, in the order of their first events, named
     // by them.
@@ -455,8 +455,22 @@ fn groups_that_are_the_output_come_out_in_order_when_too_many_to_hold() {
     let mut fewest: Vec<&(String, String, usize)> = groups.iter().filter(|g| g.2 > 8).collect();
     fewest.sort_by_key(|g| g.2);
     let fewest: Vec<String> = fewest.iter().map(|g| format!("{},{}", g.2, g.1)).collect();
+    // By Name: ignoring case (the groups' Names differ ignoring case, so no two are equal).
+    let mut by_name: Vec<&(String, String, usize)> = groups.iter().collect();
+    by_name.sort_by_key(|g| g.1.to_lowercase());
+    let by_name: Vec<String> = by_name.iter().map(|g| format!("{},{}", g.2, g.1)).collect();
+    let by_name_last_first: Vec<String> = by_name.iter().rev().cloned().collect();
     let read = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId";
     for (line, expected) in [
+        (format!("{read} -NoElement | Sort-Object Name"), &by_name),
+        (
+            format!("{read} | Sort-Object Name -Descending | Select-Object Count,Name"),
+            &by_name_last_first,
+        ),
+        (
+            format!("{read} -NoElement | Select-Object Name,Count | Sort-Object -Property Name"),
+            &by_name,
+        ),
         (format!("{read} -NoElement"), &all),
         (read.to_string(), &all),
         (

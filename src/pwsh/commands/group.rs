@@ -722,13 +722,16 @@ pub struct GroupsInOrder {
 }
 
 impl GroupsInOrder {
-    /// Gathers groups written out by the Group-Object at `span`; `by_count`: sorted by their
-    /// counts instead (`Some(true)`: most first), those of one count in order.
-    pub fn new(span: crate::pwsh::ast::Span, by_count: Option<bool>) -> GroupsInOrder {
+    /// Gathers groups written out by the Group-Object at `span`; `sorted`: sorted so
+    /// instead, those equal in it in order.
+    pub fn new(
+        span: crate::pwsh::ast::Span,
+        sorted: Option<group_spill::GroupOrder>,
+    ) -> GroupsInOrder {
         let held = group_spill::groups_held();
         GroupsInOrder {
-            order: match by_count {
-                Some(descending) => group_spill::FirstOrder::by_count(held, descending),
+            order: match sorted {
+                Some(order) => group_spill::FirstOrder::sorted(held, order),
                 None => group_spill::FirstOrder::new(held),
             },
             no_element: false,

@@ -6,7 +6,7 @@
 //! Only groups of text keys are written, and of their elements at most the first few, as the
 //! text a table or list shows of each (`Grouping::spill_past`).
 
-use std::cmp::Reverse;
+use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 use std::fs::File;
@@ -71,19 +71,48 @@ enum By {
     Key,
     /// The place of the first item (each group once).
     First,
-    /// The count (most first when descending), then the place of the first item: a stable
-    /// `Sort-Object Count` of groups in the order of their first items.
-    Count { descending: bool },
+    /// A `Sort-Object` of the groups ([`GroupOrder`]), then the place of the first item: as
+    /// msgtrack sorts (stable), groups in the order of their first items.
+    Sorted(GroupOrder),
+}
+
+/// A `Sort-Object` of groups written out that can be done on disk: by Count, or by Name
+/// (ignoring case unless `case`, as Sort-Object compares text); most or last first when
+/// `descending`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupOrder {
+    /// By Count.
+    Count {
+        /// Most first.
+        descending: bool,
+    },
+    /// By Name.
+    Name {
+        /// Last first.
+        descending: bool,
+        /// `-CaseSensitive`.
+        case: bool,
+    },
 }
 
 impl By {
-    /// Where `g` goes in a run sorted so (after its key, which only [`By::Key`] sorts by).
-    fn rank(self, g: &Spilled) -> (u64, Order) {
+    /// The order of two groups in a run sorted so (after their keys, which only [`By::Key`]
+    /// sorts by).
+    fn compare(self, a: &Spilled, b: &Spilled) -> Ordering {
+        let sorted = match self {
+            By::Key | By::First => Ordering::Equal,
+            By::Sorted(GroupOrder::Count { descending }) => {
+                let o = a.count.cmp(&b.count);
+                if descending { o.reverse() } else { o }
+            }
+            By::Sorted(GroupOrder::Name { descending, case }) => {
+                let o = crate::pwsh::ops::text_sort_order(&a.name, &b.name, case);
+                if descending { o.reverse() } else { o }
+            }
+        };
         match self {
-            By::Key => (0, (0, 0)),
-            By::First => (0, g.first),
-            By::Count { descending: false } => (g.count, g.first),
-            By::Count { descending: true } => (u64::MAX - g.count, g.first),
+            By::Key => Ordering::Equal,
+            _ => sorted.then(a.first.cmp(&b.first)),
         }
     }
 }
@@ -184,32 +213,34 @@ struct Head {
 }
 
 impl Head {
-    fn order(&self) -> (&str, (u64, Order), usize) {
+    /// The merge's order: by key (for [`By::Key`]), as `by` sorts, then by source.
+    fn order(&self, other: &Head) -> Ordering {
         let key = match self.by {
-            By::Key => self.group.key.as_str(),
-            _ => "",
+            By::Key => self.group.key.cmp(&other.group.key),
+            _ => Ordering::Equal,
         };
-        (key, self.by.rank(&self.group), self.source)
+        key.then_with(|| self.by.compare(&self.group, &other.group))
+            .then(self.source.cmp(&other.source))
     }
 }
 
 impl PartialEq for Head {
     fn eq(&self, other: &Head) -> bool {
-        self.order() == other.order()
+        self.order(other) == Ordering::Equal
     }
 }
 
 impl Eq for Head {}
 
 impl PartialOrd for Head {
-    fn partial_cmp(&self, other: &Head) -> Option<std::cmp::Ordering> {
+    fn partial_cmp(&self, other: &Head) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
 impl Ord for Head {
-    fn cmp(&self, other: &Head) -> std::cmp::Ordering {
-        self.order().cmp(&other.order())
+    fn cmp(&self, other: &Head) -> Ordering {
+        self.order(other)
     }
 }
 
@@ -273,7 +304,7 @@ impl Iterator for Merged {
     }
 }
 
-/// Groups put in the order of their first items (or by count, [`FirstOrder::by_count`]):
+/// Groups put in the order of their first items (or sorted, [`FirstOrder::sorted`]):
 /// held up to a limit, then written out as runs, merged at the end into [`InOrder`].
 pub struct FirstOrder {
     runs: Runs,
@@ -287,10 +318,10 @@ impl FirstOrder {
         FirstOrder::ordered(limit, By::First)
     }
 
-    /// Groups sorted by their counts (most first when `descending`), those of one count in
-    /// the order of their first items: `Sort-Object Count` as msgtrack sorts (stable).
-    pub fn by_count(limit: usize, descending: bool) -> FirstOrder {
-        FirstOrder::ordered(limit, By::Count { descending })
+    /// Groups sorted as `order` says, those equal in it in the order of their first items:
+    /// `Sort-Object Count` or `Sort-Object Name` as msgtrack sorts (stable).
+    pub fn sorted(limit: usize, order: GroupOrder) -> FirstOrder {
+        FirstOrder::ordered(limit, By::Sorted(order))
     }
 
     fn ordered(limit: usize, by: By) -> FirstOrder {
@@ -307,7 +338,7 @@ impl FirstOrder {
         if self.held.len() >= self.limit {
             let mut run = std::mem::take(&mut self.held);
             let by = self.runs.by;
-            run.sort_by_key(|g| by.rank(g));
+            run.sort_by(|a, b| by.compare(a, b));
             self.runs.write(run.into_iter())?;
         }
         Ok(())
@@ -316,7 +347,7 @@ impl FirstOrder {
     /// Every group taken, in order, in one temporary file.
     pub fn finish(mut self) -> io::Result<InOrder> {
         let by = self.runs.by;
-        self.held.sort_by_key(|g| by.rank(g));
+        self.held.sort_by(|a, b| by.compare(a, b));
         let mut count = 0;
         let merged = self.runs.merged(self.held)?.inspect(|_| count += 1);
         let file = write_run(merged)?;

@@ -41,10 +41,15 @@ pub struct SortKeys {
     unique: bool,
 }
 
-/// `Some(descending)` when the Sort-Object `c` sorts by the property Count alone (a name,
-/// with or without `-Descending`, no `-Unique` or `-Culture`): groups sorted so can be put in
-/// order without being held (`commands::group_spill::FirstOrder::by_count`).
-pub fn by_count_alone(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<bool>> {
+/// How the Sort-Object `c` sorts groups when it sorts by their Count or their Name alone (a
+/// name, with or without `-Descending` and, for Name, `-CaseSensitive`; no `-Unique` or
+/// `-Culture`): groups sorted so can be put in order without being held
+/// (`commands::group_spill::FirstOrder::sorted`).
+pub fn group_order_alone(
+    engine: &mut dyn Scope,
+    c: &Command,
+) -> EvalResult<Option<super::group_spill::GroupOrder>> {
+    use super::group_spill::GroupOrder;
     let bound = bind(c, &SORT_PARAMS)?;
     if bound.has("Culture") {
         return Ok(None);
@@ -53,9 +58,20 @@ pub fn by_count_alone(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<
     let [spec] = keys.specs.as_slice() else {
         return Ok(None);
     };
-    let by_count = matches!(&spec.source, properties::Source::Name(n) if n.eq_ignore_ascii_case("Count"))
-        && spec.pattern.is_none();
-    Ok((by_count && !keys.unique).then(|| keys.directions.first().copied().unwrap_or(false)))
+    if keys.unique || spec.pattern.is_some() {
+        return Ok(None);
+    }
+    let descending = keys.directions.first().copied().unwrap_or(false);
+    Ok(match &spec.source {
+        properties::Source::Name(n) if n.eq_ignore_ascii_case("Count") => {
+            Some(GroupOrder::Count { descending })
+        }
+        properties::Source::Name(n) if n.eq_ignore_ascii_case("Name") => Some(GroupOrder::Name {
+            descending,
+            case: keys.case,
+        }),
+        _ => None,
+    })
 }
 
 impl SortKeys {

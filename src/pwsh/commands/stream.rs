@@ -306,14 +306,15 @@ pub enum InParts {
     /// These first stages are Where-Object filters, then a Measure-Object measures what
     /// they keep.
     Measured(usize),
-    /// These first stages are Where-Object filters, then a `Sort-Object Count` may sort what
-    /// they keep and a `Select-Object` of the groups' Name, Count or Values may select from
-    /// it (before the sort when it keeps Count), as the line's output.
+    /// These first stages are Where-Object filters, then a `Sort-Object Count` or `Name` may
+    /// sort what they keep and a `Select-Object` of the groups' Name, Count or Values may
+    /// select from it (before the sort when it keeps what the sort sorts by), as the line's
+    /// output.
     Ordered {
         /// How many filters.
         filters: usize,
-        /// With a sort by Count: most first?
-        by_count: Option<bool>,
+        /// With a sort by Count or Name: how.
+        sorted: Option<group_spill::GroupOrder>,
         /// With a Select-Object: its place among these stages (before or after the sort).
         select_at: Option<usize>,
     },
@@ -327,9 +328,9 @@ impl InParts {
             InParts::Measured(filters) => filters + 1,
             InParts::Ordered {
                 filters,
-                by_count,
+                sorted,
                 select_at,
-            } => filters + usize::from(by_count.is_some()) + usize::from(select_at.is_some()),
+            } => filters + usize::from(sorted.is_some()) + usize::from(select_at.is_some()),
         }
     }
 }
@@ -881,9 +882,9 @@ fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> O
         // `Engine::filter_in_chunks`).
         (n, false) if n == rest.len() && engine.output_may_spill() => Some(InParts::Filters(n)),
         (n, false) if engine.output_may_spill() => match ordered_after(engine, &rest[n..]) {
-            Some((by_count, select_at)) => Some(InParts::Ordered {
+            Some((sorted, select_at)) => Some(InParts::Ordered {
                 filters: n,
-                by_count,
+                sorted,
                 select_at: select_at.map(|at| n + at),
             }),
             None if n == 0 => None,
@@ -906,37 +907,41 @@ fn written_in_order(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -
 }
 
 /// How `stages` (all the stages after a Group-Object's filters, to the line's output) sort
-/// and select its groups when they are a sort by Count and/or a selection of the groups' own
-/// properties ([`group_names_selected`]): the sort's direction and where the selection is.
-/// The selection may come first only when it keeps Count (a sort by Count of the selected
-/// objects then sorts as of the groups). `None` for anything else, or nothing.
+/// and select its groups when they are a sort by Count or Name and/or a selection of the
+/// groups' own properties ([`group_names_selected`]): the sort, and where the selection is.
+/// The selection may come first only when it keeps what the sort sorts by (a sort of the
+/// selected objects then sorts as of the groups). `None` for anything else, or nothing.
 fn ordered_after(
     engine: &mut dyn Scope,
     stages: &[&Command],
-) -> Option<(Option<bool>, Option<usize>)> {
-    let by_count = |engine: &mut dyn Scope, c: &Command| {
+) -> Option<(Option<group_spill::GroupOrder>, Option<usize>)> {
+    let sorted = |engine: &mut dyn Scope, c: &Command| {
         (canonical(&c.name) == Some("Sort-Object"))
-            .then(|| sort::by_count_alone(engine, c).ok().flatten())
+            .then(|| sort::group_order_alone(engine, c).ok().flatten())
             .flatten()
     };
-    let keeps_count = |specs: &[super::properties::PropSpec]| {
+    let keeps = |specs: &[super::properties::PropSpec], order: group_spill::GroupOrder| {
+        let name = match order {
+            group_spill::GroupOrder::Count { .. } => "Count",
+            group_spill::GroupOrder::Name { .. } => "Name",
+        };
         specs.iter().any(|s| {
-            matches!(&s.source, super::properties::Source::Name(n) if n.eq_ignore_ascii_case("Count"))
+            matches!(&s.source, super::properties::Source::Name(n) if n.eq_ignore_ascii_case(name))
         })
     };
     match stages {
-        [one] => match by_count(engine, one) {
-            Some(d) => Some((Some(d), None)),
+        [one] => match sorted(engine, one) {
+            Some(o) => Some((Some(o), None)),
             None => group_names_selected(engine, one).map(|_| (None, Some(0))),
         },
-        [first, second] => match by_count(engine, first) {
+        [first, second] => match sorted(engine, first) {
             // Sorted, then selected.
-            Some(d) => group_names_selected(engine, second).map(|_| (Some(d), Some(1))),
-            // Selected (keeping Count), then sorted.
+            Some(o) => group_names_selected(engine, second).map(|_| (Some(o), Some(1))),
+            // Selected (keeping what the sort sorts by), then sorted.
             None => {
                 let specs = group_names_selected(engine, first)?;
-                let d = by_count(engine, second).filter(|_| keeps_count(&specs))?;
-                Some((Some(d), Some(0)))
+                let o = sorted(engine, second).filter(|o| keeps(&specs, *o))?;
+                Some((Some(o), Some(0)))
             }
         },
         _ => None,
