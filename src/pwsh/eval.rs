@@ -532,8 +532,8 @@ impl<'h> Engine<'h> {
                     if let Some(parts) = stream.spilled() {
                         let chunks = stream.finish_in_chunks()?;
                         let running = &stages[covered..covered + parts.stages()];
-                        // Filtered (and sorted by Count) up to the line's output: written out
-                        // in order, not held.
+                        // Filtered (and sorted by Count or Name, and selected) up to the
+                        // line's output: written out in order, not held.
                         let ordered = match parts {
                             commands::stream::InParts::Filters(n) => Some((n, None, None)),
                             commands::stream::InParts::Ordered {

@@ -293,14 +293,10 @@ fn compare_numbers(a: Number, b: Number) -> Option<Ordering> {
     }
 }
 
-/// How Sort-Object orders two texts ([`sort_order`] of two strings).
-pub fn text_sort_order(a: &str, b: &str, case: bool) -> Ordering {
-    compare_text(a, b, case)
-}
-
 /// Text ordering: ignoring case, or (case-sensitive) with lower case before upper case when
-/// the letters are the same (`'macOS' -clt 'MacOS'` is true).
-fn compare_text(a: &str, b: &str, case: bool) -> Ordering {
+/// the letters are the same (`'macOS' -clt 'MacOS'` is true). How Sort-Object orders two
+/// texts ([`sort_order`] of two strings).
+pub fn compare_text(a: &str, b: &str, case: bool) -> Ordering {
     let folded = cmp_ignore_case(a, b);
     if !case || folded != Ordering::Equal {
         return folded;

@@ -36,15 +36,15 @@ pub(super) fn list_column_pages(
     let list = array.as_any().downcast_ref::<ListArray<i64>>()?;
     let (list_info, inner) = list_type(type_)?;
     let mut levels = Levels {
-        null_list: 0,
+        null_list: None,
         empty_list: 0,
-        null_struct: 0,
-        null_member: 0,
+        null_struct: None,
+        null_member: None,
         member: 0,
     };
     let mut depth = 0;
     if list_info == Repetition::Optional {
-        levels.null_list = depth;
+        levels.null_list = Some(depth);
         depth += 1;
     }
     // The repeated level: an empty list.
@@ -64,7 +64,7 @@ pub(super) fn list_column_pages(
                 return None;
             }
             if field_info.repetition == Repetition::Optional {
-                levels.null_struct = depth;
+                levels.null_struct = Some(depth);
                 depth += 1;
             } else if field_info.repetition != Repetition::Required {
                 return None;
@@ -120,13 +120,14 @@ fn list_type(type_: &ParquetType) -> Option<(Repetition, &ParquetType)> {
     }
 }
 
-/// The definition level written for each case of a row or member.
+/// The definition level written for each case of a row or member (`None` where the schema
+/// allows no null there).
 #[derive(Clone, Copy, Debug)]
 struct Levels {
-    null_list: u32,
+    null_list: Option<u32>,
     empty_list: u32,
-    null_struct: u32,
-    null_member: u32,
+    null_struct: Option<u32>,
+    null_member: Option<u32>,
     /// A member present: the leaf's highest level.
     member: u32,
 }
@@ -136,7 +137,7 @@ impl Levels {
     fn with_member(mut self, leaf: &PrimitiveType, depth: u32) -> Option<Levels> {
         match leaf.field_info.repetition {
             Repetition::Optional => {
-                self.null_member = depth;
+                self.null_member = Some(depth);
                 self.member = depth + 1;
             }
             Repetition::Required => self.member = depth,
@@ -148,14 +149,19 @@ impl Levels {
 
 /// A leaf's members as written: dictionary keys (with the dictionary), or plain text.
 enum Members<'a> {
-    Keys(&'a DictionaryArray<u32>, &'a Utf8ViewArray),
+    /// The keys, the dictionary, and its bounds (its least and greatest value).
+    Keys(
+        &'a DictionaryArray<u32>,
+        &'a Utf8ViewArray,
+        (Option<&'a str>, Option<&'a str>),
+    ),
     Text(&'a Utf8ViewArray),
 }
 
 impl Members<'_> {
     fn is_valid(&self, i: usize) -> bool {
         match self {
-            Members::Keys(keys, _) => keys.keys().is_valid(i),
+            Members::Keys(keys, ..) => keys.keys().is_valid(i),
             Members::Text(text) => text.is_valid(i),
         }
     }
@@ -190,7 +196,8 @@ fn leaf_pages(
             .as_any()
             .downcast_ref::<Utf8ViewArray>()
             .ok_or_else(wrong)?;
-        Members::Keys(keys, values)
+        let bounds = (values.values_iter().min(), values.values_iter().max());
+        Members::Keys(keys, values, bounds)
     } else {
         Members::Text(
             members
@@ -200,7 +207,7 @@ fn leaf_pages(
         )
     };
     let mut pages = Vec::new();
-    if let Members::Keys(_, values) = &members {
+    if let Members::Keys(_, values, _) = &members {
         let mut plain = Vec::new();
         for v in values.values_iter() {
             push_plain(&mut plain, v.as_bytes());
@@ -211,16 +218,15 @@ fn leaf_pages(
             false,
         )));
     }
+    let required = |what: &str| polars_err!(ComputeError: "list column {} holds a null {what} where the schema allows none", leaf.field_info.name);
     let offsets = list.offsets();
     let mut page = PageParts::default();
     for row in 0..list.len() {
         page.rows += 1;
         if !list.is_valid(row) {
-            if levels.null_list == levels.empty_list {
-                polars_bail!(ComputeError: "list column {} is required but holds a null list", leaf.field_info.name);
-            }
             page.repetition.push(0);
-            page.definition.push(levels.null_list);
+            page.definition
+                .push(levels.null_list.ok_or_else(|| required("list"))?);
         } else {
             let (start, end) = offsets.start_end(row);
             if start == end {
@@ -230,17 +236,16 @@ fn leaf_pages(
             for i in start..end {
                 page.repetition.push(u32::from(i != start));
                 if struct_validity.is_some_and(|v| !v.get_bit(i)) {
-                    page.definition.push(levels.null_struct);
+                    page.definition
+                        .push(levels.null_struct.ok_or_else(|| required("struct"))?);
                 } else if !members.is_valid(i) {
-                    if levels.null_member == levels.member {
-                        polars_bail!(ComputeError: "list column {} holds a null where a member is required", leaf.field_info.name);
-                    }
                     page.null_members += 1;
-                    page.definition.push(levels.null_member);
+                    page.definition
+                        .push(levels.null_member.ok_or_else(|| required("member"))?);
                 } else {
                     page.definition.push(levels.member);
                     match &members {
-                        Members::Keys(keys, _) => page.keys.push(keys.keys().value(i)),
+                        Members::Keys(keys, ..) => page.keys.push(keys.keys().value(i)),
                         Members::Text(text) => {
                             let v = text.value(i);
                             push_plain(&mut page.plain, v.as_bytes());
@@ -342,13 +347,12 @@ fn data_page(
     push_levels(&mut buffer, &page.repetition, 1)?;
     push_levels(&mut buffer, &page.definition, levels.member)?;
     let (encoding, min, max) = match members {
-        Members::Keys(_, values) => {
+        Members::Keys(_, _, (min, max)) => {
             let width = bit_width(page.keys.iter().copied().max().unwrap_or(0));
             buffer.push(width as u8);
             encode::<u32, _, _>(&mut buffer, page.keys.iter().copied(), width)?;
             // The dictionary's bounds, as polars' writer gives them.
-            let (min, max) = (values.values_iter().min(), values.values_iter().max());
-            (Encoding::RleDictionary, min, max)
+            (Encoding::RleDictionary, *min, *max)
         }
         Members::Text(_) => {
             buffer.extend_from_slice(&page.plain);
@@ -531,6 +535,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_null_the_schema_does_not_allow_is_an_error_not_another_level() {
+        // A list column declared required (not nullable) holding a null list: refused, where
+        // writing the empty list's level would have made the null an empty list.
+        let lists: ListChunked = [None, Some(Series::new(PlSmallStr::EMPTY, ["a@x.com"]))]
+            .into_iter()
+            .collect();
+        let array = lists.into_series().to_arrow(0, CompatLevel::newest());
+        let field = polars_arrow::datatypes::Field::new(
+            PlSmallStr::from_static("Recipients"),
+            array.dtype().clone(),
+            false,
+        );
+        let schema = polars_arrow::datatypes::ArrowSchema::from_iter([field]);
+        let schema = polars_parquet::write::to_parquet_schema(&schema).expect("schema");
+        let err = list_column_pages(array.as_ref(), &schema.fields()[0])
+            .expect("a list shape made here")
+            .expect_err("a null list in a required column");
+        assert!(err.to_string().contains("null list"), "{err}");
     }
 
     #[test]

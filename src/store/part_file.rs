@@ -15,7 +15,6 @@
 //!   encoded where the writer finds it worthwhile, not compressed (zstd shrank them by less than
 //!   a fifth, for a decompression context per page on every read).
 //! - Everything else: dictionary-encoded where the writer finds it worthwhile, zstd level 1.
-//!
 //! - The list columns' pages (their levels, keys and values) are made by [`super::list_pages`]
 //!   rather than by polars' general nested writer (which walks each list three times).
 //!

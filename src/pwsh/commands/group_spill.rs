@@ -95,24 +95,28 @@ pub enum GroupOrder {
     },
 }
 
+impl GroupOrder {
+    /// The order of two groups by this sort alone.
+    fn compare(self, a: &Spilled, b: &Spilled) -> Ordering {
+        let (o, descending) = match self {
+            GroupOrder::Count { descending } => (a.count.cmp(&b.count), descending),
+            GroupOrder::Name { descending, case } => (
+                crate::pwsh::ops::compare_text(&a.name, &b.name, case),
+                descending,
+            ),
+        };
+        if descending { o.reverse() } else { o }
+    }
+}
+
 impl By {
     /// The order of two groups in a run sorted so (after their keys, which only [`By::Key`]
     /// sorts by).
     fn compare(self, a: &Spilled, b: &Spilled) -> Ordering {
-        let sorted = match self {
-            By::Key | By::First => Ordering::Equal,
-            By::Sorted(GroupOrder::Count { descending }) => {
-                let o = a.count.cmp(&b.count);
-                if descending { o.reverse() } else { o }
-            }
-            By::Sorted(GroupOrder::Name { descending, case }) => {
-                let o = crate::pwsh::ops::text_sort_order(&a.name, &b.name, case);
-                if descending { o.reverse() } else { o }
-            }
-        };
         match self {
             By::Key => Ordering::Equal,
-            _ => sorted.then(a.first.cmp(&b.first)),
+            By::First => a.first.cmp(&b.first),
+            By::Sorted(order) => order.compare(a, b).then(a.first.cmp(&b.first)),
         }
     }
 }

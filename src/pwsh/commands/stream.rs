@@ -443,6 +443,14 @@ pub fn plan_with<'c>(
                 // nothing after the groups reads them (and each item is an event of its own).
                 let rest = &stages[i + 1..];
                 let passing = through_of(rest);
+                // Groups that the stages after them pick a few of, filter or measure can be
+                // written out when too many to hold, and those stages run over them a chunk
+                // at a time (see `runs_in_parts`). (`spill_past` takes only groups keeping no
+                // element, or the first ones shown, and folding no read.)
+                let in_parts = match unique {
+                    None => runs_in_parts(engine, rest, passing),
+                    Some(_) => None,
+                };
                 let mut shown = shown.filter(|_| unique.is_none() && only_shown(&rest[passing..]));
                 // Of the groups chosen by the stages after them, when those pass groups
                 // through, only the ones chosen need their elements, read in a second pass;
@@ -459,7 +467,7 @@ pub fn plan_with<'c>(
                         // hold those of every group chosen).
                         ElementsAfter::Chosen(k)
                             if (!cuts(&rest[..k]) && engine.output_may_spill())
-                                || written_in_order(engine, rest, passing) => {}
+                                || written_in_order(in_parts, rest) => {}
                         ElementsAfter::Chosen(k) => through = Some(k),
                         ElementsAfter::Never => shown = Some(0),
                         ElementsAfter::Kept => {}
@@ -475,14 +483,6 @@ pub fn plan_with<'c>(
                     _ => None,
                 };
                 let later = through.is_some();
-                // Groups that the stages after them pick a few of, filter or measure can be
-                // written out when too many to hold, and those stages run over them a chunk
-                // at a time (see `runs_in_parts`). (`spill_past` takes only groups keeping no
-                // element and folding no read.)
-                let in_parts = match unique {
-                    None => runs_in_parts(engine, rest, passing),
-                    Some(_) => None,
-                };
                 group::streaming(engine, c, shown, reads.is_some(), later)?.map(|mut g| {
                     if let Some(n) = in_parts
                         && text_names(&g.plain_names())
@@ -895,11 +895,11 @@ fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> O
     }
 }
 
-/// True when groups that the stages `rest` take ([`runs_in_parts`]) are the line's output,
-/// written out in order: only filters, a sort by Count or a selection of their own properties
-/// after them.
-fn written_in_order(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> bool {
-    match runs_in_parts(engine, rest, passing) {
+/// True when groups that the stages `rest` take as `parts` says ([`runs_in_parts`]) are the
+/// line's output, written out in order: only filters, a sort by Count or Name or a selection
+/// of their own properties after them.
+fn written_in_order(parts: Option<InParts>, rest: &[&Command]) -> bool {
+    match parts {
         Some(InParts::Filters(n)) => n == rest.len(),
         Some(InParts::Ordered { .. }) => true,
         _ => false,
