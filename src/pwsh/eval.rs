@@ -535,15 +535,16 @@ impl<'h> Engine<'h> {
                         // Filtered (and sorted by Count or Name, and selected) up to the
                         // line's output: written out in order, not held.
                         let ordered = match parts {
-                            commands::stream::InParts::Filters(n) => Some((n, None, None)),
+                            commands::stream::InParts::Filters(n) => Some((n, None, None, 0)),
                             commands::stream::InParts::Ordered {
                                 filters,
                                 sorted,
                                 select_at,
-                            } => Some((filters, sorted, select_at)),
+                                mapped,
+                            } => Some((filters, sorted, select_at, mapped)),
                             _ => None,
                         };
-                        if let Some((filters, sorted, select_at)) = ordered
+                        if let Some((filters, sorted, select_at, mapped)) = ordered
                             && spilling
                             && later.is_none()
                             && covered + parts.stages() == after.len()
@@ -565,6 +566,13 @@ impl<'h> Engine<'h> {
                                             )
                                         })?;
                                 groups = groups.selected(specs);
+                            }
+                            if mapped > 0 {
+                                let tail = &running[running.len() - mapped..];
+                                match self.map_in_chunks(tail, &groups, &group.span)? {
+                                    Ok(objects) => groups = objects,
+                                    Err(held) => return Ok(Some((held, after.len()))),
+                                }
                             }
                             self.spilled_output = Some(groups);
                             return Ok(Some((Vec::new(), after.len())));
@@ -650,6 +658,68 @@ impl<'h> Engine<'h> {
         }
         kept.sort_by_key(|(first, _)| *first);
         Ok(kept.into_iter().map(|(_, v)| v).collect())
+    }
+
+    /// What `stages` (each taking objects one at a time, see `commands::stream::InParts`)
+    /// make of `objects` (groups written out, in order), run a chunk at a time: written out
+    /// in order when every object they make is plain (`commands::object_spill`), else held
+    /// (`Err`). `span`: the Group-Object's, for errors.
+    fn map_in_chunks(
+        &mut self,
+        stages: &[&Command],
+        objects: &commands::group_spill::SpilledObjects,
+        span: &crate::pwsh::ast::Span,
+    ) -> EvalResult<Result<commands::group_spill::SpilledObjects, Vec<Value>>> {
+        // As many objects at a time as groups are held.
+        let chunk_len = commands::group_spill::groups_held();
+        let read_failed =
+            |e: std::io::Error| EvalError::new(objects.read_back_failure(&e), span.clone());
+        let write_failed = |e: std::io::Error| {
+            EvalError::new(
+                commands::group_spill::temporary_failure("writing objects to", &e),
+                span.clone(),
+            )
+        };
+        let mut written = Some(commands::object_spill::PlainObjects::new().map_err(write_failed)?);
+        let mut held: Vec<Value> = Vec::new();
+        let mut groups = objects.objects().map_err(read_failed)?;
+        loop {
+            let chunk = groups
+                .by_ref()
+                .take(chunk_len)
+                .collect::<std::io::Result<Vec<Value>>>()
+                .map_err(read_failed)?;
+            if chunk.is_empty() {
+                break;
+            }
+            let mut out = chunk;
+            for stage in stages {
+                out = self.command(stage, out)?;
+            }
+            for v in out {
+                let Some(w) = written.as_mut() else {
+                    held.push(v);
+                    continue;
+                };
+                if !w.push(&v).map_err(write_failed)? {
+                    // Not plain: every object is held instead, those written first.
+                    if let Some(w) = written.take() {
+                        held = w
+                            .finish()
+                            .map_err(write_failed)?
+                            .held()
+                            .map_err(read_failed)?;
+                    }
+                    held.push(v);
+                }
+            }
+        }
+        match written {
+            Some(w) => Ok(Ok(commands::group_spill::SpilledObjects::plain(
+                w.finish().map_err(write_failed)?,
+            ))),
+            None => Ok(Err(held)),
+        }
     }
 
     /// The groups of `chunks` (groups written out) that the Where-Object filters `filters`

@@ -393,6 +393,10 @@ impl PsObject for CustomObject {
             .map(|(_, t)| *t)
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn to_text(&self) -> String {
         // A PSCustomObject prints as @{Name=value; …}.
         let parts: Vec<String> = self

@@ -166,7 +166,12 @@ fn reach(block: &Block) -> Reach {
     let Some(Statement::Pipeline(p)) = block.statements.last() else {
         return Reach::Rows;
     };
-    for element in p.elements.iter().rev() {
+    for (at, element) in p.elements.iter().enumerate().rev() {
+        if let Element::Command(c) = element
+            && makes_text_of_groups(c, &p.elements[..at])
+        {
+            return Reach::No;
+        }
         let Element::Command(c) = element else {
             // `(…).Count` is a number, whatever the line inside gives; so is a property of a
             // Measure-Object's answer (`(… | Measure-Object TotalBytes -Sum).Sum`).
@@ -186,6 +191,47 @@ fn reach(block: &Block) -> Reach {
         }
     }
     Reach::Rows
+}
+
+/// True when `c` is a ForEach-Object whose input is groups (a Group-Object, then only
+/// stages that pass objects on) and whose script block reads of them only their Name, Count
+/// or Values and no variable: what it outputs holds no event
+/// (`ForEach-Object { '{0} {1}' -f $_.Name, $_.Count }`).
+fn makes_text_of_groups(c: &crate::pwsh::ast::Command, before: &[Element]) -> bool {
+    use crate::pwsh::ast::{Visit, walk_command};
+    struct Variables(bool);
+    impl Visit<'_> for Variables {
+        fn expr(&mut self, e: &Expr) {
+            if let ExprKind::Variable(name) = &e.kind
+                && !["_", "PSItem", "true", "false", "null"]
+                    .iter()
+                    .any(|v| v.eq_ignore_ascii_case(name))
+            {
+                self.0 = true;
+            }
+        }
+    }
+    if canonical(&c.name) != Some("ForEach-Object")
+        || !crate::pwsh::commands::group_reads::reads_no_elements(c)
+    {
+        return false;
+    }
+    let mut variables = Variables(false);
+    walk_command(c, &mut variables);
+    if variables.0 {
+        return false;
+    }
+    for element in before.iter().rev() {
+        let Element::Command(earlier) = element else {
+            return false;
+        };
+        match stage_kind(earlier) {
+            Stage::PassesOn => continue,
+            Stage::Groups => return true,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// True when `e` is `(… | Measure-Object …)` (or `@(…)`, `$(…)`): its items are measures.
@@ -302,6 +348,41 @@ mod tests {
 
     fn needed(text: &str, output: &[Field]) -> Vec<Field> {
         columns(&analyse(&parse(text).unwrap()), output, false).columns()
+    }
+
+    #[test]
+    fn a_foreach_of_groups_reading_only_their_names_and_counts_outputs_no_event() {
+        use Field as F;
+        let groups =
+            "Get-MessageTrackingLog | Group-Object MessageId | Where-Object {$_.Count -gt 1}";
+        assert_eq!(
+            needed(
+                &format!("{groups} | ForEach-Object {{ '{{0}} {{1}}' -f $_.Name, $_.Count }}"),
+                &F::ALL
+            ),
+            vec![F::Timestamp, F::MessageId]
+        );
+        // The elements, the group itself, a variable (which may hold events), or a ForEach
+        // of events: every column the output shows.
+        for stage in [
+            "ForEach-Object { $_.Group }",
+            "ForEach-Object { $_ }",
+            "ForEach-Object { $all }",
+        ] {
+            assert_eq!(
+                needed(&format!("{groups} | {stage}"), &F::ALL).len(),
+                F::ALL.len(),
+                "{stage}"
+            );
+        }
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog | ForEach-Object { $_.Name }",
+                &F::ALL
+            )
+            .len(),
+            F::ALL.len()
+        );
     }
 
     #[test]

@@ -78,9 +78,12 @@ pub fn shape(answer: &Answer) -> Shape<'_> {
     if let Some(df) = &answer.sql {
         return Shape::Sql(df);
     }
-    // Groups written out: objects, read back as they are printed.
-    if answer.spilled.is_some() {
-        return Shape::Objects;
+    // Objects written out, read back as they are printed (bare values, or objects).
+    if let Some(spilled) = &answer.spilled {
+        return match spilled.scalars_only() {
+            true => Shape::Scalars,
+            false => Shape::Objects,
+        };
     }
     let items = &answer.items;
     if let [one] = items.as_slice()
@@ -210,24 +213,29 @@ fn write_in(
                     "parquet holds rows; these values are text or numbers (use --format csv or json)",
                 ));
             }
+            let values = scalar_values(answer)?;
             match format {
                 Format::Json => {
-                    let values: Vec<Json> = answer.items.iter().map(|v| printer.json(v)).collect();
-                    writeln!(
-                        out,
-                        "{}",
-                        serde_json::to_string_pretty(&values).unwrap_or_default()
-                    )
+                    // One pretty array, written as the values are read.
+                    use serde::ser::{SerializeSeq, Serializer};
+                    let mut json = serde_json::Serializer::pretty(&mut *out);
+                    let mut seq = json.serialize_seq(None).map_err(std::io::Error::other)?;
+                    for v in values {
+                        seq.serialize_element(&printer.json(&v?))
+                            .map_err(std::io::Error::other)?;
+                    }
+                    seq.end().map_err(std::io::Error::other)?;
+                    writeln!(out)
                 }
                 Format::Ndjson => {
-                    for v in &answer.items {
-                        writeln!(out, "{}", printer.json(v))?;
+                    for v in values {
+                        writeln!(out, "{}", printer.json(&v?))?;
                     }
                     Ok(())
                 }
                 _ => {
-                    for v in &answer.items {
-                        writeln!(out, "{}", printer.text(v))?;
+                    for v in values {
+                        writeln!(out, "{}", printer.text(&v?))?;
                     }
                     Ok(())
                 }
@@ -338,6 +346,16 @@ fn table_piece_rows() -> usize {
 thread_local! {
     /// [`table_piece_rows`] for the tests of this thread.
     static PIECE_IN_TESTS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// An answer's bare values in order: held, or written out and read back as they come.
+fn scalar_values(
+    answer: &Answer,
+) -> std::io::Result<Box<dyn Iterator<Item = std::io::Result<Value>> + '_>> {
+    Ok(match &answer.spilled {
+        Some(spilled) => spilled.objects()?,
+        None => Box::new(answer.items.iter().cloned().map(Ok)),
+    })
 }
 
 /// An answer's objects by place: held, or groups written out, read back in order (a place
@@ -1658,6 +1676,17 @@ mod tests {
             format!("{read} -NoElement | Sort-Object Count -Descending | Select-Object Name,count"),
             format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}} | Select-Object Values"),
             format!("{read} -NoElement | Select-Object Count,Name | Sort-Object Count"),
+            // Stages that make other objects of each group, written out as they are made:
+            // objects, bare text, numbers and dates (no element is kept when nothing reads
+            // them, -NoElement or not).
+            format!("{read} | Select-Object Name, @{{n='Twice';e={{$_.Count * 2}}}}"),
+            format!(
+                "{read} -NoElement | Where-Object {{$_.Count -gt 2}} | Sort-Object Count -Descending | ForEach-Object {{ '{{0}} {{1}}' -f $_.Name, $_.Count }}"
+            ),
+            format!("{read} | Select-Object Name,Count | ForEach-Object {{ $_.Count / 4 }}"),
+            format!(
+                "{read} -NoElement | Select-Object @{{n='When';e={{[datetime]'2026-11-20 10:00'}}}}, Name | Where-Object {{$_.Name -like '*a*'}}"
+            ),
             // Distinct selections of text, written out the same way.
             format!("{all} | Select-Object MessageId -Unique"),
             format!(
@@ -1702,6 +1731,37 @@ mod tests {
                 assert_eq!(text(&spilled, None), want, "{line} {format:?}");
                 assert_eq!(text(&spilled, Some(7)), want, "{line} {format:?} in pieces");
             }
+        }
+    }
+
+    #[test]
+    fn objects_made_of_groups_written_out_that_are_not_plain_are_held_and_print_the_same() {
+        // A hashtable per group cannot be written out: every object is held instead, the
+        // same as with every group held.
+        use crate::pwsh::commands::group_spill::HELD_IN_TESTS;
+        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+        let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId -NoElement | ForEach-Object { if ($_.Count -gt 3) { @{Id=$_.Name} } else { $_.Count } }";
+        let answer = |held: Option<usize>| {
+            HELD_IN_TESTS.set(held);
+            let answer = crate::query::run::run(
+                line,
+                std::slice::from_ref(&logs),
+                session("UTC"),
+                None,
+                &Field::ALL,
+            );
+            HELD_IN_TESTS.set(None);
+            answer.expect("runs")
+        };
+        let (held, spilled) = (answer(None), answer(Some(3)));
+        assert!(spilled.spilled.is_none() && spilled.items.len() > 20);
+        for format in [Format::Table, Format::Csv, Format::Json] {
+            let text = |answer: &Answer| {
+                let mut out = Vec::new();
+                write(answer, format, &session("UTC"), &[], false, &mut out).expect("written");
+                String::from_utf8(out).expect("text")
+            };
+            assert_eq!(text(&spilled), text(&held), "{format:?}");
         }
     }
 

@@ -391,11 +391,19 @@ impl InOrder {
 
 /// Objects too many to hold that are a line's output, put in the order of their first items
 /// on disk ([`FirstOrder`]) and made again as they are printed, as often as the output
-/// reads them: groups ([`super::group::GroupsInOrder`]) or the distinct selections of a
-/// `Select-Object -Unique` ([`super::unique_spill`]).
+/// reads them: groups ([`super::group::GroupsInOrder`]), the distinct selections of a
+/// `Select-Object -Unique` ([`super::unique_spill`]), or the plain objects stages made of
+/// groups one at a time ([`super::object_spill`]).
 pub struct SpilledObjects {
-    in_order: InOrder,
-    made: Made,
+    written: Written,
+}
+
+/// Where the objects are.
+enum Written {
+    /// Groups or selections in order, made again as `made` says.
+    InOrder { in_order: InOrder, made: Made },
+    /// Plain objects, as they were.
+    Plain(super::object_spill::PlainObjects),
 }
 
 /// What the objects written out were.
@@ -419,8 +427,10 @@ impl SpilledObjects {
     /// Groups written out.
     pub fn groups(in_order: InOrder, no_element: bool) -> SpilledObjects {
         SpilledObjects {
-            in_order,
-            made: Made::Groups { no_element },
+            written: Written::InOrder {
+                in_order,
+                made: Made::Groups { no_element },
+            },
         }
     }
 
@@ -432,40 +442,64 @@ impl SpilledObjects {
         type_names: Vec<Rc<str>>,
     ) -> SpilledObjects {
         SpilledObjects {
-            in_order,
-            made: Made::Selections { names, type_names },
+            written: Written::InOrder {
+                in_order,
+                made: Made::Selections { names, type_names },
+            },
+        }
+    }
+
+    /// Plain objects written out in order.
+    pub fn plain(objects: super::object_spill::PlainObjects) -> SpilledObjects {
+        SpilledObjects {
+            written: Written::Plain(objects),
         }
     }
 
     /// Groups written out, as a Select-Object of the properties `specs` (each the groups'
     /// own, named plainly) makes them; anything else as it is.
     pub fn selected(self, specs: Vec<super::properties::PropSpec>) -> SpilledObjects {
-        let made = match self.made {
-            Made::Groups { no_element } => Made::GroupsSelected { no_element, specs },
+        let written = match self.written {
+            Written::InOrder {
+                in_order,
+                made: Made::Groups { no_element },
+            } => Written::InOrder {
+                in_order,
+                made: Made::GroupsSelected { no_element, specs },
+            },
             other => other,
         };
-        SpilledObjects {
-            in_order: self.in_order,
-            made,
-        }
+        SpilledObjects { written }
     }
 
     /// How many objects.
     pub fn len(&self) -> usize {
-        self.in_order.len()
+        match &self.written {
+            Written::InOrder { in_order, .. } => in_order.len(),
+            Written::Plain(objects) => objects.len(),
+        }
     }
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.in_order.is_empty()
+        self.len() == 0
+    }
+
+    /// True when they are bare values (text, numbers, dates), not objects with properties.
+    pub fn scalars_only(&self) -> bool {
+        matches!(&self.written, Written::Plain(objects) if objects.scalars_only())
     }
 
     /// The objects, in order (one walk at a time).
-    pub fn objects(&self) -> io::Result<impl Iterator<Item = io::Result<Value>> + '_> {
-        Ok(self
-            .in_order
-            .groups()?
-            .map(move |g| g.and_then(|g| self.made(g))))
+    pub fn objects(&self) -> io::Result<Box<dyn Iterator<Item = io::Result<Value>> + '_>> {
+        Ok(match &self.written {
+            Written::InOrder { in_order, made } => Box::new(
+                in_order
+                    .groups()?
+                    .map(move |g| g.and_then(|g| made_again(made, g))),
+            ),
+            Written::Plain(objects) => Box::new(objects.objects()?),
+        })
     }
 
     /// Every object read back and held, for a caller that needs them all at once.
@@ -479,42 +513,46 @@ impl SpilledObjects {
 
     /// The error of reading them back, naming the command that wrote them out.
     pub fn read_back_failure(&self, e: &io::Error) -> String {
-        let what = match self.made {
-            Made::Selections { .. } => "Select-Object: reading selections back from",
+        let what = match self.written {
+            Written::InOrder {
+                made: Made::Selections { .. },
+                ..
+            } => "Select-Object: reading selections back from",
+            Written::Plain(_) => "reading objects back from",
             _ => "Group-Object: reading groups back from",
         };
         temporary_failure(what, e)
     }
+}
 
-    /// The object a written one was.
-    fn made(&self, g: Spilled) -> io::Result<Value> {
-        Ok(match &self.made {
-            Made::Groups { no_element } => {
-                Value::Object(Rc::new(super::group::written_back(g, *no_element)))
-            }
-            Made::GroupsSelected { no_element, specs } => {
-                let group = Value::Object(Rc::new(super::group::written_back(g, *no_element)));
-                super::select::selected_by_names(specs, group)
-                    .map_err(|e| io::Error::other(e.message))?
-            }
-            Made::Selections { names, type_names } => {
-                let properties = names
-                    .iter()
-                    .cloned()
-                    .zip(
-                        g.values
-                            .into_iter()
-                            .map(|v| v.map_or(Value::Null, Value::str)),
-                    )
-                    .collect();
-                Value::Object(Rc::new(CustomObject {
-                    type_names: type_names.clone(),
-                    properties,
-                    collections: Vec::new(),
-                }))
-            }
-        })
-    }
+/// The object a written one was.
+fn made_again(made: &Made, g: Spilled) -> io::Result<Value> {
+    Ok(match made {
+        Made::Groups { no_element } => {
+            Value::Object(Rc::new(super::group::written_back(g, *no_element)))
+        }
+        Made::GroupsSelected { no_element, specs } => {
+            let group = Value::Object(Rc::new(super::group::written_back(g, *no_element)));
+            super::select::selected_by_names(specs, group)
+                .map_err(|e| io::Error::other(e.message))?
+        }
+        Made::Selections { names, type_names } => {
+            let properties = names
+                .iter()
+                .cloned()
+                .zip(
+                    g.values
+                        .into_iter()
+                        .map(|v| v.map_or(Value::Null, Value::str)),
+                )
+                .collect();
+            Value::Object(Rc::new(CustomObject {
+                type_names: type_names.clone(),
+                properties,
+                collections: Vec::new(),
+            }))
+        }
+    })
 }
 
 /// The error of `what` (e.g. "Group-Object: writing groups to") a temporary file,

@@ -12,6 +12,7 @@ pub(crate) mod group_reads;
 pub(crate) mod group_spill;
 pub mod measure;
 mod numbers;
+pub(crate) mod object_spill;
 mod properties;
 pub mod select;
 pub mod sort;

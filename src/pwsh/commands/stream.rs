@@ -317,6 +317,9 @@ pub enum InParts {
         sorted: Option<group_spill::GroupOrder>,
         /// With a Select-Object: its place among these stages (before or after the sort).
         select_at: Option<usize>,
+        /// How many stages last take the objects one at a time and make others of them
+        /// ([`maps_one_at_a_time`]): their output is written out in order.
+        mapped: usize,
     },
 }
 
@@ -330,7 +333,10 @@ impl InParts {
                 filters,
                 sorted,
                 select_at,
-            } => filters + usize::from(sorted.is_some()) + usize::from(select_at.is_some()),
+                mapped,
+            } => {
+                filters + usize::from(sorted.is_some()) + usize::from(select_at.is_some()) + mapped
+            }
         }
     }
 }
@@ -478,10 +484,15 @@ pub fn plan_with<'c>(
                     shown = Some(0);
                 }
                 // Or its elements are read only by pipelines that fold, per group.
-                let reads = match (shown, &unique) {
+                let mut reads = match (shown, &unique) {
                     (None, None) => folded_reads(engine, rest)?,
                     _ => None,
                 };
+                // No read at all (`Select-Object Name, @{n='Twice'; e={$_.Count * 2}}`):
+                // nothing is kept of the elements.
+                if reads.as_ref().is_some_and(Vec::is_empty) {
+                    (shown, reads) = (Some(0), None);
+                }
                 let later = through.is_some();
                 group::streaming(engine, c, shown, reads.is_some(), later)?.map(|mut g| {
                     if let Some(n) = in_parts
@@ -882,10 +893,11 @@ fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> O
         // `Engine::filter_in_chunks`).
         (n, false) if n == rest.len() && engine.output_may_spill() => Some(InParts::Filters(n)),
         (n, false) if engine.output_may_spill() => match ordered_after(engine, &rest[n..]) {
-            Some((sorted, select_at)) => Some(InParts::Ordered {
+            Some((sorted, select_at, mapped)) => Some(InParts::Ordered {
                 filters: n,
                 sorted,
                 select_at: select_at.map(|at| n + at),
+                mapped,
             }),
             None if n == 0 => None,
             None => Some(InParts::Filters(n)),
@@ -908,10 +920,71 @@ fn written_in_order(parts: Option<InParts>, rest: &[&Command]) -> bool {
 
 /// How `stages` (all the stages after a Group-Object's filters, to the line's output) sort
 /// and select its groups when they are a sort by Count or Name and/or a selection of the
-/// groups' own properties ([`group_names_selected`]): the sort, and where the selection is.
-/// The selection may come first only when it keeps what the sort sorts by (a sort of the
-/// selected objects then sorts as of the groups). `None` for anything else, or nothing.
+/// groups' own properties ([`group_names_selected`]), then stages that each take the
+/// objects one at a time ([`mapping_tail`]): the sort, where the selection is, and how many
+/// such stages end the line (the fewest that leave the rest a sort and/or a selection).
+/// `None` for anything else, or nothing.
 fn ordered_after(
+    engine: &mut dyn Scope,
+    stages: &[&Command],
+) -> Option<(Option<group_spill::GroupOrder>, Option<usize>, usize)> {
+    let tail = mapping_tail(stages);
+    (0..=tail).find_map(|mapped| {
+        let (head, tail) = stages.split_at(stages.len() - mapped);
+        if !runs_on_groups_written_out(tail) {
+            return None;
+        }
+        if head.is_empty() {
+            return (mapped > 0).then_some((None, None, mapped));
+        }
+        sorted_and_selected(engine, head).map(|(sorted, select_at)| (sorted, select_at, mapped))
+    })
+}
+
+/// How many of the last of `stages` (after a Group-Object, to the line's output) take the
+/// objects one at a time, each on its own, and make other objects of them (or drop them):
+/// Select-Object of properties (no `-First`, `-Last`, `-Skip`, `-Index` or `-Unique`),
+/// ForEach-Object of one script block, or a pure Where-Object. Up to the first that makes
+/// other objects of the groups, none may read a group's elements (groups written out keep
+/// none).
+fn mapping_tail(stages: &[&Command]) -> usize {
+    use crate::pwsh::runtime::bind;
+    let maps = |c: &Command| match canonical(&c.name) {
+        Some("Select-Object") => bind(c, &select::SELECT_PARAMS).is_ok_and(|b| {
+            b.positional.len() <= 1
+                && b.named.iter().all(|(n, _, _)| {
+                    matches!(*n, "Property" | "ExcludeProperty" | "ExpandProperty")
+                })
+                && (b.has("Property") || !b.positional.is_empty() || b.has("ExpandProperty"))
+        }),
+        Some("ForEach-Object") => {
+            matches!(c.args.as_slice(), [crate::pwsh::ast::Arg::Value(e)] if matches!(e.kind, ExprKind::ScriptBlock(_)))
+        }
+        Some("Where-Object") => pure(c),
+        _ => false,
+    };
+    stages.iter().rev().take_while(|c| maps(c)).count()
+}
+
+/// True when `tail` (stages that take objects one at a time, [`mapping_tail`]) can run on
+/// groups written out: up to the first that makes other objects of them, none reads a
+/// group's elements.
+fn runs_on_groups_written_out(tail: &[&Command]) -> bool {
+    for c in tail {
+        if !group_reads::reads_no_elements(c) {
+            return false;
+        }
+        if canonical(&c.name) != Some("Where-Object") {
+            break;
+        }
+    }
+    true
+}
+
+/// The sort by Count or Name and/or the selection of the groups' own properties that
+/// `stages` are ([`ordered_after`] without stages after them): the sort, and where the
+/// selection is.
+fn sorted_and_selected(
     engine: &mut dyn Scope,
     stages: &[&Command],
 ) -> Option<(Option<group_spill::GroupOrder>, Option<usize>)> {
