@@ -24,3 +24,19 @@ pub fn give_back_free_memory() {
         libc::malloc_trim(0);
     }
 }
+
+/// Bytes handed out by the allocator and not given back yet (glibc's `mallinfo2`: what is in
+/// use in every arena, and the blocks mapped on their own), to keep a structure that grows
+/// with its input within a budget; `None` where it cannot be known.
+pub fn in_use() -> Option<usize> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallinfo2 only reads the allocator's counters.
+        let info = unsafe { libc::mallinfo2() };
+        Some(info.uordblks.saturating_add(info.hblkhd))
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        None
+    }
+}

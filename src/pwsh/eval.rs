@@ -497,6 +497,16 @@ impl<'h> Engine<'h> {
             if held.is_some() && !stream.hold_firsts(held) {
                 return Ok(None);
             }
+            // Groups folding reads of their elements, each made into the line's output on its
+            // own: made a share of their keys at a time when too many to hold.
+            let shared = spilling
+                && held.is_none()
+                && stages.len() == after.len()
+                && commands::stream::each_on_its_own(&stages[covered..])
+                && stream.share_from(
+                    (0, commands::group::SHARE_END),
+                    commands::group_spill::groups_shared(),
+                );
             let keys = stream.keys();
             let text = stream.text_properties();
             let mut feed = |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| {
@@ -528,6 +538,13 @@ impl<'h> Engine<'h> {
                         shown: shown_elements,
                         tracking,
                     };
+                    if shared
+                        && stream
+                            .share_end()
+                            .is_some_and(|end| end < commands::group::SHARE_END)
+                    {
+                        return self.fold_in_shares(&pass, covered, stream).map(Some);
+                    }
                     // Groups too many to hold were written out: picked a chunk at a time.
                     if let Some(parts) = stream.spilled() {
                         let chunks = stream.finish_in_chunks()?;
@@ -658,6 +675,101 @@ impl<'h> Engine<'h> {
         }
         kept.sort_by_key(|(first, _)| *first);
         Ok(kept.into_iter().map(|(_, v)| v).collect())
+    }
+
+    /// The output of a line whose groups fold reads of their elements and are each made into
+    /// output on their own (`Group-Object MessageId | Select-Object Name, @{n='Bytes';
+    /// e={($_.Group | Measure-Object TotalBytes -Sum).Sum}}`), when they were too many to
+    /// hold: `first` made the first share of the keys ([`commands::stream::Stream::share_from`]);
+    /// each further pass reads the input again for the next share, until every key is made.
+    /// Each share's groups go through the stages after them one by one, and what they output
+    /// is written out in the order of the groups' first items (held when not plain).
+    fn fold_in_shares(
+        &mut self,
+        pass: &Pass<'_>,
+        covered: usize,
+        first: commands::stream::Stream<'_>,
+    ) -> EvalResult<(Vec<Value>, usize)> {
+        let c = pass.c;
+        let failed = |e: std::io::Error| {
+            EvalError::new(
+                commands::group_spill::temporary_failure("Group-Object: writing objects to", &e),
+                c.span.clone(),
+            )
+        };
+        let unread = || EvalError::new("the groups could not be read again", c.span.clone());
+        let after_groups = &pass.stages[covered..];
+        let mut placed = commands::object_spill::PlacedRuns::new();
+        let mut end = first.share_end().unwrap_or(commands::group::SHARE_END);
+        let groups = first.finish_placed(self)?;
+        self.place_outputs(after_groups, groups, &mut placed, &c.span)?;
+        // Each pass starts from a share as wide as the last one that fitted (less is made
+        // again when it does not).
+        let mut width = end;
+        while end < commands::group::SHARE_END {
+            let planned =
+                commands::stream::plan_with(self, pass.stages, pass.shown, pass.tracking)?;
+            let Some((mut stream, _)) = planned.filter(|(_, n)| *n == covered) else {
+                return Err(unread());
+            };
+            let range = (end, end.saturating_add(width));
+            if !stream.share_from(range, commands::group_spill::groups_shared()) {
+                return Err(unread());
+            }
+            let keys = stream.keys();
+            let text = stream.text_properties();
+            let host = self.host;
+            let mut feed = |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| {
+                stream.feed(engine, batch)
+            };
+            self.after_first.push(pass.after.to_vec());
+            host.repeat_begins();
+            let read = host.stream(self, c, pass.input, keys.as_deref(), &text, &mut feed);
+            host.repeat_ends();
+            self.after_first.pop();
+            read.ok_or_else(unread)??;
+            let start = end;
+            end = stream.share_end().unwrap_or(commands::group::SHARE_END);
+            width = end - start;
+            let groups = stream.finish_placed(self)?;
+            self.place_outputs(after_groups, groups, &mut placed, &c.span)?;
+        }
+        match placed.finish().map_err(failed)? {
+            Ok(objects) if objects.len() > 0 => {
+                self.spilled_output = Some(commands::group_spill::SpilledObjects::plain(objects));
+                Ok((Vec::new(), pass.after.len()))
+            }
+            Ok(_) => Ok((Vec::new(), pass.after.len())),
+            Err(held) => Ok((held, pass.after.len())),
+        }
+    }
+
+    /// Runs `stages` (each taking objects one at a time) over each of `groups` on its own,
+    /// and takes what each gives at its group's place into `placed`, as one run. `span`: the
+    /// Group-Object's, for errors.
+    fn place_outputs(
+        &mut self,
+        stages: &[&Command],
+        groups: Vec<(commands::stream::Order, Value)>,
+        placed: &mut commands::object_spill::PlacedRuns,
+        span: &Span,
+    ) -> EvalResult<()> {
+        let failed = |e: std::io::Error| {
+            EvalError::new(
+                commands::group_spill::temporary_failure("Group-Object: writing objects to", &e),
+                span.clone(),
+            )
+        };
+        for (at, group) in groups {
+            let mut out = vec![group];
+            for stage in stages {
+                out = self.command(stage, out)?;
+            }
+            for (i, v) in out.into_iter().enumerate() {
+                placed.push((at, i as u32), v).map_err(failed)?;
+            }
+        }
+        placed.end_run().map_err(failed)
     }
 
     /// What `stages` (each taking objects one at a time, see `commands::stream::InParts`)

@@ -168,7 +168,7 @@ fn reach(block: &Block) -> Reach {
     };
     for (at, element) in p.elements.iter().enumerate().rev() {
         if let Element::Command(c) = element
-            && makes_text_of_groups(c, &p.elements[..at])
+            && (makes_text_of_groups(c, &p.elements[..at]) || outputs_only_text(c))
         {
             return Reach::No;
         }
@@ -232,6 +232,40 @@ fn makes_text_of_groups(c: &crate::pwsh::ast::Command, before: &[Element]) -> bo
         }
     }
     false
+}
+
+/// True when `c` is a ForEach-Object whose script block outputs only text or numbers, made by
+/// its every statement: a literal, a double-quoted string, or a `-f`, `-join` or `-replace`
+/// (`ForEach-Object { '{0} {1}' -f $_.Name, ($_.Group | Measure-Object TotalBytes
+/// -Maximum).Maximum }`): whatever it reads, no event is output.
+fn outputs_only_text(c: &crate::pwsh::ast::Command) -> bool {
+    use crate::pwsh::ast::BinaryOp;
+    let [
+        Arg::Value(Expr {
+            kind: ExprKind::ScriptBlock(block),
+            ..
+        }),
+    ] = c.args.as_slice()
+    else {
+        return false;
+    };
+    canonical(&c.name) == Some("ForEach-Object")
+        && block.body.statements.iter().all(|s| match s {
+            Statement::Pipeline(p) => match p.elements.as_slice() {
+                [Element::Expr(e)] => matches!(
+                    &e.kind,
+                    ExprKind::Str(_)
+                        | ExprKind::Number(_)
+                        | ExprKind::Expandable(_)
+                        | ExprKind::Binary {
+                            op: BinaryOp::Format | BinaryOp::Join | BinaryOp::Replace(_),
+                            ..
+                        }
+                ),
+                _ => false,
+            },
+            _ => false,
+        })
 }
 
 /// True when `e` is `(… | Measure-Object …)` (or `@(…)`, `$(…)`): its items are measures.
@@ -382,6 +416,23 @@ mod tests {
             )
             .len(),
             F::ALL.len()
+        );
+        // Text made of the elements, or of events: no event is output.
+        assert_eq!(
+            needed(
+                &format!(
+                    "{groups} | ForEach-Object {{ '{{0}} {{1}}' -f $_.Name, ($_.Group.TotalBytes | Measure-Object -Maximum).Maximum }}"
+                ),
+                &F::ALL
+            ),
+            vec![F::Timestamp, F::MessageId, F::TotalBytes]
+        );
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog | ForEach-Object { \"$($_.Sender): $($_.TotalBytes)\" }",
+                &F::ALL
+            ),
+            vec![F::Timestamp, F::TotalBytes, F::Sender]
         );
     }
 

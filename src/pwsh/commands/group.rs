@@ -10,7 +10,7 @@ use std::rc::Rc;
 use super::group_spill::{self, Spilled};
 use super::properties::{self, PropSpec};
 use super::switch_on;
-use crate::format::fold::fold;
+use crate::format::fold::{fold, fold_char};
 use crate::pwsh::ast::Command;
 use crate::pwsh::runtime::Order;
 use crate::pwsh::runtime::{EvalError, EvalResult, ParamSpec, Scope, bind};
@@ -211,6 +211,8 @@ struct Building {
     info: GroupInfo,
     /// The place of its first item.
     first: Order,
+    /// Its key's hash, when the groups are made a share at a time ([`Share`]).
+    hash: u64,
     /// The places of the items kept (with [`Keep::First`]), in order, beside `info.group`,
     /// and whether each was detached from its batch yet ([`Grouping::settle`]).
     kept: Vec<(Order, bool)>,
@@ -271,6 +273,49 @@ pub struct Grouping {
     fresh: Vec<usize>,
     /// Past how many groups they are written out ([`Grouping::spill_past`]).
     spill: Option<Spill>,
+    /// Only the groups of a share of the keys are made ([`Grouping::share_from`]).
+    share: Option<Share>,
+}
+
+/// Where the hashes of the keys end ([`key_hash`] gives 63 bits): a share ending here is
+/// the last.
+pub const SHARE_END: u64 = 1 << 63;
+
+/// The groups whose keys' hashes are in `lo..hi` ([`key_hash`]), when groups folding reads of
+/// their elements are too many to hold: made a share of the keys at a time, a pass over the
+/// input each. Past `limit` groups `hi` comes down and the groups above it are let go, so
+/// that every group made has all of its key's items.
+#[derive(Debug, Clone, Copy)]
+struct Share {
+    lo: u64,
+    hi: u64,
+    limit: usize,
+    /// With the allocator's count of bytes in use ([`crate::memory::in_use`]): past this
+    /// many, checked every [`MEMORY_CHECKED_EVERY`] new groups, the share comes down too.
+    budget: Option<usize>,
+    /// How many groups there were when memory was last checked.
+    checked_at: usize,
+}
+
+/// How often (in new groups) the memory a share takes is checked against its budget.
+const MEMORY_CHECKED_EVERY: usize = 1024;
+
+/// The hash in `0..SHARE_END` of a group's Name as its key compares it (folded unless
+/// `case`), made without a copy: the same in every pass. (FNV-1a over the characters, then
+/// splitmix64's finalizer, so that the high bits the shares cut by are mixed.)
+fn name_hash(case: bool, name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in name.chars() {
+        let c = if case { c } else { fold_char(c) };
+        h ^= u64::from(c);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    h >> 1
 }
 
 /// Groups written out past a number of them ([`Grouping::spill_past`]).
@@ -315,11 +360,26 @@ impl Grouping {
                 .collect::<EvalResult<_>>()?
         };
         let culture = engine.ops().culture;
+        // Made a share of the keys at a time: the others are passed over before their Name
+        // is made (a text key is hashed as it is).
+        let mut hash = 0;
+        if let (Some(share), [Value::Str(text)]) = (self.share, values.as_slice()) {
+            hash = name_hash(self.case, text);
+            if hash < share.lo || hash >= share.hi {
+                return Ok(None);
+            }
+        }
         let name = values
             .iter()
             .map(|v| key_text(v, culture))
             .collect::<Vec<_>>()
             .join(", ");
+        if let (Some(share), false) = (self.share, matches!(values.as_slice(), [Value::Str(_)])) {
+            hash = name_hash(self.case, &name);
+            if hash < share.lo || hash >= share.hi {
+                return Ok(None);
+            }
+        }
         let key = self.key_of(&name);
         if self.only.as_ref().is_some_and(|only| !only.contains(&key)) {
             return Ok(None);
@@ -348,6 +408,7 @@ impl Grouping {
                         folded: (self.keep == Keep::Folded).then(Vec::new),
                     },
                     first: at,
+                    hash,
                     kept: Vec::new(),
                 });
                 (i, &mut self.groups[i])
@@ -401,6 +462,72 @@ impl Grouping {
             culture: engine.ops_ref().culture,
         });
         true
+    }
+
+    /// Makes only the groups of keys whose hashes are in `lo..hi`, or less of them, as far as
+    /// `limit` groups and `budget` bytes in use go ([`Share`]): for groups folding reads of their elements, too many to hold,
+    /// made a share at a time. See [`Grouping::share_end`] and [`Grouping::let_go_past_limit`].
+    pub fn share_from(&mut self, (lo, hi): (u64, u64), limit: usize, budget: Option<usize>) {
+        self.share = Some(Share {
+            lo,
+            hi: hi.clamp(lo.saturating_add(1), SHARE_END),
+            limit: limit.max(1),
+            budget,
+            checked_at: 0,
+        });
+    }
+
+    /// Where the share of keys made ends (the next share's start), when made a share at a time.
+    pub fn share_end(&self) -> Option<u64> {
+        self.share.map(|s| s.hi)
+    }
+
+    /// When more groups than the share's limit are made, or they take more memory than its
+    /// budget: brings the share's end down until at most three quarters of them are left,
+    /// lets the others go, and tells which of the groups (by index before) are kept. `None`
+    /// when nothing changed.
+    pub fn let_go_past_limit(&mut self) -> Option<Vec<bool>> {
+        let share = self.share.as_mut()?;
+        let made = self.groups.len();
+        // (Never fewer than a few thousand groups for memory: what else is in use may alone
+        // pass the budget.)
+        let over_memory = share.budget.is_some_and(|budget| {
+            if made < share.checked_at + MEMORY_CHECKED_EVERY || made < MEMORY_CHECKED_EVERY * 4 {
+                return false;
+            }
+            share.checked_at = made;
+            crate::memory::in_use().is_some_and(|used| used > budget)
+        });
+        if made <= share.limit && !over_memory {
+            return None;
+        }
+        let room = (made.min(share.limit) * 3 / 4).max(1);
+        loop {
+            share.hi = share.lo + (share.hi - share.lo) / 4 * 3;
+            let left = self.groups.iter().filter(|g| g.hash < share.hi).count();
+            if left <= room || share.hi - share.lo <= 1 {
+                break;
+            }
+        }
+        let hi = share.hi;
+        let kept: Vec<bool> = self.groups.iter().map(|g| g.hash < hi).collect();
+        share.checked_at = kept.iter().filter(|k| **k).count();
+        let mut new_index = Vec::with_capacity(kept.len());
+        let mut next = 0;
+        for &k in &kept {
+            new_index.push(next);
+            next += usize::from(k);
+        }
+        self.index.retain(|_, i| kept[*i]);
+        for i in self.index.values_mut() {
+            *i = new_index[*i];
+        }
+        let mut at = 0;
+        self.groups.retain(|_| {
+            at += 1;
+            kept[at - 1]
+        });
+        Some(kept)
     }
 
     /// True when groups were written out ([`Grouping::spill_past`]).
@@ -600,14 +727,11 @@ impl Grouping {
         self.finish_with(Vec::new())
     }
 
-    /// The groups, in the order of their first items, each given the outputs of the reads
-    /// folded for it (`folded[i]` for the group of index `i`, see [`Grouping::add`]). (The
-    /// keys' index is let go first, and the groups are handed out one by one, so that the
-    /// many groups of a key like MessageId are not held twice.)
-    pub fn finish_with(
+    /// [`Grouping::finish_with`], each group with the place of its first item.
+    pub fn finish_placed(
         self,
         folded: Vec<Vec<(usize, EvalResult<Vec<Value>>)>>,
-    ) -> impl Iterator<Item = GroupInfo> {
+    ) -> impl Iterator<Item = (Order, GroupInfo)> {
         let Grouping {
             mut groups,
             index,
@@ -627,7 +751,18 @@ impl Grouping {
             group.in_order();
         }
         groups.sort_by_key(|g| g.first);
-        groups.into_iter().map(|g| g.info)
+        groups.into_iter().map(|g| (g.first, g.info))
+    }
+
+    /// The groups, in the order of their first items, each given the outputs of the reads
+    /// folded for it (`folded[i]` for the group of index `i`, see [`Grouping::add`]). (The
+    /// keys' index is let go first, and the groups are handed out one by one, so that the
+    /// many groups of a key like MessageId are not held twice.)
+    pub fn finish_with(
+        self,
+        folded: Vec<Vec<(usize, EvalResult<Vec<Value>>)>>,
+    ) -> impl Iterator<Item = GroupInfo> {
+        self.finish_placed(folded).map(|(_, g)| g)
     }
 }
 
@@ -836,6 +971,7 @@ pub fn streaming(
         only: None,
         fresh: Vec::new(),
         spill: None,
+        share: None,
     }))
 }
 
@@ -862,6 +998,7 @@ pub fn group_object(
         only: None,
         fresh: Vec::new(),
         spill: None,
+        share: None,
     };
     for (i, item) in input.into_iter().enumerate() {
         grouping.add(engine, &item, (0, i as u64), 1)?;
@@ -907,6 +1044,7 @@ mod tests {
                 folded: None,
             },
             first: (0, 0),
+            hash: 0,
             kept: Vec::new(),
         };
         // Items 0..10 (their place = their value), arriving shuffled.

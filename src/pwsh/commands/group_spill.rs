@@ -29,6 +29,28 @@ pub fn groups_held() -> usize {
         .max(1)
 }
 
+/// How many groups whose elements are read by pipelines folding them a pass over the input
+/// makes at most, and how many bytes in use (the allocator's count) they may grow to, before
+/// they are made a share of their keys at a time (`Grouping::share_from`): 80 MiB more than
+/// in use now where the allocator tells (up to a million groups; with the batches of events
+/// read meanwhile, some 40 MiB of groups), else 20,000 groups (such a group,
+/// with a Measure-Object's or a Select-Object -Unique's state per read, takes 1.5–3.5 kB);
+/// `MSGTRACK_GROUPS_SHARED` sets a number of groups alone (tests: twice [`groups_held`]).
+pub fn groups_shared() -> (usize, Option<usize>) {
+    #[cfg(test)]
+    if let Some(held) = HELD_IN_TESTS.get() {
+        return (held.saturating_mul(2), None);
+    }
+    if let Some(n) = crate::settings::number::<usize>("MSGTRACK_GROUPS_SHARED") {
+        return (n.max(1), None);
+    }
+    let budget = crate::settings::number::<usize>("MSGTRACK_SHARE_BUDGET_MB").unwrap_or(80) << 20;
+    match crate::memory::in_use() {
+        Some(now) => (1_000_000, Some(now.saturating_add(budget))),
+        None => (20_000, None),
+    }
+}
+
 #[cfg(test)]
 thread_local! {
     /// [`groups_held`] for the tests of this thread.

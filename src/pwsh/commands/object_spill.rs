@@ -14,6 +14,7 @@ use chrono::{DateTime as ChronoDateTime, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::pwsh::datetime::{DateTime, Kind, TimeSpan};
+use crate::pwsh::runtime::Order;
 use crate::pwsh::value::{CustomObject, PSOBJECT_COLLECTION, Value};
 
 /// The .NET collection types a PSCustomObject's properties may declare (see
@@ -194,14 +195,20 @@ impl PlainObjects {
         let Some(p) = plain(v) else {
             return Ok(false);
         };
+        self.push_plain(&p)?;
+        Ok(true)
+    }
+
+    /// Writes `p` after those before.
+    fn push_plain(&mut self, p: &Plain) -> io::Result<()> {
         let out = self
             .out
             .as_mut()
             .ok_or_else(|| io::Error::other("objects pushed after they were read"))?;
-        bincode::serde::encode_into_std_write(&p, out, ENCODING).map_err(io::Error::other)?;
+        bincode::serde::encode_into_std_write(p, out, ENCODING).map_err(io::Error::other)?;
         self.count += 1;
-        self.objects += usize::from(matches!(v, Value::Object(_)));
-        Ok(true)
+        self.objects += usize::from(matches!(p, Plain::Object { .. }));
+        Ok(())
     }
 
     /// Ends the writing.
@@ -251,6 +258,172 @@ impl PlainObjects {
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e));
             Some(p.and_then(|p| made(p, &mut types)))
         }))
+    }
+}
+
+/// An object's place among those written out of order: its group's first item, then its
+/// place among the objects of that group.
+pub type Place = (Order, u32);
+
+/// Objects written out in runs, each run in order of place, merged into one order at the
+/// end ([`PlacedRuns::finish`]); held instead from the first that is not plain.
+pub struct PlacedRuns {
+    runs: Vec<File>,
+    writing: Option<BufWriter<File>>,
+    /// From the first object that is not plain: every object, held.
+    held: Option<Vec<(Place, Value)>>,
+}
+
+impl PlacedRuns {
+    /// No run yet.
+    pub fn new() -> PlacedRuns {
+        PlacedRuns {
+            runs: Vec::new(),
+            writing: None,
+            held: None,
+        }
+    }
+
+    /// Takes `v` at `place`, after those of the run so far (in order of place).
+    pub fn push(&mut self, place: Place, v: Value) -> io::Result<()> {
+        if let Some(held) = &mut self.held {
+            held.push((place, v));
+            return Ok(());
+        }
+        let Some(p) = plain(&v) else {
+            // Every object held from here: those written are read back.
+            let mut held = Vec::new();
+            self.end_run()?;
+            for run in std::mem::take(&mut self.runs) {
+                let mut types = Vec::new();
+                for placed in read_run(run) {
+                    let (at, p) = placed?;
+                    held.push((at, made(p, &mut types)?));
+                }
+            }
+            held.push((place, v));
+            self.held = Some(held);
+            return Ok(());
+        };
+        let out = match &mut self.writing {
+            Some(out) => out,
+            None => self.writing.insert(BufWriter::new(tempfile::tempfile()?)),
+        };
+        bincode::serde::encode_into_std_write(&(place, p), out, ENCODING)
+            .map_err(io::Error::other)?;
+        Ok(())
+    }
+
+    /// Ends the run: the next object starts another.
+    pub fn end_run(&mut self) -> io::Result<()> {
+        if let Some(out) = self.writing.take() {
+            let mut file = out.into_inner().map_err(|e| e.into_error())?;
+            file.rewind()?;
+            self.runs.push(file);
+        }
+        Ok(())
+    }
+
+    /// Every object taken, in order of place: written out as [`PlainObjects`] (`Ok`), or
+    /// held (`Err`) when one was not plain.
+    pub fn finish(mut self) -> io::Result<Result<PlainObjects, Vec<Value>>> {
+        self.end_run()?;
+        if let Some(mut held) = self.held {
+            held.sort_by_key(|(at, _)| *at);
+            return Ok(Err(held.into_iter().map(|(_, v)| v).collect()));
+        }
+        let mut runs = self.runs;
+        // Merged at most MERGE_WAYS at a time (a file each).
+        while runs.len() > super::group_spill::MERGE_WAYS {
+            let rest = runs.split_off(super::group_spill::MERGE_WAYS);
+            let mut out = BufWriter::new(tempfile::tempfile()?);
+            for placed in merged(std::mem::take(&mut runs)) {
+                bincode::serde::encode_into_std_write(&placed?, &mut out, ENCODING)
+                    .map_err(io::Error::other)?;
+            }
+            let mut file = out.into_inner().map_err(|e| e.into_error())?;
+            file.rewind()?;
+            runs = rest;
+            runs.push(file);
+        }
+        let mut objects = PlainObjects::new()?;
+        for placed in merged(runs) {
+            let (_, p) = placed?;
+            objects.push_plain(&p)?;
+        }
+        objects.finish().map(Ok)
+    }
+}
+
+/// The objects of a run, in order.
+fn read_run(run: File) -> impl Iterator<Item = io::Result<(Place, Plain)>> {
+    let mut reader = BufReader::with_capacity(16 * 1024, run);
+    std::iter::from_fn(move || match io::BufRead::fill_buf(&mut reader) {
+        Ok([]) => None,
+        Ok(_) => Some(
+            bincode::serde::decode_from_std_read(&mut reader, ENCODING)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
+        ),
+        Err(e) => Some(Err(e)),
+    })
+}
+
+/// The objects of `runs` (each in order of place) in one order of place.
+fn merged(runs: Vec<File>) -> impl Iterator<Item = io::Result<(Place, Plain)>> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut sources: Vec<_> = runs.into_iter().map(read_run).collect();
+    let mut heads = BinaryHeap::new();
+    let mut failed = None;
+    for (i, source) in sources.iter_mut().enumerate() {
+        match source.next() {
+            Some(Ok((at, p))) => heads.push(Reverse(Head { at, source: i, p })),
+            Some(Err(e)) => failed = Some(e),
+            None => {}
+        }
+    }
+    std::iter::from_fn(move || {
+        if let Some(e) = failed.take() {
+            return Some(Err(e));
+        }
+        let Reverse(head) = heads.pop()?;
+        match sources[head.source].next() {
+            Some(Ok((at, p))) => heads.push(Reverse(Head {
+                at,
+                source: head.source,
+                p,
+            })),
+            Some(Err(e)) => failed = Some(e),
+            None => {}
+        }
+        Some(Ok((head.at, head.p)))
+    })
+}
+
+/// A run's next object, ordered by place for the merge.
+struct Head {
+    at: Place,
+    source: usize,
+    p: Plain,
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Head) -> bool {
+        (self.at, self.source) == (other.at, other.source)
+    }
+}
+
+impl Eq for Head {}
+
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Head) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Head {
+    fn cmp(&self, other: &Head) -> std::cmp::Ordering {
+        (self.at, self.source).cmp(&(other.at, other.source))
     }
 }
 

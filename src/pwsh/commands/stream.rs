@@ -223,6 +223,15 @@ impl<'c> GroupFolds<'c> {
         Ok(())
     }
 
+    /// Keeps the reads of only the groups `kept` says (by index; those past its end kept).
+    fn retain(&mut self, kept: &[bool]) {
+        let mut at = 0;
+        self.groups.retain(|_| {
+            at += 1;
+            kept.get(at - 1).copied().unwrap_or(true)
+        });
+    }
+
     /// Each group's reads' outputs (by the read pipeline's address).
     fn finish(self, engine: &mut dyn Scope) -> Vec<Vec<(usize, EvalResult<Vec<Value>>)>> {
         let reads = self.reads;
@@ -634,6 +643,51 @@ impl<'c> Stream<'c> {
         }
     }
 
+    /// Makes only the groups of a share of the keys, those whose hashes are in `range` or as
+    /// many of them as `limit` groups and `budget` bytes in use go ([`group::Grouping::share_from`]), when this stream makes groups whose elements are
+    /// read only by pipelines that fold, and nothing else follows in it: true when it will.
+    pub fn share_from(
+        &mut self,
+        range: (u64, u64),
+        (limit, budget): (usize, Option<usize>),
+    ) -> bool {
+        match &mut self.fold {
+            Fold::Group(g, folds)
+                if g.folds()
+                    && !folds.reads.is_empty()
+                    && self.unique.is_none()
+                    && self.in_parts.is_none()
+                    && self.through == 0 =>
+            {
+                g.share_from(range, limit, budget);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Where the share of keys made ends ([`Stream::share_from`]).
+    pub fn share_end(&self) -> Option<u64> {
+        match &self.fold {
+            Fold::Group(g, _) => g.share_end(),
+            _ => None,
+        }
+    }
+
+    /// The groups made, in the order of their first items, each with that place.
+    pub fn finish_placed(self, engine: &mut dyn Scope) -> EvalResult<Vec<(Order, Value)>> {
+        match self.fold {
+            Fold::Group(g, folds) => Ok(g
+                .finish_placed(folds.finish(engine))
+                .map(|(at, g)| (at, Value::Object(Rc::new(g))))
+                .collect()),
+            _ => Err(EvalError::new(
+                "no groups were made",
+                self.last.span.clone(),
+            )),
+        }
+    }
+
     /// Makes this stream, planned as the first pass was, the second pass that reads the
     /// elements of the groups `chosen` (see [`Stream::later`]).
     pub fn restrict(&mut self, chosen: &[Value]) {
@@ -718,6 +772,10 @@ impl<'c> Stream<'c> {
                 Fold::Group(g, folds) => {
                     if let Some(group) = g.add(engine, &item, at, n)? {
                         folds.add(engine, group, &item, at, n)?;
+                        // Made a share of the keys at a time: past the limit, fewer keys.
+                        if let Some(kept) = g.let_go_past_limit() {
+                            folds.retain(&kept);
+                        }
                     }
                 }
                 Fold::Measure(m) => m.add(engine, item, at, n)?,
@@ -964,6 +1022,13 @@ fn mapping_tail(stages: &[&Command]) -> usize {
         _ => false,
     };
     stages.iter().rev().take_while(|c| maps(c)).count()
+}
+
+/// True when every one of `stages` (after a Group-Object, to the line's output) takes the
+/// objects one at a time, each on its own ([`mapping_tail`]): each group's output is then
+/// its own, whatever the other groups.
+pub fn each_on_its_own(stages: &[&Command]) -> bool {
+    !stages.is_empty() && mapping_tail(stages) == stages.len()
 }
 
 /// True when `tail` (stages that take objects one at a time, [`mapping_tail`]) can run on
@@ -1398,6 +1463,46 @@ mod tests {
             })
             .map_err(|e| e.message);
         (out, host.piped.into_inner())
+    }
+
+    #[test]
+    fn groups_folding_reads_too_many_to_hold_are_made_a_share_of_their_keys_at_a_time() {
+        // Five groups; with one held (two made at a time) they are made a share of their
+        // keys at a time, a read of Get-Numbers each, and each group's selection is put back
+        // in the order of its first item: the same output as all held in one read.
+        let line = "Get-Numbers | Group-Object {$_ % 5} | Select-Object Name, Count, @{n='Sum';e={($_.Group | Measure-Object -Sum).Sum}}";
+        let answer = |held: Option<usize>| {
+            group_spill::HELD_IN_TESTS.set(held);
+            let host = host(false);
+            let out = {
+                let mut engine = Engine::new(&host).taking_spilled_output();
+                let mut out = engine.run(&parse(line).expect("parses")).expect("runs");
+                if let Some(spilled) = engine.take_spilled_output() {
+                    out.extend(spilled.held().expect("read back"));
+                }
+                out
+            };
+            group_spill::HELD_IN_TESTS.set(None);
+            let text: Vec<String> = out
+                .iter()
+                .map(|v| match v {
+                    Value::Object(o) => ["Name", "Count", "Sum"]
+                        .iter()
+                        .map(|n| o.property(n).map(|p| p.to_text()).unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    other => other.to_text(),
+                })
+                .collect();
+            (text, host.reads.into_inner())
+        };
+        // 1 and 6, 2 and 7, …, 5 and 10 (key 0, whose first item is 5).
+        let (held, one_read) = answer(None);
+        assert_eq!(held, ["1 2 7", "2 2 9", "3 2 11", "4 2 13", "0 2 15"]);
+        assert_eq!(one_read, 1);
+        let (shared, reads) = answer(Some(1));
+        assert_eq!(shared, held);
+        assert!(reads >= 3, "{reads} reads");
     }
 
     #[test]
