@@ -1712,6 +1712,49 @@ mod tests {
         }
     }
 
+    #[test]
+    fn unique_values_of_a_group_s_elements_folded_as_they_come_are_those_of_the_whole_group() {
+        // `$_.Group.<Property> | Select-Object -Unique` (or `Sort-Object -Unique`) folds per
+        // group as the events come (each value at its event's place and its own index); the
+        // same read through ForEach-Object does not fold (the group keeps every event, and
+        // the cmdlet runs on all of them): the same text, in the same order. With 30 groups
+        // held, the folds are also made a share of the keys at a time.
+        let read = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId | Select-Object Name";
+        for (folded, whole) in [
+            (
+                "($_.Group.Recipients | Select-Object -Unique) -join ';'",
+                "($_.Group | ForEach-Object { $_.Recipients } | Select-Object -Unique) -join ';'",
+            ),
+            (
+                "($_.Group.EventId | Sort-Object -Unique) -join ','",
+                "($_.Group | ForEach-Object { $_.EventId } | Sort-Object -Unique) -join ','",
+            ),
+        ] {
+            let text = |read_of: &str, held: Option<usize>| {
+                use crate::pwsh::commands::group_spill::HELD_IN_TESTS;
+                let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+                HELD_IN_TESTS.set(held);
+                let answer = crate::query::run::run(
+                    &format!("{read}, @{{n='Read';e={{{read_of}}}}}"),
+                    std::slice::from_ref(&logs),
+                    session("UTC"),
+                    None,
+                    &Field::ALL,
+                )
+                .expect("runs");
+                HELD_IN_TESTS.set(None);
+                let mut out = Vec::new();
+                write(&answer, Format::Csv, &session("UTC"), &[], false, &mut out)
+                    .expect("written");
+                String::from_utf8(out).expect("text")
+            };
+            let want = text(whole, None);
+            assert!(want.lines().count() > 400, "{whole}");
+            assert_eq!(text(folded, None), want, "{folded}");
+            assert_eq!(text(folded, Some(30)), want, "{folded} in shares");
+        }
+    }
+
     /// Asserts that `line` over the sample day, with `held` groups held at a time, writes its
     /// output out and prints it in every format as it prints with everything held.
     fn prints_as_held(line: &str, at_a_time: usize) {

@@ -162,9 +162,10 @@ impl Distinct {
 /// The reads of a grouping's elements (`$_.Group | …`), folded per group as items come.
 struct GroupFolds<'c> {
     reads: Vec<GroupRead<'c>>,
-    /// For each group (by its index in the grouping), each read's stream, or the error it
-    /// met (given when the line reads it, as the shell would).
-    groups: Vec<Vec<EvalResult<Stream<'c>>>>,
+    /// For each group (by its index in the grouping), each read's stream with how many of
+    /// its stages it covers, or the error it met (given when the line reads it, as the shell
+    /// would).
+    groups: Vec<Vec<EvalResult<(Stream<'c>, usize)>>>,
 }
 
 impl<'c> GroupFolds<'c> {
@@ -185,20 +186,19 @@ impl<'c> GroupFolds<'c> {
                 .reads
                 .iter()
                 .map(|r| {
-                    plan(engine, &r.stages, None)?
-                        .map(|(s, _)| s)
-                        .ok_or_else(|| {
-                            EvalError::new(
-                                "a read of a group does not fold",
-                                r.pipeline.span.clone(),
-                            )
-                        })
+                    match r.member {
+                        Some(_) => plan_values(engine, &r.stages)?,
+                        None => plan(engine, &r.stages, None)?,
+                    }
+                    .ok_or_else(|| {
+                        EvalError::new("a read of a group does not fold", r.pipeline.span.clone())
+                    })
                 })
                 .collect();
             self.groups.push(streams);
         }
         for (read, state) in self.reads.iter().zip(&mut self.groups[group]) {
-            let Ok(stream) = state else {
+            let Ok((stream, _)) = state else {
                 continue;
             };
             let fed = match read.member {
@@ -213,7 +213,21 @@ impl<'c> GroupFolds<'c> {
                             span.clone(),
                         ));
                     }
-                    stream.feed(engine, values.into_iter().map(|v| (v, at, n)).collect())
+                    // Each value at the element's place and its own index, as an expanded
+                    // value ([`EXPANDED`]): `-Unique` keeps the first of equal values by it.
+                    if values.len() as u64 > EXPANDED {
+                        return Err(EvalError::new(
+                            format!("an element's {name} holds {} values; msgtrack takes up to {EXPANDED} an element as the groups come", values.len()),
+                            span.clone(),
+                        ));
+                    }
+                    let (time, seq) = at;
+                    let placed = values
+                        .into_iter()
+                        .enumerate()
+                        .map(|(j, v)| (v, (time, seq + j as u64), n))
+                        .collect();
+                    stream.feed(engine, placed)
                 }),
             };
             if let Err(e) = fed {
@@ -243,7 +257,21 @@ impl<'c> GroupFolds<'c> {
                     .zip(&reads)
                     .map(|(s, r)| {
                         let at = std::ptr::from_ref(r.pipeline) as usize;
-                        (at, s.and_then(|s| s.finish(engine)))
+                        // The stages after the fold (a sort of the distinct values) run
+                        // the usual way on what it kept.
+                        let out = s.and_then(|(s, covered)| {
+                            let mut out = s.finish(engine)?;
+                            for c in &r.stages[covered..] {
+                                out = super::run(engine, c, out).unwrap_or_else(|| {
+                                    Err(EvalError::new(
+                                        format!("{} is not a command msgtrack runs", c.name),
+                                        c.span.clone(),
+                                    ))
+                                })?;
+                            }
+                            Ok(out)
+                        });
+                        (at, out)
                     })
                     .collect()
             })
@@ -264,9 +292,18 @@ fn folded_reads<'c>(
         // Every stage folded, and no `Select-Object -Unique` telling which came before (it
         // relies on the host handing over text properties, which a group's elements need
         // not be).
-        match plan(engine, &read.stages, None)? {
+        let planned = match read.member {
+            Some(_) => plan_values(engine, &read.stages)?,
+            None => plan(engine, &read.stages, None)?,
+        };
+        // (Or every stage but those after a fold keeping one of each set of exactly equal
+        // values, `$_.Group.EventId | Sort-Object -Unique`: bounded by the distinct values,
+        // and only commands the engine runs.)
+        match planned {
             Some((stream, covered))
-                if covered == read.stages.len()
+                if (covered == read.stages.len()
+                    || (matches!(stream.fold, Fold::Values(_))
+                        && read.stages[covered..].iter().all(|c| super::runs(&c.name))))
                     && stream.unique.as_ref().is_none_or(|u| !u.tracks()) => {}
             _ => return Ok(None),
         }
@@ -372,6 +409,27 @@ pub fn plan_with<'c>(
     shown: Option<usize>,
     tracking: bool,
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
+    plan_in(engine, stages, shown, tracking, false)
+}
+
+/// [`plan`] of the stages of a read of a group's elements by member (`$_.Group.Recipients |
+/// Select-Object -Unique`): the items are plain values (text, numbers, dates), as after
+/// `Select-Object -ExpandProperty`, so that `-Unique` of the items themselves folds.
+fn plan_values<'c>(
+    engine: &mut dyn Scope,
+    stages: &[&'c Command],
+) -> EvalResult<Option<(Stream<'c>, usize)>> {
+    plan_in(engine, stages, None, true, true)
+}
+
+/// [`plan_with`]; `values`: the items are plain values, not events ([`plan_values`]).
+fn plan_in<'c>(
+    engine: &mut dyn Scope,
+    stages: &[&'c Command],
+    shown: Option<usize>,
+    tracking: bool,
+    values: bool,
+) -> EvalResult<Option<(Stream<'c>, usize)>> {
     let mut steps = Vec::new();
     let mut unique = None;
     // With a grouping whose elements are read later: how many stages after it pass the
@@ -380,9 +438,13 @@ pub fn plan_with<'c>(
     // With a grouping that may write its groups out: how the stages after it run over them.
     let mut spilled_parts = None;
     for (i, c) in stages.iter().enumerate() {
-        let mapped = steps
-            .iter()
-            .any(|s| matches!(s, Step::Map(_) | Step::Expand(_)));
+        let mapped = values
+            || steps
+                .iter()
+                .any(|s| matches!(s, Step::Map(_) | Step::Expand(_)));
+        // The items here are plain values: expanded, or values from the first and filtered.
+        let items_are_values = matches!(steps.last(), Some(Step::Expand(_)))
+            || (values && steps.iter().all(|s| matches!(s, Step::Filter(_))));
         let fold = match canonical(&c.name) {
             Some("Where-Object") if pure(c) && unique.is_none() => {
                 steps.push(Step::Filter(c));
@@ -435,9 +497,7 @@ pub fn plan_with<'c>(
             // which is never a later exact repeat: the repeats can go as they come, and the
             // Sort-Object then runs the usual way on what is left, in input order.
             Some("Sort-Object")
-                if unique.is_none()
-                    && matches!(steps.last(), Some(Step::Expand(_)))
-                    && sorts_values_uniquely(engine, c)? =>
+                if unique.is_none() && items_are_values && sorts_values_uniquely(engine, c)? =>
             {
                 let values = Fold::Values(Distinct::default());
                 return Ok(Some((Stream::new(steps, unique, values, c), i)));
@@ -1671,6 +1731,18 @@ mod tests {
             out.as_deref(),
             Ok("Name=2;Count=5;Sum=50\nName=0;Count=5;Sum=60")
         );
+        // Distinct values of a property of every element: each value at its element's place
+        // (6–10 come first); V = n % 3 is 1,2,0,1,2,0,1,2,0,1 for n = 1..10, grouped by V % 2:
+        // "1" holds 1,1,1,1, "0" holds 2,0,2,0,2,0.
+        let values = "Get-Numbers | Select-Object @{n='V';e={$_ % 3}} | Group-Object {$_.V % 2}";
+        let (out, _) = run(&format!(
+            "{values} | Select-Object Name,@{{n='Sum';e={{($_.Group.V | Select-Object -Unique) -join ','}}}}"
+        ));
+        assert_eq!(out.as_deref(), Ok("Name=1;Sum=1\nName=0;Sum=2,0"));
+        let (out, _) = run(&format!(
+            "{values} | Select-Object Name,@{{n='Sum';e={{($_.Group.V | Sort-Object -Unique -Descending) -join ','}}}}"
+        ));
+        assert_eq!(out.as_deref(), Ok("Name=1;Sum=1\nName=0;Sum=2,0"));
         // The same reads with the elements read any other way need the groups whole.
         for line in [
             "Get-Numbers | Group-Object {$_ % 2} | Select-Object Name,@{n='Sum';e={($_.Group | Measure-Object -Sum).Sum}},Group",
