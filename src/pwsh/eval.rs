@@ -639,7 +639,11 @@ impl<'h> Engine<'h> {
     ) -> EvalResult<Vec<Value>> {
         use commands::stream::InParts;
         let (filters, measure) = match parts {
-            InParts::Picks(_) => return self.pick_in_chunks(stages, chunks),
+            InParts::Picks(_) => return self.pick_in_chunks(stages, None, chunks),
+            InParts::PicksSelected(n) => {
+                let (picking, select) = stages.split_at(n.saturating_sub(1));
+                return self.pick_in_chunks(picking, select.first().copied(), chunks);
+            }
             InParts::Filters(n) => (n, None),
             InParts::Measured(n) => (n, stages.get(n).copied()),
             // (Not the line's output after all: the groups kept, then the sort and the
@@ -886,20 +890,37 @@ impl<'h> Engine<'h> {
     /// `commands::stream::Stream::spilled`): the stages run over each chunk together with
     /// the picks so far (merged in the order of the groups' first items, the order the
     /// stages would see them in), then once over the last picks.
+    ///
+    /// With `select` (a `Select-Object -First N <properties>` after them), each round's
+    /// picks are the first (last) N of what the stages give, and the selection is made of
+    /// the last picks.
     fn pick_in_chunks(
         &mut self,
         picking: &[&Command],
+        select: Option<&Command>,
         chunks: impl Iterator<Item = EvalResult<Vec<(commands::stream::Order, Value)>>>,
     ) -> EvalResult<Vec<Value>> {
+        let cut = match select {
+            Some(c) => commands::select::first_or_last(self, c)?,
+            None => None,
+        };
         let mut picked: Vec<(commands::stream::Order, Value)> = Vec::new();
         for chunk in chunks {
             let mut both = std::mem::take(&mut picked);
             both.extend(chunk?);
             picked = self.run_placed(picking, both)?;
+            match cut {
+                Some((true, n)) => picked.truncate(n),
+                Some((false, n)) => {
+                    let from = picked.len().saturating_sub(n);
+                    picked.drain(..from);
+                }
+                None => {}
+            }
             picked.sort_by_key(|(first, _)| *first);
         }
         let mut out: Vec<Value> = picked.into_iter().map(|(_, v)| v).collect();
-        for stage in picking {
+        for stage in picking.iter().chain(select.as_slice()) {
             out = self.command(stage, out)?;
         }
         Ok(out)

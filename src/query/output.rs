@@ -1674,6 +1674,9 @@ mod tests {
             format!("{read} -NoElement | Sort-Object Count -Descending | Select-Object Name,count"),
             format!("{read} -NoElement | Where-Object {{$_.Count -gt 2}} | Select-Object Values"),
             format!("{read} -NoElement | Select-Object Count,Name | Sort-Object Count"),
+            // A sort by a script block reading only Count or Name, as by that name.
+            format!("{read} -NoElement | Sort-Object {{$_.Count}} -Descending"),
+            format!("{read} -NoElement | Sort-Object {{ $PSItem.Name }}"),
             // Stages that make other objects of each group, written out as they are made:
             // objects, bare text, numbers and dates (no element is kept when nothing reads
             // them, -NoElement or not).

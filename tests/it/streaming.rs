@@ -349,6 +349,20 @@ fn groups_written_out_when_too_many_to_hold_give_the_same_picks() {
             " -NoElement | Where-Object {$_.Count -gt 8} | Select-Object -Last 4 | Select-Object Count,Name",
             &last,
         ),
+        // The cut and the selection in one Select-Object; a sort by a script block reading
+        // only Count sorts as by Count.
+        (
+            " | Sort-Object Count -Descending | Select-Object -First 10 Count,Name",
+            &top,
+        ),
+        (
+            " | Sort-Object {$_.Count} -Descending | Select-Object -First 10 -Property Count,Name",
+            &top,
+        ),
+        (
+            " -NoElement | Where-Object {$_.Count -gt 8} | Select-Object Count,Name -Last 4",
+            &last,
+        ),
     ] {
         for held in ["3", "1000000"] {
             let got = csv_holding(&format!("{read}{rest}"), &logs, held);
@@ -358,6 +372,13 @@ fn groups_written_out_when_too_many_to_hold_give_the_same_picks() {
                 "{rest} holding {held} groups"
             );
         }
+        // Written out indeed: with nowhere to write, the line fails.
+        let missing = crate::util::Dir::new().path().join("not-there");
+        let out = query_holding(&format!("{read}{rest}"), &logs, "3")
+            .env("TMPDIR", &missing)
+            .output()
+            .expect("msgtrack runs");
+        assert_eq!(out.status.code(), Some(2), "{rest}");
     }
 }
 

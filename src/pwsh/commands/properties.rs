@@ -20,6 +20,35 @@ pub enum Source {
     Script(Rc<ScriptBlock>),
 }
 
+/// The property name `block` reads when it is only `$_.<Name>` (or `$PSItem.<Name>`), with no
+/// wildcard: of a group it gives what the property by name gives (`Sort-Object {$_.Count}`
+/// sorts groups as `Sort-Object Count`).
+pub fn member_of_item(block: &ScriptBlock) -> Option<&str> {
+    use crate::pwsh::ast::{Element, Expr, ExprKind, Statement};
+    let [Statement::Pipeline(p)] = block.body.statements.as_slice() else {
+        return None;
+    };
+    let [
+        Element::Expr(Expr {
+            kind:
+                ExprKind::Member {
+                    target,
+                    name,
+                    is_static: false,
+                },
+            ..
+        }),
+    ] = p.elements.as_slice()
+    else {
+        return None;
+    };
+    let ExprKind::Variable(v) = &target.kind else {
+        return None;
+    };
+    let item = v == "_" || v.eq_ignore_ascii_case("PSItem");
+    (item && p.redirect.is_none() && !name.contains(['*', '?', '['])).then_some(name.as_str())
+}
+
 /// One property argument.
 #[derive(Debug, Clone)]
 pub struct PropSpec {

@@ -31,6 +31,15 @@ pub const SELECT_PARAMS: [ParamSpec; 8] = [
     p("Index", false),
 ];
 
+/// The cut of a `Select-Object -First N` (true) or `-Last N` (false), when it has one.
+pub fn first_or_last(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<(bool, usize)>> {
+    let bound = bind(c, &SELECT_PARAMS)?;
+    Ok(match count_arg(engine, &bound, "First")? {
+        Some(n) => Some((true, n)),
+        None => count_arg(engine, &bound, "Last")?.map(|n| (false, n)),
+    })
+}
+
 /// Runs Select-Object.
 pub fn select_object(
     engine: &mut dyn Scope,

@@ -62,11 +62,14 @@ pub fn group_order_alone(
         return Ok(None);
     }
     let descending = keys.directions.first().copied().unwrap_or(false);
-    Ok(match &spec.source {
-        properties::Source::Name(n) if n.eq_ignore_ascii_case("Count") => {
-            Some(GroupOrder::Count { descending })
-        }
-        properties::Source::Name(n) if n.eq_ignore_ascii_case("Name") => Some(GroupOrder::Name {
+    // By name, or by a script block that reads only that property of the group.
+    let name = match &spec.source {
+        properties::Source::Name(n) => Some(n.as_str()),
+        properties::Source::Script(block) => properties::member_of_item(block),
+    };
+    Ok(match name {
+        Some(n) if n.eq_ignore_ascii_case("Count") => Some(GroupOrder::Count { descending }),
+        Some(n) if n.eq_ignore_ascii_case("Name") => Some(GroupOrder::Name {
             descending,
             case: keys.case,
         }),

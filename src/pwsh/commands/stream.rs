@@ -346,6 +346,10 @@ pub struct Stream<'c> {
 pub enum InParts {
     /// These first stages pick a few groups: each chunk with the picks so far.
     Picks(usize),
+    /// These first stages pick a few groups, the last a `Select-Object -First N` (or `-Last
+    /// N`) that also selects properties of them: each chunk with the picks so far, cut to
+    /// the first (last) N, the selection made of the last picks alone.
+    PicksSelected(usize),
     /// These first stages are Where-Object filters: each chunk on its own, the groups kept
     /// put back in the order of their first items.
     Filters(usize),
@@ -373,7 +377,7 @@ impl InParts {
     /// How many stages after the groups run so.
     pub fn stages(self) -> usize {
         match self {
-            InParts::Picks(n) | InParts::Filters(n) => n,
+            InParts::Picks(n) | InParts::PicksSelected(n) | InParts::Filters(n) => n,
             InParts::Measured(filters) => filters + 1,
             InParts::Ordered {
                 filters,
@@ -1001,6 +1005,13 @@ fn runs_in_parts(engine: &mut dyn Scope, rest: &[&Command], passing: usize) -> O
     if picks_in_parts(&rest[..passing]) {
         return Some(InParts::Picks(passing));
     }
+    if rest.get(passing).is_some_and(|c| selects_firsts(c))
+        && !rest[..passing]
+            .iter()
+            .any(|c| canonical(&c.name) == Some("Select-Object"))
+    {
+        return Some(InParts::PicksSelected(passing + 1));
+    }
     let filters = leading_filters(rest);
     let measures = measure_at(rest, filters)
         .is_some_and(|m| measure::streaming(engine, m).is_ok_and(|s| s.is_some()));
@@ -1217,6 +1228,29 @@ fn picks_in_parts(stages: &[&Command]) -> bool {
     ends && !filters_after
 }
 
+/// True when `c` is a `Select-Object -First N` or `-Last N` (one of them) of properties that
+/// read no group's elements (`Select-Object -First 10 Name,Count`): it picks groups as the
+/// cut alone would, then makes objects of them.
+fn selects_firsts(c: &Command) -> bool {
+    use crate::pwsh::runtime::bind;
+    canonical(&c.name) == Some("Select-Object")
+        && group_reads::reads_no_elements(c)
+        && bind(c, &select::SELECT_PARAMS).is_ok_and(|b| {
+            let cuts = b
+                .named
+                .iter()
+                .filter(|(n, _, _)| matches!(*n, "First" | "Last"))
+                .count();
+            let properties = b.has("Property") || b.positional.len() == 1;
+            cuts == 1
+                && properties
+                && b.positional.len() <= 1
+                && b.named
+                    .iter()
+                    .all(|(n, _, _)| matches!(*n, "First" | "Last" | "Property"))
+        })
+}
+
 /// True when `names` (a Group-Object's plain property names) are all text properties of
 /// events (not MessageLatencyType, an enum): each group's Values are then text or `$null`.
 fn text_names(names: &Option<Vec<String>>) -> bool {
@@ -1243,6 +1277,10 @@ fn names_not_group(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Str(s) => name_not_group(s),
         ExprKind::List(items) => items.iter().all(names_not_group),
+        // `{$_.Count}`: that property alone, as by its name.
+        ExprKind::ScriptBlock(b) => {
+            super::properties::member_of_item(b).is_some_and(name_not_group)
+        }
         _ => false,
     }
 }
