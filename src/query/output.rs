@@ -1696,22 +1696,13 @@ mod tests {
         ] {
             prints_as_held(&line, 3);
         }
-    }
-
-    #[test]
-    fn groups_folding_reads_made_a_share_of_their_keys_at_a_time_print_as_if_held() {
-        // Groups whose elements are read folded, 467 of them made 60 at a time (a read of
-        // the sample day each share), each made into its output on its own.
-        let read = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId";
-        for line in [
-            format!(
-                "{read} | Select-Object Name, Count, @{{n='Bytes';e={{($_.Group | Measure-Object TotalBytes -Sum).Sum}}}}"
-            ),
-            format!(
-                "{read} | Where-Object {{$_.Count -gt 2}} | ForEach-Object {{ '{{0}} {{1}}' -f $_.Name, ($_.Group.TotalBytes | Measure-Object -Maximum).Maximum }}"
-            ),
+        // Groups whose elements are read folded, made a share of their keys at a time (467
+        // groups, 60 at a time: a read of the sample day each share).
+        for read_of in [
+            "Select-Object Name, Count, @{n='Bytes';e={($_.Group | Measure-Object TotalBytes -Sum).Sum}}",
+            "Where-Object {$_.Count -gt 2} | ForEach-Object { '{0} {1}' -f $_.Name, ($_.Group.TotalBytes | Measure-Object -Maximum).Maximum }",
         ] {
-            prints_as_held(&line, 30);
+            prints_as_held(&format!("{read} | {read_of}"), 30);
         }
     }
 
@@ -1734,22 +1725,8 @@ mod tests {
             ),
         ] {
             let text = |read_of: &str, held: Option<usize>| {
-                use crate::pwsh::commands::group_spill::HELD_IN_TESTS;
-                let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
-                HELD_IN_TESTS.set(held);
-                let answer = crate::query::run::run(
-                    &format!("{read}, @{{n='Read';e={{{read_of}}}}}"),
-                    std::slice::from_ref(&logs),
-                    session("UTC"),
-                    None,
-                    &Field::ALL,
-                )
-                .expect("runs");
-                HELD_IN_TESTS.set(None);
-                let mut out = Vec::new();
-                write(&answer, Format::Csv, &session("UTC"), &[], false, &mut out)
-                    .expect("written");
-                String::from_utf8(out).expect("text")
+                let line = format!("{read}, @{{n='Read';e={{{read_of}}}}}");
+                printed(&sample_answer(&line, held), Format::Csv, None)
             };
             let want = text(whole, None);
             assert!(want.lines().count() > 400, "{whole}");
@@ -1758,25 +1735,38 @@ mod tests {
         }
     }
 
+    /// The answer of `line` over the sample day with `held` groups held at a time
+    /// (`MSGTRACK_GROUPS_HELD`; all of them with `None`).
+    fn sample_answer(line: &str, held: Option<usize>) -> Answer {
+        use crate::pwsh::commands::group_spill::HELD_IN_TESTS;
+        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+        HELD_IN_TESTS.set(held);
+        let answer = crate::query::run::run(
+            line,
+            std::slice::from_ref(&logs),
+            session("UTC"),
+            None,
+            &Field::ALL,
+        );
+        HELD_IN_TESTS.set(None);
+        answer.expect("runs")
+    }
+
+    /// `answer` printed in `format` (tables of objects read back in pieces of `piece` rows).
+    fn printed(answer: &Answer, format: Format, piece: Option<usize>) -> String {
+        let mut out = Vec::new();
+        PIECE_IN_TESTS.set(piece);
+        let written = write(answer, format, &session("UTC"), &[], false, &mut out);
+        PIECE_IN_TESTS.set(None);
+        written.expect("written");
+        String::from_utf8(out).expect("text")
+    }
+
     /// Asserts that `line` over the sample day, with `held` groups held at a time, writes its
     /// output out and prints it in every format as it prints with everything held.
     fn prints_as_held(line: &str, at_a_time: usize) {
-        use crate::pwsh::commands::group_spill::HELD_IN_TESTS;
-        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
-        let answer = |held: Option<usize>| {
-            HELD_IN_TESTS.set(held);
-            let answer = crate::query::run::run(
-                line,
-                std::slice::from_ref(&logs),
-                session("UTC"),
-                None,
-                &Field::ALL,
-            );
-            HELD_IN_TESTS.set(None);
-            answer.expect("runs")
-        };
-        let held = answer(None);
-        let spilled = answer(Some(at_a_time));
+        let held = sample_answer(line, None);
+        let spilled = sample_answer(line, Some(at_a_time));
         assert!(held.spilled.is_none() && held.items.len() > 20, "{line}");
         assert!(spilled.items.is_empty(), "{line}");
         assert_eq!(spilled.spilled.as_ref().map(|s| s.len()), Some(held.len()));
@@ -1788,18 +1778,14 @@ mod tests {
             Format::Json,
             Format::Ndjson,
         ] {
-            let text = |answer: &Answer, piece: Option<usize>| {
-                let mut out = Vec::new();
-                PIECE_IN_TESTS.set(piece);
-                let written = write(answer, format, &session("UTC"), &[], false, &mut out);
-                PIECE_IN_TESTS.set(None);
-                written.expect("written");
-                String::from_utf8(out).expect("text")
-            };
-            let want = text(&held, None);
+            let want = printed(&held, format, None);
             assert!(want.lines().count() > 20, "{line} {format:?}");
-            assert_eq!(text(&spilled, None), want, "{line} {format:?}");
-            assert_eq!(text(&spilled, Some(7)), want, "{line} {format:?} in pieces");
+            assert_eq!(printed(&spilled, format, None), want, "{line} {format:?}");
+            assert_eq!(
+                printed(&spilled, format, Some(7)),
+                want,
+                "{line} {format:?} in pieces"
+            );
         }
     }
 
@@ -1807,30 +1793,15 @@ mod tests {
     fn objects_made_of_groups_written_out_that_are_not_plain_are_held_and_print_the_same() {
         // A hashtable per group cannot be written out: every object is held instead, the
         // same as with every group held.
-        use crate::pwsh::commands::group_spill::HELD_IN_TESTS;
-        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
         let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId -NoElement | ForEach-Object { if ($_.Count -gt 3) { @{Id=$_.Name} } else { $_.Count } }";
-        let answer = |held: Option<usize>| {
-            HELD_IN_TESTS.set(held);
-            let answer = crate::query::run::run(
-                line,
-                std::slice::from_ref(&logs),
-                session("UTC"),
-                None,
-                &Field::ALL,
-            );
-            HELD_IN_TESTS.set(None);
-            answer.expect("runs")
-        };
-        let (held, spilled) = (answer(None), answer(Some(3)));
+        let (held, spilled) = (sample_answer(line, None), sample_answer(line, Some(3)));
         assert!(spilled.spilled.is_none() && spilled.items.len() > 20);
         for format in [Format::Table, Format::Csv, Format::Json] {
-            let text = |answer: &Answer| {
-                let mut out = Vec::new();
-                write(answer, format, &session("UTC"), &[], false, &mut out).expect("written");
-                String::from_utf8(out).expect("text")
-            };
-            assert_eq!(text(&spilled), text(&held), "{format:?}");
+            assert_eq!(
+                printed(&spilled, format, None),
+                printed(&held, format, None),
+                "{format:?}"
+            );
         }
     }
 
@@ -1838,20 +1809,9 @@ mod tests {
     fn groups_written_out_and_all_filtered_away_print_as_an_empty_held_answer() {
         // Three groups held at a time, then none kept: nothing is printed but what an empty
         // answer prints (JSON's `[]`), not a header or blank lines of no object.
-        use crate::pwsh::commands::group_spill::HELD_IN_TESTS;
-        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
         let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId -NoElement | Where-Object {$_.Count -gt 100000}";
         for held in [None, Some(3)] {
-            HELD_IN_TESTS.set(held);
-            let answer = crate::query::run::run(
-                line,
-                std::slice::from_ref(&logs),
-                session("UTC"),
-                None,
-                &Field::ALL,
-            );
-            HELD_IN_TESTS.set(None);
-            let answer = answer.expect("runs");
+            let answer = sample_answer(line, held);
             assert_eq!(count(&answer), 0);
             for (format, want) in [
                 (Format::Table, ""),
