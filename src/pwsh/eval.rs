@@ -502,7 +502,7 @@ impl<'h> Engine<'h> {
             let shared = spilling
                 && held.is_none()
                 && stages.len() == after.len()
-                && commands::stream::each_on_its_own(&stages[covered..])
+                && commands::stream::each_on_its_own_then_picks(&stages[covered..]).is_some()
                 && stream.share_from(
                     (0, commands::group::SHARE_END),
                     commands::group_spill::groups_shared(),
@@ -687,7 +687,9 @@ impl<'h> Engine<'h> {
     /// hold: `first` made the first share of the keys ([`commands::stream::Stream::share_from`]);
     /// each further pass reads the input again for the next share, until every key is made.
     /// Each share's groups go through the stages after them one by one, and what they output
-    /// is written out in the order of the groups' first items (held when not plain).
+    /// is written out in the order of the groups' first items (held when not plain), or, when
+    /// the last stages pick a few (`| Sort-Object Bytes -Descending | Select-Object -First
+    /// 10`), picked with the picks so far.
     fn fold_in_shares(
         &mut self,
         pass: &Pass<'_>,
@@ -703,14 +705,36 @@ impl<'h> Engine<'h> {
         };
         let unread = || EvalError::new("the groups could not be read again", c.span.clone());
         let after_groups = &pass.stages[covered..];
+        let mapped =
+            commands::stream::each_on_its_own_then_picks(after_groups).ok_or_else(unread)?;
+        let (mapping, picking) = after_groups.split_at(mapped);
         let mut placed = commands::object_spill::PlacedRuns::new();
+        let mut picked: Vec<(commands::stream::Order, Value)> = Vec::new();
         let mut end = first.share_end().unwrap_or(commands::group::SHARE_END);
-        let groups = first.finish_placed(self)?;
-        self.place_outputs(after_groups, groups, &mut placed, &c.span)?;
+        let mut groups = first.finish_placed(self)?;
         // Each pass starts from a share as wide as the last one that fitted (less is made
         // again when it does not).
         let mut width = end;
-        while end < commands::group::SHARE_END {
+        loop {
+            let outputs = self.outputs_of(mapping, groups)?;
+            if picking.is_empty() {
+                for (at, v) in outputs {
+                    placed.push(at, v).map_err(failed)?;
+                }
+                placed.end_run().map_err(failed)?;
+            } else {
+                let mut both = std::mem::take(&mut picked);
+                both.extend(
+                    outputs
+                        .into_iter()
+                        .map(|(((time, seq), j), v)| ((time, seq + u64::from(j)), v)),
+                );
+                picked = self.run_placed(picking, both)?;
+                picked.sort_by_key(|(at, _)| *at);
+            }
+            if end >= commands::group::SHARE_END {
+                break;
+            }
             let planned =
                 commands::stream::plan_with(self, pass.stages, pass.shown, pass.tracking)?;
             let Some((mut stream, _)) = planned.filter(|(_, n)| *n == covered) else {
@@ -735,8 +759,14 @@ impl<'h> Engine<'h> {
             let start = end;
             end = stream.share_end().unwrap_or(commands::group::SHARE_END);
             width = end - start;
-            let groups = stream.finish_placed(self)?;
-            self.place_outputs(after_groups, groups, &mut placed, &c.span)?;
+            groups = stream.finish_placed(self)?;
+        }
+        if !picking.is_empty() {
+            let mut out: Vec<Value> = picked.into_iter().map(|(_, v)| v).collect();
+            for stage in picking {
+                out = self.command(stage, out)?;
+            }
+            return Ok((out, pass.after.len()));
         }
         match placed.finish().map_err(failed)? {
             Ok(objects) if objects.len() > 0 => {
@@ -748,32 +778,26 @@ impl<'h> Engine<'h> {
         }
     }
 
-    /// Runs `stages` (each taking objects one at a time) over each of `groups` on its own,
-    /// and takes what each gives at its group's place into `placed`, as one run. `span`: the
-    /// Group-Object's, for errors.
-    fn place_outputs(
+    /// What `stages` (each taking objects one at a time) give of each of `groups` on its
+    /// own, each output at its group's place and its own index.
+    fn outputs_of(
         &mut self,
         stages: &[&Command],
         groups: Vec<(commands::stream::Order, Value)>,
-        placed: &mut commands::object_spill::PlacedRuns,
-        span: &Span,
-    ) -> EvalResult<()> {
-        let failed = |e: std::io::Error| {
-            EvalError::new(
-                commands::group_spill::temporary_failure("Group-Object: writing objects to", &e),
-                span.clone(),
-            )
-        };
+    ) -> EvalResult<Vec<(commands::object_spill::Place, Value)>> {
+        let mut placed = Vec::new();
         for (at, group) in groups {
             let mut out = vec![group];
             for stage in stages {
                 out = self.command(stage, out)?;
             }
-            for (i, v) in out.into_iter().enumerate() {
-                placed.push((at, i as u32), v).map_err(failed)?;
-            }
+            placed.extend(
+                out.into_iter()
+                    .enumerate()
+                    .map(|(i, v)| ((at, i as u32), v)),
+            );
         }
-        placed.end_run().map_err(failed)
+        Ok(placed)
     }
 
     /// What `stages` (each taking objects one at a time, see `commands::stream::InParts`)

@@ -1095,11 +1095,15 @@ fn mapping_tail(stages: &[&Command]) -> usize {
     stages.iter().rev().take_while(|c| maps(c)).count()
 }
 
-/// True when every one of `stages` (after a Group-Object, to the line's output) takes the
-/// objects one at a time, each on its own ([`mapping_tail`]): each group's output is then
-/// its own, whatever the other groups.
-pub fn each_on_its_own(stages: &[&Command]) -> bool {
-    !stages.is_empty() && mapping_tail(stages) == stages.len()
+/// How many of `stages` (after a Group-Object, to the line's output) take the objects one
+/// at a time, each on its own ([`mapping_tail`]), when those are followed by nothing or by
+/// stages that pick a few of what they make ([`picks_in_parts`]: `| Sort-Object Bytes
+/// -Descending | Select-Object -First 10`): each group's output is then its own, whatever
+/// the other groups, and the picks can be made a part at a time. `None` otherwise.
+pub fn each_on_its_own_then_picks(stages: &[&Command]) -> Option<usize> {
+    (1..=stages.len()).rev().find(|&m| {
+        mapping_tail(&stages[..m]) == m && (m == stages.len() || picks_in_parts(&stages[m..]))
+    })
 }
 
 /// True when `tail` (stages that take objects one at a time, [`mapping_tail`]) can run on
@@ -1569,7 +1573,7 @@ mod tests {
         // keys at a time, a read of Get-Numbers each, and each group's selection is put back
         // in the order of its first item: the same output as all held in one read.
         let line = "Get-Numbers | Group-Object {$_ % 5} | Select-Object Name, Count, @{n='Sum';e={($_.Group | Measure-Object -Sum).Sum}}";
-        let answer = |held: Option<usize>| {
+        let answer = |line: &str, held: Option<usize>| {
             group_spill::HELD_IN_TESTS.set(held);
             let host = host(false);
             let out = {
@@ -1595,11 +1599,17 @@ mod tests {
             (text, host.reads.into_inner())
         };
         // 1 and 6, 2 and 7, …, 5 and 10 (key 0, whose first item is 5).
-        let (held, one_read) = answer(None);
+        let (held, one_read) = answer(line, None);
         assert_eq!(held, ["1 2 7", "2 2 9", "3 2 11", "4 2 13", "0 2 15"]);
         assert_eq!(one_read, 1);
-        let (shared, reads) = answer(Some(1));
+        let (shared, reads) = answer(line, Some(1));
         assert_eq!(shared, held);
+        assert!(reads >= 3, "{reads} reads");
+        // Then a sort's first two of what the groups make: picked a share at a time.
+        let top = format!("{line} | Sort-Object Sum -Descending | Select-Object -First 2");
+        assert_eq!(answer(&top, None).0, ["0 2 15", "4 2 13"]);
+        let (shared, reads) = answer(&top, Some(1));
+        assert_eq!(shared, ["0 2 15", "4 2 13"]);
         assert!(reads >= 3, "{reads} reads");
     }
 
