@@ -603,9 +603,7 @@ fn write_run(groups: impl Iterator<Item = io::Result<Spilled>>) -> io::Result<Fi
     for g in groups {
         bincode::serde::encode_into_std_write(&g?, &mut out, ENCODING).map_err(io::Error::other)?;
     }
-    let mut file = out.into_inner().map_err(|e| e.into_error())?;
-    file.rewind()?;
-    Ok(file)
+    super::object_spill::rewound(out)
 }
 
 /// The next group of a run, `None` at its end.

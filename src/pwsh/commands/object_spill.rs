@@ -7,7 +7,7 @@
 //! ([`PlainObjects::push`] says so, and the caller holds the objects instead).
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Seek, Write};
+use std::io::{self, BufReader, BufWriter, Seek};
 use std::rc::Rc;
 
 use chrono::{DateTime as ChronoDateTime, NaiveDateTime};
@@ -213,11 +213,8 @@ impl PlainObjects {
 
     /// Ends the writing.
     pub fn finish(mut self) -> io::Result<PlainObjects> {
-        if let Some(mut out) = self.out.take() {
-            out.flush()?;
-            let mut file = out.into_inner().map_err(|e| e.into_error())?;
-            file.rewind()?;
-            self.file = Some(file);
+        if let Some(out) = self.out.take() {
+            self.file = Some(rewound(out)?);
         }
         Ok(self)
     }
@@ -317,9 +314,7 @@ impl PlacedRuns {
     /// Ends the run: the next object starts another.
     pub fn end_run(&mut self) -> io::Result<()> {
         if let Some(out) = self.writing.take() {
-            let mut file = out.into_inner().map_err(|e| e.into_error())?;
-            file.rewind()?;
-            self.runs.push(file);
+            self.runs.push(rewound(out)?);
         }
         Ok(())
     }
@@ -341,10 +336,8 @@ impl PlacedRuns {
                 bincode::serde::encode_into_std_write(&placed?, &mut out, ENCODING)
                     .map_err(io::Error::other)?;
             }
-            let mut file = out.into_inner().map_err(|e| e.into_error())?;
-            file.rewind()?;
             runs = rest;
-            runs.push(file);
+            runs.push(rewound(out)?);
         }
         let mut objects = PlainObjects::new()?;
         for placed in merged(runs) {
@@ -368,63 +361,24 @@ fn read_run(run: File) -> impl Iterator<Item = io::Result<(Place, Plain)>> {
     })
 }
 
-/// The objects of `runs` (each in order of place) in one order of place.
+/// The objects of `runs` (each in order of place) in one order of place (a read error
+/// first).
 fn merged(runs: Vec<File>) -> impl Iterator<Item = io::Result<(Place, Plain)>> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let mut sources: Vec<_> = runs.into_iter().map(read_run).collect();
-    let mut heads = BinaryHeap::new();
-    let mut failed = None;
-    for (i, source) in sources.iter_mut().enumerate() {
-        match source.next() {
-            Some(Ok((at, p))) => heads.push(Reverse(Head { at, source: i, p })),
-            Some(Err(e)) => failed = Some(e),
-            None => {}
-        }
-    }
-    std::iter::from_fn(move || {
-        if let Some(e) = failed.take() {
-            return Some(Err(e));
-        }
-        let Reverse(head) = heads.pop()?;
-        match sources[head.source].next() {
-            Some(Ok((at, p))) => heads.push(Reverse(Head {
-                at,
-                source: head.source,
-                p,
-            })),
-            Some(Err(e)) => failed = Some(e),
-            None => {}
-        }
-        Some(Ok((head.at, head.p)))
-    })
+    itertools::kmerge_by(
+        runs.into_iter().map(read_run),
+        |a: &io::Result<(Place, Plain)>, b: &io::Result<(Place, Plain)>| match (a, b) {
+            (Ok((x, _)), Ok((y, _))) => x < y,
+            (Err(_), _) => true,
+            (Ok(_), Err(_)) => false,
+        },
+    )
 }
 
-/// A run's next object, ordered by place for the merge.
-struct Head {
-    at: Place,
-    source: usize,
-    p: Plain,
-}
-
-impl PartialEq for Head {
-    fn eq(&self, other: &Head) -> bool {
-        (self.at, self.source) == (other.at, other.source)
-    }
-}
-
-impl Eq for Head {}
-
-impl PartialOrd for Head {
-    fn partial_cmp(&self, other: &Head) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Head {
-    fn cmp(&self, other: &Head) -> std::cmp::Ordering {
-        (self.at, self.source).cmp(&(other.at, other.source))
-    }
+/// A file written through `out`, from its start.
+pub(super) fn rewound(out: BufWriter<File>) -> io::Result<File> {
+    let mut file = out.into_inner().map_err(|e| e.into_error())?;
+    file.rewind()?;
+    Ok(file)
 }
 
 #[cfg(test)]
