@@ -499,14 +499,16 @@ impl<'h> Engine<'h> {
             }
             // Groups folding reads of their elements, each made into the line's output on its
             // own: made a share of their keys at a time when too many to hold.
-            let shared = spilling
-                && held.is_none()
-                && stages.len() == after.len()
-                && commands::stream::each_on_its_own_then_picks(&stages[covered..]).is_some()
-                && stream.share_from(
-                    (0, commands::group::SHARE_END),
-                    commands::group_spill::groups_shared(),
-                );
+            // (How many stages after the groups make objects of each, the rest picking.)
+            let shared = (spilling && held.is_none() && stages.len() == after.len())
+                .then(|| commands::stream::each_on_its_own_then_picks(&stages[covered..]))
+                .flatten()
+                .filter(|_| {
+                    stream.share_from(
+                        (0, commands::group::SHARE_END),
+                        commands::group_spill::groups_shared(),
+                    )
+                });
             let keys = stream.keys();
             let text = stream.text_properties();
             let mut feed = |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| {
@@ -538,12 +540,14 @@ impl<'h> Engine<'h> {
                         shown: shown_elements,
                         tracking,
                     };
-                    if shared
+                    if let Some(mapped) = shared
                         && stream
                             .share_end()
                             .is_some_and(|end| end < commands::group::SHARE_END)
                     {
-                        return self.fold_in_shares(&pass, covered, stream).map(Some);
+                        return self
+                            .fold_in_shares(&pass, covered, mapped, stream)
+                            .map(Some);
                     }
                     // Groups too many to hold were written out: picked a chunk at a time.
                     if let Some(parts) = stream.spilled() {
@@ -684,7 +688,8 @@ impl<'h> Engine<'h> {
     /// The output of a line whose groups fold reads of their elements and are each made into
     /// output on their own (`Group-Object MessageId | Select-Object Name, @{n='Bytes';
     /// e={($_.Group | Measure-Object TotalBytes -Sum).Sum}}`), when they were too many to
-    /// hold: `first` made the first share of the keys ([`commands::stream::Stream::share_from`]);
+    /// hold: `first` made the first share of the keys ([`commands::stream::Stream::share_from`]),
+    /// and the first `mapped` stages after them make objects of each group on its own;
     /// each further pass reads the input again for the next share, until every key is made.
     /// Each share's groups go through the stages after them one by one, and what they output
     /// is written out in the order of the groups' first items (held when not plain), or, when
@@ -694,6 +699,7 @@ impl<'h> Engine<'h> {
         &mut self,
         pass: &Pass<'_>,
         covered: usize,
+        mapped: usize,
         first: commands::stream::Stream<'_>,
     ) -> EvalResult<(Vec<Value>, usize)> {
         let c = pass.c;
@@ -704,10 +710,7 @@ impl<'h> Engine<'h> {
             )
         };
         let unread = || EvalError::new("the groups could not be read again", c.span.clone());
-        let after_groups = &pass.stages[covered..];
-        let mapped =
-            commands::stream::each_on_its_own_then_picks(after_groups).ok_or_else(unread)?;
-        let (mapping, picking) = after_groups.split_at(mapped);
+        let (mapping, picking) = pass.stages[covered..].split_at(mapped);
         let mut placed = commands::object_spill::PlacedRuns::new();
         let mut picked: Vec<(commands::stream::Order, Value)> = Vec::new();
         let mut end = first.share_end().unwrap_or(commands::group::SHARE_END);
@@ -723,14 +726,11 @@ impl<'h> Engine<'h> {
                 }
                 placed.end_run().map_err(failed)?;
             } else {
-                let mut both = std::mem::take(&mut picked);
-                both.extend(
-                    outputs
-                        .into_iter()
-                        .map(|(((time, seq), j), v)| ((time, seq + u64::from(j)), v)),
-                );
-                picked = self.run_placed(picking, both)?;
-                picked.sort_by_key(|(at, _)| *at);
+                let more = outputs
+                    .into_iter()
+                    .map(|(((time, seq), j), v)| ((time, seq + u64::from(j)), v))
+                    .collect();
+                picked = self.pick_round(picking, None, std::mem::take(&mut picked), more)?;
             }
             if end >= commands::group::SHARE_END {
                 break;
@@ -745,27 +745,15 @@ impl<'h> Engine<'h> {
                 return Err(unread());
             }
             let keys = stream.keys();
-            let text = stream.text_properties();
-            let host = self.host;
-            let mut feed = |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| {
-                stream.feed(engine, batch)
-            };
-            self.after_first.push(pass.after.to_vec());
-            host.repeat_begins();
-            let read = host.stream(self, c, pass.input, keys.as_deref(), &text, &mut feed);
-            host.repeat_ends();
-            self.after_first.pop();
-            read.ok_or_else(unread)??;
+            self.read_again(pass, &mut stream, keys)
+                .ok_or_else(unread)??;
             let start = end;
             end = stream.share_end().unwrap_or(commands::group::SHARE_END);
             width = end - start;
             groups = stream.finish_placed(self)?;
         }
         if !picking.is_empty() {
-            let mut out: Vec<Value> = picked.into_iter().map(|(_, v)| v).collect();
-            for stage in picking {
-                out = self.command(stage, out)?;
-            }
+            let out = self.picks_made(picking, None, picked)?;
             return Ok((out, pass.after.len()));
         }
         match placed.finish().map_err(failed)? {
@@ -930,19 +918,42 @@ impl<'h> Engine<'h> {
         };
         let mut picked: Vec<(commands::stream::Order, Value)> = Vec::new();
         for chunk in chunks {
-            let mut both = std::mem::take(&mut picked);
-            both.extend(chunk?);
-            picked = self.run_placed(picking, both)?;
-            match cut {
-                Some((true, n)) => picked.truncate(n),
-                Some((false, n)) => {
-                    let from = picked.len().saturating_sub(n);
-                    picked.drain(..from);
-                }
-                None => {}
-            }
-            picked.sort_by_key(|(first, _)| *first);
+            picked = self.pick_round(picking, cut, picked, chunk?)?;
         }
+        self.picks_made(picking, select, picked)
+    }
+
+    /// One round of picks: what `picking` keeps of the picks so far and `more` together (in
+    /// the order of their places, as the stages would see them), cut to the first (`true`)
+    /// or last N when `cut` says, put back in the order of their places.
+    fn pick_round(
+        &mut self,
+        picking: &[&Command],
+        cut: Option<(bool, usize)>,
+        mut picked: Vec<(commands::stream::Order, Value)>,
+        more: Vec<(commands::stream::Order, Value)>,
+    ) -> EvalResult<Vec<(commands::stream::Order, Value)>> {
+        picked.extend(more);
+        let mut picked = self.run_placed(picking, picked)?;
+        match cut {
+            Some((true, n)) => picked.truncate(n),
+            Some((false, n)) => {
+                let from = picked.len().saturating_sub(n);
+                picked.drain(..from);
+            }
+            None => {}
+        }
+        picked.sort_by_key(|(first, _)| *first);
+        Ok(picked)
+    }
+
+    /// What `picking` (then `select`) give of the last picks: the picks' output.
+    fn picks_made(
+        &mut self,
+        picking: &[&Command],
+        select: Option<&Command>,
+        picked: Vec<(commands::stream::Order, Value)>,
+    ) -> EvalResult<Vec<Value>> {
         let mut out: Vec<Value> = picked.into_iter().map(|(_, v)| v).collect();
         for stage in picking.iter().chain(select.as_slice()) {
             out = self.command(stage, out)?;
@@ -970,17 +981,30 @@ impl<'h> Engine<'h> {
             return Err(unread());
         };
         stream.restrict(&out);
+        self.read_again(pass, &mut stream, None)
+            .ok_or_else(unread)??;
+        Ok(stream.fill(out))
+    }
+
+    /// Reads the host's command of `pass` again into `stream` (planned as the first read
+    /// was), as a repeat of that read (see `Host::repeat_begins`); `keys` as
+    /// `commands::stream::Stream::keys` says. `None` when the host does not stream it.
+    fn read_again(
+        &mut self,
+        pass: &Pass<'_>,
+        stream: &mut commands::stream::Stream<'_>,
+        keys: Option<Vec<String>>,
+    ) -> Option<EvalResult<()>> {
         let text = stream.text_properties();
         let host = self.host;
         let mut feed =
             |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);
         self.after_first.push(pass.after.to_vec());
         host.repeat_begins();
-        let read = host.stream(self, c, pass.input, None, &text, &mut feed);
+        let read = host.stream(self, pass.c, pass.input, keys.as_deref(), &text, &mut feed);
         host.repeat_ends();
         self.after_first.pop();
-        read.ok_or_else(unread)??;
-        Ok(stream.fill(out))
+        read
     }
 
     fn command(&mut self, c: &Command, input: Vec<Value>) -> EvalResult<Vec<Value>> {

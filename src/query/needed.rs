@@ -168,7 +168,7 @@ fn reach(block: &Block) -> Reach {
     };
     for (at, element) in p.elements.iter().enumerate().rev() {
         if let Element::Command(c) = element
-            && (makes_text_of_groups(c, &p.elements[..at]) || outputs_only_text(c))
+            && (outputs_no_event_of_groups(c, &p.elements[..at]) || outputs_only_text(c))
         {
             return Reach::No;
         }
@@ -196,8 +196,8 @@ fn reach(block: &Block) -> Reach {
 /// True when `c` is a ForEach-Object whose input is groups (a Group-Object, then only
 /// stages that pass objects on) and whose script block reads of them only their Name, Count
 /// or Values and no variable: what it outputs holds no event
-/// (`ForEach-Object { '{0} {1}' -f $_.Name, $_.Count }`).
-fn makes_text_of_groups(c: &crate::pwsh::ast::Command, before: &[Element]) -> bool {
+/// (`ForEach-Object { [pscustomobject]@{Id = $_.Name; N = $_.Count} }`).
+fn outputs_no_event_of_groups(c: &crate::pwsh::ast::Command, before: &[Element]) -> bool {
     use crate::pwsh::ast::{Visit, walk_command};
     struct Variables(bool);
     impl Visit<'_> for Variables {
@@ -392,6 +392,16 @@ mod tests {
         assert_eq!(
             needed(
                 &format!("{groups} | ForEach-Object {{ '{{0}} {{1}}' -f $_.Name, $_.Count }}"),
+                &F::ALL
+            ),
+            vec![F::Timestamp, F::MessageId]
+        );
+        // Objects made of their names and counts (not text): no event either.
+        assert_eq!(
+            needed(
+                &format!(
+                    "{groups} | ForEach-Object {{ [pscustomobject]@{{Id = $_.Name; N = $_.Count}} }}"
+                ),
                 &F::ALL
             ),
             vec![F::Timestamp, F::MessageId]

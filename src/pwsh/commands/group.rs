@@ -277,11 +277,11 @@ pub struct Grouping {
     share: Option<Share>,
 }
 
-/// Where the hashes of the keys end ([`key_hash`] gives 63 bits): a share ending here is
+/// Where the hashes of the keys end ([`name_hash`] gives 63 bits): a share ending here is
 /// the last.
 pub const SHARE_END: u64 = 1 << 63;
 
-/// The groups whose keys' hashes are in `lo..hi` ([`key_hash`]), when groups folding reads of
+/// The groups whose keys' hashes are in `lo..hi` ([`name_hash`]), when groups folding reads of
 /// their elements are too many to hold: made a share of the keys at a time, a pass over the
 /// input each. Past `limit` groups `hi` comes down and the groups above it are let go, so
 /// that every group made has all of its key's items.
@@ -295,6 +295,14 @@ struct Share {
     budget: Option<usize>,
     /// How many groups there were when memory was last checked.
     checked_at: usize,
+}
+
+impl Share {
+    /// The hash of a group's Name ([`name_hash`]) when its key is in this share.
+    fn holds(&self, case: bool, name: &str) -> Option<u64> {
+        let hash = name_hash(case, name);
+        (self.lo..self.hi).contains(&hash).then_some(hash)
+    }
 }
 
 /// How often (in new groups) the memory a share takes is checked against its budget.
@@ -363,22 +371,26 @@ impl Grouping {
         // Made a share of the keys at a time: the others are passed over before their Name
         // is made (a text key is hashed as it is).
         let mut hash = 0;
-        if let (Some(share), [Value::Str(text)]) = (self.share, values.as_slice()) {
-            hash = name_hash(self.case, text);
-            if hash < share.lo || hash >= share.hi {
+        let text = match values.as_slice() {
+            [Value::Str(text)] => Some(text.clone()),
+            _ => None,
+        };
+        if let (Some(share), Some(text)) = (self.share, &text) {
+            let Some(h) = share.holds(self.case, text) else {
                 return Ok(None);
-            }
+            };
+            hash = h;
         }
         let name = values
             .iter()
             .map(|v| key_text(v, culture))
             .collect::<Vec<_>>()
             .join(", ");
-        if let (Some(share), false) = (self.share, matches!(values.as_slice(), [Value::Str(_)])) {
-            hash = name_hash(self.case, &name);
-            if hash < share.lo || hash >= share.hi {
+        if let (Some(share), None) = (self.share, &text) {
+            let Some(h) = share.holds(self.case, &name) else {
                 return Ok(None);
-            }
+            };
+            hash = h;
         }
         let key = self.key_of(&name);
         if self.only.as_ref().is_some_and(|only| !only.contains(&key)) {
@@ -522,11 +534,8 @@ impl Grouping {
         for i in self.index.values_mut() {
             *i = new_index[*i];
         }
-        let mut at = 0;
-        self.groups.retain(|_| {
-            at += 1;
-            kept[at - 1]
-        });
+        let mut keep = kept.iter();
+        self.groups.retain(|_| keep.next().copied().unwrap_or(true));
         Some(kept)
     }
 

@@ -35,7 +35,8 @@ pub fn groups_held() -> usize {
 /// in use now where the allocator tells (up to a million groups; with the batches of events
 /// read meanwhile, some 40 MiB of groups), else 20,000 groups (such a group,
 /// with a Measure-Object's or a Select-Object -Unique's state per read, takes 1.5–3.5 kB);
-/// `MSGTRACK_GROUPS_SHARED` sets a number of groups alone (tests: twice [`groups_held`]).
+/// `MSGTRACK_SHARE_BUDGET_MB` sets the budget, `MSGTRACK_GROUPS_SHARED` a number of groups
+/// alone (tests: twice [`groups_held`]).
 pub fn groups_shared() -> (usize, Option<usize>) {
     #[cfg(test)]
     if let Some(held) = HELD_IN_TESTS.get() {

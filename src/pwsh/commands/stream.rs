@@ -186,11 +186,7 @@ impl<'c> GroupFolds<'c> {
                 .reads
                 .iter()
                 .map(|r| {
-                    match r.member {
-                        Some(_) => plan_values(engine, &r.stages)?,
-                        None => plan(engine, &r.stages, None)?,
-                    }
-                    .ok_or_else(|| {
+                    plan_read(engine, r)?.ok_or_else(|| {
                         EvalError::new("a read of a group does not fold", r.pipeline.span.clone())
                     })
                 })
@@ -239,11 +235,8 @@ impl<'c> GroupFolds<'c> {
 
     /// Keeps the reads of only the groups `kept` says (by index; those past its end kept).
     fn retain(&mut self, kept: &[bool]) {
-        let mut at = 0;
-        self.groups.retain(|_| {
-            at += 1;
-            kept.get(at - 1).copied().unwrap_or(true)
-        });
+        let mut kept = kept.iter();
+        self.groups.retain(|_| kept.next().copied().unwrap_or(true));
     }
 
     /// Each group's reads' outputs (by the read pipeline's address).
@@ -292,10 +285,7 @@ fn folded_reads<'c>(
         // Every stage folded, and no `Select-Object -Unique` telling which came before (it
         // relies on the host handing over text properties, which a group's elements need
         // not be).
-        let planned = match read.member {
-            Some(_) => plan_values(engine, &read.stages)?,
-            None => plan(engine, &read.stages, None)?,
-        };
+        let planned = plan_read(engine, read)?;
         // (Or every stage but those after a fold keeping one of each set of exactly equal
         // values, `$_.Group.EventId | Sort-Object -Unique`: bounded by the distinct values,
         // and only commands the engine runs.)
@@ -424,6 +414,18 @@ fn plan_values<'c>(
     stages: &[&'c Command],
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
     plan_in(engine, stages, None, true, true)
+}
+
+/// The plan of a read of a group's elements: of its items as plain values when it reads a
+/// property of each ([`plan_values`]).
+fn plan_read<'c>(
+    engine: &mut dyn Scope,
+    read: &GroupRead<'c>,
+) -> EvalResult<Option<(Stream<'c>, usize)>> {
+    match read.member {
+        Some(_) => plan_values(engine, &read.stages),
+        None => plan(engine, &read.stages, None),
+    }
 }
 
 /// [`plan_with`]; `values`: the items are plain values, not events ([`plan_values`]).
@@ -1077,8 +1079,18 @@ fn ordered_after(
 /// other objects of the groups, none may read a group's elements (groups written out keep
 /// none).
 fn mapping_tail(stages: &[&Command]) -> usize {
+    stages
+        .iter()
+        .rev()
+        .take_while(|c| maps_one_at_a_time(c))
+        .count()
+}
+
+/// True when `c` takes objects one at a time, each on its own, and makes other objects of
+/// them (or drops them): see [`mapping_tail`].
+fn maps_one_at_a_time(c: &Command) -> bool {
     use crate::pwsh::runtime::bind;
-    let maps = |c: &Command| match canonical(&c.name) {
+    match canonical(&c.name) {
         Some("Select-Object") => bind(c, &select::SELECT_PARAMS).is_ok_and(|b| {
             b.positional.len() <= 1
                 && b.named.iter().all(|(n, _, _)| {
@@ -1091,8 +1103,7 @@ fn mapping_tail(stages: &[&Command]) -> usize {
         }
         Some("Where-Object") => pure(c),
         _ => false,
-    };
-    stages.iter().rev().take_while(|c| maps(c)).count()
+    }
 }
 
 /// How many of `stages` (after a Group-Object, to the line's output) take the objects one
@@ -1101,9 +1112,10 @@ fn mapping_tail(stages: &[&Command]) -> usize {
 /// -Descending | Select-Object -First 10`): each group's output is then its own, whatever
 /// the other groups, and the picks can be made a part at a time. `None` otherwise.
 pub fn each_on_its_own_then_picks(stages: &[&Command]) -> Option<usize> {
-    (1..=stages.len()).rev().find(|&m| {
-        mapping_tail(&stages[..m]) == m && (m == stages.len() || picks_in_parts(&stages[m..]))
-    })
+    let leading = stages.iter().take_while(|c| maps_one_at_a_time(c)).count();
+    (1..=leading)
+        .rev()
+        .find(|&m| m == stages.len() || picks_in_parts(&stages[m..]))
 }
 
 /// True when `tail` (stages that take objects one at a time, [`mapping_tail`]) can run on
