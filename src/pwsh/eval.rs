@@ -17,10 +17,18 @@ use super::members;
 use super::number::negate as negate_number;
 use super::ops::{self, OpContext};
 use super::parse::closest;
+use super::runtime::KeyShare;
 pub use super::runtime::{
     Bound, EvalError, EvalResult, Host, ParamSpec, Scope, bind, collapse, unroll,
 };
 use super::value::{Hashtable, Value};
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread's engines read their input again for another share of a
+    /// grouping's keys (`Engine::fold_in_shares`).
+    pub static SHARE_PASSES_IN_TESTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 
 /// The running state: the host, operator state, `$_` and block-local variables.
 pub struct Engine<'h> {
@@ -511,6 +519,10 @@ impl<'h> Engine<'h> {
                 });
             let keys = stream.keys();
             let text = stream.text_properties();
+            let share = stream.share_of_text();
+            let share = share
+                .as_ref()
+                .map(|(property, holds)| KeyShare { property, holds });
             let mut feed = |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| {
                 stream.feed(engine, batch)
             };
@@ -518,7 +530,15 @@ impl<'h> Engine<'h> {
             if held.is_some() {
                 host.repeat_begins();
             }
-            let streamed = host.stream(self, c, input, keys.as_deref(), &text, &mut feed);
+            let streamed = host.stream(
+                self,
+                c,
+                input,
+                keys.as_deref(),
+                &text,
+                share.as_ref(),
+                &mut feed,
+            );
             self.after_first.pop();
             if held.is_some() && matches!(streamed, Some(Err(_))) && stream.too_many_firsts() {
                 host.repeat_ends();
@@ -711,6 +731,14 @@ impl<'h> Engine<'h> {
         };
         let unread = || EvalError::new("the groups could not be read again", c.span.clone());
         let (mapping, picking) = pass.stages[covered..].split_at(mapped);
+        // The last stage may measure what the groups make, as it comes.
+        let measure = commands::stream::measure_last(picking);
+        let mut measuring = match measure {
+            Some(m) => Some(commands::measure::streaming(self, m)?.ok_or_else(|| {
+                EvalError::new("this Measure-Object needs its whole input", m.span.clone())
+            })?),
+            None => None,
+        };
         let mut placed = commands::object_spill::PlacedRuns::new();
         let mut picked: Vec<(commands::stream::Order, Value)> = Vec::new();
         let mut end = first.share_end().unwrap_or(commands::group::SHARE_END);
@@ -719,8 +747,16 @@ impl<'h> Engine<'h> {
         // again when it does not).
         let mut width = end;
         loop {
-            let outputs = self.outputs_of(mapping, groups)?;
-            if picking.is_empty() {
+            let mut outputs = self.outputs_of(mapping, groups)?;
+            // Events among them (`$_.Group | Select-Object -First 1`), held, copied out of the
+            // share's batches, which can then go.
+            let mut events: Vec<&mut Value> = outputs.iter_mut().map(|(_, v)| v).collect();
+            self.host.detach(&mut events);
+            if let Some(m) = &mut measuring {
+                for (((time, seq), j), v) in outputs {
+                    m.add(self, v, (time, seq + u64::from(j)), 1)?;
+                }
+            } else if picking.is_empty() {
                 for (at, v) in outputs {
                     placed.push(at, v).map_err(failed)?;
                 }
@@ -740,17 +776,33 @@ impl<'h> Engine<'h> {
             let Some((mut stream, _)) = planned.filter(|(_, n)| *n == covered) else {
                 return Err(unread());
             };
-            let range = (end, end.saturating_add(width));
-            if !stream.share_from(range, commands::group_spill::groups_shared()) {
+            // What the groups make is held when it is not plain (events, groups): the rest of
+            // the keys are then made in one more pass, holding their groups, rather than in
+            // many passes each holding what the one before made (and reading every column of
+            // the input again each time).
+            let (range, shared) = if placed.holds() {
+                ((end, commands::group::SHARE_END), (usize::MAX, None))
+            } else {
+                (
+                    (end, end.saturating_add(width)),
+                    commands::group_spill::groups_shared(),
+                )
+            };
+            if !stream.share_from(range, shared) {
                 return Err(unread());
             }
             let keys = stream.keys();
+            #[cfg(test)]
+            SHARE_PASSES_IN_TESTS.set(SHARE_PASSES_IN_TESTS.get() + 1);
             self.read_again(pass, &mut stream, keys)
                 .ok_or_else(unread)??;
             let start = end;
             end = stream.share_end().unwrap_or(commands::group::SHARE_END);
             width = end - start;
             groups = stream.finish_placed(self)?;
+        }
+        if let (Some(m), Some(c)) = (measuring, measure) {
+            return Ok((m.finish(self, c)?, pass.after.len()));
         }
         if !picking.is_empty() {
             let out = self.picks_made(picking, None, picked)?;
@@ -996,12 +1048,24 @@ impl<'h> Engine<'h> {
         keys: Option<Vec<String>>,
     ) -> Option<EvalResult<()>> {
         let text = stream.text_properties();
+        let share = stream.share_of_text();
+        let share = share
+            .as_ref()
+            .map(|(property, holds)| KeyShare { property, holds });
         let host = self.host;
         let mut feed =
             |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);
         self.after_first.push(pass.after.to_vec());
         host.repeat_begins();
-        let read = host.stream(self, pass.c, pass.input, keys.as_deref(), &text, &mut feed);
+        let read = host.stream(
+            self,
+            pass.c,
+            pass.input,
+            keys.as_deref(),
+            &text,
+            share.as_ref(),
+            &mut feed,
+        );
         host.repeat_ends();
         self.after_first.pop();
         read

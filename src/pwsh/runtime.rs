@@ -60,6 +60,16 @@ pub type Item = (Value, Order, u64);
 /// Where a streamed command's items go, batch by batch ([`Host::stream`]).
 pub type Feed<'f> = dyn FnMut(&mut dyn Scope, Vec<Item>) -> EvalResult<()> + 'f;
 
+/// The items a streaming stage wants of a read, told by one text property: groups made a
+/// share of their keys at a time take only the items whose key is in the share, so the host
+/// may leave the others out before making objects of them ([`Host::stream`]).
+pub struct KeyShare<'a> {
+    /// The property (a text property of the items).
+    pub property: &'a str,
+    /// True when an item whose property is this text (`""` for `$null`) is wanted.
+    pub holds: &'a dyn Fn(&str) -> bool,
+}
+
 /// Results of running.
 pub type EvalResult<T> = std::result::Result<T, EvalError>;
 
@@ -99,8 +109,10 @@ pub trait Host {
     /// gets the items batch by batch, each with its place in the order the command would
     /// output them; with `keys`, items equal in those properties may be handed over once
     /// with their number. `text` names properties whose values must be text for the stages
-    /// to stream. `None` when the host does not stream this command (the engine then runs it
+    /// to stream. With `share`, items it does not hold may be left out (the stages drop
+    /// them). `None` when the host does not stream this command (the engine then runs it
     /// whole).
+    #[allow(clippy::too_many_arguments)]
     fn stream(
         &self,
         _engine: &mut dyn Scope,
@@ -108,6 +120,7 @@ pub trait Host {
         _input: &[Value],
         _keys: Option<&[String]>,
         _text: &[String],
+        _share: Option<&KeyShare<'_>>,
         _feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
         None
@@ -148,6 +161,13 @@ pub trait Host {
     /// collection of objects in it is written by its type name, its elements unseen.
     fn shows_csv(&self) -> bool {
         false
+    }
+    /// False when the host found that no event of its reads can reach the line's output,
+    /// whole or inside a group (what the line outputs is then made of their values): objects
+    /// made of groups a share of their keys at a time can then be written out
+    /// (`commands::object_spill`). True when it may, or the host cannot tell.
+    fn events_reach_output(&self) -> bool {
+        true
     }
     /// How a date-time is shown in tables and lists.
     fn display_datetime(&self, t: &super::datetime::DateTime) -> String;

@@ -1707,6 +1707,77 @@ mod tests {
     }
 
     #[test]
+    fn groups_keeping_every_element_are_made_a_share_of_their_keys_at_a_time() {
+        // Groups whose elements are read in ways that do not fold (`-notcontains` of a member,
+        // a sort, a filter, a cut), each made into output on its own (then picked or not):
+        // with 30 groups held they keep their elements a share of the keys at a time, the
+        // sample day read again for each share, and give the text Group-Object gives run the
+        // usual way over every event held in a variable.
+        use crate::pwsh::eval::SHARE_PASSES_IN_TESTS;
+        let all = "Get-MessageTrackingLog -ResultSize Unlimited";
+        for (by, tail) in [
+            (
+                "MessageId",
+                "Where-Object { $_.Group.EventId -notcontains 'DELIVER' } | Select-Object Name, Count",
+            ),
+            (
+                "MessageId",
+                "Select-Object Name, @{n='Last';e={($_.Group | Sort-Object Timestamp | Select-Object -Last 1).EventId}}",
+            ),
+            // (By two properties: the items are not left out by the host, the grouping does.)
+            (
+                "Sender, EventId",
+                "ForEach-Object { '{0} {1}' -f $_.Name, @($_.Group | Where-Object Source -eq 'SMTP').Count }",
+            ),
+            (
+                "MessageSubject",
+                "Where-Object { $_.Group | Where-Object EventId -eq 'FAIL' } | Select-Object Name",
+            ),
+            (
+                "MessageId",
+                "Select-Object Name, @{n='Hops';e={@($_.Group | Where-Object EventId -eq 'SEND').Count}} | Sort-Object Hops -Descending | Select-Object -First 5",
+            ),
+            // Measured as they are made.
+            (
+                "MessageId",
+                "Where-Object { $_.Group | Where-Object EventId -eq 'FAIL' } | Measure-Object",
+            ),
+            (
+                "MessageId",
+                "Select-Object Name, @{n='B';e={($_.Group | Measure-Object TotalBytes -Sum).Sum}} | Measure-Object B -Sum -Maximum",
+            ),
+        ] {
+            let streamed = format!("{all} | Group-Object {by} | {tail}");
+            let whole = format!("$e = {all}; $e | Group-Object {by} | {tail}");
+            let want = printed(&sample_answer(&whole, None), Format::Csv, None);
+            assert!(want.lines().count() > 1, "{tail}: {want}");
+            SHARE_PASSES_IN_TESTS.set(0);
+            let got = printed(&sample_answer(&streamed, Some(30)), Format::Csv, None);
+            assert!(SHARE_PASSES_IN_TESTS.get() >= 2, "{streamed}: one read");
+            assert_eq!(got, want, "{streamed}");
+            assert_eq!(
+                printed(&sample_answer(&streamed, None), Format::Csv, None),
+                want
+            );
+        }
+        // A count kept from one group to the next follows the order they are made in: such
+        // stages are not run a share at a time (the folded read alone would be).
+        for read_of in [
+            "($_.Group | Measure-Object TotalBytes -Sum).Sum",
+            "@($_.Group | Where-Object EventId -eq 'SEND').Count",
+        ] {
+            let tail =
+                format!("ForEach-Object {{ $i++; '{{0}} {{1}} {{2}}' -f $i, $_.Name, {read_of} }}");
+            let streamed = format!("{all} | Group-Object MessageId | {tail}");
+            let whole = format!("$e = {all}; $e | Group-Object MessageId | {tail}");
+            let want = printed(&sample_answer(&whole, None), Format::Csv, None);
+            assert!(want.starts_with("1 <"), "{want}");
+            let got = printed(&sample_answer(&streamed, Some(30)), Format::Csv, None);
+            assert_eq!(got, want, "{streamed}");
+        }
+    }
+
+    #[test]
     fn unique_values_of_a_group_s_elements_folded_as_they_come_are_those_of_the_whole_group() {
         // `$_.Group.<Property> | Select-Object -Unique` (or `Sort-Object -Unique`) folds per
         // group as the events come (each value at its event's place and its own index); the

@@ -226,7 +226,10 @@ fn run_with(
     columns: FieldSet,
     reading: Reading,
 ) -> Result<Result<Answer, Retry>, RunError> {
-    let host = QueryHost::new(session, paths, directory, columns).reading(reading);
+    let needs = analyse(block);
+    let host = QueryHost::new(session, paths, directory, columns)
+        .reading(reading)
+        .events_reaching_output(needs.rows_reach_output || needs.rows_in_groups);
     let (result, enumeration_limit, spilled) = {
         let mut engine = Engine::new(&host).taking_spilled_output();
         let result = engine.run(block);

@@ -22,7 +22,7 @@ use crate::pwsh::commands::stream::{Item, Order};
 use crate::pwsh::culture::Culture;
 use crate::pwsh::datetime::DateTime as PsDateTime;
 use crate::pwsh::eval::{EvalError, EvalResult, Host};
-use crate::pwsh::runtime::{Feed, ParamSpec, Scope, bind, unroll};
+use crate::pwsh::runtime::{Feed, KeyShare, ParamSpec, Scope, bind, unroll};
 use crate::pwsh::value::{CustomObject, Value};
 use polars::prelude::{
     BooleanChunked, DataFrame, DataType, IdxCa, IdxSize, PlHashMap, PlSmallStr, PolarsError,
@@ -87,6 +87,8 @@ pub struct QueryHost<'a> {
     pub columns: FieldSet,
     /// How Get-MessageTrackingLog reads when the line takes every row.
     reading: Reading,
+    /// Events may reach the line's output, whole or in groups (`needed::Needs`).
+    events_out: bool,
     state: RefCell<State>,
 }
 
@@ -170,8 +172,16 @@ impl<'a> QueryHost<'a> {
             directory,
             columns,
             reading: Reading::Whole,
+            events_out: true,
             state: RefCell::new(State::default()),
         }
+    }
+
+    /// The host told whether events may reach the line's output ([`super::needed::Needs`]:
+    /// whole or inside groups; true when not known).
+    pub fn events_reaching_output(mut self, events_out: bool) -> QueryHost<'a> {
+        self.events_out = events_out;
+        self
     }
 
     /// The host reading as `reading` says.
@@ -527,8 +537,12 @@ impl<'a> QueryHost<'a> {
         c: &Command,
         input: &[Value],
         keys: Option<&[String]>,
+        share: Option<&KeyShare<'_>>,
         feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
+        // Rows whose key is outside the share of keys the groups are made of this pass are
+        // left out before they become objects.
+        let share = share.and_then(|s| Some((text_field(s.property)?, s.holds)));
         // Rows equal in text columns are equal in those properties: one row per distinct
         // value stands for the others.
         let collapse: Option<Vec<Field>> =
@@ -561,13 +575,25 @@ impl<'a> QueryHost<'a> {
                 let slice = frame.slice(offset as i64, len);
                 let slice_times = &times[offset..offset + len];
                 let first = sequence + 1 + offset as u64;
+                // The rows of the share (by their places in the slice), taken out.
+                let (slice, shared) = match share {
+                    Some((field, holds)) => {
+                        let (taken, at) =
+                            rows_in_share(&slice, field, holds).map_err(polars_err)?;
+                        (taken, Some(at))
+                    }
+                    None => (slice, None),
+                };
+                let place = |i: usize| shared.as_ref().map_or(i, |at| at[i] as usize);
                 // Sequence numbers spaced for the values one item may expand to.
                 let order = |i: usize| {
+                    let i = place(i);
                     (
                         slice_times[i],
                         (first + i as u64).saturating_mul(crate::pwsh::commands::stream::EXPANDED),
                     )
                 };
+                let rows_left = slice.height();
                 // (row in `rows`, its order, how many rows it stands for)
                 let (rows, batch): (DataFrame, Vec<(usize, Order, u64)>) = match &collapse {
                     Some(fields) => {
@@ -585,7 +611,7 @@ impl<'a> QueryHost<'a> {
                             .collect();
                         (taken, batch)
                     }
-                    None => (slice, (0..len).map(|i| (i, order(i), 1)).collect()),
+                    None => (slice, (0..rows_left).map(|i| (i, order(i), 1)).collect()),
                 };
                 let source = RowSource::new(rows, self.session.zone).map_err(polars_err)?;
                 let batch: Vec<Item> = batch
@@ -907,6 +933,27 @@ fn keep_servers(plan: &Plan, frame: DataFrame) -> PolarsResult<DataFrame> {
 }
 
 /// The field of a property whose values are text (a text or category column).
+/// The rows of `slice` whose `field` (a text column) `holds` tells are wanted (`""` for a
+/// null), taken out, with their row numbers in `slice`.
+fn rows_in_share(
+    slice: &DataFrame,
+    field: Field,
+    holds: &dyn Fn(&str) -> bool,
+) -> PolarsResult<(DataFrame, Vec<IdxSize>)> {
+    let column = crate::frame::access::text_column(slice, field)?;
+    let at: Vec<IdxSize> = column
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| holds(t.unwrap_or("")))
+        .map(|(i, _)| i as IdxSize)
+        .collect();
+    let taken = crate::frame::take_rows(
+        slice,
+        &IdxCa::from_vec(PlSmallStr::from_static("row"), at.clone()),
+    )?;
+    Ok((taken, at))
+}
+
 fn text_field(name: &str) -> Option<Field> {
     Field::from_name(name).filter(|f| matches!(f.kind(), FieldKind::Text | FieldKind::Category))
 }
@@ -936,6 +983,10 @@ impl Host for QueryHost<'_> {
 
     fn shows_csv(&self) -> bool {
         self.session.shown == super::settings::Shown::Csv
+    }
+
+    fn events_reach_output(&self) -> bool {
+        self.events_out
     }
 
     fn csv_raw(&self) -> bool {
@@ -970,11 +1021,12 @@ impl Host for QueryHost<'_> {
         input: &[Value],
         keys: Option<&[String]>,
         text: &[String],
+        share: Option<&KeyShare<'_>>,
         feed: &mut Feed<'_>,
     ) -> Option<EvalResult<()>> {
         let text_fields = text.iter().all(|n| text_field(n).is_some());
         if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog") && text_fields {
-            self.stream_tracking_log(engine, c, input, keys, feed)
+            self.stream_tracking_log(engine, c, input, keys, share, feed)
         } else {
             None
         }

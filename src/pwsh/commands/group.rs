@@ -275,6 +275,9 @@ pub struct Grouping {
     spill: Option<Spill>,
     /// Only the groups of a share of the keys are made ([`Grouping::share_from`]).
     share: Option<Share>,
+    /// The share's end as it comes down, for those that leave items out before they come
+    /// ([`Grouping::share_of_text`]).
+    share_end: Rc<std::cell::Cell<u64>>,
 }
 
 /// Where the hashes of the keys end ([`name_hash`] gives 63 bits): a share ending here is
@@ -477,9 +480,12 @@ impl Grouping {
     }
 
     /// Makes only the groups of keys whose hashes are in `lo..hi`, or less of them, as far as
-    /// `limit` groups and `budget` bytes in use go ([`Share`]): for groups folding reads of their elements, too many to hold,
+    /// `limit` groups and `budget` bytes in use go ([`Share`]): for groups folding reads of
+    /// their elements, or keeping every one ([`Grouping::keeps_every`]), too many to hold,
     /// made a share at a time. See [`Grouping::share_end`] and [`Grouping::let_go_past_limit`].
     pub fn share_from(&mut self, (lo, hi): (u64, u64), limit: usize, budget: Option<usize>) {
+        self.share_end
+            .set(hi.clamp(lo.saturating_add(1), SHARE_END));
         self.share = Some(Share {
             lo,
             hi: hi.clamp(lo.saturating_add(1), SHARE_END),
@@ -487,6 +493,20 @@ impl Grouping {
             budget,
             checked_at: 0,
         });
+    }
+
+    /// When made a share of the keys at a time ([`Grouping::share_from`]) by one plain name
+    /// of text: the property, and what tells whether an item whose property is a text (`""`
+    /// for `$null`) falls in the share as it is then, its end coming down as the groups are
+    /// let go (a host may leave the others out).
+    pub fn share_of_text(&self) -> Option<(String, impl Fn(&str) -> bool + use<>)> {
+        let lo = self.share?.lo;
+        let [name] = <[String; 1]>::try_from(self.plain_names()?).ok()?;
+        let case = self.case;
+        let end = self.share_end.clone();
+        Some((name, move |text: &str| {
+            (lo..end.get()).contains(&name_hash(case, text))
+        }))
     }
 
     /// Where the share of keys made ends (the next share's start), when made a share at a time.
@@ -516,6 +536,7 @@ impl Grouping {
         let room = (made.min(share.limit) * 3 / 4).max(1);
         loop {
             share.hi = share.lo + (share.hi - share.lo) / 4 * 3;
+            self.share_end.set(share.hi);
             let left = self.groups.iter().filter(|g| g.hash < share.hi).count();
             if left <= room || share.hi - share.lo <= 1 {
                 break;
@@ -536,6 +557,12 @@ impl Grouping {
         }
         let mut keep = kept.iter();
         self.groups.retain(|_| keep.next().copied().unwrap_or(true));
+        // (The groups that kept items of this batch, by their new indices.)
+        self.fresh
+            .retain(|g| kept.get(*g).copied().unwrap_or(false));
+        for g in &mut self.fresh {
+            *g = new_index[*g];
+        }
         Some(kept)
     }
 
@@ -724,6 +751,12 @@ impl Grouping {
     /// ([`Keep::Folded`]): the reads' outputs are handed to [`Grouping::finish_with`].
     pub fn folds(&self) -> bool {
         self.keep == Keep::Folded
+    }
+
+    /// True when the groups keep every element (read by the stages after them in ways that
+    /// do not fold).
+    pub fn keeps_every(&self) -> bool {
+        self.keep == Keep::First(usize::MAX)
     }
 
     /// True when every item must be handed over on its own (the groups keep items).
@@ -946,14 +979,17 @@ fn as_group(v: &Value) -> Option<&GroupInfo> {
 /// the items come) or, when `shown` says the output shows only that many elements of each
 /// `.Group` (`$FormatEnumerationLimit`, nothing else reading the groups), only the first
 /// ones; with `later`, none in this pass: a second one reads those of the groups that reach
-/// the output ([`Grouping::later`]). Properties are needed (no `-AsHashTable`). `None` when
-/// this Group-Object needs its whole input.
+/// the output ([`Grouping::later`]); with `every` (and nothing folded or shown), every one,
+/// for groups each made into output on its own, which can then be made a share of their keys
+/// at a time ([`Grouping::share_from`]). Properties are needed (no `-AsHashTable`). `None`
+/// when this Group-Object needs its whole input.
 pub fn streaming(
     engine: &mut dyn Scope,
     c: &Command,
     shown: Option<usize>,
     folded: bool,
     later: bool,
+    every: bool,
 ) -> EvalResult<Option<Grouping>> {
     let o = options(engine, c)?;
     if o.as_hashtable {
@@ -961,6 +997,10 @@ pub fn streaming(
     }
     let keep = match (o.no_element, shown) {
         (true, _) | (false, Some(0)) => Keep::None,
+        // Every element, read by the stages after the groups in ways that do not fold, when
+        // each group is made into output on its own: worth streaming, so that the groups can
+        // be made a share of their keys at a time ([`Grouping::share_from`]).
+        (false, None) if every && !folded => Keep::First(usize::MAX),
         // Every element of every group: as well kept the usual way (a second pass pays only
         // when the stages after the groups cut them, see `commands::stream`).
         (false, Some(usize::MAX)) if !later => return Ok(None),
@@ -981,6 +1021,7 @@ pub fn streaming(
         fresh: Vec::new(),
         spill: None,
         share: None,
+        share_end: Rc::default(),
     }))
 }
 
@@ -1008,6 +1049,7 @@ pub fn group_object(
         fresh: Vec::new(),
         spill: None,
         share: None,
+        share_end: Rc::default(),
     };
     for (i, item) in input.into_iter().enumerate() {
         grouping.add(engine, &item, (0, i as u64), 1)?;

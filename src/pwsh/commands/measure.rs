@@ -227,6 +227,24 @@ pub fn measure_object(
     Ok(out)
 }
 
+/// True when the Measure-Object `c` measures the count or one property named plainly (no
+/// list, wildcard or variable): [`streaming`] then takes it, as its parameters alone tell.
+pub fn streams(c: &Command) -> bool {
+    use crate::pwsh::ast::ExprKind;
+    let Ok(bound) = bind(c, &MEASURE_PARAMS) else {
+        return false;
+    };
+    let property = match (bound.get("Property"), bound.positional.first()) {
+        (Some((Some(e), _)), _) => Some(e),
+        (Some((None, _)), _) => return false,
+        (None, Some(e)) => Some(*e),
+        (None, None) => None,
+    };
+    bound.positional.len() <= 1
+        && property
+            .is_none_or(|e| matches!(&e.kind, ExprKind::Str(s) if !s.contains(['*', '?', '['])))
+}
+
 /// A Measure-Object that can take its items in any order, one at a time, without keeping
 /// them: the count, or one named property's statistics. `None` when this Measure-Object
 /// needs its whole input.

@@ -311,6 +311,11 @@ impl PlacedRuns {
         Ok(())
     }
 
+    /// True when an object taken was not plain: every object is held from then on.
+    pub fn holds(&self) -> bool {
+        self.held.is_some()
+    }
+
     /// Ends the run: the next object starts another.
     pub fn end_run(&mut self) -> io::Result<()> {
         if let Some(out) = self.writing.take() {

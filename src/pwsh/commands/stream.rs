@@ -569,7 +569,19 @@ fn plan_in<'c>(
                     (shown, reads) = (Some(0), None);
                 }
                 let later = through.is_some();
-                group::streaming(engine, c, shown, reads.is_some(), later)?.map(|mut g| {
+                // Or every element is read, in ways that do not fold, by stages that make
+                // each group into output on its own, of values (no event reaches the output:
+                // what they make can be written out): kept, so that the groups can be made a
+                // share of their keys at a time when too many to hold (`Stream::share_from`).
+                let every = shown.is_none()
+                    && unique.is_none()
+                    && reads.is_none()
+                    && !later
+                    && in_parts.is_none()
+                    && engine.output_may_spill()
+                    && !engine.host().events_reach_output()
+                    && each_on_its_own_then_picks(rest).is_some();
+                group::streaming(engine, c, shown, reads.is_some(), later, every)?.map(|mut g| {
                     if let Some(n) = in_parts
                         && text_names(&g.plain_names())
                         && g.spill_past(engine, group_spill::groups_held(), c.span.clone())
@@ -710,8 +722,10 @@ impl<'c> Stream<'c> {
     }
 
     /// Makes only the groups of a share of the keys, those whose hashes are in `range` or as
-    /// many of them as `limit` groups and `budget` bytes in use go ([`group::Grouping::share_from`]), when this stream makes groups whose elements are
-    /// read only by pipelines that fold, and nothing else follows in it: true when it will.
+    /// many of them as `limit` groups and `budget` bytes in use go
+    /// ([`group::Grouping::share_from`]), when this stream makes groups whose elements are
+    /// read only by pipelines that fold, or that keep every element
+    /// ([`group::Grouping::keeps_every`]), and nothing else follows in it: true when it will.
     pub fn share_from(
         &mut self,
         range: (u64, u64),
@@ -719,8 +733,7 @@ impl<'c> Stream<'c> {
     ) -> bool {
         match &mut self.fold {
             Fold::Group(g, folds)
-                if g.folds()
-                    && !folds.reads.is_empty()
+                if ((g.folds() && !folds.reads.is_empty()) || g.keeps_every())
                     && self.unique.is_none()
                     && self.in_parts.is_none()
                     && self.through == 0 =>
@@ -729,6 +742,20 @@ impl<'c> Stream<'c> {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// When this stream makes groups a share of their keys at a time ([`Stream::share_from`])
+    /// by one text property of the items as they come (only filters before the groups): the
+    /// property, and what tells whether an item whose property is a text (`""` for `$null`)
+    /// is in the share. A host may leave the other items out before making objects of them.
+    pub fn share_of_text(&self) -> Option<(String, impl Fn(&str) -> bool + use<>)> {
+        if self.unique.is_some() || !self.steps.iter().all(|s| matches!(s, Step::Filter(_))) {
+            return None;
+        }
+        match &self.fold {
+            Fold::Group(g, _) if text_names(&g.plain_names()) => g.share_of_text(),
+            _ => None,
         }
     }
 
@@ -1107,15 +1134,30 @@ fn maps_one_at_a_time(c: &Command) -> bool {
 }
 
 /// How many of `stages` (after a Group-Object, to the line's output) take the objects one
-/// at a time, each on its own ([`mapping_tail`]), when those are followed by nothing or by
-/// stages that pick a few of what they make ([`picks_in_parts`]: `| Sort-Object Bytes
-/// -Descending | Select-Object -First 10`): each group's output is then its own, whatever
-/// the other groups, and the picks can be made a part at a time. `None` otherwise.
+/// at a time, each on its own ([`mapping_tail`]) and keeping nothing from one to the next
+/// ([`pure`]: no `$i++`, whose count would follow the order the groups are made in), when
+/// those are followed by nothing, by stages that pick a few of what they make
+/// ([`picks_in_parts`]: `| Sort-Object Bytes -Descending | Select-Object -First 10`) or by a
+/// Measure-Object that takes them one at a time ([`measure_last`]): each group's output is
+/// then its own, whatever the other groups and their order, and the picks or the measure
+/// can be made a part at a time. `None` otherwise.
 pub fn each_on_its_own_then_picks(stages: &[&Command]) -> Option<usize> {
-    let leading = stages.iter().take_while(|c| maps_one_at_a_time(c)).count();
-    (1..=leading)
-        .rev()
-        .find(|&m| m == stages.len() || picks_in_parts(&stages[m..]))
+    let leading = stages
+        .iter()
+        .take_while(|c| maps_one_at_a_time(c) && pure(c))
+        .count();
+    (1..=leading).rev().find(|&m| {
+        m == stages.len() || picks_in_parts(&stages[m..]) || measure_last(&stages[m..]).is_some()
+    })
+}
+
+/// The Measure-Object that `stages` are, when they are one that takes its input one at a
+/// time ([`measure::streams`]).
+pub fn measure_last<'c>(stages: &[&'c Command]) -> Option<&'c Command> {
+    match stages {
+        [m] if canonical(&m.name) == Some("Measure-Object") && measure::streams(m) => Some(m),
+        _ => None,
+    }
 }
 
 /// True when `tail` (stages that take objects one at a time, [`mapping_tail`]) can run on
@@ -1386,11 +1428,26 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// True when a pipeline writes a file or runs a command other than the clock's.
+/// True when a pipeline writes a file or runs a command other than the clock's and the
+/// shell's own that only read what they are given (Where-Object, Select-Object, …).
 fn runs_commands(p: &Pipeline) -> bool {
     p.redirect.is_some()
         || p.elements.iter().any(|e| match e {
-            Element::Command(c) => !matches!(canonical(&c.name), Some("Get-Date" | "New-TimeSpan")),
+            // (The shell's own that only read what they are given: their script blocks are
+            // walked too.)
+            Element::Command(c) => !matches!(
+                canonical(&c.name),
+                Some(
+                    "Get-Date"
+                        | "New-TimeSpan"
+                        | "Where-Object"
+                        | "Select-Object"
+                        | "Sort-Object"
+                        | "Measure-Object"
+                        | "ForEach-Object"
+                        | "Group-Object"
+                )
+            ),
             Element::Expr(_) => false,
         })
 }
@@ -1441,6 +1498,38 @@ mod tests {
     use crate::pwsh::runtime::{Feed, Scope};
     use crate::pwsh::value::Value;
 
+    #[test]
+    fn stages_that_keep_nothing_from_one_object_to_the_next_are_pure() {
+        // The shell's own reading commands inside a script block keep it pure; a count kept
+        // across objects, at any depth, or a command of the host does not.
+        let first = |line: &str| {
+            let block = parse(line).expect("parses");
+            let Some(Statement::Pipeline(p)) = block.statements.first() else {
+                panic!("a pipeline");
+            };
+            match p.elements.last() {
+                Some(Element::Command(c)) => super::pure(c),
+                _ => panic!("a command"),
+            }
+        };
+        assert!(first(
+            "$x | Where-Object { $_.Group | Where-Object EventId -eq 'FAIL' | Select-Object -First 1 }"
+        ));
+        assert!(first(
+            "$x | Select-Object Name, @{n='N';e={@($_.Group | Sort-Object Timestamp | Measure-Object).Count}}"
+        ));
+        assert!(!first("$x | ForEach-Object { $i++; $_.Name }"));
+        assert!(!first(
+            "$x | Where-Object { $_.Group | ForEach-Object { $script:n += 1 } }"
+        ));
+        assert!(!first(
+            "$x | Where-Object { $_.Group | Export-Csv out.csv }"
+        ));
+        assert!(!first(
+            "$x | Where-Object { Get-MessageTrackingLog -MessageId $_.Name }"
+        ));
+    }
+
     /// A host whose `Get-Numbers` gives 1 to 10 only in pieces (6–10 first, each with its
     /// place), and whose `Get-Servers` lists two servers; it keeps what `Get-Numbers` was
     /// piped.
@@ -1481,6 +1570,7 @@ mod tests {
             input: &[Value],
             _keys: Option<&[String]>,
             _text: &[String],
+            _share: Option<&crate::pwsh::runtime::KeyShare<'_>>,
             feed: &mut Feed<'_>,
         ) -> Option<EvalResult<()>> {
             if c.name != "Get-Numbers" {
