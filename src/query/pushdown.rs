@@ -59,7 +59,7 @@ fn stage_conditions(c: &Command, out: &mut Vec<FieldCondition>) {
                 .iter()
                 .find(|(switch, ..)| switch.eq_ignore_ascii_case(name))
                 .map(|(_, op, _)| *op);
-            let Some(op @ (Compare::Match | Compare::Like)) = op else {
+            let Some(op @ (Compare::Match | Compare::Like | Compare::Eq)) = op else {
                 return;
             };
             if let Some(field) = Field::from_name(prop) {
@@ -99,7 +99,11 @@ fn conjuncts(e: &Expr, out: &mut Vec<FieldCondition>) {
             }
         }
         ExprKind::Binary {
-            op: BinaryOp::Compare(op @ (Compare::Match | Compare::Like), _),
+            op:
+                BinaryOp::Compare(
+                    op @ (Compare::Match | Compare::Like | Compare::Eq | Compare::Contains),
+                    _,
+                ),
             left,
             right,
         } => {
@@ -112,7 +116,10 @@ fn conjuncts(e: &Expr, out: &mut Vec<FieldCondition>) {
 }
 
 /// The reader's test for `field op 'literal'`, when the field's value is its text (or its
-/// members' texts) and the pattern is one the operator accepts.
+/// members' texts) and the pattern is one the operator accepts. `-eq` and `-contains` (of a
+/// text, or of a list's members: the array `-eq` leaves is true when it keeps one) are tested
+/// as the cmdlet's own parameters are, ignoring case as the operator does (the same folding:
+/// `format::fold`); `-ceq` keeps a part of what that keeps.
 fn condition(field: Field, op: Compare, value: &Expr) -> Option<FieldCondition> {
     let ExprKind::Str(pattern) = &value.kind else {
         return None;
@@ -129,6 +136,21 @@ fn condition(field: Field, op: Compare, value: &Expr) -> Option<FieldCondition> 
         || field == Field::Reference
     {
         return None;
+    }
+    if matches!(op, Compare::Eq | Compare::Contains) {
+        // (`$null -eq ''` is false where the text `''` is equal: nothing to gain.)
+        if pattern.is_empty() {
+            return None;
+        }
+        let values = vec![pattern.clone()];
+        return Some(FieldCondition {
+            field,
+            test: if field.is_list() {
+                FieldTest::AnyMemberEqualsAny(values)
+            } else {
+                FieldTest::EqualsAny(values)
+            },
+        });
     }
     let wildcard = op == Compare::Like;
     // A pattern the operator refuses is the stage's error to report, not the reader's.

@@ -83,7 +83,7 @@ fn where_conditions_tested_while_reading_give_the_shells_rows() {
     ];
     dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
     let store = crate::util::indexed(dir.path());
-    let cases: [(&str, &[&str]); 9] = [
+    let cases: &[(&str, &[&str])] = &[
         (
             "Where {$_.Recipients -match '^IMCEAEX'}",
             &["Invoice 42", "hello", "INVOICE march"],
@@ -117,13 +117,34 @@ fn where_conditions_tested_while_reading_give_the_shells_rows() {
             "Where {$_.Recipients -match '^IMCEAEX' -or $_.MessageSubject -like 'Invoice'}",
             &["Invoice 42", "hello", "INVOICE march", "Invoice"],
         ),
+        // -eq ignores case and takes the whole text; -ceq does not ignore case; a list's
+        // -eq keeps its equal members (true when one is), as -contains tells.
+        (
+            "Where {$_.EventId -eq 'fail'}",
+            &["hello", "INVOICE march", "Invoice"],
+        ),
+        ("Where {$_.MessageSubject -eq 'INVOICE'}", &["Invoice"]),
+        ("Where {$_.MessageSubject -ceq 'Invoice'}", &["Invoice"]),
+        (
+            "Where {$_.Recipients -eq 'EVE@contoso.com'}",
+            &["re: invoice"],
+        ),
+        (
+            "Where {$_.Recipients -contains 'carol@CONTOSO.com'}",
+            &["Invoice"],
+        ),
+        ("Where-Object EventId -EQ 'receive'", &["Invoice 42"]),
+        (
+            "Where {$_.EventId -eq 'FAIL' -and $_.MessageSubject -like '*invoice*'}",
+            &["INVOICE march", "Invoice"],
+        ),
         // Counted in bounded memory: the groups are named by their first event.
         (
             "Where {$_.Recipients -match '^IMCEAEX'} | Group-Object EventId -NoElement",
             &["RECEIVE", "FAIL"],
         ),
     ];
-    for (stage, expected) in cases {
+    for &(stage, expected) in cases {
         for size in ["Unlimited", "999999"] {
             let line = format!("Get-MessageTrackingLog -ResultSize {size} | {stage}");
             for from in [dir.path(), store.path()] {
@@ -207,6 +228,10 @@ fn every_text_property_tested_while_reading_gives_what_the_stage_alone_gives() {
             ("-like", "*e*"),
             ("-like", ""),
             ("-like", "EX0?"),
+            ("-eq", "RECEIVE"),
+            ("-eq", "SMTP"),
+            ("-ceq", "DELIVER"),
+            ("-contains", "EX01"),
         ] {
             let stage = format!(
                 "Where {{$_.{} {op} '{pattern}'}} | Measure-Object",
