@@ -860,3 +860,73 @@ fn groups_shown_with_their_first_elements_come_out_as_if_held_when_too_many_to_h
         );
     }
 }
+
+#[test]
+fn groups_keeping_their_elements_made_a_share_of_their_keys_at_a_time_give_the_shells_groups() {
+    // Forty messages of two events each, the second naming the message in other case (`Ä`
+    // as `ä` in one), a third of them delivered, and two events with no MessageId; six
+    // groups a share (`MSGTRACK_GROUPS_SHARED`): the reader leaves out the rows of the other
+    // shares by their key's hash, which must fold case as Group-Object does. Worked out by
+    // hand: the groups of the messages not delivered, in the order of their first events,
+    // named by them, with their two events each; the events of no MessageId group as "".
+    let dir = Dir::new();
+    let at = |minute: u32| {
+        format!(
+            "2026-11-20T{:02}:{:02}:00.000Z",
+            10 + minute / 60,
+            minute % 60
+        )
+    };
+    let mut rows = Vec::new();
+    let mut expected = vec!["Name,Count".to_string()];
+    for i in 0..40u32 {
+        let id = if i == 5 {
+            "<Äbc5@Contoso.com>".to_string()
+        } else {
+            format!("<Msg{i}@Contoso.com>")
+        };
+        let other = if i == 5 {
+            "<äBC5@contoso.COM>".to_string()
+        } else {
+            id.to_lowercase()
+        };
+        let last = if i % 3 == 0 { "DELIVER" } else { "SEND" };
+        rows.push(row(&[
+            (Field::Timestamp, &at(i * 2)),
+            (Field::EventId, "RECEIVE"),
+            (Field::MessageId, &id),
+        ]));
+        rows.push(row(&[
+            (Field::Timestamp, &at(i * 2 + 1)),
+            (Field::EventId, last),
+            (Field::MessageId, &other),
+        ]));
+        if i % 3 != 0 {
+            expected.push(format!("{id},2"));
+        }
+    }
+    for minute in [100, 101] {
+        rows.push(row(&[
+            (Field::Timestamp, &at(minute)),
+            (Field::EventId, "RECEIVE"),
+        ]));
+    }
+    expected.push(",2".to_string());
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
+    let store = crate::util::indexed(dir.path());
+    let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId | Where-Object { $_.Group.EventId -notcontains 'DELIVER' } | Select-Object Name, Count";
+    for from in [dir.path(), store.path()] {
+        for shared in ["6", "1000"] {
+            let out = query_holding(line, from, "3")
+                .env("MSGTRACK_GROUPS_SHARED", shared)
+                .output()
+                .expect("msgtrack runs");
+            assert!(out.status.success(), "{line}");
+            let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| l.replace('"', ""))
+                .collect();
+            assert_eq!(got, expected, "{} sharing {shared}", from.display());
+        }
+    }
+}
