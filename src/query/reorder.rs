@@ -157,6 +157,92 @@ pub fn sort_first(block: &Block) -> Option<Block> {
     })
 }
 
+/// `block` with a count of the distinct values of one text property of the events, `… |
+/// Sort-Object P -Unique | Measure-Object` (values equal ignoring case, or with
+/// `-CaseSensitive` exactly) or `… | Select-Object P -Unique | Measure-Object` (selections
+/// exactly equal), written as the count of the groups of that property, `… | Group-Object P
+/// -NoElement [-CaseSensitive] | Measure-Object`: made in bounded memory (the groups written
+/// out when too many to hold), where the sort or the selection kept an event or an object
+/// per value (434 MiB for 4 GB of logs). Exact: the sort keeps one item per set of values
+/// its comparer finds equal (text ignoring case, folded character by character as
+/// Group-Object folds names; every `$null` one set), the selection one per set of exactly
+/// equal selections, Group-Object one group per such set; and a Measure-Object given nothing
+/// counts what comes in. Only when the items are events (Get-MessageTrackingLog, then
+/// Where-Object stages, which pass events on), so the values are text or `$null`. `None` for
+/// any other line.
+pub fn distinct_count_as_groups(block: &Block) -> Option<Block> {
+    use crate::format::{Field, FieldKind};
+    let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+        return None;
+    };
+    let [
+        Element::Command(source),
+        filters @ ..,
+        Element::Command(distinct),
+        Element::Command(measure),
+    ] = p.elements.as_slice()
+    else {
+        return None;
+    };
+    let events = source.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
+        && filters.iter().all(
+            |e| matches!(e, Element::Command(c) if canonical(&c.name) == Some("Where-Object")),
+        );
+    if !events || canonical(&measure.name) != Some("Measure-Object") || !measure.args.is_empty() {
+        return None;
+    }
+    let has = |c: &Command, params: &[ParamSpec], switch: &str| {
+        bind(c, params).is_ok_and(|b| b.named.iter().any(|(n, _, _)| *n == switch))
+    };
+    let (names, case) = match canonical(&distinct.name) {
+        Some("Sort-Object") if has(distinct, &SORT_PARAMS, "Unique") => (
+            sort_names(distinct)?,
+            has(distinct, &SORT_PARAMS, "CaseSensitive"),
+        ),
+        Some("Select-Object") if has(distinct, &SELECT_PARAMS, "Unique") => {
+            (plain_names_of(distinct, &SELECT_PARAMS, &["Unique"])?, true)
+        }
+        _ => return None,
+    };
+    let [name] = names.as_slice() else {
+        return None;
+    };
+    let field = Field::from_name(name).filter(|f| {
+        matches!(f.kind(), FieldKind::Text | FieldKind::Category) && *f != Field::MessageLatencyType
+    })?;
+    let switch = |name: &str| Arg::Param {
+        name: name.to_string(),
+        value: None,
+        span: distinct.span.clone(),
+    };
+    let mut args = vec![
+        Arg::Value(Expr {
+            kind: ExprKind::Str(field.name().to_string()),
+            span: distinct.span.clone(),
+        }),
+        switch("NoElement"),
+    ];
+    if case {
+        args.push(switch("CaseSensitive"));
+    }
+    let group = Command {
+        name: "Group-Object".to_string(),
+        name_span: distinct.name_span.clone(),
+        args,
+        span: distinct.span.clone(),
+    };
+    let mut elements = p.elements.clone();
+    let at = elements.len() - 2;
+    elements[at] = Element::Command(group);
+    Some(Block {
+        statements: vec![Statement::Pipeline(Pipeline {
+            elements,
+            redirect: p.redirect.clone(),
+            span: p.span.clone(),
+        })],
+    })
+}
+
 /// The names (folded) of a Select-Object given only plain property names (positionally or
 /// with `-Property`): no wildcard, calculated property, other parameter or repeated name.
 fn selected_names(c: &Command) -> Option<Vec<String>> {
@@ -242,6 +328,68 @@ mod tests {
             })
             .collect();
         Some(format!("{} {}", c.name, names.join(",")))
+    }
+
+    #[test]
+    fn only_counts_of_one_text_property_s_distinct_values_of_events_become_group_counts() {
+        let group = |line: &str| -> Option<String> {
+            let block = distinct_count_as_groups(&parse(line).expect("parses"))?;
+            let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+                return None;
+            };
+            let Some(Element::Command(c)) = p.elements.iter().rev().nth(1) else {
+                return None;
+            };
+            let args: Vec<String> = c
+                .args
+                .iter()
+                .map(|a| match a {
+                    Arg::Value(Expr {
+                        kind: ExprKind::Str(s),
+                        ..
+                    }) => s.clone(),
+                    Arg::Param { name, .. } => format!("-{name}"),
+                    Arg::Value(_) => "?".into(),
+                })
+                .collect();
+            Some(format!("{} {}", c.name, args.join(" ")))
+        };
+        let g = "Get-MessageTrackingLog -ResultSize Unlimited";
+        assert_eq!(
+            group(&format!(
+                "{g} | Sort-Object MessageId -Unique | Measure-Object"
+            ))
+            .as_deref(),
+            Some("Group-Object MessageId -NoElement")
+        );
+        assert_eq!(
+            group(&format!(
+                "{g} | ? {{$_.EventId -eq 'FAIL'}} | sort sender -Unique -CaseSensitive | measure"
+            ))
+            .as_deref(),
+            Some("Group-Object Sender -NoElement -CaseSensitive")
+        );
+        assert_eq!(
+            group(&format!(
+                "{g} | Select-Object -Property EventId -Unique | Measure-Object"
+            ))
+            .as_deref(),
+            Some("Group-Object EventId -NoElement -CaseSensitive")
+        );
+        for other in [
+            // A measure of a property reads the event kept, not merely how many.
+            "Sort-Object MessageId -Unique | Measure-Object TotalBytes -Sum",
+            // Two keys (a group's Name joins them: "a, b" is ambiguous), not text, an enum.
+            "Sort-Object Sender,EventId -Unique | Measure-Object",
+            "Sort-Object TotalBytes -Unique | Measure-Object",
+            "Sort-Object MessageLatencyType -Unique | Measure-Object",
+            // Not unique, or not events.
+            "Sort-Object Sender | Measure-Object",
+            "Select-Object -ExpandProperty Recipients | Sort-Object -Unique | Measure-Object",
+            "Select-Object Sender -Unique -First 3 | Measure-Object",
+        ] {
+            assert_eq!(group(&format!("{g} | {other}")), None, "{other}");
+        }
     }
 
     #[test]

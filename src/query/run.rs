@@ -138,6 +138,9 @@ pub(super) fn run_block(
     output: &[Field],
     reading: Reading,
 ) -> Result<Result<Answer, Vec<Window>>, RunError> {
+    // A count of distinct values, as the count of their groups (bounded memory).
+    let rewritten = super::reorder::distinct_count_as_groups(block);
+    let block = rewritten.as_ref().unwrap_or(block);
     let needs = analyse(block);
     // Events inside groups are printed by their type name unless the output is whole objects.
     let first = columns(

@@ -930,3 +930,64 @@ fn groups_keeping_their_elements_made_a_share_of_their_keys_at_a_time_give_the_s
         }
     }
 }
+
+#[test]
+fn counts_of_distinct_values_are_counts_of_their_groups_in_bounded_memory() {
+    // `Sort-Object P -Unique | Measure-Object` keeps one event per value ignoring case (per
+    // exact value with -CaseSensitive), `Select-Object P -Unique | Measure-Object` one object
+    // per exact value; msgtrack counts them as groups, written out past two held. Worked out
+    // by hand over eight senders: ignoring case Ann/ann, Äd/äd and the two empty ones are
+    // one each (5), exactly 7.
+    let dir = Dir::new();
+    let senders = [
+        "Ann@x.com",
+        "ann@X.com",
+        "bob@x.com",
+        "",
+        "Äd@x.com",
+        "äd@x.com",
+        "",
+        "carl@x.com",
+    ];
+    let rows: Vec<String> = senders
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            row(&[
+                (Field::Timestamp, &format!("2026-11-20T10:{i:02}:00.000Z")),
+                (Field::EventId, "RECEIVE"),
+                (Field::Sender, s),
+            ])
+        })
+        .collect();
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
+    let store = crate::util::indexed(dir.path());
+    let all = "Get-MessageTrackingLog -ResultSize Unlimited";
+    for (tail, count) in [
+        ("Sort-Object Sender -Unique | Measure-Object", 5),
+        ("Sort-Object Sender -Unique -Descending | Measure-Object", 5),
+        (
+            "Sort-Object Sender -Unique -CaseSensitive | Measure-Object",
+            7,
+        ),
+        ("Select-Object Sender -Unique | Measure-Object", 7),
+        // Äd, äd and bob: two ignoring case.
+        (
+            "Where-Object {$_.Sender -like '*d@*' -or $_.Sender -like 'b*'} | Sort-Object -Property Sender -Unique | Measure-Object",
+            2,
+        ),
+    ] {
+        let line = format!("{all} | {tail}");
+        for from in [dir.path(), store.path()] {
+            for held in ["2", "1000"] {
+                let lines = csv_holding(&line, from, held);
+                assert_eq!(
+                    lines.get(1).and_then(|l| l.split(',').next()),
+                    Some(count.to_string().as_str()),
+                    "{line} over {} holding {held}: {lines:?}",
+                    from.display()
+                );
+            }
+        }
+    }
+}
