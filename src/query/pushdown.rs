@@ -109,10 +109,63 @@ fn conjuncts(e: &Expr, out: &mut Vec<FieldCondition>) {
         } => {
             if let Some(field) = property(left) {
                 out.extend(condition(field, *op, right));
+            } else if let (Compare::Contains, Some(field), Some(values)) =
+                (op, property(right), literals(left))
+                && !field.is_list()
+            {
+                // `'FAIL','DSN' -contains $_.EventId`: the text is one of the literals.
+                out.extend(one_of(field, values));
+            }
+        }
+        // `$_.EventId -in 'FAIL','DSN'`: likewise (of a text property: a list's array is never
+        // equal to a text).
+        ExprKind::Binary {
+            op: BinaryOp::Compare(Compare::In, _),
+            left,
+            right,
+        } => {
+            if let (Some(field), Some(values)) = (property(left), literals(right))
+                && !field.is_list()
+            {
+                out.extend(one_of(field, values));
             }
         }
         _ => {}
     }
+}
+
+/// The texts of `e` when it is literals only: `'a','b'`, `@('a','b')`, `('a')`, `'a'`.
+fn literals(e: &Expr) -> Option<Vec<String>> {
+    match &e.kind {
+        ExprKind::Str(s) => Some(vec![s.clone()]),
+        ExprKind::List(items) => items
+            .iter()
+            .map(|i| match &i.kind {
+                ExprKind::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => match e.inner_pipeline()?.elements.as_slice() {
+            [Element::Expr(inner)] => literals(inner),
+            _ => None,
+        },
+    }
+}
+
+/// The reader's test that a text `field` is one of `values` (ignoring case, as `-in` and
+/// `-contains` compare), when none is empty (`$null` is not equal to `''`: nothing to gain)
+/// and the field is one the reader tests ([`condition`]).
+fn one_of(field: Field, values: Vec<String>) -> Option<FieldCondition> {
+    let first = Expr {
+        kind: ExprKind::Str(values.first()?.clone()),
+        span: 0..0,
+    };
+    if values.iter().any(String::is_empty) {
+        return None;
+    }
+    let mut c = condition(field, Compare::Eq, &first)?;
+    c.test = FieldTest::EqualsAny(values);
+    Some(c)
 }
 
 /// The reader's test for `field op 'literal'`, when the field's value is its text (or its
@@ -181,6 +234,63 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn equalities_with_literals_are_tested_as_the_cmdlet_s_own_parameters() {
+        let tests = |line: &str| -> Vec<String> {
+            let block = parse(line).expect("parses");
+            let Statement::Pipeline(p) = &block.statements[0] else {
+                panic!("a pipeline")
+            };
+            where_conditions(&p.elements[1..])
+                .into_iter()
+                .map(|c| format!("{} {:?}", c.field, c.test))
+                .collect()
+        };
+        let g = "Get-MessageTrackingLog -ResultSize Unlimited";
+        for (stage, want) in [
+            (
+                "Where {$_.MessageId -eq '<a@b>'}",
+                "MessageId EqualsAny([\"<a@b>\"])",
+            ),
+            (
+                "Where {$_.Sender -ceq 'A@b'}",
+                "Sender EqualsAny([\"A@b\"])",
+            ),
+            ("Where EventId -EQ 'FAIL'", "EventId EqualsAny([\"FAIL\"])"),
+            (
+                "Where {$_.Recipients -contains 'a@b'}",
+                "Recipients AnyMemberEqualsAny([\"a@b\"])",
+            ),
+            (
+                "Where {$_.EventId -in 'FAIL','DSN'}",
+                "EventId EqualsAny([\"FAIL\", \"DSN\"])",
+            ),
+            (
+                "Where {@('FAIL','DSN') -contains $_.EventId}",
+                "EventId EqualsAny([\"FAIL\", \"DSN\"])",
+            ),
+        ] {
+            assert_eq!(tests(&format!("{g} | {stage}")), [want], "{stage}");
+        }
+        for stage in [
+            "Where {$_.Sender -eq ''}",
+            "Where {$_.Sender -ne 'a'}",
+            "Where {$_.Sender -eq $x}",
+            "Where {$_.EventId -in 'FAIL',$x}",
+            "Where {$_.EventId -notin 'FAIL'}",
+            "Where {$_.Recipients -in 'a@b'}",
+            "Where {$_.TotalBytes -eq '10'}",
+            "Where {$_.Server -eq 'EX01'}",
+            "Where {$_.Reference -eq 'x'}",
+        ] {
+            assert_eq!(
+                tests(&format!("{g} | {stage}")),
+                Vec::<String>::new(),
+                "{stage}"
+            );
+        }
     }
 
     #[test]

@@ -135,6 +135,14 @@ fn where_conditions_tested_while_reading_give_the_shells_rows() {
         ),
         ("Where-Object EventId -EQ 'receive'", &["Invoice 42"]),
         (
+            "Where {$_.EventId -in 'deliver','RECEIVE'}",
+            &["Invoice 42", "re: invoice"],
+        ),
+        (
+            "Where {@('fail') -contains $_.EventId}",
+            &["hello", "INVOICE march", "Invoice"],
+        ),
+        (
             "Where {$_.EventId -eq 'FAIL' -and $_.MessageSubject -like '*invoice*'}",
             &["INVOICE march", "Invoice"],
         ),
@@ -232,6 +240,7 @@ fn every_text_property_tested_while_reading_gives_what_the_stage_alone_gives() {
             ("-eq", "SMTP"),
             ("-ceq", "DELIVER"),
             ("-contains", "EX01"),
+            ("-in", "DELIVER"),
         ] {
             let stage = format!(
                 "Where {{$_.{} {op} '{pattern}'}} | Measure-Object",
