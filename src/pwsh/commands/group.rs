@@ -484,11 +484,11 @@ impl Grouping {
     /// their elements, or keeping every one ([`Grouping::keeps_every`]), too many to hold,
     /// made a share at a time. See [`Grouping::share_end`] and [`Grouping::let_go_past_limit`].
     pub fn share_from(&mut self, (lo, hi): (u64, u64), limit: usize, budget: Option<usize>) {
-        self.share_end
-            .set(hi.clamp(lo.saturating_add(1), SHARE_END));
+        let hi = hi.clamp(lo.saturating_add(1), SHARE_END);
+        self.share_end.set(hi);
         self.share = Some(Share {
             lo,
-            hi: hi.clamp(lo.saturating_add(1), SHARE_END),
+            hi,
             limit: limit.max(1),
             budget,
             checked_at: 0,
