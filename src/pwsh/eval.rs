@@ -518,28 +518,11 @@ impl<'h> Engine<'h> {
                     )
                 });
             let keys = stream.keys();
-            let text = stream.text_properties();
-            let share = stream.share_of_text();
-            let share = share
-                .as_ref()
-                .map(|(property, holds)| KeyShare { property, holds });
-            let mut feed = |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| {
-                stream.feed(engine, batch)
-            };
-            self.after_first.push(after.to_vec());
+            let wants_text = !stream.text_properties().is_empty();
             if held.is_some() {
                 host.repeat_begins();
             }
-            let streamed = host.stream(
-                self,
-                c,
-                input,
-                keys.as_deref(),
-                &text,
-                share.as_ref(),
-                &mut feed,
-            );
-            self.after_first.pop();
+            let streamed = self.feed_from_host(c, input, after, &mut stream, keys);
             if held.is_some() && matches!(streamed, Some(Err(_))) && stream.too_many_firsts() {
                 host.repeat_ends();
                 return Ok(None);
@@ -547,7 +530,7 @@ impl<'h> Engine<'h> {
             match streamed {
                 // The host does not give those properties as text: without telling which
                 // selections came before.
-                None if !text.is_empty() => continue,
+                None if wants_text => continue,
                 None => return Ok(None),
                 Some(result) => {
                     result?;
@@ -1047,6 +1030,25 @@ impl<'h> Engine<'h> {
         stream: &mut commands::stream::Stream<'_>,
         keys: Option<Vec<String>>,
     ) -> Option<EvalResult<()>> {
+        let host = self.host;
+        host.repeat_begins();
+        let read = self.feed_from_host(pass.c, pass.input, pass.after, stream, keys);
+        host.repeat_ends();
+        read
+    }
+
+    /// Has the host run its command `c` (given `input`; `after`: the pipeline's elements after
+    /// it) and feed its output to `stream` batch by batch, asking for what the stream needs:
+    /// `keys` ([`commands::stream::Stream::keys`]), its text properties, and the share of
+    /// keys it makes its groups of. `None` when the host does not stream `c`.
+    fn feed_from_host(
+        &mut self,
+        c: &Command,
+        input: &[Value],
+        after: &[Element],
+        stream: &mut commands::stream::Stream<'_>,
+        keys: Option<Vec<String>>,
+    ) -> Option<EvalResult<()>> {
         let text = stream.text_properties();
         let share = stream.share_of_text();
         let share = share
@@ -1055,18 +1057,16 @@ impl<'h> Engine<'h> {
         let host = self.host;
         let mut feed =
             |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);
-        self.after_first.push(pass.after.to_vec());
-        host.repeat_begins();
+        self.after_first.push(after.to_vec());
         let read = host.stream(
             self,
-            pass.c,
-            pass.input,
+            c,
+            input,
             keys.as_deref(),
             &text,
             share.as_ref(),
             &mut feed,
         );
-        host.repeat_ends();
         self.after_first.pop();
         read
     }

@@ -152,20 +152,35 @@ fn literals(e: &Expr) -> Option<Vec<String>> {
     }
 }
 
-/// The reader's test that a text `field` is one of `values` (ignoring case, as `-in` and
-/// `-contains` compare), when none is empty (`$null` is not equal to `''`: nothing to gain)
-/// and the field is one the reader tests ([`condition`]).
+/// The reader's test that `field` is one of `values` (a list field: one of its members),
+/// ignoring case as `-eq`, `-in` and `-contains` compare, when the reader tests the field
+/// ([`tested_by_reader`]) and no value is empty (`$null -eq ''` is false where the text `''`
+/// is equal: nothing to gain).
 fn one_of(field: Field, values: Vec<String>) -> Option<FieldCondition> {
-    let first = Expr {
-        kind: ExprKind::Str(values.first()?.clone()),
-        span: 0..0,
-    };
-    if values.iter().any(String::is_empty) {
+    if !tested_by_reader(field) || values.is_empty() || values.iter().any(String::is_empty) {
         return None;
     }
-    let mut c = condition(field, Compare::Eq, &first)?;
-    c.test = FieldTest::EqualsAny(values);
-    Some(c)
+    Some(FieldCondition {
+        field,
+        test: if field.is_list() {
+            FieldTest::AnyMemberEqualsAny(values)
+        } else {
+            FieldTest::EqualsAny(values)
+        },
+    })
+}
+
+/// True when `field` is read from a field of the log line itself, as text (or a list of
+/// texts): Server, File, Origin and the derived fields (MessageLatency…) are not (the server
+/// comes from the folder or the host name), nor is Reference, `$null` rather than an empty
+/// list when it has no member (the cmdlet's rule: `$null -match '^$'` holds where no member
+/// does).
+fn tested_by_reader(field: Field) -> bool {
+    matches!(
+        field.kind(),
+        FieldKind::Text | FieldKind::Category | FieldKind::TextList
+    ) && field.is_raw()
+        && field != Field::Reference
 }
 
 /// The reader's test for `field op 'literal'`, when the field's value is its text (or its
@@ -177,33 +192,11 @@ fn condition(field: Field, op: Compare, value: &Expr) -> Option<FieldCondition> 
     let ExprKind::Str(pattern) = &value.kind else {
         return None;
     };
-    // Only a field of the log line itself: Server, File, Origin and the derived fields
-    // (MessageLatency…) are not read from a field of the line (the server comes from the
-    // folder or the host name).
-    if !matches!(
-        field.kind(),
-        FieldKind::Text | FieldKind::Category | FieldKind::TextList
-    ) || !field.is_raw()
-        // Reference is $null, not an empty list, when it has no member (the cmdlet's rule):
-        // `$null -match '^$'` holds where no member does.
-        || field == Field::Reference
-    {
-        return None;
-    }
     if matches!(op, Compare::Eq | Compare::Contains) {
-        // (`$null -eq ''` is false where the text `''` is equal: nothing to gain.)
-        if pattern.is_empty() {
-            return None;
-        }
-        let values = vec![pattern.clone()];
-        return Some(FieldCondition {
-            field,
-            test: if field.is_list() {
-                FieldTest::AnyMemberEqualsAny(values)
-            } else {
-                FieldTest::EqualsAny(values)
-            },
-        });
+        return one_of(field, vec![pattern.clone()]);
+    }
+    if !tested_by_reader(field) {
+        return None;
     }
     let wildcard = op == Compare::Like;
     // A pattern the operator refuses is the stage's error to report, not the reader's.
