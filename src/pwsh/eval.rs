@@ -722,7 +722,19 @@ impl<'h> Engine<'h> {
             })?),
             None => None,
         };
-        let mut placed = commands::object_spill::PlacedRuns::new();
+        // Or group it without elements, the stages after those groups run as usual.
+        let grouped = commands::stream::grouped_next(picking);
+        let mut grouping = match grouped {
+            Some(g) => Some(
+                commands::group::streaming(self, g, Some(0), false, false, None)?.ok_or_else(
+                    || EvalError::new("this Group-Object needs its whole input", g.span.clone()),
+                )?,
+            ),
+            None => None,
+        };
+        let form = self.host.event_form();
+        let written_out = form.is_some();
+        let mut placed = commands::object_spill::PlacedRuns::new(form);
         let mut picked: Vec<(commands::stream::Order, Value)> = Vec::new();
         let mut end = first.share_end().unwrap_or(commands::group::SHARE_END);
         let mut groups = first.finish_placed(self)?;
@@ -731,13 +743,27 @@ impl<'h> Engine<'h> {
         let mut width = end;
         loop {
             let mut outputs = self.outputs_of(mapping, groups)?;
-            // Events among them (`$_.Group | Select-Object -First 1`), held, copied out of the
-            // share's batches, which can then go.
-            let mut events: Vec<&mut Value> = outputs.iter_mut().map(|(_, v)| v).collect();
-            self.host.detach(&mut events);
+            // Events among them (`$_.Group | Select-Object -First 1`), when held, copied out
+            // of the share's batches, which can then go (written out, they go with their
+            // blocks).
+            if measuring.is_some() || grouping.is_some() || !picking.is_empty() || !written_out {
+                let mut events: Vec<&mut Value> = outputs.iter_mut().map(|(_, v)| v).collect();
+                self.host.detach(&mut events);
+            }
             if let Some(m) = &mut measuring {
                 for (((time, seq), j), v) in outputs {
                     m.add(self, v, (time, seq + u64::from(j)), 1)?;
+                }
+            } else if let Some(g) = &mut grouping {
+                // Each output at its group's place then its own (the groups' places are
+                // sequence numbers of items, far below 2^43).
+                for (((time, seq), j), v) in outputs {
+                    let at = (seq < 1 << 43 && j < 1 << 20)
+                        .then_some((time, (seq << 20) | u64::from(j)))
+                        .ok_or_else(|| {
+                            EvalError::new("too many objects to group in shares", c.span.clone())
+                        })?;
+                    g.add(self, &v, at, 1)?;
                 }
             } else if picking.is_empty() {
                 for (at, v) in outputs {
@@ -786,6 +812,10 @@ impl<'h> Engine<'h> {
         }
         if let (Some(m), Some(c)) = (measuring, measure) {
             return Ok((m.finish(self, c)?, pass.after.len()));
+        }
+        if let Some(g) = grouping {
+            let groups = g.finish().map(|g| Value::Object(Rc::new(g))).collect();
+            return Ok((groups, covered + mapped + 1));
         }
         if !picking.is_empty() {
             let out = self.picks_made(picking, None, picked)?;
@@ -843,7 +873,10 @@ impl<'h> Engine<'h> {
                 span.clone(),
             )
         };
-        let mut written = Some(commands::object_spill::PlainObjects::new().map_err(write_failed)?);
+        let mut written = Some(
+            commands::object_spill::PlainObjects::new(self.host.event_form())
+                .map_err(write_failed)?,
+        );
         let mut held: Vec<Value> = Vec::new();
         let mut groups = objects.objects().map_err(read_failed)?;
         loop {

@@ -77,6 +77,17 @@ pub type EvalResult<T> = std::result::Result<T, EvalError>;
 /// header.
 pub const FILE_START: usize = 64 * 1024;
 
+/// How a host writes its own objects (its events) out and makes them again: a block of them
+/// as bytes, what `commands::object_spill` writes of objects it would otherwise hold.
+pub trait EventForm {
+    /// True when `v` is one of the objects this form writes.
+    fn takes(&self, v: &Value) -> bool;
+    /// `objects` (each one this form takes), in order, as one block.
+    fn write(&self, objects: &[Value]) -> std::io::Result<Vec<u8>>;
+    /// The objects of a block [`EventForm::write`] made, in order.
+    fn read(&self, block: &[u8]) -> std::io::Result<Vec<Value>>;
+}
+
 /// What the engine needs from where it runs: the clock and zone, the culture, commands of
 /// its own, and file output.
 pub trait Host {
@@ -168,6 +179,10 @@ pub trait Host {
     /// (`commands::object_spill`). True when it may, or the host cannot tell.
     fn events_reach_output(&self) -> bool {
         true
+    }
+    /// How the host's events are written out when too many to hold (`None`: they are held).
+    fn event_form(&self) -> Option<Rc<dyn EventForm>> {
+        None
     }
     /// How a date-time is shown in tables and lists.
     fn display_datetime(&self, t: &super::datetime::DateTime) -> String;

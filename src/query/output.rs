@@ -137,6 +137,77 @@ pub fn write(
     )
 }
 
+/// How many events written out are printed at a time (each piece a frame of its own).
+const EVENTS_PIECE: usize = 4096;
+
+/// The events of a line written out (made of groups a share of their keys at a time,
+/// `pwsh::commands::object_spill`), written as held events are: [`EVENTS_PIECE`] at a time,
+/// each piece the rows of a frame of its own, as the pieces of a line run in time windows are
+/// ([`Pieces`]; a table's layout gathered from every piece first).
+fn write_spilled_events(
+    answer: &Answer,
+    spilled: &SpilledObjects,
+    format: Format,
+    how: &How<'_>,
+    mode: &mut TableMode<'_>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let zone = how.session.zone;
+    let first = answer.reads.first();
+    let piece = |events: &[Value]| -> std::io::Result<Answer> {
+        let (source, items) = super::rows::compacted(events, zone)
+            .map_err(|e| std::io::Error::other(e.to_string()))?
+            .ok_or_else(|| std::io::Error::other("only events are written as events"))?;
+        Ok(Answer {
+            items,
+            reads: vec![super::session::Read {
+                source,
+                plan: first.map(|r| r.plan.clone()).unwrap_or_default(),
+                covered: first.and_then(|r| r.covered),
+            }],
+            cut: None,
+            files: Vec::new(),
+            diagnostics: Vec::new(),
+            notes: Vec::new(),
+            written: Vec::new(),
+            wrote_text: false,
+            measured: None,
+            unopened: Vec::new(),
+            sql: None,
+            enumeration_limit: answer.enumeration_limit,
+            spilled: None,
+        })
+    };
+    let walk = |each: &mut dyn FnMut(&Answer) -> std::io::Result<()>| -> std::io::Result<()> {
+        let mut events = spilled.objects()?;
+        loop {
+            let chunk = events
+                .by_ref()
+                .take(EVENTS_PIECE)
+                .collect::<std::io::Result<Vec<Value>>>()?;
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            each(&piece(&chunk)?)?;
+        }
+    };
+    let whole = matches!(mode, TableMode::Whole);
+    // (As a `dyn` writer: the pieces' own writer is not made of this one again and again.)
+    let writer: &mut dyn Write = &mut *out;
+    let pieces = Pieces::new(format, how.session, how.table_columns, how.explicit, writer);
+    let Some(mut pieces) = pieces.filter(|_| whole) else {
+        // One piece of them all (a format written only whole, or a piece of a table).
+        let all = piece(&spilled.held()?)?;
+        let mut writer: &mut dyn Write = &mut *out;
+        return how.write(&all, format, mode, &mut writer);
+    };
+    if pieces.gathers() {
+        walk(&mut |p| pieces.gather(p))?;
+    }
+    walk(&mut |p| pieces.write(p))?;
+    pieces.finish(answer).map(|_| ())
+}
+
 /// [`write`], a table written as `mode` says.
 fn write_in(
     answer: &Answer,
@@ -148,6 +219,14 @@ fn write_in(
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
+    if let Some(spilled) = answer.spilled.as_ref().filter(|s| s.events_only()) {
+        let how = How {
+            session,
+            table_columns,
+            explicit,
+        };
+        return write_spilled_events(answer, spilled, format, &how, mode, out);
+    }
     let printer = Printer::new(session, answer.enumeration_limit);
     match shape(answer) {
         Shape::Sql(df) => {
@@ -1704,6 +1783,121 @@ mod tests {
         ] {
             prints_as_held(&format!("{read} | {read_of}"), 30);
         }
+    }
+
+    #[test]
+    fn events_made_of_groups_are_written_out_a_share_of_their_keys_at_a_time() {
+        // Groups each made into events (the first of each, the latest, a filter of them):
+        // with 30 groups held they are made a share of the keys at a time, their events
+        // written out in blocks and merged back in the groups' order, and print in every
+        // format as the usual run over every event held in a variable prints them.
+        use crate::pwsh::eval::SHARE_PASSES_IN_TESTS;
+        let all = "Get-MessageTrackingLog -ResultSize Unlimited";
+        for tail in [
+            "Group-Object MessageId | ForEach-Object { $_.Group | Select-Object -First 1 }",
+            "Group-Object MessageId | ForEach-Object { $_.Group | Sort-Object Timestamp | Select-Object -Last 1 }",
+            "Group-Object MessageSubject | ForEach-Object { $_.Group | Select-Object -First 2 }",
+            "Group-Object MessageId | ForEach-Object { $_.Group | Where-Object EventId -eq 'RECEIVE' } | Where-Object Source -eq 'SMTP'",
+        ] {
+            let streamed = format!("{all} | {tail}");
+            let held = sample_answer(&format!("$e = {all}; $e | {tail}"), None);
+            assert!(held.items.len() > 20, "{tail}");
+            SHARE_PASSES_IN_TESTS.set(0);
+            let spilled = sample_answer(&streamed, Some(30));
+            assert!(SHARE_PASSES_IN_TESTS.get() >= 2, "{streamed}: one read");
+            assert!(
+                spilled.spilled.as_ref().is_some_and(|s| s.events_only()),
+                "{streamed}: not written out"
+            );
+            for format in [
+                Format::Csv,
+                Format::Json,
+                Format::Ndjson,
+                Format::Table,
+                Format::List,
+            ] {
+                assert_eq!(
+                    printed(&spilled, format, None),
+                    printed(&held, format, None),
+                    "{streamed} {format:?}"
+                );
+            }
+        }
+        // By the rule: a group's first element is its key's first event as read (keys
+        // compared ignoring case), and the groups come in the order of their first events, so
+        // the events are those firsts in the order read.
+        let fields = |text: &str| -> Vec<Vec<String>> {
+            let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+            let header = reader.headers().expect("a header").clone();
+            let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+            let (id, event, time) = (at("MessageId"), at("EventId"), at("Timestamp"));
+            reader
+                .records()
+                .map(|r| {
+                    let r = r.expect("a record");
+                    vec![r[id].to_string(), r[event].to_string(), r[time].to_string()]
+                })
+                .collect()
+        };
+        let read = fields(&printed(&sample_answer(all, None), Format::Csv, None));
+        let mut seen = std::collections::HashSet::new();
+        let firsts: Vec<Vec<String>> = read
+            .into_iter()
+            .filter(|f| seen.insert(f[0].to_lowercase()))
+            .collect();
+        let line = format!(
+            "{all} | Group-Object MessageId | ForEach-Object {{ $_.Group | Select-Object -First 1 }}"
+        );
+        let got = fields(&printed(&sample_answer(&line, Some(30)), Format::Csv, None));
+        assert!(firsts.len() > 30, "{} messages", firsts.len());
+        assert_eq!(got, firsts);
+        // Each message's last event (by time; of equal times the later read, as a stable
+        // sort's -Last gives it) counted by EventId, in the order those last events come:
+        // grouped again a share at a time.
+        let events = printed(
+            &sample_answer(
+                &format!(
+                    "{all} | ForEach-Object {{ '{{0}}|{{1}}|{{2}}' -f $_.MessageId, $_.EventId, $_.Timestamp.Ticks }}"
+                ),
+                None,
+            ),
+            Format::Csv,
+            None,
+        );
+        let mut messages: Vec<(String, (u64, usize), String)> = Vec::new();
+        for (i, line) in events.lines().enumerate() {
+            let [id, event, ticks] = line.splitn(3, '|').collect::<Vec<_>>()[..] else {
+                panic!("{line}");
+            };
+            let at = (ticks.parse::<u64>().expect("ticks"), i);
+            let key = id.to_lowercase();
+            match messages.iter_mut().find(|(k, _, _)| *k == key) {
+                Some((_, last, last_event)) if at.0 >= last.0 => {
+                    (*last, *last_event) = (at, event.to_string())
+                }
+                Some(_) => {}
+                None => messages.push((key, at, event.to_string())),
+            }
+        }
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for (_, _, event) in &messages {
+            match counts
+                .iter_mut()
+                .find(|(e, _)| e.eq_ignore_ascii_case(event))
+            {
+                Some((_, n)) => *n += 1,
+                None => counts.push((event.clone(), 1)),
+            }
+        }
+        let want: Vec<String> = counts.iter().map(|(e, n)| format!("{e}={n}")).collect();
+        let line = format!(
+            "{all} | Group-Object MessageId | ForEach-Object {{ $_.Group | Sort-Object Timestamp | Select-Object -Last 1 }} | Group-Object EventId -NoElement | ForEach-Object {{ '{{0}}={{1}}' -f $_.Name, $_.Count }}"
+        );
+        SHARE_PASSES_IN_TESTS.set(0);
+        let got = printed(&sample_answer(&line, Some(30)), Format::Csv, None);
+        assert!(SHARE_PASSES_IN_TESTS.get() >= 2, "{line}: one read");
+        assert!(want.len() > 2, "{want:?}");
+        assert_eq!(got.lines().collect::<Vec<_>>(), want);
     }
 
     #[test]

@@ -259,8 +259,9 @@ impl PsObject for Row {
     }
 
     fn detached(&self) -> Option<Value> {
-        let one = self.source.frame().slice(self.index as i64, 1);
-        let source = crate::frame::deep_copy(&one)
+        let at = IdxCa::from_vec("i".into(), vec![self.index as IdxSize]);
+        let source = crate::frame::take_rows(self.source.frame(), &at)
+            .and_then(|one| crate::frame::compact(&one))
             .and_then(|frame| RowSource::new(frame, self.source.zone))
             .ok()?;
         Some(Value::Object(Rc::new(Row { source, index: 0 })))
@@ -286,7 +287,7 @@ pub fn detach_all(items: &mut [&mut Value]) {
     let copied = gather(&rows, &DataFrame::empty())
         .ok()
         .flatten()
-        .and_then(|frame| crate::frame::deep_copy(&frame).ok())
+        .and_then(|frame| crate::frame::compact(&frame).ok())
         .and_then(|frame| RowSource::new(frame, zone).ok());
     drop(rows);
     let Some(source) = copied else {
@@ -301,6 +302,43 @@ pub fn detach_all(items: &mut [&mut Value]) {
             }));
             index += 1;
         }
+    }
+}
+
+/// Events written out in blocks as Arrow IPC bytes of their own frame (their columns, text
+/// copied out of the batches they came in), made again as rows of a frame read back: how
+/// `pwsh::commands::object_spill` writes the events a line makes of groups a share of their
+/// keys at a time.
+pub struct EventBlocks {
+    /// The zone the rows read back show their times in.
+    pub zone: Zone,
+}
+
+impl crate::pwsh::runtime::EventForm for EventBlocks {
+    fn takes(&self, v: &Value) -> bool {
+        as_row(v).is_some()
+    }
+
+    fn write(&self, objects: &[Value]) -> std::io::Result<Vec<u8>> {
+        let to_io = |e: PolarsError| std::io::Error::other(e.to_string());
+        let frame = gathered(objects)
+            .map_err(to_io)?
+            .ok_or_else(|| std::io::Error::other("only events are written as events"))?;
+        let mut frame = crate::frame::compact(&frame).map_err(to_io)?;
+        let mut bytes = Vec::new();
+        IpcWriter::new(&mut bytes)
+            .finish(&mut frame)
+            .map_err(to_io)?;
+        Ok(bytes)
+    }
+
+    fn read(&self, block: &[u8]) -> std::io::Result<Vec<Value>> {
+        let to_io =
+            |e: PolarsError| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string());
+        let frame = IpcReader::new(std::io::Cursor::new(block))
+            .finish()
+            .map_err(to_io)?;
+        Ok(RowSource::new(frame, self.zone).map_err(to_io)?.rows())
     }
 }
 

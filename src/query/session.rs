@@ -977,6 +977,12 @@ impl Host for QueryHost<'_> {
         self.session.zone
     }
 
+    fn event_form(&self) -> Option<Rc<dyn crate::pwsh::runtime::EventForm>> {
+        Some(Rc::new(super::rows::EventBlocks {
+            zone: self.session.zone,
+        }))
+    }
+
     fn shows_text(&self) -> bool {
         self.session.shown == super::settings::Shown::Text
     }

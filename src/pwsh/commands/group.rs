@@ -278,6 +278,9 @@ pub struct Grouping {
     /// The share's end as it comes down, for those that leave items out before they come
     /// ([`Grouping::share_of_text`]).
     share_end: Rc<std::cell::Cell<u64>>,
+    /// Keeping the elements the stages after read (every one, or the first few), for groups
+    /// each made into output on its own ([`streaming`]'s `every`).
+    every: bool,
 }
 
 /// Where the hashes of the keys end ([`name_hash`] gives 63 bits): a share ending here is
@@ -756,7 +759,7 @@ impl Grouping {
     /// True when the groups keep every element (read by the stages after them in ways that
     /// do not fold).
     pub fn keeps_every(&self) -> bool {
-        self.keep == Keep::First(usize::MAX)
+        self.every
     }
 
     /// True when every item must be handed over on its own (the groups keep items).
@@ -981,7 +984,8 @@ fn as_group(v: &Value) -> Option<&GroupInfo> {
 /// ones; with `later`, none in this pass: a second one reads those of the groups that reach
 /// the output ([`Grouping::later`]); with `every` (and nothing folded or shown), every one,
 /// for groups each made into output on its own, which can then be made a share of their keys
-/// at a time ([`Grouping::share_from`]). Properties are needed (no `-AsHashTable`). `None`
+/// at a time ([`Grouping::share_from`]) (`every` gives how many of each group's first
+/// elements are read: `usize::MAX` for all). Properties are needed (no `-AsHashTable`). `None`
 /// when this Group-Object needs its whole input.
 pub fn streaming(
     engine: &mut dyn Scope,
@@ -989,7 +993,7 @@ pub fn streaming(
     shown: Option<usize>,
     folded: bool,
     later: bool,
-    every: bool,
+    every: Option<usize>,
 ) -> EvalResult<Option<Grouping>> {
     let o = options(engine, c)?;
     if o.as_hashtable {
@@ -1000,7 +1004,7 @@ pub fn streaming(
         // Every element, read by the stages after the groups in ways that do not fold, when
         // each group is made into output on its own: worth streaming, so that the groups can
         // be made a share of their keys at a time ([`Grouping::share_from`]).
-        (false, None) if every && !folded => Keep::First(usize::MAX),
+        (false, None) if !folded && let Some(n) = every => Keep::First(n),
         // Every element of every group: as well kept the usual way (a second pass pays only
         // when the stages after the groups cut them, see `commands::stream`).
         (false, Some(usize::MAX)) if !later => return Ok(None),
@@ -1022,6 +1026,7 @@ pub fn streaming(
         spill: None,
         share: None,
         share_end: Rc::default(),
+        every: every.is_some() && !o.no_element && shown.is_none() && !folded,
     }))
 }
 
@@ -1050,6 +1055,7 @@ pub fn group_object(
         spill: None,
         share: None,
         share_end: Rc::default(),
+        every: false,
     };
     for (i, item) in input.into_iter().enumerate() {
         grouping.add(engine, &item, (0, i as u64), 1)?;

@@ -54,6 +54,36 @@ pub fn reads<'c>(stages: &[&'c Command]) -> Option<Vec<GroupRead<'c>>> {
     None
 }
 
+/// When every read of the groups' elements by `stages` (as [`reads`] finds them) takes only
+/// a group's first ones, `$_.Group | Select-Object -First N [properties]` with N a literal:
+/// the most any takes. The groups then need keep only that many (their Count is kept apart).
+/// `None` when a read takes others (`-Last`, a member `$_.Group.Recipients`, whose first
+/// values may come from later elements, or a stage before the cut).
+pub fn firsts_read(stages: &[&Command]) -> Option<usize> {
+    use crate::pwsh::number::Number;
+    use crate::pwsh::runtime::bind;
+    let reads = reads(stages)?;
+    let mut most = None;
+    for read in &reads {
+        let first = read.stages.first().filter(|_| read.member.is_none())?;
+        if canonical(&first.name) != Some("Select-Object") {
+            return None;
+        }
+        let bound = bind(first, &super::select::SELECT_PARAMS).ok()?;
+        let only_first = bound.positional.len() <= 1
+            && bound
+                .named
+                .iter()
+                .all(|(n, _, _)| matches!(*n, "First" | "Property"));
+        let n = match bound.get("First")?.0.map(|e| &e.kind) {
+            Some(ExprKind::Number(Number::Int(n))) if only_first && *n >= 0 => *n as usize,
+            _ => return None,
+        };
+        most = Some(most.map_or(n, |m: usize| m.max(n)));
+    }
+    most
+}
+
 /// True when stage `c` (after a Group-Object) reads no group's elements: its arguments name
 /// no property Group answers to, and its script blocks ask `$_` only for its Name, Count or
 /// Values.
@@ -329,6 +359,67 @@ mod tests {
                 .map(|g| line[g.pipeline.span.clone()].to_string())
                 .collect()
         })
+    }
+
+    /// [`firsts_read`] after the Group-Object of `line`.
+    fn firsts(line: &str) -> Option<usize> {
+        let block = parse(line).expect("parses");
+        let Some(Statement::Pipeline(p)) = block.statements.first() else {
+            panic!("a pipeline");
+        };
+        let commands: Vec<&Command> = p
+            .elements
+            .iter()
+            .filter_map(|e| match e {
+                Element::Command(c) => Some(c),
+                Element::Expr(_) => None,
+            })
+            .collect();
+        firsts_read(&commands[2..])
+    }
+
+    #[test]
+    fn only_reads_of_a_group_s_first_elements_bound_what_it_keeps() {
+        let g = "Get-X | Group-Object MessageId | ";
+        for (tail, want) in [
+            (
+                "ForEach-Object { $_.Group | Select-Object -First 1 }",
+                Some(1),
+            ),
+            (
+                "ForEach-Object { $_.Group | Select-Object -First 3 Timestamp, EventId }",
+                Some(3),
+            ),
+            (
+                "Select-Object Name, @{n='A';e={($_.Group | Select-Object -First 2).EventId}}, @{n='B';e={($_.Group | Select-Object -First 1).Sender}}",
+                Some(2),
+            ),
+            // Others: the last ones, a member's values (the first element may have none), a
+            // stage before the cut, a count from a variable, the elements whole.
+            ("ForEach-Object { $_.Group | Select-Object -Last 1 }", None),
+            (
+                "ForEach-Object { $_.Group.Recipients | Select-Object -First 1 }",
+                None,
+            ),
+            (
+                "ForEach-Object { $_.Group | Sort-Object Timestamp | Select-Object -First 1 }",
+                None,
+            ),
+            (
+                "ForEach-Object { $_.Group | Select-Object -First $n }",
+                None,
+            ),
+            (
+                "ForEach-Object { $_.Group | Select-Object -First 1 -Skip 1 }",
+                None,
+            ),
+            (
+                "ForEach-Object { $_.Group | Select-Object -First 1; $_.Group }",
+                None,
+            ),
+        ] {
+            assert_eq!(firsts(&format!("{g}{tail}")), want, "{tail}");
+        }
     }
 
     #[test]

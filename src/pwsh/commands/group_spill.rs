@@ -508,6 +508,11 @@ impl SpilledObjects {
         self.len() == 0
     }
 
+    /// True when every one is an event of the host ([`super::object_spill::PlainObjects::events_only`]).
+    pub fn events_only(&self) -> bool {
+        matches!(&self.written, Written::Plain(objects) if objects.events_only())
+    }
+
     /// True when they are bare values (text, numbers, dates), not objects with properties.
     pub fn scalars_only(&self) -> bool {
         matches!(&self.written, Written::Plain(objects) if objects.scalars_only())

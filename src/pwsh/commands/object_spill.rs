@@ -3,18 +3,21 @@
 //! objects of them (`Group-Object MessageId -NoElement | Select-Object Name, @{n='Twice';
 //! e={$_.Count * 2}}`), too many to hold. Plain: `$null`, booleans, numbers, text, dates,
 //! time spans, arrays of plain values and the PSCustomObjects Select-Object makes of them;
-//! anything else (an event, a group, a hashtable, a script block) is not written
-//! ([`PlainObjects::push`] says so, and the caller holds the objects instead).
+//! and the host's events, when it gives a form for them ([`EventForm`]: blocks of
+//! [`EVENT_BLOCK`] written to a file beside, in order, `Group-Object MessageId |
+//! ForEach-Object { $_.Group | Select-Object -First 1 }`); anything else (a group, a
+//! hashtable, a script block) is not written ([`PlainObjects::push`] says so, and the caller
+//! holds the objects instead).
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Seek};
+use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::rc::Rc;
 
 use chrono::{DateTime as ChronoDateTime, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::pwsh::datetime::{DateTime, Kind, TimeSpan};
-use crate::pwsh::runtime::Order;
+use crate::pwsh::runtime::{EventForm, Order};
 use crate::pwsh::value::{CustomObject, PSOBJECT_COLLECTION, Value};
 
 /// The .NET collection types a PSCustomObject's properties may declare (see
@@ -47,6 +50,100 @@ enum Plain {
         properties: Vec<(String, Plain)>,
         collections: Vec<(String, u8)>,
     },
+    /// The host's next event, in the file of events beside ([`EventsOut`]).
+    Event,
+}
+
+/// How many events a block holds (a merge reads a block of each run at once).
+pub const EVENT_BLOCK: usize = 256;
+
+/// What is read back: a plain value as written, or one of the host's events.
+enum Entry {
+    Plain(Plain),
+    Event(Value),
+}
+
+/// The host's events written to a temporary file in blocks, each the bytes its form makes
+/// ([`EventForm::write`]) after their length.
+struct EventsOut {
+    form: Rc<dyn EventForm>,
+    out: BufWriter<File>,
+    pending: Vec<Value>,
+}
+
+impl EventsOut {
+    fn new(form: Rc<dyn EventForm>) -> io::Result<EventsOut> {
+        Ok(EventsOut {
+            form,
+            out: BufWriter::new(tempfile::tempfile()?),
+            pending: Vec::new(),
+        })
+    }
+
+    /// Takes `v`, written with the block it ends.
+    fn push(&mut self, v: Value) -> io::Result<()> {
+        self.pending.push(v);
+        if self.pending.len() >= EVENT_BLOCK {
+            self.write_block()?;
+        }
+        Ok(())
+    }
+
+    fn write_block(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let block = self.form.write(&self.pending)?;
+        self.pending.clear();
+        self.out.write_all(&(block.len() as u64).to_le_bytes())?;
+        self.out.write_all(&block)
+    }
+
+    /// The file, from its start.
+    fn finish(mut self) -> io::Result<File> {
+        self.write_block()?;
+        rewound(self.out)
+    }
+}
+
+/// Events read back from a file [`EventsOut`] wrote, a block at a time.
+struct EventsBack<R: Read> {
+    form: Rc<dyn EventForm>,
+    reader: BufReader<R>,
+    block: std::vec::IntoIter<Value>,
+}
+
+impl<R: Read> EventsBack<R> {
+    fn new(form: Rc<dyn EventForm>, file: R) -> EventsBack<R> {
+        EventsBack {
+            form,
+            reader: BufReader::with_capacity(64 * 1024, file),
+            block: Vec::new().into_iter(),
+        }
+    }
+
+    /// The next event.
+    fn next_event(&mut self) -> io::Result<Value> {
+        loop {
+            if let Some(v) = self.block.next() {
+                return Ok(v);
+            }
+            let mut len = [0u8; 8];
+            self.reader.read_exact(&mut len)?;
+            let len = usize::try_from(u64::from_le_bytes(len))
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "a block is too long"))?;
+            let mut bytes = vec![0u8; len];
+            self.reader.read_exact(&mut bytes)?;
+            let events = self.form.read(&bytes)?;
+            if events.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "a block of events written out is empty",
+                ));
+            }
+            self.block = events.into_iter();
+        }
+    }
 }
 
 /// `v` as written, `None` when it is not plain.
@@ -122,6 +219,7 @@ fn made(p: Plain, types: &mut Vec<Rc<str>>) -> io::Result<Value> {
             Value::DateTime(DateTime::new(wall, kind))
         }
         Plain::TimeSpan(t) => Value::TimeSpan(TimeSpan(t)),
+        Plain::Event => return Err(bad("an event written out without its block")),
         Plain::Array(items) => Value::array(
             items
                 .into_iter()
@@ -169,45 +267,64 @@ fn made(p: Plain, types: &mut Vec<Rc<str>>) -> io::Result<Value> {
 /// How objects are written: bincode's standard encoding (lengths as varints).
 const ENCODING: bincode::config::Configuration = bincode::config::standard();
 
-/// Plain objects written to a temporary file in the order they are pushed, read back from
-/// the first as often as asked.
+/// Plain objects (and the host's events) written to a temporary file in the order they are
+/// pushed, read back from the first as often as asked.
 pub struct PlainObjects {
+    form: Option<Rc<dyn EventForm>>,
     out: Option<BufWriter<File>>,
+    events_out: Option<EventsOut>,
     file: Option<File>,
+    events: Option<File>,
     count: usize,
-    /// How many are objects (not text, numbers, dates or arrays).
+    /// How many are objects (not text, numbers, dates or arrays), events among them.
     objects: usize,
+    /// How many are the host's events.
+    event_count: usize,
 }
 
 impl PlainObjects {
-    /// An empty file.
-    pub fn new() -> io::Result<PlainObjects> {
+    /// An empty file; the host's events written in `form` when given.
+    pub fn new(form: Option<Rc<dyn EventForm>>) -> io::Result<PlainObjects> {
         Ok(PlainObjects {
+            form,
             out: Some(BufWriter::new(tempfile::tempfile()?)),
+            events_out: None,
             file: None,
+            events: None,
             count: 0,
             objects: 0,
+            event_count: 0,
         })
     }
 
-    /// Writes `v` after those before; `Ok(false)` (nothing written) when it is not plain.
+    /// Writes `v` after those before; `Ok(false)` (nothing written) when it is neither plain
+    /// nor an event of the form given.
     pub fn push(&mut self, v: &Value) -> io::Result<bool> {
-        let Some(p) = plain(v) else {
-            return Ok(false);
-        };
-        self.push_plain(&p)?;
+        match plain(v) {
+            Some(p) => self.push_entry(Entry::Plain(p))?,
+            None if takes(&self.form, v) => self.push_entry(Entry::Event(v.clone()))?,
+            None => return Ok(false),
+        }
         Ok(true)
     }
 
-    /// Writes `p` after those before.
-    fn push_plain(&mut self, p: &Plain) -> io::Result<()> {
+    /// Writes `e` after those before.
+    fn push_entry(&mut self, e: Entry) -> io::Result<()> {
         let out = self
             .out
             .as_mut()
             .ok_or_else(|| io::Error::other("objects pushed after they were read"))?;
-        bincode::serde::encode_into_std_write(p, out, ENCODING).map_err(io::Error::other)?;
+        let p = match e {
+            Entry::Plain(p) => p,
+            Entry::Event(v) => {
+                push_event(&mut self.events_out, &self.form, v)?;
+                self.event_count += 1;
+                Plain::Event
+            }
+        };
+        bincode::serde::encode_into_std_write(&p, out, ENCODING).map_err(io::Error::other)?;
         self.count += 1;
-        self.objects += usize::from(matches!(p, Plain::Object { .. }));
+        self.objects += usize::from(matches!(p, Plain::Object { .. } | Plain::Event));
         Ok(())
     }
 
@@ -215,6 +332,9 @@ impl PlainObjects {
     pub fn finish(mut self) -> io::Result<PlainObjects> {
         if let Some(out) = self.out.take() {
             self.file = Some(rewound(out)?);
+        }
+        if let Some(events) = self.events_out.take() {
+            self.events = Some(events.finish()?);
         }
         Ok(self)
     }
@@ -230,6 +350,11 @@ impl PlainObjects {
         self.objects == 0
     }
 
+    /// True when every object is one of the host's events (and there is one).
+    pub fn events_only(&self) -> bool {
+        self.count > 0 && self.event_count == self.count
+    }
+
     /// How many objects.
     pub fn len(&self) -> usize {
         self.count
@@ -243,6 +368,13 @@ impl PlainObjects {
             .as_ref()
             .ok_or_else(|| io::Error::other("objects read before they were all written"))?;
         handle.rewind()?;
+        let mut events = match (&self.form, self.events.as_ref()) {
+            (Some(form), Some(mut file)) => {
+                file.rewind()?;
+                Some(EventsBack::new(form.clone(), file))
+            }
+            _ => None,
+        };
         let mut reader = BufReader::with_capacity(64 * 1024, handle);
         let mut types = Vec::new();
         let mut left = self.count;
@@ -253,8 +385,45 @@ impl PlainObjects {
             left -= 1;
             let p: io::Result<Plain> = bincode::serde::decode_from_std_read(&mut reader, ENCODING)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e));
-            Some(p.and_then(|p| made(p, &mut types)))
+            Some(p.and_then(|p| match p {
+                Plain::Event => next_event(&mut events),
+                p => made(p, &mut types),
+            }))
         }))
+    }
+}
+
+/// True when `v` is an event `form` writes.
+fn takes(form: &Option<Rc<dyn EventForm>>, v: &Value) -> bool {
+    form.as_ref().is_some_and(|f| f.takes(v))
+}
+
+/// Writes event `v` to `events` (made in `form` when there is none yet).
+fn push_event(
+    events: &mut Option<EventsOut>,
+    form: &Option<Rc<dyn EventForm>>,
+    v: Value,
+) -> io::Result<()> {
+    let out = match events {
+        Some(out) => out,
+        None => {
+            let form = form
+                .clone()
+                .ok_or_else(|| io::Error::other("an event written out without a form"))?;
+            events.insert(EventsOut::new(form)?)
+        }
+    };
+    out.push(v)
+}
+
+/// The next event of `events` (an error when there is no file of them).
+fn next_event<R: Read>(events: &mut Option<EventsBack<R>>) -> io::Result<Value> {
+    match events {
+        Some(events) => events.next_event(),
+        None => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "an event written out without its block",
+        )),
     }
 }
 
@@ -262,21 +431,32 @@ impl PlainObjects {
 /// place among the objects of that group.
 pub type Place = (Order, u32);
 
+/// A run written: its objects, and its events beside when it has some.
+struct Run {
+    objects: File,
+    events: Option<File>,
+}
+
 /// Objects written out in runs, each run in order of place, merged into one order at the
-/// end ([`PlacedRuns::finish`]); held instead from the first that is not plain.
+/// end ([`PlacedRuns::finish`]); held instead from the first that is neither plain nor an
+/// event of the form given.
 pub struct PlacedRuns {
-    runs: Vec<File>,
+    form: Option<Rc<dyn EventForm>>,
+    runs: Vec<Run>,
     writing: Option<BufWriter<File>>,
+    events: Option<EventsOut>,
     /// From the first object that is not plain: every object, held.
     held: Option<Vec<(Place, Value)>>,
 }
 
 impl PlacedRuns {
-    /// No run yet.
-    pub fn new() -> PlacedRuns {
+    /// No run yet; the host's events written in `form` when given.
+    pub fn new(form: Option<Rc<dyn EventForm>>) -> PlacedRuns {
         PlacedRuns {
+            form,
             runs: Vec::new(),
             writing: None,
+            events: None,
             held: None,
         }
     }
@@ -287,31 +467,34 @@ impl PlacedRuns {
             held.push((place, v));
             return Ok(());
         }
-        let Some(p) = plain(&v) else {
-            // Every object held from here: those written are read back.
-            let mut held = Vec::new();
-            self.end_run()?;
-            for run in std::mem::take(&mut self.runs) {
+        let entry = match plain(&v) {
+            Some(p) => Entry::Plain(p),
+            None if takes(&self.form, &v) => Entry::Event(v),
+            None => {
+                // Every object held from here: those written are read back.
+                let mut held = Vec::new();
+                self.end_run()?;
                 let mut types = Vec::new();
-                for placed in read_run(run) {
-                    let (at, p) = placed?;
-                    held.push((at, made(p, &mut types)?));
+                for run in std::mem::take(&mut self.runs) {
+                    for placed in read_run(run, &self.form) {
+                        let (at, entry) = placed?;
+                        held.push((at, entry_value(entry, &mut types)?));
+                    }
                 }
+                held.push((place, v));
+                self.held = Some(held);
+                return Ok(());
             }
-            held.push((place, v));
-            self.held = Some(held);
-            return Ok(());
         };
         let out = match &mut self.writing {
             Some(out) => out,
             None => self.writing.insert(BufWriter::new(tempfile::tempfile()?)),
         };
-        bincode::serde::encode_into_std_write(&(place, p), out, ENCODING)
-            .map_err(io::Error::other)?;
-        Ok(())
+        write_placed(out, &mut self.events, &self.form, place, entry)
     }
 
-    /// True when an object taken was not plain: every object is held from then on.
+    /// True when an object taken was neither plain nor an event: every object is held from
+    /// then on.
     pub fn holds(&self) -> bool {
         self.held.is_some()
     }
@@ -319,48 +502,95 @@ impl PlacedRuns {
     /// Ends the run: the next object starts another.
     pub fn end_run(&mut self) -> io::Result<()> {
         if let Some(out) = self.writing.take() {
-            self.runs.push(rewound(out)?);
+            let events = self.events.take().map(EventsOut::finish).transpose()?;
+            self.runs.push(Run {
+                objects: rewound(out)?,
+                events,
+            });
         }
         Ok(())
     }
 
     /// Every object taken, in order of place: written out as [`PlainObjects`] (`Ok`), or
-    /// held (`Err`) when one was not plain.
+    /// held (`Err`) when one was neither plain nor an event.
     pub fn finish(mut self) -> io::Result<Result<PlainObjects, Vec<Value>>> {
         self.end_run()?;
         if let Some(mut held) = self.held {
             held.sort_by_key(|(at, _)| *at);
             return Ok(Err(held.into_iter().map(|(_, v)| v).collect()));
         }
+        let form = self.form;
         let mut runs = self.runs;
         // Merged at most MERGE_WAYS at a time (a file each).
         while runs.len() > super::group_spill::MERGE_WAYS {
             let rest = runs.split_off(super::group_spill::MERGE_WAYS);
             let mut out = BufWriter::new(tempfile::tempfile()?);
-            for placed in merged(std::mem::take(&mut runs)) {
-                bincode::serde::encode_into_std_write(&placed?, &mut out, ENCODING)
-                    .map_err(io::Error::other)?;
+            let mut events = None;
+            for placed in merged(std::mem::take(&mut runs), &form) {
+                let (at, entry) = placed?;
+                write_placed(&mut out, &mut events, &form, at, entry)?;
             }
             runs = rest;
-            runs.push(rewound(out)?);
+            runs.push(Run {
+                objects: rewound(out)?,
+                events: events.map(EventsOut::finish).transpose()?,
+            });
         }
-        let mut objects = PlainObjects::new()?;
-        for placed in merged(runs) {
-            let (_, p) = placed?;
-            objects.push_plain(&p)?;
+        let mut objects = PlainObjects::new(form.clone())?;
+        for placed in merged(runs, &form) {
+            let (_, entry) = placed?;
+            objects.push_entry(entry)?;
         }
         objects.finish().map(Ok)
     }
 }
 
+/// Writes `entry` at `at` to `out`, an event to `events` beside.
+fn write_placed(
+    out: &mut BufWriter<File>,
+    events: &mut Option<EventsOut>,
+    form: &Option<Rc<dyn EventForm>>,
+    at: Place,
+    entry: Entry,
+) -> io::Result<()> {
+    let p = match entry {
+        Entry::Plain(p) => p,
+        Entry::Event(v) => {
+            push_event(events, form, v)?;
+            Plain::Event
+        }
+    };
+    bincode::serde::encode_into_std_write(&(at, p), out, ENCODING).map_err(io::Error::other)?;
+    Ok(())
+}
+
+/// The value an entry read back is.
+fn entry_value(entry: Entry, types: &mut Vec<Rc<str>>) -> io::Result<Value> {
+    match entry {
+        Entry::Plain(p) => made(p, types),
+        Entry::Event(v) => Ok(v),
+    }
+}
+
 /// The objects of a run, in order.
-fn read_run(run: File) -> impl Iterator<Item = io::Result<(Place, Plain)>> {
-    let mut reader = BufReader::with_capacity(16 * 1024, run);
+fn read_run(
+    run: Run,
+    form: &Option<Rc<dyn EventForm>>,
+) -> impl Iterator<Item = io::Result<(Place, Entry)>> + use<> {
+    let mut reader = BufReader::with_capacity(16 * 1024, run.objects);
+    let mut events = match (form, run.events) {
+        (Some(form), Some(file)) => Some(EventsBack::new(form.clone(), file)),
+        _ => None,
+    };
     std::iter::from_fn(move || match io::BufRead::fill_buf(&mut reader) {
         Ok([]) => None,
         Ok(_) => Some(
             bincode::serde::decode_from_std_read(&mut reader, ENCODING)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+                .and_then(|(at, p): (Place, Plain)| match p {
+                    Plain::Event => Ok((at, Entry::Event(next_event(&mut events)?))),
+                    p => Ok((at, Entry::Plain(p))),
+                }),
         ),
         Err(e) => Some(Err(e)),
     })
@@ -368,10 +598,15 @@ fn read_run(run: File) -> impl Iterator<Item = io::Result<(Place, Plain)>> {
 
 /// The objects of `runs` (each in order of place) in one order of place (a read error
 /// first).
-fn merged(runs: Vec<File>) -> impl Iterator<Item = io::Result<(Place, Plain)>> {
+fn merged(
+    runs: Vec<Run>,
+    form: &Option<Rc<dyn EventForm>>,
+) -> impl Iterator<Item = io::Result<(Place, Entry)>> + use<> {
     itertools::kmerge_by(
-        runs.into_iter().map(read_run),
-        |a: &io::Result<(Place, Plain)>, b: &io::Result<(Place, Plain)>| match (a, b) {
+        runs.into_iter()
+            .map(|run| read_run(run, form))
+            .collect::<Vec<_>>(),
+        |a: &io::Result<(Place, Entry)>, b: &io::Result<(Place, Entry)>| match (a, b) {
             (Ok((x, _)), Ok((y, _))) => x < y,
             (Err(_), _) => true,
             (Ok(_), Err(_)) => false,
@@ -424,7 +659,7 @@ mod tests {
                 collections: vec![("Values".into(), "System.Collections.ArrayList")],
             }))
         };
-        let mut objects = PlainObjects::new().expect("a file");
+        let mut objects = PlainObjects::new(None).expect("a file");
         let written: Vec<Value> = (0..5).map(object).chain([Value::Char('é')]).collect();
         for v in &written {
             assert!(objects.push(v).expect("written"));
@@ -463,5 +698,124 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// An event of a test host: a number, written as its four bytes.
+    #[derive(Debug)]
+    struct Event(u32);
+
+    impl crate::pwsh::value::PsObject for Event {
+        fn type_names(&self) -> Vec<std::borrow::Cow<'_, str>> {
+            vec!["Test.Event".into()]
+        }
+        fn property_names(&self) -> Vec<std::borrow::Cow<'_, str>> {
+            vec!["N".into()]
+        }
+        fn property(&self, _name: &str) -> Option<Value> {
+            Some(Value::Long(i64::from(self.0)))
+        }
+        fn as_any(&self) -> Option<&dyn std::any::Any> {
+            Some(self)
+        }
+    }
+
+    /// Its form: blocks of little-endian numbers (counted, to see blocks made).
+    struct Form(std::cell::Cell<usize>);
+
+    impl EventForm for Form {
+        fn takes(&self, v: &Value) -> bool {
+            event_number(v).is_some()
+        }
+        fn write(&self, objects: &[Value]) -> io::Result<Vec<u8>> {
+            assert!(objects.len() <= EVENT_BLOCK);
+            self.0.set(self.0.get() + 1);
+            let mut bytes = Vec::new();
+            for v in objects {
+                let n = event_number(v).ok_or_else(|| io::Error::other("not an event"))?;
+                bytes.extend_from_slice(&n.to_le_bytes());
+            }
+            Ok(bytes)
+        }
+        fn read(&self, block: &[u8]) -> io::Result<Vec<Value>> {
+            Ok(block
+                .chunks(4)
+                .map(|b| {
+                    let n = u32::from_le_bytes(b.try_into().unwrap_or_default());
+                    Value::Object(Rc::new(Event(n)))
+                })
+                .collect())
+        }
+    }
+
+    fn event_number(v: &Value) -> Option<u32> {
+        match v {
+            Value::Object(o) => o.as_any()?.downcast_ref::<Event>().map(|e| e.0),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn events_are_written_in_blocks_beside_plain_values_and_merged_by_place() {
+        // Three runs (shares) of places interleaved: run r holds the groups whose first
+        // place is r mod 3; each group makes an event and, every fifth, a text after it. More
+        // events than a block in each run, so runs read back across blocks.
+        let form: Rc<Form> = Rc::new(Form(std::cell::Cell::new(0)));
+        let groups = 3 * EVENT_BLOCK as u64 + 7;
+        let mut runs = PlacedRuns::new(Some(form.clone()));
+        for r in 0..3 {
+            for g in (0..groups).filter(|g| g % 3 == r) {
+                runs.push(
+                    ((g as i64, 0), 0),
+                    Value::Object(Rc::new(Event(g as u32 * 10))),
+                )
+                .expect("written");
+                if g % 5 == 0 {
+                    runs.push(((g as i64, 0), 1), Value::str(format!("after {g}")))
+                        .expect("written");
+                }
+            }
+            runs.end_run().expect("ended");
+        }
+        assert!(!runs.holds());
+        let objects = runs
+            .finish()
+            .expect("merged")
+            .expect("written out, not held");
+        assert!(form.0.get() >= 2 * 3, "{} blocks", form.0.get());
+        let mut want = Vec::new();
+        for g in 0..groups {
+            want.push(format!("event {}", g * 10));
+            if g % 5 == 0 {
+                want.push(format!("after {g}"));
+            }
+        }
+        assert_eq!(objects.len(), want.len());
+        assert!(!objects.events_only() && !objects.scalars_only());
+        for _ in 0..2 {
+            let back: Vec<String> = objects
+                .objects()
+                .expect("read")
+                .map(|v| {
+                    let v = v.expect("read");
+                    match event_number(&v) {
+                        Some(n) => format!("event {n}"),
+                        None => v.text_in(&INVARIANT),
+                    }
+                })
+                .collect();
+            assert_eq!(back, want);
+        }
+        // Events alone are said to be so; without a form they are held, as before.
+        let mut only = PlainObjects::new(Some(form.clone())).expect("a file");
+        assert!(
+            only.push(&Value::Object(Rc::new(Event(7))))
+                .expect("written")
+        );
+        assert!(only.finish().expect("finished").events_only());
+        let mut formless = PlacedRuns::new(None);
+        formless
+            .push(((1, 0), 0), Value::Object(Rc::new(Event(1))))
+            .expect("held");
+        assert!(formless.holds());
     }
 }

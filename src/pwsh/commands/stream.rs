@@ -570,17 +570,21 @@ fn plan_in<'c>(
                 }
                 let later = through.is_some();
                 // Or every element is read, in ways that do not fold, by stages that make
-                // each group into output on its own, of values (no event reaches the output:
-                // what they make can be written out): kept, so that the groups can be made a
-                // share of their keys at a time when too many to hold (`Stream::share_from`).
+                // each group into output on its own, of values or of the host's events (what
+                // they make can be written out, `object_spill`): kept, so that the groups can
+                // be made a share of their keys at a time when too many to hold
+                // (`Stream::share_from`).
                 let every = shown.is_none()
                     && unique.is_none()
                     && reads.is_none()
                     && !later
                     && in_parts.is_none()
                     && engine.output_may_spill()
-                    && !engine.host().events_reach_output()
+                    && (!engine.host().events_reach_output()
+                        || engine.host().event_form().is_some())
                     && each_on_its_own_then_picks(rest).is_some();
+                // (Of each group's elements, the first ones the stages read, or all.)
+                let every = every.then(|| group_reads::firsts_read(rest).unwrap_or(usize::MAX));
                 group::streaming(engine, c, shown, reads.is_some(), later, every)?.map(|mut g| {
                     if let Some(n) = in_parts
                         && text_names(&g.plain_names())
@@ -1147,8 +1151,30 @@ pub fn each_on_its_own_then_picks(stages: &[&Command]) -> Option<usize> {
         .take_while(|c| maps_one_at_a_time(c) && pure(c))
         .count();
     (1..=leading).rev().find(|&m| {
-        m == stages.len() || picks_in_parts(&stages[m..]) || measure_last(&stages[m..]).is_some()
+        m == stages.len()
+            || picks_in_parts(&stages[m..])
+            || measure_last(&stages[m..]).is_some()
+            || grouped_next(&stages[m..]).is_some()
     })
+}
+
+/// The `Group-Object <properties> -NoElement` that `stages` start with, when it can take its
+/// input a share at a time (each item with its place): the groups it makes are few and hold
+/// no element, and the stages after them run on them as usual
+/// (`… | ForEach-Object { $_.Group | Sort-Object Timestamp | Select-Object -Last 1 } |
+/// Group-Object EventId -NoElement`, each message's last event counted by its EventId).
+pub fn grouped_next<'c>(stages: &[&'c Command]) -> Option<&'c Command> {
+    use crate::pwsh::runtime::bind;
+    let g = stages.first()?;
+    let bound = bind(g, &group::GROUP_PARAMS).ok()?;
+    let switch = |name: &str| bound.get(name).is_some_and(|(value, _)| value.is_none());
+    let plain = bound.positional.len() + usize::from(bound.has("Property")) == 1
+        && bound
+            .named
+            .iter()
+            .all(|(n, _, _)| matches!(*n, "Property" | "NoElement" | "CaseSensitive"))
+        && (!bound.has("CaseSensitive") || switch("CaseSensitive"));
+    (canonical(&g.name) == Some("Group-Object") && switch("NoElement") && plain).then_some(*g)
 }
 
 /// The Measure-Object that `stages` are, when they are one that takes its input one at a
@@ -1497,6 +1523,27 @@ mod tests {
     use crate::pwsh::parse::parse;
     use crate::pwsh::runtime::{Feed, Scope};
     use crate::pwsh::value::Value;
+
+    #[test]
+    fn a_group_object_of_properties_without_elements_takes_objects_made_in_shares() {
+        let next = |line: &str| {
+            let block = parse(line).expect("parses");
+            let stages = stages_after_the_first(&block);
+            super::grouped_next(&stages).is_some()
+        };
+        assert!(next(
+            "$x | Group-Object EventId -NoElement | Sort-Object Count"
+        ));
+        assert!(next(
+            "$x | Group-Object -Property Sender, EventId -NoElement -CaseSensitive"
+        ));
+        // Elements kept, no property, a switch given a value, a hashtable made: not so.
+        assert!(!next("$x | Group-Object EventId"));
+        assert!(!next("$x | Group-Object -NoElement"));
+        assert!(!next("$x | Group-Object EventId -NoElement:$b"));
+        assert!(!next("$x | Group-Object EventId -NoElement -AsHashTable"));
+        assert!(!next("$x | Sort-Object EventId"));
+    }
 
     #[test]
     fn stages_that_keep_nothing_from_one_object_to_the_next_are_pure() {
