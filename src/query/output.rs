@@ -1797,6 +1797,7 @@ mod tests {
             "Group-Object MessageId | ForEach-Object { $_.Group | Select-Object -First 1 }",
             "Group-Object MessageId | ForEach-Object { $_.Group | Sort-Object Timestamp | Select-Object -Last 1 }",
             "Group-Object MessageSubject | ForEach-Object { $_.Group | Select-Object -First 2 }",
+            "Group-Object MessageId | ForEach-Object { $_.Group[0] }",
             "Group-Object MessageId | ForEach-Object { $_.Group | Where-Object EventId -eq 'RECEIVE' } | Where-Object Source -eq 'SMTP'",
         ] {
             let streamed = format!("{all} | {tail}");

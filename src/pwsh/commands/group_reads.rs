@@ -32,6 +32,15 @@ pub struct GroupRead<'c> {
 /// `$_` handed on whole, a property named by a pattern that takes in Group, a variable as a
 /// property name, or groups that reach the end of the line.
 pub fn reads<'c>(stages: &[&'c Command]) -> Option<Vec<GroupRead<'c>>> {
+    reads_and_indexes(stages, None)
+}
+
+/// [`reads`]; with `indexes`, an element taken by a literal index (`$_.Group[0]`) is read
+/// too, its index put there.
+fn reads_and_indexes<'c>(
+    stages: &[&'c Command],
+    mut indexes: Option<&mut Vec<usize>>,
+) -> Option<Vec<GroupRead<'c>>> {
     let mut found = Vec::new();
     for c in stages {
         let name = canonical(&c.name)?;
@@ -46,7 +55,7 @@ pub fn reads<'c>(stages: &[&'c Command]) -> Option<Vec<GroupRead<'c>>> {
         ) {
             return None;
         }
-        found.extend(stage_reads(c)?);
+        found.extend(stage_reads(c, indexes.as_deref_mut())?);
         if turns_into_other_objects(name, c) {
             return Some(found);
         }
@@ -55,15 +64,16 @@ pub fn reads<'c>(stages: &[&'c Command]) -> Option<Vec<GroupRead<'c>>> {
 }
 
 /// When every read of the groups' elements by `stages` (as [`reads`] finds them) takes only
-/// a group's first ones, `$_.Group | Select-Object -First N [properties]` with N a literal:
-/// the most any takes. The groups then need keep only that many (their Count is kept apart).
+/// a group's first ones, `$_.Group | Select-Object -First N [properties]` with N a literal,
+/// or `$_.Group[I]` with I a literal (not negative): the most any takes. The groups then need keep only that many (their Count is kept apart).
 /// `None` when a read takes others (`-Last`, a member `$_.Group.Recipients`, whose first
 /// values may come from later elements, or a stage before the cut).
 pub fn firsts_read(stages: &[&Command]) -> Option<usize> {
     use crate::pwsh::number::Number;
     use crate::pwsh::runtime::bind;
-    let reads = reads(stages)?;
-    let mut most = None;
+    let mut indexes = Vec::new();
+    let reads = reads_and_indexes(stages, Some(&mut indexes))?;
+    let mut most = indexes.iter().max().map(|i| i + 1);
     for read in &reads {
         let first = read.stages.first().filter(|_| read.member.is_none())?;
         if canonical(&first.name) != Some("Select-Object") {
@@ -88,25 +98,30 @@ pub fn firsts_read(stages: &[&Command]) -> Option<usize> {
 /// no property Group answers to, and its script blocks ask `$_` only for its Name, Count or
 /// Values.
 pub fn reads_no_elements(c: &Command) -> bool {
-    stage_reads(c).is_some_and(|reads| reads.is_empty())
+    stage_reads(c, None).is_some_and(|reads| reads.is_empty())
 }
 
 /// The reads `$_.Group | …` of stage `c`, when its arguments name no property Group answers
 /// to and every other `$_` is asked only for its Name, Count or Values; `None` otherwise.
-fn stage_reads(c: &Command) -> Option<Vec<GroupRead<'_>>> {
+fn stage_reads<'c>(c: &'c Command, indexes: Option<&mut Vec<usize>>) -> Option<Vec<GroupRead<'c>>> {
     if !c.args.iter().all(|a| match a {
         Arg::Param { value, .. } => value.as_ref().is_none_or(names_no_group),
         Arg::Value(e) => names_no_group(e),
     }) {
         return None;
     }
+    let taking = indexes.is_some();
     let mut finder = Finder {
         ok: true,
         reads: Vec::new(),
         allowed: Vec::new(),
         inner: Vec::new(),
+        indexes: taking.then(Vec::new),
     };
     walk_command(c, &mut finder);
+    if let (Some(out), Some(found)) = (indexes, finder.indexes) {
+        out.extend(found);
+    }
     finder.ok.then_some(finder.reads)
 }
 
@@ -178,6 +193,8 @@ struct Finder<'c> {
     allowed: Vec<*const Expr>,
     /// The spans of the stages of reads found: a `$_` there is an element of the group.
     inner: Vec<Span>,
+    /// When elements taken by a literal index are reads too: their indexes.
+    indexes: Option<Vec<usize>>,
 }
 
 impl<'c> Finder<'c> {
@@ -266,6 +283,33 @@ impl<'c> Visit<'c> for Finder<'c> {
     fn expr(&mut self, e: &'c Expr) {
         match &e.kind {
             ExprKind::Paren(p) => self.pipeline(p),
+            // `$_.Group[0]`, when such reads are taken.
+            ExprKind::Index { target, index } if self.indexes.is_some() => {
+                let at = match &index.kind {
+                    ExprKind::Number(crate::pwsh::number::Number::Int(i)) => {
+                        usize::try_from(*i).ok()
+                    }
+                    _ => None,
+                };
+                let group_of_item = match &target.kind {
+                    ExprKind::Member {
+                        target: item_expr,
+                        name,
+                        is_static: false,
+                    } if name.eq_ignore_ascii_case("group")
+                        && matches!(&item_expr.kind, ExprKind::Variable(v) if item(v)) =>
+                    {
+                        Some(&**item_expr)
+                    }
+                    _ => None,
+                };
+                if let (Some(at), Some(item_expr), Some(indexes)) =
+                    (at, group_of_item, self.indexes.as_mut())
+                {
+                    indexes.push(at);
+                    self.allowed.push(std::ptr::from_ref(item_expr));
+                }
+            }
             ExprKind::Member {
                 target,
                 name,
@@ -417,6 +461,14 @@ mod tests {
                 "ForEach-Object { $_.Group | Select-Object -First 1; $_.Group }",
                 None,
             ),
+            ("ForEach-Object { $_.Group[0] }", Some(1)),
+            (
+                "Select-Object Name, @{n='First';e={$_.Group[0].Timestamp}}, @{n='Third';e={$_.Group[2].EventId}}",
+                Some(3),
+            ),
+            ("ForEach-Object { $_.Group[-1] }", None),
+            ("ForEach-Object { $_.Group[$i] }", None),
+            ("ForEach-Object { $_.Group[0]; $_.Group.Count }", None),
         ] {
             assert_eq!(firsts(&format!("{g}{tail}")), want, "{tail}");
         }
