@@ -511,6 +511,12 @@ impl<'h> Engine<'h> {
             let shared = (spilling && held.is_none() && stages.len() == after.len())
                 .then(|| commands::stream::each_on_its_own_then_picks(&stages[covered..]))
                 .flatten()
+                // (Groups made of values expanded from the events are not grouped again a
+                // share at a time: their places do not leave room for what each makes.)
+                .filter(|&mapped| {
+                    !stream.expands()
+                        || commands::stream::grouped_next(&stages[covered + mapped..]).is_none()
+                })
                 .filter(|_| {
                     stream.share_from(
                         (0, commands::group::SHARE_END),
@@ -755,13 +761,19 @@ impl<'h> Engine<'h> {
                     m.add(self, v, (time, seq + u64::from(j)), 1)?;
                 }
             } else if let Some(g) = &mut grouping {
-                // Each output at its group's place then its own (the groups' places are
-                // sequence numbers of items, far below 2^43).
+                // Each output at its group's place then its own: the groups' places are
+                // events' (no value expanded before the groups), spaced `EXPANDED` apart, so
+                // the j-th output of a group goes j after it and before the next group's.
+                let spaced = commands::stream::EXPANDED;
                 for (((time, seq), j), v) in outputs {
-                    let at = (seq < 1 << 43 && j < 1 << 20)
-                        .then_some((time, (seq << 20) | u64::from(j)))
+                    let j = u64::from(j);
+                    let at = (seq % spaced == 0 && j < spaced)
+                        .then_some((time, seq + j))
                         .ok_or_else(|| {
-                            EvalError::new("too many objects to group in shares", c.span.clone())
+                            EvalError::new(
+                                "too many objects from one group to group a share at a time",
+                                c.span.clone(),
+                            )
                         })?;
                     g.add(self, &v, at, 1)?;
                 }

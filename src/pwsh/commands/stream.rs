@@ -662,6 +662,12 @@ impl<'c> Stream<'c> {
         }
     }
 
+    /// True when values are expanded from the items before the fold (`Select-Object
+    /// -ExpandProperty`): they then take places between the items'.
+    pub fn expands(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, Step::Expand(_)))
+    }
+
     /// Limits a stream keeping the first event of each key for a `Sort-Object -Unique` to
     /// `held` events (an error past them, [`Stream::too_many_firsts`] then true); false
     /// for any other stream.
