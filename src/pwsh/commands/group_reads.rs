@@ -380,8 +380,8 @@ mod tests {
     use super::*;
     use crate::pwsh::parse::parse;
 
-    /// The reads found after the Group-Object of `line` (the line's first pipeline).
-    fn found(line: &str) -> Option<Vec<String>> {
+    /// `f` of the commands after the Group-Object of `line` (the line's first pipeline).
+    fn after_the_group<T>(line: &str, f: impl Fn(&[&Command]) -> T) -> T {
         let block = parse(line).expect("parses");
         let Some(Statement::Pipeline(p)) = block.statements.first() else {
             panic!("a pipeline");
@@ -398,28 +398,23 @@ mod tests {
             .iter()
             .position(|c| c.name.eq_ignore_ascii_case("Group-Object"))
             .expect("a Group-Object");
-        reads(&commands[at + 1..]).map(|r| {
-            r.iter()
-                .map(|g| line[g.pipeline.span.clone()].to_string())
-                .collect()
+        f(&commands[at + 1..])
+    }
+
+    /// The reads found after the Group-Object of `line`.
+    fn found(line: &str) -> Option<Vec<String>> {
+        after_the_group(line, |stages| {
+            reads(stages).map(|r| {
+                r.iter()
+                    .map(|g| line[g.pipeline.span.clone()].to_string())
+                    .collect()
+            })
         })
     }
 
     /// [`firsts_read`] after the Group-Object of `line`.
     fn firsts(line: &str) -> Option<usize> {
-        let block = parse(line).expect("parses");
-        let Some(Statement::Pipeline(p)) = block.statements.first() else {
-            panic!("a pipeline");
-        };
-        let commands: Vec<&Command> = p
-            .elements
-            .iter()
-            .filter_map(|e| match e {
-                Element::Command(c) => Some(c),
-                Element::Expr(_) => None,
-            })
-            .collect();
-        firsts_read(&commands[2..])
+        after_the_group(line, firsts_read)
     }
 
     #[test]
