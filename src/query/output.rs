@@ -165,17 +165,8 @@ fn write_spilled_events(
                 plan: first.map(|r| r.plan.clone()).unwrap_or_default(),
                 covered: first.and_then(|r| r.covered),
             }],
-            cut: None,
-            files: Vec::new(),
-            diagnostics: Vec::new(),
-            notes: Vec::new(),
-            written: Vec::new(),
-            wrote_text: false,
-            measured: None,
-            unopened: Vec::new(),
-            sql: None,
             enumeration_limit: answer.enumeration_limit,
-            spilled: None,
+            ..Answer::default()
         })
     };
     let walk = |each: &mut dyn FnMut(&Answer) -> std::io::Result<()>| -> std::io::Result<()> {

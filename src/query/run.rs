@@ -21,6 +21,7 @@ use crate::pwsh::parse::{ParseError, parse};
 use crate::pwsh::value::Value;
 
 /// A query's result.
+#[derive(Default)]
 pub struct Answer {
     /// What the line output, in order.
     pub items: Vec<Value>,

@@ -291,13 +291,8 @@ pub fn run_top_of(
         files,
         diagnostics,
         notes,
-        written: Vec::new(),
-        wrote_text: false,
-        measured: None,
-        unopened: Vec::new(),
-        sql: None,
         enumeration_limit,
-        spilled: None,
+        ..Answer::default()
     }))
 }
 

@@ -999,12 +999,14 @@ pub fn streaming(
     if o.as_hashtable {
         return Ok(None);
     }
+    // (Only where no element is shown, folded or left out.)
+    let every = every.filter(|_| !o.no_element && shown.is_none() && !folded);
     let keep = match (o.no_element, shown) {
         (true, _) | (false, Some(0)) => Keep::None,
         // Every element, read by the stages after the groups in ways that do not fold, when
         // each group is made into output on its own: worth streaming, so that the groups can
         // be made a share of their keys at a time ([`Grouping::share_from`]).
-        (false, None) if !folded && let Some(n) = every => Keep::First(n),
+        (false, None) if let Some(n) = every => Keep::First(n),
         // Every element of every group: as well kept the usual way (a second pass pays only
         // when the stages after the groups cut them, see `commands::stream`).
         (false, Some(usize::MAX)) if !later => return Ok(None),
@@ -1026,7 +1028,7 @@ pub fn streaming(
         spill: None,
         share: None,
         share_end: Rc::default(),
-        every: every.is_some() && !o.no_element && shown.is_none() && !folded,
+        every: every.is_some(),
     }))
 }
 

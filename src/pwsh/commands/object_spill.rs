@@ -314,14 +314,8 @@ impl PlainObjects {
             .out
             .as_mut()
             .ok_or_else(|| io::Error::other("objects pushed after they were read"))?;
-        let p = match e {
-            Entry::Plain(p) => p,
-            Entry::Event(v) => {
-                push_event(&mut self.events_out, &self.form, v)?;
-                self.event_count += 1;
-                Plain::Event
-            }
-        };
+        self.event_count += usize::from(matches!(e, Entry::Event(_)));
+        let p = written(&mut self.events_out, &self.form, e)?;
         bincode::serde::encode_into_std_write(&p, out, ENCODING).map_err(io::Error::other)?;
         self.count += 1;
         self.objects += usize::from(matches!(p, Plain::Object { .. } | Plain::Event));
@@ -398,12 +392,17 @@ fn takes(form: &Option<Rc<dyn EventForm>>, v: &Value) -> bool {
     form.as_ref().is_some_and(|f| f.takes(v))
 }
 
-/// Writes event `v` to `events` (made in `form` when there is none yet).
-fn push_event(
+/// What is written of `entry` in the objects' file: its plain value, or, for an event, the
+/// placeholder, the event itself going to `events` (made in `form` when there is none yet).
+fn written(
     events: &mut Option<EventsOut>,
     form: &Option<Rc<dyn EventForm>>,
-    v: Value,
-) -> io::Result<()> {
+    entry: Entry,
+) -> io::Result<Plain> {
+    let v = match entry {
+        Entry::Plain(p) => return Ok(p),
+        Entry::Event(v) => v,
+    };
     let out = match events {
         Some(out) => out,
         None => {
@@ -413,7 +412,8 @@ fn push_event(
             events.insert(EventsOut::new(form)?)
         }
     };
-    out.push(v)
+    out.push(v)?;
+    Ok(Plain::Event)
 }
 
 /// The next event of `events` (an error when there is no file of them).
@@ -553,13 +553,7 @@ fn write_placed(
     at: Place,
     entry: Entry,
 ) -> io::Result<()> {
-    let p = match entry {
-        Entry::Plain(p) => p,
-        Entry::Event(v) => {
-            push_event(events, form, v)?;
-            Plain::Event
-        }
-    };
+    let p = written(events, form, entry)?;
     bincode::serde::encode_into_std_write(&(at, p), out, ENCODING).map_err(io::Error::other)?;
     Ok(())
 }
