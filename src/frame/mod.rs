@@ -161,6 +161,119 @@ fn compact_text(text: &polars_arrow::array::Utf8ViewArray) -> polars_arrow::arra
     }
 }
 
+/// `frame`'s rows spread over `wanted.len()` rows: the i-th row of `frame` at the i-th
+/// `true` of `wanted`, nulls at the others (as many `true`s as `frame` has rows). Text and
+/// lists keep pointing at the values they had (nothing is copied but their views and
+/// offsets); other columns are taken.
+pub fn spread(frame: &DataFrame, wanted: &[bool]) -> PolarsResult<DataFrame> {
+    let rows = wanted.iter().filter(|w| **w).count();
+    polars_ensure!(
+        rows == frame.height(),
+        ShapeMismatch: "spread: {} rows for {} places", frame.height(), rows
+    );
+    let mut next: IdxSize = 0;
+    let at: IdxCa = wanted
+        .iter()
+        .map(|w| {
+            w.then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect_ca(PlSmallStr::from_static("row"));
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let s = c.as_materialized_series().rechunk();
+            let spread = match s.chunks().as_slice() {
+                [one] => spread_array(one.as_ref(), wanted),
+                _ => None,
+            };
+            Ok(match spread {
+                // SAFETY: the array keeps its arrow type, the series' physical type.
+                Some(array) => unsafe {
+                    Series::from_chunks_and_dtype_unchecked(
+                        s.name().clone(),
+                        vec![array],
+                        s.dtype(),
+                    )
+                }
+                .into_column(),
+                None => c.take(&at)?,
+            })
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(wanted.len(), columns)
+}
+
+/// [`spread`] of one array of text or a list, without copying its values; `None` for other
+/// arrays.
+fn spread_array(array: &dyn polars_arrow::array::Array, wanted: &[bool]) -> Option<ArrayRef> {
+    use polars_arrow::array::{Array, ListArray, Utf8ViewArray, View};
+    use polars_arrow::bitmap::Bitmap;
+    let any = array.as_any();
+    // Valid where wanted and valid in `array`.
+    let validity = |valid: Option<&Bitmap>| {
+        let mut from = 0;
+        Bitmap::from_iter(wanted.iter().map(|w| {
+            if !*w {
+                return false;
+            }
+            from += 1;
+            valid.is_none_or(|v| v.get_bit(from - 1))
+        }))
+    };
+    if let Some(text) = any.downcast_ref::<Utf8ViewArray>() {
+        let mut views = text.views().iter();
+        let spread: Vec<View> = wanted
+            .iter()
+            .map(|w| match w {
+                true => views.next().copied().unwrap_or_default(),
+                false => View::default(),
+            })
+            .collect();
+        // SAFETY: every view is one of the array's own (into the same buffers) or empty; the
+        // text's totals are the same values'.
+        let array = unsafe {
+            Utf8ViewArray::new_unchecked(
+                text.dtype().clone(),
+                spread.into(),
+                text.data_buffers().clone(),
+                Some(validity(text.validity())),
+                Some(text.total_bytes_len()),
+                text.total_buffer_len(),
+            )
+        };
+        return Some(array.boxed());
+    }
+    if let Some(list) = any.downcast_ref::<ListArray<i64>>() {
+        let offsets = list.offsets().as_slice();
+        let mut from = 0;
+        let mut spread: Vec<i64> = Vec::with_capacity(wanted.len() + 1);
+        spread.push(offsets[0]);
+        for w in wanted {
+            if *w {
+                from += 1;
+            }
+            spread.push(offsets[from]);
+        }
+        // SAFETY: the offsets are the list's own, each repeated for the rows between: still
+        // monotone, from its first to its last.
+        let offsets = unsafe { polars_arrow::offset::OffsetsBuffer::new_unchecked(spread.into()) };
+        return Some(
+            ListArray::<i64>::new(
+                list.dtype().clone(),
+                offsets,
+                list.values().clone(),
+                Some(validity(list.validity())),
+            )
+            .boxed(),
+        );
+    }
+    None
+}
+
 /// The same rows in new buffers, value by value: a few rows kept long (a store part's
 /// matches, the first events of a group) then do not keep the buffers they were cut from.
 pub fn deep_copy(frame: &DataFrame) -> PolarsResult<DataFrame> {
@@ -175,4 +288,94 @@ pub fn deep_copy(frame: &DataFrame) -> PolarsResult<DataFrame> {
         })
         .collect::<PolarsResult<Vec<_>>>()?;
     DataFrame::new(frame.height(), columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_spread_over_their_places_with_nulls_between() {
+        // Two rows (text long enough to live in a buffer, a null, lists, numbers) spread
+        // over five places: rows 0 and 1 go to places 1 and 3.
+        let text = Column::new("t".into(), [Some("a text longer than twelve bytes"), None]);
+        let lists = Column::new(
+            "l".into(),
+            [
+                Series::new("".into(), ["x", "y"]),
+                Series::new("".into(), ["a text longer than twelve bytes, in a list"]),
+            ],
+        );
+        let numbers = Column::new("n".into(), [7i64, 8]);
+        let frame = DataFrame::new(2, vec![text, lists, numbers]).unwrap();
+        let wanted = [false, true, false, true, false];
+        let out = spread(&frame, &wanted).unwrap();
+        assert_eq!(out.height(), 5);
+        let t: Vec<Option<&str>> = out.column("t").unwrap().str().unwrap().iter().collect();
+        assert_eq!(
+            t,
+            [
+                None,
+                Some("a text longer than twelve bytes"),
+                None,
+                None,
+                None
+            ]
+        );
+        let l: Vec<Option<Vec<String>>> = out
+            .column("l")
+            .unwrap()
+            .list()
+            .unwrap()
+            .amortized_iter()
+            .map(|v| {
+                v.map(|s| {
+                    s.as_ref()
+                        .str()
+                        .unwrap()
+                        .iter()
+                        .map(|t| t.unwrap_or_default().to_string())
+                        .collect()
+                })
+            })
+            .collect();
+        assert_eq!(
+            l,
+            [
+                None,
+                Some(vec!["x".to_string(), "y".to_string()]),
+                None,
+                Some(vec![
+                    "a text longer than twelve bytes, in a list".to_string()
+                ]),
+                None
+            ]
+        );
+        let n: Vec<Option<i64>> = out.column("n").unwrap().i64().unwrap().iter().collect();
+        assert_eq!(n, [None, Some(7), None, Some(8), None]);
+        // The text was not copied: the spread column points into the same buffer.
+        let before = frame
+            .column("t")
+            .unwrap()
+            .str()
+            .unwrap()
+            .downcast_iter()
+            .next()
+            .unwrap()
+            .data_buffers()[0]
+            .as_ptr();
+        let after = out
+            .column("t")
+            .unwrap()
+            .str()
+            .unwrap()
+            .downcast_iter()
+            .next()
+            .unwrap()
+            .data_buffers()[0]
+            .as_ptr();
+        assert_eq!(before, after);
+        // As many places as rows, or an error.
+        assert!(spread(&frame, &[true, false]).is_err());
+    }
 }

@@ -41,7 +41,7 @@ pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use discover::{LogFile, StorePart, discover, log_bytes};
 pub use frame_filter::matching_rows;
 pub use plan::{HeaderInfo, ServerSource};
-pub use prefilter::{FieldCondition, FieldTest, RowFilter};
+pub use prefilter::{DecodeOnly, FieldCondition, FieldTest, RowFilter};
 pub use read::{
     FileReport, Ingest, LaterThan, Progress, ReadError, ReadOptions, ServerLogs, read_file,
     read_files, read_paths, servers,

@@ -43,6 +43,7 @@ pub(crate) fn read_part(
     part: &StorePart,
     columns: FieldSet,
     filter: &RowFilter,
+    decode_only: Option<&super::prefilter::DecodeOnly>,
     budget: Option<&super::budget::RowBudget>,
 ) -> Result<Option<(Vec<FileReport>, DataFrame)>, String> {
     if let Some(budget) = budget
@@ -52,6 +53,9 @@ pub(crate) fn read_part(
         return Ok(None);
     }
     let stored = stored_columns(columns, filter);
+    // Only worth it when the key is stored and read, and something it spares is.
+    let decode_only = decode_only
+        .filter(|d| stored.contains(&d.field) && stored.iter().any(|f| spared(*f, d.field)));
     // Mapped, not read: only the pages of the columns asked for are touched.
     let mapped = super::plan::FileBytes::map(&file.path)?;
     if matches!(mapped, super::plan::FileBytes::Empty) {
@@ -135,11 +139,16 @@ pub(crate) fn read_part(
     if stage_one.is_empty() {
         std::mem::swap(&mut stage_one, &mut stage_two);
     }
-    let first_fields = if filter.is_empty() {
+    let mut first_fields = if filter.is_empty() && decode_only.is_none() {
         stored.clone()
     } else {
         tested_fields(&stage_one, &[])
     };
+    if let Some(d) = decode_only
+        && !first_fields.contains(&d.field)
+    {
+        first_fields.push(d.field);
+    }
     let second_fields = tested_fields(&stage_two, &first_fields);
     let mut rest: Vec<Field> = stored
         .iter()
@@ -158,7 +167,10 @@ pub(crate) fn read_part(
     // Rows no source lists any more (a source converted again or pruned) are not read.
     let listed = listed_rows(&part.ranges, base, height);
     let keep: Option<Vec<bool>> = if filter.is_empty() {
-        listed
+        match decode_only {
+            Some(_) => Some(listed.unwrap_or_else(|| vec![true; height])),
+            None => listed,
+        }
     } else {
         let mut keep =
             super::frame_filter::matching_rows(&first, &stage_one).map_err(|e| e.to_string())?;
@@ -208,6 +220,19 @@ pub(crate) fn read_part(
         }
         second = Some((read, passed));
     }
+    // The kept rows whose other columns are wanted (see `DecodeOnly`).
+    let wanted: Option<Vec<bool>> = match decode_only {
+        None => None,
+        Some(d) => {
+            let keys = text_column(&first, d.field).map_err(|e| e.to_string())?;
+            Some(
+                keep.iter()
+                    .zip(keys.iter())
+                    .map(|(k, key)| *k && (d.test)(key.unwrap_or("")))
+                    .collect(),
+            )
+        }
+    };
     let positions: Vec<u64> = keep
         .iter()
         .enumerate()
@@ -245,12 +270,36 @@ pub(crate) fn read_part(
                     .map_err(|e| e.to_string())?;
                 kept.hstack_mut(read.columns()).map_err(|e| e.to_string())?;
             }
+            // Text and lists a caller does not want of some rows: read for the others only
+            // and spread back to every kept row, nulls between.
+            let (sparse, costly): (Vec<Field>, Vec<Field>) = costly
+                .into_iter()
+                .partition(|f| decode_only.is_some_and(|d| spared(*f, d.field)));
             if !costly.is_empty() {
                 let rows = Rows::Mask {
                     from: base as usize + lo,
                     keep: &keep[lo..hi],
                 };
                 kept.hstack_mut(read_rows(&costly, rows)?.columns())
+                    .map_err(|e| e.to_string())?;
+            }
+            if let Some(wanted) = &wanted
+                && !sparse.is_empty()
+            {
+                let spread = spread_wanted(&keep[lo..hi], &wanted[lo..hi], |some| {
+                    read_rows(
+                        &sparse,
+                        Rows::Mask {
+                            from: base as usize + lo,
+                            keep: some,
+                        },
+                    )
+                })?;
+                let spread = match spread {
+                    Some(frame) => frame,
+                    None => nulls(&sparse, kept_rows).map_err(|e| e.to_string())?,
+                };
+                kept.hstack_mut(spread.columns())
                     .map_err(|e| e.to_string())?;
             }
             let times = kept_times(&kept)?;
@@ -450,6 +499,51 @@ fn finish(
 }
 
 /// A frame of no rows with `fields` typed as the reader types them.
+/// Whether a caller wanting only some rows (keyed by `key`) spares the reading of `field` for
+/// the others: text and lists, but not the key, nor the server (what the caller leaves out
+/// by).
+fn spared(field: Field, key: Field) -> bool {
+    field != key
+        && field != Field::Server
+        && matches!(
+            field.kind(),
+            FieldKind::Text | FieldKind::TextList | FieldKind::KeyValueList
+        )
+        && !field.is_derived()
+}
+
+/// The rows of `keep` (flags over a span) as a frame read by `read` for the rows `wanted`
+/// (a subset of `keep`) only, spread back to one row per kept row with nulls where not
+/// wanted. `None` when no row is wanted (nothing read).
+fn spread_wanted(
+    keep: &[bool],
+    wanted: &[bool],
+    read: impl FnOnce(&[bool]) -> Result<DataFrame, String>,
+) -> Result<Option<DataFrame>, String> {
+    if !wanted.iter().any(|w| *w) {
+        return Ok(None);
+    }
+    let some = read(wanted)?;
+    let places: Vec<bool> = keep
+        .iter()
+        .zip(wanted)
+        .filter(|(k, _)| **k)
+        .map(|(_, w)| *w)
+        .collect();
+    crate::frame::spread(&some, &places)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// `height` rows of nulls in `fields`, typed as the reader types them.
+fn nulls(fields: &[Field], height: usize) -> PolarsResult<DataFrame> {
+    let columns = fields
+        .iter()
+        .map(|f| Column::full_null(PlSmallStr::from_static(f.name()), height, &dtype(*f)))
+        .collect();
+    DataFrame::new(height, columns)
+}
+
 fn empty(fields: &[Field]) -> PolarsResult<DataFrame> {
     let columns = fields
         .iter()

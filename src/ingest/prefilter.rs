@@ -299,6 +299,20 @@ impl FieldValue<'_> {
     }
 }
 
+/// Rows a caller looks at only if one text column passes a test: a store part decodes its
+/// other text and list columns only for the rows that pass (the others keep their place with
+/// nulls there), so a caller reading the same rows again and again for a share of their keys
+/// at a time decodes each row's text once. Every row is still given, with its key, time and
+/// server: the caller, not the reader, leaves the others out. Raw logs decode every row.
+#[derive(Clone)]
+pub struct DecodeOnly {
+    /// The column tested (a text column).
+    pub field: Field,
+    /// True for a value (`""` for a null) whose row's other columns are wanted. It may let
+    /// fewer through as the read goes, never more.
+    pub test: std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

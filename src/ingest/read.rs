@@ -56,6 +56,8 @@ pub struct ReadOptions {
     pub later_than: Option<Arc<LaterThan>>,
     /// Files are left out once this many rows are kept (see [`super::budget::RowBudget`]).
     pub row_budget: Option<Arc<super::budget::RowBudget>>,
+    /// Rows whose other columns the caller will not look at (see [`DecodeOnly`]).
+    pub decode_only: Option<super::prefilter::DecodeOnly>,
 }
 
 /// A time bound the reader's caller lowers as it reads: a file whose name (or a store
@@ -121,6 +123,7 @@ impl Default for ReadOptions {
             batch_bytes: None,
             later_than: None,
             row_budget: None,
+            decode_only: None,
         }
     }
 }
@@ -564,6 +567,7 @@ impl FileJob<'_> {
             part,
             self.options.columns,
             &self.options.filter,
+            self.options.decode_only.as_ref(),
             budget,
         ) {
             Ok(None) => FileResult::LeftOut,

@@ -820,6 +820,8 @@ impl<'h> Engine<'h> {
             let start = end;
             end = stream.share_end().unwrap_or(commands::group::SHARE_END);
             width = end - start;
+            // The pass's batches and groups are gone: their pages go back before the next.
+            crate::memory::give_back_free_memory();
             groups = stream.finish_placed(self)?;
         }
         if let (Some(m), Some(c)) = (measuring, measure) {
@@ -1096,9 +1098,11 @@ impl<'h> Engine<'h> {
     ) -> Option<EvalResult<()>> {
         let text = stream.text_properties();
         let share = stream.share_of_text();
-        let share = share
-            .as_ref()
-            .map(|(property, holds)| KeyShare { property, holds });
+        let share = share.map(|(property, holds)| (property, std::sync::Arc::new(holds)));
+        let share = share.as_ref().map(|(property, holds)| KeyShare {
+            property,
+            holds: holds.clone(),
+        });
         let host = self.host;
         let mut feed =
             |engine: &mut dyn Scope, batch: Vec<commands::stream::Item>| stream.feed(engine, batch);

@@ -66,8 +66,10 @@ pub type Feed<'f> = dyn FnMut(&mut dyn Scope, Vec<Item>) -> EvalResult<()> + 'f;
 pub struct KeyShare<'a> {
     /// The property (a text property of the items).
     pub property: &'a str,
-    /// True when an item whose property is this text (`""` for `$null`) is wanted.
-    pub holds: &'a dyn Fn(&str) -> bool,
+    /// True when an item whose property is this text (`""` for `$null`) is wanted; it may
+    /// want fewer as the items come (the share's end comes down), never more, and may be
+    /// asked from other threads (a host's reader).
+    pub holds: std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>,
 }
 
 /// Results of running.

@@ -259,8 +259,9 @@ impl PsObject for Row {
     }
 
     fn detached(&self) -> Option<Value> {
-        let one = self.source.frame().slice(self.index as i64, 1);
-        let source = crate::frame::deep_copy(&one)
+        let at = IdxCa::from_vec("i".into(), vec![self.index as IdxSize]);
+        let source = crate::frame::take_rows(self.source.frame(), &at)
+            .and_then(|one| crate::frame::compact(&one))
             .and_then(|frame| RowSource::new(frame, self.source.zone))
             .ok()?;
         Some(Value::Object(Rc::new(Row { source, index: 0 })))
@@ -286,7 +287,7 @@ pub fn detach_all(items: &mut [&mut Value]) {
     let copied = gather(&rows, &DataFrame::empty())
         .ok()
         .flatten()
-        .and_then(|frame| crate::frame::deep_copy(&frame).ok())
+        .and_then(|frame| crate::frame::compact(&frame).ok())
         .and_then(|frame| RowSource::new(frame, zone).ok());
     drop(rows);
     let Some(source) = copied else {

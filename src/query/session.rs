@@ -542,18 +542,26 @@ impl<'a> QueryHost<'a> {
     ) -> Option<EvalResult<()>> {
         // Rows whose key is outside the share of keys the groups are made of this pass are
         // left out before they become objects.
-        let share = share.and_then(|s| Some((text_field(s.property)?, s.holds)));
+        let share = share.and_then(|s| Some((text_field(s.property)?, s.holds.clone())));
         // Rows equal in text columns are equal in those properties: one row per distinct
         // value stands for the others.
         let collapse: Option<Vec<Field>> =
             keys.and_then(|names| names.iter().map(|n| text_field(n)).collect());
-        let (plan, options) = match self.read_plan(engine, c, input) {
+        let (plan, mut options) = match self.read_plan(engine, c, input) {
             Ok(p) => p,
             Err(e) => return Some(Err(e)),
         };
         if plan.result_size.is_some() {
             return None;
         }
+        // The reader need not decode the text of the rows the share leaves out (they keep
+        // their places: the sequence numbers below count them).
+        options.decode_only = share
+            .as_ref()
+            .map(|(field, holds)| crate::ingest::DecodeOnly {
+                field: *field,
+                test: holds.clone(),
+            });
         self.state
             .borrow_mut()
             .notes
@@ -576,10 +584,10 @@ impl<'a> QueryHost<'a> {
                 let slice_times = &times[offset..offset + len];
                 let first = sequence + 1 + offset as u64;
                 // The rows of the share (by their places in the slice), taken out.
-                let (slice, shared) = match share {
+                let (slice, shared) = match &share {
                     Some((field, holds)) => {
                         let (taken, at) =
-                            rows_in_share(&slice, field, holds).map_err(polars_err)?;
+                            rows_in_share(&slice, *field, &**holds).map_err(polars_err)?;
                         (taken, Some(at))
                     }
                     None => (slice, None),

@@ -1942,3 +1942,76 @@ fn a_store_read_moves_its_progress_to_the_logs_bytes() {
     assert_eq!(told.total.load(Ordering::Relaxed), bytes);
     assert_eq!(told.done.load(Ordering::Relaxed), bytes);
 }
+
+#[test]
+fn a_store_read_for_some_keys_decodes_their_rows_text_and_keeps_every_row_in_place() {
+    use msgtrack::ingest::{DecodeOnly, ReadOptions, read_paths};
+    let store = Dir::new();
+    index(&[sample_logs_dir()], store.path(), &IndexOptions::default()).expect("indexed");
+    let wanted = |id: &str| id.len().is_multiple_of(2);
+    let every = read_paths(&[store.path().to_path_buf()], &ReadOptions::default()).unwrap();
+    let some = ReadOptions {
+        decode_only: Some(DecodeOnly {
+            field: Field::MessageId,
+            test: std::sync::Arc::new(wanted),
+        }),
+        ..ReadOptions::default()
+    };
+    let read = read_paths(&[store.path().to_path_buf()], &some).unwrap();
+    // Every row, in the same order, with its key, time, server and categories.
+    assert_eq!(read.frame.height(), every.frame.height());
+    for f in [
+        Field::MessageId,
+        Field::Timestamp,
+        Field::Server,
+        Field::EventId,
+        Field::Source,
+    ] {
+        assert!(
+            read.frame
+                .column(f.name())
+                .unwrap()
+                .equals_missing(every.frame.column(f.name()).unwrap()),
+            "{f:?}"
+        );
+    }
+    let ids = crate::util::strings(&every, Field::MessageId);
+    let (mut kept, mut spared) = (0, 0);
+    for f in [
+        Field::Sender,
+        Field::MessageSubject,
+        Field::Recipients,
+        Field::EventData,
+        Field::SourceContext,
+        Field::RecipientStatus,
+    ] {
+        let all = every
+            .frame
+            .column(f.name())
+            .unwrap()
+            .as_materialized_series()
+            .clone();
+        let got = read
+            .frame
+            .column(f.name())
+            .unwrap()
+            .as_materialized_series()
+            .clone();
+        for (i, id) in ids.iter().enumerate() {
+            let (a, b) = (all.get(i).unwrap(), got.get(i).unwrap());
+            if wanted(id.as_deref().unwrap_or("")) {
+                assert_eq!(a, b, "{f:?} of row {i}");
+                kept += 1;
+            } else {
+                assert!(b.is_null(), "{f:?} of row {i} not wanted but read: {b:?}");
+                spared += 1;
+            }
+        }
+    }
+    // Both kinds of rows were there (the sample day's message ids are of both lengths).
+    assert!(kept > 100 && spared > 100, "{kept} kept, {spared} spared");
+    // Raw logs decode every row whatever is wanted.
+    let raw = read_paths(&[sample_logs_dir()], &some).unwrap();
+    let raw_every = read_paths(&[sample_logs_dir()], &ReadOptions::default()).unwrap();
+    assert!(raw.frame.equals_missing(&raw_every.frame));
+}

@@ -932,6 +932,89 @@ fn groups_keeping_their_elements_made_a_share_of_their_keys_at_a_time_give_the_s
 }
 
 #[test]
+fn events_made_of_groups_a_share_of_their_keys_at_a_time_from_a_store_are_whole_events() {
+    // Forty messages of two events each (the second naming the message in other case), each
+    // event with a subject of its own, and two events with no MessageId; each message's last
+    // event written out as events, six groups a share. A store's reader decodes the text of
+    // a share's rows only (the others' text left null): the events that come out must still
+    // be whole. Worked out by hand: per message in the order of their first events, its
+    // second event (its MessageId as that event spells it, its EventId, "last <i>"), then the
+    // group of no MessageId: the event of minute 101.
+    let dir = Dir::new();
+    let at = |minute: u32| {
+        format!(
+            "2026-11-20T{:02}:{:02}:00.000Z",
+            10 + minute / 60,
+            minute % 60
+        )
+    };
+    let mut rows = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..40u32 {
+        let id = format!("<Msg{i}@Contoso.com>");
+        let other = id.to_uppercase();
+        let last = if i % 3 == 0 { "DELIVER" } else { "SEND" };
+        rows.push(row(&[
+            (Field::Timestamp, &at(i * 2)),
+            (Field::EventId, "RECEIVE"),
+            (Field::MessageId, &id),
+            (Field::MessageSubject, &format!("first {i}")),
+            (Field::Sender, "a@contoso.com"),
+        ]));
+        rows.push(row(&[
+            (Field::Timestamp, &at(i * 2 + 1)),
+            (Field::EventId, last),
+            (Field::MessageId, &other),
+            (Field::MessageSubject, &format!("last {i}")),
+            (Field::Sender, &format!("s{i}@contoso.com")),
+        ]));
+        expected.push(vec![
+            other.clone(),
+            last.to_string(),
+            format!("last {i}"),
+            format!("s{i}@contoso.com"),
+        ]);
+    }
+    for minute in [100, 101] {
+        rows.push(row(&[
+            (Field::Timestamp, &at(minute)),
+            (Field::EventId, "RECEIVE"),
+            (Field::MessageSubject, &format!("none {minute}")),
+        ]));
+    }
+    expected.push(vec![
+        String::new(),
+        "RECEIVE".into(),
+        "none 101".into(),
+        String::new(),
+    ]);
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
+    let store = crate::util::indexed(dir.path());
+    let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId | ForEach-Object { $_.Group | Sort-Object Timestamp | Select-Object -Last 1 }";
+    for from in [dir.path(), store.path()] {
+        for shared in ["6", "1000"] {
+            let out = query_holding(line, from, "3")
+                .env("MSGTRACK_GROUPS_SHARED", shared)
+                .output()
+                .expect("msgtrack runs");
+            assert!(out.status.success(), "{line}");
+            let mut csv = csv::Reader::from_reader(out.stdout.as_slice());
+            let header = csv.headers().expect("a header").clone();
+            let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+            let wanted = ["MessageId", "EventId", "MessageSubject", "Sender"].map(column);
+            let got: Vec<Vec<String>> = csv
+                .records()
+                .map(|r| {
+                    let r = r.expect("a record");
+                    wanted.iter().map(|i| r[*i].to_string()).collect()
+                })
+                .collect();
+            assert_eq!(got, expected, "{} sharing {shared}", from.display());
+        }
+    }
+}
+
+#[test]
 fn counts_of_distinct_values_are_counts_of_their_groups_in_bounded_memory() {
     // `Sort-Object P -Unique | Measure-Object` keeps one event per value ignoring case (per
     // exact value with -CaseSensitive), `Select-Object P -Unique | Measure-Object` one object

@@ -759,7 +759,7 @@ impl<'c> Stream<'c> {
     /// by one text property of the items as they come (only filters before the groups): the
     /// property, and what tells whether an item whose property is a text (`""` for `$null`)
     /// is in the share. A host may leave the other items out before making objects of them.
-    pub fn share_of_text(&self) -> Option<(String, impl Fn(&str) -> bool + use<>)> {
+    pub fn share_of_text(&self) -> Option<(String, impl Fn(&str) -> bool + Send + Sync + use<>)> {
         if self.unique.is_some() || !self.steps.iter().all(|s| matches!(s, Step::Filter(_))) {
             return None;
         }
