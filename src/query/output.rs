@@ -1411,8 +1411,10 @@ struct Printer<'a> {
     session: &'a Session,
     /// How many elements of a collection a cell shows (`$FormatEnumerationLimit`).
     limit: Option<usize>,
-    /// How each row source's rows are written, by the source's address.
-    rows: std::cell::RefCell<HashMap<usize, RowLayout>>,
+    /// How each row source's rows are written, by the source's [`RowSource::id`] (not its
+    /// address: sources read back a block at a time come and go, and a new one may take a
+    /// dropped one's address with other columns).
+    rows: std::cell::RefCell<HashMap<u64, RowLayout>>,
 }
 
 impl<'a> Printer<'a> {
@@ -1500,7 +1502,7 @@ impl<'a> Printer<'a> {
     }
 
     fn row_json(&self, source: &Rc<RowSource>, index: usize) -> Json {
-        let key = Rc::as_ptr(source) as usize;
+        let key = source.id();
         let mut cache = self.rows.borrow_mut();
         let layout = cache.entry(key).or_insert_with(|| {
             let frame = source.frame();
@@ -2133,6 +2135,30 @@ mod tests {
                     "row {r}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_source_made_where_a_dropped_one_was_is_written_by_its_own_columns() {
+        // Events read back a block at a time: each block's source is dropped before the next
+        // is made, which the allocator may put at the same address. One printer writes a
+        // source of EventId and Sender, then sources of
+        // MessageSubject alone: each must be written with its own column.
+        let frame = sample_frame().head(Some(2));
+        let session = session("UTC");
+        let printer = Printer::new(&session, None);
+        let first = frame.select(["EventId", "Sender"]).expect("columns");
+        let source = RowSource::new(first, session.zone).expect("a source");
+        assert!(printer.row_json(&source, 0).get("Sender").is_some());
+        drop(source);
+        // (glibc gives the dropped source's block to the next source of its size: with
+        // sources found by address, the first of these was written as `{}`.)
+        for _ in 0..8 {
+            let other = frame.select(["MessageSubject"]).expect("a column");
+            let source = RowSource::new(other, session.zone).expect("a source");
+            let json = printer.row_json(&source, 0);
+            assert!(json.get("MessageSubject").is_some(), "{json}");
+            assert!(json.get("Sender").is_none(), "{json}");
         }
     }
 

@@ -37,6 +37,9 @@ enum Column<'a> {
     Pairs(Vec<Vec<(String, String)>>),
 }
 
+/// The next [`RowSource::id`].
+static NEXT_SOURCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// The frame a query read, as a source of event objects.
 pub struct RowSource {
     // `columns` borrows from `frame` (the list views): it is declared first so that it is
@@ -46,6 +49,8 @@ pub struct RowSource {
     frame: Box<DataFrame>,
     frame_ref: &'static DataFrame,
     zone: Zone,
+    /// This source's number, never given to another in the process (an address can be).
+    id: u64,
     /// Properties asked for that were not decoded (the query is then run again with every
     /// column, so no answer is ever missing a value).
     pub missing: RefCell<Vec<Field>>,
@@ -73,9 +78,16 @@ impl RowSource {
             frame,
             frame_ref,
             zone,
+            id: NEXT_SOURCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             missing: RefCell::new(Vec::new()),
         });
         Ok(source)
+    }
+
+    /// A number no other source of this process has had: what is remembered of a source
+    /// is found by it (its address is given again once it is dropped).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The frame (rows in query order).
