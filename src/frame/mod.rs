@@ -185,22 +185,38 @@ pub fn spread(frame: &DataFrame, wanted: &[bool]) -> PolarsResult<DataFrame> {
         .columns()
         .iter()
         .map(|c| {
-            let s = c.as_materialized_series().rechunk();
-            let spread = match s.chunks().as_slice() {
-                [one] => spread_array(one.as_ref(), wanted),
-                _ => None,
-            };
+            let s = c.as_materialized_series();
+            // Each chunk spread over its own stretch of `wanted` (the places up to its last
+            // row's; the last chunk's to the end): nothing is concatenated.
+            let mut from = 0;
+            let chunks = s.chunks();
+            let spread: Option<Vec<ArrayRef>> = chunks
+                .iter()
+                .enumerate()
+                .map(|(k, chunk)| {
+                    let to = if k + 1 == chunks.len() {
+                        wanted.len()
+                    } else {
+                        let mut left = chunk.len();
+                        let mut to = from;
+                        while left > 0 && to < wanted.len() {
+                            left -= usize::from(wanted[to]);
+                            to += 1;
+                        }
+                        to
+                    };
+                    let stretch = &wanted[from..to];
+                    from = to;
+                    spread_array(chunk.as_ref(), stretch)
+                })
+                .collect();
             Ok(match spread {
-                // SAFETY: the array keeps its arrow type, the series' physical type.
-                Some(array) => unsafe {
-                    Series::from_chunks_and_dtype_unchecked(
-                        s.name().clone(),
-                        vec![array],
-                        s.dtype(),
-                    )
+                // SAFETY: each array keeps its arrow type, the series' physical type.
+                Some(arrays) if !arrays.is_empty() => unsafe {
+                    Series::from_chunks_and_dtype_unchecked(s.name().clone(), arrays, s.dtype())
                 }
                 .into_column(),
-                None => c.take(&at)?,
+                _ => c.take(&at)?,
             })
         })
         .collect::<PolarsResult<Vec<_>>>()?;
@@ -377,5 +393,27 @@ mod tests {
         assert_eq!(before, after);
         // As many places as rows, or an error.
         assert!(spread(&frame, &[true, false]).is_err());
+        // A frame in chunks (one per row group read) spreads chunk by chunk: the same rows.
+        let mut chunked = frame.clone();
+        chunked.vstack_mut(&frame).unwrap();
+        chunked.vstack_mut(&frame.head(Some(0))).unwrap();
+        assert!(
+            chunked
+                .column("t")
+                .unwrap()
+                .as_materialized_series()
+                .n_chunks()
+                > 1
+        );
+        let wanted = [true, false, false, true, true, false, true, false];
+        let out = spread(&chunked, &wanted).unwrap();
+        let t: Vec<Option<&str>> = out.column("t").unwrap().str().unwrap().iter().collect();
+        let long = Some("a text longer than twelve bytes");
+        assert_eq!(t, [long, None, None, None, long, None, None, None]);
+        let n: Vec<Option<i64>> = out.column("n").unwrap().i64().unwrap().iter().collect();
+        assert_eq!(
+            n,
+            [Some(7), None, None, Some(8), Some(7), None, Some(8), None]
+        );
     }
 }
