@@ -370,26 +370,11 @@ mod tests {
         let n: Vec<Option<i64>> = out.column("n").unwrap().i64().unwrap().iter().collect();
         assert_eq!(n, [None, Some(7), None, Some(8), None]);
         // The text was not copied: the spread column points into the same buffer.
-        let before = frame
-            .column("t")
-            .unwrap()
-            .str()
-            .unwrap()
-            .downcast_iter()
-            .next()
-            .unwrap()
-            .data_buffers()[0]
-            .as_ptr();
-        let after = out
-            .column("t")
-            .unwrap()
-            .str()
-            .unwrap()
-            .downcast_iter()
-            .next()
-            .unwrap()
-            .data_buffers()[0]
-            .as_ptr();
+        let buffer = |frame: &DataFrame| {
+            let text = frame.column("t").unwrap().str().unwrap().clone();
+            text.downcast_iter().next().unwrap().data_buffers()[0].as_ptr()
+        };
+        let (before, after) = (buffer(&frame), buffer(&out));
         assert_eq!(before, after);
         // As many places as rows, or an error.
         assert!(spread(&frame, &[true, false]).is_err());

@@ -1985,18 +1985,11 @@ fn a_store_read_for_some_keys_decodes_their_rows_text_and_keeps_every_row_in_pla
         Field::SourceContext,
         Field::RecipientStatus,
     ] {
-        let all = every
-            .frame
-            .column(f.name())
-            .unwrap()
-            .as_materialized_series()
-            .clone();
-        let got = read
-            .frame
-            .column(f.name())
-            .unwrap()
-            .as_materialized_series()
-            .clone();
+        let series = |read: &msgtrack::ingest::Ingest| {
+            let column = read.frame.column(f.name()).unwrap();
+            column.as_materialized_series().clone()
+        };
+        let (all, got) = (series(&every), series(&read));
         for (i, id) in ids.iter().enumerate() {
             let (a, b) = (all.get(i).unwrap(), got.get(i).unwrap());
             if wanted(id.as_deref().unwrap_or("")) {

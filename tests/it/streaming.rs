@@ -861,6 +861,15 @@ fn groups_shown_with_their_first_elements_come_out_as_if_held_when_too_many_to_h
     }
 }
 
+/// The time `minute` minutes after 10:00 on 2026-11-20, as a log writes it.
+fn minute_of_the_day(minute: u32) -> String {
+    format!(
+        "2026-11-20T{:02}:{:02}:00.000Z",
+        10 + minute / 60,
+        minute % 60
+    )
+}
+
 #[test]
 fn groups_keeping_their_elements_made_a_share_of_their_keys_at_a_time_give_the_shells_groups() {
     // Forty messages of two events each, the second naming the message in other case (`Ä`
@@ -870,13 +879,7 @@ fn groups_keeping_their_elements_made_a_share_of_their_keys_at_a_time_give_the_s
     // hand: the groups of the messages not delivered, in the order of their first events,
     // named by them, with their two events each; the events of no MessageId group as "".
     let dir = Dir::new();
-    let at = |minute: u32| {
-        format!(
-            "2026-11-20T{:02}:{:02}:00.000Z",
-            10 + minute / 60,
-            minute % 60
-        )
-    };
+    let at = minute_of_the_day;
     let mut rows = Vec::new();
     let mut expected = vec!["Name,Count".to_string()];
     for i in 0..40u32 {
@@ -913,22 +916,33 @@ fn groups_keeping_their_elements_made_a_share_of_their_keys_at_a_time_give_the_s
     }
     expected.push(",2".to_string());
     dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
-    let store = crate::util::indexed(dir.path());
     let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId | Where-Object { $_.Group.EventId -notcontains 'DELIVER' } | Select-Object Name, Count";
-    for from in [dir.path(), store.path()] {
+    for (run, stdout) in outputs_sharing(line, dir.path()) {
+        let got: Vec<String> = String::from_utf8_lossy(&stdout)
+            .lines()
+            .map(|l| l.replace('"', ""))
+            .collect();
+        assert_eq!(got, expected, "{run}");
+    }
+}
+
+/// The CSV `line` gives over the logs under `logs` and over a store of them, six groups a
+/// share and a thousand (`MSGTRACK_GROUPS_SHARED`), three held: each run named, with what it
+/// printed (it must succeed).
+fn outputs_sharing(line: &str, logs: &Path) -> Vec<(String, Vec<u8>)> {
+    let store = crate::util::indexed(logs);
+    let mut runs = Vec::new();
+    for from in [logs, store.path()] {
         for shared in ["6", "1000"] {
             let out = query_holding(line, from, "3")
                 .env("MSGTRACK_GROUPS_SHARED", shared)
                 .output()
                 .expect("msgtrack runs");
             assert!(out.status.success(), "{line}");
-            let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(|l| l.replace('"', ""))
-                .collect();
-            assert_eq!(got, expected, "{} sharing {shared}", from.display());
+            runs.push((format!("{} sharing {shared}", from.display()), out.stdout));
         }
     }
+    runs
 }
 
 #[test]
@@ -941,13 +955,7 @@ fn events_made_of_groups_a_share_of_their_keys_at_a_time_from_a_store_are_whole_
     // second event (its MessageId as that event spells it, its EventId, "last <i>"), then the
     // group of no MessageId: the event of minute 101.
     let dir = Dir::new();
-    let at = |minute: u32| {
-        format!(
-            "2026-11-20T{:02}:{:02}:00.000Z",
-            10 + minute / 60,
-            minute % 60
-        )
-    };
+    let at = minute_of_the_day;
     let mut rows = Vec::new();
     let mut expected = Vec::new();
     for i in 0..40u32 {
@@ -989,28 +997,20 @@ fn events_made_of_groups_a_share_of_their_keys_at_a_time_from_a_store_are_whole_
         String::new(),
     ]);
     dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
-    let store = crate::util::indexed(dir.path());
     let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId | ForEach-Object { $_.Group | Sort-Object Timestamp | Select-Object -Last 1 }";
-    for from in [dir.path(), store.path()] {
-        for shared in ["6", "1000"] {
-            let out = query_holding(line, from, "3")
-                .env("MSGTRACK_GROUPS_SHARED", shared)
-                .output()
-                .expect("msgtrack runs");
-            assert!(out.status.success(), "{line}");
-            let mut csv = csv::Reader::from_reader(out.stdout.as_slice());
-            let header = csv.headers().expect("a header").clone();
-            let column = |name: &str| header.iter().position(|h| h == name).expect(name);
-            let wanted = ["MessageId", "EventId", "MessageSubject", "Sender"].map(column);
-            let got: Vec<Vec<String>> = csv
-                .records()
-                .map(|r| {
-                    let r = r.expect("a record");
-                    wanted.iter().map(|i| r[*i].to_string()).collect()
-                })
-                .collect();
-            assert_eq!(got, expected, "{} sharing {shared}", from.display());
-        }
+    for (run, stdout) in outputs_sharing(line, dir.path()) {
+        let mut csv = csv::Reader::from_reader(stdout.as_slice());
+        let header = csv.headers().expect("a header").clone();
+        let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+        let wanted = ["MessageId", "EventId", "MessageSubject", "Sender"].map(column);
+        let got: Vec<Vec<String>> = csv
+            .records()
+            .map(|r| {
+                let r = r.expect("a record");
+                wanted.iter().map(|i| r[*i].to_string()).collect()
+            })
+            .collect();
+        assert_eq!(got, expected, "{run}");
     }
 }
 
