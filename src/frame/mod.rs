@@ -171,16 +171,21 @@ pub fn spread(frame: &DataFrame, wanted: &[bool]) -> PolarsResult<DataFrame> {
         rows == frame.height(),
         ShapeMismatch: "spread: {} rows for {} places", frame.height(), rows
     );
-    let mut next: IdxSize = 0;
-    let at: IdxCa = wanted
-        .iter()
-        .map(|w| {
-            w.then(|| {
-                next += 1;
-                next - 1
+    // Where each place's row is (none for a null), for columns not spread as they are:
+    // made once, if any column needs it.
+    let at = std::cell::OnceCell::new();
+    let places = || -> IdxCa {
+        let mut next: IdxSize = 0;
+        wanted
+            .iter()
+            .map(|w| {
+                w.then(|| {
+                    next += 1;
+                    next - 1
+                })
             })
-        })
-        .collect_ca(PlSmallStr::from_static("row"));
+            .collect_ca(PlSmallStr::from_static("row"))
+    };
     let columns = frame
         .columns()
         .iter()
@@ -216,7 +221,7 @@ pub fn spread(frame: &DataFrame, wanted: &[bool]) -> PolarsResult<DataFrame> {
                     Series::from_chunks_and_dtype_unchecked(s.name().clone(), arrays, s.dtype())
                 }
                 .into_column(),
-                _ => c.take(&at)?,
+                _ => c.take(at.get_or_init(places))?,
             })
         })
         .collect::<PolarsResult<Vec<_>>>()?;
@@ -288,22 +293,6 @@ fn spread_array(array: &dyn polars_arrow::array::Array, wanted: &[bool]) -> Opti
         );
     }
     None
-}
-
-/// The same rows in new buffers, value by value: a few rows kept long (a store part's
-/// matches, the first events of a group) then do not keep the buffers they were cut from.
-pub fn deep_copy(frame: &DataFrame) -> PolarsResult<DataFrame> {
-    let columns = frame
-        .columns()
-        .iter()
-        .map(|c| {
-            let s = c.as_materialized_series();
-            let values: Vec<AnyValue<'_>> = s.iter().map(|v| v.into_static()).collect();
-            Series::from_any_values_and_dtype(s.name().clone(), &values, s.dtype(), true)
-                .map(Series::into_column)
-        })
-        .collect::<PolarsResult<Vec<_>>>()?;
-    DataFrame::new(frame.height(), columns)
 }
 
 #[cfg(test)]

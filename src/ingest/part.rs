@@ -241,7 +241,10 @@ pub(crate) fn read_part(
         .collect();
     let kept_rows = positions.len();
     let (kept, times) = match span(&keep) {
-        None => (empty(&stored).map_err(|e| e.to_string())?, Some(Vec::new())),
+        None => (
+            nulls(&stored, 0).map_err(|e| e.to_string())?,
+            Some(Vec::new()),
+        ),
         Some((lo, hi)) => {
             // The other columns of the kept rows only: a FAIL row or one message's rows
             // decode the row groups that hold them, and in them only their rows.
@@ -498,7 +501,6 @@ fn finish(
     Ok((reports, frame))
 }
 
-/// A frame of no rows with `fields` typed as the reader types them.
 /// Whether a caller wanting only some rows (keyed by `key`) spares the reading of `field` for
 /// the others: text and lists, but not the key, nor the server (what the caller leaves out
 /// by).
@@ -535,21 +537,14 @@ fn spread_wanted(
         .map_err(|e| e.to_string())
 }
 
-/// `height` rows of nulls in `fields`, typed as the reader types them.
+/// `height` rows of nulls in `fields`, typed as the reader types them (no rows: an empty
+/// frame of those columns).
 fn nulls(fields: &[Field], height: usize) -> PolarsResult<DataFrame> {
     let columns = fields
         .iter()
         .map(|f| Column::full_null(PlSmallStr::from_static(f.name()), height, &dtype(*f)))
         .collect();
     DataFrame::new(height, columns)
-}
-
-fn empty(fields: &[Field]) -> PolarsResult<DataFrame> {
-    let columns = fields
-        .iter()
-        .map(|f| Series::new_empty(PlSmallStr::from_static(f.name()), &dtype(*f)).into_column())
-        .collect();
-    DataFrame::new(0, columns)
 }
 
 /// The stored columns cast to the reader's types (categoricals, list and struct types).

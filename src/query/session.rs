@@ -542,7 +542,12 @@ impl<'a> QueryHost<'a> {
     ) -> Option<EvalResult<()>> {
         // Rows whose key is outside the share of keys the groups are made of this pass are
         // left out before they become objects.
-        let share = share.and_then(|s| Some((text_field(s.property)?, s.holds.clone())));
+        let share = share.and_then(|s| {
+            Some(crate::ingest::DecodeOnly {
+                field: text_field(s.property)?,
+                test: s.holds.clone(),
+            })
+        });
         // Rows equal in text columns are equal in those properties: one row per distinct
         // value stands for the others.
         let collapse: Option<Vec<Field>> =
@@ -556,12 +561,7 @@ impl<'a> QueryHost<'a> {
         }
         // The reader need not decode the text of the rows the share leaves out (they keep
         // their places: the sequence numbers below count them).
-        options.decode_only = share
-            .as_ref()
-            .map(|(field, holds)| crate::ingest::DecodeOnly {
-                field: *field,
-                test: holds.clone(),
-            });
+        options.decode_only = share.clone();
         self.state
             .borrow_mut()
             .notes
@@ -585,9 +585,9 @@ impl<'a> QueryHost<'a> {
                 let first = sequence + 1 + offset as u64;
                 // The rows of the share (by their places in the slice), taken out.
                 let (slice, shared) = match &share {
-                    Some((field, holds)) => {
+                    Some(share) => {
                         let (taken, at) =
-                            rows_in_share(&slice, *field, &**holds).map_err(polars_err)?;
+                            rows_in_share(&slice, share.field, &*share.test).map_err(polars_err)?;
                         (taken, Some(at))
                     }
                     None => (slice, None),
