@@ -45,6 +45,7 @@ pub(crate) fn read_part(
     filter: &RowFilter,
     decode_only: Option<&super::prefilter::DecodeOnly>,
     budget: Option<&super::budget::RowBudget>,
+    first: Option<&super::read::LaterThan>,
 ) -> Result<Option<(Vec<FileReport>, DataFrame)>, String> {
     if let Some(budget) = budget
         && filter.is_empty()
@@ -139,7 +140,7 @@ pub(crate) fn read_part(
     if stage_one.is_empty() {
         std::mem::swap(&mut stage_one, &mut stage_two);
     }
-    let mut first_fields = if filter.is_empty() && decode_only.is_none() {
+    let mut first_fields = if filter.is_empty() && decode_only.is_none() && first.is_none() {
         stored.clone()
     } else {
         tested_fields(&stage_one, &[])
@@ -148,6 +149,10 @@ pub(crate) fn read_part(
         && !first_fields.contains(&d.field)
     {
         first_fields.push(d.field);
+    }
+    // Only the first rows wanted: the times of every row first, to choose them.
+    if first.is_some() && !first_fields.contains(&Field::Timestamp) {
+        first_fields.push(Field::Timestamp);
     }
     let second_fields = tested_fields(&stage_two, &first_fields);
     let mut rest: Vec<Field> = stored
@@ -162,18 +167,18 @@ pub(crate) fn read_part(
     {
         rest.push(Field::Timestamp);
     }
-    let first = read(&first_fields)?;
-    let height = first.height();
+    let first_read = read(&first_fields)?;
+    let height = first_read.height();
     // Rows no source lists any more (a source converted again or pruned) are not read.
     let listed = listed_rows(&part.ranges, base, height);
     let keep: Option<Vec<bool>> = if filter.is_empty() {
-        match decode_only {
-            Some(_) => Some(listed.unwrap_or_else(|| vec![true; height])),
-            None => listed,
+        match (decode_only, first) {
+            (None, None) => listed,
+            _ => Some(listed.unwrap_or_else(|| vec![true; height])),
         }
     } else {
-        let mut keep =
-            super::frame_filter::matching_rows(&first, &stage_one).map_err(|e| e.to_string())?;
+        let mut keep = super::frame_filter::matching_rows(&first_read, &stage_one)
+            .map_err(|e| e.to_string())?;
         if let Some(listed) = listed {
             keep.iter_mut().zip(listed).for_each(|(k, l)| *k &= l);
         }
@@ -188,8 +193,8 @@ pub(crate) fn read_part(
     }
     let Some(mut keep) = keep else {
         // Every row kept, in one read of every column asked for.
-        let times = kept_times(&first)?;
-        let all = typed(first)?;
+        let times = kept_times(&first_read)?;
+        let all = typed(first_read)?;
         let with_derived = derived(all, columns).map_err(|e| e.to_string())?;
         return finish(
             file,
@@ -201,6 +206,12 @@ pub(crate) fn read_part(
             times,
         )
         .map(Some);
+    };
+    // (Which rows the first stage kept, when some may be left out after the second.)
+    let kept_by_stage_one = if first.is_some() && !stage_two.is_empty() {
+        keep.clone()
+    } else {
+        Vec::new()
     };
     // The second stage's columns, of the rows the first stage kept: them, and which passed.
     let mut second: Option<(DataFrame, Vec<bool>)> = None;
@@ -220,11 +231,27 @@ pub(crate) fn read_part(
         }
         second = Some((read, passed));
     }
+    if let Some(wanted) = first {
+        let cut = only_the_first(&first_read, &mut keep, wanted)?;
+        if cut > 0 {
+            // The second stage read one row per row the first stage kept: those now left
+            // out do not pass either.
+            if let Some((_, passed)) = &mut second {
+                let mut passed_now = passed.iter_mut();
+                for (k, before) in keep.iter().zip(&kept_by_stage_one) {
+                    if *before && let Some(p) = passed_now.next() {
+                        *p &= *k;
+                    }
+                }
+            }
+            wanted.left_out(cut);
+        }
+    }
     // The kept rows whose other columns are wanted (see `DecodeOnly`).
     let wanted: Option<Vec<bool>> = match decode_only {
         None => None,
         Some(d) => {
-            let keys = text_column(&first, d.field).map_err(|e| e.to_string())?;
+            let keys = text_column(&first_read, d.field).map_err(|e| e.to_string())?;
             Some(
                 keep.iter()
                     .zip(keys.iter())
@@ -250,8 +277,9 @@ pub(crate) fn read_part(
             // decode the row groups that hold them, and in them only their rows.
             let span_mask =
                 BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep[lo..hi]);
-            let mut kept = crate::frame::filter_rows(&first.slice(lo as i64, hi - lo), &span_mask)
-                .map_err(|e| e.to_string())?;
+            let mut kept =
+                crate::frame::filter_rows(&first_read.slice(lo as i64, hi - lo), &span_mask)
+                    .map_err(|e| e.to_string())?;
             if let Some((read, passed)) = &second {
                 let passed = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), passed);
                 let read = crate::frame::filter_rows(read, &passed).map_err(|e| e.to_string())?;
@@ -328,6 +356,48 @@ pub(crate) fn read_part(
         times,
     )
     .map(Some)
+}
+
+/// Leaves kept only those of a part's kept rows (`df`: the rows read, with their times) that
+/// can be among the first N of the read `wanted` is of: the part's own first N by time, then
+/// place, and none later than its bound (see [`super::read::LaterThan`]). How many kept rows
+/// it left out.
+fn only_the_first(
+    df: &DataFrame,
+    keep: &mut [bool],
+    wanted: &super::read::LaterThan,
+) -> Result<u64, String> {
+    let times = timestamps_ms(df).map_err(|e| e.to_string())?;
+    let bound = wanted.bound();
+    let mut left_out = 0u64;
+    let mut candidates: Vec<(i64, usize)> = Vec::new();
+    for (i, (k, t)) in keep.iter_mut().zip(&times).enumerate() {
+        if !*k {
+            continue;
+        }
+        if *t > bound {
+            *k = false;
+            left_out += 1;
+        } else {
+            candidates.push((*t, i));
+        }
+    }
+    let n = wanted.first();
+    if candidates.len() > n {
+        // (Time, place) pairs are distinct: those after the N-th are all later.
+        let later = match n.checked_sub(1) {
+            Some(nth) => {
+                candidates.select_nth_unstable(nth);
+                &candidates[n..]
+            }
+            None => &candidates[..],
+        };
+        for (_, i) in later {
+            keep[*i] = false;
+        }
+        left_out += later.len() as u64;
+    }
+    Ok(left_out)
 }
 
 /// The rows of a part file to read (offset, count), when not all: one source's rows of a file

@@ -64,18 +64,30 @@ pub struct ReadOptions {
 /// part whose manifest) says every row of it comes after the bound is not opened, and
 /// counted. `-ResultSize N` sets it to the N-th earliest time once it holds N rows: a later
 /// file cannot change the first N (its rows would come after them, ties included).
+///
+/// It also tells a store part that only the first N matching rows are wanted: a part keeps its own first N by time (then place), and none
+/// later than the bound, and counts the matching rows it left out
+/// ([`LaterThan::rows_left_out`]). A row that is not among its part's first N has N rows
+/// before it in that part alone, so it cannot be among the first N of all rows (the rows
+/// read later sort after those read before when their times tie).
 #[derive(Debug)]
 pub struct LaterThan {
     bound: std::sync::atomic::AtomicI64,
     skipped: std::sync::atomic::AtomicUsize,
+    /// The N of the first N rows wanted.
+    first: usize,
+    rows_left_out: std::sync::atomic::AtomicU64,
 }
 
 impl LaterThan {
-    /// No bound yet.
-    pub fn new() -> Arc<LaterThan> {
+    /// No bound yet, and only the first `n` matching rows (by time, then the order read)
+    /// wanted of the read: a store part keeps only those of its rows that can be.
+    pub fn first_of(n: usize) -> Arc<LaterThan> {
         Arc::new(LaterThan {
             bound: std::sync::atomic::AtomicI64::new(i64::MAX),
             skipped: std::sync::atomic::AtomicUsize::new(0),
+            first: n,
+            rows_left_out: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -85,9 +97,31 @@ impl LaterThan {
             .fetch_min(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// The bound now (`i64::MAX` before any).
+    pub fn bound(&self) -> i64 {
+        self.bound.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// How many files were left out.
     pub fn skipped(&self) -> usize {
         self.skipped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The N of [`LaterThan::first_of`].
+    pub fn first(&self) -> usize {
+        self.first
+    }
+
+    /// Counts matching rows a part read and left out (see [`LaterThan::first_of`]).
+    pub fn left_out(&self, rows: u64) {
+        self.rows_left_out
+            .fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many matching rows of the parts read were left out as not among the first N.
+    pub fn rows_left_out(&self) -> u64 {
+        self.rows_left_out
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether `file` is left out (and counts it). A log is left out only when its name and
@@ -569,6 +603,7 @@ impl FileJob<'_> {
             &self.options.filter,
             self.options.decode_only.as_ref(),
             budget,
+            self.options.later_than.as_deref(),
         ) {
             Ok(None) => FileResult::LeftOut,
             Ok(Some((reports, frame))) => FileResult::Read(Box::new(ReadFile {

@@ -14,7 +14,7 @@ use crate::directory::Snapshot;
 use crate::format::names::LogPrefix;
 use crate::format::{Field, FieldKind, FieldSet};
 use crate::ingest::{
-    Diagnostic, FileReport, ReadError, ReadOptions, discover, read_in_batches, read_paths, servers,
+    Diagnostic, FileReport, ReadError, ReadOptions, discover, read_in_batches, servers,
 };
 use crate::pwsh::ast::{Command, Span};
 use crate::pwsh::commands::format::{TableLayout, TextTable};
@@ -350,8 +350,9 @@ impl<'a> QueryHost<'a> {
                 };
                 let mut budgeted = options.clone();
                 budgeted.row_budget = limit.map(crate::ingest::RowBudget::new);
-                let ingest =
-                    read_paths(self.paths, &budgeted).map_err(|e| read_error(e, &c.span))?;
+                let files = discover(self.paths).map_err(|e| read_error(e, &c.span))?;
+                let ingest = crate::ingest::read_files(of_servers(&plan, files), &budgeted)
+                    .map_err(|e| read_error(e, &c.span))?;
                 if let (Some(budget), Some(limit)) = (&budgeted.row_budget, limit)
                     && budget.exceeded()
                 {
@@ -419,7 +420,10 @@ impl<'a> QueryHost<'a> {
         c: &Command,
         mut each: impl FnMut(DataFrame, Vec<i64>) -> EvalResult<()>,
     ) -> EvalResult<Option<(i64, i64)>> {
-        let files = discover(self.paths).map_err(|e| read_error(e, &c.span))?;
+        let files = of_servers(
+            plan,
+            discover(self.paths).map_err(|e| read_error(e, &c.span))?,
+        );
         let mut covered: Option<(i64, i64)> = None;
         let mut skipped = Vec::new();
         let result = read_in_batches(files, options, |ingest| -> Result<(), Failed> {
@@ -461,7 +465,7 @@ impl<'a> QueryHost<'a> {
         let mut total = 0usize;
         // Once `limit` rows are held, files whose rows all come after the last of them are
         // not opened: they cannot change the first `limit`.
-        let later = crate::ingest::LaterThan::new();
+        let later = crate::ingest::LaterThan::first_of(limit);
         let mut options = options.clone();
         options.later_than = Some(later.clone());
         let covered = self.each_batch(plan, &options, c, |frame, _| {
@@ -485,6 +489,9 @@ impl<'a> QueryHost<'a> {
             kept = Some(first);
             Ok(())
         })?;
+        // The rows that matched in the parts read but were left out as later than the first
+        // `limit` of their part (see `LaterThan::first_of`) matched all the same.
+        total += usize::try_from(later.rows_left_out()).unwrap_or(usize::MAX);
         let frame = match kept {
             Some(k) => k,
             // No file held a row: the frame of a read of nothing, with the same columns.
@@ -926,6 +933,22 @@ fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
         [Field::Timestamp.name()],
         SortMultipleOptions::default().with_maintain_order(true),
     )
+}
+
+/// `files` without the store parts holding only rows of servers `-Server` does not name
+/// (their rows would all be left out by [`keep_servers`]).
+fn of_servers(plan: &Plan, files: Vec<crate::ingest::LogFile>) -> Vec<crate::ingest::LogFile> {
+    if plan.servers.is_empty() {
+        return files;
+    }
+    files
+        .into_iter()
+        .filter(|f| {
+            f.part
+                .as_ref()
+                .is_none_or(|p| p.ranges.iter().any(|r| plan.keeps_server(&r.server)))
+        })
+        .collect()
 }
 
 /// The rows of the servers `-Server` names (all rows without it).

@@ -734,6 +734,81 @@ fn result_size_leaves_files_of_later_hours_unread_unless_their_rows_say_otherwis
 }
 
 #[test]
+fn result_size_over_a_store_gives_each_parts_first_rows_and_counts_every_match() {
+    // EX01 logs a row every 2 s from 10:00:00 ("a0".."a59"), EX02 every 3 s ("b0".."b39");
+    // the senders go s0, s1, s2 round. A store part keeps only its own first N rows by time
+    // and counts the others, so the answer and the warning's total are those of a read of
+    // every row. By hand: the first 7 by time (EX01 read first, so it wins ties) are a0 b0
+    // (0 s) a1 (2) b1 (3) a2 (4) a3 b2 (6), of 100 rows; from s0 (every third row of each:
+    // 20 + 14 = 34 rows) the first 5 are a0 b0 (0 s) a3 (6) b3 (9) a6 (12).
+    let dir = Dir::new();
+    let rows = |prefix: &str, every: u32, n: u32| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                let s = i * every;
+                row(&[
+                    (
+                        Field::Timestamp,
+                        &format!("2026-11-20T10:{:02}:{:02}.000Z", s / 60, s % 60),
+                    ),
+                    (Field::EventId, "RECEIVE"),
+                    (Field::Sender, &format!("s{}@contoso.com", i % 3)),
+                    (Field::MessageSubject, &format!("{prefix}{i}")),
+                ])
+            })
+            .collect()
+    };
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows("a", 2, 60)));
+    dir.write("EX02/MSGTRK2026112010-1.LOG", log_text(&rows("b", 3, 40)));
+    let store = crate::util::indexed(dir.path());
+    let cases = [
+        ("", "7", vec!["a0", "b0", "a1", "b1", "a2", "a3", "b2"], 100),
+        (
+            " -Sender s0@contoso.com",
+            "5",
+            vec!["a0", "b0", "a3", "b3", "a6"],
+            34,
+        ),
+    ];
+    for (filter, n, subjects, total) in cases {
+        let line = format!(
+            "Get-MessageTrackingLog{filter} -ResultSize {n} | Select-Object -ExpandProperty MessageSubject"
+        );
+        for batch in [None, Some(1)] {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_msgtrack"));
+            c.args(["query", &line])
+                .arg(store.path())
+                .args(["--tz", "UTC", "--format", "csv"]);
+            if let Some(b) = batch {
+                c.env("MSGTRACK_BATCH_BYTES", b.to_string());
+            }
+            let out = c.output().expect("msgtrack runs");
+            let got = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                got.lines().collect::<Vec<_>>(),
+                subjects,
+                "{line} {batch:?}"
+            );
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains(&format!("({n} of {total} shown)")),
+                "{line} {batch:?}: {err}"
+            );
+        }
+    }
+    // The reader itself: each part gives at most its first 7 rows and counts the rest.
+    let later = msgtrack::ingest::LaterThan::first_of(7);
+    let options = msgtrack::ingest::ReadOptions {
+        later_than: Some(later.clone()),
+        ..Default::default()
+    };
+    let read = msgtrack::ingest::read_paths(&[store.path().to_path_buf()], &options)
+        .expect("the store reads");
+    assert_eq!(read.frame.height(), 14);
+    assert_eq!(later.rows_left_out(), 86);
+}
+
+#[test]
 fn a_temporary_folder_that_cannot_be_written_is_named_in_a_clear_error() {
     // Groups and selections written out past three held, with TMPDIR pointing nowhere: the
     // line fails (exit 2) naming the Select-Object or Group-Object, the folder and TMPDIR.
