@@ -249,14 +249,24 @@ pub fn run_query(args: &QueryArgs) -> anyhow::Result<u8> {
     )? {
         return Ok(code);
     }
-    // A sort's first N over a store: a window at a time; any other line whole.
-    let answer = match msgtrack::query::top_rows::run_top(
+    // A line ending in a Format cmdlet: the line before it, then the Format cmdlet. A sort's
+    // first N over a store: a window at a time; any other line whole.
+    let answer = match msgtrack::query::formatted::run_formatted(
         &expression,
         &paths,
         session,
         directory.as_ref(),
-        output_columns(table),
     )
+    .and_then(|formatted| match formatted {
+        Some(answer) => Ok(Some(answer)),
+        None => msgtrack::query::top_rows::run_top(
+            &expression,
+            &paths,
+            session,
+            directory.as_ref(),
+            output_columns(table),
+        ),
+    })
     .and_then(|top| match top {
         Some(answer) => Ok(answer),
         None => run(

@@ -2008,3 +2008,70 @@ fn a_store_read_for_some_keys_decodes_their_rows_text_and_keeps_every_row_in_pla
     let raw_every = read_paths(&[sample_logs_dir()], &ReadOptions::default()).unwrap();
     assert!(raw.frame.equals_missing(&raw_every.frame));
 }
+
+#[test]
+fn a_format_cmdlet_after_a_sorts_first_rows_formats_them_read_a_window_at_a_time() {
+    // Twenty messages a minute apart from EX01, message i of 1,000 × ((i × 7) mod 20) bytes
+    // from s{i}@contoso.com. By hand, the three largest are i = 17 (19,000 bytes), 14 (18,000)
+    // and 11 (17,000). The line before the Format cmdlet runs a window of 5 rows at a time;
+    // the Format cmdlet gets those three, as it does from the logs.
+    let logs = Dir::new();
+    let rows: Vec<String> = (0..20)
+        .map(|i| {
+            row(&[
+                (Field::Timestamp, &format!("2026-11-20T10:{i:02}:00.000Z")),
+                (Field::EventId, "RECEIVE"),
+                (Field::Sender, &format!("s{i}@contoso.com")),
+                (Field::TotalBytes, &(1000 * ((i * 7) % 20)).to_string()),
+            ])
+        })
+        .collect();
+    logs.write("EX01/MSGTRK2026112010-1.LOG", crate::util::log_text(&rows));
+    let store = crate::util::indexed(logs.path());
+    let top = "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Descending | Select-Object -First 3";
+    let query = |line: &str, path: &Path, format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+            .args(["query", line])
+            .arg(path)
+            .args(["--format", format, "--tz", "UTC"])
+            .env("MSGTRACK_WINDOW_ROWS", "5")
+            .output()
+            .expect("msgtrack runs");
+        assert!(
+            out.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let table = format!("{top} | Format-Table Sender,TotalBytes -AutoSize");
+    assert_eq!(
+        query(&table, store.path(), "csv")
+            .lines()
+            .collect::<Vec<_>>(),
+        [
+            "Sender,TotalBytes",
+            "s17@contoso.com,19000",
+            "s14@contoso.com,18000",
+            "s11@contoso.com,17000"
+        ]
+    );
+    for line in [
+        table,
+        format!("{top} | Format-List"),
+        format!("{top} | fl Sender, @{{n='KB';e={{$_.TotalBytes / 1000}}}}"),
+    ] {
+        for format in ["table", "list", "csv", "json"] {
+            let from_logs = query(&line, logs.path(), format);
+            assert!(
+                from_logs.contains("s14@contoso.com"),
+                "{line} {format}: {from_logs}"
+            );
+            assert_eq!(
+                query(&line, store.path(), format),
+                from_logs,
+                "{line} {format}"
+            );
+        }
+    }
+}
