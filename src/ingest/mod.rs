@@ -25,6 +25,7 @@ pub mod exports;
 mod file_report;
 mod frame_filter;
 mod guard;
+mod later_than;
 mod part;
 mod part_codes;
 mod part_columns;
@@ -40,10 +41,11 @@ pub use budget::RowBudget;
 pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use discover::{LogFile, StorePart, discover, log_bytes};
 pub use frame_filter::matching_rows;
+pub use later_than::LaterThan;
 pub use plan::{HeaderInfo, ServerSource};
 pub use prefilter::{DecodeOnly, FieldCondition, FieldTest, RowFilter};
 pub use read::{
-    FileReport, Ingest, LaterThan, Progress, ReadError, ReadOptions, ServerLogs, read_file,
-    read_files, read_paths, servers,
+    FileReport, Ingest, Progress, ReadError, ReadOptions, ServerLogs, read_file, read_files,
+    read_paths, servers,
 };
 pub use scan::{LogScan, ScanOutcome, scan};

@@ -45,7 +45,7 @@ pub(crate) fn read_part(
     filter: &RowFilter,
     decode_only: Option<&super::prefilter::DecodeOnly>,
     budget: Option<&super::budget::RowBudget>,
-    first: Option<&super::read::LaterThan>,
+    first: Option<&super::later_than::LaterThan>,
 ) -> Result<Option<(Vec<FileReport>, DataFrame)>, String> {
     if let Some(budget) = budget
         && filter.is_empty()
@@ -360,12 +360,12 @@ pub(crate) fn read_part(
 
 /// Leaves kept only those of a part's kept rows (`df`: the rows read, with their times) that
 /// can be among the first N of the read `wanted` is of: the part's own first N by time, then
-/// place, and none later than its bound (see [`super::read::LaterThan`]). How many kept rows
+/// place, and none later than its bound (see [`super::later_than::LaterThan`]). How many kept rows
 /// it left out.
 fn only_the_first(
     df: &DataFrame,
     keep: &mut [bool],
-    wanted: &super::read::LaterThan,
+    wanted: &super::later_than::LaterThan,
 ) -> Result<u64, String> {
     let times = timestamps_ms(df).map_err(|e| e.to_string())?;
     let bound = wanted.bound();

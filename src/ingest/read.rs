@@ -15,6 +15,7 @@ use super::decode::{ChunkOutput, ChunkSpec, decode_chunk};
 use super::diagnostics::{Diagnostic, DiagnosticKind, DiagnosticSink, Severity};
 use super::discover::{DiscoverError, LogFile, discover};
 pub use super::file_report::FileReport;
+use super::later_than::LaterThan;
 use super::plan::{FilePlan, HeaderInfo, ServerSource, plan_file};
 use super::prefetch::Prefetcher;
 use super::prefilter::RowFilter;
@@ -58,91 +59,6 @@ pub struct ReadOptions {
     pub row_budget: Option<Arc<super::budget::RowBudget>>,
     /// Rows whose other columns the caller will not look at (see [`DecodeOnly`]).
     pub decode_only: Option<super::prefilter::DecodeOnly>,
-}
-
-/// A time bound the reader's caller lowers as it reads: a file whose name (or a store
-/// part whose manifest) says every row of it comes after the bound is not opened, and
-/// counted. `-ResultSize N` sets it to the N-th earliest time once it holds N rows: a later
-/// file cannot change the first N (its rows would come after them, ties included).
-///
-/// It also tells a store part that only the first N matching rows are wanted: a part keeps its own first N by time (then place), and none
-/// later than the bound, and counts the matching rows it left out
-/// ([`LaterThan::rows_left_out`]). A row that is not among its part's first N has N rows
-/// before it in that part alone, so it cannot be among the first N of all rows (the rows
-/// read later sort after those read before when their times tie).
-#[derive(Debug)]
-pub struct LaterThan {
-    bound: std::sync::atomic::AtomicI64,
-    skipped: std::sync::atomic::AtomicUsize,
-    /// The N of the first N rows wanted.
-    first: usize,
-    rows_left_out: std::sync::atomic::AtomicU64,
-}
-
-impl LaterThan {
-    /// No bound yet, and only the first `n` matching rows (by time, then the order read)
-    /// wanted of the read: a store part keeps only those of its rows that can be.
-    pub fn first_of(n: usize) -> Arc<LaterThan> {
-        Arc::new(LaterThan {
-            bound: std::sync::atomic::AtomicI64::new(i64::MAX),
-            skipped: std::sync::atomic::AtomicUsize::new(0),
-            first: n,
-            rows_left_out: std::sync::atomic::AtomicU64::new(0),
-        })
-    }
-
-    /// Files whose rows all come after `ms` are left out from now on.
-    pub fn set(&self, ms: i64) {
-        self.bound
-            .fetch_min(ms, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// The bound now (`i64::MAX` before any).
-    pub fn bound(&self) -> i64 {
-        self.bound.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// How many files were left out.
-    pub fn skipped(&self) -> usize {
-        self.skipped.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// The N of [`LaterThan::first_of`].
-    pub fn first(&self) -> usize {
-        self.first
-    }
-
-    /// Counts matching rows a part read and left out (see [`LaterThan::first_of`]).
-    pub fn left_out(&self, rows: u64) {
-        self.rows_left_out
-            .fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// How many matching rows of the parts read were left out as not among the first N.
-    pub fn rows_left_out(&self) -> u64 {
-        self.rows_left_out
-            .load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Whether `file` is left out (and counts it). A log is left out only when its name and
-    /// its first row agree that it starts after the bound (a renamed copy is read).
-    fn excludes(&self, file: &LogFile) -> bool {
-        let bound = self.bound.load(std::sync::atomic::Ordering::Relaxed);
-        let out = match &file.part {
-            Some(p) => p.first_ms() > bound,
-            None => {
-                file.name
-                    .and_then(|n| n.covers_ms())
-                    .is_some_and(|(from, _)| from.saturating_sub(TIME_MARGIN_MS) > bound)
-                    && first_row_ms(&file.path).is_some_and(|t| t > bound)
-            }
-        };
-        if out {
-            self.skipped
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        out
-    }
 }
 
 impl Default for ReadOptions {
@@ -257,7 +173,7 @@ pub fn read_files(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, 
 pub(crate) fn read_chosen(files: Vec<LogFile>, options: &ReadOptions) -> Result<Ingest, ReadError> {
     let mut files = files;
     if let Some(later) = &options.later_than {
-        files.retain(|f| !later.excludes(f));
+        files.retain(|f| !later_excludes(later, f));
     }
     with_job(options, |job| read_all(job, files))
 }
@@ -271,7 +187,7 @@ pub(crate) fn files_to_read(
 ) -> (Vec<LogFile>, Vec<PathBuf>) {
     let (mut files, skipped_by_time) = skip_by_time(files, &options.filter);
     if let Some(later) = &options.later_than {
-        files.retain(|f| !later.excludes(f));
+        files.retain(|f| !later_excludes(later, f));
     }
     (skip_parts_by_keys(files, &options.filter), skipped_by_time)
 }
@@ -421,6 +337,26 @@ fn ingest_of(results: Vec<FileResult>, options: &ReadOptions) -> PolarsResult<In
 /// Rows logged a little after their hour still land in that hour's file; this margin keeps
 /// any file that could hold a row inside the range.
 const TIME_MARGIN_MS: i64 = 3_600_000;
+
+/// Whether `file` is left out as later than `later`'s bound (and counts it). A log is left
+/// out only when its name and its first row agree that it starts after the bound (a renamed
+/// copy is read).
+fn later_excludes(later: &LaterThan, file: &LogFile) -> bool {
+    let bound = later.bound();
+    let out = match &file.part {
+        Some(p) => p.first_ms() > bound,
+        None => {
+            file.name
+                .and_then(|n| n.covers_ms())
+                .is_some_and(|(from, _)| from.saturating_sub(TIME_MARGIN_MS) > bound)
+                && first_row_ms(&file.path).is_some_and(|t| t > bound)
+        }
+    };
+    if out {
+        later.count_skipped();
+    }
+    out
+}
 
 /// Splits off the files whose names say they cannot hold a row in the filter's time range.
 /// Files named otherwise (or named explicitly with a non-Exchange name) are always read.

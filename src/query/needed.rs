@@ -168,7 +168,9 @@ fn reach(block: &Block) -> Reach {
     };
     for (at, element) in p.elements.iter().enumerate().rev() {
         if let Element::Command(c) = element
-            && (outputs_no_event_of_groups(c, &p.elements[..at]) || outputs_only_text(c))
+            && (outputs_no_event_of_groups(c, &p.elements[..at])
+                || outputs_only_text(c)
+                || outputs_values_of_events(c, &p.elements[..at]))
         {
             return Reach::No;
         }
@@ -264,6 +266,68 @@ fn outputs_only_text(c: &crate::pwsh::ast::Command) -> bool {
                 ),
                 _ => false,
             },
+            _ => false,
+        })
+}
+
+/// True when `c` is a ForEach-Object whose input is the cmdlet's events (Get-MessageTrackingLog,
+/// then only stages that pass objects on) and whose every statement is a value made of an
+/// event's property (`$_.Recipients`, `$_.Sender.Split('@')[1]`, `$_.TotalBytes / 1KB`): an
+/// event's properties are text, numbers, times and lists of them, so no event is output.
+fn outputs_values_of_events(c: &crate::pwsh::ast::Command, before: &[Element]) -> bool {
+    /// A value made of a property of `$_` (not its `PSObject`, which is the event again).
+    fn of_a_property(e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Member {
+                target,
+                name,
+                is_static: false,
+            } => match &target.kind {
+                ExprKind::Variable(v) => {
+                    (v == "_" || v.eq_ignore_ascii_case("PSItem"))
+                        && !name.eq_ignore_ascii_case("PSObject")
+                        && !name.eq_ignore_ascii_case("psbase")
+                }
+                _ => of_a_property(target),
+            },
+            ExprKind::Method {
+                target,
+                is_static: false,
+                ..
+            }
+            | ExprKind::Index { target, .. } => of_a_property(target),
+            ExprKind::Binary { left, right, .. } => [left, right].iter().all(|e| {
+                of_a_property(e) || matches!(e.kind, ExprKind::Str(_) | ExprKind::Number(_))
+            }),
+            _ => false,
+        }
+    }
+    let [
+        Arg::Value(Expr {
+            kind: ExprKind::ScriptBlock(block),
+            ..
+        }),
+    ] = c.args.as_slice()
+    else {
+        return false;
+    };
+    let events_in = match before.split_first() {
+        Some((Element::Command(first), rest)) => {
+            first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
+                && rest.iter().all(|e| {
+                    matches!(e, Element::Command(earlier) if matches!(stage_kind(earlier), Stage::PassesOn))
+                })
+        }
+        _ => false,
+    };
+    canonical(&c.name) == Some("ForEach-Object")
+        && events_in
+        && !block.body.statements.is_empty()
+        && block.body.statements.iter().all(|s| match s {
+            Statement::Pipeline(p) => {
+                matches!(p.elements.as_slice(), [Element::Expr(e)] if of_a_property(e))
+                    && p.redirect.is_none()
+            }
             _ => false,
         })
 }
@@ -419,14 +483,39 @@ mod tests {
                 "{stage}"
             );
         }
-        assert_eq!(
-            needed(
-                "Get-MessageTrackingLog | ForEach-Object { $_.Name }",
-                &F::ALL
-            )
-            .len(),
-            F::ALL.len()
-        );
+        // A ForEach of events: every column, unless it outputs only values of their
+        // properties (no group's Name here: an event has none, which outputs nothing).
+        for stage in [
+            "ForEach-Object { $_ }",
+            "ForEach-Object { $_.PSObject }",
+            "ForEach-Object { $_.Sender; $_ }",
+            "Sort-Object Sender | ForEach-Object { $all }",
+            "Group-Object Sender | ForEach-Object { $_.Group[0] }",
+            "Select-Object Sender | ForEach-Object { $_.Sender }",
+        ] {
+            assert_eq!(
+                needed(&format!("Get-MessageTrackingLog | {stage}"), &F::ALL).len(),
+                F::ALL.len(),
+                "{stage}"
+            );
+        }
+        for (stage, fields) in [
+            ("ForEach-Object { $_.Name }", vec![F::Timestamp]),
+            (
+                "Where-Object { $_.TotalBytes -gt 0 } | ForEach-Object { $_.Recipients }",
+                vec![F::Timestamp, F::Recipients, F::TotalBytes],
+            ),
+            (
+                "ForEach-Object { $_.Sender.Split('@')[1]; $PSItem.TotalBytes / 1KB }",
+                vec![F::Timestamp, F::TotalBytes, F::Sender],
+            ),
+        ] {
+            assert_eq!(
+                needed(&format!("Get-MessageTrackingLog | {stage}"), &F::ALL),
+                fields,
+                "{stage}"
+            );
+        }
         // Text made of the elements, or of events: no event is output.
         assert_eq!(
             needed(

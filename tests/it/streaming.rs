@@ -809,6 +809,80 @@ fn result_size_over_a_store_gives_each_parts_first_rows_and_counts_every_match()
 }
 
 #[test]
+fn what_a_foreach_makes_of_each_event_is_folded_in_the_order_of_the_events() {
+    // EX01's file is read first but EX02 logged earlier: in time order the events are
+    // 10:00 EX02 (from b@x.com to p, q), 10:01 EX01 (a@x.com to q), 10:02 EX02 (c@x.com to
+    // r, p, p), 10:03 EX01 (a@x.com to nobody). By hand: recipients p 3, q 2, r 1 (named by
+    // their first: p first, then q, then r); senders once each in time order b, a, c; every
+    // recipient's domain once, sorted.
+    let dir = Dir::new();
+    let at = |time: &str, sender: &str, to: &str| {
+        row(&[
+            (Field::Timestamp, time),
+            (Field::EventId, "RECEIVE"),
+            (Field::Sender, sender),
+            (Field::Recipients, to),
+        ])
+    };
+    dir.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        log_text(&[
+            at("2026-11-20T10:01:00.000Z", "a@x.com", "q@y.com"),
+            at("2026-11-20T10:03:00.000Z", "a@x.com", ""),
+        ]),
+    );
+    dir.write(
+        "EX02/MSGTRK2026112010-1.LOG",
+        log_text(&[
+            at("2026-11-20T10:00:00.000Z", "b@x.com", "p@y.com;q@y.com"),
+            at(
+                "2026-11-20T10:02:00.000Z",
+                "c@x.com",
+                "r@z.com;p@y.com;p@y.com",
+            ),
+        ]),
+    );
+    let store = crate::util::indexed(dir.path());
+    let all = "Get-MessageTrackingLog -ResultSize Unlimited";
+    let cases = [
+        (
+            format!(
+                "{all} | ForEach-Object {{ $_.Recipients }} | Group-Object -NoElement | Select-Object Name,Count"
+            ),
+            vec!["Name,Count", "p@y.com,3", "q@y.com,2", "r@z.com,1"],
+        ),
+        (
+            format!("{all} | % {{ $_.Sender }} | Select-Object -Unique"),
+            vec!["b@x.com", "a@x.com", "c@x.com"],
+        ),
+        (
+            format!(
+                "{all} | ForEach-Object {{ $_.Recipients | ForEach-Object {{ $_.Split('@')[1] }} }} | Sort-Object -Unique"
+            ),
+            vec!["y.com", "z.com"],
+        ),
+        (
+            format!(
+                "{all} | ForEach-Object {{ $_.Recipients.Count }} | Measure-Object -Sum | Select-Object Count,Sum"
+            ),
+            vec!["Count,Sum", "4,6"],
+        ),
+    ];
+    for (line, expected) in cases {
+        for path in [dir.path(), store.path()] {
+            for batch in [None, Some(1)] {
+                let got = answer(&line, &[path], batch);
+                assert_eq!(
+                    got.lines().collect::<Vec<_>>(),
+                    expected,
+                    "{line} {path:?} {batch:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn a_temporary_folder_that_cannot_be_written_is_named_in_a_clear_error() {
     // Groups and selections written out past three held, with TMPDIR pointing nowhere: the
     // line fails (exit 2) naming the Select-Object or Group-Object, the folder and TMPDIR.

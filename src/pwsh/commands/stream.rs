@@ -310,11 +310,58 @@ enum Step<'c> {
     /// `Select-Object -ExpandProperty <name>`: an item's values one by one, each at the
     /// item's place and its own index (see [`EXPANDED`]).
     Expand(select::ExpandSelect),
+    /// A pure `ForEach-Object { … }`: what its script block outputs for an item, one by one,
+    /// each at the item's place and its own index, as [`Step::Expand`]'s values.
+    Each(Rc<crate::pwsh::value::ScriptBlock>, &'c Command),
 }
 
 /// How many values one item may expand to in a stream: each takes the next of the item's
 /// sequence numbers, which the reader spaces this far apart.
 pub const EXPANDED: u64 = 1 << 20;
+
+/// The items of `batch` each made into the values `make` gives of it, in order, each at its
+/// item's place and its own index (see [`EXPANDED`]; past that many, an error at `span`).
+fn expanded(
+    batch: Vec<Item>,
+    span: &crate::pwsh::ast::Span,
+    mut make: impl FnMut(&Value) -> EvalResult<Vec<Value>>,
+) -> EvalResult<Vec<Item>> {
+    let mut out = Vec::with_capacity(batch.len());
+    for (v, (time, seq), n) in batch {
+        let values = make(&v)?;
+        if values.len() as u64 > EXPANDED {
+            return Err(EvalError::new(
+                format!(
+                    "an item expands to {} values; msgtrack takes up to {EXPANDED} an item as the items come",
+                    values.len()
+                ),
+                span.clone(),
+            ));
+        }
+        for (j, value) in values.into_iter().enumerate() {
+            out.push((value, (time, seq + j as u64), n));
+        }
+    }
+    Ok(out)
+}
+
+/// The script block of a `ForEach-Object { … }` given it alone (no -Begin, -End,
+/// -MemberName): `None` for any other ForEach-Object.
+fn each_block(
+    engine: &mut dyn Scope,
+    c: &Command,
+) -> EvalResult<Option<Rc<crate::pwsh::value::ScriptBlock>>> {
+    let [crate::pwsh::ast::Arg::Value(e)] = c.args.as_slice() else {
+        return Ok(None);
+    };
+    if !matches!(e.kind, ExprKind::ScriptBlock(_)) {
+        return Ok(None);
+    }
+    Ok(match engine.expr(e)? {
+        Value::ScriptBlock(b) => Some(b),
+        _ => None,
+    })
+}
 
 /// The stages after a command that take its output in pieces.
 pub struct Stream<'c> {
@@ -447,9 +494,12 @@ fn plan_in<'c>(
         let mapped = values
             || steps
                 .iter()
-                .any(|s| matches!(s, Step::Map(_) | Step::Expand(_)));
+                .any(|s| matches!(s, Step::Map(_) | Step::Expand(_) | Step::Each(..)));
+        // What a ForEach-Object made may be anything, events too: no `-Unique` of the items
+        // themselves after one.
+        let made = steps.iter().any(|s| matches!(s, Step::Each(..)));
         // The items here are plain values: expanded, or values from the first and filtered.
-        let items_are_values = matches!(steps.last(), Some(Step::Expand(_)))
+        let items_are_values = matches!(steps.last(), Some(Step::Expand(_) | Step::Each(..)))
             || (values && steps.iter().all(|s| matches!(s, Step::Filter(_))));
         let fold = match canonical(&c.name) {
             Some("Where-Object") if pure(c) && unique.is_none() => {
@@ -459,7 +509,15 @@ fn plan_in<'c>(
             Some("Select-Object") if unique.is_none() => {
                 // (`-Unique` of the items themselves only after a selection: distinct events
                 // are every event.)
-                let u = select::streaming_unique(engine, c)?.filter(|u| mapped || !u.of_items());
+                let u = select::streaming_unique(engine, c)?;
+                // `-Unique` of what a ForEach-Object made: as for a sort's, exact repeats of
+                // values go as they come (objects all stay), and the Select-Object runs the
+                // usual way on what is left, in input order.
+                if made && items_are_values && u.as_ref().is_some_and(|u| u.of_items()) {
+                    let values = Fold::Values(Distinct::default());
+                    return Ok(Some((Stream::new(steps, None, values, c), i)));
+                }
+                let u = u.filter(|u| (mapped && !made) || !u.of_items());
                 if let Some(u) = u {
                     // Before a fold, `-Unique` tells which objects came before by the events'
                     // own text properties (the host hands over one of equal rows), so only
@@ -499,6 +557,13 @@ fn plan_in<'c>(
                     _ => None,
                 }
             }
+            Some("ForEach-Object") if pure(c) && unique.is_none() => match each_block(engine, c)? {
+                Some(block) => {
+                    steps.push(Step::Each(block, c));
+                    continue;
+                }
+                None => None,
+            },
             // A sort of values with -Unique keeps the first of equal ones in its (stable) order,
             // which is never a later exact repeat: the repeats can go as they come, and the
             // Sort-Object then runs the usual way on what is left, in input order.
@@ -665,7 +730,9 @@ impl<'c> Stream<'c> {
     /// True when values are expanded from the items before the fold (`Select-Object
     /// -ExpandProperty`): they then take places between the items'.
     pub fn expands(&self) -> bool {
-        self.steps.iter().any(|s| matches!(s, Step::Expand(_)))
+        self.steps
+            .iter()
+            .any(|s| matches!(s, Step::Expand(_) | Step::Each(..)))
     }
 
     /// Limits a stream keeping the first event of each key for a `Sort-Object -Unique` to
@@ -822,23 +889,13 @@ impl<'c> Stream<'c> {
                     continue;
                 }
                 Step::Expand(expand) => {
-                    let mut expanded = Vec::with_capacity(batch.len());
-                    for (v, (time, seq), n) in batch {
-                        let values = expand.expand(engine, &v)?;
-                        if values.len() as u64 > EXPANDED {
-                            return Err(EvalError::new(
-                                format!(
-                                    "an item expands to {} values; msgtrack takes up to {EXPANDED} an item as the items come",
-                                    values.len()
-                                ),
-                                expand.span().clone(),
-                            ));
-                        }
-                        for (j, value) in values.into_iter().enumerate() {
-                            expanded.push((value, (time, seq + j as u64), n));
-                        }
-                    }
-                    batch = expanded;
+                    batch = expanded(batch, expand.span(), |v| expand.expand(engine, v))?;
+                    continue;
+                }
+                Step::Each(block, c) => {
+                    batch = expanded(batch, &c.span, |v| {
+                        engine.invoke_here(&block.body, v.clone())
+                    })?;
                     continue;
                 }
             };
