@@ -119,6 +119,7 @@ impl<'h> Engine<'h> {
     /// in a later command, which msgtrack will not run.
     pub fn run(&mut self, block: &Block) -> EvalResult<Vec<Value>> {
         self.assigned = unread_assignment(block)?;
+        refused_stage(block)?;
         self.locals.push(Vec::new());
         let mut out = Vec::new();
         let mut result = Ok(());
@@ -1414,6 +1415,25 @@ struct Pass<'a> {
     stages: &'a [&'a Command],
     shown: Option<usize>,
     tracking: bool,
+}
+
+/// The first stage of a pipeline of the line (at its top, where it surely runs) that msgtrack
+/// refuses (`| Out-GridView`), as an error before anything is read: refused only once the
+/// stages before it had run, it came after reading every log.
+fn refused_stage(block: &Block) -> EvalResult<()> {
+    for s in &block.statements {
+        let Statement::Pipeline(p) = s else {
+            continue;
+        };
+        for e in &p.elements {
+            if let Element::Command(c) = e
+                && let Some(why) = commands::refusal(&c.name)
+            {
+                return Err(EvalError::new(why, c.name_span.clone()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The variables the line assigns (lowercase); the first one that nothing reads is an error.

@@ -715,3 +715,27 @@ proptest::proptest! {
         proptest::prop_assert_eq!(shown(&unique), shown(&expected), "{}", list);
     }
 }
+
+#[test]
+fn a_refused_stage_of_the_line_is_refused_before_anything_runs() {
+    // The first statement would write a file; a stage msgtrack refuses anywhere at the top of
+    // the line stops it from running at all (the stages before Out-GridView would otherwise
+    // read every log first).
+    for line in [
+        "'x' | Out-File a.txt; 1..3 | Out-GridView",
+        "'x' | Out-File a.txt; 1..3 | Sort-Object | ogv -PassThru",
+    ] {
+        let block = parse(line).expect("parses");
+        let h = host("en-US");
+        let mut engine = Engine::new(&h);
+        let err = engine.run(&block).expect_err("refused");
+        assert!(
+            err.message.contains("Out-GridView opens a Windows window"),
+            "{line}: {}",
+            err.message
+        );
+        assert!(h.files.borrow().is_empty(), "{line}");
+    }
+    // Inside a script block it is refused when it runs, as before.
+    fails("1 | ForEach-Object { $_ | Out-GridView }", "Out-GridView");
+}

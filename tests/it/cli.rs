@@ -312,3 +312,47 @@ fn output_cut_short_by_its_reader_ends_quietly() {
         }
     }
 }
+
+#[test]
+fn a_refused_stage_is_refused_before_any_log_is_read() {
+    // Out-GridView (a Windows window) is refused, exit 2, with nothing on standard output and
+    // no word of the log (which has a bad line a read names). That the refusal comes before
+    // the stages ahead of it run is the engine's test
+    // (`a_refused_stage_of_the_line_is_refused_before_anything_runs`): it came after a read
+    // of every event, 4 GB and 9 s over the 1.3 GB store.
+    let dir = crate::util::Dir::new();
+    let good = crate::util::row(&[
+        (
+            msgtrack::format::Field::Timestamp,
+            "2026-11-20T10:00:00.000Z",
+        ),
+        (msgtrack::format::Field::EventId, "RECEIVE"),
+    ]);
+    dir.write(
+        "EX01/MSGTRK2026112010-1.LOG",
+        format!("{}{good}\r\nnot-a-date,x,y\r\n", crate::util::header_2016()),
+    );
+    for stage in [
+        "Out-GridView",
+        "ogv -Title x",
+        "Sort-Object Sender | Out-GridView -PassThru",
+    ] {
+        let line = format!("Get-MessageTrackingLog -ResultSize Unlimited | {stage}");
+        let (code, out, err) =
+            crate::util::msgtrack_text(&["query", &line, dir.path().to_str().expect("a path")]);
+        assert_eq!(code, 2, "{line}: {err}");
+        assert!(out.is_empty(), "{line}: {out}");
+        assert!(
+            err.contains("Out-GridView opens a Windows window"),
+            "{line}: {err}"
+        );
+        assert!(!err.contains("MSGTRK2026112010-1.LOG"), "{line}: {err}");
+    }
+    // The same log read: its bad line is named.
+    let (_, _, err) = crate::util::msgtrack_text(&[
+        "query",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Measure-Object",
+        dir.path().to_str().expect("a path"),
+    ]);
+    assert!(err.contains("MSGTRK2026112010-1.LOG:"), "{err}");
+}

@@ -146,17 +146,22 @@ pub fn runs(name: &str) -> bool {
     REFUSED.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) || canonical(name).is_some()
 }
 
+/// Why msgtrack refuses the command `name`, when it does.
+pub fn refusal(name: &str) -> Option<&'static str> {
+    REFUSED
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, why)| *why)
+}
+
 /// Runs a command the engine knows; `None` when it does not know it.
 pub fn run(
     engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> Option<EvalResult<Vec<Value>>> {
-    if let Some((_, why)) = REFUSED
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(&c.name))
-    {
-        return Some(Err(EvalError::new(*why, c.name_span.clone())));
+    if let Some(why) = refusal(&c.name) {
+        return Some(Err(EvalError::new(why, c.name_span.clone())));
     }
     let name = canonical(&c.name)?;
     Some(match name {
