@@ -6,9 +6,12 @@
 //! over the 1.3 GB store held 853 MiB (`Format-List` of three of them 4.3 GB), the same line
 //! without the Format cmdlet 37 MiB.
 //!
-//! Lines of groups ending in a Format cmdlet still run whole: what a group keeps of its
-//! elements follows what its output shows of them, and a Format cmdlet's script blocks may
-//! read any of them.
+//! So do lines ending in a Format cmdlet of named properties other than `Group`
+//! (`Group-Object EventId | Format-Table Name,Count`): the line before it runs as it runs
+//! alone, its groups keeping of their elements what its own output would show (387 MiB
+//! over the 1.3 GB store, where the Format cmdlet's input kept every element). Other lines
+//! of groups ending in a Format cmdlet run whole: a Format cmdlet's script blocks, wildcards
+//! or default columns may read any element.
 //!
 //! Exact because a Format cmdlet is the last stage and pure (it assigns nothing and runs no
 //! command): it sees the same objects in the same order either way, and nothing before it
@@ -20,7 +23,7 @@ use super::run::{Answer, RunError};
 use super::session::{QueryHost, Session};
 use crate::directory::Snapshot;
 use crate::format::{Field, FieldSet};
-use crate::pwsh::ast::{Block, Element, Pipeline, Statement};
+use crate::pwsh::ast::{Block, Element, Expr, ExprKind, Pipeline, Statement};
 use crate::pwsh::commands::{canonical, stream::pure};
 use crate::pwsh::eval::Engine;
 use crate::pwsh::parse::parse;
@@ -61,9 +64,45 @@ fn split<'t>(text: &'t str, block: &Block) -> Option<(&'t str, Pipeline)> {
     Some((before, format))
 }
 
-/// Runs `text` over the stores `paths` as the module says: the answer, or `None` when the
-/// line is not a sort's first N then a Format cmdlet, or few rows match (run it whole). The
-/// events kept are read with every column (a Format cmdlet may show or read any of them).
+/// True when the Format cmdlet of `format` is given only plain property names (no wildcard,
+/// script block or variable), none of them `Group`, and switches or plain values
+/// (`Format-Table Name,Count -AutoSize`, `Format-Wide Name -Column 3`): what it shows of a
+/// group is never its elements.
+fn names_no_elements(format: &Pipeline) -> bool {
+    fn plain(e: &Expr, numbers: bool) -> bool {
+        match &e.kind {
+            ExprKind::Str(name) => {
+                !name.is_empty()
+                    && !name.contains(['*', '?', '['])
+                    && !name.eq_ignore_ascii_case("Group")
+            }
+            ExprKind::Number(_) => numbers,
+            ExprKind::List(items) => items.iter().all(|i| plain(i, false)),
+            _ => false,
+        }
+    }
+    let [Element::Command(c)] = format.elements.as_slice() else {
+        return false;
+    };
+    let Ok(bound) = crate::pwsh::runtime::bind(c, &crate::pwsh::commands::format::FORMAT_PARAMS)
+    else {
+        return false;
+    };
+    // Some property named (not the default columns), and every value plain.
+    let property = bound.get("Property").and_then(|(v, _)| v);
+    (property.is_some() || !bound.positional.is_empty())
+        && bound.positional.iter().all(|e| plain(e, false))
+        && property.is_none_or(|e| plain(e, false))
+        && bound
+            .named
+            .iter()
+            .all(|(_, v, _)| v.is_none_or(|v| plain(v, true)))
+}
+
+/// Runs `text` over `paths` as the module says: the answer, or `None` when the line does not
+/// end in a Format cmdlet after a sort's first N over a store or of named properties only
+/// (run it whole). Events reaching the Format cmdlet are read with every column (it may show
+/// or read any of them).
 pub fn run_formatted(
     text: &str,
     paths: &[PathBuf],
@@ -78,9 +117,17 @@ pub fn run_formatted(
         shown: super::settings::Shown::Whole,
         ..session
     };
-    let Some(mut answer) = super::top_rows::run_top(before, paths, whole, directory, &Field::ALL)?
-    else {
-        return Ok(None);
+    let mut answer = match super::top_rows::run_top(before, paths, whole, directory, &Field::ALL)? {
+        Some(answer) => answer,
+        // Objects of which the Format cmdlet reads only named properties, none a group's
+        // elements: the line before it, run whole as it runs alone (groups keeping of their
+        // elements what its own output would show).
+        None if names_no_elements(&format) => {
+            // (The events' columns the whole line names: the Format cmdlet's among them.)
+            let named = super::needed::analyse(&block).mentioned.columns();
+            super::run::run(before, paths, session, directory, &named)?
+        }
+        None => return Ok(None),
     };
     answer.hold_spilled()?;
     let host = QueryHost::new(session, paths, directory, FieldSet::all());
