@@ -112,6 +112,11 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// True for `$_` or `$PSItem`: the pipeline's current item.
+    pub fn is_current_item(&self) -> bool {
+        matches!(&self.kind, ExprKind::Variable(v) if v == "_" || v.eq_ignore_ascii_case("PSItem"))
+    }
+
     /// The one pipeline inside `( … )`, `@( … )` or `$( … )`; `None` for anything else.
     pub fn inner_pipeline(&self) -> Option<&Pipeline> {
         match &self.kind {

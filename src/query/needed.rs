@@ -236,38 +236,44 @@ fn outputs_no_event_of_groups(c: &crate::pwsh::ast::Command, before: &[Element])
     false
 }
 
+/// The script block's body of `c` when it is a ForEach-Object given one script block alone.
+fn foreach_block(c: &crate::pwsh::ast::Command) -> Option<&Block> {
+    match c.args.as_slice() {
+        [
+            Arg::Value(Expr {
+                kind: ExprKind::ScriptBlock(block),
+                ..
+            }),
+        ] if canonical(&c.name) == Some("ForEach-Object") => Some(&block.body),
+        _ => None,
+    }
+}
+
 /// True when `c` is a ForEach-Object whose script block outputs only text or numbers, made by
 /// its every statement: a literal, a double-quoted string, or a `-f`, `-join` or `-replace`
 /// (`ForEach-Object { '{0} {1}' -f $_.Name, ($_.Group | Measure-Object TotalBytes
 /// -Maximum).Maximum }`): whatever it reads, no event is output.
 fn outputs_only_text(c: &crate::pwsh::ast::Command) -> bool {
     use crate::pwsh::ast::BinaryOp;
-    let [
-        Arg::Value(Expr {
-            kind: ExprKind::ScriptBlock(block),
-            ..
-        }),
-    ] = c.args.as_slice()
-    else {
+    let Some(body) = foreach_block(c) else {
         return false;
     };
-    canonical(&c.name) == Some("ForEach-Object")
-        && block.body.statements.iter().all(|s| match s {
-            Statement::Pipeline(p) => match p.elements.as_slice() {
-                [Element::Expr(e)] => matches!(
-                    &e.kind,
-                    ExprKind::Str(_)
-                        | ExprKind::Number(_)
-                        | ExprKind::Expandable(_)
-                        | ExprKind::Binary {
-                            op: BinaryOp::Format | BinaryOp::Join | BinaryOp::Replace(_),
-                            ..
-                        }
-                ),
-                _ => false,
-            },
+    body.statements.iter().all(|s| match s {
+        Statement::Pipeline(p) => match p.elements.as_slice() {
+            [Element::Expr(e)] => matches!(
+                &e.kind,
+                ExprKind::Str(_)
+                    | ExprKind::Number(_)
+                    | ExprKind::Expandable(_)
+                    | ExprKind::Binary {
+                        op: BinaryOp::Format | BinaryOp::Join | BinaryOp::Replace(_),
+                        ..
+                    }
+            ),
             _ => false,
-        })
+        },
+        _ => false,
+    })
 }
 
 /// True when `c` is a ForEach-Object whose input is the cmdlet's events (Get-MessageTrackingLog,
@@ -282,14 +288,14 @@ fn outputs_values_of_events(c: &crate::pwsh::ast::Command, before: &[Element]) -
                 target,
                 name,
                 is_static: false,
-            } => match &target.kind {
-                ExprKind::Variable(v) => {
-                    (v == "_" || v.eq_ignore_ascii_case("PSItem"))
-                        && !name.eq_ignore_ascii_case("PSObject")
-                        && !name.eq_ignore_ascii_case("psbase")
-                }
-                _ => of_a_property(target),
-            },
+            } if target.is_current_item() => {
+                !name.eq_ignore_ascii_case("PSObject") && !name.eq_ignore_ascii_case("psbase")
+            }
+            ExprKind::Member {
+                target,
+                is_static: false,
+                ..
+            } => of_a_property(target),
             ExprKind::Method {
                 target,
                 is_static: false,
@@ -302,13 +308,7 @@ fn outputs_values_of_events(c: &crate::pwsh::ast::Command, before: &[Element]) -
             _ => false,
         }
     }
-    let [
-        Arg::Value(Expr {
-            kind: ExprKind::ScriptBlock(block),
-            ..
-        }),
-    ] = c.args.as_slice()
-    else {
+    let Some(body) = foreach_block(c) else {
         return false;
     };
     let events_in = match before.split_first() {
@@ -320,10 +320,9 @@ fn outputs_values_of_events(c: &crate::pwsh::ast::Command, before: &[Element]) -
         }
         _ => false,
     };
-    canonical(&c.name) == Some("ForEach-Object")
-        && events_in
-        && !block.body.statements.is_empty()
-        && block.body.statements.iter().all(|s| match s {
+    events_in
+        && !body.statements.is_empty()
+        && body.statements.iter().all(|s| match s {
             Statement::Pipeline(p) => {
                 matches!(p.elements.as_slice(), [Element::Expr(e)] if of_a_property(e))
                     && p.redirect.is_none()

@@ -139,12 +139,7 @@ pub(crate) fn property(e: &Expr) -> Option<Field> {
             target,
             name,
             is_static: false,
-        } => match &target.kind {
-            ExprKind::Variable(v) if v == "_" || v.eq_ignore_ascii_case("psitem") => {
-                Field::from_name(name)
-            }
-            _ => None,
-        },
+        } if target.is_current_item() => Field::from_name(name),
         _ => None,
     }
 }

@@ -2030,19 +2030,7 @@ fn a_format_cmdlet_formats_what_the_line_before_it_gives_run_as_it_runs_alone() 
     let store = crate::util::indexed(logs.path());
     let top = "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes -Descending | Select-Object -First 3";
     let query = |line: &str, path: &Path, format: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-            .args(["query", line])
-            .arg(path)
-            .args(["--format", format, "--tz", "UTC"])
-            .env("MSGTRACK_WINDOW_ROWS", "5")
-            .output()
-            .expect("msgtrack runs");
-        assert!(
-            out.status.success(),
-            "{line}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        crate::util::query_output_with(line, &[path], format, &[("MSGTRACK_WINDOW_ROWS", "5")])
     };
     let table = format!("{top} | Format-Table Sender,TotalBytes -AutoSize");
     assert_eq!(

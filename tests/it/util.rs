@@ -29,12 +29,26 @@ pub fn sample_logs_dir() -> PathBuf {
 /// `batch_bytes` of files at a time when given (`MSGTRACK_BATCH_BYTES`); the run must
 /// succeed.
 pub fn query_output(line: &str, paths: &[&Path], format: &str, batch_bytes: Option<u64>) -> String {
+    let bytes = batch_bytes.map(|b| b.to_string());
+    let env: Vec<(&str, &str)> = bytes
+        .iter()
+        .map(|b| ("MSGTRACK_BATCH_BYTES", b.as_str()))
+        .collect();
+    query_output_with(line, paths, format, &env)
+}
+
+/// The standard output of `msgtrack query line PATHS --tz UTC --format FORMAT` with the
+/// environment variables `env` set; the run must succeed.
+pub fn query_output_with(
+    line: &str,
+    paths: &[&Path],
+    format: &str,
+    env: &[(&str, &str)],
+) -> String {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"));
     c.arg("query").arg(line).args(paths);
     c.args(["--tz", "UTC", "--format", format]);
-    if let Some(b) = batch_bytes {
-        c.env("MSGTRACK_BATCH_BYTES", b.to_string());
-    }
+    c.envs(env.iter().copied());
     let out = c.output().expect("msgtrack runs");
     assert!(
         out.status.success(),
