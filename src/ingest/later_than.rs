@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 /// counted. `-ResultSize N` sets it to the N-th earliest time once it holds N rows: a later
 /// file cannot change the first N (its rows would come after them, ties included).
 ///
-/// It also tells a store part that only the first N matching rows are wanted: a part keeps its own first N by time (then place), and none
-/// later than the bound, and counts the matching rows it left out
-/// ([`LaterThan::rows_left_out`]). A row that is not among its part's first N has N rows
+/// It also tells a store part that only the first N matching rows are wanted: a part keeps
+/// its own first N by time (then place), and none later than the bound, and counts the
+/// matching rows it left out ([`LaterThan::rows_left_out`]). A row that is not among its part's first N has N rows
 /// before it in that part alone, so it cannot be among the first N of all rows (the rows
 /// read later sort after those read before when their times tie).
 #[derive(Debug)]

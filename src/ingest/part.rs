@@ -36,7 +36,8 @@ fn stored_columns(columns: FieldSet, filter: &RowFilter) -> Vec<Field> {
 }
 
 /// Reads a part file: a report per source whose rows it lists, and the frame of the listed
-/// rows that pass `filter`. `None` when the rows it keeps would spend `budget` (known before
+/// rows that pass `filter` (with `first_n`, only those that can be among the first N of the
+/// read: [`only_the_first`]). `None` when the rows it keeps would spend `budget` (known before
 /// any column but the filter's is decoded): nothing more is read.
 pub(crate) fn read_part(
     file: &LogFile,
@@ -45,7 +46,7 @@ pub(crate) fn read_part(
     filter: &RowFilter,
     decode_only: Option<&super::prefilter::DecodeOnly>,
     budget: Option<&super::budget::RowBudget>,
-    first: Option<&super::later_than::LaterThan>,
+    first_n: Option<&super::later_than::LaterThan>,
 ) -> Result<Option<(Vec<FileReport>, DataFrame)>, String> {
     if let Some(budget) = budget
         && filter.is_empty()
@@ -140,7 +141,7 @@ pub(crate) fn read_part(
     if stage_one.is_empty() {
         std::mem::swap(&mut stage_one, &mut stage_two);
     }
-    let mut first_fields = if filter.is_empty() && decode_only.is_none() && first.is_none() {
+    let mut first_fields = if filter.is_empty() && decode_only.is_none() && first_n.is_none() {
         stored.clone()
     } else {
         tested_fields(&stage_one, &[])
@@ -151,7 +152,7 @@ pub(crate) fn read_part(
         first_fields.push(d.field);
     }
     // Only the first rows wanted: the times of every row first, to choose them.
-    if first.is_some() && !first_fields.contains(&Field::Timestamp) {
+    if first_n.is_some() && !first_fields.contains(&Field::Timestamp) {
         first_fields.push(Field::Timestamp);
     }
     let second_fields = tested_fields(&stage_two, &first_fields);
@@ -172,7 +173,7 @@ pub(crate) fn read_part(
     // Rows no source lists any more (a source converted again or pruned) are not read.
     let listed = listed_rows(&part.ranges, base, height);
     let keep: Option<Vec<bool>> = if filter.is_empty() {
-        match (decode_only, first) {
+        match (decode_only, first_n) {
             (None, None) => listed,
             _ => Some(listed.unwrap_or_else(|| vec![true; height])),
         }
@@ -208,7 +209,7 @@ pub(crate) fn read_part(
         .map(Some);
     };
     // (Which rows the first stage kept, when some may be left out after the second.)
-    let kept_by_stage_one = if first.is_some() && !stage_two.is_empty() {
+    let kept_by_stage_one = if first_n.is_some() && !stage_two.is_empty() {
         keep.clone()
     } else {
         Vec::new()
@@ -231,7 +232,7 @@ pub(crate) fn read_part(
         }
         second = Some((read, passed));
     }
-    if let Some(wanted) = first {
+    if let Some(wanted) = first_n {
         let cut = only_the_first(&first_read, &mut keep, wanted)?;
         if cut > 0 {
             // The second stage read one row per row the first stage kept: those now left

@@ -7,6 +7,7 @@
 use crate::format::{Field, FieldSet};
 use crate::pwsh::ast::{Arg, Block, Element, Expr, ExprKind, Pipeline, Statement, StringPart};
 use crate::pwsh::commands::canonical;
+use crate::pwsh::commands::filter::foreach_block;
 use crate::pwsh::commands::format::FORMAT_PARAMS;
 use crate::pwsh::commands::group::GROUP_PARAMS;
 use crate::pwsh::commands::select::SELECT_PARAMS;
@@ -236,26 +237,13 @@ fn outputs_no_event_of_groups(c: &crate::pwsh::ast::Command, before: &[Element])
     false
 }
 
-/// The script block's body of `c` when it is a ForEach-Object given one script block alone.
-fn foreach_block(c: &crate::pwsh::ast::Command) -> Option<&Block> {
-    match c.args.as_slice() {
-        [
-            Arg::Value(Expr {
-                kind: ExprKind::ScriptBlock(block),
-                ..
-            }),
-        ] if canonical(&c.name) == Some("ForEach-Object") => Some(&block.body),
-        _ => None,
-    }
-}
-
 /// True when `c` is a ForEach-Object whose script block outputs only text or numbers, made by
 /// its every statement: a literal, a double-quoted string, or a `-f`, `-join` or `-replace`
 /// (`ForEach-Object { '{0} {1}' -f $_.Name, ($_.Group | Measure-Object TotalBytes
 /// -Maximum).Maximum }`): whatever it reads, no event is output.
 fn outputs_only_text(c: &crate::pwsh::ast::Command) -> bool {
     use crate::pwsh::ast::BinaryOp;
-    let Some(body) = foreach_block(c) else {
+    let Some(body) = foreach_block(c).map(|b| &b.body) else {
         return false;
     };
     body.statements.iter().all(|s| match s {
@@ -308,7 +296,7 @@ fn outputs_values_of_events(c: &crate::pwsh::ast::Command, before: &[Element]) -
             _ => false,
         }
     }
-    let Some(body) = foreach_block(c) else {
+    let Some(body) = foreach_block(c).map(|b| &b.body) else {
         return false;
     };
     let events_in = match before.split_first() {

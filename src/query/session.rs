@@ -350,8 +350,7 @@ impl<'a> QueryHost<'a> {
                 };
                 let mut budgeted = options.clone();
                 budgeted.row_budget = limit.map(crate::ingest::RowBudget::new);
-                let files = discover(self.paths).map_err(|e| read_error(e, &c.span))?;
-                let ingest = crate::ingest::read_files(of_servers(&plan, files), &budgeted)
+                let ingest = crate::ingest::read_files(self.files_of(&plan, c)?, &budgeted)
                     .map_err(|e| read_error(e, &c.span))?;
                 if let (Some(budget), Some(limit)) = (&budgeted.row_budget, limit)
                     && budget.exceeded()
@@ -409,6 +408,13 @@ impl<'a> QueryHost<'a> {
         Ok(rows)
     }
 
+    /// The files a call reads: the logs and store parts under the paths, without the parts
+    /// of servers its `-Server` does not name.
+    fn files_of(&self, plan: &Plan, c: &Command) -> EvalResult<Vec<crate::ingest::LogFile>> {
+        let files = discover(self.paths).map_err(|e| read_error(e, &c.span))?;
+        Ok(of_servers(plan, files))
+    }
+
     /// Reads a call's rows batch by batch (bounded memory): each batch's rows of the servers
     /// the call names, with their times, go to `each`, in the order a whole read gives them;
     /// file reports and diagnostics are kept and the files the time range left unopened are
@@ -420,10 +426,7 @@ impl<'a> QueryHost<'a> {
         c: &Command,
         mut each: impl FnMut(DataFrame, Vec<i64>) -> EvalResult<()>,
     ) -> EvalResult<Option<(i64, i64)>> {
-        let files = of_servers(
-            plan,
-            discover(self.paths).map_err(|e| read_error(e, &c.span))?,
-        );
+        let files = self.files_of(plan, c)?;
         let mut covered: Option<(i64, i64)> = None;
         let mut skipped = Vec::new();
         let result = read_in_batches(files, options, |ingest| -> Result<(), Failed> {

@@ -157,6 +157,22 @@ fn run_filter(
     Ok(out)
 }
 
+/// The script block of `c` when it is a `ForEach-Object { … }` given that one script block
+/// alone (no -Begin, -End, -MemberName, nor any other argument).
+pub fn foreach_block(c: &Command) -> Option<&std::rc::Rc<crate::pwsh::ast::ScriptBlock>> {
+    match c.args.as_slice() {
+        [crate::pwsh::ast::Arg::Value(e)]
+            if super::canonical(&c.name) == Some("ForEach-Object") =>
+        {
+            match &e.kind {
+                ExprKind::ScriptBlock(block) => Some(block),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// `ForEach-Object { … }` (with `-Begin`/`-End`), `% Name` and `-MemberName Name`.
 pub fn foreach_object(
     engine: &mut dyn Scope,

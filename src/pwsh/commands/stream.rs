@@ -345,24 +345,6 @@ fn expanded(
     Ok(out)
 }
 
-/// The script block of a `ForEach-Object { … }` given it alone (no -Begin, -End,
-/// -MemberName): `None` for any other ForEach-Object.
-fn each_block(
-    engine: &mut dyn Scope,
-    c: &Command,
-) -> EvalResult<Option<Rc<crate::pwsh::value::ScriptBlock>>> {
-    let [crate::pwsh::ast::Arg::Value(e)] = c.args.as_slice() else {
-        return Ok(None);
-    };
-    if !matches!(e.kind, ExprKind::ScriptBlock(_)) {
-        return Ok(None);
-    }
-    Ok(match engine.expr(e)? {
-        Value::ScriptBlock(b) => Some(b),
-        _ => None,
-    })
-}
-
 /// The stages after a command that take its output in pieces.
 pub struct Stream<'c> {
     steps: Vec<Step<'c>>,
@@ -557,9 +539,10 @@ fn plan_in<'c>(
                     _ => None,
                 }
             }
-            Some("ForEach-Object") if pure(c) && unique.is_none() => match each_block(engine, c)? {
+            Some("ForEach-Object") if pure(c) && unique.is_none() => match filter::foreach_block(c)
+            {
                 Some(block) => {
-                    steps.push(Step::Each(block, c));
+                    steps.push(Step::Each(block.clone(), c));
                     continue;
                 }
                 None => None,
@@ -1192,9 +1175,7 @@ fn maps_one_at_a_time(c: &Command) -> bool {
                 })
                 && (b.has("Property") || !b.positional.is_empty() || b.has("ExpandProperty"))
         }),
-        Some("ForEach-Object") => {
-            matches!(c.args.as_slice(), [crate::pwsh::ast::Arg::Value(e)] if matches!(e.kind, ExprKind::ScriptBlock(_)))
-        }
+        Some("ForEach-Object") => filter::foreach_block(c).is_some(),
         Some("Where-Object") => pure(c),
         _ => false,
     }
