@@ -378,7 +378,9 @@ fn run_windowed(
     if format == Format::Parquet && args.out.is_none() {
         anyhow::bail!(PARQUET_NEEDS_A_FILE);
     }
-    let explicit = explicit_format.is_some();
+    // A final Format cmdlet run as a selection is printed in its format, as asked for.
+    let explicit =
+        explicit_format.is_some() || msgtrack::query::reorder::ends_in_format_as_select(expression);
     let mut pieces: Option<Pieces<'_, Box<dyn std::io::Write>>> = None;
     let mut refused = false;
     let mut shown_diagnostics = 0;

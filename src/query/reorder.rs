@@ -10,12 +10,16 @@ use crate::pwsh::commands::select::SELECT_PARAMS;
 use crate::pwsh::commands::sort::SORT_PARAMS;
 use crate::pwsh::runtime::{ParamSpec, bind};
 
-/// `block` with its last stage, a Format-Table or Format-List of plain property names, as
-/// the Select-Object of those names that msgtrack prints the same way in every format: a
-/// table for four properties or fewer (`Format-Table a,b,c [-AutoSize]`: msgtrack lays a
-/// table out from every row either way), a list for five or more (`Format-List`). The
-/// Select-Object's objects then come a time window at a time like any selection's, where the
-/// Format cmdlet's one view held every row. `None` for any other line.
+/// `block` with its last stage, a Format-Table or Format-List, as the Select-Object that
+/// msgtrack prints the same way in every format once told the format is the Format cmdlet's
+/// ([`ends_in_format_as_select`]): plain property names (`Format-Table a,b,c -AutoSize`,
+/// `Format-List a,b,c,d,e`) as the selection of those names, `*` as `Select-Object *`, and a
+/// Format cmdlet of no properties given the cmdlet's events (only Where-Object and
+/// Sort-Object before it) as the selection its view shows: the event's default table
+/// (`rows::DEFAULT_TABLE`) for Format-Table, every property for Format-List. msgtrack lays a
+/// table out from every row either way. The Select-Object's objects then come a time window
+/// at a time like any selection's, where the Format cmdlet's one view held every row. `None`
+/// for any other line (a Format cmdlet with `-Wrap`, `-GroupBy`, script blocks, …).
 pub fn format_as_select(block: &Block) -> Option<Block> {
     let [Statement::Pipeline(p)] = block.statements.as_slice() else {
         return None;
@@ -31,17 +35,17 @@ pub fn format_as_select(block: &Block) -> Option<Block> {
         Some("Format-List") => false,
         _ => return None,
     };
-    let mut names: Vec<Expr> = Vec::new();
+    let mut names: Option<Vec<Expr>> = None;
     let mut args = last.args.iter();
     while let Some(a) = args.next() {
         match a {
-            Arg::Value(e) if names.is_empty() => names = plain_names(e)?,
+            Arg::Value(e) if names.is_none() => names = Some(shown_names(e)?),
             Arg::Param { name, value, .. } => {
                 let name = name.to_ascii_lowercase();
                 if table && name.len() >= 2 && "autosize".starts_with(&name) && value.is_none() {
                     continue;
                 }
-                if !names.is_empty() || name.is_empty() || !"property".starts_with(&name) {
+                if names.is_some() || name.is_empty() || !"property".starts_with(&name) {
                     return None;
                 }
                 let e = match value {
@@ -51,16 +55,41 @@ pub fn format_as_select(block: &Block) -> Option<Block> {
                         Arg::Param { .. } => return None,
                     },
                 };
-                names = plain_names(e)?;
+                names = Some(shown_names(e)?);
             }
             Arg::Value(_) => return None,
         }
     }
-    // A table of four or fewer, a list of five or more: as a selection prints them.
-    if names.is_empty() || (names.len() <= 4) != table {
-        return None;
-    }
     let span = last.span.clone();
+    let names = match names {
+        Some(names) => names,
+        // No properties: the view of the cmdlet's events, when they are what it formats.
+        None => {
+            let before = &p.elements[1..p.elements.len() - 1];
+            let events_in = before.iter().all(|e| {
+                matches!(e, Element::Command(c)
+                    if matches!(canonical(&c.name), Some("Where-Object" | "Sort-Object")))
+            });
+            if !events_in || !first_is_the_cmdlet(p) {
+                return None;
+            }
+            let shown: Vec<&str> = if table {
+                crate::query::rows::DEFAULT_TABLE
+                    .iter()
+                    .map(|f| f.name())
+                    .collect()
+            } else {
+                vec!["*"]
+            };
+            shown
+                .into_iter()
+                .map(|n| Expr {
+                    kind: ExprKind::Str(n.to_string()),
+                    span: span.clone(),
+                })
+                .collect()
+        }
+    };
     let list = Expr {
         kind: ExprKind::List(names),
         span: span.clone(),
@@ -75,6 +104,32 @@ pub fn format_as_select(block: &Block) -> Option<Block> {
     Some(Block {
         statements: vec![Statement::Pipeline(line)],
     })
+}
+
+/// Whether the line `text` ends in a Format cmdlet that [`format_as_select`] rewrites: its
+/// answer, run as the selection, is then printed in the format the Format cmdlet names, as if
+/// asked for (a selection of five properties or more is otherwise shown as a list on a
+/// terminal, as PowerShell shows an object with no view).
+pub fn ends_in_format_as_select(text: &str) -> bool {
+    crate::pwsh::parse::parse(text).ok().is_some_and(|b| {
+        let b = super::cmdlet::every_server_dropped(&b).unwrap_or(b);
+        format_as_select(&b).is_some()
+    })
+}
+
+/// Whether the pipeline starts with Get-MessageTrackingLog.
+fn first_is_the_cmdlet(p: &Pipeline) -> bool {
+    matches!(p.elements.first(), Some(Element::Command(c))
+        if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog"))
+}
+
+/// The properties a Format cmdlet's argument names: plain names ([`plain_names`]) or `*`
+/// alone.
+fn shown_names(e: &Expr) -> Option<Vec<Expr>> {
+    match &e.kind {
+        ExprKind::Str(s) if s == "*" => Some(vec![e.clone()]),
+        _ => plain_names(e),
+    }
 }
 
 /// The property names of a Format cmdlet's argument when every one is a plain name (no
@@ -114,9 +169,8 @@ pub fn sort_first(block: &Block) -> Option<Block> {
     let [Statement::Pipeline(p)] = block.statements.as_slice() else {
         return None;
     };
-    match p.elements.first() {
-        Some(Element::Command(c)) if c.name.eq_ignore_ascii_case("Get-MessageTrackingLog") => {}
-        _ => return None,
+    if !first_is_the_cmdlet(p) {
+        return None;
     }
     let mut elements = p.elements.clone();
     let mut changed = false;
@@ -393,7 +447,7 @@ mod tests {
     }
 
     #[test]
-    fn a_format_cmdlet_of_plain_names_that_prints_as_the_selection_does_becomes_it() {
+    fn a_format_cmdlet_of_plain_names_or_of_the_events_view_becomes_that_selection() {
         let read = "Get-MessageTrackingLog -ResultSize Unlimited | ";
         for (end, expected) in [
             (
@@ -409,6 +463,28 @@ mod tests {
                 "fl Timestamp,EventId,Sender,Recipients,TotalBytes",
                 "Select-Object Timestamp,EventId,Sender,Recipients,TotalBytes",
             ),
+            // Any number of names: the CLI prints the selection in the Format cmdlet's
+            // format (`ends_in_format_as_select`).
+            (
+                "Format-Table Timestamp,EventId,Sender,Recipients,TotalBytes",
+                "Select-Object Timestamp,EventId,Sender,Recipients,TotalBytes",
+            ),
+            (
+                "Format-List Timestamp,EventId,Sender",
+                "Select-Object Timestamp,EventId,Sender",
+            ),
+            // No names, of the cmdlet's events: the event's view.
+            (
+                "Format-Table",
+                "Select-Object Timestamp,Server,EventId,Source,Sender,Recipients,MessageSubject",
+            ),
+            (
+                "Where-Object { $_.TotalBytes -gt 5 } | Sort-Object Timestamp | ft -AutoSize",
+                "Select-Object Timestamp,Server,EventId,Source,Sender,Recipients,MessageSubject",
+            ),
+            ("Format-List", "Select-Object *"),
+            ("Format-List *", "Select-Object *"),
+            ("Format-Table -Property *", "Select-Object *"),
         ] {
             assert_eq!(
                 rewritten(&format!("{read}{end}")).as_deref(),
@@ -416,16 +492,18 @@ mod tests {
                 "{end}"
             );
         }
-        // A table of five, a list of three, wildcards, calculated properties, other
-        // parameters, a redirection: printed otherwise, left as they are.
+        // Wildcards, calculated properties, other parameters, a redirection, no names after
+        // anything but the events: printed otherwise, left as they are.
         for end in [
-            "Format-Table Timestamp,EventId,Sender,Recipients,TotalBytes",
-            "Format-List Timestamp,EventId,Sender",
             "Format-Table Time*",
             "Format-Table Timestamp,@{n='To';e={$_.Recipients}}",
             "Format-Table Timestamp,EventId -Wrap",
             "Format-Table Timestamp,EventId -GroupBy Sender",
-            "Format-Table",
+            "Format-Table -Wrap",
+            "Format-List -GroupBy Sender",
+            "Select-Object Sender,EventId | Format-Table",
+            "Select-Object Sender,EventId | Format-List",
+            "ForEach-Object { $_ } | Format-List",
             "Format-Table Timestamp,EventId > out.txt",
             "Format-Table Sender,sender",
         ] {

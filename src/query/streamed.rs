@@ -51,6 +51,7 @@ pub fn run_in_windows_of(
     let Some(covered) = stores_cover(paths) else {
         return Ok(None);
     };
+    let rows = windows::rows_for(&block, rows);
     if windows::in_time_windows(&block, session.zone, covered) {
         return windows::run_time_windows(
             rows, &block, paths, session, directory, output, &mut each,

@@ -799,6 +799,102 @@ fn measure_object_counts_null_sizes_and_a_null_replaces_the_minimum() {
     }
 }
 
+/// A final Format-Table or Format-List over a store runs a time window at a time as the
+/// selection its view shows (two-row windows here), printed in the Format cmdlet's format:
+/// the same bytes as the one view over the logs in every format, and by hand from the six
+/// hand-made events (RECEIVE, FAIL, DELIVER, DELIVER, SEND, DEFER in time order): a bare
+/// Format-Table shows the event's seven default columns, a bare Format-List every property,
+/// and a Format-Table of six names stays a table where a selection of six prints as a list.
+#[test]
+fn a_final_format_cmdlet_over_a_store_is_its_view_a_window_at_a_time() {
+    let (logs, store) = hand_made_logs_and_store();
+    let text = |line: &str, path: &Path, format: Option<&str>| -> String {
+        let mut args = vec!["query", line, path.to_str().unwrap(), "--tz", "UTC"];
+        if let Some(f) = format {
+            args.extend(["--format", f]);
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+            .args(&args)
+            .env("MSGTRACK_WINDOW_ROWS", "2")
+            .output()
+            .expect("msgtrack runs");
+        assert!(
+            out.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let all = "Get-MessageTrackingLog -ResultSize Unlimited";
+    let six = "Timestamp,EventId,Sender,Recipients,TotalBytes,Source";
+    for end in [
+        "Format-Table".to_string(),
+        "Format-Table -AutoSize".into(),
+        "Format-List".into(),
+        "fl *".into(),
+        format!("Format-Table {six}"),
+        "Format-List Sender,EventId".into(),
+        "Sort-Object Timestamp -Descending | Format-Table".into(),
+    ] {
+        let line = format!("{all} | {end}");
+        for format in [None, Some("table"), Some("list"), Some("csv"), Some("json")] {
+            let from_logs = text(&line, logs.path(), format);
+            assert!(
+                from_logs.contains("DEFER"),
+                "{line} {format:?}: {from_logs}"
+            );
+            assert_eq!(
+                from_logs,
+                text(&line, store.path(), format),
+                "{line} {format:?}"
+            );
+        }
+    }
+    let csv = text(&format!("{all} | Format-Table"), store.path(), Some("csv"));
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Timestamp,Server,EventId,Source,Sender,Recipients,MessageSubject")
+    );
+    let events: Vec<&str> = lines.map(|l| l.split(',').nth(2).unwrap_or("")).collect();
+    assert_eq!(
+        events,
+        ["RECEIVE", "FAIL", "DELIVER", "DELIVER", "SEND", "DEFER"]
+    );
+    // Every property of each event, as a list (no format asked: the Format cmdlet's).
+    let list = text(&format!("{all} | Format-List"), store.path(), None);
+    let labels = |name: &str| {
+        list.lines()
+            .filter(|l| l.split(':').next().map(str::trim_end) == Some(name))
+            .count()
+    };
+    for name in ["Timestamp", "EventId", "Reference", "EventData", "Origin"] {
+        assert_eq!(labels(name), 6, "{name}: {list}");
+    }
+    // Six names: one table, its header the six names on one line.
+    let table = text(&format!("{all} | Format-Table {six}"), store.path(), None);
+    let header: Vec<&str> = table
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "Timestamp",
+            "(UTC)",
+            "EventId",
+            "Sender",
+            "Recipients",
+            "TotalBytes",
+            "Source"
+        ],
+        "{table}"
+    );
+    assert_eq!(table.lines().count(), 8, "{table}");
+}
+
 /// Lines that would gather every event answered from what they keep, over the hand-made
 /// logs and a store of them read in windows of two rows (so the store's ways run): the
 /// answers worked out by hand from the six events (times 09:59:59.999 RECEIVE a@x.com, 10:00
