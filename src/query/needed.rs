@@ -268,7 +268,7 @@ fn outputs_only_text(c: &crate::pwsh::ast::Command) -> bool {
 /// then only stages that pass objects on) and whose every statement is a value made of an
 /// event's property (`$_.Recipients`, `$_.Sender.Split('@')[1]`, `$_.TotalBytes / 1KB`): an
 /// event's properties are text, numbers, times and lists of them, so no event is output.
-fn outputs_values_of_events(c: &crate::pwsh::ast::Command, before: &[Element]) -> bool {
+pub(crate) fn outputs_values_of_events(c: &crate::pwsh::ast::Command, before: &[Element]) -> bool {
     /// A value made of a property of `$_` (not its `PSObject`, which is the event again).
     fn of_a_property(e: &Expr) -> bool {
         match &e.kind {

@@ -522,6 +522,8 @@ pub struct Pieces<'s, W: Write> {
     rows: usize,
     /// Items gathered (a table's first pass).
     gathered: usize,
+    /// The pieces are bare values (strings, numbers, dates), a line each but in JSON.
+    scalars: bool,
     /// The first piece's CSV header line (every piece's must be the same).
     header: Vec<u8>,
     /// A table's layout, from every piece.
@@ -575,6 +577,7 @@ impl<'s, W: Write> Pieces<'s, W> {
             },
             rows: 0,
             gathered: 0,
+            scalars: false,
             header: Vec::new(),
             facts: None,
         })
@@ -623,6 +626,14 @@ impl<'s, W: Write> Pieces<'s, W> {
             return self.write_parquet(answer, items);
         }
         let shown = self.shown();
+        let scalars = matches!(shape(answer), Shape::Scalars);
+        if self.rows == 0 {
+            self.scalars = scalars;
+        } else if scalars != self.scalars {
+            return Err(std::io::Error::other(
+                "a piece of the output has other columns than the first",
+            ));
+        }
         let header = if let (Format::Table, Some(facts)) = (shown, &self.facts) {
             let mut mode = TableMode::Print {
                 facts,
@@ -632,7 +643,7 @@ impl<'s, W: Write> Pieces<'s, W> {
                 .write(answer, self.format, &mut mode, &mut self.out)?;
             Vec::new()
         } else {
-            let mut splice = Splice::new(shown, self.rows > 0, &mut self.out);
+            let mut splice = Splice::new(shown, self.rows > 0, scalars, &mut self.out);
             self.how
                 .write(answer, self.format, &mut TableMode::Whole, &mut splice)?;
             splice.end()?
@@ -698,7 +709,7 @@ impl<'s, W: Write> Pieces<'s, W> {
             self.how
                 .write(last, self.format, &mut TableMode::Whole, &mut self.out)?;
         } else {
-            self.out.write_all(closing(self.shown()))?;
+            self.out.write_all(closing_of(self.shown(), self.scalars))?;
         }
         self.out.flush()?;
         Rc::try_unwrap(self.out.0)
@@ -768,6 +779,16 @@ fn closing(format: Format) -> &'static [u8] {
     }
 }
 
+/// What ends an output of `format`, of bare values (`scalars`) or not: bare values are a line
+/// each with nothing after them, in every format but JSON.
+fn closing_of(format: Format, scalars: bool) -> &'static [u8] {
+    if scalars && format != Format::Json {
+        b""
+    } else {
+        closing(format)
+    }
+}
+
 /// One piece's bytes as they continue the pieces before it: a CSV piece after the first
 /// without its header line; a JSON piece without its array's `[` line (and, after the first,
 /// after a comma) and without its closing `]` line; a list without its closing blank line.
@@ -794,7 +815,7 @@ struct Splice<'w, W: Write> {
 }
 
 impl<'w, W: Write> Splice<'w, W> {
-    fn new(format: Format, after_first: bool, out: &'w mut W) -> Splice<'w, W> {
+    fn new(format: Format, after_first: bool, scalars: bool, out: &'w mut W) -> Splice<'w, W> {
         let (opening, between) = match format {
             Format::Json if after_first => (&b"[\n"[..], &b",\n"[..]),
             Format::Json => (&b"[\n"[..], &b"[\n"[..]),
@@ -803,13 +824,13 @@ impl<'w, W: Write> Splice<'w, W> {
         Splice {
             out,
             opening,
-            in_header: format == Format::Csv,
+            in_header: format == Format::Csv && !scalars,
             quoted: false,
             header: Vec::new(),
             drop_header: after_first,
             between,
             held: Vec::new(),
-            closing: closing(format),
+            closing: closing_of(format, scalars),
             seen: 0,
         }
     }

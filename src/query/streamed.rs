@@ -52,9 +52,24 @@ pub fn run_in_windows_of(
         return Ok(None);
     };
     let rows = windows::rows_for(&block, rows);
+    // A last `Select-Object -Skip S -First N`: the line before it a window at a time, paged.
+    if let Some((line, paging)) = windows::paged(&block)
+        && windows::in_time_windows(&line, session.zone, covered)
+    {
+        return windows::run_time_windows(
+            rows,
+            &line,
+            Some(paging),
+            paths,
+            session,
+            directory,
+            output,
+            &mut each,
+        );
+    }
     if windows::in_time_windows(&block, session.zone, covered) {
         return windows::run_time_windows(
-            rows, &block, paths, session, directory, output, &mut each,
+            rows, &block, None, paths, session, directory, output, &mut each,
         );
     }
     // Any other sort of every row (or one by local times that clocks set back repeat).

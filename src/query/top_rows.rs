@@ -265,13 +265,9 @@ pub fn run_top_of(
     }
     match top.early {
         // The files of the windows not read are not opened either.
-        Some(e) if stopped && said.unopened_count() > 0 => notes.push(format!(
-            "{} file(s) not opened: the line's {} rows were found reading from the {} time, and these hold only {} times (or lie outside -Start/-End)",
-            said.unopened_count(),
-            e.n,
-            if e.reverse { "latest" } else { "earliest" },
-            if e.reverse { "earlier" } else { "later" },
-        )),
+        Some(e) if stopped && said.unopened_count() > 0 => {
+            notes.extend(said.stopped_note(e.n, e.reverse))
+        }
         _ => notes.extend(said.unopened_note()),
     }
     let enumeration_limit = engine.enumeration_limit_at_end();

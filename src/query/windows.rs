@@ -1,5 +1,7 @@
 //! A line whose output is every event on its own (Get-MessageTrackingLog `-ResultSize
-//! Unlimited`, then only Where-Object filters and Select-Object of properties) run over
+//! Unlimited`, then only Where-Object filters and Select-Object of properties, or values of
+//! each event's properties: `ForEach-Object { $_.Recipients }`, `Select-Object
+//! -ExpandProperty`), perhaps paged by a last `Select-Object -Skip S -First N`, run over
 //! stores in bounded memory: its rows are read at once while no more than [`WINDOW_ROWS`]
 //! match (a read that keeps more stops opening files); when more do, the matching rows' times
 //! (read alone, batch by batch) cut time windows of about that many rows each, and the line
@@ -33,7 +35,9 @@ pub const WINDOW_ROWS: u64 = 8 * 1024;
 
 /// True when `block` is one pipeline of Get-MessageTrackingLog followed only by stages that
 /// act on each item alone: Where-Object filters and Select-Object of properties (names,
-/// wildcards or calculated properties), none running commands or assigning.
+/// wildcards or calculated properties), none running commands or assigning, and of the
+/// events a ForEach-Object of values of their properties or a `Select-Object
+/// -ExpandProperty <name>` (not written to a file).
 pub fn per_item(block: &Block) -> bool {
     per_item_of(block, false)
 }
@@ -61,20 +65,37 @@ fn per_item_of(block: &Block, tables: bool) -> bool {
     if writes_text && !tables && !shown_as_list(&stages) {
         return false;
     }
+    // Values made of each event's properties (`ForEach-Object { $_.Sender }`, `Select-Object
+    // -ExpandProperty Recipients`) come in pieces as they are printed; written to files
+    // they are left whole.
+    let mut values = false;
     first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
         && stages.iter().enumerate().all(|(i, e)| match e {
             Element::Command(c) => match canonical(&c.name) {
                 Some("Where-Object") => pure(c),
+                Some("Select-Object") if events && expands_a_name(c) => {
+                    events = false;
+                    values = true;
+                    true
+                }
                 Some("Select-Object") => {
                     events = false;
                     pure(c) && selects_properties(c)
+                }
+                Some("ForEach-Object")
+                    if events
+                        && crate::query::needed::outputs_values_of_events(c, &p.elements[..=i]) =>
+                {
+                    events = false;
+                    values = true;
+                    true
                 }
                 Some("Sort-Object") if events && !sorted && sort_by_time(c).is_some() => {
                     sorted = true;
                     true
                 }
-                Some("Export-Csv") => i == last && p.redirect.is_none() && pure(c),
-                Some("Out-File") => i == last && p.redirect.is_none() && pure(c),
+                Some("Export-Csv") => i == last && p.redirect.is_none() && pure(c) && !values,
+                Some("Out-File") => i == last && p.redirect.is_none() && pure(c) && !values,
                 _ => false,
             },
             Element::Expr(_) => false,
@@ -297,6 +318,17 @@ fn selects_properties(c: &Command) -> bool {
     positional <= 1
 }
 
+/// Whether `c` is `Select-Object -ExpandProperty <name>` alone: each item's value of one
+/// property (a list's elements each on their own).
+fn expands_a_name(c: &Command) -> bool {
+    use crate::pwsh::commands::select::SELECT_PARAMS;
+    crate::pwsh::runtime::bind(c, &SELECT_PARAMS).is_ok_and(|b| {
+        b.positional.is_empty()
+            && matches!(b.named.as_slice(), [("ExpandProperty", Some(e), _)]
+                if matches!(&e.kind, ExprKind::Str(s) if !s.is_empty() && !s.contains(['*', '?', '['])))
+    })
+}
+
 /// About how many rows a window holds: [`WINDOW_ROWS`], or `MSGTRACK_WINDOW_ROWS`.
 pub fn window_rows() -> u64 {
     crate::settings::number("MSGTRACK_WINDOW_ROWS").unwrap_or(WINDOW_ROWS)
@@ -352,9 +384,11 @@ pub(super) fn in_time_windows(
 /// Runs `block` (a line [`in_time_windows`] runs) over the stores `paths` a time window of
 /// about `rows` rows at a time, giving `each` the answer of every window in order (one when
 /// few rows match): see [`super::streamed::run_in_windows`].
+#[allow(clippy::too_many_arguments)]
 pub(super) fn run_time_windows(
     rows: u64,
     block: &Block,
+    mut paging: Option<Paging>,
     paths: &[PathBuf],
     session: Session,
     directory: Option<&Snapshot>,
@@ -370,6 +404,9 @@ pub(super) fn run_time_windows(
     let windows = match run_block(block, paths, session, directory, output, reading)? {
         // Few rows: the whole answer, in one piece.
         Ok(mut answer) => {
+            if let Some(paging) = &mut paging {
+                paging.page(&mut answer.items);
+            }
             each(&answer)?;
             // Its notes were said with it.
             answer.notes.clear();
@@ -388,6 +425,7 @@ pub(super) fn run_time_windows(
     let mut said = Said::default();
     let mut last: Option<Answer> = None;
     let appended = appending(block);
+    let mut stopped = false;
     // Whether a window before wrote text into the line's file.
     let mut text_written = false;
     for window in windows {
@@ -414,13 +452,121 @@ pub(super) fn run_time_windows(
         let mut answer = run_window(line, paths, session, directory, output, reading)?;
         said.take(&mut answer);
         text_written |= answer.wrote_text;
+        let paged_out = paging.as_mut().is_some_and(|p| p.page(&mut answer.items));
         each(&answer)?;
         last = Some(answer);
+        // The page is full: no later window adds to it.
+        if paged_out {
+            stopped = true;
+            break;
+        }
     }
+    let note = match paging {
+        Some(paging) if stopped => said.stopped_note(paging.taken, order == Some(true)),
+        _ => said.unopened_note(),
+    };
     Ok(last.map(|mut last| {
-        last.notes = said.unopened_note().into_iter().collect();
+        last.notes = note.into_iter().collect();
         last
     }))
+}
+
+/// How a last `Select-Object -Skip S -First N` (either or both, with properties or not) of
+/// a line pages the items the line before it outputs: those items come a window at a time in
+/// their order, so the page is the same cut of their concatenation as of the whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Paging {
+    /// Items still to skip.
+    skip: usize,
+    /// Items still to keep (`None`: all after the skipped).
+    first: Option<usize>,
+    /// Items kept so far.
+    taken: usize,
+}
+
+impl Paging {
+    /// Keeps of the next `items` those the page takes; true when it takes no more.
+    fn page(&mut self, items: &mut Vec<crate::pwsh::value::Value>) -> bool {
+        let skipped = self.skip.min(items.len());
+        items.drain(..skipped);
+        self.skip -= skipped;
+        if let Some(first) = &mut self.first {
+            items.truncate(*first);
+            *first -= items.len();
+        }
+        self.taken += items.len();
+        self.first == Some(0)
+    }
+}
+
+/// `block` without the paging of its last stage, a Select-Object given `-Skip` and/or
+/// `-First` as literal whole numbers and otherwise only properties (kept as that stage, or
+/// no stage when none), and that paging. `None` for any other line (`-Last`, `-Index`,
+/// `-Unique`, numbers from variables, a redirection; `-ExpandProperty`, whose `-First` and
+/// `-Skip` count the objects it takes, not the values it gives).
+pub(super) fn paged(block: &Block) -> Option<(Block, Paging)> {
+    use crate::pwsh::commands::select::SELECT_PARAMS;
+    use crate::pwsh::number::Number;
+    let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+        return None;
+    };
+    let Some(Element::Command(last)) = p.elements.last() else {
+        return None;
+    };
+    if p.elements.len() < 2
+        || p.redirect.is_some()
+        || canonical(&last.name) != Some("Select-Object")
+    {
+        return None;
+    }
+    let bound = crate::pwsh::runtime::bind(last, &SELECT_PARAMS).ok()?;
+    if !bound
+        .named
+        .iter()
+        .all(|(n, _, _)| matches!(*n, "Property" | "First" | "Skip"))
+        || bound.positional.len() > 1
+        || (bound.has("Property") && !bound.positional.is_empty())
+    {
+        return None;
+    }
+    let count = |name: &str| -> Option<Option<usize>> {
+        match bound.get(name) {
+            None => Some(None),
+            Some((Some(e), _)) => match &e.kind {
+                ExprKind::Number(Number::Int(n)) => usize::try_from(*n).ok().map(Some),
+                ExprKind::Number(Number::Long(n)) => usize::try_from(*n).ok().map(Some),
+                _ => None,
+            },
+            Some((None, _)) => None,
+        }
+    };
+    let (skip, first) = (count("Skip")?, count("First")?);
+    if skip.is_none() && first.is_none() {
+        return None;
+    }
+    let property = match bound.get("Property") {
+        Some((Some(e), _)) => Some(e),
+        Some((None, _)) => return None,
+        None => bound.positional.first().copied(),
+    };
+    let mut line = p.clone();
+    line.elements.pop();
+    if let Some(property) = property {
+        let mut select = last.clone();
+        select.args = vec![Arg::Value(property.clone())];
+        line.elements.push(Element::Command(select));
+    }
+    let paging = Paging {
+        skip: skip.unwrap_or(0),
+        first,
+        taken: 0,
+    };
+    Some((
+        Block {
+            statements: vec![Statement::Pipeline(line)],
+        },
+        paging,
+    ))
 }
 
 /// Runs a line over one time window of the stores `paths` (the arguments as
@@ -480,6 +626,19 @@ impl Said {
         self.unopened.as_deref().and_then(unopened_note)
     }
 
+    /// Says of the files no window opened that a run reading windows from the earliest time
+    /// (from the latest when `reverse`) stopped once it had the line's `rows` rows.
+    pub(super) fn stopped_note(&self, rows: usize, reverse: bool) -> Option<String> {
+        let unopened = self.unopened_count();
+        (unopened > 0).then(|| {
+            format!(
+                "{unopened} file(s) not opened: the line's {rows} rows were found reading from the {} time, and these hold only {} times (or lie outside -Start/-End)",
+                if reverse { "latest" } else { "earliest" },
+                if reverse { "earlier" } else { "later" },
+            )
+        })
+    }
+
     /// How many files no window opened.
     pub(super) fn unopened_count(&self) -> usize {
         self.unopened.as_ref().map_or(0, Vec::len)
@@ -490,6 +649,76 @@ impl Said {
 mod tests {
     use super::*;
     use crate::pwsh::parse::parse;
+
+    #[test]
+    fn a_last_skip_and_first_become_a_paging_of_the_line_before() {
+        let paging = |line: &str| {
+            paged(&parse(line).expect("parses")).map(|(b, p)| {
+                let [Statement::Pipeline(line)] = b.statements.as_slice() else {
+                    return (0, None, p);
+                };
+                let last = match line.elements.last() {
+                    Some(Element::Command(c)) => Some((c.name.clone(), c.args.len())),
+                    _ => None,
+                };
+                (line.elements.len(), last, p)
+            })
+        };
+        let all = "Get-MessageTrackingLog -ResultSize Unlimited";
+        let pages = |skip, first| Paging {
+            skip,
+            first,
+            taken: 0,
+        };
+        // The paging stage goes; its properties stay as a stage of their own.
+        assert_eq!(
+            paging(&format!("{all} | Select-Object -Skip 100 -First 5")),
+            Some((
+                1,
+                Some(("Get-MessageTrackingLog".into(), 2)),
+                pages(100, Some(5))
+            ))
+        );
+        assert_eq!(
+            paging(&format!("{all} | Select-Object Sender,EventId -Skip 3")),
+            Some((2, Some(("Select-Object".into(), 1)), pages(3, None)))
+        );
+        assert_eq!(
+            paging(&format!("{all} | Select -Property Sender -First 2")),
+            Some((2, Some(("Select".into(), 1)), pages(0, Some(2))))
+        );
+        // Anything else: not paged.
+        for end in [
+            "Select-Object -Last 5",
+            "Select-Object -Skip 5 -Last 5",
+            "Select-Object -Index 5",
+            "Select-Object Sender -Unique -First 5",
+            "Select-Object -ExpandProperty Sender -First 5",
+            "Select-Object -First $n",
+            "Select-Object -First (2+3)",
+            "Select-Object -First -1",
+            "Select-Object Sender",
+            "Select-Object -First 5 > out.txt",
+            "Select-Object -First 5 | Format-Table",
+        ] {
+            assert_eq!(paging(&format!("{all} | {end}")), None, "{end}");
+        }
+        // Pages over windows: skip 3, keep 4, of windows of 2, 2, 3 and 5 items.
+        let mut paging = pages(3, Some(4));
+        let mut kept = Vec::new();
+        let mut full = Vec::new();
+        for (from, n) in [(0, 2), (2, 2), (4, 3), (7, 5)] {
+            let mut items: Vec<crate::pwsh::value::Value> = (from..from + n)
+                .map(crate::pwsh::value::Value::Int)
+                .collect();
+            full.push(paging.page(&mut items));
+            kept.extend(items.iter().map(|v| v.to_text()));
+        }
+        // 0 1 skipped; 2 skipped, 3 kept; 4 5 6 kept: full; nothing more of the last.
+        assert_eq!(kept, ["3", "4", "5", "6"]);
+        assert_eq!(full, [false, false, true, true]);
+        assert_eq!(paging.taken, 4);
+    }
 
     #[test]
     fn a_window_of_wide_selections_holds_fewer_rows() {
