@@ -142,6 +142,9 @@ pub(super) fn run_block(
     // A count of distinct values, as the count of their groups (bounded memory).
     let rewritten = super::reorder::distinct_count_as_groups(block);
     let block = rewritten.as_ref().unwrap_or(block);
+    // An expansion's distinct values, taken as they come.
+    let split = super::reorder::expanded_then_unique(block);
+    let block = split.as_ref().unwrap_or(block);
     let needs = analyse(block);
     // Events inside groups are printed by their type name unless the output is whole objects.
     let first = columns(

@@ -1026,6 +1026,12 @@ fn values_of_each_event_come_from_a_store_a_window_at_a_time() {
             "Select-Object -ExpandProperty Recipients -Skip 5",
             &every[6..],
         ),
+        // Each value once, compared exactly (Bob@Contoso.com and bob@contoso.com both), in
+        // the order of its first.
+        (
+            "Select-Object -ExpandProperty Recipients -Unique",
+            &[every[0], every[1], every[2], every[3], every[5]][..],
+        ),
         // DELIVER, DELIVER, DEFER (SEND is not DE*).
         (
             "Where-Object { $_.EventId -like 'DE*' } | ForEach-Object { $_.Recipients }",
