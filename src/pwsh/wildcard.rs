@@ -2,36 +2,9 @@
 
 use regex::Regex;
 
-/// How many wildcards' regexes a thread keeps compiled (then it starts again).
-const KEPT_REGEXES: usize = 256;
-
-thread_local! {
-    /// Regexes compiled so far, by pattern and case: a wildcard used for every item (`-like`
-    /// in a filter, `Select-Object *` over every event) is compiled once.
-    static COMPILED: std::cell::RefCell<std::collections::HashMap<(String, bool), Regex>> =
-        std::cell::RefCell::default();
-}
-
 /// The regex of a PowerShell wildcard pattern (`*`, `?`, `[abc]`, `[a-z]`, backtick escapes),
 /// matching the whole text, ignoring case unless `case_sensitive` (`-clike`).
 pub fn wildcard_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, regex::Error> {
-    let key = (pattern.to_string(), case_sensitive);
-    if let Some(re) = COMPILED.with(|c| c.borrow().get(&key).cloned()) {
-        return Ok(re);
-    }
-    let re = compiled(pattern, case_sensitive)?;
-    COMPILED.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= KEPT_REGEXES {
-            c.clear();
-        }
-        c.insert(key, re.clone());
-    });
-    Ok(re)
-}
-
-/// [`wildcard_regex`] compiled.
-fn compiled(pattern: &str, case_sensitive: bool) -> Result<Regex, regex::Error> {
     let mut re = String::from(if case_sensitive { "(?s)^" } else { "(?is)^" });
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {

@@ -182,6 +182,34 @@ pub fn read(
     Ok(out)
 }
 
+/// How many wildcard names' regexes a thread keeps (then it starts again).
+const KEPT_PATTERNS: usize = 64;
+
+thread_local! {
+    /// Wildcard names compiled so far. Shared, not cloned: a `Select-Object *` expands its
+    /// wildcard against every item's names, and a regex compiled (or cloned: a clone starts
+    /// with no search cache) per item made `Select-Object *` of every event several times
+    /// slower.
+    static NAME_PATTERNS: std::cell::RefCell<std::collections::HashMap<String, Rc<regex::Regex>>> =
+        std::cell::RefCell::default();
+}
+
+/// The regex of the wildcard property name `p` (ignoring case), compiled once a thread.
+fn name_pattern(p: &str) -> Result<Rc<regex::Regex>, regex::Error> {
+    if let Some(re) = NAME_PATTERNS.with(|c| c.borrow().get(p).cloned()) {
+        return Ok(re);
+    }
+    let re = Rc::new(wildcard_regex(p, false)?);
+    NAME_PATTERNS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= KEPT_PATTERNS {
+            c.clear();
+        }
+        c.insert(p.to_string(), Rc::clone(&re));
+    });
+    Ok(re)
+}
+
 /// Replaces wildcard names by the matching property names of `sample` (in the object's
 /// order); a pattern that matches nothing is dropped, as PowerShell does.
 pub fn expand(specs: &[PropSpec], sample: Option<&Value>) -> EvalResult<Vec<PropSpec>> {
@@ -196,7 +224,7 @@ pub fn expand(specs: &[PropSpec], sample: Option<&Value>) -> EvalResult<Vec<Prop
     for spec in specs {
         match &spec.pattern {
             Some(p) => {
-                let re = wildcard_regex(p, false).map_err(|e| {
+                let re = name_pattern(p).map_err(|e| {
                     EvalError::new(format!("bad wildcard '{p}': {e}"), spec.span.clone())
                 })?;
                 for n in names.iter().filter(|n| re.is_match(n)) {
