@@ -742,6 +742,20 @@ fn wide_views_bare_values_and_hashtables_show_as_the_shell_shows_them() {
 }
 
 /// The hand-made logs and a store indexed from them.
+/// `msgtrack query LINE PATH --tz UTC [--format F]` with time windows of two rows (a store
+/// runs its ways in pieces even over a few events).
+fn in_two_row_windows(line: &str, path: &Path, format: Option<&str>) -> std::process::Output {
+    let mut args = vec!["query", line, path.to_str().unwrap(), "--tz", "UTC"];
+    if let Some(f) = format {
+        args.extend(["--format", f]);
+    }
+    std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args(&args)
+        .env("MSGTRACK_WINDOW_ROWS", "2")
+        .output()
+        .expect("msgtrack runs")
+}
+
 fn hand_made_logs_and_store() -> (Dir, Dir) {
     let logs = hand_made_logs();
     let store = Dir::new();
@@ -809,15 +823,7 @@ fn measure_object_counts_null_sizes_and_a_null_replaces_the_minimum() {
 fn a_final_format_cmdlet_over_a_store_is_its_view_a_window_at_a_time() {
     let (logs, store) = hand_made_logs_and_store();
     let text = |line: &str, path: &Path, format: Option<&str>| -> String {
-        let mut args = vec!["query", line, path.to_str().unwrap(), "--tz", "UTC"];
-        if let Some(f) = format {
-            args.extend(["--format", f]);
-        }
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-            .args(&args)
-            .env("MSGTRACK_WINDOW_ROWS", "2")
-            .output()
-            .expect("msgtrack runs");
+        let out = in_two_row_windows(line, path, format);
         assert!(
             out.status.success(),
             "{line}: {}",
@@ -903,19 +909,7 @@ fn a_final_format_cmdlet_over_a_store_is_its_view_a_window_at_a_time() {
 fn a_last_skip_and_first_page_the_events_a_window_at_a_time() {
     let (logs, store) = hand_made_logs_and_store();
     let run = |line: &str, path: &Path| -> Vec<String> {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-            .args([
-                "query",
-                line,
-                path.to_str().unwrap(),
-                "--format",
-                "json",
-                "--tz",
-                "UTC",
-            ])
-            .env("MSGTRACK_WINDOW_ROWS", "2")
-            .output()
-            .expect("msgtrack runs");
+        let out = in_two_row_windows(line, path, Some("json"));
         let rows: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
         rows.as_array()
             .map(|rows| {
@@ -981,20 +975,7 @@ fn a_last_skip_and_first_page_the_events_a_window_at_a_time() {
 fn values_of_each_event_come_from_a_store_a_window_at_a_time() {
     let (logs, store) = hand_made_logs_and_store();
     let text = |line: &str, path: &Path, format: &str| -> String {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-            .args([
-                "query",
-                line,
-                path.to_str().unwrap(),
-                "--format",
-                format,
-                "--tz",
-                "UTC",
-            ])
-            .env("MSGTRACK_WINDOW_ROWS", "2")
-            .output()
-            .expect("msgtrack runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        String::from_utf8_lossy(&in_two_row_windows(line, path, Some(format)).stdout).into_owned()
     };
     let all = "Get-MessageTrackingLog -ResultSize Unlimited";
     let every = [
@@ -1068,19 +1049,7 @@ fn values_of_each_event_come_from_a_store_a_window_at_a_time() {
 fn counts_last_events_and_distinct_selections_are_the_shell_s_without_every_event() {
     let (logs, store) = hand_made_logs_and_store();
     let run = |line: &str, path: &Path| -> Value {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-            .args([
-                "query",
-                line,
-                path.to_str().unwrap(),
-                "--format",
-                "json",
-                "--tz",
-                "UTC",
-            ])
-            .env("MSGTRACK_WINDOW_ROWS", "2")
-            .output()
-            .expect("msgtrack runs");
+        let out = in_two_row_windows(line, path, Some("json"));
         assert!(
             out.status.success(),
             "{line}: {}",
@@ -1211,20 +1180,9 @@ fn counts_last_events_and_distinct_selections_are_the_shell_s_without_every_even
     // of those names: the bytes the logs' one view gives, in each format.
     for format in ["table", "csv", "json"] {
         let text = |path: &Path| {
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
-                .args([
-                    "query",
-                    "Get-MessageTrackingLog -ResultSize Unlimited | Format-Table Timestamp,EventId,Sender -AutoSize",
-                    path.to_str().unwrap(),
-                    "--format",
-                    format,
-                    "--tz",
-                    "UTC",
-                ])
-                .env("MSGTRACK_WINDOW_ROWS", "2")
-                .output()
-                .expect("msgtrack runs");
-            String::from_utf8_lossy(&out.stdout).into_owned()
+            let line = "Get-MessageTrackingLog -ResultSize Unlimited | Format-Table Timestamp,EventId,Sender -AutoSize";
+            String::from_utf8_lossy(&in_two_row_windows(line, path, Some(format)).stdout)
+                .into_owned()
         };
         let from_logs = text(logs.path());
         assert!(from_logs.contains("b@contoso.com"), "{from_logs}");
