@@ -1013,6 +1013,16 @@ fn values_of_each_event_come_from_a_store_a_window_at_a_time() {
             "Select-Object -ExpandProperty Recipients -Unique",
             &[every[0], every[1], every[2], every[3], every[5]][..],
         ),
+        // Sorted first (from sorted runs over a store; no two events tie): SEND and DEFER
+        // (11:00, SEND after DEFER by name), the DELIVERs, FAIL, RECEIVE, newest first.
+        (
+            "Sort-Object {$_.Timestamp},EventId -Descending | Select-Object -ExpandProperty Recipients",
+            &[every[5], every[6], every[4], every[3], every[2], every[0], every[1]][..],
+        ),
+        (
+            "Sort-Object {$_.Timestamp},EventId -Descending | ForEach-Object { $_.Recipients }",
+            &[every[5], every[6], every[4], every[3], every[2], every[0], every[1]][..],
+        ),
         // DELIVER, DELIVER, DEFER (SEND is not DE*).
         (
             "Where-Object { $_.EventId -like 'DE*' } | ForEach-Object { $_.Recipients }",
