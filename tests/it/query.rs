@@ -987,6 +987,10 @@ fn values_of_each_event_come_from_a_store_a_window_at_a_time() {
         "dave@fabrikam.com",
         "dave@fabrikam.com",
     ];
+    // Each event's recipients, the events newest first.
+    let newest_first = [
+        every[5], every[6], every[4], every[3], every[2], every[0], every[1],
+    ];
     for (end, expected) in [
         ("ForEach-Object { $_.Recipients }", &every[..]),
         ("Select-Object -ExpandProperty Recipients", &every[..]),
@@ -1017,11 +1021,11 @@ fn values_of_each_event_come_from_a_store_a_window_at_a_time() {
         // (11:00, SEND after DEFER by name), the DELIVERs, FAIL, RECEIVE, newest first.
         (
             "Sort-Object {$_.Timestamp},EventId -Descending | Select-Object -ExpandProperty Recipients",
-            &[every[5], every[6], every[4], every[3], every[2], every[0], every[1]][..],
+            &newest_first[..],
         ),
         (
             "Sort-Object {$_.Timestamp},EventId -Descending | ForEach-Object { $_.Recipients }",
-            &[every[5], every[6], every[4], every[3], every[2], every[0], every[1]][..],
+            &newest_first[..],
         ),
         // DELIVER, DELIVER, DEFER (SEND is not DE*).
         (
