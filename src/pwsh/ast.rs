@@ -117,6 +117,16 @@ impl Expr {
         matches!(&self.kind, ExprKind::Variable(v) if v == "_" || v.eq_ignore_ascii_case("PSItem"))
     }
 
+    /// The value of a whole-number literal (`5`, `5000000000`); `None` for anything else
+    /// (a variable, an expression, a fraction).
+    pub fn whole_number(&self) -> Option<i64> {
+        match &self.kind {
+            ExprKind::Number(crate::pwsh::number::Number::Int(n)) => Some(i64::from(*n)),
+            ExprKind::Number(crate::pwsh::number::Number::Long(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
     /// The one pipeline inside `( … )`, `@( … )` or `$( … )`; `None` for anything else.
     pub fn inner_pipeline(&self) -> Option<&Pipeline> {
         match &self.kind {

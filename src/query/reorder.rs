@@ -233,21 +233,24 @@ pub fn expanded_then_unique(block: &Block) -> Option<Block> {
             elements.push(e.clone());
             continue;
         };
-        let expands_unique = canonical(&c.name) == Some("Select-Object")
-            && bind(c, &SELECT_PARAMS).is_ok_and(|b| {
+        // Where `-Unique` is, as the command binds it.
+        let unique_at = (canonical(&c.name) == Some("Select-Object"))
+            .then(|| bind(c, &SELECT_PARAMS).ok())
+            .flatten()
+            .filter(|b| {
                 b.positional.is_empty()
                     && b.named.len() == 2
                     && matches!(b.get("ExpandProperty"), Some((Some(_), _)))
-                    && matches!(b.get("Unique"), Some((None, _)))
+            })
+            .and_then(|b| match b.get("Unique") {
+                Some((None, span)) => Some(span.clone()),
+                _ => None,
             });
-        if !expands_unique {
+        let Some(unique_at) = unique_at else {
             elements.push(e.clone());
             continue;
-        }
-        let unique = |a: &Arg| {
-            matches!(a, Arg::Param { name, value: None, .. }
-                if !name.is_empty() && "unique".starts_with(&name.to_ascii_lowercase()))
         };
+        let unique = |a: &Arg| matches!(a, Arg::Param { span, .. } if *span == unique_at);
         let mut expand = c.clone();
         expand.args.retain(|a| !unique(a));
         let mut distinct = c.clone();

@@ -146,11 +146,7 @@ fn first_or_last(select: &Command, rows: u64) -> Option<(&'static str, Arg, usiz
     use crate::pwsh::commands::select::SELECT_PARAMS;
     let bound = crate::pwsh::runtime::bind(select, &SELECT_PARAMS).ok()?;
     // A literal whole number, or `None`.
-    let literal = |e: Option<&crate::pwsh::ast::Expr>| match e.map(|e| &e.kind) {
-        Some(ExprKind::Number(crate::pwsh::number::Number::Int(n))) => Some(i64::from(*n)),
-        Some(ExprKind::Number(crate::pwsh::number::Number::Long(n))) => Some(*n),
-        _ => None,
-    };
+    let literal = |e: Option<&crate::pwsh::ast::Expr>| e.and_then(|e| e.whole_number());
     let mut end: Option<(&'static str, &crate::pwsh::ast::Expr, i64)> = None;
     let mut skip = 0;
     for (name, value, _) in &bound.named {

@@ -506,7 +506,6 @@ impl Paging {
 /// `-Skip` count the objects it takes, not the values it gives).
 pub(super) fn paged(block: &Block) -> Option<(Block, Paging)> {
     use crate::pwsh::commands::select::SELECT_PARAMS;
-    use crate::pwsh::number::Number;
     let [Statement::Pipeline(p)] = block.statements.as_slice() else {
         return None;
     };
@@ -532,11 +531,10 @@ pub(super) fn paged(block: &Block) -> Option<(Block, Paging)> {
     let count = |name: &str| -> Option<Option<usize>> {
         match bound.get(name) {
             None => Some(None),
-            Some((Some(e), _)) => match &e.kind {
-                ExprKind::Number(Number::Int(n)) => usize::try_from(*n).ok().map(Some),
-                ExprKind::Number(Number::Long(n)) => usize::try_from(*n).ok().map(Some),
-                _ => None,
-            },
+            Some((Some(e), _)) => e
+                .whole_number()
+                .and_then(|n| usize::try_from(n).ok())
+                .map(Some),
             Some((None, _)) => None,
         }
     };
