@@ -733,9 +733,10 @@ impl<'h> Engine<'h> {
         let grouped = commands::stream::grouped_next(picking);
         let mut grouping = match grouped {
             Some(g) => Some(
-                commands::group::streaming(self, g, Some(0), false, false, None)?.ok_or_else(
-                    || EvalError::new("this Group-Object needs its whole input", g.span.clone()),
-                )?,
+                commands::group::streaming(self, g, Some(0), false, false, None, false)?
+                    .ok_or_else(|| {
+                        EvalError::new("this Group-Object needs its whole input", g.span.clone())
+                    })?,
             ),
             None => None,
         };

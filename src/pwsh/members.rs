@@ -25,11 +25,11 @@ fn err(message: impl Into<String>, span: &Span) -> EvalError {
 /// `DayOfWeek` as an enum value.
 fn day_of_week(t: &DateTime) -> Value {
     let n = t.wall.weekday().num_days_from_sunday();
-    Value::Enum(EnumValue {
+    Value::Enum(std::rc::Rc::new(EnumValue {
         type_name: "System.DayOfWeek",
         name: datetime::day_name(n),
         value: n as i32,
-    })
+    }))
 }
 
 fn kind_value(k: Kind) -> Value {
@@ -38,11 +38,11 @@ fn kind_value(k: Kind) -> Value {
         Kind::Utc => ("Utc", 1),
         Kind::Local => ("Local", 2),
     };
-    Value::Enum(EnumValue {
+    Value::Enum(std::rc::Rc::new(EnumValue {
         type_name: "System.DateTimeKind",
         name,
         value,
-    })
+    }))
 }
 
 const STRING_MEMBERS: [&str; 24] = [

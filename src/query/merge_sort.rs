@@ -55,11 +55,15 @@ struct SortLine {
     /// Get-MessageTrackingLog and the stages after the sort (the cmdlet given the sorted
     /// rows), with the line's redirection.
     rest: Block,
+    /// A last Measure-Object (the count, or one property named plainly) that measures what
+    /// the rest gives, a batch at a time (`Sort-Object Sender,Timestamp -Unique |
+    /// Measure-Object`: how many distinct pairs).
+    measure: Option<Command>,
 }
 
 /// The parts of `block` when it is one pipeline of Get-MessageTrackingLog, pure Where-Object
 /// stages, one pure Sort-Object, then stages that act on each item alone (as
-/// [`per_item`] allows them, no other sort).
+/// [`per_item`] allows them, no other sort), and a last Measure-Object or none.
 fn sort_line(block: &Block) -> Option<SortLine> {
     let [Statement::Pipeline(p)] = block.statements.as_slice() else {
         return None;
@@ -93,8 +97,20 @@ fn sort_line(block: &Block) -> Option<SortLine> {
             span: p.span.clone(),
         })],
     };
+    let mut after = &stages[at + 1..];
+    let measure = match after.split_last() {
+        Some((Element::Command(m), before))
+            if canonical(&m.name) == Some("Measure-Object")
+                && p.redirect.is_none()
+                && crate::pwsh::commands::measure::streams(m) =>
+        {
+            after = before;
+            Some(m.clone())
+        }
+        _ => None,
+    };
     let mut rest = vec![Element::Command(first.clone())];
-    rest.extend(stages[at + 1..].iter().cloned());
+    rest.extend(after.iter().cloned());
     let rest = line(rest, p.redirect.clone());
     if !per_item(&rest) {
         return None;
@@ -105,6 +121,7 @@ fn sort_line(block: &Block) -> Option<SortLine> {
         filters: line(filters, None),
         sort: sort.clone(),
         rest,
+        measure,
     })
 }
 
@@ -126,6 +143,11 @@ pub(super) fn run_sorted(
     let Some(line) = sort_line(block) else {
         return Ok(None);
     };
+    // (A count of one text property's distinct values is counted as their groups: see
+    // `reorder::distinct_count_as_groups`.)
+    if line.measure.is_some() && super::reorder::distinct_count_as_groups(block).is_some() {
+        return Ok(None);
+    }
     let window = rows.max(1);
     let windows = match run_block(
         block,
@@ -188,6 +210,21 @@ pub(super) fn run_sorted(
     let appended = appending(&line.rest);
     let mut last: Option<Answer> = None;
     let mut text_written = false;
+    // A last Measure-Object measures what each batch gives, each item at its place; the
+    // measure is the one answer given.
+    let measure_engine = Engine::new(&host);
+    let mut measuring = match &line.measure {
+        Some(c) => {
+            let mut engine = measure_engine;
+            match crate::pwsh::commands::measure::streaming(&mut engine, c)
+                .map_err(RunError::Eval)?
+            {
+                Some(m) => Some((c, m, engine, 0u64)),
+                None => return Ok(None),
+            }
+        }
+        None => None,
+    };
     let mut give = |rows: &[Value], last: &mut Option<Answer>| -> Result<(), RunError> {
         let (source, _) = compact(rows, session.zone)?;
         let rest = match (&appended, &last) {
@@ -210,7 +247,25 @@ pub(super) fn run_sorted(
             answer.files = first.files;
         }
         text_written |= answer.wrote_text;
-        each(&answer).map_err(RunError::from)?;
+        if let Some((_, m, engine, batch)) = &mut measuring {
+            for (i, item) in std::mem::take(&mut answer.items).into_iter().enumerate() {
+                m.add(engine, item, (0, (*batch << 32) + i as u64), 1)
+                    .map_err(RunError::Eval)?;
+            }
+            *batch += 1;
+            // What the batches said is said once, with the measure.
+            if let Some(before) = last.take() {
+                let mut before = before;
+                before.notes.append(&mut answer.notes);
+                before.diagnostics.append(&mut answer.diagnostics);
+                before.files.append(&mut answer.files);
+                answer.notes = before.notes;
+                answer.diagnostics = before.diagnostics;
+                answer.files = before.files;
+            }
+        } else {
+            each(&answer).map_err(RunError::from)?;
+        }
         *last = Some(answer);
         Ok(())
     };
@@ -224,6 +279,10 @@ pub(super) fn run_sorted(
     })?;
     if !pending.is_empty() || last.is_none() {
         give(&pending, &mut last)?;
+    }
+    if let (Some((c, m, mut engine, _)), Some(answer)) = (measuring, &mut last) {
+        answer.items = m.finish(&mut engine, c).map_err(RunError::Eval)?;
+        each(answer)?;
     }
     Ok(last.map(|mut last| {
         last.notes = said.unopened_note().into_iter().collect();

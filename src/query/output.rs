@@ -1505,11 +1505,24 @@ impl<'a> Printer<'a> {
             _ => None,
         };
         let text = match v {
-            Value::Array(items) => items
-                .iter()
-                .map(|i| member(i).unwrap_or_else(|| self.text(i)))
-                .collect::<Vec<_>>()
-                .join(";"),
+            // (Joined as they are made: a group's elements can be a million.)
+            Value::Array(items) => {
+                let mut text = String::new();
+                for (n, i) in items.iter().enumerate() {
+                    if n > 0 {
+                        text.push(';');
+                    }
+                    match i {
+                        Value::Str(s) => text.push_str(s),
+                        _ => text.push_str(&member(i).unwrap_or_else(|| self.text(i))),
+                    }
+                    // (Room for as many more of the same length.)
+                    if n == 0 {
+                        text.reserve((text.len() + 1).saturating_mul(items.len()));
+                    }
+                }
+                text
+            }
             Value::TimeSpan(t) => return Value::Double(t.total_seconds()).to_text(),
             Value::Str(_) | Value::Object(_) | Value::Hashtable(_) => self.text(v),
             // Numbers, booleans and dates are never formulas.

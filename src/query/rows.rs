@@ -192,11 +192,11 @@ impl RowSource {
             Column::Text(t) if field == Field::MessageLatencyType => {
                 let name = t.get(i).unwrap_or("None");
                 let kind = LatencyType::parse(name).unwrap_or(LatencyType::None);
-                Value::Enum(EnumValue {
+                Value::Enum(Rc::new(EnumValue {
                     type_name: "Microsoft.Exchange.Management.TransportLogSearchTasks.MessageLatencyType",
                     name: kind.name(),
                     value: kind.value(),
-                })
+                }))
             }
             Column::Text(t) => text(t.get(i)),
             Column::Numbers(n) => match (n.get(i), field) {

@@ -139,7 +139,8 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
 }
 
 /// `First` or `Last` and the `N` of a Select-Object given `-First N` or `-Last N` and
-/// otherwise only properties (names, a list, calculated ones; `-Skip S` before `-First`);
+/// otherwise only properties (names, a list, calculated ones; `-ExpandProperty`; `-Skip S`
+/// before `-First`);
 /// `None` for any other Select-Object, or an N past a window's rows. Its arguments are read
 /// as the command binds them.
 fn first_or_last(select: &Command, rows: u64) -> Option<(&'static str, Arg, usize)> {
@@ -151,7 +152,9 @@ fn first_or_last(select: &Command, rows: u64) -> Option<(&'static str, Arg, usiz
     let mut skip = 0;
     for (name, value, _) in &bound.named {
         match *name {
-            "Property" => {}
+            // (`-ExpandProperty` expands the objects `-First`/`-Last` take: the answer runs
+            // the line's Select-Object over the rows kept.)
+            "Property" | "ExpandProperty" => {}
             "Skip" => skip = literal(*value).filter(|n| *n >= 0)?,
             "First" | "Last" if end.is_none() => {
                 end = Some((name, (*value)?, literal(*value).filter(|n| *n > 0)?));

@@ -32,7 +32,7 @@ pub struct GroupInfo {
     /// The key values.
     pub values: Vec<Value>,
     /// The items (empty with -NoElement).
-    pub group: Vec<Value>,
+    pub group: Rc<Vec<Value>>,
     /// How many items.
     pub count: usize,
     /// `-NoElement` was given.
@@ -119,7 +119,8 @@ impl PsObject for GroupInfo {
             "values" => Some(Value::array(self.values.clone())),
             // Elements folded away are read only by the pipelines folded (see group_reads).
             "group" if self.folded.is_some() => None,
-            "group" => Some(Value::array(self.group.clone())),
+            // (Shared, not copied: a group's elements can be a million.)
+            "group" => Some(Value::Array(self.group.clone())),
             _ => None,
         }
     }
@@ -204,6 +205,9 @@ enum Keep {
     /// None yet: the first `n` of the groups that reach the output are read in a second pass
     /// ([`Grouping::restrict`]), once the stages after the groups have chosen them.
     Later(usize),
+    /// Every one, each an event of the host's shown only as its text: counted, and made at
+    /// the end as that many of the text ([`ShownText`]).
+    Texts,
 }
 
 /// A group being built.
@@ -226,7 +230,7 @@ impl Building {
             // Every item: put in order once, at the end ([`Building::in_order`]), rather than
             // each where it goes (quadratic when the batches come out of order).
             self.kept.push((at, false));
-            self.info.group.push(item.clone());
+            Rc::make_mut(&mut self.info.group).push(item.clone());
             return true;
         }
         let place = self.kept.partition_point(|(o, _)| *o < at);
@@ -234,9 +238,9 @@ impl Building {
             return false;
         }
         self.kept.insert(place, (at, false));
-        self.info.group.insert(place, item.clone());
+        Rc::make_mut(&mut self.info.group).insert(place, item.clone());
         self.kept.truncate(n);
-        self.info.group.truncate(n);
+        Rc::make_mut(&mut self.info.group).truncate(n);
         true
     }
 
@@ -247,10 +251,12 @@ impl Building {
         }
         let mut pairs: Vec<((Order, bool), Value)> = std::mem::take(&mut self.kept)
             .into_iter()
-            .zip(std::mem::take(&mut self.info.group))
+            .zip(Rc::unwrap_or_clone(std::mem::take(&mut self.info.group)))
             .collect();
         pairs.sort_by_key(|((at, _), _)| *at);
-        (self.kept, self.info.group) = pairs.into_iter().unzip();
+        let group: Vec<Value>;
+        (self.kept, group) = pairs.into_iter().unzip();
+        self.info.group = Rc::new(group);
     }
 }
 
@@ -281,6 +287,52 @@ pub struct Grouping {
     /// Keeping the elements the stages after read (every one, or the first few), for groups
     /// each made into output on its own ([`streaming`]'s `every`).
     every: bool,
+    /// Every element shown as its text ([`Keep::Texts`], or in the second pass of
+    /// `Keep::Later(usize::MAX)`).
+    texts: Option<ShownText>,
+}
+
+/// The elements of groups when every one is an event of the host's shown as a CSV cell
+/// through a Format cmdlet (`Group-Object EventId | Format-Table Name,Group --format csv`)
+/// and nothing else reads them: each is written there as its text, the event's type name,
+/// the same for every event. They are counted as they come, and each group's made at the
+/// end as that many of the one text, shared: the events held were some 200 bytes each
+/// (386 MiB for 1.8 M events).
+struct ShownText {
+    /// The host's events.
+    events: Rc<dyn crate::pwsh::runtime::EventForm>,
+    /// The events' text, from the first.
+    text: Option<Rc<str>>,
+    /// The Group-Object's place in the line.
+    span: crate::pwsh::ast::Span,
+}
+
+impl ShownText {
+    /// Takes `item`, one of the host's events (an error naming it otherwise: the stream
+    /// hands only events to groups kept so, see `commands::stream`).
+    fn take(&mut self, item: &Value) -> EvalResult<()> {
+        if !self.events.takes(item) {
+            return Err(EvalError::new(
+                format!(
+                    "Group-Object: msgtrack kept the groups' elements as the text of events, and met {}; run the line without --format csv",
+                    item.type_name()
+                ),
+                self.span.clone(),
+            ));
+        }
+        if self.text.is_none() {
+            self.text = Some(item.to_text().into());
+        }
+        Ok(())
+    }
+
+    /// `count` elements, as kept.
+    fn elements(&self, count: usize) -> Vec<Value> {
+        match &self.text {
+            Some(text) => vec![Value::Str(text.clone()); count],
+            None => Vec::new(),
+        }
+    }
 }
 
 /// Where the hashes of the keys end ([`name_hash`] gives 63 bits): a share ending here is
@@ -440,7 +492,7 @@ impl Grouping {
                     info: GroupInfo {
                         name,
                         values,
-                        group: Vec::new(),
+                        group: Rc::default(),
                         count: 0,
                         no_element: self.no_element,
                         folded: (self.keep == Keep::Folded).then(Vec::new),
@@ -455,7 +507,12 @@ impl Grouping {
         group.info.count += n as usize;
         match self.keep {
             Keep::None | Keep::Folded | Keep::Later(_) => {}
-            Keep::All => group.info.group.push(item.clone()),
+            Keep::Texts => {
+                if let Some(texts) = &mut self.texts {
+                    texts.take(item)?;
+                }
+            }
+            Keep::All => Rc::make_mut(&mut group.info.group).push(item.clone()),
             // Items stand for themselves here (`keys` is None): n is 1.
             Keep::First(limit) => {
                 if group.keep_first(item, at, limit) {
@@ -635,7 +692,7 @@ impl Grouping {
             let shown = b
                 .kept
                 .iter()
-                .zip(&b.info.group)
+                .zip(b.info.group.iter())
                 .map(|((at, _), item)| Ok((*at, shown_text(item, culture, &b.info.name, &span)?)))
                 .collect::<EvalResult<_>>()?;
             out.push(Spilled {
@@ -701,7 +758,7 @@ impl Grouping {
         let mut items: Vec<Value> = Vec::new();
         for &g in &fresh {
             let group = &mut self.groups[g];
-            for ((_, settled), item) in group.kept.iter().zip(&mut group.info.group) {
+            for ((_, settled), item) in group.kept.iter().zip(Rc::make_mut(&mut group.info.group)) {
                 if !settled {
                     items.push(std::mem::replace(item, Value::Null));
                 }
@@ -712,7 +769,11 @@ impl Grouping {
         let mut items = items.into_iter();
         for &g in &fresh {
             let group = &mut self.groups[g];
-            for ((_, settled), item) in group.kept.iter_mut().zip(&mut group.info.group) {
+            for ((_, settled), item) in group
+                .kept
+                .iter_mut()
+                .zip(Rc::make_mut(&mut group.info.group))
+            {
                 if !*settled {
                     *item = items.next().unwrap_or(Value::Null);
                     *settled = true;
@@ -748,7 +809,10 @@ impl Grouping {
         };
         let keys = chosen.iter().filter_map(|v| self.group_key(v)).collect();
         self.only = Some(keys);
-        self.keep = Keep::First(n);
+        self.keep = match &self.texts {
+            Some(_) if n == usize::MAX => Keep::Texts,
+            _ => Keep::First(n),
+        };
         // Only the groups chosen are made: nothing to write out.
         self.spill = None;
     }
@@ -786,7 +850,10 @@ impl Grouping {
 
     /// True when every item must be handed over on its own (the groups keep items).
     pub fn keeps_items(&self) -> bool {
-        !matches!(self.keep, Keep::None | Keep::Folded | Keep::Later(_))
+        !matches!(
+            self.keep,
+            Keep::None | Keep::Folded | Keep::Later(_) | Keep::Texts
+        )
     }
 
     /// The groups, in the order of their first items.
@@ -803,6 +870,7 @@ impl Grouping {
             mut groups,
             index,
             keep,
+            texts,
             ..
         } = self;
         drop(index);
@@ -816,6 +884,11 @@ impl Grouping {
         }
         for group in &mut groups {
             group.in_order();
+        }
+        if let (Keep::Texts, Some(texts)) = (keep, &texts) {
+            for group in &mut groups {
+                group.info.group = Rc::new(texts.elements(group.info.count));
+            }
         }
         groups.sort_by_key(|g| g.first);
         groups.into_iter().map(|g| (g.first, g.info))
@@ -907,7 +980,7 @@ pub(super) fn written_back(g: Spilled, no_element: bool) -> GroupInfo {
             .into_iter()
             .map(|v| v.map_or(Value::Null, Value::str))
             .collect(),
-        group: g.shown.into_iter().map(|(_, t)| Value::str(&t)).collect(),
+        group: Rc::new(g.shown.into_iter().map(|(_, t)| Value::str(&t)).collect()),
         count: g.count as usize,
         no_element,
         folded: None,
@@ -1016,6 +1089,7 @@ pub fn streaming(
     folded: bool,
     later: bool,
     every: Option<usize>,
+    events: bool,
 ) -> EvalResult<Option<Grouping>> {
     let o = options(engine, c)?;
     if o.as_hashtable {
@@ -1023,6 +1097,17 @@ pub fn streaming(
     }
     // (Only where no element is shown, folded or left out.)
     let every = every.filter(|_| !o.no_element && shown.is_none() && !folded);
+    // Every element shown as a CSV cell, each an event of the host's: kept as its text.
+    let texts = match engine.host().event_form() {
+        Some(form) if events && shown == Some(usize::MAX) && engine.host().shows_csv() => {
+            Some(ShownText {
+                events: form,
+                text: None,
+                span: c.span.clone(),
+            })
+        }
+        _ => None,
+    };
     let keep = match (o.no_element, shown) {
         (true, _) | (false, Some(0)) => Keep::None,
         // Every element, read by the stages after the groups in ways that do not fold, when
@@ -1031,6 +1116,7 @@ pub fn streaming(
         (false, None) if let Some(n) = every => Keep::First(n),
         // Every element of every group: as well kept the usual way (a second pass pays only
         // when the stages after the groups cut them, see `commands::stream`).
+        (false, Some(usize::MAX)) if !later && texts.is_some() => Keep::Texts,
         (false, Some(usize::MAX)) if !later => return Ok(None),
         (false, Some(n)) if later => Keep::Later(n),
         (false, Some(n)) => Keep::First(n),
@@ -1051,6 +1137,7 @@ pub fn streaming(
         share: None,
         share_end: Default::default(),
         every: every.is_some(),
+        texts,
     }))
 }
 
@@ -1080,6 +1167,7 @@ pub fn group_object(
         share: None,
         share_end: Default::default(),
         every: false,
+        texts: None,
     };
     for (i, item) in input.into_iter().enumerate() {
         grouping.add(engine, &item, (0, i as u64), 1)?;
@@ -1099,7 +1187,7 @@ pub fn group_object(
             } else {
                 g.values.into_iter().next().unwrap_or(Value::Null)
             };
-            table.entries.push((key, Value::array(g.group)));
+            table.entries.push((key, Value::Array(g.group)));
         }
         return Ok(vec![Value::Hashtable(Rc::new(table))]);
     }
@@ -1151,7 +1239,7 @@ mod tests {
             info: GroupInfo {
                 name: "x".into(),
                 values: Vec::new(),
-                group: Vec::new(),
+                group: Rc::default(),
                 count: 0,
                 no_element: false,
                 folded: None,
@@ -1170,7 +1258,7 @@ mod tests {
         assert_eq!(kept, [(0, 0), (1, 1), (2, 2)]);
         // Every item: all of them, in input order once put in order.
         b.kept.clear();
-        b.info.group.clear();
+        Rc::make_mut(&mut b.info.group).clear();
         for v in [7, 3, 9, 0, 5, 1, 8, 2, 6, 4] {
             b.keep_first(&Value::Int(v), (i64::from(v), v as u64), usize::MAX);
         }

@@ -633,23 +633,27 @@ fn plan_in<'c>(
                     && each_on_its_own_then_picks(rest).is_some();
                 // (Of each group's elements, the first ones the stages read, or all.)
                 let every = every.then(|| group_reads::firsts_read(rest).unwrap_or(usize::MAX));
-                group::streaming(engine, c, shown, reads.is_some(), later, every)?.map(|mut g| {
-                    if let Some(n) = in_parts
-                        && text_names(&g.plain_names())
-                        && g.spill_past(engine, group_spill::groups_held(), c.span.clone())
-                    {
-                        spilled_parts = Some(n);
-                    }
-                    // (With -NoElement the groups are empty: nothing is read from them.)
-                    let reads = reads.filter(|_| g.folds()).unwrap_or_default();
-                    Fold::Group(
-                        Box::new(g),
-                        GroupFolds {
-                            reads,
-                            groups: Vec::new(),
-                        },
-                    )
-                })
+                // (The items are the host's events unless stages before made them.)
+                let events = !mapped;
+                group::streaming(engine, c, shown, reads.is_some(), later, every, events)?.map(
+                    |mut g| {
+                        if let Some(n) = in_parts
+                            && text_names(&g.plain_names())
+                            && g.spill_past(engine, group_spill::groups_held(), c.span.clone())
+                        {
+                            spilled_parts = Some(n);
+                        }
+                        // (With -NoElement the groups are empty: nothing is read from them.)
+                        let reads = reads.filter(|_| g.folds()).unwrap_or_default();
+                        Fold::Group(
+                            Box::new(g),
+                            GroupFolds {
+                                reads,
+                                groups: Vec::new(),
+                            },
+                        )
+                    },
+                )
             }
             Some("Measure-Object") => {
                 measure::streaming(engine, c)?.map(|m| Fold::Measure(Box::new(m)))
