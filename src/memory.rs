@@ -25,6 +25,22 @@ pub fn give_back_free_memory() {
     }
 }
 
+/// [`give_back_free_memory`] when the allocator holds more than `bytes` freed and not
+/// given back (glibc's `mallinfo2`, free bytes in its arenas): cheap to ask after every
+/// piece of a long read, and a trim only where it pays.
+pub fn give_back_free_memory_past(bytes: usize) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallinfo2 only reads the allocator's counters.
+        let info = unsafe { libc::mallinfo2() };
+        if info.fordblks > bytes {
+            give_back_free_memory();
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = bytes;
+}
+
 /// Bytes handed out by the allocator and not given back yet (glibc's `mallinfo2`: what is in
 /// use in every arena, and the blocks mapped on their own), to keep a structure that grows
 /// with its input within a budget; `None` where it cannot be known.

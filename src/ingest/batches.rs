@@ -77,6 +77,10 @@ pub fn read_in_batches<E: From<ReadError>>(
         });
         for read in receive {
             each(read?)?;
+            // The batch's columns are gone: their pages go back when many, rather than
+            // stay spread among what the batches' reader keeps (the first event of each
+            // message over 1.3 GB: 201 → 135 MiB, and no slower).
+            crate::memory::give_back_free_memory_past(FREE_KEPT);
         }
         Ok(())
     });
@@ -85,6 +89,10 @@ pub fn read_in_batches<E: From<ReadError>>(
     }
     read
 }
+
+/// How many bytes freed the allocator may keep between batches before they are given back
+/// ([`crate::memory::give_back_free_memory_past`]).
+const FREE_KEPT: usize = 16 << 20;
 
 /// Passes the reader's byte counts on to one progress bar that spans every batch.
 struct Forward(Arc<dyn Progress>);
