@@ -237,14 +237,9 @@ pub(super) fn run_sorted(
         };
         let mut answer = run_window(rest, paths, session, directory, &read, reading)?;
         said.take_said(&mut answer);
-        if let Some(mut first) = first.take() {
+        if let Some(first) = first.take() {
             // What the reads said, before the first batch's own.
-            first.notes.append(&mut answer.notes);
-            first.diagnostics.append(&mut answer.diagnostics);
-            first.files.append(&mut answer.files);
-            answer.notes = first.notes;
-            answer.diagnostics = first.diagnostics;
-            answer.files = first.files;
+            said_before(first, &mut answer);
         }
         text_written |= answer.wrote_text;
         if let Some((_, m, engine, batch)) = &mut measuring {
@@ -255,13 +250,7 @@ pub(super) fn run_sorted(
             *batch += 1;
             // What the batches said is said once, with the measure.
             if let Some(before) = last.take() {
-                let mut before = before;
-                before.notes.append(&mut answer.notes);
-                before.diagnostics.append(&mut answer.diagnostics);
-                before.files.append(&mut answer.files);
-                answer.notes = before.notes;
-                answer.diagnostics = before.diagnostics;
-                answer.files = before.files;
+                said_before(before, &mut answer);
             }
         } else {
             each(&answer).map_err(RunError::from)?;
@@ -288,6 +277,16 @@ pub(super) fn run_sorted(
         last.notes = said.unopened_note().into_iter().collect();
         last
     }))
+}
+
+/// `answer` with what `before` said (its notes, diagnostics and files) ahead of its own.
+fn said_before(mut before: Answer, answer: &mut Answer) {
+    before.notes.append(&mut answer.notes);
+    before.diagnostics.append(&mut answer.diagnostics);
+    before.files.append(&mut answer.files);
+    answer.notes = before.notes;
+    answer.diagnostics = before.diagnostics;
+    answer.files = before.files;
 }
 
 /// How big the pieces of a sort are, in rows; and how many runs a merge reads at once.
