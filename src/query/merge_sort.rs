@@ -212,14 +212,13 @@ pub(super) fn run_sorted(
     let mut text_written = false;
     // A last Measure-Object measures what each batch gives, each item at its place; the
     // measure is the one answer given.
-    let measure_engine = Engine::new(&host);
     let mut measuring = match &line.measure {
         Some(c) => {
-            let mut engine = measure_engine;
+            let mut engine = Engine::new(&host);
             match crate::pwsh::commands::measure::streaming(&mut engine, c)
                 .map_err(RunError::Eval)?
             {
-                Some(m) => Some((c, m, engine, 0u64)),
+                Some(m) => Some((m, engine, 0u64)),
                 None => return Ok(None),
             }
         }
@@ -242,7 +241,7 @@ pub(super) fn run_sorted(
             said_before(first, &mut answer);
         }
         text_written |= answer.wrote_text;
-        if let Some((_, m, engine, batch)) = &mut measuring {
+        if let Some((m, engine, batch)) = &mut measuring {
             for (i, item) in std::mem::take(&mut answer.items).into_iter().enumerate() {
                 m.add(engine, item, (0, (*batch << 32) + i as u64), 1)
                     .map_err(RunError::Eval)?;
@@ -269,7 +268,8 @@ pub(super) fn run_sorted(
     if !pending.is_empty() || last.is_none() {
         give(&pending, &mut last)?;
     }
-    if let (Some((c, m, mut engine, _)), Some(answer)) = (measuring, &mut last) {
+    if let (Some((m, mut engine, _)), Some(c), Some(answer)) = (measuring, &line.measure, &mut last)
+    {
         answer.items = m.finish(&mut engine, c).map_err(RunError::Eval)?;
         each(answer)?;
     }

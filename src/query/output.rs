@@ -1516,10 +1516,6 @@ impl<'a> Printer<'a> {
                         Value::Str(s) => text.push_str(s),
                         _ => text.push_str(&member(i).unwrap_or_else(|| self.text(i))),
                     }
-                    // (Room for as many more of the same length.)
-                    if n == 0 {
-                        text.reserve((text.len() + 1).saturating_mul(items.len()));
-                    }
                 }
                 text
             }
