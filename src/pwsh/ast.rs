@@ -394,25 +394,30 @@ pub trait Visit<'a> {
 /// Walks every statement and expression of `block`, nested blocks included.
 pub fn walk_block<'a>(block: &'a Block, v: &mut impl Visit<'a>) {
     for s in &block.statements {
-        v.statement(s);
-        match s {
-            Statement::Pipeline(p) => walk_pipeline(p, v),
-            Statement::If {
-                branches,
-                otherwise,
-            } => {
-                for (c, b) in branches {
-                    walk_pipeline(c, v);
-                    walk_block(b, v);
-                }
-                if let Some(b) = otherwise {
-                    walk_block(b, v);
-                }
+        walk_statement(s, v);
+    }
+}
+
+/// Walks a statement and everything inside it.
+pub fn walk_statement<'a>(s: &'a Statement, v: &mut impl Visit<'a>) {
+    v.statement(s);
+    match s {
+        Statement::Pipeline(p) => walk_pipeline(p, v),
+        Statement::If {
+            branches,
+            otherwise,
+        } => {
+            for (c, b) in branches {
+                walk_pipeline(c, v);
+                walk_block(b, v);
             }
-            Statement::Assign { value, .. } => {
-                if let Some(p) = value {
-                    walk_pipeline(p, v);
-                }
+            if let Some(b) = otherwise {
+                walk_block(b, v);
+            }
+        }
+        Statement::Assign { value, .. } => {
+            if let Some(p) = value {
+                walk_pipeline(p, v);
             }
         }
     }

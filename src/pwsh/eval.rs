@@ -41,6 +41,8 @@ pub struct Engine<'h> {
     /// Variables the line assigns somewhere (lowercase): before their assignment they read
     /// as `$null`, as in PowerShell; any other unknown variable is an error.
     assigned: Vec<String>,
+    /// Every read of a variable in the line (lowercase), with where it is.
+    reads: VariableReads,
     /// The statement of the line whose output is shown (a pipeline at the top of the line),
     /// while it runs: only compared by address, never read through.
     shown: Option<*const Pipeline>,
@@ -67,6 +69,11 @@ const ENUMERATION_LIMIT: &str = "formatenumerationlimit";
 
 const AUTOMATIC: [&str; 7] = ["_", "psitem", "true", "false", "null", "matches", "ofs"];
 
+/// True for a variable the shell sets itself (lowercase name): `$_`, `$true`, `$Matches`, ….
+pub fn automatic(name: &str) -> bool {
+    AUTOMATIC.contains(&name)
+}
+
 impl<'h> Engine<'h> {
     /// An engine running in `host`.
     pub fn new(host: &'h dyn Host) -> Engine<'h> {
@@ -85,6 +92,7 @@ impl<'h> Engine<'h> {
             underscore: Vec::new(),
             locals: Vec::new(),
             assigned: Vec::new(),
+            reads: Vec::new(),
             shown: None,
             limit_at_end: Some(super::enumeration::EMS_ENUMERATION_LIMIT),
             after_first: Vec::new(),
@@ -118,8 +126,9 @@ impl<'h> Engine<'h> {
     /// A variable assigned but never read in the line is an error: the admin means to use it
     /// in a later command, which msgtrack will not run.
     pub fn run(&mut self, block: &Block) -> EvalResult<Vec<Value>> {
-        self.assigned = unread_assignment(block)?;
+        (self.assigned, self.reads) = unread_assignment(block)?;
         refused_stage(block)?;
+        super::across_stages::refused(block)?;
         self.locals.push(Vec::new());
         let mut out = Vec::new();
         let mut result = Ok(());
@@ -510,7 +519,7 @@ impl<'h> Engine<'h> {
             // own: made a share of their keys at a time when too many to hold.
             // (How many stages after the groups make objects of each, the rest picking.)
             let shared = (spilling && held.is_none() && stages.len() == after.len())
-                .then(|| commands::stream::each_on_its_own_then_picks(&stages[covered..]))
+                .then(|| commands::stream::each_on_its_own_then_picks(self, &stages[covered..]))
                 .flatten()
                 // (Groups made of values expanded from the events are not grouped again a
                 // share at a time: their places do not leave room for what each makes.)
@@ -1371,6 +1380,13 @@ impl<'h> Engine<'h> {
 }
 
 impl Scope for Engine<'_> {
+    fn read_only_within(&self, name: &str, span: &Span) -> bool {
+        self.reads
+            .iter()
+            .filter(|(n, _)| n == name)
+            .all(|(_, at)| span.start <= at.start && at.end <= span.end)
+    }
+
     fn host(&self) -> &dyn Host {
         self.host
     }
@@ -1437,18 +1453,24 @@ fn refused_stage(block: &Block) -> EvalResult<()> {
     Ok(())
 }
 
-/// The variables the line assigns (lowercase); the first one that nothing reads is an error.
-fn unread_assignment(block: &Block) -> EvalResult<Vec<String>> {
+/// Every read of a variable (lowercase), with where it is.
+type VariableReads = Vec<(String, Span)>;
+
+/// The variables the line assigns (lowercase), and every read of one; the first one assigned
+/// that nothing reads is an error.
+fn unread_assignment(block: &Block) -> EvalResult<(Vec<String>, VariableReads)> {
     use super::ast::{Visit, walk_block};
     #[derive(Default)]
     struct Names {
         read: Vec<String>,
+        spans: Vec<Span>,
         assigned: Vec<(String, Span)>,
     }
     impl Visit<'_> for Names {
         fn expr(&mut self, e: &Expr) {
             if let ExprKind::Variable(n) = &e.kind {
                 self.read.push(n.to_ascii_lowercase());
+                self.spans.push(e.span.clone());
             }
         }
         fn statement(&mut self, s: &Statement) {
@@ -1461,6 +1483,7 @@ fn unread_assignment(block: &Block) -> EvalResult<Vec<String>> {
     walk_block(block, &mut names);
     // The formatter reads $FormatEnumerationLimit.
     names.read.push(ENUMERATION_LIMIT.to_string());
+    names.spans.push(0..0);
     match names
         .assigned
         .iter()
@@ -1472,11 +1495,14 @@ fn unread_assignment(block: &Block) -> EvalResult<Vec<String>> {
             ),
             span.clone(),
         )),
-        None => Ok(names
-            .assigned
-            .iter()
-            .map(|(n, _)| n.to_ascii_lowercase())
-            .collect()),
+        None => Ok((
+            names
+                .assigned
+                .iter()
+                .map(|(n, _)| n.to_ascii_lowercase())
+                .collect(),
+            names.read.into_iter().zip(names.spans).collect(),
+        )),
     }
 }
 

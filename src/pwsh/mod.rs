@@ -4,6 +4,7 @@
 //! time spans, cultures), [`number`] (numeric literals), [`wildcard`]. Nothing here knows
 //! about tracking logs: the query language runs Get-MessageTrackingLog on this engine.
 
+pub mod across_stages;
 pub mod ast;
 pub mod commands;
 pub mod culture;

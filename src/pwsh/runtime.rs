@@ -242,6 +242,12 @@ pub trait Scope {
     fn output_may_spill(&self) -> bool {
         false
     }
+    /// True when every read of the variable `name` (lowercase) in the line is within `span`
+    /// (a ForEach-Object that sets it afresh for each object,
+    /// `commands::stream::pure_per_object`).
+    fn read_only_within(&self, _name: &str, _span: &Span) -> bool {
+        false
+    }
     /// Today in the shell's zone.
     fn today(&self) -> NaiveDate {
         self.ops_ref().clock.today

@@ -739,3 +739,45 @@ fn a_refused_stage_of_the_line_is_refused_before_anything_runs() {
     // Inside a script block it is refused when it runs, as before.
     fails("1 | ForEach-Object { $_ | Out-GridView }", "Out-GridView");
 }
+
+/// PowerShell passes each object through every stage before the next object: a variable set
+/// in a stage and read in a later one is that object's value there (`1 2 3 | ForEach-Object
+/// { $n = $_ * 10; $_ } | ForEach-Object { "$_ $n" }` gives `1 10`, `2 20`, `3 30`), which a
+/// stage-by-stage run cannot give: refused. Set in -Begin, read in -End, or read after a
+/// stage that takes every object first (Sort-Object, Group-Object, Measure-Object), the
+/// answer is the shell's: `1 2 3 | ForEach-Object { $c++; $_ } | Sort-Object | ForEach-Object
+/// { "$_ $c" }` gives `1 3`, `2 3`, `3 3` (the sort has taken every object before it outputs
+/// one).
+#[test]
+fn a_variable_set_in_a_stage_and_read_in_a_later_one_is_refused() {
+    fails(
+        "1, 2, 3 | ForEach-Object { $n = $_ * 10; $_ } | ForEach-Object { \"$_ $n\" }",
+        "$n is set in ForEach-Object and read in a later stage, ForEach-Object",
+    );
+    fails(
+        "1, 2, 3 | ForEach-Object { $c++; $_ } | Where-Object { $c -gt 1 }",
+        "$c is set in ForEach-Object and read in a later stage, Where-Object",
+    );
+    // Within a script block's own pipeline too.
+    fails(
+        "1, 2 | ForEach-Object { @(5, 6) | ForEach-Object { $m = $_; $_ } | ForEach-Object { $m } }",
+        "$m is set in ForEach-Object",
+    );
+    gives(
+        "1, 2, 3 | ForEach-Object { $c++; $_ } | Sort-Object | ForEach-Object { \"$_ $c\" }",
+        "1 3\n2 3\n3 3",
+    );
+    gives(
+        "1, 2, 3 | ForEach-Object -Begin { $t = 10 } -Process { $_ + $t } | ForEach-Object -Process { $_ } -End { $t }",
+        "11\n12\n13\n10",
+    );
+    gives(
+        "1, 2, 3 | ForEach-Object { $c++; $_ } | ForEach-Object -Process { $_ * 2 } -End { $c }",
+        "2\n4\n6\n3",
+    );
+    // Set and read in the same stage: each object's own.
+    gives(
+        "1, 2 | ForEach-Object { $n = $_ * 10; \"$_ $n\" }",
+        "1 10\n2 20",
+    );
+}

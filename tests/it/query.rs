@@ -1314,3 +1314,177 @@ fn counts_last_events_and_distinct_selections_are_the_shell_s_without_every_even
         assert_eq!(from_logs, text(store.path()), "{format}");
     }
 }
+
+/// `$_.Group | Sort-Object … | Select-Object -First N` (or `-Last N`) in a read of each
+/// group keeps those N of each group as the events come, not every event: by hand from the
+/// six hand-made events, grouped by MessageId in the order of their first events (m1:
+/// RECEIVE 09:59, DELIVER 10:30 at EX01, DELIVER 10:31 at EX02; m2: FAIL 10:00; m3: SEND
+/// and DEFER both at 11:00, in that order). Sort-Object is stable: the tie of m3 keeps the
+/// input order, and a `$null` TotalBytes sorts as 0. The same from the logs and from a store,
+/// in two-row windows, a batch of a few bytes at a time, one group a share (a pass each), and
+/// every event kept copied again after each batch.
+#[test]
+fn a_sort_s_first_or_last_few_of_each_group_are_kept_as_the_events_come() {
+    let (logs, store) = hand_made_logs_and_store();
+    let all = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId";
+    for (end, expected) in [
+        (
+            "ForEach-Object { $_.Group | Sort-Object Timestamp | Select-Object -Last 1 }",
+            vec!["DELIVER 10:31", "FAIL 10:00", "DEFER 11:00"],
+        ),
+        (
+            "ForEach-Object { $_.Group | Sort-Object Timestamp | Select-Object -First 1 }",
+            vec!["RECEIVE 09:59", "FAIL 10:00", "SEND 11:00"],
+        ),
+        (
+            "ForEach-Object { $_.Group | Sort-Object Timestamp | Select-Object -Last 1 -Property EventId,Timestamp }",
+            vec!["DELIVER 10:31", "FAIL 10:00", "DEFER 11:00"],
+        ),
+        (
+            "ForEach-Object { $_.Group | Sort-Object Timestamp -Descending | Select-Object -First 1 }",
+            vec!["DELIVER 10:31", "FAIL 10:00", "SEND 11:00"],
+        ),
+        (
+            "ForEach-Object { $_.Group | Sort-Object TotalBytes | Select-Object -Last 2 }",
+            vec![
+                "DELIVER 10:31",
+                "DELIVER 10:30",
+                "FAIL 10:00",
+                "DEFER 11:00",
+                "SEND 11:00",
+            ],
+        ),
+        (
+            "ForEach-Object { $_.Group | Where-Object { $_.EventId -ne 'FAIL' } | Sort-Object EventId,Timestamp | Select-Object -First 1 }",
+            vec!["DELIVER 10:30", "DEFER 11:00"],
+        ),
+    ] {
+        let line = format!("{all} | {end}");
+        for path in [logs.path(), store.path()] {
+            let (code, rows, err) = query_with(&line, path, SMALL_PIECES);
+            assert_eq!(code, 0, "{line}: {err}");
+            assert_eq!(events(&rows), expected, "{line} over {}", path.display());
+        }
+    }
+    // Through a calculated property, a read of one property of each, and stages after the
+    // cut: each group's.
+    for (end, expected) in [
+        (
+            "Select-Object Name, @{n='Last'; e={($_.Group | Sort-Object Timestamp | Select-Object -Last 1).EventId}}",
+            "<m1@x.com>=DELIVER <m2@x.com>=FAIL <m3@x.com>=DEFER",
+        ),
+        (
+            "Select-Object Name, @{n='Last'; e={$_.Group.TotalBytes | Sort-Object | Select-Object -Last 1}}",
+            "<m1@x.com>=5000 <m2@x.com>= <m3@x.com>=20000",
+        ),
+        (
+            "Select-Object Name, @{n='Last'; e={$_.Group | Sort-Object Timestamp | Select-Object -Last 1 | Select-Object -ExpandProperty Source}}",
+            "<m1@x.com>=STOREDRIVER <m2@x.com>=ROUTING <m3@x.com>=SMTP",
+        ),
+    ] {
+        let line = format!("{all} | {end}");
+        for path in [logs.path(), store.path()] {
+            let (code, rows, err) = query_with(&line, path, SMALL_PIECES);
+            assert_eq!(code, 0, "{line}: {err}");
+            let named: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    let last = match &r["Last"] {
+                        Value::Null => String::new(),
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    format!("{}={last}", r["Name"].as_str().unwrap_or("?"))
+                })
+                .collect();
+            assert_eq!(named.join(" "), expected, "{line} over {}", path.display());
+        }
+    }
+}
+
+/// A ForEach-Object that sets a variable afresh for each group before reading it (`$n =
+/// $_.Name`, the admin's way to carry a group's name into its elements) runs on each group
+/// on its own, a share of the groups at a time, as a pure one does: by hand, each element of
+/// each group (in the order of the groups' first events) with its group's name. A line that
+/// reads the variable after the pipeline gets what the shell leaves in it: the last group's.
+#[test]
+fn a_variable_set_afresh_for_each_group_carries_that_group_s_name() {
+    let (logs, store) = hand_made_logs_and_store();
+    let all = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId";
+    let line = format!(
+        "{all} | ForEach-Object {{ $n = $_.Name; $_.Group | ForEach-Object {{ [pscustomobject]@{{ Id = $n; To = $_.Recipients -join ';' }} }} }}"
+    );
+    let expected = [
+        "<m1@x.com> Bob@Contoso.com;carol@contoso.com",
+        "<m1@x.com> bob@contoso.com",
+        "<m1@x.com> carol@contoso.com",
+        "<m2@x.com> IMCEAEX-_o=Contoso_cn=Joe@contoso.com",
+        "<m3@x.com> dave@fabrikam.com",
+        "<m3@x.com> dave@fabrikam.com",
+    ];
+    let last = format!(
+        "{all} | ForEach-Object {{ $n = $_.Name; $_.Group | ForEach-Object {{ $_.EventId }} }}; $n"
+    );
+    for path in [logs.path(), store.path()] {
+        for env in [&[][..], SMALL_PIECES] {
+            let (code, rows, err) = query_with(&line, path, env);
+            assert_eq!(code, 0, "{line}: {err}");
+            let made: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {}",
+                        r["Id"].as_str().unwrap_or("?"),
+                        r["To"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect();
+            assert_eq!(made, expected, "{line} over {}", path.display());
+            let (code, rows, err) = query_with(&last, path, env);
+            assert_eq!(code, 0, "{last}: {err}");
+            assert_eq!(
+                serde_json::to_string(&rows).unwrap_or_default(),
+                r#"["RECEIVE","DELIVER","DELIVER","FAIL","SEND","DEFER","<m3@x.com>"]"#,
+                "{last} over {}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Environment that makes a line over the hand-made logs take the paths of big inputs: two
+/// rows a time window, a few bytes a batch, one group a share, every kept event copied
+/// again after each batch.
+const SMALL_PIECES: &[(&str, &str)] = &[
+    ("MSGTRACK_WINDOW_ROWS", "2"),
+    ("MSGTRACK_BATCH_BYTES", "1"),
+    ("MSGTRACK_GROUPS_SHARED", "1"),
+    ("MSGTRACK_COPIED_AGAIN_PAST", "0"),
+];
+
+/// [`query`] with environment variables set.
+fn query_with(line: &str, path: &Path, env: &[(&str, &str)]) -> (i32, Vec<Value>, String) {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"));
+    c.args([
+        "query",
+        line,
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--tz",
+        "UTC",
+    ]);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("msgtrack runs");
+    let rows = serde_json::from_slice::<Value>(&out.stdout)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default();
+    (
+        out.status.code().unwrap_or(-1),
+        rows,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

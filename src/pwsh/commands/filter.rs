@@ -173,20 +173,22 @@ pub fn foreach_block(c: &Command) -> Option<&std::rc::Rc<crate::pwsh::ast::Scrip
     }
 }
 
+/// ForEach-Object's parameters.
+pub const FOREACH_PARAMS: [ParamSpec; 5] = [
+    p("Process", false),
+    p("Begin", false),
+    p("End", false),
+    p("MemberName", false),
+    p("ArgumentList", false),
+];
+
 /// `ForEach-Object { … }` (with `-Begin`/`-End`), `% Name` and `-MemberName Name`.
 pub fn foreach_object(
     engine: &mut dyn Scope,
     c: &Command,
     input: Vec<Value>,
 ) -> EvalResult<Vec<Value>> {
-    let params = [
-        p("Process", false),
-        p("Begin", false),
-        p("End", false),
-        p("MemberName", false),
-        p("ArgumentList", false),
-    ];
-    let bound = bind(c, &params)?;
+    let bound = bind(c, &FOREACH_PARAMS)?;
     let member = match bound.get("MemberName") {
         Some((Some(e), _)) => Some(engine.expr(e)?.to_text()),
         _ => match bound.positional.first() {

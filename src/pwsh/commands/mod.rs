@@ -16,6 +16,7 @@ pub(crate) mod object_spill;
 mod properties;
 pub mod select;
 pub mod sort;
+mod sort_top;
 pub mod stream;
 mod unique_spill;
 

@@ -243,6 +243,11 @@ impl SortKeys {
             .collect())
     }
 
+    /// Whether the items themselves are sorted (no property named).
+    pub fn of_items(&self) -> bool {
+        self.specs.is_empty()
+    }
+
     /// Whether items of equal keys after the first are dropped (`-Unique`).
     pub fn unique(&self) -> bool {
         self.unique

@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use super::group_reads::{self, GroupRead};
 use super::group_spill;
-use super::{canonical, filter, group, measure, select, sort, unique_spill};
+use super::{canonical, filter, group, measure, select, sort, sort_top, unique_spill};
 use crate::pwsh::ast::{
     Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_command,
 };
@@ -37,6 +37,10 @@ enum Fold<'c> {
     /// What a `Select-Object <text properties> -Unique` that is the line's output selected:
     /// as `Collect`, written out when too many to hold.
     Unique(Box<unique_spill::UniqueSpill>),
+    /// In a read of a group's elements, what a `Sort-Object … | Select-Object -First N` (or
+    /// `-Last N`) keeps: those N, as the elements come. Copied out of their batches by the
+    /// grouping ([`GroupFolds::settle`]).
+    Top(Box<sort_top::SortedTop>),
 }
 
 /// The first event of each set of exactly equal sort keys. A `Sort-Object -Unique` keeps the
@@ -166,7 +170,17 @@ struct GroupFolds<'c> {
     /// its stages it covers, or the error it met (given when the line reads it, as the shell
     /// would).
     groups: Vec<Vec<EvalResult<(Stream<'c>, usize)>>>,
+    /// How many elements kept by the reads' sorts were copied out of their batches since
+    /// every one was last ([`GroupFolds::settle`]).
+    copied: usize,
+    /// Past how many copied (and twice those kept) every one is copied again:
+    /// [`TOP_COPIED_AGAIN_PAST`], or `MSGTRACK_COPIED_AGAIN_PAST` (tests).
+    copied_again_past: usize,
 }
+
+/// Past how many elements copied (and twice those kept) the elements the reads' sorts keep
+/// are all copied again ([`GroupFolds::settle`]).
+const TOP_COPIED_AGAIN_PAST: usize = 50_000;
 
 impl<'c> GroupFolds<'c> {
     /// Feeds `n` items `item` at `at`, of the group of index `group`, to its reads.
@@ -233,6 +247,68 @@ impl<'c> GroupFolds<'c> {
         Ok(())
     }
 
+    /// Copies the elements the reads' sorts keep ([`Fold::Top`]) that the last batch gave
+    /// out of it, all in one frame. When those copied since the last full copy are over
+    /// twice the ones kept (and `copied_again_past`), every one kept is copied again,
+    /// so that the copies let go (an element no longer among a group's first few keeps its
+    /// whole copy alive) can go.
+    fn settle(&mut self, engine: &mut dyn Scope) {
+        let tops = || {
+            self.groups
+                .iter()
+                .flatten()
+                .filter_map(|s| match s {
+                    Ok((
+                        Stream {
+                            fold: Fold::Top(t), ..
+                        },
+                        _,
+                    )) => Some(t.len()),
+                    _ => None,
+                })
+                .sum::<usize>()
+        };
+        let kept = tops();
+        if kept == 0 {
+            return;
+        }
+        let (before, past) = (self.copied, self.copied_again_past);
+        let mut fresh = self.unsettled_tops(false);
+        if fresh.is_empty() {
+            return;
+        }
+        let copied = before + fresh.len();
+        let again = copied > (2 * kept).max(past);
+        if !again {
+            engine.host().detach(&mut fresh);
+        }
+        drop(fresh);
+        if again {
+            let mut all = self.unsettled_tops(true);
+            engine.host().detach(&mut all);
+        }
+        self.copied = if again { kept } else { copied };
+    }
+
+    /// The elements kept by the reads' sorts not yet copied out of their batches (every
+    /// one, with `all`).
+    fn unsettled_tops(&mut self, all: bool) -> Vec<&mut Value> {
+        self.groups
+            .iter_mut()
+            .flatten()
+            .filter_map(|s| match s {
+                Ok((
+                    Stream {
+                        fold: Fold::Top(t), ..
+                    },
+                    _,
+                )) => Some(t.unsettled(all)),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
     /// Keeps the reads of only the groups `kept` says (by index; those past its end kept).
     fn retain(&mut self, kept: &[bool]) {
         let mut kept = kept.iter();
@@ -292,7 +368,7 @@ fn folded_reads<'c>(
         match planned {
             Some((stream, covered))
                 if (covered == read.stages.len()
-                    || (matches!(stream.fold, Fold::Values(_))
+                    || (matches!(stream.fold, Fold::Values(_) | Fold::Top(_))
                         && read.stages[covered..].iter().all(|c| super::runs(&c.name))))
                     && stream.unique.as_ref().is_none_or(|u| !u.tracks()) => {}
             _ => return Ok(None),
@@ -432,7 +508,7 @@ pub fn plan_with<'c>(
     shown: Option<usize>,
     tracking: bool,
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
-    plan_in(engine, stages, shown, tracking, false)
+    plan_in(engine, stages, shown, tracking, Items::Top)
 }
 
 /// [`plan`] of the stages of a read of a group's elements by member (`$_.Group.Recipients |
@@ -442,7 +518,7 @@ fn plan_values<'c>(
     engine: &mut dyn Scope,
     stages: &[&'c Command],
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
-    plan_in(engine, stages, None, true, true)
+    plan_in(engine, stages, None, true, Items::GroupValues)
 }
 
 /// The plan of a read of a group's elements: of its items as plain values when it reads a
@@ -453,18 +529,30 @@ fn plan_read<'c>(
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
     match read.member {
         Some(_) => plan_values(engine, &read.stages),
-        None => plan(engine, &read.stages, None),
+        None => plan_in(engine, &read.stages, None, true, Items::GroupElements),
     }
 }
 
-/// [`plan_with`]; `values`: the items are plain values, not events ([`plan_values`]).
+/// What the items a plan takes are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Items {
+    /// A source's output (the host's events, or values).
+    Top,
+    /// A group's elements, read by `$_.Group | …`.
+    GroupElements,
+    /// Plain values of a group's elements, read by `$_.Group.<Property> | …`.
+    GroupValues,
+}
+
+/// [`plan_with`], of `items`.
 fn plan_in<'c>(
     engine: &mut dyn Scope,
     stages: &[&'c Command],
     shown: Option<usize>,
     tracking: bool,
-    values: bool,
+    items: Items,
 ) -> EvalResult<Option<(Stream<'c>, usize)>> {
+    let values = items == Items::GroupValues;
     let mut steps = Vec::new();
     let mut unique = None;
     // With a grouping whose elements are read later: how many stages after it pass the
@@ -557,14 +645,34 @@ fn plan_in<'c>(
                 return Ok(Some((Stream::new(steps, unique, values, c), i)));
             }
             // A sort of events by text properties with -Unique: likewise, each set of exactly
-            // equal keys' first event (the host gives those properties as text).
-            Some("Sort-Object") if tracking && unique.is_none() && !mapped => {
-                match keyed_firsts(engine, c)? {
-                    Some(firsts) => {
+            // equal keys' first event (the host gives those properties as text). Or, over a
+            // group's elements, a sort's first or last N: only those kept as they come.
+            Some("Sort-Object")
+                if unique.is_none() && ((tracking && !mapped) || items != Items::Top) =>
+            {
+                let top = match items {
+                    Items::Top => None,
+                    _ => sort_top::SortedTop::of(
+                        engine,
+                        c,
+                        stages.get(i + 1).copied(),
+                        items_are_values,
+                    )?,
+                };
+                if let Some((top, alone)) = top {
+                    let top = Fold::Top(Box::new(top));
+                    let covered = i + 1 + usize::from(alone);
+                    return Ok(Some((Stream::new(steps, None, top, c), covered)));
+                }
+                match (tracking && !mapped)
+                    .then(|| keyed_firsts(engine, c))
+                    .transpose()?
+                {
+                    Some(Some(firsts)) => {
                         let firsts = Fold::Firsts(Box::new(firsts));
                         return Ok(Some((Stream::new(steps, None, firsts, c), i)));
                     }
-                    None => None,
+                    _ => None,
                 }
             }
             Some("Group-Object") => {
@@ -630,7 +738,7 @@ fn plan_in<'c>(
                     && engine.output_may_spill()
                     && (!engine.host().events_reach_output()
                         || engine.host().event_form().is_some())
-                    && each_on_its_own_then_picks(rest).is_some();
+                    && each_on_its_own_then_picks(engine, rest).is_some();
                 // (Of each group's elements, the first ones the stages read, or all.)
                 let every = every.then(|| group_reads::firsts_read(rest).unwrap_or(usize::MAX));
                 // (The items are the host's events unless stages before made them.)
@@ -650,6 +758,11 @@ fn plan_in<'c>(
                             GroupFolds {
                                 reads,
                                 groups: Vec::new(),
+                                copied: 0,
+                                copied_again_past: crate::settings::number(
+                                    "MSGTRACK_COPIED_AGAIN_PAST",
+                                )
+                                .unwrap_or(TOP_COPIED_AGAIN_PAST),
                             },
                         )
                     },
@@ -767,7 +880,7 @@ impl<'c> Stream<'c> {
             Fold::Group(g, folds) if g.keeps_items() || !folds.reads.is_empty() => None,
             Fold::Group(g, _) => g.plain_names(),
             Fold::Measure(m) => m.counts_only().then(Vec::new),
-            Fold::Collect(_) | Fold::Values(_) | Fold::Unique(_) => None,
+            Fold::Collect(_) | Fold::Values(_) | Fold::Unique(_) | Fold::Top(_) => None,
             // Events equal in the keys' text: the first of them is the one that can count.
             Fold::Firsts(f) => Some(f.names.clone()),
         }
@@ -930,11 +1043,17 @@ impl<'c> Stream<'c> {
                 Fold::Unique(distinct) => distinct.add(item, at)?,
                 Fold::Values(distinct) => distinct.add_value(item, at),
                 Fold::Firsts(firsts) => firsts.add(engine, item, at)?,
+                Fold::Top(top) => top.add(engine, item, at, n)?,
             }
         }
         match &mut self.fold {
-            Fold::Group(g, _) => g.settle(engine),
+            Fold::Group(g, folds) => {
+                g.settle(engine);
+                folds.settle(engine);
+            }
             Fold::Firsts(firsts) => firsts.settle(engine),
+            // (Fed one element at a time by its group: settled by the grouping.)
+            Fold::Top(_) => {}
             _ => {}
         }
         Ok(())
@@ -961,6 +1080,7 @@ impl<'c> Stream<'c> {
             Fold::Collect(distinct) => select::unique_of(engine, distinct.finish()),
             Fold::Values(distinct) => Ok(distinct.finish()),
             Fold::Firsts(firsts) => Ok(firsts.distinct.finish()),
+            Fold::Top(top) => Ok(top.finish()),
             Fold::Unique(distinct) => match distinct.finish()? {
                 unique_spill::Distinct::Held(out) => Ok(out),
                 unique_spill::Distinct::Spilled(objects) => objects.held().map_err(|e| {
@@ -1193,10 +1313,15 @@ fn maps_one_at_a_time(c: &Command) -> bool {
 /// Measure-Object that takes them one at a time ([`measure_last`]): each group's output is
 /// then its own, whatever the other groups and their order, and the picks or the measure
 /// can be made a part at a time. `None` otherwise.
-pub fn each_on_its_own_then_picks(stages: &[&Command]) -> Option<usize> {
+/// A ForEach-Object may set variables afresh for each object, read nowhere else in the line
+/// (`engine`, [`Scope::read_only_within`]; see [`pure_per_object`]).
+pub fn each_on_its_own_then_picks(engine: &dyn Scope, stages: &[&Command]) -> Option<usize> {
     let leading = stages
         .iter()
-        .take_while(|c| maps_one_at_a_time(c) && pure(c))
+        .take_while(|c| {
+            maps_one_at_a_time(c)
+                && pure_per_object(c, |name| engine.read_only_within(name, &c.span))
+        })
         .count();
     (1..=leading).rev().find(|&m| {
         m == stages.len()
@@ -1526,34 +1651,119 @@ fn runs_commands(p: &Pipeline) -> bool {
         })
 }
 
+/// [`pure`], or a `ForEach-Object { … }` whose script block starts by setting variables
+/// (`$n = $_.Name`) each from the object and the ones set before it, and is otherwise pure
+/// (it sets nothing else, runs no command): each object's outcome is still its own
+/// (`$n = $_.Name; $_.Group | ForEach-Object { [pscustomobject]@{ Id = $n; … } }`), as
+/// long as nothing else in the line reads those variables (`only_within`: the value left
+/// after the last object would be another's when the objects are made in another order).
+pub fn pure_per_object(c: &Command, only_within: impl Fn(&str) -> bool) -> bool {
+    if pure(c) {
+        return true;
+    }
+    let Some(block) = filter::foreach_block(c) else {
+        return false;
+    };
+    let statements = &block.body.statements;
+    let set = statements
+        .iter()
+        .take_while(|s| matches!(s, Statement::Assign { op, value: Some(_), .. } if op == "="))
+        .count();
+    let mut fresh: Vec<String> = Vec::new();
+    for s in &statements[..set] {
+        let Statement::Assign {
+            name,
+            value: Some(value),
+            ..
+        } = s
+        else {
+            return false;
+        };
+        let lower = name.to_ascii_lowercase();
+        // (A scope-qualified or automatic variable, one set twice, or a value reading the
+        // variable itself or a later one: not afresh.)
+        let reads = variables_read(value);
+        let later: Vec<String> = statements[..set]
+            .iter()
+            .filter_map(|s| match s {
+                Statement::Assign { name, .. } => Some(name.to_ascii_lowercase()),
+                _ => None,
+            })
+            .filter(|n| !fresh.contains(n))
+            .collect();
+        if lower.contains(':')
+            || crate::pwsh::eval::automatic(&lower)
+            || fresh.contains(&lower)
+            || reads.iter().any(|r| later.contains(r))
+            || !pure_pipeline(value)
+            || !only_within(&lower)
+        {
+            return false;
+        }
+        fresh.push(lower);
+    }
+    !fresh.is_empty()
+        && statements[set..].iter().all(|s| {
+            let mut v = Impure(false);
+            crate::pwsh::ast::walk_statement(s, &mut v);
+            !v.0
+        })
+}
+
+/// The variables `p` reads (lowercase).
+fn variables_read(p: &Pipeline) -> Vec<String> {
+    struct Reads(Vec<String>);
+    impl Visit<'_> for Reads {
+        fn expr(&mut self, e: &Expr) {
+            if let ExprKind::Variable(n) = &e.kind {
+                self.0.push(n.to_ascii_lowercase());
+            }
+        }
+    }
+    let mut reads = Reads(Vec::new());
+    crate::pwsh::ast::walk_pipeline(p, &mut reads);
+    reads.0
+}
+
+/// True when `p` sets nothing, runs no command and changes no collection ([`pure`]'s test).
+fn pure_pipeline(p: &Pipeline) -> bool {
+    let mut v = Impure(false);
+    crate::pwsh::ast::walk_pipeline(p, &mut v);
+    !v.0 && !runs_commands(p)
+}
+
+/// A walk that finds what makes a command impure ([`pure`]): an assignment, a command run
+/// or a method that changes a collection.
+struct Impure(bool);
+
+impl Visit<'_> for Impure {
+    fn statement(&mut self, s: &Statement) {
+        match s {
+            Statement::Assign { .. } => self.0 = true,
+            Statement::Pipeline(p) => self.0 |= runs_commands(p),
+            Statement::If { .. } => {}
+        }
+    }
+    fn expr(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Method { name, .. } => {
+                const CHANGING: [&str; 8] = [
+                    "add", "remove", "clear", "insert", "push", "pop", "enqueue", "dequeue",
+                ];
+                if CHANGING.iter().any(|m| name.eq_ignore_ascii_case(m)) {
+                    self.0 = true;
+                }
+            }
+            ExprKind::Paren(p) => self.0 |= runs_commands(p),
+            _ => {}
+        }
+    }
+}
+
 /// A command (a Where-Object, a Select-Object) whose outcome for an item does not depend on
 /// the items before it: its script blocks assign nothing, run no commands and call no method
 /// that changes a collection.
 pub fn pure(c: &Command) -> bool {
-    struct Impure(bool);
-    impl Visit<'_> for Impure {
-        fn statement(&mut self, s: &Statement) {
-            match s {
-                Statement::Assign { .. } => self.0 = true,
-                Statement::Pipeline(p) => self.0 |= runs_commands(p),
-                Statement::If { .. } => {}
-            }
-        }
-        fn expr(&mut self, e: &Expr) {
-            match &e.kind {
-                ExprKind::Method { name, .. } => {
-                    const CHANGING: [&str; 8] = [
-                        "add", "remove", "clear", "insert", "push", "pop", "enqueue", "dequeue",
-                    ];
-                    if CHANGING.iter().any(|m| name.eq_ignore_ascii_case(m)) {
-                        self.0 = true;
-                    }
-                }
-                ExprKind::Paren(p) => self.0 |= runs_commands(p),
-                _ => {}
-            }
-        }
-    }
     let mut v = Impure(false);
     walk_command(c, &mut v);
     !v.0
@@ -1623,6 +1833,48 @@ mod tests {
         assert!(!first(
             "$x | Where-Object { Get-MessageTrackingLog -MessageId $_.Name }"
         ));
+    }
+
+    #[test]
+    fn a_foreach_setting_variables_afresh_for_each_object_makes_each_object_s_output_its_own() {
+        // (`read_only_within` answers for `$n` alone: read nowhere else in the line.)
+        let fresh = |line: &str| {
+            let block = parse(line).expect("parses");
+            let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+                panic!("a pipeline");
+            };
+            match p.elements.last() {
+                Some(Element::Command(c)) => super::pure_per_object(c, |n| n == "n" || n == "m"),
+                _ => panic!("a command"),
+            }
+        };
+        assert!(fresh(
+            "$x | ForEach-Object { $n = $_.Name; $_.Group | ForEach-Object { [pscustomobject]@{ Id = $n; To = $_.Recipients -join ';' } } }"
+        ));
+        assert!(fresh(
+            "$x | ForEach-Object { $n = $_.Name; $m = $n.ToUpper(); \"$m $n\" }"
+        ));
+        // A plain one needs none.
+        assert!(fresh("$x | ForEach-Object { $_.Name }"));
+        // Read before it is set, set from itself or from a later one, set twice, set later
+        // or inside another block, counted, scope-qualified, automatic, read elsewhere, or
+        // set by a command run: what one object made may reach the next.
+        for line in [
+            "$x | ForEach-Object { $n; $n = $_.Name }",
+            "$x | ForEach-Object { $n = $n + 1; $n }",
+            "$x | ForEach-Object { $n = $m; $m = $_.Name; $n }",
+            "$x | ForEach-Object { $n = $_.Name; $n = $_.Count; $n }",
+            "$x | ForEach-Object { $_.Name; $n = $_.Name }",
+            "$x | ForEach-Object { $n = $_.Name; if ($n) { $n = 'x' }; $n }",
+            "$x | ForEach-Object { $n = $_.Name; $m++; $n }",
+            "$x | ForEach-Object { $script:n = $_.Name; $script:n }",
+            "$x | ForEach-Object { $o = $_.Name; $o }",
+            "$x | ForEach-Object { $n = Get-Mailbox $_.Name; $n }",
+            "$x | ForEach-Object { $n = $_.Name; $n | Export-Csv out.csv }",
+            "$x | ForEach-Object -Begin { $t = 0 } -Process { $n = $_.Name; $n }",
+        ] {
+            assert!(!fresh(line), "{line}");
+        }
     }
 
     /// A host whose `Get-Numbers` gives 1 to 10 only in pieces (6–10 first, each with its

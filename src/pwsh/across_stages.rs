@@ -1,0 +1,143 @@
+//! A variable set in one stage of a pipeline and read in a later one. PowerShell passes each
+//! object through every stage before the next object (a `ForEach-Object`'s script block runs
+//! for an object, then the next stage for what it output), so the later stage reads the value
+//! set for the same object. msgtrack runs each stage over every object before the next stage,
+//! and the later stage would read the value set for the last object, for every object: the
+//! line is refused, with a way to carry the value on the object instead.
+//!
+//! Not refused: values set in a `-Begin` block (run before any object in both), read in an
+//! `-End` block (after every object in both), or read after a stage that takes every object
+//! before it outputs any (Sort-Object, Group-Object, Measure-Object), where the shell too has
+//! run the earlier stage over every object.
+
+use super::ast::{
+    Block, Command, Element, Expr, ExprKind, Pipeline, Span, Statement, Visit, walk_block,
+    walk_command,
+};
+use super::commands::{canonical, filter};
+use super::runtime::{EvalError, EvalResult, bind};
+
+/// The first variable of `block` set in a stage of a pipeline and read in a later one (see
+/// the module's note), as an error.
+pub fn refused(block: &Block) -> EvalResult<()> {
+    let mut pipelines = Pipelines(Vec::new());
+    walk_block(block, &mut pipelines);
+    pipelines.0.into_iter().try_for_each(refused_in)
+}
+
+/// Every pipeline within the script blocks, parentheses and subexpressions walked.
+struct Pipelines<'a>(Vec<&'a Pipeline>);
+
+impl<'a> Visit<'a> for Pipelines<'a> {
+    fn statement(&mut self, s: &'a Statement) {
+        match s {
+            Statement::Pipeline(p) => self.0.push(p),
+            Statement::Assign { value: Some(p), .. } => self.0.push(p),
+            Statement::If { branches, .. } => self.0.extend(branches.iter().map(|(c, _)| c)),
+            Statement::Assign { .. } => {}
+        }
+    }
+    fn expr(&mut self, e: &'a Expr) {
+        if let ExprKind::Paren(p) = &e.kind {
+            self.0.push(p);
+        }
+    }
+}
+
+/// The stages that take every object before they output any.
+fn takes_every_object_first(c: &Command) -> bool {
+    matches!(
+        canonical(&c.name),
+        Some("Sort-Object" | "Group-Object" | "Measure-Object")
+    )
+}
+
+fn refused_in(p: &Pipeline) -> EvalResult<()> {
+    let commands: Vec<&Command> = p
+        .elements
+        .iter()
+        .filter_map(|e| match e {
+            Element::Command(c) => Some(c),
+            Element::Expr(_) => None,
+        })
+        .collect();
+    for (i, set_in) in commands.iter().enumerate() {
+        let set = variables(set_in, Use::Set);
+        if set.is_empty() {
+            continue;
+        }
+        for read_in in commands[i + 1..]
+            .iter()
+            .take_while(|c| !takes_every_object_first(c))
+        {
+            let read = variables(read_in, Use::Read);
+            if let Some((name, span)) = set.iter().find(|(n, _)| read.iter().any(|(r, _)| r == n)) {
+                return Err(EvalError::new(
+                    format!(
+                        "${name} is set in {} and read in a later stage, {}: PowerShell passes each object through every stage before the next object, so the later stage reads the value set for that object; msgtrack runs a stage over every object before the next stage and would give every object the last one's value. Carry it on the object instead ([pscustomobject]@{{ {name} = …; … }} or Select-Object @{{n='{name}'; e={{…}}}}), or set it in the stage that reads it",
+                        set_in.name, read_in.name
+                    ),
+                    span.clone(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Which variables of a stage: the ones it sets for each object, or the ones it reads
+/// before the end.
+#[derive(Clone, Copy, PartialEq)]
+enum Use {
+    Set,
+    Read,
+}
+
+/// The variables (lowercase, with where each is) that stage `c` sets (`Use::Set`, outside a
+/// `-Begin` or `-End` block) or reads (`Use::Read`, outside an `-End` block).
+fn variables(c: &Command, what: Use) -> Vec<(String, Span)> {
+    let mut apart: Vec<Span> = Vec::new();
+    if canonical(&c.name) == Some("ForEach-Object")
+        && let Ok(bound) = bind(c, &filter::FOREACH_PARAMS)
+    {
+        let skipped: &[&str] = match what {
+            Use::Set => &["Begin", "End"],
+            Use::Read => &["End"],
+        };
+        for name in skipped {
+            if let Some((Some(e), _)) = bound.get(name) {
+                apart.push(e.span.clone());
+            }
+        }
+    }
+    let mut found = Found {
+        what,
+        names: Vec::new(),
+    };
+    walk_command(c, &mut found);
+    let within = |s: &Span| apart.iter().any(|a| a.start <= s.start && s.end <= a.end);
+    found
+        .names
+        .into_iter()
+        .filter(|(n, s)| !within(s) && !super::eval::automatic(n) && !n.contains(':'))
+        .collect()
+}
+
+/// The variables a walk sets or reads.
+struct Found {
+    what: Use,
+    names: Vec<(String, Span)>,
+}
+
+impl Visit<'_> for Found {
+    fn expr(&mut self, e: &Expr) {
+        if let (Use::Read, ExprKind::Variable(n)) = (self.what, &e.kind) {
+            self.names.push((n.to_ascii_lowercase(), e.span.clone()));
+        }
+    }
+    fn statement(&mut self, s: &Statement) {
+        if let (Use::Set, Statement::Assign { name, span, .. }) = (self.what, s) {
+            self.names.push((name.to_ascii_lowercase(), span.clone()));
+        }
+    }
+}
