@@ -11,8 +11,7 @@
 //! run the earlier stage over every object.
 
 use super::ast::{
-    Block, Command, Element, Expr, ExprKind, Pipeline, Span, Statement, Visit, walk_block,
-    walk_command,
+    Block, Command, Expr, ExprKind, Pipeline, Span, Statement, Visit, walk_block, walk_command,
 };
 use super::commands::{canonical, filter};
 use super::runtime::{EvalError, EvalResult, bind};
@@ -53,14 +52,7 @@ fn takes_every_object_first(c: &Command) -> bool {
 }
 
 fn refused_in(p: &Pipeline) -> EvalResult<()> {
-    let commands: Vec<&Command> = p
-        .elements
-        .iter()
-        .filter_map(|e| match e {
-            Element::Command(c) => Some(c),
-            Element::Expr(_) => None,
-        })
-        .collect();
+    let commands = p.commands();
     for (i, set_in) in commands.iter().enumerate() {
         let set = variables(set_in, Use::Set);
         if set.is_empty() {

@@ -53,6 +53,19 @@ pub struct Pipeline {
     pub span: Span,
 }
 
+impl Pipeline {
+    /// Its commands, in order (an expression first left out).
+    pub fn commands(&self) -> Vec<&Command> {
+        self.elements
+            .iter()
+            .filter_map(|e| match e {
+                Element::Command(c) => Some(c),
+                Element::Expr(_) => None,
+            })
+            .collect()
+    }
+}
+
 /// `> FILE` (Out-File) or `>> FILE` (Out-File -Append).
 #[derive(Debug, Clone)]
 pub struct Redirect {

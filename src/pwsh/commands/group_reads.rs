@@ -386,14 +386,7 @@ mod tests {
         let Some(Statement::Pipeline(p)) = block.statements.first() else {
             panic!("a pipeline");
         };
-        let commands: Vec<&Command> = p
-            .elements
-            .iter()
-            .filter_map(|e| match e {
-                Element::Command(c) => Some(c),
-                Element::Expr(_) => None,
-            })
-            .collect();
+        let commands = p.commands();
         let at = commands
             .iter()
             .position(|c| c.name.eq_ignore_ascii_case("Group-Object"))

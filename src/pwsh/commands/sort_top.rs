@@ -238,7 +238,7 @@ impl SortedTop {
 #[cfg(test)]
 mod tests {
     use super::SortedTop;
-    use crate::pwsh::ast::{Block, Command, Element, Span, Statement};
+    use crate::pwsh::ast::{Block, Command, Span, Statement};
     use crate::pwsh::culture::Culture;
     use crate::pwsh::eval::{Engine, EvalResult, Host};
     use crate::pwsh::parse::parse;
@@ -280,13 +280,7 @@ mod tests {
         let [Statement::Pipeline(p)] = block.statements.as_slice() else {
             panic!("one pipeline");
         };
-        p.elements
-            .iter()
-            .filter_map(|e| match e {
-                Element::Command(c) => Some(c),
-                Element::Expr(_) => None,
-            })
-            .collect()
+        p.commands()
     }
 
     /// An object with an A (a whole number or `$null`) and a B (text, case aside alike).

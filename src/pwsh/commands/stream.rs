@@ -253,22 +253,7 @@ impl<'c> GroupFolds<'c> {
     /// so that the copies let go (an element no longer among a group's first few keeps its
     /// whole copy alive) can go.
     fn settle(&mut self, engine: &mut dyn Scope) {
-        let tops = || {
-            self.groups
-                .iter()
-                .flatten()
-                .filter_map(|s| match s {
-                    Ok((
-                        Stream {
-                            fold: Fold::Top(t), ..
-                        },
-                        _,
-                    )) => Some(t.len()),
-                    _ => None,
-                })
-                .sum::<usize>()
-        };
-        let kept = tops();
+        let kept: usize = self.tops().map(|t| t.len()).sum();
         if kept == 0 {
             return;
         }
@@ -290,23 +275,23 @@ impl<'c> GroupFolds<'c> {
         self.copied = if again { kept } else { copied };
     }
 
+    /// The reads' sorts that keep their first or last few ([`Fold::Top`]), of every group.
+    fn tops(&mut self) -> impl Iterator<Item = &mut sort_top::SortedTop> {
+        self.groups.iter_mut().flatten().filter_map(|s| match s {
+            Ok((
+                Stream {
+                    fold: Fold::Top(t), ..
+                },
+                _,
+            )) => Some(&mut **t),
+            _ => None,
+        })
+    }
+
     /// The elements kept by the reads' sorts not yet copied out of their batches (every
     /// one, with `all`).
     fn unsettled_tops(&mut self, all: bool) -> Vec<&mut Value> {
-        self.groups
-            .iter_mut()
-            .flatten()
-            .filter_map(|s| match s {
-                Ok((
-                    Stream {
-                        fold: Fold::Top(t), ..
-                    },
-                    _,
-                )) => Some(t.unsettled(all)),
-                _ => None,
-            })
-            .flatten()
-            .collect()
+        self.tops().flat_map(|t| t.unsettled(all)).collect()
     }
 
     /// Keeps the reads of only the groups `kept` says (by index; those past its end kept).
