@@ -5,6 +5,10 @@
 //! and the later stage would read the value set for the last object, for every object: the
 //! line is refused, with a way to carry the value on the object instead.
 //!
+//! A `Select-Object -First N` stops the stages before it in the shell once it has its N
+//! objects, so a variable set before it (a count) and read anywhere outside its stage is
+//! refused too.
+//!
 //! Not refused: values set in a `-Begin` block (run before any object in both), read in an
 //! `-End` block (after every object in both), or read after a stage that takes every object
 //! before it outputs any (Sort-Object, Group-Object, Measure-Object), where the shell too has
@@ -21,7 +25,15 @@ use super::runtime::{EvalError, EvalResult, bind};
 pub fn refused(block: &Block) -> EvalResult<()> {
     let mut pipelines = Pipelines(Vec::new());
     walk_block(block, &mut pipelines);
-    pipelines.0.into_iter().try_for_each(refused_in)
+    let mut reads = Found {
+        what: Use::Read,
+        names: Vec::new(),
+    };
+    walk_block(block, &mut reads);
+    pipelines
+        .0
+        .into_iter()
+        .try_for_each(|p| refused_in(p, &reads.names))
 }
 
 /// Every pipeline within the script blocks, parentheses and subexpressions walked.
@@ -51,12 +63,39 @@ fn takes_every_object_first(c: &Command) -> bool {
     )
 }
 
-fn refused_in(p: &Pipeline) -> EvalResult<()> {
+/// Whether `c` is a `Select-Object -First N`: in the shell it stops the stages before it once
+/// it has its N objects.
+fn stops_early(c: &Command) -> bool {
+    canonical(&c.name) == Some("Select-Object")
+        && bind(c, &super::commands::select::SELECT_PARAMS).is_ok_and(|b| b.has("First"))
+}
+
+/// The first variable set in a stage of `p` and read in a later one, or set before a
+/// `Select-Object -First` and read anywhere outside its stage (`reads`: every read in the
+/// line), as an error.
+fn refused_in(p: &Pipeline, reads: &[(String, Span)]) -> EvalResult<()> {
     let commands = p.commands();
     for (i, set_in) in commands.iter().enumerate() {
         let set = variables(set_in, Use::Set);
         if set.is_empty() {
             continue;
+        }
+        let cut = commands[i + 1..]
+            .iter()
+            .take_while(|c| !takes_every_object_first(c))
+            .find(|c| stops_early(c));
+        let within = |s: &Span| set_in.span.start <= s.start && s.end <= set_in.span.end;
+        let read_elsewhere = |n: &String| reads.iter().any(|(r, at)| r == n && !within(at));
+        if let Some(cut) = cut
+            && let Some((name, span)) = set.iter().find(|(n, _)| read_elsewhere(n))
+        {
+            return Err(EvalError::new(
+                format!(
+                    "${name} is set in {} before a {} -First and read outside that stage: PowerShell stops the stages before Select-Object -First once it has its objects, so ${name} would have been set only for the objects up to them; msgtrack runs every stage over every object. Count or carry what Select-Object keeps instead (… | Select-Object -First N | Measure-Object, or [pscustomobject]@{{ {name} = …; … }})",
+                    set_in.name, cut.name
+                ),
+                span.clone(),
+            ));
         }
         for read_in in commands[i + 1..]
             .iter()

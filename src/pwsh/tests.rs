@@ -781,3 +781,32 @@ fn a_variable_set_in_a_stage_and_read_in_a_later_one_is_refused() {
         "1 10\n2 20",
     );
 }
+
+/// `Select-Object -First N` stops the stages before it once it has its N objects (Windows
+/// PowerShell 3.0 and later), so `1, 2, 3 | ForEach-Object { $c++; $_ } | Select-Object
+/// -First 1; $c` gives `1`, `1` there: a count kept before it and read outside its stage is
+/// refused. After a Sort-Object (which takes every object before it outputs one) the count is
+/// every object's in the shell too: `1`, `3`.
+#[test]
+fn a_variable_set_before_a_select_object_first_and_read_after_it_is_refused() {
+    fails(
+        "1, 2, 3 | ForEach-Object { $c++; $_ } | Select-Object -First 1; $c",
+        "$c is set in ForEach-Object before a Select-Object -First",
+    );
+    fails(
+        "1, 2, 3 | ForEach-Object { $c++; $_ } | Where-Object { $_ -gt 1 } | Select-Object -Skip 1 -First 1; $c",
+        "$c is set in ForEach-Object before a Select-Object -First",
+    );
+    gives(
+        "1, 2, 3 | ForEach-Object { $c++; $_ } | Sort-Object | Select-Object -First 1; $c",
+        "1\n3",
+    );
+    gives(
+        "1, 2, 3 | ForEach-Object { $n = $_ * 2; $n } | Select-Object -First 2",
+        "2\n4",
+    );
+    gives(
+        "1, 2, 3 | ForEach-Object { $c++; $_ } | Select-Object -Last 1; $c",
+        "3\n3",
+    );
+}
