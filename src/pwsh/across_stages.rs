@@ -18,7 +18,7 @@ use super::ast::{
     Block, Command, Expr, ExprKind, Pipeline, Span, Statement, Visit, walk_block, walk_command,
 };
 use super::commands::{canonical, filter};
-use super::runtime::{EvalError, EvalResult, bind};
+use super::runtime::{EvalError, EvalResult, automatic, bind};
 
 /// The first variable of `block` set in a stage of a pipeline and read in a later one (see
 /// the module's note), as an error.
@@ -150,7 +150,7 @@ fn variables(c: &Command, what: Use) -> Vec<(String, Span)> {
     found
         .names
         .into_iter()
-        .filter(|(n, s)| !within(s) && !super::eval::automatic(n) && !n.contains(':'))
+        .filter(|(n, s)| !within(s) && !automatic(n) && !n.contains(':'))
         .collect()
 }
 

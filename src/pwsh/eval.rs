@@ -67,13 +67,6 @@ pub struct Engine<'h> {
 /// The preference variable the formatter reads (lowercase).
 const ENUMERATION_LIMIT: &str = "formatenumerationlimit";
 
-const AUTOMATIC: [&str; 7] = ["_", "psitem", "true", "false", "null", "matches", "ofs"];
-
-/// True for a variable the shell sets itself (lowercase name): `$_`, `$true`, `$Matches`, ….
-pub fn automatic(name: &str) -> bool {
-    AUTOMATIC.contains(&name)
-}
-
 impl<'h> Engine<'h> {
     /// An engine running in `host`.
     pub fn new(host: &'h dyn Host) -> Engine<'h> {
@@ -222,7 +215,7 @@ impl<'h> Engine<'h> {
                 span,
             } => {
                 let lower = name.to_ascii_lowercase();
-                if AUTOMATIC.contains(&lower.as_str()) {
+                if super::runtime::automatic(&lower) {
                     return Err(EvalError::new(
                         format!("${name} cannot be assigned"),
                         span.clone(),

@@ -216,6 +216,14 @@ pub trait Host {
     }
 }
 
+/// The variables the shell sets itself (lowercase).
+const AUTOMATIC: [&str; 7] = ["_", "psitem", "true", "false", "null", "matches", "ofs"];
+
+/// True for a variable the shell sets itself (lowercase name): `$_`, `$true`, `$Matches`, ….
+pub fn automatic(name: &str) -> bool {
+    AUTOMATIC.contains(&name)
+}
+
 /// What commands and members need from the evaluator.
 pub trait Scope {
     /// The host.

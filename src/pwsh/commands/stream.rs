@@ -18,7 +18,7 @@ use crate::pwsh::ast::{
     Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_command,
 };
 use crate::pwsh::members;
-use crate::pwsh::runtime::{EvalError, EvalResult, Scope, unroll};
+use crate::pwsh::runtime::{EvalError, EvalResult, Scope, automatic, unroll};
 pub use crate::pwsh::runtime::{Item, Order};
 use crate::pwsh::value::Value;
 
@@ -1677,7 +1677,7 @@ pub fn pure_per_object(c: &Command, only_within: impl Fn(&str) -> bool) -> bool 
             .filter(|n| !fresh.contains(n))
             .collect();
         if lower.contains(':')
-            || crate::pwsh::eval::automatic(&lower)
+            || automatic(&lower)
             || fresh.contains(&lower)
             || reads.iter().any(|r| later.contains(r))
             || !pure_pipeline(value)
