@@ -21,19 +21,15 @@ use super::commands::{canonical, filter};
 use super::runtime::{EvalError, EvalResult, automatic, bind};
 
 /// The first variable of `block` set in a stage of a pipeline and read in a later one (see
-/// the module's note), as an error.
-pub fn refused(block: &Block) -> EvalResult<()> {
+/// the module's note), as an error; `reads`: every read of a variable in the line
+/// ([`super::ast::VariableReads`]).
+pub fn refused(block: &Block, reads: &[(String, Span)]) -> EvalResult<()> {
     let mut pipelines = Pipelines(Vec::new());
     walk_block(block, &mut pipelines);
-    let mut reads = Found {
-        what: Use::Read,
-        names: Vec::new(),
-    };
-    walk_block(block, &mut reads);
     pipelines
         .0
         .into_iter()
-        .try_for_each(|p| refused_in(p, &reads.names))
+        .try_for_each(|p| refused_in(p, reads))
 }
 
 /// Every pipeline within the script blocks, parentheses and subexpressions walked.
@@ -76,7 +72,7 @@ fn stops_early(c: &Command) -> bool {
 fn refused_in(p: &Pipeline, reads: &[(String, Span)]) -> EvalResult<()> {
     let commands = p.commands();
     for (i, set_in) in commands.iter().enumerate() {
-        let set = variables(set_in, Use::Set);
+        let set = variables(set_in, Use::Set, reads);
         if set.is_empty() {
             continue;
         }
@@ -84,8 +80,11 @@ fn refused_in(p: &Pipeline, reads: &[(String, Span)]) -> EvalResult<()> {
             .iter()
             .take_while(|c| !takes_every_object_first(c))
             .find(|c| stops_early(c));
-        let within = |s: &Span| set_in.span.start <= s.start && s.end <= set_in.span.end;
-        let read_elsewhere = |n: &String| reads.iter().any(|(r, at)| r == n && !within(at));
+        let read_elsewhere = |n: &String| {
+            reads
+                .iter()
+                .any(|(r, at)| r == n && !within(&set_in.span, at))
+        };
         if let Some(cut) = cut
             && let Some((name, span)) = set.iter().find(|(n, _)| read_elsewhere(n))
         {
@@ -101,7 +100,7 @@ fn refused_in(p: &Pipeline, reads: &[(String, Span)]) -> EvalResult<()> {
             .iter()
             .take_while(|c| !takes_every_object_first(c))
         {
-            let read = variables(read_in, Use::Read);
+            let read = variables(read_in, Use::Read, reads);
             if let Some((name, span)) = set.iter().find(|(n, _)| read.iter().any(|(r, _)| r == n)) {
                 return Err(EvalError::new(
                     format!(
@@ -125,8 +124,9 @@ enum Use {
 }
 
 /// The variables (lowercase, with where each is) that stage `c` sets (`Use::Set`, outside a
-/// `-Begin` or `-End` block) or reads (`Use::Read`, outside an `-End` block).
-fn variables(c: &Command, what: Use) -> Vec<(String, Span)> {
+/// `-Begin` or `-End` block) or reads (`Use::Read`, outside an `-End` block: those of the
+/// line's `reads` within it).
+fn variables(c: &Command, what: Use, reads: &[(String, Span)]) -> Vec<(String, Span)> {
     let mut apart: Vec<Span> = Vec::new();
     if canonical(&c.name) == Some("ForEach-Object")
         && let Ok(bound) = bind(c, &filter::FOREACH_PARAMS)
@@ -141,34 +141,36 @@ fn variables(c: &Command, what: Use) -> Vec<(String, Span)> {
             }
         }
     }
-    let mut found = Found {
-        what,
-        names: Vec::new(),
+    let names = match what {
+        Use::Set => {
+            let mut sets = Sets(Vec::new());
+            walk_command(c, &mut sets);
+            sets.0
+        }
+        Use::Read => reads
+            .iter()
+            .filter(|(_, s)| within(&c.span, s))
+            .cloned()
+            .collect(),
     };
-    walk_command(c, &mut found);
-    let within = |s: &Span| apart.iter().any(|a| a.start <= s.start && s.end <= a.end);
-    found
-        .names
+    names
         .into_iter()
-        .filter(|(n, s)| !within(s) && !automatic(n) && !n.contains(':'))
+        .filter(|(n, s)| !apart.iter().any(|a| within(a, s)) && !automatic(n) && !n.contains(':'))
         .collect()
 }
 
-/// The variables a walk sets or reads.
-struct Found {
-    what: Use,
-    names: Vec<(String, Span)>,
+/// Whether `inner` lies within `outer`.
+fn within(outer: &Span, inner: &Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
 }
 
-impl Visit<'_> for Found {
-    fn expr(&mut self, e: &Expr) {
-        if let (Use::Read, ExprKind::Variable(n)) = (self.what, &e.kind) {
-            self.names.push((n.to_ascii_lowercase(), e.span.clone()));
-        }
-    }
+/// The variables a walk sets (lowercase), with where each assignment is.
+struct Sets(Vec<(String, Span)>);
+
+impl Visit<'_> for Sets {
     fn statement(&mut self, s: &Statement) {
-        if let (Use::Set, Statement::Assign { name, span, .. }) = (self.what, s) {
-            self.names.push((name.to_ascii_lowercase(), span.clone()));
+        if let Statement::Assign { name, span, .. } = s {
+            self.0.push((name.to_ascii_lowercase(), span.clone()));
         }
     }
 }

@@ -404,6 +404,18 @@ pub trait Visit<'a> {
     fn statement(&mut self, _s: &'a Statement) {}
 }
 
+/// Every variable read in what a walk sees (lowercase names), with where each is.
+#[derive(Debug, Default)]
+pub struct VariableReads(pub Vec<(String, Span)>);
+
+impl Visit<'_> for VariableReads {
+    fn expr(&mut self, e: &Expr) {
+        if let ExprKind::Variable(n) = &e.kind {
+            self.0.push((n.to_ascii_lowercase(), e.span.clone()));
+        }
+    }
+}
+
 /// Walks every statement and expression of `block`, nested blocks included.
 pub fn walk_block<'a>(block: &'a Block, v: &mut impl Visit<'a>) {
     for s in &block.statements {

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::ast::{
     BinaryOp, Block, Command, Element, Expr, ExprKind, Pipeline, Span, Statement, StringPart,
-    UnaryOp,
+    UnaryOp, VariableReads,
 };
 use super::commands;
 use super::members;
@@ -85,7 +85,7 @@ impl<'h> Engine<'h> {
             underscore: Vec::new(),
             locals: Vec::new(),
             assigned: Vec::new(),
-            reads: Vec::new(),
+            reads: VariableReads::default(),
             shown: None,
             limit_at_end: Some(super::enumeration::EMS_ENUMERATION_LIMIT),
             after_first: Vec::new(),
@@ -121,7 +121,7 @@ impl<'h> Engine<'h> {
     pub fn run(&mut self, block: &Block) -> EvalResult<Vec<Value>> {
         (self.assigned, self.reads) = unread_assignment(block)?;
         refused_stage(block)?;
-        super::across_stages::refused(block)?;
+        super::across_stages::refused(block, &self.reads.0)?;
         self.locals.push(Vec::new());
         let mut out = Vec::new();
         let mut result = Ok(());
@@ -1374,10 +1374,14 @@ impl<'h> Engine<'h> {
 
 impl Scope for Engine<'_> {
     fn read_only_within(&self, name: &str, span: &Span) -> bool {
-        self.reads
-            .iter()
-            .filter(|(n, _)| n == name)
-            .all(|(_, at)| span.start <= at.start && at.end <= span.end)
+        // (The formatter reads $FormatEnumerationLimit after the line.)
+        name != ENUMERATION_LIMIT
+            && self
+                .reads
+                .0
+                .iter()
+                .filter(|(n, _)| n == name)
+                .all(|(_, at)| span.start <= at.start && at.end <= span.end)
     }
 
     fn host(&self) -> &dyn Host {
@@ -1446,26 +1450,15 @@ fn refused_stage(block: &Block) -> EvalResult<()> {
     Ok(())
 }
 
-/// Every read of a variable (lowercase), with where it is.
-type VariableReads = Vec<(String, Span)>;
-
 /// The variables the line assigns (lowercase), and every read of one; the first one assigned
 /// that nothing reads is an error.
 fn unread_assignment(block: &Block) -> EvalResult<(Vec<String>, VariableReads)> {
     use super::ast::{Visit, walk_block};
     #[derive(Default)]
     struct Names {
-        read: Vec<String>,
-        spans: Vec<Span>,
         assigned: Vec<(String, Span)>,
     }
     impl Visit<'_> for Names {
-        fn expr(&mut self, e: &Expr) {
-            if let ExprKind::Variable(n) = &e.kind {
-                self.read.push(n.to_ascii_lowercase());
-                self.spans.push(e.span.clone());
-            }
-        }
         fn statement(&mut self, s: &Statement) {
             if let Statement::Assign { name, span, .. } = s {
                 self.assigned.push((name.clone(), span.clone()));
@@ -1474,13 +1467,14 @@ fn unread_assignment(block: &Block) -> EvalResult<(Vec<String>, VariableReads)> 
     }
     let mut names = Names::default();
     walk_block(block, &mut names);
-    // The formatter reads $FormatEnumerationLimit.
-    names.read.push(ENUMERATION_LIMIT.to_string());
-    names.spans.push(0..0);
+    let mut reads = VariableReads::default();
+    walk_block(block, &mut reads);
+    // (The formatter reads $FormatEnumerationLimit.)
+    let read = |n: &str| n == ENUMERATION_LIMIT || reads.0.iter().any(|(r, _)| r == n);
     match names
         .assigned
         .iter()
-        .find(|(n, _)| !names.read.contains(&n.to_ascii_lowercase()))
+        .find(|(n, _)| !read(&n.to_ascii_lowercase()))
     {
         Some((name, span)) => Err(EvalError::new(
             format!(
@@ -1494,7 +1488,7 @@ fn unread_assignment(block: &Block) -> EvalResult<(Vec<String>, VariableReads)> 
                 .iter()
                 .map(|(n, _)| n.to_ascii_lowercase())
                 .collect(),
-            names.read.into_iter().zip(names.spans).collect(),
+            reads,
         )),
     }
 }

@@ -15,7 +15,7 @@ use super::parse::parse;
 use super::value::Value;
 
 /// A host at 2026-11-22 10:00 UTC, the zone UTC+1 (Berlin in winter), culture en-US.
-struct TestHost {
+pub(crate) struct TestHost {
     culture: &'static Culture,
     files: RefCell<Vec<(String, Vec<u8>)>>,
     notes: RefCell<Vec<String>>,
@@ -63,7 +63,8 @@ impl Host for TestHost {
     }
 }
 
-fn host(culture: &str) -> TestHost {
+/// The test host in `culture` (shared with the commands' own unit tests).
+pub(crate) fn host(culture: &str) -> TestHost {
     TestHost {
         culture: Culture::find(culture).expect("culture"),
         files: RefCell::new(Vec::new()),

@@ -94,13 +94,22 @@ fn query(expression: &str, path: &Path, extra: &[&str]) -> (i32, Vec<Value>, Str
         args.extend(["--now", "2026-11-21T00:00:00Z"]);
     }
     args.extend(extra);
-    let out = crate::util::msgtrack(crate::util::Args::default().args(&args));
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    json_rows(&crate::util::msgtrack(
+        crate::util::Args::default().args(&args),
+    ))
+}
+
+/// A run's exit code, the objects of its JSON output, and its stderr.
+fn json_rows(out: &std::process::Output) -> (i32, Vec<Value>, String) {
     let rows = serde_json::from_slice::<Value>(&out.stdout)
         .ok()
         .and_then(|v| v.as_array().cloned())
         .unwrap_or_default();
-    (out.status.code().unwrap_or(-1), rows, stderr)
+    (
+        out.status.code().unwrap_or(-1),
+        rows,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// (EventId, Timestamp) of each row, for compact expectations.
@@ -1477,14 +1486,5 @@ fn query_with(line: &str, path: &Path, env: &[(&str, &str)]) -> (i32, Vec<Value>
     for (k, v) in env {
         c.env(k, v);
     }
-    let out = c.output().expect("msgtrack runs");
-    let rows = serde_json::from_slice::<Value>(&out.stdout)
-        .ok()
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default();
-    (
-        out.status.code().unwrap_or(-1),
-        rows,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    json_rows(&c.output().expect("msgtrack runs"))
 }

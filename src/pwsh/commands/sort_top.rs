@@ -67,8 +67,9 @@ pub struct SortedTop {
     /// `Select-Object -First` (true) or `-Last`.
     first: bool,
     n: usize,
-    /// The Sort-Object's, for an error.
+    /// The Sort-Object's, and the names it sorts by, for an error.
     span: Span,
+    names: Vec<String>,
     /// Each key's kind, once an item gave one that is not `$null`.
     kinds: Vec<Option<Kind>>,
     /// In the sort's order.
@@ -114,7 +115,8 @@ impl SortedTop {
         // Events by properties of one kind each (not Recipients, a collection, or
         // MessageLatencyType, an enum); values by themselves or by any names (checked as
         // they come).
-        let sorts = match (keys.plain_names(), values) {
+        let names = keys.plain_names();
+        let sorts = match (&names, values) {
             (Some(_), true) => true,
             (None, true) => keys.of_items(),
             (Some(names), false) => names.iter().all(|n| scalar_property(n)),
@@ -128,6 +130,7 @@ impl SortedTop {
             first,
             n,
             span: sort.span.clone(),
+            names: names.unwrap_or_default(),
             kinds: Vec::new(),
             kept: Vec::new(),
         };
@@ -182,16 +185,18 @@ impl SortedTop {
     /// An error when a key is of a kind that does not compare consistently with the rest.
     fn check_kinds(&mut self, keys: &[Value]) -> EvalResult<()> {
         self.kinds.resize(keys.len(), None);
-        let names = self.keys.plain_names().unwrap_or_default();
         for (i, (key, seen)) in keys.iter().zip(&mut self.kinds).enumerate() {
-            let what = names.get(i).map_or_else(
-                || "an element".to_string(),
-                |n| format!("the {n} of an element"),
-            );
+            let what = || {
+                self.names.get(i).map_or_else(
+                    || "an element".to_string(),
+                    |n| format!("the {n} of an element"),
+                )
+            };
             let kind = Kind::of(key).map_err(|()| {
                 EvalError::new(
                     format!(
-                        "Sort-Object then Select-Object -First/-Last over a group's elements: {what} is a {}; msgtrack keeps a group's first or last few as the elements come only by keys of text, whole numbers, dates or time spans",
+                        "Sort-Object then Select-Object -First/-Last over a group's elements: {} is a {}; msgtrack keeps a group's first or last few as the elements come only by keys of text, whole numbers, dates or time spans",
+                        what(),
                         key.type_name()
                     ),
                     self.span.clone(),
@@ -201,7 +206,8 @@ impl SortedTop {
                 (Some(k), Some(s)) if k != s => {
                     return Err(EvalError::new(
                         format!(
-                            "Sort-Object then Select-Object -First/-Last over a group's elements: {what} is a {} where another's was not; msgtrack keeps a group's first or last few as the elements come only by keys of one kind",
+                            "Sort-Object then Select-Object -First/-Last over a group's elements: {} is a {} where another's was not; msgtrack keeps a group's first or last few as the elements come only by keys of one kind",
+                            what(),
                             key.type_name()
                         ),
                         self.span.clone(),
@@ -239,41 +245,10 @@ impl SortedTop {
 mod tests {
     use super::SortedTop;
     use crate::pwsh::ast::{Block, Command, Span, Statement};
-    use crate::pwsh::culture::Culture;
-    use crate::pwsh::eval::{Engine, EvalResult, Host};
+    use crate::pwsh::eval::Engine;
     use crate::pwsh::parse::parse;
-    use crate::pwsh::runtime::Scope;
     use crate::pwsh::value::{CustomObject, Value};
     use std::rc::Rc;
-
-    struct Plain;
-
-    impl Host for Plain {
-        fn now(&self) -> chrono::DateTime<chrono::Utc> {
-            chrono::DateTime::UNIX_EPOCH
-        }
-        fn zone(&self) -> crate::format::Zone {
-            crate::format::Zone::parse("UTC").expect("UTC")
-        }
-        fn culture(&self) -> &'static Culture {
-            Culture::find("en-US").expect("en-US")
-        }
-        fn command(
-            &self,
-            _: &mut dyn Scope,
-            _: &Command,
-            _: Vec<Value>,
-        ) -> Option<EvalResult<Vec<Value>>> {
-            None
-        }
-        fn write_file(&self, _: &str, _: &[u8], _: &[u8], _: bool, _: &Span) -> EvalResult<()> {
-            Ok(())
-        }
-        fn display_datetime(&self, t: &crate::pwsh::datetime::DateTime) -> String {
-            format!("{t:?}")
-        }
-        fn note(&self, _: &str) {}
-    }
 
     /// The commands of the one pipeline of `block`.
     fn commands(block: &Block) -> Vec<&Command> {
@@ -303,7 +278,7 @@ mod tests {
     ) -> (Vec<String>, Vec<String>) {
         let block = parse(line).expect("parses");
         let stages = commands(&block);
-        let host = Plain;
+        let host = crate::pwsh::tests::host("en-US");
         let mut engine = Engine::new(&host);
         let mut top = SortedTop::of(&mut engine, stages[0], stages.get(1).copied(), true)
             .expect("binds")
@@ -364,7 +339,7 @@ mod tests {
 
     #[test]
     fn keys_of_mixed_kinds_are_an_error_naming_the_key() {
-        let host = Plain;
+        let host = crate::pwsh::tests::host("en-US");
         let mut engine = Engine::new(&host);
         let block = parse("Sort-Object A | Select-Object -Last 1").expect("parses");
         let stages = commands(&block);
@@ -394,7 +369,7 @@ mod tests {
 
     #[test]
     fn only_a_cut_alone_after_a_sort_by_names_without_unique_is_kept_as_it_comes() {
-        let host = Plain;
+        let host = crate::pwsh::tests::host("en-US");
         let mut engine = Engine::new(&host);
         for (line, events, kept) in [
             ("Sort-Object Timestamp | Select-Object -Last 1", true, true),

@@ -173,6 +173,9 @@ struct GroupFolds<'c> {
     /// How many elements kept by the reads' sorts were copied out of their batches since
     /// every one was last ([`GroupFolds::settle`]).
     copied: usize,
+    /// Whether a read's sort keeps its first or last few ([`Fold::Top`]): only then is there
+    /// anything to settle.
+    keeps_tops: bool,
     /// Past how many copied (and twice those kept) every one is copied again:
     /// [`TOP_COPIED_AGAIN_PAST`], or `MSGTRACK_COPIED_AGAIN_PAST` (tests).
     copied_again_past: usize,
@@ -204,7 +207,19 @@ impl<'c> GroupFolds<'c> {
                         EvalError::new("a read of a group does not fold", r.pipeline.span.clone())
                     })
                 })
-                .collect();
+                .collect::<Vec<_>>();
+            self.keeps_tops |= streams.iter().any(|s| {
+                matches!(
+                    s,
+                    Ok((
+                        Stream {
+                            fold: Fold::Top(_),
+                            ..
+                        },
+                        _
+                    ))
+                )
+            });
             self.groups.push(streams);
         }
         for (read, state) in self.reads.iter().zip(&mut self.groups[group]) {
@@ -253,12 +268,16 @@ impl<'c> GroupFolds<'c> {
     /// so that the copies let go (an element no longer among a group's first few keeps its
     /// whole copy alive) can go.
     fn settle(&mut self, engine: &mut dyn Scope) {
-        let kept: usize = self.tops().map(|t| t.len()).sum();
-        if kept == 0 {
+        if !self.keeps_tops {
             return;
         }
         let (before, past) = (self.copied, self.copied_again_past);
-        let mut fresh = self.unsettled_tops(false);
+        let mut kept = 0;
+        let mut fresh = Vec::new();
+        for top in self.tops() {
+            kept += top.len();
+            fresh.extend(top.unsettled(false));
+        }
         if fresh.is_empty() {
             return;
         }
@@ -269,7 +288,7 @@ impl<'c> GroupFolds<'c> {
         }
         drop(fresh);
         if again {
-            let mut all = self.unsettled_tops(true);
+            let mut all: Vec<&mut Value> = self.tops().flat_map(|t| t.unsettled(true)).collect();
             engine.host().detach(&mut all);
         }
         self.copied = if again { kept } else { copied };
@@ -286,12 +305,6 @@ impl<'c> GroupFolds<'c> {
             )) => Some(&mut **t),
             _ => None,
         })
-    }
-
-    /// The elements kept by the reads' sorts not yet copied out of their batches (every
-    /// one, with `all`).
-    fn unsettled_tops(&mut self, all: bool) -> Vec<&mut Value> {
-        self.tops().flat_map(|t| t.unsettled(all)).collect()
     }
 
     /// Keeps the reads of only the groups `kept` says (by index; those past its end kept).
@@ -744,6 +757,7 @@ fn plan_in<'c>(
                                 reads,
                                 groups: Vec::new(),
                                 copied: 0,
+                                keeps_tops: false,
                                 copied_again_past: crate::settings::number(
                                     "MSGTRACK_COPIED_AGAIN_PAST",
                                 )
@@ -1697,17 +1711,9 @@ pub fn pure_per_object(c: &Command, only_within: impl Fn(&str) -> bool) -> bool 
 
 /// The variables `p` reads (lowercase).
 fn variables_read(p: &Pipeline) -> Vec<String> {
-    struct Reads(Vec<String>);
-    impl Visit<'_> for Reads {
-        fn expr(&mut self, e: &Expr) {
-            if let ExprKind::Variable(n) = &e.kind {
-                self.0.push(n.to_ascii_lowercase());
-            }
-        }
-    }
-    let mut reads = Reads(Vec::new());
+    let mut reads = crate::pwsh::ast::VariableReads::default();
     crate::pwsh::ast::walk_pipeline(p, &mut reads);
-    reads.0
+    reads.0.into_iter().map(|(n, _)| n).collect()
 }
 
 /// True when `p` sets nothing, runs no command and changes no collection ([`pure`]'s test).
