@@ -283,7 +283,7 @@ fn write_in(
                     "parquet holds rows; these values are text or numbers (use --format csv or json)",
                 ));
             }
-            let values = scalar_values(answer)?;
+            let values = item_values(answer)?;
             match format {
                 Format::Json => {
                     // One pretty array, written as the values are read.
@@ -316,6 +316,11 @@ fn write_in(
                 return Err(std::io::Error::other(
                     "parquet holds rows; these are other objects (use --format csv or json)",
                 ));
+            }
+            // Each item as itself, as ConvertTo-Json writes it: a bare value as a value, an
+            // object with its own properties (not the first object's).
+            if matches!(format, Format::Json | Format::Ndjson) {
+                return write_json_items(&printer, answer, format, out);
             }
             // A hashtable shows as the shell shows it: a Name/Value row per entry.
             if matches!(format, Format::Table | Format::List | Format::Csv)
@@ -358,7 +363,15 @@ fn write_in(
                 );
             }
             let items = Objects::of(answer);
-            let first = items.get(0)?;
+            let runs = runs_of(answer)?;
+            if format == Format::Csv
+                && let Some(bare) = runs.iter().find(|r| r.bare)
+            {
+                return Err(mixed_in_csv(&printer.text(&items.get(bare.places.start)?)));
+            }
+            // The columns are the first object's, as Out-Default's table takes them.
+            let first_object = runs.iter().find(|r| !r.bare).map_or(0, |r| r.places.start);
+            let first = items.get(first_object)?;
             let columns = object_columns(&first, format);
             // PowerShell shows an object with more than four properties and no view as a list.
             let format = if !explicit
@@ -394,9 +407,96 @@ fn write_in(
                     })
                     .collect())
             };
-            printer.write_objects(&columns, answer.len(), row, format, mode, out)
+            if runs.len() <= 1 {
+                return printer.write_objects(&columns, answer.len(), row, format, mode, out);
+            }
+            printer.write_runs(&runs, &columns, &row, &items, format, mode, out)
         }
     }
+}
+
+/// Places of an answer's items that are all bare values or all objects, in order.
+struct Run {
+    places: std::ops::Range<usize>,
+    bare: bool,
+}
+
+/// True for a value the shell prints on its own line among objects (out of band): not an
+/// object with properties.
+fn is_bare(v: &Value) -> bool {
+    !matches!(v, Value::Object(_) | Value::Hashtable(_))
+}
+
+/// The answer's items as runs of bare values and of objects (one run when they are all
+/// objects: nothing is read for that).
+fn runs_of(answer: &Answer) -> std::io::Result<Vec<Run>> {
+    let whole = || {
+        vec![Run {
+            places: 0..answer.len(),
+            bare: false,
+        }]
+    };
+    let mut runs: Vec<Run> = Vec::new();
+    let mut push = |place: usize, bare: bool| match runs.last_mut() {
+        Some(run) if run.bare == bare => run.places.end = place + 1,
+        _ => runs.push(Run {
+            places: place..place + 1,
+            bare,
+        }),
+    };
+    match &answer.spilled {
+        Some(spilled) if !spilled.has_bare_values() => return Ok(whole()),
+        Some(spilled) => {
+            for (place, v) in spilled.objects()?.enumerate() {
+                push(place, is_bare(&v?));
+            }
+        }
+        None if !answer.items.iter().any(is_bare) => return Ok(whole()),
+        None => {
+            for (place, v) in answer.items.iter().enumerate() {
+                push(place, is_bare(v));
+            }
+        }
+    }
+    Ok(runs)
+}
+
+/// The error for bare values among objects written as CSV, naming the first (`text`).
+fn mixed_in_csv(text: &str) -> std::io::Error {
+    std::io::Error::other(format!(
+        "the output mixes bare values (the first: '{}') and objects, and a CSV holds rows of the objects' columns only; use --format json or ndjson, which write each as itself, or --format table, or make the values objects ([pscustomobject]@{{ Value = ... }})",
+        clip(text, 40)
+    ))
+}
+
+/// Writes an answer's items as JSON or NDJSON, each as itself: held, or read back as they
+/// come.
+fn write_json_items(
+    printer: &Printer<'_>,
+    answer: &Answer,
+    format: Format,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let values = item_values(answer)?;
+    if format == Format::Ndjson {
+        for v in values {
+            serde_json::to_writer(&mut *out, &JsonOf(printer, v?))
+                .map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        return Ok(());
+    }
+    use serde::ser::{SerializeSeq, Serializer};
+    let mut ser = serde_json::Serializer::pretty(&mut *out);
+    let mut seq = ser
+        .serialize_seq(Some(answer.len()))
+        .map_err(std::io::Error::other)?;
+    for v in values {
+        seq.serialize_element(&JsonOf(printer, v?))
+            .map_err(std::io::Error::other)?;
+    }
+    seq.end().map_err(std::io::Error::other)?;
+    writeln!(out)
 }
 
 /// How many rows of a table of objects are laid out at a time: a longer one is written in
@@ -418,8 +518,8 @@ thread_local! {
     static PIECE_IN_TESTS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
 }
 
-/// An answer's bare values in order: held, or written out and read back as they come.
-fn scalar_values(
+/// An answer's items in order: held, or written out and read back as they come.
+fn item_values(
     answer: &Answer,
 ) -> std::io::Result<Box<dyn Iterator<Item = std::io::Result<Value>> + '_>> {
     Ok(match &answer.spilled {
@@ -629,9 +729,10 @@ impl<'s, W: Write> Pieces<'s, W> {
         let scalars = matches!(shape(answer), Shape::Scalars);
         if self.rows == 0 {
             self.scalars = scalars;
-        } else if scalars != self.scalars {
+        } else if scalars != self.scalars && !matches!(shown, Format::Json | Format::Ndjson) {
+            // JSON writes each item as itself; the other formats lay objects out in columns.
             return Err(std::io::Error::other(
-                "a piece of the output has other columns than the first",
+                "the output mixes bare values and objects, and is written in pieces as it comes, so their columns cannot be laid out together; use --format json or ndjson, which write each as itself",
             ));
         }
         let header = if let (Format::Table, Some(facts)) = (shown, &self.facts) {
@@ -1634,6 +1735,85 @@ impl<'a> Printer<'a> {
         Ok((facts, cols))
     }
 
+    /// Writes objects and bare values mixed (`runs` of them, `row(i)` the i-th object's
+    /// values in the columns `names`, `items` the bare values) as Out-Default does: the bare
+    /// values on their own lines where they come (out of band), the objects as one table
+    /// (its layout from every object, its header once) or list.
+    #[allow(clippy::too_many_arguments)]
+    fn write_runs(
+        &self,
+        runs: &[Run],
+        names: &[String],
+        row: &impl Fn(usize) -> std::io::Result<Vec<Value>>,
+        items: &Objects<'_>,
+        format: Format,
+        mode: &mut TableMode<'_>,
+        out: &mut impl Write,
+    ) -> std::io::Result<()> {
+        // The objects' places a table piece at a time.
+        let pieces = |run: &Run| {
+            let (step, end) = (table_piece_rows(), run.places.end);
+            run.places
+                .clone()
+                .step_by(step)
+                .map(move |start| start..end.min(start + step))
+        };
+        let gathered;
+        let (facts, mut header) = match mode {
+            TableMode::Print { facts, header } => (Some(&**facts), *header),
+            TableMode::Gather(all) if format == Format::Table => {
+                for run in runs.iter().filter(|r| !r.bare) {
+                    for piece in pieces(run) {
+                        let (facts, _) = self.table_piece(names, piece, row)?;
+                        match all {
+                            Some(all) => all.merge(facts)?,
+                            None => **all = Some(facts),
+                        }
+                    }
+                }
+                return Ok(());
+            }
+            TableMode::Gather(_) => return Ok(()),
+            TableMode::Whole if format == Format::Table => {
+                let mut all = None;
+                let mut gather = TableMode::Gather(&mut all);
+                self.write_runs(runs, names, row, items, format, &mut gather, out)?;
+                gathered = all;
+                (gathered.as_ref(), true)
+            }
+            TableMode::Whole => (None, true),
+        };
+        for run in runs {
+            if run.bare {
+                for place in run.places.clone() {
+                    writeln!(out, "{}", self.text(&items.get(place)?))?;
+                }
+                continue;
+            }
+            let at = |i: usize| row(run.places.start + i);
+            match (format, facts) {
+                (Format::Table, Some(facts)) => {
+                    for piece in pieces(run) {
+                        let (piece_facts, cols) = self.table_piece(names, piece, row)?;
+                        let mut print = TableMode::Print { facts, header };
+                        table(piece_facts, &cols, &mut print, out)?;
+                        header = false;
+                    }
+                }
+                (Format::Table, None) => {}
+                _ => self.write_objects(
+                    names,
+                    run.places.len(),
+                    at,
+                    format,
+                    &mut TableMode::Whole,
+                    out,
+                )?,
+            }
+        }
+        Ok(())
+    }
+
     /// Writes `count` objects in the columns `names`; `row(i)` gives the i-th object's
     /// values, made when written (a table makes each once to lay its columns out and, when
     /// longer than [`TABLE_PIECE`] rows, once more to write them a piece at a time; the other formats write
@@ -2085,7 +2265,8 @@ mod tests {
         let line = "Get-MessageTrackingLog -ResultSize Unlimited | Group-Object MessageId -NoElement | ForEach-Object { if ($_.Count -gt 3) { @{Id=$_.Name} } else { $_.Count } }";
         let (held, spilled) = (sample_answer(line, None), sample_answer(line, Some(3)));
         assert!(spilled.spilled.is_none() && spilled.items.len() > 20);
-        for format in [Format::Table, Format::Csv, Format::Json] {
+        // (Bare values among objects are no CSV: that is refused, held or not.)
+        for format in [Format::Table, Format::List, Format::Json] {
             assert_eq!(
                 printed(&spilled, format, None),
                 printed(&held, format, None),

@@ -1488,3 +1488,65 @@ fn query_with(line: &str, path: &Path, env: &[(&str, &str)]) -> (i32, Vec<Value>
     }
     json_rows(&c.output().expect("msgtrack runs"))
 }
+
+/// Bare values among objects: Out-Default prints a value on its own line where it comes (out
+/// of band) and the objects as one table under the first object's columns (an object without
+/// them is an empty row); ConvertTo-Json writes each item as itself, a value as a value and an
+/// object with its own properties. A CSV has no column for a value: an error naming it, and
+/// nothing written.
+#[test]
+fn bare_values_among_objects_are_each_written_as_themselves() {
+    let logs = hand_made_logs();
+    // The DELIVER events in time order: EX01's at 10:30 (5000 bytes), EX02's at 10:31 (none).
+    let line = "5; Get-MessageTrackingLog -EventId DELIVER | Select-Object EventId,TotalBytes; 'x'; [pscustomobject]@{ Other = 1 }";
+    let expected = serde_json::json!([
+        5,
+        { "EventId": "DELIVER", "TotalBytes": 5000 },
+        { "EventId": "DELIVER", "TotalBytes": null },
+        "x",
+        { "Other": 1 }
+    ]);
+    let (code, rows, err) = query(line, logs.path(), &[]);
+    assert_eq!((code, Value::Array(rows)), (0, expected.clone()), "{err}");
+    let run = |format: &str| {
+        crate::util::msgtrack(crate::util::Args::default().args([
+            "query",
+            line,
+            logs.path().to_str().unwrap(),
+            "--format",
+            format,
+            "--tz",
+            "UTC",
+        ]))
+    };
+    let ndjson: Vec<Value> = String::from_utf8_lossy(&run("ndjson").stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(Value::Array(ndjson), expected);
+    let table = run("table");
+    let lines: Vec<String> = String::from_utf8_lossy(&table.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "5",
+            "EventId TotalBytes",
+            "------- ----------",
+            "DELIVER 5000",
+            "DELIVER",
+            "x"
+        ]
+    );
+    let csv = run("csv");
+    assert_eq!(csv.status.code(), Some(2));
+    assert!(csv.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&csv.stderr).contains("mixes bare values (the first: '5')"),
+        "{}",
+        String::from_utf8_lossy(&csv.stderr)
+    );
+}

@@ -518,6 +518,11 @@ impl SpilledObjects {
         matches!(&self.written, Written::Plain(objects) if objects.scalars_only())
     }
 
+    /// True when some are bare values among objects (groups and selections are objects).
+    pub fn has_bare_values(&self) -> bool {
+        matches!(&self.written, Written::Plain(objects) if objects.has_bare_values())
+    }
+
     /// The objects, in order (one walk at a time).
     pub fn objects(&self) -> io::Result<Box<dyn Iterator<Item = io::Result<Value>> + '_>> {
         Ok(match &self.written {

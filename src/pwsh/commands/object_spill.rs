@@ -344,6 +344,11 @@ impl PlainObjects {
         self.objects == 0
     }
 
+    /// True when some are bare values (text, numbers, dates, arrays), not objects.
+    pub fn has_bare_values(&self) -> bool {
+        self.objects < self.count
+    }
+
     /// True when every object is one of the host's events (and there is one).
     pub fn events_only(&self) -> bool {
         self.count > 0 && self.event_count == self.count
