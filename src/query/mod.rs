@@ -21,6 +21,7 @@ pub mod in_memory;
 pub mod merge_sort;
 pub mod message_trace;
 pub mod needed;
+pub mod no_events;
 pub mod output;
 pub mod parquet_groups;
 pub mod pushdown;

@@ -171,7 +171,8 @@ fn reach(block: &Block) -> Reach {
         if let Element::Command(c) = element
             && (outputs_no_event_of_groups(c, &p.elements[..at])
                 || outputs_only_text(c)
-                || outputs_values_of_events(c, &p.elements[..at]))
+                || outputs_values_of_events(c, &p.elements[..at])
+                || super::no_events::foreach_outputs_none(c, &p.elements[..at]))
         {
             return Reach::No;
         }
@@ -348,6 +349,12 @@ enum Stage {
     Groups,
 }
 
+/// True when `c` outputs (some of) its input unchanged (Where-Object, Sort-Object,
+/// Select-Object without properties, …).
+pub(super) fn passes_on(c: &crate::pwsh::ast::Command) -> bool {
+    matches!(stage_kind(c), Stage::PassesOn)
+}
+
 fn stage_kind(c: &crate::pwsh::ast::Command) -> Stage {
     let shapes = |params: &[ParamSpec], names: &[&str]| match bind(c, params) {
         Ok(b) => !b.positional.is_empty() || names.iter().any(|n| b.has(n)),
@@ -519,6 +526,28 @@ mod tests {
                 &F::ALL
             ),
             vec![F::Timestamp, F::TotalBytes, F::Sender]
+        );
+    }
+
+    #[test]
+    fn a_foreach_making_objects_of_properties_reads_only_those() {
+        use Field as F;
+        // A variable per group and an object per element: no event reaches the output.
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog | Group-Object MessageId | ForEach-Object { $n = $_.Name; $_.Group | ForEach-Object { [pscustomobject]@{ Id = $n; To = $_.Recipients -join ';' } } }",
+                &F::ALL
+            ),
+            vec![F::Timestamp, F::MessageId, F::Recipients]
+        );
+        // The same holding an element: every column the output shows.
+        assert_eq!(
+            needed(
+                "Get-MessageTrackingLog | Group-Object MessageId | ForEach-Object { $n = $_.Name; $_.Group | ForEach-Object { [pscustomobject]@{ Id = $n; E = $_ } } }",
+                &F::ALL
+            )
+            .len(),
+            F::ALL.len()
         );
     }
 

@@ -1,0 +1,341 @@
+//! Whether a `ForEach-Object` at the end of a line outputs no event, whatever it reads: its
+//! script block outputs only values made of events' and groups' properties — text, numbers,
+//! and objects built of them (`ForEach-Object { $n = $_.Name; $_.Group | ForEach-Object {
+//! [pscustomobject]@{ Id = $n; To = $_.Recipients -join ';' } } }`). Then only the columns
+//! the line names are read ([`super::needed`]), not every column the output would show of
+//! an event. Anything the walk does not know counts as possibly an event.
+
+use std::collections::HashSet;
+
+use crate::pwsh::ast::{
+    BinaryOp, Block, Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_block,
+};
+use crate::pwsh::commands::canonical;
+use crate::pwsh::commands::filter::foreach_block;
+
+/// What an expression's value may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    /// Text, numbers, times, lists and objects of them: no event anywhere in it.
+    NoEvent,
+    /// One event.
+    Event,
+    /// A collection of events (a group's `Group`).
+    Events,
+    /// A group (Group-Object's output).
+    Group,
+    /// Anything (possibly an event).
+    Unknown,
+}
+
+/// True when `c` (the last command of the line's last pipeline, after `before`) is a
+/// `ForEach-Object { … }` over the cmdlet's events or Group-Object's groups (then only stages
+/// that pass objects on) whose every output holds no event.
+pub fn foreach_outputs_none(c: &Command, before: &[Element]) -> bool {
+    let Some(block) = foreach_block(c) else {
+        return false;
+    };
+    let mut item = None;
+    for element in before.iter().rev() {
+        let Element::Command(earlier) = element else {
+            return false;
+        };
+        if earlier.name.eq_ignore_ascii_case("Get-MessageTrackingLog") {
+            item = Some(Holds::Event);
+            break;
+        }
+        match canonical(&earlier.name) {
+            Some("Group-Object") if !group_without_elements(earlier) => {
+                item = Some(Holds::Group);
+                break;
+            }
+            _ if super::needed::passes_on(earlier) => continue,
+            _ => return false,
+        }
+    }
+    item.is_some_and(|item| block_output(&block.body, item, &HashSet::new()) == Holds::NoEvent)
+}
+
+/// True for `Group-Object -NoElement` (its groups hold no event).
+fn group_without_elements(c: &Command) -> bool {
+    crate::pwsh::runtime::bind(c, &crate::pwsh::commands::group::GROUP_PARAMS)
+        .is_ok_and(|b| b.has("NoElement"))
+}
+
+/// What the statements of `body` output, each run with `$_` holding `item` and the variables
+/// `safe` holding no event. A variable it sets at its top level with `=` to a value of no
+/// event is such a variable for the statements after; one set anywhere deeper is not.
+fn block_output(body: &Block, item: Holds, safe: &HashSet<String>) -> Holds {
+    /// The variables a block sets within nested statements (not at its top level).
+    struct SetDeeper<'a>(HashSet<String>, &'a Block);
+    impl<'a> Visit<'a> for SetDeeper<'a> {
+        fn statement(&mut self, s: &'a Statement) {
+            if let Statement::Assign { name, .. } = s
+                && !self.1.statements.iter().any(|top| std::ptr::eq(top, s))
+            {
+                self.0.insert(name.to_ascii_lowercase());
+            }
+        }
+    }
+    let mut deeper = SetDeeper(HashSet::new(), body);
+    walk_block(body, &mut deeper);
+    let mut safe = safe.clone();
+    for name in &deeper.0 {
+        safe.remove(name);
+    }
+    for statement in &body.statements {
+        match statement {
+            Statement::Assign {
+                name, op, value, ..
+            } => {
+                let name = name.to_ascii_lowercase();
+                let holds = value
+                    .as_ref()
+                    .map_or(Holds::Unknown, |p| pipeline_output(p, item, &safe));
+                if op == "=" && holds == Holds::NoEvent && !deeper.0.contains(&name) {
+                    safe.insert(name);
+                } else {
+                    safe.remove(&name);
+                }
+            }
+            Statement::Pipeline(p) => {
+                if pipeline_output(p, item, &safe) != Holds::NoEvent {
+                    return Holds::Unknown;
+                }
+            }
+            Statement::If {
+                branches,
+                otherwise,
+            } => {
+                // (A condition's output is tested, not output.)
+                let blocks = branches.iter().map(|(_, b)| b).chain(otherwise);
+                for b in blocks {
+                    if block_output(b, item, &safe) != Holds::NoEvent {
+                        return Holds::Unknown;
+                    }
+                }
+            }
+        }
+    }
+    Holds::NoEvent
+}
+
+/// What a pipeline outputs with `$_` holding `item`: one expression's value, or the last
+/// stage's output over the first element's items, through stages that pass objects on.
+fn pipeline_output(p: &Pipeline, item: Holds, safe: &HashSet<String>) -> Holds {
+    if p.redirect.is_some() {
+        return Holds::Unknown;
+    }
+    let (first, stages) = match p.elements.split_first() {
+        Some((Element::Expr(e), [])) => return holds(e, item, safe),
+        Some((Element::Expr(e), stages)) => (holds(e, item, safe), stages),
+        _ => return Holds::Unknown,
+    };
+    // What each of the first element's items is.
+    let each = match first {
+        Holds::Events | Holds::Event => Holds::Event,
+        Holds::NoEvent => Holds::NoEvent,
+        _ => return Holds::Unknown,
+    };
+    let Some((Element::Command(last), between)) = stages.split_last() else {
+        return Holds::Unknown;
+    };
+    let passing = between
+        .iter()
+        .all(|e| matches!(e, Element::Command(c) if super::needed::passes_on(c)));
+    if !passing {
+        return Holds::Unknown;
+    }
+    match foreach_block(last) {
+        Some(block) => block_output(&block.body, each, safe),
+        None if each == Holds::NoEvent && super::needed::passes_on(last) => Holds::NoEvent,
+        None if canonical(&last.name) == Some("Measure-Object") => Holds::NoEvent,
+        None => Holds::Unknown,
+    }
+}
+
+/// What `e` may hold with `$_` holding `item` and the variables `safe` holding no event.
+fn holds(e: &Expr, item: Holds, safe: &HashSet<String>) -> Holds {
+    let none_in = |es: &mut dyn Iterator<Item = &Expr>| none_in(es, item, safe);
+    match &e.kind {
+        ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Expandable(_) | ExprKind::Type(_) => {
+            Holds::NoEvent
+        }
+        ExprKind::Variable(_) if e.is_current_item() => item,
+        ExprKind::Variable(name) => {
+            let name = name.to_ascii_lowercase();
+            if ["true", "false", "null"].contains(&name.as_str()) || safe.contains(&name) {
+                Holds::NoEvent
+            } else {
+                Holds::Unknown
+            }
+        }
+        ExprKind::Member {
+            target,
+            name,
+            is_static: false,
+        } => {
+            let wrapper =
+                name.eq_ignore_ascii_case("PSObject") || name.eq_ignore_ascii_case("psbase");
+            match holds(target, item, safe) {
+                // A property of a value of no event (its wrapper is the same value).
+                Holds::NoEvent => Holds::NoEvent,
+                // An event's properties are text, numbers, times and lists of them; over a
+                // collection, each element's.
+                Holds::Event | Holds::Events if !wrapper => Holds::NoEvent,
+                Holds::Group if name.eq_ignore_ascii_case("Group") => Holds::Events,
+                Holds::Group
+                    if ["Name", "Count", "Values"]
+                        .iter()
+                        .any(|n| n.eq_ignore_ascii_case(name)) =>
+                {
+                    Holds::NoEvent
+                }
+                _ => Holds::Unknown,
+            }
+        }
+        ExprKind::Member { .. } => Holds::Unknown,
+        // A method of a value of no event, given values of no event.
+        ExprKind::Method {
+            target,
+            args,
+            is_static: false,
+            ..
+        } => none_in(&mut std::iter::once(&**target).chain(args)),
+        ExprKind::Method { .. } => Holds::Unknown,
+        ExprKind::Index { target, index } => match holds(target, item, safe) {
+            Holds::Events if holds(index, item, safe) == Holds::NoEvent => Holds::Event,
+            Holds::NoEvent => none_in(&mut std::iter::once(&**index)),
+            _ => Holds::Unknown,
+        },
+        ExprKind::Unary { operand, .. } => none_in(&mut std::iter::once(&**operand)),
+        ExprKind::Binary { op, left, right } => match op {
+            // Text, lists of text, truth values and numbers, whatever the operands.
+            BinaryOp::Format
+            | BinaryOp::Join
+            | BinaryOp::Replace(_)
+            | BinaryOp::Split(_)
+            | BinaryOp::Is
+            | BinaryOp::IsNot
+            | BinaryOp::And
+            | BinaryOp::Or
+            | BinaryOp::Xor
+            | BinaryOp::Range => Holds::NoEvent,
+            // A comparison over a collection gives its elements; sums of collections join
+            // them.
+            _ => none_in(&mut [&**left, &**right].into_iter()),
+        },
+        ExprKind::List(items) => none_in(&mut items.iter()),
+        ExprKind::Hashtable(entries) => none_in(&mut entries.iter().flat_map(|(k, v)| [k, v])),
+        ExprKind::Cast { operand, .. } => none_in(&mut std::iter::once(&**operand)),
+        ExprKind::Paren(p) => pipeline_output(p, item, safe),
+        ExprKind::ArraySub(b) | ExprKind::SubExpr(b) => block_output(b, item, safe),
+        ExprKind::ScriptBlock(_) => Holds::Unknown,
+    }
+}
+
+/// [`Holds::NoEvent`] when every one of `es` holds no event.
+fn none_in(es: &mut dyn Iterator<Item = &Expr>, item: Holds, safe: &HashSet<String>) -> Holds {
+    for e in es {
+        if holds(e, item, safe) != Holds::NoEvent {
+            return Holds::Unknown;
+        }
+    }
+    Holds::NoEvent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pwsh::parse::parse;
+
+    /// Whether the line's last ForEach-Object outputs no event.
+    fn none(line: &str) -> bool {
+        let block = parse(line).expect("parses");
+        let Some(Statement::Pipeline(p)) = block.statements.last() else {
+            panic!("a pipeline");
+        };
+        let (Element::Command(c), before) = p.elements.split_last().expect("elements") else {
+            panic!("a command");
+        };
+        foreach_outputs_none(c, before)
+    }
+
+    #[test]
+    fn objects_built_of_properties_hold_no_event_and_anything_else_may() {
+        let groups = "Get-MessageTrackingLog | Group-Object MessageId | Sort-Object Count |";
+        let events = "Get-MessageTrackingLog | Where-Object EventId -eq 'FAIL' |";
+        for (stage, no_event) in [
+            // A variable per group, then objects of it and each element's properties.
+            (
+                "ForEach-Object { $n = $_.Name; $_.Group | ForEach-Object { [pscustomobject]@{ Id = $n; To = $_.Recipients -join ';' } } }",
+                true,
+            ),
+            (
+                "ForEach-Object { [pscustomobject]@{ Id = $_.Name; Bytes = ($_.Group | Measure-Object TotalBytes -Sum).Sum; First = $_.Group[0].Timestamp } }",
+                true,
+            ),
+            (
+                "ForEach-Object { if ($_.Count -gt 1) { \"$($_.Name) $($_.Count)\" } else { $_.Values[0] } }",
+                true,
+            ),
+            (
+                "ForEach-Object { $_.Group.Sender | Sort-Object -Unique }",
+                true,
+            ),
+            // The group, its elements, one of them, a variable holding one, or a variable
+            // set in a nested block.
+            ("ForEach-Object { $_ }", false),
+            ("ForEach-Object { $_.Group }", false),
+            ("ForEach-Object { $_.Group[0] }", false),
+            (
+                "ForEach-Object { $_.Group | Select-Object -First 1 }",
+                false,
+            ),
+            (
+                "ForEach-Object { [pscustomobject]@{ E = $_.Group[0] } }",
+                false,
+            ),
+            (
+                "ForEach-Object { $e = $_.Group[0]; [pscustomobject]@{ E = $e } }",
+                false,
+            ),
+            (
+                "ForEach-Object { $n = $_.Name; $_.Group | ForEach-Object { $n = $_ }; $n }",
+                false,
+            ),
+            ("ForEach-Object { $n; $n = $_.Name }", false),
+            ("ForEach-Object { $_.Group -ne $null }", false),
+            ("ForEach-Object { $_.PSObject }", false),
+            ("ForEach-Object { $_.Group.PSObject }", false),
+            ("ForEach-Object { $x }", false),
+            ("ForEach-Object { $_.Name > out.txt }", false),
+        ] {
+            assert_eq!(none(&format!("{groups} {stage}")), no_event, "{stage}");
+        }
+        for (stage, no_event) in [
+            (
+                "ForEach-Object { [pscustomobject]@{ T = $_.Timestamp; R = $_.Recipients.Count } }",
+                true,
+            ),
+            (
+                "ForEach-Object { $s = $_.Sender.Split('@')[1]; \"$s\" }",
+                true,
+            ),
+            ("ForEach-Object { $_ }", false),
+            ("ForEach-Object { ,$_ }", false),
+            ("ForEach-Object { @{ E = $_ } }", false),
+            ("ForEach-Object { $_.psbase }", false),
+        ] {
+            assert_eq!(none(&format!("{events} {stage}")), no_event, "{stage}");
+        }
+        // Only over the cmdlet's events or groups of them.
+        assert!(!none("$x | ForEach-Object { $_.Name }"));
+        assert!(!none(
+            "Get-MessageTrackingLog | Group-Object Sender -NoElement | ForEach-Object { $_.Name }"
+        ));
+        assert!(!none(
+            "Get-MessageTrackingLog | Select-Object @{n='Name';e={$_}} | ForEach-Object { $_.Name }"
+        ));
+    }
+}
