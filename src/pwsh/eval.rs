@@ -552,10 +552,15 @@ impl<'h> Engine<'h> {
                         shown: shown_elements,
                         tracking,
                     };
+                    // (Also when one share held every group, if what they make can be
+                    // written out and their items are more than the objects held at a time:
+                    // made group by group, not held all at once.)
+                    let many = stream.group_items() > commands::group_spill::groups_held()
+                        && self.host.event_form().is_some();
                     if let Some(mapped) = shared
                         && stream
                             .share_end()
-                            .is_some_and(|end| end < commands::group::SHARE_END)
+                            .is_some_and(|end| end < commands::group::SHARE_END || many)
                     {
                         return self
                             .fold_in_shares(&pass, covered, mapped, stream)
@@ -752,6 +757,18 @@ impl<'h> Engine<'h> {
         // again when it does not).
         let mut width = end;
         loop {
+            // Written out as each group makes them, when nothing else takes them: a share of
+            // every group makes every object of the answer.
+            // (Events held are copied out of their batches first, below.)
+            if written_out && measuring.is_none() && grouping.is_none() && picking.is_empty() {
+                for (at, group) in groups {
+                    for (i, v) in self.output_of(mapping, group)?.into_iter().enumerate() {
+                        placed.push((at, i as u32), v).map_err(failed)?;
+                    }
+                }
+                placed.end_run().map_err(failed)?;
+                groups = Vec::new();
+            }
             let mut outputs = self.outputs_of(mapping, groups)?;
             // Events among them (`$_.Group | Select-Object -First 1`), when held, copied out
             // of the share's batches, which can then go (written out, they go with their
@@ -858,10 +875,7 @@ impl<'h> Engine<'h> {
     ) -> EvalResult<Vec<(commands::object_spill::Place, Value)>> {
         let mut placed = Vec::new();
         for (at, group) in groups {
-            let mut out = vec![group];
-            for stage in stages {
-                out = self.command(stage, out)?;
-            }
+            let out = self.output_of(stages, group)?;
             placed.extend(
                 out.into_iter()
                     .enumerate()
@@ -869,6 +883,15 @@ impl<'h> Engine<'h> {
             );
         }
         Ok(placed)
+    }
+
+    /// What `stages` (each taking objects one at a time) give of `group` on its own.
+    fn output_of(&mut self, stages: &[&Command], group: Value) -> EvalResult<Vec<Value>> {
+        let mut out = vec![group];
+        for stage in stages {
+            out = self.command(stage, out)?;
+        }
+        Ok(out)
     }
 
     /// What `stages` (each taking objects one at a time, see `commands::stream::InParts`)

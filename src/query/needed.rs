@@ -8,11 +8,9 @@ use crate::format::{Field, FieldSet};
 use crate::pwsh::ast::{Arg, Block, Element, Expr, ExprKind, Pipeline, Statement, StringPart};
 use crate::pwsh::commands::canonical;
 use crate::pwsh::commands::filter::foreach_block;
-use crate::pwsh::commands::format::FORMAT_PARAMS;
-use crate::pwsh::commands::group::GROUP_PARAMS;
-use crate::pwsh::commands::select::SELECT_PARAMS;
-use crate::pwsh::runtime::{ParamSpec, bind};
 use crate::pwsh::wildcard::wildcard_regex;
+
+use super::no_events::{Stage, stage_kind};
 
 /// What the analysis found.
 #[derive(Debug, Clone)]
@@ -336,71 +334,6 @@ enum Reach {
     Rows,
     /// Inside groups (Group-Object without `-NoElement`).
     InGroups,
-}
-
-enum Stage {
-    /// Its output is (some of) its input, unchanged.
-    PassesOn,
-    /// Its output is new objects, not events.
-    Shapes,
-    /// Its output may be events.
-    MayEmitEvents,
-    /// Groups holding its input (Group-Object without `-NoElement`).
-    Groups,
-}
-
-/// True when `c` outputs (some of) its input unchanged (Where-Object, Sort-Object,
-/// Select-Object without properties, …).
-pub(super) fn passes_on(c: &crate::pwsh::ast::Command) -> bool {
-    matches!(stage_kind(c), Stage::PassesOn)
-}
-
-fn stage_kind(c: &crate::pwsh::ast::Command) -> Stage {
-    let shapes = |params: &[ParamSpec], names: &[&str]| match bind(c, params) {
-        Ok(b) => !b.positional.is_empty() || names.iter().any(|n| b.has(n)),
-        Err(_) => false,
-    };
-    let shaped = |yes: bool| {
-        if yes {
-            Stage::Shapes
-        } else {
-            Stage::MayEmitEvents
-        }
-    };
-    match canonical(&c.name) {
-        Some("Select-Object") => {
-            if shapes(&SELECT_PARAMS, &["Property", "ExpandProperty"]) {
-                Stage::Shapes
-            } else {
-                Stage::PassesOn
-            }
-        }
-        Some("Where-Object" | "Sort-Object" | "Out-Host") => Stage::PassesOn,
-        Some("Format-Table" | "Format-List" | "Format-Wide") => {
-            if shapes(&FORMAT_PARAMS, &["Property"]) {
-                Stage::Shapes
-            } else {
-                Stage::PassesOn
-            }
-        }
-        Some("Measure-Object") => Stage::Shapes,
-        Some("Group-Object") => match bind(c, &GROUP_PARAMS) {
-            Ok(b) if b.has("NoElement") => Stage::Shapes,
-            Ok(_) => Stage::Groups,
-            Err(_) => Stage::MayEmitEvents,
-        },
-        Some("ForEach-Object") => shaped(c.args.iter().any(|a| {
-            matches!(
-                a,
-                Arg::Value(Expr {
-                    kind: ExprKind::Str(_),
-                    ..
-                })
-            )
-        })),
-        Some("ConvertTo-Json" | "ConvertTo-Csv" | "Export-Csv" | "Out-Null") => Stage::Shapes,
-        _ => Stage::MayEmitEvents,
-    }
 }
 
 /// The fields a parsed line needs.

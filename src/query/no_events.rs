@@ -8,10 +8,14 @@
 use std::collections::HashSet;
 
 use crate::pwsh::ast::{
-    BinaryOp, Block, Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_block,
+    Arg, BinaryOp, Block, Command, Element, Expr, ExprKind, Pipeline, Statement, Visit, walk_block,
 };
 use crate::pwsh::commands::canonical;
 use crate::pwsh::commands::filter::foreach_block;
+use crate::pwsh::commands::format::FORMAT_PARAMS;
+use crate::pwsh::commands::group::GROUP_PARAMS;
+use crate::pwsh::commands::select::SELECT_PARAMS;
+use crate::pwsh::runtime::{ParamSpec, bind};
 
 /// What an expression's value may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +53,7 @@ pub fn foreach_outputs_none(c: &Command, before: &[Element]) -> bool {
                 item = Some(Holds::Group);
                 break;
             }
-            _ if super::needed::passes_on(earlier) => continue,
+            _ if passes_on(earlier) => continue,
             _ => return false,
         }
     }
@@ -58,8 +62,7 @@ pub fn foreach_outputs_none(c: &Command, before: &[Element]) -> bool {
 
 /// True for `Group-Object -NoElement` (its groups hold no event).
 fn group_without_elements(c: &Command) -> bool {
-    crate::pwsh::runtime::bind(c, &crate::pwsh::commands::group::GROUP_PARAMS)
-        .is_ok_and(|b| b.has("NoElement"))
+    bind(c, &GROUP_PARAMS).is_ok_and(|b| b.has("NoElement"))
 }
 
 /// What the statements of `body` output, each run with `$_` holding `item` and the variables
@@ -142,13 +145,13 @@ fn pipeline_output(p: &Pipeline, item: Holds, safe: &HashSet<String>) -> Holds {
     };
     let passing = between
         .iter()
-        .all(|e| matches!(e, Element::Command(c) if super::needed::passes_on(c)));
+        .all(|e| matches!(e, Element::Command(c) if passes_on(c)));
     if !passing {
         return Holds::Unknown;
     }
     match foreach_block(last) {
         Some(block) => block_output(&block.body, each, safe),
-        None if each == Holds::NoEvent && super::needed::passes_on(last) => Holds::NoEvent,
+        None if each == Holds::NoEvent && passes_on(last) => Holds::NoEvent,
         None if canonical(&last.name) == Some("Measure-Object") => Holds::NoEvent,
         None => Holds::Unknown,
     }
@@ -242,6 +245,73 @@ fn none_in(es: &mut dyn Iterator<Item = &Expr>, item: Holds, safe: &HashSet<Stri
         }
     }
     Holds::NoEvent
+}
+
+/// What a stage outputs of its input.
+pub(super) enum Stage {
+    /// Its output is (some of) its input, unchanged.
+    PassesOn,
+    /// Its output is new objects, not events.
+    Shapes,
+    /// Its output may be events.
+    MayEmitEvents,
+    /// Groups holding its input (Group-Object without `-NoElement`).
+    Groups,
+}
+
+/// True when `c` outputs (some of) its input unchanged (Where-Object, Sort-Object,
+/// Select-Object without properties, …).
+pub(super) fn passes_on(c: &crate::pwsh::ast::Command) -> bool {
+    matches!(stage_kind(c), Stage::PassesOn)
+}
+
+/// What `c` outputs, as far as its name and arguments tell.
+pub(super) fn stage_kind(c: &crate::pwsh::ast::Command) -> Stage {
+    let shapes = |params: &[ParamSpec], names: &[&str]| match bind(c, params) {
+        Ok(b) => !b.positional.is_empty() || names.iter().any(|n| b.has(n)),
+        Err(_) => false,
+    };
+    let shaped = |yes: bool| {
+        if yes {
+            Stage::Shapes
+        } else {
+            Stage::MayEmitEvents
+        }
+    };
+    match canonical(&c.name) {
+        Some("Select-Object") => {
+            if shapes(&SELECT_PARAMS, &["Property", "ExpandProperty"]) {
+                Stage::Shapes
+            } else {
+                Stage::PassesOn
+            }
+        }
+        Some("Where-Object" | "Sort-Object" | "Out-Host") => Stage::PassesOn,
+        Some("Format-Table" | "Format-List" | "Format-Wide") => {
+            if shapes(&FORMAT_PARAMS, &["Property"]) {
+                Stage::Shapes
+            } else {
+                Stage::PassesOn
+            }
+        }
+        Some("Measure-Object") => Stage::Shapes,
+        Some("Group-Object") => match bind(c, &GROUP_PARAMS) {
+            Ok(b) if b.has("NoElement") => Stage::Shapes,
+            Ok(_) => Stage::Groups,
+            Err(_) => Stage::MayEmitEvents,
+        },
+        Some("ForEach-Object") => shaped(c.args.iter().any(|a| {
+            matches!(
+                a,
+                Arg::Value(Expr {
+                    kind: ExprKind::Str(_),
+                    ..
+                })
+            )
+        })),
+        Some("ConvertTo-Json" | "ConvertTo-Csv" | "Export-Csv" | "Out-Null") => Stage::Shapes,
+        _ => Stage::MayEmitEvents,
+    }
 }
 
 #[cfg(test)]

@@ -595,6 +595,11 @@ impl Grouping {
         self.share.map(|s| s.hi)
     }
 
+    /// How many items the groups made hold in all.
+    pub fn items(&self) -> usize {
+        self.groups.iter().map(|g| g.info.count).sum()
+    }
+
     /// When more groups than the share's limit are made, or they take more memory than its
     /// budget: brings the share's end down until at most three quarters of them are left,
     /// lets the others go, and tells which of the groups (by index before) are kept. `None`

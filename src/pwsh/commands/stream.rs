@@ -935,6 +935,14 @@ impl<'c> Stream<'c> {
         }
     }
 
+    /// How many items the groups made hold in all (0 for any other fold).
+    pub fn group_items(&self) -> usize {
+        match &self.fold {
+            Fold::Group(g, _) => g.items(),
+            _ => 0,
+        }
+    }
+
     /// Where the share of keys made ends ([`Stream::share_from`]).
     pub fn share_end(&self) -> Option<u64> {
         match &self.fold {
