@@ -9,6 +9,10 @@
 //! objects, so a variable set before it (a count) and read anywhere outside its stage is
 //! refused too.
 //!
+//! Likewise a stage before a `Select-Object -First` that writes a file for each object
+//! (`ForEach-Object { $_ | Out-File x.txt -Append; $_ }`, or `>>` in its block): the shell's
+//! file holds the lines of the objects up to the stop, msgtrack's every object's.
+//!
 //! Not refused: values set in a `-Begin` block (run before any object in both), read in an
 //! `-End` block (after every object in both), or read after a stage that takes every object
 //! before it outputs any (Sort-Object, Group-Object, Measure-Object), where the shell too has
@@ -72,14 +76,25 @@ fn stops_early(c: &Command) -> bool {
 fn refused_in(p: &Pipeline, reads: &[(String, Span)]) -> EvalResult<()> {
     let commands = p.commands();
     for (i, set_in) in commands.iter().enumerate() {
-        let set = variables(set_in, Use::Set, reads);
-        if set.is_empty() {
-            continue;
-        }
         let cut = commands[i + 1..]
             .iter()
             .take_while(|c| !takes_every_object_first(c))
             .find(|c| stops_early(c));
+        if let Some(cut) = cut
+            && let Some(span) = writes_for_each_object(set_in)
+        {
+            return Err(EvalError::new(
+                format!(
+                    "{} writes a file for each object before a {} -First: PowerShell stops the stages before Select-Object -First once it has its objects, so the file would hold only the objects up to them; msgtrack runs every stage over every object and would write them all. Write what Select-Object keeps instead (… | Select-Object -First N | Out-File …)",
+                    set_in.name, cut.name
+                ),
+                span,
+            ));
+        }
+        let set = variables(set_in, Use::Set, reads);
+        if set.is_empty() {
+            continue;
+        }
         let read_elsewhere = |n: &String| {
             reads
                 .iter()
@@ -115,6 +130,69 @@ fn refused_in(p: &Pipeline, reads: &[(String, Span)]) -> EvalResult<()> {
     Ok(())
 }
 
+/// Where stage `c` writes a file for each object (a command writing one, or a `>`/`>>`, in
+/// its script blocks but a ForEach-Object's `-Begin` and `-End`), if it does.
+fn writes_for_each_object(c: &Command) -> Option<Span> {
+    /// The commands writing a file, and redirections, a walk meets.
+    struct Writes(Vec<Span>);
+    impl Visit<'_> for Writes {
+        fn statement(&mut self, s: &Statement) {
+            let p = match s {
+                Statement::Pipeline(p) | Statement::Assign { value: Some(p), .. } => p,
+                _ => return,
+            };
+            self.pipeline(p);
+        }
+        fn expr(&mut self, e: &Expr) {
+            if let ExprKind::Paren(p) = &e.kind {
+                self.pipeline(p);
+            }
+        }
+    }
+    impl Writes {
+        fn pipeline(&mut self, p: &Pipeline) {
+            let writer = p.commands().into_iter().find(|c| {
+                matches!(
+                    canonical(&c.name),
+                    Some("Out-File" | "Set-Content" | "Add-Content" | "Export-Csv")
+                )
+            });
+            self.0.extend(writer.map(|c| c.span.clone()));
+            self.0
+                .extend(p.redirect.as_ref().map(|r| r.target.span.clone()));
+        }
+    }
+    if matches!(
+        canonical(&c.name),
+        Some("Out-File" | "Set-Content" | "Add-Content" | "Export-Csv")
+    ) {
+        // (It outputs nothing: the Select-Object gets nothing to stop at.)
+        return None;
+    }
+    let apart = once_blocks(c, &["Begin", "End"]);
+    let mut writes = Writes(Vec::new());
+    walk_command(c, &mut writes);
+    writes
+        .0
+        .into_iter()
+        .find(|at| !apart.iter().any(|a| within(a, at)))
+}
+
+/// The spans of `c`'s blocks named `names` when it is a ForEach-Object.
+fn once_blocks(c: &Command, names: &[&str]) -> Vec<Span> {
+    let mut apart = Vec::new();
+    if canonical(&c.name) == Some("ForEach-Object")
+        && let Ok(bound) = bind(c, &filter::FOREACH_PARAMS)
+    {
+        for name in names {
+            if let Some((Some(e), _)) = bound.get(name) {
+                apart.push(e.span.clone());
+            }
+        }
+    }
+    apart
+}
+
 /// Which variables of a stage: the ones it sets for each object, or the ones it reads
 /// before the end.
 #[derive(Clone, Copy, PartialEq)]
@@ -127,20 +205,13 @@ enum Use {
 /// `-Begin` or `-End` block) or reads (`Use::Read`, outside an `-End` block: those of the
 /// line's `reads` within it).
 fn variables(c: &Command, what: Use, reads: &[(String, Span)]) -> Vec<(String, Span)> {
-    let mut apart: Vec<Span> = Vec::new();
-    if canonical(&c.name) == Some("ForEach-Object")
-        && let Ok(bound) = bind(c, &filter::FOREACH_PARAMS)
-    {
-        let skipped: &[&str] = match what {
+    let apart = once_blocks(
+        c,
+        match what {
             Use::Set => &["Begin", "End"],
             Use::Read => &["End"],
-        };
-        for name in skipped {
-            if let Some((Some(e), _)) = bound.get(name) {
-                apart.push(e.span.clone());
-            }
-        }
-    }
+        },
+    );
     let names = match what {
         Use::Set => {
             let mut sets = Sets(Vec::new());

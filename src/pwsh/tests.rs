@@ -811,3 +811,30 @@ fn a_variable_set_before_a_select_object_first_and_read_after_it_is_refused() {
         "3\n3",
     );
 }
+
+#[test]
+fn a_file_written_for_each_object_before_a_select_object_first_is_refused() {
+    // The shell's file would hold the lines of the objects up to the stop (one here).
+    let refused = "ForEach-Object writes a file for each object before a Select-Object -First";
+    fails(
+        "1, 2, 3 | ForEach-Object { $_ | Out-File a.txt -Append; $_ } | Select-Object -First 1",
+        refused,
+    );
+    fails(
+        "1, 2, 3 | ForEach-Object { $_ >> a.txt; $_ } | Where-Object { $_ -gt 1 } | Select-Object -First 1",
+        refused,
+    );
+    // After a sort (every object taken first in the shell too), in -Begin, or with -Last.
+    gives(
+        "1, 2, 3 | ForEach-Object { $_ >> a.txt; $_ } | Sort-Object | Select-Object -First 1",
+        "1",
+    );
+    gives(
+        "1, 2, 3 | ForEach-Object -Begin { 'x' > a.txt } -Process { $_ } | Select-Object -First 2",
+        "1\n2",
+    );
+    gives(
+        "1, 2, 3 | ForEach-Object { $_ >> a.txt; $_ } | Select-Object -Last 1",
+        "3",
+    );
+}
