@@ -284,6 +284,8 @@ impl<'h> Engine<'h> {
         }
         let mut stream: Option<Vec<Value>> = input;
         let mut skip = 0;
+        // Where the host's command read, when its output was taken whole.
+        let mut read_at = None;
         for (i, element) in p.elements.iter().enumerate() {
             if skip > 0 {
                 skip -= 1;
@@ -315,7 +317,19 @@ impl<'h> Engine<'h> {
                 let out = self.command(c, input);
                 self.after_first.pop();
                 stream = Some(out?);
+                read_at = Some(i);
                 continue;
+            }
+            // A Select-Object -First that got its N objects from the host's read, through
+            // stages that pass each object on as it comes: the shell stops the read there.
+            if let (Some(at), Element::Command(c)) = (read_at, element)
+                && let Some(n) = stops_after(c)
+                && p.elements[at + 1..i].iter().all(|e| {
+                    matches!(e, Element::Command(c) if !takes_every_object_first(c) && !outputs_at_end(c))
+                })
+                && stream.as_ref().is_some_and(|input| input.len() >= n)
+            {
+                self.host.stopped_downstream();
             }
             stream = Some(match element {
                 Element::Expr(e) => unroll(self.expr(e)?),
@@ -1514,6 +1528,51 @@ fn unread_assignment(block: &Block) -> EvalResult<(Vec<String>, VariableReads)> 
             reads,
         )),
     }
+}
+
+/// How many objects a `Select-Object -First N [-Skip S]` (with properties or not, without
+/// `-ExpandProperty`, `-Unique` or `-Wait`) takes before the shell stops the stages before it:
+/// S + N, written in the line.
+fn stops_after(c: &Command) -> Option<usize> {
+    if commands::canonical(&c.name) != Some("Select-Object") {
+        return None;
+    }
+    let bound = super::runtime::bind(c, &commands::select::SELECT_PARAMS).ok()?;
+    if [
+        "ExpandProperty",
+        "Unique",
+        "Wait",
+        "Last",
+        "Index",
+        "SkipLast",
+    ]
+    .iter()
+    .any(|n| bound.has(n))
+    {
+        return None;
+    }
+    let count = |name: &str| match bound.get(name) {
+        None => Some(0),
+        Some((Some(e), _)) => e.whole_number().and_then(|n| usize::try_from(n).ok()),
+        Some((None, _)) => None,
+    };
+    let first = bound.get("First").and_then(|(e, _)| e?.whole_number())?;
+    usize::try_from(first).ok()?.checked_add(count("Skip")?)
+}
+
+/// The stages that take every object before they output any: the shell runs the stages
+/// before them over every object.
+fn takes_every_object_first(c: &Command) -> bool {
+    matches!(
+        commands::canonical(&c.name),
+        Some("Sort-Object" | "Group-Object" | "Measure-Object")
+    ) || commands::canonical(&c.name).is_none()
+}
+
+/// True for a ForEach-Object with an `-End` block (which outputs after every object).
+fn outputs_at_end(c: &Command) -> bool {
+    commands::canonical(&c.name) == Some("ForEach-Object")
+        && super::runtime::bind(c, &commands::filter::FOREACH_PARAMS).is_ok_and(|b| b.has("End"))
 }
 
 /// `N` when `c` is a Sort-Object and `next` a Select-Object given `-First N` (a number

@@ -201,6 +201,9 @@ pub trait Host {
     /// `Engine::elements_later`): what it reports (files read, bad lines, notes) the first
     /// read reported, and goes when [`Host::repeat_ends`] is called.
     fn repeat_begins(&self) {}
+    /// A `Select-Object -First` downstream took its objects from the host's last read: the
+    /// shell stops the cmdlet then, before it could say it cut its output at `-ResultSize`.
+    fn stopped_downstream(&self) {}
     /// The read again ends: the host drops what it reported again.
     fn repeat_ends(&self) {}
     /// Makes the objects `items` (kept long after the batch they came in) hold their own

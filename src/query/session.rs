@@ -1176,6 +1176,10 @@ impl Host for QueryHost<'_> {
         matches!(self.reading, Reading::UpTo(_)).then(firsts_held)
     }
 
+    fn stopped_downstream(&self) {
+        self.state.borrow_mut().cut = None;
+    }
+
     fn repeat_begins(&self) {
         let mut s = self.state.borrow_mut();
         s.repeat = Some([

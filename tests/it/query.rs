@@ -306,6 +306,48 @@ fn result_size_cuts_before_where_as_the_cmdlet_does() {
     assert!(!stderr.contains("WARNING"));
 }
 
+/// A `Select-Object -First N` stops the stages before it once it has its N objects, so the
+/// cmdlet never tries the row past its `-ResultSize` and says nothing of it; it warns when
+/// the Select-Object got fewer, or a stage taking every object came between. The hand-made
+/// events in time order: RECEIVE, FAIL, DELIVER, DELIVER (EX02), SEND, DEFER.
+#[test]
+fn a_select_object_first_that_stops_the_cmdlet_hides_its_result_size_warning() {
+    let logs = hand_made_logs();
+    let warned = |line: &str| {
+        let (code, _, stderr) = query(line, logs.path(), &[]);
+        assert!(code == 0 || code == 1, "{line}: {stderr}");
+        stderr.contains("There are more results available (2 of 6 shown)")
+    };
+    let cut = "Get-MessageTrackingLog -ResultSize 2";
+    for (tail, warns) in [
+        ("Select-Object -First 1", false),
+        ("Select-Object -First 2 EventId", false),
+        ("Select-Object -First 3", true),
+        ("Select-Object -Skip 1 -First 1", false),
+        (
+            "Where-Object EventId -eq 'FAIL' | Select-Object -First 1",
+            false,
+        ),
+        (
+            "Where-Object EventId -eq 'DELIVER' | Select-Object -First 1",
+            true,
+        ),
+        ("Sort-Object Timestamp | Select-Object -First 1", true),
+        ("Select-Object -Last 1", true),
+        (
+            "ForEach-Object -Process { $_ } -End { 1 } | Select-Object -First 1",
+            true,
+        ),
+    ] {
+        assert_eq!(warned(&format!("{cut} | {tail}")), warns, "{tail}");
+    }
+    // A later statement's cut is its own.
+    assert!(warned(&format!(
+        "{cut} | Select-Object -First 1; {cut} | Measure-Object"
+    )));
+    assert!(!warned(&format!("$a = {cut} | Select-Object -First 1; $a")));
+}
+
 #[test]
 fn stages_select_sort_group_measure() {
     let logs = hand_made_logs();
