@@ -56,7 +56,7 @@ impl<'a> Visit<'a> for Pipelines<'a> {
 }
 
 /// The stages that take every object before they output any.
-fn takes_every_object_first(c: &Command) -> bool {
+pub(super) fn takes_every_object_first(c: &Command) -> bool {
     matches!(
         canonical(&c.name),
         Some("Sort-Object" | "Group-Object" | "Measure-Object")
@@ -68,6 +68,46 @@ fn takes_every_object_first(c: &Command) -> bool {
 fn stops_early(c: &Command) -> bool {
     canonical(&c.name) == Some("Select-Object")
         && bind(c, &super::commands::select::SELECT_PARAMS).is_ok_and(|b| b.has("First"))
+}
+
+/// How many objects a `Select-Object -First N [-Skip S]` (with properties or not, without
+/// `-ExpandProperty`, `-Unique`, `-Wait` or `-Last`) takes before the shell stops the stages
+/// before it: S + N, written in the line.
+pub(super) fn stops_after(c: &Command) -> Option<usize> {
+    if canonical(&c.name) != Some("Select-Object") {
+        return None;
+    }
+    let bound = bind(c, &super::commands::select::SELECT_PARAMS).ok()?;
+    let others = [
+        "ExpandProperty",
+        "Unique",
+        "Wait",
+        "Last",
+        "Index",
+        "SkipLast",
+    ];
+    if others.iter().any(|n| bound.has(n)) {
+        return None;
+    }
+    let skip = match bound.get("Skip") {
+        None => 0,
+        Some((e, _)) => usize::try_from(e?.whole_number()?).ok()?,
+    };
+    let first = bound.get("First").and_then(|(e, _)| e?.whole_number())?;
+    usize::try_from(first).ok()?.checked_add(skip)
+}
+
+/// True for a ForEach-Object with an `-End` block (which outputs after every object).
+pub(super) fn outputs_at_end(c: &Command) -> bool {
+    !once_blocks(c, &["End"]).is_empty()
+}
+
+/// Whether `c` is a command that writes a file.
+fn writes_file(c: &Command) -> bool {
+    matches!(
+        canonical(&c.name),
+        Some("Out-File" | "Set-Content" | "Add-Content" | "Export-Csv")
+    )
 }
 
 /// The first variable set in a stage of `p` and read in a later one, or set before a
@@ -151,21 +191,13 @@ fn writes_for_each_object(c: &Command) -> Option<Span> {
     }
     impl Writes {
         fn pipeline(&mut self, p: &Pipeline) {
-            let writer = p.commands().into_iter().find(|c| {
-                matches!(
-                    canonical(&c.name),
-                    Some("Out-File" | "Set-Content" | "Add-Content" | "Export-Csv")
-                )
-            });
+            let writer = p.commands().into_iter().find(|c| writes_file(c));
             self.0.extend(writer.map(|c| c.span.clone()));
             self.0
                 .extend(p.redirect.as_ref().map(|r| r.target.span.clone()));
         }
     }
-    if matches!(
-        canonical(&c.name),
-        Some("Out-File" | "Set-Content" | "Add-Content" | "Export-Csv")
-    ) {
+    if writes_file(c) {
         // (It outputs nothing: the Select-Object gets nothing to stop at.)
         return None;
     }

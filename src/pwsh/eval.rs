@@ -322,10 +322,13 @@ impl<'h> Engine<'h> {
             }
             // A Select-Object -First that got its N objects from the host's read, through
             // stages that pass each object on as it comes: the shell stops the read there.
+            // (A host's command between takes every object first too.)
             if let (Some(at), Element::Command(c)) = (read_at, element)
-                && let Some(n) = stops_after(c)
+                && let Some(n) = super::across_stages::stops_after(c)
                 && p.elements[at + 1..i].iter().all(|e| {
-                    matches!(e, Element::Command(c) if !takes_every_object_first(c) && !outputs_at_end(c))
+                    matches!(e, Element::Command(c) if commands::canonical(&c.name).is_some()
+                        && !super::across_stages::takes_every_object_first(c)
+                        && !super::across_stages::outputs_at_end(c))
                 })
                 && stream.as_ref().is_some_and(|input| input.len() >= n)
             {
@@ -569,12 +572,14 @@ impl<'h> Engine<'h> {
                     // (Also when one share held every group, if what they make can be
                     // written out and their items are more than the objects held at a time:
                     // made group by group, not held all at once.)
-                    let many = stream.group_items() > commands::group_spill::groups_held()
-                        && self.host.event_form().is_some();
+                    let many = || {
+                        self.host.event_form().is_some()
+                            && stream.group_items() > commands::group_spill::groups_held()
+                    };
                     if let Some(mapped) = shared
                         && stream
                             .share_end()
-                            .is_some_and(|end| end < commands::group::SHARE_END || many)
+                            .is_some_and(|end| end < commands::group::SHARE_END || many())
                     {
                         return self
                             .fold_in_shares(&pass, covered, mapped, stream)
@@ -772,8 +777,8 @@ impl<'h> Engine<'h> {
         let mut width = end;
         loop {
             // Written out as each group makes them, when nothing else takes them: a share of
-            // every group makes every object of the answer.
-            // (Events held are copied out of their batches first, below.)
+            // every group makes every object of the answer. (Held, or taken by other stages,
+            // the events among them are copied out of the share's batches together first.)
             if written_out && measuring.is_none() && grouping.is_none() && picking.is_empty() {
                 for (at, group) in groups {
                     for (i, v) in self.output_of(mapping, group)?.into_iter().enumerate() {
@@ -781,48 +786,45 @@ impl<'h> Engine<'h> {
                     }
                 }
                 placed.end_run().map_err(failed)?;
-                groups = Vec::new();
-            }
-            let mut outputs = self.outputs_of(mapping, groups)?;
-            // Events among them (`$_.Group | Select-Object -First 1`), when held, copied out
-            // of the share's batches, which can then go (written out, they go with their
-            // blocks).
-            if measuring.is_some() || grouping.is_some() || !picking.is_empty() || !written_out {
+            } else {
+                let mut outputs = self.outputs_of(mapping, groups)?;
+                // Events among them (`$_.Group | Select-Object -First 1`), held here, copied out
+                // of the share's batches, which can then go.
                 let mut events: Vec<&mut Value> = outputs.iter_mut().map(|(_, v)| v).collect();
                 self.host.detach(&mut events);
-            }
-            if let Some(m) = &mut measuring {
-                for (((time, seq), j), v) in outputs {
-                    m.add(self, v, (time, seq + u64::from(j)), 1)?;
+                if let Some(m) = &mut measuring {
+                    for (((time, seq), j), v) in outputs {
+                        m.add(self, v, (time, seq + u64::from(j)), 1)?;
+                    }
+                } else if let Some(g) = &mut grouping {
+                    // Each output at its group's place then its own: the groups' places are
+                    // events' (no value expanded before the groups), spaced `EXPANDED` apart, so
+                    // the j-th output of a group goes j after it and before the next group's.
+                    let spaced = commands::stream::EXPANDED;
+                    for (((time, seq), j), v) in outputs {
+                        let j = u64::from(j);
+                        let at = (seq % spaced == 0 && j < spaced)
+                            .then_some((time, seq + j))
+                            .ok_or_else(|| {
+                                EvalError::new(
+                                    "too many objects from one group to group a share at a time",
+                                    c.span.clone(),
+                                )
+                            })?;
+                        g.add(self, &v, at, 1)?;
+                    }
+                } else if picking.is_empty() {
+                    for (at, v) in outputs {
+                        placed.push(at, v).map_err(failed)?;
+                    }
+                    placed.end_run().map_err(failed)?;
+                } else {
+                    let more = outputs
+                        .into_iter()
+                        .map(|(((time, seq), j), v)| ((time, seq + u64::from(j)), v))
+                        .collect();
+                    picked = self.pick_round(picking, None, std::mem::take(&mut picked), more)?;
                 }
-            } else if let Some(g) = &mut grouping {
-                // Each output at its group's place then its own: the groups' places are
-                // events' (no value expanded before the groups), spaced `EXPANDED` apart, so
-                // the j-th output of a group goes j after it and before the next group's.
-                let spaced = commands::stream::EXPANDED;
-                for (((time, seq), j), v) in outputs {
-                    let j = u64::from(j);
-                    let at = (seq % spaced == 0 && j < spaced)
-                        .then_some((time, seq + j))
-                        .ok_or_else(|| {
-                            EvalError::new(
-                                "too many objects from one group to group a share at a time",
-                                c.span.clone(),
-                            )
-                        })?;
-                    g.add(self, &v, at, 1)?;
-                }
-            } else if picking.is_empty() {
-                for (at, v) in outputs {
-                    placed.push(at, v).map_err(failed)?;
-                }
-                placed.end_run().map_err(failed)?;
-            } else {
-                let more = outputs
-                    .into_iter()
-                    .map(|(((time, seq), j), v)| ((time, seq + u64::from(j)), v))
-                    .collect();
-                picked = self.pick_round(picking, None, std::mem::take(&mut picked), more)?;
             }
             if end >= commands::group::SHARE_END {
                 break;
@@ -1528,51 +1530,6 @@ fn unread_assignment(block: &Block) -> EvalResult<(Vec<String>, VariableReads)> 
             reads,
         )),
     }
-}
-
-/// How many objects a `Select-Object -First N [-Skip S]` (with properties or not, without
-/// `-ExpandProperty`, `-Unique` or `-Wait`) takes before the shell stops the stages before it:
-/// S + N, written in the line.
-fn stops_after(c: &Command) -> Option<usize> {
-    if commands::canonical(&c.name) != Some("Select-Object") {
-        return None;
-    }
-    let bound = super::runtime::bind(c, &commands::select::SELECT_PARAMS).ok()?;
-    if [
-        "ExpandProperty",
-        "Unique",
-        "Wait",
-        "Last",
-        "Index",
-        "SkipLast",
-    ]
-    .iter()
-    .any(|n| bound.has(n))
-    {
-        return None;
-    }
-    let count = |name: &str| match bound.get(name) {
-        None => Some(0),
-        Some((Some(e), _)) => e.whole_number().and_then(|n| usize::try_from(n).ok()),
-        Some((None, _)) => None,
-    };
-    let first = bound.get("First").and_then(|(e, _)| e?.whole_number())?;
-    usize::try_from(first).ok()?.checked_add(count("Skip")?)
-}
-
-/// The stages that take every object before they output any: the shell runs the stages
-/// before them over every object.
-fn takes_every_object_first(c: &Command) -> bool {
-    matches!(
-        commands::canonical(&c.name),
-        Some("Sort-Object" | "Group-Object" | "Measure-Object")
-    ) || commands::canonical(&c.name).is_none()
-}
-
-/// True for a ForEach-Object with an `-End` block (which outputs after every object).
-fn outputs_at_end(c: &Command) -> bool {
-    commands::canonical(&c.name) == Some("ForEach-Object")
-        && super::runtime::bind(c, &commands::filter::FOREACH_PARAMS).is_ok_and(|b| b.has("End"))
 }
 
 /// `N` when `c` is a Sort-Object and `next` a Select-Object given `-First N` (a number

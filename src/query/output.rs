@@ -283,33 +283,13 @@ fn write_in(
                     "parquet holds rows; these values are text or numbers (use --format csv or json)",
                 ));
             }
-            let values = item_values(answer)?;
-            match format {
-                Format::Json => {
-                    // One pretty array, written as the values are read.
-                    use serde::ser::{SerializeSeq, Serializer};
-                    let mut json = serde_json::Serializer::pretty(&mut *out);
-                    let mut seq = json.serialize_seq(None).map_err(std::io::Error::other)?;
-                    for v in values {
-                        seq.serialize_element(&printer.json(&v?))
-                            .map_err(std::io::Error::other)?;
-                    }
-                    seq.end().map_err(std::io::Error::other)?;
-                    writeln!(out)
-                }
-                Format::Ndjson => {
-                    for v in values {
-                        writeln!(out, "{}", printer.json(&v?))?;
-                    }
-                    Ok(())
-                }
-                _ => {
-                    for v in values {
-                        writeln!(out, "{}", printer.text(&v?))?;
-                    }
-                    Ok(())
-                }
+            if matches!(format, Format::Json | Format::Ndjson) {
+                return write_json_items(&printer, answer, format, out);
             }
+            for v in item_values(answer)? {
+                writeln!(out, "{}", printer.text(&v?))?;
+            }
+            Ok(())
         }
         Shape::Objects => {
             if format == Format::Parquet {
@@ -469,8 +449,8 @@ fn mixed_in_csv(text: &str) -> std::io::Error {
     ))
 }
 
-/// Writes an answer's items as JSON or NDJSON, each as itself: held, or read back as they
-/// come.
+/// Writes an answer's items as JSON (one pretty array) or NDJSON, each as itself, as they
+/// are serialized: held, or read back as they come.
 fn write_json_items(
     printer: &Printer<'_>,
     answer: &Answer,
