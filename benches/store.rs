@@ -3,8 +3,9 @@
 //! and by DuckDB's `read_parquet` over the same files and from the raw logs by msgtrack (warm
 //! cache, median of 5; indexing: median of 3 into a new store), every row written as CSV and
 //! every row sorted by size (once each: from the store by msgtrack and DuckDB, from the raw
-//! logs by msgtrack),
-//! re-indexing after one file grew by 10 MB, and each run's peak memory.
+//! logs by msgtrack), the other reading commands (both reports, a trail and an explanation, a
+//! trail by the busiest sender) from the store and from the raw logs (median of 5), re-indexing
+//! after one file grew by 10 MB, and each run's peak memory.
 //!
 //! `cargo bench --bench store` (DuckDB's CLI: `pip install duckdb-cli`; without it only msgtrack
 //! is timed). The corpus is shared with the `queries` bench (`target/bench-corpus-1g/`);
@@ -15,7 +16,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{bytes_under, corpus, measure, runner};
+use common::{bytes_under, corpus, measure, measure_listing, runner};
 
 /// The median of five warm runs (one run first to warm the cache): time, and the peak memory
 /// of that run.
@@ -166,6 +167,55 @@ fn main() {
         ("(no duckdb)".into(), "-".into())
     };
     println!("| `--sql` count by EventId | {a} | {am} | {b} | {bm} | {c} | {cm} |");
+
+    // The other reading commands, from the store and from the raw logs: both reports, one
+    // message's trail and explanation, and a trail by the busiest sender, whose many
+    // messages are listed for the admin to pick from (a pick over many rows).
+    let busiest = Command::new(msgtrack)
+        .args(s(&[
+            "query",
+            "Get-MessageTrackingLog -EventId RECEIVE -ResultSize Unlimited | Group-Object Sender -NoElement | Sort-Object Count -Descending | Select-Object -First 1 -ExpandProperty Name",
+            &store_arg,
+            "--format",
+            "csv",
+        ]))
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    println!();
+    println!("| command | msgtrack, store | peak | msgtrack, raw logs | peak |");
+    println!("|---|---|---|---|---|");
+    let commands: Vec<(String, Vec<&str>)> = vec![
+        ("report summary".into(), vec!["report", "summary"]),
+        ("report imcea".into(), vec!["report", "imcea"]),
+        (
+            "trail -m (q3's message)".into(),
+            vec!["trail", "-m", &message_id],
+        ),
+        (
+            "explain -m (q3's message)".into(),
+            vec!["explain", "-m", &message_id],
+        ),
+        (
+            format!("trail --sender {busiest} (lists its messages)"),
+            vec!["trail", "--sender", &busiest],
+        ),
+    ];
+    for (name, command) in &commands {
+        let timed = |from: &str| {
+            let mut args = s(command);
+            args.extend(s(&[from, "--tz", "UTC"]));
+            measure_listing(msgtrack, &args)?;
+            let mut runs: Vec<(f64, f64)> = (0..5)
+                .filter_map(|_| measure_listing(msgtrack, &args))
+                .collect();
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            runs.get(2).copied()
+        };
+        let (a, am) = cell_of(timed(&store_arg));
+        let (c, cm) = cell_of(timed(&corpus_arg));
+        println!("| {name} | {a} | {am} | {c} | {cm} |");
+    }
 
     // Every row, written as CSV, once each (the output is the corpus again): msgtrack reads
     // the store a time window at a time; DuckDB sorts by time as the cmdlet's output is.

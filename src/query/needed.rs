@@ -7,7 +7,6 @@
 use crate::format::{Field, FieldSet};
 use crate::pwsh::ast::{Arg, Block, Element, Expr, ExprKind, Pipeline, Statement, StringPart};
 use crate::pwsh::commands::canonical;
-use crate::pwsh::commands::filter::foreach_block;
 use crate::pwsh::wildcard::wildcard_regex;
 
 use super::no_events::{Stage, stage_kind};
@@ -167,10 +166,7 @@ fn reach(block: &Block) -> Reach {
     };
     for (at, element) in p.elements.iter().enumerate().rev() {
         if let Element::Command(c) = element
-            && (outputs_no_event_of_groups(c, &p.elements[..at])
-                || outputs_only_text(c)
-                || outputs_values_of_events(c, &p.elements[..at])
-                || super::no_events::foreach_outputs_none(c, &p.elements[..at]))
+            && super::no_events::foreach_outputs_none(c, &p.elements[..at])
         {
             return Reach::No;
         }
@@ -193,129 +189,6 @@ fn reach(block: &Block) -> Reach {
         }
     }
     Reach::Rows
-}
-
-/// True when `c` is a ForEach-Object whose input is groups (a Group-Object, then only
-/// stages that pass objects on) and whose script block reads of them only their Name, Count
-/// or Values and no variable: what it outputs holds no event
-/// (`ForEach-Object { [pscustomobject]@{Id = $_.Name; N = $_.Count} }`).
-fn outputs_no_event_of_groups(c: &crate::pwsh::ast::Command, before: &[Element]) -> bool {
-    use crate::pwsh::ast::{Visit, walk_command};
-    struct Variables(bool);
-    impl Visit<'_> for Variables {
-        fn expr(&mut self, e: &Expr) {
-            if let ExprKind::Variable(name) = &e.kind
-                && !["_", "PSItem", "true", "false", "null"]
-                    .iter()
-                    .any(|v| v.eq_ignore_ascii_case(name))
-            {
-                self.0 = true;
-            }
-        }
-    }
-    if canonical(&c.name) != Some("ForEach-Object")
-        || !crate::pwsh::commands::group_reads::reads_no_elements(c)
-    {
-        return false;
-    }
-    let mut variables = Variables(false);
-    walk_command(c, &mut variables);
-    if variables.0 {
-        return false;
-    }
-    for element in before.iter().rev() {
-        let Element::Command(earlier) = element else {
-            return false;
-        };
-        match stage_kind(earlier) {
-            Stage::PassesOn => continue,
-            Stage::Groups => return true,
-            _ => return false,
-        }
-    }
-    false
-}
-
-/// True when `c` is a ForEach-Object whose script block outputs only text or numbers, made by
-/// its every statement: a literal, a double-quoted string, or a `-f`, `-join` or `-replace`
-/// (`ForEach-Object { '{0} {1}' -f $_.Name, ($_.Group | Measure-Object TotalBytes
-/// -Maximum).Maximum }`): whatever it reads, no event is output.
-fn outputs_only_text(c: &crate::pwsh::ast::Command) -> bool {
-    use crate::pwsh::ast::BinaryOp;
-    let Some(body) = foreach_block(c).map(|b| &b.body) else {
-        return false;
-    };
-    body.statements.iter().all(|s| match s {
-        Statement::Pipeline(p) => match p.elements.as_slice() {
-            [Element::Expr(e)] => matches!(
-                &e.kind,
-                ExprKind::Str(_)
-                    | ExprKind::Number(_)
-                    | ExprKind::Expandable(_)
-                    | ExprKind::Binary {
-                        op: BinaryOp::Format | BinaryOp::Join | BinaryOp::Replace(_),
-                        ..
-                    }
-            ),
-            _ => false,
-        },
-        _ => false,
-    })
-}
-
-/// True when `c` is a ForEach-Object whose input is the cmdlet's events (Get-MessageTrackingLog,
-/// then only stages that pass objects on) and whose every statement is a value made of an
-/// event's property (`$_.Recipients`, `$_.Sender.Split('@')[1]`, `$_.TotalBytes / 1KB`): an
-/// event's properties are text, numbers, times and lists of them, so no event is output.
-pub(crate) fn outputs_values_of_events(c: &crate::pwsh::ast::Command, before: &[Element]) -> bool {
-    /// A value made of a property of `$_` (not its `PSObject`, which is the event again).
-    fn of_a_property(e: &Expr) -> bool {
-        match &e.kind {
-            ExprKind::Member {
-                target,
-                name,
-                is_static: false,
-            } if target.is_current_item() => {
-                !name.eq_ignore_ascii_case("PSObject") && !name.eq_ignore_ascii_case("psbase")
-            }
-            ExprKind::Member {
-                target,
-                is_static: false,
-                ..
-            } => of_a_property(target),
-            ExprKind::Method {
-                target,
-                is_static: false,
-                ..
-            }
-            | ExprKind::Index { target, .. } => of_a_property(target),
-            ExprKind::Binary { left, right, .. } => [left, right].iter().all(|e| {
-                of_a_property(e) || matches!(e.kind, ExprKind::Str(_) | ExprKind::Number(_))
-            }),
-            _ => false,
-        }
-    }
-    let Some(body) = foreach_block(c).map(|b| &b.body) else {
-        return false;
-    };
-    let events_in = match before.split_first() {
-        Some((Element::Command(first), rest)) => {
-            first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
-                && rest.iter().all(|e| {
-                    matches!(e, Element::Command(earlier) if matches!(stage_kind(earlier), Stage::PassesOn))
-                })
-        }
-        _ => false,
-    };
-    events_in
-        && !body.statements.is_empty()
-        && body.statements.iter().all(|s| match s {
-            Statement::Pipeline(p) => {
-                matches!(p.elements.as_slice(), [Element::Expr(e)] if of_a_property(e))
-                    && p.redirect.is_none()
-            }
-            _ => false,
-        })
 }
 
 /// True when `e` is `(… | Measure-Object …)` (or `@(…)`, `$(…)`): its items are measures.

@@ -1,9 +1,10 @@
 //! Whether a `ForEach-Object` at the end of a line outputs no event, whatever it reads: its
 //! script block outputs only values made of events' and groups' properties — text, numbers,
 //! and objects built of them (`ForEach-Object { $n = $_.Name; $_.Group | ForEach-Object {
-//! [pscustomobject]@{ Id = $n; To = $_.Recipients -join ';' } } }`). Then only the columns
-//! the line names are read ([`super::needed`]), not every column the output would show of
-//! an event. Anything the walk does not know counts as possibly an event.
+//! [pscustomobject]@{ Id = $n; To = $_.Recipients -join ';' } } }`), or, over input of
+//! anything else, values made of no item at all (`ForEach-Object { "$($_.Name)" }`). Then
+//! only the columns the line names are read ([`super::needed`]), not every column the output
+//! would show of an event. Anything the walk does not know counts as possibly an event.
 
 use std::collections::HashSet;
 
@@ -33,31 +34,32 @@ enum Holds {
 }
 
 /// True when `c` (the last command of the line's last pipeline, after `before`) is a
-/// `ForEach-Object { … }` over the cmdlet's events or Group-Object's groups (then only stages
-/// that pass objects on) whose every output holds no event.
+/// `ForEach-Object { … }` whose every output holds no event, its input the cmdlet's events or
+/// Group-Object's groups (then only stages that pass objects on), or else anything.
 pub fn foreach_outputs_none(c: &Command, before: &[Element]) -> bool {
     let Some(block) = foreach_block(c) else {
         return false;
     };
-    let mut item = None;
+    // What `$_` is: an event, a group of them, or (input the walk does not know) anything.
+    let mut item = Holds::Unknown;
     for element in before.iter().rev() {
         let Element::Command(earlier) = element else {
-            return false;
+            break;
         };
         if earlier.name.eq_ignore_ascii_case("Get-MessageTrackingLog") {
-            item = Some(Holds::Event);
+            item = Holds::Event;
             break;
         }
         match canonical(&earlier.name) {
             Some("Group-Object") if !group_without_elements(earlier) => {
-                item = Some(Holds::Group);
+                item = Holds::Group;
                 break;
             }
             _ if passes_on(earlier) => continue,
-            _ => return false,
+            _ => break,
         }
     }
-    item.is_some_and(|item| block_output(&block.body, item, &HashSet::new()) == Holds::NoEvent)
+    block_output(&block.body, item, &HashSet::new()) == Holds::NoEvent
 }
 
 /// True for `Group-Object -NoElement` (its groups hold no event).
@@ -123,38 +125,70 @@ fn block_output(body: &Block, item: Holds, safe: &HashSet<String>) -> Holds {
     Holds::NoEvent
 }
 
-/// What a pipeline outputs with `$_` holding `item`: one expression's value, or the last
-/// stage's output over the first element's items, through stages that pass objects on.
+/// What a pipeline outputs with `$_` holding `item`: one expression's value, or what its
+/// stages make of the first element's items (or of a command that makes values of nothing).
 fn pipeline_output(p: &Pipeline, item: Holds, safe: &HashSet<String>) -> Holds {
     if p.redirect.is_some() {
         return Holds::Unknown;
     }
-    let (first, stages) = match p.elements.split_first() {
-        Some((Element::Expr(e), [])) => return holds(e, item, safe),
-        Some((Element::Expr(e), stages)) => (holds(e, item, safe), stages),
-        _ => return Holds::Unknown,
-    };
-    // What each of the first element's items is.
-    let each = match first {
-        Holds::Events | Holds::Event => Holds::Event,
-        Holds::NoEvent => Holds::NoEvent,
-        _ => return Holds::Unknown,
-    };
-    let Some((Element::Command(last), between)) = stages.split_last() else {
+    let Some((first, stages)) = p.elements.split_first() else {
         return Holds::Unknown;
     };
-    let passing = between
-        .iter()
-        .all(|e| matches!(e, Element::Command(c) if passes_on(c)));
-    if !passing {
-        return Holds::Unknown;
+    // What each of the items going into the stages is.
+    let mut each = match first {
+        Element::Expr(e) if stages.is_empty() => return holds(e, item, safe),
+        Element::Expr(e) => match holds(e, item, safe) {
+            Holds::Events | Holds::Event => Holds::Event,
+            Holds::NoEvent => Holds::NoEvent,
+            _ => return Holds::Unknown,
+        },
+        // `Get-Date`, `New-TimeSpan -Start $_.Timestamp`, `Write-Output $_.Name`.
+        Element::Command(c)
+            if matches!(
+                canonical(&c.name),
+                Some("Get-Date" | "New-TimeSpan" | "Write-Output")
+            ) =>
+        {
+            arguments_hold(c, item, safe)
+        }
+        Element::Command(_) => return Holds::Unknown,
+    };
+    for stage in stages {
+        let Element::Command(c) = stage else {
+            return Holds::Unknown;
+        };
+        each = stage_output(c, each, item, safe);
+        if each == Holds::Unknown {
+            return Holds::Unknown;
+        }
     }
-    match foreach_block(last) {
-        Some(block) => block_output(&block.body, each, safe),
-        None if each == Holds::NoEvent && passes_on(last) => Holds::NoEvent,
-        None if canonical(&last.name) == Some("Measure-Object") => Holds::NoEvent,
-        None => Holds::Unknown,
+    each
+}
+
+/// What stage `c` outputs of items that are each `each`, its arguments read with `$_`
+/// holding `item`: a ForEach-Object what its block outputs, a Measure-Object measures, a
+/// stage passing objects on the same items, and any other command the engine runs no event
+/// from items and arguments of no event (no command conjures events out of text and numbers;
+/// a script block argument, whose output the stage may keep, counts as possibly an event).
+fn stage_output(c: &Command, each: Holds, item: Holds, safe: &HashSet<String>) -> Holds {
+    if let Some(block) = foreach_block(c) {
+        return block_output(&block.body, each, safe);
     }
+    match canonical(&c.name) {
+        Some("Measure-Object") => Holds::NoEvent,
+        _ if passes_on(c) => each,
+        Some(_) if each == Holds::NoEvent => arguments_hold(c, item, safe),
+        _ => Holds::Unknown,
+    }
+}
+
+/// [`Holds::NoEvent`] when every argument value of `c` holds no event.
+fn arguments_hold(c: &Command, item: Holds, safe: &HashSet<String>) -> Holds {
+    let values = c.args.iter().filter_map(|a| match a {
+        Arg::Param { value, .. } => value.as_ref(),
+        Arg::Value(e) => Some(e),
+    });
+    none_in(&mut values.into_iter(), item, safe)
 }
 
 /// What `e` may hold with `$_` holding `item` and the variables `safe` holding no event.
@@ -197,15 +231,13 @@ fn holds(e: &Expr, item: Holds, safe: &HashSet<String>) -> Holds {
                 _ => Holds::Unknown,
             }
         }
-        ExprKind::Member { .. } => Holds::Unknown,
-        // A method of a value of no event, given values of no event.
-        ExprKind::Method {
-            target,
-            args,
-            is_static: false,
-            ..
-        } => none_in(&mut std::iter::once(&**target).chain(args)),
-        ExprKind::Method { .. } => Holds::Unknown,
+        // A type's static property (`[int]::MaxValue`): no event.
+        ExprKind::Member { target, .. } => none_in(&mut std::iter::once(&**target)),
+        // A method of a value of no event (or a type's: `[math]::Round(…)`), given values of
+        // no event.
+        ExprKind::Method { target, args, .. } => {
+            none_in(&mut std::iter::once(&**target).chain(args))
+        }
         ExprKind::Index { target, index } => match holds(target, item, safe) {
             Holds::Events if holds(index, item, safe) == Holds::NoEvent => Holds::Event,
             Holds::NoEvent => none_in(&mut std::iter::once(&**index)),
@@ -380,6 +412,24 @@ mod tests {
             ("ForEach-Object { $_.Group.PSObject }", false),
             ("ForEach-Object { $x }", false),
             ("ForEach-Object { $_.Name > out.txt }", false),
+            // Commands and types' methods given values of no event make none; given events,
+            // they may pass them on.
+            (
+                "ForEach-Object { [pscustomobject]@{ Id = $_.Name; Half = [math]::Round($_.Count / 2); At = (Get-Date) } }",
+                true,
+            ),
+            ("ForEach-Object { $_.Name | Out-String }", true),
+            ("ForEach-Object { Write-Output $_.Name 5 }", true),
+            ("ForEach-Object { $_.Group | Out-String }", false),
+            ("ForEach-Object { Write-Output $_.Group }", false),
+            (
+                "ForEach-Object { [Linq.Enumerable]::First($_.Group) }",
+                false,
+            ),
+            (
+                "ForEach-Object { $_.Name | Select-Object @{n='E';e={$all}} }",
+                false,
+            ),
         ] {
             assert_eq!(none(&format!("{groups} {stage}")), no_event, "{stage}");
         }
@@ -399,8 +449,11 @@ mod tests {
         ] {
             assert_eq!(none(&format!("{events} {stage}")), no_event, "{stage}");
         }
-        // Only over the cmdlet's events or groups of them.
+        // Over anything else, only what is made of no item at all: text, numbers.
         assert!(!none("$x | ForEach-Object { $_.Name }"));
+        assert!(none(
+            "$x | ForEach-Object { \"$($_.Name)\"; '{0}' -f $_; 5 }"
+        ));
         assert!(!none(
             "Get-MessageTrackingLog | Group-Object Sender -NoElement | ForEach-Object { $_.Name }"
         ));

@@ -17,12 +17,14 @@
 
 use std::path::PathBuf;
 
+use super::no_events::{Stage, stage_kind};
 use super::run::{Answer, RunError, run_block};
 use super::session::{Reading, Session, unopened_note};
 use super::time_windows::Window;
 use crate::directory::Snapshot;
 use crate::format::Field;
 use crate::pwsh::ast::{Arg, Block, Command, Element, ExprKind, Statement};
+use crate::pwsh::commands::filter::foreach_block;
 use crate::pwsh::commands::format::{TableLayout, TextTable};
 use crate::pwsh::commands::{canonical, stream::pure};
 
@@ -83,8 +85,7 @@ fn per_item_of(block: &Block, tables: bool) -> bool {
                     pure(c) && selects_properties(c)
                 }
                 Some("ForEach-Object")
-                    if events
-                        && crate::query::needed::outputs_values_of_events(c, &p.elements[..=i]) =>
+                    if events && outputs_values_of_events(c, &p.elements[..=i]) =>
                 {
                     events = false;
                     values = true;
@@ -641,6 +642,61 @@ impl Said {
     pub(super) fn unopened_count(&self) -> usize {
         self.unopened.as_ref().map_or(0, Vec::len)
     }
+}
+
+/// True when `c` is a ForEach-Object whose input is the cmdlet's events (Get-MessageTrackingLog,
+/// then only stages that pass objects on) and whose every statement is a value made of an
+/// event's property (`$_.Recipients`, `$_.Sender.Split('@')[1]`, `$_.TotalBytes / 1KB`): an
+/// event's properties are text, numbers, times and lists of them, so no event is output.
+fn outputs_values_of_events(c: &Command, before: &[Element]) -> bool {
+    /// A value made of a property of `$_` (not its `PSObject`, which is the event again).
+    fn of_a_property(e: &crate::pwsh::ast::Expr) -> bool {
+        match &e.kind {
+            ExprKind::Member {
+                target,
+                name,
+                is_static: false,
+            } if target.is_current_item() => {
+                !name.eq_ignore_ascii_case("PSObject") && !name.eq_ignore_ascii_case("psbase")
+            }
+            ExprKind::Member {
+                target,
+                is_static: false,
+                ..
+            } => of_a_property(target),
+            ExprKind::Method {
+                target,
+                is_static: false,
+                ..
+            }
+            | ExprKind::Index { target, .. } => of_a_property(target),
+            ExprKind::Binary { left, right, .. } => [left, right].iter().all(|e| {
+                of_a_property(e) || matches!(e.kind, ExprKind::Str(_) | ExprKind::Number(_))
+            }),
+            _ => false,
+        }
+    }
+    let Some(body) = foreach_block(c).map(|b| &b.body) else {
+        return false;
+    };
+    let events_in = match before.split_first() {
+        Some((Element::Command(first), rest)) => {
+            first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
+                && rest.iter().all(|e| {
+                    matches!(e, Element::Command(earlier) if matches!(stage_kind(earlier), Stage::PassesOn))
+                })
+        }
+        _ => false,
+    };
+    events_in
+        && !body.statements.is_empty()
+        && body.statements.iter().all(|s| match s {
+            Statement::Pipeline(p) => {
+                matches!(p.elements.as_slice(), [Element::Expr(e)] if of_a_property(e))
+                    && p.redirect.is_none()
+            }
+            _ => false,
+        })
 }
 
 #[cfg(test)]

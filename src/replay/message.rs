@@ -7,9 +7,11 @@ use std::path::PathBuf;
 
 use crate::format::Field;
 use crate::format::{EventId, LogRecord};
+use crate::frame::access::{string_lists, strings, timestamps_ms};
 use crate::frame::events::{event_columns, events};
 use crate::ingest::{
     Diagnostic, FieldCondition, FieldTest, ReadError, ReadOptions, RowFilter, discover, read_files,
+    read_in_batches,
 };
 
 /// How the admin names the message.
@@ -111,25 +113,58 @@ pub fn candidates(paths: &[PathBuf], pick: &MessagePick) -> Result<Vec<Candidate
             test: FieldTest::Contains(subject.clone()),
         });
     }
-    let (rows, _, _) = read(paths, conditions)?;
+    // Only the columns a candidate shows, folded batch by batch: a sender of many messages
+    // over a big store would otherwise hold every column of every row of theirs.
+    let options = ReadOptions::default()
+        .with_columns([
+            Field::Timestamp,
+            Field::MessageId,
+            Field::Sender,
+            Field::MessageSubject,
+            Field::Recipients,
+        ])
+        .with_filter(RowFilter {
+            conditions,
+            ..RowFilter::default()
+        });
     let mut by_id: BTreeMap<String, Candidate> = BTreeMap::new();
-    for row in rows.into_iter().filter(|r| !r.message_id.is_empty()) {
-        let entry = by_id
-            .entry(row.message_id.clone())
-            .or_insert_with(|| Candidate {
-                message_id: row.message_id.clone(),
-                first_ms: row.timestamp_ms,
-                sender: row.sender.clone(),
-                subject: row.message_subject.clone(),
-                recipients: Vec::new(),
-            });
-        entry.first_ms = entry.first_ms.min(row.timestamp_ms);
-        for r in &row.recipients {
-            if !entry.recipients.iter().any(|x| x.eq_ignore_ascii_case(r)) {
-                entry.recipients.push(r.clone());
+    read_in_batches(
+        discover(paths)?,
+        &options,
+        |ingest| -> Result<(), ReadError> {
+            let df = &ingest.frame;
+            let times = timestamps_ms(df)?;
+            let ids = strings(df, Field::MessageId)?;
+            let senders = strings(df, Field::Sender)?;
+            let subjects = strings(df, Field::MessageSubject)?;
+            let recipients = string_lists(df, Field::Recipients)?;
+            let rows = times
+                .into_iter()
+                .zip(ids)
+                .zip(senders)
+                .zip(subjects)
+                .zip(recipients);
+            for ((((time, id), sender), subject), recipients) in rows {
+                let Some(id) = id.filter(|id| !id.is_empty()) else {
+                    continue;
+                };
+                let entry = by_id.entry(id).or_insert_with_key(|id| Candidate {
+                    message_id: id.clone(),
+                    first_ms: time,
+                    sender: sender.unwrap_or_default(),
+                    subject: subject.unwrap_or_default(),
+                    recipients: Vec::new(),
+                });
+                entry.first_ms = entry.first_ms.min(time);
+                for r in recipients {
+                    if !entry.recipients.iter().any(|x| x.eq_ignore_ascii_case(&r)) {
+                        entry.recipients.push(r);
+                    }
+                }
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     let mut list: Vec<Candidate> = by_id.into_values().collect();
     list.sort_by_key(|c| c.first_ms);
     Ok(list)
