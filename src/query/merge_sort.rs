@@ -143,9 +143,9 @@ pub(super) fn run_sorted(
     let Some(line) = sort_line(block) else {
         return Ok(None);
     };
-    // (A count of one text property's distinct values is counted as their groups: see
-    // `reorder::distinct_count_as_groups`.)
-    if line.measure.is_some() && super::reorder::distinct_count_as_groups(block).is_some() {
+    // (A count of one text property's distinct values is counted as their groups, and a
+    // count of sorted events without the sort: see `reorder::count_rewritten`.)
+    if line.measure.is_some() && super::reorder::count_rewritten(block).is_some() {
         return Ok(None);
     }
     let window = rows.max(1);

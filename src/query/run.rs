@@ -139,8 +139,9 @@ pub(super) fn run_block(
     output: &[Field],
     reading: Reading,
 ) -> Result<Result<Answer, Vec<Window>>, RunError> {
-    // A count of distinct values, as the count of their groups (bounded memory).
-    let rewritten = super::reorder::distinct_count_as_groups(block);
+    // A count of distinct values, as the count of their groups, and a count of sorted
+    // events, unsorted (bounded memory).
+    let rewritten = super::reorder::count_rewritten(block);
     let block = rewritten.as_ref().unwrap_or(block);
     // An expansion's distinct values, taken as they come.
     let split = super::reorder::expanded_then_unique(block);

@@ -1164,6 +1164,64 @@ fn events_made_of_groups_a_share_of_their_keys_at_a_time_from_a_store_are_whole_
 }
 
 #[test]
+fn a_count_of_sorted_events_is_their_count_and_a_key_they_lack_is_still_refused() {
+    // A sort passes every event on, reordered: a plain Measure-Object after it counts them all
+    // (msgtrack drops the sort). Worked out by hand: five events; two senders start with "a"
+    // ignoring case (Ann, ann; not Äd).
+    let dir = Dir::new();
+    let senders = ["Ann@x.com", "ann@X.com", "bob@x.com", "", "Äd@x.com"];
+    let rows: Vec<String> = senders
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            row(&[
+                (Field::Timestamp, &format!("2026-11-20T10:{i:02}:00.000Z")),
+                (Field::EventId, "RECEIVE"),
+                (Field::Sender, s),
+            ])
+        })
+        .collect();
+    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
+    let store = crate::util::indexed(dir.path());
+    let all = "Get-MessageTrackingLog -ResultSize Unlimited";
+    for (tail, count) in [
+        ("Sort-Object MessageSubject | Measure-Object", 5),
+        (
+            "Sort-Object Sender,Timestamp -Descending | Measure-Object",
+            5,
+        ),
+        (
+            "Where-Object {$_.Sender -like 'a*'} | Sort-Object Sender -CaseSensitive | Measure-Object",
+            2,
+        ),
+    ] {
+        let line = format!("{all} | {tail}");
+        for from in [dir.path(), store.path()] {
+            let lines = csv_holding(&line, from, "1000");
+            assert_eq!(
+                lines.get(1).and_then(|l| l.split(',').next()),
+                Some(count.to_string().as_str()),
+                "{line} over {}: {lines:?}",
+                from.display()
+            );
+        }
+    }
+    // A key the events lack is an error, sort or no sort.
+    let line = format!("{all} | Sort-Object Sendr | Measure-Object");
+    for from in [dir.path(), store.path()] {
+        let out = query_holding(&line, from, "1000")
+            .output()
+            .expect("msgtrack runs");
+        assert!(!out.status.success(), "{line}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("no property Sendr"),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
 fn counts_of_distinct_values_are_counts_of_their_groups_in_bounded_memory() {
     // `Sort-Object P -Unique | Measure-Object` keeps one event per value ignoring case (per
     // exact value with -CaseSensitive), `Select-Object P -Unique | Measure-Object` one object
