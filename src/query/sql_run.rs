@@ -27,7 +27,11 @@ const TABLES: [&str; 2] = ["logs", "MessageTrackingLog"];
 /// Runs polars SQL over the logs under `paths`, as the table `logs` (columns named as the
 /// cmdlet's properties; `MessageTrackingLog` names it too).
 pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
-    let Asked { columns, predicate } = asked_of(sql)?;
+    let Asked {
+        columns,
+        predicate,
+        first_rows,
+    } = asked_of(sql)?;
     let files = discover(paths).map_err(crate::ingest::ReadError::from)?;
     let options = ReadOptions::default().with_columns(columns.columns());
     super::few_allocator_arenas();
@@ -36,19 +40,39 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
     let mut spill = Spill::new(dir.path(), &schema);
     let mut reports: Vec<FileReport> = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    read_in_batches(files, &options, |mut ingest| -> Result<(), RunError> {
+    // Rows the statement may still read, when it reads only the table's first rows.
+    let mut left = first_rows;
+    let read = read_in_batches(files, &options, |mut ingest| -> Result<(), Halt> {
+        if let Some(left) = &mut left {
+            let taken = ingest.frame.height().min(*left);
+            ingest.frame = ingest.frame.slice(0, taken);
+            *left -= taken;
+        }
         // The rows meeting the pushed condition, in one chunk: a part's rows come in small
         // blocks, and a row group each would fill the writer with their descriptions and
         // the engine with small reads (the spill cuts row groups of SPILL_GROUP_ROWS).
         if let Some(predicate) = &predicate {
-            ingest.frame = ingest.frame.lazy().filter(predicate.clone()).collect()?;
+            ingest.frame = ingest
+                .frame
+                .lazy()
+                .filter(predicate.clone())
+                .collect()
+                .map_err(RunError::from)?;
         }
         ingest.frame.rechunk_mut();
         spill.write(&ingest.frame)?;
         reports.extend(ingest.files);
         diagnostics.extend(ingest.diagnostics);
-        Ok(())
-    })?;
+        // Every row the statement reads is read: the read stops.
+        match left {
+            Some(0) => Err(Halt::Enough),
+            _ => Ok(()),
+        }
+    });
+    match read {
+        Ok(()) | Err(Halt::Enough) => {}
+        Err(Halt::Failed(e)) => return Err(e),
+    }
     let frame = execute(sql, &spill.finish()?, columns)?;
     Ok(Answer {
         items: Vec::new(),
@@ -66,6 +90,26 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         enumeration_limit: None,
         spilled: None,
     })
+}
+
+/// Why a read for a statement stopped early.
+enum Halt {
+    /// It has every row the statement reads.
+    Enough,
+    /// It failed.
+    Failed(RunError),
+}
+
+impl From<RunError> for Halt {
+    fn from(e: RunError) -> Halt {
+        Halt::Failed(e)
+    }
+}
+
+impl From<crate::ingest::ReadError> for Halt {
+    fn from(e: crate::ingest::ReadError) -> Halt {
+        Halt::Failed(e.into())
+    }
 }
 
 /// How big a spill file grows before the next is started: the streaming engine maps a file
@@ -239,10 +283,12 @@ fn quiet_unimplemented() {
 
 /// What a statement asks of the logs' table: the columns it reads and, when it reads the
 /// table once, the condition its rows must meet there (polars pushes a row-by-row condition
-/// into the scan; the rows spilled are those that meet it).
+/// into the scan; the rows spilled are those that meet it) and how many of its first rows
+/// it reads at most (`SELECT * FROM logs LIMIT 5`: the read stops there).
 struct Asked {
     columns: FieldSet,
     predicate: Option<Expr>,
+    first_rows: Option<usize>,
 }
 
 /// What `sql` asks of the logs' table: its plan run over a scan of no rows, to which polars
@@ -266,17 +312,18 @@ fn asked_of(sql: &str) -> Result<Asked, RunError> {
         .map(|mut s| std::mem::take(&mut *s))
         .unwrap_or_default();
     // Not scanned at all (`SELECT 1`): one column, for the row count.
-    let mut columns: Vec<Field> = scans.iter().flat_map(|(c, _)| c.columns()).collect();
+    let mut columns: Vec<Field> = scans.iter().flat_map(|s| s.columns.columns()).collect();
     if columns.is_empty() {
         columns.push(Field::Timestamp);
     }
-    let predicate = match scans.as_slice() {
-        [(_, Some(predicate))] => lasting(predicate),
-        _ => None,
+    let (predicate, first_rows) = match scans.as_slice() {
+        [one] => (one.predicate.as_ref().and_then(lasting), one.first_rows),
+        _ => (None, None),
     };
     Ok(Asked {
         columns: FieldSet::of(columns),
         predicate,
+        first_rows,
     })
 }
 
@@ -298,11 +345,19 @@ fn lasting(predicate: &Expr) -> Option<Expr> {
     }
 }
 
-/// A scan of no rows that remembers what each scan of it asked: the columns and the
-/// condition pushed down.
+/// A scan of no rows that remembers what each scan of it asked.
 #[derive(Default)]
 struct Probe {
-    scans: Mutex<Vec<(FieldSet, Option<Expr>)>>,
+    scans: Mutex<Vec<Scan>>,
+}
+
+/// What one scan of the table asked: the columns, the condition pushed down, and how many
+/// of the table's first rows it reads (a `LIMIT` polars pushes into the scan, taken before
+/// the condition).
+struct Scan {
+    columns: FieldSet,
+    predicate: Option<Expr>,
+    first_rows: Option<usize>,
 }
 
 impl AnonymousScan for Probe {
@@ -316,7 +371,11 @@ impl AnonymousScan for Probe {
             None => Field::ALL.to_vec(),
         };
         if let Ok(mut scans) = self.scans.lock() {
-            scans.push((FieldSet::of(fields.iter().copied()), args.predicate.clone()));
+            scans.push(Scan {
+                columns: FieldSet::of(fields.iter().copied()),
+                predicate: args.predicate.clone(),
+                first_rows: args.n_rows,
+            });
         }
         Ok(DataFrame::empty_with_schema(&schema_of(&fields)))
     }

@@ -467,3 +467,43 @@ fn sql_spilled_batch_by_batch_gives_the_whole_read_s_answer() {
         sql_rows(order, &logs, None)
     );
 }
+
+#[test]
+fn sql_limit_takes_the_table_s_first_rows_before_a_condition_outside_it() {
+    // `SELECT … FROM (SELECT * FROM logs LIMIT n) WHERE …` filters the table's first n rows:
+    // polars pushes both the limit and the condition into the scan, the limit taken first.
+    // msgtrack spilled the rows meeting the condition and the plan then took n of those
+    // (checked: 10 SEND rows where the first 10 rows hold 2). The read stops once it has
+    // the first n rows, whatever the batches.
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let columns = "Timestamp, EventId, File, Line";
+    for path in [logs.as_path(), store.path()] {
+        for batch in [None, Some(64 << 10)] {
+            let at = format!("{} in batches of {batch:?}", path.display());
+            let all = sql_rows(&format!("SELECT {columns} FROM logs"), path, batch);
+            for n in [10, 1000] {
+                let sends: Vec<Value> = all[..n]
+                    .iter()
+                    .filter(|r| r["EventId"] == "SEND")
+                    .cloned()
+                    .collect();
+                assert!(!sends.is_empty() && sends.len() < n, "{at}: {n}");
+                let got = sql_rows(
+                    &format!(
+                        "SELECT {columns} FROM (SELECT * FROM logs LIMIT {n}) WHERE EventId = 'SEND'"
+                    ),
+                    path,
+                    batch,
+                );
+                assert_eq!(got, sends, "{at}: {n}");
+                let first = sql_rows(
+                    &format!("SELECT {columns} FROM logs LIMIT {n}"),
+                    path,
+                    batch,
+                );
+                assert_eq!(first, all[..n], "{at}: {n}");
+            }
+        }
+    }
+}
