@@ -284,25 +284,7 @@ pub fn expanded_then_unique(block: &Block) -> Option<Block> {
 /// any other line.
 pub fn distinct_count_as_groups(block: &Block) -> Option<Block> {
     use crate::format::{Field, FieldKind};
-    let [Statement::Pipeline(p)] = block.statements.as_slice() else {
-        return None;
-    };
-    let [
-        Element::Command(source),
-        filters @ ..,
-        Element::Command(distinct),
-        Element::Command(measure),
-    ] = p.elements.as_slice()
-    else {
-        return None;
-    };
-    let events = source.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
-        && filters.iter().all(
-            |e| matches!(e, Element::Command(c) if canonical(&c.name) == Some("Where-Object")),
-        );
-    if !events || canonical(&measure.name) != Some("Measure-Object") || !measure.args.is_empty() {
-        return None;
-    }
+    let (p, distinct) = counted_events(block)?;
     let has = |c: &Command, params: &[ParamSpec], switch: &str| {
         bind(c, params).is_ok_and(|b| b.named.iter().any(|(n, _, _)| *n == switch))
     };
@@ -363,22 +345,7 @@ pub fn distinct_count_as_groups(block: &Block) -> Option<Block> {
 /// sort would then not be there to refuse). The sort wrote every event to sorted runs and
 /// merged them for a count (29 s over the 1.3 GB corpus's store).
 pub fn count_without_sort(block: &Block) -> Option<Block> {
-    let [Statement::Pipeline(p)] = block.statements.as_slice() else {
-        return None;
-    };
-    let [
-        Element::Command(source),
-        filters @ ..,
-        Element::Command(sort),
-        Element::Command(measure),
-    ] = p.elements.as_slice()
-    else {
-        return None;
-    };
-    let events = source.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
-        && filters.iter().all(
-            |e| matches!(e, Element::Command(c) if canonical(&c.name) == Some("Where-Object")),
-        );
+    let (p, sort) = counted_events(block)?;
     let unique = bind(sort, &SORT_PARAMS).is_ok_and(|b| b.has("Unique"));
     // (Each an event's property: a name it lacks is an error msgtrack gives, not a `$null`.)
     let properties = sort_names(sort).is_some_and(|names| {
@@ -386,12 +353,7 @@ pub fn count_without_sort(block: &Block) -> Option<Block> {
             .iter()
             .all(|n| crate::format::Field::from_name(n).is_some())
     });
-    if !events
-        || canonical(&measure.name) != Some("Measure-Object")
-        || !measure.args.is_empty()
-        || unique
-        || !properties
-    {
+    if unique || !properties {
         return None;
     }
     let mut elements = p.elements.clone();
@@ -403,6 +365,30 @@ pub fn count_without_sort(block: &Block) -> Option<Block> {
             span: p.span.clone(),
         })],
     })
+}
+
+/// The one pipeline of `block` and its stage before a plain count, when it is
+/// `Get-MessageTrackingLog [| Where-Object …] | <stage> | Measure-Object` (Where-Object stages
+/// pass events on, so the stage is given events; the Measure-Object given nothing counts).
+fn counted_events(block: &Block) -> Option<(&Pipeline, &Command)> {
+    let [Statement::Pipeline(p)] = block.statements.as_slice() else {
+        return None;
+    };
+    let [
+        Element::Command(source),
+        filters @ ..,
+        Element::Command(stage),
+        Element::Command(measure),
+    ] = p.elements.as_slice()
+    else {
+        return None;
+    };
+    let events = source.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
+        && filters.iter().all(
+            |e| matches!(e, Element::Command(c) if canonical(&c.name) == Some("Where-Object")),
+        );
+    (events && canonical(&measure.name) == Some("Measure-Object") && measure.args.is_empty())
+        .then_some((p, stage))
 }
 
 /// A count written as one that holds nothing: [`distinct_count_as_groups`] or

@@ -1163,13 +1163,8 @@ fn events_made_of_groups_a_share_of_their_keys_at_a_time_from_a_store_are_whole_
     }
 }
 
-#[test]
-fn a_count_of_sorted_events_is_their_count_and_a_key_they_lack_is_still_refused() {
-    // A sort passes every event on, reordered: a plain Measure-Object after it counts them all
-    // (msgtrack drops the sort). Worked out by hand: five events; two senders start with "a"
-    // ignoring case (Ann, ann; not Äd).
-    let dir = Dir::new();
-    let senders = ["Ann@x.com", "ann@X.com", "bob@x.com", "", "Äd@x.com"];
+/// One log of EX01 under `dir`: a RECEIVE a minute from each of `senders`, in order.
+fn write_receives_from(dir: &Dir, senders: &[&str]) {
     let rows: Vec<String> = senders
         .iter()
         .enumerate()
@@ -1182,6 +1177,16 @@ fn a_count_of_sorted_events_is_their_count_and_a_key_they_lack_is_still_refused(
         })
         .collect();
     dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
+}
+
+#[test]
+fn a_count_of_sorted_events_is_their_count_and_a_key_they_lack_is_still_refused() {
+    // A sort passes every event on, reordered: a plain Measure-Object after it counts them all
+    // (msgtrack drops the sort). Worked out by hand: five events; two senders start with "a"
+    // ignoring case (Ann, ann; not Äd).
+    let dir = Dir::new();
+    let senders = ["Ann@x.com", "ann@X.com", "bob@x.com", "", "Äd@x.com"];
+    write_receives_from(&dir, &senders);
     let store = crate::util::indexed(dir.path());
     let all = "Get-MessageTrackingLog -ResultSize Unlimited";
     for (tail, count) in [
@@ -1239,18 +1244,7 @@ fn counts_of_distinct_values_are_counts_of_their_groups_in_bounded_memory() {
         "",
         "carl@x.com",
     ];
-    let rows: Vec<String> = senders
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            row(&[
-                (Field::Timestamp, &format!("2026-11-20T10:{i:02}:00.000Z")),
-                (Field::EventId, "RECEIVE"),
-                (Field::Sender, s),
-            ])
-        })
-        .collect();
-    dir.write("EX01/MSGTRK2026112010-1.LOG", log_text(&rows));
+    write_receives_from(&dir, &senders);
     let store = crate::util::indexed(dir.path());
     let all = "Get-MessageTrackingLog -ResultSize Unlimited";
     for (tail, count) in [
