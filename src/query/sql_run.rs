@@ -31,6 +31,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         columns,
         predicate,
         first_rows,
+        first_meeting,
     } = asked_of(sql)?;
     let files = discover(paths).map_err(crate::ingest::ReadError::from)?;
     let options = ReadOptions::default().with_columns(columns.columns());
@@ -40,8 +41,10 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
     let mut spill = Spill::new(dir.path(), &schema);
     let mut reports: Vec<FileReport> = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    // Rows the statement may still read, when it reads only the table's first rows.
+    // Rows the statement may still read, when it reads only the table's first rows, or only
+    // the first rows meeting its condition.
     let mut left = first_rows;
+    let mut meeting_left = first_meeting;
     let read = read_in_batches(files, &options, |mut ingest| -> Result<(), Halt> {
         if let Some(left) = &mut left {
             let taken = ingest.frame.height().min(*left);
@@ -61,11 +64,14 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         }
         ingest.frame.rechunk_mut();
         spill.write(&ingest.frame)?;
+        if let Some(left) = &mut meeting_left {
+            *left = left.saturating_sub(ingest.frame.height());
+        }
         reports.extend(ingest.files);
         diagnostics.extend(ingest.diagnostics);
         // Every row the statement reads is read: the read stops.
-        match left {
-            Some(0) => Err(Halt::Enough),
+        match (left, meeting_left) {
+            (Some(0), _) | (_, Some(0)) => Err(Halt::Enough),
             _ => Ok(()),
         }
     });
@@ -284,11 +290,47 @@ fn quiet_unimplemented() {
 /// What a statement asks of the logs' table: the columns it reads and, when it reads the
 /// table once, the condition its rows must meet there (polars pushes a row-by-row condition
 /// into the scan; the rows spilled are those that meet it) and how many of its first rows
-/// it reads at most (`SELECT * FROM logs LIMIT 5`: the read stops there).
+/// it reads at most (`SELECT * FROM logs LIMIT 5`: the read stops there), or how many of
+/// the rows meeting the condition (`SELECT * FROM logs WHERE EventId = 'FAIL' LIMIT 5`).
 struct Asked {
     columns: FieldSet,
     predicate: Option<Expr>,
     first_rows: Option<usize>,
+    first_meeting: Option<usize>,
+}
+
+/// The N of a statement that gives the first N rows of the table meeting the condition
+/// pushed into its scan (and nothing else changes which rows come out): its optimized plan is
+/// a slice of the scan from its first row, with only selections of plain columns between.
+fn first_meeting(plan: LazyFrame) -> Option<usize> {
+    use polars_plan::plans::{AExpr, IR};
+    let ir = plan.to_alp_optimized().ok()?;
+    let mut node = ir.lp_top;
+    let mut limit = None;
+    loop {
+        match ir.lp_arena.get(node) {
+            IR::Slice {
+                input,
+                offset: 0,
+                len,
+            } if limit.is_none() => {
+                limit = usize::try_from(*len).ok();
+                node = *input;
+            }
+            IR::SimpleProjection { input, .. } => node = *input,
+            IR::Select { input, expr, .. }
+                if expr
+                    .iter()
+                    .all(|e| matches!(ir.expr_arena.get(e.node()), AExpr::Column(_))) =>
+            {
+                node = *input;
+            }
+            IR::Scan {
+                predicate: Some(_), ..
+            } => return limit,
+            _ => return None,
+        }
+    }
 }
 
 /// What `sql` asks of the logs' table: its plan run over a scan of no rows, to which polars
@@ -305,7 +347,9 @@ fn asked_of(sql: &str) -> Result<Asked, RunError> {
     for table in TABLES {
         context.register(table, lazy.clone());
     }
-    context.execute(sql)?.collect()?;
+    let plan = context.execute(sql)?;
+    let limit = first_meeting(plan.clone());
+    plan.collect()?;
     let scans = probe
         .scans
         .lock()
@@ -316,14 +360,27 @@ fn asked_of(sql: &str) -> Result<Asked, RunError> {
     if columns.is_empty() {
         columns.push(Field::Timestamp);
     }
-    let (predicate, first_rows) = match scans.as_slice() {
-        [one] => (one.predicate.as_ref().and_then(lasting), one.first_rows),
-        _ => (None, None),
+    let (predicate, first_rows, first_meeting) = match scans.as_slice() {
+        [one] => {
+            // (A condition made for this run alone would keep more rows than the plan's:
+            // then the read cannot stop at the limit's count of them.)
+            let whole = one
+                .predicate
+                .as_ref()
+                .is_some_and(|p| lasting(p).as_ref() == Some(p));
+            (
+                one.predicate.as_ref().and_then(lasting),
+                one.first_rows,
+                limit.filter(|_| whole),
+            )
+        }
+        _ => (None, None, None),
     };
     Ok(Asked {
         columns: FieldSet::of(columns),
         predicate,
         first_rows,
+        first_meeting,
     })
 }
 

@@ -474,7 +474,8 @@ fn sql_limit_takes_the_table_s_first_rows_before_a_condition_outside_it() {
     // polars pushes both the limit and the condition into the scan, the limit taken first.
     // msgtrack spilled the rows meeting the condition and the plan then took n of those
     // (checked: 10 SEND rows where the first 10 rows hold 2). The read stops once it has
-    // the first n rows, whatever the batches.
+    // the first n rows (or the first n meeting a condition), whatever the batches. Expected
+    // rows: the table's rows without the limit, cut and filtered here.
     let logs = sample_logs_dir();
     let store = crate::util::indexed(&logs);
     let columns = "Timestamp, EventId, File, Line";
@@ -504,6 +505,38 @@ fn sql_limit_takes_the_table_s_first_rows_before_a_condition_outside_it() {
                 );
                 assert_eq!(first, all[..n], "{at}: {n}");
             }
+            // The first rows meeting a condition (the read stops once it has them), and
+            // shapes where it cannot: the limit over a computed column, over a second
+            // condition on a subquery's limited rows.
+            let sends: Vec<&Value> = all.iter().filter(|r| r["EventId"] == "SEND").collect();
+            assert!(sends.len() > 20, "{at}");
+            let got = sql_rows(
+                &format!("SELECT {columns} FROM logs WHERE EventId = 'SEND' LIMIT 7"),
+                path,
+                batch,
+            );
+            assert_eq!(got.iter().collect::<Vec<_>>(), sends[..7], "{at}");
+            let got = sql_rows(
+                "SELECT upper(Sender) AS s, Line FROM logs WHERE EventId = 'SEND' LIMIT 7",
+                path,
+                batch,
+            );
+            let lines: Vec<&Value> = got.iter().map(|r| &r["Line"]).collect();
+            let expected: Vec<&Value> = sends[..7].iter().map(|r| &r["Line"]).collect();
+            assert_eq!(lines, expected, "{at}");
+            let expected: Vec<&Value> = all[..200]
+                .iter()
+                .filter(|r| r["EventId"] == "SEND")
+                .take(3)
+                .collect();
+            let got = sql_rows(
+                &format!(
+                    "SELECT {columns} FROM (SELECT * FROM logs LIMIT 200) WHERE EventId = 'SEND' LIMIT 3"
+                ),
+                path,
+                batch,
+            );
+            assert_eq!(got.iter().collect::<Vec<_>>(), expected, "{at}");
         }
     }
 }
