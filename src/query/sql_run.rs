@@ -32,7 +32,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         predicate,
         first_rows,
         first_meeting,
-    } = asked_of(sql)?;
+    } = asked_of(sql).map_err(text_function_hint)?;
     let files = discover(paths).map_err(crate::ingest::ReadError::from)?;
     let options = ReadOptions::default().with_columns(columns.columns());
     super::few_allocator_arenas();
@@ -79,7 +79,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         Ok(()) | Err(Halt::Enough) => {}
         Err(Halt::Failed(e)) => return Err(e),
     }
-    let frame = execute(sql, &spill.finish()?, columns)?;
+    let frame = execute(sql, &spill.finish()?, columns).map_err(text_function_hint)?;
     Ok(Answer {
         items: Vec::new(),
         reads: Vec::new(),
@@ -96,6 +96,31 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         enumeration_limit: None,
         spilled: None,
     })
+}
+
+/// polars' error when a text function is given one of the categorical columns (EventId,
+/// Source, … hold few distinct values and are stored as categories), which it repeats once
+/// per plan node, as one sentence naming the column and the cast that makes it text.
+fn text_function_hint(e: RunError) -> RunError {
+    let RunError::Frame(polars) = &e else {
+        return e;
+    };
+    let text = polars.to_string();
+    let column = text
+        .contains("got `cat`")
+        .then(|| text.split("for series with name `").nth(1))
+        .flatten()
+        .and_then(|rest| rest.split('`').next())
+        .filter(|name| !name.is_empty());
+    match column {
+        Some(name) => RunError::Eval(crate::pwsh::runtime::EvalError::new(
+            format!(
+                "{name} is a categorical column (stored as categories, not text): a text function needs it as text first, e.g. lower(CAST({name} AS VARCHAR))"
+            ),
+            0..0,
+        )),
+        None => e,
+    }
 }
 
 /// Why a read for a statement stopped early.

@@ -540,3 +540,34 @@ fn sql_limit_takes_the_table_s_first_rows_before_a_condition_outside_it() {
         }
     }
 }
+
+#[test]
+fn a_text_function_over_a_categorical_column_names_the_column_and_the_cast() {
+    // EventId is stored as categories; polars' lower() refuses them with a message repeated
+    // once per plan node. msgtrack says it once, naming the column and the cast; the cast
+    // runs.
+    let logs = sample_logs_dir();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_msgtrack"))
+        .args([
+            "query",
+            "--sql",
+            "SELECT lower(EventId) AS e FROM logs LIMIT 2",
+        ])
+        .arg(&logs)
+        .output()
+        .expect("msgtrack runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("EventId is a categorical column") && err.contains("CAST(EventId AS VARCHAR)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("categorical").count(), 1, "{err}");
+    let rows = sql_rows(
+        "SELECT lower(CAST(EventId AS VARCHAR)) AS e FROM logs WHERE EventId = 'FAIL' LIMIT 2",
+        &logs,
+        None,
+    );
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["e"] == "fail"), "{rows:?}");
+}
