@@ -21,6 +21,15 @@ use common::{bytes_under, corpus, measure, measure_listing, runner};
 /// The median of five warm runs (one run first to warm the cache): time, and the peak memory
 /// of that run.
 fn median(program: &str, args: &[String]) -> Option<(f64, f64)> {
+    median_by(measure, program, args)
+}
+
+/// How a run is measured: [`measure`], or [`measure_listing`] for a command whose answer may
+/// be a listing that exits 2. Its time and peak memory.
+type Measure = fn(&str, &[String]) -> Option<(f64, f64)>;
+
+/// [`median`] of runs measured by `measure`.
+fn median_by(measure: Measure, program: &str, args: &[String]) -> Option<(f64, f64)> {
     measure(program, args)?;
     let mut runs: Vec<(f64, f64)> = (0..5).filter_map(|_| measure(program, args)).collect();
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -205,12 +214,7 @@ fn main() {
         let timed = |from: &str| {
             let mut args = s(command);
             args.extend(s(&[from, "--tz", "UTC"]));
-            measure_listing(msgtrack, &args)?;
-            let mut runs: Vec<(f64, f64)> = (0..5)
-                .filter_map(|_| measure_listing(msgtrack, &args))
-                .collect();
-            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-            runs.get(2).copied()
+            median_by(measure_listing, msgtrack, &args)
         };
         let (a, am) = cell_of(timed(&store_arg));
         let (c, cm) = cell_of(timed(&corpus_arg));

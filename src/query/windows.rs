@@ -17,7 +17,7 @@
 
 use std::path::PathBuf;
 
-use super::no_events::{Stage, stage_kind};
+use super::no_events::passes_on;
 use super::run::{Answer, RunError, run_block};
 use super::session::{Reading, Session, unopened_note};
 use super::time_windows::Window;
@@ -682,9 +682,9 @@ fn outputs_values_of_events(c: &Command, before: &[Element]) -> bool {
     let events_in = match before.split_first() {
         Some((Element::Command(first), rest)) => {
             first.name.eq_ignore_ascii_case("Get-MessageTrackingLog")
-                && rest.iter().all(|e| {
-                    matches!(e, Element::Command(earlier) if matches!(stage_kind(earlier), Stage::PassesOn))
-                })
+                && rest
+                    .iter()
+                    .all(|e| matches!(e, Element::Command(earlier) if passes_on(earlier)))
         }
         _ => false,
     };
