@@ -32,6 +32,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         predicate,
         first_rows,
         first_meeting,
+        top,
     } = asked_of(sql).map_err(text_function_hint)?;
     let files = discover(paths).map_err(crate::ingest::ReadError::from)?;
     let options = ReadOptions::default().with_columns(columns.columns());
@@ -45,6 +46,7 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
     // the first rows meeting its condition.
     let mut left = first_rows;
     let mut meeting_left = first_meeting;
+    let mut top = top.map(TopRows::new);
     let read = read_in_batches(files, &options, |mut ingest| -> Result<(), Halt> {
         if let Some(left) = &mut left {
             let taken = ingest.frame.height().min(*left);
@@ -62,8 +64,13 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
                 .collect()
                 .map_err(RunError::from)?;
         }
-        ingest.frame.rechunk_mut();
-        spill.write(&ingest.frame)?;
+        match &mut top {
+            Some(top) => top.add(std::mem::take(&mut ingest.frame))?,
+            None => {
+                ingest.frame.rechunk_mut();
+                spill.write(&ingest.frame)?;
+            }
+        }
         if let Some(left) = &mut meeting_left {
             *left = left.saturating_sub(ingest.frame.height());
         }
@@ -78,6 +85,9 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
     match read {
         Ok(()) | Err(Halt::Enough) => {}
         Err(Halt::Failed(e)) => return Err(e),
+    }
+    if let Some(top) = top {
+        spill.write(&top.finish()?)?;
     }
     let frame = execute(sql, &spill.finish()?, columns).map_err(text_function_hint)?;
     Ok(Answer {
@@ -322,6 +332,155 @@ struct Asked {
     predicate: Option<Expr>,
     first_rows: Option<usize>,
     first_meeting: Option<usize>,
+    top: Option<TopAsked>,
+}
+
+/// The most rows a sort's first N may keep while the rows are read ([`TopRows`]); a bigger
+/// N has every row spilled and sorted by the engine.
+const TOP_ROWS_MAX: usize = 10_000;
+
+/// A statement's sort of the table's rows cut to its first N (`ORDER BY … LIMIT N`), when
+/// nothing before it but the pushed condition changes the rows: the sort's keys (row by row
+/// expressions of the table's columns), its order, and N (with any OFFSET).
+struct TopAsked {
+    by: Vec<Expr>,
+    options: SortMultipleOptions,
+    keep: usize,
+}
+
+/// The N rows a statement's sort keeps, kept as the rows are read, so that a top N of wide
+/// rows holds N rows and a batch rather than every row (`SELECT * FROM logs ORDER BY
+/// TotalBytes DESC LIMIT 5`). Rows of equal keys keep the order they were read in, as a
+/// stable sort of every row would; the engine then runs the statement over these rows.
+struct TopRows {
+    asked: TopAsked,
+    rows: Option<DataFrame>,
+    /// Rows read so far: the next row's place in the table.
+    read: u64,
+}
+
+/// The column that numbers the kept rows in the table's order (no log column's name).
+const ROW_PLACE: &str = "msgtrack row place";
+
+impl TopRows {
+    fn new(asked: TopAsked) -> TopRows {
+        TopRows {
+            asked,
+            rows: None,
+            read: 0,
+        }
+    }
+
+    /// Adds a batch of rows (in the table's order, after those added before).
+    fn add(&mut self, frame: DataFrame) -> Result<(), RunError> {
+        let height = frame.height() as u64;
+        if height == 0 {
+            return Ok(());
+        }
+        let places: Vec<u64> = (self.read..self.read + height).collect();
+        self.read += height;
+        let mut frame = frame;
+        frame.with_column(Column::new(ROW_PLACE.into(), places))?;
+        let joined = match self.rows.take() {
+            Some(mut rows) => {
+                rows.vstack_mut(&frame)?;
+                rows
+            }
+            None => frame,
+        };
+        let options = self.asked.options.clone().with_maintain_order(true);
+        let kept = joined
+            .lazy()
+            .sort_by_exprs(&self.asked.by, options)
+            .slice(0, self.asked.keep as IdxSize)
+            .collect()?;
+        self.rows = Some(kept);
+        Ok(())
+    }
+
+    /// The rows kept, in the table's order.
+    fn finish(self) -> Result<DataFrame, RunError> {
+        let Some(rows) = self.rows else {
+            return Ok(DataFrame::empty());
+        };
+        let mut rows = rows
+            .lazy()
+            .sort([ROW_PLACE], SortMultipleOptions::default())
+            .drop(cols([ROW_PLACE]))
+            .collect()?;
+        rows.rechunk_mut();
+        Ok(rows)
+    }
+}
+
+/// The sort cut to its first N that a statement's optimized plan applies to the table's rows
+/// first (only plain columns selected between the scan and it), with keys that are row by row
+/// and repeatable: whatever the plan does after it sees only those N rows.
+fn top_asked(plan: LazyFrame) -> Option<TopAsked> {
+    use polars_plan::plans::{
+        IR, is_elementwise_rec, is_inherently_nondeterministic, node_to_expr,
+    };
+    let ir = plan.to_alp_optimized().ok()?;
+    let mut node = ir.lp_top;
+    loop {
+        match ir.lp_arena.get(node) {
+            IR::Sort {
+                input,
+                by_column,
+                slice: Some((offset, len, _)),
+                sort_options,
+            } => {
+                let keep = usize::try_from(*offset).ok()?.checked_add(*len)?;
+                let row_by_row = by_column.iter().all(|e| {
+                    is_elementwise_rec(e.node(), &ir.expr_arena)
+                        && !is_inherently_nondeterministic(e.node(), &ir.expr_arena)
+                });
+                if keep > TOP_ROWS_MAX || !row_by_row || !plain_columns_of_scan(&ir, *input) {
+                    return None;
+                }
+                return Some(TopAsked {
+                    by: by_column
+                        .iter()
+                        .map(|e| node_to_expr(e.node(), &ir.expr_arena))
+                        .collect(),
+                    options: sort_options.clone(),
+                    keep,
+                });
+            }
+            other => match other.get_inputs().as_slice() {
+                [input] => node = *input,
+                _ => return None,
+            },
+        }
+    }
+}
+
+/// True when `node` is the table's scan, or a selection of its columns under their own
+/// names.
+fn plain_columns_of_scan(
+    ir: &polars_plan::plans::IRPlan,
+    mut node: polars_plan::prelude::Node,
+) -> bool {
+    use polars_plan::plans::{AExpr, IR};
+    // A column under its own name.
+    let own = |node, output: &PlSmallStr| matches!(ir.expr_arena.get(node), AExpr::Column(name) if name == output);
+    loop {
+        match ir.lp_arena.get(node) {
+            IR::SimpleProjection { input, .. } => node = *input,
+            IR::Select { input, expr, .. }
+                if expr.iter().all(|e| own(e.node(), e.output_name())) =>
+            {
+                node = *input
+            }
+            IR::HStack { input, exprs, .. }
+                if exprs.iter().all(|e| own(e.node(), e.output_name())) =>
+            {
+                node = *input
+            }
+            IR::Scan { .. } => return true,
+            _ => return false,
+        }
+    }
 }
 
 /// The N of a statement that gives the first N rows of the table meeting the condition
@@ -374,6 +533,7 @@ fn asked_of(sql: &str) -> Result<Asked, RunError> {
     }
     let plan = context.execute(sql)?;
     let limit = first_meeting(plan.clone());
+    let top = top_asked(plan.clone());
     plan.collect()?;
     let scans = probe
         .scans
@@ -385,7 +545,7 @@ fn asked_of(sql: &str) -> Result<Asked, RunError> {
     if columns.is_empty() {
         columns.push(Field::Timestamp);
     }
-    let (predicate, first_rows, first_meeting) = match scans.as_slice() {
+    let (predicate, first_rows, first_meeting, top) = match scans.as_slice() {
         [one] => {
             // (A condition made for this run alone would keep more rows than the plan's:
             // then the read cannot stop at the limit's count of them.)
@@ -397,15 +557,19 @@ fn asked_of(sql: &str) -> Result<Asked, RunError> {
                 one.predicate.as_ref().and_then(lasting),
                 one.first_rows,
                 limit.filter(|_| whole),
+                // (What the condition loses here is the sort's own running bound, which
+                // drops only rows the sort would not keep.)
+                top,
             )
         }
-        _ => (None, None, None),
+        _ => (None, None, None, None),
     };
     Ok(Asked {
         columns: FieldSet::of(columns),
         predicate,
         first_rows,
         first_meeting,
+        top,
     })
 }
 

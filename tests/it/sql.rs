@@ -571,3 +571,89 @@ fn a_text_function_over_a_categorical_column_names_the_column_and_the_cast() {
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r["e"] == "fail"), "{rows:?}");
 }
+
+#[test]
+fn sql_order_by_limit_keeps_the_sorted_first_rows_whatever_the_batches() {
+    // `ORDER BY … LIMIT n` over the table's rows keeps its n rows while the rows are read
+    // (a top 5 of every column held 560 MiB over a 1.3 GB store). Expected rows: the table's
+    // rows, sorted and cut here by SQL's rules (DESC NULLS LAST, then File, then Line).
+    // Rows of equal keys: the first ones read.
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let columns = "TotalBytes, EventId, File, Line";
+    for path in [logs.as_path(), store.path()] {
+        for batch in [None, Some(64 << 10)] {
+            let at = format!("{} in batches of {batch:?}", path.display());
+            let all = sql_rows(&format!("SELECT {columns} FROM logs"), path, batch);
+            let mut sorted: Vec<&Value> = all.iter().collect();
+            sorted.sort_by(|a, b| {
+                let bytes = |r: &Value| r["TotalBytes"].as_u64();
+                // Descending, nulls last: None sorts after every number.
+                let key = |r: &Value| {
+                    (
+                        bytes(r).map(std::cmp::Reverse).is_none(),
+                        bytes(r).map(std::cmp::Reverse),
+                    )
+                };
+                key(a)
+                    .cmp(&key(b))
+                    .then_with(|| a["File"].as_str().cmp(&b["File"].as_str()))
+                    .then_with(|| a["Line"].as_u64().cmp(&b["Line"].as_u64()))
+            });
+            for (limit, offset) in [(5, 0), (7, 3), (1, 0)] {
+                let got = sql_rows(
+                    &format!(
+                        "SELECT * FROM logs ORDER BY TotalBytes DESC NULLS LAST, File, Line LIMIT {limit} OFFSET {offset}"
+                    ),
+                    path,
+                    batch,
+                );
+                let got: Vec<(&Value, &Value)> =
+                    got.iter().map(|r| (&r["File"], &r["Line"])).collect();
+                let expected: Vec<(&Value, &Value)> = sorted[offset..offset + limit]
+                    .iter()
+                    .map(|r| (&r["File"], &r["Line"]))
+                    .collect();
+                assert_eq!(got, expected, "{at}: {limit} {offset}");
+            }
+            // With a pushed condition and a computed key.
+            let receives: Vec<&Value> = sorted
+                .iter()
+                .copied()
+                .filter(|r| r["EventId"] == "RECEIVE")
+                .take(4)
+                .collect();
+            let got = sql_rows(
+                &format!(
+                    "SELECT {columns} FROM logs WHERE EventId = 'RECEIVE' ORDER BY TotalBytes * 2 DESC NULLS LAST, File, Line LIMIT 4"
+                ),
+                path,
+                batch,
+            );
+            assert_eq!(got.iter().collect::<Vec<_>>(), receives, "{at}");
+            // Equal keys: the first rows read of the least key, as a stable sort keeps them.
+            let least = all
+                .iter()
+                .filter_map(|r| r["EventId"].as_str())
+                .min()
+                .expect("rows");
+            let mut first: Vec<(&Value, &Value)> = all
+                .iter()
+                .filter(|r| r["EventId"] == least)
+                .take(5)
+                .map(|r| (&r["File"], &r["Line"]))
+                .collect();
+            assert_eq!(first.len(), 5, "{at}: {least}");
+            let got = sql_rows(
+                "SELECT File, Line FROM logs ORDER BY CAST(EventId AS VARCHAR) LIMIT 5",
+                path,
+                batch,
+            );
+            let mut got: Vec<(&Value, &Value)> =
+                got.iter().map(|r| (&r["File"], &r["Line"])).collect();
+            got.sort_by_key(|(f, l)| (f.as_str(), l.as_u64()));
+            first.sort_by_key(|(f, l)| (f.as_str(), l.as_u64()));
+            assert_eq!(got, first, "{at}");
+        }
+    }
+}
