@@ -417,9 +417,7 @@ impl TopRows {
 /// first (only plain columns selected between the scan and it), with keys that are row by row
 /// and repeatable: whatever the plan does after it sees only those N rows.
 fn top_asked(plan: LazyFrame) -> Option<TopAsked> {
-    use polars_plan::plans::{
-        IR, is_elementwise_rec, is_inherently_nondeterministic, node_to_expr,
-    };
+    use polars_plan::plans::{IR, node_to_expr};
     let ir = plan.to_alp_optimized().ok()?;
     let mut node = ir.lp_top;
     loop {
@@ -431,11 +429,10 @@ fn top_asked(plan: LazyFrame) -> Option<TopAsked> {
                 sort_options,
             } => {
                 let keep = usize::try_from(*offset).ok()?.checked_add(*len)?;
-                let row_by_row = by_column.iter().all(|e| {
-                    is_elementwise_rec(e.node(), &ir.expr_arena)
-                        && !is_inherently_nondeterministic(e.node(), &ir.expr_arena)
-                });
-                if keep > TOP_ROWS_MAX || !row_by_row || !plain_columns_of_scan(&ir, *input) {
+                let keys_row_by_row = by_column
+                    .iter()
+                    .all(|e| row_by_row(&ir.expr_arena, e.node()));
+                if keep > TOP_ROWS_MAX || !keys_row_by_row || !plain_columns_of_scan(&ir, *input) {
                     return None;
                 }
                 return Some(TopAsked {
@@ -485,10 +482,13 @@ fn plain_columns_of_scan(
 
 /// The N of a statement that gives the first N rows of the table meeting the condition
 /// pushed into its scan (and nothing else changes which rows come out): its optimized plan is
-/// a slice of the scan from its first row, with only selections of plain columns between.
+/// a slice of the scan from its first row, with only row-by-row maps between (each row in
+/// gives one row out: plain columns, `upper(Sender)`, `TotalBytes / 1024`; not a filter,
+/// an aggregate, a window or a random value).
 fn first_meeting(plan: LazyFrame) -> Option<usize> {
-    use polars_plan::plans::{AExpr, IR};
+    use polars_plan::plans::IR;
     let ir = plan.to_alp_optimized().ok()?;
+    let arena = &ir.expr_arena;
     let mut node = ir.lp_top;
     let mut limit = None;
     loop {
@@ -502,10 +502,15 @@ fn first_meeting(plan: LazyFrame) -> Option<usize> {
                 node = *input;
             }
             IR::SimpleProjection { input, .. } => node = *input,
+            // (A selection of values alone, `SELECT 1`, is one row: one column at least.)
             IR::Select { input, expr, .. }
-                if expr
-                    .iter()
-                    .all(|e| matches!(ir.expr_arena.get(e.node()), AExpr::Column(_))) =>
+                if expr.iter().all(|e| row_by_row(arena, e.node()))
+                    && expr.iter().any(|e| reads_a_column(arena, e.node())) =>
+            {
+                node = *input;
+            }
+            IR::HStack { input, exprs, .. }
+                if exprs.iter().all(|e| row_by_row(arena, e.node())) =>
             {
                 node = *input;
             }
@@ -515,6 +520,26 @@ fn first_meeting(plan: LazyFrame) -> Option<usize> {
             _ => return None,
         }
     }
+}
+
+/// True when expression `node` gives each row a value from that row alone, the same in
+/// every run (polars' elementwise and not random).
+fn row_by_row(
+    arena: &polars_plan::prelude::Arena<polars_plan::plans::AExpr>,
+    node: polars_plan::prelude::Node,
+) -> bool {
+    polars_plan::plans::is_elementwise_rec(node, arena)
+        && !polars_plan::plans::is_inherently_nondeterministic(node, arena)
+}
+
+/// True when expression `node` reads a column.
+fn reads_a_column(
+    arena: &polars_plan::prelude::Arena<polars_plan::plans::AExpr>,
+    node: polars_plan::prelude::Node,
+) -> bool {
+    polars_plan::utils::aexpr_to_leaf_names_iter(node, arena)
+        .next()
+        .is_some()
 }
 
 /// What `sql` asks of the logs' table: its plan run over a scan of no rows, to which polars

@@ -506,8 +506,9 @@ fn sql_limit_takes_the_table_s_first_rows_before_a_condition_outside_it() {
                 assert_eq!(first, all[..n], "{at}: {n}");
             }
             // The first rows meeting a condition (the read stops once it has them), and
-            // shapes where it cannot: the limit over a computed column, over a second
-            // condition on a subquery's limited rows.
+            // over columns computed row by row (it stops too), and shapes where it cannot: a
+            // window over every row meeting the condition, a second condition on a
+            // subquery's limited rows.
             let sends: Vec<&Value> = all.iter().filter(|r| r["EventId"] == "SEND").collect();
             assert!(sends.len() > 20, "{at}");
             let got = sql_rows(
@@ -524,6 +525,19 @@ fn sql_limit_takes_the_table_s_first_rows_before_a_condition_outside_it() {
             let lines: Vec<&Value> = got.iter().map(|r| &r["Line"]).collect();
             let expected: Vec<&Value> = sends[..7].iter().map(|r| &r["Line"]).collect();
             assert_eq!(lines, expected, "{at}");
+            let bytes = "SELECT Line, TotalBytes, sum(TotalBytes) OVER () AS t FROM logs WHERE EventId = 'SEND' LIMIT 3";
+            let columns_all = sql_rows(
+                "SELECT Line, TotalBytes FROM logs WHERE EventId = 'SEND'",
+                path,
+                batch,
+            );
+            let total: u64 = columns_all
+                .iter()
+                .filter_map(|r| r["TotalBytes"].as_u64())
+                .sum();
+            let got = sql_rows(bytes, path, batch);
+            assert_eq!(got.len(), 3, "{at}");
+            assert!(got.iter().all(|r| r["t"] == total), "{at}: {total} {got:?}");
             let expected: Vec<&Value> = all[..200]
                 .iter()
                 .filter(|r| r["EventId"] == "SEND")
