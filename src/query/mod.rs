@@ -10,7 +10,7 @@
 //! [`saved`] reads `queries/*.ps1`; [`time`] reads `--now`. [`streamed`] runs a line that
 //! outputs every event over a store in pieces, in bounded memory: [`windows`] a time window
 //! at a time, [`merge_sort`] from sorted runs; [`top_rows`] runs a sort's first N over a
-//! store a window at a time, [`formatted`] a line ending in a Format cmdlet as the line before it, then the Format cmdlet, [`reorder`] puts a line's stages in an order those take; [`output`] writes such pieces as Parquet with [`parquet_groups`]; [`sql_run`] runs `--sql` on polars' streaming engine; both that and the sort write rows that do
+//! store a window at a time, [`formatted`] a line ending in a Format cmdlet as the line before it, then the Format cmdlet, [`reorder`] puts a line's stages in an order those take; [`output`] writes such pieces as Parquet with [`parquet_groups`]; [`sql_run`] runs `--sql` on polars' streaming engine, [`sql_top`] its sorts cut to their first N as the rows are read; both that and the sort write rows that do
 //! not fit in memory into [`spill_dir`]'s folders.
 
 pub mod cmdlet;
@@ -34,6 +34,7 @@ pub mod settings;
 pub mod spill_dir;
 pub mod sql;
 pub mod sql_run;
+pub mod sql_top;
 pub mod streamed;
 pub mod time;
 pub mod time_windows;

@@ -17,9 +17,10 @@ use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 
 use super::run::{Answer, RunError};
+use super::sql_top::{TOP_ROWS_MAX, TopAsked, TopReading, top_rows};
 use crate::format::{Field, FieldSet};
 use crate::frame::schema::{dtype, schema_of};
-use crate::ingest::{Diagnostic, FileReport, ReadOptions, discover, read_in_batches};
+use crate::ingest::{Diagnostic, FileReport, LogFile, ReadOptions, discover, read_in_batches};
 
 /// The names the logs' table goes by in a statement.
 const TABLES: [&str; 2] = ["logs", "MessageTrackingLog"];
@@ -35,60 +36,34 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         top,
     } = asked_of(sql).map_err(text_function_hint)?;
     let files = discover(paths).map_err(crate::ingest::ReadError::from)?;
-    let options = ReadOptions::default().with_columns(columns.columns());
     super::few_allocator_arenas();
     let dir = super::spill_dir::spill_dir("sql", "the statement's rows")?;
     let schema = schema_of(&columns.columns());
     let mut spill = Spill::new(dir.path(), &schema);
-    let mut reports: Vec<FileReport> = Vec::new();
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    // Rows the statement may still read, when it reads only the table's first rows, or only
-    // the first rows meeting its condition.
-    let mut left = first_rows;
-    let mut meeting_left = first_meeting;
-    let mut top = top.map(TopRows::new);
-    let read = read_in_batches(files, &options, |mut ingest| -> Result<(), Halt> {
-        if let Some(left) = &mut left {
-            let taken = ingest.frame.height().min(*left);
-            ingest.frame = ingest.frame.slice(0, taken);
-            *left -= taken;
+    let (reports, diagnostics) = match &top {
+        // A sort's first N: only those rows reach the spill.
+        Some(top) => {
+            let found = top_rows(
+                files,
+                top,
+                &TopReading {
+                    columns,
+                    predicate: predicate.as_ref(),
+                    first_rows,
+                },
+            )?;
+            spill.write(&found.rows)?;
+            (found.files, found.diagnostics)
         }
-        // The rows meeting the pushed condition, in one chunk: a part's rows come in small
-        // blocks, and a row group each would fill the writer with their descriptions and
-        // the engine with small reads (the spill cuts row groups of SPILL_GROUP_ROWS).
-        if let Some(predicate) = &predicate {
-            ingest.frame = ingest
-                .frame
-                .lazy()
-                .filter(predicate.clone())
-                .collect()
-                .map_err(RunError::from)?;
-        }
-        match &mut top {
-            Some(top) => top.add(std::mem::take(&mut ingest.frame))?,
-            None => {
-                ingest.frame.rechunk_mut();
-                spill.write(&ingest.frame)?;
-            }
-        }
-        if let Some(left) = &mut meeting_left {
-            *left = left.saturating_sub(ingest.frame.height());
-        }
-        reports.extend(ingest.files);
-        diagnostics.extend(ingest.diagnostics);
-        // Every row the statement reads is read: the read stops.
-        match (left, meeting_left) {
-            (Some(0), _) | (_, Some(0)) => Err(Halt::Enough),
-            _ => Ok(()),
-        }
-    });
-    match read {
-        Ok(()) | Err(Halt::Enough) => {}
-        Err(Halt::Failed(e)) => return Err(e),
-    }
-    if let Some(top) = top {
-        spill.write(&top.finish()?)?;
-    }
+        None => spill_rows(
+            files,
+            &columns,
+            predicate.as_ref(),
+            first_rows,
+            first_meeting,
+            &mut spill,
+        )?,
+    };
     let frame = execute(sql, &spill.finish()?, columns).map_err(text_function_hint)?;
     Ok(Answer {
         items: Vec::new(),
@@ -106,6 +81,60 @@ pub fn run_sql(sql: &str, paths: &[PathBuf]) -> Result<Answer, RunError> {
         enumeration_limit: None,
         spilled: None,
     })
+}
+
+/// Reads the rows of `files` the statement reads into `spill`: `columns`, the rows meeting
+/// `predicate`, stopping once it has the table's `first_rows` or the `first_meeting` rows
+/// meeting the condition.
+fn spill_rows(
+    files: Vec<LogFile>,
+    columns: &FieldSet,
+    predicate: Option<&Expr>,
+    first_rows: Option<usize>,
+    first_meeting: Option<usize>,
+    spill: &mut Spill,
+) -> Result<(Vec<FileReport>, Vec<Diagnostic>), RunError> {
+    let options = ReadOptions::default().with_columns(columns.columns());
+    let mut reports: Vec<FileReport> = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    // Rows the statement may still read, when it reads only the table's first rows, or only
+    // the first rows meeting its condition.
+    let mut left = first_rows;
+    let mut meeting_left = first_meeting;
+    let read = read_in_batches(files, &options, |mut ingest| -> Result<(), Halt> {
+        if let Some(left) = &mut left {
+            let taken = ingest.frame.height().min(*left);
+            ingest.frame = ingest.frame.slice(0, taken);
+            *left -= taken;
+        }
+        // The rows meeting the pushed condition, in one chunk: a part's rows come in small
+        // blocks, and a row group each would fill the writer with their descriptions and
+        // the engine with small reads (the spill cuts row groups of SPILL_GROUP_ROWS).
+        if let Some(predicate) = predicate {
+            ingest.frame = ingest
+                .frame
+                .lazy()
+                .filter(predicate.clone())
+                .collect()
+                .map_err(RunError::from)?;
+        }
+        ingest.frame.rechunk_mut();
+        spill.write(&ingest.frame)?;
+        if let Some(left) = &mut meeting_left {
+            *left = left.saturating_sub(ingest.frame.height());
+        }
+        reports.extend(ingest.files);
+        diagnostics.extend(ingest.diagnostics);
+        // Every row the statement reads is read: the read stops.
+        match (left, meeting_left) {
+            (Some(0), _) | (_, Some(0)) => Err(Halt::Enough),
+            _ => Ok(()),
+        }
+    });
+    match read {
+        Ok(()) | Err(Halt::Enough) => Ok((reports, diagnostics)),
+        Err(Halt::Failed(e)) => Err(e),
+    }
 }
 
 /// polars' error when a text function is given one of the categorical columns (EventId,
@@ -335,92 +364,17 @@ struct Asked {
     top: Option<TopAsked>,
 }
 
-/// The most rows a sort's first N may keep while the rows are read ([`TopRows`]); a bigger
-/// N has every row spilled and sorted by the engine.
-const TOP_ROWS_MAX: usize = 10_000;
-
-/// A statement's sort of the table's rows cut to its first N (`ORDER BY … LIMIT N`), when
-/// nothing before it but the pushed condition changes the rows: the sort's keys (row by row
-/// expressions of the table's columns), its order, and N (with any OFFSET).
-struct TopAsked {
-    by: Vec<Expr>,
-    options: SortMultipleOptions,
-    keep: usize,
-}
-
-/// The N rows a statement's sort keeps, kept as the rows are read, so that a top N of wide
-/// rows holds N rows and a batch rather than every row (`SELECT * FROM logs ORDER BY
-/// TotalBytes DESC LIMIT 5`). Rows of equal keys keep the order they were read in, as a
-/// stable sort of every row would; the engine then runs the statement over these rows.
-struct TopRows {
-    asked: TopAsked,
-    rows: Option<DataFrame>,
-    /// Rows read so far: the next row's place in the table.
-    read: u64,
-}
-
-/// The column that numbers the kept rows in the table's order (no log column's name).
-const ROW_PLACE: &str = "msgtrack row place";
-
-impl TopRows {
-    fn new(asked: TopAsked) -> TopRows {
-        TopRows {
-            asked,
-            rows: None,
-            read: 0,
-        }
-    }
-
-    /// Adds a batch of rows (in the table's order, after those added before).
-    fn add(&mut self, frame: DataFrame) -> Result<(), RunError> {
-        let height = frame.height() as u64;
-        if height == 0 {
-            return Ok(());
-        }
-        let places: Vec<u64> = (self.read..self.read + height).collect();
-        self.read += height;
-        let mut frame = frame;
-        frame.with_column(Column::new(ROW_PLACE.into(), places))?;
-        let joined = match self.rows.take() {
-            Some(mut rows) => {
-                rows.vstack_mut(&frame)?;
-                rows
-            }
-            None => frame,
-        };
-        let options = self.asked.options.clone().with_maintain_order(true);
-        let kept = joined
-            .lazy()
-            .sort_by_exprs(&self.asked.by, options)
-            .slice(0, self.asked.keep as IdxSize)
-            .collect()?;
-        self.rows = Some(kept);
-        Ok(())
-    }
-
-    /// The rows kept, in the table's order.
-    fn finish(self) -> Result<DataFrame, RunError> {
-        let Some(rows) = self.rows else {
-            return Ok(DataFrame::empty());
-        };
-        let mut rows = rows
-            .lazy()
-            .sort([ROW_PLACE], SortMultipleOptions::default())
-            .drop(cols([ROW_PLACE]))
-            .collect()?;
-        rows.rechunk_mut();
-        Ok(rows)
-    }
-}
-
 /// The sort cut to its first N that a statement's optimized plan applies to the table's rows
-/// first (only plain columns selected between the scan and it), with keys that are row by row
-/// and repeatable: whatever the plan does after it sees only those N rows.
+/// first (only row-by-row maps between the scan and it: columns selected, renamed or
+/// computed), with keys that are row by row and repeatable, as keys over the table's
+/// columns: whatever the plan does after it sees only those N rows, and the maps give a row
+/// for each row.
 fn top_asked(plan: LazyFrame) -> Option<TopAsked> {
     use polars_plan::plans::{IR, node_to_expr};
     let ir = plan.to_alp_optimized().ok()?;
+    let arena = &ir.expr_arena;
     let mut node = ir.lp_top;
-    loop {
+    let (mut input, by_column, keep, sort_options) = loop {
         match ir.lp_arena.get(node) {
             IR::Sort {
                 input,
@@ -429,55 +383,61 @@ fn top_asked(plan: LazyFrame) -> Option<TopAsked> {
                 sort_options,
             } => {
                 let keep = usize::try_from(*offset).ok()?.checked_add(*len)?;
-                let keys_row_by_row = by_column
-                    .iter()
-                    .all(|e| row_by_row(&ir.expr_arena, e.node()));
-                if keep > TOP_ROWS_MAX || !keys_row_by_row || !plain_columns_of_scan(&ir, *input) {
-                    return None;
-                }
-                return Some(TopAsked {
-                    by: by_column
-                        .iter()
-                        .map(|e| node_to_expr(e.node(), &ir.expr_arena))
-                        .collect(),
-                    options: sort_options.clone(),
-                    keep,
-                });
+                break (*input, by_column, keep, sort_options);
             }
             other => match other.get_inputs().as_slice() {
                 [input] => node = *input,
                 _ => return None,
             },
         }
+    };
+    if keep > TOP_ROWS_MAX || !by_column.iter().all(|e| row_by_row(arena, e.node())) {
+        return None;
     }
-}
-
-/// True when `node` is the table's scan, or a selection of its columns under their own
-/// names.
-fn plain_columns_of_scan(
-    ir: &polars_plan::plans::IRPlan,
-    mut node: polars_plan::prelude::Node,
-) -> bool {
-    use polars_plan::plans::{AExpr, IR};
-    // A column under its own name.
-    let own = |node, output: &PlSmallStr| matches!(ir.expr_arena.get(node), AExpr::Column(name) if name == output);
+    let mut by: Vec<Expr> = by_column
+        .iter()
+        .map(|e| node_to_expr(e.node(), arena))
+        .collect();
+    // Down to the scan, each map's names put back as what it computed them from.
     loop {
-        match ir.lp_arena.get(node) {
-            IR::SimpleProjection { input, .. } => node = *input,
-            IR::Select { input, expr, .. }
-                if expr.iter().all(|e| own(e.node(), e.output_name())) =>
-            {
-                node = *input
+        let named = match ir.lp_arena.get(input) {
+            IR::SimpleProjection { input: below, .. } => {
+                input = *below;
+                continue;
             }
-            IR::HStack { input, exprs, .. }
-                if exprs.iter().all(|e| own(e.node(), e.output_name())) =>
-            {
-                node = *input
+            IR::Scan { .. } => break,
+            IR::Select {
+                input: below, expr, ..
             }
-            IR::Scan { .. } => return true,
-            _ => return false,
-        }
+            | IR::HStack {
+                input: below,
+                exprs: expr,
+                ..
+            } if expr.iter().all(|e| row_by_row(arena, e.node())) => {
+                input = *below;
+                expr
+            }
+            _ => return None,
+        };
+        let names: PlHashMap<PlSmallStr, Expr> = named
+            .iter()
+            .map(|e| (e.output_name().clone(), node_to_expr(e.node(), arena)))
+            .collect();
+        by = by
+            .into_iter()
+            .map(|key| {
+                key.map_expr(|e| match e {
+                    Expr::Column(name) => names.get(&name).cloned().unwrap_or(Expr::Column(name)),
+                    e => e,
+                })
+            })
+            .collect();
     }
+    Some(TopAsked {
+        by,
+        options: sort_options.clone(),
+        keep,
+    })
 }
 
 /// The N of a statement that gives the first N rows of the table meeting the condition
