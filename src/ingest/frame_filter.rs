@@ -90,6 +90,18 @@ pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<boo
                     }
                 }
             }
+            FieldKind::Integer | FieldKind::LineNumber => {
+                // Whole numbers: tested as the reader tests their text in a line.
+                let values = df.column(column.name())?.cast(&DataType::Int64)?;
+                for (flag, value) in keep.iter_mut().zip(values.i64()?.iter()) {
+                    if *flag {
+                        *flag = test(FieldValue::Text(match value {
+                            Some(n) => Cow::Owned(n.to_string()),
+                            None => Cow::Borrowed(""),
+                        }));
+                    }
+                }
+            }
             _ => {
                 let text = text_column(df, column)?;
                 let mut row = 0;
@@ -175,6 +187,31 @@ mod tests {
         assert_eq!(
             matching_rows(&df, &filter("Short")).unwrap(),
             [false, false, true, false, false, true]
+        );
+    }
+
+    #[test]
+    fn a_whole_number_column_is_tested_as_its_text_in_a_line() {
+        let bytes = Column::new(
+            Field::TotalBytes.name().into(),
+            [Some(5i64), None, Some(120), Some(100), Some(-3)],
+        );
+        let df = DataFrame::new(5, vec![bytes]).unwrap();
+        let beyond = |above: bool| RowFilter {
+            start_ms: None,
+            end_ms: None,
+            conditions: vec![FieldCondition {
+                field: Field::TotalBytes,
+                test: FieldTest::Beyond { bound: 100, above },
+            }],
+        };
+        assert_eq!(
+            matching_rows(&df, &beyond(true)).unwrap(),
+            [false, true, true, false, false]
+        );
+        assert_eq!(
+            matching_rows(&df, &beyond(false)).unwrap(),
+            [true, true, false, false, true]
         );
     }
 }

@@ -12,7 +12,7 @@ use crate::format::Field;
 use crate::format::fold::{contains_ignore_case, eq_ignore_case, fold, fold_char};
 
 /// How one field is tested. All comparisons ignore case, as the cmdlet does.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldTest {
     /// The field equals one of the values.
     EqualsAny(Vec<String>),
@@ -28,6 +28,16 @@ pub enum FieldTest {
         pattern: String,
         /// `-like`'s wildcard, not a regular expression.
         wildcard: bool,
+    },
+    /// The field's whole number is above `bound` (`above`) or below it, or the field is
+    /// empty or not a whole number (kept: where those sort is not the reader's to say). A
+    /// sort's first N over windows asks it of the windows after the N kept so far
+    /// (`query::top_rows`).
+    Beyond {
+        /// The bound, itself left out.
+        bound: i64,
+        /// Above the bound, or below it.
+        above: bool,
     },
 }
 
@@ -45,7 +55,7 @@ pub fn pattern_regex(pattern: &str, wildcard: bool) -> Result<regex::Regex, Stri
 }
 
 /// A test on one raw field.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldCondition {
     /// The field tested.
     pub field: Field,
@@ -109,6 +119,10 @@ impl RowFilter {
                     FieldTest::Matches { pattern, wildcard } => {
                         Test::Matches(pattern_regex(pattern, *wildcard).ok())
                     }
+                    FieldTest::Beyond { bound, above } => Test::Beyond {
+                        bound: *bound,
+                        above: *above,
+                    },
                 },
             })
             .collect();
@@ -171,7 +185,7 @@ fn line_pattern(condition: &FieldCondition) -> Option<Regex> {
             v.iter().map(String::as_str).collect()
         }
         FieldTest::Contains(s) => vec![s.as_str()],
-        FieldTest::Matches { .. } => return None,
+        FieldTest::Matches { .. } | FieldTest::Beyond { .. } => return None,
     };
     let changed_by_quoting = |v: &str| {
         v.is_empty()
@@ -196,6 +210,7 @@ enum Test {
     AnyMemberEqualsAny(Vec<String>),
     Contains(String),
     Matches(Option<regex::Regex>),
+    Beyond { bound: i64, above: bool },
 }
 
 struct CompiledCondition {
@@ -277,6 +292,13 @@ impl CompiledFilter {
                     values.iter().any(|v| eq_ignore_case(&text, v))
                 }
                 (Test::Contains(needle), value) => contains_ignore_case(&value.text(), needle),
+                (Test::Beyond { bound, above }, value) => {
+                    match value.text().trim().parse::<i64>() {
+                        Ok(n) if *above => n > *bound,
+                        Ok(n) => n < *bound,
+                        Err(_) => true,
+                    }
+                }
             }
         })
     }
@@ -337,6 +359,25 @@ mod tests {
         assert!(!f.fields_match(|_| Some(Cow::Borrowed("FAILED"))));
         assert!(f.line_may_match(b"2026-01-01T00:00:00.000Z,,,,,,,ROUTING,FAIL,1"));
         assert!(!f.line_may_match(b"2026-01-01T00:00:00.000Z,,,,,,,SMTP,SEND,1"));
+    }
+
+    #[test]
+    fn beyond_keeps_numbers_past_the_bound_and_rows_of_no_number() {
+        for (above, past, equal, short) in [(true, "101", "100", "99"), (false, "99", "100", "101")]
+        {
+            let f = filter(vec![FieldCondition {
+                field: Field::TotalBytes,
+                test: FieldTest::Beyond { bound: 100, above },
+            }]);
+            assert!(f.fields_match(|_| Some(Cow::Borrowed(past))), "{above}");
+            assert!(!f.fields_match(|_| Some(Cow::Borrowed(equal))), "{above}");
+            assert!(!f.fields_match(|_| Some(Cow::Borrowed(short))), "{above}");
+            // Where an empty or odd value sorts is the engine's to say: read.
+            assert!(f.fields_match(|_| Some(Cow::Borrowed(""))), "{above}");
+            assert!(f.fields_match(|_| Some(Cow::Borrowed("n/a"))), "{above}");
+            // Any line may hold such a row.
+            assert!(f.line_may_match(b"2026-01-01T00:00:00.000Z,,,,,,,SMTP,SEND,1"));
+        }
     }
 
     #[test]

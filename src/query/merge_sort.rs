@@ -331,6 +331,7 @@ fn sorted_runs(
             window,
             continues_text: false,
             table: TextTable::Own,
+            beyond: None,
         };
         let mut answer = run_window(&line.filters, paths, session, directory, read, reading)?;
         said.take(&mut answer);

@@ -120,6 +120,10 @@ pub enum Reading {
         /// How a table written as text is laid out: measured (nothing written), or in the
         /// layout of every window.
         table: TextTable,
+        /// Rows the window's read may leave out, when the cmdlet's output is not cut: those
+        /// that cannot come before the rows a sort's first N kept from the windows before
+        /// (`query::top_rows`).
+        beyond: Option<crate::ingest::FieldCondition>,
     },
     /// Every row when no more than this many match; when more do, no row: the host then
     /// holds time windows of about that many matching rows each
@@ -282,9 +286,13 @@ impl<'a> QueryHost<'a> {
         }
         if let Reading::Window {
             window: (start, end),
+            beyond,
             ..
         } = self.reading.clone()
         {
+            if plan.result_size.is_none() {
+                filter.conditions.extend(beyond);
+            }
             // (`None` orders before any time: the later start.)
             filter.start_ms = filter.start_ms.max(start);
             filter.end_ms = match (filter.end_ms, end) {

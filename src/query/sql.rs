@@ -287,6 +287,11 @@ impl Writer<'_> {
                 }
                 // Where-Object's conditions are written from the stage itself.
                 FieldTest::Matches { .. } => continue,
+                FieldTest::Beyond { bound, above } => format!(
+                    "({c} IS NULL OR {c} {op} {bound})",
+                    c = self.col(c.field),
+                    op = if *above { ">" } else { "<" }
+                ),
                 FieldTest::Contains(s) => format!(
                     "{}(lower({}), {}) > 0",
                     // Spark has no strpos; its instr takes the same arguments.

@@ -18,7 +18,7 @@ use polars::prelude::*;
 use super::run::{Answer, RunError, run_block};
 use super::session::{QueryHost, Read, Reading, Session};
 use super::time_windows::stores_cover;
-use super::windows::{Said, run_window, sort_by_time, window_rows};
+use super::windows::{Said, run_window, sort_by_property, sort_by_time, window_rows};
 use crate::directory::Snapshot;
 use crate::format::{Field, FieldSet};
 use crate::pwsh::ast::{Arg, Block, Command, Element, ExprKind, Pipeline, Statement};
@@ -40,6 +40,11 @@ struct TopLine {
     /// Timestamp alone): the windows (whose times do not overlap) are read from that end,
     /// until N rows are kept.
     early: Option<Early>,
+    /// When the sort is by one whole-number property (`Sort-Object TotalBytes -Descending |
+    /// Select-Object -First N`): that property, whether descending, and N. Once N rows are
+    /// kept, a later window's rows whose value is not beyond the Nth kept's cannot come
+    /// before it (equal ones come after, being later): the reader leaves them out.
+    bounded: Option<(Field, bool, usize)>,
 }
 
 /// Where a line's N rows lie in time: the windows are read from the last (`reverse`) or the
@@ -118,7 +123,16 @@ fn top_line(block: &Block, rows: u64) -> Option<TopLine> {
         redirect: None,
         span: p.span.clone(),
     };
+    let bounded = sort
+        .filter(|_| !unique && end == "First")
+        .and_then(|sort| sort_by_property(sort))
+        .and_then(|(name, descending)| {
+            Field::from_name(name)
+                .filter(|f| f.kind() == crate::format::FieldKind::Integer)
+                .map(|f| (f, descending, count))
+        });
     Some(TopLine {
+        bounded,
         per_window,
         keep: pipeline(&keep_select),
         answer: pipeline(select),
@@ -336,11 +350,13 @@ fn sweep(
     if top.early.is_some_and(|e| e.reverse) {
         windows.reverse();
     }
+    let mut beyond = None;
     for window in windows {
         let reading = Reading::Window {
             window,
             continues_text: false,
             table: TextTable::Own,
+            beyond: beyond.clone(),
         };
         let mut answer = run_window(&top.per_window, paths, session, directory, columns, reading)?;
         swept.said.take(&mut answer);
@@ -365,12 +381,40 @@ fn sweep(
             .pipeline(&top.keep, Some(std::mem::take(kept)))
             .map_err(RunError::Eval)?;
         *kept = compact(kept, session.zone)?.1;
+        if let Some((field, descending, n)) = top.bounded
+            && kept.len() >= n
+        {
+            beyond = bound_of(&kept[n - 1..n], field, descending)?;
+        }
         if top.early.is_some_and(|e| kept.len() >= e.n) {
             swept.stopped = true;
             break;
         }
     }
     Ok(swept)
+}
+
+/// What a window's read may leave out after `last`, the Nth row a sort by whole-number
+/// `field` keeps: rows whose value is not beyond its value (rows of no value are read).
+/// `None` when it has no value.
+fn bound_of(
+    last: &[Value],
+    field: Field,
+    descending: bool,
+) -> Result<Option<crate::ingest::FieldCondition>, RunError> {
+    let frame = gathered(last)?;
+    let value = frame
+        .column(field.name())?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .get(0);
+    Ok(value.map(|bound| crate::ingest::FieldCondition {
+        field,
+        test: crate::ingest::FieldTest::Beyond {
+            bound,
+            above: descending,
+        },
+    }))
 }
 
 /// The windows that hold the rows `kept` (events): a millisecond at each of their times.

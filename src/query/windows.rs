@@ -106,17 +106,31 @@ fn per_item_of(block: &Block, tables: bool) -> bool {
 /// `Sort-Object Timestamp` (`-Property Timestamp`), with `-Descending` or not: whether it is
 /// descending. `None` for any other Sort-Object.
 pub(super) fn sort_by_time(c: &Command) -> Option<bool> {
+    sort_by_property(c)
+        .filter(|(name, _)| name.eq_ignore_ascii_case("Timestamp"))
+        .map(|(_, descending)| descending)
+}
+
+/// The property and direction of a Sort-Object by one plain property name (`Sort-Object
+/// TotalBytes -Descending`, `-Property TotalBytes`): `(name, descending)`; `None` for any
+/// other parameter, or a second property.
+pub(super) fn sort_by_property(c: &Command) -> Option<(&str, bool)> {
     let mut descending = false;
-    let mut by_time = false;
+    let mut property: Option<&str> = None;
     let mut args = c.args.iter().peekable();
-    let timestamp = |e: &crate::pwsh::ast::Expr| matches!(&e.kind, ExprKind::Str(s) if s.eq_ignore_ascii_case("Timestamp"));
+    fn plain(e: &crate::pwsh::ast::Expr) -> Option<&str> {
+        match &e.kind {
+            ExprKind::Str(s) if !s.contains(['*', '?', '[']) => Some(s.as_str()),
+            _ => None,
+        }
+    }
     while let Some(a) = args.next() {
         match a {
             Arg::Param { name, value, .. } => {
                 let name = name.to_ascii_lowercase();
                 if !name.is_empty() && "descending".starts_with(&name) && value.is_none() {
                     descending = true;
-                } else if name.len() >= 2 && "property".starts_with(&name) && !by_time {
+                } else if name.len() >= 2 && "property".starts_with(&name) && property.is_none() {
                     let v = match value {
                         Some(v) => v,
                         None => match args.next() {
@@ -124,19 +138,16 @@ pub(super) fn sort_by_time(c: &Command) -> Option<bool> {
                             _ => return None,
                         },
                     };
-                    by_time = timestamp(v);
-                    if !by_time {
-                        return None;
-                    }
+                    property = Some(plain(v)?);
                 } else {
                     return None;
                 }
             }
-            Arg::Value(e) if !by_time && timestamp(e) => by_time = true,
+            Arg::Value(e) if property.is_none() => property = Some(plain(e)?),
             Arg::Value(_) => return None,
         }
     }
-    by_time.then_some(descending)
+    property.map(|p| (p, descending))
 }
 
 /// Whether the line sorts its events by time: `Some(descending)`.
@@ -208,6 +219,7 @@ fn measured_layout(
             window: *window,
             continues_text: false,
             table: TextTable::Measure,
+            beyond: None,
         };
         let answer = run_window(block, paths, session, directory, output, reading)?;
         match (&mut layout, answer.measured) {
@@ -449,6 +461,7 @@ pub(super) fn run_time_windows(
             window,
             continues_text,
             table,
+            beyond: None,
         };
         let mut answer = run_window(line, paths, session, directory, output, reading)?;
         said.take(&mut answer);

@@ -1212,6 +1212,13 @@ fn a_sort_s_first_rows_from_a_store_come_from_each_window_s_first_rows() {
         "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object EventId -Descending | Select-Object -First 40",
         "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object MessageId -Unique | Select-Object -First 6",
         "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.Source -eq 'SMTP'} | Sort-Object Sender,EventId | Select-Object -Last 12",
+        // By one whole-number property: once N rows are kept, later windows' reads leave out
+        // the rows not beyond the Nth kept (ties come after it, being later; rows of no
+        // value are read): ascending and descending, ties of RecipientCount, a filter the
+        // rows left out might have passed, -Skip.
+        "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object TotalBytes | Select-Object -First 5 Timestamp,TotalBytes,File,Line",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Where-Object {$_.EventId -eq 'DELIVER'} | Sort-Object -Property RecipientCount -Descending | Select-Object -First 10",
+        "Get-MessageTrackingLog -ResultSize Unlimited | Sort-Object RecipientCount | Select-Object -Skip 2 -First 4 Timestamp,RecipientCount,File,Line",
     ];
     for line in lines {
         for format in ["csv", "json", "table"] {
@@ -1260,6 +1267,14 @@ fn a_sort_s_first_rows_from_a_store_come_from_each_window_s_first_rows() {
     for (line, n) in lines[5..].iter().zip([Some(9), Some(6), None, None, None]) {
         let answer = top(line, &[store.path().to_path_buf()]);
         assert_eq!(answer.map(|a| a.items.len()), n, "{line}: window by window");
+    }
+    for (line, n) in lines[lines.len() - 3..].iter().zip([5, 10, 4]) {
+        let answer = top(line, &[store.path().to_path_buf()]);
+        assert_eq!(
+            answer.map(|a| a.items.len()),
+            Some(n),
+            "{line}: window by window"
+        );
     }
 }
 
