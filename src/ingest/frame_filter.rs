@@ -202,7 +202,11 @@ mod tests {
             end_ms: None,
             conditions: vec![FieldCondition {
                 field: Field::TotalBytes,
-                test: FieldTest::Beyond { bound: 100, above },
+                test: FieldTest::Beyond {
+                    bound: 100,
+                    above,
+                    empty: true,
+                },
             }],
         };
         assert_eq!(

@@ -29,15 +29,16 @@ pub enum FieldTest {
         /// `-like`'s wildcard, not a regular expression.
         wildcard: bool,
     },
-    /// The field's whole number is above `bound` (`above`) or below it, or the field is
-    /// empty or not a whole number (kept: where those sort is not the reader's to say). A
-    /// sort's first N over windows asks it of the windows after the N kept so far
-    /// (`query::top_rows`).
+    /// The field's whole number is above `bound` (`above`) or below it; a field empty or not
+    /// a whole number passes when `empty` says so. A sort's first N over windows asks it of
+    /// the windows after the N kept so far (`query::top_rows`).
     Beyond {
         /// The bound, itself left out.
         bound: i64,
         /// Above the bound, or below it.
         above: bool,
+        /// Whether a field of no whole number passes.
+        empty: bool,
     },
 }
 
@@ -119,9 +120,14 @@ impl RowFilter {
                     FieldTest::Matches { pattern, wildcard } => {
                         Test::Matches(pattern_regex(pattern, *wildcard).ok())
                     }
-                    FieldTest::Beyond { bound, above } => Test::Beyond {
+                    FieldTest::Beyond {
+                        bound,
+                        above,
+                        empty,
+                    } => Test::Beyond {
                         bound: *bound,
                         above: *above,
+                        empty: *empty,
                     },
                 },
             })
@@ -210,7 +216,11 @@ enum Test {
     AnyMemberEqualsAny(Vec<String>),
     Contains(String),
     Matches(Option<regex::Regex>),
-    Beyond { bound: i64, above: bool },
+    Beyond {
+        bound: i64,
+        above: bool,
+        empty: bool,
+    },
 }
 
 struct CompiledCondition {
@@ -292,13 +302,18 @@ impl CompiledFilter {
                     values.iter().any(|v| eq_ignore_case(&text, v))
                 }
                 (Test::Contains(needle), value) => contains_ignore_case(&value.text(), needle),
-                (Test::Beyond { bound, above }, value) => {
-                    match value.text().trim().parse::<i64>() {
-                        Ok(n) if *above => n > *bound,
-                        Ok(n) => n < *bound,
-                        Err(_) => true,
-                    }
-                }
+                (
+                    Test::Beyond {
+                        bound,
+                        above,
+                        empty,
+                    },
+                    value,
+                ) => match value.text().trim().parse::<i64>() {
+                    Ok(n) if *above => n > *bound,
+                    Ok(n) => n < *bound,
+                    Err(_) => *empty,
+                },
             }
         })
     }
@@ -367,16 +382,31 @@ mod tests {
         {
             let f = filter(vec![FieldCondition {
                 field: Field::TotalBytes,
-                test: FieldTest::Beyond { bound: 100, above },
+                test: FieldTest::Beyond {
+                    bound: 100,
+                    above,
+                    empty: true,
+                },
             }]);
             assert!(f.fields_match(|_| Some(Cow::Borrowed(past))), "{above}");
             assert!(!f.fields_match(|_| Some(Cow::Borrowed(equal))), "{above}");
             assert!(!f.fields_match(|_| Some(Cow::Borrowed(short))), "{above}");
-            // Where an empty or odd value sorts is the engine's to say: read.
+            // Rows of no number pass when the sort may put them first.
             assert!(f.fields_match(|_| Some(Cow::Borrowed(""))), "{above}");
             assert!(f.fields_match(|_| Some(Cow::Borrowed("n/a"))), "{above}");
             // Any line may hold such a row.
             assert!(f.line_may_match(b"2026-01-01T00:00:00.000Z,,,,,,,SMTP,SEND,1"));
+            // Rows of no number left out when the sort puts them after the bound.
+            let f = filter(vec![FieldCondition {
+                field: Field::TotalBytes,
+                test: FieldTest::Beyond {
+                    bound: 100,
+                    above,
+                    empty: false,
+                },
+            }]);
+            assert!(f.fields_match(|_| Some(Cow::Borrowed(past))), "{above}");
+            assert!(!f.fields_match(|_| Some(Cow::Borrowed(""))), "{above}");
         }
     }
 

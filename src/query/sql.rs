@@ -287,11 +287,18 @@ impl Writer<'_> {
                 }
                 // Where-Object's conditions are written from the stage itself.
                 FieldTest::Matches { .. } => continue,
-                FieldTest::Beyond { bound, above } => format!(
-                    "({c} IS NULL OR {c} {op} {bound})",
-                    c = self.col(c.field),
-                    op = if *above { ">" } else { "<" }
-                ),
+                FieldTest::Beyond {
+                    bound,
+                    above,
+                    empty,
+                } => {
+                    let op = if *above { ">" } else { "<" };
+                    let c = self.col(c.field);
+                    match empty {
+                        true => format!("({c} IS NULL OR {c} {op} {bound})"),
+                        false => format!("{c} {op} {bound}"),
+                    }
+                }
                 FieldTest::Contains(s) => format!(
                     "{}(lower({}), {}) > 0",
                     // Spark has no strpos; its instr takes the same arguments.

@@ -384,7 +384,7 @@ fn sweep(
         if let Some((field, descending, n)) = top.bounded
             && kept.len() >= n
         {
-            beyond = bound_of(&kept[n - 1..n], field, descending)?;
+            beyond = bound_of(&kept[n - 1..n], field, descending, &top.keep, engine)?;
         }
         if top.early.is_some_and(|e| kept.len() >= e.n) {
             swept.stopped = true;
@@ -395,12 +395,14 @@ fn sweep(
 }
 
 /// What a window's read may leave out after `last`, the Nth row a sort by whole-number
-/// `field` keeps: rows whose value is not beyond its value (rows of no value are read).
-/// `None` when it has no value.
+/// `field` keeps: rows whose value is not beyond its value, and rows of no value when the
+/// line's own sort (`keep`) puts `$null` after that value. `None` when it has no value.
 fn bound_of(
     last: &[Value],
     field: Field,
     descending: bool,
+    keep: &Pipeline,
+    engine: &mut Engine<'_>,
 ) -> Result<Option<crate::ingest::FieldCondition>, RunError> {
     let frame = gathered(last)?;
     let value = frame
@@ -408,11 +410,34 @@ fn bound_of(
         .cast(&DataType::Int64)?
         .i64()?
         .get(0);
-    Ok(value.map(|bound| crate::ingest::FieldCondition {
+    let Some(bound) = value else {
+        return Ok(None);
+    };
+    // Asked of the sort itself: the value and `$null`, in that order.
+    let object = |v: Value| {
+        Value::Object(Rc::new(crate::pwsh::value::CustomObject {
+            properties: vec![(field.name().to_string(), v)],
+            ..Default::default()
+        }))
+    };
+    let sorted = engine
+        .pipeline(
+            keep,
+            Some(vec![object(Value::Long(bound)), object(Value::Null)]),
+        )
+        .map_err(RunError::Eval)?;
+    let value_first = match sorted.first() {
+        Some(Value::Object(o)) => o
+            .property(field.name())
+            .is_some_and(|v| !matches!(v, Value::Null)),
+        _ => false,
+    };
+    Ok(Some(crate::ingest::FieldCondition {
         field,
         test: crate::ingest::FieldTest::Beyond {
             bound,
             above: descending,
+            empty: !value_first,
         },
     }))
 }
