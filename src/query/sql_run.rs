@@ -17,7 +17,7 @@ use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 
 use super::run::{Answer, RunError};
-use super::sql_top::{TOP_ROWS_MAX, TopAsked, TopReading, top_rows};
+use super::sql_top::{TOP_ROWS_MAX, TopAsked, TopReading, rows_read, top_rows};
 use crate::format::{Field, FieldSet};
 use crate::frame::schema::{dtype, schema_of};
 use crate::ingest::{Diagnostic, FileReport, LogFile, ReadOptions, discover, read_in_batches};
@@ -102,22 +102,11 @@ fn spill_rows(
     let mut left = first_rows;
     let mut meeting_left = first_meeting;
     let read = read_in_batches(files, &options, |mut ingest| -> Result<(), Halt> {
-        if let Some(left) = &mut left {
-            let taken = ingest.frame.height().min(*left);
-            ingest.frame = ingest.frame.slice(0, taken);
-            *left -= taken;
-        }
-        // The rows meeting the pushed condition, in one chunk: a part's rows come in small
-        // blocks, and a row group each would fill the writer with their descriptions and
-        // the engine with small reads (the spill cuts row groups of SPILL_GROUP_ROWS).
-        if let Some(predicate) = predicate {
-            ingest.frame = ingest
-                .frame
-                .lazy()
-                .filter(predicate.clone())
-                .collect()
-                .map_err(RunError::from)?;
-        }
+        ingest.frame = rows_read(std::mem::take(&mut ingest.frame), &mut left, predicate)
+            .map_err(RunError::from)?;
+        // In one chunk: a part's rows come in small blocks, and a row group each would fill
+        // the writer with their descriptions and the engine with small reads (the spill cuts
+        // row groups of SPILL_GROUP_ROWS).
         ingest.frame.rechunk_mut();
         spill.write(&ingest.frame)?;
         if let Some(left) = &mut meeting_left {
@@ -369,9 +358,8 @@ struct Asked {
 /// computed), with keys that are row by row and repeatable, as keys over the table's
 /// columns: whatever the plan does after it sees only those N rows, and the maps give a row
 /// for each row.
-fn top_asked(plan: LazyFrame) -> Option<TopAsked> {
+fn top_asked(ir: &polars_plan::plans::IRPlan) -> Option<TopAsked> {
     use polars_plan::plans::{IR, node_to_expr};
-    let ir = plan.to_alp_optimized().ok()?;
     let arena = &ir.expr_arena;
     let mut node = ir.lp_top;
     let (mut input, by_column, keep, sort_options) = loop {
@@ -445,9 +433,8 @@ fn top_asked(plan: LazyFrame) -> Option<TopAsked> {
 /// a slice of the scan from its first row, with only row-by-row maps between (each row in
 /// gives one row out: plain columns, `upper(Sender)`, `TotalBytes / 1024`; not a filter,
 /// an aggregate, a window or a random value).
-fn first_meeting(plan: LazyFrame) -> Option<usize> {
+fn first_meeting(ir: &polars_plan::plans::IRPlan) -> Option<usize> {
     use polars_plan::plans::IR;
-    let ir = plan.to_alp_optimized().ok()?;
     let arena = &ir.expr_arena;
     let mut node = ir.lp_top;
     let mut limit = None;
@@ -517,8 +504,9 @@ fn asked_of(sql: &str) -> Result<Asked, RunError> {
         context.register(table, lazy.clone());
     }
     let plan = context.execute(sql)?;
-    let limit = first_meeting(plan.clone());
-    let top = top_asked(plan.clone());
+    let optimized = plan.clone().to_alp_optimized().ok();
+    let limit = optimized.as_ref().and_then(first_meeting);
+    let top = optimized.as_ref().and_then(top_asked);
     plan.collect()?;
     let scans = probe
         .scans

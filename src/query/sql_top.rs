@@ -59,6 +59,28 @@ pub struct TopFound {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The rows of a batch (the next of the table's rows) that a statement reads: the table's
+/// first rows while `left` lasts (a LIMIT polars pushed into the scan, which it takes before
+/// the condition pushed with it), then those meeting `predicate`.
+pub fn rows_read(
+    frame: DataFrame,
+    left: &mut Option<usize>,
+    predicate: Option<&Expr>,
+) -> PolarsResult<DataFrame> {
+    let frame = match left {
+        Some(left) => {
+            let taken = frame.height().min(*left);
+            *left -= taken;
+            frame.slice(0, taken)
+        }
+        None => frame,
+    };
+    match predicate {
+        Some(predicate) => frame.lazy().filter(predicate.clone()).collect(),
+        None => Ok(frame),
+    }
+}
+
 /// The column that numbers the kept rows in the table's order (no log column's name).
 const ROW_PLACE: &str = "msgtrack row place";
 
@@ -89,8 +111,13 @@ pub fn top_rows(
             ..first
         });
     }
+    // Each kept row at a place of its own (rows of one File and Line, as when a store and
+    // its own logs are given together, cannot be fetched apart).
     let places = places_of(&first.rows)?;
-    let fetched = fetched(files.clone(), &places, &reading.columns)?;
+    let fetched = match places.len() == first.rows.height() {
+        true => fetched(files.clone(), &places, &reading.columns)?,
+        false => None,
+    };
     match fetched {
         Some(rows) => Ok(TopFound { rows, ..first }),
         None => kept_in_one_read(files, asked, reading),
@@ -121,16 +148,8 @@ fn kept(
     let mut left = reading.first_rows;
     let mut files_read = Vec::new();
     let mut diagnostics = Vec::new();
-    read_in_batches(files, &options, |mut ingest| -> Result<(), RunError> {
-        if let Some(left) = &mut left {
-            let taken = ingest.frame.height().min(*left);
-            ingest.frame = ingest.frame.slice(0, taken);
-            *left -= taken;
-        }
-        if let Some(predicate) = reading.predicate {
-            ingest.frame = ingest.frame.lazy().filter(predicate.clone()).collect()?;
-        }
-        top.add(ingest.frame)?;
+    read_in_batches(files, &options, |ingest| -> Result<(), RunError> {
+        top.add(rows_read(ingest.frame, &mut left, reading.predicate)?)?;
         files_read.extend(ingest.files);
         diagnostics.extend(ingest.diagnostics);
         Ok(())
@@ -200,7 +219,7 @@ fn fetched(
         Ok(())
     })?;
     let Some(found) = found else {
-        return Ok(places.is_empty().then(DataFrame::empty));
+        return Ok(None);
     };
     let distinct: HashSet<u64> = order.iter().copied().collect();
     if order.len() != places.len() || distinct.len() != places.len() {
