@@ -42,6 +42,7 @@ pub use diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use discover::{LogFile, StorePart, discover, log_bytes};
 pub use frame_filter::matching_rows;
 pub use later_than::LaterThan;
+pub(crate) use part::read_lines;
 pub use plan::{HeaderInfo, ServerSource};
 pub use prefilter::{DecodeOnly, FieldCondition, FieldTest, RowFilter};
 pub use read::{

@@ -72,47 +72,8 @@ pub(crate) fn read_part(
     let slice = rows_to_read(part, filter);
     let base = slice.map_or(0, |(offset, _)| offset as u64);
     let whole = slice.map_or(Rows::All, |(from, len)| Rows::Range { from, len });
-    let read_rows = |fields: &[Field], rows: Rows<'_>| -> Result<DataFrame, String> {
-        // Low-cardinality columns as category codes from their dictionaries; the others (and
-        // any of those the dictionary route cannot read) as stored.
-        let mut coded: Vec<Column> = Vec::new();
-        let mut names: Vec<Field> = Vec::new();
-        for f in fields {
-            match (f.kind() == FieldKind::Category)
-                .then(|| super::part_codes::read_codes(bytes, &metadata, *f, rows))
-                .flatten()
-            {
-                Some(column) => coded.push(column),
-                None => names.push(*f),
-            }
-        }
-        let read = if names.is_empty() && !coded.is_empty() {
-            Ok(DataFrame::empty())
-        } else {
-            super::part_columns::read_columns(bytes, &metadata, &schema, &names, rows)
-                .map_err(|e| format!("cannot read this Parquet part: {e}"))
-        };
-        if mapped.changed() {
-            return Err("the part changed while it was read (truncated by another program); its rows are left out".into());
-        }
-        let read = read?;
-        if coded.is_empty() {
-            return Ok(read);
-        }
-        let height = coded.first().map_or(read.height(), Column::len);
-        let columns = fields
-            .iter()
-            .map(|f| {
-                coded
-                    .iter()
-                    .find(|c| c.name().as_str() == f.name())
-                    .cloned()
-                    .map_or_else(|| read.column(f.name()).cloned(), Ok)
-            })
-            .collect::<PolarsResult<Vec<Column>>>()
-            .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
-        DataFrame::new(height, columns).map_err(|e| format!("cannot read this Parquet part: {e}"))
-    };
+    let read_rows =
+        |fields: &[Field], rows: Rows<'_>| read_stored(&mapped, &metadata, &schema, fields, rows);
     let read = |fields: &[Field]| read_rows(fields, whole);
     // Columns are tested as stored (text as text) and typed as the reader types them
     // (categoricals, …) only for the rows kept: typing every row of every part cost more than
@@ -357,6 +318,153 @@ pub(crate) fn read_part(
         times,
     )
     .map(Some)
+}
+
+/// The stored columns `fields` of the rows `rows` of a mapped part (footer `metadata`, Arrow
+/// `schema`): low-cardinality columns as category codes from their dictionaries, the others
+/// (and any of those the dictionary route cannot read) as stored. An error when the part
+/// changed while it was read.
+fn read_stored(
+    mapped: &super::plan::FileBytes,
+    metadata: &polars_parquet::read::FileMetadata,
+    schema: &polars_arrow::datatypes::ArrowSchema,
+    fields: &[Field],
+    rows: Rows<'_>,
+) -> Result<DataFrame, String> {
+    let bytes = mapped.bytes();
+    // Low-cardinality columns as category codes from their dictionaries; the others (and
+    // any of those the dictionary route cannot read) as stored.
+    let mut coded: Vec<Column> = Vec::new();
+    let mut names: Vec<Field> = Vec::new();
+    for f in fields {
+        match (f.kind() == FieldKind::Category)
+            .then(|| super::part_codes::read_codes(bytes, metadata, *f, rows))
+            .flatten()
+        {
+            Some(column) => coded.push(column),
+            None => names.push(*f),
+        }
+    }
+    let read = if names.is_empty() && !coded.is_empty() {
+        Ok(DataFrame::empty())
+    } else {
+        super::part_columns::read_columns(bytes, metadata, schema, &names, rows)
+            .map_err(|e| format!("cannot read this Parquet part: {e}"))
+    };
+    if mapped.changed() {
+        return Err("the part changed while it was read (truncated by another program); its rows are left out".into());
+    }
+    let read = read?;
+    if coded.is_empty() {
+        return Ok(read);
+    }
+    let height = coded.first().map_or(read.height(), Column::len);
+    let columns = fields
+        .iter()
+        .map(|f| {
+            coded
+                .iter()
+                .find(|c| c.name().as_str() == f.name())
+                .cloned()
+                .map_or_else(|| read.column(f.name()).cloned(), Ok)
+        })
+        .collect::<PolarsResult<Vec<Column>>>()
+        .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+    DataFrame::new(height, columns).map_err(|e| format!("cannot read this Parquet part: {e}"))
+}
+
+/// The rows of the source `source` (its File, as the store names it) that a store's part
+/// `file` lists and whose Line is one of `lines` (sorted, distinct), with `columns` (typed and
+/// derived as [`read_part`] gives them), in the part's order. Only the source's Line column
+/// is read for all its rows; the other columns only for the rows found, and only from the row
+/// groups holding them: a page of rows costs a page, not the part.
+pub(crate) fn read_lines(
+    file: &LogFile,
+    source: &str,
+    lines: &[u32],
+    columns: FieldSet,
+) -> Result<DataFrame, String> {
+    let stored = stored_columns(columns, &RowFilter::default());
+    let empty = || {
+        nulls(&stored, 0)
+            .and_then(|n| typed(n, &stored))
+            .and_then(|n| derived(n, columns))
+            .and_then(|n| select_columns(n, columns))
+            .map_err(|e| e.to_string())
+    };
+    let Some(part) = &file.part else {
+        return Err("not a store's part".into());
+    };
+    let ranges: Vec<&PartRange> = part
+        .ranges
+        .iter()
+        .filter(|r| r.source.display().to_string() == source)
+        .collect();
+    let (Some(lo), Some(hi)) = (
+        ranges.iter().map(|r| r.offset).min(),
+        ranges.iter().map(|r| r.offset.saturating_add(r.rows)).max(),
+    ) else {
+        return empty();
+    };
+    let clamp = |n: u64| n.min(u64::from(u32::MAX)) as usize;
+    let (lo, hi) = (clamp(lo), clamp(hi));
+    let mapped = super::plan::FileBytes::map(&file.path)?;
+    if matches!(mapped, super::plan::FileBytes::Empty) {
+        return Err("the part is empty (not a Parquet file)".into());
+    }
+    let bytes = mapped.bytes();
+    let metadata = footer(bytes).map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+    let schema = polars_parquet::read::infer_schema(&metadata)
+        .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+    let span = Rows::Range {
+        from: lo,
+        len: hi - lo,
+    };
+    let numbers = read_stored(&mapped, &metadata, &schema, &[Field::Line], span)?;
+    let numbers = numbers
+        .column(Field::Line.name())
+        .and_then(|c| c.cast(&DataType::UInt32))
+        .map_err(|e| e.to_string())?;
+    let numbers = numbers.u32().map_err(|e| e.to_string())?;
+    let mut keep = vec![false; hi - lo];
+    for r in &ranges {
+        let from = clamp(r.offset) - lo;
+        let to = clamp(r.offset.saturating_add(r.rows)) - lo;
+        for (i, k) in keep.iter_mut().enumerate().take(to).skip(from) {
+            *k = numbers
+                .get(i)
+                .is_some_and(|n| lines.binary_search(&n).is_ok());
+        }
+    }
+    if !keep.iter().any(|k| *k) {
+        return empty();
+    }
+    let read = read_stored(
+        &mapped,
+        &metadata,
+        &schema,
+        &stored,
+        Rows::Mask {
+            from: lo,
+            keep: &keep,
+        },
+    )?;
+    let read = crate::frame::compact(&read).map_err(|e| e.to_string())?;
+    let read =
+        typed(read, &stored).map_err(|e| format!("the part's columns are not msgtrack's: {e}"))?;
+    derived(read, columns)
+        .and_then(|d| select_columns(d, columns))
+        .map_err(|e| e.to_string())
+}
+
+/// `df`'s columns `columns`, in their order.
+fn select_columns(df: DataFrame, columns: FieldSet) -> PolarsResult<DataFrame> {
+    df.select(
+        columns
+            .columns()
+            .iter()
+            .map(|f| PlSmallStr::from_static(f.name())),
+    )
 }
 
 /// Leaves kept only those of a part's kept rows (`df`: the rows read, with their times) that

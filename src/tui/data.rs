@@ -1,19 +1,24 @@
-//! The logs behind the TUI: every column of every row, sorted by time, with the per-row
-//! values the screens use on every frame (time, event kind) pulled out once. Cells are
-//! formatted on demand, so only what is on screen is ever turned into text.
+//! The logs behind the TUI: each row's time, event kind and noise flag, pulled out once, its
+//! order by time, and its cells, formatted on demand so that only what is on screen is ever
+//! turned into text. Raw logs are held whole (every column of every row); a store's rows
+//! are not: their cells are fetched by place when shown ([`super::stored_rows`]), and the
+//! filter, the search and the sort read the store again, a batch at a time.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
 
 use crate::format::Zone;
-use crate::format::{EventClass, EventId, Field, FieldKind};
+use crate::format::{EventClass, EventId, Field, FieldKind, FieldSet};
 use crate::frame::access::{StringListView, event_data, text_column, timestamps_ms};
 use crate::ingest::{
     Diagnostic, LogFile, Progress, ReadError, ReadOptions, RowBudget, RowFilter, discover,
     read_files,
 };
+
+use super::stored_rows::StoredRows;
 
 /// What the viewer loads: the rows of a time window, up to a number of rows.
 #[derive(Debug, Clone, Default)]
@@ -91,8 +96,10 @@ pub fn rows_to_load(paths: &[PathBuf], window: &RowFilter) -> Result<(u64, bool)
 pub struct LogData {
     /// The paths.
     pub paths: Vec<PathBuf>,
-    /// Every column, rows in the order the files were read.
-    pub frame: DataFrame,
+    /// The rows' cells, rows in the order the files were read.
+    rows: Rows,
+    /// How they were loaded (follow mode loads a store again the same way).
+    loading: Loading,
     /// Row indices in time order (a permutation, so the frame is never copied to sort it).
     pub order: Vec<u32>,
     /// Each row's time (ms since the epoch, UTC).
@@ -108,6 +115,40 @@ pub struct LogData {
     pub window: RowFilter,
     /// Size of each file when it was read (to notice growth in follow mode).
     sizes: Vec<(PathBuf, u64)>,
+}
+
+/// Where the rows' cells are.
+enum Rows {
+    /// Every column of every row, held.
+    Held(DataFrame),
+    /// A store's rows, fetched by place when shown.
+    Stored(StoredRows),
+}
+
+/// The values of each row the screens use on every frame, in the read's order.
+#[derive(Default)]
+pub(super) struct PerRow {
+    pub times: Vec<i64>,
+    pub kinds: Vec<EventClass>,
+    pub noise: Vec<bool>,
+}
+
+impl PerRow {
+    /// Adds the rows of `frame` (Timestamp, EventId, Source, Sender and Recipients read).
+    pub fn extend(&mut self, frame: &DataFrame) -> PolarsResult<()> {
+        self.times.extend(timestamps_ms(frame)?);
+        self.kinds.extend(event_kinds(frame)?);
+        self.noise.extend(noise_rows(frame)?);
+        Ok(())
+    }
+}
+
+/// The keys a column sorts the rows by, by row.
+pub enum SortKeys {
+    /// Numbers (times, sizes, counts; a cell of no number sorts first).
+    Numbers(Vec<f64>),
+    /// Each row's text's place among the column's distinct texts, lower-cased and sorted.
+    Ranks(Vec<u32>),
 }
 
 fn size_of(path: &Path) -> u64 {
@@ -150,7 +191,7 @@ fn event_kinds(frame: &DataFrame) -> PolarsResult<Vec<EventClass>> {
 
 impl LogData {
     /// Reads the rows of every log file under `paths` (all columns) that `loading` asks
-    /// for, reporting bytes to `progress`.
+    /// for, reporting bytes to `progress`. A store's rows are not held: only their places.
     pub fn load(
         paths: &[PathBuf],
         loading: &Loading,
@@ -165,6 +206,36 @@ impl LogData {
         if let Some(p) = progress {
             options = options.with_progress(p);
         }
+        let too_many = |rows: usize| match loading.max_rows {
+            Some(max_rows) if rows as u64 > max_rows => Err(LoadError::TooManyRows {
+                max_rows,
+                windowed: loading.window.has_time_range(),
+            }),
+            _ => Ok(()),
+        };
+        let data = |rows: Rows, per_row: PerRow, diagnostics| LogData {
+            paths: paths.to_vec(),
+            rows,
+            loading: loading.clone(),
+            order: time_order(&per_row.times),
+            times: per_row.times,
+            kinds: per_row.kinds,
+            noise: per_row.noise,
+            diagnostics,
+            window: options.filter.clone(),
+            sizes,
+        };
+        if !files.is_empty()
+            && files.iter().all(|f| f.part.is_some())
+            && let Some(loaded) = StoredRows::load(files.clone(), &options)?
+        {
+            too_many(loaded.per_row.times.len())?;
+            return Ok(data(
+                Rows::Stored(loaded.rows),
+                loaded.per_row,
+                loaded.diagnostics,
+            ));
+        }
         let ingest = read_files(files, &options)?;
         if let (Some(budget), Some(max_rows)) = (&options.row_budget, loading.max_rows)
             && budget.exceeded()
@@ -175,36 +246,42 @@ impl LogData {
             });
         }
         let frame = ingest.frame;
-        let frame_error = |e: PolarsError| LoadError::Read(ReadError::Frame(e));
-        let times = timestamps_ms(&frame).map_err(frame_error)?;
-        Ok(LogData {
-            paths: paths.to_vec(),
-            order: time_order(&times),
-            times,
-            kinds: event_kinds(&frame).map_err(frame_error)?,
-            noise: noise_rows(&frame).map_err(frame_error)?,
-            frame,
-            diagnostics: ingest.diagnostics,
-            window: options.filter,
-            sizes,
-        })
+        let mut per_row = PerRow::default();
+        per_row
+            .extend(&frame)
+            .map_err(|e| LoadError::Read(ReadError::Frame(e)))?;
+        Ok(data(Rows::Held(frame), per_row, ingest.diagnostics))
+    }
+
+    /// Every column of every row when they are held (raw logs), in the read's order.
+    pub fn held_frame(&self) -> Option<&DataFrame> {
+        match &self.rows {
+            Rows::Held(frame) => Some(frame),
+            Rows::Stored(_) => None,
+        }
+    }
+
+    /// True when the rows are a store's, fetched when shown rather than held.
+    pub fn is_stored(&self) -> bool {
+        matches!(self.rows, Rows::Stored(_))
     }
 
     /// Number of rows.
     pub fn len(&self) -> usize {
-        self.frame.height()
+        self.times.len()
     }
 
     /// True when no row was read.
     pub fn is_empty(&self) -> bool {
-        self.frame.height() == 0
+        self.times.is_empty()
     }
 
     /// Follow mode: re-reads the files that grew (or appeared) since the last read and
-    /// replaces their rows. Returns how many rows were added.
-    pub fn refresh(&mut self) -> Result<usize, ReadError> {
+    /// replaces their rows (a store's changed parts: the store is loaded again). Returns how
+    /// many rows were added.
+    pub fn refresh(&mut self) -> Result<usize, LoadError> {
         let mut changed = Vec::new();
-        for file in discover(&self.paths)? {
+        for file in discover(&self.paths).map_err(ReadError::from)? {
             let now = size_of(&file.path);
             match self.sizes.iter_mut().find(|(p, _)| *p == file.path) {
                 Some((_, before)) if *before == now => continue,
@@ -217,6 +294,12 @@ impl LogData {
             return Ok(0);
         }
         let before = self.len();
+        let Rows::Held(held) = &self.rows else {
+            let sizes = std::mem::take(&mut self.sizes);
+            *self = LogData::load(&self.paths, &self.loading, None)?;
+            self.sizes = sizes;
+            return Ok(self.len().saturating_sub(before));
+        };
         let names: Vec<String> = changed
             .iter()
             .map(|f| f.path.display().to_string())
@@ -226,17 +309,21 @@ impl LogData {
             ..ReadOptions::default()
         };
         let ingest = read_files(changed, &window)?;
-        let keep: BooleanChunked = text_column(&self.frame, Field::File)?
+        let frame_error = |e: PolarsError| LoadError::Read(ReadError::Frame(e));
+        let keep: BooleanChunked = text_column(held, Field::File)
+            .map_err(frame_error)?
             .iter()
             .map(|f| Some(!names.iter().any(|n| Some(n.as_str()) == f)))
             .collect();
-        let mut frame = self.frame.filter(&keep)?;
-        frame.vstack_mut(&ingest.frame)?;
-        self.frame = frame;
-        self.times = timestamps_ms(&self.frame)?;
-        self.order = time_order(&self.times);
-        self.kinds = event_kinds(&self.frame)?;
-        self.noise = noise_rows(&self.frame)?;
+        let mut frame = held.filter(&keep).map_err(frame_error)?;
+        frame.vstack_mut(&ingest.frame).map_err(frame_error)?;
+        let mut per_row = PerRow::default();
+        per_row.extend(&frame).map_err(frame_error)?;
+        self.rows = Rows::Held(frame);
+        self.order = time_order(&per_row.times);
+        self.times = per_row.times;
+        self.kinds = per_row.kinds;
+        self.noise = per_row.noise;
         self.diagnostics.extend(ingest.diagnostics);
         Ok(self.len().saturating_sub(before))
     }
@@ -250,92 +337,309 @@ impl LogData {
                 .map(|t| zone.format_ms(*t))
                 .unwrap_or_default();
         }
-        match column.kind() {
-            FieldKind::TextList => self.list(row, column).join(";"),
-            FieldKind::KeyValueList => self
-                .event_data(row)
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(";"),
-            _ => self
-                .frame
-                .column(column.name())
-                .ok()
-                .and_then(|c| c.get(row).ok())
-                .map(|v| match v {
-                    AnyValue::Null => String::new(),
-                    AnyValue::String(s) => s.to_string(),
-                    AnyValue::StringOwned(s) => s.to_string(),
-                    AnyValue::Categorical(..) | AnyValue::CategoricalOwned(..) => {
-                        v.get_str().unwrap_or_default().to_string()
-                    }
-                    other => other.to_string(),
-                })
-                .unwrap_or_default(),
+        self.with_row(row, |frame, i| frame_cell(frame, i, column))
+    }
+
+    /// The members of a list cell (Recipients, RecipientStatus, Reference).
+    pub fn list(&self, row: usize, column: Field) -> Vec<String> {
+        self.with_row(row, |frame, i| frame_list(frame, i, column))
+    }
+
+    /// The EventData pairs of one row.
+    pub fn event_data(&self, row: usize) -> Vec<(String, String)> {
+        self.with_row(row, frame_event_data)
+    }
+
+    /// `each` of the frame holding row `row` and the row's index in it; of a row that could
+    /// not be fetched, a text saying why (of a row out of range, nothing).
+    fn with_row<T: From<NotRead>>(
+        &self,
+        row: usize,
+        each: impl FnOnce(&DataFrame, usize) -> T,
+    ) -> T {
+        match &self.rows {
+            Rows::Held(frame) if row < frame.height() => each(frame, row),
+            Rows::Held(_) => T::from(NotRead(String::new())),
+            Rows::Stored(stored) => stored
+                .with_row(row, each)
+                .unwrap_or_else(|e| T::from(NotRead(e))),
+        }
+    }
+
+    /// Hands `columns` (with File and Line for a store's) of the rows `filter` keeps to
+    /// `each`, a frame at a time with each of its rows' number: the whole held frame at once,
+    /// a store's rows read again a batch at a time. True when the rows passed `filter`
+    /// (tested by the read), false when every row was given.
+    pub(super) fn each_batch(
+        &self,
+        columns: FieldSet,
+        filter: &RowFilter,
+        each: &mut dyn FnMut(&DataFrame, &[u32]) -> Result<(), String>,
+    ) -> Result<bool, String> {
+        match &self.rows {
+            Rows::Held(frame) => {
+                let rows: Vec<u32> = (0..frame.height() as u32).collect();
+                each(frame, &rows).map(|()| false)
+            }
+            Rows::Stored(stored) => stored.each_batch(columns, filter, each).map(|()| true),
         }
     }
 
     /// Rows where any text column (addresses, subject, ids, hosts, statuses, EventData)
     /// holds `needle`, ignoring case: the filter bar's plain-text search.
-    pub fn text_search(&self, needle: &str) -> PolarsResult<Vec<bool>> {
-        let needle = needle.to_lowercase();
+    pub fn text_search(&self, needle: &str) -> Result<Vec<bool>, String> {
+        let needle = regex::RegexBuilder::new(&regex::escape(needle))
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| e.to_string())?;
         let mut hit = vec![false; self.len()];
-        for field in Field::ALL {
-            match field.kind() {
-                FieldKind::Text | FieldKind::Category => {
-                    let Ok(column) = text_column(&self.frame, field) else {
-                        continue;
-                    };
-                    for (i, v) in column.iter().enumerate() {
-                        if !hit[i] && v.is_some_and(|v| v.to_lowercase().contains(&needle)) {
-                            hit[i] = true;
-                        }
+        let texts: Vec<Field> = Field::ALL
+            .iter()
+            .copied()
+            .filter(|f| {
+                matches!(
+                    f.kind(),
+                    FieldKind::Text
+                        | FieldKind::Category
+                        | FieldKind::TextList
+                        | FieldKind::KeyValueList
+                )
+            })
+            .collect();
+        // A few columns a read: a store's rows are read again a part at a time, and every
+        // text column of a part at once held some 100 MB more.
+        let passes: Vec<FieldSet> = if self.is_stored() {
+            texts
+                .chunks(SEARCHED_AT_ONCE)
+                .map(|c| FieldSet::of(c.iter().copied()))
+                .collect()
+        } else {
+            vec![FieldSet::of(texts)]
+        };
+        for columns in passes {
+            self.each_batch(columns, &RowFilter::default(), &mut |frame, rows| {
+                let found = text_hits(frame, &needle).map_err(|e| e.to_string())?;
+                for (r, h) in rows.iter().zip(found) {
+                    if h && let Some(hit) = hit.get_mut(*r as usize) {
+                        *hit = true;
                     }
                 }
-                FieldKind::TextList => {
-                    let lists = crate::frame::access::string_lists(&self.frame, field)?;
-                    for (i, members) in lists.iter().enumerate() {
-                        if !hit[i] && members.iter().any(|m| m.to_lowercase().contains(&needle)) {
-                            hit[i] = true;
-                        }
-                    }
-                }
-                FieldKind::KeyValueList => {
-                    let pairs = event_data(&self.frame)?;
-                    for (i, pairs) in pairs.iter().enumerate() {
-                        if !hit[i]
-                            && pairs.iter().any(|(k, v)| {
-                                k.to_lowercase().contains(&needle)
-                                    || v.to_lowercase().contains(&needle)
-                            })
-                        {
-                            hit[i] = true;
-                        }
-                    }
-                }
-                _ => {}
-            }
+                Ok(())
+            })?;
         }
         Ok(hit)
     }
 
-    /// The members of a list cell (Recipients, RecipientStatus, Reference).
-    pub fn list(&self, row: usize, column: Field) -> Vec<String> {
-        let Ok(view) = StringListView::new(&self.frame, column) else {
-            return Vec::new();
-        };
-        let mut members = Vec::new();
-        view.fill(row, &mut members);
-        members.into_iter().map(str::to_string).collect()
+    /// Rows whose cell of one of `columns`, as the table shows it (times in `zone`), holds
+    /// `needle`, ignoring case: the `/` search, over every row at once (a store's rows read
+    /// again, not fetched a page at a time).
+    pub fn rows_showing(
+        &self,
+        needle: &str,
+        columns: &[Field],
+        zone: &Zone,
+    ) -> Result<Vec<bool>, String> {
+        let needle = needle.to_lowercase();
+        let mut hit = vec![false; self.len()];
+        if columns.contains(&Field::Timestamp) {
+            for (h, t) in hit.iter_mut().zip(&self.times) {
+                *h = zone.format_ms(*t).to_lowercase().contains(&needle);
+            }
+        }
+        let rest: Vec<Field> = columns
+            .iter()
+            .copied()
+            .filter(|c| *c != Field::Timestamp)
+            .collect();
+        if rest.is_empty() {
+            return Ok(hit);
+        }
+        let set = FieldSet::of(rest.iter().copied());
+        self.each_batch(set, &RowFilter::default(), &mut |frame, rows| {
+            for (i, r) in rows.iter().enumerate() {
+                if let Some(h) = hit.get_mut(*r as usize)
+                    && !*h
+                {
+                    *h = rest
+                        .iter()
+                        .any(|c| frame_cell(frame, i, *c).to_lowercase().contains(&needle));
+                }
+            }
+            Ok(())
+        })?;
+        Ok(hit)
     }
 
-    /// The EventData pairs of one row.
-    pub fn event_data(&self, row: usize) -> Vec<(String, String)> {
-        let one = self.frame.slice(row as i64, 1);
-        event_data(&one)
-            .ok()
-            .and_then(|mut rows| rows.pop())
-            .unwrap_or_default()
+    /// The keys `column` sorts rows by: numbers (as the cell's text reads as a number) for
+    /// times, whole numbers and line numbers, else the cell's text ignoring case, as its rank
+    /// among the column's distinct texts (a number a row, not a text a row).
+    pub fn sort_keys(&self, column: Field) -> Result<SortKeys, String> {
+        if column == Field::Timestamp {
+            return Ok(SortKeys::Numbers(
+                self.times.iter().map(|t| *t as f64).collect(),
+            ));
+        }
+        let numeric = matches!(column.kind(), FieldKind::Integer) || column == Field::Line;
+        let mut numbers = vec![f64::NEG_INFINITY; if numeric { self.len() } else { 0 }];
+        let mut distinct: HashMap<String, u32> = HashMap::new();
+        let mut texts = vec![0u32; if numeric { 0 } else { self.len() }];
+        self.each_batch(
+            FieldSet::of([column]),
+            &RowFilter::default(),
+            &mut |frame, rows| {
+                for (i, r) in rows.iter().enumerate() {
+                    let cell = frame_cell(frame, i, column);
+                    if numeric {
+                        if let Some(n) = numbers.get_mut(*r as usize) {
+                            *n = cell.parse::<f64>().unwrap_or(f64::NEG_INFINITY);
+                        }
+                    } else if let Some(t) = texts.get_mut(*r as usize) {
+                        let next = distinct.len() as u32;
+                        *t = *distinct.entry(cell.to_lowercase()).or_insert(next);
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        if numeric {
+            return Ok(SortKeys::Numbers(numbers));
+        }
+        let mut sorted: Vec<(String, u32)> = distinct.into_iter().collect();
+        sorted.sort_unstable();
+        let mut rank = vec![0u32; sorted.len()];
+        for (place, (_, id)) in sorted.iter().enumerate() {
+            rank[*id as usize] = place as u32;
+        }
+        drop(sorted);
+        texts.iter_mut().for_each(|t| *t = rank[*t as usize]);
+        Ok(SortKeys::Ranks(texts))
     }
+}
+
+/// Text columns of a store's rows searched in one read.
+const SEARCHED_AT_ONCE: usize = 4;
+
+/// A cell that could not be fetched: its text says why.
+struct NotRead(String);
+
+impl From<NotRead> for String {
+    fn from(NotRead(why): NotRead) -> String {
+        if why.is_empty() {
+            why
+        } else {
+            format!("(not read: {why})")
+        }
+    }
+}
+
+impl From<NotRead> for Vec<String> {
+    fn from(why: NotRead) -> Vec<String> {
+        Some(String::from(why))
+            .filter(|w| !w.is_empty())
+            .into_iter()
+            .collect()
+    }
+}
+
+impl From<NotRead> for Vec<(String, String)> {
+    fn from(why: NotRead) -> Vec<(String, String)> {
+        Some(String::from(why))
+            .filter(|w| !w.is_empty())
+            .map(|w| (w, String::new()))
+            .into_iter()
+            .collect()
+    }
+}
+
+/// The text of row `row`'s cell of `column` (not Timestamp: the viewer shows it in its
+/// zone) in `frame`.
+fn frame_cell(frame: &DataFrame, row: usize, column: Field) -> String {
+    match column.kind() {
+        FieldKind::TextList => frame_list(frame, row, column).join(";"),
+        FieldKind::KeyValueList => frame_event_data(frame, row)
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(";"),
+        _ => frame
+            .column(column.name())
+            .ok()
+            .and_then(|c| c.get(row).ok())
+            .map(|v| match v {
+                AnyValue::Null => String::new(),
+                AnyValue::String(s) => s.to_string(),
+                AnyValue::StringOwned(s) => s.to_string(),
+                AnyValue::Categorical(..) | AnyValue::CategoricalOwned(..) => {
+                    v.get_str().unwrap_or_default().to_string()
+                }
+                other => other.to_string(),
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// The members of row `row`'s list cell of `column` in `frame`.
+fn frame_list(frame: &DataFrame, row: usize, column: Field) -> Vec<String> {
+    let Ok(view) = StringListView::new(frame, column) else {
+        return Vec::new();
+    };
+    let mut members = Vec::new();
+    view.fill(row, &mut members);
+    members.into_iter().map(str::to_string).collect()
+}
+
+/// The EventData pairs of row `row` of `frame`.
+fn frame_event_data(frame: &DataFrame, row: usize) -> Vec<(String, String)> {
+    let one = frame.slice(row as i64, 1);
+    event_data(&one)
+        .ok()
+        .and_then(|mut rows| rows.pop())
+        .unwrap_or_default()
+}
+
+/// Which rows of `frame` hold `needle` in a text column it has, ignoring case.
+fn text_hits(frame: &DataFrame, needle: &regex::Regex) -> PolarsResult<Vec<bool>> {
+    let mut hit = vec![false; frame.height()];
+    for field in Field::ALL {
+        if frame.column(field.name()).is_err() {
+            continue;
+        }
+        match field.kind() {
+            FieldKind::Text | FieldKind::Category => {
+                let Ok(column) = text_column(frame, field) else {
+                    continue;
+                };
+                for (i, v) in column.iter().enumerate() {
+                    if !hit[i] && v.is_some_and(|v| needle.is_match(v)) {
+                        hit[i] = true;
+                    }
+                }
+            }
+            FieldKind::TextList => {
+                let lists = StringListView::new(frame, field)?;
+                let mut members = Vec::new();
+                for (i, h) in hit.iter_mut().enumerate() {
+                    if !*h {
+                        members.clear();
+                        lists.fill(i, &mut members);
+                        *h = members.iter().any(|m| needle.is_match(m));
+                    }
+                }
+            }
+            FieldKind::KeyValueList => {
+                let pairs = event_data(frame)?;
+                for (i, pairs) in pairs.iter().enumerate() {
+                    if !hit[i]
+                        && pairs
+                            .iter()
+                            .any(|(k, v)| needle.is_match(k) || needle.is_match(v))
+                    {
+                        hit[i] = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(hit)
 }

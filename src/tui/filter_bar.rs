@@ -6,7 +6,6 @@
 
 use crate::directory::Snapshot;
 use crate::pwsh::parse::ParseError;
-use crate::query::in_memory::select_rows;
 use crate::query::session::Session;
 
 use super::data::LogData;
@@ -75,7 +74,7 @@ pub fn apply(
     if is_plain_text(typed) {
         let needle = typed.trim();
         let hit = data.text_search(needle).map_err(|e| FilterError {
-            message: e.to_string(),
+            message: e,
             at: 0,
             suggestion: None,
         })?;
@@ -101,7 +100,7 @@ pub fn apply(
         at: to_typed(e.span.start),
         suggestion: e.suggestion,
     };
-    let selection = select_rows(&data.frame, &full, session, snapshot).map_err(error)?;
+    let selection = data.select(&full, session, snapshot).map_err(error)?;
     let rows = data
         .order
         .iter()

@@ -1,6 +1,7 @@
 //! `msgtrack tui`: lnav for tracking logs. Laid out as gitui and bottom lay theirs out:
 //!
-//! * [`data`]: the loaded logs (every column, time-sorted) and follow-mode re-reads;
+//! * [`data`]: the loaded logs (time-sorted; raw logs held whole) and follow-mode re-reads;
+//! * [`stored_rows`]: a store's rows known by place, their cells fetched when shown;
 //! * [`filter`]: the filter bar's language, on the query engine;
 //! * [`state`]: the [`App`] — all state, changed only through [`Action`]s;
 //! * [`bindings`]: the one table of keys the dispatch and the help read;
@@ -13,7 +14,9 @@ pub(crate) mod data;
 pub(crate) mod filter_bar;
 pub mod keys;
 pub(crate) mod run;
+mod select;
 pub mod state;
+mod stored_rows;
 pub mod views;
 
 pub use data::{LoadError, Loading, LogData, rows_to_load};

@@ -482,13 +482,13 @@ fn noise_toggle_hides_ha_safety_net_and_health_rows() {
     let kept = app.view.len();
     // Counted by the rule, from the data: HA events, SAFETYNET/SHADOW sources, health and
     // system mailboxes.
-    let events = app.data.frame.column("EventId").expect("EventId");
+    let held = app.data.held_frame().expect("raw logs are held");
+    let events = held.column("EventId").expect("EventId");
     let events = events
         .cast(&polars::prelude::DataType::String)
         .expect("text");
     let events = events.str().expect("str");
-    let senders =
-        msgtrack::frame::access::strings(&app.data.frame, Field::Sender).expect("senders");
+    let senders = msgtrack::frame::access::strings(held, Field::Sender).expect("senders");
     let noisy = (0..all)
         .filter(|i| {
             let e = events.get(*i).unwrap_or("");
@@ -768,4 +768,171 @@ fn the_viewer_loads_a_time_window_and_no_more_rows_than_asked() {
         Err(e) => panic!("another error: {e}"),
         Ok(data) => panic!("loaded {} rows past the bound", data.len()),
     }
+}
+
+/// Every row of the view, each as all its cells (and its list members and EventData pairs),
+/// as a sorted multiset: rows of one millisecond may be read in another order from a store.
+fn view_rows(app: &App) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = app
+        .view
+        .iter()
+        .map(|r| {
+            let r = *r as usize;
+            let mut cells: Vec<String> = Field::ALL
+                .iter()
+                .map(|f| app.data.cell(r, *f, &app.zone))
+                .collect();
+            cells.push(app.data.list(r, Field::Recipients).join("|"));
+            cells.push(format!("{:?}", app.data.event_data(r)));
+            cells
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// A store's rows are not held by the viewer: their cells are fetched when shown, and the
+/// filter (parameters, Where-Object, plain text), the sort and the export read the store
+/// again. Every one gives what the same logs give, held.
+#[test]
+fn a_store_browses_as_its_logs_without_holding_its_rows() {
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let mut raw = app_over(std::slice::from_ref(&logs));
+    let mut stored = app_over(&[store.path().to_path_buf()]);
+    assert!(raw.data.held_frame().is_some(), "raw logs are held");
+    assert!(stored.data.held_frame().is_none(), "a store's rows are not");
+    assert!(raw.data.len() > 1000, "more than a page of rows");
+    assert_eq!(view_rows(&raw), view_rows(&stored));
+    let times: Vec<i64> = stored
+        .view
+        .iter()
+        .map(|r| stored.data.times[*r as usize])
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order");
+    for (typed, at_least) in [
+        ("-EventId FAIL", 16),
+        ("$_.Recipients -match '^IMCEAEX'", 1),
+        ("adele", 1),
+        ("-Server EX01 | Where-Object { $_.TotalBytes -gt 10000 }", 1),
+        (
+            "Get-MessageTrackingLog -EventId DELIVER | Sort-Object TotalBytes",
+            1,
+        ),
+        ("| Where-Object { ($_ | ConvertTo-Json) -match 'IMCEA' }", 1),
+        (
+            "-Start '2026-11-20 10:00' -End '2026-11-20 11:00' -EventId RECEIVE",
+            1,
+        ),
+        ("-Start '2030-01-01'", 0),
+        ("$_.NoSuchProperty -eq 1", 0),
+    ] {
+        filter(&mut raw, typed);
+        filter(&mut stored, typed);
+        assert_eq!(
+            raw.filter_error.as_ref().map(|e| &e.message),
+            stored.filter_error.as_ref().map(|e| &e.message),
+            "{typed}"
+        );
+        assert_eq!(raw.notes, stored.notes, "{typed}");
+        let rows = view_rows(&stored);
+        assert!(rows.len() >= at_least, "{typed}: {} rows", rows.len());
+        assert_eq!(view_rows(&raw), rows, "{typed}");
+    }
+    // Sorted by a text and a number column, both ways: the same keys in the same order.
+    filter(&mut raw, "");
+    filter(&mut stored, "");
+    // The `/` search finds the same rows, n after n.
+    for app in [&mut raw, &mut stored] {
+        app.sort = Some((Field::Sender, false));
+        press(app, KeyCode::Char('o'), KeyModifiers::NONE);
+        search(app, "imceaex");
+    }
+    for _ in 0..5 {
+        assert_eq!(raw.status, stored.status);
+        assert!(raw.status.contains("row "), "{}", raw.status);
+        let selected = |app: &App| -> Vec<String> {
+            let r = app.view[app.selected] as usize;
+            Field::ALL
+                .iter()
+                .map(|f| app.data.cell(r, *f, &app.zone))
+                .collect()
+        };
+        assert_eq!(selected(&raw), selected(&stored));
+        press(&mut raw, KeyCode::Char('n'), KeyModifiers::NONE);
+        press(&mut stored, KeyCode::Char('n'), KeyModifiers::NONE);
+    }
+    for column in [Field::Sender, Field::Recipients, Field::TotalBytes] {
+        for app in [&mut raw, &mut stored] {
+            for (c, shown) in app.columns.iter_mut() {
+                *shown = *c == Field::Timestamp || *c == column;
+            }
+            app.sort = None;
+            press(app, KeyCode::Char('o'), KeyModifiers::NONE);
+            assert_eq!(app.sort, Some((column, false)));
+        }
+        for desc in [false, true] {
+            if desc {
+                press(&mut raw, KeyCode::Char('O'), KeyModifiers::NONE);
+                press(&mut stored, KeyCode::Char('O'), KeyModifiers::NONE);
+            }
+            let keys = |app: &App| -> Vec<String> {
+                app.view
+                    .iter()
+                    .map(|r| app.data.cell(*r as usize, column, &app.zone))
+                    .collect()
+            };
+            assert_eq!(keys(&raw), keys(&stored), "{} desc {desc}", column.name());
+        }
+    }
+    // The export of the view: the same lines.
+    let out = Dir::new();
+    let lines = |app: &App, name: &str| -> Vec<String> {
+        let path = out.path().join(name);
+        app.write_csv(&path).expect("exported");
+        let mut lines: Vec<String> = std::fs::read_to_string(&path)
+            .expect("read back")
+            .lines()
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(lines(&raw, "raw.csv"), lines(&stored, "stored.csv"));
+}
+
+/// A store changed under the viewer (its parts gone) is said in the cells that can no longer
+/// be read, never shown as empty.
+#[test]
+fn a_store_changed_under_the_viewer_says_so_in_its_cells() {
+    let store = crate::util::indexed(&sample_logs_dir());
+    let data = LogData::load(
+        &[store.path().to_path_buf()],
+        &msgtrack::tui::Loading::default(),
+        None,
+    )
+    .expect("loads");
+    let zone = Zone::parse("UTC").unwrap();
+    assert!(!data.cell(0, Field::EventId, &zone).is_empty());
+    let last = data.len() - 1;
+    for entry in walkdir(store.path()) {
+        if entry.extension().is_some_and(|e| e == "parquet") {
+            std::fs::remove_file(&entry).expect("removed");
+        }
+    }
+    let cell = data.cell(last, Field::EventId, &zone);
+    assert!(cell.starts_with("(not read: "), "{cell}");
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("a folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walkdir(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
 }

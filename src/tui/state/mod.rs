@@ -173,6 +173,9 @@ pub struct Hits {
     pub histogram: (u16, u16, u16, u16),
 }
 
+/// The most rows filtered as the filter is typed; over more, Enter runs it.
+pub const LIVE_FILTER_ROWS: usize = 100_000;
+
 /// The default columns of the table.
 pub const DEFAULT_COLUMNS: [Field; 7] = [
     Field::Timestamp,
@@ -253,6 +256,9 @@ pub struct App {
     pub view_version: u64,
     /// The hits.
     pub hits: Hits,
+    /// The last `/` search's rows (its text, the columns searched, the rows loaded then):
+    /// `n` and `N` move among them without reading the rows again.
+    search_rows: Option<(String, Vec<Field>, usize, Vec<bool>)>,
     /// One line for the status bar (what just happened).
     pub status: String,
     /// The quit.
@@ -320,6 +326,7 @@ impl App {
             buckets_for: None,
             view_version: 0,
             hits: Hits::default(),
+            search_rows: None,
             status,
             quit: false,
             ticks: 0,
@@ -458,7 +465,17 @@ impl App {
             Action::Edit(edit) => match self.focus {
                 Focus::Filter => {
                     self.filter.edit(edit);
-                    self.run_filter();
+                    // Filtered as typed when a filter is quick; over many rows (a store read
+                    // again, a million rows tested) on Enter only, so that typing stays quick.
+                    if self.data.len() <= LIVE_FILTER_ROWS {
+                        self.run_filter();
+                    } else {
+                        self.filter_error = None;
+                        self.status = format!(
+                            "Enter filters the {} rows (Esc leaves the filter as it was)",
+                            self.data.len()
+                        );
+                    }
                 }
                 Focus::Search => self.search.edit(edit),
                 _ => {}

@@ -61,32 +61,23 @@ impl App {
     /// Sorts the view by a column (numbers as numbers, text ignoring case), stable so that
     /// equal values keep their time order.
     fn sort_view(&mut self, column: Field, desc: bool) {
-        use crate::format::FieldKind;
-        let numeric = matches!(column.kind(), FieldKind::Integer | FieldKind::Timestamp)
-            || column == Field::Line;
-        let keys: Vec<(u32, f64, String)> = self
-            .view
-            .iter()
-            .map(|&r| {
-                let text = self.data.cell(r as usize, column, &self.zone);
-                let n = if column == Field::Timestamp {
-                    self.data.times[r as usize] as f64
-                } else {
-                    text.parse::<f64>().unwrap_or(f64::NEG_INFINITY)
-                };
-                (r, n, text.to_lowercase())
-            })
-            .collect();
-        let mut keys = keys;
-        keys.sort_by(|a, b| {
-            let o = if numeric {
-                a.1.total_cmp(&b.1)
-            } else {
-                a.2.cmp(&b.2)
+        use crate::tui::data::SortKeys;
+        let keys = match self.data.sort_keys(column) {
+            Ok(keys) => keys,
+            Err(e) => {
+                self.status = format!("cannot sort by {}: {e}", column.name());
+                return;
+            }
+        };
+        let order = |a: &u32, b: &u32| {
+            let (a, b) = (*a as usize, *b as usize);
+            let o = match &keys {
+                SortKeys::Numbers(n) => n[a].total_cmp(&n[b]),
+                SortKeys::Ranks(r) => r[a].cmp(&r[b]),
             };
             if desc { o.reverse() } else { o }
-        });
-        self.view = keys.into_iter().map(|(r, _, _)| r).collect();
+        };
+        self.view.sort_by(order);
     }
 
     pub(super) fn search_from(&mut self, forward: bool) {
@@ -95,6 +86,27 @@ impl App {
             return;
         }
         let columns = self.shown_columns();
+        let known = self
+            .search_rows
+            .as_ref()
+            .is_some_and(|(text, shown, rows, _)| {
+                *text == needle && *shown == columns && *rows == self.data.len()
+            });
+        if !known {
+            match self.data.rows_showing(&needle, &columns, &self.zone) {
+                Ok(hits) => {
+                    self.search_rows =
+                        Some((needle.clone(), columns.clone(), self.data.len(), hits))
+                }
+                Err(e) => {
+                    self.status = format!("/{}: {e}", self.search.text);
+                    return;
+                }
+            }
+        }
+        let Some((_, _, _, hits)) = &self.search_rows else {
+            return;
+        };
         let n = self.view.len();
         for step in 1..=n {
             let i = if forward {
@@ -102,14 +114,7 @@ impl App {
             } else {
                 (self.selected + n - step % n) % n
             };
-            let row = self.view[i] as usize;
-            let hit = columns.iter().any(|c| {
-                self.data
-                    .cell(row, *c, &self.zone)
-                    .to_lowercase()
-                    .contains(&needle)
-            });
-            if hit {
+            if hits.get(self.view[i] as usize).copied().unwrap_or(false) {
                 self.selected = i;
                 self.status = format!("/{}: row {} of {}", self.search.text, i + 1, n);
                 return;
