@@ -39,8 +39,10 @@ pub struct TuiArgs {
     /// (en-US, en-GB, de-DE, fr-FR, ja-JP, ko-KR, zh-CN, nl-NL, sv-SE, pl-PL, ru-RU).
     #[arg(long)]
     pub culture: Option<String>,
-    /// The most rows the viewer loads: it holds every row it shows (about 950 bytes each),
-    /// so past this it refuses, naming how many there are (default 2,000,000, about 1.9 GB).
+    /// The most rows the viewer loads: it holds every row of raw logs (about 950 bytes each)
+    /// and each row's place of a store's (about 55 bytes: cells are read when shown), so past
+    /// this it refuses, naming how many there are (default 2,000,000: about 1.9 GB of raw
+    /// logs' rows, 110 MB of a store's).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ROWS)]
     pub max_rows: u64,
     /// Load only rows at or after this time (as -Start: 2026-11-20, '(Get-Date).AddDays(-1)',
@@ -57,9 +59,13 @@ pub struct TuiArgs {
 /// The default `--max-rows`.
 const DEFAULT_MAX_ROWS: u64 = 2_000_000;
 
-/// What one loaded row costs the viewer, about (the 1.82 M rows of the 1 GB corpus: 1.7 GB
-/// from its raw logs, 1.75 GB from its store; peak of the whole process).
+/// What one loaded row of raw logs costs the viewer, about (the 1.82 M rows of the 1 GB
+/// corpus: 1.7 GB; peak of the whole process).
 const ROW_BYTES: u64 = 950;
+
+/// What one loaded row of a store costs the viewer, about (the same rows from their store:
+/// 99 MiB; peak of the whole process).
+const STORED_ROW_BYTES: u64 = 55;
 
 pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
     let zone = super::zone_arg(args.tz.as_deref(), args.culture.as_deref())?;
@@ -74,17 +80,23 @@ pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
     )
     .map_err(anyhow::Error::msg)?;
     let paths = super::index::reading_paths(&args.paths, &args.store)?;
-    let (rows, guessed) = rows_to_load(&paths, &window)?;
+    let to_load = rows_to_load(&paths, &window)?;
+    let rows = to_load.rows;
     if rows > args.max_rows {
+        let (held, row_bytes) = if to_load.stored {
+            ("the place of every row it shows", STORED_ROW_BYTES)
+        } else {
+            ("every row it shows", ROW_BYTES)
+        };
         anyhow::bail!(
-            "the viewer holds every row it shows: these logs hold {}{rows} rows{}, about {:.1} GB in memory, past --max-rows {}. Browse a part of them (--since/--until, fewer folders or servers), ask with `msgtrack query` (it reads in bounded memory), or give --max-rows {} to load them all",
-            if guessed { "about " } else { "" },
+            "the viewer holds {held}: these logs hold {}{rows} rows{}, about {:.1} GB in memory, past --max-rows {}. Browse a part of them (--since/--until, fewer folders or servers), ask with `msgtrack query` (it reads in bounded memory), or give --max-rows {} to load them all",
+            if to_load.guessed { "about " } else { "" },
             if window.has_time_range() {
                 " in the window --since/--until"
             } else {
                 ""
             },
-            (rows * ROW_BYTES) as f64 / 1e9,
+            (rows * row_bytes) as f64 / 1e9,
             args.max_rows,
             rows.next_multiple_of(1_000_000),
         );

@@ -18,7 +18,7 @@ use crate::ingest::{
     read_files,
 };
 
-use super::stored_rows::StoredRows;
+use super::stored_rows::{EachBatch, StoredRows};
 
 /// What the viewer loads: the rows of a time window, up to a number of rows.
 #[derive(Debug, Clone, Default)]
@@ -72,15 +72,28 @@ const LOG_BYTES_PER_ROW: u64 = 700;
 /// How many rows a load of `paths` in `window` would hold, before reading any: a store's
 /// manifest says (its sources' rows whose times meet the window: a source partly in it
 /// counts whole), raw logs are guessed from the size of the files the window does not rule
-/// out. The second value is true when any is a guess.
-pub fn rows_to_load(paths: &[PathBuf], window: &RowFilter) -> Result<(u64, bool), ReadError> {
+/// out.
+#[derive(Debug, Clone, Copy)]
+pub struct RowsToLoad {
+    /// The rows.
+    pub rows: u64,
+    /// Some are a guess (raw logs).
+    pub guessed: bool,
+    /// The rows are a store's alone: the viewer holds their places, not their cells.
+    pub stored: bool,
+}
+
+/// What a load of `paths` in `window` would hold ([`RowsToLoad`]).
+pub fn rows_to_load(paths: &[PathBuf], window: &RowFilter) -> Result<RowsToLoad, ReadError> {
     let options = Loading {
         window: window.clone(),
         max_rows: None,
     }
     .options();
-    let (files, _) = crate::ingest::read::files_to_read(discover(paths)?, &options);
-    let stored: u64 = files
+    let found = discover(paths)?;
+    let stored = !found.is_empty() && found.iter().all(|f| f.part.is_some());
+    let (files, _) = crate::ingest::read::files_to_read(found, &options);
+    let from_store: u64 = files
         .iter()
         .filter_map(|f| f.part.as_ref())
         .flat_map(|p| &p.ranges)
@@ -89,7 +102,11 @@ pub fn rows_to_load(paths: &[PathBuf], window: &RowFilter) -> Result<(u64, bool)
         .sum();
     let raw: Vec<LogFile> = files.into_iter().filter(|f| f.part.is_none()).collect();
     let guessed = crate::ingest::log_bytes(&raw) / LOG_BYTES_PER_ROW;
-    Ok((stored + guessed, !raw.is_empty()))
+    Ok(RowsToLoad {
+        rows: from_store + guessed,
+        guessed: !raw.is_empty(),
+        stored,
+    })
 }
 
 /// The loaded logs.
@@ -122,7 +139,7 @@ enum Rows {
     /// Every column of every row, held.
     Held(DataFrame),
     /// A store's rows, fetched by place when shown.
-    Stored(StoredRows),
+    Stored(Box<StoredRows>),
 }
 
 /// The values of each row the screens use on every frame, in the read's order.
@@ -231,7 +248,7 @@ impl LogData {
         {
             too_many(loaded.per_row.times.len())?;
             return Ok(data(
-                Rows::Stored(loaded.rows),
+                Rows::Stored(Box::new(loaded.rows)),
                 loaded.per_row,
                 loaded.diagnostics,
             ));
@@ -374,7 +391,7 @@ impl LogData {
         &self,
         columns: FieldSet,
         filter: &RowFilter,
-        each: &mut dyn FnMut(&DataFrame, &[u32]) -> Result<(), String>,
+        each: &mut EachBatch<'_>,
     ) -> Result<bool, String> {
         match &self.rows {
             Rows::Held(frame) => {

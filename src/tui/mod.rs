@@ -19,6 +19,6 @@ pub mod state;
 mod stored_rows;
 pub mod views;
 
-pub use data::{LoadError, Loading, LogData, rows_to_load};
+pub use data::{LoadError, Loading, LogData, RowsToLoad, rows_to_load};
 pub use run::{TuiOptions, run};
 pub use state::{Action, App};

@@ -25,6 +25,9 @@ const BATCH_BYTES: u64 = 8 << 20;
 /// Pages kept fetched (the oldest used is dropped first): some 250 bytes a row, 4 MB.
 const PAGES_KEPT: usize = 64;
 
+/// What is handed each batch of rows read again: its frame and each of its rows' number.
+pub(super) type EachBatch<'a> = dyn FnMut(&DataFrame, &[u32]) -> Result<(), String> + 'a;
+
 /// What the load of a store's rows gives besides their places.
 pub(super) struct Loaded {
     /// The rows, known by their places.
@@ -256,7 +259,7 @@ impl StoredRows {
         &self,
         columns: FieldSet,
         filter: &RowFilter,
-        each: &mut dyn FnMut(&DataFrame, &[u32]) -> Result<(), String>,
+        each: &mut EachBatch<'_>,
     ) -> Result<(), String> {
         let mut set = columns;
         set.insert(Field::File);
