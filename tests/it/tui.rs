@@ -936,3 +936,60 @@ fn walkdir(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     found
 }
+
+/// Follow mode over a store: once the store is indexed again from logs that grew, the viewer
+/// loads it again and shows the new rows, read by their places like the others.
+#[test]
+fn follow_mode_over_a_store_shows_the_rows_indexed_since() {
+    let dir = Dir::new();
+    let copy = dir.0.path().join("logs");
+    std::fs::create_dir_all(&copy).unwrap();
+    let target = copy.join("MSGTRK2026112023-1.LOG");
+    std::fs::copy(
+        sample_logs_dir().join("EX01/MSGTRK2026112023-1.LOG"),
+        &target,
+    )
+    .unwrap();
+    let store = dir.0.path().join("store");
+    let index = || {
+        msgtrack::store::index::index(
+            std::slice::from_ref(&copy),
+            &store,
+            &msgtrack::store::index::IndexOptions::default(),
+        )
+        .expect("indexed")
+    };
+    index();
+    let mut app = app_over(std::slice::from_ref(&store));
+    assert!(app.data.held_frame().is_none());
+    let before = app.data.len();
+    app.apply(Action::ToggleFollow);
+    app.apply(Action::Bottom);
+    let text = std::fs::read_to_string(&target).unwrap();
+    let last = text.lines().rev().find(|l| !l.starts_with('#')).unwrap();
+    let (_, rest) = last.split_once(',').unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&target)
+        .unwrap();
+    use std::io::Write;
+    write!(file, "2026-11-20T23:59:59.000Z,{rest}\r\n").unwrap();
+    drop(file);
+    index();
+    for _ in 0..4 {
+        app.apply(Action::Tick);
+    }
+    assert_eq!(app.data.len(), before + 1, "{}", app.status);
+    assert_eq!(app.view.len(), before + 1);
+    let newest = *app.view.last().unwrap() as usize;
+    assert_eq!(
+        app.data.cell(newest, Field::Timestamp, &app.zone),
+        "2026-11-20T23:59:59.000Z"
+    );
+    let line_count = text.lines().count() + 1;
+    assert_eq!(
+        app.data.cell(newest, Field::Line, &app.zone),
+        line_count.to_string()
+    );
+    assert!(app.status.contains("1 new rows"), "{}", app.status);
+}
