@@ -376,6 +376,7 @@ impl LogData {
     ) -> T {
         match &self.rows {
             Rows::Held(frame) if row < frame.height() => each(frame, row),
+            Rows::Stored(_) if row >= self.len() => T::from(NotRead(String::new())),
             Rows::Held(_) => T::from(NotRead(String::new())),
             Rows::Stored(stored) => stored
                 .with_row(row, each)

@@ -407,6 +407,21 @@ fn saved_query_picker_and_mouse() {
     assert_eq!(app.focus, Focus::Table);
 }
 
+/// Appends the last row of the log `target` again at 2026-11-20T23:59:59.000Z; returns the
+/// text it had before.
+fn append_last_row_again(target: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(target).unwrap();
+    let last = text.lines().rev().find(|l| !l.starts_with('#')).unwrap();
+    let (_, rest) = last.split_once(',').unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(target)
+        .unwrap();
+    use std::io::Write;
+    write!(file, "2026-11-20T23:59:59.000Z,{rest}\r\n").unwrap();
+    text
+}
+
 #[test]
 fn follow_mode_picks_up_appended_rows() {
     let dir = Dir::new();
@@ -419,17 +434,7 @@ fn follow_mode_picks_up_appended_rows() {
     let before = app.data.len();
     app.apply(Action::ToggleFollow);
     app.apply(Action::Bottom);
-    // Append one row: the last row again, a second later.
-    let text = std::fs::read_to_string(&target).unwrap();
-    let last = text.lines().rev().find(|l| !l.starts_with('#')).unwrap();
-    let (_, rest) = last.split_once(',').unwrap();
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&target)
-        .unwrap();
-    use std::io::Write;
-    write!(file, "2026-11-20T23:59:59.000Z,{rest}\r\n").unwrap();
-    drop(file);
+    append_last_row_again(&target);
     for _ in 0..4 {
         app.apply(Action::Tick);
     }
@@ -965,16 +970,7 @@ fn follow_mode_over_a_store_shows_the_rows_indexed_since() {
     let before = app.data.len();
     app.apply(Action::ToggleFollow);
     app.apply(Action::Bottom);
-    let text = std::fs::read_to_string(&target).unwrap();
-    let last = text.lines().rev().find(|l| !l.starts_with('#')).unwrap();
-    let (_, rest) = last.split_once(',').unwrap();
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&target)
-        .unwrap();
-    use std::io::Write;
-    write!(file, "2026-11-20T23:59:59.000Z,{rest}\r\n").unwrap();
-    drop(file);
+    let text = append_last_row_again(&target);
     index();
     for _ in 0..4 {
         app.apply(Action::Tick);
