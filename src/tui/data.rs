@@ -384,22 +384,22 @@ impl LogData {
         }
     }
 
-    /// Hands `columns` (with File and Line for a store's) of the rows `filter` keeps to
-    /// `each`, a frame at a time with each of its rows' number: the whole held frame at once,
-    /// a store's rows read again a batch at a time. True when the rows passed `filter`
-    /// (tested by the read), false when every row was given.
+    /// Hands `columns` (with File and Line for a store's) to `each`, a frame at a time with
+    /// each of its rows' number: the whole held frame at once (`filter` not tested: a caller
+    /// over held rows tests it), a store's rows read again a batch at a time, those `filter`
+    /// keeps (tested by the read).
     pub(super) fn each_batch(
         &self,
         columns: FieldSet,
         filter: &RowFilter,
         each: &mut EachBatch<'_>,
-    ) -> Result<bool, String> {
+    ) -> Result<(), String> {
         match &self.rows {
             Rows::Held(frame) => {
                 let rows: Vec<u32> = (0..frame.height() as u32).collect();
-                each(frame, &rows).map(|()| false)
+                each(frame, &rows)
             }
-            Rows::Stored(stored) => stored.each_batch(columns, filter, each).map(|()| true),
+            Rows::Stored(stored) => stored.each_batch(columns, filter, each),
         }
     }
 

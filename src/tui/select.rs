@@ -37,8 +37,8 @@ impl LogData {
         }
     }
 
-    /// The selection `selector` makes reading `columns`; `None` when a stage asked for a
-    /// column not read.
+    /// The selection `selector` makes of a store's rows, reading `columns` of the rows its
+    /// parameters keep; `None` when a stage asked for a column not read.
     fn select_with(
         &self,
         mut selector: RowSelector<'_>,
