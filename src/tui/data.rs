@@ -11,13 +11,14 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use crate::format::Zone;
-use crate::format::{EventClass, EventId, Field, FieldKind, FieldSet};
-use crate::frame::access::{StringListView, event_data, text_column, timestamps_ms};
+use crate::format::{EventClass, Field, FieldKind, FieldSet};
+use crate::frame::access::{StringListView, event_data, text_column};
 use crate::ingest::{
     Diagnostic, LogFile, Progress, ReadError, ReadOptions, RowBudget, RowFilter, discover,
     read_files,
 };
 
+use super::per_row::PerRow;
 use super::stored_rows::{EachBatch, StoredRows};
 
 /// What the viewer loads: the rows of a time window, up to a number of rows.
@@ -132,6 +133,9 @@ pub struct LogData {
     pub window: RowFilter,
     /// Size of each file when it was read (to notice growth in follow mode).
     sizes: Vec<(PathBuf, u64)>,
+    /// How many times follow mode changed the rows (what is kept of them, a sort's keys or a
+    /// search's rows, is kept for one generation).
+    generation: u64,
 }
 
 /// Where the rows' cells are.
@@ -140,24 +144,6 @@ enum Rows {
     Held(DataFrame),
     /// A store's rows, fetched by place when shown.
     Stored(Box<StoredRows>),
-}
-
-/// The values of each row the screens use on every frame, in the read's order.
-#[derive(Default)]
-pub(super) struct PerRow {
-    pub times: Vec<i64>,
-    pub kinds: Vec<EventClass>,
-    pub noise: Vec<bool>,
-}
-
-impl PerRow {
-    /// Adds the rows of `frame` (Timestamp, EventId, Source, Sender and Recipients read).
-    pub fn extend(&mut self, frame: &DataFrame) -> PolarsResult<()> {
-        self.times.extend(timestamps_ms(frame)?);
-        self.kinds.extend(event_kinds(frame)?);
-        self.noise.extend(noise_rows(frame)?);
-        Ok(())
-    }
 }
 
 /// The keys a column sorts the rows by, by row.
@@ -177,33 +163,6 @@ fn time_order(times: &[i64]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..times.len() as u32).collect();
     order.sort_by_key(|r| times[*r as usize]);
     order
-}
-
-/// Which rows are noise: HA events, Safety Net/shadow sources, system senders or recipients.
-fn noise_rows(frame: &DataFrame) -> PolarsResult<Vec<bool>> {
-    use crate::format::names::is_system_address;
-    let events = text_column(frame, Field::EventId)?;
-    let sources = text_column(frame, Field::Source)?;
-    let senders = text_column(frame, Field::Sender)?;
-    let recipients = crate::frame::access::string_lists(frame, Field::Recipients)?;
-    Ok((0..frame.height())
-        .map(|i| {
-            let event = events.get(i).unwrap_or("");
-            let source = sources.get(i).unwrap_or("");
-            event.to_ascii_uppercase().starts_with("HA")
-                || source.eq_ignore_ascii_case("SAFETYNET")
-                || source.eq_ignore_ascii_case("SHADOW")
-                || is_system_address(senders.get(i).unwrap_or(""))
-                || (!recipients[i].is_empty() && recipients[i].iter().all(|r| is_system_address(r)))
-        })
-        .collect())
-}
-
-fn event_kinds(frame: &DataFrame) -> PolarsResult<Vec<EventClass>> {
-    Ok(text_column(frame, Field::EventId)?
-        .iter()
-        .map(|e| EventId::parse(e.unwrap_or("")).class())
-        .collect())
 }
 
 impl LogData {
@@ -241,6 +200,7 @@ impl LogData {
             diagnostics,
             window: options.filter.clone(),
             sizes,
+            generation: 0,
         };
         if !files.is_empty()
             && files.iter().all(|f| f.part.is_some())
@@ -278,6 +238,12 @@ impl LogData {
         }
     }
 
+    /// How many times follow mode changed the rows: row numbers of one generation name
+    /// other rows in the next.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// True when the rows are a store's, fetched when shown rather than held.
     pub fn is_stored(&self) -> bool {
         matches!(self.rows, Rows::Stored(_))
@@ -313,8 +279,10 @@ impl LogData {
         let before = self.len();
         let Rows::Held(held) = &self.rows else {
             let sizes = std::mem::take(&mut self.sizes);
+            let generation = self.generation + 1;
             *self = LogData::load(&self.paths, &self.loading, None)?;
             self.sizes = sizes;
+            self.generation = generation;
             return Ok(self.len().saturating_sub(before));
         };
         let names: Vec<String> = changed
@@ -337,6 +305,7 @@ impl LogData {
         let mut per_row = PerRow::default();
         per_row.extend(&frame).map_err(frame_error)?;
         self.rows = Rows::Held(frame);
+        self.generation += 1;
         self.order = time_order(&per_row.times);
         self.times = per_row.times;
         self.kinds = per_row.kinds;

@@ -1,6 +1,7 @@
 //! `msgtrack tui`: lnav for tracking logs. Laid out as gitui and bottom lay theirs out:
 //!
 //! * [`data`]: the loaded logs (time-sorted; raw logs held whole) and follow-mode re-reads;
+//! * [`per_row`]: each row's time, kind and noise flag, pulled out as the rows are read;
 //! * [`stored_rows`]: a store's rows known by place, their cells fetched when shown;
 //! * [`filter`]: the filter bar's language, on the query engine;
 //! * [`state`]: the [`App`] — all state, changed only through [`Action`]s;
@@ -13,6 +14,7 @@ pub mod bindings;
 pub(crate) mod data;
 pub(crate) mod filter_bar;
 pub mod keys;
+mod per_row;
 pub(crate) mod run;
 mod select;
 pub mod state;

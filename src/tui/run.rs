@@ -169,6 +169,10 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<(
                 _ => None,
             };
             if let Some(action) = action {
+                if let Some(note) = app.working_note(&action) {
+                    app.status = note;
+                    terminal.draw(|frame| views::draw(frame, app))?;
+                }
                 app.apply(action);
             }
         } else {

@@ -33,7 +33,7 @@ pub(super) struct Loaded {
     /// The rows, known by their places.
     pub rows: StoredRows,
     /// Each row's time, kind and noise, in the read's order.
-    pub per_row: super::data::PerRow,
+    pub per_row: super::per_row::PerRow,
     /// Problems met reading.
     pub diagnostics: Vec<crate::ingest::Diagnostic>,
 }
@@ -87,7 +87,7 @@ impl StoredRows {
             ..options.clone()
         }
         .with_columns(LOADED);
-        let mut per_row = super::data::PerRow::default();
+        let mut per_row = super::per_row::PerRow::default();
         let mut diagnostics = Vec::new();
         let mut sources: Vec<String> = Vec::new();
         let mut source_ids: HashMap<String, u32> = HashMap::new();

@@ -256,9 +256,12 @@ pub struct App {
     pub view_version: u64,
     /// The hits.
     pub hits: Hits,
-    /// The last `/` search's rows (its text, the columns searched, the rows loaded then):
+    /// The last `/` search's rows (its text, the columns searched, the rows' generation):
     /// `n` and `N` move among them without reading the rows again.
-    search_rows: Option<(String, Vec<Field>, usize, Vec<bool>)>,
+    search_rows: Option<(String, Vec<Field>, u64, Vec<bool>)>,
+    /// The last sort's keys (its column, the rows' generation): a sort kept while the view
+    /// changes (a filter, the zoom) does not read them again.
+    sort_keys: Option<(Field, u64, std::rc::Rc<crate::tui::data::SortKeys>)>,
     /// One line for the status bar (what just happened).
     pub status: String,
     /// The quit.
@@ -327,6 +330,7 @@ impl App {
             view_version: 0,
             hits: Hits::default(),
             search_rows: None,
+            sort_keys: None,
             status,
             quit: false,
             ticks: 0,
@@ -354,6 +358,25 @@ impl App {
     pub(super) fn move_to(&mut self, index: i64) {
         let last = self.view.len().saturating_sub(1) as i64;
         self.selected = index.clamp(0, last.max(0)) as usize;
+    }
+
+    /// What to tell the user before `action` runs when it may take a while: a filter, a
+    /// search, a sort or an export over many rows (a store's read again). The event loop
+    /// draws it first, so that a wait is never a frozen screen.
+    pub fn working_note(&self, action: &Action) -> Option<String> {
+        let rows = self.data.len();
+        if rows <= LIVE_FILTER_ROWS {
+            return None;
+        }
+        let what = match action {
+            Action::Submit if self.focus == Focus::Filter => "filtering",
+            Action::Submit if self.focus == Focus::Search => "searching",
+            Action::SearchNext | Action::SearchPrev => "searching",
+            Action::SortNext | Action::SortReverse => "sorting",
+            Action::Export => "exporting",
+            _ => return None,
+        };
+        Some(format!("{what} {rows} rows…"))
     }
 
     /// Carries out one action.

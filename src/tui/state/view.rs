@@ -62,16 +62,27 @@ impl App {
     /// equal values keep their time order.
     fn sort_view(&mut self, column: Field, desc: bool) {
         use crate::tui::data::SortKeys;
-        let keys = match self.data.sort_keys(column) {
-            Ok(keys) => keys,
-            Err(e) => {
-                self.status = format!("cannot sort by {}: {e}", column.name());
-                return;
+        let keys = match &self.sort_keys {
+            Some((c, generation, keys))
+                if *c == column && *generation == self.data.generation() =>
+            {
+                keys.clone()
             }
+            _ => match self.data.sort_keys(column) {
+                Ok(keys) => {
+                    let keys = std::rc::Rc::new(keys);
+                    self.sort_keys = Some((column, self.data.generation(), keys.clone()));
+                    keys
+                }
+                Err(e) => {
+                    self.status = format!("cannot sort by {}: {e}", column.name());
+                    return;
+                }
+            },
         };
         let order = |a: &u32, b: &u32| {
             let (a, b) = (*a as usize, *b as usize);
-            let o = match &keys {
+            let o = match keys.as_ref() {
                 SortKeys::Numbers(n) => n[a].total_cmp(&n[b]),
                 SortKeys::Ranks(r) => r[a].cmp(&r[b]),
             };
@@ -89,14 +100,18 @@ impl App {
         let known = self
             .search_rows
             .as_ref()
-            .is_some_and(|(text, shown, rows, _)| {
-                *text == needle && *shown == columns && *rows == self.data.len()
+            .is_some_and(|(text, shown, generation, _)| {
+                *text == needle && *shown == columns && *generation == self.data.generation()
             });
         if !known {
             match self.data.rows_showing(&needle, &columns, &self.zone) {
                 Ok(hits) => {
-                    self.search_rows =
-                        Some((needle.clone(), columns.clone(), self.data.len(), hits))
+                    self.search_rows = Some((
+                        needle.clone(),
+                        columns.clone(),
+                        self.data.generation(),
+                        hits,
+                    ))
                 }
                 Err(e) => {
                     self.status = format!("/{}: {e}", self.search.text);
