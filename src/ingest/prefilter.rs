@@ -86,6 +86,17 @@ impl RowFilter {
         self.start_ms.is_some() || self.end_ms.is_some()
     }
 
+    /// Narrows the time range to the part of it inside `start`..`end` (either unbounded when
+    /// `None`): the later start, the earlier end.
+    pub fn narrow_time(&mut self, start: Option<i64>, end: Option<i64>) {
+        // (`None` orders before any time: the later start.)
+        self.start_ms = self.start_ms.max(start);
+        self.end_ms = match (self.end_ms, end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
     /// Whether rows timed from `first_ms` to `last_ms` (inclusive) may hold one inside the
     /// filter's time range (a start is inclusive, an end exclusive).
     pub fn may_hold(&self, first_ms: i64, last_ms: i64) -> bool {

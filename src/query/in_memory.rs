@@ -215,12 +215,7 @@ impl<'h> RowSelector<'h> {
         let Statement::Pipeline(pipeline) = &self.block.statements[0] else {
             unreachable!("checked by new");
         };
-        let plan = RowFilterPlan {
-            plan: &self.plan,
-            tested,
-        };
-        let mut keep = plan
-            .rows(df)
+        let mut keep = filter_rows(df, &self.plan, tested)
             .map_err(|e| ParseError::new(format!("evaluating the filter failed: {e}"), 0..0))?;
         let mut source: Option<Rc<RowSource>> = None;
         for element in &pipeline.elements[self.at + 1..] {
@@ -285,38 +280,19 @@ impl<'h> RowSelector<'h> {
     }
 }
 
-/// The cmdlet's filter and `-Server`, over a frame's rows; the filter left out when the read
-/// tested it.
-struct RowFilterPlan<'p> {
-    plan: &'p Plan,
-    tested: bool,
-}
-
-impl RowFilterPlan<'_> {
-    fn rows(&self, df: &DataFrame) -> PolarsResult<Vec<bool>> {
-        if self.tested {
-            let mut keep = vec![true; df.height()];
-            servers_kept(df, self.plan, &mut keep)?;
-            return Ok(keep);
-        }
-        filter_rows(df, self.plan)
-    }
-}
-
-/// The cmdlet's filter and `-Server` over a frame's rows.
-fn filter_rows(df: &DataFrame, plan: &Plan) -> PolarsResult<Vec<bool>> {
-    let mut keep = crate::ingest::matching_rows(df, &plan.filter)?;
-    servers_kept(df, plan, &mut keep)?;
-    Ok(keep)
-}
-
-/// Leaves out of `keep` the rows of servers `-Server` does not name.
-fn servers_kept(df: &DataFrame, plan: &Plan, keep: &mut [bool]) -> PolarsResult<()> {
+/// Which rows of `df` the cmdlet's filter and `-Server` keep; the filter not tested again
+/// when the read tested it (`tested`).
+fn filter_rows(df: &DataFrame, plan: &Plan, tested: bool) -> PolarsResult<Vec<bool>> {
+    let mut keep = if tested {
+        vec![true; df.height()]
+    } else {
+        crate::ingest::matching_rows(df, &plan.filter)?
+    };
     if !plan.servers.is_empty() {
         let servers = text_column(df, Field::Server)?;
         for (flag, server) in keep.iter_mut().zip(servers.iter()) {
             *flag = *flag && plan.keeps_server(server.unwrap_or(""));
         }
     }
-    Ok(())
+    Ok(keep)
 }

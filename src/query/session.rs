@@ -293,12 +293,7 @@ impl<'a> QueryHost<'a> {
             if plan.result_size.is_none() {
                 filter.conditions.extend(beyond);
             }
-            // (`None` orders before any time: the later start.)
-            filter.start_ms = filter.start_ms.max(start);
-            filter.end_ms = match (filter.end_ms, end) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            filter.narrow_time(start, end);
         }
         let mut options = ReadOptions::default().with_filter(filter);
         options.columns = columns;

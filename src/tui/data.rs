@@ -182,12 +182,9 @@ impl LogData {
         if let Some(p) = progress {
             options = options.with_progress(p);
         }
-        let too_many = |rows: usize| match loading.max_rows {
-            Some(max_rows) if rows as u64 > max_rows => Err(LoadError::TooManyRows {
-                max_rows,
-                windowed: loading.window.has_time_range(),
-            }),
-            _ => Ok(()),
+        let too_many = |max_rows: u64| LoadError::TooManyRows {
+            max_rows,
+            windowed: loading.window.has_time_range(),
         };
         let data = |rows: Rows, per_row: PerRow, diagnostics| LogData {
             paths: paths.to_vec(),
@@ -206,7 +203,11 @@ impl LogData {
             && files.iter().all(|f| f.part.is_some())
             && let Some(loaded) = StoredRows::load(files.clone(), &options)?
         {
-            too_many(loaded.per_row.times.len())?;
+            if let Some(max_rows) = loading.max_rows
+                && loaded.per_row.times.len() as u64 > max_rows
+            {
+                return Err(too_many(max_rows));
+            }
             return Ok(data(
                 Rows::Stored(Box::new(loaded.rows)),
                 loaded.per_row,
@@ -217,10 +218,7 @@ impl LogData {
         if let (Some(budget), Some(max_rows)) = (&options.row_budget, loading.max_rows)
             && budget.exceeded()
         {
-            return Err(LoadError::TooManyRows {
-                max_rows,
-                windowed: loading.window.has_time_range(),
-            });
+            return Err(too_many(max_rows));
         }
         let frame = ingest.frame;
         let mut per_row = PerRow::default();

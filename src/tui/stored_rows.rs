@@ -265,20 +265,13 @@ impl StoredRows {
         set.insert(Field::File);
         set.insert(Field::Line);
         let window = &self.options.filter;
-        let later = |a: Option<i64>, b: Option<i64>| a.max(b).or(a).or(b);
-        let earlier = |a: Option<i64>, b: Option<i64>| match (a, b) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            _ => a.or(b),
-        };
+        let mut filter = filter.clone();
+        filter.narrow_time(window.start_ms, window.end_ms);
         let options = ReadOptions {
             columns: set,
             // Small batches: the viewer's own rows stay beside them.
             batch_bytes: Some(BATCH_BYTES),
-            filter: RowFilter {
-                start_ms: later(window.start_ms, filter.start_ms),
-                end_ms: earlier(window.end_ms, filter.end_ms),
-                conditions: filter.conditions.clone(),
-            },
+            filter,
             ..self.options.clone()
         };
         read_in_batches(
