@@ -91,8 +91,21 @@ pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<boo
                 }
             }
             FieldKind::Integer | FieldKind::LineNumber => {
-                // Whole numbers: tested as the reader tests their text in a line.
                 let values = df.column(column.name())?.cast(&DataType::Int64)?;
+                // A bound on the number (a sort's first N): tested on the number itself, as
+                // the reader tests the number its text in a line parses to.
+                if let super::prefilter::FieldTest::Beyond {
+                    bound,
+                    above,
+                    empty,
+                } = condition.test
+                {
+                    for (flag, value) in keep.iter_mut().zip(values.i64()?.iter()) {
+                        *flag = *flag && super::prefilter::beyond(value, bound, above, empty);
+                    }
+                    continue;
+                }
+                // Whole numbers: tested as the reader tests their text in a line.
                 for (flag, value) in keep.iter_mut().zip(values.i64()?.iter()) {
                     if *flag {
                         *flag = test(FieldValue::Text(match value {

@@ -29,6 +29,8 @@ mod later_than;
 mod part;
 mod part_codes;
 mod part_columns;
+mod part_footer;
+mod part_statistics;
 pub(crate) mod plan;
 mod prefetch;
 pub(crate) mod prefilter;
@@ -43,6 +45,7 @@ pub use discover::{LogFile, StorePart, discover, log_bytes};
 pub use frame_filter::matching_rows;
 pub use later_than::LaterThan;
 pub(crate) use part::read_lines;
+pub use part_statistics::GroupBound;
 pub use plan::{HeaderInfo, ServerSource};
 pub use prefilter::{DecodeOnly, FieldCondition, FieldTest, RowFilter};
 pub use read::{

@@ -66,10 +66,30 @@ pub(crate) fn read_part(
     let bytes = mapped.bytes();
     let size = bytes.len() as u64;
     // The footer and its Arrow schema are parsed once for every read of the part.
-    let metadata = footer(bytes).map_err(|e| format!("cannot read this Parquet part: {e}"))?;
-    let schema = polars_parquet::read::infer_schema(&metadata)
-        .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
-    let slice = rows_to_read(part, filter);
+    let footer = super::part_footer::footer(&file.path, bytes)?;
+    let (metadata, schema) = (&footer.metadata, &footer.schema);
+    // The rows in the window, then only the row groups whose statistics allow a match.
+    let slice = match super::part_statistics::worth_reading(
+        &metadata,
+        filter,
+        rows_to_read(part, filter),
+    ) {
+        super::part_statistics::Worth::Rows(slice) => slice,
+        super::part_statistics::Worth::Nothing => {
+            let none = nulls(&stored, 0).map_err(|e| e.to_string())?;
+            let with_derived = derived(none, columns).map_err(|e| e.to_string())?;
+            return finish(
+                file,
+                part,
+                size,
+                columns,
+                with_derived,
+                Kept::At(&[]),
+                Some(Vec::new()),
+            )
+            .map(Some);
+        }
+    };
     let base = slice.map_or(0, |(offset, _)| offset as u64);
     let whole = slice.map_or(Rows::All, |(from, len)| Rows::Range { from, len });
     let read_rows =
@@ -413,9 +433,8 @@ pub(crate) fn read_lines(
         return Err("the part is empty (not a Parquet file)".into());
     }
     let bytes = mapped.bytes();
-    let metadata = footer(bytes).map_err(|e| format!("cannot read this Parquet part: {e}"))?;
-    let schema = polars_parquet::read::infer_schema(&metadata)
-        .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+    let footer = super::part_footer::footer(&file.path, bytes)?;
+    let (metadata, schema) = (&footer.metadata, &footer.schema);
     let span = Rows::Range {
         from: lo,
         len: hi - lo,
@@ -532,21 +551,6 @@ fn rows_to_read(part: &StorePart, filter: &RowFilter) -> Option<(usize, usize)> 
     // says.)
     let clamp = |n: u64| n.min(u64::from(u32::MAX)) as usize;
     Some((clamp(from), clamp(to.saturating_sub(from))))
-}
-
-/// The footer of the Parquet file `bytes`, read from its own bytes (a reader given the file
-/// copies its last 64 KiB first, wherever the footer starts).
-fn footer(bytes: &[u8]) -> PolarsResult<polars_parquet::read::FileMetadata> {
-    let n = bytes.len();
-    if n < 12 || &bytes[n - 4..] != b"PAR1" {
-        polars_bail!(ComputeError: "the file does not end with a Parquet footer");
-    }
-    let len = u32::from_le_bytes([bytes[n - 8], bytes[n - 7], bytes[n - 6], bytes[n - 5]]) as usize;
-    if len > n - 12 {
-        polars_bail!(ComputeError: "the footer is longer than the file");
-    }
-    let footer = polars_buffer::Buffer::from_vec(bytes[n - 8 - len..n - 8].to_vec());
-    Ok(polars_parquet::parquet::read::deserialize_metadata(footer)?)
 }
 
 /// The first kept row and the one after the last; `None` when no row is kept.

@@ -42,6 +42,17 @@ pub enum FieldTest {
     },
 }
 
+/// Whether a whole number (`None`: a field empty or not a whole number) is beyond `bound`
+/// as [`FieldTest::Beyond`] asks: above it (`above`) or below it, or, for no number,
+/// whether `empty` lets it pass. The one rule for lines, columns and row groups.
+pub fn beyond(value: Option<i64>, bound: i64, above: bool, empty: bool) -> bool {
+    match value {
+        Some(n) if above => n > bound,
+        Some(n) => n < bound,
+        None => empty,
+    }
+}
+
 /// The regex PowerShell's `-match` (or, `wildcard`, `-like`) builds for `pattern`, ignoring
 /// case: the one the operator itself uses.
 pub fn pattern_regex(pattern: &str, wildcard: bool) -> Result<regex::Regex, String> {
@@ -320,11 +331,12 @@ impl CompiledFilter {
                         empty,
                     },
                     value,
-                ) => match value.text().trim().parse::<i64>() {
-                    Ok(n) if *above => n > *bound,
-                    Ok(n) => n < *bound,
-                    Err(_) => *empty,
-                },
+                ) => beyond(
+                    value.text().trim().parse::<i64>().ok(),
+                    *bound,
+                    *above,
+                    *empty,
+                ),
             }
         })
     }

@@ -59,6 +59,9 @@ pub struct ReadOptions {
     pub row_budget: Option<Arc<super::budget::RowBudget>>,
     /// Rows whose other columns the caller will not look at (see [`DecodeOnly`]).
     pub decode_only: Option<super::prefilter::DecodeOnly>,
+    /// Store parts read after it is set leave out the rows and row groups not beyond it (see
+    /// [`super::GroupBound`]).
+    pub group_bound: Option<Arc<super::GroupBound>>,
 }
 
 impl Default for ReadOptions {
@@ -74,6 +77,7 @@ impl Default for ReadOptions {
             later_than: None,
             row_budget: None,
             decode_only: None,
+            group_bound: None,
         }
     }
 }
@@ -532,11 +536,21 @@ impl FileJob<'_> {
     /// [`Self::run_part`]'s read.
     fn read_part(&self, file: LogFile, part: &super::discover::StorePart) -> FileResult {
         let budget = self.options.row_budget.as_deref();
+        // A bound found since the read began joins the filter.
+        let bounded = self.options.group_bound.as_ref().and_then(|b| b.get());
+        let filter = match bounded {
+            Some(condition) => {
+                let mut filter = self.options.filter.clone();
+                filter.conditions.push(condition);
+                std::borrow::Cow::Owned(filter)
+            }
+            None => std::borrow::Cow::Borrowed(&self.options.filter),
+        };
         match super::part::read_part(
             &file,
             part,
             self.options.columns,
-            &self.options.filter,
+            &filter,
             self.options.decode_only.as_ref(),
             budget,
             self.options.later_than.as_deref(),

@@ -17,9 +17,11 @@ use std::collections::{HashMap, HashSet};
 use polars::prelude::*;
 
 use super::run::RunError;
-use crate::format::{Field, FieldSet};
+use crate::format::{Field, FieldKind, FieldSet};
 use crate::frame::access::text_column;
-use crate::ingest::{Diagnostic, FileReport, LogFile, ReadOptions, read_in_batches};
+use crate::ingest::{
+    Diagnostic, FieldCondition, FieldTest, FileReport, LogFile, ReadOptions, read_in_batches,
+};
 
 /// The most rows a sort's first N may keep while the rows are read; a bigger N has every
 /// row spilled and sorted by the engine.
@@ -143,13 +145,25 @@ fn kept(
     reading: &TopReading,
     columns: &FieldSet,
 ) -> Result<TopFound, RunError> {
-    let options = ReadOptions::default().with_columns(columns.columns());
+    let mut options = ReadOptions::default().with_columns(columns.columns());
     let mut top = TopRows::new(asked);
+    // Once N rows are kept, the parts read later leave out the row groups whose first key
+    // cannot reach the Nth's (not when the table's first rows are counted: every row counts).
+    let bounded = bounded_key(asked).filter(|_| reading.first_rows.is_none());
+    if bounded.is_some() {
+        options.group_bound = Some(std::sync::Arc::new(crate::ingest::GroupBound::default()));
+    }
+    let group_bound = options.group_bound.clone();
     let mut left = reading.first_rows;
     let mut files_read = Vec::new();
     let mut diagnostics = Vec::new();
     read_in_batches(files, &options, |ingest| -> Result<(), RunError> {
         top.add(rows_read(ingest.frame, &mut left, reading.predicate)?)?;
+        if let (Some(key), Some(bound)) = (&bounded, &group_bound)
+            && let Some(condition) = top.bound(key)?
+        {
+            bound.set(condition);
+        }
         files_read.extend(ingest.files);
         diagnostics.extend(ingest.diagnostics);
         Ok(())
@@ -158,6 +172,28 @@ fn kept(
         rows: top.finish()?,
         files: files_read,
         diagnostics,
+    })
+}
+
+/// A sort's first key when it is a whole-number column as it is (`ORDER BY TotalBytes DESC`),
+/// which a bound on its Nth row can leave rows out by: the field, whether descending and
+/// whether its nulls sort last.
+struct BoundedKey {
+    field: Field,
+    descending: bool,
+    nulls_last: bool,
+}
+
+fn bounded_key(asked: &TopAsked) -> Option<BoundedKey> {
+    let Expr::Column(name) = asked.by.first()? else {
+        return None;
+    };
+    let field = Field::from_name(name).filter(|f| f.kind() == FieldKind::Integer)?;
+    let first = |flags: &[bool]| flags.first().copied().unwrap_or(false);
+    Some(BoundedKey {
+        field,
+        descending: first(&asked.options.descending),
+        nulls_last: first(&asked.options.nulls_last),
     })
 }
 
@@ -283,6 +319,37 @@ impl<'a> TopRows<'a> {
             .collect()?;
         self.rows = Some(kept);
         Ok(())
+    }
+
+    /// Once the N rows are kept: the rows that can still be among them by `key`, the sort's
+    /// first key. Those whose key reaches the Nth kept's (equal ones too, which later keys
+    /// may put first) and, when nulls sort first, those of no value. `None` before, or when
+    /// the Nth has no value (rows of none tie with it).
+    fn bound(&self, key: &BoundedKey) -> Result<Option<FieldCondition>, RunError> {
+        let Some(rows) = &self.rows else {
+            return Ok(None);
+        };
+        if rows.height() < self.asked.keep || self.asked.keep == 0 {
+            return Ok(None);
+        }
+        let nth = rows
+            .column(key.field.name())?
+            .cast(&DataType::Int64)?
+            .i64()?
+            .get(self.asked.keep - 1);
+        Ok(nth.map(|value| FieldCondition {
+            field: key.field,
+            test: FieldTest::Beyond {
+                // (Beyond leaves out its bound: one past it keeps the equal values.)
+                bound: if key.descending {
+                    value.saturating_sub(1)
+                } else {
+                    value.saturating_add(1)
+                },
+                above: key.descending,
+                empty: !key.nulls_last,
+            },
+        }))
     }
 
     /// The rows kept, in the table's order, with their places ([`ROW_PLACE`]).

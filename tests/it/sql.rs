@@ -602,7 +602,7 @@ fn sql_order_by_limit_keeps_the_sorted_first_rows_whatever_the_batches() {
     // again in one pass.
     let logs = sample_logs_dir();
     let store = crate::util::indexed(&logs);
-    let columns = "TotalBytes, EventId, MessageSubject, File, Line";
+    let columns = "TotalBytes, RecipientCount, EventId, MessageSubject, File, Line";
     let both = [store.path(), logs.as_path()];
     for paths in [&[logs.as_path()][..], &[store.path()], &both] {
         for batch in [None, Some(64 << 10)] {
@@ -642,6 +642,42 @@ fn sql_order_by_limit_keeps_the_sorted_first_rows_whatever_the_batches() {
                     .map(|r| [&r["File"], &r["Line"], &r["MessageSubject"]])
                     .collect();
                 assert_eq!(got, expected, "{at}: {limit} {offset}");
+            }
+            // Equal first keys ordered by later ones that put the rows read last first: the
+            // rows a store's parts leave out once N are kept (by their row groups' least and
+            // greatest values) are only those whose first key cannot reach the Nth's, not
+            // those equal to it. By size descending and by recipients ascending.
+            for (key, descending) in [("TotalBytes", true), ("RecipientCount", false)] {
+                let mut later_first: Vec<&Value> = all.iter().collect();
+                later_first.sort_by(|a, b| {
+                    let value = |r: &Value| r[key].as_u64();
+                    let by_key = match (value(a), value(b)) {
+                        (Some(x), Some(y)) if descending => y.cmp(&x),
+                        (Some(x), Some(y)) => x.cmp(&y),
+                        // Nulls last.
+                        (x, y) => y.is_none().cmp(&x.is_none()).reverse(),
+                    };
+                    by_key
+                        .then_with(|| b["File"].as_str().cmp(&a["File"].as_str()))
+                        .then_with(|| b["Line"].as_u64().cmp(&a["Line"].as_u64()))
+                });
+                let order = if descending { "DESC" } else { "ASC" };
+                for limit in [1, 4] {
+                    let got = sql_rows(
+                        &format!(
+                            "SELECT {columns} FROM logs ORDER BY {key} {order} NULLS LAST, File DESC, Line DESC LIMIT {limit}"
+                        ),
+                        path,
+                        batch,
+                    );
+                    let got: Vec<(&Value, &Value)> =
+                        got.iter().map(|r| (&r["File"], &r["Line"])).collect();
+                    let expected: Vec<(&Value, &Value)> = later_first[..limit]
+                        .iter()
+                        .map(|r| (&r["File"], &r["Line"]))
+                        .collect();
+                    assert_eq!(got, expected, "{at}: {key} {order} {limit}");
+                }
             }
             // With a pushed condition and a computed key.
             let receives: Vec<&Value> = sorted
