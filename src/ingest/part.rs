@@ -69,31 +69,28 @@ pub(crate) fn read_part(
     let footer = super::part_footer::footer(&file.path, bytes)?;
     let (metadata, schema) = (&footer.metadata, &footer.schema);
     // The rows in the window, then only the row groups whose statistics allow a match.
-    let slice = match super::part_statistics::worth_reading(
-        &metadata,
-        filter,
-        rows_to_read(part, filter),
-    ) {
-        super::part_statistics::Worth::Rows(slice) => slice,
-        super::part_statistics::Worth::Nothing => {
-            let none = nulls(&stored, 0).map_err(|e| e.to_string())?;
-            let with_derived = derived(none, columns).map_err(|e| e.to_string())?;
-            return finish(
-                file,
-                part,
-                size,
-                columns,
-                with_derived,
-                Kept::At(&[]),
-                Some(Vec::new()),
-            )
-            .map(Some);
-        }
-    };
+    let slice =
+        match super::part_statistics::worth_reading(metadata, filter, rows_to_read(part, filter)) {
+            super::part_statistics::Worth::Rows(slice) => slice,
+            super::part_statistics::Worth::Nothing => {
+                let none = nulls(&stored, 0).map_err(|e| e.to_string())?;
+                let with_derived = derived(none, columns).map_err(|e| e.to_string())?;
+                return finish(
+                    file,
+                    part,
+                    size,
+                    columns,
+                    with_derived,
+                    Kept::At(&[]),
+                    Some(Vec::new()),
+                )
+                .map(Some);
+            }
+        };
     let base = slice.map_or(0, |(offset, _)| offset as u64);
     let whole = slice.map_or(Rows::All, |(from, len)| Rows::Range { from, len });
     let read_rows =
-        |fields: &[Field], rows: Rows<'_>| read_stored(&mapped, &metadata, &schema, fields, rows);
+        |fields: &[Field], rows: Rows<'_>| read_stored(&mapped, metadata, schema, fields, rows);
     let read = |fields: &[Field]| read_rows(fields, whole);
     // Columns are tested as stored (text as text) and typed as the reader types them
     // (categoricals, …) only for the rows kept: typing every row of every part cost more than
@@ -439,7 +436,7 @@ pub(crate) fn read_lines(
         from: lo,
         len: hi - lo,
     };
-    let numbers = read_stored(&mapped, &metadata, &schema, &[Field::Line], span)?;
+    let numbers = read_stored(&mapped, metadata, schema, &[Field::Line], span)?;
     let numbers = numbers
         .column(Field::Line.name())
         .and_then(|c| c.cast(&DataType::UInt32))
@@ -460,8 +457,8 @@ pub(crate) fn read_lines(
     }
     let read = read_stored(
         &mapped,
-        &metadata,
-        &schema,
+        metadata,
+        schema,
         &stored,
         Rows::Mask {
             from: lo,
