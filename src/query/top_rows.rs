@@ -384,7 +384,12 @@ fn sweep(
         if let Some((field, descending, n)) = top.bounded
             && kept.len() >= n
         {
-            beyond = bound_of(&kept[n - 1..n], field, descending, &top.keep, engine)?;
+            match bound_of(&kept[n - 1..n], field, descending, &top.keep, engine)? {
+                Bound::Beyond(condition) => beyond = Some(condition),
+                Bound::None => {}
+                // No later row can come before the Nth: the windows left are not read.
+                Bound::Reached => break,
+            }
         }
         if top.early.is_some_and(|e| kept.len() >= e.n) {
             swept.stopped = true;
@@ -394,45 +399,66 @@ fn sweep(
     Ok(swept)
 }
 
+/// What the later windows' reads may leave out, once N rows are kept.
+enum Bound {
+    /// The rows not meeting this condition.
+    Beyond(crate::ingest::FieldCondition),
+    /// Nothing.
+    None,
+    /// Every row: none can come before the Nth kept.
+    Reached,
+}
+
 /// What a window's read may leave out after `last`, the Nth row a sort by whole-number
 /// `field` keeps: rows whose value is not beyond its value, and rows of no value when the
-/// line's own sort (`keep`) puts `$null` after that value. `None` when it has no value.
+/// line's own sort (`keep`) puts `$null` after that value. When the Nth has no value: every
+/// row if the sort puts `$null` before the least and the greatest whole numbers (a later row
+/// of no value ties with it and comes after it, a row of a value comes after it), else
+/// nothing.
 fn bound_of(
     last: &[Value],
     field: Field,
     descending: bool,
     keep: &Pipeline,
     engine: &mut Engine<'_>,
-) -> Result<Option<crate::ingest::FieldCondition>, RunError> {
+) -> Result<Bound, RunError> {
     let frame = gathered(last)?;
     let value = frame
         .column(field.name())?
         .cast(&DataType::Int64)?
         .i64()?
         .get(0);
+    // Asked of the sort itself: a value and `$null`, in that order; whether the value
+    // stays first.
+    let mut value_first = |value: i64| -> Result<bool, RunError> {
+        let object = |v: Value| {
+            Value::Object(Rc::new(crate::pwsh::value::CustomObject {
+                properties: vec![(field.name().to_string(), v)],
+                ..Default::default()
+            }))
+        };
+        let sorted = engine
+            .pipeline(
+                keep,
+                Some(vec![object(Value::Long(value)), object(Value::Null)]),
+            )
+            .map_err(RunError::Eval)?;
+        Ok(match sorted.first() {
+            Some(Value::Object(o)) => o
+                .property(field.name())
+                .is_some_and(|v| !matches!(v, Value::Null)),
+            _ => false,
+        })
+    };
     let Some(bound) = value else {
-        return Ok(None);
+        return Ok(if !value_first(i64::MIN)? && !value_first(i64::MAX)? {
+            Bound::Reached
+        } else {
+            Bound::None
+        });
     };
-    // Asked of the sort itself: the value and `$null`, in that order.
-    let object = |v: Value| {
-        Value::Object(Rc::new(crate::pwsh::value::CustomObject {
-            properties: vec![(field.name().to_string(), v)],
-            ..Default::default()
-        }))
-    };
-    let sorted = engine
-        .pipeline(
-            keep,
-            Some(vec![object(Value::Long(bound)), object(Value::Null)]),
-        )
-        .map_err(RunError::Eval)?;
-    let value_first = match sorted.first() {
-        Some(Value::Object(o)) => o
-            .property(field.name())
-            .is_some_and(|v| !matches!(v, Value::Null)),
-        _ => false,
-    };
-    Ok(Some(crate::ingest::FieldCondition {
+    let value_first = value_first(bound)?;
+    Ok(Bound::Beyond(crate::ingest::FieldCondition {
         field,
         test: crate::ingest::FieldTest::Beyond {
             bound,
