@@ -74,13 +74,12 @@ pub(crate) fn read_part(
             super::part_statistics::Worth::Rows(slice) => slice,
             super::part_statistics::Worth::Nothing => {
                 let none = nulls(&stored, 0).map_err(|e| e.to_string())?;
-                let with_derived = derived(none, columns).map_err(|e| e.to_string())?;
                 return finish(
                     file,
                     part,
                     size,
                     columns,
-                    with_derived,
+                    none,
                     Kept::At(&[]),
                     Some(Vec::new()),
                 )
@@ -174,13 +173,12 @@ pub(crate) fn read_part(
         // Every row kept, in one read of every column asked for.
         let times = kept_times(&first_read)?;
         let all = typed(first_read)?;
-        let with_derived = derived(all, columns).map_err(|e| e.to_string())?;
         return finish(
             file,
             part,
             size,
             columns,
-            with_derived,
+            all,
             Kept::From(base, height as u64),
             times,
         )
@@ -324,17 +322,7 @@ pub(crate) fn read_part(
             (kept, times)
         }
     };
-    let with_derived = derived(kept, columns).map_err(|e| e.to_string())?;
-    finish(
-        file,
-        part,
-        size,
-        columns,
-        with_derived,
-        Kept::At(&positions),
-        times,
-    )
-    .map(Some)
+    finish(file, part, size, columns, kept, Kept::At(&positions), times).map(Some)
 }
 
 /// The stored columns `fields` of the rows `rows` of a mapped part (footer `metadata`, Arrow
@@ -628,18 +616,20 @@ fn listed_rows(ranges: &[PartRange], base: u64, height: usize) -> Option<Vec<boo
     Some(listed)
 }
 
-/// The part's frame with the columns asked for, in order, and a report per source listed
-/// in it. `kept` says where the kept rows are in the part file; `times` are the kept rows'
-/// times, or `None` when every listed row is kept and not timed (the manifest has their times).
+/// The part's frame with the columns asked for, in order (the derived ones made from the
+/// `read` ones), and a report per source listed in it. `kept` says where the kept rows are in
+/// the part file; `times` are the kept rows' times, or `None` when every listed row is kept
+/// and not timed (the manifest has their times).
 fn finish(
     file: &LogFile,
     part: &StorePart,
     size: u64,
     columns: FieldSet,
-    with_derived: DataFrame,
+    read: DataFrame,
     kept: Kept<'_>,
     times: Option<Vec<i64>>,
 ) -> Result<(Vec<FileReport>, DataFrame), String> {
+    let with_derived = derived(read, columns).map_err(|e| e.to_string())?;
     let order: Vec<PlSmallStr> = columns
         .columns()
         .iter()

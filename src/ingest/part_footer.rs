@@ -1,9 +1,10 @@
 //! A store part's footer (its row groups, column chunks and statistics) and Arrow schema,
 //! parsed once for the reads of one command: a question answered a time window at a time
 //! reads a day's part in each window that touches the day, and parsing its footer again cost
-//! more than reading the few rows it wanted.
+//! more than reading the few rows it wanted. Footers are kept from a part's second read on:
+//! a question that reads each part once keeps none.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -23,8 +24,19 @@ pub(super) struct Footer {
     pub schema: ArrowSchema,
 }
 
-/// The footers parsed, by part (each keeps the bytes it was parsed from).
-static PARSED: Mutex<VecDeque<(PathBuf, Arc<Footer>)>> = Mutex::new(VecDeque::new());
+/// Parts whose footers were parsed, by path, and the footers kept (each keeps the bytes it
+/// was parsed from).
+struct Parsed {
+    /// Every part parsed so far: a footer is kept from its second parse on, so that a command
+    /// reading each part once (most questions) keeps none.
+    seen: HashSet<PathBuf>,
+    kept: VecDeque<(PathBuf, Arc<Footer>)>,
+}
+
+/// The most parts remembered as seen (then forgotten, and seen again from nothing).
+const SEEN: usize = 1 << 16;
+
+static PARSED: Mutex<Option<Parsed>> = Mutex::new(None);
 
 /// The footer of the part at `path` whose bytes are `bytes`: parsed again only when the part
 /// was not read lately or its footer's bytes differ from those it was parsed from (the part
@@ -32,13 +44,18 @@ static PARSED: Mutex<VecDeque<(PathBuf, Arc<Footer>)>> = Mutex::new(VecDeque::ne
 pub(super) fn footer(path: &Path, bytes: &[u8]) -> Result<Arc<Footer>, String> {
     let raw = raw_footer(bytes).map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     let mut parsed = PARSED.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(i) = parsed
+    let parsed_now = parsed.get_or_insert_with(|| Parsed {
+        seen: HashSet::new(),
+        kept: VecDeque::new(),
+    });
+    if let Some(i) = parsed_now
+        .kept
         .iter()
         .position(|(p, f)| p == path && *f.metadata.footer_buf == *raw)
+        && let Some(entry) = parsed_now.kept.remove(i)
     {
-        let entry = parsed.remove(i).expect("the position found");
         let footer = entry.1.clone();
-        parsed.push_back(entry);
+        parsed_now.kept.push_back(entry);
         return Ok(footer);
     }
     drop(parsed);
@@ -50,11 +67,20 @@ pub(super) fn footer(path: &Path, bytes: &[u8]) -> Result<Arc<Footer>, String> {
         .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     let footer = Arc::new(Footer { metadata, schema });
     let mut parsed = PARSED.lock().unwrap_or_else(|p| p.into_inner());
-    parsed.retain(|(p, _)| p != path);
-    if parsed.len() >= KEPT {
-        parsed.pop_front();
+    let Some(parsed) = parsed.as_mut() else {
+        return Ok(footer);
+    };
+    parsed.kept.retain(|(p, _)| p != path);
+    if parsed.seen.len() >= SEEN {
+        parsed.seen.clear();
     }
-    parsed.push_back((path.to_path_buf(), footer.clone()));
+    // Kept from the part's second parse on.
+    if !parsed.seen.insert(path.to_path_buf()) {
+        if parsed.kept.len() >= KEPT {
+            parsed.kept.pop_front();
+        }
+        parsed.kept.push_back((path.to_path_buf(), footer.clone()));
+    }
     Ok(footer)
 }
 
@@ -75,6 +101,32 @@ fn raw_footer(bytes: &[u8]) -> PolarsResult<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parquet_of(values: &[i64]) -> Vec<u8> {
+        let mut frame = df!("TotalBytes" => values).expect("a frame");
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .finish(&mut frame)
+            .expect("written");
+        bytes
+    }
+
+    #[test]
+    fn a_footer_is_kept_from_its_part_s_second_read_and_parsed_again_when_the_part_changed() {
+        let path = Path::new("/nowhere/footer-kept-test.parquet");
+        let (one, two) = (parquet_of(&[1, 2, 3]), parquet_of(&[7, 8, 9, 10]));
+        let first = footer(path, &one).expect("parsed");
+        let second = footer(path, &one).expect("parsed");
+        let third = footer(path, &one).expect("kept");
+        assert!(!Arc::ptr_eq(&first, &second), "not kept after one read");
+        assert!(Arc::ptr_eq(&second, &third), "kept from the second read");
+        assert_eq!(third.metadata.num_rows, 3);
+        // The same path written again: its own footer, not the one kept.
+        let changed = footer(path, &two).expect("parsed");
+        assert_eq!(changed.metadata.num_rows, 4);
+        assert_eq!(footer(path, &two).expect("kept").metadata.num_rows, 4);
+        assert_eq!(footer(path, &one).expect("parsed").metadata.num_rows, 3);
+    }
 
     #[test]
     fn a_file_not_ending_in_a_footer_is_refused_by_name() {
