@@ -65,7 +65,7 @@ pub(crate) fn read_part(
     }
     let bytes = mapped.bytes();
     let size = bytes.len() as u64;
-    // The footer and its Arrow schema are parsed once for every read of the part.
+    // The footer and its Arrow schema, parsed or kept from the command's earlier reads.
     let footer = super::part_footer::footer(&file.path, bytes)?;
     let (metadata, schema) = (&footer.metadata, &footer.schema);
     // The rows in the window, then only the row groups whose statistics allow a match.

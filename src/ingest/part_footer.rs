@@ -6,7 +6,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use polars::prelude::*;
 use polars_arrow::datatypes::ArrowSchema;
@@ -36,7 +36,12 @@ struct Parsed {
 /// The most parts remembered as seen (then forgotten, and seen again from nothing).
 const SEEN: usize = 1 << 16;
 
-static PARSED: Mutex<Option<Parsed>> = Mutex::new(None);
+static PARSED: LazyLock<Mutex<Parsed>> = LazyLock::new(|| {
+    Mutex::new(Parsed {
+        seen: HashSet::new(),
+        kept: VecDeque::new(),
+    })
+});
 
 /// The footer of the part at `path` whose bytes are `bytes`: parsed again only when the part
 /// was not read lately or its footer's bytes differ from those it was parsed from (the part
@@ -44,18 +49,14 @@ static PARSED: Mutex<Option<Parsed>> = Mutex::new(None);
 pub(super) fn footer(path: &Path, bytes: &[u8]) -> Result<Arc<Footer>, String> {
     let raw = raw_footer(bytes).map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     let mut parsed = PARSED.lock().unwrap_or_else(|p| p.into_inner());
-    let parsed_now = parsed.get_or_insert_with(|| Parsed {
-        seen: HashSet::new(),
-        kept: VecDeque::new(),
-    });
-    if let Some(i) = parsed_now
+    if let Some(i) = parsed
         .kept
         .iter()
         .position(|(p, f)| p == path && *f.metadata.footer_buf == *raw)
-        && let Some(entry) = parsed_now.kept.remove(i)
+        && let Some(entry) = parsed.kept.remove(i)
     {
         let footer = entry.1.clone();
-        parsed_now.kept.push_back(entry);
+        parsed.kept.push_back(entry);
         return Ok(footer);
     }
     drop(parsed);
@@ -67,9 +68,6 @@ pub(super) fn footer(path: &Path, bytes: &[u8]) -> Result<Arc<Footer>, String> {
         .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     let footer = Arc::new(Footer { metadata, schema });
     let mut parsed = PARSED.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(parsed) = parsed.as_mut() else {
-        return Ok(footer);
-    };
     parsed.kept.retain(|(p, _)| p != path);
     if parsed.seen.len() >= SEEN {
         parsed.seen.clear();

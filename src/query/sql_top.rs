@@ -149,17 +149,21 @@ fn kept(
     let mut top = TopRows::new(asked);
     // Once N rows are kept, the parts read later leave out the row groups whose first key
     // cannot reach the Nth's (not when the table's first rows are counted: every row counts).
-    let bounded = bounded_key(asked).filter(|_| reading.first_rows.is_none());
-    if bounded.is_some() {
-        options.group_bound = Some(std::sync::Arc::new(crate::ingest::GroupBound::default()));
-    }
-    let group_bound = options.group_bound.clone();
+    let bounded = bounded_key(asked)
+        .filter(|_| reading.first_rows.is_none())
+        .map(|key| {
+            (
+                key,
+                std::sync::Arc::new(crate::ingest::GroupBound::default()),
+            )
+        });
+    options.group_bound = bounded.as_ref().map(|(_, bound)| bound.clone());
     let mut left = reading.first_rows;
     let mut files_read = Vec::new();
     let mut diagnostics = Vec::new();
     read_in_batches(files, &options, |ingest| -> Result<(), RunError> {
         top.add(rows_read(ingest.frame, &mut left, reading.predicate)?)?;
-        if let (Some(key), Some(bound)) = (&bounded, &group_bound)
+        if let Some((key, bound)) = &bounded
             && let Some(condition) = top.bound(key)?
         {
             bound.set(condition);
