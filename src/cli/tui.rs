@@ -40,9 +40,9 @@ pub struct TuiArgs {
     #[arg(long)]
     pub culture: Option<String>,
     /// The most rows the viewer loads: it holds every row of raw logs (about 950 bytes each)
-    /// and each row's place of a store's (about 55 bytes: cells are read when shown), so past
+    /// and each row's place of a store's (about 50 bytes: cells are read when shown), so past
     /// this it refuses, naming how many there are (default 2,000,000: about 1.9 GB of raw
-    /// logs' rows, 110 MB of a store's).
+    /// logs' rows, 100 MB of a store's).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ROWS)]
     pub max_rows: u64,
     /// Load only rows at or after this time (as -Start: 2026-11-20, '(Get-Date).AddDays(-1)',
@@ -64,8 +64,8 @@ const DEFAULT_MAX_ROWS: u64 = 2_000_000;
 const ROW_BYTES: u64 = 950;
 
 /// What one loaded row of a store costs the viewer, about (the same rows from their store:
-/// 99 MiB; peak of the whole process).
-const STORED_ROW_BYTES: u64 = 55;
+/// 85 MiB; peak of the whole process).
+const STORED_ROW_BYTES: u64 = 49;
 
 pub fn run_tui(args: &TuiArgs) -> anyhow::Result<u8> {
     let zone = super::zone_arg(args.tz.as_deref(), args.culture.as_deref())?;

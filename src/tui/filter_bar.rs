@@ -8,7 +8,7 @@ use crate::directory::Snapshot;
 use crate::pwsh::parse::ParseError;
 use crate::query::session::Session;
 
-use super::data::LogData;
+use super::data::{LogData, RowList};
 
 /// A filter that could not be understood: what, where (a char offset in the typed text),
 /// and maybe what was meant.
@@ -24,7 +24,7 @@ pub struct FilterError {
 #[derive(Debug, Clone, Default)]
 pub struct Filtered {
     /// Indices of the kept rows, in time order.
-    pub rows: Vec<u32>,
+    pub rows: RowList,
     /// Things to tell the user (ignored stages, unknown event names).
     pub notes: Vec<String>,
 }
@@ -84,7 +84,8 @@ pub fn apply(
                 .iter()
                 .copied()
                 .filter(|r| hit[*r as usize])
-                .collect(),
+                .collect::<Vec<u32>>()
+                .into(),
             notes: vec![format!(
                 "plain text: rows with '{needle}' in any column (start with - or $_ for the query language)"
             )],
@@ -106,7 +107,8 @@ pub fn apply(
         .iter()
         .copied()
         .filter(|r| selection.keep[*r as usize])
-        .collect();
+        .collect::<Vec<u32>>()
+        .into();
     let mut notes = selection.notes;
     // (As the CLI says it: Exchange would search each piped server in turn.)
     if let Some(note) = crate::pwsh::parse::parse(&full)

@@ -15,6 +15,23 @@ pub(crate) struct PerRow {
 }
 
 impl PerRow {
+    /// Room for `rows` rows, made at once (grown row by row, a list holds up to twice its
+    /// rows while it is copied to a larger place).
+    pub fn with_capacity(rows: usize) -> PerRow {
+        PerRow {
+            times: Vec::with_capacity(rows),
+            kinds: Vec::with_capacity(rows),
+            noise: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Gives back the room made for rows the read did not keep.
+    pub fn shrink_to_fit(&mut self) {
+        self.times.shrink_to_fit();
+        self.kinds.shrink_to_fit();
+        self.noise.shrink_to_fit();
+    }
+
     /// Adds the rows of `frame` (Timestamp, EventId, Source, Sender and Recipients read).
     pub fn extend(&mut self, frame: &DataFrame) -> PolarsResult<()> {
         self.times.extend(timestamps_ms(frame)?);

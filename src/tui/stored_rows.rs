@@ -87,11 +87,20 @@ impl StoredRows {
             ..options.clone()
         }
         .with_columns(LOADED);
-        let mut per_row = super::per_row::PerRow::default();
+        // The rows the manifest says the parts hold in the window (a source partly in it
+        // counts whole): room for them is made once.
+        let expected: usize = files
+            .iter()
+            .filter_map(|f| f.part.as_ref())
+            .flat_map(|p| &p.ranges)
+            .filter(|r| options.filter.may_hold(r.first_ms, r.last_ms))
+            .map(|r| r.rows as usize)
+            .sum();
+        let mut per_row = super::per_row::PerRow::with_capacity(expected);
         let mut diagnostics = Vec::new();
         let mut sources: Vec<String> = Vec::new();
         let mut source_ids: HashMap<String, u32> = HashMap::new();
-        let mut places: Vec<(u32, u32)> = Vec::new();
+        let mut places: Vec<(u32, u32)> = Vec::with_capacity(expected);
         let mut unplaced = false;
         read_in_batches(files.clone(), &options, |ingest| -> Result<(), ReadError> {
             let frame = ingest.frame;
@@ -118,6 +127,8 @@ impl StoredRows {
             diagnostics.extend(ingest.diagnostics);
             Ok(())
         })?;
+        per_row.shrink_to_fit();
+        places.shrink_to_fit();
         let mut by_place: Vec<u32> = (0..places.len() as u32).collect();
         by_place.sort_unstable_by_key(|r| places[*r as usize]);
         if unplaced
@@ -274,6 +285,7 @@ impl StoredRows {
             filter,
             ..self.options.clone()
         };
+        let mut next: u32 = 0;
         read_in_batches(
             self.files.clone(),
             &options,
@@ -297,10 +309,19 @@ impl StoredRows {
                             id
                         }
                     };
-                    rows.push(
-                        id.and_then(|id| self.row_at(id, line))
-                            .ok_or_else(|| Unread(changed()))?,
-                    );
+                    // The rows come again in the order they were loaded: the row after the
+                    // last found is tried before the places are searched.
+                    let row = id
+                        .and_then(|id| {
+                            if self.places.get(next as usize) == Some(&(id, line)) {
+                                Some(next)
+                            } else {
+                                self.row_at(id, line)
+                            }
+                        })
+                        .ok_or_else(|| Unread(changed()))?;
+                    next = row + 1;
+                    rows.push(row);
                 }
                 each(&frame, &rows).map_err(Unread)
             },

@@ -505,7 +505,7 @@ fn noise_toggle_hides_ha_safety_net_and_health_rows() {
         kept < all && all - kept >= noisy,
         "{all} rows, {kept} kept, {noisy} noisy by the rule"
     );
-    for r in &app.view {
+    for r in app.view.iter() {
         let e = events.get(*r as usize).unwrap_or("");
         assert!(!e.starts_with("HA"), "an HA row is still shown: {e}");
     }
@@ -643,6 +643,53 @@ fn plain_text_in_the_filter_searches_every_column() {
     type_text(&mut app, "-EventId FAIL");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(app.view.len(), 16);
+}
+
+/// Plain text finds a row by its EventData's keys and values too, ignoring case, over held
+/// logs and over their store: exactly the rows one of whose text cells (the EventData pairs
+/// as the detail shows them) holds it, and only those.
+#[test]
+fn plain_text_finds_event_data_keys_and_values() {
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    for mut app in [
+        app_over(std::slice::from_ref(&logs)),
+        app_over(&[store.path().to_path_buf()]),
+    ] {
+        // A key, a value (written DB02 in the logs), and one that is in no column.
+        for needle in ["MailboxDatabaseName", "db02", "nowhere-at-all"] {
+            filter(&mut app, needle);
+            assert!(
+                app.filter_error.is_none(),
+                "{needle}: {:?}",
+                app.filter_error
+            );
+            let lower = needle.to_lowercase();
+            let expected: Vec<u32> = app
+                .data
+                .order
+                .iter()
+                .copied()
+                .filter(|r| {
+                    let r = *r as usize;
+                    app.data.event_data(r).iter().any(|(k, v)| {
+                        k.to_lowercase().contains(&lower) || v.to_lowercase().contains(&lower)
+                    }) || Field::ALL.iter().any(|c| {
+                        !matches!(c, Field::Timestamp | Field::EventData)
+                            && app
+                                .data
+                                .cell(r, *c, &app.zone)
+                                .to_lowercase()
+                                .contains(&lower)
+                    })
+                })
+                .collect();
+            assert_eq!(app.view.to_vec(), expected, "{needle}");
+            if needle != "nowhere-at-all" {
+                assert!(!expected.is_empty(), "{needle} is in the sample logs");
+            }
+        }
+    }
 }
 
 #[test]

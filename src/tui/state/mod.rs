@@ -12,7 +12,7 @@ mod view;
 
 pub use line_edit::{Edit, LineEdit};
 
-use super::data::LogData;
+use super::data::{LogData, RowList};
 use super::filter_bar::FilterError;
 use crate::directory::{Directory, Snapshot};
 use crate::format::Field;
@@ -204,9 +204,11 @@ pub struct App {
     /// The saved-query folder given (`None`: found as `msgtrack queries` finds it).
     pub queries_dir: Option<PathBuf>,
     /// Rows the filter keeps (indices into the data's frame), in time order.
-    pub filtered: Vec<u32>,
-    /// Rows shown: the filtered rows inside the zoom range.
-    pub view: Vec<u32>,
+    pub filtered: RowList,
+    /// Rows shown: the filtered rows inside the zoom range (the filtered rows themselves,
+    /// shared, when neither the zoom nor the noise toggle leaves any out and no sort orders
+    /// them).
+    pub view: RowList,
     /// The zoom.
     pub zoom: Option<(i64, i64)>,
     /// Index into `view`.
@@ -278,7 +280,7 @@ impl App {
         queries_dir: Option<PathBuf>,
         now: DateTime<Utc>,
     ) -> App {
-        let all: Vec<u32> = data.order.clone();
+        let all = data.order.clone();
         let mut columns: Vec<(Field, bool)> = DEFAULT_COLUMNS.iter().map(|c| (*c, true)).collect();
         columns.extend(
             Field::ALL

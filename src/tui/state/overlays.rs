@@ -63,7 +63,7 @@ impl App {
         let columns = self.shown_columns();
         let mut w = csv::Writer::from_path(path)?;
         w.write_record(columns.iter().map(|c| c.name()))?;
-        for row in &self.view {
+        for row in self.view.iter() {
             w.write_record(
                 columns
                     .iter()

@@ -1,6 +1,8 @@
 //! What the table shows: the filter applied over the loaded rows, the zoom, search, and
 //! follow mode's re-reads.
 
+use std::sync::Arc;
+
 use super::App;
 use crate::format::Field;
 use crate::query::session::Session;
@@ -36,21 +38,28 @@ impl App {
     pub(super) fn rebuild_view(&mut self) {
         self.view_version += 1;
         let keep = self.selected_row();
-        self.view = self
-            .filtered
-            .iter()
-            .copied()
-            .filter(|r| {
-                let r = *r as usize;
-                let t = self.data.times[r];
-                self.zoom.is_none_or(|(from, to)| t >= from && t < to)
-                    && !(self.hide_noise && self.data.noise.get(r).copied().unwrap_or(false))
-            })
-            .collect();
+        let (zoom, hide_noise) = (self.zoom, self.hide_noise);
+        self.view = if zoom.is_none() && !hide_noise {
+            self.filtered.clone()
+        } else {
+            let data = &self.data;
+            Arc::new(
+                self.filtered
+                    .iter()
+                    .copied()
+                    .filter(|r| {
+                        let r = *r as usize;
+                        let t = data.times[r];
+                        zoom.is_none_or(|(from, to)| t >= from && t < to)
+                            && !(hide_noise && data.noise.get(r).copied().unwrap_or(false))
+                    })
+                    .collect(),
+            )
+        };
         if let Some((column, desc)) = self.sort {
             self.sort_view(column, desc);
         } else if self.reversed {
-            self.view.reverse();
+            Arc::make_mut(&mut self.view).reverse();
         }
         self.selected = keep
             .and_then(|k| self.view.iter().position(|r| *r as usize == k))
@@ -88,7 +97,7 @@ impl App {
             };
             if desc { o.reverse() } else { o }
         };
-        self.view.sort_by(order);
+        Arc::make_mut(&mut self.view).sort_by(order);
     }
 
     pub(super) fn search_from(&mut self, forward: bool) {

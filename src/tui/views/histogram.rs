@@ -70,7 +70,7 @@ pub fn buckets(app: &App, n: usize) -> Buckets {
     let width_ms = (per_bucket + 999) / 1_000 * 1_000;
     let count = ((span + width_ms - 1) / width_ms).max(1) as usize;
     let mut counts = vec![[0u32; 5]; count.min(n)];
-    for &r in &app.view {
+    for &r in app.view.iter() {
         let r = r as usize;
         let b = ((app.data.times[r] - start) / width_ms).clamp(0, counts.len() as i64 - 1);
         counts[b as usize][layer(app.data.kinds[r])] += 1;
