@@ -329,6 +329,46 @@ impl LogData {
         self.with_row(row, |frame, i| frame_cell(frame, i, column))
     }
 
+    /// The texts of `columns` of each of `rows`, in the order given, as [`LogData::cell`]
+    /// shows them: a store's rows read together by their places, only those columns.
+    pub fn cells(
+        &self,
+        rows: &[u32],
+        columns: &[Field],
+        zone: &Zone,
+    ) -> Result<Vec<Vec<String>>, String> {
+        let Rows::Stored(stored) = &self.rows else {
+            return Ok(rows
+                .iter()
+                .map(|r| {
+                    columns
+                        .iter()
+                        .map(|c| self.cell(*r as usize, *c, zone))
+                        .collect()
+                })
+                .collect());
+        };
+        let read = FieldSet::of(columns.iter().copied().filter(|c| *c != Field::Timestamp));
+        let frame = stored.fetch_rows(rows, read)?;
+        Ok(rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                columns
+                    .iter()
+                    .map(|c| match c {
+                        Field::Timestamp => self
+                            .times
+                            .get(*r as usize)
+                            .map(|t| zone.format_ms(*t))
+                            .unwrap_or_default(),
+                        _ => frame_cell(&frame, i, *c),
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+
     /// The members of a list cell (Recipients, RecipientStatus, Reference).
     pub fn list(&self, row: usize, column: Field) -> Vec<String> {
         self.with_row(row, |frame, i| frame_list(frame, i, column))

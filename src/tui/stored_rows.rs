@@ -218,19 +218,29 @@ impl StoredRows {
     fn fetch(&self, page: u32) -> Result<DataFrame, String> {
         let from = page * PAGE_ROWS;
         let to = (from + PAGE_ROWS).min(self.places.len() as u32);
+        let rows: Vec<u32> = (from..to).collect();
+        self.fetch_rows(&rows, FieldSet::all())
+    }
+
+    /// Rows `rows` (row numbers, in any order), `columns` of them (with File and Line), in
+    /// the order given, read from the parts holding them by their places.
+    pub(super) fn fetch_rows(&self, rows: &[u32], columns: FieldSet) -> Result<DataFrame, String> {
+        let mut set = columns;
+        set.insert(Field::File);
+        set.insert(Field::Line);
         let mut wanted: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        for r in from..to {
-            let (source, line) = self.places[r as usize];
+        for r in rows {
+            let (source, line) = *self.places.get(*r as usize).ok_or_else(changed)?;
             wanted.entry(source).or_default().push(line);
         }
         let mut found: Option<DataFrame> = None;
         for (source, mut lines) in wanted {
             lines.sort_unstable();
+            lines.dedup();
             let name = &self.sources[source as usize];
             for holder in &self.holders[source as usize] {
-                let rows =
-                    crate::ingest::read_lines(&self.files[*holder], name, &lines, FieldSet::all())
-                        .map_err(|e| format!("{}: {e}", self.files[*holder].path.display()))?;
+                let rows = crate::ingest::read_lines(&self.files[*holder], name, &lines, set)
+                    .map_err(|e| format!("{}: {e}", self.files[*holder].path.display()))?;
                 match &mut found {
                     Some(f) => {
                         f.vstack_mut(&rows).map_err(|e| e.to_string())?;
@@ -240,24 +250,22 @@ impl StoredRows {
             }
         }
         let found = found.unwrap_or_default();
-        // Each row of the page, once: else the store changed under the viewer.
+        // Each row asked for, found once: else the store changed under the viewer.
         let names = text_column(&found, Field::File).map_err(|e| e.to_string())?;
         let lines = line_numbers(&found).map_err(|e| e.to_string())?;
-        let mut at: Vec<Option<IdxSize>> = vec![None; (to - from) as usize];
+        let mut found_at: HashMap<u32, IdxSize> = HashMap::with_capacity(rows.len());
         for (i, (name, line)) in names.iter().zip(lines.iter()).enumerate() {
-            let row = name
-                .zip(line)
-                .and_then(|(n, l)| self.row_of(n, l))
-                .filter(|r| (from..to).contains(r));
-            if let Some(row) = row {
-                let slot = &mut at[(row - from) as usize];
-                if slot.is_some() {
-                    return Err(changed());
-                }
-                *slot = Some(i as IdxSize);
+            if let Some(row) = name.zip(line).and_then(|(n, l)| self.row_of(n, l))
+                && found_at.insert(row, i as IdxSize).is_some()
+            {
+                return Err(changed());
             }
         }
-        let at: Vec<IdxSize> = at.into_iter().collect::<Option<_>>().ok_or_else(changed)?;
+        let at: Vec<IdxSize> = rows
+            .iter()
+            .map(|r| found_at.get(r).copied())
+            .collect::<Option<_>>()
+            .ok_or_else(changed)?;
         found
             .take(&IdxCa::from_vec("at".into(), at))
             .map_err(|e| e.to_string())

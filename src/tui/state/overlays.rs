@@ -59,26 +59,37 @@ impl App {
     }
 
     /// Writes the view's shown columns to `path`.
-    pub fn write_csv(&self, path: &std::path::Path) -> Result<(), csv::Error> {
+    pub fn write_csv(&self, path: &std::path::Path) -> Result<(), String> {
+        self.write_csv_in_chunks(path, EXPORT_CHUNK_ROWS)
+    }
+
+    /// [`App::write_csv`], the view's rows read `chunk_rows` at a time (a store's rows are read
+    /// together by their places: a page at a time, the rows' row groups were decoded again
+    /// for every 256 rows).
+    pub fn write_csv_in_chunks(
+        &self,
+        path: &std::path::Path,
+        chunk_rows: usize,
+    ) -> Result<(), String> {
+        let failed = |e: csv::Error| e.to_string();
         let columns = self.shown_columns();
-        let mut w = csv::Writer::from_path(path)?;
-        w.write_record(columns.iter().map(|c| c.name()))?;
-        for row in self.view.iter() {
-            w.write_record(
-                columns
-                    .iter()
-                    .map(|c| self.data.cell(*row as usize, *c, &self.zone))
-                    .map(|text| {
-                        // Log fields opened in a spreadsheet: a formula start is guarded.
-                        if text.parse::<f64>().is_ok() {
-                            text
-                        } else {
-                            crate::escape::spreadsheet::guard(&text).into_owned()
-                        }
-                    }),
-            )?;
+        let mut w = csv::Writer::from_path(path).map_err(failed)?;
+        w.write_record(columns.iter().map(|c| c.name()))
+            .map_err(failed)?;
+        for rows in self.view.chunks(chunk_rows.max(1)) {
+            for cells in self.data.cells(rows, &columns, &self.zone)? {
+                w.write_record(cells.into_iter().map(|text| {
+                    // Log fields opened in a spreadsheet: a formula start is guarded.
+                    if text.parse::<f64>().is_ok() {
+                        text
+                    } else {
+                        crate::escape::spreadsheet::guard(&text).into_owned()
+                    }
+                }))
+                .map_err(failed)?;
+            }
         }
-        w.flush()?;
+        w.flush().map_err(|e| e.to_string())?;
         Ok(())
     }
 
@@ -143,3 +154,6 @@ impl App {
         }
     }
 }
+
+/// View rows an export reads at once (their cells held as text meanwhile: some 15 MB).
+const EXPORT_CHUNK_ROWS: usize = 16_384;
