@@ -1009,6 +1009,26 @@ fn a_store_changed_under_the_viewer_says_so_in_its_cells() {
     }
     let cell = data.cell(last, Field::EventId, &zone);
     assert!(cell.starts_with("(not read: "), "{cell}");
+    // Read together (the export), the rows fail by name; the export says so and leaves no
+    // file of the rows before them.
+    let failed = data
+        .cells(&[0, last as u32], &[Field::EventId], &zone)
+        .expect_err("the parts are gone");
+    assert!(failed.contains(".parquet"), "{failed}");
+    let app = App::new(
+        data,
+        zone,
+        None,
+        None,
+        Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap(),
+    );
+    let out = Dir::new();
+    let path = out.path().join("view.csv");
+    let failed = app
+        .write_csv_in_chunks(&path, 1)
+        .expect_err("nothing to read");
+    assert!(failed.contains(".parquet"), "{failed}");
+    assert!(!path.exists(), "a part of the export was left");
 }
 
 fn walkdir(dir: &std::path::Path) -> Vec<PathBuf> {

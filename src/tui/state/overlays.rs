@@ -71,6 +71,16 @@ impl App {
         path: &std::path::Path,
         chunk_rows: usize,
     ) -> Result<(), String> {
+        let written = self.write_csv_rows(path, chunk_rows);
+        if written.is_err() {
+            // (No file of the rows before the failure, to be taken for the view.)
+            let _ = std::fs::remove_file(path);
+        }
+        written
+    }
+
+    /// [`App::write_csv_in_chunks`], leaving what was written on a failure.
+    fn write_csv_rows(&self, path: &std::path::Path, chunk_rows: usize) -> Result<(), String> {
         let failed = |e: csv::Error| e.to_string();
         let columns = self.shown_columns();
         let mut w = csv::Writer::from_path(path).map_err(failed)?;
