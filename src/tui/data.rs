@@ -657,6 +657,34 @@ fn pairs_hits(frame: &DataFrame, needle: &regex::Regex, hit: &mut [bool]) -> Pol
     Ok(())
 }
 
+/// Marks the rows of a category column (EventId, Source, Server, …) whose text `needle`
+/// matches: each category tested once, by its code (the column is not made into text).
+fn category_hits(column: &Column, needle: &regex::Regex, hit: &mut [bool]) -> PolarsResult<()> {
+    use polars_arrow::array::Array;
+    let categories = column.cat32()?;
+    let mapping = categories.get_mapping();
+    let mut matched: Vec<Option<bool>> = Vec::new();
+    let mut row = 0;
+    for array in categories.physical().downcast_iter() {
+        for (j, &code) in array.values().as_slice().iter().enumerate() {
+            let Some(h) = hit.get_mut(row + j) else {
+                break;
+            };
+            if *h || !array.is_valid(j) {
+                continue;
+            }
+            let at = code as usize;
+            if matched.len() <= at {
+                matched.resize(at + 1, None);
+            }
+            *h = *matched[at]
+                .get_or_insert_with(|| needle.is_match(mapping.cat_to_str(code).unwrap_or("")));
+        }
+        row += array.len();
+    }
+    Ok(())
+}
+
 /// Which rows of `frame` hold `needle` in a text column it has, ignoring case.
 fn text_hits(frame: &DataFrame, needle: &regex::Regex) -> PolarsResult<Vec<bool>> {
     let mut hit = vec![false; frame.height()];
@@ -665,6 +693,11 @@ fn text_hits(frame: &DataFrame, needle: &regex::Regex) -> PolarsResult<Vec<bool>
             continue;
         }
         match field.kind() {
+            FieldKind::Text | FieldKind::Category
+                if frame.column(field.name())?.dtype().is_categorical() =>
+            {
+                category_hits(frame.column(field.name())?, needle, &mut hit)?
+            }
             FieldKind::Text | FieldKind::Category => {
                 let Ok(column) = text_column(frame, field) else {
                     continue;

@@ -645,9 +645,9 @@ fn plain_text_in_the_filter_searches_every_column() {
     assert_eq!(app.view.len(), 16);
 }
 
-/// Plain text finds a row by its EventData's keys and values too, ignoring case, over held
-/// logs and over their store: exactly the rows one of whose text cells (the EventData pairs
-/// as the detail shows them) holds it, and only those.
+/// Plain text finds a row by its EventData's keys and values and by its categories too,
+/// ignoring case, over held logs and over their store: exactly the rows one of whose text
+/// cells (the EventData pairs as the detail shows them) holds it, and only those.
 #[test]
 fn plain_text_finds_event_data_keys_and_values() {
     let logs = sample_logs_dir();
@@ -656,8 +656,9 @@ fn plain_text_finds_event_data_keys_and_values() {
         app_over(std::slice::from_ref(&logs)),
         app_over(&[store.path().to_path_buf()]),
     ] {
-        // A key, a value (written DB02 in the logs), and one that is in no column.
-        for needle in ["MailboxDatabaseName", "db02", "nowhere-at-all"] {
+        // A key, a value (written DB02 in the logs), a category (an EventId, written
+        // HARECEIVE), and one that is in no column.
+        for needle in ["MailboxDatabaseName", "db02", "hareceive", "nowhere-at-all"] {
             filter(&mut app, needle);
             assert!(
                 app.filter_error.is_none(),
