@@ -460,9 +460,10 @@ impl LogData {
         Ok(hit)
     }
 
-    /// Rows whose cell of one of `columns`, as the table shows it (times in `zone`), holds
-    /// `needle`, ignoring case: the `/` search, over every row at once (a store's rows read
-    /// again, not fetched a page at a time).
+    /// Rows whose cell of one of `columns`, as the viewer shows it (times in `zone` as the
+    /// detail pane shows them, [`FULL_TIME`], whose end the table shows), holds `needle`,
+    /// ignoring case: the `/` search, over every row at once (a store's rows read again, not
+    /// fetched a page at a time).
     pub fn rows_showing(
         &self,
         needle: &str,
@@ -471,9 +472,16 @@ impl LogData {
     ) -> Result<Vec<bool>, String> {
         let needle = needle.to_lowercase();
         let mut hit = vec![false; self.len()];
-        if columns.contains(&Field::Timestamp) {
+        // (A needle of letters is in no time: the times are not written out.)
+        if columns.contains(&Field::Timestamp) && may_be_in_a_time(&needle) {
+            let items = chrono::format::StrftimeItems::new(FULL_TIME)
+                .parse()
+                .map_err(|e| e.to_string())?;
+            let mut text = String::new();
             for (h, t) in hit.iter_mut().zip(&self.times) {
-                *h = zone.format_ms(*t).to_lowercase().contains(&needle);
+                text.clear();
+                write_time(&mut text, zone, *t, items.iter());
+                *h = text.contains(&needle);
             }
         }
         let rest: Vec<Field> = columns
@@ -544,6 +552,46 @@ impl LogData {
         texts.iter_mut().for_each(|t| *t = rank[*t as usize]);
         Ok(SortKeys::Ranks(texts))
     }
+}
+
+/// How the detail pane and the histogram show a time (wall clock in the session's zone, to
+/// the millisecond); the table's column shows its end ([`SHORT_TIME`]).
+pub const FULL_TIME: &str = "%Y-%m-%d %H:%M:%S%.3f";
+
+/// How the table's narrow Timestamp column shows a time: month, day and time.
+pub const SHORT_TIME: &str = "%m-%d %H:%M:%S%.3f";
+
+/// Wall-clock time in `zone`, in a chrono `format` (a time out of range as its number).
+pub fn shown_time(zone: &Zone, ms: i64, format: &str) -> String {
+    let mut text = String::new();
+    write_time(
+        &mut text,
+        zone,
+        ms,
+        chrono::format::StrftimeItems::new(format),
+    );
+    text
+}
+
+/// [`shown_time`] written after `out`, in a format's `items` (parsed once for many times).
+fn write_time<'a, I, B>(out: &mut String, zone: &Zone, ms: i64, items: I)
+where
+    I: Iterator<Item = B> + Clone,
+    B: std::borrow::Borrow<chrono::format::Item<'a>>,
+{
+    use std::fmt::Write;
+    let _ = match chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) {
+        Some(t) => write!(out, "{}", zone.local(t).format_with_items(items)),
+        None => write!(out, "{ms}"),
+    };
+}
+
+/// Whether `needle` can be part of a time as [`FULL_TIME`] shows it (digits, `-`, ` `, `:`,
+/// `.`; a time out of range is its number): a text with any other character is in none.
+fn may_be_in_a_time(needle: &str) -> bool {
+    needle
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | ':' | '.'))
 }
 
 /// Text columns of a store's rows searched in one read.

@@ -215,6 +215,54 @@ fn filter_error_is_shown_inline_at_its_position() {
     assert_eq!(app.focus, Focus::Table);
 }
 
+/// The `/` search finds a time as the table shows it (`11-20 00:15:54.572`) and as the detail
+/// pane does (`2026-11-20 00:15`), over held logs and over their store; a needle of letters is
+/// in no time.
+#[test]
+fn slash_search_finds_a_time_as_the_viewer_shows_it() {
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    for mut app in [
+        app_over(std::slice::from_ref(&logs)),
+        app_over(&[store.path().to_path_buf()]),
+    ] {
+        for (c, shown) in app.columns.iter_mut() {
+            *shown = matches!(*c, Field::Timestamp | Field::EventId);
+        }
+        let target = app.view[app.view.len() / 2] as usize;
+        let shown = views::short_time(&app, app.data.times[target]);
+        let full = views::table_time(&app, app.data.times[target]);
+        assert!(full.ends_with(&shown), "{full} / {shown}");
+        for needle in [shown.clone(), full[..16].to_string()] {
+            app.selected = 0;
+            search(&mut app, &needle);
+            assert!(app.status.contains("row "), "{needle}: {}", app.status);
+            let row = app.selected_row().expect("a row");
+            assert!(
+                views::table_time(&app, app.data.times[row]).contains(&needle),
+                "{needle}"
+            );
+            let text = screen(&mut app, 120, 30);
+            let short = views::short_time(&app, app.data.times[row]);
+            assert!(text.contains(&short), "the row found is on screen: {short}");
+            // Every row whose time holds it, and no other.
+            let hits = app
+                .data
+                .rows_showing(&needle, &[Field::Timestamp], &app.zone)
+                .expect("searched");
+            for (r, hit) in hits.iter().enumerate() {
+                let time = views::table_time(&app, app.data.times[r]);
+                assert_eq!(*hit, time.contains(&needle), "{needle}: row {r} at {time}");
+            }
+        }
+        let none = app
+            .data
+            .rows_showing("t00", &[Field::Timestamp], &app.zone)
+            .expect("searched");
+        assert!(none.iter().all(|h| !h), "no time holds a letter");
+    }
+}
+
 #[test]
 fn detail_journey_and_explain_of_the_imcea_failure() {
     let mut app = sample_app();

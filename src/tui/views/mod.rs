@@ -13,6 +13,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::data::{FULL_TIME, SHORT_TIME, shown_time};
 use super::state::{App, Focus};
 use crate::format::EventClass;
 
@@ -34,22 +35,14 @@ pub fn selected_style() -> Style {
         .add_modifier(Modifier::BOLD)
 }
 
-/// Wall-clock time in the session's zone, in a chrono `format`.
-fn local_time(app: &App, ms: i64, format: &str) -> String {
-    match chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) {
-        Some(t) => app.zone.local(t).format(format).to_string(),
-        None => ms.to_string(),
-    }
-}
-
 /// Time as the detail pane and histogram show it, to the millisecond.
 pub fn table_time(app: &App, ms: i64) -> String {
-    local_time(app, ms, "%Y-%m-%d %H:%M:%S%.3f")
+    shown_time(&app.zone, ms, FULL_TIME)
 }
 
 /// Month, day and time to the millisecond, for the table's narrow column.
 pub fn short_time(app: &App, ms: i64) -> String {
-    local_time(app, ms, "%m-%d %H:%M:%S%.3f")
+    shown_time(&app.zone, ms, SHORT_TIME)
 }
 
 /// Draws the whole screen.
