@@ -38,6 +38,18 @@ fn app_over(paths: &[PathBuf]) -> App {
 
 /// The sample day, named relative to the package root (the tests' working folder) so the
 /// snapshots hold no machine's absolute path.
+/// The sample logs' viewer twice: over the logs (held) and over their store (read by place),
+/// with the store's folder (the stored viewer reads it while the folder lives).
+fn held_and_stored_sample_apps() -> ([App; 2], crate::util::Dir) {
+    let logs = sample_logs_dir();
+    let store = crate::util::indexed(&logs);
+    let apps = [
+        app_over(std::slice::from_ref(&logs)),
+        app_over(&[store.path().to_path_buf()]),
+    ];
+    (apps, store)
+}
+
 fn sample_app() -> App {
     app_over(&[PathBuf::from("sample-logs")])
 }
@@ -220,12 +232,8 @@ fn filter_error_is_shown_inline_at_its_position() {
 /// in no time.
 #[test]
 fn slash_search_finds_a_time_as_the_viewer_shows_it() {
-    let logs = sample_logs_dir();
-    let store = crate::util::indexed(&logs);
-    for mut app in [
-        app_over(std::slice::from_ref(&logs)),
-        app_over(&[store.path().to_path_buf()]),
-    ] {
+    let (apps, _store) = held_and_stored_sample_apps();
+    for mut app in apps {
         for (c, shown) in app.columns.iter_mut() {
             *shown = matches!(*c, Field::Timestamp | Field::EventId);
         }
@@ -698,12 +706,8 @@ fn plain_text_in_the_filter_searches_every_column() {
 /// cells (the EventData pairs as the detail shows them) holds it, and only those.
 #[test]
 fn plain_text_finds_event_data_keys_and_values() {
-    let logs = sample_logs_dir();
-    let store = crate::util::indexed(&logs);
-    for mut app in [
-        app_over(std::slice::from_ref(&logs)),
-        app_over(&[store.path().to_path_buf()]),
-    ] {
+    let (apps, _store) = held_and_stored_sample_apps();
+    for mut app in apps {
         // A key, a value (written DB02 in the logs), a category (an EventId, written
         // HARECEIVE), and one that is in no column.
         for needle in ["MailboxDatabaseName", "db02", "hareceive", "nowhere-at-all"] {
