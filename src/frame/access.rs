@@ -92,6 +92,45 @@ impl<'a> StringListView<'a> {
     }
 }
 
+/// Settles the rows of a category column not yet settled (`flags[i] != settled`): each such
+/// row's flag becomes `test` of its text (`None` for a row of no value), asked once per
+/// category code and once for no value, not once per row. The codes are read a slice at a
+/// time (an iterator of optional codes was most of a selective read's filtering).
+pub fn settle_by_category(
+    column: &Column,
+    flags: &mut [bool],
+    settled: bool,
+    mut test: impl FnMut(Option<&str>) -> bool,
+) -> PolarsResult<()> {
+    let categories = column.cat32()?;
+    let mapping = categories.get_mapping();
+    let mut seen: Vec<Option<bool>> = Vec::new();
+    let mut null: Option<bool> = None;
+    let mut row = 0;
+    for array in categories.physical().downcast_iter() {
+        let codes = array.values().as_slice();
+        let Some(flags) = flags.get_mut(row..row + codes.len()) else {
+            break;
+        };
+        row += codes.len();
+        for (j, (flag, &code)) in flags.iter_mut().zip(codes).enumerate() {
+            if *flag == settled {
+                continue;
+            }
+            *flag = if array.is_valid(j) {
+                let at = code as usize;
+                if seen.len() <= at {
+                    seen.resize(at + 1, None);
+                }
+                *seen[at].get_or_insert_with(|| test(Some(mapping.cat_to_str(code).unwrap_or(""))))
+            } else {
+                *null.get_or_insert_with(|| test(None))
+            };
+        }
+    }
+    Ok(())
+}
+
 /// The EventData column as (key, value) pairs per row.
 pub fn event_data(df: &DataFrame) -> PolarsResult<Vec<Vec<(String, String)>>> {
     let lists = df.column(Field::EventData.name())?.list()?.clone();

@@ -9,7 +9,7 @@ use polars_arrow::array::Array;
 
 use super::prefilter::{FieldValue, RowFilter};
 use crate::format::{Field, FieldKind};
-use crate::frame::access::{StringListView, text_column, timestamps_ms};
+use crate::frame::access::{StringListView, settle_by_category, text_column, timestamps_ms};
 
 /// One flag per row of `df`: whether it passes `filter` (its time range and conditions).
 /// The frame must hold Timestamp and every field the conditions name.
@@ -60,35 +60,9 @@ pub fn matching_rows(df: &DataFrame, filter: &RowFilter) -> PolarsResult<Vec<boo
             }
             _ if df.column(column.name())?.dtype().is_categorical() => {
                 // Tested once per category code.
-                let categories = df.column(column.name())?.cat32()?.clone();
-                let mapping = categories.get_mapping();
-                let mut seen: Vec<Option<bool>> = Vec::new();
-                let mut null: Option<bool> = None;
-                let mut row = 0;
-                // Each array's codes as a slice (every row of a part is tested here: an
-                // iterator of optional codes was most of a selective read's filtering).
-                for array in categories.physical().downcast_iter() {
-                    let codes = array.values().as_slice();
-                    let flags = &mut keep[row..row + codes.len()];
-                    row += codes.len();
-                    for (j, (flag, &code)) in flags.iter_mut().zip(codes).enumerate() {
-                        if !*flag {
-                            continue;
-                        }
-                        *flag = if array.is_valid(j) {
-                            let at = code as usize;
-                            if seen.len() <= at {
-                                seen.resize(at + 1, None);
-                            }
-                            *seen[at].get_or_insert_with(|| {
-                                let text = mapping.cat_to_str(code).unwrap_or("");
-                                test(FieldValue::Text(Cow::Borrowed(text)))
-                            })
-                        } else {
-                            *null.get_or_insert_with(|| test(FieldValue::Text(Cow::Borrowed(""))))
-                        };
-                    }
-                }
+                settle_by_category(df.column(column.name())?, &mut keep, false, |text| {
+                    test(FieldValue::Text(Cow::Borrowed(text.unwrap_or(""))))
+                })?;
             }
             FieldKind::Integer | FieldKind::LineNumber => {
                 let values = df.column(column.name())?.cast(&DataType::Int64)?;

@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 use crate::format::Zone;
 use crate::format::{EventClass, Field, FieldKind, FieldSet};
-use crate::frame::access::{StringListView, event_data, text_column};
+use crate::frame::access::{StringListView, event_data, settle_by_category, text_column};
 use crate::ingest::{
     Diagnostic, LogFile, Progress, ReadError, ReadOptions, RowBudget, RowFilter, discover,
     read_files,
@@ -94,13 +94,7 @@ pub fn rows_to_load(paths: &[PathBuf], window: &RowFilter) -> Result<RowsToLoad,
     let found = discover(paths)?;
     let stored = !found.is_empty() && found.iter().all(|f| f.part.is_some());
     let (files, _) = crate::ingest::read::files_to_read(found, &options);
-    let from_store: u64 = files
-        .iter()
-        .filter_map(|f| f.part.as_ref())
-        .flat_map(|p| &p.ranges)
-        .filter(|r| options.filter.may_hold(r.first_ms, r.last_ms))
-        .map(|r| r.rows)
-        .sum();
+    let from_store = super::stored_rows::rows_listed(&files, &options.filter);
     let raw: Vec<LogFile> = files.into_iter().filter(|f| f.part.is_none()).collect();
     let guessed = crate::ingest::log_bytes(&raw) / LOG_BYTES_PER_ROW;
     Ok(RowsToLoad {
@@ -357,11 +351,8 @@ impl LogData {
                 columns
                     .iter()
                     .map(|c| match c {
-                        Field::Timestamp => self
-                            .times
-                            .get(*r as usize)
-                            .map(|t| zone.format_ms(*t))
-                            .unwrap_or_default(),
+                        // (Times are the viewer's own: not read.)
+                        Field::Timestamp => self.cell(*r as usize, *c, zone),
                         _ => frame_cell(&frame, i, *c),
                     })
                     .collect()
@@ -473,7 +464,7 @@ impl LogData {
         let needle = needle.to_lowercase();
         let mut hit = vec![false; self.len()];
         // (A needle of letters is in no time: the times are not written out.)
-        if columns.contains(&Field::Timestamp) && may_be_in_a_time(&needle) {
+        if columns.contains(&Field::Timestamp) && may_be_in_a_time(&needle, zone) {
             let items = chrono::format::StrftimeItems::new(FULL_TIME)
                 .parse()
                 .map_err(|e| e.to_string())?;
@@ -481,6 +472,7 @@ impl LogData {
             for (h, t) in hit.iter_mut().zip(&self.times) {
                 text.clear();
                 write_time(&mut text, zone, *t, items.iter());
+                text.make_ascii_lowercase();
                 *h = text.contains(&needle);
             }
         }
@@ -586,12 +578,15 @@ where
     };
 }
 
-/// Whether `needle` can be part of a time as [`FULL_TIME`] shows it (digits, `-`, ` `, `:`,
-/// `.`; a time out of range is its number): a text with any other character is in none.
-fn may_be_in_a_time(needle: &str) -> bool {
+/// Whether `needle` (lower-cased) can be part of a time as [`FULL_TIME`] shows it in `zone`:
+/// its digits and the characters the format writes between them, which are the same for
+/// every time (and `-`, a time out of range being its number); a text with any other
+/// character is in none.
+fn may_be_in_a_time(needle: &str, zone: &Zone) -> bool {
+    let between = shown_time(zone, 0, FULL_TIME).to_lowercase();
     needle
         .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | ':' | '.'))
+        .all(|c| c.is_ascii_digit() || c == '-' || between.contains(c))
 }
 
 /// Text columns of a store's rows searched in one read.
@@ -705,34 +700,6 @@ fn pairs_hits(frame: &DataFrame, needle: &regex::Regex, hit: &mut [bool]) -> Pol
     Ok(())
 }
 
-/// Marks the rows of a category column (EventId, Source, Server, …) whose text `needle`
-/// matches: each category tested once, by its code (the column is not made into text).
-fn category_hits(column: &Column, needle: &regex::Regex, hit: &mut [bool]) -> PolarsResult<()> {
-    use polars_arrow::array::Array;
-    let categories = column.cat32()?;
-    let mapping = categories.get_mapping();
-    let mut matched: Vec<Option<bool>> = Vec::new();
-    let mut row = 0;
-    for array in categories.physical().downcast_iter() {
-        for (j, &code) in array.values().as_slice().iter().enumerate() {
-            let Some(h) = hit.get_mut(row + j) else {
-                break;
-            };
-            if *h || !array.is_valid(j) {
-                continue;
-            }
-            let at = code as usize;
-            if matched.len() <= at {
-                matched.resize(at + 1, None);
-            }
-            *h = *matched[at]
-                .get_or_insert_with(|| needle.is_match(mapping.cat_to_str(code).unwrap_or("")));
-        }
-        row += array.len();
-    }
-    Ok(())
-}
-
 /// Which rows of `frame` hold `needle` in a text column it has, ignoring case.
 fn text_hits(frame: &DataFrame, needle: &regex::Regex) -> PolarsResult<Vec<bool>> {
     let mut hit = vec![false; frame.height()];
@@ -744,7 +711,10 @@ fn text_hits(frame: &DataFrame, needle: &regex::Regex) -> PolarsResult<Vec<bool>
             FieldKind::Text | FieldKind::Category
                 if frame.column(field.name())?.dtype().is_categorical() =>
             {
-                category_hits(frame.column(field.name())?, needle, &mut hit)?
+                // Each category's text tested once, by its code (not made into text).
+                settle_by_category(frame.column(field.name())?, &mut hit, true, |text| {
+                    text.is_some_and(|t| needle.is_match(t))
+                })?
             }
             FieldKind::Text | FieldKind::Category => {
                 let Ok(column) = text_column(frame, field) else {

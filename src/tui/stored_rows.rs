@@ -87,15 +87,8 @@ impl StoredRows {
             ..options.clone()
         }
         .with_columns(LOADED);
-        // The rows the manifest says the parts hold in the window (a source partly in it
-        // counts whole): room for them is made once.
-        let expected: usize = files
-            .iter()
-            .filter_map(|f| f.part.as_ref())
-            .flat_map(|p| &p.ranges)
-            .filter(|r| options.filter.may_hold(r.first_ms, r.last_ms))
-            .map(|r| r.rows as usize)
-            .sum();
+        // Room for the rows the manifest lists is made once.
+        let expected = usize::try_from(rows_listed(&files, &options.filter)).unwrap_or(0);
         let mut per_row = super::per_row::PerRow::with_capacity(expected);
         let mut diagnostics = Vec::new();
         let mut sources: Vec<String> = Vec::new();
@@ -336,6 +329,18 @@ impl StoredRows {
         )
         .map_err(|Unread(e)| e)
     }
+}
+
+/// The rows the manifest says the store parts among `files` hold in `filter`'s time window
+/// (a source partly in it counts whole).
+pub(super) fn rows_listed(files: &[LogFile], filter: &RowFilter) -> u64 {
+    files
+        .iter()
+        .filter_map(|f| f.part.as_ref())
+        .flat_map(|p| &p.ranges)
+        .filter(|r| filter.may_hold(r.first_ms, r.last_ms))
+        .map(|r| r.rows)
+        .sum()
 }
 
 /// A frame's Line column as numbers.
