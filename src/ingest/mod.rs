@@ -27,6 +27,7 @@ mod frame_filter;
 mod guard;
 mod later_than;
 mod part;
+mod part_bytes;
 mod part_codes;
 mod part_columns;
 mod part_footer;

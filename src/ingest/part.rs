@@ -8,6 +8,7 @@ use polars_arrow::array::Array;
 
 use super::discover::{LogFile, PartRange, StorePart};
 use super::file_report::FileReport;
+use super::part_bytes::PartBytes;
 use super::part_columns::Rows;
 use super::plan::{HeaderInfo, ServerSource};
 use super::prefilter::RowFilter;
@@ -58,15 +59,11 @@ pub(crate) fn read_part(
     // Only worth it when the key is stored and read, and something it spares is.
     let decode_only = decode_only
         .filter(|d| stored.contains(&d.field) && stored.iter().any(|f| spared(*f, d.field)));
-    // Mapped, not read: only the pages of the columns asked for are touched.
-    let mapped = super::plan::FileBytes::map(&file.path)?;
-    if matches!(mapped, super::plan::FileBytes::Empty) {
-        return Err("the part is empty (not a Parquet file)".into());
-    }
-    let bytes = mapped.bytes();
-    let size = bytes.len() as u64;
+    // Opened, not read: only the footer and the column chunks asked for are read.
+    let bytes = PartBytes::open(&file.path)?;
+    let size = bytes.len();
     // The footer and its Arrow schema, parsed or kept from the command's earlier reads.
-    let footer = super::part_footer::footer(&file.path, bytes)?;
+    let footer = super::part_footer::footer(&file.path, &bytes)?;
     let (metadata, schema) = (&footer.metadata, &footer.schema);
     // The rows in the window, then only the row groups whose statistics allow a match.
     let slice =
@@ -89,7 +86,7 @@ pub(crate) fn read_part(
     let base = slice.map_or(0, |(offset, _)| offset as u64);
     let whole = slice.map_or(Rows::All, |(from, len)| Rows::Range { from, len });
     let read_rows =
-        |fields: &[Field], rows: Rows<'_>| read_stored(&mapped, metadata, schema, fields, rows);
+        |fields: &[Field], rows: Rows<'_>| read_stored(&bytes, metadata, schema, fields, rows);
     let read = |fields: &[Field]| read_rows(fields, whole);
     // Columns are tested as stored (text as text) and typed as the reader types them
     // (categoricals, …) only for the rows kept: typing every row of every part cost more than
@@ -330,13 +327,12 @@ pub(crate) fn read_part(
 /// (and any of those the dictionary route cannot read) as stored. An error when the part
 /// changed while it was read.
 fn read_stored(
-    mapped: &super::plan::FileBytes,
+    bytes: &PartBytes,
     metadata: &polars_parquet::read::FileMetadata,
     schema: &polars_arrow::datatypes::ArrowSchema,
     fields: &[Field],
     rows: Rows<'_>,
 ) -> Result<DataFrame, String> {
-    let bytes = mapped.bytes();
     // Low-cardinality columns as category codes from their dictionaries; the others (and
     // any of those the dictionary route cannot read) as stored.
     let mut coded: Vec<Column> = Vec::new();
@@ -351,15 +347,16 @@ fn read_stored(
         }
     }
     let read = if names.is_empty() && !coded.is_empty() {
-        Ok(DataFrame::empty())
+        DataFrame::empty()
     } else {
-        super::part_columns::read_columns(bytes, metadata, schema, &names, rows)
-            .map_err(|e| format!("cannot read this Parquet part: {e}"))
+        super::part_columns::read_columns(bytes, metadata, schema, &names, rows).map_err(|e| {
+            if e.to_string().contains(super::part_bytes::CHANGED) {
+                super::part_bytes::CHANGED.to_string()
+            } else {
+                format!("cannot read this Parquet part: {e}")
+            }
+        })?
     };
-    if mapped.changed() {
-        return Err("the part changed while it was read (truncated by another program); its rows are left out".into());
-    }
-    let read = read?;
     if coded.is_empty() {
         return Ok(read);
     }
@@ -413,18 +410,14 @@ pub(crate) fn read_lines(
     };
     let clamp = |n: u64| n.min(u64::from(u32::MAX)) as usize;
     let (lo, hi) = (clamp(lo), clamp(hi));
-    let mapped = super::plan::FileBytes::map(&file.path)?;
-    if matches!(mapped, super::plan::FileBytes::Empty) {
-        return Err("the part is empty (not a Parquet file)".into());
-    }
-    let bytes = mapped.bytes();
-    let footer = super::part_footer::footer(&file.path, bytes)?;
+    let bytes = PartBytes::open(&file.path)?;
+    let footer = super::part_footer::footer(&file.path, &bytes)?;
     let (metadata, schema) = (&footer.metadata, &footer.schema);
     let span = Rows::Range {
         from: lo,
         len: hi - lo,
     };
-    let numbers = read_stored(&mapped, metadata, schema, &[Field::Line], span)?;
+    let numbers = read_stored(&bytes, metadata, schema, &[Field::Line], span)?;
     let numbers = numbers
         .column(Field::Line.name())
         .and_then(|c| c.cast(&DataType::UInt32))
@@ -444,7 +437,7 @@ pub(crate) fn read_lines(
         return empty();
     }
     let read = read_stored(
-        &mapped,
+        &bytes,
         metadata,
         schema,
         &stored,

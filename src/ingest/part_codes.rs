@@ -13,14 +13,15 @@ use polars_arrow::datatypes::{
 };
 use polars_parquet::read::FileMetadata;
 
+use super::part_bytes::PartBytes;
 use super::part_columns::{Rows, each_group};
 use crate::format::Field;
 use crate::frame::schema::dtype;
 
-/// The rows `rows` of the column `field` of the part in `bytes`, as the categorical the
-/// reader types it as; `None` when it cannot be read so.
+/// The rows `rows` of the column `field` of the part `bytes`, as the categorical the reader
+/// types it as; `None` when it cannot be read so.
 pub(super) fn read_codes(
-    bytes: &[u8],
+    bytes: &PartBytes,
     metadata: &FileMetadata,
     field: Field,
     rows: Rows<'_>,
@@ -100,7 +101,7 @@ mod tests {
     fn parquet(
         values: &[Option<String>],
         group_rows: usize,
-    ) -> (Vec<u8>, std::sync::Arc<FileMetadata>) {
+    ) -> (PartBytes, std::sync::Arc<FileMetadata>) {
         let column = StringChunked::from_iter_options(
             PlSmallStr::from_static(Field::EventId.name()),
             values.iter().cloned(),
@@ -116,7 +117,10 @@ mod tests {
             .get_metadata()
             .expect("a footer")
             .clone();
-        (bytes, metadata)
+        (
+            PartBytes::Memory(polars_buffer::Buffer::from_vec(bytes)),
+            metadata,
+        )
     }
 
     fn texts(column: &Column) -> Vec<Option<String>> {

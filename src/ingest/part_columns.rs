@@ -6,9 +6,9 @@
 use polars::io::parquet::read::_internal::to_deserializer;
 use polars::prelude::*;
 use polars_arrow::datatypes::{ArrowSchema, Field as ArrowField};
-use polars_buffer::Buffer;
 use polars_parquet::read::{FileMetadata, Filter};
 
+use super::part_bytes::PartBytes;
 use crate::format::Field;
 
 /// Which rows of a part to read.
@@ -69,53 +69,46 @@ fn as_bytes(flags: &[bool]) -> &[u8] {
     unsafe { std::slice::from_raw_parts(flags.as_ptr().cast::<u8>(), flags.len()) }
 }
 
-/// Decodes the column `field`, as `arrow_field`, of every row group of the part in `bytes`
+/// Decodes the column `field`, as `arrow_field`, of every row group of the part `bytes`
 /// (footer `metadata`) that holds rows of `rows`, handing each group's arrays of those rows to
-/// `each`, in order. Groups holding none are not touched.
-///
-/// The part's bytes are lent to the decoder for the call: every array is copied out of the
-/// pages it is decoded from (as polars' own reader relies on), and `each` must not keep a
-/// buffer borrowed from them.
+/// `each`, in order. Groups holding none are not read.
 pub(super) fn each_group(
-    bytes: &[u8],
+    bytes: &PartBytes,
     metadata: &FileMetadata,
     field: Field,
     arrow_field: &ArrowField,
     rows: Rows<'_>,
     mut each: impl FnMut(Vec<ArrayRef>) -> PolarsResult<()>,
 ) -> PolarsResult<()> {
-    Buffer::with_slice(bytes, |buffer| {
-        let mut start = 0usize;
-        for group in &metadata.row_groups {
-            let end = start + group.num_rows();
-            if let Some(filter) = rows.in_group(start, end) {
-                let chunks = group
-                    .columns_under_root_iter(field.name())
-                    .ok_or_else(
-                        || polars_err!(ColumnNotFound: "the part has no column {}", field.name()),
-                    )?
-                    .map(|chunk| {
-                        let range = chunk.byte_range();
-                        let (lo, hi) = (range.start as usize, range.end as usize);
-                        if lo > hi || hi > buffer.len() {
-                            polars_bail!(ComputeError: "column {} lies outside the file", field.name());
-                        }
-                        Ok((chunk, buffer.clone().sliced(lo..hi)))
-                    })
-                    .collect::<PolarsResult<Vec<_>>>()?;
-                let (arrays, _) = to_deserializer(chunks, arrow_field.clone(), filter)?;
-                each(arrays)?;
-            }
-            start = end;
+    let mut start = 0usize;
+    for group in &metadata.row_groups {
+        let end = start + group.num_rows();
+        if let Some(filter) = rows.in_group(start, end) {
+            let chunks = group
+                .columns_under_root_iter(field.name())
+                .ok_or_else(
+                    || polars_err!(ColumnNotFound: "the part has no column {}", field.name()),
+                )?
+                .map(|chunk| {
+                    let range = chunk.byte_range();
+                    if range.start > range.end || range.end > bytes.len() {
+                        polars_bail!(ComputeError: "column {} lies outside the file", field.name());
+                    }
+                    Ok((chunk, bytes.range(range.start, range.end)?))
+                })
+                .collect::<PolarsResult<Vec<_>>>()?;
+            let (arrays, _) = to_deserializer(chunks, arrow_field.clone(), filter)?;
+            each(arrays)?;
         }
-        Ok(())
-    })
+        start = end;
+    }
+    Ok(())
 }
 
-/// The rows `rows` of the columns `fields` of the part in `bytes` with footer `metadata` and
+/// The rows `rows` of the columns `fields` of the part `bytes` with footer `metadata` and
 /// Arrow schema `schema`, as stored.
 pub(super) fn read_columns(
-    bytes: &[u8],
+    bytes: &PartBytes,
     metadata: &FileMetadata,
     schema: &ArrowSchema,
     fields: &[Field],

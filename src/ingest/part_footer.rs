@@ -8,9 +8,10 @@ use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
-use polars::prelude::*;
 use polars_arrow::datatypes::ArrowSchema;
 use polars_parquet::read::FileMetadata;
+
+use super::part_bytes::PartBytes;
 
 /// Footers kept (the least recently used is dropped first): a window's parts are the
 /// servers' parts of a day or two, each footer some 100 KB parsed.
@@ -46,8 +47,10 @@ static PARSED: LazyLock<Mutex<Parsed>> = LazyLock::new(|| {
 /// The footer of the part at `path` whose bytes are `bytes`: parsed again only when the part
 /// was not read lately or its footer's bytes differ from those it was parsed from (the part
 /// was written again).
-pub(super) fn footer(path: &Path, bytes: &[u8]) -> Result<Arc<Footer>, String> {
-    let raw = raw_footer(bytes).map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+pub(super) fn footer(path: &Path, bytes: &PartBytes) -> Result<Arc<Footer>, String> {
+    let raw = bytes
+        .footer()
+        .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     let mut parsed = PARSED.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(i) = parsed
         .kept
@@ -60,10 +63,8 @@ pub(super) fn footer(path: &Path, bytes: &[u8]) -> Result<Arc<Footer>, String> {
         return Ok(footer);
     }
     drop(parsed);
-    let metadata = polars_parquet::parquet::read::deserialize_metadata(
-        polars_buffer::Buffer::from_vec(raw.to_vec()),
-    )
-    .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+    let metadata = polars_parquet::parquet::read::deserialize_metadata(raw)
+        .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     let schema = polars_parquet::read::infer_schema(&metadata)
         .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     let footer = Arc::new(Footer { metadata, schema });
@@ -82,31 +83,22 @@ pub(super) fn footer(path: &Path, bytes: &[u8]) -> Result<Arc<Footer>, String> {
     Ok(footer)
 }
 
-/// The footer's bytes of the Parquet file `bytes`, found from its own end (a reader given the
-/// file copies its last 64 KiB first, wherever the footer starts).
-fn raw_footer(bytes: &[u8]) -> PolarsResult<&[u8]> {
-    let n = bytes.len();
-    if n < 12 || &bytes[n - 4..] != b"PAR1" {
-        polars_bail!(ComputeError: "the file does not end with a Parquet footer");
-    }
-    let len = u32::from_le_bytes([bytes[n - 8], bytes[n - 7], bytes[n - 6], bytes[n - 5]]) as usize;
-    if len > n - 12 {
-        polars_bail!(ComputeError: "the footer is longer than the file");
-    }
-    Ok(&bytes[n - 8 - len..n - 8])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use polars::prelude::*;
 
-    fn parquet_of(values: &[i64]) -> Vec<u8> {
+    fn parquet_of(values: &[i64]) -> PartBytes {
         let mut frame = df!("TotalBytes" => values).expect("a frame");
         let mut bytes = Vec::new();
         ParquetWriter::new(&mut bytes)
             .finish(&mut frame)
             .expect("written");
-        bytes
+        in_memory(bytes)
+    }
+
+    fn in_memory(bytes: Vec<u8>) -> PartBytes {
+        PartBytes::Memory(polars_buffer::Buffer::from_vec(bytes))
     }
 
     #[test]
@@ -128,14 +120,17 @@ mod tests {
 
     #[test]
     fn a_file_not_ending_in_a_footer_is_refused_by_name() {
-        let err = footer(Path::new("/nowhere/x.parquet"), b"not parquet at all")
-            .err()
-            .unwrap_or_default();
+        let err = footer(
+            Path::new("/nowhere/x.parquet"),
+            &in_memory(b"not parquet at all".to_vec()),
+        )
+        .err()
+        .unwrap_or_default();
         assert!(err.contains("does not end with a Parquet footer"), "{err}");
         let mut liar = b"PAR1".to_vec();
         liar.extend_from_slice(&u32::MAX.to_le_bytes());
         liar.extend_from_slice(b"PAR1");
-        let err = footer(Path::new("/nowhere/y.parquet"), &liar)
+        let err = footer(Path::new("/nowhere/y.parquet"), &in_memory(liar))
             .err()
             .unwrap_or_default();
         assert!(err.contains("longer than the file"), "{err}");
