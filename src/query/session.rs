@@ -620,7 +620,11 @@ impl<'a> QueryHost<'a> {
                     Some(fields) => {
                         // Only the rows that stand for the others become objects: reading
                         // their properties then decodes a few values, not the whole slice.
-                        let distinct = distinct_rows(&slice, fields, &order).map_err(polars_err)?;
+                        // The rows' order is their times', then their places': when the
+                        // times never go back, it is the rows' own.
+                        let in_order = slice_times.windows(2).all(|w| w[0] <= w[1]);
+                        let distinct =
+                            distinct_rows(&slice, fields, &order, in_order).map_err(polars_err)?;
                         let at: Vec<IdxSize> =
                             distinct.iter().map(|(i, _)| *i as IdxSize).collect();
                         let at = IdxCa::from_vec(PlSmallStr::from_static("row"), at);
@@ -758,11 +762,14 @@ impl<'a> QueryHost<'a> {
 const SLICE_ROWS: usize = 1 << 14;
 
 /// One row for each distinct combination of the text columns `fields` (the earliest in
-/// `order`), with how many rows have it.
+/// `order`), with how many rows have it. `in_order`: `order` grows with the row number (a
+/// slice of one part's rows, sorted by time), so a key's first row is its earliest and no
+/// order is compared.
 fn distinct_rows(
     frame: &DataFrame,
     fields: &[Field],
     order: &dyn Fn(usize) -> Order,
+    in_order: bool,
 ) -> PolarsResult<Vec<(usize, u64)>> {
     let columns = fields
         .iter()
@@ -773,7 +780,7 @@ fn distinct_rows(
         Some(at) => {
             let (first, n) = &mut out[at];
             *n += 1;
-            if order(i) < order(*first) {
+            if !in_order && order(i) < order(*first) {
                 *first = i;
             }
             None
