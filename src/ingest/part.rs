@@ -322,7 +322,7 @@ pub(crate) fn read_part(
     finish(file, part, size, columns, kept, Kept::At(&positions), times).map(Some)
 }
 
-/// The stored columns `fields` of the rows `rows` of a mapped part (footer `metadata`, Arrow
+/// The stored columns `fields` of the rows `rows` of a part (footer `metadata`, Arrow
 /// `schema`): low-cardinality columns as category codes from their dictionaries, the others
 /// (and any of those the dictionary route cannot read) as stored. An error when the part
 /// changed while it was read.
