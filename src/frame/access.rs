@@ -254,15 +254,19 @@ impl<T: Copy> ViewMemo<T> {
 mod tests {
     use super::*;
 
-    /// The pairs of each row as a series of the row's list reads them (the plain way).
-    fn pairs_row_by_row(df: &DataFrame) -> Vec<Vec<(String, String)>> {
-        let lists = df
-            .column(Field::EventData.name())
+    /// The EventData column of `df`, as one chunk.
+    fn lists(df: &DataFrame) -> ListChunked {
+        df.column(Field::EventData.name())
             .expect("EventData")
             .list()
             .expect("a list")
-            .clone();
-        lists
+            .rechunk()
+            .into_owned()
+    }
+
+    /// The pairs of each row as a series of the row's list reads them (the plain way).
+    fn pairs_row_by_row(df: &DataFrame) -> Vec<Vec<(String, String)>> {
+        lists(df)
             .amortized_iter()
             .map(|item| {
                 let Some(series) = item else {
@@ -282,10 +286,7 @@ mod tests {
 
     #[test]
     fn event_data_reads_each_row_s_pairs_in_slices_and_chunks() {
-        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
-        let frame = crate::ingest::read_paths(&[logs], &Default::default())
-            .expect("the sample day reads")
-            .frame;
+        let frame = crate::ingest::sample_day();
         let all = event_data(&frame).expect("pairs");
         assert_eq!(all.len(), frame.height());
         assert_eq!(all, pairs_row_by_row(&frame));
@@ -305,12 +306,7 @@ mod tests {
         assert_eq!(event_data(&two).expect("pairs"), expected);
         // A row whose list is null has no pairs, even where its offsets still span pairs.
         let mut nulled = frame.slice(0, 3);
-        let lists = nulled
-            .column(Field::EventData.name())
-            .expect("EventData")
-            .list()
-            .expect("a list")
-            .rechunk();
+        let lists = lists(&nulled);
         let array = lists.downcast_as_array();
         assert!(
             array.offsets().buffer()[2] > array.offsets().buffer()[1],

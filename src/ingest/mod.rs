@@ -54,3 +54,13 @@ pub use read::{
     read_paths, servers,
 };
 pub use scan::{LogScan, ScanOutcome, scan};
+
+/// Every row of the repository's sample day (`sample-logs/`), as the reader gives them: the
+/// frame unit tests work on.
+#[cfg(test)]
+pub(crate) fn sample_day() -> polars::prelude::DataFrame {
+    let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    read_paths(&[logs], &ReadOptions::default())
+        .expect("the sample day reads")
+        .frame
+}

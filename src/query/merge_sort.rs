@@ -694,10 +694,7 @@ mod tests {
     /// two events out of the sample day's read make a file far smaller than the day's.
     #[test]
     fn a_run_chunk_holds_only_its_rows() {
-        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
-        let mut frame = crate::ingest::read_paths(&[logs], &Default::default())
-            .expect("the sample day reads")
-            .frame;
+        let mut frame = crate::ingest::sample_day();
         // One buffer set for the whole day, as a read of a store part's rows has.
         frame.rechunk_mut();
         let zone = crate::format::Zone::parse("UTC").expect("UTC");
@@ -719,10 +716,7 @@ mod tests {
     /// file is removed once the last is read.
     #[test]
     fn a_run_is_one_file_whose_chunks_come_back_in_order() {
-        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
-        let frame = crate::ingest::read_paths(&[logs], &Default::default())
-            .expect("the sample day reads")
-            .frame;
+        let frame = crate::ingest::sample_day();
         let zone = crate::format::Zone::parse("UTC").expect("UTC");
         let rows = RowSource::new(frame.clone(), zone).expect("rows").rows();
         let spill = Spill::new().expect("a temporary folder");

@@ -1898,7 +1898,6 @@ impl<'a> Printer<'a> {
 mod tests {
     use super::*;
     use crate::format::Zone;
-    use crate::ingest::read::{ReadOptions, read_paths};
 
     /// A session printing times in `zone`, in en-US.
     fn session(zone: &str) -> Session {
@@ -1909,14 +1908,6 @@ mod tests {
             csv_raw: false,
             shown: Default::default(),
         }
-    }
-
-    /// Every row of the sample day.
-    fn sample_frame() -> DataFrame {
-        let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
-        read_paths(&[logs], &ReadOptions::default())
-            .expect("the sample day reads")
-            .frame
     }
 
     #[test]
@@ -2313,7 +2304,7 @@ mod tests {
 
     #[test]
     fn an_event_read_a_row_at_a_time_is_the_event_of_the_whole_frames_cells() {
-        let frame = sample_frame();
+        let frame = crate::ingest::sample_day();
         for zone in ["UTC", "Europe/Berlin"] {
             let session = session(zone);
             let printer = Printer::new(&session, None);
@@ -2335,7 +2326,7 @@ mod tests {
         // is made, which the allocator may put at the same address. One printer writes a
         // source of EventId and Sender, then sources of
         // MessageSubject alone: each must be written with its own column.
-        let frame = sample_frame().head(Some(2));
+        let frame = crate::ingest::sample_day().head(Some(2));
         let session = session("UTC");
         let printer = Printer::new(&session, None);
         let first = frame.select(["EventId", "Sender"]).expect("columns");
@@ -2355,7 +2346,7 @@ mod tests {
 
     #[test]
     fn a_frame_written_in_blocks_is_the_frame_written_at_once() {
-        let frame = sample_frame();
+        let frame = crate::ingest::sample_day();
         assert!(frame.height() > 3_000);
         let session = session("UTC");
         for format in [Format::Csv, Format::Json, Format::Ndjson] {
