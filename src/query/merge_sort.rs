@@ -403,8 +403,9 @@ fn sorted_runs(
 /// than writing it: every row of 1.3 GB sorted by size made 7,136.)
 #[derive(Default)]
 struct Run {
-    /// The run's file, once a chunk is written.
-    file: Option<(PathBuf, std::fs::File)>,
+    /// The run's file, once a chunk is written. (Opened for each chunk written or read, not
+    /// held: a sort of many runs would otherwise hold a descriptor for each.)
+    path: Option<PathBuf>,
     /// Bytes written so far (where the next chunk goes).
     written: u64,
     /// Each chunk's offset and length in the file, in order.
@@ -416,19 +417,21 @@ impl Run {
     /// removed: its space goes back once the run is merged).
     fn next_chunk(&mut self) -> Result<Option<DataFrame>, RunError> {
         use std::io::{Read, Seek, SeekFrom};
-        let Some((path, mut file)) = self.file.take() else {
+        let Some(path) = &self.path else {
             return Ok(None);
         };
         let Some((offset, len)) = self.chunks.pop_front() else {
-            drop(file);
-            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_file(path);
+            self.path = None;
             return Ok(None);
         };
         let mut bytes = vec![0u8; usize::try_from(len).unwrap_or(usize::MAX)];
-        file.seek(SeekFrom::Start(offset))
-            .and_then(|_| file.read_exact(&mut bytes))
-            .map_err(|e| spill_error(&path, e))?;
-        self.file = Some((path, file));
+        std::fs::File::open(path)
+            .and_then(|mut file| {
+                file.seek(SeekFrom::Start(offset))?;
+                file.read_exact(&mut bytes)
+            })
+            .map_err(|e| spill_error(path, e))?;
         Ok(Some(IpcReader::new(std::io::Cursor::new(bytes)).finish()?))
     }
 }
@@ -455,21 +458,18 @@ impl Spill {
         IpcWriter::new(&mut bytes)
             .with_compression(Some(IpcCompression::LZ4))
             .finish(frame)?;
-        if run.file.is_none() {
+        let first = run.path.is_none();
+        let path = run.path.get_or_insert_with(|| {
             let n = self.next.get();
             self.next.set(n + 1);
-            let path = self.dir.path().join(format!("{n:08}.arrow"));
-            let file = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&path)
-                .map_err(|e| spill_error(&path, e))?;
-            run.file = Some((path, file));
-        }
-        if let Some((path, file)) = &mut run.file {
-            file.write_all(&bytes).map_err(|e| spill_error(path, e))?;
-        }
+            self.dir.path().join(format!("{n:08}.arrow"))
+        });
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create_new(first)
+            .open(&*path)
+            .and_then(|mut file| file.write_all(&bytes))
+            .map_err(|e| spill_error(path, e))?;
         run.chunks.push_back((run.written, bytes.len() as u64));
         run.written += bytes.len() as u64;
         Ok(())
