@@ -91,10 +91,10 @@ pub(super) fn each_group(
                 )?
                 .map(|chunk| {
                     let range = chunk.byte_range();
-                    if range.start > range.end || range.end > bytes.len() {
-                        polars_bail!(ComputeError: "column {} lies outside the file", field.name());
-                    }
-                    Ok((chunk, bytes.range(range.start, range.end)?))
+                    let read = bytes
+                        .range(range.start, range.end)
+                        .map_err(|e| polars_err!(ComputeError: "column {}: {e}", field.name()))?;
+                    Ok((chunk, read))
                 })
                 .collect::<PolarsResult<Vec<_>>>()?;
             let (arrays, _) = to_deserializer(chunks, arrow_field.clone(), filter)?;
