@@ -9,7 +9,7 @@ use polars::prelude::*;
 use polars_arrow::array::Array;
 
 use super::text::{TextBuilder, TextListBuilder, list_series};
-use crate::format::list::{parse_event_datum, split_members};
+use crate::format::list::{parse_event_datum, recycle, split_members};
 use crate::format::{Field, FieldKind};
 use crate::frame::schema::{category_dtype, event_data_struct};
 
@@ -26,11 +26,17 @@ pub(crate) fn shared_category() -> &'static (DataType, Arc<CategoricalMapping>) 
     })
 }
 
+/// Above this many values a builder's own table of categories is cleared (bounds its memory).
+const MAX_LOCAL_CATEGORIES: usize = 1 << 12;
+
 /// Builds a categorical column from string values, remembering the last value so that runs
-/// of the same value (one server, one connector) skip the hash lookup.
+/// of the same value (one server, one connector) skip the hash lookup, and the values it has
+/// seen in a table of its own: the process-wide mapping is shared by every thread, and a
+/// lookup there costs more than one in a table no other thread touches.
 pub(crate) struct CategoryBuilder {
     inner: CategoricalChunkedBuilder<Categorical32Type>,
     last: Option<(String, CatSize)>,
+    seen: PlHashMap<Box<str>, CatSize>,
 }
 
 impl CategoryBuilder {
@@ -39,7 +45,11 @@ impl CategoryBuilder {
         let mut inner =
             CategoricalChunkedBuilder::new(PlSmallStr::from_static(name), dtype.clone());
         inner.reserve(capacity);
-        CategoryBuilder { inner, last: None }
+        CategoryBuilder {
+            inner,
+            last: None,
+            seen: PlHashMap::default(),
+        }
     }
 
     pub(crate) fn push(&mut self, value: &str) {
@@ -50,9 +60,12 @@ impl CategoryBuilder {
         let (_, mapping) = shared_category();
         let cat = match &self.last {
             Some((last, cat)) if last == value => *cat,
-            _ => match mapping.insert_cat(value) {
+            _ => match self.category_of(value) {
                 Ok(cat) => {
-                    self.last = Some((value.to_string(), cat));
+                    let last = self.last.get_or_insert_with(|| (String::new(), cat));
+                    last.0.clear();
+                    last.0.push_str(value);
+                    last.1 = cat;
                     cat
                 }
                 Err(_) => {
@@ -65,6 +78,20 @@ impl CategoryBuilder {
         };
         // Same mapping, so this only pushes the id; it cannot fail.
         let _ = self.inner.append_cat(cat, mapping);
+    }
+
+    /// The category of a value not the last one: from this builder's table, else from the
+    /// shared mapping (remembered in the table).
+    fn category_of(&mut self, value: &str) -> PolarsResult<CatSize> {
+        if let Some(cat) = self.seen.get(value) {
+            return Ok(*cat);
+        }
+        let cat = shared_category().1.insert_cat(value)?;
+        if self.seen.len() >= MAX_LOCAL_CATEGORIES {
+            self.seen.clear();
+        }
+        self.seen.insert(value.into(), cat);
+        Ok(cat)
     }
 
     pub(crate) fn push_repeated(&mut self, value: &str, count: usize) {
@@ -86,11 +113,13 @@ pub(crate) enum ColumnBuilder {
     Integer(PrimitiveChunkedBuilder<Int64Type>),
     /// Milliseconds, finished as a polars Duration.
     Duration(PrimitiveChunkedBuilder<Int64Type>),
-    TextList(TextListBuilder),
+    /// A list column, with storage for one row's members reused row after row.
+    TextList(TextListBuilder, Vec<Cow<'static, str>>),
     KeyValueList {
         keys: CategoryBuilder,
         values: TextBuilder,
         offsets: Vec<i64>,
+        members: Vec<Cow<'static, str>>,
     },
 }
 
@@ -103,8 +132,12 @@ impl ColumnBuilder {
         match column.kind() {
             FieldKind::Timestamp => ColumnBuilder::Timestamp(Vec::with_capacity(capacity)),
             FieldKind::Text => {
-                // Values unique to each row are not worth looking up.
-                let dedupe = !matches!(column, Field::LogId | Field::MessageInfo);
+                // Values (nearly) unique to each row are not worth looking up: a log id, a
+                // message's arrival time, a source context (four in five differ).
+                let dedupe = !matches!(
+                    column,
+                    Field::LogId | Field::MessageInfo | Field::SourceContext
+                );
                 ColumnBuilder::Text(TextBuilder::new(capacity, dedupe))
             }
             FieldKind::Category => {
@@ -113,7 +146,9 @@ impl ColumnBuilder {
             FieldKind::Integer => {
                 ColumnBuilder::Integer(PrimitiveChunkedBuilder::new(name, capacity))
             }
-            FieldKind::TextList => ColumnBuilder::TextList(TextListBuilder::new(capacity)),
+            FieldKind::TextList => {
+                ColumnBuilder::TextList(TextListBuilder::new(capacity), Vec::new())
+            }
             FieldKind::KeyValueList => {
                 let mut offsets = Vec::with_capacity(capacity + 1);
                 offsets.push(0);
@@ -121,6 +156,7 @@ impl ColumnBuilder {
                     keys: CategoryBuilder::new("Key", capacity * 6),
                     values: TextBuilder::new(capacity * 6, true),
                     offsets,
+                    members: Vec::new(),
                 }
             }
             FieldKind::Duration => {
@@ -132,13 +168,9 @@ impl ColumnBuilder {
         }
     }
 
-    /// Appends one field's text (already CSV-unquoted). `scratch` is reused list storage.
-    /// Number fields that do not parse are stored as null and reported through the result.
-    pub(crate) fn push_text<'a>(
-        &mut self,
-        text: &'a str,
-        scratch: &mut Vec<Cow<'a, str>>,
-    ) -> Result<(), NotANumber> {
+    /// Appends one field's text (already CSV-unquoted). Number fields that do not parse are
+    /// stored as null and reported through the result.
+    pub(crate) fn push_text(&mut self, text: &str) -> Result<(), NotANumber> {
         match self {
             ColumnBuilder::Text(b) => b.push_or_null(text),
             ColumnBuilder::Category(b) => b.push(text),
@@ -152,23 +184,28 @@ impl ColumnBuilder {
                     return Err(NotANumber);
                 }
             }
-            ColumnBuilder::TextList(b) => {
-                split_members(text, scratch);
-                b.push(scratch.iter().map(|m| m.as_ref()));
+            ColumnBuilder::TextList(b, storage) => {
+                let mut members = recycle(std::mem::take(storage));
+                split_members(text, &mut members);
+                b.push(members.iter().map(|m| m.as_ref()));
+                *storage = recycle(members);
             }
             ColumnBuilder::KeyValueList {
                 keys,
                 values,
                 offsets,
+                members: storage,
             } => {
-                split_members(text, scratch);
-                for member in scratch.iter() {
+                let mut members = recycle(std::mem::take(storage));
+                split_members(text, &mut members);
+                for member in members.iter() {
                     let datum = parse_event_datum(member);
                     keys.push(datum.key);
                     values.push(datum.value);
                 }
                 let last = offsets.last().copied().unwrap_or(0);
-                offsets.push(last + scratch.len() as i64);
+                offsets.push(last + members.len() as i64);
+                *storage = recycle(members);
             }
             ColumnBuilder::Timestamp(_) => unreachable!("timestamps are pushed by value"),
             ColumnBuilder::Duration(_) => unreachable!("durations are pushed by value"),
@@ -203,11 +240,12 @@ impl ColumnBuilder {
                 .finish()
                 .into_duration(TimeUnit::Milliseconds)
                 .into_series(),
-            ColumnBuilder::TextList(b) => b.finish(name)?,
+            ColumnBuilder::TextList(b, _) => b.finish(name)?,
             ColumnBuilder::KeyValueList {
                 keys,
                 values,
                 offsets,
+                ..
             } => finish_key_values(name, keys, values, offsets)?,
         }
         .with_name(PlSmallStr::from_static(column.name())))

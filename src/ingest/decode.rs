@@ -14,7 +14,6 @@ use super::diagnostics::{DiagnosticKind, DiagnosticSink};
 use super::prefilter::CompiledFilter;
 use crate::format::header::{FieldMap, HeaderLine, parse_header_line};
 use crate::format::latency::{LatencyType, message_latency};
-use crate::format::list::recycle;
 use crate::format::split::{FieldSpan, split_fields};
 use crate::format::time::{TimeError, parse_timestamp_ms};
 use crate::format::{EventId, Field, Layout};
@@ -76,7 +75,6 @@ pub(crate) fn decode_chunk(
     let mut line_numbers = Vec::new();
     let mut sink = DiagnosticSink::default();
     let mut spans: Vec<FieldSpan> = Vec::with_capacity(32);
-    let mut member_storage: Vec<Cow<'static, str>> = Vec::new();
     let mut current_map = initial_map;
     let mut rows = 0usize;
     let mut line_no: u32 = 0;
@@ -281,9 +279,7 @@ pub(crate) fn decode_chunk(
                 match column {
                     Field::MessageLatency => builder.push_duration(value),
                     _ => {
-                        let mut members = recycle(std::mem::take(&mut member_storage));
-                        let _ = builder.push_text(kind.name(), &mut members);
-                        member_storage = recycle(members);
+                        let _ = builder.push_text(kind.name());
                     }
                 }
                 continue;
@@ -295,9 +291,7 @@ pub(crate) fn decode_chunk(
                 .position(field)
                 .map(|p| spans[p].text(&text))
                 .unwrap_or(Cow::Borrowed(""));
-            let mut members = recycle(std::mem::take(&mut member_storage));
-            let pushed = builder.push_text(&value, &mut members);
-            member_storage = recycle(members);
+            let pushed = builder.push_text(&value);
             if pushed.is_err() {
                 sink.warn_line(
                     path,

@@ -14,6 +14,8 @@
 //! - Sender, ReturnPath, MessageSubject, RecipientCount, RelatedRecipientAddress: dictionary-
 //!   encoded where the writer finds it worthwhile, not compressed (zstd shrank them by less than
 //!   a fifth, for a decompression context per page on every read).
+//! - LogId and SourceContext: plain, zstd level 1 (nearly every row's value differs, so the
+//!   writer's estimate of whether a dictionary pays, a hash of every value, is skipped).
 //! - Everything else: dictionary-encoded where the writer finds it worthwhile, zstd level 1.
 //! - The list columns' pages (their levels, keys and values) are made by [`super::list_pages`]
 //!   rather than by polars' general nested writer (which walks each list three times).
@@ -112,6 +114,17 @@ impl<W: Write> PartFileWriter<W> {
         for ((array, type_), (encodings, compression)) in
             arrays.into_iter().zip(&self.types).zip(&self.columns)
         {
+            // A text column the writer would dictionary-encode: its dictionary made here from
+            // the rows' views, or plain when most values differ.
+            let (array, encodings) = match array.as_any().downcast_ref::<Utf8ViewArray>() {
+                Some(text) if encodings[..] == [Encoding::RleDictionary] => {
+                    match text_dictionary(text, worth_a_dictionary(text.len()))? {
+                        Some(dictionary) => (dictionary, encodings.as_slice()),
+                        None => (array, &[Encoding::Plain][..]),
+                    }
+                }
+                _ => (array, encodings.as_slice()),
+            };
             let options = WriteOptions {
                 compression: *compression,
                 ..self.options
@@ -223,23 +236,63 @@ fn text_list_dictionary(array: &ArrayRef) -> PolarsResult<ArrayRef> {
         .as_any()
         .downcast_ref::<Utf8ViewArray>()
         .ok_or_else(wrong)?;
-    let mut local: PlHashMap<&str, u32> = PlHashMap::default();
+    let members = text_dictionary(members, usize::MAX)?
+        .ok_or_else(|| polars_err!(ComputeError: "a list column's members made no dictionary"))?;
+    relisted(list, members)
+}
+
+/// The most distinct values a text column of `rows` rows is dictionary-encoded with: three
+/// rows in four, over more than 128 rows (the rule polars' writer applies to its estimate).
+fn worth_a_dictionary(rows: usize) -> usize {
+    if rows > 128 { rows * 3 / 4 } else { rows }
+}
+
+/// Text as a dictionary array of its own values in order of first use, or `None` when it has
+/// more than `most` distinct values.
+///
+/// Rows are looked up by their 16-byte view: the ingester stores a repeated value once, so
+/// equal views (the same inline bytes, or the same place in the same buffer) are equal values,
+/// and only each distinct view's text is hashed (polars' writer estimates the distinct values
+/// and then makes its dictionary by hashing every row's text).
+fn text_dictionary(text: &Utf8ViewArray, most: usize) -> PolarsResult<Option<ArrayRef>> {
+    let rows = text.len();
+    let mut by_view: PlHashMap<u128, u32> = PlHashMap::default();
+    let mut by_value: PlHashMap<&str, u32> = PlHashMap::default();
     let mut values = MutableBinaryViewArray::<str>::new();
-    let mut keys: Vec<u32> = Vec::with_capacity(members.len());
-    for i in 0..members.len() {
-        if !members.is_valid(i) {
+    let mut keys: Vec<u32> = Vec::with_capacity(rows);
+    let mut last: Option<(u128, u32)> = None;
+    for (i, view) in text.views().iter().enumerate() {
+        if !text.is_valid(i) {
             keys.push(0);
             continue;
         }
-        let member = members.value(i);
-        let next = local.len() as u32;
-        keys.push(*local.entry(member).or_insert_with(|| {
-            values.push_value(member);
-            next
-        }));
+        let view = view.as_u128();
+        let key = match last {
+            Some((v, k)) if v == view => k,
+            _ => {
+                let k = match by_view.get(&view) {
+                    Some(k) => *k,
+                    None => {
+                        let value = text.value(i);
+                        let next = by_value.len() as u32;
+                        let k = *by_value.entry(value).or_insert_with(|| {
+                            values.push_value(value);
+                            next
+                        });
+                        if by_value.len() > most {
+                            return Ok(None);
+                        }
+                        by_view.insert(view, k);
+                        k
+                    }
+                };
+                last = Some((view, k));
+                k
+            }
+        };
+        keys.push(key);
     }
-    let members = dictionary_array(keys, members.validity().cloned(), values)?;
-    relisted(list, members)
+    dictionary_array(keys, text.validity().cloned(), values).map(Some)
 }
 
 /// `list` with its values replaced by `values` (as many, in the same order).
@@ -336,6 +389,9 @@ fn column_layout(
             vec![Encoding::RleDictionary],
             CompressionOptions::Uncompressed,
         ),
+        // (Nearly) unique to each row: plain, without estimating first whether a dictionary
+        // would pay, which hashes every value (the writer then finds it does not).
+        Some(Field::LogId | Field::SourceContext) => (vec![Encoding::Plain], compressed),
         _ => (get_dtype_encoding(dtype), compressed),
     }
 }
@@ -395,6 +451,45 @@ mod tests {
             ["a-category-longer-than-twelve-bytes", "FAIL", "DSN"]
         );
         assert_eq!(back, rows);
+    }
+
+    #[test]
+    fn a_text_column_s_dictionary_holds_each_value_once_whatever_its_views() {
+        let long = "a-sender-longer-than-twelve@contoso.com";
+        // Two chunks stored apart, so the same long value has a view in each buffer.
+        let first = Utf8ViewArray::from_slice([Some(long), Some("ann@x.com"), None]);
+        let second = Utf8ViewArray::from_slice([Some("ann@x.com"), Some(long), Some(long)]);
+        let text = polars_arrow::compute::concatenate::concatenate(&[&first, &second]).unwrap();
+        let text = text.as_any().downcast_ref::<Utf8ViewArray>().unwrap();
+        let views = text.views();
+        assert_ne!(views[0], views[4], "the value has two views");
+        let array = text_dictionary(text, usize::MAX)
+            .unwrap()
+            .expect("values repeat");
+        let (dictionary, back) = decoded(array.as_ref());
+        assert_eq!(dictionary, [long, "ann@x.com"]);
+        assert_eq!(back, text.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_text_column_whose_values_mostly_differ_gets_no_dictionary() {
+        let text_dictionary_of =
+            |text: &Utf8ViewArray| text_dictionary(text, worth_a_dictionary(text.len()));
+        let differ = |n: usize, distinct: usize| {
+            let rows: Vec<String> = (0..n)
+                .map(|i| format!("value-number-{:06}", i % distinct))
+                .collect();
+            Utf8ViewArray::from_slice(rows.iter().map(|r| Some(r.as_str())).collect::<Vec<_>>())
+        };
+        // Over 128 rows, more than three in four distinct: plain.
+        assert!(text_dictionary_of(&differ(200, 151)).unwrap().is_none());
+        // Exactly three in four: still a dictionary.
+        let array = text_dictionary_of(&differ(200, 150))
+            .unwrap()
+            .expect("3 in 4");
+        assert_eq!(decoded(array.as_ref()).0.len(), 150);
+        // A handful of rows always gets one.
+        assert!(text_dictionary_of(&differ(128, 128)).unwrap().is_some());
     }
 
     #[test]
