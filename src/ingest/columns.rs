@@ -115,12 +115,17 @@ pub(crate) enum ColumnBuilder {
     Duration(PrimitiveChunkedBuilder<Int64Type>),
     /// A list column, with storage for one row's members reused row after row.
     TextList(TextListBuilder, Vec<Cow<'static, str>>),
-    KeyValueList {
-        keys: CategoryBuilder,
-        values: TextBuilder,
-        offsets: Vec<i64>,
-        members: Vec<Cow<'static, str>>,
-    },
+    KeyValueList(Box<KeyValueListBuilder>),
+}
+
+/// EventData under construction: each row's pairs as flat keys and values, and where each
+/// row's pairs start.
+pub(crate) struct KeyValueListBuilder {
+    keys: CategoryBuilder,
+    values: TextBuilder,
+    offsets: Vec<i64>,
+    /// One row's members, reused row after row.
+    members: Vec<Cow<'static, str>>,
 }
 
 /// What a number field held when it was not a number.
@@ -152,12 +157,12 @@ impl ColumnBuilder {
             FieldKind::KeyValueList => {
                 let mut offsets = Vec::with_capacity(capacity + 1);
                 offsets.push(0);
-                ColumnBuilder::KeyValueList {
+                ColumnBuilder::KeyValueList(Box::new(KeyValueListBuilder {
                     keys: CategoryBuilder::new("Key", capacity * 6),
                     values: TextBuilder::new(capacity * 6, true),
                     offsets,
                     members: Vec::new(),
-                }
+                }))
             }
             FieldKind::Duration => {
                 ColumnBuilder::Duration(PrimitiveChunkedBuilder::new(name, capacity))
@@ -190,22 +195,17 @@ impl ColumnBuilder {
                 b.push(members.iter().map(|m| m.as_ref()));
                 *storage = recycle(members);
             }
-            ColumnBuilder::KeyValueList {
-                keys,
-                values,
-                offsets,
-                members: storage,
-            } => {
-                let mut members = recycle(std::mem::take(storage));
+            ColumnBuilder::KeyValueList(b) => {
+                let mut members = recycle(std::mem::take(&mut b.members));
                 split_members(text, &mut members);
                 for member in members.iter() {
                     let datum = parse_event_datum(member);
-                    keys.push(datum.key);
-                    values.push(datum.value);
+                    b.keys.push(datum.key);
+                    b.values.push(datum.value);
                 }
-                let last = offsets.last().copied().unwrap_or(0);
-                offsets.push(last + members.len() as i64);
-                *storage = recycle(members);
+                let last = b.offsets.last().copied().unwrap_or(0);
+                b.offsets.push(last + members.len() as i64);
+                b.members = recycle(members);
             }
             ColumnBuilder::Timestamp(_) => unreachable!("timestamps are pushed by value"),
             ColumnBuilder::Duration(_) => unreachable!("durations are pushed by value"),
@@ -241,12 +241,15 @@ impl ColumnBuilder {
                 .into_duration(TimeUnit::Milliseconds)
                 .into_series(),
             ColumnBuilder::TextList(b, _) => b.finish(name)?,
-            ColumnBuilder::KeyValueList {
-                keys,
-                values,
-                offsets,
-                ..
-            } => finish_key_values(name, keys, values, offsets)?,
+            ColumnBuilder::KeyValueList(b) => {
+                let KeyValueListBuilder {
+                    keys,
+                    values,
+                    offsets,
+                    ..
+                } = *b;
+                finish_key_values(name, keys, values, offsets)?
+            }
         }
         .with_name(PlSmallStr::from_static(column.name())))
     }
