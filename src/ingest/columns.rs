@@ -277,3 +277,82 @@ fn finish_key_values(
     let pair_array: Box<dyn Array> = pairs.chunks()[0].clone();
     list_series(name, offsets, pair_array, event_data_struct())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_read_back_as_pushed_past_the_builder_s_own_table() {
+        // More distinct values than the builder's own table holds, then the first ones again
+        // (looked up afresh once the table was cleared), runs and empty values (null).
+        let mut values: Vec<String> = (0..MAX_LOCAL_CATEGORIES + 100)
+            .map(|i| format!("category-value-{i}"))
+            .collect();
+        values.extend((0..50).map(|i| format!("category-value-{i}")));
+        values.extend(["FAIL", "FAIL", "", "DSN", "FAIL"].map(String::from));
+        let mut b = CategoryBuilder::new("EventId", values.len());
+        for v in &values {
+            b.push(v);
+        }
+        let series = b.finish();
+        let back = series.cast(&DataType::String).unwrap();
+        let back: Vec<Option<&str>> = back.str().unwrap().iter().collect();
+        let expected: Vec<Option<&str>> = values
+            .iter()
+            .map(|v| (!v.is_empty()).then_some(v.as_str()))
+            .collect();
+        assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn list_members_are_split_row_by_row_with_one_reused_buffer() {
+        let mut b = ColumnBuilder::new(Field::Recipients, 3);
+        for row in ["a@x.com;b@x.com", "", "c-longer-than-twelve@x.com"] {
+            assert!(b.push_text(row).is_ok());
+        }
+        let mut e = ColumnBuilder::new(Field::EventData, 2);
+        for row in ["S:DeliveryPriority=Normal;S:AccountForest=x.com", "S:Msg=1"] {
+            assert!(e.push_text(row).is_ok());
+        }
+        let recipients = b.finish(Field::Recipients).unwrap();
+        let lists: Vec<Vec<String>> = recipients
+            .list()
+            .unwrap()
+            .amortized_iter()
+            .map(|l| {
+                l.map(|s| {
+                    s.as_ref()
+                        .str()
+                        .unwrap()
+                        .iter()
+                        .map(|m| m.unwrap_or("").to_string())
+                        .collect()
+                })
+                .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(
+            lists,
+            vec![
+                vec!["a@x.com".to_string(), "b@x.com".to_string()],
+                vec![],
+                vec!["c-longer-than-twelve@x.com".to_string()],
+            ]
+        );
+        let frame =
+            DataFrame::new_infer_height(vec![e.finish(Field::EventData).unwrap().into()]).unwrap();
+        let pairs = crate::frame::access::event_data(&frame).unwrap();
+        let owned = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(
+            pairs,
+            vec![
+                vec![
+                    owned("DeliveryPriority", "Normal"),
+                    owned("AccountForest", "x.com")
+                ],
+                vec![owned("Msg", "1")],
+            ]
+        );
+    }
+}
