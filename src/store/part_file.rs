@@ -12,11 +12,14 @@
 //! - Recipients and RecipientStatus: their members as a dictionary of each row group's own
 //!   values (a message's recipients repeat on each of its rows), not compressed.
 //! - Sender, ReturnPath, MessageSubject, RecipientCount, RelatedRecipientAddress: dictionary-
-//!   encoded where the writer finds it worthwhile, not compressed (zstd shrank them by less than
+//!   encoded where it pays (see the last item), not compressed (zstd shrank them by less than
 //!   a fifth, for a decompression context per page on every read).
-//! - LogId and SourceContext: plain, zstd level 1 (nearly every row's value differs, so the
-//!   writer's estimate of whether a dictionary pays, a hash of every value, is skipped).
-//! - Everything else: dictionary-encoded where the writer finds it worthwhile, zstd level 1.
+//! - LogId and SourceContext: plain, zstd level 1 (nearly every row's value differs: no
+//!   dictionary is tried).
+//! - Everything else: dictionary-encoded where it pays, zstd level 1. A text column is
+//!   dictionary-encoded unless more than three rows in four hold a value of their own (over
+//!   128 rows), its dictionary made from the rows' views ([`text_dictionary`]); polars' writer
+//!   decides for numbers.
 //! - The list columns' pages (their levels, keys and values) are made by [`super::list_pages`]
 //!   rather than by polars' general nested writer (which walks each list three times).
 //!
@@ -248,32 +251,47 @@ fn worth_a_dictionary(rows: usize) -> usize {
 }
 
 /// Text as a dictionary array of its own values in order of first use, or `None` when it has
-/// more than `most` distinct values.
-///
-/// Rows are looked up by their 16-byte view: the ingester stores a repeated value once, so
-/// equal views (the same inline bytes, or the same place in the same buffer) are equal values,
-/// and only each distinct view's text is hashed (polars' writer estimates the distinct values
-/// and then makes its dictionary by hashing every row's text).
+/// more than `most` distinct values. Rows are looked up by their 16-byte view: the ingester
+/// stores a repeated value once, so equal views (the same inline bytes, or the same place in
+/// the same buffer) are equal values (polars' writer estimates the distinct values and then
+/// makes its dictionary by hashing every row's text).
 fn text_dictionary(text: &Utf8ViewArray, most: usize) -> PolarsResult<Option<ArrayRef>> {
-    let rows = text.len();
-    let mut by_view: PlHashMap<u128, u32> = PlHashMap::default();
+    first_use_dictionary(
+        text.views().iter().map(|v| v.as_u128()),
+        text.validity(),
+        |i| text.value(i),
+        most,
+    )
+}
+
+/// Rows as a dictionary array of their values in order of first use, or `None` when they hold
+/// more than `most` distinct values. Each row is looked up by its `id` (equal ids are equal
+/// values: a text's view, a category's code); only the first row of each distinct id has its
+/// text (`text_of`, by row) looked up, which also makes one entry of equal values whose ids
+/// differ. Rows that `validity` says are null are null.
+fn first_use_dictionary<'a, I: Copy + Eq + std::hash::Hash>(
+    ids: impl ExactSizeIterator<Item = I>,
+    validity: Option<&Bitmap>,
+    text_of: impl Fn(usize) -> &'a str,
+    most: usize,
+) -> PolarsResult<Option<ArrayRef>> {
+    let mut by_id: PlHashMap<I, u32> = PlHashMap::default();
     let mut by_value: PlHashMap<&str, u32> = PlHashMap::default();
     let mut values = MutableBinaryViewArray::<str>::new();
-    let mut keys: Vec<u32> = Vec::with_capacity(rows);
-    let mut last: Option<(u128, u32)> = None;
-    for (i, view) in text.views().iter().enumerate() {
-        if !text.is_valid(i) {
+    let mut keys: Vec<u32> = Vec::with_capacity(ids.len());
+    let mut last: Option<(I, u32)> = None;
+    for (i, id) in ids.enumerate() {
+        if validity.is_some_and(|v| !v.get_bit(i)) {
             keys.push(0);
             continue;
         }
-        let view = view.as_u128();
         let key = match last {
-            Some((v, k)) if v == view => k,
+            Some((l, k)) if l == id => k,
             _ => {
-                let k = match by_view.get(&view) {
+                let k = match by_id.get(&id) {
                     Some(k) => *k,
                     None => {
-                        let value = text.value(i);
+                        let value = text_of(i);
                         let next = by_value.len() as u32;
                         let k = *by_value.entry(value).or_insert_with(|| {
                             values.push_value(value);
@@ -282,17 +300,17 @@ fn text_dictionary(text: &Utf8ViewArray, most: usize) -> PolarsResult<Option<Arr
                         if by_value.len() > most {
                             return Ok(None);
                         }
-                        by_view.insert(view, k);
+                        by_id.insert(id, k);
                         k
                     }
                 };
-                last = Some((view, k));
+                last = Some((id, k));
                 k
             }
         };
         keys.push(key);
     }
-    dictionary_array(keys, text.validity().cloned(), values).map(Some)
+    dictionary_array(keys, validity.cloned(), values).map(Some)
 }
 
 /// `list` with its values replaced by `values` (as many, in the same order).
@@ -332,30 +350,13 @@ fn local_dictionary(
     codes: &ArrowPrimitive<u32>,
     mapping: &CategoricalMapping,
 ) -> PolarsResult<ArrayRef> {
-    let mut local: PlHashMap<u32, u32> = PlHashMap::default();
-    let mut values = MutableBinaryViewArray::<str>::new();
-    let mut last: Option<(u32, u32)> = None;
-    let mut keys: Vec<u32> = Vec::with_capacity(codes.len());
-    for (i, code) in codes.values().iter().enumerate() {
-        if !codes.is_valid(i) {
-            keys.push(0);
-            continue;
-        }
-        let key = match last {
-            Some((c, k)) if c == *code => k,
-            _ => {
-                let next = local.len() as u32;
-                let k = *local.entry(*code).or_insert_with(|| {
-                    values.push_value(mapping.cat_to_str(*code).unwrap_or(""));
-                    next
-                });
-                last = Some((*code, k));
-                k
-            }
-        };
-        keys.push(key);
-    }
-    dictionary_array(keys, codes.validity().cloned(), values)
+    first_use_dictionary(
+        codes.values().iter().copied(),
+        codes.validity(),
+        |i| mapping.cat_to_str(codes.value(i)).unwrap_or(""),
+        usize::MAX,
+    )?
+    .ok_or_else(|| polars_err!(ComputeError: "a category column made no dictionary"))
 }
 
 /// The encodings of a stored column's leaves and its compression.
@@ -389,8 +390,8 @@ fn column_layout(
             vec![Encoding::RleDictionary],
             CompressionOptions::Uncompressed,
         ),
-        // (Nearly) unique to each row: plain, without estimating first whether a dictionary
-        // would pay, which hashes every value (the writer then finds it does not).
+        // (Nearly) unique to each row: plain, without first looking up every value to find
+        // that a dictionary does not pay.
         Some(Field::LogId | Field::SourceContext) => (vec![Encoding::Plain], compressed),
         _ => (get_dtype_encoding(dtype), compressed),
     }
