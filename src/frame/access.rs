@@ -95,16 +95,22 @@ impl<'a> StringListView<'a> {
 /// Settles the rows of a category column not yet settled (`flags[i] != settled`): each such
 /// row's flag becomes `test` of its text (`None` for a row of no value), asked once per
 /// category code and once for no value, not once per row. The codes are read a slice at a
-/// time (an iterator of optional codes was most of a selective read's filtering).
+/// time, and where a slice holds no null the flags are set in a loop of a table lookup a row
+/// (an iterator of optional codes, then a loop reloading the array's fields each row, was
+/// most of a selective read's filtering).
 pub fn settle_by_category(
     column: &Column,
     flags: &mut [bool],
     settled: bool,
     mut test: impl FnMut(Option<&str>) -> bool,
 ) -> PolarsResult<()> {
+    const UNASKED: u8 = 0;
+    const NO: u8 = 1;
+    const YES: u8 = 2;
     let categories = column.cat32()?;
     let mapping = categories.get_mapping();
-    let mut seen: Vec<Option<bool>> = Vec::new();
+    // Each code's verdict, asked for when a row not settled first holds it.
+    let mut verdicts: Vec<u8> = Vec::new();
     let mut null: Option<bool> = None;
     let mut row = 0;
     for array in categories.physical().downcast_iter() {
@@ -113,19 +119,40 @@ pub fn settle_by_category(
             break;
         };
         row += codes.len();
-        for (j, (flag, &code)) in flags.iter_mut().zip(codes).enumerate() {
-            if *flag == settled {
+        let validity = array.validity().filter(|v| v.unset_bits() > 0);
+        for (j, (flag, &code)) in flags.iter().zip(codes).enumerate() {
+            if *flag == settled || validity.is_some_and(|v| !v.get_bit(j)) {
                 continue;
             }
-            *flag = if array.is_valid(j) {
-                let at = code as usize;
-                if seen.len() <= at {
-                    seen.resize(at + 1, None);
+            let at = code as usize;
+            if verdicts.len() <= at {
+                verdicts.resize(at + 1, UNASKED);
+            }
+            if verdicts[at] == UNASKED {
+                let text = mapping.cat_to_str(code).unwrap_or("");
+                verdicts[at] = if test(Some(text)) { YES } else { NO };
+            }
+        }
+        match validity {
+            // Every row holds a code whose verdict is known when the row is not settled.
+            None => {
+                for (flag, &code) in flags.iter_mut().zip(codes) {
+                    let yes = verdicts.get(code as usize) == Some(&YES);
+                    *flag = if *flag == settled { settled } else { yes };
                 }
-                *seen[at].get_or_insert_with(|| test(Some(mapping.cat_to_str(code).unwrap_or(""))))
-            } else {
-                *null.get_or_insert_with(|| test(None))
-            };
+            }
+            Some(validity) => {
+                for (j, (flag, &code)) in flags.iter_mut().zip(codes).enumerate() {
+                    if *flag == settled {
+                        continue;
+                    }
+                    *flag = if validity.get_bit(j) {
+                        verdicts.get(code as usize) == Some(&YES)
+                    } else {
+                        *null.get_or_insert_with(|| test(None))
+                    };
+                }
+            }
         }
     }
     Ok(())
@@ -253,6 +280,71 @@ impl<T: Copy> ViewMemo<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An EventId column of two chunks, the second with nulls (rows of no value).
+    fn event_ids() -> (Column, Vec<Option<&'static str>>) {
+        let first = [
+            "RECEIVE", "FAIL", "DELIVER", "RECEIVE", "SEND", "FAIL", "DELIVER",
+        ];
+        let second = [
+            Some("SEND"),
+            None,
+            Some("FAIL"),
+            Some("EXPAND"),
+            None,
+            Some("RECEIVE"),
+        ];
+        let category = crate::frame::schema::dtype(Field::EventId);
+        let mut series = Series::new("EventId".into(), first)
+            .cast(&category)
+            .expect("categorical");
+        let tail = Series::new("EventId".into(), second)
+            .cast(&category)
+            .expect("categorical");
+        series.append_owned(tail).expect("appended");
+        assert_eq!(series.n_chunks(), 2);
+        let rows = first.iter().map(|t| Some(*t)).chain(second).collect();
+        (series.into_column(), rows)
+    }
+
+    #[test]
+    fn a_category_column_settles_each_unsettled_row_by_its_text_asking_once_a_value() {
+        let (column, rows) = event_ids();
+        for settled in [false, true] {
+            // Some rows already settled, the others not, in both chunks.
+            let before: Vec<bool> = (0..rows.len()).map(|i| (i % 3 == 0) == settled).collect();
+            let mut flags = before.clone();
+            let mut asked: Vec<Option<String>> = Vec::new();
+            let test = |text: Option<&str>| text.is_some_and(|t| t.starts_with('F') || t == "SEND");
+            settle_by_category(&column, &mut flags, settled, |text| {
+                asked.push(text.map(str::to_string));
+                test(text) || (text.is_none() && !settled)
+            })
+            .expect("settled");
+            for (i, row) in rows.iter().enumerate() {
+                let expected = if before[i] == settled {
+                    settled
+                } else {
+                    test(*row) || (row.is_none() && !settled)
+                };
+                assert_eq!(flags[i], expected, "row {i} ({row:?}), settled {settled}");
+            }
+            // Each value of a row not settled asked about once, none of the others.
+            let mut unique = asked.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), asked.len(), "asked twice: {asked:?}");
+            let mut wanted: Vec<Option<String>> = rows
+                .iter()
+                .zip(&before)
+                .filter(|(_, b)| **b != settled)
+                .map(|(r, _)| r.map(str::to_string))
+                .collect();
+            wanted.sort();
+            wanted.dedup();
+            assert_eq!(unique, wanted, "settled {settled}");
+        }
+    }
 
     /// The EventData column of `df`, as one chunk.
     fn lists(df: &DataFrame) -> ListChunked {

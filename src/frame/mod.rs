@@ -1,8 +1,9 @@
 //! A frame's columns as polars types ([`schema`]), and reading values back out of a frame
-//! ([`access`], [`events`]).
+//! ([`access`], [`events`]), and row flags as masks ([`flags`]).
 
 pub mod access;
 pub mod events;
+pub mod flags;
 pub(crate) mod schema;
 
 use polars::prelude::*;

@@ -234,11 +234,8 @@ pub(crate) fn read_part(
             )
         }
     };
-    let positions: Vec<u64> = keep
-        .iter()
-        .enumerate()
-        .filter(|(_, k)| **k)
-        .map(|(i, _)| base + i as u64)
+    let positions: Vec<u64> = crate::frame::flags::set_places(&keep)
+        .map(|i| base + i as u64)
         .collect();
     let kept_rows = positions.len();
     let (kept, times) = match span(&keep) {
@@ -249,13 +246,12 @@ pub(crate) fn read_part(
         Some((lo, hi)) => {
             // The other columns of the kept rows only: a FAIL row or one message's rows
             // decode the row groups that hold them, and in them only their rows.
-            let span_mask =
-                BooleanChunked::from_slice(PlSmallStr::from_static("keep"), &keep[lo..hi]);
+            let span_mask = crate::frame::flags::mask(&keep[lo..hi]);
             let mut kept =
                 crate::frame::filter_rows(&first_read.slice(lo as i64, hi - lo), &span_mask)
                     .map_err(|e| e.to_string())?;
             if let Some((read, passed)) = &second {
-                let passed = BooleanChunked::from_slice(PlSmallStr::from_static("keep"), passed);
+                let passed = crate::frame::flags::mask(passed);
                 let read = crate::frame::filter_rows(read, &passed).map_err(|e| e.to_string())?;
                 kept.hstack_mut(read.columns()).map_err(|e| e.to_string())?;
             }

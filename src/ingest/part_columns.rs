@@ -10,6 +10,7 @@ use polars_parquet::read::{FileMetadata, Filter};
 
 use super::part_bytes::PartBytes;
 use crate::format::Field;
+use crate::frame::flags::{as_bytes, packed};
 
 /// Which rows of a part to read.
 #[derive(Clone, Copy)]
@@ -46,27 +47,19 @@ impl Rows<'_> {
                 let inside = &keep[a - from..b - from];
                 // Asked for every column of every group: a byte search, not a loop of bools.
                 memchr::memchr(1, as_bytes(inside))?;
-                if a == start && b == end && memchr::memchr(0, as_bytes(inside)).is_none() {
-                    return Some(None);
+                if a == start && b == end {
+                    if memchr::memchr(0, as_bytes(inside)).is_none() {
+                        return Some(None);
+                    }
+                    return Some(Some(Filter::Mask(packed(inside))));
                 }
-                // The kept rows' bits set, found by byte search (few rows are kept where a
-                // filter is selective; a bit pushed at a time was most of such a read).
-                let mut bits = vec![0u8; (end - start).div_ceil(8)];
-                for i in memchr::memchr_iter(1, as_bytes(inside)) {
-                    let row = a - start + i;
-                    bits[row / 8] |= 1 << (row % 8);
-                }
-                let bits = polars_arrow::bitmap::Bitmap::from_u8_vec(bits, end - start);
-                Some(Some(Filter::Mask(bits)))
+                // Part of the group: its other rows are not kept.
+                let mut group = vec![false; end - start];
+                group[a - start..b - start].copy_from_slice(inside);
+                Some(Some(Filter::Mask(packed(&group))))
             }
         }
     }
-}
-
-/// `flags` as their bytes (a `bool` is one byte, 0 or 1).
-fn as_bytes(flags: &[bool]) -> &[u8] {
-    // SAFETY: `bool` has the size and alignment of `u8`, and every bool is a valid u8.
-    unsafe { std::slice::from_raw_parts(flags.as_ptr().cast::<u8>(), flags.len()) }
 }
 
 /// Decodes the column `field`, as `arrow_field`, of every row group of the part `bytes`
