@@ -93,24 +93,48 @@ impl<'a> StringListView<'a> {
 }
 
 /// Settles the rows of a category column not yet settled (`flags[i] != settled`): each such
-/// row's flag becomes `test` of its text (`None` for a row of no value), asked once per
-/// category code and once for no value, not once per row. The codes are read a slice at a
-/// time, and where a slice holds no null the flags are set in a loop of a table lookup a row
-/// (an iterator of optional codes, then a loop reloading the array's fields each row, was
-/// most of a selective read's filtering).
+/// row's flag becomes `test` of its text (`None` for a row of no value), asked at most once
+/// per category value and once for no value, not once per row. Where the process holds few
+/// category values (a few hundred: event ids, sources, …) each is asked about first and the
+/// rows are settled in one loop of a table lookup a row; else a value is asked about when a
+/// row not settled first holds it. (An iterator of optional codes, then a loop asking about
+/// unseen codes row by row, were most of a selective read's filtering.)
 pub fn settle_by_category(
     column: &Column,
     flags: &mut [bool],
     settled: bool,
+    test: impl FnMut(Option<&str>) -> bool,
+) -> PolarsResult<()> {
+    /// The most category values asked about before any row is looked at.
+    const FEW: usize = 256;
+    settle_asking_first(column, flags, settled, test, FEW)
+}
+
+/// [`settle_by_category`], asking about every category value first when there are at most
+/// `few`.
+fn settle_asking_first(
+    column: &Column,
+    flags: &mut [bool],
+    settled: bool,
     mut test: impl FnMut(Option<&str>) -> bool,
+    few: usize,
 ) -> PolarsResult<()> {
     const UNASKED: u8 = 0;
     const NO: u8 = 1;
     const YES: u8 = 2;
     let categories = column.cat32()?;
     let mapping = categories.get_mapping();
-    // Each code's verdict, asked for when a row not settled first holds it.
-    let mut verdicts: Vec<u8> = Vec::new();
+    // Each code's verdict: every value's first when they are few, else as rows hold them.
+    let bound = mapping.num_cats_upper_bound();
+    let asked_first = bound <= few;
+    let mut verdicts: Vec<u8> = vec![UNASKED; if asked_first { bound } else { 0 }];
+    if asked_first {
+        for (code, verdict) in verdicts.iter_mut().enumerate() {
+            if let Some(text) = mapping.cat_to_str(code as u32) {
+                *verdict = if test(Some(text)) { YES } else { NO };
+            }
+        }
+    }
     let mut null: Option<bool> = None;
     let mut row = 0;
     for array in categories.physical().downcast_iter() {
@@ -121,6 +145,9 @@ pub fn settle_by_category(
         row += codes.len();
         let validity = array.validity().filter(|v| v.unset_bits() > 0);
         for (j, (flag, &code)) in flags.iter().zip(codes).enumerate() {
+            if asked_first {
+                break;
+            }
             if *flag == settled || validity.is_some_and(|v| !v.get_bit(j)) {
                 continue;
             }
@@ -310,39 +337,41 @@ mod tests {
     #[test]
     fn a_category_column_settles_each_unsettled_row_by_its_text_asking_once_a_value() {
         let (column, rows) = event_ids();
-        for settled in [false, true] {
+        for (settled, few) in [(false, 0), (true, 0), (false, 256), (true, 256)] {
             // Some rows already settled, the others not, in both chunks.
             let before: Vec<bool> = (0..rows.len()).map(|i| (i % 3 == 0) == settled).collect();
             let mut flags = before.clone();
             let mut asked: Vec<Option<String>> = Vec::new();
             let test = |text: Option<&str>| text.is_some_and(|t| t.starts_with('F') || t == "SEND");
-            settle_by_category(&column, &mut flags, settled, |text| {
+            let asking = |text: Option<&str>| {
                 asked.push(text.map(str::to_string));
                 test(text) || (text.is_none() && !settled)
-            })
-            .expect("settled");
+            };
+            settle_asking_first(&column, &mut flags, settled, asking, few).expect("settled");
             for (i, row) in rows.iter().enumerate() {
                 let expected = if before[i] == settled {
                     settled
                 } else {
                     test(*row) || (row.is_none() && !settled)
                 };
-                assert_eq!(flags[i], expected, "row {i} ({row:?}), settled {settled}");
+                assert_eq!(
+                    flags[i], expected,
+                    "row {i} ({row:?}), settled {settled}, {few}"
+                );
             }
-            // Each value of a row not settled asked about once, none of the others.
+            // Each value asked about at most once, and every value of a row not settled.
             let mut unique = asked.clone();
             unique.sort();
             unique.dedup();
             assert_eq!(unique.len(), asked.len(), "asked twice: {asked:?}");
-            let mut wanted: Vec<Option<String>> = rows
-                .iter()
-                .zip(&before)
-                .filter(|(_, b)| **b != settled)
-                .map(|(r, _)| r.map(str::to_string))
-                .collect();
-            wanted.sort();
-            wanted.dedup();
-            assert_eq!(unique, wanted, "settled {settled}");
+            for (row, b) in rows.iter().zip(&before) {
+                if *b != settled {
+                    assert!(
+                        unique.contains(&row.map(str::to_string)),
+                        "{row:?} not asked"
+                    );
+                }
+            }
         }
     }
 
