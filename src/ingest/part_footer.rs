@@ -22,7 +22,7 @@ pub(super) struct Footer {
     /// Row groups, column chunks and their statistics.
     pub metadata: FileMetadata,
     /// The columns' Arrow types.
-    pub schema: ArrowSchema,
+    pub schema: Arc<ArrowSchema>,
 }
 
 /// Parts whose footers were parsed, by path, and the footers kept (each keeps the bytes it
@@ -65,8 +65,8 @@ pub(super) fn footer(path: &Path, bytes: &PartBytes) -> Result<Arc<Footer>, Stri
     drop(parsed);
     let metadata = polars_parquet::parquet::read::deserialize_metadata(raw)
         .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
-    let schema = polars_parquet::read::infer_schema(&metadata)
-        .map_err(|e| format!("cannot read this Parquet part: {e}"))?;
+    let schema =
+        arrow_schema(&metadata).map_err(|e| format!("cannot read this Parquet part: {e}"))?;
     let footer = Arc::new(Footer { metadata, schema });
     let mut parsed = PARSED.lock().unwrap_or_else(|p| p.into_inner());
     parsed.kept.retain(|(p, _)| p != path);
@@ -81,6 +81,54 @@ pub(super) fn footer(path: &Path, bytes: &PartBytes) -> Result<Arc<Footer>, Stri
         parsed.kept.push_back((path.to_path_buf(), footer.clone()));
     }
     Ok(footer)
+}
+
+/// Arrow schemas parsed, by the text they were parsed from (a store's parts written by one
+/// version of msgtrack hold the same): each parsed once a process.
+static SCHEMAS: Mutex<Vec<(String, Arc<ArrowSchema>)>> = Mutex::new(Vec::new());
+
+/// The most schema texts kept.
+const SCHEMAS_KEPT: usize = 8;
+
+/// The Arrow schema a footer holds (polars' `ARROW:schema` entry), parsed once for each text
+/// and reused while the part's columns are the schema's, by name and in order; a footer
+/// without one has its schema inferred from its Parquet types.
+fn arrow_schema(metadata: &FileMetadata) -> polars::prelude::PolarsResult<Arc<ArrowSchema>> {
+    let text = metadata
+        .key_value_metadata()
+        .iter()
+        .flatten()
+        .find(|kv| kv.key == "ARROW:schema")
+        .and_then(|kv| kv.value.as_deref());
+    let Some(text) = text else {
+        return polars_parquet::read::infer_schema(metadata).map(Arc::new);
+    };
+    let columns = metadata.schema().fields();
+    let same_columns = |schema: &ArrowSchema| {
+        schema.len() == columns.len()
+            && schema
+                .iter_values()
+                .zip(columns)
+                .all(|(a, p)| a.name.as_str() == p.name())
+    };
+    let known = SCHEMAS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|(t, _)| t == text)
+        .map(|(_, schema)| schema.clone());
+    if let Some(schema) = known.filter(|s| same_columns(s)) {
+        return Ok(schema);
+    }
+    let schema = Arc::new(polars_parquet::read::infer_schema(metadata)?);
+    let mut schemas = SCHEMAS.lock().unwrap_or_else(|p| p.into_inner());
+    if !schemas.iter().any(|(t, _)| t == text) {
+        if schemas.len() >= SCHEMAS_KEPT {
+            schemas.remove(0);
+        }
+        schemas.push((text.to_string(), schema.clone()));
+    }
+    Ok(schema)
 }
 
 #[cfg(test)]
@@ -116,6 +164,27 @@ mod tests {
         assert_eq!(changed.metadata.num_rows, 4);
         assert_eq!(footer(path, &two).expect("kept").metadata.num_rows, 4);
         assert_eq!(footer(path, &one).expect("parsed").metadata.num_rows, 3);
+    }
+
+    #[test]
+    fn parts_of_one_schema_share_its_parse_and_a_part_of_another_gets_its_own() {
+        let a = footer(Path::new("/nowhere/schema-a.parquet"), &parquet_of(&[1, 2])).expect("a");
+        let b = footer(Path::new("/nowhere/schema-b.parquet"), &parquet_of(&[5])).expect("b");
+        assert!(
+            Arc::ptr_eq(&a.schema, &b.schema),
+            "one schema text, one parse"
+        );
+        let mut frame = df!("Line" => [1i64, 2], "TotalBytes" => [3i64, 4]).expect("a frame");
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .finish(&mut frame)
+            .expect("written");
+        let c = footer(Path::new("/nowhere/schema-c.parquet"), &in_memory(bytes)).expect("c");
+        let names: Vec<&str> = c.schema.iter_values().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["Line", "TotalBytes"]);
+        assert!(!Arc::ptr_eq(&a.schema, &c.schema));
+        let names: Vec<&str> = a.schema.iter_values().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["TotalBytes"]);
     }
 
     #[test]
