@@ -56,7 +56,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                x % 3 == 0
+                x.is_multiple_of(3)
             })
             .collect()
     }
