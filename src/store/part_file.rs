@@ -22,6 +22,9 @@
 //!   decides for numbers.
 //! - The list columns' pages (their levels, keys and values) are made by [`super::list_pages`]
 //!   rather than by polars' general nested writer (which walks each list three times).
+//! - Compressed columns are written in data pages of about 32 KiB (before compression), the
+//!   others in one page a row group: a read of a few rows decompresses the pages that hold
+//!   them ([`COMPRESSED_PAGE`]).
 //!
 //! Every engine reads these encodings (they are in the Parquet specification since 2.0; DuckDB,
 //! Spark and Trino decode them), and a reader takes each column chunk's codec from its own
@@ -130,6 +133,7 @@ impl<W: Write> PartFileWriter<W> {
             };
             let options = WriteOptions {
                 compression: *compression,
+                data_page_size: compressed_page_size(*compression),
                 ..self.options
             };
             let pages: Vec<DynIter<'static, PolarsResult<Page>>> =
@@ -359,6 +363,18 @@ fn local_dictionary(
     .ok_or_else(|| polars_err!(ComputeError: "a category column made no dictionary"))
 }
 
+/// The most bytes of a compressed column's data page before compression: a read of a few rows
+/// (one message's, a day's FAIL rows) decompresses the pages that hold them, not the column
+/// chunk of every row group they are in (a whole chunk of MessageInfo or LogId is some 400 KB
+/// to decompress for one row). Uncompressed columns keep one page a row group: their pages
+/// cost no decompression to skip through.
+const COMPRESSED_PAGE: usize = 32 << 10;
+
+/// The data page size a column of `compression` is written with (`None`: polars' 1 MB).
+fn compressed_page_size(compression: CompressionOptions) -> Option<usize> {
+    (!matches!(compression, CompressionOptions::Uncompressed)).then_some(COMPRESSED_PAGE)
+}
+
 /// The encodings of a stored column's leaves and its compression.
 fn column_layout(
     name: &str,
@@ -400,6 +416,62 @@ fn column_layout(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each data page's size before compression, per column, of a part written in memory.
+    fn page_sizes(bytes: &[u8]) -> Vec<(String, Vec<usize>)> {
+        use polars_parquet::parquet::page::CompressedPage;
+        use polars_parquet::read::{PageReader, read_metadata};
+        let metadata = read_metadata(&mut std::io::Cursor::new(bytes)).expect("a footer");
+        let mut out = Vec::new();
+        for group in &metadata.row_groups {
+            for chunk in group.parquet_columns() {
+                let range = chunk.byte_range();
+                let buffer = polars_buffer::Buffer::from_vec(
+                    bytes[range.start as usize..range.end as usize].to_vec(),
+                );
+                let pages =
+                    PageReader::new(std::io::Cursor::new(buffer), chunk, vec![], usize::MAX);
+                let sizes = pages
+                    .filter_map(|p| match p.expect("a page") {
+                        CompressedPage::Data(d) => Some(d.uncompressed_size()),
+                        CompressedPage::Dict(_) => None,
+                    })
+                    .collect();
+                out.push((chunk.descriptor().path_in_schema.join("."), sizes));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn compressed_columns_are_written_in_small_pages_and_the_others_in_one() {
+        // 4,096 rows of 70 bytes a value: some 290 KB a column.
+        let values: Vec<String> = (0..4096)
+            .map(|i| format!("{i:08}-{}", "x".repeat(61)))
+            .collect();
+        let frame = df!("LogId" => &values, "Sender" => &values).expect("a frame");
+        let mut writer = PartFileWriter::new(Vec::new(), frame.schema()).expect("a writer");
+        writer.write(&frame).expect("written");
+        let bytes = writer.finish().expect("finished");
+        let sizes = page_sizes(&bytes);
+        let of = |name: &str| {
+            sizes
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.clone())
+                .expect("the column")
+        };
+        // LogId (zstd): pages of about 32 KiB (polars sizes them by the values' bytes; a page
+        // also holds each value's 4-byte length), as many as that takes.
+        let log_id = of("LogId");
+        let total: usize = log_id.iter().sum();
+        assert!(total > 4096 * 70, "{total}");
+        assert!(log_id.len() >= total / COMPRESSED_PAGE, "{log_id:?}");
+        let most = COMPRESSED_PAGE + COMPRESSED_PAGE / 8;
+        assert!(log_id.iter().all(|s| *s <= most), "{log_id:?}");
+        // Sender (not compressed): one page.
+        assert_eq!(of("Sender").len(), 1, "{sizes:?}");
+    }
 
     /// A dictionary array's dictionary, and each row's value (`None` for a null row).
     fn decoded(array: &dyn Array) -> (Vec<&str>, Vec<Option<&str>>) {

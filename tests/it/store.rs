@@ -823,6 +823,93 @@ fn a_filter_on_a_category_and_on_text_or_a_list_keeps_the_rows_both_keep() {
 }
 
 #[test]
+fn a_few_rows_read_from_compressed_columns_of_many_pages_are_the_logs_rows() {
+    use polars_parquet::parquet::page::CompressedPage;
+    use polars_parquet::read::{PageReader, read_metadata};
+
+    // 3,000 rows of one hour, each with a SourceContext and a MessageId of its own (some 100
+    // bytes each: zstd columns of several pages a row group), and FAIL rows in the first,
+    // a middle and the last page.
+    let fails = [4usize, 1_517, 2_998];
+    let lines: Vec<String> = (0..3_000usize)
+        .map(|i| {
+            let event = if fails.contains(&i) {
+                "FAIL"
+            } else {
+                "RECEIVE"
+            };
+            let context = format!("08DD{i:06}-context-{}", "c".repeat(80));
+            let id = format!("<{i:06}.{}@contoso.com>", "m".repeat(70));
+            row(&[
+                (Field::EventId, event),
+                (Field::Source, "SMTP"),
+                (Field::SourceContext, &context),
+                (Field::MessageId, &id),
+                (Field::Sender, "amy@fabrikam.com"),
+                (Field::Recipients, "bob@contoso.com"),
+            ])
+            .replacen(
+                "2026-11-20T10:00:00.000Z",
+                &format!(
+                    "2026-11-20T10:{:02}:{:02}.{:03}Z",
+                    i / 60 % 60,
+                    i % 60,
+                    i % 1000
+                ),
+                1,
+            )
+        })
+        .collect();
+    let logs = Dir::new();
+    logs.write("EX01/MSGTRK2026112010-1.LOG", crate::util::log_text(&lines));
+    let store = crate::util::indexed(logs.path());
+    // The part's SourceContext is in pages, more than one a row group.
+    let part = listed_parts(store.path())
+        .into_iter()
+        .next()
+        .expect("a part");
+    let bytes = std::fs::read(&part).expect("the part");
+    let metadata = read_metadata(&mut std::io::Cursor::new(&bytes)).expect("a Parquet footer");
+    let chunk = metadata.row_groups[0]
+        .columns_under_root_iter("SourceContext")
+        .expect("the column")
+        .next()
+        .expect("a chunk");
+    let range = chunk.byte_range();
+    let buffer =
+        polars_buffer::Buffer::from_vec(bytes[range.start as usize..range.end as usize].to_vec());
+    let pages = PageReader::new(std::io::Cursor::new(buffer), chunk, vec![], usize::MAX)
+        .filter(|p| matches!(p, Ok(CompressedPage::Data(_))))
+        .count();
+    assert!(pages > 2, "SourceContext in {pages} page(s)");
+    // Every column of the FAIL rows, of one message, and of a range of seconds.
+    for line in [
+        "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited".to_string(),
+        format!(
+            "Get-MessageTrackingLog -MessageId '<001517.{}@contoso.com>' -ResultSize Unlimited",
+            "m".repeat(70)
+        ),
+        "Get-MessageTrackingLog -Start '11/20/2026 10:20:00' -End '11/20/2026 10:20:03' -ResultSize Unlimited".to_string(),
+    ] {
+        same(logs.path(), store.path(), &["query", &line, "--format", "json"]);
+    }
+    assert_eq!(
+        measured(
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Where {$_.SourceContext -like '08DD001517-*'} | Measure-Object",
+            store.path()
+        ),
+        "1"
+    );
+    assert_eq!(
+        measured(
+            "Get-MessageTrackingLog -EventId FAIL -ResultSize Unlimited | Measure-Object",
+            store.path()
+        ),
+        "3"
+    );
+}
+
+#[test]
 fn parts_store_time_as_deltas_and_categories_recipients_and_custom_data_keys_as_dictionaries() {
     use polars_parquet::parquet::compression::Compression;
     use polars_parquet::parquet::encoding::Encoding;
