@@ -822,10 +822,31 @@ fn a_filter_on_a_category_and_on_text_or_a_list_keeps_the_rows_both_keep() {
     }
 }
 
+/// The bytes and footer of the first part of `store`.
+fn first_part(store: &Path) -> (Vec<u8>, polars_parquet::read::FileMetadata) {
+    let part = listed_parts(store).into_iter().next().expect("a part");
+    let bytes = std::fs::read(&part).expect("the part");
+    let metadata = polars_parquet::read::read_metadata(&mut std::io::Cursor::new(&bytes))
+        .expect("a Parquet footer");
+    (bytes, metadata)
+}
+
+/// The pages of the column chunk `chunk` of the part `bytes`.
+fn chunk_pages(
+    bytes: &[u8],
+    chunk: &polars_parquet::parquet::metadata::ColumnChunkMetadata,
+) -> Vec<polars_parquet::parquet::page::CompressedPage> {
+    let range = chunk.byte_range();
+    let buffer =
+        polars_buffer::Buffer::from_vec(bytes[range.start as usize..range.end as usize].to_vec());
+    polars_parquet::read::PageReader::new(std::io::Cursor::new(buffer), chunk, vec![], usize::MAX)
+        .map(|p| p.expect("a page"))
+        .collect()
+}
+
 #[test]
 fn a_few_rows_read_from_compressed_columns_of_many_pages_are_the_logs_rows() {
     use polars_parquet::parquet::page::CompressedPage;
-    use polars_parquet::read::{PageReader, read_metadata};
 
     // 3,000 rows of one hour, each with a SourceContext and a MessageId of its own (some 100
     // bytes each: zstd columns of several pages a row group), and FAIL rows in the first,
@@ -864,22 +885,15 @@ fn a_few_rows_read_from_compressed_columns_of_many_pages_are_the_logs_rows() {
     logs.write("EX01/MSGTRK2026112010-1.LOG", crate::util::log_text(&lines));
     let store = crate::util::indexed(logs.path());
     // The part's SourceContext is in pages, more than one a row group.
-    let part = listed_parts(store.path())
-        .into_iter()
-        .next()
-        .expect("a part");
-    let bytes = std::fs::read(&part).expect("the part");
-    let metadata = read_metadata(&mut std::io::Cursor::new(&bytes)).expect("a Parquet footer");
+    let (bytes, metadata) = first_part(store.path());
     let chunk = metadata.row_groups[0]
         .columns_under_root_iter("SourceContext")
         .expect("the column")
         .next()
         .expect("a chunk");
-    let range = chunk.byte_range();
-    let buffer =
-        polars_buffer::Buffer::from_vec(bytes[range.start as usize..range.end as usize].to_vec());
-    let pages = PageReader::new(std::io::Cursor::new(buffer), chunk, vec![], usize::MAX)
-        .filter(|p| matches!(p, Ok(CompressedPage::Data(_))))
+    let pages = chunk_pages(&bytes, chunk)
+        .iter()
+        .filter(|p| matches!(p, CompressedPage::Data(_)))
         .count();
     assert!(pages > 2, "SourceContext in {pages} page(s)");
     // Every column of the FAIL rows, of one message, and of a range of seconds.
@@ -914,15 +928,9 @@ fn parts_store_time_as_deltas_and_categories_recipients_and_custom_data_keys_as_
     use polars_parquet::parquet::compression::Compression;
     use polars_parquet::parquet::encoding::Encoding;
     use polars_parquet::parquet::page::CompressedPage;
-    use polars_parquet::read::{PageReader, read_metadata};
 
     let store = crate::util::indexed(&sample_logs_dir());
-    let part = listed_parts(store.path())
-        .into_iter()
-        .next()
-        .expect("a part");
-    let bytes = std::fs::read(&part).expect("the part");
-    let metadata = read_metadata(&mut std::io::Cursor::new(&bytes)).expect("a Parquet footer");
+    let (bytes, metadata) = first_part(store.path());
     let group = &metadata.row_groups[0];
     // (column, its data pages' encoding, its codec)
     let want = [
@@ -964,13 +972,9 @@ fn parts_store_time_as_deltas_and_categories_recipients_and_custom_data_keys_as_
             .collect();
         let chunk = chunks[0];
         assert_eq!(chunk.compression(), codec, "{name}");
-        let range = chunk.byte_range();
-        let buffer = polars_buffer::Buffer::from_vec(
-            bytes[range.start as usize..range.end as usize].to_vec(),
-        );
-        let pages = PageReader::new(std::io::Cursor::new(buffer), chunk, vec![], usize::MAX);
-        let encodings: Vec<Encoding> = pages
-            .filter_map(|p| match p.expect("a page") {
+        let encodings: Vec<Encoding> = chunk_pages(&bytes, chunk)
+            .into_iter()
+            .filter_map(|p| match p {
                 CompressedPage::Data(d) => {
                     Some(Encoding::try_from(d.header().encoding()).expect("a known encoding"))
                 }
