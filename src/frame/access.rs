@@ -144,20 +144,20 @@ fn settle_asking_first(
         };
         row += codes.len();
         let validity = array.validity().filter(|v| v.unset_bits() > 0);
-        for (j, (flag, &code)) in flags.iter().zip(codes).enumerate() {
-            if asked_first {
-                break;
-            }
-            if *flag == settled || validity.is_some_and(|v| !v.get_bit(j)) {
-                continue;
-            }
-            let at = code as usize;
-            if verdicts.len() <= at {
-                verdicts.resize(at + 1, UNASKED);
-            }
-            if verdicts[at] == UNASKED {
-                let text = mapping.cat_to_str(code).unwrap_or("");
-                verdicts[at] = if test(Some(text)) { YES } else { NO };
+        // Values not asked about first: asked when a row not settled first holds them.
+        if !asked_first {
+            for (j, (flag, &code)) in flags.iter().zip(codes).enumerate() {
+                if *flag == settled || validity.is_some_and(|v| !v.get_bit(j)) {
+                    continue;
+                }
+                let at = code as usize;
+                if verdicts.len() <= at {
+                    verdicts.resize(at + 1, UNASKED);
+                }
+                if verdicts[at] == UNASKED {
+                    let text = mapping.cat_to_str(code).unwrap_or("");
+                    verdicts[at] = if test(Some(text)) { YES } else { NO };
+                }
             }
         }
         match validity {

@@ -249,7 +249,7 @@ fn fetched(
             keep.push(place.is_some());
             order.extend(place);
         }
-        let rows = frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+        let rows = frame.filter(&crate::frame::flags::mask(&keep))?;
         match &mut found {
             Some(found) => {
                 found.vstack_mut(&rows)?;
