@@ -1180,11 +1180,11 @@ pub fn cast(ty: &str, v: &Value, clock: Clock) -> OpResult<Value> {
         },
         "pscustomobject" => match v {
             Value::Hashtable(h) => Value::Object(Rc::new(CustomObject {
-                type_names: vec!["System.Management.Automation.PSCustomObject".into()],
+                type_names: Rc::from(["System.Management.Automation.PSCustomObject".into()]),
                 properties: h
                     .entries
                     .iter()
-                    .map(|(k, v)| (k.to_text(), v.clone()))
+                    .map(|(k, v)| (k.to_text().into(), v.clone()))
                     .collect(),
                 ..Default::default()
             })),

@@ -357,12 +357,12 @@ impl From<i32> for Value {
 pub struct CustomObject {
     /// Type names, most derived first (shared: every object a Select-Object makes has the
     /// same two).
-    pub type_names: Vec<Rc<str>>,
-    /// Properties in order.
-    pub properties: Vec<(String, Value)>,
+    pub type_names: Rc<[Rc<str>]>,
+    /// Properties in order (names shared: every object a Select-Object makes has the same).
+    pub properties: Vec<(Rc<str>, Value)>,
     /// The .NET collection types of properties copied from an object that types them (an
     /// event's Recipients stays a `System.String[]` when empty).
-    pub collections: Vec<(String, &'static str)>,
+    pub collections: Vec<(Rc<str>, &'static str)>,
 }
 
 impl PsObject for CustomObject {
@@ -376,7 +376,7 @@ impl PsObject for CustomObject {
     fn property_names(&self) -> Vec<Cow<'_, str>> {
         self.properties
             .iter()
-            .map(|(n, _)| Cow::Borrowed(n.as_str()))
+            .map(|(n, _)| Cow::Borrowed(&**n))
             .collect()
     }
 

@@ -451,27 +451,34 @@ impl Spill {
         })
     }
 
-    /// Writes `frame` as the next chunk of `run` (making the run's file for its first).
-    fn write(&self, run: &mut Run, frame: &mut DataFrame) -> Result<(), RunError> {
+    /// Writes `frames` as the next chunks of `run` (making the run's file for its first),
+    /// the file opened once for them all.
+    fn write(&self, run: &mut Run, frames: &mut [DataFrame]) -> Result<(), RunError> {
         use std::io::Write;
-        let mut bytes = Vec::new();
-        IpcWriter::new(&mut bytes)
-            .with_compression(Some(IpcCompression::LZ4))
-            .finish(frame)?;
+        let mut chunks = Vec::with_capacity(frames.len());
+        for frame in frames.iter_mut() {
+            let mut bytes = Vec::new();
+            IpcWriter::new(&mut bytes)
+                .with_compression(Some(IpcCompression::LZ4))
+                .finish(frame)?;
+            chunks.push(bytes);
+        }
         let first = run.path.is_none();
         let path = run.path.get_or_insert_with(|| {
             let n = self.next.get();
             self.next.set(n + 1);
             self.dir.path().join(format!("{n:08}.arrow"))
         });
-        std::fs::OpenOptions::new()
+        let mut file = std::fs::OpenOptions::new()
             .append(true)
             .create_new(first)
             .open(&*path)
-            .and_then(|mut file| file.write_all(&bytes))
             .map_err(|e| spill_error(path, e))?;
-        run.chunks.push_back((run.written, bytes.len() as u64));
-        run.written += bytes.len() as u64;
+        for bytes in chunks {
+            file.write_all(&bytes).map_err(|e| spill_error(path, e))?;
+            run.chunks.push_back((run.written, bytes.len() as u64));
+            run.written += bytes.len() as u64;
+        }
         Ok(())
     }
 }
@@ -489,11 +496,19 @@ fn spill_error(path: &Path, e: std::io::Error) -> RunError {
 
 /// Writes the events `rows` to `run`, in chunks of `chunk` rows.
 fn write_rows(rows: &[Value], run: &mut Run, spill: &Spill, chunk: usize) -> Result<(), RunError> {
-    for piece in rows.chunks(chunk.max(1)) {
-        // Text copied out of the buffers the rows point into: a chunk file would otherwise
-        // hold (and a merge read back) every buffer its rows' text lies in, a window's worth.
-        let mut frame = crate::frame::compact(&gathered(piece)?)?;
-        spill.write(run, &mut frame)?;
+    let chunk = chunk.max(1);
+    // Sixteen chunks' rows gathered at once: a gather costs a take from each source the rows
+    // come from (the windows of a run), so one per chunk of a few hundred rows cost more
+    // than writing them; a whole run at once would hold a second copy of it.
+    for piece in rows.chunks(chunk.saturating_mul(16)) {
+        let rows = gathered(piece)?;
+        // Text copied out of the buffers the rows point into: a chunk would otherwise hold
+        // (and a merge read back) every buffer its rows' text lies in.
+        let mut frames = (0..rows.height())
+            .step_by(chunk)
+            .map(|start| crate::frame::compact(&rows.slice(start as i64, chunk)))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        spill.write(run, &mut frames)?;
     }
     Ok(())
 }
@@ -517,7 +532,8 @@ fn merge_down(
             let mut pending: Vec<Value> = Vec::new();
             merge(group, keys, engine, zone, &mut |row| {
                 pending.push(row);
-                if pending.len() >= sizes.chunk {
+                // Written sixteen chunks at a time, as a run's first rows are.
+                if pending.len() >= sizes.chunk.saturating_mul(16) {
                     write_rows(&std::mem::take(&mut pending), &mut run, spill, sizes.chunk)?;
                 }
                 Ok(())
@@ -702,7 +718,9 @@ mod tests {
         let spill = Spill::new().expect("a temporary folder");
         let mut whole = frame;
         let mut day = Run::default();
-        spill.write(&mut day, &mut whole).expect("written");
+        spill
+            .write(&mut day, std::slice::from_mut(&mut whole))
+            .expect("written");
         let day = day.written;
         let mut run = Run::default();
         write_rows(&rows[100..102], &mut run, &spill, 2).expect("written");

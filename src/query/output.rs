@@ -569,7 +569,7 @@ fn rows_frame(
         source.frame().clone()
     } else {
         let idx = IdxCa::from_vec("i".into(), indices);
-        source.frame().take(&idx)?
+        crate::frame::take_rows(source.frame(), &idx)?
     };
     let shown: Vec<&str> = if format == Format::Table {
         table_columns

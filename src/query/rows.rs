@@ -394,7 +394,7 @@ pub fn gather(rows: &[Value], empty: &DataFrame) -> PolarsResult<Option<DataFram
     for (source, list) in sources {
         starts.push(height);
         height += list.len() as IdxSize;
-        let part = source.frame().take(&IdxCa::from_vec("i".into(), list))?;
+        let part = crate::frame::take_rows(source.frame(), &IdxCa::from_vec("i".into(), list))?;
         match &mut frame {
             Some(f) => {
                 f.vstack_mut(&part)?;
@@ -409,7 +409,7 @@ pub fn gather(rows: &[Value], empty: &DataFrame) -> PolarsResult<Option<DataFram
         return Ok(Some(frame));
     }
     let order: Vec<IdxSize> = places.iter().map(|&(s, i)| starts[s] + i).collect();
-    frame.take(&IdxCa::from_vec("i".into(), order)).map(Some)
+    crate::frame::take_rows(&frame, &IdxCa::from_vec("i".into(), order)).map(Some)
 }
 
 /// The one source every one of `items` is an event of, with their row numbers in it, in

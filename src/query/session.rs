@@ -734,9 +734,9 @@ impl<'a> QueryHost<'a> {
                     .iter()
                     .any(|p| !matches!(p, LogPrefix::Transport));
                 Value::Object(Rc::new(CustomObject {
-                    type_names: vec![
+                    type_names: Rc::from([
                         "Microsoft.Exchange.Data.Directory.Management.TransportService".into(),
-                    ],
+                    ]),
                     properties: vec![
                         ("Name".into(), Value::str(&s.name)),
                         ("Identity".into(), Value::str(&s.name)),

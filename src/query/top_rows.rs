@@ -433,7 +433,7 @@ fn bound_of(
     let mut value_first = |value: i64| -> Result<bool, RunError> {
         let object = |v: Value| {
             Value::Object(Rc::new(crate::pwsh::value::CustomObject {
-                properties: vec![(field.name().to_string(), v)],
+                properties: vec![(field.name().into(), v)],
                 ..Default::default()
             }))
         };

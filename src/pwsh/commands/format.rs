@@ -163,7 +163,7 @@ pub fn format_command(
         specs = default_columns(input.first().unwrap_or(&Value::Null), kind)
             .into_iter()
             .map(|n| PropSpec {
-                label: n.clone(),
+                label: n.as_str().into(),
                 source: properties::Source::Name(n),
                 pattern: None,
                 descending: None,
@@ -237,9 +237,9 @@ pub fn format_command(
     }
     Ok(vec![Value::Object(Rc::new(FormatView {
         kind,
-        columns: specs.iter().map(|s| s.label.clone()).collect(),
+        columns: specs.iter().map(|s| s.label.to_string()).collect(),
         rows,
-        groups: group_spec.map(|g| (g.label, group_values)),
+        groups: group_spec.map(|g| (g.label.to_string(), group_values)),
         wrap,
         across,
     }))])

@@ -435,8 +435,8 @@ enum Made {
     Groups { no_element: bool },
     /// Select-Object's objects of these properties (each written's values, in order).
     Selections {
-        names: Vec<String>,
-        type_names: Vec<Rc<str>>,
+        names: Vec<Rc<str>>,
+        type_names: Rc<[Rc<str>]>,
     },
     /// What a Select-Object of these properties (the groups' own, named plainly) makes of
     /// each group.
@@ -467,7 +467,10 @@ impl SpilledObjects {
         SpilledObjects {
             written: Written::InOrder {
                 in_order,
-                made: Made::Selections { names, type_names },
+                made: Made::Selections {
+                    names: names.into_iter().map(Rc::from).collect(),
+                    type_names: type_names.into(),
+                },
             },
         }
     }

@@ -217,7 +217,7 @@ pub fn measure_object(
     }
     let mut out = Vec::new();
     for spec in &specs {
-        let mut m = Measurer::new(Some(spec.label.clone()), o.wanted);
+        let mut m = Measurer::new(Some(spec.label.to_string()), o.wanted);
         for (i, item) in input.iter().enumerate() {
             let v = properties::value_of(engine, spec, item)?;
             m.add(engine.ops_ref(), v, (0, i as u64));
@@ -254,7 +254,7 @@ pub fn streaming(engine: &mut dyn Scope, c: &Command) -> EvalResult<Option<Strea
         return Ok(None);
     }
     let spec = o.specs.into_iter().next();
-    let label = spec.as_ref().map(|s| s.label.clone());
+    let label = spec.as_ref().map(|s| s.label.to_string());
     Ok(Some(Streaming {
         spec,
         measurer: Measurer::new(label, o.wanted),

@@ -173,14 +173,14 @@ fn plain(v: &Value) -> Option<Plain> {
             let properties = custom
                 .properties
                 .iter()
-                .map(|(n, v)| Some((n.clone(), plain(v)?)))
+                .map(|(n, v)| Some((n.to_string(), plain(v)?)))
                 .collect::<Option<_>>()?;
             let collections = custom
                 .collections
                 .iter()
                 .map(|(n, t)| {
                     let at = COLLECTION_TYPES.iter().position(|k| k == t)?;
-                    Some((n.clone(), at as u8))
+                    Some((n.to_string(), at as u8))
                 })
                 .collect::<Option<_>>()?;
             Plain::Object {
@@ -195,6 +195,19 @@ fn plain(v: &Value) -> Option<Plain> {
 
 /// The value written as `p`. `types`: the type names read so far, shared (every object a
 /// Select-Object makes has the same two).
+/// `text` as one of `seen` (added when new): the type and property names of objects read
+/// back, shared by every object that has them.
+fn interned(seen: &mut Vec<Rc<str>>, text: String) -> Rc<str> {
+    match seen.iter().find(|k| ***k == *text) {
+        Some(k) => k.clone(),
+        None => {
+            let k: Rc<str> = Rc::from(text);
+            seen.push(k.clone());
+            k
+        }
+    }
+}
+
 fn made(p: Plain, types: &mut Vec<Rc<str>>) -> io::Result<Value> {
     let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
     Ok(match p {
@@ -231,20 +244,10 @@ fn made(p: Plain, types: &mut Vec<Rc<str>>) -> io::Result<Value> {
             properties,
             collections,
         } => {
-            let type_names = type_names
-                .into_iter()
-                .map(|t| match types.iter().find(|k| ***k == *t) {
-                    Some(k) => k.clone(),
-                    None => {
-                        let k: Rc<str> = Rc::from(t);
-                        types.push(k.clone());
-                        k
-                    }
-                })
-                .collect();
+            let type_names = type_names.into_iter().map(|t| interned(types, t)).collect();
             let properties = properties
                 .into_iter()
-                .map(|(n, v)| Ok((n, made(v, types)?)))
+                .map(|(n, v)| Ok((interned(types, n), made(v, types)?)))
                 .collect::<io::Result<_>>()?;
             let collections = collections
                 .into_iter()
@@ -252,7 +255,7 @@ fn made(p: Plain, types: &mut Vec<Rc<str>>) -> io::Result<Value> {
                     let t = COLLECTION_TYPES
                         .get(usize::from(t))
                         .ok_or_else(|| bad("a collection type written out is unknown"))?;
-                    Ok((n, *t))
+                    Ok((interned(types, n), *t))
                 })
                 .collect::<io::Result<_>>()?;
             Value::Object(Rc::new(CustomObject {
@@ -635,7 +638,7 @@ mod tests {
         ];
         let object = |i: i32| {
             Value::Object(Rc::new(CustomObject {
-                type_names: names.clone(),
+                type_names: names.clone().into(),
                 properties: vec![
                     ("Name".into(), Value::str(format!("<id{i}@x>"))),
                     ("Count".into(), Value::Int(i)),

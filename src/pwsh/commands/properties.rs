@@ -52,8 +52,8 @@ pub fn member_of_item(block: &ScriptBlock) -> Option<&str> {
 /// One property argument.
 #[derive(Debug, Clone)]
 pub struct PropSpec {
-    /// The column's name.
-    pub label: String,
+    /// The column's name (shared by every object a Select-Object makes).
+    pub label: Rc<str>,
     /// How its value is computed.
     pub source: Source,
     /// A wildcard pattern to expand against the objects' property names.
@@ -109,7 +109,7 @@ pub fn read(
         let span = item.span.clone();
         match &item.kind {
             ExprKind::ScriptBlock(b) => out.push(PropSpec {
-                label: b.text.clone(),
+                label: b.text.as_str().into(),
                 source: Source::Script(b.clone()),
                 pattern: None,
                 descending: None,
@@ -123,7 +123,7 @@ pub fn read(
                 let mut allowed = vec!["Name", "Label", "Expression"];
                 allowed.extend_from_slice(keys);
                 let mut spec = PropSpec {
-                    label: String::new(),
+                    label: "".into(),
                     source: Source::Name(String::new()),
                     pattern: None,
                     descending: None,
@@ -133,7 +133,7 @@ pub fn read(
                 let mut has_expression = false;
                 for (k, v) in &h.entries {
                     match hashtable_key(&k.to_text(), &allowed, &span)? {
-                        "Name" | "Label" => spec.label = v.to_text(),
+                        "Name" | "Label" => spec.label = v.to_text().into(),
                         "Expression" => {
                             has_expression = true;
                             spec.source = match v {
@@ -156,8 +156,8 @@ pub fn read(
                 }
                 if spec.label.is_empty() {
                     spec.label = match &spec.source {
-                        Source::Name(n) => n.clone(),
-                        Source::Script(b) => b.text.clone(),
+                        Source::Name(n) => n.as_str().into(),
+                        Source::Script(b) => b.text.as_str().into(),
                     };
                 }
                 out.push(spec);
@@ -168,7 +168,7 @@ pub fn read(
                     let text = name.to_text();
                     let wild = text.contains(['*', '?', '[']);
                     out.push(PropSpec {
-                        label: text.clone(),
+                        label: text.as_str().into(),
                         source: Source::Name(text.clone()),
                         pattern: wild.then_some(text),
                         descending: None,
@@ -233,7 +233,7 @@ pub fn expand(specs: &[PropSpec], sample: Option<&Value>) -> EvalResult<Vec<Prop
                         .any(|s: &PropSpec| s.label.eq_ignore_ascii_case(n))
                     {
                         out.push(PropSpec {
-                            label: n.clone(),
+                            label: n.as_str().into(),
                             source: Source::Name(n.clone()),
                             pattern: None,
                             descending: spec.descending,

@@ -361,8 +361,8 @@ fn made_of(
     item: Value,
     mut value: impl FnMut(&PropSpec, &Value) -> EvalResult<Value>,
 ) -> EvalResult<Value> {
-    let mut props: Vec<(String, Value)> = Vec::with_capacity(specs.len());
-    let mut collections: Vec<(String, &'static str)> = Vec::new();
+    let mut props: Vec<(Rc<str>, Value)> = Vec::with_capacity(specs.len());
+    let mut collections: Vec<(Rc<str>, &'static str)> = Vec::new();
     for spec in specs {
         if exclude.iter().any(|re| re.is_match(&spec.label)) {
             continue;
@@ -402,28 +402,24 @@ fn made_of(
 /// The type names of what Select-Object makes of an item of type `base`:
 /// `Selected.<base>`, then PSCustomObject; the texts made once a thread for the last type met
 /// (an object a row, every row of one type).
-fn selected_type_names(base: &str) -> Vec<Rc<str>> {
+fn selected_type_names(base: &str) -> Rc<[Rc<str>]> {
     thread_local! {
-        static LAST: std::cell::RefCell<Option<(Rc<str>, Rc<str>)>> =
+        static LAST: std::cell::RefCell<Option<Rc<[Rc<str>]>>> =
             const { std::cell::RefCell::new(None) };
     }
     LAST.with(|last| {
         let mut last = last.borrow_mut();
-        let fresh = || -> (Rc<str>, Rc<str>) {
-            (
-                Rc::from(format!("Selected.{base}")),
-                Rc::from("System.Management.Automation.PSCustomObject"),
-            )
-        };
-        let names = match last.as_ref() {
-            Some(names) if names.0.strip_prefix("Selected.") == Some(base) => names.clone(),
+        match last.as_ref() {
+            Some(names) if names[0].strip_prefix("Selected.") == Some(base) => names.clone(),
             _ => {
-                let names = fresh();
+                let names: Rc<[Rc<str>]> = Rc::from([
+                    Rc::from(format!("Selected.{base}")),
+                    Rc::from("System.Management.Automation.PSCustomObject"),
+                ]);
                 *last = Some(names.clone());
                 names
             }
-        };
-        vec![names.0, names.1]
+        }
     })
 }
 
@@ -617,7 +613,7 @@ fn expanded(
     item: &Value,
 ) -> EvalResult<Vec<Value>> {
     let spec = PropSpec {
-        label: name.to_string(),
+        label: name.into(),
         source: Source::Name(name.to_string()),
         pattern: None,
         descending: None,

@@ -262,7 +262,7 @@ mod tests {
     fn object(a: Option<i32>, b: &str) -> Value {
         let a = a.map_or(Value::Null, Value::Int);
         Value::Object(Rc::new(CustomObject {
-            type_names: Vec::new(),
+            type_names: Rc::from([]),
             properties: vec![("A".into(), a), ("B".into(), Value::str(b))],
             collections: Vec::new(),
         }))
@@ -351,7 +351,7 @@ mod tests {
         top.add(&mut engine, object(None, "x"), (0, 1), 1)
             .expect("$null goes with any");
         let text = Value::Object(Rc::new(CustomObject {
-            type_names: Vec::new(),
+            type_names: Rc::from([]),
             properties: vec![("A".into(), Value::str("1"))],
             collections: Vec::new(),
         }));

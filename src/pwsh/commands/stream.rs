@@ -2476,7 +2476,7 @@ mod tests {
             let host = host(false);
             let mut engine = Engine::new(&host);
             let object = |(a, b): (u8, u8)| Value::Object(Rc::new(CustomObject {
-                type_names: vec!["System.Management.Automation.PSCustomObject".into()],
+                type_names: Rc::from(["System.Management.Automation.PSCustomObject".into()]),
                 properties: vec![("A".into(), pooled(a)), ("B".into(), pooled(b))],
                 collections: Vec::new(),
             }));
