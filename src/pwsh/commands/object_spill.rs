@@ -193,13 +193,14 @@ fn plain(v: &Value) -> Option<Plain> {
     })
 }
 
-/// The value written as `p`. `types`: the type names read so far, shared (every object a
-/// Select-Object makes has the same two).
-/// `text` as one of `seen` (added when new): the type and property names of objects read
-/// back, shared by every object that has them.
+/// `text` as one of `seen` (added when new, while they are few): the type and property names
+/// of objects read back, shared by every object that has them. Past [`INTERNED`] names each
+/// new one is its own (objects each of their own property names would otherwise make every
+/// read search them all).
 fn interned(seen: &mut Vec<Rc<str>>, text: String) -> Rc<str> {
     match seen.iter().find(|k| ***k == *text) {
         Some(k) => k.clone(),
+        None if seen.len() >= INTERNED => Rc::from(text),
         None => {
             let k: Rc<str> = Rc::from(text);
             seen.push(k.clone());
@@ -208,6 +209,11 @@ fn interned(seen: &mut Vec<Rc<str>>, text: String) -> Rc<str> {
     }
 }
 
+/// How many names [`interned`] shares at most.
+const INTERNED: usize = 256;
+
+/// The value written as `p`. `types`: the type and property names read so far, shared
+/// ([`interned`]: every object a Select-Object makes has the same).
 fn made(p: Plain, types: &mut Vec<Rc<str>>) -> io::Result<Value> {
     let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
     Ok(match p {
@@ -626,6 +632,24 @@ pub(super) fn rewound(out: BufWriter<File>) -> io::Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names read back are shared while few; past [`INTERNED`] each new one is its own, still
+    /// its text, and the ones shared before stay shared.
+    #[test]
+    fn names_read_back_are_shared_while_few() {
+        let mut seen = Vec::new();
+        let a = interned(&mut seen, "Sender".to_string());
+        let b = interned(&mut seen, "Sender".to_string());
+        assert!(Rc::ptr_eq(&a, &b));
+        for i in 0..2 * INTERNED {
+            assert_eq!(&*interned(&mut seen, format!("n{i}")), format!("n{i}"));
+        }
+        assert_eq!(seen.len(), INTERNED);
+        let late = interned(&mut seen, "late".to_string());
+        assert_eq!(&*late, "late");
+        assert_eq!(seen.len(), INTERNED, "no name added past the bound");
+        assert!(Rc::ptr_eq(&a, &interned(&mut seen, "Sender".to_string())));
+    }
     use crate::pwsh::culture::INVARIANT;
 
     #[test]
