@@ -455,14 +455,6 @@ impl Spill {
     /// the file opened once for them all.
     fn write(&self, run: &mut Run, frames: &mut [DataFrame]) -> Result<(), RunError> {
         use std::io::Write;
-        let mut chunks = Vec::with_capacity(frames.len());
-        for frame in frames.iter_mut() {
-            let mut bytes = Vec::new();
-            IpcWriter::new(&mut bytes)
-                .with_compression(Some(IpcCompression::LZ4))
-                .finish(frame)?;
-            chunks.push(bytes);
-        }
         let first = run.path.is_none();
         let path = run.path.get_or_insert_with(|| {
             let n = self.next.get();
@@ -474,7 +466,11 @@ impl Spill {
             .create_new(first)
             .open(&*path)
             .map_err(|e| spill_error(path, e))?;
-        for bytes in chunks {
+        for frame in frames {
+            let mut bytes = Vec::new();
+            IpcWriter::new(&mut bytes)
+                .with_compression(Some(IpcCompression::LZ4))
+                .finish(frame)?;
             file.write_all(&bytes).map_err(|e| spill_error(path, e))?;
             run.chunks.push_back((run.written, bytes.len() as u64));
             run.written += bytes.len() as u64;
@@ -494,13 +490,15 @@ fn spill_error(path: &Path, e: std::io::Error) -> RunError {
     ))
 }
 
+/// How many chunks' rows [`write_rows`] gathers at once: a gather costs a take from each
+/// source the rows come from (the windows of a run), so one per chunk of a few hundred rows
+/// cost more than writing them; a whole run at once would hold a second copy of it.
+const CHUNKS_GATHERED: usize = 16;
+
 /// Writes the events `rows` to `run`, in chunks of `chunk` rows.
 fn write_rows(rows: &[Value], run: &mut Run, spill: &Spill, chunk: usize) -> Result<(), RunError> {
     let chunk = chunk.max(1);
-    // Sixteen chunks' rows gathered at once: a gather costs a take from each source the rows
-    // come from (the windows of a run), so one per chunk of a few hundred rows cost more
-    // than writing them; a whole run at once would hold a second copy of it.
-    for piece in rows.chunks(chunk.saturating_mul(16)) {
+    for piece in rows.chunks(chunk.saturating_mul(CHUNKS_GATHERED)) {
         let rows = gathered(piece)?;
         // Text copied out of the buffers the rows point into: a chunk would otherwise hold
         // (and a merge read back) every buffer its rows' text lies in.
@@ -532,8 +530,8 @@ fn merge_down(
             let mut pending: Vec<Value> = Vec::new();
             merge(group, keys, engine, zone, &mut |row| {
                 pending.push(row);
-                // Written sixteen chunks at a time, as a run's first rows are.
-                if pending.len() >= sizes.chunk.saturating_mul(16) {
+                // Written as many chunks at a time as a run's first rows are.
+                if pending.len() >= sizes.chunk.saturating_mul(CHUNKS_GATHERED) {
                     write_rows(&std::mem::take(&mut pending), &mut run, spill, sizes.chunk)?;
                 }
                 Ok(())
